@@ -1,0 +1,60 @@
+"""Data that crosses module borders inside feeds/: small frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One feed entry, normalised: plain text, canonical link, UTC time (None when the feed gives none)."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    summary: str
+    language: str | None
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed document: its own title and language, its <ttl> in seconds, and its entries."""
+
+    title: str | None
+    language: str | None
+    ttl_seconds: int | None
+    entries: tuple[FeedEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMatch:
+    """An entity found in an item, with its spans (start, end, text) over `title + "\\n" + summary`."""
+
+    entity_id: str
+    spans: tuple[tuple[int, int, str], ...]
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The tags of one item: entities found (sorted by id) and a severity P1–P4, or None."""
+
+    entities: tuple[EntityMatch, ...] = ()
+    severity: str | None = None
+
+    @property
+    def entity_ids(self) -> list[str]:
+        return [match.entity_id for match in self.entities]
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An entry ready to store: normalised, classified, with its identity worked out."""
+
+    entry: FeedEntry
+    identity_key: str
+    content_hash: str
+    published: datetime
+    classification: Classification = field(default_factory=Classification)
