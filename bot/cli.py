@@ -60,11 +60,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return await run(settings, role=args.role)
     if args.command == "poll":
-        from feeds.commands import poll_once
+        from feeds.feed_commands import poll_once
 
         return await poll_once(settings, as_json=args.json)
     if args.command == "feeds":
-        from feeds import commands as feed_commands
+        from feeds import feed_commands
 
         if args.feeds_command == "import":
             return await feed_commands.import_feeds(settings, args.file)
@@ -72,15 +72,15 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await feed_commands.export_feeds(settings)
         return await feed_commands.list_feeds(settings)
     if args.command == "classify":
-        from feeds.commands import classify_stdin
+        from feeds.entity_commands import classify_stdin
 
         return await classify_stdin(settings)
     if args.command == "retag":
-        from feeds.commands import retag
+        from feeds.entity_commands import retag
 
         return await retag(settings, since_days=args.since)
     if args.command == "entities":
-        from feeds.commands import list_entities
+        from feeds.entity_commands import list_entities
 
         return await list_entities(settings)
     raise AssertionError(f"unhandled command {args.command}")

@@ -249,3 +249,7 @@ class BotState(Base):
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# Subscription.entity_id of a chat that subscribed to every entity (`/subscribe all`).
+ALL_ENTITIES = "*"

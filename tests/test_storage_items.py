@@ -1,0 +1,111 @@
+"""Storing items: idempotent re-polls, tags, one story each, and the outbox rows for subscribed chats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from storage.db import Database
+from storage.items import store_new_items
+from storage.models import ALL_ENTITIES, Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
+
+NOW = datetime(2022, 9, 13, 3, 0, tzinfo=UTC)
+
+
+def _item(
+    key: str, title: str, entities: tuple[str, ...] = (), severity: str | None = None, age_hours: float = 0
+):
+    entry = FeedEntry(
+        guid=key,
+        link=f"https://news.am/eng/news/{key}.html",
+        title=title,
+        summary="",
+        language="en",
+        published=None,
+    )
+    classification = Classification(
+        entities=tuple(EntityMatch(entity_id=e, spans=((0, 5, title[:5]),)) for e in entities),
+        severity=severity,
+    )
+    return NewItem(
+        entry=entry,
+        identity_key=f"{key:0>64}"[:64],
+        content_hash="c" * 64,
+        published=NOW - timedelta(hours=age_hours),
+        classification=classification,
+    )
+
+
+async def _setup(db: Database) -> int:
+    async with db.transaction() as session:
+        feed = Feed(url="https://news.am/eng/rss/", title="News.am")
+        session.add(feed)
+        session.add_all(
+            [
+                Chat(id=101, type="private"),
+                Chat(id=-2002, type="supergroup"),
+                Chat(id=303, type="private", active=False),
+                Chat(id=404, type="private"),
+            ]
+        )
+        await session.flush()
+        session.add_all(
+            [
+                Subscription(chat_id=101, entity_id="sev_lake"),
+                Subscription(chat_id=101, entity_id="syunik"),
+                Subscription(chat_id=-2002, entity_id=ALL_ENTITIES),
+                Subscription(chat_id=303, entity_id="sev_lake"),
+                Subscription(chat_id=404, entity_id="csto"),
+            ]
+        )
+        return feed.id
+
+
+async def test_new_item_alerts_each_subscribed_active_chat_once(db: Database) -> None:
+    feed_id = await _setup(db)
+    item = _item("1", "Azerbaijani troops advance near Sev Lake in Syunik", ("sev_lake", "syunik"), "P2")
+    async with db.transaction() as session:
+        stored = await store_new_items(session, feed_id, [item], alert=True, now=NOW)
+    assert [s.entity_ids for s in stored] == [("sev_lake", "syunik")]
+    assert stored[0].severity == "P2"
+    async with db.transaction() as session:
+        chats = (await session.execute(select(Delivery.chat_id).order_by(Delivery.chat_id))).scalars().all()
+        tags = (
+            (await session.execute(select(ItemEntity.entity_id).order_by(ItemEntity.entity_id)))
+            .scalars()
+            .all()
+        )
+        story = (await session.execute(select(Story))).scalar_one()
+    # 101 subscribed twice over (both entities) but gets one row; 303 is inactive; 404 tracks something else
+    assert list(chats) == [-2002, 101]
+    assert list(tags) == ["sev_lake", "syunik"]
+    assert story.severity == "P2" and story.title == item.entry.title
+
+
+async def test_repolling_the_same_items_stores_and_alerts_nothing_more(db: Database) -> None:
+    feed_id = await _setup(db)
+    items = [_item("1", "Clashes on the border", ("sev_lake",), "P1"), _item("2", "Talks in Washington")]
+    async with db.transaction() as session:
+        first = await store_new_items(session, feed_id, items, alert=True, now=NOW)
+    async with db.transaction() as session:
+        again = await store_new_items(session, feed_id, [*items, items[0]], alert=True, now=NOW)
+    assert len(first) == 2
+    assert again == []
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Item)) == 2
+        assert await session.scalar(select(func.count()).select_from(Delivery)) == 2
+
+
+async def test_history_and_old_items_never_alert(db: Database) -> None:
+    feed_id = await _setup(db)
+    async with db.transaction() as session:
+        await store_new_items(session, feed_id, [_item("1", "Sev Lake", ("sev_lake",))], alert=False, now=NOW)
+        await store_new_items(
+            session, feed_id, [_item("2", "Old", ("sev_lake",), age_hours=30)], alert=True, now=NOW
+        )
+        await store_new_items(session, feed_id, [_item("3", "Untagged news")], alert=True, now=NOW)
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Item)) == 3
+        assert await session.scalar(select(func.count()).select_from(Delivery)) == 0
