@@ -43,6 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot feeds storage
+	$(BIN)/hadolint --failure-threshold style Dockerfile
 
 bench: migrate
 	$(BIN)/python -m bench

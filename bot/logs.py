@@ -11,6 +11,11 @@ from datetime import UTC, datetime
 # A Telegram bot token: digits, a colon, 30+ URL-safe characters. Redacted even when it is not ours.
 _TOKEN_PATTERN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 REDACTED = "<redacted>"
+# The attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+}
 
 
 class RedactSecrets(logging.Filter):
@@ -28,6 +33,10 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = self.redact(record.getMessage())
         record.msg, record.args = message, None
+        # Extras (url=…) reach the JSON output as they are, so they are redacted too.
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD_ATTRIBUTES and isinstance(value, str):
+                setattr(record, key, self.redact(value))
         if record.exc_info:
             record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None

@@ -1,0 +1,113 @@
+"""Admin authorisation and the audit trail, as one wrapper every admin command handler goes through.
+
+The check is on the sender's USER id (the seed ids of BORDERWATCH_ADMINS plus the admins table), never on the
+chat: an admin of a group is not a bot admin. Every call, allowed or refused, is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot.context import BotContext, get_context
+from bot.replies import reply
+from bot.validate import InvalidArgument
+from storage.admins import is_admin, remember_admin_name
+from storage.audit import AuditOutcome, record_audit
+
+log = logging.getLogger(__name__)
+
+# the handler's own body: returns a short detail for the audit log (or None)
+AdminHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, BotContext], Awaitable[str | None]]
+TelegramCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+MAX_AUDITED_ARGUMENTS = 4000
+
+
+def refusal_line(command: str) -> str:
+    """The one plain line a non-admin gets."""
+    return f"Sorry, /{command} is only for bot admins."
+
+
+def command_arguments(message: Message | None) -> str:
+    """Everything after the command word of a message's text or caption, surrounding spaces removed."""
+    if message is None:
+        return ""
+    text = message.text or message.caption or ""
+    parts = text.strip().split(maxsplit=1)
+    return parts[1].strip() if len(parts) == 2 else ""
+
+
+def _arguments(update: Update) -> str:
+    if update.callback_query is not None:
+        return update.callback_query.data or ""
+    return command_arguments(update.effective_message)
+
+
+def admin_command(command: str) -> Callable[[AdminHandler], TelegramCallback]:
+    """Wrap an admin handler (command or inline button): refuse non-admins with one plain line, audit every
+    call with its outcome (allowed, refused, error).
+
+    An `InvalidArgument` raised by the handler is answered with its message and audited as "error".
+    """
+
+    def decorate(handler: AdminHandler) -> TelegramCallback:
+        @functools.wraps(handler)
+        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            ctx = get_context(context.application)
+            user = update.effective_user
+            arguments = _arguments(update)[:MAX_AUDITED_ARGUMENTS]
+            outcome: AuditOutcome = "error"
+            detail: str | None = None
+            try:
+                if user is None or not await is_admin(ctx.db, user.id, ctx.settings.admin_ids):
+                    outcome = "refused"
+                    await _refuse(update, command)
+                    return
+                await remember_admin_name(ctx.db, user.id, user.full_name)
+                try:
+                    detail = await handler(update, context, ctx)
+                    outcome = "allowed"
+                except InvalidArgument as exc:
+                    detail = str(exc)
+                    await reply(update, str(exc))
+            finally:
+                await _audit(ctx, update, command, arguments, outcome, detail)
+
+        return callback
+
+    return decorate
+
+
+async def _refuse(update: Update, command: str) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(refusal_line(command), show_alert=True)
+        return
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(refusal_line(command), do_quote=False)
+
+
+async def _audit(
+    ctx: BotContext, update: Update, command: str, arguments: str, outcome: AuditOutcome, detail: str | None
+) -> None:
+    user = update.effective_user
+    chat = update.effective_chat
+    try:
+        await record_audit(
+            ctx.db,
+            at=ctx.clock(),
+            user_id=user.id if user else None,
+            chat_id=chat.id if chat else None,
+            command=command,
+            arguments=arguments,
+            outcome=outcome,
+            detail=detail,
+        )
+    except Exception:  # a failed audit write must not hide the command's own outcome from the user
+        log.exception("could not write the audit entry for /%s", command)

@@ -1,0 +1,45 @@
+"""Chat command handlers, registered on the Application in one place (`register`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.commands import admin, history, subscriptions
+
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+# Commands arrive as messages in chats and groups and as posts in channels; edits are not commands.
+COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+
+# (command, callback, description for the command menu). Admin commands are appended after these.
+USER_COMMANDS: list[tuple[str, Callback, str]] = [
+    ("start", subscriptions.start, "What this bot does"),
+    ("help", subscriptions.help_command, "Every command with an example"),
+    ("subscribe", subscriptions.subscribe, "Follow entities: /subscribe Sev Lake, or a keyboard"),
+    ("unsubscribe", subscriptions.unsubscribe, "Stop following entities"),
+    ("mysubs", subscriptions.mysubs, "What this chat follows"),
+    ("status", history.status, "Counts for your entities, or /status <entity>"),
+    ("latest", history.latest, "Latest stories: /latest [n] [entity]"),
+    ("search", history.search, "Search stored history: /search <words>"),
+    ("entities", history.entities, "Every tracked entity"),
+    ("quiet", subscriptions.quiet, "Hold alerts at night: /quiet 23:00-07:00"),
+]
+
+
+def user_command_menu() -> list[tuple[str, str]]:
+    """(command, description) pairs of the user commands, for setMyCommands."""
+    return [(name, description) for name, _callback, description in USER_COMMANDS]
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add every user command handler and the /subscribe keyboard's callback handler to `application`."""
+    for name, callback, _description in USER_COMMANDS:
+        application.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
+    application.add_handler(
+        CallbackQueryHandler(subscriptions.keyboard_pressed, pattern=f"^{subscriptions.KEYBOARD_PREFIX}")
+    )
+    admin.register_admin_commands(application)

@@ -1,0 +1,210 @@
+"""User commands that read stored history: /status [entity], /latest [n] [entity], /search, /entities."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.commands.naming import EntityRef, Names
+from bot.commands.subscriptions import command_text
+from bot.context import BotContext, get_context
+from bot.replies import escape, fit, history_line, quoted, reply, sparkline, usage, utc_time
+from storage import chats, history
+from storage.admins import is_admin
+from storage.models import ALL_ENTITIES
+
+DEFAULT_LATEST = 5
+MAX_LATEST = 20
+SEARCH_RESULTS = 10
+STATUS_STORIES = 5
+SPARK_DAYS = 7
+SEVERITY_ORDER = ("P1", "P2", "P3", "P4", history.UNRATED)
+KIND_TITLES = {
+    "conflict": "Conflict",
+    "place": "Places",
+    "project": "Projects",
+    "org": "Organisations",
+    "person": "People",
+    "treaty": "Treaties",
+    "event": "Events",
+    "process": "Processes",
+}
+
+
+def _counts(by_severity: dict[str, int]) -> str:
+    total = sum(by_severity.values())
+    if total == 0:
+        return "0"
+    parts = [
+        f"{'unrated' if level == history.UNRATED else level} {by_severity[level]}"
+        for level in SEVERITY_ORDER
+        if by_severity.get(level)
+    ]
+    return f"{total} ({', '.join(parts)})"
+
+
+def _unknown_entity(names: Names, text: str) -> str:
+    suggestions = names.suggest(text)
+    hint = f" Did you mean {', '.join(escape(s.name) for s in suggestions)}?" if suggestions else ""
+    return f"Unknown entity {quoted(text)}.{hint} /entities lists them all."
+
+
+async def _subscribed_ids(ctx: BotContext, names: Names, chat_id: int) -> list[str] | None:
+    """The chat's entity ids (every tracked one for "all"), or None when it follows nothing."""
+    subscribed = await chats.list_subscriptions(ctx.db, chat_id)
+    if not subscribed:
+        return None
+    if ALL_ENTITIES in subscribed:
+        return [entity.id for entity in names.entities]
+    return subscribed
+
+
+async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/status: 24 h and 7 d counts by severity per subscribed entity and the latest alert; for bot admins
+    also feed health and the delivery backlog. /status <entity>: its latest stories and daily counts."""
+    ctx = get_context(context.application)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    names = Names(ctx.gazetteer)
+    text = command_text(update)
+    if text:
+        entity = names.resolve(text)
+        if entity is None:
+            await reply(update, _unknown_entity(names, text))
+            return
+        await reply(update, await _entity_status(ctx, entity))
+        return
+    now = ctx.clock()
+    lines = [f"<b>Status</b> at {utc_time(now)}"]
+    entity_ids = await _subscribed_ids(ctx, names, chat.id)
+    if entity_ids is None:
+        lines.append("This chat follows nothing yet. /subscribe to pick entities.")
+    else:
+        day = await history.count_by_severity(ctx.db, entity_ids, now - timedelta(hours=24), now)
+        week = await history.count_by_severity(ctx.db, entity_ids, now - timedelta(days=7), now)
+        quiet_ones = []
+        for entity_id in sorted(entity_ids, key=lambda e: names.name(e).casefold()):
+            if entity_id not in week:
+                quiet_ones.append(names.name(entity_id))
+                continue
+            lines.append(
+                f"{escape(names.name(entity_id))} — 24 h: {_counts(day.get(entity_id, {}))}"
+                f" · 7 d: {_counts(week[entity_id])}"
+            )
+        if quiet_ones:
+            lines.append(f"Nothing in 7 days: {escape(', '.join(quiet_ones))}.")
+        alert = await history.last_alert(ctx.db, chat.id)
+        if alert is None:
+            lines.append("No alert sent to this chat yet.")
+        else:
+            lines.append(
+                "Latest alert: "
+                + history_line(alert.title, alert.link, alert.source, alert.sent_at, alert.severity)
+            )
+    user = update.effective_user
+    if user is not None and await is_admin(ctx.db, user.id, ctx.settings.admin_ids):
+        health = await history.feed_health(ctx.db)
+        backlog = await history.delivery_backlog(ctx.db)
+        failing = f": {escape(', '.join(health.failing))}" if health.failing else ""
+        lines.append(f"Feeds: {health.ok} ok, {len(health.failing)} failing{failing}.")
+        lines.append(f"Deliveries: {backlog.pending} pending, {backlog.dead} dead.")
+    await reply(update, fit(lines))
+
+
+async def _entity_status(ctx: BotContext, entity: EntityRef) -> str:
+    now = ctx.clock()
+    daily = await history.daily_counts(ctx.db, entity.id, SPARK_DAYS, now)
+    day = await history.count_by_severity(ctx.db, [entity.id], now - timedelta(hours=24), now)
+    week = await history.count_by_severity(ctx.db, [entity.id], now - timedelta(days=7), now)
+    first = (now - timedelta(days=SPARK_DAYS - 1)).strftime("%d %b")
+    lines = [
+        f"<b>{escape(entity.name)}</b> at {utc_time(now)}",
+        f"24 h: {_counts(day.get(entity.id, {}))} · 7 d: {_counts(week.get(entity.id, {}))}",
+        f"Stories per day, {first} – today (UTC): {sparkline(daily)} {' '.join(map(str, daily))}",
+    ]
+    stories = await history.latest_stories(ctx.db, [entity.id], STATUS_STORIES)
+    if stories:
+        lines.append("Latest stories:")
+        lines.extend(history_line(s.title, s.link, s.source, s.published, s.severity) for s in stories)
+    else:
+        lines.append("No stored stories yet.")
+    return fit(lines)
+
+
+_NUMBER = re.compile(r"^[+-]?\d+$")
+
+
+async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/latest [n] [entity]: the n (default 5, at most 20) latest stories, of one entity or this chat's."""
+    ctx = get_context(context.application)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    names = Names(ctx.gazetteer)
+    words = command_text(update).split()
+    count = DEFAULT_LATEST
+    number_at = 0 if words and _NUMBER.match(words[0]) else -1 if words and _NUMBER.match(words[-1]) else None
+    if number_at is not None:
+        count = int(words.pop(number_at))
+        if not 1 <= count <= MAX_LATEST:
+            await reply(update, usage("latest"))
+            return
+    if words:
+        entity = names.resolve(" ".join(words))
+        if entity is None:
+            await reply(update, _unknown_entity(names, " ".join(words)))
+            return
+        entity_ids: list[str] | None = [entity.id]
+        scope = f" on {escape(entity.name)}"
+    else:
+        entity_ids = await _subscribed_ids(ctx, names, chat.id)
+        scope = " for this chat's subscriptions" if entity_ids is not None else ""
+    stories = await history.latest_stories(ctx.db, entity_ids, count)
+    if not stories:
+        await reply(update, f"No stored stories{scope} yet.")
+        return
+    lines = [f"Latest {len(stories)} {'story' if len(stories) == 1 else 'stories'}{scope}:"]
+    lines.extend(history_line(s.title, s.link, s.source, s.published, s.severity) for s in stories)
+    await reply(update, fit(lines))
+
+
+async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/search <words>: stored items containing every word (or a word starting so), newest first."""
+    ctx = get_context(context.application)
+    text = command_text(update)
+    if not history.search_words(text):
+        await reply(update, usage("search"))
+        return
+    stories = await history.search_items(ctx.db, text, SEARCH_RESULTS)
+    if not stories:
+        await reply(update, f"Nothing stored matches {quoted(text)}.")
+        return
+    lines = [
+        f"{len(stories)} {'story matches' if len(stories) == 1 else 'stories match'} {quoted(text)},"
+        " newest first:"
+    ]
+    lines.extend(history_line(s.title, s.link, s.source, s.published, s.severity) for s in stories)
+    await reply(update, fit(lines))
+
+
+async def entities(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/entities: every tracked entity by kind, display name with its id."""
+    ctx = get_context(context.application)
+    names = Names(ctx.gazetteer)
+    if not names.entities:
+        await reply(update, "No entities are tracked yet.")
+        return
+    by_kind: dict[str, list[EntityRef]] = {}
+    for entity in names.entities:
+        by_kind.setdefault(entity.kind, []).append(entity)
+    lines = [f"<b>{len(names.entities)} tracked entities</b> (name them by id or any alias):"]
+    for kind, members in by_kind.items():
+        shown = ", ".join(
+            f"{escape(e.name)} ({escape(e.id)})" for e in sorted(members, key=lambda e: e.name.casefold())
+        )
+        lines.append(f"<b>{escape(KIND_TITLES.get(kind, kind.title()))}</b>: {shown}")
+    await reply(update, fit(lines))

@@ -1,0 +1,448 @@
+"""User commands about what a chat receives: /start, /help, /subscribe, /unsubscribe, /mysubs, /quiet,
+and the inline keyboard of entities."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+
+from telegram import Chat, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.commands.naming import EntityRef, NamedEntities, Names
+from bot.context import BotContext, get_context
+from bot.replies import escape, quoted, reply, usage
+from storage import chats
+from storage.models import ALL_ENTITIES
+
+PAGE_SIZE = 10
+KEYBOARD_PREFIX = "sub:"
+GROUP_ADMINS_ONLY = "Only this group's admins can change its subscriptions."
+QUIET_ADMINS_ONLY = "Only this group's admins can change its quiet hours."
+
+START_TEXT = (
+    "<b>Borderwatch</b> sends an alert within a minute when news about the Armenia–Azerbaijan border "
+    "mentions a place, project or organisation you follow. It reads English, Russian, Armenian and "
+    "Azerbaijani sources.\n"
+    "Pick what to follow with /subscribe (a keyboard) or by name, e.g. /subscribe Sev Lake.\n"
+    "/help lists every command."
+)
+
+HELP_LINES = (
+    "<b>Commands</b>",
+    "/subscribe — pick entities on a keyboard; or by name: /subscribe Lachin corridor, csto",
+    "/subscribe all — every entity, including ones added later",
+    "/unsubscribe — e.g. /unsubscribe sev_lake (or all)",
+    "/mysubs — what this chat follows, and its quiet hours",
+    "/status — counts for your entities; /status Syunik for one entity",
+    "/latest — latest stories, e.g. /latest 10 Goris",
+    "/search — stored history, e.g. /search border shooting",
+    "/entities — every entity the bot tracks",
+    "/quiet — hold alerts at night, e.g. /quiet 23:00-07:00 Asia/Yerevan; /quiet off; /quiet p1 off",
+    "Entities can be named by id or by any alias in English, Russian, Armenian or Azerbaijani, in any case.",
+)
+
+
+def _names(ctx: BotContext) -> Names:
+    return Names(ctx.gazetteer)
+
+
+def command_text(update: Update) -> str:
+    """Everything after the command word (and its @bot suffix), spaces trimmed."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message else ""
+    parts = text.strip().split(maxsplit=1)
+    return parts[1].strip() if len(parts) == 2 else ""
+
+
+def topic_of(update: Update) -> int | None:
+    """The forum topic the update came from, or None outside forum topics."""
+    message = update.effective_message
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
+async def may_change_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the sender may change this chat's settings: anyone in a private chat or a channel (only its
+    admins post), a group's admins (asked of Telegram with getChatMember), an anonymous admin of the group."""
+    chat = update.effective_chat
+    if chat is None:
+        return False
+    if chat.type in (Chat.PRIVATE, Chat.CHANNEL):
+        return True
+    message = update.effective_message
+    if update.callback_query is None and message is not None and message.sender_chat is not None:
+        return message.sender_chat.id == chat.id
+    user = update.effective_user
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+async def _register(update: Update, ctx: BotContext) -> chats.ChatInfo | None:
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chats.register_chat(ctx.db, chat.id, chat.type, chat.title)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: register the chat and say in a few lines what the bot does."""
+    ctx = get_context(context.application)
+    info = await _register(update, ctx)
+    text = START_TEXT
+    if info is not None and info.type in (Chat.GROUP, Chat.SUPERGROUP):
+        text += "\nIn this group, only admins can change subscriptions."
+    await reply(update, text)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: every user command with one example."""
+    await reply(update, "\n".join(HELP_LINES))
+
+
+# ---------------------------------------------------------------- subscribe / unsubscribe
+
+
+def _did_you_mean(names: Names, named: NamedEntities) -> list[str]:
+    lines = []
+    for phrase in named.unknown:
+        suggestions = names.suggest(phrase)
+        hint = f" Did you mean {', '.join(escape(s.name) for s in suggestions)}?" if suggestions else ""
+        lines.append(f"Unknown entity {quoted(phrase)}.{hint} /entities lists them all.")
+    return lines
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/subscribe [entity …|all]: no argument shows the keyboard; names subscribe this chat (and topic)."""
+    ctx = get_context(context.application)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if not await may_change_chat(update, context):
+        await reply(update, GROUP_ADMINS_ONLY)
+        return
+    text = command_text(update)
+    names = _names(ctx)
+    if not text:
+        await _register(update, ctx)
+        await _send_keyboard(update, ctx, names)
+        return
+    named = names.parse(text)
+    if named.empty:
+        await reply(update, usage("subscribe"))
+        return
+    lines: list[str] = []
+    thread_id = topic_of(update)
+    if named.everything or named.found:
+        wanted = [ALL_ENTITIES] if named.everything else [entity.id for entity in named.found]
+        added = await chats.add_subscriptions(
+            ctx.db, chat.id, chat.type, wanted, title=chat.title, thread_id=thread_id
+        )
+        if named.everything:
+            lines.append(
+                "Subscribed to all entities, including ones added later."
+                if added
+                else "This chat already follows all entities."
+            )
+        else:
+            already = [entity.name for entity in named.found if entity.id not in added]
+            if added:
+                lines.append(f"Subscribed to {escape(names.names(added))}.")
+            if already:
+                lines.append(f"Already subscribed to {escape(', '.join(already))}.")
+        if thread_id is not None:
+            lines.append("Alerts will arrive in this topic.")
+    lines.extend(_did_you_mean(names, named))
+    await reply(update, "\n".join(lines))
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unsubscribe [entity …|all]: no argument shows the keyboard; names unsubscribe this chat."""
+    ctx = get_context(context.application)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if not await may_change_chat(update, context):
+        await reply(update, GROUP_ADMINS_ONLY)
+        return
+    text = command_text(update)
+    names = _names(ctx)
+    if not text:
+        await _register(update, ctx)
+        await _send_keyboard(update, ctx, names)
+        return
+    named = names.parse(text)
+    if named.empty:
+        await reply(update, usage("unsubscribe"))
+        return
+    lines: list[str] = []
+    if named.everything:
+        removed = await chats.remove_subscriptions(ctx.db, chat.id, None)
+        lines.append("Unsubscribed from everything." if removed else "This chat had no subscriptions.")
+    elif named.found:
+        ids = [entity.id for entity in named.found]
+        gone = await _remove(ctx, names, chat.id, ids)
+        not_subscribed = [entity.name for entity in named.found if entity.id not in gone]
+        if gone:
+            lines.append(f"Unsubscribed from {escape(names.names([i for i in ids if i in gone]))}.")
+        if not_subscribed:
+            lines.append(f"Not subscribed to {escape(', '.join(not_subscribed))}.")
+    lines.extend(_did_you_mean(names, named))
+    await reply(update, "\n".join(lines))
+
+
+async def _remove(ctx: BotContext, names: Names, chat_id: int, entity_ids: list[str]) -> set[str]:
+    """Unsubscribe from `entity_ids`; a chat following "all" keeps every other entity, named one by one."""
+    current = await chats.list_subscriptions(ctx.db, chat_id)
+    removed = set(await chats.remove_subscriptions(ctx.db, chat_id, entity_ids))
+    if ALL_ENTITIES in current:
+        chat = await chats.get_chat(ctx.db, chat_id)
+        assert chat is not None
+        await chats.remove_subscriptions(ctx.db, chat_id, [ALL_ENTITIES])
+        keep = [entity.id for entity in names.entities if entity.id not in entity_ids]
+        await chats.add_subscriptions(ctx.db, chat_id, chat.type, keep, thread_id=chat.thread_id)
+        removed |= set(entity_ids)
+    return removed
+
+
+async def mysubs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/mysubs: this chat's subscriptions by display name, where alerts go, and its quiet hours."""
+    ctx = get_context(context.application)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    names = _names(ctx)
+    subscribed = await chats.list_subscriptions(ctx.db, chat.id)
+    info = await chats.get_chat(ctx.db, chat.id)
+    if not subscribed:
+        await reply(update, "This chat follows nothing yet. /subscribe to pick entities.")
+        return
+    if ALL_ENTITIES in subscribed:
+        lines = ["This chat follows all entities, including ones added later."]
+    else:
+        shown = sorted((names.name(entity_id) for entity_id in subscribed), key=str.casefold)
+        lines = [f"This chat follows {len(shown)}: {escape(', '.join(shown))}."]
+    if info is not None and info.thread_id is not None:
+        lines.append("Alerts go to the forum topic where /subscribe was last sent.")
+    if info is not None:
+        lines.append(_quiet_line(info))
+    await reply(update, "\n".join(lines))
+
+
+# ---------------------------------------------------------------- the keyboard
+
+
+def _keyboard_text(names: Names, subscribed: set[str]) -> str:
+    if ALL_ENTITIES in subscribed:
+        count = "all entities"
+    else:
+        count = f"{len(subscribed & {entity.id for entity in names.entities})} of {len(names.entities)}"
+    return f"Tap an entity to subscribe or unsubscribe. This chat follows {count}."
+
+
+def _keyboard(names: Names, subscribed: set[str], page: int) -> InlineKeyboardMarkup:
+    entities = names.entities
+    pages = max(1, -(-len(entities) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = entities[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    everything = ALL_ENTITIES in subscribed
+    buttons = [
+        InlineKeyboardButton(
+            ("✅ " if everything or entity.id in subscribed else "") + entity.name,
+            callback_data=f"{KEYBOARD_PREFIX}t:{page}:{entity.id}",
+        )
+        for entity in shown
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if pages > 1:
+        rows.append(
+            [
+                InlineKeyboardButton("◀", callback_data=f"{KEYBOARD_PREFIX}p:{(page - 1) % pages}"),
+                InlineKeyboardButton(f"{page + 1}/{pages}", callback_data=f"{KEYBOARD_PREFIX}p:{page}"),
+                InlineKeyboardButton("▶", callback_data=f"{KEYBOARD_PREFIX}p:{(page + 1) % pages}"),
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+async def _send_keyboard(update: Update, ctx: BotContext, names: Names) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    if not names.entities:
+        await reply(update, "No entities are tracked yet.")
+        return
+    subscribed = set(await chats.list_subscriptions(ctx.db, chat.id))
+    await reply(update, _keyboard_text(names, subscribed), reply_markup=_keyboard(names, subscribed, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class _Press:
+    page: int
+    entity_id: str | None  # None: a page button
+
+
+_PRESS = re.compile(r"^sub:(?:p:(\d+)|t:(\d+):([a-z0-9_]+))$")
+
+
+def _parse_press(data: str | None) -> _Press | None:
+    match = _PRESS.match(data or "")
+    if match is None:
+        return None
+    if match.group(1) is not None:
+        return _Press(int(match.group(1)), None)
+    return _Press(int(match.group(2)), match.group(3))
+
+
+async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button of the /subscribe keyboard: toggle one entity (admins only in groups) or turn the page."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    press = _parse_press(query.data)
+    ctx = get_context(context.application)
+    names = _names(ctx)
+    if press is None:
+        await query.answer()
+        return
+    notice = None
+    if press.entity_id is not None:
+        entity = next((e for e in names.entities if e.id == press.entity_id), None)
+        if entity is None:
+            await query.answer("That entity is no longer tracked.")
+            return
+        if not await may_change_chat(update, context):
+            await query.answer(GROUP_ADMINS_ONLY, show_alert=True)
+            return
+        subscribed = set(await chats.list_subscriptions(ctx.db, chat.id))
+        if entity.id in subscribed or ALL_ENTITIES in subscribed:
+            await _remove(ctx, names, chat.id, [entity.id])
+            notice = f"Unsubscribed from {entity.name}."
+        else:
+            await chats.add_subscriptions(
+                ctx.db, chat.id, chat.type, [entity.id], title=chat.title, thread_id=topic_of(update)
+            )
+            notice = f"Subscribed to {entity.name}."
+    subscribed = set(await chats.list_subscriptions(ctx.db, chat.id))
+    await query.answer(notice)
+    try:
+        await query.edit_message_text(
+            _keyboard_text(names, subscribed),
+            parse_mode=ParseMode.HTML,
+            reply_markup=_keyboard(names, subscribed, press.page),
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+# ---------------------------------------------------------------- quiet hours
+
+_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})(?:\s+(\S+))?$")
+
+
+def _quiet_line(info: chats.ChatInfo) -> str:
+    if not info.quiet:
+        return "Quiet hours: off."
+    p1 = "P1 alerts still come through" if info.p1_breaks_quiet else "P1 alerts are held too"
+    return f"Quiet hours: {info.quiet_start}–{info.quiet_end} {escape(info.quiet_tz)}; {p1}."
+
+
+class QuietError(ValueError):
+    """A /quiet argument that cannot be used; the message is ready to show (user text escaped)."""
+
+
+def parse_window(text: str) -> tuple[str, str, str]:
+    """`HH:MM-HH:MM [zone]` as (start, end, zone) with zero-padded times and a valid IANA zone (default UTC).
+
+    Raises QuietError saying what is wrong.
+    """
+    match = _WINDOW.match(text.strip())
+    if match is None:
+        raise QuietError(usage("quiet"))
+    h1, m1, h2, m2, zone = match.groups()
+    if int(h1) > 23 or int(h2) > 23 or int(m1) > 59 or int(m2) > 59:
+        raise QuietError(
+            f"{quoted(text)} is not a time window: hours go from 00 to 23, minutes from 00 to 59."
+        )
+    start, end = f"{int(h1):02d}:{m1}", f"{int(h2):02d}:{m2}"
+    if start == end:
+        raise QuietError("The quiet window must not start and end at the same time.")
+    zone = zone or "UTC"
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise QuietError(
+            f"Unknown time zone {quoted(zone)}. "
+            "Use an IANA name such as Asia/Yerevan, Asia/Baku or Europe/Moscow."
+        ) from None
+    return start, end, zone
+
+
+async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/quiet HH:MM-HH:MM [zone] | off | p1 on|off: hold alerts in a daily window (never drop them)."""
+    ctx = get_context(context.application)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    text = command_text(update)
+    words = text.lower().split()
+    if not words:
+        info = await chats.get_chat(ctx.db, chat.id)
+        current = _quiet_line(info) if info is not None else "Quiet hours: off."
+        await reply(update, f"{current}\n{usage('quiet')}")
+        return
+    if not await may_change_chat(update, context):
+        await reply(update, QUIET_ADMINS_ONLY)
+        return
+    await _register(update, ctx)
+    if words == ["off"]:
+        info = await chats.clear_quiet(ctx.db, chat.id)
+        await reply(update, "Quiet hours off: alerts arrive as they happen.")
+        return
+    if words[0] == "p1":
+        if words[1:] not in (["on"], ["off"]):
+            await reply(update, usage("quiet"))
+            return
+        info = await chats.set_p1_breaks_quiet(ctx.db, chat.id, words[1] == "on")
+        await reply(
+            update,
+            "P1 alerts will come through during quiet hours."
+            if info.p1_breaks_quiet
+            else "P1 alerts will be held during quiet hours too.",
+        )
+        return
+    try:
+        start_at, end_at, zone = parse_window(text)
+    except QuietError as exc:
+        await reply(update, str(exc))
+        return
+    info = await chats.set_quiet(ctx.db, chat.id, start_at, end_at, zone)
+    p1 = (
+        "P1 alerts still come through (/quiet p1 off holds them too)."
+        if info.p1_breaks_quiet
+        else "P1 alerts are held too (/quiet p1 on lets them through)."
+    )
+    await reply(
+        update,
+        f"Quiet hours {start_at}–{end_at} {escape(zone)}: alerts are held and sent when the window ends. "
+        + p1,
+    )
+
+
+__all__ = [
+    "EntityRef",
+    "help_command",
+    "keyboard_pressed",
+    "mysubs",
+    "quiet",
+    "start",
+    "subscribe",
+    "unsubscribe",
+]

@@ -1,0 +1,147 @@
+"""The one place that turns stored data into Telegram HTML for alerts.
+
+Every string that came from a feed is escaped; links are kept only when they are http(s); the message never
+exceeds Telegram's 4096 characters (counted like Telegram, in UTF-16 units after entity parsing): the
+summary is trimmed first, the title only if it alone is too long, the link never.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+from datetime import UTC
+
+from storage.deliveries import Alert
+
+MAX_MESSAGE = 4096
+SUMMARY_SHARE = 600  # a summary longer than this is cut: an alert is read at a glance
+SEVERITY_MARKERS = {"P1": "🔴", "P2": "🟠", "P3": "🟡", "P4": "⚪"}
+NO_SEVERITY_MARKER = "🔹"
+ELLIPSIS = "…"
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(text: str, units: int) -> str:
+    """`text` shortened to at most `units` UTF-16 units, ending with an ellipsis when cut, at a word boundary
+    if one is near."""
+    if _units(text) <= units:
+        return text
+    if units <= 1:
+        return ELLIPSIS[:units]
+    kept = text.encode("utf-16-le")[: (units - 1) * 2].decode("utf-16-le", errors="ignore")
+    space = kept.rfind(" ")
+    if space > len(kept) * 0.8:
+        kept = kept[:space]
+    return kept.rstrip() + ELLIPSIS
+
+
+def safe_link(link: str | None) -> str | None:
+    """`link` if it is an absolute http(s) URL, else None (javascript:, data:, relative … are dropped)."""
+    if not link:
+        return None
+    link = link.strip()
+    try:
+        parts = urllib.parse.urlsplit(link)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc or any(c.isspace() for c in link):
+        return None
+    return link
+
+
+def hashtag(entity_id: str) -> str:
+    """The hashtag of an entity id: letters, digits and underscores only (what Telegram links as a tag)."""
+    tag = re.sub(r"\W+", "_", entity_id).strip("_")
+    return f"#{tag}" if tag else ""
+
+
+def _bold_ranges(title: str, spans: tuple[tuple[int, int, str], ...]) -> list[tuple[int, int]]:
+    """Merged [start, end) ranges of the title covered by matched aliases (spans beyond the title dropped)."""
+    ranges = sorted((max(0, s), min(len(title), e)) for s, e, _text in spans if s < len(title) and e > s)
+    merged: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        elif end > start:
+            merged.append((start, end))
+    return merged
+
+
+def _title_html(title: str, spans: tuple[tuple[int, int, str], ...]) -> str:
+    out: list[str] = []
+    position = 0
+    for start, end in _bold_ranges(title, spans):
+        out.append(_escape(title[position:start]))
+        out.append(f"<b>{_escape(title[start:end])}</b>")
+        position = end
+    out.append(_escape(title[position:]))
+    return "".join(out)
+
+
+def _collapse(text: str) -> tuple[str, list[int]]:
+    """`text` with runs of whitespace made one space and ends trimmed, and where each original index went."""
+    out: list[str] = []
+    where: list[int] = []
+    pending_space = False
+    for char in text:
+        if char.isspace():
+            pending_space = bool(out)
+            where.append(len(out))
+            continue
+        if pending_space:
+            out.append(" ")
+            pending_space = False
+        where.append(len(out))
+        out.append(char)
+    where.append(len(out))
+    return "".join(out), where
+
+
+def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
+    """The alert as Telegram HTML: severity marker, title as a link with the matched aliases in bold,
+    the summary, source · UTC time, entity hashtags. Never over `limit` characters once parsed."""
+    marker = SEVERITY_MARKERS.get(alert.severity or "", NO_SEVERITY_MARKER)
+    head = f"{marker} <b>{_escape(alert.severity)}</b> " if alert.severity else f"{marker} "
+    head_plain = f"{marker} {alert.severity} " if alert.severity else f"{marker} "
+    when = alert.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    source_line = f"{alert.source.strip() or '?'} · {when}"
+    tags = " ".join(t for t in (hashtag(e) for e in alert.entity_ids) if t)
+    tail_plain = f"\n{source_line}" + (f"\n{tags}" if tags else "")
+
+    title, where = _collapse(alert.title)
+    if not title:
+        title, where = "(untitled)", [0] * (len(alert.title) + 1)
+    title = _cut(title, max(1, limit - _units(head_plain + tail_plain) - 2))
+    shown = len(title.removesuffix(ELLIPSIS)) if title.endswith(ELLIPSIS) else len(title)
+    spans = tuple(
+        (where[s], min(where[e], shown), text)
+        for s, e, text in alert.spans
+        if 0 <= s < e <= len(alert.title) and where[s] < shown
+    )
+    summary, _ = _collapse(alert.summary)
+    room = limit - _units(head_plain + title + tail_plain) - 2  # 2: the blank line before the summary
+    summary = _cut(summary, min(SUMMARY_SHARE, room)) if room > 10 else ""
+
+    link = safe_link(alert.link)
+    title_html = _title_html(title, spans)
+    heading = f'<a href="{_escape(link)}">{title_html}</a>' if link else title_html
+    parts = [head + heading, ""]
+    if summary:
+        parts.append(_escape(summary))
+    parts.append(_escape(source_line))
+    if tags:
+        parts.append(tags)
+    return "\n".join(parts)
+
+
+def plain_text(message_html: str) -> str:
+    """What the user reads: `message_html` without tags, entities decoded (console mode prints this)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", message_html))

@@ -1,0 +1,224 @@
+"""Telegram's flood limits, kept before Telegram has to enforce them, shared by alerts and command replies.
+
+Each limit is a pool of slots: a request takes a slot, and the slot comes back one period after the request
+*finished*. Telegram counts a message when it arrives, which is before the response is back, so no window
+Telegram looks at can hold more than the limit, whatever the network jitter. Limits: `overall_rate` messages
+per second overall, 2 per 2 seconds in a private chat (1/s sustained, a reply may follow a reply at once),
+20 per minute in a group or channel. A RetryAfter pauses only the chat it came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+logger = logging.getLogger(__name__)
+
+# Endpoints that put a message into a chat; Telegram's per-chat limits apply to these.
+_MESSAGE_ENDPOINTS = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendVideo",
+        "sendAudio",
+        "sendAnimation",
+        "sendVoice",
+        "sendSticker",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendPoll",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "forwardMessages",
+    }
+)
+_EDIT_ENDPOINTS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
+# rate_limit_args meaning "do not retry": ExtBot silently drops a falsy 0, so "none" is spelled -1.
+NO_RETRIES = -1
+MAX_RETRY_WAIT = 60.0  # a reply that would wait longer than this for Telegram is given up, not held
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds (PTB 22 stores it as a timedelta behind a deprecated int)."""
+    value = getattr(error, "_retry_after", None)
+    if value is not None and hasattr(value, "total_seconds"):
+        return float(value.total_seconds())
+    return float(value) if isinstance(value, int | float) else 1.0
+
+
+class SlotPool:
+    """At most `size` uses in any `period` seconds: a slot is free again `period` after its use ended."""
+
+    def __init__(self, size: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size = size
+        self.period = period
+        self._clock = clock
+        self._free_at: list[float] = [0.0] * size  # a heap of the times each idle slot comes free
+        self._waiters = 0
+        self._changed = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one slot for the duration of the block (waiting for one to come free first)."""
+        async with self._changed:
+            while True:
+                if self._free_at:
+                    wait = self._free_at[0] - self._clock()
+                    if wait <= 0:
+                        heapq.heappop(self._free_at)
+                        break
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), wait)
+                else:
+                    await self._changed.wait()
+        try:
+            yield
+        finally:
+            async with self._changed:
+                heapq.heappush(self._free_at, self._clock() + self.period)
+                self._changed.notify_all()
+
+    def idle_since(self, now: float) -> bool:
+        """Whether every slot is back and free (the pool can be forgotten)."""
+        return len(self._free_at) == self.size and all(t <= now for t in self._free_at)
+
+
+@dataclass
+class _Chat:
+    pool: SlotPool
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    blocked_until: float = 0.0
+    users: int = 0
+
+
+class ChatRateLimiter(BaseRateLimiter[int]):
+    """python-telegram-bot rate limiter that keeps Telegram's limits per chat and overall.
+
+    `rate_limit_args` (the per-call argument of ExtBot methods) is how many times to retry after a
+    RetryAfter; the delivery loop passes NO_RETRIES and reschedules itself, command replies retry up to
+    `max_retries`.
+    """
+
+    def __init__(
+        self,
+        overall_rate: float = 30.0,
+        *,
+        max_in_flight: int = 8,
+        max_retries: int = 3,
+        private_per_period: int = 2,
+        private_period: float = 2.0,
+        group_per_minute: int = 20,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        size = max(1, math.floor(overall_rate))
+        self._overall = SlotPool(size, size / overall_rate, clock)
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+        self._max_retries = max_retries
+        self._private = (private_per_period, private_period)
+        self._group = (group_per_minute, 60.0)
+        self._clock = clock
+        self._chats: dict[int | str, _Chat] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the pools are created lazily per chat."""
+
+    async def shutdown(self) -> None:
+        """Forget every chat's state."""
+        self._chats.clear()
+
+    def _chat(self, chat_id: int | str) -> _Chat:
+        state = self._chats.get(chat_id)
+        if state is None:
+            if len(self._chats) > 5000:
+                self._forget_idle()
+            private = isinstance(chat_id, int) and chat_id > 0
+            size, period = self._private if private else self._group
+            state = _Chat(SlotPool(size, period, self._clock))
+            self._chats[chat_id] = state
+        return state
+
+    def _forget_idle(self) -> None:
+        now = self._clock()
+        for key, state in list(self._chats.items()):
+            if state.users == 0 and state.blocked_until <= now and state.pool.idle_since(now):
+                del self._chats[key]
+
+    def block_chat(self, chat_id: int | str, seconds: float) -> None:
+        """Hold every request to `chat_id` for `seconds` (Telegram answered RetryAfter for it)."""
+        state = self._chat(chat_id)
+        state.blocked_until = max(state.blocked_until, self._clock() + seconds)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Run `callback` once the limits allow it; on RetryAfter pause only that chat, then retry."""
+        chat_id = _chat_key(data.get("chat_id"))
+        counted = endpoint in _MESSAGE_ENDPOINTS or endpoint in _EDIT_ENDPOINTS
+        if chat_id is None or not counted:
+            return await callback(*args, **kwargs)
+        retries = self._max_retries if rate_limit_args is None else max(0, rate_limit_args)
+        state = self._chat(chat_id)
+        state.users += 1
+        try:
+            async with state.lock:  # one request at a time per chat keeps messages in order
+                for attempt in range(retries + 1):
+                    wait = state.blocked_until - self._clock()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    try:
+                        result: bool | dict[str, Any] | list[dict[str, Any]] = await self._send(
+                            state, endpoint, callback, args, kwargs
+                        )
+                        return result
+                    except RetryAfter as exc:
+                        seconds = retry_after_seconds(exc)
+                        state.blocked_until = max(state.blocked_until, self._clock() + seconds)
+                        if attempt >= retries or seconds > MAX_RETRY_WAIT:
+                            raise
+                        logger.info("Telegram asked to wait %.0f s for chat %s; retrying", seconds, chat_id)
+                raise AssertionError("unreachable")
+        finally:
+            state.users -= 1
+
+    async def _send(
+        self,
+        state: _Chat,
+        endpoint: str,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        if endpoint in _EDIT_ENDPOINTS:  # edits count toward the overall rate, not the chat's messages
+            async with self._in_flight, self._overall.slot():
+                return await callback(*args, **kwargs)
+        async with state.pool.slot(), self._in_flight, self._overall.slot():
+            return await callback(*args, **kwargs)
+
+
+def _chat_key(chat_id: object) -> int | str | None:
+    if chat_id is None:
+        return None
+    if isinstance(chat_id, int):
+        return chat_id
+    try:
+        return int(str(chat_id))
+    except ValueError:
+        return str(chat_id)  # @channelusername: a channel, limited like a group

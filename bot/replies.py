@@ -1,0 +1,101 @@
+"""Small helpers for command replies: usage lines, escaping echoed user text, history lines, one-message fit.
+
+Replies are Telegram HTML: everything a user typed or a feed supplied goes through `escape`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+
+MAX_MESSAGE = 4096
+
+USAGE: dict[str, str] = {
+    "subscribe": "/subscribe [entity …|all] — e.g. /subscribe Sev Lake, Lachin corridor",
+    "unsubscribe": "/unsubscribe [entity …|all] — e.g. /unsubscribe sev_lake",
+    "status": "/status [entity] — e.g. /status Syunik",
+    "latest": "/latest [n] [entity] — n from 1 to 20, e.g. /latest 10 Goris",
+    "search": "/search <words> — e.g. /search border shooting",
+    "quiet": "/quiet HH:MM-HH:MM [zone] | off | p1 on|off — e.g. /quiet 23:00-07:00 Asia/Yerevan",
+}
+
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+
+
+def escape(text: str) -> str:
+    """`text` (typed by a user or supplied by a feed) made safe inside a Telegram HTML message."""
+    return html.escape(text, quote=True)
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """User text echoed back: shortened to `limit` characters, escaped, in quotes."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"“{escape(text)}”"
+
+
+def usage(command: str) -> str:
+    """The usage line of `command`, escaped for HTML."""
+    return "Usage: " + escape(USAGE[command])
+
+
+def utc_time(moment: datetime) -> str:
+    """A moment as `YYYY-MM-DD HH:MM UTC`."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def link(title: str, url: str | None) -> str:
+    """`title` escaped, as a link when `url` is http or https (anything else is shown as plain text)."""
+    shown = escape(title.strip() or "(untitled)")
+    if url and url.lower().startswith(("http://", "https://")):
+        return f'<a href="{escape(url)}">{shown}</a>'
+    return shown
+
+
+def history_line(title: str, url: str | None, source: str, published: datetime, severity: str | None) -> str:
+    """One stored story as a reply line: severity, linked title, source and UTC time."""
+    level = f"[{severity}] " if severity else ""
+    return f"• {level}{link(title, url)} — {escape(source)}, {utc_time(published)}"
+
+
+def sparkline(counts: Sequence[int]) -> str:
+    """Counts as a text sparkline, one block per value, scaled to the largest (zero is the lowest block)."""
+    top = max(counts, default=0)
+    if top == 0:
+        return SPARK_LEVELS[0] * len(counts)
+    return "".join(SPARK_LEVELS[round(count * (len(SPARK_LEVELS) - 1) / top)] for count in counts)
+
+
+def fit(lines: Sequence[str], limit: int = MAX_MESSAGE) -> str:
+    """Join whole lines into one message of at most `limit` characters, saying how many were left out."""
+    text = "\n".join(lines)
+    if len(text) <= limit:
+        return text
+    kept: list[str] = []
+    size = 0
+    for index, line in enumerate(lines):
+        tail = f"… and {len(lines) - index} more lines"
+        if size + len(line) + 1 + len(tail) > limit:
+            return "\n".join([*kept, tail])
+        kept.append(line)
+        size += len(line) + 1
+    return text
+
+
+async def reply(update: Update, text: str, **kwargs: object) -> Message | None:
+    """Answer in the command's chat (and forum topic) with one HTML message, link previews off."""
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_text(
+        text,
+        parse_mode=ParseMode.HTML,
+        disable_web_page_preview=True,
+        do_quote=False,
+        **kwargs,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,128 @@
+"""`borderwatch run`: migrations, seed data, then ingestion, the bot and delivery until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+import sys
+from contextlib import AsyncExitStack
+from typing import Any
+
+from bot.context import BotContext
+from storage.db import Database
+from storage.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ROLES = ("all", "ingest", "bot")
+CONSOLE_NOTICE = (
+    "borderwatch: no BORDERWATCH_TELEGRAM_TOKEN set: console mode, alerts are printed here instead of sent"
+)
+
+
+async def run(settings: Settings, role: str = "all", *, stop: asyncio.Event | None = None) -> int:
+    """Run `role` ("all", "ingest" or "bot") until SIGTERM/SIGINT (or `stop` is set); returns the exit code.
+
+    Applies migrations, seeds feeds (when none) and the gazetteer, then starts the ingest service
+    (all/ingest) and the Telegram Application with the delivery loop (all/bot). Without a token the bot
+    side runs in console mode: alerts are printed to stdout, and it says so on start.
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    from storage.migrate import upgrade
+
+    await upgrade(settings.database_url)
+    stop = stop or asyncio.Event()
+    db = Database(settings.database_url)
+    ctx = BotContext(db=db, settings=settings)
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(db.dispose)
+        _install_signal_handlers(stop, stack)
+        await _seed(ctx)
+        from bot.health import start_health_server
+
+        health = await start_health_server(db, settings)
+        stack.push_async_callback(health.close)
+        delivery = None
+        if role in ("all", "bot"):
+            delivery = await _start_bot(ctx, stack)
+        if role in ("all", "ingest"):
+            await _start_ingest(ctx, stack, delivery)
+        logger.info("borderwatch running (role %s)", role)
+        await stop.wait()
+        logger.info("shutting down")
+    return 0
+
+
+def _install_signal_handlers(stop: asyncio.Event, stack: AsyncExitStack) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+            stack.callback(loop.remove_signal_handler, sig)
+
+
+async def _seed(ctx: BotContext) -> None:
+    """Feeds into an empty database (H1's seeding), then the gazetteer (entities) into the database."""
+    feed_commands = importlib.import_module("feeds.feed_commands")
+    added = await feed_commands.seed_feeds_if_empty(ctx.db, ctx.settings)
+    if added:
+        logger.info("seeded %d feeds from %s", added, ctx.settings.feeds)
+    try:
+        gazetteer_module = importlib.import_module("feeds.gazetteer")
+    except ModuleNotFoundError as exc:
+        if exc.name != "feeds.gazetteer":
+            raise
+        logger.warning("feeds.gazetteer is not available: entities are not loaded")
+        return
+    gazetteer = gazetteer_module.load_gazetteer(ctx.db, ctx.settings)
+    if asyncio.iscoroutine(gazetteer):
+        gazetteer = await gazetteer
+    ctx.gazetteer = gazetteer
+
+
+async def _start_ingest(ctx: BotContext, stack: AsyncExitStack, delivery: Any) -> None:
+    feed_commands = importlib.import_module("feeds.feed_commands")
+    service_module = importlib.import_module("feeds.service")
+    classify = await feed_commands.default_classifier(ctx.db, ctx.settings)
+
+    def on_result(result: Any) -> None:
+        if delivery is not None and getattr(result, "new_items", None):
+            delivery.wake()
+
+    service = service_module.IngestService(ctx.db, ctx.settings, classify, on_result=on_result)
+    await service.start()
+    stack.push_async_callback(service.stop)
+
+
+async def _start_bot(ctx: BotContext, stack: AsyncExitStack) -> Any:
+    from bot.deliver import ConsoleSender, DeliveryLoop
+
+    if ctx.settings.token is None:
+        print(CONSOLE_NOTICE, file=sys.stdout, flush=True)
+        delivery = DeliveryLoop(ctx, sender=ConsoleSender())
+        delivery.start()
+        stack.push_async_callback(delivery.stop)
+        return delivery
+    from telegram import Update
+
+    from bot.app import build_application, register_menu
+
+    application = build_application(ctx)
+    await application.initialize()
+    stack.push_async_callback(application.shutdown)
+    await register_menu(application)
+    await application.start()
+    stack.push_async_callback(application.stop)
+    assert application.updater is not None
+    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    stack.push_async_callback(application.updater.stop)
+    delivery = DeliveryLoop(ctx, application.bot)
+    delivery.start()
+    stack.push_async_callback(delivery.stop)
+    me = application.bot.username
+    logger.info("bot @%s is polling for updates and delivering alerts", me)
+    return delivery

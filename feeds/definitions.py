@@ -1,0 +1,269 @@
+"""Gazetteer and severity definitions: typed, validated forms of config/entities.yaml and config/severity.yaml.
+
+An entity definition is a plain mapping (as stored in YAML and in `entities.definition` in the database):
+
+    id: sev_lake                      # lowercase letters, digits, underscores
+    kind: place                       # place | org | person | project | treaty | event | process | conflict
+    name: Sev Lake                    # optional; default: the first English alias
+    coordinates: [39.598, 46.231]     # optional [lat, lon]
+    aliases:                          # per language: en | ru | hy | az | any
+      en: ["Sev Lake", {text: "Black Lake", with_entities: [syunik], with_words: [Verishen]}]
+    groups: [armenia, azerbaijan]     # optional: every group must be matched (aliases name their `group`)
+
+An alias is a string or a mapping with `text` and any of: `case_sensitive` (bool), `with_entities` / `with_words`
+(the alias counts only when one of these entities or words also occurs in the item), `unless_near` (words that
+cancel the alias within `window` characters, default 30), `inflect` (false: exact form only), `group`.
+A word ending in `*` matches any continuation of its stem ("обстрел*").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from storage.errors import ConfigError
+
+LANGUAGES = ("en", "ru", "hy", "az", "any")
+KINDS = ("place", "org", "person", "project", "treaty", "event", "process", "conflict")
+LEVELS = ("P1", "P2", "P3", "P4")
+ENTITY_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_ALIAS_KEYS = {
+    "text",
+    "case_sensitive",
+    "with_entities",
+    "with_words",
+    "unless_near",
+    "window",
+    "inflect",
+    "group",
+}
+_ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups"}
+
+
+class GazetteerError(ConfigError):
+    """The gazetteer or the severity lexicon is invalid; the message names the entity, the alias and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class AliasDef:
+    """One alias of an entity in one language, with the context rules that decide whether it counts."""
+
+    text: str
+    language: str
+    case_sensitive: bool = False
+    with_entities: tuple[str, ...] = ()
+    with_words: tuple[str, ...] = ()
+    unless_near: tuple[str, ...] = ()
+    window: int = 30
+    inflect: bool = True
+    group: str | None = None
+
+    @property
+    def conditional(self) -> bool:
+        """True when the alias counts only alongside another entity or word."""
+        return bool(self.with_entities or self.with_words)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityDef:
+    """A tracked entity: id, kind, display name, coordinates and its aliases in every language."""
+
+    id: str
+    kind: str
+    name: str
+    coordinates: tuple[float, float] | None
+    aliases: tuple[AliasDef, ...]
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityLexicon:
+    """Cue words per level (P1 most severe), per language; which entity kinds earn a severity; the floor level."""
+
+    cues: tuple[tuple[str, str, str], ...]  # (level, language, cue)
+    kinds: frozenset[str] = frozenset({"place", "org", "conflict", "project"})
+    default: str | None = "P4"
+    negations: tuple[tuple[str, str], ...] = ()  # (language, word): a cue right after one does not count
+
+
+def _fail(entity: str, alias: str | None, problem: str) -> GazetteerError:
+    where = f"entity {entity!r}" + (f", alias {alias!r}" if alias is not None else "")
+    return GazetteerError(f"gazetteer: {where}: {problem}")
+
+
+def _string_list(value: Any, entity: str, alias: str | None, field: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _fail(entity, alias, f"{field} must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
+    """One alias from its YAML form (a string or a mapping); raises GazetteerError naming what is wrong."""
+    if isinstance(raw, str):
+        raw = {"text": raw}
+    if not isinstance(raw, Mapping):
+        raise _fail(entity, None, f"an alias in {language!r} must be a string or a mapping, got {raw!r}")
+    text = raw.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise _fail(entity, None, f"an alias in {language!r} has no text")
+    text = " ".join(text.split())
+    unknown = set(raw) - _ALIAS_KEYS
+    if unknown:
+        raise _fail(entity, text, f"unknown option(s) {sorted(unknown)}")
+    if not any(ch.isalnum() for ch in text):
+        raise _fail(entity, text, "has no letters or digits")
+    window = raw.get("window", 30)
+    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 500:
+        raise _fail(entity, text, "window must be an integer from 1 to 500")
+    for flag in ("case_sensitive", "inflect"):
+        if flag in raw and not isinstance(raw[flag], bool):
+            raise _fail(entity, text, f"{flag} must be true or false")
+    group = raw.get("group")
+    if group is not None and (not isinstance(group, str) or not group.strip()):
+        raise _fail(entity, text, "group must be a non-empty string")
+    return AliasDef(
+        text=text,
+        language=language,
+        case_sensitive=bool(raw.get("case_sensitive", False)),
+        with_entities=_string_list(raw.get("with_entities"), entity, text, "with_entities"),
+        with_words=_string_list(raw.get("with_words"), entity, text, "with_words"),
+        unless_near=_string_list(raw.get("unless_near"), entity, text, "unless_near"),
+        window=window,
+        inflect=bool(raw.get("inflect", True)),
+        group=group,
+    )
+
+
+def parse_entity(raw: Any, extra_aliases: Sequence[tuple[str, str | None]] = ()) -> EntityDef:
+    """One entity from its mapping form, plus aliases (text, language) added in chat; validated."""
+    if not isinstance(raw, Mapping):
+        raise GazetteerError(f"gazetteer: every entity must be a mapping, got {raw!r}")
+    entity_id = raw.get("id")
+    if not isinstance(entity_id, str) or not ENTITY_ID.match(entity_id):
+        raise GazetteerError(
+            f"gazetteer: entity id {entity_id!r} must be lowercase letters, digits and underscores"
+        )
+    unknown = set(raw) - _ENTITY_KEYS
+    if unknown:
+        raise _fail(entity_id, None, f"unknown field(s) {sorted(unknown)}")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise _fail(entity_id, None, f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    coordinates = _coordinates(raw.get("coordinates"), entity_id)
+    by_language = raw.get("aliases") or {}
+    if not isinstance(by_language, Mapping):
+        raise _fail(entity_id, None, "aliases must map a language (en, ru, hy, az, any) to a list")
+    aliases: list[AliasDef] = []
+    for language, items in by_language.items():
+        if language not in LANGUAGES:
+            raise _fail(entity_id, None, f"unknown alias language {language!r} (use {', '.join(LANGUAGES)})")
+        if not isinstance(items, list):
+            raise _fail(entity_id, None, f"aliases.{language} must be a list")
+        aliases.extend(parse_alias(item, language, entity_id) for item in items)
+    for text, language in extra_aliases:
+        aliases.append(parse_alias(text, language if language in LANGUAGES else "any", entity_id))
+    if not aliases:
+        raise _fail(entity_id, None, "has no aliases")
+    groups = _string_list(raw.get("groups"), entity_id, None, "groups")
+    _check_groups(entity_id, aliases, groups)
+    name = raw.get("name")
+    if name is None:
+        name = next((a.text for a in aliases if a.language == "en"), aliases[0].text)
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(entity_id, None, "name must be a non-empty string")
+    return EntityDef(entity_id, kind, name.strip(), coordinates, tuple(aliases), groups)
+
+
+def _coordinates(value: Any, entity_id: str) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+    ):
+        raise _fail(entity_id, None, f"coordinates must be [latitude, longitude], got {value!r}")
+    lat, lon = float(value[0]), float(value[1])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise _fail(entity_id, None, f"coordinates {value!r} are out of range")
+    return lat, lon
+
+
+def _check_groups(entity_id: str, aliases: Sequence[AliasDef], groups: Sequence[str]) -> None:
+    for alias in aliases:
+        if alias.group is not None and alias.group not in groups:
+            raise _fail(entity_id, alias.text, f"group {alias.group!r} is not declared in the entity's groups")
+    for group in groups:
+        if not any(alias.group == group for alias in aliases):
+            raise _fail(entity_id, None, f"group {group!r} has no aliases")
+
+
+def parse_entities(raw: Any, extra_aliases: Mapping[str, Sequence[tuple[str, str | None]]] | None = None) -> list[EntityDef]:
+    """Every entity of a gazetteer document; checks ids are unique and rules name entities that exist."""
+    entities_raw = raw.get("entities") if isinstance(raw, Mapping) else raw
+    if not isinstance(entities_raw, list):
+        raise GazetteerError("gazetteer: the document must have a list `entities`")
+    extra = extra_aliases or {}
+    entities: list[EntityDef] = []
+    seen: set[str] = set()
+    for item in entities_raw:
+        entity_id = item.get("id") if isinstance(item, Mapping) else None
+        entity = parse_entity(item, extra.get(entity_id, ()) if isinstance(entity_id, str) else ())
+        if entity.id in seen:
+            raise _fail(entity.id, None, "is defined twice")
+        seen.add(entity.id)
+        entities.append(entity)
+    check_references(entities)
+    return entities
+
+
+def check_references(entities: Sequence[EntityDef]) -> None:
+    """Raise GazetteerError when an alias rule names an entity that is not in `entities`."""
+    known = {entity.id for entity in entities}
+    for entity in entities:
+        for alias in entity.aliases:
+            for other in alias.with_entities:
+                if other not in known:
+                    raise _fail(entity.id, alias.text, f"with_entities names unknown entity {other!r}")
+
+
+def parse_severity(raw: Any) -> SeverityLexicon:
+    """The severity lexicon from its YAML form: `levels: {P1: {en: [...], ...}, ...}`, `kinds`, `default`."""
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("levels"), Mapping):
+        raise GazetteerError("severity: the document must have a mapping `levels` (P1..P4)")
+    cues: list[tuple[str, str, str]] = []
+    for level, by_language in raw["levels"].items():
+        if level not in LEVELS:
+            raise GazetteerError(f"severity: unknown level {level!r} (use {', '.join(LEVELS)})")
+        if not isinstance(by_language, Mapping):
+            raise GazetteerError(f"severity: {level} must map languages to lists of cues")
+        for language, words in by_language.items():
+            if language not in LANGUAGES:
+                raise GazetteerError(f"severity: {level}: unknown language {language!r}")
+            if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+                raise GazetteerError(f"severity: {level}.{language} must be a list of non-empty strings")
+            cues.extend((level, language, " ".join(w.split())) for w in words)
+    kinds = raw.get("kinds", ["place", "org", "conflict", "project"])
+    if not isinstance(kinds, list) or not set(kinds) <= set(KINDS):
+        raise GazetteerError(f"severity: kinds must be a list drawn from {', '.join(KINDS)}")
+    default = raw.get("default", "P4")
+    if default is not None and default not in LEVELS:
+        raise GazetteerError(f"severity: default must be one of {', '.join(LEVELS)} or null")
+    negations: list[tuple[str, str]] = []
+    raw_negations = raw.get("negations") or {}
+    if not isinstance(raw_negations, Mapping):
+        raise GazetteerError("severity: negations must map languages to lists of words")
+    for language, words in raw_negations.items():
+        if language not in LANGUAGES or not isinstance(words, list):
+            raise GazetteerError(f"severity: negations.{language} must be a list under a known language")
+        if not all(isinstance(w, str) and w.strip() for w in words):
+            raise GazetteerError(f"severity: negations.{language} must be strings (quote YAML words like 'no')")
+        negations.extend((language, " ".join(w.split())) for w in words)
+    return SeverityLexicon(tuple(cues), frozenset(kinds), default, tuple(negations))

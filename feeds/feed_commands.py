@@ -1,0 +1,215 @@
+"""The feed commands of the CLI: `poll --once [--json]`, `feeds import|export|list`, first-start seeding."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feeds.ingest import Classify, PollResult
+from feeds.model import Classification
+from feeds.opml import OpmlFeed, read_opml, write_opml
+from feeds.service import IngestService
+from storage.db import Database
+from storage.errors import BorderwatchError, ConfigError
+from storage.feeds import add_feed, count_feeds
+from storage.feeds import list_feeds as stored_feeds
+from storage.items import StoredItem
+from storage.migrate import upgrade
+from storage.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ClassifierFactory = Callable[[Database, Settings], Awaitable[Classify]]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _migrated_database(settings: Settings) -> Database:
+    await upgrade(settings.database_url)
+    return Database(settings.database_url)
+
+
+async def add_opml_feeds(db: Database, feeds: list[OpmlFeed], settings: Settings) -> int:
+    """Add the feeds not yet known (by URL); returns how many were added. New feeds are due at once."""
+    added = 0
+    async with db.transaction() as session:
+        for feed in feeds:
+            _record, created = await add_feed(
+                session,
+                feed.url,
+                now=_now(),
+                title=feed.title,
+                language=feed.language,
+                user_agent=feed.user_agent,
+                interval_seconds=settings.poll_interval,
+            )
+            added += created
+    return added
+
+
+async def seed_feeds_if_empty(db: Database, settings: Settings) -> int:
+    """Load BORDERWATCH_FEEDS (OPML) when the feeds table is empty; returns how many feeds were added.
+
+    A missing file with an empty table is not an error (nothing to seed); an invalid file raises ConfigError.
+    """
+    async with db.transaction() as session:
+        if await count_feeds(session) > 0:
+            return 0
+    path = Path(settings.feeds)
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError:
+        log.warning("no feeds yet and BORDERWATCH_FEEDS file %s cannot be read", path)
+        return 0
+    try:
+        feeds = read_opml(data, source=f"BORDERWATCH_FEEDS ({path})")
+    except BorderwatchError as exc:
+        raise ConfigError(str(exc)) from None
+    added = await add_opml_feeds(db, feeds, settings)
+    log.info("loaded %d feeds from %s", added, path)
+    return added
+
+
+def _no_tags(title: str, summary: str, language: str | None) -> Classification:
+    return Classification()
+
+
+async def default_classifier(db: Database, settings: Settings) -> Classify:
+    """The gazetteer classifier when the classifier module offers a loader; else untagged items (logged)."""
+    for module_name, function_name in (
+        ("feeds.entity_commands", "load_classifier"),
+        ("feeds.classify", "load_classifier"),
+        ("feeds.gazetteer", "load_classifier"),
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        loader = getattr(module, function_name, None)
+        if loader is not None:
+            classifier = loader(db, settings)
+            if asyncio.iscoroutine(classifier):
+                classifier = await classifier
+            classify = getattr(classifier, "classify", classifier)
+            assert callable(classify)
+            return classify  # type: ignore[no-any-return]
+    log.warning("no classifier available: items are stored without tags")
+    return _no_tags
+
+
+def _item_line(result: PollResult, item: StoredItem) -> str:
+    tags = " ".join(f"#{entity}" for entity in item.entity_ids)
+    severity = item.severity or "--"
+    link = f" <{item.link}>" if item.link else ""
+    when = item.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"[{severity}] {when} {result.source}: {item.title}{link}" + (f" {tags}" if tags else "")
+
+
+def _item_json(result: PollResult, item: StoredItem) -> str:
+    return json.dumps(
+        {
+            "feed": result.source,
+            "feed_url": result.feed.url,
+            "title": item.title,
+            "link": item.link,
+            "published": item.published.astimezone(UTC).isoformat(),
+            "entities": list(item.entity_ids),
+            "severity": item.severity,
+        },
+        ensure_ascii=False,
+    )
+
+
+async def poll_once(
+    settings: Settings, as_json: bool, *, classifier_factory: ClassifierFactory = default_classifier
+) -> int:
+    """`borderwatch poll --once [--json]`: migrate, seed, poll every enabled feed once whatever its schedule.
+
+    Prints each new item with its tags (JSON: one object per line); each feed error is one line on stderr
+    naming the URL. Returns 0 unless nothing could run (an unreachable database raises DatabaseUnavailable).
+    """
+    db = await _migrated_database(settings)
+    try:
+        await seed_feeds_if_empty(db, settings)
+        classify = await classifier_factory(db, settings)
+        async with IngestService(db, settings, classify) as service:
+            report = await service.poll_all_once()
+    finally:
+        await db.dispose()
+    for result, item in report.new_items:
+        print(_item_json(result, item) if as_json else _item_line(result, item))
+    for result in report.errors:
+        print(f"borderwatch: feed error: {result.error}", file=sys.stderr)
+    sys.stdout.flush()
+    return 0
+
+
+async def import_feeds(settings: Settings, path: str) -> int:
+    """`borderwatch feeds import FILE`: add the OPML file's feeds that are not known yet."""
+    try:
+        data = await asyncio.to_thread(Path(path).read_bytes)
+    except OSError as exc:
+        print(f"borderwatch: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    try:
+        feeds = read_opml(data, source=path)
+    except BorderwatchError as exc:
+        print(f"borderwatch: {exc}", file=sys.stderr)
+        return 1
+    db = await _migrated_database(settings)
+    try:
+        added = await add_opml_feeds(db, feeds, settings)
+    finally:
+        await db.dispose()
+    print(f"imported {added} new feeds ({len(feeds) - added} already known) from {path}")
+    return 0
+
+
+async def export_feeds(settings: Settings) -> int:
+    """`borderwatch feeds export`: print every feed as OPML with its title, language and User-Agent."""
+    db = await _migrated_database(settings)
+    try:
+        async with db.transaction() as session:
+            feeds = await stored_feeds(session)
+    finally:
+        await db.dispose()
+    sys.stdout.write(
+        write_opml(OpmlFeed(f.url, f.title_override or f.title, f.language, f.user_agent) for f in feeds)
+    )
+    return 0
+
+
+async def list_feeds(settings: Settings) -> int:
+    """`borderwatch feeds list`: one line per feed: id, state, next poll, name, URL, last error."""
+    db = await _migrated_database(settings)
+    try:
+        async with db.transaction() as session:
+            feeds = await stored_feeds(session)
+    finally:
+        await db.dispose()
+    if not feeds:
+        print("no feeds")
+        return 0
+    for feed in feeds:
+        if not feed.enabled:
+            state = "disabled"
+        elif feed.consecutive_failures:
+            state = f"failing x{feed.consecutive_failures}"
+        elif feed.last_success_at is None:
+            state = "new"
+        else:
+            state = "ok"
+        when = feed.next_poll_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        line = f"{feed.id:>4}  {state:<12} next {when}  {feed.name}  {feed.url}"
+        if feed.last_error:
+            line += f"  error: {feed.last_error}"
+        print(line)
+    return 0

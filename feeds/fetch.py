@@ -1,0 +1,358 @@
+"""Polite, hardened feed fetching: one shared httpx client, conditional GET, guarded redirects, capped bodies.
+
+`Fetcher.fetch` returns a `FetchResponse` (200 with a body, or 304) or raises a `FetchError` subclass whose
+message names the URL. Every hop of a redirect chain is checked by the URL guard; the body is counted after
+decompression so a gzip bomb is cut off; the total deadline cuts a server that drips one byte a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import re
+import zlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+
+from feeds.errors import (
+    BadStatus,
+    BlockedURL,
+    BodyTooLarge,
+    ConnectionFailed,
+    FetchError,
+    FetchTimeout,
+    NotAFeed,
+    RateLimited,
+    TooManyRedirects,
+    TruncatedBody,
+)
+from feeds.guard import AddressPolicy, GuardedNetworkBackend, Resolver, check_url
+from storage.settings import Settings
+
+__all__ = ["FetchError", "FetchResponse", "Fetcher"]
+
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
+    "text/xml;q=0.9, */*;q=0.5"
+)
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+_FEED_START = re.compile(rb"^\s*(<\?xml|<rss|<feed|<rdf:rdf|<channel)", re.IGNORECASE)
+_HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None when absent or invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    when = _http_date(value)
+    if when is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResponse:
+    """One successful answer for a feed (200 with a body, or 304), answering what the poller needs to know."""
+
+    url: str
+    status_code: int
+    headers: Mapping[str, str]
+    body: bytes
+    received_at: datetime
+
+    @property
+    def is_modified(self) -> bool:
+        """False for 304 Not Modified: the feed did not change since the validators we sent."""
+        return self.status_code != 304
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag") or None
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified") or None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    @property
+    def body_hash(self) -> str:
+        """sha256 of the decoded body, to skip parsing a 200 that repeats the last body."""
+        return hashlib.sha256(self.body).hexdigest()
+
+    def cache_lifetime(self) -> float | None:
+        """Seconds the server says the response stays fresh (Cache-Control max-age, else Expires), or None."""
+        cache_control = self.headers.get("cache-control", "")
+        match = _MAX_AGE.search(cache_control)
+        if match:
+            return float(match.group(1))
+        expires = _http_date(self.headers.get("expires"))
+        if expires is not None:
+            served = _http_date(self.headers.get("date")) or self.received_at
+            return max(0.0, (expires - served).total_seconds())
+        return None
+
+    def retry_delay(self) -> float | None:
+        """Seconds from Retry-After, when the server sent one."""
+        return parse_retry_after(self.headers.get("retry-after"), self.received_at)
+
+    def not_before(self) -> datetime | None:
+        """The earliest next poll the server asks for (later of Retry-After and cache lifetime), or None."""
+        delays = [d for d in (self.cache_lifetime(), self.retry_delay()) if d]
+        return self.received_at + timedelta(seconds=max(delays)) if delays else None
+
+
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with a connection pool whose network backend is the URL guard."""
+
+    def __init__(self, policy: AddressPolicy, resolver: Resolver | None, limits: httpx.Limits) -> None:
+        super().__init__(trust_env=False, limits=limits)
+        # httpx offers no public hook for the network backend; replacing the pool keeps everything else stock.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=False,
+            network_backend=GuardedNetworkBackend(policy, resolver),
+        )
+
+
+class _Decoder:
+    """Content-Encoding decoding that never produces more than the allowed number of bytes."""
+
+    def __init__(self, encoding: str, url: str) -> None:
+        self._url = url
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip() and c.strip() != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise ConnectionFailed(url, f"unsupported Content-Encoding {encoding!r}")
+        self._coding = codings[0] if codings else None
+        self._zlib: zlib._Decompress | None = None
+        if self._coding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif self._coding == "deflate":
+            self._zlib = zlib.decompressobj()
+        self._first = True
+
+    def decode(self, data: bytes, limit: int) -> bytes:
+        """Decode `data`, producing at most `limit` bytes (a longer output means the cap is exceeded)."""
+        if self._zlib is None:
+            return data
+        try:
+            out = self._zlib.decompress(self._zlib.unconsumed_tail + data, limit)
+        except zlib.error:
+            if self._coding == "deflate" and self._first:
+                # some servers send raw deflate without the zlib header
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._first = False
+                return self.decode(data, limit)
+            raise TruncatedBody(self._url, "the compressed body is corrupt") from None
+        self._first = False
+        return out
+
+    @property
+    def has_pending_output(self) -> bool:
+        return self._zlib is not None and bool(self._zlib.unconsumed_tail)
+
+    def finish(self) -> None:
+        if self._zlib is not None and not self._zlib.eof:
+            raise TruncatedBody(self._url, "the compressed body ended early")
+
+
+def _looks_like_html(content_type: str, body: bytes) -> bool:
+    head = body[:1024].lstrip(b"\xef\xbb\xbf")
+    if _FEED_START.match(head):
+        return False
+    if _HTML_START.match(head):
+        return True
+    return "html" in content_type.lower() and "xml" not in content_type.lower()
+
+
+class Fetcher:
+    """The one shared HTTP client of the ingest side, with global and per-host concurrency limits."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        policy: AddressPolicy | None = None,
+        resolver: Resolver | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._settings = settings
+        self._policy = policy or AddressPolicy(allow_private=settings.allow_private_urls)
+        self._clock = clock
+        limits = httpx.Limits(
+            max_connections=max(settings.fetch_concurrency, 1) * 2,
+            max_keepalive_connections=max(settings.fetch_concurrency, 100),
+            keepalive_expiry=60.0,
+        )
+        timeout = httpx.Timeout(
+            settings.fetch_timeout, connect=settings.connect_timeout, pool=settings.fetch_timeout
+        )
+        self._client = httpx.AsyncClient(
+            transport=_GuardedTransport(self._policy, resolver, limits),
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
+        )
+        self._global = asyncio.Semaphore(settings.fetch_concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        await self._client.aclose()
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        slot = self._hosts.get(host)
+        if slot is None:
+            slot = self._hosts[host] = asyncio.Semaphore(self._settings.per_host_concurrency)
+        return slot
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        user_agent: str | None = None,
+    ) -> FetchResponse:
+        """GET a feed, conditionally when validators are given; follow up to 5 guarded redirects.
+
+        Returns a 200 (decoded body, at most max_body_bytes, not HTML) or a 304; raises a FetchError subclass
+        otherwise. Only time spent holding a per-host slot counts against the total deadline.
+        """
+        headers = {"User-Agent": user_agent or self._settings.user_agent}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        budget = self._settings.fetch_timeout
+        seen: set[str] = set()
+        current = url
+        async with self._global:
+            for _hop in range(MAX_REDIRECTS + 1):
+                check_url(current, self._policy)
+                seen.add(current)
+                async with self._host_slot(current):
+                    started = asyncio.get_running_loop().time()
+                    try:
+                        async with asyncio.timeout(budget):
+                            outcome = await self._one_hop(current, headers)
+                    except TimeoutError:
+                        raise FetchTimeout(
+                            current, f"no complete response within {self._settings.fetch_timeout:g} s"
+                        ) from None
+                    budget -= asyncio.get_running_loop().time() - started
+                if isinstance(outcome, FetchResponse):
+                    return outcome
+                if outcome in seen:
+                    raise TooManyRedirects(url, f"redirect loop at {outcome}")
+                current = outcome
+        raise TooManyRedirects(url, f"more than {MAX_REDIRECTS} redirects")
+
+    async def _one_hop(self, url: str, headers: Mapping[str, str]) -> FetchResponse | str:
+        """One request: a final response, or the absolute URL a redirect points to."""
+        try:
+            request = self._client.build_request("GET", url, headers=headers)
+            response = await self._client.send(request, stream=True)
+        except BlockedURL as exc:
+            raise BlockedURL(url, exc.detail) from None
+        except httpx.TimeoutException as exc:
+            raise FetchTimeout(url, f"timed out ({exc.__class__.__name__})") from None
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise BlockedURL(url, f"not a fetchable URL ({exc})") from None
+        except httpx.HTTPError as exc:
+            raise ConnectionFailed(url, _describe(exc)) from None
+        try:
+            status = response.status_code
+            if status in REDIRECT_STATUSES:
+                location = response.headers.get("location")
+                if not location:
+                    raise BadStatus(url, f"HTTP {status} redirect without a Location", status_code=status)
+                return str(urljoin(url, location.strip()))
+            now = self._clock()
+            plain_headers = {k.lower(): v for k, v in response.headers.items()}
+            if status == 304:
+                return FetchResponse(url, status, plain_headers, b"", now)
+            if status in (429, 503):
+                delay = parse_retry_after(response.headers.get("retry-after"), now)
+                hint = f", retry after {delay:g} s" if delay is not None else ""
+                raise RateLimited(url, f"HTTP {status}{hint}", status_code=status, retry_after=delay)
+            if status >= 400 or status < 200:
+                raise BadStatus(url, f"HTTP {status} {response.reason_phrase}".rstrip(), status_code=status)
+            body = await self._read_body(url, response)
+            content_type = plain_headers.get("content-type", "")
+            if _looks_like_html(content_type, body):
+                raise NotAFeed(url, f"got an HTML page ({content_type or 'no content type'}), not a feed")
+            return FetchResponse(url, status, plain_headers, body, now)
+        finally:
+            await response.aclose()
+
+    async def _read_body(self, url: str, response: httpx.Response) -> bytes:
+        cap = self._settings.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        if not response.headers.get("content-encoding") and declared.isdigit() and int(declared) > cap:
+            raise BodyTooLarge(url, f"body of {int(declared)} bytes exceeds the {cap}-byte limit")
+        decoder = _Decoder(response.headers.get("content-encoding", ""), url)
+        parts: list[bytes] = []
+        size = 0
+        try:
+            async for raw in _raw_chunks(response):
+                chunk = decoder.decode(raw, cap - size + 1)
+                size += len(chunk)
+                parts.append(chunk)
+                while decoder.has_pending_output and size <= cap:
+                    chunk = decoder.decode(b"", cap - size + 1)
+                    size += len(chunk)
+                    parts.append(chunk)
+                if size > cap:
+                    raise BodyTooLarge(url, f"decoded body exceeds the {cap}-byte limit")
+        except httpx.RemoteProtocolError as exc:
+            raise TruncatedBody(url, f"connection closed before the whole body arrived ({exc})") from None
+        except httpx.TimeoutException:
+            raise FetchTimeout(url, "timed out reading the body") from None
+        except httpx.HTTPError as exc:
+            raise ConnectionFailed(url, _describe(exc)) from None
+        decoder.finish()
+        return b"".join(parts)
+
+
+async def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    async for raw in response.aiter_raw():
+        yield raw
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__

@@ -1,0 +1,184 @@
+"""The gazetteer in force: YAML definitions merged with what admins added in chat, and its classifier."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from feeds.classify import Classifier, compile_pattern
+from feeds.definitions import (
+    EntityDef,
+    GazetteerError,
+    SeverityLexicon,
+    parse_entities,
+    parse_severity,
+)
+from feeds.textnorm import normalize
+from storage.db import Database
+from storage.settings import Settings
+
+BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "config"
+DEFAULT_ENTITIES = Path("config/entities.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class EntityInfo:
+    """What users see of an entity: id, kind, display name, coordinates (lat, lon) when known."""
+
+    id: str
+    kind: str
+    name: str
+    coordinates: tuple[float, float] | None
+
+
+class Gazetteer:
+    """The tracked entities, a lookup by any of their names, and the classifier built from them."""
+
+    def __init__(self, definitions: Sequence[EntityDef], severity: SeverityLexicon | None = None) -> None:
+        self.definitions = tuple(sorted(definitions, key=lambda entity: entity.id))
+        self.severity = severity or SeverityLexicon(())
+        self.entities = tuple(EntityInfo(e.id, e.kind, e.name, e.coordinates) for e in self.definitions)
+        self._by_id = {entity.id: entity for entity in self.entities}
+        self.classifier = Classifier(self.definitions, self.severity)
+        self._exact: dict[str, str] = {}
+        self._patterns: list[tuple[Any, str]] = []
+        for entity in self.definitions:
+            self._exact.setdefault(normalize(entity.id), entity.id)
+            self._exact.setdefault(normalize(entity.name), entity.id)
+            for alias in entity.aliases:
+                self._exact.setdefault(normalize(alias.text), entity.id)
+                key, suffix, full = compile_pattern(alias.text, alias.language, alias.inflect)
+                pattern = full if full is not None else re.escape(key) + (suffix or "")
+                self._patterns.append((re.compile(pattern), entity.id))
+
+    def get(self, entity_id: str) -> EntityInfo | None:
+        """The entity with exactly this id, or None."""
+        return self._by_id.get(entity_id)
+
+    def resolve(self, name: str) -> EntityInfo | None:
+        """The entity named by `name`: its id or any alias, in any language, case or inflected form; else None."""
+        norm = " ".join(normalize(name).split())
+        if not norm:
+            return None
+        entity_id = self._exact.get(norm)
+        if entity_id is None:
+            for pattern, candidate in self._patterns:
+                match = pattern.match(norm)
+                if match is not None and match.end() == len(norm):
+                    entity_id = candidate
+                    break
+        return self._by_id.get(entity_id) if entity_id else None
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        """Up to `n` entity ids whose id or names are closest to `name` ("did you mean"), best first."""
+        norm = " ".join(normalize(name).split())
+        matches = difflib.get_close_matches(norm, list(self._exact), n=n * 4, cutoff=0.6)
+        result: list[str] = []
+        for match in matches:
+            entity_id = self._exact[match]
+            if entity_id not in result:
+                result.append(entity_id)
+        return result[:n]
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """The parsed YAML document at `path`; GazetteerError naming the file when missing or malformed."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise GazetteerError(f"{what}: file {path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise GazetteerError(f"{what}: {path} is not valid YAML: {exc}") from None
+
+
+def entities_path(settings: Settings) -> Path:
+    """The gazetteer file: BORDERWATCH_ENTITIES, or the bundled default when the default path is absent."""
+    path = Path(settings.entities)
+    if not path.is_file() and path == DEFAULT_ENTITIES:
+        return BUNDLED_CONFIG / "entities.yaml"
+    return path
+
+
+def severity_path(entities_file: Path) -> Path:
+    """severity.yaml next to the gazetteer file, else the bundled one."""
+    beside = entities_file.parent / "severity.yaml"
+    return beside if beside.is_file() else BUNDLED_CONFIG / "severity.yaml"
+
+
+def raw_entities(document: Any) -> list[Mapping[str, Any]]:
+    """The list of entity mappings of a gazetteer document (validated shape only)."""
+    entities = document.get("entities") if isinstance(document, Mapping) else None
+    if not isinstance(entities, list):
+        raise GazetteerError("BORDERWATCH_ENTITIES: the document must have a list `entities`")
+    return entities
+
+
+def load_yaml_gazetteer(settings: Settings) -> Gazetteer:
+    """The gazetteer from the YAML files alone (no database): for `borderwatch classify` and tests."""
+    path = entities_path(settings)
+    definitions = parse_entities(read_yaml(path, "BORDERWATCH_ENTITIES"))
+    severity = parse_severity(read_yaml(severity_path(path), "severity lexicon"))
+    return Gazetteer(definitions, severity)
+
+
+async def load_gazetteer(db: Database, settings: Settings) -> Gazetteer:
+    """The gazetteer in force: YAML entities seeded into the database (new ones added, YAML-origin ones refreshed,
+    chat-added and untracked ones kept), then every active entity with its chat-added aliases."""
+    from storage import entities as stored
+
+    path = entities_path(settings)
+    document = read_yaml(path, "BORDERWATCH_ENTITIES")
+    parse_entities(document)  # validate before anything is written
+    severity = parse_severity(read_yaml(severity_path(path), "severity lexicon"))
+    async with db.transaction() as session:
+        await stored.seed_entities(session, [_plain(entity) for entity in raw_entities(document)])
+        rows = await stored.list_entities(session)
+        extra = await stored.list_chat_aliases(session)
+    return Gazetteer(definitions_from_rows([row.definition for row in rows], extra), severity)
+
+
+def definitions_from_rows(
+    rows: Sequence[Mapping[str, Any]], extra: Mapping[str, Sequence[tuple[str, str | None]]]
+) -> list[EntityDef]:
+    """Entity definitions from stored rows; a rule naming an entity that is no longer tracked is dropped."""
+    active = {str(row.get("id")) for row in rows}
+    cleaned = [_without_missing_references(row, active) for row in rows]
+    return parse_entities({"entities": cleaned}, extra)
+
+
+def _without_missing_references(row: Mapping[str, Any], active: set[str]) -> dict[str, Any]:
+    result = dict(row)
+    aliases = row.get("aliases")
+    if not isinstance(aliases, Mapping):
+        return result
+    new_aliases: dict[str, Any] = {}
+    for language, items in aliases.items():
+        new_items = []
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, Mapping) and isinstance(item.get("with_entities"), list):
+                item = dict(item)
+                item["with_entities"] = [e for e in item["with_entities"] if e in active]
+                if not item["with_entities"] and not item.get("with_words"):
+                    continue  # its only context entity is gone: without context it would fire everywhere
+            new_items.append(item)
+        new_aliases[language] = new_items
+    result["aliases"] = new_aliases
+    return result
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-storable copy of a YAML value (YAML anchors share objects; dates become strings)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

@@ -1,0 +1,191 @@
+"""The URL guard: feed requests go only to public http/https addresses, checked where the socket connects.
+
+Two layers. `check_url` refuses a bad scheme or an IP-literal host (in any spelling: dotted, decimal, octal,
+hex, IPv6, IPv4-mapped) before a request is made; it runs on the feed URL and on every redirect hop.
+`GuardedNetworkBackend` resolves the hostname itself when httpx opens a connection, refuses it when any
+resolved address is not public, and connects to an address it just checked, so a DNS answer that changes
+between the check and the connect (rebinding) cannot reach a private address. TLS SNI and the Host header
+still carry the hostname, because httpcore takes them from the request, not from the socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpcore
+
+from feeds.errors import BlockedURL
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
+
+
+class BlockedURLError(BlockedURL):
+    """A feed URL (or a redirect target) points somewhere borderwatch refuses to fetch."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, f"refused: {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Which addresses may be fetched: public ones only, unless private ones are allowed.
+
+    `trusted` networks are allowed even when private addresses are not; tests use it to reach one loopback
+    server while proving that everything else on loopback stays refused.
+    """
+
+    allow_private: bool = False
+    trusted: tuple[IPNetwork, ...] = field(default_factory=tuple)
+
+    def refusal(self, address: IPAddress) -> str | None:
+        """Why `address` must not be contacted, or None when it may be."""
+        if self.allow_private or any(
+            address in net for net in self.trusted if net.version == address.version
+        ):
+            return None
+        return address_refusal(address)
+
+
+def address_refusal(address: IPAddress) -> str | None:
+    """Why a public feed fetcher must not contact `address` (loopback, private, …); None when it is public."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return f"{address} is an IPv4-mapped IPv6 address"
+        embedded = address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is not None and address_refusal(embedded) is not None:
+            return f"{address} embeds the non-public address {embedded}"
+    checks = (
+        ("is_unspecified", "unspecified"),
+        ("is_loopback", "loopback"),
+        ("is_link_local", "link-local"),
+        ("is_multicast", "multicast"),
+        ("is_private", "private"),
+        ("is_reserved", "reserved"),
+    )
+    for attribute, name in checks:
+        if getattr(address, attribute):
+            return f"{address} is a {name} address"
+    if not address.is_global:
+        return f"{address} is not a public address"
+    return None
+
+
+def parse_ip_literal(host: str) -> IPAddress | None:
+    """The address a URL host denotes when it is an IP literal in any spelling the C resolver accepts.
+
+    Besides dotted quads and IPv6 this covers the legacy inet_aton forms `2130706433`, `0x7f.1`, `0177.0.0.1`.
+    """
+    host = host.strip("[]").rstrip(".")
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    labels = host.split(".")
+    if 1 <= len(labels) <= 4 and all(_NUMERIC_LABEL.match(label) for label in labels):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def check_url(url: str, policy: AddressPolicy) -> None:
+    """Refuse (BlockedURLError) a URL that is not http/https, has no host, or names a refused IP literal.
+
+    Hostnames are checked again, on their resolved addresses, when the connection is opened.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
+        raise BlockedURLError(url, f"not a valid URL ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BlockedURLError(url, f"scheme {parts.scheme or 'none'!r} is not http or https")
+    if not host:
+        raise BlockedURLError(url, "no host name")
+    address = parse_ip_literal(host)
+    if address is not None:
+        reason = policy.refusal(address)
+        if reason is not None:
+            raise BlockedURLError(url, reason)
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Every address the system resolver gives for host:port (TCP), in its order."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore network backend that resolves, checks every address, then connects to a checked one."""
+
+    def __init__(self, policy: AddressPolicy, resolver: Resolver | None = None) -> None:
+        self._policy = policy
+        self._resolver = resolver or system_resolver
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        url = f"//{host}:{port}"
+        literal = parse_ip_literal(host)
+        if literal is not None:
+            addresses: Sequence[IPAddress] = [literal]
+        else:
+            try:
+                async with asyncio.timeout(timeout):
+                    resolved = await self._resolver(host, port)
+            except TimeoutError:
+                raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
+            except OSError as exc:
+                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
+            addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolved]
+        if not addresses:
+            raise httpcore.ConnectError(f"cannot resolve {host}: no addresses")
+        for address in addresses:
+            reason = self._policy.refusal(address)
+            if reason is not None:
+                raise BlockedURLError(url, f"{host} resolves to {address} ({reason.split(' is ', 1)[-1]})")
+        last_error: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    str(address),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last_error = exc
+        assert last_error is not None
+        raise last_error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedURLError(path, "unix sockets are never fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)

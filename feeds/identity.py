@@ -1,0 +1,63 @@
+"""Item identity: which entries of one document are the same item, on this poll and on every later one."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from feeds.model import FeedEntry, NewItem
+
+__all__ = ["content_hash", "identity_key", "prepare_items"]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def content_hash(entry: FeedEntry) -> str:
+    """sha256 hex of the entry's normalised title and summary: equal for equal text, whatever the link."""
+    return _sha256(f"{entry.title}\n{entry.summary}")
+
+
+def identity_key(kind: str, value: str) -> str:
+    """The stored identity of an item: sha256 hex of "guid:…", "link:…" or "content:…"."""
+    return _sha256(f"{kind}:{value}")
+
+
+def prepare_items(entries: Sequence[FeedEntry], now: datetime) -> list[NewItem]:
+    """The entries of one feed document as NewItems, each identified stably across polls, in document order.
+
+    Identity is the guid when the document's guids are trustworthy (on every entry and unique), else the
+    canonical link when no other entry shares it, else a hash of title, summary and link. Entries that are
+    exact repeats, or that end up with the same identity, are collapsed to the first. `published` falls back
+    to `now` when absent and is clamped to `now` when in the future (`now` must be timezone-aware).
+    """
+    # Repeats of one entry must not make a feed's guids look untrustworthy.
+    first_of: dict[tuple[str | None, str | None, str, str], FeedEntry] = {}
+    for entry in entries:
+        first_of.setdefault((entry.guid, entry.link, entry.title, entry.summary), entry)
+    distinct = list(first_of.values())
+    guids = Counter(entry.guid for entry in distinct)
+    trust_guids = None not in guids and all(count == 1 for count in guids.values())
+    links = Counter(entry.link for entry in distinct if entry.link)
+
+    items: dict[str, NewItem] = {}
+    for entry in distinct:
+        if trust_guids and entry.guid:
+            key = identity_key("guid", entry.guid)
+        elif entry.link and links[entry.link] == 1:
+            key = identity_key("link", entry.link)
+        else:
+            key = identity_key("content", f"{entry.title}\n{entry.summary}\n{entry.link or ''}")
+        if key in items:
+            continue
+        published = entry.published if entry.published is not None else now
+        items[key] = NewItem(
+            entry=entry,
+            identity_key=key,
+            content_hash=content_hash(entry),
+            published=min(published, now),
+        )
+    return list(items.values())

@@ -1,0 +1,216 @@
+"""Poll one feed: fetch → parse (in worker processes) → identity → classify → store, and record the outcome.
+
+Every outcome is written to the feed row and fetch_log: `ok`, `not_modified` (304), `unchanged` (a 200 whose
+body hash equals the last one, not parsed again) or `error` (last_error, consecutive failures, backoff).
+The first successful fetch of a feed stores its items as history, without alerting.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from feeds import schedule
+from feeds.errors import FetchError
+from feeds.fetch import Fetcher, FetchResponse
+from feeds.identity import prepare_items
+from feeds.model import Classification, NewItem
+from feeds.parse import ParseError, ParserPool
+from storage.db import Database
+from storage.feeds import FeedRecord, FetchRecord, known_identity_keys, record_fetch
+from storage.items import StoredItem, store_new_items
+from storage.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Classify = Callable[[str, str, str | None], Classification]
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """What one poll of one feed did: its outcome, the items that were new, the error when it failed."""
+
+    feed: FeedRecord
+    outcome: str  # ok | not_modified | unchanged | error
+    new_items: tuple[StoredItem, ...] = ()
+    error: str | None = None
+    status_code: int | None = None
+    feed_title: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def source(self) -> str:
+        """The source's name: the OPML/admin title, else the feed's own title, else its URL."""
+        return self.feed.title_override or self.feed_title or self.feed.title or self.feed.url
+
+
+class FeedPoller:
+    """Everything needed to poll a feed: database, shared fetcher and parser pool, classifier, clock, RNG."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        fetcher: Fetcher,
+        parser: ParserPool,
+        classify: Classify,
+        *,
+        worker: str,
+        clock: Clock,
+        rng: random.Random,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._fetcher = fetcher
+        self._parser = parser
+        self._classify = classify
+        self._worker = worker
+        self._clock = clock
+        self._rng = rng
+
+    async def poll(self, feed: FeedRecord) -> PollResult:
+        """Poll `feed` once and record the outcome; feed errors come back as an `error` result, not raised.
+
+        Only a database failure propagates (nothing can be recorded then).
+        """
+        started = self._clock()
+        t0 = time.monotonic()
+        try:
+            response = await self._fetcher.fetch(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified, user_agent=feed.user_agent
+            )
+            if not response.is_modified:
+                return await self._unchanged(feed, response, started, t0, "not_modified")
+            if feed.body_hash is not None and response.body_hash == feed.body_hash:
+                return await self._unchanged(feed, response, started, t0, "unchanged")
+            parsed = await self._parser.parse(response.body, response.headers, response.url)
+        except FetchError as exc:
+            return await self._failure(feed, started, t0, str(exc), exc.status_code, exc.retry_after)
+        except ParseError as exc:
+            return await self._failure(feed, started, t0, str(exc), 200, None)
+
+        now = self._clock()
+        items = prepare_items(parsed.entries, now)
+        async with self._db.transaction() as session:
+            known = await known_identity_keys(session, feed.id, (item.identity_key for item in items))
+        fresh = [self._classified(item) for item in items if item.identity_key not in known]
+        published = [entry.published for entry in parsed.entries if entry.published is not None]
+        interval = schedule.adaptive_interval(
+            published, now, self._settings.poll_interval, self._settings.poll_max_interval
+        )
+        next_poll = schedule.after_success(
+            now,
+            interval,
+            minimum=self._settings.poll_interval,
+            maximum=self._settings.poll_max_interval,
+            not_before=response.not_before(),
+            ttl_seconds=parsed.ttl_seconds,
+        )
+        async with self._db.transaction() as session:
+            stored = await store_new_items(session, feed.id, fresh, alert=feed.history_loaded, now=now)
+            await record_fetch(
+                session,
+                feed.id,
+                FetchRecord(
+                    worker=self._worker,
+                    started_at=started,
+                    duration_ms=_ms(t0),
+                    outcome="ok",
+                    next_poll_at=next_poll.at,
+                    status_code=response.status_code,
+                    new_items=len(stored),
+                    interval_seconds=next_poll.interval_seconds,
+                    etag=response.etag,
+                    last_modified=response.last_modified,
+                    body_hash=response.body_hash,
+                    title=parsed.title,
+                    language=parsed.language,
+                ),
+            )
+        return PollResult(
+            feed, "ok", tuple(stored), None, response.status_code, parsed.title, time.monotonic() - t0
+        )
+
+    def _classified(self, item: NewItem) -> NewItem:
+        entry = item.entry
+        return replace(item, classification=self._classify(entry.title, entry.summary, entry.language))
+
+    async def _unchanged(
+        self, feed: FeedRecord, response: FetchResponse, started: datetime, t0: float, outcome: str
+    ) -> PollResult:
+        now = self._clock()
+        next_poll = schedule.after_success(
+            now,
+            feed.interval_seconds,
+            minimum=self._settings.poll_interval,
+            maximum=self._settings.poll_max_interval,
+            not_before=response.not_before(),
+        )
+        async with self._db.transaction() as session:
+            await record_fetch(
+                session,
+                feed.id,
+                FetchRecord(
+                    worker=self._worker,
+                    started_at=started,
+                    duration_ms=_ms(t0),
+                    outcome=outcome,
+                    next_poll_at=next_poll.at,
+                    status_code=response.status_code,
+                    interval_seconds=next_poll.interval_seconds,
+                    etag=response.etag or feed.etag,
+                    last_modified=response.last_modified or feed.last_modified,
+                ),
+            )
+        return PollResult(feed, outcome, (), None, response.status_code, None, time.monotonic() - t0)
+
+    async def _failure(
+        self,
+        feed: FeedRecord,
+        started: datetime,
+        t0: float,
+        message: str,
+        status_code: int | None,
+        retry_after: float | None,
+    ) -> PollResult:
+        if feed.url not in message:
+            message = f"{feed.url}: {message}"
+        log.warning("feed failed: %s", message)
+        now = self._clock()
+        next_at = schedule.after_failure(
+            now,
+            feed.consecutive_failures + 1,
+            interval_seconds=self._settings.poll_interval,
+            rng=self._rng,
+            retry_after=retry_after,
+        )
+        async with self._db.transaction() as session:
+            await record_fetch(
+                session,
+                feed.id,
+                FetchRecord(
+                    worker=self._worker,
+                    started_at=started,
+                    duration_ms=_ms(t0),
+                    outcome="error",
+                    next_poll_at=next_at,
+                    status_code=status_code,
+                    error=message,
+                ),
+            )
+        return PollResult(feed, "error", (), message, status_code, None, time.monotonic() - t0)
+
+    async def record_crash(self, feed: FeedRecord, exc: BaseException) -> PollResult:
+        """Record an unexpected exception while polling `feed` as that feed's error (a bug, not the feed)."""
+        return await self._failure(
+            feed, self._clock(), time.monotonic(), f"internal error: {type(exc).__name__}: {exc}", None, None
+        )
+
+
+def _ms(t0: float) -> int:
+    return int((time.monotonic() - t0) * 1000)

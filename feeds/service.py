@@ -1,0 +1,245 @@
+"""The ingest service: an APScheduler tick that leases due feeds and polls each one as its own task.
+
+Several services (processes) can share one PostgreSQL database: feeds are leased with FOR UPDATE SKIP LOCKED,
+so each due feed is polled by exactly one of them. A slow or failing feed occupies only its own task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from feeds.fetch import Fetcher
+from feeds.guard import AddressPolicy, Resolver
+from feeds.ingest import Classify, Clock, FeedPoller, PollResult
+from feeds.parse import ParserPool
+from storage.db import Database
+from storage.feeds import FeedRecord, claim_due_feeds, release_lease
+from storage.items import StoredItem
+from storage.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 5.0
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    """The results of one round of polls."""
+
+    results: tuple[PollResult, ...]
+
+    @property
+    def errors(self) -> list[PollResult]:
+        return [r for r in self.results if r.outcome == "error"]
+
+    @property
+    def new_items(self) -> list[tuple[PollResult, StoredItem]]:
+        """Every new item with the poll (and so the feed) it came from, feed by feed."""
+        return [(r, item) for r in self.results for item in r.new_items]
+
+
+class IngestService:
+    """Polls due feeds on a schedule (`start`/`stop`) or on demand (`poll_all_once`, `poll_due_once`)."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        classify: Classify,
+        *,
+        clock: Clock = system_clock,
+        rng: random.Random | None = None,
+        worker: str | None = None,
+        tick_seconds: float = TICK_SECONDS,
+        batch_size: int | None = None,
+        lease_seconds: float | None = None,
+        policy: AddressPolicy | None = None,
+        resolver: Resolver | None = None,
+        parser: ParserPool | None = None,
+        on_result: Callable[[PollResult], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._classify = classify
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._tick_seconds = tick_seconds
+        self._batch_size = batch_size or max(settings.fetch_concurrency * 2, 16)
+        # long enough to cover waiting for a fetch slot plus the whole fetch deadline and the parse
+        self._lease_seconds = lease_seconds or max(900.0, settings.fetch_timeout * 10)
+        self._policy = policy
+        self._resolver = resolver
+        self._parser = parser
+        self._owns_parser = parser is None
+        self._on_result = on_result
+        self._fetcher: Fetcher | None = None
+        self._poller: FeedPoller | None = None
+        self._scheduler: AsyncIOScheduler | None = None
+        self._inflight: dict[int, asyncio.Task[PollResult | None]] = {}
+
+    async def __aenter__(self) -> IngestService:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    def _ensure_poller(self) -> FeedPoller:
+        if self._poller is None:
+            self._fetcher = Fetcher(self._settings, policy=self._policy, resolver=self._resolver)
+            if self._parser is None:
+                self._parser = ParserPool()
+            self._poller = FeedPoller(
+                self._db,
+                self._settings,
+                self._fetcher,
+                self._parser,
+                self._classify,
+                worker=self.worker,
+                clock=self._clock,
+                rng=self._rng,
+            )
+        return self._poller
+
+    async def start(self) -> None:
+        """Start the scheduler: a tick every few seconds (the first at once) that polls due feeds."""
+        self._ensure_poller()
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self._tick_seconds,
+            next_run_time=datetime.now(UTC),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            id="ingest-tick",
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("ingest worker %s started, tick every %.0f s", self.worker, self._tick_seconds)
+
+    async def stop(self) -> None:
+        """Stop ticking, cancel polls in flight (their leases are given back), close HTTP and parser pools."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._fetcher is not None:
+            await self._fetcher.aclose()
+            self._fetcher = None
+        if self._parser is not None and self._owns_parser:
+            await asyncio.to_thread(self._parser.close)
+            self._parser = None
+        self._poller = None
+
+    async def tick(self) -> list[asyncio.Task[PollResult | None]]:
+        """Lease the due feeds this worker has room for and start one task per feed; returns those tasks."""
+        room = self._batch_size - len(self._inflight)
+        if room <= 0:
+            return []
+        try:
+            async with self._db.transaction() as session:
+                feeds = await claim_due_feeds(session, self.worker, self._clock(), room, self._lease_seconds)
+        except Exception:
+            log.exception("could not claim due feeds")
+            return []
+        return [self._spawn(feed) for feed in feeds]
+
+    def _spawn(self, feed: FeedRecord) -> asyncio.Task[PollResult | None]:
+        task = asyncio.create_task(self._poll_one(feed), name=f"poll-feed-{feed.id}")
+        self._inflight[feed.id] = task
+        feed_id = feed.id
+
+        def forget(_task: asyncio.Task[PollResult | None]) -> None:
+            self._inflight.pop(feed_id, None)
+
+        task.add_done_callback(forget)
+        return task
+
+    async def _poll_one(self, feed: FeedRecord) -> PollResult | None:
+        poller = self._ensure_poller()
+        try:
+            result = await poller.poll(feed)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._release(feed))
+            raise
+        except Exception as exc:
+            log.exception("polling %s crashed", feed.url)
+            try:
+                result = await poller.record_crash(feed, exc)
+            except Exception:
+                log.exception("could not record the failure of %s", feed.url)
+                return None
+        if self._on_result is not None:
+            try:
+                self._on_result(result)
+            except Exception:
+                log.exception("on_result hook failed")
+        return result
+
+    async def _release(self, feed: FeedRecord) -> None:
+        try:
+            async with self._db.transaction() as session:
+                await release_lease(session, feed.id, self.worker)
+        except Exception:
+            log.warning("could not release the lease of %s", feed.url)
+
+    async def _round(self, ignore_schedule: bool) -> PollReport:
+        self._ensure_poller()
+        tasks: list[asyncio.Task[PollResult | None]] = []
+        round_started = self._clock()
+        while True:
+            async with self._db.transaction() as session:
+                feeds = await claim_due_feeds(
+                    session,
+                    self.worker,
+                    self._clock(),
+                    self._batch_size,
+                    self._lease_seconds,
+                    ignore_schedule=ignore_schedule,
+                    not_fetched_since=round_started if ignore_schedule else None,
+                )
+            tasks.extend(self._spawn(feed) for feed in feeds if feed.id not in self._inflight)
+            # claimed feeds stay leased until polled and polled ones are no longer candidates, so each
+            # batch holds only feeds not yet claimed in this round
+            if len(feeds) < self._batch_size:
+                break
+        return _report(await asyncio.gather(*tasks))
+
+    async def poll_all_once(self) -> PollReport:
+        """Poll every enabled feed once now, whatever its schedule or backoff (feeds leased by another worker
+        are skipped); returns when every poll has finished."""
+        return await self._round(ignore_schedule=True)
+
+    async def poll_due_once(self) -> PollReport:
+        """Poll every feed that is due now, once; returns when every poll has finished."""
+        return await self._round(ignore_schedule=False)
+
+    async def drain(self) -> PollReport:
+        """Wait for every poll in flight (started by ticks) and return their results."""
+        return _report(await asyncio.gather(*list(self._inflight.values())))
+
+
+def _report(results: Iterable[PollResult | None]) -> PollReport:
+    return PollReport(tuple(r for r in results if r is not None))

@@ -1,0 +1,119 @@
+"""Text normalisation shared by aliases, cues and item text, with a map back to the original offsets.
+
+The same function normalises both sides, so an alias matches whatever spelling variant the text uses:
+NFC; `İ`/`ı` folded to `i` (Azerbaijani and Turkish: `İlham` = `ilham`, `Laçın` = `LAÇIN`); `ё` → `е`; soft hyphens,
+zero-width characters and the Armenian in-word marks U+055B–U+055E removed; dash, quote and space variants unified;
+then `casefold()` (not `lower()`: Armenian `և` folds to `եւ`, German `ß` to `ss`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u058a\ufe58\ufe63\uff0d"
+_DOUBLE_QUOTES = "«»„“”‟″〝〞＂"
+_SINGLE_QUOTES = "‘’‚‛′‹›ʼ＇`´"
+_SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\r\f\v"
+# soft hyphen, zero-width space/joiners, word joiner, BOM, Armenian emphasis/exclamation/comma/question marks
+_REMOVED = "\u00ad\u200b\u200c\u200d\u2060\ufeff\u055b\u055c\u055d\u055e"
+
+_TABLE: dict[int, str | None] = {ord(c): "-" for c in _DASHES}
+_TABLE.update({ord(c): '"' for c in _DOUBLE_QUOTES})
+_TABLE.update({ord(c): "'" for c in _SINGLE_QUOTES})
+_TABLE.update({ord(c): " " for c in _SPACES})
+_TABLE.update({ord(c): None for c in _REMOVED})
+# the same without case folding, for case-sensitive aliases ("UN" but not "un")
+_CASE_TABLE = dict(_TABLE)
+_CASE_TABLE.update({ord("ё"): "е", ord("Ё"): "Е"})
+_TABLE.update({ord("ё"): "е", ord("Ё"): "е", ord("İ"): "i", ord("ı"): "i"})
+
+# a text containing none of these maps one character to one character, so offsets need no table
+_EXPANDING = "".join(c for c in map(chr, range(0x10000)) if ord(c) not in _TABLE and len(c.casefold()) != 1)
+_LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + "]")
+
+
+def normalize(text: str) -> str:
+    """The normalised form of `text` (aliases, cues and items all go through this one function)."""
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.translate(_TABLE).casefold()
+
+
+def case_form(text: str) -> str:
+    """`text` normalised like normalize() but keeping letter case (for case-sensitive aliases)."""
+    return unicodedata.normalize("NFC", text).translate(_CASE_TABLE)
+
+
+@lru_cache(maxsize=4096)
+def _char_form(char: str) -> str:
+    return char.translate(_TABLE).casefold()
+
+
+class NormalizedText:
+    """A normalised text that remembers where each of its characters came from in the original."""
+
+    __slots__ = ("_identity", "_offsets", "original", "text")
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        self.text = normalize(original)
+        # None while unknown; an identity map is never built (one-to-one texts are the common case)
+        self._offsets: tuple[list[int], list[int]] | None = None
+        self._identity: bool | None = None
+
+    @property
+    def one_to_one(self) -> bool:
+        """True when every normalised character sits at the same offset as its original."""
+        if self._identity is None:
+            original = self.original
+            self._identity = len(self.text) == len(original) and (
+                original.isascii()
+                or (unicodedata.is_normalized("NFC", original) and _LENGTH_CHANGING.search(original) is None)
+            )
+        return self._identity
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The original span that produced the normalised span [start, end)."""
+        if self.one_to_one:
+            return start, end
+        if self._offsets is None:
+            self._offsets = build_offset_map(self.original)
+        starts, ends = self._offsets
+        if end <= start:
+            return starts[start], starts[start]
+        return starts[start], ends[end - 1]
+
+    def original_slice(self, start: int, end: int) -> str:
+        """The original text behind the normalised span [start, end)."""
+        ostart, oend = self.to_original(start, end)
+        return self.original[ostart:oend]
+
+
+def build_offset_map(original: str) -> tuple[list[int], list[int]]:
+    """For each character of normalize(original): the start and end offsets in `original` of what produced it;
+    `starts` has one extra entry for the end of the text.
+
+    A character that expands (`և` → `եւ`) maps every piece to itself; a removed character maps nowhere; a base
+    character and the combining marks NFC composes with it form one cluster.
+    """
+    starts: list[int] = []
+    ends: list[int] = []
+    index = 0
+    length = len(original)
+    while index < length:
+        cluster_start = index
+        index += 1
+        while index < length and unicodedata.combining(original[index]):
+            index += 1
+        cluster = original[cluster_start:index]
+        produced = len(_char_form(cluster)) if len(cluster) == 1 else len(normalize(cluster))
+        starts.extend([cluster_start] * produced)
+        ends.extend([index] * produced)
+    starts.append(length)
+    expected = len(normalize(original))
+    if len(ends) != expected:  # composition across our clusters (rare): fall back to a proportional map
+        starts = [min(length, i * length // max(expected, 1)) for i in range(expected + 1)]
+        ends = [min(length, starts[i] + 1) for i in range(expected)]
+    return starts, ends

@@ -1,0 +1,392 @@
+"""The outbox: every query the delivery loop runs on pending alerts (claim, sent, retry, dead, drop, move).
+
+A row goes pending → sending (leased) → sent; or back to pending with a later `next_attempt_at` (retry,
+RetryAfter, quiet hours); or to dead (kept failing), or dropped (the chat is gone). A 'sending' row whose
+lease ran out (the process died mid-send) is claimed again, so at most the sends in flight can repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.db import Database
+from storage.models import BotState, Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
+
+DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=15)
+BACKOFF_CAP = timedelta(hours=1)
+PAUSED_KEY = "paused"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """What an alert shows: the item, its source, its severity and the entities it matched."""
+
+    title: str
+    link: str | None
+    summary: str
+    source: str
+    published: datetime
+    severity: str | None
+    entity_ids: tuple[str, ...]
+    # (start, end, text) over `title + "\n" + summary`, as the classifier stored them
+    spans: tuple[tuple[int, int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """A delivery leased to this process for sending."""
+
+    id: int
+    chat_id: int
+    thread_id: int | None
+    story_id: int
+    attempts: int
+    alert: Alert
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryCounts:
+    """Rows of the outbox by status."""
+
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    dead: int = 0
+    dropped: int = 0
+
+
+def quiet_until(start: str | None, end: str | None, zone: str, now: datetime) -> datetime | None:
+    """When the quiet window `start`-`end` (HH:MM local to `zone`) that contains `now` ends, in UTC;
+    None when `now` is outside it or no window is set. A window may cross midnight (23:00-07:00)."""
+    if not start or not end or start == end:
+        return None
+    try:
+        tz = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    local = now.astimezone(tz)
+    start_t, end_t = time.fromisoformat(start), time.fromisoformat(end)
+    clock = local.time().replace(tzinfo=None)
+    if start_t < end_t:
+        inside = start_t <= clock < end_t
+        end_day = local.date()
+    else:
+        inside = clock >= start_t or clock < end_t
+        end_day = local.date() + timedelta(days=1) if clock >= start_t else local.date()
+    if not inside:
+        return None
+    return datetime.combine(end_day, end_t, tzinfo=tz).astimezone(UTC)
+
+
+def _priority() -> ColumnElement[int]:
+    return case((Delivery.severity == "P1", 0), else_=1)
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
+
+
+async def claim_due(
+    db: Database,
+    *,
+    now: datetime,
+    limit: int,
+    exclude_chats: Iterable[int] = (),
+    per_chat: int = 5,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[ClaimedDelivery]:
+    """Lease up to `limit` due rows, P1 first then oldest first, at most `per_chat` per chat, skipping
+    `exclude_chats` (chats this process is still sending to). Rows of inactive chats are dropped on the
+    way; rows of chats in their quiet window are held until it ends (P1 passes when the chat allows).
+    Safe with several bot processes: a row is leased by exactly one of them."""
+    excluded = list(exclude_chats)
+    async with db.transaction() as session:
+        query = (
+            select(Delivery, Chat)
+            .join(Chat, Chat.id == Delivery.chat_id)
+            .where(_due(now))
+            .order_by(_priority(), Delivery.created_at, Delivery.id)
+            .limit(max(limit * 4, limit + 50))
+        )
+        if excluded:
+            query = query.where(Delivery.chat_id.not_in(excluded))
+        if db.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        rows = (await session.execute(query)).all()
+        chosen: list[tuple[Delivery, Chat]] = []
+        taken: dict[int, int] = {}
+        for delivery, chat in rows:
+            if not chat.active:
+                delivery.status, delivery.last_error = "dropped", chat.deactivated_reason or "chat inactive"
+                continue
+            held = quiet_until(chat.quiet_start, chat.quiet_end, chat.quiet_tz, now)
+            if held is not None and not (delivery.severity == "P1" and chat.p1_breaks_quiet):
+                delivery.next_attempt_at = held
+                continue
+            if len(chosen) >= limit or taken.get(chat.id, 0) >= per_chat:
+                continue
+            taken[chat.id] = taken.get(chat.id, 0) + 1
+            chosen.append((delivery, chat))
+        claimed: list[tuple[Delivery, Chat]] = []
+        for delivery, chat in chosen:
+            # The conditional update is what makes the lease exclusive on SQLite (no SKIP LOCKED there).
+            result = await session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery.id, _due(now))
+                .values(status="sending", next_attempt_at=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append((delivery, chat))
+        alerts = await _alerts(session, [d.item_id for d, _ in claimed])
+    return [
+        ClaimedDelivery(
+            id=delivery.id,
+            chat_id=chat.id,
+            thread_id=chat.thread_id,
+            story_id=delivery.story_id,
+            attempts=delivery.attempts,
+            alert=alerts[delivery.item_id],
+        )
+        for delivery, chat in claimed
+    ]
+
+
+def _source(feed: Feed) -> str:
+    return feed.title_override or feed.title or feed.url
+
+
+async def _alerts(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, Alert]:
+    if not item_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(Item, Feed, Story)
+            .join(Feed, Feed.id == Item.feed_id)
+            .outerjoin(Story, Story.id == Item.story_id)
+            .where(Item.id.in_(set(item_ids)))
+        )
+    ).all()
+    tags = (await session.execute(select(ItemEntity).where(ItemEntity.item_id.in_(set(item_ids))))).scalars()
+    entities: dict[int, list[ItemEntity]] = {}
+    for tag in tags:
+        entities.setdefault(tag.item_id, []).append(tag)
+    alerts: dict[int, Alert] = {}
+    for item, feed, story in rows:
+        item_tags = sorted(entities.get(item.id, []), key=lambda t: t.entity_id)
+        spans = tuple(
+            (int(span[0]), int(span[1]), str(span[2]))
+            for tag in item_tags
+            for span in tag.spans
+            if isinstance(span, list | tuple) and len(span) >= 3
+        )
+        alerts[item.id] = Alert(
+            title=item.title,
+            link=item.link,
+            summary=item.summary,
+            source=_source(feed),
+            published=item.published_at,
+            severity=(story.severity if story is not None and story.severity else item.severity),
+            entity_ids=tuple(tag.entity_id for tag in item_tags),
+            spans=spans,
+        )
+    return alerts
+
+
+async def mark_sent(db: Database, delivery_id: int, message_id: int, now: datetime) -> None:
+    """Record that the alert reached the chat as Telegram message `message_id`."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status="sent", message_id=message_id, sent_at=now, last_error=None)
+        )
+
+
+async def retry_later(
+    db: Database, delivery_id: int, error: str, now: datetime, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+) -> str:
+    """Count a failed attempt: back to pending with exponential backoff, or 'dead' after `max_attempts`.
+    Returns the new status."""
+    async with db.transaction() as session:
+        delivery = await session.get(Delivery, delivery_id)
+        if delivery is None:
+            return "gone"
+        delivery.attempts += 1
+        delivery.last_error = error[:1000]
+        if delivery.attempts >= max_attempts:
+            delivery.status = "dead"
+        else:
+            delay = min(BACKOFF_BASE * 2 ** (delivery.attempts - 1), BACKOFF_CAP)
+            delivery.status, delivery.next_attempt_at = "pending", now + delay
+        return delivery.status
+
+
+async def mark_dead(db: Database, delivery_id: int, error: str) -> None:
+    """A failure that no retry can fix (Telegram refused the message itself): dead at once, visibly."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status="dead", last_error=error[:1000], attempts=Delivery.attempts + 1)
+        )
+
+
+async def postpone(
+    db: Database, delivery_ids: Sequence[int], until: datetime, reason: str | None = None
+) -> None:
+    """Give leased rows back as pending, due at `until`, not counting an attempt (RetryAfter, shutdown)."""
+    if not delivery_ids:
+        return
+    async with db.transaction() as session:
+        values: dict[str, object] = {"status": "pending", "next_attempt_at": until}
+        if reason is not None:
+            values["last_error"] = reason
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "sending")
+            .values(**values)
+        )
+
+
+async def deactivate_chat(db: Database, chat_id: int, reason: str) -> int:
+    """The chat cannot receive messages (bot blocked or kicked, chat gone): mark it inactive and drop its
+    unsent rows. Its subscriptions are kept, so /start brings everything back. Returns rows dropped."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Chat).where(Chat.id == chat_id).values(active=False, deactivated_reason=reason)
+        )
+        result = await session.execute(
+            update(Delivery)
+            .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending")))
+            .values(status="dropped", last_error=reason)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def migrate_chat(db: Database, old_id: int, new_id: int, now: datetime) -> None:
+    """The group became supergroup `new_id`: move the chat, its subscriptions and its deliveries to the
+    new id; unsent rows become due now, so they are resent there."""
+    async with db.transaction() as session:
+        old = await session.get(Chat, old_id)
+        if old is None:
+            return
+        if await session.get(Chat, new_id) is None:
+            session.add(
+                Chat(
+                    id=new_id,
+                    type="supergroup",
+                    title=old.title,
+                    thread_id=None,
+                    active=True,
+                    quiet_start=old.quiet_start,
+                    quiet_end=old.quiet_end,
+                    quiet_tz=old.quiet_tz,
+                    p1_breaks_quiet=old.p1_breaks_quiet,
+                    language=old.language,
+                    created_at=old.created_at,
+                )
+            )
+            await session.flush()
+        have = set(
+            (
+                await session.execute(select(Subscription.entity_id).where(Subscription.chat_id == new_id))
+            ).scalars()
+        )
+        await session.execute(
+            delete(Subscription).where(Subscription.chat_id == old_id, Subscription.entity_id.in_(have))
+        )
+        await session.execute(
+            update(Subscription).where(Subscription.chat_id == old_id).values(chat_id=new_id)
+        )
+        stories = set(
+            (await session.execute(select(Delivery.story_id).where(Delivery.chat_id == new_id))).scalars()
+        )
+        await session.execute(
+            delete(Delivery).where(Delivery.chat_id == old_id, Delivery.story_id.in_(stories))
+        )
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.chat_id == old_id, Delivery.status.in_(("pending", "sending")))
+            .values(status="pending", next_attempt_at=now)
+        )
+        await session.execute(update(Delivery).where(Delivery.chat_id == old_id).values(chat_id=new_id))
+        await session.execute(delete(Chat).where(Chat.id == old_id))
+
+
+async def delivery_counts(db: Database) -> DeliveryCounts:
+    """How many outbox rows are pending, sending, sent, dead and dropped."""
+    async with db.transaction() as session:
+        rows = (await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))).all()
+    counts = {str(status): int(n) for status, n in rows}
+    return DeliveryCounts(**{k: counts.get(k, 0) for k in ("pending", "sending", "sent", "dead", "dropped")})
+
+
+async def next_due(db: Database) -> datetime | None:
+    """When the earliest pending or leased row becomes due (None when the outbox is empty)."""
+    async with db.transaction() as session:
+        value = await session.scalar(
+            select(func.min(Delivery.next_attempt_at)).where(Delivery.status.in_(("pending", "sending")))
+        )
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+async def delivery_paused(db: Database) -> bool:
+    """Whether an admin paused delivery (/pause): bot_state 'paused' = 'true'."""
+    async with db.transaction() as session:
+        value = await session.scalar(select(BotState.value).where(BotState.key == PAUSED_KEY))
+    return value == "true"
+
+
+async def set_delivery_paused(db: Database, paused: bool) -> None:
+    """Pause or resume delivery for every bot process sharing the database."""
+    async with db.transaction() as session:
+        state = await session.get(BotState, PAUSED_KEY)
+        if state is None:
+            session.add(BotState(key=PAUSED_KEY, value="true" if paused else "false"))
+        else:
+            state.value = "true" if paused else "false"
+
+
+async def deliveries_for_chat(db: Database, chat_id: int) -> list[tuple[int, str, int | None]]:
+    """(story id, status, message id) of every row of one chat, oldest first (tests and diagnostics)."""
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(
+                select(Delivery.story_id, Delivery.status, Delivery.message_id)
+                .where(Delivery.chat_id == chat_id)
+                .order_by(Delivery.id)
+            )
+        ).all()
+    return [(int(s), str(status), m) for s, status, m in rows]
+
+
+__all__ = [
+    "Alert",
+    "ClaimedDelivery",
+    "DeliveryCounts",
+    "claim_due",
+    "deactivate_chat",
+    "deliveries_for_chat",
+    "delivery_counts",
+    "delivery_paused",
+    "mark_dead",
+    "mark_sent",
+    "migrate_chat",
+    "next_due",
+    "postpone",
+    "quiet_until",
+    "retry_later",
+    "set_delivery_paused",
+]

@@ -1,0 +1,140 @@
+"""Every query on the gazetteer tables: entities (seeded from YAML or added in chat) and chat-added aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Alias, Entity, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntity:
+    """An entity row: its definition is the gazetteer mapping (see feeds.definitions)."""
+
+    id: str
+    kind: str
+    name: str
+    definition: dict[str, Any]
+    origin: str
+    active: bool
+
+
+def _stored(row: Entity) -> StoredEntity:
+    return StoredEntity(row.id, row.kind, row.name, dict(row.definition or {}), row.origin, row.active)
+
+
+async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str, Any]]) -> int:
+    """Insert the YAML entities the table lacks and refresh the definition of rows that came from YAML.
+
+    Rows added in chat are never touched, and an untracked entity stays untracked. Returns the number inserted.
+    """
+    existing = {row.id: row for row in (await session.scalars(select(Entity))).all()}
+    inserted = 0
+    for definition in definitions:
+        entity_id = str(definition["id"])
+        name = str(definition.get("name") or _first_english(definition) or entity_id)
+        row = existing.get(entity_id)
+        if row is None:
+            session.add(
+                Entity(
+                    id=entity_id,
+                    kind=str(definition["kind"]),
+                    name=name,
+                    definition=dict(definition),
+                    origin="yaml",
+                    active=True,
+                )
+            )
+            inserted += 1
+        elif row.origin == "yaml" and (row.definition != dict(definition) or row.name != name):
+            row.definition = dict(definition)
+            row.kind = str(definition["kind"])
+            row.name = name
+            row.updated_at = utcnow()
+    await session.flush()
+    return inserted
+
+
+def _first_english(definition: Mapping[str, Any]) -> str | None:
+    aliases = definition.get("aliases") or {}
+    for alias in aliases.get("en") or []:
+        text = alias.get("text") if isinstance(alias, Mapping) else alias
+        if isinstance(text, str) and text.strip():
+            return text.strip()
+    return None
+
+
+async def list_entities(session: AsyncSession, include_inactive: bool = False) -> list[StoredEntity]:
+    """The entities in force (active), ordered by id; all of them when include_inactive."""
+    query = select(Entity).order_by(Entity.id)
+    if not include_inactive:
+        query = query.where(Entity.active.is_(True))
+    return [_stored(row) for row in (await session.scalars(query)).all()]
+
+
+async def list_chat_aliases(session: AsyncSession) -> dict[str, list[tuple[str, str | None]]]:
+    """Aliases added in chat, per entity id: [(text, language or None)] in the order they were added."""
+    rows = (await session.execute(select(Alias.entity_id, Alias.text, Alias.language).order_by(Alias.id))).all()
+    result: dict[str, list[tuple[str, str | None]]] = {}
+    for entity_id, text, language in rows:
+        result.setdefault(entity_id, []).append((text, language))
+    return result
+
+
+async def get_entity(session: AsyncSession, entity_id: str) -> StoredEntity | None:
+    """One entity row (active or not), or None."""
+    row = await session.get(Entity, entity_id)
+    return _stored(row) if row is not None else None
+
+
+async def add_entity(
+    session: AsyncSession, entity_id: str, name: str, aliases: Sequence[str] = (), kind: str = "place"
+) -> StoredEntity:
+    """Track a new entity from chat (or re-track an untracked one with this definition).
+
+    The display name is also its first alias. Raises ValueError when an active entity already has this id.
+    """
+    texts = [name, *[a for a in aliases if a.strip() and a.strip() != name]]
+    definition: dict[str, Any] = {"id": entity_id, "kind": kind, "name": name, "aliases": {"any": texts}}
+    row = await session.get(Entity, entity_id)
+    if row is not None and row.active:
+        raise ValueError(f"entity {entity_id!r} is already tracked")
+    if row is None:
+        row = Entity(id=entity_id, kind=kind, name=name, definition=definition, origin="chat", active=True)
+        session.add(row)
+    else:
+        row.kind, row.name, row.definition, row.origin, row.active = kind, name, definition, "chat", True
+        row.updated_at = utcnow()
+    await session.flush()
+    return _stored(row)
+
+
+async def add_alias(
+    session: AsyncSession, entity_id: str, text: str, language: str | None = None, added_by: int | None = None
+) -> bool:
+    """Add an alias to an existing entity; False when the entity has it already. Raises LookupError when the
+    entity does not exist."""
+    if await session.get(Entity, entity_id) is None:
+        raise LookupError(f"no entity {entity_id!r}")
+    duplicate = await session.scalar(select(Alias.id).where(Alias.entity_id == entity_id, Alias.text == text))
+    if duplicate is not None:
+        return False
+    session.add(Alias(entity_id=entity_id, text=text, language=language, added_by=added_by))
+    await session.flush()
+    return True
+
+
+async def untrack_entity(session: AsyncSession, entity_id: str) -> bool:
+    """Stop tracking an entity (kept, inactive, so a restart does not re-seed it). False when not active."""
+    row = await session.get(Entity, entity_id)
+    if row is None or not row.active:
+        return False
+    row.active = False
+    row.updated_at = utcnow()
+    await session.flush()
+    return True

@@ -1,0 +1,274 @@
+"""Every query on feeds and fetch_log: adding and listing feeds, leasing due feeds, recording outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Feed, FetchLog, Item
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRecord:
+    """A feed as the ingest side and the commands see it."""
+
+    id: int
+    url: str
+    title: str | None
+    title_override: str | None
+    language: str | None
+    user_agent: str | None
+    enabled: bool
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    history_loaded: bool
+    interval_seconds: int
+    next_poll_at: datetime
+    consecutive_failures: int
+    last_error: str | None
+    failing_since: datetime | None
+    last_success_at: datetime | None
+
+    @property
+    def name(self) -> str:
+        """The source name: the OPML/admin title, else the feed's own title, else its URL."""
+        return self.title_override or self.title or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """What one poll of a feed produced, to be written to the feed row and fetch_log."""
+
+    worker: str
+    started_at: datetime
+    duration_ms: int
+    outcome: str  # ok | not_modified | unchanged | error
+    next_poll_at: datetime
+    status_code: int | None = None
+    error: str | None = None
+    new_items: int = 0
+    interval_seconds: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    title: str | None = None
+    language: str | None = None
+
+
+def _record(feed: Feed) -> FeedRecord:
+    return FeedRecord(
+        id=feed.id,
+        url=feed.url,
+        title=feed.title,
+        title_override=feed.title_override,
+        language=feed.language,
+        user_agent=feed.user_agent,
+        enabled=feed.enabled,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        body_hash=feed.body_hash,
+        history_loaded=feed.history_loaded,
+        interval_seconds=feed.interval_seconds,
+        next_poll_at=feed.next_poll_at,
+        consecutive_failures=feed.consecutive_failures,
+        last_error=feed.last_error,
+        failing_since=feed.failing_since,
+        last_success_at=feed.last_success_at,
+    )
+
+
+async def add_feed(
+    session: AsyncSession,
+    url: str,
+    *,
+    now: datetime,
+    title: str | None = None,
+    language: str | None = None,
+    user_agent: str | None = None,
+    interval_seconds: int = 60,
+) -> tuple[FeedRecord, bool]:
+    """Add a feed, due at once; returns (feed, True), or (the existing feed, False) when the URL is known."""
+    existing = await session.scalar(select(Feed).where(Feed.url == url))
+    if existing is not None:
+        return _record(existing), False
+    feed = Feed(
+        url=url,
+        title_override=title or None,
+        language=language or None,
+        user_agent=user_agent or None,
+        enabled=True,
+        history_loaded=False,
+        interval_seconds=interval_seconds,
+        next_poll_at=now,
+        consecutive_failures=0,
+        failure_notified=False,
+        created_at=now,
+    )
+    session.add(feed)
+    await session.flush()
+    return _record(feed), True
+
+
+async def count_feeds(session: AsyncSession) -> int:
+    """How many feeds exist (enabled or not)."""
+    return int(await session.scalar(select(func.count()).select_from(Feed)) or 0)
+
+
+async def list_feeds(session: AsyncSession, *, enabled_only: bool = False) -> list[FeedRecord]:
+    """All feeds in id order."""
+    query = select(Feed).order_by(Feed.id)
+    if enabled_only:
+        query = query.where(Feed.enabled.is_(True))
+    return [_record(feed) for feed in await session.scalars(query)]
+
+
+async def get_feed(session: AsyncSession, feed_id: int) -> FeedRecord | None:
+    """One feed by id, or None."""
+    feed = await session.get(Feed, feed_id)
+    return _record(feed) if feed is not None else None
+
+
+async def get_feed_by_url(session: AsyncSession, url: str) -> FeedRecord | None:
+    """One feed by its exact URL, or None."""
+    feed = await session.scalar(select(Feed).where(Feed.url == url))
+    return _record(feed) if feed is not None else None
+
+
+async def claim_due_feeds(
+    session: AsyncSession,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease_seconds: float,
+    *,
+    ignore_schedule: bool = False,
+    not_fetched_since: datetime | None = None,
+) -> list[FeedRecord]:
+    """Lease up to `limit` enabled feeds that are due (next_poll_at <= now) and not leased by anyone else.
+
+    On PostgreSQL the candidate rows are locked with FOR UPDATE SKIP LOCKED, so concurrent workers never
+    claim the same feed; SQLite serialises writers, so the plain UPDATE is enough there. With
+    `ignore_schedule` every enabled, unleased feed is a candidate whatever its schedule or backoff;
+    `not_fetched_since` then leaves out feeds fetched at or after that time (already done this round).
+    """
+    candidates = (
+        select(Feed.id)
+        .where(Feed.enabled.is_(True), or_(Feed.lease_until.is_(None), Feed.lease_until < now))
+        .order_by(Feed.next_poll_at, Feed.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if not ignore_schedule:
+        candidates = candidates.where(Feed.next_poll_at <= now)
+    if not_fetched_since is not None:
+        candidates = candidates.where(
+            or_(Feed.last_fetched_at.is_(None), Feed.last_fetched_at < not_fetched_since)
+        )
+    # one statement, so SQLite (whose driver starts the transaction only at the first write) and PostgreSQL
+    # alike pick and lease the rows atomically
+    claimed = await session.scalars(
+        update(Feed)
+        .where(Feed.id.in_(candidates.scalar_subquery()))
+        .values(lease_owner=worker, lease_until=now + timedelta(seconds=lease_seconds))
+        .returning(Feed.id)
+    )
+    ids = list(claimed)
+    if not ids:
+        return []
+    feeds = await session.scalars(
+        select(Feed)
+        .where(Feed.id.in_(ids))
+        .order_by(Feed.next_poll_at, Feed.id)
+        .execution_options(populate_existing=True)
+    )
+    return [_record(feed) for feed in feeds]
+
+
+async def release_lease(session: AsyncSession, feed_id: int, worker: str) -> None:
+    """Give a feed's lease back without recording anything (shutdown)."""
+    await session.execute(
+        update(Feed)
+        .where(Feed.id == feed_id, Feed.lease_owner == worker)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+async def known_identity_keys(session: AsyncSession, feed_id: int, keys: Iterable[str]) -> set[str]:
+    """Which of `keys` are already stored for the feed, so unchanged entries skip classification."""
+    wanted = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = await session.scalars(
+            select(Item.identity_key).where(Item.feed_id == feed_id, Item.identity_key.in_(chunk))
+        )
+        found.update(rows)
+    return found
+
+
+async def record_fetch(session: AsyncSession, feed_id: int, record: FetchRecord) -> None:
+    """Write one poll's outcome: fetch_log row, schedule, validators, failure counters; releases the lease.
+
+    A success (ok, not_modified, unchanged) clears the error state; an error increments consecutive_failures,
+    keeps the first failing_since and stores last_error. The feed stays enabled either way.
+    """
+    session.add(
+        FetchLog(
+            feed_id=feed_id,
+            started_at=record.started_at,
+            duration_ms=record.duration_ms,
+            status_code=record.status_code,
+            outcome=record.outcome,
+            error=record.error,
+            new_items=record.new_items,
+            worker=record.worker,
+        )
+    )
+    finished = record.started_at + timedelta(milliseconds=record.duration_ms)
+    values: dict[str, object] = {
+        "next_poll_at": record.next_poll_at,
+        "last_fetched_at": finished,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if record.outcome == "error":
+        values.update(
+            consecutive_failures=Feed.consecutive_failures + 1,
+            last_error=record.error,
+            failing_since=func.coalesce(Feed.failing_since, record.started_at),
+        )
+    else:
+        values.update(
+            consecutive_failures=0,
+            last_error=None,
+            failing_since=None,
+            # failure_notified stays: bot.feed_alerts sends the recovery notice, then clears it
+            last_success_at=finished,
+            history_loaded=True,
+        )
+        if record.interval_seconds is not None:
+            values["interval_seconds"] = record.interval_seconds
+        if record.outcome == "ok":
+            values.update(etag=record.etag, last_modified=record.last_modified, body_hash=record.body_hash)
+            if record.title:
+                values["title"] = record.title[:500]
+            if record.new_items:
+                values["last_new_item_at"] = finished
+        elif record.outcome == "unchanged":
+            values.update(etag=record.etag, last_modified=record.last_modified)
+        if record.language:
+            values["language"] = func.coalesce(Feed.language, record.language[:16])
+    await session.execute(update(Feed).where(Feed.id == feed_id).values(**values))
+
+
+async def fetch_log(session: AsyncSession, feed_id: int, limit: int = 20) -> Sequence[FetchLog]:
+    """The latest fetch_log rows of a feed, newest first."""
+    rows = await session.scalars(
+        select(FetchLog).where(FetchLog.feed_id == feed_id).order_by(FetchLog.id.desc()).limit(limit)
+    )
+    return list(rows)

@@ -1,0 +1,537 @@
+"""Admin commands end to end: a user types in Telegram (the Bot API emulator), the real Application answers.
+
+Each test runs on a fresh database (SQLite file and PostgreSQL), with a controllable clock, and checks what the
+admin (or the refused non-admin) sees and what was stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import ipaddress
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+
+import bot.app
+from bot.app import build_application
+from bot.context import BotContext
+from bot.feed_alerts import send_feed_notices
+from bot.ratelimit import ChatRateLimiter
+from feeds.fetch import Fetcher
+from feeds.guard import AddressPolicy
+from feeds.opml import read_opml
+from storage.admins import add_admin, is_admin, list_admins
+from storage.audit import count_audit, latest_audit
+from storage.db import Database
+from storage.deliveries import delivery_paused
+from storage.feeds import FetchRecord, add_feed, list_feeds, record_fetch
+from storage.migrate import upgrade_sync
+from storage.settings import Settings, load_settings
+from tests.botapi.emulator import BotApiEmulator, SentMessage
+from tests.feedserver import FeedServer, rss, running
+
+ADMIN = 1001
+OTHER_ADMIN = 3003
+STRANGER = 2002
+START = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Chat:
+    """The bot running against the emulator, and a way to type commands as a user and read the answers."""
+
+    telegram: BotApiEmulator
+    ctx: BotContext
+    application: Any
+    clock: Clock
+
+    async def say(self, user_id: int, text: str, *, chat_id: int | None = None, replies: int = 1) -> list[str]:
+        """`user_id` types `text` (in their private chat unless `chat_id`); returns the texts of the replies."""
+        messages = await self.send(user_id, text, chat_id=chat_id, replies=replies)
+        return [message.text for message in messages]
+
+    async def send(
+        self,
+        user_id: int,
+        text: str | None = None,
+        *,
+        chat_id: int | None = None,
+        replies: int = 1,
+        document: tuple[str, bytes] | None = None,
+    ) -> list[SentMessage]:
+        chat = chat_id if chat_id is not None else user_id
+        before = len(self.telegram.sent(chat))
+        if document is not None:
+            self.telegram.inject_message(chat, user_id, document=document, caption=text)
+        else:
+            assert text is not None
+            self.telegram.inject_command(chat, user_id, text)
+        messages = await self.telegram.wait_for_messages(chat, before + replies)
+        return messages[before:]
+
+
+@pytest.fixture(autouse=True)
+def _fast_private_chats(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Telegram's 1 message/s per private chat would make every multi-command test take seconds; the limiter
+    # itself is tested with the delivery loop. Replies still go through it.
+    monkeypatch.setattr(
+        bot.app, "ChatRateLimiter", functools.partial(ChatRateLimiter, private_per_period=1000, group_per_minute=1000)
+    )
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    with running() as server:
+        yield server
+
+
+def _settings(telegram: BotApiEmulator, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_token": telegram.token,
+        "telegram_api_url": telegram.base_url,
+        "database_url": database_url,
+        "admins": str(ADMIN),
+        "allow_private_urls": False,
+        "feed_failure_notice_after": 3600,
+        "fetch_timeout": 5.0,
+        "connect_timeout": 2.0,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(db: Database, telegram: BotApiEmulator, **overrides: Any) -> AsyncIterator[Chat]:
+    """The real Application (build_application) polling the emulator, on `db`, with a hand-moved clock."""
+    clock = Clock()
+    ctx = BotContext(db=db, settings=_settings(telegram, db.url, **overrides), clock=clock)
+    application = build_application(ctx)
+    await application.initialize()
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.0, allowed_updates=Update.ALL_TYPES)
+    try:
+        yield Chat(telegram, ctx, application, clock)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator(enforce_limits=False) as emulator:
+        emulator.add_user(ADMIN, "Ada", username="ada")
+        emulator.add_user(STRANGER, "Stan")
+        emulator.add_user(OTHER_ADMIN, "Olga")
+        yield emulator
+
+
+@pytest.fixture
+async def chat(db: Database, telegram: BotApiEmulator) -> AsyncIterator[Chat]:
+    async with running_bot(db, telegram) as running_chat:
+        yield running_chat
+
+
+def _feed_xml(title: str, count: int) -> str:
+    return rss(title, [(f"g{n}", f"Item {n}", f"https://example.com/{n}", "text") for n in range(count)])
+
+
+async def _feed_urls(db: Database) -> list[str]:
+    async with db.transaction() as session:
+        return [feed.url for feed in await list_feeds(session)]
+
+
+# ------------------------------------------------------------------------------------ authorisation
+
+EVERY_ADMIN_COMMAND = [
+    "/addfeed https://example.org/rss.xml",
+    "/rmfeed 1",
+    "/feeds",
+    "/track sev_lake Sev Lake",
+    "/alias sev_lake Black Lake",
+    "/untrack sev_lake",
+    "/admins",
+    f"/addadmin {STRANGER}",
+    f"/rmadmin {ADMIN}",
+    "/pause",
+    "/resume",
+    "/export",
+    "/import",
+    "/audit",
+]
+
+
+async def test_a_non_admin_is_refused_every_admin_command_audited_and_nothing_changes(chat: Chat) -> None:
+    db = chat.ctx.db
+    for command in EVERY_ADMIN_COMMAND:
+        name = command.split()[0][1:]
+        assert await chat.say(STRANGER, command) == [f"Sorry, /{name} is only for bot admins."]
+    feed_xml = ("feeds.opml", b'<opml version="2.0"><body><outline xmlUrl="https://a.example/r"/></body></opml>')
+    [refusal] = await chat.send(STRANGER, "/import", document=feed_xml)
+    assert refusal.text == "Sorry, /import is only for bot admins."
+
+    entries = await latest_audit(db, 50)
+    assert len(entries) == len(EVERY_ADMIN_COMMAND) + 1
+    assert {(e.user_id, e.chat_id, e.outcome) for e in entries} == {(STRANGER, STRANGER, "refused")}
+    assert entries[-1].command == "addfeed" and entries[-1].arguments == "https://example.org/rss.xml"
+    assert await _feed_urls(db) == []
+    assert [a.user_id for a in await list_admins(db, chat.ctx.settings.admin_ids)] == [ADMIN]
+    assert not await delivery_paused(db)
+
+
+async def test_a_group_admin_is_not_a_bot_admin(chat: Chat) -> None:
+    group = -100500
+    chat.telegram.add_chat(group, "supergroup", title="Border news")
+    chat.telegram.set_chat_admins(group, [STRANGER])
+    assert await chat.say(STRANGER, "/pause", chat_id=group) == ["Sorry, /pause is only for bot admins."]
+    assert not await delivery_paused(chat.ctx.db)
+    # while the bot admin is obeyed in the same group
+    assert await chat.say(ADMIN, "/pause", chat_id=group) == ["Delivery paused. Pending alerts are kept."]
+    [entry, refused] = await latest_audit(chat.ctx.db, 2)
+    assert (entry.user_id, entry.chat_id, entry.outcome) == (ADMIN, group, "allowed")
+    assert (refused.user_id, refused.chat_id, refused.outcome) == (STRANGER, group, "refused")
+
+
+# ------------------------------------------------------------------------------------ /addfeed, /rmfeed, /feeds
+
+
+async def test_addfeed_fetches_once_and_answers_title_and_item_count(
+    db: Database, telegram: BotApiEmulator, feed_server: FeedServer
+) -> None:
+    url = feed_server.add("/news.xml", _feed_xml("Border <News> & Co", 3))
+    async with running_bot(db, telegram, allow_private_urls=True) as chat:
+        [answer] = await chat.say(ADMIN, f"/addfeed {url}")
+        assert answer.startswith("Added feed #1: Border <News> & Co — 3 items.")
+        assert len(feed_server.requests("/news.xml")) == 1
+        assert await _feed_urls(db) == [url]
+
+        [again] = await chat.say(ADMIN, f"/addfeed {url} Another title")
+        assert again == f"Feed #1 (Border <News> & Co) is already there: “{url}”." or "already there" in again
+        assert "already there" in again
+        assert await _feed_urls(db) == [url]
+
+        second = feed_server.add("/other.xml", _feed_xml("Other", 1))
+        [titled] = await chat.say(ADMIN, f"/addfeed {second} My <b>own</b> title")
+        assert titled.startswith("Added feed #2: My <b>own</b> title — 1 item.")
+    async with db.transaction() as session:
+        stored = {feed.url: feed.name for feed in await list_feeds(session)}
+    assert stored[second] == "My <b>own</b> title"
+
+
+async def test_addfeed_reports_the_exact_error_and_stores_nothing(
+    db: Database, telegram: BotApiEmulator, feed_server: FeedServer
+) -> None:
+    html = feed_server.add("/page", fault="html")
+    missing = feed_server.url("/missing.xml")
+    async with running_bot(db, telegram, allow_private_urls=True) as chat:
+        assert await chat.say(ADMIN, "/addfeed") == [
+            "Usage: /addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News"
+        ]
+        [not_feed] = await chat.say(ADMIN, f"/addfeed {html}")
+        assert not_feed.startswith(f"Not added: {html}") and "HTML" in not_feed
+        [gone] = await chat.say(ADMIN, f"/addfeed {missing}")
+        assert gone.startswith(f"Not added: {missing}") and "404" in gone
+        [too_long] = await chat.say(ADMIN, "/addfeed https://example.org/" + "a" * 2100)
+        assert too_long == "The URL is too long (2120 characters, at most 2048)."
+        assert await _feed_urls(db) == []
+    [entry] = await latest_audit(db, 1)
+    assert entry.outcome == "error" and entry.detail is not None and "too long" in entry.detail
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/news.xml",
+        "http://10.0.0.7/feed.xml",
+        "http://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+        "http://[::1]:{port}/news.xml",
+    ],
+)
+async def test_addfeed_refuses_private_addresses_while_the_guard_is_on(
+    chat: Chat, feed_server: FeedServer, url: str
+) -> None:
+    feed_server.add("/news.xml", _feed_xml("Local", 2))
+    url = url.format(port=feed_server.port)
+    [answer] = await chat.say(ADMIN, f"/addfeed {url}")
+    assert answer.startswith("Not added: refused") and "BORDERWATCH_ALLOW_PRIVATE_URLS" in answer
+    assert feed_server.requests() == []
+    assert await _feed_urls(chat.ctx.db) == []
+
+
+@pytest.mark.parametrize("target", ["http://10.1.2.3/feed.xml", "http://169.254.169.254/", "http://127.0.0.2:{port}/"])
+async def test_addfeed_refuses_a_redirect_to_a_private_address(
+    chat: Chat, feed_server: FeedServer, target: str
+) -> None:
+    # the first hop is on loopback, so this one server is trusted; everything else stays refused
+    policy = AddressPolicy(trusted=(ipaddress.ip_network("127.0.0.1/32"),))
+    fetcher = Fetcher(chat.ctx.settings, policy=policy)
+    chat.ctx.extras["fetcher"] = fetcher
+    try:
+        url = feed_server.add("/moved", fault="redirect", location=target.format(port=feed_server.port))
+        [answer] = await chat.say(ADMIN, f"/addfeed {url}")
+    finally:
+        await fetcher.aclose()
+    assert answer.startswith("Not added: refused") and "BORDERWATCH_ALLOW_PRIVATE_URLS" in answer
+    assert [r.path for r in feed_server.requests()] == ["/moved"]
+    assert await _feed_urls(chat.ctx.db) == []
+
+
+async def test_rmfeed_stops_polling_and_keeps_stored_items(chat: Chat) -> None:
+    db = chat.ctx.db
+    async with db.transaction() as session:
+        first, _ = await add_feed(session, "https://a.example/rss", now=START, title="Alpha")
+        await add_feed(session, "https://b.example/rss", now=START)
+    assert await chat.say(ADMIN, "/rmfeed") == ["Usage: /rmfeed <id|url> — e.g. /rmfeed 3"]
+    assert await chat.say(ADMIN, "/rmfeed 99") == ["No feed “99”. /feeds lists them with their ids."]
+    [removed] = await chat.say(ADMIN, f"/rmfeed {first.id}")
+    assert removed == "Removed feed #1 (Alpha): no longer polled; its 0 stored items stay."
+    [by_url] = await chat.say(ADMIN, "/rmfeed https://b.example/rss")
+    assert by_url.startswith("Removed feed #2 (https://b.example/rss)")
+    async with db.transaction() as session:
+        assert [feed.enabled for feed in await list_feeds(session)] == [False, False]
+    assert await chat.say(ADMIN, "/rmfeed 1") == ["No feed “1”. /feeds lists them with their ids."]
+
+
+async def test_feeds_shows_status_and_pages_with_buttons(chat: Chat) -> None:
+    db = chat.ctx.db
+    async with db.transaction() as session:
+        for n in range(10):
+            await add_feed(session, f"https://site{n}.example/rss", now=START, title=f"Site {n}")
+        await record_fetch(
+            session,
+            2,
+            FetchRecord(
+                worker="t",
+                started_at=START - timedelta(hours=2),
+                duration_ms=10,
+                outcome="error",
+                next_poll_at=START + timedelta(minutes=5),
+                error="https://site1.example/rss: HTTP 503 <Service Unavailable>",
+            ),
+        )
+    [page] = await chat.send(ADMIN, "/feeds")
+    lines = page.text.splitlines()
+    assert lines[0] == "Feeds (10), page 1 of 2:"
+    assert "#1 Site 0 — ok" in lines
+    assert (
+        "#2 Site 1 — failing since 2026-05-01 10:00 UTC: https://site1.example/rss: HTTP 503 <Service Unavailable>"
+        in lines
+    )
+    assert "    last new item never · 0 in 24 h · next poll 2026-05-01 12:05 UTC" in lines
+    assert "Site 8" not in page.text
+    assert [b["text"] for b in page.button_rows()[0]] == ["Next ›"]
+
+    chat.telegram.inject_callback_query(ADMIN, ADMIN, "feeds:1", message_id=page.message_id)
+    await chat.telegram.wait_until(lambda: chat.telegram.sent(ADMIN)[-1].edits == 1)
+    edited = chat.telegram.sent(ADMIN)[-1]
+    assert edited.text.splitlines()[0] == "Feeds (10), page 2 of 2:"
+    assert "#10 Site 9 — ok" in edited.text
+    assert [b["text"] for b in edited.button_rows()[0]] == ["‹ Previous"]
+
+
+async def test_feeds_when_there_are_none(chat: Chat) -> None:
+    assert await chat.say(ADMIN, "/feeds") == ["No feeds yet. Add one with /addfeed <url>."]
+
+
+# ------------------------------------------------------------------------------------ admins
+
+
+async def test_admins_are_added_listed_with_names_and_removed(chat: Chat) -> None:
+    db = chat.ctx.db
+    seeds = chat.ctx.settings.admin_ids
+    assert await chat.say(ADMIN, f"/addadmin {OTHER_ADMIN}") == [f"Olga ({OTHER_ADMIN}) is now a bot admin."]
+    assert await is_admin(db, OTHER_ADMIN, seeds)
+    assert await chat.say(ADMIN, f"/addadmin {OTHER_ADMIN}") == [f"{OTHER_ADMIN} is already an admin."]
+    assert await chat.say(OTHER_ADMIN, "/admins") == [
+        f"Bot admins:\n• Ada — {ADMIN}, from BORDERWATCH_ADMINS\n• Olga — {OTHER_ADMIN}, added by {ADMIN}"
+    ]
+    assert await chat.say(OTHER_ADMIN, f"/rmadmin {ADMIN}") == [
+        f"{ADMIN} is an admin through BORDERWATCH_ADMINS; remove it there and restart."
+    ]
+    assert await chat.say(ADMIN, f"/rmadmin {OTHER_ADMIN}") == [f"{OTHER_ADMIN} is no longer a bot admin."]
+    assert not await is_admin(db, OTHER_ADMIN, seeds)
+    assert await chat.say(OTHER_ADMIN, "/admins") == ["Sorry, /admins is only for bot admins."]
+    assert await chat.say(ADMIN, "/addadmin -5") == ["“-5” is not a Telegram user id (a positive number)."]
+    assert await chat.say(ADMIN, "/rmadmin") == ["Usage: /rmadmin <user_id> — e.g. /rmadmin 123456789"]
+
+
+async def test_the_last_admin_cannot_be_removed(db: Database, telegram: BotApiEmulator) -> None:
+    await add_admin(db, OTHER_ADMIN, added_by=ADMIN, seed_ids=set(), now=START)
+    async with running_bot(db, telegram, admins="") as chat:
+        assert await chat.say(OTHER_ADMIN, f"/rmadmin {OTHER_ADMIN}") == [
+            f"{OTHER_ADMIN} is the last admin and cannot be removed."
+        ]
+        assert await is_admin(db, OTHER_ADMIN, set())
+
+
+# ------------------------------------------------------------------------------------ /pause, /resume, /audit
+
+
+async def test_pause_and_resume_switch_delivery(chat: Chat) -> None:
+    db = chat.ctx.db
+    assert await chat.say(ADMIN, "/resume") == ["Delivery was not paused."]
+    assert await chat.say(ADMIN, "/pause") == ["Delivery paused. Pending alerts are kept."]
+    assert await delivery_paused(db)
+    assert await chat.say(ADMIN, "/pause") == ["Delivery was already paused."]
+    assert await chat.say(ADMIN, "/resume") == ["Delivery resumed."]
+    assert not await delivery_paused(db)
+
+
+async def test_audit_shows_time_user_command_and_outcome(chat: Chat) -> None:
+    await chat.say(STRANGER, "/pause")
+    chat.clock.advance(minutes=1)
+    await chat.say(ADMIN, "/resume")
+    chat.clock.advance(minutes=1)
+    [answer] = await chat.say(ADMIN, "/audit 2")
+    assert answer.splitlines() == [
+        "Latest 2 admin commands:",
+        f"• 2026-05-01 12:01:00 UTC — {ADMIN} /resume — allowed",
+        f"• 2026-05-01 12:00:00 UTC — {STRANGER} /pause — refused",
+    ]
+    [default] = await chat.say(ADMIN, "/audit")
+    assert default.splitlines()[0] == "Latest 3 admin commands:"
+    assert default.splitlines()[1] == f"• 2026-05-01 12:02:00 UTC — {ADMIN} /audit “2” — allowed"
+    assert await chat.say(ADMIN, "/audit many") == ["“many” is not a number between 1 and 50."]
+    assert await count_audit(chat.ctx.db) == 5
+
+
+# ------------------------------------------------------------------------------------ /export, /import
+
+OPML_HEAD = '<?xml version="1.0"?>\n<opml version="2.0"><head><title>t</title></head><body>'
+
+
+async def test_import_reports_added_skipped_and_invalid(chat: Chat) -> None:
+    db = chat.ctx.db
+    async with db.transaction() as session:
+        await add_feed(session, "https://known.example/rss", now=START)
+    document = (
+        OPML_HEAD
+        + '<outline text="Known" xmlUrl="https://known.example/rss"/>'
+        + '<outline text="News" title="News &amp; more" xmlUrl="https://news.example/rss" language="hy"/>'
+        + '<outline text="Folder"><outline text="Deep" xmlUrl="https://deep.example/atom"/></outline>'
+        + '<outline text="Script" xmlUrl="javascript:alert(1)"/>'
+        + f'<outline text="Long" xmlUrl="https://long.example/{"x" * 2100}"/>'
+        + "</body></opml>"
+    ).encode()
+    [report] = await chat.send(ADMIN, "/import", document=("feeds.opml", document))
+    lines = report.text.splitlines()
+    assert lines[0] == "Imported: 2 added, 1 skipped (already there), 2 invalid."
+    assert lines[1] == "invalid: “javascript:alert(1)”"
+    async with db.transaction() as session:
+        stored = {feed.url: feed for feed in await list_feeds(session)}
+    assert set(stored) == {"https://known.example/rss", "https://news.example/rss", "https://deep.example/atom"}
+    assert stored["https://news.example/rss"].name == "News & more"
+    assert stored["https://news.example/rss"].language == "hy"
+
+    assert await chat.say(ADMIN, "/import") == ["Usage: /import — send an OPML file with /import as its caption"]
+    [broken] = await chat.send(ADMIN, "/import", document=("x.opml", b"<html>not opml"))
+    assert broken.text.startswith("Not imported: x.opml: not well-formed XML")
+    [bomb] = await chat.send(ADMIN, "/import", document=("b.opml", b'<!DOCTYPE x [<!ENTITY a "b">]><opml/>'))
+    assert bomb.text == "Not imported: b.opml: DOCTYPE and ENTITY declarations are not allowed in OPML"
+
+
+async def test_opml_round_trip_export_then_import_into_an_empty_database(
+    chat: Chat, telegram: BotApiEmulator, tmp_path: Path
+) -> None:
+    async with chat.ctx.db.transaction() as session:
+        await add_feed(session, "https://a.example/rss", now=START, title="Alpha <A>", language="en")
+        await add_feed(session, "https://b.example/atom?x=1&y=2", now=START, user_agent="Special/1.0")
+        await add_feed(session, "https://c.example/feed", now=START)
+    exported = await chat.send(ADMIN, "/export", replies=2)
+    opml = next(m for m in exported if m.file_name == "borderwatch-feeds.opml")
+    assert opml.text == "3 feeds" and opml.document is not None
+    assert [feed.url for feed in read_opml(opml.document)] == [
+        "https://a.example/rss",
+        "https://b.example/atom?x=1&y=2",
+        "https://c.example/feed",
+    ]
+
+    empty_url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    upgrade_sync(empty_url)
+    empty = Database(empty_url)
+    try:
+        async with running_bot(empty, telegram) as other:
+            [report] = await other.send(ADMIN, "/import", document=("borderwatch-feeds.opml", opml.document))
+            assert report.text == "Imported: 3 added, 0 skipped (already there), 0 invalid."
+        async with chat.ctx.db.transaction() as session:
+            before = [(f.url, f.name, f.language, f.user_agent) for f in await list_feeds(session)]
+        async with empty.transaction() as session:
+            after = [(f.url, f.name, f.language, f.user_agent) for f in await list_feeds(session)]
+    finally:
+        await empty.dispose()
+    assert after == before
+
+
+# ------------------------------------------------------------------------------------ failing-feed notices
+
+
+async def test_failing_feed_notice_is_sent_once_and_recovery_once(chat: Chat) -> None:
+    db = chat.ctx.db
+    bot_client = chat.application.bot
+    await add_admin(db, OTHER_ADMIN, added_by=ADMIN, seed_ids={ADMIN}, now=START)
+    async with db.transaction() as session:
+        feed, _ = await add_feed(session, "https://down.example/rss", now=START, title="Down <Daily>")
+
+    async def poll(outcome: str, error: str | None = None) -> None:
+        async with db.transaction() as session:
+            await record_fetch(
+                session,
+                feed.id,
+                FetchRecord(
+                    worker="t",
+                    started_at=chat.clock(),
+                    duration_ms=5,
+                    outcome=outcome,
+                    error=error,
+                    next_poll_at=chat.clock() + timedelta(minutes=1),
+                ),
+            )
+
+    await poll("error", "https://down.example/rss: HTTP 502")
+    chat.clock.advance(minutes=59)
+    await poll("error", "https://down.example/rss: connection refused")
+    assert (await send_feed_notices(bot_client, chat.ctx)).messages == 0
+
+    chat.clock.advance(minutes=1)
+    first = await send_feed_notices(bot_client, chat.ctx)
+    assert first.failing == (feed.id,) and first.messages == 2
+    for admin in (ADMIN, OTHER_ADMIN):
+        [notice] = chat.telegram.texts(admin)
+        assert notice == (
+            "⚠️ Feed #1 Down <Daily> has been failing since 2026-05-01 12:00 UTC.\n"
+            "https://down.example/rss\nLast error: https://down.example/rss: connection refused"
+        )
+
+    chat.clock.advance(hours=3)
+    await poll("error", "https://down.example/rss: HTTP 500")
+    assert (await send_feed_notices(bot_client, chat.ctx)).messages == 0
+
+    await poll("ok")
+    recovered = await send_feed_notices(bot_client, chat.ctx)
+    assert recovered.recovered == (feed.id,) and recovered.messages == 2
+    assert chat.telegram.texts(ADMIN)[-1] == "✅ Feed #1 Down <Daily> works again.\nhttps://down.example/rss"
+    chat.clock.advance(hours=3)
+    await poll("ok")
+    assert (await send_feed_notices(bot_client, chat.ctx)).messages == 0
+    assert len(chat.telegram.texts(ADMIN)) == len(chat.telegram.texts(OTHER_ADMIN)) == 2

@@ -1,0 +1,427 @@
+"""The delivery loop against the Bot API emulator: every pending alert arrives exactly once, in the right chat.
+
+Real Application/Bot, real HTTP on loopback, real databases (SQLite file and PostgreSQL); time in the
+database is a controllable clock, so backoff, quiet hours and retry-after are stepped, not slept.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from telegram.ext import Application, ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.app import build_application
+from bot.context import BotContext
+from bot.deliver import ConsoleSender, DeliveryLoop
+from bot.ratelimit import ChatRateLimiter
+from storage import deliveries
+from storage.db import Database
+from storage.models import Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
+from storage.settings import Settings, load_settings
+from tests.botapi import BotApiEmulator
+
+START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The time the database sees; tests move it."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+_keys = itertools.count(1)
+
+
+async def add_chat(
+    db: Database,
+    chat_id: int,
+    chat_type: str = "private",
+    *,
+    thread_id: int | None = None,
+    quiet: tuple[str, str, str] | None = None,
+    p1_breaks_quiet: bool = True,
+    entities: tuple[str, ...] = ("sev_lake",),
+) -> None:
+    async with db.transaction() as session:
+        session.add(
+            Chat(
+                id=chat_id,
+                type=chat_type,
+                title=None if chat_type == "private" else f"chat {chat_id}",
+                thread_id=thread_id,
+                quiet_start=quiet[0] if quiet else None,
+                quiet_end=quiet[1] if quiet else None,
+                quiet_tz=quiet[2] if quiet else "UTC",
+                p1_breaks_quiet=p1_breaks_quiet,
+            )
+        )
+        await session.flush()
+        for entity in entities:
+            session.add(Subscription(chat_id=chat_id, entity_id=entity))
+
+
+async def add_story(
+    db: Database, title: str, *, severity: str | None = "P2", chats: tuple[int, ...], created: datetime = START
+) -> int:
+    """An item with its story, tagged sev_lake, and a pending delivery for each of `chats`; returns the story id."""
+    key = next(_keys)
+    async with db.transaction() as session:
+        feed = await session.scalar(select(Feed).where(Feed.url == "https://feed.test/rss"))
+        if feed is None:
+            feed = Feed(url="https://feed.test/rss", title="Test Feed")
+            session.add(feed)
+            await session.flush()
+        story = Story(title=title, severity=severity, created_at=created)
+        session.add(story)
+        await session.flush()
+        item = Item(
+            feed_id=feed.id,
+            story_id=story.id,
+            identity_key=f"k{key}",
+            link=f"https://feed.test/{key}",
+            title=title,
+            summary="Summary.",
+            published_at=created,
+            fetched_at=created,
+            content_hash=f"h{key}",
+            severity=severity,
+        )
+        session.add(item)
+        await session.flush()
+        at = title.find("Sev Lake")
+        spans = [[at, at + 8, "Sev Lake"]] if at >= 0 else []
+        session.add(ItemEntity(item_id=item.id, entity_id="sev_lake", spans=spans))
+        for chat_id in chats:
+            session.add(
+                Delivery(
+                    chat_id=chat_id,
+                    story_id=story.id,
+                    item_id=item.id,
+                    severity=severity,
+                    next_attempt_at=created,
+                    created_at=created,
+                )
+            )
+        return story.id
+
+
+async def statuses(db: Database) -> dict[tuple[int, int], tuple[str, int | None]]:
+    async with db.transaction() as session:
+        rows = (await session.execute(select(Delivery))).scalars().all()
+        return {(r.chat_id, r.story_id): (r.status, r.message_id) for r in rows}
+
+
+@dataclass
+class Rig:
+    db: Database
+    telegram: BotApiEmulator
+    clock: Clock
+    ctx: BotContext
+    app: Application[Any, Any, Any, Any, Any, Any]
+
+    def loop(self, **kwargs: Any) -> DeliveryLoop:
+        return DeliveryLoop(self.ctx, self.app.bot, clock=self.clock, **kwargs)
+
+
+def settings_for(telegram: BotApiEmulator, database_url: str) -> Settings:
+    return load_settings(
+        telegram_token=telegram.token, telegram_api_url=telegram.base_url, database_url=database_url
+    )
+
+
+@pytest.fixture
+async def rig(db: Database) -> AsyncIterator[Rig]:
+    async with BotApiEmulator() as telegram:
+        clock = Clock()
+        ctx = BotContext(db=db, settings=settings_for(telegram, db.url), clock=clock)
+        app = build_application(ctx)
+        await app.initialize()
+        try:
+            yield Rig(db, telegram, clock, ctx, app)
+        finally:
+            await app.shutdown()
+
+
+async def test_each_pending_alert_arrives_once_in_the_right_chats(rig: Rig) -> None:
+    rig.telegram.add_user(1)
+    rig.telegram.add_chat(-5, "group")
+    rig.telegram.add_chat(-1007, "supergroup", is_forum=True)
+    rig.telegram.add_user(2)  # subscribed to nothing here: must get nothing
+    await add_chat(rig.db, 1)
+    await add_chat(rig.db, -5, "group")
+    await add_chat(rig.db, -1007, "supergroup", thread_id=42)
+    await add_chat(rig.db, 2)
+    a = await add_story(rig.db, "Shots near Sev Lake", chats=(1, -5, -1007))
+    b = await add_story(rig.db, "Sev Lake road closed", chats=(-5,))
+
+    assert await rig.loop().run_until_idle() == 4
+
+    assert [t.splitlines()[0] for t in rig.telegram.texts(1)] == ["🟠 P2 Shots near Sev Lake"]
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == [
+        "🟠 P2 Shots near Sev Lake",
+        "🟠 P2 Sev Lake road closed",
+    ]
+    (forum,) = rig.telegram.sent(-1007)
+    assert forum.thread_id == 42 and forum.entity_texts("bold") == ["P2", "Sev Lake"]
+    assert rig.telegram.sent(2) == []
+    rows = await statuses(rig.db)
+    assert rows[(1, a)] == ("sent", rig.telegram.sent(1)[0].message_id)
+    assert rows[(-5, b)] == ("sent", rig.telegram.sent(-5)[1].message_id)
+    assert await rig.loop().run_until_idle() == 0  # nothing left to send
+
+
+async def test_p1_goes_first_then_oldest_first(rig: Rig) -> None:
+    rig.telegram.add_chat(-5, "group")
+    await add_chat(rig.db, -5, "group")
+    await add_story(rig.db, "old P3", severity="P3", chats=(-5,), created=START - timedelta(minutes=3))
+    await add_story(rig.db, "older P2", severity="P2", chats=(-5,), created=START - timedelta(minutes=5))
+    await add_story(rig.db, "new P1", severity="P1", chats=(-5,), created=START - timedelta(minutes=1))
+
+    await rig.loop().run_until_idle()
+
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == ["🔴 P1 new P1", "🟠 P2 older P2", "🟡 P3 old P3"]
+
+
+async def test_a_429_storm_delays_but_loses_nothing(rig: Rig) -> None:
+    for user in range(1, 7):
+        rig.telegram.add_user(user)
+        await add_chat(rig.db, user)
+    story = await add_story(rig.db, "Sev Lake", chats=tuple(range(1, 7)))
+    rig.telegram.inject_fault("429", 4, retry_after=1, methods=["sendMessage"])
+
+    loop = rig.loop()
+    await loop.run_until_idle()
+    assert len(rig.telegram.all_sent()) == 2  # four chats were told to wait
+    assert await loop.run_until_idle() == 0  # not due again until the retry-after has passed
+    rig.clock.advance(1)
+    await loop.run_until_idle()
+
+    assert sorted(m.chat_id for m in rig.telegram.all_sent()) == [1, 2, 3, 4, 5, 6]
+    assert rig.telegram.too_many_requests == 4
+    assert {s for s, _ in (await statuses(rig.db)).values()} == {"sent"}
+    assert (await deliveries.delivery_counts(rig.db)).sent == 6
+    del story
+
+
+async def test_server_errors_and_timeouts_are_retried_with_backoff(db: Database) -> None:
+    async with BotApiEmulator() as telegram:
+        clock = Clock()
+        ctx = BotContext(db=db, settings=settings_for(telegram, db.url), clock=clock)
+        bot = ExtBot(
+            telegram.token,
+            base_url=telegram.base_url,
+            request=HTTPXRequest(read_timeout=0.3),
+            rate_limiter=ChatRateLimiter(),
+        )
+        async with bot:
+            telegram.add_user(1)
+            await add_chat(db, 1)
+            await add_story(db, "Sev Lake", chats=(1,))
+            telegram.inject_fault("5xx", 1, status=502, methods=["sendMessage"])
+            telegram.inject_fault("timeout", 1, delay=1.0, methods=["sendMessage"])
+            loop = DeliveryLoop(ctx, bot, clock=clock)
+
+            await loop.run_until_idle()  # 502
+            assert telegram.texts(1) == []
+            clock.advance(15)
+            await loop.run_until_idle()  # timed out
+            assert telegram.texts(1) == []
+            clock.advance(29)
+            assert await loop.run_until_idle() == 0  # backoff doubled: not due yet
+            clock.advance(1)
+            await loop.run_until_idle()
+
+    assert len(telegram.texts(1)) == 1
+    assert [s for s, _ in (await statuses(db)).values()] == ["sent"]
+
+
+async def test_a_chat_that_blocked_the_bot_is_deactivated_and_others_still_get_alerts(rig: Rig) -> None:
+    for user in (1, 2):
+        rig.telegram.add_user(user)
+        await add_chat(rig.db, user)
+    rig.telegram.block_chat(1)
+    first = await add_story(rig.db, "Sev Lake one", chats=(1, 2))
+    second = await add_story(rig.db, "Sev Lake two", chats=(1, 2))
+
+    await rig.loop().run_until_idle()
+
+    assert len(rig.telegram.texts(2)) == 2
+    rows = await statuses(rig.db)
+    assert rows[(1, first)][0] == "dropped" and rows[(1, second)][0] == "dropped"
+    async with rig.db.transaction() as session:
+        chat = await session.get(Chat, 1)
+        assert chat is not None and not chat.active and "blocked" in (chat.deactivated_reason or "")
+    calls = len(rig.telegram.requests)
+    await add_story(rig.db, "Sev Lake three", chats=(1,))
+    await rig.loop().run_until_idle()
+    assert len(rig.telegram.requests) == calls  # an inactive chat is not even tried
+
+
+async def test_unknown_chat_is_deactivated(rig: Rig) -> None:
+    await add_chat(rig.db, 77)  # the emulator has never seen chat 77
+    story = await add_story(rig.db, "Sev Lake", chats=(77,))
+    await rig.loop().run_until_idle()
+    assert (await statuses(rig.db))[(77, story)][0] == "dropped"
+
+
+async def test_a_migrated_group_moves_to_its_supergroup_and_the_alert_is_resent_there(rig: Rig) -> None:
+    rig.telegram.add_chat(-5, "group")
+    rig.telegram.migrate_chat(-5, -1005)
+    await add_chat(rig.db, -5, "group", entities=("sev_lake", "csto"))
+    story = await add_story(rig.db, "Sev Lake", chats=(-5,))
+
+    await rig.loop().run_until_idle()
+
+    assert len(rig.telegram.texts(-1005)) == 1
+    rows = await statuses(rig.db)
+    assert rows == {(-1005, story): ("sent", rig.telegram.sent(-1005)[0].message_id)}
+    async with rig.db.transaction() as session:
+        assert await session.get(Chat, -5) is None
+        moved = await session.get(Chat, -1005)
+        assert moved is not None and moved.type == "supergroup" and moved.active
+        subs = (await session.execute(select(Subscription.entity_id).where(Subscription.chat_id == -1005))).all()
+        assert sorted(s for (s,) in subs) == ["csto", "sev_lake"]
+
+
+async def test_a_restart_does_not_resend_and_a_crashed_lease_is_picked_up_later(rig: Rig) -> None:
+    rig.telegram.add_chat(-5, "group")
+    await add_chat(rig.db, -5, "group")
+    await add_story(rig.db, "Sev Lake sent before restart", chats=(-5,))
+    await rig.loop().run_until_idle()
+    crashed = await add_story(rig.db, "Sev Lake leased by a crashed process", chats=(-5,))
+    leased = await deliveries.claim_due(rig.db, now=rig.clock(), limit=10)  # then the process died
+    assert [row.story_id for row in leased] == [crashed]
+
+    restarted = rig.loop()
+    assert await restarted.run_until_idle() == 0
+    assert len(rig.telegram.texts(-5)) == 1
+    rig.clock.advance(deliveries.DEFAULT_LEASE.total_seconds())
+    assert await restarted.run_until_idle() == 1
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == [
+        "🟠 P2 Sev Lake sent before restart",
+        "🟠 P2 Sev Lake leased by a crashed process",
+    ]
+
+
+async def test_two_bot_processes_never_send_one_row_twice(rig: Rig) -> None:
+    for user in range(1, 41):
+        rig.telegram.add_chat(-user, "group")
+        await add_chat(rig.db, -user, "group")
+    await add_story(rig.db, "Sev Lake", chats=tuple(-u for u in range(1, 41)))
+    other_db = Database(rig.db.url)  # a second process: its own engine and connections
+    try:
+        other_ctx = BotContext(db=other_db, settings=rig.ctx.settings, clock=rig.clock)
+        import asyncio
+
+        await asyncio.gather(
+            rig.loop(batch=7).run_until_idle(),
+            DeliveryLoop(other_ctx, rig.app.bot, clock=rig.clock, batch=5).run_until_idle(),
+        )
+    finally:
+        await other_db.dispose()
+    assert sorted(m.chat_id for m in rig.telegram.all_sent()) == sorted(-u for u in range(1, 41))
+
+
+async def test_quiet_hours_hold_alerts_until_the_window_ends_and_p1_breaks_through(rig: Rig) -> None:
+    rig.clock.now = datetime(2024, 5, 1, 23, 30, tzinfo=UTC)  # 03:30 in Yerevan (UTC+4)
+    rig.telegram.add_chat(-5, "group")
+    rig.telegram.add_chat(-6, "group")
+    await add_chat(rig.db, -5, "group", quiet=("23:00", "07:00", "Asia/Yerevan"))
+    await add_chat(rig.db, -6, "group", quiet=("23:00", "07:00", "Asia/Yerevan"), p1_breaks_quiet=False)
+    await add_story(rig.db, "Sev Lake routine", severity="P3", chats=(-5, -6), created=rig.clock())
+    await add_story(rig.db, "Sev Lake attack", severity="P1", chats=(-5, -6), created=rig.clock())
+    loop = rig.loop()
+
+    await loop.run_until_idle()
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == ["🔴 P1 Sev Lake attack"]
+    assert rig.telegram.texts(-6) == []
+
+    rig.clock.now = datetime(2024, 5, 2, 2, 59, tzinfo=UTC)  # 06:59 local: still quiet
+    await loop.run_until_idle()
+    assert len(rig.telegram.texts(-5)) == 1 and rig.telegram.texts(-6) == []
+
+    rig.clock.now = datetime(2024, 5, 2, 3, 0, tzinfo=UTC)  # 07:00 local: the window is over
+    await loop.run_until_idle()
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == ["🔴 P1 Sev Lake attack", "🟡 P3 Sev Lake routine"]
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-6)] == ["🔴 P1 Sev Lake attack", "🟡 P3 Sev Lake routine"]
+
+
+async def test_a_row_that_keeps_failing_ends_dead_and_is_counted(rig: Rig) -> None:
+    rig.telegram.add_chat(-5, "group")
+    await add_chat(rig.db, -5, "group")
+    story = await add_story(rig.db, "Sev Lake", chats=(-5,))
+    rig.telegram.inject_fault("5xx", 100, methods=["sendMessage"])
+    loop = rig.loop(max_attempts=3)
+    for _ in range(4):
+        await loop.run_until_idle()
+        rig.clock.advance(3600)
+
+    assert (await statuses(rig.db))[(-5, story)] == ("dead", None)
+    counts = await deliveries.delivery_counts(rig.db)
+    assert counts.dead == 1 and counts.pending == 0
+    assert rig.telegram.stats["fault_5xx"] == 3
+
+
+async def test_paused_delivery_sends_nothing_and_drops_nothing(rig: Rig) -> None:
+    rig.telegram.add_chat(-5, "group")
+    await add_chat(rig.db, -5, "group")
+    await add_story(rig.db, "Sev Lake", chats=(-5,))
+    await deliveries.set_delivery_paused(rig.db, True)
+    loop = rig.loop()
+    assert await loop.run_until_idle() == 0
+    assert rig.telegram.texts(-5) == [] and (await deliveries.delivery_counts(rig.db)).pending == 1
+    await deliveries.set_delivery_paused(rig.db, False)
+    await loop.run_until_idle()
+    assert len(rig.telegram.texts(-5)) == 1
+
+
+async def test_background_loop_sends_and_stops_cleanly(rig: Rig) -> None:
+    rig.telegram.add_chat(-5, "group")
+    await add_chat(rig.db, -5, "group")
+    await add_story(rig.db, "Sev Lake", chats=(-5,))
+    loop = rig.loop(idle_poll=0.05)
+    loop.start()
+    await rig.telegram.wait_for_messages(-5, 1)
+    await add_story(rig.db, "Sev Lake again", chats=(-5,))
+    loop.wake()
+    await rig.telegram.wait_for_messages(-5, 2)
+    await loop.stop()
+    assert (await deliveries.delivery_counts(rig.db)).sent == 2
+
+
+async def test_console_mode_prints_what_the_user_would_read(db: Database) -> None:
+    await add_chat(db, 1)
+    await add_story(db, "A <b> & Sev Lake", chats=(1,))
+    out = io.StringIO()
+    ctx = BotContext(db=db, settings=load_settings(database_url=db.url), clock=Clock())
+    await DeliveryLoop(ctx, sender=ConsoleSender(out), clock=ctx.clock).run_until_idle()
+    assert "🟠 P2 A <b> & Sev Lake" in out.getvalue()
+    assert (await deliveries.delivery_counts(db)).sent == 1
+
+
+def test_quiet_window_arithmetic() -> None:
+    until = deliveries.quiet_until("23:00", "07:00", "UTC", datetime(2024, 5, 1, 23, 5, tzinfo=UTC))
+    assert until == datetime(2024, 5, 2, 7, 0, tzinfo=UTC)
+    assert deliveries.quiet_until("23:00", "07:00", "UTC", datetime(2024, 5, 2, 6, 0, tzinfo=UTC)) == datetime(
+        2024, 5, 2, 7, 0, tzinfo=UTC
+    )
+    assert deliveries.quiet_until("23:00", "07:00", "UTC", datetime(2024, 5, 2, 7, 0, tzinfo=UTC)) is None
+    assert deliveries.quiet_until("12:00", "13:00", "UTC", datetime(2024, 5, 2, 12, 30, tzinfo=UTC)) == datetime(
+        2024, 5, 2, 13, 0, tzinfo=UTC
+    )
+    assert deliveries.quiet_until(None, None, "UTC", START) is None

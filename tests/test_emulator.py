@@ -1,0 +1,227 @@
+"""The Bot API emulator behaves like Telegram, as seen by a real python-telegram-bot Bot over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.request import HTTPXRequest
+
+from tests.botapi import BotApiEmulator, EntityParseError, parse_html
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def bot(telegram: BotApiEmulator) -> AsyncIterator[Bot]:
+    request = HTTPXRequest(read_timeout=2, connect_timeout=2)
+    async with Bot(
+        telegram.token,
+        base_url=telegram.base_url,
+        base_file_url=telegram.base_file_url,
+        request=request,
+        get_updates_request=HTTPXRequest(read_timeout=5),
+    ) as client:
+        yield client
+
+
+async def test_get_me_describes_a_bot(bot: Bot, telegram: BotApiEmulator) -> None:
+    me = await bot.get_me()
+    assert me.is_bot and me.username == "borderwatch_bot"
+    assert me.id == int(telegram.token.split(":")[0])
+
+
+async def test_wrong_token_is_unauthorized(telegram: BotApiEmulator) -> None:
+    from telegram.error import InvalidToken
+
+    wrong = Bot("1:wrong", base_url=telegram.base_url)
+    with pytest.raises(InvalidToken):
+        await wrong.initialize()
+    await wrong.shutdown()
+
+
+async def test_html_message_arrives_as_plain_text_with_entities(bot: Bot, telegram: BotApiEmulator) -> None:
+    telegram.add_user(7, "Ann")
+    message = await bot.send_message(
+        7, '<b>Lake</b> &lt;alert&gt; &amp; "x" <a href="https://e.test/a?b=1&amp;c=2">link</a>', ParseMode.HTML
+    )
+    assert message.text == 'Lake <alert> & "x" link'
+    assert message.chat.id == 7 and message.from_user is not None and message.from_user.is_bot
+    assert message.date.year >= 2024  # seconds since the epoch, parsed as a datetime
+    sent = telegram.sent(7)[0]
+    assert sent.entity_texts("bold") == ["Lake"]
+    assert sent.links == ["https://e.test/a?b=1&c=2"]
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ("a < b", 'Unsupported start tag ""'),
+        ("<script>x</script>", 'Unsupported start tag "script"'),
+        ("<b>open", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("<b><i>x</b></i>", "Unmatched end tag"),
+        ("x</b>", "Unexpected end tag"),
+    ],
+)
+async def test_invalid_html_is_refused_like_telegram(
+    bot: Bot, telegram: BotApiEmulator, html: str, reason: str
+) -> None:
+    telegram.add_user(7)
+    with pytest.raises(BadRequest, match="(?i)can't parse entities") as caught:
+        await bot.send_message(7, html, ParseMode.HTML)
+    assert reason.lower() in caught.value.message.lower()
+    assert telegram.sent(7) == []
+
+
+def test_html_parser_counts_offsets_in_utf16_units() -> None:
+    parsed = parse_html("😀 <b>Ağdam</b>")
+    assert parsed.entities == [{"type": "bold", "offset": 3, "length": 5}]
+    with pytest.raises(EntityParseError):
+        parse_html("<a href='x'>never closed")
+
+
+async def test_text_over_4096_characters_after_parsing_is_too_long(bot: Bot, telegram: BotApiEmulator) -> None:
+    telegram.add_user(7)
+    await bot.send_message(7, "<b>" + "&amp;" * 4096 + "</b>", ParseMode.HTML)  # 4096 characters once parsed
+    with pytest.raises(BadRequest, match="(?i)message is too long"):
+        await bot.send_message(7, "x" * 4097)
+
+
+async def test_unknown_chat_blocked_chat_and_migrated_group(bot: Bot, telegram: BotApiEmulator) -> None:
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_message(999, "hi")
+    telegram.add_user(8)
+    telegram.block_chat(8)
+    with pytest.raises(Forbidden, match="blocked by the user"):
+        await bot.send_message(8, "hi")
+    telegram.add_chat(-100, "group", title="Border group")
+    telegram.migrate_chat(-100, -1001234)
+    with pytest.raises(ChatMigrated) as migrated:
+        await bot.send_message(-100, "hi")
+    assert migrated.value.new_chat_id == -1001234
+    await bot.send_message(-1001234, "hi")
+    assert telegram.texts(-1001234) == ["hi"]
+
+
+async def test_private_chat_flood_limit_answers_retry_after(bot: Bot, telegram: BotApiEmulator) -> None:
+    telegram.add_user(7)
+    for n in range(3):  # the burst a private chat allows
+        await bot.send_message(7, f"m{n}")
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(7, "one too many")
+    assert "retry after 1" in str(caught.value).lower() or "1 seconds" in str(caught.value)
+    assert telegram.too_many_requests == 1
+    assert telegram.texts(7) == ["m0", "m1", "m2"]
+
+
+async def test_overall_limit_is_30_messages_in_any_second(bot: Bot, telegram: BotApiEmulator) -> None:
+    for user_id in range(1, 32):
+        telegram.add_user(user_id)
+    results = await asyncio.gather(
+        *(bot.send_message(user_id, "x") for user_id in range(1, 32)), return_exceptions=True
+    )
+    assert sum(isinstance(r, RetryAfter) for r in results) == 1
+    assert len(telegram.all_sent()) == 30
+
+
+async def test_group_limit_is_20_per_minute(bot: Bot, telegram: BotApiEmulator) -> None:
+    telegram.add_chat(-5, "group")
+    for n in range(20):
+        await bot.send_message(-5, str(n))
+    with pytest.raises(RetryAfter):
+        await bot.send_message(-5, "21st")
+
+
+async def test_long_polling_waits_for_an_update_and_honours_offset(bot: Bot, telegram: BotApiEmulator) -> None:
+    async def later() -> None:
+        await asyncio.sleep(0.2)
+        telegram.inject_command(7, 7, "/subscribe csto")
+
+    task = asyncio.create_task(later())
+    updates = await bot.get_updates(timeout=3)
+    await task
+    assert len(updates) == 1
+    message = updates[0].message
+    assert message is not None and message.text == "/subscribe csto"
+    assert message.chat.type == "private" and message.from_user is not None and message.from_user.id == 7
+    assert message.entities[0].type == "bot_command"
+    again = await bot.get_updates(timeout=0)
+    assert [u.update_id for u in again] == [updates[0].update_id]  # not confirmed yet
+    assert await bot.get_updates(offset=updates[0].update_id + 1, timeout=0) == ()
+
+
+async def test_forum_topic_message_and_reply_to_the_topic(bot: Bot, telegram: BotApiEmulator) -> None:
+    telegram.add_chat(-1009, "supergroup", title="Forum", is_forum=True)
+    telegram.inject_command(-1009, 5, "/subscribe all", thread_id=77, mention=True)
+    (update,) = await bot.get_updates(timeout=1)
+    assert update.message is not None and update.message.message_thread_id == 77
+    assert update.message.text == "/subscribe@borderwatch_bot all"
+    await bot.send_message(-1009, "ok", message_thread_id=77)
+    assert telegram.sent(-1009)[0].thread_id == 77
+
+
+async def test_callback_query_on_a_keyboard_and_edit(bot: Bot, telegram: BotApiEmulator) -> None:
+    telegram.add_user(7)
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Sev Lake", callback_data="sub:sev_lake")]])
+    sent = await bot.send_message(7, "pick", reply_markup=keyboard)
+    telegram.inject_callback_query(7, 7, "sub:sev_lake")
+    (update,) = await bot.get_updates(timeout=1)
+    query = update.callback_query
+    assert query is not None and query.data == "sub:sev_lake" and query.message is not None
+    assert query.message.message_id == sent.message_id
+    assert await bot.answer_callback_query(query.id, text="Subscribed")
+    await bot.edit_message_text("done", chat_id=7, message_id=sent.message_id)
+    assert telegram.texts(7) == ["done"] and telegram.sent(7)[0].edits == 1
+    assert telegram.callback_answers[0]["text"] == "Subscribed"
+    with pytest.raises(BadRequest, match="(?i)not modified"):
+        await bot.edit_message_text("done", chat_id=7, message_id=sent.message_id)
+
+
+async def test_documents_round_trip_and_commands_menu(bot: Bot, telegram: BotApiEmulator) -> None:
+    telegram.add_user(7)
+    await bot.send_document(7, b"<opml/>", filename="feeds.opml", caption="<b>3</b> feeds", parse_mode="HTML")
+    assert telegram.sent(7)[0].document == b"<opml/>" and telegram.texts(7) == ["3 feeds"]
+    telegram.inject_message(7, 7, document=("in.opml", b"<opml version='2.0'/>"), caption="/import")
+    (update,) = await bot.get_updates(timeout=1)
+    assert update.message is not None and update.message.document is not None
+    file = await bot.get_file(update.message.document.file_id)
+    assert bytes(await file.download_as_bytearray()) == b"<opml version='2.0'/>"
+    await bot.set_my_commands([BotCommand("start", "Start the bot")])
+    assert telegram.commands_for() == [{"command": "start", "description": "Start the bot"}]
+
+
+async def test_chat_admins(bot: Bot, telegram: BotApiEmulator) -> None:
+    telegram.add_chat(-5, "group")
+    telegram.set_chat_admins(-5, [1, 2])
+    assert (await bot.get_chat_member(-5, 1)).status == "creator"
+    assert (await bot.get_chat_member(-5, 2)).status == "administrator"
+    assert (await bot.get_chat_member(-5, 3)).status == "member"
+    assert {m.user.id for m in await bot.get_chat_administrators(-5)} == {1, 2}
+    assert (await bot.get_chat(-5)).type == "group"
+
+
+async def test_injected_faults(bot: Bot, telegram: BotApiEmulator) -> None:
+    telegram.add_user(7)
+    telegram.inject_fault("5xx", 1, status=502)
+    with pytest.raises(NetworkError):
+        await bot.send_message(7, "a")
+    telegram.inject_fault("429", 1, retry_after=7)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(7, "b")
+    telegram.inject_fault("drop", 1)
+    with pytest.raises(NetworkError):
+        await bot.send_message(7, "c")
+    telegram.inject_fault("timeout", 1, delay=2.5)
+    with pytest.raises(TimedOut):
+        await bot.send_message(7, "d")
+    await bot.send_message(7, "e")
+    assert telegram.texts(7) == ["e"]
+    assert telegram.too_many_requests == 1

@@ -1,0 +1,191 @@
+"""Fetching over real loopback HTTP: conditional GET, User-Agent, limits, and every fault a feed server plays."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from feeds.errors import (
+    BadStatus,
+    BodyTooLarge,
+    FetchError,
+    FetchTimeout,
+    NotAFeed,
+    RateLimited,
+    TooManyRedirects,
+    TruncatedBody,
+)
+from feeds.fetch import Fetcher, FetchResponse
+from storage.settings import Settings
+from tests.feedserver import FeedServer, rss
+
+SETTINGS = Settings(allow_private_urls=True, fetch_timeout=1.5, connect_timeout=1, user_agent="bw-test/1")
+FEED = rss("Test feed", [(f"g{n}", f"Item {n}", f"http://example.com/{n}", "text") for n in range(5)])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FeedServer]:
+    with FeedServer(("127.0.0.1", "127.0.0.2", "127.0.0.3")) as running:
+        yield running
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    client = Fetcher(SETTINGS)
+    yield client
+    await client.aclose()
+
+
+async def test_conditional_get_gets_304_and_the_server_sees_the_validators(
+    server: FeedServer, fetcher: Fetcher
+) -> None:
+    url = server.add("/cond.xml", FEED)
+    first = await fetcher.fetch(url)
+    assert first.status_code == 200 and first.is_modified and first.body == FEED.encode()
+    assert first.etag and first.last_modified
+    second = await fetcher.fetch(url, etag=first.etag, last_modified=first.last_modified)
+    assert not second.is_modified and second.body == b""
+    seen = server.requests("/cond.xml")
+    assert "if-none-match" not in seen[0].headers
+    assert seen[1].headers["if-none-match"] == first.etag
+    assert seen[1].headers["if-modified-since"] == first.last_modified
+
+
+async def test_user_agent_is_global_and_per_feed(server: FeedServer, fetcher: Fetcher) -> None:
+    url = server.add("/ua.xml", FEED)
+    await fetcher.fetch(url)
+    await fetcher.fetch(url, user_agent="Mozilla/5.0 special")
+    agents = [r.headers["user-agent"] for r in server.requests("/ua.xml")]
+    assert agents == ["bw-test/1", "Mozilla/5.0 special"]
+
+
+async def test_gzip_encoded_feed_is_decoded(server: FeedServer, fetcher: Fetcher) -> None:
+    url = server.add("/gz.xml", FEED, gzip=True)
+    response = await fetcher.fetch(url)
+    assert response.body == FEED.encode()
+    assert server.requests("/gz.xml")[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+async def test_five_redirects_are_followed_and_a_sixth_is_refused(server: FeedServer, fetcher: Fetcher) -> None:
+    final = server.add("/final.xml", FEED)
+    previous = final
+    for n in range(6, 0, -1):
+        previous = server.add(f"/r{n}", fault="redirect", location=previous)
+    response = await fetcher.fetch(server.url("/r2"))  # r2 → … → r6 → final: 5 redirects
+    assert response.url == final and response.status_code == 200
+    with pytest.raises(TooManyRedirects, match="more than 5 redirects"):
+        await fetcher.fetch(server.url("/r1"))
+
+
+async def test_redirect_loop_is_an_error(server: FeedServer, fetcher: Fetcher) -> None:
+    server.add("/loop-a", fault="redirect", location="/loop-b")
+    url = server.add("/loop-b", fault="redirect", location="/loop-a")
+    with pytest.raises(TooManyRedirects, match="redirect loop"):
+        await fetcher.fetch(url)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"fault": "status", "status": 500}, BadStatus, "HTTP 500"),
+        ({"fault": "status", "status": 404}, BadStatus, "HTTP 404"),
+        ({"fault": "html"}, NotAFeed, "HTML page"),
+        ({"body": "<!DOCTYPE html><html><body>home</body></html>", "content_type": "text/html"}, NotAFeed, "HTML"),
+        ({"fault": "truncated", "body": FEED}, TruncatedBody, "before the whole body"),
+        ({"fault": "huge"}, BodyTooLarge, "exceeds"),
+        ({"fault": "gzip_bomb"}, BodyTooLarge, "exceeds"),
+    ],
+)
+async def test_faults_raise_clear_errors(
+    server: FeedServer, fetcher: Fetcher, options: dict[str, object], error: type[FetchError], message: str
+) -> None:
+    path = f"/fault-{error.__name__}-{len(server.resources)}"
+    body = options.pop("body", b"")
+    url = server.add(path, body, **options)  # type: ignore[arg-type]
+    with pytest.raises(error, match=message) as raised:
+        await fetcher.fetch(url)
+    assert str(raised.value).startswith(url)
+
+
+async def test_429_and_503_carry_the_retry_after(server: FeedServer, fetcher: Fetcher) -> None:
+    url = server.add("/429", fault="status", status=429, headers={"Retry-After": "120"})
+    with pytest.raises(RateLimited) as raised:
+        await fetcher.fetch(url)
+    assert raised.value.retry_after == 120 and raised.value.status_code == 429
+    later = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    url = server.add("/503", fault="status", status=503, headers={"Retry-After": later})
+    with pytest.raises(RateLimited) as raised:
+        await fetcher.fetch(url)
+    assert raised.value.retry_after is not None and 3500 < raised.value.retry_after <= 3600
+
+
+@pytest.mark.parametrize("fault", ["hang", "drip"])
+async def test_hung_and_slow_drip_servers_are_cut_by_the_total_deadline(
+    server: FeedServer, fetcher: Fetcher, fault: str
+) -> None:
+    url = server.add(f"/slow-{fault}", FEED, fault=fault, drip_interval=0.1, host="127.0.0.2")
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout, match="1.5 s"):
+        await fetcher.fetch(url)
+    assert time.monotonic() - started < 3
+
+
+def test_cache_headers_become_a_lower_bound_on_the_next_poll() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    expires = format_datetime(now + timedelta(minutes=10), usegmt=True)
+    date = format_datetime(now, usegmt=True)
+
+    def response(**headers: str) -> FetchResponse:
+        return FetchResponse("http://x/", 200, headers, b"", now)
+
+    assert response(**{"cache-control": "public, max-age=300"}).not_before() == now + timedelta(seconds=300)
+    assert response(expires=expires, date=date).not_before() == now + timedelta(minutes=10)
+    assert response(**{"retry-after": "900", "cache-control": "max-age=60"}).not_before() == now + timedelta(
+        seconds=900
+    )
+    assert response().not_before() is None
+
+
+@pytest.fixture
+def fresh_server() -> Iterator[FeedServer]:
+    with FeedServer(("127.0.0.1", "127.0.0.2", "127.0.0.3")) as running:
+        yield running
+
+
+async def test_at_most_two_requests_in_flight_per_host(fresh_server: FeedServer) -> None:
+    server = fresh_server
+    fetcher = Fetcher(SETTINGS.model_copy(update={"fetch_concurrency": 5}))
+    for host in ("127.0.0.1", "127.0.0.3"):
+        server.add(f"/dripping-{host}", b"<rss></rss>", fault="drip", drip_interval=0.03, host=host)
+    try:
+        await asyncio.gather(
+            *(
+                fetcher.fetch(server.url(f"/dripping-{host}", host=host))
+                for host in ("127.0.0.1", "127.0.0.3")
+                for _ in range(6)
+            )
+        )
+    finally:
+        await fetcher.aclose()
+    assert server.peak == {"127.0.0.1": 2, "127.0.0.3": 2}
+    assert server.peak_total == 4
+
+
+async def test_global_concurrency_limit(fresh_server: FeedServer) -> None:
+    server = fresh_server
+    fetcher = Fetcher(SETTINGS.model_copy(update={"fetch_concurrency": 3}))
+    hosts = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+    for host in hosts:
+        server.add(f"/global-{host}", b"<rss></rss>", fault="drip", drip_interval=0.03, host=host)
+    try:
+        await asyncio.gather(
+            *(fetcher.fetch(server.url(f"/global-{host}", host=host)) for host in hosts for _ in range(4))
+        )
+    finally:
+        await fetcher.aclose()
+    assert server.peak_total == 3

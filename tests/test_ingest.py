@@ -1,0 +1,226 @@
+"""The ingest pipeline end to end: loopback feed server → fetch → parse → identity → classify → database."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from feeds.guard import AddressPolicy
+from feeds.model import Classification, EntityMatch, ParsedFeed
+from feeds.parse import ParserPool
+from feeds.service import IngestService
+from storage.chats import add_subscriptions
+from storage.db import Database
+from storage.feeds import add_feed, fetch_log, get_feed
+from storage.models import Delivery
+from storage.settings import Settings
+from tests.feedserver import BILLION_LAUGHS, FeedServer, rss
+
+# the feed server's items are published around this time; the clock starts just after
+EPOCH = datetime.fromtimestamp(1_780_000_000, UTC)
+SETTINGS = Settings(allow_private_urls=True, fetch_timeout=2, connect_timeout=1, poll_interval=60)
+HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class CountingParser(ParserPool):
+    """The real parser pool, counting how many bodies it parsed."""
+
+    def __init__(self) -> None:
+        super().__init__(workers=2)
+        self.calls = 0
+
+    async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
+        self.calls += 1
+        return await super().parse(body, headers, url)
+
+
+class Tagger:
+    """A stand-in classifier (the injected interface): "Sev Lake" in the title is entity sev_lake, P2."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, title: str, summary: str, language: str | None) -> Classification:
+        self.calls += 1
+        if "Sev Lake" not in title:
+            return Classification()
+        start = title.index("Sev Lake")
+        return Classification((EntityMatch("sev_lake", ((start, start + 8, "Sev Lake"),)),), "P2")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FeedServer]:
+    with FeedServer(HOSTS) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def parser() -> Iterator[CountingParser]:
+    pool = CountingParser()
+    yield pool
+    pool.close()
+
+
+def items(*numbers: int) -> list[tuple[str, str, str, str]]:
+    return [(f"g{n}", f"Shots near Sev Lake, report {n}", f"http://example.com/{n}", "<p>text</p>") for n in numbers]
+
+
+async def new_feed(db: Database, url: str, now: datetime) -> int:
+    async with db.transaction() as session:
+        feed, _ = await add_feed(session, url, now=now)
+    return feed.id
+
+
+def service(db: Database, clock: Clock, parser: ParserPool, tagger: Tagger, **options: object) -> IngestService:
+    return IngestService(
+        db, SETTINGS, tagger, clock=clock, rng=random.Random(0), parser=parser, **options  # type: ignore[arg-type]
+    )
+
+
+async def test_first_fetch_is_history_then_304_then_only_new_items_alert(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    path = f"/life-{id(db)}.xml"
+    url = server.add(path, rss("Lake watch", items(3, 2, 1), ttl=5))
+    feed_id = await new_feed(db, url, clock.now)
+    await add_subscriptions(db, 42, "private", ["sev_lake"])
+    tagger = Tagger()
+    async with service(db, clock, parser, tagger) as ingest:
+        first = await ingest.poll_due_once()
+        assert [r.outcome for r in first.results] == ["ok"]
+        assert len(first.new_items) == 3 and all(item.alerted_chats == 0 for _, item in first.new_items)
+        assert first.results[0].source == "Lake watch"
+        async with db.transaction() as session:
+            feed = await get_feed(session, feed_id)
+        assert feed is not None and feed.history_loaded and feed.title == "Lake watch"
+        assert feed.next_poll_at >= clock.now + timedelta(minutes=5)  # the feed's <ttl> of 5 minutes
+
+        clock.now += timedelta(hours=1)
+        second = await ingest.poll_due_once()
+        assert [r.outcome for r in second.results] == ["not_modified"]
+        assert server.requests(path)[-1].headers["if-none-match"] == feed.etag
+
+        server.add(path, rss("Lake watch", items(4, 3, 2, 1)))
+        clock.now += timedelta(hours=1)
+        parsed_before = parser.calls
+        third = await ingest.poll_due_once()
+        assert [item.title for _, item in third.new_items] == ["Shots near Sev Lake, report 4"]
+        assert third.new_items[0][1].alerted_chats == 1
+        assert third.new_items[0][1].entity_ids == ("sev_lake",)
+        assert tagger.calls == 4  # the three known entries were not classified again
+        assert parser.calls == parsed_before + 1
+
+        # a server that ignores validators and repeats the body: same hash, not parsed again
+        server.add(path, rss("Lake watch", items(4, 3, 2, 1)), etag="", last_modified="")
+        clock.now += timedelta(hours=1)
+        fourth = await ingest.poll_due_once()
+        assert [r.outcome for r in fourth.results] == ["unchanged"]
+        assert parser.calls == parsed_before + 1
+
+    async with db.transaction() as session:
+        outcomes = [row.outcome for row in await fetch_log(session, feed_id)]
+        deliveries = await session.scalar(select(func.count()).select_from(Delivery))
+    assert outcomes == ["unchanged", "ok", "not_modified", "ok"]
+    assert deliveries == 1
+
+
+FAULTS: dict[str, dict[str, object]] = {
+    "hang": {"fault": "hang", "host": "127.0.0.2"},
+    "drip": {"fault": "drip", "body": rss("x", items(1)), "drip_interval": 1.0, "host": "127.0.0.3"},
+    "500": {"fault": "status", "status": 500},
+    "429": {"fault": "status", "status": 429, "headers": {"Retry-After": "600"}},
+    "html": {"fault": "html"},
+    "truncated": {"fault": "truncated", "body": rss("x", items(1))},
+    "huge": {"fault": "huge", "host": "127.0.0.4"},
+    "gzip_bomb": {"fault": "gzip_bomb", "host": "127.0.0.4"},
+    "loop": {"fault": "redirect"},
+    "bomb": {"body": BILLION_LAUGHS},
+    "to_private": {"fault": "redirect", "location": "http://169.254.169.254/latest/meta-data/"},
+}
+
+
+async def test_every_fault_is_recorded_and_healthy_feeds_stay_on_time(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    faulty: dict[str, int] = {}
+    for name, options in FAULTS.items():
+        options = dict(options)
+        body = options.pop("body", b"")
+        url = server.add(f"/fault-{name}-{id(db)}", body, **options)  # type: ignore[arg-type]
+        faulty[name] = await new_feed(db, url, clock.now)
+    faulty["private_url"] = await new_feed(db, "http://192.168.0.10/rss", clock.now)
+    healthy = [
+        await new_feed(db, server.add(f"/healthy-{n}-{id(db)}", rss(f"H{n}", items(n))), clock.now)
+        for n in range(5)
+    ]
+    # loopback is trusted (the test server), every other private address is refused as in production
+    policy = AddressPolicy(trusted=(ipaddress.ip_network("127.0.0.0/8"),))
+    ingest = service(db, clock, parser, Tagger(), policy=policy)
+    try:
+        tasks = {int(task.get_name().rsplit("-", 1)[1]): task for task in await ingest.tick()}
+        assert set(tasks) == set(faulty.values()) | set(healthy)
+        await asyncio.gather(*(tasks[feed_id] for feed_id in healthy))
+        assert not tasks[faulty["hang"]].done() and not tasks[faulty["drip"]].done()
+        results = await asyncio.gather(*tasks.values())
+    finally:
+        await ingest.stop()
+    assert {r.feed.id for r in results if r is not None and r.outcome == "ok"} == set(healthy)
+
+    async with db.transaction() as session:
+        for name, feed_id in faulty.items():
+            feed = await get_feed(session, feed_id)
+            assert feed is not None and feed.enabled, name
+            assert feed.last_error and feed.url in feed.last_error, name
+            assert feed.consecutive_failures == 1 and feed.failing_since == clock.now, name
+            assert feed.next_poll_at > clock.now, name
+            assert [row.outcome for row in await fetch_log(session, feed_id)] == ["error"], name
+        rate_limited = await get_feed(session, faulty["429"])
+        assert rate_limited is not None and rate_limited.next_poll_at >= clock.now + timedelta(seconds=600)
+        errors = {name: (await get_feed(session, feed_id)).last_error for name, feed_id in faulty.items()}  # type: ignore[union-attr]
+    assert "no complete response" in (errors["hang"] or "") and "no complete response" in (errors["drip"] or "")
+    assert "entit" in (errors["bomb"] or "") and "HTML" in (errors["html"] or "")
+    assert "refused" in (errors["to_private"] or "") and "refused" in (errors["private_url"] or "")
+
+
+async def test_three_workers_fetch_each_feed_exactly_once_per_round(
+    database_url: str, server: FeedServer, parser: CountingParser
+) -> None:
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    databases = [Database(database_url) for _ in range(3)]
+    prefix = f"/shared-{abs(hash(database_url))}"
+    paths = [f"{prefix}-{n}.xml" for n in range(60)]
+    for n, path in enumerate(paths):
+        await new_feed(databases[0], server.add(path, rss(f"F{n}", items(n))), clock.now)
+    workers = [
+        service(db, clock, parser, Tagger(), worker=f"worker-{n}", batch_size=4) for n, db in enumerate(databases)
+    ]
+    try:
+        reports = await asyncio.gather(*(worker.poll_due_once() for worker in workers))
+        clock.now += timedelta(hours=1)
+        second = await asyncio.gather(*(worker.poll_due_once() for worker in workers))
+    finally:
+        for worker in workers:
+            await worker.stop()
+        for db in databases:
+            await db.dispose()
+    counts = [len(server.requests(path)) for path in paths]
+    assert counts == [2] * 60  # one fetch per feed in each of the two rounds
+    assert sum(len(r.results) for r in reports) == 60 and sum(len(r.results) for r in second) == 60
+    assert all(len(r.results) > 0 for r in reports)  # the work was shared
+    assert all(r.outcome == "not_modified" for report in second for r in report.results)

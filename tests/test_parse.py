@@ -1,0 +1,180 @@
+"""Parsing fetched feed bodies: every format, legacy encodings, refusals, and the worker-process pool."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from feeds.model import ParsedFeed
+from feeds.parse import ParseError, ParserPool, parse_feed
+
+FEEDS = Path(__file__).parent / "data" / "feeds"
+RSS = {"Content-Type": "application/rss+xml"}
+
+
+def _parse(name: str, headers: dict[str, str] | None = None, url: str | None = None) -> ParsedFeed:
+    return parse_feed((FEEDS / name).read_bytes(), headers or RSS, url or f"https://example.am/feeds/{name}")
+
+
+def test_rss_091() -> None:
+    feed = _parse("rss091.xml")
+    assert feed.title == "Hetq Online"
+    assert feed.language == "en"
+    assert [e.title for e in feed.entries] == [
+        "Shelling reported near Sotk",
+        "Border villages ask for shelters",
+    ]
+    assert feed.entries[1].summary == "Café owners in Jermuk ask for shelters."
+    assert feed.entries[0].published is None
+
+
+def test_rss_20_text_html_links_times_and_ttl() -> None:
+    feed = _parse("rss20.xml", url="https://news.am/eng/rss/")
+    assert feed.title == "News.am & friends"
+    assert feed.ttl_seconds == 15 * 60
+    first, second, future, undated = feed.entries
+    assert first.title == 'AT&T <b> said "no" to Tom\'s plan'
+    assert first.summary == "Shots fired near Sotk village. More…"
+    assert first.link == "https://news.am/eng/news/700001.html?id=7&page=2"
+    assert first.guid == "news.am-700001"
+    assert first.published == datetime(2022, 9, 13, 2, 5, tzinfo=UTC)
+    assert second.title == "Ceasefire violated again"
+    assert second.summary == 'Azerbaijani forces advanced toward Jermuk. Defence ministry: "5 < 7".'
+    assert second.link == "https://news.am/eng/news/700002.html?q=sev+lake"  # relative, resolved on the URL
+    assert future.published == datetime(2100, 1, 1, tzinfo=UTC)  # clamping is prepare_items' job
+    assert undated.link is None  # mailto: is no article link
+    assert undated.published is None
+
+
+def test_rdf_rss_10() -> None:
+    feed = _parse("rdf.xml")
+    assert feed.title == "Civil.ge"
+    assert feed.language == "en"
+    assert [e.link for e in feed.entries] == [
+        "https://civil.ge/archives/500001",
+        "https://civil.ge/archives/500002",
+    ]
+    assert feed.entries[0].published == datetime(2022, 9, 13, 4, 0, tzinfo=UTC)
+
+
+def test_atom_10_types_languages_and_relative_links() -> None:
+    feed = _parse("atom.xml", {"Content-Type": "application/atom+xml"}, "https://oc-media.org/feed/")
+    html_entry, xhtml_entry = feed.entries
+    assert feed.title == "OC Media"
+    assert feed.language == "en"
+    assert html_entry.title == "Clashes on the border & beyond"
+    assert html_entry.summary == "Fighting near Vardenis."
+    assert html_entry.link == "https://oc-media.org/feed/articles/clashes-on-the-border/"
+    assert html_entry.published == datetime(2022, 9, 13, 7, 30, tzinfo=UTC)
+    assert html_entry.language == "en"
+    assert xhtml_entry.title == 'Ереван <-> Баку: "переговоры"'
+    assert xhtml_entry.summary == "Переговоры продолжаются."
+    assert xhtml_entry.language == "ru"
+
+
+@pytest.mark.parametrize(
+    ("name", "headers", "source"),
+    [
+        ("ru_cp1251_prolog.xml", RSS, "Интерфакс"),
+        ("ru_cp1251_header.xml", {"Content-Type": "application/rss+xml; charset=windows-1251"}, "Интерфакс"),
+        ("ru_koi8r.xml", {"content-type": "text/xml; charset=koi8-r"}, "Коммерсантъ"),
+    ],
+)
+def test_legacy_cyrillic_encodings_come_out_as_text(name: str, headers: dict[str, str], source: str) -> None:
+    feed = _parse(name, headers)
+    assert feed.title == source
+    assert feed.language == "ru"
+    assert feed.entries[0].title == "Обстрел в районе Сотка"
+    assert feed.entries[0].summary == "Минобороны Армении сообщило об обстреле позиций."
+
+
+def test_armenian_and_azerbaijani_utf8() -> None:
+    armenian = _parse("hy_utf8.xml")
+    assert armenian.language == "hy"
+    assert armenian.entries[0].title == "Կրակոցներ Սոթքի մոտ"
+    assert armenian.entries[0].summary == "Ադրբեջանական զինուժը կրակ է բացել Ջերմուկի ուղղությամբ։"
+    azerbaijani = _parse("az_utf8.xml")
+    assert azerbaijani.language == "az"
+    assert azerbaijani.entries[0].title == "Ermənistan silahlı qüvvələri təxribat törədib"
+
+
+def test_a_malformed_but_recoverable_feed_yields_its_entries() -> None:
+    feed = _parse("malformed.xml")
+    assert [e.title for e in feed.entries] == ["Pashinyan & Aliyev to meet", "Second item"]
+    assert feed.entries[0].summary == "Unescaped ampersand & an unclosed tag"
+
+
+def test_a_feed_served_as_text_html_is_still_a_feed() -> None:
+    feed = _parse("rss20.xml", {"Content-Type": "text/html; charset=utf-8"})
+    assert len(feed.entries) == 4
+
+
+@pytest.mark.parametrize("name", ["entity_bomb.xml", "external_entity.xml"])
+def test_entity_declarations_are_refused_before_parsing(name: str) -> None:
+    with pytest.raises(ParseError, match="declares XML entities"):
+        _parse(name)
+
+
+def test_an_entity_bomb_in_utf16_is_refused_too() -> None:
+    body = (FEEDS / "entity_bomb.xml").read_text().replace('<?xml version="1.0"?>', "").encode("utf-16")
+    with pytest.raises(ParseError, match="declares XML entities"):
+        parse_feed(body, RSS, "https://example.am/bomb")
+
+
+def test_an_html_page_is_an_error_not_an_empty_feed() -> None:
+    with pytest.raises(ParseError, match="HTML page"):
+        _parse("html_page.html", {"Content-Type": "text/html"}, "https://news.am/eng/rss/")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\xef\xbb\xbf  <!-- cache --><HTML><body>Access denied</body></HTML>",
+        b"<body><div>Access denied</div></body>",
+        b'<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x.dtd">\n'
+        b'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Moved</title></head><body/></html>',
+    ],
+)
+def test_html_pages_in_any_dress_are_recognised(body: bytes) -> None:
+    with pytest.raises(ParseError, match="HTML page"):
+        parse_feed(body, {"Content-Type": "application/rss+xml"}, "https://news.am/eng/rss/")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"   \n",
+        b"Service temporarily unavailable",
+        b"\x1f\x8b\x08\x00garbage",
+        b"<?xml version='1.0'?><",
+    ],
+)
+def test_garbage_is_a_clear_parse_error(body: bytes) -> None:
+    with pytest.raises(ParseError, match=r"^https://news\.am/eng/rss/: "):
+        parse_feed(body, RSS, "https://news.am/eng/rss/")
+
+
+def test_a_valid_feed_without_items_is_an_empty_feed() -> None:
+    body = b'<rss version="2.0"><channel><title>Quiet</title><ttl>abc</ttl></channel></rss>'
+    feed = parse_feed(body, RSS, "https://news.am/eng/rss/")
+    assert feed.title == "Quiet"
+    assert feed.entries == ()
+    assert feed.ttl_seconds is None
+
+
+def test_parsed_feeds_survive_pickling() -> None:
+    feed = _parse("rss20.xml")
+    assert pickle.loads(pickle.dumps(feed)) == feed
+
+
+async def test_the_pool_parses_in_worker_processes_like_parse_feed() -> None:
+    body = (FEEDS / "hy_utf8.xml").read_bytes()
+    async with ParserPool(workers=2) as pool:
+        parsed = await pool.parse(body, RSS, "https://www.azatutyun.am/api/")
+        assert parsed == parse_feed(body, RSS, "https://www.azatutyun.am/api/")
+        with pytest.raises(ParseError, match="HTML page"):
+            await pool.parse((FEEDS / "html_page.html").read_bytes(), {}, "https://news.am/eng/rss/")
