@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 from telegram import Message, Update
@@ -61,14 +62,14 @@ def admin_command(command: str) -> Callable[[AdminHandler], TelegramCallback]:
         async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ctx = get_context(context.application)
             user = update.effective_user
-            arguments = _arguments(update)[:MAX_AUDITED_ARGUMENTS]
+            entry = _Entry(ctx, update, command, ctx.clock())
+            if user is None or not await is_admin(ctx.db, user.id, ctx.settings.admin_ids):
+                await entry.write("refused", None)
+                await _refuse(update, command)
+                return
             outcome: AuditOutcome = "error"
             detail: str | None = None
             try:
-                if user is None or not await is_admin(ctx.db, user.id, ctx.settings.admin_ids):
-                    outcome = "refused"
-                    await _refuse(update, command)
-                    return
                 await remember_admin_name(ctx.db, user.id, user.full_name)
                 try:
                     detail = await handler(update, context, ctx)
@@ -77,7 +78,7 @@ def admin_command(command: str) -> Callable[[AdminHandler], TelegramCallback]:
                     detail = str(exc)
                     await reply(update, str(exc))
             finally:
-                await _audit(ctx, update, command, arguments, outcome, detail)
+                await entry.write(outcome, detail)
 
         return callback
 
@@ -93,21 +94,28 @@ async def _refuse(update: Update, command: str) -> None:
         await message.reply_text(refusal_line(command), do_quote=False)
 
 
-async def _audit(
-    ctx: BotContext, update: Update, command: str, arguments: str, outcome: AuditOutcome, detail: str | None
-) -> None:
-    user = update.effective_user
-    chat = update.effective_chat
-    try:
-        await record_audit(
-            ctx.db,
-            at=ctx.clock(),
-            user_id=user.id if user else None,
-            chat_id=chat.id if chat else None,
-            command=command,
-            arguments=arguments,
-            outcome=outcome,
-            detail=detail,
-        )
-    except Exception:  # a failed audit write must not hide the command's own outcome from the user
-        log.exception("could not write the audit entry for /%s", command)
+class _Entry:
+    """One audit entry in the making: who, where, what, and when the command arrived."""
+
+    def __init__(self, ctx: BotContext, update: Update, command: str, at: datetime) -> None:
+        self._ctx = ctx
+        self._user = update.effective_user
+        self._chat = update.effective_chat
+        self._command = command
+        self._arguments = _arguments(update)[:MAX_AUDITED_ARGUMENTS]
+        self._at = at
+
+    async def write(self, outcome: AuditOutcome, detail: str | None) -> None:
+        try:
+            await record_audit(
+                self._ctx.db,
+                at=self._at,
+                user_id=self._user.id if self._user else None,
+                chat_id=self._chat.id if self._chat else None,
+                command=self._command,
+                arguments=self._arguments,
+                outcome=outcome,
+                detail=detail,
+            )
+        except Exception:  # a failed audit write must not hide the command's own outcome from the user
+            log.exception("could not write the audit entry for /%s", self._command)

@@ -3,13 +3,14 @@
 Every alias of every entity, every severity cue and every context word of a rule is one key of a single
 pyahocorasick automaton over normalised text (feeds.textnorm). A candidate counts when
 - the character before it is not a letter or digit (strict left boundary), and
-- what follows the key up to the end of the word is an inflectional ending allowed for the alias's language
-  (a closed, bounded set: Russian noun and adjective case endings, Armenian case and article endings, Azerbaijani
-  suffix chains, English plural), so "Путину", "Сюнике", "Լաչինի միջանցքում", "Laçındakı" match and "Ереванский"
-  does not match "Ереван". Russian multi-word aliases inflect every word ("Лачинского коридора").
-Then the rules of the gazetteer apply: `unless_near` words cancel an alias nearby, `with_entities`/`with_words`
-make an alias count only alongside them, an entity with `groups` needs an alias from each group, and a match
-inside a longer match of another entity ("Lachin" in "Lachin corridor") is dropped.
+- what follows the key up to the end of the word is an inflectional ending allowed for the alias's language (a
+  closed, bounded set: Russian noun and adjective case endings, Armenian case and article endings, Azerbaijani
+  suffix chains, English plural), so "Путину", "Сюнике", "Լաչինի միջանցքում", "Laçındakı" match and
+  "Ереванский" does not match "Ереван". Russian multi-word aliases inflect every word ("Лачинского коридора").
+Then the rules of the gazetteer apply: `unless_near` words cancel an alias nearby,
+`with_entities`/`with_words` make an alias count only alongside them, an entity with `groups` needs an alias
+from each group, and a match inside a longer match of another entity ("Lachin" in "Lachin corridor") is
+dropped.
 """
 
 from __future__ import annotations
@@ -27,19 +28,151 @@ from feeds.model import Classification, EntityMatch
 from feeds.textnorm import NormalizedText, case_form, normalize
 
 # Russian: noun and adjective case endings (after ё→е), longest first in the regex.
-_RU_ENDINGS = (
-    "а я о е у ю ы и ь й ой ей ою ею ом ем ам ям ами ями ах ях ов ев ию ия ие ий ии ье ья ьи ью ьем ьей иями "
-    "иях иям ием ый ая яя ое ее ые ого его ому ему ым им ую юю ых их ыми ими"
-).split()
+_RU_ENDINGS = [
+    "а",
+    "я",
+    "о",
+    "е",
+    "у",
+    "ю",
+    "ы",
+    "и",
+    "ь",
+    "й",
+    "ой",
+    "ей",
+    "ою",
+    "ею",
+    "ом",
+    "ем",
+    "ам",
+    "ям",
+    "ами",
+    "ями",
+    "ах",
+    "ях",
+    "ов",
+    "ев",
+    "ию",
+    "ия",
+    "ие",
+    "ий",
+    "ии",
+    "ье",
+    "ья",
+    "ьи",
+    "ью",
+    "ьем",
+    "ьей",
+    "иями",
+    "иях",
+    "иям",
+    "ием",
+    "ый",
+    "ая",
+    "яя",
+    "ое",
+    "ее",
+    "ые",
+    "ого",
+    "его",
+    "ому",
+    "ему",
+    "ым",
+    "им",
+    "ую",
+    "юю",
+    "ых",
+    "их",
+    "ыми",
+    "ими",
+]
 # what a Russian lemma may end in; stripped so that the stem takes every case ending
-_RU_LEMMA_ENDINGS = "ий ый ой ая яя ое ее ие ые а я о е ь й ы и".split()
+_RU_LEMMA_ENDINGS = [
+    "ий",
+    "ый",
+    "ой",
+    "ая",
+    "яя",
+    "ое",
+    "ее",
+    "ие",
+    "ые",
+    "а",
+    "я",
+    "о",
+    "е",
+    "ь",
+    "й",
+    "ы",
+    "и",
+]
 # Armenian (after casefold, և → եւ): case endings, definite article, possessives, plural + case
-_HY_ENDINGS = (
-    "ի ից ով ում ը ն ին ու ս դ իս իդ ում ումը եր ներ երի ների երը ները երն ներն երին ներին երից ներից երով ներով "
-    "երում ներում ով ովը իցը"
-).split()
+_HY_ENDINGS = [
+    "ի",
+    "ից",
+    "ով",
+    "ում",
+    "ը",
+    "ն",
+    "ին",
+    "ու",
+    "ս",
+    "դ",
+    "իս",
+    "իդ",
+    "ում",
+    "ումը",
+    "եր",
+    "ներ",
+    "երի",
+    "ների",
+    "երը",
+    "ները",
+    "երն",
+    "ներն",
+    "երին",
+    "ներին",
+    "երից",
+    "ներից",
+    "երով",
+    "ներով",
+    "երում",
+    "ներում",
+    "ով",
+    "ովը",
+    "իցը",
+]
 # nouns in -ություն change stem: առաքելություն → առաքելության, առաքելությամբ
-_HY_UTYUN_ENDINGS = "ուն ունը ունն ան անը ունից ունում ամբ ունով ուններ ունների".split()
+_HY_UTYUN_ENDINGS = [
+    "ուն",
+    "ունը",
+    "ունն",
+    "ան",
+    "անը",
+    "ունից",
+    "ունում",
+    "ամբ",
+    "ունով",
+    "ուններ",
+    "ունների",
+]
+# verbal nouns in -ում: սահմանազատում → սահմանազատման, սահմանազատմամբ
+_HY_UM_ENDINGS = [
+    "ում",
+    "ումը",
+    "ումն",
+    "ումի",
+    "ումից",
+    "ումով",
+    "ման",
+    "մանը",
+    "մանն",
+    "մանից",
+    "մամբ",
+    "ումներ",
+    "ումների",
+]
 _EN_ENDINGS = ["s", "es"]
 # Azerbaijani suffix chain after ı→i folding: plural, possessive, case, -ki, copula; every part optional
 _V4 = "[iuü]"
@@ -60,6 +193,7 @@ _ALIAS, _CUE, _WORD, _NEGATION = 0, 1, 2, 3
 _NEGATION_BEFORE = 16
 _NEGATION_AFTER = 8
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
+_NOTHING = Classification()  # immutable, so one instance serves every untagged item
 
 
 def _alternation(endings: Iterable[str]) -> str:
@@ -130,12 +264,16 @@ def compile_pattern(text: str, language: str, inflect: bool = True) -> tuple[str
                 ending = _SUFFIX_BY_LANGUAGE["ru"] if len(word) >= 3 else ""
                 pattern.append(re.escape(stem) + ending)
             elif separator:
-                pattern.append(r"\s+" if separator.isspace() else r"\s*".join(map(re.escape, separator.split())))
+                pattern.append(
+                    r"\s+" if separator.isspace() else r"\s*".join(map(re.escape, separator.split()))
+                )
         return key, None, "".join(pattern) + _END
     if language == "ru":
         return _stem_ru(norm), _SUFFIX_BY_LANGUAGE["ru"] + _END, None
     if language == "hy" and norm.endswith("ություն"):
         return norm[:-3], _alternation(_HY_UTYUN_ENDINGS) + _END, None
+    if language == "hy" and norm.endswith("ում") and len(norm) > 6:
+        return norm[:-3], _alternation(_HY_UM_ENDINGS) + _END, None
     return norm, _SUFFIX_BY_LANGUAGE.get(language, _SUFFIX_BY_LANGUAGE["any"]) + _END, None
 
 
@@ -146,7 +284,8 @@ def _best_cue(cues: list[tuple[int, int, int]], negations: list[tuple[int, int]]
         if level >= best:
             continue
         if any(
-            (n_stop <= start and start - n_stop <= _NEGATION_BEFORE) or (n_start >= stop and n_start - stop <= _NEGATION_AFTER)
+            (n_stop <= start and start - n_stop <= _NEGATION_BEFORE)
+            or (n_start >= stop and n_start - stop <= _NEGATION_AFTER)
             for n_start, n_stop in negations
         ):
             continue
@@ -184,6 +323,8 @@ class Classifier:
                 case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive else None
                 self._add(keys, key, _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key))
         for level, language, cue in self._severity.cues:
+            if level == self._severity.default == LEVELS[-1]:
+                continue  # the floor level is given anyway: its cues cannot change a result
             key, suffix, full = compile_pattern(cue, language)
             self._add(keys, key, _Term(_CUE, _LEVEL_INDEX[level], self._re(suffix), self._re(full), None))
         for language, word in self._severity.negations:
@@ -224,14 +365,15 @@ class Classifier:
         """The entities (sorted by id, with spans over `title + "\\n" + summary` in original offsets) and the
         severity P1–P4 (only when a place or organisation matched, else None). Never raises on any text."""
         if self._empty:
-            return Classification()
-        norm = NormalizedText(f"{title}\n{summary}")
-        text = norm.text
+            return _NOTHING
+        original = f"{title}\n{summary}"
+        text = normalize(original)
         length = len(text)
         alias_hits: list[tuple[int, int, int]] = []
         words: dict[int, list[tuple[int, int]]] = {}
         cues: list[tuple[int, int, int]] = []
         negations: list[tuple[int, int]] = []
+        norm: NormalizedText | None = None
         for end, (key_length, terms) in self._automaton.iter(text):
             start = end - key_length + 1
             if start and text[start - 1].isalnum():
@@ -251,8 +393,11 @@ class Classifier:
                     if match is None:
                         continue
                     stop = match.end()
-                if term.case_key is not None and case_form(norm.original_slice(start, after)) != term.case_key:
-                    continue
+                if term.case_key is not None:
+                    if norm is None:
+                        norm = NormalizedText(original, text)
+                    if case_form(norm.original_slice(start, after)) != term.case_key:
+                        continue
                 if term.kind == _ALIAS:
                     alias_hits.append((start, stop, term.ref))
                 elif term.kind == _CUE:
@@ -262,10 +407,12 @@ class Classifier:
                 else:
                     negations.append((start, stop))
         if not alias_hits:
-            return Classification()
+            return _NOTHING
         matched = self._resolve(alias_hits, words)
         if not matched:
-            return Classification()
+            return _NOTHING
+        if norm is None:
+            norm = NormalizedText(original, text)
         return self._result(norm, matched, _best_cue(cues, negations), language)
 
     def _resolve(
@@ -307,7 +454,9 @@ class Classifier:
                 matched = self._entities_of(accepted)
         return matched
 
-    def _near(self, hit: tuple[int, int, int], info: _AliasInfo, words: dict[int, list[tuple[int, int]]]) -> bool:
+    def _near(
+        self, hit: tuple[int, int, int], info: _AliasInfo, words: dict[int, list[tuple[int, int]]]
+    ) -> bool:
         window = info.alias.window
         low, high = hit[0] - window, hit[1] + window
         for word_id in info.unless:

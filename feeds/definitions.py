@@ -1,4 +1,4 @@
-"""Gazetteer and severity definitions: typed, validated forms of config/entities.yaml and config/severity.yaml.
+"""Typed, validated forms of the gazetteer (config/entities.yaml) and the severity lexicon (severity.yaml).
 
 An entity definition is a plain mapping (as stored in YAML and in `entities.definition` in the database):
 
@@ -10,9 +10,10 @@ An entity definition is a plain mapping (as stored in YAML and in `entities.defi
       en: ["Sev Lake", {text: "Black Lake", with_entities: [syunik], with_words: [Verishen]}]
     groups: [armenia, azerbaijan]     # optional: every group must be matched (aliases name their `group`)
 
-An alias is a string or a mapping with `text` and any of: `case_sensitive` (bool), `with_entities` / `with_words`
-(the alias counts only when one of these entities or words also occurs in the item), `unless_near` (words that
-cancel the alias within `window` characters, default 30), `inflect` (false: exact form only), `group`.
+An alias is a string or a mapping with `text` and any of: `case_sensitive` (bool), `with_entities` and
+`with_words` (the alias counts only when one of these entities or words also occurs in the item), `unless_near`
+(words that cancel the alias within `window` characters, default 30), `inflect` (false: exact form),
+`group`.
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -44,7 +45,8 @@ _ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups"}
 
 
 class GazetteerError(ConfigError):
-    """The gazetteer or the severity lexicon is invalid; the message names the entity, the alias and the problem."""
+    """The gazetteer or the severity lexicon is invalid; the message names the entity, the alias and the
+    problem."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,8 @@ class EntityDef:
 
 @dataclass(frozen=True, slots=True)
 class SeverityLexicon:
-    """Cue words per level (P1 most severe), per language; which entity kinds earn a severity; the floor level."""
+    """Cue words per level (P1 most severe), per language; which entity kinds earn a severity; the floor
+    level."""
 
     cues: tuple[tuple[str, str, str], ...]  # (level, language, cue)
     kinds: frozenset[str] = frozenset({"place", "org", "conflict", "project"})
@@ -199,13 +202,17 @@ def _coordinates(value: Any, entity_id: str) -> tuple[float, float] | None:
 def _check_groups(entity_id: str, aliases: Sequence[AliasDef], groups: Sequence[str]) -> None:
     for alias in aliases:
         if alias.group is not None and alias.group not in groups:
-            raise _fail(entity_id, alias.text, f"group {alias.group!r} is not declared in the entity's groups")
+            raise _fail(
+                entity_id, alias.text, f"group {alias.group!r} is not declared in the entity's groups"
+            )
     for group in groups:
         if not any(alias.group == group for alias in aliases):
             raise _fail(entity_id, None, f"group {group!r} has no aliases")
 
 
-def parse_entities(raw: Any, extra_aliases: Mapping[str, Sequence[tuple[str, str | None]]] | None = None) -> list[EntityDef]:
+def parse_entities(
+    raw: Any, extra_aliases: Mapping[str, Sequence[tuple[str, str | None]]] | None = None
+) -> list[EntityDef]:
     """Every entity of a gazetteer document; checks ids are unique and rules name entities that exist."""
     entities_raw = raw.get("entities") if isinstance(raw, Mapping) else raw
     if not isinstance(entities_raw, list):
@@ -264,6 +271,8 @@ def parse_severity(raw: Any) -> SeverityLexicon:
         if language not in LANGUAGES or not isinstance(words, list):
             raise GazetteerError(f"severity: negations.{language} must be a list under a known language")
         if not all(isinstance(w, str) and w.strip() for w in words):
-            raise GazetteerError(f"severity: negations.{language} must be strings (quote YAML words like 'no')")
+            raise GazetteerError(
+                f"severity: negations.{language} must be strings (quote YAML words like 'no')"
+            )
         negations.extend((language, " ".join(w.split())) for w in words)
     return SeverityLexicon(tuple(cues), frozenset(kinds), default, tuple(negations))

@@ -1,4 +1,4 @@
-"""Command-line targets for the gazetteer: `borderwatch classify`, `borderwatch retag`, `borderwatch entities list`."""
+"""Command-line targets for the gazetteer: `borderwatch classify`, `retag` and `entities list`."""
 
 from __future__ import annotations
 
@@ -43,9 +43,13 @@ def classify_line(classifier: Classifier, line: str) -> dict[str, Any]:
     return {"entities": result.entity_ids, "severity": result.severity}
 
 
-async def classify_stdin(settings: Settings, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    """`borderwatch classify`: one JSON object per stdin line, {"entities": [sorted ids], "severity": P1..P4|null}.
-    Uses the YAML gazetteer only (no database)."""
+async def classify_stdin(
+    settings: Settings, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
+    """`borderwatch classify`: one JSON object per stdin line, {"entities": [sorted ids], "severity": ...}.
+
+    Uses the YAML gazetteer only (no database).
+    """
     source = stdin if stdin is not None else sys.stdin
     sink = stdout if stdout is not None else sys.stdout
     classifier = load_yaml_gazetteer(settings).classifier
@@ -56,8 +60,10 @@ async def classify_stdin(settings: Settings, stdin: TextIO | None = None, stdout
 
 
 async def retag(settings: Settings, since_days: float | None) -> int:
-    """`borderwatch retag [--since DAYS]`: re-classify stored items (all, or fetched in the last DAYS) with the
-    gazetteer in force, replacing their entity rows and severity. Prints how many items were re-tagged."""
+    """`borderwatch retag [--since DAYS]`: re-classify stored items (all, or fetched in the last DAYS).
+
+    Uses the gazetteer in force, replaces entity rows and severity, and prints how many were re-tagged.
+    """
     from storage.migrate import upgrade
     from storage.tags import items_since, replace_item_tags
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
 import sys
@@ -83,26 +82,20 @@ def _no_tags(title: str, summary: str, language: str | None) -> Classification:
 
 
 async def default_classifier(db: Database, settings: Settings) -> Classify:
-    """The gazetteer classifier when the classifier module offers a loader; else untagged items (logged)."""
-    for module_name, function_name in (
-        ("feeds.entity_commands", "load_classifier"),
-        ("feeds.classify", "load_classifier"),
-        ("feeds.gazetteer", "load_classifier"),
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        loader = getattr(module, function_name, None)
-        if loader is not None:
-            classifier = loader(db, settings)
-            if asyncio.iscoroutine(classifier):
-                classifier = await classifier
-            classify = getattr(classifier, "classify", classifier)
-            assert callable(classify)
-            return classify  # type: ignore[no-any-return]
-    log.warning("no classifier available: items are stored without tags")
-    return _no_tags
+    """The classifier of the gazetteer in force (YAML seeded into the database, plus chat changes).
+
+    When the gazetteer cannot be loaded the error is logged and items are stored untagged, so ingestion
+    (and `poll --once`) still runs.
+    """
+    try:
+        from feeds.gazetteer import load_gazetteer
+
+        gazetteer = await load_gazetteer(db, settings)
+    except (ImportError, BorderwatchError) as exc:
+        log.error("no classifier (%s): items are stored without tags", exc)
+        return _no_tags
+    classify: Classify = gazetteer.classifier.classify
+    return classify
 
 
 def _item_line(result: PollResult, item: StoredItem) -> str:
@@ -136,6 +129,10 @@ async def poll_once(
     Prints each new item with its tags (JSON: one object per line); each feed error is one line on stderr
     naming the URL. Returns 0 unless nothing could run (an unreachable database raises DatabaseUnavailable).
     """
+    # this command prints one stderr line per feed error itself; per-request and per-failure logs would repeat
+    for name in ("httpx", "feeds.ingest"):
+        if logging.getLogger(name).getEffectiveLevel() > logging.DEBUG:
+            logging.getLogger(name).setLevel(logging.WARNING)
     db = await _migrated_database(settings)
     try:
         await seed_feeds_if_empty(db, settings)

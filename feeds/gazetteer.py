@@ -62,7 +62,7 @@ class Gazetteer:
         return self._by_id.get(entity_id)
 
     def resolve(self, name: str) -> EntityInfo | None:
-        """The entity named by `name`: its id or any alias, in any language, case or inflected form; else None."""
+        """The entity named by `name` (its id or any alias, any language, case or inflected form), or None."""
         norm = " ".join(normalize(name).split())
         if not norm:
             return None
@@ -129,8 +129,11 @@ def load_yaml_gazetteer(settings: Settings) -> Gazetteer:
 
 
 async def load_gazetteer(db: Database, settings: Settings) -> Gazetteer:
-    """The gazetteer in force: YAML entities seeded into the database (new ones added, YAML-origin ones refreshed,
-    chat-added and untracked ones kept), then every active entity with its chat-added aliases."""
+    """The gazetteer in force: every active entity in the database with its chat-added aliases.
+
+    The YAML entities are seeded first: new ones added, YAML-origin ones refreshed, chat-added and untracked
+    ones kept as they are.
+    """
     from storage import entities as stored
 
     path = entities_path(settings)

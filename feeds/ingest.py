@@ -7,12 +7,16 @@ The first successful fetch of a feed stores its items as history, without alerti
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from feeds import schedule
 from feeds.errors import FetchError
@@ -72,6 +76,16 @@ class FeedPoller:
         self._worker = worker
         self._clock = clock
         self._rng = rng
+        # SQLite has one writer at a time and its busy handler waits by sleeping; queueing this process's
+        # writes on a lock instead keeps hundreds of concurrent polls from sleeping on each other
+        self._write_lock: asyncio.Lock | contextlib.nullcontext[None] = (
+            asyncio.Lock() if db.dialect == "sqlite" else contextlib.nullcontext()
+        )
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        async with self._write_lock, self._db.transaction() as session:
+            yield session
 
     async def poll(self, feed: FeedRecord) -> PollResult:
         """Poll `feed` once and record the outcome; feed errors come back as an `error` result, not raised.
@@ -111,7 +125,7 @@ class FeedPoller:
             not_before=response.not_before(),
             ttl_seconds=parsed.ttl_seconds,
         )
-        async with self._db.transaction() as session:
+        async with self._writing() as session:
             stored = await store_new_items(session, feed.id, fresh, alert=feed.history_loaded, now=now)
             await record_fetch(
                 session,
@@ -151,7 +165,7 @@ class FeedPoller:
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
         )
-        async with self._db.transaction() as session:
+        async with self._writing() as session:
             await record_fetch(
                 session,
                 feed.id,
@@ -180,7 +194,7 @@ class FeedPoller:
     ) -> PollResult:
         if feed.url not in message:
             message = f"{feed.url}: {message}"
-        log.warning("feed failed: %s", message)
+        log.info("feed failed: %s", message)
         now = self._clock()
         next_at = schedule.after_failure(
             now,
@@ -189,7 +203,7 @@ class FeedPoller:
             rng=self._rng,
             retry_after=retry_after,
         )
-        async with self._db.transaction() as session:
+        async with self._writing() as session:
             await record_fetch(
                 session,
                 feed.id,

@@ -58,6 +58,8 @@ def read_opml(data: bytes | str, source: str = "OPML", *, invalid: list[str] | N
                 continue
             raise OpmlError(f"{source}: outline {url!r} is not an http or https feed URL")
         title = (outline.get("title") or outline.get("text") or "").strip() or None
+        if title == url:  # write_opml puts the URL in the required text attribute of an untitled feed
+            title = None
         language = (outline.get("language") or "").strip() or None
         user_agent = (outline.get("userAgent") or "").strip() or None
         feeds.setdefault(url, OpmlFeed(url, title, language, user_agent))

@@ -1,9 +1,10 @@
 """Text normalisation shared by aliases, cues and item text, with a map back to the original offsets.
 
 The same function normalises both sides, so an alias matches whatever spelling variant the text uses:
-NFC; `İ`/`ı` folded to `i` (Azerbaijani and Turkish: `İlham` = `ilham`, `Laçın` = `LAÇIN`); `ё` → `е`; soft hyphens,
-zero-width characters and the Armenian in-word marks U+055B–U+055E removed; dash, quote and space variants unified;
-then `casefold()` (not `lower()`: Armenian `և` folds to `եւ`, German `ß` to `ss`).
+NFC; `İ`/`ı` folded to `i` (Azerbaijani and Turkish: `İlham` = `ilham`, `Laçın` = `LAÇIN`); `ё` → `е`; soft
+hyphens, zero-width characters and the Armenian in-word marks U+055B–U+055E removed; dash, quote and space
+variants unified; then `casefold()` (not `lower()`: Armenian `և` folds to `եւ`, German `ß` to `ss`), and
+Armenian `եւ` is written `եվ` so that `Նախիջևան`, `Նախիջեւան` and `ՆԱԽԻՋԵՎԱՆ` are one spelling.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ _TABLE.update({ord(c): None for c in _REMOVED})
 _CASE_TABLE = dict(_TABLE)
 _CASE_TABLE.update({ord("ё"): "е", ord("Ё"): "Е"})
 _TABLE.update({ord("ё"): "е", ord("Ё"): "е", ord("İ"): "i", ord("ı"): "i"})
+_REPLACEMENTS = {chr(code): value or "" for code, value in _TABLE.items()}
+_TRANSLATED = re.compile("[" + re.escape("".join(_REPLACEMENTS)) + "]")
 
 # a text containing none of these maps one character to one character, so offsets need no table
 _EXPANDING = "".join(c for c in map(chr, range(0x10000)) if ord(c) not in _TABLE and len(c.casefold()) != 1)
@@ -38,7 +41,12 @@ def normalize(text: str) -> str:
     """The normalised form of `text` (aliases, cues and items all go through this one function)."""
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    return text.translate(_TABLE).casefold()
+    # str.translate with a table is slow; a few str.replace calls on the characters present are not
+    for char in set(_TRANSLATED.findall(text)):
+        text = text.replace(char, _REPLACEMENTS[char])
+    text = text.casefold()
+    # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
+    return text.replace("եւ", "եվ") if "եւ" in text else text
 
 
 def case_form(text: str) -> str:
@@ -56,9 +64,9 @@ class NormalizedText:
 
     __slots__ = ("_identity", "_offsets", "original", "text")
 
-    def __init__(self, original: str) -> None:
+    def __init__(self, original: str, normalized: str | None = None) -> None:
         self.original = original
-        self.text = normalize(original)
+        self.text = normalize(original) if normalized is None else normalized
         # None while unknown; an identity map is never built (one-to-one texts are the common case)
         self._offsets: tuple[list[int], list[int]] | None = None
         self._identity: bool | None = None

@@ -1,4 +1,4 @@
-"""Every query on the gazetteer tables: entities (seeded from YAML or added in chat) and chat-added aliases."""
+"""Every query on the gazetteer tables: entities (seeded from YAML or added in chat) and chat aliases."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def _stored(row: Entity) -> StoredEntity:
 async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str, Any]]) -> int:
     """Insert the YAML entities the table lacks and refresh the definition of rows that came from YAML.
 
-    Rows added in chat are never touched, and an untracked entity stays untracked. Returns the number inserted.
+    Rows added in chat are never touched, and an untracked entity stays untracked. Returns the number
+    inserted.
     """
     existing = {row.id: row for row in (await session.scalars(select(Entity))).all()}
     inserted = 0
@@ -79,7 +80,9 @@ async def list_entities(session: AsyncSession, include_inactive: bool = False) -
 
 async def list_chat_aliases(session: AsyncSession) -> dict[str, list[tuple[str, str | None]]]:
     """Aliases added in chat, per entity id: [(text, language or None)] in the order they were added."""
-    rows = (await session.execute(select(Alias.entity_id, Alias.text, Alias.language).order_by(Alias.id))).all()
+    rows = (
+        await session.execute(select(Alias.entity_id, Alias.text, Alias.language).order_by(Alias.id))
+    ).all()
     result: dict[str, list[tuple[str, str | None]]] = {}
     for entity_id, text, language in rows:
         result.setdefault(entity_id, []).append((text, language))
@@ -117,8 +120,10 @@ async def add_entity(
 async def add_alias(
     session: AsyncSession, entity_id: str, text: str, language: str | None = None, added_by: int | None = None
 ) -> bool:
-    """Add an alias to an existing entity; False when the entity has it already. Raises LookupError when the
-    entity does not exist."""
+    """Add an alias to an existing entity; False when the entity has it already.
+
+    Raises LookupError when the entity does not exist.
+    """
     if await session.get(Entity, entity_id) is None:
         raise LookupError(f"no entity {entity_id!r}")
     duplicate = await session.scalar(select(Alias.id).where(Alias.entity_id == entity_id, Alias.text == text))

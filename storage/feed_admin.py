@@ -99,6 +99,12 @@ async def set_feed_enabled(
     await session.execute(update(Feed).where(Feed.id == feed_id).values(**values))
 
 
+async def set_feed_own_title(session: AsyncSession, feed_id: int, title: str | None) -> None:
+    """Remember the feed's own <title> (an OPML/admin title, when set, still wins)."""
+    if title:
+        await session.execute(update(Feed).where(Feed.id == feed_id).values(title=title[:500]))
+
+
 def _notice(row: Any) -> FeedNotice:
     return FeedNotice(
         id=row.id,

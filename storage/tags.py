@@ -1,4 +1,4 @@
-"""Queries on an item's tags: its item_entities rows and items.severity, and walking stored items to re-tag."""
+"""Queries on an item's tags (item_entities rows, items.severity) and on stored items to re-tag."""
 
 from __future__ import annotations
 

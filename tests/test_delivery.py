@@ -1,4 +1,4 @@
-"""The delivery loop against the Bot API emulator: every pending alert arrives exactly once, in the right chat.
+"""The delivery loop against the Bot API emulator: each pending alert arrives once, in the right chat.
 
 Real Application/Bot, real HTTP on loopback, real databases (SQLite file and PostgreSQL); time in the
 database is a controllable clock, so backoff, quiet hours and retry-after are stepped, not slept.
@@ -76,9 +76,14 @@ async def add_chat(
 
 
 async def add_story(
-    db: Database, title: str, *, severity: str | None = "P2", chats: tuple[int, ...], created: datetime = START
+    db: Database,
+    title: str,
+    *,
+    severity: str | None = "P2",
+    chats: tuple[int, ...],
+    created: datetime = START,
 ) -> int:
-    """An item with its story, tagged sev_lake, and a pending delivery for each of `chats`; returns the story id."""
+    """An item and its story, tagged sev_lake, with a pending delivery per chat; returns the story id."""
     key = next(_keys)
     async with db.transaction() as session:
         feed = await session.scalar(select(Feed).where(Feed.url == "https://feed.test/rss"))
@@ -194,7 +199,11 @@ async def test_p1_goes_first_then_oldest_first(rig: Rig) -> None:
 
     await rig.loop().run_until_idle()
 
-    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == ["🔴 P1 new P1", "🟠 P2 older P2", "🟡 P3 old P3"]
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == [
+        "🔴 P1 new P1",
+        "🟠 P2 older P2",
+        "🟡 P3 old P3",
+    ]
 
 
 async def test_a_429_storm_delays_but_loses_nothing(rig: Rig) -> None:
@@ -294,7 +303,9 @@ async def test_a_migrated_group_moves_to_its_supergroup_and_the_alert_is_resent_
         assert await session.get(Chat, -5) is None
         moved = await session.get(Chat, -1005)
         assert moved is not None and moved.type == "supergroup" and moved.active
-        subs = (await session.execute(select(Subscription.entity_id).where(Subscription.chat_id == -1005))).all()
+        subs = (
+            await session.execute(select(Subscription.entity_id).where(Subscription.chat_id == -1005))
+        ).all()
         assert sorted(s for (s,) in subs) == ["csto", "sev_lake"]
 
 
@@ -357,8 +368,14 @@ async def test_quiet_hours_hold_alerts_until_the_window_ends_and_p1_breaks_throu
 
     rig.clock.now = datetime(2024, 5, 2, 3, 0, tzinfo=UTC)  # 07:00 local: the window is over
     await loop.run_until_idle()
-    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == ["🔴 P1 Sev Lake attack", "🟡 P3 Sev Lake routine"]
-    assert [t.splitlines()[0] for t in rig.telegram.texts(-6)] == ["🔴 P1 Sev Lake attack", "🟡 P3 Sev Lake routine"]
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == [
+        "🔴 P1 Sev Lake attack",
+        "🟡 P3 Sev Lake routine",
+    ]
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-6)] == [
+        "🔴 P1 Sev Lake attack",
+        "🟡 P3 Sev Lake routine",
+    ]
 
 
 async def test_a_row_that_keeps_failing_ends_dead_and_is_counted(rig: Rig) -> None:
@@ -417,11 +434,11 @@ async def test_console_mode_prints_what_the_user_would_read(db: Database) -> Non
 def test_quiet_window_arithmetic() -> None:
     until = deliveries.quiet_until("23:00", "07:00", "UTC", datetime(2024, 5, 1, 23, 5, tzinfo=UTC))
     assert until == datetime(2024, 5, 2, 7, 0, tzinfo=UTC)
-    assert deliveries.quiet_until("23:00", "07:00", "UTC", datetime(2024, 5, 2, 6, 0, tzinfo=UTC)) == datetime(
-        2024, 5, 2, 7, 0, tzinfo=UTC
-    )
+    assert deliveries.quiet_until(
+        "23:00", "07:00", "UTC", datetime(2024, 5, 2, 6, 0, tzinfo=UTC)
+    ) == datetime(2024, 5, 2, 7, 0, tzinfo=UTC)
     assert deliveries.quiet_until("23:00", "07:00", "UTC", datetime(2024, 5, 2, 7, 0, tzinfo=UTC)) is None
-    assert deliveries.quiet_until("12:00", "13:00", "UTC", datetime(2024, 5, 2, 12, 30, tzinfo=UTC)) == datetime(
-        2024, 5, 2, 13, 0, tzinfo=UTC
-    )
+    assert deliveries.quiet_until(
+        "12:00", "13:00", "UTC", datetime(2024, 5, 2, 12, 30, tzinfo=UTC)
+    ) == datetime(2024, 5, 2, 13, 0, tzinfo=UTC)
     assert deliveries.quiet_until(None, None, "UTC", START) is None

@@ -1,4 +1,4 @@
-"""The Bot API emulator behaves like Telegram, as seen by a real python-telegram-bot Bot over loopback HTTP."""
+"""The Bot API emulator behaves like Telegram, as a real python-telegram-bot Bot sees it over loopback."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ async def test_wrong_token_is_unauthorized(telegram: BotApiEmulator) -> None:
 async def test_html_message_arrives_as_plain_text_with_entities(bot: Bot, telegram: BotApiEmulator) -> None:
     telegram.add_user(7, "Ann")
     message = await bot.send_message(
-        7, '<b>Lake</b> &lt;alert&gt; &amp; "x" <a href="https://e.test/a?b=1&amp;c=2">link</a>', ParseMode.HTML
+        7,
+        '<b>Lake</b> &lt;alert&gt; &amp; "x" <a href="https://e.test/a?b=1&amp;c=2">link</a>',
+        ParseMode.HTML,
     )
     assert message.text == 'Lake <alert> & "x" link'
     assert message.chat.id == 7 and message.from_user is not None and message.from_user.is_bot
@@ -75,7 +77,7 @@ async def test_invalid_html_is_refused_like_telegram(
     bot: Bot, telegram: BotApiEmulator, html: str, reason: str
 ) -> None:
     telegram.add_user(7)
-    with pytest.raises(BadRequest, match="(?i)can't parse entities") as caught:
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities") as caught:
         await bot.send_message(7, html, ParseMode.HTML)
     assert reason.lower() in caught.value.message.lower()
     assert telegram.sent(7) == []
@@ -88,10 +90,12 @@ def test_html_parser_counts_offsets_in_utf16_units() -> None:
         parse_html("<a href='x'>never closed")
 
 
-async def test_text_over_4096_characters_after_parsing_is_too_long(bot: Bot, telegram: BotApiEmulator) -> None:
+async def test_text_over_4096_characters_after_parsing_is_too_long(
+    bot: Bot, telegram: BotApiEmulator
+) -> None:
     telegram.add_user(7)
     await bot.send_message(7, "<b>" + "&amp;" * 4096 + "</b>", ParseMode.HTML)  # 4096 characters once parsed
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(7, "x" * 4097)
 
 
@@ -140,7 +144,9 @@ async def test_group_limit_is_20_per_minute(bot: Bot, telegram: BotApiEmulator) 
         await bot.send_message(-5, "21st")
 
 
-async def test_long_polling_waits_for_an_update_and_honours_offset(bot: Bot, telegram: BotApiEmulator) -> None:
+async def test_long_polling_waits_for_an_update_and_honours_offset(
+    bot: Bot, telegram: BotApiEmulator
+) -> None:
     async def later() -> None:
         await asyncio.sleep(0.2)
         telegram.inject_command(7, 7, "/subscribe csto")
@@ -181,7 +187,7 @@ async def test_callback_query_on_a_keyboard_and_edit(bot: Bot, telegram: BotApiE
     await bot.edit_message_text("done", chat_id=7, message_id=sent.message_id)
     assert telegram.texts(7) == ["done"] and telegram.sent(7)[0].edits == 1
     assert telegram.callback_answers[0]["text"] == "Subscribed"
-    with pytest.raises(BadRequest, match="(?i)not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
         await bot.edit_message_text("done", chat_id=7, message_id=sent.message_id)
 
 

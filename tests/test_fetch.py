@@ -1,4 +1,4 @@
-"""Fetching over real loopback HTTP: conditional GET, User-Agent, limits, and every fault a feed server plays."""
+"""Fetching over real loopback HTTP: conditional GET, User-Agent, limits, and every fault a server plays."""
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ async def test_gzip_encoded_feed_is_decoded(server: FeedServer, fetcher: Fetcher
     assert server.requests("/gz.xml")[0].headers["accept-encoding"] == "gzip, deflate"
 
 
-async def test_five_redirects_are_followed_and_a_sixth_is_refused(server: FeedServer, fetcher: Fetcher) -> None:
+async def test_five_redirects_are_followed_and_a_sixth_is_refused(
+    server: FeedServer, fetcher: Fetcher
+) -> None:
     final = server.add("/final.xml", FEED)
     previous = final
     for n in range(6, 0, -1):
@@ -95,7 +97,11 @@ async def test_redirect_loop_is_an_error(server: FeedServer, fetcher: Fetcher) -
         ({"fault": "status", "status": 500}, BadStatus, "HTTP 500"),
         ({"fault": "status", "status": 404}, BadStatus, "HTTP 404"),
         ({"fault": "html"}, NotAFeed, "HTML page"),
-        ({"body": "<!DOCTYPE html><html><body>home</body></html>", "content_type": "text/html"}, NotAFeed, "HTML"),
+        (
+            {"body": "<!DOCTYPE html><html><body>home</body></html>", "content_type": "text/html"},
+            NotAFeed,
+            "HTML",
+        ),
         ({"fault": "truncated", "body": FEED}, TruncatedBody, "before the whole body"),
         ({"fault": "huge"}, BodyTooLarge, "exceeds"),
         ({"fault": "gzip_bomb"}, BodyTooLarge, "exceeds"),
@@ -130,7 +136,7 @@ async def test_hung_and_slow_drip_servers_are_cut_by_the_total_deadline(
 ) -> None:
     url = server.add(f"/slow-{fault}", FEED, fault=fault, drip_interval=0.1, host="127.0.0.2")
     started = time.monotonic()
-    with pytest.raises(FetchTimeout, match="1.5 s"):
+    with pytest.raises(FetchTimeout, match=r"1\.5 s"):
         await fetcher.fetch(url)
     assert time.monotonic() - started < 3
 

@@ -63,14 +63,18 @@ def test_hostile_feed_strings_arrive_literally() -> None:
         source='Feed "<Quotes>" & Sons',
     )
     parsed = parse_html(format_alert(hostile))
-    assert parsed.text.splitlines()[0] == '🟠 P2 <script>alert("x")</script> & Co. </b> Sev Lake <a href="javascript:x">'
+    assert (
+        parsed.text.splitlines()[0]
+        == '🟠 P2 <script>alert("x")</script> & Co. </b> Sev Lake <a href="javascript:x">'
+    )
     assert parsed.text.splitlines()[2] == "1 < 2 && 3 > 2 &amp; &lt;i&gt;"
     assert parsed.text.splitlines()[3].startswith('Feed "<Quotes>" & Sons · ')
     assert [e["url"] for e in parsed.entities if e["type"] == "text_link"] == [hostile.link]
 
 
 @pytest.mark.parametrize(
-    "link", ["javascript:alert(1)", "data:text/html,x", "/relative/path", "ftp://x.test/f", "tg://resolve", None]
+    "link",
+    ["javascript:alert(1)", "data:text/html,x", "/relative/path", "ftp://x.test/f", "tg://resolve", None],
 )
 def test_links_other_than_http_are_dropped_and_the_title_stays(link: str | None) -> None:
     parsed = parse_html(format_alert(alert(link=link)))

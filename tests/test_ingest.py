@@ -76,7 +76,10 @@ def parser() -> Iterator[CountingParser]:
 
 
 def items(*numbers: int) -> list[tuple[str, str, str, str]]:
-    return [(f"g{n}", f"Shots near Sev Lake, report {n}", f"http://example.com/{n}", "<p>text</p>") for n in numbers]
+    return [
+        (f"g{n}", f"Shots near Sev Lake, report {n}", f"http://example.com/{n}", "<p>text</p>")
+        for n in numbers
+    ]
 
 
 async def new_feed(db: Database, url: str, now: datetime) -> int:
@@ -85,9 +88,17 @@ async def new_feed(db: Database, url: str, now: datetime) -> int:
     return feed.id
 
 
-def service(db: Database, clock: Clock, parser: ParserPool, tagger: Tagger, **options: object) -> IngestService:
+def service(
+    db: Database, clock: Clock, parser: ParserPool, tagger: Tagger, **options: object
+) -> IngestService:
     return IngestService(
-        db, SETTINGS, tagger, clock=clock, rng=random.Random(0), parser=parser, **options  # type: ignore[arg-type]
+        db,
+        SETTINGS,
+        tagger,
+        clock=clock,
+        rng=random.Random(0),
+        parser=parser,
+        **options,  # type: ignore[arg-type]
     )
 
 
@@ -193,7 +204,9 @@ async def test_every_fault_is_recorded_and_healthy_feeds_stay_on_time(
         rate_limited = await get_feed(session, faulty["429"])
         assert rate_limited is not None and rate_limited.next_poll_at >= clock.now + timedelta(seconds=600)
         errors = {name: (await get_feed(session, feed_id)).last_error for name, feed_id in faulty.items()}  # type: ignore[union-attr]
-    assert "no complete response" in (errors["hang"] or "") and "no complete response" in (errors["drip"] or "")
+    assert "no complete response" in (errors["hang"] or "") and "no complete response" in (
+        errors["drip"] or ""
+    )
     assert "entit" in (errors["bomb"] or "") and "HTML" in (errors["html"] or "")
     assert "refused" in (errors["to_private"] or "") and "refused" in (errors["private_url"] or "")
 
@@ -208,7 +221,8 @@ async def test_three_workers_fetch_each_feed_exactly_once_per_round(
     for n, path in enumerate(paths):
         await new_feed(databases[0], server.add(path, rss(f"F{n}", items(n))), clock.now)
     workers = [
-        service(db, clock, parser, Tagger(), worker=f"worker-{n}", batch_size=4) for n, db in enumerate(databases)
+        service(db, clock, parser, Tagger(), worker=f"worker-{n}", batch_size=4)
+        for n, db in enumerate(databases)
     ]
     try:
         reports = await asyncio.gather(*(worker.poll_due_once() for worker in workers))

@@ -1,4 +1,4 @@
-"""Scheduling: busy feeds are polled often, quiet ones rarely, servers' lower bounds win, failures back off."""
+"""Scheduling: busy feeds are polled often, quiet ones rarely, server bounds win, failures back off."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Admins and the audit log, as stored: seed admins, chat-added admins, never the last admin, newest audit first."""
+"""Admins and the audit log as stored: seed and chat-added admins, never the last one, newest audit first."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
 from storage.db import Database
 from storage.history import (
     UNRATED,
+    FeedHealth,
     count_by_severity,
     daily_counts,
     delivery_backlog,
@@ -211,7 +212,7 @@ async def test_feed_health_backlog_and_last_alert(db: Database) -> None:
                 Delivery(chat_id=11, story_id=item.story_id + 3, item_id=4, status="dead"),
             ]
         )
-    assert await feed_health(db) == feed_health_result(1, ("Other AZ",))
+    assert await feed_health(db) == FeedHealth(ok=1, failing=("Other AZ",))
     backlog = await delivery_backlog(db)
     assert (backlog.pending, backlog.dead) == (2, 1)
     alert = await last_alert(db, 11)
@@ -223,12 +224,6 @@ async def test_feed_health_backlog_and_last_alert(db: Database) -> None:
         "P1",
     )
     assert await last_alert(db, 12) is None
-
-
-def feed_health_result(ok: int, failing: tuple[str, ...]):
-    from storage.history import FeedHealth
-
-    return FeedHealth(ok=ok, failing=failing)
 
 
 async def _backfill_case(url: str) -> None:

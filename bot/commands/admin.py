@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
+import yaml
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -26,22 +28,29 @@ from telegram.ext import (
 
 from bot.admin_auth import admin_command, command_arguments
 from bot.context import BotContext
+from bot.feed_alerts import schedule_feed_notices
 from bot.replies import escape, fit, quoted, reply, utc_time
 from bot.validate import (
     InvalidArgument,
+    validate_alias,
     validate_count,
+    validate_entity_id,
+    validate_name,
     validate_title,
     validate_url,
     validate_user_id,
 )
+from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
+from feeds.gazetteer import EntityInfo, Gazetteer, definitions_from_rows
 from feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
 from feeds.parse import parse_feed
 from storage.admins import add_admin, list_admins, remove_admin
 from storage.audit import latest_audit
 from storage.deliveries import delivery_paused, set_delivery_paused
+from storage.entities import add_alias, add_entity, list_chat_aliases, list_entities, untrack_entity
 from storage.errors import BorderwatchError
-from storage.feed_admin import count_feed_items, feed_status_page, set_feed_enabled
+from storage.feed_admin import count_feed_items, feed_status_page, set_feed_enabled, set_feed_own_title
 from storage.feeds import add_feed, get_feed, get_feed_by_url, list_feeds
 
 log = logging.getLogger(__name__)
@@ -124,14 +133,17 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
         else:
             record, created = await add_feed(session, url, now=ctx.clock(), title=title)
             feed_id = record.id
+        if created:
+            await set_feed_own_title(session, feed_id, parsed.title)
     if not created:
         await reply(update, f"Feed #{feed_id} is already there: {quoted(url, 200)}.")
         return f"duplicate of #{feed_id}"
     count = len(parsed.entries)
+    items = f"{count} item{'' if count == 1 else 's'}"
     again = " again (its stored items were kept)" if existing is not None else ""
     await reply(
         update,
-        f"Added feed #{feed_id}{again}: <b>{escape(shown_title)}</b> — {count} item{'' if count == 1 else 's'}."
+        f"Added feed #{feed_id}{again}: <b>{escape(shown_title)}</b> — {items}."
         " They are kept as history; items published from now on alert.",
     )
     return f"feed #{feed_id}, {count} items"
@@ -246,18 +258,29 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
     await message.reply_document(
         opml.encode(), filename="borderwatch-feeds.opml", caption=f"{len(_opml_feeds(records))} feeds"
     )
-    yaml_text, entity_count = gazetteer_yaml(ctx)
+    yaml_text, entity_count = await gazetteer_yaml(ctx)
     await message.reply_document(
         yaml_text.encode(), filename="borderwatch-entities.yaml", caption=f"{entity_count} entities"
     )
     return f"{len(_opml_feeds(records))} feeds, {entity_count} entities"
 
 
-def gazetteer_yaml(ctx: BotContext) -> tuple[str, int]:
-    """The gazetteer in force as YAML, and how many entities it holds."""
-    from feeds.gazetteer import gazetteer_to_yaml
-
-    return gazetteer_to_yaml(ctx.gazetteer)
+async def gazetteer_yaml(ctx: BotContext) -> tuple[str, int]:
+    """The gazetteer in force (active entities, chat-added aliases folded in) as a YAML document that
+    BORDERWATCH_ENTITIES can load, and how many entities it holds."""
+    async with ctx.db.transaction() as session:
+        rows = await list_entities(session)
+        extra = await list_chat_aliases(session)
+    entities = []
+    for row in rows:
+        definition = dict(row.definition)
+        aliases = {language: list(items) for language, items in dict(definition.get("aliases") or {}).items()}
+        for text, language in extra.get(row.id, []):
+            aliases.setdefault(language or "any", []).append(text)
+        definition["aliases"] = aliases
+        entities.append(definition)
+    header = "# borderwatch gazetteer, exported from chat with /export (loadable as BORDERWATCH_ENTITIES)\n"
+    return header + yaml.safe_dump({"entities": entities}, allow_unicode=True, sort_keys=False), len(entities)
 
 
 @admin_command("import")
@@ -309,6 +332,133 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
     lines += [f"invalid: {quoted(url, 120)}" for url in invalid[:20]]
     await reply(update, fit(lines))
     return f"{len(added)} added, {len(skipped)} skipped, {len(invalid)} invalid"
+
+
+# ------------------------------------------------------------------------------------ entities
+
+
+def _entity_lock(ctx: BotContext) -> asyncio.Lock:
+    # entity changes are serialised so the gazetteer swapped in last is always built from the latest rows
+    lock = ctx.extras.get("entity_lock")
+    if not isinstance(lock, asyncio.Lock):
+        lock = ctx.extras["entity_lock"] = asyncio.Lock()
+    return lock
+
+
+async def _rebuild_gazetteer(session: AsyncSession, ctx: BotContext) -> Gazetteer:
+    """The gazetteer from the rows as they are inside `session` (raises GazetteerError before the commit)."""
+    rows = await list_entities(session)
+    extra = await list_chat_aliases(session)
+    severity = ctx.gazetteer.severity if ctx.gazetteer is not None else None
+    return Gazetteer(definitions_from_rows([row.definition for row in rows], extra), severity)
+
+
+def _resolve(ctx: BotContext, name: str) -> EntityInfo:
+    entity = ctx.gazetteer.resolve(name) if ctx.gazetteer is not None else None
+    if entity is None:
+        suggestions = ctx.gazetteer.suggest(name) if ctx.gazetteer is not None else []
+        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else " /entities lists them."
+        raise InvalidArgument(f"No tracked entity {quoted(name)}.{hint}")
+    assert isinstance(entity, EntityInfo)
+    return entity
+
+
+def _check_free(ctx: BotContext, text: str, entity_id: str) -> None:
+    """Refuse a name or alias that already names another entity."""
+    other = ctx.gazetteer.resolve(text) if ctx.gazetteer is not None else None
+    if other is not None and other.id != entity_id:
+        raise InvalidArgument(f"{quoted(text)} already names {escape(other.name)} ({other.id}).")
+
+
+@admin_command("track")
+async def track(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+    """/track <id> <name> [; alias; alias …]: track a new entity, in force for the next item."""
+    parts = command_arguments(update.effective_message).split(maxsplit=1)
+    if len(parts) < 2:
+        await reply(update, admin_usage("track"))
+        return "usage"
+    entity_id = validate_entity_id(parts[0])
+    texts = parts[1].split(";")
+    name = validate_name(texts[0])
+    aliases = list(dict.fromkeys(validate_alias(text) for text in texts[1:]))
+    for text in [name, *aliases]:
+        _check_free(ctx, text, entity_id)
+    async with _entity_lock(ctx):
+        try:
+            async with ctx.db.transaction() as session:
+                await add_entity(session, entity_id, name, aliases)
+                gazetteer = await _rebuild_gazetteer(session, ctx)
+        except ValueError:
+            raise InvalidArgument(
+                f"{entity_id} is already tracked; add names with /alias {entity_id} …"
+            ) from None
+        except GazetteerError as exc:
+            raise InvalidArgument(f"Not tracked: {escape(str(exc))}") from None
+        ctx.gazetteer = gazetteer
+    shown = "; ".join(escape(alias) for alias in aliases)
+    also = f", also named {shown}" if aliases else ""
+    await reply(
+        update, f"Now tracking <b>{escape(name)}</b> ({entity_id}){also}. New items are tagged from now on."
+    )
+    return entity_id
+
+
+def _alias_arguments(arguments: str) -> tuple[str, str]:
+    if ";" in arguments:
+        entity, alias = arguments.split(";", 1)
+        return entity.strip(), alias.strip()
+    parts = arguments.split(maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (arguments, "")
+
+
+@admin_command("alias")
+async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+    """/alias <entity> <alias>: one more name for a tracked entity, in force for the next item."""
+    entity_name, text = _alias_arguments(command_arguments(update.effective_message))
+    if not entity_name or not text:
+        await reply(update, admin_usage("alias"))
+        return "usage"
+    entity = _resolve(ctx, entity_name)
+    text = validate_alias(text)
+    _check_free(ctx, text, entity.id)
+    if ctx.gazetteer.resolve(text) is not None:
+        await reply(update, f"{quoted(text)} is already a name of {escape(entity.name)}.")
+        return "already there"
+    user = update.effective_user
+    async with _entity_lock(ctx):
+        try:
+            async with ctx.db.transaction() as session:
+                added = await add_alias(session, entity.id, text, added_by=user.id if user else None)
+                gazetteer = await _rebuild_gazetteer(session, ctx)
+        except GazetteerError as exc:
+            raise InvalidArgument(f"Alias not added: {escape(str(exc))}") from None
+        ctx.gazetteer = gazetteer
+    if not added:
+        await reply(update, f"{quoted(text)} is already a name of {escape(entity.name)}.")
+        return "already there"
+    await reply(update, f"{quoted(text)} now names <b>{escape(entity.name)}</b> ({entity.id}).")
+    return f"{entity.id}: {text}"
+
+
+@admin_command("untrack")
+async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+    """/untrack <entity>: stop tagging new items with an entity (stored tags and the row stay)."""
+    name = command_arguments(update.effective_message)
+    if not name:
+        await reply(update, admin_usage("untrack"))
+        return "usage"
+    entity = _resolve(ctx, name)
+    async with _entity_lock(ctx):
+        async with ctx.db.transaction() as session:
+            await untrack_entity(session, entity.id)
+            gazetteer = await _rebuild_gazetteer(session, ctx)
+        ctx.gazetteer = gazetteer
+    await reply(
+        update,
+        f"Stopped tracking <b>{escape(entity.name)}</b> ({entity.id}). Stored items keep their tags; "
+        f"/track {entity.id} &lt;name&gt; tracks it again.",
+    )
+    return entity.id
 
 
 # ------------------------------------------------------------------------------------ admins
@@ -422,6 +572,9 @@ ADMIN_COMMANDS: list[tuple[str, Callback, str]] = [
     ("addfeed", addfeed, "Add a feed: /addfeed <url> [title]"),
     ("rmfeed", rmfeed, "Remove a feed: /rmfeed <id|url>"),
     ("feeds", feeds, "Every feed with its status"),
+    ("track", track, "Track an entity: /track <id> <name> [; alias …]"),
+    ("alias", alias, "Another name for an entity: /alias <entity> <alias>"),
+    ("untrack", untrack, "Stop tracking an entity: /untrack <entity>"),
     ("admins", admins, "Bot admins"),
     ("addadmin", addadmin, "Add an admin: /addadmin <user_id>"),
     ("rmadmin", rmadmin, "Remove an admin: /rmadmin <user_id>"),
@@ -437,8 +590,11 @@ IMPORT_CAPTION = filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\
 
 
 def register_admin_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add every admin command, /import's document handler and the /feeds page buttons to `application`."""
+    """Add every admin command, /import's document handler and the /feeds page buttons to `application`,
+    and schedule the failing-feed notices (bot.feed_alerts) on its job queue when it has one."""
     application.add_handler(MessageHandler(IMPORT_CAPTION & COMMAND_UPDATES, import_opml))
     for name, callback, _description in ADMIN_COMMANDS:
         application.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
     application.add_handler(CallbackQueryHandler(feeds_page_pressed, pattern=f"^{FEEDS_PAGE_PREFIX}\\d+$"))
+    if application.job_queue is not None:
+        schedule_feed_notices(application)

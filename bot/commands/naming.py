@@ -98,26 +98,46 @@ class Names:
             if len(words) == 1 and words[0].lower() in ALL_WORDS:
                 everything = True
                 continue
-            pending: list[str] = []
-            start = 0
-            while start < len(words):
-                match = None
-                for end in range(len(words), start, -1):
-                    match = self.resolve(" ".join(words[start:end]))
-                    if match is not None:
-                        break
-                if match is None:
-                    if words[start].lower() in ALL_WORDS:
-                        everything = True
-                    else:
-                        pending.append(words[start])
-                    start += 1
-                    continue
-                if pending:
-                    unknown.append(" ".join(pending))
-                    pending = []
-                found.setdefault(match.id, match)
-                start = end
+            whole = self.resolve(" ".join(words))
+            if whole is not None:
+                found.setdefault(whole.id, whole)
+                continue
+            part_found, part_unknown, part_everything = self._split(words)
+            if part_unknown and self.suggest(" ".join(words)):
+                # "Zangezur corridr" is a misspelt name, not Zangezur plus an unknown word
+                unknown.append(" ".join(words))
+                continue
+            for entity in part_found:
+                found.setdefault(entity.id, entity)
+            unknown.extend(part_unknown)
+            everything = everything or part_everything
+        return NamedEntities(found=tuple(found.values()), unknown=tuple(unknown), everything=everything)
+
+    def _split(self, words: list[str]) -> tuple[list[EntityRef], list[str], bool]:
+        """Longest runs of words that name entities, and the runs that name nothing."""
+        found: list[EntityRef] = []
+        unknown: list[str] = []
+        everything = False
+        pending: list[str] = []
+        start = 0
+        while start < len(words):
+            match = None
+            for end in range(len(words), start, -1):
+                match = self.resolve(" ".join(words[start:end]))
+                if match is not None:
+                    break
+            if match is None:
+                if words[start].lower() in ALL_WORDS:
+                    everything = True
+                else:
+                    pending.append(words[start])
+                start += 1
+                continue
             if pending:
                 unknown.append(" ".join(pending))
-        return NamedEntities(found=tuple(found.values()), unknown=tuple(unknown), everything=everything)
+                pending = []
+            found.append(match)
+            start = end
+        if pending:
+            unknown.append(" ".join(pending))
+        return found, unknown, everything

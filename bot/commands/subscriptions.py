@@ -19,6 +19,8 @@ from storage import chats
 from storage.models import ALL_ENTITIES
 
 PAGE_SIZE = 10
+# callback data holds at most 64 bytes: "sub:t:<page>:" and the id, cut to this length (resolved by prefix)
+BUTTON_ID_LENGTH = 50
 KEYBOARD_PREFIX = "sub:"
 GROUP_ADMINS_ONLY = "Only this group's admins can change its subscriptions."
 QUIET_ADMINS_ONLY = "Only this group's admins can change its quiet hours."
@@ -255,7 +257,7 @@ def _keyboard(names: Names, subscribed: set[str], page: int) -> InlineKeyboardMa
     buttons = [
         InlineKeyboardButton(
             ("✅ " if everything or entity.id in subscribed else "") + entity.name,
-            callback_data=f"{KEYBOARD_PREFIX}t:{page}:{entity.id}",
+            callback_data=f"{KEYBOARD_PREFIX}t:{page}:{entity.id[:BUTTON_ID_LENGTH]}",
         )
         for entity in shown
     ]
@@ -299,6 +301,13 @@ def _parse_press(data: str | None) -> _Press | None:
     return _Press(int(match.group(2)), match.group(3))
 
 
+def _pressed_entity(names: Names, button_id: str) -> EntityRef | None:
+    for entity in names.entities:
+        if entity.id == button_id or (len(entity.id) > BUTTON_ID_LENGTH and entity.id.startswith(button_id)):
+            return entity
+    return None
+
+
 async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button of the /subscribe keyboard: toggle one entity (admins only in groups) or turn the page."""
     query = update.callback_query
@@ -313,7 +322,7 @@ async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     notice = None
     if press.entity_id is not None:
-        entity = next((e for e in names.entities if e.id == press.entity_id), None)
+        entity = _pressed_entity(names, press.entity_id)
         if entity is None:
             await query.answer("That entity is no longer tracked.")
             return
@@ -325,8 +334,11 @@ async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await _remove(ctx, names, chat.id, [entity.id])
             notice = f"Unsubscribed from {entity.name}."
         else:
+            # the keyboard message sits in the topic /subscribe was sent in; keep the chat's topic otherwise
+            info = await chats.get_chat(ctx.db, chat.id)
+            thread_id = topic_of(update) or (info.thread_id if info is not None else None)
             await chats.add_subscriptions(
-                ctx.db, chat.id, chat.type, [entity.id], title=chat.title, thread_id=topic_of(update)
+                ctx.db, chat.id, chat.type, [entity.id], title=chat.title, thread_id=thread_id
             )
             notice = f"Subscribed to {entity.name}."
     subscribed = set(await chats.list_subscriptions(ctx.db, chat.id))

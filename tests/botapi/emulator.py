@@ -61,6 +61,7 @@ class SentMessage:
     file_name: str | None = None
     edits: int = 0
     deleted: bool = False
+    at: float = 0.0  # the emulator's monotonic clock when the message was accepted
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -667,6 +668,7 @@ class BotApiEmulator:
             date=message["date"],
             kind=kind,
             raw=message,
+            at=self._monotonic(),
         )
         self._messages.setdefault(chat["id"], []).append(sent)
         self.stats["sent"] += 1

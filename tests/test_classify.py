@@ -1,0 +1,208 @@
+"""The classifier against real headlines in four languages, inflection, rules, spans, severity, and
+properties."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.classify import Classifier
+from feeds.gazetteer import Gazetteer, load_yaml_gazetteer
+from storage.settings import load_settings
+
+LABELLED = Path(__file__).parent / "data" / "labelled_headlines.yaml"
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return load_yaml_gazetteer(load_settings())
+
+
+@pytest.fixture(scope="module")
+def classifier(gazetteer: Gazetteer) -> Classifier:
+    return gazetteer.classifier
+
+
+def _items() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = yaml.safe_load(LABELLED.read_text(encoding="utf-8"))["items"]
+    return items
+
+
+def test_labelled_set_is_large_real_and_covers_four_languages() -> None:
+    items = _items()
+    real = [item for item in items if item["source"]["kind"] != "constructed"]
+    assert len(real) >= 80
+    assert {item["lang"] for item in real} == {"en", "ru", "hy", "az"}
+    assert all(item["source"].get("outlet") for item in real)
+    assert sum(1 for item in items if item.get("trap")) >= 20
+
+
+def test_labelled_set_recall_and_false_hits_per_language(
+    classifier: Classifier, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expected: Counter[str] = Counter()
+    found: Counter[str] = Counter()
+    false_hits: Counter[str] = Counter()
+    severity_ok: Counter[str] = Counter()
+    count: Counter[str] = Counter()
+    problems = []
+    for item in _items():
+        language = item["lang"]
+        result = classifier.classify(item["text"], "", language)
+        got, want = set(result.entity_ids), set(item["entities"])
+        count[language] += 1
+        expected[language] += len(want)
+        found[language] += len(got & want)
+        false_hits[language] += len(got - want)
+        severity_ok[language] += result.severity == item["severity"]
+        if got != want:
+            problems.append(
+                f"  [{language}] {item['text'][:80]!r}: "
+                f"missed {sorted(want - got)}, extra {sorted(got - want)}"
+            )
+    lines = ["labelled headlines: language, items, entity recall, false hits, severity agreement"]
+    for language in ("en", "ru", "hy", "az"):
+        recall = found[language] / max(expected[language], 1)
+        lines.append(
+            f"  {language}: {count[language]:3d} items  recall {recall:.3f} "
+            f"({found[language]}/{expected[language]})"
+            f"  false hits {false_hits[language]}  severity {severity_ok[language]}/{count[language]}"
+        )
+    total_recall = sum(found.values()) / sum(expected.values())
+    total_severity = sum(severity_ok.values()) / sum(count.values())
+    lines.append(
+        f"  all: recall {total_recall:.3f}  false hits {sum(false_hits.values())}  "
+        f"severity {total_severity:.3f}"
+    )
+    report = "\n".join(lines + problems)
+    with capsys.disabled():
+        print("\n" + report)
+    for language in ("en", "ru", "hy", "az"):
+        assert found[language] / max(expected[language], 1) >= 0.95, report
+    assert sum(false_hits.values()) == 0, report
+    assert total_severity >= 0.9, report
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("Блокада Лачинского коридора продолжается", "lachin_corridor"),
+        ("Азербайджанские военные встали лагерем рядом с озером Севлич", "sev_lake"),
+        ("Пашинян позвонил Путину по поводу Армении", "putin"),
+        ("В Сюнике слышны выстрелы", "syunik"),
+        ("Լաչինի միջանցքում իրավիճակը լարված է", "lachin_corridor"),
+        ("Laçındakı vəziyyət sabitdir", "lachin"),
+        ("Qaragöldə Laçın rayonunun sərhədində", "sev_lake"),
+        ("Naxçıvanın iqtisadiyyatı", "nakhchivan"),
+        ("Нахичевани", "nakhchivan"),
+        ("Նախիջևանից", "nakhchivan"),
+        ("ԵՄ դիտորդական առաքելության անդամները", "euma"),
+        ("Pashinyan's statement", "pashinyan"),
+        ("Путина поддержали в Ереване", "putin"),
+    ],
+)
+def test_inflected_forms_match(classifier: Classifier, text: str, entity: str) -> None:
+    assert entity in classifier.classify(text).entity_ids
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ереванский зоопарк открылся",
+        "Озеро Севан обмелело",
+        "Lake Sevan water level rises",
+        "Sevastopol harbour",
+        "Севастополь, Северодонецк",
+        "Севанский перевал",
+        "Сотка рублей",
+        "Zangezur Copper-Molybdenum Combine pays taxes",
+        "FK Qarabağ won",
+        "Heydar Aliyev Foundation",
+        "Mehriban Aliyeva visits school",
+        "Putin meets Xi",
+        "United Nations climate talks",
+        "Minsk agreements",
+        "Turkish idiom: bu bir kapan",
+    ],
+)
+def test_traps_do_not_match(classifier: Classifier, text: str) -> None:
+    assert classifier.classify(text).entity_ids == []
+
+
+def test_spans_point_into_the_original_title_and_summary(classifier: Classifier) -> None:
+    title = "Обстрел у Нахичевани"
+    summary = "ՆԱԽԻՋԵՎԱՆ և Լաչինի միջանցքում, İLHAM ƏLİYEV dedi"
+    result = classifier.classify(title, summary)
+    text = title + "\n" + summary
+    for match in result.entities:
+        for start, end, matched in match.spans:
+            assert text[start:end] == matched
+    by_id = {match.entity_id: match for match in result.entities}
+    assert [span[2] for span in by_id["nakhchivan"].spans] == ["Нахичевани", "ՆԱԽԻՋԵՎԱՆ"]
+    assert by_id["lachin_corridor"].spans[0][2] == "Լաչինի միջանցքում"
+    assert by_id["aliyev"].spans[0][2] == "İLHAM ƏLİYEV"
+    assert result.entity_ids == sorted(result.entity_ids)
+
+
+def test_severity_levels_and_when_none(classifier: Classifier) -> None:
+    assert classifier.classify("Azerbaijani drones struck Jermuk").severity == "P1"
+    assert classifier.classify("Azerbaijani troops advanced near Vardenis").severity == "P2"
+    assert classifier.classify("Military build-up reported near Goris").severity == "P3"
+    assert classifier.classify("Goris hosts a wine festival").severity == "P4"
+    assert classifier.classify("Three killed in road accident").severity is None  # no tracked place
+    assert classifier.classify("Pashinyan killed the bill").severity is None  # a person is not a place
+    assert classifier.classify("No casualties reported in Syunik").severity == "P4"  # negated cue
+    assert classifier.classify("Обстрелы Горис").severity == "P1"  # cues inflect too
+
+
+def test_normalisation_steps_reach_matching(classifier: Classifier) -> None:
+    assert classifier.classify("İLHAM ƏLİYEV").entity_ids == ["aliyev"]
+    assert classifier.classify("ilham əliyev").entity_ids == ["aliyev"]
+    assert classifier.classify("LAÇIN").entity_ids == ["lachin"]
+    assert classifier.classify("Нахичевань и Чёрное озеро у Гориса").entity_ids == [
+        "goris",
+        "nakhchivan",
+        "sev_lake",
+    ]
+    assert classifier.classify("Сев\u00adлич").entity_ids == ["sev_lake"]
+    assert classifier.classify("Արցա՛խ").entity_ids == ["nagorno_karabakh"]
+    assert classifier.classify("Stepanakert–Goris highway").entity_ids == ["lachin_corridor"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=st.text(), summary=st.text())
+def test_classification_never_raises_on_arbitrary_unicode(
+    classifier: Classifier, title: str, summary: str
+) -> None:
+    result = classifier.classify(title, summary)
+    text = title + "\n" + summary
+    for match in result.entities:
+        for start, end, matched in match.spans:
+            assert 0 <= start <= end <= len(text) and text[start:end] == matched
+
+
+_PLAIN_ALIASES = [
+    ("Sevlich", "sev_lake"), ("Лачинский коридор", "lachin_corridor"), ("Սյունիք", "syunik"),
+    ("Naxçıvan", "nakhchivan"), ("Ishkhanasar", "ishkhanasar"), ("Кельбаджар", "kalbajar"),
+    ("Արցախ", "nagorno_karabakh"), ("Xankəndi", "stepanakert"), ("CSTO", "csto"), ("Пашинян", "pashinyan"),
+]  # fmt: skip
+_SEPARATOR = st.sampled_from([" ", "\n", ", ", " (", "«", " - ", ". "])
+_FILLER = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    alias=st.sampled_from(_PLAIN_ALIASES), before=_FILLER, after=_FILLER, left=_SEPARATOR, right=_SEPARATOR
+)
+def test_alias_embedded_in_random_text_is_found(
+    classifier: Classifier, alias: tuple[str, str], before: str, after: str, left: str, right: str
+) -> None:
+    text, entity = alias
+    item = before + left + text + right + after
+    assert entity in classifier.classify(item).entity_ids

@@ -1,0 +1,152 @@
+"""The feed commands as a user runs them: `borderwatch poll --once [--json]` and `borderwatch feeds …`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from feeds.opml import OpmlFeed, read_opml, write_opml
+from tests.feedserver import FeedServer, rss
+
+FEED_A = rss(
+    "Border news",
+    [
+        (
+            "a1",
+            "Ceasefire violation &amp; shelling at Sev Lake",
+            "http://example.com/a1?utm_source=x",
+            "<b>x</b>",
+        )
+    ],
+)
+FEED_B = rss("Новости", [("b1", "Обстрел у озера Сев", "http://example.com/b1", "текст")], language="ru")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FeedServer]:
+    with FeedServer() as running:
+        yield running
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path, server: FeedServer) -> Path:
+    """Settings for the CLI: the test database, an OPML seed file with two good feeds and one failing."""
+    opml = tmp_path / "feeds.opml"
+    tag = tmp_path.name
+    feeds = [
+        OpmlFeed(server.add(f"/{tag}/a.xml", FEED_A), "Agency A", "en"),
+        OpmlFeed(server.add(f"/{tag}/b.xml", FEED_B), None, "ru"),
+        OpmlFeed(server.add(f"/{tag}/down.xml", fault="status", status=502), "Down", "en"),
+    ]
+    opml.write_text(write_opml(feeds))
+    monkeypatch.setenv("BORDERWATCH_DATABASE_URL", database_url)
+    monkeypatch.setenv("BORDERWATCH_FEEDS", str(opml))
+    monkeypatch.setenv("BORDERWATCH_ALLOW_PRIVATE_URLS", "true")
+    monkeypatch.setenv("BORDERWATCH_FETCH_TIMEOUT", "3")
+    monkeypatch.setenv("BORDERWATCH_LOG_LEVEL", "WARNING")
+    return opml
+
+
+def test_poll_once_json_seeds_prints_items_and_one_stderr_line_per_failing_feed(
+    env: Path, server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["poll", "--once", "--json"]) == 0
+    out, err = capsys.readouterr()
+    items = [json.loads(line) for line in out.splitlines()]
+    assert {item["feed"] for item in items} == {"Agency A", "Новости"}
+    first = next(item for item in items if item["feed"] == "Agency A")
+    assert first["entities"] == ["sev_lake"]  # tagged by the shipped gazetteer
+    assert first["title"] == "Ceasefire violation & shelling at Sev Lake"
+    assert first["link"] == "http://example.com/a1"
+    assert first["published"].startswith("2026-")
+    assert set(first) >= {"feed", "title", "link", "published", "entities", "severity"}
+    errors = [line for line in err.splitlines() if "feed error" in line]
+    assert len(errors) == 1 and "/down.xml" in errors[0] and "502" in errors[0]
+
+    # a second round: nothing new (304s), the failing feed is polled again whatever its backoff
+    assert main(["poll", "--once", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len([line for line in err.splitlines() if "feed error" in line]) == 1
+    paths = [r.path for r in server.requests() if r.path.startswith(f"/{env.parent.name}/")]
+    assert paths.count(f"/{env.parent.name}/down.xml") == 2
+    second_a = [r for r in server.requests(f"/{env.parent.name}/a.xml")][-1]
+    assert "if-none-match" in second_a.headers
+
+
+def test_poll_once_text_output_names_source_title_and_link(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["poll", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "Agency A: Ceasefire violation & shelling at Sev Lake <http://example.com/a1>" in out
+    assert "Новости: Обстрел у озера Сев" in out
+
+
+def test_poll_once_exits_non_zero_when_the_database_is_unreachable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BORDERWATCH_DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:9/none")
+    assert main(["poll", "--once"]) != 0
+    assert "database" in capsys.readouterr().err.lower()
+
+
+def test_feeds_import_list_export_round_trip(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra.opml"
+    extra.write_text(
+        write_opml(
+            [
+                OpmlFeed("https://example.org/rss", "Example", "hy", "Mozilla/5.0"),
+                *read_opml(env.read_bytes()),
+            ]
+        )
+    )
+    assert main(["feeds", "import", str(extra)]) == 0
+    assert "imported 4 new feeds" in capsys.readouterr().out
+    assert main(["feeds", "import", str(extra)]) == 0
+    assert "imported 0 new feeds (4 already known)" in capsys.readouterr().out
+
+    assert main(["feeds", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "Example  https://example.org/rss" in listing and listing.count("\n") == 4
+
+    assert main(["feeds", "export"]) == 0
+    exported = read_opml(capsys.readouterr().out)
+    assert OpmlFeed("https://example.org/rss", "Example", "hy", "Mozilla/5.0") in exported
+    assert len(exported) == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not xml at all", "not well-formed"),
+        ("<html><body/></html>", "not <opml>"),
+        ('<opml version="2.0"><body><outline text="x"/></body></opml>', "no feed outlines"),
+        ('<opml><body><outline xmlUrl="file:///etc/passwd"/></body></opml>', "not an http or https"),
+        ('<!DOCTYPE x [<!ENTITY a "b">]><opml><body/></opml>', "not allowed"),
+    ],
+)
+def test_invalid_opml_is_a_clear_error(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    bad = tmp_path / "bad.opml"
+    bad.write_text(content)
+    assert main(["feeds", "import", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and str(bad) in err
+
+
+def test_shipped_feed_list_has_every_researched_source_with_a_language() -> None:
+    feeds = read_opml(Path("config/feeds.opml").read_bytes())
+    assert len(feeds) >= 30
+    assert all(
+        feed.url.startswith("https://") and feed.language in {"en", "ru", "hy", "az"} for feed in feeds
+    )
+    assert all(feed.title for feed in feeds)
+    assert {"hy", "az", "ru", "en"} == {feed.language for feed in feeds}

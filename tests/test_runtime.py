@@ -1,0 +1,64 @@
+"""`borderwatch run`: the whole process starts, answers through the emulator, and stops cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.runtime import CONSOLE_NOTICE, run
+from storage.db import Database
+from storage.models import Chat
+from storage.settings import load_settings
+from tests.botapi import BotApiEmulator
+
+
+async def test_run_all_registers_the_menu_answers_start_and_stops_on_request(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with BotApiEmulator() as telegram:
+        settings = load_settings(
+            telegram_token=telegram.token,
+            telegram_api_url=telegram.base_url,
+            database_url=database_url,
+            feeds=tmp_path / "no-feeds.opml",  # nothing to poll: no network in tests
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(run(settings, "all", stop=stop))
+        await telegram.wait_until(lambda: bool(telegram.commands_for()), within=30)
+        assert "subscribe" in {c["command"] for c in telegram.commands_for()}
+        telegram.inject_command(5, 5, "/start")
+        (reply,) = await telegram.wait_for_messages(5, 1, within=30)
+        assert reply.text
+        stop.set()
+        assert await asyncio.wait_for(task, 30) == 0
+    db = Database(database_url)
+    try:
+        async with db.transaction() as session:
+            assert await session.scalar(select(Chat.id).where(Chat.id == 5)) == 5
+    finally:
+        await db.dispose()
+
+
+async def test_without_a_token_the_bot_side_says_it_runs_in_console_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'bw.db'}"
+    settings = load_settings(database_url=database_url, feeds=tmp_path / "none.opml")
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(settings, "bot", stop=stop))
+    for _ in range(200):
+        if CONSOLE_NOTICE in capsys.readouterr().out:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail("no console-mode notice on start")
+    stop.set()
+    assert await asyncio.wait_for(task, 30) == 0
+
+
+async def test_unknown_role_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown role"):
+        await run(load_settings(), "everything")
