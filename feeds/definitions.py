@@ -11,7 +11,8 @@ An entity definition is a plain mapping (as stored in YAML and in `entities.defi
     groups: [armenia, azerbaijan]     # optional: every group must be matched (aliases name their `group`)
 
 An alias is a string or a mapping with `text` and any of: `case_sensitive` (bool), `with_entities` and
-`with_words` (the alias counts only when one of these entities or words also occurs in the item), `unless_near`
+`with_words` (the alias counts only when one of these entities or words also occurs in the item),
+`unless_near`
 (words that cancel the alias within `window` characters, default 30), `inflect` (false: exact form),
 `group`.
 A word ending in `*` matches any continuation of its stem ("обстрел*").
