@@ -12,7 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from feeds.model import NewItem
-from storage.models import ALL_ENTITIES, Chat, Delivery, Item, ItemEntity, Story, Subscription
+from storage.models import ALL_ENTITIES, Chat, Delivery, Item, Story, Subscription
+from storage.tags import add_item_tags
 
 # Items first seen more than this long after they were published are history, never alerts (DESIGN.md).
 ALERT_MAX_AGE = timedelta(hours=24)
@@ -98,14 +99,7 @@ async def _tag_and_fan_out(
     assert db_item is not None
     db_item.story_id = story.id
     db_item.story_rule = "new"
-    for match in classification.entities:
-        session.add(
-            ItemEntity(
-                item_id=item_id,
-                entity_id=match.entity_id,
-                spans=[[start, end, text] for start, end, text in match.spans],
-            )
-        )
+    add_item_tags(session, item_id, classification)
     chat_ids: list[int] = []
     entity_ids = classification.entity_ids
     if alert and entity_ids and now - item.published <= ALERT_MAX_AGE:

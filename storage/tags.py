@@ -25,6 +25,13 @@ class ItemText:
 async def replace_item_tags(session: AsyncSession, item_id: int, classification: Classification) -> None:
     """Make the item's stored tags exactly `classification`: its entity rows (with spans) and its severity."""
     await session.execute(delete(ItemEntity).where(ItemEntity.item_id == item_id))
+    add_item_tags(session, item_id, classification)
+    await session.execute(update(Item).where(Item.id == item_id).values(severity=classification.severity))
+    await session.flush()
+
+
+def add_item_tags(session: AsyncSession, item_id: int, classification: Classification) -> None:
+    """Add one item_entities row (with its spans) per entity of `classification` to the session."""
     for match in classification.entities:
         session.add(
             ItemEntity(
@@ -33,8 +40,6 @@ async def replace_item_tags(session: AsyncSession, item_id: int, classification:
                 spans=[[start, end, text] for start, end, text in match.spans],
             )
         )
-    await session.execute(update(Item).where(Item.id == item_id).values(severity=classification.severity))
-    await session.flush()
 
 
 async def items_since(

@@ -50,7 +50,13 @@ from storage.audit import latest_audit
 from storage.deliveries import delivery_paused, set_delivery_paused
 from storage.entities import add_alias, add_entity, list_chat_aliases, list_entities, untrack_entity
 from storage.errors import BorderwatchError
-from storage.feed_admin import count_feed_items, feed_status_page, set_feed_enabled, set_feed_own_title
+from storage.feed_admin import (
+    FeedStatus,
+    count_feed_items,
+    feed_status_page,
+    set_feed_enabled,
+    set_feed_own_title,
+)
 from storage.feeds import add_feed, get_feed, get_feed_by_url, list_feeds
 
 log = logging.getLogger(__name__)
@@ -131,7 +137,9 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
             await set_feed_enabled(session, existing.id, True, now=ctx.clock(), title=title)
             feed_id, created = existing.id, True
         else:
-            record, created = await add_feed(session, url, now=ctx.clock(), title=title)
+            record, created = await add_feed(
+                session, url, now=ctx.clock(), title=title, interval_seconds=ctx.settings.poll_interval
+            )
             feed_id = record.id
         if created:
             await set_feed_own_title(session, feed_id, parsed.title)
@@ -172,7 +180,7 @@ async def rmfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
     return f"feed #{feed.id}"
 
 
-def _feed_lines(ctx: BotContext, statuses: list[Any]) -> list[str]:
+def _feed_lines(statuses: list[FeedStatus]) -> list[str]:
     lines: list[str] = []
     for feed in statuses:
         if not feed.enabled:
@@ -207,7 +215,7 @@ async def _feeds_page(ctx: BotContext, page: int) -> tuple[str, InlineKeyboardMa
     if page + 1 < pages:
         buttons.append(InlineKeyboardButton("Next ›", callback_data=f"{FEEDS_PAGE_PREFIX}{page + 1}"))
     markup = InlineKeyboardMarkup([buttons]) if buttons else None
-    return fit([header, *_feed_lines(ctx, statuses)]), markup
+    return fit([header, *_feed_lines(statuses)]), markup
 
 
 @admin_command("feeds")
@@ -326,6 +334,7 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
                     title=title,
                     language=(entry.language or "")[:16] or None,
                     user_agent=(entry.user_agent or "")[:500] or None,
+                    interval_seconds=ctx.settings.poll_interval,
                 )
             added.append(url)
     lines = [f"Imported: {len(added)} added, {len(skipped)} skipped (already there), {len(invalid)} invalid."]
