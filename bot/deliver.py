@@ -13,7 +13,6 @@ import contextlib
 import itertools
 import logging
 import sys
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TextIO
@@ -202,7 +201,6 @@ class DeliveryLoop:
     async def _send_one(self, row: ClaimedDelivery, rest: list[ClaimedDelivery]) -> bool:
         """Send one row; False when the chat's other leased rows are settled (postponed, dropped, moved)."""
         db = self.ctx.db
-        started = time.monotonic()
         try:
             message_id = await self.sender.send(row.chat_id, row.thread_id, format_alert(row.alert))
         except RetryAfter as exc:
@@ -242,7 +240,7 @@ class DeliveryLoop:
                 metrics.record_alert_failed()
             return True
         await deliveries.mark_sent(db, row.id, message_id, self.clock())
-        metrics.record_alert_sent(time.monotonic() - started)
+        metrics.record_alert_sent((self.clock() - row.queued_at).total_seconds())
         return True
 
     async def _chat_gone(self, row: ClaimedDelivery, exc: TelegramError) -> None:

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import signal
 import sys
 from contextlib import AsyncExitStack
-from typing import Any
 
+from telegram import Update
+
+from bot import metrics
+from bot.app import build_application, register_menu
 from bot.context import BotContext
+from bot.deliver import ConsoleSender, DeliveryLoop
+from bot.health import start_health_server
+from feeds.feed_commands import seed_feeds_if_empty
+from feeds.gazetteer import load_gazetteer
+from feeds.ingest import Classify, PollResult
+from feeds.model import Classification
+from feeds.service import IngestService
 from storage.db import Database
+from storage.migrate import upgrade
 from storage.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -32,8 +42,6 @@ async def run(settings: Settings, role: str = "all", *, stop: asyncio.Event | No
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    from storage.migrate import upgrade
-
     await upgrade(settings.database_url)
     stop = stop or asyncio.Event()
     db = Database(settings.database_url)
@@ -42,8 +50,6 @@ async def run(settings: Settings, role: str = "all", *, stop: asyncio.Event | No
         stack.push_async_callback(db.dispose)
         _install_signal_handlers(stop, stack)
         await _seed(ctx)
-        from bot.health import start_health_server
-
         health = await start_health_server(db, settings)
         stack.push_async_callback(health.close)
         delivery = None
@@ -66,51 +72,47 @@ def _install_signal_handlers(stop: asyncio.Event, stack: AsyncExitStack) -> None
 
 
 async def _seed(ctx: BotContext) -> None:
-    """Feeds into an empty database (H1's seeding), then the gazetteer (entities) into the database."""
-    feed_commands = importlib.import_module("feeds.feed_commands")
-    added = await feed_commands.seed_feeds_if_empty(ctx.db, ctx.settings)
+    """Feeds into an empty database, then the gazetteer (YAML seeded into the database, plus chat changes)."""
+    added = await seed_feeds_if_empty(ctx.db, ctx.settings)
     if added:
         logger.info("seeded %d feeds from %s", added, ctx.settings.feeds)
-    try:
-        gazetteer_module = importlib.import_module("feeds.gazetteer")
-    except ModuleNotFoundError as exc:
-        if exc.name != "feeds.gazetteer":
-            raise
-        logger.warning("feeds.gazetteer is not available: entities are not loaded")
-        return
-    gazetteer = gazetteer_module.load_gazetteer(ctx.db, ctx.settings)
-    if asyncio.iscoroutine(gazetteer):
-        gazetteer = await gazetteer
-    ctx.gazetteer = gazetteer
+    ctx.gazetteer = await load_gazetteer(ctx.db, ctx.settings)
 
 
-async def _start_ingest(ctx: BotContext, stack: AsyncExitStack, delivery: Any) -> None:
-    feed_commands = importlib.import_module("feeds.feed_commands")
-    service_module = importlib.import_module("feeds.service")
-    classify = await feed_commands.default_classifier(ctx.db, ctx.settings)
+def live_classifier(ctx: BotContext) -> Classify:
+    """Classify with whatever gazetteer is in force, so /track and /alias tag the very next item."""
 
-    def on_result(result: Any) -> None:
-        if delivery is not None and getattr(result, "new_items", None):
+    def classify(title: str, summary: str, language: str | None) -> Classification:
+        result: Classification = ctx.gazetteer.classifier.classify(title, summary, language)
+        return result
+
+    return classify
+
+
+async def _start_ingest(ctx: BotContext, stack: AsyncExitStack, delivery: DeliveryLoop | None) -> None:
+    def on_result(result: PollResult) -> None:
+        metrics.record_poll_result(result)
+        if delivery is not None and result.new_items:
             delivery.wake()
 
-    service = service_module.IngestService(ctx.db, ctx.settings, classify, on_result=on_result)
+    service = IngestService(
+        ctx.db,
+        ctx.settings,
+        live_classifier(ctx),
+        on_result=on_result,
+        on_tick=lambda: metrics.heartbeat("scheduler"),
+    )
     await service.start()
     stack.push_async_callback(service.stop)
 
 
-async def _start_bot(ctx: BotContext, stack: AsyncExitStack) -> Any:
-    from bot.deliver import ConsoleSender, DeliveryLoop
-
+async def _start_bot(ctx: BotContext, stack: AsyncExitStack) -> DeliveryLoop:
     if ctx.settings.token is None:
         print(CONSOLE_NOTICE, file=sys.stdout, flush=True)
         delivery = DeliveryLoop(ctx, sender=ConsoleSender())
         delivery.start()
         stack.push_async_callback(delivery.stop)
         return delivery
-    from telegram import Update
-
-    from bot.app import build_application, register_menu
-
     application = build_application(ctx)
     await application.initialize()
     stack.push_async_callback(application.shutdown)

@@ -72,6 +72,7 @@ class IngestService:
         resolver: Resolver | None = None,
         parser: ParserPool | None = None,
         on_result: Callable[[PollResult], None] | None = None,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
         self._db = db
         self._settings = settings
@@ -88,6 +89,7 @@ class IngestService:
         self._parser = parser
         self._owns_parser = parser is None
         self._on_result = on_result
+        self._on_tick = on_tick
         self._fetcher: Fetcher | None = None
         self._poller: FeedPoller | None = None
         self._scheduler: AsyncIOScheduler | None = None
@@ -155,6 +157,8 @@ class IngestService:
 
     async def tick(self) -> list[asyncio.Task[PollResult | None]]:
         """Lease the due feeds this worker has room for and start one task per feed; returns those tasks."""
+        if self._on_tick is not None:
+            self._on_tick()
         room = self._batch_size - len(self._inflight)
         if room <= 0:
             return []

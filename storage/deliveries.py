@@ -51,6 +51,8 @@ class ClaimedDelivery:
     story_id: int
     attempts: int
     alert: Alert
+    # when the item was stored and the row queued: the start of the send-latency measurement
+    queued_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +158,7 @@ async def claim_due(
             story_id=delivery.story_id,
             attempts=delivery.attempts,
             alert=alerts[delivery.item_id],
+            queued_at=delivery.created_at,
         )
         for delivery, chat in claimed
     ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,69 +81,107 @@ async def store_new_items(
         .returning(Item.id, Item.identity_key)
     )
     inserted = {key: item_id for item_id, key in (await session.execute(statement)).all()}
-    stored: list[StoredItem] = []
-    for key, item_id in inserted.items():
-        item = unique[key]
-        stored.append(await _tag_and_fan_out(session, feed_id, item_id, item, alert=alert, now=now))
-    return stored
-
-
-async def _tag_and_fan_out(
-    session: AsyncSession, feed_id: int, item_id: int, item: NewItem, *, alert: bool, now: datetime
-) -> StoredItem:
-    classification = item.classification
-    story = Story(title=item.entry.title, severity=classification.severity, created_at=now, updated_at=now)
-    session.add(story)
-    await session.flush()
-    db_item = await session.get(Item, item_id)
-    assert db_item is not None
-    db_item.story_id = story.id
-    db_item.story_rule = "new"
-    add_item_tags(session, item_id, classification)
-    chat_ids: list[int] = []
-    entity_ids = classification.entity_ids
-    if alert and entity_ids and now - item.published <= ALERT_MAX_AGE:
-        chat_ids = await _subscribed_chats(session, entity_ids)
-        if chat_ids:
-            deliveries = [
-                {
-                    "chat_id": chat_id,
-                    "story_id": story.id,
-                    "item_id": item_id,
-                    "severity": classification.severity,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-                for chat_id in chat_ids
-            ]
-            await session.execute(
-                _insert(session, Delivery)
-                .values(deliveries)
-                .on_conflict_do_nothing(index_elements=["chat_id", "story_id"])
-            )
-    await session.flush()
-    return StoredItem(
-        id=item_id,
-        feed_id=feed_id,
-        story_id=story.id,
-        title=item.entry.title,
-        link=item.entry.link,
-        published=item.published,
-        entity_ids=tuple(entity_ids),
-        severity=classification.severity,
-        alerted_chats=len(chat_ids),
+    new = [(inserted[key], item) for key, item in unique.items() if key in inserted]
+    if not new:
+        return []
+    story_ids = await _new_stories(session, [item for _, item in new], now)
+    await session.execute(
+        update(Item),
+        [
+            {"id": item_id, "story_id": story_id, "story_rule": "new"}
+            for (item_id, _), story_id in zip(new, story_ids, strict=True)
+        ],
     )
+    for item_id, item in new:
+        add_item_tags(session, item_id, item.classification)
+    alertable = [
+        (item_id, story_id, item)
+        for (item_id, item), story_id in zip(new, story_ids, strict=True)
+        if alert and item.classification.entities and now - item.published <= ALERT_MAX_AGE
+    ]
+    chats_by_item = await _queue_deliveries(session, alertable, now)
+    await session.flush()
+    return [
+        StoredItem(
+            id=item_id,
+            feed_id=feed_id,
+            story_id=story_id,
+            title=item.entry.title,
+            link=item.entry.link,
+            published=item.published,
+            entity_ids=tuple(item.classification.entity_ids),
+            severity=item.classification.severity,
+            alerted_chats=chats_by_item.get(item_id, 0),
+        )
+        for (item_id, item), story_id in zip(new, story_ids, strict=True)
+    ]
 
 
-async def _subscribed_chats(session: AsyncSession, entity_ids: Sequence[str]) -> list[int]:
-    """Active chats subscribed to any of `entity_ids` or to everything, each once."""
+async def _new_stories(session: AsyncSession, items: Sequence[NewItem], now: datetime) -> list[int]:
+    """One new story per item, in the items' order; returns their ids."""
+    rows = [
+        {
+            "title": item.entry.title,
+            "severity": item.classification.severity,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for item in items
+    ]
+    result = await session.execute(insert(Story).returning(Story.id, sort_by_parameter_order=True), rows)
+    return list(result.scalars())
+
+
+async def _queue_deliveries(
+    session: AsyncSession, alertable: Sequence[tuple[int, int, NewItem]], now: datetime
+) -> dict[int, int]:
+    """Pending deliveries for every active chat subscribed to an entity of each item; chats per item id."""
+    if not alertable:
+        return {}
+    entity_ids = sorted({e for _, _, item in alertable for e in item.classification.entity_ids})
+    subscribers = await _subscribers(session, entity_ids)
+    everyone = subscribers.get(ALL_ENTITIES, set())
+    rows: list[dict[str, object]] = []
+    counts: dict[int, int] = {}
+    for item_id, story_id, item in alertable:
+        chats = set(everyone)
+        for entity_id in item.classification.entity_ids:
+            chats |= subscribers.get(entity_id, set())
+        counts[item_id] = len(chats)
+        rows.extend(
+            {
+                "chat_id": chat_id,
+                "story_id": story_id,
+                "item_id": item_id,
+                "severity": item.classification.severity,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for chat_id in sorted(chats)
+        )
+    for start in range(0, len(rows), _DELIVERY_BATCH):
+        await session.execute(
+            _insert(session, Delivery)
+            .values(rows[start : start + _DELIVERY_BATCH])
+            .on_conflict_do_nothing(index_elements=["chat_id", "story_id"])
+        )
+    return counts
+
+
+# Rows per INSERT: keeps each statement under SQLite's and asyncpg's bound-parameter limits (8 columns each).
+_DELIVERY_BATCH = 2000
+
+
+async def _subscribers(session: AsyncSession, entity_ids: Sequence[str]) -> dict[str, set[int]]:
+    """Active chats subscribed to each of `entity_ids` or to everything (key ALL_ENTITIES)."""
     query = (
-        select(Subscription.chat_id)
+        select(Subscription.entity_id, Subscription.chat_id)
         .join(Chat, Chat.id == Subscription.chat_id)
         .where(Chat.active.is_(True), Subscription.entity_id.in_([*entity_ids, ALL_ENTITIES]))
-        .distinct()
-        .order_by(Subscription.chat_id)
     )
-    return list((await session.execute(query)).scalars())
+    result: dict[str, set[int]] = {}
+    for entity_id, chat_id in (await session.execute(query)).all():
+        result.setdefault(entity_id, set()).add(chat_id)
+    return result
