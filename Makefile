@@ -49,7 +49,7 @@ bench: migrate
 	$(BIN)/python -m bench
 
 demo: migrate
-	$(BIN)/python -m bot.demo
+	$(BIN)/python -m tests.demo
 
 clean:
 	rm -rf $(VENV) tests/.corpus

@@ -183,6 +183,8 @@ class BotApiEmulator:
         self.migrated: dict[int, int] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.callback_answers: list[dict[str, Any]] = []
+        # {"url", "secret_token"} as given to setWebhook; None while the bot long-polls
+        self.webhook: dict[str, Any] | None = None
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.stats: Counter[str] = Counter()
         self.faults: list[Fault] = []
@@ -479,6 +481,9 @@ class BotApiEmulator:
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             return
+        except asyncio.CancelledError:
+            # the server is stopping; Python 3.11's stream callback would log a cancelled handler as an error
+            return
         finally:
             self._connections.discard(writer)
             writer.close()
@@ -693,13 +698,24 @@ class BotApiEmulator:
     async def _api_close(self, params: dict[str, Any]) -> Any:
         return True
 
+    async def _api_setwebhook(self, params: dict[str, Any]) -> Any:
+        url = str(params.get("url") or "")
+        if url and not url.startswith("https://"):
+            raise _ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = {"url": url, "secret_token": params.get("secret_token")} if url else None
+        if _truthy(params.get("drop_pending_updates")):
+            self._updates.clear()
+        return True
+
     async def _api_deletewebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = None
         if _truthy(params.get("drop_pending_updates")):
             self._updates.clear()
         return True
 
     async def _api_getwebhookinfo(self, params: dict[str, Any]) -> Any:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        url = self.webhook["url"] if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
 
     async def _api_getupdates(self, params: dict[str, Any]) -> Any:
         offset = _int_or_none(params.get("offset"))
