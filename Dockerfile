@@ -19,6 +19,7 @@ LABEL org.opencontainers.image.title="borderwatch" \
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    MPLCONFIGDIR=/tmp/matplotlib \
     BORDERWATCH_DATABASE_URL=sqlite+aiosqlite:////data/borderwatch.db \
     BORDERWATCH_METRICS_PORT=9100
 RUN groupadd --system --gid 10001 borderwatch \
@@ -31,7 +32,7 @@ WORKDIR /app
 COPY config ./config
 USER 10001:10001
 VOLUME ["/data"]
-EXPOSE 9100
+EXPOSE 9100 8443
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['BORDERWATCH_METRICS_PORT'] + '/healthz', timeout=4)"]
 CMD ["borderwatch", "run"]

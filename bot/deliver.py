@@ -4,6 +4,10 @@ Rows are leased from storage (P1 first, then oldest), grouped by chat and sent c
 chats at once. The rate limiter (bot.ratelimit) paces the sends; this loop decides what a failure means:
 RetryAfter postpones the chat's rows, 5xx/network/timeouts retry with backoff and end dead after repeated
 failures, 403/"chat not found" deactivate the chat, ChatMigrated moves it and resends.
+
+Once an alert is sent, later sources of its story edit it ("also reported by …", editMessageText, rate-limited
+like messages) and a rise in severity sends one reply to it (storage.alert_updates). An edit that Telegram
+refuses because the message is gone, too old or unchanged is dropped: it never becomes a second alert.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TextIO
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -25,7 +29,8 @@ from bot import metrics
 from bot.context import BotContext
 from bot.format import format_alert, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
-from storage import deliveries
+from storage import alert_updates, deliveries
+from storage.alert_updates import ClaimedUpdate
 from storage.deliveries import ClaimedDelivery
 
 logger = logging.getLogger(__name__)
@@ -33,12 +38,25 @@ logger = logging.getLogger(__name__)
 IDLE_POLL_SECONDS = 1.0
 # Telegram's "the chat is gone for us" answers; anything else that is a 400 is a message Telegram refuses.
 _CHAT_GONE = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated", "not a member")
+# Telegram's "this message cannot be edited" answers: the edit is dropped, nothing else is sent.
+_EDIT_GONE = (
+    "message to edit not found",
+    "message can't be edited",
+    "message is not modified",
+    "message_id_invalid",
+)
+
+Claimed = ClaimedDelivery | ClaimedUpdate
 
 
 class AlertSender(Protocol):
-    """Puts one alert (Telegram HTML) into a chat and returns the message id."""
+    """Puts one alert (Telegram HTML) into a chat and returns the message id; edits a sent one."""
 
-    async def send(self, chat_id: int, thread_id: int | None, html: str) -> int: ...
+    async def send(
+        self, chat_id: int, thread_id: int | None, html: str, reply_to: int | None = None
+    ) -> int: ...
+
+    async def edit(self, chat_id: int, message_id: int, html: str) -> None: ...
 
 
 class TelegramSender:
@@ -47,11 +65,19 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, chat_id: int, thread_id: int | None, html: str) -> int:
-        """Send `html` to the chat (topic `thread_id` in a forum) without link previews."""
-        kwargs: dict[str, Any] = {}
+    def _limits(self) -> dict[str, Any]:
         if hasattr(self.bot, "rate_limiter") and self.bot.rate_limiter is not None:
-            kwargs["rate_limit_args"] = NO_RETRIES
+            return {"rate_limit_args": NO_RETRIES}
+        return {}
+
+    async def send(self, chat_id: int, thread_id: int | None, html: str, reply_to: int | None = None) -> int:
+        """Send `html` to the chat (topic `thread_id` in a forum) without link previews, as a reply to
+        message `reply_to` when given (sent anyway if that message is gone)."""
+        kwargs = self._limits()
+        if reply_to is not None:
+            kwargs["reply_parameters"] = ReplyParameters(
+                message_id=reply_to, allow_sending_without_reply=True
+            )
         message = await self.bot.send_message(
             chat_id,
             html,
@@ -62,6 +88,17 @@ class TelegramSender:
         )
         return message.message_id
 
+    async def edit(self, chat_id: int, message_id: int, html: str) -> None:
+        """Replace the text of a sent alert (editMessageText; counted by the rate limiter like a message)."""
+        await self.bot.edit_message_text(
+            html,
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            **self._limits(),
+        )
+
 
 class ConsoleSender:
     """Console mode (no token): prints each alert as the user would read it."""
@@ -70,12 +107,22 @@ class ConsoleSender:
         self.stream = stream
         self._ids = itertools.count(1)
 
-    async def send(self, chat_id: int, thread_id: int | None, html: str) -> int:
+    async def send(self, chat_id: int, thread_id: int | None, html: str, reply_to: int | None = None) -> int:
         """Print the alert with the chat it was for."""
         stream = self.stream or sys.stdout
         where = f"chat {chat_id}" + (f" topic {thread_id}" if thread_id else "")
-        print(f"── alert for {where} ──\n{plain_text(html)}\n", file=stream, flush=True)
+        reply = f" (reply to alert {reply_to})" if reply_to is not None else ""
+        print(f"── alert for {where}{reply} ──\n{plain_text(html)}\n", file=stream, flush=True)
         return next(self._ids)
+
+    async def edit(self, chat_id: int, message_id: int, html: str) -> None:
+        """Print the alert as edited."""
+        stream = self.stream or sys.stdout
+        print(
+            f"── alert {message_id} for chat {chat_id}, updated ──\n{plain_text(html)}\n",
+            file=stream,
+            flush=True,
+        )
 
 
 class DeliveryLoop:
@@ -100,6 +147,9 @@ class DeliveryLoop:
         self.idle_poll = idle_poll
         # Chats worked on at once; the limiter caps requests actually in flight (Settings.send_concurrency).
         self.batch = batch or max(64, ctx.settings.send_concurrency * 8)
+        # A send is in flight until its outcome is recorded: Telegram may have the message while the database
+        # does not say so yet, which is what a crash can repeat, so that window is capped too.
+        self._unrecorded = asyncio.Semaphore(ctx.settings.send_concurrency)
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -154,10 +204,20 @@ class DeliveryLoop:
         room = self.batch - len(self._busy)
         if room <= 0 or await deliveries.delivery_paused(self.ctx.db):
             return 0
-        claimed = await deliveries.claim_due(
-            self.ctx.db, now=self.clock(), limit=room, exclude_chats=list(self._busy)
+        lease = timedelta(seconds=self.ctx.settings.delivery_lease_seconds)
+        claimed: list[Claimed] = list(
+            await deliveries.claim_due(
+                self.ctx.db, now=self.clock(), limit=room, exclude_chats=list(self._busy), lease=lease
+            )
         )
-        by_chat: dict[int, list[ClaimedDelivery]] = {}
+        # edits and replies of chats not being sent to (an alert is always sent before its edits)
+        busy = set(self._busy) | {row.chat_id for row in claimed}
+        claimed.extend(
+            await alert_updates.claim_due_updates(
+                self.ctx.db, now=self.clock(), limit=room, exclude_chats=sorted(busy), lease=lease
+            )
+        )
+        by_chat: dict[int, list[Claimed]] = {}
         for row in claimed:
             by_chat.setdefault(row.chat_id, []).append(row)
         for chat_id, rows in by_chat.items():
@@ -185,20 +245,31 @@ class DeliveryLoop:
 
     # ------------------------------------------------------------ one chat
 
-    async def _send_chat(self, rows: list[ClaimedDelivery]) -> None:
+    async def _postpone(self, rows: list[Claimed], until: datetime, reason: str | None = None) -> None:
+        db = self.ctx.db
+        await deliveries.postpone(db, [r.id for r in rows if isinstance(r, ClaimedDelivery)], until, reason)
+        await alert_updates.postpone_updates(
+            db, [r.id for r in rows if isinstance(r, ClaimedUpdate)], until, reason
+        )
+
+    async def _send_chat(self, rows: list[Claimed]) -> None:
         for index, row in enumerate(rows):
             if self._stopping.is_set() or await deliveries.delivery_paused(self.ctx.db):
-                await deliveries.postpone(self.ctx.db, [r.id for r in rows[index:]], self.clock())
+                await self._postpone(rows[index:], self.clock())
                 return
             try:
-                keep_going = await self._send_one(row, rows[index + 1 :])
+                async with self._unrecorded:
+                    if isinstance(row, ClaimedUpdate):
+                        keep_going = await self._send_update(row, rows[index + 1 :])
+                    else:
+                        keep_going = await self._send_one(row, rows[index + 1 :])
             except Exception:  # the database failed: the lease runs out and the row is sent again later
                 logger.exception("delivery %s for chat %s: could not record the outcome", row.id, row.chat_id)
                 return
             if not keep_going:
                 return
 
-    async def _send_one(self, row: ClaimedDelivery, rest: list[ClaimedDelivery]) -> bool:
+    async def _send_one(self, row: ClaimedDelivery, rest: list[Claimed]) -> bool:
         """Send one row; False when the chat's other leased rows are settled (postponed, dropped, moved)."""
         db = self.ctx.db
         try:
@@ -206,7 +277,7 @@ class DeliveryLoop:
         except RetryAfter as exc:
             metrics.record_telegram_error(429)
             until = self.clock() + timedelta(seconds=retry_after_seconds(exc))
-            await deliveries.postpone(db, [row.id, *(r.id for r in rest)], until, "429 retry after")
+            await self._postpone([row, *rest], until, "429 retry after")
             return False
         except ChatMigrated as exc:
             logger.info(
@@ -239,11 +310,61 @@ class DeliveryLoop:
                 )
                 metrics.record_alert_failed()
             return True
-        await deliveries.mark_sent(db, row.id, message_id, self.clock())
+        await deliveries.mark_sent(db, row.id, message_id, self.clock(), shown=row.alert)
         metrics.record_alert_sent((self.clock() - row.queued_at).total_seconds())
         return True
 
-    async def _chat_gone(self, row: ClaimedDelivery, exc: TelegramError) -> None:
+    async def _send_update(self, row: ClaimedUpdate, rest: list[Claimed]) -> bool:
+        """Edit the alert or reply to it; False when the chat's other leased rows are settled."""
+        db, now = self.ctx.db, self.clock()
+        if not row.needed:
+            await alert_updates.finish_update(db, row.id, "skipped", now, reason="nothing new to show")
+            return True
+        html = format_alert(row.alert)
+        reply_id: int | None = None
+        try:
+            if row.kind == "edit":
+                await self.sender.edit(row.chat_id, row.message_id, html)
+            else:
+                reply_id = await self.sender.send(row.chat_id, row.thread_id, html, reply_to=row.message_id)
+        except RetryAfter as exc:
+            metrics.record_telegram_error(429)
+            until = self.clock() + timedelta(seconds=retry_after_seconds(exc))
+            await self._postpone([row, *rest], until, "429 retry after")
+            return False
+        except ChatMigrated as exc:
+            await deliveries.migrate_chat(db, row.chat_id, int(exc.new_chat_id), self.clock())
+            self._wake.set()
+            return False
+        except Forbidden as exc:
+            metrics.record_telegram_error(403)
+            await self._chat_gone(row, exc)
+            return False
+        except BadRequest as exc:
+            metrics.record_telegram_error(400)
+            message = exc.message.lower()
+            if any(reason in message for reason in _CHAT_GONE):
+                await self._chat_gone(row, exc)
+                return False
+            gone = any(reason in message for reason in _EDIT_GONE)
+            if not gone:
+                logger.error(
+                    "Telegram refused %s %s for chat %s: %s", row.kind, row.id, row.chat_id, exc.message
+                )
+            await alert_updates.finish_update(
+                db, row.id, "skipped" if gone else "dead", self.clock(), reason=f"400 {exc.message}"
+            )
+            return True
+        except (NetworkError, TelegramError, OSError) as exc:
+            metrics.record_telegram_error("network")
+            await alert_updates.retry_update_later(
+                db, row.id, f"{type(exc).__name__}: {exc}", self.clock(), max_attempts=self.max_attempts
+            )
+            return True
+        await alert_updates.finish_update(db, row.id, "sent", self.clock(), shown=row, message_id=reply_id)
+        return True
+
+    async def _chat_gone(self, row: Claimed, exc: TelegramError) -> None:
         logger.info("chat %s cannot receive alerts (%s); deactivating it", row.chat_id, exc.message)
         dropped = await deliveries.deactivate_chat(self.ctx.db, row.chat_id, exc.message[:200])
         for _ in range(dropped):

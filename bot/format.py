@@ -1,4 +1,4 @@
-"""The one place that turns stored data into Telegram HTML for alerts.
+"""The one place that turns stored data into Telegram HTML for alerts (and the daily digest).
 
 Every string that came from a feed is escaped; links are kept only when they are http(s); the message never
 exceeds Telegram's 4096 characters (counted like Telegram, in UTF-16 units after entity parsing): the
@@ -10,15 +10,18 @@ from __future__ import annotations
 import html
 import re
 import urllib.parse
-from datetime import UTC
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from storage.deliveries import Alert
+from storage.digests import DigestStory
 
 MAX_MESSAGE = 4096
 SUMMARY_SHARE = 600  # a summary longer than this is cut: an alert is read at a glance
 SEVERITY_MARKERS = {"P1": "🔴", "P2": "🟠", "P3": "🟡", "P4": "⚪"}
 NO_SEVERITY_MARKER = "🔹"
 ELLIPSIS = "…"
+ALSO_NAMED = 2  # sources named in "also reported by: A, B (+3)"; the rest are counted
 
 
 def _escape(text: str) -> str:
@@ -105,16 +108,29 @@ def _collapse(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+def also_reported_by(sources: tuple[str, ...], named: int = ALSO_NAMED) -> str:
+    """ "also reported by: Interfax, Armenpress (+3)": the first `named` other sources, then how many more;
+    empty when the story has no other source."""
+    names = [name.strip() or "?" for name in sources]
+    if not names:
+        return ""
+    shown = ", ".join(names[:named])
+    rest = len(names) - named
+    return f"also reported by: {shown}" + (f" (+{rest})" if rest > 0 else "")
+
+
 def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
     """The alert as Telegram HTML: severity marker, title as a link with the matched aliases in bold,
-    the summary, source · UTC time, entity hashtags. Never over `limit` characters once parsed."""
+    the summary, source · UTC time, "also reported by …" once other sources joined the story, entity
+    hashtags. Never over `limit` characters once parsed."""
     marker = SEVERITY_MARKERS.get(alert.severity or "", NO_SEVERITY_MARKER)
     head = f"{marker} <b>{_escape(alert.severity)}</b> " if alert.severity else f"{marker} "
     head_plain = f"{marker} {alert.severity} " if alert.severity else f"{marker} "
     when = alert.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     source_line = f"{alert.source.strip() or '?'} · {when}"
     tags = " ".join(t for t in (hashtag(e) for e in alert.entity_ids) if t)
-    tail_plain = f"\n{source_line}" + (f"\n{tags}" if tags else "")
+    also = also_reported_by(alert.also_reported_by)
+    tail_plain = f"\n{source_line}" + (f"\n{also}" if also else "") + (f"\n{tags}" if tags else "")
 
     title, where = _collapse(alert.title)
     if not title:
@@ -137,9 +153,64 @@ def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
     if summary:
         parts.append(_escape(summary))
     parts.append(_escape(source_line))
+    if also:
+        parts.append(_escape(also))
     if tags:
         parts.append(tags)
     return "\n".join(parts)
+
+
+def format_digest(
+    stories: Sequence[DigestStory], name_of: Callable[[str], str], since: datetime, until: datetime
+) -> str:
+    """The daily digest as Telegram HTML: the stories since the last digest grouped by entity (the group with
+    the most severe story first), each story a line with severity, linked title and its source count; whole
+    lines are left out, and counted, beyond Telegram's 4096 characters."""
+    groups: dict[str, list[DigestStory]] = {}
+    for story in stories:
+        groups.setdefault(story.entity_id, []).append(story)
+    order = sorted(
+        groups,
+        key=lambda e: (
+            min(_SEVERITY_ORDER.get(s.severity or "", 5) for s in groups[e]),
+            name_of(e).casefold(),
+        ),
+    )
+    total = len({story.story_id for story in stories})
+    window = f"{since.astimezone(UTC):%Y-%m-%d %H:%M} – {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    lines = [f"<b>Digest</b>: {total} {'story' if total == 1 else 'stories'}, {_escape(window)}"]
+    for entity_id in order:
+        group = groups[entity_id]
+        lines.append("")
+        lines.append(
+            f"<b>{_escape(name_of(entity_id))}</b> — {len(group)} {'story' if len(group) == 1 else 'stories'}"
+        )
+        for story in group:
+            marker = SEVERITY_MARKERS.get(story.severity or "", NO_SEVERITY_MARKER)
+            level = f"{marker} {_escape(story.severity)} " if story.severity else f"{marker} "
+            link = safe_link(story.link)
+            title = _escape(_cut(" ".join(story.title.split()) or "(untitled)", 200))
+            heading = f'<a href="{_escape(link)}">{title}</a>' if link else title
+            count = f"{story.sources} source{'s' if story.sources != 1 else ''}"
+            lines.append(f"{level}{heading} ({count})")
+    return _fit_lines(lines)
+
+
+def _fit_lines(lines: list[str], limit: int = MAX_MESSAGE) -> str:
+    text = "\n".join(lines)
+    if _units(plain_text(text)) <= limit and len(text) <= limit * 2:
+        return text
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        tail = f"… and {len(lines) - index} more lines"
+        candidate = "\n".join([*kept, line, tail])
+        if _units(plain_text(candidate)) > limit or len(candidate) > limit * 2:
+            return "\n".join([*kept, tail])
+        kept.append(line)
+    return "\n".join(kept)
+
+
+_SEVERITY_ORDER = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
 
 
 def plain_text(message_html: str) -> str:

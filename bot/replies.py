@@ -12,15 +12,20 @@ from datetime import datetime
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
+from bot.i18n import N_, _, ngettext
+
 MAX_MESSAGE = 4096
 
+# translated where shown (usage()); the command words themselves stay as they are typed
 USAGE: dict[str, str] = {
-    "subscribe": "/subscribe [entity …|all] — e.g. /subscribe Sev Lake, Lachin corridor",
-    "unsubscribe": "/unsubscribe [entity …|all] — e.g. /unsubscribe sev_lake",
-    "status": "/status [entity] — e.g. /status Syunik",
-    "latest": "/latest [n] [entity] — n from 1 to 20, e.g. /latest 10 Goris",
-    "search": "/search <words> — e.g. /search border shooting",
-    "quiet": "/quiet HH:MM-HH:MM [zone] | off | p1 on|off — e.g. /quiet 23:00-07:00 Asia/Yerevan",
+    "subscribe": N_("/subscribe [entity …|all] — e.g. /subscribe Sev Lake, Lachin corridor"),
+    "unsubscribe": N_("/unsubscribe [entity …|all] — e.g. /unsubscribe sev_lake"),
+    "status": N_("/status [entity] — e.g. /status Syunik"),
+    "latest": N_("/latest [n] [entity] — n from 1 to 20, e.g. /latest 10 Goris"),
+    "search": N_("/search <words> — e.g. /search border shooting"),
+    "quiet": N_("/quiet HH:MM-HH:MM [zone] | off | p1 on|off — e.g. /quiet 23:00-07:00 Asia/Yerevan"),
+    "lang": N_("/lang en|ru|auto — e.g. /lang ru; auto follows each user's Telegram language"),
+    "chart": N_("/chart [entity] [days] — days from 1 to 90, e.g. /chart Sev Lake 30"),
 }
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
@@ -40,8 +45,8 @@ def quoted(text: str, limit: int = 80) -> str:
 
 
 def usage(command: str) -> str:
-    """The usage line of `command`, escaped for HTML."""
-    return "Usage: " + escape(USAGE[command])
+    """The usage line of `command` in the reply language, escaped for HTML."""
+    return escape(_("Usage: {usage}").format(usage=_(USAGE[command])))
 
 
 def utc_time(moment: datetime) -> str:
@@ -51,7 +56,7 @@ def utc_time(moment: datetime) -> str:
 
 def link(title: str, url: str | None) -> str:
     """`title` escaped, as a link when `url` is http or https (anything else is shown as plain text)."""
-    shown = escape(title.strip() or "(untitled)")
+    shown = escape(title.strip() or _("(untitled)"))
     if url and url.lower().startswith(("http://", "https://")):
         return f'<a href="{escape(url)}">{shown}</a>'
     return shown
@@ -79,7 +84,8 @@ def fit(lines: Sequence[str], limit: int = MAX_MESSAGE) -> str:
     kept: list[str] = []
     size = 0
     for index, line in enumerate(lines):
-        tail = f"… and {len(lines) - index} more lines"
+        left = len(lines) - index
+        tail = ngettext("… and {n} more line", "… and {n} more lines", left).format(n=left)
         if size + len(line) + 1 + len(tail) > limit:
             return "\n".join([*kept, tail])
         kept.append(line)

@@ -8,13 +8,16 @@ import logging
 import signal
 import sys
 from contextlib import AsyncExitStack
+from typing import Any
 
 from telegram import Update
+from telegram.ext import Application
 
 from bot import metrics
 from bot.app import build_application, register_menu
 from bot.context import BotContext
 from bot.deliver import ConsoleSender, DeliveryLoop
+from bot.digest import DigestJob
 from bot.health import start_health_server
 from feeds.feed_commands import seed_feeds_if_empty
 from feeds.gazetteer import load_gazetteer
@@ -106,12 +109,18 @@ async def _start_ingest(ctx: BotContext, stack: AsyncExitStack, delivery: Delive
     stack.push_async_callback(service.stop)
 
 
+def _start_digests(job: DigestJob, stack: AsyncExitStack) -> None:
+    job.start()
+    stack.push_async_callback(job.stop)
+
+
 async def _start_bot(ctx: BotContext, stack: AsyncExitStack) -> DeliveryLoop:
     if ctx.settings.token is None:
         print(CONSOLE_NOTICE, file=sys.stdout, flush=True)
         delivery = DeliveryLoop(ctx, sender=ConsoleSender())
         delivery.start()
         stack.push_async_callback(delivery.stop)
+        _start_digests(DigestJob(ctx, sender=ConsoleSender()), stack)
         return delivery
     application = build_application(ctx)
     await application.initialize()
@@ -120,11 +129,33 @@ async def _start_bot(ctx: BotContext, stack: AsyncExitStack) -> DeliveryLoop:
     await application.start()
     stack.push_async_callback(application.stop)
     assert application.updater is not None
-    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    mode = await _receive_updates(application, ctx.settings)
     stack.push_async_callback(application.updater.stop)
     delivery = DeliveryLoop(ctx, application.bot)
     delivery.start()
     stack.push_async_callback(delivery.stop)
+    _start_digests(DigestJob(ctx, application.bot), stack)
     me = application.bot.username
-    logger.info("bot @%s is polling for updates and delivering alerts", me)
+    logger.info("bot @%s is %s and delivering alerts", me, mode)
     return delivery
+
+
+async def _receive_updates(application: Application[Any, Any, Any, Any, Any, Any], settings: Settings) -> str:
+    """Long polling, or (BORDERWATCH_WEBHOOK_URL set) python-telegram-bot's webhook server, which registers
+    the URL and secret with setWebhook and refuses every request without the secret; says which."""
+    updater = application.updater
+    assert updater is not None
+    if settings.webhook_url is None:
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        return "polling for updates"
+    assert settings.webhook_secret is not None  # Settings refuses a webhook URL without a secret
+    host, port = settings.webhook_address
+    await updater.start_webhook(
+        listen=host,
+        port=port,
+        url_path=settings.webhook_path,
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+    )
+    return f"taking updates by webhook on {host}:{port}/{settings.webhook_path}"

@@ -13,6 +13,7 @@ from pathlib import Path
 from feeds.ingest import Classify, PollResult
 from feeds.model import Classification
 from feeds.opml import OpmlFeed, read_opml, write_opml
+from feeds.progress import Progress, progress_bar
 from feeds.service import IngestService
 from storage.db import Database
 from storage.errors import BorderwatchError, ConfigError
@@ -36,8 +37,12 @@ async def _migrated_database(settings: Settings) -> Database:
     return Database(settings.database_url)
 
 
-async def add_opml_feeds(db: Database, feeds: list[OpmlFeed], settings: Settings) -> int:
-    """Add the feeds not yet known (by URL); returns how many were added. New feeds are due at once."""
+async def add_opml_feeds(
+    db: Database, feeds: list[OpmlFeed], settings: Settings, progress: Progress | None = None
+) -> int:
+    """Add the feeds not yet known (by URL); returns how many were added. New feeds are due at once.
+
+    `progress` (when given) is told of each feed done."""
     added = 0
     async with db.transaction() as session:
         for feed in feeds:
@@ -51,6 +56,8 @@ async def add_opml_feeds(db: Database, feeds: list[OpmlFeed], settings: Settings
                 interval_seconds=settings.poll_interval,
             )
             added += created
+            if progress is not None:
+                progress.update(1)
     return added
 
 
@@ -137,8 +144,15 @@ async def poll_once(
     try:
         await seed_feeds_if_empty(db, settings)
         classify = await classifier_factory(db, settings)
-        async with IngestService(db, settings, classify) as service:
-            report = await service.poll_all_once()
+        async with db.transaction() as session:
+            enabled = len(await stored_feeds(session, enabled_only=True))
+        with progress_bar(enabled, "poll", "feeds") as progress:
+
+            def polled(_result: PollResult) -> None:
+                progress.update(1)
+
+            async with IngestService(db, settings, classify, on_result=polled) as service:
+                report = await service.poll_all_once()
     finally:
         await db.dispose()
     for result, item in report.new_items:
@@ -163,7 +177,8 @@ async def import_feeds(settings: Settings, path: str) -> int:
         return 1
     db = await _migrated_database(settings)
     try:
-        added = await add_opml_feeds(db, feeds, settings)
+        with progress_bar(len(feeds), "import", "feeds") as progress:
+            added = await add_opml_feeds(db, feeds, settings, progress)
     finally:
         await db.dispose()
     print(f"imported {added} new feeds ({len(feeds) - added} already known) from {path}")

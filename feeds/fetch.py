@@ -33,6 +33,7 @@ from feeds.errors import (
     TruncatedBody,
 )
 from feeds.guard import AddressPolicy, GuardedNetworkBackend, Resolver, check_url
+from feeds.hostpool import PerOriginTransport
 from storage.settings import Settings
 
 __all__ = ["FetchError", "FetchResponse", "Fetcher"]
@@ -210,16 +211,17 @@ class Fetcher:
         self._settings = settings
         self._policy = policy or AddressPolicy(allow_private=settings.allow_private_urls)
         self._clock = clock
+        # one pool per origin (feeds.hostpool): the per-host limit bounds each, the global one their sum
         limits = httpx.Limits(
-            max_connections=max(settings.fetch_concurrency, 1) * 2,
-            max_keepalive_connections=max(settings.fetch_concurrency, 100),
+            max_connections=settings.per_host_concurrency * 2,
+            max_keepalive_connections=settings.per_host_concurrency,
             keepalive_expiry=60.0,
         )
         timeout = httpx.Timeout(
             settings.fetch_timeout, connect=settings.connect_timeout, pool=settings.fetch_timeout
         )
         self._client = httpx.AsyncClient(
-            transport=_GuardedTransport(self._policy, resolver, limits),
+            transport=PerOriginTransport(lambda: _GuardedTransport(self._policy, resolver, limits)),
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,
@@ -304,6 +306,9 @@ class Fetcher:
             now = self._clock()
             plain_headers = {k.lower(): v for k, v in response.headers.items()}
             if status == 304:
+                # a 304 has no body; reading its end keeps the connection alive (closing an unread
+                # response makes httpcore drop it, and the next poll pays a new TCP + TLS handshake)
+                await response.aread()
                 return FetchResponse(url, status, plain_headers, b"", now)
             if status in (429, 503):
                 delay = parse_retry_after(response.headers.get("retry-after"), now)

@@ -7,12 +7,10 @@ The first successful fetch of a feed stores its items as history, without alerti
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -24,8 +22,10 @@ from feeds.fetch import Fetcher, FetchResponse
 from feeds.identity import prepare_items
 from feeds.model import Classification, NewItem
 from feeds.parse import ParseError, ParserPool
+from feeds.stories import StoryRules
+from storage.batch import GroupCommit
 from storage.db import Database
-from storage.feeds import FeedRecord, FetchRecord, known_identity_keys, record_fetch
+from storage.feeds import FeedRecord, FetchRecord, known_content_hashes, known_identity_keys, record_fetch
 from storage.items import StoredItem, store_new_items
 from storage.settings import Settings
 
@@ -70,22 +70,17 @@ class FeedPoller:
     ) -> None:
         self._db = db
         self._settings = settings
+        self._stories = StoryRules.from_settings(settings)
         self._fetcher = fetcher
         self._parser = parser
         self._classify = classify
         self._worker = worker
         self._clock = clock
         self._rng = rng
-        # SQLite has one writer at a time and its busy handler waits by sleeping; queueing this process's
-        # writes on a lock instead keeps hundreds of concurrent polls from sleeping on each other
-        self._write_lock: asyncio.Lock | contextlib.nullcontext[None] = (
-            asyncio.Lock() if db.dialect == "sqlite" else contextlib.nullcontext()
-        )
-
-    @contextlib.asynccontextmanager
-    async def _writing(self) -> AsyncIterator[AsyncSession]:
-        async with self._write_lock, self._db.transaction() as session:
-            yield session
+        # Polls finishing together share transactions (group commit): one batch at a time also queues this
+        # process's writes instead of letting them sleep on SQLite's single-writer lock.
+        self._writes = GroupCommit(db)
+        self._reads = GroupCommit(db)
 
     async def poll(self, feed: FeedRecord) -> PollResult:
         """Poll `feed` once and record the outcome; feed errors come back as an `error` result, not raised.
@@ -110,9 +105,16 @@ class FeedPoller:
 
         now = self._clock()
         items = prepare_items(parsed.entries, now)
-        async with self._db.transaction() as session:
+
+        async def lookup(session: AsyncSession) -> tuple[set[str], set[str]]:
             known = await known_identity_keys(session, feed.id, (item.identity_key for item in items))
-        fresh = [self._classified(item) for item in items if item.identity_key not in known]
+            # a story already stored under another guid is the same story, not a new one
+            hashes = (item.content_hash for item in items if item.identity_key not in known)
+            return known, await known_content_hashes(session, feed.id, hashes)
+
+        known, seen = await self._reads.run(lookup)
+        unknown = [item for item in items if item.identity_key not in known]
+        fresh = [self._classified(item) for item in unknown if item.content_hash not in seen]
         published = [entry.published for entry in parsed.entries if entry.published is not None]
         interval = schedule.adaptive_interval(
             published, now, self._settings.poll_interval, self._settings.poll_max_interval
@@ -125,8 +127,11 @@ class FeedPoller:
             not_before=response.not_before(),
             ttl_seconds=parsed.ttl_seconds,
         )
-        async with self._writing() as session:
-            stored = await store_new_items(session, feed.id, fresh, alert=feed.history_loaded, now=now)
+
+        async def store(session: AsyncSession) -> list[StoredItem]:
+            stored = await store_new_items(
+                session, feed.id, fresh, alert=feed.history_loaded, now=now, stories=self._stories
+            )
             await record_fetch(
                 session,
                 feed.id,
@@ -146,6 +151,9 @@ class FeedPoller:
                     language=parsed.language,
                 ),
             )
+            return stored
+
+        stored = await self._writes.run(store)
         return PollResult(
             feed, "ok", tuple(stored), None, response.status_code, parsed.title, time.monotonic() - t0
         )
@@ -165,8 +173,8 @@ class FeedPoller:
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
         )
-        async with self._writing() as session:
-            await record_fetch(
+        await self._writes.run(
+            lambda session: record_fetch(
                 session,
                 feed.id,
                 FetchRecord(
@@ -181,6 +189,7 @@ class FeedPoller:
                     last_modified=response.last_modified or feed.last_modified,
                 ),
             )
+        )
         return PollResult(feed, outcome, (), None, response.status_code, None, time.monotonic() - t0)
 
     async def _failure(
@@ -203,8 +212,8 @@ class FeedPoller:
             rng=self._rng,
             retry_after=retry_after,
         )
-        async with self._writing() as session:
-            await record_fetch(
+        await self._writes.run(
+            lambda session: record_fetch(
                 session,
                 feed.id,
                 FetchRecord(
@@ -217,6 +226,7 @@ class FeedPoller:
                     error=message,
                 ),
             )
+        )
         return PollResult(feed, "error", (), message, status_code, None, time.monotonic() - t0)
 
     async def record_crash(self, feed: FeedRecord, exc: BaseException) -> PollResult:

@@ -11,12 +11,15 @@ import re
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
 import feedparser
+from feedparser.exceptions import NonXMLContentType
 
-from feeds.model import ParsedFeed
+from feeds.blocks import block_digest, split_document
+from feeds.model import FeedEntry, ParsedFeed
 from feeds.normalize import field_text, language_tag, normalize_entry
 from storage.errors import BorderwatchError
 
@@ -46,6 +49,12 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
     a document declaring entities (billion laughs, external entities) or an HTML page, and after parsing for
     anything that is not a feed. The result holds plain text only and pickles (for ParserPool).
     """
+    _check_body(body, url)
+    return _read(_feedparser(body, headers, url), url)
+
+
+def _check_body(body: bytes, url: str) -> None:
+    """Refuse, before any XML parsing, an empty body, a document declaring entities, and an HTML page."""
     if not body.strip():
         raise ParseError(f"{url}: empty response body, not a feed")
     text = body.decode(_sniff_codec(body), errors="ignore")
@@ -55,10 +64,12 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
     if _root_element(text) in _HTML_ROOTS:
         raise ParseError(f"{url}: got an HTML page, not a feed")
 
+
+def _feedparser(body: bytes, headers: Mapping[str, str], url: str) -> Any:
     response_headers = {key.lower(): value for key, value in headers.items() if key.lower() in _HEADERS_USED}
     response_headers["content-location"] = url
     try:
-        raw = feedparser.parse(
+        return feedparser.parse(
             io.BytesIO(body),
             response_headers=response_headers,
             sanitize_html=False,  # we strip every field to text; sanitising markup first is wasted work
@@ -67,6 +78,9 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
     except Exception as exc:  # feedparser has crash bugs on hostile input; that is this feed's problem only
         raise ParseError(f"{url}: the feed could not be parsed ({type(exc).__name__}: {exc})") from exc
 
+
+def _read(raw: Any, url: str) -> ParsedFeed:
+    """feedparser's result as a ParsedFeed; ParseError when it is not a feed."""
     entries = raw.get("entries") or []
     feed = raw.get("feed") or {}
     if not entries and not raw.get("version") and not feed.get("title"):
@@ -80,6 +94,110 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         ttl_seconds=_ttl_seconds(feed.get("ttl")),
         entries=tuple(normalize_entry(entry, language) for entry in entries),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Memory:
+    """What a parse of one URL leaves behind for the next: its context and the entry of each block digest.
+
+    An entry is a pure function of its block's bytes and the context (URL, charset and language headers,
+    the document around the blocks), read strictly (the document was well-formed) in `encoding`.
+    """
+
+    context: bytes
+    encoding: str
+    version: str
+    entries: dict[bytes, FeedEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """A worker's answer: the parsed feed, and how to merge and remember it.
+
+    When `new` is set, `feed.entries` holds only the blocks flagged True there, in order, and every other
+    block's entry comes from the memory the request was made with. `digests` (block digests in document
+    order) is None when this document must not be remembered.
+    """
+
+    feed: ParsedFeed
+    new: tuple[bool, ...] | None
+    digests: tuple[bytes, ...] | None
+    context: bytes
+    encoding: str
+    version: str
+
+
+def _parse_remembering(
+    body: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    remembered: tuple[bytes, str, str] | None,
+    seen: frozenset[bytes],
+) -> _Outcome:
+    """Parse `body` in a worker, feeding feedparser only the blocks not in `seen` when that is exact.
+
+    `remembered` is the (context, encoding, version) the entries of `seen` were read under. Exact means:
+    the same checks on the whole body; the document splits into flat blocks; its context equals the
+    remembered one; and the reduced document reads strictly (not bozo) in the remembered encoding and
+    version, one entry per block. Otherwise the whole body is parsed, exactly as parse_feed does.
+    """
+    _check_body(body, url)
+    split = split_document(body, headers, url)
+    if split is not None and remembered is not None and split.context == remembered[0]:
+        digests = tuple(block_digest(block) for block in split.blocks)
+        new = tuple(digest not in seen for digest in digests)
+        if not all(new):
+            kept = [block for block, fresh in zip(split.blocks, new, strict=True) if fresh]
+            outcome = _read_reduced(split.with_blocks(kept), headers, url, len(kept))
+            if outcome is not None and outcome[1:] == remembered[1:]:
+                feed, encoding, version = outcome
+                return _Outcome(feed, new, digests, split.context, encoding, version)
+    raw = _feedparser(body, headers, url)
+    feed = _read(raw, url)
+    encoding, version = str(raw.get("encoding") or ""), str(raw.get("version") or "")
+    remember = (
+        split is not None
+        and _read_strictly(raw)
+        and _byte_transparent(encoding)
+        and len(feed.entries) == len(split.blocks)
+    )
+    kept_digests = tuple(block_digest(block) for block in split.blocks) if remember and split else None
+    return _Outcome(feed, None, kept_digests, split.context if split else b"", encoding, version)
+
+
+def _read_reduced(
+    reduced: bytes, headers: Mapping[str, str], url: str, blocks: int
+) -> tuple[ParsedFeed, str, str] | None:
+    """The reduced document's feed, encoding and version; None unless it read strictly, one entry a block."""
+    try:
+        raw = _feedparser(reduced, headers, url)
+        feed = _read(raw, url)
+    except ParseError:
+        return None
+    if not _read_strictly(raw) or len(feed.entries) != blocks:
+        return None
+    return feed, str(raw.get("encoding") or ""), str(raw.get("version") or "")
+
+
+def _read_strictly(raw: Any) -> bool:
+    """Whether feedparser read the whole document with its XML parser in the charset the headers declare.
+
+    Not so when it fell back to its lenient parser (the XML is malformed somewhere), or the declared
+    charset failed somewhere and another was tried: both depend on every byte of the document. A media
+    type that is not XML is also "bozo" but depends only on the response headers.
+    """
+    if not raw.get("encoding"):
+        return False
+    return not raw.get("bozo") or isinstance(raw.get("bozo_exception"), NonXMLContentType)
+
+
+def _byte_transparent(encoding: str) -> bool:
+    """Whether text in `encoding` can be cut at any "<" byte: ASCII, UTF-8 and the single-byte charsets."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name in ("ascii", "utf-8", "latin-1", "koi8-r", "koi8-u") or name.startswith(("iso8859-", "cp125"))
 
 
 def _sniff_codec(body: bytes) -> str:
@@ -136,11 +254,19 @@ def _process_context() -> multiprocessing.context.BaseContext:
 
 
 class ParserPool:
-    """Parses feeds in worker processes (one per core by default) so the event loop is never blocked."""
+    """Parses feeds in worker processes (one per core by default) so the event loop is never blocked.
 
-    def __init__(self, workers: int | None = None) -> None:
+    It remembers, per URL, the entry each raw <item>/<entry> block of the last document parsed to, so a
+    document that only gained a few entries costs feedparser only those (see `_parse_remembering`); the
+    result is the same ParsedFeed that `parse_feed` gives for the whole document.
+    """
+
+    def __init__(self, workers: int | None = None, *, remember: bool = True, inline: bool = False) -> None:
+        """`remember=False` parses every document whole; `inline=True` parses in this process (tests)."""
         self._workers = workers or os.cpu_count() or 1
-        self._executor = self._new_executor()
+        self._executor: ProcessPoolExecutor | None = None if inline else self._new_executor()
+        self._remember = remember
+        self._memory: dict[str, _Memory] = {}
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self._workers, mp_context=_process_context())
@@ -148,18 +274,50 @@ class ParserPool:
     async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         """`parse_feed` in a worker process; raises ParseError as it does, and also if the worker dies."""
         executor = self._executor
-        loop = asyncio.get_running_loop()
+        memory = self._memory.get(url) if self._remember else None
+        remembered = (memory.context, memory.encoding, memory.version) if memory is not None else None
+        seen = frozenset(memory.entries) if memory is not None else frozenset()
+        arguments = (body, dict(headers), url, remembered, seen)
         try:
-            return await loop.run_in_executor(executor, parse_feed, body, dict(headers), url)
+            if executor is None:
+                outcome = _parse_remembering(*arguments)
+            else:
+                loop = asyncio.get_running_loop()
+                outcome = await loop.run_in_executor(executor, _parse_remembering, *arguments)
         except BrokenProcessPool as exc:
-            if self._executor is executor:  # the first caller to notice replaces the pool
+            if executor is not None and self._executor is executor:  # the first to notice replaces it
                 executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._new_executor()
             raise ParseError(f"{url}: the parser process died while parsing this feed") from exc
+        feed = outcome.feed
+        if outcome.new is not None and memory is not None:
+            fresh = iter(feed.entries)
+            entries = tuple(
+                next(fresh) if new else memory.entries[digest]
+                for digest, new in zip(outcome.digests or (), outcome.new, strict=True)
+            )
+            feed = replace(feed, entries=entries)
+        if self._remember:
+            if outcome.digests is not None:
+                self._memory[url] = _Memory(
+                    outcome.context,
+                    outcome.encoding,
+                    outcome.version,
+                    dict(zip(outcome.digests, feed.entries, strict=True)),
+                )
+            else:
+                self._memory.pop(url, None)
+        return feed
+
+    def worker_pids(self) -> list[int]:
+        """The process ids of the live worker processes (for measuring them)."""
+        processes = getattr(self._executor, "_processes", None) or {}
+        return [int(pid) for pid in processes]
 
     def close(self) -> None:
         """Stop the worker processes; parses still queued are cancelled."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
     async def __aenter__(self) -> ParserPool:
         return self

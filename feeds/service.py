@@ -83,7 +83,9 @@ class IngestService:
         self._tick_seconds = tick_seconds
         self._batch_size = batch_size or max(settings.fetch_concurrency * 2, 16)
         # long enough to cover waiting for a fetch slot plus the whole fetch deadline and the parse
-        self._lease_seconds = lease_seconds or max(900.0, settings.fetch_timeout * 10)
+        self._lease_seconds = (
+            lease_seconds or settings.lease_seconds or max(900.0, settings.fetch_timeout * 10)
+        )
         self._policy = policy
         self._resolver = resolver
         self._parser = parser

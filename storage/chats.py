@@ -30,6 +30,7 @@ class ChatInfo:
     quiet_end: str | None
     quiet_tz: str
     p1_breaks_quiet: bool
+    language: str | None = None  # chosen with /lang; None: each user's own Telegram language
 
     @property
     def quiet(self) -> bool:
@@ -48,6 +49,7 @@ def _info(chat: Chat) -> ChatInfo:
         quiet_end=chat.quiet_end,
         quiet_tz=chat.quiet_tz or "UTC",
         p1_breaks_quiet=chat.p1_breaks_quiet,
+        language=chat.language,
     )
 
 
@@ -168,4 +170,12 @@ async def set_p1_breaks_quiet(db: Database, chat_id: int, enabled: bool) -> Chat
     async with db.transaction() as session:
         chat = await _require(session, chat_id)
         chat.p1_breaks_quiet = enabled
+        return _info(chat)
+
+
+async def set_language(db: Database, chat_id: int, language: str | None) -> ChatInfo:
+    """The language the bot replies in for this chat (None: each user's own). The caller validates it."""
+    async with db.transaction() as session:
+        chat = await _require(session, chat_id)
+        chat.language = language
         return _info(chat)

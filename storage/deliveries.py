@@ -17,7 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import Database
-from storage.models import BotState, Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
+from storage.models import (
+    BotState,
+    Chat,
+    Delivery,
+    DeliveryUpdate,
+    Feed,
+    Item,
+    ItemEntity,
+    Story,
+    Subscription,
+)
+from storage.stories import source_name, sources_by_story
 
 DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_MAX_ATTEMPTS = 8
@@ -39,6 +50,8 @@ class Alert:
     entity_ids: tuple[str, ...]
     # (start, end, text) over `title + "\n" + summary`, as the classifier stored them
     spans: tuple[tuple[int, int, str], ...]
+    # the story's other sources, in the order they reported it ("also reported by …")
+    also_reported_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +177,6 @@ async def claim_due(
     ]
 
 
-def _source(feed: Feed) -> str:
-    return feed.title_override or feed.title or feed.url
-
-
 async def _alerts(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, Alert]:
     if not item_ids:
         return {}
@@ -183,6 +192,7 @@ async def _alerts(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, A
     entities: dict[int, list[ItemEntity]] = {}
     for tag in tags:
         entities.setdefault(tag.item_id, []).append(tag)
+    sources = await sources_by_story(session, sorted({item.story_id for item, _, _ in rows if item.story_id}))
     alerts: dict[int, Alert] = {}
     for item, feed, story in rows:
         item_tags = sorted(entities.get(item.id, []), key=lambda t: t.entity_id)
@@ -196,23 +206,39 @@ async def _alerts(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, A
             title=item.title,
             link=item.link,
             summary=item.summary,
-            source=_source(feed),
+            source=source_name(feed),
             published=item.published_at,
             severity=(story.severity if story is not None and story.severity else item.severity),
             entity_ids=tuple(tag.entity_id for tag in item_tags),
             spans=spans,
+            also_reported_by=tuple(
+                name for name in sources.get(item.story_id or 0, []) if name != source_name(feed)
+            ),
         )
     return alerts
 
 
-async def mark_sent(db: Database, delivery_id: int, message_id: int, now: datetime) -> None:
-    """Record that the alert reached the chat as Telegram message `message_id`."""
+async def alerts_for_items(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, Alert]:
+    """What the alert of each item shows now (the story's severity and its other sources), by item id."""
+    return await _alerts(session, item_ids)
+
+
+async def mark_sent(
+    db: Database, delivery_id: int, message_id: int, now: datetime, *, shown: Alert | None = None
+) -> None:
+    """Record that the alert reached the chat as Telegram message `message_id`, showing `shown` (its other
+    sources and severity decide whether a later edit or reply changes anything)."""
+    values: dict[str, object] = {
+        "status": "sent",
+        "message_id": message_id,
+        "sent_at": now,
+        "last_error": None,
+    }
+    if shown is not None:
+        values["shown_sources"] = len(shown.also_reported_by)
+        values["shown_severity"] = shown.severity
     async with db.transaction() as session:
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(status="sent", message_id=message_id, sent_at=now, last_error=None)
-        )
+        await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
 
 async def retry_later(
@@ -271,6 +297,11 @@ async def deactivate_chat(db: Database, chat_id: int, reason: str) -> int:
         result = await session.execute(
             update(Delivery)
             .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending")))
+            .values(status="dropped", last_error=reason)
+        )
+        await session.execute(
+            update(DeliveryUpdate)
+            .where(DeliveryUpdate.chat_id == chat_id, DeliveryUpdate.status.in_(("pending", "sending")))
             .values(status="dropped", last_error=reason)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -379,6 +410,7 @@ __all__ = [
     "Alert",
     "ClaimedDelivery",
     "DeliveryCounts",
+    "alerts_for_items",
     "claim_due",
     "deactivate_chat",
     "deliveries_for_chat",

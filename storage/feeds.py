@@ -211,6 +211,20 @@ async def known_identity_keys(session: AsyncSession, feed_id: int, keys: Iterabl
     return found
 
 
+async def known_content_hashes(session: AsyncSession, feed_id: int, hashes: Iterable[str]) -> set[str]:
+    """Which of `hashes` (title + summary) some stored item of the feed already has: a feed that renames
+    its guids on every poll must not make the same stories new again."""
+    wanted = list(dict.fromkeys(hashes))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = await session.scalars(
+            select(Item.content_hash).where(Item.feed_id == feed_id, Item.content_hash.in_(chunk))
+        )
+        found.update(rows)
+    return found
+
+
 async def record_fetch(session: AsyncSession, feed_id: int, record: FetchRecord) -> None:
     """Write one poll's outcome: fetch_log row, schedule, validators, failure counters; releases the lease.
 

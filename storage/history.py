@@ -158,6 +158,44 @@ async def daily_counts(db: Database, entity_id: str, days: int, now: datetime) -
     return [len(stories) for stories in stories_per_day]
 
 
+async def daily_counts_by_severity(
+    db: Database, entity_ids: Sequence[str], days: int, now: datetime
+) -> dict[str, list[dict[str, int]]]:
+    """Stories per entity, UTC calendar day and severity, for the `days` days up to today, oldest first.
+
+    Returns {entity_id: [{"P1": n, …, UNRATED: n} for each day]} with an entry (possibly all-empty days) for
+    every id asked; a story counts once per entity and day, under the story's severity (UNRATED when none).
+    """
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    first_day = today - timedelta(days=days - 1)
+    severity = func.coalesce(Story.severity, Item.severity, UNRATED)
+    query = (
+        select(ItemEntity.entity_id, Item.published_at, _story_key(), severity)
+        .join(Item, Item.id == ItemEntity.item_id)
+        .outerjoin(Story, Story.id == Item.story_id)
+        .where(
+            ItemEntity.entity_id.in_(list(entity_ids)),
+            Item.published_at >= first_day,
+            Item.published_at <= now,
+        )
+    )
+    seen: dict[str, list[dict[int, str]]] = {entity_id: [{} for _ in range(days)] for entity_id in entity_ids}
+    async with db.transaction() as session:
+        for entity_id, published, key, level in (await session.execute(query)).all():
+            index = (published - first_day).days
+            if 0 <= index < days:
+                seen[entity_id][index][key] = level
+    result: dict[str, list[dict[str, int]]] = {}
+    for entity_id, per_day in seen.items():
+        result[entity_id] = []
+        for stories in per_day:
+            counts: dict[str, int] = defaultdict(int)
+            for level in stories.values():
+                counts[level] += 1
+            result[entity_id].append(dict(counts))
+    return result
+
+
 # A word for search: letters and digits only, so nothing a user types can reach FTS query syntax.
 _WORD = re.compile(r"[^\W_]+")
 

@@ -185,6 +185,10 @@ class Chat(Base):
     quiet_tz: Mapped[str] = mapped_column(String(64), default="UTC")
     p1_breaks_quiet: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str | None] = mapped_column(String(8))
+    # /alerts off: only P1 alerts; /digest daily HH:MM (UTC): one digest a day (migration 0003)
+    alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    digest_time: Mapped[str | None] = mapped_column(String(5))
+    digest_last_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -216,6 +220,35 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    # what the sent message shows (other sources, severity), so edits and replies go only when it changes
+    shown_sources: Mapped[int | None] = mapped_column(Integer)
+    shown_severity: Mapped[str | None] = mapped_column(String(2))
+
+
+class DeliveryUpdate(Base):
+    """An edit ("also reported by …") or a reply (severity rose) to a sent alert, queued with the item."""
+
+    __tablename__ = "delivery_updates"
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "item_id", name="uq_delivery_updates_delivery_item"),
+        Index("ix_delivery_updates_status_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # edit | reply
+    severity: Mapped[str | None] = mapped_column(String(2))
+    # pending | sending | sent | skipped (nothing to change, or the message is gone) | dead | dropped
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # the reply's message id
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

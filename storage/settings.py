@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +19,9 @@ from pydantic_settings import (
 from storage.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "config/borderwatch.toml"
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# never echoed back in an error message
+_SECRET_FIELDS = frozenset({"telegram_token", "webhook_secret"})
 DEFAULT_USER_AGENT = "borderwatch/0.1 (+https://github.com/borderwatch/borderwatch; news alert bot)"
 
 
@@ -48,6 +53,22 @@ class Settings(BaseSettings):
     fetch_concurrency: int = Field(default=32, ge=1, le=1000)
     per_host_concurrency: int = Field(default=2, ge=1, le=32)
     feed_failure_notice_after: int = Field(default=3600, ge=0)
+    # story merging (feeds/stories.py; tuned on tests/data/stories_labelled.yaml)
+    story_window_hours: float = Field(default=48.0, gt=0, le=24 * 14)
+    story_text_threshold: float = Field(default=74.0, ge=0, le=100)
+    story_text_evidence_threshold: float = Field(default=58.0, ge=0, le=100)
+    story_cross_language_hours: float = Field(default=8.0, ge=0, le=72)
+    story_entity_threshold: float = Field(default=0.5, ge=0, le=1)
+    story_generic_entities: str = "armaz_border"
+    digest_interval: float = Field(default=30.0, gt=0)
+    # how long a worker holds a feed it polls (default: max(900, 10 × fetch timeout)) and a bot process the
+    # alerts it sends; after a crash, what it held is taken up again once the lease runs out
+    lease_seconds: float | None = Field(default=None, gt=0)
+    delivery_lease_seconds: float = Field(default=300.0, gt=0)
+    # webhook mode: Telegram posts updates to this public HTTPS URL instead of being long-polled
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0:8443"
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -70,6 +91,37 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value.strip()
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parsed = urlsplit(value)
+        if parsed.scheme != "https" or not parsed.hostname:
+            raise ValueError("must be an https:// URL that Telegram can reach (Telegram posts only to HTTPS)")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _webhook_listen(cls, value: str) -> str:
+        host, _, port = value.strip().rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError("must be host:port, e.g. 0.0.0.0:8443")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        secret = value.get_secret_value().strip() if value is not None else ""
+        if not secret:
+            if info.data.get("webhook_url"):
+                raise ValueError("required when BORDERWATCH_WEBHOOK_URL is set")
+            return None
+        if not _SECRET_TOKEN.fullmatch(secret):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's secret_token)")
+        return SecretStr(secret)
+
     @model_validator(mode="after")
     def _max_interval_not_below_interval(self) -> Settings:
         if self.poll_max_interval < self.poll_interval:
@@ -88,6 +140,17 @@ class Settings(BaseSettings):
             return None
         value = self.telegram_token.get_secret_value().strip()
         return value or None
+
+    @property
+    def webhook_address(self) -> tuple[str, int]:
+        """BORDERWATCH_WEBHOOK_LISTEN as (host, port) for the webhook server to bind."""
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of BORDERWATCH_WEBHOOK_URL without its leading slash: where the listener takes updates."""
+        return urlsplit(self.webhook_url or "").path.lstrip("/")
 
     @classmethod
     def settings_customise_sources(
@@ -115,6 +178,7 @@ def load_settings(**overrides: Any) -> Settings:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "settings"
         name = f"BORDERWATCH_{field.upper()}"
-        raise ConfigError(f"{name}: {error['msg']} (got {error.get('input')!r})") from None
+        got = "" if field in _SECRET_FIELDS else f" (got {error.get('input')!r})"
+        raise ConfigError(f"{name}: {error['msg']}{got}") from None
     except ValueError as exc:  # a malformed TOML file
         raise ConfigError(f"BORDERWATCH_CONFIG: {exc}") from None

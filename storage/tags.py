@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from feeds.model import Classification
@@ -51,6 +51,14 @@ async def items_since(
         query = query.where(Item.fetched_at >= since)
     rows = (await session.execute(query.order_by(Item.id).limit(limit))).all()
     return [ItemText(row.id, row.title or "", row.summary or "", row.language) for row in rows]
+
+
+async def count_items_since(session: AsyncSession, since: datetime | None) -> int:
+    """How many stored items were fetched at or after `since` (all when None): what items_since goes over."""
+    query = select(func.count()).select_from(Item)
+    if since is not None:
+        query = query.where(Item.fetched_at >= since)
+    return int(await session.scalar(query) or 0)
 
 
 async def item_entity_ids(session: AsyncSession, item_id: int) -> list[str]:

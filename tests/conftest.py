@@ -18,6 +18,15 @@ from storage.db import Database
 from storage.migrate import upgrade_sync
 
 POSTGRES_URL = os.environ.get("BORDERWATCH_TEST_DATABASE_URL")
+# Lines a test wants shown at the end of every run, without -s (e.g. story merging precision and recall).
+SUMMARY_LINES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in SUMMARY_LINES:
+        terminalreporter.write_line(line)
+
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 

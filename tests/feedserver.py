@@ -3,8 +3,9 @@
 It serves registered resources with ETag/Last-Modified and answers 304 to matching conditional requests,
 records every request with its headers and the loopback address it arrived on, and plays the faults a feed
 poller must survive (hang, slow drip, 5xx, 429 + Retry-After, HTML, truncated body, 50 MB body, gzip bomb,
-redirect loop, redirect to a private address, billion-laughs XML). It can listen on several loopback addresses
-(127.0.0.1, 127.0.0.2, …) on one port, so tests can tell hosts apart and benches can model many sites.
+redirect loop, redirect to a private address, billion-laughs XML, new guids on every request). It can listen
+on several loopback addresses (127.0.0.1, 127.0.0.2, …) on one port, so tests can tell hosts apart and
+benches can model many sites.
 
 Run standalone for benches: `python -m tests.feedserver --synthetic 1000 --hosts 20` prints the port and
 serves `/synthetic/<n>.xml`; `POST /_bump` makes every synthetic feed gain one new item.
@@ -36,6 +37,7 @@ FAULTS = (
     "huge",
     "gzip_bomb",
     "redirect",
+    "churn",
 )
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -107,6 +109,7 @@ class Resource:
     headers: dict[str, str] = field(default_factory=dict)
     gzip: bool = False
     drip_interval: float = 1.0
+    served: int = 0
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,12 @@ class FeedServer:
             )
             await _send(writer, 200, extra, resource.body, length=False)
             return False
+        if fault == "churn":  # every request: the same items under new guids ("@GEN@" in the body)
+            with self._lock:
+                resource.served += 1
+                body = resource.body.replace(b"@GEN@", str(resource.served).encode())
+            await _send(writer, 200, {"Content-Type": resource.content_type, **extra}, body)
+            return True
         if fault == "drip":
             extra.update({"Content-Type": resource.content_type, "Content-Length": str(len(resource.body))})
             writer.write(_head(200, extra))

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.commands import admin, history, subscriptions
+from bot.commands import admin, charts, history, language, stories, subscriptions
 
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
@@ -27,6 +27,10 @@ USER_COMMANDS: list[tuple[str, Callback, str]] = [
     ("search", history.search, "Search stored history: /search <words>"),
     ("entities", history.entities, "Every tracked entity"),
     ("quiet", subscriptions.quiet, "Hold alerts at night: /quiet 23:00-07:00"),
+    ("chart", charts.chart, "Chart of daily stories: /chart Sev Lake 30"),
+    ("lang", language.lang, "Reply language: /lang ru or /lang en"),
+    ("digest", stories.digest, "A daily digest: /digest daily 08:00 or off"),
+    ("alerts", stories.alerts, "Alerts as they happen: /alerts on or off (P1 always)"),
 ]
 
 
@@ -37,9 +41,11 @@ def user_command_menu() -> list[tuple[str, str]]:
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add every user command handler and the /subscribe keyboard's callback handler to `application`."""
+    language.register_language_detection(application)
     for name, callback, _description in USER_COMMANDS:
         application.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
     application.add_handler(
         CallbackQueryHandler(subscriptions.keyboard_pressed, pattern=f"^{subscriptions.KEYBOARD_PREFIX}")
     )
     admin.register_admin_commands(application)
+    application.add_handler(CommandHandler("story", stories.story, filters=COMMAND_UPDATES))

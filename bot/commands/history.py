@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot.commands.naming import EntityRef, Names
 from bot.commands.subscriptions import command_text
 from bot.context import BotContext, get_context
+from bot.i18n import N_, _, ngettext
 from bot.replies import escape, fit, history_line, quoted, reply, sparkline, usage, utc_time
 from storage import chats, history
 from storage.admins import is_admin
@@ -23,14 +24,14 @@ STATUS_STORIES = 5
 SPARK_DAYS = 7
 SEVERITY_ORDER = ("P1", "P2", "P3", "P4", history.UNRATED)
 KIND_TITLES = {
-    "conflict": "Conflict",
-    "place": "Places",
-    "project": "Projects",
-    "org": "Organisations",
-    "person": "People",
-    "treaty": "Treaties",
-    "event": "Events",
-    "process": "Processes",
+    "conflict": N_("Conflict"),
+    "place": N_("Places"),
+    "project": N_("Projects"),
+    "org": N_("Organisations"),
+    "person": N_("People"),
+    "treaty": N_("Treaties"),
+    "event": N_("Events"),
+    "process": N_("Processes"),
 }
 
 
@@ -39,7 +40,7 @@ def _counts(by_severity: dict[str, int]) -> str:
     if total == 0:
         return "0"
     parts = [
-        f"{'unrated' if level == history.UNRATED else level} {by_severity[level]}"
+        f"{_('unrated') if level == history.UNRATED else level} {by_severity[level]}"
         for level in SEVERITY_ORDER
         if by_severity.get(level)
     ]
@@ -48,8 +49,17 @@ def _counts(by_severity: dict[str, int]) -> str:
 
 def _unknown_entity(names: Names, text: str) -> str:
     suggestions = names.suggest(text)
-    hint = f" Did you mean {', '.join(escape(s.name) for s in suggestions)}?" if suggestions else ""
-    return f"Unknown entity {quoted(text)}.{hint} /entities lists them all."
+    hint = (
+        " " + _("Did you mean {names}?").format(names=", ".join(escape(s.name) for s in suggestions))
+        if suggestions
+        else ""
+    )
+    return (
+        _("Unknown entity {phrase}.").format(phrase=quoted(text))
+        + hint
+        + " "
+        + _("/entities lists them all.")
+    )
 
 
 async def _subscribed_ids(ctx: BotContext, names: Names, chat_id: int) -> list[str] | None:
@@ -79,10 +89,10 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, await _entity_status(ctx, entity))
         return
     now = ctx.clock()
-    lines = [f"<b>Status</b> at {utc_time(now)}"]
+    lines = [_("<b>Status</b> at {time}").format(time=utc_time(now))]
     entity_ids = await _subscribed_ids(ctx, names, chat.id)
     if entity_ids is None:
-        lines.append("This chat follows nothing yet. /subscribe to pick entities.")
+        lines.append(_("This chat follows nothing yet. /subscribe to pick entities."))
     else:
         day = await history.count_by_severity(ctx.db, entity_ids, now - timedelta(hours=24), now)
         week = await history.count_by_severity(ctx.db, entity_ids, now - timedelta(days=7), now)
@@ -92,17 +102,20 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 quiet_ones.append(names.name(entity_id))
                 continue
             lines.append(
-                f"{escape(names.name(entity_id))} — 24 h: {_counts(day.get(entity_id, {}))}"
-                f" · 7 d: {_counts(week[entity_id])}"
+                _("{name} — 24 h: {day} · 7 d: {week}").format(
+                    name=escape(names.name(entity_id)),
+                    day=_counts(day.get(entity_id, {})),
+                    week=_counts(week[entity_id]),
+                )
             )
         if quiet_ones:
-            lines.append(f"Nothing in 7 days: {escape(', '.join(quiet_ones))}.")
+            lines.append(_("Nothing in 7 days: {names}.").format(names=escape(", ".join(quiet_ones))))
         alert = await history.last_alert(ctx.db, chat.id)
         if alert is None:
-            lines.append("No alert sent to this chat yet.")
+            lines.append(_("No alert sent to this chat yet."))
         else:
             lines.append(
-                "Latest alert: "
+                _("Latest alert: ")
                 + history_line(alert.title, alert.link, alert.source, alert.sent_at, alert.severity)
             )
     user = update.effective_user
@@ -122,16 +135,20 @@ async def _entity_status(ctx: BotContext, entity: EntityRef) -> str:
     week = await history.count_by_severity(ctx.db, [entity.id], now - timedelta(days=7), now)
     first = (now - timedelta(days=SPARK_DAYS - 1)).strftime("%d %b")
     lines = [
-        f"<b>{escape(entity.name)}</b> at {utc_time(now)}",
-        f"24 h: {_counts(day.get(entity.id, {}))} · 7 d: {_counts(week.get(entity.id, {}))}",
-        f"Stories per day, {first} – today (UTC): {sparkline(daily)} {' '.join(map(str, daily))}",
+        _("<b>{name}</b> at {time}").format(name=escape(entity.name), time=utc_time(now)),
+        _("24 h: {day} · 7 d: {week}").format(
+            day=_counts(day.get(entity.id, {})), week=_counts(week.get(entity.id, {}))
+        ),
+        _("Stories per day, {first} – today (UTC): {spark} {counts}").format(
+            first=first, spark=sparkline(daily), counts=" ".join(map(str, daily))
+        ),
     ]
     stories = await history.latest_stories(ctx.db, [entity.id], STATUS_STORIES)
     if stories:
-        lines.append("Latest stories:")
+        lines.append(_("Latest stories:"))
         lines.extend(history_line(s.title, s.link, s.source, s.published, s.severity) for s in stories)
     else:
-        lines.append("No stored stories yet.")
+        lines.append(_("No stored stories yet."))
     return fit(lines)
 
 
@@ -159,17 +176,38 @@ async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(update, _unknown_entity(names, " ".join(words)))
             return
         entity_ids: list[str] | None = [entity.id]
-        scope = f" on {escape(entity.name)}"
+        scope = escape(entity.name)
     else:
         entity_ids = await _subscribed_ids(ctx, names, chat.id)
-        scope = " for this chat's subscriptions" if entity_ids is not None else ""
+        scope = None
     stories = await history.latest_stories(ctx.db, entity_ids, count)
+    lines = [_latest_title(len(stories), scope, entity_ids is not None)]
     if not stories:
-        await reply(update, f"No stored stories{scope} yet.")
+        await reply(update, lines[0])
         return
-    lines = [f"Latest {len(stories)} {'story' if len(stories) == 1 else 'stories'}{scope}:"]
     lines.extend(history_line(s.title, s.link, s.source, s.published, s.severity) for s in stories)
     await reply(update, fit(lines))
+
+
+def _latest_title(found: int, entity_name: str | None, subscriptions: bool) -> str:
+    """The first line of /latest: how many stories, on one entity, the chat's subscriptions or anything."""
+    if entity_name is not None:
+        if not found:
+            return _("No stored stories on {name} yet.").format(name=entity_name)
+        text = ngettext("Latest {n} story on {name}:", "Latest {n} stories on {name}:", found)
+        return text.format(n=found, name=entity_name)
+    if subscriptions:
+        if not found:
+            return _("No stored stories for this chat's subscriptions yet.")
+        text = ngettext(
+            "Latest {n} story for this chat's subscriptions:",
+            "Latest {n} stories for this chat's subscriptions:",
+            found,
+        )
+        return text.format(n=found)
+    if not found:
+        return _("No stored stories yet.")
+    return ngettext("Latest {n} story:", "Latest {n} stories:", found).format(n=found)
 
 
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -181,11 +219,12 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     stories = await history.search_items(ctx.db, text, SEARCH_RESULTS)
     if not stories:
-        await reply(update, f"Nothing stored matches {quoted(text)}.")
+        await reply(update, _("Nothing stored matches {text}.").format(text=quoted(text)))
         return
     lines = [
-        f"{len(stories)} {'story matches' if len(stories) == 1 else 'stories match'} {quoted(text)},"
-        " newest first:"
+        ngettext(
+            "{n} story matches {text}, newest first:", "{n} stories match {text}, newest first:", len(stories)
+        ).format(n=len(stories), text=quoted(text))
     ]
     lines.extend(history_line(s.title, s.link, s.source, s.published, s.severity) for s in stories)
     await reply(update, fit(lines))
@@ -196,15 +235,22 @@ async def entities(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ctx = get_context(context.application)
     names = Names(ctx.gazetteer)
     if not names.entities:
-        await reply(update, "No entities are tracked yet.")
+        await reply(update, _("No entities are tracked yet."))
         return
     by_kind: dict[str, list[EntityRef]] = {}
     for entity in names.entities:
         by_kind.setdefault(entity.kind, []).append(entity)
-    lines = [f"<b>{len(names.entities)} tracked entities</b> (name them by id or any alias):"]
+    lines = [
+        ngettext(
+            "<b>{n} tracked entity</b> (name them by id or any alias):",
+            "<b>{n} tracked entities</b> (name them by id or any alias):",
+            len(names.entities),
+        ).format(n=len(names.entities))
+    ]
     for kind, members in by_kind.items():
         shown = ", ".join(
             f"{escape(e.name)} ({escape(e.id)})" for e in sorted(members, key=lambda e: e.name.casefold())
         )
-        lines.append(f"<b>{escape(KIND_TITLES.get(kind, kind.title()))}</b>: {shown}")
+        kind_title = _(KIND_TITLES[kind]) if kind in KIND_TITLES else kind.title()
+        lines.append(f"<b>{escape(kind_title)}</b>: {shown}")
     await reply(update, fit(lines))

@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.commands.naming import EntityRef, NamedEntities, Names
 from bot.context import BotContext, get_context
+from bot.i18n import N_, _, ngettext
 from bot.replies import escape, quoted, reply, usage
 from storage import chats
 from storage.models import ALL_ENTITIES
@@ -22,10 +23,11 @@ PAGE_SIZE = 10
 # callback data holds at most 64 bytes: "sub:t:<page>:" and the id, cut to this length (resolved by prefix)
 BUTTON_ID_LENGTH = 50
 KEYBOARD_PREFIX = "sub:"
-GROUP_ADMINS_ONLY = "Only this group's admins can change its subscriptions."
-QUIET_ADMINS_ONLY = "Only this group's admins can change its quiet hours."
+# constants are marked with N_ and translated where they are sent
+GROUP_ADMINS_ONLY = N_("Only this group's admins can change its subscriptions.")
+QUIET_ADMINS_ONLY = N_("Only this group's admins can change its quiet hours.")
 
-START_TEXT = (
+START_TEXT = N_(
     "<b>Borderwatch</b> sends an alert within a minute when news about the Armenia–Azerbaijan border "
     "mentions a place, project or organisation you follow. It reads English, Russian, Armenian and "
     "Azerbaijani sources.\n"
@@ -34,17 +36,21 @@ START_TEXT = (
 )
 
 HELP_LINES = (
-    "<b>Commands</b>",
-    "/subscribe — pick entities on a keyboard; or by name: /subscribe Lachin corridor, csto",
-    "/subscribe all — every entity, including ones added later",
-    "/unsubscribe — e.g. /unsubscribe sev_lake (or all)",
-    "/mysubs — what this chat follows, and its quiet hours",
-    "/status — counts for your entities; /status Syunik for one entity",
-    "/latest — latest stories, e.g. /latest 10 Goris",
-    "/search — stored history, e.g. /search border shooting",
-    "/entities — every entity the bot tracks",
-    "/quiet — hold alerts at night, e.g. /quiet 23:00-07:00 Asia/Yerevan; /quiet off; /quiet p1 off",
-    "Entities can be named by id or by any alias in English, Russian, Armenian or Azerbaijani, in any case.",
+    N_("<b>Commands</b>"),
+    N_("/subscribe — pick entities on a keyboard; or by name: /subscribe Lachin corridor, csto"),
+    N_("/subscribe all — every entity, including ones added later"),
+    N_("/unsubscribe — e.g. /unsubscribe sev_lake (or all)"),
+    N_("/mysubs — what this chat follows, and its quiet hours"),
+    N_("/status — counts for your entities; /status Syunik for one entity"),
+    N_("/latest — latest stories, e.g. /latest 10 Goris"),
+    N_("/search — stored history, e.g. /search border shooting"),
+    N_("/entities — every entity the bot tracks"),
+    N_("/quiet — hold alerts at night, e.g. /quiet 23:00-07:00 Asia/Yerevan; /quiet off; /quiet p1 off"),
+    N_("/chart — a chart of daily stories, e.g. /chart Sev Lake 30; alone: your entities compared"),
+    N_("/lang — reply language: /lang ru, /lang en, or /lang auto"),
+    "/digest — one message a day with the stories since the last: /digest daily 08:00 (UTC); /digest off",
+    "/alerts — /alerts off: only P1 alerts as they happen, the rest in the digest; /alerts on",
+    N_("Entities can be named by id or by any alias in English, Russian, Armenian or Azerbaijani, any case."),
 )
 
 
@@ -97,15 +103,15 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: register the chat and say in a few lines what the bot does."""
     ctx = get_context(context.application)
     info = await _register(update, ctx)
-    text = START_TEXT
+    text = _(START_TEXT)
     if info is not None and info.type in (Chat.GROUP, Chat.SUPERGROUP):
-        text += "\nIn this group, only admins can change subscriptions."
+        text += "\n" + _("In this group, only admins can change subscriptions.")
     await reply(update, text)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: every user command with one example."""
-    await reply(update, "\n".join(HELP_LINES))
+    await reply(update, "\n".join(_(line) for line in HELP_LINES))
 
 
 # ---------------------------------------------------------------- subscribe / unsubscribe
@@ -115,8 +121,17 @@ def _did_you_mean(names: Names, named: NamedEntities) -> list[str]:
     lines = []
     for phrase in named.unknown:
         suggestions = names.suggest(phrase)
-        hint = f" Did you mean {', '.join(escape(s.name) for s in suggestions)}?" if suggestions else ""
-        lines.append(f"Unknown entity {quoted(phrase)}.{hint} /entities lists them all.")
+        hint = (
+            " " + _("Did you mean {names}?").format(names=", ".join(escape(s.name) for s in suggestions))
+            if suggestions
+            else ""
+        )
+        lines.append(
+            _("Unknown entity {phrase}.").format(phrase=quoted(phrase))
+            + hint
+            + " "
+            + _("/entities lists them all.")
+        )
     return lines
 
 
@@ -127,7 +142,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None:
         return
     if not await may_change_chat(update, context):
-        await reply(update, GROUP_ADMINS_ONLY)
+        await reply(update, _(GROUP_ADMINS_ONLY))
         return
     text = command_text(update)
     names = _names(ctx)
@@ -148,18 +163,18 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         if named.everything:
             lines.append(
-                "Subscribed to all entities, including ones added later."
+                _("Subscribed to all entities, including ones added later.")
                 if added
-                else "This chat already follows all entities."
+                else _("This chat already follows all entities.")
             )
         else:
             already = [entity.name for entity in named.found if entity.id not in added]
             if added:
-                lines.append(f"Subscribed to {escape(names.names(added))}.")
+                lines.append(_("Subscribed to {names}.").format(names=escape(names.names(added))))
             if already:
-                lines.append(f"Already subscribed to {escape(', '.join(already))}.")
+                lines.append(_("Already subscribed to {names}.").format(names=escape(", ".join(already))))
         if thread_id is not None:
-            lines.append("Alerts will arrive in this topic.")
+            lines.append(_("Alerts will arrive in this topic."))
     lines.extend(_did_you_mean(names, named))
     await reply(update, "\n".join(lines))
 
@@ -171,7 +186,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if chat is None:
         return
     if not await may_change_chat(update, context):
-        await reply(update, GROUP_ADMINS_ONLY)
+        await reply(update, _(GROUP_ADMINS_ONLY))
         return
     text = command_text(update)
     names = _names(ctx)
@@ -186,15 +201,16 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     lines: list[str] = []
     if named.everything:
         removed = await chats.remove_subscriptions(ctx.db, chat.id, None)
-        lines.append("Unsubscribed from everything." if removed else "This chat had no subscriptions.")
+        lines.append(_("Unsubscribed from everything.") if removed else _("This chat had no subscriptions."))
     elif named.found:
         ids = [entity.id for entity in named.found]
         gone = await _remove(ctx, names, chat.id, ids)
         not_subscribed = [entity.name for entity in named.found if entity.id not in gone]
         if gone:
-            lines.append(f"Unsubscribed from {escape(names.names([i for i in ids if i in gone]))}.")
+            shown = escape(names.names([i for i in ids if i in gone]))
+            lines.append(_("Unsubscribed from {names}.").format(names=shown))
         if not_subscribed:
-            lines.append(f"Not subscribed to {escape(', '.join(not_subscribed))}.")
+            lines.append(_("Not subscribed to {names}.").format(names=escape(", ".join(not_subscribed))))
     lines.extend(_did_you_mean(names, named))
     await reply(update, "\n".join(lines))
 
@@ -223,15 +239,19 @@ async def mysubs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     subscribed = await chats.list_subscriptions(ctx.db, chat.id)
     info = await chats.get_chat(ctx.db, chat.id)
     if not subscribed:
-        await reply(update, "This chat follows nothing yet. /subscribe to pick entities.")
+        await reply(update, _("This chat follows nothing yet. /subscribe to pick entities."))
         return
     if ALL_ENTITIES in subscribed:
-        lines = ["This chat follows all entities, including ones added later."]
+        lines = [_("This chat follows all entities, including ones added later.")]
     else:
         shown = sorted((names.name(entity_id) for entity_id in subscribed), key=str.casefold)
-        lines = [f"This chat follows {len(shown)}: {escape(', '.join(shown))}."]
+        lines = [
+            ngettext("This chat follows {n}: {names}.", "This chat follows {n}: {names}.", len(shown)).format(
+                n=len(shown), names=escape(", ".join(shown))
+            )
+        ]
     if info is not None and info.thread_id is not None:
-        lines.append("Alerts go to the forum topic where /subscribe was last sent.")
+        lines.append(_("Alerts go to the forum topic where /subscribe was last sent."))
     if info is not None:
         lines.append(_quiet_line(info))
     await reply(update, "\n".join(lines))
@@ -242,10 +262,11 @@ async def mysubs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _keyboard_text(names: Names, subscribed: set[str]) -> str:
     if ALL_ENTITIES in subscribed:
-        count = "all entities"
-    else:
-        count = f"{len(subscribed & {entity.id for entity in names.entities})} of {len(names.entities)}"
-    return f"Tap an entity to subscribe or unsubscribe. This chat follows {count}."
+        return _("Tap an entity to subscribe or unsubscribe. This chat follows all entities.")
+    followed = len(subscribed & {entity.id for entity in names.entities})
+    return _("Tap an entity to subscribe or unsubscribe. This chat follows {n} of {total}.").format(
+        n=followed, total=len(names.entities)
+    )
 
 
 def _keyboard(names: Names, subscribed: set[str], page: int) -> InlineKeyboardMarkup:
@@ -277,7 +298,7 @@ async def _send_keyboard(update: Update, ctx: BotContext, names: Names) -> None:
     chat = update.effective_chat
     assert chat is not None
     if not names.entities:
-        await reply(update, "No entities are tracked yet.")
+        await reply(update, _("No entities are tracked yet."))
         return
     subscribed = set(await chats.list_subscriptions(ctx.db, chat.id))
     await reply(update, _keyboard_text(names, subscribed), reply_markup=_keyboard(names, subscribed, 0))
@@ -324,15 +345,15 @@ async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if press.entity_id is not None:
         entity = _pressed_entity(names, press.entity_id)
         if entity is None:
-            await query.answer("That entity is no longer tracked.")
+            await query.answer(_("That entity is no longer tracked."))
             return
         if not await may_change_chat(update, context):
-            await query.answer(GROUP_ADMINS_ONLY, show_alert=True)
+            await query.answer(_(GROUP_ADMINS_ONLY), show_alert=True)
             return
         subscribed = set(await chats.list_subscriptions(ctx.db, chat.id))
         if entity.id in subscribed or ALL_ENTITIES in subscribed:
             await _remove(ctx, names, chat.id, [entity.id])
-            notice = f"Unsubscribed from {entity.name}."
+            notice = _("Unsubscribed from {names}.").format(names=entity.name)
         else:
             # the keyboard message sits in the topic /subscribe was sent in; keep the chat's topic otherwise
             info = await chats.get_chat(ctx.db, chat.id)
@@ -340,7 +361,7 @@ async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await chats.add_subscriptions(
                 ctx.db, chat.id, chat.type, [entity.id], title=chat.title, thread_id=thread_id
             )
-            notice = f"Subscribed to {entity.name}."
+            notice = _("Subscribed to {names}.").format(names=entity.name)
     subscribed = set(await chats.list_subscriptions(ctx.db, chat.id))
     await query.answer(notice)
     try:
@@ -361,9 +382,12 @@ _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})(?:\s+(
 
 def _quiet_line(info: chats.ChatInfo) -> str:
     if not info.quiet:
-        return "Quiet hours: off."
-    p1 = "P1 alerts still come through" if info.p1_breaks_quiet else "P1 alerts are held too"
-    return f"Quiet hours: {info.quiet_start}–{info.quiet_end} {escape(info.quiet_tz)}; {p1}."
+        return _("Quiet hours: off.")
+    if info.p1_breaks_quiet:
+        line = _("Quiet hours: {start}–{end} {zone}; P1 alerts still come through.")
+    else:
+        line = _("Quiet hours: {start}–{end} {zone}; P1 alerts are held too.")
+    return line.format(start=info.quiet_start, end=info.quiet_end, zone=escape(info.quiet_tz))
 
 
 class QuietError(ValueError):
@@ -381,18 +405,21 @@ def parse_window(text: str) -> tuple[str, str, str]:
     h1, m1, h2, m2, zone = match.groups()
     if int(h1) > 23 or int(h2) > 23 or int(m1) > 59 or int(m2) > 59:
         raise QuietError(
-            f"{quoted(text)} is not a time window: hours go from 00 to 23, minutes from 00 to 59."
+            _("{text} is not a time window: hours go from 00 to 23, minutes from 00 to 59.").format(
+                text=quoted(text)
+            )
         )
     start, end = f"{int(h1):02d}:{m1}", f"{int(h2):02d}:{m2}"
     if start == end:
-        raise QuietError("The quiet window must not start and end at the same time.")
+        raise QuietError(_("The quiet window must not start and end at the same time."))
     zone = zone or "UTC"
     try:
         zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise QuietError(
-            f"Unknown time zone {quoted(zone)}. "
-            "Use an IANA name such as Asia/Yerevan, Asia/Baku or Europe/Moscow."
+            _(
+                "Unknown time zone {zone}. Use an IANA name such as Asia/Yerevan, Asia/Baku or Europe/Moscow."
+            ).format(zone=quoted(zone))
         ) from None
     return start, end, zone
 
@@ -407,16 +434,16 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     words = text.lower().split()
     if not words:
         info = await chats.get_chat(ctx.db, chat.id)
-        current = _quiet_line(info) if info is not None else "Quiet hours: off."
+        current = _quiet_line(info) if info is not None else _("Quiet hours: off.")
         await reply(update, f"{current}\n{usage('quiet')}")
         return
     if not await may_change_chat(update, context):
-        await reply(update, QUIET_ADMINS_ONLY)
+        await reply(update, _(QUIET_ADMINS_ONLY))
         return
     await _register(update, ctx)
     if words == ["off"]:
         info = await chats.clear_quiet(ctx.db, chat.id)
-        await reply(update, "Quiet hours off: alerts arrive as they happen.")
+        await reply(update, _("Quiet hours off: alerts arrive as they happen."))
         return
     if words[0] == "p1":
         if words[1:] not in (["on"], ["off"]):
@@ -425,9 +452,9 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         info = await chats.set_p1_breaks_quiet(ctx.db, chat.id, words[1] == "on")
         await reply(
             update,
-            "P1 alerts will come through during quiet hours."
+            _("P1 alerts will come through during quiet hours.")
             if info.p1_breaks_quiet
-            else "P1 alerts will be held during quiet hours too.",
+            else _("P1 alerts will be held during quiet hours too."),
         )
         return
     try:
@@ -437,15 +464,12 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     info = await chats.set_quiet(ctx.db, chat.id, start_at, end_at, zone)
     p1 = (
-        "P1 alerts still come through (/quiet p1 off holds them too)."
+        _("P1 alerts still come through (/quiet p1 off holds them too).")
         if info.p1_breaks_quiet
-        else "P1 alerts are held too (/quiet p1 on lets them through)."
+        else _("P1 alerts are held too (/quiet p1 on lets them through).")
     )
-    await reply(
-        update,
-        f"Quiet hours {start_at}–{end_at} {escape(zone)}: alerts are held and sent when the window ends. "
-        + p1,
-    )
+    window = _("Quiet hours {start}–{end} {zone}: alerts are held and sent when the window ends.")
+    await reply(update, window.format(start=start_at, end=end_at, zone=escape(zone)) + " " + p1)
 
 
 __all__ = [

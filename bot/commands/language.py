@@ -1,0 +1,62 @@
+"""/lang: the language the bot replies in for this chat (the Telegram user's own by default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.commands.subscriptions import command_text, may_change_chat
+from bot.context import get_context
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    _,
+    choose_language,
+    current_language,
+    set_current_language,
+    use_update_language,
+)
+from bot.replies import reply, usage
+from storage import chats
+
+AUTOMATIC = "auto"
+
+
+def register_language_detection(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Before any other handler (group -1), choose the language of the update's replies."""
+    application.add_handler(TypeHandler(Update, use_update_language), group=-1)
+
+
+async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/lang en|ru|auto: reply in that language in this chat (auto: each user's Telegram language)."""
+    ctx = get_context(context.application)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    word = command_text(update).lower()
+    if not word:
+        name = LANGUAGE_NAMES[current_language()]
+        await reply(
+            update, _("Replies in this chat are in {language}.").format(language=name) + "\n" + usage("lang")
+        )
+        return
+    if word not in (*LANGUAGES, AUTOMATIC):
+        await reply(update, usage("lang"))
+        return
+    if not await may_change_chat(update, context):
+        await reply(update, _("Only this group's admins can change its language."))
+        return
+    await chats.register_chat(ctx.db, chat.id, chat.type, chat.title)
+    if word == AUTOMATIC:
+        await chats.set_language(ctx.db, chat.id, None)
+        user = update.effective_user
+        set_current_language(choose_language(None, user.language_code if user is not None else None))
+        await reply(update, _("Replies will be in each user's own Telegram language."))
+        return
+    await chats.set_language(ctx.db, chat.id, word)
+    set_current_language(word)
+    await reply(
+        update, _("Replies in this chat will be in {language}.").format(language=LANGUAGE_NAMES[word])
+    )

@@ -1,0 +1,126 @@
+"""Story commands: /story <id> for admins (why each item joined), /digest and /alerts for any chat."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.admin_auth import admin_command, command_arguments
+from bot.commands.subscriptions import may_change_chat
+from bot.context import BotContext, get_context
+from bot.replies import escape, fit, link, reply, utc_time
+from storage import chats, digests
+from storage.stories import story_details
+
+STORY_USAGE = "Usage: /story &lt;id&gt; — e.g. /story 12"
+DIGEST_USAGE = "Usage: /digest daily HH:MM (UTC) | off — e.g. /digest daily 08:00"
+ALERTS_USAGE = "Usage: /alerts on | off — off: only P1 alerts, the rest in the digest"
+CHANGE_REFUSED = "Only this group's admins can change how it receives news."
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+@admin_command("story")
+async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+    """/story <id>: the story's items, oldest first, each with its source, time, language, rule and score."""
+    argument = command_arguments(update.effective_message).removeprefix("#")
+    if not argument.isascii() or not argument.isdigit() or len(argument) > 12:
+        await reply(update, STORY_USAGE)
+        return "usage"
+    details = await story_details(ctx.db, int(argument))
+    if details is None:
+        await reply(update, f"There is no story {int(argument)}.")
+        return "not found"
+    level = f"{details.severity} · " if details.severity else ""
+    lines = [
+        f"<b>Story {details.id}</b> · {level}{len(details.members)} items, {len(details.sources)} sources",
+        escape(details.title),
+        "",
+    ]
+    for member in details.members:
+        why = member.rule or "?"
+        if member.score is not None:
+            why += f" {member.score:g}"
+        lines.append(
+            f"• [{escape(why)}] {escape(member.source)}, {utc_time(member.published)}, "
+            f"{escape(member.language or '?')}: {link(member.title, member.link)}"
+        )
+    await reply(update, fit(lines))
+    return f"story {details.id}"
+
+
+async def _register(update: Update, ctx: BotContext) -> int | None:
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    await chats.register_chat(ctx.db, chat.id, chat.type, chat.title)
+    return chat.id
+
+
+def _modes_line(modes: digests.ChatModes) -> str:
+    alerts = "alerts as they happen" if modes.alerts_enabled else "P1 alerts only"
+    digest = f"a digest daily at {modes.digest_time} UTC" if modes.digest_time else "no digest"
+    return f"This chat gets {alerts} and {digest}."
+
+
+async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/digest daily HH:MM | off: one message a day (UTC) listing the stories since the last digest."""
+    ctx = get_context(context.application)
+    words = command_arguments(update.effective_message).lower().split()
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if not words:
+        modes = await digests.chat_modes(ctx.db, chat.id)
+        current = _modes_line(modes) + "\n" if modes is not None else ""
+        await reply(update, current + DIGEST_USAGE)
+        return
+    wanted: str | None
+    if words == ["off"]:
+        wanted = None
+    elif len(words) == 2 and words[0] == "daily" and (match := _TIME.fullmatch(words[1])):
+        wanted = f"{int(match.group(1)):02d}:{match.group(2)}"
+    else:
+        await reply(update, DIGEST_USAGE)
+        return
+    if not await may_change_chat(update, context):
+        await reply(update, CHANGE_REFUSED)
+        return
+    chat_id = await _register(update, ctx)
+    if chat_id is None:
+        return
+    modes = await digests.set_digest(ctx.db, chat_id, wanted, ctx.clock())
+    if wanted is None:
+        note = "" if modes.alerts_enabled else " Alerts are off too: /alerts on brings them back."
+        await reply(update, "Digest off." + note)
+        return
+    await reply(
+        update, f"Digest daily at {wanted} UTC: the stories since the last one. " + _modes_line(modes)
+    )
+
+
+async def alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/alerts on|off: take alerts as they happen, or only P1 ones (the rest in the digest)."""
+    ctx = get_context(context.application)
+    words = command_arguments(update.effective_message).lower().split()
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if words not in (["on"], ["off"]):
+        modes = await digests.chat_modes(ctx.db, chat.id)
+        current = _modes_line(modes) + "\n" if modes is not None else ""
+        await reply(update, current + ALERTS_USAGE)
+        return
+    if not await may_change_chat(update, context):
+        await reply(update, CHANGE_REFUSED)
+        return
+    chat_id = await _register(update, ctx)
+    if chat_id is None:
+        return
+    modes = await digests.set_alerts(ctx.db, chat_id, words == ["on"])
+    hint = "" if modes.alerts_enabled or modes.digest_time else " Set a digest with /digest daily HH:MM."
+    await reply(update, _modes_line(modes) + hint)
+
+
+__all__ = ["alerts", "digest", "story"]

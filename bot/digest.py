@@ -1,0 +1,97 @@
+"""The daily digest job: at each chat's digest time, one message listing the stories since its last digest.
+
+`run_due()` sends every digest due at the clock's time (tests drive it with a controllable clock);
+`start()`/`stop()` run it every `Settings.digest_interval` seconds. Each digest is claimed in the database
+before it is sent (storage.digests.claim_digest), so it goes out once however many bot processes run; a send
+that fails for a passing reason gives the slot back and is tried again on the next tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.context import BotContext
+from bot.deliver import AlertSender, ConsoleSender, TelegramSender
+from bot.format import format_digest
+from storage import deliveries, digests
+
+logger = logging.getLogger(__name__)
+
+
+class DigestJob:
+    """Sends due digests; one instance per bot process."""
+
+    def __init__(
+        self,
+        ctx: BotContext,
+        bot: Bot | None = None,
+        *,
+        sender: AlertSender | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.sender: AlertSender = sender or (TelegramSender(bot) if bot is not None else ConsoleSender())
+        self.clock = clock or ctx.clock
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def _name(self, entity_id: str) -> str:
+        gazetteer = self.ctx.gazetteer
+        info = gazetteer.get(entity_id) if gazetteer is not None else None
+        return str(info.name) if info is not None else entity_id
+
+    async def run_due(self) -> int:
+        """Send every digest due now (an empty one is not sent, its slot is used); returns digests sent."""
+        sent = 0
+        now = self.clock()
+        for due in await digests.due_digests(self.ctx.db, now):
+            if not await digests.claim_digest(self.ctx.db, due):
+                continue  # another process has it
+            stories = await digests.digest_stories(self.ctx.db, due.chat_id, due.since, due.slot)
+            if not stories:
+                continue
+            html = format_digest(stories, self._name, due.since, due.slot)
+            try:
+                await self.sender.send(due.chat_id, due.thread_id, html)
+            except (Forbidden, BadRequest) as exc:
+                if isinstance(exc, BadRequest) and "chat not found" not in exc.message.lower():
+                    logger.error("Telegram refused the digest for chat %s: %s", due.chat_id, exc.message)
+                    continue
+                await deliveries.deactivate_chat(self.ctx.db, due.chat_id, exc.message[:200])
+                continue
+            except (TelegramError, OSError) as exc:
+                logger.warning("digest for chat %s failed (%s); retrying on the next tick", due.chat_id, exc)
+                await digests.release_digest(self.ctx.db, due)
+                continue
+            sent += 1
+        return sent
+
+    def start(self) -> None:
+        """Check for due digests every Settings.digest_interval seconds until stop()."""
+        if self._task is None:
+            self._stopping = asyncio.Event()
+            self._task = asyncio.create_task(self._run(), name="digests")
+
+    async def stop(self) -> None:
+        """Stop checking (a digest being sent is finished first)."""
+        self._stopping.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.run_due()
+            except Exception:
+                logger.exception("digest round failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.ctx.settings.digest_interval)

@@ -1,0 +1,220 @@
+"""The outbox of changes to sent alerts: edits ("also reported by …") and replies (the story's severity rose).
+
+Rows are written by storage.items with the item that caused them. One is claimed only once its alert is sent
+(it needs the message id); it then goes sending → sent, or skipped when there is nothing to change (the
+message already shows every source, or the severity) or the message cannot be edited any more; an edit never
+turns into a second alert. Replies are alerts and wait out quiet hours (P1 passes when the chat allows); edits
+are silent and do not wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.db import Database
+from storage.deliveries import (
+    BACKOFF_BASE,
+    BACKOFF_CAP,
+    DEFAULT_LEASE,
+    DEFAULT_MAX_ATTEMPTS,
+    Alert,
+    alerts_for_items,
+    quiet_until,
+)
+from storage.models import Chat, Delivery, DeliveryUpdate
+from storage.stories import severity_rank
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedUpdate:
+    """An edit or reply leased to this process, with what the alert shows now and what was shown before."""
+
+    id: int
+    kind: str  # edit | reply
+    chat_id: int
+    thread_id: int | None
+    delivery_id: int
+    message_id: int  # the alert's Telegram message
+    attempts: int
+    # edit: the alert's item as it reads now; reply: the item that raised the severity
+    alert: Alert
+    shown_sources: int
+    shown_severity: str | None
+
+    @property
+    def needed(self) -> bool:
+        """Whether sending would change what the chat sees (more sources shown, or a higher severity)."""
+        if self.kind == "reply":
+            return severity_rank(self.alert.severity) < severity_rank(self.shown_severity)
+        return len(self.alert.also_reported_by) > self.shown_sources
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        DeliveryUpdate.status.in_(("pending", "sending")),
+        DeliveryUpdate.next_attempt_at <= now,
+    )
+
+
+async def claim_due_updates(
+    db: Database,
+    *,
+    now: datetime,
+    limit: int,
+    exclude_chats: Iterable[int] = (),
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[ClaimedUpdate]:
+    """Lease up to `limit` due edits and replies whose alert was sent, oldest first, skipping `exclude_chats`.
+    Rows of alerts that will never be sent (dead, dropped) or of inactive chats are dropped on the way;
+    replies of chats in their quiet window are held until it ends (P1 passes when the chat allows)."""
+    excluded = list(exclude_chats)
+    async with db.transaction() as session:
+        query = (
+            select(DeliveryUpdate, Delivery, Chat)
+            .join(Delivery, Delivery.id == DeliveryUpdate.delivery_id)
+            .join(Chat, Chat.id == DeliveryUpdate.chat_id)
+            .where(_due(now), Delivery.status.in_(("sent", "dead", "dropped")))
+            .order_by(DeliveryUpdate.created_at, DeliveryUpdate.id)
+            .limit(max(limit * 4, limit + 50))
+        )
+        if excluded:
+            query = query.where(DeliveryUpdate.chat_id.not_in(excluded))
+        if db.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=DeliveryUpdate)
+        chosen: list[tuple[DeliveryUpdate, Delivery, Chat]] = []
+        for row, delivery, chat in (await session.execute(query)).all():
+            if not chat.active or delivery.status != "sent" or delivery.message_id is None:
+                row.status = "dropped"
+                row.last_error = "chat inactive" if not chat.active else f"alert {delivery.status}"
+                continue
+            if row.kind == "reply":
+                held = quiet_until(chat.quiet_start, chat.quiet_end, chat.quiet_tz, now)
+                if held is not None and not (row.severity == "P1" and chat.p1_breaks_quiet):
+                    row.next_attempt_at = held
+                    continue
+            if len(chosen) < limit:
+                chosen.append((row, delivery, chat))
+        claimed: list[tuple[DeliveryUpdate, Delivery, Chat]] = []
+        for row, delivery, chat in chosen:
+            result = await session.execute(
+                update(DeliveryUpdate)
+                .where(DeliveryUpdate.id == row.id, _due(now))
+                .values(status="sending", next_attempt_at=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append((row, delivery, chat))
+        shown_items = {
+            row.item_id if row.kind == "reply" else delivery.item_id for row, delivery, _ in claimed
+        }
+        alerts = await alerts_for_items(session, sorted(shown_items))
+    return [
+        ClaimedUpdate(
+            id=row.id,
+            kind=row.kind,
+            chat_id=chat.id,
+            thread_id=chat.thread_id,
+            delivery_id=delivery.id,
+            message_id=int(delivery.message_id or 0),
+            attempts=row.attempts,
+            alert=alerts[row.item_id if row.kind == "reply" else delivery.item_id],
+            shown_sources=delivery.shown_sources or 0,
+            shown_severity=delivery.shown_severity
+            if delivery.shown_severity is not None
+            else delivery.severity,
+        )
+        for row, delivery, chat in claimed
+    ]
+
+
+async def finish_update(
+    db: Database,
+    update_id: int,
+    status: str,
+    now: datetime,
+    *,
+    shown: ClaimedUpdate | None = None,
+    message_id: int | None = None,
+    reason: str | None = None,
+) -> None:
+    """Settle a leased row as 'sent' (then the alert's record of what it shows follows `shown`), 'skipped'
+    (nothing changed, or the message is gone) or 'dead' (Telegram refused it), with `reason` kept."""
+    async with db.transaction() as session:
+        row = await session.get(DeliveryUpdate, update_id)
+        if row is None:
+            return
+        row.status, row.last_error = status, (reason[:1000] if reason else None)
+        if status == "sent":
+            row.sent_at, row.message_id = now, message_id
+        if status == "dead":
+            row.attempts += 1
+        if status != "sent" or shown is None:
+            return
+        values: dict[str, object] = {}
+        if shown.kind == "edit":
+            values["shown_sources"] = len(shown.alert.also_reported_by)
+            values["shown_severity"] = shown.alert.severity
+        else:
+            values["shown_severity"] = shown.alert.severity
+        await session.execute(update(Delivery).where(Delivery.id == shown.delivery_id).values(**values))
+
+
+async def retry_update_later(
+    db: Database, update_id: int, error: str, now: datetime, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+) -> str:
+    """Count a failed attempt: back to pending with exponential backoff, or 'dead' after `max_attempts`."""
+    async with db.transaction() as session:
+        row = await session.get(DeliveryUpdate, update_id)
+        if row is None:
+            return "gone"
+        row.attempts += 1
+        row.last_error = error[:1000]
+        if row.attempts >= max_attempts:
+            row.status = "dead"
+        else:
+            delay = min(BACKOFF_BASE * 2 ** (row.attempts - 1), BACKOFF_CAP)
+            row.status, row.next_attempt_at = "pending", now + delay
+        return row.status
+
+
+async def postpone_updates(
+    db: Database, update_ids: Sequence[int], until: datetime, reason: str | None = None
+) -> None:
+    """Give leased rows back as pending, due at `until`, not counting an attempt (RetryAfter, shutdown)."""
+    if not update_ids:
+        return
+    values: dict[str, object] = {"status": "pending", "next_attempt_at": until}
+    if reason is not None:
+        values["last_error"] = reason
+    async with db.transaction() as session:
+        await session.execute(
+            update(DeliveryUpdate)
+            .where(DeliveryUpdate.id.in_(list(update_ids)), DeliveryUpdate.status == "sending")
+            .values(**values)
+        )
+
+
+async def updates_for_chat(db: Database, chat_id: int) -> list[tuple[str, str, int | None]]:
+    """(kind, status, reply message id) of every edit and reply of one chat, oldest first (tests)."""
+    async with db.transaction() as session:
+        rows = await session.execute(
+            select(DeliveryUpdate.kind, DeliveryUpdate.status, DeliveryUpdate.message_id)
+            .where(DeliveryUpdate.chat_id == chat_id)
+            .order_by(DeliveryUpdate.id)
+        )
+        return [(str(kind), str(status), message_id) for kind, status, message_id in rows.all()]
+
+
+__all__ = [
+    "ClaimedUpdate",
+    "claim_due_updates",
+    "finish_update",
+    "postpone_updates",
+    "retry_update_later",
+    "updates_for_chat",
+]

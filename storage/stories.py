@@ -1,0 +1,198 @@
+"""Story queries: candidates a new item is compared with, a story's sources, its details (/story)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import Database
+from storage.models import Entity, Feed, Item, ItemEntity, Story
+
+# Severity order: P1 is the highest; no severity ranks below P4.
+_SEVERITY_RANK = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
+
+
+def severity_rank(severity: str | None) -> int:
+    """1 for P1 … 4 for P4, 5 for none: smaller is more severe."""
+    return _SEVERITY_RANK.get(severity or "", 5)
+
+
+def higher_severity(a: str | None, b: str | None) -> str | None:
+    """The more severe of two severities (P1 beats P2 beats … beats none)."""
+    return a if severity_rank(a) <= severity_rank(b) else b
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateItem:
+    """A stored item a new item may join: its story, text, language, time and entity ids."""
+
+    id: int
+    story_id: int
+    title: str
+    summary: str
+    language: str | None
+    published: datetime
+    entity_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """One item of a story as /story shows it: where it came from and why it joined."""
+
+    item_id: int
+    source: str
+    title: str
+    link: str | None
+    language: str | None
+    published: datetime
+    severity: str | None
+    rule: str | None
+    score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDetails:
+    """A story with its items, oldest first."""
+
+    id: int
+    title: str
+    severity: str | None
+    created_at: datetime
+    members: tuple[StoryMember, ...]
+
+    @property
+    def sources(self) -> list[str]:
+        """The distinct sources of the story, in the order they reported it."""
+        return list(dict.fromkeys(member.source for member in self.members))
+
+
+def source_name(feed: Feed) -> str:
+    """A source is named by its feed's title (admin/OPML title first), else its URL (DESIGN.md)."""
+    return feed.title_override or feed.title or feed.url
+
+
+async def candidate_items(
+    session: AsyncSession, entity_ids: Iterable[str], since: datetime, exclude: Iterable[int] = ()
+) -> list[CandidateItem]:
+    """Items published since `since`, in a story, tagged with at least one of `entity_ids` (oldest first),
+    each with all its entity ids; `exclude` item ids are left out (the items being stored)."""
+    wanted = sorted(set(entity_ids))
+    if not wanted:
+        return []
+    excluded = list(exclude)
+    matching = select(ItemEntity.item_id).where(ItemEntity.entity_id.in_(wanted))
+    query = (
+        select(Item.id, Item.story_id, Item.title, Item.summary, Item.language, Item.published_at)
+        .where(Item.id.in_(matching), Item.story_id.is_not(None), Item.published_at >= since)
+        .order_by(Item.published_at, Item.id)
+    )
+    if excluded:
+        query = query.where(Item.id.not_in(excluded))
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return []
+    tags: dict[int, list[str]] = {}
+    ids = [row.id for row in rows]
+    for start in range(0, len(ids), 5000):
+        tag_rows = await session.execute(
+            select(ItemEntity.item_id, ItemEntity.entity_id).where(
+                ItemEntity.item_id.in_(ids[start : start + 5000])
+            )
+        )
+        for item_id, entity_id in tag_rows.all():
+            tags.setdefault(item_id, []).append(entity_id)
+    return [
+        CandidateItem(
+            id=row.id,
+            story_id=int(row.story_id),
+            title=row.title,
+            summary=row.summary,
+            language=row.language,
+            published=row.published_at,
+            entity_ids=tuple(sorted(tags.get(row.id, []))),
+        )
+        for row in rows
+    ]
+
+
+async def entity_kinds(session: AsyncSession, entity_ids: Iterable[str]) -> dict[str, str]:
+    """The kind (place, org, person …) of each entity id the entities table knows."""
+    wanted = sorted(set(entity_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Entity.id, Entity.kind).where(Entity.id.in_(wanted)))
+    return {entity_id: kind for entity_id, kind in rows.all()}
+
+
+async def story_severities(session: AsyncSession, story_ids: Iterable[int]) -> dict[int, str | None]:
+    """The current severity of each story."""
+    wanted = sorted(set(story_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Story.id, Story.severity).where(Story.id.in_(wanted)))
+    return {story_id: severity for story_id, severity in rows.all()}
+
+
+async def sources_by_story(session: AsyncSession, story_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The distinct sources of each story, in the order they reported it (first item first)."""
+    if not story_ids:
+        return {}
+    rows = await session.execute(
+        select(Item.story_id, Feed)
+        .join(Feed, Feed.id == Item.feed_id)
+        .where(Item.story_id.in_(set(story_ids)))
+        .order_by(Item.published_at, Item.id)
+    )
+    sources: dict[int, dict[str, None]] = {}
+    for story_id, feed in rows.all():
+        if story_id is not None:
+            sources.setdefault(story_id, {})[source_name(feed)] = None
+    return {story_id: list(names) for story_id, names in sources.items()}
+
+
+async def story_details(db: Database, story_id: int) -> StoryDetails | None:
+    """The story with every item, its source, rule and score (oldest first), or None when there is none."""
+    async with db.transaction() as session:
+        story = await session.get(Story, story_id)
+        if story is None:
+            return None
+        rows = await session.execute(
+            select(Item, Feed)
+            .join(Feed, Feed.id == Item.feed_id)
+            .where(Item.story_id == story_id)
+            .order_by(Item.published_at, Item.id)
+        )
+        members = tuple(
+            StoryMember(
+                item_id=item.id,
+                source=source_name(feed),
+                title=item.title,
+                link=item.link,
+                language=item.language,
+                published=item.published_at,
+                severity=item.severity,
+                rule=item.story_rule,
+                score=item.story_score,
+            )
+            for item, feed in rows.all()
+        )
+        return StoryDetails(story.id, story.title, story.severity, story.created_at, members)
+
+
+__all__ = [
+    "CandidateItem",
+    "StoryDetails",
+    "StoryMember",
+    "candidate_items",
+    "entity_kinds",
+    "higher_severity",
+    "severity_rank",
+    "source_name",
+    "sources_by_story",
+    "story_details",
+    "story_severities",
+]

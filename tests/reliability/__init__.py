@@ -1,0 +1,1 @@
+"""Reliability, security and scale-out tests (issue 7): faults, hostile input, crashes, several processes."""

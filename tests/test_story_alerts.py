@@ -1,0 +1,263 @@
+"""One story, many sources, end to end through the real Application, DeliveryLoop and the Bot API emulator:
+one alert then edits ("also reported by …"), one reply when the severity rises, one alert for a chat that
+subscribed late, nothing when an edit fails, and daily digests once at their time (a controllable clock).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.context import BotContext
+from bot.deliver import DeliveryLoop
+from bot.digest import DigestJob
+from feeds.gazetteer import load_gazetteer
+from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from storage import digests
+from storage.alert_updates import updates_for_chat
+from storage.db import Database
+from storage.items import StoredItem, store_new_items
+from storage.models import Chat, Feed, Subscription
+from storage.settings import load_settings
+from tests.botapi import BotApiEmulator
+
+START = datetime(2022, 9, 13, 6, 0, tzinfo=UTC)
+GROUP, LATE, OTHER = -1001, -1002, -1003
+SOURCES = ("Armenpress", "Interfax", "News.am", "Azatutyun", "CivilNet")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Rig:
+    db: Database
+    telegram: BotApiEmulator
+    clock: Clock
+    ctx: BotContext
+    app: Application[Any, Any, Any, Any, Any, Any]
+    feeds: dict[str, int]
+
+    async def deliver(self) -> int:
+        return await DeliveryLoop(self.ctx, self.app.bot, clock=self.clock).run_until_idle()
+
+    async def report(
+        self, source: str, title: str, severity: str | None = "P2", entity: str = "sev_lake"
+    ) -> StoredItem:
+        """`source` publishes `title` now; stored as the ingest side would."""
+        key = hashlib.sha256(f"{source}:{title}".encode()).hexdigest()
+        at = title.find("Sev Lake")
+        spans = ((at, at + 8, "Sev Lake"),) if at >= 0 else ((0, 1, title[:1]),)
+        item = NewItem(
+            FeedEntry(key, f"https://{source.lower()}.test/{key[:8]}", title, "", "en", self.clock.now),
+            key,
+            key,
+            self.clock.now,
+            Classification((EntityMatch(entity, spans),), severity),
+        )
+        async with self.db.transaction() as session:
+            (stored,) = await store_new_items(
+                session, self.feeds[source], [item], alert=True, now=self.clock.now
+            )
+        self.clock.now += timedelta(minutes=2)
+        return stored
+
+    def requests(self, method: str, chat_id: int) -> list[dict[str, Any]]:
+        return [p for m, p in self.telegram.requests if m == method and int(p.get("chat_id", 0)) == chat_id]
+
+
+async def subscribe(db: Database, chat_id: int, *entities: str) -> None:
+    async with db.transaction() as session:
+        if await session.get(Chat, chat_id) is None:
+            session.add(Chat(id=chat_id, type="supergroup", title=f"chat {chat_id}"))
+            await session.flush()
+        session.add_all(Subscription(chat_id=chat_id, entity_id=e) for e in entities)
+
+
+@pytest.fixture
+async def rig(db: Database) -> AsyncIterator[Rig]:
+    async with BotApiEmulator() as telegram:
+        for chat_id in (GROUP, LATE, OTHER):
+            telegram.add_chat(chat_id, "supergroup")
+        clock = Clock()
+        settings = load_settings(
+            telegram_token=telegram.token, telegram_api_url=telegram.base_url, database_url=db.url
+        )
+        ctx = BotContext(db=db, settings=settings, clock=clock, gazetteer=await load_gazetteer(db, settings))
+        app = build_application(ctx)
+        await app.initialize()
+        feeds: dict[str, int] = {}
+        async with db.transaction() as session:
+            for index, name in enumerate(SOURCES):
+                feed = Feed(url=f"https://feeds.test/{index}", title=name)
+                session.add(feed)
+                await session.flush()
+                feeds[name] = feed.id
+        await subscribe(db, GROUP, "sev_lake")
+        try:
+            yield Rig(db, telegram, clock, ctx, app, feeds)
+        finally:
+            await app.shutdown()
+
+
+TITLES = (
+    "Azerbaijani troops advance near Sev Lake, Armenian defence ministry says",
+    "Armenian defence ministry says Azerbaijani troops advance near Sev Lake",
+    "Azerbaijani troops advance near Sev Lake - Armenian defence ministry",
+    "Defence ministry: Azerbaijani troops advance near Sev Lake",
+    "Azerbaijani troops advance near Sev Lake, says Armenia's defence ministry",
+)
+
+
+async def test_n_sources_of_one_story_give_one_alert_and_n_minus_1_edits(rig: Rig) -> None:
+    stories = set()
+    for source, title in zip(SOURCES, TITLES, strict=True):
+        stories.add((await rig.report(source, title)).story_id)
+        await rig.deliver()
+    assert len(stories) == 1
+    (alert,) = rig.telegram.sent(GROUP)
+    assert alert.edits == len(SOURCES) - 1
+    assert len(rig.requests("sendMessage", GROUP)) == 1
+    assert len(rig.requests("editMessageText", GROUP)) == len(SOURCES) - 1
+    assert alert.text.splitlines()[0] == f"🟠 P2 {TITLES[0]}"
+    assert "also reported by: Interfax, News.am (+2)" in alert.text.splitlines()
+    assert [kind for kind, _, _ in await updates_for_chat(rig.db, GROUP)] == ["edit"] * 4
+
+
+async def test_a_severity_jump_sends_one_reply_to_the_first_alert(rig: Rig) -> None:
+    await rig.report(SOURCES[0], TITLES[0], "P3")
+    await rig.deliver()
+    await rig.report(SOURCES[1], TITLES[1], "P1")  # now fighting: the story is P1
+    await rig.deliver()
+    await rig.report(SOURCES[2], TITLES[2], "P1")  # same severity again: an edit, no second reply
+    await rig.deliver()
+    first, reply = rig.telegram.sent(GROUP)
+    sent_first, sent_reply = rig.requests("sendMessage", GROUP)
+    assert "P3" in sent_first["text"] and "reply_parameters" not in sent_first
+    assert json.loads(sent_reply["reply_parameters"])["message_id"] == first.message_id
+    assert reply.text.startswith(f"🔴 P1 {TITLES[1]}")
+    assert "also reported by: Armenpress" in reply.text.splitlines()
+    # the third source edits the first alert, which now shows the story as it stands: P1, three sources
+    assert first.edits == 1 and first.text.startswith("🔴 P1")
+    assert "also reported by: Interfax, News.am" in first.text.splitlines()
+    assert [(kind, status) for kind, status, _ in await updates_for_chat(rig.db, GROUP)] == [
+        ("reply", "sent"),
+        ("edit", "sent"),
+    ]
+
+
+async def test_a_chat_that_subscribed_after_the_first_alert_gets_one_alert(rig: Rig) -> None:
+    await rig.report(SOURCES[0], TITLES[0])
+    await rig.deliver()
+    await subscribe(rig.db, LATE, "*")
+    await rig.report(SOURCES[1], TITLES[1])
+    await rig.deliver()
+    await rig.report(SOURCES[2], TITLES[2])
+    await rig.deliver()
+    (late,) = rig.telegram.sent(LATE)
+    assert "also reported by: Armenpress, News.am" in late.text  # edited when the third source came
+    assert late.edits == 1
+    assert rig.telegram.sent(GROUP)[0].edits == 2 and len(rig.telegram.sent(GROUP)) == 1
+    assert rig.telegram.sent(OTHER) == []
+
+
+async def test_an_edit_that_fails_sends_nothing_else(rig: Rig) -> None:
+    await rig.report(SOURCES[0], TITLES[0])
+    await rig.deliver()
+    rig.telegram.sent(GROUP)[0].deleted = True  # an admin deleted the alert
+    await rig.report(SOURCES[1], TITLES[1])
+    await rig.deliver()
+    assert len(rig.requests("editMessageText", GROUP)) == 1
+    assert len(rig.requests("sendMessage", GROUP)) == 1
+    assert [(k, s) for k, s, _ in await updates_for_chat(rig.db, GROUP)] == [("edit", "skipped")]
+    assert await rig.deliver() == 0
+
+
+async def test_a_chat_with_alerts_off_gets_only_p1_alerts(rig: Rig) -> None:
+    await digests.set_alerts(rig.db, GROUP, False)
+    await rig.report(SOURCES[0], "Road to Sev Lake closed for repairs", "P4")
+    await rig.deliver()
+    assert rig.telegram.sent(GROUP) == []
+    await rig.report(SOURCES[1], "Shooting near Sev Lake, two soldiers killed", "P1", entity="sev_lake")
+    await rig.deliver()
+    (alert,) = rig.telegram.sent(GROUP)
+    assert alert.text.startswith("🔴 P1")
+
+
+async def test_digests_arrive_once_at_the_set_time(rig: Rig) -> None:
+    await subscribe(rig.db, OTHER, "syunik")
+    await digests.set_alerts(rig.db, OTHER, False)
+    await digests.set_digest(rig.db, OTHER, "08:00", rig.clock.now)  # 06:00 now
+    job = DigestJob(rig.ctx, rig.app.bot, clock=rig.clock)
+    await rig.report(SOURCES[0], "Shelling near Kapan in Syunik, one soldier killed", "P1", entity="syunik")
+    await rig.report(SOURCES[1], "Shelling near Kapan in Syunik: a soldier killed", "P1", entity="syunik")
+    await rig.report(SOURCES[2], "Syunik governor visits Goris school", "P4", entity="syunik")
+    await rig.deliver()
+    assert len(rig.telegram.sent(OTHER)) == 1  # the P1 alert came at once, the P4 story waits for the digest
+    rig.clock.now = START.replace(hour=7, minute=59)
+    assert await job.run_due() == 0
+    rig.clock.now = START.replace(hour=8, minute=0)
+    assert await job.run_due() == 1
+    assert await job.run_due() == 0  # once
+    digest = rig.telegram.sent(OTHER)[-1]
+    lines = digest.text.splitlines()
+    assert lines[0].startswith("Digest: 2 stories")
+    assert "Syunik — 2 stories" in lines
+    p1, p4 = (line for line in lines if line.startswith(("🔴", "⚪")))
+    assert p1.startswith("🔴 P1 Shelling near Kapan") and p1.endswith("(2 sources)")
+    assert p4.startswith("⚪ P4 Syunik governor") and p4.endswith("(1 source)")
+    # the next day: only what is new since
+    rig.clock.now = START + timedelta(days=1)
+    await rig.report(SOURCES[3], "Syunik roads reopen", "P4", entity="syunik")
+    rig.clock.now = START.replace(hour=8) + timedelta(days=1)
+    assert await job.run_due() == 1
+    assert rig.telegram.sent(OTHER)[-1].text.splitlines()[0].startswith("Digest: 1 story")
+    assert len(rig.telegram.sent(OTHER)) == 3
+
+
+async def test_story_digest_and_alerts_commands(db: Database) -> None:
+    from tests.test_commands_admin import ADMIN, STRANGER, running_bot
+
+    async with BotApiEmulator(enforce_limits=False) as telegram:
+        telegram.add_user(ADMIN, "Ada")
+        telegram.add_user(STRANGER, "Sam")
+        async with running_bot(db, telegram) as chat:
+            rig = Rig(db, telegram, Clock(), chat.ctx, chat.application, {})
+            async with db.transaction() as session:
+                for index, name in enumerate(SOURCES[:2]):
+                    feed = Feed(url=f"https://feeds.test/{index}", title=name)
+                    session.add(feed)
+                    await session.flush()
+                    rig.feeds[name] = feed.id
+            first = await rig.report(SOURCES[0], TITLES[0])
+            second = await rig.report(SOURCES[1], TITLES[1])
+            assert first.story_id == second.story_id and second.story_rule == "text"
+
+            (answer,) = await chat.say(ADMIN, f"/story {first.story_id}")
+            lines = answer.splitlines()
+            assert lines[0] == f"Story {first.story_id} · P2 · 2 items, 2 sources"
+            assert lines[3].startswith("• [new] Armenpress, 2022-09-13 06:00 UTC, en: Azerbaijani troops")
+            assert lines[4].startswith(f"• [text {second.story_score:g}] Interfax, 2022-09-13 06:02 UTC, en:")
+            assert await chat.say(STRANGER, "/story 1") == ["Sorry, /story is only for bot admins."]
+            assert await chat.say(ADMIN, "/story 999") == ["There is no story 999."]
+
+            (answer,) = await chat.say(STRANGER, "/digest daily 8:30")
+            assert answer.startswith("Digest daily at 08:30 UTC")
+            (answer,) = await chat.say(STRANGER, "/alerts off")
+            assert answer == "This chat gets P1 alerts only and a digest daily at 08:30 UTC."
+            assert await digests.chat_modes(db, STRANGER) == digests.ChatModes(False, "08:30")
+            (answer,) = await chat.say(STRANGER, "/digest at noon")
+            assert answer.startswith("Usage: /digest daily HH:MM")
