@@ -7,10 +7,11 @@ The first successful fetch of a feed stores its items as history, without alerti
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -25,7 +26,7 @@ from feeds.parse import ParseError, ParserPool
 from feeds.stories import StoryRules
 from storage.batch import GroupCommit
 from storage.db import Database
-from storage.feeds import FeedRecord, FetchRecord, known_content_hashes, known_identity_keys, record_fetch
+from storage.feeds import FeedRecord, FetchRecord, known_items_of_feeds, record_fetches
 from storage.items import StoredItem, store_new_items
 from storage.settings import Settings
 
@@ -53,6 +54,23 @@ class PollResult:
         return self.feed.title_override or self.feed_title or self.feed.title or self.feed.url
 
 
+# (feed id, identity keys, content hashes) to look up, and the keys and hashes found
+_Lookup = tuple[int, list[str], list[str]]
+_Known = tuple[set[str], set[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """What one poll writes: its new items (none for most polls) and then its fetch record, which is made
+    when written (its duration runs until then) from the number of items that turned out new."""
+
+    feed_id: int
+    record: Callable[[int], FetchRecord]
+    items: Sequence[NewItem] = ()
+    alert: bool = False
+    now: datetime | None = None
+
+
 class FeedPoller:
     """Everything needed to poll a feed: database, shared fetcher and parser pool, classifier, clock, RNG."""
 
@@ -77,10 +95,39 @@ class FeedPoller:
         self._worker = worker
         self._clock = clock
         self._rng = rng
-        # Polls finishing together share transactions (group commit): one batch at a time also queues this
-        # process's writes instead of letting them sleep on SQLite's single-writer lock.
-        self._writes = GroupCommit(db)
-        self._reads = GroupCommit(db)
+        # Polls finishing together share transactions and statements (group commit); one batch at a time
+        # also queues this process's writes instead of letting them sleep on SQLite's single-writer lock.
+        self._writes: GroupCommit[_Write, list[StoredItem]] = GroupCommit(db, self._write_batch)
+        # Lookups of known items form batches of their own, running while the writes go on (SQLite's WAL
+        # lets readers and the one writer work at once): the writes are the ingest's bottleneck.
+        self._reads: GroupCommit[_Lookup, _Known] = GroupCommit(db, known_items_of_feeds)
+
+    async def _write_batch(self, session: AsyncSession, writes: Sequence[_Write]) -> list[list[StoredItem]]:
+        """Store the new items of a batch of polls, then record all their fetches with one INSERT and one
+        UPDATE per kind of outcome."""
+        stored: list[list[StoredItem]] = []
+        for write in writes:
+            new: list[StoredItem] = []
+            if write.items and write.now is not None:
+                new = await store_new_items(
+                    session,
+                    write.feed_id,
+                    write.items,
+                    alert=write.alert,
+                    now=write.now,
+                    stories=self._stories,
+                )
+            stored.append(new)
+        records = [(write.feed_id, write.record(len(new))) for write, new in zip(writes, stored, strict=True)]
+        await record_fetches(session, records)
+        return stored
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction of its own (claiming feeds), queued with this poller's batched writes so that
+        on SQLite it never sleeps waiting for the single writer."""
+        async with self._writes.exclusive(), self._db.transaction() as session:
+            yield session
 
     async def poll(self, feed: FeedRecord) -> PollResult:
         """Poll `feed` once and record the outcome; feed errors come back as an `error` result, not raised.
@@ -105,15 +152,11 @@ class FeedPoller:
 
         now = self._clock()
         items = prepare_items(parsed.entries, now)
-
-        async def lookup(session: AsyncSession) -> tuple[set[str], set[str]]:
-            known = await known_identity_keys(session, feed.id, (item.identity_key for item in items))
-            # a story already stored under another guid is the same story, not a new one
-            hashes = (item.content_hash for item in items if item.identity_key not in known)
-            return known, await known_content_hashes(session, feed.id, hashes)
-
-        known, seen = await self._reads.run(lookup)
+        known, seen = await self._reads.run(
+            (feed.id, [item.identity_key for item in items], [item.content_hash for item in items])
+        )
         unknown = [item for item in items if item.identity_key not in known]
+        # a story already stored under another guid is the same story, not a new one
         fresh = [self._classified(item) for item in unknown if item.content_hash not in seen]
         published = [entry.published for entry in parsed.entries if entry.published is not None]
         interval = schedule.adaptive_interval(
@@ -128,21 +171,17 @@ class FeedPoller:
             ttl_seconds=parsed.ttl_seconds,
         )
 
-        async def store(session: AsyncSession) -> list[StoredItem]:
-            stored = await store_new_items(
-                session, feed.id, fresh, alert=feed.history_loaded, now=now, stories=self._stories
-            )
-            await record_fetch(
-                session,
+        stored = await self._writes.run(
+            _Write(
                 feed.id,
-                FetchRecord(
+                lambda new_items: FetchRecord(
                     worker=self._worker,
                     started_at=started,
                     duration_ms=_ms(t0),
                     outcome="ok",
                     next_poll_at=next_poll.at,
                     status_code=response.status_code,
-                    new_items=len(stored),
+                    new_items=new_items,
                     interval_seconds=next_poll.interval_seconds,
                     etag=response.etag,
                     last_modified=response.last_modified,
@@ -150,10 +189,11 @@ class FeedPoller:
                     title=parsed.title,
                     language=parsed.language,
                 ),
+                fresh,
+                alert=feed.history_loaded,
+                now=now,
             )
-            return stored
-
-        stored = await self._writes.run(store)
+        )
         return PollResult(
             feed, "ok", tuple(stored), None, response.status_code, parsed.title, time.monotonic() - t0
         )
@@ -174,10 +214,9 @@ class FeedPoller:
             not_before=response.not_before(),
         )
         await self._writes.run(
-            lambda session: record_fetch(
-                session,
+            _Write(
                 feed.id,
-                FetchRecord(
+                lambda _: FetchRecord(
                     worker=self._worker,
                     started_at=started,
                     duration_ms=_ms(t0),
@@ -213,10 +252,9 @@ class FeedPoller:
             retry_after=retry_after,
         )
         await self._writes.run(
-            lambda session: record_fetch(
-                session,
+            _Write(
                 feed.id,
-                FetchRecord(
+                lambda _: FetchRecord(
                     worker=self._worker,
                     started_at=started,
                     duration_ms=_ms(t0),

@@ -165,7 +165,7 @@ class IngestService:
         if room <= 0:
             return []
         try:
-            async with self._db.transaction() as session:
+            async with self._ensure_poller().transaction() as session:
                 feeds = await claim_due_feeds(session, self.worker, self._clock(), room, self._lease_seconds)
         except Exception:
             log.exception("could not claim due feeds")
@@ -212,11 +212,11 @@ class IngestService:
             log.warning("could not release the lease of %s", feed.url)
 
     async def _round(self, ignore_schedule: bool) -> PollReport:
-        self._ensure_poller()
+        poller = self._ensure_poller()
         tasks: list[asyncio.Task[PollResult | None]] = []
         round_started = self._clock()
         while True:
-            async with self._db.transaction() as session:
+            async with poller.transaction() as session:
                 feeds = await claim_due_feeds(
                     session,
                     self.worker,

@@ -1,17 +1,19 @@
-"""Group commit: transaction jobs queued by concurrent tasks run together, one transaction per batch.
+"""Group commit: work items queued by concurrent tasks are handled together, one transaction per batch.
 
 A thousand polls finishing within a second each need a short transaction (record the fetch, store the new
 items). Run one by one, the fixed cost of a transaction (connection checkout, BEGIN, COMMIT, and on SQLite the
-wait for the single writer) dominates. Here whichever caller finds no batch running takes every job queued so
-far and runs them in one transaction, while the next callers queue up behind it. Each caller still returns
-only once its own job is committed, so nothing changes for the caller but the time it takes.
+wait for the single writer) and of one statement per poll dominates. Here whichever caller finds no batch
+running takes every item queued so far and hands them all to one handler call in one transaction (which can
+then use one statement for many items), while the next callers queue up behind it. Each caller still
+returns only once its own item is committed, so nothing changes for the caller but the time it takes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,28 +21,34 @@ from storage.db import Database
 
 __all__ = ["GroupCommit"]
 
-T = TypeVar("T")
-Job = Callable[[AsyncSession], Awaitable[Any]]
-_Entry = tuple[Job, "asyncio.Future[Any]"]
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+Handler = Callable[[AsyncSession, Sequence[Item]], Awaitable[Sequence[Result]]]
 
 
-class GroupCommit:
-    """Runs `run(job)` calls of concurrent tasks in shared transactions, at most `max_batch` jobs each."""
+class GroupCommit(Generic[Item, Result]):
+    """Handles the items of concurrent `run(item)` calls in batches of at most `max_batch`.
 
-    def __init__(self, db: Database, *, max_batch: int = 200) -> None:
+    `handle(session, items)` gets the items of one batch, in the order they were queued, inside one
+    transaction, and returns one result per item, in the same order.
+    """
+
+    def __init__(self, db: Database, handle: Handler[Item, Result], *, max_batch: int = 200) -> None:
         self._db = db
+        self._handle = handle
         self._max_batch = max_batch
-        self._queue: list[_Entry] = []
+        self._queue: list[tuple[Item, asyncio.Future[Result]]] = []
         self._lock = asyncio.Lock()
 
-    async def run(self, job: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run `job(session)` inside a transaction shared with other queued jobs; return its result once
-        committed. If the shared transaction fails, every job of that batch is retried in a transaction of
-        its own, so a job that fails raises its own error and leaves the others committed. A job may thus
-        run twice (the first run rolled back): it must not have effects outside the session.
+    async def run(self, item: Item) -> Result:
+        """Handle `item` in a transaction shared with the other queued items; return its result once
+        committed. If the shared transaction fails, every item of that batch is handled again in a
+        transaction of its own, so an item that fails raises its own error and leaves the others committed.
+        An item may thus be handled twice (the first time rolled back): handling must have no effect outside
+        the session.
         """
-        own: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        entry: _Entry = (job, own)
+        own: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        entry = (item, own)
         self._queue.append(entry)
         try:
             while not own.done():
@@ -60,21 +68,26 @@ class GroupCommit:
                 self._queue.remove(entry)
             own.cancel()
             raise
-        result: T = own.result()
-        return result
+        return own.result()
 
-    async def _commit(self, batch: list[_Entry]) -> None:
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """Hold off batches while the caller writes on its own (no waiting on SQLite's writer lock)."""
+        async with self._lock:
+            yield
+
+    async def _commit(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
             async with self._db.transaction() as session:
-                results = [await job(session) for job, _ in batch]
+                results = await self._handle(session, [item for item, _ in batch])
         except Exception as exc:
             if len(batch) == 1:
                 _settle(batch[0][1], error=exc)
                 return
-            for job, future in batch:
+            for item, future in batch:
                 try:
                     async with self._db.transaction() as session:
-                        result = await job(session)
+                        (result,) = await self._handle(session, [item])
                 except Exception as error:
                     _settle(future, error=error)
                 else:

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Feed, FetchLog, Item
+
+_FEEDS = cast(Table, Feed.__table__)
+_FETCH_LOG = cast(Table, FetchLog.__table__)
+# Bound values per lookup statement, and branches per UNION ALL (SQLite allows 500 compound SELECTs).
+_LOOKUP_VALUES = 2000
+_LOOKUP_BRANCHES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,59 +232,147 @@ async def known_content_hashes(session: AsyncSession, feed_id: int, hashes: Iter
     return found
 
 
+async def known_items_of_feeds(
+    session: AsyncSession, wanted: Sequence[tuple[int, Iterable[str], Iterable[str]]]
+) -> list[tuple[set[str], set[str]]]:
+    """For each (feed id, identity keys, content hashes): which of those keys, and which of those hashes,
+    stored items of that feed have. Many feeds per statement (a UNION ALL of indexed lookups)."""
+    asked = [(feed_id, set(keys), set(hashes)) for feed_id, keys, hashes in wanted]
+    found: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in asked]
+    branches: list[Any] = []
+    values = 0
+    for index, (feed_id, key_set, hash_set) in enumerate(asked):
+        keys, hashes = sorted(key_set), sorted(hash_set)
+        for start in range(0, max(len(keys), len(hashes)), 250):
+            some_keys, some_hashes = keys[start : start + 250], hashes[start : start + 250]
+            branches.append(
+                select(literal(index).label("n"), Item.identity_key, Item.content_hash).where(
+                    Item.feed_id == feed_id,
+                    or_(Item.identity_key.in_(some_keys), Item.content_hash.in_(some_hashes)),
+                )
+            )
+            values += len(some_keys) + len(some_hashes) + 2
+            if values >= _LOOKUP_VALUES or len(branches) >= _LOOKUP_BRANCHES:
+                await _lookup(session, branches, asked, found)
+                branches, values = [], 0
+    if branches:
+        await _lookup(session, branches, asked, found)
+    return found
+
+
+async def _lookup(
+    session: AsyncSession,
+    branches: list[Any],
+    asked: list[tuple[int, set[str], set[str]]],
+    found: list[tuple[set[str], set[str]]],
+) -> None:
+    statement: Any = branches[0]
+    if len(branches) > 1:
+        statement = union_all(*cast(list[Select[tuple[int, str, str]]], branches))
+    for index, key, content_hash in (await session.execute(statement)).all():
+        # a row may match by key or by hash only: keep just what was asked
+        if key in asked[index][1]:
+            found[index][0].add(key)
+        if content_hash in asked[index][2]:
+            found[index][1].add(content_hash)
+
+
 async def record_fetch(session: AsyncSession, feed_id: int, record: FetchRecord) -> None:
     """Write one poll's outcome: fetch_log row, schedule, validators, failure counters; releases the lease.
 
     A success (ok, not_modified, unchanged) clears the error state; an error increments consecutive_failures,
     keeps the first failing_since and stores last_error. The feed stays enabled either way.
     """
-    session.add(
-        FetchLog(
-            feed_id=feed_id,
-            started_at=record.started_at,
-            duration_ms=record.duration_ms,
-            status_code=record.status_code,
-            outcome=record.outcome,
-            error=record.error,
-            new_items=record.new_items,
-            worker=record.worker,
-        )
+    await record_fetches(session, [(feed_id, record)])
+
+
+async def record_fetches(session: AsyncSession, records: Sequence[tuple[int, FetchRecord]]) -> None:
+    """`record_fetch` for many polls at once (feed id, outcome): one INSERT and, per kind of outcome, one
+    UPDATE, each executed for all rows together."""
+    if not records:
+        return
+    await session.execute(
+        insert(_FETCH_LOG),
+        [
+            {
+                "feed_id": feed_id,
+                "started_at": record.started_at,
+                "duration_ms": record.duration_ms,
+                "status_code": record.status_code,
+                "outcome": record.outcome,
+                "error": record.error,
+                "new_items": record.new_items,
+                "worker": record.worker,
+            }
+            for feed_id, record in records
+        ],
     )
+    by_shape: dict[tuple[tuple[str, str], ...], list[dict[str, object]]] = {}
+    for feed_id, record in records:
+        changes = _feed_changes(record)
+        shape = tuple(sorted((column, kind) for column, (kind, _) in changes.items()))
+        params: dict[str, object] = {f"v_{column}": value for column, (_, value) in changes.items()}
+        params["v_id"] = feed_id
+        by_shape.setdefault(shape, []).append(params)
+    for shape, rows in by_shape.items():
+        await session.execute(_feed_update(shape), rows)
+
+
+def _feed_changes(record: FetchRecord) -> dict[str, tuple[str, object]]:
+    """The feed columns one outcome sets: column -> ("set", value), ("increment", None) for column + 1,
+    or ("keep", value) for COALESCE(column, value)."""
     finished = record.started_at + timedelta(milliseconds=record.duration_ms)
-    values: dict[str, object] = {
-        "next_poll_at": record.next_poll_at,
-        "last_fetched_at": finished,
-        "lease_owner": None,
-        "lease_until": None,
+    changes: dict[str, tuple[str, object]] = {
+        "next_poll_at": ("set", record.next_poll_at),
+        "last_fetched_at": ("set", finished),
+        "lease_owner": ("set", None),
+        "lease_until": ("set", None),
     }
     if record.outcome == "error":
-        values.update(
-            consecutive_failures=Feed.consecutive_failures + 1,
-            last_error=record.error,
-            failing_since=func.coalesce(Feed.failing_since, record.started_at),
+        changes.update(
+            consecutive_failures=("increment", None),
+            last_error=("set", record.error),
+            failing_since=("keep", record.started_at),
         )
     else:
-        values.update(
-            consecutive_failures=0,
-            last_error=None,
-            failing_since=None,
+        changes.update(
+            consecutive_failures=("set", 0),
+            last_error=("set", None),
+            failing_since=("set", None),
             # failure_notified stays: bot.feed_alerts sends the recovery notice, then clears it
-            last_success_at=finished,
-            history_loaded=True,
+            last_success_at=("set", finished),
+            history_loaded=("set", True),
         )
         if record.interval_seconds is not None:
-            values["interval_seconds"] = record.interval_seconds
+            changes["interval_seconds"] = ("set", record.interval_seconds)
         if record.outcome == "ok":
-            values.update(etag=record.etag, last_modified=record.last_modified, body_hash=record.body_hash)
+            changes.update(
+                etag=("set", record.etag),
+                last_modified=("set", record.last_modified),
+                body_hash=("set", record.body_hash),
+            )
             if record.title:
-                values["title"] = record.title[:500]
+                changes["title"] = ("set", record.title[:500])
             if record.new_items:
-                values["last_new_item_at"] = finished
+                changes["last_new_item_at"] = ("set", finished)
         elif record.outcome == "unchanged":
-            values.update(etag=record.etag, last_modified=record.last_modified)
+            changes.update(etag=("set", record.etag), last_modified=("set", record.last_modified))
         if record.language:
-            values["language"] = func.coalesce(Feed.language, record.language[:16])
-    await session.execute(update(Feed).where(Feed.id == feed_id).values(**values))
+            changes["language"] = ("keep", record.language[:16])
+    return changes
+
+
+def _feed_update(shape: tuple[tuple[str, str], ...]) -> Any:
+    """UPDATE feeds for one shape of changes, with a bound parameter v_<column> per value and v_id."""
+    table = _FEEDS
+    values: dict[str, Any] = {}
+    for column, kind in shape:
+        if kind == "increment":
+            values[column] = table.c[column] + 1
+        else:
+            value = bindparam(f"v_{column}", type_=table.c[column].type)
+            values[column] = func.coalesce(table.c[column], value) if kind == "keep" else value
+    return update(table).where(table.c.id == bindparam("v_id")).values(values)
 
 
 async def fetch_log(session: AsyncSession, feed_id: int, limit: int = 20) -> Sequence[FetchLog]:

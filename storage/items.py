@@ -96,7 +96,7 @@ async def store_new_items(
         return []
     for item_id, item in new:
         add_item_tags(session, item_id, item.classification)
-    joined = await _join_stories(session, new, rules, now)
+    joined = await _join_stories(session, feed_id, new, rules, now)
     alertable = [
         (item_id, item, joined[item_id])
         for item_id, item in new
@@ -152,6 +152,7 @@ def _fingerprint(
     entity_ids: Sequence[str],
     kinds: dict[str, str],
     rules: StoryRules,
+    source: int,
 ) -> Fingerprint:
     places = [e for e in entity_ids if kinds.get(e) == "place"]
     return fingerprint(
@@ -164,11 +165,12 @@ def _fingerprint(
         rules=rules,
         story_id=story_id,
         item_id=item_id,
+        source=source,
     )
 
 
 async def _join_stories(
-    session: AsyncSession, new: Sequence[tuple[int, NewItem]], rules: StoryRules, now: datetime
+    session: AsyncSession, feed_id: int, new: Sequence[tuple[int, NewItem]], rules: StoryRules, now: datetime
 ) -> dict[int, _Joined]:
     """Put every new item in a story (oldest item first, so a batch can form a story of its own) and record
     story_id, story_rule and story_score on it; raise each story's severity to the highest of its items.
@@ -182,7 +184,16 @@ async def _join_stories(
         for c in await candidate_items(session, entity_ids, since, exclude=[i for i, _ in new]):
             pool.append(
                 _fingerprint(
-                    c.id, c.story_id, c.title, c.summary, c.language, c.published, c.entity_ids, kinds, rules
+                    c.id,
+                    c.story_id,
+                    c.title,
+                    c.summary,
+                    c.language,
+                    c.published,
+                    c.entity_ids,
+                    kinds,
+                    rules,
+                    c.feed_id,
                 )
             )
     severity = await story_severities(session, {f.story_id for f in pool if f.story_id is not None})
@@ -199,6 +210,7 @@ async def _join_stories(
             classification.entity_ids,
             kinds,
             rules,
+            feed_id,
         )
         decision = decide(fp, pool, rules) if classification.entities else StoryDecision(None, RULE_NEW, None)
         if decision.story_id is None:

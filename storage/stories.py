@@ -37,6 +37,7 @@ class CandidateItem:
     language: str | None
     published: datetime
     entity_ids: tuple[str, ...]
+    feed_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,9 @@ async def candidate_items(
     excluded = list(exclude)
     matching = select(ItemEntity.item_id).where(ItemEntity.entity_id.in_(wanted))
     query = (
-        select(Item.id, Item.story_id, Item.title, Item.summary, Item.language, Item.published_at)
+        select(
+            Item.id, Item.story_id, Item.title, Item.summary, Item.language, Item.published_at, Item.feed_id
+        )
         .where(Item.id.in_(matching), Item.story_id.is_not(None), Item.published_at >= since)
         .order_by(Item.published_at, Item.id)
     )
@@ -114,6 +117,7 @@ async def candidate_items(
             language=row.language,
             published=row.published_at,
             entity_ids=tuple(sorted(tags.get(row.id, []))),
+            feed_id=row.feed_id,
         )
         for row in rows
     ]

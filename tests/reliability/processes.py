@@ -86,10 +86,13 @@ def recent_rss(title: str, items: list[tuple[str, str]], now: datetime) -> str:
     return "".join(parts) + "</channel></rss>\n"
 
 
-async def seed_fan_out(db: Database, chat_ids: list[int], now: datetime | None = None) -> int:
-    """One stored story about Sev Lake with a pending alert for each of `chat_ids` (each subscribed to
-    everything); returns the story id."""
+async def seed_fan_out(
+    db: Database, chat_ids: list[int], *, stories: int = 1, now: datetime | None = None
+) -> list[int]:
+    """`stories` stored stories about Sev Lake, each with a pending alert for every one of `chat_ids` (each
+    chat subscribed to everything); returns the story ids."""
     now = now or datetime.now(UTC)
+    story_ids = []
     async with db.transaction() as session:
         await session.execute(insert(Chat), [{"id": c, "type": "private", "active": True} for c in chat_ids])
         await session.execute(
@@ -98,38 +101,41 @@ async def seed_fan_out(db: Database, chat_ids: list[int], now: datetime | None =
         feed = Feed(url="https://agency.example/rss", title="Border Agency", next_poll_at=now, created_at=now)
         session.add(feed)
         await session.flush()
-        story = Story(title="Shelling near Sev Lake", severity="P2", created_at=now, updated_at=now)
-        session.add(story)
-        await session.flush()
-        item = Item(
-            feed_id=feed.id,
-            story_id=story.id,
-            identity_key="crash-test",
-            link="https://agency.example/1",
-            title="Shelling near Sev Lake",
-            summary="Shots were fired near Sev Lake <overnight> & at dawn.",
-            published_at=now,
-            fetched_at=now,
-            content_hash="crash-test",
-            severity="P2",
-        )
-        session.add(item)
-        await session.flush()
-        session.add(ItemEntity(item_id=item.id, entity_id="sev_lake", spans=[[14, 22, "Sev Lake"]]))
-        await session.execute(
-            insert(Delivery),
-            [
-                {
-                    "chat_id": c,
-                    "story_id": story.id,
-                    "item_id": item.id,
-                    "severity": "P2",
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-                for c in chat_ids
-            ],
-        )
-        return story.id
+        for n in range(stories):
+            title = f"Shelling near Sev Lake, report {n}"
+            story = Story(title=title, severity="P2", created_at=now, updated_at=now)
+            session.add(story)
+            await session.flush()
+            item = Item(
+                feed_id=feed.id,
+                story_id=story.id,
+                identity_key=f"seeded-{n}",
+                link=f"https://agency.example/{n}",
+                title=title,
+                summary="Shots were fired near Sev Lake <overnight> & at dawn.",
+                published_at=now,
+                fetched_at=now,
+                content_hash=f"seeded-{n}",
+                severity="P2",
+            )
+            session.add(item)
+            await session.flush()
+            session.add(ItemEntity(item_id=item.id, entity_id="sev_lake", spans=[[14, 22, "Sev Lake"]]))
+            await session.execute(
+                insert(Delivery),
+                [
+                    {
+                        "chat_id": c,
+                        "story_id": story.id,
+                        "item_id": item.id,
+                        "severity": "P2",
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
+                    for c in chat_ids
+                ],
+            )
+            story_ids.append(story.id)
+    return story_ids
