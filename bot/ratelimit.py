@@ -181,6 +181,10 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             async with state.lock:  # one request at a time per chat keeps messages in order
                 for attempt in range(retries + 1):
                     wait = state.blocked_until - self._clock()
+                    if wait > 0 and (retries == 0 or wait > MAX_RETRY_WAIT):
+                        # the chat is still told to wait: a caller that reschedules itself (the delivery
+                        # loop) gets that back at once instead of holding its send slot for the whole wait
+                        raise RetryAfter(math.ceil(wait))
                     if wait > 0:
                         await asyncio.sleep(wait)
                     try:

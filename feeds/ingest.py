@@ -54,15 +54,11 @@ class PollResult:
         return self.feed.title_override or self.feed_title or self.feed.title or self.feed.url
 
 
-# (feed id, identity keys, content hashes) to look up, and the keys and hashes found
-_Lookup = tuple[int, list[str], list[str]]
-_Known = tuple[set[str], set[str]]
-
-
 @dataclass(frozen=True, slots=True)
 class _Write:
-    """What one poll writes: its new items (none for most polls) and then its fetch record, which is made
-    when written (its duration runs until then) from the number of items that turned out new."""
+    """What one poll writes: the items of its document that are not stored yet (`items` holds them all,
+    unclassified; most polls have none), then its fetch record, made when written (its duration runs until
+    then) from the number of items that turned out new."""
 
     feed_id: int
     record: Callable[[int], FetchRecord]
@@ -98,21 +94,30 @@ class FeedPoller:
         # Polls finishing together share transactions and statements (group commit); one batch at a time
         # also queues this process's writes instead of letting them sleep on SQLite's single-writer lock.
         self._writes: GroupCommit[_Write, list[StoredItem]] = GroupCommit(db, self._write_batch)
-        # Lookups of known items form batches of their own, running while the writes go on (SQLite's WAL
-        # lets readers and the one writer work at once): the writes are the ingest's bottleneck.
-        self._reads: GroupCommit[_Lookup, _Known] = GroupCommit(db, known_items_of_feeds)
 
     async def _write_batch(self, session: AsyncSession, writes: Sequence[_Write]) -> list[list[StoredItem]]:
-        """Store the new items of a batch of polls, then record all their fetches with one INSERT and one
-        UPDATE per kind of outcome."""
+        """Store the new items and record the fetches of a batch of polls: one lookup of which items are
+        known for all of them (so, in the same transaction as the inserts), only the new items classified,
+        then one INSERT and one UPDATE per kind of outcome for all the fetch records."""
+        asked = [w for w in writes if w.items]
+        wanted = [
+            (w.feed_id, [i.identity_key for i in w.items], [i.content_hash for i in w.items]) for w in asked
+        ]
+        known_of = {
+            id(w): known for w, known in zip(asked, await known_items_of_feeds(session, wanted), strict=True)
+        }
         stored: list[list[StoredItem]] = []
         for write in writes:
             new: list[StoredItem] = []
-            if write.items and write.now is not None:
+            known, seen = known_of.get(id(write), (set(), set()))
+            unknown = [item for item in write.items if item.identity_key not in known]
+            # a story already stored under another guid is the same story, not a new one
+            fresh = [self._classified(item) for item in unknown if item.content_hash not in seen]
+            if fresh and write.now is not None:
                 new = await store_new_items(
                     session,
                     write.feed_id,
-                    write.items,
+                    fresh,
                     alert=write.alert,
                     now=write.now,
                     stories=self._stories,
@@ -152,12 +157,6 @@ class FeedPoller:
 
         now = self._clock()
         items = prepare_items(parsed.entries, now)
-        known, seen = await self._reads.run(
-            (feed.id, [item.identity_key for item in items], [item.content_hash for item in items])
-        )
-        unknown = [item for item in items if item.identity_key not in known]
-        # a story already stored under another guid is the same story, not a new one
-        fresh = [self._classified(item) for item in unknown if item.content_hash not in seen]
         published = [entry.published for entry in parsed.entries if entry.published is not None]
         interval = schedule.adaptive_interval(
             published, now, self._settings.poll_interval, self._settings.poll_max_interval
@@ -189,7 +188,7 @@ class FeedPoller:
                     title=parsed.title,
                     language=parsed.language,
                 ),
-                fresh,
+                items,
                 alert=feed.history_loaded,
                 now=now,
             )

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -56,11 +57,20 @@ def _info(chat: Chat) -> ChatInfo:
 async def _upsert(session: AsyncSession, chat_id: int, chat_type: str, title: str | None) -> Chat:
     chat = await session.get(Chat, chat_id)
     if chat is None:
-        chat = Chat(
-            id=chat_id, type=chat_type, title=title, active=True, quiet_tz="UTC", p1_breaks_quiet=True
+        # a new chat's first commands arrive together (concurrent updates): insert-or-ignore, then read the
+        # row whichever of them created
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        await session.execute(
+            insert(Chat)
+            .values(
+                id=chat_id, type=chat_type, title=title, active=True, quiet_tz="UTC", p1_breaks_quiet=True
+            )
+            .on_conflict_do_nothing(index_elements=["id"])
         )
-        session.add(chat)
-        await session.flush()
+        chat = await session.get(Chat, chat_id, populate_existing=True)
+        if chat is None:
+            raise UnknownChat(f"chat {chat_id} could not be registered")
         return chat
     chat.type = chat_type
     if title is not None:

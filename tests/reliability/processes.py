@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import insert
 
@@ -41,18 +42,13 @@ def borderwatch_env(database_url: str, workdir: Path, **settings: object) -> dic
 
 
 async def start(
-    args: list[str], env: dict[str, str], cwd: Path, *, stdout: int | None = asyncio.subprocess.DEVNULL
+    args: list[str], env: dict[str, str], cwd: Path, *, output: IO[bytes] | None = None
 ) -> asyncio.subprocess.Process:
-    """`borderwatch <args>` as a child process (python -m bot.cli, the console script's entry point)."""
+    """`borderwatch <args>` as a child process (python -m bot.cli, the console script's entry point); its
+    stdout and stderr go to `output` (a file: a pipe nobody reads would stall a chatty process)."""
+    sink: IO[bytes] | int = output if output is not None else asyncio.subprocess.DEVNULL
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=stdout,
-        stderr=asyncio.subprocess.PIPE if stdout is asyncio.subprocess.PIPE else asyncio.subprocess.DEVNULL,
+        sys.executable, "-m", "bot.cli", *args, env=env, cwd=cwd, stdout=sink, stderr=sink
     )
 
 

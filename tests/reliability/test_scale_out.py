@@ -1,0 +1,210 @@
+"""Scale-out on one PostgreSQL database: `borderwatch run --role ingest` × 3 and `--role bot` × 1 as real
+processes, N feeds on the loopback feed server. Each feed is polled once per interval by exactly one worker
+(counted from the server's request log), a kill -9'd worker's feeds are taken up once its leases run out,
+and every alert is sent once."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage.chats import add_subscriptions
+from storage.db import Database
+from storage.feeds import add_feed
+from storage.models import ALL_ENTITIES, Feed, FetchLog
+from tests.botapi.emulator import BotApiEmulator
+from tests.feedserver import FeedServer, loopback_hosts
+from tests.reliability.conftest import record
+from tests.reliability.processes import REALISTIC_TOKEN, borderwatch_env, kill9, recent_rss, start, terminate
+
+pytestmark = pytest.mark.reliability
+
+FEEDS = int(os.environ.get("BORDERWATCH_SCALE_FEEDS", "2000"))
+INTERVAL = 10  # the fastest BORDERWATCH_POLL_INTERVAL allowed
+LEASE = 8.0
+WINDOW = 30.0  # seconds of steady polling measured
+CHATS = 5
+NEW_STORIES = 3
+
+
+async def _wait(predicate: object, within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if await predicate():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
+    database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("scale-out needs PostgreSQL (SQLite has one writer): runs in the postgres case")
+    now = datetime.now(UTC)
+    hosts = loopback_hosts(50)
+    db = Database(database_url)
+    processes: list[asyncio.subprocess.Process] = []
+    try:
+        with FeedServer(hosts, latency=0.05) as server:
+            paths = [f"/scale/{n}.xml" for n in range(FEEDS)]
+            urls = []
+            for n, path in enumerate(paths):
+                body = recent_rss(f"Feed {n}", [(f"s{n}-0", f"Border report {n}: crossing open")], now)
+                urls.append(server.add(path, body, host=hosts[n % len(hosts)]))
+            async with db.transaction() as session:
+                for url in urls:
+                    await add_feed(session, url, now=now, interval_seconds=INTERVAL)
+            chat_ids = list(range(900, 900 + CHATS))
+            for chat_id in chat_ids:
+                await add_subscriptions(db, chat_id, "private", [ALL_ENTITIES])
+
+            async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
+                for chat_id in chat_ids:
+                    telegram.add_user(chat_id)
+                env = borderwatch_env(
+                    database_url,
+                    tmp_path,
+                    telegram_token=REALISTIC_TOKEN,
+                    telegram_api_url=telegram.base_url,
+                    allow_private_urls="true",
+                    poll_interval=INTERVAL,
+                    poll_max_interval=INTERVAL,
+                    lease_seconds=LEASE,
+                    per_host_concurrency=8,
+                    fetch_concurrency=64,
+                    fetch_timeout=5,
+                )
+                workers = [await start(["run", "--role", "ingest"], env, tmp_path) for _ in range(3)]
+                processes.extend(workers)
+                processes.append(await start(["run", "--role", "bot"], env, tmp_path))
+
+                async def history_loaded() -> bool:
+                    async with db.transaction() as session:
+                        waiting = await session.scalar(
+                            select(Feed.id).where(Feed.history_loaded.is_(False)).limit(1)
+                        )
+                    return waiting is None
+
+                started = time.monotonic()
+                await _wait(history_loaded, 120, "every feed's first poll")
+                first_round = time.monotonic() - started
+
+                # new stories on a few feeds: each must reach every chat exactly once
+                for n in range(NEW_STORIES):
+                    body = recent_rss(
+                        f"Feed {n}",
+                        [(f"new-{n}", f"Shelling near Sev Lake, report {n}"), (f"s{n}-0", f"Border report {n}")],
+                        datetime.now(UTC),
+                    )
+                    server.add(paths[n], body, host=hosts[n % len(hosts)])
+
+                window_start = time.monotonic()
+                await asyncio.sleep(WINDOW / 3)
+                # kill -9 a worker while it holds leases
+                victim = workers[0]
+                held: list[tuple[int, datetime]] = []
+                for _ in range(200):
+                    async with db.transaction() as session:
+                        held = list(
+                            (
+                                await session.execute(
+                                    select(Feed.id, Feed.lease_until).where(
+                                        Feed.lease_owner.like(f"%:{victim.pid}:%")
+                                    )
+                                )
+                            ).all()
+                        )
+                    if held:
+                        break
+                    await asyncio.sleep(0.02)
+                await kill9(victim)
+                killed_at = datetime.now(UTC)
+                assert held, "the worker never held a lease"
+                await asyncio.sleep(WINDOW * 2 / 3)
+                window_end = time.monotonic()
+
+                async def all_alerts_sent() -> bool:
+                    return all(len(telegram.sent(c)) >= NEW_STORIES for c in chat_ids)
+
+                try:
+                    await _wait(all_alerts_sent, 30, "the alerts")
+                except AssertionError:
+                    from storage.models import Delivery, Item
+                    async with db.transaction() as session:
+                        print("ITEMS", (await session.execute(select(Item.id, Item.guid, Item.story_id, Item.severity).where(Item.guid.like("new-%")))).all())
+                        print("DELIV", (await session.execute(select(Delivery.chat_id, Delivery.status, Delivery.last_error))).all())
+                        print("FEEDS", (await session.execute(select(Feed.id, Feed.last_error, Feed.last_fetched_at, Feed.next_poll_at).where(Feed.id < 4))).all())
+                    print("SENT", {c: len(telegram.sent(c)) for c in chat_ids}, dict(telegram.stats))
+                    raise
+                for process in processes[1:]:
+                    assert await terminate(process) == 0
+                texts = {c: [m.text for m in telegram.sent(c)] for c in chat_ids}
+                log = server.requests()
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                await kill9(process)
+    try:
+        async with db.transaction() as session:
+            held_ids = {feed_id for feed_id, _ in held}
+            taken_up = (
+                await session.execute(
+                    select(FetchLog.feed_id, FetchLog.worker, FetchLog.started_at)
+                    .where(FetchLog.feed_id.in_(held_ids), FetchLog.started_at > killed_at)
+                    .order_by(FetchLog.started_at)
+                )
+            ).all()
+            workers_used = set(
+                (await session.execute(select(FetchLog.worker).distinct())).scalars()
+            )
+    finally:
+        await db.dispose()
+
+    # once per interval, by one worker: no feed is fetched twice within an interval
+    by_path: dict[str, list[float]] = {}
+    for request in log:
+        if window_start <= request.at <= window_end:
+            by_path.setdefault(request.path, []).append(request.at)
+    held_paths = {paths[feed_id - 1] for feed_id in held_ids}
+    too_soon = 0
+    gaps = []
+    for path, times in by_path.items():
+        for a, b in itertools.pairwise(times):
+            gaps.append(b - a)
+            if b - a < INTERVAL * 0.9 and path not in held_paths:
+                too_soon += 1
+    fetches = [len(by_path.get(path, [])) for path in paths]
+    expected = WINDOW / INTERVAL
+    assert too_soon == 0
+    assert min(fetches) >= int(expected) - 1, "a feed was not polled on schedule"
+    assert len(workers_used) == 3
+
+    # the killed worker's feeds: polled again by another worker, once their leases ran out
+    first_after = {}
+    for feed_id, worker, started_at in taken_up:
+        first_after.setdefault(feed_id, (worker, started_at))
+    lease_end = dict(held)
+    assert set(first_after) == held_ids
+    for feed_id, (worker, started_at) in first_after.items():
+        assert f":{victim.pid}:" not in worker
+        assert started_at >= lease_end[feed_id]
+
+    # alerts: each chat has each new story exactly once
+    for chat_id, messages in texts.items():
+        assert len(messages) == NEW_STORIES == len(set(messages)), chat_id
+    record(
+        "scale-out (postgresql)",
+        f"{FEEDS} feeds, 3 ingest + 1 bot processes: first round {first_round:.1f} s; in {WINDOW:.0f} s at a "
+        f"{INTERVAL} s interval each feed fetched {min(fetches)}-{max(fetches)}× (expected ≈{expected:.0f}), "
+        f"shortest gap {min(gaps):.1f} s, 0 fetched twice within an interval; killed worker held "
+        f"{len(held_ids)} leases, all taken up by others after expiry ({LEASE:.0f} s); "
+        f"{NEW_STORIES * CHATS} alerts sent once each",
+    )

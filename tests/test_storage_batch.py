@@ -1,0 +1,168 @@
+"""Group commit (storage.batch) and the batched fetch records (storage.feeds.record_fetches)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.batch import GroupCommit
+from storage.db import Database
+from storage.feeds import (
+    FetchRecord,
+    add_feed,
+    fetch_log,
+    get_feed,
+    known_items_of_feeds,
+    list_feeds,
+    record_fetch,
+    record_fetches,
+)
+
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+async def test_concurrent_callers_share_transactions_and_each_gets_its_own_result(db: Database) -> None:
+    batches: list[int] = []
+
+    async def handle(session: AsyncSession, urls: Sequence[str]) -> list[int]:
+        batches.append(len(urls))
+        return [(await add_feed(session, url, now=NOW))[0].id for url in urls]
+
+    group: GroupCommit[str, int] = GroupCommit(db, handle)
+    urls = [f"https://example.am/{n}.xml" for n in range(40)]
+    ids = await asyncio.gather(*(group.run(url) for url in urls))
+
+    async with db.transaction() as session:
+        feeds = {feed.url: feed.id for feed in await list_feeds(session)}
+    assert ids == [feeds[url] for url in urls]
+    assert sum(batches) == 40 and len(batches) < 40  # queued callers went together
+
+
+async def test_an_item_that_fails_fails_alone_and_the_others_are_committed(db: Database) -> None:
+    async def handle(session: AsyncSession, urls: Sequence[str]) -> list[str]:
+        for url in urls:
+            await add_feed(session, url, now=NOW)
+            if "bad" in url:
+                raise ValueError(f"cannot store {url}")
+        return list(urls)
+
+    group: GroupCommit[str, str] = GroupCommit(db, handle)
+    urls = ["https://a.am/1", "https://a.am/bad", "https://a.am/2", "https://a.am/3"]
+    results = await asyncio.gather(*(group.run(url) for url in urls), return_exceptions=True)
+
+    assert [type(r).__name__ if isinstance(r, Exception) else r for r in results] == [
+        "https://a.am/1",
+        "ValueError",
+        "https://a.am/2",
+        "https://a.am/3",
+    ]
+    async with db.transaction() as session:
+        assert sorted(feed.url for feed in await list_feeds(session)) == [
+            "https://a.am/1",
+            "https://a.am/2",
+            "https://a.am/3",
+        ]
+
+
+async def test_a_cancelled_caller_does_not_lose_the_others_work(db: Database) -> None:
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def handle(session: AsyncSession, urls: Sequence[str]) -> list[str]:
+        for url in urls:
+            await add_feed(session, url, now=NOW)
+        if "slow" in urls[0]:
+            started.set()
+            await release.wait()
+        return list(urls)
+
+    group: GroupCommit[str, str] = GroupCommit(db, handle)
+    leader = asyncio.create_task(group.run("https://a.am/slow"))
+    await started.wait()
+    followers = [asyncio.create_task(group.run(f"https://a.am/{n}")) for n in range(3)]
+    await asyncio.sleep(0)
+    leader.cancel()  # the leader is cancelled while its batch is open: it rolls back alone
+    release.set()
+    assert await asyncio.gather(*followers) == [f"https://a.am/{n}" for n in range(3)]
+    with pytest.raises(asyncio.CancelledError):
+        await leader
+    async with db.transaction() as session:
+        assert sorted(feed.url for feed in await list_feeds(session)) == [
+            f"https://a.am/{n}" for n in range(3)
+        ]
+
+
+async def test_batched_fetch_records_write_what_single_records_write(db: Database) -> None:
+    base = FetchRecord(
+        worker="w1", started_at=NOW, duration_ms=120, outcome="ok", next_poll_at=NOW + timedelta(minutes=5)
+    )
+    records = [
+        replace(base, status_code=200, new_items=2, interval_seconds=300, etag='"a"', title="Azatutyun",
+                language="hy", body_hash="h1", last_modified="Mon, 01 Jan 2029 10:00:00 GMT"),
+        replace(base, outcome="not_modified", status_code=304, interval_seconds=120),
+        replace(base, outcome="unchanged", status_code=200, etag='"b"'),
+        replace(base, outcome="error", status_code=503, error="https://x.am: HTTP 503"),
+        replace(base, outcome="error", error="https://x.am: timeout", started_at=NOW + timedelta(minutes=9)),
+    ]  # fmt: skip
+    async with db.transaction() as session:
+        one_by_one = [(await add_feed(session, f"https://one.am/{n}", now=NOW))[0].id for n in records]
+        together = [(await add_feed(session, f"https://all.am/{n}", now=NOW))[0].id for n in records]
+    for feed_id, record in zip(one_by_one, records, strict=True):
+        async with db.transaction() as session:
+            await record_fetch(session, feed_id, record)
+            if record.outcome == "error":  # twice: failures count up, failing_since stays the first
+                await record_fetch(session, feed_id, replace(record, started_at=NOW + timedelta(hours=1)))
+    async with db.transaction() as session:
+        await record_fetches(session, list(zip(together, records, strict=True)))
+        await record_fetches(
+            session,
+            [
+                (feed_id, replace(record, started_at=NOW + timedelta(hours=1)))
+                for feed_id, record in zip(together, records, strict=True)
+                if record.outcome == "error"
+            ],
+        )
+
+    async with db.transaction() as session:
+        for single, batched in zip(one_by_one, together, strict=True):
+            a, b = await get_feed(session, single), await get_feed(session, batched)
+            assert a is not None and b is not None
+            assert replace(a, id=0, url="") == replace(b, id=0, url="")
+            log_a = [
+                (r.outcome, r.status_code, r.error, r.new_items) for r in await fetch_log(session, single)
+            ]
+            log_b = [
+                (r.outcome, r.status_code, r.error, r.new_items) for r in await fetch_log(session, batched)
+            ]
+            assert log_a == log_b and log_a
+        failing = await get_feed(session, together[3])
+        assert failing is not None and failing.consecutive_failures == 2 and failing.failing_since == NOW
+
+
+async def test_known_items_of_many_feeds_answer_per_feed(db: Database) -> None:
+    from feeds.model import FeedEntry, NewItem
+    from storage.items import store_new_items
+
+    def item(key: str, text: str) -> NewItem:
+        entry = FeedEntry(guid=key, link=None, title=text, summary="", language="en", published=NOW)
+        return NewItem(entry=entry, identity_key=f"k-{key}", content_hash=f"h-{text}", published=NOW)
+
+    async with db.transaction() as session:
+        first = (await add_feed(session, "https://one.am/rss", now=NOW))[0].id
+        second = (await add_feed(session, "https://two.am/rss", now=NOW))[0].id
+        await store_new_items(session, first, [item("1", "a"), item("2", "b")], alert=False, now=NOW)
+        await store_new_items(session, second, [item("3", "c")], alert=False, now=NOW)
+        found = await known_items_of_feeds(
+            session,
+            [
+                (first, ["k-1", "k-3", "k-9"], ["h-b", "h-c"]),
+                (second, ["k-1", "k-3"], ["h-a", "h-c", "h-z"]),
+                (first, [], []),
+            ],
+        )
+    assert found == [({"k-1"}, {"h-b"}), ({"k-3"}, {"h-c"}), (set(), set())]
