@@ -8,6 +8,8 @@ import io
 import multiprocessing
 import os
 import re
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -253,6 +255,39 @@ def _process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _exit_with_owner(owner_pid: int) -> None:
+    """Runs in each worker: end it when the process that owns the pool is gone, even after a kill -9.
+
+    Workers are children of the forkserver, not of the owner, so nothing else tells them; without this a
+    killed borderwatch process would leave its parser processes (and the forkserver) running for ever.
+    """
+
+    def watch() -> None:
+        while _process_alive(owner_pid):
+            time.sleep(_OWNER_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
+
+_OWNER_CHECK_SECONDS = 1.0
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            # the state follows the parenthesised command name; a zombie has exited already
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: fall back to signal 0
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
 class ParserPool:
     """Parses feeds in worker processes (one per core by default) so the event loop is never blocked.
 
@@ -269,7 +304,12 @@ class ParserPool:
         self._memory: dict[str, _Memory] = {}
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self._workers, mp_context=_process_context())
+        return ProcessPoolExecutor(
+            max_workers=self._workers,
+            mp_context=_process_context(),
+            initializer=_exit_with_owner,
+            initargs=(os.getpid(),),
+        )
 
     async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         """`parse_feed` in a worker process; raises ParseError as it does, and also if the worker dies."""
