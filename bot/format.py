@@ -24,6 +24,10 @@ ELLIPSIS = "…"
 ALSO_NAMED = 2  # sources named in "also reported by: A, B (+3)"; the rest are counted
 
 
+SOURCE_UNITS = 200
+ALSO_UNITS = 800
+
+
 def _escape(text: str) -> str:
     return html.escape(text, quote=True)
 
@@ -127,9 +131,10 @@ def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
     head = f"{marker} <b>{_escape(alert.severity)}</b> " if alert.severity else f"{marker} "
     head_plain = f"{marker} {alert.severity} " if alert.severity else f"{marker} "
     when = alert.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    source_line = f"{alert.source.strip() or '?'} · {when}"
+    # a feed names itself: a hostile <title> of thousands of characters must not push the alert over the limit
+    source_line = f"{_cut(alert.source.strip() or '?', SOURCE_UNITS)} · {when}"
     tags = " ".join(t for t in (hashtag(e) for e in alert.entity_ids) if t)
-    also = also_reported_by(alert.also_reported_by)
+    also = _cut(also_reported_by(tuple(_cut(s, SOURCE_UNITS) for s in alert.also_reported_by)), ALSO_UNITS)
     tail_plain = f"\n{source_line}" + (f"\n{also}" if also else "") + (f"\n{tags}" if tags else "")
 
     title, where = _collapse(alert.title)

@@ -48,6 +48,7 @@ _EDIT_ENDPOINTS = frozenset({"editMessageText", "editMessageCaption", "editMessa
 # rate_limit_args meaning "do not retry": ExtBot silently drops a falsy 0, so "none" is spelled -1.
 NO_RETRIES = -1
 MAX_RETRY_WAIT = 60.0  # a reply that would wait longer than this for Telegram is given up, not held
+HOLD_AT_MOST = 1.0  # longest a caller without retries waits here for a chat Telegram told to wait
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -181,7 +182,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             async with state.lock:  # one request at a time per chat keeps messages in order
                 for attempt in range(retries + 1):
                     wait = state.blocked_until - self._clock()
-                    if wait > 0 and (retries == 0 or wait > MAX_RETRY_WAIT):
+                    if wait > (HOLD_AT_MOST if retries == 0 else MAX_RETRY_WAIT):
                         # the chat is still told to wait: a caller that reschedules itself (the delivery
                         # loop) gets that back at once instead of holding its send slot for the whole wait
                         raise RetryAfter(math.ceil(wait))

@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from storage.db import Database
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
@@ -83,7 +83,7 @@ def recent_rss(title: str, items: list[tuple[str, str]], now: datetime) -> str:
 
 
 async def seed_fan_out(
-    db: Database, chat_ids: list[int], *, stories: int = 1, now: datetime | None = None
+    db: Database, chat_ids: list[int], *, stories: int = 1, now: datetime | None = None, batch: str = "a"
 ) -> list[int]:
     """`stories` stored stories about Sev Lake, each with a pending alert for every one of `chat_ids` (each
     chat subscribed to everything); returns the story ids."""
@@ -94,24 +94,28 @@ async def seed_fan_out(
         await session.execute(
             insert(Subscription), [{"chat_id": c, "entity_id": ALL_ENTITIES} for c in chat_ids]
         )
-        feed = Feed(url="https://agency.example/rss", title="Border Agency", next_poll_at=now, created_at=now)
-        session.add(feed)
-        await session.flush()
+        feed = await session.scalar(select(Feed).where(Feed.url == "https://agency.example/rss"))
+        if feed is None:
+            feed = Feed(
+                url="https://agency.example/rss", title="Border Agency", next_poll_at=now, created_at=now
+            )
+            session.add(feed)
+            await session.flush()
         for n in range(stories):
-            title = f"Shelling near Sev Lake, report {n}"
+            title = f"Shelling near Sev Lake, report {batch}{n}"
             story = Story(title=title, severity="P2", created_at=now, updated_at=now)
             session.add(story)
             await session.flush()
             item = Item(
                 feed_id=feed.id,
                 story_id=story.id,
-                identity_key=f"seeded-{n}",
+                identity_key=f"seeded-{batch}{n}",
                 link=f"https://agency.example/{n}",
                 title=title,
                 summary="Shots were fired near Sev Lake <overnight> & at dawn.",
                 published_at=now,
                 fetched_at=now,
-                content_hash=f"seeded-{n}",
+                content_hash=f"seeded-{batch}{n}",
                 severity="P2",
             )
             session.add(item)

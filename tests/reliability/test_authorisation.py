@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 import bot.app
-from bot.ratelimit import ChatRateLimiter
 from bot.commands.admin import ADMIN_COMMANDS
+from bot.ratelimit import ChatRateLimiter
 from storage.admins import list_admins
 from storage.audit import count_audit
 from storage.db import Database
@@ -55,7 +55,9 @@ async def test_every_registered_admin_command_refuses_a_non_admin_with_any_argum
             text = f"/{name} {arguments}".rstrip()
             assert await chat.say(STRANGER, text) == [f"Sorry, /{name} is only for bot admins."], text
             attempts += 1
-        assert await chat.say(STRANGER, f"/{name}", chat_id=group) == [f"Sorry, /{name} is only for bot admins."]
+        assert await chat.say(STRANGER, f"/{name}", chat_id=group) == [
+            f"Sorry, /{name} is only for bot admins."
+        ]
         attempts += 1
     db = chat.ctx.db
     await chat.audit(attempts)
@@ -66,5 +68,6 @@ async def test_every_registered_admin_command_refuses_a_non_admin_with_any_argum
     assert not await delivery_paused(db)
     record(
         f"authorisation ({db.dialect})",
-        f"{len(names)} admin commands × {len(ARGUMENTS) + 1} attempts = {attempts} refused and audited, 0 obeyed",
+        f"{len(names)} admin commands × {len(ARGUMENTS) + 1} attempts = {attempts} refused and audited, "
+        "0 obeyed",
     )

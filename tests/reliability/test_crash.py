@@ -4,7 +4,9 @@ poll round of `borderwatch poll --once`. Nothing is lost; only what was in fligh
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,15 +38,17 @@ CONCURRENCY = 8
 LEASE = 0.5  # seconds a killed process's leased alerts (or feeds) stay held before another run takes them
 
 
+def _at_least(count: Callable[[], int], target: int) -> bool:
+    return count() >= target
+
+
 async def _statuses(db: Database) -> dict[int, str]:
     async with db.transaction() as session:
         rows = (await session.execute(select(Delivery.chat_id, Delivery.status))).all()
         return {chat_id: status for chat_id, status in rows}
 
 
-async def test_kill_9_during_a_fan_out_of_2000_alerts_loses_none(
-    database_url: str, tmp_path: Path
-) -> None:
+async def test_kill_9_during_a_fan_out_of_2000_alerts_loses_none(database_url: str, tmp_path: Path) -> None:
     rng = random.Random(2000)
     chat_ids = list(range(10_000, 10_000 + ALERTS))
     db = Database(database_url)
@@ -68,7 +72,9 @@ async def test_kill_9_during_a_fan_out_of_2000_alerts_loses_none(
             def sends() -> int:
                 """sendMessage calls so far (cheap: re-checked after every request the emulator answers)."""
                 requests = telegram.requests
-                seen["sends"] += sum(1 for method, _ in requests[seen["requests"] :] if method == "sendMessage")
+                seen["sends"] += sum(
+                    1 for method, _ in requests[seen["requests"] :] if method == "sendMessage"
+                )
                 seen["requests"] = len(requests)
                 return seen["sends"]
 
@@ -82,7 +88,9 @@ async def test_kill_9_during_a_fan_out_of_2000_alerts_loses_none(
                 # (the previous run's leases run out while the new process starts, which takes longer)
                 process = await start(["run", "--role", "bot"], env, tmp_path)
                 waiter = asyncio.ensure_future(process.wait())
-                reached = asyncio.ensure_future(telegram.wait_until(lambda t=target: sends() >= t, 60))
+                reached = asyncio.ensure_future(
+                    telegram.wait_until(functools.partial(_at_least, sends, target), 60)
+                )
                 await asyncio.wait([waiter, reached], return_when=asyncio.FIRST_COMPLETED)
                 assert not waiter.done(), f"borderwatch exited with {process.returncode}"
                 await asyncio.sleep(rng.random() * 0.05)  # a random moment among the sends in flight
@@ -175,8 +183,8 @@ async def test_kill_9_between_fetching_and_storing_loses_no_item_and_stores_none
                     server.clear_log()
                     target = rng.randrange(5, expected_requests - 5)
                     process = await start(["poll", "--once"], env, tmp_path)
-                    while len(server.requests()) < target and process.returncode is None:
-                        await asyncio.sleep(0.005)
+                    while len(server.requests()) < target and process.returncode is None:  # noqa: ASYNC110
+                        await asyncio.sleep(0.005)  # the feed server runs in its own thread: nothing to await
                     await kill9(process)
                     kill_points.append(target)
                     await asyncio.sleep(LEASE)

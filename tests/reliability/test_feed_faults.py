@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import itertools
 import random
 import time
 import tracemalloc
@@ -129,8 +130,10 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
             url = server.add(path, body, host=HOSTS[4 + n], **opts)  # type: ignore[arg-type]
             feed_ids[name] = (await add_feed(session, url, now=clock.start))[0].id
         # bytes that are not UTF-8 in a document that says it is
-        bad_encoding = recent_rss("encoding", ["e1", "e2"], clock.start).encode().replace(
-            b"report 0", b"report \xff\xfe\xc3\x28 0"
+        bad_encoding = (
+            recent_rss("encoding", ["e1", "e2"], clock.start)
+            .encode()
+            .replace(b"report 0", b"report \xff\xfe\xc3\x28 0")
         )
         url = server.add(f"/{tag}/bad-encoding.xml", bad_encoding, host=HOSTS[16])
         feed_ids["bad_encoding"] = (await add_feed(session, url, now=clock.start))[0].id
@@ -144,7 +147,9 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
             body = recent_rss(f"healthy{n}", [f"h{n}-{k}" for k in range(3)], clock.start)
             url = server.add(path, body, host=HOSTS[n % 4])
             healthy_paths.append(path)
-            healthy_ids.append((await add_feed(session, url, now=clock.start, interval_seconds=INTERVAL))[0].id)
+            healthy_ids.append(
+                (await add_feed(session, url, now=clock.start, interval_seconds=INTERVAL))[0].id
+            )
     await add_subscriptions(db, 77, "private", [ALL_ENTITIES])
 
     parser = ParserPool(workers=2)
@@ -180,7 +185,7 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
     for path in healthy_paths:
         times = [r.at for r in server.requests(path)]
         polls.append(len(times))
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         worst_delay = max([worst_delay, *(gap - INTERVAL / SPEED for gap in gaps)])
         worst_steady = max([worst_steady, *(gap - INTERVAL / SPEED for gap in gaps[1:])])
     async with db.transaction() as session:
@@ -224,7 +229,8 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
         f"feed faults ({db.dialect})",
         f"{len(FAULTS) + 2} faulty + {HEALTHY} healthy feeds for {WINDOW:.0f} s wall ({WINDOW * SPEED:.0f} s "
         f"scheduled): healthy polls per feed {min(polls)}-{max(polls)} (expected {expected_polls}), "
-        f"worst delay {worst_delay * 1000:.0f} ms wall ({worst_steady * 1000:.0f} ms after the first poll); peak traced Python memory {peak_mib:.1f} MiB, "
+        f"worst delay {worst_delay * 1000:.0f} ms wall ({worst_steady * 1000:.0f} ms after the first poll); "
+        f"peak traced Python memory {peak_mib:.1f} MiB, "
         f"peak parser-worker RSS {peak_parser_kib / 1024:.0f} MiB; churn feed polled {churn_polls}× "
         f"with {churn_alerts} repeat alerts",
     )

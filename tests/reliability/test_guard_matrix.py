@@ -99,7 +99,9 @@ async def test_every_spelling_of_a_private_address_is_refused_without_a_request(
     assert server.requests() == []
 
 
-async def test_the_whole_poller_records_each_refusal_as_the_feeds_error(db: Database, server: FeedServer) -> None:
+async def test_the_whole_poller_records_each_refusal_as_the_feeds_error(
+    db: Database, server: FeedServer
+) -> None:
     now = datetime.now(UTC)
     answers = {f"h{n}.example.test": address for n, address in enumerate(PRIVATE)}
 
