@@ -135,25 +135,37 @@ def _did_you_mean(names: Names, named: NamedEntities) -> list[str]:
     return lines
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/subscribe [entity …|all]: no argument shows the keyboard; names subscribe this chat (and topic)."""
+async def _named_request(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, command: str
+) -> tuple[BotContext, Chat, Names, NamedEntities] | None:
+    """What /subscribe and /unsubscribe share: the permission check, the keyboard when no name is given,
+    the usage line when nothing could be read; None when the command has been answered already."""
     ctx = get_context(context.application)
     chat = update.effective_chat
     if chat is None:
-        return
+        return None
     if not await may_change_chat(update, context):
         await reply(update, _(GROUP_ADMINS_ONLY))
-        return
+        return None
     text = command_text(update)
     names = _names(ctx)
     if not text:
         await _register(update, ctx)
         await _send_keyboard(update, ctx, names)
-        return
+        return None
     named = names.parse(text)
     if named.empty:
-        await reply(update, usage("subscribe"))
+        await reply(update, usage(command))
+        return None
+    return ctx, chat, names, named
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/subscribe [entity …|all]: no argument shows the keyboard; names subscribe this chat (and topic)."""
+    request = await _named_request(update, context, "subscribe")
+    if request is None:
         return
+    ctx, chat, names, named = request
     lines: list[str] = []
     thread_id = topic_of(update)
     if named.everything or named.found:
@@ -181,23 +193,10 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/unsubscribe [entity …|all]: no argument shows the keyboard; names unsubscribe this chat."""
-    ctx = get_context(context.application)
-    chat = update.effective_chat
-    if chat is None:
+    request = await _named_request(update, context, "unsubscribe")
+    if request is None:
         return
-    if not await may_change_chat(update, context):
-        await reply(update, _(GROUP_ADMINS_ONLY))
-        return
-    text = command_text(update)
-    names = _names(ctx)
-    if not text:
-        await _register(update, ctx)
-        await _send_keyboard(update, ctx, names)
-        return
-    named = names.parse(text)
-    if named.empty:
-        await reply(update, usage("unsubscribe"))
-        return
+    ctx, chat, names, named = request
     lines: list[str] = []
     if named.everything:
         removed = await chats.remove_subscriptions(ctx.db, chat.id, None)
