@@ -205,33 +205,6 @@ async def release_lease(session: AsyncSession, feed_id: int, worker: str) -> Non
     )
 
 
-async def known_identity_keys(session: AsyncSession, feed_id: int, keys: Iterable[str]) -> set[str]:
-    """Which of `keys` are already stored for the feed, so unchanged entries skip classification."""
-    wanted = list(dict.fromkeys(keys))
-    found: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        rows = await session.scalars(
-            select(Item.identity_key).where(Item.feed_id == feed_id, Item.identity_key.in_(chunk))
-        )
-        found.update(rows)
-    return found
-
-
-async def known_content_hashes(session: AsyncSession, feed_id: int, hashes: Iterable[str]) -> set[str]:
-    """Which of `hashes` (title + summary) some stored item of the feed already has: a feed that renames
-    its guids on every poll must not make the same stories new again."""
-    wanted = list(dict.fromkeys(hashes))
-    found: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        rows = await session.scalars(
-            select(Item.content_hash).where(Item.feed_id == feed_id, Item.content_hash.in_(chunk))
-        )
-        found.update(rows)
-    return found
-
-
 async def known_items_of_feeds(
     session: AsyncSession, wanted: Sequence[tuple[int, Iterable[str], Iterable[str]]]
 ) -> list[tuple[set[str], set[str]]]:
