@@ -18,12 +18,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import Database
 from storage.deliveries import (
-    BACKOFF_BASE,
-    BACKOFF_CAP,
     DEFAULT_LEASE,
     DEFAULT_MAX_ATTEMPTS,
     Alert,
     alerts_for_items,
+    count_failed_attempt,
     quiet_until,
 )
 from storage.models import Chat, Delivery, DeliveryUpdate
@@ -172,14 +171,7 @@ async def retry_update_later(
         row = await session.get(DeliveryUpdate, update_id)
         if row is None:
             return "gone"
-        row.attempts += 1
-        row.last_error = error[:1000]
-        if row.attempts >= max_attempts:
-            row.status = "dead"
-        else:
-            delay = min(BACKOFF_BASE * 2 ** (row.attempts - 1), BACKOFF_CAP)
-            row.status, row.next_attempt_at = "pending", now + delay
-        return row.status
+        return count_failed_attempt(row, error, now, max_attempts)
 
 
 async def postpone_updates(

@@ -250,14 +250,20 @@ async def retry_later(
         delivery = await session.get(Delivery, delivery_id)
         if delivery is None:
             return "gone"
-        delivery.attempts += 1
-        delivery.last_error = error[:1000]
-        if delivery.attempts >= max_attempts:
-            delivery.status = "dead"
-        else:
-            delay = min(BACKOFF_BASE * 2 ** (delivery.attempts - 1), BACKOFF_CAP)
-            delivery.status, delivery.next_attempt_at = "pending", now + delay
-        return delivery.status
+        return count_failed_attempt(delivery, error, now, max_attempts)
+
+
+def count_failed_attempt(row: Delivery | DeliveryUpdate, error: str, now: datetime, max_attempts: int) -> str:
+    """Record one failed attempt on an outbox row (an alert or an edit/reply of one): pending again after an
+    exponential backoff, or 'dead' after `max_attempts`. Returns the new status."""
+    row.attempts += 1
+    row.last_error = error[:1000]
+    if row.attempts >= max_attempts:
+        row.status = "dead"
+    else:
+        delay = min(BACKOFF_BASE * 2 ** (row.attempts - 1), BACKOFF_CAP)
+        row.status, row.next_attempt_at = "pending", now + delay
+    return row.status
 
 
 async def mark_dead(db: Database, delivery_id: int, error: str) -> None:
