@@ -27,7 +27,7 @@ from feeds.stories import StoryRules
 from storage.batch import GroupCommit
 from storage.db import Database
 from storage.feeds import FeedRecord, FetchRecord, known_items_of_feeds, record_fetches
-from storage.items import StoredItem, store_new_items
+from storage.items import FeedItems, StoredItem, store_new_items_of_feeds
 from storage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -94,11 +94,14 @@ class FeedPoller:
         # Polls finishing together share transactions and statements (group commit); one batch at a time
         # also queues this process's writes instead of letting them sleep on SQLite's single-writer lock.
         self._writes: GroupCommit[_Write, list[StoredItem]] = GroupCommit(db, self._write_batch)
+        # feed id → identity keys of the items of its last document that were written: a later document
+        # of the feed needs the database asked only about the others (items and feeds are never deleted)
+        self._written: dict[int, frozenset[str]] = {}
 
     async def _write_batch(self, session: AsyncSession, writes: Sequence[_Write]) -> list[list[StoredItem]]:
         """Store the new items and record the fetches of a batch of polls: one lookup of which items are
-        known for all of them (so, in the same transaction as the inserts), only the new items classified,
-        then one INSERT and one UPDATE per kind of outcome for all the fetch records."""
+        known for all of them (so, in the same transaction as the inserts), only the new items classified
+        and stored together, then one INSERT and one UPDATE per kind of outcome for all the fetch records."""
         asked = [w for w in writes if w.items]
         wanted = [
             (w.feed_id, [i.identity_key for i in w.items], [i.content_hash for i in w.items]) for w in asked
@@ -106,23 +109,14 @@ class FeedPoller:
         known_of = {
             id(w): known for w, known in zip(asked, await known_items_of_feeds(session, wanted), strict=True)
         }
-        stored: list[list[StoredItem]] = []
+        batches: list[FeedItems] = []
         for write in writes:
-            new: list[StoredItem] = []
             known, seen = known_of.get(id(write), (set(), set()))
             unknown = [item for item in write.items if item.identity_key not in known]
             # a story already stored under another guid is the same story, not a new one
             fresh = [self._classified(item) for item in unknown if item.content_hash not in seen]
-            if fresh and write.now is not None:
-                new = await store_new_items(
-                    session,
-                    write.feed_id,
-                    fresh,
-                    alert=write.alert,
-                    now=write.now,
-                    stories=self._stories,
-                )
-            stored.append(new)
+            batches.append(FeedItems(write.feed_id, fresh, write.alert, write.now or self._clock()))
+        stored = await store_new_items_of_feeds(session, batches, stories=self._stories)
         records = [(write.feed_id, write.record(len(new))) for write, new in zip(writes, stored, strict=True)]
         await record_fetches(session, records)
         return stored
@@ -170,6 +164,7 @@ class FeedPoller:
             ttl_seconds=parsed.ttl_seconds,
         )
 
+        written = self._written.get(feed.id, frozenset())
         stored = await self._writes.run(
             _Write(
                 feed.id,
@@ -188,11 +183,12 @@ class FeedPoller:
                     title=parsed.title,
                     language=parsed.language,
                 ),
-                items,
+                [item for item in items if item.identity_key not in written],
                 alert=feed.history_loaded,
                 now=now,
             )
         )
+        self._written[feed.id] = frozenset(item.identity_key for item in items)
         return PollResult(
             feed, "ok", tuple(stored), None, response.status_code, parsed.title, time.monotonic() - t0
         )

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,9 @@ from feeds.stories import RULE_NEW, Fingerprint, StoryDecision, StoryRules, deci
 from storage.models import ALL_ENTITIES, Chat, Delivery, DeliveryUpdate, Item, Story, Subscription
 from storage.stories import candidate_items, entity_kinds, higher_severity, severity_rank, story_severities
 from storage.tags import add_item_tags
+
+_ITEMS = cast(Table, Item.__table__)
+_STORIES = cast(Table, Story.__table__)
 
 # Items first seen more than this long after they were published are history, never alerts (DESIGN.md).
 ALERT_MAX_AGE = timedelta(hours=24)
@@ -44,6 +47,25 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+@dataclass(frozen=True, slots=True)
+class FeedItems:
+    """Items of one feed's document to store, fetched at `now`; `alert` once the feed's history is loaded."""
+
+    feed_id: int
+    items: Sequence[NewItem]
+    alert: bool
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _New:
+    """An item that was inserted by this call, and the poll it came from."""
+
+    item_id: int
+    item: NewItem
+    feed: FeedItems
+
+
 async def store_new_items(
     session: AsyncSession,
     feed_id: int,
@@ -53,73 +75,98 @@ async def store_new_items(
     now: datetime,
     stories: StoryRules | None = None,
 ) -> list[StoredItem]:
-    """Insert the items of one feed that are not stored yet (by identity key) and return only those.
+    """Insert the items of one feed that are not stored yet (by identity key) and return only those: see
+    store_new_items_of_feeds."""
+    (stored,) = await store_new_items_of_feeds(
+        session, [FeedItems(feed_id, items, alert, now)], stories=stories
+    )
+    return stored
+
+
+async def store_new_items_of_feeds(
+    session: AsyncSession, feeds: Sequence[FeedItems], *, stories: StoryRules | None = None
+) -> list[list[StoredItem]]:
+    """Insert the items of many feeds that are not stored yet (by feed and identity key) and return, for each
+    feed in order, only those; the same few statements serve every feed.
 
     Each new item gets its entity tags and joins an open story when feeds.stories says it is the same news
     (recording the rule and score on the item), else starts a new story; a story's severity is the highest
-    of its items. When `alert` is true and the item is recent, the outbox gets: one pending alert for every
-    active subscribed chat without one for the story yet (chats with /alerts off: only P1 stories), and, for
-    every chat that already has the story's alert, an edit of it (another source joined) or, when this item
-    raised the story's severity, a reply to it. A re-poll of the same items inserts nothing.
+    of its items. When its feed's `alert` is true and the item is recent, the outbox gets: one pending alert
+    for every active subscribed chat without one for the story yet (chats with /alerts off: only P1 stories),
+    and, for every chat that already has the story's alert, an edit of it (another source joined) or, when
+    this item raised the story's severity, a reply to it. A re-poll of the same items inserts nothing.
     """
     rules = stories or StoryRules()
-    unique: dict[str, NewItem] = {}
-    for item in items:
-        unique.setdefault(item.identity_key, item)
-    if not unique:
-        return []
+    wanted: list[tuple[FeedItems, NewItem]] = []
+    for feed in feeds:
+        unique: dict[str, NewItem] = {}
+        for item in feed.items:
+            unique.setdefault(item.identity_key, item)
+        wanted.extend((feed, item) for item in unique.values())
+    if not wanted:
+        return [[] for _ in feeds]
     rows = [
         {
-            "feed_id": feed_id,
-            "identity_key": key,
+            "feed_id": feed.feed_id,
+            "identity_key": item.identity_key,
             "guid": item.entry.guid,
             "link": item.entry.link,
             "title": item.entry.title,
             "summary": item.entry.summary,
             "language": item.entry.language,
             "published_at": item.published,
-            "fetched_at": now,
+            "fetched_at": feed.now,
             "content_hash": item.content_hash,
             "severity": item.classification.severity,
         }
-        for key, item in unique.items()
+        for feed, item in wanted
     ]
     statement = (
-        _insert(session, Item)
-        .values(rows)
+        _insert(session, _ITEMS)
         .on_conflict_do_nothing(index_elements=["feed_id", "identity_key"])
-        .returning(Item.id, Item.identity_key)
+        .returning(Item.id, Item.feed_id, Item.identity_key)
     )
-    inserted = {key: item_id for item_id, key in (await session.execute(statement)).all()}
-    new = [(inserted[key], item) for key, item in unique.items() if key in inserted]
+    # executemany: SQLAlchemy sends the rows in pages of one multi-row INSERT each, compiled once
+    result = await session.execute(statement, rows)
+    inserted = {(feed_id, key): item_id for item_id, feed_id, key in result.all()}
+    new = [
+        _New(inserted[feed.feed_id, item.identity_key], item, feed)
+        for feed, item in wanted
+        if (feed.feed_id, item.identity_key) in inserted
+    ]
     if not new:
-        return []
-    for item_id, item in new:
-        add_item_tags(session, item_id, item.classification)
-    joined = await _join_stories(session, feed_id, new, rules, now)
+        return [[] for _ in feeds]
+    for one in new:
+        add_item_tags(session, one.item_id, one.item.classification)
+    joined = await _join_stories(session, new, rules)
     alertable = [
-        (item_id, item, joined[item_id])
-        for item_id, item in new
-        if alert and item.classification.entities and now - item.published <= ALERT_MAX_AGE
+        (one, joined[one.item_id])
+        for one in new
+        if one.feed.alert
+        and one.item.classification.entities
+        and one.feed.now - one.item.published <= ALERT_MAX_AGE
     ]
-    chats_by_item = await _queue_deliveries(session, alertable, now)
+    chats_by_item = await _queue_deliveries(session, alertable)
     await session.flush()
-    return [
-        StoredItem(
-            id=item_id,
-            feed_id=feed_id,
-            story_id=joined[item_id].story_id,
-            title=item.entry.title,
-            link=item.entry.link,
-            published=item.published,
-            entity_ids=tuple(item.classification.entity_ids),
-            severity=item.classification.severity,
-            alerted_chats=chats_by_item.get(item_id, 0),
-            story_rule=joined[item_id].rule,
-            story_score=joined[item_id].score,
+    stored: dict[int, list[StoredItem]] = {id(feed): [] for feed in feeds}
+    for one in new:
+        item, story = one.item, joined[one.item_id]
+        stored[id(one.feed)].append(
+            StoredItem(
+                id=one.item_id,
+                feed_id=one.feed.feed_id,
+                story_id=story.story_id,
+                title=item.entry.title,
+                link=item.entry.link,
+                published=item.published,
+                entity_ids=tuple(item.classification.entity_ids),
+                severity=item.classification.severity,
+                alerted_chats=chats_by_item.get(one.item_id, 0),
+                story_rule=story.rule,
+                story_score=story.score,
+            )
         )
-        for item_id, item in new
-    ]
+    return [stored[id(feed)] for feed in feeds]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,19 +216,17 @@ def _fingerprint(
     )
 
 
-async def _join_stories(
-    session: AsyncSession, feed_id: int, new: Sequence[tuple[int, NewItem]], rules: StoryRules, now: datetime
-) -> dict[int, _Joined]:
+async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: StoryRules) -> dict[int, _Joined]:
     """Put every new item in a story (oldest item first, so a batch can form a story of its own) and record
     story_id, story_rule and story_score on it; raise each story's severity to the highest of its items.
     Untagged items always start a story of their own: they never alert, and comparing them costs time."""
-    tagged = [item for _, item in new if item.classification.entities]
+    tagged = [one.item for one in new if one.item.classification.entities]
     entity_ids = {e for item in tagged for e in item.classification.entity_ids}
     kinds = await entity_kinds(session, entity_ids)
     pool: list[Fingerprint] = []
     if tagged:
         since = min(item.published for item in tagged) - rules.window
-        for c in await candidate_items(session, entity_ids, since, exclude=[i for i, _ in new]):
+        for c in await candidate_items(session, entity_ids, since, exclude=[one.item_id for one in new]):
             pool.append(
                 _fingerprint(
                     c.id,
@@ -197,33 +242,40 @@ async def _join_stories(
                 )
             )
     severity = await story_severities(session, {f.story_id for f in pool if f.story_id is not None})
+    # stories started by this batch get their ids when inserted together at the end: until then a
+    # negative stand-in, so that later items of the batch can join them
+    started: dict[int, _New] = {}
     joined: dict[int, _Joined] = {}
-    for item_id, item in sorted(new, key=lambda pair: (pair[1].published, pair[0])):
-        entry, classification = item.entry, item.classification
+    for one in sorted(new, key=lambda one: (one.item.published, one.item_id)):
+        entry, classification = one.item.entry, one.item.classification
         fp = _fingerprint(
-            item_id,
+            one.item_id,
             None,
             entry.title,
             entry.summary,
             entry.language,
-            item.published,
+            one.item.published,
             classification.entity_ids,
             kinds,
             rules,
-            feed_id,
+            one.feed.feed_id,
         )
         decision = decide(fp, pool, rules) if classification.entities else StoryDecision(None, RULE_NEW, None)
         if decision.story_id is None:
-            story_id = await _new_story(session, item, now)
+            story_id = -1 - len(started)
+            started[story_id] = one
             before = None
             severity[story_id] = classification.severity
         else:
             story_id = decision.story_id
             before = severity.get(story_id)
             severity[story_id] = higher_severity(before, classification.severity)
-        joined[item_id] = _Joined(story_id, decision.rule, decision.score, before, severity[story_id])
+        joined[one.item_id] = _Joined(story_id, decision.rule, decision.score, before, severity[story_id])
         if classification.entities:
             pool.append(replace(fp, story_id=story_id))
+    story_ids = await _new_stories(session, [(one, severity[key]) for key, one in started.items()])
+    real = dict(zip(started, story_ids, strict=True))
+    joined = {item_id: replace(j, story_id=real.get(j.story_id, j.story_id)) for item_id, j in joined.items()}
     await session.execute(
         update(Item),
         [
@@ -231,43 +283,61 @@ async def _join_stories(
             for item_id, j in joined.items()
         ],
     )
-    grown = {j.story_id for j in joined.values() if not j.new_story}
+    grown = {j.story_id for j in joined.values() if not j.new_story} - set(story_ids)
     if grown:
         await session.execute(
             update(Story),
             [
-                {"id": story_id, "severity": severity[story_id], "updated_at": now}
+                {"id": story_id, "severity": severity[story_id], "updated_at": _latest(new)}
                 for story_id in sorted(grown)
             ],
         )
     return joined
 
 
-async def _new_story(session: AsyncSession, item: NewItem, now: datetime) -> int:
-    """A new story titled after its first item; returns its id."""
+def _latest(new: Sequence[_New]) -> datetime:
+    return max(one.feed.now for one in new)
+
+
+async def _new_stories(session: AsyncSession, started: Sequence[tuple[_New, str | None]]) -> list[int]:
+    """Insert one story per (first item, severity), titled after the item; returns their ids in order."""
+    if not started:
+        return []
     result = await session.execute(
-        insert(Story)
-        .values(title=item.entry.title, severity=item.classification.severity, created_at=now, updated_at=now)
-        .returning(Story.id)
+        insert(_STORIES).returning(_STORIES.c.id, _STORIES.c.first_item_id),
+        [
+            {
+                "title": one.item.entry.title,
+                "severity": severity,
+                "created_at": one.feed.now,
+                "updated_at": one.feed.now,
+                "first_item_id": one.item_id,
+            }
+            for one, severity in started
+        ],
     )
-    return int(result.scalar_one())
+    # matched by first item: the order of RETURNING rows is not guaranteed
+    story_of = {first_item_id: story_id for story_id, first_item_id in result.all()}
+    return [int(story_of[one.item_id]) for one, _ in started]
 
 
 async def _queue_deliveries(
-    session: AsyncSession, alertable: Sequence[tuple[int, NewItem, _Joined]], now: datetime
+    session: AsyncSession, alertable: Sequence[tuple[_New, _Joined]]
 ) -> dict[int, int]:
-    """The outbox rows for the alertable items (see store_new_items); returns new alerts per item id."""
+    """The outbox rows for the alertable items (see store_new_items_of_feeds); returns new alerts per item
+    id."""
     if not alertable:
         return {}
-    entity_ids = sorted({e for _, item, _ in alertable for e in item.classification.entity_ids})
+    entity_ids = sorted({e for one, _ in alertable for e in one.item.classification.entity_ids})
     subscribers = await _subscribers(session, entity_ids)
     everyone = subscribers.get(ALL_ENTITIES, set())
     alerts_off = await _chats_with_alerts_off(session)
-    have = await _existing_deliveries(session, {j.story_id for _, _, j in alertable})
+    have = await _existing_deliveries(session, {j.story_id for _, j in alertable})
     rows: list[dict[str, object]] = []
     updates: list[dict[str, object]] = []
     counts: dict[int, int] = {}
-    for item_id, item, joined in alertable:
+    for one, joined in alertable:
+        item_id, item, now = one.item_id, one.item, one.feed.now
         story = have.setdefault(joined.story_id, {})
         if joined.raised:
             # an alert not yet sent will show the new severity; its priority follows the story

@@ -103,6 +103,8 @@ class Story(Base):
     severity: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the item that started the story (no foreign key: items point here; migration 0004)
+    first_item_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Item(Base):
@@ -110,6 +112,7 @@ class Item(Base):
     __table_args__ = (
         UniqueConstraint("feed_id", "identity_key", name="uq_items_feed_identity"),
         Index("ix_items_published_at", "published_at"),
+        Index("ix_items_feed_content_hash", "feed_id", "content_hash"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

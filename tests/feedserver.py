@@ -65,9 +65,15 @@ HTML_PAGE = (
 
 
 def rss(
-    title: str, items: list[tuple[str, str, str, str]], *, language: str = "en", ttl: int | None = None
+    title: str,
+    items: list[tuple[str, str, str, str]],
+    *,
+    language: str = "en",
+    ttl: int | None = None,
+    dates: list[int] | None = None,
 ) -> str:
-    """An RSS 2.0 document; each item is (guid, title, link, description). Items get fixed pubDates."""
+    """An RSS 2.0 document; each item is (guid, title, link, description). Items get fixed pubDates: by
+    position, ten minutes apart, or `dates` (Unix times, one per item)."""
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>',
         f"<title>{title}</title><link>http://example.com/</link><description>{title}</description>",
@@ -76,7 +82,7 @@ def rss(
     if ttl is not None:
         parts.append(f"<ttl>{ttl}</ttl>")
     for n, (guid, item_title, link, description) in enumerate(items):
-        date = formatdate(1_780_000_000 - n * 600, usegmt=True)
+        date = formatdate(dates[n] if dates is not None else 1_780_000_000 - n * 600, usegmt=True)
         parts.append(
             f'<item><guid isPermaLink="false">{guid}</guid><title>{item_title}</title><link>{link}</link>'
             f"<description>{description}</description><pubDate>{date}</pubDate></item>"
@@ -288,6 +294,7 @@ class FeedServer:
         key = (number, generation)
         body = self._synthetic_cache.get(key)
         if body is None:
+            numbers = range(generation + self.synthetic_items - 1, generation - 1, -1)
             items = [
                 (
                     f"feed-{number}-item-{k}",
@@ -295,9 +302,11 @@ class FeedServer:
                     f"http://example.com/{number}/{k}",
                     f"<p>Report <b>{k}</b> from feed {number} about the border &amp; the villages.</p>",
                 )
-                for k in range(generation + self.synthetic_items - 1, generation - 1, -1)
+                for k in numbers
             ]
-            body = rss(f"Synthetic {number}", items).encode()
+            # like a real feed, an item keeps its bytes (and date) when newer ones are added above it
+            dates = [1_780_000_000 + k * 600 for k in numbers]
+            body = rss(f"Synthetic {number}", items, dates=dates).encode()
             self._synthetic_cache[key] = body
         return Resource(
             body=body,

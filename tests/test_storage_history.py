@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import Connection, MetaData, Table, delete, insert, select, update
 from sqlalchemy.engine import make_url
 
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
@@ -27,7 +27,7 @@ from storage.history import (
 )
 from storage.items import store_new_items
 from storage.migrate import upgrade
-from storage.models import Chat, Delivery, Feed, Item
+from storage.models import Chat, Delivery, Feed, Item, Story
 from tests.conftest import POSTGRES_URL, _admin_execute
 
 NOW = datetime(2024, 5, 20, 12, 0, tzinfo=UTC)
@@ -227,22 +227,88 @@ async def test_feed_health_backlog_and_last_alert(db: Database) -> None:
 
 
 async def _backfill_case(url: str) -> None:
+    """History written under the first schema survives every later migration: rows, search, stories."""
     await upgrade(url, "0001")
     db = Database(url)
     try:
-        await _corpus(db)
+        await _first_schema_corpus(db)
         await upgrade(url, "head")
         assert [line.title for line in await search_items(db, "gunfire", 5)] == ["Shots fired near Sev Lake"]
+        async with db.transaction() as session:
+            items = (await session.execute(select(Item.id, Item.story_id).order_by(Item.id))).all()
+            stories = (await session.execute(select(Story.id, Story.first_item_id).order_by(Story.id))).all()
+        assert len(items) == len(CORPUS)
+        # a story's first item is its oldest one (migration 0004)
+        assert [tuple(row) for row in stories] == [(1, 1), (2, 3), (3, 5), (4, 7)]
+        assert [story for _, story in items] == [1, 1, 2, 2, 3, 3, 4, 4]
     finally:
         await db.dispose()
 
 
-async def test_migration_backfills_items_stored_before_it_sqlite(tmp_path: Path) -> None:
+async def _first_schema_corpus(db: Database) -> None:
+    """The corpus written with plain inserts into the tables as revision 0001 made them, two items a story."""
+
+    def reflect(connection: Connection) -> dict[str, Table]:
+        metadata = MetaData()
+        return {
+            name: Table(name, metadata, autoload_with=connection) for name in ("feeds", "stories", "items")
+        }
+
+    async with db.transaction() as session:
+        connection = await session.connection()
+        tables = await connection.run_sync(reflect)
+        old = NOW.replace(tzinfo=None)
+        await session.execute(
+            insert(tables["feeds"]),
+            [
+                {
+                    "id": 1,
+                    "url": "https://example.am/rss",
+                    "title": "Example AM",
+                    "enabled": True,
+                    "history_loaded": True,
+                    "interval_seconds": 300,
+                    "next_poll_at": old,
+                    "consecutive_failures": 0,
+                    "failure_notified": False,
+                    "created_at": old,
+                }
+            ],
+        )
+        await session.execute(
+            insert(tables["stories"]),
+            [
+                {"id": n, "title": CORPUS[2 * n - 2][1], "created_at": old, "updated_at": old}
+                for n in range(1, len(CORPUS) // 2 + 1)
+            ],
+        )
+        await session.execute(
+            insert(tables["items"]),
+            [
+                {
+                    "id": index + 1,
+                    "feed_id": 1,
+                    "story_id": index // 2 + 1,
+                    "identity_key": key.rjust(64, "0"),
+                    "guid": key,
+                    "title": title,
+                    "summary": summary,
+                    "published_at": old - timedelta(hours=age),
+                    "fetched_at": old,
+                    "content_hash": key.rjust(64, "c"),
+                    "severity": severity,
+                }
+                for index, (key, title, summary, _entities, severity, age) in enumerate(CORPUS)
+            ],
+        )
+
+
+async def test_upgrade_from_the_first_schema_keeps_history_sqlite(tmp_path: Path) -> None:
     await _backfill_case(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
 
 
 @pytest.mark.postgres
-async def test_migration_backfills_items_stored_before_it_postgres() -> None:
+async def test_upgrade_from_the_first_schema_keeps_history_postgres() -> None:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured: set BORDERWATCH_TEST_DATABASE_URL to run these cases")
     name = f"bw_backfill_{uuid.uuid4().hex[:8]}"
