@@ -31,6 +31,7 @@ from storage.settings import Settings
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5.0
+STOP_TICK_WAIT = 5.0  # seconds stop() waits for a tick's claim to finish before cancelling it
 
 
 def system_clock() -> datetime:
@@ -96,6 +97,8 @@ class IngestService:
         self._poller: FeedPoller | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._inflight: dict[int, asyncio.Task[PollResult | None]] = {}
+        self._ticking: asyncio.Task[object] | None = None
+        self._stopping = False
 
     async def __aenter__(self) -> IngestService:
         return self
@@ -142,9 +145,16 @@ class IngestService:
 
     async def stop(self) -> None:
         """Stop ticking, cancel polls in flight (their leases are given back), close HTTP and parser pools."""
+        self._stopping = True
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        # a tick claiming feeds right now is let finish (its polls are cancelled below), so that it cannot
+        # start polls, and with them a new fetcher and parser pool, after this has closed them
+        ticking = self._ticking
+        if ticking is not None and ticking is not asyncio.current_task():
+            await asyncio.wait({ticking}, timeout=STOP_TICK_WAIT)
+            ticking.cancel()
         tasks = list(self._inflight.values())
         for task in tasks:
             task.cancel()
@@ -156,20 +166,26 @@ class IngestService:
             await asyncio.to_thread(self._parser.close)
             self._parser = None
         self._poller = None
+        self._stopping = False
 
     async def tick(self) -> list[asyncio.Task[PollResult | None]]:
         """Lease the due feeds this worker has room for and start one task per feed; returns those tasks."""
+        if self._stopping:
+            return []
         if self._on_tick is not None:
             self._on_tick()
         room = self._batch_size - len(self._inflight)
         if room <= 0:
             return []
+        self._ticking = asyncio.current_task()
         try:
             async with self._ensure_poller().transaction() as session:
                 feeds = await claim_due_feeds(session, self.worker, self._clock(), room, self._lease_seconds)
         except Exception:
             log.exception("could not claim due feeds")
             return []
+        finally:
+            self._ticking = None
         return [self._spawn(feed) for feed in feeds]
 
     def _spawn(self, feed: FeedRecord) -> asyncio.Task[PollResult | None]:

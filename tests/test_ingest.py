@@ -236,5 +236,8 @@ async def test_three_workers_fetch_each_feed_exactly_once_per_round(
     counts = [len(server.requests(path)) for path in paths]
     assert counts == [2] * 60  # one fetch per feed in each of the two rounds
     assert sum(len(r.results) for r in reports) == 60 and sum(len(r.results) for r in second) == 60
-    assert all(len(r.results) > 0 for r in reports)  # the work was shared
+    # the work was shared: on PostgreSQL by all three (SKIP LOCKED never waits); SQLite's write lock is not
+    # fair, so there one worker may find every feed already claimed by the time it gets the lock
+    sharing = sum(len(r.results) > 0 for r in reports)
+    assert sharing == 3 if database_url.startswith("postgresql") else sharing >= 2, sharing
     assert all(r.outcome == "not_modified" for report in second for r in report.results)

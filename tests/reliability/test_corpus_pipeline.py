@@ -112,9 +112,10 @@ async def test_the_feedparser_corpus_goes_through_the_whole_pipeline(db: Databas
             ),
         )
         limiter = functools.partial(ChatRateLimiter, 1000, private_per_period=1000, group_per_minute=1000)
-        bot = ExtBot(
-            telegram.token, base_url=telegram.base_url, request=HTTPXRequest(), rate_limiter=limiter()
-        )
+        # the connection pool the bot's Application gets (bot/app.py): with HTTPXRequest's default of one
+        # connection and a 1 s pool timeout, sends to 8 chats at once time out on a busy machine
+        request = HTTPXRequest(connection_pool_size=16, pool_timeout=30)
+        bot = ExtBot(telegram.token, base_url=telegram.base_url, request=request, rate_limiter=limiter())
         async with bot:
             await DeliveryLoop(ctx, bot).run_until_idle()
         refused = telegram.stats["error_400"]

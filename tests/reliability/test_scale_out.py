@@ -6,6 +6,7 @@ and every alert is sent once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import time
@@ -60,6 +61,7 @@ async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
     hosts = loopback_hosts(50)
     db = Database(database_url)
     processes: list[asyncio.subprocess.Process] = []
+    stack = contextlib.ExitStack()
     try:
         with FeedServer(hosts, latency=0.2) as server:
             paths = [f"/scale/{n}.xml" for n in range(FEEDS)]
@@ -89,10 +91,14 @@ async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
                     per_host_concurrency=8,
                     fetch_concurrency=200,  # a worker leases at most 2 × this per 5 s tick
                     fetch_timeout=5,
+                    log_level="INFO",  # each process's log is shown if it does not stop cleanly
                 )
-                workers = [await start(["run", "--role", "ingest"], env, tmp_path) for _ in range(3)]
+                logs = [stack.enter_context((tmp_path / f"process-{n}.log").open("wb")) for n in range(4)]
+                workers = [
+                    await start(["run", "--role", "ingest"], env, tmp_path, output=logs[n]) for n in range(3)
+                ]
                 processes.extend(workers)
-                processes.append(await start(["run", "--role", "bot"], env, tmp_path))
+                processes.append(await start(["run", "--role", "bot"], env, tmp_path, output=logs[3]))
 
                 async def history_loaded() -> bool:
                     async with db.transaction() as session:
@@ -143,14 +149,16 @@ async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
                     return all(len(telegram.sent(c)) >= NEW_STORIES for c in chat_ids)
 
                 await _wait(all_alerts_sent, 30, "the alerts")
-                for process in processes[1:]:
-                    assert await terminate(process) == 0
+                for n, process in enumerate(processes[1:], start=1):
+                    code = await terminate(process)
+                    assert code == 0, (code, (tmp_path / f"process-{n}.log").read_text()[-3000:])
                 texts = {c: [m.text for m in telegram.sent(c)] for c in chat_ids}
                 log = server.requests()
     finally:
         for process in processes:
             if process.returncode is None:
                 await kill9(process)
+        stack.close()
     try:
         async with db.transaction() as session:
             held_ids = {feed_id for feed_id, _ in held}
