@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
 from storage.db import Database
-from storage.items import store_new_items
+from storage.items import FeedItems, store_new_items, store_new_items_of_feeds
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
 
 NOW = datetime(2022, 9, 13, 3, 0, tzinfo=UTC)
@@ -109,3 +109,42 @@ async def test_history_and_old_items_never_alert(db: Database) -> None:
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Item)) == 3
         assert await session.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+async def test_feeds_stored_together_share_stories_and_alert_once(db: Database) -> None:
+    """One call for three polls: the second agency's report joins the story the first one's started in the
+    same call (its id not known until the end), the story takes the higher severity, each chat gets one
+    alert, a feed still loading its history alerts nothing, and each poll gets back only its own items."""
+    first_feed = await _setup(db)
+    async with db.transaction() as session:
+        others = [Feed(url="https://armenpress.am/eng/rss/"), Feed(url="https://azatutyun.am/api/")]
+        session.add_all(others)
+        await session.flush()
+        second_feed, third_feed = (feed.id for feed in others)
+    clash = ("sev_lake", "syunik")
+    first = _item("a1", "Azerbaijani troops advance near Sev Lake in Syunik", clash, "P2", age_hours=1)
+    second = _item("b1", "Azerbaijani troops advance near Sev Lake in Syunik region", clash, "P1")
+    history = _item("c1", "Troops advance near Sev Lake, Syunik", clash, "P2", age_hours=0.5)
+    untagged = _item("a2", "Armenian dram gains against the dollar")
+    async with db.transaction() as session:
+        stored = await store_new_items_of_feeds(
+            session,
+            [
+                FeedItems(first_feed, [first, untagged], alert=True, now=NOW),
+                FeedItems(second_feed, [second], alert=True, now=NOW),
+                FeedItems(third_feed, [history], alert=False, now=NOW),
+            ],
+        )
+    assert [[s.title for s in feed] for feed in stored] == [
+        [first.entry.title, untagged.entry.title],
+        [second.entry.title],
+        [history.entry.title],
+    ]
+    (a1, a2), (b1,), (c1,) = stored
+    assert b1.story_id == c1.story_id == a1.story_id != a2.story_id
+    async with db.transaction() as session:
+        stories = {s.id: s for s in (await session.execute(select(Story))).scalars()}
+        alerts = (await session.execute(select(Delivery.chat_id, Delivery.story_id))).all()
+    assert stories[a1.story_id].severity == "P1" and stories[a1.story_id].first_item_id == a1.id
+    assert stories[a2.story_id].first_item_id == a2.id
+    assert sorted(alerts) == [(-2002, a1.story_id), (101, a1.story_id)]
