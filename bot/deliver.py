@@ -23,7 +23,7 @@ from typing import Any, Protocol, TextIO
 
 from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot import metrics
 from bot.context import BotContext
@@ -274,32 +274,16 @@ class DeliveryLoop:
         db = self.ctx.db
         try:
             message_id = await self.sender.send(row.chat_id, row.thread_id, format_alert(row.alert))
-        except RetryAfter as exc:
-            metrics.record_telegram_error(429)
-            until = self.clock() + timedelta(seconds=retry_after_seconds(exc))
-            await self._postpone([row, *rest], until, "429 retry after")
-            return False
-        except ChatMigrated as exc:
-            logger.info(
-                "chat %s became %s; moving its subscriptions and alerts", row.chat_id, exc.new_chat_id
-            )
-            await deliveries.migrate_chat(db, row.chat_id, int(exc.new_chat_id), self.clock())
-            self._wake.set()
-            return False
-        except Forbidden as exc:
-            metrics.record_telegram_error(403)
-            await self._chat_gone(row, exc)
-            return False
-        except BadRequest as exc:
-            metrics.record_telegram_error(400)
-            if any(reason in exc.message.lower() for reason in _CHAT_GONE):
-                await self._chat_gone(row, exc)
+        except (TelegramError, OSError) as exc:
+            if await self._settle_chat(row, rest, exc):
                 return False
-            logger.error("Telegram refused alert %s for chat %s: %s", row.id, row.chat_id, exc.message)
-            await deliveries.mark_dead(db, row.id, f"400 {exc.message}")
-            metrics.record_alert_failed()
-            return True
-        except (NetworkError, TelegramError, OSError) as exc:  # TimedOut is a NetworkError; 5xx too
+            if isinstance(exc, BadRequest):
+                metrics.record_telegram_error(400)
+                logger.error("Telegram refused alert %s for chat %s: %s", row.id, row.chat_id, exc.message)
+                await deliveries.mark_dead(db, row.id, f"400 {exc.message}")
+                metrics.record_alert_failed()
+                return True
+            # network errors, timeouts (TimedOut is a NetworkError) and 5xx
             metrics.record_telegram_error("network")
             status = await deliveries.retry_later(
                 db, row.id, f"{type(exc).__name__}: {exc}", self.clock(), max_attempts=self.max_attempts
@@ -327,35 +311,21 @@ class DeliveryLoop:
                 await self.sender.edit(row.chat_id, row.message_id, html)
             else:
                 reply_id = await self.sender.send(row.chat_id, row.thread_id, html, reply_to=row.message_id)
-        except RetryAfter as exc:
-            metrics.record_telegram_error(429)
-            until = self.clock() + timedelta(seconds=retry_after_seconds(exc))
-            await self._postpone([row, *rest], until, "429 retry after")
-            return False
-        except ChatMigrated as exc:
-            await deliveries.migrate_chat(db, row.chat_id, int(exc.new_chat_id), self.clock())
-            self._wake.set()
-            return False
-        except Forbidden as exc:
-            metrics.record_telegram_error(403)
-            await self._chat_gone(row, exc)
-            return False
-        except BadRequest as exc:
-            metrics.record_telegram_error(400)
-            message = exc.message.lower()
-            if any(reason in message for reason in _CHAT_GONE):
-                await self._chat_gone(row, exc)
+        except (TelegramError, OSError) as exc:
+            if await self._settle_chat(row, rest, exc):
                 return False
-            gone = any(reason in message for reason in _EDIT_GONE)
-            if not gone:
-                logger.error(
-                    "Telegram refused %s %s for chat %s: %s", row.kind, row.id, row.chat_id, exc.message
+            if isinstance(exc, BadRequest):
+                metrics.record_telegram_error(400)
+                message = exc.message.lower()
+                gone = any(reason in message for reason in _EDIT_GONE)
+                if not gone:
+                    logger.error(
+                        "Telegram refused %s %s for chat %s: %s", row.kind, row.id, row.chat_id, exc.message
+                    )
+                await alert_updates.finish_update(
+                    db, row.id, "skipped" if gone else "dead", self.clock(), reason=f"400 {exc.message}"
                 )
-            await alert_updates.finish_update(
-                db, row.id, "skipped" if gone else "dead", self.clock(), reason=f"400 {exc.message}"
-            )
-            return True
-        except (NetworkError, TelegramError, OSError) as exc:
+                return True
             metrics.record_telegram_error("network")
             await alert_updates.retry_update_later(
                 db, row.id, f"{type(exc).__name__}: {exc}", self.clock(), max_attempts=self.max_attempts
@@ -363,6 +333,29 @@ class DeliveryLoop:
             return True
         await alert_updates.finish_update(db, row.id, "sent", self.clock(), shown=row, message_id=reply_id)
         return True
+
+    async def _settle_chat(self, row: Claimed, rest: list[Claimed], exc: Exception) -> bool:
+        """Handle an error about the whole chat rather than this row (told to wait, moved, gone) for this row
+        and the chat's other leased rows; False when the error concerns this row only."""
+        if isinstance(exc, RetryAfter):
+            metrics.record_telegram_error(429)
+            until = self.clock() + timedelta(seconds=retry_after_seconds(exc))
+            await self._postpone([row, *rest], until, "429 retry after")
+            return True
+        if isinstance(exc, ChatMigrated):
+            logger.info(
+                "chat %s became %s; moving its subscriptions and alerts", row.chat_id, exc.new_chat_id
+            )
+            await deliveries.migrate_chat(self.ctx.db, row.chat_id, int(exc.new_chat_id), self.clock())
+            self._wake.set()
+            return True
+        if isinstance(exc, Forbidden) or (
+            isinstance(exc, BadRequest) and any(reason in exc.message.lower() for reason in _CHAT_GONE)
+        ):
+            metrics.record_telegram_error(403 if isinstance(exc, Forbidden) else 400)
+            await self._chat_gone(row, exc)
+            return True
+        return False
 
     async def _chat_gone(self, row: Claimed, exc: TelegramError) -> None:
         logger.info("chat %s cannot receive alerts (%s); deactivating it", row.chat_id, exc.message)
