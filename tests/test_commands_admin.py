@@ -39,25 +39,13 @@ from storage.feeds import FetchRecord, add_feed, list_feeds, record_fetch
 from storage.migrate import upgrade
 from storage.settings import Settings, load_settings
 from tests.botapi.emulator import BotApiEmulator, SentMessage
+from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
 
 ADMIN = 1001
 OTHER_ADMIN = 3003
 STRANGER = 2002
 START = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass
@@ -140,7 +128,7 @@ def _settings(telegram: BotApiEmulator, database_url: str, **overrides: Any) -> 
 @contextlib.asynccontextmanager
 async def running_bot(db: Database, telegram: BotApiEmulator, **overrides: Any) -> AsyncIterator[Chat]:
     """The real Application (build_application) polling the emulator, on `db`, with a hand-moved clock."""
-    clock = Clock()
+    clock = Clock(START)
     ctx = BotContext(db=db, settings=_settings(telegram, db.url, **overrides), clock=clock)
     ctx.gazetteer = await load_gazetteer(db, ctx.settings)
     application = build_application(ctx)

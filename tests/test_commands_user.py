@@ -29,6 +29,7 @@ from storage.items import store_new_items
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed
 from storage.settings import load_settings
 from tests.botapi.emulator import BotApiEmulator, SentMessage
+from tests.clock import Clock
 
 ADMIN = 1001
 USER = 2002
@@ -38,16 +39,6 @@ FORUM = -100600
 CHANNEL = -100700
 START = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 GROUP_REFUSAL = "Only this group's admins can change its subscriptions."
-
-
-class Clock:
-    """A clock tests move by hand."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -102,7 +93,9 @@ async def running_bot(db: Database, telegram: BotApiEmulator) -> AsyncIterator[B
         database_url=db.url,
         admins=str(ADMIN),
     )
-    ctx = BotContext(db=db, settings=settings, clock=Clock(), gazetteer=await load_gazetteer(db, settings))
+    ctx = BotContext(
+        db=db, settings=settings, clock=Clock(START), gazetteer=await load_gazetteer(db, settings)
+    )
     application = build_application(ctx)
     await application.initialize()
     await application.start()

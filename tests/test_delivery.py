@@ -27,21 +27,9 @@ from storage.db import Database
 from storage.models import Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
 from storage.settings import Settings, load_settings
 from tests.botapi import BotApiEmulator
+from tests.clock import Clock
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The time the database sees; tests move it."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 _keys = itertools.count(1)
@@ -152,7 +140,7 @@ def settings_for(telegram: BotApiEmulator, database_url: str) -> Settings:
 @pytest.fixture
 async def rig(db: Database) -> AsyncIterator[Rig]:
     async with BotApiEmulator() as telegram:
-        clock = Clock()
+        clock = Clock(START)
         ctx = BotContext(db=db, settings=settings_for(telegram, db.url), clock=clock)
         app = build_application(ctx)
         await app.initialize()
@@ -217,7 +205,7 @@ async def test_a_429_storm_delays_but_loses_nothing(rig: Rig) -> None:
     await loop.run_until_idle()
     assert len(rig.telegram.all_sent()) == 2  # four chats were told to wait
     assert await loop.run_until_idle() == 0  # not due again until the retry-after has passed
-    rig.clock.advance(1)
+    rig.clock.advance(seconds=1)
     await loop.run_until_idle()
 
     assert sorted(m.chat_id for m in rig.telegram.all_sent()) == [1, 2, 3, 4, 5, 6]
@@ -229,7 +217,7 @@ async def test_a_429_storm_delays_but_loses_nothing(rig: Rig) -> None:
 
 async def test_server_errors_and_timeouts_are_retried_with_backoff(db: Database) -> None:
     async with BotApiEmulator() as telegram:
-        clock = Clock()
+        clock = Clock(START)
         ctx = BotContext(db=db, settings=settings_for(telegram, db.url), clock=clock)
         bot = ExtBot(
             telegram.token,
@@ -247,12 +235,12 @@ async def test_server_errors_and_timeouts_are_retried_with_backoff(db: Database)
 
             await loop.run_until_idle()  # 502
             assert telegram.texts(1) == []
-            clock.advance(15)
+            clock.advance(seconds=15)
             await loop.run_until_idle()  # timed out
             assert telegram.texts(1) == []
-            clock.advance(29)
+            clock.advance(seconds=29)
             assert await loop.run_until_idle() == 0  # backoff doubled: not due yet
-            clock.advance(1)
+            clock.advance(seconds=1)
             await loop.run_until_idle()
 
     assert len(telegram.texts(1)) == 1
@@ -321,7 +309,7 @@ async def test_a_restart_does_not_resend_and_a_crashed_lease_is_picked_up_later(
     restarted = rig.loop()
     assert await restarted.run_until_idle() == 0
     assert len(rig.telegram.texts(-5)) == 1
-    rig.clock.advance(deliveries.DEFAULT_LEASE.total_seconds())
+    rig.clock.advance(seconds=deliveries.DEFAULT_LEASE.total_seconds())
     assert await restarted.run_until_idle() == 1
     assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == [
         "🟠 P2 Sev Lake sent before restart",
@@ -386,7 +374,7 @@ async def test_a_row_that_keeps_failing_ends_dead_and_is_counted(rig: Rig) -> No
     loop = rig.loop(max_attempts=3)
     for _ in range(4):
         await loop.run_until_idle()
-        rig.clock.advance(3600)
+        rig.clock.advance(seconds=3600)
 
     assert (await statuses(rig.db))[(-5, story)] == ("dead", None)
     counts = await deliveries.delivery_counts(rig.db)
@@ -425,7 +413,7 @@ async def test_console_mode_prints_what_the_user_would_read(db: Database) -> Non
     await add_chat(db, 1)
     await add_story(db, "A <b> & Sev Lake", chats=(1,))
     out = io.StringIO()
-    ctx = BotContext(db=db, settings=load_settings(database_url=db.url), clock=Clock())
+    ctx = BotContext(db=db, settings=load_settings(database_url=db.url), clock=Clock(START))
     await DeliveryLoop(ctx, sender=ConsoleSender(out), clock=ctx.clock).run_until_idle()
     assert "🟠 P2 A <b> & Sev Lake" in out.getvalue()
     assert (await deliveries.delivery_counts(db)).sent == 1

@@ -20,20 +20,13 @@ from storage.db import Database
 from storage.feeds import add_feed, fetch_log, get_feed
 from storage.models import Delivery
 from storage.settings import Settings
+from tests.clock import Clock
 from tests.feedserver import BILLION_LAUGHS, FeedServer, rss
 
 # the feed server's items are published around this time; the clock starts just after
 EPOCH = datetime.fromtimestamp(1_780_000_000, UTC)
 SETTINGS = Settings(allow_private_urls=True, fetch_timeout=2, connect_timeout=1, poll_interval=60)
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class CountingParser(ParserPool):

@@ -28,18 +28,11 @@ from storage.items import StoredItem, store_new_items
 from storage.models import Chat, Feed, Subscription
 from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
+from tests.clock import Clock
 
 START = datetime(2022, 9, 13, 6, 0, tzinfo=UTC)
 GROUP, LATE, OTHER = -1001, -1002, -1003
 SOURCES = ("Armenpress", "Interfax", "News.am", "Azatutyun", "CivilNet")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -92,7 +85,7 @@ async def rig(db: Database) -> AsyncIterator[Rig]:
     async with BotApiEmulator() as telegram:
         for chat_id in (GROUP, LATE, OTHER):
             telegram.add_chat(chat_id, "supergroup")
-        clock = Clock()
+        clock = Clock(START)
         settings = load_settings(
             telegram_token=telegram.token, telegram_api_url=telegram.base_url, database_url=db.url
         )
@@ -235,7 +228,7 @@ async def test_story_digest_and_alerts_commands(db: Database) -> None:
         telegram.add_user(ADMIN, "Ada")
         telegram.add_user(STRANGER, "Sam")
         async with running_bot(db, telegram) as chat:
-            rig = Rig(db, telegram, Clock(), chat.ctx, chat.application, {})
+            rig = Rig(db, telegram, Clock(START), chat.ctx, chat.application, {})
             async with db.transaction() as session:
                 for index, name in enumerate(SOURCES[:2]):
                     feed = Feed(url=f"https://feeds.test/{index}", title=name)

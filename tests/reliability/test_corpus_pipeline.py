@@ -29,6 +29,7 @@ from storage.feeds import add_feed
 from storage.models import ALL_ENTITIES, Delivery, Feed, Item
 from storage.settings import Settings, load_settings
 from tests.botapi.emulator import BotApiEmulator
+from tests.clock import Clock
 from tests.feedserver import FeedServer
 from tests.reliability.conftest import record
 
@@ -45,14 +46,6 @@ def everything_tagged(title: str, summary: str, language: str | None) -> Classif
     end = len(title.split(" ", 1)[0]) if title else 0
     spans = ((0, end, title[:end]),) if end else ()
     return Classification((EntityMatch("sev_lake", spans),), "P2")
-
-
-class _Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _insert(db: Database) -> type[postgresql.Insert] | type[sqlite.Insert]:
@@ -124,7 +117,7 @@ async def test_the_feedparser_corpus_goes_through_the_whole_pipeline(db: Databas
         # connection and a 1 s pool timeout, sends to 8 chats at once time out on a busy machine
         request = HTTPXRequest(connection_pool_size=16, pool_timeout=30)
         bot = ExtBot(telegram.token, base_url=telegram.base_url, request=request, rate_limiter=limiter())
-        clock = _Clock(now)
+        clock = Clock(now)
         rounds = 0
         async with bot:
             loop = DeliveryLoop(ctx, bot, clock=clock)

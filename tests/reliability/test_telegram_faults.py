@@ -21,6 +21,7 @@ from storage.chats import get_chat
 from storage.db import Database
 from storage.settings import load_settings
 from tests.botapi.emulator import BotApiEmulator
+from tests.clock import Clock
 from tests.reliability.conftest import record
 from tests.reliability.processes import seed_fan_out
 
@@ -29,14 +30,6 @@ pytestmark = pytest.mark.reliability
 CHATS = 40
 STORIES = 10
 BLOCKED = (3, 17, 29)  # chat indexes whose users block the bot halfway
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ async def test_bursts_of_every_failure_lose_nothing_and_send_nothing_twice(
     db: Database, fast_limiter: functools.partial[ChatRateLimiter]
 ) -> None:
     chat_ids = list(range(500, 500 + CHATS))
-    clock = Clock()
+    clock = Clock(datetime.now(UTC).replace(microsecond=0))
     start = clock.now
     stories = await seed_fan_out(db, chat_ids, stories=STORIES, now=clock.now)
     async with BotApiEmulator(enforce_limits=False) as telegram:
