@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Database
+from storage.db import Database, dialect_insert
 from storage.errors import BorderwatchError
 from storage.models import Chat, Subscription
 
@@ -59,10 +58,8 @@ async def _upsert(session: AsyncSession, chat_id: int, chat_type: str, title: st
     if chat is None:
         # a new chat's first commands arrive together (concurrent updates): insert-or-ignore, then read the
         # row whichever of them created
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         await session.execute(
-            insert(Chat)
+            dialect_insert(session, Chat)
             .values(
                 id=chat_id, type=chat_type, title=title, active=True, quiet_tz="UTC", p1_breaks_quiet=True
             )

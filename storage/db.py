@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -65,3 +66,9 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT of the session's dialect, so that it has on_conflict_do_nothing (PostgreSQL or SQLite)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import Alias, Entity, utcnow
 
 
@@ -35,28 +36,40 @@ async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str
     inserted.
     """
     existing = {row.id: row for row in (await session.scalars(select(Entity))).all()}
-    inserted = 0
+    missing: list[dict[str, Any]] = []
     for definition in definitions:
         entity_id = str(definition["id"])
         name = str(definition.get("name") or _first_english(definition) or entity_id)
         row = existing.get(entity_id)
         if row is None:
-            session.add(
-                Entity(
-                    id=entity_id,
-                    kind=str(definition["kind"]),
-                    name=name,
-                    definition=dict(definition),
-                    origin="yaml",
-                    active=True,
-                )
+            now = utcnow()
+            missing.append(
+                {
+                    "id": entity_id,
+                    "kind": str(definition["kind"]),
+                    "name": name,
+                    "definition": dict(definition),
+                    "origin": "yaml",
+                    "active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-            inserted += 1
         elif row.origin == "yaml" and (row.definition != dict(definition) or row.name != name):
             row.definition = dict(definition)
             row.kind = str(definition["kind"])
             row.name = name
             row.updated_at = utcnow()
+    inserted = 0
+    if missing:
+        # processes starting together (ingest workers and the bot) all seed: whoever comes second skips
+        result = await session.execute(
+            dialect_insert(session, Entity)
+            .values(missing)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(Entity.id)
+        )
+        inserted = len(result.all())
     await session.flush()
     return inserted
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from feeds.model import NewItem
 from feeds.stories import RULE_NEW, Fingerprint, StoryDecision, StoryRules, decide, fingerprint
+from storage.db import dialect_insert
 from storage.models import ALL_ENTITIES, Chat, Delivery, DeliveryUpdate, Item, Story, Subscription
 from storage.stories import candidate_items, entity_kinds, higher_severity, severity_rank, story_severities
 from storage.tags import add_item_tags
@@ -40,11 +40,6 @@ class StoredItem:
     alerted_chats: int
     story_rule: str = RULE_NEW
     story_score: float | None = None
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +117,7 @@ async def store_new_items_of_feeds(
         for feed, item in wanted
     ]
     statement = (
-        _insert(session, _ITEMS)
+        dialect_insert(session, _ITEMS)
         .on_conflict_do_nothing(index_elements=["feed_id", "identity_key"])
         .returning(Item.id, Item.feed_id, Item.identity_key)
     )
@@ -386,13 +381,13 @@ async def _queue_deliveries(
             )
     for start in range(0, len(rows), _DELIVERY_BATCH):
         await session.execute(
-            _insert(session, Delivery)
+            dialect_insert(session, Delivery)
             .values(rows[start : start + _DELIVERY_BATCH])
             .on_conflict_do_nothing(index_elements=["chat_id", "story_id"])
         )
     for start in range(0, len(updates), _UPDATE_BATCH):
         await session.execute(
-            _insert(session, DeliveryUpdate)
+            dialect_insert(session, DeliveryUpdate)
             .values(updates[start : start + _UPDATE_BATCH])
             .on_conflict_do_nothing(index_elements=["delivery_id", "item_id"])
         )

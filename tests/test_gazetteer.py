@@ -3,6 +3,7 @@ merge."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -191,3 +192,17 @@ def test_gazetteer_rebuilds_live_with_a_new_alias() -> None:
     rebuilt = Gazetteer(definitions, gazetteer.severity)
     assert rebuilt.classifier.classify("Sevlichik shore").entity_ids == ["sev_lake"]
     assert rebuilt.classifier.classify("Սև լճի մոտ").entity_ids == ["sev_lake"]
+
+
+async def test_processes_starting_together_seed_the_gazetteer_once(db: Database, entities_copy: Path) -> None:
+    """An ingest worker and the bot start at the same moment on an empty database: both seed the YAML
+    entities, neither fails (it used to stop with a duplicate key), and each entity is stored once."""
+    settings = load_settings(entities=entities_copy, database_url=db.url)
+    other = Database(db.url)
+    try:
+        gazetteers = await asyncio.gather(load_gazetteer(db, settings), load_gazetteer(other, settings))
+    finally:
+        await other.dispose()
+    async with db.transaction() as session:
+        ids = [entity.id for entity in await stored.list_entities(session)]
+    assert len(ids) == len(set(ids)) == len(gazetteers[0].entities) == len(gazetteers[1].entities)
