@@ -11,6 +11,7 @@ still carry the hostname, because httpcore takes them from the request, not from
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import re
 import socket
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 import httpcore
 
 from feeds.errors import BlockedURL
+from feeds.netstream import open_tcp
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -106,20 +108,24 @@ def check_url(url: str, policy: AddressPolicy) -> None:
 
     Hostnames are checked again, on their resolved addresses, when the connection is opened.
     """
+    reason = _url_refusal(url, policy)
+    if reason is not None:
+        raise BlockedURLError(url, reason)
+
+
+@functools.lru_cache(maxsize=8192)  # feed URLs repeat on every poll
+def _url_refusal(url: str, policy: AddressPolicy) -> str | None:
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError as exc:
-        raise BlockedURLError(url, f"not a valid URL ({exc})") from None
+        return f"not a valid URL ({exc})"
     if parts.scheme.lower() not in ("http", "https"):
-        raise BlockedURLError(url, f"scheme {parts.scheme or 'none'!r} is not http or https")
+        return f"scheme {parts.scheme or 'none'!r} is not http or https"
     if not host:
-        raise BlockedURLError(url, "no host name")
+        return "no host name"
     address = parse_ip_literal(host)
-    if address is not None:
-        reason = policy.refusal(address)
-        if reason is not None:
-            raise BlockedURLError(url, reason)
+    return policy.refusal(address) if address is not None else None
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -135,7 +141,6 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, policy: AddressPolicy, resolver: Resolver | None = None) -> None:
         self._policy = policy
         self._resolver = resolver or system_resolver
-        self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
         self,
@@ -167,7 +172,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         last_error: Exception | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(
+                return await open_tcp(
                     str(address),
                     port,
                     timeout=timeout,
@@ -188,4 +193,4 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         raise BlockedURLError(path, "unix sockets are never fetched")
 
     async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+        await asyncio.sleep(seconds)

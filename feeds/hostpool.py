@@ -1,4 +1,4 @@
-"""An httpx transport that keeps one small connection pool per origin instead of one big shared pool.
+"""One small httpcore connection pool per origin instead of one big shared pool.
 
 httpcore's pool re-scans every connection for every request it assigns, and counts idle connections inside a
 loop over the connections: with one keep-alive connection or two per site and a few dozen sites that is
@@ -10,30 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
+import httpcore
 
-__all__ = ["PerOriginTransport"]
+__all__ = ["OriginPools"]
+
+Origin = tuple[bytes, bytes, int | None]  # scheme, host, port
 
 
-class PerOriginTransport(httpx.AsyncBaseTransport):
-    """Routes each request to the pool of its origin (scheme, host, port), made by `factory` on first use."""
+class OriginPools:
+    """The connection pool of each origin (scheme, host, port), made by `factory` on first use."""
 
-    def __init__(self, factory: Callable[[], httpx.AsyncBaseTransport]) -> None:
+    def __init__(self, factory: Callable[[], httpcore.AsyncConnectionPool]) -> None:
         self._factory = factory
-        self._transports: dict[tuple[bytes, bytes, int | None], httpx.AsyncBaseTransport] = {}
+        self._pools: dict[Origin, httpcore.AsyncConnectionPool] = {}
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send `request` through its origin's own pool."""
-        url = request.url
-        origin = (url.raw_scheme, url.raw_host, url.port)
-        transport = self._transports.get(origin)
-        if transport is None:
-            transport = self._transports[origin] = self._factory()
-        return await transport.handle_async_request(request)
+    def pool(self, origin: Origin) -> httpcore.AsyncConnectionPool:
+        """The pool for `origin`, made now if this is its first request."""
+        pool = self._pools.get(origin)
+        if pool is None:
+            pool = self._pools[origin] = self._factory()
+        return pool
 
     async def aclose(self) -> None:
         """Close every origin's pool."""
-        transports = list(self._transports.values())
-        self._transports.clear()
-        for transport in transports:
-            await transport.aclose()
+        pools = list(self._pools.values())
+        self._pools.clear()
+        for pool in pools:
+            await pool.aclose()

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5.0
 STOP_TICK_WAIT = 5.0  # seconds stop() waits for a tick's claim to finish before cancelling it
+ROUND_CLAIM_GROWTH = 4  # after its first batch, a one-off round leases up to this many batches at once
 
 
 def system_clock() -> datetime:
@@ -231,13 +232,17 @@ class IngestService:
         poller = self._ensure_poller()
         tasks: list[asyncio.Task[PollResult | None]] = []
         round_started = self._clock()
+        # a first batch gets polls going at once; later ones are larger, since each claim waits its turn
+        # behind the batched writes of the polls already running (small enough that workers running a
+        # round together still share it)
+        limit = self._batch_size
         while True:
             async with poller.transaction() as session:
                 feeds = await claim_due_feeds(
                     session,
                     self.worker,
                     self._clock(),
-                    self._batch_size,
+                    limit,
                     self._lease_seconds,
                     ignore_schedule=ignore_schedule,
                     not_fetched_since=round_started if ignore_schedule else None,
@@ -245,8 +250,9 @@ class IngestService:
             tasks.extend(self._spawn(feed) for feed in feeds if feed.id not in self._inflight)
             # claimed feeds stay leased until polled and polled ones are no longer candidates, so each
             # batch holds only feeds not yet claimed in this round
-            if len(feeds) < self._batch_size:
+            if len(feeds) < limit:
                 break
+            limit = self._batch_size * ROUND_CLAIM_GROWTH
         return _report(await asyncio.gather(*tasks))
 
     async def poll_all_once(self) -> PollReport:

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import gzip
 import hashlib
+import ssl
 import sys
 import threading
 import time
@@ -38,6 +39,7 @@ FAULTS = (
     "gzip_bomb",
     "redirect",
     "churn",
+    "close",  # a whole answer, then the connection closed without saying so (an idle keep-alive timeout)
 )
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -132,9 +134,17 @@ class RecordedRequest:
 class FeedServer:
     """The loopback feed server. Use as a context manager; `url(path)` gives the address of a resource."""
 
-    def __init__(self, hosts: tuple[str, ...] = ("127.0.0.1",), latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        hosts: tuple[str, ...] = ("127.0.0.1",),
+        latency: float = 0.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """`ssl_context`: serve HTTPS with it (its certificate must name the host the client asks for)."""
         self.hosts = hosts
         self.latency = latency
+        self.ssl_context = ssl_context
+        self.connections = 0  # connections accepted so far
         self.port = 0
         self.resources: dict[str, Resource] = {}
         self.log: list[RecordedRequest] = []
@@ -155,7 +165,8 @@ class FeedServer:
 
     # -- registration ---------------------------------------------------------------------------------------
     def url(self, path: str, host: str | None = None) -> str:
-        return f"http://{host or self.hosts[0]}:{self.port}{path}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{host or self.hosts[0]}:{self.port}{path}"
 
     def add(self, path: str, body: bytes | str = b"", **options: Any) -> str:
         """Serve `body` on `path` (ETag and Last-Modified derived from it unless given); returns its URL."""
@@ -222,7 +233,9 @@ class FeedServer:
 
     async def _bind(self) -> None:
         for host in self.hosts:
-            server = await asyncio.start_server(self._connection, host, self.port, backlog=1024)
+            server = await asyncio.start_server(
+                self._connection, host, self.port, backlog=1024, ssl=self.ssl_context
+            )
             self.port = server.sockets[0].getsockname()[1]
             self._servers.append(server)
 
@@ -238,6 +251,7 @@ class FeedServer:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        self.connections += 1
         local_host = writer.get_extra_info("sockname")[0]
         try:
             while True:
@@ -389,7 +403,7 @@ class FeedServer:
         await _send(
             writer, resource.status, {"Content-Type": resource.content_type, **validators, **extra}, body
         )
-        return True
+        return fault != "close"
 
 
 def _not_modified(resource: Resource, headers: dict[str, str]) -> bool:

@@ -56,6 +56,18 @@ async def test_conditional_get_gets_304_and_the_server_sees_the_validators(
     assert seen[1].headers["if-modified-since"] == first.last_modified
 
 
+async def test_a_connection_the_server_closed_while_idle_is_not_reused(
+    server: FeedServer, fetcher: Fetcher
+) -> None:
+    url = server.add("/closing.xml", FEED, fault="close")
+    connections = server.connections
+    first = await fetcher.fetch(url)
+    await asyncio.sleep(0.2)  # the server's close arrives while the connection waits in the pool
+    second = await fetcher.fetch(url)
+    assert first.status_code == second.status_code == 200 and second.body == FEED.encode()
+    assert server.connections - connections == 2
+
+
 async def test_user_agent_is_global_and_per_feed(server: FeedServer, fetcher: Fetcher) -> None:
     url = server.add("/ua.xml", FEED)
     await fetcher.fetch(url)
