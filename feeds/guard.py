@@ -2,7 +2,7 @@
 
 Two layers. `check_url` refuses a bad scheme or an IP-literal host (in any spelling: dotted, decimal, octal,
 hex, IPv6, IPv4-mapped) before a request is made; it runs on the feed URL and on every redirect hop.
-`GuardedNetworkBackend` resolves the hostname itself when httpx opens a connection, refuses it when any
+`GuardedNetworkBackend` resolves the hostname itself when httpcore opens a connection, refuses it when any
 resolved address is not public, and connects to an address it just checked, so a DNS answer that changes
 between the check and the connect (rebinding) cannot reach a private address. TLS SNI and the Host header
 still carry the hostname, because httpcore takes them from the request, not from the socket.
