@@ -4,10 +4,10 @@
 message names the URL. Every hop of a redirect chain is checked by the URL guard; the body is counted after
 decompression so a gzip bomb is cut off; the total deadline cuts a server that drips one byte a second.
 
-Requests go straight to httpcore's connection pools (the transport under httpx's client). The client layer
-adds cookies, auth, redirects, header merging and response models; feed polling uses none of them (it follows
-redirects itself, hop by hop through the guard, and decodes the body itself, under the cap), and building and
-unwinding them cost more CPU than the rest of a 304 poll.
+Requests go over feeds.http11: h11 on asyncio protocols, with keep-alive connections per origin. Feed
+polling needs nothing of an HTTP client's cookies, auth, header merging or response models (it follows
+redirects itself, hop by hop through the guard, and decodes the body itself, under the cap), and in a round
+of 304s those cost more CPU than the rest of the poll.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
-import httpcore
 import httpx
 
 from feeds.errors import (
@@ -39,8 +38,16 @@ from feeds.errors import (
     TooManyRedirects,
     TruncatedBody,
 )
-from feeds.guard import AddressPolicy, GuardedNetworkBackend, Resolver, check_url
-from feeds.hostpool import Origin, OriginPools
+from feeds.guard import AddressGuard, AddressPolicy, Resolver, check_url
+from feeds.http11 import (
+    ConnectError,
+    Connection,
+    ConnectionBroken,
+    ConnectionPool,
+    Origin,
+    ResponseHead,
+    ServerClosedEarly,
+)
 from storage.settings import Settings
 
 __all__ = ["FetchError", "FetchResponse", "Fetcher"]
@@ -54,8 +61,6 @@ ACCEPT = (
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 _FEED_START = re.compile(rb"^\s*(<\?xml|<rss|<feed|<rdf:rdf|<channel)", re.IGNORECASE)
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
-# what httpcore raises for a connection or protocol failure (timeouts are told apart)
-_TRANSPORT_ERRORS = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.ProxyError)
 
 
 def _utcnow() -> datetime:
@@ -141,12 +146,15 @@ class FetchResponse:
 
 @dataclass(frozen=True, slots=True)
 class _Target:
-    """Where a request for one URL goes: its host (for the per-host limit), origin pool, and request line."""
+    """Where a request for one URL goes: its host (for the per-host limit), origin, and request target."""
 
     host: str
     origin: Origin
-    url: httpcore.URL
+    target: bytes
     host_header: bytes
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @functools.lru_cache(maxsize=8192)  # feed URLs repeat on every poll: parse each once
@@ -156,12 +164,14 @@ def _target(url: str) -> _Target:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise BlockedURL(url, f"not a fetchable URL ({exc})") from None
+    scheme = parsed.scheme
+    if scheme not in _DEFAULT_PORTS or not parsed.raw_host:
+        raise BlockedURL(url, "not a fetchable URL (http or https with a host)")
+    host = parsed.raw_host.decode("ascii")  # IDNA-encoded
     return _Target(
         parsed.host.lower(),
-        (parsed.raw_scheme, parsed.raw_host, parsed.port),
-        httpcore.URL(
-            scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path
-        ),
+        (scheme, host.lower(), parsed.port or _DEFAULT_PORTS[scheme]),
+        parsed.raw_path,
         parsed.netloc,
     )
 
@@ -174,10 +184,10 @@ def _header_bytes(value: str) -> bytes:
 
 
 def _response_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Response headers by lower-cased name; a repeated header's values joined with ", " (as httpx does)."""
+    """Response headers by (lower-cased) name; a repeated header's values joined with ", " (as httpx does)."""
     headers: dict[str, str] = {}
     for key, value in raw:
-        name, text = key.decode("latin-1").lower(), value.decode("latin-1")
+        name, text = key.decode("latin-1"), value.decode("latin-1")
         headers[name] = f"{headers[name]}, {text}" if name in headers else text
     return headers
 
@@ -248,34 +258,20 @@ class Fetcher:
         self._settings = settings
         self._policy = policy or AddressPolicy(allow_private=settings.allow_private_urls)
         self._clock = clock
-        # one pool per origin (feeds.hostpool): the per-host limit bounds each, the global one their sum;
-        # one TLS context and one guarded network backend serve them all (loading CA certificates is slow)
-        ssl_context = ssl_context or httpx.create_ssl_context(trust_env=False)
-        backend = GuardedNetworkBackend(self._policy, resolver)
-        self._pools = OriginPools(
-            lambda: httpcore.AsyncConnectionPool(
-                ssl_context=ssl_context,
-                max_connections=settings.per_host_concurrency * 2,
-                max_keepalive_connections=settings.per_host_concurrency,
-                keepalive_expiry=60.0,
-                http1=True,
-                http2=False,
-                network_backend=backend,
-            )
+        # one TLS context serves every connection (loading CA certificates is slow)
+        self._connections = ConnectionPool(
+            AddressGuard(self._policy, resolver).addresses,
+            ssl_context or httpx.create_ssl_context(trust_env=False),
+            connect_timeout=settings.connect_timeout,
+            keep_per_origin=settings.per_host_concurrency,
         )
-        self._timeouts = {
-            "connect": settings.connect_timeout,
-            "read": settings.fetch_timeout,
-            "write": settings.fetch_timeout,
-            "pool": settings.fetch_timeout,
-        }
         self._accept = [(b"Accept", ACCEPT.encode()), (b"Accept-Encoding", b"gzip, deflate")]
         self._global = asyncio.Semaphore(settings.fetch_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def aclose(self) -> None:
-        """Close every pooled connection."""
-        await self._pools.aclose()
+        """Close every connection."""
+        self._connections.close()
 
     def _host_slot(self, host: str) -> asyncio.Semaphore:
         slot = self._hosts.get(host)
@@ -330,53 +326,60 @@ class Fetcher:
         self, url: str, target: _Target, headers: list[tuple[bytes, bytes]]
     ) -> FetchResponse | str:
         """One request: a final response, or the absolute URL a redirect points to."""
-        request = httpcore.Request(
-            b"GET",
-            target.url,
-            headers=[(b"Host", target.host_header), *headers],
-            extensions={"timeout": self._timeouts},
-        )
-        pool = self._pools.pool(target.origin)
+        headers = [(b"Host", target.host_header), *headers]
+        connection = await self._connect(url, target, fresh=False)
         try:
-            response = await pool.handle_async_request(request)
+            try:
+                head = await connection.request(target.target, headers)
+            except ServerClosedEarly:
+                if connection.exchanges == 1:  # a new connection: the server means it
+                    raise
+                # a kept-alive connection the server closed just as it was reused: a GET may be sent again
+                self._connections.release(connection)
+                connection = await self._connect(url, target, fresh=True)
+                head = await connection.request(target.target, headers)
+            return await self._answer(url, connection, head)
+        except ConnectionBroken as exc:
+            raise ConnectionFailed(url, str(exc)) from None
+        finally:
+            self._connections.release(connection)
+
+    async def _connect(self, url: str, target: _Target, *, fresh: bool) -> Connection:
+        try:
+            if fresh:
+                return await self._connections.connect(target.origin)
+            return await self._connections.acquire(target.origin)
         except BlockedURL as exc:
             raise BlockedURL(url, exc.detail) from None
-        except httpcore.TimeoutException as exc:
-            raise FetchTimeout(url, f"timed out ({exc.__class__.__name__})") from None
-        except httpcore.UnsupportedProtocol as exc:
-            raise BlockedURL(url, f"not a fetchable URL ({exc})") from None
-        except _TRANSPORT_ERRORS as exc:
-            raise ConnectionFailed(url, _describe(exc)) from None
-        try:
-            status = response.status
-            plain_headers = _response_headers(response.headers)
-            if status in REDIRECT_STATUSES:
-                location = plain_headers.get("location")
-                if not location:
-                    raise BadStatus(url, f"HTTP {status} redirect without a Location", status_code=status)
-                return str(urljoin(url, location.strip()))
-            now = self._clock()
-            if status == 304:
-                # a 304 has no body; reading its end keeps the connection alive (closing an unread
-                # response makes httpcore drop it, and the next poll pays a new TCP + TLS handshake)
-                await self._read_body(url, response, plain_headers)
-                return FetchResponse(url, status, plain_headers, b"", now)
-            if status in (429, 503):
-                delay = parse_retry_after(plain_headers.get("retry-after"), now)
-                hint = f", retry after {delay:g} s" if delay is not None else ""
-                raise RateLimited(url, f"HTTP {status}{hint}", status_code=status, retry_after=delay)
-            if status >= 400 or status < 200:
-                reason = response.extensions.get("reason_phrase", b"").decode("latin-1")
-                raise BadStatus(url, f"HTTP {status} {reason}".rstrip(), status_code=status)
-            body = await self._read_body(url, response, plain_headers)
-            content_type = plain_headers.get("content-type", "")
-            if _looks_like_html(content_type, body):
-                raise NotAFeed(url, f"got an HTML page ({content_type or 'no content type'}), not a feed")
-            return FetchResponse(url, status, plain_headers, body, now)
-        finally:
-            await response.aclose()
+        except ConnectError as exc:
+            raise ConnectionFailed(url, str(exc)) from None
 
-    async def _read_body(self, url: str, response: httpcore.Response, headers: Mapping[str, str]) -> bytes:
+    async def _answer(self, url: str, connection: Connection, head: ResponseHead) -> FetchResponse | str:
+        status = head.status
+        headers = _response_headers(head.headers)
+        if status in REDIRECT_STATUSES:
+            location = headers.get("location")
+            if not location:
+                raise BadStatus(url, f"HTTP {status} redirect without a Location", status_code=status)
+            return str(urljoin(url, location.strip()))
+        now = self._clock()
+        if status == 304:
+            # a 304 has no body, but reading its end readies the connection for the next poll
+            await self._read_body(url, connection, headers)
+            return FetchResponse(url, status, headers, b"", now)
+        if status in (429, 503):
+            delay = parse_retry_after(headers.get("retry-after"), now)
+            hint = f", retry after {delay:g} s" if delay is not None else ""
+            raise RateLimited(url, f"HTTP {status}{hint}", status_code=status, retry_after=delay)
+        if status >= 400 or status < 200:
+            raise BadStatus(url, f"HTTP {status} {head.reason}".rstrip(), status_code=status)
+        body = await self._read_body(url, connection, headers)
+        content_type = headers.get("content-type", "")
+        if _looks_like_html(content_type, body):
+            raise NotAFeed(url, f"got an HTML page ({content_type or 'no content type'}), not a feed")
+        return FetchResponse(url, status, headers, body, now)
+
+    async def _read_body(self, url: str, connection: Connection, headers: Mapping[str, str]) -> bytes:
         cap = self._settings.max_body_bytes
         declared = headers.get("content-length", "")
         if not headers.get("content-encoding") and declared.isdigit() and int(declared) > cap:
@@ -385,7 +388,7 @@ class Fetcher:
         parts: list[bytes] = []
         size = 0
         try:
-            async for raw in response.aiter_stream():
+            async for raw in connection.body():
                 chunk = decoder.decode(raw, cap - size + 1)
                 size += len(chunk)
                 parts.append(chunk)
@@ -395,16 +398,7 @@ class Fetcher:
                     parts.append(chunk)
                 if size > cap:
                     raise BodyTooLarge(url, f"decoded body exceeds the {cap}-byte limit")
-        except httpcore.RemoteProtocolError as exc:
+        except ConnectionBroken as exc:
             raise TruncatedBody(url, f"connection closed before the whole body arrived ({exc})") from None
-        except httpcore.TimeoutException:
-            raise FetchTimeout(url, "timed out reading the body") from None
-        except _TRANSPORT_ERRORS as exc:
-            raise ConnectionFailed(url, _describe(exc)) from None
         decoder.finish()
         return b"".join(parts)
-
-
-def _describe(exc: Exception) -> str:
-    text = str(exc).strip()
-    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__

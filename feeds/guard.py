@@ -2,10 +2,10 @@
 
 Two layers. `check_url` refuses a bad scheme or an IP-literal host (in any spelling: dotted, decimal, octal,
 hex, IPv6, IPv4-mapped) before a request is made; it runs on the feed URL and on every redirect hop.
-`GuardedNetworkBackend` resolves the hostname itself when httpcore opens a connection, refuses it when any
-resolved address is not public, and connects to an address it just checked, so a DNS answer that changes
-between the check and the connect (rebinding) cannot reach a private address. TLS SNI and the Host header
-still carry the hostname, because httpcore takes them from the request, not from the socket.
+`AddressGuard` resolves the hostname itself when the fetcher opens a connection (feeds.http11) and refuses it
+when any resolved address is not public; the connection goes to an address it just checked, so a DNS answer
+that changes between the check and the connect (rebinding) cannot reach a private address. TLS SNI and the
+Host header still carry the hostname.
 """
 
 from __future__ import annotations
@@ -15,15 +15,11 @@ import functools
 import ipaddress
 import re
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
-import httpcore
-
 from feeds.errors import BlockedURL
-from feeds.netstream import open_tcp
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -135,62 +131,24 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore network backend that resolves, checks every address, then connects to a checked one."""
+class AddressGuard:
+    """Resolves a host name and refuses it when any address it resolves to may not be contacted."""
 
     def __init__(self, policy: AddressPolicy, resolver: Resolver | None = None) -> None:
         self._policy = policy
         self._resolver = resolver or system_resolver
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        url = f"//{host}:{port}"
+    async def addresses(self, host: str, port: int) -> list[IPAddress]:
+        """Every address of `host`, all checked; raises BlockedURLError, or OSError when it cannot resolve."""
         literal = parse_ip_literal(host)
         if literal is not None:
-            addresses: Sequence[IPAddress] = [literal]
+            addresses = [literal]
         else:
-            try:
-                async with asyncio.timeout(timeout):
-                    resolved = await self._resolver(host, port)
-            except TimeoutError:
-                raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
-            except OSError as exc:
-                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
-            addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolved]
-        if not addresses:
-            raise httpcore.ConnectError(f"cannot resolve {host}: no addresses")
+            addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in await self._resolver(host, port)]
         for address in addresses:
             reason = self._policy.refusal(address)
             if reason is not None:
-                raise BlockedURLError(url, f"{host} resolves to {address} ({reason.split(' is ', 1)[-1]})")
-        last_error: Exception | None = None
-        for address in addresses:
-            try:
-                return await open_tcp(
-                    str(address),
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
+                raise BlockedURLError(
+                    f"//{host}:{port}", f"{host} resolves to {address} ({reason.split(' is ', 1)[-1]})"
                 )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last_error = exc
-        assert last_error is not None
-        raise last_error
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise BlockedURLError(path, "unix sockets are never fetched")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+        return addresses

@@ -39,6 +39,8 @@ FAULTS = (
     "gzip_bomb",
     "redirect",
     "churn",
+    "close_unanswered",  # a connection's first request answered; on a later one it closes, unanswered
+    "drop",  # every request: the connection closed, unanswered
     "close",  # a whole answer, then the connection closed without saying so (an idle keep-alive timeout)
 )
 
@@ -253,6 +255,7 @@ class FeedServer:
         self._tasks.add(task)
         self.connections += 1
         local_host = writer.get_extra_info("sockname")[0]
+        answered = 0  # requests answered on this connection
         try:
             while True:
                 try:
@@ -272,11 +275,12 @@ class FeedServer:
                 try:
                     if self.latency:
                         await asyncio.sleep(self.latency)
-                    keep_alive = await self._respond(method, target, headers, reader, writer)
+                    keep_alive = await self._respond(method, target, headers, reader, writer, answered)
                 finally:
                     self.active[local_host] -= 1
                 if not keep_alive:
                     return
+                answered += 1
         except (ConnectionError, asyncio.CancelledError):
             return
         finally:
@@ -335,12 +339,16 @@ class FeedServer:
         headers: dict[str, str],
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
+        answered: int,
     ) -> bool:
+        """Answer one request (`answered` requests came before it on this connection); False closes."""
         resource = self._resource(method, path)
         if resource is None:
             await _send(writer, 404, {"Content-Type": "text/plain"}, b"not found")
             return True
         fault = resource.fault
+        if fault == "drop" or (fault == "close_unanswered" and answered):
+            return False
         extra = dict(resource.headers)
         if fault == "hang":
             with contextlib.suppress(ConnectionError):

@@ -13,6 +13,7 @@ import pytest
 from feeds.errors import (
     BadStatus,
     BodyTooLarge,
+    ConnectionFailed,
     FetchError,
     FetchTimeout,
     NotAFeed,
@@ -66,6 +67,28 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused(
     second = await fetcher.fetch(url)
     assert first.status_code == second.status_code == 200 and second.body == FEED.encode()
     assert server.connections - connections == 2
+
+
+async def test_a_get_the_server_drops_on_a_reused_connection_is_sent_again_on_a_new_one(
+    server: FeedServer, fetcher: Fetcher
+) -> None:
+    url = server.add("/drops-reused.xml", FEED, fault="close_unanswered")
+    connections = server.connections
+    first = await fetcher.fetch(url)
+    second = await fetcher.fetch(url)  # at once: the connection is reused, and the server drops it
+    assert first.status_code == second.status_code == 200 and second.body == FEED.encode()
+    assert len(server.requests("/drops-reused.xml")) == 3
+    assert server.connections - connections == 2
+
+
+async def test_a_server_that_drops_every_request_is_a_connection_failure(
+    server: FeedServer, fetcher: Fetcher
+) -> None:
+    url = server.add("/drops-all.xml", FEED, fault="drop")
+    with pytest.raises(ConnectionFailed, match="closed the connection without a response") as raised:
+        await fetcher.fetch(url)
+    assert str(raised.value).startswith(url)
+    assert len(server.requests("/drops-all.xml")) == 1  # a new connection's failure is not retried
 
 
 async def test_user_agent_is_global_and_per_feed(server: FeedServer, fetcher: Fetcher) -> None:
