@@ -33,6 +33,7 @@ from storage.settings import Settings
 log = logging.getLogger(__name__)
 
 Classify = Callable[[str, str, str | None], Classification]
+WRITE_LINGER_SECONDS = 0.005
 Clock = Callable[[], datetime]
 
 
@@ -93,7 +94,11 @@ class FeedPoller:
         self._rng = rng
         # Polls finishing together share transactions and statements (group commit); one batch at a time
         # also queues this process's writes instead of letting them sleep on SQLite's single-writer lock.
-        self._writes: GroupCommit[_Write, list[StoredItem]] = GroupCommit(db, self._write_batch)
+        # In a round of 304s a batch waiting 5 ms for more polls holds 3x as many and saves a fifth of the
+        # round's CPU; an alert is 5 ms later at most.
+        self._writes: GroupCommit[_Write, list[StoredItem]] = GroupCommit(
+            db, self._write_batch, linger=WRITE_LINGER_SECONDS
+        )
         # feed id → identity keys of the items of its last document that were written: a later document
         # of the feed needs the database asked only about the others (items and feeds are never deleted)
         self._written: dict[int, frozenset[str]] = {}

@@ -6,6 +6,9 @@ wait for the single writer) and of one statement per poll dominates. Here whiche
 running takes every item queued so far and hands them all to one handler call in one transaction (which can
 then use one statement for many items), while the next callers queue up behind it. Each caller still
 returns only once its own item is committed, so nothing changes for the caller but the time it takes.
+
+When items trickle in (polls finishing one by one) each batch would hold only the few that arrived during
+the last commit; a short linger before taking a batch lets more join it, as PostgreSQL's commit_delay does.
 """
 
 from __future__ import annotations
@@ -30,13 +33,17 @@ class GroupCommit(Generic[Item, Result]):
     """Handles the items of concurrent `run(item)` calls in batches of at most `max_batch`.
 
     `handle(session, items)` gets the items of one batch, in the order they were queued, inside one
-    transaction, and returns one result per item, in the same order.
+    transaction, and returns one result per item, in the same order. A batch that is not full waits
+    `linger` seconds for more items before it starts.
     """
 
-    def __init__(self, db: Database, handle: Handler[Item, Result], *, max_batch: int = 200) -> None:
+    def __init__(
+        self, db: Database, handle: Handler[Item, Result], *, max_batch: int = 200, linger: float = 0.0
+    ) -> None:
         self._db = db
         self._handle = handle
         self._max_batch = max_batch
+        self._linger = linger
         self._queue: list[tuple[Item, asyncio.Future[Result]]] = []
         self._lock = asyncio.Lock()
 
@@ -55,6 +62,8 @@ class GroupCommit(Generic[Item, Result]):
                 async with self._lock:
                     if own.done():
                         break
+                    if self._linger and len(self._queue) < self._max_batch:
+                        await asyncio.sleep(self._linger)
                     batch = self._queue[: self._max_batch]
                     del self._queue[: self._max_batch]
                     try:

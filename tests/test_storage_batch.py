@@ -43,6 +43,26 @@ async def test_concurrent_callers_share_transactions_and_each_gets_its_own_resul
     assert sum(batches) == 40 and len(batches) < 40  # queued callers went together
 
 
+@pytest.mark.parametrize(("linger", "batch_sizes"), [(0.0, [1, 1]), (0.2, [2])])
+async def test_a_lingering_batch_takes_in_items_that_come_while_it_waits(
+    db: Database, linger: float, batch_sizes: list[int]
+) -> None:
+    batches: list[int] = []
+
+    async def handle(session: AsyncSession, urls: Sequence[str]) -> list[int]:
+        batches.append(len(urls))
+        return [(await add_feed(session, url, now=NOW))[0].id for url in urls]
+
+    group: GroupCommit[str, int] = GroupCommit(db, handle, linger=linger)
+
+    async def later(url: str) -> int:
+        await asyncio.sleep(0.02)  # after the first item's batch has started (or lingers)
+        return await group.run(url)
+
+    await asyncio.gather(group.run("https://a.am/first"), later("https://a.am/second"))
+    assert batches == batch_sizes
+
+
 async def test_an_item_that_fails_fails_alone_and_the_others_are_committed(db: Database) -> None:
     async def handle(session: AsyncSession, urls: Sequence[str]) -> list[str]:
         for url in urls:
