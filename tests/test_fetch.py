@@ -57,27 +57,26 @@ async def test_conditional_get_gets_304_and_the_server_sees_the_validators(
     assert seen[1].headers["if-modified-since"] == first.last_modified
 
 
-async def test_a_connection_the_server_closed_while_idle_is_not_reused(
-    server: FeedServer, fetcher: Fetcher
+@pytest.mark.parametrize(
+    ("fault", "pause", "requests"),
+    [
+        # the server's close arrives while the connection waits in the pool: it is not reused
+        ("close", 0.2, 2),
+        # the server drops the connection as it is reused: the GET is sent again on a new one
+        ("close_unanswered", 0.0, 3),
+    ],
+)
+async def test_a_kept_alive_connection_the_server_closed_costs_the_poll_nothing(
+    server: FeedServer, fetcher: Fetcher, fault: str, pause: float, requests: int
 ) -> None:
-    url = server.add("/closing.xml", FEED, fault="close")
+    path = f"/closing-{fault}.xml"
+    url = server.add(path, FEED, fault=fault)
     connections = server.connections
     first = await fetcher.fetch(url)
-    await asyncio.sleep(0.2)  # the server's close arrives while the connection waits in the pool
+    await asyncio.sleep(pause)
     second = await fetcher.fetch(url)
     assert first.status_code == second.status_code == 200 and second.body == FEED.encode()
-    assert server.connections - connections == 2
-
-
-async def test_a_get_the_server_drops_on_a_reused_connection_is_sent_again_on_a_new_one(
-    server: FeedServer, fetcher: Fetcher
-) -> None:
-    url = server.add("/drops-reused.xml", FEED, fault="close_unanswered")
-    connections = server.connections
-    first = await fetcher.fetch(url)
-    second = await fetcher.fetch(url)  # at once: the connection is reused, and the server drops it
-    assert first.status_code == second.status_code == 200 and second.body == FEED.encode()
-    assert len(server.requests("/drops-reused.xml")) == 3
+    assert len(server.requests(path)) == requests
     assert server.connections - connections == 2
 
 
