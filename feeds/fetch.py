@@ -159,14 +159,13 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 @functools.lru_cache(maxsize=8192)  # feed URLs repeat on every poll: parse each once
 def _target(url: str) -> _Target:
-    """Raises BlockedURL for a URL that cannot be requested."""
+    """Raises BlockedURL for a URL that cannot be requested (`check_url` has passed it: http or https with a
+    host)."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise BlockedURL(url, f"not a fetchable URL ({exc})") from None
     scheme = parsed.scheme
-    if scheme not in _DEFAULT_PORTS or not parsed.raw_host:
-        raise BlockedURL(url, "not a fetchable URL (http or https with a host)")
     host = parsed.raw_host.decode("ascii")  # IDNA-encoded
     return _Target(
         parsed.host.lower(),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import Row, Select, Table, bindparam, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Feed, FetchLog, Item
@@ -67,29 +67,13 @@ class FetchRecord:
     language: str | None = None
 
 
-_RECORD_COLUMNS = tuple(_FEEDS.c[name] for name in FeedRecord.__dataclass_fields__)
+_RECORD_FIELDS = tuple(FeedRecord.__dataclass_fields__)
+_RECORD_COLUMNS = tuple(_FEEDS.c[name] for name in _RECORD_FIELDS)
 
 
-def _record(feed: Feed) -> FeedRecord:
-    return FeedRecord(
-        id=feed.id,
-        url=feed.url,
-        title=feed.title,
-        title_override=feed.title_override,
-        language=feed.language,
-        user_agent=feed.user_agent,
-        enabled=feed.enabled,
-        etag=feed.etag,
-        last_modified=feed.last_modified,
-        body_hash=feed.body_hash,
-        history_loaded=feed.history_loaded,
-        interval_seconds=feed.interval_seconds,
-        next_poll_at=feed.next_poll_at,
-        consecutive_failures=feed.consecutive_failures,
-        last_error=feed.last_error,
-        failing_since=feed.failing_since,
-        last_success_at=feed.last_success_at,
-    )
+def _record(feed: Feed | Row[Any]) -> FeedRecord:
+    """A FeedRecord from a Feed object or from a row of `_RECORD_COLUMNS`."""
+    return FeedRecord(*(getattr(feed, name) for name in _RECORD_FIELDS))
 
 
 async def add_feed(
@@ -187,7 +171,7 @@ async def claim_due_feeds(
         .values(lease_owner=worker, lease_until=now + timedelta(seconds=lease_seconds))
         .returning(*_RECORD_COLUMNS)
     )
-    feeds = [FeedRecord(*row) for row in claimed]
+    feeds = [_record(row) for row in claimed]
     feeds.sort(key=lambda feed: (feed.next_poll_at, feed.id))  # RETURNING keeps no order
     return feeds
 
