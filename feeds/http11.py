@@ -24,6 +24,7 @@ import h11
 
 __all__ = [
     "ConnectError",
+    "Connection",
     "ConnectionBroken",
     "ConnectionPool",
     "Origin",
@@ -64,7 +65,7 @@ class _Wire(asyncio.Protocol):
     closed its side."""
 
     def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
+        self._transport: asyncio.Transport | None = None
         self._chunks: collections.deque[bytes] = collections.deque()
         self._buffered = 0
         self._paused = False
@@ -74,13 +75,13 @@ class _Wire(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self._transport = transport
 
     def data_received(self, data: bytes) -> None:
         self._chunks.append(data)
         self._buffered += len(data)
-        if self._buffered > _PAUSE_ABOVE and not self._paused and self.transport is not None:
-            self.transport.pause_reading()
+        if self._buffered > _PAUSE_ABOVE and not self._paused and self._transport is not None:
+            self._transport.pause_reading()
             self._paused = True
         self._wake()
 
@@ -100,8 +101,18 @@ class _Wire(asyncio.Protocol):
             waiter.set_result(None)
 
     @property
-    def holds_data(self) -> bool:
-        return bool(self._chunks)
+    def is_usable(self) -> bool:
+        """Open, and holding nothing unread (an idle connection the server sent nothing unasked)."""
+        transport = self._transport
+        return not (self.at_eof or self._chunks or transport is None or transport.is_closing())
+
+    def write(self, data: bytes) -> None:
+        assert self._transport is not None
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
 
     async def read(self) -> bytes:
         """The next bytes received; b"" once the server has closed its side and everything was read."""
@@ -117,8 +128,8 @@ class _Wire(asyncio.Protocol):
                 self._waiter = None
         data = self._chunks.popleft()
         self._buffered -= len(data)
-        if self._paused and self._buffered < _RESUME_BELOW and self.transport is not None:
-            self.transport.resume_reading()
+        if self._paused and self._buffered < _RESUME_BELOW and self._transport is not None:
+            self._transport.resume_reading()
             self._paused = False
         return data
 
@@ -126,10 +137,9 @@ class _Wire(asyncio.Protocol):
 class Connection:
     """One keep-alive HTTP/1.1 connection, one exchange at a time."""
 
-    def __init__(self, origin: Origin, wire: _Wire, transport: asyncio.Transport) -> None:
+    def __init__(self, origin: Origin, wire: _Wire) -> None:
         self.origin = origin
         self._wire = wire
-        self._transport = transport
         self._h11 = h11.Connection(h11.CLIENT)
         self.exchanges = 0
         self.idle_since = 0.0
@@ -138,7 +148,7 @@ class Connection:
     @property
     def is_usable(self) -> bool:
         """An idle connection can carry a new request: open, and the server sent nothing unasked."""
-        return not (self._wire.at_eof or self._wire.holds_data or self._transport.is_closing())
+        return self._wire.is_usable
 
     async def request(self, target: bytes, headers: list[tuple[bytes, bytes]]) -> ResponseHead:
         """Send a GET for `target` and wait for the response's status line and headers."""
@@ -150,7 +160,7 @@ class Connection:
         except h11.LocalProtocolError as exc:
             raise ConnectionBroken(f"cannot send this request: {exc}") from None
         assert data is not None and end is not None
-        self._transport.write(data + end)
+        self._wire.write(data + end)
         while True:
             event = await self._next_event()
             if isinstance(event, h11.Response):
@@ -203,7 +213,7 @@ class Connection:
         return False
 
     def close(self) -> None:
-        self._transport.close()
+        self._wire.close()
 
 
 class ConnectionPool:
@@ -240,7 +250,7 @@ class ConnectionPool:
         idle = self._idle.get(origin)
         while idle:
             connection = idle.pop()
-            if connection.is_usable and now - connection.idle_since < self._keepalive:
+            if connection.is_usable and self._fresh(connection, now):
                 return connection
             self._discard(connection)
         return await self.connect(origin)
@@ -270,14 +280,14 @@ class ConnectionPool:
     async def _open_connection(self, origin: Origin, address: str) -> Connection:
         scheme, host, port = origin
         tls = scheme == "https"
-        transport, wire = await asyncio.get_running_loop().create_connection(
+        _transport, wire = await asyncio.get_running_loop().create_connection(
             _Wire,
             address,
             port,
             ssl=self._ssl_context if tls else None,
             server_hostname=host.strip("[]") if tls else None,
         )
-        connection = Connection(origin, wire, transport)
+        connection = Connection(origin, wire)
         self._open.add(connection)
         return connection
 
@@ -297,14 +307,19 @@ class ConnectionPool:
         """Close idle connections past their keep-alive (origins that are not polled again hold them)."""
         self._last_sweep = now
         for origin, idle in list(self._idle.items()):
-            keep = [c for c in idle if now - c.idle_since < self._keepalive]
+            keep = []
             for connection in idle:
-                if connection not in keep:
+                if self._fresh(connection, now):
+                    keep.append(connection)
+                else:
                     self._discard(connection)
             if keep:
                 self._idle[origin] = keep
             else:
                 del self._idle[origin]
+
+    def _fresh(self, connection: Connection, now: float) -> bool:
+        return now - connection.idle_since < self._keepalive
 
     def _discard(self, connection: Connection) -> None:
         connection.close()
