@@ -21,6 +21,8 @@ from bot.context import BotContext
 from bot.deliver import AlertSender, ConsoleSender, TelegramSender
 from bot.format import format_digest
 from storage import deliveries, digests
+from storage.db import is_database_error
+from storage.quarantine import quarantine_digest
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +50,25 @@ class DigestJob:
         return str(info.name) if info is not None else entity_id
 
     async def run_due(self) -> int:
-        """Send every digest due now (an empty one is not sent, its slot is used); returns digests sent."""
+        """Send every digest due now (an empty one is not sent, its slot is used); returns digests sent.
+        A digest that cannot be made is quarantined and the others go on."""
         sent = 0
         now = self.clock()
         for due in await digests.due_digests(self.ctx.db, now):
             if not await digests.claim_digest(self.ctx.db, due):
                 continue  # another process has it
-            stories = await digests.digest_stories(self.ctx.db, due.chat_id, due.since, due.slot)
-            if not stories:
+            try:
+                html = await self._make(due)
+            except Exception as exc:  # one chat's digest must never stop the others'
+                if is_database_error(exc):
+                    logger.warning("digest for chat %s: database error (%s); retrying", due.chat_id, exc)
+                    await digests.release_digest(self.ctx.db, due)
+                    continue
+                logger.exception("digest for chat %s cannot be made; quarantined", due.chat_id)
+                await quarantine_digest(self.ctx.db, due.chat_id, exc)
                 continue
-            html = format_digest(stories, self._name, due.since, due.slot)
+            if html is None:
+                continue
             try:
                 await self.sender.send(due.chat_id, due.thread_id, html)
             except (Forbidden, BadRequest) as exc:
@@ -72,6 +83,13 @@ class DigestJob:
                 continue
             sent += 1
         return sent
+
+    async def _make(self, due: digests.DueDigest) -> str | None:
+        """The digest's HTML, or None when no story is in it."""
+        stories = await digests.digest_stories(self.ctx.db, due.chat_id, due.since, due.slot)
+        if not stories:
+            return None
+        return format_digest(stories, self._name, due.since, due.slot)
 
     def start(self) -> None:
         """Check for due digests every Settings.digest_interval seconds until stop()."""

@@ -26,6 +26,7 @@ from storage.deliveries import (
     quiet_until,
 )
 from storage.models import Chat, Delivery, DeliveryUpdate
+from storage.quarantine import quarantine_row
 from storage.stories import severity_rank
 
 
@@ -70,7 +71,8 @@ async def claim_due_updates(
 ) -> list[ClaimedUpdate]:
     """Lease up to `limit` due edits and replies whose alert was sent, oldest first, skipping `exclude_chats`.
     Rows of alerts that will never be sent (dead, dropped) or of inactive chats are dropped on the way;
-    replies of chats in their quiet window are held until it ends (P1 passes when the chat allows)."""
+    replies of chats in their quiet window are held until it ends (P1 passes when the chat allows). A row
+    that cannot be routed or shown is quarantined (storage.quarantine) and never stops the others."""
     excluded = list(exclude_chats)
     async with db.transaction() as session:
         query = (
@@ -92,7 +94,11 @@ async def claim_due_updates(
                 row.last_error = "chat inactive" if not chat.active else f"alert {delivery.status}"
                 continue
             if row.kind == "reply":
-                held = quiet_until(chat.quiet_start, chat.quiet_end, chat.quiet_tz, now)
+                try:
+                    held = quiet_until(chat.quiet_start, chat.quiet_end, chat.quiet_tz, now)
+                except ValueError as exc:
+                    quarantine_row(row, f"the chat's quiet hours cannot be read: {exc}")
+                    continue
                 if held is not None and not (row.severity == "P1" and chat.p1_breaks_quiet):
                     row.next_attempt_at = held
                     continue
@@ -108,10 +114,12 @@ async def claim_due_updates(
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append((row, delivery, chat))
-        shown_items = {
-            row.item_id if row.kind == "reply" else delivery.item_id for row, delivery, _ in claimed
-        }
+        shown_items = {_shown_item(row, delivery) for row, delivery, _ in claimed}
         alerts = await alerts_for_items(session, sorted(shown_items))
+        for row, delivery, _chat in claimed:
+            if _shown_item(row, delivery) not in alerts:
+                quarantine_row(row, f"item {_shown_item(row, delivery)} cannot be shown")
+        claimed = [entry for entry in claimed if _shown_item(entry[0], entry[1]) in alerts]
     return [
         ClaimedUpdate(
             id=row.id,
@@ -121,7 +129,7 @@ async def claim_due_updates(
             delivery_id=delivery.id,
             message_id=int(delivery.message_id or 0),
             attempts=row.attempts,
-            alert=alerts[row.item_id if row.kind == "reply" else delivery.item_id],
+            alert=alerts[_shown_item(row, delivery)],
             shown_sources=delivery.shown_sources or 0,
             shown_severity=delivery.shown_severity
             if delivery.shown_severity is not None
@@ -129,6 +137,11 @@ async def claim_due_updates(
         )
         for row, delivery, chat in claimed
     ]
+
+
+def _shown_item(row: DeliveryUpdate, delivery: Delivery) -> int:
+    """The item whose alert the update shows: a reply shows the item that raised the severity."""
+    return row.item_id if row.kind == "reply" else delivery.item_id
 
 
 async def finish_update(

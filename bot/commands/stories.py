@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.admin_auth import admin_command, command_arguments
 from bot.commands.subscriptions import may_change_chat
 from bot.context import BotContext, get_context
-from bot.replies import escape, fit, link, reply, utc_time
+from bot.replies import escape, fit, link, quoted, reply, utc_time
 from storage import chats, digests
 from storage.stories import story_details
+from storage.timeofday import canonical_time_of_day
 
 STORY_USAGE = "Usage: /story &lt;id&gt; — e.g. /story 12"
 DIGEST_USAGE = "Usage: /digest daily HH:MM (UTC) | off — e.g. /digest daily 08:00"
 ALERTS_USAGE = "Usage: /alerts on | off — off: only P1 alerts, the rest in the digest"
 CHANGE_REFUSED = "Only this group's admins can change how it receives news."
-_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
 @admin_command("story")
@@ -79,8 +77,14 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     wanted: str | None
     if words == ["off"]:
         wanted = None
-    elif len(words) == 2 and words[0] == "daily" and (match := _TIME.fullmatch(words[1])):
-        wanted = f"{int(match.group(1)):02d}:{match.group(2)}"
+    elif len(words) == 2 and words[0] == "daily":
+        try:
+            wanted = canonical_time_of_day(words[1])
+        except ValueError:
+            await reply(
+                update, f"{quoted(words[1], 20)} is not a time of day (00:00 to 23:59).\n{DIGEST_USAGE}"
+            )
+            return
     else:
         await reply(update, DIGEST_USAGE)
         return

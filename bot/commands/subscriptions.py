@@ -4,7 +4,6 @@ and the inline keyboard of entities."""
 from __future__ import annotations
 
 import re
-import zoneinfo
 from dataclasses import dataclass
 
 from telegram import Chat, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -18,6 +17,7 @@ from bot.i18n import N_, _, ngettext
 from bot.replies import escape, quoted, reply, usage
 from storage import chats
 from storage.models import ALL_ENTITIES
+from storage.timeofday import ascii_digits, canonical_time_of_day, canonical_zone
 
 PAGE_SIZE = 10
 # callback data holds at most 64 bytes: "sub:t:<page>:" and the id, cut to this length (resolved by prefix)
@@ -376,8 +376,6 @@ async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 # ---------------------------------------------------------------- quiet hours
 
-_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})(?:\s+(\S+))?$")
-
 
 def _quiet_line(info: chats.ChatInfo) -> str:
     if not info.quiet:
@@ -393,32 +391,36 @@ class QuietError(ValueError):
     """A /quiet argument that cannot be used; the message is ready to show (user text escaped)."""
 
 
+_WINDOW = re.compile(r"([0-9:]+)\s*[-–—]\s*([0-9:]+)(?:\s+(\S+))?")
+
+
 def parse_window(text: str) -> tuple[str, str, str]:
-    """`HH:MM-HH:MM [zone]` as (start, end, zone) with zero-padded times and a valid IANA zone (default UTC).
+    """`HH:MM-HH:MM [zone]` as (start, end, zone): zero-padded ASCII times (digits of any script are read,
+    ٢٣:٠٠ is 23:00) and an IANA zone as tzdata spells it (default UTC).
 
     Raises QuietError saying what is wrong.
     """
-    match = _WINDOW.match(text.strip())
+    match = _WINDOW.fullmatch(ascii_digits(text).strip())
     if match is None:
         raise QuietError(usage("quiet"))
-    h1, m1, h2, m2, zone = match.groups()
-    if int(h1) > 23 or int(h2) > 23 or int(m1) > 59 or int(m2) > 59:
+    times, zone_word = (match.group(1), match.group(2)), match.group(3)
+    try:
+        start, end = canonical_time_of_day(times[0]), canonical_time_of_day(times[1])
+    except ValueError:
         raise QuietError(
             _("{text} is not a time window: hours go from 00 to 23, minutes from 00 to 59.").format(
                 text=quoted(text)
             )
-        )
-    start, end = f"{int(h1):02d}:{m1}", f"{int(h2):02d}:{m2}"
+        ) from None
     if start == end:
         raise QuietError(_("The quiet window must not start and end at the same time."))
-    zone = zone or "UTC"
     try:
-        zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = canonical_zone(zone_word) if zone_word else "UTC"
+    except ValueError:
         raise QuietError(
             _(
                 "Unknown time zone {zone}. Use an IANA name such as Asia/Yerevan, Asia/Baku or Europe/Moscow."
-            ).format(zone=quoted(zone))
+            ).format(zone=quoted(zone_word or "", 40))
         ) from None
     return start, end, zone
 
@@ -441,7 +443,7 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await _register(update, ctx)
     if words == ["off"]:
-        info = await chats.clear_quiet(ctx.db, chat.id)
+        info = await chats.clear_quiet(ctx.db, chat.id, now=ctx.clock())
         await reply(update, _("Quiet hours off: alerts arrive as they happen."))
         return
     if words[0] == "p1":
@@ -461,7 +463,7 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except QuietError as exc:
         await reply(update, str(exc))
         return
-    info = await chats.set_quiet(ctx.db, chat.id, start_at, end_at, zone)
+    info = await chats.set_quiet(ctx.db, chat.id, start_at, end_at, zone, now=ctx.clock())
     p1 = (
         _("P1 alerts still come through (/quiet p1 off holds them too).")
         if info.p1_breaks_quiet
