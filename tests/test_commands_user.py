@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from telegram import Update
 
 import bot.app
@@ -359,6 +360,46 @@ async def test_quiet_hours_are_parsed_stored_and_explained(bot_chat: Bot) -> Non
     assert await bot_chat.say(USER, "/quiet p1 on") == "P1 alerts will come through during quiet hours."
     chat = await get_chat(db, USER)
     assert chat is not None and (chat.quiet, chat.p1_breaks_quiet) == (False, True)
+
+
+async def test_times_in_any_script_are_read_and_stored_as_ascii_and_bad_zones_refused(bot_chat: Bot) -> None:
+    db = bot_chat.ctx.db
+    for typed in ("٢٣:٠٠-٠٧:٠٠", "２３：００－０７：００", "२३:००-०७:००"):
+        answer = await bot_chat.say(USER, f"/quiet {typed} asia/yerevan")
+        assert answer.startswith("Quiet hours 23:00–07:00 Asia/Yerevan:"), typed
+        chat = await get_chat(db, USER)
+        assert chat is not None
+        assert (chat.quiet_start, chat.quiet_end, chat.quiet_tz) == ("23:00", "07:00", "Asia/Yerevan")
+
+    zone_hint = "Use an IANA name such as Asia/Yerevan, Asia/Baku or Europe/Moscow."
+    long_zone = "Asia/" + "x" * 3000
+    for zone in (long_zone, "Europe", "Asia/../Asia/Yerevan", "/etc/localtime", "UTC/"):
+        answer = await bot_chat.say(USER, f"/quiet 23:00-07:00 {zone}")
+        assert answer.startswith("Unknown time zone “") and answer.endswith(zone_hint), zone
+
+    answer = await bot_chat.say(USER, "/digest daily 1٢:3٠")
+    assert answer.startswith("Digest daily at 12:30 UTC")
+    assert (await get_chat(db, USER)) is not None
+    answer = await bot_chat.say(USER, "/digest daily 2٥:00")
+    assert answer.startswith("“2٥:00” is not a time of day (00:00 to 23:59).\nUsage: /digest daily HH:MM")
+
+
+async def test_admins_see_quarantined_rows_in_status(bot_chat: Bot) -> None:
+    await bot_chat.say(USER, "/subscribe sev lake")
+    await _store_history(bot_chat.ctx.db)
+    async with bot_chat.ctx.db.transaction() as session:
+        row = (await session.scalars(select(Delivery).where(Delivery.status == "dead"))).one()
+        row.status, row.last_error = "quarantine", "quarantined: test"
+        chat = await session.get(Chat, USER)
+        assert chat is not None
+        chat.digest_time, chat.digest_error = "08:00", "quarantined: test"
+    await bot_chat.say(ADMIN, "/subscribe goris")
+    lines = (await bot_chat.say(ADMIN, "/status")).splitlines()
+    assert lines[-2:] == [
+        "Deliveries: 0 pending, 0 dead.",
+        "Quarantined (cannot be processed; the error is kept with each): 1 alerts, 0 alert updates, 1 digests.",
+    ]
+    assert "Quarantined" not in await bot_chat.say(USER, "/status")
 
 
 # ------------------------------------------------------------------------------------ history

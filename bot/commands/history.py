@@ -16,6 +16,7 @@ from bot.replies import escape, fit, history_line, quoted, reply, sparkline, usa
 from storage import chats, history
 from storage.admins import is_admin
 from storage.models import ALL_ENTITIES
+from storage.quarantine import quarantine_counts
 
 DEFAULT_LATEST = 5
 MAX_LATEST = 20
@@ -125,6 +126,12 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         failing = f": {escape(', '.join(health.failing))}" if health.failing else ""
         lines.append(f"Feeds: {health.ok} ok, {len(health.failing)} failing{failing}.")
         lines.append(f"Deliveries: {backlog.pending} pending, {backlog.dead} dead.")
+        held = await quarantine_counts(ctx.db)
+        if held.total:
+            lines.append(
+                f"Quarantined (cannot be processed; the error is kept with each): {held.alerts} alerts, "
+                f"{held.updates} alert updates, {held.digests} digests."
+            )
     await reply(update, fit(lines))
 
 

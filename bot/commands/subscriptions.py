@@ -391,7 +391,7 @@ class QuietError(ValueError):
     """A /quiet argument that cannot be used; the message is ready to show (user text escaped)."""
 
 
-_WINDOW = re.compile(r"([0-9:]+)\s*[-–—]\s*([0-9:]+)(?:\s+(\S+))?")
+_WINDOW = re.compile(r"([0-9]{1,2}:[0-9]{2})\s*[-–—]\s*([0-9]{1,2}:[0-9]{2})(?:\s+(\S+))?")
 
 
 def parse_window(text: str) -> tuple[str, str, str]:
