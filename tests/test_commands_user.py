@@ -397,7 +397,8 @@ async def test_admins_see_quarantined_rows_in_status(bot_chat: Bot) -> None:
     lines = (await bot_chat.say(ADMIN, "/status")).splitlines()
     assert lines[-2:] == [
         "Deliveries: 0 pending, 0 dead.",
-        "Quarantined (cannot be processed; the error is kept with each): 1 alerts, 0 alert updates, 1 digests.",
+        "Quarantined (cannot be processed; the error is kept with each): "
+        "1 alerts, 0 alert updates, 1 digests.",
     ]
     assert "Quarantined" not in await bot_chat.say(USER, "/status")
 
