@@ -117,6 +117,7 @@ async def test_metrics_appear_and_move_when_items_and_alerts_flow(
             stored = await store_new_items(
                 session, feed.id, [_item("a", "P1"), _item("b", "P2")], alert=True, now=NOW
             )
+            session.add(Chat(id=9, type="private", digest_time="x8:00", digest_error="quarantined: test"))
         metrics.record_poll_result(_Poll(feed=feed, outcome="ok", seconds=0.3, new_items=tuple(stored)))
         metrics.record_fetch("error", 12.0)
         metrics.record_alert_sent(4.0)
@@ -147,6 +148,8 @@ async def test_metrics_appear_and_move_when_items_and_alerts_flow(
     assert _value(after, "borderwatch_deliveries", status="pending") == 4
     assert _value(after, "borderwatch_feeds", state="healthy") == 1
     assert _value(after, "borderwatch_feeds", state="failing") == 0
+    assert _value(after, "borderwatch_deliveries_quarantined", kind="digest") == 1
+    assert _value(after, "borderwatch_deliveries_quarantined", kind="alert") == 0
 
 
 async def test_healthz_is_200_while_loops_tick_and_503_naming_the_stale_loop(
