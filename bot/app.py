@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from typing import Any
@@ -10,9 +11,12 @@ from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.context import BotContext
+from bot.fairness import BorderwatchApplication, FairUpdateProcessor
 from bot.ratelimit import ChatRateLimiter
 
 logger = logging.getLogger(__name__)
+
+COMMAND_CONCURRENCY = 16  # updates handled at once across chats (one per chat: bot.fairness)
 
 # The menu everyone sees (admin commands are answered but not advertised).
 MENU: tuple[tuple[str, str], ...] = (
@@ -39,8 +43,9 @@ def file_url_for(api_url: str) -> str:
 
 def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Application for `ctx.settings` (token, Bot API URL and its file URL), with ctx in
-    bot_data["ctx"], the chat-aware rate limiter shared by replies and alerts, every command handler
-    registered, and the command menu set on start. Raises ValueError without a token."""
+    bot_data["ctx"], the chat-aware rate limiter shared by replies and alerts, updates handled fairly per
+    chat (bot.fairness), every command handler registered, and the command menu set on start. Raises
+    ValueError without a token."""
     settings = ctx.settings
     token = settings.token
     if token is None:
@@ -48,13 +53,15 @@ def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, A
             "build_application needs BORDERWATCH_TELEGRAM_TOKEN (console mode has no Application)"
         )
     limiter = ChatRateLimiter(settings.send_rate, max_in_flight=settings.send_concurrency)
+    processor = FairUpdateProcessor(COMMAND_CONCURRENCY, until_free=limiter.until_free)
     application = (
         ApplicationBuilder()
+        .application_class(BorderwatchApplication)
         .token(token)
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
         .rate_limiter(limiter)
-        .concurrent_updates(16)
+        .concurrent_updates(processor)
         .connect_timeout(10)
         .read_timeout(15)
         .write_timeout(15)
@@ -64,8 +71,15 @@ def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, A
         .build()
     )
     application.bot_data["ctx"] = ctx
+    processor.notify = functools.partial(_send_notice, application)
     _register_handlers(application)
     return application
+
+
+async def _send_notice(
+    application: Application[Any, Any, Any, Any, Any, Any], chat_id: int, topic: int | None, text: str
+) -> None:
+    await application.bot.send_message(chat_id, text, message_thread_id=topic)
 
 
 def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
