@@ -97,7 +97,9 @@ async def test_a_group_flood_is_paced_at_telegrams_limits_without_429(
     assert telegram.too_many_requests == 0  # the emulator holds groups to 1 message/s and 20/min
 
 
-async def test_shutdown_is_prompt_under_a_backlog_of_every_chat(db: Database, telegram: BotApiEmulator) -> None:
+async def test_shutdown_is_prompt_under_a_backlog_of_every_chat(
+    db: Database, telegram: BotApiEmulator
+) -> None:
     users = [9000 + n for n in range(60)]
     for user in users:
         telegram.add_user(user)
