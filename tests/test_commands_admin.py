@@ -39,6 +39,7 @@ from storage.feeds import FetchRecord, add_feed, list_feeds, record_fetch
 from storage.migrate import upgrade
 from storage.settings import Settings, load_settings
 from tests.botapi.emulator import BotApiEmulator, SentMessage
+from tests.botapi.telegram_html import utf16_length
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
 
@@ -435,6 +436,19 @@ async def test_audit_shows_time_user_command_and_outcome(chat: Chat) -> None:
     assert default.splitlines()[1] == f"• 2026-05-01 12:02:00 UTC — {ADMIN} /audit “2” — allowed"
     assert await chat.say(ADMIN, "/audit many") == ["“many” is not a number between 1 and 50."]
     assert len(await chat.audit(5)) == 5
+
+
+async def test_astral_arguments_cannot_hide_a_trail_from_audit(chat: Chat) -> None:
+    for _ in range(50):
+        await chat.say(STRANGER, "/addadmin " + "😀" * 70)
+    await chat.audit(50)
+    [answer] = await chat.send(ADMIN, "/audit 50")
+    lines = answer.text.splitlines()
+    assert utf16_length(answer.text) <= 4096
+    assert lines[0] == "Latest 50 admin commands:"
+    assert lines[1].startswith(f"• 2026-05-01 12:00:00 UTC — {STRANGER} /addadmin “😀😀")
+    assert lines[1].endswith("” — refused")
+    assert lines[-1].startswith("… and ")
 
 
 # ------------------------------------------------------------------------------------ /export, /import

@@ -30,6 +30,7 @@ from storage.items import store_new_items
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed
 from storage.settings import load_settings
 from tests.botapi.emulator import BotApiEmulator, SentMessage
+from tests.botapi.telegram_html import utf16_length
 from tests.clock import Clock
 
 ADMIN = 1001
@@ -480,6 +481,45 @@ async def test_status_counts_subscribed_entities_and_shows_admins_the_machinery(
 
     fresh = await bot_chat.say(OTHER, "/status")
     assert fresh.splitlines()[1] == "This chat follows nothing yet. /subscribe to pick entities."
+
+
+async def _store_astral_stories(db: Database, count: int) -> None:
+    """`count` Sev Lake stories whose titles are mostly emoji: 2 UTF-16 units per character."""
+    async with db.transaction() as session:
+        feed = Feed(url="https://emoji.example/rss", title="Emoji 📰 News")
+        session.add(feed)
+        await session.flush()
+        for index in range(count):
+            title = f"Sev Lake {index} " + "🔥" * 150
+            item = NewItem(
+                entry=FeedEntry(f"e{index}", f"https://emoji.example/{index}", title, "", "en", None),
+                identity_key=f"e{index:063d}",
+                content_hash=f"e{index:063d}",
+                published=START - timedelta(minutes=index),
+                classification=Classification((EntityMatch("sev_lake", ()),), "P2"),
+            )
+            await store_new_items(session, feed.id, [item], alert=False, now=START)
+
+
+async def test_replies_are_measured_like_telegram_so_astral_titles_never_silence_them(bot_chat: Bot) -> None:
+    await _store_astral_stories(bot_chat.ctx.db, 20)
+    for command in ("/latest 20 sev lake", "/status sev lake", "/search sev lake"):
+        answer = await bot_chat.send(USER, command)
+        assert utf16_length(answer.text) <= 4096, command
+        assert answer.text.count("Sev Lake") >= 2, command
+    latest = await bot_chat.say(USER, "/latest 20 sev lake")
+    assert latest.splitlines()[-1].startswith("… and ") and latest.splitlines()[-1].endswith("more lines")
+    assert bot_chat.telegram.stats["error_400"] == 0
+
+
+async def test_subscribe_with_a_thousand_unknown_names_gets_one_short_answer(bot_chat: Bot) -> None:
+    names = ", ".join(f"nowhere{n}" for n in range(1300))
+    answer = await bot_chat.say(USER, f"/subscribe Sev Lake, {names}")
+    lines = answer.splitlines()
+    assert lines[0] == "Subscribed to Sev Lake."
+    assert lines[1].startswith("Unknown entity “nowhere0”.")
+    assert lines[-1].endswith("more unknown names.") and len(lines) == 12
+    assert await list_subscriptions(bot_chat.ctx.db, USER) == ["sev_lake"]
 
 
 async def test_status_of_one_entity_has_latest_stories_and_a_sparkline(bot_chat: Bot) -> None:

@@ -14,12 +14,13 @@ from telegram.ext import ContextTypes
 from bot.commands.naming import EntityRef, NamedEntities, Names
 from bot.context import BotContext, get_context
 from bot.i18n import N_, _, ngettext
-from bot.replies import escape, quoted, reply, usage
+from bot.replies import escape, fit, quoted, reply, usage
 from storage import chats
 from storage.models import ALL_ENTITIES
 from storage.timeofday import ascii_digits, canonical_time_of_day, canonical_zone
 
 PAGE_SIZE = 10
+UNKNOWN_SHOWN = 10  # unknown names answered one by one (with suggestions); the rest are counted
 # callback data holds at most 64 bytes: "sub:t:<page>:" and the id, cut to this length (resolved by prefix)
 BUTTON_ID_LENGTH = 50
 KEYBOARD_PREFIX = "sub:"
@@ -119,7 +120,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def _did_you_mean(names: Names, named: NamedEntities) -> list[str]:
     lines = []
-    for phrase in named.unknown:
+    for phrase in named.unknown[:UNKNOWN_SHOWN]:
         suggestions = names.suggest(phrase)
         hint = (
             " " + _("Did you mean {names}?").format(names=", ".join(escape(s.name) for s in suggestions))
@@ -132,6 +133,9 @@ def _did_you_mean(names: Names, named: NamedEntities) -> list[str]:
             + " "
             + _("/entities lists them all.")
         )
+    more = len(named.unknown) - UNKNOWN_SHOWN
+    if more > 0:
+        lines.append(ngettext("{n} more unknown name.", "{n} more unknown names.", more).format(n=more))
     return lines
 
 
@@ -188,7 +192,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if thread_id is not None:
             lines.append(_("Alerts will arrive in this topic."))
     lines.extend(_did_you_mean(names, named))
-    await reply(update, "\n".join(lines))
+    await reply(update, fit(lines))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -211,7 +215,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if not_subscribed:
             lines.append(_("Not subscribed to {names}.").format(names=escape(", ".join(not_subscribed))))
     lines.extend(_did_you_mean(names, named))
-    await reply(update, "\n".join(lines))
+    await reply(update, fit(lines))
 
 
 async def _remove(ctx: BotContext, names: Names, chat_id: int, entity_ids: list[str]) -> set[str]:
