@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from pathlib import Path
 
-from bot.replies import escape
+import yaml
+
+from bot.replies import escape, quoted
 from storage.errors import BorderwatchError
 
 MAX_URL_LENGTH = 2048
@@ -13,6 +17,9 @@ MAX_ALIAS_LENGTH = 100
 MAX_NAME_LENGTH = 200
 MAX_TITLE_LENGTH = 500
 ENTITY_ID_PATTERN = re.compile(r"[a-z0-9_]{2,64}")
+MIN_ALIAS_LETTERS = 3  # letters or digits; fewer match inside almost every text
+EXACT = "exact"  # the word that confirms a short or common alias, matched only as written
+STOPWORDS_FILE = "stopwords.yaml"
 
 
 class InvalidArgument(BorderwatchError):
@@ -53,6 +60,47 @@ def validate_url(text: str) -> str:
 def validate_alias(text: str) -> str:
     """An alias: not empty, at most 100 characters, no control characters (surrounding spaces removed)."""
     return _plain(text, "alias", MAX_ALIAS_LENGTH)
+
+
+@functools.cache
+def common_words(path: Path) -> frozenset[str]:
+    """The most common words of every language in `path` (a YAML mapping of language to word list),
+    casefolded."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return frozenset(str(word).casefold() for words in document.values() for word in words or ())
+
+
+def common_words_beside(entities_file: Path, bundled: Path) -> frozenset[str]:
+    """The stop-word list beside the gazetteer file (BORDERWATCH_ENTITIES), else the bundled one."""
+    beside = entities_file.parent / STOPWORDS_FILE
+    return common_words(beside if beside.is_file() else bundled / STOPWORDS_FILE)
+
+
+def check_alias_is_specific(text: str, *, exact: bool, common: frozenset[str], hint: str) -> None:
+    """Refuse an alias that would tag almost every item: under 3 letters, or made only of the most common
+    words of a language. Such an alias is accepted only `exact` (matched only as written, so it must hold
+    a capital letter, as an acronym does); `hint` says how to ask for that."""
+    letters = sum(ch.isalnum() for ch in text)
+    words = [word for word in re.split(r"\W+", text.casefold()) if word]
+    too_short = letters < MIN_ALIAS_LETTERS
+    too_common = bool(words) and all(word in common for word in words)
+    if not too_short and not too_common:
+        return
+    has_capital = text != text.casefold()
+    if exact and has_capital and letters >= 2:
+        return
+    why = (
+        f"shorter than {MIN_ALIAS_LETTERS} letters"
+        if too_short
+        else "one of the most common words in news text"
+    )
+    if exact:
+        raise InvalidArgument(
+            f"{quoted(text)} is {why}. An alias that matches only as written needs at least 2 letters "
+            "and a capital letter, as an acronym has (e.g. UN)."
+        )
+    advice = f" An acronym can match only as written: {escape(hint)}" if has_capital and letters >= 2 else ""
+    raise InvalidArgument(f"{quoted(text)} is {why}: it would tag almost every item.{advice}")
 
 
 def validate_name(text: str) -> str:

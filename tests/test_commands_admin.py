@@ -628,7 +628,8 @@ async def test_entity_commands_refuse_bad_input_with_a_clear_error(chat: Chat) -
     before = [e.id for e in chat.ctx.gazetteer.entities]
     bad_id = "is not a valid entity id: use 2 to 64 characters of a-z, 0-9 and _."
     alias_usage = (
-        "Usage: /alias <entity> <alias> (or /alias <entity>; <alias>) — e.g. /alias sev_lake Black Lake"
+        "Usage: /alias <entity> <alias> (or /alias <entity>; <alias>[; exact]) — e.g. /alias sev_lake "
+        "Black Lake (exact: an acronym matched only as written)"
     )
     answers = {
         "/track": "Usage: /track <id> <name> [; alias; alias …] — e.g. /track sev_lake Sev Lake; Lake Sev; "
@@ -652,6 +653,41 @@ async def test_entity_commands_refuse_bad_input_with_a_clear_error(chat: Chat) -
     assert [e.id for e in chat.ctx.gazetteer.entities] == before
     entries = await chat.audit(len(answers))
     assert {entry.outcome for entry in entries} == {"allowed", "error"}
+
+
+async def test_aliases_that_would_tag_every_item_are_refused_unless_an_exact_acronym(chat: Chat) -> None:
+    refusals = {
+        "/alias sev_lake a": "“a” is shorter than 3 letters: it would tag almost every item.",
+        "/alias sev_lake The": "“The” is one of the most common words in news text: it would tag almost every "
+        "item. An acronym can match only as written: /alias sev_lake; The; exact",
+        "/alias sev_lake и": "“и” is shorter than 3 letters: it would tag almost every item.",
+        "/alias sev_lake для": "“для” is one of the most common words in news text: it would tag almost "
+        "every item.",
+        "/alias sev_lake համար": "“համար” is one of the most common words in news text: it would tag almost "
+        "every item.",
+        "/alias sev_lake üçün": "“üçün” is one of the most common words in news text: it would tag almost "
+        "every item.",
+        "/alias sev_lake of the": "“of the” is one of the most common words in news text: it would tag "
+        "almost every item.",
+        "/alias sev_lake SL": "“SL” is shorter than 3 letters: it would tag almost every item. An acronym "
+        "can match only as written: /alias sev_lake; SL; exact",
+        "/alias sev_lake; a; exact": "“a” is shorter than 3 letters. An alias that matches only as written "
+        "needs at least 2 letters and a capital letter, as an acronym has (e.g. UN).",
+        "/track tiny_place X": "“X” is shorter than 3 letters: it would tag almost every item.",
+        "/track new_place New Place; us": "“us” is shorter than 3 letters: it would tag almost every item.",
+    }
+    for command, expected in refusals.items():
+        assert await chat.say(ADMIN, command) == [expected], command
+    assert _tags(chat, "A report on the talks and the border") == []
+
+    assert await chat.say(ADMIN, "/alias sev_lake; SL; exact") == [
+        "“SL” now names Sev Lake (sev_lake) (only as written)."
+    ]
+    assert _tags(chat, "Patrol clash at SL overnight") == ["sev_lake"]
+    assert _tags(chat, "the sl of it") == []
+    restarted = await load_gazetteer(chat.ctx.db, chat.ctx.settings)
+    assert restarted.classifier.classify("Patrol clash at SL overnight").entity_ids == ["sev_lake"]
+    assert restarted.classifier.classify("a sl here").entity_ids == []
 
 
 async def test_an_alias_added_in_chat_tags_the_next_item(

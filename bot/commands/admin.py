@@ -31,7 +31,10 @@ from bot.context import BotContext
 from bot.feed_alerts import schedule_feed_notices
 from bot.replies import escape, fit, quoted, reply, utc_time
 from bot.validate import (
+    EXACT,
     InvalidArgument,
+    check_alias_is_specific,
+    common_words_beside,
     validate_alias,
     validate_count,
     validate_entity_id,
@@ -42,7 +45,7 @@ from bot.validate import (
 )
 from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
-from feeds.gazetteer import EntityInfo, Gazetteer, definitions_from_rows
+from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, definitions_from_rows
 from feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
 from feeds.parse import parse_feed
 from storage.admins import add_admin, list_admins, remove_admin
@@ -73,7 +76,8 @@ ADMIN_USAGE: dict[str, str] = {
     "addfeed": "/addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News",
     "rmfeed": "/rmfeed <id|url> — e.g. /rmfeed 3",
     "track": "/track <id> <name> [; alias; alias …] — e.g. /track sev_lake Sev Lake; Lake Sev; Սև լիճ",
-    "alias": "/alias <entity> <alias> (or /alias <entity>; <alias>) — e.g. /alias sev_lake Black Lake",
+    "alias": "/alias <entity> <alias> (or /alias <entity>; <alias>[; exact]) — e.g. /alias sev_lake"
+    " Black Lake (exact: an acronym matched only as written)",
     "untrack": "/untrack <entity> — e.g. /untrack sev_lake",
     "addadmin": "/addadmin <user_id> — e.g. /addadmin 123456789",
     "rmadmin": "/rmadmin <user_id> — e.g. /rmadmin 123456789",
@@ -283,8 +287,8 @@ async def gazetteer_yaml(ctx: BotContext) -> tuple[str, int]:
     for row in rows:
         definition = dict(row.definition)
         aliases = {language: list(items) for language, items in dict(definition.get("aliases") or {}).items()}
-        for text, language in extra.get(row.id, []):
-            aliases.setdefault(language or "any", []).append(text)
+        for alias_form, language in extra.get(row.id, []):
+            aliases.setdefault(language or "any", []).append(alias_form)
         definition["aliases"] = aliases
         entities.append(definition)
     header = "# borderwatch gazetteer, exported from chat with /export (loadable as BORDERWATCH_ENTITIES)\n"
@@ -372,6 +376,13 @@ def _resolve(ctx: BotContext, name: str) -> EntityInfo:
     return entity
 
 
+def _check_specific(ctx: BotContext, text: str, entity_id: str, *, exact: bool = False) -> None:
+    """Refuse a name or alias that would tag almost every item (too short, or only common words)."""
+    common = common_words_beside(ctx.settings.entities, BUNDLED_CONFIG)
+    hint = f"/alias {entity_id}; {text}; {EXACT}"
+    check_alias_is_specific(text, exact=exact, common=common, hint=hint)
+
+
 def _check_free(ctx: BotContext, text: str, entity_id: str) -> None:
     """Refuse a name or alias that already names another entity."""
     other = ctx.gazetteer.resolve(text) if ctx.gazetteer is not None else None
@@ -391,6 +402,7 @@ async def track(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     name = validate_name(texts[0])
     aliases = list(dict.fromkeys(validate_alias(text) for text in texts[1:]))
     for text in [name, *aliases]:
+        _check_specific(ctx, text, entity_id)
         _check_free(ctx, text, entity_id)
     async with _entity_lock(ctx):
         try:
@@ -412,23 +424,28 @@ async def track(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     return entity_id
 
 
-def _alias_arguments(arguments: str) -> tuple[str, str]:
+def _alias_arguments(arguments: str) -> tuple[str, str, bool]:
+    """(entity, alias, exact): `entity alias`, or `entity; alias`, or `entity; alias; exact`."""
     if ";" in arguments:
-        entity, alias = arguments.split(";", 1)
-        return entity.strip(), alias.strip()
+        parts = [part.strip() for part in arguments.split(";")]
+        exact = len(parts) == 3 and parts[2].casefold() == EXACT
+        if len(parts) > 3 or (len(parts) == 3 and not exact):
+            return "", "", False
+        return parts[0], parts[1], exact
     parts = arguments.split(maxsplit=1)
-    return (parts[0], parts[1]) if len(parts) == 2 else (arguments, "")
+    return (parts[0], parts[1], False) if len(parts) == 2 else (arguments, "", False)
 
 
 @admin_command("alias")
 async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
     """/alias <entity> <alias>: one more name for a tracked entity, in force for the next item."""
-    entity_name, text = _alias_arguments(command_arguments(update.effective_message))
+    entity_name, text, exact = _alias_arguments(command_arguments(update.effective_message))
     if not entity_name or not text:
         await reply(update, admin_usage("alias"))
         return "usage"
     entity = _resolve(ctx, entity_name)
     text = validate_alias(text)
+    _check_specific(ctx, text, entity.id, exact=exact)
     _check_free(ctx, text, entity.id)
     if ctx.gazetteer.resolve(text) is not None:
         await reply(update, f"{quoted(text)} is already a name of {escape(entity.name)}.")
@@ -437,7 +454,9 @@ async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     async with _entity_lock(ctx):
         try:
             async with ctx.db.transaction() as session:
-                added = await add_alias(session, entity.id, text, added_by=user.id if user else None)
+                added = await add_alias(
+                    session, entity.id, text, added_by=user.id if user else None, case_sensitive=exact
+                )
                 gazetteer = await _rebuild_gazetteer(session, ctx)
         except GazetteerError as exc:
             raise InvalidArgument(f"Alias not added: {escape(str(exc))}") from None
@@ -445,8 +464,9 @@ async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     if not added:
         await reply(update, f"{quoted(text)} is already a name of {escape(entity.name)}.")
         return "already there"
-    await reply(update, f"{quoted(text)} now names <b>{escape(entity.name)}</b> ({entity.id}).")
-    return f"{entity.id}: {text}"
+    as_written = " (only as written)" if exact else ""
+    await reply(update, f"{quoted(text)} now names <b>{escape(entity.name)}</b> ({entity.id}){as_written}.")
+    return f"{entity.id}: {text}{as_written}"
 
 
 @admin_command("untrack")
