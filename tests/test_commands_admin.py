@@ -658,8 +658,8 @@ async def test_entity_commands_refuse_bad_input_with_a_clear_error(chat: Chat) -
 async def test_aliases_that_would_tag_every_item_are_refused_unless_an_exact_acronym(chat: Chat) -> None:
     refusals = {
         "/alias sev_lake a": "“a” is shorter than 3 letters: it would tag almost every item.",
-        "/alias sev_lake The": "“The” is one of the most common words in news text: it would tag almost every "
-        "item. An acronym can match only as written: /alias sev_lake; The; exact",
+        "/alias sev_lake The": "“The” is one of the most common words in news text: it would tag almost "
+        "every item. An acronym can match only as written: /alias sev_lake; The; exact",
         "/alias sev_lake и": "“и” is shorter than 3 letters: it would tag almost every item.",
         "/alias sev_lake для": "“для” is one of the most common words in news text: it would tag almost "
         "every item.",
