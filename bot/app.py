@@ -84,8 +84,10 @@ async def _send_notice(
 
 def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     from bot.commands import register
+    from bot.error_reply import answer_failed_update
 
     register(application)
+    application.add_error_handler(answer_failed_update)
 
 
 def menu() -> list[BotCommand]:

@@ -123,10 +123,23 @@ def validate_entity_id(text: str) -> str:
     return value
 
 
+MAX_STORED_ID = 2**63 - 1  # a BIGINT column; Telegram's user ids use at most 52 bits
+MAX_ROW_ID = 2**31 - 1  # an INTEGER primary key (feeds, stories)
+
+
+def row_id(text: str) -> int | None:
+    """A row number typed by a user ("12" or "#12"), or None when it cannot name a row (not a number, or
+    one no INTEGER column holds)."""
+    value = text.strip().removeprefix("#")
+    if not value.isascii() or not value.isdigit() or len(value) > 10 or not 0 < int(value) <= MAX_ROW_ID:
+        return None
+    return int(value)
+
+
 def validate_user_id(text: str) -> int:
-    """A Telegram user id: a positive integer."""
+    """A Telegram user id: a positive integer (that a 64-bit column holds)."""
     value = text.strip()
-    if not value.isascii() or not value.isdigit() or int(value) <= 0 or len(value) > 19:
+    if not value.isascii() or not value.isdigit() or len(value) > 19 or not 0 < int(value) <= MAX_STORED_ID:
         raise InvalidArgument(f"“{_shorten(value)}” is not a Telegram user id (a positive number).")
     return int(value)
 

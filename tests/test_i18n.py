@@ -27,6 +27,8 @@ TRANSLATED_MODULES = (
     "bot/commands/history.py",
     "bot/commands/charts.py",
     "bot/commands/language.py",
+    "bot/fairness.py",
+    "bot/error_reply.py",
 )
 RU_USER = 7001
 EN_USER = 7002

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -35,6 +36,7 @@ from bot.validate import (
     InvalidArgument,
     check_alias_is_specific,
     common_words_beside,
+    row_id,
     validate_alias,
     validate_count,
     validate_entity_id,
@@ -170,7 +172,8 @@ async def rmfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
         return "usage"
     async with ctx.db.transaction() as session:
         if argument.lstrip("#").isdigit() and argument.lstrip("#").isascii():
-            feed = await get_feed(session, int(argument.lstrip("#")))
+            number = row_id(argument)
+            feed = await get_feed(session, number) if number is not None else None
         else:
             feed = await get_feed_by_url(session, validate_url(argument))
         if feed is None or not feed.enabled:
@@ -303,17 +306,26 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
     if document is None:
         await reply(update, admin_usage("import"))
         return "usage"
-    if document.file_size is not None and document.file_size > MAX_IMPORT_BYTES:
-        raise InvalidArgument(f"The file is too large (at most {MAX_IMPORT_BYTES // 1024} KB).")
+    too_large = InvalidArgument(f"The file is too large (at most {MAX_IMPORT_BYTES // 1024} KB).")
+    if (document.file_size or 0) > MAX_IMPORT_BYTES:
+        raise too_large
     telegram_file = await context.bot.get_file(document.file_id)
+    if (telegram_file.file_size or 0) > MAX_IMPORT_BYTES:  # the message may not have said
+        raise too_large
     data = bytes(await telegram_file.download_as_bytearray())
     if len(data) > MAX_IMPORT_BYTES:
-        raise InvalidArgument(f"The file is too large (at most {MAX_IMPORT_BYTES // 1024} KB).")
+        raise too_large
     invalid: list[str] = []
+    name = document.file_name or "OPML"
     try:
-        entries = read_opml(data, document.file_name or "OPML", invalid=invalid)
+        entries = read_opml(data, name, invalid=invalid)
     except OpmlError as exc:
         raise InvalidArgument(f"Not imported: {escape(_shorten(str(exc)))}") from None
+    except (LookupError, ValueError) as exc:  # an encoding Python cannot read (unknown, UTF-7 …)
+        raise InvalidArgument(
+            f"Not imported: {escape(_shorten(name))}: its text encoding cannot be read ({escape(str(exc))})."
+            " Save it as UTF-8."
+        ) from None
     added: list[str] = []
     skipped: list[str] = []
     async with ctx.db.transaction() as session:
@@ -615,7 +627,23 @@ ADMIN_COMMANDS: list[tuple[str, Callback, str]] = [
 ]
 
 COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
-IMPORT_CAPTION = filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)")
+
+
+class _ImportCaption(filters.MessageFilter):
+    """A caption that is /import, or /import@<this bot> (never /import@other_bot), as CommandHandler reads
+    a command's text."""
+
+    _PATTERN = re.compile(r"/import(?:@(\w+))?(?:\s|$)", re.IGNORECASE)
+
+    def filter(self, message: Message) -> bool:
+        match = self._PATTERN.match(message.caption or "")
+        if match is None:
+            return False
+        mention = match.group(1)
+        return mention is None or mention.casefold() == (message.get_bot().username or "").casefold()
+
+
+IMPORT_CAPTION = filters.Document.ALL & _ImportCaption()
 
 
 def register_admin_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

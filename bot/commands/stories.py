@@ -9,6 +9,7 @@ from bot.admin_auth import admin_command, command_arguments
 from bot.commands.subscriptions import may_change_chat
 from bot.context import BotContext, get_context
 from bot.replies import escape, fit, link, quoted, reply, utc_time
+from bot.validate import row_id
 from storage import chats, digests
 from storage.stories import story_details
 from storage.timeofday import canonical_time_of_day
@@ -23,12 +24,13 @@ CHANGE_REFUSED = "Only this group's admins can change how it receives news."
 async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
     """/story <id>: the story's items, oldest first, each with its source, time, language, rule and score."""
     argument = command_arguments(update.effective_message).removeprefix("#")
-    if not argument.isascii() or not argument.isdigit() or len(argument) > 12:
+    if not argument.isascii() or not argument.isdigit():
         await reply(update, STORY_USAGE)
         return "usage"
-    details = await story_details(ctx.db, int(argument))
+    number = row_id(argument)
+    details = await story_details(ctx.db, number) if number is not None else None
     if details is None:
-        await reply(update, f"There is no story {int(argument)}.")
+        await reply(update, f"There is no story {escape(argument[:20])}.")
         return "not found"
     level = f"{details.severity} · " if details.severity else ""
     lines = [

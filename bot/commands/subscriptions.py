@@ -3,6 +3,7 @@ and the inline keyboard of entities."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -21,7 +22,8 @@ from storage.timeofday import ascii_digits, canonical_time_of_day, canonical_zon
 
 PAGE_SIZE = 10
 UNKNOWN_SHOWN = 10  # unknown names answered one by one (with suggestions); the rest are counted
-# callback data holds at most 64 bytes: "sub:t:<page>:" and the id, cut to this length (resolved by prefix)
+# callback data holds at most 64 bytes: "sub:t:<page>:" and the id; a longer id is sent as "#" and a digest
+# of it (two ids sharing their first 50 characters stay two buttons)
 BUTTON_ID_LENGTH = 50
 KEYBOARD_PREFIX = "sub:"
 # constants are marked with N_ and translated where they are sent
@@ -281,7 +283,7 @@ def _keyboard(names: Names, subscribed: set[str], page: int) -> InlineKeyboardMa
     buttons = [
         InlineKeyboardButton(
             ("✅ " if everything or entity.id in subscribed else "") + entity.name,
-            callback_data=f"{KEYBOARD_PREFIX}t:{page}:{entity.id[:BUTTON_ID_LENGTH]}",
+            callback_data=f"{KEYBOARD_PREFIX}t:{page}:{_button_key(entity.id)}",
         )
         for entity in shown
     ]
@@ -313,7 +315,14 @@ class _Press:
     entity_id: str | None  # None: a page button
 
 
-_PRESS = re.compile(r"^sub:(?:p:(\d+)|t:(\d+):([a-z0-9_]+))$")
+_PRESS = re.compile(r"^sub:(?:p:(\d{1,6})|t:(\d{1,6}):([a-z0-9_]+|#[0-9a-f]{16}))$")
+
+
+def _button_key(entity_id: str) -> str:
+    """What a keyboard button says about its entity: the id, or "#" and a digest of a long one."""
+    if len(entity_id) <= BUTTON_ID_LENGTH:
+        return entity_id
+    return "#" + hashlib.sha256(entity_id.encode()).hexdigest()[:16]
 
 
 def _parse_press(data: str | None) -> _Press | None:
@@ -325,11 +334,8 @@ def _parse_press(data: str | None) -> _Press | None:
     return _Press(int(match.group(2)), match.group(3))
 
 
-def _pressed_entity(names: Names, button_id: str) -> EntityRef | None:
-    for entity in names.entities:
-        if entity.id == button_id or (len(entity.id) > BUTTON_ID_LENGTH and entity.id.startswith(button_id)):
-            return entity
-    return None
+def _pressed_entity(names: Names, button_key: str) -> EntityRef | None:
+    return next((entity for entity in names.entities if _button_key(entity.id) == button_key), None)
 
 
 async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
