@@ -259,9 +259,11 @@ async def test_addfeed_reports_the_exact_error_and_stores_nothing(
     html = feed_server.add("/page", fault="html")
     missing = feed_server.url("/missing.xml")
     async with running_bot(db, telegram, allow_private_urls=True) as chat:
-        assert await chat.say(ADMIN, "/addfeed") == [
-            "Usage: /addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News"
-        ]
+        [usage] = await chat.say(ADMIN, "/addfeed")
+        assert usage.startswith(
+            "Usage: /addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News."
+        )
+        assert "https://t.me/<channel>" in usage and "--html item=<css>" in usage
         [not_feed] = await chat.say(ADMIN, f"/addfeed {html}")
         assert not_feed.startswith(f"Not added: {html}") and "HTML" in not_feed
         [gone] = await chat.say(ADMIN, f"/addfeed {missing}")
@@ -358,7 +360,7 @@ async def test_feeds_shows_status_and_pages_with_buttons(chat: Chat) -> None:
     assert "#1 Site 0 — ok" in lines
     failing = "#2 Site 1 — failing since 2026-05-01 10:00 UTC: https://site1.example/rss: HTTP 503 <Service "
     assert failing + "Unavailable>" in lines
-    assert "    last new item never · 0 in 24 h · next poll 2026-05-01 12:05 UTC" in lines
+    assert "    feed · last new item never · 0 in 24 h · next poll 2026-05-01 12:05 UTC" in lines
     assert "Site 8" not in page.text
     assert [b["text"] for b in page.button_rows()[0]] == ["Next ›"]
 
