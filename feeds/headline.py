@@ -9,7 +9,7 @@ from feeds.normalize import normalize_text
 
 __all__ = ["MAX_HEADLINE", "split_headline"]
 
-MAX_HEADLINE = 160
+MAX_HEADLINE = 200
 _MIN_SENTENCE = 20  # a shorter "sentence" ("Breaking." "1.") is joined to the next one
 
 # sentence ends: . ! ? … (with closing quotes or brackets) and then a space

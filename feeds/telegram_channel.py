@@ -214,8 +214,10 @@ def _post_entry(widget: LexborNode, channel: str, number: int, language: str | N
     title, rest = split_headline("\n".join(lines))
     media = _media(widget)
     preview = _link_preview(widget)
+    if preview and preview[1] and _is_bare_link(title):  # a post that is only a link: its page's title
+        title, rest = preview[1], " ".join(part for part in (title, rest) if part)
     if not title:
-        title = ", ".join(media) if media else (preview[1] if preview else "")
+        title = _capitalised(", ".join(media)) if media else (preview[1] if preview else "")
         media = []
         if not title:
             title = "Post without text"
@@ -232,6 +234,14 @@ def _post_entry(widget: LexborNode, channel: str, number: int, language: str | N
         language=language,
         published=_post_time(widget),
     )
+
+
+def _is_bare_link(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://")) and " " not in text
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _contains(outer: LexborNode, inner: LexborNode) -> bool:
@@ -291,10 +301,7 @@ def _media(widget: LexborNode) -> list[str]:
         found.append("sticker")
     if not found and widget.css_first(".message_media_not_supported") is not None:
         found.append("a post that Telegram shows only in its app")
-    if not found:
-        return []
-    first = found[0]
-    return [first[:1].upper() + first[1:], *found[1:]]
+    return found
 
 
 def _poll_options(widget: LexborNode) -> str:

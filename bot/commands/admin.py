@@ -75,8 +75,8 @@ MAX_ERROR_SHOWN = 300
 ADMIN_USAGE: dict[str, str] = {
     "addfeed": (
         "/addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News. A Telegram channel:"
-        " /addfeed https://t.me/<channel> (or tg:<channel>, @<channel>). A page without a feed: /addfeed <url>"
-        " [title] --html item=<css> title=<css> link=<css> date=<css> [tz=Asia/Yerevan]"
+        " /addfeed https://t.me/<channel> (or tg:<channel>, @<channel>). A page without a feed:"
+        " /addfeed <url> [title] --html item=<css> title=<css> link=<css> date=<css> [tz=Asia/Yerevan]"
     ),
     "rmfeed": "/rmfeed <id|url> — e.g. /rmfeed 3",
     "track": "/track <id> <name> [; alias; alias …] — e.g. /track sev_lake Sev Lake; Lake Sev; Սև լիճ",
