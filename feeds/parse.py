@@ -146,8 +146,11 @@ def _parse_remembering(
     `remembered` is the (context, encoding, version) the entries of `seen` were read under. Exact means:
     the same checks on the whole body; the document splits into flat blocks; its context equals the
     remembered one; and the reduced document reads strictly (not bozo) in the remembered encoding and
-    version, one entry per block. Otherwise the whole body is parsed, exactly as parse_feed does.
+    version, one entry per block. Otherwise the whole body is parsed, exactly as parse_feed does (a JSON
+    Feed included).
     """
+    if _is_json(body, headers):
+        return _Outcome(parse_json_feed(body, url), None, None, b"", "", "")
     _check_body(body, url)
     split = split_document(body, headers, url)
     if split is not None and remembered is not None and split.context == remembered[0]:
