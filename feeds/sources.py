@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from feeds.errors import ParseError
 from feeds.fetch import Fetcher, FetchResponse
@@ -226,9 +225,3 @@ class SourceReader:
         )
         outcome = "ok" if reading.feed is not None else "unchanged"
         return Reading(outcome, reading.response, reading.feed, None, reading.newest_id, reading.pages)
-
-
-def is_web_address(url: str) -> bool:
-    """Whether `url` is an http(s) URL with a host (what a feed or page address must be)."""
-    parts = urlsplit(url)
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
