@@ -1,8 +1,8 @@
-"""Reading a Telegram channel preview: what a poll costs when the newest post is the one seen last time (the page
-is parsed for its message ids only) against reading every post of the page, in the same run.
+"""Reading a Telegram channel preview: what a poll costs when the newest post is the one seen last time (the
+page is parsed for its message ids only) against reading every post of the page, in the same run.
 
-Both on the faithful copy of a preview page (tests/data/telegram/syunik_watch.html, every kind of post) repeated
-to the 20 posts a real page shows.
+Both on the faithful copy of a preview page (tests/data/telegram/syunik_watch.html, every kind of post)
+repeated to the 20 posts a real page shows.
 """
 
 from __future__ import annotations

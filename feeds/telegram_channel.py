@@ -36,6 +36,7 @@ __all__ = [
     "read_channel",
 ]
 
+MAX_POSTS = 100
 # Telegram usernames: a letter, then letters, digits and underscores, 4 to 32 characters in all
 _USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 _HOSTS = frozenset({"t.me", "www.t.me", "telegram.me", "www.telegram.me", "telegram.dog"})
@@ -150,6 +151,8 @@ class ChannelPage:
             owner, _, number = (widget.attributes.get("data-post") or "").rpartition("/")
             if owner.lower() == channel.lower() and number.isascii() and number.isdigit():
                 self._widgets.append((int(number), widget))
+        # a real page shows about 20; a hostile one with thousands costs only its newest MAX_POSTS
+        self._widgets = self._widgets[-MAX_POSTS:]
         if not self._widgets and self._tree.css_first(".tgme_channel_history, .tgme_channel_info") is None:
             raise ParseError(
                 f"{url}: no public preview of @{channel} (not a public channel, or its preview is turned off)"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from feeds.errors import ParseError
+from feeds.errors import ParseError, RateLimited
 from feeds.model import Classification, EntityMatch
+from feeds.pacing import HostPacer
 from feeds.parse import ParserPool
 from feeds.service import IngestService
 from feeds.telegram_channel import ChannelAddressError, ChannelPage, channel_name
@@ -130,6 +132,13 @@ def test_forwards_name_their_origin_replies_leave_out_the_quote_and_links_bring_
 def test_a_page_that_is_no_channel_preview_is_an_error_naming_the_channel() -> None:
     with pytest.raises(ParseError, match="no public preview of @someone"):
         ChannelPage(CONTACT_PAGE.format(name="someone").encode(), {}, "someone", "https://t.me/someone")
+
+
+def test_a_page_with_thousands_of_posts_costs_only_its_newest_hundred() -> None:
+    posts = [Post.text(n, f"Post {n}", T0) for n in range(1, 5001)]
+    page = ChannelPage(preview_page("huge", "Huge", posts).encode(), {}, "huge", "u")
+    assert page.ids == list(range(4901, 5001))
+    assert len(page.entries(None)) == 100
 
 
 def test_an_empty_public_channel_is_no_error() -> None:
@@ -375,3 +384,33 @@ async def test_the_preview_host_is_behind_the_private_address_guard(
     async with db.transaction() as session:
         feed = await get_feed(session, feed_id)
     assert feed is not None and "refused: 127.0.0.1 is a loopback address" in (feed.last_error or "")
+
+
+async def test_the_preview_host_gets_few_requests_at_a_time_spaced_apart() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = HostPacer(2, 0.5, clock=lambda: now[0], sleep=sleep)
+    inside = 0
+    most = 0
+
+    async def request() -> None:
+        nonlocal inside, most
+        async with pacer.slot("https://t.me/s/x"):
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(0)
+            inside -= 1
+
+    await asyncio.gather(*(request() for _ in range(5)))
+    assert most <= 2
+    assert slept == [0.5, 0.5, 0.5, 0.5]  # the first starts at once, each next one 0.5 s later
+    pacer.pause(30)
+    with pytest.raises(RateLimited) as paused:
+        async with pacer.slot("https://t.me/s/x"):
+            pass
+    assert paused.value.retry_after == pytest.approx(30)
