@@ -52,3 +52,8 @@ class BodyTooLarge(FetchError):
 
 class NotAFeed(FetchError):
     """The server sent an HTML page (a home page, a bot wall) instead of a feed."""
+
+
+class ParseError(BorderwatchError):
+    """The body is not a usable feed (entity bomb, HTML page, garbage, a statement page whose selectors
+    match nothing); the message names the URL and why."""

@@ -21,15 +21,12 @@ import feedparser
 from feedparser.exceptions import NonXMLContentType
 
 from feeds.blocks import block_digest, split_document
+from feeds.errors import ParseError
+from feeds.jsonfeed import looks_like_json, parse_json_feed
 from feeds.model import FeedEntry, ParsedFeed
 from feeds.normalize import field_text, language_tag, normalize_entry
-from storage.errors import BorderwatchError
 
 __all__ = ["ParseError", "ParserPool", "parse_feed"]
-
-
-class ParseError(BorderwatchError):
-    """The body is not a usable feed (entity bomb, HTML page, garbage); the message names the URL and why."""
 
 
 # Only these response headers change how feedparser reads the bytes (charset, default language).
@@ -49,10 +46,18 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
     Relative links resolve against `url`; the charset comes from the headers or the XML prolog. A malformed
     but recoverable feed yields the entries that could be read. Raises ParseError, before any XML parsing, for
     a document declaring entities (billion laughs, external entities) or an HTML page, and after parsing for
-    anything that is not a feed. The result holds plain text only and pickles (for ParserPool).
+    anything that is not a feed. The result holds plain text only and pickles (for ParserPool). A JSON
+    body (by media type or content) is read as a JSON Feed.
     """
+    if _is_json(body, headers):
+        return parse_json_feed(body, url)
     _check_body(body, url)
     return _read(_feedparser(body, headers, url), url)
+
+
+def _is_json(body: bytes, headers: Mapping[str, str]) -> bool:
+    content_type = next((value for key, value in headers.items() if key.lower() == "content-type"), "")
+    return looks_like_json(body, content_type)
 
 
 def _check_body(body: bytes, url: str) -> None:
@@ -141,8 +146,11 @@ def _parse_remembering(
     `remembered` is the (context, encoding, version) the entries of `seen` were read under. Exact means:
     the same checks on the whole body; the document splits into flat blocks; its context equals the
     remembered one; and the reduced document reads strictly (not bozo) in the remembered encoding and
-    version, one entry per block. Otherwise the whole body is parsed, exactly as parse_feed does.
+    version, one entry per block. Otherwise the whole body is parsed, exactly as parse_feed does (a JSON
+    Feed included).
     """
+    if _is_json(body, headers):
+        return _Outcome(parse_json_feed(body, url), None, None, b"", "", "")
     _check_body(body, url)
     split = split_document(body, headers, url)
     if split is not None and remembered is not None and split.context == remembered[0]:
