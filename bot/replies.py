@@ -9,12 +9,14 @@ import html
 from collections.abc import Sequence
 from datetime import datetime
 
-from telegram import Message, Update
+from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 
 from bot.i18n import N_, _, ngettext
 
 MAX_MESSAGE = 4096
+# command replies and notices show links without a preview card
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 # translated where shown (usage()); the command words themselves stay as they are typed
 USAGE: dict[str, str] = {
@@ -101,7 +103,7 @@ async def reply(update: Update, text: str, **kwargs: object) -> Message | None:
     return await message.reply_text(
         text,
         parse_mode=ParseMode.HTML,
-        disable_web_page_preview=True,
+        link_preview_options=NO_PREVIEW,
         do_quote=False,
         **kwargs,  # type: ignore[arg-type]
     )

@@ -29,7 +29,7 @@ from telegram.ext import (
 from bot.admin_auth import admin_command, command_arguments
 from bot.context import BotContext
 from bot.feed_alerts import schedule_feed_notices
-from bot.replies import escape, fit, quoted, reply, utc_time
+from bot.replies import NO_PREVIEW, escape, fit, quoted, reply, utc_time
 from bot.validate import (
     InvalidArgument,
     validate_alias,
@@ -287,7 +287,7 @@ async def feeds_page_pressed(
     await query.answer()
     with contextlib.suppress(TelegramError):  # "message is not modified" when pressed twice
         await query.edit_message_text(
-            text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
+            text, parse_mode="HTML", reply_markup=markup, link_preview_options=NO_PREVIEW
         )
     return f"page {page + 1}"
 
