@@ -65,9 +65,7 @@ async def send_feed_notices(bot: Bot, ctx: BotContext) -> NoticeRound:
         for admin in sorted(await admin_ids(ctx.db, ctx.settings.admin_ids)):
             for text in texts:
                 try:
-                    await bot.send_message(
-                        admin, text, parse_mode="HTML", link_preview_options=NO_PREVIEW
-                    )
+                    await bot.send_message(admin, text, parse_mode="HTML", link_preview_options=NO_PREVIEW)
                     sent += 1
                 except TelegramError as exc:
                     log.warning("could not send a feed notice to admin %s: %s", admin, exc)
