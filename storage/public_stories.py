@@ -150,15 +150,15 @@ async def _load(session: AsyncSession, story_ids: Sequence[int]) -> list[PublicS
         if story_id not in links or item.id == stories[story_id].first_item_id:
             links[story_id] = item.link
     tagged = await session.execute(
-        select(Item.story_id, Entity.id, Entity.name)
+        select(Item.story_id, ItemEntity.entity_id, Entity.name)
         .join(ItemEntity, ItemEntity.item_id == Item.id)
-        .join(Entity, Entity.id == ItemEntity.entity_id)
+        .outerjoin(Entity, Entity.id == ItemEntity.entity_id)
         .where(Item.story_id.in_(story_ids))
         .distinct()
     )
     entities: dict[int, dict[str, str]] = {}
     for tagged_story, entity_id, name in tagged.all():
-        entities.setdefault(int(tagged_story or 0), {})[entity_id] = name
+        entities.setdefault(int(tagged_story or 0), {})[entity_id] = name or entity_id
     return [
         PublicStory(
             id=story_id,
