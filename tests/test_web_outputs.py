@@ -3,17 +3,23 @@ one entry per story that alerted, conditional GET, and the JSON API's pages."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import socket
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import feedparser
 import httpx
 import pytest
+from sqlalchemy import func, select, update
 
+from bot.runtime import run
 from bot.web import WebServer, start_public_outputs
 from bot.web.outputs import cursor_text, parse_cursor
 from feeds.gazetteer import Gazetteer, load_gazetteer
@@ -22,8 +28,10 @@ from storage.db import Database
 from storage.items import FeedItems, StoredItem, store_new_items_of_feeds
 from storage.models import Feed
 from storage.public_stories import PublicStory
-from storage.settings import Settings
+from storage.settings import Settings, load_settings
 from tests.atom_rules import atom_problems
+from tests.botapi import BotApiEmulator
+from tests.feedserver import running
 
 NOW = datetime(2025, 8, 8, 12, 0, tzinfo=UTC)
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -269,3 +277,107 @@ def _key(source: str, title: str) -> str:
 
 def _titles(entries: Sequence[Any]) -> list[str]:
     return [entry.title for entry in entries]
+
+
+# ------------------------------------------------------------------------------ the whole product
+
+
+def _rss(channel: str, *titles: str) -> str:
+    items = "".join(
+        f"<item><guid>{_key(channel, t)[:12]}</guid><title>{t}</title>"
+        f"<link>https://{channel.lower().replace(' ', '')}.example/{_key(channel, t)[:8]}</link></item>"
+        for t in titles
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{channel}</title>'
+        f"<link>https://news.example/</link><description>test</description>{items}</channel></rss>"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def test_a_reader_of_the_entity_feed_sees_the_stories_a_subscribed_chat_received_once_each(
+    tmp_path: Path, database_url: str
+) -> None:
+    old_news = "Border commission meets on the Sev Lake section"
+    lake_events = (LAKE_SHELLING, LAKE_EVENTS[2])
+    with running() as feeds:
+        wire = feeds.add("/wire.xml", _rss("Border Wire", old_news))
+        watch = feeds.add("/watch.xml", _rss("Lake Watch"))
+        opml = tmp_path / "feeds.opml"
+        opml.write_text(
+            '<?xml version="1.0"?><opml version="2.0"><head><title>e2e</title></head><body>'
+            f'<outline type="rss" text="Border Wire" xmlUrl="{wire}"/>'
+            f'<outline type="rss" text="Lake Watch" xmlUrl="{watch}"/></body></opml>'
+        )
+        port = _free_port()
+        db = Database(database_url)
+        async with BotApiEmulator() as telegram:
+            settings = load_settings(
+                telegram_token=telegram.token,
+                telegram_api_url=telegram.base_url,
+                database_url=database_url,
+                feeds=opml,
+                allow_private_urls=True,
+                poll_interval=10,
+                web_port=port,
+                web_host="127.0.0.1",
+            )
+            chat = 601
+            async with _running(settings):
+                telegram.inject_command(chat, chat, "/subscribe Sev Lake")
+                await telegram.wait_for_messages(chat, 1, within=30)
+                await _wait_for_history(db, feeds=2)
+
+                # news arrives: two Sev Lake stories and one elsewhere; then a second source joins one
+                feeds.add("/wire.xml", _rss("Border Wire", *lake_events, CSTO_MEETING, old_news))
+                await _poll_now(db)
+                await telegram.wait_for_messages(chat, 3, within=30)
+                feeds.add("/watch.xml", _rss("Lake Watch", LAKE_SHELLING))
+                await _poll_now(db)
+                await telegram.wait_until(lambda: any(m.edits for m in telegram.sent(chat)), within=30)
+
+                async with httpx.AsyncClient(timeout=10) as client:
+                    response = await client.get(f"http://127.0.0.1:{port}/atom/sev_lake")
+        await db.dispose()
+
+    alerts = telegram.sent(chat)[1:]  # after the /subscribe reply
+    entries = _entries(response.content)
+    assert len(entries) == len(alerts) == len(lake_events)
+    for alert in alerts:
+        (entry,) = [e for e in entries if set(alert.links) & {link.href for link in e.get("links", [])}]
+        assert entry.title in alert.text
+    assert sorted(_titles(entries)) == sorted(lake_events)
+    shelling = next(e for e in entries if e.title == LAKE_SHELLING)
+    assert [author["name"] for author in shelling.authors] == ["Border Wire", "Lake Watch"]
+
+
+@asynccontextmanager
+async def _running(settings: Settings) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(settings, "all", stop=stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(task, 30) == 0
+
+
+async def _wait_for_history(db: Database, feeds: int) -> None:
+    for _ in range(300):
+        async with db.transaction() as session:
+            loaded = await session.scalar(select(func.count()).where(Feed.history_loaded.is_(True)))
+        if loaded == feeds:
+            return
+        await asyncio.sleep(0.1)
+    pytest.fail("the first poll of the feeds never completed")
+
+
+async def _poll_now(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(update(Feed).values(next_poll_at=datetime.now(UTC)))
