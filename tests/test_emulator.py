@@ -239,7 +239,7 @@ async def test_command_menus_are_kept_per_scope_and_language_and_resolved_as_tel
     assert telegram.commands_for(language_code="ru") == []
     with pytest.raises(BadRequest, match="(?i)chat not found"):
         await bot.set_my_commands([BotCommand("start", "Start")], scope=BotCommandScopeChat(999))
-    with pytest.raises(BadRequest, match="BOT_COMMAND_INVALID"):
+    with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Start", "Start")])
 
 
