@@ -26,7 +26,7 @@ USAGE: dict[str, str] = {
     "latest": N_("/latest [n] [entity] — n from 1 to 20, e.g. /latest 10 Goris"),
     "search": N_("/search <words> — e.g. /search border shooting"),
     "quiet": N_("/quiet HH:MM-HH:MM [zone] | off | p1 on|off — e.g. /quiet 23:00-07:00 Asia/Yerevan"),
-    "lang": N_("/lang en|ru|auto — e.g. /lang ru; auto follows each user's Telegram language"),
+    "lang": N_("/lang en|ru|hy|az|auto — e.g. /lang hy; auto follows each user's Telegram language"),
     "chart": N_("/chart [entity] [days] — days from 1 to 90, e.g. /chart Sev Lake 30"),
 }
 

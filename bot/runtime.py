@@ -14,11 +14,12 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import metrics
-from bot.app import build_application, register_menu
+from bot.app import build_application
 from bot.context import BotContext
 from bot.deliver import ConsoleSender, DeliveryLoop
 from bot.digest import DigestJob
 from bot.health import start_health_server
+from bot.menu import publish_menus
 from bot.web import start_public_outputs
 from feeds.feed_commands import seed_feeds_if_empty
 from feeds.gazetteer import load_gazetteer
@@ -128,7 +129,7 @@ async def _start_bot(ctx: BotContext, stack: AsyncExitStack) -> DeliveryLoop:
     application = build_application(ctx)
     await application.initialize()
     stack.push_async_callback(application.shutdown)
-    await register_menu(application)
+    await publish_menus(application.bot, ctx.db, ctx.settings.admin_ids)
     await application.start()
     stack.push_async_callback(application.stop)
     assert application.updater is not None

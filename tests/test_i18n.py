@@ -1,5 +1,6 @@
-"""Replies in the chat's language: the Russian catalogue is complete and well formed, /lang switches a chat,
-and a user whose Telegram is in Russian gets Russian replies without asking."""
+"""Replies in the chat's language: the Russian, Armenian and Azerbaijani catalogues are complete and well
+formed, /lang switches a chat (replies and its command menu), a user whose Telegram is in one of them gets it
+without asking, and the command menu is per scope: users see user commands, bot admins also admin commands."""
 
 from __future__ import annotations
 
@@ -13,7 +14,17 @@ from pathlib import Path
 import pytest
 
 import bot.app
-from bot.i18n import LOCALE_DIR, choose_language, compile_po, parse_po, supported, translation, translator_for
+from bot.i18n import (
+    LANGUAGES,
+    LOCALE_DIR,
+    choose_language,
+    compile_po,
+    parse_po,
+    supported,
+    translation,
+    translator_for,
+)
+from bot.menu import admin_commands, user_commands
 from bot.ratelimit import ChatRateLimiter
 from storage.chats import ChatInfo, get_chat
 from storage.db import Database
@@ -35,7 +46,8 @@ CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
 def _marked_messages() -> set[tuple[str, str | None]]:
-    """Every literal given to _(), N_() and ngettext() in the translated modules: (msgid, plural or None)."""
+    """Every literal given to _(), N_() and ngettext() in the translated modules: (msgid, plural or None),
+    and the command menu's descriptions."""
     found: set[tuple[str, str | None]] = set()
     for module in TRANSLATED_MODULES:
         for node in ast.walk(ast.parse((ROOT / module).read_text(encoding="utf-8"))):
@@ -48,6 +60,7 @@ def _marked_messages() -> set[tuple[str, str | None]]:
                 found.add((literals[0], None))
             elif node.func.id == "ngettext" and len(literals) >= 2:
                 found.add((literals[0], literals[1]))
+    found |= {(description, None) for _name, description in user_commands() + admin_commands()}
     return found
 
 
@@ -55,29 +68,74 @@ def _fields(text: str) -> set[str]:
     return {name for _literal, name, _spec, _conversion in string.Formatter().parse(text) if name is not None}
 
 
-def _ru_catalogue() -> dict[str, str]:
-    return parse_po((LOCALE_DIR / "ru" / "LC_MESSAGES" / "borderwatch.po").read_text(encoding="utf-8"))
+def _catalogue(language: str) -> dict[str, str]:
+    return parse_po((LOCALE_DIR / language / "LC_MESSAGES" / "borderwatch.po").read_text(encoding="utf-8"))
 
 
-def test_every_marked_message_has_a_russian_translation_with_the_same_placeholders() -> None:
-    catalogue = _ru_catalogue()
+TRANSLATED = [language for language in LANGUAGES if language != "en"]
+PLURAL_FORMS = {"ru": 3, "hy": 2, "az": 2}
+# a letter of each language's own script or alphabet that English never uses
+OWN_LETTERS = {"ru": CYRILLIC, "hy": re.compile("[\u0531-\u0587]"), "az": re.compile("[əğıöüçşƏĞİÖÜÇŞ]")}
+
+
+def test_the_bot_speaks_english_russian_armenian_and_azerbaijani() -> None:
+    assert LANGUAGES == ("en", "ru", "hy", "az")
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_marked_message_has_a_translation_with_the_same_placeholders_and_markup(language: str) -> None:
+    catalogue = _catalogue(language)
     marked = _marked_messages()
-    assert len(marked) > 80
+    assert len(marked) > 100
     for msgid, plural in sorted(marked, key=str):
         key = msgid if plural is None else f"{msgid}\0{plural}"
-        assert key in catalogue, f"no Russian for {msgid!r}"
+        assert key in catalogue, f"no {language} for {msgid!r}"
         forms = catalogue[key].split("\0")
-        assert len(forms) == (1 if plural is None else 3), msgid
+        assert len(forms) == (1 if plural is None else PLURAL_FORMS[language]), msgid
         for form in forms:
-            assert _fields(form) == _fields(msgid), f"placeholders differ in the Russian of {msgid!r}"
-            assert form.count("<b>") == msgid.count("<b>") == form.count("</b>"), msgid
+            assert _fields(form) == _fields(msgid), f"placeholders differ in the {language} of {msgid!r}"
+            for tag in ("<b>", "</b>", "\n"):
+                assert form.count(tag) == msgid.count(tag), f"{tag!r} differs in the {language} of {msgid!r}"
+            commands = set(re.findall(r"/[a-z]+", msgid))
+            assert commands <= set(re.findall(r"/[a-z]+", form)), f"a command lost in {language}: {msgid!r}"
     stale = {key for key in catalogue if key and (key.split("\0")[0], None) not in marked} - {
         f"{m}\0{p}" for m, p in marked if p is not None
     }
     assert not stale, f"translations of messages no longer in the code: {stale}"
 
 
-def test_the_catalogue_compiles_in_memory_to_a_gettext_catalogue_with_russian_plurals() -> None:
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_are_in_the_language_and_not_english_left_over(language: str) -> None:
+    catalogue = _catalogue(language)
+    untranslated = [
+        msgid for msgid, text in catalogue.items() if msgid and not OWN_LETTERS[language].search(text)
+    ]
+    # a message may be all names and commands (such as "24 h: {day}"), but only a few are
+    assert len(untranslated) <= 3, untranslated
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_examples_in_translations_name_entities_the_gazetteer_knows(language: str) -> None:
+    from feeds.definitions import parse_entities
+    from feeds.gazetteer import BUNDLED_CONFIG, Gazetteer, read_yaml
+
+    gazetteer = Gazetteer(parse_entities(read_yaml(BUNDLED_CONFIG / "entities.yaml", "entities")))
+    examples = {
+        "/subscribe [entity …|all] — e.g. /subscribe Sev Lake, Lachin corridor": [
+            "sev_lake",
+            "lachin_corridor",
+        ],
+        "/latest [n] [entity] — n from 1 to 20, e.g. /latest 10 Goris": ["goris"],
+        "/chart [entity] [days] — days from 1 to 90, e.g. /chart Sev Lake 30": ["sev_lake"],
+    }
+    catalogue = _catalogue(language)
+    for msgid, wanted in examples.items():
+        example = catalogue[msgid].split("/", 2)[2].split(" ", 1)[1]  # after the second command word
+        names = re.sub(r"^(\d+ )|( \d+)$", "", example.strip()).split(", ")
+        assert [getattr(gazetteer.resolve(name), "id", None) for name in names] == wanted, example
+
+
+def test_the_catalogues_compile_in_memory_with_each_languages_plurals() -> None:
     mo = compile_po((LOCALE_DIR / "ru" / "LC_MESSAGES" / "borderwatch.po").read_text(encoding="utf-8"))
     assert mo[:4] == (0x950412DE).to_bytes(4, "little")
     ru = translation("ru")
@@ -89,6 +147,12 @@ def test_the_catalogue_compiles_in_memory_to_a_gettext_catalogue_with_russian_pl
         "Последние 5 сюжетов:",
         "Последний 21 сюжет:",
     ]
+    hy, az = translation("hy"), translation("az")
+    assert [hy.ngettext("Latest {n} story:", "Latest {n} stories:", n).format(n=n) for n in (1, 2)] == [
+        "Վերջին 1 լուրը՝",
+        "Վերջին 2 լուրերը՝",
+    ]
+    assert az.gettext("Quiet hours: off.") == "Sakit saatlar: söndürülüb."
     # English is the source language: messages come back as written
     assert translation("en").gettext("Quiet hours: off.") == "Quiet hours: off."
 
@@ -195,8 +259,8 @@ async def test_a_reply_comes_in_russian_after_lang_ru_and_in_english_after_lang_
 async def test_lang_without_or_with_a_bad_argument_says_the_current_language_and_usage(polyglot: Bot) -> None:
     answer = await polyglot.say(RU_USER, "/lang")
     assert answer.splitlines()[0] == "Язык ответов в этом чате: Русский."
-    assert answer.splitlines()[1].startswith("Использование: /lang en|ru|auto")
-    assert (await polyglot.say(EN_USER, "/lang klingon")).startswith("Usage: /lang en|ru|auto")
+    assert answer.splitlines()[1].startswith("Использование: /lang en|ru|hy|az|auto")
+    assert (await polyglot.say(EN_USER, "/lang klingon")).startswith("Usage: /lang en|ru|hy|az|auto")
 
 
 async def test_in_a_group_only_admins_change_the_language_and_members_get_it(polyglot: Bot) -> None:
