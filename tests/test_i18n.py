@@ -5,6 +5,7 @@ without asking, and the command menu is per scope: users see user commands, bot 
 from __future__ import annotations
 
 import ast
+import asyncio
 import functools
 import re
 import string
@@ -26,8 +27,10 @@ from bot.i18n import (
 )
 from bot.menu import admin_commands, user_commands
 from bot.ratelimit import ChatRateLimiter
+from bot.runtime import run
 from storage.chats import ChatInfo, get_chat
 from storage.db import Database
+from storage.settings import load_settings
 from tests.botapi.emulator import BotApiEmulator
 from tests.test_commands_user import Bot, running_bot
 
@@ -271,3 +274,86 @@ async def test_in_a_group_only_admins_change_the_language_and_members_get_it(pol
     )
     answer = await polyglot.say(EN_USER, "/quiet", chat_id=GROUP)
     assert CYRILLIC.search(answer) and answer.startswith("Тихие часы: выключены.")
+
+
+# ------------------------------------------------------------------------------------ the command menu
+
+HY_USER = 7003
+
+
+async def test_the_menu_is_per_scope_and_language_and_follows_admins_and_lang(
+    tmp_path: Path, database_url: str
+) -> None:
+    user_menu = [name for name, _description in user_commands()]
+    admin_menu = user_menu + [name for name, _description in admin_commands()]
+    async with BotApiEmulator(enforce_limits=False) as telegram:
+        telegram.add_user(EN_USER, "Ann", language_code="en")  # a bot admin
+        telegram.add_user(RU_USER, "Аня", language_code="ru")
+        telegram.add_user(HY_USER, "Անի", language_code="hy")
+        settings = load_settings(
+            telegram_token=telegram.token,
+            telegram_api_url=telegram.base_url,
+            database_url=database_url,
+            feeds=tmp_path / "no-feeds.opml",
+            admins=str(EN_USER),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(run(settings, "bot", stop=stop))
+        try:
+            # the admin's menu in the last language is the last one published on start
+            await telegram.wait_until(lambda: bool(telegram.commands_for("chat", EN_USER, "az")), within=30)
+            assert telegram.menu_seen(EN_USER) == admin_menu
+            assert telegram.menu_seen(RU_USER, language_code="ru") == user_menu
+            assert telegram.menu_seen(HY_USER, language_code="hy") == user_menu
+            descriptions = {c["command"]: c["description"] for c in telegram.commands_for(language_code="hy")}
+            assert descriptions["subscribe"] == "Հետևել օբյեկտներին՝ /subscribe Սև լիճ կամ ստեղնաշար"
+            ru = {c["command"]: c["description"] for c in telegram.commands_for(language_code="ru")}
+            assert ru["lang"] == "Язык ответов: /lang en, ru, hy, az или auto"
+            admin_ru = telegram.commands_for("chat", EN_USER, language_code="ru")
+            assert {c["command"]: c["description"] for c in admin_ru}[
+                "pause"
+            ] == "Приостановить все оповещения"
+
+            # a chat that chose its language gets its menu in it, whatever the user's Telegram language
+            await _say(telegram, RU_USER, "/lang az")
+            chosen = {c["command"]: c["description"] for c in telegram.commands_for("chat", RU_USER)}
+            assert list(chosen) == user_menu and chosen["alerts"].startswith("Bildirişlər dərhal")
+            assert telegram.menu_seen(RU_USER, language_code="ru") == user_menu
+
+            # an admin added or removed in chat gets or loses the admin commands, in the chat's language
+            await _say(telegram, EN_USER, f"/addadmin {RU_USER}")
+            assert telegram.menu_seen(RU_USER, language_code="ru") == admin_menu
+            az = {c["command"]: c["description"] for c in telegram.commands_for("chat", RU_USER)}
+            assert az["addfeed"] == "Lent əlavə etmək: /addfeed <url> [ad]"
+            await _say(telegram, EN_USER, f"/rmadmin {RU_USER}")
+            assert telegram.menu_seen(RU_USER, language_code="ru") == user_menu
+
+            # /lang auto hands the menu back to each user's Telegram language
+            await _say(telegram, RU_USER, "/lang auto")
+            assert telegram.commands_for("chat", RU_USER) == []
+            assert telegram.menu_seen(RU_USER, language_code="ru") == user_menu
+        finally:
+            stop.set()
+            assert await asyncio.wait_for(task, 30) == 0
+
+
+async def _say(telegram: BotApiEmulator, user_id: int, text: str) -> str:
+    before = len(telegram.sent(user_id))
+    telegram.inject_command(user_id, user_id, text)
+    return (await telegram.wait_for_messages(user_id, before + 1, within=30))[before].text
+
+
+@pytest.mark.parametrize(
+    ("command", "language", "answer"),
+    [
+        ("/lang hy", "hy", "Այս զրուցարանում պատասխանները կլինեն՝ Հայերեն։"),
+        ("/lang az", "az", "Bu söhbətdə cavablar bu dildə olacaq: Azərbaycanca."),
+    ],
+)
+async def test_lang_hy_and_az_switch_replies_to_armenian_and_azerbaijani(
+    polyglot: Bot, command: str, language: str, answer: str
+) -> None:
+    assert await polyglot.say(EN_USER, command) == answer
+    help_first_line = (await polyglot.say(EN_USER, "/help")).splitlines()[0]
+    assert help_first_line == {"hy": "Հրամաններ", "az": "Əmrlər"}[language]
+    assert OWN_LETTERS[language].search(await polyglot.say(EN_USER, "/mysubs"))

@@ -29,6 +29,7 @@ from telegram.ext import (
 from bot.admin_auth import admin_command, command_arguments
 from bot.context import BotContext
 from bot.feed_alerts import schedule_feed_notices
+from bot.menu import sync_admin_menu
 from bot.replies import NO_PREVIEW, escape, fit, quoted, reply, utc_time
 from bot.validate import (
     InvalidArgument,
@@ -554,6 +555,7 @@ async def addadmin(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotC
     if not added:
         await reply(update, f"<code>{user_id}</code> is already an admin.")
         return "already an admin"
+    await sync_admin_menu(context.bot, ctx.db, user_id, admin=True)
     shown = f"{escape(name)} (<code>{user_id}</code>)" if name else f"<code>{user_id}</code>"
     await reply(update, f"{shown} is now a bot admin.")
     return None
@@ -568,6 +570,8 @@ async def rmadmin(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
         return "usage"
     user_id = validate_user_id(argument)
     outcome = await remove_admin(ctx.db, user_id, seed_ids=ctx.settings.admin_ids)
+    if outcome == "removed":
+        await sync_admin_menu(context.bot, ctx.db, user_id, admin=False)
     answers = {
         "removed": f"<code>{user_id}</code> is no longer a bot admin.",
         "not_admin": f"<code>{user_id}</code> is not an admin.",
