@@ -327,6 +327,7 @@ async def test_a_reader_of_the_entity_feed_sees_the_stories_a_subscribed_chat_re
                 poll_interval=10,
                 web_port=port,
                 web_host="127.0.0.1",
+                public_url=f"http://127.0.0.1:{port}",
             )
             chat = 601
             async with _running(settings):
@@ -342,17 +343,25 @@ async def test_a_reader_of_the_entity_feed_sees_the_stories_a_subscribed_chat_re
                 await _poll_now(db)
                 await telegram.wait_until(lambda: any(m.edits for m in telegram.sent(chat)), within=30)
 
+                # /status links the entity's feed and API ("as a feed: …"), and the links work
+                telegram.inject_command(chat, chat, "/status Sev Lake")
+                status = (await telegram.wait_for_messages(chat, 4, within=30))[-1]
+                atom_link, api_link = status.links[:2]
+                assert atom_link == f"http://127.0.0.1:{port}/atom/sev_lake"
+                assert api_link == f"http://127.0.0.1:{port}/api/stories?entity=sev_lake"
                 async with httpx.AsyncClient(timeout=10) as client:
-                    response = await client.get(f"http://127.0.0.1:{port}/atom/sev_lake")
+                    response = await client.get(atom_link)
+                    api = (await client.get(api_link)).json()
         await db.dispose()
 
-    alerts = telegram.sent(chat)[1:]  # after the /subscribe reply
+    alerts = telegram.sent(chat)[1:-1]  # between the /subscribe reply and the /status reply
     entries = _entries(response.content)
     assert len(entries) == len(alerts) == len(lake_events)
     for alert in alerts:
         (entry,) = [e for e in entries if set(alert.links) & {link.href for link in e.get("links", [])}]
         assert entry.title in alert.text
     assert sorted(_titles(entries)) == sorted(lake_events)
+    assert sorted(story["title"] for story in api["stories"]) == sorted(lake_events)
     shelling = next(e for e in entries if e.title == LAKE_SHELLING)
     assert [author["name"] for author in shelling.authors] == ["Border Wire", "Lake Watch"]
 
