@@ -41,6 +41,8 @@ TRANSLATED_MODULES = (
     "bot/commands/history.py",
     "bot/commands/charts.py",
     "bot/commands/language.py",
+    "bot/commands/stories.py",
+    "bot/format.py",
 )
 RU_USER = 7001
 EN_USER = 7002
@@ -357,3 +359,48 @@ async def test_lang_hy_and_az_switch_replies_to_armenian_and_azerbaijani(
     help_first_line = (await polyglot.say(EN_USER, "/help")).splitlines()[0]
     assert help_first_line == {"hy": "Հրամաններ", "az": "Əmrlər"}[language]
     assert OWN_LETTERS[language].search(await polyglot.say(EN_USER, "/mysubs"))
+
+
+async def test_digest_and_alerts_settings_answer_in_the_chats_language(polyglot: Bot) -> None:
+    await polyglot.say(EN_USER, "/lang az")
+    assert await polyglot.say(EN_USER, "/alerts off") == (
+        "Bu söhbət yalnız P1 bildirişlərini alır, icmalsız. İcmalı qoşun: /digest daily SS:DD."
+    )
+    assert await polyglot.say(EN_USER, "/digest daily 08:00") == (
+        "Hər gün saat 08:00 UTC-də icmal: əvvəlkindən sonrakı xəbərlər. "
+        "Bu söhbət yalnız P1 bildirişlərini, icmalı isə hər gün saat 08:00 UTC-də alır."
+    )
+    assert (await polyglot.say(EN_USER, "/digest weekly")).startswith("İstifadə: /digest daily SS:DD (UTC)")
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "count"),
+    [("ru", "Сводка: 2 сюжета", "(3 источника)"), ("hy", "Ամփոփում՝ 2 լուր", "(3 աղբյուր)")],
+)
+def test_the_digest_speaks_the_chats_language_and_keeps_the_sources_titles(
+    language: str, heading: str, count: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.format import format_digest, plain_text
+    from bot.i18n import set_current_language
+    from storage.digests import DigestStory
+
+    stories = [
+        DigestStory("sev_lake", 1, "Shelling near Sev Lake", "https://a.example/1", "P1", 3, 3),
+        DigestStory("sev_lake", 2, "Обстрел у озера Сев", None, None, 1, 1),
+    ]
+    set_current_language(language)
+    try:
+        text = plain_text(
+            format_digest(
+                stories,
+                lambda _id: "Sev Lake",
+                datetime(2025, 8, 7, tzinfo=UTC),
+                datetime(2025, 8, 8, tzinfo=UTC),
+            )
+        )
+    finally:
+        set_current_language("en")
+    assert text.startswith(heading)
+    assert "Shelling near Sev Lake " + count in text and "Обстрел у озера Сев" in text
