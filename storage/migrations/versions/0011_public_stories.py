@@ -1,7 +1,7 @@
 """public story outputs: which items alerted, and stories in the order they change
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0007
 
 Adds a column and an index only (never rebuilds a table, so 0002's FTS triggers and every stored row stay):
 - items.alertable: the item was news when it arrived (its feed's history was loaded, it was tagged, and it was
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0004"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
