@@ -237,9 +237,9 @@ async def test_command_menus_are_kept_per_scope_and_language_and_resolved_as_tel
     assert telegram.menu_seen(7) == ["start"]
     await bot.set_my_commands([], language_code="ru")  # an empty list deletes too
     assert telegram.commands_for(language_code="ru") == []
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.set_my_commands([BotCommand("start", "Start")], scope=BotCommandScopeChat(999))
-    with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Start", "Start")])
 
 
