@@ -13,6 +13,7 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from bot.i18n import _, ngettext
 from storage.deliveries import Alert
 from storage.digests import DigestStory
 
@@ -183,20 +184,23 @@ def format_digest(
     )
     total = len({story.story_id for story in stories})
     window = f"{since.astimezone(UTC):%Y-%m-%d %H:%M} – {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-    lines = [f"<b>Digest</b>: {total} {'story' if total == 1 else 'stories'}, {_escape(window)}"]
+    heading = ngettext("<b>Digest</b>: {n} story, {window}", "<b>Digest</b>: {n} stories, {window}", total)
+    lines = [heading.format(n=total, window=_escape(window))]
     for entity_id in order:
         group = groups[entity_id]
         lines.append("")
         lines.append(
-            f"<b>{_escape(name_of(entity_id))}</b> — {len(group)} {'story' if len(group) == 1 else 'stories'}"
+            ngettext("<b>{name}</b> — {n} story", "<b>{name}</b> — {n} stories", len(group)).format(
+                name=_escape(name_of(entity_id)), n=len(group)
+            )
         )
         for story in group:
             marker = SEVERITY_MARKERS.get(story.severity or "", NO_SEVERITY_MARKER)
             level = f"{marker} {_escape(story.severity)} " if story.severity else f"{marker} "
             link = safe_link(story.link)
-            title = _escape(_cut(" ".join(story.title.split()) or "(untitled)", 200))
+            title = _escape(_cut(" ".join(story.title.split()) or _("(untitled)"), 200))
             heading = f'<a href="{_escape(link)}">{title}</a>' if link else title
-            count = f"{story.sources} source{'s' if story.sources != 1 else ''}"
+            count = ngettext("{n} source", "{n} sources", story.sources).format(n=story.sources)
             lines.append(f"{level}{heading} ({count})")
     return _fit_lines(lines)
 

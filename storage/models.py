@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -103,6 +104,8 @@ class FetchLog(Base):
 
 class Story(Base):
     __tablename__ = "stories"
+    # the public outputs list stories by their last change, and page through them by (updated_at, id)
+    __table_args__ = (Index("ix_stories_updated_at_id", "updated_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(Text)
@@ -135,6 +138,8 @@ class Item(Base):
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str | None] = mapped_column(String(2))
+    # the item was news when it arrived (could alert): the public outputs show stories with such items
+    alertable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # why the item joined its story (rule and score), for /story
     story_rule: Mapped[str | None] = mapped_column(String(50))
     story_score: Mapped[float | None] = mapped_column(Float)

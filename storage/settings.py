@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "0.0.0.0"
     health_staleness: float = Field(default=60.0, gt=0)
+    # the public read-only outputs (Atom feeds, JSON API); kept apart from the operations port
+    web_port: int | None = Field(default=None, ge=1, le=65535)
+    web_host: str = "0.0.0.0"
+    # where users reach the outputs (behind a proxy, say); /status links to its feeds when set
+    public_url: str | None = None
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     fetch_timeout: float = Field(default=30.0, gt=0)
     connect_timeout: float = Field(default=10.0, gt=0)
@@ -117,6 +122,19 @@ class Settings(BaseSettings):
             raise ValueError("must be an https:// URL that Telegram can reach (Telegram posts only to HTTPS)")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError(
+                "must be an http:// or https:// URL without a query, e.g. https://watch.example.org"
+            )
+        return value
+
     @field_validator("webhook_listen")
     @classmethod
     def _webhook_listen(cls, value: str) -> str:
@@ -141,6 +159,13 @@ class Settings(BaseSettings):
     def _max_interval_not_below_interval(self) -> Settings:
         if self.poll_max_interval < self.poll_interval:
             object.__setattr__(self, "poll_max_interval", self.poll_interval)
+        return self
+
+    @model_validator(mode="after")
+    def _public_port_apart_from_operations(self) -> Settings:
+        if self.web_port is not None and self.web_port == self.metrics_port:
+            # the outputs are public, /metrics is for operators: one port would publish both
+            raise ValueError("BORDERWATCH_WEB_PORT must differ from BORDERWATCH_METRICS_PORT")
         return self
 
     @property
@@ -191,7 +216,9 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else "settings"
+        if not error["loc"]:  # a rule across settings names them itself; its input holds every setting
+            raise ConfigError(str(error["msg"]).removeprefix("Value error, ")) from None
+        field = str(error["loc"][0])
         name = f"BORDERWATCH_{field.upper()}"
         got = "" if field in _SECRET_FIELDS else f" (got {error.get('input')!r})"
         raise ConfigError(f"{name}: {error['msg']}{got}") from None
