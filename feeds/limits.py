@@ -16,10 +16,15 @@ MAX_TITLE_CHARS = 1_000
 MAX_SUMMARY_CHARS = 20_000
 # A feed's own <title> names the source; the feeds table keeps 500 characters.
 MAX_FEED_TITLE_CHARS = 500
+# A feed's URL (the feeds table keeps 2,048 characters, as /addfeed accepts).
+MAX_FEED_URL_CHARS = 2_048
 # A guid or a link longer than this is not an identifier anyone uses: a guid is cut (it still identifies
 # the entry), a link is dropped (a cut URL points somewhere else).
 MAX_GUID_CHARS = 2_000
 MAX_LINK_CHARS = 4_000
+
+# A feed's error as stored and shown to admins (a URL, a server's reason phrase, a parser's complaint).
+MAX_ERROR_CHARS = 1_000
 
 # After a parse ran out of time, the feed is not polled again for this long (a hostile or broken feed).
 PARSE_TIMEOUT_BACKOFF_SECONDS = 900.0

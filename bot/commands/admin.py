@@ -43,6 +43,7 @@ from bot.validate import (
 from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
 from feeds.gazetteer import EntityInfo, Gazetteer, definitions_from_rows
+from feeds.guard import AddressPolicy, refused_urls
 from feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
 from feeds.parse import parse_feed
 from storage.admins import add_admin, list_admins, remove_admin
@@ -312,8 +313,13 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
         raise InvalidArgument(f"Not imported: {escape(_shorten(str(exc)))}") from None
     added: list[str] = []
     skipped: list[str] = []
+    # what /addfeed would refuse (a private address …) is refused here too
+    policy = AddressPolicy(allow_private=ctx.settings.allow_private_urls)
+    refused = await refused_urls((entry.url for entry in entries), policy)
     async with ctx.db.transaction() as session:
         for entry in entries:
+            if entry.url in refused:
+                continue
             try:
                 url = validate_url(entry.url)
                 title = validate_title(entry.title) if entry.title else None
@@ -337,10 +343,13 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
                     interval_seconds=ctx.settings.poll_interval,
                 )
             added.append(url)
-    lines = [f"Imported: {len(added)} added, {len(skipped)} skipped (already there), {len(invalid)} invalid."]
+    counts = f"{len(added)} added, {len(skipped)} skipped (already there), {len(invalid)} invalid"
+    counts += f", {len(refused)} refused" if refused else ""
+    lines = [f"Imported: {counts}."]
     lines += [f"invalid: {quoted(url, 120)}" for url in invalid[:20]]
+    lines += [f"refused: {quoted(url, 120)} ({escape(reason)})" for url, reason in list(refused.items())[:20]]
     await reply(update, fit(lines))
-    return f"{len(added)} added, {len(skipped)} skipped, {len(invalid)} invalid"
+    return f"{len(added)} added, {len(skipped)} skipped, {len(invalid)} invalid, {len(refused)} refused"
 
 
 # ------------------------------------------------------------------------------------ entities
