@@ -479,6 +479,7 @@ class ParserPool:
         self._memory: dict[str, _Memory] = {}
         # URL → (digest of a body whose parse ran out of time, the error it got)
         self._timed_out: dict[str, tuple[bytes, ParseError]] = {}
+        self.stopped_parses = 0  # parses stopped at their deadline, their process killed (a measure)
 
     async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         """`parse_feed` in a worker process; raises ParseError as it does, and also if the worker dies or the
@@ -500,6 +501,7 @@ class ParserPool:
             except ParseError as exc:
                 if exc.retry_after is not None:
                     self._timed_out[url] = (digest, exc)
+                    self.stopped_parses += 1
                 raise
             self._timed_out.pop(url, None)
         feed = outcome.feed
