@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import codecs
 import collections
+import contextlib
+import functools
 import hashlib
 import io
 import multiprocessing
@@ -120,8 +122,7 @@ def _check_markup(body: bytes, response_headers: dict[str, str], url: str, limit
 
     The checks run on feedparser's own decoding of the bytes and on exactly what its XML parser is given
     (the document after feedparser's DOCTYPE rewriting), so no encoding (UTF-7, UTF-16/32, EBCDIC …) can
-    hide a declaration from them. The scan stops where the XML stops being well-formed, as feedparser's
-    XML parser does; its lenient fallback reads in linear time.
+    hide anything from them. Each is linear in the size of the document.
     """
     data = convert_to_utf8(dict(response_headers), body, {})  # what both of feedparser's parsers read
     # and the text its bytes spell (a byte-order mark), when feedparser decodes them otherwise
@@ -131,6 +132,20 @@ def _check_markup(body: bytes, response_headers: dict[str, str], url: str, limit
         if _DOCTYPE.search(text) and _ENTITY_DECLARATION.search(text):
             raise ParseError(f"{url}: {_ENTITY_REFUSAL}")
     _version, data, _entities = replace_doctype(data)
+    # before expat, which would hand every attribute of an element over as a Python string
+    crowded = _many_attributes(limits.max_attributes).search(data)
+    if crowded:
+        raise ParseError(f"{url}: refused: {_crowded(crowded.group(1).decode('utf-8', 'replace'), limits)}")
+    try:
+        _scan(data, limits)
+    except _Refused as exc:
+        raise ParseError(f"{url}: refused: {exc}") from None
+
+
+def _scan(data: bytes, limits: ParseLimits) -> None:
+    """Raise _Refused for elements nested deeper than `limits` allow (or with more attributes, or entity
+    declarations, should the checks before have missed them). Stops where the XML stops being well-formed,
+    as feedparser's XML parser does; its lenient fallback reads in linear time."""
     depth = 0
 
     def start(name: str, attributes: list[str]) -> None:
@@ -139,7 +154,7 @@ def _check_markup(body: bytes, response_headers: dict[str, str], url: str, limit
         if depth > limits.max_depth:
             raise _Refused(f"elements are nested more than {limits.max_depth} deep")
         if len(attributes) > 2 * limits.max_attributes:  # ordered: name, value, name, value …
-            raise _Refused(f"an element <{name[:50]}> has more than {limits.max_attributes} attributes")
+            raise _Refused(_crowded(name, limits))
 
     def end(_name: str) -> None:
         nonlocal depth
@@ -153,12 +168,21 @@ def _check_markup(body: bytes, response_headers: dict[str, str], url: str, limit
     scanner.StartElementHandler = start
     scanner.EndElementHandler = end
     scanner.EntityDeclHandler = entity
-    try:
+    # not well-formed from some point on: feedparser's XML parser stops there too
+    with contextlib.suppress(xml.parsers.expat.ExpatError):
         scanner.Parse(data, True)
-    except _Refused as exc:
-        raise ParseError(f"{url}: refused: {exc}") from None
-    except xml.parsers.expat.ExpatError:
-        pass  # not well-formed from here on: feedparser's XML parser stops here too
+
+
+def _crowded(name: str, limits: ParseLimits) -> str:
+    return f"an element <{name[:50]}> has more than {limits.max_attributes} attributes"
+
+
+@functools.lru_cache(maxsize=4)
+def _many_attributes(limit: int) -> re.Pattern[bytes]:
+    """A start tag with more than `limit` attributes (exactly, for well-formed XML; also in a comment or
+    CDATA, where no feed needs one). Possessive, so linear and without backtracking memory."""
+    attribute = rb"\s++[^\s=/<>]++\s*+=\s*+(?:\"[^\"]*+\"|'[^']*+')"
+    return re.compile(rb"<([^\s/<>!?][^\s/<>]*+)(?:%s){%d}" % (attribute, limit + 1))
 
 
 def _read(raw: Any, url: str) -> ParsedFeed:

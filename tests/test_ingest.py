@@ -24,7 +24,7 @@ from storage.history import search_items
 from storage.models import Delivery, Item
 from storage.settings import Settings
 from tests.clock import Clock
-from tests.feedserver import BILLION_LAUGHS, FeedServer, rss
+from tests.feedserver import BILLION_LAUGHS, FeedServer, attribute_bomb, rss
 
 # the feed server's items are published around this time; the clock starts just after
 EPOCH = datetime.fromtimestamp(1_780_000_000, UTC)
@@ -237,15 +237,6 @@ async def test_three_workers_fetch_each_feed_exactly_once_per_round(
     sharing = sum(len(r.results) > 0 for r in reports)
     assert sharing == 3 if database_url.startswith("postgresql") else sharing >= 2, sharing
     assert all(r.outcome == "not_modified" for report in second for r in report.results)
-
-
-def attribute_bomb() -> bytes:
-    """One <item> with 130,000 attributes (1.4 MB): minutes in feedparser's XML parser."""
-    attributes = " ".join(f'a{n}="x"' for n in range(130_000))
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bomb</title><item {attributes}>'
-        "<title>x</title></item></channel></rss>"
-    ).encode()
 
 
 async def _bombs_beside_a_healthy_feed(
