@@ -126,7 +126,10 @@ def _check_markup(body: bytes, response_headers: dict[str, str], url: str, limit
     """
     data = convert_to_utf8(dict(response_headers), body, {})  # what both of feedparser's parsers read
     # and the text its bytes spell (a byte-order mark), when feedparser decodes them otherwise
-    sniffed = body.decode(_sniff_codec(body), errors="ignore").encode("utf-8", "surrogatepass")
+    codec = _sniff_codec(body)
+    sniffed = (
+        body if codec == "latin-1" else body.decode(codec, errors="ignore").encode("utf-8", "surrogatepass")
+    )
     for text in (data, sniffed):
         # anywhere, in either order: feedparser keeps declarations that precede the DOCTYPE too
         if _DOCTYPE.search(text) and _ENTITY_DECLARATION.search(text):
