@@ -55,6 +55,8 @@ async def add_opml_feeds(
                 language=feed.language,
                 user_agent=feed.user_agent,
                 interval_seconds=settings.poll_interval,
+                kind=feed.kind,
+                selectors=dict(feed.selectors) if feed.selectors else None,
             )
             added += created
             if progress is not None:
@@ -195,21 +197,20 @@ async def import_feeds(settings: Settings, path: str) -> int:
 
 
 async def export_feeds(settings: Settings) -> int:
-    """`borderwatch feeds export`: print every feed as OPML with its title, language and User-Agent."""
+    """`borderwatch feeds export`: print every feed as OPML with its kind, title, language, User-Agent and
+    (statement pages) selectors."""
     db = await _migrated_database(settings)
     try:
         async with db.transaction() as session:
             feeds = await stored_feeds(session)
     finally:
         await db.dispose()
-    sys.stdout.write(
-        write_opml(OpmlFeed(f.url, f.title_override or f.title, f.language, f.user_agent) for f in feeds)
-    )
+    sys.stdout.write(write_opml(OpmlFeed.of(feed) for feed in feeds))
     return 0
 
 
 async def list_feeds(settings: Settings) -> int:
-    """`borderwatch feeds list`: one line per feed: id, state, next poll, name, URL, last error."""
+    """`borderwatch feeds list`: one line per feed: id, kind, state, next poll, name, URL, last error."""
     db = await _migrated_database(settings)
     try:
         async with db.transaction() as session:
@@ -229,7 +230,7 @@ async def list_feeds(settings: Settings) -> int:
         else:
             state = "ok"
         when = feed.next_poll_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-        line = f"{feed.id:>4}  {state:<12} next {when}  {feed.name}  {feed.url}"
+        line = f"{feed.id:>4}  {feed.kind:<8}  {state:<12} next {when}  {feed.name}  {feed.url}"
         if feed.last_error:
             line += f"  error: {feed.last_error}"
         print(line)

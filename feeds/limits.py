@@ -2,6 +2,7 @@
 
 The text caps bound what one item can cost everything downstream (the items table, the full-text index,
 the classifier, story matching, alerts) whatever a feed sends: a feed is cut, never refused, for long text.
+Every FeedEntry holds to them, whichever reader built it (feeds.model).
 The parse limits bound what one document can cost the XML parser: a document beyond them is refused.
 """
 
@@ -26,6 +27,8 @@ MAX_LINK_CHARS = 4_000
 # A feed's error as stored and shown to admins (a URL, a server's reason phrase, a parser's complaint).
 MAX_ERROR_CHARS = 1_000
 
+ELLIPSIS = "\u2026"
+
 # After a parse ran out of time, the feed is not polled again for this long (a hostile or broken feed).
 PARSE_TIMEOUT_BACKOFF_SECONDS = 900.0
 
@@ -48,3 +51,15 @@ class ParseLimits:
     def deadline(self, body_bytes: int) -> float:
         """Seconds a parse of a body of `body_bytes` may take (a 10 MiB feed parses in about 7 s)."""
         return self.timeout_seconds + self.timeout_seconds_per_mib * body_bytes / 2**20
+
+
+def clip_text(text: str, limit: int) -> str:
+    """`text` if it has at most `limit` characters, else cut to `limit` ending with an ellipsis (at a word
+    boundary when one is near)."""
+    if len(text) <= limit:
+        return text
+    kept = text[: max(0, limit - 1)]
+    space = kept.rfind(" ")
+    if space > limit * 0.9:
+        kept = kept[:space]
+    return kept.rstrip() + ELLIPSIS[:limit]

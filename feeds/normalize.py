@@ -11,9 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote_plus, urlsplit
 
-from feeds.limits import MAX_GUID_CHARS, MAX_LINK_CHARS
-from feeds.limits import MAX_SUMMARY_CHARS as MAX_SUMMARY
-from feeds.limits import MAX_TITLE_CHARS as MAX_TITLE
 from feeds.model import FeedEntry
 
 # C0/C1 controls (whitespace is folded separately), lone surrogates, BOM and noncharacters: none is text, and
@@ -24,7 +21,6 @@ from feeds.model import FeedEntry
 _NOT_TEXT = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u206f\ud800-\udfff\ufeff\ufffe\uffff]"
 )
-ELLIPSIS = "\u2026"
 
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.S)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
@@ -59,18 +55,6 @@ def normalize_text(text: str) -> str:
     """
     text = unicodedata.normalize("NFC", _NOT_TEXT.sub("", text))
     return " ".join(text.split())
-
-
-def clip_text(text: str, limit: int) -> str:
-    """`text` if it has at most `limit` characters, else cut to `limit` ending with an ellipsis (at a word
-    boundary when one is near)."""
-    if len(text) <= limit:
-        return text
-    kept = text[: max(0, limit - 1)]
-    space = kept.rfind(" ")
-    if space > limit * 0.9:
-        kept = kept[:space]
-    return kept.rstrip() + ELLIPSIS[:limit]
 
 
 def html_to_text(markup: str) -> str:
@@ -160,8 +144,7 @@ def language_tag(value: str | None) -> str | None:
 def normalize_entry(entry: Mapping[str, Any], feed_language: str | None) -> FeedEntry:
     """One feedparser entry as a FeedEntry: plain-text title and summary, canonical link, UTC time, language.
 
-    The summary is the entry's summary/description, or its first content block when it has none. Text is
-    cut to the caps of feeds.limits; a link longer than its cap is dropped.
+    The summary is the entry's summary/description, or its first content block when it has none.
     """
     title_detail = entry.get("title_detail") or {}
     summary_detail = entry.get("summary_detail") or {}
@@ -171,8 +154,7 @@ def normalize_entry(entry: Mapping[str, Any], feed_language: str | None) -> Feed
         first = entry["content"][0]
         summary_value, summary_type = first.get("value"), first.get("type", "text/html")
     guid = entry.get("id")
-    guid_text = normalize_text(guid)[:MAX_GUID_CHARS] if isinstance(guid, str) else ""
-    link = canonical_link(entry.get("link"))
+    guid_text = normalize_text(guid) if isinstance(guid, str) else ""
     published = utc_datetime(entry.get("published_parsed")) or utc_datetime(entry.get("updated_parsed"))
     language = (
         language_tag(entry.get("language"))
@@ -182,9 +164,9 @@ def normalize_entry(entry: Mapping[str, Any], feed_language: str | None) -> Feed
     )
     return FeedEntry(
         guid=guid_text or None,
-        link=link if link is None or len(link) <= MAX_LINK_CHARS else None,
-        title=clip_text(field_text(entry.get("title"), title_detail.get("type", "text/plain")), MAX_TITLE),
-        summary=clip_text(field_text(summary_value, summary_type), MAX_SUMMARY),
+        link=canonical_link(entry.get("link")),
+        title=field_text(entry.get("title"), title_detail.get("type", "text/plain")),
+        summary=field_text(summary_value, summary_type),
         language=language,
         published=published,
     )

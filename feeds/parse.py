@@ -35,28 +35,13 @@ from feedparser.exceptions import NonXMLContentType
 from feedparser.sanitizer import replace_doctype
 
 from feeds.blocks import block_digest, split_document
-from feeds.limits import MAX_FEED_TITLE_CHARS, PARSE_TIMEOUT_BACKOFF_SECONDS, ParseLimits
+from feeds.errors import ParseError
+from feeds.jsonfeed import looks_like_json, parse_json_feed
+from feeds.limits import MAX_FEED_TITLE_CHARS, PARSE_TIMEOUT_BACKOFF_SECONDS, ParseLimits, clip_text
 from feeds.model import FeedEntry, ParsedFeed
-from feeds.normalize import clip_text, field_text, language_tag, normalize_entry
-from storage.errors import BorderwatchError
+from feeds.normalize import field_text, language_tag, normalize_entry
 
 __all__ = ["ParseError", "ParserPool", "parse_feed"]
-
-
-class ParseError(BorderwatchError):
-    """The body is not a usable feed (entity bomb, parser bomb, HTML page, garbage); the message names the URL
-    and why. `retry_after`: seconds before the feed is worth polling again, when it should wait."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-    def __reduce__(self) -> tuple[Any, ...]:  # raised in worker processes: keep retry_after across pickling
-        return (_parse_error, (str(self), self.retry_after))
-
-
-def _parse_error(message: str, retry_after: float | None) -> ParseError:
-    return ParseError(message, retry_after=retry_after)
 
 
 _DEFAULT_LIMITS = ParseLimits()
@@ -82,10 +67,17 @@ def parse_feed(
     but recoverable feed yields the entries that could be read. Raises ParseError, before any XML parsing, for
     a document declaring entities (billion laughs, external entities) in any encoding, for one beyond
     `limits`, or an HTML page, and after parsing for anything that is not a feed. The result holds plain text
-    only and pickles (for ParserPool).
+    only and pickles (for ParserPool). A JSON body (by media type or content) is read as a JSON Feed.
     """
+    if _is_json(body, headers):
+        return parse_json_feed(body, url)
     _check_body(body, url)
     return _read(_feedparser(body, headers, url, limits), url)
+
+
+def _is_json(body: bytes, headers: Mapping[str, str]) -> bool:
+    content_type = next((value for key, value in headers.items() if key.lower() == "content-type"), "")
+    return looks_like_json(body, content_type)
 
 
 def _check_body(body: bytes, url: str) -> None:
@@ -250,8 +242,11 @@ def _parse_remembering(
     `remembered` is the (context, encoding, version) the entries of `seen` were read under. Exact means:
     the same checks on the whole body; the document splits into flat blocks; its context equals the
     remembered one; and the reduced document reads strictly (not bozo) in the remembered encoding and
-    version, one entry per block. Otherwise the whole body is parsed, exactly as parse_feed does.
+    version, one entry per block. Otherwise the whole body is parsed, exactly as parse_feed does (a JSON
+    Feed included).
     """
+    if _is_json(body, headers):
+        return _Outcome(parse_json_feed(body, url), None, None, b"", "", "")
     _check_body(body, url)
     split = split_document(body, headers, url)
     if split is not None and remembered is not None and split.context == remembered[0]:

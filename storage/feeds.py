@@ -25,6 +25,9 @@ class FeedRecord:
 
     id: int
     url: str
+    kind: str  # feed | telegram | html
+    selectors: dict[str, Any] | None  # an html feed's CSS selectors
+    last_post_id: int | None  # a telegram feed's newest post id at its last poll
     title: str | None
     title_override: str | None
     language: str | None
@@ -65,6 +68,7 @@ class FetchRecord:
     body_hash: str | None = None
     title: str | None = None
     language: str | None = None
+    last_post_id: int | None = None  # a telegram feed's newest post id
 
 
 _RECORD_FIELDS = tuple(FeedRecord.__dataclass_fields__)
@@ -85,8 +89,11 @@ async def add_feed(
     language: str | None = None,
     user_agent: str | None = None,
     interval_seconds: int = 60,
+    kind: str = "feed",
+    selectors: dict[str, str] | None = None,
 ) -> tuple[FeedRecord, bool]:
-    """Add a feed, due at once; returns (feed, True), or (the existing feed, False) when the URL is known.
+    """Add a feed of `kind` (feed, telegram or html with its CSS `selectors`), due at once; returns
+    (feed, True), or (the existing feed, False) when the URL is known.
 
     Title, language and User-Agent are cut to what their columns hold."""
     existing = await session.scalar(select(Feed).where(Feed.url == url))
@@ -94,6 +101,8 @@ async def add_feed(
         return _record(existing), False
     feed = Feed(
         url=url,
+        kind=kind,
+        selectors=dict(selectors) if selectors else None,
         # cut to the columns (PostgreSQL refuses longer values; OPML imports carry anything)
         title_override=(title or "")[: _length("title_override")] or None,
         language=(language or "")[: _length("language")] or None,
@@ -311,6 +320,8 @@ def _feed_changes(record: FetchRecord) -> dict[str, tuple[str, object]]:
                 changes["title"] = ("set", record.title[: _length("title")])
             if record.new_items:
                 changes["last_new_item_at"] = ("set", finished)
+            if record.last_post_id is not None:
+                changes["last_post_id"] = ("set", record.last_post_id)
         elif record.outcome == "unchanged":
             changes.update(
                 etag=("set", _validator(record.etag, "etag")),

@@ -55,6 +55,12 @@ class Feed(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
+    # feed (RSS, Atom, RDF or JSON Feed) | telegram (a public channel's web preview) | html (a statement
+    # page read with CSS `selectors`); migration 0007
+    kind: Mapped[str] = mapped_column(String(16), default="feed", server_default="feed")
+    selectors: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # a telegram feed's newest post id at its last poll
+    last_post_id: Mapped[int | None] = mapped_column(BigInteger)
     title: Mapped[str | None] = mapped_column(String(500))
     # title given by the OPML file or the admin; wins over the feed's own <title>
     title_override: Mapped[str | None] = mapped_column(String(500))

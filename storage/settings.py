@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=10.0, gt=0)
     fetch_concurrency: int = Field(default=32, ge=1, le=1000)
     per_host_concurrency: int = Field(default=2, ge=1, le=32)
+    # public Telegram channels: read from {telegram_web_url}/s/<channel>, politely (their own limits)
+    telegram_web_url: str = "https://t.me"
+    telegram_concurrency: int = Field(default=2, ge=1, le=16)
+    telegram_request_gap: float = Field(default=0.5, ge=0, le=60)
+    telegram_min_interval: int = Field(default=60, ge=10)
+    telegram_max_pages: int = Field(default=5, ge=1, le=50)
     feed_failure_notice_after: int = Field(default=3600, ge=0)
     # story merging (feeds/stories.py; tuned on tests/data/stories_labelled.yaml)
     story_window_hours: float = Field(default=48.0, gt=0, le=24 * 14)
@@ -92,6 +98,15 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    @field_validator("telegram_web_url")
+    @classmethod
+    def _telegram_web_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError("must be an http:// or https:// base URL, e.g. https://t.me")
+        return value
 
     @field_validator("webhook_url")
     @classmethod

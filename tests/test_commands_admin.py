@@ -41,6 +41,7 @@ from storage.settings import Settings, load_settings
 from tests.botapi.emulator import BotApiEmulator, SentMessage
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
+from tests.telegram_preview import Post, preview_page
 
 ADMIN = 1001
 OTHER_ADMIN = 3003
@@ -259,9 +260,11 @@ async def test_addfeed_reports_the_exact_error_and_stores_nothing(
     html = feed_server.add("/page", fault="html")
     missing = feed_server.url("/missing.xml")
     async with running_bot(db, telegram, allow_private_urls=True) as chat:
-        assert await chat.say(ADMIN, "/addfeed") == [
-            "Usage: /addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News"
-        ]
+        [usage] = await chat.say(ADMIN, "/addfeed")
+        assert usage.startswith(
+            "Usage: /addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News."
+        )
+        assert "https://t.me/<channel>" in usage and "--html item=<css>" in usage
         [not_feed] = await chat.say(ADMIN, f"/addfeed {html}")
         assert not_feed.startswith(f"Not added: {html}") and "HTML" in not_feed
         [gone] = await chat.say(ADMIN, f"/addfeed {missing}")
@@ -271,6 +274,59 @@ async def test_addfeed_reports_the_exact_error_and_stores_nothing(
         assert await _feed_urls(db) == []
         [entry, *_] = await chat.audit(4)
     assert entry.outcome == "error" and entry.detail is not None and "too long" in entry.detail
+
+
+async def test_addfeed_takes_a_telegram_channel_in_every_form_and_an_html_page_with_selectors(
+    db: Database, telegram: BotApiEmulator, feed_server: FeedServer
+) -> None:
+    feed_server.add(
+        "/s/lake_watch",
+        preview_page("lake_watch", "Lake <Watch>", [Post.text(n, f"Post {n}", START) for n in (4, 5, 6)]),
+        content_type="text/html; charset=utf-8",
+    )
+    page = feed_server.add(
+        "/statements",
+        "<html><head><title>MoD statements</title></head><body><ul class=list>"
+        '<li><a href="/s/1">Statement one</a> <span class=d>30.04.2026</span></li>'
+        '<li><a href="/s/2">Statement two</a> <span class=d>29.04.2026</span></li></ul></body></html>',
+        content_type="text/html; charset=utf-8",
+    )
+    web = feed_server.url("")
+    async with running_bot(
+        db, telegram, allow_private_urls=True, telegram_web_url=web, telegram_request_gap=0
+    ) as chat:
+        [added] = await chat.say(ADMIN, "/addfeed tg:Lake_Watch")
+        assert added.startswith("Added Telegram channel #1: Lake <Watch> — 3 items.")
+        for form in ("@lake_watch", "https://t.me/lake_watch", "t.me/s/lake_watch/5"):
+            assert await chat.say(ADMIN, f"/addfeed {form}") == [
+                "Feed #1 (Lake <Watch>) is already there: “https://t.me/s/lake_watch”."
+            ]
+        [invite] = await chat.say(ADMIN, "/addfeed https://t.me/+AbCdEf")
+        assert invite.startswith("Not added: https://t.me/+AbCdEf: not a public channel")
+
+        [statement] = await chat.say(
+            ADMIN, f"/addfeed {page} Defence ministry --html item=ul.list li date=.d"
+        )
+        assert statement.startswith("Added HTML page #2: Defence ministry — 2 items.")
+        copy = feed_server.add("/copy", feed_server.resources["/statements"].body, content_type="text/html")
+        [broken] = await chat.say(ADMIN, f"/addfeed {copy} --html item=article")
+        assert broken == f"Not added: {copy}: selector item matched nothing (article)"
+        [bad] = await chat.say(ADMIN, f"/addfeed {page} --html item=li[[")
+        assert bad == "Not added: the item selector 'li[[' is not a CSS selector"
+
+        [listing] = await chat.say(ADMIN, "/feeds")
+        assert "#1 Lake <Watch> — ok\n    Telegram channel · last new item" in listing
+        assert "#2 Defence ministry — ok\n    HTML page · last new item" in listing
+        [removed] = await chat.say(ADMIN, "/rmfeed @lake_watch")
+        assert removed.startswith("Removed feed #1 (Lake <Watch>)")
+    async with db.transaction() as session:
+        stored = {feed.id: feed for feed in await list_feeds(session)}
+    assert (stored[1].url, stored[1].kind, stored[1].enabled) == (
+        "https://t.me/s/lake_watch",
+        "telegram",
+        False,
+    )
+    assert (stored[2].kind, stored[2].selectors) == ("html", {"item": "ul.list li", "date": ".d"})
 
 
 @pytest.mark.parametrize(
@@ -358,7 +414,7 @@ async def test_feeds_shows_status_and_pages_with_buttons(chat: Chat) -> None:
     assert "#1 Site 0 — ok" in lines
     failing = "#2 Site 1 — failing since 2026-05-01 10:00 UTC: https://site1.example/rss: HTTP 503 <Service "
     assert failing + "Unavailable>" in lines
-    assert "    last new item never · 0 in 24 h · next poll 2026-05-01 12:05 UTC" in lines
+    assert "    feed · last new item never · 0 in 24 h · next poll 2026-05-01 12:05 UTC" in lines
     assert "Site 8" not in page.text
     assert [b["text"] for b in page.button_rows()[0]] == ["Next ›"]
 
@@ -454,11 +510,15 @@ async def test_import_reports_added_skipped_and_invalid(chat: Chat) -> None:
         + '<outline text="Folder"><outline text="Deep" xmlUrl="https://deep.example/atom"/></outline>'
         + '<outline text="Script" xmlUrl="javascript:alert(1)"/>'
         + f'<outline text="Long" xmlUrl="https://long.example/{"x" * 2100}"/>'
+        + '<outline type="telegram" text="Channel" xmlUrl="tg:Lake_Watch"/>'
+        + '<outline type="html" text="Page" xmlUrl="https://mod.example/news" selector-item=".item"'
+        + ' selector-title="h3" timezone="Asia/Baku"/>'
+        + '<outline type="html" text="No selectors" xmlUrl="https://nosel.example/news"/>'
         + "</body></opml>"
     ).encode()
     [report] = await chat.send(ADMIN, "/import", document=("feeds.opml", document))
     lines = report.text.splitlines()
-    assert lines[0] == "Imported: 2 added, 1 skipped (already there), 2 invalid."
+    assert lines[0] == "Imported: 4 added, 1 skipped (already there), 3 invalid."
     assert lines[1] == "invalid: “javascript:alert(1)”"
     async with db.transaction() as session:
         stored = {feed.url: feed for feed in await list_feeds(session)}
@@ -466,7 +526,12 @@ async def test_import_reports_added_skipped_and_invalid(chat: Chat) -> None:
         "https://known.example/rss",
         "https://news.example/rss",
         "https://deep.example/atom",
+        "https://t.me/s/lake_watch",
+        "https://mod.example/news",
     }
+    assert stored["https://t.me/s/lake_watch"].kind == "telegram"
+    page = stored["https://mod.example/news"]
+    assert (page.kind, page.selectors) == ("html", {"item": ".item", "title": "h3", "timezone": "Asia/Baku"})
     assert stored["https://news.example/rss"].name == "News & more"
     assert stored["https://news.example/rss"].language == "hy"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import pickle
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,10 +218,28 @@ def test_entity_declarations_are_refused_in_any_encoding_feedparser_reads(body: 
         parse_feed(body, {}, "https://example.am/bomb")
 
 
-def test_entry_text_is_cut_to_the_caps_whatever_the_feed_sends() -> None:
-    words = " ".join(f"w{n}" for n in range(200_000))  # 1.5 MB of distinct words
-    body = rss("Long", [("g1", "T" * 50_000, "http://example.com/1", words)]).encode()
-    [entry] = parse_feed(body, RSS, "https://example.am/long").entries
+_WORDS = " ".join(f"w{n}" for n in range(200_000))  # 1.5 MB of distinct words
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (rss("Long", [("g1", "T" * 50_000, "http://example.com/1", _WORDS)]).encode(), RSS),
+        (
+            json.dumps(
+                {
+                    "version": "https://jsonfeed.org/version/1.1",
+                    "title": "Long",
+                    "items": [{"id": "g1", "title": "T" * 50_000, "content_text": _WORDS}],
+                }
+            ).encode(),
+            {"Content-Type": "application/feed+json"},
+        ),
+    ],
+    ids=["rss", "json-feed"],
+)
+def test_entry_text_is_cut_to_the_caps_whatever_the_feed_sends(body: bytes, headers: dict[str, str]) -> None:
+    [entry] = parse_feed(body, headers, "https://example.am/long").entries
     assert len(entry.title) == MAX_TITLE_CHARS and entry.title.endswith("…")
     assert len(entry.summary) <= MAX_SUMMARY_CHARS and entry.summary.startswith("w0 w1 w2")
     assert entry.summary.endswith("…") and not entry.summary.endswith(" …")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -44,8 +44,11 @@ from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
 from feeds.gazetteer import EntityInfo, Gazetteer, definitions_from_rows
 from feeds.guard import AddressPolicy, refused_urls
+from feeds.htmlpage import PageSelectors
+from feeds.model import ParsedFeed
 from feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
 from feeds.parse import parse_feed
+from feeds.sources import FEED, NewSource, SourceReader, SourceSpec, kind_label, source_spec
 from storage.admins import add_admin, list_admins, remove_admin
 from storage.audit import latest_audit
 from storage.deliveries import delivery_paused, set_delivery_paused
@@ -71,7 +74,11 @@ MAX_IMPORT_BYTES = 1024 * 1024
 MAX_ERROR_SHOWN = 300
 
 ADMIN_USAGE: dict[str, str] = {
-    "addfeed": "/addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News",
+    "addfeed": (
+        "/addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News. A Telegram channel:"
+        " /addfeed https://t.me/<channel> (or tg:<channel>, @<channel>). A page without a feed:"
+        " /addfeed <url> [title] --html item=<css> title=<css> link=<css> date=<css> [tz=Asia/Yerevan]"
+    ),
     "rmfeed": "/rmfeed <id|url> — e.g. /rmfeed 3",
     "track": "/track <id> <name> [; alias; alias …] — e.g. /track sev_lake Sev Lake; Lake Sev; Սև լիճ",
     "alias": "/alias <entity> <alias> (or /alias <entity>; <alias>) — e.g. /alias sev_lake Black Lake",
@@ -109,15 +116,45 @@ async def _fetcher(ctx: BotContext) -> AsyncIterator[Fetcher]:
         await fetcher.aclose()
 
 
+def _addfeed_source(arguments: str) -> tuple[SourceSpec, str | None] | None:
+    """The source and title of /addfeed's arguments (None when there are none): `<url|tg:channel|@channel>
+    [title] [--html item=… title=… link=… date=…]`."""
+    head, marker, options = arguments.partition("--html")
+    parts = head.split(maxsplit=1)
+    if not parts:
+        return None
+    address = validate_url(parts[0])
+    title = validate_title(parts[1]) if len(parts) == 2 else None
+    try:
+        selectors = PageSelectors.from_arguments(options) if marker else None
+        spec = source_spec(address, selectors)
+    except BorderwatchError as exc:
+        raise InvalidArgument(f"Not added: {escape(_shorten(str(exc)))}") from None
+    return spec, title
+
+
+def _stored_url(address: str) -> str:
+    """The URL a feed is stored under: a Telegram channel's canonical address, else the address itself."""
+    try:
+        return source_spec(address).url
+    except BorderwatchError:
+        return address
+
+
+async def _parse_in_thread(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
+    return await asyncio.to_thread(parse_feed, body, headers, url)
+
+
 @admin_command("addfeed")
 async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
-    """/addfeed <url> [title]: fetch the feed once (through the URL guard) and store it when it parses."""
-    parts = command_arguments(update.effective_message).split(maxsplit=1)
-    if not parts:
+    """/addfeed <url> [title] [--html …]: fetch the source once (through the URL guard) and store it when it
+    reads: a feed, a Telegram channel (t.me address, tg:<channel>, @<channel>) or an HTML statement page."""
+    source = _addfeed_source(command_arguments(update.effective_message))
+    if source is None:
         await reply(update, admin_usage("addfeed"))
         return "usage"
-    url = validate_url(parts[0])
-    title = validate_title(parts[1]) if len(parts) == 2 else None
+    spec, title = source
+    url = spec.url
     async with ctx.db.transaction() as session:
         existing = await get_feed_by_url(session, url)
     if existing is not None and existing.enabled:
@@ -127,19 +164,29 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
         return f"duplicate of #{existing.id}"
     try:
         async with _fetcher(ctx) as fetcher:
-            response = await fetcher.fetch(url)
-        parsed = await asyncio.to_thread(parse_feed, response.body, response.headers, response.url)
+            reader = SourceReader(ctx.settings, fetcher, _parse_in_thread, ctx.clock)
+            reading = await reader.read(NewSource.of(spec))
     except BorderwatchError as exc:
         await reply(update, f"Not added: {escape(_shorten(str(exc)))}")
         return f"refused: {exc}"
+    parsed = reading.feed
+    assert parsed is not None  # a source never read before is never "unchanged"
     shown_title = title or parsed.title or url
     async with ctx.db.transaction() as session:
         if existing is not None:
-            await set_feed_enabled(session, existing.id, True, now=ctx.clock(), title=title)
+            await set_feed_enabled(
+                session, existing.id, True, now=ctx.clock(), title=title, selectors=spec.stored_selectors
+            )
             feed_id, created = existing.id, True
         else:
             record, created = await add_feed(
-                session, url, now=ctx.clock(), title=title, interval_seconds=ctx.settings.poll_interval
+                session,
+                url,
+                now=ctx.clock(),
+                title=title,
+                interval_seconds=ctx.settings.poll_interval,
+                kind=spec.kind,
+                selectors=spec.stored_selectors,
             )
             feed_id = record.id
         if created:
@@ -150,12 +197,13 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
     count = len(parsed.entries)
     items = f"{count} item{'' if count == 1 else 's'}"
     again = " again (its stored items were kept)" if existing is not None else ""
+    what = "feed" if spec.kind == FEED else kind_label(spec.kind)
     await reply(
         update,
-        f"Added feed #{feed_id}{again}: <b>{escape(shown_title)}</b> — {items}."
+        f"Added {what} #{feed_id}{again}: <b>{escape(shown_title)}</b> — {items}."
         " They are kept as history; items published from now on alert.",
     )
-    return f"feed #{feed_id}, {count} items"
+    return f"{spec.kind} #{feed_id}, {count} items"
 
 
 @admin_command("rmfeed")
@@ -169,7 +217,7 @@ async def rmfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
         if argument.lstrip("#").isdigit() and argument.lstrip("#").isascii():
             feed = await get_feed(session, int(argument.lstrip("#")))
         else:
-            feed = await get_feed_by_url(session, validate_url(argument))
+            feed = await get_feed_by_url(session, _stored_url(validate_url(argument)))
         if feed is None or not feed.enabled:
             raise InvalidArgument(f"No feed {quoted(argument, 200)}. /feeds lists them with their ids.")
         await set_feed_enabled(session, feed.id, False, now=ctx.clock())
@@ -195,7 +243,7 @@ def _feed_lines(statuses: list[FeedStatus]) -> list[str]:
         polled = f"next poll {utc_time(feed.next_poll_at)}" if feed.enabled else "not polled"
         lines.append(
             f"<b>#{feed.id}</b> {escape(_shorten(feed.name, 100))} — {state}\n"
-            f"    last new item {last} · {feed.items_24h} in 24 h · {polled}"
+            f"    {kind_label(feed.kind)} · last new item {last} · {feed.items_24h} in 24 h · {polled}"
         )
     return lines
 
@@ -249,11 +297,7 @@ async def feeds_page_pressed(
 
 
 def _opml_feeds(records: list[Any]) -> list[OpmlFeed]:
-    return [
-        OpmlFeed(feed.url, feed.title_override or feed.title, feed.language, feed.user_agent)
-        for feed in records
-        if feed.enabled
-    ]
+    return [OpmlFeed.of(feed) for feed in records if feed.enabled]
 
 
 @admin_command("export")
@@ -330,8 +374,11 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
             if existing is not None and existing.enabled:
                 skipped.append(url)
                 continue
+            selectors = dict(entry.selectors) if entry.selectors else None
             if existing is not None:
-                await set_feed_enabled(session, existing.id, True, now=ctx.clock(), title=title)
+                await set_feed_enabled(
+                    session, existing.id, True, now=ctx.clock(), title=title, selectors=selectors
+                )
             else:
                 await add_feed(
                     session,
@@ -341,6 +388,8 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
                     language=(entry.language or "")[:16] or None,
                     user_agent=(entry.user_agent or "")[:500] or None,
                     interval_seconds=ctx.settings.poll_interval,
+                    kind=entry.kind,
+                    selectors=selectors,
                 )
             added.append(url)
     counts = f"{len(added)} added, {len(skipped)} skipped (already there), {len(invalid)} invalid"
