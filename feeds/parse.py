@@ -3,8 +3,9 @@ processes with a deadline.
 
 Every document feedparser reads is first checked as feedparser will read it: decoded the way feedparser
 decodes it (UTF-16/32, UTF-7, EBCDIC, byte-order marks, charset headers …), then refused if it declares XML
-entities, and pre-scanned (expat, linear) for elements with too many attributes or nested too deep (see
-feeds.limits). Whatever else is slow is cut by the deadline: the worker process is killed and replaced.
+entities, and pre-scanned (a possessive regex and expat, both linear) for elements with too many
+attributes or nested too deep (see feeds.limits). Whatever else is slow is cut by the deadline: the worker
+process is killed and replaced.
 """
 
 from __future__ import annotations
@@ -453,6 +454,10 @@ class _Workers:
         self._busy.clear()
 
 
+def _digest(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=16).digest()
+
+
 def _new_worker() -> ProcessPoolExecutor:
     # the process itself starts at the first parse
     return ProcessPoolExecutor(
@@ -500,16 +505,15 @@ class ParserPool:
         self._limits = limits
         self._memory: dict[str, _Memory] = {}
         # URL → (digest of a body whose parse ran out of time, the error it got)
-        self._timed_out: dict[str, tuple[bytes, ParseError]] = {}
+        self._timed_out: dict[str, tuple[bytes, str]] = {}
         self.stopped_parses = 0  # parses stopped at their deadline, their process killed (a measure)
 
     async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         """`parse_feed` in a worker process; raises ParseError as it does, and also if the worker dies or the
         parse runs past its deadline."""
-        digest = hashlib.blake2b(body, digest_size=16).digest()
         timed_out = self._timed_out.get(url)
-        if timed_out is not None and timed_out[0] == digest:
-            raise ParseError(str(timed_out[1]), retry_after=PARSE_TIMEOUT_BACKOFF_SECONDS)
+        if timed_out is not None and timed_out[0] == _digest(body):
+            raise ParseError(timed_out[1], retry_after=PARSE_TIMEOUT_BACKOFF_SECONDS)
         memory = self._memory.get(url) if self._remember else None
         remembered = (memory.context, memory.encoding, memory.version) if memory is not None else None
         seen = frozenset(memory.entries) if memory is not None else frozenset()
@@ -522,10 +526,11 @@ class ParserPool:
                 outcome = await self._in_worker(self._workers, arguments, deadline, url)
             except ParseError as exc:
                 if exc.retry_after is not None:
-                    self._timed_out[url] = (digest, exc)
+                    self._timed_out[url] = (_digest(body), str(exc))
                     self.stopped_parses += 1
                 raise
-            self._timed_out.pop(url, None)
+            if timed_out is not None:
+                self._timed_out.pop(url, None)
         feed = outcome.feed
         if outcome.new is not None and memory is not None:
             fresh = iter(feed.entries)
