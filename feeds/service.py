@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from feeds.fetch import Fetcher
 from feeds.guard import AddressPolicy, Resolver
 from feeds.ingest import Classify, Clock, FeedPoller, PollResult
+from feeds.limits import ParseLimits
 from feeds.parse import ParserPool
 from storage.db import Database
 from storage.feeds import FeedRecord, claim_due_feeds, release_lease
@@ -113,7 +114,7 @@ class IngestService:
         if self._poller is None:
             self._fetcher = Fetcher(self._settings, policy=self._policy, resolver=self._resolver)
             if self._parser is None:
-                self._parser = ParserPool()
+                self._parser = ParserPool(limits=ParseLimits(timeout_seconds=self._settings.parse_timeout))
             self._poller = FeedPoller(
                 self._db,
                 self._settings,

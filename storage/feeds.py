@@ -93,7 +93,9 @@ async def add_feed(
     selectors: dict[str, str] | None = None,
 ) -> tuple[FeedRecord, bool]:
     """Add a feed of `kind` (feed, telegram or html with its CSS `selectors`), due at once; returns
-    (feed, True), or (the existing feed, False) when the URL is known."""
+    (feed, True), or (the existing feed, False) when the URL is known.
+
+    Title, language and User-Agent are cut to what their columns hold."""
     existing = await session.scalar(select(Feed).where(Feed.url == url))
     if existing is not None:
         return _record(existing), False
@@ -101,9 +103,10 @@ async def add_feed(
         url=url,
         kind=kind,
         selectors=dict(selectors) if selectors else None,
-        title_override=title or None,
-        language=language or None,
-        user_agent=user_agent or None,
+        # cut to the columns (PostgreSQL refuses longer values; OPML imports carry anything)
+        title_override=(title or "")[: _length("title_override")] or None,
+        language=(language or "")[: _length("language")] or None,
+        user_agent=(user_agent or "")[: _length("user_agent")] or None,
         enabled=True,
         history_loaded=False,
         interval_seconds=interval_seconds,
@@ -309,21 +312,37 @@ def _feed_changes(record: FetchRecord) -> dict[str, tuple[str, object]]:
             changes["interval_seconds"] = ("set", record.interval_seconds)
         if record.outcome == "ok":
             changes.update(
-                etag=("set", record.etag),
-                last_modified=("set", record.last_modified),
+                etag=("set", _validator(record.etag, "etag")),
+                last_modified=("set", _validator(record.last_modified, "last_modified")),
                 body_hash=("set", record.body_hash),
             )
             if record.title:
-                changes["title"] = ("set", record.title[:500])
+                changes["title"] = ("set", record.title[: _length("title")])
             if record.new_items:
                 changes["last_new_item_at"] = ("set", finished)
             if record.last_post_id is not None:
                 changes["last_post_id"] = ("set", record.last_post_id)
         elif record.outcome == "unchanged":
-            changes.update(etag=("set", record.etag), last_modified=("set", record.last_modified))
+            changes.update(
+                etag=("set", _validator(record.etag, "etag")),
+                last_modified=("set", _validator(record.last_modified, "last_modified")),
+            )
         if record.language:
-            changes["language"] = ("keep", record.language[:16])
+            changes["language"] = ("keep", record.language[: _length("language")])
     return changes
+
+
+def _length(column: str) -> int:
+    """The most characters the feeds table's column holds (PostgreSQL refuses more; SQLite would not)."""
+    length = getattr(_FEEDS.c[column].type, "length", None)
+    assert isinstance(length, int), column
+    return length
+
+
+def _validator(value: str | None, column: str) -> str | None:
+    """An ETag or Last-Modified as stored: one longer than its column is not stored (so not sent back),
+    since a cut validator never matches; the feed is then fetched unconditionally."""
+    return value if value is None or len(value) <= _length(column) else None
 
 
 def _feed_update(shape: tuple[tuple[str, str], ...]) -> Any:

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     fetch_timeout: float = Field(default=30.0, gt=0)
+    # seconds one feed document may take to parse, plus 3 s per MiB of it; then its parser process is killed
+    parse_timeout: float = Field(default=20.0, gt=0)
     connect_timeout: float = Field(default=10.0, gt=0)
     fetch_concurrency: int = Field(default=32, ge=1, le=1000)
     per_host_concurrency: int = Field(default=2, ge=1, le=32)

@@ -9,19 +9,22 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from feeds.guard import AddressPolicy
+from feeds.limits import MAX_SUMMARY_CHARS, ParseLimits
 from feeds.model import Classification, EntityMatch, ParsedFeed
 from feeds.parse import ParserPool
 from feeds.service import IngestService
 from storage.chats import add_subscriptions
 from storage.db import Database
 from storage.feeds import add_feed, fetch_log, get_feed
-from storage.models import Delivery
+from storage.history import search_items
+from storage.models import Delivery, Item
 from storage.settings import Settings
 from tests.clock import Clock
-from tests.feedserver import BILLION_LAUGHS, FeedServer, rss
+from tests.feedserver import BILLION_LAUGHS, FeedServer, attribute_bomb, rss
 
 # the feed server's items are published around this time; the clock starts just after
 EPOCH = datetime.fromtimestamp(1_780_000_000, UTC)
@@ -234,3 +237,129 @@ async def test_three_workers_fetch_each_feed_exactly_once_per_round(
     sharing = sum(len(r.results) > 0 for r in reports)
     assert sharing == 3 if database_url.startswith("postgresql") else sharing >= 2, sharing
     assert all(r.outcome == "not_modified" for report in second for r in report.results)
+
+
+async def _bombs_beside_a_healthy_feed(
+    db: Database, server: FeedServer, parser: ParserPool, name: str
+) -> tuple[Clock, list[int], int, IngestService]:
+    """Two parser bombs and a healthy feed, all due; the bombs on the two workers' way first."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    bomb = attribute_bomb()
+    bombs = [await new_feed(db, server.add(f"/{name}-{n}-{id(db)}", bomb), clock.now) for n in (1, 2)]
+    clock.now += timedelta(seconds=1)  # leased after the bombs (claims go by next_poll_at)
+    healthy = await new_feed(db, server.add(f"/{name}-ok-{id(db)}", rss("Fine", items(1, 2))), clock.now)
+    return clock, bombs, healthy, service(db, clock, parser, Tagger())
+
+
+async def test_parser_bombs_beside_a_healthy_feed_are_their_own_plain_error(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock, bombs, healthy, ingest = await _bombs_beside_a_healthy_feed(db, server, parser, "attr-bomb")
+    async with ingest:
+        # the round ends once every poll has: before the fix, after the bombs' minutes of parsing
+        async with asyncio.timeout(120):
+            report = await ingest.poll_due_once()
+    outcomes = {r.feed.id: r.outcome for r in report.results}
+    assert outcomes == {bombs[0]: "error", bombs[1]: "error", healthy: "ok"}
+    async with db.transaction() as session:
+        stored = await session.scalar(select(func.count()).select_from(Item).where(Item.feed_id == healthy))
+        for feed_id in bombs:
+            feed = await get_feed(session, feed_id)
+            assert feed is not None and feed.last_error == (
+                f"{feed.url}: refused: an element <item> has more than 100 attributes"
+            )
+            assert feed.next_poll_at > clock.now
+    assert stored == 2
+
+
+async def test_a_parse_past_its_deadline_is_stopped_recorded_and_not_retried_at_once(
+    db: Database, server: FeedServer
+) -> None:
+    # the pre-scan's attribute cap lifted: the bombs stand for any parse that is slow in a way no cap knows
+    limits = ParseLimits(max_attributes=10**9, timeout_seconds=2.0, timeout_seconds_per_mib=0.0)
+    async with ParserPool(workers=2, limits=limits) as parser:
+        clock, bombs, healthy, ingest = await _bombs_beside_a_healthy_feed(db, server, parser, "slow")
+        async with ingest:
+            async with asyncio.timeout(120):  # a bomb alone parses for minutes
+                first = await ingest.poll_due_once()
+            assert {r.feed.id: r.outcome for r in first.results} == {
+                bombs[0]: "error",
+                bombs[1]: "error",
+                healthy: "ok",
+            }
+            assert parser.stopped_parses == 2
+            async with db.transaction() as session:
+                for feed_id in bombs:
+                    feed = await get_feed(session, feed_id)
+                    assert feed is not None and feed.last_error is not None
+                    assert feed.last_error.startswith(f"{feed.url}: refused: parsing took longer than 2 s")
+                    assert feed.next_poll_at >= clock.now + timedelta(minutes=15)  # backs off
+
+            # polled again whatever the schedule: the same bodies are refused without another parse
+            clock.now += timedelta(hours=1)
+            again = await ingest.poll_all_once()
+            errors = [r.error or "" for r in again.results if r.feed.id in bombs]
+            assert len(errors) == 2 and all("parsing took longer" in error for error in errors)
+            assert parser.stopped_parses == 2
+
+
+async def test_validators_too_long_for_their_columns_are_not_stored_and_the_feed_is_read(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    path = f"/long-validators-{id(db)}.xml"
+    url = server.add(
+        path, rss("Validators", items(1, 2)), etag='"' + "e" * 600 + '"', last_modified="M" * 150
+    )
+    feed_id = await new_feed(db, url, clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        first = await ingest.poll_due_once()
+        clock.now += timedelta(hours=1)
+        second = await ingest.poll_due_once()
+    assert [r.outcome for r in first.results] == ["ok"] and len(first.new_items) == 2
+    assert [r.outcome for r in second.results] == ["unchanged"]  # fetched unconditionally, same body
+    assert "if-none-match" not in server.requests(path)[-1].headers
+    async with db.transaction() as session:
+        feed = await get_feed(session, feed_id)
+    assert feed is not None and feed.last_error is None
+    assert feed.etag is None and feed.last_modified is None
+
+
+async def test_an_item_with_megabytes_of_distinct_words_is_stored_cut_and_found(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    words = " ".join(f"zq{n:07d}" for n in range(200_000))  # 2 MB: over PostgreSQL's 1 MB tsvector
+    body = rss("Words", [("w1", "Wordy report", "http://example.com/w1", f"firstword {words}")])
+    feed_id = await new_feed(db, server.add(f"/words-{id(db)}.xml", body), clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        report = await ingest.poll_due_once()
+    assert [r.outcome for r in report.results] == ["ok"], report.results[0].error
+    async with db.transaction() as session:
+        summary = await session.scalar(select(Item.summary).where(Item.feed_id == feed_id))
+    assert summary is not None and len(summary) <= MAX_SUMMARY_CHARS
+    assert [line.title for line in await search_items(db, "firstword", 5)] == ["Wordy report"]
+
+
+async def test_an_unexpected_database_error_is_recorded_in_plain_words(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    feed_id = await new_feed(db, server.add(f"/crash-{id(db)}.xml", rss("x", items(1))), clock.now)
+    with pytest.raises(DBAPIError) as raised:
+        async with db.transaction() as session:
+            await session.execute(text("SELECT no_such_column FROM feeds WHERE id = :id"), {"id": feed_id})
+    error = raised.value
+    async with db.transaction() as session:
+        feed = await get_feed(session, feed_id)
+    assert feed is not None and "SELECT" in str(error)  # SQLAlchemy's message carries the statement
+    async with service(db, clock, parser, Tagger()) as ingest:
+        await ingest._ensure_poller().record_crash(feed, error)
+    async with db.transaction() as session:
+        stored = await get_feed(session, feed_id)
+    assert stored is not None and stored.last_error is not None
+    assert stored.last_error.startswith(
+        f"{feed.url}: internal error: the database refused this feed's data: "
+    )
+    assert "no_such_column" in stored.last_error
+    assert not any(word in stored.last_error for word in ("SELECT", "[SQL", "sqlalche.me", "\n"))

@@ -45,6 +45,7 @@ from bot.validate import (
 from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
 from feeds.gazetteer import EntityInfo, Gazetteer, definitions_from_rows
+from feeds.guard import AddressPolicy, refused_urls
 from feeds.htmlpage import PageSelectors
 from feeds.model import ParsedFeed
 from feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
@@ -396,8 +397,13 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
         raise InvalidArgument(_("Not imported: {reason}").format(reason=escape(_shorten(str(exc))))) from None
     added: list[str] = []
     skipped: list[str] = []
+    # what /addfeed would refuse (a private address …) is refused here too
+    policy = AddressPolicy(allow_private=ctx.settings.allow_private_urls)
+    refused = await refused_urls((entry.url for entry in entries), policy)
     async with ctx.db.transaction() as session:
         for entry in entries:
+            if entry.url in refused:
+                continue
             try:
                 url = validate_url(entry.url)
                 title = validate_title(entry.title) if entry.title else None
@@ -426,14 +432,22 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
                     selectors=selectors,
                 )
             added.append(url)
-    lines = [
-        _("Imported: {added} added, {skipped} skipped (already there), {invalid} invalid.").format(
-            added=len(added), skipped=len(skipped), invalid=len(invalid)
+    counts = {"added": len(added), "skipped": len(skipped), "invalid": len(invalid), "refused": len(refused)}
+    if refused:
+        summary = _(
+            "Imported: {added} added, {skipped} skipped (already there), {invalid} invalid, "
+            "{refused} refused."
         )
-    ]
+    else:
+        summary = _("Imported: {added} added, {skipped} skipped (already there), {invalid} invalid.")
+    lines = [summary.format(**counts)]
     lines += [_("invalid: {url}").format(url=quoted(url, 120)) for url in invalid[:20]]
+    lines += [
+        _("refused: {url} ({reason})").format(url=quoted(url, 120), reason=escape(reason))
+        for url, reason in list(refused.items())[:20]
+    ]
     await reply(update, fit(lines))
-    return f"{len(added)} added, {len(skipped)} skipped, {len(invalid)} invalid"
+    return f"{len(added)} added, {len(skipped)} skipped, {len(invalid)} invalid, {len(refused)} refused"
 
 
 # ------------------------------------------------------------------------------------ entities
