@@ -184,6 +184,7 @@ class FeedPoller:
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
             ttl_seconds=parsed.ttl_seconds,
+            crisis_interval=self._crisis_interval(feed, now),
         )
 
         written = self._written.get(feed.id, frozenset())
@@ -217,6 +218,10 @@ class FeedPoller:
             feed, "ok", tuple(stored), None, response.status_code, parsed.title, time.monotonic() - t0
         )
 
+    def _crisis_interval(self, feed: FeedRecord, now: datetime) -> int | None:
+        """The crisis interval while the feed is in crisis mode, else None."""
+        return self._settings.crisis_poll_interval if schedule.in_crisis(feed.crisis_until, now) else None
+
     def _classified(self, item: NewItem) -> NewItem:
         entry = item.entry
         return replace(item, classification=self._classify(entry.title, entry.summary, entry.language))
@@ -231,6 +236,7 @@ class FeedPoller:
             minimum=self._reader.minimum_interval(feed.kind),
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
+            crisis_interval=self._crisis_interval(feed, now),
         )
         await self._writes.run(
             _Write(
