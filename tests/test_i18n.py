@@ -27,6 +27,7 @@ TRANSLATED_MODULES = (
     "bot/commands/history.py",
     "bot/commands/charts.py",
     "bot/commands/language.py",
+    "bot/commands/crisis.py",
 )
 RU_USER = 7001
 EN_USER = 7002
