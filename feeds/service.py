@@ -37,7 +37,8 @@ from storage.settings import Settings
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0  # the longest the scheduler sleeps between two looks for due feeds
-CONTENDED_WAIT = 0.05  # seconds before looking again when the due feeds were all taken by other workers
+# after a claim, the next look waits this long (polls due meanwhile are claimed together, at most this late)
+CLAIM_GAP = 0.25
 STOP_TICK_WAIT = 5.0  # seconds stop() waits for a tick's claim to finish before cancelling it
 ROUND_CLAIM_GROWTH = 4  # after its first batch, a one-off round leases up to this many batches at once
 # while feeds wait for room, a poll finishing wakes the scheduler once this share of the batch is free
@@ -174,10 +175,7 @@ class IngestService:
             seconds = await self._look()
             if self._stopping:
                 break
-            if seconds > 0:
-                await self._wait(seconds, self._wake)
-            else:
-                await asyncio.sleep(0)  # let the polls just started run before the next look
+            await self._wait(seconds, self._wake)
 
     async def _look(self) -> float:
         """Poll the due feeds there is room for; returns how long to sleep before the next look."""
@@ -195,11 +193,10 @@ class IngestService:
             if self._on_tick is not None:
                 self._on_tick()
             return wait_before_next_look(due, now, self._tick_seconds)
-        started = await self.tick()
-        if self._backlog:
-            return self._tick_seconds
-        # nothing claimed though something was due: another worker is claiming it right now
-        return 0.0 if started else min(CONTENDED_WAIT, self._tick_seconds)
+        await self.tick()
+        # with a backlog, a poll finishing wakes the scheduler; else feeds coming due one after another are
+        # claimed a few at a time, not in one transaction each
+        return self._tick_seconds if self._backlog else min(CLAIM_GAP, self._tick_seconds)
 
     async def stop(self) -> None:
         """Stop the scheduler, cancel polls in flight (their leases are given back), close HTTP and parser
