@@ -185,6 +185,7 @@ class FeedPoller:
             not_before=response.not_before(),
             ttl_seconds=parsed.ttl_seconds,
             crisis_interval=self._crisis_interval(feed, now),
+            spread=None if feed.history_loaded else self._rng,
         )
 
         written = self._written.get(feed.id, frozenset())

@@ -85,13 +85,20 @@ def after_success(
     not_before: datetime | None = None,
     ttl_seconds: int | None = None,
     crisis_interval: int | None = None,
+    spread: random.Random | None = None,
 ) -> NextPoll:
     """Next poll after a fetch that worked: `interval_seconds` (clamped) from now, or `crisis_interval` when
     the feed is in crisis mode and that is sooner, but never before the server's lower bounds (Retry-After,
     Cache-Control max-age, Expires) nor the feed's <ttl>. The interval returned stays the feed's base one, so
-    it is back to normal when crisis mode ends."""
+    it is back to normal when crisis mode ends.
+
+    With `spread` (given for a feed's first fetch) the wait is drawn between half of it and all of it, so
+    feeds added together are not polled together for ever after: their news arrives as a stream, not in
+    clumps that queue behind Telegram's one message a second per chat, and the load is even."""
     interval = int(min(max(interval_seconds, minimum), max(maximum, minimum)))
-    wait = min(interval, crisis_interval) if crisis_interval else interval
+    wait: float = min(interval, crisis_interval) if crisis_interval else interval
+    if spread is not None:
+        wait *= 0.5 + 0.5 * spread.random()
     at = max(now + timedelta(seconds=wait), _server_floor(now, not_before, ttl_seconds))
     return NextPoll(interval, at)
 

@@ -125,6 +125,8 @@ async def test_a_p2_story_hurries_the_feeds_that_reported_on_its_entities_for_an
     await feeds.add("archive", ("Shelling near Sev Lake last spring", timedelta(days=200)))
     clock.advance(seconds=-30)
 
+    # a feed's first fetch puts its next poll 30 to 60 s later (feeds added together are spread out), so
+    # the agency (fetched first at 0 s) is due again by 60 s, the four others (at 30 s) after 60 s, by 90 s
     async with ingest(db, clock, parser) as service:
         assert await polled(service) == {feeds.ids["agency"]}
         clock.advance(seconds=30)
@@ -135,7 +137,7 @@ async def test_a_p2_story_hurries_the_feeds_that_reported_on_its_entities_for_an
         assert await polled(service) == {feeds.ids["agency"]}
         assert await active_crises(db, clock.now) == []
 
-        clock.advance(seconds=30)  # the minute of the four others is up
+        clock.advance(seconds=30)
         feeds.publish("ministry", ("Shelling near Sev Lake wounds two", timedelta(seconds=5)))
         round_at = clock.now
         assert len(await polled(service)) == 4

@@ -141,3 +141,16 @@ def test_the_scheduler_sleeps_until_the_next_due_feed_but_looks_at_least_every_s
     assert wait_before_next_look(NOW + timedelta(seconds=45), NOW, 1.0) == 1.0
     assert wait_before_next_look(NOW - timedelta(seconds=5), NOW, 1.0) == 0.0
     assert wait_before_next_look(None, NOW, 1.0) == 1.0
+
+
+def test_a_feeds_first_poll_is_spread_over_the_interval_so_feeds_added_together_drift_apart() -> None:
+    rng = random.Random(5)
+    waits = [
+        (after_success(NOW, 60, minimum=60, maximum=60, spread=rng).at - NOW).total_seconds()
+        for _ in range(50)
+    ]
+    assert all(30 <= wait <= 60 for wait in waits)
+    assert max(waits) - min(waits) > 20
+    # never past a server's lower bound, nor later than the interval
+    ttl = after_success(NOW, 60, minimum=60, maximum=60, ttl_seconds=600, spread=rng).at
+    assert ttl == NOW + timedelta(seconds=600)
