@@ -335,7 +335,9 @@ def _ratio(ours: float, theirs: float) -> str:
     return f"{ours / theirs:.2f}x" if theirs else "n/a"
 
 
-def _report(plan: Plan, publications: list[Publication], outcomes: list[Outcome]) -> None:
+def _report(
+    plan: Plan, publications: list[Publication], outcomes: list[Outcome], *, verbose: bool = False
+) -> None:
     for outcome in outcomes:
         if outcome.error:
             print(f"{outcome.side.name}: FAILED: {outcome.error}")
@@ -367,6 +369,16 @@ def _report(plan: Plan, publications: list[Publication], outcomes: list[Outcome]
             f"{overall.show(overall.p95):>9} {overall.show(overall.max):>9}  {kinds}  {outcome.requests:>13}"
         )
         print(breakdown)
+    if verbose:
+        for outcome in outcomes:
+            for publication in publications:
+                ref = publication.ref
+                wait = outcome.to_poll.get(ref, math.nan)
+                print(
+                    f"  {outcome.side.name:<9} {publication.at:6.1f} s {publication.feed:<12} {ref:<9} "
+                    f"latency {outcome.latencies[ref]:6.1f} s = poll after {wait:5.1f} s "
+                    f"+ {outcome.latencies[ref] - wait:5.1f} s{' (not sent)' * (ref in outcome.missed)}"
+                )
     by_name = {outcome.side.name: _figures(outcome, publications) for outcome in outcomes}
     base, ours, crisis = by_name["baseline"], by_name["defaults"], by_name["crisis"]
     print(
@@ -384,7 +396,7 @@ def _goal(figures: Figures, interval: int) -> str:
     return f"goal p95 <= {interval + 5} s and max <= {2 * interval} s: {'met' if met else 'NOT met'}"
 
 
-async def _run(plan: Plan) -> None:
+async def _run(plan: Plan, *, verbose: bool = False) -> None:
     publications = _publications(plan, random.Random(19))
     publishing = sum(kind != "quiet" for kind in _feeds(plan).values())
     print(
@@ -402,7 +414,7 @@ async def _run(plan: Plan) -> None:
         outcomes = await asyncio.gather(
             *(_run_side(side, plan, publications, Path(folder)) for side in sides)
         )
-    _report(plan, publications, list(outcomes))
+    _report(plan, publications, list(outcomes), verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -415,11 +427,12 @@ def main(argv: list[str] | None = None) -> None:
         "--window", type=float, default=None, help="seconds of publishing (default 4 intervals)"
     )
     parser.add_argument("--quiet", type=int, default=None, help="feeds that never publish (default 100)")
+    parser.add_argument("--verbose", action="store_true", help="every item's latency, split at its poll")
     args, _unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     interval = args.interval or (20 if args.short else 60)
     window = args.window or (60.0 if args.short else 4.0 * interval)
     quiet = args.quiet if args.quiet is not None else (30 if args.short else 100)
-    asyncio.run(_run(Plan(max(10, interval), window, quiet)))
+    asyncio.run(_run(Plan(max(10, interval), window, quiet), verbose=args.verbose))
 
 
 if __name__ == "__main__":
