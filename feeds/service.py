@@ -276,13 +276,13 @@ class IngestService:
             except Exception:
                 log.exception("could not record the failure of %s", feed.url)
                 return None
-        if result.new_items:
-            await self._enter_crises(result)
         if self._on_result is not None:
             try:
                 self._on_result(result)
             except Exception:
                 log.exception("on_result hook failed")
+        if result.new_items:  # after on_result, which wakes the delivery of the story's alerts
+            await self._enter_crises(result)
         return result
 
     async def _enter_crises(self, result: PollResult) -> None:
@@ -303,7 +303,7 @@ class IngestService:
                     feed_ids = await enter_crisis(
                         session, crisis, now, interval_seconds=self._settings.crisis_poll_interval
                     )
-                    log.warning(
+                    log.info(
                         "crisis mode until %s: %s story %d on %s; %d feeds polled every %d s",
                         crisis.ends_at.strftime("%H:%M:%S UTC"),
                         crisis.severity,
