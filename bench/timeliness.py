@@ -24,6 +24,9 @@ The sides run at the same time, on the same machine:
   crisis mode polls them every BORDERWATCH_CRISIS_POLL_INTERVAL (10 s).
 
 Goals: defaults p95 <= interval + 5 s and max <= 2 × interval; crisis the same with the crisis interval.
+The price is shown beside: the feed requests each side made and the CPU time of its process (parser workers
+included) from the window's start to the side's end. With --verbose, every item's latency is split at the
+first poll of its feed after it was published.
 
     python -m bench.timeliness              # interval 60 s (the default), a 4-minute window: about 7 minutes
     python -m bench.timeliness --short      # interval 20 s, a 1-minute window: about 2.5 minutes
@@ -104,6 +107,7 @@ class Outcome:
     to_poll: dict[str, float] = field(default_factory=dict)
     missed: set[str] = field(default_factory=set)  # refs not sent in time (latency is a lower bound)
     requests: int = 0  # feed requests during the window and the drain
+    cpu_seconds: float = math.nan  # CPU time of the process and its children (parser workers) meanwhile
     error: str | None = None
 
 
@@ -242,7 +246,7 @@ async def _run_side(side: Side, plan: Plan, publications: list[Publication], fol
             with (workdir / "borderwatch.log").open("wb") as log:
                 process = await start(["run"], env, workdir, output=log)
                 try:
-                    await _measure(outcome, telegram, server, feeds, plan, publications)
+                    await _measure(outcome, telegram, server, feeds, plan, publications, process.pid)
                 except Exception as exc:
                     outcome.error = f"{type(exc).__name__}: {exc}"
                 finally:
@@ -261,6 +265,7 @@ async def _measure(
     feeds: Feeds,
     plan: Plan,
     publications: list[Publication],
+    pid: int,
 ) -> None:
     await telegram.wait_until(lambda: bool(telegram.commands_for()), within=120)
     telegram.inject_command(USER, USER, "/subscribe all")
@@ -276,6 +281,7 @@ async def _measure(
         )
         await asyncio.sleep(1)
     server.clear_log()
+    cpu_before = _cpu_seconds(pid)
     published: dict[str, float] = {}
     feed_of: dict[str, str] = {}
     opened = time.monotonic()
@@ -292,6 +298,7 @@ async def _measure(
         )
     sent = _sent_refs(telegram, refs)
     ended = time.monotonic()
+    outcome.cpu_seconds = _cpu_seconds(pid) - cpu_before
     for ref, at in published.items():
         if ref in sent:
             outcome.latencies[ref] = sent[ref] - at
@@ -304,6 +311,27 @@ async def _measure(
         polls = [r.at for r in requests if r.path == feed_of[ref] and r.at >= at]
         if polls:
             outcome.to_poll[ref] = min(polls) - at
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` and every process below it (Linux /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.name)] = int(fields[1])
+            times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    family, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, of in parents.items() if of == parent and child not in family]
+        family.update(children)
+        frontier.extend(children)
+    return sum(times.get(member, 0.0) for member in family)
 
 
 def _percentile(values: Sequence[float], share: float) -> float:
@@ -344,7 +372,7 @@ def _report(
     header = f"{'side':<10} {'items':>5} {'sent':>5} {'p50':>9} {'p95':>9} {'max':>9}  " + "  ".join(
         f"{kind + ' p95/max':>22}" for kind in KINDS
     )
-    print(header + f"  {'feed requests':>13}")
+    print(header + f"  {'feed requests':>13}  {'CPU':>7}")
     for outcome in outcomes:
         overall = _figures(outcome, publications)
         kinds = "  ".join(
@@ -367,6 +395,7 @@ def _report(
         print(
             f"{outcome.side.name:<10} {len(publications):>5} {sent:>5} {overall.show(overall.p50):>9} "
             f"{overall.show(overall.p95):>9} {overall.show(overall.max):>9}  {kinds}  {outcome.requests:>13}"
+            f"  {outcome.cpu_seconds:5.1f} s"
         )
         print(breakdown)
     if verbose:
