@@ -219,9 +219,19 @@ class FeedPoller:
             feed, "ok", tuple(stored), None, response.status_code, parsed.title, time.monotonic() - t0
         )
 
+    def minimum_interval(self, kind: str) -> int:
+        """The shortest time between two polls of a source of this kind, in seconds."""
+        return self._reader.minimum_interval(kind)
+
+    def crisis_interval(self, kind: str) -> int:
+        """How often a source of this kind is polled in crisis mode: BORDERWATCH_CRISIS_POLL_INTERVAL, but a
+        Telegram channel never more often than BORDERWATCH_TELEGRAM_MIN_INTERVAL (its own limits)."""
+        politeness = self._settings.telegram_min_interval if kind == TELEGRAM else 0
+        return max(self._settings.crisis_poll_interval, politeness)
+
     def _crisis_interval(self, feed: FeedRecord, now: datetime) -> int | None:
         """The crisis interval while the feed is in crisis mode, else None."""
-        return self._settings.crisis_poll_interval if schedule.in_crisis(feed.crisis_until, now) else None
+        return self.crisis_interval(feed.kind) if schedule.in_crisis(feed.crisis_until, now) else None
 
     def _classified(self, item: NewItem) -> NewItem:
         entry = item.entry

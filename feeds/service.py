@@ -160,7 +160,12 @@ class IngestService:
         ceiling = self._settings.poll_max_interval
         try:
             async with poller.transaction() as session:
-                moved = await bring_forward(session, self._clock(), ceiling, slower_than=ceiling)
+                moved = await bring_forward(
+                    session,
+                    self._clock(),
+                    lambda kind: max(ceiling, poller.minimum_interval(kind)),
+                    slower_than=ceiling,
+                )
             if moved:
                 log.info("%d feeds scheduled further apart than %d s are polled sooner", moved, ceiling)
         except Exception:
@@ -298,11 +303,10 @@ class IngestService:
         if not starts:
             return
         try:
-            async with self._ensure_poller().transaction() as session:
+            poller = self._ensure_poller()
+            async with poller.transaction() as session:
                 for crisis in starts:
-                    feed_ids = await enter_crisis(
-                        session, crisis, now, interval_seconds=self._settings.crisis_poll_interval
-                    )
+                    feed_ids = await enter_crisis(session, crisis, now, interval_of=poller.crisis_interval)
                     log.info(
                         "crisis mode until %s: %s story %d on %s; %d feeds polled every %d s",
                         crisis.ends_at.strftime("%H:%M:%S UTC"),

@@ -6,7 +6,7 @@ poller reads with each claimed feed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,12 +50,12 @@ async def feeds_reporting_on(session: AsyncSession, entity_ids: Sequence[str]) -
 
 
 async def enter_crisis(
-    session: AsyncSession, crisis: CrisisStart, now: datetime, *, interval_seconds: int
+    session: AsyncSession, crisis: CrisisStart, now: datetime, *, interval_of: Callable[[str], int]
 ) -> list[int]:
     """Record the crisis of the story, or extend it (entities joined, the later deadline kept); put every feed
     that reports on its entities into crisis mode until its deadline, and bring their next poll forward to
-    `interval_seconds` after their last fetch (feeds backing off or held back by their server keep their
-    time). Returns the ids of the feeds in crisis mode."""
+    `interval_of(kind)` seconds after their last fetch (feeds backing off or held back by their server keep
+    their time). Returns the ids of the feeds in crisis mode."""
     await session.execute(
         dialect_insert(session, Crisis.__table__)
         .values(
@@ -83,7 +83,7 @@ async def enter_crisis(
             .values(crisis_until=row.ends_at)
             .execution_options(synchronize_session=False)
         )
-        await bring_forward(session, now, interval_seconds, feed_ids=feed_ids)
+        await bring_forward(session, now, interval_of, feed_ids=feed_ids)
     await session.flush()
     return feed_ids
 

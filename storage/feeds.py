@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -206,16 +206,21 @@ async def next_due_at(session: AsyncSession, now: datetime) -> datetime | None:
 async def bring_forward(
     session: AsyncSession,
     now: datetime,
-    interval_seconds: int,
+    interval_of: Callable[[str], int],
     *,
     feed_ids: Iterable[int] | None = None,
     slower_than: int | None = None,
 ) -> int:
     """Poll sooner the enabled feeds of `feed_ids`, or those whose base interval is longer than `slower_than`
-    seconds: `interval_seconds` after their last fetch, not before `now` (feeds.schedule.tightened: feeds
-    backing off, or held back by their server, keep their time). Returns how many feeds moved."""
+    seconds: `interval_of(kind)` seconds after their last fetch, not before `now` (feeds.schedule.tightened:
+    feeds backing off, or held back by their server, keep their time). Returns how many feeds moved."""
     query = select(
-        Feed.id, Feed.next_poll_at, Feed.last_fetched_at, Feed.interval_seconds, Feed.consecutive_failures
+        Feed.id,
+        Feed.kind,
+        Feed.next_poll_at,
+        Feed.last_fetched_at,
+        Feed.interval_seconds,
+        Feed.consecutive_failures,
     ).where(Feed.enabled.is_(True))
     if slower_than is not None:
         query = query.where(Feed.interval_seconds > slower_than)
@@ -223,8 +228,9 @@ async def bring_forward(
     sooner: list[dict[str, object]] = []
     for start in range(0, len(wanted), _LOOKUP_VALUES) if wanted is not None else (0,):
         chunk = query if wanted is None else query.where(Feed.id.in_(wanted[start : start + _LOOKUP_VALUES]))
-        for feed_id, next_poll_at, fetched, interval, failures in await session.execute(chunk):
-            at = tightened(FeedSchedule(next_poll_at, fetched, interval, failures > 0), now, interval_seconds)
+        for feed_id, kind, next_poll_at, fetched, interval, failures in await session.execute(chunk):
+            schedule = FeedSchedule(next_poll_at, fetched, interval, failures > 0)
+            at = tightened(schedule, now, interval_of(kind))
             if at is not None:
                 sooner.append({"v_id": feed_id, "v_at": at})
     if sooner:

@@ -10,15 +10,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select, update
 
-from feeds.crisis import crises_from
-from feeds.model import Classification, EntityMatch
+from feeds.crisis import CrisisStart, crises_from
+from feeds.fetch import Fetcher
+from feeds.ingest import FeedPoller
+from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
 from feeds.parse import ParserPool
 from feeds.service import IngestService
-from storage.crises import active_crises
+from storage.crises import active_crises, enter_crisis
 from storage.db import Database
 from storage.feeds import FeedRecord, add_feed, get_feed
-from storage.items import StoredItem
+from storage.items import StoredItem, store_new_items
+from storage.models import Feed, Story
 from storage.settings import Settings
 from tests.botapi.emulator import BotApiEmulator
 from tests.clock import Clock
@@ -224,3 +228,60 @@ async def test_status_shows_crisis_mode_why_and_until_when(
             assert isinstance(bot.ctx.clock, Clock)
             bot.ctx.clock.advance(minutes=52)
             assert "Crisis mode" not in await bot.say(USER, "/status")
+
+
+async def test_crisis_mode_spares_backoff_server_bounds_and_a_channels_own_minimum(
+    db: Database, parser: ParserPool
+) -> None:
+    """Entering crisis mode brings forward the next poll of the feeds that reported on the entity, but not of
+    a failing feed, nor past a server's bound, and a Telegram channel stays at its own minimum interval."""
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    fetcher = Fetcher(SETTINGS)
+    poller = FeedPoller(
+        db, SETTINGS, fetcher, parser, Tagger(), worker="w", clock=Clock(now), rng=random.Random(0)
+    )
+    await fetcher.aclose()  # only the poller's crisis intervals are used
+    assert (poller.crisis_interval("feed"), poller.crisis_interval("telegram")) == (10, 60)
+    # name → (kind, next poll in s, failures); every one fetched 30 s ago at a 60 s interval
+    shapes = {
+        "agency": ("feed", 30, 0),
+        "channel": ("telegram", 30, 0),
+        "failing": ("feed", 400, 3),
+        "max-age": ("feed", 570, 0),
+        "elsewhere": ("feed", 30, 0),
+    }
+    ids: dict[str, int] = {}
+    async with db.transaction() as session:
+        for n, (name, (kind, next_in, failures)) in enumerate(shapes.items()):
+            feed, _ = await add_feed(session, f"https://{name}.example/rss", now=now, kind=kind)
+            ids[name] = feed.id
+            await session.execute(
+                update(Feed)
+                .where(Feed.id == feed.id)
+                .values(
+                    last_fetched_at=now - timedelta(seconds=30),
+                    next_poll_at=now + timedelta(seconds=next_in),
+                    consecutive_failures=failures,
+                )
+            )
+            entity = "kapan" if name == "elsewhere" else "sev_lake"
+            item = NewItem(
+                FeedEntry(f"g{n}", None, f"News {n}", "", None, None),
+                f"{n:064d}",
+                f"{n:064d}",
+                now - timedelta(days=2),
+                Classification((EntityMatch(entity, ()),), "P4"),
+            )
+            await store_new_items(session, feed.id, [item], alert=False, now=now)
+        story_id = await session.scalar(select(func.min(Story.id)))
+    assert story_id is not None
+    crisis = CrisisStart(story_id, "P2", ("sev_lake",), now + HOUR)
+    async with db.transaction() as session:
+        hurried = await enter_crisis(session, crisis, now, interval_of=poller.crisis_interval)
+    assert set(hurried) == {ids[name] for name in shapes if name != "elsewhere"}
+    async with db.transaction() as session:
+        next_in = {
+            name: ((await get_feed(session, feed_id)).next_poll_at - now).total_seconds()  # type: ignore[union-attr]
+            for name, feed_id in ids.items()
+        }
+    assert next_in == {"agency": 0, "channel": 30, "failing": 400, "max-age": 570, "elsewhere": 30}

@@ -1,7 +1,7 @@
 """crisis mode: a table of crises and the feeds' crisis deadline
 
 Revision ID: 0012
-Revises: 0004
+Revises: 0007
 
 Adds a table and a nullable column only (no table is rebuilt, every stored row stays):
 - crises: one row per P1/P2 story that put feeds into crisis mode, with its entities, how many feeds were
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0004"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
