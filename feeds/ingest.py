@@ -187,6 +187,8 @@ class FeedPoller:
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
             ttl_seconds=parsed.ttl_seconds,
+            crisis_interval=self._crisis_interval(feed, now),
+            spread=None if feed.history_loaded else self._rng,
         )
 
         written = self._written.get(feed.id, frozenset())
@@ -220,6 +222,20 @@ class FeedPoller:
             feed, "ok", tuple(stored), None, response.status_code, parsed.title, time.monotonic() - t0
         )
 
+    def minimum_interval(self, kind: str) -> int:
+        """The shortest time between two polls of a source of this kind, in seconds."""
+        return self._reader.minimum_interval(kind)
+
+    def crisis_interval(self, kind: str) -> int:
+        """How often a source of this kind is polled in crisis mode: BORDERWATCH_CRISIS_POLL_INTERVAL, but a
+        Telegram channel never more often than BORDERWATCH_TELEGRAM_MIN_INTERVAL (its own limits)."""
+        politeness = self._settings.telegram_min_interval if kind == TELEGRAM else 0
+        return max(self._settings.crisis_poll_interval, politeness)
+
+    def _crisis_interval(self, feed: FeedRecord, now: datetime) -> int | None:
+        """The crisis interval while the feed is in crisis mode, else None."""
+        return self.crisis_interval(feed.kind) if schedule.in_crisis(feed.crisis_until, now) else None
+
     def _classified(self, item: NewItem) -> NewItem:
         entry = item.entry
         return replace(item, classification=self._classify(entry.title, entry.summary, entry.language))
@@ -234,6 +250,7 @@ class FeedPoller:
             minimum=self._reader.minimum_interval(feed.kind),
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
+            crisis_interval=self._crisis_interval(feed, now),
         )
         await self._writes.run(
             _Write(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Select, Table, bindparam, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from feeds.schedule import FeedSchedule, tightened
 from storage.models import Feed, FetchLog, Item
 
 _FEEDS = cast(Table, Feed.__table__)
@@ -43,6 +44,7 @@ class FeedRecord:
     last_error: str | None
     failing_since: datetime | None
     last_success_at: datetime | None
+    crisis_until: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -186,6 +188,60 @@ async def claim_due_feeds(
     feeds = [_record(row) for row in claimed]
     feeds.sort(key=lambda feed: (feed.next_poll_at, feed.id))  # RETURNING keeps no order
     return feeds
+
+
+async def next_due_at(session: AsyncSession, now: datetime) -> datetime | None:
+    """When the next enabled feed that nobody holds is due (possibly already), or None when there is none.
+
+    A read only (one step along the next_poll_at index past the feeds being polled), so the scheduler can ask
+    every second at no cost; feeds held under an expired lease count as free."""
+    return cast(
+        datetime | None,
+        await session.scalar(
+            select(Feed.next_poll_at)
+            .where(Feed.enabled.is_(True), or_(Feed.lease_until.is_(None), Feed.lease_until < now))
+            .order_by(Feed.next_poll_at)
+            .limit(1)
+        ),
+    )
+
+
+async def bring_forward(
+    session: AsyncSession,
+    now: datetime,
+    interval_of: Callable[[str], int],
+    *,
+    feed_ids: Iterable[int] | None = None,
+    slower_than: int | None = None,
+) -> int:
+    """Poll sooner the enabled feeds of `feed_ids`, or those whose base interval is longer than `slower_than`
+    seconds: `interval_of(kind)` seconds after their last fetch, not before `now` (feeds.schedule.tightened:
+    feeds backing off, or held back by their server, keep their time). Returns how many feeds moved."""
+    query = select(
+        Feed.id,
+        Feed.kind,
+        Feed.next_poll_at,
+        Feed.last_fetched_at,
+        Feed.interval_seconds,
+        Feed.consecutive_failures,
+    ).where(Feed.enabled.is_(True))
+    if slower_than is not None:
+        query = query.where(Feed.interval_seconds > slower_than)
+    wanted = sorted(set(feed_ids)) if feed_ids is not None else None
+    sooner: list[dict[str, object]] = []
+    for start in range(0, len(wanted), _LOOKUP_VALUES) if wanted is not None else (0,):
+        chunk = query if wanted is None else query.where(Feed.id.in_(wanted[start : start + _LOOKUP_VALUES]))
+        for feed_id, kind, next_poll_at, fetched, interval, failures in await session.execute(chunk):
+            schedule = FeedSchedule(next_poll_at, fetched, interval, failures > 0)
+            at = tightened(schedule, now, interval_of(kind))
+            if at is not None:
+                sooner.append({"v_id": feed_id, "v_at": at})
+    if sooner:
+        await session.execute(
+            update(_FEEDS).where(_FEEDS.c.id == bindparam("v_id")).values(next_poll_at=bindparam("v_at")),
+            sooner,
+        )
+    return len(sooner)
 
 
 async def release_lease(session: AsyncSession, feed_id: int, worker: str) -> None:

@@ -35,7 +35,12 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///data/borderwatch.db"
     admins: str = ""
     poll_interval: int = Field(default=60, ge=10)
-    poll_max_interval: int = Field(default=1800, ge=10)
+    # the slowest a quiet feed may be polled; unset, it is poll_interval (no adaptive slowing)
+    poll_max_interval: int = Field(default=60, ge=10)
+    # crisis mode: after a P1/P2 story, the feeds that reported on its entities are polled this often for
+    # crisis_duration seconds (0 turns crisis mode off)
+    crisis_poll_interval: int = Field(default=10, ge=10)
+    crisis_duration: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
     send_rate: float = Field(default=30, gt=0, le=1000)
     send_concurrency: int = Field(default=8, ge=1, le=100)
     feeds: Path = Path("config/feeds.opml")
@@ -156,6 +161,14 @@ class Settings(BaseSettings):
         if not _SECRET_TOKEN.fullmatch(secret):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's secret_token)")
         return SecretStr(secret)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _max_interval_defaults_to_interval(cls, data: Any) -> Any:
+        # every feed is polled at least every poll_interval unless an operator opts into slowing down
+        if isinstance(data, dict) and data.get("poll_max_interval") in (None, ""):
+            data = {**data, "poll_max_interval": data.get("poll_interval", 60)}
+        return data
 
     @model_validator(mode="after")
     def _max_interval_not_below_interval(self) -> Settings:

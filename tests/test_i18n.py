@@ -46,6 +46,7 @@ TRANSLATED_MODULES = (
     "bot/admin_auth.py",
     "bot/validate.py",
     "bot/format.py",
+    "bot/commands/crisis.py",
 )
 RU_USER = 7001
 EN_USER = 7002

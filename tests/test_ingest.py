@@ -7,9 +7,10 @@ import ipaddress
 import random
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from feeds.guard import AddressPolicy
@@ -21,7 +22,7 @@ from storage.chats import add_subscriptions
 from storage.db import Database
 from storage.feeds import add_feed, fetch_log, get_feed
 from storage.history import search_items
-from storage.models import Delivery, Item
+from storage.models import Delivery, Feed, Item
 from storage.settings import Settings
 from tests.clock import Clock
 from tests.feedserver import BILLION_LAUGHS, FeedServer, attribute_bomb, rss
@@ -363,3 +364,95 @@ async def test_an_unexpected_database_error_is_recorded_in_plain_words(
     )
     assert "no_such_column" in stored.last_error
     assert not any(word in stored.last_error for word in ("SELECT", "[SQL", "sqlalche.me", "\n"))
+async def test_a_feed_due_at_t_is_claimed_within_a_second_of_t(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    """The scheduler sleeps until the next due time (on the injected clock), not for a fixed tick."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    due = clock.now + timedelta(seconds=37.4)
+    path = f"/due-{id(db)}.xml"
+    feed_id = await new_feed(db, server.add(path, rss("Due", items(1))), due)
+    looks: list[datetime] = []
+
+    async def wait(seconds: float, wake: asyncio.Event) -> None:
+        looks.append(clock.now)
+        clock.advance(seconds=seconds)
+        await asyncio.sleep(0.001)
+
+    ingest = service(db, clock, parser, Tagger(), wait=wait)
+    await ingest.start()
+    try:
+        for _ in range(2000):
+            async with db.transaction() as session:
+                polled = await fetch_log(session, feed_id)
+            if polled:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await ingest.stop()
+    assert polled, "the feed was never polled"
+    claimed_at = polled[-1].started_at
+    assert due <= claimed_at <= due + timedelta(seconds=1)
+    # and it did not get there by looking at the database all the time: about one look a second
+    before_due = [t for t in looks if t < due]
+    assert 30 <= len(before_due) <= 45, len(before_due)
+
+
+async def test_quiet_feeds_are_polled_every_interval_by_default(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    """A feed whose newest item is months old is polled every BORDERWATCH_POLL_INTERVAL, not every 30
+    minutes; slowing down is there only when a ceiling is configured."""
+    clock = Clock(EPOCH + timedelta(days=90))
+    path = f"/quiet-{id(db)}.xml"
+    feed_id = await new_feed(db, server.add(path, rss("Quiet", items(3, 2, 1))), clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        for n in range(4):
+            report = await ingest.poll_due_once()
+            assert [r.feed.id for r in report.results] == [feed_id]
+            async with db.transaction() as session:
+                feed = await get_feed(session, feed_id)
+            assert feed is not None
+            # after the first fetch, sooner: feeds added together are spread over the interval
+            wait = (feed.next_poll_at - clock.now).total_seconds()
+            assert 30 <= wait < 60 if n == 0 else wait == 60
+            clock.now = feed.next_poll_at
+    assert len(server.requests(path)) == 4
+
+    # opted in, the same kind of feed slows down to the configured ceiling
+    other = await new_feed(db, server.add(f"/quiet-too-{id(db)}.xml", rss("Quiet too", items(5))), clock.now)
+    slowing = Settings(allow_private_urls=True, poll_interval=60, poll_max_interval=1800)
+    async with IngestService(db, slowing, Tagger(), clock=clock, parser=parser) as ingest:
+        await ingest.poll_due_once()
+    async with db.transaction() as session:
+        feed = await get_feed(session, other)
+    assert feed is not None and feed.interval_seconds == 1800
+    assert clock.now + timedelta(seconds=900) <= feed.next_poll_at <= clock.now + timedelta(seconds=1800)
+
+
+@pytest.mark.parametrize(
+    ("headers", "floor"),
+    [({"Cache-Control": "max-age=300"}, 300), ({"Expires": "@in 240"}, 240), ({}, 420)],
+)
+async def test_the_server_can_still_ask_for_fewer_polls(
+    db: Database, server: FeedServer, parser: CountingParser, headers: dict[str, str], floor: int
+) -> None:
+    """max-age, Expires and <ttl> (7 minutes when no header says otherwise) are lower bounds on the next poll,
+    also in crisis mode."""
+    clock = Clock(datetime.now(UTC))
+    if headers.get("Expires") == "@in 240":
+        headers = {"Expires": format_datetime(clock.now + timedelta(seconds=240), usegmt=True)}
+    path = f"/floor-{floor}-{id(db)}.xml"
+    url = server.add(path, rss("Floors", items(1), ttl=None if headers else 7), headers=headers)
+    feed_id = await new_feed(db, url, clock.now)
+    async with db.transaction() as session:
+        await session.execute(
+            update(Feed).where(Feed.id == feed_id).values(crisis_until=clock.now + timedelta(hours=1))
+        )
+    async with service(db, clock, parser, Tagger()) as ingest:
+        await ingest.poll_due_once()
+    async with db.transaction() as session:
+        feed = await get_feed(session, feed_id)
+    assert feed is not None
+    waited = (feed.next_poll_at - clock.now).total_seconds()
+    assert floor - 2 <= waited <= floor + 5, waited

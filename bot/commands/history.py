@@ -8,6 +8,7 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.commands.crisis import crisis_lines
 from bot.commands.naming import EntityRef, Names
 from bot.commands.subscriptions import command_text
 from bot.context import BotContext, get_context
@@ -91,6 +92,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     now = ctx.clock()
     lines = [_("<b>Status</b> at {time}").format(time=utc_time(now)), *_as_a_feed(ctx, None)]
+    lines.extend(await crisis_lines(ctx, names, now))
     entity_ids = await _subscribed_ids(ctx, names, chat.id)
     if entity_ids is None:
         lines.append(_("This chat follows nothing yet. /subscribe to pick entities."))
