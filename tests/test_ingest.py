@@ -364,6 +364,8 @@ async def test_an_unexpected_database_error_is_recorded_in_plain_words(
     )
     assert "no_such_column" in stored.last_error
     assert not any(word in stored.last_error for word in ("SELECT", "[SQL", "sqlalche.me", "\n"))
+
+
 async def test_a_feed_due_at_t_is_claimed_within_a_second_of_t(
     db: Database, server: FeedServer, parser: CountingParser
 ) -> None:
