@@ -20,7 +20,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.context import BotContext
 from bot.deliver import AlertSender, ConsoleSender, TelegramSender
 from bot.format import format_digest
+from bot.i18n import DEFAULT_LANGUAGE, set_current_language
 from storage import deliveries, digests
+from storage.chats import get_chat
 from storage.db import is_database_error
 from storage.quarantine import quarantine_digest
 
@@ -85,10 +87,12 @@ class DigestJob:
         return sent
 
     async def _make(self, due: digests.DueDigest) -> str | None:
-        """The digest's HTML, or None when no story is in it."""
+        """The digest's HTML in its chat's /lang language, or None when no story is in it."""
         stories = await digests.digest_stories(self.ctx.db, due.chat_id, due.since, due.slot)
         if not stories:
             return None
+        chat = await get_chat(self.ctx.db, due.chat_id)
+        set_current_language(chat.language if chat is not None and chat.language else DEFAULT_LANGUAGE)
         return format_digest(stories, self._name, due.since, due.slot)
 
     def start(self) -> None:

@@ -38,6 +38,7 @@ SHUTDOWN_GRACE = 5.0
 ADMITTED = 10_000
 
 Notify = Callable[[int, int | None, str], Awaitable[object]]
+ChatLanguage = Callable[[int], Awaitable[str | None]]  # a chat's /lang choice, None when it made none
 
 
 @dataclass
@@ -61,7 +62,7 @@ class _Lane:
     worker: asyncio.Task[None] | None = None
     current: asyncio.Future[Any] | None = None
     busy: bool = False  # one of its updates is out of `waiting` and being handled
-    notice_to: tuple[int | None, str] | None = None  # (forum topic, language) once a notice is owed
+    notice_to: tuple[int | None, str | None] | None = None  # (forum topic, user's language) once owed
     noticed: bool = False
 
 
@@ -83,6 +84,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self.grace = grace
         self._until_free = until_free
         self.notify = notify  # set once the Application (and so its bot) exists
+        self.chat_language: ChatLanguage | None = None  # the notice is in the chat's /lang choice when set
         self._slots = asyncio.Semaphore(concurrency)
         self._lanes: dict[int, _Lane] = {}
         self._closed = asyncio.Event()
@@ -171,12 +173,14 @@ class FairUpdateProcessor(BaseUpdateProcessor):
 
     async def _send_notice(self, chat_id: int, lane: _Lane) -> None:
         assert lane.notice_to is not None
-        topic, language = lane.notice_to
+        topic, user_language = lane.notice_to
         lane.notice_to = None
         if self.notify is None or not await self._room(chat_id):
             return
         try:
             async with self._slots:
+                chosen = await self.chat_language(chat_id) if self.chat_language is not None else None
+                language = choose_language(chosen, user_language)
                 await self.notify(chat_id, topic, translation(language).gettext(FLOOD_NOTICE))
         except Exception as exc:  # a notice is a courtesy: never let it stop the chat's lane
             logger.info("flood notice to chat %s not sent: %s", chat_id, exc)
@@ -233,12 +237,12 @@ def _is_command(update: object) -> bool:
     return text.startswith("/")
 
 
-def _notice_target(update: object) -> tuple[int | None, str]:
+def _notice_target(update: object) -> tuple[int | None, str | None]:
     assert isinstance(update, Update)
     message = update.effective_message
     topic = message.message_thread_id if message is not None and message.is_topic_message else None
     user = update.effective_user
-    return topic, choose_language(None, user.language_code if user is not None else None)
+    return topic, user.language_code if user is not None else None
 
 
 __all__ = ["FLOOD_NOTICE", "BorderwatchApplication", "FairUpdateProcessor"]

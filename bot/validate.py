@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.i18n import N_, _
 from bot.replies import escape, quoted
 from storage.errors import BorderwatchError
 
@@ -36,13 +37,19 @@ def has_control_characters(text: str) -> bool:
 
 
 def _plain(text: str, what: str, limit: int) -> str:
+    """`text` stripped, or InvalidArgument naming the field `what` (an N_() word, translated here)."""
     value = text.strip()
+    field = _(what)
     if not value:
-        raise InvalidArgument(f"The {what} is empty.")
+        raise InvalidArgument(_("The {what} is empty.").format(what=field))
     if has_control_characters(value):
-        raise InvalidArgument(f"The {what} contains control characters.")
+        raise InvalidArgument(_("The {what} contains control characters.").format(what=field))
     if len(value) > limit:
-        raise InvalidArgument(f"The {what} is too long ({len(value)} characters, at most {limit}).")
+        raise InvalidArgument(
+            _("The {what} is too long ({length} characters, at most {limit}).").format(
+                what=field, length=len(value), limit=limit
+            )
+        )
     return value
 
 
@@ -51,15 +58,15 @@ def validate_url(text: str) -> str:
 
     Scheme and address checks belong to the private-address guard (feeds.guard).
     """
-    value = _plain(text, "URL", MAX_URL_LENGTH)
+    value = _plain(text, N_("URL"), MAX_URL_LENGTH)
     if any(ch.isspace() for ch in value):
-        raise InvalidArgument("The URL contains spaces.")
+        raise InvalidArgument(_("The URL contains spaces."))
     return value
 
 
 def validate_alias(text: str) -> str:
     """An alias: not empty, at most 100 characters, no control characters (surrounding spaces removed)."""
-    return _plain(text, "alias", MAX_ALIAS_LENGTH)
+    return _plain(text, N_("alias"), MAX_ALIAS_LENGTH)
 
 
 @functools.cache
@@ -89,28 +96,39 @@ def check_alias_is_specific(text: str, *, exact: bool, common: frozenset[str], h
     has_capital = text != text.casefold()
     if exact and has_capital and letters >= 2:
         return
-    why = (
-        f"shorter than {MIN_ALIAS_LETTERS} letters"
-        if too_short
-        else "one of the most common words in news text"
-    )
     if exact:
-        raise InvalidArgument(
-            f"{quoted(text)} is {why}. An alias that matches only as written needs at least 2 letters "
-            "and a capital letter, as an acronym has (e.g. UN)."
+        why = (
+            _("{text} is shorter than {n} letters.")
+            if too_short
+            else _("{text} is one of the most common words in news text.")
         )
-    advice = f" An acronym can match only as written: {escape(hint)}" if has_capital and letters >= 2 else ""
-    raise InvalidArgument(f"{quoted(text)} is {why}: it would tag almost every item.{advice}")
+        raise InvalidArgument(
+            why.format(text=quoted(text), n=MIN_ALIAS_LETTERS)
+            + " "
+            + _(
+                "An alias that matches only as written needs at least 2 letters and a capital letter, "
+                "as an acronym has (e.g. UN)."
+            )
+        )
+    why = (
+        _("{text} is shorter than {n} letters: it would tag almost every item.")
+        if too_short
+        else _("{text} is one of the most common words in news text: it would tag almost every item.")
+    )
+    refusal = why.format(text=quoted(text), n=MIN_ALIAS_LETTERS)
+    if has_capital and letters >= 2:
+        refusal += " " + _("An acronym can match only as written: {command}").format(command=escape(hint))
+    raise InvalidArgument(refusal)
 
 
 def validate_name(text: str) -> str:
     """An entity's display name: not empty, at most 200 characters, no control characters."""
-    return _plain(text, "name", MAX_NAME_LENGTH)
+    return _plain(text, N_("name"), MAX_NAME_LENGTH)
 
 
 def validate_title(text: str) -> str:
     """A feed title given by an admin: not empty, at most 500 characters, no control characters."""
-    return _plain(text, "title", MAX_TITLE_LENGTH)
+    return _plain(text, N_("title"), MAX_TITLE_LENGTH)
 
 
 def validate_entity_id(text: str) -> str:
@@ -118,7 +136,9 @@ def validate_entity_id(text: str) -> str:
     value = text.strip()
     if not ENTITY_ID_PATTERN.fullmatch(value):
         raise InvalidArgument(
-            f"“{_shorten(value)}” is not a valid entity id: use 2 to 64 characters of a-z, 0-9 and _."
+            _("“{text}” is not a valid entity id: use 2 to 64 characters of a-z, 0-9 and _.").format(
+                text=_shorten(value)
+            )
         )
     return value
 
@@ -140,7 +160,9 @@ def validate_user_id(text: str) -> int:
     """A Telegram user id: a positive integer (that a 64-bit column holds)."""
     value = text.strip()
     if not value.isascii() or not value.isdigit() or len(value) > 19 or not 0 < int(value) <= MAX_STORED_ID:
-        raise InvalidArgument(f"“{_shorten(value)}” is not a Telegram user id (a positive number).")
+        raise InvalidArgument(
+            _("“{text}” is not a Telegram user id (a positive number).").format(text=_shorten(value))
+        )
     return int(value)
 
 
@@ -148,5 +170,7 @@ def validate_count(text: str, *, maximum: int) -> int:
     """A count between 1 and `maximum`."""
     value = text.strip()
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= maximum:
-        raise InvalidArgument(f"“{_shorten(value)}” is not a number between 1 and {maximum}.")
+        raise InvalidArgument(
+            _("“{text}” is not a number between 1 and {most}.").format(text=_shorten(value), most=maximum)
+        )
     return int(value)

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feeds.guard import AddressPolicy, refused_urls
 from feeds.ingest import Classify, PollResult
 from feeds.model import Classification
 from feeds.opml import OpmlFeed, read_opml, write_opml
@@ -166,7 +167,9 @@ async def poll_once(
 
 
 async def import_feeds(settings: Settings, path: str) -> int:
-    """`borderwatch feeds import FILE`: add the OPML file's feeds that are not known yet."""
+    """`borderwatch feeds import FILE`: add the OPML file's feeds that are not known yet; a feed the fetcher
+    would refuse (a private address, unless BORDERWATCH_ALLOW_PRIVATE_URLS) is refused, one stderr line
+    each."""
     try:
         data = await asyncio.to_thread(Path(path).read_bytes)
     except OSError as exc:
@@ -177,13 +180,19 @@ async def import_feeds(settings: Settings, path: str) -> int:
     except BorderwatchError as exc:
         print(f"borderwatch: {exc}", file=sys.stderr)
         return 1
+    # what the fetcher would refuse on every poll (a private address …) is refused now, as /addfeed does
+    refused = await refused_urls((feed.url for feed in feeds), AddressPolicy(settings.allow_private_urls))
+    for url, reason in refused.items():
+        print(f"borderwatch: refused {url}: {reason}", file=sys.stderr)
+    feeds = [feed for feed in feeds if feed.url not in refused]
     db = await _migrated_database(settings)
     try:
         with progress_bar(len(feeds), "import", "feeds") as progress:
             added = await add_opml_feeds(db, feeds, settings, progress)
     finally:
         await db.dispose()
-    print(f"imported {added} new feeds ({len(feeds) - added} already known) from {path}")
+    also = f"; {len(refused)} refused" if refused else ""
+    print(f"imported {added} new feeds ({len(feeds) - added} already known{also}) from {path}")
     return 0
 
 

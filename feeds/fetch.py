@@ -61,6 +61,7 @@ ACCEPT = (
 ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 _FEED_START = re.compile(rb"^\s*(<\?xml|<rss|<feed|<rdf:rdf|<channel)", re.IGNORECASE)
+_HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
 
 
@@ -177,6 +178,9 @@ def _target(url: str) -> _Target:
 
 
 def _header_bytes(value: str) -> bytes:
+    """A request header value as bytes; control characters (CR/LF among them, from a stored User-Agent or
+    validator) are dropped, since one would make every request of the feed fail."""
+    value = _HEADER_CONTROL.sub("", value).strip()
     try:
         return value.encode("latin-1")
     except UnicodeEncodeError:

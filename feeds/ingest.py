@@ -21,12 +21,15 @@ from feeds import schedule
 from feeds.errors import FetchError
 from feeds.fetch import Fetcher, FetchResponse
 from feeds.identity import prepare_items
+from feeds.limits import MAX_ERROR_CHARS, clip_text
 from feeds.model import Classification, NewItem
+from feeds.normalize import normalize_text
 from feeds.parse import ParseError, ParserPool
 from feeds.sources import TELEGRAM, SourceReader
 from feeds.stories import StoryRules
 from storage.batch import GroupCommit
 from storage.db import Database
+from storage.errors import plain_database_error
 from storage.feeds import FeedRecord, FetchRecord, known_items_of_feeds, record_fetches
 from storage.item_edits import stored_content_hashes, update_edited_items
 from storage.items import FeedItems, StoredItem, store_new_items_of_feeds
@@ -167,7 +170,7 @@ class FeedPoller:
         except FetchError as exc:
             return await self._failure(feed, started, t0, str(exc), exc.status_code, exc.retry_after)
         except ParseError as exc:
-            return await self._failure(feed, started, t0, str(exc), 200, None)
+            return await self._failure(feed, started, t0, str(exc), 200, exc.retry_after)
         response, parsed = reading.response, reading.feed
         if parsed is None:
             return await self._unchanged(feed, response, started, t0, reading.outcome)
@@ -184,6 +187,8 @@ class FeedPoller:
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
             ttl_seconds=parsed.ttl_seconds,
+            crisis_interval=self._crisis_interval(feed, now),
+            spread=None if feed.history_loaded else self._rng,
         )
 
         written = self._written.get(feed.id, frozenset())
@@ -217,6 +222,20 @@ class FeedPoller:
             feed, "ok", tuple(stored), None, response.status_code, parsed.title, time.monotonic() - t0
         )
 
+    def minimum_interval(self, kind: str) -> int:
+        """The shortest time between two polls of a source of this kind, in seconds."""
+        return self._reader.minimum_interval(kind)
+
+    def crisis_interval(self, kind: str) -> int:
+        """How often a source of this kind is polled in crisis mode: BORDERWATCH_CRISIS_POLL_INTERVAL, but a
+        Telegram channel never more often than BORDERWATCH_TELEGRAM_MIN_INTERVAL (its own limits)."""
+        politeness = self._settings.telegram_min_interval if kind == TELEGRAM else 0
+        return max(self._settings.crisis_poll_interval, politeness)
+
+    def _crisis_interval(self, feed: FeedRecord, now: datetime) -> int | None:
+        """The crisis interval while the feed is in crisis mode, else None."""
+        return self.crisis_interval(feed.kind) if schedule.in_crisis(feed.crisis_until, now) else None
+
     def _classified(self, item: NewItem) -> NewItem:
         entry = item.entry
         return replace(item, classification=self._classify(entry.title, entry.summary, entry.language))
@@ -231,6 +250,7 @@ class FeedPoller:
             minimum=self._reader.minimum_interval(feed.kind),
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
+            crisis_interval=self._crisis_interval(feed, now),
         )
         await self._writes.run(
             _Write(
@@ -261,6 +281,8 @@ class FeedPoller:
     ) -> PollResult:
         if feed.url not in message:
             message = f"{feed.url}: {message}"
+        # shown to admins: one line, no control or bidi characters from a server's words, bounded
+        message = clip_text(normalize_text(message), MAX_ERROR_CHARS)
         log.info("feed failed: %s", message)
         now = self._clock()
         next_at = schedule.after_failure(
@@ -287,10 +309,10 @@ class FeedPoller:
         return PollResult(feed, "error", (), message, status_code, None, time.monotonic() - t0)
 
     async def record_crash(self, feed: FeedRecord, exc: BaseException) -> PollResult:
-        """Record an unexpected exception while polling `feed` as that feed's error (a bug, not the feed)."""
-        return await self._failure(
-            feed, self._clock(), time.monotonic(), f"internal error: {type(exc).__name__}: {exc}", None, None
-        )
+        """Record an unexpected exception while polling `feed` as that feed's error (a bug, not the feed), in
+        plain words: a database error gives the server's message, never SQL."""
+        message = "internal error: " + (plain_database_error(exc) or f"{type(exc).__name__}: {exc}")
+        return await self._failure(feed, self._clock(), time.monotonic(), message, None, None)
 
 
 def _ms(t0: float) -> int:

@@ -13,7 +13,9 @@ from telegram import Update
 from bot.app import build_application
 from bot.context import BotContext
 from bot.fairness import FLOOD_NOTICE, PER_CHAT_QUEUE
+from bot.i18n import translation
 from feeds.gazetteer import load_gazetteer
+from storage.chats import register_chat, set_language
 from storage.db import Database
 from tests.botapi.emulator import BotApiEmulator
 from tests.clock import Clock
@@ -95,6 +97,24 @@ async def test_a_group_flood_is_paced_at_telegrams_limits_without_429(
     sent = telegram.sent(GROUP)
     assert len(sent) == 1 + PER_CHAT_QUEUE + 1
     assert telegram.too_many_requests == 0  # the emulator holds groups to 1 message/s and 20/min
+
+
+async def test_the_flood_notice_is_in_the_chats_chosen_language(
+    db: Database, telegram: BotApiEmulator
+) -> None:
+    telegram.add_chat(GROUP, "supergroup", title="Armenian desk")
+    await register_chat(db, GROUP, "supergroup", "Armenian desk")
+    await set_language(db, GROUP, "hy")  # /lang hy; the users' own Telegram is in English
+    application = await _start(db, telegram)
+    notice = translation("hy").gettext(FLOOD_NOTICE)
+    assert notice != FLOOD_NOTICE
+    try:
+        for user in range(12):
+            telegram.inject_command(GROUP, 7100 + user, "/help")
+        await telegram.wait_until(lambda: notice in telegram.texts(GROUP), within=60)
+    finally:
+        await _stop(application)
+    assert FLOOD_NOTICE not in telegram.texts(GROUP)
 
 
 async def test_shutdown_is_prompt_under_a_backlog_of_every_chat(

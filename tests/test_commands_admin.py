@@ -510,6 +510,7 @@ async def test_astral_arguments_cannot_hide_a_trail_from_audit(chat: Chat) -> No
 
 # ------------------------------------------------------------------------------------ /export, /import
 
+DECLARATIONS_REFUSED = "DOCTYPE and ENTITY declarations are not allowed in OPML"
 OPML_HEAD = '<?xml version="1.0"?>\n<opml version="2.0"><head><title>t</title></head><body>'
 
 
@@ -556,6 +557,42 @@ async def test_import_reports_added_skipped_and_invalid(chat: Chat) -> None:
     assert broken.text.startswith("Not imported: x.opml: not well-formed XML")
     [bomb] = await chat.send(ADMIN, "/import", document=("b.opml", b'<!DOCTYPE x [<!ENTITY a "b">]><opml/>'))
     assert bomb.text == "Not imported: b.opml: DOCTYPE and ENTITY declarations are not allowed in OPML"
+
+
+async def test_import_refuses_what_addfeed_refuses_and_reads_every_byte_of_the_document(chat: Chat) -> None:
+    document = (
+        OPML_HEAD
+        + '<outline text="Loopback" xmlUrl="http://127.0.0.1:8080/rss"/>'
+        + '<outline text="Metadata" xmlUrl="http://169.254.169.254/latest/meta-data/"/>'
+        + '<outline text="Octal" xmlUrl="http://0177.0.0.1/feed"/>'
+        + '<outline text="Named" xmlUrl="http://localhost/feed"/>'
+        + '<outline text="Agent" xmlUrl="https://agent.example/rss" userAgent="Bot/1.0\r\nX-Evil: 1"/>'
+        + "</body></opml>"
+    ).encode()
+    [report] = await chat.send(ADMIN, "/import", document=("feeds.opml", document))
+    lines = report.text.splitlines()
+    assert lines[0] == "Imported: 1 added, 0 skipped (already there), 0 invalid, 4 refused."
+    assert lines[1] == "refused: “http://127.0.0.1:8080/rss” (127.0.0.1 is a loopback address)"
+    assert [line.split(" (")[0] for line in lines[2:]] == [
+        "refused: “http://169.254.169.254/latest/meta-data/”",
+        "refused: “http://0177.0.0.1/feed”",
+        "refused: “http://localhost/feed”",
+    ]
+    async with chat.ctx.db.transaction() as session:
+        [stored] = await list_feeds(session)
+    assert (stored.url, stored.user_agent) == ("https://agent.example/rss", "Bot/1.0 X-Evil: 1")
+
+    # a declaration far into the document, or in UTF-16, is found as well
+    late = OPML_HEAD.replace("<opml", "<!--" + " " * 70_000 + '-->\n<!DOCTYPE opml [<!ENTITY a "b">]>\n<opml')
+    wide = '<?xml version="1.0" encoding="utf-16"?>\n<!DOCTYPE opml [<!ENTITY a "b">]><opml/>'
+    for name, body in (
+        ("late.opml", (late + "</body></opml>").encode()),
+        ("wide.opml", wide.encode("utf-16")),
+    ):
+        [refusal] = await chat.send(ADMIN, "/import", document=(name, body))
+        assert (
+            refusal.text == f"Not imported: {name}: DOCTYPE and ENTITY declarations are not allowed in OPML"
+        )
 
 
 async def test_opml_round_trip_export_then_import_into_an_empty_database(chat: Chat, tmp_path: Path) -> None:

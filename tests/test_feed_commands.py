@@ -126,6 +126,43 @@ def test_feeds_import_list_export_round_trip(
     assert len(exported) == 4
 
 
+def test_feeds_import_refuses_private_addresses_unless_allowed(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = tmp_path / "mixed.opml"
+    feeds = [
+        OpmlFeed("http://10.1.2.3/rss"),
+        OpmlFeed("http://[::1]:8080/feed"),
+        OpmlFeed("http://localhost/feed"),
+        OpmlFeed("https://public.example/rss", "Public", "hy", "Agent/2"),
+    ]
+    document.write_text(
+        write_opml(feeds).replace('userAgent="Agent/2"', 'userAgent="Agent/2&#13;&#10;X-Evil: 1"')
+    )
+    monkeypatch.setenv("BORDERWATCH_ALLOW_PRIVATE_URLS", "false")
+    assert main(["feeds", "import", str(document)]) == 0
+    out, err = capsys.readouterr()
+    assert "imported 1 new feeds (0 already known; 3 refused)" in out
+    refused = [line for line in err.splitlines() if line.startswith("borderwatch: refused ")]
+    assert [line.split(": ")[1] for line in refused] == [
+        "refused http://10.1.2.3/rss",
+        "refused http://[::1]:8080/feed",
+        "refused http://localhost/feed",
+    ]
+    assert main(["feeds", "list"]) == 0
+    assert "public.example" in capsys.readouterr().out
+    assert read_opml(_exported(capsys))[0].user_agent == "Agent/2 X-Evil: 1"
+
+    monkeypatch.setenv("BORDERWATCH_ALLOW_PRIVATE_URLS", "true")
+    assert main(["feeds", "import", str(document)]) == 0
+    assert "imported 3 new feeds (1 already known)" in capsys.readouterr().out
+
+
+def _exported(capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["feeds", "export"]) == 0
+    return capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

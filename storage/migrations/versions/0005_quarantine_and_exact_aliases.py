@@ -1,7 +1,7 @@
 """hostile input: quarantined digests, case-sensitive chat aliases
 
 Revision ID: 0005
-Revises: 0007
+Revises: 0012
 
 Adds columns only (never rebuilds a table, so 0002's FTS triggers and every stored row stay):
 - chats.digest_error: why the chat's daily digest was set aside (quarantined) instead of stopping every
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0007"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
