@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ class BotContext:
     clock: Callable[[], datetime] = system_clock
     # feeds.gazetteer.Gazetteer once loaded; typed loosely so bot/ does not import feeds/ at module load
     gazetteer: Any = None
+    # entity changes and reloads of the gazetteer are serialised, so the one swapped in last is the newest
+    entity_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -29,6 +29,7 @@ from bot import metrics
 from bot.context import BotContext
 from bot.format import format_alert, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
+from feeds.liveness import ProcessLiveness
 from storage import alert_updates, deliveries, quarantine
 from storage.alert_updates import ClaimedUpdate
 from storage.deliveries import ClaimedDelivery
@@ -139,14 +140,18 @@ class DeliveryLoop:
         max_attempts: int = deliveries.DEFAULT_MAX_ATTEMPTS,
         idle_poll: float = IDLE_POLL_SECONDS,
         batch: int | None = None,
+        liveness: ProcessLiveness | None = None,
     ) -> None:
         self.ctx = ctx
+        # the process instance the rows are leased to (None: leases end only when they run out)
+        self.liveness = liveness
         self.sender: AlertSender = sender or (TelegramSender(bot) if bot is not None else ConsoleSender())
         self.clock = clock or ctx.clock
         self.max_attempts = max_attempts
         self.idle_poll = idle_poll
-        # Chats worked on at once; the limiter caps requests actually in flight (Settings.send_concurrency).
-        self.batch = batch or max(64, ctx.settings.send_concurrency * 8)
+        # Chats worked on at once: only what is about to be sent is leased (twice what may be in flight, so
+        # the next sends are ready when one finishes); the limiter caps requests actually in flight.
+        self.batch = batch or max(16, ctx.settings.send_concurrency * 2)
         # A send is in flight until its outcome is recorded: Telegram may have the message while the database
         # does not say so yet, which is what a crash can repeat, so that window is capped too.
         self._unrecorded = asyncio.Semaphore(ctx.settings.send_concurrency)
@@ -205,23 +210,34 @@ class DeliveryLoop:
         if room <= 0 or await deliveries.delivery_paused(self.ctx.db):
             return 0
         lease = timedelta(seconds=self.ctx.settings.delivery_lease_seconds)
+        owner = self.liveness.id if self.liveness is not None else None
         claimed: list[Claimed] = list(
             await deliveries.claim_due(
-                self.ctx.db, now=self.clock(), limit=room, exclude_chats=list(self._busy), lease=lease
+                self.ctx.db,
+                now=self.clock(),
+                limit=room,
+                exclude_chats=list(self._busy),
+                lease=lease,
+                owner=owner,
             )
         )
         # edits and replies of chats not being sent to (an alert is always sent before its edits)
         busy = set(self._busy) | {row.chat_id for row in claimed}
         claimed.extend(
             await alert_updates.claim_due_updates(
-                self.ctx.db, now=self.clock(), limit=room, exclude_chats=sorted(busy), lease=lease
+                self.ctx.db,
+                now=self.clock(),
+                limit=room,
+                exclude_chats=sorted(busy),
+                lease=lease,
+                owner=owner,
             )
         )
         by_chat: dict[int, list[Claimed]] = {}
         for row in claimed:
             by_chat.setdefault(row.chat_id, []).append(row)
         for chat_id, rows in by_chat.items():
-            task = asyncio.create_task(self._send_chat(rows), name=f"deliver-{chat_id}")
+            task = asyncio.create_task(self._send_chat(rows, owner), name=f"deliver-{chat_id}")
             self._busy[chat_id] = task
             task.add_done_callback(self._forget(chat_id))
         return len(claimed)
@@ -245,17 +261,30 @@ class DeliveryLoop:
 
     # ------------------------------------------------------------ one chat
 
-    async def _postpone(self, rows: list[Claimed], until: datetime, reason: str | None = None) -> None:
+    async def _postpone(
+        self, rows: list[Claimed], until: datetime, reason: str | None = None, *, owner: str | None = None
+    ) -> None:
         db = self.ctx.db
-        await deliveries.postpone(db, [r.id for r in rows if isinstance(r, ClaimedDelivery)], until, reason)
+        await deliveries.postpone(
+            db, [r.id for r in rows if isinstance(r, ClaimedDelivery)], until, reason, owner=owner
+        )
         await alert_updates.postpone_updates(
-            db, [r.id for r in rows if isinstance(r, ClaimedUpdate)], until, reason
+            db, [r.id for r in rows if isinstance(r, ClaimedUpdate)], until, reason, owner=owner
         )
 
-    async def _send_chat(self, rows: list[Claimed]) -> None:
+    def _holds(self, owner: str | None) -> bool:
+        """Whether rows leased as `owner` are still this process's to send (no other process can have seen
+        it dead and taken them up)."""
+        return self.liveness is None or self.liveness.holds(owner)
+
+    async def _send_chat(self, rows: list[Claimed], owner: str | None = None) -> None:
         for index, row in enumerate(rows):
-            if self._stopping.is_set() or await deliveries.delivery_paused(self.ctx.db):
-                await self._postpone(rows[index:], self.clock())
+            if (
+                self._stopping.is_set()
+                or not self._holds(owner)
+                or await deliveries.delivery_paused(self.ctx.db)
+            ):
+                await self._postpone(rows[index:], self.clock(), owner=owner)
                 return
             try:
                 async with self._unrecorded:

@@ -22,11 +22,13 @@ from bot.health import start_health_server
 from bot.menu import publish_menus
 from bot.web import start_public_outputs
 from feeds.feed_commands import seed_feeds_if_empty
-from feeds.gazetteer import load_gazetteer
+from feeds.gazetteer import load_gazetteer, reload_if_changed
 from feeds.ingest import Classify, PollResult
+from feeds.liveness import ProcessLiveness
 from feeds.model import Classification
 from feeds.service import IngestService
 from storage.db import Database
+from storage.instances import Released
 from storage.migrate import upgrade
 from storage.settings import Settings
 
@@ -55,15 +57,20 @@ async def run(settings: Settings, role: str = "all", *, stop: asyncio.Event | No
         stack.push_async_callback(db.dispose)
         _install_signal_handlers(stop, stack)
         await _seed(ctx)
+        # registered first, stopped last: whatever this process still holds then is given back
+        liveness = ProcessLiveness(db, role)
+        await liveness.start()
+        stack.push_async_callback(liveness.stop)
+        _start_following_gazetteer(ctx, stack)
         health = await start_health_server(db, settings)
         stack.push_async_callback(health.close)
         delivery = None
         if role in ("all", "bot"):
             outputs = await start_public_outputs(db, settings)
             stack.push_async_callback(outputs.close)
-            delivery = await _start_bot(ctx, stack)
+            delivery = await _start_bot(ctx, stack, liveness)
         if role in ("all", "ingest"):
-            await _start_ingest(ctx, stack, delivery)
+            await _start_ingest(ctx, stack, delivery, liveness)
         logger.info("borderwatch running (role %s)", role)
         await stop.wait()
         logger.info("shutting down")
@@ -86,6 +93,43 @@ async def _seed(ctx: BotContext) -> None:
     ctx.gazetteer = await load_gazetteer(ctx.db, ctx.settings)
 
 
+GAZETTEER_CHECK_SECONDS = 2.0
+
+
+async def refresh_gazetteer(ctx: BotContext) -> bool:
+    """Rebuild the gazetteer when another process changed it (/track, /alias, /untrack there); True when it
+    was rebuilt."""
+    async with ctx.entity_lock:
+        fresh = await reload_if_changed(ctx.db, ctx.gazetteer)
+        if fresh is None:
+            return False
+        ctx.gazetteer = fresh
+    logger.info("gazetteer changed elsewhere: %d entities in force", len(fresh.entities))
+    return True
+
+
+def _start_following_gazetteer(ctx: BotContext, stack: AsyncExitStack) -> None:
+    """Look every GAZETTEER_CHECK_SECONDS whether the stored gazetteer changed (one small read), so entity
+    changes made in any process tag the next item in every process."""
+
+    async def follow() -> None:
+        while True:
+            await asyncio.sleep(GAZETTEER_CHECK_SECONDS)
+            try:
+                await refresh_gazetteer(ctx)
+            except Exception:
+                logger.warning("could not check the gazetteer for changes; trying again", exc_info=True)
+
+    task = asyncio.create_task(follow(), name="gazetteer-follower")
+
+    async def cancel() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    stack.push_async_callback(cancel)
+
+
 def live_classifier(ctx: BotContext) -> Classify:
     """Classify with whatever gazetteer is in force, so /track and /alias tag the very next item."""
 
@@ -96,7 +140,9 @@ def live_classifier(ctx: BotContext) -> Classify:
     return classify
 
 
-async def _start_ingest(ctx: BotContext, stack: AsyncExitStack, delivery: DeliveryLoop | None) -> None:
+async def _start_ingest(
+    ctx: BotContext, stack: AsyncExitStack, delivery: DeliveryLoop | None, liveness: ProcessLiveness
+) -> None:
     def on_result(result: PollResult) -> None:
         metrics.record_poll_result(result)
         if delivery is not None and result.new_items:
@@ -108,6 +154,7 @@ async def _start_ingest(ctx: BotContext, stack: AsyncExitStack, delivery: Delive
         live_classifier(ctx),
         on_result=on_result,
         on_tick=lambda: metrics.heartbeat("scheduler"),
+        liveness=liveness,
     )
     await service.start()
     stack.push_async_callback(service.stop)
@@ -118,11 +165,23 @@ def _start_digests(job: DigestJob, stack: AsyncExitStack) -> None:
     stack.push_async_callback(job.stop)
 
 
-async def _start_bot(ctx: BotContext, stack: AsyncExitStack) -> DeliveryLoop:
+def _start_delivery(delivery: DeliveryLoop, stack: AsyncExitStack, liveness: ProcessLiveness) -> None:
+    """Start the delivery loop, woken whenever the alerts of a dead process are given back."""
+
+    def released(freed: Released) -> None:
+        if freed.deliveries or freed.updates:
+            delivery.wake()
+
+    liveness.on_release(released)
+    delivery.start()
+    stack.push_async_callback(delivery.stop)
+
+
+async def _start_bot(ctx: BotContext, stack: AsyncExitStack, liveness: ProcessLiveness) -> DeliveryLoop:
     if ctx.settings.token is None:
         print(CONSOLE_NOTICE, file=sys.stdout, flush=True)
-        delivery = DeliveryLoop(ctx, sender=ConsoleSender())
-        delivery.start()
+        delivery = DeliveryLoop(ctx, sender=ConsoleSender(), liveness=liveness)
+        _start_delivery(delivery, stack, liveness)
         stack.push_async_callback(delivery.stop)
         _start_digests(DigestJob(ctx, sender=ConsoleSender()), stack)
         return delivery
@@ -135,9 +194,8 @@ async def _start_bot(ctx: BotContext, stack: AsyncExitStack) -> DeliveryLoop:
     assert application.updater is not None
     mode = await _receive_updates(application, ctx.settings)
     stack.push_async_callback(application.updater.stop)
-    delivery = DeliveryLoop(ctx, application.bot)
-    delivery.start()
-    stack.push_async_callback(delivery.stop)
+    delivery = DeliveryLoop(ctx, application.bot, liveness=liveness)
+    _start_delivery(delivery, stack, liveness)
     _start_digests(DigestJob(ctx, application.bot), stack)
     me = application.bot.username
     logger.info("bot @%s is %s and delivering alerts", me, mode)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from feeds.guard import AddressPolicy, refused_urls
 from feeds.ingest import Classify, PollResult
+from feeds.liveness import ProcessLiveness
 from feeds.model import Classification
 from feeds.opml import OpmlFeed, read_opml, write_opml
 from feeds.progress import Progress, progress_bar
@@ -154,8 +155,16 @@ async def poll_once(
             def polled(_result: PollResult) -> None:
                 progress.update(1)
 
-            async with IngestService(db, settings, classify, on_result=polled) as service:
-                report = await service.poll_all_once()
+            # a killed poll's feeds are taken up by the next process at once (feeds.liveness)
+            liveness = ProcessLiveness(db, "poll")
+            await liveness.start()
+            try:
+                async with IngestService(
+                    db, settings, classify, on_result=polled, liveness=liveness
+                ) as service:
+                    report = await service.poll_all_once()
+            finally:
+                await liveness.stop()
     finally:
         await db.dispose()
     for result, item in report.new_items:

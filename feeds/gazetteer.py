@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from feeds.classify import Classifier, compile_pattern
 from feeds.definitions import (
@@ -41,7 +42,15 @@ class EntityInfo:
 class Gazetteer:
     """The tracked entities, a lookup by any of their names, and the classifier built from them."""
 
-    def __init__(self, definitions: Sequence[EntityDef], severity: SeverityLexicon | None = None) -> None:
+    def __init__(
+        self,
+        definitions: Sequence[EntityDef],
+        severity: SeverityLexicon | None = None,
+        *,
+        version: str | None = None,
+    ) -> None:
+        # the stored gazetteer version it was built from (storage.entities), None when not from the database
+        self.version = version
         self.definitions = tuple(sorted(definitions, key=lambda entity: entity.id))
         self.severity = severity or SeverityLexicon(())
         self.entities = tuple(EntityInfo(e.id, e.kind, e.name, e.coordinates) for e in self.definitions)
@@ -143,9 +152,30 @@ async def load_gazetteer(db: Database, settings: Settings) -> Gazetteer:
     severity = parse_severity(read_yaml(severity_path(path), "severity lexicon"))
     async with db.transaction() as session:
         await stored.seed_entities(session, [_plain(entity) for entity in raw_entities(document)])
-        rows = await stored.list_entities(session)
-        extra = await stored.list_chat_aliases(session)
-    return Gazetteer(definitions_from_rows([row.definition for row in rows], extra), severity)
+        return await stored_gazetteer(session, severity)
+
+
+async def stored_gazetteer(session: AsyncSession, severity: SeverityLexicon | None) -> Gazetteer:
+    """The gazetteer of the rows as `session` sees them, with their version."""
+    from storage import entities as stored
+
+    version = await stored.gazetteer_version(session)
+    rows = await stored.list_entities(session)
+    extra = await stored.list_chat_aliases(session)
+    definitions = definitions_from_rows([row.definition for row in rows], extra)
+    return Gazetteer(definitions, severity, version=version)
+
+
+async def reload_if_changed(db: Database, current: Gazetteer) -> Gazetteer | None:
+    """The gazetteer as stored now when it changed since `current` was built (another process ran /track,
+    /alias or /untrack, or seeded a changed YAML); None when it did not. One small read when unchanged."""
+    from storage import entities as stored
+
+    async with db.transaction() as session:
+        version = await stored.gazetteer_version(session)
+        if version == current.version:
+            return None
+        return await stored_gazetteer(session, current.severity)
 
 
 def definitions_from_rows(

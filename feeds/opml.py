@@ -57,16 +57,18 @@ class OpmlFeed:
 def read_opml(data: bytes | str, source: str = "OPML", *, invalid: list[str] | None = None) -> list[OpmlFeed]:
     """The feeds of an OPML document, in order, each URL once (outlines nested in folders included).
 
-    Raises OpmlError for anything that is not OPML, for a DTD or entity declaration anywhere in the document
-    (in any encoding: refused as the XML parser meets it), for a document without feeds, and for an outline
-    whose xmlUrl is not an http/https URL of at most 2,048 characters without spaces (unless `invalid` is
-    given: such URLs are then appended to it and skipped). Titles, languages and User-Agents are plain
-    one-line text (control and bidi characters dropped: a CR/LF in a User-Agent would make every request of
-    the feed fail).
+    A document whose body has no outline at all is an empty list (what write_opml makes of no feeds). Raises
+    OpmlError for anything that is not OPML, for a DTD or entity declaration anywhere in the document
+    (in any encoding: refused as the XML parser meets it), for outlines none of which is a feed, and for an
+    outline whose xmlUrl is not an http/https URL of at most 2,048 characters without spaces (unless
+    `invalid` is given: such URLs are then appended to it and skipped). Titles, languages and User-Agents
+    are plain one-line text (control and bidi characters dropped: a CR/LF in a User-Agent would make every
+    request of the feed fail).
     """
     raw = data.encode() if isinstance(data, str) else data
     feeds: dict[str, OpmlFeed] = {}
-    for outline in _outlines(raw, source):
+    outlines = _outlines(raw, source)
+    for outline in outlines:
         try:
             feed = _outline_feed(outline)
         except BorderwatchError as exc:
@@ -76,7 +78,7 @@ def read_opml(data: bytes | str, source: str = "OPML", *, invalid: list[str] | N
             raise OpmlError(f"{source}: {exc}") from None
         if feed is not None:
             feeds.setdefault(feed.url, feed)
-    if not feeds and not invalid:
+    if outlines and not feeds and not invalid:
         raise OpmlError(f"{source}: no feed outlines (outline elements with an xmlUrl)")
     return list(feeds.values())
 

@@ -4,7 +4,8 @@ one as its own task.
 The scheduler looks at the database at most a second apart (a read along the next_poll_at index; a write only
 when something is due), so a feed is picked up within a second of being due, also when another process added
 or hurried it. Several services (processes) can share one PostgreSQL database: feeds are leased with FOR
-UPDATE SKIP LOCKED, so each due feed is polled by exactly one of them. A slow or failing feed occupies only
+UPDATE SKIP LOCKED, so each due feed is polled by exactly one of them; the feeds of a worker that died are
+given back as soon as another process sees it dead (feeds.liveness). A slow or failing feed occupies only
 its own task. A poll that brings a P1 or P2 story puts the feeds reporting on its entities into crisis mode.
 """
 
@@ -27,11 +28,13 @@ from feeds.fetch import Fetcher
 from feeds.guard import AddressPolicy, Resolver
 from feeds.ingest import Classify, Clock, FeedPoller, PollResult
 from feeds.limits import ParseLimits
+from feeds.liveness import ProcessLiveness
 from feeds.parse import ParserPool
 from feeds.schedule import wait_before_next_look
 from storage.crises import enter_crisis
 from storage.db import Database
 from storage.feeds import FeedRecord, bring_forward, claim_due_feeds, next_due_at, release_lease
+from storage.instances import Released
 from storage.items import StoredItem
 from storage.settings import Settings
 
@@ -98,13 +101,19 @@ class IngestService:
         on_result: Callable[[PollResult], None] | None = None,
         on_tick: Callable[[], None] | None = None,
         wait: Wait = real_wait,
+        liveness: ProcessLiveness | None = None,
     ) -> None:
         self._db = db
         self._settings = settings
         self._classify = classify
         self._clock = clock
         self._rng = rng or random.Random()
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        # the owner written on the leases: this process's instance (whose leases are given back as soon as it
+        # dies), else a name of its own (leases then end when they run out)
+        self._liveness = liveness
+        self._worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        if liveness is not None:
+            liveness.on_release(self._feeds_released)
         self._tick_seconds = tick_seconds
         self._batch_size = batch_size or max(settings.fetch_concurrency * 2, 16)
         # long enough to cover waiting for a fetch slot plus the whole fetch deadline and the parse
@@ -127,6 +136,16 @@ class IngestService:
         self._inflight: dict[int, asyncio.Task[PollResult | None]] = {}
         self._ticking: asyncio.Task[object] | None = None
         self._stopping = False
+
+    @property
+    def worker(self) -> str:
+        """The lease owner of this worker's feeds."""
+        return self._liveness.id if self._liveness is not None else self._worker
+
+    def _feeds_released(self, released: Released) -> None:
+        """A dead worker's feeds are free: look for due feeds now."""
+        if released.feeds:
+            self._wake.set()
 
     async def __aenter__(self) -> IngestService:
         return self

@@ -68,11 +68,13 @@ async def claim_due_updates(
     limit: int,
     exclude_chats: Iterable[int] = (),
     lease: timedelta = DEFAULT_LEASE,
+    owner: str | None = None,
 ) -> list[ClaimedUpdate]:
-    """Lease up to `limit` due edits and replies whose alert was sent, oldest first, skipping `exclude_chats`.
-    Rows of alerts that will never be sent (dead, dropped) or of inactive chats are dropped on the way;
-    replies of chats in their quiet window are held until it ends (P1 passes when the chat allows). A row
-    that cannot be routed or shown is quarantined (storage.quarantine) and never stops the others."""
+    """Lease up to `limit` due edits and replies whose alert was sent to process instance `owner`, oldest
+    first, skipping `exclude_chats`. Rows of alerts that will never be sent (dead, dropped) or of inactive
+    chats are dropped on the way; replies of chats in their quiet window are held until it ends (P1 passes
+    when the chat allows). A row that cannot be routed or shown is quarantined (storage.quarantine) and
+    never stops the others."""
     excluded = list(exclude_chats)
     async with db.transaction() as session:
         query = (
@@ -109,7 +111,7 @@ async def claim_due_updates(
             result = await session.execute(
                 update(DeliveryUpdate)
                 .where(DeliveryUpdate.id == row.id, _due(now))
-                .values(status="sending", next_attempt_at=now + lease)
+                .values(status="sending", next_attempt_at=now + lease, lease_owner=owner)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
@@ -188,20 +190,27 @@ async def retry_update_later(
 
 
 async def postpone_updates(
-    db: Database, update_ids: Sequence[int], until: datetime, reason: str | None = None
+    db: Database,
+    update_ids: Sequence[int],
+    until: datetime,
+    reason: str | None = None,
+    *,
+    owner: str | None = None,
 ) -> None:
-    """Give leased rows back as pending, due at `until`, not counting an attempt (RetryAfter, shutdown)."""
+    """Give leased rows back as pending, due at `until`, not counting an attempt (RetryAfter, shutdown).
+    With `owner`, only rows still leased to that instance."""
     if not update_ids:
         return
-    values: dict[str, object] = {"status": "pending", "next_attempt_at": until}
+    values: dict[str, object] = {"status": "pending", "next_attempt_at": until, "lease_owner": None}
     if reason is not None:
         values["last_error"] = reason
+    query = update(DeliveryUpdate).where(
+        DeliveryUpdate.id.in_(list(update_ids)), DeliveryUpdate.status == "sending"
+    )
+    if owner is not None:
+        query = query.where(DeliveryUpdate.lease_owner == owner)
     async with db.transaction() as session:
-        await session.execute(
-            update(DeliveryUpdate)
-            .where(DeliveryUpdate.id.in_(list(update_ids)), DeliveryUpdate.status == "sending")
-            .values(**values)
-        )
+        await session.execute(query.values(**values))
 
 
 async def updates_for_chat(db: Database, chat_id: int) -> list[tuple[str, str, int | None]]:

@@ -1,8 +1,10 @@
 """The outbox: every query the delivery loop runs on pending alerts (claim, sent, retry, dead, drop, move).
 
 A row goes pending → sending (leased) → sent; or back to pending with a later `next_attempt_at` (retry,
-RetryAfter, quiet hours); or to dead (kept failing), or dropped (the chat is gone). A 'sending' row whose
-lease ran out (the process died mid-send) is claimed again, so at most the sends in flight can repeat.
+RetryAfter, quiet hours); or to dead (kept failing), or dropped (the chat is gone). A 'sending' row names the
+process instance sending it (lease_owner): when that process dies, storage.instances gives the row back at
+once, so at most the sends in flight can repeat. A row whose lease ran out is claimed again too (rows leased
+by a process that registered no instance).
 """
 
 from __future__ import annotations
@@ -119,13 +121,14 @@ async def claim_due(
     exclude_chats: Iterable[int] = (),
     per_chat: int = 5,
     lease: timedelta = DEFAULT_LEASE,
+    owner: str | None = None,
 ) -> list[ClaimedDelivery]:
-    """Lease up to `limit` due rows, P1 first then oldest first, at most `per_chat` per chat, skipping
-    `exclude_chats` (chats this process is still sending to). Rows of inactive chats are dropped on the
-    way; rows of chats in their quiet window are held until it ends (P1 passes when the chat allows).
-    A row that cannot be routed or shown (say, quiet hours stored unreadable by an old version) is
-    quarantined (storage.quarantine) and never stops the others. Safe with several bot processes: a row is
-    leased by exactly one of them."""
+    """Lease up to `limit` due rows to process instance `owner`, P1 first then oldest first, at most
+    `per_chat` per chat, skipping `exclude_chats` (chats this process is still sending to). Rows of inactive
+    chats are dropped on the way; rows of chats in their quiet window are held until it ends (P1 passes when
+    the chat allows). A row that cannot be routed or shown (say, quiet hours stored unreadable by an old
+    version) is quarantined (storage.quarantine) and never stops the others. Safe with several bot
+    processes: a row is leased by exactly one of them."""
     excluded = list(exclude_chats)
     async with db.transaction() as session:
         query = (
@@ -164,7 +167,7 @@ async def claim_due(
             result = await session.execute(
                 update(Delivery)
                 .where(Delivery.id == delivery.id, _due(now))
-                .values(status="sending", next_attempt_at=now + lease)
+                .values(status="sending", next_attempt_at=now + lease, lease_owner=owner)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
@@ -305,20 +308,25 @@ async def mark_dead(db: Database, delivery_id: int, error: str) -> None:
 
 
 async def postpone(
-    db: Database, delivery_ids: Sequence[int], until: datetime, reason: str | None = None
+    db: Database,
+    delivery_ids: Sequence[int],
+    until: datetime,
+    reason: str | None = None,
+    *,
+    owner: str | None = None,
 ) -> None:
-    """Give leased rows back as pending, due at `until`, not counting an attempt (RetryAfter, shutdown)."""
+    """Give leased rows back as pending, due at `until`, not counting an attempt (RetryAfter, shutdown).
+    With `owner`, only rows still leased to that instance (others may have taken the rest up)."""
     if not delivery_ids:
         return
     async with db.transaction() as session:
-        values: dict[str, object] = {"status": "pending", "next_attempt_at": until}
+        values: dict[str, object] = {"status": "pending", "next_attempt_at": until, "lease_owner": None}
         if reason is not None:
             values["last_error"] = reason
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "sending")
-            .values(**values)
-        )
+        query = update(Delivery).where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "sending")
+        if owner is not None:
+            query = query.where(Delivery.lease_owner == owner)
+        await session.execute(query.values(**values))
 
 
 async def deactivate_chat(db: Database, chat_id: int, reason: str) -> int:

@@ -1,7 +1,12 @@
-"""Every query on the gazetteer tables: entities (seeded from YAML or added in chat) and chat aliases."""
+"""Every query on the gazetteer tables: entities (seeded from YAML or added in chat) and chat aliases.
+
+Every change to them also writes a new gazetteer version (a random token in bot_state), so that every process
+sharing the database sees, with one small read, that its classifier must be rebuilt.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +15,30 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
-from storage.models import Alias, Entity, utcnow
+from storage.models import Alias, BotState, Entity, utcnow
+
+VERSION_KEY = "gazetteer_version"
+
+
+async def gazetteer_version(session: AsyncSession) -> str | None:
+    """The token of the gazetteer's last change (None before any)."""
+    return await session.scalar(select(BotState.value).where(BotState.key == VERSION_KEY))
+
+
+async def _new_version(session: AsyncSession) -> None:
+    """Mark the gazetteer changed: a token no process has seen (a counter could be raised to the same value
+    by two writers at once)."""
+    token = uuid.uuid4().hex
+    state = await session.get(BotState, VERSION_KEY)
+    if state is None:
+        await session.execute(
+            dialect_insert(session, BotState)
+            .values(key=VERSION_KEY, value=token)
+            .on_conflict_do_update(index_elements=["key"], set_={"value": token})
+        )
+    else:
+        state.value = token
+    await session.flush()
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +65,7 @@ async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str
     """
     existing = {row.id: row for row in (await session.scalars(select(Entity))).all()}
     missing: list[dict[str, Any]] = []
+    refreshed = False
     for definition in definitions:
         entity_id = str(definition["id"])
         name = str(definition.get("name") or _first_english(definition) or entity_id)
@@ -60,6 +89,7 @@ async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str
             row.kind = str(definition["kind"])
             row.name = name
             row.updated_at = utcnow()
+            refreshed = True
     inserted = 0
     if missing:
         # processes starting together (ingest workers and the bot) all seed: whoever comes second skips
@@ -70,6 +100,8 @@ async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str
             .returning(Entity.id)
         )
         inserted = len(result.all())
+    if inserted or refreshed:
+        await _new_version(session)
     await session.flush()
     return inserted
 
@@ -134,7 +166,7 @@ async def add_entity(
     else:
         row.kind, row.name, row.definition, row.origin, row.active = kind, name, definition, "chat", True
         row.updated_at = utcnow()
-    await session.flush()
+    await _new_version(session)
     return _stored(row)
 
 
@@ -166,7 +198,7 @@ async def add_alias(
             case_sensitive=case_sensitive,
         )
     )
-    await session.flush()
+    await _new_version(session)
     return True
 
 
@@ -177,5 +209,5 @@ async def untrack_entity(session: AsyncSession, entity_id: str) -> bool:
         return False
     row.active = False
     row.updated_at = utcnow()
-    await session.flush()
+    await _new_version(session)
     return True

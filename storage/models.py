@@ -260,6 +260,8 @@ class Delivery(Base):
     # what the sent message shows (other sources, severity), so edits and replies go only when it changes
     shown_sources: Mapped[int | None] = mapped_column(Integer)
     shown_severity: Mapped[str | None] = mapped_column(String(2))
+    # the process instance sending it while 'sending' (migration 0013): freed as soon as that process dies
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
 
 
 class DeliveryUpdate(Base):
@@ -287,6 +289,7 @@ class DeliveryUpdate(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)  # the reply's message id
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(100))  # as Delivery.lease_owner
 
 
 class Admin(Base):
@@ -309,6 +312,22 @@ class AuditEntry(Base):
     arguments: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(String(20))  # allowed | refused | error
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Instance(Base):
+    """A running borderwatch process (migration 0013): the owner of the leases it holds on feeds and outbox
+    rows. Its leases are given back as soon as it is seen dead (feeds.liveness)."""
+
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    # the machine and PID namespace it runs in, its pid there, and the process's start (Linux clock ticks)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    process_start: Mapped[int | None] = mapped_column(BigInteger)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class BotState(Base):

@@ -126,6 +126,21 @@ def test_feeds_import_list_export_round_trip(
     assert len(exported) == 4
 
 
+def test_the_export_of_an_empty_feed_list_imports_as_an_empty_feed_list(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An OPML file without outlines is an empty feed list, not an error: the product's own export of no
+    feeds imports back."""
+    empty = tmp_path / "empty.opml"
+    empty.write_text(_exported(capsys))
+    assert read_opml(empty.read_bytes()) == []
+    assert main(["feeds", "import", str(empty)]) == 0
+    out, err = capsys.readouterr()
+    assert "imported 0 new feeds (0 already known)" in out and err == ""
+    assert main(["feeds", "list"]) == 0
+    assert capsys.readouterr().out == "no feeds\n"
+
+
 def test_feeds_import_refuses_private_addresses_unless_allowed(
     env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

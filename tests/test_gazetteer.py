@@ -12,7 +12,7 @@ import pytest
 
 from feeds.classify import Classifier
 from feeds.definitions import AliasDef, GazetteerError, parse_entities, parse_severity
-from feeds.gazetteer import Gazetteer, load_gazetteer, load_yaml_gazetteer
+from feeds.gazetteer import Gazetteer, load_gazetteer, load_yaml_gazetteer, reload_if_changed
 from storage import entities as stored
 from storage.db import Database
 from storage.settings import load_settings
@@ -206,3 +206,41 @@ async def test_processes_starting_together_seed_the_gazetteer_once(db: Database,
     async with db.transaction() as session:
         ids = [entity.id for entity in await stored.list_entities(session)]
     assert len(ids) == len(set(ids)) == len(gazetteers[0].entities) == len(gazetteers[1].entities)
+
+
+async def test_entity_changes_made_by_one_process_reach_another_at_its_next_look(
+    db: Database, entities_copy: Path
+) -> None:
+    """/track, /alias and /untrack in the bot process change the classifier of an ingest process sharing the
+    database: it looks at one stored version (a small read) and rebuilds only when that changed."""
+    settings = load_settings(entities=entities_copy, database_url=db.url)
+    ingest_db = Database(db.url)
+    try:
+        await load_gazetteer(db, settings)
+        ingest = await load_gazetteer(ingest_db, settings)
+        assert await reload_if_changed(ingest_db, ingest) is None  # nothing changed: nothing rebuilt
+
+        async with db.transaction() as session:
+            await stored.add_entity(session, "meghri", "Meghri", ["Мегри"])
+        tracked = await reload_if_changed(ingest_db, ingest)
+        assert tracked is not None
+        assert tracked.classifier.classify("Road to Мегри reopened").entity_ids == ["meghri"]
+        assert await reload_if_changed(ingest_db, tracked) is None
+
+        async with db.transaction() as session:
+            assert await stored.add_alias(session, "goris", "Gorisville", "en")
+        aliased = await reload_if_changed(ingest_db, tracked)
+        assert aliased is not None
+        assert aliased.classifier.classify("Gorisville news").entity_ids == ["goris"]
+
+        async with db.transaction() as session:
+            assert await stored.untrack_entity(session, "meghri")
+        untracked = await reload_if_changed(ingest_db, aliased)
+        assert untracked is not None
+        assert untracked.classifier.classify("Road to Мегри reopened").entity_ids == []
+
+        # a restart with the same YAML changes nothing: no process rebuilds
+        await load_gazetteer(db, settings)
+        assert await reload_if_changed(ingest_db, untracked) is None
+    finally:
+        await ingest_db.dispose()

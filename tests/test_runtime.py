@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.runtime import CONSOLE_NOTICE, run
+from feeds.opml import write_opml
 from storage.db import Database
-from storage.models import Chat
+from storage.models import Chat, Feed, Instance
 from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
 
@@ -62,3 +65,31 @@ async def test_without_a_token_the_bot_side_says_it_runs_in_console_mode(
 async def test_unknown_role_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown role"):
         await run(load_settings(), "everything")
+
+
+async def test_run_with_an_empty_opml_feed_list_starts_with_no_feeds(tmp_path: Path) -> None:
+    """BORDERWATCH_FEEDS pointing at an OPML file without outlines (what `feeds export` writes for no feeds)
+    is an empty feed list: `run` starts and stops cleanly instead of exiting with an error."""
+    empty = tmp_path / "empty.opml"
+    empty.write_text(write_opml([]))
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'bw.db'}"
+    settings = load_settings(database_url=database_url, feeds=empty)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(settings, "ingest", stop=stop))
+    db = Database(database_url)
+    try:
+        for _ in range(600):  # until the process has registered itself: it is running
+            assert not task.done(), task.result()
+            with contextlib.suppress(OperationalError):  # not migrated yet
+                async with db.transaction() as session:
+                    if await session.scalar(select(Instance.id).limit(1)) is not None:
+                        break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("run never came up")
+        async with db.transaction() as session:
+            assert await session.scalar(select(Feed.id).limit(1)) is None
+    finally:
+        await db.dispose()
+    stop.set()
+    assert await asyncio.wait_for(task, 30) == 0

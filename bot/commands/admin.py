@@ -49,7 +49,7 @@ from bot.validate import (
 )
 from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
-from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, definitions_from_rows
+from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, stored_gazetteer
 from feeds.guard import AddressPolicy, refused_urls
 from feeds.htmlpage import PageSelectors
 from feeds.model import ParsedFeed
@@ -470,20 +470,10 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
 # ------------------------------------------------------------------------------------ entities
 
 
-def _entity_lock(ctx: BotContext) -> asyncio.Lock:
-    # entity changes are serialised so the gazetteer swapped in last is always built from the latest rows
-    lock = ctx.extras.get("entity_lock")
-    if not isinstance(lock, asyncio.Lock):
-        lock = ctx.extras["entity_lock"] = asyncio.Lock()
-    return lock
-
-
 async def _rebuild_gazetteer(session: AsyncSession, ctx: BotContext) -> Gazetteer:
     """The gazetteer from the rows as they are inside `session` (raises GazetteerError before the commit)."""
-    rows = await list_entities(session)
-    extra = await list_chat_aliases(session)
     severity = ctx.gazetteer.severity if ctx.gazetteer is not None else None
-    return Gazetteer(definitions_from_rows([row.definition for row in rows], extra), severity)
+    return await stored_gazetteer(session, severity)
 
 
 def _resolve(ctx: BotContext, name: str) -> EntityInfo:
@@ -532,7 +522,7 @@ async def track(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     for text in [name, *aliases]:
         _check_specific(ctx, text, entity_id)
         _check_free(ctx, text, entity_id)
-    async with _entity_lock(ctx):
+    async with ctx.entity_lock:
         try:
             async with ctx.db.transaction() as session:
                 await add_entity(session, entity_id, name, aliases)
@@ -589,7 +579,7 @@ async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
         )
         return "already there"
     user = update.effective_user
-    async with _entity_lock(ctx):
+    async with ctx.entity_lock:
         try:
             async with ctx.db.transaction() as session:
                 added = await add_alias(
@@ -622,7 +612,7 @@ async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
         await reply(update, admin_usage("untrack"))
         return "usage"
     entity = _resolve(ctx, name)
-    async with _entity_lock(ctx):
+    async with ctx.entity_lock:
         async with ctx.db.transaction() as session:
             await untrack_entity(session, entity.id)
             gazetteer = await _rebuild_gazetteer(session, ctx)
