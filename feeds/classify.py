@@ -25,6 +25,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import ahocorasick
@@ -148,6 +149,23 @@ _HY_ENDINGS = [
     "ով",
     "ովը",
     "իցը",
+    # adjectives and demonyms: Ղարաբաղյան, արցախյան, Ղարաբաղեան (Western, read as -յան), տավուշցի
+    "յան",
+    "յանը",
+    "յանի",
+    "յանն",
+    "յաններ",
+    "ական",
+    "ականը",
+    "ականի",
+    "ային",
+    "ցի",
+    "ցին",
+    "ցիք",
+    "ցիներ",
+    "ցիները",
+    "ցիների",
+    "ցիներին",
 ]
 # nouns in -ություն change stem: առաքելություն → առաքելության, առաքելությամբ
 _HY_UTYUN_ENDINGS = [
@@ -191,9 +209,13 @@ _AZ_CHAIN = (
     f"(?:l{_V4}|s{_V4}z)?"
     f"(?:d{_V4}r|t{_V4}r)?"
 )
-_WORD_SPLIT = re.compile(r"(\w+)|(\W+)")
+_PATTERN_TOKEN = re.compile(r"(\w+)(\*?)|([^\w*]+)")
 
 _ALIAS, _CUE, _WORD, _NEGATION = 0, 1, 2, 3
+_CUE_GAP = (
+    2  # words allowed inside a multi-word cue: "end all hostilities", "atəşkəs rejimini kobud şəkildə pozub"
+)
+_QUOTES = "\"'"
 # a negation cancels a cue that starts within this many characters after it ("no casualties", "без жертв")
 # or that it follows within _NEGATION_AFTER ("жертв нет")
 _NEGATION_BEFORE = 16
@@ -217,6 +239,33 @@ _SUFFIX_BY_LANGUAGE["any"] = (
     "(?:" + _alternation(_RU_ENDINGS + _HY_ENDINGS + _EN_ENDINGS)[:-1] + "|" + _AZ_CHAIN + ")"
 )
 _END = r"(?!\w)"
+# forms derived from a Russian proper name: adjectives (Сюник → Сюникском, Карабах → карабахский, Шуша →
+# шушинский) and demonyms (Тавуш → тавушцы)
+_RU_ADJECTIVE_ENDINGS = [
+    "ий",
+    "ый",
+    "ая",
+    "ое",
+    "ого",
+    "ому",
+    "ом",
+    "ой",
+    "ую",
+    "ие",
+    "ые",
+    "их",
+    "ым",
+    "им",
+    "ими",
+    "ыми",
+]
+_RU_DERIVED = (
+    "(?:"
+    + _alternation(_RU_ENDINGS)[:-1]
+    + "|(?:ин)?ск"
+    + _alternation(_RU_ADJECTIVE_ENDINGS)[:-1]
+    + "|ц(?:ы|ев|ам|ами|ах|а|у|ем|е)|ец)?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +286,7 @@ class _AliasInfo:
     unless: tuple[int, ...]  # word ids
     with_words: tuple[int, ...]
     with_entities: tuple[int, ...]
+    with_all: tuple[tuple[int, ...], ...]
 
 
 def _stem_ru(word: str) -> str:
@@ -248,39 +298,93 @@ def _stem_ru(word: str) -> str:
     return word
 
 
-def compile_pattern(text: str, language: str, inflect: bool = True) -> tuple[str, str | None, str | None]:
-    """(automaton key, suffix regex, full regex) for an alias or cue in its language; both regexes end at a
-    word boundary. A trailing `*` means any continuation of the stem."""
-    star = text.endswith("*")
-    norm = normalize(text.rstrip("*")).strip()
-    if star:
-        return norm, None, None
-    if not inflect:
-        return norm, _END, None
-    parts = [(m.group(1), m.group(2)) for m in _WORD_SPLIT.finditer(norm)]
-    words = [w for w, _ in parts if w]
-    if language == "ru" and len(words) > 1:
-        pattern = []
-        key = ""
-        for word, separator in parts:
-            if word:
-                stem = _stem_ru(word) if len(word) >= 3 else word
-                if not key:
-                    key = stem
-                ending = _SUFFIX_BY_LANGUAGE["ru"] if len(word) >= 3 else ""
-                pattern.append(re.escape(stem) + ending)
-            elif separator:
-                pattern.append(
-                    r"\s+" if separator.isspace() else r"\s*".join(map(re.escape, separator.split()))
-                )
-        return key, None, "".join(pattern) + _END
-    if language == "ru":
-        return _stem_ru(norm), _SUFFIX_BY_LANGUAGE["ru"] + _END, None
+def _ru_word(word: str, starred: bool) -> tuple[str, str]:
+    """(stem, ending regex) of one word of a Russian pattern."""
+    if starred:
+        return word, r"\w*"
+    if len(word) < 3:
+        return word, ""
+    return _stem_ru(word), _SUFFIX_BY_LANGUAGE["ru"]
+
+
+def _separator(text: str, gap: int) -> str:
+    if text.isspace():
+        return _gap_pattern(gap) if gap else r"\s+"
+    return r"\s*" + r"\s*".join(map(re.escape, text.split())) + r"\s*"
+
+
+@lru_cache(maxsize=8)
+def _gap_pattern(gap: int) -> str:
+    """Whitespace with up to `gap` other words in between ("end all hostilities", "Зангезурским или
+    Мегринским коридором")."""
+    return r"(?:\s+[\w'\"-]+,?){0," + str(gap) + r"}?\s+"
+
+
+def _literal(norm: str, language: str) -> tuple[str, str | None, str | None]:
+    """The pattern of a text matched as written, with the inflections of its last word."""
     if language == "hy" and norm.endswith("ություն"):
         return norm[:-3], _alternation(_HY_UTYUN_ENDINGS) + _END, None
     if language == "hy" and norm.endswith("ում") and len(norm) > 6:
         return norm[:-3], _alternation(_HY_UM_ENDINGS) + _END, None
     return norm, _SUFFIX_BY_LANGUAGE.get(language, _SUFFIX_BY_LANGUAGE["any"]) + _END, None
+
+
+def compile_pattern(
+    text: str, language: str, inflect: bool = True, *, gap: int = 0, derived: bool = False
+) -> tuple[str, str | None, str | None]:
+    """(automaton key, suffix regex, full regex) for an alias or cue in its language; both regexes end at a
+    word boundary. A word ending in `*` takes any continuation of its stem. Words of a multi-word pattern may
+    be `gap` words apart; in Russian each word inflects and words of one or two letters ("о", "в") may be left
+    out. `derived` adds the forms derived from a Russian proper name (adjectives "Сюникском", "карабахский";
+    demonyms "тавушцы")."""
+    norm = normalize(text).strip()
+    tokens = [(m.group(1), m.group(2) == "*", m.group(3)) for m in _PATTERN_TOKEN.finditer(norm)]
+    words = [(word, starred) for word, starred, _ in tokens if word]
+    if not words:
+        return norm, _END, None
+    if len(words) == 1:
+        word, starred = words[0]
+        if starred:
+            return word, None, None
+        if not inflect:
+            return word, _END, None
+        if language == "ru":
+            suffix = _RU_DERIVED if derived else _SUFFIX_BY_LANGUAGE["ru"]
+            return _stem_ru(word), suffix + _END, None
+        return _literal(word, language)
+    if not inflect:
+        return norm, _END, None
+    if language != "ru" and not gap and not any(starred for _, starred in words):
+        return _literal(norm, language)
+    # word by word: each word its own pattern, separators flexible
+    pattern: list[str] = []
+    key = ""
+    last = len(tokens) - 1 - next(i for i, token in enumerate(reversed(tokens)) if token[0])
+    pending_separator = ""
+    for index, (word, starred, separator) in enumerate(tokens):
+        if separator:
+            pending_separator = separator
+            continue
+        if language == "ru":
+            stem, ending = _ru_word(word, starred)
+        elif starred:
+            stem, ending = word, r"\w*"
+        elif index == last:
+            stem, ending = word, _SUFFIX_BY_LANGUAGE.get(language, _SUFFIX_BY_LANGUAGE["any"])
+        else:
+            stem, ending = word, ""
+        piece = re.escape(stem) + ending
+        if not key:
+            key = stem
+            pattern.append(piece)
+        elif language == "ru" and len(word) <= 2 and not starred and index != last:
+            # a preposition or conjunction the text may leave out: "Организации Договора коллективной…"
+            pattern.append(f"(?:{_separator(pending_separator or ' ', 0)}{piece})?")
+            continue
+        else:
+            pattern.append(_separator(pending_separator or " ", gap) + piece)
+        pending_separator = ""
+    return key, None, "".join(pattern) + _END
 
 
 def _found_events(cues: list[tuple[int, int, int]], negations: list[tuple[int, int]]) -> frozenset[int]:
@@ -334,15 +438,18 @@ class Classifier:
                     unless=tuple(self._word(w, keys) for w in alias.unless_near),
                     with_words=tuple(self._word(w, keys) for w in alias.with_words),
                     with_entities=tuple(self._entity_index[e] for e in alias.with_entities),
+                    with_all=tuple(tuple(self._word(w, keys) for w in group) for group in alias.with_all),
                 )
                 alias_index = len(self._aliases)
                 self._aliases.append(info)
-                key, suffix, full = compile_pattern(alias.text, alias.language, alias.inflect)
+                key, suffix, full = compile_pattern(
+                    alias.text, alias.language, alias.inflect, gap=alias.gap, derived=alias.language == "ru"
+                )
                 case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive else None
                 self._add(keys, key, _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key))
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
-                key, suffix, full = compile_pattern(cue, language)
+                key, suffix, full = compile_pattern(cue, language, gap=_CUE_GAP)
                 self._add(keys, key, _Term(_CUE, event_index, self._re(suffix), self._re(full), None))
         for language, word in self._severity.negations:
             key, suffix, full = compile_pattern(word, language)
@@ -418,6 +525,8 @@ class Classifier:
                     if case_form(norm.original_slice(start, after)) != term.case_key:
                         continue
                 if term.kind == _ALIAS:
+                    if start and text[start - 1] in _QUOTES and self._aliases[term.ref].alias.unless_quoted:
+                        continue
                     alias_hits.append((start, stop, term.ref))
                 elif term.kind == _CUE:
                     cues.append((start, stop, term.ref))
@@ -469,7 +578,11 @@ class Classifier:
             changed = False
             for hit in list(pending):
                 info = aliases[hit[2]]
-                if any(w in words for w in info.with_words) or any(e in matched for e in info.with_entities):
+                if all(any(w in words for w in group) for group in info.with_all) and (
+                    not (info.with_words or info.with_entities)
+                    or any(w in words for w in info.with_words)
+                    or any(e in matched for e in info.with_entities)
+                ):
                     pending.remove(hit)
                     accepted.append(hit)
                     changed = True
@@ -493,12 +606,30 @@ class Classifier:
         for hit in hits:
             by_entity.setdefault(self._aliases[hit[2]].entity, []).append(hit)
         for entity_index in list(by_entity):
-            groups = self.entities[entity_index].groups
-            if groups:
-                found = {self._aliases[hit[2]].alias.group for hit in by_entity[entity_index]}
-                if not all(group in found for group in groups):
-                    del by_entity[entity_index]
+            entity = self.entities[entity_index]
+            if entity.groups and not self._groups_hold(entity, by_entity[entity_index]):
+                del by_entity[entity_index]
         return by_entity
+
+    def _groups_hold(self, entity: EntityDef, hits: list[tuple[int, int, int]]) -> bool:
+        """An entity with groups matches on any alias outside the groups, or on an alias from every group
+        (within `group_window` characters when set)."""
+        by_group: dict[str | None, list[tuple[int, int, int]]] = {}
+        for hit in hits:
+            by_group.setdefault(self._aliases[hit[2]].alias.group, []).append(hit)
+        if None in by_group:
+            return True
+        if not all(group in by_group for group in entity.groups):
+            return False
+        window = entity.group_window
+        if window is None:
+            return True
+        # some hit of the first group has a hit of every other group within the window
+        first, *others = entity.groups
+        return any(
+            all(any(max(h[1], o[1]) - min(h[0], o[0]) <= window for o in by_group[group]) for group in others)
+            for h in by_group[first]
+        )
 
     def _result(
         self,
