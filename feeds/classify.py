@@ -197,7 +197,7 @@ _HY_UM_ENDINGS = [
     "ումներ",
     "ումների",
 ]
-_EN_ENDINGS = ["s", "es"]
+_EN_ENDINGS = ["s", "es", "i"]  # Karabakhi, Nakhchivani
 # Azerbaijani suffix chain after ı→i folding: plural, possessive, case, -ki, copula; every part optional
 _V4 = "[iuü]"
 _V2 = "[aə]"
@@ -211,11 +211,12 @@ _AZ_CHAIN = (
 )
 _PATTERN_TOKEN = re.compile(r"(\w+)(\*?)|([^\w*]+)")
 
-_ALIAS, _CUE, _WORD, _NEGATION = 0, 1, 2, 3
+_ALIAS, _CUE, _WORD, _NEGATION, _HEDGE = 0, 1, 2, 3, 4
 _CUE_GAP = (
     2  # words allowed inside a multi-word cue: "end all hostilities", "atəşkəs rejimini kobud şəkildə pozub"
 )
 _QUOTES = "\"'"
+_SPACE = r"[\s\"']+"  # between the words of a pattern: spaces and quotes ('Договора "о дружбе…')
 # a negation cancels a cue that starts within this many characters after it ("no casualties", "без жертв")
 # or that it follows within _NEGATION_AFTER ("жертв нет")
 _NEGATION_BEFORE = 16
@@ -273,7 +274,7 @@ class _Term:
     """One way a key can count: an alias, a cue or a rule word, with the checks it needs."""
 
     kind: int
-    ref: int  # alias index, event index or word id
+    ref: int  # alias index, event index, word id, or 1 for a negation that may follow its cue
     suffix: Any  # compiled pattern matched right after the key, or None when any continuation is fine
     full: Any  # compiled pattern matched from the key's start (Russian multi-word aliases), or None
     case_key: str | None  # the key's exact original form, for case-sensitive aliases
@@ -309,7 +310,7 @@ def _ru_word(word: str, starred: bool) -> tuple[str, str]:
 
 def _separator(text: str, gap: int) -> str:
     if text.isspace():
-        return _gap_pattern(gap) if gap else r"\s+"
+        return _gap_pattern(gap) if gap else _SPACE
     return r"\s*" + r"\s*".join(map(re.escape, text.split())) + r"\s*"
 
 
@@ -317,7 +318,7 @@ def _separator(text: str, gap: int) -> str:
 def _gap_pattern(gap: int) -> str:
     """Whitespace with up to `gap` other words in between ("end all hostilities", "Зангезурским или
     Мегринским коридором")."""
-    return r"(?:\s+[\w'\"-]+,?){0," + str(gap) + r"}?\s+"
+    return r"(?:" + _SPACE + r"[\w'-]+,?){0," + str(gap) + r"}?" + _SPACE
 
 
 def _literal(norm: str, language: str) -> tuple[str, str | None, str | None]:
@@ -387,18 +388,34 @@ def compile_pattern(
     return key, None, "".join(pattern) + _END
 
 
-def _found_events(cues: list[tuple[int, int, int]], negations: list[tuple[int, int]]) -> frozenset[int]:
+def _sentence_start(text: str, position: int) -> bool:
+    """True when `position` starts the text, a line, or a sentence."""
+    before = text[:position].rstrip(" \"'(")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _found_events(
+    cues: list[tuple[int, int, int]],
+    negations: list[tuple[int, int, int]],
+    hedges: list[tuple[int, int]],
+    hedge_event: int | None,
+) -> frozenset[int]:
     """The event indices of the cues that count: not next to a negation, not inside a longer cue of another
-    event type."""
+    event type; a cue right after a hedge ("may attack") counts as the hedge event."""
     found = set()
     for start, stop, event in cues:
         if event in found:
             continue
         if any(
             (n_stop <= start and start - n_stop <= _NEGATION_BEFORE)
-            or (n_start >= stop and n_start - stop <= _NEGATION_AFTER)
-            for n_start, n_stop in negations
+            or (follows and n_start >= stop and n_start - stop <= _NEGATION_AFTER)
+            for n_start, n_stop, follows in negations
         ):
+            continue
+        if hedge_event is not None and any(
+            h_stop <= start and start - h_stop <= _NEGATION_BEFORE for _, h_stop in hedges
+        ):
+            found.add(hedge_event)
             continue
         if any(
             o_start <= start and stop <= o_stop and o_stop - o_start > stop - start and o_event != event
@@ -451,9 +468,14 @@ class Classifier:
             for language, cue in event.cues:
                 key, suffix, full = compile_pattern(cue, language, gap=_CUE_GAP)
                 self._add(keys, key, _Term(_CUE, event_index, self._re(suffix), self._re(full), None))
-        for language, word in self._severity.negations:
-            key, suffix, full = compile_pattern(word, language)
-            self._add(keys, key, _Term(_NEGATION, 0, self._re(suffix), self._re(full), None))
+        for kind, words in ((_NEGATION, self._severity.negations), (_HEDGE, self._severity.hedges)):
+            for language, word in words:
+                key, suffix, full = compile_pattern(word, language)
+                # a negation may follow its cue in Russian, Armenian and Azerbaijani ("жертв нет",
+                # "զոհեր չկան", "itki yoxdur"), never in English ("may attack if no compromise")
+                follows = int(kind == _NEGATION and language != "en")
+                self._add(keys, key, _Term(kind, follows, self._re(suffix), self._re(full), None))
+        self._hedge_event = index_of.get(self._severity.hedge_event or "")
         automaton = ahocorasick.Automaton()
         for key, terms in keys.items():
             automaton.add_word(key, (len(key), tuple(terms)))
@@ -498,7 +520,8 @@ class Classifier:
         alias_hits: list[tuple[int, int, int]] = []
         words: dict[int, list[tuple[int, int]]] = {}
         cues: list[tuple[int, int, int]] = []
-        negations: list[tuple[int, int]] = []
+        negations: list[tuple[int, int, int]] = []
+        hedges: list[tuple[int, int]] = []
         norm: NormalizedText | None = None
         for end, (key_length, terms) in self._automaton.iter(text):
             start = end - key_length + 1
@@ -524,16 +547,26 @@ class Classifier:
                         norm = NormalizedText(original, text)
                     if case_form(norm.original_slice(start, after)) != term.case_key:
                         continue
+                    if stop > after and term.case_key[1:].islower() and _sentence_start(text, start):
+                        continue  # "Сотка за литр": a capital at a sentence's start says nothing
                 if term.kind == _ALIAS:
-                    if start and text[start - 1] in _QUOTES and self._aliases[term.ref].alias.unless_quoted:
-                        continue
+                    if (
+                        start
+                        and stop < length
+                        and text[start - 1] in _QUOTES
+                        and text[stop] in _QUOTES
+                        and self._aliases[term.ref].alias.unless_quoted
+                    ):
+                        continue  # «Карабах», “Qarabağ”ın: a name in quotes (the football club)
                     alias_hits.append((start, stop, term.ref))
                 elif term.kind == _CUE:
                     cues.append((start, stop, term.ref))
                 elif term.kind == _WORD:
                     words.setdefault(term.ref, []).append((start, stop))
+                elif term.kind == _NEGATION:
+                    negations.append((start, stop, term.ref))
                 else:
-                    negations.append((start, stop))
+                    hedges.append((start, stop))
         if not alias_hits:
             return _NOTHING
         matched = self._resolve(alias_hits, words)
@@ -541,7 +574,7 @@ class Classifier:
             return _NOTHING
         if norm is None:
             norm = NormalizedText(original, text)
-        events = _found_events(cues, negations) if cues else frozenset()
+        events = _found_events(cues, negations, hedges, self._hedge_event) if cues else frozenset()
         for event in events:
             if self._cancels[event]:
                 events = events - self._cancels[event]
@@ -588,6 +621,26 @@ class Classifier:
                     changed = True
             if changed:
                 matched = self._entities_of(accepted)
+            if not changed and pending:
+                # two conditional aliases that each name the other's entity (Mirzoyan and Bayramov, Qazax and
+                # delimitation) support each other instead of waiting forever
+                for hit in list(pending):
+                    info = aliases[hit[2]]
+                    if info.with_all:
+                        continue
+                    partners = [
+                        other
+                        for other in pending
+                        if aliases[other[2]].entity != info.entity
+                        and aliases[other[2]].entity in info.with_entities
+                        and info.entity in aliases[other[2]].with_entities
+                    ]
+                    if partners:
+                        pending.remove(hit)
+                        accepted.append(hit)
+                        changed = True
+                if changed:
+                    matched = self._entities_of(accepted)
         return matched
 
     def _near(

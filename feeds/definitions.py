@@ -111,6 +111,10 @@ class SeverityLexicon:
     kinds: frozenset[str] = frozenset({"place", "org", "conflict", "project"})
     default: str | None = "P4"
     negations: tuple[tuple[str, str], ...] = ()  # (language, word): a cue right after one does not count
+    hedges: tuple[
+        tuple[str, str], ...
+    ] = ()  # (language, word): a cue right after one counts as `hedge_event`
+    hedge_event: str | None = None
 
     @property
     def cues(self) -> tuple[tuple[str, str, str], ...]:
@@ -365,4 +369,15 @@ def parse_severity(raw: Any) -> SeverityLexicon:
     if not isinstance(raw_negations, Mapping):
         raise GazetteerError("severity: negations must map languages to lists of words")
     negations = _cue_lists(raw_negations, "negations")
-    return SeverityLexicon(tuple(events), frozenset(kinds), default, tuple(negations))
+    raw_hedges = raw.get("hedges") or {}
+    if not isinstance(raw_hedges, Mapping):
+        raise GazetteerError("severity: hedges must map languages to lists of words")
+    hedges = _cue_lists(raw_hedges, "hedges")
+    hedge_event = raw.get("hedge_event")
+    if hedge_event is not None and hedge_event not in {event.name for event in events}:
+        raise GazetteerError(f"severity: hedge_event {hedge_event!r} is not an event type")
+    if hedges and hedge_event is None:
+        raise GazetteerError("severity: hedges need a hedge_event (the event type a hedged cue counts as)")
+    return SeverityLexicon(
+        tuple(events), frozenset(kinds), default, tuple(negations), tuple(hedges), hedge_event
+    )
