@@ -1,4 +1,4 @@
-"""Entity and severity tagging: one Aho-Corasick automaton finds candidates, cheap checks validate them.
+"""Entity and severity tagging: Aho-Corasick automatons find candidates, cheap checks validate them.
 
 Every alias of every entity, every severity cue and every context word of a rule is one key of a single
 pyahocorasick automaton over normalised text (feeds.textnorm). A candidate counts when
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -385,7 +385,68 @@ def compile_pattern(
         else:
             pattern.append(_separator(pending_separator or " ", gap) + piece)
         pending_separator = ""
+    if language != "ru" and not gap:
+        key = norm.split("*")[0].rstrip()  # the literal start of the pattern: a longer key is a rarer hit
     return key, None, "".join(pattern) + _END
+
+
+def _automaton(keys: dict[str, list[_Term]]) -> Any:
+    automaton = ahocorasick.Automaton()
+    for key, terms in keys.items():
+        if terms:
+            automaton.add_word(key, (len(key), tuple(terms)))
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
+
+
+class _Scan:
+    """One item's normalised text, walked with an automaton: the terms whose checks pass."""
+
+    __slots__ = ("_norm", "original", "text")
+
+    def __init__(self, original: str, text: str) -> None:
+        self.original = original
+        self.text = text
+        self._norm: NormalizedText | None = None
+
+    def norm(self) -> NormalizedText:
+        if self._norm is None:
+            self._norm = NormalizedText(self.original, self.text)
+        return self._norm
+
+    def terms(self, automaton: Any) -> Iterator[tuple[int, int, _Term]]:
+        """(start, stop, term) for every term found at a word start whose ending, case and full pattern
+        check out."""
+        if automaton.kind != ahocorasick.AHOCORASICK:
+            return  # no keys at all
+        text = self.text
+        length = len(text)
+        for end, (key_length, terms) in automaton.iter(text):
+            start = end - key_length + 1
+            if start and text[start - 1].isalnum():
+                continue
+            after = end + 1
+            bare = after == length or not text[after].isalnum()
+            for term in terms:
+                if term.full is not None:
+                    match = term.full.match(text, start)
+                    if match is None:
+                        continue
+                    stop = match.end()
+                elif bare or term.suffix is None:
+                    stop = after
+                else:
+                    match = term.suffix.match(text, after)
+                    if match is None:
+                        continue
+                    stop = match.end()
+                if term.case_key is not None:
+                    if case_form(self.norm().original_slice(start, after)) != term.case_key:
+                        continue
+                    if stop > after and term.case_key[1:].islower() and _sentence_start(text, start):
+                        continue  # "Сотка за литр": a capital at a sentence's start says nothing
+                yield start, stop, term
 
 
 def _sentence_start(text: str, position: int) -> bool:
@@ -476,13 +537,12 @@ class Classifier:
                 follows = int(kind == _NEGATION and language != "en")
                 self._add(keys, key, _Term(kind, follows, self._re(suffix), self._re(full), None))
         self._hedge_event = index_of.get(self._severity.hedge_event or "")
-        automaton = ahocorasick.Automaton()
-        for key, terms in keys.items():
-            automaton.add_word(key, (len(key), tuple(terms)))
-        if keys:
-            automaton.make_automaton()
-        self._automaton = automaton
-        self._empty = not keys
+        # two automatons: names first; rule words and cues only for the items that name something
+        self._automaton = _automaton({k: [t for t in ts if t.kind == _ALIAS] for k, ts in keys.items()})
+        self._context_automaton = _automaton(
+            {k: [t for t in ts if t.kind != _ALIAS] for k, ts in keys.items()}
+        )
+        self._empty = not any(term.kind == _ALIAS for terms in keys.values() for term in terms)
         self.build_seconds = time.perf_counter() - started
 
     def _re(self, pattern: str | None) -> Any:
@@ -518,62 +578,37 @@ class Classifier:
         text = normalize(original)
         length = len(text)
         alias_hits: list[tuple[int, int, int]] = []
+        scan = _Scan(original, text)
+        for start, stop, term in scan.terms(self._automaton):
+            if (
+                start
+                and stop < length
+                and text[start - 1] in _QUOTES
+                and text[stop] in _QUOTES
+                and self._aliases[term.ref].alias.unless_quoted
+            ):
+                continue  # «Карабах», “Qarabağ”ın: a name in quotes (the football club)
+            alias_hits.append((start, stop, term.ref))
+        if not alias_hits:
+            return _NOTHING
+        # rule words and cues are looked for only in items that name something (most items do not)
         words: dict[int, list[tuple[int, int]]] = {}
         cues: list[tuple[int, int, int]] = []
         negations: list[tuple[int, int, int]] = []
         hedges: list[tuple[int, int]] = []
-        norm: NormalizedText | None = None
-        for end, (key_length, terms) in self._automaton.iter(text):
-            start = end - key_length + 1
-            if start and text[start - 1].isalnum():
-                continue
-            after = end + 1
-            bare = after == length or not text[after].isalnum()
-            for term in terms:
-                if term.full is not None:
-                    match = term.full.match(text, start)
-                    if match is None:
-                        continue
-                    stop = match.end()
-                elif bare or term.suffix is None:
-                    stop = after
-                else:
-                    match = term.suffix.match(text, after)
-                    if match is None:
-                        continue
-                    stop = match.end()
-                if term.case_key is not None:
-                    if norm is None:
-                        norm = NormalizedText(original, text)
-                    if case_form(norm.original_slice(start, after)) != term.case_key:
-                        continue
-                    if stop > after and term.case_key[1:].islower() and _sentence_start(text, start):
-                        continue  # "Сотка за литр": a capital at a sentence's start says nothing
-                if term.kind == _ALIAS:
-                    if (
-                        start
-                        and stop < length
-                        and text[start - 1] in _QUOTES
-                        and text[stop] in _QUOTES
-                        and self._aliases[term.ref].alias.unless_quoted
-                    ):
-                        continue  # «Карабах», “Qarabağ”ın: a name in quotes (the football club)
-                    alias_hits.append((start, stop, term.ref))
-                elif term.kind == _CUE:
-                    cues.append((start, stop, term.ref))
-                elif term.kind == _WORD:
-                    words.setdefault(term.ref, []).append((start, stop))
-                elif term.kind == _NEGATION:
-                    negations.append((start, stop, term.ref))
-                else:
-                    hedges.append((start, stop))
-        if not alias_hits:
-            return _NOTHING
+        for start, stop, term in scan.terms(self._context_automaton):
+            if term.kind == _WORD:
+                words.setdefault(term.ref, []).append((start, stop))
+            elif term.kind == _CUE:
+                cues.append((start, stop, term.ref))
+            elif term.kind == _NEGATION:
+                negations.append((start, stop, term.ref))
+            else:
+                hedges.append((start, stop))
         matched = self._resolve(alias_hits, words)
         if not matched:
             return _NOTHING
-        if norm is None:
-            norm = NormalizedText(original, text)
+        norm = scan.norm()
         events = _found_events(cues, negations, hedges, self._hedge_event) if cues else frozenset()
         for event in events:
             if self._cancels[event]:

@@ -50,7 +50,7 @@ def normalize(text: str) -> str:
     # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
     if "եւ" in text:
         text = text.replace("եւ", "եվ")
-    if _CLASSICAL_ARMENIAN.search(text) is not None:
+    if "է" in text or "օ" in text or "եա" in text:
         text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
     return text
 
