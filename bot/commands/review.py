@@ -186,6 +186,12 @@ async def _decide(ctx: BotContext, report: Report, action: str, by: int) -> str:
     if alias is None:
         raise InvalidArgument("The matched name is no longer in the item's tags; dismiss the report instead.")
     if action == "d":
+        entity = next((e for e in ctx.gazetteer.definitions if e.id == report.entity_id), None)
+        if entity is not None and len(entity.aliases) <= 1:
+            raise InvalidArgument(
+                f"{quoted(alias, 80)} is the only name of {escape(name)}: give it an exclusion word, or stop"
+                f" tracking it with /untrack {escape(report.entity_id)}."
+            )
         fix: tuple[FixKind, str, str | None] = ("disable", alias, None)
         status: ReportStatus = "disabled"
         resolution = f"disabled {alias}"
@@ -231,7 +237,11 @@ async def review_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx
     if report.status != "open":
         await query.answer("Someone decided this one already.")
         return f"#{report.id} already {report.status}"
-    answer = await _decide(ctx, report, action, user.id)
+    try:
+        answer = await _decide(ctx, report, action, user.id)
+    except InvalidArgument as exc:
+        await query.answer()
+        raise exc from None
     await query.answer()
     try:
         await query.edit_message_text(f"Report #{report.id}: {answer}", parse_mode="HTML")
@@ -259,7 +269,7 @@ def _split_missed(ctx: BotContext, arguments: str) -> tuple[str, Any]:
         entity = ctx.gazetteer.resolve(" ".join(words[-size:]))
         if entity is not None:
             return " ".join(words[:-size]), entity
-    raise InvalidArgument("Name the entity at the end, e.g. /missed <text>; sev_lake")
+    raise InvalidArgument(escape("Name the entity at the end, e.g. /missed <text>; sev_lake"))
 
 
 @admin_command("missed")
@@ -313,7 +323,7 @@ async def missed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
                     ]
                 ]
             )
-            lines.append(f"Add {quoted(suggestion, 60)} as a name? (or /alias {entity.id} <name>)")
+            lines.append(f"Add {quoted(suggestion, 60)} as a name? (or /alias {entity.id} &lt;name&gt;)")
     await reply(update, fit(lines), reply_markup=markup)
     return f"{entity.id}: {'found' if explanation.found else 'missed'}"
 
