@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 import bot.app
 from bot.deliver import DeliveryLoop
@@ -25,6 +26,7 @@ from feeds.ingest import FeedPoller
 from feeds.parse import ParserPool
 from storage.db import Database
 from storage.feeds import add_feed, list_feeds
+from storage.migrate import upgrade
 from storage.reports import list_alias_fixes, open_reports
 from tests.botapi.emulator import BotApiEmulator, SentMessage
 from tests.feedserver import FeedServer, rss, running
@@ -352,3 +354,31 @@ async def test_missed_explains_a_miss_and_the_offered_alias_tags_the_next_item(
         assert await f.chat.say(ADMIN, "/missed some text nowhere_land") == [
             "Name the entity at the end, e.g. /missed <text>; sev_lake"
         ]
+
+
+# ------------------------------------------------------------------------------------ migration 0010
+
+
+async def test_migration_0010_keeps_chats_and_starts_with_the_button_off(tmp_path: Any) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await upgrade(url, "0004")
+    old = Database(url)
+    try:
+        async with old.transaction() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO chats (id, type, active, quiet_tz, p1_breaks_quiet, created_at)"
+                    " VALUES (7, 'private', true, 'UTC', true, '2025-01-01 00:00:00')"
+                )
+            )
+    finally:
+        await old.dispose()
+    await upgrade(url, "head")
+    new = Database(url)
+    try:
+        async with new.transaction() as session:
+            rows = (await session.execute(text("SELECT id, report_button FROM chats"))).all()
+            assert [(row[0], bool(row[1])) for row in rows] == [(7, False)]
+        assert await open_reports(new) == []
+    finally:
+        await new.dispose()
