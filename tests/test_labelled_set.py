@@ -95,8 +95,8 @@ def test_development_part_keeps_its_figures(
 def test_eval_command_prints_figures_per_language(tmp_path: Path) -> None:
     labelled = tmp_path / "mine.jsonl"
     items = [
-        {"title": "Azerbaijani forces shelled Goris in Armenia", "lang": "en", "must": ["goris", "armaz_border"],
-         "must_not": [], "severity_in": ["P1"]},
+        {"title": "Azerbaijani forces shelled Goris in Armenia", "lang": "en",
+         "must": ["goris", "armaz_border"], "must_not": [], "severity_in": ["P1"]},
         {"title": "Во втором тайме «Карабах» забил гол", "lang": "ru", "must": [],
          "must_not": ["nagorno_karabakh"], "severity_in": [None]},
         {"title": "Ermənistan silahlı qüvvələri Laçın istiqamətində mövqelərimizi atəşə tutub", "lang": "az",
