@@ -9,11 +9,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import BotContext
-from storage.reports import report_button_allowed
+from bot.i18n import N_, translation
+from storage.reports import report_button_chat
 
 REPORT_PREFIX = "na:"  # na:<delivery id>:<entity id>
 MAX_BUTTONS = 3  # "not about" buttons on one alert
 _CALLBACK_BYTES = 64  # Telegram's limit on callback data
+LABEL = N_("Not about {name}")
 
 
 def entity_name(ctx: BotContext, entity_id: str) -> str:
@@ -26,14 +28,18 @@ async def report_buttons(
     ctx: BotContext, chat_id: int, delivery_id: int, entity_ids: tuple[str, ...]
 ) -> InlineKeyboardMarkup | None:
     """The "not about <entity>" buttons for an alert of delivery `delivery_id` in `chat_id`, or None (not
-    allowed there, or nothing matched)."""
-    if not entity_ids or not await report_button_allowed(ctx.db, chat_id, ctx.settings.admin_ids):
+    allowed there, or nothing matched), labelled in the chat's chosen language."""
+    if not entity_ids:
         return None
+    allowed, language = await report_button_chat(ctx.db, chat_id, ctx.settings.admin_ids)
+    if not allowed:
+        return None
+    label = translation(language or "en").gettext(LABEL)
     rows = []
     for entity_id in entity_ids[:MAX_BUTTONS]:
         data = f"{REPORT_PREFIX}{delivery_id}:{entity_id}"
         if len(data.encode()) <= _CALLBACK_BYTES:
             rows.append(
-                [InlineKeyboardButton(f"Not about {entity_name(ctx, entity_id)}", callback_data=data)]
+                [InlineKeyboardButton(label.format(name=entity_name(ctx, entity_id)), callback_data=data)]
             )
     return InlineKeyboardMarkup(rows) if rows else None

@@ -17,15 +17,26 @@ _WORD = re.compile(r"\w[\w'-]*")
 _NEAR = 0.78  # how alike a word and an alias must be to be called a near match
 
 
+# Why a name in the text did not count (AliasVerdict.reason); the bot words each one in the reader's language.
+QUOTED = "quoted"  # in quotes, which for this name means something else (a club, a brand)
+EXCLUDED = "excluded"  # detail: the exclusion word that stands near it
+NEEDS_ALL = "needs_all"  # detail: the words of which one must also stand in the text
+NEEDS_CONTEXT = "needs_context"  # detail: the words or entities it counts only beside
+CAPITALS = "capitals"  # the name must be written with its capitals
+LONGER_NAME = "longer_name"  # it is part of a longer name of another entity
+NOT_A_FORM = "not_a_form"  # a near match, not a form of the name
+
+
 @dataclass(frozen=True, slots=True)
 class AliasVerdict:
     """One alias of the entity against the text: the text that nearly or fully matched, and why it did not
-    count (None when it counted)."""
+    count (one of the reason codes above; None when it counted), with the words the reason names."""
 
     alias: str
     language: str
     found_text: str
     reason: str | None
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +58,11 @@ def _alias_regex(alias: AliasDef) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + pattern)
 
 
-def _rule_reason(alias: AliasDef, text: str, start: int, stop: int, found: set[str]) -> str | None:
-    """Why a name found in the text does not count, by the alias's own rules (None: it counts)."""
+def _rule_reason(
+    alias: AliasDef, text: str, start: int, stop: int, found: set[str]
+) -> tuple[str, str] | None:
+    """Why a name found in the text does not count, by the alias's own rules, as (reason code, detail);
+    None when it counts."""
     if (
         alias.unless_quoted
         and start
@@ -56,21 +70,21 @@ def _rule_reason(alias: AliasDef, text: str, start: int, stop: int, found: set[s
         and text[start - 1] in "\"'"
         and text[stop] in "\"'"
     ):
-        return "it is in quotes, which for this name means something else (a club, a brand)"
+        return QUOTED, ""
     for word in alias.unless_near:
         window = text[max(0, start - alias.window) : stop + alias.window]
         if _alias_regex(AliasDef(word, "any")).search(normalize(window)):
-            return f"the word «{word}» stands within {alias.window} characters"
+            return EXCLUDED, word
     if alias.with_all:
         for group in alias.with_all:
             if not any(_alias_regex(AliasDef(word, "any")).search(text) for word in group):
-                return "it also needs one of: " + ", ".join(group[:8])
+                return NEEDS_ALL, ", ".join(group[:8])
     if alias.with_words or alias.with_entities:
         has_word = any(_alias_regex(AliasDef(word, "any")).search(text) for word in alias.with_words)
         has_entity = any(entity in found for entity in alias.with_entities)
         if not (has_word or has_entity):
             needs = [*alias.with_words[:6], *alias.with_entities[:6]]
-            return "it counts only beside one of: " + ", ".join(needs)
+            return NEEDS_CONTEXT, ", ".join(needs)
     return None
 
 
@@ -93,7 +107,7 @@ def _suggestion(entity: EntityDef, original: str) -> tuple[str | None, list[Alia
                         alias.text,
                         alias.language,
                         candidate,
-                        f"«{candidate}» is not a form of «{alias.text}»",
+                        NOT_A_FORM,
                     )
                 )
     unique = {(v.alias, v.found_text): v for v in verdicts}
@@ -121,13 +135,15 @@ def explain(gazetteer: Gazetteer, entity_id: str, title: str, summary: str = "")
             if alias.case_sensitive and case_form(shown)[: len(case_form(alias.text))] != case_form(
                 alias.text
             ):
-                reason: str | None = f"«{alias.text}» must be written with these capitals"
+                reason: tuple[str, str] | None = (CAPITALS, "")
             else:
                 reason = _rule_reason(alias, text, hit.start(), hit.end(), found_ids)
             if reason is None and entity_id not in found_ids:
-                reason = "it is part of a longer name of another entity"
-            if reason is not None or entity_id in found_ids:
-                verdicts.append(AliasVerdict(alias.text, alias.language, shown, reason))
+                reason = (LONGER_NAME, "")
+            if reason is not None:
+                verdicts.append(AliasVerdict(alias.text, alias.language, shown, *reason))
+            elif entity_id in found_ids:
+                verdicts.append(AliasVerdict(alias.text, alias.language, shown, None))
     suggestion = None
     if entity_id not in found_ids and not verdicts:
         suggestion, near = _suggestion(entity, original)

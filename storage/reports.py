@@ -256,18 +256,22 @@ async def set_report_button(db: Database, chat_id: int, enabled: bool) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def report_button_allowed(db: Database, chat_id: int, seed_admin_ids: Iterable[int]) -> bool:
-    """Whether alerts in `chat_id` carry the "not about" buttons: in a bot admin's own private chat (a
-    private chat's id is its user's id), or where a chat admin let everyone use them."""
-    if chat_id in set(seed_admin_ids):
-        return True
+async def report_button_chat(
+    db: Database, chat_id: int, seed_admin_ids: Iterable[int]
+) -> tuple[bool, str | None]:
+    """Whether alerts in `chat_id` carry the "not about" buttons (in a bot admin's own private chat, whose
+    id is the admin's user id, or where a chat admin let everyone use them), and the chat's /lang choice."""
     async with db.transaction() as session:
-        if await session.scalar(select(Chat.report_button).where(Chat.id == chat_id)):
-            return True
+        row = (
+            await session.execute(select(Chat.report_button, Chat.language).where(Chat.id == chat_id))
+        ).first()
+        everyone, language = (bool(row[0]), row[1]) if row is not None else (False, None)
+        if everyone or chat_id in set(seed_admin_ids):
+            return True, language
         if chat_id <= 0:
-            return False
+            return False, language
         admin = await session.get(Admin, chat_id)
-        return admin is not None and admin.added_by is not None
+        return admin is not None and admin.added_by is not None, language
 
 
 async def report_button_for_everyone(db: Database, chat_id: int) -> bool:

@@ -47,6 +47,8 @@ TRANSLATED_MODULES = (
     "bot/validate.py",
     "bot/format.py",
     "bot/commands/crisis.py",
+    "bot/commands/review.py",
+    "bot/report_button.py",
 )
 RU_USER = 7001
 EN_USER = 7002

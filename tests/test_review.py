@@ -254,6 +254,13 @@ async def test_disable_and_dismiss(db: Database, telegram: BotApiEmulator, feed_
         assert await f.chat.say(ADMIN, "/review") == [
             'No open reports. Alerts carry a "Not about …" button for admins.'
         ]
+        # in the chat's language: the button under the alert and the replies
+        await f.chat.say(ADMIN, "/lang ru")
+        assert await f.chat.say(ADMIN, "/review") == [
+            "Открытых жалоб нет. У администраторов под оповещениями есть кнопка «Не про …»."
+        ]
+        await f.publish("Shots fired near Sev Lake again")
+        assert _buttons(_alert(telegram, ADMIN, "Shots fired near Sev Lake again"))[0][0] == "Не про Sev Lake"
 
 
 async def test_review_and_missed_are_for_bot_admins_only(chat_db: tuple[Database, BotApiEmulator]) -> None:
@@ -293,13 +300,13 @@ async def test_a_chat_admin_lets_everyone_report_and_a_member_press_is_recorded(
         }
 
         assert await f.chat.say(MEMBER, "/reportbutton on", chat_id=GROUP) == [
-            "Only an admin of this chat can change that."
+            "Only this group's admins can change who reports alerts."
         ]
         assert await f.chat.say(GROUP_ADMIN, "/reportbutton maybe", chat_id=GROUP) == [
-            'Usage: /reportbutton on|off — let everyone here press "not about …" on alerts'
+            'Usage: /reportbutton on|off — let everyone here press "Not about …" under alerts'
         ]
         assert await f.chat.say(GROUP_ADMIN, "/reportbutton on", chat_id=GROUP) == [
-            'Everyone here can now press "Not about …" on alerts; admins review the reports.'
+            'Everyone here can now press "Not about …" under alerts; bot admins review the reports.'
         ]
         second = "Shelling reported near Sev Lake overnight"
         assert await f.publish(second) == [("sev_lake",)]
@@ -330,7 +337,7 @@ async def test_missed_explains_a_miss_and_the_offered_alias_tags_the_next_item(
         assert await f.publish(missed_title) == [()]
         [answer] = await f.chat.send(ADMIN, "/missed https://news.example/1 sev_lake")
         assert answer.text.startswith(f"Sev Lake in “{missed_title}”:\nNot found.")
-        assert "“Sevlic” (en name “Sevlich”): «Sevlic» is not a form of «Sevlich»" in answer.text
+        assert "“Sevlic” (name “Sevlich”, en): «Sevlic» is not a form of «Sevlich»" in answer.text
         [[offer]] = answer.button_rows()
         assert offer["text"] == "Add «Sevlic» as a name of Sev Lake"
 
@@ -344,7 +351,7 @@ async def test_missed_explains_a_miss_and_the_offered_alias_tags_the_next_item(
         # pasted text; a name that is there but kept out by its rules is explained
         [found] = await f.chat.send(ADMIN, "/missed Black Lake hotel opens; sev_lake")
         assert "Not found." in found.text
-        assert "“Black Lake” (en name “Black Lake”): it counts only beside one of:" in found.text
+        assert "“Black Lake” (name “Black Lake”, en): it counts only beside one of:" in found.text
         assert found.button_rows() == []
         [hit] = await f.chat.send(ADMIN, "/missed Azerbaijani soldiers at Black Lake sev_lake")
         assert "Found: “Black Lake”." in hit.text

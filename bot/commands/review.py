@@ -16,20 +16,21 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.admin_auth import admin_command, command_arguments
-from bot.commands.admin import _entity_lock, _rebuild_gazetteer
+from bot.commands.admin import _entity_lock, _rebuild_gazetteer, _resolve
+from bot.commands.subscriptions import may_change_chat
 from bot.context import BotContext, get_context
+from bot.i18n import N_, _, ngettext
 from bot.replies import escape, fit, quoted, reply
 from bot.report_button import REPORT_PREFIX, entity_name
 from bot.validate import InvalidArgument, validate_alias
+from feeds import explain as why
 from feeds.definitions import GazetteerError
-from feeds.explain import alias_for_span, exclusion_candidates, explain
 from storage.admins import is_admin
-from storage.chats import get_chat
+from storage.chats import register_chat
 from storage.entities import add_alias
 from storage.reports import (
     FixKind,
@@ -54,9 +55,25 @@ REVIEW_PAGE = 5
 CONTEXT_CHARS = 70
 
 USAGE = {
-    "missed": "/missed <url or text> <entity> — e.g. /missed Азербайджанские военные у Сев-Лича; sev_lake",
-    "reportbutton": '/reportbutton on|off — let everyone here press "not about …" on alerts',
+    "missed": N_("/missed <url or text> <entity> — e.g. /missed Troops seen near Sevlic lake; sev_lake"),
+    "reportbutton": N_('/reportbutton on|off — let everyone here press "Not about …" under alerts'),
 }
+ALREADY_DECIDED = N_("Someone decided this one already.")
+
+# how /missed words each reason a name in the text did not count (feeds.explain's reason codes)
+REASONS = {
+    why.QUOTED: N_("it stands in quotes, which for this name means something else (a club, a brand)"),
+    why.EXCLUDED: N_("the word «{detail}» stands near it"),
+    why.NEEDS_ALL: N_("it also needs one of: {detail}"),
+    why.NEEDS_CONTEXT: N_("it counts only beside one of: {detail}"),
+    why.CAPITALS: N_("«{alias}» must be written with its capitals"),
+    why.LONGER_NAME: N_("it is part of a longer name of another entity"),
+    why.NOT_A_FORM: N_("«{found}» is not a form of «{alias}»"),
+}
+
+
+def _usage(command: str) -> str:
+    return escape(_("Usage: {usage}").format(usage=_(USAGE[command])))
 
 
 # ---------------------------------------------------------------------------------------------- alerts
@@ -73,11 +90,11 @@ async def report_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chat = update.effective_chat
     chat_id = chat.id if chat is not None else None
     if len(parts) != 2 or not parts[0].isdigit():
-        await query.answer("This button is out of date.")
+        await query.answer(_("This button is out of date."))
         return
     admin = await is_admin(ctx.db, user.id, ctx.settings.admin_ids)
     if not admin and not (chat_id is not None and await report_button_for_everyone(ctx.db, chat_id)):
-        await query.answer("Only bot admins can report alerts in this chat.", show_alert=True)
+        await query.answer(_("Only bot admins can report alerts in this chat."), show_alert=True)
         return
     recorded = await record_report(
         ctx.db,
@@ -88,25 +105,28 @@ async def report_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         at=ctx.clock(),
     )
     if recorded is None:
-        await query.answer("This alert is no longer known.")
+        await query.answer(_("This alert is no longer known."))
         return
-    _report_id, new = recorded
     name = entity_name(ctx, parts[1])
     await query.answer(
-        f"Thanks: reported as not about {name}. Admins review it with /review."
-        if new
-        else f"You already reported this as not about {name}."
+        _("Thanks: reported as not about {name}. Admins review it with /review.").format(name=name)
+        if recorded[1]
+        else _("You already reported this as not about {name}.").format(name=name)
     )
 
 
 # ---------------------------------------------------------------------------------------------- /review
 
 
+def _item_text(report: Report) -> str:
+    return report.title + ("\n" + report.summary if report.summary else "")
+
+
 def _context_html(report: Report) -> str:
     """The item's text around the first matched span, the match in bold."""
-    text = report.title + ("\n" + report.summary if report.summary else "")
     if not report.spans:
-        return escape(quoted(report.title, 200))
+        return quoted(report.title, 200)
+    text = _item_text(report)
     start, stop, _matched = report.spans[0]
     left = max(0, start - CONTEXT_CHARS)
     right = min(len(text), stop + CONTEXT_CHARS)
@@ -121,39 +141,33 @@ def _review_choices(ctx: BotContext, report: Report) -> tuple[str | None, list[s
         return None, []
     start, stop, matched = report.spans[0]
     entity = next((e for e in ctx.gazetteer.definitions if e.id == report.entity_id), None)
-    alias = alias_for_span(entity, matched) if entity is not None else None
-    text = report.title + ("\n" + report.summary if report.summary else "")
-    return (alias.text if alias is not None else matched), exclusion_candidates(text, start, stop)
+    alias = why.alias_for_span(entity, matched) if entity is not None else None
+    words = why.exclusion_candidates(_item_text(report), start, stop)
+    return (alias.text if alias is not None else matched), words
+
+
+def _button(label: str, data: str) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(label, callback_data=f"{REVIEW_PREFIX}{data}")]
 
 
 def _review_message(ctx: BotContext, report: Report) -> tuple[str, InlineKeyboardMarkup]:
     alias, words = _review_choices(ctx, report)
-    others = f" ({report.reporters} reports)" if report.reporters > 1 else ""
-    lines = [
-        f"Report #{report.id}: not about <b>{escape(entity_name(ctx, report.entity_id))}</b>{others}",
-        _context_html(report),
-    ]
-    if alias is not None:
-        lines.append(f"Matched name: {quoted(alias, 80)}")
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"Ignore it near «{word[:24]}»", callback_data=f"{REVIEW_PREFIX}x{i}:{report.id}"
-            )
-        ]
-        for i, word in enumerate(words)
-    ]
-    if alias is not None:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    f"Disable the name «{alias[:30]}»", callback_data=f"{REVIEW_PREFIX}d:{report.id}"
-                )
-            ]
+    name = escape(entity_name(ctx, report.entity_id))
+    heading = _("Report #{id}: not about <b>{name}</b>").format(id=report.id, name=name)
+    if report.reporters > 1:
+        heading += " " + ngettext("({n} report)", "({n} reports)", report.reporters).format(
+            n=report.reporters
         )
-    rows.append(
-        [InlineKeyboardButton("Dismiss: the tag was right", callback_data=f"{REVIEW_PREFIX}n:{report.id}")]
-    )
+    lines = [heading, _context_html(report)]
+    if alias is not None:
+        lines.append(_("Matched name: {alias}").format(alias=quoted(alias, 80)))
+    rows = [
+        _button(_("Ignore it near «{word}»").format(word=word[:24]), f"x{index}:{report.id}")
+        for index, word in enumerate(words)
+    ]
+    if alias is not None:
+        rows.append(_button(_("Disable the name «{alias}»").format(alias=alias[:30]), f"d:{report.id}"))
+    rows.append(_button(_("Dismiss: the tag was right"), f"n:{report.id}"))
     return fit(lines), InlineKeyboardMarkup(rows)
 
 
@@ -162,10 +176,15 @@ async def review(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
     """/review: the oldest open "not about" reports, one message each, with the fixes as buttons."""
     reports = await open_reports(ctx.db, REVIEW_PAGE)
     if not reports:
-        await reply(update, 'No open reports. Alerts carry a "Not about …" button for admins.')
+        await reply(update, _('No open reports. Alerts carry a "Not about …" button for admins.'))
         return "none open"
     total = await count_open_reports(ctx.db)
-    await reply(update, f"{total} open report{'s' if total != 1 else ''}; the oldest {len(reports)} follow.")
+    heading = ngettext(
+        "{total} open report; the oldest {shown} follow.",
+        "{total} open reports; the oldest {shown} follow.",
+        total,
+    )
+    await reply(update, heading.format(total=total, shown=len(reports)))
     for report in reports:
         html, buttons = _review_message(ctx, report)
         await reply(update, html, reply_markup=buttons)
@@ -175,38 +194,40 @@ async def review(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
 async def _decide(ctx: BotContext, report: Report, action: str, by: int) -> str:
     """Apply one /review decision; the answer to show. Raises InvalidArgument when it cannot be applied."""
     alias, words = _review_choices(ctx, report)
-    name = entity_name(ctx, report.entity_id)
+    name = escape(entity_name(ctx, report.entity_id))
     if action == "n":
         done = await close_reports(
             ctx.db, report, status="dismissed", resolution="the tag was right", by=by, at=ctx.clock()
         )
-        return (
-            f"Dismissed: the alert was about {escape(name)}." if done else "Someone decided this one already."
-        )
+        return _("Dismissed: the alert was about {name}.").format(name=name) if done else _(ALREADY_DECIDED)
     if alias is None:
-        raise InvalidArgument("The matched name is no longer in the item's tags; dismiss the report instead.")
+        raise InvalidArgument(
+            _("The matched name is no longer in the item's tags; dismiss the report instead.")
+        )
+    status: ReportStatus
+    fix: tuple[FixKind, str, str | None]
     if action == "d":
         entity = next((e for e in ctx.gazetteer.definitions if e.id == report.entity_id), None)
         if entity is not None and len(entity.aliases) <= 1:
             raise InvalidArgument(
-                f"{quoted(alias, 80)} is the only name of {escape(name)}: give it an exclusion word, or stop"
-                f" tracking it with /untrack {escape(report.entity_id)}."
+                _(
+                    "{alias} is the only name of {name}: give it an exclusion word, or stop tracking it"
+                    " with /untrack {id}."
+                ).format(alias=quoted(alias, 80), name=name, id=escape(report.entity_id))
             )
-        fix: tuple[FixKind, str, str | None] = ("disable", alias, None)
-        status: ReportStatus = "disabled"
-        resolution = f"disabled {alias}"
-        answer = f"The name {quoted(alias, 80)} no longer tags {escape(name)}, from the next item on."
+        fix, status, resolution = ("disable", alias, None), "disabled", f"disabled {alias}"
+        answer = _("The name {alias} no longer tags {name}, from the next item on.").format(
+            alias=quoted(alias, 80), name=name
+        )
     else:
         index = int(action[1:]) if action[1:].isdigit() else -1
         if not 0 <= index < len(words):
-            raise InvalidArgument("That choice is out of date; run /review again.")
+            raise InvalidArgument(_("That choice is out of date; run /review again."))
         word = words[index]
-        fix = ("exclude", alias, word)
-        status, resolution = "excluded", f"{alias} unless near {word}"
-        answer = (
-            f"The name {quoted(alias, 80)} no longer tags {escape(name)} when {quoted(word, 40)} stands"
-            " near it, from the next item on."
-        )
+        fix, status, resolution = ("exclude", alias, word), "excluded", f"{alias} unless near {word}"
+        answer = _(
+            "The name {alias} no longer tags {name} when {word} stands near it, from the next item on."
+        ).format(alias=quoted(alias, 80), name=name, word=quoted(word, 40))
     async with _entity_lock(ctx):
         try:
             async with ctx.db.transaction() as session:
@@ -214,10 +235,10 @@ async def _decide(ctx: BotContext, report: Report, action: str, by: int) -> str:
                     session, report, status=status, resolution=resolution, by=by, at=ctx.clock(), fix=fix
                 )
                 if not closed:
-                    return "Someone decided this one already."
+                    return _(ALREADY_DECIDED)
                 gazetteer = await _rebuild_gazetteer(session, ctx)
         except GazetteerError as exc:  # the transaction rolled back: the report stays open
-            raise InvalidArgument(f"Not applied: {escape(str(exc))}") from None
+            raise InvalidArgument(_("Not applied: {error}").format(error=escape(str(exc)))) from None
         ctx.gazetteer = gazetteer
     return answer
 
@@ -229,22 +250,24 @@ async def review_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx
     user = update.effective_user
     if query is None or user is None:
         return None
-    action, _, report_id = (query.data or "")[len(REVIEW_PREFIX) :].partition(":")
+    action, _colon, report_id = (query.data or "")[len(REVIEW_PREFIX) :].partition(":")
     report = await get_report(ctx.db, int(report_id)) if report_id.isdigit() else None
     if report is None:
-        await query.answer("This report is gone.")
+        await query.answer(_("This report is gone."))
         return "unknown report"
     if report.status != "open":
-        await query.answer("Someone decided this one already.")
+        await query.answer(_(ALREADY_DECIDED))
         return f"#{report.id} already {report.status}"
     try:
         answer = await _decide(ctx, report, action, user.id)
-    except InvalidArgument as exc:
+    except InvalidArgument:
         await query.answer()
-        raise exc from None
+        raise
     await query.answer()
     try:
-        await query.edit_message_text(f"Report #{report.id}: {answer}", parse_mode="HTML")
+        await query.edit_message_text(
+            _("Report #{id}: {answer}").format(id=report.id, answer=answer), parse_mode="HTML"
+        )
     except TelegramError as exc:  # the message is too old to edit: say it in a new one
         log.info("could not edit review message: %s", exc)
         await reply(update, answer)
@@ -259,17 +282,26 @@ _offer_numbers = itertools.count(1)
 def _split_missed(ctx: BotContext, arguments: str) -> tuple[str, Any]:
     """(text or URL, entity) from "/missed <text> <entity>" or "/missed <text>; <entity>"."""
     if ";" in arguments:
-        text, _, name = arguments.rpartition(";")
-        entity = ctx.gazetteer.resolve(name.strip())
-        if entity is None:
-            raise InvalidArgument(f"No tracked entity {quoted(name.strip())}. /entities lists them.")
-        return text.strip(), entity
+        text, _semicolon, name = arguments.rpartition(";")
+        return text.strip(), _resolve(ctx, name.strip())
     words = arguments.split()
     for size in range(min(4, len(words) - 1), 0, -1):
         entity = ctx.gazetteer.resolve(" ".join(words[-size:]))
         if entity is not None:
             return " ".join(words[:-size]), entity
-    raise InvalidArgument(escape("Name the entity at the end, e.g. /missed <text>; sev_lake"))
+    raise InvalidArgument(escape(_("Name the entity at the end, e.g. /missed <text>; sev_lake")))
+
+
+def _verdict_line(verdict: why.AliasVerdict) -> str:
+    reason = _(REASONS[verdict.reason or why.LONGER_NAME]).format(
+        detail=verdict.detail, alias=verdict.alias, found=verdict.found_text
+    )
+    return "• " + _("{found} (name {alias}, {language}): {reason}").format(
+        found=quoted(verdict.found_text, 60),
+        alias=quoted(verdict.alias, 60),
+        language=verdict.language,
+        reason=escape(reason),
+    )
 
 
 @admin_command("missed")
@@ -278,54 +310,54 @@ async def missed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
     add the word that was meant as an alias."""
     arguments = command_arguments(update.effective_message)
     if not arguments or ctx.gazetteer is None:
-        await reply(update, "Usage: " + escape(USAGE["missed"]))
+        await reply(update, _usage("missed"))
         return "usage"
     text, entity = _split_missed(ctx, arguments)
     if not text:
-        await reply(update, "Usage: " + escape(USAGE["missed"]))
+        await reply(update, _usage("missed"))
         return "usage"
     title, summary = text, ""
     if text.startswith(("http://", "https://")):
         item = await item_text_by_link(ctx.db, text)
         if item is None:
-            raise InvalidArgument("No stored item has that link; paste its headline instead.")
+            raise InvalidArgument(_("No stored item has that link; paste its headline instead."))
         title, summary = item
-    explanation = explain(ctx.gazetteer, entity.id, title, summary)
-    lines = [f"<b>{escape(entity.name)}</b> in {quoted(title, 200)}:"]
+    explanation = why.explain(ctx.gazetteer, entity.id, title, summary)
+    name = escape(entity.name)
+    lines = [_("<b>{name}</b> in {title}:").format(name=name, title=quoted(title, 200))]
     if explanation.found:
-        lines.append("Found: " + ", ".join(quoted(text, 60) for text in explanation.matched) + ".")
+        found = ", ".join(quoted(text, 60) for text in explanation.matched)
+        lines.append(_("Found: {names}.").format(names=found))
     else:
-        lines.append("Not found.")
-    for verdict in explanation.verdicts:
-        if verdict.reason is not None:
-            lines.append(
-                f"• {quoted(verdict.found_text, 60)} ({verdict.language} name {quoted(verdict.alias, 60)}): "
-                f"{escape(verdict.reason)}"
-            )
+        lines.append(_("Not found."))
+    lines.extend(_verdict_line(verdict) for verdict in explanation.verdicts if verdict.reason is not None)
     if not explanation.found and not explanation.verdicts:
-        lines.append("No name of it, or anything close, stands in the text.")
+        lines.append(_("No name of it, or anything close, stands in the text."))
     markup = None
-    if not explanation.found and explanation.suggestion:
-        try:
-            suggestion = validate_alias(explanation.suggestion)
-        except InvalidArgument:
-            suggestion = ""
-        if suggestion:
-            number = next(_offer_numbers)
-            ctx.extras.setdefault("missed_offers", {})[number] = (entity.id, suggestion)
-            markup = InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(
-                            f"Add «{suggestion[:40]}» as a name of {entity.name[:30]}",
-                            callback_data=f"{MISSED_PREFIX}{number}",
-                        )
-                    ]
-                ]
+    suggestion = _valid_alias(explanation.suggestion) if not explanation.found else ""
+    if suggestion:
+        number = next(_offer_numbers)
+        ctx.extras.setdefault("missed_offers", {})[number] = (entity.id, suggestion)
+        label = _("Add «{alias}» as a name of {name}").format(alias=suggestion[:40], name=entity.name[:30])
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=f"{MISSED_PREFIX}{number}")]]
+        )
+        lines.append(
+            _("Add {alias} as a name? (or /alias {id} {placeholder})").format(
+                alias=quoted(suggestion, 60), id=entity.id, placeholder=escape("<name>")
             )
-            lines.append(f"Add {quoted(suggestion, 60)} as a name? (or /alias {entity.id} &lt;name&gt;)")
+        )
     await reply(update, fit(lines), reply_markup=markup)
     return f"{entity.id}: {'found' if explanation.found else 'missed'}"
+
+
+def _valid_alias(text: str | None) -> str:
+    if not text:
+        return ""
+    try:
+        return validate_alias(text)
+    except InvalidArgument:
+        return ""
 
 
 @admin_command("missed")
@@ -338,20 +370,22 @@ async def missed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx
     number = (query.data or "")[len(MISSED_PREFIX) :]
     offer = ctx.extras.get("missed_offers", {}).pop(int(number), None) if number.isdigit() else None
     if offer is None:
-        await query.answer("This offer is out of date; run /missed again.")
+        await query.answer(_("This offer is out of date; run /missed again."))
         return "stale offer"
     entity_id, text = offer
+    await query.answer()
     async with _entity_lock(ctx):
         try:
             async with ctx.db.transaction() as session:
                 added = await add_alias(session, entity_id, text, added_by=user.id)
                 gazetteer = await _rebuild_gazetteer(session, ctx)
         except GazetteerError as exc:
-            raise InvalidArgument(f"Not added: {escape(str(exc))}") from None
+            raise InvalidArgument(_("Not added: {error}").format(error=escape(str(exc)))) from None
         ctx.gazetteer = gazetteer
-    await query.answer()
     name = escape(entity_name(ctx, entity_id))
-    shown = f"{quoted(text, 60)} is {'now' if added else 'already'} a name of {name}."
+    shown = (
+        _("{alias} is now a name of {name}.") if added else _("{alias} is already a name of {name}.")
+    ).format(alias=quoted(text, 60), name=name)
     await reply(update, shown)
     return f"{entity_id}: alias {text}"
 
@@ -360,51 +394,43 @@ async def missed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx
 
 
 async def reportbutton(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/reportbutton on|off: a chat admin (or a bot admin) lets everyone in the chat press "not about"."""
+    """/reportbutton on|off: a chat's admin lets everyone in the chat press "not about" (or takes it back)."""
     ctx = get_context(context.application)
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
         return
     argument = command_arguments(message).lower()
     if argument not in ("on", "off"):
-        await reply(update, "Usage: " + escape(USAGE["reportbutton"]))
+        await reply(update, _usage("reportbutton"))
         return
-    if not await _chat_admin(context, ctx, chat.id, chat.type, user.id):
-        await reply(update, "Only an admin of this chat can change that.")
+    if not await may_change_chat(update, context):
+        await reply(update, _("Only this group's admins can change who reports alerts."))
         return
-    if await get_chat(ctx.db, chat.id) is None:
-        await reply(update, "Send /start first, then /reportbutton.")
-        return
+    await register_chat(ctx.db, chat.id, chat.type, chat.title)
     await set_report_button(ctx.db, chat.id, argument == "on")
     await reply(
         update,
-        'Everyone here can now press "Not about …" on alerts; admins review the reports.'
+        _('Everyone here can now press "Not about …" under alerts; bot admins review the reports.')
         if argument == "on"
-        else 'Only bot admins can press "Not about …" here now.',
+        else _('Only bot admins can press "Not about …" here now.'),
     )
-
-
-async def _chat_admin(
-    context: ContextTypes.DEFAULT_TYPE, ctx: BotContext, chat_id: int, chat_type: str, user_id: int
-) -> bool:
-    if chat_type == "private" or await is_admin(ctx.db, user_id, ctx.settings.admin_ids):
-        return True
-    try:
-        member = await context.bot.get_chat_member(chat_id, user_id)
-    except TelegramError:
-        return False
-    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
 # ---------------------------------------------------------------------------------------------- registration
 
 COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 
+# (command, callback, description for the admin command menu)
+REVIEW_COMMANDS = [
+    ("review", review, N_('Open "not about" reports, with fixes')),
+    ("missed", missed, N_("Why an item was not tagged: /missed <url or text> <entity>")),
+]
+
 
 def register_review_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add /review, /missed, /reportbutton and the buttons of alerts, reviews and /missed answers."""
-    application.add_handler(CommandHandler("review", review, filters=COMMAND_UPDATES))
-    application.add_handler(CommandHandler("missed", missed, filters=COMMAND_UPDATES))
+    for name, callback, _description in REVIEW_COMMANDS:
+        application.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
     application.add_handler(CommandHandler("reportbutton", reportbutton, filters=COMMAND_UPDATES))
     application.add_handler(CallbackQueryHandler(report_pressed, pattern=f"^{REPORT_PREFIX}"))
     application.add_handler(CallbackQueryHandler(review_pressed, pattern=f"^{REVIEW_PREFIX}"))
