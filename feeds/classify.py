@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -278,6 +278,8 @@ class _Term:
     suffix: Any  # compiled pattern matched right after the key, or None when any continuation is fine
     full: Any  # compiled pattern matched from the key's start (Russian multi-word aliases), or None
     case_key: str | None  # the key's exact original form, for case-sensitive aliases
+    # the starts of the other words of a multi-word pattern: all must stand in the text before `full` runs
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +392,13 @@ def compile_pattern(
     return key, None, "".join(pattern) + _END
 
 
+def _pieces(text: str) -> tuple[str, ...]:
+    """The starts of the words after the first of a multi-word pattern, which every match contains (words
+    only inflect at the end; one- and two-letter words may be left out): a cheap test before the regex."""
+    words = [word for word, _star, _sep in _PATTERN_TOKEN.findall(normalize(text)) if word][1:]
+    return tuple(sorted({word[: max(2, min(4, len(word) - 1))] for word in words if len(word) >= 3}))
+
+
 def _automaton(keys: dict[str, list[_Term]]) -> Any:
     automaton = ahocorasick.Automaton()
     for key, terms in keys.items():
@@ -415,11 +424,12 @@ class _Scan:
             self._norm = NormalizedText(self.original, self.text)
         return self._norm
 
-    def terms(self, automaton: Any) -> Iterator[tuple[int, int, _Term]]:
+    def terms(self, automaton: Any) -> list[tuple[int, int, _Term]]:
         """(start, stop, term) for every term found at a word start whose ending, case and full pattern
-        check out."""
+        check out (a list: cheaper than a generator for the few hits of an item)."""
+        found: list[tuple[int, int, _Term]] = []
         if automaton.kind != ahocorasick.AHOCORASICK:
-            return  # no keys at all
+            return found  # no keys at all
         text = self.text
         length = len(text)
         for end, (key_length, terms) in automaton.iter(text):
@@ -430,6 +440,8 @@ class _Scan:
             bare = after == length or not text[after].isalnum()
             for term in terms:
                 if term.full is not None:
+                    if term.needs and not all(piece in text for piece in term.needs):
+                        continue
                     match = term.full.match(text, start)
                     if match is None:
                         continue
@@ -446,7 +458,8 @@ class _Scan:
                         continue
                     if stop > after and term.case_key[1:].islower() and _sentence_start(text, start):
                         continue  # "Сотка за литр": a capital at a sentence's start says nothing
-                yield start, stop, term
+                found.append((start, stop, term))
+        return found
 
 
 def _sentence_start(text: str, position: int) -> bool:
@@ -464,21 +477,24 @@ def _found_events(
     """The event indices of the cues that count: not next to a negation, not inside a longer cue of another
     event type; a cue right after a hedge ("may attack") counts as the hedge event."""
     found = set()
+    several = len(cues) > 1
     for start, stop, event in cues:
         if event in found:
             continue
-        if any(
+        if negations and any(
             (n_stop <= start and start - n_stop <= _NEGATION_BEFORE)
             or (follows and n_start >= stop and n_start - stop <= _NEGATION_AFTER)
             for n_start, n_stop, follows in negations
         ):
             continue
-        if hedge_event is not None and any(
-            h_stop <= start and start - h_stop <= _NEGATION_BEFORE for _, h_stop in hedges
+        if (
+            hedges
+            and hedge_event is not None
+            and any(h_stop <= start and start - h_stop <= _NEGATION_BEFORE for _, h_stop in hedges)
         ):
             found.add(hedge_event)
             continue
-        if any(
+        if several and any(
             o_start <= start and stop <= o_stop and o_stop - o_start > stop - start and o_event != event
             for o_start, o_stop, o_event in cues
         ):
@@ -524,11 +540,14 @@ class Classifier:
                     alias.text, alias.language, alias.inflect, gap=alias.gap, derived=alias.language == "ru"
                 )
                 case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive else None
-                self._add(keys, key, _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key))
+                needs = _pieces(alias.text) if full is not None else ()
+                term = _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key, needs)
+                self._add(keys, key, term)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
                 key, suffix, full = compile_pattern(cue, language, gap=_CUE_GAP)
-                self._add(keys, key, _Term(_CUE, event_index, self._re(suffix), self._re(full), None))
+                needs = _pieces(cue) if full is not None else ()
+                self._add(keys, key, _Term(_CUE, event_index, self._re(suffix), self._re(full), None, needs))
         for kind, words in ((_NEGATION, self._severity.negations), (_HEDGE, self._severity.hedges)):
             for language, word in words:
                 key, suffix, full = compile_pattern(word, language)

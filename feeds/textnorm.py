@@ -50,9 +50,21 @@ def normalize(text: str) -> str:
     # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
     if "եւ" in text:
         text = text.replace("եւ", "եվ")
-    if "է" in text or "օ" in text or "եա" in text:
+    if ("է" in text or "օ" in text or "եա" in text) and _classical_inside_word(text):
         text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
     return text
+
+
+def _classical_inside_word(text: str) -> bool:
+    """Whether a classical spelling stands after an Armenian letter (str.find is much faster than a regex
+    search, and most Armenian texts only have the word-initial or stand-alone է of the reformed spelling)."""
+    for mark in ("է", "օ", "եա"):
+        index = text.find(mark)
+        while index != -1:
+            if index and "\u0561" <= text[index - 1] <= "\u0587":
+                return True
+            index = text.find(mark, index + 1)
+    return False
 
 
 # classical spellings inside a word (after another Armenian letter), each replaced by as many letters
