@@ -11,6 +11,12 @@ Then the rules of the gazetteer apply: `unless_near` words cancel an alias nearb
 `with_entities`/`with_words` make an alias count only alongside them, an entity with `groups` needs an alias
 from each group, and a match inside a longer match of another entity ("Lachin" in "Lachin corridor") is
 dropped.
+
+Severity comes from event types (config/severity.yaml): each cue belongs to one event type (shelling,
+blockade, talks…) with a level. A cue next to a negation ("no casualties", "жертв нет") does not count, nor
+does a cue inside a longer cue of another event type ("hostilities" in "end of hostilities", "ceasefire" in
+"ceasefire violation"). The item's events are the event types left; its severity is the most severe of their
+levels.
 """
 
 from __future__ import annotations
@@ -218,7 +224,7 @@ class _Term:
     """One way a key can count: an alias, a cue or a rule word, with the checks it needs."""
 
     kind: int
-    ref: int  # alias index, level index or word id
+    ref: int  # alias index, event index or word id
     suffix: Any  # compiled pattern matched right after the key, or None when any continuation is fine
     full: Any  # compiled pattern matched from the key's start (Russian multi-word aliases), or None
     case_key: str | None  # the key's exact original form, for case-sensitive aliases
@@ -277,11 +283,12 @@ def compile_pattern(text: str, language: str, inflect: bool = True) -> tuple[str
     return norm, _SUFFIX_BY_LANGUAGE.get(language, _SUFFIX_BY_LANGUAGE["any"]) + _END, None
 
 
-def _best_cue(cues: list[tuple[int, int, int]], negations: list[tuple[int, int]]) -> int:
-    """The most severe level index among cues that no negation cancels (len(LEVELS) when none)."""
-    best = len(LEVELS)
-    for start, stop, level in cues:
-        if level >= best:
+def _found_events(cues: list[tuple[int, int, int]], negations: list[tuple[int, int]]) -> frozenset[int]:
+    """The event indices of the cues that count: not next to a negation, not inside a longer cue of another
+    event type."""
+    found = set()
+    for start, stop, event in cues:
+        if event in found:
             continue
         if any(
             (n_stop <= start and start - n_stop <= _NEGATION_BEFORE)
@@ -289,8 +296,13 @@ def _best_cue(cues: list[tuple[int, int, int]], negations: list[tuple[int, int]]
             for n_start, n_stop in negations
         ):
             continue
-        best = level
-    return best
+        if any(
+            o_start <= start and stop <= o_stop and o_stop - o_start > stop - start and o_event != event
+            for o_start, o_stop, o_event in cues
+        ):
+            continue
+        found.add(event)
+    return frozenset(found)
 
 
 class Classifier:
@@ -299,7 +311,13 @@ class Classifier:
     def __init__(self, entities: Sequence[EntityDef], severity: SeverityLexicon | None = None) -> None:
         started = time.perf_counter()
         self.entities = tuple(entities)
-        self._severity = severity or SeverityLexicon(())
+        self._severity = severity or SeverityLexicon()
+        self._event_names = tuple(event.name for event in self._severity.events)
+        self._event_levels = tuple(_LEVEL_INDEX[event.level] for event in self._severity.events)
+        index_of = {event.name: index for index, event in enumerate(self._severity.events)}
+        self._cancels = tuple(
+            frozenset(index_of[name] for name in event.cancels) for event in self._severity.events
+        )
         self._entity_index = {entity.id: index for index, entity in enumerate(self.entities)}
         self._severity_entities = frozenset(
             index for index, entity in enumerate(self.entities) if entity.kind in self._severity.kinds
@@ -322,11 +340,10 @@ class Classifier:
                 key, suffix, full = compile_pattern(alias.text, alias.language, alias.inflect)
                 case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive else None
                 self._add(keys, key, _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key))
-        for level, language, cue in self._severity.cues:
-            if level == self._severity.default == LEVELS[-1]:
-                continue  # the floor level is given anyway: its cues cannot change a result
-            key, suffix, full = compile_pattern(cue, language)
-            self._add(keys, key, _Term(_CUE, _LEVEL_INDEX[level], self._re(suffix), self._re(full), None))
+        for event_index, event in enumerate(self._severity.events):
+            for language, cue in event.cues:
+                key, suffix, full = compile_pattern(cue, language)
+                self._add(keys, key, _Term(_CUE, event_index, self._re(suffix), self._re(full), None))
         for language, word in self._severity.negations:
             key, suffix, full = compile_pattern(word, language)
             self._add(keys, key, _Term(_NEGATION, 0, self._re(suffix), self._re(full), None))
@@ -362,8 +379,10 @@ class Classifier:
             keys.setdefault(key, []).append(term)
 
     def classify(self, title: str, summary: str = "", language: str | None = None) -> Classification:
-        """The entities (sorted by id, with spans over `title + "\\n" + summary` in original offsets) and the
-        severity P1–P4 (only when a place or organisation matched, else None). Never raises on any text."""
+        """The entities (sorted by id, with spans over `title + "\\n" + summary` in original offsets), the
+        event types named (only for an item that names an entity) and the severity P1–P4: the most severe
+        event's level, the floor level without events, None unless a place, organisation, conflict or project
+        matched. Never raises on any text."""
         if self._empty:
             return _NOTHING
         original = f"{title}\n{summary}"
@@ -413,7 +432,11 @@ class Classifier:
             return _NOTHING
         if norm is None:
             norm = NormalizedText(original, text)
-        return self._result(norm, matched, _best_cue(cues, negations), language)
+        events = _found_events(cues, negations) if cues else frozenset()
+        for event in events:
+            if self._cancels[event]:
+                events = events - self._cancels[event]
+        return self._result(norm, matched, events, language)
 
     def _resolve(
         self, alias_hits: list[tuple[int, int, int]], words: dict[int, list[tuple[int, int]]]
@@ -481,7 +504,7 @@ class Classifier:
         self,
         norm: NormalizedText,
         matched: dict[int, list[tuple[int, int, int]]],
-        best_cue: int,
+        events: frozenset[int],
         language: str | None,
     ) -> Classification:
         results = []
@@ -504,5 +527,10 @@ class Classifier:
         results.sort(key=lambda match: match.entity_id)
         severity = None
         if any(index in self._severity_entities for index in matched):
-            severity = LEVELS[best_cue] if best_cue < len(LEVELS) else self._severity.default
-        return Classification(entities=tuple(results), severity=severity)
+            levels = [self._event_levels[event] for event in events]
+            severity = LEVELS[min(levels)] if levels else self._severity.default
+        return Classification(
+            entities=tuple(results),
+            severity=severity,
+            events=frozenset(self._event_names[event] for event in events),
+        )

@@ -83,14 +83,34 @@ class EntityDef:
 
 
 @dataclass(frozen=True, slots=True)
-class SeverityLexicon:
-    """Cue words per level (P1 most severe), per language; which entity kinds earn a severity; the floor
-    level."""
+class EventDef:
+    """A named event type (shelling, blockade, talks…) with its level and its cue words per language."""
 
-    cues: tuple[tuple[str, str, str], ...]  # (level, language, cue)
+    name: str
+    level: str
+    cues: tuple[tuple[str, str], ...]  # (language, cue)
+    cancels: tuple[str, ...] = ()  # event types that do not count when this one is found
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityLexicon:
+    """Event types with their level (P1 most severe) and cue words; which entity kinds earn a severity; the
+    floor level; the negations that cancel a cue next to them."""
+
+    events: tuple[EventDef, ...] = ()
     kinds: frozenset[str] = frozenset({"place", "org", "conflict", "project"})
     default: str | None = "P4"
     negations: tuple[tuple[str, str], ...] = ()  # (language, word): a cue right after one does not count
+
+    @property
+    def cues(self) -> tuple[tuple[str, str, str], ...]:
+        """Every cue as (level, language, cue)."""
+        return tuple((event.level, language, cue) for event in self.events for language, cue in event.cues)
+
+    @property
+    def levels(self) -> dict[str, str]:
+        """Each event type's level."""
+        return {event.name: event.level for event in self.events}
 
 
 def _fail(entity: str, alias: str | None, problem: str) -> GazetteerError:
@@ -242,38 +262,80 @@ def check_references(entities: Sequence[EntityDef]) -> None:
                     raise _fail(entity.id, alias.text, f"with_entities names unknown entity {other!r}")
 
 
-def parse_severity(raw: Any) -> SeverityLexicon:
-    """The severity lexicon from its YAML form: `levels: {P1: {en: [...], ...}, ...}`, `kinds`, `default`."""
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("levels"), Mapping):
-        raise GazetteerError("severity: the document must have a mapping `levels` (P1..P4)")
-    cues: list[tuple[str, str, str]] = []
+EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _cue_lists(by_language: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    cues: list[tuple[str, str]] = []
+    for language, words in by_language.items():
+        if language not in LANGUAGES:
+            raise GazetteerError(f"severity: {where}: unknown language {language!r}")
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise GazetteerError(
+                f"severity: {where}.{language} must be a list of non-empty strings"
+                " (quote YAML words like 'no')"
+            )
+        cues.extend((language, " ".join(w.split())) for w in words)
+    return cues
+
+
+def _events(raw: Mapping[str, Any]) -> list[EventDef]:
+    """Event types from `events: {name: {level: P1, en: [...], ...}}`, or from the older form
+    `levels: {P1: {en: [...]}}` (each level one event type named after it, "p1"…)."""
+    events: list[EventDef] = []
+    if "events" in raw:
+        if not isinstance(raw["events"], Mapping):
+            raise GazetteerError("severity: `events` must map event names to {level, cues per language}")
+        for name, body in raw["events"].items():
+            if not isinstance(name, str) or not EVENT_NAME.match(name):
+                raise GazetteerError(
+                    f"severity: event name {name!r} must be lowercase letters, digits and underscores"
+                )
+            if not isinstance(body, Mapping):
+                raise GazetteerError(f"severity: event {name!r} must be a mapping with a level and cues")
+            level = body.get("level")
+            if level not in LEVELS:
+                raise GazetteerError(
+                    f"severity: event {name!r}: level {level!r} is not one of {', '.join(LEVELS)}"
+                )
+            cancels = body.get("cancels", [])
+            if not isinstance(cancels, list) or not all(isinstance(c, str) for c in cancels):
+                raise GazetteerError(f"severity: event {name!r}: cancels must be a list of event names")
+            cue_lists = {key: value for key, value in body.items() if key not in ("level", "cancels")}
+            events.append(
+                EventDef(name, level, tuple(_cue_lists(cue_lists, f"event {name!r}")), tuple(cancels))
+            )
+        known = {event.name for event in events}
+        for event in events:
+            for other in event.cancels:
+                if other not in known:
+                    raise GazetteerError(f"severity: event {event.name!r} cancels unknown event {other!r}")
+        return events
+    if not isinstance(raw.get("levels"), Mapping):
+        raise GazetteerError("severity: the document must have a mapping `events` (or `levels`: P1..P4)")
     for level, by_language in raw["levels"].items():
         if level not in LEVELS:
             raise GazetteerError(f"severity: unknown level {level!r} (use {', '.join(LEVELS)})")
         if not isinstance(by_language, Mapping):
             raise GazetteerError(f"severity: {level} must map languages to lists of cues")
-        for language, words in by_language.items():
-            if language not in LANGUAGES:
-                raise GazetteerError(f"severity: {level}: unknown language {language!r}")
-            if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-                raise GazetteerError(f"severity: {level}.{language} must be a list of non-empty strings")
-            cues.extend((level, language, " ".join(w.split())) for w in words)
+        events.append(EventDef(level.lower(), level, tuple(_cue_lists(by_language, level))))
+    return events
+
+
+def parse_severity(raw: Any) -> SeverityLexicon:
+    """The severity lexicon from its YAML form: `events: {name: {level: P1, en: [...], ...}, ...}` (or the
+    older `levels: {P1: {en: [...]}}`), `kinds`, `default`, `negations`."""
+    if not isinstance(raw, Mapping):
+        raise GazetteerError("severity: the document must be a mapping with `events`")
+    events = _events(raw)
     kinds = raw.get("kinds", ["place", "org", "conflict", "project"])
     if not isinstance(kinds, list) or not set(kinds) <= set(KINDS):
         raise GazetteerError(f"severity: kinds must be a list drawn from {', '.join(KINDS)}")
     default = raw.get("default", "P4")
     if default is not None and default not in LEVELS:
         raise GazetteerError(f"severity: default must be one of {', '.join(LEVELS)} or null")
-    negations: list[tuple[str, str]] = []
     raw_negations = raw.get("negations") or {}
     if not isinstance(raw_negations, Mapping):
         raise GazetteerError("severity: negations must map languages to lists of words")
-    for language, words in raw_negations.items():
-        if language not in LANGUAGES or not isinstance(words, list):
-            raise GazetteerError(f"severity: negations.{language} must be a list under a known language")
-        if not all(isinstance(w, str) and w.strip() for w in words):
-            raise GazetteerError(
-                f"severity: negations.{language} must be strings (quote YAML words like 'no')"
-            )
-        negations.extend((language, " ".join(w.split())) for w in words)
-    return SeverityLexicon(tuple(cues), frozenset(kinds), default, tuple(negations))
+    negations = _cue_lists(raw_negations, "negations")
+    return SeverityLexicon(tuple(events), frozenset(kinds), default, tuple(negations))

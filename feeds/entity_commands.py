@@ -37,16 +37,22 @@ def classify_line(classifier: Classifier, line: str) -> dict[str, Any]:
             if raw_summary is None:
                 raw_summary = ""
             if not isinstance(raw_title, str) or not isinstance(raw_summary, str):
-                return {"error": "title and summary must be strings", "entities": [], "severity": None}
+                return {
+                    "error": "title and summary must be strings",
+                    "entities": [],
+                    "severity": None,
+                    "events": [],
+                }
             title, summary = raw_title, raw_summary
     result = classifier.classify(title, summary)
-    return {"entities": result.entity_ids, "severity": result.severity}
+    return {"entities": result.entity_ids, "severity": result.severity, "events": sorted(result.events)}
 
 
 async def classify_stdin(
     settings: Settings, stdin: TextIO | None = None, stdout: TextIO | None = None
 ) -> int:
-    """`borderwatch classify`: one JSON object per stdin line, {"entities": [sorted ids], "severity": ...}.
+    """`borderwatch classify`: one JSON object per stdin line,
+    {"entities": [sorted ids], "severity": "P1"…"P4" or null, "events": [sorted event types]}.
 
     Uses the YAML gazetteer only (no database).
     """

@@ -42,7 +42,7 @@ class Gazetteer:
 
     def __init__(self, definitions: Sequence[EntityDef], severity: SeverityLexicon | None = None) -> None:
         self.definitions = tuple(sorted(definitions, key=lambda entity: entity.id))
-        self.severity = severity or SeverityLexicon(())
+        self.severity = severity or SeverityLexicon()
         self.entities = tuple(EntityInfo(e.id, e.kind, e.name, e.coordinates) for e in self.definitions)
         self._by_id = {entity.id: entity for entity in self.entities}
         self.classifier = Classifier(self.definitions, self.severity)
