@@ -105,6 +105,8 @@ class Story(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the item that started the story (no foreign key: items point here; migration 0004)
     first_item_id: Mapped[int | None] = mapped_column(Integer)
+    # the older story this one turned out to be (its items moved there; migration 0009)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Item(Base):
@@ -132,6 +134,10 @@ class Item(Base):
     # why the item joined its story (rule and score), for /story
     story_rule: Mapped[str | None] = mapped_column(String(50))
     story_score: Mapped[float | None] = mapped_column(Float)
+    # event types the classifier found, comma-separated (NULL: stored before they were kept; migration 0009)
+    events: Mapped[str | None] = mapped_column(String(500))
+    # the parts of the signatures that agreed when the item joined its story, comma-separated, for /story
+    story_evidence: Mapped[str | None] = mapped_column(Text)
 
 
 class ItemEntity(Base):
@@ -244,7 +250,8 @@ class DeliveryUpdate(Base):
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(10))  # edit | reply
+    # edit | reply | pointer (the alert of a story merged into another becomes "same story as …")
+    kind: Mapped[str] = mapped_column(String(10))
     severity: Mapped[str | None] = mapped_column(String(2))
     # pending | sending | sent | skipped (nothing to change, or the message is gone) | dead | dropped
     status: Mapped[str] = mapped_column(String(10), default="pending")

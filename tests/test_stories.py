@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from feeds.gazetteer import load_gazetteer, load_yaml_gazetteer
 from feeds.model import FeedEntry, NewItem
-from feeds.stories import RULE_ENTITIES, RULE_NEW, RULE_TEXT, StoryRules, decide, fingerprint
+from feeds.stories import RULE_NEW, RULE_SIGNATURE, RULE_TEXT, StoryRules, decide, fingerprint
 from storage.db import Database
 from storage.items import store_new_items
 from storage.models import Feed, Item, Story
@@ -112,7 +112,7 @@ async def test_merging_the_labelled_day_reaches_precision_and_recall_of_0_9(db: 
     SUMMARY_LINES.append(line)
     assert precision >= MINIMUM and recall >= MINIMUM, line
     # every item says why it is where it is; a joined item has a score
-    assert {rule for _, _, rule, _ in rows} >= {RULE_NEW, RULE_TEXT, RULE_ENTITIES}
+    assert {rule for _, _, rule, _ in rows} >= {RULE_NEW, RULE_TEXT, RULE_SIGNATURE}
     assert all((score is None) == (rule == RULE_NEW) for _, _, rule, score in rows)
     # the Armenian MoD's statement: one story in English, Russian and Armenian; severity the highest
     a_story = found["A1"]
@@ -154,7 +154,7 @@ def _fp(
         (
             _fp("Azerbaijani shelling of Goris kills 3", "en", ("goris",), ("goris",)),
             _fp("Обстрел Гориса: 3 погибших, 12 раненых", "ru", ("goris",), ("goris",), 2, story=None),
-            RULE_ENTITIES,
+            RULE_SIGNATURE,
         ),
         # across languages, numbers that disagree: not the same report
         (
