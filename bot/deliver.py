@@ -6,8 +6,10 @@ RetryAfter postpones the chat's rows, 5xx/network/timeouts retry with backoff an
 failures, 403/"chat not found" deactivate the chat, ChatMigrated moves it and resends.
 
 Once an alert is sent, later sources of its story edit it ("also reported by …", editMessageText, rate-limited
-like messages) and a rise in severity sends one reply to it (storage.alert_updates). An edit that Telegram
-refuses because the message is gone, too old or unchanged is dropped: it never becomes a second alert.
+like messages) and a rise in severity sends one reply to it (storage.alert_updates). When two stories a chat
+was alerted to turn out to be one, the newer alert is edited into a pointer to the older ("same story as …").
+An edit that Telegram refuses because the message is gone, too old or unchanged is dropped: it never becomes a
+second alert.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot import metrics
 from bot.context import BotContext
-from bot.format import format_alert, plain_text
+from bot.format import format_alert, format_pointer, message_link, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
 from storage import alert_updates, deliveries
 from storage.alert_updates import ClaimedUpdate
@@ -304,10 +306,13 @@ class DeliveryLoop:
         if not row.needed:
             await alert_updates.finish_update(db, row.id, "skipped", now, reason="nothing new to show")
             return True
-        html = format_alert(row.alert)
+        if row.kind == "pointer" and row.pointer_to is not None:
+            html = format_pointer(row.alert, row.was, link=message_link(row.chat_id, row.pointer_to))
+        else:
+            html = format_alert(row.alert)
         reply_id: int | None = None
         try:
-            if row.kind == "edit":
+            if row.kind in ("edit", "pointer"):
                 await self.sender.edit(row.chat_id, row.message_id, html)
             else:
                 reply_id = await self.sender.send(row.chat_id, row.thread_id, html, reply_to=row.message_id)

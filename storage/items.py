@@ -19,6 +19,7 @@ from storage.models import ALL_ENTITIES, Chat, Delivery, DeliveryUpdate, Item, S
 from storage.stories import (
     candidate_items,
     entity_kinds,
+    evidence_column,
     higher_severity,
     join_list,
     severity_rank,
@@ -268,7 +269,7 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
     # negative stand-in, so that later items of the batch can join them
     started: dict[int, _New] = {}
     joined: dict[int, _Joined] = {}
-    evidence: dict[int, str] = {}
+    evidence: dict[int, str | None] = {}
     merged_into: dict[int, int] = {}  # story -> the older story it turned out to be (union-find links)
 
     def current(story_id: int) -> int:
@@ -299,6 +300,7 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
             decision = decide(fp, candidates, rules)
         else:
             decision = StoryDecision(None, RULE_NEW, None)
+        merged: list[int] = []  # stored stories this item showed to be one
         if decision.story_id is None:
             story_id = -1 - len(started)
             started[story_id] = one
@@ -312,12 +314,13 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
                 other = current(match.story_id)
                 if other == story_id:
                     continue
+                merged.extend(s for s in (story_id, other) if s > 0)
                 older, newer = sorted((story_id, other), key=_order)
                 merged_into[newer] = older
                 severity[older] = higher_severity(severity.get(older), severity.get(newer))
                 story_id = older
         joined[one.item_id] = _Joined(story_id, decision.rule, decision.score, before, severity[story_id])
-        evidence[one.item_id] = join_list(decision.evidence)
+        evidence[one.item_id] = evidence_column(decision.matched_item_id, decision.evidence, merged)
         if classification.entities:
             pool.append(replace(fp, story_id=story_id))
     # stories started by this batch and merged into another in it are never inserted
@@ -350,7 +353,7 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
                 "story_id": j.story_id,
                 "story_rule": j.rule,
                 "story_score": j.score,
-                "story_evidence": evidence[item_id] or None,
+                "story_evidence": evidence[item_id],
             }
             for item_id, j in joined.items()
         ],

@@ -56,9 +56,12 @@ class StoryMember:
     severity: str | None
     rule: str | None
     score: float | None
-    # the parts of the signatures that agreed when it joined ("place:sev_lake", "event:fighting", …)
+    # the parts of the signatures that agreed when it joined ("place:sev_lake", "event:fighting", …), the
+    # item it matched, the stories it showed to be this one; its own event types
     evidence: tuple[str, ...] = ()
     events: tuple[str, ...] = ()
+    matched_item: int | None = None
+    merged: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +157,42 @@ def join_list(values: Iterable[str]) -> str:
     return ",".join(sorted(set(values)))
 
 
+def evidence_column(
+    matched_item: int | None, evidence: Iterable[str], merged: Iterable[int] = ()
+) -> str | None:
+    """items.story_evidence: the item matched ("item:12"), the parts of the signatures that agreed
+    ("place:sev_lake", "event:fighting", …) and the stored stories the item showed to be one ("merged:7")."""
+    parts = [*evidence, *(f"merged:{story}" for story in merged)]
+    if matched_item is not None:
+        parts.append(f"item:{matched_item}")
+    return join_list(part.replace(",", " ") for part in parts) or None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """items.story_evidence read back."""
+
+    matched_item: int | None
+    agreed: tuple[str, ...]
+    merged: tuple[int, ...]
+
+
+def read_evidence(value: str | None) -> Evidence:
+    """The parts of an items.story_evidence column (evidence_column)."""
+    matched: int | None = None
+    agreed: list[str] = []
+    merged: list[int] = []
+    for part in split_list(value):
+        kind, _, rest = part.partition(":")
+        if kind == "item" and rest.isdigit():
+            matched = int(rest)
+        elif kind == "merged" and rest.isdigit():
+            merged.append(int(rest))
+        else:
+            agreed.append(part)
+    return Evidence(matched, tuple(agreed), tuple(sorted(set(merged))))
+
+
 async def entity_kinds(session: AsyncSession, entity_ids: Iterable[str]) -> dict[str, str]:
     """The kind (place, org, person …) of each entity id the entities table knows."""
     wanted = sorted(set(entity_ids))
@@ -220,8 +259,10 @@ async def story_details(db: Database, story_id: int) -> StoryDetails | None:
                 severity=item.severity,
                 rule=item.story_rule,
                 score=item.story_score,
-                evidence=split_list(item.story_evidence),
+                evidence=read_evidence(item.story_evidence).agreed,
                 events=split_list(item.events),
+                matched_item=read_evidence(item.story_evidence).matched_item,
+                merged=read_evidence(item.story_evidence).merged,
             )
             for item, feed in rows.all()
         )
@@ -238,12 +279,15 @@ async def story_details(db: Database, story_id: int) -> StoryDetails | None:
 
 __all__ = [
     "CandidateItem",
+    "Evidence",
     "StoryDetails",
     "StoryMember",
     "candidate_items",
     "entity_kinds",
+    "evidence_column",
     "higher_severity",
     "join_list",
+    "read_evidence",
     "severity_rank",
     "source_name",
     "sources_by_story",

@@ -6,7 +6,8 @@ A later item can show that two open stories report the same event (feeds.stories
 
 - an alert of the newer story that was not sent yet is not sent (deleted with its pending edits);
 - a chat that got both alerts keeps the older one (edited later with the new sources) and the newer one is
-  edited into a pointer to it (a `pointer` row of delivery_updates: "same story as …");
+  edited into a pointer to it (a `pointer` row of delivery_updates, its item the kept alert's: "same story
+  as …" with a link to that message); the newer alert's own queued edits are dropped;
 - a chat that only got the newer story's alert keeps that one as the merged story's alert;
 - a chat whose older alert is still pending but saw the newer one already keeps the one it saw.
 """
@@ -80,6 +81,12 @@ async def _one_alert_per_chat(
         if other.status == "pending":
             await _drop_unsent(session, other)
         elif other.status in _LIVE:
+            # its own queued edits would overwrite the pointer: the kept alert shows every source now
+            await session.execute(
+                update(DeliveryUpdate)
+                .where(DeliveryUpdate.delivery_id == other.id, DeliveryUpdate.status == "pending")
+                .values(status="dropped", last_error=f"story merged into {survivor}")
+            )
             session.add(
                 DeliveryUpdate(
                     delivery_id=other.id,

@@ -23,7 +23,9 @@ _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 @admin_command("story")
 async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
-    """/story <id>: the story's items, oldest first, each with its source, time, language, rule and score."""
+    """/story <id>: the story's items, oldest first, each with its source, time, language, rule and score, the
+    item it matched and the parts of the two signatures that agreed; the stories merged into it, or the story
+    it was merged into."""
     argument = command_arguments(update.effective_message).removeprefix("#")
     if not argument.isascii() or not argument.isdigit() or len(argument) > 12:
         await reply(update, STORY_USAGE)
@@ -36,16 +38,31 @@ async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     lines = [
         f"<b>Story {details.id}</b> · {level}{len(details.members)} items, {len(details.sources)} sources",
         escape(details.title),
-        "",
     ]
+    if details.merged_into is not None:
+        lines.append(f"Merged into story {details.merged_into}: /story {details.merged_into}")
+    if details.merged_from:
+        lines.append("Merged from: " + ", ".join(f"story {story}" for story in details.merged_from))
+    lines.append("")
     for member in details.members:
         why = member.rule or "?"
         if member.score is not None:
             why += f" {member.score:g}"
         lines.append(
-            f"• [{escape(why)}] {escape(member.source)}, {utc_time(member.published)}, "
+            f"• #{member.item_id} [{escape(why)}] {escape(member.source)}, {utc_time(member.published)}, "
             f"{escape(member.language or '?')}: {link(member.title, member.link)}"
         )
+        because = []
+        if member.matched_item is not None:
+            because.append(f"matched #{member.matched_item}")
+        if member.evidence:
+            because.append("agreed: " + ", ".join(member.evidence))
+        if member.merged:
+            because.append("showed stories " + ", ".join(map(str, member.merged)) + " to be one")
+        if member.events:
+            because.append("events: " + ", ".join(member.events))
+        if because:
+            lines.append("   " + escape("; ".join(because)))
     await reply(update, fit(lines))
     return f"story {details.id}"
 
