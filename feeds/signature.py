@@ -168,6 +168,10 @@ _HY_WORDS = {
     "երկրորդ": 2, "երրորդ": 3, "չորրորդ": 4, "հինգերորդ": 5, "վեցերորդ": 6, "յոթերորդ": 7, "ութերորդ": 8,
     "իններորդ": 9, "տասներորդ": 10,
 }  # fmt: skip
+_HY_TENS_PREFIXES = {
+    "տասն": 10, "քսան": 20, "երեսուն": 30, "քառասուն": 40, "հիսուն": 50, "վաթսուն": 60, "յոթանասուն": 70,
+    "ութսուն": 80, "իննսուն": 90,
+}  # fmt: skip
 _AZ_WORDS = {
     "iki": 2, "uc": 3, "üç": 3, "dord": 4, "dörd": 4, "beş": 5, "alti": 6, "altı": 6, "yeddi": 7, "səkkiz": 8,
     "doqquz": 9, "iyirmi": 20, "otuz": 30, "qirx": 40, "qırx": 40, "əlli": 50, "altmiş": 60, "altmış": 60,
@@ -204,6 +208,12 @@ def _word_value(word: str, language: str | None) -> int | None:
     if language == "hy":
         if word in _HY_WORDS:
             return _HY_WORDS[word]
+        # tens and a unit written as one word: "քսանհինգ" (25), "տասներկու" (12), "երեսունչորսը" (34)
+        for tens, value in _HY_TENS_PREFIXES.items():
+            if word.startswith(tens) and len(word) > len(tens):
+                unit = _word_value(word[len(tens) :], "hy")
+                if unit is not None and unit < 10:
+                    return value + unit
         # case endings on cardinals: "երկուսը", "երեքից", "հինգին"
         for base, value in _HY_WORDS.items():
             if len(base) >= 3 and word.startswith(base) and len(word) - len(base) <= 3:
@@ -296,7 +306,7 @@ def moments(text: str) -> frozenset[str]:
         first_day = int(re.split(r"\D+", day.strip())[0]) if day else 0
         if month and 1 <= month <= 12 and 1 <= first_day <= 31:
             found.add(f"date:{month}-{first_day}")
-    for match in _CLOCK.finditer(norm):
+    for match in _CLOCK.finditer(_DATES.sub(" ", norm)):
         hours, minutes = re.split(r"[:.]", match.group())
         if int(hours) < 24 and int(minutes) < 60:
             found.add(f"clock:{int(hours)}:{minutes}")
