@@ -300,7 +300,7 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
             decision = decide(fp, candidates, rules)
         else:
             decision = StoryDecision(None, RULE_NEW, None)
-        merged: list[int] = []  # stored stories this item showed to be one
+        merged: list[int] = []  # stored stories this item showed to be one with an older one
         if decision.story_id is None:
             story_id = -1 - len(started)
             started[story_id] = one
@@ -314,8 +314,9 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
                 other = current(match.story_id)
                 if other == story_id:
                     continue
-                merged.extend(s for s in (story_id, other) if s > 0)
                 older, newer = sorted((story_id, other), key=_order)
+                if newer > 0:
+                    merged.append(newer)
                 merged_into[newer] = older
                 severity[older] = higher_severity(severity.get(older), severity.get(newer))
                 story_id = older
