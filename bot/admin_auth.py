@@ -16,6 +16,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.context import BotContext, get_context
+from bot.i18n import _
 from bot.replies import reply
 from bot.validate import InvalidArgument
 from storage.admins import is_admin, remember_admin_name
@@ -32,7 +33,7 @@ MAX_AUDITED_ARGUMENTS = 4000
 
 def refusal_line(command: str) -> str:
     """The one plain line a non-admin gets."""
-    return f"Sorry, /{command} is only for bot admins."
+    return _("Sorry, /{command} is only for bot admins.").format(command=command)
 
 
 def command_arguments(message: Message | None) -> str:

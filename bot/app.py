@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
-from telegram import BotCommand
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.context import BotContext
 from bot.ratelimit import ChatRateLimiter
 
 logger = logging.getLogger(__name__)
-
-# The menu everyone sees (admin commands are answered but not advertised).
-MENU: tuple[tuple[str, str], ...] = (
-    ("start", "Register this chat and see what the bot does"),
-    ("help", "Every command with an example"),
-    ("subscribe", "Alerts for an entity: /subscribe Sev Lake, or all"),
-    ("unsubscribe", "Stop alerts for an entity, or all"),
-    ("mysubs", "What this chat is subscribed to"),
-    ("status", "Last 24 h and 7 days, or /status <entity>"),
-    ("latest", "Latest stories: /latest [n] [entity]"),
-    ("search", "Search stored news: /search <words>"),
-    ("entities", "Everything that can be tracked"),
-    ("quiet", "Quiet hours: /quiet 23:00-07:00 or off"),
-)
 
 
 def file_url_for(api_url: str) -> str:
@@ -39,8 +23,9 @@ def file_url_for(api_url: str) -> str:
 
 def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Application for `ctx.settings` (token, Bot API URL and its file URL), with ctx in
-    bot_data["ctx"], the chat-aware rate limiter shared by replies and alerts, every command handler
-    registered, and the command menu set on start. Raises ValueError without a token."""
+    bot_data["ctx"], the chat-aware rate limiter shared by replies and alerts, and every command handler
+    registered (the command menus are bot.menu's, set by the runtime on start). Raises ValueError without a
+    token."""
     settings = ctx.settings
     token = settings.token
     if token is None:
@@ -60,7 +45,6 @@ def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, A
         .write_timeout(15)
         .pool_timeout(30)
         .connection_pool_size(max(16, settings.send_concurrency * 2))
-        .post_init(_post_init)
         .build()
     )
     application.bot_data["ctx"] = ctx
@@ -72,19 +56,3 @@ def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -
     from bot.commands import register
 
     register(application)
-
-
-def menu() -> list[BotCommand]:
-    """The commands shown in Telegram's menu (the user commands of bot.commands)."""
-    commands = importlib.import_module("bot.commands")
-    entries = commands.user_command_menu() if hasattr(commands, "user_command_menu") else MENU
-    return [BotCommand(name, description) for name, description in entries]
-
-
-async def register_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Set the command menu with setMyCommands (runtime calls it on start; run_polling via post_init)."""
-    await application.bot.set_my_commands(menu())
-
-
-async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    await register_menu(application)

@@ -20,7 +20,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.context import BotContext
 from bot.deliver import AlertSender, ConsoleSender, TelegramSender
 from bot.format import format_digest
+from bot.i18n import DEFAULT_LANGUAGE, set_current_language
 from storage import deliveries, digests
+from storage.chats import get_chat
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ class DigestJob:
             stories = await digests.digest_stories(self.ctx.db, due.chat_id, due.since, due.slot)
             if not stories:
                 continue
+            chat = await get_chat(self.ctx.db, due.chat_id)
+            set_current_language(chat.language if chat is not None and chat.language else DEFAULT_LANGUAGE)
             html = format_digest(stories, self._name, due.since, due.slot)
             try:
                 await self.sender.send(due.chat_id, due.thread_id, html)

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.context import BotContext, get_context
-from bot.replies import escape, utc_time
+from bot.replies import NO_PREVIEW, escape, utc_time
 from storage.admins import admin_ids
 from storage.feed_admin import FeedNotice, claim_failure_notices, claim_recovery_notices
 
@@ -65,7 +65,7 @@ async def send_feed_notices(bot: Bot, ctx: BotContext) -> NoticeRound:
         for admin in sorted(await admin_ids(ctx.db, ctx.settings.admin_ids)):
             for text in texts:
                 try:
-                    await bot.send_message(admin, text, parse_mode="HTML", disable_web_page_preview=True)
+                    await bot.send_message(admin, text, parse_mode="HTML", link_preview_options=NO_PREVIEW)
                     sent += 1
                 except TelegramError as exc:
                     log.warning("could not send a feed notice to admin %s: %s", admin, exc)

@@ -1,8 +1,10 @@
 """The one place that turns stored data into Telegram HTML for alerts (and the daily digest).
 
-Every string that came from a feed is escaped; links are kept only when they are http(s); the message never
-exceeds Telegram's 4096 characters (counted like Telegram, in UTF-16 units after entity parsing): the
-summary is trimmed first, the title only if it alone is too long, the link never.
+Every string that came from a feed is escaped and isolated (Unicode bidi isolates, its own bidi controls
+removed), so nothing in it can reorder what follows: a title's U+202E cannot reverse the source and time;
+links are kept only when they are http(s); the message never exceeds Telegram's 4096 characters (counted
+like Telegram, in UTF-16 units after entity parsing): the summary is trimmed first, the title only if it
+alone is too long, the link never.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from bot.i18n import _, ngettext
 from storage.deliveries import Alert
 from storage.digests import DigestStory
 
@@ -26,6 +29,29 @@ ALSO_NAMED = 2  # sources named in "also reported by: A, B (+3)"; the rest are c
 
 SOURCE_UNITS = 200
 ALSO_UNITS = 800
+
+# First-strong isolate … pop directional isolate: feed text shown between them is laid out on its own.
+ISOLATE_START, ISOLATE_END = "\u2068", "\u2069"
+_ISOLATES = 2  # UTF-16 units the pair adds
+# Bidi embeddings, overrides and isolates inside feed text (stored before they were dropped at ingest):
+# one unmatched PDI would end the isolate around the text early.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# What can reorder the text after it in a left-to-right line: right-to-left letters and Arabic digits (the
+# Hebrew to Arabic-Extended blocks, RTL presentation forms, the RTL planes), RLM, ALM and bidi controls.
+# Text without any of these (Latin, Cyrillic, Armenian …) is shown as it is.
+_REORDERING = re.compile(
+    "[\u0590-\u08ff\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff\ufe70-\ufefe"
+    "\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+
+
+def isolate(text: str) -> str:
+    """Feed text made safe to show before other text on a line: when it holds anything that could reorder
+    what follows (right-to-left text, bidi controls), its bidi controls are dropped and the rest is put in a
+    bidi isolate; other text is returned as it is."""
+    if not _REORDERING.search(text):
+        return text
+    return ISOLATE_START + "".join(c for c in text if c not in _BIDI_CONTROLS) + ISOLATE_END
 
 
 def _escape(text: str) -> str:
@@ -94,11 +120,15 @@ def _title_html(title: str, spans: tuple[tuple[int, int, str], ...]) -> str:
 
 
 def _collapse(text: str) -> tuple[str, list[int]]:
-    """`text` with runs of whitespace made one space and ends trimmed, and where each original index went."""
+    """`text` with runs of whitespace made one space, ends trimmed and bidi controls dropped, and where each
+    original index went."""
     out: list[str] = []
     where: list[int] = []
     pending_space = False
     for char in text:
+        if char in _BIDI_CONTROLS:
+            where.append(len(out))
+            continue
         if char.isspace():
             pending_space = bool(out)
             where.append(len(out))
@@ -132,15 +162,16 @@ def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
     head_plain = f"{marker} {alert.severity} " if alert.severity else f"{marker} "
     when = alert.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     # a feed names itself: a hostile <title> of thousands of characters must not push the alert over the limit
-    source_line = f"{_cut(alert.source.strip() or '?', SOURCE_UNITS)} · {when}"
+    source_line = f"{isolate(_cut(alert.source.strip() or '?', SOURCE_UNITS))} · {when}"
     tags = " ".join(t for t in (hashtag(e) for e in alert.entity_ids) if t)
-    also = _cut(also_reported_by(tuple(_cut(s, SOURCE_UNITS) for s in alert.also_reported_by)), ALSO_UNITS)
+    others = tuple(isolate(_cut(s.strip() or "?", SOURCE_UNITS)) for s in alert.also_reported_by)
+    also = _cut(also_reported_by(others), ALSO_UNITS)
     tail_plain = f"\n{source_line}" + (f"\n{also}" if also else "") + (f"\n{tags}" if tags else "")
 
     title, where = _collapse(alert.title)
     if not title:
         title, where = "(untitled)", [0] * (len(alert.title) + 1)
-    title = _cut(title, max(1, limit - _units(head_plain + tail_plain) - 2))
+    title = _cut(title, max(1, limit - _units(head_plain + tail_plain) - 2 - _ISOLATES))
     shown = len(title.removesuffix(ELLIPSIS)) if title.endswith(ELLIPSIS) else len(title)
     spans = tuple(
         (where[s], min(where[e], shown), text)
@@ -148,15 +179,18 @@ def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
         if 0 <= s < e <= len(alert.title) and where[s] < shown
     )
     summary, _ = _collapse(alert.summary)
-    room = limit - _units(head_plain + title + tail_plain) - 2  # 2: the blank line before the summary
+    # 2: the blank line before the summary
+    room = limit - _units(head_plain + title + tail_plain) - 2 - 2 * _ISOLATES
     summary = _cut(summary, min(SUMMARY_SHARE, room)) if room > 10 else ""
 
     link = safe_link(alert.link)
     title_html = _title_html(title, spans)
     heading = f'<a href="{_escape(link)}">{title_html}</a>' if link else title_html
+    if _REORDERING.search(title):
+        heading = ISOLATE_START + heading + ISOLATE_END  # the title's own bidi controls were dropped above
     parts = [head + heading, ""]
     if summary:
-        parts.append(_escape(summary))
+        parts.append(_escape(isolate(summary)))
     parts.append(_escape(source_line))
     if also:
         parts.append(_escape(also))
@@ -180,14 +214,14 @@ def message_link(chat_id: int, message_id: int) -> str | None:
 def format_pointer(kept: Alert, was: Alert | None, *, link: str | None) -> str:
     """What an alert becomes when its story turned out to be one the chat was already alerted to: "same story
     as" the earlier alert (a link to that message where Telegram has one), its title, and what this message
-    said before (source · time: title)."""
+    said before (source · time: title). Feed text is escaped and isolated like an alert's."""
     target = f'<a href="{_escape(link)}">an earlier alert</a>' if link else "an earlier alert"
-    title = _escape(_cut(" ".join(kept.title.split()) or "(untitled)", TITLE_UNITS))
+    title = _escape(isolate(_cut(" ".join(kept.title.split()) or "(untitled)", TITLE_UNITS)))
     lines = [f"{POINTER_MARKER} Same story as {target}: <b>{title}</b>"]
     if was is not None:
         when = was.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        source = _cut(was.source.strip() or "?", SOURCE_UNITS)
-        was_title = _cut(" ".join(was.title.split()) or "(untitled)", TITLE_UNITS)
+        source = isolate(_cut(was.source.strip() or "?", SOURCE_UNITS))
+        was_title = isolate(_cut(" ".join(was.title.split()) or "(untitled)", TITLE_UNITS))
         lines.append(_escape(f"{source} · {when}: {was_title}"))
     return "\n".join(lines)
 
@@ -210,20 +244,23 @@ def format_digest(
     )
     total = len({story.story_id for story in stories})
     window = f"{since.astimezone(UTC):%Y-%m-%d %H:%M} – {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-    lines = [f"<b>Digest</b>: {total} {'story' if total == 1 else 'stories'}, {_escape(window)}"]
+    heading = ngettext("<b>Digest</b>: {n} story, {window}", "<b>Digest</b>: {n} stories, {window}", total)
+    lines = [heading.format(n=total, window=_escape(window))]
     for entity_id in order:
         group = groups[entity_id]
         lines.append("")
         lines.append(
-            f"<b>{_escape(name_of(entity_id))}</b> — {len(group)} {'story' if len(group) == 1 else 'stories'}"
+            ngettext("<b>{name}</b> — {n} story", "<b>{name}</b> — {n} stories", len(group)).format(
+                name=_escape(name_of(entity_id)), n=len(group)
+            )
         )
         for story in group:
             marker = SEVERITY_MARKERS.get(story.severity or "", NO_SEVERITY_MARKER)
             level = f"{marker} {_escape(story.severity)} " if story.severity else f"{marker} "
             link = safe_link(story.link)
-            title = _escape(_cut(" ".join(story.title.split()) or "(untitled)", 200))
+            title = _escape(isolate(_cut(" ".join(story.title.split()) or _("(untitled)"), 200)))
             heading = f'<a href="{_escape(link)}">{title}</a>' if link else title
-            count = f"{story.sources} source{'s' if story.sources != 1 else ''}"
+            count = ngettext("{n} source", "{n} sources", story.sources).format(n=story.sources)
             lines.append(f"{level}{heading} ({count})")
     return _fit_lines(lines)
 

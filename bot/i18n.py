@@ -32,8 +32,9 @@ DOMAIN = "borderwatch"
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
 # English is the source language; every other one has a catalogue
-LANGUAGES: tuple[str, ...] = ("en", "ru")
-LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+LANGUAGES: tuple[str, ...] = ("en", "ru", "hy", "az")
+# each language by its own name, as a user looking for theirs reads it
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "hy": "Հայերեն", "az": "Azərbaycanca"}
 
 Translate = Callable[[str], str]
 

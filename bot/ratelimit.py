@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -52,11 +53,9 @@ HOLD_AT_MOST = 1.0  # longest a caller without retries waits here for a chat Tel
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
-    """The wait Telegram asked for, in seconds (PTB 22 stores it as a timedelta behind a deprecated int)."""
-    value = getattr(error, "_retry_after", None)
-    if value is not None and hasattr(value, "total_seconds"):
-        return float(value.total_seconds())
-    return float(value) if isinstance(value, int | float) else 1.0
+    """The wait Telegram asked for, in seconds (a timedelta since bot/__init__ opts in to PTB_TIMEDELTA)."""
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class SlotPool:
@@ -185,7 +184,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                     if wait > (HOLD_AT_MOST if retries == 0 else MAX_RETRY_WAIT):
                         # the chat is still told to wait: a caller that reschedules itself (the delivery
                         # loop) gets that back at once instead of holding its send slot for the whole wait
-                        raise RetryAfter(math.ceil(wait))
+                        raise RetryAfter(timedelta(seconds=math.ceil(wait)))
                     if wait > 0:
                         await asyncio.sleep(wait)
                     try:

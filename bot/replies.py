@@ -9,12 +9,14 @@ import html
 from collections.abc import Sequence
 from datetime import datetime
 
-from telegram import Message, Update
+from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 
 from bot.i18n import N_, _, ngettext
 
 MAX_MESSAGE = 4096
+# command replies and notices show links without a preview card
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 # translated where shown (usage()); the command words themselves stay as they are typed
 USAGE: dict[str, str] = {
@@ -24,7 +26,7 @@ USAGE: dict[str, str] = {
     "latest": N_("/latest [n] [entity] — n from 1 to 20, e.g. /latest 10 Goris"),
     "search": N_("/search <words> — e.g. /search border shooting"),
     "quiet": N_("/quiet HH:MM-HH:MM [zone] | off | p1 on|off — e.g. /quiet 23:00-07:00 Asia/Yerevan"),
-    "lang": N_("/lang en|ru|auto — e.g. /lang ru; auto follows each user's Telegram language"),
+    "lang": N_("/lang en|ru|hy|az|auto — e.g. /lang hy; auto follows each user's Telegram language"),
     "chart": N_("/chart [entity] [days] — days from 1 to 90, e.g. /chart Sev Lake 30"),
 }
 
@@ -101,7 +103,7 @@ async def reply(update: Update, text: str, **kwargs: object) -> Message | None:
     return await message.reply_text(
         text,
         parse_mode=ParseMode.HTML,
-        disable_web_page_preview=True,
+        link_preview_options=NO_PREVIEW,
         do_quote=False,
         **kwargs,  # type: ignore[arg-type]
     )

@@ -14,11 +14,13 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import metrics
-from bot.app import build_application, register_menu
+from bot.app import build_application
 from bot.context import BotContext
 from bot.deliver import ConsoleSender, DeliveryLoop
 from bot.digest import DigestJob
 from bot.health import start_health_server
+from bot.menu import publish_menus
+from bot.web import start_public_outputs
 from feeds.feed_commands import seed_feeds_if_empty
 from feeds.gazetteer import load_gazetteer
 from feeds.ingest import Classify, PollResult
@@ -40,8 +42,8 @@ async def run(settings: Settings, role: str = "all", *, stop: asyncio.Event | No
     """Run `role` ("all", "ingest" or "bot") until SIGTERM/SIGINT (or `stop` is set); returns the exit code.
 
     Applies migrations, seeds feeds (when none) and the gazetteer, then starts the ingest service
-    (all/ingest) and the Telegram Application with the delivery loop (all/bot). Without a token the bot
-    side runs in console mode: alerts are printed to stdout, and it says so on start.
+    (all/ingest) and the Telegram Application with the delivery loop and the public outputs (all/bot).
+    Without a token the bot side runs in console mode: alerts are printed to stdout, and it says so on start.
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
@@ -57,6 +59,8 @@ async def run(settings: Settings, role: str = "all", *, stop: asyncio.Event | No
         stack.push_async_callback(health.close)
         delivery = None
         if role in ("all", "bot"):
+            outputs = await start_public_outputs(db, settings)
+            stack.push_async_callback(outputs.close)
             delivery = await _start_bot(ctx, stack)
         if role in ("all", "ingest"):
             await _start_ingest(ctx, stack, delivery)
@@ -125,7 +129,7 @@ async def _start_bot(ctx: BotContext, stack: AsyncExitStack) -> DeliveryLoop:
     application = build_application(ctx)
     await application.initialize()
     stack.push_async_callback(application.shutdown)
-    await register_menu(application)
+    await publish_menus(application.bot, ctx.db, ctx.settings.admin_ids)
     await application.start()
     stack.push_async_callback(application.stop)
     assert application.updater is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.i18n import N_, _
 from bot.replies import escape
 from storage.errors import BorderwatchError
 
@@ -29,13 +30,19 @@ def has_control_characters(text: str) -> bool:
 
 
 def _plain(text: str, what: str, limit: int) -> str:
+    """`text` stripped, or InvalidArgument naming the field `what` (an N_() word, translated here)."""
     value = text.strip()
+    field = _(what)
     if not value:
-        raise InvalidArgument(f"The {what} is empty.")
+        raise InvalidArgument(_("The {what} is empty.").format(what=field))
     if has_control_characters(value):
-        raise InvalidArgument(f"The {what} contains control characters.")
+        raise InvalidArgument(_("The {what} contains control characters.").format(what=field))
     if len(value) > limit:
-        raise InvalidArgument(f"The {what} is too long ({len(value)} characters, at most {limit}).")
+        raise InvalidArgument(
+            _("The {what} is too long ({length} characters, at most {limit}).").format(
+                what=field, length=len(value), limit=limit
+            )
+        )
     return value
 
 
@@ -44,25 +51,25 @@ def validate_url(text: str) -> str:
 
     Scheme and address checks belong to the private-address guard (feeds.guard).
     """
-    value = _plain(text, "URL", MAX_URL_LENGTH)
+    value = _plain(text, N_("URL"), MAX_URL_LENGTH)
     if any(ch.isspace() for ch in value):
-        raise InvalidArgument("The URL contains spaces.")
+        raise InvalidArgument(_("The URL contains spaces."))
     return value
 
 
 def validate_alias(text: str) -> str:
     """An alias: not empty, at most 100 characters, no control characters (surrounding spaces removed)."""
-    return _plain(text, "alias", MAX_ALIAS_LENGTH)
+    return _plain(text, N_("alias"), MAX_ALIAS_LENGTH)
 
 
 def validate_name(text: str) -> str:
     """An entity's display name: not empty, at most 200 characters, no control characters."""
-    return _plain(text, "name", MAX_NAME_LENGTH)
+    return _plain(text, N_("name"), MAX_NAME_LENGTH)
 
 
 def validate_title(text: str) -> str:
     """A feed title given by an admin: not empty, at most 500 characters, no control characters."""
-    return _plain(text, "title", MAX_TITLE_LENGTH)
+    return _plain(text, N_("title"), MAX_TITLE_LENGTH)
 
 
 def validate_entity_id(text: str) -> str:
@@ -70,7 +77,9 @@ def validate_entity_id(text: str) -> str:
     value = text.strip()
     if not ENTITY_ID_PATTERN.fullmatch(value):
         raise InvalidArgument(
-            f"“{_shorten(value)}” is not a valid entity id: use 2 to 64 characters of a-z, 0-9 and _."
+            _("“{text}” is not a valid entity id: use 2 to 64 characters of a-z, 0-9 and _.").format(
+                text=_shorten(value)
+            )
         )
     return value
 
@@ -79,7 +88,9 @@ def validate_user_id(text: str) -> int:
     """A Telegram user id: a positive integer."""
     value = text.strip()
     if not value.isascii() or not value.isdigit() or int(value) <= 0 or len(value) > 19:
-        raise InvalidArgument(f"“{_shorten(value)}” is not a Telegram user id (a positive number).")
+        raise InvalidArgument(
+            _("“{text}” is not a Telegram user id (a positive number).").format(text=_shorten(value))
+        )
     return int(value)
 
 
@@ -87,5 +98,7 @@ def validate_count(text: str, *, maximum: int) -> int:
     """A count between 1 and `maximum`."""
     value = text.strip()
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= maximum:
-        raise InvalidArgument(f"“{_shorten(value)}” is not a number between 1 and {maximum}.")
+        raise InvalidArgument(
+            _("“{text}” is not a number between 1 and {most}.").format(text=_shorten(value), most=maximum)
+        )
     return int(value)

@@ -20,7 +20,8 @@ __all__ = ["Split", "block_digest", "split_document"]
 # Comments and CDATA sections are consumed whole so an "<item>" written inside one is not taken for a tag;
 # an opener without its closer (the last two alternatives) makes the document unsplittable.
 _TOKEN = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<(/?)(item|entry)(?=[\s/>])|<!--|<!\[CDATA\[", re.S)
-_START_TAG = re.compile(rb"<(?:item|entry)(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>")
+# Possessive: a start tag with 130,000 attributes would otherwise cost the regex engine 40 MB of backtracking.
+_START_TAG = re.compile(rb"<(?:item|entry)(?:\s++[^\s=/>]++\s*+=\s*+(?:\"[^\"]*+\"|'[^']*+'))*+\s*+(/?)>")
 _END_TAG = re.compile(rb"</(?:item|entry)\s*>")
 # Feed-level dates change on every update but cannot change how an entry reads, so they are left out of the
 # context (leaf elements only: text without markup or entity references).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from storage.errors import BorderwatchError
 
 
@@ -52,3 +54,20 @@ class BodyTooLarge(FetchError):
 
 class NotAFeed(FetchError):
     """The server sent an HTML page (a home page, a bot wall) instead of a feed."""
+
+
+class ParseError(BorderwatchError):
+    """The body is not a usable feed (entity bomb, parser bomb, HTML page, garbage, a statement page whose
+    selectors match nothing); the message names the URL and why. `retry_after`: seconds before the feed is
+    worth polling again, when it should wait (a parse that ran out of time)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in worker processes: keep retry_after across pickling
+        return (_parse_error, (str(self), self.retry_after))
+
+
+def _parse_error(message: str, retry_after: float | None) -> ParseError:
+    return ParseError(message, retry_after=retry_after)

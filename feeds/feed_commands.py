@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feeds.guard import AddressPolicy, refused_urls
 from feeds.ingest import Classify, PollResult
 from feeds.model import Classification
 from feeds.opml import OpmlFeed, read_opml, write_opml
@@ -54,6 +55,8 @@ async def add_opml_feeds(
                 language=feed.language,
                 user_agent=feed.user_agent,
                 interval_seconds=settings.poll_interval,
+                kind=feed.kind,
+                selectors=dict(feed.selectors) if feed.selectors else None,
             )
             added += created
             if progress is not None:
@@ -164,7 +167,9 @@ async def poll_once(
 
 
 async def import_feeds(settings: Settings, path: str) -> int:
-    """`borderwatch feeds import FILE`: add the OPML file's feeds that are not known yet."""
+    """`borderwatch feeds import FILE`: add the OPML file's feeds that are not known yet; a feed the fetcher
+    would refuse (a private address, unless BORDERWATCH_ALLOW_PRIVATE_URLS) is refused, one stderr line
+    each."""
     try:
         data = await asyncio.to_thread(Path(path).read_bytes)
     except OSError as exc:
@@ -175,32 +180,37 @@ async def import_feeds(settings: Settings, path: str) -> int:
     except BorderwatchError as exc:
         print(f"borderwatch: {exc}", file=sys.stderr)
         return 1
+    # what the fetcher would refuse on every poll (a private address …) is refused now, as /addfeed does
+    refused = await refused_urls((feed.url for feed in feeds), AddressPolicy(settings.allow_private_urls))
+    for url, reason in refused.items():
+        print(f"borderwatch: refused {url}: {reason}", file=sys.stderr)
+    feeds = [feed for feed in feeds if feed.url not in refused]
     db = await _migrated_database(settings)
     try:
         with progress_bar(len(feeds), "import", "feeds") as progress:
             added = await add_opml_feeds(db, feeds, settings, progress)
     finally:
         await db.dispose()
-    print(f"imported {added} new feeds ({len(feeds) - added} already known) from {path}")
+    also = f"; {len(refused)} refused" if refused else ""
+    print(f"imported {added} new feeds ({len(feeds) - added} already known{also}) from {path}")
     return 0
 
 
 async def export_feeds(settings: Settings) -> int:
-    """`borderwatch feeds export`: print every feed as OPML with its title, language and User-Agent."""
+    """`borderwatch feeds export`: print every feed as OPML with its kind, title, language, User-Agent and
+    (statement pages) selectors."""
     db = await _migrated_database(settings)
     try:
         async with db.transaction() as session:
             feeds = await stored_feeds(session)
     finally:
         await db.dispose()
-    sys.stdout.write(
-        write_opml(OpmlFeed(f.url, f.title_override or f.title, f.language, f.user_agent) for f in feeds)
-    )
+    sys.stdout.write(write_opml(OpmlFeed.of(feed) for feed in feeds))
     return 0
 
 
 async def list_feeds(settings: Settings) -> int:
-    """`borderwatch feeds list`: one line per feed: id, state, next poll, name, URL, last error."""
+    """`borderwatch feeds list`: one line per feed: id, kind, state, next poll, name, URL, last error."""
     db = await _migrated_database(settings)
     try:
         async with db.transaction() as session:
@@ -220,7 +230,7 @@ async def list_feeds(settings: Settings) -> int:
         else:
             state = "ok"
         when = feed.next_poll_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-        line = f"{feed.id:>4}  {state:<12} next {when}  {feed.name}  {feed.url}"
+        line = f"{feed.id:>4}  {feed.kind:<8}  {state:<12} next {when}  {feed.name}  {feed.url}"
         if feed.last_error:
             line += f"  error: {feed.last_error}"
         print(line)

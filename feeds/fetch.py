@@ -55,11 +55,13 @@ __all__ = ["FetchError", "FetchResponse", "Fetcher"]
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
-    "text/xml;q=0.9, */*;q=0.5"
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.9, */*;q=0.5"
 )
+ACCEPT_HTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 _FEED_START = re.compile(rb"^\s*(<\?xml|<rss|<feed|<rdf:rdf|<channel)", re.IGNORECASE)
+_HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
 
 
@@ -176,6 +178,9 @@ def _target(url: str) -> _Target:
 
 
 def _header_bytes(value: str) -> bytes:
+    """A request header value as bytes; control characters (CR/LF among them, from a stored User-Agent or
+    validator) are dropped, since one would make every request of the feed fail."""
+    value = _HEADER_CONTROL.sub("", value).strip()
     try:
         return value.encode("latin-1")
     except UnicodeEncodeError:
@@ -265,6 +270,7 @@ class Fetcher:
             keep_per_origin=settings.per_host_concurrency,
         )
         self._accept = [(b"Accept", ACCEPT.encode()), (b"Accept-Encoding", b"gzip, deflate")]
+        self._accept_html = [(b"Accept", ACCEPT_HTML.encode()), (b"Accept-Encoding", b"gzip, deflate")]
         self._global = asyncio.Semaphore(settings.fetch_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
@@ -285,13 +291,16 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         user_agent: str | None = None,
+        html: bool = False,
     ) -> FetchResponse:
         """GET a feed, conditionally when validators are given; follow up to 5 guarded redirects.
 
-        Returns a 200 (decoded body, at most max_body_bytes, not HTML) or a 304; raises a FetchError subclass
-        otherwise. Only time spent holding a per-host slot counts against the total deadline.
+        Returns a 200 (decoded body, at most max_body_bytes, not HTML unless `html` asks for a web page) or a
+        304; raises a FetchError subclass otherwise. Only time spent holding a per-host slot counts against
+        the total deadline.
         """
-        headers = [*self._accept, (b"User-Agent", _header_bytes(user_agent or self._settings.user_agent))]
+        accept = self._accept_html if html else self._accept
+        headers = [*accept, (b"User-Agent", _header_bytes(user_agent or self._settings.user_agent))]
         if etag:
             headers.append((b"If-None-Match", _header_bytes(etag)))
         if last_modified:
@@ -308,7 +317,7 @@ class Fetcher:
                     started = asyncio.get_running_loop().time()
                     try:
                         async with asyncio.timeout(budget):
-                            outcome = await self._one_hop(current, target, headers)
+                            outcome = await self._one_hop(current, target, headers, html)
                     except TimeoutError:
                         raise FetchTimeout(
                             current, f"no complete response within {self._settings.fetch_timeout:g} s"
@@ -322,7 +331,7 @@ class Fetcher:
         raise TooManyRedirects(url, f"more than {MAX_REDIRECTS} redirects")
 
     async def _one_hop(
-        self, url: str, target: _Target, headers: list[tuple[bytes, bytes]]
+        self, url: str, target: _Target, headers: list[tuple[bytes, bytes]], html: bool
     ) -> FetchResponse | str:
         """One request: a final response, or the absolute URL a redirect points to."""
         headers = [(b"Host", target.host_header), *headers]
@@ -337,7 +346,7 @@ class Fetcher:
                 self._connections.release(connection)
                 connection = await self._connect(url, target, fresh=True)
                 head = await connection.request(target.target, headers)
-            return await self._answer(url, connection, head)
+            return await self._answer(url, connection, head, html)
         except ConnectionBroken as exc:
             raise ConnectionFailed(url, str(exc)) from None
         finally:
@@ -353,7 +362,9 @@ class Fetcher:
         except ConnectError as exc:
             raise ConnectionFailed(url, str(exc)) from None
 
-    async def _answer(self, url: str, connection: Connection, head: ResponseHead) -> FetchResponse | str:
+    async def _answer(
+        self, url: str, connection: Connection, head: ResponseHead, html: bool
+    ) -> FetchResponse | str:
         status = head.status
         headers = _response_headers(head.headers)
         if status in REDIRECT_STATUSES:
@@ -374,7 +385,7 @@ class Fetcher:
             raise BadStatus(url, f"HTTP {status} {head.reason}".rstrip(), status_code=status)
         body = await self._read_body(url, connection, headers)
         content_type = headers.get("content-type", "")
-        if _looks_like_html(content_type, body):
+        if not html and _looks_like_html(content_type, body):
             raise NotAFeed(url, f"got an HTML page ({content_type or 'no content type'}), not a feed")
         return FetchResponse(url, status, headers, body, now)
 

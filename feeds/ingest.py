@@ -21,12 +21,17 @@ from feeds import schedule
 from feeds.errors import FetchError
 from feeds.fetch import Fetcher, FetchResponse
 from feeds.identity import prepare_items
+from feeds.limits import MAX_ERROR_CHARS, clip_text
 from feeds.model import Classification, NewItem
+from feeds.normalize import normalize_text
 from feeds.parse import ParseError, ParserPool
+from feeds.sources import TELEGRAM, SourceReader
 from feeds.stories import StoryRules
 from storage.batch import GroupCommit
 from storage.db import Database
+from storage.errors import plain_database_error
 from storage.feeds import FeedRecord, FetchRecord, known_items_of_feeds, record_fetches
+from storage.item_edits import stored_content_hashes, update_edited_items
 from storage.items import FeedItems, StoredItem, store_new_items_of_feeds
 from storage.settings import Settings
 
@@ -66,6 +71,8 @@ class _Write:
     items: Sequence[NewItem] = ()
     alert: bool = False
     now: datetime | None = None
+    # stored items whose text changed take the new text (edited Telegram posts), without alerting
+    edits: bool = False
 
 
 class FeedPoller:
@@ -88,6 +95,7 @@ class FeedPoller:
         self._stories = StoryRules.from_settings(settings)
         self._fetcher = fetcher
         self._parser = parser
+        self._reader = SourceReader(settings, fetcher, parser.parse, clock)
         self._classify = classify
         self._worker = worker
         self._clock = clock
@@ -99,9 +107,10 @@ class FeedPoller:
         self._writes: GroupCommit[_Write, list[StoredItem]] = GroupCommit(
             db, self._write_batch, linger=WRITE_LINGER_SECONDS
         )
-        # feed id → identity keys of the items of its last document that were written: a later document
-        # of the feed needs the database asked only about the others (items and feeds are never deleted)
-        self._written: dict[int, frozenset[str]] = {}
+        # feed id → (identity key, content hash) of the items of its last document that were written: a
+        # later document of the feed needs the database asked only about the others (items and feeds are
+        # never deleted; an item whose text changed is asked about again)
+        self._written: dict[int, frozenset[tuple[str, str]]] = {}
 
     async def _write_batch(self, session: AsyncSession, writes: Sequence[_Write]) -> list[list[StoredItem]]:
         """Store the new items and record the fetches of a batch of polls: one lookup of which items are
@@ -121,10 +130,26 @@ class FeedPoller:
             # a story already stored under another guid is the same story, not a new one
             fresh = [self._classified(item) for item in unknown if item.content_hash not in seen]
             batches.append(FeedItems(write.feed_id, fresh, write.alert, write.now or self._clock()))
+            if write.edits:
+                known_items = [item for item in write.items if item.identity_key in known]
+                await self._store_edits(session, write.feed_id, known_items)
         stored = await store_new_items_of_feeds(session, batches, stories=self._stories)
         records = [(write.feed_id, write.record(len(new))) for write, new in zip(writes, stored, strict=True)]
         await record_fetches(session, records)
         return stored
+
+    async def _store_edits(self, session: AsyncSession, feed_id: int, known: Sequence[NewItem]) -> None:
+        """Stored items of the feed whose text is not the text now: new text and tags, no alert."""
+        if not known:
+            return
+        stored = await stored_content_hashes(session, feed_id, [item.identity_key for item in known])
+        edited = [
+            self._classified(item)
+            for item in known
+            if stored.get(item.identity_key, item.content_hash) != item.content_hash
+        ]
+        if edited:
+            await update_edited_items(session, feed_id, edited)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -141,32 +166,29 @@ class FeedPoller:
         started = self._clock()
         t0 = time.monotonic()
         try:
-            response = await self._fetcher.fetch(
-                feed.url, etag=feed.etag, last_modified=feed.last_modified, user_agent=feed.user_agent
-            )
-            if not response.is_modified:
-                return await self._unchanged(feed, response, started, t0, "not_modified")
-            if feed.body_hash is not None and response.body_hash == feed.body_hash:
-                return await self._unchanged(feed, response, started, t0, "unchanged")
-            parsed = await self._parser.parse(response.body, response.headers, response.url)
+            reading = await self._reader.read(feed)
         except FetchError as exc:
             return await self._failure(feed, started, t0, str(exc), exc.status_code, exc.retry_after)
         except ParseError as exc:
-            return await self._failure(feed, started, t0, str(exc), 200, None)
+            return await self._failure(feed, started, t0, str(exc), 200, exc.retry_after)
+        response, parsed = reading.response, reading.feed
+        if parsed is None:
+            return await self._unchanged(feed, response, started, t0, reading.outcome)
 
         now = self._clock()
         items = prepare_items(parsed.entries, now)
         published = [entry.published for entry in parsed.entries if entry.published is not None]
-        interval = schedule.adaptive_interval(
-            published, now, self._settings.poll_interval, self._settings.poll_max_interval
-        )
+        minimum = self._reader.minimum_interval(feed.kind)
+        interval = schedule.adaptive_interval(published, now, minimum, self._settings.poll_max_interval)
         next_poll = schedule.after_success(
             now,
             interval,
-            minimum=self._settings.poll_interval,
+            minimum=minimum,
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
             ttl_seconds=parsed.ttl_seconds,
+            crisis_interval=self._crisis_interval(feed, now),
+            spread=None if feed.history_loaded else self._rng,
         )
 
         written = self._written.get(feed.id, frozenset())
@@ -184,19 +206,35 @@ class FeedPoller:
                     interval_seconds=next_poll.interval_seconds,
                     etag=response.etag,
                     last_modified=response.last_modified,
-                    body_hash=response.body_hash,
+                    body_hash=reading.body_hash,
                     title=parsed.title,
                     language=parsed.language,
+                    last_post_id=reading.last_post_id,
                 ),
-                [item for item in items if item.identity_key not in written],
+                [item for item in items if (item.identity_key, item.content_hash) not in written],
                 alert=feed.history_loaded,
                 now=now,
+                edits=feed.kind == TELEGRAM,
             )
         )
-        self._written[feed.id] = frozenset(item.identity_key for item in items)
+        self._written[feed.id] = frozenset((item.identity_key, item.content_hash) for item in items)
         return PollResult(
             feed, "ok", tuple(stored), None, response.status_code, parsed.title, time.monotonic() - t0
         )
+
+    def minimum_interval(self, kind: str) -> int:
+        """The shortest time between two polls of a source of this kind, in seconds."""
+        return self._reader.minimum_interval(kind)
+
+    def crisis_interval(self, kind: str) -> int:
+        """How often a source of this kind is polled in crisis mode: BORDERWATCH_CRISIS_POLL_INTERVAL, but a
+        Telegram channel never more often than BORDERWATCH_TELEGRAM_MIN_INTERVAL (its own limits)."""
+        politeness = self._settings.telegram_min_interval if kind == TELEGRAM else 0
+        return max(self._settings.crisis_poll_interval, politeness)
+
+    def _crisis_interval(self, feed: FeedRecord, now: datetime) -> int | None:
+        """The crisis interval while the feed is in crisis mode, else None."""
+        return self.crisis_interval(feed.kind) if schedule.in_crisis(feed.crisis_until, now) else None
 
     def _classified(self, item: NewItem) -> NewItem:
         entry = item.entry
@@ -209,9 +247,10 @@ class FeedPoller:
         next_poll = schedule.after_success(
             now,
             feed.interval_seconds,
-            minimum=self._settings.poll_interval,
+            minimum=self._reader.minimum_interval(feed.kind),
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
+            crisis_interval=self._crisis_interval(feed, now),
         )
         await self._writes.run(
             _Write(
@@ -242,12 +281,14 @@ class FeedPoller:
     ) -> PollResult:
         if feed.url not in message:
             message = f"{feed.url}: {message}"
+        # shown to admins: one line, no control or bidi characters from a server's words, bounded
+        message = clip_text(normalize_text(message), MAX_ERROR_CHARS)
         log.info("feed failed: %s", message)
         now = self._clock()
         next_at = schedule.after_failure(
             now,
             feed.consecutive_failures + 1,
-            interval_seconds=self._settings.poll_interval,
+            interval_seconds=self._reader.minimum_interval(feed.kind),
             rng=self._rng,
             retry_after=retry_after,
         )
@@ -268,10 +309,10 @@ class FeedPoller:
         return PollResult(feed, "error", (), message, status_code, None, time.monotonic() - t0)
 
     async def record_crash(self, feed: FeedRecord, exc: BaseException) -> PollResult:
-        """Record an unexpected exception while polling `feed` as that feed's error (a bug, not the feed)."""
-        return await self._failure(
-            feed, self._clock(), time.monotonic(), f"internal error: {type(exc).__name__}: {exc}", None, None
-        )
+        """Record an unexpected exception while polling `feed` as that feed's error (a bug, not the feed), in
+        plain words: a database error gives the server's message, never SQL."""
+        message = "internal error: " + (plain_database_error(exc) or f"{type(exc).__name__}: {exc}")
+        return await self._failure(feed, self._clock(), time.monotonic(), message, None, None)
 
 
 def _ms(t0: float) -> int:

@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from feeds.limits import MAX_GUID_CHARS, MAX_LINK_CHARS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, clip_text
+
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    """One feed entry, normalised: plain text, canonical link, UTC time (None when the feed gives none)."""
+    """One feed entry, normalised: plain text, canonical link, UTC time (None when the feed gives none).
+
+    Whichever reader builds it, it holds no more than feeds.limits allows: title and summary cut (with an
+    ellipsis), the guid cut, a link longer than its cap dropped.
+    """
 
     guid: str | None
     link: str | None
@@ -16,6 +22,16 @@ class FeedEntry:
     summary: str
     language: str | None
     published: datetime | None
+
+    def __post_init__(self) -> None:
+        if len(self.title) > MAX_TITLE_CHARS:
+            object.__setattr__(self, "title", clip_text(self.title, MAX_TITLE_CHARS))
+        if len(self.summary) > MAX_SUMMARY_CHARS:
+            object.__setattr__(self, "summary", clip_text(self.summary, MAX_SUMMARY_CHARS))
+        if self.guid is not None and len(self.guid) > MAX_GUID_CHARS:
+            object.__setattr__(self, "guid", self.guid[:MAX_GUID_CHARS])
+        if self.link is not None and len(self.link) > MAX_LINK_CHARS:
+            object.__setattr__(self, "link", None)
 
 
 @dataclass(frozen=True, slots=True)

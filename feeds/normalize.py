@@ -14,8 +14,13 @@ from urllib.parse import quote, unquote_plus, urlsplit
 from feeds.model import FeedEntry
 
 # C0/C1 controls (whitespace is folded separately), lone surrogates, BOM and noncharacters: none is text, and
-# PostgreSQL refuses NUL.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
+# PostgreSQL refuses NUL. Also the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and
+# the deprecated format controls (U+206A-U+206F): a feed's U+202E would reverse whatever is shown after its
+# text (the source and time of an alert). The bidi marks (LRM, RLM, ALM) stay: they reorder nothing, and
+# right-to-left text uses them.
+_NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u206f\ud800-\udfff\ufeff\ufffe\uffff]"
+)
 
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.S)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)

@@ -1,41 +1,56 @@
-"""Parse a fetched feed body into a ParsedFeed, refusing entity bombs and HTML pages, off the event loop."""
+"""Parse a fetched feed body into a ParsedFeed, refusing entity bombs, parser bombs and HTML pages, in worker
+processes with a deadline.
+
+Every document feedparser reads is first checked as feedparser will read it: decoded the way feedparser
+decodes it (UTF-16/32, UTF-7, EBCDIC, byte-order marks, charset headers …), then refused if it declares XML
+entities, and pre-scanned (a possessive regex and expat, both linear) for elements with too many
+attributes or nested too deep (see feeds.limits). Whatever else is slow is cut by the deadline: the worker
+process is killed and replaced.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import collections
+import contextlib
+import functools
+import hashlib
 import io
 import multiprocessing
 import os
 import re
 import threading
 import time
+import xml.parsers.expat
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 from feedparser.exceptions import NonXMLContentType
+from feedparser.sanitizer import replace_doctype
 
 from feeds.blocks import block_digest, split_document
+from feeds.errors import ParseError
+from feeds.jsonfeed import looks_like_json, parse_json_feed
+from feeds.limits import MAX_FEED_TITLE_CHARS, PARSE_TIMEOUT_BACKOFF_SECONDS, ParseLimits, clip_text
 from feeds.model import FeedEntry, ParsedFeed
 from feeds.normalize import field_text, language_tag, normalize_entry
-from storage.errors import BorderwatchError
 
 __all__ = ["ParseError", "ParserPool", "parse_feed"]
 
 
-class ParseError(BorderwatchError):
-    """The body is not a usable feed (entity bomb, HTML page, garbage); the message names the URL and why."""
-
-
+_DEFAULT_LIMITS = ParseLimits()
 # Only these response headers change how feedparser reads the bytes (charset, default language).
 _HEADERS_USED = ("content-type", "content-language")
-_DOCTYPE = re.compile(r"<!DOCTYPE", re.I)
-_ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.I)
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
+_ENTITY_REFUSAL = "refused: the document declares XML entities (a possible entity bomb)"
 _PROLOG_PART = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>", re.S | re.I)
 _ELEMENT_NAME = re.compile(r"<([A-Za-z_][\w:.-]*)")
 _HTML_ROOTS = frozenset({"html", "head", "body"})
@@ -43,33 +58,42 @@ _ROOT_SEARCH_LIMIT = 64 * 1024
 _MAX_TTL_MINUTES = 7 * 24 * 60
 
 
-def parse_feed(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
-    """Parse a fetched feed body (already content-decoded) with its HTTP response headers.
+def parse_feed(
+    body: bytes, headers: Mapping[str, str], url: str, *, limits: ParseLimits = _DEFAULT_LIMITS
+) -> ParsedFeed:
+    """Parse a fetched feed body (already content-decoded) with its HTTP response headers, in this process
+    (no deadline: ParserPool gives one).
 
     Relative links resolve against `url`; the charset comes from the headers or the XML prolog. A malformed
     but recoverable feed yields the entries that could be read. Raises ParseError, before any XML parsing, for
-    a document declaring entities (billion laughs, external entities) or an HTML page, and after parsing for
-    anything that is not a feed. The result holds plain text only and pickles (for ParserPool).
+    a document declaring entities (billion laughs, external entities) in any encoding, for one beyond
+    `limits`, or an HTML page, and after parsing for anything that is not a feed. The result holds plain text
+    only and pickles (for ParserPool). A JSON body (by media type or content) is read as a JSON Feed.
     """
+    if _is_json(body, headers):
+        return parse_json_feed(body, url)
     _check_body(body, url)
-    return _read(_feedparser(body, headers, url), url)
+    return _read(_feedparser(body, headers, url, limits), url)
+
+
+def _is_json(body: bytes, headers: Mapping[str, str]) -> bool:
+    content_type = next((value for key, value in headers.items() if key.lower() == "content-type"), "")
+    return looks_like_json(body, content_type)
 
 
 def _check_body(body: bytes, url: str) -> None:
-    """Refuse, before any XML parsing, an empty body, a document declaring entities, and an HTML page."""
+    """Refuse, before any XML parsing, an empty body and an HTML page."""
     if not body.strip():
         raise ParseError(f"{url}: empty response body, not a feed")
-    text = body.decode(_sniff_codec(body), errors="ignore")
-    doctype = _DOCTYPE.search(text)
-    if doctype and _ENTITY_DECLARATION.search(text, doctype.start()):
-        raise ParseError(f"{url}: refused: the document declares XML entities (a possible entity bomb)")
-    if _root_element(text) in _HTML_ROOTS:
+    if _root_element(body.decode(_sniff_codec(body), errors="ignore")) in _HTML_ROOTS:
         raise ParseError(f"{url}: got an HTML page, not a feed")
 
 
-def _feedparser(body: bytes, headers: Mapping[str, str], url: str) -> Any:
+def _feedparser(body: bytes, headers: Mapping[str, str], url: str, limits: ParseLimits) -> Any:
+    """feedparser's reading of `body`, after `_check_markup` passed the document it will read."""
     response_headers = {key.lower(): value for key, value in headers.items() if key.lower() in _HEADERS_USED}
     response_headers["content-location"] = url
+    _check_markup(body, response_headers, url, limits)
     try:
         return feedparser.parse(
             io.BytesIO(body),
@@ -81,6 +105,82 @@ def _feedparser(body: bytes, headers: Mapping[str, str], url: str) -> Any:
         raise ParseError(f"{url}: the feed could not be parsed ({type(exc).__name__}: {exc})") from exc
 
 
+class _Refused(Exception):
+    """Raised from an expat handler to stop the pre-scan; the message says why."""
+
+
+def _check_markup(body: bytes, response_headers: dict[str, str], url: str, limits: ParseLimits) -> None:
+    """Refuse what feedparser must not read: entity declarations, and for its XML parser (the one with
+    quadratic attribute handling) elements beyond `limits`.
+
+    The checks run on feedparser's own decoding of the bytes and on exactly what its XML parser is given
+    (the document after feedparser's DOCTYPE rewriting), so no encoding (UTF-7, UTF-16/32, EBCDIC …) can
+    hide anything from them. Each is linear in the size of the document.
+    """
+    data = convert_to_utf8(dict(response_headers), body, {})  # what both of feedparser's parsers read
+    # and the text its bytes spell (a byte-order mark), when feedparser decodes them otherwise
+    codec = _sniff_codec(body)
+    sniffed = (
+        body if codec == "latin-1" else body.decode(codec, errors="ignore").encode("utf-8", "surrogatepass")
+    )
+    for text in (data, sniffed):
+        # anywhere, in either order: feedparser keeps declarations that precede the DOCTYPE too
+        if _DOCTYPE.search(text) and _ENTITY_DECLARATION.search(text):
+            raise ParseError(f"{url}: {_ENTITY_REFUSAL}")
+    _version, data, _entities = replace_doctype(data)
+    # before expat, which would hand every attribute of an element over as a Python string
+    crowded = _many_attributes(limits.max_attributes).search(data)
+    if crowded:
+        raise ParseError(f"{url}: refused: {_crowded(crowded.group(1).decode('utf-8', 'replace'), limits)}")
+    try:
+        _scan(data, limits)
+    except _Refused as exc:
+        raise ParseError(f"{url}: refused: {exc}") from None
+
+
+def _scan(data: bytes, limits: ParseLimits) -> None:
+    """Raise _Refused for elements nested deeper than `limits` allow (or with more attributes, or entity
+    declarations, should the checks before have missed them). Stops where the XML stops being well-formed,
+    as feedparser's XML parser does; its lenient fallback reads in linear time."""
+    depth = 0
+
+    def start(name: str, attributes: list[str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > limits.max_depth:
+            raise _Refused(f"elements are nested more than {limits.max_depth} deep")
+        if len(attributes) > 2 * limits.max_attributes:  # ordered: name, value, name, value …
+            raise _Refused(_crowded(name, limits))
+
+    def end(_name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    def entity(*_declaration: object) -> None:
+        raise _Refused(_ENTITY_REFUSAL.removeprefix("refused: "))
+
+    scanner = xml.parsers.expat.ParserCreate()
+    scanner.ordered_attributes = True
+    scanner.StartElementHandler = start
+    scanner.EndElementHandler = end
+    scanner.EntityDeclHandler = entity
+    # not well-formed from some point on: feedparser's XML parser stops there too
+    with contextlib.suppress(xml.parsers.expat.ExpatError):
+        scanner.Parse(data, True)
+
+
+def _crowded(name: str, limits: ParseLimits) -> str:
+    return f"an element <{name[:50]}> has more than {limits.max_attributes} attributes"
+
+
+@functools.lru_cache(maxsize=4)
+def _many_attributes(limit: int) -> re.Pattern[bytes]:
+    """A start tag with more than `limit` attributes (exactly, for well-formed XML; also in a comment or
+    CDATA, where no feed needs one). Possessive, so linear and without backtracking memory."""
+    attribute = rb"\s++[^\s=/<>]++\s*+=\s*+(?:\"[^\"]*+\"|'[^']*+')"
+    return re.compile(rb"<([^\s/<>!?][^\s/<>]*+)(?:%s){%d}" % (attribute, limit + 1))
+
+
 def _read(raw: Any, url: str) -> ParsedFeed:
     """feedparser's result as a ParsedFeed; ParseError when it is not a feed."""
     entries = raw.get("entries") or []
@@ -90,8 +190,9 @@ def _read(raw: Any, url: str) -> ParsedFeed:
         raise ParseError(f"{url}: not a feed ({reason})")
     title_detail = feed.get("title_detail") or {}
     language = language_tag(feed.get("language")) or language_tag(title_detail.get("language"))
+    title = field_text(feed.get("title"), title_detail.get("type", "text/plain"))
     return ParsedFeed(
-        title=field_text(feed.get("title"), title_detail.get("type", "text/plain")) or None,
+        title=clip_text(title, MAX_FEED_TITLE_CHARS) or None,
         language=language,
         ttl_seconds=_ttl_seconds(feed.get("ttl")),
         entries=tuple(normalize_entry(entry, language) for entry in entries),
@@ -135,14 +236,18 @@ def _parse_remembering(
     url: str,
     remembered: tuple[bytes, str, str] | None,
     seen: frozenset[bytes],
+    limits: ParseLimits = _DEFAULT_LIMITS,
 ) -> _Outcome:
     """Parse `body` in a worker, feeding feedparser only the blocks not in `seen` when that is exact.
 
     `remembered` is the (context, encoding, version) the entries of `seen` were read under. Exact means:
     the same checks on the whole body; the document splits into flat blocks; its context equals the
     remembered one; and the reduced document reads strictly (not bozo) in the remembered encoding and
-    version, one entry per block. Otherwise the whole body is parsed, exactly as parse_feed does.
+    version, one entry per block. Otherwise the whole body is parsed, exactly as parse_feed does (a JSON
+    Feed included).
     """
+    if _is_json(body, headers):
+        return _Outcome(parse_json_feed(body, url), None, None, b"", "", "")
     _check_body(body, url)
     split = split_document(body, headers, url)
     if split is not None and remembered is not None and split.context == remembered[0]:
@@ -150,11 +255,11 @@ def _parse_remembering(
         new = tuple(digest not in seen for digest in digests)
         if not all(new):
             kept = [block for block, fresh in zip(split.blocks, new, strict=True) if fresh]
-            outcome = _read_reduced(split.with_blocks(kept), headers, url, len(kept))
+            outcome = _read_reduced(split.with_blocks(kept), headers, url, len(kept), limits)
             if outcome is not None and outcome[1:] == remembered[1:]:
                 feed, encoding, version = outcome
                 return _Outcome(feed, new, digests, split.context, encoding, version)
-    raw = _feedparser(body, headers, url)
+    raw = _feedparser(body, headers, url, limits)
     feed = _read(raw, url)
     encoding, version = str(raw.get("encoding") or ""), str(raw.get("version") or "")
     remember = (
@@ -168,11 +273,11 @@ def _parse_remembering(
 
 
 def _read_reduced(
-    reduced: bytes, headers: Mapping[str, str], url: str, blocks: int
+    reduced: bytes, headers: Mapping[str, str], url: str, blocks: int, limits: ParseLimits
 ) -> tuple[ParsedFeed, str, str] | None:
     """The reduced document's feed, encoding and version; None unless it read strictly, one entry a block."""
     try:
-        raw = _feedparser(reduced, headers, url)
+        raw = _feedparser(reduced, headers, url, limits)
         feed = _read(raw, url)
     except ParseError:
         return None
@@ -288,47 +393,144 @@ def _process_alive(pid: int) -> bool:
         return True
 
 
-class ParserPool:
-    """Parses feeds in worker processes (one per core by default) so the event loop is never blocked.
+class _Workers:
+    """Worker processes, each a one-process executor, handed out one parse at a time, first come first served.
 
-    It remembers, per URL, the entry each raw <item>/<entry> block of the last document parsed to, so a
-    document that only gained a few entries costs feedparser only those (see `_parse_remembering`); the
-    result is the same ParsedFeed that `parse_feed` gives for the whole document.
+    One process per executor is what lets a parse past its deadline be stopped alone: its process is killed
+    and replaced, and parses running in the other processes go on.
     """
 
-    def __init__(self, workers: int | None = None, *, remember: bool = True, inline: bool = False) -> None:
-        """`remember=False` parses every document whole; `inline=True` parses in this process (tests)."""
-        self._workers = workers or os.cpu_count() or 1
-        self._executor: ProcessPoolExecutor | None = None if inline else self._new_executor()
-        self._remember = remember
-        self._memory: dict[str, _Memory] = {}
-
-    def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self._workers,
-            mp_context=_process_context(),
-            initializer=_exit_with_owner,
-            initargs=(os.getpid(),),
+    def __init__(self, count: int) -> None:
+        self._idle: collections.deque[ProcessPoolExecutor] = collections.deque(
+            _new_worker() for _ in range(count)
         )
+        self._busy: set[ProcessPoolExecutor] = set()
+        self._waiters: collections.deque[asyncio.Future[ProcessPoolExecutor]] = collections.deque()
+
+    async def acquire(self) -> ProcessPoolExecutor:
+        """An idle worker, now or as soon as one is released to this caller."""
+        if self._idle and not self._waiters:
+            worker = self._idle.popleft()
+        else:
+            waiter: asyncio.Future[ProcessPoolExecutor] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                worker = await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._release(waiter.result())  # handed over just as this caller gave up
+                elif waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                raise
+        self._busy.add(worker)
+        return worker
+
+    def release(self, worker: ProcessPoolExecutor, *, replace: bool = False) -> None:
+        """Give a worker back; `replace` kills its process (still parsing, or dead) and gives a new one."""
+        self._busy.discard(worker)
+        if replace:
+            _kill(worker)
+            worker = _new_worker()
+        self._release(worker)
+
+    def _release(self, worker: ProcessPoolExecutor) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
+    def pids(self) -> list[int]:
+        return [pid for worker in (*self._idle, *self._busy) for pid in _pids(worker)]
+
+    def close(self) -> None:
+        """Stop every worker: idle ones when their process exits, busy ones at once (killed)."""
+        for worker in list(self._busy):
+            _kill(worker)
+        for worker in (*self._idle, *self._busy):
+            worker.shutdown(wait=True, cancel_futures=True)
+        self._idle.clear()
+        self._busy.clear()
+
+
+def _digest(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=16).digest()
+
+
+def _new_worker() -> ProcessPoolExecutor:
+    # the process itself starts at the first parse
+    return ProcessPoolExecutor(
+        max_workers=1, mp_context=_process_context(), initializer=_exit_with_owner, initargs=(os.getpid(),)
+    )
+
+
+def _pids(worker: ProcessPoolExecutor) -> list[int]:
+    processes = getattr(worker, "_processes", None) or {}
+    return [int(pid) for pid in processes]
+
+
+def _kill(worker: ProcessPoolExecutor) -> None:
+    """Kill a worker's process (whatever it is doing) and let its executor go."""
+    processes = getattr(worker, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.kill()
+    worker.shutdown(wait=False, cancel_futures=True)
+
+
+class ParserPool:
+    """Parses feeds in worker processes (one per core by default) so the event loop is never blocked, each
+    parse within a deadline (`ParseLimits.deadline` of the body's size).
+
+    A parse past its deadline is a ParseError for that feed (with a back-off), its worker process is killed
+    and replaced, and the same body of the same URL is refused at once afterwards; other parses never wait
+    behind it for longer than the deadline. It also remembers, per URL, the entry each raw <item>/<entry>
+    block of the last document parsed to, so a document that only gained a few entries costs feedparser
+    only those (see `_parse_remembering`); the result is the same ParsedFeed that `parse_feed` gives for the
+    whole document.
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        remember: bool = True,
+        inline: bool = False,
+        limits: ParseLimits = _DEFAULT_LIMITS,
+    ) -> None:
+        """`remember=False` parses every document whole; `inline=True` parses in this process, without a
+        deadline (tests)."""
+        self._workers: _Workers | None = None if inline else _Workers(workers or os.cpu_count() or 1)
+        self._remember = remember
+        self._limits = limits
+        self._memory: dict[str, _Memory] = {}
+        # URL → (digest of a body whose parse ran out of time, the error it got)
+        self._timed_out: dict[str, tuple[bytes, str]] = {}
+        self.stopped_parses = 0  # parses stopped at their deadline, their process killed (a measure)
 
     async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
-        """`parse_feed` in a worker process; raises ParseError as it does, and also if the worker dies."""
-        executor = self._executor
+        """`parse_feed` in a worker process; raises ParseError as it does, and also if the worker dies or the
+        parse runs past its deadline."""
+        timed_out = self._timed_out.get(url)
+        if timed_out is not None and timed_out[0] == _digest(body):
+            raise ParseError(timed_out[1], retry_after=PARSE_TIMEOUT_BACKOFF_SECONDS)
         memory = self._memory.get(url) if self._remember else None
         remembered = (memory.context, memory.encoding, memory.version) if memory is not None else None
         seen = frozenset(memory.entries) if memory is not None else frozenset()
-        arguments = (body, dict(headers), url, remembered, seen)
-        try:
-            if executor is None:
-                outcome = _parse_remembering(*arguments)
-            else:
-                loop = asyncio.get_running_loop()
-                outcome = await loop.run_in_executor(executor, _parse_remembering, *arguments)
-        except BrokenProcessPool as exc:
-            if executor is not None and self._executor is executor:  # the first to notice replaces it
-                executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = self._new_executor()
-            raise ParseError(f"{url}: the parser process died while parsing this feed") from exc
+        arguments = (body, dict(headers), url, remembered, seen, self._limits)
+        if self._workers is None:
+            outcome = _parse_remembering(*arguments)
+        else:
+            try:
+                deadline = self._limits.deadline(len(body))
+                outcome = await self._in_worker(self._workers, arguments, deadline, url)
+            except ParseError as exc:
+                if exc.retry_after is not None:
+                    self._timed_out[url] = (_digest(body), str(exc))
+                    self.stopped_parses += 1
+                raise
+            if timed_out is not None:
+                self._timed_out.pop(url, None)
         feed = outcome.feed
         if outcome.new is not None and memory is not None:
             fresh = iter(feed.entries)
@@ -349,15 +551,43 @@ class ParserPool:
                 self._memory.pop(url, None)
         return feed
 
+    @staticmethod
+    async def _in_worker(
+        workers: _Workers, arguments: tuple[Any, ...], deadline: float, url: str
+    ) -> _Outcome:
+        """Run `_parse_remembering(*arguments)` in an idle worker; the deadline counts from when it starts."""
+        worker = await workers.acquire()
+        future: Future[_Outcome] | None = None
+        try:
+            future = worker.submit(_parse_remembering, *arguments)
+            async with asyncio.timeout(deadline):
+                return await asyncio.wrap_future(future)
+        except TimeoutError:
+            raise ParseError(
+                f"{url}: refused: parsing took longer than {deadline:.0f} s (a parser bomb or a broken "
+                "feed); the parser process was stopped",
+                retry_after=PARSE_TIMEOUT_BACKOFF_SECONDS,
+            ) from None
+        except BrokenProcessPool as exc:
+            raise ParseError(f"{url}: the parser process died while parsing this feed") from exc
+        finally:
+            # a worker still parsing (past the deadline, or its caller gave up) or dead is replaced
+            healthy = (
+                future is not None
+                and future.done()
+                and not future.cancelled()
+                and not isinstance(future.exception(), BrokenProcessPool)
+            )
+            workers.release(worker, replace=not healthy)
+
     def worker_pids(self) -> list[int]:
         """The process ids of the live worker processes (for measuring them)."""
-        processes = getattr(self._executor, "_processes", None) or {}
-        return [int(pid) for pid in processes]
+        return self._workers.pids() if self._workers is not None else []
 
     def close(self) -> None:
-        """Stop the worker processes; parses still queued are cancelled."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+        """Stop the worker processes: parses still running are stopped, queued ones cancelled."""
+        if self._workers is not None:
+            self._workers.close()
 
     async def __aenter__(self) -> ParserPool:
         return self

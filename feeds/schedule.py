@@ -1,4 +1,5 @@
-"""When to poll a feed next: adaptive after a success, exponential backoff with jitter after a failure.
+"""When to poll a feed next: every interval after a success (slowing down adaptively only when a ceiling above
+the interval is configured), faster in crisis mode, exponential backoff with jitter after a failure.
 
 Pure functions: the caller passes the clock reading and the random source, so tests never sleep.
 """
@@ -17,6 +18,9 @@ MAX_SERVER_DELAY_SECONDS = MAX_BACKOFF_SECONDS
 # poll about this many times per expected new entry
 POLLS_PER_ENTRY = 4
 WINDOW = timedelta(days=7)
+# a next poll later than the feed's own interval after its last fetch by more than this was set by the
+# server (Retry-After, max-age, <ttl>), not by our schedule, and is left alone when a schedule is tightened
+_OWN_SCHEDULE_SLACK = timedelta(seconds=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +31,27 @@ class NextPoll:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class FeedSchedule:
+    """Where a feed's schedule stands: when it is next due, when it was last fetched, its base interval, and
+    whether it is failing (backing off)."""
+
+    next_poll_at: datetime
+    last_fetched_at: datetime | None
+    interval_seconds: int
+    failing: bool
+
+
 def adaptive_interval(entry_times: Iterable[datetime], now: datetime, minimum: int, maximum: int) -> int:
     """An interval from how often the feed published lately, clamped to [minimum, maximum].
 
     Uses the entries of the last 7 days: the mean gap between them divided by POLLS_PER_ENTRY. A feed with no
-    recent entries is polled at the maximum.
+    recent entries is polled at the maximum. With maximum == minimum (the default settings) every feed is
+    polled at the minimum: slowing down is opt-in.
     """
     maximum = max(maximum, minimum)
+    if maximum == minimum:
+        return minimum
     recent = sorted(t for t in entry_times if now - WINDOW <= t <= now)
     if len(recent) < 2:
         return maximum
@@ -42,6 +60,11 @@ def adaptive_interval(entry_times: Iterable[datetime], now: datetime, minimum: i
     quiet = (now - recent[-1]).total_seconds()
     gap = max(mean_gap, quiet / 2)
     return int(min(maximum, max(minimum, gap / POLLS_PER_ENTRY)))
+
+
+def in_crisis(crisis_until: datetime | None, now: datetime) -> bool:
+    """Whether a feed whose crisis mode lasts until `crisis_until` is in crisis mode at `now`."""
+    return crisis_until is not None and now < crisis_until
 
 
 def _server_floor(now: datetime, not_before: datetime | None, ttl_seconds: int | None) -> datetime:
@@ -61,12 +84,37 @@ def after_success(
     maximum: int,
     not_before: datetime | None = None,
     ttl_seconds: int | None = None,
+    crisis_interval: int | None = None,
+    spread: random.Random | None = None,
 ) -> NextPoll:
-    """Next poll after a fetch that worked: `interval_seconds` (clamped) from now, but never before the
-    server's lower bounds (Retry-After, Cache-Control max-age, Expires) nor the feed's <ttl>."""
+    """Next poll after a fetch that worked: `interval_seconds` (clamped) from now, or `crisis_interval` when
+    the feed is in crisis mode and that is sooner, but never before the server's lower bounds (Retry-After,
+    Cache-Control max-age, Expires) nor the feed's <ttl>. The interval returned stays the feed's base one, so
+    it is back to normal when crisis mode ends.
+
+    With `spread` (given for a feed's first fetch) the wait is drawn between half of it and all of it, so
+    feeds added together are not polled together for ever after: their news arrives as a stream, not in
+    clumps that queue behind Telegram's one message a second per chat, and the load is even."""
     interval = int(min(max(interval_seconds, minimum), max(maximum, minimum)))
-    at = max(now + timedelta(seconds=interval), _server_floor(now, not_before, ttl_seconds))
+    wait: float = min(interval, crisis_interval) if crisis_interval else interval
+    if spread is not None:
+        wait *= 0.5 + 0.5 * spread.random()
+    at = max(now + timedelta(seconds=wait), _server_floor(now, not_before, ttl_seconds))
     return NextPoll(interval, at)
+
+
+def tightened(feed: FeedSchedule, now: datetime, interval_seconds: int) -> datetime | None:
+    """The sooner next poll of a feed whose interval drops to `interval_seconds` (crisis mode begins, or the
+    configured ceiling went down): that long after its last fetch, and not before `now`. None when nothing
+    changes: the feed is failing (its backoff stands), has never been fetched (it is due already), its next
+    poll was set by the server (Retry-After, max-age, <ttl>: honoured), or it is due sooner anyway."""
+    if feed.failing or feed.last_fetched_at is None:
+        return None
+    own = feed.last_fetched_at + timedelta(seconds=feed.interval_seconds) + _OWN_SCHEDULE_SLACK
+    if feed.next_poll_at > own:
+        return None
+    at = max(now, feed.last_fetched_at + timedelta(seconds=interval_seconds))
+    return at if at < feed.next_poll_at else None
 
 
 def after_failure(
@@ -86,3 +134,11 @@ def after_failure(
     if retry_after is not None:
         at = max(at, now + timedelta(seconds=min(retry_after, MAX_SERVER_DELAY_SECONDS)))
     return at
+
+
+def wait_before_next_look(next_due: datetime | None, now: datetime, longest: float) -> float:
+    """Seconds the scheduler sleeps before it looks for due feeds again: until the next feed is due, but no
+    longer than `longest`, so that feeds added or hurried by other processes are seen within that time."""
+    if next_due is None:
+        return longest
+    return min(longest, max(0.0, (next_due - now).total_seconds()))

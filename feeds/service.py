@@ -1,42 +1,61 @@
-"""The ingest service: an APScheduler tick that leases due feeds and polls each one as its own task.
+"""The ingest service: a scheduler that sleeps until the next feed is due, leases the due feeds and polls each
+one as its own task.
 
-Several services (processes) can share one PostgreSQL database: feeds are leased with FOR UPDATE SKIP LOCKED,
-so each due feed is polled by exactly one of them. A slow or failing feed occupies only its own task.
+The scheduler looks at the database at most a second apart (a read along the next_poll_at index; a write only
+when something is due), so a feed is picked up within a second of being due, also when another process added
+or hurried it. Several services (processes) can share one PostgreSQL database: feeds are leased with FOR
+UPDATE SKIP LOCKED, so each due feed is polled by exactly one of them. A slow or failing feed occupies only
+its own task. A poll that brings a P1 or P2 story puts the feeds reporting on its entities into crisis mode.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
 import socket
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
+from feeds.crisis import crises_from
 from feeds.fetch import Fetcher
 from feeds.guard import AddressPolicy, Resolver
 from feeds.ingest import Classify, Clock, FeedPoller, PollResult
+from feeds.limits import ParseLimits
 from feeds.parse import ParserPool
+from feeds.schedule import wait_before_next_look
+from storage.crises import enter_crisis
 from storage.db import Database
-from storage.feeds import FeedRecord, claim_due_feeds, release_lease
+from storage.feeds import FeedRecord, bring_forward, claim_due_feeds, next_due_at, release_lease
 from storage.items import StoredItem
 from storage.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 5.0
+TICK_SECONDS = 1.0  # the longest the scheduler sleeps between two looks for due feeds
+# after a claim, the next look waits this long (polls due meanwhile are claimed together, at most this late)
+CLAIM_GAP = 0.25
 STOP_TICK_WAIT = 5.0  # seconds stop() waits for a tick's claim to finish before cancelling it
 ROUND_CLAIM_GROWTH = 4  # after its first batch, a one-off round leases up to this many batches at once
+# while feeds wait for room, a poll finishing wakes the scheduler once this share of the batch is free
+BACKLOG_WAKE_SHARE = 4
+
+Wait = Callable[[float, asyncio.Event], Awaitable[None]]
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+async def real_wait(seconds: float, wake: asyncio.Event) -> None:
+    """Sleep `seconds` of real time, or less if `wake` is set meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(wake.wait(), seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +75,10 @@ class PollReport:
 
 
 class IngestService:
-    """Polls due feeds on a schedule (`start`/`stop`) or on demand (`poll_all_once`, `poll_due_once`)."""
+    """Polls due feeds on a schedule (`start`/`stop`) or on demand (`poll_all_once`, `poll_due_once`).
+
+    `tick_seconds` is the longest the scheduler sleeps between looks at the database; `wait` is how it sleeps
+    (tests pass one that moves their clock instead)."""
 
     def __init__(
         self,
@@ -75,6 +97,7 @@ class IngestService:
         parser: ParserPool | None = None,
         on_result: Callable[[PollResult], None] | None = None,
         on_tick: Callable[[], None] | None = None,
+        wait: Wait = real_wait,
     ) -> None:
         self._db = db
         self._settings = settings
@@ -96,7 +119,11 @@ class IngestService:
         self._on_tick = on_tick
         self._fetcher: Fetcher | None = None
         self._poller: FeedPoller | None = None
-        self._scheduler: AsyncIOScheduler | None = None
+        self._wait = wait
+        self._scheduler: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        # the last claim filled every free slot: more feeds may be due, waiting for a poll to finish
+        self._backlog = False
         self._inflight: dict[int, asyncio.Task[PollResult | None]] = {}
         self._ticking: asyncio.Task[object] | None = None
         self._stopping = False
@@ -113,7 +140,7 @@ class IngestService:
         if self._poller is None:
             self._fetcher = Fetcher(self._settings, policy=self._policy, resolver=self._resolver)
             if self._parser is None:
-                self._parser = ParserPool()
+                self._parser = ParserPool(limits=ParseLimits(timeout_seconds=self._settings.parse_timeout))
             self._poller = FeedPoller(
                 self._db,
                 self._settings,
@@ -127,35 +154,70 @@ class IngestService:
         return self._poller
 
     async def start(self) -> None:
-        """Start the scheduler: a tick every few seconds (the first at once) that polls due feeds."""
-        self._ensure_poller()
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self._tick_seconds,
-            next_run_time=datetime.now(UTC),
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            id="ingest-tick",
-        )
-        scheduler.start()
-        self._scheduler = scheduler
-        log.info("ingest worker %s started, tick every %.0f s", self.worker, self._tick_seconds)
+        """Start the scheduler: it looks for due feeds at once, then whenever the next one is due (at most
+        `tick_seconds` apart), and polls them. Feeds scheduled further apart than the configured ceiling
+        (BORDERWATCH_POLL_MAX_INTERVAL lowered, or an upgrade from adaptive slowing) are brought forward."""
+        poller = self._ensure_poller()
+        ceiling = self._settings.poll_max_interval
+        try:
+            async with poller.transaction() as session:
+                moved = await bring_forward(
+                    session,
+                    self._clock(),
+                    lambda kind: max(ceiling, poller.minimum_interval(kind)),
+                    slower_than=ceiling,
+                )
+            if moved:
+                log.info("%d feeds scheduled further apart than %d s are polled sooner", moved, ceiling)
+        except Exception:
+            log.exception("could not bring slow feeds forward")
+        self._wake = asyncio.Event()
+        self._scheduler = asyncio.create_task(self._schedule(), name="ingest-scheduler")
+        log.info("ingest worker %s started", self.worker)
+
+    async def _schedule(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            seconds = await self._look()
+            if self._stopping:
+                break
+            await self._wait(seconds, self._wake)
+
+    async def _look(self) -> float:
+        """Poll the due feeds there is room for; returns how long to sleep before the next look."""
+        now = self._clock()
+        if self._inflight and len(self._inflight) >= self._batch_size:
+            self._backlog = True
+            return self._tick_seconds  # a finishing poll wakes the scheduler sooner
+        try:
+            async with self._db.transaction() as session:
+                due = await next_due_at(session, now)
+        except Exception:
+            log.exception("could not read when the next feed is due")
+            return self._tick_seconds
+        if due is None or due > now:
+            if self._on_tick is not None:
+                self._on_tick()
+            return wait_before_next_look(due, now, self._tick_seconds)
+        await self.tick()
+        # with a backlog, a poll finishing wakes the scheduler; else feeds coming due one after another are
+        # claimed a few at a time, not in one transaction each
+        return self._tick_seconds if self._backlog else min(CLAIM_GAP, self._tick_seconds)
 
     async def stop(self) -> None:
-        """Stop ticking, cancel polls in flight (their leases are given back), close HTTP and parser pools."""
+        """Stop the scheduler, cancel polls in flight (their leases are given back), close HTTP and parser
+        pools."""
         self._stopping = True
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
-        # a tick claiming feeds right now is let finish (its polls are cancelled below), so that it cannot
+        # a look claiming feeds right now is let finish (its polls are cancelled below), so that it cannot
         # start polls, and with them a new fetcher and parser pool, after this has closed them
-        ticking = self._ticking
-        if ticking is not None and ticking is not asyncio.current_task():
-            await asyncio.wait({ticking}, timeout=STOP_TICK_WAIT)
-            ticking.cancel()
+        waiting = [task for task in (self._scheduler, self._ticking) if task is not None]
+        self._scheduler = None
+        self._wake.set()
+        for task in waiting:
+            if task is not asyncio.current_task():
+                await asyncio.wait({task}, timeout=STOP_TICK_WAIT)
+                task.cancel()
+        await asyncio.gather(*(t for t in waiting if t is not asyncio.current_task()), return_exceptions=True)
         tasks = list(self._inflight.values())
         for task in tasks:
             task.cancel()
@@ -177,6 +239,7 @@ class IngestService:
             self._on_tick()
         room = self._batch_size - len(self._inflight)
         if room <= 0:
+            self._backlog = True
             return []
         self._ticking = asyncio.current_task()
         try:
@@ -184,9 +247,11 @@ class IngestService:
                 feeds = await claim_due_feeds(session, self.worker, self._clock(), room, self._lease_seconds)
         except Exception:
             log.exception("could not claim due feeds")
+            self._backlog = False
             return []
         finally:
             self._ticking = None
+        self._backlog = len(feeds) >= room
         return [self._spawn(feed) for feed in feeds]
 
     def _spawn(self, feed: FeedRecord) -> asyncio.Task[PollResult | None]:
@@ -196,6 +261,9 @@ class IngestService:
 
         def forget(_task: asyncio.Task[PollResult | None]) -> None:
             self._inflight.pop(feed_id, None)
+            free = self._batch_size - len(self._inflight)
+            if self._backlog and free >= max(1, self._batch_size // BACKLOG_WAKE_SHARE):
+                self._wake.set()
 
         task.add_done_callback(forget)
         return task
@@ -219,7 +287,39 @@ class IngestService:
                 self._on_result(result)
             except Exception:
                 log.exception("on_result hook failed")
+        if result.new_items:  # after on_result, which wakes the delivery of the story's alerts
+            await self._enter_crises(result)
         return result
+
+    async def _enter_crises(self, result: PollResult) -> None:
+        """Crisis mode for the P1/P2 stories this poll brought: their entities' feeds are polled at the crisis
+        interval, and the scheduler looks again at once for the feeds brought forward."""
+        now = self._clock()
+        starts = crises_from(
+            result.new_items,
+            alerting=result.feed.history_loaded,
+            now=now,
+            duration=timedelta(seconds=self._settings.crisis_duration),
+        )
+        if not starts:
+            return
+        try:
+            poller = self._ensure_poller()
+            async with poller.transaction() as session:
+                for crisis in starts:
+                    feed_ids = await enter_crisis(session, crisis, now, interval_of=poller.crisis_interval)
+                    log.info(
+                        "crisis mode until %s: %s story %d on %s; %d feeds polled every %d s",
+                        crisis.ends_at.strftime("%H:%M:%S UTC"),
+                        crisis.severity,
+                        crisis.story_id,
+                        ", ".join(crisis.entity_ids),
+                        len(feed_ids),
+                        self._settings.crisis_poll_interval,
+                    )
+        except Exception:
+            log.exception("could not enter crisis mode after polling %s", result.feed.url)
+        self._wake.set()
 
     async def _release(self, feed: FeedRecord) -> None:
         try:

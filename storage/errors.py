@@ -1,5 +1,7 @@
 """The one exception family of borderwatch: every message is something a user can act on."""
 
+from sqlalchemy.exc import DBAPIError
+
 
 class BorderwatchError(Exception):
     """Base of every error borderwatch raises on purpose."""
@@ -11,3 +13,15 @@ class ConfigError(BorderwatchError):
 
 class DatabaseUnavailable(BorderwatchError):
     """The database could not be reached or migrated."""
+
+
+def plain_database_error(error: BaseException) -> str | None:
+    """The database server's own message for a database error, in one line, without the SQL statement and
+    its parameters that SQLAlchemy's messages carry; None when `error` is not a database error."""
+    if not isinstance(error, DBAPIError):
+        return None
+    cause: BaseException = error.orig if error.orig is not None else error
+    while cause.__cause__ is not None:  # asyncpg's own error, under the DB-API adapter's
+        cause = cause.__cause__
+    text = (str(cause).strip().splitlines() or [""])[0] or type(cause).__name__
+    return f"the database refused this feed's data: {text[:300]}"

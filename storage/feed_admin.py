@@ -24,6 +24,7 @@ class FeedStatus:
     id: int
     url: str
     name: str
+    kind: str
     enabled: bool
     failing_since: datetime | None
     last_error: str | None
@@ -69,6 +70,7 @@ async def feed_status_page(
             id=feed.id,
             url=feed.url,
             name=_name(feed),
+            kind=feed.kind,
             enabled=feed.enabled,
             failing_since=feed.failing_since,
             last_error=feed.last_error,
@@ -88,14 +90,23 @@ async def count_feed_items(session: AsyncSession, feed_id: int) -> int:
 
 
 async def set_feed_enabled(
-    session: AsyncSession, feed_id: int, enabled: bool, *, now: datetime, title: str | None = None
+    session: AsyncSession,
+    feed_id: int,
+    enabled: bool,
+    *,
+    now: datetime,
+    title: str | None = None,
+    selectors: dict[str, str] | None = None,
 ) -> None:
-    """Stop polling a feed (its stored items stay), or poll it again from `now` (new title if given)."""
+    """Stop polling a feed (its stored items stay), or poll it again from `now` (new title and, for a
+    statement page, new selectors if given)."""
     values: dict[str, Any] = {"enabled": enabled}
     if enabled:
         values.update(next_poll_at=now, lease_owner=None, lease_until=None)
         if title:
             values["title_override"] = title
+        if selectors:
+            values["selectors"] = selectors
     await session.execute(update(Feed).where(Feed.id == feed_id).values(**values))
 
 

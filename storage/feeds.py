@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Select, Table, bindparam, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from feeds.schedule import FeedSchedule, tightened
 from storage.models import Feed, FetchLog, Item
 
 _FEEDS = cast(Table, Feed.__table__)
@@ -25,6 +26,9 @@ class FeedRecord:
 
     id: int
     url: str
+    kind: str  # feed | telegram | html
+    selectors: dict[str, Any] | None  # an html feed's CSS selectors
+    last_post_id: int | None  # a telegram feed's newest post id at its last poll
     title: str | None
     title_override: str | None
     language: str | None
@@ -40,6 +44,7 @@ class FeedRecord:
     last_error: str | None
     failing_since: datetime | None
     last_success_at: datetime | None
+    crisis_until: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -65,6 +70,7 @@ class FetchRecord:
     body_hash: str | None = None
     title: str | None = None
     language: str | None = None
+    last_post_id: int | None = None  # a telegram feed's newest post id
 
 
 _RECORD_FIELDS = tuple(FeedRecord.__dataclass_fields__)
@@ -85,16 +91,24 @@ async def add_feed(
     language: str | None = None,
     user_agent: str | None = None,
     interval_seconds: int = 60,
+    kind: str = "feed",
+    selectors: dict[str, str] | None = None,
 ) -> tuple[FeedRecord, bool]:
-    """Add a feed, due at once; returns (feed, True), or (the existing feed, False) when the URL is known."""
+    """Add a feed of `kind` (feed, telegram or html with its CSS `selectors`), due at once; returns
+    (feed, True), or (the existing feed, False) when the URL is known.
+
+    Title, language and User-Agent are cut to what their columns hold."""
     existing = await session.scalar(select(Feed).where(Feed.url == url))
     if existing is not None:
         return _record(existing), False
     feed = Feed(
         url=url,
-        title_override=title or None,
-        language=language or None,
-        user_agent=user_agent or None,
+        kind=kind,
+        selectors=dict(selectors) if selectors else None,
+        # cut to the columns (PostgreSQL refuses longer values; OPML imports carry anything)
+        title_override=(title or "")[: _length("title_override")] or None,
+        language=(language or "")[: _length("language")] or None,
+        user_agent=(user_agent or "")[: _length("user_agent")] or None,
         enabled=True,
         history_loaded=False,
         interval_seconds=interval_seconds,
@@ -174,6 +188,60 @@ async def claim_due_feeds(
     feeds = [_record(row) for row in claimed]
     feeds.sort(key=lambda feed: (feed.next_poll_at, feed.id))  # RETURNING keeps no order
     return feeds
+
+
+async def next_due_at(session: AsyncSession, now: datetime) -> datetime | None:
+    """When the next enabled feed that nobody holds is due (possibly already), or None when there is none.
+
+    A read only (one step along the next_poll_at index past the feeds being polled), so the scheduler can ask
+    every second at no cost; feeds held under an expired lease count as free."""
+    return cast(
+        datetime | None,
+        await session.scalar(
+            select(Feed.next_poll_at)
+            .where(Feed.enabled.is_(True), or_(Feed.lease_until.is_(None), Feed.lease_until < now))
+            .order_by(Feed.next_poll_at)
+            .limit(1)
+        ),
+    )
+
+
+async def bring_forward(
+    session: AsyncSession,
+    now: datetime,
+    interval_of: Callable[[str], int],
+    *,
+    feed_ids: Iterable[int] | None = None,
+    slower_than: int | None = None,
+) -> int:
+    """Poll sooner the enabled feeds of `feed_ids`, or those whose base interval is longer than `slower_than`
+    seconds: `interval_of(kind)` seconds after their last fetch, not before `now` (feeds.schedule.tightened:
+    feeds backing off, or held back by their server, keep their time). Returns how many feeds moved."""
+    query = select(
+        Feed.id,
+        Feed.kind,
+        Feed.next_poll_at,
+        Feed.last_fetched_at,
+        Feed.interval_seconds,
+        Feed.consecutive_failures,
+    ).where(Feed.enabled.is_(True))
+    if slower_than is not None:
+        query = query.where(Feed.interval_seconds > slower_than)
+    wanted = sorted(set(feed_ids)) if feed_ids is not None else None
+    sooner: list[dict[str, object]] = []
+    for start in range(0, len(wanted), _LOOKUP_VALUES) if wanted is not None else (0,):
+        chunk = query if wanted is None else query.where(Feed.id.in_(wanted[start : start + _LOOKUP_VALUES]))
+        for feed_id, kind, next_poll_at, fetched, interval, failures in await session.execute(chunk):
+            schedule = FeedSchedule(next_poll_at, fetched, interval, failures > 0)
+            at = tightened(schedule, now, interval_of(kind))
+            if at is not None:
+                sooner.append({"v_id": feed_id, "v_at": at})
+    if sooner:
+        await session.execute(
+            update(_FEEDS).where(_FEEDS.c.id == bindparam("v_id")).values(next_poll_at=bindparam("v_at")),
+            sooner,
+        )
+    return len(sooner)
 
 
 async def release_lease(session: AsyncSession, feed_id: int, worker: str) -> None:
@@ -300,19 +368,37 @@ def _feed_changes(record: FetchRecord) -> dict[str, tuple[str, object]]:
             changes["interval_seconds"] = ("set", record.interval_seconds)
         if record.outcome == "ok":
             changes.update(
-                etag=("set", record.etag),
-                last_modified=("set", record.last_modified),
+                etag=("set", _validator(record.etag, "etag")),
+                last_modified=("set", _validator(record.last_modified, "last_modified")),
                 body_hash=("set", record.body_hash),
             )
             if record.title:
-                changes["title"] = ("set", record.title[:500])
+                changes["title"] = ("set", record.title[: _length("title")])
             if record.new_items:
                 changes["last_new_item_at"] = ("set", finished)
+            if record.last_post_id is not None:
+                changes["last_post_id"] = ("set", record.last_post_id)
         elif record.outcome == "unchanged":
-            changes.update(etag=("set", record.etag), last_modified=("set", record.last_modified))
+            changes.update(
+                etag=("set", _validator(record.etag, "etag")),
+                last_modified=("set", _validator(record.last_modified, "last_modified")),
+            )
         if record.language:
-            changes["language"] = ("keep", record.language[:16])
+            changes["language"] = ("keep", record.language[: _length("language")])
     return changes
+
+
+def _length(column: str) -> int:
+    """The most characters the feeds table's column holds (PostgreSQL refuses more; SQLite would not)."""
+    length = getattr(_FEEDS.c[column].type, "length", None)
+    assert isinstance(length, int), column
+    return length
+
+
+def _validator(value: str | None, column: str) -> str | None:
+    """An ETag or Last-Modified as stored: one longer than its column is not stored (so not sent back),
+    since a cut validator never matches; the feed is then fetched unconditionally."""
+    return value if value is None or len(value) <= _length(column) else None
 
 
 def _feed_update(shape: tuple[tuple[str, str], ...]) -> Any:

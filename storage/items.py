@@ -124,6 +124,7 @@ async def store_new_items_of_feeds(
             "content_hash": item.content_hash,
             "severity": item.classification.severity,
             "events": join_list(event_types(item.classification)),
+            "alertable": _alertable(feed, item),
         }
         for feed, item in wanted
     ]
@@ -145,13 +146,7 @@ async def store_new_items_of_feeds(
     for one in new:
         add_item_tags(session, one.item_id, one.item.classification)
     joined = await _join_stories(session, new, rules)
-    alertable = [
-        (one, joined[one.item_id])
-        for one in new
-        if one.feed.alert
-        and one.item.classification.entities
-        and one.feed.now - one.item.published <= ALERT_MAX_AGE
-    ]
+    alertable = [(one, joined[one.item_id]) for one in new if _alertable(one.feed, one.item)]
     chats_by_item = await _queue_deliveries(session, alertable)
     await session.flush()
     stored: dict[int, list[StoredItem]] = {id(feed): [] for feed in feeds}
@@ -173,6 +168,11 @@ async def store_new_items_of_feeds(
             )
         )
     return [stored[id(feed)] for feed in feeds]
+
+
+def _alertable(feed: FeedItems, item: NewItem) -> bool:
+    """The item is news: its feed's history is loaded, it is tagged, and it is at most ALERT_MAX_AGE old."""
+    return feed.alert and bool(item.classification.entities) and feed.now - item.published <= ALERT_MAX_AGE
 
 
 @dataclass(frozen=True, slots=True)

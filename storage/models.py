@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -55,6 +56,12 @@ class Feed(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
+    # feed (RSS, Atom, RDF or JSON Feed) | telegram (a public channel's web preview) | html (a statement
+    # page read with CSS `selectors`); migration 0007
+    kind: Mapped[str] = mapped_column(String(16), default="feed", server_default="feed")
+    selectors: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # a telegram feed's newest post id at its last poll
+    last_post_id: Mapped[int | None] = mapped_column(BigInteger)
     title: Mapped[str | None] = mapped_column(String(500))
     # title given by the OPML file or the admin; wins over the feed's own <title>
     title_override: Mapped[str | None] = mapped_column(String(500))
@@ -78,6 +85,8 @@ class Feed(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # polled at the crisis interval until then: it reported on the entities of a P1/P2 story (migration 0012)
+    crisis_until: Mapped[datetime | None]
 
 
 class FetchLog(Base):
@@ -97,6 +106,8 @@ class FetchLog(Base):
 
 class Story(Base):
     __tablename__ = "stories"
+    # the public outputs list stories by their last change, and page through them by (updated_at, id)
+    __table_args__ = (Index("ix_stories_updated_at_id", "updated_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(Text)
@@ -107,6 +118,21 @@ class Story(Base):
     first_item_id: Mapped[int | None] = mapped_column(Integer)
     # the older story this one turned out to be (its items moved there; migration 0009)
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Crisis(Base):
+    """Crisis mode for one P1/P2 story: until `ends_at`, the feeds that reported on its entities are polled at
+    the crisis interval (those feeds carry `crisis_until`). Migration 0012."""
+
+    __tablename__ = "crises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), unique=True)
+    severity: Mapped[str] = mapped_column(String(2))
+    entity_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    feeds: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Item(Base):
@@ -131,6 +157,8 @@ class Item(Base):
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str | None] = mapped_column(String(2))
+    # the item was news when it arrived (could alert): the public outputs show stories with such items
+    alertable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # why the item joined its story (rule and score), for /story
     story_rule: Mapped[str | None] = mapped_column(String(50))
     story_score: Mapped[float | None] = mapped_column(Float)

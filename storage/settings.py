@@ -35,7 +35,12 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///data/borderwatch.db"
     admins: str = ""
     poll_interval: int = Field(default=60, ge=10)
-    poll_max_interval: int = Field(default=1800, ge=10)
+    # the slowest a quiet feed may be polled; unset, it is poll_interval (no adaptive slowing)
+    poll_max_interval: int = Field(default=60, ge=10)
+    # crisis mode: after a P1/P2 story, the feeds that reported on its entities are polled this often for
+    # crisis_duration seconds (0 turns crisis mode off)
+    crisis_poll_interval: int = Field(default=10, ge=10)
+    crisis_duration: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
     send_rate: float = Field(default=30, gt=0, le=1000)
     send_concurrency: int = Field(default=8, ge=1, le=100)
     feeds: Path = Path("config/feeds.opml")
@@ -47,11 +52,24 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "0.0.0.0"
     health_staleness: float = Field(default=60.0, gt=0)
+    # the public read-only outputs (Atom feeds, JSON API); kept apart from the operations port
+    web_port: int | None = Field(default=None, ge=1, le=65535)
+    web_host: str = "0.0.0.0"
+    # where users reach the outputs (behind a proxy, say); /status links to its feeds when set
+    public_url: str | None = None
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     fetch_timeout: float = Field(default=30.0, gt=0)
+    # seconds one feed document may take to parse, plus 3 s per MiB of it; then its parser process is killed
+    parse_timeout: float = Field(default=20.0, gt=0)
     connect_timeout: float = Field(default=10.0, gt=0)
     fetch_concurrency: int = Field(default=32, ge=1, le=1000)
     per_host_concurrency: int = Field(default=2, ge=1, le=32)
+    # public Telegram channels: read from {telegram_web_url}/s/<channel>, politely (their own limits)
+    telegram_web_url: str = "https://t.me"
+    telegram_concurrency: int = Field(default=2, ge=1, le=16)
+    telegram_request_gap: float = Field(default=0.5, ge=0, le=60)
+    telegram_min_interval: int = Field(default=60, ge=10)
+    telegram_max_pages: int = Field(default=5, ge=1, le=50)
     feed_failure_notice_after: int = Field(default=3600, ge=0)
     # story merging (feeds/stories.py; tuned on the dev part of tests/data/stories_multilang.yaml)
     story_window_hours: float = Field(default=48.0, gt=0, le=24 * 14)
@@ -92,6 +110,15 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value.strip()
 
+    @field_validator("telegram_web_url")
+    @classmethod
+    def _telegram_web_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError("must be an http:// or https:// base URL, e.g. https://t.me")
+        return value
+
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
@@ -101,6 +128,19 @@ class Settings(BaseSettings):
         parsed = urlsplit(value)
         if parsed.scheme != "https" or not parsed.hostname:
             raise ValueError("must be an https:// URL that Telegram can reach (Telegram posts only to HTTPS)")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError(
+                "must be an http:// or https:// URL without a query, e.g. https://watch.example.org"
+            )
         return value
 
     @field_validator("webhook_listen")
@@ -123,10 +163,25 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's secret_token)")
         return SecretStr(secret)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _max_interval_defaults_to_interval(cls, data: Any) -> Any:
+        # every feed is polled at least every poll_interval unless an operator opts into slowing down
+        if isinstance(data, dict) and data.get("poll_max_interval") in (None, ""):
+            data = {**data, "poll_max_interval": data.get("poll_interval", 60)}
+        return data
+
     @model_validator(mode="after")
     def _max_interval_not_below_interval(self) -> Settings:
         if self.poll_max_interval < self.poll_interval:
             object.__setattr__(self, "poll_max_interval", self.poll_interval)
+        return self
+
+    @model_validator(mode="after")
+    def _public_port_apart_from_operations(self) -> Settings:
+        if self.web_port is not None and self.web_port == self.metrics_port:
+            # the outputs are public, /metrics is for operators: one port would publish both
+            raise ValueError("BORDERWATCH_WEB_PORT must differ from BORDERWATCH_METRICS_PORT")
         return self
 
     @property
@@ -177,7 +232,9 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else "settings"
+        if not error["loc"]:  # a rule across settings names them itself; its input holds every setting
+            raise ConfigError(str(error["msg"]).removeprefix("Value error, ")) from None
+        field = str(error["loc"][0])
         name = f"BORDERWATCH_{field.upper()}"
         got = "" if field in _SECRET_FIELDS else f" (got {error.get('input')!r})"
         raise ConfigError(f"{name}: {error['msg']}{got}") from None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import gzip
 import hashlib
@@ -61,6 +62,33 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <description>bomb</description><item><title>&lol9;</title><link>http://example.com/1</link></item>
 </channel></rss>
 """
+
+
+def _utf7_shifted(text: str) -> bytes:
+    """`text` in UTF-7 with every character base64-shifted: not one '<' byte shows."""
+    return b"+" + base64.b64encode(text.encode("utf-16-be")).rstrip(b"=") + b"-"
+
+
+# The entity bomb of issue 14: its DOCTYPE in UTF-7's base64 form, so the bytes spell no "<!ENTITY"; 489 KB
+# that feedparser expands to a 45 MB summary (one 180,000-character entity used 250 times).
+UTF7_ENTITY_BOMB = (
+    b'<?xml version="1.0" encoding="utf-7"?>\n'
+    + _utf7_shifted('<!DOCTYPE rss [\n<!ENTITY big "' + "lol " * 45_000 + '">\n]>\n')
+    + b'<rss version="2.0"><channel><title>Seven</title><item><title>x</title><description>'
+    + b"&big; " * 250
+    + b"</description></item></channel></rss>"
+)
+
+
+@cache
+def attribute_bomb(attributes: int = 130_000) -> bytes:
+    """One <item> with this many attributes (130,000: 1.4 MB, minutes in feedparser's XML parser)."""
+    flood = " ".join(f'a{n}="x"' for n in range(attributes))
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Bomb</title><item {flood}>'
+        "<title>x</title></item></channel></rss>"
+    ).encode()
+
 
 HTML_PAGE = (
     b"<!DOCTYPE html><html><head><title>Just a moment...</title></head>"

@@ -41,6 +41,7 @@ from storage.settings import Settings, load_settings
 from tests.botapi.emulator import BotApiEmulator, SentMessage
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
+from tests.telegram_preview import Post, preview_page
 
 ADMIN = 1001
 OTHER_ADMIN = 3003
@@ -259,9 +260,11 @@ async def test_addfeed_reports_the_exact_error_and_stores_nothing(
     html = feed_server.add("/page", fault="html")
     missing = feed_server.url("/missing.xml")
     async with running_bot(db, telegram, allow_private_urls=True) as chat:
-        assert await chat.say(ADMIN, "/addfeed") == [
-            "Usage: /addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News"
-        ]
+        [usage] = await chat.say(ADMIN, "/addfeed")
+        assert usage.startswith(
+            "Usage: /addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News."
+        )
+        assert "https://t.me/<channel>" in usage and "--html item=<css>" in usage
         [not_feed] = await chat.say(ADMIN, f"/addfeed {html}")
         assert not_feed.startswith(f"Not added: {html}") and "HTML" in not_feed
         [gone] = await chat.say(ADMIN, f"/addfeed {missing}")
@@ -271,6 +274,59 @@ async def test_addfeed_reports_the_exact_error_and_stores_nothing(
         assert await _feed_urls(db) == []
         [entry, *_] = await chat.audit(4)
     assert entry.outcome == "error" and entry.detail is not None and "too long" in entry.detail
+
+
+async def test_addfeed_takes_a_telegram_channel_in_every_form_and_an_html_page_with_selectors(
+    db: Database, telegram: BotApiEmulator, feed_server: FeedServer
+) -> None:
+    feed_server.add(
+        "/s/lake_watch",
+        preview_page("lake_watch", "Lake <Watch>", [Post.text(n, f"Post {n}", START) for n in (4, 5, 6)]),
+        content_type="text/html; charset=utf-8",
+    )
+    page = feed_server.add(
+        "/statements",
+        "<html><head><title>MoD statements</title></head><body><ul class=list>"
+        '<li><a href="/s/1">Statement one</a> <span class=d>30.04.2026</span></li>'
+        '<li><a href="/s/2">Statement two</a> <span class=d>29.04.2026</span></li></ul></body></html>',
+        content_type="text/html; charset=utf-8",
+    )
+    web = feed_server.url("")
+    async with running_bot(
+        db, telegram, allow_private_urls=True, telegram_web_url=web, telegram_request_gap=0
+    ) as chat:
+        [added] = await chat.say(ADMIN, "/addfeed tg:Lake_Watch")
+        assert added.startswith("Added Telegram channel #1: Lake <Watch> — 3 items.")
+        for form in ("@lake_watch", "https://t.me/lake_watch", "t.me/s/lake_watch/5"):
+            assert await chat.say(ADMIN, f"/addfeed {form}") == [
+                "Feed #1 (Lake <Watch>) is already there: “https://t.me/s/lake_watch”."
+            ]
+        [invite] = await chat.say(ADMIN, "/addfeed https://t.me/+AbCdEf")
+        assert invite.startswith("Not added: https://t.me/+AbCdEf: not a public channel")
+
+        [statement] = await chat.say(
+            ADMIN, f"/addfeed {page} Defence ministry --html item=ul.list li date=.d"
+        )
+        assert statement.startswith("Added HTML page #2: Defence ministry — 2 items.")
+        copy = feed_server.add("/copy", feed_server.resources["/statements"].body, content_type="text/html")
+        [broken] = await chat.say(ADMIN, f"/addfeed {copy} --html item=article")
+        assert broken == f"Not added: {copy}: selector item matched nothing (article)"
+        [bad] = await chat.say(ADMIN, f"/addfeed {page} --html item=li[[")
+        assert bad == "Not added: the item selector 'li[[' is not a CSS selector"
+
+        [listing] = await chat.say(ADMIN, "/feeds")
+        assert "#1 Lake <Watch> — ok\n    Telegram channel · last new item" in listing
+        assert "#2 Defence ministry — ok\n    HTML page · last new item" in listing
+        [removed] = await chat.say(ADMIN, "/rmfeed @lake_watch")
+        assert removed.startswith("Removed feed #1 (Lake <Watch>)")
+    async with db.transaction() as session:
+        stored = {feed.id: feed for feed in await list_feeds(session)}
+    assert (stored[1].url, stored[1].kind, stored[1].enabled) == (
+        "https://t.me/s/lake_watch",
+        "telegram",
+        False,
+    )
+    assert (stored[2].kind, stored[2].selectors) == ("html", {"item": "ul.list li", "date": ".d"})
 
 
 @pytest.mark.parametrize(
@@ -358,7 +414,7 @@ async def test_feeds_shows_status_and_pages_with_buttons(chat: Chat) -> None:
     assert "#1 Site 0 — ok" in lines
     failing = "#2 Site 1 — failing since 2026-05-01 10:00 UTC: https://site1.example/rss: HTTP 503 <Service "
     assert failing + "Unavailable>" in lines
-    assert "    last new item never · 0 in 24 h · next poll 2026-05-01 12:05 UTC" in lines
+    assert "    feed · last new item never · 0 in 24 h · next poll 2026-05-01 12:05 UTC" in lines
     assert "Site 8" not in page.text
     assert [b["text"] for b in page.button_rows()[0]] == ["Next ›"]
 
@@ -439,6 +495,7 @@ async def test_audit_shows_time_user_command_and_outcome(chat: Chat) -> None:
 
 # ------------------------------------------------------------------------------------ /export, /import
 
+DECLARATIONS_REFUSED = "DOCTYPE and ENTITY declarations are not allowed in OPML"
 OPML_HEAD = '<?xml version="1.0"?>\n<opml version="2.0"><head><title>t</title></head><body>'
 
 
@@ -453,11 +510,15 @@ async def test_import_reports_added_skipped_and_invalid(chat: Chat) -> None:
         + '<outline text="Folder"><outline text="Deep" xmlUrl="https://deep.example/atom"/></outline>'
         + '<outline text="Script" xmlUrl="javascript:alert(1)"/>'
         + f'<outline text="Long" xmlUrl="https://long.example/{"x" * 2100}"/>'
+        + '<outline type="telegram" text="Channel" xmlUrl="tg:Lake_Watch"/>'
+        + '<outline type="html" text="Page" xmlUrl="https://mod.example/news" selector-item=".item"'
+        + ' selector-title="h3" timezone="Asia/Baku"/>'
+        + '<outline type="html" text="No selectors" xmlUrl="https://nosel.example/news"/>'
         + "</body></opml>"
     ).encode()
     [report] = await chat.send(ADMIN, "/import", document=("feeds.opml", document))
     lines = report.text.splitlines()
-    assert lines[0] == "Imported: 2 added, 1 skipped (already there), 2 invalid."
+    assert lines[0] == "Imported: 4 added, 1 skipped (already there), 3 invalid."
     assert lines[1] == "invalid: “javascript:alert(1)”"
     async with db.transaction() as session:
         stored = {feed.url: feed for feed in await list_feeds(session)}
@@ -465,7 +526,12 @@ async def test_import_reports_added_skipped_and_invalid(chat: Chat) -> None:
         "https://known.example/rss",
         "https://news.example/rss",
         "https://deep.example/atom",
+        "https://t.me/s/lake_watch",
+        "https://mod.example/news",
     }
+    assert stored["https://t.me/s/lake_watch"].kind == "telegram"
+    page = stored["https://mod.example/news"]
+    assert (page.kind, page.selectors) == ("html", {"item": ".item", "title": "h3", "timezone": "Asia/Baku"})
     assert stored["https://news.example/rss"].name == "News & more"
     assert stored["https://news.example/rss"].language == "hy"
 
@@ -476,6 +542,42 @@ async def test_import_reports_added_skipped_and_invalid(chat: Chat) -> None:
     assert broken.text.startswith("Not imported: x.opml: not well-formed XML")
     [bomb] = await chat.send(ADMIN, "/import", document=("b.opml", b'<!DOCTYPE x [<!ENTITY a "b">]><opml/>'))
     assert bomb.text == "Not imported: b.opml: DOCTYPE and ENTITY declarations are not allowed in OPML"
+
+
+async def test_import_refuses_what_addfeed_refuses_and_reads_every_byte_of_the_document(chat: Chat) -> None:
+    document = (
+        OPML_HEAD
+        + '<outline text="Loopback" xmlUrl="http://127.0.0.1:8080/rss"/>'
+        + '<outline text="Metadata" xmlUrl="http://169.254.169.254/latest/meta-data/"/>'
+        + '<outline text="Octal" xmlUrl="http://0177.0.0.1/feed"/>'
+        + '<outline text="Named" xmlUrl="http://localhost/feed"/>'
+        + '<outline text="Agent" xmlUrl="https://agent.example/rss" userAgent="Bot/1.0\r\nX-Evil: 1"/>'
+        + "</body></opml>"
+    ).encode()
+    [report] = await chat.send(ADMIN, "/import", document=("feeds.opml", document))
+    lines = report.text.splitlines()
+    assert lines[0] == "Imported: 1 added, 0 skipped (already there), 0 invalid, 4 refused."
+    assert lines[1] == "refused: “http://127.0.0.1:8080/rss” (127.0.0.1 is a loopback address)"
+    assert [line.split(" (")[0] for line in lines[2:]] == [
+        "refused: “http://169.254.169.254/latest/meta-data/”",
+        "refused: “http://0177.0.0.1/feed”",
+        "refused: “http://localhost/feed”",
+    ]
+    async with chat.ctx.db.transaction() as session:
+        [stored] = await list_feeds(session)
+    assert (stored.url, stored.user_agent) == ("https://agent.example/rss", "Bot/1.0 X-Evil: 1")
+
+    # a declaration far into the document, or in UTF-16, is found as well
+    late = OPML_HEAD.replace("<opml", "<!--" + " " * 70_000 + '-->\n<!DOCTYPE opml [<!ENTITY a "b">]>\n<opml')
+    wide = '<?xml version="1.0" encoding="utf-16"?>\n<!DOCTYPE opml [<!ENTITY a "b">]><opml/>'
+    for name, body in (
+        ("late.opml", (late + "</body></opml>").encode()),
+        ("wide.opml", wide.encode("utf-16")),
+    ):
+        [refusal] = await chat.send(ADMIN, "/import", document=(name, body))
+        assert (
+            refusal.text == f"Not imported: {name}: DOCTYPE and ENTITY declarations are not allowed in OPML"
+        )
 
 
 async def test_opml_round_trip_export_then_import_into_an_empty_database(chat: Chat, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from storage.models import Feed
 from storage.settings import Settings, load_settings
 from tests.botapi import BotApiEmulator
 from tests.feedserver import FeedServer, running
+from tests.telegram_preview import Post, preview_page
 
 LAKE_ALERT = 'Azerbaijani troops shell positions near Sev Lake: "2 wounded" <update> & more'
 OLD_NEWS = "Border commission meets on Sev Lake section"
@@ -134,4 +135,62 @@ async def test_a_new_item_alerts_exactly_the_subscribed_chats_once_and_a_restart
             assert CSTO_NEWS in csto_alert.text
         assert len(telegram.texts(lake_watcher)) == 2
         assert len(telegram.texts(newcomer)) == 1
+    await db.dispose()
+
+
+CHANNEL_ALERT = "Обстрел у озера Сев: ранены двое военнослужащих"
+
+
+async def test_a_new_post_in_a_telegram_channel_alerts_the_subscribed_chat(
+    tmp_path: Path, database_url: str, feed_server: FeedServer
+) -> None:
+    channel = "lake_desk"
+    started = datetime.now(UTC) - timedelta(minutes=30)
+    history = [Post.text(n, f"Old post {n} about Sev Lake", started + timedelta(minutes=n)) for n in (1, 2)]
+    feed_server.add(
+        f"/s/{channel}", preview_page(channel, "Lake Desk", history), content_type="text/html; charset=utf-8"
+    )
+    opml = tmp_path / "channels.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>e2e</title></head><body>'
+        f'<outline text="Lake Desk" xmlUrl="tg:{channel}" language="ru"/></body></opml>'
+    )
+    db = Database(database_url)
+    async with BotApiEmulator() as telegram:
+        watcher = 601
+        settings = load_settings(
+            telegram_token=telegram.token,
+            telegram_api_url=telegram.base_url,
+            database_url=database_url,
+            feeds=opml,
+            allow_private_urls=True,
+            poll_interval=10,
+            telegram_web_url=feed_server.url(""),
+            telegram_min_interval=10,
+            telegram_request_gap=0,
+        )
+        async with _running(settings):
+            telegram.inject_command(watcher, watcher, "/subscribe sev_lake")
+            await telegram.wait_for_messages(watcher, 1, within=30)
+            await _wait_for_history(db)
+
+            post = Post.text(3, f"{CHANNEL_ALERT}\nПодробности позже.", datetime.now(UTC))
+            feed_server.add(
+                f"/s/{channel}",
+                preview_page(channel, "Lake Desk", [*history, post]),
+                content_type="text/html; charset=utf-8",
+            )
+            await _poll_now(db)
+            (alert,) = (await telegram.wait_for_messages(watcher, 2, within=30))[1:]
+        assert CHANNEL_ALERT in alert.text
+        assert "Old post" not in alert.text
+        assert "Lake Desk" in alert.text and "#sev_lake" in alert.text
+        assert f"https://t.me/{channel}/3" in alert.links
+    async with db.transaction() as session:
+        feed = await session.scalar(select(Feed))
+    assert feed is not None and (feed.kind, feed.url, feed.last_post_id) == (
+        "telegram",
+        f"https://t.me/s/{channel}",
+        3,
+    )
     await db.dispose()

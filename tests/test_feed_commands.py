@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ import pytest
 from bot.cli import main
 from feeds.opml import OpmlFeed, read_opml, write_opml
 from tests.feedserver import FeedServer, rss
+from tests.telegram_preview import Post, preview_page
+
+NOW = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)
 
 FEED_A = rss(
     "Border news",
@@ -122,6 +126,43 @@ def test_feeds_import_list_export_round_trip(
     assert len(exported) == 4
 
 
+def test_feeds_import_refuses_private_addresses_unless_allowed(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = tmp_path / "mixed.opml"
+    feeds = [
+        OpmlFeed("http://10.1.2.3/rss"),
+        OpmlFeed("http://[::1]:8080/feed"),
+        OpmlFeed("http://localhost/feed"),
+        OpmlFeed("https://public.example/rss", "Public", "hy", "Agent/2"),
+    ]
+    document.write_text(
+        write_opml(feeds).replace('userAgent="Agent/2"', 'userAgent="Agent/2&#13;&#10;X-Evil: 1"')
+    )
+    monkeypatch.setenv("BORDERWATCH_ALLOW_PRIVATE_URLS", "false")
+    assert main(["feeds", "import", str(document)]) == 0
+    out, err = capsys.readouterr()
+    assert "imported 1 new feeds (0 already known; 3 refused)" in out
+    refused = [line for line in err.splitlines() if line.startswith("borderwatch: refused ")]
+    assert [line.split(": ")[1] for line in refused] == [
+        "refused http://10.1.2.3/rss",
+        "refused http://[::1]:8080/feed",
+        "refused http://localhost/feed",
+    ]
+    assert main(["feeds", "list"]) == 0
+    assert "public.example" in capsys.readouterr().out
+    assert read_opml(_exported(capsys))[0].user_agent == "Agent/2 X-Evil: 1"
+
+    monkeypatch.setenv("BORDERWATCH_ALLOW_PRIVATE_URLS", "true")
+    assert main(["feeds", "import", str(document)]) == 0
+    assert "imported 3 new feeds (1 already known)" in capsys.readouterr().out
+
+
+def _exported(capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["feeds", "export"]) == 0
+    return capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -150,3 +191,89 @@ def test_shipped_feed_list_has_every_researched_source_with_a_language() -> None
     )
     assert all(feed.title for feed in feeds)
     assert {"hy", "az", "ru", "en"} == {feed.language for feed in feeds}
+
+
+def test_every_kind_of_source_polls_lists_and_round_trips_through_opml(
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    tmp_path: Path,
+    server: FeedServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tag = tmp_path.name.replace("-", "_").lower()[-20:]
+    channel = f"ch_{tag}"
+    server.add(
+        f"/s/{channel}",
+        preview_page(
+            channel, "Lake Channel", [Post.text(7, "Shelling reported near Sev Lake\nMore soon.", NOW)]
+        ),
+        content_type="text/html; charset=utf-8",
+    )
+    page = server.add(
+        f"/{tag}/statements",
+        '<html><head><title>MoD</title></head><body><div class="item"><a href="/s/1">'
+        "<h3>Обстрел у озера Сев</h3></a><span class=date>01.05.2026 10:00</span></div></body></html>",
+        content_type="text/html; charset=utf-8",
+    )
+    json_feed = server.add(
+        f"/{tag}/feed.json",
+        json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "title": "JSON Desk",
+                "items": [{"id": "j1", "url": "https://j.example/1", "title": "CSTO summit in Yerevan"}],
+            }
+        ),
+        content_type="application/feed+json",
+    )
+    opml = tmp_path / "kinds.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>kinds</title></head><body>'
+        f'<outline type="rss" text="Lake Channel" xmlUrl="https://t.me/{channel}" language="en"/>'
+        f'<outline type="html" text="MoD statements" xmlUrl="{page}" language="ru" selector-item="div.item"'
+        ' selector-title="h3" selector-date=".date" timezone="Asia/Yerevan"/>'
+        f'<outline type="rss" text="JSON Desk" xmlUrl="{json_feed}"/>'
+        "</body></opml>"
+    )
+    for name, value in {
+        "DATABASE_URL": database_url,
+        "FEEDS": str(opml),
+        "ALLOW_PRIVATE_URLS": "true",
+        "TELEGRAM_WEB_URL": server.url(""),
+        "TELEGRAM_REQUEST_GAP": "0",
+        "LOG_LEVEL": "WARNING",
+    }.items():
+        monkeypatch.setenv(f"BORDERWATCH_{name}", value)
+
+    assert main(["poll", "--once", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "feed error" not in err
+    items = {item["feed"]: item for item in map(json.loads, out.splitlines())}
+    assert set(items) == {"Lake Channel", "MoD statements", "JSON Desk"}
+    post = items["Lake Channel"]
+    assert (post["title"], post["link"]) == ("Shelling reported near Sev Lake", f"https://t.me/{channel}/7")
+    assert post["entities"] == ["sev_lake"] and post["published"] == "2026-05-01T06:00:00+00:00"
+    statement = items["MoD statements"]
+    assert statement["entities"] == ["sev_lake"] and statement["published"] == "2026-05-01T06:00:00+00:00"
+    assert statement["link"] == server.url("/s/1")
+    assert items["JSON Desk"]["entities"] == ["csto"]
+
+    assert main(["feeds", "list"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in listing] == ["telegram", "html", "feed"]
+
+    assert main(["feeds", "export"]) == 0
+    exported = capsys.readouterr().out
+    assert f'type="telegram" text="Lake Channel" xmlUrl="https://t.me/s/{channel}"' in exported
+    assert read_opml(exported) == [
+        OpmlFeed(f"https://t.me/s/{channel}", "Lake Channel", "en", None, "telegram", None),
+        OpmlFeed(
+            page,
+            "MoD statements",
+            "ru",
+            None,
+            "html",
+            {"item": "div.item", "title": "h3", "date": ".date", "timezone": "Asia/Yerevan"},
+        ),
+        OpmlFeed(json_feed, "JSON Desk", None, None, "feed", None),
+    ]

@@ -98,6 +98,18 @@ async def test_user_agent_is_global_and_per_feed(server: FeedServer, fetcher: Fe
     assert agents == ["bw-test/1", "Mozilla/5.0 special"]
 
 
+async def test_control_characters_in_a_stored_user_agent_or_validator_never_stop_the_feed(
+    server: FeedServer, fetcher: Fetcher
+) -> None:
+    # stored by an OPML import before control characters were refused there
+    url = server.add("/ua-crlf.xml", FEED)
+    response = await fetcher.fetch(url, user_agent="Agent/1.0\r\nX-Injected: 1", etag='"a\x00b"\n')
+    assert response.status_code == 200
+    [request] = server.requests("/ua-crlf.xml")
+    assert request.headers["user-agent"] == "Agent/1.0X-Injected: 1" and "x-injected" not in request.headers
+    assert request.headers["if-none-match"] == '"ab"'
+
+
 async def test_gzip_encoded_feed_is_decoded(server: FeedServer, fetcher: Fetcher) -> None:
     url = server.add("/gz.xml", FEED, gzip=True)
     response = await fetcher.fetch(url)

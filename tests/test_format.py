@@ -154,3 +154,42 @@ async def test_the_emulator_accepts_hostile_alerts_and_shows_them_intact(telegra
     assert received[1].startswith("🟠 P2 a<b")
     assert received[2].startswith("🟠 P2 &amp;&#39;&lt;")
     assert len(received) == 4
+
+
+_EMBEDDINGS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067")
+
+
+def _outside_isolates(line: str) -> str:
+    """The part of a line outside first-strong isolates; asserts they are balanced and hold no other bidi
+    control (so, by the Unicode bidi algorithm, nothing inside one can reorder what follows it)."""
+    outside, depth = [], 0
+    for char in line:
+        if char == "\u2068":
+            depth += 1
+        elif char == "\u2069":
+            assert depth > 0, line
+            depth -= 1
+        elif depth == 0:
+            outside.append(char)
+        else:
+            assert char not in _EMBEDDINGS, line
+    assert depth == 0, line
+    return "".join(outside)
+
+
+def test_right_to_left_and_hostile_bidi_text_from_a_feed_cannot_reorder_what_follows() -> None:
+    title = "\u202eخبر عاجل: اشتباكات قرب Sev Lake"  # stored before ingest dropped U+202E
+    source = "صدى \u2069\u202eالأخبار"  # an unmatched PDI, then an override to the end of the line
+    parsed = parse_html(format_alert(alert(title, source=source, summary="ملخص \u202b٢٣ ساعة")))
+    lines = parsed.text.splitlines()
+    outside = [_outside_isolates(line) for line in lines]
+    assert not any(char in line for line in outside for char in _EMBEDDINGS)
+    assert outside[0] == "🟠 P2 "
+    assert outside[3] == " · 2024-05-01 14:03 UTC"  # the time stands after the source, in order
+    assert lines[3] == "\u2068صدى الأخبار\u2069 · 2024-05-01 14:03 UTC"
+    assert covered(parsed.text, parsed.entities, "bold") == ["P2", "Sev Lake"]
+
+
+def test_left_to_right_feed_text_is_shown_without_isolates() -> None:
+    text = parse_html(format_alert(alert("Обстрел у озера Сев", source="Армянские новости"))).text
+    assert "\u2068" not in text and "\u2069" not in text

@@ -7,21 +7,25 @@ import ipaddress
 import random
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from feeds.guard import AddressPolicy
+from feeds.limits import MAX_SUMMARY_CHARS, ParseLimits
 from feeds.model import Classification, EntityMatch, ParsedFeed
 from feeds.parse import ParserPool
 from feeds.service import IngestService
 from storage.chats import add_subscriptions
 from storage.db import Database
 from storage.feeds import add_feed, fetch_log, get_feed
-from storage.models import Delivery
+from storage.history import search_items
+from storage.models import Delivery, Feed, Item
 from storage.settings import Settings
 from tests.clock import Clock
-from tests.feedserver import BILLION_LAUGHS, FeedServer, rss
+from tests.feedserver import BILLION_LAUGHS, FeedServer, attribute_bomb, rss
 
 # the feed server's items are published around this time; the clock starts just after
 EPOCH = datetime.fromtimestamp(1_780_000_000, UTC)
@@ -234,3 +238,223 @@ async def test_three_workers_fetch_each_feed_exactly_once_per_round(
     sharing = sum(len(r.results) > 0 for r in reports)
     assert sharing == 3 if database_url.startswith("postgresql") else sharing >= 2, sharing
     assert all(r.outcome == "not_modified" for report in second for r in report.results)
+
+
+async def _bombs_beside_a_healthy_feed(
+    db: Database, server: FeedServer, parser: ParserPool, name: str
+) -> tuple[Clock, list[int], int, IngestService]:
+    """Two parser bombs and a healthy feed, all due; the bombs on the two workers' way first."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    bomb = attribute_bomb()
+    bombs = [await new_feed(db, server.add(f"/{name}-{n}-{id(db)}", bomb), clock.now) for n in (1, 2)]
+    clock.now += timedelta(seconds=1)  # leased after the bombs (claims go by next_poll_at)
+    healthy = await new_feed(db, server.add(f"/{name}-ok-{id(db)}", rss("Fine", items(1, 2))), clock.now)
+    return clock, bombs, healthy, service(db, clock, parser, Tagger())
+
+
+async def test_parser_bombs_beside_a_healthy_feed_are_their_own_plain_error(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock, bombs, healthy, ingest = await _bombs_beside_a_healthy_feed(db, server, parser, "attr-bomb")
+    async with ingest:
+        # the round ends once every poll has: before the fix, after the bombs' minutes of parsing
+        async with asyncio.timeout(120):
+            report = await ingest.poll_due_once()
+    outcomes = {r.feed.id: r.outcome for r in report.results}
+    assert outcomes == {bombs[0]: "error", bombs[1]: "error", healthy: "ok"}
+    async with db.transaction() as session:
+        stored = await session.scalar(select(func.count()).select_from(Item).where(Item.feed_id == healthy))
+        for feed_id in bombs:
+            feed = await get_feed(session, feed_id)
+            assert feed is not None and feed.last_error == (
+                f"{feed.url}: refused: an element <item> has more than 100 attributes"
+            )
+            assert feed.next_poll_at > clock.now
+    assert stored == 2
+
+
+async def test_a_parse_past_its_deadline_is_stopped_recorded_and_not_retried_at_once(
+    db: Database, server: FeedServer
+) -> None:
+    # the pre-scan's attribute cap lifted: the bombs stand for any parse that is slow in a way no cap knows
+    limits = ParseLimits(max_attributes=10**9, timeout_seconds=2.0, timeout_seconds_per_mib=0.0)
+    async with ParserPool(workers=2, limits=limits) as parser:
+        clock, bombs, healthy, ingest = await _bombs_beside_a_healthy_feed(db, server, parser, "slow")
+        async with ingest:
+            async with asyncio.timeout(120):  # a bomb alone parses for minutes
+                first = await ingest.poll_due_once()
+            assert {r.feed.id: r.outcome for r in first.results} == {
+                bombs[0]: "error",
+                bombs[1]: "error",
+                healthy: "ok",
+            }
+            assert parser.stopped_parses == 2
+            async with db.transaction() as session:
+                for feed_id in bombs:
+                    feed = await get_feed(session, feed_id)
+                    assert feed is not None and feed.last_error is not None
+                    assert feed.last_error.startswith(f"{feed.url}: refused: parsing took longer than 2 s")
+                    assert feed.next_poll_at >= clock.now + timedelta(minutes=15)  # backs off
+
+            # polled again whatever the schedule: the same bodies are refused without another parse
+            clock.now += timedelta(hours=1)
+            again = await ingest.poll_all_once()
+            errors = [r.error or "" for r in again.results if r.feed.id in bombs]
+            assert len(errors) == 2 and all("parsing took longer" in error for error in errors)
+            assert parser.stopped_parses == 2
+
+
+async def test_validators_too_long_for_their_columns_are_not_stored_and_the_feed_is_read(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    path = f"/long-validators-{id(db)}.xml"
+    url = server.add(
+        path, rss("Validators", items(1, 2)), etag='"' + "e" * 600 + '"', last_modified="M" * 150
+    )
+    feed_id = await new_feed(db, url, clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        first = await ingest.poll_due_once()
+        clock.now += timedelta(hours=1)
+        second = await ingest.poll_due_once()
+    assert [r.outcome for r in first.results] == ["ok"] and len(first.new_items) == 2
+    assert [r.outcome for r in second.results] == ["unchanged"]  # fetched unconditionally, same body
+    assert "if-none-match" not in server.requests(path)[-1].headers
+    async with db.transaction() as session:
+        feed = await get_feed(session, feed_id)
+    assert feed is not None and feed.last_error is None
+    assert feed.etag is None and feed.last_modified is None
+
+
+async def test_an_item_with_megabytes_of_distinct_words_is_stored_cut_and_found(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    words = " ".join(f"zq{n:07d}" for n in range(200_000))  # 2 MB: over PostgreSQL's 1 MB tsvector
+    body = rss("Words", [("w1", "Wordy report", "http://example.com/w1", f"firstword {words}")])
+    feed_id = await new_feed(db, server.add(f"/words-{id(db)}.xml", body), clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        report = await ingest.poll_due_once()
+    assert [r.outcome for r in report.results] == ["ok"], report.results[0].error
+    async with db.transaction() as session:
+        summary = await session.scalar(select(Item.summary).where(Item.feed_id == feed_id))
+    assert summary is not None and len(summary) <= MAX_SUMMARY_CHARS
+    assert [line.title for line in await search_items(db, "firstword", 5)] == ["Wordy report"]
+
+
+async def test_an_unexpected_database_error_is_recorded_in_plain_words(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    feed_id = await new_feed(db, server.add(f"/crash-{id(db)}.xml", rss("x", items(1))), clock.now)
+    with pytest.raises(DBAPIError) as raised:
+        async with db.transaction() as session:
+            await session.execute(text("SELECT no_such_column FROM feeds WHERE id = :id"), {"id": feed_id})
+    error = raised.value
+    async with db.transaction() as session:
+        feed = await get_feed(session, feed_id)
+    assert feed is not None and "SELECT" in str(error)  # SQLAlchemy's message carries the statement
+    async with service(db, clock, parser, Tagger()) as ingest:
+        await ingest._ensure_poller().record_crash(feed, error)
+    async with db.transaction() as session:
+        stored = await get_feed(session, feed_id)
+    assert stored is not None and stored.last_error is not None
+    assert stored.last_error.startswith(
+        f"{feed.url}: internal error: the database refused this feed's data: "
+    )
+    assert "no_such_column" in stored.last_error
+    assert not any(word in stored.last_error for word in ("SELECT", "[SQL", "sqlalche.me", "\n"))
+
+
+async def test_a_feed_due_at_t_is_claimed_within_a_second_of_t(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    """The scheduler sleeps until the next due time (on the injected clock), not for a fixed tick."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    due = clock.now + timedelta(seconds=37.4)
+    path = f"/due-{id(db)}.xml"
+    feed_id = await new_feed(db, server.add(path, rss("Due", items(1))), due)
+    looks: list[datetime] = []
+
+    async def wait(seconds: float, wake: asyncio.Event) -> None:
+        looks.append(clock.now)
+        clock.advance(seconds=seconds)
+        await asyncio.sleep(0.001)
+
+    ingest = service(db, clock, parser, Tagger(), wait=wait)
+    await ingest.start()
+    try:
+        for _ in range(2000):
+            async with db.transaction() as session:
+                polled = await fetch_log(session, feed_id)
+            if polled:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await ingest.stop()
+    assert polled, "the feed was never polled"
+    claimed_at = polled[-1].started_at
+    assert due <= claimed_at <= due + timedelta(seconds=1)
+    # and it did not get there by looking at the database all the time: about one look a second
+    before_due = [t for t in looks if t < due]
+    assert 30 <= len(before_due) <= 45, len(before_due)
+
+
+async def test_quiet_feeds_are_polled_every_interval_by_default(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    """A feed whose newest item is months old is polled every BORDERWATCH_POLL_INTERVAL, not every 30
+    minutes; slowing down is there only when a ceiling is configured."""
+    clock = Clock(EPOCH + timedelta(days=90))
+    path = f"/quiet-{id(db)}.xml"
+    feed_id = await new_feed(db, server.add(path, rss("Quiet", items(3, 2, 1))), clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        for n in range(4):
+            report = await ingest.poll_due_once()
+            assert [r.feed.id for r in report.results] == [feed_id]
+            async with db.transaction() as session:
+                feed = await get_feed(session, feed_id)
+            assert feed is not None
+            # after the first fetch, sooner: feeds added together are spread over the interval
+            wait = (feed.next_poll_at - clock.now).total_seconds()
+            assert 30 <= wait < 60 if n == 0 else wait == 60
+            clock.now = feed.next_poll_at
+    assert len(server.requests(path)) == 4
+
+    # opted in, the same kind of feed slows down to the configured ceiling
+    other = await new_feed(db, server.add(f"/quiet-too-{id(db)}.xml", rss("Quiet too", items(5))), clock.now)
+    slowing = Settings(allow_private_urls=True, poll_interval=60, poll_max_interval=1800)
+    async with IngestService(db, slowing, Tagger(), clock=clock, parser=parser) as ingest:
+        await ingest.poll_due_once()
+    async with db.transaction() as session:
+        feed = await get_feed(session, other)
+    assert feed is not None and feed.interval_seconds == 1800
+    assert clock.now + timedelta(seconds=900) <= feed.next_poll_at <= clock.now + timedelta(seconds=1800)
+
+
+@pytest.mark.parametrize(
+    ("headers", "floor"),
+    [({"Cache-Control": "max-age=300"}, 300), ({"Expires": "@in 240"}, 240), ({}, 420)],
+)
+async def test_the_server_can_still_ask_for_fewer_polls(
+    db: Database, server: FeedServer, parser: CountingParser, headers: dict[str, str], floor: int
+) -> None:
+    """max-age, Expires and <ttl> (7 minutes when no header says otherwise) are lower bounds on the next poll,
+    also in crisis mode."""
+    clock = Clock(datetime.now(UTC))
+    if headers.get("Expires") == "@in 240":
+        headers = {"Expires": format_datetime(clock.now + timedelta(seconds=240), usegmt=True)}
+    path = f"/floor-{floor}-{id(db)}.xml"
+    url = server.add(path, rss("Floors", items(1), ttl=None if headers else 7), headers=headers)
+    feed_id = await new_feed(db, url, clock.now)
+    async with db.transaction() as session:
+        await session.execute(
+            update(Feed).where(Feed.id == feed_id).values(crisis_until=clock.now + timedelta(hours=1))
+        )
+    async with service(db, clock, parser, Tagger()) as ingest:
+        await ingest.poll_due_once()
+    async with db.transaction() as session:
+        feed = await get_feed(session, feed_id)
+    assert feed is not None
+    waited = (feed.next_poll_at - clock.now).total_seconds()
+    assert floor - 2 <= waited <= floor + 5, waited

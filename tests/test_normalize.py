@@ -171,3 +171,11 @@ def test_canonical_link_never_returns_a_non_http_url(link: str) -> None:
         assert result.startswith(f"{parts.scheme}://")
         assert parts.hostname
         assert canonical_link(result) == result
+
+
+def test_bidi_overrides_embeddings_and_isolates_are_dropped_and_marks_kept() -> None:
+    # U+202E would show the source and time after this title reversed; RLM is part of right-to-left text
+    text = "\u202eShots near Sotk\u202c \u2067ممر لاتشين\u2069 \u202a1\u202b2\u202d3 \u200fמעבר\u200f\u2066"
+    assert normalize_text(text) == "Shots near Sotk ممر لاتشين 123 \u200fמעבר\u200f"
+    entry = normalize_entry({"title": "Lachin\u202e corridor", "summary": "<b>\u2068text</b>"}, "en")
+    assert (entry.title, entry.summary) == ("Lachin corridor", "text")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import pickle
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from feeds.limits import MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, ParseLimits
 from feeds.model import ParsedFeed
 from feeds.parse import ParseError, ParserPool, parse_feed
+from tests.feedserver import rss
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 RSS = {"Content-Type": "application/rss+xml"}
@@ -178,3 +183,137 @@ async def test_the_pool_parses_in_worker_processes_like_parse_feed() -> None:
         assert parsed == parse_feed(body, RSS, "https://www.azatutyun.am/api/")
         with pytest.raises(ParseError, match="HTML page"):
             await pool.parse((FEEDS / "html_page.html").read_bytes(), {}, "https://news.am/eng/rss/")
+
+
+def _utf7_shifted(text: str) -> bytes:
+    """`text` in UTF-7 with every character base64-shifted: not one '<' byte shows."""
+    return b"+" + base64.b64encode(text.encode("utf-16-be")).rstrip(b"=") + b"-"
+
+
+# One entity of 4,000 characters used 100 times: a 12 KB document that expands to a 400,000-character summary.
+_DECLARATION = '<!DOCTYPE rss [\n<!ENTITY big "' + "lol " * 1000 + '">\n]>\n'
+_EXPANDING_FEED = (
+    '<rss version="2.0"><channel><title>t</title><item><title>x &big;</title>'
+    "<description>" + "&big; " * 100 + "</description></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the DOCTYPE in UTF-7's base64 form: the bytes spell no "<!ENTITY"
+        b'<?xml version="1.0" encoding="utf-7"?>\n' + _utf7_shifted(_DECLARATION) + _EXPANDING_FEED.encode(),
+        # the declaration before the DOCTYPE (feedparser keeps it)
+        (
+            '<?xml version="1.0"?>\n<!ENTITY big "' + "lol " * 1000 + '">\n<!DOCTYPE rss>\n' + _EXPANDING_FEED
+        ).encode(),
+        ('<?xml version="1.0" encoding="utf-16"?>\n' + _DECLARATION + _EXPANDING_FEED).encode("utf-16-be"),
+        ('<?xml version="1.0" encoding="utf-32"?>\n' + _DECLARATION + _EXPANDING_FEED).encode("utf-32"),
+        ('<?xml version="1.0" encoding="cp037"?>\n' + _DECLARATION + _EXPANDING_FEED).encode("cp037"),
+    ],
+    ids=["utf-7", "entity-before-doctype", "utf-16-be-no-bom", "utf-32-bom", "ebcdic"],
+)
+def test_entity_declarations_are_refused_in_any_encoding_feedparser_reads(body: bytes) -> None:
+    with pytest.raises(ParseError, match="declares XML entities"):
+        parse_feed(body, {}, "https://example.am/bomb")
+
+
+_WORDS = " ".join(f"w{n}" for n in range(200_000))  # 1.5 MB of distinct words
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (rss("Long", [("g1", "T" * 50_000, "http://example.com/1", _WORDS)]).encode(), RSS),
+        (
+            json.dumps(
+                {
+                    "version": "https://jsonfeed.org/version/1.1",
+                    "title": "Long",
+                    "items": [{"id": "g1", "title": "T" * 50_000, "content_text": _WORDS}],
+                }
+            ).encode(),
+            {"Content-Type": "application/feed+json"},
+        ),
+    ],
+    ids=["rss", "json-feed"],
+)
+def test_entry_text_is_cut_to_the_caps_whatever_the_feed_sends(body: bytes, headers: dict[str, str]) -> None:
+    [entry] = parse_feed(body, headers, "https://example.am/long").entries
+    assert len(entry.title) == MAX_TITLE_CHARS and entry.title.endswith("…")
+    assert len(entry.summary) <= MAX_SUMMARY_CHARS and entry.summary.startswith("w0 w1 w2")
+    assert entry.summary.endswith("…") and not entry.summary.endswith(" …")
+
+
+def _attribute_flood(count: int) -> bytes:
+    attributes = " ".join(f'a{n}="x"' for n in range(count))
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item {attributes}>'
+        "<title>x</title></item></channel></rss>"
+    ).encode()
+
+
+def _nested(depth: int) -> bytes:
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>x</title>'
+        '<content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        + "<div>" * depth
+        + "deep"
+        + "</div>" * depth
+        + "</content:encoded></item></channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (_attribute_flood(5_000), "an element <item> has more than 100 attributes"),
+        (_nested(5_000), "elements are nested more than 256 deep"),
+        # the same in UTF-16: the pre-scan reads what feedparser reads
+        (
+            _attribute_flood(5_000).decode().replace('"1.0"?>', '"1.0" encoding="utf-16"?>').encode("utf-16"),
+            "an element <item> has more than 100 attributes",
+        ),
+    ],
+    ids=["attributes", "depth", "attributes-utf-16"],
+)
+def test_parser_bombs_are_refused_before_the_xml_parser_reads_them(body: bytes, reason: str) -> None:
+    with pytest.raises(ParseError, match=f"^https://example.am/bomb: refused: {reason}"):
+        parse_feed(body, {}, "https://example.am/bomb")
+
+
+def test_ordinary_attributes_and_nesting_are_read() -> None:
+    assert len(parse_feed(_attribute_flood(60), {}, "https://example.am/a").entries) == 1
+    [entry] = parse_feed(_nested(100), {}, "https://example.am/a").entries
+    assert entry.summary == "deep"
+
+
+# 130,000 attributes on one <item>, 1.4 MB: minutes in feedparser's XML parser
+ATTRIBUTE_BOMB = _attribute_flood(130_000)
+# the pre-scan's attribute cap lifted: this bomb then stands for any parse that is slow in a way no cap knows
+NO_ATTRIBUTE_CAP = ParseLimits(max_attributes=10**9, timeout_seconds=1.0, timeout_seconds_per_mib=0.0)
+
+
+async def test_a_parse_past_its_deadline_is_stopped_and_the_other_worker_keeps_parsing() -> None:
+    healthy = (FEEDS / "hy_utf8.xml").read_bytes()
+    async with ParserPool(workers=2, limits=NO_ATTRIBUTE_CAP) as pool:
+        bombs = [
+            asyncio.ensure_future(pool.parse(ATTRIBUTE_BOMB, {}, f"https://bomb.example/{n}")) for n in (1, 2)
+        ]
+        for _ in range(3):
+            await asyncio.sleep(0)  # both bombs take a worker first
+        # both workers are held by a bomb until the deadline: the healthy parse gets the first one freed
+        parsed = await pool.parse(healthy, RSS, "https://www.azatutyun.am/api/")
+        assert parsed == parse_feed(healthy, RSS, "https://www.azatutyun.am/api/")
+        for bomb in bombs:
+            with pytest.raises(ParseError, match=r"^https://bomb\.example/\d: refused: parsing took longer"):
+                await bomb
+        assert pool.stopped_parses == 2
+        assert len(pool.worker_pids()) <= 2  # the killed processes are gone, not piling up
+
+        # the same body again is refused at once, without holding a worker for another deadline
+        with pytest.raises(ParseError, match="parsing took longer") as again:
+            await pool.parse(ATTRIBUTE_BOMB, {}, "https://bomb.example/1")
+        assert again.value.retry_after is not None and again.value.retry_after >= 900
+        assert pool.stopped_parses == 2
+        assert await pool.parse(healthy, RSS, "https://www.azatutyun.am/api/") == parsed

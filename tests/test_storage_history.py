@@ -241,6 +241,10 @@ async def _backfill_case(url: str) -> None:
         # a story's first item is its oldest one (migration 0004)
         assert [tuple(row) for row in stories] == [(1, 1), (2, 3), (3, 5), (4, 7)]
         assert [story for _, story in items] == [1, 1, 2, 2, 3, 3, 4, 4]
+        # a feed stored before feed kinds is a syndication feed (migration 0007)
+        async with db.transaction() as session:
+            kinds = (await session.execute(select(Feed.kind, Feed.selectors, Feed.last_post_id))).all()
+        assert [tuple(row) for row in kinds] == [("feed", None, None)]
     finally:
         await db.dispose()
 

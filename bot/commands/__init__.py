@@ -28,15 +28,10 @@ USER_COMMANDS: list[tuple[str, Callback, str]] = [
     ("entities", history.entities, "Every tracked entity"),
     ("quiet", subscriptions.quiet, "Hold alerts at night: /quiet 23:00-07:00"),
     ("chart", charts.chart, "Chart of daily stories: /chart Sev Lake 30"),
-    ("lang", language.lang, "Reply language: /lang ru or /lang en"),
+    ("lang", language.lang, "Reply language: /lang en, ru, hy, az or auto"),
     ("digest", stories.digest, "A daily digest: /digest daily 08:00 or off"),
     ("alerts", stories.alerts, "Alerts as they happen: /alerts on or off (P1 always)"),
 ]
-
-
-def user_command_menu() -> list[tuple[str, str]]:
-    """(command, description) pairs of the user commands, for setMyCommands."""
-    return [(name, description) for name, _callback, description in USER_COMMANDS]
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +29,9 @@ from telegram.ext import (
 from bot.admin_auth import admin_command, command_arguments
 from bot.context import BotContext
 from bot.feed_alerts import schedule_feed_notices
-from bot.replies import escape, fit, quoted, reply, utc_time
+from bot.i18n import N_, _, ngettext
+from bot.menu import sync_admin_menu
+from bot.replies import NO_PREVIEW, escape, fit, quoted, reply, utc_time
 from bot.validate import (
     InvalidArgument,
     validate_alias,
@@ -43,8 +45,12 @@ from bot.validate import (
 from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
 from feeds.gazetteer import EntityInfo, Gazetteer, definitions_from_rows
+from feeds.guard import AddressPolicy, refused_urls
+from feeds.htmlpage import PageSelectors
+from feeds.model import ParsedFeed
 from feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
 from feeds.parse import parse_feed
+from feeds.sources import NewSource, SourceReader, SourceSpec, kind_label, source_spec
 from storage.admins import add_admin, list_admins, remove_admin
 from storage.audit import latest_audit
 from storage.deliveries import delivery_paused, set_delivery_paused
@@ -69,22 +75,30 @@ MAX_AUDIT_ENTRIES = 50
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_ERROR_SHOWN = 300
 
+# translated where shown (admin_usage); the command words stay as they are typed; the kinds of source
+# (feeds.sources.kind_label) are translated where shown too
+KIND_LABELS = (N_("feed"), N_("Telegram channel"), N_("HTML page"))
 ADMIN_USAGE: dict[str, str] = {
-    "addfeed": "/addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News",
-    "rmfeed": "/rmfeed <id|url> — e.g. /rmfeed 3",
-    "track": "/track <id> <name> [; alias; alias …] — e.g. /track sev_lake Sev Lake; Lake Sev; Սև լիճ",
-    "alias": "/alias <entity> <alias> (or /alias <entity>; <alias>) — e.g. /alias sev_lake Black Lake",
-    "untrack": "/untrack <entity> — e.g. /untrack sev_lake",
-    "addadmin": "/addadmin <user_id> — e.g. /addadmin 123456789",
-    "rmadmin": "/rmadmin <user_id> — e.g. /rmadmin 123456789",
-    "audit": f"/audit [n] — n from 1 to {MAX_AUDIT_ENTRIES}, e.g. /audit 20",
-    "import": "/import — send an OPML file with /import as its caption",
+    "addfeed": N_(
+        "/addfeed <url> [title] — e.g. /addfeed https://example.org/rss.xml Example News. A Telegram channel:"
+        " /addfeed https://t.me/<channel> (or tg:<channel>, @<channel>). A page without a feed:"
+        " /addfeed <url> [title] --html item=<css> title=<css> link=<css> date=<css> [tz=Asia/Yerevan]"
+    ),
+    "rmfeed": N_("/rmfeed <id|url> — e.g. /rmfeed 3"),
+    "track": N_("/track <id> <name> [; alias; alias …] — e.g. /track sev_lake Sev Lake; Lake Sev; Սև լիճ"),
+    "alias": N_("/alias <entity> <alias> (or /alias <entity>; <alias>) — e.g. /alias sev_lake Black Lake"),
+    "untrack": N_("/untrack <entity> — e.g. /untrack sev_lake"),
+    "addadmin": N_("/addadmin <user_id> — e.g. /addadmin 123456789"),
+    "rmadmin": N_("/rmadmin <user_id> — e.g. /rmadmin 123456789"),
+    "audit": N_("/audit [n] — n from 1 to {most}, e.g. /audit 20"),
+    "import": N_("/import — send an OPML file with /import as its caption"),
 }
 
 
 def admin_usage(command: str) -> str:
-    """The usage line of an admin command, escaped for HTML."""
-    return "Usage: " + escape(ADMIN_USAGE[command])
+    """The usage line of an admin command in the reply language, escaped for HTML."""
+    line = _(ADMIN_USAGE[command]).replace("{most}", str(MAX_AUDIT_ENTRIES))
+    return escape(_("Usage: {usage}").format(usage=line))
 
 
 def _shorten(text: str, limit: int = MAX_ERROR_SHOWN) -> str:
@@ -108,53 +122,108 @@ async def _fetcher(ctx: BotContext) -> AsyncIterator[Fetcher]:
         await fetcher.aclose()
 
 
+def _addfeed_source(arguments: str) -> tuple[SourceSpec, str | None] | None:
+    """The source and title of /addfeed's arguments (None when there are none): `<url|tg:channel|@channel>
+    [title] [--html item=… title=… link=… date=…]`."""
+    head, marker, options = arguments.partition("--html")
+    parts = head.split(maxsplit=1)
+    if not parts:
+        return None
+    address = validate_url(parts[0])
+    title = validate_title(parts[1]) if len(parts) == 2 else None
+    try:
+        selectors = PageSelectors.from_arguments(options) if marker else None
+        spec = source_spec(address, selectors)
+    except BorderwatchError as exc:
+        raise InvalidArgument(f"Not added: {escape(_shorten(str(exc)))}") from None
+    return spec, title
+
+
+def _stored_url(address: str) -> str:
+    """The URL a feed is stored under: a Telegram channel's canonical address, else the address itself."""
+    try:
+        return source_spec(address).url
+    except BorderwatchError:
+        return address
+
+
+async def _parse_in_thread(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
+    return await asyncio.to_thread(parse_feed, body, headers, url)
+
+
 @admin_command("addfeed")
 async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
-    """/addfeed <url> [title]: fetch the feed once (through the URL guard) and store it when it parses."""
-    parts = command_arguments(update.effective_message).split(maxsplit=1)
-    if not parts:
+    """/addfeed <url> [title] [--html …]: fetch the source once (through the URL guard) and store it when it
+    reads: a feed, a Telegram channel (t.me address, tg:<channel>, @<channel>) or an HTML statement page."""
+    source = _addfeed_source(command_arguments(update.effective_message))
+    if source is None:
         await reply(update, admin_usage("addfeed"))
         return "usage"
-    url = validate_url(parts[0])
-    title = validate_title(parts[1]) if len(parts) == 2 else None
+    spec, title = source
+    url = spec.url
     async with ctx.db.transaction() as session:
         existing = await get_feed_by_url(session, url)
     if existing is not None and existing.enabled:
         await reply(
-            update, f"Feed #{existing.id} ({escape(existing.name)}) is already there: {quoted(url, 200)}."
+            update,
+            _("Feed #{id} ({name}) is already there: {url}.").format(
+                id=existing.id, name=escape(existing.name), url=quoted(url, 200)
+            ),
         )
         return f"duplicate of #{existing.id}"
     try:
         async with _fetcher(ctx) as fetcher:
-            response = await fetcher.fetch(url)
-        parsed = await asyncio.to_thread(parse_feed, response.body, response.headers, response.url)
+            reader = SourceReader(ctx.settings, fetcher, _parse_in_thread, ctx.clock)
+            reading = await reader.read(NewSource.of(spec))
     except BorderwatchError as exc:
-        await reply(update, f"Not added: {escape(_shorten(str(exc)))}")
+        await reply(update, _("Not added: {reason}").format(reason=escape(_shorten(str(exc)))))
         return f"refused: {exc}"
+    parsed = reading.feed
+    assert parsed is not None  # a source never read before is never "unchanged"
     shown_title = title or parsed.title or url
     async with ctx.db.transaction() as session:
         if existing is not None:
-            await set_feed_enabled(session, existing.id, True, now=ctx.clock(), title=title)
+            await set_feed_enabled(
+                session, existing.id, True, now=ctx.clock(), title=title, selectors=spec.stored_selectors
+            )
             feed_id, created = existing.id, True
         else:
             record, created = await add_feed(
-                session, url, now=ctx.clock(), title=title, interval_seconds=ctx.settings.poll_interval
+                session,
+                url,
+                now=ctx.clock(),
+                title=title,
+                interval_seconds=ctx.settings.poll_interval,
+                kind=spec.kind,
+                selectors=spec.stored_selectors,
             )
             feed_id = record.id
         if created:
             await set_feed_own_title(session, feed_id, parsed.title)
     if not created:
-        await reply(update, f"Feed #{feed_id} is already there: {quoted(url, 200)}.")
+        await reply(update, _("Feed #{id} is already there: {url}.").format(id=feed_id, url=quoted(url, 200)))
         return f"duplicate of #{feed_id}"
     count = len(parsed.entries)
-    items = f"{count} item{'' if count == 1 else 's'}"
-    again = " again (its stored items were kept)" if existing is not None else ""
+    what = _(kind_label(spec.kind))
+    if existing is not None:
+        added = ngettext(
+            "Added {what} #{id} again (its stored items were kept): <b>{title}</b> — {n} item.",
+            "Added {what} #{id} again (its stored items were kept): <b>{title}</b> — {n} items.",
+            count,
+        )
+    else:
+        added = ngettext(
+            "Added {what} #{id}: <b>{title}</b> — {n} item.",
+            "Added {what} #{id}: <b>{title}</b> — {n} items.",
+            count,
+        )
     await reply(
         update,
-        f"Added feed #{feed_id}{again}: <b>{escape(shown_title)}</b> — {items}."
-        " They are kept as history; items published from now on alert.",
+        added.format(what=what, id=feed_id, title=escape(shown_title), n=count)
+        + " "
+        + _("They are kept as history; items published from now on alert."),
     )
-    return f"feed #{feed_id}, {count} items"
+    return f"{spec.kind} #{feed_id}, {count} items"
 
 
 @admin_command("rmfeed")
@@ -168,14 +237,18 @@ async def rmfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
         if argument.lstrip("#").isdigit() and argument.lstrip("#").isascii():
             feed = await get_feed(session, int(argument.lstrip("#")))
         else:
-            feed = await get_feed_by_url(session, validate_url(argument))
+            feed = await get_feed_by_url(session, _stored_url(validate_url(argument)))
         if feed is None or not feed.enabled:
-            raise InvalidArgument(f"No feed {quoted(argument, 200)}. /feeds lists them with their ids.")
+            raise InvalidArgument(
+                _("No feed {feed}. /feeds lists them with their ids.").format(feed=quoted(argument, 200))
+            )
         await set_feed_enabled(session, feed.id, False, now=ctx.clock())
         stored = await count_feed_items(session, feed.id)
     await reply(
         update,
-        f"Removed feed #{feed.id} ({escape(feed.name)}): no longer polled; its {stored} stored items stay.",
+        _("Removed feed #{id} ({name}): no longer polled; its {n} stored items stay.").format(
+            id=feed.id, name=escape(feed.name), n=stored
+        ),
     )
     return f"feed #{feed.id}"
 
@@ -184,17 +257,23 @@ def _feed_lines(statuses: list[FeedStatus]) -> list[str]:
     lines: list[str] = []
     for feed in statuses:
         if not feed.enabled:
-            state = "paused (removed; stored items kept)"
+            state = _("paused (removed; stored items kept)")
         elif feed.failing_since is not None:
-            error = escape(_shorten(feed.last_error or "unknown error", 200))
-            state = f"failing since {utc_time(feed.failing_since)}: {error}"
+            error = escape(_shorten(feed.last_error or _("unknown error"), 200))
+            state = _("failing since {time}: {error}").format(time=utc_time(feed.failing_since), error=error)
         else:
-            state = "ok"
-        last = utc_time(feed.last_new_item_at) if feed.last_new_item_at else "never"
-        polled = f"next poll {utc_time(feed.next_poll_at)}" if feed.enabled else "not polled"
+            state = _("ok")
+        last = utc_time(feed.last_new_item_at) if feed.last_new_item_at else _("never")
+        polled = (
+            _("next poll {time}").format(time=utc_time(feed.next_poll_at))
+            if feed.enabled
+            else _("not polled")
+        )
         lines.append(
-            f"<b>#{feed.id}</b> {escape(_shorten(feed.name, 100))} — {state}\n"
-            f"    last new item {last} · {feed.items_24h} in 24 h · {polled}"
+            f"<b>#{feed.id}</b> {escape(_shorten(feed.name, 100))} — {state}\n    "
+            + _("{kind} · last new item {time} · {n} in 24 h · {polled}").format(
+                kind=_(kind_label(feed.kind)), time=last, n=feed.items_24h, polled=polled
+            )
         )
     return lines
 
@@ -204,16 +283,16 @@ async def _feeds_page(ctx: BotContext, page: int) -> tuple[str, InlineKeyboardMa
         ctx.db, ctx.clock(), offset=page * FEEDS_PAGE_SIZE, limit=FEEDS_PAGE_SIZE
     )
     if total == 0:
-        return "No feeds yet. Add one with /addfeed &lt;url&gt;.", None
+        return _("No feeds yet. Add one with /addfeed &lt;url&gt;."), None
     pages = (total + FEEDS_PAGE_SIZE - 1) // FEEDS_PAGE_SIZE
     if not statuses:  # the page emptied since the button was drawn
         return await _feeds_page(ctx, pages - 1)
-    header = f"Feeds ({total}), page {page + 1} of {pages}:"
+    header = _("Feeds ({total}), page {page} of {pages}:").format(total=total, page=page + 1, pages=pages)
     buttons = []
     if page > 0:
-        buttons.append(InlineKeyboardButton("‹ Previous", callback_data=f"{FEEDS_PAGE_PREFIX}{page - 1}"))
+        buttons.append(InlineKeyboardButton(_("‹ Previous"), callback_data=f"{FEEDS_PAGE_PREFIX}{page - 1}"))
     if page + 1 < pages:
-        buttons.append(InlineKeyboardButton("Next ›", callback_data=f"{FEEDS_PAGE_PREFIX}{page + 1}"))
+        buttons.append(InlineKeyboardButton(_("Next ›"), callback_data=f"{FEEDS_PAGE_PREFIX}{page + 1}"))
     markup = InlineKeyboardMarkup([buttons]) if buttons else None
     return fit([header, *_feed_lines(statuses)]), markup
 
@@ -239,7 +318,7 @@ async def feeds_page_pressed(
     await query.answer()
     with contextlib.suppress(TelegramError):  # "message is not modified" when pressed twice
         await query.edit_message_text(
-            text, parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True
+            text, parse_mode="HTML", reply_markup=markup, link_preview_options=NO_PREVIEW
         )
     return f"page {page + 1}"
 
@@ -248,11 +327,7 @@ async def feeds_page_pressed(
 
 
 def _opml_feeds(records: list[Any]) -> list[OpmlFeed]:
-    return [
-        OpmlFeed(feed.url, feed.title_override or feed.title, feed.language, feed.user_agent)
-        for feed in records
-        if feed.enabled
-    ]
+    return [OpmlFeed.of(feed) for feed in records if feed.enabled]
 
 
 @admin_command("export")
@@ -264,11 +339,17 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
         records = await list_feeds(session)
     opml = write_opml(_opml_feeds(records))
     await message.reply_document(
-        opml.encode(), filename="borderwatch-feeds.opml", caption=f"{len(_opml_feeds(records))} feeds"
+        opml.encode(),
+        filename="borderwatch-feeds.opml",
+        caption=ngettext("{n} feed", "{n} feeds", len(_opml_feeds(records))).format(
+            n=len(_opml_feeds(records))
+        ),
     )
     yaml_text, entity_count = await gazetteer_yaml(ctx)
     await message.reply_document(
-        yaml_text.encode(), filename="borderwatch-entities.yaml", caption=f"{entity_count} entities"
+        yaml_text.encode(),
+        filename="borderwatch-entities.yaml",
+        caption=ngettext("{n} entity", "{n} entities", entity_count).format(n=entity_count),
     )
     return f"{len(_opml_feeds(records))} feeds, {entity_count} entities"
 
@@ -300,20 +381,29 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
         await reply(update, admin_usage("import"))
         return "usage"
     if document.file_size is not None and document.file_size > MAX_IMPORT_BYTES:
-        raise InvalidArgument(f"The file is too large (at most {MAX_IMPORT_BYTES // 1024} KB).")
+        raise InvalidArgument(
+            _("The file is too large (at most {kb} KB).").format(kb=MAX_IMPORT_BYTES // 1024)
+        )
     telegram_file = await context.bot.get_file(document.file_id)
     data = bytes(await telegram_file.download_as_bytearray())
     if len(data) > MAX_IMPORT_BYTES:
-        raise InvalidArgument(f"The file is too large (at most {MAX_IMPORT_BYTES // 1024} KB).")
+        raise InvalidArgument(
+            _("The file is too large (at most {kb} KB).").format(kb=MAX_IMPORT_BYTES // 1024)
+        )
     invalid: list[str] = []
     try:
         entries = read_opml(data, document.file_name or "OPML", invalid=invalid)
     except OpmlError as exc:
-        raise InvalidArgument(f"Not imported: {escape(_shorten(str(exc)))}") from None
+        raise InvalidArgument(_("Not imported: {reason}").format(reason=escape(_shorten(str(exc))))) from None
     added: list[str] = []
     skipped: list[str] = []
+    # what /addfeed would refuse (a private address …) is refused here too
+    policy = AddressPolicy(allow_private=ctx.settings.allow_private_urls)
+    refused = await refused_urls((entry.url for entry in entries), policy)
     async with ctx.db.transaction() as session:
         for entry in entries:
+            if entry.url in refused:
+                continue
             try:
                 url = validate_url(entry.url)
                 title = validate_title(entry.title) if entry.title else None
@@ -324,8 +414,11 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
             if existing is not None and existing.enabled:
                 skipped.append(url)
                 continue
+            selectors = dict(entry.selectors) if entry.selectors else None
             if existing is not None:
-                await set_feed_enabled(session, existing.id, True, now=ctx.clock(), title=title)
+                await set_feed_enabled(
+                    session, existing.id, True, now=ctx.clock(), title=title, selectors=selectors
+                )
             else:
                 await add_feed(
                     session,
@@ -335,12 +428,26 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
                     language=(entry.language or "")[:16] or None,
                     user_agent=(entry.user_agent or "")[:500] or None,
                     interval_seconds=ctx.settings.poll_interval,
+                    kind=entry.kind,
+                    selectors=selectors,
                 )
             added.append(url)
-    lines = [f"Imported: {len(added)} added, {len(skipped)} skipped (already there), {len(invalid)} invalid."]
-    lines += [f"invalid: {quoted(url, 120)}" for url in invalid[:20]]
+    counts = {"added": len(added), "skipped": len(skipped), "invalid": len(invalid), "refused": len(refused)}
+    if refused:
+        summary = _(
+            "Imported: {added} added, {skipped} skipped (already there), {invalid} invalid, "
+            "{refused} refused."
+        )
+    else:
+        summary = _("Imported: {added} added, {skipped} skipped (already there), {invalid} invalid.")
+    lines = [summary.format(**counts)]
+    lines += [_("invalid: {url}").format(url=quoted(url, 120)) for url in invalid[:20]]
+    lines += [
+        _("refused: {url} ({reason})").format(url=quoted(url, 120), reason=escape(reason))
+        for url, reason in list(refused.items())[:20]
+    ]
     await reply(update, fit(lines))
-    return f"{len(added)} added, {len(skipped)} skipped, {len(invalid)} invalid"
+    return f"{len(added)} added, {len(skipped)} skipped, {len(invalid)} invalid, {len(refused)} refused"
 
 
 # ------------------------------------------------------------------------------------ entities
@@ -366,8 +473,12 @@ def _resolve(ctx: BotContext, name: str) -> EntityInfo:
     entity = ctx.gazetteer.resolve(name) if ctx.gazetteer is not None else None
     if entity is None:
         suggestions = ctx.gazetteer.suggest(name) if ctx.gazetteer is not None else []
-        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else " /entities lists them."
-        raise InvalidArgument(f"No tracked entity {quoted(name)}.{hint}")
+        hint = (
+            _("Did you mean {names}?").format(names=", ".join(suggestions))
+            if suggestions
+            else _("/entities lists them.")
+        )
+        raise InvalidArgument(_("No tracked entity {name}.").format(name=quoted(name)) + " " + hint)
     assert isinstance(entity, EntityInfo)
     return entity
 
@@ -376,7 +487,11 @@ def _check_free(ctx: BotContext, text: str, entity_id: str) -> None:
     """Refuse a name or alias that already names another entity."""
     other = ctx.gazetteer.resolve(text) if ctx.gazetteer is not None else None
     if other is not None and other.id != entity_id:
-        raise InvalidArgument(f"{quoted(text)} already names {escape(other.name)} ({other.id}).")
+        raise InvalidArgument(
+            _("{text} already names {name} ({id}).").format(
+                text=quoted(text), name=escape(other.name), id=other.id
+            )
+        )
 
 
 @admin_command("track")
@@ -399,15 +514,22 @@ async def track(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
                 gazetteer = await _rebuild_gazetteer(session, ctx)
         except ValueError:
             raise InvalidArgument(
-                f"{entity_id} is already tracked; add names with /alias {entity_id} …"
+                _("{id} is already tracked; add names with /alias {id} …").format(id=entity_id)
             ) from None
         except GazetteerError as exc:
-            raise InvalidArgument(f"Not tracked: {escape(str(exc))}") from None
+            raise InvalidArgument(_("Not tracked: {reason}").format(reason=escape(str(exc)))) from None
         ctx.gazetteer = gazetteer
     shown = "; ".join(escape(alias) for alias in aliases)
-    also = f", also named {shown}" if aliases else ""
+    tracking = (
+        _("Now tracking <b>{name}</b> ({id}), also named {aliases}.")
+        if aliases
+        else _("Now tracking <b>{name}</b> ({id}).")
+    )
     await reply(
-        update, f"Now tracking <b>{escape(name)}</b> ({entity_id}){also}. New items are tagged from now on."
+        update,
+        tracking.format(name=escape(name), id=entity_id, aliases=shown)
+        + " "
+        + _("New items are tagged from now on."),
     )
     return entity_id
 
@@ -431,7 +553,10 @@ async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     text = validate_alias(text)
     _check_free(ctx, text, entity.id)
     if ctx.gazetteer.resolve(text) is not None:
-        await reply(update, f"{quoted(text)} is already a name of {escape(entity.name)}.")
+        await reply(
+            update,
+            _("{text} is already a name of {name}.").format(text=quoted(text), name=escape(entity.name)),
+        )
         return "already there"
     user = update.effective_user
     async with _entity_lock(ctx):
@@ -440,12 +565,20 @@ async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
                 added = await add_alias(session, entity.id, text, added_by=user.id if user else None)
                 gazetteer = await _rebuild_gazetteer(session, ctx)
         except GazetteerError as exc:
-            raise InvalidArgument(f"Alias not added: {escape(str(exc))}") from None
+            raise InvalidArgument(_("Alias not added: {reason}").format(reason=escape(str(exc)))) from None
         ctx.gazetteer = gazetteer
     if not added:
-        await reply(update, f"{quoted(text)} is already a name of {escape(entity.name)}.")
+        await reply(
+            update,
+            _("{text} is already a name of {name}.").format(text=quoted(text), name=escape(entity.name)),
+        )
         return "already there"
-    await reply(update, f"{quoted(text)} now names <b>{escape(entity.name)}</b> ({entity.id}).")
+    await reply(
+        update,
+        _("{text} now names <b>{name}</b> ({id}).").format(
+            text=quoted(text), name=escape(entity.name), id=entity.id
+        ),
+    )
     return f"{entity.id}: {text}"
 
 
@@ -464,8 +597,10 @@ async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
         ctx.gazetteer = gazetteer
     await reply(
         update,
-        f"Stopped tracking <b>{escape(entity.name)}</b> ({entity.id}). Stored items keep their tags; "
-        f"/track {entity.id} &lt;name&gt; tracks it again.",
+        _(
+            "Stopped tracking <b>{name}</b> ({id}). Stored items keep their tags; "
+            "/track {id} &lt;name&gt; tracks it again."
+        ).format(name=escape(entity.name), id=entity.id),
     )
     return entity.id
 
@@ -476,10 +611,14 @@ async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
 @admin_command("admins")
 async def admins(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
     """/admins: every admin with their name and where they come from."""
-    lines = ["Bot admins:"]
+    lines = [_("Bot admins:")]
     for admin in await list_admins(ctx.db, ctx.settings.admin_ids):
-        name = escape(admin.name) if admin.name else "(name not seen yet)"
-        origin = "from BORDERWATCH_ADMINS" if admin.from_environment else f"added by {admin.added_by}"
+        name = escape(admin.name) if admin.name else _("(name not seen yet)")
+        origin = (
+            _("from BORDERWATCH_ADMINS")
+            if admin.from_environment
+            else _("added by {user}").format(user=admin.added_by)
+        )
         lines.append(f"• {name} — <code>{admin.user_id}</code>, {origin}")
     await reply(update, fit(lines))
     return None
@@ -503,10 +642,11 @@ async def addadmin(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotC
         ctx.db, user_id, added_by=user.id, seed_ids=ctx.settings.admin_ids, now=ctx.clock(), name=name
     )
     if not added:
-        await reply(update, f"<code>{user_id}</code> is already an admin.")
+        await reply(update, _("<code>{id}</code> is already an admin.").format(id=user_id))
         return "already an admin"
+    await sync_admin_menu(context.bot, ctx.db, user_id, admin=True)
     shown = f"{escape(name)} (<code>{user_id}</code>)" if name else f"<code>{user_id}</code>"
-    await reply(update, f"{shown} is now a bot admin.")
+    await reply(update, _("{user} is now a bot admin.").format(user=shown))
     return None
 
 
@@ -519,14 +659,17 @@ async def rmadmin(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
         return "usage"
     user_id = validate_user_id(argument)
     outcome = await remove_admin(ctx.db, user_id, seed_ids=ctx.settings.admin_ids)
+    if outcome == "removed":
+        await sync_admin_menu(context.bot, ctx.db, user_id, admin=False)
     answers = {
-        "removed": f"<code>{user_id}</code> is no longer a bot admin.",
-        "not_admin": f"<code>{user_id}</code> is not an admin.",
-        "from_environment": f"<code>{user_id}</code> is an admin through BORDERWATCH_ADMINS; "
-        "remove it there and restart.",
-        "last_admin": f"<code>{user_id}</code> is the last admin and cannot be removed.",
+        "removed": _("<code>{id}</code> is no longer a bot admin."),
+        "not_admin": _("<code>{id}</code> is not an admin."),
+        "from_environment": _(
+            "<code>{id}</code> is an admin through BORDERWATCH_ADMINS; remove it there and restart."
+        ),
+        "last_admin": _("<code>{id}</code> is the last admin and cannot be removed."),
     }
-    await reply(update, answers[outcome])
+    await reply(update, answers[outcome].format(id=user_id))
     return outcome
 
 
@@ -539,7 +682,7 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     was = await delivery_paused(ctx.db)
     await set_delivery_paused(ctx.db, True)
     await reply(
-        update, "Delivery was already paused." if was else "Delivery paused. Pending alerts are kept."
+        update, _("Delivery was already paused.") if was else _("Delivery paused. Pending alerts are kept.")
     )
     return None
 
@@ -549,7 +692,7 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
     """/resume: restart delivery, pending alerts first."""
     was = await delivery_paused(ctx.db)
     await set_delivery_paused(ctx.db, False)
-    await reply(update, "Delivery resumed." if was else "Delivery was not paused.")
+    await reply(update, _("Delivery resumed.") if was else _("Delivery was not paused."))
     return None
 
 
@@ -562,7 +705,11 @@ async def audit(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     argument = command_arguments(update.effective_message)
     limit = validate_count(argument, maximum=MAX_AUDIT_ENTRIES) if argument else 10
     entries = await latest_audit(ctx.db, limit)
-    lines = [f"Latest {len(entries)} admin commands:"]
+    lines = [
+        ngettext("Latest {n} admin command:", "Latest {n} admin commands:", len(entries)).format(
+            n=len(entries)
+        )
+    ]
     for entry in entries:
         shown = f"/{entry.command}" + (f" {quoted(entry.arguments, 60)}" if entry.arguments else "")
         lines.append(f"• {_time(entry.at)} — <code>{entry.user_id}</code> {shown} — {entry.outcome}")

@@ -8,11 +8,13 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.commands.crisis import crisis_lines
 from bot.commands.naming import EntityRef, Names
 from bot.commands.subscriptions import command_text
 from bot.context import BotContext, get_context
 from bot.i18n import N_, _, ngettext
 from bot.replies import escape, fit, history_line, quoted, reply, sparkline, usage, utc_time
+from bot.web.outputs import api_url, feed_url
 from storage import chats, history
 from storage.admins import is_admin
 from storage.models import ALL_ENTITIES
@@ -89,7 +91,8 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, await _entity_status(ctx, entity))
         return
     now = ctx.clock()
-    lines = [_("<b>Status</b> at {time}").format(time=utc_time(now))]
+    lines = [_("<b>Status</b> at {time}").format(time=utc_time(now)), *_as_a_feed(ctx, None)]
+    lines.extend(await crisis_lines(ctx, names, now))
     entity_ids = await _subscribed_ids(ctx, names, chat.id)
     if entity_ids is None:
         lines.append(_("This chat follows nothing yet. /subscribe to pick entities."))
@@ -123,8 +126,16 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         health = await history.feed_health(ctx.db)
         backlog = await history.delivery_backlog(ctx.db)
         failing = f": {escape(', '.join(health.failing))}" if health.failing else ""
-        lines.append(f"Feeds: {health.ok} ok, {len(health.failing)} failing{failing}.")
-        lines.append(f"Deliveries: {backlog.pending} pending, {backlog.dead} dead.")
+        lines.append(
+            _("Feeds: {ok} ok, {failing} failing{names}.").format(
+                ok=health.ok, failing=len(health.failing), names=failing
+            )
+        )
+        lines.append(
+            _("Deliveries: {pending} pending, {dead} dead.").format(
+                pending=backlog.pending, dead=backlog.dead
+            )
+        )
     await reply(update, fit(lines))
 
 
@@ -142,6 +153,7 @@ async def _entity_status(ctx: BotContext, entity: EntityRef) -> str:
         _("Stories per day, {first} – today (UTC): {spark} {counts}").format(
             first=first, spark=sparkline(daily), counts=" ".join(map(str, daily))
         ),
+        *_as_a_feed(ctx, entity.id),
     ]
     stories = await history.latest_stories(ctx.db, [entity.id], STATUS_STORIES)
     if stories:
@@ -150,6 +162,17 @@ async def _entity_status(ctx: BotContext, entity: EntityRef) -> str:
     else:
         lines.append(_("No stored stories yet."))
     return fit(lines)
+
+
+def _as_a_feed(ctx: BotContext, entity_id: str | None) -> list[str]:
+    """The line linking the public Atom feed and JSON API of `entity_id` (all stories when None), when
+    BORDERWATCH_PUBLIC_URL says where they are."""
+    public = ctx.settings.public_url
+    if public is None:
+        return []
+    atom = f'<a href="{escape(feed_url(public, entity_id))}">Atom</a>'
+    json = f'<a href="{escape(api_url(public, entity_id))}">JSON</a>'
+    return [_("As a feed: {atom} · {json}").format(atom=atom, json=json)]
 
 
 _NUMBER = re.compile(r"^[+-]?\d+$")

@@ -1,4 +1,5 @@
-"""/lang: the language the bot replies in for this chat (the Telegram user's own by default)."""
+"""/lang: the language the bot replies in for this chat (the Telegram user's own by default), and the language
+of the chat's command menu."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from bot.i18n import (
     set_current_language,
     use_update_language,
 )
+from bot.menu import sync_chat_menu
 from bot.replies import reply, usage
 from storage import chats
+from storage.admins import is_admin
 
 AUTOMATIC = "auto"
 
@@ -30,7 +33,8 @@ def register_language_detection(application: Application[Any, Any, Any, Any, Any
 
 
 async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/lang en|ru|auto: reply in that language in this chat (auto: each user's Telegram language)."""
+    """/lang en|ru|hy|az|auto: reply in that language in this chat (auto: each user's Telegram language),
+    and show the command menu in it."""
     ctx = get_context(context.application)
     chat = update.effective_chat
     if chat is None:
@@ -49,14 +53,17 @@ async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, _("Only this group's admins can change its language."))
         return
     await chats.register_chat(ctx.db, chat.id, chat.type, chat.title)
-    if word == AUTOMATIC:
-        await chats.set_language(ctx.db, chat.id, None)
+    chosen = None if word == AUTOMATIC else word
+    await chats.set_language(ctx.db, chat.id, chosen)
+    # a bot admin's private chat keeps the admin commands in its menu
+    admin = chat.type == "private" and await is_admin(ctx.db, chat.id, ctx.settings.admin_ids)
+    await sync_chat_menu(context.bot, chat.id, admin=admin, chat_language=chosen)
+    if chosen is None:
         user = update.effective_user
         set_current_language(choose_language(None, user.language_code if user is not None else None))
         await reply(update, _("Replies will be in each user's own Telegram language."))
         return
-    await chats.set_language(ctx.db, chat.id, word)
-    set_current_language(word)
+    set_current_language(chosen)
     await reply(
-        update, _("Replies in this chat will be in {language}.").format(language=LANGUAGE_NAMES[word])
+        update, _("Replies in this chat will be in {language}.").format(language=LANGUAGE_NAMES[chosen])
     )

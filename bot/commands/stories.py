@@ -10,14 +10,16 @@ from telegram.ext import ContextTypes
 from bot.admin_auth import admin_command, command_arguments
 from bot.commands.subscriptions import may_change_chat
 from bot.context import BotContext, get_context
+from bot.i18n import N_, _
 from bot.replies import escape, fit, link, reply, utc_time
 from storage import chats, digests
 from storage.stories import story_details
 
-STORY_USAGE = "Usage: /story &lt;id&gt; — e.g. /story 12"
-DIGEST_USAGE = "Usage: /digest daily HH:MM (UTC) | off — e.g. /digest daily 08:00"
-ALERTS_USAGE = "Usage: /alerts on | off — off: only P1 alerts, the rest in the digest"
-CHANGE_REFUSED = "Only this group's admins can change how it receives news."
+# translated where shown
+STORY_USAGE = N_("Usage: /story &lt;id&gt; — e.g. /story 12")
+DIGEST_USAGE = N_("Usage: /digest daily HH:MM (UTC) | off — e.g. /digest daily 08:00")
+ALERTS_USAGE = N_("Usage: /alerts on | off — off: only P1 alerts, the rest in the digest")
+CHANGE_REFUSED = N_("Only this group's admins can change how it receives news.")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
@@ -28,21 +30,23 @@ async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     it was merged into."""
     argument = command_arguments(update.effective_message).removeprefix("#")
     if not argument.isascii() or not argument.isdigit() or len(argument) > 12:
-        await reply(update, STORY_USAGE)
+        await reply(update, _(STORY_USAGE))
         return "usage"
     details = await story_details(ctx.db, int(argument))
     if details is None:
-        await reply(update, f"There is no story {int(argument)}.")
+        await reply(update, _("There is no story {id}.").format(id=int(argument)))
         return "not found"
     level = f"{details.severity} · " if details.severity else ""
     lines = [
-        f"<b>Story {details.id}</b> · {level}{len(details.members)} items, {len(details.sources)} sources",
+        _("<b>Story {id}</b> · {severity}{items} items, {sources} sources").format(
+            id=details.id, severity=level, items=len(details.members), sources=len(details.sources)
+        ),
         escape(details.title),
     ]
     if details.merged_into is not None:
-        lines.append(f"Merged into story {details.merged_into}: /story {details.merged_into}")
+        lines.append(_("Merged into story {id}: /story {id}").format(id=details.merged_into))
     if details.merged_from:
-        lines.append("Merged from: " + ", ".join(f"story {story}" for story in details.merged_from))
+        lines.append(_("Merged from stories {ids}").format(ids=", ".join(map(str, details.merged_from))))
     lines.append("")
     for member in details.members:
         why = member.rule or "?"
@@ -54,13 +58,15 @@ async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
         )
         because = []
         if member.matched_item is not None:
-            because.append(f"matched #{member.matched_item}")
+            because.append(_("matched #{item}").format(item=member.matched_item))
         if member.evidence:
-            because.append("agreed: " + ", ".join(member.evidence))
+            because.append(_("agreed: {parts}").format(parts=", ".join(member.evidence)))
         if member.merged:
-            because.append("showed stories " + ", ".join(map(str, member.merged)) + " to be one")
+            because.append(
+                _("showed stories {ids} to be this one").format(ids=", ".join(map(str, member.merged)))
+            )
         if member.events:
-            because.append("events: " + ", ".join(member.events))
+            because.append(_("events: {events}").format(events=", ".join(member.events)))
         if because:
             lines.append("   " + escape("; ".join(because)))
     await reply(update, fit(lines))
@@ -76,9 +82,15 @@ async def _register(update: Update, ctx: BotContext) -> int | None:
 
 
 def _modes_line(modes: digests.ChatModes) -> str:
-    alerts = "alerts as they happen" if modes.alerts_enabled else "P1 alerts only"
-    digest = f"a digest daily at {modes.digest_time} UTC" if modes.digest_time else "no digest"
-    return f"This chat gets {alerts} and {digest}."
+    if modes.digest_time is None:
+        if modes.alerts_enabled:
+            return _("This chat gets alerts as they happen and no digest.")
+        return _("This chat gets P1 alerts only and no digest.")
+    if modes.alerts_enabled:
+        text = _("This chat gets alerts as they happen and a digest daily at {time} UTC.")
+    else:
+        text = _("This chat gets P1 alerts only and a digest daily at {time} UTC.")
+    return text.format(time=modes.digest_time)
 
 
 async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -91,7 +103,7 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not words:
         modes = await digests.chat_modes(ctx.db, chat.id)
         current = _modes_line(modes) + "\n" if modes is not None else ""
-        await reply(update, current + DIGEST_USAGE)
+        await reply(update, current + _(DIGEST_USAGE))
         return
     wanted: str | None
     if words == ["off"]:
@@ -99,21 +111,24 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif len(words) == 2 and words[0] == "daily" and (match := _TIME.fullmatch(words[1])):
         wanted = f"{int(match.group(1)):02d}:{match.group(2)}"
     else:
-        await reply(update, DIGEST_USAGE)
+        await reply(update, _(DIGEST_USAGE))
         return
     if not await may_change_chat(update, context):
-        await reply(update, CHANGE_REFUSED)
+        await reply(update, _(CHANGE_REFUSED))
         return
     chat_id = await _register(update, ctx)
     if chat_id is None:
         return
     modes = await digests.set_digest(ctx.db, chat_id, wanted, ctx.clock())
     if wanted is None:
-        note = "" if modes.alerts_enabled else " Alerts are off too: /alerts on brings them back."
-        await reply(update, "Digest off." + note)
+        note = "" if modes.alerts_enabled else " " + _("Alerts are off too: /alerts on brings them back.")
+        await reply(update, _("Digest off.") + note)
         return
     await reply(
-        update, f"Digest daily at {wanted} UTC: the stories since the last one. " + _modes_line(modes)
+        update,
+        _("Digest daily at {time} UTC: the stories since the last one.").format(time=wanted)
+        + " "
+        + _modes_line(modes),
     )
 
 
@@ -127,16 +142,18 @@ async def alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if words not in (["on"], ["off"]):
         modes = await digests.chat_modes(ctx.db, chat.id)
         current = _modes_line(modes) + "\n" if modes is not None else ""
-        await reply(update, current + ALERTS_USAGE)
+        await reply(update, current + _(ALERTS_USAGE))
         return
     if not await may_change_chat(update, context):
-        await reply(update, CHANGE_REFUSED)
+        await reply(update, _(CHANGE_REFUSED))
         return
     chat_id = await _register(update, ctx)
     if chat_id is None:
         return
     modes = await digests.set_alerts(ctx.db, chat_id, words == ["on"])
-    hint = "" if modes.alerts_enabled or modes.digest_time else " Set a digest with /digest daily HH:MM."
+    hint = (
+        "" if modes.alerts_enabled or modes.digest_time else " " + _("Set a digest with /digest daily HH:MM.")
+    )
     await reply(update, _modes_line(modes) + hint)
 
 

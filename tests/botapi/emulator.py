@@ -181,7 +181,8 @@ class BotApiEmulator:
         self.blocked: set[int] = set()
         self.kicked: set[int] = set()
         self.migrated: dict[int, int] = {}
-        self.commands: dict[str, list[dict[str, Any]]] = {}
+        # command menus by (scope, language code), as setMyCommands stored them; "" is no language code
+        self.commands: dict[tuple[tuple[Any, ...], str], list[dict[str, Any]]] = {}
         self.callback_answers: list[dict[str, Any]] = []
         # {"url", "secret_token"} as given to setWebhook; None while the bot long-polls
         self.webhook: dict[str, Any] | None = None
@@ -433,9 +434,36 @@ class BotApiEmulator:
         """How many 429 answers were given (flood limits and injected)."""
         return self.stats["429"]
 
-    def commands_for(self, scope: str = "default") -> list[dict[str, Any]]:
-        """The command menu set with setMyCommands for `scope` (its "type")."""
-        return self.commands.get(scope, [])
+    def commands_for(
+        self, scope: str = "default", chat_id: int | None = None, language_code: str = ""
+    ) -> list[dict[str, Any]]:
+        """The command menu stored by setMyCommands for exactly this scope (its type, and chat for the chat
+        scopes) and language code ("" for none), as getMyCommands answers it."""
+        key = (scope,) if chat_id is None else (scope, chat_id)
+        return self.commands.get((key, language_code), [])
+
+    def menu_seen(self, chat_id: int, user_id: int | None = None, language_code: str = "") -> list[str]:
+        """The command names `user_id` sees in the menu of `chat_id` with Telegram in `language_code`: the
+        first scope set in the order of the Bot API's "Determining list of commands"."""
+        chat = self.chats.get(chat_id, {"type": "private"})
+        user = user_id if user_id is not None else chat_id
+        if chat.get("type") == "private":
+            scopes: list[tuple[Any, ...]] = [("chat", chat_id), ("all_private_chats",), ("default",)]
+        else:
+            is_admin = user in self.admins.get(chat_id, set())
+            scopes = [("chat_member", chat_id, user)]
+            if is_admin:
+                scopes.append(("chat_administrators", chat_id))
+            scopes.append(("chat", chat_id))
+            if is_admin:
+                scopes.append(("all_chat_administrators",))
+            scopes += [("all_group_chats",), ("default",)]
+        for scope in scopes:
+            for language in (language_code, ""):
+                commands = self.commands.get((scope, language))
+                if commands:
+                    return [command["command"] for command in commands]
+        return []
 
     async def wait_for_messages(self, chat_id: int, count: int, within: float = 10.0) -> list[SentMessage]:
         """Wait until `chat_id` has at least `count` messages; returns them (TimeoutError otherwise)."""
@@ -837,25 +865,55 @@ class BotApiEmulator:
         return True
 
     async def _api_setmycommands(self, params: dict[str, Any]) -> Any:
-        commands = _json_value(params.get("commands")) or []
+        commands = _json_value(params.get("commands"))
+        if not isinstance(commands, list):
+            raise _ApiError(400, "Bad Request: can't parse commands JSON object")
+        if len(commands) > 100:
+            raise _ApiError(400, "Bad Request: too many commands specified")
         for command in commands:
             name = str(command.get("command", ""))
-            if not (1 <= len(name) <= 32) or not all(c.islower() or c.isdigit() or c == "_" for c in name):
+            if not (1 <= len(name) <= 32) or not all(
+                (c.isascii() and c.islower()) or c.isdigit() or c == "_" for c in name
+            ):
                 raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not (1 <= len(str(command.get("description", ""))) <= 256):
                 raise _ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
-        scope = (_json_value(params.get("scope")) or {}).get("type", "default")
-        self.commands[scope] = commands
+        key = self._menu_key(params)
+        if commands:
+            self.commands[key] = commands
+        else:  # an empty list deletes the scope's commands, as Telegram does
+            self.commands.pop(key, None)
         return True
 
     async def _api_getmycommands(self, params: dict[str, Any]) -> Any:
-        scope = (_json_value(params.get("scope")) or {}).get("type", "default")
-        return self.commands.get(scope, [])
+        return self.commands.get(self._menu_key(params), [])
 
     async def _api_deletemycommands(self, params: dict[str, Any]) -> Any:
-        scope = (_json_value(params.get("scope")) or {}).get("type", "default")
-        self.commands.pop(scope, None)
+        self.commands.pop(self._menu_key(params), None)
         return True
+
+    def _menu_key(self, params: dict[str, Any]) -> tuple[tuple[Any, ...], str]:
+        """(scope, language code) of a *MyCommands call, checked as Telegram checks them."""
+        language = str(params.get("language_code") or "")
+        if language and not (len(language) == 2 and language.isascii() and language.isalpha()):
+            raise _ApiError(400, "Bad Request: invalid language code specified")
+        scope = _json_value(params.get("scope")) or {"type": "default"}
+        if not isinstance(scope, dict):
+            raise _ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+        kind = scope.get("type")
+        if kind in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
+            return (kind,), language.lower()
+        if kind not in ("chat", "chat_administrators", "chat_member"):
+            raise _ApiError(400, "Bad Request: wrong scope type specified")
+        chat = self._target_chat({"chat_id": scope.get("chat_id")})
+        if kind == "chat_member":
+            user_id = _int_or_none(scope.get("user_id"))
+            if user_id is None or user_id not in self.users:
+                raise _ApiError(400, "Bad Request: user not found")
+            return (kind, chat["id"], user_id), language.lower()
+        if kind == "chat_administrators" and chat["type"] == "private":
+            raise _ApiError(400, "Bad Request: there are no administrators in the private chat")
+        return (kind, chat["id"]), language.lower()
 
     async def _api_getfile(self, params: dict[str, Any]) -> Any:
         file_id = str(params.get("file_id"))

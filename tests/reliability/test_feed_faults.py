@@ -30,7 +30,7 @@ from storage.db import Database
 from storage.feeds import add_feed, get_feed
 from storage.models import ALL_ENTITIES, Delivery, Item
 from storage.settings import Settings
-from tests.feedserver import BILLION_LAUGHS, FeedServer, loopback_hosts
+from tests.feedserver import BILLION_LAUGHS, UTF7_ENTITY_BOMB, FeedServer, attribute_bomb, loopback_hosts
 from tests.reliability.conftest import record
 
 pytestmark = pytest.mark.reliability
@@ -48,7 +48,7 @@ SETTINGS = Settings(
 )
 # the loopback test server is trusted; every other private address stays refused as in production
 POLICY = AddressPolicy(trusted=(ipaddress.ip_network("127.0.0.0/8"),))
-HOSTS = loopback_hosts(20)
+HOSTS = loopback_hosts(22)
 
 
 class FastClock:
@@ -96,6 +96,12 @@ FAULTS: dict[str, tuple[dict[str, object], str]] = {
     "gzip_bomb": ({"fault": "gzip_bomb"}, "exceeds"),
     "redirect_loop": ({"fault": "redirect"}, "redirect"),
     "entity_bomb": ({"body": BILLION_LAUGHS}, "entit"),
+    # served without a charset, so the XML declaration's UTF-7 is what feedparser reads
+    "utf7_entity_bomb": (
+        {"body": UTF7_ENTITY_BOMB, "content_type": "application/rss+xml"},
+        "declares XML entities",
+    ),
+    "attribute_bomb": ({"body": attribute_bomb()}, "has more than 100 attributes"),
 }
 
 
@@ -135,10 +141,10 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
             .encode()
             .replace(b"report 0", b"report \xff\xfe\xc3\x28 0")
         )
-        url = server.add(f"/{tag}/bad-encoding.xml", bad_encoding, host=HOSTS[16])
+        url = server.add(f"/{tag}/bad-encoding.xml", bad_encoding, host=HOSTS[18])
         feed_ids["bad_encoding"] = (await add_feed(session, url, now=clock.start))[0].id
         churn = recent_rss("churn", [f"churn-@GEN@-{n}" for n in range(5)], clock.start)
-        url = server.add(f"/{tag}/churn.xml", churn, fault="churn", host=HOSTS[17])
+        url = server.add(f"/{tag}/churn.xml", churn, fault="churn", host=HOSTS[19])
         feed_ids["churn"] = (await add_feed(session, url, now=clock.start))[0].id
         healthy_paths = []
         healthy_ids = []
@@ -173,7 +179,7 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
     finally:
         tracemalloc.stop()
         await service.stop()
-        worker_pids = list(getattr(parser._executor, "_processes", {}) or {})
+        worker_pids = parser.worker_pids()
         peak_parser_kib = _peak_rss_kib(worker_pids)
         await asyncio.to_thread(parser.close)
 

@@ -105,6 +105,8 @@ def live_bot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     )
     # /addfeed with an arbitrary argument must never reach the network: nothing resolves, no address passes
     patch.setattr(feeds.guard.AddressPolicy, "refusal", lambda self, address: "tests stay on loopback")
+    # the verdict on a URL is cached per process: the patched verdicts must not outlive this module
+    feeds.guard._url_refusal.cache_clear()
 
     async def no_dns(host: str, port: int) -> list[str]:
         raise OSError("no DNS in tests")
@@ -141,6 +143,7 @@ def live_bot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         patch.undo()
+        feeds.guard._url_refusal.cache_clear()
         drop()
         shutil.rmtree(tmp_path, ignore_errors=True)
 

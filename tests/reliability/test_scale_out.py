@@ -27,10 +27,11 @@ from tests.reliability.processes import REALISTIC_TOKEN, borderwatch_env, kill9,
 
 pytestmark = pytest.mark.reliability
 
-# A worker leases at most 2 × BORDERWATCH_FETCH_CONCURRENCY feeds per 5 s tick: with 200, the two workers left
-# after the kill poll up to 160 feeds/s, and 2,000 feeds at a 20 s interval need 100 polls/s.
+# A worker holds at most 2 × BORDERWATCH_FETCH_CONCURRENCY feeds at once (400 here); 2,000 feeds at a 20 s
+# interval need 100 polls/s from the two workers left after the kill.
 FEEDS = int(os.environ.get("BORDERWATCH_SCALE_FEEDS", "2000"))
 INTERVAL = 20
+CRISIS_INTERVAL = 10  # the default BORDERWATCH_CRISIS_POLL_INTERVAL
 LEASE = 15.0  # must outlast a claimed batch (400 feeds a worker) waiting for fetch slots and the CPU
 WINDOW = 66.0  # seconds of steady polling measured: three intervals and then some
 CHATS = 5
@@ -89,7 +90,7 @@ async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
                     poll_max_interval=INTERVAL,
                     lease_seconds=LEASE,
                     per_host_concurrency=8,
-                    fetch_concurrency=200,  # a worker leases at most 2 × this per 5 s tick
+                    fetch_concurrency=200,  # a worker holds at most 2 × this at once
                     fetch_timeout=5,
                     log_level="INFO",  # each process's log is shown if it does not stop cleanly
                 )
@@ -134,7 +135,7 @@ async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
                         )
                         return [(row[0], row[1]) for row in rows.all()]
 
-                for _ in range(1000):  # polls come in bursts after each 5 s tick
+                for _ in range(1000):  # leases come and go as polls start and finish
                     if await leases_of_victim():
                         break
                     await asyncio.sleep(0.02)
@@ -170,6 +171,10 @@ async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
                 )
             ).all()
             workers_used = set((await session.execute(select(FetchLog.worker).distinct())).scalars())
+            # the Sev Lake story puts the feeds that reported on Sev Lake into crisis mode (polled every 10 s)
+            crisis_ids = set(
+                (await session.scalars(select(Feed.id).where(Feed.crisis_until.is_not(None)))).all()
+            )
     finally:
         await db.dispose()
 
@@ -179,18 +184,27 @@ async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
         if window_start <= request.at <= window_end:
             by_path.setdefault(request.path, []).append(request.at)
     held_paths = {paths[feed_id - 1] for feed_id in held_ids}
+    crisis_paths = {paths[feed_id - 1] for feed_id in crisis_ids}
     too_soon = 0
     gaps = []
     for path, times in by_path.items():
+        # a feed in crisis mode is polled every 10 s (by whichever worker): never twice within that
+        interval = CRISIS_INTERVAL if path in crisis_paths else INTERVAL
         for a, b in itertools.pairwise(times):
             gaps.append(b - a)
-            if b - a < INTERVAL * 0.9 and path not in held_paths:
+            if b - a < interval * 0.9 and path not in held_paths:
                 too_soon += 1
     # (a killed worker's feeds wait for their leases to run out, so they may miss a round)
     fetches = [len(by_path.get(path, [])) for path in paths if path not in held_paths]
     expected = WINDOW / INTERVAL
     assert too_soon == 0
     assert min(fetches) >= int(expected) - 1, "a feed was not polled on schedule"
+    assert crisis_ids == {1}, "only the feed that reported on Sev Lake goes into crisis mode"
+    crisis_times = by_path.get(paths[0], [])
+    crisis_fetches = len(crisis_times)
+    assert any(b - a < INTERVAL * 0.9 for a, b in itertools.pairwise(crisis_times)), (
+        "no faster polls in crisis"
+    )
     assert len(workers_used) >= 2  # the work was shared (the victim may die before recording a poll)
 
     # the killed worker's feeds: polled again by another worker, once their leases ran out
@@ -211,7 +225,8 @@ async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
         "scale-out (postgresql)",
         f"{FEEDS} feeds, 3 ingest + 1 bot processes: first round {first_round:.1f} s; in {WINDOW:.0f} s at a "
         f"{INTERVAL} s interval each feed fetched {min(fetches)}-{max(fetches)}× (expected ≈{expected:.0f}), "
-        f"shortest gap {min(gaps):.1f} s, 0 fetched twice within an interval; killed worker held "
+        f"shortest gap {min(gaps):.1f} s, 0 fetched twice within an interval; the feed in crisis mode after "
+        f"the Sev Lake story fetched {crisis_fetches}× (every {CRISIS_INTERVAL} s); killed worker held "
         f"{len(held_ids)} leases, all taken up by others after expiry ({LEASE:.0f} s); "
         f"{NEW_STORIES * CHATS} alerts sent once each",
     )

@@ -1,0 +1,65 @@
+"""How much of a feed borderwatch reads and keeps: the one place these limits are set.
+
+The text caps bound what one item can cost everything downstream (the items table, the full-text index,
+the classifier, story matching, alerts) whatever a feed sends: a feed is cut, never refused, for long text.
+Every FeedEntry holds to them, whichever reader built it (feeds.model).
+The parse limits bound what one document can cost the XML parser: a document beyond them is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Characters kept of an entry's text (after markup is removed). A title is a line; a summary is a few
+# paragraphs (the alert shows 600 characters of it). 20,000 characters are at most 80 KB of UTF-8, far
+# below PostgreSQL's 1 MB limit on one row's tsvector, so the full-text index can always hold an item.
+MAX_TITLE_CHARS = 1_000
+MAX_SUMMARY_CHARS = 20_000
+# A feed's own <title> names the source; the feeds table keeps 500 characters.
+MAX_FEED_TITLE_CHARS = 500
+# A feed's URL (the feeds table keeps 2,048 characters, as /addfeed accepts).
+MAX_FEED_URL_CHARS = 2_048
+# A guid or a link longer than this is not an identifier anyone uses: a guid is cut (it still identifies
+# the entry), a link is dropped (a cut URL points somewhere else).
+MAX_GUID_CHARS = 2_000
+MAX_LINK_CHARS = 4_000
+
+# A feed's error as stored and shown to admins (a URL, a server's reason phrase, a parser's complaint).
+MAX_ERROR_CHARS = 1_000
+
+ELLIPSIS = "\u2026"
+
+# After a parse ran out of time, the feed is not polled again for this long (a hostile or broken feed).
+PARSE_TIMEOUT_BACKOFF_SECONDS = 900.0
+
+
+@dataclass(frozen=True, slots=True)
+class ParseLimits:
+    """What one feed document may cost the parser.
+
+    `max_attributes` per element and `max_depth` of nested elements are checked by a linear pre-scan
+    before feedparser's XML parser reads the document (its attribute handling is quadratic: one element
+    with 130,000 attributes takes minutes). `timeout_seconds` plus `timeout_seconds_per_mib` of the body
+    is the deadline of one parse in a worker process, for whatever else may be slow.
+    """
+
+    max_attributes: int = 100
+    max_depth: int = 256
+    timeout_seconds: float = 20.0
+    timeout_seconds_per_mib: float = 3.0
+
+    def deadline(self, body_bytes: int) -> float:
+        """Seconds a parse of a body of `body_bytes` may take (a 10 MiB feed parses in about 7 s)."""
+        return self.timeout_seconds + self.timeout_seconds_per_mib * body_bytes / 2**20
+
+
+def clip_text(text: str, limit: int) -> str:
+    """`text` if it has at most `limit` characters, else cut to `limit` ending with an ellipsis (at a word
+    boundary when one is near)."""
+    if len(text) <= limit:
+        return text
+    kept = text[: max(0, limit - 1)]
+    space = kept.rfind(" ")
+    if space > limit * 0.9:
+        kept = kept[:space]
+    return kept.rstrip() + ELLIPSIS[:limit]
