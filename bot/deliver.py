@@ -31,7 +31,7 @@ from bot import metrics
 from bot.context import BotContext
 from bot.format import format_alert, format_pointer, message_link, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
-from storage import alert_updates, deliveries
+from storage import alert_updates, deliveries, quarantine
 from storage.alert_updates import ClaimedUpdate
 from storage.deliveries import ClaimedDelivery
 
@@ -274,8 +274,11 @@ class DeliveryLoop:
     async def _send_one(self, row: ClaimedDelivery, rest: list[Claimed]) -> bool:
         """Send one row; False when the chat's other leased rows are settled (postponed, dropped, moved)."""
         db = self.ctx.db
+        html = await self._render(row)
+        if html is None:
+            return True
         try:
-            message_id = await self.sender.send(row.chat_id, row.thread_id, format_alert(row.alert))
+            message_id = await self.sender.send(row.chat_id, row.thread_id, html)
         except (TelegramError, OSError) as exc:
             if await self._settle_chat(row, rest, exc):
                 return False
@@ -306,10 +309,9 @@ class DeliveryLoop:
         if not row.needed:
             await alert_updates.finish_update(db, row.id, "skipped", now, reason="nothing new to show")
             return True
-        if row.kind == "pointer" and row.pointer_to is not None:
-            html = format_pointer(row.alert, row.was, link=message_link(row.chat_id, row.pointer_to))
-        else:
-            html = format_alert(row.alert)
+        html = await self._render(row)
+        if html is None:
+            return True
         reply_id: int | None = None
         try:
             if row.kind in ("edit", "pointer"):
@@ -338,6 +340,22 @@ class DeliveryLoop:
             return True
         await alert_updates.finish_update(db, row.id, "sent", self.clock(), shown=row, message_id=reply_id)
         return True
+
+    async def _render(self, row: Claimed) -> str | None:
+        """The alert's HTML (or the pointer's, for an alert whose story was merged into another); None when it
+        cannot be made (the row is quarantined, the chat's others go on)."""
+        try:
+            if isinstance(row, ClaimedUpdate) and row.kind == "pointer" and row.pointer_to is not None:
+                return format_pointer(row.alert, row.was, link=message_link(row.chat_id, row.pointer_to))
+            return format_alert(row.alert)
+        except Exception as exc:
+            logger.exception("alert of row %s for chat %s cannot be formatted", row.id, row.chat_id)
+            if isinstance(row, ClaimedUpdate):
+                await quarantine.quarantine_update(self.ctx.db, row.id, exc)
+            else:
+                await quarantine.quarantine_delivery(self.ctx.db, row.id, exc)
+            metrics.record_alert_failed()
+            return None
 
     async def _settle_chat(self, row: Claimed, rest: list[Claimed], exc: Exception) -> bool:
         """Handle an error about the whole chat rather than this row (told to wait, moved, gone) for this row

@@ -14,6 +14,7 @@ import yaml
 from feeds.classify import Classifier, compile_pattern
 from feeds.definitions import (
     EntityDef,
+    ExtraAlias,
     GazetteerError,
     SeverityLexicon,
     parse_entities,
@@ -148,7 +149,7 @@ async def load_gazetteer(db: Database, settings: Settings) -> Gazetteer:
 
 
 def definitions_from_rows(
-    rows: Sequence[Mapping[str, Any]], extra: Mapping[str, Sequence[tuple[str, str | None]]]
+    rows: Sequence[Mapping[str, Any]], extra: Mapping[str, Sequence[ExtraAlias]]
 ) -> list[EntityDef]:
     """Entity definitions from stored rows; a rule naming an entity that is no longer tracked is dropped."""
     active = {str(row.get("id")) for row in rows}

@@ -29,6 +29,7 @@ from storage.deliveries import (
     quiet_until,
 )
 from storage.models import Chat, Delivery, DeliveryUpdate
+from storage.quarantine import quarantine_row
 from storage.stories import severity_rank
 
 # how long a pointer waits for the alert it points to to be sent before it is looked at again
@@ -82,7 +83,8 @@ async def claim_due_updates(
 ) -> list[ClaimedUpdate]:
     """Lease up to `limit` due edits and replies whose alert was sent, oldest first, skipping `exclude_chats`.
     Rows of alerts that will never be sent (dead, dropped) or of inactive chats are dropped on the way;
-    replies of chats in their quiet window are held until it ends (P1 passes when the chat allows)."""
+    replies of chats in their quiet window are held until it ends (P1 passes when the chat allows). A row
+    that cannot be routed or shown is quarantined (storage.quarantine) and never stops the others."""
     excluded = list(exclude_chats)
     async with db.transaction() as session:
         query = (
@@ -115,7 +117,11 @@ async def claim_due_updates(
                     continue
                 targets[row.id] = target
             if row.kind == "reply":
-                held = quiet_until(chat.quiet_start, chat.quiet_end, chat.quiet_tz, now)
+                try:
+                    held = quiet_until(chat.quiet_start, chat.quiet_end, chat.quiet_tz, now)
+                except ValueError as exc:
+                    quarantine_row(row, f"the chat's quiet hours cannot be read: {exc}")
+                    continue
                 if held is not None and not (row.severity == "P1" and chat.p1_breaks_quiet):
                     row.next_attempt_at = held
                     continue
@@ -131,11 +137,14 @@ async def claim_due_updates(
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append((row, delivery, chat))
-        shown_items = {
-            row.item_id if row.kind in ("reply", "pointer") else delivery.item_id
-            for row, delivery, _ in claimed
-        } | {delivery.item_id for row, delivery, _ in claimed if row.kind == "pointer"}
+        shown_items = {_shown_item(row, delivery) for row, delivery, _ in claimed} | {
+            delivery.item_id for row, delivery, _ in claimed if row.kind == "pointer"
+        }
         alerts = await alerts_for_items(session, sorted(shown_items))
+        for row, delivery, _chat in claimed:
+            if _shown_item(row, delivery) not in alerts:
+                quarantine_row(row, f"item {_shown_item(row, delivery)} cannot be shown")
+        claimed = [entry for entry in claimed if _shown_item(entry[0], entry[1]) in alerts]
     return [
         ClaimedUpdate(
             id=row.id,
@@ -145,7 +154,7 @@ async def claim_due_updates(
             delivery_id=delivery.id,
             message_id=int(delivery.message_id or 0),
             attempts=row.attempts,
-            alert=alerts[row.item_id if row.kind in ("reply", "pointer") else delivery.item_id],
+            alert=alerts[_shown_item(row, delivery)],
             shown_sources=delivery.shown_sources or 0,
             shown_severity=delivery.shown_severity
             if delivery.shown_severity is not None
@@ -170,6 +179,12 @@ async def _pointer_target(session: AsyncSession, row: DeliveryUpdate) -> Deliver
         .limit(1)
     )
     return result.scalars().first()
+
+
+def _shown_item(row: DeliveryUpdate, delivery: Delivery) -> int:
+    """The item whose alert the update shows: a reply shows the item that raised the severity, a pointer the
+    alert it points to (the merged story's)."""
+    return row.item_id if row.kind in ("reply", "pointer") else delivery.item_id
 
 
 async def finish_update(

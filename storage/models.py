@@ -203,6 +203,8 @@ class Alias(Base):
     entity_id: Mapped[str] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(16))
+    # matches only as written (a short acronym confirmed with "/alias …; …; exact"; migration 0005)
+    case_sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     added_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -226,6 +228,8 @@ class Chat(Base):
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     digest_time: Mapped[str | None] = mapped_column(String(5))
     digest_last_sent_at: Mapped[datetime | None]
+    # why the digest was quarantined (it could not be made); NULL while it works (migration 0005)
+    digest_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -251,7 +255,7 @@ class Delivery(Base):
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     severity: Mapped[str | None] = mapped_column(String(2))
-    # pending | sending | sent | dead | dropped
+    # pending | sending | sent | dead | dropped | quarantine (cannot be processed: storage.quarantine)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -281,7 +285,8 @@ class DeliveryUpdate(Base):
     # edit | reply | pointer (the alert of a story merged into another becomes "same story as …")
     kind: Mapped[str] = mapped_column(String(10))
     severity: Mapped[str | None] = mapped_column(String(2))
-    # pending | sending | sent | skipped (nothing to change, or the message is gone) | dead | dropped
+    # pending | sending | sent | skipped (nothing to change, or the message is gone) | dead | dropped |
+    # quarantine
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -47,6 +47,8 @@ TRANSLATED_MODULES = (
     "bot/validate.py",
     "bot/format.py",
     "bot/commands/crisis.py",
+    "bot/fairness.py",
+    "bot/error_reply.py",
 )
 RU_USER = 7001
 EN_USER = 7002

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -11,16 +9,17 @@ from bot.admin_auth import admin_command, command_arguments
 from bot.commands.subscriptions import may_change_chat
 from bot.context import BotContext, get_context
 from bot.i18n import N_, _
-from bot.replies import escape, fit, link, reply, utc_time
+from bot.replies import escape, fit, link, quoted, reply, utc_time
+from bot.validate import row_id
 from storage import chats, digests
 from storage.stories import story_details
+from storage.timeofday import canonical_time_of_day
 
 # translated where shown
 STORY_USAGE = N_("Usage: /story &lt;id&gt; — e.g. /story 12")
 DIGEST_USAGE = N_("Usage: /digest daily HH:MM (UTC) | off — e.g. /digest daily 08:00")
 ALERTS_USAGE = N_("Usage: /alerts on | off — off: only P1 alerts, the rest in the digest")
 CHANGE_REFUSED = N_("Only this group's admins can change how it receives news.")
-_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
 @admin_command("story")
@@ -29,12 +28,13 @@ async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     item it matched and the parts of the two signatures that agreed; the stories merged into it, or the story
     it was merged into."""
     argument = command_arguments(update.effective_message).removeprefix("#")
-    if not argument.isascii() or not argument.isdigit() or len(argument) > 12:
+    if not argument.isascii() or not argument.isdigit():
         await reply(update, _(STORY_USAGE))
         return "usage"
-    details = await story_details(ctx.db, int(argument))
+    number = row_id(argument)
+    details = await story_details(ctx.db, number) if number is not None else None
     if details is None:
-        await reply(update, _("There is no story {id}.").format(id=int(argument)))
+        await reply(update, _("There is no story {id}.").format(id=escape(argument[:20])))
         return "not found"
     level = f"{details.severity} · " if details.severity else ""
     lines = [
@@ -108,8 +108,13 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     wanted: str | None
     if words == ["off"]:
         wanted = None
-    elif len(words) == 2 and words[0] == "daily" and (match := _TIME.fullmatch(words[1])):
-        wanted = f"{int(match.group(1)):02d}:{match.group(2)}"
+    elif len(words) == 2 and words[0] == "daily":
+        try:
+            wanted = canonical_time_of_day(words[1])
+        except ValueError:
+            refusal = _("{text} is not a time of day (00:00 to 23:59).").format(text=quoted(words[1], 20))
+            await reply(update, f"{refusal}\n{_(DIGEST_USAGE)}")
+            return
     else:
         await reply(update, _(DIGEST_USAGE))
         return

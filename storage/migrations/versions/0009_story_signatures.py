@@ -1,7 +1,7 @@
 """stories across languages: items keep their event types and why they joined; stories can be merged
 
 Revision ID: 0009
-Revises: 0012
+Revises: 0005
 
 Adds columns only (never rebuilds a table, so 0002's FTS triggers and every stored row stay):
 - items.events: the event types the classifier found (comma-separated, e.g. "killed,shelling"), part of the
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0012"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
