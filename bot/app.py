@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.context import BotContext
+from bot.fairness import BorderwatchApplication, FairUpdateProcessor
 from bot.ratelimit import ChatRateLimiter
+from storage.chats import get_chat
 
 logger = logging.getLogger(__name__)
+
+COMMAND_CONCURRENCY = 16  # updates handled at once across chats (one per chat: bot.fairness)
 
 
 def file_url_for(api_url: str) -> str:
@@ -23,9 +28,9 @@ def file_url_for(api_url: str) -> str:
 
 def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Application for `ctx.settings` (token, Bot API URL and its file URL), with ctx in
-    bot_data["ctx"], the chat-aware rate limiter shared by replies and alerts, and every command handler
-    registered (the command menus are bot.menu's, set by the runtime on start). Raises ValueError without a
-    token."""
+    bot_data["ctx"], the chat-aware rate limiter shared by replies and alerts, updates handled fairly per
+    chat (bot.fairness), every command handler registered and the error handler (the command menus are
+    bot.menu's, set by the runtime on start). Raises ValueError without a token."""
     settings = ctx.settings
     token = settings.token
     if token is None:
@@ -33,13 +38,15 @@ def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, A
             "build_application needs BORDERWATCH_TELEGRAM_TOKEN (console mode has no Application)"
         )
     limiter = ChatRateLimiter(settings.send_rate, max_in_flight=settings.send_concurrency)
+    processor = FairUpdateProcessor(COMMAND_CONCURRENCY, until_free=limiter.until_free)
     application = (
         ApplicationBuilder()
+        .application_class(BorderwatchApplication)
         .token(token)
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
         .rate_limiter(limiter)
-        .concurrent_updates(16)
+        .concurrent_updates(processor)
         .connect_timeout(10)
         .read_timeout(15)
         .write_timeout(15)
@@ -48,11 +55,26 @@ def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, A
         .build()
     )
     application.bot_data["ctx"] = ctx
+    processor.notify = functools.partial(_send_notice, application)
+    processor.chat_language = functools.partial(_chat_language, ctx)
     _register_handlers(application)
     return application
 
 
+async def _send_notice(
+    application: Application[Any, Any, Any, Any, Any, Any], chat_id: int, topic: int | None, text: str
+) -> None:
+    await application.bot.send_message(chat_id, text, message_thread_id=topic)
+
+
+async def _chat_language(ctx: BotContext, chat_id: int) -> str | None:
+    info = await get_chat(ctx.db, chat_id)
+    return info.language if info is not None else None
+
+
 def _register_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     from bot.commands import register
+    from bot.error_reply import answer_failed_update
 
     register(application)
+    application.add_error_handler(answer_failed_update)

@@ -52,8 +52,12 @@ class Series:
 
 
 def _figure() -> tuple[Figure, Axes]:
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    # names come from users and feeds: "$\\frac{1$" is text, never TeX (set once, for every thread alike)
+    matplotlib.rcParams["text.parse_math"] = False
 
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)  # the Agg backend, whatever matplotlib's default backend is

@@ -6,8 +6,10 @@ RetryAfter postpones the chat's rows, 5xx/network/timeouts retry with backoff an
 failures, 403/"chat not found" deactivate the chat, ChatMigrated moves it and resends.
 
 Once an alert is sent, later sources of its story edit it ("also reported by …", editMessageText, rate-limited
-like messages) and a rise in severity sends one reply to it (storage.alert_updates). An edit that Telegram
-refuses because the message is gone, too old or unchanged is dropped: it never becomes a second alert.
+like messages) and a rise in severity sends one reply to it (storage.alert_updates). When two stories a chat
+was alerted to turn out to be one, the newer alert is edited into a pointer to the older ("same story as …").
+An edit that Telegram refuses because the message is gone, too old or unchanged is dropped: it never becomes a
+second alert.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot import metrics
 from bot.context import BotContext
-from bot.format import format_alert, plain_text
+from bot.format import format_alert, format_pointer, message_link, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
 from bot.report_button import report_buttons
-from storage import alert_updates, deliveries
+from storage import alert_updates, deliveries, quarantine
 from storage.alert_updates import ClaimedUpdate
 from storage.deliveries import ClaimedDelivery
 
@@ -300,11 +302,12 @@ class DeliveryLoop:
     async def _send_one(self, row: ClaimedDelivery, rest: list[Claimed]) -> bool:
         """Send one row; False when the chat's other leased rows are settled (postponed, dropped, moved)."""
         db = self.ctx.db
+        html = await self._render(row)
+        if html is None:
+            return True
         try:
             buttons = await report_buttons(self.ctx, row.chat_id, row.id, row.alert.entity_ids)
-            message_id = await self.sender.send(
-                row.chat_id, row.thread_id, format_alert(row.alert), buttons=buttons
-            )
+            message_id = await self.sender.send(row.chat_id, row.thread_id, html, buttons=buttons)
         except (TelegramError, OSError) as exc:
             if await self._settle_chat(row, rest, exc):
                 return False
@@ -335,11 +338,18 @@ class DeliveryLoop:
         if not row.needed:
             await alert_updates.finish_update(db, row.id, "skipped", now, reason="nothing new to show")
             return True
-        html = format_alert(row.alert)
+        html = await self._render(row)
+        if html is None:
+            return True
         reply_id: int | None = None
         try:
-            if row.kind == "edit":
-                buttons = await report_buttons(self.ctx, row.chat_id, row.delivery_id, row.alert.entity_ids)
+            if row.kind in ("edit", "pointer"):
+                # an edited alert keeps its "not about" buttons; a pointer to an earlier alert has none
+                buttons = (
+                    await report_buttons(self.ctx, row.chat_id, row.delivery_id, row.alert.entity_ids)
+                    if row.kind == "edit"
+                    else None
+                )
                 await self.sender.edit(row.chat_id, row.message_id, html, buttons=buttons)
             else:
                 reply_id = await self.sender.send(row.chat_id, row.thread_id, html, reply_to=row.message_id)
@@ -365,6 +375,22 @@ class DeliveryLoop:
             return True
         await alert_updates.finish_update(db, row.id, "sent", self.clock(), shown=row, message_id=reply_id)
         return True
+
+    async def _render(self, row: Claimed) -> str | None:
+        """The alert's HTML (or the pointer's, for an alert whose story was merged into another); None when it
+        cannot be made (the row is quarantined, the chat's others go on)."""
+        try:
+            if isinstance(row, ClaimedUpdate) and row.kind == "pointer" and row.pointer_to is not None:
+                return format_pointer(row.alert, row.was, link=message_link(row.chat_id, row.pointer_to))
+            return format_alert(row.alert)
+        except Exception as exc:
+            logger.exception("alert of row %s for chat %s cannot be formatted", row.id, row.chat_id)
+            if isinstance(row, ClaimedUpdate):
+                await quarantine.quarantine_update(self.ctx.db, row.id, exc)
+            else:
+                await quarantine.quarantine_delivery(self.ctx.db, row.id, exc)
+            metrics.record_alert_failed()
+            return None
 
     async def _settle_chat(self, row: Claimed, rest: list[Claimed], exc: Exception) -> bool:
         """Handle an error about the whole chat rather than this row (told to wait, moved, gone) for this row

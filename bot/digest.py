@@ -23,6 +23,8 @@ from bot.format import format_digest
 from bot.i18n import DEFAULT_LANGUAGE, set_current_language
 from storage import deliveries, digests
 from storage.chats import get_chat
+from storage.db import is_database_error
+from storage.quarantine import quarantine_digest
 
 logger = logging.getLogger(__name__)
 
@@ -50,18 +52,25 @@ class DigestJob:
         return str(info.name) if info is not None else entity_id
 
     async def run_due(self) -> int:
-        """Send every digest due now (an empty one is not sent, its slot is used); returns digests sent."""
+        """Send every digest due now (an empty one is not sent, its slot is used); returns digests sent.
+        A digest that cannot be made is quarantined and the others go on."""
         sent = 0
         now = self.clock()
         for due in await digests.due_digests(self.ctx.db, now):
             if not await digests.claim_digest(self.ctx.db, due):
                 continue  # another process has it
-            stories = await digests.digest_stories(self.ctx.db, due.chat_id, due.since, due.slot)
-            if not stories:
+            try:
+                html = await self._make(due)
+            except Exception as exc:  # one chat's digest must never stop the others'
+                if is_database_error(exc):
+                    logger.warning("digest for chat %s: database error (%s); retrying", due.chat_id, exc)
+                    await digests.release_digest(self.ctx.db, due)
+                    continue
+                logger.exception("digest for chat %s cannot be made; quarantined", due.chat_id)
+                await quarantine_digest(self.ctx.db, due.chat_id, exc)
                 continue
-            chat = await get_chat(self.ctx.db, due.chat_id)
-            set_current_language(chat.language if chat is not None and chat.language else DEFAULT_LANGUAGE)
-            html = format_digest(stories, self._name, due.since, due.slot)
+            if html is None:
+                continue
             try:
                 await self.sender.send(due.chat_id, due.thread_id, html)
             except (Forbidden, BadRequest) as exc:
@@ -76,6 +85,15 @@ class DigestJob:
                 continue
             sent += 1
         return sent
+
+    async def _make(self, due: digests.DueDigest) -> str | None:
+        """The digest's HTML in its chat's /lang language, or None when no story is in it."""
+        stories = await digests.digest_stories(self.ctx.db, due.chat_id, due.since, due.slot)
+        if not stories:
+            return None
+        chat = await get_chat(self.ctx.db, due.chat_id)
+        set_current_language(chat.language if chat is not None and chat.language else DEFAULT_LANGUAGE)
+        return format_digest(stories, self._name, due.since, due.slot)
 
     def start(self) -> None:
         """Check for due digests every Settings.digest_interval seconds until stop()."""

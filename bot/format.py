@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.i18n import _, ngettext
+from bot.replies import fit
+from bot.telegram_text import MAX_MESSAGE, plain_text, utf16_units
 from storage.deliveries import Alert
 from storage.digests import DigestStory
 
-MAX_MESSAGE = 4096
 SUMMARY_SHARE = 600  # a summary longer than this is cut: an alert is read at a glance
 SEVERITY_MARKERS = {"P1": "🔴", "P2": "🟠", "P3": "🟡", "P4": "⚪"}
 NO_SEVERITY_MARKER = "🔹"
@@ -58,14 +59,10 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _cut(text: str, units: int) -> str:
     """`text` shortened to at most `units` UTF-16 units, ending with an ellipsis when cut, at a word boundary
     if one is near."""
-    if _units(text) <= units:
+    if utf16_units(text) <= units:
         return text
     if units <= 1:
         return ELLIPSIS[:units]
@@ -171,7 +168,7 @@ def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
     title, where = _collapse(alert.title)
     if not title:
         title, where = "(untitled)", [0] * (len(alert.title) + 1)
-    title = _cut(title, max(1, limit - _units(head_plain + tail_plain) - 2 - _ISOLATES))
+    title = _cut(title, max(1, limit - utf16_units(head_plain + tail_plain) - 2 - _ISOLATES))
     shown = len(title.removesuffix(ELLIPSIS)) if title.endswith(ELLIPSIS) else len(title)
     spans = tuple(
         (where[s], min(where[e], shown), text)
@@ -180,7 +177,7 @@ def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
     )
     summary, _ = _collapse(alert.summary)
     # 2: the blank line before the summary
-    room = limit - _units(head_plain + title + tail_plain) - 2 - 2 * _ISOLATES
+    room = limit - utf16_units(head_plain + title + tail_plain) - 2 - 2 * _ISOLATES
     summary = _cut(summary, min(SUMMARY_SHARE, room)) if room > 10 else ""
 
     link = safe_link(alert.link)
@@ -197,6 +194,33 @@ def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
     if tags:
         parts.append(tags)
     return "\n".join(parts)
+
+
+POINTER_MARKER = "↪"
+TITLE_UNITS = 600
+
+
+def message_link(chat_id: int, message_id: int) -> str | None:
+    """A link to a message of a supergroup or channel (t.me/c/…), which its members can open; None for private
+    chats and basic groups, whose messages have no link."""
+    if chat_id <= -1_000_000_000_000:
+        return f"https://t.me/c/{-chat_id - 1_000_000_000_000}/{message_id}"
+    return None
+
+
+def format_pointer(kept: Alert, was: Alert | None, *, link: str | None) -> str:
+    """What an alert becomes when its story turned out to be one the chat was already alerted to: "same story
+    as" the earlier alert (a link to that message where Telegram has one), its title, and what this message
+    said before (source · time: title). Feed text is escaped and isolated like an alert's."""
+    target = f'<a href="{_escape(link)}">an earlier alert</a>' if link else "an earlier alert"
+    title = _escape(isolate(_cut(" ".join(kept.title.split()) or "(untitled)", TITLE_UNITS)))
+    lines = [f"{POINTER_MARKER} Same story as {target}: <b>{title}</b>"]
+    if was is not None:
+        when = was.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        source = isolate(_cut(was.source.strip() or "?", SOURCE_UNITS))
+        was_title = isolate(_cut(" ".join(was.title.split()) or "(untitled)", TITLE_UNITS))
+        lines.append(_escape(f"{source} · {when}: {was_title}"))
+    return "\n".join(lines)
 
 
 def format_digest(
@@ -235,26 +259,10 @@ def format_digest(
             heading = f'<a href="{_escape(link)}">{title}</a>' if link else title
             count = ngettext("{n} source", "{n} sources", story.sources).format(n=story.sources)
             lines.append(f"{level}{heading} ({count})")
-    return _fit_lines(lines)
-
-
-def _fit_lines(lines: list[str], limit: int = MAX_MESSAGE) -> str:
-    text = "\n".join(lines)
-    if _units(plain_text(text)) <= limit and len(text) <= limit * 2:
-        return text
-    kept: list[str] = []
-    for index, line in enumerate(lines):
-        tail = f"… and {len(lines) - index} more lines"
-        candidate = "\n".join([*kept, line, tail])
-        if _units(plain_text(candidate)) > limit or len(candidate) > limit * 2:
-            return "\n".join([*kept, tail])
-        kept.append(line)
-    return "\n".join(kept)
+    return fit(lines)
 
 
 _SEVERITY_ORDER = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
 
 
-def plain_text(message_html: str) -> str:
-    """What the user reads: `message_html` without tags, entities decoded (console mode prints this)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", message_html))
+__all__ = ["MAX_MESSAGE", "format_alert", "format_digest", "hashtag", "plain_text", "safe_link"]

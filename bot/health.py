@@ -135,4 +135,9 @@ async def _refresh_gauges(probe: _Probe) -> None:
     except Exception as exc:
         log.warning("metrics: could not read counts from the database: %s", _first_line(exc))
         return
-    metrics.refresh_from_counts(counts.deliveries_by_status, counts.feeds_by_state)
+    quarantined = counts.quarantined
+    metrics.refresh_from_counts(
+        counts.deliveries_by_status,
+        counts.feeds_by_state,
+        {"alert": quarantined.alerts, "update": quarantined.updates, "digest": quarantined.digests},
+    )

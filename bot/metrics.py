@@ -34,7 +34,8 @@ for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
 
 FETCH_OUTCOMES = ("ok", "not_modified", "unchanged", "error")
 FEED_STATES = ("healthy", "new", "failing", "disabled")
-DELIVERY_STATUSES = ("pending", "sending", "sent", "dead", "dropped")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "dead", "dropped", "quarantine")
+QUARANTINE_KINDS = ("alert", "update", "digest")
 LOOP_NAMES = ("scheduler", "delivery")
 
 ITEMS_STORED = Counter("borderwatch_items_stored", "Items stored for the first time.", registry=REGISTRY)
@@ -82,6 +83,13 @@ DELIVERIES_PENDING = Gauge(
 DELIVERIES = Gauge(
     "borderwatch_deliveries", "Deliveries by status, read from the database.", ["status"], registry=REGISTRY
 )
+DELIVERIES_QUARANTINED = Gauge(
+    "borderwatch_deliveries_quarantined",
+    "Alerts, alert edits/replies (update) and chats' digests set aside because they cannot be processed "
+    "(storage.quarantine), read from the database.",
+    ["kind"],
+    registry=REGISTRY,
+)
 FEEDS = Gauge("borderwatch_feeds", "Feeds by state, read from the database.", ["state"], registry=REGISTRY)
 LOOP_HEARTBEAT = Gauge(
     "borderwatch_loop_heartbeat_timestamp_seconds",
@@ -98,6 +106,8 @@ for _state in FEED_STATES:
     FEEDS.labels(state=_state)
 for _status in DELIVERY_STATUSES:
     DELIVERIES.labels(status=_status)
+for _kind in QUARANTINE_KINDS:
+    DELIVERIES_QUARANTINED.labels(kind=_kind)
 
 
 class LoopHeartbeats:
@@ -211,8 +221,15 @@ def heartbeat(loop_name: str, *, now: float | None = None) -> None:
     LOOP_HEARTBEAT.labels(loop=loop_name).set(time.time())
 
 
-def refresh_from_counts(deliveries_by_status: Mapping[str, int], feeds_by_state: Mapping[str, int]) -> None:
-    """Set the database-backed gauges from counts read by storage.stats (statuses or states absent are 0)."""
+def refresh_from_counts(
+    deliveries_by_status: Mapping[str, int],
+    feeds_by_state: Mapping[str, int],
+    quarantined: Mapping[str, int] | None = None,
+) -> None:
+    """Set the database-backed gauges from counts read by storage.stats (statuses, states or quarantine
+    kinds absent are 0)."""
+    for kind in QUARANTINE_KINDS:
+        DELIVERIES_QUARANTINED.labels(kind=kind).set((quarantined or {}).get(kind, 0))
     for status in {*DELIVERY_STATUSES, *deliveries_by_status}:
         DELIVERIES.labels(status=status).set(deliveries_by_status.get(status, 0))
     DELIVERIES_PENDING.set(deliveries_by_status.get("pending", 0) + deliveries_by_status.get("sending", 0))

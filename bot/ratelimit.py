@@ -3,8 +3,10 @@
 Each limit is a pool of slots: a request takes a slot, and the slot comes back one period after the request
 *finished*. Telegram counts a message when it arrives, which is before the response is back, so no window
 Telegram looks at can hold more than the limit, whatever the network jitter. Limits: `overall_rate` messages
-per second overall, 2 per 2 seconds in a private chat (1/s sustained, a reply may follow a reply at once),
-20 per minute in a group or channel. A RetryAfter pauses only the chat it came from.
+per second overall, 2 per 2 seconds in any one chat (1/s sustained, a reply may follow a reply at once),
+and at most 20 per minute in a group or channel besides. A RetryAfter pauses only the chat it came from.
+`until_free` tells how long a chat's next message would wait, so a caller can wait for it outside any
+shared slot (bot.fairness).
 """
 
 from __future__ import annotations
@@ -90,6 +92,12 @@ class SlotPool:
                 heapq.heappush(self._free_at, self._clock() + self.period)
                 self._changed.notify_all()
 
+    def wait_time(self, now: float) -> float:
+        """Seconds until a slot is free at `now` (0: one is free; every slot in use: one period)."""
+        if not self._free_at:
+            return self.period
+        return max(0.0, self._free_at[0] - now)
+
     def idle_since(self, now: float) -> bool:
         """Whether every slot is back and free (the pool can be forgotten)."""
         return len(self._free_at) == self.size and all(t <= now for t in self._free_at)
@@ -97,10 +105,24 @@ class SlotPool:
 
 @dataclass
 class _Chat:
-    pool: SlotPool
+    pools: tuple[SlotPool, ...]  # every one of them gives a slot to each message
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     blocked_until: float = 0.0
     users: int = 0
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold a slot of each of the chat's pools (one request per chat at a time: no lock-order issue)."""
+        async with contextlib.AsyncExitStack() as stack:
+            for pool in self.pools:
+                await stack.enter_async_context(pool.slot())
+            yield
+
+    def wait_time(self, now: float) -> float:
+        return max(self.blocked_until - now, *(pool.wait_time(now) for pool in self.pools))
+
+    def idle_since(self, now: float) -> bool:
+        return self.users == 0 and self.blocked_until <= now and all(p.idle_since(now) for p in self.pools)
 
 
 class ChatRateLimiter(BaseRateLimiter[int]):
@@ -144,16 +166,23 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             if len(self._chats) > 5000:
                 self._forget_idle()
             private = isinstance(chat_id, int) and chat_id > 0
-            size, period = self._private if private else self._group
-            state = _Chat(SlotPool(size, period, self._clock))
+            pools = [SlotPool(*self._private, self._clock)]
+            if not private:
+                pools.append(SlotPool(*self._group, self._clock))
+            state = _Chat(tuple(pools))
             self._chats[chat_id] = state
         return state
 
     def _forget_idle(self) -> None:
         now = self._clock()
         for key, state in list(self._chats.items()):
-            if state.users == 0 and state.blocked_until <= now and state.pool.idle_since(now):
+            if state.idle_since(now):
                 del self._chats[key]
+
+    def until_free(self, chat_id: int | str) -> float:
+        """Seconds until a message to `chat_id` could go without waiting here (0: now)."""
+        state = self._chats.get(chat_id)
+        return 0.0 if state is None else state.wait_time(self._clock())
 
     def block_chat(self, chat_id: int | str, seconds: float) -> None:
         """Hold every request to `chat_id` for `seconds` (Telegram answered RetryAfter for it)."""
@@ -213,7 +242,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         if endpoint in _EDIT_ENDPOINTS:  # edits count toward the overall rate, not the chat's messages
             async with self._in_flight, self._overall.slot():
                 return await callback(*args, **kwargs)
-        async with state.pool.slot(), self._in_flight, self._overall.slot():
+        async with state.slot(), self._in_flight, self._overall.slot():
             return await callback(*args, **kwargs)
 
 

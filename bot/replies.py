@@ -13,8 +13,8 @@ from telegram import LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
 
 from bot.i18n import N_, _, ngettext
+from bot.telegram_text import MAX_MESSAGE, fits
 
-MAX_MESSAGE = 4096
 # command replies and notices show links without a preview card
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -79,27 +79,29 @@ def sparkline(counts: Sequence[int]) -> str:
 
 
 def fit(lines: Sequence[str], limit: int = MAX_MESSAGE) -> str:
-    """Join whole lines into one message of at most `limit` characters, saying how many were left out."""
+    """Join whole lines of HTML into one message Telegram accepts (at most `limit` UTF-16 units once
+    parsed, see bot.telegram_text), saying how many lines were left out."""
     text = "\n".join(lines)
-    if len(text) <= limit:
+    if fits(text, limit):
         return text
     kept: list[str] = []
-    size = 0
     for index, line in enumerate(lines):
         left = len(lines) - index
         tail = ngettext("… and {n} more line", "… and {n} more lines", left).format(n=left)
-        if size + len(line) + 1 + len(tail) > limit:
+        if not fits("\n".join([*kept, line, tail]), limit):
             return "\n".join([*kept, tail])
         kept.append(line)
-        size += len(line) + 1
     return text
 
 
 async def reply(update: Update, text: str, **kwargs: object) -> Message | None:
-    """Answer in the command's chat (and forum topic) with one HTML message, link previews off."""
+    """Answer in the command's chat (and forum topic) with one HTML message, link previews off; a text
+    too long for Telegram keeps its first lines and says how many were left out."""
     message = update.effective_message
     if message is None:
         return None
+    if not fits(text):
+        text = fit(text.split("\n"))
     return await message.reply_text(
         text,
         parse_mode=ParseMode.HTML,

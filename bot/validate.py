@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from pathlib import Path
+
+import yaml
 
 from bot.i18n import N_, _
-from bot.replies import escape
+from bot.replies import escape, quoted
 from storage.errors import BorderwatchError
 
 MAX_URL_LENGTH = 2048
@@ -14,6 +18,9 @@ MAX_ALIAS_LENGTH = 100
 MAX_NAME_LENGTH = 200
 MAX_TITLE_LENGTH = 500
 ENTITY_ID_PATTERN = re.compile(r"[a-z0-9_]{2,64}")
+MIN_ALIAS_LETTERS = 3  # letters or digits; fewer match inside almost every text
+EXACT = "exact"  # the word that confirms a short or common alias, matched only as written
+STOPWORDS_FILE = "stopwords.yaml"
 
 
 class InvalidArgument(BorderwatchError):
@@ -62,6 +69,58 @@ def validate_alias(text: str) -> str:
     return _plain(text, N_("alias"), MAX_ALIAS_LENGTH)
 
 
+@functools.cache
+def common_words(path: Path) -> frozenset[str]:
+    """The most common words of every language in `path` (a YAML mapping of language to word list),
+    casefolded."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return frozenset(str(word).casefold() for words in document.values() for word in words or ())
+
+
+def common_words_beside(entities_file: Path, bundled: Path) -> frozenset[str]:
+    """The stop-word list beside the gazetteer file (BORDERWATCH_ENTITIES), else the bundled one."""
+    beside = entities_file.parent / STOPWORDS_FILE
+    return common_words(beside if beside.is_file() else bundled / STOPWORDS_FILE)
+
+
+def check_alias_is_specific(text: str, *, exact: bool, common: frozenset[str], hint: str) -> None:
+    """Refuse an alias that would tag almost every item: under 3 letters, or made only of the most common
+    words of a language. Such an alias is accepted only `exact` (matched only as written, so it must hold
+    a capital letter, as an acronym does); `hint` says how to ask for that."""
+    letters = sum(ch.isalnum() for ch in text)
+    words = [word for word in re.split(r"\W+", text.casefold()) if word]
+    too_short = letters < MIN_ALIAS_LETTERS
+    too_common = bool(words) and all(word in common for word in words)
+    if not too_short and not too_common:
+        return
+    has_capital = text != text.casefold()
+    if exact and has_capital and letters >= 2:
+        return
+    if exact:
+        why = (
+            _("{text} is shorter than {n} letters.")
+            if too_short
+            else _("{text} is one of the most common words in news text.")
+        )
+        raise InvalidArgument(
+            why.format(text=quoted(text), n=MIN_ALIAS_LETTERS)
+            + " "
+            + _(
+                "An alias that matches only as written needs at least 2 letters and a capital letter, "
+                "as an acronym has (e.g. UN)."
+            )
+        )
+    why = (
+        _("{text} is shorter than {n} letters: it would tag almost every item.")
+        if too_short
+        else _("{text} is one of the most common words in news text: it would tag almost every item.")
+    )
+    refusal = why.format(text=quoted(text), n=MIN_ALIAS_LETTERS)
+    if has_capital and letters >= 2:
+        refusal += " " + _("An acronym can match only as written: {command}").format(command=escape(hint))
+    raise InvalidArgument(refusal)
+
+
 def validate_name(text: str) -> str:
     """An entity's display name: not empty, at most 200 characters, no control characters."""
     return _plain(text, N_("name"), MAX_NAME_LENGTH)
@@ -84,10 +143,23 @@ def validate_entity_id(text: str) -> str:
     return value
 
 
+MAX_STORED_ID = 2**63 - 1  # a BIGINT column; Telegram's user ids use at most 52 bits
+MAX_ROW_ID = 2**31 - 1  # an INTEGER primary key (feeds, stories)
+
+
+def row_id(text: str) -> int | None:
+    """A row number typed by a user ("12" or "#12"), or None when it cannot name a row (not a number, or
+    one no INTEGER column holds)."""
+    value = text.strip().removeprefix("#")
+    if not value.isascii() or not value.isdigit() or len(value) > 10 or not 0 < int(value) <= MAX_ROW_ID:
+        return None
+    return int(value)
+
+
 def validate_user_id(text: str) -> int:
-    """A Telegram user id: a positive integer."""
+    """A Telegram user id: a positive integer (that a 64-bit column holds)."""
     value = text.strip()
-    if not value.isascii() or not value.isdigit() or int(value) <= 0 or len(value) > 19:
+    if not value.isascii() or not value.isdigit() or len(value) > 19 or not 0 < int(value) <= MAX_STORED_ID:
         raise InvalidArgument(
             _("“{text}” is not a Telegram user id (a positive number).").format(text=_shorten(value))
         )

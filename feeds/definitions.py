@@ -191,8 +191,13 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
     )
 
 
-def parse_entity(raw: Any, extra_aliases: Sequence[tuple[str, str | None]] = ()) -> EntityDef:
-    """One entity from its mapping form, plus aliases (text, language) added in chat; validated."""
+# an alias added in chat: (its text, or its mapping form such as {"text": "UN", "case_sensitive": true};
+# its language or None)
+ExtraAlias = tuple[str | Mapping[str, Any], str | None]
+
+
+def parse_entity(raw: Any, extra_aliases: Sequence[ExtraAlias] = ()) -> EntityDef:
+    """One entity from its mapping form, plus aliases (alias, language) added in chat; validated."""
     if not isinstance(raw, Mapping):
         raise GazetteerError(f"gazetteer: every entity must be a mapping, got {raw!r}")
     entity_id = raw.get("id")
@@ -263,7 +268,7 @@ def _check_groups(entity_id: str, aliases: Sequence[AliasDef], groups: Sequence[
 
 
 def parse_entities(
-    raw: Any, extra_aliases: Mapping[str, Sequence[tuple[str, str | None]]] | None = None
+    raw: Any, extra_aliases: Mapping[str, Sequence[ExtraAlias]] | None = None
 ) -> list[EntityDef]:
     """Every entity of a gazetteer document; checks ids are unique and rules name entities that exist."""
     entities_raw = raw.get("entities") if isinstance(raw, Mapping) else raw

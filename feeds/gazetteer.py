@@ -14,6 +14,7 @@ import yaml
 from feeds.classify import Classifier, compile_pattern
 from feeds.definitions import (
     EntityDef,
+    ExtraAlias,
     GazetteerError,
     SeverityLexicon,
     parse_entities,
@@ -147,7 +148,7 @@ async def load_gazetteer(db: Database, settings: Settings) -> Gazetteer:
 
 def definitions_from_rows(
     rows: Sequence[Mapping[str, Any]],
-    extra: Mapping[str, Sequence[tuple[str, str | None]]],
+    extra: Mapping[str, Sequence[ExtraAlias]],
     fixes: Sequence[AliasFixLike] = (),
 ) -> list[EntityDef]:
     """Entity definitions from stored rows, chat aliases and the alias fixes decided in /review; a rule
@@ -178,10 +179,10 @@ def _alias_text(item: Any) -> str:
 
 
 def _with_fixes(
-    row: Mapping[str, Any], extra: dict[str, list[tuple[str, str | None]]], fixes: Sequence[AliasFixLike]
+    row: Mapping[str, Any], extra: dict[str, list[ExtraAlias]], fixes: Sequence[AliasFixLike]
 ) -> dict[str, Any]:
     """The row with its aliases disabled or given an exclusion word as decided; an alias added in chat that
-    gets an exclusion word moves into the row's aliases (chat aliases are plain names)."""
+    gets an exclusion word moves into the row's aliases, with its options."""
     entity_id = str(row.get("id"))
     mine = [fix for fix in fixes if fix.entity_id == entity_id]
     if not mine:
@@ -201,22 +202,28 @@ def _with_fixes(
                 if normalize(_alias_text(item)) != target:
                     updated.append(item)
                 elif fix.kind == "exclude" and fix.word:
-                    mapping = dict(item) if isinstance(item, Mapping) else {"text": item}
-                    mapping["unless_near"] = [*list(mapping.get("unless_near") or []), fix.word]
-                    updated.append(mapping)
+                    updated.append(_excluding(item, fix.word))
             aliases[language] = updated
-        for text, language in list(chat_aliases):
-            if normalize(text) != target:
+        for chat_alias in list(chat_aliases):
+            item, language = chat_alias
+            if normalize(_alias_text(item)) != target:
                 continue
-            chat_aliases.remove((text, language))
+            chat_aliases.remove(chat_alias)
             if fix.kind == "exclude" and fix.word:
                 key = language if language in ("en", "ru", "hy", "az") else "any"
-                aliases.setdefault(key, []).append({"text": text, "unless_near": [fix.word]})
+                aliases.setdefault(key, []).append(_excluding(item, fix.word))
     if not any(isinstance(items, list) and items for items in aliases.values()) and not chat_aliases:
         return dict(row)  # never leave an entity without a name: keep it as it was
     result = dict(row)
     result["aliases"] = aliases
     return result
+
+
+def _excluding(item: Any, word: str) -> dict[str, Any]:
+    """The alias (a name or a mapping with options) that does not count when `word` stands near it."""
+    mapping = dict(item) if isinstance(item, Mapping) else {"text": item}
+    mapping["unless_near"] = [*list(mapping.get("unless_near") or []), word]
+    return mapping
 
 
 async def gazetteer_in_session(session: Any, severity: SeverityLexicon | None) -> Gazetteer:

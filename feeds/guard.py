@@ -114,6 +114,7 @@ def _url_refusal(url: str, policy: AddressPolicy) -> str | None:
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        _port = parts.port  # raises ValueError beyond 0-65535
     except ValueError as exc:
         return f"not a valid URL ({exc})"
     if parts.scheme.lower() not in ("http", "https"):
@@ -121,7 +122,18 @@ def _url_refusal(url: str, policy: AddressPolicy) -> str | None:
     if not host:
         return "no host name"
     address = parse_ip_literal(host)
+    if address is None and not _is_internet_name(host):
+        return f"host name {host[:80]!r} is not a valid internet name"
     return policy.refusal(address) if address is not None else None
+
+
+def _is_internet_name(host: str) -> bool:
+    """Whether `host` can be looked up at all: IDNA-encodable, no empty or over-long label."""
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 _LOOKUP_SECONDS = 3.0

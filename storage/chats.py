@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database, dialect_insert
 from storage.errors import BorderwatchError
-from storage.models import Chat, Subscription
+from storage.models import Chat, Subscription, utcnow
+from storage.quarantine import release_chat_alerts
+from storage.timeofday import canonical_time_of_day, canonical_zone
 
 
 class UnknownChat(BorderwatchError):
@@ -156,19 +159,26 @@ async def remove_subscriptions(db: Database, chat_id: int, entity_ids: Iterable[
         return removed
 
 
-async def set_quiet(db: Database, chat_id: int, start: str, end: str, zone: str = "UTC") -> ChatInfo:
-    """Hold the chat's alerts between `start` and `end` (HH:MM, in IANA zone `zone`). The caller validates."""
+async def set_quiet(
+    db: Database, chat_id: int, start: str, end: str, zone: str = "UTC", *, now: datetime | None = None
+) -> ChatInfo:
+    """Hold the chat's alerts between `start` and `end` (HH:MM, in IANA zone `zone`). Only valid values are
+    stored, in their canonical form (ValueError otherwise, see storage.timeofday); the chat's quarantined
+    alerts are due again (at `now`)."""
+    start, end, zone = canonical_time_of_day(start), canonical_time_of_day(end), canonical_zone(zone)
     async with db.transaction() as session:
         chat = await _require(session, chat_id)
         chat.quiet_start, chat.quiet_end, chat.quiet_tz = start, end, zone
+        await release_chat_alerts(session, chat_id, now or utcnow())
         return _info(chat)
 
 
-async def clear_quiet(db: Database, chat_id: int) -> ChatInfo:
-    """Remove the chat's quiet window; held alerts become due at once."""
+async def clear_quiet(db: Database, chat_id: int, *, now: datetime | None = None) -> ChatInfo:
+    """Remove the chat's quiet window; held and quarantined alerts become due at once."""
     async with db.transaction() as session:
         chat = await _require(session, chat_id)
         chat.quiet_start = chat.quiet_end = None
+        await release_chat_alerts(session, chat_id, now or utcnow())
         return _info(chat)
 
 

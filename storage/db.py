@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -66,6 +67,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def is_database_error(error: BaseException) -> bool:
+    """Whether `error` came from the database or its connection (passing: try again later) rather than
+    from the data (which trying again will not fix)."""
+    return isinstance(error, SQLAlchemyError | OSError)
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +27,9 @@ from storage.models import (
     Story,
     Subscription,
 )
+from storage.quarantine import quarantine_row
 from storage.stories import source_name, sources_by_story
+from storage.timeofday import parse_time_of_day, zone_info
 
 DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_MAX_ATTEMPTS = 8
@@ -81,15 +82,15 @@ class DeliveryCounts:
 
 def quiet_until(start: str | None, end: str | None, zone: str, now: datetime) -> datetime | None:
     """When the quiet window `start`-`end` (HH:MM local to `zone`) that contains `now` ends, in UTC;
-    None when `now` is outside it or no window is set. A window may cross midnight (23:00-07:00)."""
-    if not start or not end or start == end:
+    None when `now` is outside it or no window is set. A window may cross midnight (23:00-07:00).
+    Raises ValueError for a time that is not HH:MM (an unknown zone counts as UTC)."""
+    if not start or not end:
         return None
-    try:
-        tz = ZoneInfo(zone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = ZoneInfo("UTC")
+    start_t, end_t = parse_time_of_day(start), parse_time_of_day(end)
+    if start_t == end_t:
+        return None
+    tz = zone_info(zone)
     local = now.astimezone(tz)
-    start_t, end_t = time.fromisoformat(start), time.fromisoformat(end)
     clock = local.time().replace(tzinfo=None)
     if start_t < end_t:
         inside = start_t <= clock < end_t
@@ -122,7 +123,9 @@ async def claim_due(
     """Lease up to `limit` due rows, P1 first then oldest first, at most `per_chat` per chat, skipping
     `exclude_chats` (chats this process is still sending to). Rows of inactive chats are dropped on the
     way; rows of chats in their quiet window are held until it ends (P1 passes when the chat allows).
-    Safe with several bot processes: a row is leased by exactly one of them."""
+    A row that cannot be routed or shown (say, quiet hours stored unreadable by an old version) is
+    quarantined (storage.quarantine) and never stops the others. Safe with several bot processes: a row is
+    leased by exactly one of them."""
     excluded = list(exclude_chats)
     async with db.transaction() as session:
         query = (
@@ -143,7 +146,11 @@ async def claim_due(
             if not chat.active:
                 delivery.status, delivery.last_error = "dropped", chat.deactivated_reason or "chat inactive"
                 continue
-            held = quiet_until(chat.quiet_start, chat.quiet_end, chat.quiet_tz, now)
+            try:
+                held = quiet_until(chat.quiet_start, chat.quiet_end, chat.quiet_tz, now)
+            except ValueError as exc:
+                quarantine_row(delivery, f"the chat's quiet hours cannot be read: {exc}")
+                continue
             if held is not None and not (delivery.severity == "P1" and chat.p1_breaks_quiet):
                 delivery.next_attempt_at = held
                 continue
@@ -162,7 +169,11 @@ async def claim_due(
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append((delivery, chat))
-        alerts = await _alerts(session, [d.item_id for d, _ in claimed])
+        alerts, broken = await _alerts_and_errors(session, [d.item_id for d, _ in claimed])
+        for delivery, _chat in claimed:
+            if delivery.item_id not in alerts:
+                quarantine_row(delivery, broken.get(delivery.item_id, "its item cannot be read"))
+        claimed = [(delivery, chat) for delivery, chat in claimed if delivery.item_id in alerts]
     return [
         ClaimedDelivery(
             id=delivery.id,
@@ -178,8 +189,15 @@ async def claim_due(
 
 
 async def _alerts(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, Alert]:
+    return (await _alerts_and_errors(session, item_ids))[0]
+
+
+async def _alerts_and_errors(
+    session: AsyncSession, item_ids: Sequence[int]
+) -> tuple[dict[int, Alert], dict[int, str]]:
+    """The alert of each item, and why for those whose stored rows cannot make one."""
     if not item_ids:
-        return {}
+        return {}, {}
     rows = (
         await session.execute(
             select(Item, Feed, Story)
@@ -194,28 +212,38 @@ async def _alerts(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, A
         entities.setdefault(tag.item_id, []).append(tag)
     sources = await sources_by_story(session, sorted({item.story_id for item, _, _ in rows if item.story_id}))
     alerts: dict[int, Alert] = {}
+    broken: dict[int, str] = {}
     for item, feed, story in rows:
-        item_tags = sorted(entities.get(item.id, []), key=lambda t: t.entity_id)
-        spans = tuple(
-            (int(span[0]), int(span[1]), str(span[2]))
-            for tag in item_tags
-            for span in tag.spans
-            if isinstance(span, list | tuple) and len(span) >= 3
-        )
-        alerts[item.id] = Alert(
-            title=item.title,
-            link=item.link,
-            summary=item.summary,
-            source=source_name(feed),
-            published=item.published_at,
-            severity=(story.severity if story is not None and story.severity else item.severity),
-            entity_ids=tuple(tag.entity_id for tag in item_tags),
-            spans=spans,
-            also_reported_by=tuple(
-                name for name in sources.get(item.story_id or 0, []) if name != source_name(feed)
-            ),
-        )
-    return alerts
+        try:
+            alerts[item.id] = _alert(item, feed, story, entities.get(item.id, []), sources)
+        except (TypeError, ValueError, AttributeError) as exc:  # stored values no alert can show
+            broken[item.id] = f"item {item.id} cannot be shown: {type(exc).__name__}: {exc}"
+    return alerts, broken
+
+
+def _alert(
+    item: Item, feed: Feed, story: Story | None, tags: list[ItemEntity], sources: dict[int, list[str]]
+) -> Alert:
+    item_tags = sorted(tags, key=lambda t: t.entity_id)
+    spans = tuple(
+        (int(span[0]), int(span[1]), str(span[2]))
+        for tag in item_tags
+        for span in tag.spans or ()
+        if isinstance(span, list | tuple) and len(span) >= 3
+    )
+    return Alert(
+        title=item.title,
+        link=item.link,
+        summary=item.summary,
+        source=source_name(feed),
+        published=item.published_at,
+        severity=(story.severity if story is not None and story.severity else item.severity),
+        entity_ids=tuple(tag.entity_id for tag in item_tags),
+        spans=spans,
+        also_reported_by=tuple(
+            name for name in sources.get(item.story_id or 0, []) if name != source_name(feed)
+        ),
+    )
 
 
 async def alerts_for_items(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, Alert]:

@@ -8,13 +8,15 @@ one sends it; a failed send gives the slot back and the next tick tries again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 
 from storage.db import Database
 from storage.models import ALL_ENTITIES, Chat, Item, ItemEntity, Story, Subscription
+from storage.quarantine import quarantine_chat_digest
 from storage.stories import severity_rank
+from storage.timeofday import canonical_time_of_day, parse_time_of_day
 
 FIRST_DIGEST_SPAN = timedelta(hours=24)
 
@@ -52,8 +54,9 @@ class DigestStory:
 
 
 def digest_slot(digest_time: str, now: datetime) -> datetime:
-    """The latest moment at or before `now` that the daily `digest_time` (HH:MM UTC) came round."""
-    at = time.fromisoformat(digest_time)
+    """The latest moment at or before `now` that the daily `digest_time` (HH:MM UTC) came round.
+    Raises ValueError for a time that is not HH:MM."""
+    at = parse_time_of_day(digest_time)
     today = datetime.combine(now.astimezone(UTC).date(), at, tzinfo=UTC)
     return today if today <= now else today - timedelta(days=1)
 
@@ -67,12 +70,15 @@ async def chat_modes(db: Database, chat_id: int) -> ChatModes | None:
 
 async def set_digest(db: Database, chat_id: int, digest_time: str | None, now: datetime) -> ChatModes:
     """Send the chat a digest daily at `digest_time` (HH:MM UTC; None: no digest). The first digest covers
-    what happened since now, at most a day. The caller registered the chat and validated the time."""
+    what happened since now, at most a day. Only a valid time is stored (ValueError otherwise, see
+    storage.timeofday); a quarantined digest is given another chance. The caller registered the chat."""
+    if digest_time is not None:
+        digest_time = canonical_time_of_day(digest_time)
     async with db.transaction() as session:
         chat = await session.get(Chat, chat_id)
         if chat is None:
             raise LookupError(f"chat {chat_id} is not registered")
-        chat.digest_time = digest_time
+        chat.digest_time, chat.digest_error = digest_time, None
         # a digest set now is not due for a slot already past today: the first comes at the next slot
         chat.digest_last_sent_at = digest_slot(digest_time, now) if digest_time else None
         return ChatModes(chat.alerts_enabled, chat.digest_time)
@@ -89,15 +95,24 @@ async def set_alerts(db: Database, chat_id: int, enabled: bool) -> ChatModes:
 
 
 async def due_digests(db: Database, now: datetime) -> list[DueDigest]:
-    """Active chats whose digest slot came round since their last digest."""
+    """Active chats whose digest slot came round since their last digest. A chat whose stored digest time
+    cannot be read is quarantined (storage.quarantine) and never stops the others."""
     async with db.transaction() as session:
         chats = (
-            await session.execute(select(Chat).where(Chat.active.is_(True), Chat.digest_time.is_not(None)))
+            await session.execute(
+                select(Chat).where(
+                    Chat.active.is_(True), Chat.digest_time.is_not(None), Chat.digest_error.is_(None)
+                )
+            )
         ).scalars()
         due: list[DueDigest] = []
         for chat in chats:
             assert chat.digest_time is not None
-            slot = digest_slot(chat.digest_time, now)
+            try:
+                slot = digest_slot(chat.digest_time, now)
+            except ValueError as exc:
+                quarantine_chat_digest(chat, f"the digest time cannot be read: {exc}")
+                continue
             last = chat.digest_last_sent_at
             if last is not None and last >= slot:
                 continue

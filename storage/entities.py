@@ -91,14 +91,22 @@ async def list_entities(session: AsyncSession, include_inactive: bool = False) -
     return [_stored(row) for row in (await session.scalars(query)).all()]
 
 
-async def list_chat_aliases(session: AsyncSession) -> dict[str, list[tuple[str, str | None]]]:
-    """Aliases added in chat, per entity id: [(text, language or None)] in the order they were added."""
+# an alias as the gazetteer reads it: its text, or {"text": …, "case_sensitive": True}; and its language
+ChatAlias = tuple[str | dict[str, Any], str | None]
+
+
+async def list_chat_aliases(session: AsyncSession) -> dict[str, list[ChatAlias]]:
+    """Aliases added in chat, per entity id, in the order they were added: (alias, language or None), the
+    alias in its gazetteer form (the text, or a mapping for one that matches only as written)."""
     rows = (
-        await session.execute(select(Alias.entity_id, Alias.text, Alias.language).order_by(Alias.id))
+        await session.execute(
+            select(Alias.entity_id, Alias.text, Alias.language, Alias.case_sensitive).order_by(Alias.id)
+        )
     ).all()
-    result: dict[str, list[tuple[str, str | None]]] = {}
-    for entity_id, text, language in rows:
-        result.setdefault(entity_id, []).append((text, language))
+    result: dict[str, list[ChatAlias]] = {}
+    for entity_id, text, language, case_sensitive in rows:
+        alias: str | dict[str, Any] = {"text": text, "case_sensitive": True} if case_sensitive else text
+        result.setdefault(entity_id, []).append((alias, language))
     return result
 
 
@@ -131,9 +139,16 @@ async def add_entity(
 
 
 async def add_alias(
-    session: AsyncSession, entity_id: str, text: str, language: str | None = None, added_by: int | None = None
+    session: AsyncSession,
+    entity_id: str,
+    text: str,
+    language: str | None = None,
+    added_by: int | None = None,
+    *,
+    case_sensitive: bool = False,
 ) -> bool:
-    """Add an alias to an existing entity; False when the entity has it already.
+    """Add an alias to an existing entity (`case_sensitive`: it matches only as written); False when the
+    entity has it already.
 
     Raises LookupError when the entity does not exist.
     """
@@ -142,7 +157,15 @@ async def add_alias(
     duplicate = await session.scalar(select(Alias.id).where(Alias.entity_id == entity_id, Alias.text == text))
     if duplicate is not None:
         return False
-    session.add(Alias(entity_id=entity_id, text=text, language=language, added_by=added_by))
+    session.add(
+        Alias(
+            entity_id=entity_id,
+            text=text,
+            language=language,
+            added_by=added_by,
+            case_sensitive=case_sensitive,
+        )
+    )
     await session.flush()
     return True
 

@@ -116,6 +116,8 @@ class Story(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the item that started the story (no foreign key: items point here; migration 0004)
     first_item_id: Mapped[int | None] = mapped_column(Integer)
+    # the older story this one turned out to be (its items moved there; migration 0009)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Crisis(Base):
@@ -160,6 +162,10 @@ class Item(Base):
     # why the item joined its story (rule and score), for /story
     story_rule: Mapped[str | None] = mapped_column(String(50))
     story_score: Mapped[float | None] = mapped_column(Float)
+    # event types the classifier found, comma-separated (NULL: stored before they were kept; migration 0009)
+    events: Mapped[str | None] = mapped_column(String(500))
+    # the parts of the signatures that agreed when the item joined its story, comma-separated, for /story
+    story_evidence: Mapped[str | None] = mapped_column(Text)
 
 
 class ItemEntity(Base):
@@ -197,6 +203,8 @@ class Alias(Base):
     entity_id: Mapped[str] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(200))
     language: Mapped[str | None] = mapped_column(String(16))
+    # matches only as written (a short acronym confirmed with "/alias …; …; exact"; migration 0005)
+    case_sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     added_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -220,6 +228,8 @@ class Chat(Base):
     alerts_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     digest_time: Mapped[str | None] = mapped_column(String(5))
     digest_last_sent_at: Mapped[datetime | None]
+    # why the digest was quarantined (it could not be made); NULL while it works (migration 0005)
+    digest_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # everyone here may press "not about <entity>" on alerts, not only bot admins (migration 0010)
     report_button: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -247,7 +257,7 @@ class Delivery(Base):
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     severity: Mapped[str | None] = mapped_column(String(2))
-    # pending | sending | sent | dead | dropped
+    # pending | sending | sent | dead | dropped | quarantine (cannot be processed: storage.quarantine)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -274,9 +284,11 @@ class DeliveryUpdate(Base):
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(10))  # edit | reply
+    # edit | reply | pointer (the alert of a story merged into another becomes "same story as …")
+    kind: Mapped[str] = mapped_column(String(10))
     severity: Mapped[str | None] = mapped_column(String(2))
-    # pending | sending | sent | skipped (nothing to change, or the message is gone) | dead | dropped
+    # pending | sending | sent | skipped (nothing to change, or the message is gone) | dead | dropped |
+    # quarantine
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

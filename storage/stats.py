@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select, text
 
 from storage.db import Database
 from storage.models import Delivery, Feed
+from storage.quarantine import QuarantineCounts, quarantine_counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,7 @@ class OperationalCounts:
 
     deliveries_by_status: dict[str, int]
     feeds_by_state: dict[str, int]
+    quarantined: QuarantineCounts = field(default_factory=QuarantineCounts)
 
     @property
     def deliveries_pending(self) -> int:
@@ -41,14 +43,13 @@ _FEED_STATE = case(
 
 
 async def operational_counts(db: Database) -> OperationalCounts:
-    """Count deliveries by status and feeds by state, in one read transaction."""
+    """Count deliveries by status, feeds by state and what is quarantined."""
     async with db.transaction() as session:
         deliveries = await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
         feeds = await session.execute(select(_FEED_STATE, func.count()).group_by(_FEED_STATE))
-        return OperationalCounts(
-            deliveries_by_status={str(status): int(n) for status, n in deliveries.all()},
-            feeds_by_state={str(state): int(n) for state, n in feeds.all()},
-        )
+        by_status = {str(status): int(n) for status, n in deliveries.all()}
+        by_state = {str(state): int(n) for state, n in feeds.all()}
+    return OperationalCounts(by_status, by_state, await quarantine_counts(db))
 
 
 async def ping(db: Database) -> None:

@@ -21,6 +21,7 @@ import pytest
 from telegram import Update
 
 import bot.app
+import bot.commands.admin
 from bot.app import build_application
 from bot.context import BotContext
 from bot.feed_alerts import send_feed_notices
@@ -39,6 +40,7 @@ from storage.feeds import FetchRecord, add_feed, list_feeds, record_fetch
 from storage.migrate import upgrade
 from storage.settings import Settings, load_settings
 from tests.botapi.emulator import BotApiEmulator, SentMessage
+from tests.botapi.telegram_html import utf16_length
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
 from tests.telegram_preview import Post, preview_page
@@ -493,6 +495,19 @@ async def test_audit_shows_time_user_command_and_outcome(chat: Chat) -> None:
     assert len(await chat.audit(5)) == 5
 
 
+async def test_astral_arguments_cannot_hide_a_trail_from_audit(chat: Chat) -> None:
+    for _ in range(50):
+        await chat.say(STRANGER, "/addadmin " + "😀" * 70)
+    await chat.audit(50)
+    [answer] = await chat.send(ADMIN, "/audit 50")
+    lines = answer.text.splitlines()
+    assert utf16_length(answer.text) <= 4096
+    assert lines[0] == "Latest 50 admin commands:"
+    assert lines[1].startswith(f"• 2026-05-01 12:00:00 UTC — {STRANGER} /addadmin “😀😀")
+    assert lines[1].endswith("” — refused")
+    assert lines[-1].startswith("… and ")
+
+
 # ------------------------------------------------------------------------------------ /export, /import
 
 DECLARATIONS_REFUSED = "DOCTYPE and ENTITY declarations are not allowed in OPML"
@@ -716,7 +731,8 @@ async def test_entity_commands_refuse_bad_input_with_a_clear_error(chat: Chat) -
     before = [e.id for e in chat.ctx.gazetteer.entities]
     bad_id = "is not a valid entity id: use 2 to 64 characters of a-z, 0-9 and _."
     alias_usage = (
-        "Usage: /alias <entity> <alias> (or /alias <entity>; <alias>) — e.g. /alias sev_lake Black Lake"
+        "Usage: /alias <entity> <alias> (or /alias <entity>; <alias>[; exact]) — e.g. /alias sev_lake "
+        "Black Lake (exact: an acronym matched only as written)"
     )
     answers = {
         "/track": "Usage: /track <id> <name> [; alias; alias …] — e.g. /track sev_lake Sev Lake; Lake Sev; "
@@ -740,6 +756,41 @@ async def test_entity_commands_refuse_bad_input_with_a_clear_error(chat: Chat) -
     assert [e.id for e in chat.ctx.gazetteer.entities] == before
     entries = await chat.audit(len(answers))
     assert {entry.outcome for entry in entries} == {"allowed", "error"}
+
+
+async def test_aliases_that_would_tag_every_item_are_refused_unless_an_exact_acronym(chat: Chat) -> None:
+    refusals = {
+        "/alias sev_lake a": "“a” is shorter than 3 letters: it would tag almost every item.",
+        "/alias sev_lake The": "“The” is one of the most common words in news text: it would tag almost "
+        "every item. An acronym can match only as written: /alias sev_lake; The; exact",
+        "/alias sev_lake и": "“и” is shorter than 3 letters: it would tag almost every item.",
+        "/alias sev_lake для": "“для” is one of the most common words in news text: it would tag almost "
+        "every item.",
+        "/alias sev_lake համար": "“համար” is one of the most common words in news text: it would tag almost "
+        "every item.",
+        "/alias sev_lake üçün": "“üçün” is one of the most common words in news text: it would tag almost "
+        "every item.",
+        "/alias sev_lake of the": "“of the” is one of the most common words in news text: it would tag "
+        "almost every item.",
+        "/alias sev_lake SL": "“SL” is shorter than 3 letters: it would tag almost every item. An acronym "
+        "can match only as written: /alias sev_lake; SL; exact",
+        "/alias sev_lake; a; exact": "“a” is shorter than 3 letters. An alias that matches only as written "
+        "needs at least 2 letters and a capital letter, as an acronym has (e.g. UN).",
+        "/track tiny_place X": "“X” is shorter than 3 letters: it would tag almost every item.",
+        "/track new_place New Place; us": "“us” is shorter than 3 letters: it would tag almost every item.",
+    }
+    for command, expected in refusals.items():
+        assert await chat.say(ADMIN, command) == [expected], command
+    assert _tags(chat, "A report on the talks and the border") == []
+
+    assert await chat.say(ADMIN, "/alias sev_lake; SL; exact") == [
+        "“SL” now names Sev Lake (sev_lake) (only as written)."
+    ]
+    assert _tags(chat, "Patrol clash at SL overnight") == ["sev_lake"]
+    assert _tags(chat, "the sl of it") == []
+    restarted = await load_gazetteer(chat.ctx.db, chat.ctx.settings)
+    assert restarted.classifier.classify("Patrol clash at SL overnight").entity_ids == ["sev_lake"]
+    assert restarted.classifier.classify("a sl here").entity_ids == []
 
 
 async def test_an_alias_added_in_chat_tags_the_next_item(
@@ -775,3 +826,120 @@ async def test_an_alias_added_in_chat_tags_the_next_item(
             result = await poller.poll(current)
         await fetcher.aclose()
     assert [item.entity_ids for item in result.new_items] == [("sev_lake",)]
+
+
+# ------------------------------------------------------------------------------------ hostile input
+
+
+async def test_out_of_range_numbers_and_addresses_get_a_plain_answer(chat: Chat) -> None:
+    db = chat.ctx.db
+    not_a_user = "is not a Telegram user id (a positive number)."
+    answers = {
+        "/addadmin 9999999999999999999": f"“9999999999999999999” {not_a_user}",
+        "/rmadmin 18446744073709551617": f"“18446744073709551617” {not_a_user}",
+        "/rmfeed 99999999999999999999": "No feed “99999999999999999999”. /feeds lists them with their ids.",
+        "/rmfeed #4294967296": "No feed “#4294967296”. /feeds lists them with their ids.",
+        "/story 99999999999": "There is no story 99999999999.",
+    }
+    for command, expected in answers.items():
+        assert await chat.say(ADMIN, command) == [expected], command
+    [port] = await chat.say(ADMIN, "/addfeed https://example.org:99999/rss")
+    assert port.startswith("Not added: https://example.org:99999/rss") and "Port out of range" in port
+    [idna] = await chat.say(ADMIN, "/addfeed https://a..b.example/rss")
+    assert idna.startswith("Not added: ") and "is not a valid internet name" in idna
+    [long_label] = await chat.say(ADMIN, f"/addfeed https://{'x' * 70}.example/rss")
+    assert "is not a valid internet name" in long_label
+    assert await _feed_urls(db) == []
+
+
+async def test_import_of_an_unreadable_encoding_or_without_a_size_is_answered(chat: Chat) -> None:
+    odd = b'<?xml version="1.0" encoding="x-martian"?><opml version="2.0"><body/></opml>'
+    [answer] = await chat.send(ADMIN, "/import", document=("odd.opml", odd))
+    assert answer.text.startswith("Not imported: odd.opml: its text encoding cannot be read")
+    [utf7] = await chat.send(ADMIN, "/import", document=("u7.opml", odd.replace(b"x-martian", b"utf-7")))
+    assert utf7.text.startswith("Not imported: u7.opml: its text encoding cannot be read")
+
+    # a document whose message carries no file_size (Telegram may leave it out)
+    document = (
+        OPML_HEAD + '<outline text="A" xmlUrl="https://sizeless.example/rss"/></body></opml>'
+    ).encode()
+    file_id = chat.telegram.store_file("sizeless.opml", document)
+    before = len(chat.telegram.sent(ADMIN))
+    chat.telegram.inject_update(
+        {
+            "message": {
+                "message_id": 9001,
+                "date": 0,
+                "chat": {"id": ADMIN, "type": "private", "first_name": "Ada"},
+                "from": chat.telegram.users[ADMIN],
+                "document": {"file_id": file_id, "file_unique_id": "u" + file_id, "file_name": "s.opml"},
+                "caption": "/import",
+                "caption_entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+            }
+        }
+    )
+    [report] = (await chat.telegram.wait_for_messages(ADMIN, before + 1))[before:]
+    assert report.text == "Imported: 1 added, 0 skipped (already there), 0 invalid."
+
+
+async def test_an_import_caption_for_another_bot_is_ignored(chat: Chat) -> None:
+    document = (OPML_HEAD + '<outline text="A" xmlUrl="https://other.example/rss"/></body></opml>').encode()
+    before = len(chat.telegram.sent(ADMIN))
+    chat.telegram.inject_message(ADMIN, ADMIN, document=("o.opml", document), caption="/import@other_bot")
+    assert await chat.say(ADMIN, "/pause") == ["Delivery paused. Pending alerts are kept."]
+    assert len(chat.telegram.sent(ADMIN)) == before + 1
+    assert await _feed_urls(chat.ctx.db) == []
+    [mine] = await chat.send(ADMIN, "/import@borderwatch_bot", document=("m.opml", document))
+    assert mine.text.startswith("Imported: 1 added")
+
+
+async def test_a_command_that_fails_is_answered_plainly_and_logged(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in a query")
+
+    monkeypatch.setattr(bot.commands.admin, "list_admins", broken)
+    assert await chat.say(ADMIN, "/admins") == [
+        "Sorry, that command failed on our side and nothing was changed by it. Please try again later."
+    ]
+    assert any("failed" in r.getMessage() and r.exc_info for r in caplog.records)
+    [entry] = await chat.audit(1)
+    assert (entry.command, entry.outcome) == ("admins", "error")
+
+
+async def test_keyboard_buttons_of_long_ids_sharing_a_prefix_stay_apart(chat: Chat) -> None:
+    prefix = "zorgland_" + "x" * 45
+    for suffix, name in (("_north", "Zorgland North"), ("_south", "Zorgland South")):
+        [answer] = await chat.say(ADMIN, f"/track {prefix}{suffix} {name}")
+        assert answer.startswith("Now tracking")
+    [keyboard] = await chat.send(ADMIN, "/subscribe")
+    buttons: dict[str, str] = {}
+    for _page in range(20):  # turn the pages until both entities were seen
+        for row in keyboard.button_rows():
+            for button in row:
+                if button["text"].startswith("Zorgland"):
+                    buttons[button["text"]] = button["callback_data"]
+        if len(buttons) == 2:
+            break
+        [next_page] = [b["callback_data"] for row in keyboard.button_rows() for b in row if b["text"] == "▶"]
+        await _press(chat, next_page, keyboard.message_id)
+        keyboard = next(m for m in chat.telegram.sent(ADMIN) if m.message_id == keyboard.message_id)
+    assert buttons["Zorgland North"] != buttons["Zorgland South"]
+    assert all(len(data.encode()) <= 64 for data in buttons.values())
+    answer = await _press(chat, buttons["Zorgland South"], keyboard.message_id)
+    assert answer["text"] == "Subscribed to Zorgland South."
+
+
+async def _press(chat: Chat, data: str, message_id: int) -> dict[str, Any]:
+    answers = len(chat.telegram.callback_answers)
+    chat.telegram.inject_callback_query(ADMIN, ADMIN, data, message_id=message_id)
+    await chat.telegram.wait_until(lambda: len(chat.telegram.callback_answers) > answers)
+    return chat.telegram.callback_answers[answers]
+
+
+async def test_a_chart_of_an_entity_named_like_tex_is_drawn(chat: Chat) -> None:
+    [answer] = await chat.say(ADMIN, "/track tex_place $\\frac{1$ Place")
+    assert answer.startswith("Now tracking")
+    [picture] = await chat.send(ADMIN, "/chart $\\frac{1$ Place 7")
+    assert picture.kind == "photo" and picture.text.startswith("$\\frac{1$ Place: 0 stories in 7 days")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from telegram import Update
 
 import bot.app
@@ -29,6 +30,7 @@ from storage.items import store_new_items
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed
 from storage.settings import load_settings
 from tests.botapi.emulator import BotApiEmulator, SentMessage
+from tests.botapi.telegram_html import utf16_length
 from tests.clock import Clock
 
 ADMIN = 1001
@@ -361,6 +363,47 @@ async def test_quiet_hours_are_parsed_stored_and_explained(bot_chat: Bot) -> Non
     assert chat is not None and (chat.quiet, chat.p1_breaks_quiet) == (False, True)
 
 
+async def test_times_in_any_script_are_read_and_stored_as_ascii_and_bad_zones_refused(bot_chat: Bot) -> None:
+    db = bot_chat.ctx.db
+    for typed in ("٢٣:٠٠-٠٧:٠٠", "２３：００－０７：００", "२३:००-०७:००"):
+        answer = await bot_chat.say(USER, f"/quiet {typed} asia/yerevan")
+        assert answer.startswith("Quiet hours 23:00–07:00 Asia/Yerevan:"), typed
+        chat = await get_chat(db, USER)
+        assert chat is not None
+        assert (chat.quiet_start, chat.quiet_end, chat.quiet_tz) == ("23:00", "07:00", "Asia/Yerevan")
+
+    zone_hint = "Use an IANA name such as Asia/Yerevan, Asia/Baku or Europe/Moscow."
+    long_zone = "Asia/" + "x" * 3000
+    for zone in (long_zone, "Europe", "Asia/../Asia/Yerevan", "/etc/localtime", "UTC/"):
+        answer = await bot_chat.say(USER, f"/quiet 23:00-07:00 {zone}")
+        assert answer.startswith("Unknown time zone “") and answer.endswith(zone_hint), zone
+
+    answer = await bot_chat.say(USER, "/digest daily 1٢:3٠")
+    assert answer.startswith("Digest daily at 12:30 UTC")
+    assert (await get_chat(db, USER)) is not None
+    answer = await bot_chat.say(USER, "/digest daily 2٥:00")
+    assert answer.startswith("“2٥:00” is not a time of day (00:00 to 23:59).\nUsage: /digest daily HH:MM")
+
+
+async def test_admins_see_quarantined_rows_in_status(bot_chat: Bot) -> None:
+    await bot_chat.say(USER, "/subscribe sev lake")
+    await _store_history(bot_chat.ctx.db)
+    async with bot_chat.ctx.db.transaction() as session:
+        row = (await session.scalars(select(Delivery).where(Delivery.status == "dead"))).one()
+        row.status, row.last_error = "quarantine", "quarantined: test"
+        chat = await session.get(Chat, USER)
+        assert chat is not None
+        chat.digest_time, chat.digest_error = "08:00", "quarantined: test"
+    await bot_chat.say(ADMIN, "/subscribe goris")
+    lines = (await bot_chat.say(ADMIN, "/status")).splitlines()
+    assert lines[-2:] == [
+        "Deliveries: 0 pending, 0 dead.",
+        "Quarantined (cannot be processed; the error is kept with each): "
+        "1 alerts, 0 alert updates, 1 digests.",
+    ]
+    assert "Quarantined" not in await bot_chat.say(USER, "/status")
+
+
 # ------------------------------------------------------------------------------------ history
 
 # title, entities, severity, hours before START, feed index
@@ -438,6 +481,45 @@ async def test_status_counts_subscribed_entities_and_shows_admins_the_machinery(
 
     fresh = await bot_chat.say(OTHER, "/status")
     assert fresh.splitlines()[1] == "This chat follows nothing yet. /subscribe to pick entities."
+
+
+async def _store_astral_stories(db: Database, count: int) -> None:
+    """`count` Sev Lake stories whose titles are mostly emoji: 2 UTF-16 units per character."""
+    async with db.transaction() as session:
+        feed = Feed(url="https://emoji.example/rss", title="Emoji 📰 News")
+        session.add(feed)
+        await session.flush()
+        for index in range(count):
+            title = f"Sev Lake {index} " + "🔥" * 150
+            item = NewItem(
+                entry=FeedEntry(f"e{index}", f"https://emoji.example/{index}", title, "", "en", None),
+                identity_key=f"e{index:063d}",
+                content_hash=f"e{index:063d}",
+                published=START - timedelta(minutes=index),
+                classification=Classification((EntityMatch("sev_lake", ()),), "P2"),
+            )
+            await store_new_items(session, feed.id, [item], alert=False, now=START)
+
+
+async def test_replies_are_measured_like_telegram_so_astral_titles_never_silence_them(bot_chat: Bot) -> None:
+    await _store_astral_stories(bot_chat.ctx.db, 20)
+    for command in ("/latest 20 sev lake", "/status sev lake", "/search sev lake"):
+        answer = await bot_chat.send(USER, command)
+        assert utf16_length(answer.text) <= 4096, command
+        assert answer.text.count("Sev Lake") >= 2, command
+    latest = await bot_chat.say(USER, "/latest 20 sev lake")
+    assert latest.splitlines()[-1].startswith("… and ") and latest.splitlines()[-1].endswith("more lines")
+    assert bot_chat.telegram.stats["error_400"] == 0
+
+
+async def test_subscribe_with_a_thousand_unknown_names_gets_one_short_answer(bot_chat: Bot) -> None:
+    names = ", ".join(f"nowhere{n}" for n in range(1300))
+    answer = await bot_chat.say(USER, f"/subscribe Sev Lake, {names}")
+    lines = answer.splitlines()
+    assert lines[0] == "Subscribed to Sev Lake."
+    assert lines[1].startswith("Unknown entity “nowhere0”.")
+    assert lines[-1].endswith("more unknown names.") and len(lines) == 12
+    assert await list_subscriptions(bot_chat.ctx.db, USER) == ["sev_lake"]
 
 
 async def test_status_of_one_entity_has_latest_stories_and_a_sparkline(bot_chat: Bot) -> None:

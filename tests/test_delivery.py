@@ -18,14 +18,16 @@ from sqlalchemy import select
 from telegram.ext import Application, ExtBot
 from telegram.request import HTTPXRequest
 
+import bot.deliver
 from bot.app import build_application
 from bot.context import BotContext
 from bot.deliver import ConsoleSender, DeliveryLoop
 from bot.ratelimit import ChatRateLimiter
-from storage import deliveries
+from storage import chats, deliveries, quarantine
 from storage.db import Database
 from storage.models import Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
 from storage.settings import Settings, load_settings
+from storage.stats import operational_counts
 from tests.botapi import BotApiEmulator
 from tests.clock import Clock
 
@@ -430,3 +432,74 @@ def test_quiet_window_arithmetic() -> None:
         "12:00", "13:00", "UTC", datetime(2024, 5, 2, 12, 30, tzinfo=UTC)
     ) == datetime(2024, 5, 2, 13, 0, tzinfo=UTC)
     assert deliveries.quiet_until(None, None, "UTC", START) is None
+
+
+async def test_a_poisoned_chat_is_quarantined_and_every_other_chat_still_gets_its_p1_alert(rig: Rig) -> None:
+    """Quiet hours stored by an older version: Arabic-Indic digits (read as what they mean) and garbage
+    (unreadable). The garbage chat's rows are the oldest; they are set aside and nobody else waits."""
+    rig.clock.now = datetime(2024, 5, 1, 23, 30, tzinfo=UTC)  # 03:30 in Yerevan
+    for chat_id in (-5, -6, -7, -8):
+        rig.telegram.add_chat(chat_id, "group")
+    await add_chat(rig.db, -5, "group", quiet=("x9:00", "07:00", "UTC"))
+    await add_chat(rig.db, -6, "group", quiet=("٢٣:٠٠", "٠٧:٠٠", "Asia/Yerevan"), p1_breaks_quiet=False)
+    await add_chat(rig.db, -7, "group", quiet=("２３：００", "０７：００", "Asia/Yerevan"))
+    await add_chat(rig.db, -8, "group")
+    early = rig.clock() - timedelta(hours=1)
+    await add_story(rig.db, "Sev Lake old news", severity="P3", chats=(-5,), created=early)
+    await add_story(rig.db, "Sev Lake attack", severity="P1", chats=(-5, -6, -7, -8), created=rig.clock())
+
+    await rig.loop().run_until_idle()
+
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-7)] == ["🔴 P1 Sev Lake attack"]
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-8)] == ["🔴 P1 Sev Lake attack"]
+    assert rig.telegram.texts(-6) == []  # 23:00-07:00 Yerevan, P1 held too: read as the user meant
+    assert rig.telegram.texts(-5) == []
+    rows = await statuses(rig.db)
+    assert {status for (chat, _story), (status, _m) in rows.items() if chat == -5} == {"quarantine"}
+    async with rig.db.transaction() as session:
+        errors = (await session.scalars(select(Delivery.last_error).where(Delivery.chat_id == -5))).all()
+    assert all(e and e.startswith("quarantined: the chat's quiet hours cannot be read") for e in errors)
+    assert await quarantine.quarantine_counts(rig.db) == quarantine.QuarantineCounts(alerts=2)
+    counts = await operational_counts(rig.db)
+    assert counts.deliveries_by_status["quarantine"] == 2 and counts.quarantined.alerts == 2
+
+    # the chat sets its quiet hours again: its quarantined alerts are due again and go out
+    await chats.clear_quiet(rig.db, -5, now=rig.clock())
+    await rig.loop().run_until_idle()
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == [
+        "🔴 P1 Sev Lake attack",
+        "🟡 P3 Sev Lake old news",
+    ]
+    assert (await quarantine.quarantine_counts(rig.db)).total == 0
+
+
+async def test_an_alert_that_cannot_be_shown_is_quarantined_and_the_chat_gets_the_next(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig.telegram.add_chat(-5, "group")
+    await add_chat(rig.db, -5, "group")
+    bad = await add_story(rig.db, "Sev Lake poison", chats=(-5,), created=START - timedelta(minutes=1))
+    await add_story(rig.db, "Sev Lake fine", chats=(-5,))
+    real_format = bot.deliver.format_alert
+
+    def format_or_fail(alert: deliveries.Alert, **kwargs: Any) -> str:
+        if "poison" in alert.title:
+            raise RuntimeError("a formatting bug")
+        return real_format(alert, **kwargs)
+
+    monkeypatch.setattr(bot.deliver, "format_alert", format_or_fail)
+    await rig.loop().run_until_idle()
+
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == ["🟠 P2 Sev Lake fine"]
+    assert (await statuses(rig.db))[(-5, bad)] == ("quarantine", None)
+    assert await rig.loop().run_until_idle() == 0  # set aside for good, not retried on every lease
+
+
+def test_quiet_window_reads_digits_of_any_script_and_refuses_garbage() -> None:
+    at = datetime(2024, 5, 1, 23, 5, tzinfo=UTC)
+    expected = datetime(2024, 5, 2, 7, 0, tzinfo=UTC)
+    for start, end in (("٢٣:٠٠", "٠٧:٠٠"), ("२३:००", "०७:००"), ("２３：００", "０７：００")):
+        assert deliveries.quiet_until(start, end, "UTC", at) == expected
+    assert deliveries.quiet_until("23:00", "07:00", "x" * 3000, at) == expected  # unreadable zone: UTC
+    with pytest.raises(ValueError):
+        deliveries.quiet_until("x9:00", "07:00", "UTC", at)

@@ -145,12 +145,20 @@ async def test_overall_limit_is_30_messages_in_any_second(bot: Bot, telegram: Bo
     assert len(telegram.all_sent()) == 30
 
 
-async def test_group_limit_is_20_per_minute(bot: Bot, telegram: BotApiEmulator) -> None:
+async def test_group_limit_is_1_per_second_and_20_per_minute(bot: Bot, telegram: BotApiEmulator) -> None:
+    now = [1000.0]
+    telegram._monotonic = lambda: now[0]
     telegram.add_chat(-5, "group")
-    for n in range(20):
+    for n in range(3):  # the burst any chat allows
         await bot.send_message(-5, str(n))
     with pytest.raises(RetryAfter):
-        await bot.send_message(-5, "21st")
+        await bot.send_message(-5, "4th within a second")
+    for n in range(3, 20):
+        now[0] += 1.0
+        await bot.send_message(-5, str(n))
+    now[0] += 1.0
+    with pytest.raises(RetryAfter):
+        await bot.send_message(-5, "21st within a minute")
 
 
 async def test_long_polling_waits_for_an_update_and_honours_offset(

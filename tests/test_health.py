@@ -117,6 +117,7 @@ async def test_metrics_appear_and_move_when_items_and_alerts_flow(
             stored = await store_new_items(
                 session, feed.id, [_item("a", "P1"), _item("b", "P2")], alert=True, now=NOW
             )
+            session.add(Chat(id=9, type="private", digest_time="x8:00", digest_error="quarantined: test"))
         metrics.record_poll_result(_Poll(feed=feed, outcome="ok", seconds=0.3, new_items=tuple(stored)))
         metrics.record_fetch("error", 12.0)
         metrics.record_alert_sent(4.0)
@@ -147,6 +148,8 @@ async def test_metrics_appear_and_move_when_items_and_alerts_flow(
     assert _value(after, "borderwatch_deliveries", status="pending") == 4
     assert _value(after, "borderwatch_feeds", state="healthy") == 1
     assert _value(after, "borderwatch_feeds", state="failing") == 0
+    assert _value(after, "borderwatch_deliveries_quarantined", kind="digest") == 1
+    assert _value(after, "borderwatch_deliveries_quarantined", kind="alert") == 0
 
 
 async def test_healthz_is_200_while_loops_tick_and_503_naming_the_stale_loop(
@@ -195,7 +198,8 @@ async def test_healthz_turns_503_when_the_database_goes_away(database_url: str, 
         shutil.copyfile(make_url(database_url).database or "", own)
         database_url = f"sqlite+aiosqlite:///{own}"
     db = Database(database_url)
-    server = await _start(db)
+    # its own heartbeats: a loop another test stopped minutes ago must not answer for the database here
+    server = await _start(db, heartbeats=metrics.LoopHeartbeats())
     try:
         async with httpx.AsyncClient(timeout=10) as http:
             url = f"http://127.0.0.1:{server.port}/healthz"
@@ -214,7 +218,7 @@ async def test_healthz_turns_503_when_the_database_goes_away(database_url: str, 
 async def test_other_paths_and_methods_are_refused_and_close_frees_the_port(
     db: Database, client: httpx.AsyncClient
 ) -> None:
-    server = await _start(db)
+    server = await _start(db, heartbeats=metrics.LoopHeartbeats())
     base = f"http://127.0.0.1:{server.port}"
     assert (await client.get(f"{base}/")).status_code == 404
     assert (await client.post(f"{base}/healthz")).status_code == 405

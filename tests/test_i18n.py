@@ -49,6 +49,8 @@ TRANSLATED_MODULES = (
     "bot/commands/crisis.py",
     "bot/commands/review.py",
     "bot/report_button.py",
+    "bot/fairness.py",
+    "bot/error_reply.py",
 )
 RU_USER = 7001
 EN_USER = 7002

@@ -26,6 +26,7 @@ from storage.alert_updates import updates_for_chat
 from storage.db import Database
 from storage.items import StoredItem, store_new_items
 from storage.models import Chat, Feed, Subscription
+from storage.quarantine import quarantine_counts
 from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
 from tests.clock import Clock
@@ -242,8 +243,16 @@ async def test_story_digest_and_alerts_commands(db: Database) -> None:
             (answer,) = await chat.say(ADMIN, f"/story {first.story_id}")
             lines = answer.splitlines()
             assert lines[0] == f"Story {first.story_id} · P2 · 2 items, 2 sources"
-            assert lines[3].startswith("• [new] Armenpress, 2022-09-13 06:00 UTC, en: Azerbaijani troops")
-            assert lines[4].startswith(f"• [text {second.story_score:g}] Interfax, 2022-09-13 06:02 UTC, en:")
+            members = [index for index, line in enumerate(lines) if line.startswith("• ")]
+            assert lines[members[0]].startswith(
+                f"• #{first.id} [new] Armenpress, 2022-09-13 06:00 UTC, en: Azerbaijani troops"
+            )
+            assert lines[members[1]].startswith(
+                f"• #{second.id} [text {second.story_score:g}] Interfax, 2022-09-13 06:02 UTC, en:"
+            )
+            # why it joined: the item it matched and what their signatures share
+            assert lines[members[1] + 1].strip().startswith(f"matched #{first.id}; agreed: ")
+            assert "place:sev_lake" in lines[members[1] + 1]
             assert await chat.say(STRANGER, "/story 1") == ["Sorry, /story is only for bot admins."]
             assert await chat.say(ADMIN, "/story 999") == ["There is no story 999."]
 
@@ -254,3 +263,34 @@ async def test_story_digest_and_alerts_commands(db: Database) -> None:
             assert await digests.chat_modes(db, STRANGER) == digests.ChatModes(False, "08:30")
             (answer,) = await chat.say(STRANGER, "/digest at noon")
             assert answer.startswith("Usage: /digest daily HH:MM")
+
+
+async def test_a_digest_that_cannot_be_made_is_quarantined_and_the_others_arrive(rig: Rig) -> None:
+    """Digest times stored by an older version: garbage in GROUP (unreadable), Arabic-Indic digits in LATE
+    (read as what they mean). GROUP's digest is set aside; LATE's and OTHER's arrive."""
+    for chat_id in (GROUP, LATE, OTHER):
+        await subscribe(rig.db, chat_id, "syunik")
+    async with rig.db.transaction() as session:
+        for chat_id, stored in ((GROUP, "x8:00"), (LATE, "٠٨:٠٠"), (OTHER, "08:00")):
+            chat = await session.get(Chat, chat_id)
+            assert chat is not None
+            chat.digest_time, chat.digest_last_sent_at = stored, START - timedelta(days=1)
+    await rig.report(SOURCES[2], "Syunik governor visits Goris school", "P4", entity="syunik")
+    job = DigestJob(rig.ctx, rig.app.bot, clock=rig.clock)
+    rig.clock.now = START.replace(hour=8)
+
+    assert await job.run_due() == 2
+    assert [m.text.splitlines()[0][:16] for m in rig.telegram.sent(LATE)] == ["Digest: 1 story,"]
+    assert [m.text.splitlines()[0][:16] for m in rig.telegram.sent(OTHER)] == ["Digest: 1 story,"]
+    assert rig.telegram.sent(GROUP) == []
+    async with rig.db.transaction() as session:
+        group = await session.get(Chat, GROUP)
+        assert group is not None and (group.digest_error or "").startswith("quarantined: the digest time")
+    assert (await quarantine_counts(rig.db)).digests == 1
+
+    # setting the digest again stores a valid time and clears the quarantine
+    await digests.set_digest(rig.db, GROUP, "٠٩:٣٠", rig.clock.now)
+    assert await digests.chat_modes(rig.db, GROUP) == digests.ChatModes(True, "09:30")
+    assert (await quarantine_counts(rig.db)).digests == 0
+    with pytest.raises(ValueError):
+        await digests.set_digest(rig.db, GROUP, "1٢:3x", rig.clock.now)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any
 
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -33,7 +34,11 @@ from bot.i18n import N_, _, ngettext
 from bot.menu import sync_admin_menu
 from bot.replies import NO_PREVIEW, escape, fit, quoted, reply, utc_time
 from bot.validate import (
+    EXACT,
     InvalidArgument,
+    check_alias_is_specific,
+    common_words_beside,
+    row_id,
     validate_alias,
     validate_count,
     validate_entity_id,
@@ -44,7 +49,7 @@ from bot.validate import (
 )
 from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
-from feeds.gazetteer import EntityInfo, Gazetteer, gazetteer_in_session
+from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, gazetteer_in_session
 from feeds.guard import AddressPolicy, refused_urls
 from feeds.htmlpage import PageSelectors
 from feeds.model import ParsedFeed
@@ -86,7 +91,10 @@ ADMIN_USAGE: dict[str, str] = {
     ),
     "rmfeed": N_("/rmfeed <id|url> — e.g. /rmfeed 3"),
     "track": N_("/track <id> <name> [; alias; alias …] — e.g. /track sev_lake Sev Lake; Lake Sev; Սև լիճ"),
-    "alias": N_("/alias <entity> <alias> (or /alias <entity>; <alias>) — e.g. /alias sev_lake Black Lake"),
+    "alias": N_(
+        "/alias <entity> <alias> (or /alias <entity>; <alias>[; exact]) — e.g. /alias sev_lake Black Lake"
+        " (exact: an acronym matched only as written)"
+    ),
     "untrack": N_("/untrack <entity> — e.g. /untrack sev_lake"),
     "addadmin": N_("/addadmin <user_id> — e.g. /addadmin 123456789"),
     "rmadmin": N_("/rmadmin <user_id> — e.g. /rmadmin 123456789"),
@@ -135,7 +143,7 @@ def _addfeed_source(arguments: str) -> tuple[SourceSpec, str | None] | None:
         selectors = PageSelectors.from_arguments(options) if marker else None
         spec = source_spec(address, selectors)
     except BorderwatchError as exc:
-        raise InvalidArgument(f"Not added: {escape(_shorten(str(exc)))}") from None
+        raise InvalidArgument(_("Not added: {reason}").format(reason=escape(_shorten(str(exc))))) from None
     return spec, title
 
 
@@ -235,7 +243,8 @@ async def rmfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
         return "usage"
     async with ctx.db.transaction() as session:
         if argument.lstrip("#").isdigit() and argument.lstrip("#").isascii():
-            feed = await get_feed(session, int(argument.lstrip("#")))
+            number = row_id(argument)
+            feed = await get_feed(session, number) if number is not None else None
         else:
             feed = await get_feed_by_url(session, _stored_url(validate_url(argument)))
         if feed is None or not feed.enabled:
@@ -364,8 +373,8 @@ async def gazetteer_yaml(ctx: BotContext) -> tuple[str, int]:
     for row in rows:
         definition = dict(row.definition)
         aliases = {language: list(items) for language, items in dict(definition.get("aliases") or {}).items()}
-        for text, language in extra.get(row.id, []):
-            aliases.setdefault(language or "any", []).append(text)
+        for alias_form, language in extra.get(row.id, []):
+            aliases.setdefault(language or "any", []).append(alias_form)
         definition["aliases"] = aliases
         entities.append(definition)
     header = "# borderwatch gazetteer, exported from chat with /export (loadable as BORDERWATCH_ENTITIES)\n"
@@ -380,21 +389,29 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
     if document is None:
         await reply(update, admin_usage("import"))
         return "usage"
-    if document.file_size is not None and document.file_size > MAX_IMPORT_BYTES:
-        raise InvalidArgument(
-            _("The file is too large (at most {kb} KB).").format(kb=MAX_IMPORT_BYTES // 1024)
-        )
+    too_large = InvalidArgument(
+        _("The file is too large (at most {kb} KB).").format(kb=MAX_IMPORT_BYTES // 1024)
+    )
+    if (document.file_size or 0) > MAX_IMPORT_BYTES:
+        raise too_large
     telegram_file = await context.bot.get_file(document.file_id)
+    if (telegram_file.file_size or 0) > MAX_IMPORT_BYTES:  # the message may not have said
+        raise too_large
     data = bytes(await telegram_file.download_as_bytearray())
     if len(data) > MAX_IMPORT_BYTES:
-        raise InvalidArgument(
-            _("The file is too large (at most {kb} KB).").format(kb=MAX_IMPORT_BYTES // 1024)
-        )
+        raise too_large
     invalid: list[str] = []
+    name = document.file_name or "OPML"
     try:
-        entries = read_opml(data, document.file_name or "OPML", invalid=invalid)
+        entries = read_opml(data, name, invalid=invalid)
     except OpmlError as exc:
         raise InvalidArgument(_("Not imported: {reason}").format(reason=escape(_shorten(str(exc))))) from None
+    except (LookupError, ValueError) as exc:  # an encoding Python cannot read (unknown, UTF-7 …)
+        raise InvalidArgument(
+            _("Not imported: {name}: its text encoding cannot be read ({reason}). Save it as UTF-8.").format(
+                name=escape(_shorten(name)), reason=escape(str(exc))
+            )
+        ) from None
     added: list[str] = []
     skipped: list[str] = []
     # what /addfeed would refuse (a private address …) is refused here too
@@ -481,6 +498,13 @@ def _resolve(ctx: BotContext, name: str) -> EntityInfo:
     return entity
 
 
+def _check_specific(ctx: BotContext, text: str, entity_id: str, *, exact: bool = False) -> None:
+    """Refuse a name or alias that would tag almost every item (too short, or only common words)."""
+    common = common_words_beside(ctx.settings.entities, BUNDLED_CONFIG)
+    hint = f"/alias {entity_id}; {text}; {EXACT}"
+    check_alias_is_specific(text, exact=exact, common=common, hint=hint)
+
+
 def _check_free(ctx: BotContext, text: str, entity_id: str) -> None:
     """Refuse a name or alias that already names another entity."""
     other = ctx.gazetteer.resolve(text) if ctx.gazetteer is not None else None
@@ -504,6 +528,7 @@ async def track(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     name = validate_name(texts[0])
     aliases = list(dict.fromkeys(validate_alias(text) for text in texts[1:]))
     for text in [name, *aliases]:
+        _check_specific(ctx, text, entity_id)
         _check_free(ctx, text, entity_id)
     async with _entity_lock(ctx):
         try:
@@ -532,23 +557,28 @@ async def track(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     return entity_id
 
 
-def _alias_arguments(arguments: str) -> tuple[str, str]:
+def _alias_arguments(arguments: str) -> tuple[str, str, bool]:
+    """(entity, alias, exact): `entity alias`, or `entity; alias`, or `entity; alias; exact`."""
     if ";" in arguments:
-        entity, alias = arguments.split(";", 1)
-        return entity.strip(), alias.strip()
+        parts = [part.strip() for part in arguments.split(";")]
+        exact = len(parts) == 3 and parts[2].casefold() == EXACT
+        if len(parts) > 3 or (len(parts) == 3 and not exact):
+            return "", "", False
+        return parts[0], parts[1], exact
     parts = arguments.split(maxsplit=1)
-    return (parts[0], parts[1]) if len(parts) == 2 else (arguments, "")
+    return (parts[0], parts[1], False) if len(parts) == 2 else (arguments, "", False)
 
 
 @admin_command("alias")
 async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
     """/alias <entity> <alias>: one more name for a tracked entity, in force for the next item."""
-    entity_name, text = _alias_arguments(command_arguments(update.effective_message))
+    entity_name, text, exact = _alias_arguments(command_arguments(update.effective_message))
     if not entity_name or not text:
         await reply(update, admin_usage("alias"))
         return "usage"
     entity = _resolve(ctx, entity_name)
     text = validate_alias(text)
+    _check_specific(ctx, text, entity.id, exact=exact)
     _check_free(ctx, text, entity.id)
     if ctx.gazetteer.resolve(text) is not None:
         await reply(
@@ -560,7 +590,9 @@ async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     async with _entity_lock(ctx):
         try:
             async with ctx.db.transaction() as session:
-                added = await add_alias(session, entity.id, text, added_by=user.id if user else None)
+                added = await add_alias(
+                    session, entity.id, text, added_by=user.id if user else None, case_sensitive=exact
+                )
                 gazetteer = await _rebuild_gazetteer(session, ctx)
         except GazetteerError as exc:
             raise InvalidArgument(_("Alias not added: {reason}").format(reason=escape(str(exc)))) from None
@@ -571,13 +603,13 @@ async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
             _("{text} is already a name of {name}.").format(text=quoted(text), name=escape(entity.name)),
         )
         return "already there"
-    await reply(
-        update,
-        _("{text} now names <b>{name}</b> ({id}).").format(
-            text=quoted(text), name=escape(entity.name), id=entity.id
-        ),
+    added_text = (
+        _("{text} now names <b>{name}</b> ({id}) (only as written).")
+        if exact
+        else _("{text} now names <b>{name}</b> ({id}).")
     )
-    return f"{entity.id}: {text}"
+    await reply(update, added_text.format(text=quoted(text), name=escape(entity.name), id=entity.id))
+    return f"{entity.id}: {text}" + (" (only as written)" if exact else "")
 
 
 @admin_command("untrack")
@@ -740,7 +772,23 @@ ADMIN_COMMANDS: list[tuple[str, Callback, str]] = [
 ]
 
 COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
-IMPORT_CAPTION = filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)")
+
+
+class _ImportCaption(filters.MessageFilter):
+    """A caption that is /import, or /import@<this bot> (never /import@other_bot), as CommandHandler reads
+    a command's text."""
+
+    _PATTERN = re.compile(r"/import(?:@(\w+))?(?:\s|$)", re.IGNORECASE)
+
+    def filter(self, message: Message) -> bool:
+        match = self._PATTERN.match(message.caption or "")
+        if match is None:
+            return False
+        mention = match.group(1)
+        return mention is None or mention.casefold() == (message.get_bot().username or "").casefold()
+
+
+IMPORT_CAPTION = filters.Document.ALL & _ImportCaption()
 
 
 def register_admin_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -18,6 +18,7 @@ from bot.web.outputs import api_url, feed_url
 from storage import chats, history
 from storage.admins import is_admin
 from storage.models import ALL_ENTITIES
+from storage.quarantine import quarantine_counts
 
 DEFAULT_LATEST = 5
 MAX_LATEST = 20
@@ -136,6 +137,14 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 pending=backlog.pending, dead=backlog.dead
             )
         )
+        held = await quarantine_counts(ctx.db)
+        if held.total:
+            lines.append(
+                _(
+                    "Quarantined (cannot be processed; the error is kept with each): {alerts} alerts, "
+                    "{updates} alert updates, {digests} digests."
+                ).format(alerts=held.alerts, updates=held.updates, digests=held.digests)
+            )
     await reply(update, fit(lines))
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -11,28 +9,32 @@ from bot.admin_auth import admin_command, command_arguments
 from bot.commands.subscriptions import may_change_chat
 from bot.context import BotContext, get_context
 from bot.i18n import N_, _
-from bot.replies import escape, fit, link, reply, utc_time
+from bot.replies import escape, fit, link, quoted, reply, utc_time
+from bot.validate import row_id
 from storage import chats, digests
 from storage.stories import story_details
+from storage.timeofday import canonical_time_of_day
 
 # translated where shown
 STORY_USAGE = N_("Usage: /story &lt;id&gt; — e.g. /story 12")
 DIGEST_USAGE = N_("Usage: /digest daily HH:MM (UTC) | off — e.g. /digest daily 08:00")
 ALERTS_USAGE = N_("Usage: /alerts on | off — off: only P1 alerts, the rest in the digest")
 CHANGE_REFUSED = N_("Only this group's admins can change how it receives news.")
-_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
 @admin_command("story")
 async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
-    """/story <id>: the story's items, oldest first, each with its source, time, language, rule and score."""
+    """/story <id>: the story's items, oldest first, each with its source, time, language, rule and score, the
+    item it matched and the parts of the two signatures that agreed; the stories merged into it, or the story
+    it was merged into."""
     argument = command_arguments(update.effective_message).removeprefix("#")
-    if not argument.isascii() or not argument.isdigit() or len(argument) > 12:
+    if not argument.isascii() or not argument.isdigit():
         await reply(update, _(STORY_USAGE))
         return "usage"
-    details = await story_details(ctx.db, int(argument))
+    number = row_id(argument)
+    details = await story_details(ctx.db, number) if number is not None else None
     if details is None:
-        await reply(update, _("There is no story {id}.").format(id=int(argument)))
+        await reply(update, _("There is no story {id}.").format(id=escape(argument[:20])))
         return "not found"
     level = f"{details.severity} · " if details.severity else ""
     lines = [
@@ -40,16 +42,33 @@ async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
             id=details.id, severity=level, items=len(details.members), sources=len(details.sources)
         ),
         escape(details.title),
-        "",
     ]
+    if details.merged_into is not None:
+        lines.append(_("Merged into story {id}: /story {id}").format(id=details.merged_into))
+    if details.merged_from:
+        lines.append(_("Merged from stories {ids}").format(ids=", ".join(map(str, details.merged_from))))
+    lines.append("")
     for member in details.members:
         why = member.rule or "?"
         if member.score is not None:
             why += f" {member.score:g}"
         lines.append(
-            f"• [{escape(why)}] {escape(member.source)}, {utc_time(member.published)}, "
+            f"• #{member.item_id} [{escape(why)}] {escape(member.source)}, {utc_time(member.published)}, "
             f"{escape(member.language or '?')}: {link(member.title, member.link)}"
         )
+        because = []
+        if member.matched_item is not None:
+            because.append(_("matched #{item}").format(item=member.matched_item))
+        if member.evidence:
+            because.append(_("agreed: {parts}").format(parts=", ".join(member.evidence)))
+        if member.merged:
+            because.append(
+                _("showed stories {ids} to be this one").format(ids=", ".join(map(str, member.merged)))
+            )
+        if member.events:
+            because.append(_("events: {events}").format(events=", ".join(member.events)))
+        if because:
+            lines.append("   " + escape("; ".join(because)))
     await reply(update, fit(lines))
     return f"story {details.id}"
 
@@ -89,8 +108,13 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     wanted: str | None
     if words == ["off"]:
         wanted = None
-    elif len(words) == 2 and words[0] == "daily" and (match := _TIME.fullmatch(words[1])):
-        wanted = f"{int(match.group(1)):02d}:{match.group(2)}"
+    elif len(words) == 2 and words[0] == "daily":
+        try:
+            wanted = canonical_time_of_day(words[1])
+        except ValueError:
+            refusal = _("{text} is not a time of day (00:00 to 23:59).").format(text=quoted(words[1], 20))
+            await reply(update, f"{refusal}\n{_(DIGEST_USAGE)}")
+            return
     else:
         await reply(update, _(DIGEST_USAGE))
         return

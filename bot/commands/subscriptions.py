@@ -3,8 +3,8 @@ and the inline keyboard of entities."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-import zoneinfo
 from dataclasses import dataclass
 
 from telegram import Chat, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -15,12 +15,15 @@ from telegram.ext import ContextTypes
 from bot.commands.naming import EntityRef, NamedEntities, Names
 from bot.context import BotContext, get_context
 from bot.i18n import N_, _, ngettext
-from bot.replies import escape, quoted, reply, usage
+from bot.replies import escape, fit, quoted, reply, usage
 from storage import chats
 from storage.models import ALL_ENTITIES
+from storage.timeofday import ascii_digits, canonical_time_of_day, canonical_zone
 
 PAGE_SIZE = 10
-# callback data holds at most 64 bytes: "sub:t:<page>:" and the id, cut to this length (resolved by prefix)
+UNKNOWN_SHOWN = 10  # unknown names answered one by one (with suggestions); the rest are counted
+# callback data holds at most 64 bytes: "sub:t:<page>:" and the id; a longer id is sent as "#" and a digest
+# of it (two ids sharing their first 50 characters stay two buttons)
 BUTTON_ID_LENGTH = 50
 KEYBOARD_PREFIX = "sub:"
 # constants are marked with N_ and translated where they are sent
@@ -119,7 +122,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def _did_you_mean(names: Names, named: NamedEntities) -> list[str]:
     lines = []
-    for phrase in named.unknown:
+    for phrase in named.unknown[:UNKNOWN_SHOWN]:
         suggestions = names.suggest(phrase)
         hint = (
             " " + _("Did you mean {names}?").format(names=", ".join(escape(s.name) for s in suggestions))
@@ -132,6 +135,9 @@ def _did_you_mean(names: Names, named: NamedEntities) -> list[str]:
             + " "
             + _("/entities lists them all.")
         )
+    more = len(named.unknown) - UNKNOWN_SHOWN
+    if more > 0:
+        lines.append(ngettext("{n} more unknown name.", "{n} more unknown names.", more).format(n=more))
     return lines
 
 
@@ -188,7 +194,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if thread_id is not None:
             lines.append(_("Alerts will arrive in this topic."))
     lines.extend(_did_you_mean(names, named))
-    await reply(update, "\n".join(lines))
+    await reply(update, fit(lines))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -211,7 +217,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if not_subscribed:
             lines.append(_("Not subscribed to {names}.").format(names=escape(", ".join(not_subscribed))))
     lines.extend(_did_you_mean(names, named))
-    await reply(update, "\n".join(lines))
+    await reply(update, fit(lines))
 
 
 async def _remove(ctx: BotContext, names: Names, chat_id: int, entity_ids: list[str]) -> set[str]:
@@ -277,7 +283,7 @@ def _keyboard(names: Names, subscribed: set[str], page: int) -> InlineKeyboardMa
     buttons = [
         InlineKeyboardButton(
             ("✅ " if everything or entity.id in subscribed else "") + entity.name,
-            callback_data=f"{KEYBOARD_PREFIX}t:{page}:{entity.id[:BUTTON_ID_LENGTH]}",
+            callback_data=f"{KEYBOARD_PREFIX}t:{page}:{_button_key(entity.id)}",
         )
         for entity in shown
     ]
@@ -309,7 +315,14 @@ class _Press:
     entity_id: str | None  # None: a page button
 
 
-_PRESS = re.compile(r"^sub:(?:p:(\d+)|t:(\d+):([a-z0-9_]+))$")
+_PRESS = re.compile(r"^sub:(?:p:(\d{1,6})|t:(\d{1,6}):([a-z0-9_]+|#[0-9a-f]{16}))$")
+
+
+def _button_key(entity_id: str) -> str:
+    """What a keyboard button says about its entity: the id, or "#" and a digest of a long one."""
+    if len(entity_id) <= BUTTON_ID_LENGTH:
+        return entity_id
+    return "#" + hashlib.sha256(entity_id.encode()).hexdigest()[:16]
 
 
 def _parse_press(data: str | None) -> _Press | None:
@@ -321,11 +334,8 @@ def _parse_press(data: str | None) -> _Press | None:
     return _Press(int(match.group(2)), match.group(3))
 
 
-def _pressed_entity(names: Names, button_id: str) -> EntityRef | None:
-    for entity in names.entities:
-        if entity.id == button_id or (len(entity.id) > BUTTON_ID_LENGTH and entity.id.startswith(button_id)):
-            return entity
-    return None
+def _pressed_entity(names: Names, button_key: str) -> EntityRef | None:
+    return next((entity for entity in names.entities if _button_key(entity.id) == button_key), None)
 
 
 async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -376,8 +386,6 @@ async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 # ---------------------------------------------------------------- quiet hours
 
-_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})(?:\s+(\S+))?$")
-
 
 def _quiet_line(info: chats.ChatInfo) -> str:
     if not info.quiet:
@@ -393,32 +401,36 @@ class QuietError(ValueError):
     """A /quiet argument that cannot be used; the message is ready to show (user text escaped)."""
 
 
+_WINDOW = re.compile(r"([0-9]{1,2}:[0-9]{2})\s*[-–—]\s*([0-9]{1,2}:[0-9]{2})(?:\s+(\S+))?")
+
+
 def parse_window(text: str) -> tuple[str, str, str]:
-    """`HH:MM-HH:MM [zone]` as (start, end, zone) with zero-padded times and a valid IANA zone (default UTC).
+    """`HH:MM-HH:MM [zone]` as (start, end, zone): zero-padded ASCII times (digits of any script are read,
+    ٢٣:٠٠ is 23:00) and an IANA zone as tzdata spells it (default UTC).
 
     Raises QuietError saying what is wrong.
     """
-    match = _WINDOW.match(text.strip())
+    match = _WINDOW.fullmatch(ascii_digits(text).strip())
     if match is None:
         raise QuietError(usage("quiet"))
-    h1, m1, h2, m2, zone = match.groups()
-    if int(h1) > 23 or int(h2) > 23 or int(m1) > 59 or int(m2) > 59:
+    times, zone_word = (match.group(1), match.group(2)), match.group(3)
+    try:
+        start, end = canonical_time_of_day(times[0]), canonical_time_of_day(times[1])
+    except ValueError:
         raise QuietError(
             _("{text} is not a time window: hours go from 00 to 23, minutes from 00 to 59.").format(
                 text=quoted(text)
             )
-        )
-    start, end = f"{int(h1):02d}:{m1}", f"{int(h2):02d}:{m2}"
+        ) from None
     if start == end:
         raise QuietError(_("The quiet window must not start and end at the same time."))
-    zone = zone or "UTC"
     try:
-        zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = canonical_zone(zone_word) if zone_word else "UTC"
+    except ValueError:
         raise QuietError(
             _(
                 "Unknown time zone {zone}. Use an IANA name such as Asia/Yerevan, Asia/Baku or Europe/Moscow."
-            ).format(zone=quoted(zone))
+            ).format(zone=quoted(zone_word or "", 40))
         ) from None
     return start, end, zone
 
@@ -441,7 +453,7 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await _register(update, ctx)
     if words == ["off"]:
-        info = await chats.clear_quiet(ctx.db, chat.id)
+        info = await chats.clear_quiet(ctx.db, chat.id, now=ctx.clock())
         await reply(update, _("Quiet hours off: alerts arrive as they happen."))
         return
     if words[0] == "p1":
@@ -461,7 +473,7 @@ async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except QuietError as exc:
         await reply(update, str(exc))
         return
-    info = await chats.set_quiet(ctx.db, chat.id, start_at, end_at, zone)
+    info = await chats.set_quiet(ctx.db, chat.id, start_at, end_at, zone, now=ctx.clock())
     p1 = (
         _("P1 alerts still come through (/quiet p1 off holds them too).")
         if info.p1_breaks_quiet

@@ -173,7 +173,8 @@ class BotApiEmulator:
         self._private_rate = private_per_second
         self._private_burst = private_burst
         self._group_per_minute = group_per_minute
-        self._chat_limits: dict[int, _TokenBucket | _SlidingWindow] = {}
+        # per chat: 1 message/s (bursts of `private_burst`) everywhere, and `group_per_minute` in groups
+        self._chat_limits: dict[int, list[_TokenBucket | _SlidingWindow]] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.chats: dict[int, dict[str, Any]] = {}
         self.admins: dict[int, set[int]] = {}
@@ -609,21 +610,21 @@ class BotApiEmulator:
         if not self.enforce_limits:
             return
         now = self._monotonic()
-        chat_limit = self._chat_limits.get(chat["id"])
-        if chat_limit is None:
-            if chat["type"] == "private":
-                chat_limit = _TokenBucket(self._private_rate, self._private_burst, now)
-            else:
-                chat_limit = _SlidingWindow(self._group_per_minute, 60.0)
-            self._chat_limits[chat["id"]] = chat_limit
-        wait = max(self._overall.wait_time(now), chat_limit.wait_time(now))
+        chat_limits = self._chat_limits.get(chat["id"])
+        if chat_limits is None:
+            chat_limits = [_TokenBucket(self._private_rate, self._private_burst, now)]
+            if chat["type"] != "private":
+                chat_limits.append(_SlidingWindow(self._group_per_minute, 60.0))
+            self._chat_limits[chat["id"]] = chat_limits
+        wait = max(self._overall.wait_time(now), *(limit.wait_time(now) for limit in chat_limits))
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             raise _ApiError(
                 429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
             )
         self._overall.record(now)
-        chat_limit.record(now)
+        for limit in chat_limits:
+            limit.record(now)
 
     def _format(
         self, params: dict[str, Any], key: str, limit: int, *, required: bool

@@ -1,7 +1,7 @@
 """not-about reports from alert buttons, alias fixes decided in /review, the chat switch for the button
 
 Revision ID: 0010
-Revises: 0012
+Revises: 0009
 
 New tables and one column with a default (no table is rebuilt, every stored row stays):
 - not_about_reports: a press of "not about <entity>" on an alert: which item and entity, who, in which chat,
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0012"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

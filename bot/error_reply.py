@@ -1,0 +1,40 @@
+"""The safety net under every handler: a command that raises is logged and answered plainly, never silent."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.i18n import N_, _
+
+logger = logging.getLogger(__name__)
+
+FAILED = N_("Sorry, that command failed on our side and nothing was changed by it. Please try again later.")
+
+
+async def answer_failed_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """python-telegram-bot error handler: log the error (log handlers redact the token) with the update's
+    chat and command, then tell the user in one plain line (an alert on a button press)."""
+    if not isinstance(update, Update):
+        logger.error("error outside any update", exc_info=context.error)
+        return
+    message = update.effective_message
+    chat = update.effective_chat
+    command = ((message.text or message.caption or "") if message is not None else "").split(maxsplit=1)
+    logger.error(
+        "update %s in chat %s (%s) failed",
+        update.update_id,
+        chat.id if chat is not None else "-",
+        command[0][:40] if command else "no command",
+        exc_info=context.error,
+    )
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(_(FAILED), show_alert=True)
+        elif message is not None:
+            await message.reply_text(_(FAILED), do_quote=False)
+    except TelegramError as exc:  # Telegram cannot take even this: the log line is what is left
+        logger.warning("could not tell chat %s that its command failed: %s", chat.id if chat else "-", exc)

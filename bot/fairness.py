@@ -1,0 +1,248 @@
+"""Fair update handling: one chat's flood of commands never holds the bot for everyone else.
+
+python-telegram-bot runs each update as soon as one of its concurrent slots is free, and a reply then waits
+inside that slot for its chat's send limit (1 message/s): 200 commands from one chat held every slot for
+minutes. `FairUpdateProcessor` handles updates one chat at a time instead, each chat with a short queue:
+
+- at most one update per chat is handled at once, in the order they came;
+- a chat's update takes a shared slot only once its chat may be sent to (ChatRateLimiter.until_free), so a
+  slot is never held waiting for one chat's limit;
+- beyond `per_chat_queue` waiting updates, a chat's messages and button presses are dropped, and the chat
+  gets one notice per burst ("Too many commands at once; the rest were ignored.");
+- `close()` (called when the Application stops) drops whatever waits and gives the updates being handled
+  `grace` seconds before cancelling them, so shutdown is prompt under any backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, BaseUpdateProcessor
+
+from bot.i18n import N_, choose_language, translation
+
+logger = logging.getLogger(__name__)
+
+FLOOD_NOTICE = N_("Too many commands at once; the rest were ignored.")
+PER_CHAT_QUEUE = 4  # waiting besides the one being handled: a user pasting a few commands gets every answer
+SHUTDOWN_GRACE = 5.0
+# updates admitted to the processor at once (python-telegram-bot's own semaphore); the shared slots that
+# actually run handlers are `concurrency`
+ADMITTED = 10_000
+
+Notify = Callable[[int, int | None, str], Awaitable[object]]
+ChatLanguage = Callable[[int], Awaitable[str | None]]  # a chat's /lang choice, None when it made none
+
+
+@dataclass
+class _Work:
+    update: object
+    coroutine: Awaitable[Any]
+    done: asyncio.Future[None]
+
+    def discard(self) -> None:
+        if isinstance(self.coroutine, Coroutine):
+            self.coroutine.close()  # never started: no "was never awaited" warning
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+@dataclass
+class _Lane:
+    """One chat's updates: the waiting ones, the worker handling them, the notice of this burst."""
+
+    waiting: deque[_Work] = field(default_factory=deque)
+    worker: asyncio.Task[None] | None = None
+    current: asyncio.Future[Any] | None = None
+    busy: bool = False  # one of its updates is out of `waiting` and being handled
+    notice_to: tuple[int | None, str | None] | None = None  # (forum topic, user's language) once owed
+    noticed: bool = False
+
+
+class FairUpdateProcessor(BaseUpdateProcessor):
+    """python-telegram-bot update processor: per-chat order and queue, shared slots, prompt close."""
+
+    def __init__(
+        self,
+        concurrency: int,
+        *,
+        until_free: Callable[[int], float] = lambda _chat_id: 0.0,
+        notify: Notify | None = None,
+        per_chat_queue: int = PER_CHAT_QUEUE,
+        grace: float = SHUTDOWN_GRACE,
+    ) -> None:
+        super().__init__(max_concurrent_updates=ADMITTED)
+        self.concurrency = concurrency
+        self.per_chat_queue = per_chat_queue
+        self.grace = grace
+        self._until_free = until_free
+        self.notify = notify  # set once the Application (and so its bot) exists
+        self.chat_language: ChatLanguage | None = None  # the notice is in the chat's /lang choice when set
+        self._slots = asyncio.Semaphore(concurrency)
+        self._lanes: dict[int, _Lane] = {}
+        self._closed = asyncio.Event()
+        self.dropped = 0
+
+    async def initialize(self) -> None:
+        """Open for updates (again)."""
+        self._closed = asyncio.Event()
+        self._slots = asyncio.Semaphore(self.concurrency)
+
+    async def shutdown(self) -> None:
+        """Close, if the Application did not already."""
+        await self.close()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Queue the update behind its chat's others (or drop it), and return once it was handled."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        work = _Work(update, coroutine, done)
+        if self._closed.is_set():
+            work.discard()
+            return
+        chat_id = _chat_id(update)
+        if chat_id is None:
+            async with self._slots:
+                await coroutine
+            return
+        lane = self._lanes.setdefault(chat_id, _Lane())
+        if len(lane.waiting) + lane.busy > self.per_chat_queue and _droppable(update):
+            self._drop(lane, work)
+            return
+        lane.waiting.append(work)
+        if lane.worker is None or lane.worker.done():
+            lane.worker = asyncio.create_task(self._work_through(chat_id, lane), name=f"chat-{chat_id}")
+        await done
+
+    def _drop(self, lane: _Lane, work: _Work) -> None:
+        self.dropped += 1
+        if not lane.noticed and _is_command(work.update):
+            lane.noticed = True
+            lane.notice_to = _notice_target(work.update)
+        work.discard()
+
+    async def _work_through(self, chat_id: int, lane: _Lane) -> None:
+        try:
+            while lane.waiting and not self._closed.is_set():
+                work = lane.waiting.popleft()
+                lane.busy = True
+                try:
+                    await self._handle(chat_id, lane, work)
+                finally:
+                    lane.busy = False
+                if not lane.waiting and lane.notice_to is not None:
+                    await self._send_notice(chat_id, lane)
+        finally:
+            for work in lane.waiting:
+                work.discard()
+            lane.waiting.clear()
+            if self._lanes.get(chat_id) is lane:
+                del self._lanes[chat_id]
+
+    async def _handle(self, chat_id: int, lane: _Lane, work: _Work) -> None:
+        if not await self._room(chat_id):
+            work.discard()
+            return
+        async with self._slots:
+            lane.current = asyncio.ensure_future(work.coroutine)
+            await asyncio.wait([lane.current])
+        finished, lane.current = lane.current, None
+        if work.done.done():
+            return
+        if finished.cancelled():
+            work.done.set_result(None)
+        elif finished.exception() is not None:
+            work.done.set_exception(finished.exception())  # type: ignore[arg-type]
+        else:
+            work.done.set_result(None)
+
+    async def _room(self, chat_id: int) -> bool:
+        """Wait (holding nothing) until the chat may be sent to; False when closing meanwhile."""
+        while (wait := self._until_free(chat_id)) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), wait)
+            if self._closed.is_set():
+                return False
+        return not self._closed.is_set()
+
+    async def _send_notice(self, chat_id: int, lane: _Lane) -> None:
+        assert lane.notice_to is not None
+        topic, user_language = lane.notice_to
+        lane.notice_to = None
+        if self.notify is None or not await self._room(chat_id):
+            return
+        try:
+            async with self._slots:
+                chosen = await self.chat_language(chat_id) if self.chat_language is not None else None
+                language = choose_language(chosen, user_language)
+                await self.notify(chat_id, topic, translation(language).gettext(FLOOD_NOTICE))
+        except Exception as exc:  # a notice is a courtesy: never let it stop the chat's lane
+            logger.info("flood notice to chat %s not sent: %s", chat_id, exc)
+
+    async def close(self) -> None:
+        """Stop taking updates: drop every waiting one, give those being handled `grace` seconds, then
+        cancel them."""
+        self._closed.set()
+        for lane in self._lanes.values():
+            for work in lane.waiting:
+                work.discard()
+            lane.waiting.clear()
+        running = [lane.current for lane in self._lanes.values() if lane.current is not None]
+        if running:
+            _done, late = await asyncio.wait(running, timeout=self.grace)
+            for task in late:
+                task.cancel()
+            if late:
+                logger.info("cancelled %d command(s) still running at shutdown", len(late))
+                await asyncio.wait(late)
+        workers = [lane.worker for lane in self._lanes.values() if lane.worker is not None]
+        if workers:
+            await asyncio.wait(workers, timeout=self.grace)
+
+
+class BorderwatchApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """The Application, stopping promptly: its FairUpdateProcessor closes before python-telegram-bot waits
+    for every update it fetched to be handled."""
+
+    async def stop(self) -> None:
+        """Close the update processor, then stop as python-telegram-bot does."""
+        processor = self.update_processor
+        if isinstance(processor, FairUpdateProcessor):
+            await processor.close()
+        await super().stop()
+
+
+def _chat_id(update: object) -> int | None:
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return None
+    return update.effective_chat.id
+
+
+def _droppable(update: object) -> bool:
+    """Messages, posts and button presses can be dropped; chat membership changes and the like never."""
+    if not isinstance(update, Update):
+        return False
+    return update.effective_message is not None or update.callback_query is not None
+
+
+def _is_command(update: object) -> bool:
+    message = update.effective_message if isinstance(update, Update) else None
+    text = (message.text or message.caption or "") if message is not None else ""
+    return text.startswith("/")
+
+
+def _notice_target(update: object) -> tuple[int | None, str | None]:
+    assert isinstance(update, Update)
+    message = update.effective_message
+    topic = message.message_thread_id if message is not None and message.is_topic_message else None
+    user = update.effective_user
+    return topic, user.language_code if user is not None else None
+
+
+__all__ = ["FLOOD_NOTICE", "BorderwatchApplication", "FairUpdateProcessor"]
