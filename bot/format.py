@@ -196,6 +196,33 @@ def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
     return "\n".join(parts)
 
 
+POINTER_MARKER = "↪"
+TITLE_UNITS = 600
+
+
+def message_link(chat_id: int, message_id: int) -> str | None:
+    """A link to a message of a supergroup or channel (t.me/c/…), which its members can open; None for private
+    chats and basic groups, whose messages have no link."""
+    if chat_id <= -1_000_000_000_000:
+        return f"https://t.me/c/{-chat_id - 1_000_000_000_000}/{message_id}"
+    return None
+
+
+def format_pointer(kept: Alert, was: Alert | None, *, link: str | None) -> str:
+    """What an alert becomes when its story turned out to be one the chat was already alerted to: "same story
+    as" the earlier alert (a link to that message where Telegram has one), its title, and what this message
+    said before (source · time: title). Feed text is escaped and isolated like an alert's."""
+    target = f'<a href="{_escape(link)}">an earlier alert</a>' if link else "an earlier alert"
+    title = _escape(isolate(_cut(" ".join(kept.title.split()) or "(untitled)", TITLE_UNITS)))
+    lines = [f"{POINTER_MARKER} Same story as {target}: <b>{title}</b>"]
+    if was is not None:
+        when = was.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        source = isolate(_cut(was.source.strip() or "?", SOURCE_UNITS))
+        was_title = isolate(_cut(" ".join(was.title.split()) or "(untitled)", TITLE_UNITS))
+        lines.append(_escape(f"{source} · {when}: {was_title}"))
+    return "\n".join(lines)
+
+
 def format_digest(
     stories: Sequence[DigestStory], name_of: Callable[[str], str], since: datetime, until: datetime
 ) -> str:

@@ -8,13 +8,16 @@ An entity definition is a plain mapping (as stored in YAML and in `entities.defi
     coordinates: [39.598, 46.231]     # optional [lat, lon]
     aliases:                          # per language: en | ru | hy | az | any
       en: ["Sev Lake", {text: "Black Lake", with_entities: [syunik], with_words: [Verishen]}]
-    groups: [armenia, azerbaijan]     # optional: every group must be matched (aliases name their `group`)
+    groups: [armenia, azerbaijan]     # optional: an alias from every group matches the entity too
+    group_window: 120                 # optional: ... when those aliases lie within this many characters
 
 An alias is a string or a mapping with `text` and any of: `case_sensitive` (bool), `with_entities` and
 `with_words` (the alias counts only when one of these entities or words also occurs in the item),
 `unless_near`
 (words that cancel the alias within `window` characters, default 30), `inflect` (false: exact form),
-`group`.
+`group`, `gap` (up to this many words may stand between the parts of a multi-word alias), `unless_quoted`
+(the alias does not count right after an opening quote: «Карабах», "Qarabağ" the football club), `with_all`
+(a list of word lists: the alias counts only when each list has a word in the item).
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -41,8 +44,11 @@ _ALIAS_KEYS = {
     "window",
     "inflect",
     "group",
+    "gap",
+    "unless_quoted",
+    "with_all",
 }
-_ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups"}
+_ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups", "group_window"}
 
 
 class GazetteerError(ConfigError):
@@ -63,11 +69,14 @@ class AliasDef:
     window: int = 30
     inflect: bool = True
     group: str | None = None
+    gap: int = 0  # words allowed between the parts of a multi-word alias
+    unless_quoted: bool = False  # not counted right after an opening quote: «Карабах» is the football club
+    with_all: tuple[tuple[str, ...], ...] = ()  # each of these word lists must also have a word in the item
 
     @property
     def conditional(self) -> bool:
         """True when the alias counts only alongside another entity or word."""
-        return bool(self.with_entities or self.with_words)
+        return bool(self.with_entities or self.with_words or self.with_all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +89,42 @@ class EntityDef:
     coordinates: tuple[float, float] | None
     aliases: tuple[AliasDef, ...]
     groups: tuple[str, ...] = ()
+    group_window: int | None = None  # aliases of the groups must lie within this many characters
+
+
+@dataclass(frozen=True, slots=True)
+class EventDef:
+    """A named event type (shelling, blockade, talks…) with its level and its cue words per language."""
+
+    name: str
+    level: str
+    cues: tuple[tuple[str, str], ...]  # (language, cue)
+    cancels: tuple[str, ...] = ()  # event types that do not count when this one is found
 
 
 @dataclass(frozen=True, slots=True)
 class SeverityLexicon:
-    """Cue words per level (P1 most severe), per language; which entity kinds earn a severity; the floor
-    level."""
+    """Event types with their level (P1 most severe) and cue words; which entity kinds earn a severity; the
+    floor level; the negations that cancel a cue next to them."""
 
-    cues: tuple[tuple[str, str, str], ...]  # (level, language, cue)
+    events: tuple[EventDef, ...] = ()
     kinds: frozenset[str] = frozenset({"place", "org", "conflict", "project"})
     default: str | None = "P4"
     negations: tuple[tuple[str, str], ...] = ()  # (language, word): a cue right after one does not count
+    hedges: tuple[
+        tuple[str, str], ...
+    ] = ()  # (language, word): a cue right after one counts as `hedge_event`
+    hedge_event: str | None = None
+
+    @property
+    def cues(self) -> tuple[tuple[str, str, str], ...]:
+        """Every cue as (level, language, cue)."""
+        return tuple((event.level, language, cue) for event in self.events for language, cue in event.cues)
+
+    @property
+    def levels(self) -> dict[str, str]:
+        """Each event type's level."""
+        return {event.name: event.level for event in self.events}
 
 
 def _fail(entity: str, alias: str | None, problem: str) -> GazetteerError:
@@ -132,6 +166,15 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
     group = raw.get("group")
     if group is not None and (not isinstance(group, str) or not group.strip()):
         raise _fail(entity, text, "group must be a non-empty string")
+    gap = raw.get("gap", 0)
+    if not isinstance(gap, int) or isinstance(gap, bool) or not 0 <= gap <= 3:
+        raise _fail(entity, text, "gap must be an integer from 0 to 3")
+    if "unless_quoted" in raw and not isinstance(raw["unless_quoted"], bool):
+        raise _fail(entity, text, "unless_quoted must be true or false")
+    raw_all = raw.get("with_all") or []
+    if not isinstance(raw_all, list) or not all(isinstance(group_words, list) for group_words in raw_all):
+        raise _fail(entity, text, "with_all must be a list of word lists")
+    with_all = tuple(_string_list(group_words, entity, text, "with_all") for group_words in raw_all)
     return AliasDef(
         text=text,
         language=language,
@@ -142,6 +185,9 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         window=window,
         inflect=bool(raw.get("inflect", True)),
         group=group,
+        gap=gap,
+        unless_quoted=bool(raw.get("unless_quoted", False)),
+        with_all=with_all,
     )
 
 
@@ -182,12 +228,17 @@ def parse_entity(raw: Any, extra_aliases: Sequence[ExtraAlias] = ()) -> EntityDe
         raise _fail(entity_id, None, "has no aliases")
     groups = _string_list(raw.get("groups"), entity_id, None, "groups")
     _check_groups(entity_id, aliases, groups)
+    group_window = raw.get("group_window")
+    if group_window is not None and (
+        not isinstance(group_window, int) or isinstance(group_window, bool) or not 1 <= group_window <= 1000
+    ):
+        raise _fail(entity_id, None, "group_window must be an integer from 1 to 1000")
     name = raw.get("name")
     if name is None:
         name = next((a.text for a in aliases if a.language == "en"), aliases[0].text)
     if not isinstance(name, str) or not name.strip():
         raise _fail(entity_id, None, "name must be a non-empty string")
-    return EntityDef(entity_id, kind, name.strip(), coordinates, tuple(aliases), groups)
+    return EntityDef(entity_id, kind, name.strip(), coordinates, tuple(aliases), groups, group_window)
 
 
 def _coordinates(value: Any, entity_id: str) -> tuple[float, float] | None:
@@ -247,38 +298,91 @@ def check_references(entities: Sequence[EntityDef]) -> None:
                     raise _fail(entity.id, alias.text, f"with_entities names unknown entity {other!r}")
 
 
-def parse_severity(raw: Any) -> SeverityLexicon:
-    """The severity lexicon from its YAML form: `levels: {P1: {en: [...], ...}, ...}`, `kinds`, `default`."""
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("levels"), Mapping):
-        raise GazetteerError("severity: the document must have a mapping `levels` (P1..P4)")
-    cues: list[tuple[str, str, str]] = []
+EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _cue_lists(by_language: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    cues: list[tuple[str, str]] = []
+    for language, words in by_language.items():
+        if language not in LANGUAGES:
+            raise GazetteerError(f"severity: {where}: unknown language {language!r}")
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise GazetteerError(
+                f"severity: {where}.{language} must be a list of non-empty strings"
+                " (quote YAML words like 'no')"
+            )
+        cues.extend((language, " ".join(w.split())) for w in words)
+    return cues
+
+
+def _events(raw: Mapping[str, Any]) -> list[EventDef]:
+    """Event types from `events: {name: {level: P1, en: [...], ...}}`, or from the older form
+    `levels: {P1: {en: [...]}}` (each level one event type named after it, "p1"…)."""
+    events: list[EventDef] = []
+    if "events" in raw:
+        if not isinstance(raw["events"], Mapping):
+            raise GazetteerError("severity: `events` must map event names to {level, cues per language}")
+        for name, body in raw["events"].items():
+            if not isinstance(name, str) or not EVENT_NAME.match(name):
+                raise GazetteerError(
+                    f"severity: event name {name!r} must be lowercase letters, digits and underscores"
+                )
+            if not isinstance(body, Mapping):
+                raise GazetteerError(f"severity: event {name!r} must be a mapping with a level and cues")
+            level = body.get("level")
+            if level not in LEVELS:
+                raise GazetteerError(
+                    f"severity: event {name!r}: level {level!r} is not one of {', '.join(LEVELS)}"
+                )
+            cancels = body.get("cancels", [])
+            if not isinstance(cancels, list) or not all(isinstance(c, str) for c in cancels):
+                raise GazetteerError(f"severity: event {name!r}: cancels must be a list of event names")
+            cue_lists = {key: value for key, value in body.items() if key not in ("level", "cancels")}
+            events.append(
+                EventDef(name, level, tuple(_cue_lists(cue_lists, f"event {name!r}")), tuple(cancels))
+            )
+        known = {event.name for event in events}
+        for event in events:
+            for other in event.cancels:
+                if other not in known:
+                    raise GazetteerError(f"severity: event {event.name!r} cancels unknown event {other!r}")
+        return events
+    if not isinstance(raw.get("levels"), Mapping):
+        raise GazetteerError("severity: the document must have a mapping `events` (or `levels`: P1..P4)")
     for level, by_language in raw["levels"].items():
         if level not in LEVELS:
             raise GazetteerError(f"severity: unknown level {level!r} (use {', '.join(LEVELS)})")
         if not isinstance(by_language, Mapping):
             raise GazetteerError(f"severity: {level} must map languages to lists of cues")
-        for language, words in by_language.items():
-            if language not in LANGUAGES:
-                raise GazetteerError(f"severity: {level}: unknown language {language!r}")
-            if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-                raise GazetteerError(f"severity: {level}.{language} must be a list of non-empty strings")
-            cues.extend((level, language, " ".join(w.split())) for w in words)
+        events.append(EventDef(level.lower(), level, tuple(_cue_lists(by_language, level))))
+    return events
+
+
+def parse_severity(raw: Any) -> SeverityLexicon:
+    """The severity lexicon from its YAML form: `events: {name: {level: P1, en: [...], ...}, ...}` (or the
+    older `levels: {P1: {en: [...]}}`), `kinds`, `default`, `negations`."""
+    if not isinstance(raw, Mapping):
+        raise GazetteerError("severity: the document must be a mapping with `events`")
+    events = _events(raw)
     kinds = raw.get("kinds", ["place", "org", "conflict", "project"])
     if not isinstance(kinds, list) or not set(kinds) <= set(KINDS):
         raise GazetteerError(f"severity: kinds must be a list drawn from {', '.join(KINDS)}")
     default = raw.get("default", "P4")
     if default is not None and default not in LEVELS:
         raise GazetteerError(f"severity: default must be one of {', '.join(LEVELS)} or null")
-    negations: list[tuple[str, str]] = []
     raw_negations = raw.get("negations") or {}
     if not isinstance(raw_negations, Mapping):
         raise GazetteerError("severity: negations must map languages to lists of words")
-    for language, words in raw_negations.items():
-        if language not in LANGUAGES or not isinstance(words, list):
-            raise GazetteerError(f"severity: negations.{language} must be a list under a known language")
-        if not all(isinstance(w, str) and w.strip() for w in words):
-            raise GazetteerError(
-                f"severity: negations.{language} must be strings (quote YAML words like 'no')"
-            )
-        negations.extend((language, " ".join(w.split())) for w in words)
-    return SeverityLexicon(tuple(cues), frozenset(kinds), default, tuple(negations))
+    negations = _cue_lists(raw_negations, "negations")
+    raw_hedges = raw.get("hedges") or {}
+    if not isinstance(raw_hedges, Mapping):
+        raise GazetteerError("severity: hedges must map languages to lists of words")
+    hedges = _cue_lists(raw_hedges, "hedges")
+    hedge_event = raw.get("hedge_event")
+    if hedge_event is not None and hedge_event not in {event.name for event in events}:
+        raise GazetteerError(f"severity: hedge_event {hedge_event!r} is not an event type")
+    if hedges and hedge_event is None:
+        raise GazetteerError("severity: hedges need a hedge_event (the event type a hedged cue counts as)")
+    return SeverityLexicon(
+        tuple(events), frozenset(kinds), default, tuple(negations), tuple(hedges), hedge_event
+    )

@@ -188,7 +188,8 @@ class FeedPoller:
             not_before=response.not_before(),
             ttl_seconds=parsed.ttl_seconds,
             crisis_interval=self._crisis_interval(feed, now),
-            spread=None if feed.history_loaded else self._rng,
+            # a channel's minimum interval is politeness towards t.me: its first poll is not drawn sooner
+            spread=None if feed.history_loaded or feed.kind == TELEGRAM else self._rng,
         )
 
         written = self._written.get(feed.id, frozenset())

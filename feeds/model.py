@@ -55,10 +55,12 @@ class EntityMatch:
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """The tags of one item: entities found (sorted by id) and a severity P1–P4, or None."""
+    """The tags of one item: entities found (sorted by id), a severity P1–P4 or None, and the event types
+    (config/severity.yaml: "shelling", "blockade", "talks"…) its text reports, after negation."""
 
     entities: tuple[EntityMatch, ...] = ()
     severity: str | None = None
+    events: frozenset[str] = frozenset()
 
     @property
     def entity_ids(self) -> list[str]:

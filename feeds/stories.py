@@ -1,26 +1,30 @@
-"""Which story a new item belongs to: the merging decision, explainable by a rule name and a score.
+"""Which story a new item belongs to: the merging decision, explainable by a rule, a score and the evidence.
 
 Each new item is compared with the items of other sources (feeds) in stories of the last `window` (48 h): a
-feed's second item is its own news (a correction or a new toll), never "also reported by" itself. The best
-match wins:
+feed's second item is its own news (a correction or a new toll), never "also reported by" itself. Every item
+has an event signature (feeds.signature): its event types, figures, places and other entities, and proper
+names, all independent of the language it is written in. The best match wins:
 
 - "text": same language, near-duplicate wording. The normalised title and lead are compared with rapidfuzz's
-  token-set ratio (0–100), which forgives re-ordered and added words ("Russia says negotiated ceasefire…" vs
-  "Russia says brokered ceasefire…"); at `text_threshold` or more the wording alone decides.
-- "text+entities": same language, wording only fairly alike (`text_evidence_threshold` or more) but backed by
-  the evidence of the cross-language rule below, within `cross_language_window`.
-- "entities": across languages, where wording cannot be compared. Within `cross_language_window`, the items
-  must name the same non-generic entities (Jaccard ≥ `entity_threshold`; "generic" entities such as the
-  Armenia–Azerbaijan border itself are named by nearly every item and prove nothing) and share evidence
-  beyond one name: a place, a significant number (not a year or a clock time; a number up to 31, maybe a day
-  of the month, counts only with another), or two or more entities. The score is the Jaccard similarity.
+  token-set ratio (0–100), which forgives re-ordered and added words; at `text_threshold` or more the wording
+  alone decides.
+- "signature": any two languages (or one language in other words), within `cross_language_window`. The items'
+  events must agree (a family in common: shelling and an attack are both fighting) and they must share an
+  anchor (a place, another tracked entity, a name, a figure); or, when one of them names no event, two
+  anchors. The score is the Jaccard similarity of their signatures (entities, names, figures, event families)
+  and must reach `entity_threshold`.
+- "text+signature": same language, wording fairly alike (`text_evidence_threshold` or more) and the same
+  evidence as the signature rule asks, within `cross_language_window`.
 
-Never merged, whatever the score: items that name places none of which match ("shelling near Jermuk" vs "near
-Sotk"), and, across languages, items that both give numbers none of which match ("49 killed" vs "50 killed").
-The thresholds were tuned on tests/data/stories_labelled.yaml (see tests/test_stories.py): precision and
-recall stay on a plateau for text_threshold 73–74, text_evidence_threshold 50–62, cross-language 12–16 h.
-Nothing here knows about storage or Telegram: callers pass fingerprints and get a decision back.
-"""
+Never merged, whatever the score: items whose places are disjoint ("shelling near Jermuk" vs "near Sotk"),
+whose events contradict (a checkpoint set up vs traffic resumed; talks vs shelling: no event family in
+common), or whose figures are disjoint ("49 killed" vs "50 killed"; day 25 of a protest vs day 26).
+
+Beyond the story it joins, an item may show that two open stories are one: `decide` also lists every other
+story the item matches with the signature's full evidence (`merge_threshold`), so the caller can merge them.
+The thresholds were tuned on the dev part of tests/data/stories_multilang.yaml (see
+tests/test_story_signature.py). Nothing here knows about storage or Telegram: callers pass fingerprints and
+get a decision back."""
 
 from __future__ import annotations
 
@@ -32,19 +36,16 @@ from typing import Protocol
 
 from rapidfuzz import fuzz
 
+from feeds.signature import AGREE, CONTRADICT, Signature, event_relation, same_figure, signature
 from feeds.textnorm import normalize
 
 LEAD_CHARACTERS = 300
 RULE_NEW = "new"
 RULE_TEXT = "text"
-RULE_TEXT_ENTITIES = "text+entities"
-RULE_ENTITIES = "entities"
+RULE_TEXT_SIGNATURE = "text+signature"
+RULE_SIGNATURE = "signature"
 
 _WORDS = re.compile(r"[^\w]+")
-_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-# A number this small alone proves little (days of the month, "two sides"); two of them together do.
-_SMALL = 31
 
 
 class StorySettings(Protocol):
@@ -61,19 +62,35 @@ class StorySettings(Protocol):
     @property
     def story_entity_threshold(self) -> float: ...
     @property
+    def story_merge_threshold(self) -> float: ...
+    @property
     def story_generic_entities(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
 class StoryRules:
-    """Thresholds of the merging decision (tuned on tests/data/stories_labelled.yaml; see Settings)."""
+    """Thresholds of the merging decision (tuned on the dev part of tests/data/stories_multilang.yaml)."""
 
     window: timedelta = timedelta(hours=48)
+    # how far apart two near-duplicate texts may be published and still be one story
+    text_window: timedelta = timedelta(hours=30)
     text_threshold: float = 74.0
-    text_evidence_threshold: float = 58.0
-    cross_language_window: timedelta = timedelta(hours=12)
-    entity_threshold: float = 0.5
+    text_evidence_threshold: float = 60.0
+    cross_language_window: timedelta = timedelta(hours=24)
+    entity_threshold: float = 0.4
+    merge_threshold: float = 0.7
     generic_entities: frozenset[str] = frozenset({"armaz_border"})
+    # the weight of shared anchors the signature rule asks for: with events in agreement, and when one of the
+    # items names no event. A shared place or a figure above 31 weighs 1, another entity, a name or a small
+    # figure weighs `weak_anchor`
+    anchors_with_events: float = 1.0
+    anchors_without_events: float = 1.5
+    weak_anchor: float = 0.5
+    # a proper name both texts use that is no tracked entity ("Pelosi", "Trump")
+    name_anchor: float = 0.5
+    # a date ("13 September") and a clock time ("09:00") both texts name
+    date_anchor: float = 0.0
+    clock_anchor: float = 0.5
 
     @classmethod
     def from_settings(cls, settings: StorySettings) -> StoryRules:
@@ -84,6 +101,7 @@ class StoryRules:
             text_evidence_threshold=settings.story_text_evidence_threshold,
             cross_language_window=timedelta(hours=settings.story_cross_language_hours),
             entity_threshold=settings.story_entity_threshold,
+            merge_threshold=settings.story_merge_threshold,
             generic_entities=frozenset(
                 part.strip() for part in settings.story_generic_entities.split(",") if part.strip()
             ),
@@ -92,7 +110,8 @@ class StoryRules:
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """What the decision compares of one item: language, time, normalised text, entities, places, numbers."""
+    """What the decision compares of one item: language, time, normalised text, entities, places and the
+    language-independent signature (event types, figures, names)."""
 
     language: str | None
     published: datetime
@@ -104,34 +123,42 @@ class Fingerprint:
     item_id: int | None = field(default=None, compare=False)
     # the feed it came from: a source never merges with itself (a second item of one feed is its own news)
     source: int | None = None
+    events: frozenset[str] = frozenset()
+    families: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    moments: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMatch:
+    """Why an item may join a story: the rule, its score (0–1 for ranking; text rules report 0–100 in `score`)
+    and the parts of the two signatures that agreed ("place:sev_lake", "event:fighting", "number:2", …)."""
+
+    story_id: int
+    rule: str
+    score: float
+    rank: float
+    matched_item_id: int | None
+    evidence: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class StoryDecision:
-    """The story an item joins (None: a new one), the rule that decided, its score and the matched item."""
+    """The story an item joins (None: a new one), the rule that decided, its score, the matched item and the
+    evidence; `merges` are other open stories the item shows to be the same one (to be merged into it)."""
 
     story_id: int | None
     rule: str
     score: float | None
     matched_item_id: int | None = None
+    evidence: tuple[str, ...] = ()
+    merges: tuple[StoryMatch, ...] = ()
 
 
 def _language(language: str | None) -> str | None:
     if not language:
         return None
     return language.strip().lower().replace("_", "-").split("-")[0] or None
-
-
-def _numbers(text: str) -> frozenset[str]:
-    """The significant numbers of `text`: no clock times (00:05), no years (1900–2099)."""
-    text = _CLOCK.sub(" ", text)
-    found: set[str] = set()
-    for raw in _NUMBER.findall(text):
-        value = raw.replace(",", ".")
-        if value.isdigit() and 1900 <= int(value) <= 2099:
-            continue
-        found.add(value.lstrip("0") or "0")
-    return frozenset(found)
 
 
 def fingerprint(
@@ -142,26 +169,34 @@ def fingerprint(
     entity_ids: Iterable[str],
     *,
     places: Iterable[str] = (),
+    events: Iterable[str] = (),
+    mentions: Iterable[str] = (),
     rules: StoryRules = StoryRules(),
     story_id: int | None = None,
     item_id: int | None = None,
     source: int | None = None,
 ) -> Fingerprint:
     """The fingerprint of one item. `places` are those of its entity ids that are places (from the gazetteer);
-    generic entities (rules.generic_entities) are left out of the entity set."""
+    generic entities (rules.generic_entities) are left out of the entity set; `events` are the event types the
+    classifier found (feeds.signature.event_types) and `mentions` the texts it matched as entities."""
     lead = summary[:LEAD_CHARACTERS]
     text = " ".join(_WORDS.sub(" ", normalize(f"{title} {lead}")).split())
     entities = frozenset(entity_ids) - rules.generic_entities
+    sig: Signature = signature(title, lead, language, events, mentions)
     return Fingerprint(
         language=_language(language),
         published=published,
         text=text,
         entities=entities,
         places=frozenset(places) & entities,
-        numbers=_numbers(f"{title} {lead}"),
+        numbers=sig.numbers,
         story_id=story_id,
         item_id=item_id,
         source=source,
+        events=sig.events,
+        families=sig.families,
+        names=sig.names,
+        moments=sig.moments,
     )
 
 
@@ -172,97 +207,185 @@ def text_score(a: Fingerprint, b: Fingerprint) -> float:
     return float(fuzz.token_set_ratio(a.text, b.text))
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    union = a | b
-    return len(a & b) / len(union) if union else 1.0
-
-
-def _contradict(a: Fingerprint, b: Fingerprint) -> bool:
-    """The items cannot be one event: they name places, none shared."""
-    return bool(a.places and b.places and not a.places & b.places)
-
-
-def _evidence(a: Fingerprint, b: Fingerprint) -> bool:
-    """Whether the items share more than a name: a place, a significant number, or two entities."""
-    shared_numbers = a.numbers & b.numbers
-    big = [n for n in shared_numbers if not n.isdigit() or int(n) > _SMALL]
+def _tokens(fp: Fingerprint) -> frozenset[str]:
+    """The signature as one set of typed tokens (what the score compares and the evidence names)."""
     return (
-        bool(a.places & b.places)
-        or bool(big)
-        or len(shared_numbers) >= 2
-        or len(a.entities & b.entities) >= 2
+        frozenset(f"place:{e}" if e in fp.places else f"entity:{e}" for e in fp.entities)
+        | frozenset(f"name:{n}" for n in fp.names)
+        | frozenset(f"number:{n}" for n in fp.numbers)
+        | frozenset(f"event:{f}" for f in fp.families)
+        | fp.moments
     )
 
 
-def entity_score(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> float | None:
-    """Jaccard of the items' non-generic entities when the cross-language rule holds, or None."""
-    if abs(a.published - b.published) > rules.cross_language_window or _contradict(a, b):
-        return None
-    score = _jaccard(a.entities, b.entities)
-    if score < rules.entity_threshold:
-        return None
-    if a.numbers and b.numbers and not a.numbers & b.numbers:
-        return None
-    return score if _evidence(a, b) else None
+def contradiction(a: Fingerprint, b: Fingerprint) -> str | None:
+    """Why two items cannot be one event ("places", "events", "numbers"), or None."""
+    if a.places and b.places and not a.places & b.places:
+        return "places"
+    if event_relation(a.families, b.families) == CONTRADICT:
+        return "events"
+    if a.numbers and b.numbers and not _shared_numbers(a.numbers, b.numbers):
+        return "numbers"
+    return None
 
 
-def _match(
-    item: Fingerprint, candidate: Fingerprint, rules: StoryRules
-) -> tuple[float, StoryDecision] | None:
-    """(rank 0–1, decision) when `item` may join the candidate's story, else None."""
+def _shared_numbers(a: frozenset[str], b: frozenset[str]) -> set[str]:
+    """Figures in common: equal, or an approximate one ("nearly 50": "~50") within a tenth of the other
+    ("49"); named by the exact one."""
+    shared: set[str] = set()
+    for x in a:
+        for y in b:
+            if same_figure(x, y):
+                shared.add(x if not x.startswith("~") else y)
+    return shared
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    score: float
+    anchors: float
+    events: str
+    shared: tuple[str, ...]
+
+
+def _shared_names(a: frozenset[str], b: frozenset[str]) -> set[str]:
+    """Names in common: equal keys, or one key a prefix of the other (case endings add consonants: "Алиевым",
+    "Պուտինին"); named by the shorter key."""
+    shared: set[str] = set()
+    for x in a:
+        for y in b:
+            if x.startswith(y) or y.startswith(x):
+                shared.add(min(x, y, key=len))
+    return shared
+
+
+def _weight(token: str, rules: StoryRules) -> float:
+    """How much a shared anchor proves: a place, or a figure that cannot be a day of the month, fully; a
+    person, an organisation, a name, a small figure less."""
+    kind, _, value = token.partition(":")
+    if kind == "place":
+        return 1.0
+    if kind == "number":
+        value = value.lstrip("~")
+        return 1.0 if not value.isdigit() or int(value) > 31 else rules.weak_anchor
+    if kind == "name":
+        return rules.name_anchor
+    if kind == "date":
+        return rules.date_anchor
+    if kind == "clock":
+        return rules.clock_anchor
+    return rules.weak_anchor
+
+
+def _evidence(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> _Evidence:
+    ta, tb = _tokens(a), _tokens(b)
+    plain = {t for t in ta & tb if not t.startswith(("name:", "number:"))}
+    names = {f"name:{n}" for n in _shared_names(a.names, b.names)}
+    figures = {f"number:{n}" for n in _shared_numbers(a.numbers, b.numbers)}
+    shared = plain | names | figures
+    union = len(ta) + len(tb) - len(shared)
+    anchors = sum(_weight(token, rules) for token in shared if not token.startswith("event:"))
+    relation = event_relation(a.families, b.families)
+    return _Evidence(
+        score=len(shared) / union if union else 0.0,
+        anchors=anchors,
+        events=relation,
+        shared=tuple(sorted(shared)),
+    )
+
+
+def _signature_holds(evidence: _Evidence, threshold: float, rules: StoryRules) -> bool:
+    """Events in agreement and `anchors_with_events` anchors, or (one side naming no event)
+    `anchors_without_events`; the score at the threshold."""
+    if evidence.score < threshold:
+        return False
+    if evidence.events == AGREE:
+        return evidence.anchors >= rules.anchors_with_events
+    return evidence.anchors >= rules.anchors_without_events
+
+
+def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> StoryMatch | None:
+    """How `item` may join the candidate's story, or None."""
     assert candidate.story_id is not None
-    if item.language != candidate.language:
-        jaccard = entity_score(item, candidate, rules)
-        if jaccard is None:
-            return None
-        return jaccard, StoryDecision(candidate.story_id, RULE_ENTITIES, round(jaccard, 3), candidate.item_id)
-    if _contradict(item, candidate):
+    if contradiction(item, candidate) is not None:
         return None
-    score = text_score(item, candidate)
-    if score >= rules.text_threshold:
-        rule = RULE_TEXT
-    elif (
-        score >= rules.text_evidence_threshold
-        and abs(item.published - candidate.published) <= rules.cross_language_window
-        and _evidence(item, candidate)
-    ):
-        rule = RULE_TEXT_ENTITIES
-    else:
-        return None
-    return score / 100, StoryDecision(candidate.story_id, rule, round(score, 1), candidate.item_id)
+    evidence = _evidence(item, candidate, rules)
+    close = abs(item.published - candidate.published) <= rules.cross_language_window
+    if item.language == candidate.language:
+        score = text_score(item, candidate)
+        if score >= rules.text_threshold and abs(item.published - candidate.published) <= rules.text_window:
+            return StoryMatch(
+                candidate.story_id,
+                RULE_TEXT,
+                round(score, 1),
+                score / 100,
+                candidate.item_id,
+                evidence.shared,
+            )
+        if (
+            close
+            and score >= rules.text_evidence_threshold
+            and _signature_holds(evidence, rules.entity_threshold / 2, rules)
+        ):
+            return StoryMatch(
+                candidate.story_id,
+                RULE_TEXT_SIGNATURE,
+                round(score, 1),
+                score / 100,
+                candidate.item_id,
+                evidence.shared,
+            )
+    if close and _signature_holds(evidence, rules.entity_threshold, rules):
+        return StoryMatch(
+            candidate.story_id,
+            RULE_SIGNATURE,
+            round(evidence.score, 3),
+            evidence.score,
+            candidate.item_id,
+            evidence.shared,
+        )
+    return None
+
+
+def _better(found: StoryMatch, best: StoryMatch | None) -> bool:
+    """Higher rank wins; on a tie, the older story."""
+    return (
+        best is None or found.rank > best.rank or (found.rank == best.rank and found.story_id < best.story_id)
+    )
 
 
 def decide(item: Fingerprint, candidates: Sequence[Fingerprint], rules: StoryRules) -> StoryDecision:
     """The story `item` joins among the candidates' stories, or a new story (rule "new"). The best-ranked
-    match wins; on a tie, the older story."""
-    best: tuple[float, StoryDecision] | None = None
+    match wins (on a tie, the older story); every other story the item matches strongly (rank at
+    `merge_threshold` or more) is listed in `merges`, best first."""
+    best_by_story: dict[int, StoryMatch] = {}
     for candidate in candidates:
         if candidate.story_id is None or abs(item.published - candidate.published) > rules.window:
             continue
         if item.source is not None and item.source == candidate.source:
             continue
         found = _match(item, candidate, rules)
-        if found is None:
-            continue
-        if (
-            best is None
-            or found[0] > best[0]
-            or (found[0] == best[0] and (found[1].story_id or 0) < (best[1].story_id or 0))
-        ):
-            best = found
-    return best[1] if best is not None else StoryDecision(None, RULE_NEW, None)
+        if found is not None and _better(found, best_by_story.get(found.story_id)):
+            best_by_story[found.story_id] = found
+    if not best_by_story:
+        return StoryDecision(None, RULE_NEW, None)
+    ranked = sorted(best_by_story.values(), key=lambda m: (-m.rank, m.story_id))
+    best = ranked[0]
+    merges = tuple(m for m in ranked[1:] if m.rank >= rules.merge_threshold)
+    return StoryDecision(best.story_id, best.rule, best.score, best.matched_item_id, best.evidence, merges)
 
 
 __all__ = [
-    "RULE_ENTITIES",
     "RULE_NEW",
+    "RULE_SIGNATURE",
     "RULE_TEXT",
-    "RULE_TEXT_ENTITIES",
+    "RULE_TEXT_SIGNATURE",
     "Fingerprint",
     "StoryDecision",
+    "StoryMatch",
     "StoryRules",
+    "contradiction",
     "decide",
-    "entity_score",
     "fingerprint",
     "text_score",
 ]

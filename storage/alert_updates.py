@@ -1,10 +1,12 @@
-"""The outbox of changes to sent alerts: edits ("also reported by …") and replies (the story's severity rose).
+"""The outbox of changes to sent alerts: edits ("also reported by …"), replies (the story's severity rose) and
+pointers (the alert's story was merged into another one the chat was alerted to: "same story as …").
 
 Rows are written by storage.items with the item that caused them. One is claimed only once its alert is sent
 (it needs the message id); it then goes sending → sent, or skipped when there is nothing to change (the
 message already shows every source, or the severity) or the message cannot be edited any more; an edit never
 turns into a second alert. Replies are alerts and wait out quiet hours (P1 passes when the chat allows); edits
-are silent and do not wait.
+are silent and do not wait. A pointer waits until the alert it points to is sent (it needs its message id)
+and is dropped when that alert will never be sent.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import Database
@@ -29,26 +32,35 @@ from storage.models import Chat, Delivery, DeliveryUpdate
 from storage.quarantine import quarantine_row
 from storage.stories import severity_rank
 
+# how long a pointer waits for the alert it points to to be sent before it is looked at again
+POINTER_WAIT = timedelta(seconds=30)
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimedUpdate:
     """An edit or reply leased to this process, with what the alert shows now and what was shown before."""
 
     id: int
-    kind: str  # edit | reply
+    kind: str  # edit | reply | pointer
     chat_id: int
     thread_id: int | None
     delivery_id: int
     message_id: int  # the alert's Telegram message
     attempts: int
-    # edit: the alert's item as it reads now; reply: the item that raised the severity
+    # edit: the alert's item as it reads now; reply: the item that raised the severity; pointer: the alert
+    # pointed to (the merged story's)
     alert: Alert
     shown_sources: int
     shown_severity: str | None
+    # pointer: the message id of the alert pointed to, and what this alert showed (its own item)
+    pointer_to: int | None = None
+    was: Alert | None = None
 
     @property
     def needed(self) -> bool:
         """Whether sending would change what the chat sees (more sources shown, or a higher severity)."""
+        if self.kind == "pointer":
+            return True
         if self.kind == "reply":
             return severity_rank(self.alert.severity) < severity_rank(self.shown_severity)
         return len(self.alert.also_reported_by) > self.shown_sources
@@ -90,11 +102,22 @@ async def claim_due_updates(
         if db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True, of=DeliveryUpdate)
         chosen: list[tuple[DeliveryUpdate, Delivery, Chat]] = []
+        targets: dict[int, Delivery] = {}
         for row, delivery, chat in (await session.execute(query)).all():
             if not chat.active or delivery.status != "sent" or delivery.message_id is None:
                 row.status = "dropped"
                 row.last_error = "chat inactive" if not chat.active else f"alert {delivery.status}"
                 continue
+            if row.kind == "pointer":
+                target = await _pointer_target(session, row)
+                if target is None or target.status in ("dead", "dropped"):
+                    row.status = "dropped"
+                    row.last_error = "the alert pointed to is not sent"
+                    continue
+                if target.status != "sent" or target.message_id is None:
+                    row.next_attempt_at = now + POINTER_WAIT
+                    continue
+                targets[row.id] = target
             if row.kind == "reply":
                 try:
                     held = quiet_until(chat.quiet_start, chat.quiet_end, chat.quiet_tz, now)
@@ -116,7 +139,9 @@ async def claim_due_updates(
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append((row, delivery, chat))
-        shown_items = {_shown_item(row, delivery) for row, delivery, _ in claimed}
+        shown_items = {_shown_item(row, delivery) for row, delivery, _ in claimed} | {
+            delivery.item_id for row, delivery, _ in claimed if row.kind == "pointer"
+        }
         alerts = await alerts_for_items(session, sorted(shown_items))
         for row, delivery, _chat in claimed:
             if _shown_item(row, delivery) not in alerts:
@@ -136,14 +161,32 @@ async def claim_due_updates(
             shown_severity=delivery.shown_severity
             if delivery.shown_severity is not None
             else delivery.severity,
+            pointer_to=targets[row.id].message_id if row.id in targets else None,
+            was=alerts[delivery.item_id] if row.kind == "pointer" else None,
         )
         for row, delivery, chat in claimed
     ]
 
 
+async def _pointer_target(session: AsyncSession, row: DeliveryUpdate) -> Delivery | None:
+    """The alert a pointer points to: the chat's alert of the pointer's item (the merged story's alert)."""
+    result = await session.execute(
+        select(Delivery)
+        .where(
+            Delivery.chat_id == row.chat_id,
+            Delivery.item_id == row.item_id,
+            Delivery.id != row.delivery_id,
+        )
+        .order_by(Delivery.id)
+        .limit(1)
+    )
+    return result.scalars().first()
+
+
 def _shown_item(row: DeliveryUpdate, delivery: Delivery) -> int:
-    """The item whose alert the update shows: a reply shows the item that raised the severity."""
-    return row.item_id if row.kind == "reply" else delivery.item_id
+    """The item whose alert the update shows: a reply shows the item that raised the severity, a pointer the
+    alert it points to (the merged story's)."""
+    return row.item_id if row.kind in ("reply", "pointer") else delivery.item_id
 
 
 async def finish_update(
@@ -170,6 +213,8 @@ async def finish_update(
         if status != "sent" or shown is None:
             return
         values: dict[str, object] = {}
+        if shown.kind == "pointer":
+            return
         if shown.kind == "edit":
             values["shown_sources"] = len(shown.alert.also_reported_by)
             values["shown_severity"] = shown.alert.severity

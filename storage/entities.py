@@ -25,9 +25,9 @@ async def gazetteer_version(session: AsyncSession) -> str | None:
     return await session.scalar(select(BotState.value).where(BotState.key == VERSION_KEY))
 
 
-async def _new_version(session: AsyncSession) -> None:
-    """Mark the gazetteer changed: a token no process has seen (a counter could be raised to the same value
-    by two writers at once)."""
+async def mark_gazetteer_changed(session: AsyncSession) -> None:
+    """Mark the gazetteer changed, inside the caller's transaction: a new token no process has seen (a
+    counter could be raised to the same value by two writers at once)."""
     token = uuid.uuid4().hex
     state = await session.get(BotState, VERSION_KEY)
     if state is None:
@@ -101,7 +101,7 @@ async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str
         )
         inserted = len(result.all())
     if inserted or refreshed:
-        await _new_version(session)
+        await mark_gazetteer_changed(session)
     await session.flush()
     return inserted
 
@@ -166,7 +166,7 @@ async def add_entity(
     else:
         row.kind, row.name, row.definition, row.origin, row.active = kind, name, definition, "chat", True
         row.updated_at = utcnow()
-    await _new_version(session)
+    await mark_gazetteer_changed(session)
     return _stored(row)
 
 
@@ -198,7 +198,7 @@ async def add_alias(
             case_sensitive=case_sensitive,
         )
     )
-    await _new_version(session)
+    await mark_gazetteer_changed(session)
     return True
 
 
@@ -209,5 +209,5 @@ async def untrack_entity(session: AsyncSession, entity_id: str) -> bool:
         return False
     row.active = False
     row.updated_at = utcnow()
-    await _new_version(session)
+    await mark_gazetteer_changed(session)
     return True

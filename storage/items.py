@@ -11,11 +11,21 @@ from typing import cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from feeds.model import NewItem
+from feeds.model import Classification, NewItem
+from feeds.signature import event_types
 from feeds.stories import RULE_NEW, Fingerprint, StoryDecision, StoryRules, decide, fingerprint
 from storage.db import dialect_insert
 from storage.models import ALL_ENTITIES, Chat, Delivery, DeliveryUpdate, Item, Story, Subscription
-from storage.stories import candidate_items, entity_kinds, higher_severity, severity_rank, story_severities
+from storage.stories import (
+    candidate_items,
+    entity_kinds,
+    evidence_column,
+    higher_severity,
+    join_list,
+    severity_rank,
+    story_severities,
+)
+from storage.story_merges import merge_stories
 from storage.tags import add_item_tags
 
 _ITEMS = cast(Table, Item.__table__)
@@ -113,6 +123,7 @@ async def store_new_items_of_feeds(
             "fetched_at": feed.now,
             "content_hash": item.content_hash,
             "severity": item.classification.severity,
+            "events": join_list(event_types(item.classification)),
             "alertable": _alertable(feed, item),
         }
         for feed, item in wanted
@@ -195,6 +206,8 @@ def _fingerprint(
     kinds: dict[str, str],
     rules: StoryRules,
     source: int,
+    events: Sequence[str],
+    mentions: Sequence[str],
 ) -> Fingerprint:
     places = [e for e in entity_ids if kinds.get(e) == "place"]
     return fingerprint(
@@ -204,6 +217,8 @@ def _fingerprint(
         published,
         entity_ids,
         places=places,
+        events=events,
+        mentions=mentions,
         rules=rules,
         story_id=story_id,
         item_id=item_id,
@@ -211,10 +226,21 @@ def _fingerprint(
     )
 
 
+def _mentions(classification: Classification) -> list[str]:
+    return [span[2] for match in classification.entities for span in match.spans]
+
+
+def _order(story_id: int) -> tuple[int, int]:
+    """Stories by age: stored ones by id, then the ones this batch starts (negative stand-ins -1, -2, …)."""
+    return (0, story_id) if story_id > 0 else (1, -story_id)
+
+
 async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: StoryRules) -> dict[int, _Joined]:
     """Put every new item in a story (oldest item first, so a batch can form a story of its own) and record
-    story_id, story_rule and story_score on it; raise each story's severity to the highest of its items.
-    Untagged items always start a story of their own: they never alert, and comparing them costs time."""
+    story_id, story_rule, story_score and the evidence on it; raise each story's severity to the highest of
+    its items. When an item shows that two open stories are one, the newer is merged into the older
+    (storage.story_merges: items, severity and each chat's single alert). Untagged items always start a story
+    of their own: they never alert, and comparing them costs time."""
     tagged = [one.item for one in new if one.item.classification.entities]
     entity_ids = {e for item in tagged for e in item.classification.entity_ids}
     kinds = await entity_kinds(session, entity_ids)
@@ -234,6 +260,8 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
                     kinds,
                     rules,
                     c.feed_id,
+                    c.events or (),
+                    c.mentions,
                 )
             )
     severity = await story_severities(session, {f.story_id for f in pool if f.story_id is not None})
@@ -241,6 +269,14 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
     # negative stand-in, so that later items of the batch can join them
     started: dict[int, _New] = {}
     joined: dict[int, _Joined] = {}
+    evidence: dict[int, str | None] = {}
+    merged_into: dict[int, int] = {}  # story -> the older story it turned out to be (union-find links)
+
+    def current(story_id: int) -> int:
+        while story_id in merged_into:
+            story_id = merged_into[story_id]
+        return story_id
+
     for one in sorted(new, key=lambda one: (one.item.published, one.item_id)):
         entry, classification = one.item.entry, one.item.classification
         fp = _fingerprint(
@@ -254,8 +290,17 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
             kinds,
             rules,
             one.feed.feed_id,
+            sorted(event_types(classification)),
+            _mentions(classification),
         )
-        decision = decide(fp, pool, rules) if classification.entities else StoryDecision(None, RULE_NEW, None)
+        if classification.entities:
+            candidates = [
+                replace(c, story_id=current(c.story_id)) if c.story_id in merged_into else c for c in pool
+            ]
+            decision = decide(fp, candidates, rules)
+        else:
+            decision = StoryDecision(None, RULE_NEW, None)
+        merged: list[int] = []  # stored stories this item showed to be one with an older one
         if decision.story_id is None:
             story_id = -1 - len(started)
             started[story_id] = one
@@ -265,16 +310,52 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
             story_id = decision.story_id
             before = severity.get(story_id)
             severity[story_id] = higher_severity(before, classification.severity)
+            for match in decision.merges:
+                other = current(match.story_id)
+                if other == story_id:
+                    continue
+                older, newer = sorted((story_id, other), key=_order)
+                if newer > 0:
+                    merged.append(newer)
+                merged_into[newer] = older
+                severity[older] = higher_severity(severity.get(older), severity.get(newer))
+                story_id = older
         joined[one.item_id] = _Joined(story_id, decision.rule, decision.score, before, severity[story_id])
+        evidence[one.item_id] = evidence_column(decision.matched_item_id, decision.evidence, merged)
         if classification.entities:
             pool.append(replace(fp, story_id=story_id))
-    story_ids = await _new_stories(session, [(one, severity[key]) for key, one in started.items()])
-    real = dict(zip(started, story_ids, strict=True))
-    joined = {item_id: replace(j, story_id=real.get(j.story_id, j.story_id)) for item_id, j in joined.items()}
+    # stories started by this batch and merged into another in it are never inserted
+    kept = {key: one for key, one in started.items() if key not in merged_into}
+    story_ids = await _new_stories(session, [(one, severity[current(key)]) for key, one in kept.items()])
+    real = dict(zip(kept, story_ids, strict=True))
+
+    def final(story_id: int) -> int:
+        story_id = current(story_id)
+        return real.get(story_id, story_id)
+
+    joined = {
+        item_id: replace(j, story_id=final(j.story_id), severity_after=severity[current(j.story_id)])
+        for item_id, j in joined.items()
+    }
+    # stored stories that turned out to be one: fold each into the oldest of its group
+    absorbed: dict[int, list[int]] = {}
+    for newer in merged_into:
+        if newer > 0:
+            absorbed.setdefault(final(newer), []).append(newer)
+    now = _latest(new)
+    for survivor, stories in sorted(absorbed.items()):
+        merged_severity = await merge_stories(session, survivor, stories, now)
+        severity[survivor] = higher_severity(severity.get(survivor), merged_severity)
     await session.execute(
         update(Item),
         [
-            {"id": item_id, "story_id": j.story_id, "story_rule": j.rule, "story_score": j.score}
+            {
+                "id": item_id,
+                "story_id": j.story_id,
+                "story_rule": j.rule,
+                "story_score": j.score,
+                "story_evidence": evidence[item_id],
+            }
             for item_id, j in joined.items()
         ],
     )
@@ -283,11 +364,20 @@ async def _join_stories(session: AsyncSession, new: Sequence[_New], rules: Story
         await session.execute(
             update(Story),
             [
-                {"id": story_id, "severity": severity[story_id], "updated_at": _latest(new)}
+                {"id": story_id, "severity": _severity_of(severity, story_id, joined), "updated_at": now}
                 for story_id in sorted(grown)
             ],
         )
     return joined
+
+
+def _severity_of(severity: dict[int, str | None], story_id: int, joined: dict[int, _Joined]) -> str | None:
+    """The highest severity known for a stored story: its own, and the one its new items reached."""
+    level = severity.get(story_id)
+    for j in joined.values():
+        if j.story_id == story_id:
+            level = higher_severity(level, j.severity_after)
+    return level
 
 
 def _latest(new: Sequence[_New]) -> datetime:

@@ -71,12 +71,13 @@ class Settings(BaseSettings):
     telegram_min_interval: int = Field(default=60, ge=10)
     telegram_max_pages: int = Field(default=5, ge=1, le=50)
     feed_failure_notice_after: int = Field(default=3600, ge=0)
-    # story merging (feeds/stories.py; tuned on tests/data/stories_labelled.yaml)
+    # story merging (feeds/stories.py; tuned on the dev part of tests/data/stories_multilang.yaml)
     story_window_hours: float = Field(default=48.0, gt=0, le=24 * 14)
     story_text_threshold: float = Field(default=74.0, ge=0, le=100)
-    story_text_evidence_threshold: float = Field(default=58.0, ge=0, le=100)
-    story_cross_language_hours: float = Field(default=12.0, ge=0, le=72)
-    story_entity_threshold: float = Field(default=0.5, ge=0, le=1)
+    story_text_evidence_threshold: float = Field(default=60.0, ge=0, le=100)
+    story_cross_language_hours: float = Field(default=24.0, ge=0, le=72)
+    story_entity_threshold: float = Field(default=0.4, ge=0, le=1)
+    story_merge_threshold: float = Field(default=0.7, ge=0, le=1)
     story_generic_entities: str = "armaz_border"
     digest_interval: float = Field(default=30.0, gt=0)
     # how long a worker holds a feed it polls (default: max(900, 10 × fetch timeout)) and a bot process the

@@ -38,6 +38,9 @@ class CandidateItem:
     published: datetime
     entity_ids: tuple[str, ...]
     feed_id: int = 0
+    # event types (None: stored before they were kept) and the texts matched as entities
+    events: tuple[str, ...] | None = None
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +56,25 @@ class StoryMember:
     severity: str | None
     rule: str | None
     score: float | None
+    # the parts of the signatures that agreed when it joined ("place:sev_lake", "event:fighting", …), the
+    # item it matched, the stories it showed to be this one; its own event types
+    evidence: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    matched_item: int | None = None
+    merged: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class StoryDetails:
-    """A story with its items, oldest first."""
+    """A story with its items, oldest first; the stories merged into it; the story it was merged into."""
 
     id: int
     title: str
     severity: str | None
     created_at: datetime
     members: tuple[StoryMember, ...]
+    merged_from: tuple[int, ...] = ()
+    merged_into: int | None = None
 
     @property
     def sources(self) -> list[str]:
@@ -88,7 +99,14 @@ async def candidate_items(
     matching = select(ItemEntity.item_id).where(ItemEntity.entity_id.in_(wanted))
     query = (
         select(
-            Item.id, Item.story_id, Item.title, Item.summary, Item.language, Item.published_at, Item.feed_id
+            Item.id,
+            Item.story_id,
+            Item.title,
+            Item.summary,
+            Item.language,
+            Item.published_at,
+            Item.feed_id,
+            Item.events,
         )
         .where(Item.id.in_(matching), Item.story_id.is_not(None), Item.published_at >= since)
         .order_by(Item.published_at, Item.id)
@@ -99,15 +117,19 @@ async def candidate_items(
     if not rows:
         return []
     tags: dict[int, list[str]] = {}
+    mentions: dict[int, list[str]] = {}
     ids = [row.id for row in rows]
     for start in range(0, len(ids), 5000):
         tag_rows = await session.execute(
-            select(ItemEntity.item_id, ItemEntity.entity_id).where(
+            select(ItemEntity.item_id, ItemEntity.entity_id, ItemEntity.spans).where(
                 ItemEntity.item_id.in_(ids[start : start + 5000])
             )
         )
-        for item_id, entity_id in tag_rows.all():
+        for item_id, entity_id, spans in tag_rows.all():
             tags.setdefault(item_id, []).append(entity_id)
+            mentions.setdefault(item_id, []).extend(
+                str(span[2]) for span in spans or () if isinstance(span, list | tuple) and len(span) >= 3
+            )
     return [
         CandidateItem(
             id=row.id,
@@ -118,9 +140,57 @@ async def candidate_items(
             published=row.published_at,
             entity_ids=tuple(sorted(tags.get(row.id, []))),
             feed_id=row.feed_id,
+            events=split_list(row.events) if row.events is not None else None,
+            mentions=tuple(mentions.get(row.id, [])),
         )
         for row in rows
     ]
+
+
+def split_list(value: str | None) -> tuple[str, ...]:
+    """A comma-separated column (items.events, items.story_evidence) as a tuple."""
+    return tuple(part for part in (value or "").split(",") if part)
+
+
+def join_list(values: Iterable[str]) -> str:
+    """Values as a comma-separated column (sorted, so equal sets store equal strings)."""
+    return ",".join(sorted(set(values)))
+
+
+def evidence_column(
+    matched_item: int | None, evidence: Iterable[str], merged: Iterable[int] = ()
+) -> str | None:
+    """items.story_evidence: the item matched ("item:12"), the parts of the signatures that agreed
+    ("place:sev_lake", "event:fighting", …) and the stored stories the item showed to be one ("merged:7")."""
+    parts = [*evidence, *(f"merged:{story}" for story in merged)]
+    if matched_item is not None:
+        parts.append(f"item:{matched_item}")
+    return join_list(part.replace(",", " ") for part in parts) or None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """items.story_evidence read back."""
+
+    matched_item: int | None
+    agreed: tuple[str, ...]
+    merged: tuple[int, ...]
+
+
+def read_evidence(value: str | None) -> Evidence:
+    """The parts of an items.story_evidence column (evidence_column)."""
+    matched: int | None = None
+    agreed: list[str] = []
+    merged: list[int] = []
+    for part in split_list(value):
+        kind, _, rest = part.partition(":")
+        if kind == "item" and rest.isdigit():
+            matched = int(rest)
+        elif kind == "merged" and rest.isdigit():
+            merged.append(int(rest))
+        else:
+            agreed.append(part)
+    return Evidence(matched, tuple(agreed), tuple(sorted(set(merged))))
 
 
 async def entity_kinds(session: AsyncSession, entity_ids: Iterable[str]) -> dict[str, str]:
@@ -159,11 +229,19 @@ async def sources_by_story(session: AsyncSession, story_ids: Sequence[int]) -> d
 
 
 async def story_details(db: Database, story_id: int) -> StoryDetails | None:
-    """The story with every item, its source, rule and score (oldest first), or None when there is none."""
+    """The story with every item, its source, rule, score and evidence (oldest first), or None when there is
+    none. A story merged into another has no items left: `merged_into` names the one that has them."""
     async with db.transaction() as session:
         story = await session.get(Story, story_id)
         if story is None:
             return None
+        merged_from = tuple(
+            (
+                await session.execute(
+                    select(Story.id).where(Story.merged_into_id == story_id).order_by(Story.id)
+                )
+            ).scalars()
+        )
         rows = await session.execute(
             select(Item, Feed)
             .join(Feed, Feed.id == Item.feed_id)
@@ -181,22 +259,39 @@ async def story_details(db: Database, story_id: int) -> StoryDetails | None:
                 severity=item.severity,
                 rule=item.story_rule,
                 score=item.story_score,
+                evidence=read_evidence(item.story_evidence).agreed,
+                events=split_list(item.events),
+                matched_item=read_evidence(item.story_evidence).matched_item,
+                merged=read_evidence(item.story_evidence).merged,
             )
             for item, feed in rows.all()
         )
-        return StoryDetails(story.id, story.title, story.severity, story.created_at, members)
+        return StoryDetails(
+            story.id,
+            story.title,
+            story.severity,
+            story.created_at,
+            members,
+            merged_from=merged_from,
+            merged_into=story.merged_into_id,
+        )
 
 
 __all__ = [
     "CandidateItem",
+    "Evidence",
     "StoryDetails",
     "StoryMember",
     "candidate_items",
     "entity_kinds",
+    "evidence_column",
     "higher_severity",
+    "join_list",
+    "read_evidence",
     "severity_rank",
     "source_name",
     "sources_by_story",
+    "split_list",
     "story_details",
     "story_severities",
 ]

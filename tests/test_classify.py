@@ -161,6 +161,29 @@ def test_severity_levels_and_when_none(classifier: Classifier) -> None:
     assert classifier.classify("Обстрелы Горис").severity == "P1"  # cues inflect too
 
 
+def test_events_are_named_and_severity_is_the_most_severe_event(classifier: Classifier) -> None:
+    result = classifier.classify("Azerbaijani forces shelled Goris; two soldiers wounded, talks postponed")
+    assert result.events == {"shelling", "wounded", "talks"}
+    assert result.severity == "P1"
+    blockade = classifier.classify("Лачинский коридор заблокирован, переговоры продолжаются")
+    assert blockade.events == {"blockade", "talks"} and blockade.severity == "P2"
+    # a negated cue names no event; without events the floor level applies
+    calm = classifier.classify("No casualties reported in Syunik")
+    assert calm.events == frozenset() and calm.severity == "P4"
+    # a cue inside a longer cue of another event type is that event: the end of hostilities is not fighting
+    ended = classifier.classify("End of hostilities in Nagorno-Karabakh announced")
+    assert ended.events == {"ceasefire"} and ended.severity == "P4"
+    violated = classifier.classify("Ceasefire violation reported near Goris")
+    assert violated.events == {"ceasefire_violation"} and violated.severity == "P1"
+    # a prisoner's return cancels the detention it ends
+    returned = classifier.classify("Azerbaijan returns five Armenian prisoners through Lachin")
+    assert "prisoner_return" in returned.events and "detention" not in returned.events
+    # events are reported for people too, severity only for places and organisations
+    met = classifier.classify("Pashinyan and Aliyev met in Prague")
+    assert met.events == {"talks"} and met.severity is None
+    assert classifier.classify("Three killed in road accident").events == frozenset()
+
+
 def test_normalisation_steps_reach_matching(classifier: Classifier) -> None:
     assert classifier.classify("İLHAM ƏLİYEV").entity_ids == ["aliyev"]
     assert classifier.classify("ilham əliyev").entity_ids == ["aliyev"]

@@ -56,13 +56,18 @@ def test_classify_reads_plain_and_json_lines_and_never_crashes(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(out) == len(lines)
-    assert out[0] == {"entities": ["armaz_border", "goris", "jermuk"], "severity": "P1"}
-    assert out[1] == {"entities": ["lachin_corridor"], "severity": "P2"}
-    assert out[2] == {"entities": ["sev_lake"], "severity": "P1"}
-    assert out[3] == {"entities": [], "severity": None}  # malformed JSON is plain text
+    nothing = {"entities": [], "severity": None, "events": []}
+    assert out[0] == {
+        "entities": ["armaz_border", "goris", "jermuk"],
+        "severity": "P1",
+        "events": ["shelling"],
+    }
+    assert out[1] == {"entities": ["lachin_corridor"], "severity": "P2", "events": ["blockade"]}
+    assert out[2] == {"entities": ["sev_lake"], "severity": "P1", "events": ["shelling"]}
+    assert out[3] == nothing  # malformed JSON is plain text
     assert "error" in out[4] and out[4]["entities"] == []
-    assert out[5] == {"entities": [], "severity": None}
-    assert out[6] == {"entities": [], "severity": None}
+    assert out[5] == nothing
+    assert out[6] == nothing
 
 
 def test_classify_reports_a_broken_gazetteer(tmp_path: Path) -> None:

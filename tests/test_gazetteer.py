@@ -122,6 +122,33 @@ def test_severity_lexicon_validation() -> None:
         parse_severity({"levels": {"P9": {"en": ["x"]}}})
     with pytest.raises(GazetteerError, match="quote YAML words"):
         parse_severity({"levels": {}, "negations": {"en": [False]}})
+    with pytest.raises(GazetteerError, match="event 'shelling': level 'P7'"):
+        parse_severity({"events": {"shelling": {"level": "P7", "en": ["shelling"]}}})
+    with pytest.raises(GazetteerError, match="unknown language 'xx'"):
+        parse_severity({"events": {"shelling": {"level": "P1", "xx": ["shelling"]}}})
+    with pytest.raises(GazetteerError, match="cancels unknown event 'nope'"):
+        parse_severity({"events": {"freed": {"level": "P4", "cancels": ["nope"], "en": ["freed"]}}})
+    with pytest.raises(GazetteerError, match="event name 'Bad Name'"):
+        parse_severity({"events": {"Bad Name": {"level": "P1", "en": ["x"]}}})
+
+
+def test_severity_lexicon_events_and_the_older_levels_form() -> None:
+    lexicon = parse_severity(
+        {
+            "events": {
+                "shelling": {"level": "P1", "en": ["shelling"]},
+                "talks": {"level": "P4", "ru": ["переговоры"]},
+            }
+        }
+    )
+    assert lexicon.levels == {"shelling": "P1", "talks": "P4"}
+    assert lexicon.cues == (("P1", "en", "shelling"), ("P4", "ru", "переговоры"))
+    older = parse_severity({"levels": {"P1": {"en": ["shelling"]}, "P2": {"en": ["blockade"]}}})
+    assert older.levels == {"p1": "P1", "p2": "P2"}
+    shipped = load_yaml_gazetteer(load_settings()).severity
+    assert {"shelling", "killed", "blockade", "advance", "handover", "ceasefire", "talks"} <= set(
+        shipped.levels
+    )
 
 
 def test_resolve_and_suggest() -> None:

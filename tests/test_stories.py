@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from feeds.gazetteer import load_gazetteer, load_yaml_gazetteer
 from feeds.model import FeedEntry, NewItem
-from feeds.stories import RULE_ENTITIES, RULE_NEW, RULE_TEXT, StoryRules, decide, fingerprint
+from feeds.stories import RULE_NEW, RULE_SIGNATURE, RULE_TEXT, StoryRules, decide, fingerprint
 from storage.db import Database
 from storage.items import store_new_items
 from storage.models import Feed, Item, Story
@@ -112,7 +112,7 @@ async def test_merging_the_labelled_day_reaches_precision_and_recall_of_0_9(db: 
     SUMMARY_LINES.append(line)
     assert precision >= MINIMUM and recall >= MINIMUM, line
     # every item says why it is where it is; a joined item has a score
-    assert {rule for _, _, rule, _ in rows} >= {RULE_NEW, RULE_TEXT, RULE_ENTITIES}
+    assert {rule for _, _, rule, _ in rows} >= {RULE_NEW, RULE_TEXT, RULE_SIGNATURE}
     assert all((score is None) == (rule == RULE_NEW) for _, _, rule, score in rows)
     # the Armenian MoD's statement: one story in English, Russian and Armenian; severity the highest
     a_story = found["A1"]
@@ -154,7 +154,7 @@ def _fp(
         (
             _fp("Azerbaijani shelling of Goris kills 3", "en", ("goris",), ("goris",)),
             _fp("Обстрел Гориса: 3 погибших, 12 раненых", "ru", ("goris",), ("goris",), 2, story=None),
-            RULE_ENTITIES,
+            RULE_SIGNATURE,
         ),
         # across languages, numbers that disagree: not the same report
         (
@@ -168,10 +168,10 @@ def _fp(
             _fp("Пашинян выступил в парламенте", "ru", ("pashinyan",), hours=1, story=None),
             RULE_NEW,
         ),
-        # across languages, too far apart in time
+        # across languages, too far apart in time (more than a day: StoryRules.cross_language_window)
         (
             _fp("Shelling near Goris", "en", ("goris",), ("goris",)),
-            _fp("Обстрел у Гориса", "ru", ("goris",), ("goris",), 20, story=None),
+            _fp("Обстрел у Гориса", "ru", ("goris",), ("goris",), 30, story=None),
             RULE_NEW,
         ),
     ],
@@ -182,4 +182,6 @@ def test_rules_on_small_cases(candidate, item, rule) -> None:
 
 def test_clock_times_and_years_are_not_evidence() -> None:
     fp = fingerprint("At 00:05 on 13 September 2022, 49 killed", "", "en", NOW, ())
-    assert fp.numbers == frozenset({"13", "49"})
+    # the day of the month is a date, not a figure: both are in the signature, apart
+    assert fp.numbers == frozenset({"49"})
+    assert fp.moments == frozenset({"date:9-13", "clock:0:05"})

@@ -243,8 +243,16 @@ async def test_story_digest_and_alerts_commands(db: Database) -> None:
             (answer,) = await chat.say(ADMIN, f"/story {first.story_id}")
             lines = answer.splitlines()
             assert lines[0] == f"Story {first.story_id} · P2 · 2 items, 2 sources"
-            assert lines[3].startswith("• [new] Armenpress, 2022-09-13 06:00 UTC, en: Azerbaijani troops")
-            assert lines[4].startswith(f"• [text {second.story_score:g}] Interfax, 2022-09-13 06:02 UTC, en:")
+            members = [index for index, line in enumerate(lines) if line.startswith("• ")]
+            assert lines[members[0]].startswith(
+                f"• #{first.id} [new] Armenpress, 2022-09-13 06:00 UTC, en: Azerbaijani troops"
+            )
+            assert lines[members[1]].startswith(
+                f"• #{second.id} [text {second.story_score:g}] Interfax, 2022-09-13 06:02 UTC, en:"
+            )
+            # why it joined: the item it matched and what their signatures share
+            assert lines[members[1] + 1].strip().startswith(f"matched #{first.id}; agreed: ")
+            assert "place:sev_lake" in lines[members[1] + 1]
             assert await chat.say(STRANGER, "/story 1") == ["Sorry, /story is only for bot admins."]
             assert await chat.say(ADMIN, "/story 999") == ["There is no story 999."]
 

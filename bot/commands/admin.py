@@ -49,7 +49,7 @@ from bot.validate import (
 )
 from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
-from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, stored_gazetteer
+from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, gazetteer_in_session
 from feeds.guard import AddressPolicy, refused_urls
 from feeds.htmlpage import PageSelectors
 from feeds.model import ParsedFeed
@@ -473,7 +473,7 @@ async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: B
 async def _rebuild_gazetteer(session: AsyncSession, ctx: BotContext) -> Gazetteer:
     """The gazetteer from the rows as they are inside `session` (raises GazetteerError before the commit)."""
     severity = ctx.gazetteer.severity if ctx.gazetteer is not None else None
-    return await stored_gazetteer(session, severity)
+    return await gazetteer_in_session(session, severity)
 
 
 def _resolve(ctx: BotContext, name: str) -> EntityInfo:

@@ -24,7 +24,9 @@ CHANGE_REFUSED = N_("Only this group's admins can change how it receives news.")
 
 @admin_command("story")
 async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
-    """/story <id>: the story's items, oldest first, each with its source, time, language, rule and score."""
+    """/story <id>: the story's items, oldest first, each with its source, time, language, rule and score, the
+    item it matched and the parts of the two signatures that agreed; the stories merged into it, or the story
+    it was merged into."""
     argument = command_arguments(update.effective_message).removeprefix("#")
     if not argument.isascii() or not argument.isdigit():
         await reply(update, _(STORY_USAGE))
@@ -40,16 +42,33 @@ async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
             id=details.id, severity=level, items=len(details.members), sources=len(details.sources)
         ),
         escape(details.title),
-        "",
     ]
+    if details.merged_into is not None:
+        lines.append(_("Merged into story {id}: /story {id}").format(id=details.merged_into))
+    if details.merged_from:
+        lines.append(_("Merged from stories {ids}").format(ids=", ".join(map(str, details.merged_from))))
+    lines.append("")
     for member in details.members:
         why = member.rule or "?"
         if member.score is not None:
             why += f" {member.score:g}"
         lines.append(
-            f"• [{escape(why)}] {escape(member.source)}, {utc_time(member.published)}, "
+            f"• #{member.item_id} [{escape(why)}] {escape(member.source)}, {utc_time(member.published)}, "
             f"{escape(member.language or '?')}: {link(member.title, member.link)}"
         )
+        because = []
+        if member.matched_item is not None:
+            because.append(_("matched #{item}").format(item=member.matched_item))
+        if member.evidence:
+            because.append(_("agreed: {parts}").format(parts=", ".join(member.evidence)))
+        if member.merged:
+            because.append(
+                _("showed stories {ids} to be this one").format(ids=", ".join(map(str, member.merged)))
+            )
+        if member.events:
+            because.append(_("events: {events}").format(events=", ".join(member.events)))
+        if because:
+            lines.append("   " + escape("; ".join(because)))
     await reply(update, fit(lines))
     return f"story {details.id}"
 

@@ -1,7 +1,7 @@
 """process instances: leases owned by a live process, taken up within seconds of its death
 
 Revision ID: 0013
-Revises: 0005
+Revises: 0010
 
 Adds a table and nullable columns only (no table is rebuilt, every stored row stays):
 - instances: one row per running borderwatch process (its id, role, host, pid and heartbeat). A lease whose
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0005"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,474 @@
+"""An item's event signature: what it reports, in terms that do not depend on the language it is written in.
+
+Two reports of one event in English and Russian share almost no words, but they share what happened (the event
+types the classifier found: shelling, wounded, checkpoint, talks…), the figures ("2 soldiers", "два
+военнослужащих", "երկու զինծառայող", "iki hərbçi" are all 2), the places and other tracked entities, and the
+names of people and places the gazetteer does not track ("Pelosi", "Пелоси", "Փելոսի" are one name). This
+module turns an item into those parts and says how two items' parts relate; feeds.stories decides with them.
+
+- Events are compared by family (fighting, territory, access, opening, talks…): two reports of one clash may
+  call it shelling and an attack, but a road that closed and a road that opened are two stories, and so are
+  talks and shelling. "statement" and "provocation" say nothing about what happened and are left out.
+- Numbers are the counts and figures of the text: digits and number words in English, Russian, Armenian and
+  Azerbaijani (cardinal and ordinal), without years, clock times and day-of-month dates ("13 September", "13
+  сентября", "սեպտեմբերի 13-ին", "sentyabrın 13-də" are a date, not a count of 13).
+- Names are proper names written with a capital letter in running text, reduced to a phonetic key that is the
+  same for Latin, Cyrillic and Armenian spellings. Common names that every item of the theatre mentions (the
+  countries, their capitals, month names, office words) are left out. Nothing here knows about storage or
+  Telegram."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from feeds.model import Classification
+from feeds.textnorm import normalize
+
+# ---------------------------------------------------------------------------------------------------- events
+
+# Event types (config/severity.yaml) grouped by what a reader would call "the same kind of event". An event
+# type not listed here is a family of its own, so a new type added to the lexicon compares correctly without a
+# change.
+_FAMILIES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "shelling",
+            "gunfire",
+            "armed_clash",
+            "attack",
+            "drone_strike",
+            "explosion",
+            "killed",
+            "wounded",
+            "ceasefire_violation",
+            "war_crime",
+        ),
+        "fighting",
+    ),
+    **dict.fromkeys(("advance", "capture", "handover"), "territory"),
+    **dict.fromkeys(("blockade", "checkpoint"), "access"),
+    "road_open": "opening",
+    "detention": "captives",
+    "prisoner_return": "captives_return",
+    "displacement": "displacement",
+    **dict.fromkeys(("buildup", "mobilization", "threat", "military_aid"), "posture"),
+    "ceasefire": "ceasefire",
+    **dict.fromkeys(("talks", "agreement", "visit"), "diplomacy"),
+    "delimitation": "delimitation",
+    "protest": "protest",
+    "election": "election",
+}
+# words every side uses about everything: they tell nothing about what happened
+_WEAK_EVENTS = frozenset({"statement", "provocation"})
+# families that report opposite news about one thing: never one story
+_OPPOSITES = frozenset({frozenset({"access", "opening"}), frozenset({"captives", "captives_return"})})
+
+AGREE = "agree"
+CONTRADICT = "contradict"
+UNKNOWN = "unknown"
+
+
+def event_types(classification: Classification) -> frozenset[str]:
+    """The event types the classifier found in an item (the one place that reads them off a
+    Classification)."""
+    return classification.events
+
+
+def event_families(events: Iterable[str]) -> frozenset[str]:
+    """The families of the informative event types among `events`."""
+    return frozenset(_FAMILIES.get(event, event) for event in events if event not in _WEAK_EVENTS)
+
+
+def event_relation(a: frozenset[str], b: frozenset[str]) -> str:
+    """How two items' event families relate: AGREE (a family in common and no opposites), CONTRADICT (opposite
+    families, or none in common), or UNKNOWN (one of them names no event)."""
+    if not a or not b:
+        return UNKNOWN
+    for opposite in _OPPOSITES:
+        first, second = tuple(opposite)
+        if (first in a and second in b and second not in a) or (
+            second in a and first in b and first not in a
+        ):
+            return CONTRADICT
+    return AGREE if a & b else CONTRADICT
+
+
+# ---------------------------------------------------------------------------------------------------- numbers
+
+_MONTH_WORDS = {
+    1: r"january|jan|январ\w*|հունվար\w*|yanvar\w*",
+    2: r"february|feb|феврал\w*|փետրվար\w*|fevral\w*",
+    3: r"march|mar|март\w*|մարտ\w*|mart\w*",
+    4: r"april|apr|апрел\w*|ապրիլ\w*|aprel\w*",
+    5: r"may|ма[йяе]|մայիս\w*|may\w*",
+    6: r"june|jun|июн\w*|հունիս\w*|iyun\w*",
+    7: r"july|jul|июл\w*|հուլիս\w*|iyul\w*",
+    8: r"august|aug|август\w*|օգոստոս\w*|avqust\w*",
+    9: r"september|sept|sep|сентябр\w*|սեպտեմբեր\w*|sentyabr\w*",
+    10: r"october|oct|октябр\w*|հոկտեմբեր\w*|oktyabr\w*",
+    11: r"november|nov|ноябр\w*|նոյեմբեր\w*|noyabr\w*",
+    12: r"december|dec|декабр\w*|դեկտեմբեր\w*|dekabr\w*",
+}
+_MONTH_PATTERNS = [(re.compile(rf"(?:{words})\.?"), month) for month, words in _MONTH_WORDS.items()]
+_MONTHS = "|".join(f"(?:{words})" for words in _MONTH_WORDS.values())
+_NUMBER = r"\d{1,2}(?:\s*[-–]\s*\d{1,2})?"
+# "13 September", "September 13", "Sept. 13", "13-14 сентября", "սեպտեմբերի 13-ին", "sentyabrın 13-də",
+# "12.09.2022"
+_DATES = re.compile(
+    rf"(?<![\w.])(?P<day>{_NUMBER})(?:-?\w{{0,4}})?\s+(?P<month>{_MONTHS})(?!\w)"
+    rf"|(?<!\w)(?P<month2>{_MONTHS})\.?\s+(?P<day2>{_NUMBER})(?!\d)"
+    r"|\b(?P<day3>\d{1,2})[./](?P<month3>\d{1,2})[./](?:19|20)?\d{2}\b"
+    r"|\b(?:19|20)\d{2}-(?P<month4>\d{2})-(?P<day4>\d{2})\b"
+)
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+_DIGITS = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?")
+_WORD = re.compile(r"\w+")
+
+# number words per language (normalised spelling), cardinal and ordinal forms; "one" and its translations are
+# left out (they double as the indefinite article: "one of", "одна из", "bir qrup")
+_EN_UNITS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+}  # fmt: skip
+_EN_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90,
+    "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "seventieth": 70,
+    "eightieth": 80, "ninetieth": 90,
+}  # fmt: skip
+_RU_WORDS = {
+    "два": 2, "две": 2, "двух": 2, "двум": 2, "двумя": 2, "двое": 2, "двоих": 2,
+    "три": 3, "трех": 3, "трем": 3, "тремя": 3, "трое": 3, "троих": 3,
+    "четыре": 4, "четырех": 4, "четырем": 4, "четырьмя": 4, "четверо": 4,
+    "пять": 5, "пяти": 5, "пятью": 5, "пятеро": 5, "шесть": 6, "шести": 6, "шестеро": 6,
+    "семь": 7, "семи": 7, "восемь": 8, "восьми": 8, "девять": 9, "девяти": 9, "десять": 10, "десяти": 10,
+    "одиннадцать": 11, "двенадцать": 12, "двенадцати": 12, "пятнадцать": 15, "двадцать": 20, "двадцати": 20,
+    "тридцать": 30, "тридцати": 30, "сорок": 40, "сорока": 40, "пятьдесят": 50, "пятидесяти": 50,
+    "шестьдесят": 60, "семьдесят": 70, "восемьдесят": 80, "девяносто": 90, "сто": 100, "ста": 100,
+    "двести": 200, "триста": 300, "четыреста": 400, "пятьсот": 500,
+}  # fmt: skip
+# Russian ordinals: stem + adjective ending ("второй", "третьего", "сорок третий день")
+_RU_ORDINAL_STEMS = {
+    "втор": 2, "трет": 3, "четверт": 4, "пят": 5, "шест": 6, "седьм": 7, "восьм": 8, "девят": 9, "десят": 10,
+    "двадцат": 20, "тридцат": 30, "сороков": 40, "пятидесят": 50, "сот": 100,
+}  # fmt: skip
+_RU_ADJECTIVE = re.compile(
+    r"(?:ой|ый|ий|ая|ое|ье|ья|ьи|ые|ого|его|ому|ему|ым|им|ом|ем|ых|их|ую|юю|ей|ьего|ьему|ьим|ьем|ьей|ью)"
+)
+_HY_WORDS = {
+    "երկու": 2, "երեք": 3, "չորս": 4, "հինգ": 5, "վեց": 6, "յոթ": 7, "յոթը": 7, "ութ": 8, "ութը": 8, "ինը": 9,
+    "տաս": 10, "տասը": 10, "քսան": 20, "երեսուն": 30, "քառասուն": 40, "հիսուն": 50, "վաթսուն": 60,
+    "յոթանասուն": 70, "ութսուն": 80, "իննսուն": 90, "հարյուր": 100,
+    "երկրորդ": 2, "երրորդ": 3, "չորրորդ": 4, "հինգերորդ": 5, "վեցերորդ": 6, "յոթերորդ": 7, "ութերորդ": 8,
+    "իններորդ": 9, "տասներորդ": 10,
+}  # fmt: skip
+_HY_TENS_PREFIXES = {
+    "տասն": 10, "քսան": 20, "երեսուն": 30, "քառասուն": 40, "հիսուն": 50, "վաթսուն": 60, "յոթանասուն": 70,
+    "ութսուն": 80, "իննսուն": 90,
+}  # fmt: skip
+_AZ_WORDS = {
+    "iki": 2, "uc": 3, "üç": 3, "dord": 4, "dörd": 4, "beş": 5, "alti": 6, "altı": 6, "yeddi": 7, "səkkiz": 8,
+    "doqquz": 9, "iyirmi": 20, "otuz": 30, "qirx": 40, "qırx": 40, "əlli": 50, "altmiş": 60, "altmış": 60,
+    "yetmiş": 70, "səksən": 80, "doxsan": 90, "yüz": 100,
+    "ikinci": 2, "üçüncü": 3, "dördüncü": 4, "beşinci": 5, "altinci": 6, "altıncı": 6, "yeddinci": 7,
+    "səkkizinci": 8, "doqquzuncu": 9, "onuncu": 10, "iyirminci": 20, "otuzuncu": 30, "qirxinci": 40,
+    "əllinci": 50, "yüzüncü": 100,
+}  # fmt: skip
+_AZ_SUFFIX = re.compile(r"(?:-?(?:[iıuü]n[cç][iıuü]|d[iıuü]r|d[əa]|d[əa]n|[iıuü]|n[iıuü]n|y[əa]))")
+_SMALL_TENS = {20, 30, 40, 50, 60, 70, 80, 90}
+# words that make the figure after them approximate ("nearly 50" may be the "49" of another report)
+_APPROXIMATE = re.compile(
+    r"(?:nearly|almost|about|around|approximately|over|more than|at least|up to|some"
+    r"|около|почти|более|свыше|порядка|не менее|примерно|до"
+    r"|մոտ|ավելի քան|շուրջ|առնվազն|մոտավորապես"
+    r"|təxminən|ən azı|azı|yaxın|çox|artıq)\s+$"
+)
+
+
+def _word_value(word: str, language: str | None) -> int | None:
+    if language == "en":
+        if word in _EN_UNITS:
+            return _EN_UNITS[word]
+        if word in _EN_TENS:
+            return _EN_TENS[word]
+        return None
+    if language == "ru":
+        if word in _RU_WORDS:
+            return _RU_WORDS[word]
+        for stem, value in _RU_ORDINAL_STEMS.items():
+            if word.startswith(stem) and _RU_ADJECTIVE.fullmatch(word[len(stem) :]):
+                return value
+        return None
+    if language == "hy":
+        if word in _HY_WORDS:
+            return _HY_WORDS[word]
+        # tens and a unit written as one word: "քսանհինգ" (25), "տասներկու" (12), "երեսունչորսը" (34)
+        for tens, value in _HY_TENS_PREFIXES.items():
+            if word.startswith(tens) and len(word) > len(tens):
+                unit = _word_value(word[len(tens) :], "hy")
+                if unit is not None and unit < 10:
+                    return value + unit
+        # case endings on cardinals: "երկուսը", "երեքից", "հինգին"
+        for base, value in _HY_WORDS.items():
+            if len(base) >= 3 and word.startswith(base) and len(word) - len(base) <= 3:
+                return value
+        return None
+    if language == "az":
+        if word in _AZ_WORDS:
+            return _AZ_WORDS[word]
+        for base, value in _AZ_WORDS.items():
+            if len(base) >= 3 and word.startswith(base) and _AZ_SUFFIX.fullmatch(word[len(base) :]):
+                return value
+        return None
+    return None
+
+
+def _language(language: str | None) -> str | None:
+    if not language:
+        return None
+    return language.strip().lower().replace("_", "-").split("-")[0] or None
+
+
+def numbers(text: str, language: str | None) -> frozenset[str]:
+    """The figures of `text` as canonical strings ("2", "3.5", "43"): digits and number words of the text's
+    language, without years (1900–2099), clock times and day-of-month dates."""
+    norm = normalize(text)
+    norm = _DATES.sub(" ", norm)
+    norm = _CLOCK.sub(" ", norm)
+    found: set[str] = set()
+    for match in _DIGITS.finditer(norm):
+        value = match.group().replace(",", ".")
+        if value.isdigit() and 1900 <= int(value) <= 2099:
+            continue
+        if "." in value:
+            value = value.rstrip("0").rstrip(".") or "0"
+        value = value.lstrip("0") or "0"
+        if _APPROXIMATE.search(norm, max(0, match.start() - 20), match.start()):
+            value = "~" + value
+        found.add(value)
+    lang = _language(language)
+    if lang in ("en", "ru", "hy", "az"):
+        words = _WORD.findall(norm)
+        index = 0
+        while index < len(words):
+            number = _word_value(words[index], lang)
+            if number is None:
+                index += 1
+                continue
+            # "twenty-six", "двадцать шесть", "iyirmi üç", "քսան հինգ": tens followed by a unit
+            if number in _SMALL_TENS and index + 1 < len(words):
+                unit = _word_value(words[index + 1], lang)
+                if unit is not None and unit < 10:
+                    number += unit
+                    index += 1
+            found.add(str(number))
+            index += 1
+    return frozenset(found)
+
+
+def _value(number: str) -> float | None:
+    try:
+        return float(number.lstrip("~"))
+    except ValueError:
+        return None
+
+
+def same_figure(a: str, b: str) -> bool:
+    """Whether two figures can be the same: equal, or one of them approximate ("~50") and within a tenth
+    of the other ("49")."""
+    if a.lstrip("~") == b.lstrip("~"):
+        return True
+    if not (a.startswith("~") or b.startswith("~")):
+        return False
+    x, y = _value(a), _value(b)
+    return x is not None and y is not None and abs(x - y) <= 0.1 * max(x, y)
+
+
+def moments(text: str) -> frozenset[str]:
+    """The dates ("date:9-13") and clock times ("clock:0:05") the text names, in any of the four languages."""
+    norm = normalize(text)
+    found: set[str] = set()
+    for match in _DATES.finditer(norm):
+        day = match.group("day") or match.group("day2") or match.group("day3") or match.group("day4")
+        month_text = match.group("month") or match.group("month2")
+        month: int | None = None
+        if month_text:
+            month = next((m for pattern, m in _MONTH_PATTERNS if pattern.fullmatch(month_text)), None)
+        else:
+            digits = match.group("month3") or match.group("month4")
+            month = int(digits) if digits else None
+        first_day = int(re.split(r"\D+", day.strip())[0]) if day else 0
+        if month and 1 <= month <= 12 and 1 <= first_day <= 31:
+            found.add(f"date:{month}-{first_day}")
+    for match in _CLOCK.finditer(_DATES.sub(" ", norm)):
+        hours, minutes = re.split(r"[:.]", match.group())
+        if int(hours) < 24 and int(minutes) < 60:
+            found.add(f"clock:{int(hours)}:{minutes}")
+    return frozenset(found)
+
+
+def significant_numbers(found: Iterable[str]) -> frozenset[str]:
+    """The numbers that identify a report on their own: above 31 (not a possible day of the month), or not
+    whole."""
+    return frozenset(n for n in found if not n.isdigit() or int(n) > 31)
+
+
+# ---------------------------------------------------------------------------------------------------- names
+
+_HY_LATIN = {
+    "ա": "a", "բ": "b", "գ": "g", "դ": "d", "ե": "e", "զ": "z", "է": "e", "ը": "", "թ": "t", "ժ": "zh",
+    "ի": "i", "լ": "l", "խ": "kh", "ծ": "ts", "կ": "k", "հ": "h", "ձ": "dz", "ղ": "gh", "ճ": "ch", "մ": "m",
+    "յ": "y", "ն": "n", "շ": "sh", "ո": "o", "չ": "ch", "պ": "p", "ջ": "j", "ռ": "r", "ս": "s", "վ": "v",
+    "տ": "t", "ր": "r", "ց": "ts", "ւ": "v", "փ": "p", "ք": "k", "օ": "o", "ֆ": "f",
+}  # fmt: skip
+_RU_LATIN = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i", "й": "y",
+    "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
+    "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "y", "ь": "", "э": "e",
+    "ю": "yu", "я": "ya",
+}  # fmt: skip
+_AZ_LATIN = {"c": "j", "ç": "ch", "ş": "sh", "ğ": "gh", "x": "kh", "ə": "e", "ö": "o", "ü": "u", "q": "g"}
+_LATIN = {**_HY_LATIN, **_RU_LATIN}
+# consonant classes that the four languages write differently for one sound: kh/x/h/g/gh (Хаджиев, Hajiyev,
+# Hacıyev, Գ…), ts/c, sh/ş, j/dzh/c
+_SKELETON = (
+    ("dzh", "j"), ("dz", "j"), ("kh", "h"), ("gh", "h"), ("zh", "j"), ("ch", "c"), ("ts", "c"), ("sh", "s"),
+    ("g", "h"), ("x", "h"), ("q", "k"), ("w", "v"), ("y", ""),
+)  # fmt: skip
+_VOWELS = set("aeiou")
+_CAPITALISED = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-ſƏА-ЯЁԱ-Ֆ][\w'’-]+)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n«\"“„(\[—–-])\s*$")
+
+# names every report of the theatre uses (countries, capitals, peoples, months, weekdays, office words),
+# written as keys; they would join unrelated reports
+_COMMON_NAMES = """
+Armenia Armenian Armenians Armenia's Армения Армении армянский Հայաստան Հայաստանի Ermənistan Ermənistanın
+Azerbaijan Azerbaijani Azerbaijan's Азербайджан Азербайджана Ադրբեջան Ադրբեջանի Azərbaycan Azərbaycanın
+Russia Russian Россия России Ռուսաստան Rusiya Turkey Türkiye Турция Թուրքիա Türkiyə Iran Иран Իրան İran
+Georgia Грузия Վրաստան Gürcüstan France Франция Ֆրանսիա Fransa America American США Europe European Европа
+Yerevan Ереван Երևան İrəvan Baku Баку Բաքու Bakı Moscow Москва Մոսկվա Moskva Washington Вашингтон
+Karabakh Карабах Ղարաբաղ Qarabağ Artsakh Арцах Արցախ Nagorno Нагорный Нагорного Lachin Лачин Лачинский
+Ministry Defense Defence Foreign Affairs President Prime Minister Deputy Speaker Parliament Council Security
+State Armed Forces Army Service Border Republic National Assembly Government Office Agency Committee
+Commission Mission Society News Press Party Union United States Nations Secretary General Spokesperson
+Spokesman
+Минобороны Министерство Президент Премьер Совбез МИД Министр Президента
+Ilham Nikol Donald Vladimir Jeyhun Ararat Ильхам Никол Дональд Владимир Իլհամ Նիկոլ Դոնալդ Վլադիմիր İlham
+Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
+September October November December Sputnik TASS Reuters Trend Report APA Armenpress Azertac
+"""
+
+
+def _transliterate(word: str) -> str:
+    out = []
+    for char in word.lower():
+        if char in _AZ_LATIN:
+            out.append(_AZ_LATIN[char])
+        elif char in _LATIN:
+            out.append(_LATIN[char])
+        elif char.isascii() and char.isalpha():
+            out.append(char)
+        elif char in "ıİ":
+            out.append("i")
+    return "".join(out)
+
+
+def name_key(word: str) -> str:
+    """The phonetic key of a name: its Latin transliteration reduced to the first letter and the consonants,
+    with the consonant classes that the languages spell differently merged ("Pelosi", "Пелоси", "Փելոսի" →
+    "pls"; "Yevlakh", "Евлах", "Yevlax" → "evlh")."""
+    latin = _transliterate(word)
+    for source, target in _SKELETON:
+        latin = latin.replace(source, target)
+    if not latin:
+        return ""
+    head, rest = latin[0], latin[1:]
+    key = head + "".join(char for char in rest if char not in _VOWELS)
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+_COMMON_KEYS = frozenset(name_key(word) for word in _COMMON_NAMES.split())
+
+
+def names(text: str) -> frozenset[str]:
+    """The keys of the proper names in `text` that are not common to every report: capitalised words of at
+    least four letters in running text (not the first word of a sentence, not in a title-cased or upper-cased
+    line), whose key has at least three consonants."""
+    found: set[str] = set()
+    for line in text.splitlines():
+        words = _WORD.findall(line)
+        letters = [w for w in words if w[0].isalpha()]
+        capitalised = sum(1 for w in letters if w[0].isupper())
+        if len(letters) > 2 and capitalised / len(letters) > 0.75:
+            continue  # a title-cased or upper-cased line: capitals carry no meaning there
+        for match in _CAPITALISED.finditer(line):
+            word = match.group(1).strip("'’-")
+            if len(word) < 4 or word.isupper() or _SENTENCE_START.search(line[: match.start()]):
+                continue
+            if _CAPITALISED.match(line, match.end() + 1) and line[match.end() : match.end() + 1] == " ":
+                continue  # a first name ("Antony Blinken", "Нэнси Пелоси"): the surname that follows says who
+            key = name_key(word.split("-")[0])
+            consonants = sum(1 for char in key[1:] if char not in _VOWELS) + (key[:1] not in _VOWELS)
+            if consonants >= 3 and key not in _COMMON_KEYS:
+                found.add(key)
+    return frozenset(found)
+
+
+# ------------------------------------------------------------------------------------------------- signature
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What an item reports, in parts that do not depend on its language."""
+
+    events: frozenset[str] = frozenset()
+    families: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    moments: frozenset[str] = frozenset()
+
+
+def _compatible(key: str, keys: Iterable[str]) -> bool:
+    return any(key.startswith(other) or other.startswith(key) for other in keys)
+
+
+def signature(
+    title: str, lead: str, language: str | None, events: Iterable[str] = (), mentions: Iterable[str] = ()
+) -> Signature:
+    """The signature of an item from its title, lead, language and event types. `mentions` are the texts
+    the classifier matched as tracked entities: a name that is one of them is already an entity, not another
+    name."""
+    chosen = frozenset(events)
+    known = {name_key(word) for mention in mentions for word in _WORD.findall(mention) if len(word) >= 4}
+    found = frozenset(key for key in names(f"{title}\n{lead}") if not _compatible(key, known))
+    return Signature(
+        events=chosen,
+        families=event_families(chosen),
+        numbers=numbers(f"{title}\n{lead}", language),
+        names=found,
+        moments=moments(f"{title}\n{lead}"),
+    )
+
+
+__all__ = [
+    "AGREE",
+    "CONTRADICT",
+    "UNKNOWN",
+    "Signature",
+    "event_families",
+    "event_relation",
+    "event_types",
+    "moments",
+    "name_key",
+    "names",
+    "numbers",
+    "same_figure",
+    "signature",
+    "significant_numbers",
+]

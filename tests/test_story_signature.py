@@ -1,0 +1,345 @@
+"""The language-independent event signature (feeds/signature.py) and merging across languages, measured on
+real reporting in English, Russian, Armenian and Azerbaijani (tests/data/stories_multilang.yaml).
+
+The data set is split once, by episode (so a story never straddles the split): the rules were tuned on the
+dev part only and the test part's figures were recorded before its errors were looked at. The figures are
+pairwise precision and recall against the hand-made grouping, same-language and cross-language pairs apart,
+printed in the terminal summary. The test asserts floors a little under the recorded figures (a regression
+guard); issue 16's targets (precision 0.97, recall 0.95 on the test part) are not reached and are kept as a
+strict xfail, so that reaching them shows up."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from feeds.gazetteer import load_gazetteer, load_yaml_gazetteer
+from feeds.model import FeedEntry, NewItem
+from feeds.signature import (
+    AGREE,
+    CONTRADICT,
+    UNKNOWN,
+    event_families,
+    event_relation,
+    event_types,
+    moments,
+    name_key,
+    names,
+    numbers,
+    same_figure,
+)
+from feeds.stories import RULE_NEW, RULE_SIGNATURE, StoryRules, decide, fingerprint
+from storage.db import Database
+from storage.items import store_new_items
+from storage.models import Feed, Item
+from storage.settings import load_settings
+from tests.conftest import SUMMARY_LINES
+
+DATA = Path(__file__).parent / "data" / "stories_multilang.yaml"
+LANGUAGES = ("en", "ru", "hy", "az")
+# issue 16's targets on the test part
+TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
+# regression floors: the figures recorded on each part (see the closing note of issue 16) less a margin;
+# dev re-recorded after the classifier of issue 15 (it tags the 2025 summit, so its stories share an entity)
+FLOORS = {
+    ("dev", "same"): (0.63, 0.55),
+    ("dev", "cross"): (0.38, 0.33),
+    ("test", "same"): (0.45, 0.45),
+    ("test", "cross"): (0.30, 0.35),
+}
+
+
+# ---------------------------------------------------------------------------------------------------- parts
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "figures"),
+    [
+        ("Two soldiers wounded, 3 killed", "en", {"2", "3"}),
+        ("Twenty-six servicemen returned", "en", {"26"}),
+        ("Двое военнослужащих ранены, трое погибли", "ru", {"2", "3"}),
+        ("двадцать шесть военнослужащих", "ru", {"26"}),
+        ("երկու զինծառայող է վիրավորվել, երեքը զոհվել", "hy", {"2", "3"}),
+        ("քսանհինգ զինծառայող", "hy", {"25"}),
+        ("iki hərbçi yaralanıb, üç nəfər həlak olub", "az", {"2", "3"}),
+        ("iyirmi altı hərbçi", "az", {"26"}),
+        # dates, years and clock times are not figures
+        ("13 сентября в 00:05 погибли 49 военнослужащих", "ru", {"49"}),
+        ("Սեպտեմբերի 13-ին, 2022 թ. ժամը 00:05-ին", "hy", set()),
+        ("13 sentyabr 2022-ci il saat 00:05-də", "az", set()),
+        ("On 12.09.2022 at 23:55", "en", set()),
+        # "one" doubles as an article: never a figure
+        ("One of the soldiers", "en", set()),
+        # an approximate figure is marked
+        ("nearly 50 soldiers", "en", {"~50"}),
+        ("около 50 военных", "ru", {"~50"}),
+    ],
+)
+def test_figures_in_digits_and_words_of_four_languages(text: str, language: str, figures: set[str]) -> None:
+    assert numbers(text, language) == figures
+
+
+def test_an_approximate_figure_can_be_an_exact_one_within_a_tenth() -> None:
+    assert same_figure("~50", "49") and same_figure("49", "~50") and same_figure("3", "3")
+    assert not same_figure("50", "49") and not same_figure("~50", "40")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["13 September, 00:05", "September 13 at 00:05", "13 сентября в 00:05", "Սեպտեմբերի 13-ին, 00:05",
+     "13 sentyabr saat 00:05", "13.09.2022 00:05"],
+)  # fmt: skip
+def test_the_same_moment_in_any_language(text: str) -> None:
+    assert moments(text) == {"date:9-13", "clock:0:05"}
+
+
+def test_a_name_has_one_key_in_four_scripts_and_its_case_forms_extend_it() -> None:
+    assert name_key("Pelosi") == name_key("Пелоси") == name_key("Փելոսի")
+    assert name_key("Blinken") == name_key("Блинкен") == name_key("Բլինքեն")
+    assert name_key("Trump") == name_key("Трамп") == name_key("Թրամփ") == name_key("Tramp")
+    assert name_key("Blinkenlə").startswith(name_key("Blinken"))
+    # sentence-initial words and common words are not names
+    assert names("Nancy Pelosi arrived. Pelosi condemned the attack") == {name_key("Pelosi")}
+
+
+def test_event_families_agree_contradict_or_say_nothing() -> None:
+    assert event_relation(event_families({"shelling"}), event_families({"attack", "killed"})) == AGREE
+    # a checkpoint set up is not traffic resumed; talks are not shelling
+    assert event_relation(event_families({"checkpoint"}), event_families({"road_open"})) == CONTRADICT
+    assert event_relation(event_families({"talks"}), event_families({"shelling"})) == CONTRADICT
+    assert event_relation(event_families(set()), event_families({"shelling"})) == UNKNOWN
+    # a bare statement is compatible with anything
+    assert event_relation(event_families({"statement"}), event_families({"talks"})) == UNKNOWN
+
+
+# ---------------------------------------------------------------------------------------------------- decide
+
+NOW = datetime(2023, 4, 23, 10, tzinfo=UTC)
+CLASSIFIER = load_yaml_gazetteer(load_settings()).classifier
+KINDS = {entity.id: entity.kind for entity in CLASSIFIER.entities}
+
+
+def _fp(title: str, language: str, *, hours: float = 0, story: int | None = None, source: int = 0):
+    classification = CLASSIFIER.classify(title, "", language)
+    ids = classification.entity_ids
+    return fingerprint(
+        title,
+        "",
+        language,
+        NOW + timedelta(hours=hours),
+        ids,
+        places=[e for e in ids if KINDS.get(e) == "place"],
+        events=event_types(classification),
+        mentions=[span[2] for match in classification.entities for span in match.spans],
+        story_id=story,
+        item_id=story if story is not None else 999,
+        source=source,
+    )
+
+
+SEV_LAKE = {
+    "en": "2 soldiers wounded in shelling near Sev Lake",
+    "ru": "Двое военнослужащих ранены при обстреле у озера Сев",
+    "hy": "Սև լճի մոտ հրետակոծության հետևանքով երկու զինծառայող է վիրավորվել",
+    "az": "Qaragöl yaxınlığında Ermənistanla sərhəddə atəş: iki hərbçi yaralanıb",
+}
+
+
+@pytest.mark.parametrize(("first", "second"), list(itertools.permutations(LANGUAGES, 2)))
+def test_the_same_event_in_any_two_languages_is_one_story(first: str, second: str) -> None:
+    candidate = _fp(SEV_LAKE[first], first, story=1, source=1)
+    decision = decide(_fp(SEV_LAKE[second], second, hours=2, source=2), [candidate], StoryRules())
+    assert decision.story_id == 1 and decision.rule == RULE_SIGNATURE
+    # the explanation: what the two signatures share
+    assert {"place:sev_lake", "number:2", "event:fighting"} <= set(decision.evidence)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        # same corridor, opposite events
+        (
+            ("Azerbaijan sets up checkpoint on Lachin corridor", "en"),
+            ("Traffic resumed on the Lachin corridor", "en"),
+        ),
+        (
+            ("Азербайджан установил КПП в Лачинском коридоре", "ru"),
+            ("Traffic resumed on the Lachin corridor", "en"),
+        ),
+        # same people and place: talks are not shelling
+        (
+            ("Pashinyan and Aliyev hold talks on Sev Lake border", "en"),
+            ("Pashinyan: Azerbaijani forces shelled positions near Sev Lake", "en"),
+        ),
+        # figures that disagree
+        (("49 soldiers killed near Jermuk", "en"), ("Под Джермуком погибли 105 военнослужащих", "ru")),
+    ],
+)
+def test_same_entities_different_events_or_figures_make_a_new_story(
+    earlier: tuple[str, str], later: tuple[str, str]
+) -> None:
+    candidate = _fp(earlier[0], earlier[1], story=1, source=1)
+    assert decide(_fp(later[0], later[1], hours=1, source=2), [candidate], StoryRules()).rule == RULE_NEW
+
+
+def test_an_item_that_matches_two_open_stories_names_the_other_to_merge() -> None:
+    english = _fp(SEV_LAKE["en"], "en", story=1, source=1)
+    russian = _fp(SEV_LAKE["ru"], "ru", hours=1, story=2, source=2)
+    decision = decide(_fp(SEV_LAKE["hy"], "hy", hours=2, source=3), [english, russian], StoryRules())
+    assert decision.story_id == 1
+    assert [match.story_id for match in decision.merges] == [2]
+    assert decision.merges[0].rule == RULE_SIGNATURE and decision.merges[0].evidence
+
+
+# ---------------------------------------------------------------------------------------------------- data
+
+
+def _load() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    return data
+
+
+def _published(value: Any) -> datetime:
+    """The item's time in UTC; a date without a time (the source gave none) is read as its noon UTC."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, 12, tzinfo=UTC)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+
+
+def test_the_data_set_is_real_reporting_in_four_languages_split_by_episode() -> None:
+    data = _load()
+    items = data["items"]
+    assert len(items) >= 250
+    per_language = Counter(item["lang"] for item in items)
+    assert all(per_language[language] >= 60 for language in LANGUAGES), per_language
+    assert len({item["source"] for item in items}) >= 25
+    assert len({_published(item["published"]).date() for item in items}) >= 8
+    assert len({item["id"] for item in items}) == len(items)
+    for item in items:
+        assert item["url"].startswith(("https://", "http://")), item["id"]
+        assert item["title"].strip() and item["source"].strip() and item["provenance"], item["id"]
+    # a story never straddles the split: it belongs to one episode
+    episode_of: dict[str, set[str]] = {}
+    for item in items:
+        episode_of.setdefault(item["story"], set()).add(item["episode"])
+    assert all(len(episodes) == 1 for episodes in episode_of.values())
+    test_episodes = set(data["test_episodes"])
+    assert test_episodes <= {item["episode"] for item in items}
+    assert 0.3 <= sum(item["episode"] in test_episodes for item in items) / len(items) <= 0.6
+
+
+@dataclass(frozen=True)
+class Figures:
+    precision: float
+    recall: float
+    true_pairs: int
+    wrong: int
+    missed: int
+
+    def line(self) -> str:
+        return (
+            f"precision {self.precision:.3f}, recall {self.recall:.3f} "
+            f"(true pairs {self.true_pairs}, wrong merges {self.wrong}, missed {self.missed})"
+        )
+
+
+def pairwise(
+    labels: dict[str, str], found: dict[str, int], languages: dict[str, str], cross: bool
+) -> Figures:
+    tp = fp = fn = 0
+    for a, b in itertools.combinations(sorted(labels), 2):
+        if (languages[a] != languages[b]) != cross:
+            continue
+        same, merged = labels[a] == labels[b], found[a] == found[b]
+        tp += same and merged
+        fp += merged and not same
+        fn += same and not merged
+    return Figures(tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0, tp, fp, fn)
+
+
+async def _merge_through_storage(db: Database, items: list[dict[str, Any]]) -> dict[str, int]:
+    """Store the items one by one, in order of publication, as the pipeline would (alerts off); the story
+    each ended in, by item id."""
+    settings = load_settings()
+    await load_gazetteer(db, settings)
+    rules = StoryRules.from_settings(settings)
+    feeds: dict[tuple[str, str], int] = {}
+    ids: dict[int, str] = {}
+    ordered = sorted(items, key=lambda item: (_published(item["published"]), item["id"]))
+    for item in ordered:
+        published = _published(item["published"])
+        source = (item["source"], item["lang"])
+        async with db.transaction() as session:
+            if source not in feeds:
+                feed = Feed(url=f"https://feeds.test/{len(feeds)}", title=item["source"])
+                session.add(feed)
+                await session.flush()
+                feeds[source] = feed.id
+            entry = FeedEntry(
+                item["url"], item["url"], item["title"], item["summary"], item["lang"], published
+            )
+            key = hashlib.sha256(item["id"].encode()).hexdigest()
+            classification = CLASSIFIER.classify(item["title"], item["summary"], item["lang"])
+            (stored,) = await store_new_items(
+                session,
+                feeds[source],
+                [NewItem(entry, key, key, published, classification)],
+                alert=False,
+                now=published + timedelta(minutes=3),
+                stories=rules,
+            )
+            ids[stored.id] = item["id"]
+    async with db.transaction() as session:
+        rows = (await session.execute(select(Item.id, Item.story_id))).all()
+    return {ids[item_id]: int(story_id) for item_id, story_id in rows}
+
+
+_MEASURED: dict[tuple[str, str], dict[str, Figures]] = {}
+
+
+async def _measure(db: Database, part: str) -> dict[str, Figures]:
+    """Same- and cross-language figures of one part, merged in a database of its own (once per backend)."""
+    if (db.dialect, part) not in _MEASURED:
+        data = _load()
+        test_episodes = set(data["test_episodes"])
+        items = [item for item in data["items"] if (item["episode"] in test_episodes) == (part == "test")]
+        found = await _merge_through_storage(db, items)
+        labels = {item["id"]: item["story"] for item in items}
+        languages = {item["id"]: item["lang"] for item in items}
+        measured = {}
+        for kind, cross in (("same", False), ("cross", True)):
+            measured[kind] = pairwise(labels, found, languages, cross)
+            SUMMARY_LINES.append(
+                f"story merging, multilingual {part} part ({len(items)} items, {db.dialect}), "
+                f"{kind}-language pairs: {measured[kind].line()}"
+            )
+        _MEASURED[(db.dialect, part)] = measured
+    return _MEASURED[(db.dialect, part)]
+
+
+@pytest.mark.parametrize("part", ["dev", "test"])
+async def test_merging_across_languages_holds_its_recorded_figures(db: Database, part: str) -> None:
+    measured = await _measure(db, part)
+    for kind in ("same", "cross"):
+        precision, recall = FLOORS[(part, kind)]
+        figures = measured[kind]
+        assert figures.precision >= precision and figures.recall >= recall, (part, kind, figures.line())
+
+
+@pytest.mark.xfail(strict=True, reason="issue 16's targets are not reached on the test part (see FLOORS)")
+async def test_merging_reaches_the_issue_targets_on_the_test_part(db: Database) -> None:
+    measured = await _measure(db, "test")
+    for kind in ("same", "cross"):
+        figures = measured[kind]
+        assert figures.precision >= TARGET_PRECISION and figures.recall >= TARGET_RECALL, figures.line()
