@@ -20,6 +20,7 @@ from bot.replies import fit
 from bot.telegram_text import MAX_MESSAGE, plain_text, utf16_units
 from storage.deliveries import Alert
 from storage.digests import DigestStory
+from storage.severity import severity_rank
 
 SUMMARY_SHARE = 600  # a summary longer than this is cut: an alert is read at a glance
 SEVERITY_MARKERS = {"P1": "🔴", "P2": "🟠", "P3": "🟡", "P4": "⚪"}
@@ -235,7 +236,7 @@ def format_digest(
     order = sorted(
         groups,
         key=lambda e: (
-            min(_SEVERITY_ORDER.get(s.severity or "", 5) for s in groups[e]),
+            min(severity_rank(s.severity) for s in groups[e]),
             name_of(e).casefold(),
         ),
     )
@@ -260,9 +261,6 @@ def format_digest(
             count = ngettext("{n} source", "{n} sources", story.sources).format(n=story.sources)
             lines.append(f"{level}{heading} ({count})")
     return fit(lines)
-
-
-_SEVERITY_ORDER = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
 
 
 __all__ = ["MAX_MESSAGE", "format_alert", "format_digest", "hashtag", "plain_text", "safe_link"]

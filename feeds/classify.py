@@ -30,9 +30,10 @@ from typing import Any
 
 import ahocorasick
 
-from feeds.definitions import LEVELS, AliasDef, EntityDef, SeverityLexicon
+from feeds.definitions import AliasDef, EntityDef, SeverityLexicon
 from feeds.model import Classification, EntityMatch
 from feeds.textnorm import NormalizedText, case_form, normalize
+from storage.severity import LEVELS
 
 # Russian: noun and adjective case endings (after ё→е), longest first in the regex.
 _RU_ENDINGS = [

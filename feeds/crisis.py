@@ -7,23 +7,14 @@ the feeds (from history) and records it; feeds/schedule.py polls them at the cri
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.items import ALERT_MAX_AGE, StoredItem
-from storage.stories import higher_severity
+from feeds.routing import ALERT_MAX_AGE
+from feeds.store import StoredItem
+from storage.crises import CrisisStart
+from storage.severity import Severity, higher_severity
 
-CRISIS_SEVERITIES = frozenset({"P1", "P2"})
-
-
-@dataclass(frozen=True, slots=True)
-class CrisisStart:
-    """A story that puts the feeds reporting on `entity_ids` into crisis mode until `ends_at`."""
-
-    story_id: int
-    severity: str
-    entity_ids: tuple[str, ...]
-    ends_at: datetime
+CRISIS_SEVERITIES = frozenset({Severity.P1, Severity.P2})
 
 
 def crises_from(

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.errors import ConfigError
+from storage.severity import LEVELS
 
 LANGUAGES = ("en", "ru", "hy", "az", "any")
 KINDS = ("place", "org", "person", "project", "treaty", "event", "process", "conflict")
-LEVELS = ("P1", "P2", "P3", "P4")
 ENTITY_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _ALIAS_KEYS = {
     "text",

@@ -90,8 +90,9 @@ async def retag(settings: Settings, since_days: float | None) -> int:
     Uses the gazetteer in force, replaces entity rows and severity, and prints how many were re-tagged.
     """
     from feeds.progress import progress_bar
+    from feeds.store import tags_of
     from storage.migrate import upgrade
-    from storage.tags import count_items_since, items_since, replace_item_tags
+    from storage.tags import Retag, count_items_since, items_since, retag_items
 
     if since_days is not None and since_days < 0:
         raise BorderwatchError("retag: --since must be a number of days >= 0")
@@ -101,17 +102,15 @@ async def retag(settings: Settings, since_days: float | None) -> int:
         gazetteer = await load_gazetteer(db, settings)
         since = datetime.now(UTC) - timedelta(days=since_days) if since_days is not None else None
         count, after_id = 0, 0
-        async with db.transaction() as session:
-            total = await count_items_since(session, since)
+        total = await count_items_since(db, since)
         with progress_bar(total, "retag", "items") as progress:
             while True:
-                async with db.transaction() as session:
-                    batch = await items_since(session, since, after_id=after_id, limit=500)
-                    for item in batch:
-                        classification = gazetteer.classifier.classify(
-                            item.title, item.summary, item.language
-                        )
-                        await replace_item_tags(session, item.id, classification)
+                batch = await items_since(db, since, after_id=after_id, limit=500)
+                retags = []
+                for item in batch:  # classified between the read and the write, outside any transaction
+                    classification = gazetteer.classifier.classify(item.title, item.summary, item.language)
+                    retags.append(Retag(item.id, tags_of(classification), classification.severity))
+                await retag_items(db, retags)
                 if not batch:
                     break
                 count += len(batch)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feeds.classify import Classifier
-from feeds.definitions import LEVELS
 from storage.errors import BorderwatchError
+from storage.severity import LEVELS
 
 
 class LabelledFileError(BorderwatchError):

@@ -17,11 +17,11 @@ from feeds.model import Classification
 from feeds.opml import OpmlFeed, read_opml, write_opml
 from feeds.progress import Progress, progress_bar
 from feeds.service import IngestService
+from feeds.store import StoredItem
 from storage.db import Database
 from storage.errors import BorderwatchError, ConfigError
 from storage.feeds import add_feed, count_feeds
 from storage.feeds import list_feeds as stored_feeds
-from storage.items import StoredItem
 from storage.migrate import upgrade
 from storage.settings import Settings
 

@@ -1,4 +1,5 @@
-"""Poll one feed: fetch → parse (in worker processes) → identity → classify → store, and record the outcome.
+"""Poll one feed: fetch → parse (in worker processes) → identity → classify → store (feeds.store), and record
+the outcome.
 
 Every outcome is written to the feed row and fetch_log: `ok`, `not_modified` (304), `unchanged` (a 200 whose
 body hash equals the last one, not parsed again) or `error` (last_error, consecutive failures, backoff).
@@ -26,13 +27,13 @@ from feeds.model import Classification, NewItem
 from feeds.normalize import normalize_text
 from feeds.parse import ParseError, ParserPool
 from feeds.sources import TELEGRAM, SourceReader
+from feeds.store import FeedItems, StoredItem, store_batch
 from feeds.stories import StoryRules
 from storage.batch import GroupCommit
 from storage.db import Database
 from storage.errors import plain_database_error
-from storage.feeds import FeedRecord, FetchRecord, known_items_of_feeds, record_fetches
-from storage.item_edits import stored_content_hashes, update_edited_items
-from storage.items import FeedItems, StoredItem, store_new_items_of_feeds
+from storage.feeds import FeedRecord, FetchRecord
+from storage.ingest import IngestWrite, ingest_transaction
 from storage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,21 +59,6 @@ class PollResult:
     def source(self) -> str:
         """The source's name: the OPML/admin title, else the feed's own title, else its URL."""
         return self.feed.title_override or self.feed_title or self.feed.title or self.feed.url
-
-
-@dataclass(frozen=True, slots=True)
-class _Write:
-    """What one poll writes: the items of its document that are not stored yet (`items` holds them all,
-    unclassified; most polls have none), then its fetch record, made when written (its duration runs until
-    then) from the number of items that turned out new."""
-
-    feed_id: int
-    record: Callable[[int], FetchRecord]
-    items: Sequence[NewItem] = ()
-    alert: bool = False
-    now: datetime | None = None
-    # stored items whose text changed take the new text (edited Telegram posts), without alerting
-    edits: bool = False
 
 
 class FeedPoller:
@@ -104,52 +90,21 @@ class FeedPoller:
         # also queues this process's writes instead of letting them sleep on SQLite's single-writer lock.
         # In a round of 304s a batch waiting 5 ms for more polls holds 3x as many and saves a fifth of the
         # round's CPU; an alert is 5 ms later at most.
-        self._writes: GroupCommit[_Write, list[StoredItem]] = GroupCommit(
-            db, self._write_batch, linger=WRITE_LINGER_SECONDS
+        self._writes: GroupCommit[IngestWrite, FeedItems, list[StoredItem]] = GroupCommit(
+            lambda: ingest_transaction(db), self._store, linger=WRITE_LINGER_SECONDS
         )
         # feed id → (identity key, content hash) of the items of its last document that were written: a
         # later document of the feed needs the database asked only about the others (items and feeds are
         # never deleted; an item whose text changed is asked about again)
         self._written: dict[int, frozenset[tuple[str, str]]] = {}
 
-    async def _write_batch(self, session: AsyncSession, writes: Sequence[_Write]) -> list[list[StoredItem]]:
-        """Store the new items and record the fetches of a batch of polls: one lookup of which items are
-        known for all of them (so, in the same transaction as the inserts), only the new items classified
-        and stored together, then one INSERT and one UPDATE per kind of outcome for all the fetch records."""
-        asked = [w for w in writes if w.items]
-        wanted = [
-            (w.feed_id, [i.identity_key for i in w.items], [i.content_hash for i in w.items]) for w in asked
-        ]
-        known_of = {
-            id(w): known for w, known in zip(asked, await known_items_of_feeds(session, wanted), strict=True)
-        }
-        batches: list[FeedItems] = []
-        for write in writes:
-            known, seen = known_of.get(id(write), (set(), set()))
-            unknown = [item for item in write.items if item.identity_key not in known]
-            # a story already stored under another guid is the same story, not a new one
-            fresh = [self._classified(item) for item in unknown if item.content_hash not in seen]
-            batches.append(FeedItems(write.feed_id, fresh, write.alert, write.now or self._clock()))
-            if write.edits:
-                known_items = [item for item in write.items if item.identity_key in known]
-                await self._store_edits(session, write.feed_id, known_items)
-        stored = await store_new_items_of_feeds(session, batches, stories=self._stories)
-        records = [(write.feed_id, write.record(len(new))) for write, new in zip(writes, stored, strict=True)]
-        await record_fetches(session, records)
-        return stored
+    async def _store(self, tx: IngestWrite, polls: Sequence[FeedItems]) -> list[list[StoredItem]]:
+        return await store_batch(tx, polls, self._stories)
 
-    async def _store_edits(self, session: AsyncSession, feed_id: int, known: Sequence[NewItem]) -> None:
-        """Stored items of the feed whose text is not the text now: new text and tags, no alert."""
-        if not known:
-            return
-        stored = await stored_content_hashes(session, feed_id, [item.identity_key for item in known])
-        edited = [
-            self._classified(item)
-            for item in known
-            if stored.get(item.identity_key, item.content_hash) != item.content_hash
-        ]
-        if edited:
-            await update_edited_items(session, feed_id, edited)
+    def exclusive(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold off this poller's batched writes while the caller writes on its own (claiming feeds, crisis
+        mode), so that on SQLite it never sleeps waiting for the single writer."""
+        return self._writes.exclusive()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -192,11 +147,20 @@ class FeedPoller:
             spread=None if feed.history_loaded or feed.kind == TELEGRAM else self._rng,
         )
 
+        # classified here, before the write transaction: only the items not written from its last document
         written = self._written.get(feed.id, frozenset())
+        fresh = [
+            self._classified(item) for item in items if (item.identity_key, item.content_hash) not in written
+        ]
         stored = await self._writes.run(
-            _Write(
+            FeedItems(
                 feed.id,
-                lambda new_items: FetchRecord(
+                fresh,
+                alert=feed.history_loaded,
+                now=now,
+                same_text_is_known=True,
+                edits=feed.kind == TELEGRAM,
+                record=lambda new_items: FetchRecord(
                     worker=self._worker,
                     started_at=started,
                     duration_ms=_ms(t0),
@@ -212,10 +176,6 @@ class FeedPoller:
                     language=parsed.language,
                     last_post_id=reading.last_post_id,
                 ),
-                [item for item in items if (item.identity_key, item.content_hash) not in written],
-                alert=feed.history_loaded,
-                now=now,
-                edits=feed.kind == TELEGRAM,
             )
         )
         self._written[feed.id] = frozenset((item.identity_key, item.content_hash) for item in items)
@@ -254,9 +214,12 @@ class FeedPoller:
             crisis_interval=self._crisis_interval(feed, now),
         )
         await self._writes.run(
-            _Write(
+            FeedItems(
                 feed.id,
-                lambda _: FetchRecord(
+                (),
+                alert=False,
+                now=now,
+                record=lambda _: FetchRecord(
                     worker=self._worker,
                     started_at=started,
                     duration_ms=_ms(t0),
@@ -294,9 +257,12 @@ class FeedPoller:
             retry_after=retry_after,
         )
         await self._writes.run(
-            _Write(
+            FeedItems(
                 feed.id,
-                lambda _: FetchRecord(
+                (),
+                alert=False,
+                now=now,
+                record=lambda _: FetchRecord(
                     worker=self._worker,
                     started_at=started,
                     duration_ms=_ms(t0),

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from storage.feeds import FeedSchedule
+
 MAX_BACKOFF_SECONDS = 6 * 3600
 # a server's lower bound (Retry-After, max-age, Expires, <ttl>) is honoured up to this much, so a hostile or
 # mistaken header cannot park a feed for days
@@ -29,17 +31,6 @@ class NextPoll:
 
     interval_seconds: int
     at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class FeedSchedule:
-    """Where a feed's schedule stands: when it is next due, when it was last fetched, its base interval, and
-    whether it is failing (backing off)."""
-
-    next_poll_at: datetime
-    last_fetched_at: datetime | None
-    interval_seconds: int
-    failing: bool
 
 
 def adaptive_interval(entry_times: Iterable[datetime], now: datetime, minimum: int, maximum: int) -> int:

@@ -30,12 +30,12 @@ from feeds.ingest import Classify, Clock, FeedPoller, PollResult
 from feeds.limits import ParseLimits
 from feeds.liveness import ProcessLiveness
 from feeds.parse import ParserPool
-from feeds.schedule import wait_before_next_look
+from feeds.schedule import tightened, wait_before_next_look
+from feeds.store import StoredItem
 from storage.crises import enter_crisis
 from storage.db import Database
-from storage.feeds import FeedRecord, bring_forward, claim_due_feeds, next_due_at, release_lease
+from storage.feeds import FeedRecord, FeedSchedule, bring_forward, claim_due_feeds, next_due_at, release_lease
 from storage.instances import Released
-from storage.items import StoredItem
 from storage.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -178,12 +178,14 @@ class IngestService:
         (BORDERWATCH_POLL_MAX_INTERVAL lowered, or an upgrade from adaptive slowing) are brought forward."""
         poller = self._ensure_poller()
         ceiling = self._settings.poll_max_interval
+        now = self._clock()
         try:
-            async with poller.transaction() as session:
+            async with poller.exclusive():
                 moved = await bring_forward(
-                    session,
-                    self._clock(),
-                    lambda kind: max(ceiling, poller.minimum_interval(kind)),
+                    self._db,
+                    lambda kind, schedule: tightened(
+                        schedule, now, max(ceiling, poller.minimum_interval(kind))
+                    ),
                     slower_than=ceiling,
                 )
             if moved:
@@ -324,9 +326,13 @@ class IngestService:
             return
         try:
             poller = self._ensure_poller()
-            async with poller.transaction() as session:
+
+            def sooner(kind: str, schedule: FeedSchedule) -> datetime | None:
+                return tightened(schedule, now, poller.crisis_interval(kind))
+
+            async with poller.exclusive():
                 for crisis in starts:
-                    feed_ids = await enter_crisis(session, crisis, now, interval_of=poller.crisis_interval)
+                    feed_ids = await enter_crisis(self._db, crisis, now, sooner=sooner)
                     log.info(
                         "crisis mode until %s: %s story %d on %s; %d feeds polled every %d s",
                         crisis.ends_at.strftime("%H:%M:%S UTC"),

@@ -30,7 +30,7 @@ from storage.deliveries import (
 )
 from storage.models import Chat, Delivery, DeliveryUpdate
 from storage.quarantine import quarantine_row
-from storage.stories import severity_rank
+from storage.severity import Severity, severity_rank
 
 # how long a pointer waits for the alert it points to to be sent before it is looked at again
 POINTER_WAIT = timedelta(seconds=30)
@@ -124,7 +124,7 @@ async def claim_due_updates(
                 except ValueError as exc:
                     quarantine_row(row, f"the chat's quiet hours cannot be read: {exc}")
                     continue
-                if held is not None and not (row.severity == "P1" and chat.p1_breaks_quiet):
+                if held is not None and not (row.severity == Severity.P1 and chat.p1_breaks_quiet):
                     row.next_attempt_at = held
                     continue
             if len(chosen) < limit:

@@ -16,31 +16,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Generic, TypeVar
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.db import Database
 
 __all__ = ["GroupCommit"]
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-Handler = Callable[[AsyncSession, Sequence[Item]], Awaitable[Sequence[Result]]]
+Transaction = TypeVar("Transaction")
+Handler = Callable[[Transaction, Sequence[Item]], Awaitable[Sequence[Result]]]
 
 
-class GroupCommit(Generic[Item, Result]):
+class GroupCommit(Generic[Transaction, Item, Result]):
     """Handles the items of concurrent `run(item)` calls in batches of at most `max_batch`.
 
-    `handle(session, items)` gets the items of one batch, in the order they were queued, inside one
-    transaction, and returns one result per item, in the same order. A batch that is not full waits
-    `linger` seconds for more items before it starts.
+    `begin()` opens one transaction (committed when its block ends: Database.transaction,
+    storage.ingest.ingest_transaction); `handle(transaction, items)` gets the items of one batch, in the
+    order they were queued, inside it, and returns one result per item, in the same order. A batch that is
+    not full waits `linger` seconds for more items before it starts.
     """
 
     def __init__(
-        self, db: Database, handle: Handler[Item, Result], *, max_batch: int = 200, linger: float = 0.0
+        self,
+        begin: Callable[[], AbstractAsyncContextManager[Transaction]],
+        handle: Handler[Transaction, Item, Result],
+        *,
+        max_batch: int = 200,
+        linger: float = 0.0,
     ) -> None:
-        self._db = db
+        self._begin = begin
         self._handle = handle
         self._max_batch = max_batch
         self._linger = linger
@@ -87,16 +91,16 @@ class GroupCommit(Generic[Item, Result]):
 
     async def _commit(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
-            async with self._db.transaction() as session:
-                results = await self._handle(session, [item for item, _ in batch])
+            async with self._begin() as transaction:
+                results = await self._handle(transaction, [item for item, _ in batch])
         except Exception as exc:
             if len(batch) == 1:
                 _settle(batch[0][1], error=exc)
                 return
             for item, future in batch:
                 try:
-                    async with self._db.transaction() as session:
-                        (result,) = await self._handle(session, [item])
+                    async with self._begin() as transaction:
+                        (result,) = await self._handle(transaction, [item])
                 except Exception as error:
                     _settle(future, error=error)
                 else:

@@ -6,18 +6,27 @@ poller reads with each claimed feed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from feeds.crisis import CrisisStart
 from storage.db import Database, dialect_insert
-from storage.feeds import bring_forward
+from storage.feeds import Sooner, _bring_forward
 from storage.models import Crisis, Feed, Item, ItemEntity, Story
-from storage.stories import higher_severity
+from storage.severity import higher_severity
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisStart:
+    """A story that puts the feeds reporting on `entity_ids` into crisis mode until `ends_at`."""
+
+    story_id: int
+    severity: str
+    entity_ids: tuple[str, ...]
+    ends_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +42,7 @@ class ActiveCrisis:
     ends_at: datetime
 
 
-async def feeds_reporting_on(session: AsyncSession, entity_ids: Sequence[str]) -> list[int]:
+async def _feeds_reporting_on(session: AsyncSession, entity_ids: Sequence[str]) -> list[int]:
     """The enabled feeds that have published at least one item tagged with any of `entity_ids`, by id."""
     if not entity_ids:
         return []
@@ -49,13 +58,18 @@ async def feeds_reporting_on(session: AsyncSession, entity_ids: Sequence[str]) -
     return list(rows)
 
 
-async def enter_crisis(
-    session: AsyncSession, crisis: CrisisStart, now: datetime, *, interval_of: Callable[[str], int]
-) -> list[int]:
+async def enter_crisis(db: Database, crisis: CrisisStart, now: datetime, *, sooner: Sooner) -> list[int]:
     """Record the crisis of the story, or extend it (entities joined, the later deadline kept); put every feed
     that reports on its entities into crisis mode until its deadline, and bring their next poll forward to
-    `interval_of(kind)` seconds after their last fetch (feeds backing off or held back by their server keep
-    their time). Returns the ids of the feeds in crisis mode."""
+    `sooner(kind, schedule)` (feeds.schedule decides). One transaction; returns the ids of the feeds in
+    crisis mode."""
+    async with db.transaction() as session:
+        return await _enter_crisis(session, crisis, now, sooner)
+
+
+async def _enter_crisis(
+    session: AsyncSession, crisis: CrisisStart, now: datetime, sooner: Sooner
+) -> list[int]:
     await session.execute(
         dialect_insert(session, Crisis.__table__)
         .values(
@@ -74,7 +88,7 @@ async def enter_crisis(
     row.entity_ids = list(dict.fromkeys([*row.entity_ids, *crisis.entity_ids]))
     row.severity = higher_severity(row.severity, crisis.severity) or crisis.severity
     row.ends_at = max(row.ends_at, crisis.ends_at)
-    feed_ids = await feeds_reporting_on(session, row.entity_ids)
+    feed_ids = await _feeds_reporting_on(session, row.entity_ids)
     row.feeds = len(feed_ids)
     if feed_ids:
         await session.execute(
@@ -83,7 +97,7 @@ async def enter_crisis(
             .values(crisis_until=row.ends_at)
             .execution_options(synchronize_session=False)
         )
-        await bring_forward(session, now, interval_of, feed_ids=feed_ids)
+        await _bring_forward(session, sooner, feed_ids=feed_ids)
     await session.flush()
     return feed_ids
 

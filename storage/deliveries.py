@@ -30,7 +30,8 @@ from storage.models import (
     Subscription,
 )
 from storage.quarantine import quarantine_row
-from storage.stories import source_name, sources_by_story
+from storage.severity import Severity
+from storage.stories import _sources_by_story, source_name
 from storage.timeofday import parse_time_of_day, zone_info
 
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -106,7 +107,7 @@ def quiet_until(start: str | None, end: str | None, zone: str, now: datetime) ->
 
 
 def _priority() -> ColumnElement[int]:
-    return case((Delivery.severity == "P1", 0), else_=1)
+    return case((Delivery.severity == Severity.P1.value, 0), else_=1)
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -154,7 +155,7 @@ async def claim_due(
             except ValueError as exc:
                 quarantine_row(delivery, f"the chat's quiet hours cannot be read: {exc}")
                 continue
-            if held is not None and not (delivery.severity == "P1" and chat.p1_breaks_quiet):
+            if held is not None and not (delivery.severity == Severity.P1 and chat.p1_breaks_quiet):
                 delivery.next_attempt_at = held
                 continue
             if len(chosen) >= limit or taken.get(chat.id, 0) >= per_chat:
@@ -213,7 +214,9 @@ async def _alerts_and_errors(
     entities: dict[int, list[ItemEntity]] = {}
     for tag in tags:
         entities.setdefault(tag.item_id, []).append(tag)
-    sources = await sources_by_story(session, sorted({item.story_id for item, _, _ in rows if item.story_id}))
+    sources = await _sources_by_story(
+        session, sorted({item.story_id for item, _, _ in rows if item.story_id})
+    )
     alerts: dict[int, Alert] = {}
     broken: dict[int, str] = {}
     for item, feed, story in rows:

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from storage.db import Database
 from storage.models import ALL_ENTITIES, Chat, Item, ItemEntity, Story, Subscription
 from storage.quarantine import quarantine_chat_digest
-from storage.stories import severity_rank
+from storage.severity import severity_rank
 from storage.timeofday import canonical_time_of_day, parse_time_of_day
 
 FIRST_DIGEST_SPAN = timedelta(hours=24)

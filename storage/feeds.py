@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Row, Select, Table, bindparam, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from feeds.schedule import FeedSchedule, tightened
+from storage.db import Database
 from storage.models import Feed, FetchLog, Item
 
 _FEEDS = cast(Table, Feed.__table__)
@@ -18,6 +18,21 @@ _FETCH_LOG = cast(Table, FetchLog.__table__)
 # Bound values per lookup statement, and branches per UNION ALL (SQLite allows 500 compound SELECTs).
 _LOOKUP_VALUES = 2000
 _LOOKUP_BRANCHES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSchedule:
+    """Where a feed's schedule stands: when it is next due, when it was last fetched, its base interval, and
+    whether it is failing (backing off)."""
+
+    next_poll_at: datetime
+    last_fetched_at: datetime | None
+    interval_seconds: int
+    failing: bool
+
+
+# a feed's sooner next poll given its kind and schedule (None: it keeps its time); feeds.schedule decides
+Sooner = Callable[[str, FeedSchedule], datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,16 +222,21 @@ async def next_due_at(session: AsyncSession, now: datetime) -> datetime | None:
 
 
 async def bring_forward(
+    db: Database, sooner: Sooner, *, feed_ids: Iterable[int] | None = None, slower_than: int | None = None
+) -> int:
+    """Poll sooner the enabled feeds of `feed_ids`, or those whose base interval is longer than `slower_than`
+    seconds: each at `sooner(kind, schedule)` when that gives a time. Returns how many feeds moved."""
+    async with db.transaction() as session:
+        return await _bring_forward(session, sooner, feed_ids=feed_ids, slower_than=slower_than)
+
+
+async def _bring_forward(
     session: AsyncSession,
-    now: datetime,
-    interval_of: Callable[[str], int],
+    sooner: Sooner,
     *,
     feed_ids: Iterable[int] | None = None,
     slower_than: int | None = None,
 ) -> int:
-    """Poll sooner the enabled feeds of `feed_ids`, or those whose base interval is longer than `slower_than`
-    seconds: `interval_of(kind)` seconds after their last fetch, not before `now` (feeds.schedule.tightened:
-    feeds backing off, or held back by their server, keep their time). Returns how many feeds moved."""
     query = select(
         Feed.id,
         Feed.kind,
@@ -228,20 +248,19 @@ async def bring_forward(
     if slower_than is not None:
         query = query.where(Feed.interval_seconds > slower_than)
     wanted = sorted(set(feed_ids)) if feed_ids is not None else None
-    sooner: list[dict[str, object]] = []
+    moved: list[dict[str, object]] = []
     for start in range(0, len(wanted), _LOOKUP_VALUES) if wanted is not None else (0,):
         chunk = query if wanted is None else query.where(Feed.id.in_(wanted[start : start + _LOOKUP_VALUES]))
         for feed_id, kind, next_poll_at, fetched, interval, failures in await session.execute(chunk):
-            schedule = FeedSchedule(next_poll_at, fetched, interval, failures > 0)
-            at = tightened(schedule, now, interval_of(kind))
+            at = sooner(kind, FeedSchedule(next_poll_at, fetched, interval, failures > 0))
             if at is not None:
-                sooner.append({"v_id": feed_id, "v_at": at})
-    if sooner:
+                moved.append({"v_id": feed_id, "v_at": at})
+    if moved:
         await session.execute(
             update(_FEEDS).where(_FEEDS.c.id == bindparam("v_id")).values(next_poll_at=bindparam("v_at")),
-            sooner,
+            moved,
         )
-    return len(sooner)
+    return len(moved)
 
 
 async def release_lease(session: AsyncSession, feed_id: int, worker: str) -> None:
@@ -254,10 +273,17 @@ async def release_lease(session: AsyncSession, feed_id: int, worker: str) -> Non
 
 
 async def known_items_of_feeds(
-    session: AsyncSession, wanted: Sequence[tuple[int, Iterable[str], Iterable[str]]]
+    db: Database, wanted: Sequence[tuple[int, Iterable[str], Iterable[str]]]
 ) -> list[tuple[set[str], set[str]]]:
     """For each (feed id, identity keys, content hashes): which of those keys, and which of those hashes,
     stored items of that feed have. Many feeds per statement (a UNION ALL of indexed lookups)."""
+    async with db.transaction() as session:
+        return await _known_items_of_feeds(session, wanted)
+
+
+async def _known_items_of_feeds(
+    session: AsyncSession, wanted: Sequence[tuple[int, Iterable[str], Iterable[str]]]
+) -> list[tuple[set[str], set[str]]]:
     asked = [(feed_id, set(keys), set(hashes)) for feed_id, keys, hashes in wanted]
     found: list[tuple[set[str], set[str]]] = [(set(), set()) for _ in asked]
     branches: list[Any] = []
@@ -298,18 +324,23 @@ async def _lookup(
             found[index][1].add(content_hash)
 
 
-async def record_fetch(session: AsyncSession, feed_id: int, record: FetchRecord) -> None:
+async def record_fetch(db: Database, feed_id: int, record: FetchRecord) -> None:
     """Write one poll's outcome: fetch_log row, schedule, validators, failure counters; releases the lease.
 
     A success (ok, not_modified, unchanged) clears the error state; an error increments consecutive_failures,
     keeps the first failing_since and stores last_error. The feed stays enabled either way.
     """
-    await record_fetches(session, [(feed_id, record)])
+    await record_fetches(db, [(feed_id, record)])
 
 
-async def record_fetches(session: AsyncSession, records: Sequence[tuple[int, FetchRecord]]) -> None:
-    """`record_fetch` for many polls at once (feed id, outcome): one INSERT and, per kind of outcome, one
-    UPDATE, each executed for all rows together."""
+async def record_fetches(db: Database, records: Sequence[tuple[int, FetchRecord]]) -> None:
+    """`record_fetch` for many polls at once (feed id, outcome), in one transaction: one INSERT and, per kind
+    of outcome, one UPDATE, each executed for all rows together."""
+    async with db.transaction() as session:
+        await _record_fetches(session, records)
+
+
+async def _record_fetches(session: AsyncSession, records: Sequence[tuple[int, FetchRecord]]) -> None:
     if not records:
         return
     await session.execute(

@@ -12,19 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import Database
 from storage.models import Entity, Feed, Item, ItemEntity, Story
 
-# Severity order: P1 is the highest; no severity ranks below P4.
-_SEVERITY_RANK = {"P1": 1, "P2": 2, "P3": 3, "P4": 4}
-
-
-def severity_rank(severity: str | None) -> int:
-    """1 for P1 … 4 for P4, 5 for none: smaller is more severe."""
-    return _SEVERITY_RANK.get(severity or "", 5)
-
-
-def higher_severity(a: str | None, b: str | None) -> str | None:
-    """The more severe of two severities (P1 beats P2 beats … beats none)."""
-    return a if severity_rank(a) <= severity_rank(b) else b
-
 
 @dataclass(frozen=True, slots=True)
 class CandidateItem:
@@ -87,7 +74,7 @@ def source_name(feed: Feed) -> str:
     return feed.title_override or feed.title or feed.url
 
 
-async def candidate_items(
+async def _candidate_items(
     session: AsyncSession, entity_ids: Iterable[str], since: datetime, exclude: Iterable[int] = ()
 ) -> list[CandidateItem]:
     """Items published since `since`, in a story, tagged with at least one of `entity_ids` (oldest first),
@@ -193,7 +180,7 @@ def read_evidence(value: str | None) -> Evidence:
     return Evidence(matched, tuple(agreed), tuple(sorted(set(merged))))
 
 
-async def entity_kinds(session: AsyncSession, entity_ids: Iterable[str]) -> dict[str, str]:
+async def _entity_kinds(session: AsyncSession, entity_ids: Iterable[str]) -> dict[str, str]:
     """The kind (place, org, person …) of each entity id the entities table knows."""
     wanted = sorted(set(entity_ids))
     if not wanted:
@@ -202,7 +189,7 @@ async def entity_kinds(session: AsyncSession, entity_ids: Iterable[str]) -> dict
     return {entity_id: kind for entity_id, kind in rows.all()}
 
 
-async def story_severities(session: AsyncSession, story_ids: Iterable[int]) -> dict[int, str | None]:
+async def _story_severities(session: AsyncSession, story_ids: Iterable[int]) -> dict[int, str | None]:
     """The current severity of each story."""
     wanted = sorted(set(story_ids))
     if not wanted:
@@ -211,7 +198,7 @@ async def story_severities(session: AsyncSession, story_ids: Iterable[int]) -> d
     return {story_id: severity for story_id, severity in rows.all()}
 
 
-async def sources_by_story(session: AsyncSession, story_ids: Sequence[int]) -> dict[int, list[str]]:
+async def _sources_by_story(session: AsyncSession, story_ids: Sequence[int]) -> dict[int, list[str]]:
     """The distinct sources of each story, in the order they reported it (first item first)."""
     if not story_ids:
         return {}
@@ -282,16 +269,10 @@ __all__ = [
     "Evidence",
     "StoryDetails",
     "StoryMember",
-    "candidate_items",
-    "entity_kinds",
     "evidence_column",
-    "higher_severity",
     "join_list",
     "read_evidence",
-    "severity_rank",
     "source_name",
-    "sources_by_story",
     "split_list",
     "story_details",
-    "story_severities",
 ]

@@ -21,12 +21,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Delivery, DeliveryUpdate, Item, Story
-from storage.stories import higher_severity
+from storage.severity import higher_severity
 
 _LIVE = ("sending", "sent")
 
 
-async def merge_stories(
+async def _merge_stories(
     session: AsyncSession, survivor: int, absorbed: Sequence[int], now: datetime
 ) -> str | None:
     """Fold the `absorbed` stories into `survivor` (items, severity, alerts; see the module docstring) and
@@ -115,6 +115,3 @@ async def _move(session: AsyncSession, delivery: Delivery, survivor: int) -> Non
         update(DeliveryUpdate).where(DeliveryUpdate.delivery_id == delivery.id).values(story_id=survivor)
     )
     delivery.story_id = survivor
-
-
-__all__ = ["merge_stories"]

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from feeds.model import Classification
+from storage.db import Database
 from storage.models import Item, ItemEntity
+
+Span = tuple[int, int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """An entity an item mentions, with the spans (start, end, text) of `title + "\\n" + summary` that
+    matched it."""
+
+    entity_id: str
+    spans: tuple[Span, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,48 +34,79 @@ class ItemText:
     language: str | None
 
 
-async def replace_item_tags(session: AsyncSession, item_id: int, classification: Classification) -> None:
-    """Make the item's stored tags exactly `classification`: its entity rows (with spans) and its severity."""
+@dataclass(frozen=True, slots=True)
+class Retag:
+    """An item's new tags and severity."""
+
+    item_id: int
+    tags: tuple[Tag, ...]
+    severity: str | None
+
+
+async def retag_items(db: Database, retags: Sequence[Retag]) -> None:
+    """Make the stored tags and severity of each item exactly its new ones, in one transaction."""
+    async with db.transaction() as session:
+        for retag in retags:
+            await _replace_item_tags(session, retag.item_id, retag.tags, retag.severity)
+
+
+async def _replace_item_tags(
+    session: AsyncSession, item_id: int, tags: Sequence[Tag], severity: str | None
+) -> None:
     await session.execute(delete(ItemEntity).where(ItemEntity.item_id == item_id))
-    add_item_tags(session, item_id, classification)
-    await session.execute(update(Item).where(Item.id == item_id).values(severity=classification.severity))
+    _add_item_tags(session, item_id, tags)
+    await session.execute(update(Item).where(Item.id == item_id).values(severity=severity))
     await session.flush()
 
 
-def add_item_tags(session: AsyncSession, item_id: int, classification: Classification) -> None:
-    """Add one item_entities row (with its spans) per entity of `classification` to the session."""
-    for match in classification.entities:
+def _add_item_tags(session: AsyncSession, item_id: int, tags: Sequence[Tag]) -> None:
+    for tag in tags:
         session.add(
             ItemEntity(
                 item_id=item_id,
-                entity_id=match.entity_id,
-                spans=[[start, end, text] for start, end, text in match.spans],
+                entity_id=tag.entity_id,
+                spans=[[start, end, text] for start, end, text in tag.spans],
             )
         )
 
 
 async def items_since(
-    session: AsyncSession, since: datetime | None, after_id: int = 0, limit: int = 500
+    db: Database, since: datetime | None, after_id: int = 0, limit: int = 500
 ) -> list[ItemText]:
     """Up to `limit` stored items with id > after_id, fetched at or after `since` (all when None), by id."""
     query = select(Item.id, Item.title, Item.summary, Item.language).where(Item.id > after_id)
     if since is not None:
         query = query.where(Item.fetched_at >= since)
-    rows = (await session.execute(query.order_by(Item.id).limit(limit))).all()
+    async with db.transaction() as session:
+        rows = (await session.execute(query.order_by(Item.id).limit(limit))).all()
     return [ItemText(row.id, row.title or "", row.summary or "", row.language) for row in rows]
 
 
-async def count_items_since(session: AsyncSession, since: datetime | None) -> int:
+async def count_items_since(db: Database, since: datetime | None) -> int:
     """How many stored items were fetched at or after `since` (all when None): what items_since goes over."""
     query = select(func.count()).select_from(Item)
     if since is not None:
         query = query.where(Item.fetched_at >= since)
-    return int(await session.scalar(query) or 0)
+    async with db.transaction() as session:
+        return int(await session.scalar(query) or 0)
 
 
-async def item_entity_ids(session: AsyncSession, item_id: int) -> list[str]:
+async def item_entity_ids(db: Database, item_id: int) -> list[str]:
     """The entity ids stored for an item, sorted."""
-    rows = await session.scalars(
-        select(ItemEntity.entity_id).where(ItemEntity.item_id == item_id).order_by(ItemEntity.entity_id)
-    )
-    return list(rows.all())
+    async with db.transaction() as session:
+        rows = await session.scalars(
+            select(ItemEntity.entity_id).where(ItemEntity.item_id == item_id).order_by(ItemEntity.entity_id)
+        )
+        return list(rows.all())
+
+
+__all__ = [
+    "ItemText",
+    "Retag",
+    "Span",
+    "Tag",
+    "count_items_since",
+    "item_entity_ids",
+    "items_since",
+    "retag_items",
+]

@@ -13,9 +13,9 @@ from bot.charts import HEIGHT_PX, PNG_SIGNATURE, WIDTH_PX, ChartText, png_size, 
 from bot.commands.charts import chart_cache
 from bot.ratelimit import ChatRateLimiter
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.store import store_new_items
 from storage.db import Database
 from storage.history import UNRATED, daily_counts_by_severity
-from storage.items import store_new_items
 from storage.models import Feed
 from tests.botapi.emulator import BotApiEmulator, SentMessage
 from tests.test_commands_user import START, Bot, Clock, running_bot
@@ -47,24 +47,24 @@ async def _store(
         feed = Feed(url=f"https://news.example.am/rss{start}", title="News AM")
         session.add(feed)
         await session.flush()
-        for index, (title, entities, severity, days_ago) in enumerate(rows, start):
-            item = NewItem(
-                entry=FeedEntry(
-                    guid=f"g{index}",
-                    link=f"https://news.example/{index}",
-                    title=title,
-                    summary="",
-                    language=None,
-                    published=None,
-                ),
-                identity_key=f"{index:064d}",
-                content_hash=f"{index:064d}",
-                published=START - timedelta(days=days_ago, minutes=5),
-                classification=Classification(
-                    entities=tuple(EntityMatch(entity_id=e, spans=()) for e in entities), severity=severity
-                ),
-            )
-            await store_new_items(session, feed.id, [item], alert=False, now=START)
+    for index, (title, entities, severity, days_ago) in enumerate(rows, start):
+        item = NewItem(
+            entry=FeedEntry(
+                guid=f"g{index}",
+                link=f"https://news.example/{index}",
+                title=title,
+                summary="",
+                language=None,
+                published=None,
+            ),
+            identity_key=f"{index:064d}",
+            content_hash=f"{index:064d}",
+            published=START - timedelta(days=days_ago, minutes=5),
+            classification=Classification(
+                entities=tuple(EntityMatch(entity_id=e, spans=()) for e in entities), severity=severity
+            ),
+        )
+        await store_new_items(db, feed.id, [item], alert=False, now=START)
 
 
 @pytest.fixture

@@ -398,18 +398,18 @@ async def test_feeds_shows_status_and_pages_with_buttons(chat: Chat) -> None:
     async with db.transaction() as session:
         for n in range(10):
             await add_feed(session, f"https://site{n}.example/rss", now=START, title=f"Site {n}")
-        await record_fetch(
-            session,
-            2,
-            FetchRecord(
-                worker="t",
-                started_at=START - timedelta(hours=2),
-                duration_ms=10,
-                outcome="error",
-                next_poll_at=START + timedelta(minutes=5),
-                error="https://site1.example/rss: HTTP 503 <Service Unavailable>",
-            ),
-        )
+    await record_fetch(
+        db,
+        2,
+        FetchRecord(
+            worker="t",
+            started_at=START - timedelta(hours=2),
+            duration_ms=10,
+            outcome="error",
+            next_poll_at=START + timedelta(minutes=5),
+            error="https://site1.example/rss: HTTP 503 <Service Unavailable>",
+        ),
+    )
     [page] = await chat.send(ADMIN, "/feeds")
     lines = page.text.splitlines()
     assert lines[0] == "Feeds (10), page 1 of 2:"
@@ -646,19 +646,18 @@ async def test_failing_feed_notice_is_sent_once_and_recovery_once(chat: Chat) ->
         feed, _ = await add_feed(session, "https://down.example/rss", now=START, title="Down <Daily>")
 
     async def poll(outcome: str, error: str | None = None) -> None:
-        async with db.transaction() as session:
-            await record_fetch(
-                session,
-                feed.id,
-                FetchRecord(
-                    worker="t",
-                    started_at=chat.clock(),
-                    duration_ms=5,
-                    outcome=outcome,
-                    error=error,
-                    next_poll_at=chat.clock() + timedelta(minutes=1),
-                ),
-            )
+        await record_fetch(
+            db,
+            feed.id,
+            FetchRecord(
+                worker="t",
+                started_at=chat.clock(),
+                duration_ms=5,
+                outcome=outcome,
+                error=error,
+                next_poll_at=chat.clock() + timedelta(minutes=1),
+            ),
+        )
 
     await poll("error", "https://down.example/rss: HTTP 502")
     chat.clock.advance(minutes=59)

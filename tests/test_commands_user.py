@@ -24,9 +24,9 @@ from bot.context import BotContext
 from bot.ratelimit import ChatRateLimiter
 from feeds.gazetteer import load_gazetteer
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.store import store_new_items
 from storage.chats import get_chat, list_subscriptions
 from storage.db import Database
-from storage.items import store_new_items
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed
 from storage.settings import load_settings
 from tests.botapi.emulator import BotApiEmulator, SentMessage
@@ -428,24 +428,25 @@ async def _store_history(db: Database) -> None:
         if await session.get(Chat, USER) is None:
             session.add(Chat(id=USER, type="private"))
         await session.flush()
-        for index, (title, entities, severity, hours, feed) in enumerate(HISTORY):
-            item = NewItem(
-                entry=FeedEntry(
-                    guid=f"g{index}",
-                    link=f"https://news.example/{index}",
-                    title=title,
-                    summary="border report",
-                    language=None,
-                    published=None,
-                ),
-                identity_key=f"{index:064d}",
-                content_hash=f"{index:064d}",
-                published=START - timedelta(hours=hours),
-                classification=Classification(
-                    entities=tuple(EntityMatch(entity_id=e, spans=()) for e in entities), severity=severity
-                ),
-            )
-            [stored] = await store_new_items(session, feeds[feed].id, [item], alert=False, now=START)
+    for index, (title, entities, severity, hours, feed) in enumerate(HISTORY):
+        item = NewItem(
+            entry=FeedEntry(
+                guid=f"g{index}",
+                link=f"https://news.example/{index}",
+                title=title,
+                summary="border report",
+                language=None,
+                published=None,
+            ),
+            identity_key=f"{index:064d}",
+            content_hash=f"{index:064d}",
+            published=START - timedelta(hours=hours),
+            classification=Classification(
+                entities=tuple(EntityMatch(entity_id=e, spans=()) for e in entities), severity=severity
+            ),
+        )
+        [stored] = await store_new_items(db, feeds[feed].id, [item], alert=False, now=START)
+        async with db.transaction() as session:
             if index == 0:
                 session.add(
                     Delivery(
@@ -489,16 +490,16 @@ async def _store_astral_stories(db: Database, count: int) -> None:
         feed = Feed(url="https://emoji.example/rss", title="Emoji 📰 News")
         session.add(feed)
         await session.flush()
-        for index in range(count):
-            title = f"Sev Lake {index} " + "🔥" * 150
-            item = NewItem(
-                entry=FeedEntry(f"e{index}", f"https://emoji.example/{index}", title, "", "en", None),
-                identity_key=f"e{index:063d}",
-                content_hash=f"e{index:063d}",
-                published=START - timedelta(minutes=index),
-                classification=Classification((EntityMatch("sev_lake", ()),), "P2"),
-            )
-            await store_new_items(session, feed.id, [item], alert=False, now=START)
+    for index in range(count):
+        title = f"Sev Lake {index} " + "🔥" * 150
+        item = NewItem(
+            entry=FeedEntry(f"e{index}", f"https://emoji.example/{index}", title, "", "en", None),
+            identity_key=f"e{index:063d}",
+            content_hash=f"e{index:063d}",
+            published=START - timedelta(minutes=index),
+            classification=Classification((EntityMatch("sev_lake", ()),), "P2"),
+        )
+        await store_new_items(db, feed.id, [item], alert=False, now=START)
 
 
 async def test_replies_are_measured_like_telegram_so_astral_titles_never_silence_them(bot_chat: Bot) -> None:

@@ -17,11 +17,12 @@ from feeds.fetch import Fetcher
 from feeds.ingest import FeedPoller
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
 from feeds.parse import ParserPool
+from feeds.schedule import tightened
 from feeds.service import IngestService
+from feeds.store import StoredItem, store_new_items
 from storage.crises import active_crises, enter_crisis
 from storage.db import Database
-from storage.feeds import FeedRecord, add_feed, get_feed
-from storage.items import StoredItem, store_new_items
+from storage.feeds import FeedRecord, FeedSchedule, add_feed, get_feed
 from storage.models import Feed, Story
 from storage.settings import Settings
 from tests.botapi.emulator import BotApiEmulator
@@ -251,8 +252,8 @@ async def test_crisis_mode_spares_backoff_server_bounds_and_a_channels_own_minim
         "elsewhere": ("feed", 30, 0),
     }
     ids: dict[str, int] = {}
-    async with db.transaction() as session:
-        for n, (name, (kind, next_in, failures)) in enumerate(shapes.items()):
+    for n, (name, (kind, next_in, failures)) in enumerate(shapes.items()):
+        async with db.transaction() as session:
             feed, _ = await add_feed(session, f"https://{name}.example/rss", now=now, kind=kind)
             ids[name] = feed.id
             await session.execute(
@@ -264,20 +265,24 @@ async def test_crisis_mode_spares_backoff_server_bounds_and_a_channels_own_minim
                     consecutive_failures=failures,
                 )
             )
-            entity = "kapan" if name == "elsewhere" else "sev_lake"
-            item = NewItem(
-                FeedEntry(f"g{n}", None, f"News {n}", "", None, None),
-                f"{n:064d}",
-                f"{n:064d}",
-                now - timedelta(days=2),
-                Classification((EntityMatch(entity, ()),), "P4"),
-            )
-            await store_new_items(session, feed.id, [item], alert=False, now=now)
+        entity = "kapan" if name == "elsewhere" else "sev_lake"
+        item = NewItem(
+            FeedEntry(f"g{n}", None, f"News {n}", "", None, None),
+            f"{n:064d}",
+            f"{n:064d}",
+            now - timedelta(days=2),
+            Classification((EntityMatch(entity, ()),), "P4"),
+        )
+        await store_new_items(db, feed.id, [item], alert=False, now=now)
+    async with db.transaction() as session:
         story_id = await session.scalar(select(func.min(Story.id)))
     assert story_id is not None
     crisis = CrisisStart(story_id, "P2", ("sev_lake",), now + HOUR)
-    async with db.transaction() as session:
-        hurried = await enter_crisis(session, crisis, now, interval_of=poller.crisis_interval)
+
+    def sooner(kind: str, schedule: FeedSchedule) -> datetime | None:
+        return tightened(schedule, now, poller.crisis_interval(kind))
+
+    hurried = await enter_crisis(db, crisis, now, sooner=sooner)
     assert set(hurried) == {ids[name] for name in shapes if name != "elsewhere"}
     async with db.transaction() as session:
         next_in = {

@@ -95,13 +95,13 @@ async def test_retag_rewrites_stored_tags(db: Database, capsys: object) -> None:
     assert await retag(settings, since_days=1) == 0
     async with db.transaction() as session:
         items = (await session.scalars(select(Item).order_by(Item.id))).all()
-        assert await tags.item_entity_ids(session, items[0].id) == ["sev_lake"]
+        assert await tags.item_entity_ids(db, items[0].id) == ["sev_lake"]
         assert items[0].severity == "P1"
-        assert await tags.item_entity_ids(session, items[1].id) == []  # older than --since
+        assert await tags.item_entity_ids(db, items[1].id) == []  # older than --since
     assert await retag(settings, since_days=None) == 0
     async with db.transaction() as session:
         items = (await session.scalars(select(Item).order_by(Item.id))).all()
-        assert await tags.item_entity_ids(session, items[1].id) == ["goris"]
+        assert await tags.item_entity_ids(db, items[1].id) == ["goris"]
         assert items[1].severity == "P4"
 
 

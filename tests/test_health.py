@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 from bot import metrics
 from bot.health import HealthServer, start_health_server
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.store import StoredItem, store_new_items
 from storage.db import Database
-from storage.items import StoredItem, store_new_items
 from storage.models import Chat, Feed, Subscription
 from storage.settings import Settings
 from tests.conftest import _admin_execute
@@ -113,11 +113,8 @@ async def test_metrics_appear_and_move_when_items_and_alerts_flow(
             session.add_all(
                 [Subscription(chat_id=7, entity_id="sev_lake"), Subscription(chat_id=8, entity_id="*")]
             )
-            await session.flush()
-            stored = await store_new_items(
-                session, feed.id, [_item("a", "P1"), _item("b", "P2")], alert=True, now=NOW
-            )
             session.add(Chat(id=9, type="private", digest_time="x8:00", digest_error="quarantined: test"))
+        stored = await store_new_items(db, feed.id, [_item("a", "P1"), _item("b", "P2")], alert=True, now=NOW)
         metrics.record_poll_result(_Poll(feed=feed, outcome="ok", seconds=0.3, new_items=tuple(stored)))
         metrics.record_fetch("error", 12.0)
         metrics.record_alert_sent(4.0)

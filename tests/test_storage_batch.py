@@ -33,7 +33,7 @@ async def test_concurrent_callers_share_transactions_and_each_gets_its_own_resul
         batches.append(len(urls))
         return [(await add_feed(session, url, now=NOW))[0].id for url in urls]
 
-    group: GroupCommit[str, int] = GroupCommit(db, handle)
+    group: GroupCommit[AsyncSession, str, int] = GroupCommit(db.transaction, handle)
     urls = [f"https://example.am/{n}.xml" for n in range(40)]
     ids = await asyncio.gather(*(group.run(url) for url in urls))
 
@@ -53,7 +53,7 @@ async def test_a_lingering_batch_takes_in_items_that_come_while_it_waits(
         batches.append(len(urls))
         return [(await add_feed(session, url, now=NOW))[0].id for url in urls]
 
-    group: GroupCommit[str, int] = GroupCommit(db, handle, linger=linger)
+    group: GroupCommit[AsyncSession, str, int] = GroupCommit(db.transaction, handle, linger=linger)
 
     async def later(url: str) -> int:
         await asyncio.sleep(0.02)  # after the first item's batch has started (or lingers)
@@ -71,7 +71,7 @@ async def test_an_item_that_fails_fails_alone_and_the_others_are_committed(db: D
                 raise ValueError(f"cannot store {url}")
         return list(urls)
 
-    group: GroupCommit[str, str] = GroupCommit(db, handle)
+    group: GroupCommit[AsyncSession, str, str] = GroupCommit(db.transaction, handle)
     urls = ["https://a.am/1", "https://a.am/bad", "https://a.am/2", "https://a.am/3"]
     results = await asyncio.gather(*(group.run(url) for url in urls), return_exceptions=True)
 
@@ -101,7 +101,7 @@ async def test_a_cancelled_caller_does_not_lose_the_others_work(db: Database) ->
             await release.wait()
         return list(urls)
 
-    group: GroupCommit[str, str] = GroupCommit(db, handle)
+    group: GroupCommit[AsyncSession, str, str] = GroupCommit(db.transaction, handle)
     leader = asyncio.create_task(group.run("https://a.am/slow"))
     await started.wait()
     followers = [asyncio.create_task(group.run(f"https://a.am/{n}")) for n in range(3)]
@@ -133,20 +133,18 @@ async def test_batched_fetch_records_write_what_single_records_write(db: Databas
         one_by_one = [(await add_feed(session, f"https://one.am/{n}", now=NOW))[0].id for n in records]
         together = [(await add_feed(session, f"https://all.am/{n}", now=NOW))[0].id for n in records]
     for feed_id, record in zip(one_by_one, records, strict=True):
-        async with db.transaction() as session:
-            await record_fetch(session, feed_id, record)
-            if record.outcome == "error":  # twice: failures count up, failing_since stays the first
-                await record_fetch(session, feed_id, replace(record, started_at=NOW + timedelta(hours=1)))
-    async with db.transaction() as session:
-        await record_fetches(session, list(zip(together, records, strict=True)))
-        await record_fetches(
-            session,
-            [
-                (feed_id, replace(record, started_at=NOW + timedelta(hours=1)))
-                for feed_id, record in zip(together, records, strict=True)
-                if record.outcome == "error"
-            ],
-        )
+        await record_fetch(db, feed_id, record)
+        if record.outcome == "error":  # twice: failures count up, failing_since stays the first
+            await record_fetch(db, feed_id, replace(record, started_at=NOW + timedelta(hours=1)))
+    await record_fetches(db, list(zip(together, records, strict=True)))
+    await record_fetches(
+        db,
+        [
+            (feed_id, replace(record, started_at=NOW + timedelta(hours=1)))
+            for feed_id, record in zip(together, records, strict=True)
+            if record.outcome == "error"
+        ],
+    )
 
     async with db.transaction() as session:
         for single, batched in zip(one_by_one, together, strict=True):
@@ -166,7 +164,7 @@ async def test_batched_fetch_records_write_what_single_records_write(db: Databas
 
 async def test_known_items_of_many_feeds_answer_per_feed(db: Database) -> None:
     from feeds.model import FeedEntry, NewItem
-    from storage.items import store_new_items
+    from feeds.store import store_new_items
 
     def item(key: str, text: str) -> NewItem:
         entry = FeedEntry(guid=key, link=None, title=text, summary="", language="en", published=NOW)
@@ -175,14 +173,14 @@ async def test_known_items_of_many_feeds_answer_per_feed(db: Database) -> None:
     async with db.transaction() as session:
         first = (await add_feed(session, "https://one.am/rss", now=NOW))[0].id
         second = (await add_feed(session, "https://two.am/rss", now=NOW))[0].id
-        await store_new_items(session, first, [item("1", "a"), item("2", "b")], alert=False, now=NOW)
-        await store_new_items(session, second, [item("3", "c")], alert=False, now=NOW)
-        found = await known_items_of_feeds(
-            session,
-            [
-                (first, ["k-1", "k-3", "k-9"], ["h-b", "h-c"]),
-                (second, ["k-1", "k-3"], ["h-a", "h-c", "h-z"]),
-                (first, [], []),
-            ],
-        )
+    await store_new_items(db, first, [item("1", "a"), item("2", "b")], alert=False, now=NOW)
+    await store_new_items(db, second, [item("3", "c")], alert=False, now=NOW)
+    found = await known_items_of_feeds(
+        db,
+        [
+            (first, ["k-1", "k-3", "k-9"], ["h-b", "h-c"]),
+            (second, ["k-1", "k-3"], ["h-a", "h-c", "h-z"]),
+            (first, [], []),
+        ],
+    )
     assert found == [({"k-1"}, {"h-b"}), ({"k-3"}, {"h-c"}), (set(), set())]

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, MetaData, Table, delete, insert, select, upda
 from sqlalchemy.engine import make_url
 
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.store import store_new_items
 from storage.db import Database
 from storage.history import (
     UNRATED,
@@ -25,7 +26,6 @@ from storage.history import (
     search_items,
     search_words,
 )
-from storage.items import store_new_items
 from storage.migrate import upgrade
 from storage.models import Chat, Delivery, Feed, Item, Story
 from tests.conftest import POSTGRES_URL, _admin_execute
@@ -86,10 +86,10 @@ async def _corpus(db: Database) -> tuple[int, int]:
         other = Feed(url="https://other.az/rss", title="Other feed", title_override="Other AZ")
         session.add_all([news, other])
         await session.flush()
-        for index, row in enumerate(CORPUS):
-            feed_id = news.id if index % 2 == 0 else other.id
-            await store_new_items(session, feed_id, [_new_item(*row)], alert=False, now=NOW)
-        return news.id, other.id
+    for index, row in enumerate(CORPUS):
+        feed_id = news.id if index % 2 == 0 else other.id
+        await store_new_items(db, feed_id, [_new_item(*row)], alert=False, now=NOW)
+    return news.id, other.id
 
 
 async def test_counts_by_entity_and_severity_over_windows(db: Database) -> None:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.store import FeedItems, store_new_items, store_new_items_of_feeds
 from storage.db import Database
-from storage.items import FeedItems, store_new_items, store_new_items_of_feeds
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
 
 NOW = datetime(2022, 9, 13, 3, 0, tzinfo=UTC)
@@ -66,8 +66,7 @@ async def _setup(db: Database) -> int:
 async def test_new_item_alerts_each_subscribed_active_chat_once(db: Database) -> None:
     feed_id = await _setup(db)
     item = _item("1", "Azerbaijani troops advance near Sev Lake in Syunik", ("sev_lake", "syunik"), "P2")
-    async with db.transaction() as session:
-        stored = await store_new_items(session, feed_id, [item], alert=True, now=NOW)
+    stored = await store_new_items(db, feed_id, [item], alert=True, now=NOW)
     assert [s.entity_ids for s in stored] == [("sev_lake", "syunik")]
     assert stored[0].severity == "P2"
     async with db.transaction() as session:
@@ -87,10 +86,8 @@ async def test_new_item_alerts_each_subscribed_active_chat_once(db: Database) ->
 async def test_repolling_the_same_items_stores_and_alerts_nothing_more(db: Database) -> None:
     feed_id = await _setup(db)
     items = [_item("1", "Clashes on the border", ("sev_lake",), "P1"), _item("2", "Talks in Washington")]
-    async with db.transaction() as session:
-        first = await store_new_items(session, feed_id, items, alert=True, now=NOW)
-    async with db.transaction() as session:
-        again = await store_new_items(session, feed_id, [*items, items[0]], alert=True, now=NOW)
+    first = await store_new_items(db, feed_id, items, alert=True, now=NOW)
+    again = await store_new_items(db, feed_id, [*items, items[0]], alert=True, now=NOW)
     assert len(first) == 2
     assert again == []
     async with db.transaction() as session:
@@ -100,12 +97,9 @@ async def test_repolling_the_same_items_stores_and_alerts_nothing_more(db: Datab
 
 async def test_history_and_old_items_never_alert(db: Database) -> None:
     feed_id = await _setup(db)
-    async with db.transaction() as session:
-        await store_new_items(session, feed_id, [_item("1", "Sev Lake", ("sev_lake",))], alert=False, now=NOW)
-        await store_new_items(
-            session, feed_id, [_item("2", "Old", ("sev_lake",), age_hours=30)], alert=True, now=NOW
-        )
-        await store_new_items(session, feed_id, [_item("3", "Untagged news")], alert=True, now=NOW)
+    await store_new_items(db, feed_id, [_item("1", "Sev Lake", ("sev_lake",))], alert=False, now=NOW)
+    await store_new_items(db, feed_id, [_item("2", "Old", ("sev_lake",), age_hours=30)], alert=True, now=NOW)
+    await store_new_items(db, feed_id, [_item("3", "Untagged news")], alert=True, now=NOW)
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Item)) == 3
         assert await session.scalar(select(func.count()).select_from(Delivery)) == 0
@@ -126,15 +120,14 @@ async def test_feeds_stored_together_share_stories_and_alert_once(db: Database) 
     second = _item("b1", "Azerbaijani troops advance near Sev Lake in Syunik region", clash, "P1")
     history = _item("c1", "Troops advance near Sev Lake, Syunik", clash, "P2", age_hours=0.5)
     untagged = _item("a2", "Armenian dram gains against the dollar")
-    async with db.transaction() as session:
-        stored = await store_new_items_of_feeds(
-            session,
-            [
-                FeedItems(first_feed, [first, untagged], alert=True, now=NOW),
-                FeedItems(second_feed, [second], alert=True, now=NOW),
-                FeedItems(third_feed, [history], alert=False, now=NOW),
-            ],
-        )
+    stored = await store_new_items_of_feeds(
+        db,
+        [
+            FeedItems(first_feed, [first, untagged], alert=True, now=NOW),
+            FeedItems(second_feed, [second], alert=True, now=NOW),
+            FeedItems(third_feed, [history], alert=False, now=NOW),
+        ],
+    )
     assert [[s.title for s in feed] for feed in stored] == [
         [first.entry.title, untagged.entry.title],
         [second.entry.title],

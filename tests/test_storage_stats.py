@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.store import store_new_items
 from storage.db import Database
-from storage.items import store_new_items
 from storage.models import Chat, Delivery, Feed, Subscription
 from storage.stats import operational_counts, ping
 
@@ -59,7 +59,7 @@ async def test_deliveries_are_counted_by_status_with_pending_including_in_flight
         await session.flush()
         session.add_all([Subscription(chat_id=chat_id, entity_id="sev_lake") for chat_id in (1, 2, 3, 4)])
         await session.flush()
-        await store_new_items(session, feed.id, [_item("a"), _item("b")], alert=True, now=NOW)
+    await store_new_items(db, feed.id, [_item("a"), _item("b")], alert=True, now=NOW)
     async with db.transaction() as session:
         await session.execute(update(Delivery).where(Delivery.chat_id == 1).values(status="sent"))
         await session.execute(update(Delivery).where(Delivery.chat_id == 2).values(status="dead"))

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from feeds.gazetteer import load_gazetteer, load_yaml_gazetteer
 from feeds.model import FeedEntry, NewItem
+from feeds.store import store_new_items
 from feeds.stories import RULE_NEW, RULE_SIGNATURE, RULE_TEXT, StoryRules, decide, fingerprint
 from storage.db import Database
-from storage.items import store_new_items
 from storage.models import Feed, Item, Story
 from storage.settings import load_settings
 from storage.stories import story_details
@@ -70,32 +70,32 @@ async def test_merging_the_labelled_day_reaches_precision_and_recall_of_0_9(db: 
     feeds: dict[str, int] = {}
     ids: dict[int, str] = {}
     for item in _items():
-        async with db.transaction() as session:
-            if item["source"] not in feeds:
+        if item["source"] not in feeds:
+            async with db.transaction() as session:
                 feed = Feed(url=f"https://feeds.test/{len(feeds)}", title=item["source"])
                 session.add(feed)
                 await session.flush()
                 feeds[item["source"]] = feed.id
-            entry = FeedEntry(
-                item["url"], item["url"], item["title"], item["summary"], item["lang"], item["published"]
-            )
-            key = hashlib.sha256(item["id"].encode()).hexdigest()
-            new = NewItem(
-                entry,
-                key,
-                key,
-                item["published"],
-                classifier.classify(item["title"], item["summary"], item["lang"]),
-            )
-            (stored,) = await store_new_items(
-                session,
-                feeds[item["source"]],
-                [new],
-                alert=False,
-                now=item["published"] + timedelta(minutes=3),
-                stories=rules,
-            )
-            ids[stored.id] = item["id"]
+        entry = FeedEntry(
+            item["url"], item["url"], item["title"], item["summary"], item["lang"], item["published"]
+        )
+        key = hashlib.sha256(item["id"].encode()).hexdigest()
+        new = NewItem(
+            entry,
+            key,
+            key,
+            item["published"],
+            classifier.classify(item["title"], item["summary"], item["lang"]),
+        )
+        (stored,) = await store_new_items(
+            db,
+            feeds[item["source"]],
+            [new],
+            alert=False,
+            now=item["published"] + timedelta(minutes=3),
+            stories=rules,
+        )
+        ids[stored.id] = item["id"]
     async with db.transaction() as session:
         rows = (
             await session.execute(select(Item.id, Item.story_id, Item.story_rule, Item.story_score))

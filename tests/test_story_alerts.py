@@ -21,10 +21,10 @@ from bot.deliver import DeliveryLoop
 from bot.digest import DigestJob
 from feeds.gazetteer import load_gazetteer
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.store import StoredItem, store_new_items
 from storage import digests
 from storage.alert_updates import updates_for_chat
 from storage.db import Database
-from storage.items import StoredItem, store_new_items
 from storage.models import Chat, Feed, Subscription
 from storage.quarantine import quarantine_counts
 from storage.settings import load_settings
@@ -62,10 +62,7 @@ class Rig:
             self.clock.now,
             Classification((EntityMatch(entity, spans),), severity),
         )
-        async with self.db.transaction() as session:
-            (stored,) = await store_new_items(
-                session, self.feeds[source], [item], alert=True, now=self.clock.now
-            )
+        (stored,) = await store_new_items(self.db, self.feeds[source], [item], alert=True, now=self.clock.now)
         self.clock.now += timedelta(minutes=2)
         return stored
 

@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 
 from feeds.gazetteer import load_gazetteer, load_yaml_gazetteer
 from feeds.model import FeedEntry, NewItem
+from feeds.store import StoredItem, store_new_items
 from storage.alert_updates import claim_due_updates
 from storage.db import Database
-from storage.items import StoredItem, store_new_items
 from storage.models import Chat, Delivery, DeliveryUpdate, Feed, Item, Story, Subscription
 from storage.settings import load_settings
 from storage.stories import story_details
@@ -66,8 +66,7 @@ async def _report(db: Database, feeds: dict[str, int], text: tuple[str, str], mi
         at,
         CLASSIFIER.classify(title, "", language),
     )
-    async with db.transaction() as session:
-        (stored,) = await store_new_items(session, feeds[language], [item], alert=True, now=at)
+    (stored,) = await store_new_items(db, feeds[language], [item], alert=True, now=at)
     return stored
 
 

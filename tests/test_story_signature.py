@@ -37,9 +37,9 @@ from feeds.signature import (
     numbers,
     same_figure,
 )
+from feeds.store import store_new_items
 from feeds.stories import RULE_NEW, RULE_SIGNATURE, StoryRules, decide, fingerprint
 from storage.db import Database
-from storage.items import store_new_items
 from storage.models import Feed, Item
 from storage.settings import load_settings
 from tests.conftest import SUMMARY_LINES
@@ -280,26 +280,24 @@ async def _merge_through_storage(db: Database, items: list[dict[str, Any]]) -> d
     for item in ordered:
         published = _published(item["published"])
         source = (item["source"], item["lang"])
-        async with db.transaction() as session:
-            if source not in feeds:
+        if source not in feeds:
+            async with db.transaction() as session:
                 feed = Feed(url=f"https://feeds.test/{len(feeds)}", title=item["source"])
                 session.add(feed)
                 await session.flush()
                 feeds[source] = feed.id
-            entry = FeedEntry(
-                item["url"], item["url"], item["title"], item["summary"], item["lang"], published
-            )
-            key = hashlib.sha256(item["id"].encode()).hexdigest()
-            classification = CLASSIFIER.classify(item["title"], item["summary"], item["lang"])
-            (stored,) = await store_new_items(
-                session,
-                feeds[source],
-                [NewItem(entry, key, key, published, classification)],
-                alert=False,
-                now=published + timedelta(minutes=3),
-                stories=rules,
-            )
-            ids[stored.id] = item["id"]
+        entry = FeedEntry(item["url"], item["url"], item["title"], item["summary"], item["lang"], published)
+        key = hashlib.sha256(item["id"].encode()).hexdigest()
+        classification = CLASSIFIER.classify(item["title"], item["summary"], item["lang"])
+        (stored,) = await store_new_items(
+            db,
+            feeds[source],
+            [NewItem(entry, key, key, published, classification)],
+            alert=False,
+            now=published + timedelta(minutes=3),
+            stories=rules,
+        )
+        ids[stored.id] = item["id"]
     async with db.transaction() as session:
         rows = (await session.execute(select(Item.id, Item.story_id))).all()
     return {ids[item_id]: int(story_id) for item_id, story_id in rows}

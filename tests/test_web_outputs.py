@@ -24,8 +24,8 @@ from bot.web import WebServer, start_public_outputs
 from bot.web.outputs import cursor_text, parse_cursor
 from feeds.gazetteer import Gazetteer, load_gazetteer
 from feeds.model import FeedEntry, NewItem
+from feeds.store import FeedItems, StoredItem, store_new_items_of_feeds
 from storage.db import Database
-from storage.items import FeedItems, StoredItem, store_new_items_of_feeds
 from storage.models import Feed
 from storage.public_stories import PublicStory
 from storage.settings import Settings, load_settings
@@ -70,10 +70,9 @@ class Newsroom:
             published=at,
             classification=self.gazetteer.classifier.classify(title, "", "en"),
         )
-        async with self.db.transaction() as session:
-            ((stored,),) = await store_new_items_of_feeds(
-                session, [FeedItems(self.feeds[source], [item], alert, at + timedelta(minutes=1))]
-            )
+        ((stored,),) = await store_new_items_of_feeds(
+            self.db, [FeedItems(self.feeds[source], [item], alert, at + timedelta(minutes=1))]
+        )
         return stored
 
 

@@ -19,13 +19,14 @@ from storage import chats, history
 from storage.admins import is_admin
 from storage.models import ALL_ENTITIES
 from storage.quarantine import quarantine_counts
+from storage.severity import LEVELS
 
 DEFAULT_LATEST = 5
 MAX_LATEST = 20
 SEARCH_RESULTS = 10
 STATUS_STORIES = 5
 SPARK_DAYS = 7
-SEVERITY_ORDER = ("P1", "P2", "P3", "P4", history.UNRATED)
+SEVERITY_ORDER = (*LEVELS, history.UNRATED)
 KIND_TITLES = {
     "conflict": N_("Conflict"),
     "place": N_("Places"),
