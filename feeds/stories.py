@@ -21,7 +21,9 @@ whose events contradict (a checkpoint set up vs traffic resumed; talks vs shelli
 common), or whose figures are disjoint ("49 killed" vs "50 killed"; day 25 of a protest vs day 26).
 
 Beyond the story it joins, an item may show that two open stories are one: `decide` also lists every other
-story the item matches with the signature's full evidence (`merge_threshold`), so the caller can merge them.
+story the item matches with the signature's full evidence (`merge_threshold`) through an item published within
+`cross_language_window` of it, so the caller can merge them (a report of the next day that reads like both
+stories is not proof that they are one).
 The thresholds were tuned on the dev part of tests/data/stories_multilang.yaml (see
 tests/test_story_signature.py). Nothing here knows about storage or Telegram: callers pass fingerprints and
 get a decision back."""
@@ -76,7 +78,7 @@ class StoryRules:
     text_window: timedelta = timedelta(hours=30)
     text_threshold: float = 74.0
     text_evidence_threshold: float = 60.0
-    cross_language_window: timedelta = timedelta(hours=24)
+    cross_language_window: timedelta = timedelta(hours=12)
     entity_threshold: float = 0.4
     merge_threshold: float = 0.7
     generic_entities: frozenset[str] = frozenset({"armaz_border"})
@@ -91,6 +93,9 @@ class StoryRules:
     # a date ("13 September") and a clock time ("09:00") both texts name
     date_anchor: float = 0.0
     clock_anchor: float = 0.5
+    # an item joins a story only if it matches the story's first item or at least this share of its items
+    # (of other sources): one item alike is not enough, or stories chain through their looser members
+    story_agreement: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: StorySettings) -> StoryRules:
@@ -359,19 +364,46 @@ def decide(item: Fingerprint, candidates: Sequence[Fingerprint], rules: StoryRul
     match wins (on a tie, the older story); every other story the item matches strongly (rank at
     `merge_threshold` or more) is listed in `merges`, best first."""
     best_by_story: dict[int, StoryMatch] = {}
+    members: dict[int, list[Fingerprint]] = {}
     for candidate in candidates:
         if candidate.story_id is None or abs(item.published - candidate.published) > rules.window:
             continue
         if item.source is not None and item.source == candidate.source:
             continue
-        found = _match(item, candidate, rules)
-        if found is not None and _better(found, best_by_story.get(found.story_id)):
-            best_by_story[found.story_id] = found
+        members.setdefault(candidate.story_id, []).append(candidate)
+    # the best match of each story, and the best among items close enough in time to prove two stories one
+    close_by_story: dict[int, StoryMatch] = {}
+    for story_id, items in members.items():
+        found_all = [(c, _match(item, c, rules)) for c in items]
+        agreeing = [(c, m) for c, m in found_all if m is not None]
+        if not agreeing:
+            continue
+        seed = min(items, key=lambda c: (c.published, c.item_id or 0))
+        seed_agrees = any(c is seed for c, _ in agreeing)
+        near_duplicate = any(m.rule == RULE_TEXT for _, m in agreeing)
+        if not (seed_agrees or near_duplicate) and len(agreeing) < rules.story_agreement * len(items):
+            continue
+        for candidate, found in agreeing:
+            if _better(found, best_by_story.get(story_id)):
+                best_by_story[story_id] = found
+            if abs(item.published - candidate.published) <= rules.cross_language_window and _better(
+                found, close_by_story.get(story_id)
+            ):
+                close_by_story[story_id] = found
     if not best_by_story:
         return StoryDecision(None, RULE_NEW, None)
     ranked = sorted(best_by_story.values(), key=lambda m: (-m.rank, m.story_id))
     best = ranked[0]
-    merges = tuple(m for m in ranked[1:] if m.rank >= rules.merge_threshold)
+    merges = tuple(
+        sorted(
+            (
+                m
+                for story_id, m in close_by_story.items()
+                if story_id != best.story_id and m.rank >= rules.merge_threshold
+            ),
+            key=lambda m: (-m.rank, m.story_id),
+        )
+    )
     return StoryDecision(best.story_id, best.rule, best.score, best.matched_item_id, best.evidence, merges)
 
 
