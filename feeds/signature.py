@@ -95,6 +95,34 @@ def event_relation(a: frozenset[str], b: frozenset[str]) -> str:
     return AGREE if a & b else CONTRADICT
 
 
+# ------------------------------------------------------------------------------------------------ reactions
+
+# What a third party says about an event is a story of its own (issue 16's labelling: "a reaction by a third
+# party is one story however many outlets carry it"), yet it names the event's places, casualties and
+# fighting. A headline that reports a reaction (condemns, welcomes, voices support, calls for, is concerned)
+# makes the item a reaction; a reaction and a report of the event itself are never one story by signature.
+# Only the headline counts: a report of the event often quotes a reaction further down ("…, X condemned").
+_REACTION_CUES = {
+    "en": r"condemn\w*|welcom\w*|deplor\w*|denounc\w*"
+    r"|(?:voices?|voiced|vows?|vowed|expresse[sd]|pledges?|pledged)"
+    r" (?:\w+ )?(?:support|solidarity|concern)\w*"
+    r"|(?:is|are|was|were|deeply|gravely|seriously) concerned"
+    r"|concerned (?:by|about|over)|calls? (?:on|for)|called (?:on|for)|urges?|urged|stands? (?:by|with)",
+    "ru": r"осуд\w*|осужда\w*|приветств\w*|поддерж\w*|призва\w*|призыва\w*|обеспокоен\w*|озабочен\w*"
+    r"|солидарн\w*",
+    "hy": r"դատապարտ\w*|ողջուն\w*|աջակց\w*|զորակց\w*|կոչ \w+|մտահոգ\w*|համերաշխ\w*",
+    "az": r"pislə\w*|qına\w*|alqışla\w*|dəstək\w*|həmrəy\w*|çağır\w*|narahat\w*|təqdir\w*",
+}
+_REACTION = {language: re.compile(rf"(?<!\w)(?:{cues})(?!\w)") for language, cues in _REACTION_CUES.items()}
+
+
+def reports_reaction(title: str, language: str | None) -> bool:
+    """Whether a headline reports what someone said about an event (condemnation, welcome, support, a call,
+    concern) rather than the event itself."""
+    pattern = _REACTION.get(_language(language) or "")
+    return bool(pattern and pattern.search(normalize(title)))
+
+
 # ---------------------------------------------------------------------------------------------------- numbers
 
 _MONTH_WORDS = {
@@ -187,7 +215,8 @@ _APPROXIMATE = re.compile(
     r"(?:nearly|almost|about|around|approximately|over|more than|at least|up to|some"
     r"|около|почти|более|свыше|порядка|не менее|примерно|до"
     r"|մոտ|ավելի քան|շուրջ|առնվազն|մոտավորապես"
-    r"|təxminən|ən azı|azı|yaxın|çox|artıq)\s+$"
+    r"|təxminən|ən azı|azı|yaxın|çox|artıq"
+    r"|щонайменше|не менше|майже|близько|понад|більше)\s+$"
 )
 
 
@@ -432,6 +461,7 @@ class Signature:
     numbers: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     moments: frozenset[str] = frozenset()
+    reaction: bool = False
 
 
 def _compatible(key: str, keys: Iterable[str]) -> bool:
@@ -453,6 +483,7 @@ def signature(
         numbers=numbers(f"{title}\n{lead}", language),
         names=found,
         moments=moments(f"{title}\n{lead}"),
+        reaction=reports_reaction(title, language),
     )
 
 
@@ -468,6 +499,7 @@ __all__ = [
     "name_key",
     "names",
     "numbers",
+    "reports_reaction",
     "same_figure",
     "signature",
     "significant_numbers",

@@ -31,7 +31,7 @@ get a decision back."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -82,6 +82,11 @@ class StoryRules:
     entity_threshold: float = 0.4
     merge_threshold: float = 0.7
     generic_entities: frozenset[str] = frozenset({"armaz_border"})
+    # places the size of a province or a whole theatre: every report of a crisis there names them, so they
+    # prove little (a weak anchor) and never contradict a town or village inside them
+    regions: frozenset[str] = frozenset(
+        {"nagorno_karabakh", "syunik", "zangezur", "gegharkunik", "tavush", "nakhchivan", "kalbajar"}
+    )
     # the weight of shared anchors the signature rule asks for: with events in agreement, and when one of the
     # items names no event. A shared place or a figure above 31 weighs 1, another entity, a name or a small
     # figure weighs `weak_anchor`
@@ -93,9 +98,13 @@ class StoryRules:
     # a date ("13 September") and a clock time ("09:00") both texts name
     date_anchor: float = 0.0
     clock_anchor: float = 0.5
-    # an item joins a story only if it matches the story's first item or at least this share of its items
-    # (of other sources): one item alike is not enough, or stories chain through their looser members
-    story_agreement: float = 0.0
+    # an item joins a story only if it also agrees with the story's core, what at least `core_share` of its
+    # items say (no contradiction, `core_anchors` of shared anchors): one item alike is not enough, or
+    # stories chain through their looser members
+    core_share: float = 0.5
+    core_anchors: float = 1.0
+    # anchors specific enough to show that two stories already told apart are one
+    specific_kinds: tuple[str, ...] = ("place:", "number:", "name:", "clock:")
 
     @classmethod
     def from_settings(cls, settings: StorySettings) -> StoryRules:
@@ -132,6 +141,9 @@ class Fingerprint:
     families: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     moments: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    # its headline reports a reaction to an event (feeds.signature.reports_reaction), not the event
+    reaction: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +205,8 @@ def fingerprint(
         published=published,
         text=text,
         entities=entities,
-        places=frozenset(places) & entities,
+        places=frozenset(places) & entities - rules.regions,
+        regions=frozenset(places) & entities & rules.regions,
         numbers=sig.numbers,
         story_id=story_id,
         item_id=item_id,
@@ -202,6 +215,7 @@ def fingerprint(
         families=sig.families,
         names=sig.names,
         moments=sig.moments,
+        reaction=sig.reaction,
     )
 
 
@@ -215,7 +229,10 @@ def text_score(a: Fingerprint, b: Fingerprint) -> float:
 def _tokens(fp: Fingerprint) -> frozenset[str]:
     """The signature as one set of typed tokens (what the score compares and the evidence names)."""
     return (
-        frozenset(f"place:{e}" if e in fp.places else f"entity:{e}" for e in fp.entities)
+        frozenset(
+            f"place:{e}" if e in fp.places else f"region:{e}" if e in fp.regions else f"entity:{e}"
+            for e in fp.entities
+        )
         | frozenset(f"name:{n}" for n in fp.names)
         | frozenset(f"number:{n}" for n in fp.numbers)
         | frozenset(f"event:{f}" for f in fp.families)
@@ -316,6 +333,9 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
         return None
     evidence = _evidence(item, candidate, rules)
     close = abs(item.published - candidate.published) <= rules.cross_language_window
+    if item.reaction != candidate.reaction:
+        # a reaction and the event it reacts to read alike only in other words
+        close = False
     if item.language == candidate.language:
         score = text_score(item, candidate)
         if score >= rules.text_threshold and abs(item.published - candidate.published) <= rules.text_window:
@@ -352,10 +372,67 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
     return None
 
 
+def _proves_merge(found: StoryMatch, rules: StoryRules) -> bool:
+    """Whether a match is strong enough to show that two stories already told apart are one: a kind of event
+    in common and a specific anchor (a place, a figure, a name or a clock time), not only the same region or
+    the same leaders."""
+    shared = found.evidence
+    events = any(token.startswith("event:") for token in shared)
+    return events and any(token.startswith(rules.specific_kinds) for token in shared)
+
+
 def _better(found: StoryMatch, best: StoryMatch | None) -> bool:
     """Higher rank wins; on a tie, the older story."""
     return (
         best is None or found.rank > best.rank or (found.rank == best.rank and found.story_id < best.story_id)
+    )
+
+
+def _story_agrees(
+    item: Fingerprint, members: Sequence[Fingerprint], text_match: bool, rules: StoryRules
+) -> bool:
+    """Whether an item that matches some of a story's items agrees with the story, not with one loose member
+    (single-link chaining: a reaction that matched the operation, then the next reaction that matched it):
+    it contradicts nothing of the story's core (what at least `core_share` of its items say) and shares
+    `core_anchors` with it, or reads as a near-duplicate of one of its items."""
+    core = story_core(members, rules.core_share)
+    if contradiction(item, core) is not None:
+        return False
+    return text_match or _evidence(item, core, rules).anchors >= rules.core_anchors
+
+
+def story_core(members: Sequence[Fingerprint], share: float) -> Fingerprint:
+    """What most of a story's items say: the entities, places, figures, names and event families that at
+    least `share` of its members hold (figures and names compared as the pairwise rules compare them)."""
+    need = max(1.0, share * len(members))
+
+    def held(values: Iterable[str], has: Callable[[Fingerprint, str], bool]) -> frozenset[str]:
+        return frozenset(v for v in set(values) if sum(1 for m in members if has(m, v)) >= need)
+
+    entities = held((e for m in members for e in m.entities), lambda m, v: v in m.entities)
+    numbers = held(
+        (n for m in members for n in m.numbers), lambda m, v: any(same_figure(v, x) for x in m.numbers)
+    )
+    names = held(
+        (n for m in members for n in m.names),
+        lambda m, v: any(v.startswith(x) or x.startswith(v) for x in m.names),
+    )
+    families = held((f for m in members for f in m.families), lambda m, v: v in m.families)
+    places = frozenset(p for m in members for p in m.places) & entities
+    regions = frozenset(r for m in members for r in m.regions) & entities
+    first = members[0]
+    return Fingerprint(
+        language=None,
+        published=first.published,
+        text="",
+        entities=entities,
+        places=places,
+        regions=regions,
+        numbers=numbers,
+        story_id=first.story_id,
+        families=families,
+        names=names,
+        reaction=sum(1 for m in members if m.reaction) >= need,
     )
 
 
@@ -378,10 +455,7 @@ def decide(item: Fingerprint, candidates: Sequence[Fingerprint], rules: StoryRul
         agreeing = [(c, m) for c, m in found_all if m is not None]
         if not agreeing:
             continue
-        seed = min(items, key=lambda c: (c.published, c.item_id or 0))
-        seed_agrees = any(c is seed for c, _ in agreeing)
-        near_duplicate = any(m.rule == RULE_TEXT for _, m in agreeing)
-        if not (seed_agrees or near_duplicate) and len(agreeing) < rules.story_agreement * len(items):
+        if not _story_agrees(item, items, any(m.rule == RULE_TEXT for _, m in agreeing), rules):
             continue
         for candidate, found in agreeing:
             if _better(found, best_by_story.get(story_id)):
@@ -399,7 +473,7 @@ def decide(item: Fingerprint, candidates: Sequence[Fingerprint], rules: StoryRul
             (
                 m
                 for story_id, m in close_by_story.items()
-                if story_id != best.story_id and m.rank >= rules.merge_threshold
+                if story_id != best.story_id and m.rank >= rules.merge_threshold and _proves_merge(m, rules)
             ),
             key=lambda m: (-m.rank, m.story_id),
         )

@@ -50,8 +50,8 @@ LANGUAGES = ("en", "ru", "hy", "az")
 TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
 # regression floors: the figures recorded on each part (see the closing note of issue 16) less a margin
 FLOORS = {
-    ("dev", "same"): (0.85, 0.37),
-    ("dev", "cross"): (0.90, 0.15),
+    ("dev", "same"): (0.85, 0.30),
+    ("dev", "cross"): (0.90, 0.12),
     ("test", "same"): (0.45, 0.45),
     ("test", "cross"): (0.30, 0.35),
 }
