@@ -10,20 +10,30 @@ names, all independent of the language it is written in. The best match wins:
   alone decides.
 - "signature": any two languages (or one language in other words), within `cross_language_window`. The items'
   events must agree (a family in common: shelling and an attack are both fighting) and they must share an
-  anchor (a place, another tracked entity, a name, a figure); or, when one of them names no event, two
-  anchors. The score is the Jaccard similarity of their signatures (entities, names, figures, event families)
-  and must reach `entity_threshold`.
+  anchor: a place or a figure above 31, or two weaker ones (another tracked entity, a region-sized place such
+  as Nagorno-Karabakh or Syunik, a name, a small figure); when one of them names no event, more. The score is
+  the Jaccard similarity of their signatures (entities, names, figures, event families) and must reach
+  `entity_threshold`. A headline that reports a reaction (condemns, welcomes, supports, calls for) never
+  joins a report of the event by signature: what a third party says is a story of its own.
 - "text+signature": same language, wording fairly alike (`text_evidence_threshold` or more) and the same
   evidence as the signature rule asks, within `cross_language_window`.
 
-Never merged, whatever the score: items whose places are disjoint ("shelling near Jermuk" vs "near Sotk"),
-whose events contradict (a checkpoint set up vs traffic resumed; talks vs shelling: no event family in
-common), or whose figures are disjoint ("49 killed" vs "50 killed"; day 25 of a protest vs day 26).
+Never merged, whatever the score: items whose specific places are disjoint ("shelling near Jermuk" vs "near
+Sotk"; a region never contradicts a town in it), whose events contradict (a checkpoint set up vs traffic
+resumed; talks vs shelling: no event family in common), or whose figures are disjoint ("49 killed" vs "50
+killed"; day 25 of a protest vs day 26).
+
+Over-merging is the worst error of an alert bot (a new event joined to an old story alerts nobody), so a
+match with one item is not enough: the item must also agree with the story's core, what at least half of its
+items say (no contradiction, a full anchor in common), or read as a near-duplicate of one of them. Without
+that, stories of one region and one kind of event chain into one (an operation, the reactions to it, the
+casualties of the next day) through their loosest members.
 
 Beyond the story it joins, an item may show that two open stories are one: `decide` also lists every other
-story the item matches with the signature's full evidence (`merge_threshold`) through an item published within
-`cross_language_window` of it, so the caller can merge them (a report of the next day that reads like both
-stories is not proof that they are one).
+story the item matches with the signature's full evidence (`merge_threshold`), a kind of event in common and
+a specific anchor (a place, a figure, a name, a clock time), through an item published within
+`cross_language_window` of it, so the caller can merge them (the same region and the same leaders, or a
+report of the next day that reads like both stories, are no proof that they are one).
 The thresholds were tuned on the dev part of tests/data/stories_multilang.yaml (see
 tests/test_story_signature.py). Nothing here knows about storage or Telegram: callers pass fingerprints and
 get a decision back."""
@@ -67,6 +77,8 @@ class StorySettings(Protocol):
     def story_merge_threshold(self) -> float: ...
     @property
     def story_generic_entities(self) -> str: ...
+    @property
+    def story_region_entities(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +128,14 @@ class StoryRules:
             cross_language_window=timedelta(hours=settings.story_cross_language_hours),
             entity_threshold=settings.story_entity_threshold,
             merge_threshold=settings.story_merge_threshold,
-            generic_entities=frozenset(
-                part.strip() for part in settings.story_generic_entities.split(",") if part.strip()
-            ),
+            generic_entities=_ids(settings.story_generic_entities),
+            regions=_ids(settings.story_region_entities),
         )
+
+
+def _ids(value: str) -> frozenset[str]:
+    """Entity ids from a comma-separated setting."""
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
 @dataclass(frozen=True, slots=True)

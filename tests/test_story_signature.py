@@ -35,9 +35,10 @@ from feeds.signature import (
     name_key,
     names,
     numbers,
+    reports_reaction,
     same_figure,
 )
-from feeds.stories import RULE_NEW, RULE_SIGNATURE, StoryRules, decide, fingerprint
+from feeds.stories import RULE_NEW, RULE_SIGNATURE, StoryRules, contradiction, decide, fingerprint
 from storage.db import Database
 from storage.items import store_new_items
 from storage.models import Feed, Item
@@ -200,6 +201,74 @@ def test_an_item_that_matches_two_open_stories_names_the_other_to_merge() -> Non
     assert decision.story_id == 1
     assert [match.story_id for match in decision.merges] == [2]
     assert decision.merges[0].rule == RULE_SIGNATURE and decision.merges[0].evidence
+
+
+def test_a_region_is_weak_evidence_and_never_contradicts_a_town_in_it() -> None:
+    offensive = _fp("Azerbaijan launches offensive in Nagorno-Karabakh", "en", story=1, source=1)
+    # the same region and the same kind of event: mobilisation over the fighting is a story of its own
+    mobilisation = _fp(
+        "В Армении объявлена мобилизация из-за боев в Нагорном Карабахе", "ru", hours=1, source=2
+    )
+    assert decide(mobilisation, [offensive], StoryRules()).rule == RULE_NEW
+    # a town inside the region does not contradict it
+    assert (
+        contradiction(_fp("Shelling of Stepanakert", "en"), _fp("Обстрел в Нагорном Карабахе", "ru")) is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "language"),
+    [
+        ("Pelosi condemns shelling of Jermuk", "en"),
+        ("Turkey vows support for Azerbaijan", "en"),
+        ("Россия призвала Ереван и Баку прекратить огонь", "ru"),
+        ("ԱԳՆ-ն դատապարտում է Ջերմուկի հրետակոծությունը", "hy"),
+        ("Türkiyə Azərbaycana dəstək verib", "az"),
+    ],
+)
+def test_a_headline_that_reports_a_reaction_is_a_reaction(title: str, language: str) -> None:
+    assert reports_reaction(title, language)
+
+
+def test_a_reaction_never_joins_the_event_it_reacts_to() -> None:
+    shelling = _fp("Обстрел Джермука: ранены двое военнослужащих", "ru", story=1, source=1)
+    assert not reports_reaction("Обстрел Джермука: ранены двое военнослужащих", "ru")
+    reaction = _fp("Pelosi condemns shelling of Jermuk", "en", hours=1, source=2)
+    assert decide(reaction, [shelling], StoryRules()).rule == RULE_NEW
+
+
+def test_an_item_joins_a_story_only_if_it_agrees_with_most_of_it() -> None:
+    declared = [
+        _fp("Armenia declares martial law and general mobilization, Pashinyan says", "en", story=1, source=1),
+        _fp(
+            "Пашинян: объявлены военное положение и всеобщая мобилизация из-за обстрелов в Карабахе",
+            "ru",
+            story=1,
+            source=2,
+        ),
+        _fp(
+            "Armenian government declares martial law and mobilization, Pashinyan says",
+            "en",
+            story=1,
+            source=3,
+        ),
+    ]
+    casualties = _fp(
+        "Пашинян: при обстрелах в Карабахе есть погибшие среди мирных жителей", "ru", hours=1, source=4
+    )
+    # alike to the one loose member of the story (the shelling it mentions)…
+    assert decide(casualties, declared[1:2], StoryRules()).story_id == 1
+    # …but the story is the martial law, and casualties are news of their own
+    assert decide(casualties, declared, StoryRules()).rule == RULE_NEW
+
+
+def test_two_stories_merge_only_on_a_specific_anchor() -> None:
+    english = _fp("Fighting in Nagorno-Karabakh, Pashinyan says", "en", story=1, source=1)
+    russian = _fp("Пашинян: в Нагорном Карабахе идут бои", "ru", hours=1, story=2, source=2)
+    armenian = _fp("Փաշինյան. Լեռնային Ղարաբաղում մարտեր են ընթանում", "hy", hours=2, source=3)
+    decision = decide(armenian, [english, russian], StoryRules())
+    # the same region, the same leader and fighting: enough to join a story, not to fold two into one
+    assert decision.story_id == 1 and decision.merges == ()
 
 
 # ---------------------------------------------------------------------------------------------------- data
