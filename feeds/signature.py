@@ -391,6 +391,9 @@ Spokesman
 Ilham Nikol Donald Vladimir Jeyhun Ararat Ильхам Никол Дональд Владимир Իլհամ Նիկոլ Դոնալդ Վլադիմիր İlham
 Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
 September October November December Sputnik TASS Reuters Trend Report APA Armenpress Azertac
+Chamber House Representatives Congress Senate Cabinet Ministers Палата Палаты Представителей Конгресс Сенат
+Кабинет Министров Дума Меджлис Palata Palatası Nümayəndələr Konqres Senat Məclis Nazirlər Kabineti
+Պալատ Կոնգրես Սենատ Կառավարություն Ազգային Ժողով
 """
 
 
