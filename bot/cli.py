@@ -1,4 +1,4 @@
-"""The `borderwatch` command line (see DESIGN.md): run, poll, classify, retag, db, feeds, entities."""
+"""The `borderwatch` command line (see DESIGN.md): run, poll, classify, eval, retag, db, feeds, entities."""
 
 from __future__ import annotations
 
@@ -42,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     feed_commands.add_parser("export", help="print the feeds as OPML")
     feed_commands.add_parser("list", help="list feeds with their status")
 
+    evaluate = commands.add_parser(
+        "eval", help="recall, false hits and severity agreement per language on a labelled JSONL file"
+    )
+    evaluate.add_argument("file", help="JSON Lines: title, summary, lang, must, must_not, severity_in")
+    evaluate.add_argument("--json", action="store_true", help="one JSON object with the figures")
+    evaluate.add_argument(
+        "--failures", action="store_true", help="also list every item the classifier got wrong"
+    )
+
     entities = commands.add_parser("entities", help="the gazetteer")
     entity_commands = entities.add_subparsers(dest="entities_command", required=True, metavar="ACTION")
     entity_commands.add_parser("list", help="the entities in force")
@@ -79,6 +88,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from feeds.entity_commands import retag
 
         return await retag(settings, since_days=args.since)
+    if args.command == "eval":
+        from feeds.entity_commands import evaluate_file
+
+        return await evaluate_file(settings, args.file, as_json=args.json, show_failures=args.failures)
     if args.command == "entities":
         from feeds.entity_commands import list_entities
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TextIO
 
-from telegram import Bot, LinkPreviewOptions, ReplyParameters
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
@@ -31,6 +31,7 @@ from bot import metrics
 from bot.context import BotContext
 from bot.format import format_alert, format_pointer, message_link, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
+from bot.report_button import report_buttons
 from storage import alert_updates, deliveries, quarantine
 from storage.alert_updates import ClaimedUpdate
 from storage.deliveries import ClaimedDelivery
@@ -55,10 +56,17 @@ class AlertSender(Protocol):
     """Puts one alert (Telegram HTML) into a chat and returns the message id; edits a sent one."""
 
     async def send(
-        self, chat_id: int, thread_id: int | None, html: str, reply_to: int | None = None
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        html: str,
+        reply_to: int | None = None,
+        buttons: InlineKeyboardMarkup | None = None,
     ) -> int: ...
 
-    async def edit(self, chat_id: int, message_id: int, html: str) -> None: ...
+    async def edit(
+        self, chat_id: int, message_id: int, html: str, buttons: InlineKeyboardMarkup | None = None
+    ) -> None: ...
 
 
 class TelegramSender:
@@ -72,9 +80,16 @@ class TelegramSender:
             return {"rate_limit_args": NO_RETRIES}
         return {}
 
-    async def send(self, chat_id: int, thread_id: int | None, html: str, reply_to: int | None = None) -> int:
+    async def send(
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        html: str,
+        reply_to: int | None = None,
+        buttons: InlineKeyboardMarkup | None = None,
+    ) -> int:
         """Send `html` to the chat (topic `thread_id` in a forum) without link previews, as a reply to
-        message `reply_to` when given (sent anyway if that message is gone)."""
+        message `reply_to` when given (sent anyway if that message is gone), with `buttons` under it."""
         kwargs = self._limits()
         if reply_to is not None:
             kwargs["reply_parameters"] = ReplyParameters(
@@ -86,11 +101,14 @@ class TelegramSender:
             parse_mode=ParseMode.HTML,
             message_thread_id=thread_id,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_markup=buttons,
             **kwargs,
         )
         return message.message_id
 
-    async def edit(self, chat_id: int, message_id: int, html: str) -> None:
+    async def edit(
+        self, chat_id: int, message_id: int, html: str, buttons: InlineKeyboardMarkup | None = None
+    ) -> None:
         """Replace the text of a sent alert (editMessageText; counted by the rate limiter like a message)."""
         await self.bot.edit_message_text(
             html,
@@ -98,6 +116,7 @@ class TelegramSender:
             message_id=message_id,
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_markup=buttons,
             **self._limits(),
         )
 
@@ -109,15 +128,24 @@ class ConsoleSender:
         self.stream = stream
         self._ids = itertools.count(1)
 
-    async def send(self, chat_id: int, thread_id: int | None, html: str, reply_to: int | None = None) -> int:
-        """Print the alert with the chat it was for."""
+    async def send(
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        html: str,
+        reply_to: int | None = None,
+        buttons: InlineKeyboardMarkup | None = None,
+    ) -> int:
+        """Print the alert with the chat it was for (buttons are not shown)."""
         stream = self.stream or sys.stdout
         where = f"chat {chat_id}" + (f" topic {thread_id}" if thread_id else "")
         reply = f" (reply to alert {reply_to})" if reply_to is not None else ""
         print(f"── alert for {where}{reply} ──\n{plain_text(html)}\n", file=stream, flush=True)
         return next(self._ids)
 
-    async def edit(self, chat_id: int, message_id: int, html: str) -> None:
+    async def edit(
+        self, chat_id: int, message_id: int, html: str, buttons: InlineKeyboardMarkup | None = None
+    ) -> None:
         """Print the alert as edited."""
         stream = self.stream or sys.stdout
         print(
@@ -278,7 +306,8 @@ class DeliveryLoop:
         if html is None:
             return True
         try:
-            message_id = await self.sender.send(row.chat_id, row.thread_id, html)
+            buttons = await report_buttons(self.ctx, row.chat_id, row.id, row.alert.entity_ids)
+            message_id = await self.sender.send(row.chat_id, row.thread_id, html, buttons=buttons)
         except (TelegramError, OSError) as exc:
             if await self._settle_chat(row, rest, exc):
                 return False
@@ -315,7 +344,13 @@ class DeliveryLoop:
         reply_id: int | None = None
         try:
             if row.kind in ("edit", "pointer"):
-                await self.sender.edit(row.chat_id, row.message_id, html)
+                # an edited alert keeps its "not about" buttons; a pointer to an earlier alert has none
+                buttons = (
+                    await report_buttons(self.ctx, row.chat_id, row.delivery_id, row.alert.entity_ids)
+                    if row.kind == "edit"
+                    else None
+                )
+                await self.sender.edit(row.chat_id, row.message_id, html, buttons=buttons)
             else:
                 reply_id = await self.sender.send(row.chat_id, row.thread_id, html, reply_to=row.message_id)
         except (TelegramError, OSError) as exc:

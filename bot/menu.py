@@ -37,8 +37,9 @@ def user_commands() -> list[tuple[str, str]]:
 def admin_commands() -> list[tuple[str, str]]:
     """(command, English description) of the bot admins' commands, in menu order."""
     from bot.commands.admin import ADMIN_COMMANDS
+    from bot.commands.review import REVIEW_COMMANDS
 
-    return [(name, description) for name, _callback, description in ADMIN_COMMANDS]
+    return [(name, description) for name, _callback, description in ADMIN_COMMANDS + REVIEW_COMMANDS]
 
 
 def menu(language: str, *, admin: bool = False) -> list[BotCommand]:

@@ -1,4 +1,4 @@
-"""Entity and severity tagging: one Aho-Corasick automaton finds candidates, cheap checks validate them.
+"""Entity and severity tagging: Aho-Corasick automatons find candidates, cheap checks validate them.
 
 Every alias of every entity, every severity cue and every context word of a rule is one key of a single
 pyahocorasick automaton over normalised text (feeds.textnorm). A candidate counts when
@@ -25,6 +25,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import ahocorasick
@@ -148,6 +149,23 @@ _HY_ENDINGS = [
     "ով",
     "ովը",
     "իցը",
+    # adjectives and demonyms: Ղարաբաղյան, արցախյան, Ղարաբաղեան (Western, read as -յան), տավուշցի
+    "յան",
+    "յանը",
+    "յանի",
+    "յանն",
+    "յաններ",
+    "ական",
+    "ականը",
+    "ականի",
+    "ային",
+    "ցի",
+    "ցին",
+    "ցիք",
+    "ցիներ",
+    "ցիները",
+    "ցիների",
+    "ցիներին",
 ]
 # nouns in -ություն change stem: առաքելություն → առաքելության, առաքելությամբ
 _HY_UTYUN_ENDINGS = [
@@ -179,7 +197,7 @@ _HY_UM_ENDINGS = [
     "ումներ",
     "ումների",
 ]
-_EN_ENDINGS = ["s", "es"]
+_EN_ENDINGS = ["s", "es", "i"]  # Karabakhi, Nakhchivani
 # Azerbaijani suffix chain after ı→i folding: plural, possessive, case, -ki, copula; every part optional
 _V4 = "[iuü]"
 _V2 = "[aə]"
@@ -191,9 +209,14 @@ _AZ_CHAIN = (
     f"(?:l{_V4}|s{_V4}z)?"
     f"(?:d{_V4}r|t{_V4}r)?"
 )
-_WORD_SPLIT = re.compile(r"(\w+)|(\W+)")
+_PATTERN_TOKEN = re.compile(r"(\w+)(\*?)|([^\w*]+)")
 
-_ALIAS, _CUE, _WORD, _NEGATION = 0, 1, 2, 3
+_ALIAS, _CUE, _WORD, _NEGATION, _HEDGE = 0, 1, 2, 3, 4
+_CUE_GAP = (
+    2  # words allowed inside a multi-word cue: "end all hostilities", "atəşkəs rejimini kobud şəkildə pozub"
+)
+_QUOTES = "\"'"
+_SPACE = r"[\s\"']+"  # between the words of a pattern: spaces and quotes ('Договора "о дружбе…')
 # a negation cancels a cue that starts within this many characters after it ("no casualties", "без жертв")
 # or that it follows within _NEGATION_AFTER ("жертв нет")
 _NEGATION_BEFORE = 16
@@ -217,6 +240,33 @@ _SUFFIX_BY_LANGUAGE["any"] = (
     "(?:" + _alternation(_RU_ENDINGS + _HY_ENDINGS + _EN_ENDINGS)[:-1] + "|" + _AZ_CHAIN + ")"
 )
 _END = r"(?!\w)"
+# forms derived from a Russian proper name: adjectives (Сюник → Сюникском, Карабах → карабахский, Шуша →
+# шушинский) and demonyms (Тавуш → тавушцы)
+_RU_ADJECTIVE_ENDINGS = [
+    "ий",
+    "ый",
+    "ая",
+    "ое",
+    "ого",
+    "ому",
+    "ом",
+    "ой",
+    "ую",
+    "ие",
+    "ые",
+    "их",
+    "ым",
+    "им",
+    "ими",
+    "ыми",
+]
+_RU_DERIVED = (
+    "(?:"
+    + _alternation(_RU_ENDINGS)[:-1]
+    + "|(?:ин)?ск"
+    + _alternation(_RU_ADJECTIVE_ENDINGS)[:-1]
+    + "|ц(?:ы|ев|ам|ами|ах|а|у|ем|е)|ец)?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,10 +274,12 @@ class _Term:
     """One way a key can count: an alias, a cue or a rule word, with the checks it needs."""
 
     kind: int
-    ref: int  # alias index, event index or word id
+    ref: int  # alias index, event index, word id, or 1 for a negation that may follow its cue
     suffix: Any  # compiled pattern matched right after the key, or None when any continuation is fine
     full: Any  # compiled pattern matched from the key's start (Russian multi-word aliases), or None
     case_key: str | None  # the key's exact original form, for case-sensitive aliases
+    # the starts of the other words of a multi-word pattern: all must stand in the text before `full` runs
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +289,7 @@ class _AliasInfo:
     unless: tuple[int, ...]  # word ids
     with_words: tuple[int, ...]
     with_entities: tuple[int, ...]
+    with_all: tuple[tuple[int, ...], ...]
 
 
 def _stem_ru(word: str) -> str:
@@ -248,34 +301,30 @@ def _stem_ru(word: str) -> str:
     return word
 
 
-def compile_pattern(text: str, language: str, inflect: bool = True) -> tuple[str, str | None, str | None]:
-    """(automaton key, suffix regex, full regex) for an alias or cue in its language; both regexes end at a
-    word boundary. A trailing `*` means any continuation of the stem."""
-    star = text.endswith("*")
-    norm = normalize(text.rstrip("*")).strip()
-    if star:
-        return norm, None, None
-    if not inflect:
-        return norm, _END, None
-    parts = [(m.group(1), m.group(2)) for m in _WORD_SPLIT.finditer(norm)]
-    words = [w for w, _ in parts if w]
-    if language == "ru" and len(words) > 1:
-        pattern = []
-        key = ""
-        for word, separator in parts:
-            if word:
-                stem = _stem_ru(word) if len(word) >= 3 else word
-                if not key:
-                    key = stem
-                ending = _SUFFIX_BY_LANGUAGE["ru"] if len(word) >= 3 else ""
-                pattern.append(re.escape(stem) + ending)
-            elif separator:
-                pattern.append(
-                    r"\s+" if separator.isspace() else r"\s*".join(map(re.escape, separator.split()))
-                )
-        return key, None, "".join(pattern) + _END
-    if language == "ru":
-        return _stem_ru(norm), _SUFFIX_BY_LANGUAGE["ru"] + _END, None
+def _ru_word(word: str, starred: bool) -> tuple[str, str]:
+    """(stem, ending regex) of one word of a Russian pattern."""
+    if starred:
+        return word, r"\w*"
+    if len(word) < 3:
+        return word, ""
+    return _stem_ru(word), _SUFFIX_BY_LANGUAGE["ru"]
+
+
+def _separator(text: str, gap: int) -> str:
+    if text.isspace():
+        return _gap_pattern(gap) if gap else _SPACE
+    return r"\s*" + r"\s*".join(map(re.escape, text.split())) + r"\s*"
+
+
+@lru_cache(maxsize=8)
+def _gap_pattern(gap: int) -> str:
+    """Whitespace with up to `gap` other words in between ("end all hostilities", "Зангезурским или
+    Мегринским коридором")."""
+    return r"(?:" + _SPACE + r"[\w'-]+,?){0," + str(gap) + r"}?" + _SPACE
+
+
+def _literal(norm: str, language: str) -> tuple[str, str | None, str | None]:
+    """The pattern of a text matched as written, with the inflections of its last word."""
     if language == "hy" and norm.endswith("ություն"):
         return norm[:-3], _alternation(_HY_UTYUN_ENDINGS) + _END, None
     if language == "hy" and norm.endswith("ում") and len(norm) > 6:
@@ -283,20 +332,169 @@ def compile_pattern(text: str, language: str, inflect: bool = True) -> tuple[str
     return norm, _SUFFIX_BY_LANGUAGE.get(language, _SUFFIX_BY_LANGUAGE["any"]) + _END, None
 
 
-def _found_events(cues: list[tuple[int, int, int]], negations: list[tuple[int, int]]) -> frozenset[int]:
+def compile_pattern(
+    text: str, language: str, inflect: bool = True, *, gap: int = 0, derived: bool = False
+) -> tuple[str, str | None, str | None]:
+    """(automaton key, suffix regex, full regex) for an alias or cue in its language; both regexes end at a
+    word boundary. A word ending in `*` takes any continuation of its stem. Words of a multi-word pattern may
+    be `gap` words apart; in Russian each word inflects and words of one or two letters ("о", "в") may be left
+    out. `derived` adds the forms derived from a Russian proper name (adjectives "Сюникском", "карабахский";
+    demonyms "тавушцы")."""
+    norm = normalize(text).strip()
+    tokens = [(m.group(1), m.group(2) == "*", m.group(3)) for m in _PATTERN_TOKEN.finditer(norm)]
+    words = [(word, starred) for word, starred, _ in tokens if word]
+    if not words:
+        return norm, _END, None
+    if len(words) == 1:
+        word, starred = words[0]
+        if starred:
+            return word, None, None
+        if not inflect:
+            return word, _END, None
+        if language == "ru":
+            suffix = _RU_DERIVED if derived else _SUFFIX_BY_LANGUAGE["ru"]
+            return _stem_ru(word), suffix + _END, None
+        return _literal(word, language)
+    if not inflect:
+        return norm, _END, None
+    if language != "ru" and not gap and not any(starred for _, starred in words):
+        return _literal(norm, language)
+    # word by word: each word its own pattern, separators flexible
+    pattern: list[str] = []
+    key = ""
+    last = len(tokens) - 1 - next(i for i, token in enumerate(reversed(tokens)) if token[0])
+    pending_separator = ""
+    for index, (word, starred, separator) in enumerate(tokens):
+        if separator:
+            pending_separator = separator
+            continue
+        if language == "ru":
+            stem, ending = _ru_word(word, starred)
+        elif starred:
+            stem, ending = word, r"\w*"
+        elif index == last:
+            stem, ending = word, _SUFFIX_BY_LANGUAGE.get(language, _SUFFIX_BY_LANGUAGE["any"])
+        else:
+            stem, ending = word, ""
+        piece = re.escape(stem) + ending
+        if not key:
+            key = stem
+            pattern.append(piece)
+        elif language == "ru" and len(word) <= 2 and not starred and index != last:
+            # a preposition or conjunction the text may leave out: "Организации Договора коллективной…"
+            pattern.append(f"(?:{_separator(pending_separator or ' ', 0)}{piece})?")
+            continue
+        else:
+            pattern.append(_separator(pending_separator or " ", gap) + piece)
+        pending_separator = ""
+    if language != "ru" and not gap:
+        key = norm.split("*")[0].rstrip()  # the literal start of the pattern: a longer key is a rarer hit
+    return key, None, "".join(pattern) + _END
+
+
+def _pieces(text: str) -> tuple[str, ...]:
+    """The starts of the words after the first of a multi-word pattern, which every match contains (words
+    only inflect at the end; one- and two-letter words may be left out): a cheap test before the regex."""
+    words = [word for word, _star, _sep in _PATTERN_TOKEN.findall(normalize(text)) if word][1:]
+    return tuple(sorted({word[: max(2, min(4, len(word) - 1))] for word in words if len(word) >= 3}))
+
+
+def _automaton(keys: dict[str, list[_Term]]) -> Any:
+    automaton = ahocorasick.Automaton()
+    for key, terms in keys.items():
+        if terms:
+            automaton.add_word(key, (len(key), tuple(terms)))
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
+
+
+class _Scan:
+    """One item's normalised text, walked with an automaton: the terms whose checks pass."""
+
+    __slots__ = ("_norm", "original", "text")
+
+    def __init__(self, original: str, text: str) -> None:
+        self.original = original
+        self.text = text
+        self._norm: NormalizedText | None = None
+
+    def norm(self) -> NormalizedText:
+        if self._norm is None:
+            self._norm = NormalizedText(self.original, self.text)
+        return self._norm
+
+    def terms(self, automaton: Any) -> list[tuple[int, int, _Term]]:
+        """(start, stop, term) for every term found at a word start whose ending, case and full pattern
+        check out (a list: cheaper than a generator for the few hits of an item)."""
+        found: list[tuple[int, int, _Term]] = []
+        if automaton.kind != ahocorasick.AHOCORASICK:
+            return found  # no keys at all
+        text = self.text
+        length = len(text)
+        for end, (key_length, terms) in automaton.iter(text):
+            start = end - key_length + 1
+            if start and text[start - 1].isalnum():
+                continue
+            after = end + 1
+            bare = after == length or not text[after].isalnum()
+            for term in terms:
+                if term.full is not None:
+                    if term.needs and not all(piece in text for piece in term.needs):
+                        continue
+                    match = term.full.match(text, start)
+                    if match is None:
+                        continue
+                    stop = match.end()
+                elif bare or term.suffix is None:
+                    stop = after
+                else:
+                    match = term.suffix.match(text, after)
+                    if match is None:
+                        continue
+                    stop = match.end()
+                if term.case_key is not None:
+                    if case_form(self.norm().original_slice(start, after)) != term.case_key:
+                        continue
+                    if stop > after and term.case_key[1:].islower() and _sentence_start(text, start):
+                        continue  # "Сотка за литр": a capital at a sentence's start says nothing
+                found.append((start, stop, term))
+        return found
+
+
+def _sentence_start(text: str, position: int) -> bool:
+    """True when `position` starts the text, a line, or a sentence."""
+    before = text[:position].rstrip(" \"'(")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _found_events(
+    cues: list[tuple[int, int, int]],
+    negations: list[tuple[int, int, int]],
+    hedges: list[tuple[int, int]],
+    hedge_event: int | None,
+) -> frozenset[int]:
     """The event indices of the cues that count: not next to a negation, not inside a longer cue of another
-    event type."""
+    event type; a cue right after a hedge ("may attack") counts as the hedge event."""
     found = set()
+    several = len(cues) > 1
     for start, stop, event in cues:
         if event in found:
             continue
-        if any(
+        if negations and any(
             (n_stop <= start and start - n_stop <= _NEGATION_BEFORE)
-            or (n_start >= stop and n_start - stop <= _NEGATION_AFTER)
-            for n_start, n_stop in negations
+            or (follows and n_start >= stop and n_start - stop <= _NEGATION_AFTER)
+            for n_start, n_stop, follows in negations
         ):
             continue
-        if any(
+        if (
+            hedges
+            and hedge_event is not None
+            and any(h_stop <= start and start - h_stop <= _NEGATION_BEFORE for _, h_stop in hedges)
+        ):
+            found.add(hedge_event)
+            continue
+        if several and any(
             o_start <= start and stop <= o_stop and o_stop - o_start > stop - start and o_event != event
             for o_start, o_stop, o_event in cues
         ):
@@ -334,26 +532,36 @@ class Classifier:
                     unless=tuple(self._word(w, keys) for w in alias.unless_near),
                     with_words=tuple(self._word(w, keys) for w in alias.with_words),
                     with_entities=tuple(self._entity_index[e] for e in alias.with_entities),
+                    with_all=tuple(tuple(self._word(w, keys) for w in group) for group in alias.with_all),
                 )
                 alias_index = len(self._aliases)
                 self._aliases.append(info)
-                key, suffix, full = compile_pattern(alias.text, alias.language, alias.inflect)
+                key, suffix, full = compile_pattern(
+                    alias.text, alias.language, alias.inflect, gap=alias.gap, derived=alias.language == "ru"
+                )
                 case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive else None
-                self._add(keys, key, _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key))
+                needs = _pieces(alias.text) if full is not None else ()
+                term = _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key, needs)
+                self._add(keys, key, term)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
-                key, suffix, full = compile_pattern(cue, language)
-                self._add(keys, key, _Term(_CUE, event_index, self._re(suffix), self._re(full), None))
-        for language, word in self._severity.negations:
-            key, suffix, full = compile_pattern(word, language)
-            self._add(keys, key, _Term(_NEGATION, 0, self._re(suffix), self._re(full), None))
-        automaton = ahocorasick.Automaton()
-        for key, terms in keys.items():
-            automaton.add_word(key, (len(key), tuple(terms)))
-        if keys:
-            automaton.make_automaton()
-        self._automaton = automaton
-        self._empty = not keys
+                key, suffix, full = compile_pattern(cue, language, gap=_CUE_GAP)
+                needs = _pieces(cue) if full is not None else ()
+                self._add(keys, key, _Term(_CUE, event_index, self._re(suffix), self._re(full), None, needs))
+        for kind, words in ((_NEGATION, self._severity.negations), (_HEDGE, self._severity.hedges)):
+            for language, word in words:
+                key, suffix, full = compile_pattern(word, language)
+                # a negation may follow its cue in Russian, Armenian and Azerbaijani ("жертв нет",
+                # "զոհեր չկան", "itki yoxdur"), never in English ("may attack if no compromise")
+                follows = int(kind == _NEGATION and language != "en")
+                self._add(keys, key, _Term(kind, follows, self._re(suffix), self._re(full), None))
+        self._hedge_event = index_of.get(self._severity.hedge_event or "")
+        # two automatons: names first; rule words and cues only for the items that name something
+        self._automaton = _automaton({k: [t for t in ts if t.kind == _ALIAS] for k, ts in keys.items()})
+        self._context_automaton = _automaton(
+            {k: [t for t in ts if t.kind != _ALIAS] for k, ts in keys.items()}
+        )
+        self._empty = not any(term.kind == _ALIAS for terms in keys.values() for term in terms)
         self.build_seconds = time.perf_counter() - started
 
     def _re(self, pattern: str | None) -> Any:
@@ -389,50 +597,38 @@ class Classifier:
         text = normalize(original)
         length = len(text)
         alias_hits: list[tuple[int, int, int]] = []
-        words: dict[int, list[tuple[int, int]]] = {}
-        cues: list[tuple[int, int, int]] = []
-        negations: list[tuple[int, int]] = []
-        norm: NormalizedText | None = None
-        for end, (key_length, terms) in self._automaton.iter(text):
-            start = end - key_length + 1
-            if start and text[start - 1].isalnum():
-                continue
-            after = end + 1
-            bare = after == length or not text[after].isalnum()
-            for term in terms:
-                if term.full is not None:
-                    match = term.full.match(text, start)
-                    if match is None:
-                        continue
-                    stop = match.end()
-                elif bare or term.suffix is None:
-                    stop = after
-                else:
-                    match = term.suffix.match(text, after)
-                    if match is None:
-                        continue
-                    stop = match.end()
-                if term.case_key is not None:
-                    if norm is None:
-                        norm = NormalizedText(original, text)
-                    if case_form(norm.original_slice(start, after)) != term.case_key:
-                        continue
-                if term.kind == _ALIAS:
-                    alias_hits.append((start, stop, term.ref))
-                elif term.kind == _CUE:
-                    cues.append((start, stop, term.ref))
-                elif term.kind == _WORD:
-                    words.setdefault(term.ref, []).append((start, stop))
-                else:
-                    negations.append((start, stop))
+        scan = _Scan(original, text)
+        for start, stop, term in scan.terms(self._automaton):
+            if (
+                start
+                and stop < length
+                and text[start - 1] in _QUOTES
+                and text[stop] in _QUOTES
+                and self._aliases[term.ref].alias.unless_quoted
+            ):
+                continue  # «Карабах», “Qarabağ”ın: a name in quotes (the football club)
+            alias_hits.append((start, stop, term.ref))
         if not alias_hits:
             return _NOTHING
+        # rule words and cues are looked for only in items that name something (most items do not)
+        words: dict[int, list[tuple[int, int]]] = {}
+        cues: list[tuple[int, int, int]] = []
+        negations: list[tuple[int, int, int]] = []
+        hedges: list[tuple[int, int]] = []
+        for start, stop, term in scan.terms(self._context_automaton):
+            if term.kind == _WORD:
+                words.setdefault(term.ref, []).append((start, stop))
+            elif term.kind == _CUE:
+                cues.append((start, stop, term.ref))
+            elif term.kind == _NEGATION:
+                negations.append((start, stop, term.ref))
+            else:
+                hedges.append((start, stop))
         matched = self._resolve(alias_hits, words)
         if not matched:
             return _NOTHING
-        if norm is None:
-            norm = NormalizedText(original, text)
-        events = _found_events(cues, negations) if cues else frozenset()
+        norm = scan.norm()
+        events = _found_events(cues, negations, hedges, self._hedge_event) if cues else frozenset()
         for event in events:
             if self._cancels[event]:
                 events = events - self._cancels[event]
@@ -469,12 +665,36 @@ class Classifier:
             changed = False
             for hit in list(pending):
                 info = aliases[hit[2]]
-                if any(w in words for w in info.with_words) or any(e in matched for e in info.with_entities):
+                if all(any(w in words for w in group) for group in info.with_all) and (
+                    not (info.with_words or info.with_entities)
+                    or any(w in words for w in info.with_words)
+                    or any(e in matched for e in info.with_entities)
+                ):
                     pending.remove(hit)
                     accepted.append(hit)
                     changed = True
             if changed:
                 matched = self._entities_of(accepted)
+            if not changed and pending:
+                # two conditional aliases that each name the other's entity (Mirzoyan and Bayramov, Qazax and
+                # delimitation) support each other instead of waiting forever
+                for hit in list(pending):
+                    info = aliases[hit[2]]
+                    if info.with_all:
+                        continue
+                    partners = [
+                        other
+                        for other in pending
+                        if aliases[other[2]].entity != info.entity
+                        and aliases[other[2]].entity in info.with_entities
+                        and info.entity in aliases[other[2]].with_entities
+                    ]
+                    if partners:
+                        pending.remove(hit)
+                        accepted.append(hit)
+                        changed = True
+                if changed:
+                    matched = self._entities_of(accepted)
         return matched
 
     def _near(
@@ -493,12 +713,30 @@ class Classifier:
         for hit in hits:
             by_entity.setdefault(self._aliases[hit[2]].entity, []).append(hit)
         for entity_index in list(by_entity):
-            groups = self.entities[entity_index].groups
-            if groups:
-                found = {self._aliases[hit[2]].alias.group for hit in by_entity[entity_index]}
-                if not all(group in found for group in groups):
-                    del by_entity[entity_index]
+            entity = self.entities[entity_index]
+            if entity.groups and not self._groups_hold(entity, by_entity[entity_index]):
+                del by_entity[entity_index]
         return by_entity
+
+    def _groups_hold(self, entity: EntityDef, hits: list[tuple[int, int, int]]) -> bool:
+        """An entity with groups matches on any alias outside the groups, or on an alias from every group
+        (within `group_window` characters when set)."""
+        by_group: dict[str | None, list[tuple[int, int, int]]] = {}
+        for hit in hits:
+            by_group.setdefault(self._aliases[hit[2]].alias.group, []).append(hit)
+        if None in by_group:
+            return True
+        if not all(group in by_group for group in entity.groups):
+            return False
+        window = entity.group_window
+        if window is None:
+            return True
+        # some hit of the first group has a hit of every other group within the window
+        first, *others = entity.groups
+        return any(
+            all(any(max(h[1], o[1]) - min(h[0], o[0]) <= window for o in by_group[group]) for group in others)
+            for h in by_group[first]
+        )
 
     def _result(
         self,

@@ -8,13 +8,16 @@ An entity definition is a plain mapping (as stored in YAML and in `entities.defi
     coordinates: [39.598, 46.231]     # optional [lat, lon]
     aliases:                          # per language: en | ru | hy | az | any
       en: ["Sev Lake", {text: "Black Lake", with_entities: [syunik], with_words: [Verishen]}]
-    groups: [armenia, azerbaijan]     # optional: every group must be matched (aliases name their `group`)
+    groups: [armenia, azerbaijan]     # optional: an alias from every group matches the entity too
+    group_window: 120                 # optional: ... when those aliases lie within this many characters
 
 An alias is a string or a mapping with `text` and any of: `case_sensitive` (bool), `with_entities` and
 `with_words` (the alias counts only when one of these entities or words also occurs in the item),
 `unless_near`
 (words that cancel the alias within `window` characters, default 30), `inflect` (false: exact form),
-`group`.
+`group`, `gap` (up to this many words may stand between the parts of a multi-word alias), `unless_quoted`
+(the alias does not count right after an opening quote: «Карабах», "Qarabağ" the football club), `with_all`
+(a list of word lists: the alias counts only when each list has a word in the item).
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -41,8 +44,11 @@ _ALIAS_KEYS = {
     "window",
     "inflect",
     "group",
+    "gap",
+    "unless_quoted",
+    "with_all",
 }
-_ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups"}
+_ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups", "group_window"}
 
 
 class GazetteerError(ConfigError):
@@ -63,11 +69,14 @@ class AliasDef:
     window: int = 30
     inflect: bool = True
     group: str | None = None
+    gap: int = 0  # words allowed between the parts of a multi-word alias
+    unless_quoted: bool = False  # not counted right after an opening quote: «Карабах» is the football club
+    with_all: tuple[tuple[str, ...], ...] = ()  # each of these word lists must also have a word in the item
 
     @property
     def conditional(self) -> bool:
         """True when the alias counts only alongside another entity or word."""
-        return bool(self.with_entities or self.with_words)
+        return bool(self.with_entities or self.with_words or self.with_all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,7 @@ class EntityDef:
     coordinates: tuple[float, float] | None
     aliases: tuple[AliasDef, ...]
     groups: tuple[str, ...] = ()
+    group_window: int | None = None  # aliases of the groups must lie within this many characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +111,10 @@ class SeverityLexicon:
     kinds: frozenset[str] = frozenset({"place", "org", "conflict", "project"})
     default: str | None = "P4"
     negations: tuple[tuple[str, str], ...] = ()  # (language, word): a cue right after one does not count
+    hedges: tuple[
+        tuple[str, str], ...
+    ] = ()  # (language, word): a cue right after one counts as `hedge_event`
+    hedge_event: str | None = None
 
     @property
     def cues(self) -> tuple[tuple[str, str, str], ...]:
@@ -152,6 +166,15 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
     group = raw.get("group")
     if group is not None and (not isinstance(group, str) or not group.strip()):
         raise _fail(entity, text, "group must be a non-empty string")
+    gap = raw.get("gap", 0)
+    if not isinstance(gap, int) or isinstance(gap, bool) or not 0 <= gap <= 3:
+        raise _fail(entity, text, "gap must be an integer from 0 to 3")
+    if "unless_quoted" in raw and not isinstance(raw["unless_quoted"], bool):
+        raise _fail(entity, text, "unless_quoted must be true or false")
+    raw_all = raw.get("with_all") or []
+    if not isinstance(raw_all, list) or not all(isinstance(group_words, list) for group_words in raw_all):
+        raise _fail(entity, text, "with_all must be a list of word lists")
+    with_all = tuple(_string_list(group_words, entity, text, "with_all") for group_words in raw_all)
     return AliasDef(
         text=text,
         language=language,
@@ -162,6 +185,9 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         window=window,
         inflect=bool(raw.get("inflect", True)),
         group=group,
+        gap=gap,
+        unless_quoted=bool(raw.get("unless_quoted", False)),
+        with_all=with_all,
     )
 
 
@@ -202,12 +228,17 @@ def parse_entity(raw: Any, extra_aliases: Sequence[ExtraAlias] = ()) -> EntityDe
         raise _fail(entity_id, None, "has no aliases")
     groups = _string_list(raw.get("groups"), entity_id, None, "groups")
     _check_groups(entity_id, aliases, groups)
+    group_window = raw.get("group_window")
+    if group_window is not None and (
+        not isinstance(group_window, int) or isinstance(group_window, bool) or not 1 <= group_window <= 1000
+    ):
+        raise _fail(entity_id, None, "group_window must be an integer from 1 to 1000")
     name = raw.get("name")
     if name is None:
         name = next((a.text for a in aliases if a.language == "en"), aliases[0].text)
     if not isinstance(name, str) or not name.strip():
         raise _fail(entity_id, None, "name must be a non-empty string")
-    return EntityDef(entity_id, kind, name.strip(), coordinates, tuple(aliases), groups)
+    return EntityDef(entity_id, kind, name.strip(), coordinates, tuple(aliases), groups, group_window)
 
 
 def _coordinates(value: Any, entity_id: str) -> tuple[float, float] | None:
@@ -343,4 +374,15 @@ def parse_severity(raw: Any) -> SeverityLexicon:
     if not isinstance(raw_negations, Mapping):
         raise GazetteerError("severity: negations must map languages to lists of words")
     negations = _cue_lists(raw_negations, "negations")
-    return SeverityLexicon(tuple(events), frozenset(kinds), default, tuple(negations))
+    raw_hedges = raw.get("hedges") or {}
+    if not isinstance(raw_hedges, Mapping):
+        raise GazetteerError("severity: hedges must map languages to lists of words")
+    hedges = _cue_lists(raw_hedges, "hedges")
+    hedge_event = raw.get("hedge_event")
+    if hedge_event is not None and hedge_event not in {event.name for event in events}:
+        raise GazetteerError(f"severity: hedge_event {hedge_event!r} is not an event type")
+    if hedges and hedge_event is None:
+        raise GazetteerError("severity: hedges need a hedge_event (the event type a hedged cue counts as)")
+    return SeverityLexicon(
+        tuple(events), frozenset(kinds), default, tuple(negations), tuple(hedges), hedge_event
+    )

@@ -1,4 +1,4 @@
-"""Command-line targets for the gazetteer: `borderwatch classify`, `retag` and `entities list`."""
+"""Command-line targets for the gazetteer: `borderwatch classify`, `eval`, `retag` and `entities list`."""
 
 from __future__ import annotations
 
@@ -62,6 +62,25 @@ async def classify_stdin(
     for line in source:
         sink.write(json.dumps(classify_line(classifier, line), ensure_ascii=False) + "\n")
         sink.flush()
+    return 0
+
+
+async def evaluate_file(
+    settings: Settings, file: str, *, as_json: bool = False, show_failures: bool = False
+) -> int:
+    """`borderwatch eval FILE.jsonl`: recall, false hits and severity agreement per language, with the
+    YAML gazetteer (no database). Prints a table (or one JSON object with --json); exit 0 once read."""
+    from pathlib import Path
+
+    from feeds.evaluate import evaluate, format_report, read_labelled, report_json
+
+    items = read_labelled(Path(file))
+    evaluation = evaluate(load_yaml_gazetteer(settings).classifier, items)
+    if as_json:
+        print(json.dumps(report_json(evaluation), ensure_ascii=False))
+    else:
+        for line in format_report(evaluation, show_failures=show_failures):
+            print(line)
     return 0
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -143,18 +143,99 @@ async def load_gazetteer(db: Database, settings: Settings) -> Gazetteer:
     severity = parse_severity(read_yaml(severity_path(path), "severity lexicon"))
     async with db.transaction() as session:
         await stored.seed_entities(session, [_plain(entity) for entity in raw_entities(document)])
-        rows = await stored.list_entities(session)
-        extra = await stored.list_chat_aliases(session)
-    return Gazetteer(definitions_from_rows([row.definition for row in rows], extra), severity)
+        return await gazetteer_in_session(session, severity)
 
 
 def definitions_from_rows(
-    rows: Sequence[Mapping[str, Any]], extra: Mapping[str, Sequence[ExtraAlias]]
+    rows: Sequence[Mapping[str, Any]],
+    extra: Mapping[str, Sequence[ExtraAlias]],
+    fixes: Sequence[AliasFixLike] = (),
 ) -> list[EntityDef]:
-    """Entity definitions from stored rows; a rule naming an entity that is no longer tracked is dropped."""
+    """Entity definitions from stored rows, chat aliases and the alias fixes decided in /review; a rule
+    naming an entity that is no longer tracked is dropped."""
     active = {str(row.get("id")) for row in rows}
     cleaned = [_without_missing_references(row, active) for row in rows]
-    return parse_entities({"entities": cleaned}, extra)
+    extra_lists = {entity_id: list(aliases) for entity_id, aliases in extra.items()}
+    if fixes:
+        cleaned = [_with_fixes(row, extra_lists, fixes) for row in cleaned]
+    return parse_entities({"entities": cleaned}, extra_lists)
+
+
+class AliasFixLike(Protocol):
+    """A decision on one alias (storage.reports.StoredFix): disable it, or exclude it near `word`."""
+
+    @property
+    def entity_id(self) -> str: ...
+    @property
+    def alias_text(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def word(self) -> str | None: ...
+
+
+def _alias_text(item: Any) -> str:
+    return str(item.get("text", "")) if isinstance(item, Mapping) else str(item)
+
+
+def _with_fixes(
+    row: Mapping[str, Any], extra: dict[str, list[ExtraAlias]], fixes: Sequence[AliasFixLike]
+) -> dict[str, Any]:
+    """The row with its aliases disabled or given an exclusion word as decided; an alias added in chat that
+    gets an exclusion word moves into the row's aliases, with its options."""
+    entity_id = str(row.get("id"))
+    mine = [fix for fix in fixes if fix.entity_id == entity_id]
+    if not mine:
+        return dict(row)
+    aliases = {
+        language: list(items) if isinstance(items, list) else items
+        for language, items in (row.get("aliases") or {}).items()
+    }
+    chat_aliases = extra.get(entity_id, [])
+    for fix in mine:
+        target = normalize(fix.alias_text)
+        for language, items in aliases.items():
+            if not isinstance(items, list):
+                continue
+            updated: list[Any] = []
+            for item in items:
+                if normalize(_alias_text(item)) != target:
+                    updated.append(item)
+                elif fix.kind == "exclude" and fix.word:
+                    updated.append(_excluding(item, fix.word))
+            aliases[language] = updated
+        for chat_alias in list(chat_aliases):
+            item, language = chat_alias
+            if normalize(_alias_text(item)) != target:
+                continue
+            chat_aliases.remove(chat_alias)
+            if fix.kind == "exclude" and fix.word:
+                key = language if language in ("en", "ru", "hy", "az") else "any"
+                aliases.setdefault(key, []).append(_excluding(item, fix.word))
+    if not any(isinstance(items, list) and items for items in aliases.values()) and not chat_aliases:
+        return dict(row)  # never leave an entity without a name: keep it as it was
+    result = dict(row)
+    result["aliases"] = aliases
+    return result
+
+
+def _excluding(item: Any, word: str) -> dict[str, Any]:
+    """The alias (a name or a mapping with options) that does not count when `word` stands near it."""
+    mapping = dict(item) if isinstance(item, Mapping) else {"text": item}
+    mapping["unless_near"] = [*list(mapping.get("unless_near") or []), word]
+    return mapping
+
+
+async def gazetteer_in_session(session: Any, severity: SeverityLexicon | None) -> Gazetteer:
+    """The gazetteer from the rows as they are inside `session`: active entities, chat aliases and alias
+    fixes (raises GazetteerError before anything is committed)."""
+    from storage import entities as stored
+    from storage.reports import list_alias_fixes
+
+    rows = await stored.list_entities(session)
+    extra = await stored.list_chat_aliases(session)
+    fixes = await list_alias_fixes(session)
+    return Gazetteer(definitions_from_rows([row.definition for row in rows], extra, fixes), severity)
 
 
 def _without_missing_references(row: Mapping[str, Any], active: set[str]) -> dict[str, Any]:

@@ -4,7 +4,9 @@ The same function normalises both sides, so an alias matches whatever spelling v
 NFC; `İ`/`ı` folded to `i` (Azerbaijani and Turkish: `İlham` = `ilham`, `Laçın` = `LAÇIN`); `ё` → `е`; soft
 hyphens, zero-width characters and the Armenian in-word marks U+055B–U+055E removed; dash, quote and space
 variants unified; then `casefold()` (not `lower()`: Armenian `և` folds to `եւ`, German `ß` to `ss`), and
-Armenian `եւ` is written `եվ` so that `Նախիջևան`, `Նախիջեւան` and `ՆԱԽԻՋԵՎԱՆ` are one spelling.
+Armenian `եւ` is written `եվ` so that `Նախիջևան`, `Նախիջեւան` and `ՆԱԽԻՋԵՎԱՆ` are one spelling. Inside an
+Armenian word the classical (and Western Armenian) spellings are read as the reformed ones, one letter for one
+letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `զօրախումբ`, `ղարաբաղեան`).
 """
 
 from __future__ import annotations
@@ -46,7 +48,32 @@ def normalize(text: str) -> str:
         text = text.replace(char, _REPLACEMENTS[char])
     text = text.casefold()
     # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
-    return text.replace("եւ", "եվ") if "եւ" in text else text
+    if "եւ" in text:
+        text = text.replace("եւ", "եվ")
+    if ("է" in text or "օ" in text or "եա" in text) and _classical_inside_word(text):
+        text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
+    return text
+
+
+def _classical_inside_word(text: str) -> bool:
+    """Whether a classical spelling stands after an Armenian letter (str.find is much faster than a regex
+    search, and most Armenian texts only have the word-initial or stand-alone է of the reformed spelling)."""
+    for mark in ("է", "օ", "եա"):
+        index = text.find(mark)
+        while index != -1:
+            if index and "\u0561" <= text[index - 1] <= "\u0587":
+                return True
+            index = text.find(mark, index + 1)
+    return False
+
+
+# classical spellings inside a word (after another Armenian letter), each replaced by as many letters
+_CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:եա|է|օ)")
+_REFORMED = {"եա": "յա", "է": "ե", "օ": "ո"}
+
+
+def _reformed(match: re.Match[str]) -> str:
+    return _REFORMED[match.group(0)]
 
 
 def case_form(text: str) -> str:

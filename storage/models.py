@@ -231,6 +231,8 @@ class Chat(Base):
     # why the digest was quarantined (it could not be made); NULL while it works (migration 0005)
     digest_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # everyone here may press "not about <entity>" on alerts, not only bot admins (migration 0010)
+    report_button: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Subscription(Base):
@@ -316,6 +318,44 @@ class AuditEntry(Base):
     arguments: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(String(20))  # allowed | refused | error
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class NotAboutReport(Base):
+    """A press of "not about <entity>" on an alert, open until an admin decides in /review (0010)."""
+
+    __tablename__ = "not_about_reports"
+    __table_args__ = (
+        UniqueConstraint("item_id", "entity_id", "user_id", name="uq_not_about_reports_item_entity_user"),
+        Index("ix_not_about_reports_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # open | excluded | disabled | dismissed
+    status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
+    resolution: Mapped[str | None] = mapped_column(String(300))
+    resolved_by: Mapped[int | None] = mapped_column(BigInteger)
+    resolved_at: Mapped[datetime | None]
+
+
+class AliasFix(Base):
+    """A decision on one alias of an entity: "disable" it, or "exclude" it when `word` stands near it.
+    Applied over the entity definitions whenever the gazetteer is built (migration 0010)."""
+
+    __tablename__ = "alias_fixes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    alias_text: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(10))  # disable | exclude
+    word: Mapped[str | None] = mapped_column(String(100))
+    report_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class BotState(Base):

@@ -47,6 +47,8 @@ TRANSLATED_MODULES = (
     "bot/validate.py",
     "bot/format.py",
     "bot/commands/crisis.py",
+    "bot/commands/review.py",
+    "bot/report_button.py",
     "bot/fairness.py",
     "bot/error_reply.py",
 )

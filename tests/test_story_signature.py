@@ -49,7 +49,8 @@ DATA = Path(__file__).parent / "data" / "stories_multilang.yaml"
 LANGUAGES = ("en", "ru", "hy", "az")
 # issue 16's targets on the test part
 TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
-# regression floors: the figures recorded on each part (see the closing note of issue 16) less a margin
+# regression floors: the figures recorded on each part (see the closing note of issue 16) less a margin;
+# dev re-recorded after the classifier of issue 15 (it tags the 2025 summit, so its stories share an entity)
 FLOORS = {
     ("dev", "same"): (0.85, 0.30),
     ("dev", "cross"): (0.90, 0.12),

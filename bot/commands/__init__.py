@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.commands import admin, charts, history, language, stories, subscriptions
+from bot.commands import admin, charts, history, language, review, stories, subscriptions
 
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
@@ -43,4 +43,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(subscriptions.keyboard_pressed, pattern=f"^{subscriptions.KEYBOARD_PREFIX}")
     )
     admin.register_admin_commands(application)
+    review.register_review_commands(application)
     application.add_handler(CommandHandler("story", stories.story, filters=COMMAND_UPDATES))

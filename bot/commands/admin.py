@@ -49,7 +49,7 @@ from bot.validate import (
 )
 from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
-from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, definitions_from_rows
+from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, gazetteer_in_session
 from feeds.guard import AddressPolicy, refused_urls
 from feeds.htmlpage import PageSelectors
 from feeds.model import ParsedFeed
@@ -480,10 +480,8 @@ def _entity_lock(ctx: BotContext) -> asyncio.Lock:
 
 async def _rebuild_gazetteer(session: AsyncSession, ctx: BotContext) -> Gazetteer:
     """The gazetteer from the rows as they are inside `session` (raises GazetteerError before the commit)."""
-    rows = await list_entities(session)
-    extra = await list_chat_aliases(session)
     severity = ctx.gazetteer.severity if ctx.gazetteer is not None else None
-    return Gazetteer(definitions_from_rows([row.definition for row in rows], extra), severity)
+    return await gazetteer_in_session(session, severity)
 
 
 def _resolve(ctx: BotContext, name: str) -> EntityInfo:

@@ -25,6 +25,7 @@ import bot.app
 import feeds.guard
 from bot.commands import USER_COMMANDS
 from bot.commands.admin import ADMIN_COMMANDS
+from bot.commands.review import REVIEW_COMMANDS
 from bot.format import format_alert
 from bot.ratelimit import ChatRateLimiter
 from storage.db import Database
@@ -38,7 +39,7 @@ from tests.test_commands_admin import ADMIN, Chat, running_bot
 pytestmark = pytest.mark.reliability
 
 T = TypeVar("T")
-COMMANDS = [name for name, _callback, _description in USER_COMMANDS + ADMIN_COMMANDS]
+COMMANDS = [name for name, _callback, _description in USER_COMMANDS + ADMIN_COMMANDS + REVIEW_COMMANDS]
 
 hostile_text = st.one_of(
     st.text(max_size=60),
