@@ -107,18 +107,40 @@ _REACTION_CUES = {
     r"|(?:voices?|voiced|vows?|vowed|expresse[sd]|pledges?|pledged)"
     r" (?:\w+ )?(?:support|solidarity|concern)\w*"
     r"|(?:is|are|was|were|deeply|gravely|seriously) concerned"
-    r"|concerned (?:by|about|over)|calls? (?:on|for)|called (?:on|for)|urges?|urged|stands? (?:by|with)",
+    r"|concerned (?:by|about|over)|calls? (?:on|for)|called (?:on|for)|urges?|urged|stands? (?:by|with)"
+    r"|criticis\w*|criticiz\w*",
     "ru": r"осуд\w*|осужда\w*|приветств\w*|поддерж\w*|призва\w*|призыва\w*|обеспокоен\w*|озабочен\w*"
-    r"|солидарн\w*",
-    "hy": r"դատապարտ\w*|ողջուն\w*|աջակց\w*|զորակց\w*|կոչ \w+|մտահոգ\w*|համերաշխ\w*",
-    "az": r"pislə\w*|qına\w*|alqışla\w*|dəstək\w*|həmrəy\w*|çağır\w*|narahat\w*|təqdir\w*",
+    r"|солидарн\w*|критик\w*|раскритик\w*",
+    "hy": r"դատապարտ\w*|ողջուն\w*|աջակց\w*|զորակց\w*|կոչ \w+|մտահոգ\w*|համերաշխ\w*|քննադատ\w*",
+    "az": r"pislə\w*|qına\w*|alqışla\w*|dəstək\w*|həmrəy\w*|çağır\w*|narahat\w*|təqdir\w*|tənqid\w*",
 }
 _REACTION = {language: re.compile(rf"(?<!\w)(?:{cues})(?!\w)") for language, cues in _REACTION_CUES.items()}
 
 
+# An announcement of what is to come (a meeting will be held, a deal is to be signed, a trip is planned) is a
+# story of its own, and so is the event when it happens: the headline's future tense tells them apart.
+_PROSPECT_CUES = {
+    "en": r"will|'ll|(?:is|are) (?:to|expected to|set to|due to|scheduled to|planning to|going to)|plans? to"
+    r"|to (?:sign|meet|hold|visit|travel|host|be held|be signed)",
+    "ru": r"состоится|состоятся|пройд[её]т|пройдут|буд[еу]т|намерен\w*|планиру\w*|собирается|собираются"
+    r"|полетит|посетит|проведут|подпишут|встретятся|ожида[ею]тся",
+    "hy": r"կկայանա\w*|կանցկացվ\w*|կհանդիպ\w*|կայցել\w*|կստորագր\w*|կմեկն\w*|կկատար\w*|կլինի"
+    r"|(?:է|են) լինելու|նախատեսվ\w*|սպասվ\w*",
+    "az": r"\w+(?:acaq|əcək)(?:dır|dir|lar|lər)?|gözlənilir|planlaşdırılır|nəzərdə tutulur",
+}
+_PROSPECT = {language: re.compile(rf"(?<!\w)(?:{cues})(?!\w)") for language, cues in _PROSPECT_CUES.items()}
+
+
+def announces(title: str, language: str | None) -> bool:
+    """Whether a headline announces what is to come (will, is to, plans to; состоится, будет; կկայանա;
+    -acaq/-əcək) rather than reporting what happened."""
+    pattern = _PROSPECT.get(_language(language) or "")
+    return bool(pattern and pattern.search(normalize(title)))
+
+
 def reports_reaction(title: str, language: str | None) -> bool:
-    """Whether a headline reports what someone said about an event (condemnation, welcome, support, a call,
-    concern) rather than the event itself."""
+    """Whether a headline reports what someone said about an event (condemnation, criticism, welcome,
+    support, a call, concern) rather than the event itself."""
     pattern = _REACTION.get(_language(language) or "")
     return bool(pattern and pattern.search(normalize(title)))
 
@@ -465,6 +487,7 @@ class Signature:
     names: frozenset[str] = frozenset()
     moments: frozenset[str] = frozenset()
     reaction: bool = False
+    prospect: bool = False
 
 
 def _compatible(key: str, keys: Iterable[str]) -> bool:
@@ -487,6 +510,7 @@ def signature(
         names=found,
         moments=moments(f"{title}\n{lead}"),
         reaction=reports_reaction(title, language),
+        prospect=announces(title, language),
     )
 
 
@@ -495,6 +519,7 @@ __all__ = [
     "CONTRADICT",
     "UNKNOWN",
     "Signature",
+    "announces",
     "event_families",
     "event_relation",
     "event_types",

@@ -160,6 +160,8 @@ class Fingerprint:
     regions: frozenset[str] = frozenset()
     # its headline reports a reaction to an event (feeds.signature.reports_reaction), not the event
     reaction: bool = False
+    # its headline announces what is to come (feeds.signature.announces), not what happened
+    prospect: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +234,7 @@ def fingerprint(
         names=sig.names,
         moments=sig.moments,
         reaction=sig.reaction,
+        prospect=sig.prospect,
     )
 
 
@@ -349,8 +352,9 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
         return None
     evidence = _evidence(item, candidate, rules)
     close = abs(item.published - candidate.published) <= rules.cross_language_window
-    if item.reaction != candidate.reaction:
-        # a reaction and the event it reacts to read alike only in other words
+    if item.reaction != candidate.reaction or item.prospect != candidate.prospect:
+        # a reaction and the event it reacts to, an announcement and what then happened: alike in signature,
+        # never one story by it
         close = False
     if item.language == candidate.language:
         score = text_score(item, candidate)
@@ -449,6 +453,7 @@ def story_core(members: Sequence[Fingerprint], share: float) -> Fingerprint:
         families=families,
         names=names,
         reaction=sum(1 for m in members if m.reaction) >= need,
+        prospect=sum(1 for m in members if m.prospect) >= need,
     )
 
 

@@ -28,6 +28,7 @@ from feeds.signature import (
     AGREE,
     CONTRADICT,
     UNKNOWN,
+    announces,
     event_families,
     event_relation,
     event_types,
@@ -52,8 +53,8 @@ TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
 # regression floors: the figures recorded on each part (see the closing note of issue 16) less a margin;
 # dev re-recorded after the classifier of issue 15 (it tags the 2025 summit, so its stories share an entity)
 FLOORS = {
-    ("dev", "same"): (0.85, 0.30),
-    ("dev", "cross"): (0.90, 0.12),
+    ("dev", "same"): (0.85, 0.34),
+    ("dev", "cross"): (0.90, 0.13),
     ("test", "same"): (0.45, 0.45),
     ("test", "cross"): (0.30, 0.35),
 }
@@ -236,6 +237,27 @@ def test_a_reaction_never_joins_the_event_it_reacts_to() -> None:
     assert not reports_reaction("Обстрел Джермука: ранены двое военнослужащих", "ru")
     reaction = _fp("Pelosi condemns shelling of Jermuk", "en", hours=1, source=2)
     assert decide(reaction, [shelling], StoryRules()).rule == RULE_NEW
+
+
+@pytest.mark.parametrize(
+    ("title", "language"),
+    [
+        ("Armenia and Azerbaijan to sign peace deal at White House", "en"),
+        ("Pashinyan will visit Washington", "en"),
+        ("Встреча Пашиняна и Алиева состоится в Вашингтоне", "ru"),
+        ("Փաշինյանը կհանդիպի Ալիևին Վաշինգտոնում", "hy"),
+        ("Paşinyan və Əliyev Vaşinqtonda görüşəcək", "az"),
+    ],
+)
+def test_a_headline_that_announces_what_is_to_come_is_an_announcement(title: str, language: str) -> None:
+    assert announces(title, language)
+
+
+def test_an_announcement_never_joins_what_then_happens() -> None:
+    announced = _fp("Встреча Пашиняна и Алиева состоится в Вашингтоне", "ru", story=1, source=1)
+    held = _fp("Pashinyan and Aliyev met in Washington", "en", hours=3, source=2)
+    assert not announces("Pashinyan and Aliyev met in Washington", "en")
+    assert decide(held, [announced], StoryRules()).rule == RULE_NEW
 
 
 def test_an_item_joins_a_story_only_if_it_agrees_with_most_of_it() -> None:
