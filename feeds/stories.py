@@ -14,7 +14,8 @@ names, all independent of the language it is written in. The best match wins:
   as Nagorno-Karabakh or Syunik, a name, a small figure); when one of them names no event, more. The score is
   the Jaccard similarity of their signatures (entities, names, figures, event families) and must reach
   `entity_threshold`. A headline that reports a reaction (condemns, welcomes, supports, calls for) never
-  joins a report of the event by signature: what a third party says is a story of its own.
+  joins a report of the event by signature, nor does one that announces what is to come (will meet, is to
+  sign) join the report of it happening: each is a story of its own.
 - "text+signature": same language, wording fairly alike (`text_evidence_threshold` or more) and the same
   evidence as the signature rule asks, within `cross_language_window`.
 
@@ -415,13 +416,13 @@ def _story_agrees(
     (single-link chaining: a reaction that matched the operation, then the next reaction that matched it):
     it contradicts nothing of the story's core (what at least `core_share` of its items say) and shares
     `core_anchors` with it, or reads as a near-duplicate of one of its items."""
-    core = story_core(members, rules.core_share)
+    core = _story_core(members, rules.core_share)
     if contradiction(item, core) is not None:
         return False
     return text_match or _evidence(item, core, rules).anchors >= rules.core_anchors
 
 
-def story_core(members: Sequence[Fingerprint], share: float) -> Fingerprint:
+def _story_core(members: Sequence[Fingerprint], share: float) -> Fingerprint:
     """What most of a story's items say: the entities, places, figures, names and event families that at
     least `share` of its members hold (figures and names compared as the pairwise rules compare them)."""
     need = max(1.0, share * len(members))
