@@ -13,11 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 
-from bot.context import BotContext, get_context
+from bot.context import BotCallbackContext, BotContext
 from bot.i18n import _
-from bot.replies import reply
 from bot.validate import InvalidArgument
 from storage.admins import is_admin, remember_admin_name
 from storage.audit import AuditOutcome, record_audit
@@ -25,8 +23,8 @@ from storage.audit import AuditOutcome, record_audit
 log = logging.getLogger(__name__)
 
 # the handler's own body: returns a short detail for the audit log (or None)
-AdminHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, BotContext], Awaitable[str | None]]
-TelegramCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+AdminHandler = Callable[[Update, BotCallbackContext, BotContext], Awaitable[str | None]]
+TelegramCallback = Callable[[Update, BotCallbackContext], Coroutine[Any, Any, None]]
 
 MAX_AUDITED_ARGUMENTS = 4000
 
@@ -55,13 +53,14 @@ def admin_command(command: str) -> Callable[[AdminHandler], TelegramCallback]:
     """Wrap an admin handler (command or inline button): refuse non-admins with one plain line, audit every
     call with its outcome (allowed, refused, error).
 
-    An `InvalidArgument` raised by the handler is answered with its message and audited as "error".
+    An `InvalidArgument` raised by the handler is audited as "error" with its message, which the application's
+    error handler (bot.error_reply) then answers.
     """
 
     def decorate(handler: AdminHandler) -> TelegramCallback:
         @functools.wraps(handler)
-        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            ctx = get_context(context.application)
+        async def callback(update: Update, context: BotCallbackContext) -> None:
+            ctx = context.ctx
             user = update.effective_user
             entry = _Entry(ctx, update, command, ctx.clock())
             if user is None or not await is_admin(ctx.db, user.id, ctx.settings.admin_ids):
@@ -77,7 +76,7 @@ def admin_command(command: str) -> Callable[[AdminHandler], TelegramCallback]:
                     outcome = "allowed"
                 except InvalidArgument as exc:
                     detail = str(exc)
-                    await reply(update, str(exc))
+                    raise
             finally:
                 await entry.write(outcome, detail)
 

@@ -6,9 +6,10 @@ import functools
 import logging
 from typing import Any
 
-from telegram.ext import Application, ApplicationBuilder
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, Defaults
 
-from bot.context import BotContext
+from bot.context import CONTEXT_TYPES, BotContext, attach
 from bot.fairness import BorderwatchApplication, FairUpdateProcessor
 from bot.ratelimit import ChatRateLimiter
 from storage.chats import get_chat
@@ -27,10 +28,11 @@ def file_url_for(api_url: str) -> str:
 
 
 def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The Application for `ctx.settings` (token, Bot API URL and its file URL), with ctx in
-    bot_data["ctx"], the chat-aware rate limiter shared by replies and alerts, updates handled fairly per
-    chat (bot.fairness), every command handler registered and the error handler (the command menus are
-    bot.menu's, set by the runtime on start). Raises ValueError without a token."""
+    """The Application for `ctx.settings` (token, Bot API URL and its file URL): handlers get `ctx` as
+    `context.ctx` (bot.context), replies are HTML by default, the chat-aware rate limiter is shared by
+    replies and alerts, updates are handled fairly per chat (bot.fairness), every command handler and the
+    one error handler are registered (the command menus are bot.menu's, set by the runtime on start).
+    Raises ValueError without a token."""
     settings = ctx.settings
     token = settings.token
     if token is None:
@@ -42,6 +44,8 @@ def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, A
     application = (
         ApplicationBuilder()
         .application_class(BorderwatchApplication)
+        .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .token(token)
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
@@ -54,7 +58,7 @@ def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, A
         .connection_pool_size(max(16, settings.send_concurrency * 2))
         .build()
     )
-    application.bot_data["ctx"] = ctx
+    attach(application, ctx)
     processor.notify = functools.partial(_send_notice, application)
     processor.chat_language = functools.partial(_chat_language, ctx)
     _register_handlers(application)

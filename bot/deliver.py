@@ -71,7 +71,9 @@ class AlertSender(Protocol):
 
 
 class TelegramSender:
-    """Sends through python-telegram-bot; RetryAfter comes back to the loop at once (no in-limiter retry)."""
+    """Sends through python-telegram-bot; RetryAfter comes back to the loop at once (no in-limiter retry).
+    It says its parse mode (HTML) itself: it works with any Bot, not only the Application's (whose default
+    parse mode is HTML too)."""
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot

@@ -1,4 +1,5 @@
-"""The safety net under every handler: a command that raises is logged and answered plainly, never silent."""
+"""The application's one error handler: a command whose input is wrong gets the reason; any other failure is
+logged (log handlers redact the token) and answered in one plain line, never silent."""
 
 from __future__ import annotations
 
@@ -6,18 +7,24 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
+from bot.context import BotCallbackContext
 from bot.i18n import N_, _
+from bot.replies import reply
+from bot.validate import InvalidArgument
 
 logger = logging.getLogger(__name__)
 
 FAILED = N_("Sorry, that command failed on our side and nothing was changed by it. Please try again later.")
 
 
-async def answer_failed_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """python-telegram-bot error handler: log the error (log handlers redact the token) with the update's
-    chat and command, then tell the user in one plain line (an alert on a button press)."""
+async def answer_failed_update(update: object, context: BotCallbackContext) -> None:
+    """python-telegram-bot error handler. An InvalidArgument (a malformed command, an unknown entity…) is
+    answered with its message. Anything else is logged with the update's chat and command, and the user is
+    told in one plain line (an alert on a button press)."""
+    if isinstance(update, Update) and isinstance(context.error, InvalidArgument):
+        await reply(update, str(context.error))
+        return
     if not isinstance(update, Update):
         logger.error("error outside any update", exc_info=context.error)
         return

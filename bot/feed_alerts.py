@@ -13,9 +13,9 @@ from typing import Any
 
 from telegram import Bot
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.context import BotContext, get_context
+from bot.context import BotCallbackContext, BotContext
 from bot.replies import NO_PREVIEW, escape, utc_time
 from storage.admins import admin_ids
 from storage.feed_admin import FeedNotice, claim_failure_notices, claim_recovery_notices
@@ -65,16 +65,16 @@ async def send_feed_notices(bot: Bot, ctx: BotContext) -> NoticeRound:
         for admin in sorted(await admin_ids(ctx.db, ctx.settings.admin_ids)):
             for text in texts:
                 try:
-                    await bot.send_message(admin, text, parse_mode="HTML", link_preview_options=NO_PREVIEW)
+                    await bot.send_message(admin, text, link_preview_options=NO_PREVIEW)
                     sent += 1
                 except TelegramError as exc:
                     log.warning("could not send a feed notice to admin %s: %s", admin, exc)
     return NoticeRound(tuple(n.id for n in failing), tuple(n.id for n in recovered), sent)
 
 
-async def feed_notices_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def feed_notices_job(context: BotCallbackContext) -> None:
     """JobQueue callback: one round of `send_feed_notices` with the application's BotContext."""
-    await send_feed_notices(context.bot, get_context(context.application))
+    await send_feed_notices(context.bot, context.ctx)
 
 
 def schedule_feed_notices(

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from telegram import Update
-    from telegram.ext import ContextTypes
 
+    from bot.context import BotCallbackContext
     from storage.chats import ChatInfo
 
 logger = logging.getLogger(__name__)
@@ -96,12 +96,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translation(_current.get()).ngettext(singular, plural, n)
 
 
-async def use_update_language(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def use_update_language(update: object, context: BotCallbackContext) -> None:
     """Runs before every handler (group -1): pick the language for this update's replies.
 
     Every handler of the update runs in the same task, so the choice holds for all of them.
     """
-    from bot.context import get_context
     from storage.chats import get_chat
 
     set_current_language(DEFAULT_LANGUAGE)
@@ -113,7 +112,7 @@ async def use_update_language(update: object, context: ContextTypes.DEFAULT_TYPE
     info = None
     if chat is not None:
         try:
-            info = await get_chat(get_context(context.application).db, chat.id)
+            info = await get_chat(context.ctx.db, chat.id)
         except Exception:  # the reply itself will report a broken database; English is fine meanwhile
             logger.exception("cannot read the language of chat %s", chat.id)
     set_current_language(choose_language(info.language if info is not None else None, user_language))

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from telegram import LinkPreviewOptions, Message, Update
-from telegram.constants import ParseMode
 
 from bot.i18n import N_, _, ngettext
 from bot.telegram_text import MAX_MESSAGE, fits
@@ -104,7 +103,6 @@ async def reply(update: Update, text: str, **kwargs: object) -> Message | None:
         text = fit(text.split("\n"))
     return await message.reply_text(
         text,
-        parse_mode=ParseMode.HTML,
         link_preview_options=NO_PREVIEW,
         do_quote=False,
         **kwargs,  # type: ignore[arg-type]

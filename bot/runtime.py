@@ -100,7 +100,7 @@ async def refresh_gazetteer(ctx: BotContext) -> bool:
     """Rebuild the gazetteer when another process changed it (/track, /alias, /untrack there); True when it
     was rebuilt."""
     async with ctx.entity_lock:
-        fresh = await reload_if_changed(ctx.db, ctx.gazetteer)
+        fresh = await reload_if_changed(ctx.db, ctx.entities)
         if fresh is None:
             return False
         ctx.gazetteer = fresh
@@ -134,8 +134,7 @@ def live_classifier(ctx: BotContext) -> Classify:
     """Classify with whatever gazetteer is in force, so /track and /alias tag the very next item."""
 
     def classify(title: str, summary: str, language: str | None) -> Classification:
-        result: Classification = ctx.gazetteer.classifier.classify(title, summary, language)
-        return result
+        return ctx.entities.classifier.classify(title, summary, language)
 
     return classify
 

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from feeds.guard import AddressPolicy, refused_urls
@@ -18,6 +18,7 @@ from feeds.opml import OpmlFeed, read_opml, write_opml
 from feeds.progress import Progress, progress_bar
 from feeds.service import IngestService
 from feeds.store import StoredItem
+from storage.clock import system_clock
 from storage.db import Database
 from storage.errors import BorderwatchError, ConfigError
 from storage.feeds import add_feed, count_feeds
@@ -28,10 +29,6 @@ from storage.settings import Settings
 log = logging.getLogger(__name__)
 
 ClassifierFactory = Callable[[Database, Settings], Awaitable[Classify]]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _migrated_database(settings: Settings) -> Database:
@@ -51,7 +48,7 @@ async def add_opml_feeds(
             _record, created = await add_feed(
                 session,
                 feed.url,
-                now=_now(),
+                now=system_clock(),
                 title=feed.title,
                 language=feed.language,
                 user_agent=feed.user_agent,

@@ -19,7 +19,7 @@ import hashlib
 import re
 import ssl
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
@@ -48,6 +48,7 @@ from feeds.http11 import (
     ResponseHead,
     ServerClosedEarly,
 )
+from storage.clock import Clock, system_clock
 from storage.settings import Settings
 
 __all__ = ["FetchError", "FetchResponse", "Fetcher"]
@@ -64,9 +65,6 @@ _FEED_START = re.compile(rb"^\s*(<\?xml|<rss|<feed|<rdf:rdf|<channel)", re.IGNOR
 _HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _http_date(value: str | None) -> datetime | None:
@@ -255,7 +253,7 @@ class Fetcher:
         *,
         policy: AddressPolicy | None = None,
         resolver: Resolver | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = system_clock,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         """`ssl_context`: how servers' certificates are checked (default: the CA bundle httpx ships)."""

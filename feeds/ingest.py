@@ -30,6 +30,7 @@ from feeds.sources import TELEGRAM, SourceReader
 from feeds.store import FeedItems, StoredItem, store_batch
 from feeds.stories import StoryRules
 from storage.batch import GroupCommit
+from storage.clock import Clock
 from storage.db import Database
 from storage.errors import plain_database_error
 from storage.feeds import FeedRecord, FetchRecord
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 Classify = Callable[[str, str, str | None], Classification]
 WRITE_LINGER_SECONDS = 0.005
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,11 +23,12 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.clock import Clock, system_clock
 from storage.db import Database
 from storage.instances import (
     InstanceRecord,
@@ -116,10 +117,6 @@ def dead_instances(
     return dead
 
 
-def _system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 class ProcessLiveness:
     """This process's instance: registered by `start()`, kept alive by a heartbeat, forgotten by `stop()`.
 
@@ -133,7 +130,7 @@ class ProcessLiveness:
         *,
         beat_seconds: float = BEAT_SECONDS,
         stale_after: float = STALE_AFTER,
-        clock: Callable[[], datetime] = _system_clock,
+        clock: Clock = system_clock,
     ) -> None:
         self._db = db
         self.role = role

@@ -20,18 +20,19 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 
 from feeds.crisis import crises_from
 from feeds.fetch import Fetcher
 from feeds.guard import AddressPolicy, Resolver
-from feeds.ingest import Classify, Clock, FeedPoller, PollResult
+from feeds.ingest import Classify, FeedPoller, PollResult
 from feeds.limits import ParseLimits
 from feeds.liveness import ProcessLiveness
 from feeds.parse import ParserPool
 from feeds.schedule import tightened, wait_before_next_look
 from feeds.store import StoredItem
+from storage.clock import Clock, system_clock
 from storage.crises import enter_crisis
 from storage.db import Database
 from storage.feeds import FeedRecord, FeedSchedule, bring_forward, claim_due_feeds, next_due_at, release_lease
@@ -49,10 +50,6 @@ ROUND_CLAIM_GROWTH = 4  # after its first batch, a one-off round leases up to th
 BACKLOG_WAKE_SHARE = 4
 
 Wait = Callable[[float, asyncio.Event], Awaitable[None]]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 async def real_wait(seconds: float, wake: asyncio.Event) -> None:

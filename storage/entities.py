@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.clock import system_clock
 from storage.db import dialect_insert
-from storage.models import Alias, BotState, Entity, utcnow
+from storage.models import Alias, BotState, Entity
 
 VERSION_KEY = "gazetteer_version"
 
@@ -71,7 +72,7 @@ async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str
         name = str(definition.get("name") or _first_english(definition) or entity_id)
         row = existing.get(entity_id)
         if row is None:
-            now = utcnow()
+            now = system_clock()
             missing.append(
                 {
                     "id": entity_id,
@@ -88,7 +89,7 @@ async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str
             row.definition = dict(definition)
             row.kind = str(definition["kind"])
             row.name = name
-            row.updated_at = utcnow()
+            row.updated_at = system_clock()
             refreshed = True
     inserted = 0
     if missing:
@@ -165,7 +166,7 @@ async def add_entity(
         session.add(row)
     else:
         row.kind, row.name, row.definition, row.origin, row.active = kind, name, definition, "chat", True
-        row.updated_at = utcnow()
+        row.updated_at = system_clock()
     await mark_gazetteer_changed(session)
     return _stored(row)
 
@@ -208,6 +209,6 @@ async def untrack_entity(session: AsyncSession, entity_id: str) -> bool:
     if row is None or not row.active:
         return False
     row.active = False
-    row.updated_at = utcnow()
+    row.updated_at = system_clock()
     await mark_gazetteer_changed(session)
     return True

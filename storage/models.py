@@ -23,6 +23,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from storage.clock import system_clock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always timezone-aware UTC in Python, on SQLite as on PostgreSQL."""
@@ -43,8 +45,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -74,7 +74,7 @@ class Feed(Base):
     # whether the first successful fetch (stored as history, never alerted) has happened
     history_loaded: Mapped[bool] = mapped_column(Boolean, default=False)
     interval_seconds: Mapped[int] = mapped_column(Integer, default=60)
-    next_poll_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    next_poll_at: Mapped[datetime] = mapped_column(default=system_clock, index=True)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     failing_since: Mapped[datetime | None]
@@ -84,7 +84,7 @@ class Feed(Base):
     last_new_item_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
     # polled at the crisis interval until then: it reported on the entities of a P1/P2 story (migration 0012)
     crisis_until: Mapped[datetime | None]
 
@@ -94,7 +94,7 @@ class FetchLog(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=system_clock)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     status_code: Mapped[int | None] = mapped_column(Integer)
     # ok | not_modified | unchanged | error
@@ -112,8 +112,8 @@ class Story(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(Text)
     severity: Mapped[str | None] = mapped_column(String(2))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=system_clock)
     # the item that started the story (no foreign key: items point here; migration 0004)
     first_item_id: Mapped[int | None] = mapped_column(Integer)
     # the older story this one turned out to be (its items moved there; migration 0009)
@@ -131,7 +131,7 @@ class Crisis(Base):
     severity: Mapped[str] = mapped_column(String(2))
     entity_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     feeds: Mapped[int] = mapped_column(Integer, default=0)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=system_clock)
     ends_at: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -153,8 +153,8 @@ class Item(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str | None] = mapped_column(String(16))
-    published_at: Mapped[datetime] = mapped_column(default=utcnow)
-    fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    published_at: Mapped[datetime] = mapped_column(default=system_clock)
+    fetched_at: Mapped[datetime] = mapped_column(default=system_clock, index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str | None] = mapped_column(String(2))
     # the item was news when it arrived (could alert): the public outputs show stories with such items
@@ -189,8 +189,8 @@ class Entity(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     origin: Mapped[str] = mapped_column(String(10), default="yaml")  # yaml | chat
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
+    updated_at: Mapped[datetime] = mapped_column(default=system_clock)
 
 
 class Alias(Base):
@@ -206,7 +206,7 @@ class Alias(Base):
     # matches only as written (a short acronym confirmed with "/alias …; …; exact"; migration 0005)
     case_sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     added_by: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
 
 
 class Chat(Base):
@@ -230,7 +230,7 @@ class Chat(Base):
     digest_last_sent_at: Mapped[datetime | None]
     # why the digest was quarantined (it could not be made); NULL while it works (migration 0005)
     digest_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
     # everyone here may press "not about <entity>" on alerts, not only bot admins (migration 0010)
     report_button: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
@@ -240,7 +240,7 @@ class Subscription(Base):
 
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True)
     entity_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
 
 
 class Delivery(Base):
@@ -260,10 +260,10 @@ class Delivery(Base):
     # pending | sending | sent | dead | dropped | quarantine (cannot be processed: storage.quarantine)
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=system_clock)
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
     sent_at: Mapped[datetime | None]
     # what the sent message shows (other sources, severity), so edits and replies go only when it changes
     shown_sources: Mapped[int | None] = mapped_column(Integer)
@@ -293,10 +293,10 @@ class DeliveryUpdate(Base):
     # quarantine
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=system_clock)
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(BigInteger)  # the reply's message id
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
     sent_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(100))  # as Delivery.lease_owner
 
@@ -307,14 +307,14 @@ class Admin(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     name: Mapped[str | None] = mapped_column(String(200))
     added_by: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
 
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=system_clock, index=True)
     user_id: Mapped[int | None] = mapped_column(BigInteger)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     command: Mapped[str] = mapped_column(String(50))
@@ -335,8 +335,8 @@ class Instance(Base):
     host: Mapped[str] = mapped_column(String(200))
     pid: Mapped[int] = mapped_column(Integer)
     process_start: Mapped[int | None] = mapped_column(BigInteger)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=system_clock)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=system_clock)
 
 
 class NotAboutReport(Base):
@@ -353,7 +353,7 @@ class NotAboutReport(Base):
     entity_id: Mapped[str] = mapped_column(String(64))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     user_id: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
     # open | excluded | disabled | dismissed
     status: Mapped[str] = mapped_column(String(12), default="open", server_default="open")
     resolution: Mapped[str | None] = mapped_column(String(300))
@@ -374,7 +374,7 @@ class AliasFix(Base):
     word: Mapped[str | None] = mapped_column(String(100))
     report_id: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=system_clock)
 
 
 class BotState(Base):

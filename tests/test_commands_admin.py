@@ -364,7 +364,7 @@ async def test_addfeed_refuses_a_redirect_to_a_private_address(
     # the first hop is on loopback, so this one server is trusted; everything else stays refused
     policy = AddressPolicy(trusted=(ipaddress.ip_network("127.0.0.1/32"),))
     fetcher = Fetcher(chat.ctx.settings, policy=policy)
-    chat.ctx.extras["fetcher"] = fetcher
+    chat.ctx.fetcher = fetcher
     try:
         url = feed_server.add("/moved", fault="redirect", location=target.format(port=feed_server.port))
         [answer] = await chat.say(ADMIN, f"/addfeed {url}")

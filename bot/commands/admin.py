@@ -22,13 +22,12 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot.admin_auth import admin_command, command_arguments
-from bot.context import BotContext
+from bot.context import BotCallbackContext, BotContext
 from bot.feed_alerts import schedule_feed_notices
 from bot.i18n import N_, _, ngettext
 from bot.menu import sync_admin_menu
@@ -72,7 +71,7 @@ from storage.feeds import add_feed, get_feed, get_feed_by_url, list_feeds
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+Callback = Callable[[Update, BotCallbackContext], Coroutine[Any, Any, None]]
 
 FEEDS_PAGE_SIZE = 8
 FEEDS_PAGE_PREFIX = "feeds:"
@@ -118,10 +117,9 @@ def _shorten(text: str, limit: int = MAX_ERROR_SHOWN) -> str:
 
 @contextlib.asynccontextmanager
 async def _fetcher(ctx: BotContext) -> AsyncIterator[Fetcher]:
-    """The runtime's shared fetcher when it registered one (ctx.extras["fetcher"]), else a short-lived one."""
-    shared = ctx.extras.get("fetcher")
-    if isinstance(shared, Fetcher):
-        yield shared
+    """The process's shared fetcher when it has one (ctx.fetcher), else a short-lived one."""
+    if ctx.fetcher is not None:
+        yield ctx.fetcher
         return
     fetcher = Fetcher(ctx.settings, clock=ctx.clock)
     try:
@@ -160,7 +158,7 @@ async def _parse_in_thread(body: bytes, headers: Mapping[str, str], url: str) ->
 
 
 @admin_command("addfeed")
-async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def addfeed(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/addfeed <url> [title] [--html …]: fetch the source once (through the URL guard) and store it when it
     reads: a feed, a Telegram channel (t.me address, tg:<channel>, @<channel>) or an HTML statement page."""
     source = _addfeed_source(command_arguments(update.effective_message))
@@ -235,7 +233,7 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
 
 
 @admin_command("rmfeed")
-async def rmfeed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def rmfeed(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/rmfeed <id|url>: stop polling a feed; its stored items stay (history, /latest, /search)."""
     argument = command_arguments(update.effective_message)
     if not argument or len(argument.split()) != 1:
@@ -307,7 +305,7 @@ async def _feeds_page(ctx: BotContext, page: int) -> tuple[str, InlineKeyboardMa
 
 
 @admin_command("feeds")
-async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def feeds(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/feeds: every feed with its status, last new item, items in 24 h and next poll, paged."""
     text, markup = await _feeds_page(ctx, 0)
     await reply(update, text, reply_markup=markup)
@@ -315,9 +313,7 @@ async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
 
 
 @admin_command("feeds")
-async def feeds_page_pressed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext
-) -> str | None:
+async def feeds_page_pressed(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """The ‹ Previous / Next › buttons of /feeds: redraw the message with the page asked for."""
     query = update.callback_query
     assert query is not None
@@ -326,9 +322,7 @@ async def feeds_page_pressed(
     text, markup = await _feeds_page(ctx, page)
     await query.answer()
     with contextlib.suppress(TelegramError):  # "message is not modified" when pressed twice
-        await query.edit_message_text(
-            text, parse_mode="HTML", reply_markup=markup, link_preview_options=NO_PREVIEW
-        )
+        await query.edit_message_text(text, reply_markup=markup, link_preview_options=NO_PREVIEW)
     return f"page {page + 1}"
 
 
@@ -340,7 +334,7 @@ def _opml_feeds(records: list[Any]) -> list[OpmlFeed]:
 
 
 @admin_command("export")
-async def export(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def export(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/export: the feeds as an OPML document and the gazetteer as a YAML document."""
     message = update.effective_message
     assert message is not None
@@ -382,7 +376,7 @@ async def gazetteer_yaml(ctx: BotContext) -> tuple[str, int]:
 
 
 @admin_command("import")
-async def import_opml(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def import_opml(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/import as the caption of an OPML document: add its feeds; report added / skipped / invalid."""
     message = update.effective_message
     document = message.document if message is not None else None
@@ -509,7 +503,7 @@ def _check_free(ctx: BotContext, text: str, entity_id: str) -> None:
 
 
 @admin_command("track")
-async def track(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def track(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/track <id> <name> [; alias; alias …]: track a new entity, in force for the next item."""
     parts = command_arguments(update.effective_message).split(maxsplit=1)
     if len(parts) < 2:
@@ -562,7 +556,7 @@ def _alias_arguments(arguments: str) -> tuple[str, str, bool]:
 
 
 @admin_command("alias")
-async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def alias(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/alias <entity> <alias>: one more name for a tracked entity, in force for the next item."""
     entity_name, text, exact = _alias_arguments(command_arguments(update.effective_message))
     if not entity_name or not text:
@@ -572,7 +566,7 @@ async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
     text = validate_alias(text)
     _check_specific(ctx, text, entity.id, exact=exact)
     _check_free(ctx, text, entity.id)
-    if ctx.gazetteer.resolve(text) is not None:
+    if ctx.entities.resolve(text) is not None:
         await reply(
             update,
             _("{text} is already a name of {name}.").format(text=quoted(text), name=escape(entity.name)),
@@ -605,7 +599,7 @@ async def alias(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
 
 
 @admin_command("untrack")
-async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def untrack(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/untrack <entity>: stop tagging new items with an entity (stored tags and the row stay)."""
     name = command_arguments(update.effective_message)
     if not name:
@@ -631,7 +625,7 @@ async def untrack(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
 
 
 @admin_command("admins")
-async def admins(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def admins(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/admins: every admin with their name and where they come from."""
     lines = [_("Bot admins:")]
     for admin in await list_admins(ctx.db, ctx.settings.admin_ids):
@@ -647,7 +641,7 @@ async def admins(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
 
 
 @admin_command("addadmin")
-async def addadmin(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def addadmin(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/addadmin <user_id>: make a Telegram user a bot admin."""
     argument = command_arguments(update.effective_message)
     if not argument:
@@ -673,7 +667,7 @@ async def addadmin(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotC
 
 
 @admin_command("rmadmin")
-async def rmadmin(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def rmadmin(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/rmadmin <user_id>: remove an admin added in chat; never the last admin."""
     argument = command_arguments(update.effective_message)
     if not argument:
@@ -699,7 +693,7 @@ async def rmadmin(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCo
 
 
 @admin_command("pause")
-async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def pause(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/pause: stop every delivery; pending alerts are kept and go out after /resume."""
     was = await delivery_paused(ctx.db)
     await set_delivery_paused(ctx.db, True)
@@ -710,7 +704,7 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCont
 
 
 @admin_command("resume")
-async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def resume(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/resume: restart delivery, pending alerts first."""
     was = await delivery_paused(ctx.db)
     await set_delivery_paused(ctx.db, False)
@@ -722,7 +716,7 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
 
 
 @admin_command("audit")
-async def audit(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def audit(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/audit [n]: the latest n audit entries (default 10), newest first."""
     argument = command_arguments(update.effective_message)
     limit = validate_count(argument, maximum=MAX_AUDIT_ENTRIES) if argument else 10

@@ -8,13 +8,12 @@ import re
 from datetime import datetime, timedelta
 
 from telegram import InputFile, Update
-from telegram.ext import ContextTypes
 
 from bot.charts import MAX_COMPARED, ChartCache, ChartText, Series, comparison_chart, severity_chart
 from bot.commands.history import _subscribed_ids, _unknown_entity
 from bot.commands.naming import EntityRef, Names
 from bot.commands.subscriptions import command_text
-from bot.context import BotContext, get_context
+from bot.context import BotCallbackContext, BotContext
 from bot.i18n import _, current_language, ngettext
 from bot.replies import escape, reply, usage
 from storage import history
@@ -25,11 +24,10 @@ _NUMBER = re.compile(r"^[+-]?\d+$")
 
 
 def chart_cache(ctx: BotContext) -> ChartCache:
-    """The process's chart cache (kept in ctx.extras)."""
-    cache = ctx.extras.get("chart_cache")
-    if not isinstance(cache, ChartCache):
-        cache = ctx.extras["chart_cache"] = ChartCache()
-    return cache
+    """The process's chart cache (made when first asked for)."""
+    if ctx.chart_cache is None:
+        ctx.chart_cache = ChartCache()
+    return ctx.chart_cache
 
 
 def _period(now: datetime, days: int) -> str:
@@ -91,10 +89,10 @@ async def _comparison_chart(
     return png, caption
 
 
-async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def chart(update: Update, context: BotCallbackContext) -> None:
     """/chart <entity> [days]: daily stories by severity (default 7 days, at most 90); /chart [days] alone
     compares this chat's subscribed entities. Answers with a PNG photo and a one-line caption."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     chat = update.effective_chat
     message = update.effective_message
     if chat is None or message is None:
@@ -122,6 +120,4 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         png, caption = await _comparison_chart(ctx, names, entity_ids, days, now)
         file_name = f"chart-subscriptions-{days}d.png"
-    await message.reply_photo(
-        photo=InputFile(png, filename=file_name), caption=caption, parse_mode="HTML", do_quote=False
-    )
+    await message.reply_photo(photo=InputFile(png, filename=file_name), caption=caption, do_quote=False)

@@ -6,12 +6,11 @@ import re
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.commands.crisis import crisis_lines
 from bot.commands.naming import EntityRef, Names
 from bot.commands.subscriptions import command_text
-from bot.context import BotContext, get_context
+from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _, ngettext
 from bot.replies import escape, fit, history_line, quoted, reply, sparkline, usage, utc_time
 from bot.web.outputs import api_url, feed_url
@@ -76,10 +75,10 @@ async def _subscribed_ids(ctx: BotContext, names: Names, chat_id: int) -> list[s
     return subscribed
 
 
-async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def status(update: Update, context: BotCallbackContext) -> None:
     """/status: 24 h and 7 d counts by severity per subscribed entity and the latest alert; for bot admins
     also feed health and the delivery backlog. /status <entity>: its latest stories and daily counts."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     chat = update.effective_chat
     if chat is None:
         return
@@ -188,9 +187,9 @@ def _as_a_feed(ctx: BotContext, entity_id: str | None) -> list[str]:
 _NUMBER = re.compile(r"^[+-]?\d+$")
 
 
-async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def latest(update: Update, context: BotCallbackContext) -> None:
     """/latest [n] [entity]: the n (default 5, at most 20) latest stories, of one entity or this chat's."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     chat = update.effective_chat
     if chat is None:
         return
@@ -243,9 +242,9 @@ def _latest_title(found: int, entity_name: str | None, subscriptions: bool) -> s
     return ngettext("Latest {n} story:", "Latest {n} stories:", found).format(n=found)
 
 
-async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def search(update: Update, context: BotCallbackContext) -> None:
     """/search <words>: stored items containing every word (or a word starting so), newest first."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     text = command_text(update)
     if not history.search_words(text):
         await reply(update, usage("search"))
@@ -263,9 +262,9 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, fit(lines))
 
 
-async def entities(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def entities(update: Update, context: BotCallbackContext) -> None:
     """/entities: every tracked entity by kind, display name with its id."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     names = Names(ctx.gazetteer)
     if not names.entities:
         await reply(update, _("No entities are tracked yet."))

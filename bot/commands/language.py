@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, TypeHandler
 
 from bot.commands.subscriptions import command_text, may_change_chat
-from bot.context import get_context
+from bot.context import BotCallbackContext
 from bot.i18n import (
     LANGUAGE_NAMES,
     LANGUAGES,
@@ -32,10 +32,10 @@ def register_language_detection(application: Application[Any, Any, Any, Any, Any
     application.add_handler(TypeHandler(Update, use_update_language), group=-1)
 
 
-async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def lang(update: Update, context: BotCallbackContext) -> None:
     """/lang en|ru|hy|az|auto: reply in that language in this chat (auto: each user's Telegram language),
     and show the command menu in it."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     chat = update.effective_chat
     if chat is None:
         return

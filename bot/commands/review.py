@@ -17,12 +17,12 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.admin_auth import admin_command, command_arguments
 from bot.commands.admin import _rebuild_gazetteer, _resolve
 from bot.commands.subscriptions import may_change_chat
-from bot.context import BotContext, get_context
+from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _, ngettext
 from bot.replies import escape, fit, quoted, reply
 from bot.report_button import REPORT_PREFIX, entity_name
@@ -79,13 +79,13 @@ def _usage(command: str) -> str:
 # ---------------------------------------------------------------------------------------------- alerts
 
 
-async def report_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report_pressed(update: Update, context: BotCallbackContext) -> None:
     """A press of "not about <entity>": recorded for /review when the presser may report here."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         return
-    ctx = get_context(context.application)
+    ctx = context.ctx
     parts = (query.data or "")[len(REPORT_PREFIX) :].split(":", 1)
     chat = update.effective_chat
     chat_id = chat.id if chat is not None else None
@@ -140,7 +140,7 @@ def _review_choices(ctx: BotContext, report: Report) -> tuple[str | None, list[s
     if not report.spans or ctx.gazetteer is None:
         return None, []
     start, stop, matched = report.spans[0]
-    entity = next((e for e in ctx.gazetteer.definitions if e.id == report.entity_id), None)
+    entity = next((e for e in ctx.entities.definitions if e.id == report.entity_id), None)
     alias = why.alias_for_span(entity, matched) if entity is not None else None
     words = why.exclusion_candidates(_item_text(report), start, stop)
     return (alias.text if alias is not None else matched), words
@@ -172,7 +172,7 @@ def _review_message(ctx: BotContext, report: Report) -> tuple[str, InlineKeyboar
 
 
 @admin_command("review")
-async def review(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def review(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/review: the oldest open "not about" reports, one message each, with the fixes as buttons."""
     reports = await open_reports(ctx.db, REVIEW_PAGE)
     if not reports:
@@ -207,7 +207,7 @@ async def _decide(ctx: BotContext, report: Report, action: str, by: int) -> str:
     status: ReportStatus
     fix: tuple[FixKind, str, str | None]
     if action == "d":
-        entity = next((e for e in ctx.gazetteer.definitions if e.id == report.entity_id), None)
+        entity = next((e for e in ctx.entities.definitions if e.id == report.entity_id), None)
         if entity is not None and len(entity.aliases) <= 1:
             raise InvalidArgument(
                 _(
@@ -244,7 +244,7 @@ async def _decide(ctx: BotContext, report: Report, action: str, by: int) -> str:
 
 
 @admin_command("review")
-async def review_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def review_pressed(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """A fix chosen on a /review message: applied, audited, and the message says what was decided."""
     query = update.callback_query
     user = update.effective_user
@@ -265,9 +265,7 @@ async def review_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx
         raise
     await query.answer()
     try:
-        await query.edit_message_text(
-            _("Report #{id}: {answer}").format(id=report.id, answer=answer), parse_mode="HTML"
-        )
+        await query.edit_message_text(_("Report #{id}: {answer}").format(id=report.id, answer=answer))
     except TelegramError as exc:  # the message is too old to edit: say it in a new one
         log.info("could not edit review message: %s", exc)
         await reply(update, answer)
@@ -286,7 +284,7 @@ def _split_missed(ctx: BotContext, arguments: str) -> tuple[str, Any]:
         return text.strip(), _resolve(ctx, name.strip())
     words = arguments.split()
     for size in range(min(4, len(words) - 1), 0, -1):
-        entity = ctx.gazetteer.resolve(" ".join(words[-size:]))
+        entity = ctx.entities.resolve(" ".join(words[-size:]))
         if entity is not None:
             return " ".join(words[:-size]), entity
     raise InvalidArgument(escape(_("Name the entity at the end, e.g. /missed <text>; sev_lake")))
@@ -305,7 +303,7 @@ def _verdict_line(verdict: why.AliasVerdict) -> str:
 
 
 @admin_command("missed")
-async def missed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def missed(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/missed <url or text> <entity>: what the classifier sees for that entity in the text, and an offer to
     add the word that was meant as an alias."""
     arguments = command_arguments(update.effective_message)
@@ -337,7 +335,7 @@ async def missed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotCon
     suggestion = _valid_alias(explanation.suggestion) if not explanation.found else ""
     if suggestion:
         number = next(_offer_numbers)
-        ctx.extras.setdefault("missed_offers", {})[number] = (entity.id, suggestion)
+        ctx.missed_offers[number] = (entity.id, suggestion)
         label = _("Add «{alias}» as a name of {name}").format(alias=suggestion[:40], name=entity.name[:30])
         markup = InlineKeyboardMarkup(
             [[InlineKeyboardButton(label, callback_data=f"{MISSED_PREFIX}{number}")]]
@@ -361,14 +359,14 @@ def _valid_alias(text: str | None) -> str:
 
 
 @admin_command("missed")
-async def missed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def missed_pressed(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """The "add as a name" button of a /missed answer: the alias is added and tags the next item."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         return None
     number = (query.data or "")[len(MISSED_PREFIX) :]
-    offer = ctx.extras.get("missed_offers", {}).pop(int(number), None) if number.isdigit() else None
+    offer = ctx.missed_offers.pop(int(number), None) if number.isdigit() else None
     if offer is None:
         await query.answer(_("This offer is out of date; run /missed again."))
         return "stale offer"
@@ -393,9 +391,9 @@ async def missed_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx
 # ---------------------------------------------------------------------------------------------- /reportbutton
 
 
-async def reportbutton(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reportbutton(update: Update, context: BotCallbackContext) -> None:
     """/reportbutton on|off: a chat's admin lets everyone in the chat press "not about" (or takes it back)."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.admin_auth import admin_command, command_arguments
 from bot.commands.subscriptions import may_change_chat
-from bot.context import BotContext, get_context
+from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _
 from bot.replies import escape, fit, link, quoted, reply, utc_time
 from bot.validate import row_id
@@ -23,7 +22,7 @@ CHANGE_REFUSED = N_("Only this group's admins can change how it receives news.")
 
 
 @admin_command("story")
-async def story(update: Update, context: ContextTypes.DEFAULT_TYPE, ctx: BotContext) -> str | None:
+async def story(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/story <id>: the story's items, oldest first, each with its source, time, language, rule and score, the
     item it matched and the parts of the two signatures that agreed; the stories merged into it, or the story
     it was merged into."""
@@ -93,9 +92,9 @@ def _modes_line(modes: digests.ChatModes) -> str:
     return text.format(time=modes.digest_time)
 
 
-async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def digest(update: Update, context: BotCallbackContext) -> None:
     """/digest daily HH:MM | off: one message a day (UTC) listing the stories since the last digest."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     words = command_arguments(update.effective_message).lower().split()
     chat = update.effective_chat
     if chat is None:
@@ -137,9 +136,9 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def alerts(update: Update, context: BotCallbackContext) -> None:
     """/alerts on|off: take alerts as they happen, or only P1 ones (the rest in the digest)."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     words = command_arguments(update.effective_message).lower().split()
     chat = update.effective_chat
     if chat is None:

@@ -8,12 +8,10 @@ import re
 from dataclasses import dataclass
 
 from telegram import Chat, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.commands.naming import EntityRef, NamedEntities, Names
-from bot.context import BotContext, get_context
+from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _, ngettext
 from bot.replies import escape, fit, quoted, reply, usage
 from storage import chats
@@ -77,7 +75,7 @@ def topic_of(update: Update) -> int | None:
     return message.message_thread_id
 
 
-async def may_change_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def may_change_chat(update: Update, context: BotCallbackContext) -> bool:
     """Whether the sender may change this chat's settings: anyone in a private chat or a channel (only its
     admins post), a group's admins (asked of Telegram with getChatMember), an anonymous admin of the group."""
     chat = update.effective_chat
@@ -102,9 +100,9 @@ async def _register(update: Update, ctx: BotContext) -> chats.ChatInfo | None:
     return await chats.register_chat(ctx.db, chat.id, chat.type, chat.title)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotCallbackContext) -> None:
     """/start: register the chat and say in a few lines what the bot does."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     info = await _register(update, ctx)
     text = _(START_TEXT)
     if info is not None and info.type in (Chat.GROUP, Chat.SUPERGROUP):
@@ -112,7 +110,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, text)
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotCallbackContext) -> None:
     """/help: every user command with one example."""
     await reply(update, "\n".join(_(line) for line in HELP_LINES))
 
@@ -142,11 +140,11 @@ def _did_you_mean(names: Names, named: NamedEntities) -> list[str]:
 
 
 async def _named_request(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, command: str
+    update: Update, context: BotCallbackContext, command: str
 ) -> tuple[BotContext, Chat, Names, NamedEntities] | None:
     """What /subscribe and /unsubscribe share: the permission check, the keyboard when no name is given,
     the usage line when nothing could be read; None when the command has been answered already."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     chat = update.effective_chat
     if chat is None:
         return None
@@ -166,7 +164,7 @@ async def _named_request(
     return ctx, chat, names, named
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def subscribe(update: Update, context: BotCallbackContext) -> None:
     """/subscribe [entity …|all]: no argument shows the keyboard; names subscribe this chat (and topic)."""
     request = await _named_request(update, context, "subscribe")
     if request is None:
@@ -197,7 +195,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, fit(lines))
 
 
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unsubscribe(update: Update, context: BotCallbackContext) -> None:
     """/unsubscribe [entity …|all]: no argument shows the keyboard; names unsubscribe this chat."""
     request = await _named_request(update, context, "unsubscribe")
     if request is None:
@@ -234,9 +232,9 @@ async def _remove(ctx: BotContext, names: Names, chat_id: int, entity_ids: list[
     return removed
 
 
-async def mysubs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def mysubs(update: Update, context: BotCallbackContext) -> None:
     """/mysubs: this chat's subscriptions by display name, where alerts go, and its quiet hours."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     chat = update.effective_chat
     if chat is None:
         return
@@ -338,14 +336,14 @@ def _pressed_entity(names: Names, button_key: str) -> EntityRef | None:
     return next((entity for entity in names.entities if _button_key(entity.id) == button_key), None)
 
 
-async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def keyboard_pressed(update: Update, context: BotCallbackContext) -> None:
     """A button of the /subscribe keyboard: toggle one entity (admins only in groups) or turn the page."""
     query = update.callback_query
     chat = update.effective_chat
     if query is None or chat is None:
         return
     press = _parse_press(query.data)
-    ctx = get_context(context.application)
+    ctx = context.ctx
     names = _names(ctx)
     if press is None:
         await query.answer()
@@ -376,7 +374,6 @@ async def keyboard_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     try:
         await query.edit_message_text(
             _keyboard_text(names, subscribed),
-            parse_mode=ParseMode.HTML,
             reply_markup=_keyboard(names, subscribed, press.page),
         )
     except BadRequest as exc:
@@ -435,9 +432,9 @@ def parse_window(text: str) -> tuple[str, str, str]:
     return start, end, zone
 
 
-async def quiet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def quiet(update: Update, context: BotCallbackContext) -> None:
     """/quiet HH:MM-HH:MM [zone] | off | p1 on|off: hold alerts in a daily window (never drop them)."""
-    ctx = get_context(context.application)
+    ctx = context.ctx
     chat = update.effective_chat
     if chat is None:
         return
