@@ -66,7 +66,6 @@ _HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
 
 
-
 def _http_date(value: str | None) -> datetime | None:
     if not value:
         return None
