@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 
+from bot.arguments import command_arguments
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import _
 from bot.validate import InvalidArgument
@@ -34,19 +35,10 @@ def refusal_line(command: str) -> str:
     return _("Sorry, /{command} is only for bot admins.").format(command=command)
 
 
-def command_arguments(message: Message | None) -> str:
-    """Everything after the command word of a message's text or caption, surrounding spaces removed."""
-    if message is None:
-        return ""
-    text = message.text or message.caption or ""
-    parts = text.strip().split(maxsplit=1)
-    return parts[1].strip() if len(parts) == 2 else ""
-
-
 def _arguments(update: Update) -> str:
     if update.callback_query is not None:
         return update.callback_query.data or ""
-    return command_arguments(update.effective_message)
+    return command_arguments(update)
 
 
 def admin_command(command: str) -> Callable[[AdminHandler], TelegramCallback]:

@@ -15,7 +15,6 @@ second alert.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import sys
@@ -32,6 +31,8 @@ from bot.context import BotContext
 from bot.format import format_alert, format_pointer, message_link, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
 from bot.report_button import report_buttons
+from bot.telegram_errors import chat_is_gone
+from bot.worker import BackgroundLoop
 from feeds.liveness import ProcessLiveness
 from storage import alert_updates, deliveries, quarantine
 from storage.alert_updates import ClaimedUpdate
@@ -40,8 +41,6 @@ from storage.deliveries import ClaimedDelivery
 logger = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 1.0
-# Telegram's "the chat is gone for us" answers; anything else that is a 400 is a message Telegram refuses.
-_CHAT_GONE = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated", "not a member")
 # Telegram's "this message cannot be edited" answers: the edit is dropped, nothing else is sent.
 _EDIT_GONE = (
     "message to edit not found",
@@ -158,9 +157,9 @@ class ConsoleSender:
         )
 
 
-class DeliveryLoop:
-    """Sends the outbox. `start()`/`stop()` run it in the background; `run_until_idle()` drives it by hand
-    (tests with a controllable clock)."""
+class DeliveryLoop(BackgroundLoop):
+    """Sends the outbox. `start()`/`stop()` run it in the background (bot.worker); `run_until_idle()` drives
+    it by hand (tests with a controllable clock)."""
 
     def __init__(
         self,
@@ -174,6 +173,7 @@ class DeliveryLoop:
         batch: int | None = None,
         liveness: ProcessLiveness | None = None,
     ) -> None:
+        super().__init__("delivery-loop")
         self.ctx = ctx
         # the process instance the rows are leased to (None: leases end only when they run out)
         self.liveness = liveness
@@ -188,49 +188,26 @@ class DeliveryLoop:
         # does not say so yet, which is what a crash can repeat, so that window is capped too.
         self._unrecorded = asyncio.Semaphore(ctx.settings.send_concurrency)
         self._busy: dict[int, asyncio.Task[None]] = {}
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    # ------------------------------------------------------------ lifecycle
+    # ------------------------------------------------------------ the background loop (bot.worker)
 
-    def start(self) -> None:
-        """Run the loop in the background until stop()."""
-        if self._task is None:
-            self._stopping = asyncio.Event()
-            self._task = asyncio.create_task(self._run(), name="delivery-loop")
-
-    async def stop(self) -> None:
-        """Stop claiming, let the sends in flight finish, and give unsent leased rows back."""
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self._drain()
-
-    def wake(self) -> None:
-        """New rows may be due (a story was stored): look now instead of at the next poll."""
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                claimed = await self.step()
-            except Exception:
-                logger.exception("delivery loop step failed; retrying")
-                claimed = 0
+    async def round(self) -> bool:
+        """Lease and start sending what is due; True while rows keep coming and there is room for more."""
+        try:
+            claimed = await self.step()
+        finally:
             metrics.heartbeat("delivery")
-            if claimed and len(self._busy) < self.batch:
-                continue
-            waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
-            waiters.extend(self._busy.values())
-            await asyncio.wait(waiters, timeout=self.idle_poll, return_when=asyncio.FIRST_COMPLETED)
-            waiters[0].cancel()
-            self._wake.clear()
+        return bool(claimed) and len(self._busy) < self.batch
 
-    async def _drain(self) -> None:
+    def pause(self) -> float:
+        return self.idle_poll
+
+    def waiting_on(self) -> list[asyncio.Task[None]]:
+        """A chat finishing makes room: the next round starts then."""
+        return list(self._busy.values())
+
+    async def finish(self) -> None:
+        """The sends in flight finish (unsent leased rows of a stopping loop are given back)."""
         if self._busy:
             await asyncio.gather(*self._busy.values(), return_exceptions=True)
 
@@ -311,11 +288,7 @@ class DeliveryLoop:
 
     async def _send_chat(self, rows: list[Claimed], owner: str | None = None) -> None:
         for index, row in enumerate(rows):
-            if (
-                self._stopping.is_set()
-                or not self._holds(owner)
-                or await deliveries.delivery_paused(self.ctx.db)
-            ):
+            if self.stopping or not self._holds(owner) or await deliveries.delivery_paused(self.ctx.db):
                 await self._postpone(rows[index:], self.clock(), owner=owner)
                 return
             try:
@@ -436,11 +409,9 @@ class DeliveryLoop:
                 "chat %s became %s; moving its subscriptions and alerts", row.chat_id, exc.new_chat_id
             )
             await deliveries.migrate_chat(self.ctx.db, row.chat_id, int(exc.new_chat_id), self.clock())
-            self._wake.set()
+            self.wake()
             return True
-        if isinstance(exc, Forbidden) or (
-            isinstance(exc, BadRequest) and any(reason in exc.message.lower() for reason in _CHAT_GONE)
-        ):
+        if isinstance(exc, TelegramError) and chat_is_gone(exc):
             metrics.record_telegram_error(403 if isinstance(exc, Forbidden) else 400)
             await self._chat_gone(row, exc)
             return True

@@ -8,8 +8,6 @@ that fails for a passing reason gives the slot back and is tried again on the ne
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +19,8 @@ from bot.context import BotContext
 from bot.deliver import AlertSender, ConsoleSender, TelegramSender
 from bot.format import format_digest
 from bot.i18n import DEFAULT_LANGUAGE, set_current_language
+from bot.telegram_errors import chat_is_gone
+from bot.worker import BackgroundLoop
 from storage import deliveries, digests
 from storage.chats import get_chat
 from storage.db import is_database_error
@@ -29,8 +29,8 @@ from storage.quarantine import quarantine_digest
 logger = logging.getLogger(__name__)
 
 
-class DigestJob:
-    """Sends due digests; one instance per bot process."""
+class DigestJob(BackgroundLoop):
+    """Sends due digests; one instance per bot process (started and stopped as bot.worker says)."""
 
     def __init__(
         self,
@@ -40,11 +40,10 @@ class DigestJob:
         sender: AlertSender | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        super().__init__("digests")
         self.ctx = ctx
         self.sender: AlertSender = sender or (TelegramSender(bot) if bot is not None else ConsoleSender())
         self.clock = clock or ctx.clock
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
 
     def _name(self, entity_id: str) -> str:
         gazetteer = self.ctx.gazetteer
@@ -74,7 +73,7 @@ class DigestJob:
             try:
                 await self.sender.send(due.chat_id, due.thread_id, html)
             except (Forbidden, BadRequest) as exc:
-                if isinstance(exc, BadRequest) and "chat not found" not in exc.message.lower():
+                if not chat_is_gone(exc):
                     logger.error("Telegram refused the digest for chat %s: %s", due.chat_id, exc.message)
                     continue
                 await deliveries.deactivate_chat(self.ctx.db, due.chat_id, exc.message[:200])
@@ -95,25 +94,10 @@ class DigestJob:
         set_current_language(chat.language if chat is not None and chat.language else DEFAULT_LANGUAGE)
         return format_digest(stories, self._name, due.since, due.slot)
 
-    def start(self) -> None:
-        """Check for due digests every Settings.digest_interval seconds until stop()."""
-        if self._task is None:
-            self._stopping = asyncio.Event()
-            self._task = asyncio.create_task(self._run(), name="digests")
+    async def round(self) -> bool:
+        """Send the digests due now; the next look is Settings.digest_interval seconds later."""
+        await self.run_due()
+        return False
 
-    async def stop(self) -> None:
-        """Stop checking (a digest being sent is finished first)."""
-        self._stopping.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.run_due()
-            except Exception:
-                logger.exception("digest round failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.ctx.settings.digest_interval)
+    def pause(self) -> float:
+        return self.ctx.settings.digest_interval

@@ -8,6 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.arguments import command_word
 from bot.context import BotCallbackContext
 from bot.i18n import N_, _
 from bot.replies import reply
@@ -30,12 +31,12 @@ async def answer_failed_update(update: object, context: BotCallbackContext) -> N
         return
     message = update.effective_message
     chat = update.effective_chat
-    command = ((message.text or message.caption or "") if message is not None else "").split(maxsplit=1)
+    command = command_word(update)
     logger.error(
         "update %s in chat %s (%s) failed",
         update.update_id,
         chat.id if chat is not None else "-",
-        command[0][:40] if command else "no command",
+        command[:40] or "no command",
         exc_info=context.error,
     )
     try:

@@ -26,6 +26,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 
+from bot.arguments import message_text
 from bot.i18n import N_, choose_language, translation
 
 logger = logging.getLogger(__name__)
@@ -232,9 +233,7 @@ def _droppable(update: object) -> bool:
 
 
 def _is_command(update: object) -> bool:
-    message = update.effective_message if isinstance(update, Update) else None
-    text = (message.text or message.caption or "") if message is not None else ""
-    return text.startswith("/")
+    return message_text(update).startswith("/")
 
 
 def _notice_target(update: object) -> tuple[int | None, str | None]:

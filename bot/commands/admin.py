@@ -26,7 +26,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.admin_auth import admin_command, command_arguments
+from bot.admin_auth import admin_command
+from bot.arguments import command_arguments
 from bot.context import BotCallbackContext, BotContext
 from bot.feed_alerts import schedule_feed_notices
 from bot.i18n import N_, _, ngettext
@@ -161,7 +162,7 @@ async def _parse_in_thread(body: bytes, headers: Mapping[str, str], url: str) ->
 async def addfeed(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/addfeed <url> [title] [--html …]: fetch the source once (through the URL guard) and store it when it
     reads: a feed, a Telegram channel (t.me address, tg:<channel>, @<channel>) or an HTML statement page."""
-    source = _addfeed_source(command_arguments(update.effective_message))
+    source = _addfeed_source(command_arguments(update))
     if source is None:
         await reply(update, admin_usage("addfeed"))
         return "usage"
@@ -235,7 +236,7 @@ async def addfeed(update: Update, context: BotCallbackContext, ctx: BotContext) 
 @admin_command("rmfeed")
 async def rmfeed(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/rmfeed <id|url>: stop polling a feed; its stored items stay (history, /latest, /search)."""
-    argument = command_arguments(update.effective_message)
+    argument = command_arguments(update)
     if not argument or len(argument.split()) != 1:
         await reply(update, admin_usage("rmfeed"))
         return "usage"
@@ -505,7 +506,7 @@ def _check_free(ctx: BotContext, text: str, entity_id: str) -> None:
 @admin_command("track")
 async def track(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/track <id> <name> [; alias; alias …]: track a new entity, in force for the next item."""
-    parts = command_arguments(update.effective_message).split(maxsplit=1)
+    parts = command_arguments(update).split(maxsplit=1)
     if len(parts) < 2:
         await reply(update, admin_usage("track"))
         return "usage"
@@ -558,7 +559,7 @@ def _alias_arguments(arguments: str) -> tuple[str, str, bool]:
 @admin_command("alias")
 async def alias(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/alias <entity> <alias>: one more name for a tracked entity, in force for the next item."""
-    entity_name, text, exact = _alias_arguments(command_arguments(update.effective_message))
+    entity_name, text, exact = _alias_arguments(command_arguments(update))
     if not entity_name or not text:
         await reply(update, admin_usage("alias"))
         return "usage"
@@ -601,7 +602,7 @@ async def alias(update: Update, context: BotCallbackContext, ctx: BotContext) ->
 @admin_command("untrack")
 async def untrack(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/untrack <entity>: stop tagging new items with an entity (stored tags and the row stay)."""
-    name = command_arguments(update.effective_message)
+    name = command_arguments(update)
     if not name:
         await reply(update, admin_usage("untrack"))
         return "usage"
@@ -643,7 +644,7 @@ async def admins(update: Update, context: BotCallbackContext, ctx: BotContext) -
 @admin_command("addadmin")
 async def addadmin(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/addadmin <user_id>: make a Telegram user a bot admin."""
-    argument = command_arguments(update.effective_message)
+    argument = command_arguments(update)
     if not argument:
         await reply(update, admin_usage("addadmin"))
         return "usage"
@@ -669,7 +670,7 @@ async def addadmin(update: Update, context: BotCallbackContext, ctx: BotContext)
 @admin_command("rmadmin")
 async def rmadmin(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/rmadmin <user_id>: remove an admin added in chat; never the last admin."""
-    argument = command_arguments(update.effective_message)
+    argument = command_arguments(update)
     if not argument:
         await reply(update, admin_usage("rmadmin"))
         return "usage"
@@ -718,7 +719,7 @@ async def resume(update: Update, context: BotCallbackContext, ctx: BotContext) -
 @admin_command("audit")
 async def audit(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/audit [n]: the latest n audit entries (default 10), newest first."""
-    argument = command_arguments(update.effective_message)
+    argument = command_arguments(update)
     limit = validate_count(argument, maximum=MAX_AUDIT_ENTRIES) if argument else 10
     entries = await latest_audit(ctx.db, limit)
     lines = [

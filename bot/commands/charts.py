@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from telegram import InputFile, Update
 
+from bot.arguments import command_arguments
 from bot.charts import MAX_COMPARED, ChartCache, ChartText, Series, comparison_chart, severity_chart
 from bot.commands.history import _subscribed_ids, _unknown_entity
 from bot.commands.naming import EntityRef, Names
-from bot.commands.subscriptions import command_text
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import _, current_language, ngettext
 from bot.replies import escape, reply, usage
@@ -97,7 +97,7 @@ async def chart(update: Update, context: BotCallbackContext) -> None:
     message = update.effective_message
     if chat is None or message is None:
         return
-    words = command_text(update).split()
+    words = command_arguments(update).split()
     days = DEFAULT_DAYS
     if words and _NUMBER.match(words[-1]):
         days = int(words.pop())

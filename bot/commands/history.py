@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from telegram import Update
 
+from bot.arguments import command_arguments
 from bot.commands.crisis import crisis_lines
 from bot.commands.naming import EntityRef, Names
-from bot.commands.subscriptions import command_text
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _, ngettext
 from bot.replies import escape, fit, history_line, quoted, reply, sparkline, usage, utc_time
@@ -83,7 +83,7 @@ async def status(update: Update, context: BotCallbackContext) -> None:
     if chat is None:
         return
     names = Names(ctx.gazetteer)
-    text = command_text(update)
+    text = command_arguments(update)
     if text:
         entity = names.resolve(text)
         if entity is None:
@@ -194,7 +194,7 @@ async def latest(update: Update, context: BotCallbackContext) -> None:
     if chat is None:
         return
     names = Names(ctx.gazetteer)
-    words = command_text(update).split()
+    words = command_arguments(update).split()
     count = DEFAULT_LATEST
     number_at = 0 if words and _NUMBER.match(words[0]) else -1 if words and _NUMBER.match(words[-1]) else None
     if number_at is not None:
@@ -245,7 +245,7 @@ def _latest_title(found: int, entity_name: str | None, subscriptions: bool) -> s
 async def search(update: Update, context: BotCallbackContext) -> None:
     """/search <words>: stored items containing every word (or a word starting so), newest first."""
     ctx = context.ctx
-    text = command_text(update)
+    text = command_arguments(update)
     if not history.search_words(text):
         await reply(update, usage("search"))
         return

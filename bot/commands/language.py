@@ -8,7 +8,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from bot.commands.subscriptions import command_text, may_change_chat
+from bot.arguments import command_arguments
+from bot.commands.subscriptions import may_change_chat
 from bot.context import BotCallbackContext
 from bot.i18n import (
     LANGUAGE_NAMES,
@@ -39,7 +40,7 @@ async def lang(update: Update, context: BotCallbackContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    word = command_text(update).lower()
+    word = command_arguments(update).lower()
     if not word:
         name = LANGUAGE_NAMES[current_language()]
         await reply(

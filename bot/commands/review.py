@@ -19,7 +19,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.admin_auth import admin_command, command_arguments
+from bot.admin_auth import admin_command
+from bot.arguments import command_arguments
 from bot.commands.admin import _rebuild_gazetteer, _resolve
 from bot.commands.subscriptions import may_change_chat
 from bot.context import BotCallbackContext, BotContext
@@ -306,7 +307,7 @@ def _verdict_line(verdict: why.AliasVerdict) -> str:
 async def missed(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/missed <url or text> <entity>: what the classifier sees for that entity in the text, and an offer to
     add the word that was meant as an alias."""
-    arguments = command_arguments(update.effective_message)
+    arguments = command_arguments(update)
     if not arguments or ctx.gazetteer is None:
         await reply(update, _usage("missed"))
         return "usage"

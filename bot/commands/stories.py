@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.admin_auth import admin_command, command_arguments
+from bot.admin_auth import admin_command
+from bot.arguments import command_arguments
 from bot.commands.subscriptions import may_change_chat
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _
@@ -26,7 +27,7 @@ async def story(update: Update, context: BotCallbackContext, ctx: BotContext) ->
     """/story <id>: the story's items, oldest first, each with its source, time, language, rule and score, the
     item it matched and the parts of the two signatures that agreed; the stories merged into it, or the story
     it was merged into."""
-    argument = command_arguments(update.effective_message).removeprefix("#")
+    argument = command_arguments(update).removeprefix("#")
     if not argument.isascii() or not argument.isdigit():
         await reply(update, _(STORY_USAGE))
         return "usage"
@@ -95,7 +96,7 @@ def _modes_line(modes: digests.ChatModes) -> str:
 async def digest(update: Update, context: BotCallbackContext) -> None:
     """/digest daily HH:MM | off: one message a day (UTC) listing the stories since the last digest."""
     ctx = context.ctx
-    words = command_arguments(update.effective_message).lower().split()
+    words = command_arguments(update).lower().split()
     chat = update.effective_chat
     if chat is None:
         return
@@ -139,7 +140,7 @@ async def digest(update: Update, context: BotCallbackContext) -> None:
 async def alerts(update: Update, context: BotCallbackContext) -> None:
     """/alerts on|off: take alerts as they happen, or only P1 ones (the rest in the digest)."""
     ctx = context.ctx
-    words = command_arguments(update.effective_message).lower().split()
+    words = command_arguments(update).lower().split()
     chat = update.effective_chat
     if chat is None:
         return

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from telegram import Chat, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.arguments import command_arguments
 from bot.commands.naming import EntityRef, NamedEntities, Names
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _, ngettext
@@ -57,14 +58,6 @@ HELP_LINES = (
 
 def _names(ctx: BotContext) -> Names:
     return Names(ctx.gazetteer)
-
-
-def command_text(update: Update) -> str:
-    """Everything after the command word (and its @bot suffix), spaces trimmed."""
-    message = update.effective_message
-    text = (message.text or message.caption or "") if message else ""
-    parts = text.strip().split(maxsplit=1)
-    return parts[1].strip() if len(parts) == 2 else ""
 
 
 def topic_of(update: Update) -> int | None:
@@ -151,7 +144,7 @@ async def _named_request(
     if not await may_change_chat(update, context):
         await reply(update, _(GROUP_ADMINS_ONLY))
         return None
-    text = command_text(update)
+    text = command_arguments(update)
     names = _names(ctx)
     if not text:
         await _register(update, ctx)
@@ -438,7 +431,7 @@ async def quiet(update: Update, context: BotCallbackContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    text = command_text(update)
+    text = command_arguments(update)
     words = text.lower().split()
     if not words:
         info = await chats.get_chat(ctx.db, chat.id)
