@@ -121,7 +121,7 @@ async def _pipeline(db_url: str, urls: list[str], port: int) -> tuple[dict[str, 
     from feeds.feed_commands import default_classifier
     from feeds.service import IngestService
     from storage.db import Database
-    from storage.feeds import add_feed
+    from storage.feeds import NewFeed, add_feeds
     from storage.migrate import upgrade
     from storage.settings import Settings
 
@@ -129,9 +129,7 @@ async def _pipeline(db_url: str, urls: list[str], port: int) -> tuple[dict[str, 
     await upgrade(db_url)
     db = Database(db_url)
     figures: dict[str, float] = {}
-    async with db.transaction() as session:
-        for url in urls:
-            await add_feed(session, url, now=datetime.now(UTC))
+    await add_feeds(db, [NewFeed(url) for url in urls], now=datetime.now(UTC), interval_seconds=60)
     classify = await default_classifier(db, settings)
     parser = ParserPool()
     async with IngestService(db, settings, classify, parser=parser) as service:

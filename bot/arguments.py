@@ -13,13 +13,13 @@ def message_text(update: object) -> str:
     return message.text or message.caption or ""
 
 
-def command_word(update: object) -> str:
+def command_word(update: Update) -> str:
     """The first word of the message ("/subscribe", "/subscribe@borderwatch_bot"); "" when there is none."""
     words = message_text(update).split(maxsplit=1)
     return words[0] if words else ""
 
 
-def command_arguments(update: object) -> str:
+def command_arguments(update: Update) -> str:
     """Everything after the command word (and its @bot suffix), surrounding spaces removed."""
     parts = message_text(update).strip().split(maxsplit=1)
     return parts[1].strip() if len(parts) == 2 else ""

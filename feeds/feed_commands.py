@@ -21,7 +21,7 @@ from feeds.store import StoredItem
 from storage.clock import system_clock
 from storage.db import Database
 from storage.errors import BorderwatchError, ConfigError
-from storage.feeds import add_feed, count_feeds
+from storage.feeds import NewFeed, add_feeds, count_feeds
 from storage.feeds import list_feeds as stored_feeds
 from storage.migrate import upgrade
 from storage.settings import Settings
@@ -42,24 +42,28 @@ async def add_opml_feeds(
     """Add the feeds not yet known (by URL); returns how many were added. New feeds are due at once.
 
     `progress` (when given) is told of each feed done."""
-    added = 0
-    async with db.transaction() as session:
-        for feed in feeds:
-            _record, created = await add_feed(
-                session,
+    outcomes = await add_feeds(
+        db,
+        [
+            NewFeed(
                 feed.url,
-                now=system_clock(),
-                title=feed.title,
-                language=feed.language,
-                user_agent=feed.user_agent,
-                interval_seconds=settings.poll_interval,
-                kind=feed.kind,
-                selectors=dict(feed.selectors) if feed.selectors else None,
+                feed.title,
+                feed.language,
+                feed.user_agent,
+                feed.kind,
+                dict(feed.selectors) if feed.selectors else None,
             )
-            added += created
-            if progress is not None:
-                progress.update(1)
-    return added
+            for feed in feeds
+        ],
+        now=system_clock(),
+        interval_seconds=settings.poll_interval,
+        progress=(lambda: _advance(progress)) if progress is not None else None,
+    )
+    return sum(outcome == "added" for _record, outcome in outcomes)
+
+
+def _advance(progress: Progress) -> None:
+    progress.update(1)
 
 
 async def seed_feeds_if_empty(db: Database, settings: Settings) -> int:
@@ -67,9 +71,8 @@ async def seed_feeds_if_empty(db: Database, settings: Settings) -> int:
 
     A missing file with an empty table is not an error (nothing to seed); an invalid file raises ConfigError.
     """
-    async with db.transaction() as session:
-        if await count_feeds(session) > 0:
-            return 0
+    if await count_feeds(db) > 0:
+        return 0
     path = Path(settings.feeds)
     try:
         data = await asyncio.to_thread(path.read_bytes)
@@ -145,8 +148,7 @@ async def poll_once(
     try:
         await seed_feeds_if_empty(db, settings)
         classify = await classifier_factory(db, settings)
-        async with db.transaction() as session:
-            enabled = len(await stored_feeds(session, enabled_only=True))
+        enabled = len(await stored_feeds(db, enabled_only=True))
         with progress_bar(enabled, "poll", "feeds") as progress:
 
             def polled(_result: PollResult) -> None:
@@ -207,8 +209,7 @@ async def export_feeds(settings: Settings) -> int:
     (statement pages) selectors."""
     db = await _migrated_database(settings)
     try:
-        async with db.transaction() as session:
-            feeds = await stored_feeds(session)
+        feeds = await stored_feeds(db)
     finally:
         await db.dispose()
     sys.stdout.write(write_opml(OpmlFeed.of(feed) for feed in feeds))
@@ -219,8 +220,7 @@ async def list_feeds(settings: Settings) -> int:
     """`borderwatch feeds list`: one line per feed: id, kind, state, next poll, name, URL, last error."""
     db = await _migrated_database(settings)
     try:
-        async with db.transaction() as session:
-            feeds = await stored_feeds(session)
+        feeds = await stored_feeds(db)
     finally:
         await db.dispose()
     if not feeds:

@@ -22,6 +22,7 @@ from feeds.definitions import (
 )
 from feeds.textnorm import normalize
 from storage.db import Database
+from storage.gazetteer import GazetteerRows, gazetteer_rows_if_changed, seed_gazetteer
 from storage.settings import Settings
 
 BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "config"
@@ -143,27 +144,20 @@ async def load_gazetteer(db: Database, settings: Settings) -> Gazetteer:
     The YAML entities are seeded first: new ones added, YAML-origin ones refreshed, chat-added and untracked
     ones kept as they are.
     """
-    from storage import entities as stored
-
     path = entities_path(settings)
     document = read_yaml(path, "BORDERWATCH_ENTITIES")
     parse_entities(document)  # validate before anything is written
     severity = parse_severity(read_yaml(severity_path(path), "severity lexicon"))
-    async with db.transaction() as session:
-        await stored.seed_entities(session, [_plain(entity) for entity in raw_entities(document)])
-        return await gazetteer_in_session(session, severity)
+    rows = await seed_gazetteer(db, [_plain(entity) for entity in raw_entities(document)])
+    return build_gazetteer(rows, severity)
 
 
 async def reload_if_changed(db: Database, current: Gazetteer) -> Gazetteer | None:
     """The gazetteer as stored now when it changed since `current` was built (another process ran /track,
     /alias, /untrack or a /review fix, or seeded a changed YAML); None when it did not. One small read when
     unchanged."""
-    from storage import entities as stored
-
-    async with db.transaction() as session:
-        if await stored.gazetteer_version(session) == current.version:
-            return None
-        return await gazetteer_in_session(session, current.severity)
+    rows = await gazetteer_rows_if_changed(db, current.version)
+    return build_gazetteer(rows, current.severity) if rows is not None else None
 
 
 def definitions_from_rows(
@@ -246,18 +240,13 @@ def _excluding(item: Any, word: str) -> dict[str, Any]:
     return mapping
 
 
-async def gazetteer_in_session(session: Any, severity: SeverityLexicon | None) -> Gazetteer:
-    """The gazetteer from the rows as they are inside `session`: active entities, chat aliases and alias
-    fixes, with their stored version (raises GazetteerError before anything is committed)."""
-    from storage import entities as stored
-    from storage.reports import list_alias_fixes
-
-    version = await stored.gazetteer_version(session)
-    rows = await stored.list_entities(session)
-    extra = await stored.list_chat_aliases(session)
-    fixes = await list_alias_fixes(session)
-    definitions = definitions_from_rows([row.definition for row in rows], extra, fixes)
-    return Gazetteer(definitions, severity, version=version)
+def build_gazetteer(rows: GazetteerRows, severity: SeverityLexicon | None) -> Gazetteer:
+    """The gazetteer of stored rows: active entities, chat aliases and alias fixes, with their version
+    (raises GazetteerError when they do not make one: a change is then rolled back)."""
+    definitions = definitions_from_rows(
+        [row.definition for row in rows.entities], rows.chat_aliases, rows.fixes
+    )
+    return Gazetteer(definitions, severity, version=rows.version)
 
 
 def _without_missing_references(row: Mapping[str, Any], active: set[str]) -> dict[str, Any]:

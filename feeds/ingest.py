@@ -12,11 +12,9 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from feeds import schedule
 from feeds.errors import FetchError
@@ -105,13 +103,6 @@ class FeedPoller:
         """Hold off this poller's batched writes while the caller writes on its own (claiming feeds, crisis
         mode), so that on SQLite it never sleeps waiting for the single writer."""
         return self._writes.exclusive()
-
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction of its own (claiming feeds), queued with this poller's batched writes so that
-        on SQLite it never sleeps waiting for the single writer."""
-        async with self._writes.exclusive(), self._db.transaction() as session:
-            yield session
 
     async def poll(self, feed: FeedRecord) -> PollResult:
         """Poll `feed` once and record the outcome; feed errors come back as an `error` result, not raised.

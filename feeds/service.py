@@ -208,8 +208,7 @@ class IngestService:
             self._backlog = True
             return self._tick_seconds  # a finishing poll wakes the scheduler sooner
         try:
-            async with self._db.transaction() as session:
-                due = await next_due_at(session, now)
+            due = await next_due_at(self._db, now)
         except Exception:
             log.exception("could not read when the next feed is due")
             return self._tick_seconds
@@ -261,8 +260,8 @@ class IngestService:
             return []
         self._ticking = asyncio.current_task()
         try:
-            async with self._ensure_poller().transaction() as session:
-                feeds = await claim_due_feeds(session, self.worker, self._clock(), room, self._lease_seconds)
+            async with self._ensure_poller().exclusive():
+                feeds = await claim_due_feeds(self._db, self.worker, self._clock(), room, self._lease_seconds)
         except Exception:
             log.exception("could not claim due feeds")
             self._backlog = False
@@ -345,8 +344,7 @@ class IngestService:
 
     async def _release(self, feed: FeedRecord) -> None:
         try:
-            async with self._db.transaction() as session:
-                await release_lease(session, feed.id, self.worker)
+            await release_lease(self._db, feed.id, self.worker)
         except Exception:
             log.warning("could not release the lease of %s", feed.url)
 
@@ -359,9 +357,9 @@ class IngestService:
         # round together still share it)
         limit = self._batch_size
         while True:
-            async with poller.transaction() as session:
+            async with poller.exclusive():
                 feeds = await claim_due_feeds(
-                    session,
+                    self._db,
                     self.worker,
                     self._clock(),
                     limit,

@@ -24,7 +24,7 @@ from storage.deliveries import (
     DEFAULT_LEASE,
     DEFAULT_MAX_ATTEMPTS,
     Alert,
-    alerts_for_items,
+    _alerts_for_items,
     count_failed_attempt,
     quiet_until,
 )
@@ -142,7 +142,7 @@ async def claim_due_updates(
         shown_items = {_shown_item(row, delivery) for row, delivery, _ in claimed} | {
             delivery.item_id for row, delivery, _ in claimed if row.kind == "pointer"
         }
-        alerts = await alerts_for_items(session, sorted(shown_items))
+        alerts = await _alerts_for_items(session, sorted(shown_items))
         for row, delivery, _chat in claimed:
             if _shown_item(row, delivery) not in alerts:
                 quarantine_row(row, f"item {_shown_item(row, delivery)} cannot be shown")

@@ -13,7 +13,7 @@ from storage.clock import system_clock
 from storage.db import Database, dialect_insert
 from storage.errors import BorderwatchError
 from storage.models import Chat, Subscription
-from storage.quarantine import release_chat_alerts
+from storage.quarantine import _release_chat_alerts
 from storage.timeofday import canonical_time_of_day, canonical_zone
 
 
@@ -170,7 +170,7 @@ async def set_quiet(
     async with db.transaction() as session:
         chat = await _require(session, chat_id)
         chat.quiet_start, chat.quiet_end, chat.quiet_tz = start, end, zone
-        await release_chat_alerts(session, chat_id, now or system_clock())
+        await _release_chat_alerts(session, chat_id, now or system_clock())
         return _info(chat)
 
 
@@ -179,7 +179,7 @@ async def clear_quiet(db: Database, chat_id: int, *, now: datetime | None = None
     async with db.transaction() as session:
         chat = await _require(session, chat_id)
         chat.quiet_start = chat.quiet_end = None
-        await release_chat_alerts(session, chat_id, now or system_clock())
+        await _release_chat_alerts(session, chat_id, now or system_clock())
         return _info(chat)
 
 

@@ -252,7 +252,7 @@ def _alert(
     )
 
 
-async def alerts_for_items(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, Alert]:
+async def _alerts_for_items(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, Alert]:
     """What the alert of each item shows now (the story's severity and its other sources), by item id."""
     return await _alerts(session, item_ids)
 
@@ -455,7 +455,6 @@ __all__ = [
     "Alert",
     "ClaimedDelivery",
     "DeliveryCounts",
-    "alerts_for_items",
     "claim_due",
     "deactivate_chat",
     "deliveries_for_chat",

@@ -21,12 +21,12 @@ from storage.models import Alias, BotState, Entity
 VERSION_KEY = "gazetteer_version"
 
 
-async def gazetteer_version(session: AsyncSession) -> str | None:
+async def _gazetteer_version(session: AsyncSession) -> str | None:
     """The token of the gazetteer's last change (None before any)."""
     return await session.scalar(select(BotState.value).where(BotState.key == VERSION_KEY))
 
 
-async def mark_gazetteer_changed(session: AsyncSession) -> None:
+async def _mark_gazetteer_changed(session: AsyncSession) -> None:
     """Mark the gazetteer changed, inside the caller's transaction: a new token no process has seen (a
     counter could be raised to the same value by two writers at once)."""
     token = uuid.uuid4().hex
@@ -58,7 +58,7 @@ def _stored(row: Entity) -> StoredEntity:
     return StoredEntity(row.id, row.kind, row.name, dict(row.definition or {}), row.origin, row.active)
 
 
-async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str, Any]]) -> int:
+async def _seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str, Any]]) -> int:
     """Insert the YAML entities the table lacks and refresh the definition of rows that came from YAML.
 
     Rows added in chat are never touched, and an untracked entity stays untracked. Returns the number
@@ -102,7 +102,7 @@ async def seed_entities(session: AsyncSession, definitions: Sequence[Mapping[str
         )
         inserted = len(result.all())
     if inserted or refreshed:
-        await mark_gazetteer_changed(session)
+        await _mark_gazetteer_changed(session)
     await session.flush()
     return inserted
 
@@ -116,7 +116,7 @@ def _first_english(definition: Mapping[str, Any]) -> str | None:
     return None
 
 
-async def list_entities(session: AsyncSession, include_inactive: bool = False) -> list[StoredEntity]:
+async def _list_entities(session: AsyncSession, include_inactive: bool = False) -> list[StoredEntity]:
     """The entities in force (active), ordered by id; all of them when include_inactive."""
     query = select(Entity).order_by(Entity.id)
     if not include_inactive:
@@ -128,7 +128,7 @@ async def list_entities(session: AsyncSession, include_inactive: bool = False) -
 ChatAlias = tuple[str | dict[str, Any], str | None]
 
 
-async def list_chat_aliases(session: AsyncSession) -> dict[str, list[ChatAlias]]:
+async def _list_chat_aliases(session: AsyncSession) -> dict[str, list[ChatAlias]]:
     """Aliases added in chat, per entity id, in the order they were added: (alias, language or None), the
     alias in its gazetteer form (the text, or a mapping for one that matches only as written)."""
     rows = (
@@ -143,13 +143,7 @@ async def list_chat_aliases(session: AsyncSession) -> dict[str, list[ChatAlias]]
     return result
 
 
-async def get_entity(session: AsyncSession, entity_id: str) -> StoredEntity | None:
-    """One entity row (active or not), or None."""
-    row = await session.get(Entity, entity_id)
-    return _stored(row) if row is not None else None
-
-
-async def add_entity(
+async def _add_entity(
     session: AsyncSession, entity_id: str, name: str, aliases: Sequence[str] = (), kind: str = "place"
 ) -> StoredEntity:
     """Track a new entity from chat (or re-track an untracked one with this definition).
@@ -167,11 +161,11 @@ async def add_entity(
     else:
         row.kind, row.name, row.definition, row.origin, row.active = kind, name, definition, "chat", True
         row.updated_at = system_clock()
-    await mark_gazetteer_changed(session)
+    await _mark_gazetteer_changed(session)
     return _stored(row)
 
 
-async def add_alias(
+async def _add_alias(
     session: AsyncSession,
     entity_id: str,
     text: str,
@@ -199,16 +193,16 @@ async def add_alias(
             case_sensitive=case_sensitive,
         )
     )
-    await mark_gazetteer_changed(session)
+    await _mark_gazetteer_changed(session)
     return True
 
 
-async def untrack_entity(session: AsyncSession, entity_id: str) -> bool:
+async def _untrack_entity(session: AsyncSession, entity_id: str) -> bool:
     """Stop tracking an entity (kept, inactive, so a restart does not re-seed it). False when not active."""
     row = await session.get(Entity, entity_id)
     if row is None or not row.active:
         return False
     row.active = False
     row.updated_at = system_clock()
-    await mark_gazetteer_changed(session)
+    await _mark_gazetteer_changed(session)
     return True

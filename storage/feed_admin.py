@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Feed, Item
@@ -80,40 +79,6 @@ async def feed_status_page(
         )
         for feed in feeds
     ], total
-
-
-async def count_feed_items(session: AsyncSession, feed_id: int) -> int:
-    """How many items of the feed are stored."""
-    return int(
-        await session.scalar(select(func.count()).select_from(Item).where(Item.feed_id == feed_id)) or 0
-    )
-
-
-async def set_feed_enabled(
-    session: AsyncSession,
-    feed_id: int,
-    enabled: bool,
-    *,
-    now: datetime,
-    title: str | None = None,
-    selectors: dict[str, str] | None = None,
-) -> None:
-    """Stop polling a feed (its stored items stay), or poll it again from `now` (new title and, for a
-    statement page, new selectors if given)."""
-    values: dict[str, Any] = {"enabled": enabled}
-    if enabled:
-        values.update(next_poll_at=now, lease_owner=None, lease_until=None)
-        if title:
-            values["title_override"] = title
-        if selectors:
-            values["selectors"] = selectors
-    await session.execute(update(Feed).where(Feed.id == feed_id).values(**values))
-
-
-async def set_feed_own_title(session: AsyncSession, feed_id: int, title: str | None) -> None:
-    """Remember the feed's own <title> (an OPML/admin title, when set, still wins)."""
-    if title:
-        await session.execute(update(Feed).where(Feed.id == feed_id).values(title=title[:500]))
 
 
 def _notice(row: Any) -> FeedNotice:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import Row, Select, Table, bindparam, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,8 +97,26 @@ def _record(feed: Feed | Row[Any]) -> FeedRecord:
     return FeedRecord(*(getattr(feed, name) for name in _RECORD_FIELDS))
 
 
+@dataclass(frozen=True, slots=True)
+class NewFeed:
+    """A feed to add: its URL, kind (feed, telegram or html with its CSS `selectors`), the OPML/admin title,
+    language and User-Agent, and the feed's own title when it was read on the way (/addfeed)."""
+
+    url: str
+    title: str | None = None
+    language: str | None = None
+    user_agent: str | None = None
+    kind: str = "feed"
+    selectors: dict[str, Any] | None = None
+    own_title: str | None = None
+
+
+# what adding a feed did: added, a removed feed polled again, or nothing (known already)
+AddOutcome = Literal["added", "enabled", "known"]
+
+
 async def add_feed(
-    session: AsyncSession,
+    db: Database,
     url: str,
     *,
     now: datetime,
@@ -113,17 +131,58 @@ async def add_feed(
     (feed, True), or (the existing feed, False) when the URL is known.
 
     Title, language and User-Agent are cut to what their columns hold."""
-    existing = await session.scalar(select(Feed).where(Feed.url == url))
+    feed = NewFeed(url, title, language, user_agent, kind, dict(selectors) if selectors else None)
+    ((record, outcome),) = await add_feeds(db, [feed], now=now, interval_seconds=interval_seconds)
+    return record, outcome == "added"
+
+
+async def add_feeds(
+    db: Database,
+    feeds: Sequence[NewFeed],
+    *,
+    now: datetime,
+    interval_seconds: int,
+    enable_removed: bool = False,
+    progress: Callable[[], None] | None = None,
+) -> list[tuple[FeedRecord, AddOutcome]]:
+    """Add the feeds whose URL is not known yet, due at once, in one transaction; with `enable_removed`, a
+    known feed an admin removed is polled again from `now` (with the new title and selectors when given).
+    Returns each feed with what was done. `progress` (when given) is called once per feed."""
+    results: list[tuple[FeedRecord, AddOutcome]] = []
+    async with db.transaction() as session:
+        for feed in feeds:
+            results.append(await _add_feed(session, feed, now, interval_seconds, enable_removed))
+            if progress is not None:
+                progress()
+    return results
+
+
+async def _add_feed(
+    session: AsyncSession, new: NewFeed, now: datetime, interval_seconds: int, enable_removed: bool
+) -> tuple[FeedRecord, AddOutcome]:
+    existing = await session.scalar(select(Feed).where(Feed.url == new.url))
     if existing is not None:
-        return _record(existing), False
+        if existing.enabled or not enable_removed:
+            return _record(existing), "known"
+        existing.enabled, existing.next_poll_at = True, now
+        existing.lease_owner, existing.lease_until = None, None
+        if new.title:
+            existing.title_override = new.title[: _length("title_override")]
+        if new.selectors:
+            existing.selectors = dict(new.selectors)
+        if new.own_title:
+            existing.title = new.own_title[: _length("title")]
+        await session.flush()
+        return _record(existing), "enabled"
     feed = Feed(
-        url=url,
-        kind=kind,
-        selectors=dict(selectors) if selectors else None,
+        url=new.url,
+        kind=new.kind,
+        selectors=dict(new.selectors) if new.selectors else None,
         # cut to the columns (PostgreSQL refuses longer values; OPML imports carry anything)
-        title_override=(title or "")[: _length("title_override")] or None,
-        language=(language or "")[: _length("language")] or None,
-        user_agent=(user_agent or "")[: _length("user_agent")] or None,
+        title=(new.own_title or "")[: _length("title")] or None,
+        title_override=(new.title or "")[: _length("title_override")] or None,
+        language=(new.language or "")[: _length("language")] or None,
+        user_agent=(new.user_agent or "")[: _length("user_agent")] or None,
         enabled=True,
         history_loaded=False,
         interval_seconds=interval_seconds,
@@ -134,36 +193,48 @@ async def add_feed(
     )
     session.add(feed)
     await session.flush()
-    return _record(feed), True
+    return _record(feed), "added"
 
 
-async def count_feeds(session: AsyncSession) -> int:
+async def remove_feed(db: Database, feed_id: int) -> int:
+    """Stop polling a feed (an admin removed it); its stored items stay. Returns how many it has."""
+    async with db.transaction() as session:
+        await session.execute(update(Feed).where(Feed.id == feed_id).values(enabled=False))
+        count = await session.scalar(select(func.count()).select_from(Item).where(Item.feed_id == feed_id))
+    return int(count or 0)
+
+
+async def count_feeds(db: Database) -> int:
     """How many feeds exist (enabled or not)."""
-    return int(await session.scalar(select(func.count()).select_from(Feed)) or 0)
+    async with db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(Feed)) or 0)
 
 
-async def list_feeds(session: AsyncSession, *, enabled_only: bool = False) -> list[FeedRecord]:
+async def list_feeds(db: Database, *, enabled_only: bool = False) -> list[FeedRecord]:
     """All feeds in id order."""
     query = select(Feed).order_by(Feed.id)
     if enabled_only:
         query = query.where(Feed.enabled.is_(True))
-    return [_record(feed) for feed in await session.scalars(query)]
+    async with db.transaction() as session:
+        return [_record(feed) for feed in await session.scalars(query)]
 
 
-async def get_feed(session: AsyncSession, feed_id: int) -> FeedRecord | None:
+async def get_feed(db: Database, feed_id: int) -> FeedRecord | None:
     """One feed by id, or None."""
-    feed = await session.get(Feed, feed_id)
-    return _record(feed) if feed is not None else None
+    async with db.transaction() as session:
+        feed = await session.get(Feed, feed_id)
+        return _record(feed) if feed is not None else None
 
 
-async def get_feed_by_url(session: AsyncSession, url: str) -> FeedRecord | None:
+async def get_feed_by_url(db: Database, url: str) -> FeedRecord | None:
     """One feed by its exact URL, or None."""
-    feed = await session.scalar(select(Feed).where(Feed.url == url))
-    return _record(feed) if feed is not None else None
+    async with db.transaction() as session:
+        feed = await session.scalar(select(Feed).where(Feed.url == url))
+        return _record(feed) if feed is not None else None
 
 
 async def claim_due_feeds(
-    session: AsyncSession,
+    db: Database,
     worker: str,
     now: datetime,
     limit: int,
@@ -194,31 +265,33 @@ async def claim_due_feeds(
         )
     # one statement, so SQLite (whose driver starts the transaction only at the first write) and PostgreSQL
     # alike pick and lease the rows atomically; rows, not ORM objects: a round leases a thousand feeds
-    claimed = await session.execute(
-        update(_FEEDS)
-        .where(_FEEDS.c.id.in_(candidates.scalar_subquery()))
-        .values(lease_owner=worker, lease_until=now + timedelta(seconds=lease_seconds))
-        .returning(*_RECORD_COLUMNS)
-    )
-    feeds = [_record(row) for row in claimed]
+    async with db.transaction() as session:
+        claimed = await session.execute(
+            update(_FEEDS)
+            .where(_FEEDS.c.id.in_(candidates.scalar_subquery()))
+            .values(lease_owner=worker, lease_until=now + timedelta(seconds=lease_seconds))
+            .returning(*_RECORD_COLUMNS)
+        )
+        feeds = [_record(row) for row in claimed]
     feeds.sort(key=lambda feed: (feed.next_poll_at, feed.id))  # RETURNING keeps no order
     return feeds
 
 
-async def next_due_at(session: AsyncSession, now: datetime) -> datetime | None:
+async def next_due_at(db: Database, now: datetime) -> datetime | None:
     """When the next enabled feed that nobody holds is due (possibly already), or None when there is none.
 
     A read only (one step along the next_poll_at index past the feeds being polled), so the scheduler can ask
     every second at no cost; feeds held under an expired lease count as free."""
-    return cast(
-        datetime | None,
-        await session.scalar(
-            select(Feed.next_poll_at)
-            .where(Feed.enabled.is_(True), or_(Feed.lease_until.is_(None), Feed.lease_until < now))
-            .order_by(Feed.next_poll_at)
-            .limit(1)
-        ),
-    )
+    async with db.transaction() as session:
+        return cast(
+            datetime | None,
+            await session.scalar(
+                select(Feed.next_poll_at)
+                .where(Feed.enabled.is_(True), or_(Feed.lease_until.is_(None), Feed.lease_until < now))
+                .order_by(Feed.next_poll_at)
+                .limit(1)
+            ),
+        )
 
 
 async def bring_forward(
@@ -263,13 +336,14 @@ async def _bring_forward(
     return len(moved)
 
 
-async def release_lease(session: AsyncSession, feed_id: int, worker: str) -> None:
+async def release_lease(db: Database, feed_id: int, worker: str) -> None:
     """Give a feed's lease back without recording anything (shutdown)."""
-    await session.execute(
-        update(Feed)
-        .where(Feed.id == feed_id, Feed.lease_owner == worker)
-        .values(lease_owner=None, lease_until=None)
-    )
+    async with db.transaction() as session:
+        await session.execute(
+            update(Feed)
+            .where(Feed.id == feed_id, Feed.lease_owner == worker)
+            .values(lease_owner=None, lease_until=None)
+        )
 
 
 async def known_items_of_feeds(
@@ -445,9 +519,10 @@ def _feed_update(shape: tuple[tuple[str, str], ...]) -> Any:
     return update(table).where(table.c.id == bindparam("v_id")).values(values)
 
 
-async def fetch_log(session: AsyncSession, feed_id: int, limit: int = 20) -> Sequence[FetchLog]:
+async def fetch_log(db: Database, feed_id: int, limit: int = 20) -> Sequence[FetchLog]:
     """The latest fetch_log rows of a feed, newest first."""
-    rows = await session.scalars(
-        select(FetchLog).where(FetchLog.feed_id == feed_id).order_by(FetchLog.id.desc()).limit(limit)
-    )
-    return list(rows)
+    async with db.transaction() as session:
+        rows = await session.scalars(
+            select(FetchLog).where(FetchLog.feed_id == feed_id).order_by(FetchLog.id.desc()).limit(limit)
+        )
+        return list(rows)

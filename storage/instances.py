@@ -87,7 +87,7 @@ async def lock_still_held(connection: AsyncConnection) -> bool:
     return True
 
 
-async def held_instance_locks(session: AsyncSession) -> set[int]:
+async def _held_instance_locks(session: AsyncSession) -> set[int]:
     """The keys of the instance advisory locks held right now in this database (PostgreSQL)."""
     rows = await session.execute(
         text(
@@ -140,7 +140,7 @@ async def list_instances(db: Database, *, with_locks: bool = False) -> tuple[lis
     read in one transaction."""
     async with db.transaction() as session:
         rows = (await session.scalars(select(Instance).order_by(Instance.started_at))).all()
-        locks = await held_instance_locks(session) if with_locks else set()
+        locks = await _held_instance_locks(session) if with_locks else set()
     records = [
         InstanceRecord(r.id, r.role, r.host, r.pid, r.process_start, r.started_at, r.heartbeat_at)
         for r in rows
@@ -182,7 +182,6 @@ __all__ = [
     "InstanceRecord",
     "Released",
     "beat",
-    "held_instance_locks",
     "hold_instance_lock",
     "list_instances",
     "lock_key",

@@ -79,7 +79,7 @@ async def quarantine_digest(db: Database, chat_id: int, error: BaseException | s
             quarantine_chat_digest(chat, error)
 
 
-async def release_chat_alerts(session: AsyncSession, chat_id: int, now: datetime) -> int:
+async def _release_chat_alerts(session: AsyncSession, chat_id: int, now: datetime) -> int:
     """The chat's quarantined alerts and updates become due again (its settings changed). Returns rows."""
     released = 0
     for table in (Delivery, DeliveryUpdate):
@@ -110,5 +110,4 @@ __all__ = [
     "quarantine_digest",
     "quarantine_row",
     "quarantine_update",
-    "release_chat_alerts",
 ]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database, dialect_insert
-from storage.entities import mark_gazetteer_changed
+from storage.entities import _mark_gazetteer_changed
 from storage.models import Admin, AliasFix, Chat, Delivery, Item, ItemEntity, NotAboutReport
 
 FixKind = Literal["disable", "exclude"]
@@ -189,12 +189,12 @@ async def close_reports(
     text, word) for the entity, in one transaction. False when they were already closed (someone decided
     first)."""
     async with db.transaction() as session:
-        return await close_reports_in(
+        return await _close_reports_in(
             session, report, status=status, resolution=resolution, by=by, at=at, fix=fix
         )
 
 
-async def close_reports_in(
+async def _close_reports_in(
     session: AsyncSession,
     report: Report,
     *,
@@ -229,11 +229,11 @@ async def close_reports_in(
                 created_at=at,
             )
         )
-        await mark_gazetteer_changed(session)
+        await _mark_gazetteer_changed(session)
     return True
 
 
-async def list_alias_fixes(session: AsyncSession) -> list[StoredFix]:
+async def _list_alias_fixes(session: AsyncSession) -> list[StoredFix]:
     """Every alias decision, oldest first (inside the caller's transaction, like the entity rows)."""
     rows = (await session.scalars(select(AliasFix).order_by(AliasFix.id))).all()
     return [StoredFix(row.entity_id, row.alias_text, row.kind, row.word) for row in rows]

@@ -42,6 +42,16 @@ def _restore_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
+@pytest.fixture
+def fast_private_chats(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replies without Telegram's per-chat pace (tests.harness.FAST_LIMITER): the limiter itself is tested
+    with the delivery loop; replies still go through it."""
+    import bot.app
+    from tests.harness import FAST_LIMITER
+
+    monkeypatch.setattr(bot.app, "ChatRateLimiter", FAST_LIMITER)
+
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
 
-import bot.app
 from bot.charts import HEIGHT_PX, PNG_SIGNATURE, WIDTH_PX, ChartText, png_size, severity_chart
 from bot.commands.charts import chart_cache
-from bot.ratelimit import ChatRateLimiter
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
 from feeds.store import store_new_items
 from storage.db import Database
 from storage.history import UNRATED, daily_counts_by_severity
 from storage.models import Feed
 from tests.botapi.emulator import BotApiEmulator, SentMessage
-from tests.test_commands_user import START, Bot, Clock, running_bot
+from tests.clock import Clock
+from tests.harness import START, Bot, running_user_bot
+
+pytestmark = pytest.mark.usefixtures("fast_private_chats")
+
 
 USER = 8008
 # (title, entities, severity, days before START); a day apart, so no two can join one story
@@ -29,15 +30,6 @@ HISTORY: list[tuple[str, tuple[str, ...], str | None, int]] = [
     ("Goris road closed", ("goris",), "P2", 1),
     ("Sev Lake talks, weeks ago", ("sev_lake",), "P4", 20),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fast_private_chats(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        bot.app,
-        "ChatRateLimiter",
-        functools.partial(ChatRateLimiter, private_per_period=1000, group_per_minute=1000),
-    )
 
 
 async def _store(
@@ -72,7 +64,7 @@ async def charting(db: Database) -> AsyncIterator[Bot]:
     await _store(db, HISTORY)
     async with BotApiEmulator(enforce_limits=False) as telegram:
         telegram.add_user(USER, "Uma")
-        async with running_bot(db, telegram) as running:
+        async with running_user_bot(db, telegram) as running:
             yield running
 
 

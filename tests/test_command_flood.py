@@ -19,8 +19,8 @@ from storage.chats import register_chat, set_language
 from storage.db import Database
 from tests.botapi.emulator import BotApiEmulator
 from tests.clock import Clock
+from tests.harness import START, bot_settings
 from tests.reliability.conftest import record
-from tests.test_commands_admin import START, _settings
 
 FLOODER, OTHER = 4242, 4343
 GROUP = -1004242
@@ -33,7 +33,7 @@ async def telegram() -> AsyncIterator[BotApiEmulator]:
 
 
 async def _start(db: Database, telegram: BotApiEmulator) -> object:
-    ctx = BotContext(db=db, settings=_settings(telegram, db.url), clock=Clock(START))
+    ctx = BotContext(db=db, settings=bot_settings(telegram, db.url), clock=Clock(START))
     ctx.gazetteer = await load_gazetteer(db, ctx.settings)
     application = build_application(ctx)
     await application.initialize()

@@ -6,26 +6,18 @@ the admin (or the refused non-admin) sees and what was stored.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import functools
 import ipaddress
 import random
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Update
 
 import bot.app
 import bot.commands.admin
-from bot.app import build_application
-from bot.context import BotContext
 from bot.feed_alerts import send_feed_notices
-from bot.ratelimit import ChatRateLimiter
 from feeds.fetch import Fetcher
 from feeds.gazetteer import load_gazetteer, load_yaml_gazetteer
 from feeds.guard import AddressPolicy
@@ -33,118 +25,28 @@ from feeds.ingest import FeedPoller
 from feeds.opml import read_opml
 from feeds.parse import ParserPool
 from storage.admins import add_admin, is_admin, list_admins
-from storage.audit import AuditRecord, count_audit, latest_audit
+from storage.audit import count_audit
 from storage.db import Database
 from storage.deliveries import delivery_paused
 from storage.feeds import FetchRecord, add_feed, list_feeds, record_fetch
 from storage.migrate import upgrade
-from storage.settings import Settings, load_settings
-from tests.botapi.emulator import BotApiEmulator, SentMessage
+from storage.settings import load_settings
+from tests.botapi.emulator import BotApiEmulator
 from tests.botapi.telegram_html import utf16_length
-from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
+from tests.harness import ADMIN, START, STRANGER, Chat, running_bot
 from tests.telegram_preview import Post, preview_page
 
-ADMIN = 1001
 OTHER_ADMIN = 3003
-STRANGER = 2002
-START = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
-@dataclass
-class Chat:
-    """The bot running against the emulator, and a way to type commands as a user and read the answers."""
-
-    telegram: BotApiEmulator
-    ctx: BotContext
-    application: Any
-    clock: Clock
-
-    async def say(
-        self, user_id: int, text: str, *, chat_id: int | None = None, replies: int = 1
-    ) -> list[str]:
-        """`user_id` types `text` (in their private chat unless `chat_id`); returns the replies' texts."""
-        messages = await self.send(user_id, text, chat_id=chat_id, replies=replies)
-        return [message.text for message in messages]
-
-    async def audit(self, count: int) -> list[AuditRecord]:
-        """The latest `count` audit entries, once that many were written (a handler writes its entry after
-        its reply, so the reply can arrive first)."""
-        for _attempt in range(500):
-            if await count_audit(self.ctx.db) >= count:
-                return await latest_audit(self.ctx.db, count)
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"fewer than {count} audit entries")
-
-    async def send(
-        self,
-        user_id: int,
-        text: str | None = None,
-        *,
-        chat_id: int | None = None,
-        replies: int = 1,
-        document: tuple[str, bytes] | None = None,
-    ) -> list[SentMessage]:
-        chat = chat_id if chat_id is not None else user_id
-        before = len(self.telegram.sent(chat))
-        if document is not None:
-            self.telegram.inject_message(chat, user_id, document=document, caption=text)
-        else:
-            assert text is not None
-            self.telegram.inject_command(chat, user_id, text)
-        messages = await self.telegram.wait_for_messages(chat, before + replies)
-        return messages[before:]
-
-
-@pytest.fixture(autouse=True)
-def _fast_private_chats(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Telegram's 1 message/s per private chat would make every multi-command test take seconds; the limiter
-    # itself is tested with the delivery loop. Replies still go through it.
-    monkeypatch.setattr(
-        bot.app,
-        "ChatRateLimiter",
-        functools.partial(ChatRateLimiter, private_per_period=1000, group_per_minute=1000),
-    )
+pytestmark = pytest.mark.usefixtures("fast_private_chats")
 
 
 @pytest.fixture
 def feed_server() -> Iterator[FeedServer]:
     with running() as server:
         yield server
-
-
-def _settings(telegram: BotApiEmulator, database_url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "telegram_token": telegram.token,
-        "telegram_api_url": telegram.base_url,
-        "database_url": database_url,
-        "admins": str(ADMIN),
-        "allow_private_urls": False,
-        "feed_failure_notice_after": 3600,
-        "fetch_timeout": 5.0,
-        "connect_timeout": 2.0,
-    }
-    values.update(overrides)
-    return load_settings(**values)
-
-
-@contextlib.asynccontextmanager
-async def running_bot(db: Database, telegram: BotApiEmulator, **overrides: Any) -> AsyncIterator[Chat]:
-    """The real Application (build_application) polling the emulator, on `db`, with a hand-moved clock."""
-    clock = Clock(START)
-    ctx = BotContext(db=db, settings=_settings(telegram, db.url, **overrides), clock=clock)
-    ctx.gazetteer = await load_gazetteer(db, ctx.settings)
-    application = build_application(ctx)
-    await application.initialize()
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0.0, allowed_updates=Update.ALL_TYPES)
-    try:
-        yield Chat(telegram, ctx, application, clock)
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
 
 
 @pytest.fixture
@@ -167,8 +69,7 @@ def _feed_xml(title: str, count: int) -> str:
 
 
 async def _feed_urls(db: Database) -> list[str]:
-    async with db.transaction() as session:
-        return [feed.url for feed in await list_feeds(session)]
+    return [feed.url for feed in await list_feeds(db)]
 
 
 # ------------------------------------------------------------------------------------ authorisation
@@ -251,8 +152,7 @@ async def test_addfeed_fetches_once_and_answers_title_and_item_count(
         second = feed_server.add("/other.xml", _feed_xml("Other", 1))
         [titled] = await chat.say(ADMIN, f"/addfeed {second} My <b>own</b> title")
         assert titled.startswith("Added feed #2: My <b>own</b> title — 1 item.")
-    async with db.transaction() as session:
-        stored = {feed.url: feed.name for feed in await list_feeds(session)}
+    stored = {feed.url: feed.name for feed in await list_feeds(db)}
     assert stored[second] == "My <b>own</b> title"
 
 
@@ -321,8 +221,7 @@ async def test_addfeed_takes_a_telegram_channel_in_every_form_and_an_html_page_w
         assert "#2 Defence ministry — ok\n    HTML page · last new item" in listing
         [removed] = await chat.say(ADMIN, "/rmfeed @lake_watch")
         assert removed.startswith("Removed feed #1 (Lake <Watch>)")
-    async with db.transaction() as session:
-        stored = {feed.id: feed for feed in await list_feeds(session)}
+    stored = {feed.id: feed for feed in await list_feeds(db)}
     assert (stored[1].url, stored[1].kind, stored[1].enabled) == (
         "https://t.me/s/lake_watch",
         "telegram",
@@ -379,25 +278,22 @@ async def test_addfeed_refuses_a_redirect_to_a_private_address(
 
 async def test_rmfeed_stops_polling_and_keeps_stored_items(chat: Chat) -> None:
     db = chat.ctx.db
-    async with db.transaction() as session:
-        first, _ = await add_feed(session, "https://a.example/rss", now=START, title="Alpha")
-        await add_feed(session, "https://b.example/rss", now=START)
+    first, _ = await add_feed(db, "https://a.example/rss", now=START, title="Alpha")
+    await add_feed(db, "https://b.example/rss", now=START)
     assert await chat.say(ADMIN, "/rmfeed") == ["Usage: /rmfeed <id|url> — e.g. /rmfeed 3"]
     assert await chat.say(ADMIN, "/rmfeed 99") == ["No feed “99”. /feeds lists them with their ids."]
     [removed] = await chat.say(ADMIN, f"/rmfeed {first.id}")
     assert removed == "Removed feed #1 (Alpha): no longer polled; its 0 stored items stay."
     [by_url] = await chat.say(ADMIN, "/rmfeed https://b.example/rss")
     assert by_url.startswith("Removed feed #2 (https://b.example/rss)")
-    async with db.transaction() as session:
-        assert [feed.enabled for feed in await list_feeds(session)] == [False, False]
+    assert [feed.enabled for feed in await list_feeds(db)] == [False, False]
     assert await chat.say(ADMIN, "/rmfeed 1") == ["No feed “1”. /feeds lists them with their ids."]
 
 
 async def test_feeds_shows_status_and_pages_with_buttons(chat: Chat) -> None:
     db = chat.ctx.db
-    async with db.transaction() as session:
-        for n in range(10):
-            await add_feed(session, f"https://site{n}.example/rss", now=START, title=f"Site {n}")
+    for n in range(10):
+        await add_feed(db, f"https://site{n}.example/rss", now=START, title=f"Site {n}")
     await record_fetch(
         db,
         2,
@@ -516,8 +412,7 @@ OPML_HEAD = '<?xml version="1.0"?>\n<opml version="2.0"><head><title>t</title></
 
 async def test_import_reports_added_skipped_and_invalid(chat: Chat) -> None:
     db = chat.ctx.db
-    async with db.transaction() as session:
-        await add_feed(session, "https://known.example/rss", now=START)
+    await add_feed(db, "https://known.example/rss", now=START)
     document = (
         OPML_HEAD
         + '<outline text="Known" xmlUrl="https://known.example/rss"/>'
@@ -535,8 +430,7 @@ async def test_import_reports_added_skipped_and_invalid(chat: Chat) -> None:
     lines = report.text.splitlines()
     assert lines[0] == "Imported: 4 added, 1 skipped (already there), 3 invalid."
     assert lines[1] == "invalid: “javascript:alert(1)”"
-    async with db.transaction() as session:
-        stored = {feed.url: feed for feed in await list_feeds(session)}
+    stored = {feed.url: feed for feed in await list_feeds(db)}
     assert set(stored) == {
         "https://known.example/rss",
         "https://news.example/rss",
@@ -578,8 +472,7 @@ async def test_import_refuses_what_addfeed_refuses_and_reads_every_byte_of_the_d
         "refused: “http://0177.0.0.1/feed”",
         "refused: “http://localhost/feed”",
     ]
-    async with chat.ctx.db.transaction() as session:
-        [stored] = await list_feeds(session)
+    [stored] = await list_feeds(chat.ctx.db)
     assert (stored.url, stored.user_agent) == ("https://agent.example/rss", "Bot/1.0 X-Evil: 1")
 
     # a declaration far into the document, or in UTF-16, is found as well
@@ -596,10 +489,9 @@ async def test_import_refuses_what_addfeed_refuses_and_reads_every_byte_of_the_d
 
 
 async def test_opml_round_trip_export_then_import_into_an_empty_database(chat: Chat, tmp_path: Path) -> None:
-    async with chat.ctx.db.transaction() as session:
-        await add_feed(session, "https://a.example/rss", now=START, title="Alpha <A>", language="en")
-        await add_feed(session, "https://b.example/atom?x=1&y=2", now=START, user_agent="Special/1.0")
-        await add_feed(session, "https://c.example/feed", now=START)
+    await add_feed(chat.ctx.db, "https://a.example/rss", now=START, title="Alpha <A>", language="en")
+    await add_feed(chat.ctx.db, "https://b.example/atom?x=1&y=2", now=START, user_agent="Special/1.0")
+    await add_feed(chat.ctx.db, "https://c.example/feed", now=START)
     await chat.say(ADMIN, "/alias sev_lake Zorgo Pond")
     exported = await chat.send(ADMIN, "/export", replies=2)
     opml = next(m for m in exported if m.file_name == "borderwatch-feeds.opml")
@@ -624,10 +516,8 @@ async def test_opml_round_trip_export_then_import_into_an_empty_database(chat: C
         async with BotApiEmulator(enforce_limits=False) as telegram, running_bot(empty, telegram) as other:
             [report] = await other.send(ADMIN, "/import", document=("borderwatch-feeds.opml", opml.document))
             assert report.text == "Imported: 3 added, 0 skipped (already there), 0 invalid."
-        async with chat.ctx.db.transaction() as session:
-            before = [(f.url, f.name, f.language, f.user_agent) for f in await list_feeds(session)]
-        async with empty.transaction() as session:
-            after = [(f.url, f.name, f.language, f.user_agent) for f in await list_feeds(session)]
+        before = [(f.url, f.name, f.language, f.user_agent) for f in await list_feeds(chat.ctx.db)]
+        after = [(f.url, f.name, f.language, f.user_agent) for f in await list_feeds(empty)]
     finally:
         await empty.dispose()
     assert after == before
@@ -642,8 +532,7 @@ async def test_failing_feed_notice_is_sent_once_and_recovery_once(chat: Chat) ->
     # registered with the admin commands, so the runtime gets the job without wiring it
     assert chat.application.job_queue.get_jobs_by_name("feed-notices")
     await add_admin(db, OTHER_ADMIN, added_by=ADMIN, seed_ids={ADMIN}, now=START)
-    async with db.transaction() as session:
-        feed, _ = await add_feed(session, "https://down.example/rss", now=START, title="Down <Daily>")
+    feed, _ = await add_feed(db, "https://down.example/rss", now=START, title="Down <Daily>")
 
     async def poll(outcome: str, error: str | None = None) -> None:
         await record_fetch(
@@ -797,8 +686,7 @@ async def test_an_alias_added_in_chat_tags_the_next_item(
 ) -> None:
     url = feed_server.add("/border.xml", _feed_xml("Border", 2))
     async with running_bot(db, telegram, allow_private_urls=True) as chat:
-        async with db.transaction() as session:
-            feed, _ = await add_feed(session, url, now=START)
+        feed, _ = await add_feed(db, url, now=START)
         fetcher = Fetcher(chat.ctx.settings)
         async with ParserPool(workers=1) as parser:
             poller = FeedPoller(
@@ -820,8 +708,7 @@ async def test_an_alias_added_in_chat_tags_the_next_item(
                 "/border.xml",
                 rss("Border", [("new", "Patrol clash at Zorgo Pond", "https://example.com/new", "details")]),
             )
-            async with db.transaction() as session:
-                [current] = [f for f in await list_feeds(session) if f.id == feed.id]
+            [current] = [f for f in await list_feeds(db) if f.id == feed.id]
             result = await poller.poll(current)
         await fetcher.aclose()
     assert [item.entity_ids for item in result.new_items] == [("sev_lake",)]

@@ -6,109 +6,31 @@ loaded as the runtime loads it) on a fresh database (SQLite file and PostgreSQL)
 
 from __future__ import annotations
 
-import contextlib
-import functools
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from telegram import Update
 
-import bot.app
-from bot.app import build_application
 from bot.commands import USER_COMMANDS
-from bot.context import BotContext
-from bot.ratelimit import ChatRateLimiter
-from feeds.gazetteer import load_gazetteer
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
 from feeds.store import store_new_items
 from storage.chats import get_chat, list_subscriptions
 from storage.db import Database
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed
-from storage.settings import load_settings
-from tests.botapi.emulator import BotApiEmulator, SentMessage
+from tests.botapi.emulator import BotApiEmulator
 from tests.botapi.telegram_html import utf16_length
-from tests.clock import Clock
+from tests.harness import ADMIN, START, Bot, running_user_bot
 
-ADMIN = 1001
 USER = 2002
 OTHER = 3003
 GROUP = -100500
 FORUM = -100600
 CHANNEL = -100700
-START = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 GROUP_REFUSAL = "Only this group's admins can change its subscriptions."
 
 
-@dataclass
-class Bot:
-    """The bot running against the emulator, and a way to type as a user and read the one answer."""
-
-    telegram: BotApiEmulator
-    ctx: BotContext
-
-    async def send(
-        self, user_id: int, text: str, *, chat_id: int | None = None, thread_id: int | None = None
-    ) -> SentMessage:
-        """`user_id` types `text` (in their private chat unless `chat_id`); returns the bot's one answer."""
-        chat = chat_id if chat_id is not None else user_id
-        before = len(self.telegram.sent(chat))
-        if self.telegram.chats.get(chat, {}).get("type") == "channel":
-            self.telegram.inject_message(chat, user_id, text)
-        else:
-            self.telegram.inject_command(chat, user_id, text, thread_id=thread_id)
-        messages = await self.telegram.wait_for_messages(chat, before + 1)
-        assert len(messages) == before + 1, "one command, one answer"
-        return messages[before]
-
-    async def say(self, user_id: int, text: str, **where: Any) -> str:
-        """The plain text of the answer to `text`."""
-        return (await self.send(user_id, text, **where)).text
-
-    async def press(self, user_id: int, chat_id: int, data: str, message_id: int) -> dict[str, Any]:
-        """`user_id` presses the button with callback `data` on message `message_id`; returns the answer."""
-        answers = len(self.telegram.callback_answers)
-        self.telegram.inject_callback_query(chat_id, user_id, data, message_id=message_id)
-        await self.telegram.wait_until(lambda: len(self.telegram.callback_answers) > answers)
-        return self.telegram.callback_answers[answers]
-
-
-@pytest.fixture(autouse=True)
-def _fast_private_chats(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Telegram's 1 message/s per private chat would make every multi-command test take seconds; the limiter
-    # itself is tested with the delivery loop. Replies still go through it.
-    monkeypatch.setattr(
-        bot.app,
-        "ChatRateLimiter",
-        functools.partial(ChatRateLimiter, private_per_period=1000, group_per_minute=1000),
-    )
-
-
-@contextlib.asynccontextmanager
-async def running_bot(db: Database, telegram: BotApiEmulator) -> AsyncIterator[Bot]:
-    settings = load_settings(
-        telegram_token=telegram.token,
-        telegram_api_url=telegram.base_url,
-        database_url=db.url,
-        admins=str(ADMIN),
-    )
-    ctx = BotContext(
-        db=db, settings=settings, clock=Clock(START), gazetteer=await load_gazetteer(db, settings)
-    )
-    application = build_application(ctx)
-    await application.initialize()
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0.0, allowed_updates=Update.ALL_TYPES)
-    try:
-        yield Bot(telegram, ctx)
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
+pytestmark = pytest.mark.usefixtures("fast_private_chats")
 
 
 @pytest.fixture
@@ -122,7 +44,7 @@ async def bot_chat(db: Database) -> AsyncIterator[Bot]:
         telegram.add_chat(FORUM, "supergroup", title="Forum", is_forum=True)
         telegram.set_chat_admins(FORUM, [ADMIN])
         telegram.add_chat(CHANNEL, "channel", title="Alerts channel")
-        async with running_bot(db, telegram) as running:
+        async with running_user_bot(db, telegram) as running:
             yield running
 
 

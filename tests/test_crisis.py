@@ -28,9 +28,10 @@ from storage.settings import Settings
 from tests.botapi.emulator import BotApiEmulator
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss
-from tests.test_commands_user import START, USER, Bot, running_bot
+from tests.harness import START, Bot, running_user_bot
 
 SETTINGS = Settings(allow_private_urls=True, fetch_timeout=2, connect_timeout=1)
+USER = 2002
 HOUR = timedelta(hours=1)
 PLACES = {"Sev Lake": "sev_lake", "Lachin": "lachin_corridor"}
 
@@ -77,8 +78,7 @@ class Feeds:
         """A feed due now, with items (title, age) already published."""
         self.entries[name] = []
         self.publish(name, *titles)
-        async with self.db.transaction() as session:
-            feed, _ = await add_feed(session, self.server.url(self.path(name)), now=self.clock.now)
+        feed, _ = await add_feed(self.db, self.server.url(self.path(name)), now=self.clock.now)
         self.ids[name] = feed.id
 
     def publish(self, name: str, *titles: tuple[str, timedelta]) -> None:
@@ -102,8 +102,7 @@ class Feeds:
         )
 
     async def get(self, name: str) -> FeedRecord:
-        async with self.db.transaction() as session:
-            feed = await get_feed(session, self.ids[name])
+        feed = await get_feed(self.db, self.ids[name])
         assert feed is not None
         return feed
 
@@ -219,7 +218,7 @@ async def test_status_shows_crisis_mode_why_and_until_when(
 
     async with BotApiEmulator(enforce_limits=False) as telegram:
         telegram.add_user(USER, "Uma")
-        async with running_bot(db, telegram) as bot:
+        async with running_user_bot(db, telegram) as bot:
             lines = (await Bot.say(bot, USER, "/status")).splitlines()
             assert lines[:2] == [
                 "Status at 2026-05-01 12:00 UTC",
@@ -253,9 +252,9 @@ async def test_crisis_mode_spares_backoff_server_bounds_and_a_channels_own_minim
     }
     ids: dict[str, int] = {}
     for n, (name, (kind, next_in, failures)) in enumerate(shapes.items()):
+        feed, _ = await add_feed(db, f"https://{name}.example/rss", now=now, kind=kind)
+        ids[name] = feed.id
         async with db.transaction() as session:
-            feed, _ = await add_feed(session, f"https://{name}.example/rss", now=now, kind=kind)
-            ids[name] = feed.id
             await session.execute(
                 update(Feed)
                 .where(Feed.id == feed.id)
@@ -284,9 +283,8 @@ async def test_crisis_mode_spares_backoff_server_bounds_and_a_channels_own_minim
 
     hurried = await enter_crisis(db, crisis, now, sooner=sooner)
     assert set(hurried) == {ids[name] for name in shapes if name != "elsewhere"}
-    async with db.transaction() as session:
-        next_in = {
-            name: ((await get_feed(session, feed_id)).next_poll_at - now).total_seconds()  # type: ignore[union-attr]
-            for name, feed_id in ids.items()
-        }
+    next_in = {
+        name: ((await get_feed(db, feed_id)).next_poll_at - now).total_seconds()  # type: ignore[union-attr]
+        for name, feed_id in ids.items()
+    }
     assert next_in == {"agency": 0, "channel": 30, "failing": 400, "max-age": 570, "elsewhere": 30}

@@ -13,8 +13,8 @@ import pytest
 from feeds.classify import Classifier
 from feeds.definitions import AliasDef, GazetteerError, parse_entities, parse_severity
 from feeds.gazetteer import Gazetteer, load_gazetteer, load_yaml_gazetteer, reload_if_changed
-from storage import entities as stored
 from storage.db import Database
+from storage.gazetteer import changing_gazetteer, gazetteer_rows
 from storage.settings import load_settings
 
 SEVERITY = parse_severity({"levels": {"P1": {"en": ["shelling"]}}})
@@ -192,12 +192,12 @@ async def test_load_gazetteer_seeds_and_merges_chat_changes(db: Database, entiti
 
     first = await load_gazetteer(db, settings)
     assert first.classifier.classify("Обстрел у Гориса").entity_ids == ["goris"]
-    async with db.transaction() as session:
-        assert len(await stored.list_entities(session)) == len(first.entities)
-        await stored.add_entity(session, "meghri", "Meghri", ["Мегри"])
-        assert await stored.add_alias(session, "goris", "Gorisville", "en")
-        assert not await stored.add_alias(session, "goris", "Gorisville", "en")
-        assert await stored.untrack_entity(session, "jermuk")
+    async with changing_gazetteer(db) as change:
+        assert len((await change.rows()).entities) == len(first.entities)
+        await change.add_entity("meghri", "Meghri", ["Мегри"])
+        assert await change.add_alias("goris", "Gorisville", "en")
+        assert not await change.add_alias("goris", "Gorisville", "en")
+        assert await change.untrack_entity("jermuk")
 
     second = await load_gazetteer(
         db, settings
@@ -230,8 +230,7 @@ async def test_processes_starting_together_seed_the_gazetteer_once(db: Database,
         gazetteers = await asyncio.gather(load_gazetteer(db, settings), load_gazetteer(other, settings))
     finally:
         await other.dispose()
-    async with db.transaction() as session:
-        ids = [entity.id for entity in await stored.list_entities(session)]
+    ids = [entity.id for entity in (await gazetteer_rows(db)).entities]
     assert len(ids) == len(set(ids)) == len(gazetteers[0].entities) == len(gazetteers[1].entities)
 
 
@@ -247,21 +246,21 @@ async def test_entity_changes_made_by_one_process_reach_another_at_its_next_look
         ingest = await load_gazetteer(ingest_db, settings)
         assert await reload_if_changed(ingest_db, ingest) is None  # nothing changed: nothing rebuilt
 
-        async with db.transaction() as session:
-            await stored.add_entity(session, "meghri", "Meghri", ["Мегри"])
+        async with changing_gazetteer(db) as change:
+            await change.add_entity("meghri", "Meghri", ["Мегри"])
         tracked = await reload_if_changed(ingest_db, ingest)
         assert tracked is not None
         assert tracked.classifier.classify("Road to Мегри reopened").entity_ids == ["meghri"]
         assert await reload_if_changed(ingest_db, tracked) is None
 
-        async with db.transaction() as session:
-            assert await stored.add_alias(session, "goris", "Gorisville", "en")
+        async with changing_gazetteer(db) as change:
+            assert await change.add_alias("goris", "Gorisville", "en")
         aliased = await reload_if_changed(ingest_db, tracked)
         assert aliased is not None
         assert aliased.classifier.classify("Gorisville news").entity_ids == ["goris"]
 
-        async with db.transaction() as session:
-            assert await stored.untrack_entity(session, "meghri")
+        async with changing_gazetteer(db) as change:
+            assert await change.untrack_entity("meghri")
         untracked = await reload_if_changed(ingest_db, aliased)
         assert untracked is not None
         assert untracked.classifier.classify("Road to Мегри reopened").entity_ids == []

@@ -194,10 +194,9 @@ async def test_a_statement_page_is_polled_with_conditional_get_and_a_redesign_is
 ) -> None:
     url = server.add("/hy/news", MINISTRY_PAGE, content_type="text/html; charset=utf-8")
     clock = Clock(NOW)
-    async with db.transaction() as session:
-        feed, _ = await add_feed(
-            session, url, now=clock.now, kind="html", selectors=SELECTORS.as_mapping(), language="hy"
-        )
+    feed, _ = await add_feed(
+        db, url, now=clock.now, kind="html", selectors=SELECTORS.as_mapping(), language="hy"
+    )
     settings = Settings(allow_private_urls=True, fetch_timeout=5, poll_interval=60)
     async with (
         ParserPool(workers=1) as parser,
@@ -217,9 +216,8 @@ async def test_a_statement_page_is_polled_with_conditional_get_and_a_redesign_is
         clock.advance(hours=1)
         third = await ingest.poll_due_once()
     assert [r.outcome for r in third.results] == ["error"]
-    async with db.transaction() as session:
-        stored = await get_feed(session, feed.id)
-        log = [row.outcome for row in await fetch_log(session, feed.id)]
+    stored = await get_feed(db, feed.id)
+    log = [row.outcome for row in await fetch_log(db, feed.id)]
     assert stored is not None and stored.consecutive_failures == 1
     assert stored.last_error == f"{url}: selector item matched nothing (.news-item)"
     assert stored.next_poll_at > clock.now + timedelta(seconds=25)

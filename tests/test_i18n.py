@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import functools
 import re
 import string
 from collections.abc import AsyncIterator
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-import bot.app
 from bot.i18n import (
     LANGUAGES,
     LOCALE_DIR,
@@ -26,13 +24,15 @@ from bot.i18n import (
     translator_for,
 )
 from bot.menu import admin_commands, user_commands
-from bot.ratelimit import ChatRateLimiter
 from bot.runtime import run
 from storage.chats import ChatInfo, get_chat
 from storage.db import Database
 from storage.settings import load_settings
 from tests.botapi.emulator import BotApiEmulator
-from tests.test_commands_user import Bot, running_bot
+from tests.harness import Bot, running_user_bot
+
+pytestmark = pytest.mark.usefixtures("fast_private_chats")
+
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATED_MODULES = (
@@ -216,15 +216,6 @@ def test_the_chat_choice_wins_then_the_users_telegram_language_then_english(
 # ------------------------------------------------------------------------------------ through Telegram
 
 
-@pytest.fixture(autouse=True)
-def _fast_private_chats(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        bot.app,
-        "ChatRateLimiter",
-        functools.partial(ChatRateLimiter, private_per_period=1000, group_per_minute=1000),
-    )
-
-
 @pytest.fixture
 async def polyglot(db: Database) -> AsyncIterator[Bot]:
     async with BotApiEmulator(enforce_limits=False) as telegram:
@@ -232,7 +223,7 @@ async def polyglot(db: Database) -> AsyncIterator[Bot]:
         telegram.add_user(EN_USER, "Ann", language_code="en")
         telegram.add_chat(GROUP, "group", title="Border group")
         telegram.set_chat_admins(GROUP, [EN_USER])
-        async with running_bot(db, telegram) as running:
+        async with running_user_bot(db, telegram) as running:
             yield running
 
 

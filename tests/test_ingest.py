@@ -80,8 +80,7 @@ def items(*numbers: int) -> list[tuple[str, str, str, str]]:
 
 
 async def new_feed(db: Database, url: str, now: datetime) -> int:
-    async with db.transaction() as session:
-        feed, _ = await add_feed(session, url, now=now)
+    feed, _ = await add_feed(db, url, now=now)
     return feed.id
 
 
@@ -113,8 +112,7 @@ async def test_first_fetch_is_history_then_304_then_only_new_items_alert(
         assert [r.outcome for r in first.results] == ["ok"]
         assert len(first.new_items) == 3 and all(item.alerted_chats == 0 for _, item in first.new_items)
         assert first.results[0].source == "Lake watch"
-        async with db.transaction() as session:
-            feed = await get_feed(session, feed_id)
+        feed = await get_feed(db, feed_id)
         assert feed is not None and feed.history_loaded and feed.title == "Lake watch"
         assert feed.next_poll_at >= clock.now + timedelta(minutes=5)  # the feed's <ttl> of 5 minutes
 
@@ -140,8 +138,8 @@ async def test_first_fetch_is_history_then_304_then_only_new_items_alert(
         assert [r.outcome for r in fourth.results] == ["unchanged"]
         assert parser.calls == parsed_before + 1
 
+    outcomes = [row.outcome for row in await fetch_log(db, feed_id)]
     async with db.transaction() as session:
-        outcomes = [row.outcome for row in await fetch_log(session, feed_id)]
         deliveries = await session.scalar(select(func.count()).select_from(Delivery))
     assert outcomes == ["unchanged", "ok", "not_modified", "ok"]
     assert deliveries == 1
@@ -190,17 +188,16 @@ async def test_every_fault_is_recorded_and_healthy_feeds_stay_on_time(
         await ingest.stop()
     assert {r.feed.id for r in results if r is not None and r.outcome == "ok"} == set(healthy)
 
-    async with db.transaction() as session:
-        for name, feed_id in faulty.items():
-            feed = await get_feed(session, feed_id)
-            assert feed is not None and feed.enabled, name
-            assert feed.last_error and feed.url in feed.last_error, name
-            assert feed.consecutive_failures == 1 and feed.failing_since == clock.now, name
-            assert feed.next_poll_at > clock.now, name
-            assert [row.outcome for row in await fetch_log(session, feed_id)] == ["error"], name
-        rate_limited = await get_feed(session, faulty["429"])
-        assert rate_limited is not None and rate_limited.next_poll_at >= clock.now + timedelta(seconds=600)
-        errors = {name: (await get_feed(session, feed_id)).last_error for name, feed_id in faulty.items()}  # type: ignore[union-attr]
+    for name, feed_id in faulty.items():
+        feed = await get_feed(db, feed_id)
+        assert feed is not None and feed.enabled, name
+        assert feed.last_error and feed.url in feed.last_error, name
+        assert feed.consecutive_failures == 1 and feed.failing_since == clock.now, name
+        assert feed.next_poll_at > clock.now, name
+        assert [row.outcome for row in await fetch_log(db, feed_id)] == ["error"], name
+    rate_limited = await get_feed(db, faulty["429"])
+    assert rate_limited is not None and rate_limited.next_poll_at >= clock.now + timedelta(seconds=600)
+    errors = {name: (await get_feed(db, feed_id)).last_error for name, feed_id in faulty.items()}  # type: ignore[union-attr]
     assert "no complete response" in (errors["hang"] or "") and "no complete response" in (
         errors["drip"] or ""
     )
@@ -264,12 +261,12 @@ async def test_parser_bombs_beside_a_healthy_feed_are_their_own_plain_error(
     assert outcomes == {bombs[0]: "error", bombs[1]: "error", healthy: "ok"}
     async with db.transaction() as session:
         stored = await session.scalar(select(func.count()).select_from(Item).where(Item.feed_id == healthy))
-        for feed_id in bombs:
-            feed = await get_feed(session, feed_id)
-            assert feed is not None and feed.last_error == (
-                f"{feed.url}: refused: an element <item> has more than 100 attributes"
-            )
-            assert feed.next_poll_at > clock.now
+    for feed_id in bombs:
+        feed = await get_feed(db, feed_id)
+        assert feed is not None and feed.last_error == (
+            f"{feed.url}: refused: an element <item> has more than 100 attributes"
+        )
+        assert feed.next_poll_at > clock.now
     assert stored == 2
 
 
@@ -289,12 +286,11 @@ async def test_a_parse_past_its_deadline_is_stopped_recorded_and_not_retried_at_
                 healthy: "ok",
             }
             assert parser.stopped_parses == 2
-            async with db.transaction() as session:
-                for feed_id in bombs:
-                    feed = await get_feed(session, feed_id)
-                    assert feed is not None and feed.last_error is not None
-                    assert feed.last_error.startswith(f"{feed.url}: refused: parsing took longer than 2 s")
-                    assert feed.next_poll_at >= clock.now + timedelta(minutes=15)  # backs off
+            for feed_id in bombs:
+                feed = await get_feed(db, feed_id)
+                assert feed is not None and feed.last_error is not None
+                assert feed.last_error.startswith(f"{feed.url}: refused: parsing took longer than 2 s")
+                assert feed.next_poll_at >= clock.now + timedelta(minutes=15)  # backs off
 
             # polled again whatever the schedule: the same bodies are refused without another parse
             clock.now += timedelta(hours=1)
@@ -320,8 +316,7 @@ async def test_validators_too_long_for_their_columns_are_not_stored_and_the_feed
     assert [r.outcome for r in first.results] == ["ok"] and len(first.new_items) == 2
     assert [r.outcome for r in second.results] == ["unchanged"]  # fetched unconditionally, same body
     assert "if-none-match" not in server.requests(path)[-1].headers
-    async with db.transaction() as session:
-        feed = await get_feed(session, feed_id)
+    feed = await get_feed(db, feed_id)
     assert feed is not None and feed.last_error is None
     assert feed.etag is None and feed.last_modified is None
 
@@ -351,13 +346,11 @@ async def test_an_unexpected_database_error_is_recorded_in_plain_words(
         async with db.transaction() as session:
             await session.execute(text("SELECT no_such_column FROM feeds WHERE id = :id"), {"id": feed_id})
     error = raised.value
-    async with db.transaction() as session:
-        feed = await get_feed(session, feed_id)
+    feed = await get_feed(db, feed_id)
     assert feed is not None and "SELECT" in str(error)  # SQLAlchemy's message carries the statement
     async with service(db, clock, parser, Tagger()) as ingest:
         await ingest._ensure_poller().record_crash(feed, error)
-    async with db.transaction() as session:
-        stored = await get_feed(session, feed_id)
+    stored = await get_feed(db, feed_id)
     assert stored is not None and stored.last_error is not None
     assert stored.last_error.startswith(
         f"{feed.url}: internal error: the database refused this feed's data: "
@@ -385,8 +378,7 @@ async def test_a_feed_due_at_t_is_claimed_within_a_second_of_t(
     await ingest.start()
     try:
         for _ in range(2000):
-            async with db.transaction() as session:
-                polled = await fetch_log(session, feed_id)
+            polled = await fetch_log(db, feed_id)
             if polled:
                 break
             await asyncio.sleep(0.01)
@@ -412,8 +404,7 @@ async def test_quiet_feeds_are_polled_every_interval_by_default(
         for n in range(4):
             report = await ingest.poll_due_once()
             assert [r.feed.id for r in report.results] == [feed_id]
-            async with db.transaction() as session:
-                feed = await get_feed(session, feed_id)
+            feed = await get_feed(db, feed_id)
             assert feed is not None
             # after the first fetch, sooner: feeds added together are spread over the interval
             wait = (feed.next_poll_at - clock.now).total_seconds()
@@ -426,8 +417,7 @@ async def test_quiet_feeds_are_polled_every_interval_by_default(
     slowing = Settings(allow_private_urls=True, poll_interval=60, poll_max_interval=1800)
     async with IngestService(db, slowing, Tagger(), clock=clock, parser=parser) as ingest:
         await ingest.poll_due_once()
-    async with db.transaction() as session:
-        feed = await get_feed(session, other)
+    feed = await get_feed(db, other)
     assert feed is not None and feed.interval_seconds == 1800
     assert clock.now + timedelta(seconds=900) <= feed.next_poll_at <= clock.now + timedelta(seconds=1800)
 
@@ -453,8 +443,7 @@ async def test_the_server_can_still_ask_for_fewer_polls(
         )
     async with service(db, clock, parser, Tagger()) as ingest:
         await ingest.poll_due_once()
-    async with db.transaction() as session:
-        feed = await get_feed(session, feed_id)
+    feed = await get_feed(db, feed_id)
     assert feed is not None
     waited = (feed.next_poll_at - clock.now).total_seconds()
     assert floor - 2 <= waited <= floor + 5, waited

@@ -109,8 +109,7 @@ def server() -> Iterator[FeedServer]:
 async def test_a_json_feed_is_polled_through_the_pipeline(db: Database, server: FeedServer) -> None:
     url = server.add("/feed.json", json.dumps(FEED_11), content_type="application/feed+json")
     clock = Clock(datetime(2026, 5, 1, 12, 0, tzinfo=UTC))
-    async with db.transaction() as session:
-        feed, _ = await add_feed(session, url, now=clock.now)
+    feed, _ = await add_feed(db, url, now=clock.now)
     settings = Settings(allow_private_urls=True, fetch_timeout=5)
     async with (
         ParserPool(workers=1) as parser,
@@ -123,8 +122,7 @@ async def test_a_json_feed_is_polled_through_the_pipeline(db: Database, server: 
         "Border commission meets in Yerevan",
     ]
     assert "application/feed+json" in server.requests("/feed.json")[0].headers["accept"]
-    async with db.transaction() as session:
-        stored = await get_feed(session, feed.id)
+    stored = await get_feed(db, feed.id)
     assert stored is not None and stored.title == "Border Desk" and stored.kind == "feed"
 
 

@@ -82,10 +82,8 @@ async def _dead_process_holding(db: Database, chat_ids: list[int]) -> str:
     await register_instance(
         db, dead, role="all", host=host_identity(), pid=child.pid, process_start=None, now=NOW
     )
-    async with db.transaction() as session:
-        await add_feed(session, "https://agency.example/feed", now=NOW)
-    async with db.transaction() as session:
-        assert len(await claim_due_feeds(session, dead, NOW, 10, 3600)) == 1
+    await add_feed(db, "https://agency.example/feed", now=NOW)
+    assert len(await claim_due_feeds(db, dead, NOW, 10, 3600)) == 1
     await seed_fan_out(db, chat_ids, now=NOW)
     claimed = await claim_due(db, now=NOW, limit=len(chat_ids), owner=dead, lease=timedelta(hours=1))
     assert len(claimed) == len(chat_ids)

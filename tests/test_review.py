@@ -9,7 +9,6 @@ fresh database, SQLite file and PostgreSQL.
 from __future__ import annotations
 
 import contextlib
-import functools
 import random
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -18,19 +17,21 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-import bot.app
 from bot.deliver import DeliveryLoop
-from bot.ratelimit import ChatRateLimiter
 from feeds.fetch import Fetcher
 from feeds.ingest import FeedPoller
 from feeds.parse import ParserPool
 from storage.db import Database
 from storage.feeds import add_feed, list_feeds
+from storage.gazetteer import gazetteer_rows
 from storage.migrate import upgrade
-from storage.reports import list_alias_fixes, open_reports
+from storage.reports import open_reports
 from tests.botapi.emulator import BotApiEmulator, SentMessage
 from tests.feedserver import FeedServer, rss, running
-from tests.test_commands_admin import ADMIN, START, STRANGER, Chat, running_bot
+from tests.harness import ADMIN, START, STRANGER, Chat, running_bot
+
+pytestmark = pytest.mark.usefixtures("fast_private_chats")
+
 
 GROUP = -100500
 MEMBER = 4004  # an ordinary member of GROUP
@@ -38,15 +39,6 @@ GROUP_ADMIN = 5005  # an admin of GROUP, not a bot admin
 
 RESORT = "Sev Lake resort opens its spa season early"
 CLASH = "Shots fired at positions near Sev Lake"
-
-
-@pytest.fixture(autouse=True)
-def _fast_chats(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        bot.app,
-        "ChatRateLimiter",
-        functools.partial(ChatRateLimiter, private_per_period=1000, group_per_minute=1000),
-    )
 
 
 @pytest.fixture
@@ -89,8 +81,7 @@ class Field:
             self._serial += 1
             entries.append((f"n{self._serial}", title, f"https://news.example/{self._serial}", ""))
         self.feeds.add("/border.xml", rss("Border", entries))
-        async with self.chat.ctx.db.transaction() as session:
-            [feed] = [f for f in await list_feeds(session) if f.url == self.feed_url]
+        [feed] = [f for f in await list_feeds(self.chat.ctx.db) if f.url == self.feed_url]
         result = await self.poller.poll(feed)
         await DeliveryLoop(self.chat.ctx, self.chat.application.bot, clock=self.chat.clock).run_until_idle()
         return [item.entity_ids for item in result.new_items]
@@ -109,8 +100,7 @@ async def field(db: Database, telegram: BotApiEmulator, feeds: FeedServer) -> As
     Sev Lake in their private chats."""
     url = feeds.add("/border.xml", rss("Border", [("h0", "History item", "https://news.example/0", "")]))
     async with running_bot(db, telegram, allow_private_urls=True) as chat:
-        async with db.transaction() as session:
-            feed, _ = await add_feed(session, url, now=START)
+        feed, _ = await add_feed(db, url, now=START)
         for user in (ADMIN, STRANGER):
             await chat.say(user, "/start")
             await chat.say(user, "/subscribe sev_lake")
@@ -222,8 +212,7 @@ async def test_an_admin_reports_an_alert_reviews_it_and_the_exclusion_tags_the_n
 
 
 async def list_alias_fixes_now(db: Database) -> list[Any]:
-    async with db.transaction() as session:
-        return list(await list_alias_fixes(session))
+    return list((await gazetteer_rows(db)).fixes)
 
 
 async def test_disable_and_dismiss(db: Database, telegram: BotApiEmulator, feed_server: FeedServer) -> None:

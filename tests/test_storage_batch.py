@@ -22,8 +22,17 @@ from storage.feeds import (
     record_fetch,
     record_fetches,
 )
+from storage.models import Feed
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+async def _insert_feed(session: AsyncSession, url: str) -> int:
+    """A feed row written in the batch's transaction (rolled back with it)."""
+    feed = Feed(url=url, next_poll_at=NOW, created_at=NOW)
+    session.add(feed)
+    await session.flush()
+    return feed.id
 
 
 async def test_concurrent_callers_share_transactions_and_each_gets_its_own_result(db: Database) -> None:
@@ -31,14 +40,13 @@ async def test_concurrent_callers_share_transactions_and_each_gets_its_own_resul
 
     async def handle(session: AsyncSession, urls: Sequence[str]) -> list[int]:
         batches.append(len(urls))
-        return [(await add_feed(session, url, now=NOW))[0].id for url in urls]
+        return [await _insert_feed(session, url) for url in urls]
 
     group: GroupCommit[AsyncSession, str, int] = GroupCommit(db.transaction, handle)
     urls = [f"https://example.am/{n}.xml" for n in range(40)]
     ids = await asyncio.gather(*(group.run(url) for url in urls))
 
-    async with db.transaction() as session:
-        feeds = {feed.url: feed.id for feed in await list_feeds(session)}
+    feeds = {feed.url: feed.id for feed in await list_feeds(db)}
     assert ids == [feeds[url] for url in urls]
     assert sum(batches) == 40 and len(batches) < 40  # queued callers went together
 
@@ -51,7 +59,7 @@ async def test_a_lingering_batch_takes_in_items_that_come_while_it_waits(
 
     async def handle(session: AsyncSession, urls: Sequence[str]) -> list[int]:
         batches.append(len(urls))
-        return [(await add_feed(session, url, now=NOW))[0].id for url in urls]
+        return [await _insert_feed(session, url) for url in urls]
 
     group: GroupCommit[AsyncSession, str, int] = GroupCommit(db.transaction, handle, linger=linger)
 
@@ -66,7 +74,7 @@ async def test_a_lingering_batch_takes_in_items_that_come_while_it_waits(
 async def test_an_item_that_fails_fails_alone_and_the_others_are_committed(db: Database) -> None:
     async def handle(session: AsyncSession, urls: Sequence[str]) -> list[str]:
         for url in urls:
-            await add_feed(session, url, now=NOW)
+            await _insert_feed(session, url)
             if "bad" in url:
                 raise ValueError(f"cannot store {url}")
         return list(urls)
@@ -81,12 +89,11 @@ async def test_an_item_that_fails_fails_alone_and_the_others_are_committed(db: D
         "https://a.am/2",
         "https://a.am/3",
     ]
-    async with db.transaction() as session:
-        assert sorted(feed.url for feed in await list_feeds(session)) == [
-            "https://a.am/1",
-            "https://a.am/2",
-            "https://a.am/3",
-        ]
+    assert sorted(feed.url for feed in await list_feeds(db)) == [
+        "https://a.am/1",
+        "https://a.am/2",
+        "https://a.am/3",
+    ]
 
 
 async def test_a_cancelled_caller_does_not_lose_the_others_work(db: Database) -> None:
@@ -95,7 +102,7 @@ async def test_a_cancelled_caller_does_not_lose_the_others_work(db: Database) ->
 
     async def handle(session: AsyncSession, urls: Sequence[str]) -> list[str]:
         for url in urls:
-            await add_feed(session, url, now=NOW)
+            await _insert_feed(session, url)
         if "slow" in urls[0]:
             started.set()
             await release.wait()
@@ -111,10 +118,7 @@ async def test_a_cancelled_caller_does_not_lose_the_others_work(db: Database) ->
     assert await asyncio.gather(*followers) == [f"https://a.am/{n}" for n in range(3)]
     with pytest.raises(asyncio.CancelledError):
         await leader
-    async with db.transaction() as session:
-        assert sorted(feed.url for feed in await list_feeds(session)) == [
-            f"https://a.am/{n}" for n in range(3)
-        ]
+    assert sorted(feed.url for feed in await list_feeds(db)) == [f"https://a.am/{n}" for n in range(3)]
 
 
 async def test_batched_fetch_records_write_what_single_records_write(db: Database) -> None:
@@ -129,9 +133,8 @@ async def test_batched_fetch_records_write_what_single_records_write(db: Databas
         replace(base, outcome="error", status_code=503, error="https://x.am: HTTP 503"),
         replace(base, outcome="error", error="https://x.am: timeout", started_at=NOW + timedelta(minutes=9)),
     ]  # fmt: skip
-    async with db.transaction() as session:
-        one_by_one = [(await add_feed(session, f"https://one.am/{n}", now=NOW))[0].id for n in records]
-        together = [(await add_feed(session, f"https://all.am/{n}", now=NOW))[0].id for n in records]
+    one_by_one = [(await add_feed(db, f"https://one.am/{n}", now=NOW))[0].id for n in records]
+    together = [(await add_feed(db, f"https://all.am/{n}", now=NOW))[0].id for n in records]
     for feed_id, record in zip(one_by_one, records, strict=True):
         await record_fetch(db, feed_id, record)
         if record.outcome == "error":  # twice: failures count up, failing_since stays the first
@@ -146,20 +149,15 @@ async def test_batched_fetch_records_write_what_single_records_write(db: Databas
         ],
     )
 
-    async with db.transaction() as session:
-        for single, batched in zip(one_by_one, together, strict=True):
-            a, b = await get_feed(session, single), await get_feed(session, batched)
-            assert a is not None and b is not None
-            assert replace(a, id=0, url="") == replace(b, id=0, url="")
-            log_a = [
-                (r.outcome, r.status_code, r.error, r.new_items) for r in await fetch_log(session, single)
-            ]
-            log_b = [
-                (r.outcome, r.status_code, r.error, r.new_items) for r in await fetch_log(session, batched)
-            ]
-            assert log_a == log_b and log_a
-        failing = await get_feed(session, together[3])
-        assert failing is not None and failing.consecutive_failures == 2 and failing.failing_since == NOW
+    for single, batched in zip(one_by_one, together, strict=True):
+        a, b = await get_feed(db, single), await get_feed(db, batched)
+        assert a is not None and b is not None
+        assert replace(a, id=0, url="") == replace(b, id=0, url="")
+        log_a = [(r.outcome, r.status_code, r.error, r.new_items) for r in await fetch_log(db, single)]
+        log_b = [(r.outcome, r.status_code, r.error, r.new_items) for r in await fetch_log(db, batched)]
+        assert log_a == log_b and log_a
+    failing = await get_feed(db, together[3])
+    assert failing is not None and failing.consecutive_failures == 2 and failing.failing_since == NOW
 
 
 async def test_known_items_of_many_feeds_answer_per_feed(db: Database) -> None:
@@ -170,9 +168,8 @@ async def test_known_items_of_many_feeds_answer_per_feed(db: Database) -> None:
         entry = FeedEntry(guid=key, link=None, title=text, summary="", language="en", published=NOW)
         return NewItem(entry=entry, identity_key=f"k-{key}", content_hash=f"h-{text}", published=NOW)
 
-    async with db.transaction() as session:
-        first = (await add_feed(session, "https://one.am/rss", now=NOW))[0].id
-        second = (await add_feed(session, "https://two.am/rss", now=NOW))[0].id
+    first = (await add_feed(db, "https://one.am/rss", now=NOW))[0].id
+    second = (await add_feed(db, "https://two.am/rss", now=NOW))[0].id
     await store_new_items(db, first, [item("1", "a"), item("2", "b")], alert=False, now=NOW)
     await store_new_items(db, second, [item("3", "c")], alert=False, now=NOW)
     found = await known_items_of_feeds(

@@ -220,7 +220,7 @@ async def test_digests_arrive_once_at_the_set_time(rig: Rig) -> None:
 
 
 async def test_story_digest_and_alerts_commands(db: Database) -> None:
-    from tests.test_commands_admin import ADMIN, STRANGER, running_bot
+    from tests.harness import ADMIN, STRANGER, running_bot
 
     async with BotApiEmulator(enforce_limits=False) as telegram:
         telegram.add_user(ADMIN, "Ada")

@@ -139,8 +139,7 @@ async def rig(db: Database, server: FeedServer, parser: ParserPool) -> AsyncIter
         for language in LANGUAGES:
             # what a feed had before the bot knew it: history, never alerted
             feeds.publish(language, f"{FEEDS[language]} weekly digest", START - timedelta(days=1))
-            async with db.transaction() as session:
-                await add_feed(session, feeds.url(language), now=START)
+            await add_feed(db, feeds.url(language), now=START)
         await add_subscriptions(db, GROUP, "supergroup", ["sev_lake", "kalbajar"])
         await add_subscriptions(db, PERSON, "private", ["*"])
         classifier = load_yaml_gazetteer(settings).classifier

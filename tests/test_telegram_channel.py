@@ -191,8 +191,7 @@ def _service(db: Database, settings: Settings, clock: Clock, parser: ParserPool)
 
 
 async def _channel_feed(db: Database, channel: str, now: datetime) -> int:
-    async with db.transaction() as session:
-        feed, _ = await add_feed(session, f"https://t.me/s/{channel}", now=now, kind="telegram")
+    feed, _ = await add_feed(db, f"https://t.me/s/{channel}", now=now, kind="telegram")
     return feed.id
 
 
@@ -228,8 +227,7 @@ async def test_a_channel_is_polled_like_a_feed_history_first_then_new_posts_aler
         request = server.requests(f"/s/{channel}")[-1]
         assert request.headers["accept"].startswith("text/html")
         assert "if-none-match" not in request.headers  # no conditional GET on previews
-        async with db.transaction() as session:
-            feed = await get_feed(session, feed_id)
+        feed = await get_feed(db, feed_id)
         assert feed is not None and feed.last_post_id == 20 and feed.kind == "telegram"
         # a channel is never polled faster than BORDERWATCH_TELEGRAM_MIN_INTERVAL
         assert feed.next_poll_at >= clock.now + timedelta(seconds=45)
@@ -249,8 +247,7 @@ async def test_a_channel_is_polled_like_a_feed_history_first_then_new_posts_aler
             (f"https://t.me/{channel}/21", 1),
         ]
         assert third.new_items[0][1].title == "Sev Lake border post report 22"
-    async with db.transaction() as session:
-        outcomes = [row.outcome for row in await fetch_log(session, feed_id)]
+    outcomes = [row.outcome for row in await fetch_log(db, feed_id)]
     assert outcomes == ["ok", "unchanged", "ok"]
 
 
@@ -277,8 +274,7 @@ async def test_after_more_than_a_page_of_posts_older_pages_are_read_back_to_the_
         f"/s/{channel}?before=46",
         f"/s/{channel}?before=26",
     ]
-    async with db.transaction() as session:
-        feed = await get_feed(session, feed_id)
+    feed = await get_feed(db, feed_id)
     assert feed is not None and feed.last_post_id == 65
 
 
@@ -341,8 +337,7 @@ async def test_a_name_that_is_no_public_channel_is_a_feed_error(
     async with _service(db, _settings(server), clock, parser) as ingest:
         report = await ingest.poll_due_once()
     assert [r.outcome for r in report.results] == ["error"]
-    async with db.transaction() as session:
-        feed = await get_feed(session, feed_id)
+    feed = await get_feed(db, feed_id)
     assert feed is not None and feed.last_error is not None
     assert "no public preview of @nobody_here" in feed.last_error
 
@@ -364,10 +359,9 @@ async def test_a_429_from_telegram_pauses_every_channel_without_more_requests(
         report = await ingest.poll_due_once()
     assert {r.feed.id: r.outcome for r in report.results} == {first: "error", second: "error"}
     assert [r.path for r in server.requests()] == [f"/s/{limited}"]
-    async with db.transaction() as session:
-        for feed_id in (first, second):
-            feed = await get_feed(session, feed_id)
-            assert feed is not None and feed.next_poll_at >= clock.now + timedelta(seconds=250)
+    for feed_id in (first, second):
+        feed = await get_feed(db, feed_id)
+        assert feed is not None and feed.next_poll_at >= clock.now + timedelta(seconds=250)
 
 
 async def test_the_preview_host_is_behind_the_private_address_guard(
@@ -381,8 +375,7 @@ async def test_the_preview_host_is_behind_the_private_address_guard(
         report = await ingest.poll_due_once()
     assert [r.outcome for r in report.results] == ["error"]
     assert server.requests() == []
-    async with db.transaction() as session:
-        feed = await get_feed(session, feed_id)
+    feed = await get_feed(db, feed_id)
     assert feed is not None and "refused: 127.0.0.1 is a loopback address" in (feed.last_error or "")
 
 

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import yaml
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -49,7 +48,7 @@ from bot.validate import (
 )
 from feeds.definitions import GazetteerError
 from feeds.fetch import Fetcher
-from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, gazetteer_in_session
+from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, build_gazetteer
 from feeds.guard import AddressPolicy, refused_urls
 from feeds.htmlpage import PageSelectors
 from feeds.model import ParsedFeed
@@ -59,16 +58,13 @@ from feeds.sources import NewSource, SourceReader, SourceSpec, kind_label, sourc
 from storage.admins import add_admin, list_admins, remove_admin
 from storage.audit import latest_audit
 from storage.deliveries import delivery_paused, set_delivery_paused
-from storage.entities import add_alias, add_entity, list_chat_aliases, list_entities, untrack_entity
 from storage.errors import BorderwatchError
 from storage.feed_admin import (
     FeedStatus,
-    count_feed_items,
     feed_status_page,
-    set_feed_enabled,
-    set_feed_own_title,
 )
-from storage.feeds import add_feed, get_feed, get_feed_by_url, list_feeds
+from storage.feeds import NewFeed, add_feeds, get_feed, get_feed_by_url, list_feeds, remove_feed
+from storage.gazetteer import GazetteerChange, changing_gazetteer, gazetteer_rows
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +164,7 @@ async def addfeed(update: Update, context: BotCallbackContext, ctx: BotContext) 
         return "usage"
     spec, title = source
     url = spec.url
-    async with ctx.db.transaction() as session:
-        existing = await get_feed_by_url(session, url)
+    existing = await get_feed_by_url(ctx.db, url)
     if existing is not None and existing.enabled:
         await reply(
             update,
@@ -188,25 +183,11 @@ async def addfeed(update: Update, context: BotCallbackContext, ctx: BotContext) 
     parsed = reading.feed
     assert parsed is not None  # a source never read before is never "unchanged"
     shown_title = title or parsed.title or url
-    async with ctx.db.transaction() as session:
-        if existing is not None:
-            await set_feed_enabled(
-                session, existing.id, True, now=ctx.clock(), title=title, selectors=spec.stored_selectors
-            )
-            feed_id, created = existing.id, True
-        else:
-            record, created = await add_feed(
-                session,
-                url,
-                now=ctx.clock(),
-                title=title,
-                interval_seconds=ctx.settings.poll_interval,
-                kind=spec.kind,
-                selectors=spec.stored_selectors,
-            )
-            feed_id = record.id
-        if created:
-            await set_feed_own_title(session, feed_id, parsed.title)
+    new = NewFeed(url, title, kind=spec.kind, selectors=spec.stored_selectors, own_title=parsed.title)
+    ((record, outcome),) = await add_feeds(
+        ctx.db, [new], now=ctx.clock(), interval_seconds=ctx.settings.poll_interval, enable_removed=True
+    )
+    feed_id, created = record.id, outcome != "known"
     if not created:
         await reply(update, _("Feed #{id} is already there: {url}.").format(id=feed_id, url=quoted(url, 200)))
         return f"duplicate of #{feed_id}"
@@ -240,18 +221,16 @@ async def rmfeed(update: Update, context: BotCallbackContext, ctx: BotContext) -
     if not argument or len(argument.split()) != 1:
         await reply(update, admin_usage("rmfeed"))
         return "usage"
-    async with ctx.db.transaction() as session:
-        if argument.lstrip("#").isdigit() and argument.lstrip("#").isascii():
-            number = row_id(argument)
-            feed = await get_feed(session, number) if number is not None else None
-        else:
-            feed = await get_feed_by_url(session, _stored_url(validate_url(argument)))
-        if feed is None or not feed.enabled:
-            raise InvalidArgument(
-                _("No feed {feed}. /feeds lists them with their ids.").format(feed=quoted(argument, 200))
-            )
-        await set_feed_enabled(session, feed.id, False, now=ctx.clock())
-        stored = await count_feed_items(session, feed.id)
+    if argument.lstrip("#").isdigit() and argument.lstrip("#").isascii():
+        number = row_id(argument)
+        feed = await get_feed(ctx.db, number) if number is not None else None
+    else:
+        feed = await get_feed_by_url(ctx.db, _stored_url(validate_url(argument)))
+    if feed is None or not feed.enabled:
+        raise InvalidArgument(
+            _("No feed {feed}. /feeds lists them with their ids.").format(feed=quoted(argument, 200))
+        )
+    stored = await remove_feed(ctx.db, feed.id)
     await reply(
         update,
         _("Removed feed #{id} ({name}): no longer polled; its {n} stored items stay.").format(
@@ -339,8 +318,7 @@ async def export(update: Update, context: BotCallbackContext, ctx: BotContext) -
     """/export: the feeds as an OPML document and the gazetteer as a YAML document."""
     message = update.effective_message
     assert message is not None
-    async with ctx.db.transaction() as session:
-        records = await list_feeds(session)
+    records = await list_feeds(ctx.db)
     opml = write_opml(_opml_feeds(records))
     await message.reply_document(
         opml.encode(),
@@ -361,9 +339,8 @@ async def export(update: Update, context: BotCallbackContext, ctx: BotContext) -
 async def gazetteer_yaml(ctx: BotContext) -> tuple[str, int]:
     """The gazetteer in force (active entities, chat-added aliases folded in) as a YAML document that
     BORDERWATCH_ENTITIES can load, and how many entities it holds."""
-    async with ctx.db.transaction() as session:
-        rows = await list_entities(session)
-        extra = await list_chat_aliases(session)
+    stored = await gazetteer_rows(ctx.db)
+    rows, extra = stored.entities, stored.chat_aliases
     entities = []
     for row in rows:
         definition = dict(row.definition)
@@ -412,38 +389,31 @@ async def import_opml(update: Update, context: BotCallbackContext, ctx: BotConte
     # what /addfeed would refuse (a private address …) is refused here too
     policy = AddressPolicy(allow_private=ctx.settings.allow_private_urls)
     refused = await refused_urls((entry.url for entry in entries), policy)
-    async with ctx.db.transaction() as session:
-        for entry in entries:
-            if entry.url in refused:
-                continue
-            try:
-                url = validate_url(entry.url)
-                title = validate_title(entry.title) if entry.title else None
-            except InvalidArgument:
-                invalid.append(entry.url)
-                continue
-            existing = await get_feed_by_url(session, url)
-            if existing is not None and existing.enabled:
-                skipped.append(url)
-                continue
-            selectors = dict(entry.selectors) if entry.selectors else None
-            if existing is not None:
-                await set_feed_enabled(
-                    session, existing.id, True, now=ctx.clock(), title=title, selectors=selectors
-                )
-            else:
-                await add_feed(
-                    session,
-                    url,
-                    now=ctx.clock(),
-                    title=title,
-                    language=(entry.language or "")[:16] or None,
-                    user_agent=(entry.user_agent or "")[:500] or None,
-                    interval_seconds=ctx.settings.poll_interval,
-                    kind=entry.kind,
-                    selectors=selectors,
-                )
-            added.append(url)
+    wanted: list[NewFeed] = []
+    for entry in entries:
+        if entry.url in refused:
+            continue
+        try:
+            url = validate_url(entry.url)
+            title = validate_title(entry.title) if entry.title else None
+        except InvalidArgument:
+            invalid.append(entry.url)
+            continue
+        wanted.append(
+            NewFeed(
+                url,
+                title,
+                language=(entry.language or "")[:16] or None,
+                user_agent=(entry.user_agent or "")[:500] or None,
+                kind=entry.kind,
+                selectors=dict(entry.selectors) if entry.selectors else None,
+            )
+        )
+    outcomes = await add_feeds(
+        ctx.db, wanted, now=ctx.clock(), interval_seconds=ctx.settings.poll_interval, enable_removed=True
+    )
+    for record, outcome in outcomes:
+        (skipped if outcome == "known" else added).append(record.url)
     counts = {"added": len(added), "skipped": len(skipped), "invalid": len(invalid), "refused": len(refused)}
     if refused:
         summary = _(
@@ -465,10 +435,10 @@ async def import_opml(update: Update, context: BotCallbackContext, ctx: BotConte
 # ------------------------------------------------------------------------------------ entities
 
 
-async def _rebuild_gazetteer(session: AsyncSession, ctx: BotContext) -> Gazetteer:
-    """The gazetteer from the rows as they are inside `session` (raises GazetteerError before the commit)."""
+async def _rebuild_gazetteer(change: GazetteerChange, ctx: BotContext) -> Gazetteer:
+    """The gazetteer as it reads inside `change` (raises GazetteerError before the commit)."""
     severity = ctx.gazetteer.severity if ctx.gazetteer is not None else None
-    return await gazetteer_in_session(session, severity)
+    return build_gazetteer(await change.rows(), severity)
 
 
 def _resolve(ctx: BotContext, name: str) -> EntityInfo:
@@ -519,9 +489,9 @@ async def track(update: Update, context: BotCallbackContext, ctx: BotContext) ->
         _check_free(ctx, text, entity_id)
     async with ctx.entity_lock:
         try:
-            async with ctx.db.transaction() as session:
-                await add_entity(session, entity_id, name, aliases)
-                gazetteer = await _rebuild_gazetteer(session, ctx)
+            async with changing_gazetteer(ctx.db) as change:
+                await change.add_entity(entity_id, name, aliases)
+                gazetteer = await _rebuild_gazetteer(change, ctx)
         except ValueError:
             raise InvalidArgument(
                 _("{id} is already tracked; add names with /alias {id} …").format(id=entity_id)
@@ -576,11 +546,11 @@ async def alias(update: Update, context: BotCallbackContext, ctx: BotContext) ->
     user = update.effective_user
     async with ctx.entity_lock:
         try:
-            async with ctx.db.transaction() as session:
-                added = await add_alias(
-                    session, entity.id, text, added_by=user.id if user else None, case_sensitive=exact
+            async with changing_gazetteer(ctx.db) as change:
+                added = await change.add_alias(
+                    entity.id, text, added_by=user.id if user else None, case_sensitive=exact
                 )
-                gazetteer = await _rebuild_gazetteer(session, ctx)
+                gazetteer = await _rebuild_gazetteer(change, ctx)
         except GazetteerError as exc:
             raise InvalidArgument(_("Alias not added: {reason}").format(reason=escape(str(exc)))) from None
         ctx.gazetteer = gazetteer
@@ -608,9 +578,9 @@ async def untrack(update: Update, context: BotCallbackContext, ctx: BotContext) 
         return "usage"
     entity = _resolve(ctx, name)
     async with ctx.entity_lock:
-        async with ctx.db.transaction() as session:
-            await untrack_entity(session, entity.id)
-            gazetteer = await _rebuild_gazetteer(session, ctx)
+        async with changing_gazetteer(ctx.db) as change:
+            await change.untrack_entity(entity.id)
+            gazetteer = await _rebuild_gazetteer(change, ctx)
         ctx.gazetteer = gazetteer
     await reply(
         update,

@@ -32,13 +32,12 @@ from feeds import explain as why
 from feeds.definitions import GazetteerError
 from storage.admins import is_admin
 from storage.chats import register_chat
-from storage.entities import add_alias
+from storage.gazetteer import changing_gazetteer
 from storage.reports import (
     FixKind,
     Report,
     ReportStatus,
     close_reports,
-    close_reports_in,
     count_open_reports,
     get_report,
     item_text_by_link,
@@ -231,13 +230,13 @@ async def _decide(ctx: BotContext, report: Report, action: str, by: int) -> str:
         ).format(alias=quoted(alias, 80), name=name, word=quoted(word, 40))
     async with ctx.entity_lock:
         try:
-            async with ctx.db.transaction() as session:
-                closed = await close_reports_in(
-                    session, report, status=status, resolution=resolution, by=by, at=ctx.clock(), fix=fix
+            async with changing_gazetteer(ctx.db) as change:
+                closed = await change.close_reports(
+                    report, status=status, resolution=resolution, by=by, at=ctx.clock(), fix=fix
                 )
                 if not closed:
                     return _(ALREADY_DECIDED)
-                gazetteer = await _rebuild_gazetteer(session, ctx)
+                gazetteer = await _rebuild_gazetteer(change, ctx)
         except GazetteerError as exc:  # the transaction rolled back: the report stays open
             raise InvalidArgument(_("Not applied: {error}").format(error=escape(str(exc)))) from None
         ctx.gazetteer = gazetteer
@@ -375,9 +374,9 @@ async def missed_pressed(update: Update, context: BotCallbackContext, ctx: BotCo
     await query.answer()
     async with ctx.entity_lock:
         try:
-            async with ctx.db.transaction() as session:
-                added = await add_alias(session, entity_id, text, added_by=user.id)
-                gazetteer = await _rebuild_gazetteer(session, ctx)
+            async with changing_gazetteer(ctx.db) as change:
+                added = await change.add_alias(entity_id, text, added_by=user.id)
+                gazetteer = await _rebuild_gazetteer(change, ctx)
         except GazetteerError as exc:
             raise InvalidArgument(_("Not added: {error}").format(error=escape(str(exc)))) from None
         ctx.gazetteer = gazetteer
@@ -398,7 +397,7 @@ async def reportbutton(update: Update, context: BotCallbackContext) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
         return
-    argument = command_arguments(message).lower()
+    argument = command_arguments(update).lower()
     if argument not in ("on", "off"):
         await reply(update, _usage("reportbutton"))
         return

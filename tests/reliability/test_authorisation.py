@@ -3,36 +3,26 @@ so a command added later is covered without editing this file."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator
 
 import pytest
 
-import bot.app
 from bot.commands.admin import ADMIN_COMMANDS
 from bot.commands.review import REVIEW_COMMANDS
-from bot.ratelimit import ChatRateLimiter
 from storage.admins import list_admins
 from storage.audit import count_audit
 from storage.db import Database
 from storage.deliveries import delivery_paused
 from storage.feeds import list_feeds
 from tests.botapi.emulator import BotApiEmulator
+from tests.harness import ADMIN, STRANGER, Chat, running_bot
 from tests.reliability.conftest import record
-from tests.test_commands_admin import ADMIN, STRANGER, Chat, running_bot
 
 # arguments a hostile non-admin might try on each command, besides none at all
+pytestmark = pytest.mark.usefixtures("fast_private_chats")
+
+
 ARGUMENTS = ["", "https://evil.example/rss.xml Evil", f"{STRANGER}", "1; sev_lake; <b>x</b>", "all"]
-
-
-@pytest.fixture(autouse=True)
-def _fast_replies(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Telegram's per-chat pace (1/s private, 20/min groups) would make 80 replies take minutes
-    monkeypatch.setattr(
-        bot.app,
-        "ChatRateLimiter",
-        functools.partial(ChatRateLimiter, private_per_period=1000, group_per_minute=1000),
-    )
 
 
 @pytest.fixture
@@ -63,8 +53,7 @@ async def test_every_registered_admin_command_refuses_a_non_admin_with_any_argum
     db = chat.ctx.db
     await chat.audit(attempts)
     assert await count_audit(db) == attempts
-    async with db.transaction() as session:
-        assert await list_feeds(session) == []
+    assert await list_feeds(db) == []
     assert [a.user_id for a in await list_admins(db, chat.ctx.settings.admin_ids)] == [ADMIN]
     assert not await delivery_paused(db)
     record(

@@ -58,16 +58,16 @@ async def test_the_feedparser_corpus_goes_through_the_whole_pipeline(db: Databas
     files = sorted(p for p in CORPUS.rglob("*.xml") if p.is_file())
     now = datetime.now(UTC)
     with FeedServer() as server:
+        for n, path in enumerate(files):
+            body = path.read_bytes()
+            headers = {
+                name.decode("latin-1").strip(): value.decode("latin-1").strip()
+                for name, value in _HEADER_LINE.findall(body)
+            }
+            content_type = headers.pop("Content-type", headers.pop("Content-Type", "application/xml"))
+            url = server.add(f"/corpus/{n}.xml", body, content_type=content_type)
+            await add_feed(db, url, now=now)
         async with db.transaction() as session:
-            for n, path in enumerate(files):
-                body = path.read_bytes()
-                headers = {
-                    name.decode("latin-1").strip(): value.decode("latin-1").strip()
-                    for name, value in _HEADER_LINE.findall(body)
-                }
-                content_type = headers.pop("Content-type", headers.pop("Content-Type", "application/xml"))
-                url = server.add(f"/corpus/{n}.xml", body, content_type=content_type)
-                await add_feed(session, url, now=now)
             await session.execute(update(Feed).values(history_loaded=True))
         parser = ParserPool(workers=2)
         try:

@@ -239,9 +239,8 @@ async def test_kill_9_between_fetching_and_storing_loses_no_item_and_stores_none
                     server.add(path, recent_rss(f"Feed {n}", items, now))
 
             publish(0)
-            async with db.transaction() as session:
-                for path in paths:
-                    await add_feed(session, server.url(path), now=now)
+            for path in paths:
+                await add_feed(db, server.url(path), now=now)
             await add_subscriptions(db, 42, "private", [ALL_ENTITIES])
             env = borderwatch_env(
                 database_url, tmp_path, allow_private_urls="true", lease_seconds=LEASE, fetch_timeout=10

@@ -128,34 +128,31 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
     tag = f"{db.dialect}-{id(db)}"
     truncated_body = recent_rss("truncated", [f"t{n}" for n in range(20)], clock.start)
     feed_ids: dict[str, int] = {}
-    async with db.transaction() as session:
-        for n, (name, (options, _)) in enumerate(FAULTS.items()):
-            opts = dict(options)
-            body = opts.pop("body", truncated_body if name in ("truncated", "drip") else b"")
-            path = f"/{tag}/fault-{name}.xml"
-            url = server.add(path, body, host=HOSTS[4 + n], **opts)  # type: ignore[arg-type]
-            feed_ids[name] = (await add_feed(session, url, now=clock.start))[0].id
-        # bytes that are not UTF-8 in a document that says it is
-        bad_encoding = (
-            recent_rss("encoding", ["e1", "e2"], clock.start)
-            .encode()
-            .replace(b"report 0", b"report \xff\xfe\xc3\x28 0")
-        )
-        url = server.add(f"/{tag}/bad-encoding.xml", bad_encoding, host=HOSTS[18])
-        feed_ids["bad_encoding"] = (await add_feed(session, url, now=clock.start))[0].id
-        churn = recent_rss("churn", [f"churn-@GEN@-{n}" for n in range(5)], clock.start)
-        url = server.add(f"/{tag}/churn.xml", churn, fault="churn", host=HOSTS[19])
-        feed_ids["churn"] = (await add_feed(session, url, now=clock.start))[0].id
-        healthy_paths = []
-        healthy_ids = []
-        for n in range(HEALTHY):
-            path = f"/{tag}/healthy-{n}.xml"
-            body = recent_rss(f"healthy{n}", [f"h{n}-{k}" for k in range(3)], clock.start)
-            url = server.add(path, body, host=HOSTS[n % 4])
-            healthy_paths.append(path)
-            healthy_ids.append(
-                (await add_feed(session, url, now=clock.start, interval_seconds=INTERVAL))[0].id
-            )
+    for n, (name, (options, _)) in enumerate(FAULTS.items()):
+        opts = dict(options)
+        body = opts.pop("body", truncated_body if name in ("truncated", "drip") else b"")
+        path = f"/{tag}/fault-{name}.xml"
+        url = server.add(path, body, host=HOSTS[4 + n], **opts)  # type: ignore[arg-type]
+        feed_ids[name] = (await add_feed(db, url, now=clock.start))[0].id
+    # bytes that are not UTF-8 in a document that says it is
+    bad_encoding = (
+        recent_rss("encoding", ["e1", "e2"], clock.start)
+        .encode()
+        .replace(b"report 0", b"report \xff\xfe\xc3\x28 0")
+    )
+    url = server.add(f"/{tag}/bad-encoding.xml", bad_encoding, host=HOSTS[18])
+    feed_ids["bad_encoding"] = (await add_feed(db, url, now=clock.start))[0].id
+    churn = recent_rss("churn", [f"churn-@GEN@-{n}" for n in range(5)], clock.start)
+    url = server.add(f"/{tag}/churn.xml", churn, fault="churn", host=HOSTS[19])
+    feed_ids["churn"] = (await add_feed(db, url, now=clock.start))[0].id
+    healthy_paths = []
+    healthy_ids = []
+    for n in range(HEALTHY):
+        path = f"/{tag}/healthy-{n}.xml"
+        body = recent_rss(f"healthy{n}", [f"h{n}-{k}" for k in range(3)], clock.start)
+        url = server.add(path, body, host=HOSTS[n % 4])
+        healthy_paths.append(path)
+        healthy_ids.append((await add_feed(db, url, now=clock.start, interval_seconds=INTERVAL))[0].id)
     await add_subscriptions(db, 77, "private", [ALL_ENTITIES])
 
     parser = ParserPool(workers=2)
@@ -194,10 +191,9 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
         gaps = [b - a for a, b in itertools.pairwise(times)]
         worst_delay = max([worst_delay, *(gap - INTERVAL / SPEED for gap in gaps)])
         worst_steady = max([worst_steady, *(gap - INTERVAL / SPEED for gap in gaps[1:])])
-    async with db.transaction() as session:
-        for feed_id in healthy_ids:
-            feed = await get_feed(session, feed_id)
-            assert feed is not None and feed.last_error is None and feed.consecutive_failures == 0
+    for feed_id in healthy_ids:
+        feed = await get_feed(db, feed_id)
+        assert feed is not None and feed.last_error is None and feed.consecutive_failures == 0
     expected_polls = int(WINDOW * SPEED / INTERVAL)
     # nobody starved behind a hung or dripping feed, which holds its slot up to the fetch timeout: after its
     # first poll (the cold start: parser processes, history), no healthy feed waited that long past its due
@@ -207,17 +203,17 @@ async def test_every_fault_at_once_beside_fifty_healthy_feeds(db: Database, serv
 
     # every fault is its own feed's error, naming the URL
     errors: dict[str, str | None] = {}
+    for name, feed_id in feed_ids.items():
+        feed = await get_feed(db, feed_id)
+        assert feed is not None
+        errors[name] = feed.last_error
+        if name in FAULTS:
+            assert feed.last_error and feed.url in feed.last_error, (name, feed.last_error)
+            assert FAULTS[name][1] in feed.last_error, (name, feed.last_error)
+            assert feed.consecutive_failures >= 1 and feed.enabled, name
+    retry_after = await get_feed(db, feed_ids["429"])
+    assert retry_after is not None and len(server.requests(f"/{tag}/fault-429.xml")) == 1  # waits 600 s
     async with db.transaction() as session:
-        for name, feed_id in feed_ids.items():
-            feed = await get_feed(session, feed_id)
-            assert feed is not None
-            errors[name] = feed.last_error
-            if name in FAULTS:
-                assert feed.last_error and feed.url in feed.last_error, (name, feed.last_error)
-                assert FAULTS[name][1] in feed.last_error, (name, feed.last_error)
-                assert feed.consecutive_failures >= 1 and feed.enabled, name
-        retry_after = await get_feed(session, feed_ids["429"])
-        assert retry_after is not None and len(server.requests(f"/{tag}/fault-429.xml")) == 1  # waits 600 s
         # the document with broken bytes is still read (undecodable bytes dropped), not lost
         bad = await session.scalar(select(func.count()).where(Item.feed_id == feed_ids["bad_encoding"]))
         # churning guids: the same five stories, polled again and again, are not alerted again

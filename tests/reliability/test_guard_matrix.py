@@ -110,8 +110,7 @@ async def test_the_whole_poller_records_each_refusal_as_the_feeds_error(
 
     urls = [f"http://{host}:{server.port}/feed.xml" for host in answers]
     urls += [f"http://{host}:{server.port}/feed.xml" for host in SPELLINGS]
-    async with db.transaction() as session:
-        feeds = [(await add_feed(session, url, now=now))[0] for url in urls]
+    feeds = [(await add_feed(db, url, now=now))[0] for url in urls]
     server.clear_log()
     fetcher = Fetcher(GUARDED, resolver=resolver)
     parser = ParserPool(workers=1)
@@ -131,10 +130,9 @@ async def test_the_whole_poller_records_each_refusal_as_the_feeds_error(
         await fetcher.aclose()
         parser.close()
     assert [r.outcome for r in results] == ["error"] * len(urls)
-    async with db.transaction() as session:
-        for feed in feeds:
-            stored = await get_feed(session, feed.id)
-            assert stored is not None and stored.last_error and "refused" in stored.last_error, feed.url
+    for feed in feeds:
+        stored = await get_feed(db, feed.id)
+        assert stored is not None and stored.last_error and "refused" in stored.last_error, feed.url
     assert server.requests() == []
     record(
         f"private-address guard ({db.dialect})",

@@ -5,7 +5,6 @@ the bot sends passes the emulator's Telegram HTML validation. And every feed fie
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import shutil
 import threading
@@ -27,14 +26,13 @@ from bot.commands import USER_COMMANDS
 from bot.commands.admin import ADMIN_COMMANDS
 from bot.commands.review import REVIEW_COMMANDS
 from bot.format import format_alert
-from bot.ratelimit import ChatRateLimiter
 from storage.db import Database
 from storage.deliveries import Alert
 from tests.botapi.emulator import MAX_TEXT, BotApiEmulator
 from tests.botapi.telegram_html import parse_html
 from tests.conftest import BACKENDS, POSTGRES_URL, _admin_execute
+from tests.harness import ADMIN, FAST_LIMITER, Chat, running_bot
 from tests.reliability.conftest import record
-from tests.test_commands_admin import ADMIN, Chat, running_bot
 
 pytestmark = pytest.mark.reliability
 
@@ -99,11 +97,7 @@ def live_bot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     url, drop = _database(request.param, tmp_path)
     patch = pytest.MonkeyPatch()
     # replies paced like Telegram (1/s per chat) would make hundreds of examples take minutes
-    patch.setattr(
-        bot.app,
-        "ChatRateLimiter",
-        functools.partial(ChatRateLimiter, private_per_period=1000, group_per_minute=1000),
-    )
+    patch.setattr(bot.app, "ChatRateLimiter", FAST_LIMITER)
     # /addfeed with an arbitrary argument must never reach the network: nothing resolves, no address passes
     patch.setattr(feeds.guard.AddressPolicy, "refusal", lambda self, address: "tests stay on loopback")
     # the verdict on a URL is cached per process: the patched verdicts must not outlive this module

@@ -70,9 +70,8 @@ async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
             for n, path in enumerate(paths):
                 body = recent_rss(f"Feed {n}", [(f"s{n}-0", f"Border report {n}: crossing open")], now)
                 urls.append(server.add(path, body, host=hosts[n % len(hosts)]))
-            async with db.transaction() as session:
-                for url in urls:
-                    await add_feed(session, url, now=now, interval_seconds=INTERVAL)
+            for url in urls:
+                await add_feed(db, url, now=now, interval_seconds=INTERVAL)
             chat_ids = list(range(900, 900 + CHATS))
             for chat_id in chat_ids:
                 await add_subscriptions(db, chat_id, "private", [ALL_ENTITIES])
@@ -253,8 +252,7 @@ async def test_an_entity_tracked_in_chat_tags_the_next_item_in_a_separate_ingest
         with FeedServer() as server:
             path = "/gazetteer.xml"
             url = server.add(path, recent_rss("Syunik news", [("old", "Border report: crossing open")], now))
-            async with db.transaction() as session:
-                await add_feed(session, url, now=now, interval_seconds=10)
+            await add_feed(db, url, now=now, interval_seconds=10)
             async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
                 telegram.add_user(ADMIN)
                 env = borderwatch_env(
