@@ -187,19 +187,23 @@ def new_item(
     *entities: str,
     severity: str | None = None,
     published: datetime = START,
-    summary: str = "",
-    language: str | None = "en",
-    link: str | None = None,
     key: str | None = None,
+    summary: str = "",
+    link: str | None = None,
+    language: str | None = "en",
+    content_hash: str | None = None,
+    spans: tuple[tuple[int, int, str], ...] = (),
 ) -> NewItem:
-    """An item as the poller hands it to feeds.store: tagged with `entities` (no spans), `severity`."""
-    identity = key or hashlib.sha256(f"{title}|{published.isoformat()}".encode()).hexdigest()
+    """An item as the poller hands it to feeds.store: tagged with `entities` (each with `spans`) and
+    `severity`; its identity key is `key` padded to 64 characters (else a hash of title and time), its
+    content hash `content_hash` (else a hash of its text)."""
+    identity = key.rjust(64, "0") if key else hashlib.sha256(f"{title}|{published}".encode()).hexdigest()
     return NewItem(
-        entry=FeedEntry(identity, link, title, summary, language, published),
+        entry=FeedEntry(key or identity, link, title, summary, language, published),
         identity_key=identity,
-        content_hash=hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest(),
+        content_hash=content_hash or hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest(),
         published=published,
-        classification=Classification(tuple(EntityMatch(e, ()) for e in entities), severity),
+        classification=Classification(tuple(EntityMatch(e, spans) for e in entities), severity),
     )
 
 

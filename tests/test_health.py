@@ -16,12 +16,13 @@ from sqlalchemy.engine import make_url
 
 from bot import metrics
 from bot.health import HealthServer, start_health_server
-from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.model import NewItem
 from feeds.store import StoredItem, store_new_items
 from storage.db import Database
 from storage.models import Chat, Feed, Subscription
 from storage.settings import Settings
 from tests.conftest import _admin_execute
+from tests.harness import new_item
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -77,17 +78,15 @@ def _value(samples: Samples, name: str, **labels: str) -> float:
 
 
 def _item(key: str, severity: str) -> NewItem:
-    entry = FeedEntry(
-        guid=key, link=None, title=f"Fire at Sev Lake {key}", summary="", language="en", published=NOW
-    )
-    return NewItem(
-        entry=entry,
-        identity_key=key.rjust(64, "0"),
-        content_hash="c" * 64,
+    title = f"Fire at Sev Lake {key}"
+    return new_item(
+        title,
+        "sev_lake",
+        severity=severity,
         published=NOW,
-        classification=Classification(
-            entities=(EntityMatch("sev_lake", ((8, 11, "Sev"),)),), severity=severity
-        ),
+        key=key,
+        content_hash="c" * 64,
+        spans=((8, 11, "Sev"),),
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Connection, MetaData, Table, delete, insert, select, update
 from sqlalchemy.engine import make_url
 
-from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.model import NewItem
 from feeds.store import store_new_items
 from storage.db import Database
 from storage.history import (
@@ -29,6 +29,7 @@ from storage.history import (
 from storage.migrate import upgrade
 from storage.models import Chat, Delivery, Feed, Item, Story
 from tests.conftest import POSTGRES_URL, _admin_execute
+from tests.harness import new_item
 
 NOW = datetime(2024, 5, 20, 12, 0, tzinfo=UTC)
 
@@ -61,22 +62,17 @@ CORPUS: list[tuple[str, str, str, tuple[str, ...], str | None, float]] = [
 
 def _new_item(
     key: str, title: str, summary: str, entities: tuple[str, ...], severity: str | None, age: float
-):
-    return NewItem(
-        entry=FeedEntry(
-            guid=key,
-            link=f"https://example.am/{key}",
-            title=title,
-            summary=summary,
-            language=None,
-            published=None,
-        ),
-        identity_key=key.rjust(64, "0"),
-        content_hash=key.rjust(64, "c"),
+) -> NewItem:
+    return new_item(
+        title,
+        *entities,
+        severity=severity,
         published=NOW - timedelta(hours=age),
-        classification=Classification(
-            entities=tuple(EntityMatch(entity_id=e, spans=()) for e in entities), severity=severity
-        ),
+        key=key,
+        summary=summary,
+        link=f"https://example.am/{key}",
+        language=None,
+        content_hash=key.rjust(64, "c"),
     )
 
 

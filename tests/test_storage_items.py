@@ -6,35 +6,27 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.model import NewItem
 from feeds.store import FeedItems, store_new_items, store_new_items_of_feeds
 from storage.db import Database
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
+from tests.harness import new_item
 
 NOW = datetime(2022, 9, 13, 3, 0, tzinfo=UTC)
 
 
 def _item(
     key: str, title: str, entities: tuple[str, ...] = (), severity: str | None = None, age_hours: float = 0
-):
-    entry = FeedEntry(
-        guid=key,
-        link=f"https://news.am/eng/news/{key}.html",
-        title=title,
-        summary="",
-        language="en",
-        published=None,
-    )
-    classification = Classification(
-        entities=tuple(EntityMatch(entity_id=e, spans=((0, 5, title[:5]),)) for e in entities),
+) -> NewItem:
+    return new_item(
+        title,
+        *entities,
         severity=severity,
-    )
-    return NewItem(
-        entry=entry,
-        identity_key=f"{key:0>64}"[:64],
-        content_hash="c" * 64,
         published=NOW - timedelta(hours=age_hours),
-        classification=classification,
+        key=key,
+        link=f"https://news.am/eng/news/{key}.html",
+        content_hash="c" * 64,
+        spans=((0, 5, title[:5]),),
     )
 
 

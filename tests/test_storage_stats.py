@@ -6,25 +6,26 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 
-from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.model import NewItem
 from feeds.store import store_new_items
 from storage.db import Database
 from storage.models import Chat, Delivery, Feed, Subscription
 from storage.stats import operational_counts, ping
+from tests.harness import new_item
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def _item(key: str) -> NewItem:
-    entry = FeedEntry(
-        guid=key, link=None, title=f"Shelling near Sev Lake {key}", summary="", language="en", published=NOW
-    )
-    return NewItem(
-        entry=entry,
-        identity_key=key.rjust(64, "0"),
-        content_hash="c" * 64,
+    title = f"Shelling near Sev Lake {key}"
+    return new_item(
+        title,
+        "sev_lake",
+        severity="P1",
         published=NOW,
-        classification=Classification(entities=(EntityMatch("sev_lake", ((0, 3, "Sev"),)),), severity="P1"),
+        key=key,
+        content_hash="c" * 64,
+        spans=((0, 3, "Sev"),),
     )
 
 

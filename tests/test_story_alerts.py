@@ -25,11 +25,12 @@ from feeds.store import StoredItem, store_new_items
 from storage import digests
 from storage.alert_updates import updates_for_chat
 from storage.db import Database
-from storage.models import Chat, Feed, Subscription
+from storage.models import Chat, Feed
 from storage.quarantine import quarantine_counts
 from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
 from tests.clock import Clock
+from tests.harness import subscribe as subscribe_chat
 
 START = datetime(2022, 9, 13, 6, 0, tzinfo=UTC)
 GROUP, LATE, OTHER = -1001, -1002, -1003
@@ -71,11 +72,7 @@ class Rig:
 
 
 async def subscribe(db: Database, chat_id: int, *entities: str) -> None:
-    async with db.transaction() as session:
-        if await session.get(Chat, chat_id) is None:
-            session.add(Chat(id=chat_id, type="supergroup", title=f"chat {chat_id}"))
-            await session.flush()
-        session.add_all(Subscription(chat_id=chat_id, entity_id=e) for e in entities)
+    await subscribe_chat(db, chat_id, *entities, chat_type="supergroup")
 
 
 @pytest.fixture
