@@ -210,8 +210,9 @@ _AZ_CHAIN = (
     f"(?:d{_V4}r|t{_V4}r)?"
 )
 _PATTERN_TOKEN = re.compile(r"(\w+)(\*?)|([^\w*]+)")
+_WORDS = re.compile(r"\w+")
 
-_ALIAS, _CUE, _WORD, _NEGATION, _HEDGE = 0, 1, 2, 3, 4
+_ALIAS, _CUE, _WORD, _NEGATION, _HEDGE, _BACKGROUND, _MARKER = 0, 1, 2, 3, 4, 5, 6
 _CUE_GAP = (
     2  # words allowed inside a multi-word cue: "end all hostilities", "atəşkəs rejimini kobud şəkildə pozub"
 )
@@ -290,6 +291,22 @@ class _AliasInfo:
     with_words: tuple[int, ...]
     with_entities: tuple[int, ...]
     with_all: tuple[tuple[int, ...], ...]
+    # a person's bare surname ("Aliyev"): it does not count right after another given name ("Zamin Əliyev",
+    # "Leyla Alieva") nor before one with a patronymic ("Əliyev Babək Əsgər oğlu")
+    surname: bool = False
+
+
+# words that may stand right before a person's bare surname without making it another person's name: titles
+_TITLES = frozenset(
+    normalize(word)
+    for word in (
+        "President Prezident Prezidenti Президент Президента Президенту Президентом Mr Mrs Ms Dr Leader Lider "
+        "Лидер Премьер Prime Minister Министр Nazir Naziri General Генерал Chairman Sədr Sədri Head Глава "
+        "Premier Baş Başçısı Secretary Госсекретарь Counterpart Колега"
+    ).split()
+)
+# a patronymic after a given name: "Babək Əsgər oğlu", "Заур Ильхам оглы"
+_PATRONYMICS = frozenset(("oğlu", "qızı", "оглы", "кызы"))
 
 
 def _stem_ru(word: str) -> str:
@@ -313,7 +330,8 @@ def _ru_word(word: str, starred: bool) -> tuple[str, str]:
 def _separator(text: str, gap: int) -> str:
     if text.isspace():
         return _gap_pattern(gap) if gap else _SPACE
-    return r"\s*" + r"\s*".join(map(re.escape, text.split())) + r"\s*"
+    # a dash joins two names however it is spaced or doubled: "Xankəndi--Laçın", "Горис - Степанакерт"
+    return r"\s*" + r"\s*".join("-+" if part == "-" else re.escape(part) for part in text.split()) + r"\s*"
 
 
 @lru_cache(maxsize=8)
@@ -357,7 +375,8 @@ def compile_pattern(
         return _literal(word, language)
     if not inflect:
         return norm, _END, None
-    if language != "ru" and not gap and not any(starred for _, starred in words):
+    joined = any(separator and separator.strip() == "-" for _, _, separator in tokens)
+    if language != "ru" and not gap and not joined and not any(starred for _, starred in words):
         return _literal(norm, language)
     # word by word: each word its own pattern, separators flexible
     pattern: list[str] = []
@@ -387,8 +406,6 @@ def compile_pattern(
         else:
             pattern.append(_separator(pending_separator or " ", gap) + piece)
         pending_separator = ""
-    if language != "ru" and not gap:
-        key = norm.split("*")[0].rstrip()  # the literal start of the pattern: a longer key is a rarer hit
     return key, None, "".join(pattern) + _END
 
 
@@ -424,6 +441,17 @@ class _Scan:
             self._norm = NormalizedText(self.original, self.text)
         return self._norm
 
+    def original_is_capital(self, position: int) -> bool:
+        """Whether the original character behind `position` is a capital letter."""
+        return self.norm().original_slice(position, position + 1)[:1].isupper()
+
+    def title_case(self) -> bool:
+        """Whether the title is written In Title Case (most of its longer words capitalised)."""
+        title = self.original.split("\n", 1)[0]
+        long_words = [word for word in _WORDS.findall(title) if len(word) > 3]
+        capitals = sum(1 for word in long_words if word[0].isupper())
+        return len(long_words) >= 3 and capitals >= 0.75 * len(long_words)
+
     def terms(self, automaton: Any) -> list[tuple[int, int, _Term]]:
         """(start, stop, term) for every term found at a word start whose ending, case and full pattern
         check out (a list: cheaper than a generator for the few hits of an item)."""
@@ -440,7 +468,12 @@ class _Scan:
             bare = after == length or not text[after].isalnum()
             for term in terms:
                 if term.full is not None:
-                    if term.needs and not all(piece in text for piece in term.needs):
+                    missing = False
+                    for piece in term.needs:
+                        if piece not in text:
+                            missing = True
+                            break
+                    if missing:
                         continue
                     match = term.full.match(text, start)
                     if match is None:
@@ -464,8 +497,49 @@ class _Scan:
 
 def _sentence_start(text: str, position: int) -> bool:
     """True when `position` starts the text, a line, or a sentence."""
-    before = text[:position].rstrip(" \"'(")
+    before = text[:position].rstrip(" \"'(-")
     return not before or before[-1] in ".!?:\n"
+
+
+def _sentence_end(text: str, position: int) -> int:
+    """Where the sentence that runs at `position` ends (after its full stop, or at a line's end)."""
+    end = len(text)
+    for mark in (". ", "! ", "? ", "\n"):
+        found = text.find(mark, position)
+        if found != -1 and found < end:
+            end = found + 1
+    return end
+
+
+def _football_quote(text: str, start: int, stop: int) -> bool:
+    """True when a name opens a quote of its own ("Qarabağ”ın, «Карабах» забил): an opening quote right before
+    it and a closing quote right after it, or none at all before the sentence ends ("Qarabağ isə…, a quote
+    left open). A quote that goes on past the name ("Qarabağ Azərbaycandır!") is a quoted sentence."""
+    if not start or text[start - 1] not in _QUOTES:
+        return False
+    if stop < len(text) and text[stop] in _QUOTES:
+        return True
+    end = _sentence_end(text, stop)
+    return not any(quote in text[stop:end] for quote in _QUOTES)
+
+
+def _inside(start: int, stop: int, spans: list[tuple[int, int]]) -> bool:
+    for span_start, span_stop in spans:
+        if span_start <= start and stop <= span_stop:
+            return True
+    return False
+
+
+def _recalled(text: str, markers: list[int]) -> list[tuple[int, int]]:
+    """The spans of the sentences that recall background ("Напомним, …", "Qeyd edək ki, …"), when the item
+    says something outside them; none otherwise (an item that is only a recall is graded as it reads)."""
+    spans = [(start, _sentence_end(text, start)) for start in markers]
+    position = 0
+    for start, stop in sorted(spans):
+        if any(char.isalpha() for char in text[position:start]):
+            return spans
+        position = max(position, stop)
+    return spans if any(char.isalpha() for char in text[position:]) else []
 
 
 def _found_events(
@@ -473,13 +547,16 @@ def _found_events(
     negations: list[tuple[int, int, int]],
     hedges: list[tuple[int, int]],
     hedge_event: int | None,
+    background: list[tuple[int, int]],
 ) -> frozenset[int]:
     """The event indices of the cues that count: not next to a negation, not inside a longer cue of another
-    event type; a cue right after a hedge ("may attack") counts as the hedge event."""
+    event type or inside background; a cue right after a hedge ("may attack") counts as the hedge event."""
     found = set()
     several = len(cues) > 1
     for start, stop, event in cues:
         if event in found:
+            continue
+        if background and _inside(start, stop, background):
             continue
         if negations and any(
             (n_stop <= start and start - n_stop <= _NEGATION_BEFORE)
@@ -533,6 +610,9 @@ class Classifier:
                     with_words=tuple(self._word(w, keys) for w in alias.with_words),
                     with_entities=tuple(self._entity_index[e] for e in alias.with_entities),
                     with_all=tuple(tuple(self._word(w, keys) for w in group) for group in alias.with_all),
+                    surname=entity.kind == "person"
+                    and not alias.case_sensitive
+                    and len(normalize(alias.text).split()) == 1,
                 )
                 alias_index = len(self._aliases)
                 self._aliases.append(info)
@@ -548,7 +628,22 @@ class Classifier:
                 key, suffix, full = compile_pattern(cue, language, gap=_CUE_GAP)
                 needs = _pieces(cue) if full is not None else ()
                 self._add(keys, key, _Term(_CUE, event_index, self._re(suffix), self._re(full), None, needs))
-        for kind, words in ((_NEGATION, self._severity.negations), (_HEDGE, self._severity.hedges)):
+        for language, phrase in self._severity.background:
+            key, suffix, full = compile_pattern(phrase, language, gap=_CUE_GAP)
+            needs = _pieces(phrase) if full is not None else ()
+            self._add(keys, key, _Term(_BACKGROUND, 0, self._re(suffix), self._re(full), None, needs))
+        # a person's own given names may stand before the bare surname: "İlham Əliyev", "Никол Пашинян"
+        self._given_names = tuple(
+            tuple(
+                {words[0] for alias in entity.aliases if len(words := normalize(alias.text).split()) > 1}
+            )
+            for entity in self.entities
+        )
+        for kind, words in (
+            (_NEGATION, self._severity.negations),
+            (_HEDGE, self._severity.hedges),
+            (_MARKER, self._severity.background_markers),
+        ):
             for language, word in words:
                 key, suffix, full = compile_pattern(word, language)
                 # a negation may follow its cue in Russian, Armenian and Azerbaijani ("жертв нет",
@@ -595,18 +690,15 @@ class Classifier:
             return _NOTHING
         original = f"{title}\n{summary}"
         text = normalize(original)
-        length = len(text)
         alias_hits: list[tuple[int, int, int]] = []
         scan = _Scan(original, text)
+        aliases = self._aliases
         for start, stop, term in scan.terms(self._automaton):
-            if (
-                start
-                and stop < length
-                and text[start - 1] in _QUOTES
-                and text[stop] in _QUOTES
-                and self._aliases[term.ref].alias.unless_quoted
-            ):
+            info = aliases[term.ref]
+            if info.alias.unless_quoted and _football_quote(text, start, stop):
                 continue  # «Карабах», “Qarabağ”ın: a name in quotes (the football club)
+            if info.surname and self._another_persons(scan, start, stop, info, alias_hits):
+                continue
             alias_hits.append((start, stop, term.ref))
         if not alias_hits:
             return _NOTHING
@@ -615,24 +707,60 @@ class Classifier:
         cues: list[tuple[int, int, int]] = []
         negations: list[tuple[int, int, int]] = []
         hedges: list[tuple[int, int]] = []
+        background: list[tuple[int, int]] = []
+        markers: list[int] = []
         for start, stop, term in scan.terms(self._context_automaton):
-            if term.kind == _WORD:
+            kind = term.kind
+            if kind == _WORD:
                 words.setdefault(term.ref, []).append((start, stop))
-            elif term.kind == _CUE:
+            elif kind == _CUE:
                 cues.append((start, stop, term.ref))
-            elif term.kind == _NEGATION:
+            elif kind == _NEGATION:
                 negations.append((start, stop, term.ref))
-            else:
+            elif kind == _HEDGE:
                 hedges.append((start, stop))
+            elif kind == _BACKGROUND:
+                background.append((start, stop))
+            elif _sentence_start(text, start):
+                markers.append(start)
         matched = self._resolve(alias_hits, words)
         if not matched:
             return _NOTHING
-        norm = scan.norm()
-        events = _found_events(cues, negations, hedges, self._hedge_event) if cues else frozenset()
-        for event in events:
-            if self._cancels[event]:
-                events = events - self._cancels[event]
-        return self._result(norm, matched, events, language)
+        events: frozenset[int] = frozenset()
+        if cues:
+            if markers:
+                background.extend(_recalled(text, markers))
+            events = _found_events(cues, negations, hedges, self._hedge_event, background)
+            for event in events:
+                if self._cancels[event]:
+                    events = events - self._cancels[event]
+        return self._result(scan.norm(), matched, events, language)
+
+    def _another_persons(
+        self, scan: _Scan, start: int, stop: int, info: _AliasInfo, earlier: list[tuple[int, int, int]]
+    ) -> bool:
+        """True when a bare surname is another person's: a capitalised given name that is not this person's
+        stands right before it ("Zamin Əliyev", "Leyla Alieva"; titles and names of places do not count, nor
+        does a headline in Title Case), or one follows it with a patronymic ("Əliyev Babək Əsgər oğlu")."""
+        text = scan.text
+        if start >= 2 and text[start - 1] == " " and text[start - 2].isalpha():
+            word_start = start - 2
+            while word_start and (text[word_start - 1].isalpha() or text[word_start - 1] == "'"):
+                word_start -= 1
+            word = text[word_start : start - 1]
+            if (
+                not word.startswith(self._given_names[info.entity])  # "Ильхама Алиева", "Владимиром Путиным"
+                and word not in _TITLES
+                and scan.original_is_capital(word_start)
+                and not _sentence_start(text, word_start)
+                and not any(hit[0] == word_start for hit in earlier)  # "Azerbaijan's", "Азербайджана"
+                and not scan.title_case()
+            ):
+                return True
+        following = text[stop : stop + 40].split()
+        if len(following) >= 2 and not following[0].startswith(self._given_names[info.entity]):
+            return any(word.strip(".,;:") in _PATRONYMICS for word in following[1:3])
+        return False
 
     def _resolve(
         self, alias_hits: list[tuple[int, int, int]], words: dict[int, list[tuple[int, int]]]
