@@ -221,6 +221,9 @@ _SPACE = r"[\s\"']+"  # between the words of a pattern: spaces and quotes ('До
 # a negation cancels a cue that starts within this many characters after it ("no casualties", "без жертв")
 # or that it follows within _NEGATION_AFTER ("жертв нет")
 _NEGATION_BEFORE = 16
+# how far a pattern may reach before and after its key when the key is not its first word
+_BEFORE_KEY = 60
+_AFTER_KEY = 120
 _NEGATION_AFTER = 8
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
 _NOTHING = Classification()  # immutable, so one instance serves every untagged item
@@ -281,29 +284,33 @@ class _Term:
     case_key: str | None  # the key's exact original form, for case-sensitive aliases
     # the starts of the other words of a multi-word pattern: all must stand in the text before `full` runs
     needs: tuple[str, ...] = ()
+    # False when the key is a later word of the pattern ("память" of "в память"): `full` is found around it
+    starts: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class _AliasInfo:
     entity: int
     alias: AliasDef
-    unless: tuple[int, ...]  # word ids
+    unless: frozenset[int]  # word ids
     with_words: tuple[int, ...]
     with_entities: tuple[int, ...]
     with_all: tuple[tuple[int, ...], ...]
     # a person's bare surname ("Aliyev"): it does not count right after another given name ("Zamin Əliyev",
     # "Leyla Alieva") nor before one with a patronymic ("Əliyev Babək Əsgər oğlu")
     surname: bool = False
+    conditional: bool = False  # alias.conditional
 
 
 # words that may stand right before a person's bare surname without making it another person's name: titles
 _TITLES = frozenset(
     normalize(word)
-    for word in (
-        "President Prezident Prezidenti Президент Президента Президенту Президентом Mr Mrs Ms Dr Leader Lider "
-        "Лидер Премьер Prime Minister Министр Nazir Naziri General Генерал Chairman Sədr Sədri Head Глава "
-        "Premier Baş Başçısı Secretary Госсекретарь Counterpart Колега"
-    ).split()
+    for word in [
+        *["President", "Prezident", "Prezidenti", "Президент", "Президента", "Президенту", "Президентом"],
+        *["Mr", "Mrs", "Ms", "Dr", "Leader", "Lider", "Лидер", "Премьер", "Prime", "Minister", "Министр"],
+        *["Nazir", "Naziri", "General", "Генерал", "Chairman", "Sədr", "Sədri", "Head", "Глава", "Premier"],
+        *["Baş", "Başçısı", "Secretary", "Госсекретарь", "Counterpart"],
+    ]
 )
 # a patronymic after a given name: "Babək Əsgər oğlu", "Заур Ильхам оглы"
 _PATRONYMICS = frozenset(("oğlu", "qızı", "оглы", "кызы"))
@@ -358,29 +365,40 @@ def compile_pattern(
     be `gap` words apart; in Russian each word inflects and words of one or two letters ("о", "в") may be left
     out. `derived` adds the forms derived from a Russian proper name (adjectives "Сюникском", "карабахский";
     demonyms "тавушцы")."""
+    key, suffix, full, _ = _compile(text, language, inflect, gap, derived)
+    return key, suffix, full
+
+
+def _compile(
+    text: str, language: str, inflect: bool, gap: int, derived: bool
+) -> tuple[str, str | None, str | None, bool]:
+    """compile_pattern's result, and whether the key starts the full pattern: a multi-word pattern that
+    starts with a short word ("в память", "in memory of", "Aİ missiya*") is looked up by its longest word,
+    which is rarer than the short one (found inside every other word), and matched around it."""
     norm = normalize(text).strip()
     tokens = [(m.group(1), m.group(2) == "*", m.group(3)) for m in _PATTERN_TOKEN.finditer(norm)]
     words = [(word, starred) for word, starred, _ in tokens if word]
     if not words:
-        return norm, _END, None
+        return norm, _END, None, True
     if len(words) == 1:
         word, starred = words[0]
         if starred:
-            return word, None, None
+            return word, None, None, True
         if not inflect:
-            return word, _END, None
+            return word, _END, None, True
         if language == "ru":
             suffix = _RU_DERIVED if derived else _SUFFIX_BY_LANGUAGE["ru"]
-            return _stem_ru(word), suffix + _END, None
-        return _literal(word, language)
+            return _stem_ru(word), suffix + _END, None, True
+        return (*_literal(word, language), True)
     if not inflect:
-        return norm, _END, None
+        return norm, _END, None, True
     joined = any(separator and separator.strip() == "-" for _, _, separator in tokens)
     if language != "ru" and not gap and not joined and not any(starred for _, starred in words):
-        return _literal(norm, language)
+        return (*_literal(norm, language), True)
     # word by word: each word its own pattern, separators flexible
     pattern: list[str] = []
     key = ""
+    stems: list[str] = []  # the words every match contains, as they stand in it
     last = len(tokens) - 1 - next(i for i, token in enumerate(reversed(tokens)) if token[0])
     pending_separator = ""
     for index, (word, starred, separator) in enumerate(tokens):
@@ -405,8 +423,14 @@ def compile_pattern(
             continue
         else:
             pattern.append(_separator(pending_separator or " ", gap) + piece)
+        stems.append(stem)
         pending_separator = ""
-    return key, None, "".join(pattern) + _END
+    full = "".join(pattern) + _END
+    if len(key) < 4:
+        longest = max(stems[1:], key=len, default=key)
+        if len(longest) > len(key):
+            return longest, None, full, False
+    return key, None, full, True
 
 
 def _pieces(text: str) -> tuple[str, ...]:
@@ -475,10 +499,16 @@ class _Scan:
                             break
                     if missing:
                         continue
-                    match = term.full.match(text, start)
+                    if term.starts:
+                        match = term.full.match(text, start)
+                    else:
+                        match = _around(term.full, text, start, after)
                     if match is None:
                         continue
                     stop = match.end()
+                    if not term.starts:
+                        found.append((match.start(), stop, term))
+                        continue
                 elif bare or term.suffix is None:
                     stop = after
                 else:
@@ -495,10 +525,25 @@ class _Scan:
         return found
 
 
+def _around(full: Any, text: str, start: int, after: int) -> Any:
+    """The match of a pattern that contains the key found at [start, after) (a key that is not the pattern's
+    first word), or None."""
+    for match in full.finditer(text, max(0, start - _BEFORE_KEY), min(len(text), after + _AFTER_KEY)):
+        if match.start() <= start and after <= match.end():
+            return match
+        if match.start() > start:
+            break
+    return None
+
+
 def _sentence_start(text: str, position: int) -> bool:
     """True when `position` starts the text, a line, or a sentence."""
     before = text[:position].rstrip(" \"'(-")
     return not before or before[-1] in ".!?:\n"
+
+
+def _entity_id(match: EntityMatch) -> str:
+    return match.entity_id
 
 
 def _sentence_end(text: str, position: int) -> int:
@@ -524,10 +569,7 @@ def _football_quote(text: str, start: int, stop: int) -> bool:
 
 
 def _inside(start: int, stop: int, spans: list[tuple[int, int]]) -> bool:
-    for span_start, span_stop in spans:
-        if span_start <= start and stop <= span_stop:
-            return True
-    return False
+    return any(span_start <= start and stop <= span_stop for span_start, span_stop in spans)
 
 
 def _recalled(text: str, markers: list[int]) -> list[tuple[int, int]]:
@@ -558,26 +600,40 @@ def _found_events(
             continue
         if background and _inside(start, stop, background):
             continue
-        if negations and any(
-            (n_stop <= start and start - n_stop <= _NEGATION_BEFORE)
-            or (follows and n_start >= stop and n_start - stop <= _NEGATION_AFTER)
-            for n_start, n_stop, follows in negations
-        ):
+        if negations and _negated(start, stop, negations):
             continue
-        if (
-            hedges
-            and hedge_event is not None
-            and any(h_stop <= start and start - h_stop <= _NEGATION_BEFORE for _, h_stop in hedges)
-        ):
+        if hedges and hedge_event is not None and _hedged(start, hedges):
             found.add(hedge_event)
             continue
-        if several and any(
-            o_start <= start and stop <= o_stop and o_stop - o_start > stop - start and o_event != event
-            for o_start, o_stop, o_event in cues
-        ):
+        if several and _in_longer(start, stop, event, cues):
             continue
         found.add(event)
     return frozenset(found)
+
+
+def _negated(start: int, stop: int, negations: list[tuple[int, int, int]]) -> bool:
+    """A negation right before the cue ("no casualties"), or right after it where it may follow ("жертв
+    нет")."""
+    for n_start, n_stop, follows in negations:
+        if n_stop <= start:
+            if start - n_stop <= _NEGATION_BEFORE:
+                return True
+        elif follows and n_start >= stop and n_start - stop <= _NEGATION_AFTER:
+            return True
+    return False
+
+
+def _hedged(start: int, hedges: list[tuple[int, int]]) -> bool:
+    return any(h_stop <= start and start - h_stop <= _NEGATION_BEFORE for _, h_stop in hedges)
+
+
+def _in_longer(start: int, stop: int, event: int, cues: list[tuple[int, int, int]]) -> bool:
+    """A cue inside a longer cue of another event type ("hostilities" in "end of hostilities")."""
+    length = stop - start
+    for o_start, o_stop, o_event in cues:
+        if o_start <= start and stop <= o_stop and o_stop - o_start > length and o_event != event:
+            return True
+    return False
 
 
 class Classifier:
@@ -594,6 +650,11 @@ class Classifier:
             frozenset(index_of[name] for name in event.cancels) for event in self._severity.events
         )
         self._entity_index = {entity.id: index for index, entity in enumerate(self.entities)}
+        self._entity_ids = tuple(entity.id for entity in self.entities)
+        self._grouped = frozenset(index for index, entity in enumerate(self.entities) if entity.groups)
+        self._default = self._severity.default
+        # event names per set of event indices found (few distinct sets: filled as they come)
+        self._names_of: dict[frozenset[int], frozenset[str]] = {}
         self._severity_entities = frozenset(
             index for index, entity in enumerate(self.entities) if entity.kind in self._severity.kinds
         )
@@ -606,37 +667,38 @@ class Classifier:
                 info = _AliasInfo(
                     entity=entity_index,
                     alias=alias,
-                    unless=tuple(self._word(w, keys) for w in alias.unless_near),
+                    unless=frozenset(self._word(w, keys) for w in alias.unless_near),
                     with_words=tuple(self._word(w, keys) for w in alias.with_words),
                     with_entities=tuple(self._entity_index[e] for e in alias.with_entities),
                     with_all=tuple(tuple(self._word(w, keys) for w in group) for group in alias.with_all),
                     surname=entity.kind == "person"
                     and not alias.case_sensitive
                     and len(normalize(alias.text).split()) == 1,
+                    conditional=alias.conditional,
                 )
                 alias_index = len(self._aliases)
                 self._aliases.append(info)
-                key, suffix, full = compile_pattern(
-                    alias.text, alias.language, alias.inflect, gap=alias.gap, derived=alias.language == "ru"
+                key, suffix, full, starts = _compile(
+                    alias.text, alias.language, alias.inflect, alias.gap, alias.language == "ru"
                 )
-                case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive else None
+                case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive and starts else None
                 needs = _pieces(alias.text) if full is not None else ()
-                term = _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key, needs)
+                term = _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key, needs, starts)
                 self._add(keys, key, term)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
-                key, suffix, full = compile_pattern(cue, language, gap=_CUE_GAP)
+                key, suffix, full, starts = _compile(cue, language, True, _CUE_GAP, False)
                 needs = _pieces(cue) if full is not None else ()
-                self._add(keys, key, _Term(_CUE, event_index, self._re(suffix), self._re(full), None, needs))
+                term = _Term(_CUE, event_index, self._re(suffix), self._re(full), None, needs, starts)
+                self._add(keys, key, term)
         for language, phrase in self._severity.background:
-            key, suffix, full = compile_pattern(phrase, language, gap=_CUE_GAP)
+            key, suffix, full, starts = _compile(phrase, language, True, _CUE_GAP, False)
             needs = _pieces(phrase) if full is not None else ()
-            self._add(keys, key, _Term(_BACKGROUND, 0, self._re(suffix), self._re(full), None, needs))
+            term = _Term(_BACKGROUND, 0, self._re(suffix), self._re(full), None, needs, starts)
+            self._add(keys, key, term)
         # a person's own given names may stand before the bare surname: "İlham Əliyev", "Никол Пашинян"
         self._given_names = tuple(
-            tuple(
-                {words[0] for alias in entity.aliases if len(words := normalize(alias.text).split()) > 1}
-            )
+            tuple({parts[0] for alias in entity.aliases if len(parts := normalize(alias.text).split()) > 1})
             for entity in self.entities
         )
         for kind, words in (
@@ -645,11 +707,13 @@ class Classifier:
             (_MARKER, self._severity.background_markers),
         ):
             for language, word in words:
-                key, suffix, full = compile_pattern(word, language)
+                key, suffix, full, starts = _compile(word, language, True, 0, False)
                 # a negation may follow its cue in Russian, Armenian and Azerbaijani ("жертв нет",
                 # "զոհեր չկան", "itki yoxdur"), never in English ("may attack if no compromise")
                 follows = int(kind == _NEGATION and language != "en")
-                self._add(keys, key, _Term(kind, follows, self._re(suffix), self._re(full), None))
+                needs = _pieces(word) if full is not None else ()
+                term = _Term(kind, follows, self._re(suffix), self._re(full), None, needs, starts)
+                self._add(keys, key, term)
         self._hedge_event = index_of.get(self._severity.hedge_event or "")
         # two automatons: names first; rule words and cues only for the items that name something
         self._automaton = _automaton({k: [t for t in ts if t.kind == _ALIAS] for k, ts in keys.items()})
@@ -672,8 +736,9 @@ class Classifier:
         if word in self._word_ids:
             return self._word_ids[word]
         word_id = self._word_ids[word] = len(self._word_ids)
-        key, suffix, full = compile_pattern(word, "any")
-        self._add(keys, key, _Term(_WORD, word_id, self._re(suffix), self._re(full), None))
+        key, suffix, full, starts = _compile(word, "any", True, 0, False)
+        needs = _pieces(word) if full is not None else ()
+        self._add(keys, key, _Term(_WORD, word_id, self._re(suffix), self._re(full), None, needs, starts))
         return word_id
 
     @staticmethod
@@ -711,10 +776,14 @@ class Classifier:
         markers: list[int] = []
         for start, stop, term in scan.terms(self._context_automaton):
             kind = term.kind
-            if kind == _WORD:
-                words.setdefault(term.ref, []).append((start, stop))
-            elif kind == _CUE:
+            if kind == _CUE:
                 cues.append((start, stop, term.ref))
+            elif kind == _WORD:
+                found = words.get(term.ref)
+                if found is None:
+                    words[term.ref] = [(start, stop)]
+                else:
+                    found.append((start, stop))
             elif kind == _NEGATION:
                 negations.append((start, stop, term.ref))
             elif kind == _HEDGE:
@@ -774,19 +843,14 @@ class Classifier:
                 continue
             kept.append(hit)
         # a hit strictly inside a longer hit of another entity is part of that name, not a mention
-        kept = [
-            hit
-            for hit in kept
-            if not any(
-                other[0] <= hit[0]
-                and hit[1] <= other[1]
-                and other[1] - other[0] > hit[1] - hit[0]
-                and aliases[other[2]].entity != aliases[hit[2]].entity
-                for other in kept
-            )
-        ]
-        pending = [hit for hit in kept if aliases[hit[2]].alias.conditional]
-        accepted = [hit for hit in kept if not aliases[hit[2]].alias.conditional]
+        if len(kept) > 1:
+            kept = [hit for hit in kept if not self._inside_other(hit, kept)]
+        pending: list[tuple[int, int, int]] = []
+        accepted: list[tuple[int, int, int]] = []
+        for hit in kept:
+            (pending if aliases[hit[2]].conditional else accepted).append(hit)
+        if not pending:
+            return self._entities_of(accepted)
         matched = self._entities_of(accepted)
         changed = True
         while pending and changed:
@@ -825,24 +889,47 @@ class Classifier:
                     matched = self._entities_of(accepted)
         return matched
 
+    def _inside_other(self, hit: tuple[int, int, int], hits: list[tuple[int, int, int]]) -> bool:
+        aliases = self._aliases
+        start, stop, ref = hit
+        length = stop - start
+        entity = aliases[ref].entity
+        for o_start, o_stop, o_ref in hits:
+            if (
+                o_start <= start
+                and stop <= o_stop
+                and o_stop - o_start > length
+                and aliases[o_ref].entity != entity
+            ):
+                return True
+        return False
+
     def _near(
         self, hit: tuple[int, int, int], info: _AliasInfo, words: dict[int, list[tuple[int, int]]]
     ) -> bool:
         window = info.alias.window
         low, high = hit[0] - window, hit[1] + window
-        for word_id in info.unless:
-            for start, stop in words.get(word_id, ()):
-                if stop >= low and start <= high and not (hit[0] <= start and stop <= hit[1]):
-                    return True
+        unless = info.unless
+        for word_id, spans in words.items():  # the words found are few; an exclusion list may be long
+            if word_id in unless:
+                for start, stop in spans:
+                    if stop >= low and start <= high and not (hit[0] <= start and stop <= hit[1]):
+                        return True
         return False
 
     def _entities_of(self, hits: list[tuple[int, int, int]]) -> dict[int, list[tuple[int, int, int]]]:
         by_entity: dict[int, list[tuple[int, int, int]]] = {}
+        aliases = self._aliases
         for hit in hits:
-            by_entity.setdefault(self._aliases[hit[2]].entity, []).append(hit)
-        for entity_index in list(by_entity):
-            entity = self.entities[entity_index]
-            if entity.groups and not self._groups_hold(entity, by_entity[entity_index]):
+            entity_index = aliases[hit[2]].entity
+            found = by_entity.get(entity_index)
+            if found is None:
+                by_entity[entity_index] = [hit]
+            else:
+                found.append(hit)
+        grouped = self._grouped
+        for entity_index in [index for index in by_entity if index in grouped]:
+            if not self._groups_hold(self.entities[entity_index], by_entity[entity_index]):
                 del by_entity[entity_index]
         return by_entity
 
@@ -874,29 +961,36 @@ class Classifier:
         language: str | None,
     ) -> Classification:
         results = []
+        original = norm.original
+        identity = norm.one_to_one
         for entity_index, hits in matched.items():
-            spans = []
-            for start, stop, _ in sorted(hits):
-                ostart, ostop = norm.to_original(start, stop)
-                span = (ostart, ostop, norm.original[ostart:ostop])
+            if len(hits) > 1:
+                hits = sorted(hits)
+            spans: list[tuple[int, int, str]] = []
+            for start, stop, _ in hits:
+                if identity:
+                    span = (start, stop, original[start:stop])
+                else:
+                    ostart, ostop = norm.to_original(start, stop)
+                    span = (ostart, ostop, original[ostart:ostop])
                 if span not in spans:
                     spans.append(span)
-            first = min(hits)
-            alias_language = self._aliases[first[2]].alias.language
+            alias_language = self._aliases[hits[0][2]].alias.language
             results.append(
                 EntityMatch(
-                    entity_id=self.entities[entity_index].id,
-                    spans=tuple(spans),
-                    language=alias_language if alias_language != "any" else language,
+                    self._entity_ids[entity_index],
+                    tuple(spans),
+                    alias_language if alias_language != "any" else language,
                 )
             )
-        results.sort(key=lambda match: match.entity_id)
+        if len(results) > 1:
+            results.sort(key=_entity_id)
         severity = None
-        if any(index in self._severity_entities for index in matched):
-            levels = [self._event_levels[event] for event in events]
-            severity = LEVELS[min(levels)] if levels else self._severity.default
-        return Classification(
-            entities=tuple(results),
-            severity=severity,
-            events=frozenset(self._event_names[event] for event in events),
-        )
+        if not self._severity_entities.isdisjoint(matched):
+            severity = LEVELS[min(self._event_levels[event] for event in events)] if events else self._default
+        names = self._names_of.get(events)
+        if names is None:
+            if len(self._names_of) > 4096:
+                self._names_of.clear()
+            names = self._names_of[events] = frozenset(self._event_names[event] for event in events)
+        return Classification(tuple(results), severity, names)

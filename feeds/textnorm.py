@@ -34,6 +34,7 @@ _CASE_TABLE.update({ord("ё"): "е", ord("Ё"): "Е"})
 _TABLE.update({ord("ё"): "е", ord("Ё"): "е", ord("İ"): "i", ord("ı"): "i"})
 _REPLACEMENTS = {chr(code): value or "" for code, value in _TABLE.items()}
 _TRANSLATED = re.compile("[" + re.escape("".join(_REPLACEMENTS)) + "]")
+_ASCII_TRANSLATED = re.compile("[" + re.escape("".join(c for c in _REPLACEMENTS if c.isascii())) + "]")
 
 # a text containing none of these maps one character to one character, so offsets need no table
 _EXPANDING = "".join(c for c in map(chr, range(0x10000)) if ord(c) not in _TABLE and len(c.casefold()) != 1)
@@ -42,7 +43,13 @@ _LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + "]")
 
 def normalize(text: str) -> str:
     """The normalised form of `text` (aliases, cues and items all go through this one function)."""
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+    if text.isascii():
+        # the ASCII characters of the table are few (tabs, returns, the backquote); casefold is lower
+        if _ASCII_TRANSLATED.search(text):
+            for char in set(_ASCII_TRANSLATED.findall(text)):
+                text = text.replace(char, _REPLACEMENTS[char])
+        return text.lower()
+    if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     # str.translate with a table is slow; a few str.replace calls on the characters present are not
     for char in set(_TRANSLATED.findall(text)):
