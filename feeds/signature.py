@@ -95,6 +95,56 @@ def event_relation(a: frozenset[str], b: frozenset[str]) -> str:
     return AGREE if a & b else CONTRADICT
 
 
+# ------------------------------------------------------------------------------------------------ reactions
+
+# What a third party says about an event is a story of its own (issue 16's labelling: "a reaction by a third
+# party is one story however many outlets carry it"), yet it names the event's places, casualties and
+# fighting. A headline that reports a reaction (condemns, welcomes, voices support, calls for, is concerned)
+# makes the item a reaction; a reaction and a report of the event itself are never one story by signature.
+# Only the headline counts: a report of the event often quotes a reaction further down ("…, X condemned").
+_REACTION_CUES = {
+    "en": r"condemn\w*|welcom\w*|deplor\w*|denounc\w*"
+    r"|(?:voices?|voiced|vows?|vowed|expresse[sd]|pledges?|pledged)"
+    r" (?:\w+ )?(?:support|solidarity|concern)\w*"
+    r"|(?:is|are|was|were|deeply|gravely|seriously) concerned"
+    r"|concerned (?:by|about|over)|calls? (?:on|for)|called (?:on|for)|urges?|urged|stands? (?:by|with)"
+    r"|criticis\w*|criticiz\w*",
+    "ru": r"осуд\w*|осужда\w*|приветств\w*|поддерж\w*|призва\w*|призыва\w*|обеспокоен\w*|озабочен\w*"
+    r"|солидарн\w*|критик\w*|раскритик\w*",
+    "hy": r"դատապարտ\w*|ողջուն\w*|աջակց\w*|զորակց\w*|կոչ \w+|մտահոգ\w*|համերաշխ\w*|քննադատ\w*",
+    "az": r"pislə\w*|qına\w*|alqışla\w*|dəstək\w*|həmrəy\w*|çağır\w*|narahat\w*|təqdir\w*|tənqid\w*",
+}
+_REACTION = {language: re.compile(rf"(?<!\w)(?:{cues})(?!\w)") for language, cues in _REACTION_CUES.items()}
+
+
+# An announcement of what is to come (a meeting will be held, a deal is to be signed, a trip is planned) is a
+# story of its own, and so is the event when it happens: the headline's future tense tells them apart.
+_PROSPECT_CUES = {
+    "en": r"will|'ll|(?:is|are) (?:to|expected to|set to|due to|scheduled to|planning to|going to)|plans? to"
+    r"|to (?:sign|meet|hold|visit|travel|host|be held|be signed)",
+    "ru": r"состоится|состоятся|пройд[её]т|пройдут|буд[еу]т|намерен\w*|планиру\w*|собирается|собираются"
+    r"|полетит|посетит|проведут|подпишут|встретятся|ожида[ею]тся",
+    "hy": r"կկայանա\w*|կանցկացվ\w*|կհանդիպ\w*|կայցել\w*|կստորագր\w*|կմեկն\w*|կկատար\w*|կլինի"
+    r"|(?:է|են) լինելու|նախատեսվ\w*|սպասվ\w*",
+    "az": r"\w+(?:acaq|əcək)(?:dır|dir|lar|lər)?|gözlənilir|planlaşdırılır|nəzərdə tutulur",
+}
+_PROSPECT = {language: re.compile(rf"(?<!\w)(?:{cues})(?!\w)") for language, cues in _PROSPECT_CUES.items()}
+
+
+def announces(title: str, language: str | None) -> bool:
+    """Whether a headline announces what is to come (will, is to, plans to; состоится, будет; կկայանա;
+    -acaq/-əcək) rather than reporting what happened."""
+    pattern = _PROSPECT.get(_language(language) or "")
+    return bool(pattern and pattern.search(normalize(title)))
+
+
+def reports_reaction(title: str, language: str | None) -> bool:
+    """Whether a headline reports what someone said about an event (condemnation, criticism, welcome,
+    support, a call, concern) rather than the event itself."""
+    pattern = _REACTION.get(_language(language) or "")
+    return bool(pattern and pattern.search(normalize(title)))
+
+
 # ---------------------------------------------------------------------------------------------------- numbers
 
 _MONTH_WORDS = {
@@ -187,7 +237,8 @@ _APPROXIMATE = re.compile(
     r"(?:nearly|almost|about|around|approximately|over|more than|at least|up to|some"
     r"|около|почти|более|свыше|порядка|не менее|примерно|до"
     r"|մոտ|ավելի քան|շուրջ|առնվազն|մոտավորապես"
-    r"|təxminən|ən azı|azı|yaxın|çox|artıq)\s+$"
+    r"|təxminən|ən azı|azı|yaxın|çox|artıq"
+    r"|щонайменше|не менше|майже|близько|понад|більше)\s+$"
 )
 
 
@@ -362,6 +413,9 @@ Spokesman
 Ilham Nikol Donald Vladimir Jeyhun Ararat Ильхам Никол Дональд Владимир Իլհամ Նիկոլ Դոնալդ Վլադիմիր İlham
 Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
 September October November December Sputnik TASS Reuters Trend Report APA Armenpress Azertac
+Chamber House Representatives Congress Senate Cabinet Ministers Палата Палаты Представителей Конгресс Сенат
+Кабинет Министров Дума Меджлис Palata Palatası Nümayəndələr Konqres Senat Məclis Nazirlər Kabineti
+Պալատ Կոնգրես Սենատ Կառավարություն Ազգային Ժողով
 """
 
 
@@ -432,6 +486,8 @@ class Signature:
     numbers: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     moments: frozenset[str] = frozenset()
+    reaction: bool = False
+    prospect: bool = False
 
 
 def _compatible(key: str, keys: Iterable[str]) -> bool:
@@ -453,6 +509,8 @@ def signature(
         numbers=numbers(f"{title}\n{lead}", language),
         names=found,
         moments=moments(f"{title}\n{lead}"),
+        reaction=reports_reaction(title, language),
+        prospect=announces(title, language),
     )
 
 
@@ -461,6 +519,7 @@ __all__ = [
     "CONTRADICT",
     "UNKNOWN",
     "Signature",
+    "announces",
     "event_families",
     "event_relation",
     "event_types",
@@ -468,6 +527,7 @@ __all__ = [
     "name_key",
     "names",
     "numbers",
+    "reports_reaction",
     "same_figure",
     "signature",
     "significant_numbers",

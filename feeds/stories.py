@@ -10,18 +10,31 @@ names, all independent of the language it is written in. The best match wins:
   alone decides.
 - "signature": any two languages (or one language in other words), within `cross_language_window`. The items'
   events must agree (a family in common: shelling and an attack are both fighting) and they must share an
-  anchor (a place, another tracked entity, a name, a figure); or, when one of them names no event, two
-  anchors. The score is the Jaccard similarity of their signatures (entities, names, figures, event families)
-  and must reach `entity_threshold`.
+  anchor: a place or a figure above 31, or two weaker ones (another tracked entity, a region-sized place such
+  as Nagorno-Karabakh or Syunik, a name, a small figure); when one of them names no event, more. The score is
+  the Jaccard similarity of their signatures (entities, names, figures, event families) and must reach
+  `entity_threshold`. A headline that reports a reaction (condemns, welcomes, supports, calls for) never
+  joins a report of the event by signature, nor does one that announces what is to come (will meet, is to
+  sign) join the report of it happening: each is a story of its own.
 - "text+signature": same language, wording fairly alike (`text_evidence_threshold` or more) and the same
   evidence as the signature rule asks, within `cross_language_window`.
 
-Never merged, whatever the score: items whose places are disjoint ("shelling near Jermuk" vs "near Sotk"),
-whose events contradict (a checkpoint set up vs traffic resumed; talks vs shelling: no event family in
-common), or whose figures are disjoint ("49 killed" vs "50 killed"; day 25 of a protest vs day 26).
+Never merged, whatever the score: items whose specific places are disjoint ("shelling near Jermuk" vs "near
+Sotk"; a region never contradicts a town in it), whose events contradict (a checkpoint set up vs traffic
+resumed; talks vs shelling: no event family in common), or whose figures are disjoint ("49 killed" vs "50
+killed"; day 25 of a protest vs day 26).
+
+Over-merging is the worst error of an alert bot (a new event joined to an old story alerts nobody), so a
+match with one item is not enough: the item must also agree with the story's core, what at least half of its
+items say (no contradiction, a full anchor in common), or read as a near-duplicate of one of them. Without
+that, stories of one region and one kind of event chain into one (an operation, the reactions to it, the
+casualties of the next day) through their loosest members.
 
 Beyond the story it joins, an item may show that two open stories are one: `decide` also lists every other
-story the item matches with the signature's full evidence (`merge_threshold`), so the caller can merge them.
+story the item matches with the signature's full evidence (`merge_threshold`), a kind of event in common and
+a specific anchor (a place, a figure, a name, a clock time), through an item published within
+`cross_language_window` of it, so the caller can merge them (the same region and the same leaders, or a
+report of the next day that reads like both stories, are no proof that they are one).
 The thresholds were tuned on the dev part of tests/data/stories_multilang.yaml (see
 tests/test_story_signature.py). Nothing here knows about storage or Telegram: callers pass fingerprints and
 get a decision back."""
@@ -29,7 +42,7 @@ get a decision back."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -65,6 +78,8 @@ class StorySettings(Protocol):
     def story_merge_threshold(self) -> float: ...
     @property
     def story_generic_entities(self) -> str: ...
+    @property
+    def story_region_entities(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +91,15 @@ class StoryRules:
     text_window: timedelta = timedelta(hours=30)
     text_threshold: float = 74.0
     text_evidence_threshold: float = 60.0
-    cross_language_window: timedelta = timedelta(hours=24)
+    cross_language_window: timedelta = timedelta(hours=12)
     entity_threshold: float = 0.4
     merge_threshold: float = 0.7
     generic_entities: frozenset[str] = frozenset({"armaz_border"})
+    # places the size of a province or a whole theatre: every report of a crisis there names them, so they
+    # prove little (a weak anchor) and never contradict a town or village inside them
+    regions: frozenset[str] = frozenset(
+        {"nagorno_karabakh", "syunik", "zangezur", "gegharkunik", "tavush", "nakhchivan", "kalbajar"}
+    )
     # the weight of shared anchors the signature rule asks for: with events in agreement, and when one of the
     # items names no event. A shared place or a figure above 31 weighs 1, another entity, a name or a small
     # figure weighs `weak_anchor`
@@ -91,6 +111,13 @@ class StoryRules:
     # a date ("13 September") and a clock time ("09:00") both texts name
     date_anchor: float = 0.0
     clock_anchor: float = 0.5
+    # an item joins a story only if it also agrees with the story's core, what at least `core_share` of its
+    # items say (no contradiction, `core_anchors` of shared anchors): one item alike is not enough, or
+    # stories chain through their looser members
+    core_share: float = 0.5
+    core_anchors: float = 1.0
+    # anchors specific enough to show that two stories already told apart are one
+    specific_kinds: tuple[str, ...] = ("place:", "number:", "name:", "clock:")
 
     @classmethod
     def from_settings(cls, settings: StorySettings) -> StoryRules:
@@ -102,10 +129,14 @@ class StoryRules:
             cross_language_window=timedelta(hours=settings.story_cross_language_hours),
             entity_threshold=settings.story_entity_threshold,
             merge_threshold=settings.story_merge_threshold,
-            generic_entities=frozenset(
-                part.strip() for part in settings.story_generic_entities.split(",") if part.strip()
-            ),
+            generic_entities=_ids(settings.story_generic_entities),
+            regions=_ids(settings.story_region_entities),
         )
+
+
+def _ids(value: str) -> frozenset[str]:
+    """Entity ids from a comma-separated setting."""
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +158,11 @@ class Fingerprint:
     families: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     moments: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    # its headline reports a reaction to an event (feeds.signature.reports_reaction), not the event
+    reaction: bool = False
+    # its headline announces what is to come (feeds.signature.announces), not what happened
+    prospect: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +224,8 @@ def fingerprint(
         published=published,
         text=text,
         entities=entities,
-        places=frozenset(places) & entities,
+        places=frozenset(places) & entities - rules.regions,
+        regions=frozenset(places) & entities & rules.regions,
         numbers=sig.numbers,
         story_id=story_id,
         item_id=item_id,
@@ -197,6 +234,8 @@ def fingerprint(
         families=sig.families,
         names=sig.names,
         moments=sig.moments,
+        reaction=sig.reaction,
+        prospect=sig.prospect,
     )
 
 
@@ -210,7 +249,10 @@ def text_score(a: Fingerprint, b: Fingerprint) -> float:
 def _tokens(fp: Fingerprint) -> frozenset[str]:
     """The signature as one set of typed tokens (what the score compares and the evidence names)."""
     return (
-        frozenset(f"place:{e}" if e in fp.places else f"entity:{e}" for e in fp.entities)
+        frozenset(
+            f"place:{e}" if e in fp.places else f"region:{e}" if e in fp.regions else f"entity:{e}"
+            for e in fp.entities
+        )
         | frozenset(f"name:{n}" for n in fp.names)
         | frozenset(f"number:{n}" for n in fp.numbers)
         | frozenset(f"event:{f}" for f in fp.families)
@@ -311,6 +353,10 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
         return None
     evidence = _evidence(item, candidate, rules)
     close = abs(item.published - candidate.published) <= rules.cross_language_window
+    if item.reaction != candidate.reaction or item.prospect != candidate.prospect:
+        # a reaction and the event it reacts to, an announcement and what then happened: alike in signature,
+        # never one story by it
+        close = False
     if item.language == candidate.language:
         score = text_score(item, candidate)
         if score >= rules.text_threshold and abs(item.published - candidate.published) <= rules.text_window:
@@ -347,10 +393,68 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
     return None
 
 
+def _proves_merge(found: StoryMatch, rules: StoryRules) -> bool:
+    """Whether a match is strong enough to show that two stories already told apart are one: a kind of event
+    in common and a specific anchor (a place, a figure, a name or a clock time), not only the same region or
+    the same leaders."""
+    shared = found.evidence
+    events = any(token.startswith("event:") for token in shared)
+    return events and any(token.startswith(rules.specific_kinds) for token in shared)
+
+
 def _better(found: StoryMatch, best: StoryMatch | None) -> bool:
     """Higher rank wins; on a tie, the older story."""
     return (
         best is None or found.rank > best.rank or (found.rank == best.rank and found.story_id < best.story_id)
+    )
+
+
+def _story_agrees(
+    item: Fingerprint, members: Sequence[Fingerprint], text_match: bool, rules: StoryRules
+) -> bool:
+    """Whether an item that matches some of a story's items agrees with the story, not with one loose member
+    (single-link chaining: a reaction that matched the operation, then the next reaction that matched it):
+    it contradicts nothing of the story's core (what at least `core_share` of its items say) and shares
+    `core_anchors` with it, or reads as a near-duplicate of one of its items."""
+    core = _story_core(members, rules.core_share)
+    if contradiction(item, core) is not None:
+        return False
+    return text_match or _evidence(item, core, rules).anchors >= rules.core_anchors
+
+
+def _story_core(members: Sequence[Fingerprint], share: float) -> Fingerprint:
+    """What most of a story's items say: the entities, places, figures, names and event families that at
+    least `share` of its members hold (figures and names compared as the pairwise rules compare them)."""
+    need = max(1.0, share * len(members))
+
+    def held(values: Iterable[str], has: Callable[[Fingerprint, str], bool]) -> frozenset[str]:
+        return frozenset(v for v in set(values) if sum(1 for m in members if has(m, v)) >= need)
+
+    entities = held((e for m in members for e in m.entities), lambda m, v: v in m.entities)
+    numbers = held(
+        (n for m in members for n in m.numbers), lambda m, v: any(same_figure(v, x) for x in m.numbers)
+    )
+    names = held(
+        (n for m in members for n in m.names),
+        lambda m, v: any(v.startswith(x) or x.startswith(v) for x in m.names),
+    )
+    families = held((f for m in members for f in m.families), lambda m, v: v in m.families)
+    places = frozenset(p for m in members for p in m.places) & entities
+    regions = frozenset(r for m in members for r in m.regions) & entities
+    first = members[0]
+    return Fingerprint(
+        language=None,
+        published=first.published,
+        text="",
+        entities=entities,
+        places=places,
+        regions=regions,
+        numbers=numbers,
+        story_id=first.story_id,
+        families=families,
+        names=names,
+        reaction=sum(1 for m in members if m.reaction) >= need,
+        prospect=sum(1 for m in members if m.prospect) >= need,
     )
 
 
@@ -359,19 +463,43 @@ def decide(item: Fingerprint, candidates: Sequence[Fingerprint], rules: StoryRul
     match wins (on a tie, the older story); every other story the item matches strongly (rank at
     `merge_threshold` or more) is listed in `merges`, best first."""
     best_by_story: dict[int, StoryMatch] = {}
+    members: dict[int, list[Fingerprint]] = {}
     for candidate in candidates:
         if candidate.story_id is None or abs(item.published - candidate.published) > rules.window:
             continue
         if item.source is not None and item.source == candidate.source:
             continue
-        found = _match(item, candidate, rules)
-        if found is not None and _better(found, best_by_story.get(found.story_id)):
-            best_by_story[found.story_id] = found
+        members.setdefault(candidate.story_id, []).append(candidate)
+    # the best match of each story, and the best among items close enough in time to prove two stories one
+    close_by_story: dict[int, StoryMatch] = {}
+    for story_id, items in members.items():
+        found_all = [(c, _match(item, c, rules)) for c in items]
+        agreeing = [(c, m) for c, m in found_all if m is not None]
+        if not agreeing:
+            continue
+        if not _story_agrees(item, items, any(m.rule == RULE_TEXT for _, m in agreeing), rules):
+            continue
+        for candidate, found in agreeing:
+            if _better(found, best_by_story.get(story_id)):
+                best_by_story[story_id] = found
+            if abs(item.published - candidate.published) <= rules.cross_language_window and _better(
+                found, close_by_story.get(story_id)
+            ):
+                close_by_story[story_id] = found
     if not best_by_story:
         return StoryDecision(None, RULE_NEW, None)
     ranked = sorted(best_by_story.values(), key=lambda m: (-m.rank, m.story_id))
     best = ranked[0]
-    merges = tuple(m for m in ranked[1:] if m.rank >= rules.merge_threshold)
+    merges = tuple(
+        sorted(
+            (
+                m
+                for story_id, m in close_by_story.items()
+                if story_id != best.story_id and m.rank >= rules.merge_threshold and _proves_merge(m, rules)
+            ),
+            key=lambda m: (-m.rank, m.story_id),
+        )
+    )
     return StoryDecision(best.story_id, best.rule, best.score, best.matched_item_id, best.evidence, merges)
 
 

@@ -75,10 +75,12 @@ class Settings(BaseSettings):
     story_window_hours: float = Field(default=48.0, gt=0, le=24 * 14)
     story_text_threshold: float = Field(default=74.0, ge=0, le=100)
     story_text_evidence_threshold: float = Field(default=60.0, ge=0, le=100)
-    story_cross_language_hours: float = Field(default=24.0, ge=0, le=72)
+    story_cross_language_hours: float = Field(default=12.0, ge=0, le=72)
     story_entity_threshold: float = Field(default=0.4, ge=0, le=1)
     story_merge_threshold: float = Field(default=0.7, ge=0, le=1)
     story_generic_entities: str = "armaz_border"
+    # places the size of a province or a theatre: weak evidence that two reports are one story
+    story_region_entities: str = "nagorno_karabakh,syunik,zangezur,gegharkunik,tavush,nakhchivan,kalbajar"
     digest_interval: float = Field(default=30.0, gt=0)
     # how long a worker holds a feed it polls (default: max(900, 10 × fetch timeout)) and a bot process the
     # alerts it sends; after a crash, what it held is taken up again once the lease runs out

@@ -168,7 +168,7 @@ def _fp(
             _fp("Пашинян выступил в парламенте", "ru", ("pashinyan",), hours=1, story=None),
             RULE_NEW,
         ),
-        # across languages, too far apart in time (more than a day: StoryRules.cross_language_window)
+        # across languages, too far apart in time (more than StoryRules.cross_language_window)
         (
             _fp("Shelling near Goris", "en", ("goris",), ("goris",)),
             _fp("Обстрел у Гориса", "ru", ("goris",), ("goris",), 30, story=None),
