@@ -211,7 +211,6 @@ _AZ_CHAIN = (
 )
 _PATTERN_TOKEN = re.compile(r"(\w+)(\*?)|([^\w*]+)")
 _WORDS = re.compile(r"\w+")
-_YEAR = re.compile(r"(?<!\d)(?:19[89]\d|20[0-4]\d)(?!\d)")
 
 _ALIAS, _CUE, _WORD, _NEGATION, _HEDGE, _BACKGROUND, _MARKER = 0, 1, 2, 3, 4, 5, 6
 _CUE_GAP = (
@@ -573,22 +572,6 @@ def _inside(start: int, stop: int, spans: list[tuple[int, int]]) -> bool:
     return any(span_start <= start and stop <= span_stop for span_start, span_stop in spans)
 
 
-def _dated_sentences(text: str) -> list[int]:
-    """The starts of the sentences that name a year ("…in the fall of 2020", "2023-cü il sentyabrın
-    19-20-də"): past events told as background, like a sentence that starts with "Напомним"."""
-    starts = []
-    for match in _YEAR.finditer(text):
-        position = match.start()
-        start = 0
-        for mark in (". ", "! ", "? ", "\n"):
-            found = text.rfind(mark, 0, position)
-            if found != -1 and found + len(mark) > start:
-                start = found + len(mark)
-        if not starts or starts[-1] != start:
-            starts.append(start)
-    return starts
-
-
 def _recalled(text: str, markers: list[int]) -> list[tuple[int, int]]:
     """The spans of the sentences that recall background ("Напомним, …", "Qeyd edək ki, …"), when the item
     says something outside them; none otherwise (an item that is only a recall is graded as it reads)."""
@@ -814,8 +797,6 @@ class Classifier:
             return _NOTHING
         events: frozenset[int] = frozenset()
         if cues:
-            if _YEAR.search(text) is not None:
-                markers.extend(_dated_sentences(text))
             if markers:
                 background.extend(_recalled(text, markers))
             events = _found_events(cues, negations, hedges, self._hedge_event, background)
