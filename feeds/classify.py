@@ -213,6 +213,7 @@ _PATTERN_TOKEN = re.compile(r"(\w+)(\*?)|([^\w*]+)")
 _WORDS = re.compile(r"\w+")
 
 _ALIAS, _CUE, _WORD, _NEGATION, _HEDGE, _BACKGROUND, _MARKER = 0, 1, 2, 3, 4, 5, 6
+_KINDS = 7
 _CUE_GAP = (
     2  # words allowed inside a multi-word cue: "end all hostilities", "atəşkəs rejimini kobud şəkildə pozub"
 )
@@ -475,6 +476,13 @@ class _Scan:
         long_words = [word for word in _WORDS.findall(title) if len(word) > 3]
         capitals = sum(1 for word in long_words if word[0].isupper())
         return len(long_words) >= 3 and capitals >= 0.75 * len(long_words)
+
+    def by_kind(self, automaton: Any) -> list[list[tuple[int, int, int]]]:
+        """(start, stop, ref) of every term found, in one list per term kind (_CUE, _WORD…)."""
+        lists: list[list[tuple[int, int, int]]] = [[] for _ in range(_KINDS)]
+        for start, stop, term in self.terms(automaton):
+            lists[term.kind].append((start, stop, term.ref))
+        return lists
 
     def terms(self, automaton: Any) -> list[tuple[int, int, _Term]]:
         """(start, stop, term) for every term found at a word start whose ending, case and full pattern
@@ -768,38 +776,26 @@ class Classifier:
         if not alias_hits:
             return _NOTHING
         # rule words and cues are looked for only in items that name something (most items do not)
+        found = scan.by_kind(self._context_automaton)
         words: dict[int, list[tuple[int, int]]] = {}
-        cues: list[tuple[int, int, int]] = []
-        negations: list[tuple[int, int, int]] = []
-        hedges: list[tuple[int, int]] = []
-        background: list[tuple[int, int]] = []
-        markers: list[int] = []
-        for start, stop, term in scan.terms(self._context_automaton):
-            kind = term.kind
-            if kind == _CUE:
-                cues.append((start, stop, term.ref))
-            elif kind == _WORD:
-                found = words.get(term.ref)
-                if found is None:
-                    words[term.ref] = [(start, stop)]
-                else:
-                    found.append((start, stop))
-            elif kind == _NEGATION:
-                negations.append((start, stop, term.ref))
-            elif kind == _HEDGE:
-                hedges.append((start, stop))
-            elif kind == _BACKGROUND:
-                background.append((start, stop))
-            elif _sentence_start(text, start):
-                markers.append(start)
+        for start, stop, ref in found[_WORD]:
+            spans = words.get(ref)
+            if spans is None:
+                words[ref] = [(start, stop)]
+            else:
+                spans.append((start, stop))
         matched = self._resolve(alias_hits, words)
         if not matched:
             return _NOTHING
         events: frozenset[int] = frozenset()
+        cues = found[_CUE]
         if cues:
+            background = [(start, stop) for start, stop, _ in found[_BACKGROUND]]
+            markers = [start for start, _, _ in found[_MARKER] if _sentence_start(text, start)]
             if markers:
                 background.extend(_recalled(text, markers))
-            events = _found_events(cues, negations, hedges, self._hedge_event, background)
+            hedges = [(start, stop) for start, stop, _ in found[_HEDGE]]
+            events = _found_events(cues, found[_NEGATION], hedges, self._hedge_event, background)
             for event in events:
                 if self._cancels[event]:
                     events = events - self._cancels[event]
