@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -274,6 +274,23 @@ _RU_DERIVED = (
 )
 
 
+# the letters an ending of each suffix pattern can start with: a word that goes on with another letter is
+# rejected without running the pattern ("հայտարարել" after the key "հայ")
+_AZ_FIRST = "liuümnsdtaəyk"
+_FIRST_LETTERS = {
+    _SUFFIX_BY_LANGUAGE["ru"] + _END: frozenset(e[0] for e in _RU_ENDINGS),
+    _RU_DERIVED + _END: frozenset([*(e[0] for e in _RU_ENDINGS), "и", "с", "ц", "е"]),
+    _SUFFIX_BY_LANGUAGE["hy"] + _END: frozenset(e[0] for e in _HY_ENDINGS),
+    _SUFFIX_BY_LANGUAGE["en"] + _END: frozenset(e[0] for e in _EN_ENDINGS),
+    _SUFFIX_BY_LANGUAGE["az"] + _END: frozenset(_AZ_FIRST),
+    _SUFFIX_BY_LANGUAGE["any"] + _END: frozenset(
+        [*(e[0] for e in _RU_ENDINGS + _HY_ENDINGS + _EN_ENDINGS), *_AZ_FIRST]
+    ),
+    _alternation(_HY_UTYUN_ENDINGS) + _END: frozenset(e[0] for e in _HY_UTYUN_ENDINGS),
+    _alternation(_HY_UM_ENDINGS) + _END: frozenset(e[0] for e in _HY_UM_ENDINGS),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class _Term:
     """One way a key can count: an alias, a cue or a rule word, with the checks it needs."""
@@ -287,6 +304,7 @@ class _Term:
     needs: tuple[str, ...] = ()
     # False when the key is a later word of the pattern ("память" of "в память"): `full` is found around it
     starts: bool = True
+    first: frozenset[str] | None = None  # the letters `suffix` can start with, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,6 +538,8 @@ class _Scan:
                 elif bare or term.suffix is None:
                     stop = after
                 else:
+                    if term.first is not None and text[after] not in term.first:
+                        continue
                     match = term.suffix.match(text, after)
                     if match is None:
                         continue
@@ -752,6 +772,10 @@ class Classifier:
     @staticmethod
     def _add(keys: dict[str, list[_Term]], key: str, term: _Term) -> None:
         if key:
+            if term.suffix is not None and term.first is None:
+                first = _FIRST_LETTERS.get(term.suffix.pattern)
+                if first is not None:
+                    term = replace(term, first=first)
             keys.setdefault(key, []).append(term)
 
     def classify(self, title: str, summary: str = "", language: str | None = None) -> Classification:
