@@ -328,7 +328,7 @@ _TITLES = frozenset(
         *["President", "Prezident", "Prezidenti", "Президент", "Президента", "Президенту", "Президентом"],
         *["Mr", "Mrs", "Ms", "Dr", "Leader", "Lider", "Лидер", "Премьер", "Prime", "Minister", "Министр"],
         *["Nazir", "Naziri", "General", "Генерал", "Chairman", "Sədr", "Sədri", "Head", "Глава", "Premier"],
-        *["Baş", "Başçısı", "Secretary", "Госсекретарь", "Counterpart"],
+        *["Baş", "Başçısı", "Secretary", "Госсекретарь", "Counterpart", "PM", "FM", "MP", "Speaker", "Gen"],
     ]
 )
 # a patronymic after a given name: "Babək Əsgər oğlu", "Заур Ильхам оглы"
