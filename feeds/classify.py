@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -211,8 +211,10 @@ _AZ_CHAIN = (
     f"(?:d{_V4}r|t{_V4}r)?"
 )
 _PATTERN_TOKEN = re.compile(r"(\w+)(\*?)|([^\w*]+)")
+_WORDS = re.compile(r"\w+")
 
-_ALIAS, _CUE, _WORD, _NEGATION, _HEDGE = 0, 1, 2, 3, 4
+_ALIAS, _CUE, _WORD, _NEGATION, _HEDGE, _BACKGROUND, _MARKER = 0, 1, 2, 3, 4, 5, 6
+_KINDS = 7
 _CUE_GAP = (
     2  # words allowed inside a multi-word cue: "end all hostilities", "atəşkəs rejimini kobud şəkildə pozub"
 )
@@ -221,6 +223,9 @@ _SPACE = r"[\s\"']+"  # between the words of a pattern: spaces and quotes ('До
 # a negation cancels a cue that starts within this many characters after it ("no casualties", "без жертв")
 # or that it follows within _NEGATION_AFTER ("жертв нет")
 _NEGATION_BEFORE = 16
+# how far a pattern may reach before and after its key when the key is not its first word
+_BEFORE_KEY = 60
+_AFTER_KEY = 120
 _NEGATION_AFTER = 8
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
 _NOTHING = Classification()  # immutable, so one instance serves every untagged item
@@ -270,6 +275,23 @@ _RU_DERIVED = (
 )
 
 
+# the letters an ending of each suffix pattern can start with: a word that goes on with another letter is
+# rejected without running the pattern ("հայտարարել" after the key "հայ")
+_AZ_FIRST = "liuümnsdtaəyk"
+_FIRST_LETTERS = {
+    _SUFFIX_BY_LANGUAGE["ru"] + _END: frozenset(e[0] for e in _RU_ENDINGS),
+    _RU_DERIVED + _END: frozenset([*(e[0] for e in _RU_ENDINGS), "и", "с", "ц", "е"]),
+    _SUFFIX_BY_LANGUAGE["hy"] + _END: frozenset(e[0] for e in _HY_ENDINGS),
+    _SUFFIX_BY_LANGUAGE["en"] + _END: frozenset(e[0] for e in _EN_ENDINGS),
+    _SUFFIX_BY_LANGUAGE["az"] + _END: frozenset(_AZ_FIRST),
+    _SUFFIX_BY_LANGUAGE["any"] + _END: frozenset(
+        [*(e[0] for e in _RU_ENDINGS + _HY_ENDINGS + _EN_ENDINGS), *_AZ_FIRST]
+    ),
+    _alternation(_HY_UTYUN_ENDINGS) + _END: frozenset(e[0] for e in _HY_UTYUN_ENDINGS),
+    _alternation(_HY_UM_ENDINGS) + _END: frozenset(e[0] for e in _HY_UM_ENDINGS),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class _Term:
     """One way a key can count: an alias, a cue or a rule word, with the checks it needs."""
@@ -281,16 +303,37 @@ class _Term:
     case_key: str | None  # the key's exact original form, for case-sensitive aliases
     # the starts of the other words of a multi-word pattern: all must stand in the text before `full` runs
     needs: tuple[str, ...] = ()
+    # False when the key is a later word of the pattern ("память" of "в память"): `full` is found around it
+    starts: bool = True
+    first: frozenset[str] | None = None  # the letters `suffix` can start with, when known
 
 
 @dataclass(frozen=True, slots=True)
 class _AliasInfo:
     entity: int
     alias: AliasDef
-    unless: tuple[int, ...]  # word ids
+    unless: frozenset[int]  # word ids
     with_words: tuple[int, ...]
     with_entities: tuple[int, ...]
     with_all: tuple[tuple[int, ...], ...]
+    # a person's bare surname ("Aliyev"): it does not count right after another given name ("Zamin Əliyev",
+    # "Leyla Alieva") nor before one with a patronymic ("Əliyev Babək Əsgər oğlu")
+    surname: bool = False
+    conditional: bool = False  # alias.conditional
+
+
+# words that may stand right before a person's bare surname without making it another person's name: titles
+_TITLES = frozenset(
+    normalize(word)
+    for word in [
+        *["President", "Prezident", "Prezidenti", "Президент", "Президента", "Президенту", "Президентом"],
+        *["Mr", "Mrs", "Ms", "Dr", "Leader", "Lider", "Лидер", "Премьер", "Prime", "Minister", "Министр"],
+        *["Nazir", "Naziri", "General", "Генерал", "Chairman", "Sədr", "Sədri", "Head", "Глава", "Premier"],
+        *["Baş", "Başçısı", "Secretary", "Госсекретарь", "Counterpart", "PM", "FM", "MP", "Speaker", "Gen"],
+    ]
+)
+# a patronymic after a given name: "Babək Əsgər oğlu", "Заур Ильхам оглы"
+_PATRONYMICS = frozenset(("oğlu", "qızı", "оглы", "кызы"))
 
 
 def _stem_ru(word: str) -> str:
@@ -314,7 +357,8 @@ def _ru_word(word: str, starred: bool) -> tuple[str, str]:
 def _separator(text: str, gap: int) -> str:
     if text.isspace():
         return _gap_pattern(gap) if gap else _SPACE
-    return r"\s*" + r"\s*".join(map(re.escape, text.split())) + r"\s*"
+    # a dash joins two names however it is spaced or doubled: "Xankəndi--Laçın", "Горис - Степанакерт"
+    return r"\s*" + r"\s*".join("-+" if part == "-" else re.escape(part) for part in text.split()) + r"\s*"
 
 
 @lru_cache(maxsize=8)
@@ -341,28 +385,40 @@ def compile_pattern(
     be `gap` words apart; in Russian each word inflects and words of one or two letters ("о", "в") may be left
     out. `derived` adds the forms derived from a Russian proper name (adjectives "Сюникском", "карабахский";
     demonyms "тавушцы")."""
+    key, suffix, full, _ = _compile(text, language, inflect, gap, derived)
+    return key, suffix, full
+
+
+def _compile(
+    text: str, language: str, inflect: bool, gap: int, derived: bool
+) -> tuple[str, str | None, str | None, bool]:
+    """compile_pattern's result, and whether the key starts the full pattern: a multi-word pattern that
+    starts with a short word ("в память", "in memory of", "Aİ missiya*") is looked up by its longest word,
+    which is rarer than the short one (found inside every other word), and matched around it."""
     norm = normalize(text).strip()
     tokens = [(m.group(1), m.group(2) == "*", m.group(3)) for m in _PATTERN_TOKEN.finditer(norm)]
     words = [(word, starred) for word, starred, _ in tokens if word]
     if not words:
-        return norm, _END, None
+        return norm, _END, None, True
     if len(words) == 1:
         word, starred = words[0]
         if starred:
-            return word, None, None
+            return word, None, None, True
         if not inflect:
-            return word, _END, None
+            return word, _END, None, True
         if language == "ru":
             suffix = _RU_DERIVED if derived else _SUFFIX_BY_LANGUAGE["ru"]
-            return _stem_ru(word), suffix + _END, None
-        return _literal(word, language)
+            return _stem_ru(word), suffix + _END, None, True
+        return (*_literal(word, language), True)
     if not inflect:
-        return norm, _END, None
-    if language != "ru" and not gap and not any(starred for _, starred in words):
-        return _literal(norm, language)
+        return norm, _END, None, True
+    joined = any(separator and separator.strip() == "-" for _, _, separator in tokens)
+    if language != "ru" and not gap and not joined and not any(starred for _, starred in words):
+        return (*_literal(norm, language), True)
     # word by word: each word its own pattern, separators flexible
     pattern: list[str] = []
     key = ""
+    stems: list[str] = []  # the words every match contains, as they stand in it
     last = len(tokens) - 1 - next(i for i, token in enumerate(reversed(tokens)) if token[0])
     pending_separator = ""
     for index, (word, starred, separator) in enumerate(tokens):
@@ -387,10 +443,14 @@ def compile_pattern(
             continue
         else:
             pattern.append(_separator(pending_separator or " ", gap) + piece)
+        stems.append(stem)
         pending_separator = ""
-    if language != "ru" and not gap:
-        key = norm.split("*")[0].rstrip()  # the literal start of the pattern: a longer key is a rarer hit
-    return key, None, "".join(pattern) + _END
+    full = "".join(pattern) + _END
+    if len(key) < 4:
+        longest = max(stems[1:], key=len, default=key)
+        if len(longest) > len(key):
+            return longest, None, full, False
+    return key, None, full, True
 
 
 def _pieces(text: str) -> tuple[str, ...]:
@@ -425,6 +485,24 @@ class _Scan:
             self._norm = NormalizedText(self.original, self.text)
         return self._norm
 
+    def original_is_capital(self, position: int) -> bool:
+        """Whether the original character behind `position` is a capital letter."""
+        return self.norm().original_slice(position, position + 1)[:1].isupper()
+
+    def title_case(self) -> bool:
+        """Whether the title is written In Title Case (most of its longer words capitalised)."""
+        title = self.original.split("\n", 1)[0]
+        long_words = [word for word in _WORDS.findall(title) if len(word) > 3]
+        capitals = sum(1 for word in long_words if word[0].isupper())
+        return len(long_words) >= 3 and capitals >= 0.75 * len(long_words)
+
+    def by_kind(self, automaton: Any) -> list[list[tuple[int, int, int]]]:
+        """(start, stop, ref) of every term found, in one list per term kind (_CUE, _WORD…)."""
+        lists: list[list[tuple[int, int, int]]] = [[] for _ in range(_KINDS)]
+        for start, stop, term in self.terms(automaton):
+            lists[term.kind].append((start, stop, term.ref))
+        return lists
+
     def terms(self, automaton: Any) -> list[tuple[int, int, _Term]]:
         """(start, stop, term) for every term found at a word start whose ending, case and full pattern
         check out (a list: cheaper than a generator for the few hits of an item)."""
@@ -441,15 +519,28 @@ class _Scan:
             bare = after == length or not text[after].isalnum()
             for term in terms:
                 if term.full is not None:
-                    if term.needs and not all(piece in text for piece in term.needs):
+                    missing = False
+                    for piece in term.needs:
+                        if piece not in text:
+                            missing = True
+                            break
+                    if missing:
                         continue
-                    match = term.full.match(text, start)
+                    if term.starts:
+                        match = term.full.match(text, start)
+                    else:
+                        match = _around(term.full, text, start, after)
                     if match is None:
                         continue
                     stop = match.end()
+                    if not term.starts:
+                        found.append((match.start(), stop, term))
+                        continue
                 elif bare or term.suffix is None:
                     stop = after
                 else:
+                    if term.first is not None and text[after] not in term.first:
+                        continue
                     match = term.suffix.match(text, after)
                     if match is None:
                         continue
@@ -463,10 +554,63 @@ class _Scan:
         return found
 
 
+def _around(full: Any, text: str, start: int, after: int) -> Any:
+    """The match of a pattern that contains the key found at [start, after) (a key that is not the pattern's
+    first word), or None."""
+    for match in full.finditer(text, max(0, start - _BEFORE_KEY), min(len(text), after + _AFTER_KEY)):
+        if match.start() <= start and after <= match.end():
+            return match
+        if match.start() > start:
+            break
+    return None
+
+
 def _sentence_start(text: str, position: int) -> bool:
     """True when `position` starts the text, a line, or a sentence."""
-    before = text[:position].rstrip(" \"'(")
+    before = text[:position].rstrip(" \"'(-")
     return not before or before[-1] in ".!?:\n"
+
+
+def _entity_id(match: EntityMatch) -> str:
+    return match.entity_id
+
+
+def _sentence_end(text: str, position: int) -> int:
+    """Where the sentence that runs at `position` ends (after its full stop, or at a line's end)."""
+    end = len(text)
+    for mark in (". ", "! ", "? ", "\n"):
+        found = text.find(mark, position)
+        if found != -1 and found < end:
+            end = found + 1
+    return end
+
+
+def _football_quote(text: str, start: int, stop: int) -> bool:
+    """True when a name opens a quote of its own ("Qarabağ”ın, «Карабах» забил): an opening quote right before
+    it and a closing quote right after it, or none at all before the sentence ends ("Qarabağ isə…, a quote
+    left open). A quote that goes on past the name ("Qarabağ Azərbaycandır!") is a quoted sentence."""
+    if not start or text[start - 1] not in _QUOTES:
+        return False
+    if stop < len(text) and text[stop] in _QUOTES:
+        return True
+    end = _sentence_end(text, stop)
+    return not any(quote in text[stop:end] for quote in _QUOTES)
+
+
+def _inside(start: int, stop: int, spans: list[tuple[int, int]]) -> bool:
+    return any(span_start <= start and stop <= span_stop for span_start, span_stop in spans)
+
+
+def _recalled(text: str, markers: list[int]) -> list[tuple[int, int]]:
+    """The spans of the sentences that recall background ("Напомним, …", "Qeyd edək ki, …"), when the item
+    says something outside them; none otherwise (an item that is only a recall is graded as it reads)."""
+    spans = [(start, _sentence_end(text, start)) for start in markers]
+    position = 0
+    for start, stop in sorted(spans):
+        if any(char.isalpha() for char in text[position:start]):
+            return spans
+        position = max(position, stop)
+    return spans if any(char.isalpha() for char in text[position:]) else []
 
 
 def _found_events(
@@ -474,34 +618,51 @@ def _found_events(
     negations: list[tuple[int, int, int]],
     hedges: list[tuple[int, int]],
     hedge_event: int | None,
+    background: list[tuple[int, int]],
 ) -> frozenset[int]:
     """The event indices of the cues that count: not next to a negation, not inside a longer cue of another
-    event type; a cue right after a hedge ("may attack") counts as the hedge event."""
+    event type or inside background; a cue right after a hedge ("may attack") counts as the hedge event."""
     found = set()
     several = len(cues) > 1
     for start, stop, event in cues:
         if event in found:
             continue
-        if negations and any(
-            (n_stop <= start and start - n_stop <= _NEGATION_BEFORE)
-            or (follows and n_start >= stop and n_start - stop <= _NEGATION_AFTER)
-            for n_start, n_stop, follows in negations
-        ):
+        if background and _inside(start, stop, background):
             continue
-        if (
-            hedges
-            and hedge_event is not None
-            and any(h_stop <= start and start - h_stop <= _NEGATION_BEFORE for _, h_stop in hedges)
-        ):
+        if negations and _negated(start, stop, negations):
+            continue
+        if hedges and hedge_event is not None and _hedged(start, hedges):
             found.add(hedge_event)
             continue
-        if several and any(
-            o_start <= start and stop <= o_stop and o_stop - o_start > stop - start and o_event != event
-            for o_start, o_stop, o_event in cues
-        ):
+        if several and _in_longer(start, stop, event, cues):
             continue
         found.add(event)
     return frozenset(found)
+
+
+def _negated(start: int, stop: int, negations: list[tuple[int, int, int]]) -> bool:
+    """A negation right before the cue ("no casualties"), or right after it where it may follow ("жертв
+    нет")."""
+    for n_start, n_stop, follows in negations:
+        if n_stop <= start:
+            if start - n_stop <= _NEGATION_BEFORE:
+                return True
+        elif follows and n_start >= stop and n_start - stop <= _NEGATION_AFTER:
+            return True
+    return False
+
+
+def _hedged(start: int, hedges: list[tuple[int, int]]) -> bool:
+    return any(h_stop <= start and start - h_stop <= _NEGATION_BEFORE for _, h_stop in hedges)
+
+
+def _in_longer(start: int, stop: int, event: int, cues: list[tuple[int, int, int]]) -> bool:
+    """A cue inside a longer cue of another event type ("hostilities" in "end of hostilities")."""
+    length = stop - start
+    for o_start, o_stop, o_event in cues:
+        if o_start <= start and stop <= o_stop and o_stop - o_start > length and o_event != event:
+            return True
+    return False
 
 
 class Classifier:
@@ -518,6 +679,11 @@ class Classifier:
             frozenset(index_of[name] for name in event.cancels) for event in self._severity.events
         )
         self._entity_index = {entity.id: index for index, entity in enumerate(self.entities)}
+        self._entity_ids = tuple(entity.id for entity in self.entities)
+        self._grouped = frozenset(index for index, entity in enumerate(self.entities) if entity.groups)
+        self._default = self._severity.default
+        # event names per set of event indices found (few distinct sets: filled as they come)
+        self._names_of: dict[frozenset[int], frozenset[str]] = {}
         self._severity_entities = frozenset(
             index for index, entity in enumerate(self.entities) if entity.kind in self._severity.kinds
         )
@@ -530,32 +696,53 @@ class Classifier:
                 info = _AliasInfo(
                     entity=entity_index,
                     alias=alias,
-                    unless=tuple(self._word(w, keys) for w in alias.unless_near),
+                    unless=frozenset(self._word(w, keys) for w in alias.unless_near),
                     with_words=tuple(self._word(w, keys) for w in alias.with_words),
                     with_entities=tuple(self._entity_index[e] for e in alias.with_entities),
                     with_all=tuple(tuple(self._word(w, keys) for w in group) for group in alias.with_all),
+                    surname=entity.kind == "person"
+                    and not alias.case_sensitive
+                    and len(normalize(alias.text).split()) == 1,
+                    conditional=alias.conditional,
                 )
                 alias_index = len(self._aliases)
                 self._aliases.append(info)
-                key, suffix, full = compile_pattern(
-                    alias.text, alias.language, alias.inflect, gap=alias.gap, derived=alias.language == "ru"
+                key, suffix, full, starts = _compile(
+                    alias.text, alias.language, alias.inflect, alias.gap, alias.language == "ru"
                 )
-                case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive else None
+                case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive and starts else None
                 needs = _pieces(alias.text) if full is not None else ()
-                term = _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key, needs)
+                term = _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key, needs, starts)
                 self._add(keys, key, term)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
-                key, suffix, full = compile_pattern(cue, language, gap=_CUE_GAP)
+                key, suffix, full, starts = _compile(cue, language, True, _CUE_GAP, False)
                 needs = _pieces(cue) if full is not None else ()
-                self._add(keys, key, _Term(_CUE, event_index, self._re(suffix), self._re(full), None, needs))
-        for kind, words in ((_NEGATION, self._severity.negations), (_HEDGE, self._severity.hedges)):
+                term = _Term(_CUE, event_index, self._re(suffix), self._re(full), None, needs, starts)
+                self._add(keys, key, term)
+        for language, phrase in self._severity.background:
+            key, suffix, full, starts = _compile(phrase, language, True, _CUE_GAP, False)
+            needs = _pieces(phrase) if full is not None else ()
+            term = _Term(_BACKGROUND, 0, self._re(suffix), self._re(full), None, needs, starts)
+            self._add(keys, key, term)
+        # a person's own given names may stand before the bare surname: "İlham Əliyev", "Никол Пашинян"
+        self._given_names = tuple(
+            tuple({parts[0] for alias in entity.aliases if len(parts := normalize(alias.text).split()) > 1})
+            for entity in self.entities
+        )
+        for kind, words in (
+            (_NEGATION, self._severity.negations),
+            (_HEDGE, self._severity.hedges),
+            (_MARKER, self._severity.background_markers),
+        ):
             for language, word in words:
-                key, suffix, full = compile_pattern(word, language)
+                key, suffix, full, starts = _compile(word, language, True, 0, False)
                 # a negation may follow its cue in Russian, Armenian and Azerbaijani ("жертв нет",
                 # "զոհեր չկան", "itki yoxdur"), never in English ("may attack if no compromise")
                 follows = int(kind == _NEGATION and language != "en")
-                self._add(keys, key, _Term(kind, follows, self._re(suffix), self._re(full), None))
+                needs = _pieces(word) if full is not None else ()
+                term = _Term(kind, follows, self._re(suffix), self._re(full), None, needs, starts)
+                self._add(keys, key, term)
         self._hedge_event = index_of.get(self._severity.hedge_event or "")
         # two automatons: names first; rule words and cues only for the items that name something
         self._automaton = _automaton({k: [t for t in ts if t.kind == _ALIAS] for k, ts in keys.items()})
@@ -578,13 +765,18 @@ class Classifier:
         if word in self._word_ids:
             return self._word_ids[word]
         word_id = self._word_ids[word] = len(self._word_ids)
-        key, suffix, full = compile_pattern(word, "any")
-        self._add(keys, key, _Term(_WORD, word_id, self._re(suffix), self._re(full), None))
+        key, suffix, full, starts = _compile(word, "any", True, 0, False)
+        needs = _pieces(word) if full is not None else ()
+        self._add(keys, key, _Term(_WORD, word_id, self._re(suffix), self._re(full), None, needs, starts))
         return word_id
 
     @staticmethod
     def _add(keys: dict[str, list[_Term]], key: str, term: _Term) -> None:
         if key:
+            if term.suffix is not None and term.first is None:
+                first = _FIRST_LETTERS.get(term.suffix.pattern)
+                if first is not None:
+                    term = replace(term, first=first)
             keys.setdefault(key, []).append(term)
 
     def classify(self, title: str, summary: str = "", language: str | None = None) -> Classification:
@@ -596,44 +788,69 @@ class Classifier:
             return _NOTHING
         original = f"{title}\n{summary}"
         text = normalize(original)
-        length = len(text)
         alias_hits: list[tuple[int, int, int]] = []
         scan = _Scan(original, text)
+        aliases = self._aliases
         for start, stop, term in scan.terms(self._automaton):
-            if (
-                start
-                and stop < length
-                and text[start - 1] in _QUOTES
-                and text[stop] in _QUOTES
-                and self._aliases[term.ref].alias.unless_quoted
-            ):
+            info = aliases[term.ref]
+            if info.alias.unless_quoted and _football_quote(text, start, stop):
                 continue  # «Карабах», “Qarabağ”ın: a name in quotes (the football club)
+            if info.surname and self._another_persons(scan, start, stop, info, alias_hits):
+                continue
             alias_hits.append((start, stop, term.ref))
         if not alias_hits:
             return _NOTHING
         # rule words and cues are looked for only in items that name something (most items do not)
+        found = scan.by_kind(self._context_automaton)
         words: dict[int, list[tuple[int, int]]] = {}
-        cues: list[tuple[int, int, int]] = []
-        negations: list[tuple[int, int, int]] = []
-        hedges: list[tuple[int, int]] = []
-        for start, stop, term in scan.terms(self._context_automaton):
-            if term.kind == _WORD:
-                words.setdefault(term.ref, []).append((start, stop))
-            elif term.kind == _CUE:
-                cues.append((start, stop, term.ref))
-            elif term.kind == _NEGATION:
-                negations.append((start, stop, term.ref))
+        for start, stop, ref in found[_WORD]:
+            spans = words.get(ref)
+            if spans is None:
+                words[ref] = [(start, stop)]
             else:
-                hedges.append((start, stop))
+                spans.append((start, stop))
         matched = self._resolve(alias_hits, words)
         if not matched:
             return _NOTHING
-        norm = scan.norm()
-        events = _found_events(cues, negations, hedges, self._hedge_event) if cues else frozenset()
-        for event in events:
-            if self._cancels[event]:
-                events = events - self._cancels[event]
-        return self._result(norm, matched, events, language)
+        events: frozenset[int] = frozenset()
+        cues = found[_CUE]
+        if cues:
+            background = [(start, stop) for start, stop, _ in found[_BACKGROUND]]
+            markers = [start for start, _, _ in found[_MARKER] if _sentence_start(text, start)]
+            if markers:
+                background.extend(_recalled(text, markers))
+            hedges = [(start, stop) for start, stop, _ in found[_HEDGE]]
+            events = _found_events(cues, found[_NEGATION], hedges, self._hedge_event, background)
+            for event in events:
+                if self._cancels[event]:
+                    events = events - self._cancels[event]
+        return self._result(scan.norm(), matched, events, language)
+
+    def _another_persons(
+        self, scan: _Scan, start: int, stop: int, info: _AliasInfo, earlier: list[tuple[int, int, int]]
+    ) -> bool:
+        """True when a bare surname is another person's: a capitalised given name that is not this person's
+        stands right before it ("Zamin Əliyev", "Leyla Alieva"; titles and names of places do not count, nor
+        does a headline in Title Case), or one follows it with a patronymic ("Əliyev Babək Əsgər oğlu")."""
+        text = scan.text
+        if start >= 2 and text[start - 1] == " " and text[start - 2].isalpha():
+            word_start = start - 2
+            while word_start and (text[word_start - 1].isalpha() or text[word_start - 1] == "'"):
+                word_start -= 1
+            word = text[word_start : start - 1]
+            if (
+                not word.startswith(self._given_names[info.entity])  # "Ильхама Алиева", "Владимиром Путиным"
+                and word not in _TITLES
+                and scan.original_is_capital(word_start)
+                and not _sentence_start(text, word_start)
+                and not any(hit[0] == word_start for hit in earlier)  # "Azerbaijan's", "Азербайджана"
+                and not scan.title_case()
+            ):
+                return True
+        following = text[stop : stop + 40].split()
+        if len(following) >= 2 and not following[0].startswith(self._given_names[info.entity]):
+            return any(word.strip(".,;:") in _PATRONYMICS for word in following[1:3])
+        return False
 
     def _resolve(
         self, alias_hits: list[tuple[int, int, int]], words: dict[int, list[tuple[int, int]]]
@@ -647,19 +864,14 @@ class Classifier:
                 continue
             kept.append(hit)
         # a hit strictly inside a longer hit of another entity is part of that name, not a mention
-        kept = [
-            hit
-            for hit in kept
-            if not any(
-                other[0] <= hit[0]
-                and hit[1] <= other[1]
-                and other[1] - other[0] > hit[1] - hit[0]
-                and aliases[other[2]].entity != aliases[hit[2]].entity
-                for other in kept
-            )
-        ]
-        pending = [hit for hit in kept if aliases[hit[2]].alias.conditional]
-        accepted = [hit for hit in kept if not aliases[hit[2]].alias.conditional]
+        if len(kept) > 1:
+            kept = [hit for hit in kept if not self._inside_other(hit, kept)]
+        pending: list[tuple[int, int, int]] = []
+        accepted: list[tuple[int, int, int]] = []
+        for hit in kept:
+            (pending if aliases[hit[2]].conditional else accepted).append(hit)
+        if not pending:
+            return self._entities_of(accepted)
         matched = self._entities_of(accepted)
         changed = True
         while pending and changed:
@@ -698,24 +910,47 @@ class Classifier:
                     matched = self._entities_of(accepted)
         return matched
 
+    def _inside_other(self, hit: tuple[int, int, int], hits: list[tuple[int, int, int]]) -> bool:
+        aliases = self._aliases
+        start, stop, ref = hit
+        length = stop - start
+        entity = aliases[ref].entity
+        for o_start, o_stop, o_ref in hits:
+            if (
+                o_start <= start
+                and stop <= o_stop
+                and o_stop - o_start > length
+                and aliases[o_ref].entity != entity
+            ):
+                return True
+        return False
+
     def _near(
         self, hit: tuple[int, int, int], info: _AliasInfo, words: dict[int, list[tuple[int, int]]]
     ) -> bool:
         window = info.alias.window
         low, high = hit[0] - window, hit[1] + window
-        for word_id in info.unless:
-            for start, stop in words.get(word_id, ()):
-                if stop >= low and start <= high and not (hit[0] <= start and stop <= hit[1]):
-                    return True
+        unless = info.unless
+        for word_id, spans in words.items():  # the words found are few; an exclusion list may be long
+            if word_id in unless:
+                for start, stop in spans:
+                    if stop >= low and start <= high and not (hit[0] <= start and stop <= hit[1]):
+                        return True
         return False
 
     def _entities_of(self, hits: list[tuple[int, int, int]]) -> dict[int, list[tuple[int, int, int]]]:
         by_entity: dict[int, list[tuple[int, int, int]]] = {}
+        aliases = self._aliases
         for hit in hits:
-            by_entity.setdefault(self._aliases[hit[2]].entity, []).append(hit)
-        for entity_index in list(by_entity):
-            entity = self.entities[entity_index]
-            if entity.groups and not self._groups_hold(entity, by_entity[entity_index]):
+            entity_index = aliases[hit[2]].entity
+            found = by_entity.get(entity_index)
+            if found is None:
+                by_entity[entity_index] = [hit]
+            else:
+                found.append(hit)
+        grouped = self._grouped
+        for entity_index in [index for index in by_entity if index in grouped]:
+            if not self._groups_hold(self.entities[entity_index], by_entity[entity_index]):
                 del by_entity[entity_index]
         return by_entity
 
@@ -747,29 +982,36 @@ class Classifier:
         language: str | None,
     ) -> Classification:
         results = []
+        original = norm.original
+        identity = norm.one_to_one
         for entity_index, hits in matched.items():
-            spans = []
-            for start, stop, _ in sorted(hits):
-                ostart, ostop = norm.to_original(start, stop)
-                span = (ostart, ostop, norm.original[ostart:ostop])
+            if len(hits) > 1:
+                hits = sorted(hits)
+            spans: list[tuple[int, int, str]] = []
+            for start, stop, _ in hits:
+                if identity:
+                    span = (start, stop, original[start:stop])
+                else:
+                    ostart, ostop = norm.to_original(start, stop)
+                    span = (ostart, ostop, original[ostart:ostop])
                 if span not in spans:
                     spans.append(span)
-            first = min(hits)
-            alias_language = self._aliases[first[2]].alias.language
+            alias_language = self._aliases[hits[0][2]].alias.language
             results.append(
                 EntityMatch(
-                    entity_id=self.entities[entity_index].id,
-                    spans=tuple(spans),
-                    language=alias_language if alias_language != "any" else language,
+                    self._entity_ids[entity_index],
+                    tuple(spans),
+                    alias_language if alias_language != "any" else language,
                 )
             )
-        results.sort(key=lambda match: match.entity_id)
+        if len(results) > 1:
+            results.sort(key=_entity_id)
         severity = None
-        if any(index in self._severity_entities for index in matched):
-            levels = [self._event_levels[event] for event in events]
-            severity = LEVELS[min(levels)] if levels else self._severity.default
-        return Classification(
-            entities=tuple(results),
-            severity=severity,
-            events=frozenset(self._event_names[event] for event in events),
-        )
+        if not self._severity_entities.isdisjoint(matched):
+            severity = LEVELS[min(self._event_levels[event] for event in events)] if events else self._default
+        names = self._names_of.get(events)
+        if names is None:
+            if len(self._names_of) > 4096:
+                self._names_of.clear()
+            names = self._names_of[events] = frozenset(self._event_names[event] for event in events)
+        return Classification(tuple(results), severity, names)

@@ -115,6 +115,12 @@ class SeverityLexicon:
         tuple[str, str], ...
     ] = ()  # (language, word): a cue right after one counts as `hedge_event`
     hedge_event: str | None = None
+    # (language, phrase): a phrase whose words are background, not news ("bodies of the dead", "liberated
+    # territories"): cues inside it do not count
+    background: tuple[tuple[str, str], ...] = ()
+    # (language, words): a sentence that starts with one ("Напомним", "Qeyd edək ki") recalls the background;
+    # its cues do not count when the item says anything else
+    background_markers: tuple[tuple[str, str], ...] = ()
 
     @property
     def cues(self) -> tuple[tuple[str, str, str], ...]:
@@ -360,7 +366,8 @@ def _events(raw: Mapping[str, Any]) -> list[EventDef]:
 
 def parse_severity(raw: Any) -> SeverityLexicon:
     """The severity lexicon from its YAML form: `events: {name: {level: P1, en: [...], ...}, ...}` (or the
-    older `levels: {P1: {en: [...]}}`), `kinds`, `default`, `negations`."""
+    older `levels: {P1: {en: [...]}}`), `kinds`, `default`, `negations`, `hedges`, `background`,
+    `background_markers`."""
     if not isinstance(raw, Mapping):
         raise GazetteerError("severity: the document must be a mapping with `events`")
     events = _events(raw)
@@ -383,6 +390,19 @@ def parse_severity(raw: Any) -> SeverityLexicon:
         raise GazetteerError(f"severity: hedge_event {hedge_event!r} is not an event type")
     if hedges and hedge_event is None:
         raise GazetteerError("severity: hedges need a hedge_event (the event type a hedged cue counts as)")
+    background = {}
+    for section in ("background", "background_markers"):
+        raw_section = raw.get(section) or {}
+        if not isinstance(raw_section, Mapping):
+            raise GazetteerError(f"severity: {section} must map languages to lists of phrases")
+        background[section] = tuple(_cue_lists(raw_section, section))
     return SeverityLexicon(
-        tuple(events), frozenset(kinds), default, tuple(negations), tuple(hedges), hedge_event
+        tuple(events),
+        frozenset(kinds),
+        default,
+        tuple(negations),
+        tuple(hedges),
+        hedge_event,
+        background["background"],
+        background["background_markers"],
     )

@@ -6,7 +6,8 @@ hyphens, zero-width characters and the Armenian in-word marks U+055B–U+055E re
 variants unified; then `casefold()` (not `lower()`: Armenian `և` folds to `եւ`, German `ß` to `ss`), and
 Armenian `եւ` is written `եվ` so that `Նախիջևան`, `Նախիջեւան` and `ՆԱԽԻՋԵՎԱՆ` are one spelling. Inside an
 Armenian word the classical (and Western Armenian) spellings are read as the reformed ones, one letter for one
-letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `զօրախումբ`, `ղարաբաղեան`).
+letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `զօրախումբ`, `ղարաբաղեան`), and `աւ` → `ավ`
+(`Տաւուշ`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _CASE_TABLE.update({ord("ё"): "е", ord("Ё"): "Е"})
 _TABLE.update({ord("ё"): "е", ord("Ё"): "е", ord("İ"): "i", ord("ı"): "i"})
 _REPLACEMENTS = {chr(code): value or "" for code, value in _TABLE.items()}
 _TRANSLATED = re.compile("[" + re.escape("".join(_REPLACEMENTS)) + "]")
+_ASCII_TRANSLATED = re.compile("[" + re.escape("".join(c for c in _REPLACEMENTS if c.isascii())) + "]")
 
 # a text containing none of these maps one character to one character, so offsets need no table
 _EXPANDING = "".join(c for c in map(chr, range(0x10000)) if ord(c) not in _TABLE and len(c.casefold()) != 1)
@@ -41,7 +43,13 @@ _LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + "]")
 
 def normalize(text: str) -> str:
     """The normalised form of `text` (aliases, cues and items all go through this one function)."""
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+    if text.isascii():
+        # the ASCII characters of the table are few (tabs, returns, the backquote); casefold is lower
+        if _ASCII_TRANSLATED.search(text):
+            for char in set(_ASCII_TRANSLATED.findall(text)):
+                text = text.replace(char, _REPLACEMENTS[char])
+        return text.lower()
+    if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     # str.translate with a table is slow; a few str.replace calls on the characters present are not
     for char in set(_TRANSLATED.findall(text)):
@@ -50,14 +58,17 @@ def normalize(text: str) -> str:
     # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
     if "եւ" in text:
         text = text.replace("եւ", "եվ")
-    if ("է" in text or "օ" in text or "եա" in text) and _classical_inside_word(text):
+    if ("է" in text or "օ" in text or "եա" in text or "աւ" in text) and _classical_inside_word(text):
         text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
     return text
 
 
 def _classical_inside_word(text: str) -> bool:
     """Whether a classical spelling stands after an Armenian letter (str.find is much faster than a regex
-    search, and most Armenian texts only have the word-initial or stand-alone է of the reformed spelling)."""
+    search, and most Armenian texts only have the word-initial or stand-alone է of the reformed spelling);
+    աւ never occurs in the reformed spelling, so it counts anywhere."""
+    if "աւ" in text:
+        return True
     for mark in ("է", "օ", "եա"):
         index = text.find(mark)
         while index != -1:
@@ -67,9 +78,10 @@ def _classical_inside_word(text: str) -> bool:
     return False
 
 
-# classical spellings inside a word (after another Armenian letter), each replaced by as many letters
-_CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:եա|է|օ)")
-_REFORMED = {"եա": "յա", "է": "ե", "օ": "ո"}
+# classical spellings inside a word (after another Armenian letter), each replaced by as many letters; the
+# classical աւ (Տաւուշ, աւերածութիւն) is the reformed ավ wherever it stands
+_CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:եա|է|օ)|աւ")
+_REFORMED = {"եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ"}
 
 
 def _reformed(match: re.Match[str]) -> str:
