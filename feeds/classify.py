@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -565,6 +566,11 @@ def _around(full: Any, text: str, start: int, after: int) -> Any:
     return None
 
 
+def _script(letter: str) -> str:
+    """The script a letter is written in, as the first word of its Unicode name ("LATIN", "CYRILLIC")."""
+    return unicodedata.name(letter, "").split(" ", 1)[0]
+
+
 def _sentence_start(text: str, position: int) -> bool:
     """True when `position` starts the text, a line, or a sentence."""
     before = text[:position].rstrip(" \"'(-")
@@ -839,7 +845,10 @@ class Classifier:
                 word_start -= 1
             word = text[word_start : start - 1]
             if (
-                not word.startswith(self._given_names[info.entity])  # "Ильхама Алиева", "Владимиром Путиным"
+                len(word) > 1  # "0A Пашинян": a stray letter is no given name
+                and (word_start == 0 or not text[word_start - 1].isalnum())
+                and _script(word[0]) == _script(text[start])  # given name and surname share a script
+                and not word.startswith(self._given_names[info.entity])  # "Ильхама Алиева", "Владимиром Путиным"
                 and word not in _TITLES
                 and scan.original_is_capital(word_start)
                 and not _sentence_start(text, word_start)

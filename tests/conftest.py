@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -19,6 +20,10 @@ from storage.db import Database
 from storage.migrate import upgrade_sync
 
 POSTGRES_URL = os.environ.get("BORDERWATCH_TEST_DATABASE_URL")
+# CI replays the same examples on every run (HYPOTHESIS_PROFILE=ci in .ci/run): a merge is judged on the code it
+# brings, not on whether random search stumbles on an old corner that time. Local runs keep exploring.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 # Lines a test wants shown at the end of every run, without -s (e.g. story merging precision and recall).
 SUMMARY_LINES: list[str] = []
 
