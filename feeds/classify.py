@@ -848,7 +848,8 @@ class Classifier:
                 len(word) > 1  # "0A Пашинян": a stray letter is no given name
                 and (word_start == 0 or not text[word_start - 1].isalnum())
                 and _script(word[0]) == _script(text[start])  # given name and surname share a script
-                and not word.startswith(self._given_names[info.entity])  # "Ильхама Алиева", "Владимиром Путиным"
+                # "Ильхама Алиева", "Владимиром Путиным"
+                and not word.startswith(self._given_names[info.entity])
                 and word not in _TITLES
                 and scan.original_is_capital(word_start)
                 and not _sentence_start(text, word_start)

@@ -20,8 +20,8 @@ from storage.db import Database
 from storage.migrate import upgrade_sync
 
 POSTGRES_URL = os.environ.get("BORDERWATCH_TEST_DATABASE_URL")
-# CI replays the same examples on every run (HYPOTHESIS_PROFILE=ci in .ci/run): a merge is judged on the code it
-# brings, not on whether random search stumbles on an old corner that time. Local runs keep exploring.
+# CI replays the same examples on every run (HYPOTHESIS_PROFILE=ci in .ci/run): a merge is judged on the code
+# it brings, not on whether random search stumbles on an old corner that time. Local runs keep exploring.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 # Lines a test wants shown at the end of every run, without -s (e.g. story merging precision and recall).
