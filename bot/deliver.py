@@ -15,6 +15,7 @@ second alert.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import sys
@@ -31,12 +32,13 @@ from bot.context import BotContext
 from bot.format import format_alert, format_pointer, message_link, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
 from bot.report_button import report_buttons
+from bot.sent_record import MAX_BATCH, SentRecorder
 from bot.telegram_errors import chat_is_gone
 from bot.worker import BackgroundLoop
 from feeds.liveness import ProcessLiveness
 from storage import alert_updates, deliveries, quarantine
 from storage.alert_updates import ClaimedUpdate
-from storage.deliveries import ClaimedDelivery
+from storage.deliveries import ClaimedDelivery, SentAlert
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +74,12 @@ class AlertSender(Protocol):
 class TelegramSender:
     """Sends through python-telegram-bot; RetryAfter comes back to the loop at once (no in-limiter retry).
     It says its parse mode (HTML) itself: it works with any Bot, not only the Application's (whose default
-    parse mode is HTML too)."""
+    parse mode is HTML too). With `paid_broadcast`, messages go with allow_paid_broadcast (Telegram lets
+    them past its free 30 messages/s and charges Stars for each); edits have no such option."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
         self.bot = bot
+        self.paid_broadcast = paid_broadcast
 
     def _limits(self) -> dict[str, Any]:
         if hasattr(self.bot, "rate_limiter") and self.bot.rate_limiter is not None:
@@ -93,6 +97,8 @@ class TelegramSender:
         """Send `html` to the chat (topic `thread_id` in a forum) without link previews, as a reply to
         message `reply_to` when given (sent anyway if that message is gone), with `buttons` under it."""
         kwargs = self._limits()
+        if self.paid_broadcast:
+            kwargs["allow_paid_broadcast"] = True
         if reply_to is not None:
             kwargs["reply_parameters"] = ReplyParameters(
                 message_id=reply_to, allow_sending_without_reply=True
@@ -172,12 +178,17 @@ class DeliveryLoop(BackgroundLoop):
         idle_poll: float = IDLE_POLL_SECONDS,
         batch: int | None = None,
         liveness: ProcessLiveness | None = None,
+        mark_batch: int = MAX_BATCH,
     ) -> None:
         super().__init__("delivery-loop")
         self.ctx = ctx
         # the process instance the rows are leased to (None: leases end only when they run out)
         self.liveness = liveness
-        self.sender: AlertSender = sender or (TelegramSender(bot) if bot is not None else ConsoleSender())
+        self.sender: AlertSender = sender or (
+            TelegramSender(bot, paid_broadcast=ctx.settings.paid_broadcast)
+            if bot is not None
+            else ConsoleSender()
+        )
         self.clock = clock or ctx.clock
         self.max_attempts = max_attempts
         self.idle_poll = idle_poll
@@ -187,6 +198,9 @@ class DeliveryLoop(BackgroundLoop):
         # A send is in flight until its outcome is recorded: Telegram may have the message while the database
         # does not say so yet, which is what a crash can repeat, so that window is capped too.
         self._unrecorded = asyncio.Semaphore(ctx.settings.send_concurrency)
+        # sends that finish together are marked sent in one transaction (bot.sent_record); each still waits
+        # for its mark inside `_unrecorded`, so the crash bound stays SEND_CONCURRENCY
+        self.recorder = SentRecorder(functools.partial(deliveries.mark_sent, ctx.db), max_batch=mark_batch)
         self._busy: dict[int, asyncio.Task[None]] = {}
 
     # ------------------------------------------------------------ the background loop (bot.worker)
@@ -332,7 +346,7 @@ class DeliveryLoop(BackgroundLoop):
                 )
                 metrics.record_alert_failed()
             return True
-        await deliveries.mark_sent(db, row.id, message_id, self.clock(), shown=row.alert)
+        await self.recorder.record(SentAlert(row.id, message_id, self.clock(), shown=row.alert))
         metrics.record_alert_sent((self.clock() - row.queued_at).total_seconds())
         return True
 
