@@ -162,17 +162,22 @@ async def claim_due(
                 continue
             taken[chat.id] = taken.get(chat.id, 0) + 1
             chosen.append((delivery, chat))
-        claimed: list[tuple[Delivery, Chat]] = []
-        for delivery, chat in chosen:
-            # The conditional update is what makes the lease exclusive on SQLite (no SKIP LOCKED there).
-            result = await session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery.id, _due(now))
-                .values(status="sending", next_attempt_at=now + lease, lease_owner=owner)
-                .execution_options(synchronize_session=False)
+        # One conditional update for them all: what makes the lease exclusive on SQLite (no SKIP LOCKED
+        # there) is that only rows still due are taken, and RETURNING says which those were.
+        leased: set[int] = set()
+        if chosen:
+            leased = set(
+                (
+                    await session.execute(
+                        update(Delivery)
+                        .where(Delivery.id.in_([delivery.id for delivery, _ in chosen]), _due(now))
+                        .values(status="sending", next_attempt_at=now + lease, lease_owner=owner)
+                        .returning(Delivery.id)
+                        .execution_options(synchronize_session=False)
+                    )
+                ).scalars()
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append((delivery, chat))
+        claimed = [(delivery, chat) for delivery, chat in chosen if delivery.id in leased]
         alerts, broken = await _alerts_and_errors(session, [d.item_id for d, _ in claimed])
         for delivery, _chat in claimed:
             if delivery.item_id not in alerts:
