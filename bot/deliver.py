@@ -3,7 +3,9 @@
 Rows are leased from storage (P1 first, then oldest), grouped by chat and sent chat by chat in order, many
 chats at once. The rate limiter (bot.ratelimit) paces the sends; this loop decides what a failure means:
 RetryAfter postpones the chat's rows, 5xx/network/timeouts retry with backoff and end dead after repeated
-failures, 403/"chat not found" deactivate the chat, ChatMigrated moves it and resends.
+failures, 403/"chat not found" deactivate the chat, ChatMigrated moves it and resends. A sent alert is marked
+sent together with the others that finished meanwhile (bot.sent_record), and with BORDERWATCH_PAID_BROADCAST
+alerts go with allow_paid_broadcast (TelegramSender).
 
 Once an alert is sent, later sources of its story edit it ("also reported by …", editMessageText, rate-limited
 like messages) and a rise in severity sends one reply to it (storage.alert_updates). When two stories a chat
