@@ -15,6 +15,7 @@ from telegram.ext import ExtBot
 from bot.deliver import DeliveryLoop
 from bot.ratelimit import ChatRateLimiter
 from storage.db import Database
+from storage.deliveries import delivery_counts
 from storage.errors import ConfigError
 from storage.settings import load_settings
 from tests.botapi.emulator import BotApiEmulator
@@ -45,13 +46,14 @@ def _busiest_second(arrivals: list[float]) -> int:
     return most
 
 
-async def _fan_out(chat: Chat, chats: list[int]) -> None:
-    """A pending alert for each of `chats`, sent by the delivery loop of the running bot."""
+async def _fan_out(chat: Chat, chats: list[int]) -> DeliveryLoop:
+    """A pending alert for each of `chats`, sent by the delivery loop of the running bot (returned)."""
     await seed_fan_out(chat.ctx.db, chats, now=START)
     for chat_id in chats:
         chat.telegram.add_user(chat_id)
     loop = DeliveryLoop(chat.ctx, chat.application.bot, clock=chat.clock)
     assert await loop.run_until_idle() == len(chats)
+    return loop
 
 
 def _alert_requests(telegram: BotApiEmulator, chats: list[int]) -> list[dict[str, object]]:
@@ -71,8 +73,11 @@ async def test_paid_broadcast_sends_alerts_with_allow_paid_broadcast_past_30_a_s
         BotApiEmulator() as telegram,  # Telegram's limits: 30/s free, 1,000/s paid, 1/s per chat
         running_bot(db, telegram, paid_broadcast=True, send_rate=1000) as chat,
     ):
-        await _fan_out(chat, chats)
+        loop = await _fan_out(chat, chats)
         assert all(len(telegram.sent(chat_id)) == 1 for chat_id in chats)
+        # every row marked sent once, and sends that finished together shared a write
+        assert (await delivery_counts(db)).sent == len(chats)
+        assert loop.recorder.writes < len(chats)
         requests = _alert_requests(telegram, chats)
         assert len(requests) == len(chats)
         assert all(params.get("allow_paid_broadcast") in (True, "true") for params in requests)
