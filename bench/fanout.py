@@ -32,7 +32,7 @@ from bot.format import format_alert
 from storage.db import Database
 from storage.deliveries import Alert
 from storage.migrate import upgrade
-from storage.models import Chat, Delivery, Feed, Item, Story
+from storage.models import Chat, Delivery, Feed, Item, ItemEntity, Story
 from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
 
@@ -62,11 +62,12 @@ def _outcome(telegram: BotApiEmulator, started: float) -> Outcome:
     return Outcome(last - started, len(arrivals), telegram.too_many_requests, sustained)
 
 
-async def _seed(db: Database, subscribers: int) -> None:
+async def _seed(db: Database, subscribers: int, severity: str = "P2") -> None:
+    """One story (one item) with a pending alert for each of `subscribers` private chats."""
     now = datetime.now(UTC)
     async with db.transaction() as session:
         feed = Feed(url="https://bench.test/rss", title="Bench Feed")
-        story = Story(title=TITLE, severity="P2", created_at=now)
+        story = Story(title=TITLE, severity=severity, created_at=now)
         session.add_all([feed, story])
         await session.flush()
         item = Item(
@@ -78,10 +79,11 @@ async def _seed(db: Database, subscribers: int) -> None:
             summary="Residents reported gunfire.",
             published_at=now,
             content_hash="bench",
-            severity="P2",
+            severity=severity,
         )
         session.add(item)
         await session.flush()
+        session.add(ItemEntity(item_id=item.id, entity_id="sev_lake", spans=[[23, 31, "Sev Lake"]]))
         users = range(FIRST_USER, FIRST_USER + subscribers)
         session.add_all([Chat(id=user, type="private") for user in users])
         await session.flush()
@@ -91,7 +93,7 @@ async def _seed(db: Database, subscribers: int) -> None:
                     chat_id=user,
                     story_id=story.id,
                     item_id=item.id,
-                    severity="P2",
+                    severity=severity,
                     next_attempt_at=now,
                     created_at=now,
                 )
@@ -100,8 +102,9 @@ async def _seed(db: Database, subscribers: int) -> None:
         )
 
 
-def _emulator(subscribers: int) -> BotApiEmulator:
-    telegram = BotApiEmulator()
+def _emulator(subscribers: int, **limits: int) -> BotApiEmulator:
+    """The emulator (Telegram's limits, or `limits`) knowing every subscriber."""
+    telegram = BotApiEmulator(**limits)
     for user in range(FIRST_USER, FIRST_USER + subscribers):
         telegram.add_user(user)
     return telegram

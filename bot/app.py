@@ -13,6 +13,7 @@ from bot.context import CONTEXT_TYPES, BotContext, attach
 from bot.fairness import BorderwatchApplication, FairUpdateProcessor
 from bot.ratelimit import ChatRateLimiter
 from storage.chats import get_chat
+from storage.settings import FREE_SEND_RATE
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, A
         raise ValueError(
             "build_application needs BORDERWATCH_TELEGRAM_TOKEN (console mode has no Application)"
         )
-    limiter = ChatRateLimiter(settings.send_rate, max_in_flight=settings.send_concurrency)
+    limiter = ChatRateLimiter(
+        settings.send_rate, max_in_flight=settings.send_concurrency, free_rate=FREE_SEND_RATE
+    )
     processor = FairUpdateProcessor(COMMAND_CONCURRENCY, until_free=limiter.until_free)
     application = (
         ApplicationBuilder()

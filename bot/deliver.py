@@ -3,7 +3,9 @@
 Rows are leased from storage (P1 first, then oldest), grouped by chat and sent chat by chat in order, many
 chats at once. The rate limiter (bot.ratelimit) paces the sends; this loop decides what a failure means:
 RetryAfter postpones the chat's rows, 5xx/network/timeouts retry with backoff and end dead after repeated
-failures, 403/"chat not found" deactivate the chat, ChatMigrated moves it and resends.
+failures, 403/"chat not found" deactivate the chat, ChatMigrated moves it and resends. A sent alert is marked
+sent together with the others that finished meanwhile (bot.sent_record), and with BORDERWATCH_PAID_BROADCAST
+alerts go with allow_paid_broadcast (TelegramSender).
 
 Once an alert is sent, later sources of its story edit it ("also reported by …", editMessageText, rate-limited
 like messages) and a rise in severity sends one reply to it (storage.alert_updates). When two stories a chat
@@ -15,8 +17,10 @@ second alert.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
+import math
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -30,13 +34,14 @@ from bot import metrics
 from bot.context import BotContext
 from bot.format import format_alert, format_pointer, message_link, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
-from bot.report_button import report_buttons
+from bot.report_button import ButtonChat, report_button_chats, report_buttons
+from bot.sent_record import MAX_BATCH, SentRecorder
 from bot.telegram_errors import chat_is_gone
 from bot.worker import BackgroundLoop
 from feeds.liveness import ProcessLiveness
 from storage import alert_updates, deliveries, quarantine
 from storage.alert_updates import ClaimedUpdate
-from storage.deliveries import ClaimedDelivery
+from storage.deliveries import ClaimedDelivery, SentAlert
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +77,12 @@ class AlertSender(Protocol):
 class TelegramSender:
     """Sends through python-telegram-bot; RetryAfter comes back to the loop at once (no in-limiter retry).
     It says its parse mode (HTML) itself: it works with any Bot, not only the Application's (whose default
-    parse mode is HTML too)."""
+    parse mode is HTML too). With `paid_broadcast`, messages go with allow_paid_broadcast (Telegram lets
+    them past its free 30 messages/s and charges Stars for each); edits have no such option."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
         self.bot = bot
+        self.paid_broadcast = paid_broadcast
 
     def _limits(self) -> dict[str, Any]:
         if hasattr(self.bot, "rate_limiter") and self.bot.rate_limiter is not None:
@@ -93,6 +100,8 @@ class TelegramSender:
         """Send `html` to the chat (topic `thread_id` in a forum) without link previews, as a reply to
         message `reply_to` when given (sent anyway if that message is gone), with `buttons` under it."""
         kwargs = self._limits()
+        if self.paid_broadcast:
+            kwargs["allow_paid_broadcast"] = True
         if reply_to is not None:
             kwargs["reply_parameters"] = ReplyParameters(
                 message_id=reply_to, allow_sending_without_reply=True
@@ -172,21 +181,33 @@ class DeliveryLoop(BackgroundLoop):
         idle_poll: float = IDLE_POLL_SECONDS,
         batch: int | None = None,
         liveness: ProcessLiveness | None = None,
+        mark_batch: int = MAX_BATCH,
     ) -> None:
         super().__init__("delivery-loop")
         self.ctx = ctx
         # the process instance the rows are leased to (None: leases end only when they run out)
         self.liveness = liveness
-        self.sender: AlertSender = sender or (TelegramSender(bot) if bot is not None else ConsoleSender())
+        self.sender: AlertSender = sender or (
+            TelegramSender(bot, paid_broadcast=ctx.settings.paid_broadcast)
+            if bot is not None
+            else ConsoleSender()
+        )
         self.clock = clock or ctx.clock
         self.max_attempts = max_attempts
         self.idle_poll = idle_poll
         # Chats worked on at once: only what is about to be sent is leased (twice what may be in flight, so
         # the next sends are ready when one finishes); the limiter caps requests actually in flight.
-        self.batch = batch or max(16, ctx.settings.send_concurrency * 2)
+        # At a paid broadcast's 1,000 messages/s that is a tenth of a second of sends (a lease per 50 sends).
+        self.batch = batch or max(
+            16, ctx.settings.send_concurrency * 2, math.ceil(ctx.settings.send_rate / 10)
+        )
+        self._paused = False  # what the last lease found (/pause), so each send need not ask the database
         # A send is in flight until its outcome is recorded: Telegram may have the message while the database
         # does not say so yet, which is what a crash can repeat, so that window is capped too.
         self._unrecorded = asyncio.Semaphore(ctx.settings.send_concurrency)
+        # sends that finish together are marked sent in one transaction (bot.sent_record); each still waits
+        # for its mark inside `_unrecorded`, so the crash bound stays SEND_CONCURRENCY
+        self.recorder = SentRecorder(functools.partial(deliveries.mark_sent, ctx.db), max_batch=mark_batch)
         self._busy: dict[int, asyncio.Task[None]] = {}
 
     # ------------------------------------------------------------ the background loop (bot.worker)
@@ -214,9 +235,13 @@ class DeliveryLoop(BackgroundLoop):
     # ------------------------------------------------------------ one round
 
     async def step(self) -> int:
-        """Lease what is due for chats not already being sent to and start sending; returns rows leased."""
+        """Lease what is due for chats not already being sent to and start sending; returns rows leased.
+        While chats are being sent to, it waits until half the batch is free: leases come in chunks."""
         room = self.batch - len(self._busy)
-        if room <= 0 or await deliveries.delivery_paused(self.ctx.db):
+        if room <= 0 or (self._busy and room < self.batch // 2):
+            return 0
+        self._paused = await deliveries.delivery_paused(self.ctx.db)
+        if self._paused:
             return 0
         lease = timedelta(seconds=self.ctx.settings.delivery_lease_seconds)
         owner = self.liveness.id if self.liveness is not None else None
@@ -245,8 +270,11 @@ class DeliveryLoop(BackgroundLoop):
         by_chat: dict[int, list[Claimed]] = {}
         for row in claimed:
             by_chat.setdefault(row.chat_id, []).append(row)
+        buttons = await report_button_chats(self.ctx, by_chat) if by_chat else {}
         for chat_id, rows in by_chat.items():
-            task = asyncio.create_task(self._send_chat(rows, owner), name=f"deliver-{chat_id}")
+            task = asyncio.create_task(
+                self._send_chat(rows, owner, buttons.get(chat_id)), name=f"deliver-{chat_id}"
+            )
             self._busy[chat_id] = task
             task.add_done_callback(self._forget(chat_id))
         return len(claimed)
@@ -286,31 +314,35 @@ class DeliveryLoop(BackgroundLoop):
         it dead and taken them up)."""
         return self.liveness is None or self.liveness.holds(owner)
 
-    async def _send_chat(self, rows: list[Claimed], owner: str | None = None) -> None:
+    async def _send_chat(
+        self, rows: list[Claimed], owner: str | None = None, buttons: ButtonChat | None = None
+    ) -> None:
         for index, row in enumerate(rows):
-            if self.stopping or not self._holds(owner) or await deliveries.delivery_paused(self.ctx.db):
+            if self.stopping or not self._holds(owner) or self._paused:
                 await self._postpone(rows[index:], self.clock(), owner=owner)
                 return
             try:
                 async with self._unrecorded:
                     if isinstance(row, ClaimedUpdate):
-                        keep_going = await self._send_update(row, rows[index + 1 :])
+                        keep_going = await self._send_update(row, rows[index + 1 :], buttons)
                     else:
-                        keep_going = await self._send_one(row, rows[index + 1 :])
+                        keep_going = await self._send_one(row, rows[index + 1 :], buttons)
             except Exception:  # the database failed: the lease runs out and the row is sent again later
                 logger.exception("delivery %s for chat %s: could not record the outcome", row.id, row.chat_id)
                 return
             if not keep_going:
                 return
 
-    async def _send_one(self, row: ClaimedDelivery, rest: list[Claimed]) -> bool:
+    async def _send_one(
+        self, row: ClaimedDelivery, rest: list[Claimed], button_chat: ButtonChat | None = None
+    ) -> bool:
         """Send one row; False when the chat's other leased rows are settled (postponed, dropped, moved)."""
         db = self.ctx.db
         html = await self._render(row)
         if html is None:
             return True
         try:
-            buttons = await report_buttons(self.ctx, row.chat_id, row.id, row.alert.entity_ids)
+            buttons = await report_buttons(self.ctx, row.chat_id, row.id, row.alert.entity_ids, button_chat)
             message_id = await self.sender.send(row.chat_id, row.thread_id, html, buttons=buttons)
         except (TelegramError, OSError) as exc:
             if await self._settle_chat(row, rest, exc):
@@ -332,11 +364,13 @@ class DeliveryLoop(BackgroundLoop):
                 )
                 metrics.record_alert_failed()
             return True
-        await deliveries.mark_sent(db, row.id, message_id, self.clock(), shown=row.alert)
+        await self.recorder.record(SentAlert(row.id, message_id, self.clock(), shown=row.alert))
         metrics.record_alert_sent((self.clock() - row.queued_at).total_seconds())
         return True
 
-    async def _send_update(self, row: ClaimedUpdate, rest: list[Claimed]) -> bool:
+    async def _send_update(
+        self, row: ClaimedUpdate, rest: list[Claimed], button_chat: ButtonChat | None = None
+    ) -> bool:
         """Edit the alert or reply to it; False when the chat's other leased rows are settled."""
         db, now = self.ctx.db, self.clock()
         if not row.needed:
@@ -350,7 +384,9 @@ class DeliveryLoop(BackgroundLoop):
             if row.kind in ("edit", "pointer"):
                 # an edited alert keeps its "not about" buttons; a pointer to an earlier alert has none
                 buttons = (
-                    await report_buttons(self.ctx, row.chat_id, row.delivery_id, row.alert.entity_ids)
+                    await report_buttons(
+                        self.ctx, row.chat_id, row.delivery_id, row.alert.entity_ids, button_chat
+                    )
                     if row.kind == "edit"
                     else None
                 )

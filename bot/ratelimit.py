@@ -4,7 +4,9 @@ Each limit is a pool of slots: a request takes a slot, and the slot comes back o
 *finished*. Telegram counts a message when it arrives, which is before the response is back, so no window
 Telegram looks at can hold more than the limit, whatever the network jitter. Limits: `overall_rate` messages
 per second overall, 2 per 2 seconds in any one chat (1/s sustained, a reply may follow a reply at once),
-and at most 20 per minute in a group or channel besides. A RetryAfter pauses only the chat it came from.
+and at most 20 per minute in a group or channel besides. With paid broadcast the overall rate may be up to
+1,000/s, but only for messages sent with allow_paid_broadcast: the others (command replies, edits) keep
+to `free_rate` among themselves. A RetryAfter pauses only the chat it came from.
 `until_free` tells how long a chat's next message would wait, so a caller can wait for it outside any
 shared slot (bot.fairness).
 """
@@ -142,10 +144,12 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         private_per_period: int = 2,
         private_period: float = 2.0,
         group_per_minute: int = 20,
+        free_rate: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        size = max(1, math.floor(overall_rate))
-        self._overall = SlotPool(size, size / overall_rate, clock)
+        self._overall = _rate_pool(overall_rate, clock)
+        # messages without allow_paid_broadcast, when the overall rate is above what Telegram gives free
+        self._free = _rate_pool(free_rate, clock) if free_rate and free_rate < overall_rate else None
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._max_retries = max_retries
         self._private = (private_per_period, private_period)
@@ -218,7 +222,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                         await asyncio.sleep(wait)
                     try:
                         result: bool | dict[str, Any] | list[dict[str, Any]] = await self._send(
-                            state, endpoint, callback, args, kwargs
+                            state, endpoint, bool(data.get("allow_paid_broadcast")), callback, args, kwargs
                         )
                         return result
                     except RetryAfter as exc:
@@ -235,15 +239,26 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self,
         state: _Chat,
         endpoint: str,
+        paid: bool,
         callback: Callable[..., Coroutine[Any, Any, Any]],
         args: Any,
         kwargs: dict[str, Any],
     ) -> Any:
-        if endpoint in _EDIT_ENDPOINTS:  # edits count toward the overall rate, not the chat's messages
-            async with self._in_flight, self._overall.slot():
-                return await callback(*args, **kwargs)
-        async with state.slot(), self._in_flight, self._overall.slot():
+        async with contextlib.AsyncExitStack() as stack:
+            # edits count toward the overall rate, not the chat's messages
+            if endpoint not in _EDIT_ENDPOINTS:
+                await stack.enter_async_context(state.slot())
+            if self._free is not None and not paid:
+                await stack.enter_async_context(self._free.slot())
+            await stack.enter_async_context(self._in_flight)
+            await stack.enter_async_context(self._overall.slot())
             return await callback(*args, **kwargs)
+
+
+def _rate_pool(rate: float, clock: Callable[[], float]) -> SlotPool:
+    """`rate` uses per second as a pool: floor(rate) slots, each free again floor(rate)/rate s after use."""
+    size = max(1, math.floor(rate))
+    return SlotPool(size, size / rate, clock)
 
 
 def _chat_key(chat_id: object) -> int | str | None:

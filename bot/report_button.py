@@ -6,11 +6,13 @@ Bot admins get them in their own private chats; everyone gets them in a chat who
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import BotContext
 from bot.i18n import N_, translation
-from storage.reports import report_button_chat
+from storage import reports as storage_reports
 
 REPORT_PREFIX = "na:"  # na:<delivery id>:<entity id>
 MAX_BUTTONS = 3  # "not about" buttons on one alert
@@ -24,14 +26,29 @@ def entity_name(ctx: BotContext, entity_id: str) -> str:
     return str(entity.name) if entity is not None else entity_id
 
 
+ButtonChat = tuple[bool, str | None]  # (whether the chat gets the buttons, its /lang choice)
+
+
+async def report_button_chats(ctx: BotContext, chat_ids: Iterable[int]) -> dict[int, ButtonChat]:
+    """For each chat, whether its alerts carry the buttons and in which language (two queries in all)."""
+    return await storage_reports.report_button_chats(ctx.db, chat_ids, ctx.settings.admin_ids)
+
+
 async def report_buttons(
-    ctx: BotContext, chat_id: int, delivery_id: int, entity_ids: tuple[str, ...]
+    ctx: BotContext,
+    chat_id: int,
+    delivery_id: int,
+    entity_ids: tuple[str, ...],
+    chat: ButtonChat | None = None,
 ) -> InlineKeyboardMarkup | None:
     """The "not about <entity>" buttons for an alert of delivery `delivery_id` in `chat_id`, or None (not
-    allowed there, or nothing matched), labelled in the chat's chosen language."""
+    allowed there, or nothing matched), labelled in the chat's chosen language. `chat` is what
+    report_button_chats said of the chat, when the caller asked already."""
     if not entity_ids:
         return None
-    allowed, language = await report_button_chat(ctx.db, chat_id, ctx.settings.admin_ids)
+    if chat is None:
+        chat = (await report_button_chats(ctx, [chat_id]))[chat_id]
+    allowed, language = chat
     if not allowed:
         return None
     label = translation(language or "en").gettext(LABEL)

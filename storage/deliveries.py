@@ -162,17 +162,22 @@ async def claim_due(
                 continue
             taken[chat.id] = taken.get(chat.id, 0) + 1
             chosen.append((delivery, chat))
-        claimed: list[tuple[Delivery, Chat]] = []
-        for delivery, chat in chosen:
-            # The conditional update is what makes the lease exclusive on SQLite (no SKIP LOCKED there).
-            result = await session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery.id, _due(now))
-                .values(status="sending", next_attempt_at=now + lease, lease_owner=owner)
-                .execution_options(synchronize_session=False)
+        # One conditional update for them all: what makes the lease exclusive on SQLite (no SKIP LOCKED
+        # there) is that only rows still due are taken, and RETURNING says which those were.
+        leased: set[int] = set()
+        if chosen:
+            leased = set(
+                (
+                    await session.execute(
+                        update(Delivery)
+                        .where(Delivery.id.in_([delivery.id for delivery, _ in chosen]), _due(now))
+                        .values(status="sending", next_attempt_at=now + lease, lease_owner=owner)
+                        .returning(Delivery.id)
+                        .execution_options(synchronize_session=False)
+                    )
+                ).scalars()
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append((delivery, chat))
+        claimed = [(delivery, chat) for delivery, chat in chosen if delivery.id in leased]
         alerts, broken = await _alerts_and_errors(session, [d.item_id for d, _ in claimed])
         for delivery, _chat in claimed:
             if delivery.item_id not in alerts:
@@ -257,22 +262,37 @@ async def _alerts_for_items(session: AsyncSession, item_ids: Sequence[int]) -> d
     return await _alerts(session, item_ids)
 
 
-async def mark_sent(
-    db: Database, delivery_id: int, message_id: int, now: datetime, *, shown: Alert | None = None
-) -> None:
-    """Record that the alert reached the chat as Telegram message `message_id`, showing `shown` (its other
-    sources and severity decide whether a later edit or reply changes anything)."""
-    values: dict[str, object] = {
-        "status": "sent",
-        "message_id": message_id,
-        "sent_at": now,
-        "last_error": None,
-    }
-    if shown is not None:
-        values["shown_sources"] = len(shown.also_reported_by)
-        values["shown_severity"] = shown.severity
+@dataclass(frozen=True, slots=True)
+class SentAlert:
+    """An alert Telegram accepted: its outbox row, the message id, when, and what the message shows (its
+    other sources and severity decide whether a later edit or reply changes anything)."""
+
+    delivery_id: int
+    message_id: int
+    sent_at: datetime
+    shown: Alert | None = None
+
+
+async def mark_sent(db: Database, sent: Sequence[SentAlert]) -> None:
+    """Record that these alerts reached their chats: one transaction, one UPDATE by primary key for them all
+    (an executemany), so a fan-out's commits do not grow with its sends."""
+    if not sent:
+        return
+    rows: list[dict[str, object]] = []
+    for alert in sent:
+        row: dict[str, object] = {
+            "id": alert.delivery_id,
+            "status": "sent",
+            "message_id": alert.message_id,
+            "sent_at": alert.sent_at,
+            "last_error": None,
+        }
+        if alert.shown is not None:
+            row["shown_sources"] = len(alert.shown.also_reported_by)
+            row["shown_severity"] = alert.shown.severity
+        rows.append(row)
     async with db.transaction() as session:
-        await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+        await session.execute(update(Delivery), rows)
 
 
 async def retry_later(
@@ -455,6 +475,7 @@ __all__ = [
     "Alert",
     "ClaimedDelivery",
     "DeliveryCounts",
+    "SentAlert",
     "claim_due",
     "deactivate_chat",
     "deliveries_for_chat",

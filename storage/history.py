@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import Delivery, Feed, Item, ItemEntity, Story
+from storage.models import Delivery, DeliveryUpdate, Feed, Item, ItemEntity, Story
 
 # Severity of an unrated story in count tables.
 UNRATED = "-"
@@ -256,6 +256,26 @@ async def delivery_backlog(db: Database) -> Backlog:
     async with db.transaction() as session:
         counts: dict[str, int] = {status: count for status, count in (await session.execute(query)).all()}
     return Backlog(pending=counts.get("pending", 0) + counts.get("sending", 0), dead=counts.get("dead", 0))
+
+
+async def alert_messages_sent(db: Database, since: datetime, until: datetime) -> int:
+    """Alert messages put into chats between `since` and `until`: alerts and the replies sent when a story's
+    severity rose (edits put no new message anywhere). With paid broadcast, what Telegram charges for."""
+    async with db.transaction() as session:
+        alerts = await session.scalar(
+            select(func.count()).where(
+                Delivery.status == "sent", Delivery.sent_at >= since, Delivery.sent_at <= until
+            )
+        )
+        replies = await session.scalar(
+            select(func.count()).where(
+                DeliveryUpdate.kind == "reply",
+                DeliveryUpdate.status == "sent",
+                DeliveryUpdate.sent_at >= since,
+                DeliveryUpdate.sent_at <= until,
+            )
+        )
+    return int(alerts or 0) + int(replies or 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -257,22 +257,40 @@ async def set_report_button(db: Database, chat_id: int, enabled: bool) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def report_button_chat(
-    db: Database, chat_id: int, seed_admin_ids: Iterable[int]
-) -> tuple[bool, str | None]:
-    """Whether alerts in `chat_id` carry the "not about" buttons (in a bot admin's own private chat, whose
-    id is the admin's user id, or where a chat admin let everyone use them), and the chat's /lang choice."""
+async def report_button_chats(
+    db: Database, chat_ids: Iterable[int], seed_admin_ids: Iterable[int]
+) -> dict[int, tuple[bool, str | None]]:
+    """Whether alerts in each chat carry the "not about" buttons (in a bot admin's own private chat, whose
+    id is the admin's user id, or where a chat admin let everyone use them), and the chat's /lang choice;
+    two queries for any number of chats (the delivery loop asks once per lease)."""
+    wanted = set(chat_ids)
+    seeds = set(seed_admin_ids)
+    if not wanted:
+        return {}
     async with db.transaction() as session:
-        row = (
-            await session.execute(select(Chat.report_button, Chat.language).where(Chat.id == chat_id))
-        ).first()
-        everyone, language = (bool(row[0]), row[1]) if row is not None else (False, None)
-        if everyone or chat_id in set(seed_admin_ids):
-            return True, language
-        if chat_id <= 0:
-            return False, language
-        admin = await session.get(Admin, chat_id)
-        return admin is not None and admin.added_by is not None, language
+        rows = (
+            await session.execute(
+                select(Chat.id, Chat.report_button, Chat.language).where(Chat.id.in_(wanted))
+            )
+        ).all()
+        known = {int(chat_id): (bool(everyone), language) for chat_id, everyone, language in rows}
+        users = [c for c in wanted if c > 0 and c not in seeds and not known.get(c, (False, None))[0]]
+        added = (
+            set(
+                (
+                    await session.execute(
+                        select(Admin.user_id).where(Admin.user_id.in_(users), Admin.added_by.is_not(None))
+                    )
+                ).scalars()
+            )
+            if users
+            else set()
+        )
+    answers: dict[int, tuple[bool, str | None]] = {}
+    for chat_id in wanted:
+        everyone, language = known.get(chat_id, (False, None))
+        answers[chat_id] = (everyone or chat_id in seeds or chat_id in added, language)
+    return answers
 
 
 async def report_button_for_everyone(db: Database, chat_id: int) -> bool:

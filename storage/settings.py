@@ -23,6 +23,9 @@ _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # never echoed back in an error message
 _SECRET_FIELDS = frozenset({"telegram_token", "webhook_secret"})
 DEFAULT_USER_AGENT = "borderwatch/0.1 (+https://github.com/borderwatch/borderwatch; news alert bot)"
+# Telegram's broadcast limits in messages per second: free, and with allow_paid_broadcast (charged in Stars)
+FREE_SEND_RATE = 30
+PAID_SEND_RATE = 1000
 
 
 class Settings(BaseSettings):
@@ -41,7 +44,9 @@ class Settings(BaseSettings):
     # crisis_duration seconds (0 turns crisis mode off)
     crisis_poll_interval: int = Field(default=10, ge=10)
     crisis_duration: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
-    send_rate: float = Field(default=30, gt=0, le=1000)
+    send_rate: float = Field(default=FREE_SEND_RATE, gt=0, le=PAID_SEND_RATE)
+    # alerts go with allow_paid_broadcast: Telegram takes Stars per message and send_rate may exceed 30
+    paid_broadcast: bool = False
     send_concurrency: int = Field(default=8, ge=1, le=100)
     feeds: Path = Path("config/feeds.opml")
     entities: Path = Path("config/entities.yaml")
@@ -177,6 +182,16 @@ class Settings(BaseSettings):
     def _max_interval_not_below_interval(self) -> Settings:
         if self.poll_max_interval < self.poll_interval:
             object.__setattr__(self, "poll_max_interval", self.poll_interval)
+        return self
+
+    @model_validator(mode="after")
+    def _rate_within_what_telegram_allows(self) -> Settings:
+        if self.send_rate > FREE_SEND_RATE and not self.paid_broadcast:
+            raise ValueError(
+                f"BORDERWATCH_SEND_RATE {self.send_rate:g} is above Telegram's free limit of "
+                f"{FREE_SEND_RATE} messages/s; set BORDERWATCH_PAID_BROADCAST=true to send up to "
+                f"{PAID_SEND_RATE}/s (Telegram charges Stars for each such message) or lower the rate"
+            )
         return self
 
     @model_validator(mode="after")

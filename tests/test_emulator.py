@@ -145,6 +145,50 @@ async def test_overall_limit_is_30_messages_in_any_second(bot: Bot, telegram: Bo
     assert len(telegram.all_sent()) == 30
 
 
+async def test_paid_broadcast_allows_1000_messages_in_any_second_and_keeps_the_chat_limits(
+    bot: Bot, telegram: BotApiEmulator
+) -> None:
+    telegram._monotonic = lambda: 1000.0  # every message within one second
+    users = range(1, 1002)
+    for user_id in users:
+        telegram.add_user(user_id)
+    gate = asyncio.Semaphore(16)
+
+    async def paid(user_id: int) -> object:
+        async with gate:
+            return await bot.send_message(user_id, "x", allow_paid_broadcast=True)
+
+    results = await asyncio.gather(*(paid(u) for u in users), return_exceptions=True)
+    refused = [r for r in results if isinstance(r, RetryAfter)]
+    assert len(refused) == 1 and retry_after_seconds(refused[0]) == 1
+    assert len(telegram.all_sent()) == 1000
+    assert telegram.stats["paid"] == 1000  # what Telegram charges Stars for: the refused one is not
+    # the second's 1,000 are every message's: a free one has no room left either
+    with pytest.raises(RetryAfter):
+        await bot.send_message(2, "free")
+    # and a paid message still keeps the private chat's pace (a burst of 3, then 1/s)
+    telegram._monotonic = lambda: 1002.0
+    for n in range(3):
+        await bot.send_message(1, f"m{n}", allow_paid_broadcast=True)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(1, "one too many", allow_paid_broadcast=True)
+
+
+async def test_paid_messages_leave_the_free_30_per_second_to_the_others(
+    bot: Bot, telegram: BotApiEmulator
+) -> None:
+    telegram._monotonic = lambda: 1000.0
+    for user_id in range(1, 72):
+        telegram.add_user(user_id)
+    for user_id in range(1, 41):
+        await bot.send_message(user_id, "paid", allow_paid_broadcast=True)
+    free = await asyncio.gather(
+        *(bot.send_message(user_id, "free") for user_id in range(41, 72)), return_exceptions=True
+    )
+    assert sum(isinstance(r, RetryAfter) for r in free) == 1
+    assert len(telegram.all_sent()) == 70 and telegram.stats["paid"] == 40
+
+
 async def test_group_limit_is_1_per_second_and_20_per_minute(bot: Bot, telegram: BotApiEmulator) -> None:
     now = [1000.0]
     telegram._monotonic = lambda: now[0]

@@ -137,6 +137,15 @@ async def status(update: Update, context: BotCallbackContext) -> None:
                 pending=backlog.pending, dead=backlog.dead
             )
         )
+        if ctx.settings.paid_broadcast:  # off, Telegram charges nothing: no line to read
+            paid = await history.alert_messages_sent(ctx.db, now - timedelta(hours=24), now)
+            lines.append(
+                ngettext(
+                    "Paid broadcast: {n} alert message in the last 24 h (Telegram charges Stars for each).",
+                    "Paid broadcast: {n} alert messages in the last 24 h (Telegram charges Stars for each).",
+                    paid,
+                ).format(n=paid)
+            )
         held = await quarantine_counts(ctx.db)
         if held.total:
             lines.append(

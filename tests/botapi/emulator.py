@@ -4,6 +4,10 @@ It answers `/bot<token>/<method>` with the JSON shapes python-telegram-bot parse
 Telegram, enforces Telegram's flood limits with 429 + retry_after, and has a control API (plain Python
 methods) to play users, inject faults and read what the bot sent.
 
+Flood limits: messages sent without allow_paid_broadcast at most `overall_per_second` (30) in any second;
+every message, paid or not, at most `paid_per_second` (1,000) in any second; in each chat 1/s (bursts of
+`private_burst`) and 20 per minute in a group, paid or not.
+
     async with BotApiEmulator() as telegram:
         settings = load_settings(telegram_token=telegram.token, telegram_api_url=telegram.base_url, ...)
         telegram.inject_command(chat_id=42, user_id=42, text="/start")
@@ -152,6 +156,7 @@ class BotApiEmulator:
         username: str = "borderwatch_bot",
         enforce_limits: bool = True,
         overall_per_second: int = 30,
+        paid_per_second: int = 1000,
         private_per_second: float = 1.0,
         private_burst: int = 3,
         group_per_minute: int = 20,
@@ -169,7 +174,8 @@ class BotApiEmulator:
         }
         self.enforce_limits = enforce_limits
         self._monotonic = monotonic
-        self._overall = _SlidingWindow(overall_per_second, 1.0)
+        self._overall = _SlidingWindow(overall_per_second, 1.0)  # messages without allow_paid_broadcast
+        self._paid = _SlidingWindow(paid_per_second, 1.0)  # every message
         self._private_rate = private_per_second
         self._private_burst = private_burst
         self._group_per_minute = group_per_minute
@@ -606,9 +612,16 @@ class BotApiEmulator:
             raise _ApiError(403, f"Forbidden: bot was kicked from the {chat['type']} chat")
         return chat
 
-    def _check_flood(self, chat: dict[str, Any]) -> None:
-        if not self.enforce_limits:
-            return
+    def _check_flood(self, chat: dict[str, Any], params: dict[str, Any]) -> None:
+        """Refuse with 429 + retry_after a message beyond a flood limit; count a paid one it lets through
+        (stats["paid"]: what Telegram would charge Stars for)."""
+        paid = _truthy(params.get("allow_paid_broadcast"))
+        if self.enforce_limits:
+            self._within_limits(chat, paid)
+        if paid:
+            self.stats["paid"] += 1
+
+    def _within_limits(self, chat: dict[str, Any], paid: bool) -> None:
         now = self._monotonic()
         chat_limits = self._chat_limits.get(chat["id"])
         if chat_limits is None:
@@ -616,14 +629,14 @@ class BotApiEmulator:
             if chat["type"] != "private":
                 chat_limits.append(_SlidingWindow(self._group_per_minute, 60.0))
             self._chat_limits[chat["id"]] = chat_limits
-        wait = max(self._overall.wait_time(now), *(limit.wait_time(now) for limit in chat_limits))
+        limits = [self._paid, *([] if paid else [self._overall]), *chat_limits]
+        wait = max(limit.wait_time(now) for limit in limits)
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             raise _ApiError(
                 429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
             )
-        self._overall.record(now)
-        for limit in chat_limits:
+        for limit in limits:
             limit.record(now)
 
     def _format(
@@ -767,14 +780,14 @@ class BotApiEmulator:
     async def _api_sendmessage(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
         text, entities = self._format(params, "text", MAX_TEXT, required=True)
-        self._check_flood(chat)
+        self._check_flood(chat, params)
         return self._record(chat, params, text, entities, "text", "text", {}).raw
 
     async def _api_senddocument(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
         caption, entities = self._format(params, "caption", MAX_CAPTION, required=False)
         name, content = self._upload(params, "document")
-        self._check_flood(chat)
+        self._check_flood(chat, params)
         file_id = self.store_file(name, content)
         document = {
             "file_id": file_id,
@@ -790,7 +803,7 @@ class BotApiEmulator:
         chat = self._target_chat(params)
         caption, entities = self._format(params, "caption", MAX_CAPTION, required=False)
         name, content = self._upload(params, "photo")
-        self._check_flood(chat)
+        self._check_flood(chat, params)
         file_id = self.store_file(name, content)
         photo = [{"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 640, "height": 480}]
         sent = self._record(chat, params, caption, entities, "caption", "photo", {"photo": photo})

@@ -64,6 +64,7 @@ async def test_kill_9_during_a_fan_out_of_2000_alerts_loses_none(database_url: s
                 telegram_token=REALISTIC_TOKEN,
                 telegram_api_url=telegram.base_url,
                 send_rate=1000,
+                paid_broadcast=True,  # above Telegram's free 30/s (the emulator does not limit here)
                 send_concurrency=CONCURRENCY,
                 delivery_lease_seconds=LEASE,
             )

@@ -105,6 +105,7 @@ async def test_the_bot_survives_a_postgresql_restart_and_catches_up(
             telegram_token=REALISTIC_TOKEN,
             telegram_api_url=telegram.base_url,
             send_rate=1000,
+            paid_broadcast=True,  # above Telegram's free 30/s (the emulator does not limit here)
             delivery_lease_seconds=2,
         )
         process = await start(["run", "--role", "bot"], env, tmp_path)
