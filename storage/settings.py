@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -186,12 +187,18 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _rate_within_what_telegram_allows(self) -> Settings:
+        # Lowered rather than refused: a deployment that set a higher rate before paid broadcast existed keeps
+        # running, at the rate Telegram allows it.
         if self.send_rate > FREE_SEND_RATE and not self.paid_broadcast:
-            raise ValueError(
-                f"BORDERWATCH_SEND_RATE {self.send_rate:g} is above Telegram's free limit of "
-                f"{FREE_SEND_RATE} messages/s; set BORDERWATCH_PAID_BROADCAST=true to send up to "
-                f"{PAID_SEND_RATE}/s (Telegram charges Stars for each such message) or lower the rate"
+            logging.getLogger(__name__).warning(
+                "BORDERWATCH_SEND_RATE %g is above Telegram's free limit of %d messages/s: sending at %d/s. "
+                "Set BORDERWATCH_PAID_BROADCAST=true to send up to %d/s (Telegram charges Stars per message).",
+                self.send_rate,
+                FREE_SEND_RATE,
+                FREE_SEND_RATE,
+                PAID_SEND_RATE,
             )
+            object.__setattr__(self, "send_rate", float(FREE_SEND_RATE))
         return self
 
     @model_validator(mode="after")

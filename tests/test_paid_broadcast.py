@@ -7,6 +7,7 @@ The real Application and rate limiter against the Bot API emulator, on SQLite an
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from telegram.error import RetryAfter
@@ -23,11 +24,11 @@ from tests.harness import ADMIN, START, Bot, Chat, running_bot
 from tests.reliability.processes import seed_fan_out
 
 
-def test_a_send_rate_above_telegrams_free_30_needs_paid_broadcast() -> None:
-    with pytest.raises(ConfigError) as caught:
-        load_settings(send_rate=100)
-    assert "BORDERWATCH_SEND_RATE 100 is above Telegram's free limit of 30 messages/s" in str(caught.value)
-    assert "BORDERWATCH_PAID_BROADCAST=true" in str(caught.value)
+def test_a_send_rate_above_telegrams_free_30_needs_paid_broadcast(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert load_settings(send_rate=100).send_rate == 30
+    assert "BORDERWATCH_SEND_RATE 100 is above Telegram's free limit of 30 messages/s" in caplog.text
+    assert "BORDERWATCH_PAID_BROADCAST=true" in caplog.text
     assert load_settings(send_rate=100, paid_broadcast=True).send_rate == 100
     assert load_settings(send_rate=1000, paid_broadcast="true").paid_broadcast is True
     with pytest.raises(ConfigError, match="BORDERWATCH_SEND_RATE"):
