@@ -192,7 +192,7 @@ class Settings(BaseSettings):
         if self.send_rate > FREE_SEND_RATE and not self.paid_broadcast:
             logging.getLogger(__name__).warning(
                 "BORDERWATCH_SEND_RATE %g is above Telegram's free limit of %d messages/s: sending at %d/s. "
-                "Set BORDERWATCH_PAID_BROADCAST=true to send up to %d/s (Telegram charges Stars per message).",
+                "Set BORDERWATCH_PAID_BROADCAST=true to send up to %d/s (Telegram charges Stars for each).",
                 self.send_rate,
                 FREE_SEND_RATE,
                 FREE_SEND_RATE,
