@@ -21,6 +21,7 @@ from bot.deliver import DeliveryLoop
 from feeds.fetch import Fetcher
 from feeds.ingest import FeedPoller
 from feeds.parse import ParserPool
+from storage.audit import count_audit
 from storage.db import Database
 from storage.feeds import add_feed, list_feeds
 from storage.gazetteer import gazetteer_rows
@@ -183,6 +184,7 @@ async def test_an_admin_reports_an_alert_reviews_it_and_the_exclusion_tags_the_n
             "Dismiss: the tag was right",
         ]
 
+        audited_before = await count_audit(db)
         await f.press(ADMIN, ADMIN, shown, choices[0][1])
         await telegram.wait_until(lambda: shown.edits == 1)
         assert shown.text.startswith(f"Report #{report.id}: The name “Sev Lake” no longer tags Sev Lake when")
@@ -195,7 +197,8 @@ async def test_an_admin_reports_an_alert_reviews_it_and_the_exclusion_tags_the_n
             "exclude",
             "resort",
         )
-        [entry] = await f.chat.audit(1)
+        # the decision's own entry (earlier commands were audited too; it is written after the edit)
+        entry, *_ = await f.chat.audit(audited_before + 1)
         assert (entry.command, entry.outcome, entry.user_id) == ("review", "allowed", ADMIN)
         assert "resort" in (entry.detail or "")
 
