@@ -56,6 +56,9 @@ _PACKAGES = (
     ("/httpcore/", "httpx + httpcore + h11 (HTTP client)"),
     ("/h11/", "httpx + httpcore + h11 (HTTP client)"),
     ("/anyio/", "httpx + httpcore + h11 (HTTP client)"),
+    ("/aiohttp/", "aiohttp + yarl + multidict (HTTP client)"),
+    ("/yarl/", "aiohttp + yarl + multidict (HTTP client)"),
+    ("/multidict/", "aiohttp + yarl + multidict (HTTP client)"),
     ("/sqlalchemy/", "SQL: SQLAlchemy + aiosqlite (event loop side)"),
     ("/aiosqlite/", "SQL: SQLAlchemy + aiosqlite (event loop side)"),
     ("/tests/botapi/", "emulator (tests/botapi)"),
@@ -64,7 +67,7 @@ _PACKAGES = (
     ("/asyncio/", "asyncio event loop"),
     ("selectors.py", "asyncio event loop"),
     ("/json/", "json (both sides)"),
-    ("/urllib/", "urllib.parse (httpx's URL handling)"),
+    ("/urllib/", "urllib.parse (URL handling, form encoding)"),
 )
 
 

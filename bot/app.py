@@ -9,6 +9,7 @@ from typing import Any
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.context import CONTEXT_TYPES, BotContext, attach
 from bot.fairness import BorderwatchApplication, FairUpdateProcessor
 from bot.ratelimit import ChatRateLimiter
@@ -54,11 +55,15 @@ def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, A
         .base_file_url(file_url_for(settings.telegram_api_url))
         .rate_limiter(limiter)
         .concurrent_updates(processor)
-        .connect_timeout(10)
-        .read_timeout(15)
-        .write_timeout(15)
-        .pool_timeout(30)
-        .connection_pool_size(max(16, settings.send_concurrency * 2))
+        .request(
+            AiohttpRequest(
+                connection_pool_size=max(16, settings.send_concurrency * 2),
+                connect_timeout=10,
+                read_timeout=15,
+                write_timeout=15,
+                pool_timeout=30,
+            )
+        )
         .build()
     )
     attach(application, ctx)
