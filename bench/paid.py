@@ -34,9 +34,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from sqlalchemy import func, select
+from telegram.request import HTTPXRequest
 
 from bench.fanout import _emulator, _seed
-from bot.app import build_application
+from bot.app import build_application, request_settings
 from bot.context import BotContext
 from bot.deliver import DeliveryLoop
 from bot.sent_record import MAX_BATCH
@@ -155,7 +156,12 @@ async def _telegram(
 
 
 async def _deliver(
-    chats: int, mark_batch: int, *, inline: bool, profile: cProfile.Profile | None = None
+    chats: int,
+    mark_batch: int,
+    *,
+    inline: bool,
+    profile: cProfile.Profile | None = None,
+    httpx: bool = False,
 ) -> Run:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'paid.db'}"
@@ -172,7 +178,8 @@ async def _deliver(
                     send_rate=PAID_SEND_RATE,
                 )
                 ctx = BotContext(db=db, settings=settings)
-                application = build_application(ctx)
+                request = HTTPXRequest(**request_settings(ctx)) if httpx else None
+                application = build_application(ctx, request=request)
                 await application.initialize()
                 try:
                     loop = DeliveryLoop(ctx, application.bot, mark_batch=mark_batch)
@@ -276,13 +283,19 @@ async def _run(chats: int, inline: bool) -> None:
         print(f"(size {chats}: use --chats 10000 for the issue's size)")
     batched = await _deliver(chats, MAX_BATCH, inline=inline)
     print(_line(f"batched marks (group commit, up to {MAX_BATCH} a write)", batched, chats), flush=True)
+    over_httpx = await _deliver(chats, MAX_BATCH, inline=inline, httpx=True)
+    print(_line("baseline: the same over PTB's HTTPXRequest (before aiohttp)", over_httpx, chats), flush=True)
     single = await _deliver(chats, 1, inline=inline)
-    print(_line("baseline: one write per send (as before)", single, chats), flush=True)
+    print(_line("baseline: one write per send (before batched marks)", single, chats), flush=True)
     every_once = batched.marked == batched.distinct_marked == batched.chats_with_one == chats
     projected = batched.seconds * 10_000 / chats
     print(
-        f"time to last message ratio batched/baseline {_ratio(batched.seconds, single.seconds)}; "
-        f"bot CPU per message ratio {_ratio(_per_message(batched), _per_message(single))}; "
+        f"aiohttp/httpx: time to last message {_ratio(batched.seconds, over_httpx.seconds)}, "
+        f"bot CPU per message {_ratio(_per_message(batched), _per_message(over_httpx))}"
+    )
+    print(
+        f"batched/one write per send: time to last message {_ratio(batched.seconds, single.seconds)}, "
+        f"bot CPU per message {_ratio(_per_message(batched), _per_message(single))}; "
         f"writes {batched.writes} vs {single.writes}"
     )
     print(
