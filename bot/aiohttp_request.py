@@ -124,7 +124,8 @@ class AiohttpRequest(BaseRequest):
             for name, (file_name, content, mime_type) in files.items():
                 data.add_field(name, content, filename=file_name, content_type=mime_type)
         elif request_data is not None:
-            # JSON, which the Bot API takes as well as a form and which costs less to encode
+            # JSON costs less to encode than a form; the Bot API reads a string value in a JSON body as the
+            # same field of a form (PTB gives nested objects as JSON strings)
             data, headers = request_data.json_payload, _JSON
         timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout, bool(files))
         try:
