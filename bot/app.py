@@ -8,7 +8,9 @@ from typing import Any
 
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.context import CONTEXT_TYPES, BotContext, attach
 from bot.fairness import BorderwatchApplication, FairUpdateProcessor
 from bot.ratelimit import ChatRateLimiter
@@ -28,12 +30,27 @@ def file_url_for(api_url: str) -> str:
     return base + "/file/bot"
 
 
-def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, Any]:
+def request_settings(ctx: BotContext) -> dict[str, Any]:
+    """Pool size and timeouts of the HTTP layer sending to the Bot API (the keyword arguments that
+    AiohttpRequest and PTB's HTTPXRequest share)."""
+    return {
+        "connection_pool_size": max(16, ctx.settings.send_concurrency * 2),
+        "connect_timeout": 10,
+        "read_timeout": 15,
+        "write_timeout": 15,
+        "pool_timeout": 30,
+    }
+
+
+def build_application(
+    ctx: BotContext, *, request: BaseRequest | None = None
+) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Application for `ctx.settings` (token, Bot API URL and its file URL): handlers get `ctx` as
     `context.ctx` (bot.context), replies are HTML by default, the chat-aware rate limiter is shared by
     replies and alerts, updates are handled fairly per chat (bot.fairness), every command handler and the
     one error handler are registered (the command menus are bot.menu's, set by the runtime on start).
-    Raises ValueError without a token."""
+    Bot API calls but getUpdates go through `request` (default: AiohttpRequest, bot.aiohttp_request; the
+    paid-broadcast benchmark passes PTB's HTTPXRequest as its baseline). Raises ValueError without a token."""
     settings = ctx.settings
     token = settings.token
     if token is None:
@@ -54,11 +71,7 @@ def build_application(ctx: BotContext) -> Application[Any, Any, Any, Any, Any, A
         .base_file_url(file_url_for(settings.telegram_api_url))
         .rate_limiter(limiter)
         .concurrent_updates(processor)
-        .connect_timeout(10)
-        .read_timeout(15)
-        .write_timeout(15)
-        .pool_timeout(30)
-        .connection_pool_size(max(16, settings.send_concurrency * 2))
+        .request(request or AiohttpRequest(**request_settings(ctx)))
         .build()
     )
     attach(application, ctx)

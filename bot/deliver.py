@@ -41,7 +41,7 @@ from bot.worker import BackgroundLoop
 from feeds.liveness import ProcessLiveness
 from storage import alert_updates, deliveries, quarantine
 from storage.alert_updates import ClaimedUpdate
-from storage.deliveries import ClaimedDelivery, SentAlert
+from storage.deliveries import Alert, ClaimedDelivery, SentAlert
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,8 @@ _EDIT_GONE = (
 )
 
 Claimed = ClaimedDelivery | ClaimedUpdate
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # Telegram objects are immutable: one serves every send
+FORMATTED_KEPT = 256  # alerts whose HTML is kept while they are sent (a broadcast sends one to every chat)
 
 
 class AlertSender(Protocol):
@@ -111,7 +113,7 @@ class TelegramSender:
             html,
             parse_mode=ParseMode.HTML,
             message_thread_id=thread_id,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            link_preview_options=NO_PREVIEW,
             reply_markup=buttons,
             **kwargs,
         )
@@ -126,7 +128,7 @@ class TelegramSender:
             chat_id=chat_id,
             message_id=message_id,
             parse_mode=ParseMode.HTML,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            link_preview_options=NO_PREVIEW,
             reply_markup=buttons,
             **self._limits(),
         )
@@ -209,6 +211,7 @@ class DeliveryLoop(BackgroundLoop):
         # for its mark inside `_unrecorded`, so the crash bound stays SEND_CONCURRENCY
         self.recorder = SentRecorder(functools.partial(deliveries.mark_sent, ctx.db), max_batch=mark_batch)
         self._busy: dict[int, asyncio.Task[None]] = {}
+        self._formatted: dict[Alert, str] = {}
 
     # ------------------------------------------------------------ the background loop (bot.worker)
 
@@ -422,7 +425,7 @@ class DeliveryLoop(BackgroundLoop):
         try:
             if isinstance(row, ClaimedUpdate) and row.kind == "pointer" and row.pointer_to is not None:
                 return format_pointer(row.alert, row.was, link=message_link(row.chat_id, row.pointer_to))
-            return format_alert(row.alert)
+            return self._alert_html(row.alert)
         except Exception as exc:
             logger.exception("alert of row %s for chat %s cannot be formatted", row.id, row.chat_id)
             if isinstance(row, ClaimedUpdate):
@@ -431,6 +434,17 @@ class DeliveryLoop(BackgroundLoop):
                 await quarantine.quarantine_delivery(self.ctx.db, row.id, exc)
             metrics.record_alert_failed()
             return None
+
+    def _alert_html(self, alert: Alert) -> str:
+        """format_alert, once per alert rather than once per chat (a broadcast sends one alert to every
+        chat); a failure is not kept."""
+        html = self._formatted.get(alert)
+        if html is None:
+            html = format_alert(alert)
+            if len(self._formatted) >= FORMATTED_KEPT:
+                self._formatted.clear()
+            self._formatted[alert] = html
+        return html
 
     async def _settle_chat(self, row: Claimed, rest: list[Claimed], exc: Exception) -> bool:
         """Handle an error about the whole chat rather than this row (told to wait, moved, gone) for this row

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from telegram.ext import Application, ExtBot
-from telegram.request import HTTPXRequest
 
 import bot.deliver
+from bot.aiohttp_request import AiohttpRequest
 from bot.app import build_application
 from bot.context import BotContext
 from bot.deliver import ConsoleSender, DeliveryLoop
@@ -224,7 +224,7 @@ async def test_server_errors_and_timeouts_are_retried_with_backoff(db: Database)
         bot = ExtBot(
             telegram.token,
             base_url=telegram.base_url,
-            request=HTTPXRequest(read_timeout=0.3),
+            request=AiohttpRequest(read_timeout=0.3),  # the bot's own HTTP layer (bot.app)
             rate_limiter=ChatRateLimiter(),
         )
         async with bot:

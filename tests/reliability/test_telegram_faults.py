@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.context import BotContext
 from bot.deliver import DeliveryLoop
 from bot.ratelimit import ChatRateLimiter
@@ -56,7 +56,7 @@ async def test_bursts_of_every_failure_lose_nothing_and_send_nothing_twice(
         bot = ExtBot(
             telegram.token,
             base_url=telegram.base_url,
-            request=HTTPXRequest(read_timeout=0.3, connection_pool_size=16),
+            request=AiohttpRequest(read_timeout=0.3, connection_pool_size=16),  # as bot.app sends
             # the limiter's clock moves with the database's (a chat told to wait is held in both)
             rate_limiter=fast_limiter(clock=lambda: time.monotonic() + (clock.now - start).total_seconds()),
         )
