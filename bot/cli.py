@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply migrations")
+    db_commands.add_parser(
+        "prune", help="delete old fetch_log rows and finished alerts now (BORDERWATCH_*_DAYS retention)"
+    )
 
     feeds = commands.add_parser("feeds", help="manage feeds offline")
     feed_commands = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
@@ -62,6 +65,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from storage.migrate import upgrade
 
         await upgrade(settings.database_url)
+        if args.db_command == "prune":
+            return await _prune(settings)
         print("database is up to date")
         return 0
     if args.command == "run":
@@ -97,6 +102,22 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return await list_entities(settings)
     raise AssertionError(f"unhandled command {args.command}")
+
+
+async def _prune(settings: Settings) -> int:
+    from bot.pruning import prune_now
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        pruned = await prune_now(db, settings)
+    finally:
+        await db.dispose()
+    print(
+        f"pruned {pruned.fetch_log} fetch_log rows, {pruned.deliveries} alerts "
+        f"and {pruned.delivery_updates} alert edits"
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,6 +20,7 @@ from bot.deliver import ConsoleSender, DeliveryLoop
 from bot.digest import DigestJob
 from bot.health import start_health_server
 from bot.menu import publish_menus
+from bot.pruning import PruneJob
 from bot.web import start_public_outputs
 from feeds.feed_commands import seed_feeds_if_empty
 from feeds.gazetteer import load_gazetteer, reload_if_changed
@@ -62,6 +63,7 @@ async def run(settings: Settings, role: str = "all", *, stop: asyncio.Event | No
         await liveness.start()
         stack.push_async_callback(liveness.stop)
         _start_following_gazetteer(ctx, stack)
+        _start_pruning(ctx, stack)
         health = await start_health_server(db, settings)
         stack.push_async_callback(health.close)
         delivery = None
@@ -128,6 +130,13 @@ def _start_following_gazetteer(ctx: BotContext, stack: AsyncExitStack) -> None:
             await task
 
     stack.push_async_callback(cancel)
+
+
+def _start_pruning(ctx: BotContext, stack: AsyncExitStack) -> None:
+    """Prune old fetch_log rows and finished alerts every hour (bot.pruning), in every role."""
+    job = PruneJob(ctx.db, ctx.settings, clock=ctx.clock)
+    job.start()
+    stack.push_async_callback(job.stop)
 
 
 def live_classifier(ctx: BotContext) -> Classify:

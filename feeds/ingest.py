@@ -9,6 +9,7 @@ The first successful fetch of a feed stores its items as history, without alerti
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import random
 import time
@@ -91,10 +92,11 @@ class FeedPoller:
         self._writes: GroupCommit[IngestWrite, FeedItems, list[StoredItem]] = GroupCommit(
             lambda: ingest_transaction(db), self._store, linger=WRITE_LINGER_SECONDS
         )
-        # feed id → (identity key, content hash) of the items of its last document that were written: a
-        # later document of the feed needs the database asked only about the others (items and feeds are
-        # never deleted; an item whose text changed is asked about again)
-        self._written: dict[int, frozenset[tuple[str, str]]] = {}
+        # feed id → fingerprints of (identity key, content hash) of the items of its last document that were
+        # written: a later document of the feed needs the database asked only about the others (items and
+        # feeds are never deleted; an item whose text changed is asked about again). 128-bit numbers, not
+        # the two hex strings: a fifth of the memory (1,000 feeds of 50 items held 16 MB as strings)
+        self._written: dict[int, frozenset[int]] = {}
 
     async def _store(self, tx: IngestWrite, polls: Sequence[FeedItems]) -> list[list[StoredItem]]:
         return await store_batch(tx, polls, self._stories)
@@ -140,9 +142,7 @@ class FeedPoller:
 
         # classified here, before the write transaction: only the items not written from its last document
         written = self._written.get(feed.id, frozenset())
-        fresh = [
-            self._classified(item) for item in items if (item.identity_key, item.content_hash) not in written
-        ]
+        fresh = [self._classified(item) for item in items if _written_fingerprint(item) not in written]
         stored = await self._writes.run(
             FeedItems(
                 feed.id,
@@ -169,7 +169,7 @@ class FeedPoller:
                 ),
             )
         )
-        self._written[feed.id] = frozenset((item.identity_key, item.content_hash) for item in items)
+        self._written[feed.id] = frozenset(_written_fingerprint(item) for item in items)
         return PollResult(
             feed, "ok", tuple(stored), None, response.status_code, parsed.title, time.monotonic() - t0
         )
@@ -271,6 +271,12 @@ class FeedPoller:
         plain words: a database error gives the server's message, never SQL."""
         message = "internal error: " + (plain_database_error(exc) or f"{type(exc).__name__}: {exc}")
         return await self._failure(feed, self._clock(), time.monotonic(), message, None, None)
+
+
+def _written_fingerprint(item: NewItem) -> int:
+    """128 bits standing for the item's (identity key, content hash): two items collide once in 10^38."""
+    pair = f"{item.identity_key}\n{item.content_hash}".encode()
+    return int.from_bytes(hashlib.blake2b(pair, digest_size=16).digest())
 
 
 def _ms(t0: float) -> int:

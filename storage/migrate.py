@@ -1,20 +1,30 @@
-"""Apply Alembic migrations programmatically (`borderwatch db upgrade`, and on every start)."""
+"""Apply Alembic migrations programmatically (`borderwatch db upgrade`, and on every start).
+
+`upgrade` runs them in a short-lived child process, so that Alembic (with Mako and Pygments: 11 MB of
+modules) is never loaded into the long-running process (issue 19's memory budget).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from storage.errors import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -23,6 +33,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_sync(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision`; raises DatabaseUnavailable when it cannot be reached."""
+    from alembic import command
+
     try:
         command.upgrade(alembic_config(url), revision)
     except (OperationalError, DBAPIError, OSError) as exc:
@@ -30,5 +42,8 @@ def upgrade_sync(url: str, revision: str = "head") -> None:
 
 
 async def upgrade(url: str, revision: str = "head") -> None:
-    """Async wrapper: Alembic's env runs its own event loop, so it runs in a worker thread."""
-    await asyncio.to_thread(upgrade_sync, url, revision)
+    """upgrade_sync in a child process (see the module docstring); raises what it raises."""
+    loop = asyncio.get_running_loop()
+    # spawn: forking a process that runs an event loop and threads is unsafe
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as child:
+        await loop.run_in_executor(child, upgrade_sync, url, revision)

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # places the size of a province or a theatre: weak evidence that two reports are one story
     story_region_entities: str = "nagorno_karabakh,syunik,zangezur,gegharkunik,tavush,nakhchivan,kalbajar"
     digest_interval: float = Field(default=30.0, gt=0)
+    # retention (storage/prune.py, run hourly): fetch_log rows and finished alerts older than this many days
+    # are deleted; 0 keeps them forever
+    fetch_log_days: int = Field(default=30, ge=0)
+    delivery_days: int = Field(default=90, ge=0)
     # how long a worker holds a feed it polls (default: max(900, 10 × fetch timeout)) and a bot process the
     # alerts it sends; after a crash, what it held is taken up again once the lease runs out
     lease_seconds: float | None = Field(default=None, gt=0)
@@ -199,6 +203,18 @@ class Settings(BaseSettings):
                 PAID_SEND_RATE,
             )
             object.__setattr__(self, "send_rate", float(FREE_SEND_RATE))
+        return self
+
+    @model_validator(mode="after")
+    def _alerts_kept_while_their_story_can_grow(self) -> Settings:
+        # an alert's row is what stops a second alert for its story: it must outlive the story window plus the
+        # day an item may be late and still alert
+        at_least = self.story_window_hours / 24 + 1
+        if 0 < self.delivery_days <= at_least:
+            raise ValueError(
+                f"BORDERWATCH_DELIVERY_DAYS must be 0 (keep forever) or more than {at_least:g} days "
+                "(the story window plus one day)"
+            )
         return self
 
     @model_validator(mode="after")
