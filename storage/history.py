@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -69,7 +69,7 @@ async def count_by_severity(
         select(ItemEntity.entity_id, severity, func.count(func.distinct(_story_key())))
         .join(Item, Item.id == ItemEntity.item_id)
         .outerjoin(Story, Story.id == Item.story_id)
-        .where(Item.published_at >= since, Item.published_at < until)
+        .where(ItemEntity.published_at >= since, ItemEntity.published_at < until)
         .group_by(ItemEntity.entity_id, severity)
     )
     if entity_ids is not None:
@@ -130,14 +130,58 @@ async def latest_stories(
 
     Each story appears once, as its newest item. Items published at or after `until` are left out when given.
     """
-    tagged = select(ItemEntity.item_id)
-    if entity_ids is not None:
-        tagged = tagged.where(ItemEntity.entity_id.in_(list(entity_ids)))
-    query = _items_newest_first().where(Item.id.in_(tagged))
-    if until is not None:
-        query = query.where(Item.published_at < until)
     async with db.transaction() as session:
-        return await _story_lines(session, query, limit)
+        if entity_ids is None:
+            # tagged items are common: walking every item newest first finds them at once
+            query = _items_newest_first().where(Item.id.in_(select(ItemEntity.item_id)))
+            if until is not None:
+                query = query.where(Item.published_at < until)
+            return await _story_lines(session, query, limit)
+        wanted = sorted(set(entity_ids))
+        if not wanted:
+            return []
+        per_entity = limit * 4
+        while True:
+            ids, complete_from = await _newest_tags(session, wanted, per_entity, until)
+            query = _items_newest_first().where(Item.id.in_(ids))
+            if complete_from is not None:
+                published, item_id = complete_from
+                query = query.where(
+                    or_(
+                        Item.published_at > published,
+                        and_(Item.published_at == published, Item.id >= item_id),
+                    )
+                )
+            lines = await _story_lines(session, query, limit)
+            if len(lines) == limit or complete_from is None:
+                return lines
+            per_entity *= 4
+
+
+async def _newest_tags(
+    session: AsyncSession, entity_ids: Sequence[str], per_entity: int, until: datetime | None
+) -> tuple[list[int], tuple[datetime, int] | None]:
+    """The items of each entity's `per_entity` newest tags (published before `until`), read from the index
+    (entity_id, published_at, item_id); and from which (published_at, item id) on that list holds every item
+    tagged with any of them (None: from the beginning of history)."""
+    parts = []
+    for entity_id in entity_ids:
+        newest = select(ItemEntity.entity_id, ItemEntity.item_id, ItemEntity.published_at).where(
+            ItemEntity.entity_id == entity_id
+        )
+        if until is not None:
+            newest = newest.where(ItemEntity.published_at < until)
+        newest = newest.order_by(ItemEntity.published_at.desc(), ItemEntity.item_id.desc()).limit(per_entity)
+        parts.append(select(newest.subquery()))
+    rows = (await session.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
+    oldest: dict[str, tuple[datetime, int]] = {}
+    count: dict[str, int] = defaultdict(int)
+    for entity_id, item_id, published in rows:
+        count[entity_id] += 1
+        if published is not None and (entity_id not in oldest or (published, item_id) < oldest[entity_id]):
+            oldest[entity_id] = (published, item_id)
+    cut = [oldest[entity_id] for entity_id, n in count.items() if n >= per_entity and entity_id in oldest]
+    return sorted({item_id for _entity, item_id, _published in rows}), max(cut) if cut else None
 
 
 async def daily_counts(db: Database, entity_id: str, days: int, now: datetime) -> list[int]:
@@ -145,14 +189,19 @@ async def daily_counts(db: Database, entity_id: str, days: int, now: datetime) -
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     first_day = today - timedelta(days=days - 1)
     query = (
-        select(Item.published_at, _story_key())
-        .join(ItemEntity, ItemEntity.item_id == Item.id)
-        .where(ItemEntity.entity_id == entity_id, Item.published_at >= first_day, Item.published_at <= now)
+        select(ItemEntity.published_at, _story_key())
+        .select_from(ItemEntity)
+        .join(Item, Item.id == ItemEntity.item_id)
+        .where(
+            ItemEntity.entity_id == entity_id,
+            ItemEntity.published_at >= first_day,
+            ItemEntity.published_at <= now,
+        )
     )
     stories_per_day: list[set[int]] = [set() for _ in range(days)]
     async with db.transaction() as session:
         for published, key in (await session.execute(query)).all():
-            index = (published - first_day).days
+            index = (published - first_day).days if published is not None else -1
             if 0 <= index < days:
                 stories_per_day[index].add(key)
     return [len(stories) for stories in stories_per_day]
@@ -170,19 +219,19 @@ async def daily_counts_by_severity(
     first_day = today - timedelta(days=days - 1)
     severity = func.coalesce(Story.severity, Item.severity, UNRATED)
     query = (
-        select(ItemEntity.entity_id, Item.published_at, _story_key(), severity)
+        select(ItemEntity.entity_id, ItemEntity.published_at, _story_key(), severity)
         .join(Item, Item.id == ItemEntity.item_id)
         .outerjoin(Story, Story.id == Item.story_id)
         .where(
             ItemEntity.entity_id.in_(list(entity_ids)),
-            Item.published_at >= first_day,
-            Item.published_at <= now,
+            ItemEntity.published_at >= first_day,
+            ItemEntity.published_at <= now,
         )
     )
     seen: dict[str, list[dict[int, str]]] = {entity_id: [{} for _ in range(days)] for entity_id in entity_ids}
     async with db.transaction() as session:
         for entity_id, published, key, level in (await session.execute(query)).all():
-            index = (published - first_day).days
+            index = (published - first_day).days if published is not None else -1
             if 0 <= index < days:
                 seen[entity_id][index][key] = level
     result: dict[str, list[dict[str, int]]] = {}
@@ -205,11 +254,9 @@ def search_words(query: str) -> list[str]:
     return _WORD.findall(query)[:16]
 
 
-# Exactly the expression of the GIN index in migration 0002 (ASCII punctuation read as spaces, as FTS5 does).
-_PUNCTUATION = "!\"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~"
-_TSVECTOR = (
-    f"to_tsvector('simple', translate(items.title || ' ' || items.summary, '{_PUNCTUATION}', '{' ' * 32}'))"
-)
+# A search with at most this many matching items orders just those; with more, the word is common, and
+# walking the items newest first finds the latest matches within a few rows.
+SEARCH_CANDIDATES = 2000
 
 
 def _fts_match_sqlite(words: Sequence[str]) -> str:
@@ -232,13 +279,35 @@ async def search_items(db: Database, query: str, limit: int) -> list[StoryLine]:
         return []
     async with db.transaction() as session:
         if session.get_bind().dialect.name == "sqlite":
+            match = _fts_match_sqlite(words)
+            found = text("SELECT rowid FROM items_fts WHERE items_fts MATCH :match LIMIT :n")
+            ids = list(await session.scalars(found, {"match": match, "n": SEARCH_CANDIDATES + 1}))
             matching = text(
-                "items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH :match)"
-            ).bindparams(match=_fts_match_sqlite(words))
+                "EXISTS (SELECT 1 FROM items_fts WHERE items_fts MATCH :match AND items_fts.rowid = items.id)"
+            ).bindparams(match=match)
         else:
-            matching = text(f"{_TSVECTOR} @@ to_tsquery('simple', :tsquery)").bindparams(
-                tsquery=_tsquery_postgres(words)
+            tsquery = _tsquery_postgres(words)
+            # the GIN index, never a walk of the table computing matches row by row (a rare word would
+            # make that walk the whole table)
+            await session.execute(text("SET LOCAL enable_seqscan = off"))
+            await session.execute(text("SET LOCAL enable_indexscan = off"))
+            found = text(
+                "SELECT id FROM items WHERE search_vector @@ to_tsquery('simple', :tsquery) LIMIT :n"
             )
+            ids = list(await session.scalars(found, {"tsquery": tsquery, "n": SEARCH_CANDIDATES + 1}))
+            await session.execute(text("RESET enable_seqscan"))
+            await session.execute(text("RESET enable_indexscan"))
+            matching = text("items.search_vector @@ to_tsquery('simple', :tsquery)").bindparams(
+                tsquery=tsquery
+            )
+        if len(ids) <= SEARCH_CANDIDATES:
+            # few matches: those items, newest first
+            return (
+                await _story_lines(session, _items_newest_first().where(Item.id.in_(ids)), limit)
+                if ids
+                else []
+            )
+        # a common word: walking the items newest first meets matches at once
         return await _story_lines(session, _items_newest_first().where(matching), limit)
 
 
@@ -252,7 +321,12 @@ async def feed_health(db: Database) -> FeedHealth:
 
 async def delivery_backlog(db: Database) -> Backlog:
     """How many deliveries wait to be sent and how many are dead letters."""
-    query = select(Delivery.status, func.count()).group_by(Delivery.status)
+    # only the statuses counted: the index (status, next_attempt_at) has them apart from the sent ones
+    query = (
+        select(Delivery.status, func.count())
+        .where(Delivery.status.in_(("pending", "sending", "dead")))
+        .group_by(Delivery.status)
+    )
     async with db.transaction() as session:
         counts: dict[str, int] = {status: count for status, count in (await session.execute(query)).all()}
     return Backlog(pending=counts.get("pending", 0) + counts.get("sending", 0), dead=counts.get("dead", 0))
