@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -278,37 +278,92 @@ async def search_items(db: Database, query: str, limit: int) -> list[StoryLine]:
     if not words:
         return []
     async with db.transaction() as session:
-        if session.get_bind().dialect.name == "sqlite":
-            match = _fts_match_sqlite(words)
+        search = _Search(session, words)
+        ids = await search.some_matches(SEARCH_CANDIDATES + 1)
+        if len(ids) > SEARCH_CANDIDATES:
+            # a common word: walking the items newest first meets its matches within a few pages
+            ids = await _newest_matching(session, search.matches_among, limit)
+        if not ids:
+            return []
+        return await _story_lines(session, _items_newest_first().where(Item.id.in_(ids)), limit)
+
+
+class _Search:
+    """The full-text index asked on one backend: SQLite's FTS5 table (migration 0002), PostgreSQL's stored
+    tsvector and its GIN index (migration 0014)."""
+
+    def __init__(self, session: AsyncSession, words: Sequence[str]) -> None:
+        self._session = session
+        self._sqlite = session.get_bind().dialect.name == "sqlite"
+        self._match = _fts_match_sqlite(words) if self._sqlite else _tsquery_postgres(words)
+
+    async def some_matches(self, n: int) -> list[int]:
+        """Up to `n` matching item ids, in no particular order, read from the index alone."""
+        if self._sqlite:
             found = text("SELECT rowid FROM items_fts WHERE items_fts MATCH :match LIMIT :n")
-            ids = list(await session.scalars(found, {"match": match, "n": SEARCH_CANDIDATES + 1}))
-            matching = text(
-                "EXISTS (SELECT 1 FROM items_fts WHERE items_fts MATCH :match AND items_fts.rowid = items.id)"
-            ).bindparams(match=match)
-        else:
-            tsquery = _tsquery_postgres(words)
-            # the GIN index, never a walk of the table computing matches row by row (a rare word would
-            # make that walk the whole table)
-            await session.execute(text("SET LOCAL enable_seqscan = off"))
-            await session.execute(text("SET LOCAL enable_indexscan = off"))
+            return list(await self._session.scalars(found, {"match": self._match, "n": n}))
+        # the GIN index, never a walk of the table checking rows one by one (for a rare word the planner may
+        # expect a match within a few rows and walk the whole table)
+        await self._session.execute(text("SET LOCAL enable_seqscan = off"))
+        await self._session.execute(text("SET LOCAL enable_indexscan = off"))
+        found = text("SELECT id FROM items WHERE search_vector @@ to_tsquery('simple', :match) LIMIT :n")
+        ids = list(await self._session.scalars(found, {"match": self._match, "n": n}))
+        await self._session.execute(text("RESET enable_seqscan"))
+        await self._session.execute(text("RESET enable_indexscan"))
+        return ids
+
+    async def matches_among(self, item_ids: Sequence[int]) -> set[int]:
+        """Which of `item_ids` match."""
+        if self._sqlite:
+            # FTS5 reads a rowid range of its posting lists at once (ids are about as old as they look)
             found = text(
-                "SELECT id FROM items WHERE search_vector @@ to_tsquery('simple', :tsquery) LIMIT :n"
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH :match AND rowid BETWEEN :low AND :high"
             )
-            ids = list(await session.scalars(found, {"tsquery": tsquery, "n": SEARCH_CANDIDATES + 1}))
-            await session.execute(text("RESET enable_seqscan"))
-            await session.execute(text("RESET enable_indexscan"))
-            matching = text("items.search_vector @@ to_tsquery('simple', :tsquery)").bindparams(
-                tsquery=tsquery
+            params = {"match": self._match, "low": min(item_ids), "high": max(item_ids)}
+            return set(await self._session.scalars(found, params)) & set(item_ids)
+        found = text(
+            "SELECT id FROM items WHERE id IN :ids AND search_vector @@ to_tsquery('simple', :match)"
+        ).bindparams(bindparam("ids", expanding=True))
+        return set(await self._session.scalars(found, {"ids": list(item_ids), "match": self._match}))
+
+
+# the walk's first page of items, doubled for each next page up to the last size
+_WALK_PAGES = (200, 400, 800, 1600)
+
+
+async def _newest_matching(
+    session: AsyncSession, matches_among: Callable[[Sequence[int]], Awaitable[set[int]]], limit: int
+) -> list[int]:
+    """The newest matching item of each of the `limit` newest stories with a match: items walked newest first
+    a page at a time (on ix_items_published_at), each page's matches asked of the full-text index."""
+    chosen: list[int] = []
+    stories: set[int] = set()
+    after: tuple[datetime, int] | None = None
+    pages = 0
+    while len(chosen) < limit:
+        size = _WALK_PAGES[min(pages, len(_WALK_PAGES) - 1)]
+        pages += 1
+        page = select(Item.id, Item.published_at, Item.story_id).order_by(
+            Item.published_at.desc(), Item.id.desc()
+        )
+        if after is not None:
+            # a range on the index, then the rows of the last time already seen left out
+            page = page.where(
+                Item.published_at <= after[0], ~and_(Item.published_at == after[0], Item.id >= after[1])
             )
-        if len(ids) <= SEARCH_CANDIDATES:
-            # few matches: those items, newest first
-            return (
-                await _story_lines(session, _items_newest_first().where(Item.id.in_(ids)), limit)
-                if ids
-                else []
-            )
-        # a common word: walking the items newest first meets matches at once
-        return await _story_lines(session, _items_newest_first().where(matching), limit)
+        rows = (await session.execute(page.limit(size))).all()
+        if not rows:
+            break
+        hits = await matches_among([row.id for row in rows])
+        for item_id, _published, story_id in rows:
+            key = story_id if story_id is not None else -item_id
+            if item_id in hits and key not in stories:
+                stories.add(key)
+                chosen.append(item_id)
+                if len(chosen) == limit:
+                    break
+        after = (rows[-1].published_at, rows[-1].id)
+    return chosen
 
 
 async def feed_health(db: Database) -> FeedHealth:
