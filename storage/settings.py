@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # crisis_duration seconds (0 turns crisis mode off)
     crisis_poll_interval: int = Field(default=10, ge=10)
     crisis_duration: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
+    # seconds the database statements of a chat command that reads history may take in all (then stopped)
+    command_timeout: float = Field(default=5.0, gt=0, le=600)
     send_rate: float = Field(default=30, gt=0, le=1000)
     send_concurrency: int = Field(default=8, ge=1, le=100)
     feeds: Path = Path("config/feeds.opml")
