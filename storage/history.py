@@ -142,8 +142,8 @@ async def latest_stories(
             return []
         per_entity = limit * 4
         while True:
-            ids, complete_from = await _newest_tags(session, wanted, per_entity, until)
-            query = _items_newest_first().where(Item.id.in_(ids))
+            newest, complete_from = await _newest_tags(session, wanted, per_entity, until)
+            query = _items_newest_first().where(Item.id.in_(newest))
             if complete_from is not None:
                 published, item_id = complete_from
                 query = query.where(
@@ -160,10 +160,10 @@ async def latest_stories(
 
 async def _newest_tags(
     session: AsyncSession, entity_ids: Sequence[str], per_entity: int, until: datetime | None
-) -> tuple[list[int], tuple[datetime, int] | None]:
+) -> tuple[Select[int], tuple[datetime, int] | None]:
     """The items of each entity's `per_entity` newest tags (published before `until`), read from the index
-    (entity_id, published_at, item_id); and from which (published_at, item id) on that list holds every item
-    tagged with any of them (None: from the beginning of history)."""
+    (entity_id, published_at, item_id), as a query; and from which (published_at, item id) on those items
+    are every item tagged with any of them (None: from the beginning of history)."""
     parts = []
     for entity_id in entity_ids:
         newest = select(ItemEntity.entity_id, ItemEntity.item_id, ItemEntity.published_at).where(
@@ -173,7 +173,8 @@ async def _newest_tags(
             newest = newest.where(ItemEntity.published_at < until)
         newest = newest.order_by(ItemEntity.published_at.desc(), ItemEntity.item_id.desc()).limit(per_entity)
         parts.append(select(newest.subquery()))
-    rows = (await session.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
+    tags = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    rows = (await session.execute(select(tags))).all()
     oldest: dict[str, tuple[datetime, int]] = {}
     count: dict[str, int] = defaultdict(int)
     for entity_id, item_id, published in rows:
@@ -181,7 +182,8 @@ async def _newest_tags(
         if published is not None and (entity_id not in oldest or (published, item_id) < oldest[entity_id]):
             oldest[entity_id] = (published, item_id)
     cut = [oldest[entity_id] for entity_id, n in count.items() if n >= per_entity and entity_id in oldest]
-    return sorted({item_id for _entity, item_id, _published in rows}), max(cut) if cut else None
+    # the items as a subquery, not a list: (entities × per_entity) bound values could pass SQLite's limit
+    return select(tags.c.item_id), max(cut) if cut else None
 
 
 async def daily_counts(db: Database, entity_id: str, days: int, now: datetime) -> list[int]:
