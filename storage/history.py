@@ -6,7 +6,8 @@ import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -186,27 +187,46 @@ async def _newest_tags(
     return select(tags.c.item_id), max(cut) if cut else None
 
 
+def _utc_day(session: AsyncSession, column: Any) -> ColumnElement[str]:
+    """The UTC calendar day of a stored time as 'YYYY-MM-DD', computed by the database (SQLite keeps UTC
+    times as text starting with the date; PostgreSQL converts to UTC first)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(column, 1, 10)
+    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+
+
+def _day_index(day: str, first_day: datetime) -> int:
+    return (date.fromisoformat(day) - first_day.date()).days
+
+
 async def daily_counts(db: Database, entity_id: str, days: int, now: datetime) -> list[int]:
     """Stories tagged `entity_id` per UTC calendar day, for the `days` days up to today, oldest first."""
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     first_day = today - timedelta(days=days - 1)
-    query = (
-        select(ItemEntity.published_at, _story_key())
-        .select_from(ItemEntity)
-        .join(Item, Item.id == ItemEntity.item_id)
-        .where(
-            ItemEntity.entity_id == entity_id,
-            ItemEntity.published_at >= first_day,
-            ItemEntity.published_at <= now,
-        )
-    )
-    stories_per_day: list[set[int]] = [set() for _ in range(days)]
+    per_day = [0] * days
     async with db.transaction() as session:
-        for published, key in (await session.execute(query)).all():
-            index = (published - first_day).days if published is not None else -1
+        day = _utc_day(session, ItemEntity.published_at)
+        # counted by the database: a row per day, however many tags the entity has
+        query = (
+            select(day, func.count(func.distinct(_story_key())))
+            .select_from(ItemEntity)
+            .join(Item, Item.id == ItemEntity.item_id)
+            .where(
+                ItemEntity.entity_id == entity_id,
+                ItemEntity.published_at >= first_day,
+                ItemEntity.published_at <= now,
+            )
+            .group_by(day)
+        )
+        for value, count in (await session.execute(query)).all():
+            index = _day_index(value, first_day)
             if 0 <= index < days:
-                stories_per_day[index].add(key)
-    return [len(stories) for stories in stories_per_day]
+                per_day[index] = int(count)
+    return per_day
+
+
+# a story whose items have no severity sorts after every level, so MIN() gives a story's gravest one
+_NO_LEVEL = "~"
 
 
 async def daily_counts_by_severity(
@@ -219,31 +239,32 @@ async def daily_counts_by_severity(
     """
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     first_day = today - timedelta(days=days - 1)
-    severity = func.coalesce(Story.severity, Item.severity, UNRATED)
-    query = (
-        select(ItemEntity.entity_id, ItemEntity.published_at, _story_key(), severity)
-        .join(Item, Item.id == ItemEntity.item_id)
-        .outerjoin(Story, Story.id == Item.story_id)
-        .where(
-            ItemEntity.entity_id.in_(list(entity_ids)),
-            ItemEntity.published_at >= first_day,
-            ItemEntity.published_at <= now,
-        )
-    )
-    seen: dict[str, list[dict[int, str]]] = {entity_id: [{} for _ in range(days)] for entity_id in entity_ids}
+    result: dict[str, list[dict[str, int]]] = {
+        entity_id: [{} for _ in range(days)] for entity_id in entity_ids
+    }
     async with db.transaction() as session:
-        for entity_id, published, key, level in (await session.execute(query)).all():
-            index = (published - first_day).days if published is not None else -1
+        day = _utc_day(session, ItemEntity.published_at).label("day")
+        level = func.min(func.coalesce(Story.severity, Item.severity, _NO_LEVEL)).label("level")
+        # counted by the database: one row per story and day, then one per day and severity
+        stories = (
+            select(ItemEntity.entity_id, day, _story_key().label("story"), level)
+            .join(Item, Item.id == ItemEntity.item_id)
+            .outerjoin(Story, Story.id == Item.story_id)
+            .where(
+                ItemEntity.entity_id.in_(list(entity_ids)),
+                ItemEntity.published_at >= first_day,
+                ItemEntity.published_at <= now,
+            )
+            .group_by(ItemEntity.entity_id, day, _story_key())
+            .subquery()
+        )
+        query = select(stories.c.entity_id, stories.c.day, stories.c.level, func.count()).group_by(
+            stories.c.entity_id, stories.c.day, stories.c.level
+        )
+        for entity_id, value, severity, count in (await session.execute(query)).all():
+            index = _day_index(value, first_day)
             if 0 <= index < days:
-                seen[entity_id][index][key] = level
-    result: dict[str, list[dict[str, int]]] = {}
-    for entity_id, per_day in seen.items():
-        result[entity_id] = []
-        for stories in per_day:
-            counts: dict[str, int] = defaultdict(int)
-            for level in stories.values():
-                counts[level] += 1
-            result[entity_id].append(dict(counts))
+                result[entity_id][index][UNRATED if severity == _NO_LEVEL else severity] = int(count)
     return result
 
 
