@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Select, TextClause, and_, bindparam, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -302,13 +302,12 @@ async def search_items(db: Database, query: str, limit: int) -> list[StoryLine]:
         return []
     async with db.transaction() as session:
         search = _Search(session, words)
-        ids = await search.some_matches(SEARCH_CANDIDATES + 1)
-        if len(ids) > SEARCH_CANDIDATES:
+        matching = await search.few_matches(SEARCH_CANDIDATES)
+        if matching is None:
             # a common word: walking the items newest first meets its matches within a few pages
             ids = await _newest_matching(session, search.matches_among, limit)
-        if not ids:
-            return []
-        return await _story_lines(session, _items_newest_first().where(Item.id.in_(ids)), limit)
+            matching = Item.id.in_(ids)
+        return await _story_lines(session, _items_newest_first().where(matching), limit)
 
 
 class _Search:
@@ -320,11 +319,24 @@ class _Search:
         self._sqlite = session.get_bind().dialect.name == "sqlite"
         self._match = _fts_match_sqlite(words) if self._sqlite else _tsquery_postgres(words)
 
-    async def some_matches(self, n: int) -> list[int]:
-        """Up to `n` matching item ids, in no particular order, read from the index alone."""
+    async def few_matches(self, most: int) -> ColumnElement[bool] | TextClause | None:
+        """A condition on items that holds for the matching ones, when there are at most `most` of them
+        (read from the index alone); None when there are more."""
         if self._sqlite:
-            found = text("SELECT rowid FROM items_fts WHERE items_fts MATCH :match LIMIT :n")
-            return list(await self._session.scalars(found, {"match": self._match, "n": n}))
+            counted = text(
+                "SELECT count(*) FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH :match LIMIT :n)"
+            )
+            if int(await self._session.scalar(counted, {"match": self._match, "n": most + 1}) or 0) > most:
+                return None
+            # SQLite reads the matches' rowids from FTS5 and looks the items up by id
+            return text("items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH :match)").bindparams(
+                match=self._match
+            )
+        ids = await self._some_matches(most + 1)
+        return None if len(ids) > most else Item.id.in_(ids)
+
+    async def _some_matches(self, n: int) -> list[int]:
+        """Up to `n` matching item ids (PostgreSQL), in no particular order, read from the index alone."""
         # the GIN index, never a walk of the table checking rows one by one (for a rare word the planner may
         # expect a match within a few rows and walk the whole table)
         await self._session.execute(text("SET LOCAL enable_seqscan = off"))
