@@ -627,9 +627,9 @@ async def _postgres_database(server_url: str, name: str, create: bool) -> None:
         await engine.dispose()
 
 
-async def _run(sizes: Sequence[int], postgres: str | None) -> None:
+async def _run(sizes: Sequence[int], postgres: str | None, sqlite: bool = True) -> None:
     results = []
-    for size in sizes:
+    for size in sizes if sqlite else ():
         print(f"\nSQLite, {size:,} items", flush=True)
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'history.db'}"
@@ -658,9 +658,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--items", default=default, help="comma-separated sizes, e.g. 100000,1000000")
     parser.add_argument("--postgres", default=os.environ.get("BORDERWATCH_TEST_DATABASE_URL"))
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     args, _unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     sizes = [int(size.replace("_", "")) for size in args.items.split(",") if size.strip()]
-    asyncio.run(_run(sizes, None if args.no_postgres else args.postgres))
+    asyncio.run(_run(sizes, None if args.no_postgres else args.postgres, sqlite=not args.no_sqlite))
 
 
 if __name__ == "__main__":
