@@ -102,7 +102,7 @@ async def test_a_command_past_the_limit_answers_plainly_sqlite(
     if db.dialect != "sqlite":
         pytest.skip("SQLite's progress handler; PostgreSQL: the next test")
     await _many_reports(db, 60_000)
-    async with running_user_bot(db, telegram, command_timeout=0.05) as bot:
+    async with running_user_bot(db, telegram, command_timeout=0.01) as bot:
         started = time.monotonic()
         assert await bot.say(USER, "/chart Sev Lake 90") == TOO_LONG
         assert time.monotonic() - started < 5
@@ -145,7 +145,7 @@ async def test_the_answer_is_in_the_chats_language(db: Database, telegram: BotAp
     if db.dialect != "sqlite":
         pytest.skip("the language of the answer does not depend on the backend")
     await _many_reports(db, 60_000)
-    async with running_user_bot(db, telegram, command_timeout=0.05) as bot:
+    async with running_user_bot(db, telegram, command_timeout=0.01) as bot:
         assert (await bot.say(USER, "/lang ru")).startswith("Теперь ответы в этом чате на языке")
         assert (await bot.say(USER, "/chart Sev Lake 90")).startswith("Это заняло слишком много времени")
 
