@@ -13,10 +13,14 @@ from bot.context import BotCallbackContext
 from bot.i18n import N_, _
 from bot.replies import reply
 from bot.validate import InvalidArgument
+from storage.db import StatementTimeout
 
 logger = logging.getLogger(__name__)
 
 FAILED = N_("Sorry, that command failed on our side and nothing was changed by it. Please try again later.")
+TOO_LONG = N_(
+    "That took too long, so I stopped. Try again later, or ask for less: a narrower search, fewer days."
+)
 
 
 async def answer_failed_update(update: object, context: BotCallbackContext) -> None:
@@ -32,6 +36,30 @@ async def answer_failed_update(update: object, context: BotCallbackContext) -> N
     message = update.effective_message
     chat = update.effective_chat
     command = command_word(update)
+    answer = FAILED
+    if isinstance(context.error, StatementTimeout):
+        # not our failure: the history asked for is too much to read within BORDERWATCH_COMMAND_TIMEOUT
+        answer = TOO_LONG
+        logger.warning(
+            "update %s in chat %s (%s) ran out of time: %s",
+            update.update_id,
+            chat.id if chat is not None else "-",
+            command[:40] or "no command",
+            context.error,
+        )
+    else:
+        _log_failure(update, context, command)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(_(answer), show_alert=True)
+        elif message is not None:
+            await message.reply_text(_(answer), do_quote=False)
+    except TelegramError as exc:  # Telegram cannot take even this: the log line is what is left
+        logger.warning("could not tell chat %s that its command failed: %s", chat.id if chat else "-", exc)
+
+
+def _log_failure(update: Update, context: BotCallbackContext, command: str) -> None:
+    chat = update.effective_chat
     logger.error(
         "update %s in chat %s (%s) failed",
         update.update_id,
@@ -39,10 +67,3 @@ async def answer_failed_update(update: object, context: BotCallbackContext) -> N
         command[:40] or "no command",
         exc_info=context.error,
     )
-    try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(_(FAILED), show_alert=True)
-        elif message is not None:
-            await message.reply_text(_(FAILED), do_quote=False)
-    except TelegramError as exc:  # Telegram cannot take even this: the log line is what is left
-        logger.warning("could not tell chat %s that its command failed: %s", chat.id if chat else "-", exc)

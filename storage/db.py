@@ -1,16 +1,23 @@
-"""The async engine and sessions. SQLite gets WAL and foreign keys; PostgreSQL works as it is."""
+"""The async engine and sessions. SQLite gets WAL and foreign keys; PostgreSQL works as it is.
+
+A chat command's reads run under a time limit (`time_limit`): every transaction opened while it holds gives
+each statement only what is left of it (PostgreSQL's statement_timeout, a SQLite progress handler), and a
+statement cut off raises StatementTimeout.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import contextvars
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -25,11 +32,14 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+_BUSY_TIMEOUT_MS = 30000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -47,6 +57,36 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+class StatementTimeout(Exception):
+    """A statement ran past the time limit of the chat command that asked for it (see `time_limit`)."""
+
+
+# the time.monotonic() by which the statements of the running chat command must end (None: no limit)
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("borderwatch_deadline", default=None)
+# SQLite calls the progress handler every this many virtual machine instructions (well under a millisecond)
+_PROGRESS_STEPS = 1000
+# PostgreSQL: query_canceled, the SQLSTATE of a statement stopped by statement_timeout
+_QUERY_CANCELED = "57014"
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Within the block (in this task and the tasks it starts), database statements must end `seconds`
+    from now; one that does not is stopped and raises StatementTimeout."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _timed_out(error: DBAPIError) -> bool:
+    original = error.orig
+    if getattr(original, "sqlstate", None) == _QUERY_CANCELED:
+        return True
+    return "interrupted" in str(original) or "canceling statement due to statement timeout" in str(original)
+
+
 class Database:
     """One engine and its session factory; the only door to the stored state."""
 
@@ -61,9 +101,38 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
+        """A session inside one transaction: committed on success, rolled back on error. Under a
+        `time_limit`, its statements are stopped at the deadline (StatementTimeout)."""
+        deadline = _deadline.get()
+        if deadline is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
         async with self.sessions() as session, session.begin():
-            yield session
+            connection = await session.connection()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StatementTimeout("the command's time is up")
+            raw: Any = None
+            if self.dialect == "postgresql":
+                # SET cannot take a bound parameter; the number is ours
+                await connection.execute(text(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}"))
+            else:
+                raw = (await connection.get_raw_connection()).driver_connection
+                await raw.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
+                # waiting for another connection's lock is no work the progress handler sees
+                await connection.exec_driver_sql(f"PRAGMA busy_timeout={max(1, int(left * 1000))}")
+            try:
+                yield session
+                await session.flush()  # what is left to write, under the limit too
+            except DBAPIError as error:
+                if _timed_out(error) or (raw is not None and time.monotonic() >= deadline):
+                    raise StatementTimeout(str(error.orig)) from error
+                raise
+            finally:
+                if raw is not None:
+                    await raw.set_progress_handler(None, 0)
+                    await connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

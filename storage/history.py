@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy import ColumnElement, Select, TextClause, and_, bindparam, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -69,7 +70,7 @@ async def count_by_severity(
         select(ItemEntity.entity_id, severity, func.count(func.distinct(_story_key())))
         .join(Item, Item.id == ItemEntity.item_id)
         .outerjoin(Story, Story.id == Item.story_id)
-        .where(Item.published_at >= since, Item.published_at < until)
+        .where(ItemEntity.published_at >= since, ItemEntity.published_at < until)
         .group_by(ItemEntity.entity_id, severity)
     )
     if entity_ids is not None:
@@ -130,32 +131,102 @@ async def latest_stories(
 
     Each story appears once, as its newest item. Items published at or after `until` are left out when given.
     """
-    tagged = select(ItemEntity.item_id)
-    if entity_ids is not None:
-        tagged = tagged.where(ItemEntity.entity_id.in_(list(entity_ids)))
-    query = _items_newest_first().where(Item.id.in_(tagged))
-    if until is not None:
-        query = query.where(Item.published_at < until)
     async with db.transaction() as session:
-        return await _story_lines(session, query, limit)
+        if entity_ids is None:
+            # tagged items are common: walking every item newest first finds them at once
+            query = _items_newest_first().where(Item.id.in_(select(ItemEntity.item_id)))
+            if until is not None:
+                query = query.where(Item.published_at < until)
+            return await _story_lines(session, query, limit)
+        wanted = sorted(set(entity_ids))
+        if not wanted:
+            return []
+        per_entity = limit * 4
+        while True:
+            newest, complete_from = await _newest_tags(session, wanted, per_entity, until)
+            query = _items_newest_first().where(Item.id.in_(newest))
+            if complete_from is not None:
+                published, item_id = complete_from
+                query = query.where(
+                    or_(
+                        Item.published_at > published,
+                        and_(Item.published_at == published, Item.id >= item_id),
+                    )
+                )
+            lines = await _story_lines(session, query, limit)
+            if len(lines) == limit or complete_from is None:
+                return lines
+            per_entity *= 4
+
+
+async def _newest_tags(
+    session: AsyncSession, entity_ids: Sequence[str], per_entity: int, until: datetime | None
+) -> tuple[Select[int], tuple[datetime, int] | None]:
+    """The items of each entity's `per_entity` newest tags (published before `until`), read from the index
+    (entity_id, published_at, item_id), as a query; and from which (published_at, item id) on those items
+    are every item tagged with any of them (None: from the beginning of history)."""
+    parts = []
+    for entity_id in entity_ids:
+        newest = select(ItemEntity.entity_id, ItemEntity.item_id, ItemEntity.published_at).where(
+            ItemEntity.entity_id == entity_id
+        )
+        if until is not None:
+            newest = newest.where(ItemEntity.published_at < until)
+        newest = newest.order_by(ItemEntity.published_at.desc(), ItemEntity.item_id.desc()).limit(per_entity)
+        parts.append(select(newest.subquery()))
+    tags = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    rows = (await session.execute(select(tags))).all()
+    oldest: dict[str, tuple[datetime, int]] = {}
+    count: dict[str, int] = defaultdict(int)
+    for entity_id, item_id, published in rows:
+        count[entity_id] += 1
+        if published is not None and (entity_id not in oldest or (published, item_id) < oldest[entity_id]):
+            oldest[entity_id] = (published, item_id)
+    cut = [oldest[entity_id] for entity_id, n in count.items() if n >= per_entity and entity_id in oldest]
+    # the items as a subquery, not a list: (entities × per_entity) bound values could pass SQLite's limit
+    return select(tags.c.item_id), max(cut) if cut else None
+
+
+def _utc_day(session: AsyncSession, column: Any) -> ColumnElement[str]:
+    """The UTC calendar day of a stored time as 'YYYY-MM-DD', computed by the database (SQLite keeps UTC
+    times as text starting with the date; PostgreSQL converts to UTC first)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(column, 1, 10)
+    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+
+
+def _day_index(day: str, first_day: datetime) -> int:
+    return (date.fromisoformat(day) - first_day.date()).days
 
 
 async def daily_counts(db: Database, entity_id: str, days: int, now: datetime) -> list[int]:
     """Stories tagged `entity_id` per UTC calendar day, for the `days` days up to today, oldest first."""
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     first_day = today - timedelta(days=days - 1)
-    query = (
-        select(Item.published_at, _story_key())
-        .join(ItemEntity, ItemEntity.item_id == Item.id)
-        .where(ItemEntity.entity_id == entity_id, Item.published_at >= first_day, Item.published_at <= now)
-    )
-    stories_per_day: list[set[int]] = [set() for _ in range(days)]
+    per_day = [0] * days
     async with db.transaction() as session:
-        for published, key in (await session.execute(query)).all():
-            index = (published - first_day).days
+        day = _utc_day(session, ItemEntity.published_at)
+        # counted by the database: a row per day, however many tags the entity has
+        query = (
+            select(day, func.count(func.distinct(_story_key())))
+            .select_from(ItemEntity)
+            .join(Item, Item.id == ItemEntity.item_id)
+            .where(
+                ItemEntity.entity_id == entity_id,
+                ItemEntity.published_at >= first_day,
+                ItemEntity.published_at <= now,
+            )
+            .group_by(day)
+        )
+        for value, count in (await session.execute(query)).all():
+            index = _day_index(value, first_day)
             if 0 <= index < days:
-                stories_per_day[index].add(key)
-    return [len(stories) for stories in stories_per_day]
+                per_day[index] = int(count)
+    return per_day
+
+
+# a story whose items have no severity sorts after every level, so MIN() gives a story's gravest one
+_NO_LEVEL = "~"
 
 
 async def daily_counts_by_severity(
@@ -168,31 +239,32 @@ async def daily_counts_by_severity(
     """
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     first_day = today - timedelta(days=days - 1)
-    severity = func.coalesce(Story.severity, Item.severity, UNRATED)
-    query = (
-        select(ItemEntity.entity_id, Item.published_at, _story_key(), severity)
-        .join(Item, Item.id == ItemEntity.item_id)
-        .outerjoin(Story, Story.id == Item.story_id)
-        .where(
-            ItemEntity.entity_id.in_(list(entity_ids)),
-            Item.published_at >= first_day,
-            Item.published_at <= now,
-        )
-    )
-    seen: dict[str, list[dict[int, str]]] = {entity_id: [{} for _ in range(days)] for entity_id in entity_ids}
+    result: dict[str, list[dict[str, int]]] = {
+        entity_id: [{} for _ in range(days)] for entity_id in entity_ids
+    }
     async with db.transaction() as session:
-        for entity_id, published, key, level in (await session.execute(query)).all():
-            index = (published - first_day).days
+        day = _utc_day(session, ItemEntity.published_at).label("day")
+        level = func.min(func.coalesce(Story.severity, Item.severity, _NO_LEVEL)).label("level")
+        # counted by the database: one row per story and day, then one per day and severity
+        stories = (
+            select(ItemEntity.entity_id, day, _story_key().label("story"), level)
+            .join(Item, Item.id == ItemEntity.item_id)
+            .outerjoin(Story, Story.id == Item.story_id)
+            .where(
+                ItemEntity.entity_id.in_(list(entity_ids)),
+                ItemEntity.published_at >= first_day,
+                ItemEntity.published_at <= now,
+            )
+            .group_by(ItemEntity.entity_id, day, _story_key())
+            .subquery()
+        )
+        query = select(stories.c.entity_id, stories.c.day, stories.c.level, func.count()).group_by(
+            stories.c.entity_id, stories.c.day, stories.c.level
+        )
+        for entity_id, value, severity, count in (await session.execute(query)).all():
+            index = _day_index(value, first_day)
             if 0 <= index < days:
-                seen[entity_id][index][key] = level
-    result: dict[str, list[dict[str, int]]] = {}
-    for entity_id, per_day in seen.items():
-        result[entity_id] = []
-        for stories in per_day:
-            counts: dict[str, int] = defaultdict(int)
-            for level in stories.values():
-                counts[level] += 1
-            result[entity_id].append(dict(counts))
+                result[entity_id][index][UNRATED if severity == _NO_LEVEL else severity] = int(count)
     return result
 
 
@@ -205,11 +277,9 @@ def search_words(query: str) -> list[str]:
     return _WORD.findall(query)[:16]
 
 
-# Exactly the expression of the GIN index in migration 0002 (ASCII punctuation read as spaces, as FTS5 does).
-_PUNCTUATION = "!\"#$%&''()*+,-./:;<=>?@[\\]^_`{|}~"
-_TSVECTOR = (
-    f"to_tsvector('simple', translate(items.title || ' ' || items.summary, '{_PUNCTUATION}', '{' ' * 32}'))"
-)
+# A search with at most this many matching items orders just those; with more, the word is common, and
+# walking the items newest first finds the latest matches within a few rows.
+SEARCH_CANDIDATES = 2000
 
 
 def _fts_match_sqlite(words: Sequence[str]) -> str:
@@ -231,15 +301,104 @@ async def search_items(db: Database, query: str, limit: int) -> list[StoryLine]:
     if not words:
         return []
     async with db.transaction() as session:
-        if session.get_bind().dialect.name == "sqlite":
-            matching = text(
-                "items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH :match)"
-            ).bindparams(match=_fts_match_sqlite(words))
-        else:
-            matching = text(f"{_TSVECTOR} @@ to_tsquery('simple', :tsquery)").bindparams(
-                tsquery=_tsquery_postgres(words)
-            )
+        search = _Search(session, words)
+        matching = await search.few_matches(SEARCH_CANDIDATES)
+        if matching is None:
+            # a common word: walking the items newest first meets its matches within a few pages
+            ids = await _newest_matching(session, search.matches_among, limit)
+            matching = Item.id.in_(ids)
         return await _story_lines(session, _items_newest_first().where(matching), limit)
+
+
+class _Search:
+    """The full-text index asked on one backend: SQLite's FTS5 table (migration 0002), PostgreSQL's stored
+    tsvector and its GIN index (migration 0014)."""
+
+    def __init__(self, session: AsyncSession, words: Sequence[str]) -> None:
+        self._session = session
+        self._sqlite = session.get_bind().dialect.name == "sqlite"
+        self._match = _fts_match_sqlite(words) if self._sqlite else _tsquery_postgres(words)
+
+    async def few_matches(self, most: int) -> ColumnElement[bool] | TextClause | None:
+        """A condition on items that holds for the matching ones, when there are at most `most` of them
+        (read from the index alone); None when there are more."""
+        if self._sqlite:
+            counted = text(
+                "SELECT count(*) FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH :match LIMIT :n)"
+            )
+            if int(await self._session.scalar(counted, {"match": self._match, "n": most + 1}) or 0) > most:
+                return None
+            # SQLite reads the matches' rowids from FTS5 and looks the items up by id
+            return text("items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH :match)").bindparams(
+                match=self._match
+            )
+        ids = await self._some_matches(most + 1)
+        return None if len(ids) > most else Item.id.in_(ids)
+
+    async def _some_matches(self, n: int) -> list[int]:
+        """Up to `n` matching item ids (PostgreSQL), in no particular order, read from the index alone."""
+        # the GIN index, never a walk of the table checking rows one by one (for a rare word the planner may
+        # expect a match within a few rows and walk the whole table)
+        await self._session.execute(text("SET LOCAL enable_seqscan = off"))
+        await self._session.execute(text("SET LOCAL enable_indexscan = off"))
+        found = text("SELECT id FROM items WHERE search_vector @@ to_tsquery('simple', :match) LIMIT :n")
+        ids = list(await self._session.scalars(found, {"match": self._match, "n": n}))
+        await self._session.execute(text("RESET enable_seqscan"))
+        await self._session.execute(text("RESET enable_indexscan"))
+        return ids
+
+    async def matches_among(self, item_ids: Sequence[int]) -> set[int]:
+        """Which of `item_ids` match."""
+        if self._sqlite:
+            # FTS5 reads a rowid range of its posting lists at once (ids are about as old as they look)
+            found = text(
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH :match AND rowid BETWEEN :low AND :high"
+            )
+            params = {"match": self._match, "low": min(item_ids), "high": max(item_ids)}
+            return set(await self._session.scalars(found, params)) & set(item_ids)
+        found = text(
+            "SELECT id FROM items WHERE id IN :ids AND search_vector @@ to_tsquery('simple', :match)"
+        ).bindparams(bindparam("ids", expanding=True))
+        return set(await self._session.scalars(found, {"ids": list(item_ids), "match": self._match}))
+
+
+# the walk's first page of items, doubled for each next page up to the last size
+_WALK_PAGES = (200, 400, 800, 1600)
+
+
+async def _newest_matching(
+    session: AsyncSession, matches_among: Callable[[Sequence[int]], Awaitable[set[int]]], limit: int
+) -> list[int]:
+    """The newest matching item of each of the `limit` newest stories with a match: items walked newest first
+    a page at a time (on ix_items_published_at), each page's matches asked of the full-text index."""
+    chosen: list[int] = []
+    stories: set[int] = set()
+    after: tuple[datetime, int] | None = None
+    pages = 0
+    while len(chosen) < limit:
+        size = _WALK_PAGES[min(pages, len(_WALK_PAGES) - 1)]
+        pages += 1
+        page = select(Item.id, Item.published_at, Item.story_id).order_by(
+            Item.published_at.desc(), Item.id.desc()
+        )
+        if after is not None:
+            # a range on the index, then the rows of the last time already seen left out
+            page = page.where(
+                Item.published_at <= after[0], ~and_(Item.published_at == after[0], Item.id >= after[1])
+            )
+        rows = (await session.execute(page.limit(size))).all()
+        if not rows:
+            break
+        hits = await matches_among([row.id for row in rows])
+        for item_id, _published, story_id in rows:
+            key = story_id if story_id is not None else -item_id
+            if item_id in hits and key not in stories:
+                stories.add(key)
+                chosen.append(item_id)
+                if len(chosen) == limit:
+                    break
+        after = (rows[-1].published_at, rows[-1].id)
+    return chosen
 
 
 async def feed_health(db: Database) -> FeedHealth:
@@ -252,7 +411,12 @@ async def feed_health(db: Database) -> FeedHealth:
 
 async def delivery_backlog(db: Database) -> Backlog:
     """How many deliveries wait to be sent and how many are dead letters."""
-    query = select(Delivery.status, func.count()).group_by(Delivery.status)
+    # only the statuses counted: the index (status, next_attempt_at) has them apart from the sent ones
+    query = (
+        select(Delivery.status, func.count())
+        .where(Delivery.status.in_(("pending", "sending", "dead")))
+        .group_by(Delivery.status)
+    )
     async with db.transaction() as session:
         counts: dict[str, int] = {status: count for status, count in (await session.execute(query)).all()}
     return Backlog(pending=counts.get("pending", 0) + counts.get("sending", 0), dead=counts.get("dead", 0))

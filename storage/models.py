@@ -139,6 +139,8 @@ class Item(Base):
         UniqueConstraint("feed_id", "identity_key", name="uq_items_feed_identity"),
         Index("ix_items_published_at", "published_at"),
         Index("ix_items_feed_content_hash", "feed_id", "content_hash"),
+        # a feed's items of the last 24 h, for /feeds (migration 0014)
+        Index("ix_items_feed_fetched_at", "feed_id", "fetched_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -168,11 +170,16 @@ class Item(Base):
 
 class ItemEntity(Base):
     __tablename__ = "item_entities"
+    # an entity's tags in a time range, or its newest ones, for /status, /chart and /latest (migration 0014)
+    __table_args__ = (Index("ix_item_entities_entity_published", "entity_id", "published_at", "item_id"),)
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
-    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # [[start, end, "matched text"], …] over the title + "\n" + summary text
     spans: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # the item's published_at, copied by database triggers on insert and when it changes (migration 0014):
+    # never set it here
+    published_at: Mapped[datetime | None]
 
 
 class Entity(Base):
@@ -248,6 +255,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
         Index("ix_deliveries_status_due", "status", "next_attempt_at"),
+        # a chat's latest sent alert, for /status (migration 0014)
+        Index("ix_deliveries_chat_status_sent", "chat_id", "status", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

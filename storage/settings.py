@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # crisis_duration seconds (0 turns crisis mode off)
     crisis_poll_interval: int = Field(default=10, ge=10)
     crisis_duration: int = Field(default=3600, ge=0, le=7 * 24 * 3600)
+    # seconds the database statements of a chat command that reads history may take in all (then stopped)
+    command_timeout: float = Field(default=5.0, gt=0, le=600)
     send_rate: float = Field(default=FREE_SEND_RATE, gt=0, le=PAID_SEND_RATE)
     # alerts go with allow_paid_broadcast: Telegram takes Stars per message and send_rate may exceed 30
     paid_broadcast: bool = False

@@ -32,6 +32,7 @@ from bot.feed_alerts import schedule_feed_notices
 from bot.i18n import N_, _, ngettext
 from bot.menu import sync_admin_menu
 from bot.replies import NO_PREVIEW, escape, fit, quoted, reply, utc_time
+from bot.time_limits import command_time_limit
 from bot.validate import (
     EXACT,
     InvalidArgument,
@@ -287,7 +288,8 @@ async def _feeds_page(ctx: BotContext, page: int) -> tuple[str, InlineKeyboardMa
 @admin_command("feeds")
 async def feeds(update: Update, context: BotCallbackContext, ctx: BotContext) -> str | None:
     """/feeds: every feed with its status, last new item, items in 24 h and next poll, paged."""
-    text, markup = await _feeds_page(ctx, 0)
+    with command_time_limit(ctx):
+        text, markup = await _feeds_page(ctx, 0)
     await reply(update, text, reply_markup=markup)
     return None
 
@@ -299,7 +301,8 @@ async def feeds_page_pressed(update: Update, context: BotCallbackContext, ctx: B
     assert query is not None
     number = (query.data or "").removeprefix(FEEDS_PAGE_PREFIX)
     page = int(number) if number.isascii() and number.isdigit() else 0
-    text, markup = await _feeds_page(ctx, page)
+    with command_time_limit(ctx):
+        text, markup = await _feeds_page(ctx, page)
     await query.answer()
     with contextlib.suppress(TelegramError):  # "message is not modified" when pressed twice
         await query.edit_message_text(text, reply_markup=markup, link_preview_options=NO_PREVIEW)

@@ -16,6 +16,7 @@ from bot.commands.naming import EntityRef, Names
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import _, current_language, ngettext
 from bot.replies import escape, reply, usage
+from bot.time_limits import time_limited
 from storage import history
 
 DEFAULT_DAYS = 7
@@ -89,6 +90,7 @@ async def _comparison_chart(
     return png, caption
 
 
+@time_limited
 async def chart(update: Update, context: BotCallbackContext) -> None:
     """/chart <entity> [days]: daily stories by severity (default 7 days, at most 90); /chart [days] alone
     compares this chat's subscribed entities. Answers with a PNG photo and a one-line caption."""

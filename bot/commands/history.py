@@ -13,6 +13,7 @@ from bot.commands.naming import EntityRef, Names
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _, ngettext
 from bot.replies import escape, fit, history_line, quoted, reply, sparkline, usage, utc_time
+from bot.time_limits import time_limited
 from bot.web.outputs import api_url, feed_url
 from storage import chats, history
 from storage.admins import is_admin
@@ -75,6 +76,7 @@ async def _subscribed_ids(ctx: BotContext, names: Names, chat_id: int) -> list[s
     return subscribed
 
 
+@time_limited
 async def status(update: Update, context: BotCallbackContext) -> None:
     """/status: 24 h and 7 d counts by severity per subscribed entity and the latest alert; for bot admins
     also feed health and the delivery backlog. /status <entity>: its latest stories and daily counts."""
@@ -196,6 +198,7 @@ def _as_a_feed(ctx: BotContext, entity_id: str | None) -> list[str]:
 _NUMBER = re.compile(r"^[+-]?\d+$")
 
 
+@time_limited
 async def latest(update: Update, context: BotCallbackContext) -> None:
     """/latest [n] [entity]: the n (default 5, at most 20) latest stories, of one entity or this chat's."""
     ctx = context.ctx
@@ -251,6 +254,7 @@ def _latest_title(found: int, entity_name: str | None, subscriptions: bool) -> s
     return ngettext("Latest {n} story:", "Latest {n} stories:", found).format(n=found)
 
 
+@time_limited
 async def search(update: Update, context: BotCallbackContext) -> None:
     """/search <words>: stored items containing every word (or a word starting so), newest first."""
     ctx = context.ctx
