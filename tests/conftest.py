@@ -58,6 +58,9 @@ def fast_private_chats(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# For a test of one backend's own mechanism: it is collected only for that backend (no skipped twin).
+SQLITE_ONLY = pytest.mark.parametrize("database_url", BACKENDS[:1], indirect=True)
+POSTGRES_ONLY = pytest.mark.parametrize("database_url", BACKENDS[1:], indirect=True)
 
 
 @pytest.fixture(scope="session")

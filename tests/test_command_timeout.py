@@ -20,6 +20,7 @@ from feeds.store import store_new_items
 from storage.db import Database, StatementTimeout, time_limit
 from storage.models import Feed, UTCDateTime
 from tests.botapi.emulator import BotApiEmulator
+from tests.conftest import POSTGRES_ONLY, SQLITE_ONLY
 from tests.harness import START, new_item, running_user_bot
 
 USER = 2002
@@ -96,11 +97,10 @@ async def _many_reports(db: Database, count: int) -> None:
         )
 
 
+@SQLITE_ONLY
 async def test_a_command_past_the_limit_answers_plainly_sqlite(
     db: Database, telegram: BotApiEmulator
 ) -> None:
-    if db.dialect != "sqlite":
-        pytest.skip("SQLite's progress handler; PostgreSQL: the next test")
     await _many_reports(db, 60_000)
     async with running_user_bot(db, telegram, command_timeout=0.01) as bot:
         started = time.monotonic()
@@ -111,11 +111,10 @@ async def test_a_command_past_the_limit_answers_plainly_sqlite(
         assert message.kind == "photo" and message.text.startswith("Sev Lake: 60000 stories in 90 days")
 
 
+@POSTGRES_ONLY
 async def test_a_command_past_the_limit_answers_plainly_postgres(
     db: Database, telegram: BotApiEmulator
 ) -> None:
-    if db.dialect != "postgresql":
-        pytest.skip("PostgreSQL's statement_timeout; SQLite: the previous test")
     feed_id = await _feed(db)
     await store_new_items(db, feed_id, [new_item("Border report", published=START)], alert=False, now=START)
     # another session holds the items table: /search waits for it, for real, until its time is up
@@ -141,18 +140,16 @@ async def _feed(db: Database) -> int:
         return feed.id
 
 
+@SQLITE_ONLY  # the language of the answer does not depend on the backend
 async def test_the_answer_is_in_the_chats_language(db: Database, telegram: BotApiEmulator) -> None:
-    if db.dialect != "sqlite":
-        pytest.skip("the language of the answer does not depend on the backend")
     await _many_reports(db, 60_000)
     async with running_user_bot(db, telegram, command_timeout=0.01) as bot:
         assert (await bot.say(USER, "/lang ru")).startswith("Теперь ответы в этом чате на языке")
         assert (await bot.say(USER, "/chart Sev Lake 90")).startswith("Это заняло слишком много времени")
 
 
+@SQLITE_ONLY  # PostgreSQL's statement_timeout covers lock waits (the test above)
 async def test_waiting_for_a_sqlite_lock_ends_with_the_limit(db: Database) -> None:
-    if db.dialect != "sqlite":
-        pytest.skip("PostgreSQL's statement_timeout covers lock waits (the test above)")
     path = make_url(db.url).database
     assert path is not None
     writer = sqlite3.connect(path)

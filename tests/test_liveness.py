@@ -9,7 +9,6 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from feeds.liveness import ProcessLiveness, dead_instances, host_identity, process_start
@@ -18,6 +17,7 @@ from storage.deliveries import claim_due
 from storage.feeds import add_feed, claim_due_feeds
 from storage.instances import InstanceRecord, lock_key, register_instance, release_instances
 from storage.models import Delivery, Feed, Instance
+from tests.conftest import POSTGRES_ONLY
 from tests.reliability.processes import seed_fan_out
 
 NOW = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)
@@ -179,11 +179,10 @@ asyncio.run(main())
 """
 
 
+@POSTGRES_ONLY
 async def test_on_postgresql_a_killed_process_is_dead_at_once_wherever_it_ran(database_url: str) -> None:
     """kill -9 closes the process's connections; the server drops its session lock with them, so the others
     see it dead at their next beat, whatever its heartbeat says and wherever it ran."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL session locks")
     db = Database(database_url)
     survivor = ProcessLiveness(db, "bot")
     victim = await asyncio.create_subprocess_exec(

@@ -22,6 +22,7 @@ from storage.db import Database
 from storage.feeds import add_feed
 from storage.models import ALL_ENTITIES, Feed, FetchLog
 from tests.botapi.emulator import BotApiEmulator
+from tests.conftest import POSTGRES_ONLY
 from tests.feedserver import FeedServer, loopback_hosts
 from tests.reliability.conftest import record
 from tests.reliability.processes import REALISTIC_TOKEN, borderwatch_env, kill9, recent_rss, start, terminate
@@ -53,11 +54,10 @@ async def _wait(predicate: object, within: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@POSTGRES_ONLY  # SQLite has one writer
 async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
     database_url: str, tmp_path: Path
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("scale-out needs PostgreSQL (SQLite has one writer): runs in the postgres case")
     now = datetime.now(UTC)
     hosts = loopback_hosts(50)
     db = Database(database_url)
