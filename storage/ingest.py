@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -336,12 +336,7 @@ class IngestWrite:
             }
             for a in plan.alerts
         ]
-        for start in range(0, len(alerts), _DELIVERY_BATCH):
-            await self._session.execute(
-                dialect_insert(self._session, Delivery)
-                .values(alerts[start : start + _DELIVERY_BATCH])
-                .on_conflict_do_nothing(index_elements=["chat_id", "story_id"])
-            )
+        await self._insert_new(Delivery, alerts, _DELIVERY_BATCH, ["chat_id", "story_id"])
         changes = [
             {
                 "delivery_id": c.delivery_id,
@@ -357,13 +352,24 @@ class IngestWrite:
             }
             for c in plan.changes
         ]
-        for start in range(0, len(changes), _UPDATE_BATCH):
-            await self._session.execute(
-                dialect_insert(self._session, DeliveryUpdate)
-                .values(changes[start : start + _UPDATE_BATCH])
-                .on_conflict_do_nothing(index_elements=["delivery_id", "item_id"])
-            )
+        await self._insert_new(DeliveryUpdate, changes, _UPDATE_BATCH, ["delivery_id", "item_id"])
         await self._session.flush()
+
+    async def _insert_new(
+        self,
+        model: type[Delivery] | type[DeliveryUpdate],
+        rows: list[dict[str, Any]],
+        batch: int,
+        key: list[str],
+    ) -> None:
+        """Insert `rows` `batch` at a time (bound parameters stay under the driver's limit), skipping a row
+        whose `key` is already queued."""
+        for start in range(0, len(rows), batch):
+            await self._session.execute(
+                dialect_insert(self._session, model)
+                .values(rows[start : start + batch])
+                .on_conflict_do_nothing(index_elements=key)
+            )
 
     async def record_fetches(self, records: Sequence[tuple[int, FetchRecord]]) -> None:
         """Write the polls' outcomes (storage.feeds.record_fetches) in this transaction."""
