@@ -307,6 +307,9 @@ class _Term:
     # False when the key is a later word of the pattern ("память" of "в память"): `full` is found around it
     starts: bool = True
     first: frozenset[str] | None = None  # the letters `suffix` can start with, when known
+    # a case-sensitive alias that counts only beside other words or entities ("Qazax" with the border): its
+    # context, not its capital, tells it from the common word, so it counts inflected at a sentence's start
+    in_context: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,7 +552,12 @@ class _Scan:
                 if term.case_key is not None:
                     if case_form(self.norm().original_slice(start, after)) != term.case_key:
                         continue
-                    if stop > after and term.case_key[1:].islower() and _sentence_start(text, start):
+                    if (
+                        stop > after
+                        and not term.in_context
+                        and term.case_key[1:].islower()
+                        and _sentence_start(text, start)
+                    ):
                         continue  # "Сотка за литр": a capital at a sentence's start says nothing
                 found.append((start, stop, term))
         return found
@@ -663,10 +671,16 @@ def _hedged(start: int, hedges: list[tuple[int, int]]) -> bool:
 
 
 def _in_longer(start: int, stop: int, event: int, cues: list[tuple[int, int, int]]) -> bool:
-    """A cue inside a longer cue of another event type ("hostilities" in "end of hostilities")."""
+    """A cue inside a longer cue of another event type ("hostilities" in "end of hostilities"), or one that
+    starts inside a cue of another event type that started before it: the words are that cue's ("fire on" in
+    "agreed to cease fire on the border")."""
     length = stop - start
     for o_start, o_stop, o_event in cues:
-        if o_start <= start and stop <= o_stop and o_stop - o_start > length and o_event != event:
+        if o_event == event:
+            continue
+        if o_start <= start and stop <= o_stop and o_stop - o_start > length:
+            return True
+        if o_start < start < o_stop < stop:
             return True
     return False
 
@@ -718,7 +732,16 @@ class Classifier:
                 )
                 case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive and starts else None
                 needs = _pieces(alias.text) if full is not None else ()
-                term = _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key, needs, starts)
+                term = _Term(
+                    _ALIAS,
+                    alias_index,
+                    self._re(suffix),
+                    self._re(full),
+                    case_key,
+                    needs,
+                    starts,
+                    in_context=alias.conditional,
+                )
                 self._add(keys, key, term)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
