@@ -654,6 +654,15 @@ def _found_events(
     return frozenset(found)
 
 
+# "not only … but also" adds rather than denies: "жертвы не только среди военнослужащих", "ոչ միայն"
+_NOT_ONLY = ("только", "лишь", "only", "միայն")
+
+
+def _not_only(text: str, negation_stop: int) -> bool:
+    """Whether the negation ending at `negation_stop` opens "not only"."""
+    return text.startswith(_NOT_ONLY, negation_stop + 1)
+
+
 def _negated(start: int, stop: int, negations: list[tuple[int, int, int]]) -> bool:
     """A negation right before the cue ("no casualties"), or right after it where it may follow ("жертв
     нет")."""
@@ -849,7 +858,8 @@ class Classifier:
             if markers:
                 background.extend(_recalled(text, markers))
             hedges = [(start, stop) for start, stop, _ in found[_HEDGE]]
-            events = _found_events(cues, found[_NEGATION], hedges, self._hedge_event, background)
+            negations = [n for n in found[_NEGATION] if not _not_only(text, n[1])]
+            events = _found_events(cues, negations, hedges, self._hedge_event, background)
             for event in events:
                 if self._cancels[event]:
                     events = events - self._cancels[event]
