@@ -417,7 +417,8 @@ def _compile(
     if not inflect:
         return norm, _END, None, True
     joined = any(separator and separator.strip() == "-" for _, _, separator in tokens)
-    if language != "ru" and not gap and not joined and not any(starred for _, starred in words):
+    adjective = language == "hy" and any(_hy_genitive(word) for word, _ in words[:-1])
+    if language != "ru" and not gap and not joined and not adjective and not any(s for _, s in words):
         return (*_literal(norm, language), True)
     # word by word: each word its own pattern, separators flexible
     pattern: list[str] = []
@@ -433,6 +434,8 @@ def _compile(
             stem, ending = _ru_word(word, starred)
         elif starred:
             stem, ending = word, r"\w*"
+        elif index != last and language == "hy" and _hy_genitive(word):
+            stem, ending = word[:-1], _HY_GENITIVE_OR_ADJECTIVE
         elif index == last:
             stem, ending = word, _SUFFIX_BY_LANGUAGE.get(language, _SUFFIX_BY_LANGUAGE["any"])
         else:
@@ -455,6 +458,15 @@ def _compile(
         if len(longest) > len(key):
             return longest, None, full, False
     return key, None, full, True
+
+
+# an Armenian name's genitive before its noun may be written as the adjective: "Լաչինի միջանցք" → "Լաչինյան
+# միջանցք", "Զանգեզուրի միջանցք" → "«զանգեզուրյան միջանցք»"
+_HY_GENITIVE_OR_ADJECTIVE = "(?:ի|յան|ական)"
+
+
+def _hy_genitive(word: str) -> bool:
+    return len(word) > 4 and word.endswith("ի")
 
 
 def _pieces(text: str) -> tuple[str, ...]:
@@ -609,6 +621,15 @@ def _football_quote(text: str, start: int, stop: int) -> bool:
         return True
     end = _sentence_end(text, stop)
     return not any(quote in text[stop:end] for quote in _QUOTES)
+
+
+# a match score ("2:2", "3:0", "2-1"): one digit on each side, not part of a time, date or longer number
+_SCORE = re.compile(r"(?<![\d:.,/-])\d ?[:–-] ?\d(?![\d:.,/])")
+
+
+def _score_near(text: str, start: int, stop: int, window: int) -> bool:
+    """True when a match score stands within `window` characters of a name that is also a club's."""
+    return _SCORE.search(text, max(0, start - window), min(len(text), stop + window)) is not None
 
 
 def _inside(start: int, stop: int, spans: list[tuple[int, int]]) -> bool:
@@ -831,8 +852,10 @@ class Classifier:
         aliases = self._aliases
         for start, stop, term in scan.terms(self._automaton):
             info = aliases[term.ref]
-            if info.alias.unless_quoted and _football_quote(text, start, stop):
-                continue  # «Карабах», “Qarabağ”ın: a name in quotes (the football club)
+            if info.alias.unless_quoted and (
+                _football_quote(text, start, stop) or _score_near(text, start, stop, info.alias.window)
+            ):
+                continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, alias_hits):
                 continue
             alias_hits.append((start, stop, term.ref))
