@@ -307,6 +307,9 @@ class _Term:
     # False when the key is a later word of the pattern ("память" of "в память"): `full` is found around it
     starts: bool = True
     first: frozenset[str] | None = None  # the letters `suffix` can start with, when known
+    # a case-sensitive alias that counts only beside other words or entities ("Qazax" with the border): its
+    # context, not its capital, tells it from the common word, so it counts inflected at a sentence's start
+    in_context: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,7 +417,8 @@ def _compile(
     if not inflect:
         return norm, _END, None, True
     joined = any(separator and separator.strip() == "-" for _, _, separator in tokens)
-    if language != "ru" and not gap and not joined and not any(starred for _, starred in words):
+    adjective = language == "hy" and any(_hy_genitive(word) for word, _ in words[:-1])
+    if language != "ru" and not gap and not joined and not adjective and not any(s for _, s in words):
         return (*_literal(norm, language), True)
     # word by word: each word its own pattern, separators flexible
     pattern: list[str] = []
@@ -430,6 +434,8 @@ def _compile(
             stem, ending = _ru_word(word, starred)
         elif starred:
             stem, ending = word, r"\w*"
+        elif index != last and language == "hy" and _hy_genitive(word):
+            stem, ending = word[:-1], _HY_GENITIVE_OR_ADJECTIVE
         elif index == last:
             stem, ending = word, _SUFFIX_BY_LANGUAGE.get(language, _SUFFIX_BY_LANGUAGE["any"])
         else:
@@ -452,6 +458,27 @@ def _compile(
         if len(longest) > len(key):
             return longest, None, full, False
     return key, None, full, True
+
+
+# an Armenian name's genitive before its noun may be written as the adjective: "Լաչինի միջանցք" → "Լաչինյան
+# միջանցք", "Զանգեզուրի միջանցք" → "«զանգեզուրյան միջանցք»"
+_HY_GENITIVE_OR_ADJECTIVE = "(?:ի|յան|ական)"
+
+
+def _hy_genitive(word: str) -> bool:
+    return len(word) > 4 and word.endswith("ի")
+
+
+@lru_cache(maxsize=16384)
+def _compiled(pattern: str) -> Any:
+    """A compiled pattern, shared by every classifier built in the process: a rebuild after one alias is added
+    compiles only the new patterns (re's own cache holds 512, fewer than a gazetteer has)."""
+    return re.compile(pattern)
+
+
+def clear_pattern_cache() -> None:
+    """Forget the compiled patterns (for a benchmark of a cold build)."""
+    _compiled.cache_clear()
 
 
 def _pieces(text: str) -> tuple[str, ...]:
@@ -549,7 +576,12 @@ class _Scan:
                 if term.case_key is not None:
                     if case_form(self.norm().original_slice(start, after)) != term.case_key:
                         continue
-                    if stop > after and term.case_key[1:].islower() and _sentence_start(text, start):
+                    if (
+                        stop > after
+                        and not term.in_context
+                        and term.case_key[1:].islower()
+                        and _sentence_start(text, start)
+                    ):
                         continue  # "Сотка за литр": a capital at a sentence's start says nothing
                 found.append((start, stop, term))
         return found
@@ -603,6 +635,15 @@ def _football_quote(text: str, start: int, stop: int) -> bool:
     return not any(quote in text[stop:end] for quote in _QUOTES)
 
 
+# a match score ("2:2", "3:0", "2-1"): one digit on each side, not part of a time, date or longer number
+_SCORE = re.compile(r"(?<![\d:.,/-])\d ?[:–-] ?\d(?![\d:.,/])")
+
+
+def _score_near(text: str, start: int, stop: int, window: int) -> bool:
+    """True when a match score stands within `window` characters of a name that is also a club's."""
+    return _SCORE.search(text, max(0, start - window), min(len(text), stop + window)) is not None
+
+
 def _inside(start: int, stop: int, spans: list[tuple[int, int]]) -> bool:
     return any(span_start <= start and stop <= span_stop for span_start, span_stop in spans)
 
@@ -646,6 +687,15 @@ def _found_events(
     return frozenset(found)
 
 
+# "not only … but also" adds rather than denies: "жертвы не только среди военнослужащих", "ոչ միայն"
+_NOT_ONLY = ("только", "лишь", "only", "միայն")
+
+
+def _not_only(text: str, negation_stop: int) -> bool:
+    """Whether the negation ending at `negation_stop` opens "not only"."""
+    return text.startswith(_NOT_ONLY, negation_stop + 1)
+
+
 def _negated(start: int, stop: int, negations: list[tuple[int, int, int]]) -> bool:
     """A negation right before the cue ("no casualties"), or right after it where it may follow ("жертв
     нет")."""
@@ -663,10 +713,16 @@ def _hedged(start: int, hedges: list[tuple[int, int]]) -> bool:
 
 
 def _in_longer(start: int, stop: int, event: int, cues: list[tuple[int, int, int]]) -> bool:
-    """A cue inside a longer cue of another event type ("hostilities" in "end of hostilities")."""
+    """A cue inside a longer cue of another event type ("hostilities" in "end of hostilities"), or one that
+    starts inside a cue of another event type that started before it: the words are that cue's ("fire on" in
+    "agreed to cease fire on the border")."""
     length = stop - start
     for o_start, o_stop, o_event in cues:
-        if o_start <= start and stop <= o_stop and o_stop - o_start > length and o_event != event:
+        if o_event == event:
+            continue
+        if o_start <= start and stop <= o_stop and o_stop - o_start > length:
+            return True
+        if o_start < start < o_stop < stop:
             return True
     return False
 
@@ -718,7 +774,16 @@ class Classifier:
                 )
                 case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive and starts else None
                 needs = _pieces(alias.text) if full is not None else ()
-                term = _Term(_ALIAS, alias_index, self._re(suffix), self._re(full), case_key, needs, starts)
+                term = _Term(
+                    _ALIAS,
+                    alias_index,
+                    self._re(suffix),
+                    self._re(full),
+                    case_key,
+                    needs,
+                    starts,
+                    in_context=alias.conditional,
+                )
                 self._add(keys, key, term)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
@@ -763,7 +828,7 @@ class Classifier:
             return None
         compiled = self._patterns.get(pattern)
         if compiled is None:
-            compiled = self._patterns[pattern] = re.compile(pattern)
+            compiled = self._patterns[pattern] = _compiled(pattern)
         return compiled
 
     def _word(self, word: str, keys: dict[str, list[_Term]]) -> int:
@@ -799,8 +864,10 @@ class Classifier:
         aliases = self._aliases
         for start, stop, term in scan.terms(self._automaton):
             info = aliases[term.ref]
-            if info.alias.unless_quoted and _football_quote(text, start, stop):
-                continue  # «Карабах», “Qarabağ”ın: a name in quotes (the football club)
+            if info.alias.unless_quoted and (
+                _football_quote(text, start, stop) or _score_near(text, start, stop, info.alias.window)
+            ):
+                continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, alias_hits):
                 continue
             alias_hits.append((start, stop, term.ref))
@@ -826,7 +893,8 @@ class Classifier:
             if markers:
                 background.extend(_recalled(text, markers))
             hedges = [(start, stop) for start, stop, _ in found[_HEDGE]]
-            events = _found_events(cues, found[_NEGATION], hedges, self._hedge_event, background)
+            negations = [n for n in found[_NEGATION] if not _not_only(text, n[1])]
+            events = _found_events(cues, negations, hedges, self._hedge_event, background)
             for event in events:
                 if self._cancels[event]:
                     events = events - self._cancels[event]

@@ -114,14 +114,14 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (two hard near-misses stay: the
-    Karabakh horse named "the Karabakh" alone, an EU mission in Georgia named only in the next sentence)."""
+    """A guard against regressions on the part the classifier was tuned on: the floors are the figures of the
+    third round (docs/classifier-figures.md), rounded down."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
-        assert evaluation.by_language[language].recall >= 0.95, report
-        assert evaluation.by_language[language].severity_agreement >= 0.90, report
-    assert evaluation.overall.false_hits <= 2, report
+        assert evaluation.by_language[language].recall >= 0.99, report
+        assert evaluation.by_language[language].severity_agreement >= 0.95, report
+    assert evaluation.overall.false_hits == 0, report
 
 
 def test_eval_command_prints_figures_per_language(tmp_path: Path) -> None:
