@@ -1,7 +1,9 @@
 """The labelled set of real headlines (tests/data/labelled, docs/labelling.md) and `borderwatch eval` on it.
 
-The set was split once into a development part (tuned on) and a test part (figures only). The thresholds of
-issue 15 are asserted on the test part.
+The set was split once into a development part (tuned on) and a test part (figures only). Once a test
+part's figures are recorded it is folded into development (marked `folded_test_part`) and a fresh test part,
+collected by someone who never ran the classifier on it, takes its place (docs/labelling.md). The
+thresholds of issue 15 are asserted on the current test part.
 """
 
 from __future__ import annotations
@@ -56,23 +58,36 @@ def test_set_is_large_real_balanced_and_covers_2020_to_2025() -> None:
 
 def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
     dev, test = _raw(DEV), _raw(TEST)
-    # the one-time split was 70/30; items added to the development part later are marked and left out here
-    split_dev = [item for item in dev if not item.get("added_after_split")]
-    assert 0.25 <= len(test) / (len(split_dev) + len(test)) <= 0.35
+    # the one-time split was 70/30 (items added to the development part later are marked and left out here);
+    # its test part is now folded into development, marked with its number
+    split_dev = [
+        item for item in dev if not item.get("added_after_split") and not item.get("folded_test_part")
+    ]
+    first_test = [item for item in dev if item.get("folded_test_part") == 1]
+    assert 0.25 <= len(first_test) / (len(split_dev) + len(first_test)) <= 0.35
+    assert len(test) >= 200
     for key in (
         lambda item: item["url"],
         lambda item: f"{item['source']}|{item['date']}",
         lambda item: item["date"] if len(str(item["date"])) == 10 else None,
+        lambda item: item["title"],
     ):
         dev_keys = {key(item) for item in dev} - {None}
         test_keys = {key(item) for item in test} - {None}
         assert not dev_keys & test_keys
 
 
-# The test part as measured once (docs/classifier-figures.md, commit 5616d7c): thresholds reached are
+# The second test part as measured once (docs/classifier-figures.md, commit 72dd698): thresholds reached are
 # asserted, those not reached are strict expected failures with the measured figure (the mark must go once
 # the threshold is met).
-_TEST_FIGURES = "measured once with 5616d7c (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 2 measured once with 72dd698 (docs/classifier-figures.md)"
+
+
+def _recall_short_of(language: str, figure: str) -> object:
+    return pytest.param(
+        language,
+        marks=pytest.mark.xfail(strict=True, reason=f"{language} recall {figure} < 0.95, {_TEST_FIGURES}"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -82,18 +97,9 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
 
 @pytest.mark.parametrize(
     "language",
-    [
-        "en",
-        "ru",
-        "hy",
-        pytest.param(
-            "az",
-            marks=pytest.mark.xfail(
-                strict=True, reason=f"Azerbaijani recall 0.905 (57/63) < 0.95, {_TEST_FIGURES}"
-            ),
-        ),
-    ],
-)
+    ["en", _recall_short_of("ru", "0.943 (82/87)"), _recall_short_of("hy", "0.918 (67/73)"),
+     _recall_short_of("az", "0.940 (63/67)")],
+)  # fmt: skip
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -101,12 +107,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"3 false hits in 56 near-misses (en 2, ru 1), {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"1 false hit in 58 near-misses (en), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.888 (175/197) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.767 (145/189) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
