@@ -62,6 +62,9 @@ _FAMILIES: dict[str, str] = {
 }
 # words every side uses about everything: they tell nothing about what happened
 _WEAK_EVENTS = frozenset({"statement", "provocation"})
+# kinds of event that tell apart stories of one day and one region (martial law declared, a leaders' phone
+# call, an aid convoy): two reports of one event both name it, and a report of the fighting around it does not
+DISTINCTIVE_FAMILIES = frozenset({"martial_law", "phone_call", "humanitarian_aid"})
 # families that report opposite news about one thing: never one story
 _OPPOSITES = frozenset({frozenset({"access", "opening"}), frozenset({"captives", "captives_return"})})
 
@@ -92,6 +95,8 @@ def event_relation(a: frozenset[str], b: frozenset[str]) -> str:
             second in a and first in b and first not in a
         ):
             return CONTRADICT
+    if (a & DISTINCTIVE_FAMILIES) != (b & DISTINCTIVE_FAMILIES):
+        return CONTRADICT
     return AGREE if a & b else CONTRADICT
 
 
@@ -123,7 +128,7 @@ _PROSPECT_CUES = {
     "en": r"will|'ll|(?:is|are) (?:to|expected to|set to|due to|scheduled to|planning to|going to)|plans? to"
     r"|to (?:sign|meet|hold|visit|travel|host|be held|be signed)",
     "ru": r"состоится|состоятся|пройд[её]т|пройдут|буд[еу]т|намерен\w*|планиру\w*|собирается|собираются"
-    r"|полетит|посетит|проведут|подпишут|встретятся|ожида[ею]тся",
+    r"|полетит|посетит|проведут|подпишут|встретятся|ожида[ею]тся|рассмотр[ия]т|обсуд[яи]т",
     "hy": r"կկայանա\w*|կանցկացվ\w*|կհանդիպ\w*|կայցել\w*|կստորագր\w*|կմեկն\w*|կկատար\w*|կլինի"
     r"|(?:է|են) լինելու|նախատեսվ\w*|սպասվ\w*",
     "az": r"\w+(?:acaq|əcək)(?:dır|dir|lar|lər)?|gözlənilir|planlaşdırılır|nəzərdə tutulur",
@@ -143,6 +148,24 @@ def reports_reaction(title: str, language: str | None) -> bool:
     support, a call, concern) rather than the event itself."""
     pattern = _REACTION.get(_language(language) or "")
     return bool(pattern and pattern.search(normalize(title)))
+
+
+# ---------------------------------------------------------------------------------------------------- sides
+
+# The side a headline is about: Armenia, Azerbaijan or the Karabakh Armenians' authorities (Artsakh). Martial
+# law in Armenia and martial law in Artsakh are two stories that share every other part of a signature.
+_SIDE_CUES = {
+    "armenia": r"armenia\w*|армени\w*|армян\w*|հայաստան\w*|հայկական\w*|ermənistan\w*",
+    "azerbaijan": r"azerbaijan\w*|азербайджан\w*|ադրբեջան\w*|azərbaycan\w*",
+    "artsakh": r"artsakh\w*|арцах\w*|արցախ\w*",
+}
+_SIDES = {side: re.compile(rf"(?<!\w)(?:{cues})") for side, cues in _SIDE_CUES.items()}
+
+
+def sides(title: str) -> frozenset[str]:
+    """The sides a headline names (armenia, azerbaijan, artsakh), in any of the four languages."""
+    norm = normalize(title)
+    return frozenset(side for side, pattern in _SIDES.items() if pattern.search(norm))
 
 
 # ---------------------------------------------------------------------------------------------------- numbers
@@ -488,6 +511,7 @@ class Signature:
     moments: frozenset[str] = frozenset()
     reaction: bool = False
     prospect: bool = False
+    sides: frozenset[str] = frozenset()
 
 
 def _compatible(key: str, keys: Iterable[str]) -> bool:
@@ -511,12 +535,14 @@ def signature(
         moments=moments(f"{title}\n{lead}"),
         reaction=reports_reaction(title, language),
         prospect=announces(title, language),
+        sides=sides(title),
     )
 
 
 __all__ = [
     "AGREE",
     "CONTRADICT",
+    "DISTINCTIVE_FAMILIES",
     "UNKNOWN",
     "Signature",
     "announces",
@@ -529,6 +555,7 @@ __all__ = [
     "numbers",
     "reports_reaction",
     "same_figure",
+    "sides",
     "signature",
     "significant_numbers",
 ]

@@ -53,10 +53,10 @@ TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
 # regression floors: the figures recorded on each part (docs/story-figures.md, second round; the test part
 # recorded once with 667dfbc) less about one pair, so one more wrong merge or one lost true pair fails
 FLOORS = {
-    ("dev", "same"): (0.85, 0.34),
-    ("dev", "cross"): (0.90, 0.13),
-    ("test", "same"): (0.74, 0.20),
-    ("test", "cross"): (0.95, 0.08),
+    ("dev", "same"): (0.85, 0.48),
+    ("dev", "cross"): (0.89, 0.29),
+    ("test", "same"): (0.76, 0.41),
+    ("test", "cross"): (0.92, 0.28),
 }
 
 
@@ -259,15 +259,15 @@ def test_an_announcement_never_joins_what_then_happens() -> None:
 
 def test_an_item_joins_a_story_only_if_it_agrees_with_most_of_it() -> None:
     declared = [
-        _fp("Armenia declares martial law and general mobilization, Pashinyan says", "en", story=1, source=1),
+        _fp("Armenia declares general mobilization, Pashinyan says", "en", story=1, source=1),
         _fp(
-            "Пашинян: объявлены военное положение и всеобщая мобилизация из-за обстрелов в Карабахе",
+            "Пашинян: объявлена всеобщая мобилизация из-за обстрелов в Карабахе",
             "ru",
             story=1,
             source=2,
         ),
         _fp(
-            "Armenian government declares martial law and mobilization, Pashinyan says",
+            "Armenian government declares mobilization, Pashinyan says",
             "en",
             story=1,
             source=3,
@@ -278,7 +278,7 @@ def test_an_item_joins_a_story_only_if_it_agrees_with_most_of_it() -> None:
     )
     # alike to the one loose member of the story (the shelling it mentions)…
     assert decide(casualties, declared[1:2], StoryRules()).story_id == 1
-    # …but the story is the martial law, and casualties are news of their own
+    # …but the story is the mobilisation, and casualties are news of their own
     assert decide(casualties, declared, StoryRules()).rule == RULE_NEW
 
 
