@@ -9,6 +9,10 @@ module turns an item into those parts and says how two items' parts relate; feed
 - Events are compared by family (fighting, territory, access, opening, talks…): two reports of one clash may
   call it shelling and an attack, but a road that closed and a road that opened are two stories, and so are
   talks and shelling. "statement" and "provocation" say nothing about what happened and are left out.
+- A few kinds of event tell apart stories of one day and one region (martial law, a phone call, an aid
+  convoy): two reports of one event both name it, a report of the fighting around it does not.
+- The side a headline names (Armenia, Azerbaijan, Artsakh; not "Armenian" or "Azerbaijanis") tells martial
+  law in Armenia from martial law in Artsakh.
 - Numbers are the counts and figures of the text: digits and number words in English, Russian, Armenian and
   Azerbaijani (cardinal and ordinal), without years, clock times and day-of-month dates ("13 September", "13
   сентября", "սեպտեմբերի 13-ին", "sentyabrın 13-də" are a date, not a count of 13).
@@ -155,8 +159,8 @@ def reports_reaction(title: str, language: str | None) -> bool:
 # The side a headline is about: Armenia, Azerbaijan or the Karabakh Armenians' authorities (Artsakh). Martial
 # law in Armenia and martial law in Artsakh are two stories that share every other part of a signature.
 _SIDE_CUES = {
-    "armenia": r"armenia\w*|армени\w*|армян\w*|հայաստան\w*|հայկական\w*|ermənistan\w*",
-    "azerbaijan": r"azerbaijan\w*|азербайджан\w*|ադրբեջան\w*|azərbaycan\w*",
+    "armenia": r"armenia(?!n)\w*|армени[яиюей]|հայաստան\w*|ermənistan\w*",
+    "azerbaijan": r"azerbaijan(?!i)\w*|азербайджан(?!ск|ц)\w*|ադրբեջան(?!ական|ց)\w*|azərbaycan(?!l[ıi])\w*",
     "artsakh": r"artsakh\w*|арцах\w*|արցախ\w*",
 }
 _SIDES = {side: re.compile(rf"(?<!\w)(?:{cues})") for side, cues in _SIDE_CUES.items()}

@@ -10,19 +10,24 @@ names, all independent of the language it is written in. The best match wins:
   alone decides.
 - "signature": any two languages (or one language in other words), within `cross_language_window`. The items'
   events must agree (a family in common: shelling and an attack are both fighting) and they must share an
-  anchor: a place or a figure above 31, or two weaker ones (another tracked entity, a region-sized place such
-  as Nagorno-Karabakh or Syunik, a name, a small figure); when one of them names no event, more. The score is
-  the Jaccard similarity of their signatures (entities, names, figures, event families) and must reach
-  `entity_threshold`. A headline that reports a reaction (condemns, welcomes, supports, calls for) never
-  joins a report of the event by signature, nor does one that announces what is to come (will meet, is to
-  sign) join the report of it happening: each is a story of its own.
+  anchor: a place, a figure, a proper name no entity tracks ("Pelosi"), or two weaker ones (another tracked
+  entity, a region-sized place such as Nagorno-Karabakh or Syunik, a clock time, a distinctive kind of event
+  such as martial law); when one of them names no event, more. The score is the Jaccard similarity of their
+  signatures (entities, names, figures, event families) and must reach `entity_threshold`; at `alike_score`
+  one weak anchor is enough (the same region and kind of event and little else on either side). Up to
+  `day_apart_window` (two reports dated by the day only are read as noon, a day apart), events in agreement
+  and two full anchors (`day_apart_anchors`). A headline that reports a reaction (condemns, welcomes,
+  supports, calls for) never joins a report of the event by signature, nor does one that announces what is
+  to come (will meet, is to sign) join the report of it happening: each is a story of its own.
 - "text+signature": same language, wording fairly alike (`text_evidence_threshold` or more) and the same
   evidence as the signature rule asks, within `cross_language_window`.
 
 Never merged, whatever the score: items whose specific places are disjoint ("shelling near Jermuk" vs "near
 Sotk"; a region never contradicts a town in it), whose events contradict (a checkpoint set up vs traffic
-resumed; talks vs shelling: no event family in common), or whose figures are disjoint ("49 killed" vs "50
-killed"; day 25 of a protest vs day 26).
+resumed; talks vs shelling: no event family in common; martial law declared vs the fighting it is declared
+over: a distinctive kind of event on one side only), whose figures are disjoint ("49 killed" vs "50 killed";
+day 25 of a protest vs day 26), or whose headlines each name one side and not the same one (martial law in
+Armenia vs in Artsakh).
 
 Over-merging is the worst error of an alert bot (a new event joined to an old story alerts nobody), so a
 match with one item is not enough: the item must also agree with the story's core, what at least half of its
@@ -35,9 +40,9 @@ story the item matches with the signature's full evidence (`merge_threshold`), a
 a specific anchor (a place, a figure, a name, a clock time), through an item published within
 `cross_language_window` of it, so the caller can merge them (the same region and the same leaders, or a
 report of the next day that reads like both stories, are no proof that they are one).
-The thresholds were tuned on the dev part of tests/data/stories_multilang.yaml (see
-tests/test_story_signature.py). Nothing here knows about storage or Telegram: callers pass fingerprints and
-get a decision back."""
+The thresholds were tuned on tests/data/stories_multilang.yaml (both its old parts since the third round, see
+docs/story-figures.md and tests/test_story_signature.py). Nothing here knows about storage or Telegram:
+callers pass fingerprints and get a decision back."""
 
 from __future__ import annotations
 
