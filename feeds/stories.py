@@ -16,9 +16,9 @@ names, all independent of the language it is written in. The best match wins:
   signatures (entities, names, figures, event families) and must reach `entity_threshold`; at `alike_score`
   one weak anchor is enough (the same region and kind of event and little else on either side). Up to
   `day_apart_window` (two reports dated by the day only are read as noon, a day apart), events in agreement
-  and two full anchors (`day_apart_anchors`). A headline that reports a reaction (condemns, welcomes,
-  supports, calls for) never joins a report of the event by signature, nor does one that announces what is
-  to come (will meet, is to sign) join the report of it happening: each is a story of its own.
+  and more than two full anchors (`day_apart_anchors`). A headline that reports a reaction (condemns,
+  welcomes, supports, calls for) never joins a report of the event by signature, nor does one that announces
+  what is to come (will meet, is to sign) join the report of it happening: each is a story of its own.
 - "text+signature": same language, wording fairly alike (`text_evidence_threshold` or more) and the same
   evidence as the signature rule asks, within `cross_language_window`.
 
@@ -142,9 +142,9 @@ class StoryRules:
     alike_score: float = 0.75
     # reports dated by the day only are read as noon: two of one night's event may be a day apart. Beyond
     # `cross_language_window` and up to `day_apart_window`, events in agreement and `day_apart_anchors` of
-    # full anchors (two places, a place and a figure) at `day_apart_score`
+    # anchors (three places; two places and a name or a leader) at `day_apart_score`
     day_apart_window: timedelta = timedelta(hours=36)
-    day_apart_anchors: float = 2.0
+    day_apart_anchors: float = 2.5
     day_apart_score: float = 0.3
 
     @classmethod
@@ -385,8 +385,8 @@ def _signature_matches(evidence: _Evidence, gap: timedelta, rules: StoryRules) -
     """The signature rule for two items `gap` apart. Within `cross_language_window`: the full evidence
     (_signature_holds), or events in agreement, one weak anchor (a region, a leader) and signatures nearly
     the same (`alike_score`). Up to `day_apart_window`, as far apart as two reports dated by the day only
-    (read as noon) of an event around midnight: events in agreement and `day_apart_anchors` (two places, a
-    place and a figure…)."""
+    (read as noon) of an event around midnight: events in agreement and `day_apart_anchors` (three places, two
+    places and a figure…)."""
     if gap <= rules.cross_language_window:
         if _signature_holds(evidence, rules.entity_threshold, rules):
             return True

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -386,14 +386,21 @@ def test_near_identical_signatures_are_one_story_on_a_region_alone() -> None:
     assert set(decision.evidence) == {"event:fighting", "region:nagorno_karabakh"}
 
 
-def test_reports_a_day_apart_are_one_story_only_on_two_anchors() -> None:
-    shelling = _fp("Azerbaijani shelling of Jermuk and Goris", "en", story=1, source=1)
-    next_day = _fp("Обстрел Джермука и Гориса: Минобороны Армении", "ru", hours=24, source=2)
+def test_reports_a_day_apart_are_one_story_only_on_more_anchors() -> None:
+    shelling = _fp("Azerbaijani shelling of Jermuk, Goris and Sotk", "en", story=1, source=1)
+    next_day = _fp("Обстрел Джермука, Гориса и Сотка: Минобороны Армении", "ru", hours=24, source=2)
     assert decide(next_day, [shelling], StoryRules()).story_id == 1
-    one_town = _fp("Обстрел Джермука: Минобороны Армении", "ru", hours=24, source=2)
-    assert decide(one_town, [shelling], StoryRules()).rule == RULE_NEW
-    two_days = _fp("Обстрел Джермука и Гориса: Минобороны Армении", "ru", hours=40, source=2)
+    two_towns = _fp("Обстрел Джермука и Гориса: Минобороны Армении", "ru", hours=24, source=2)
+    assert decide(two_towns, [shelling], StoryRules()).rule == RULE_NEW
+    two_days = _fp("Обстрел Джермука, Гориса и Сотка: Минобороны Армении", "ru", hours=40, source=2)
     assert decide(two_days, [shelling], StoryRules()).rule == RULE_NEW
+    # within the cross-language window two towns are plenty
+    assert (
+        decide(
+            replace(two_towns, published=shelling.published + timedelta(hours=2)), [shelling], StoryRules()
+        ).story_id
+        == 1
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- data
