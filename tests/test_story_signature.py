@@ -1,8 +1,10 @@
 """The language-independent event signature (feeds/signature.py) and merging across languages, measured on
 real reporting in English, Russian, Armenian and Azerbaijani (tests/data/stories_multilang.yaml).
 
-The data set is split once, by episode (so a story never straddles the split): the rules were tuned on the
-dev part only and the test part's figures were recorded before its errors were looked at. The figures are
+The data set is split once, by episode (so a story never straddles the split). The first two rounds tuned on
+the dev part only and recorded the test part's figures before its errors were looked at; those figures are of
+record, and the third round tuned on both parts (docs/story-figures.md), so the old test part is development
+data until fresh test episodes take its place. The figures are
 pairwise precision and recall against the hand-made grouping, same-language and cross-language pairs apart,
 printed in the terminal summary. The test asserts floors a little under the recorded figures (a regression
 guard); issue 16's targets (precision 0.97, recall 0.95 on the test part) are not reached and are kept as a
@@ -51,13 +53,14 @@ DATA = Path(__file__).parent / "data" / "stories_multilang.yaml"
 LANGUAGES = ("en", "ru", "hy", "az")
 # issue 16's targets on the test part
 TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
-# regression floors: the figures recorded on each part (docs/story-figures.md, second round; the test part
-# recorded once with 667dfbc) less about one pair, so one more wrong merge or one lost true pair fails
+# regression floors: the figures recorded on each part (docs/story-figures.md, third round: both old parts
+# were tuned on, the lead swaps in fresh test episodes) less about one pair, so one more wrong merge or one
+# lost true pair fails
 FLOORS = {
     ("dev", "same"): (0.85, 0.48),
-    ("dev", "cross"): (0.89, 0.29),
-    ("test", "same"): (0.76, 0.41),
-    ("test", "cross"): (0.92, 0.28),
+    ("dev", "cross"): (0.87, 0.28),
+    ("test", "same"): (0.77, 0.47),
+    ("test", "cross"): (0.90, 0.30),
 }
 
 
