@@ -9,6 +9,10 @@ module turns an item into those parts and says how two items' parts relate; feed
 - Events are compared by family (fighting, territory, access, opening, talks…): two reports of one clash may
   call it shelling and an attack, but a road that closed and a road that opened are two stories, and so are
   talks and shelling. "statement" and "provocation" say nothing about what happened and are left out.
+- A few kinds of event tell apart stories of one day and one region (martial law, a phone call, an aid
+  convoy): two reports of one event both name it, a report of the fighting around it does not.
+- The side a headline names (Armenia, Azerbaijan, Artsakh; not "Armenian" or "Azerbaijanis") tells martial
+  law in Armenia from martial law in Artsakh.
 - Numbers are the counts and figures of the text: digits and number words in English, Russian, Armenian and
   Azerbaijani (cardinal and ordinal), without years, clock times and day-of-month dates ("13 September", "13
   сентября", "սեպտեմբերի 13-ին", "sentyabrın 13-də" are a date, not a count of 13).
@@ -62,6 +66,9 @@ _FAMILIES: dict[str, str] = {
 }
 # words every side uses about everything: they tell nothing about what happened
 _WEAK_EVENTS = frozenset({"statement", "provocation"})
+# kinds of event that tell apart stories of one day and one region (martial law declared, a leaders' phone
+# call, an aid convoy): two reports of one event both name it, and a report of the fighting around it does not
+DISTINCTIVE_FAMILIES = frozenset({"martial_law", "phone_call", "humanitarian_aid"})
 # families that report opposite news about one thing: never one story
 _OPPOSITES = frozenset({frozenset({"access", "opening"}), frozenset({"captives", "captives_return"})})
 
@@ -92,6 +99,8 @@ def event_relation(a: frozenset[str], b: frozenset[str]) -> str:
             second in a and first in b and first not in a
         ):
             return CONTRADICT
+    if (a & DISTINCTIVE_FAMILIES) != (b & DISTINCTIVE_FAMILIES):
+        return CONTRADICT
     return AGREE if a & b else CONTRADICT
 
 
@@ -123,7 +132,7 @@ _PROSPECT_CUES = {
     "en": r"will|'ll|(?:is|are) (?:to|expected to|set to|due to|scheduled to|planning to|going to)|plans? to"
     r"|to (?:sign|meet|hold|visit|travel|host|be held|be signed)",
     "ru": r"состоится|состоятся|пройд[её]т|пройдут|буд[еу]т|намерен\w*|планиру\w*|собирается|собираются"
-    r"|полетит|посетит|проведут|подпишут|встретятся|ожида[ею]тся",
+    r"|полетит|посетит|проведут|подпишут|встретятся|ожида[ею]тся|рассмотр[ия]т|обсуд[яи]т",
     "hy": r"կկայանա\w*|կանցկացվ\w*|կհանդիպ\w*|կայցել\w*|կստորագր\w*|կմեկն\w*|կկատար\w*|կլինի"
     r"|(?:է|են) լինելու|նախատեսվ\w*|սպասվ\w*",
     "az": r"\w+(?:acaq|əcək)(?:dır|dir|lar|lər)?|gözlənilir|planlaşdırılır|nəzərdə tutulur",
@@ -143,6 +152,24 @@ def reports_reaction(title: str, language: str | None) -> bool:
     support, a call, concern) rather than the event itself."""
     pattern = _REACTION.get(_language(language) or "")
     return bool(pattern and pattern.search(normalize(title)))
+
+
+# ---------------------------------------------------------------------------------------------------- sides
+
+# The side a headline is about: Armenia, Azerbaijan or the Karabakh Armenians' authorities (Artsakh). Martial
+# law in Armenia and martial law in Artsakh are two stories that share every other part of a signature.
+_SIDE_CUES = {
+    "armenia": r"armenia(?!n)\w*|армени[яиюей]|հայաստան\w*|ermənistan\w*",
+    "azerbaijan": r"azerbaijan(?!i)\w*|азербайджан(?!ск|ц)\w*|ադրբեջան(?!ական|ց)\w*|azərbaycan(?!l[ıi])\w*",
+    "artsakh": r"artsakh\w*|арцах\w*|արցախ\w*",
+}
+_SIDES = {side: re.compile(rf"(?<!\w)(?:{cues})") for side, cues in _SIDE_CUES.items()}
+
+
+def sides(title: str) -> frozenset[str]:
+    """The sides a headline names (armenia, azerbaijan, artsakh), in any of the four languages."""
+    norm = normalize(title)
+    return frozenset(side for side, pattern in _SIDES.items() if pattern.search(norm))
 
 
 # ---------------------------------------------------------------------------------------------------- numbers
@@ -488,6 +515,7 @@ class Signature:
     moments: frozenset[str] = frozenset()
     reaction: bool = False
     prospect: bool = False
+    sides: frozenset[str] = frozenset()
 
 
 def _compatible(key: str, keys: Iterable[str]) -> bool:
@@ -511,12 +539,14 @@ def signature(
         moments=moments(f"{title}\n{lead}"),
         reaction=reports_reaction(title, language),
         prospect=announces(title, language),
+        sides=sides(title),
     )
 
 
 __all__ = [
     "AGREE",
     "CONTRADICT",
+    "DISTINCTIVE_FAMILIES",
     "UNKNOWN",
     "Signature",
     "announces",
@@ -529,6 +559,7 @@ __all__ = [
     "numbers",
     "reports_reaction",
     "same_figure",
+    "sides",
     "signature",
     "significant_numbers",
 ]

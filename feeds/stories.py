@@ -10,19 +10,24 @@ names, all independent of the language it is written in. The best match wins:
   alone decides.
 - "signature": any two languages (or one language in other words), within `cross_language_window`. The items'
   events must agree (a family in common: shelling and an attack are both fighting) and they must share an
-  anchor: a place or a figure above 31, or two weaker ones (another tracked entity, a region-sized place such
-  as Nagorno-Karabakh or Syunik, a name, a small figure); when one of them names no event, more. The score is
-  the Jaccard similarity of their signatures (entities, names, figures, event families) and must reach
-  `entity_threshold`. A headline that reports a reaction (condemns, welcomes, supports, calls for) never
-  joins a report of the event by signature, nor does one that announces what is to come (will meet, is to
-  sign) join the report of it happening: each is a story of its own.
+  anchor: a place, a figure, a proper name no entity tracks ("Pelosi"), or two weaker ones (another tracked
+  entity, a region-sized place such as Nagorno-Karabakh or Syunik, a clock time, a distinctive kind of event
+  such as martial law); when one of them names no event, more. The score is the Jaccard similarity of their
+  signatures (entities, names, figures, event families) and must reach `entity_threshold`; at `alike_score`
+  one weak anchor is enough (the same region and kind of event and little else on either side). Up to
+  `day_apart_window` (two reports dated by the day only are read as noon, a day apart), events in agreement
+  and more than two full anchors (`day_apart_anchors`). A headline that reports a reaction (condemns,
+  welcomes, supports, calls for) never joins a report of the event by signature, nor does one that announces
+  what is to come (will meet, is to sign) join the report of it happening: each is a story of its own.
 - "text+signature": same language, wording fairly alike (`text_evidence_threshold` or more) and the same
   evidence as the signature rule asks, within `cross_language_window`.
 
 Never merged, whatever the score: items whose specific places are disjoint ("shelling near Jermuk" vs "near
 Sotk"; a region never contradicts a town in it), whose events contradict (a checkpoint set up vs traffic
-resumed; talks vs shelling: no event family in common), or whose figures are disjoint ("49 killed" vs "50
-killed"; day 25 of a protest vs day 26).
+resumed; talks vs shelling: no event family in common; martial law declared vs the fighting it is declared
+over: a distinctive kind of event on one side only), whose figures are disjoint ("49 killed" vs "50 killed";
+day 25 of a protest vs day 26), or whose headlines each name one side and not the same one (martial law in
+Armenia vs in Artsakh).
 
 Over-merging is the worst error of an alert bot (a new event joined to an old story alerts nobody), so a
 match with one item is not enough: the item must also agree with the story's core, what at least half of its
@@ -35,9 +40,9 @@ story the item matches with the signature's full evidence (`merge_threshold`), a
 a specific anchor (a place, a figure, a name, a clock time), through an item published within
 `cross_language_window` of it, so the caller can merge them (the same region and the same leaders, or a
 report of the next day that reads like both stories, are no proof that they are one).
-The thresholds were tuned on the dev part of tests/data/stories_multilang.yaml (see
-tests/test_story_signature.py). Nothing here knows about storage or Telegram: callers pass fingerprints and
-get a decision back."""
+The thresholds were tuned on tests/data/stories_multilang.yaml (both its old parts since the third round, see
+docs/story-figures.md and tests/test_story_signature.py). Nothing here knows about storage or Telegram:
+callers pass fingerprints and get a decision back."""
 
 from __future__ import annotations
 
@@ -49,7 +54,15 @@ from typing import Protocol
 
 from rapidfuzz import fuzz
 
-from feeds.signature import AGREE, CONTRADICT, Signature, event_relation, same_figure, signature
+from feeds.signature import (
+    AGREE,
+    CONTRADICT,
+    DISTINCTIVE_FAMILIES,
+    Signature,
+    event_relation,
+    same_figure,
+    signature,
+)
 from feeds.textnorm import normalize
 
 LEAD_CHARACTERS = 300
@@ -93,7 +106,7 @@ class StoryRules:
     text_evidence_threshold: float = 60.0
     cross_language_window: timedelta = timedelta(hours=12)
     entity_threshold: float = 0.4
-    merge_threshold: float = 0.7
+    merge_threshold: float = 0.5
     generic_entities: frozenset[str] = frozenset({"armaz_border"})
     # places the size of a province or a whole theatre: every report of a crisis there names them, so they
     # prove little (a weak anchor) and never contradict a town or village inside them
@@ -106,8 +119,13 @@ class StoryRules:
     anchors_with_events: float = 1.0
     anchors_without_events: float = 1.5
     weak_anchor: float = 0.5
-    # a proper name both texts use that is no tracked entity ("Pelosi", "Trump")
-    name_anchor: float = 0.5
+    # a figure of 31 or less ("2 soldiers", "four villages") with events in agreement
+    small_number_anchor: float = 1.0
+    # a kind of event that tells stories of one day apart (feeds.signature.DISTINCTIVE_FAMILIES: martial law,
+    # a phone call, an aid convoy) named by both
+    distinctive_anchor: float = 0.5
+    # a proper name both texts use that is no tracked entity ("Pelosi", "Trump"): as specific as a place
+    name_anchor: float = 1.0
     # a date ("13 September") and a clock time ("09:00") both texts name
     date_anchor: float = 0.0
     clock_anchor: float = 0.5
@@ -115,9 +133,19 @@ class StoryRules:
     # items say (no contradiction, `core_anchors` of shared anchors): one item alike is not enough, or
     # stories chain through their looser members
     core_share: float = 0.5
-    core_anchors: float = 1.0
+    core_anchors: float = 0.5
     # anchors specific enough to show that two stories already told apart are one
     specific_kinds: tuple[str, ...] = ("place:", "number:", "name:", "clock:")
+    # two items with events in agreement and one weak anchor (a region, a leader) are one story when their
+    # signatures are nearly the same (Jaccard score): "Azerbaijan launches operation in Nagorno-Karabakh" and
+    # "Азербайджан начал военную операцию в Карабахе"
+    alike_score: float = 0.75
+    # reports dated by the day only are read as noon: two of one night's event may be a day apart. Beyond
+    # `cross_language_window` and up to `day_apart_window`, events in agreement and `day_apart_anchors` of
+    # anchors (three places; two places and a name or a leader) at `day_apart_score`
+    day_apart_window: timedelta = timedelta(hours=36)
+    day_apart_anchors: float = 2.5
+    day_apart_score: float = 0.3
 
     @classmethod
     def from_settings(cls, settings: StorySettings) -> StoryRules:
@@ -163,6 +191,8 @@ class Fingerprint:
     reaction: bool = False
     # its headline announces what is to come (feeds.signature.announces), not what happened
     prospect: bool = False
+    # the sides its headline names (feeds.signature.sides)
+    sides: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +266,7 @@ def fingerprint(
         moments=sig.moments,
         reaction=sig.reaction,
         prospect=sig.prospect,
+        sides=sig.sides,
     )
 
 
@@ -268,6 +299,8 @@ def contradiction(a: Fingerprint, b: Fingerprint) -> str | None:
         return "events"
     if a.numbers and b.numbers and not _shared_numbers(a.numbers, b.numbers):
         return "numbers"
+    if len(a.sides) == 1 and len(b.sides) == 1 and a.sides != b.sides:
+        return "sides"
     return None
 
 
@@ -309,13 +342,15 @@ def _weight(token: str, rules: StoryRules) -> float:
         return 1.0
     if kind == "number":
         value = value.lstrip("~")
-        return 1.0 if not value.isdigit() or int(value) > 31 else rules.weak_anchor
+        return 1.0 if not value.isdigit() or int(value) > 31 else rules.small_number_anchor
     if kind == "name":
         return rules.name_anchor
     if kind == "date":
         return rules.date_anchor
     if kind == "clock":
         return rules.clock_anchor
+    if kind == "event":
+        return rules.distinctive_anchor if value in DISTINCTIVE_FAMILIES else 0.0
     return rules.weak_anchor
 
 
@@ -326,7 +361,7 @@ def _evidence(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> _Evidence:
     figures = {f"number:{n}" for n in _shared_numbers(a.numbers, b.numbers)}
     shared = plain | names | figures
     union = len(ta) + len(tb) - len(shared)
-    anchors = sum(_weight(token, rules) for token in shared if not token.startswith("event:"))
+    anchors = sum(_weight(token, rules) for token in shared)
     relation = event_relation(a.families, b.families)
     return _Evidence(
         score=len(shared) / union if union else 0.0,
@@ -346,6 +381,28 @@ def _signature_holds(evidence: _Evidence, threshold: float, rules: StoryRules) -
     return evidence.anchors >= rules.anchors_without_events
 
 
+def _signature_matches(evidence: _Evidence, gap: timedelta, rules: StoryRules) -> bool:
+    """The signature rule for two items `gap` apart. Within `cross_language_window`: the full evidence
+    (_signature_holds), or events in agreement, one weak anchor (a region, a leader) and signatures nearly
+    the same (`alike_score`). Up to `day_apart_window`, as far apart as two reports dated by the day only
+    (read as noon) of an event around midnight: events in agreement and `day_apart_anchors` (three places, two
+    places and a figure…)."""
+    if gap <= rules.cross_language_window:
+        if _signature_holds(evidence, rules.entity_threshold, rules):
+            return True
+        return (
+            evidence.events == AGREE
+            and evidence.score >= rules.alike_score
+            and evidence.anchors >= rules.weak_anchor
+        )
+    return (
+        gap <= rules.day_apart_window
+        and evidence.events == AGREE
+        and evidence.score >= rules.day_apart_score
+        and evidence.anchors >= rules.day_apart_anchors
+    )
+
+
 def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> StoryMatch | None:
     """How `item` may join the candidate's story, or None."""
     assert candidate.story_id is not None
@@ -353,9 +410,10 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
         return None
     evidence = _evidence(item, candidate, rules)
     close = abs(item.published - candidate.published) <= rules.cross_language_window
-    if item.reaction != candidate.reaction or item.prospect != candidate.prospect:
-        # a reaction and the event it reacts to, an announcement and what then happened: alike in signature,
-        # never one story by it
+    # a reaction and the event it reacts to, an announcement and what then happened: alike in signature,
+    # never one story by it
+    other_kind = item.reaction != candidate.reaction or item.prospect != candidate.prospect
+    if other_kind:
         close = False
     if item.language == candidate.language:
         score = text_score(item, candidate)
@@ -381,7 +439,8 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
                 candidate.item_id,
                 evidence.shared,
             )
-    if close and _signature_holds(evidence, rules.entity_threshold, rules):
+    gap = abs(item.published - candidate.published)
+    if not other_kind and _signature_matches(evidence, gap, rules):
         return StoryMatch(
             candidate.story_id,
             RULE_SIGNATURE,

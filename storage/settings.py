@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     story_text_evidence_threshold: float = Field(default=60.0, ge=0, le=100)
     story_cross_language_hours: float = Field(default=12.0, ge=0, le=72)
     story_entity_threshold: float = Field(default=0.4, ge=0, le=1)
-    story_merge_threshold: float = Field(default=0.7, ge=0, le=1)
+    story_merge_threshold: float = Field(default=0.5, ge=0, le=1)
     story_generic_entities: str = "armaz_border"
     # places the size of a province or a theatre: weak evidence that two reports are one story
     story_region_entities: str = "nagorno_karabakh,syunik,zangezur,gegharkunik,tavush,nakhchivan,kalbajar"

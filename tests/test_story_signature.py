@@ -1,8 +1,10 @@
 """The language-independent event signature (feeds/signature.py) and merging across languages, measured on
 real reporting in English, Russian, Armenian and Azerbaijani (tests/data/stories_multilang.yaml).
 
-The data set is split once, by episode (so a story never straddles the split): the rules were tuned on the
-dev part only and the test part's figures were recorded before its errors were looked at. The figures are
+The data set is split once, by episode (so a story never straddles the split). The first two rounds tuned on
+the dev part only and recorded the test part's figures before its errors were looked at; those figures are of
+record, and the third round tuned on both parts (docs/story-figures.md), so the old test part is development
+data until fresh test episodes take its place. The figures are
 pairwise precision and recall against the hand-made grouping, same-language and cross-language pairs apart,
 printed in the terminal summary. The test asserts floors a little under the recorded figures (a regression
 guard); issue 16's targets (precision 0.97, recall 0.95 on the test part) are not reached and are kept as a
@@ -13,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from feeds.signature import (
     numbers,
     reports_reaction,
     same_figure,
+    sides,
 )
 from feeds.store import store_new_items
 from feeds.stories import RULE_NEW, RULE_SIGNATURE, StoryRules, contradiction, decide, fingerprint
@@ -50,13 +53,14 @@ DATA = Path(__file__).parent / "data" / "stories_multilang.yaml"
 LANGUAGES = ("en", "ru", "hy", "az")
 # issue 16's targets on the test part
 TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
-# regression floors: the figures recorded on each part (docs/story-figures.md, second round; the test part
-# recorded once with 667dfbc) less about one pair, so one more wrong merge or one lost true pair fails
+# regression floors: the figures recorded on each part (docs/story-figures.md, third round: both old parts
+# were tuned on, the lead swaps in fresh test episodes) less about one pair, so one more wrong merge or one
+# lost true pair fails
 FLOORS = {
-    ("dev", "same"): (0.85, 0.34),
-    ("dev", "cross"): (0.90, 0.13),
-    ("test", "same"): (0.74, 0.20),
-    ("test", "cross"): (0.95, 0.08),
+    ("dev", "same"): (0.85, 0.48),
+    ("dev", "cross"): (0.87, 0.28),
+    ("test", "same"): (0.77, 0.47),
+    ("test", "cross"): (0.90, 0.30),
 }
 
 
@@ -244,6 +248,7 @@ def test_a_reaction_never_joins_the_event_it_reacts_to() -> None:
         ("Встреча Пашиняна и Алиева состоится в Вашингтоне", "ru"),
         ("Փաշինյանը կհանդիպի Ալիևին Վաշինգտոնում", "hy"),
         ("Paşinyan və Əliyev Vaşinqtonda görüşəcək", "az"),
+        ("Власти Армении рассмотрят вопрос о военном положении", "ru"),
     ],
 )
 def test_a_headline_that_announces_what_is_to_come_is_an_announcement(title: str, language: str) -> None:
@@ -259,15 +264,15 @@ def test_an_announcement_never_joins_what_then_happens() -> None:
 
 def test_an_item_joins_a_story_only_if_it_agrees_with_most_of_it() -> None:
     declared = [
-        _fp("Armenia declares martial law and general mobilization, Pashinyan says", "en", story=1, source=1),
+        _fp("Armenia declares general mobilization, Pashinyan says", "en", story=1, source=1),
         _fp(
-            "Пашинян: объявлены военное положение и всеобщая мобилизация из-за обстрелов в Карабахе",
+            "Пашинян: объявлена всеобщая мобилизация из-за обстрелов в Карабахе",
             "ru",
             story=1,
             source=2,
         ),
         _fp(
-            "Armenian government declares martial law and mobilization, Pashinyan says",
+            "Armenian government declares mobilization, Pashinyan says",
             "en",
             story=1,
             source=3,
@@ -278,7 +283,7 @@ def test_an_item_joins_a_story_only_if_it_agrees_with_most_of_it() -> None:
     )
     # alike to the one loose member of the story (the shelling it mentions)…
     assert decide(casualties, declared[1:2], StoryRules()).story_id == 1
-    # …but the story is the martial law, and casualties are news of their own
+    # …but the story is the mobilisation, and casualties are news of their own
     assert decide(casualties, declared, StoryRules()).rule == RULE_NEW
 
 
@@ -289,6 +294,116 @@ def test_two_stories_merge_only_on_a_specific_anchor() -> None:
     decision = decide(armenian, [english, russian], StoryRules())
     # the same region, the same leader and fighting: enough to join a story, not to fold two into one
     assert decision.story_id == 1 and decision.merges == ()
+
+
+# ------------------------------------------------------------------------------------- third round's rules
+
+
+@pytest.mark.parametrize(
+    ("title", "language", "event"),
+    [
+        ("Armenia declares martial law over fighting in Nagorno-Karabakh", "en", "martial_law"),
+        ("В Армении объявлено военное положение из-за боев в Нагорном Карабахе", "ru", "martial_law"),
+        (
+            "Լեռնային Ղարաբաղում մարտերի պատճառով Հայաստանում ռազմական դրություն է հայտարարվել",
+            "hy",
+            "martial_law",
+        ),
+        ("Dağlıq Qarabağda döyüşlər səbəbindən Ermənistanda hərbi vəziyyət elan edilib", "az", "martial_law"),
+        ("Putin and Pashinyan spoke by phone", "en", "phone_call"),
+        ("Путин и Пашинян провели телефонный разговор", "ru", "phone_call"),
+        ("Պուտինը և Փաշինյանը հեռախոսազրույց են ունեցել", "hy", "phone_call"),
+        ("Putin və Paşinyan telefon danışığı aparıblar", "az", "phone_call"),
+        ("Humanitarian aid reaches Stepanakert", "en", "humanitarian_aid"),
+        ("Гуманитарная помощь доставлена в Степанакерт", "ru", "humanitarian_aid"),
+        ("Հումանիտար օգնությունը հասել է Ստեփանակերտ", "hy", "humanitarian_aid"),
+        ("Humanitar yardım Xankəndiyə çatdırılıb", "az", "humanitarian_aid"),
+    ],
+)
+def test_distinctive_kinds_of_event_in_four_languages(title: str, language: str, event: str) -> None:
+    assert event in event_types(CLASSIFIER.classify(title, "", language))
+
+
+def test_two_reports_of_martial_law_are_one_story_and_the_fighting_around_it_another() -> None:
+    declared = _fp("Armenia declares martial law over fighting in Nagorno-Karabakh", "en", story=1, source=1)
+    same = _fp(
+        "В Армении объявлено военное положение из-за боев в Нагорном Карабахе", "ru", hours=1, source=2
+    )
+    decision = decide(same, [declared], StoryRules())
+    assert decision.story_id == 1 and "event:martial_law" in decision.evidence
+    # the fighting the declaration mentions is news of its own, so is a phone call about it
+    fighting = _fp("Fierce fighting in Nagorno-Karabakh, dozens killed", "en", hours=1, source=2)
+    assert decide(fighting, [declared], StoryRules()).rule == RULE_NEW
+    call = _fp("Putin and Pashinyan discussed Karabakh in a phone call", "en", story=2, source=1)
+    meeting = _fp("Путин и Пашинян обсудили ситуацию в Карабахе на встрече в Москве", "ru", hours=1, source=2)
+    assert decide(meeting, [call], StoryRules()).rule == RULE_NEW
+
+
+@pytest.mark.parametrize(
+    ("title", "named"),
+    [
+        ("Armenia's government declares martial law", {"armenia"}),
+        ("В Армении ввели военное положение", {"armenia"}),
+        ("Ադրբեջանը հայտարարել է", {"azerbaijan"}),
+        ("Azərbaycanın Müdafiə Nazirliyi", {"azerbaijan"}),
+        ("Президент Арцаха объявил мобилизацию", {"artsakh"}),
+        # peoples and adjectives name no side: "Armenian positions", "Karabakh Armenians"
+        ("Azerbaijani forces shelled Armenian positions", set()),
+        ("Азербайджанские военные", set()),
+        ("Ադրբեջանական զորքերը", set()),
+        ("Azərbaycanlılar", set()),
+    ],
+)
+def test_the_side_a_headline_names(title: str, named: set[str]) -> None:
+    assert sides(title) == named
+
+
+def test_martial_law_on_one_side_is_not_martial_law_on_the_other() -> None:
+    armenia = _fp("Armenia declares martial law over fighting in Nagorno-Karabakh", "en", story=1, source=1)
+    artsakh = _fp("Artsakh declares martial law over fighting in Nagorno-Karabakh", "en", hours=1, source=2)
+    assert contradiction(armenia, artsakh) == "sides"
+    assert decide(artsakh, [armenia], StoryRules()).rule == RULE_NEW
+
+
+def test_a_name_no_entity_tracks_is_as_specific_as_a_place() -> None:
+    english = _fp("US Speaker Nancy Pelosi condemns Azerbaijani attacks on Armenia", "en", story=1, source=1)
+    russian = _fp("Спикер Нэнси Пелоси осудила нападение Азербайджана на Армению", "ru", hours=2, source=2)
+    decision = decide(russian, [english], StoryRules())
+    assert decision.story_id == 1 and "name:" + name_key("Pelosi") in decision.evidence
+
+
+def test_a_small_figure_in_common_is_an_anchor_and_a_different_one_a_contradiction() -> None:
+    four = _fp("Azerbaijan takes control of four villages in Tavush", "en", story=1, source=1)
+    same = _fp("Азербайджан взял под контроль четыре села в Тавуше", "ru", hours=1, source=2)
+    decision = decide(same, [four], StoryRules())
+    assert decision.story_id == 1 and "number:4" in decision.evidence
+    two = _fp("Азербайджан взял под контроль два села в Тавуше", "ru", hours=1, source=2)
+    assert decide(two, [four], StoryRules()).rule == RULE_NEW
+
+
+def test_near_identical_signatures_are_one_story_on_a_region_alone() -> None:
+    english = _fp("Azerbaijan launches military operation in Nagorno-Karabakh", "en", story=1, source=1)
+    armenian = _fp("Ադրբեջանը ռազմական գործողություն է սկսել Լեռնային Ղարաբաղում", "hy", hours=1, source=2)
+    decision = decide(armenian, [english], StoryRules())
+    assert decision.story_id == 1 and decision.rule == RULE_SIGNATURE
+    assert set(decision.evidence) == {"event:fighting", "region:nagorno_karabakh"}
+
+
+def test_reports_a_day_apart_are_one_story_only_on_more_anchors() -> None:
+    shelling = _fp("Azerbaijani shelling of Jermuk, Goris and Sotk", "en", story=1, source=1)
+    next_day = _fp("Обстрел Джермука, Гориса и Сотка: Минобороны Армении", "ru", hours=24, source=2)
+    assert decide(next_day, [shelling], StoryRules()).story_id == 1
+    two_towns = _fp("Обстрел Джермука и Гориса: Минобороны Армении", "ru", hours=24, source=2)
+    assert decide(two_towns, [shelling], StoryRules()).rule == RULE_NEW
+    two_days = _fp("Обстрел Джермука, Гориса и Сотка: Минобороны Армении", "ru", hours=40, source=2)
+    assert decide(two_days, [shelling], StoryRules()).rule == RULE_NEW
+    # within the cross-language window two towns are plenty
+    assert (
+        decide(
+            replace(two_towns, published=shelling.published + timedelta(hours=2)), [shelling], StoryRules()
+        ).story_id
+        == 1
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- data
