@@ -324,6 +324,8 @@ class _AliasInfo:
     # "Leyla Alieva") nor before one with a patronymic ("Əliyev Babək Əsgər oğlu")
     surname: bool = False
     conditional: bool = False  # alias.conditional
+    # alias.quoted_name: the index of the same alias without its context rule, used when it stands in quotes
+    quoted_twin: int | None = None
 
 
 # words that may stand right before a person's bare surname without making it another person's name: titles
@@ -635,6 +637,11 @@ def _football_quote(text: str, start: int, stop: int) -> bool:
     return not any(quote in text[stop:end] for quote in _QUOTES)
 
 
+def _quoted(text: str, start: int, stop: int) -> bool:
+    """Whether a name stands in quotes of its own: «Թրամփի ուղին», "Дорога Трампа"."""
+    return bool(start) and stop < len(text) and text[start - 1] in _QUOTES and text[stop] in _QUOTES
+
+
 # a match score ("2:2", "3:0", "2-1"): one digit on each side, not part of a time, date or longer number
 _SCORE = re.compile(r"(?<![\d:.,/-])\d ?[:–-] ?\d(?![\d:.,/])")
 
@@ -767,8 +774,14 @@ class Classifier:
                     and len(normalize(alias.text).split()) == 1,
                     conditional=alias.conditional,
                 )
-                alias_index = len(self._aliases)
-                self._aliases.append(info)
+                if info.conditional and alias.quoted_name:
+                    twin = replace(info, conditional=False, with_words=(), with_entities=(), with_all=())
+                    info = replace(info, quoted_twin=len(self._aliases) + 1)
+                    self._aliases.extend([info, twin])
+                    alias_index = len(self._aliases) - 2
+                else:
+                    alias_index = len(self._aliases)
+                    self._aliases.append(info)
                 key, suffix, full, starts = _compile(
                     alias.text, alias.language, alias.inflect, alias.gap, alias.language == "ru"
                 )
@@ -869,6 +882,9 @@ class Classifier:
             ):
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, alias_hits):
+                continue
+            if info.quoted_twin is not None and _quoted(text, start, stop):
+                alias_hits.append((start, stop, info.quoted_twin))  # «Թրամփի ուղին»: a name in quotes
                 continue
             alias_hits.append((start, stop, term.ref))
         if not alias_hits:

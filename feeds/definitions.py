@@ -17,7 +17,8 @@ An alias is a string or a mapping with `text` and any of: `case_sensitive` (bool
 (words that cancel the alias within `window` characters, default 30), `inflect` (false: exact form),
 `group`, `gap` (up to this many words may stand between the parts of a multi-word alias), `unless_quoted`
 (the alias does not count right after an opening quote: «Карабах», "Qarabağ" the football club), `with_all`
-(a list of word lists: the alias counts only when each list has a word in the item).
+(a list of word lists: the alias counts only when each list has a word in the item), `quoted_name` (an alias
+with context words counts without them when it stands in quotes as a name: «Թրամփի ուղին», "Дорога Трампа").
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -47,6 +48,7 @@ _ALIAS_KEYS = {
     "gap",
     "unless_quoted",
     "with_all",
+    "quoted_name",
 }
 _ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups", "group_window"}
 
@@ -72,6 +74,7 @@ class AliasDef:
     gap: int = 0  # words allowed between the parts of a multi-word alias
     unless_quoted: bool = False  # not counted right after an opening quote: «Карабах» is the football club
     with_all: tuple[tuple[str, ...], ...] = ()  # each of these word lists must also have a word in the item
+    quoted_name: bool = False  # in quotes it names the thing by itself: «Թրամփի ուղին» needs no context words
 
     @property
     def conditional(self) -> bool:
@@ -175,8 +178,9 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
     gap = raw.get("gap", 0)
     if not isinstance(gap, int) or isinstance(gap, bool) or not 0 <= gap <= 3:
         raise _fail(entity, text, "gap must be an integer from 0 to 3")
-    if "unless_quoted" in raw and not isinstance(raw["unless_quoted"], bool):
-        raise _fail(entity, text, "unless_quoted must be true or false")
+    for flag in ("unless_quoted", "quoted_name"):
+        if flag in raw and not isinstance(raw[flag], bool):
+            raise _fail(entity, text, f"{flag} must be true or false")
     raw_all = raw.get("with_all") or []
     if not isinstance(raw_all, list) or not all(isinstance(group_words, list) for group_words in raw_all):
         raise _fail(entity, text, "with_all must be a list of word lists")
@@ -194,6 +198,7 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         gap=gap,
         unless_quoted=bool(raw.get("unless_quoted", False)),
         with_all=with_all,
+        quoted_name=bool(raw.get("quoted_name", False)),
     )
 
 
