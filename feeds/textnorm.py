@@ -7,7 +7,8 @@ variants unified; then `casefold()` (not `lower()`: Armenian `և` folds to `եւ
 Armenian `եւ` is written `եվ` so that `Նախիջևան`, `Նախիջեւան` and `ՆԱԽԻՋԵՎԱՆ` are one spelling. Inside an
 Armenian word the classical (and Western Armenian) spellings are read as the reformed ones, one letter for one
 letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `զօրախումբ`, `ղարաբաղեան`), and `աւ` → `ավ`
-(`Տաւուշ`).
+(`Տաւուշ`); two change the length: `իւ` → `յու` (`լարուածութիւն` → `լարվածություն`) and `ու` before a vowel
+→ `վ` (`լարուած`, `կը շարունակուի`). NormalizedText maps the changed letters back to the original.
 """
 
 from __future__ import annotations
@@ -43,6 +44,21 @@ _LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + "]")
 
 def normalize(text: str) -> str:
     """The normalised form of `text` (aliases, cues and items all go through this one function)."""
+    text = _base_normalize(text)
+    if _classical(text):
+        text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
+    return text
+
+
+def _classical(text: str) -> bool:
+    """Whether a (base-normalised) text is written in the classical or Western Armenian spelling."""
+    return ("է" in text or "օ" in text or "եա" in text or "աւ" in text or "իւ" in text) and _classical_inside_word(
+        text
+    )
+
+
+def _base_normalize(text: str) -> str:
+    """normalize() without the classical Armenian spellings, whose rewriting may change the length."""
     if text.isascii():
         # the ASCII characters of the table are few (tabs, returns, the backquote); casefold is lower
         if _ASCII_TRANSLATED.search(text):
@@ -58,8 +74,6 @@ def normalize(text: str) -> str:
     # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
     if "եւ" in text:
         text = text.replace("եւ", "եվ")
-    if ("է" in text or "օ" in text or "եա" in text or "աւ" in text) and _classical_inside_word(text):
-        text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
     return text
 
 
@@ -67,7 +81,7 @@ def _classical_inside_word(text: str) -> bool:
     """Whether a classical spelling stands after an Armenian letter (str.find is much faster than a regex
     search, and most Armenian texts only have the word-initial or stand-alone է of the reformed spelling);
     աւ never occurs in the reformed spelling, so it counts anywhere."""
-    if "աւ" in text:
+    if "աւ" in text or "իւ" in text:
         return True
     for mark in ("է", "օ", "եա"):
         index = text.find(mark)
@@ -80,8 +94,12 @@ def _classical_inside_word(text: str) -> bool:
 
 # classical spellings inside a word (after another Armenian letter), each replaced by as many letters; the
 # classical աւ (Տաւուշ, աւերածութիւն) is the reformed ավ wherever it stands
-_CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:եա|է|օ)|աւ")
-_REFORMED = {"եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ"}
+# իւ never occurs in the reformed spelling (ութիւն → ություն); ու before a vowel is the consonant վ (լարուած →
+# լարված, Ուաշինգտոն → Վաշինգտոն)
+_CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:եա|է|օ)|աւ|իւ|ու(?=[աեէիո])")
+_REFORMED = {"եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ", "իւ": "յու", "ու": "վ"}
+# the rewritings that change the length; a text with one of them is never one-to-one with its original
+_LENGTH_CHANGING_CLASSICAL = re.compile("իւ|ու[աեէիո]")
 
 
 def _reformed(match: re.Match[str]) -> str:
@@ -119,6 +137,8 @@ class NormalizedText:
                 original.isascii()
                 or (unicodedata.is_normalized("NFC", original) and _LENGTH_CHANGING.search(original) is None)
             )
+            if self._identity and "ւ" in original and _LENGTH_CHANGING_CLASSICAL.search(original.casefold()):
+                self._identity = False  # "իւ" → "յու" and "ուա" → "վա" may even out the length
         return self._identity
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
@@ -159,8 +179,29 @@ def build_offset_map(original: str) -> tuple[list[int], list[int]]:
         starts.extend([cluster_start] * produced)
         ends.extend([index] * produced)
     starts.append(length)
-    expected = len(normalize(original))
+    base = _base_normalize(original)
+    expected = len(base)
     if len(ends) != expected:  # composition across our clusters (rare): fall back to a proportional map
         starts = [min(length, i * length // max(expected, 1)) for i in range(expected + 1)]
         ends = [min(length, starts[i] + 1) for i in range(expected)]
+    if _classical(base):
+        starts, ends = _rewritten_offsets(base, starts, ends)
     return starts, ends
+
+
+def _rewritten_offsets(base: str, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+    """The offset map of a base-normalised text after its classical Armenian spellings are rewritten: each
+    letter written for a classical spelling points to the whole spelling it replaces."""
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    position = 0
+    for match in _CLASSICAL_ARMENIAN.finditer(base):
+        new_starts.extend(starts[position : match.start()])
+        new_ends.extend(ends[position : match.start()])
+        produced = len(_REFORMED[match.group(0)])
+        new_starts.extend([starts[match.start()]] * produced)
+        new_ends.extend([ends[match.end() - 1]] * produced)
+        position = match.end()
+    new_starts.extend(starts[position:])  # with the extra entry for the end of the text
+    new_ends.extend(ends[position:])
+    return new_starts, new_ends
