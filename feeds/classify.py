@@ -229,6 +229,7 @@ _BEFORE_KEY = 60
 _AFTER_KEY = 120
 _NEGATION_AFTER = 8
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
+_TERRITORY = _LEVEL_INDEX["P2"]  # fighting and territory: the levels a future or conditional verb hedges
 _NOTHING = Classification()  # immutable, so one instance serves every untagged item
 
 
@@ -673,9 +674,11 @@ def _found_events(
     hedges: list[tuple[int, int]],
     hedge_event: int | None,
     background: list[tuple[int, int]],
+    hypothetical: list[int],
 ) -> frozenset[int]:
     """The event indices of the cues that count: not next to a negation, not inside a longer cue of another
-    event type or inside background; a cue right after a hedge ("may attack") counts as the hedge event."""
+    event type or inside background; a cue right after a hedge ("may attack") or one whose verb is future or
+    conditional (`hypothetical`: the starts of such cues, "yol bağlanacaq") counts as the hedge event."""
     found = set()
     several = len(cues) > 1
     for start, stop, event in cues:
@@ -685,7 +688,9 @@ def _found_events(
             continue
         if negations and _negated(start, stop, negations):
             continue
-        if hedges and hedge_event is not None and _hedged(start, hedges):
+        if hedge_event is not None and (
+            (hedges and _hedged(start, hedges)) or (hypothetical and start in hypothetical)
+        ):
             found.add(hedge_event)
             continue
         if several and _in_longer(start, stop, event, cues):
@@ -713,6 +718,37 @@ def _negated(start: int, stop: int, negations: list[tuple[int, int, int]]) -> bo
         elif follows and n_start >= stop and n_start - stop <= _NEGATION_AFTER:
             return True
     return False
+
+
+# "12 May", "May 12": the month, not the hedge
+def _month_name(text: str, start: int, stop: int) -> bool:
+    before = text[max(0, start - 3) : start].strip()
+    after = text[stop : stop + 3].strip()
+    return (before[-1:].isdigit()) or (after[:1].isdigit())
+
+
+# Azerbaijani conditional verbs (-sa/-sə: "təslim olarsa", "bağlansa") and future ones (-acaq/-əcək, -acağı)
+# in an item that states a condition ("əgər", "təqdirdə", a conditional verb): what would happen if
+# ("kəndləri qaytarmayacaqları təqdirdə", "olarsa, … yolu bağlanacaq"). Such a fighting or territory cue is
+# a threat; a future without a condition is a plan ("nəzarətə götürəcəklər": a handover scheduled).
+_AZ_CONDITIONAL_WORD = re.compile(r"(?:[aə]rs[aə]|ls[aə]|m[aə]s[aə]|ns[aə]|tsə)$")
+_AZ_FUTURE_WORD = re.compile(r"(?:acaq|əcək|acağ|əcəy)\w*$")
+_AZ_CONDITION = re.compile(r"(?<!\w)(?:əgər|təqdirdə)(?!\w)|\w(?:[aə]rs[aə]|ls[aə]|m[aə]s[aə]|tsə)(?!\w)")
+
+
+def _irrealis(text: str, stop: int) -> bool:
+    """Whether the word in which a cue ends is an Azerbaijani conditional verb, or a future one in an item
+    that states a condition."""
+    end = stop
+    length = len(text)
+    while end < length and text[end].isalpha():
+        end += 1
+    word_start = stop - 1
+    while word_start > 0 and text[word_start - 1].isalpha():
+        word_start -= 1
+    if _AZ_CONDITIONAL_WORD.search(text, word_start, end) is not None:
+        return True
+    return _AZ_FUTURE_WORD.search(text, word_start, end) is not None and _AZ_CONDITION.search(text) is not None
 
 
 def _hedged(start: int, hedges: list[tuple[int, int]]) -> bool:
@@ -908,9 +944,13 @@ class Classifier:
             markers = [start for start, _, _ in found[_MARKER] if _sentence_start(text, start)]
             if markers:
                 background.extend(_recalled(text, markers))
-            hedges = [(start, stop) for start, stop, _ in found[_HEDGE]]
+            hedges = [(start, stop) for start, stop, _ in found[_HEDGE] if not _month_name(text, start, stop)]
             negations = [n for n in found[_NEGATION] if not _not_only(text, n[1])]
-            events = _found_events(cues, negations, hedges, self._hedge_event, background)
+            levels = self._event_levels
+            hypothetical = [
+                start for start, stop, event in cues if levels[event] <= _TERRITORY and _irrealis(text, stop)
+            ]
+            events = _found_events(cues, negations, hedges, self._hedge_event, background, hypothetical)
             for event in events:
                 if self._cancels[event]:
                     events = events - self._cancels[event]
