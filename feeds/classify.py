@@ -638,7 +638,17 @@ def _football_quote(text: str, start: int, stop: int) -> bool:
     return not any(quote in text[stop:end] for quote in _QUOTES)
 
 
-def _quoted(text: str, start: int, stop: int) -> bool:
+# letters of the Azerbaijani alphabet that English and Russian texts do not use (ı is folded to i)
+_AZERBAIJANI_LETTERS = re.compile("[əğşçöü]")
+
+
+def azerbaijani_outside(text: str, start: int, stop: int) -> bool:
+    """Whether the text shows an Azerbaijani letter outside the span [start, stop)."""
+    letters = _AZERBAIJANI_LETTERS
+    return letters.search(text, 0, start) is not None or letters.search(text, stop) is not None
+
+
+def in_own_quotes(text: str, start: int, stop: int) -> bool:
     """Whether a name stands in quotes of its own: «Թրամփի ուղին», "Дорога Трампа"."""
     return bool(start) and stop < len(text) and text[start - 1] in _QUOTES and text[stop] in _QUOTES
 
@@ -748,7 +758,8 @@ def _irrealis(text: str, stop: int) -> bool:
         word_start -= 1
     if _AZ_CONDITIONAL_WORD.search(text, word_start, end) is not None:
         return True
-    return _AZ_FUTURE_WORD.search(text, word_start, end) is not None and _AZ_CONDITION.search(text) is not None
+    future = _AZ_FUTURE_WORD.search(text, word_start, end) is not None
+    return future and _AZ_CONDITION.search(text) is not None
 
 
 def _hedged(start: int, hedges: list[tuple[int, int]]) -> bool:
@@ -919,7 +930,9 @@ class Classifier:
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, alias_hits):
                 continue
-            if info.quoted_twin is not None and _quoted(text, start, stop):
+            if info.alias.own_language and not azerbaijani_outside(text, start, stop):
+                continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
+            if info.quoted_twin is not None and in_own_quotes(text, start, stop):
                 alias_hits.append((start, stop, info.quoted_twin))  # «Թրամփի ուղին»: a name in quotes
                 continue
             alias_hits.append((start, stop, term.ref))

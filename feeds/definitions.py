@@ -18,7 +18,9 @@ An alias is a string or a mapping with `text` and any of: `case_sensitive` (bool
 `group`, `gap` (up to this many words may stand between the parts of a multi-word alias), `unless_quoted`
 (the alias does not count right after an opening quote: «Карабах», "Qarabağ" the football club), `with_all`
 (a list of word lists: the alias counts only when each list has a word in the item), `quoted_name` (an alias
-with context words counts without them when it stands in quotes as a name: «Թրամփի ուղին», "Дорога Трампа").
+with context words counts without them when it stands in quotes as a name: «Թրամփի ուղին», "Дорога Трампа"),
+`own_language` (an Azerbaijani alias counts only in Azerbaijani text, with another letter of that alphabet
+such as ə outside the name: "Qarabağ back and hoping for more" in English is the football club).
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -49,6 +51,7 @@ _ALIAS_KEYS = {
     "unless_quoted",
     "with_all",
     "quoted_name",
+    "own_language",
 }
 _ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups", "group_window"}
 
@@ -75,6 +78,7 @@ class AliasDef:
     unless_quoted: bool = False  # not counted right after an opening quote: «Карабах» is the football club
     with_all: tuple[tuple[str, ...], ...] = ()  # each of these word lists must also have a word in the item
     quoted_name: bool = False  # in quotes it names the thing by itself: «Թրամփի ուղին» needs no context words
+    own_language: bool = False  # counts only in Azerbaijani text (another letter such as ə in it)
 
     @property
     def conditional(self) -> bool:
@@ -178,7 +182,9 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
     gap = raw.get("gap", 0)
     if not isinstance(gap, int) or isinstance(gap, bool) or not 0 <= gap <= 3:
         raise _fail(entity, text, "gap must be an integer from 0 to 3")
-    for flag in ("unless_quoted", "quoted_name"):
+    if raw.get("own_language") and language != "az":
+        raise _fail(entity, text, "own_language is for Azerbaijani aliases")
+    for flag in ("unless_quoted", "quoted_name", "own_language"):
         if flag in raw and not isinstance(raw[flag], bool):
             raise _fail(entity, text, f"{flag} must be true or false")
     raw_all = raw.get("with_all") or []
@@ -199,6 +205,7 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         unless_quoted=bool(raw.get("unless_quoted", False)),
         with_all=with_all,
         quoted_name=bool(raw.get("quoted_name", False)),
+        own_language=bool(raw.get("own_language", False)),
     )
 
 

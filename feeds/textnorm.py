@@ -52,9 +52,8 @@ def normalize(text: str) -> str:
 
 def _classical(text: str) -> bool:
     """Whether a (base-normalised) text is written in the classical or Western Armenian spelling."""
-    return ("է" in text or "օ" in text or "եա" in text or "աւ" in text or "իւ" in text) and _classical_inside_word(
-        text
-    )
+    marked = "է" in text or "օ" in text or "եա" in text or "աւ" in text or "իւ" in text
+    return marked and _classical_inside_word(text)
 
 
 def _base_normalize(text: str) -> str:
