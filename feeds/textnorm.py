@@ -42,22 +42,9 @@ _EXPANDING = "".join(c for c in map(chr, range(0x10000)) if ord(c) not in _TABLE
 _LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + "]")
 
 
-def normalize(text: str) -> str:
-    """The normalised form of `text` (aliases, cues and items all go through this one function)."""
-    text = _base_normalize(text)
-    if _classical(text):
-        text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
-    return text
-
-
-def _classical(text: str) -> bool:
-    """Whether a (base-normalised) text is written in the classical or Western Armenian spelling."""
-    marked = "է" in text or "օ" in text or "եա" in text or "աւ" in text or "իւ" in text
-    return marked and _classical_inside_word(text)
-
-
-def _base_normalize(text: str) -> str:
-    """normalize() without the classical Armenian spellings, whose rewriting may change the length."""
+def normalize(text: str, classical: bool = True) -> str:
+    """The normalised form of `text` (aliases, cues and items all go through this one function); with
+    `classical` false, without rewriting the classical Armenian spellings (the offset map's first step)."""
     if text.isascii():
         # the ASCII characters of the table are few (tabs, returns, the backquote); casefold is lower
         if _ASCII_TRANSLATED.search(text):
@@ -73,7 +60,16 @@ def _base_normalize(text: str) -> str:
     # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
     if "եւ" in text:
         text = text.replace("եւ", "եվ")
+    if classical and _classical(text):
+        text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
     return text
+
+
+def _classical(text: str) -> bool:
+    """Whether a text (normalised but for the classical spellings) is written in the classical or Western
+    Armenian spelling."""
+    marked = "է" in text or "օ" in text or "եա" in text or "աւ" in text or "իւ" in text
+    return marked and _classical_inside_word(text)
 
 
 def _classical_inside_word(text: str) -> bool:
@@ -98,7 +94,7 @@ def _classical_inside_word(text: str) -> bool:
 _CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:եա|է|օ)|աւ|իւ|ու(?=[աեէիո])")
 _REFORMED = {"եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ", "իւ": "յու", "ու": "վ"}
 # the rewritings that change the length; a text with one of them is never one-to-one with its original
-_LENGTH_CHANGING_CLASSICAL = re.compile("իւ|ու[աեէիո]")
+_LENGTH_CHANGING_CLASSICAL = re.compile("[իԻ][ւՒ]|[ոՈ][ւՒ][աեէիոԱԵԷԻՈ]")
 
 
 def _reformed(match: re.Match[str]) -> str:
@@ -136,7 +132,11 @@ class NormalizedText:
                 original.isascii()
                 or (unicodedata.is_normalized("NFC", original) and _LENGTH_CHANGING.search(original) is None)
             )
-            if self._identity and "ւ" in original and _LENGTH_CHANGING_CLASSICAL.search(original.casefold()):
+            if (
+                self._identity
+                and ("ւ" in original or "Ւ" in original)
+                and _LENGTH_CHANGING_CLASSICAL.search(original)
+            ):
                 self._identity = False  # "իւ" → "յու" and "ուա" → "վա" may even out the length
         return self._identity
 
@@ -178,7 +178,7 @@ def build_offset_map(original: str) -> tuple[list[int], list[int]]:
         starts.extend([cluster_start] * produced)
         ends.extend([index] * produced)
     starts.append(length)
-    base = _base_normalize(original)
+    base = normalize(original, classical=False)
     expected = len(base)
     if len(ends) != expected:  # composition across our clusters (rare): fall back to a proportional map
         starts = [min(length, i * length // max(expected, 1)) for i in range(expected + 1)]
