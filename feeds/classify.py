@@ -168,6 +168,13 @@ _HY_ENDINGS = [
     "ցիները",
     "ցիների",
     "ցիներին",
+    # Western Armenian plural genitive and dative: ատրպէյճանցիներուն, սահմանապահներու
+    "երու",
+    "ներու",
+    "երուն",
+    "ներուն",
+    "ցիներու",
+    "ցիներուն",
 ]
 # nouns in -ություն change stem: առաքելություն → առաքելության, առաքելությամբ
 _HY_UTYUN_ENDINGS = [
@@ -229,6 +236,7 @@ _BEFORE_KEY = 60
 _AFTER_KEY = 120
 _NEGATION_AFTER = 8
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
+_TERRITORY = _LEVEL_INDEX["P2"]  # fighting and territory: the levels a future or conditional verb hedges
 _NOTHING = Classification()  # immutable, so one instance serves every untagged item
 
 
@@ -324,6 +332,8 @@ class _AliasInfo:
     # "Leyla Alieva") nor before one with a patronymic ("Əliyev Babək Əsgər oğlu")
     surname: bool = False
     conditional: bool = False  # alias.conditional
+    # alias.quoted_name: the index of the same alias without its context rule, used when it stands in quotes
+    quoted_twin: int | None = None
 
 
 # words that may stand right before a person's bare surname without making it another person's name: titles
@@ -635,6 +645,21 @@ def _football_quote(text: str, start: int, stop: int) -> bool:
     return not any(quote in text[stop:end] for quote in _QUOTES)
 
 
+# letters of the Azerbaijani alphabet that English and Russian texts do not use (ı is folded to i)
+_AZERBAIJANI_LETTERS = re.compile("[əğşçöü]")
+
+
+def azerbaijani_outside(text: str, start: int, stop: int) -> bool:
+    """Whether the text shows an Azerbaijani letter outside the span [start, stop)."""
+    letters = _AZERBAIJANI_LETTERS
+    return letters.search(text, 0, start) is not None or letters.search(text, stop) is not None
+
+
+def in_own_quotes(text: str, start: int, stop: int) -> bool:
+    """Whether a name stands in quotes of its own: «Թրամփի ուղին», "Дорога Трампа"."""
+    return bool(start) and stop < len(text) and text[start - 1] in _QUOTES and text[stop] in _QUOTES
+
+
 # a match score ("2:2", "3:0", "2-1"): one digit on each side, not part of a time, date or longer number
 _SCORE = re.compile(r"(?<![\d:.,/-])\d ?[:–-] ?\d(?![\d:.,/])")
 
@@ -666,9 +691,11 @@ def _found_events(
     hedges: list[tuple[int, int]],
     hedge_event: int | None,
     background: list[tuple[int, int]],
+    hypothetical: list[int],
 ) -> frozenset[int]:
     """The event indices of the cues that count: not next to a negation, not inside a longer cue of another
-    event type or inside background; a cue right after a hedge ("may attack") counts as the hedge event."""
+    event type or inside background; a cue right after a hedge ("may attack") or one whose verb is future or
+    conditional (`hypothetical`: the starts of such cues, "yol bağlanacaq") counts as the hedge event."""
     found = set()
     several = len(cues) > 1
     for start, stop, event in cues:
@@ -678,7 +705,9 @@ def _found_events(
             continue
         if negations and _negated(start, stop, negations):
             continue
-        if hedges and hedge_event is not None and _hedged(start, hedges):
+        if hedge_event is not None and (
+            (hedges and _hedged(start, hedges)) or (hypothetical and start in hypothetical)
+        ):
             found.add(hedge_event)
             continue
         if several and _in_longer(start, stop, event, cues):
@@ -706,6 +735,38 @@ def _negated(start: int, stop: int, negations: list[tuple[int, int, int]]) -> bo
         elif follows and n_start >= stop and n_start - stop <= _NEGATION_AFTER:
             return True
     return False
+
+
+# "12 May", "May 12": the month, not the hedge
+def _month_name(text: str, start: int, stop: int) -> bool:
+    before = text[max(0, start - 3) : start].strip()
+    after = text[stop : stop + 3].strip()
+    return (before[-1:].isdigit()) or (after[:1].isdigit())
+
+
+# Azerbaijani conditional verbs (-sa/-sə: "təslim olarsa", "bağlansa") and future ones (-acaq/-əcək, -acağı)
+# in an item that states a condition ("əgər", "təqdirdə", a conditional verb): what would happen if
+# ("kəndləri qaytarmayacaqları təqdirdə", "olarsa, … yolu bağlanacaq"). Such a fighting or territory cue is
+# a threat; a future without a condition is a plan ("nəzarətə götürəcəklər": a handover scheduled).
+_AZ_CONDITIONAL_WORD = re.compile(r"(?:[aə]rs[aə]|ls[aə]|m[aə]s[aə]|ns[aə]|tsə)$")
+_AZ_FUTURE_WORD = re.compile(r"(?:acaq|əcək|acağ|əcəy)\w*$")
+_AZ_CONDITION = re.compile(r"(?<!\w)(?:əgər|təqdirdə)(?!\w)|\w(?:[aə]rs[aə]|ls[aə]|m[aə]s[aə]|tsə)(?!\w)")
+
+
+def _irrealis(text: str, stop: int) -> bool:
+    """Whether the word in which a cue ends is an Azerbaijani conditional verb, or a future one in an item
+    that states a condition."""
+    end = stop
+    length = len(text)
+    while end < length and text[end].isalpha():
+        end += 1
+    word_start = stop - 1
+    while word_start > 0 and text[word_start - 1].isalpha():
+        word_start -= 1
+    if _AZ_CONDITIONAL_WORD.search(text, word_start, end) is not None:
+        return True
+    future = _AZ_FUTURE_WORD.search(text, word_start, end) is not None
+    return future and _AZ_CONDITION.search(text) is not None
 
 
 def _hedged(start: int, hedges: list[tuple[int, int]]) -> bool:
@@ -767,8 +828,14 @@ class Classifier:
                     and len(normalize(alias.text).split()) == 1,
                     conditional=alias.conditional,
                 )
-                alias_index = len(self._aliases)
-                self._aliases.append(info)
+                if info.conditional and alias.quoted_name:
+                    twin = replace(info, conditional=False, with_words=(), with_entities=(), with_all=())
+                    info = replace(info, quoted_twin=len(self._aliases) + 1)
+                    self._aliases.extend([info, twin])
+                    alias_index = len(self._aliases) - 2
+                else:
+                    alias_index = len(self._aliases)
+                    self._aliases.append(info)
                 key, suffix, full, starts = _compile(
                     alias.text, alias.language, alias.inflect, alias.gap, alias.language == "ru"
                 )
@@ -870,6 +937,11 @@ class Classifier:
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, alias_hits):
                 continue
+            if info.alias.own_language and not azerbaijani_outside(text, start, stop):
+                continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
+            if info.quoted_twin is not None and in_own_quotes(text, start, stop):
+                alias_hits.append((start, stop, info.quoted_twin))  # «Թրամփի ուղին»: a name in quotes
+                continue
             alias_hits.append((start, stop, term.ref))
         if not alias_hits:
             return _NOTHING
@@ -892,9 +964,13 @@ class Classifier:
             markers = [start for start, _, _ in found[_MARKER] if _sentence_start(text, start)]
             if markers:
                 background.extend(_recalled(text, markers))
-            hedges = [(start, stop) for start, stop, _ in found[_HEDGE]]
+            hedges = [(start, stop) for start, stop, _ in found[_HEDGE] if not _month_name(text, start, stop)]
             negations = [n for n in found[_NEGATION] if not _not_only(text, n[1])]
-            events = _found_events(cues, negations, hedges, self._hedge_event, background)
+            levels = self._event_levels
+            hypothetical = [
+                start for start, stop, event in cues if levels[event] <= _TERRITORY and _irrealis(text, stop)
+            ]
+            events = _found_events(cues, negations, hedges, self._hedge_event, background, hypothetical)
             for event in events:
                 if self._cancels[event]:
                     events = events - self._cancels[event]

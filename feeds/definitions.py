@@ -17,7 +17,10 @@ An alias is a string or a mapping with `text` and any of: `case_sensitive` (bool
 (words that cancel the alias within `window` characters, default 30), `inflect` (false: exact form),
 `group`, `gap` (up to this many words may stand between the parts of a multi-word alias), `unless_quoted`
 (the alias does not count right after an opening quote: «Карабах», "Qarabağ" the football club), `with_all`
-(a list of word lists: the alias counts only when each list has a word in the item).
+(a list of word lists: the alias counts only when each list has a word in the item), `quoted_name` (an alias
+with context words counts without them when it stands in quotes as a name: «Թրամփի ուղին», "Дорога Трампа"),
+`own_language` (an Azerbaijani alias counts only in Azerbaijani text, with another letter of that alphabet
+such as ə outside the name: "Qarabağ back and hoping for more" in English is the football club).
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -47,6 +50,8 @@ _ALIAS_KEYS = {
     "gap",
     "unless_quoted",
     "with_all",
+    "quoted_name",
+    "own_language",
 }
 _ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups", "group_window"}
 
@@ -72,6 +77,8 @@ class AliasDef:
     gap: int = 0  # words allowed between the parts of a multi-word alias
     unless_quoted: bool = False  # not counted right after an opening quote: «Карабах» is the football club
     with_all: tuple[tuple[str, ...], ...] = ()  # each of these word lists must also have a word in the item
+    quoted_name: bool = False  # in quotes it names the thing by itself: «Թրամփի ուղին» needs no context words
+    own_language: bool = False  # counts only in Azerbaijani text (another letter such as ə in it)
 
     @property
     def conditional(self) -> bool:
@@ -175,8 +182,11 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
     gap = raw.get("gap", 0)
     if not isinstance(gap, int) or isinstance(gap, bool) or not 0 <= gap <= 3:
         raise _fail(entity, text, "gap must be an integer from 0 to 3")
-    if "unless_quoted" in raw and not isinstance(raw["unless_quoted"], bool):
-        raise _fail(entity, text, "unless_quoted must be true or false")
+    if raw.get("own_language") and language != "az":
+        raise _fail(entity, text, "own_language is for Azerbaijani aliases")
+    for flag in ("unless_quoted", "quoted_name", "own_language"):
+        if flag in raw and not isinstance(raw[flag], bool):
+            raise _fail(entity, text, f"{flag} must be true or false")
     raw_all = raw.get("with_all") or []
     if not isinstance(raw_all, list) or not all(isinstance(group_words, list) for group_words in raw_all):
         raise _fail(entity, text, "with_all must be a list of word lists")
@@ -194,6 +204,8 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         gap=gap,
         unless_quoted=bool(raw.get("unless_quoted", False)),
         with_all=with_all,
+        quoted_name=bool(raw.get("quoted_name", False)),
+        own_language=bool(raw.get("own_language", False)),
     )
 
 

@@ -8,7 +8,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from feeds.classify import compile_pattern
+from feeds.classify import azerbaijani_outside, compile_pattern, in_own_quotes
 from feeds.definitions import AliasDef, EntityDef
 from feeds.gazetteer import Gazetteer
 from feeds.textnorm import NormalizedText, case_form, normalize
@@ -71,6 +71,8 @@ def _rule_reason(
         and text[stop] in "\"'"
     ):
         return QUOTED, ""
+    if alias.own_language and not azerbaijani_outside(text, start, stop):
+        return NEEDS_CONTEXT, "an Azerbaijani letter (ə, ğ, ş, ç, ö, ü) elsewhere in the text"
     for word in alias.unless_near:
         window = text[max(0, start - alias.window) : stop + alias.window]
         if _alias_regex(AliasDef(word, "any")).search(normalize(window)):
@@ -79,6 +81,8 @@ def _rule_reason(
         for group in alias.with_all:
             if not any(_alias_regex(AliasDef(word, "any")).search(text) for word in group):
                 return NEEDS_ALL, ", ".join(group[:8])
+    if alias.quoted_name and in_own_quotes(text, start, stop):
+        return None  # in quotes it names the thing without context words
     if alias.with_words or alias.with_entities:
         has_word = any(_alias_regex(AliasDef(word, "any")).search(text) for word in alias.with_words)
         has_entity = any(entity in found for entity in alias.with_entities)

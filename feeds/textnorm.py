@@ -7,7 +7,8 @@ variants unified; then `casefold()` (not `lower()`: Armenian `և` folds to `եւ
 Armenian `եւ` is written `եվ` so that `Նախիջևան`, `Նախիջեւան` and `ՆԱԽԻՋԵՎԱՆ` are one spelling. Inside an
 Armenian word the classical (and Western Armenian) spellings are read as the reformed ones, one letter for one
 letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `զօրախումբ`, `ղարաբաղեան`), and `աւ` → `ավ`
-(`Տաւուշ`).
+(`Տաւուշ`); two change the length: `իւ` → `յու` (`լարուածութիւն` → `լարվածություն`) and `ու` before a vowel
+→ `վ` (`լարուած`, `կը շարունակուի`). NormalizedText maps the changed letters back to the original.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ _EXPANDING = "".join(c for c in map(chr, range(0x10000)) if ord(c) not in _TABLE
 _LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + "]")
 
 
-def normalize(text: str) -> str:
-    """The normalised form of `text` (aliases, cues and items all go through this one function)."""
+def normalize(text: str, classical: bool = True) -> str:
+    """The normalised form of `text` (aliases, cues and items all go through this one function); with
+    `classical` false, without rewriting the classical Armenian spellings (the offset map's first step)."""
     if text.isascii():
         # the ASCII characters of the table are few (tabs, returns, the backquote); casefold is lower
         if _ASCII_TRANSLATED.search(text):
@@ -58,16 +60,23 @@ def normalize(text: str) -> str:
     # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
     if "եւ" in text:
         text = text.replace("եւ", "եվ")
-    if ("է" in text or "օ" in text or "եա" in text or "աւ" in text) and _classical_inside_word(text):
+    if classical and _classical(text):
         text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
     return text
+
+
+def _classical(text: str) -> bool:
+    """Whether a text (normalised but for the classical spellings) is written in the classical or Western
+    Armenian spelling."""
+    marked = "է" in text or "օ" in text or "եա" in text or "աւ" in text or "իւ" in text
+    return marked and _classical_inside_word(text)
 
 
 def _classical_inside_word(text: str) -> bool:
     """Whether a classical spelling stands after an Armenian letter (str.find is much faster than a regex
     search, and most Armenian texts only have the word-initial or stand-alone է of the reformed spelling);
     աւ never occurs in the reformed spelling, so it counts anywhere."""
-    if "աւ" in text:
+    if "աւ" in text or "իւ" in text:
         return True
     for mark in ("է", "օ", "եա"):
         index = text.find(mark)
@@ -80,8 +89,12 @@ def _classical_inside_word(text: str) -> bool:
 
 # classical spellings inside a word (after another Armenian letter), each replaced by as many letters; the
 # classical աւ (Տաւուշ, աւերածութիւն) is the reformed ավ wherever it stands
-_CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:եա|է|օ)|աւ")
-_REFORMED = {"եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ"}
+# իւ never occurs in the reformed spelling (ութիւն → ություն); ու before a vowel is the consonant վ (լարուած →
+# լարված, Ուաշինգտոն → Վաշինգտոն)
+_CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:եա|է|օ)|աւ|իւ|ու(?=[աեէիո])")
+_REFORMED = {"եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ", "իւ": "յու", "ու": "վ"}
+# the rewritings that change the length; a text with one of them is never one-to-one with its original
+_LENGTH_CHANGING_CLASSICAL = re.compile("[իԻ][ւՒ]|[ոՈ][ւՒ][աեէիոԱԵԷԻՈ]")
 
 
 def _reformed(match: re.Match[str]) -> str:
@@ -119,6 +132,12 @@ class NormalizedText:
                 original.isascii()
                 or (unicodedata.is_normalized("NFC", original) and _LENGTH_CHANGING.search(original) is None)
             )
+            if (
+                self._identity
+                and ("ւ" in original or "Ւ" in original)
+                and _LENGTH_CHANGING_CLASSICAL.search(original)
+            ):
+                self._identity = False  # "իւ" → "յու" and "ուա" → "վա" may even out the length
         return self._identity
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
@@ -159,8 +178,29 @@ def build_offset_map(original: str) -> tuple[list[int], list[int]]:
         starts.extend([cluster_start] * produced)
         ends.extend([index] * produced)
     starts.append(length)
-    expected = len(normalize(original))
+    base = normalize(original, classical=False)
+    expected = len(base)
     if len(ends) != expected:  # composition across our clusters (rare): fall back to a proportional map
         starts = [min(length, i * length // max(expected, 1)) for i in range(expected + 1)]
         ends = [min(length, starts[i] + 1) for i in range(expected)]
+    if _classical(base):
+        starts, ends = _rewritten_offsets(base, starts, ends)
     return starts, ends
+
+
+def _rewritten_offsets(base: str, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+    """The offset map of a base-normalised text after its classical Armenian spellings are rewritten: each
+    letter written for a classical spelling points to the whole spelling it replaces."""
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    position = 0
+    for match in _CLASSICAL_ARMENIAN.finditer(base):
+        new_starts.extend(starts[position : match.start()])
+        new_ends.extend(ends[position : match.start()])
+        produced = len(_REFORMED[match.group(0)])
+        new_starts.extend([starts[match.start()]] * produced)
+        new_ends.extend([ends[match.end() - 1]] * produced)
+        position = match.end()
+    new_starts.extend(starts[position:])  # with the extra entry for the end of the text
+    new_ends.extend(ends[position:])
+    return new_starts, new_ends

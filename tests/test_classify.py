@@ -229,3 +229,43 @@ def test_alias_embedded_in_random_text_is_found(
     text, entity = alias
     item = before + left + text + right + after
     assert entity in classifier.classify(item).entity_ids
+
+
+def test_fourth_round_kinds_of_severity(classifier: Classifier) -> None:
+    """Kinds of severity the second test part showed, each with a text unlike the item it was seen in."""
+    # Western Armenian: իւ and ու before a vowel read as the reformed spelling
+    assert classifier.classify("Սիւնիքի մէջ լարուածութիւն կայ").severity == "P3"
+    assert classifier.classify("Տաւուշի ուղղութեամբ ռազմական գործողութիւնները վերսկսան").severity == "P1"
+    # an Azerbaijani conditional makes fighting or territory a threat; a plain future is a plan
+    assert classifier.classify("Əgər razılaşma olmasa, Laçın yolu bağlanacaq").severity == "P3"
+    assert classifier.classify("Laçın yolu bağlansa, Xankəndi təcrid olunar").severity == "P3"
+    assert classifier.classify("Laçın yolu sabah bağlanacaq").severity == "P2"
+    # "12 May" is a date, not the hedge "may"
+    assert classifier.classify("On 12 May Azerbaijani troops crossed the border near Sotk").severity == "P2"
+    # fire in every form of "open fire", and shooting at a target
+    assert (
+        classifier.classify("Azerbaijani units opens fire at Armenian positions near Sotk").severity == "P1"
+    )
+    assert classifier.classify("Troops began shooting at villages of Tavush").severity == "P1"
+    # monitors deployed are a mission, not a build-up
+    mission = classifier.classify("EU observers deployed along the Armenian border near Jermuk")
+    assert "buildup" not in mission.events and mission.severity == "P4"
+    # a denial cancels what it denies
+    denied = classifier.classify("Минобороны опровергло сообщения об обстреле Сотка")
+    assert "shelling" not in denied.events and denied.severity == "P4"
+    # land held or handed back (Azerbaijani) is territory; a delimitation's returned villages are its news
+    assert classifier.classify("Bu kənd Azərbaycanın nəzarətindədir, Qafan rayonu").severity == "P2"
+    assert classifier.classify("Tavuşda 4 kəndi Azərbaycana qaytarıb, Qazax").severity == "P2"
+
+
+def test_fourth_round_kinds_of_names(classifier: Classifier) -> None:
+    # a conditional name in quotes names the thing by itself
+    assert classifier.classify("«Թրամփի ուղու» մասին խոսեց Դոնալդ Թրամփը").entity_ids == ["tripp"]
+    assert classifier.classify('Компания войдет в проект "Дорога Трампа"').entity_ids == ["tripp"]
+    assert classifier.classify("Путь Трампа к власти").entity_ids == []
+    # the club's Azerbaijani spelling in an English headline is the club; in Azerbaijani text the region
+    assert classifier.classify("Qarabağ win again in Baku").entity_ids == []
+    assert "nagorno_karabakh" in classifier.classify("Qarabağda yeni kəndlər salınır").entity_ids
+    # peacekeepers beside Karabakh were Russia's
+    assert "ru_peacekeepers" in classifier.classify("Խաղաղապահները մտել են Արցախ").entity_ids
+    assert classifier.classify("Քելբաջարում պայթյուն է եղել").entity_ids == ["kalbajar"]
