@@ -25,9 +25,10 @@ names, all independent of the language it is written in. The best match wins:
 Never merged, whatever the score: items whose specific places are disjoint ("shelling near Jermuk" vs "near
 Sotk"; a region never contradicts a town in it), whose events contradict (a checkpoint set up vs traffic
 resumed; talks vs shelling: no event family in common; martial law declared vs the fighting it is declared
-over: a distinctive kind of event on one side only), whose figures are disjoint ("49 killed" vs "50 killed";
-day 25 of a protest vs day 26), or whose headlines each name one side and not the same one (martial law in
-Armenia vs in Artsakh).
+over: a distinctive kind of event on one side only), whose figures differ (each names one the other lacks:
+"49 killed" vs "50 killed"; day 25 of a protest vs day 26; "20 killed, 290 wounded" vs "68 killed, 290
+wounded", a new toll), or whose headlines each name one side and not the same one (martial law in Armenia vs
+in Artsakh).
 
 Over-merging is the worst error of an alert bot (a new event joined to an old story alerts nobody), so a
 match with one item is not enough: the item must also agree with the story's core, what at least half of its
@@ -297,11 +298,19 @@ def contradiction(a: Fingerprint, b: Fingerprint) -> str | None:
         return "places"
     if event_relation(a.families, b.families) == CONTRADICT:
         return "events"
-    if a.numbers and b.numbers and not _shared_numbers(a.numbers, b.numbers):
+    if a.numbers and b.numbers and _figures_differ(a.numbers, b.numbers):
         return "numbers"
     if len(a.sides) == 1 and len(b.sides) == 1 and a.sides != b.sides:
         return "sides"
     return None
+
+
+def _figures_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two sets of figures tell different news: none in common, or each with a figure the other
+    lacks ("20 killed, 290 wounded" vs "68 killed, 290 wounded": a new toll, not the same report)."""
+    only_a = [x for x in a if not any(same_figure(x, y) for y in b)]
+    only_b = [y for y in b if not any(same_figure(x, y) for x in a)]
+    return bool(only_a and only_b)
 
 
 def _shared_numbers(a: frozenset[str], b: frozenset[str]) -> set[str]:

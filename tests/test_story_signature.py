@@ -408,6 +408,24 @@ def test_reports_a_day_apart_are_one_story_only_on_more_anchors() -> None:
     )
 
 
+# ------------------------------------------------------------------------------------ fourth round's rules
+
+
+def test_a_new_toll_is_a_story_of_its_own_and_the_same_toll_one_story() -> None:
+    first = _fp("Взрыв в Степанакерте: погибли 20 человек, 290 ранены", "ru", story=1, source=1)
+    # the same toll in another language: one story
+    same = _fp("Stepanakert explosion: 20 dead, 290 injured", "en", hours=1, source=2)
+    decision = decide(same, [first], StoryRules())
+    assert decision.story_id == 1 and {"number:20", "number:290"} <= set(decision.evidence)
+    # a later toll shares the wounded but not the dead: news of its own, not an edit of the first alert
+    later = _fp("Stepanakert explosion: 68 dead, 290 injured", "en", hours=3, source=2)
+    assert contradiction(later, first) == "numbers"
+    assert decide(later, [first], StoryRules()).rule == RULE_NEW
+    # a report that adds a figure to the same toll still agrees
+    more = _fp("Stepanakert explosion: 20 dead, 290 injured, 13 missing", "en", hours=1, source=2)
+    assert contradiction(more, first) is None
+
+
 # ---------------------------------------------------------------------------------------------------- data
 
 
