@@ -448,7 +448,8 @@ Chamber House Representatives Congress Senate Cabinet Ministers Палата П�
 
 def _transliterate(word: str) -> str:
     out = []
-    for char in word.lower():
+    # Armenian writes the vowel u with two letters (ու): "Փառուխ" is Parukh, not Parovkh
+    for char in word.lower().replace("ու", "u"):
         if char in _AZ_LATIN:
             out.append(_AZ_LATIN[char])
         elif char in _LATIN:

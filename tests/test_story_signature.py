@@ -426,6 +426,20 @@ def test_a_new_toll_is_a_story_of_its_own_and_the_same_toll_one_story() -> None:
     assert contradiction(more, first) is None
 
 
+def test_a_village_no_gazetteer_tracks_is_one_name_in_armenian_script_too() -> None:
+    # Armenian writes u with two letters (ու): Փառուխ is Parukh
+    assert name_key("Փառուխ") == name_key("Parukh") == name_key("Парух")
+    english = _fp(
+        "Azerbaijani troops capture the village of Parukh in Nagorno-Karabakh", "en", story=1, source=1
+    )
+    armenian = _fp("Ադրբեջանցիները գրավել են Արցախի Փառուխ գյուղը", "hy", hours=1, source=2)
+    decision = decide(armenian, [english], StoryRules())
+    assert decision.story_id == 1 and "name:" + name_key("Parukh") in decision.evidence
+    # another village of the same region taken the same day is another story
+    other = _fp("Ադրբեջանցիները գրավել են Արցախի Խրամորթ գյուղը", "hy", hours=1, source=2)
+    assert decide(other, [english], StoryRules()).rule == RULE_NEW
+
+
 # ---------------------------------------------------------------------------------------------------- data
 
 
