@@ -14,7 +14,8 @@ names, all independent of the language it is written in. The best match wins:
   entity, a region-sized place such as Nagorno-Karabakh or Syunik, a clock time, a distinctive kind of event
   such as martial law); when one of them names no event, more. The score is the Jaccard similarity of their
   signatures (entities, names, figures, event families) and must reach `entity_threshold`; at `alike_score`
-  one weak anchor is enough (the same region and kind of event and little else on either side). Up to
+  one weak anchor is enough (the same region and kind of event and little else on either side), and with two
+  full anchors (two places; a place and a figure) `many_anchors_score` is (one report says much more). Up to
   `day_apart_window` (two reports dated by the day only are read as noon, a day apart), events in agreement
   and more than two full anchors (`day_apart_anchors`). A headline that reports a reaction (condemns,
   welcomes, supports, calls for) never joins a report of the event by signature, nor does one that announces
@@ -144,6 +145,10 @@ class StoryRules:
     # reports dated by the day only are read as noon: two of one night's event may be a day apart. Beyond
     # `cross_language_window` and up to `day_apart_window`, events in agreement and `day_apart_anchors` of
     # anchors (three places; two places and a name or a leader) at `day_apart_score`
+    # two full anchors (two places; a place and a figure) with events in agreement are strong evidence even
+    # when one report says much more than the other (a long lead lowers the Jaccard score)
+    many_anchors: float = 2.0
+    many_anchors_score: float = 0.3
     day_apart_window: timedelta = timedelta(hours=36)
     day_apart_anchors: float = 2.5
     day_apart_score: float = 0.3
@@ -392,12 +397,19 @@ def _signature_holds(evidence: _Evidence, threshold: float, rules: StoryRules) -
 
 def _signature_matches(evidence: _Evidence, gap: timedelta, rules: StoryRules) -> bool:
     """The signature rule for two items `gap` apart. Within `cross_language_window`: the full evidence
-    (_signature_holds), or events in agreement, one weak anchor (a region, a leader) and signatures nearly
-    the same (`alike_score`). Up to `day_apart_window`, as far apart as two reports dated by the day only
-    (read as noon) of an event around midnight: events in agreement and `day_apart_anchors` (three places, two
-    places and a figure…)."""
+    (_signature_holds); or events in agreement and `many_anchors` (two places, a place and a figure) at a
+    lower score (`many_anchors_score`: one report says much more than the other); or events in agreement,
+    one weak anchor (a region, a leader) and signatures nearly the same (`alike_score`). Up to
+    `day_apart_window`, as far apart as two reports dated by the day only (read as noon) of an event around
+    midnight: events in agreement and `day_apart_anchors` (three places, two places and a figure…)."""
     if gap <= rules.cross_language_window:
         if _signature_holds(evidence, rules.entity_threshold, rules):
+            return True
+        if (
+            evidence.events == AGREE
+            and evidence.anchors >= rules.many_anchors
+            and evidence.score >= rules.many_anchors_score
+        ):
             return True
         return (
             evidence.events == AGREE

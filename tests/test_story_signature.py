@@ -440,6 +440,31 @@ def test_a_village_no_gazetteer_tracks_is_one_name_in_armenian_script_too() -> N
     assert decide(other, [english], StoryRules()).rule == RULE_NEW
 
 
+def test_two_places_in_common_are_one_event_even_when_one_report_says_much_more() -> None:
+    short = _fp("Azerbaijani forces shelled Goris and Vardenis", "en", story=1, source=1)
+    long = _fp(
+        "ВС Азербайджана обстреляли Горис, Варденис, Сотк, Капан и Джермук, ранены 3 военнослужащих, "
+        "повреждены 12 домов",
+        "ru",
+        hours=1,
+        source=2,
+    )
+    decision = decide(long, [short], StoryRules())
+    # the long report's other towns and figures keep the score under the ordinary threshold…
+    assert decision.score is not None and decision.score < StoryRules().entity_threshold
+    # …but two places and the same kind of event are one story, and /story says so
+    assert decision.story_id == 1 and decision.rule == RULE_SIGNATURE
+    assert {"place:goris", "place:vardenis", "event:fighting"} <= set(decision.evidence)
+    # the same towns in talks are another story
+    talks = _fp(
+        "Пашинян и Алиев обсудили Горис, Варденис, Сотк, Капан и Джермук на переговорах",
+        "ru",
+        hours=1,
+        source=2,
+    )
+    assert decide(talks, [short], StoryRules()).rule == RULE_NEW
+
+
 # ---------------------------------------------------------------------------------------------------- data
 
 
