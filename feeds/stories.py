@@ -7,7 +7,8 @@ names, all independent of the language it is written in. The best match wins:
 
 - "text": same language, near-duplicate wording. The normalised title and lead are compared with rapidfuzz's
   token-set ratio (0–100), which forgives re-ordered and added words; at `text_threshold` or more the wording
-  alone decides.
+  alone decides (a reaction beside a report of the event: `other_kind_text_threshold`, unless an actor, a
+  name or a tracked person or body, is shared).
 - "signature": any two languages (or one language in other words), within `cross_language_window`. The items'
   events must agree (a family in common: shelling and an attack are both fighting) and they must share an
   anchor: a place, a figure, a proper name no entity tracks ("Pelosi"), or two weaker ones (another tracked
@@ -106,6 +107,10 @@ class StoryRules:
     text_window: timedelta = timedelta(hours=30)
     text_threshold: float = 74.0
     text_evidence_threshold: float = 60.0
+    # a headline reporting a reaction beside one reporting the event repeats the event's words ("condemns the
+    # fire that killed a serviceman"): near-duplicate wording joins them only at this score, unless they share
+    # an actor (a name, a tracked person or body: one actor's statement and the call it makes)
+    other_kind_text_threshold: float = 85.0
     cross_language_window: timedelta = timedelta(hours=12)
     entity_threshold: float = 0.4
     merge_threshold: float = 0.5
@@ -438,7 +443,12 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
         close = False
     if item.language == candidate.language:
         score = text_score(item, candidate)
-        if score >= rules.text_threshold and abs(item.published - candidate.published) <= rules.text_window:
+        threshold = rules.text_threshold
+        if item.reaction != candidate.reaction and not any(
+            token.startswith(("name:", "entity:")) for token in evidence.shared
+        ):
+            threshold = rules.other_kind_text_threshold
+        if score >= threshold and abs(item.published - candidate.published) <= rules.text_window:
             return StoryMatch(
                 candidate.story_id,
                 RULE_TEXT,

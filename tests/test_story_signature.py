@@ -44,7 +44,16 @@ from feeds.signature import (
     sides,
 )
 from feeds.store import store_new_items
-from feeds.stories import RULE_NEW, RULE_SIGNATURE, StoryRules, contradiction, decide, fingerprint
+from feeds.stories import (
+    RULE_NEW,
+    RULE_SIGNATURE,
+    RULE_TEXT,
+    StoryRules,
+    contradiction,
+    decide,
+    fingerprint,
+    text_score,
+)
 from storage.db import Database
 from storage.models import Feed, Item
 from storage.settings import load_settings
@@ -463,6 +472,40 @@ def test_two_places_in_common_are_one_event_even_when_one_report_says_much_more(
         source=2,
     )
     assert decide(talks, [short], StoryRules()).rule == RULE_NEW
+
+
+def test_a_reaction_worded_like_the_event_joins_it_only_through_the_same_actor() -> None:
+    killed = _fp(
+        "A serviceman of the Azerbaijani army was killed by Armenian fire in the Kalbajar direction",
+        "en",
+        story=1,
+        source=1,
+    )
+    condemns = _fp(
+        "Azerbaijan's Foreign Ministry condemns Armenian fire in the Kalbajar direction "
+        "that killed a serviceman",
+        "en",
+        hours=1,
+        source=2,
+    )
+    # the condemnation repeats the event's words, yet it is news of its own
+    assert StoryRules().text_threshold <= text_score(condemns, killed) < 85
+    assert decide(condemns, [killed], StoryRules()).rule == RULE_NEW
+    # one actor's statement and the call it makes, worded as alike, stay one story: the actor is shared
+    says = _fp(
+        "US Secretary Blinken says the fighting on the border with Azerbaijan must stop",
+        "en",
+        story=2,
+        source=1,
+    )
+    urges = _fp("Secretary Blinken calls for an end to the fighting on the border", "en", hours=1, source=2)
+    assert urges.reaction and not says.reaction
+    decision = decide(urges, [says], StoryRules())
+    assert (
+        decision.story_id == 2
+        and decision.rule == RULE_TEXT
+        and "name:" + name_key("Blinken") in decision.evidence
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- data
