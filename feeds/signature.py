@@ -117,11 +117,13 @@ _REACTION_CUES = {
     r" (?:\w+ )?(?:support|solidarity|concern)\w*"
     r"|(?:is|are|was|were|deeply|gravely|seriously) concerned"
     r"|concerned (?:by|about|over)|calls? (?:on|for)|called (?:on|for)|urges?|urged|stands? (?:by|with)"
-    r"|criticis\w*|criticiz\w*",
+    r"|criticis\w*|criticiz\w*|comment\w* on|sp(?:oke|eaks) (?:about|on)",
     "ru": r"осуд\w*|осужда\w*|приветств\w*|поддерж\w*|призва\w*|призыва\w*|обеспокоен\w*|озабочен\w*"
-    r"|солидарн\w*|критик\w*|раскритик\w*",
-    "hy": r"դատապարտ\w*|ողջուն\w*|աջակց\w*|զորակց\w*|կոչ \w+|մտահոգ\w*|համերաշխ\w*|քննադատ\w*",
-    "az": r"pislə\w*|qına\w*|alqışla\w*|dəstək\w*|həmrəy\w*|çağır\w*|narahat\w*|təqdir\w*|tənqid\w*",
+    r"|солидарн\w*|критик\w*|раскритик\w*|прокомментирова\w*|высказал\w*",
+    "hy": r"դատապարտ\w*|ողջուն\w*|աջակց\w*|զորակց\w*|կոչ \w+|մտահոգ\w*|համերաշխ\w*|քննադատ\w*"
+    r"|մեկնաբան\w*|խոսել է",
+    "az": r"pislə\w*|qına\w*|alqışla\w*|dəstək\w*|həmrəy\w*|çağır\w*|narahat\w*|təqdir\w*|tənqid\w*"
+    r"|şərh\w*",
 }
 _REACTION = {language: re.compile(rf"(?<!\w)(?:{cues})(?!\w)") for language, cues in _REACTION_CUES.items()}
 
@@ -515,6 +517,9 @@ class Signature:
     names: frozenset[str] = frozenset()
     moments: frozenset[str] = frozenset()
     reaction: bool = False
+    # its lead reports a reaction too (a headline without the cue may still report one: "Escalation is
+    # unacceptable", then "the ministry expressed serious concern")
+    reaction_in_lead: bool = False
     prospect: bool = False
     sides: frozenset[str] = frozenset()
 
@@ -539,6 +544,7 @@ def signature(
         names=found,
         moments=moments(f"{title}\n{lead}"),
         reaction=reports_reaction(title, language),
+        reaction_in_lead=reports_reaction(lead, language),
         prospect=announces(title, language),
         sides=sides(title),
     )

@@ -8,7 +8,7 @@ names, all independent of the language it is written in. The best match wins:
 - "text": same language, near-duplicate wording. The normalised title and lead are compared with rapidfuzz's
   token-set ratio (0–100), which forgives re-ordered and added words; at `text_threshold` or more the wording
   alone decides (a reaction beside a report of the event: `other_kind_text_threshold`, unless an actor, a
-  name or a tracked person or body, is shared).
+  name or a tracked person or body, is shared, or the event's lead reports a reaction too).
 - "signature": any two languages (or one language in other words), within `cross_language_window`. The items'
   events must agree (a family in common: shelling and an attack are both fighting) and they must share an
   anchor: a place, a figure, a proper name no entity tracks ("Pelosi"), or two weaker ones (another tracked
@@ -109,7 +109,8 @@ class StoryRules:
     text_evidence_threshold: float = 60.0
     # a headline reporting a reaction beside one reporting the event repeats the event's words ("condemns the
     # fire that killed a serviceman"): near-duplicate wording joins them only at this score, unless they share
-    # an actor (a name, a tracked person or body: one actor's statement and the call it makes)
+    # an actor (a name, a tracked person or body: one actor's statement and the call it makes) or the other's
+    # lead reports a reaction too (a headline without the cue over a lead that "expressed concern")
     other_kind_text_threshold: float = 85.0
     cross_language_window: timedelta = timedelta(hours=12)
     entity_threshold: float = 0.4
@@ -200,6 +201,8 @@ class Fingerprint:
     regions: frozenset[str] = frozenset()
     # its headline reports a reaction to an event (feeds.signature.reports_reaction), not the event
     reaction: bool = False
+    # its lead reports a reaction (feeds.signature.reports_reaction on the lead)
+    reaction_in_lead: bool = False
     # its headline announces what is to come (feeds.signature.announces), not what happened
     prospect: bool = False
     # the sides its headline names (feeds.signature.sides)
@@ -276,6 +279,7 @@ def fingerprint(
         names=sig.names,
         moments=sig.moments,
         reaction=sig.reaction,
+        reaction_in_lead=sig.reaction_in_lead,
         prospect=sig.prospect,
         sides=sig.sides,
     )
@@ -444,8 +448,10 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
     if item.language == candidate.language:
         score = text_score(item, candidate)
         threshold = rules.text_threshold
-        if item.reaction != candidate.reaction and not any(
-            token.startswith(("name:", "entity:")) for token in evidence.shared
+        if (
+            item.reaction != candidate.reaction
+            and (item.reaction or item.reaction_in_lead) != (candidate.reaction or candidate.reaction_in_lead)
+            and not any(token.startswith(("name:", "entity:")) for token in evidence.shared)
         ):
             threshold = rules.other_kind_text_threshold
         if score >= threshold and abs(item.published - candidate.published) <= rules.text_window:

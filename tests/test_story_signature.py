@@ -238,6 +238,11 @@ def test_a_region_is_weak_evidence_and_never_contradicts_a_town_in_it() -> None:
         ("Россия призвала Ереван и Баку прекратить огонь", "ru"),
         ("ԱԳՆ-ն դատապարտում է Ջերմուկի հրետակոծությունը", "hy"),
         ("Türkiyə Azərbaycana dəstək verib", "az"),
+        # a comment on events is a reaction too
+        ("Russia's foreign ministry comments on the escalation on the border", "en"),
+        ("МИД России прокомментировал обострение на границе", "ru"),
+        ("Պուտինը խոսել է Ղարաբաղում տեղի ունեցող իրադարձությունների մասին", "hy"),
+        ("XİN sərhəddəki gərginliyi şərh edib", "az"),
     ],
 )
 def test_a_headline_that_reports_a_reaction_is_a_reaction(title: str, language: str) -> None:
@@ -506,6 +511,31 @@ def test_a_reaction_worded_like_the_event_joins_it_only_through_the_same_actor()
         and decision.rule == RULE_TEXT
         and "name:" + name_key("Blinken") in decision.evidence
     )
+
+
+def test_a_reaction_joins_a_headline_without_the_cue_whose_lead_reports_the_same_reaction() -> None:
+    commented = fingerprint(
+        "МИД России прокомментировал обострение ситуации на армяно-азербайджанской границе",
+        "МИД России выразил серьезную озабоченность обострением ситуации на границе",
+        "ru",
+        NOW,
+        ["armaz_border"],
+        story_id=1,
+        item_id=1,
+        source=1,
+    )
+    statement = fingerprint(
+        "МИД России: эскалация на армяно-азербайджанской границе недопустима",
+        "Министерство иностранных дел России выражает серьезную озабоченность резким обострением ситуации",
+        "ru",
+        NOW + timedelta(hours=1),
+        ["armaz_border"],
+        item_id=2,
+        source=2,
+    )
+    assert commented.reaction and not statement.reaction and statement.reaction_in_lead
+    assert StoryRules().text_threshold <= text_score(statement, commented) < 85
+    assert decide(statement, [commented], StoryRules()).story_id == 1
 
 
 # ---------------------------------------------------------------------------------------------------- data
