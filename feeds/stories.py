@@ -20,7 +20,9 @@ names, all independent of the language it is written in. The best match wins:
   `day_apart_window` (two reports dated by the day only are read as noon, a day apart), events in agreement
   and more than two full anchors (`day_apart_anchors`). A headline that reports a reaction (condemns,
   welcomes, supports, calls for) never joins a report of the event by signature, nor does one that announces
-  what is to come (will meet, is to sign) join the report of it happening: each is a story of its own.
+  what is to come (will meet, is to sign) join the report of it happening: each is a story of its own. Two
+  reactions join by signature only through an actor in common (a name, a tracked person or body): the
+  reactions of Moscow and of Yerevan to one clash share its signature and are two stories.
 - "text+signature": same language, wording fairly alike (`text_evidence_threshold` or more) and the same
   evidence as the signature rule asks, within `cross_language_window`.
 
@@ -477,7 +479,13 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
                 evidence.shared,
             )
     gap = abs(item.published - candidate.published)
-    if not other_kind and _signature_matches(evidence, gap, rules):
+    # two reactions to one event share its signature whoever reacts: they are one story only by one actor
+    other_actor = (
+        item.reaction
+        and candidate.reaction
+        and not any(token.startswith(("name:", "entity:")) for token in evidence.shared)
+    )
+    if not other_kind and not other_actor and _signature_matches(evidence, gap, rules):
         return StoryMatch(
             candidate.story_id,
             RULE_SIGNATURE,

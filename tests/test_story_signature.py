@@ -538,6 +538,19 @@ def test_a_reaction_joins_a_headline_without_the_cue_whose_lead_reports_the_same
     assert decide(statement, [commented], StoryRules()).story_id == 1
 
 
+def test_two_reactions_to_one_event_are_one_story_only_by_one_actor() -> None:
+    moscow = _fp("Russian Foreign Ministry concerned by the fighting in Tavush", "en", story=1, source=1)
+    yerevan = _fp("ԱԳՆ խոսնակը մեկնաբանել է Տավուշում մարտերը", "hy", hours=1, source=2)
+    assert moscow.reaction and yerevan.reaction
+    # the same event reacted to, by someone else: a story of its own
+    assert decide(yerevan, [moscow], StoryRules()).rule == RULE_NEW
+    # the same actor's reaction in another language: one story
+    english = _fp("US Speaker Nancy Pelosi condemns the shelling of Jermuk", "en", story=2, source=1)
+    russian = _fp("Спикер Нэнси Пелоси осудила обстрел Джермука", "ru", hours=1, source=2)
+    decision = decide(russian, [english], StoryRules())
+    assert decision.story_id == 2 and "name:" + name_key("Pelosi") in decision.evidence
+
+
 # ---------------------------------------------------------------------------------------------------- data
 
 
