@@ -437,7 +437,8 @@ Karabakh Карабах Ղարաբաղ Qarabağ Artsakh Арцах Արցախ Na
 Ministry Defense Defence Foreign Affairs President Prime Minister Deputy Speaker Parliament Council Security
 State Armed Forces Army Service Border Republic National Assembly Government Office Agency Committee
 Commission Mission Society News Press Party Union United States Nations Secretary General Spokesperson
-Spokesman
+Spokesman Administration Presidential Администрация Администрации Administrasiya Administrasiyası
+Աշխատակազմ Ադմինիստրացիա
 Минобороны Министерство Президент Премьер Совбез МИД Министр Президента
 Ilham Nikol Donald Vladimir Jeyhun Ararat Ильхам Никол Дональд Владимир Իլհամ Նիկոլ Դոնալդ Վլադիմիր İlham
 Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August

@@ -551,6 +551,11 @@ def test_two_reactions_to_one_event_are_one_story_only_by_one_actor() -> None:
     assert decision.story_id == 2 and "name:" + name_key("Pelosi") in decision.evidence
 
 
+def test_an_office_word_is_not_a_name_that_ties_two_reports() -> None:
+    assert names("A statement of the Presidential Administration, the Administration said") == set()
+    assert names("сообщили в Администрации Президента Азербайджана") == set()
+
+
 # ---------------------------------------------------------------------------------------------------- data
 
 
