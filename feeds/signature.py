@@ -117,11 +117,13 @@ _REACTION_CUES = {
     r" (?:\w+ )?(?:support|solidarity|concern)\w*"
     r"|(?:is|are|was|were|deeply|gravely|seriously) concerned"
     r"|concerned (?:by|about|over)|calls? (?:on|for)|called (?:on|for)|urges?|urged|stands? (?:by|with)"
-    r"|criticis\w*|criticiz\w*",
+    r"|criticis\w*|criticiz\w*|comment\w* on|sp(?:oke|eaks) (?:about|on)",
     "ru": r"осуд\w*|осужда\w*|приветств\w*|поддерж\w*|призва\w*|призыва\w*|обеспокоен\w*|озабочен\w*"
-    r"|солидарн\w*|критик\w*|раскритик\w*",
-    "hy": r"դատապարտ\w*|ողջուն\w*|աջակց\w*|զորակց\w*|կոչ \w+|մտահոգ\w*|համերաշխ\w*|քննադատ\w*",
-    "az": r"pislə\w*|qına\w*|alqışla\w*|dəstək\w*|həmrəy\w*|çağır\w*|narahat\w*|təqdir\w*|tənqid\w*",
+    r"|солидарн\w*|критик\w*|раскритик\w*|прокомментирова\w*|высказал\w*",
+    "hy": r"դատապարտ\w*|ողջուն\w*|աջակց\w*|զորակց\w*|կոչ \w+|մտահոգ\w*|համերաշխ\w*|քննադատ\w*"
+    r"|մեկնաբան\w*|խոսել է",
+    "az": r"pislə\w*|qına\w*|alqışla\w*|dəstək\w*|həmrəy\w*|çağır\w*|narahat\w*|təqdir\w*|tənqid\w*"
+    r"|şərh\w*",
 }
 _REACTION = {language: re.compile(rf"(?<!\w)(?:{cues})(?!\w)") for language, cues in _REACTION_CUES.items()}
 
@@ -435,7 +437,8 @@ Karabakh Карабах Ղարաբաղ Qarabağ Artsakh Арцах Արցախ Na
 Ministry Defense Defence Foreign Affairs President Prime Minister Deputy Speaker Parliament Council Security
 State Armed Forces Army Service Border Republic National Assembly Government Office Agency Committee
 Commission Mission Society News Press Party Union United States Nations Secretary General Spokesperson
-Spokesman
+Spokesman Administration Presidential Администрация Администрации Administrasiya Administrasiyası
+Աշխատակազմ Ադմինիստրացիա
 Минобороны Министерство Президент Премьер Совбез МИД Министр Президента
 Ilham Nikol Donald Vladimir Jeyhun Ararat Ильхам Никол Дональд Владимир Իլհամ Նիկոլ Դոնալդ Վլադիմիր İlham
 Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
@@ -448,7 +451,8 @@ Chamber House Representatives Congress Senate Cabinet Ministers Палата П�
 
 def _transliterate(word: str) -> str:
     out = []
-    for char in word.lower():
+    # Armenian writes the vowel u with two letters (ու): "Փառուխ" is Parukh, not Parovkh
+    for char in word.lower().replace("ու", "u"):
         if char in _AZ_LATIN:
             out.append(_AZ_LATIN[char])
         elif char in _LATIN:
@@ -514,6 +518,9 @@ class Signature:
     names: frozenset[str] = frozenset()
     moments: frozenset[str] = frozenset()
     reaction: bool = False
+    # its lead reports a reaction too (a headline without the cue may still report one: "Escalation is
+    # unacceptable", then "the ministry expressed serious concern")
+    reaction_in_lead: bool = False
     prospect: bool = False
     sides: frozenset[str] = frozenset()
 
@@ -538,6 +545,7 @@ def signature(
         names=found,
         moments=moments(f"{title}\n{lead}"),
         reaction=reports_reaction(title, language),
+        reaction_in_lead=reports_reaction(lead, language),
         prospect=announces(title, language),
         sides=sides(title),
     )

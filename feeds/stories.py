@@ -7,27 +7,32 @@ names, all independent of the language it is written in. The best match wins:
 
 - "text": same language, near-duplicate wording. The normalised title and lead are compared with rapidfuzz's
   token-set ratio (0–100), which forgives re-ordered and added words; at `text_threshold` or more the wording
-  alone decides.
+  alone decides (a reaction beside a report of the event: `other_kind_text_threshold`, unless an actor, a
+  name or a tracked person or body, is shared, or the event's lead reports a reaction too).
 - "signature": any two languages (or one language in other words), within `cross_language_window`. The items'
   events must agree (a family in common: shelling and an attack are both fighting) and they must share an
   anchor: a place, a figure, a proper name no entity tracks ("Pelosi"), or two weaker ones (another tracked
   entity, a region-sized place such as Nagorno-Karabakh or Syunik, a clock time, a distinctive kind of event
   such as martial law); when one of them names no event, more. The score is the Jaccard similarity of their
   signatures (entities, names, figures, event families) and must reach `entity_threshold`; at `alike_score`
-  one weak anchor is enough (the same region and kind of event and little else on either side). Up to
+  one weak anchor is enough (the same region and kind of event and little else on either side), and with two
+  full anchors (two places; a place and a figure) `many_anchors_score` is (one report says much more). Up to
   `day_apart_window` (two reports dated by the day only are read as noon, a day apart), events in agreement
   and more than two full anchors (`day_apart_anchors`). A headline that reports a reaction (condemns,
   welcomes, supports, calls for) never joins a report of the event by signature, nor does one that announces
-  what is to come (will meet, is to sign) join the report of it happening: each is a story of its own.
+  what is to come (will meet, is to sign) join the report of it happening: each is a story of its own. Two
+  reactions join by signature only through an actor in common (a name, a tracked person or body): the
+  reactions of Moscow and of Yerevan to one clash share its signature and are two stories.
 - "text+signature": same language, wording fairly alike (`text_evidence_threshold` or more) and the same
   evidence as the signature rule asks, within `cross_language_window`.
 
 Never merged, whatever the score: items whose specific places are disjoint ("shelling near Jermuk" vs "near
 Sotk"; a region never contradicts a town in it), whose events contradict (a checkpoint set up vs traffic
 resumed; talks vs shelling: no event family in common; martial law declared vs the fighting it is declared
-over: a distinctive kind of event on one side only), whose figures are disjoint ("49 killed" vs "50 killed";
-day 25 of a protest vs day 26), or whose headlines each name one side and not the same one (martial law in
-Armenia vs in Artsakh).
+over: a distinctive kind of event on one side only), whose figures differ (each names one the other lacks:
+"49 killed" vs "50 killed"; day 25 of a protest vs day 26; "20 killed, 290 wounded" vs "68 killed, 290
+wounded", a new toll), or whose headlines each name one side and not the same one (martial law in Armenia vs
+in Artsakh).
 
 Over-merging is the worst error of an alert bot (a new event joined to an old story alerts nobody), so a
 match with one item is not enough: the item must also agree with the story's core, what at least half of its
@@ -40,8 +45,9 @@ story the item matches with the signature's full evidence (`merge_threshold`), a
 a specific anchor (a place, a figure, a name, a clock time), through an item published within
 `cross_language_window` of it, so the caller can merge them (the same region and the same leaders, or a
 report of the next day that reads like both stories, are no proof that they are one).
-The thresholds were tuned on tests/data/stories_multilang.yaml (both its old parts since the third round, see
-docs/story-figures.md and tests/test_story_signature.py). Nothing here knows about storage or Telegram:
+The thresholds were tuned on tests/data/stories_multilang.yaml (both its old parts since the third round; the
+fourth round validated its changes on tests/data/stories_multilang_test.yaml, see docs/story-figures.md and
+tests/test_story_signature.py). Nothing here knows about storage or Telegram:
 callers pass fingerprints and get a decision back."""
 
 from __future__ import annotations
@@ -104,6 +110,11 @@ class StoryRules:
     text_window: timedelta = timedelta(hours=30)
     text_threshold: float = 74.0
     text_evidence_threshold: float = 60.0
+    # a headline reporting a reaction beside one reporting the event repeats the event's words ("condemns the
+    # fire that killed a serviceman"): near-duplicate wording joins them only at this score, unless they share
+    # an actor (a name, a tracked person or body: one actor's statement and the call it makes) or the other's
+    # lead reports a reaction too (a headline without the cue over a lead that "expressed concern")
+    other_kind_text_threshold: float = 85.0
     cross_language_window: timedelta = timedelta(hours=12)
     entity_threshold: float = 0.4
     merge_threshold: float = 0.5
@@ -143,6 +154,10 @@ class StoryRules:
     # reports dated by the day only are read as noon: two of one night's event may be a day apart. Beyond
     # `cross_language_window` and up to `day_apart_window`, events in agreement and `day_apart_anchors` of
     # anchors (three places; two places and a name or a leader) at `day_apart_score`
+    # two full anchors (two places; a place and a figure) with events in agreement are strong evidence even
+    # when one report says much more than the other (a long lead lowers the Jaccard score)
+    many_anchors: float = 2.0
+    many_anchors_score: float = 0.3
     day_apart_window: timedelta = timedelta(hours=36)
     day_apart_anchors: float = 2.5
     day_apart_score: float = 0.3
@@ -189,6 +204,8 @@ class Fingerprint:
     regions: frozenset[str] = frozenset()
     # its headline reports a reaction to an event (feeds.signature.reports_reaction), not the event
     reaction: bool = False
+    # its lead reports a reaction (feeds.signature.reports_reaction on the lead)
+    reaction_in_lead: bool = False
     # its headline announces what is to come (feeds.signature.announces), not what happened
     prospect: bool = False
     # the sides its headline names (feeds.signature.sides)
@@ -265,6 +282,7 @@ def fingerprint(
         names=sig.names,
         moments=sig.moments,
         reaction=sig.reaction,
+        reaction_in_lead=sig.reaction_in_lead,
         prospect=sig.prospect,
         sides=sig.sides,
     )
@@ -297,11 +315,19 @@ def contradiction(a: Fingerprint, b: Fingerprint) -> str | None:
         return "places"
     if event_relation(a.families, b.families) == CONTRADICT:
         return "events"
-    if a.numbers and b.numbers and not _shared_numbers(a.numbers, b.numbers):
+    if a.numbers and b.numbers and _figures_differ(a.numbers, b.numbers):
         return "numbers"
     if len(a.sides) == 1 and len(b.sides) == 1 and a.sides != b.sides:
         return "sides"
     return None
+
+
+def _figures_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two sets of figures tell different news: none in common, or each with a figure the other
+    lacks ("20 killed, 290 wounded" vs "68 killed, 290 wounded": a new toll, not the same report)."""
+    only_a = [x for x in a if not any(same_figure(x, y) for y in b)]
+    only_b = [y for y in b if not any(same_figure(x, y) for x in a)]
+    return bool(only_a and only_b)
 
 
 def _shared_numbers(a: frozenset[str], b: frozenset[str]) -> set[str]:
@@ -383,12 +409,19 @@ def _signature_holds(evidence: _Evidence, threshold: float, rules: StoryRules) -
 
 def _signature_matches(evidence: _Evidence, gap: timedelta, rules: StoryRules) -> bool:
     """The signature rule for two items `gap` apart. Within `cross_language_window`: the full evidence
-    (_signature_holds), or events in agreement, one weak anchor (a region, a leader) and signatures nearly
-    the same (`alike_score`). Up to `day_apart_window`, as far apart as two reports dated by the day only
-    (read as noon) of an event around midnight: events in agreement and `day_apart_anchors` (three places, two
-    places and a figure…)."""
+    (_signature_holds); or events in agreement and `many_anchors` (two places, a place and a figure) at a
+    lower score (`many_anchors_score`: one report says much more than the other); or events in agreement,
+    one weak anchor (a region, a leader) and signatures nearly the same (`alike_score`). Up to
+    `day_apart_window`, as far apart as two reports dated by the day only (read as noon) of an event around
+    midnight: events in agreement and `day_apart_anchors` (three places, two places and a figure…)."""
     if gap <= rules.cross_language_window:
         if _signature_holds(evidence, rules.entity_threshold, rules):
+            return True
+        if (
+            evidence.events == AGREE
+            and evidence.anchors >= rules.many_anchors
+            and evidence.score >= rules.many_anchors_score
+        ):
             return True
         return (
             evidence.events == AGREE
@@ -417,7 +450,14 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
         close = False
     if item.language == candidate.language:
         score = text_score(item, candidate)
-        if score >= rules.text_threshold and abs(item.published - candidate.published) <= rules.text_window:
+        threshold = rules.text_threshold
+        if (
+            item.reaction != candidate.reaction
+            and (item.reaction or item.reaction_in_lead) != (candidate.reaction or candidate.reaction_in_lead)
+            and not any(token.startswith(("name:", "entity:")) for token in evidence.shared)
+        ):
+            threshold = rules.other_kind_text_threshold
+        if score >= threshold and abs(item.published - candidate.published) <= rules.text_window:
             return StoryMatch(
                 candidate.story_id,
                 RULE_TEXT,
@@ -440,7 +480,13 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
                 evidence.shared,
             )
     gap = abs(item.published - candidate.published)
-    if not other_kind and _signature_matches(evidence, gap, rules):
+    # two reactions to one event share its signature whoever reacts: they are one story only by one actor
+    other_actor = (
+        item.reaction
+        and candidate.reaction
+        and not any(token.startswith(("name:", "entity:")) for token in evidence.shared)
+    )
+    if not other_kind and not other_actor and _signature_matches(evidence, gap, rules):
         return StoryMatch(
             candidate.story_id,
             RULE_SIGNATURE,
