@@ -29,10 +29,8 @@ def collisions(candidate: dict, test_keys: set[tuple[str, str]]) -> list[str]:
 
 
 def main(path: Path, parts: tuple[str, ...] = ("test.jsonl",)) -> int:
-    test_items = [
-        json.loads(line) for part in parts for line in (HERE / part).read_text(encoding="utf-8").splitlines() if line
-    ]
-    test_keys = {(name, value) for item in test_items for name, value in keys(item).items()}
+    lines = [line for part in parts for line in (HERE / part).read_text(encoding="utf-8").splitlines()]
+    test_keys = {(name, value) for line in lines if line.strip() for name, value in keys(json.loads(line)).items()}
     bad = 0
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
