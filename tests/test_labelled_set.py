@@ -77,17 +77,10 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
-# The second test part as measured once (docs/classifier-figures.md, commit 72dd698): thresholds reached are
+# The third test part as measured once (docs/classifier-figures.md, the fourth round, frozen at 5fc4ddb): thresholds reached are
 # asserted, those not reached are strict expected failures with the measured figure (the mark must go once
 # the threshold is met).
-_TEST_FIGURES = "test part 2 measured once with 72dd698 (docs/classifier-figures.md)"
-
-
-def _recall_short_of(language: str, figure: str) -> object:
-    return pytest.param(
-        language,
-        marks=pytest.mark.xfail(strict=True, reason=f"{language} recall {figure} < 0.95, {_TEST_FIGURES}"),
-    )
+_TEST_FIGURES = "test part 3 measured once with the fourth round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +90,16 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
 
 @pytest.mark.parametrize(
     "language",
-    ["en", _recall_short_of("ru", "0.943 (82/87)"), _recall_short_of("hy", "0.918 (67/73)"),
-     _recall_short_of("az", "0.940 (63/67)")],
-)  # fmt: skip
+    [
+        "en",
+        "ru",
+        pytest.param(
+            "hy",
+            marks=pytest.mark.xfail(strict=True, reason=f"hy recall 0.896 (60/67) < 0.95, {_TEST_FIGURES}"),
+        ),
+        "az",
+    ],
+)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -107,12 +107,11 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"1 false hit in 58 near-misses (en), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.767 (145/189) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.800 (176/220) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
@@ -120,13 +119,13 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on: the floors are the figures of the
-    third round (docs/classifier-figures.md), rounded down."""
+    """A guard against regressions on the part the classifier was tuned on (with the first two test parts folded
+    in): the floors are the figures of the fourth round (docs/classifier-figures.md), rounded down."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
-        assert evaluation.by_language[language].recall >= 0.99, report
-        assert evaluation.by_language[language].severity_agreement >= 0.95, report
+        assert evaluation.by_language[language].recall >= 0.98, report
+        assert evaluation.by_language[language].severity_agreement >= 0.96, report
     assert evaluation.overall.false_hits == 0, report
 
 

@@ -1,9 +1,10 @@
-"""Whether candidate items for dev.jsonl collide with the test part, showing nothing of the test part.
+"""Whether candidate items collide with the test part (or with every part), showing nothing of those parts.
 
 A new development item must not share with any test item the keys that split.py groups on (the URL, the
 source on the same date, the same exact day) nor its title; otherwise near-identical text would straddle the
 split. For each candidate line this prints only `ok` or the names of the keys that collide; the test items
 themselves are read but never printed. Usage: python tests/data/labelled/collides.py candidates.jsonl
+With --all-parts the candidates (a new test part) are checked against both dev.jsonl and test.jsonl.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ def collisions(candidate: dict, test_keys: set[tuple[str, str]]) -> list[str]:
     return [name for name, value in keys(candidate).items() if (name, value) in test_keys]
 
 
-def main(path: Path) -> int:
-    test_items = [json.loads(line) for line in (HERE / "test.jsonl").read_text(encoding="utf-8").splitlines()]
-    test_keys = {(name, value) for item in test_items if item for name, value in keys(item).items()}
+def main(path: Path, parts: tuple[str, ...] = ("test.jsonl",)) -> int:
+    lines = [line for part in parts for line in (HERE / part).read_text(encoding="utf-8").splitlines()]
+    test_keys = {(name, value) for line in lines if line.strip() for name, value in keys(json.loads(line)).items()}
     bad = 0
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -41,4 +42,7 @@ def main(path: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    arguments = sys.argv[1:]
+    all_parts = "--all-parts" in arguments
+    candidates = Path(next(argument for argument in arguments if argument != "--all-parts"))
+    sys.exit(main(candidates, ("dev.jsonl", "test.jsonl") if all_parts else ("test.jsonl",)))
