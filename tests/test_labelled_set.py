@@ -77,9 +77,9 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
-# The third test part as measured once (docs/classifier-figures.md, the fourth round, frozen at 5fc4ddb): thresholds reached are
-# asserted, those not reached are strict expected failures with the measured figure (the mark must go once
-# the threshold is met).
+# The third test part as measured once with the fourth round's rules (frozen at 5fc4ddb; figures in
+# docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
+# with the measured figure (the mark must go once the threshold is met).
 _TEST_FIGURES = "test part 3 measured once with the fourth round's rules (docs/classifier-figures.md)"
 
 
@@ -119,7 +119,7 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (with the first two test parts folded
+    """A guard against regressions on the part the classifier was tuned on (the first two test parts folded
     in): the floors are the figures of the fourth round (docs/classifier-figures.md), rounded down."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
