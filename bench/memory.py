@@ -172,6 +172,19 @@ async def _prepare_history(database: Path, port: int, history: int, cache: Path 
         shutil.copyfile(database, cache)
 
 
+def _newest_revision(root: Path) -> str:
+    """The newest migration of the tree at `root` (the revision ids are the files' numbered prefixes)."""
+    return max(path.name.split("_")[0] for path in (root / "storage/migrations/versions").glob("0*.py"))
+
+
+def _downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    command.downgrade(alembic_config(url), revision)
+
+
 async def _run_side(side: Side, port: int, history: int, rounds: int, cache: Path | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
@@ -180,6 +193,9 @@ async def _run_side(side: Side, port: int, history: int, rounds: int, cache: Pat
         (workdir / "feeds.opml").write_text(_opml(port), encoding="utf-8")
         if history:
             await _prepare_history(database, port, history, cache)
+            if side.root != ROOT:
+                # the fill is at this tree's schema; the older code refuses a revision it does not know
+                await asyncio.to_thread(_downgrade, url, _newest_revision(side.root))
         async with BotApiEmulator(enforce_limits=False) as telegram:
             env = borderwatch_env(
                 url,
