@@ -12,6 +12,7 @@ bench/disk.py), for the issue's million-item case.
 
     python -m bench memory                       # 1,000 feeds, 4 rounds, both sides: about 3 minutes
     python -m bench.memory --history 1000000     # with a million stored items (long fill)
+    python -m bench.memory --history 1000000 --history-cache /tmp/bw-1m.db  # fill once, copy it afterwards
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import asyncio
 import contextlib
 import io
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -54,6 +56,8 @@ class Side:
     peak: float = 0.0
     workers: list[float] = field(default_factory=list)
     imports: float = 0.0
+    # where the RSS after the last round is, in MB: the brk heap, other anonymous maps, files
+    breakdown: dict[str, float] = field(default_factory=dict)
 
 
 def _status(pid: int, key: str) -> float:
@@ -62,6 +66,23 @@ def _status(pid: int, key: str) -> float:
             if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _breakdown(pid: int) -> dict[str, float]:
+    """The process's resident memory by kind (/proc/<pid>/smaps): malloc's main heap, other anonymous maps
+    (thread arenas, large allocations, stacks), and file-backed pages (code, the SQLite file)."""
+    kinds = {"heap": 0.0, "anonymous": 0.0, "files": 0.0}
+    region = ""
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if not fields[0].endswith(":"):
+                region = fields[5] if len(fields) > 5 else ""
+            elif fields[0] == "Rss:":
+                mb = int(fields[1]) / 1024
+                kind = "files" if region.startswith("/") else "heap" if region == "[heap]" else "anonymous"
+                kinds[kind] += mb
+    return kinds
 
 
 def _children(pid: int) -> list[int]:
@@ -123,14 +144,58 @@ async def _fill_history(url: str, port: int, items: int) -> None:
     await db.dispose()
 
 
-async def _run_side(side: Side, port: int, history: int, rounds: int) -> None:
+def _point_feeds_at(database: Path, port: int) -> None:
+    """A cached fill's feeds, moved to this run's feed server (their URLs carry its port)."""
+    with contextlib.closing(sqlite3.connect(database)) as connection, connection:
+        connection.executemany(
+            "UPDATE feeds SET url = ? WHERE id = ?", [(url, n + 1) for n, url in enumerate(_urls(port))]
+        )
+
+
+def _copied(cache: Path, database: Path) -> bool:
+    if not cache.exists():
+        return False
+    shutil.copyfile(cache, database)
+    return True
+
+
+async def _prepare_history(database: Path, port: int, history: int, cache: Path | None) -> None:
+    """`history` stored items in `database`: a copy of `cache` when it holds them, else filled (and kept
+    in `cache` when named, for the next run: a million items take minutes to fill)."""
+    if cache is not None and _copied(cache, database):
+        _point_feeds_at(database, port)
+        return
+    await _fill_history(f"sqlite+aiosqlite:///{database}", port, history)
+    if cache is not None:
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copyfile(database, cache)
+
+
+def _newest_revision(root: Path) -> str:
+    """The newest migration of the tree at `root` (the revision ids are the files' numbered prefixes)."""
+    return max(path.name.split("_")[0] for path in (root / "storage/migrations/versions").glob("0*.py"))
+
+
+def _downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    command.downgrade(alembic_config(url), revision)
+
+
+async def _run_side(side: Side, port: int, history: int, rounds: int, cache: Path | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         database = workdir / "bw.db"
         url = f"sqlite+aiosqlite:///{database}"
         (workdir / "feeds.opml").write_text(_opml(port), encoding="utf-8")
         if history:
-            await _fill_history(url, port, history)
+            await _prepare_history(database, port, history, cache)
+            if side.root != ROOT:
+                # the fill is at this tree's schema; the older code refuses a revision it does not know
+                await asyncio.to_thread(_downgrade, url, _newest_revision(side.root))
         async with BotApiEmulator(enforce_limits=False) as telegram:
             env = borderwatch_env(
                 url,
@@ -162,6 +227,7 @@ async def _rounds(side: Side, pid: int, database: Path, port: int, rounds: int) 
             side.after_rounds.append(_status(pid, "VmRSS"))
             await client.post(f"http://127.0.0.1:{port}/_bump")
     side.peak = _status(pid, "VmHWM")
+    side.breakdown = _breakdown(pid)
     side.workers = [_status(child, "VmHWM") for child in _children(pid)]
 
 
@@ -195,6 +261,8 @@ def _report(sides: list[Side]) -> None:
             f"{side.name:>9}: imports alone {side.imports:.0f} MB; RSS after each round {rounds} MB; "
             f"peak {side.peak:.0f} MB; parser workers' peaks {workers} MB"
         )
+        kinds = ", ".join(f"{kind} {mb:.0f}" for kind, mb in side.breakdown.items())
+        print(f"{'':>9}  after the last round: {kinds} MB")
     if len(sides) == 2:
         ours, base = sides[0], sides[1]
         print(
@@ -205,7 +273,7 @@ def _report(sides: list[Side]) -> None:
         )
 
 
-async def _run(rounds: int, history: int, baseline: bool) -> None:
+async def _run(rounds: int, history: int, baseline: bool, cache: Path | None) -> None:
     sides = [Side("now", ROOT)]
     with tempfile.TemporaryDirectory() as folder:
         if baseline:
@@ -221,7 +289,7 @@ async def _run(rounds: int, history: int, baseline: bool) -> None:
                 print(
                     f"{side.name}: {FEEDS} feeds, {rounds} rounds, {history:,} stored items ...", flush=True
                 )
-                await _run_side(side, port, history, rounds)
+                await _run_side(side, port, history, rounds, cache)
         finally:
             assert server.stdin is not None
             server.stdin.close()
@@ -234,8 +302,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--history", type=int, default=0, help="stored items before the start (default 0)")
     parser.add_argument("--no-baseline", action="store_true", help="only this tree")
+    parser.add_argument(
+        "--history-cache",
+        type=Path,
+        help="SQLite file holding the --history fill: copied when it exists, else written after the fill",
+    )
     args = parser.parse_args(argv if argv is not None else sys.argv[1:] if __name__ == "__main__" else [])
-    asyncio.run(_run(args.rounds, args.history, not args.no_baseline))
+    asyncio.run(_run(args.rounds, args.history, not args.no_baseline, args.history_cache))
 
 
 if __name__ == "__main__":

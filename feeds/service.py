@@ -17,6 +17,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from types import TracebackType
 
 from feeds.crisis import crises_from
 from feeds.fetch import Fetcher
+from feeds.freed_memory import give_back_freed_memory
 from feeds.guard import AddressPolicy, Resolver
 from feeds.ingest import Classify, FeedPoller, PollResult
 from feeds.limits import ParseLimits
@@ -45,6 +47,8 @@ TICK_SECONDS = 1.0  # the longest the scheduler sleeps between two looks for due
 # after a claim, the next look waits this long (polls due meanwhile are claimed together, at most this late)
 CLAIM_GAP = 0.25
 STOP_TICK_WAIT = 5.0  # seconds stop() waits for a tick's claim to finish before cancelling it
+# seconds between two give-backs of freed memory (a few milliseconds each) while feeds are polled
+GIVE_BACK_MEMORY_GAP = 10.0
 ROUND_CLAIM_GROWTH = 4  # after its first batch, a one-off round leases up to this many batches at once
 # while feeds wait for room, a poll finishing wakes the scheduler once this share of the batch is free
 BACKLOG_WAKE_SHARE = 4
@@ -133,6 +137,9 @@ class IngestService:
         self._inflight: dict[int, asyncio.Task[PollResult | None]] = {}
         self._ticking: asyncio.Task[object] | None = None
         self._stopping = False
+        # feeds were polled since freed memory was last given back to the system, at this time.monotonic()
+        self._polled_since_give_back = False
+        self._given_back_at = time.monotonic()
 
     @property
     def worker(self) -> str:
@@ -204,6 +211,7 @@ class IngestService:
     async def _look(self) -> float:
         """Poll the due feeds there is room for; returns how long to sleep before the next look."""
         now = self._clock()
+        self._give_back_freed_memory()
         if self._inflight and len(self._inflight) >= self._batch_size:
             self._backlog = True
             return self._tick_seconds  # a finishing poll wakes the scheduler sooner
@@ -220,6 +228,13 @@ class IngestService:
         # with a backlog, a poll finishing wakes the scheduler; else feeds coming due one after another are
         # claimed a few at a time, not in one transaction each
         return self._tick_seconds if self._backlog else min(CLAIM_GAP, self._tick_seconds)
+
+    def _give_back_freed_memory(self) -> None:
+        """While feeds are polled, now and then: what polling freed in C code would else stay in the RSS."""
+        if self._polled_since_give_back and time.monotonic() - self._given_back_at >= GIVE_BACK_MEMORY_GAP:
+            give_back_freed_memory()
+            self._polled_since_give_back = False
+            self._given_back_at = time.monotonic()
 
     async def stop(self) -> None:
         """Stop the scheduler, cancel polls in flight (their leases are given back), close HTTP and parser
@@ -269,6 +284,7 @@ class IngestService:
         finally:
             self._ticking = None
         self._backlog = len(feeds) >= room
+        self._polled_since_give_back = self._polled_since_give_back or bool(feeds)
         return [self._spawn(feed) for feed in feeds]
 
     def _spawn(self, feed: FeedRecord) -> asyncio.Task[PollResult | None]:
