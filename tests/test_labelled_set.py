@@ -77,10 +77,15 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
-# The third test part as measured once with the fourth round's rules (frozen at 5fc4ddb; figures in
+# The fourth test part as measured once with the fifth round's rules (frozen at 8bd8484; figures in
 # docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
 # with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 3 measured once with the fourth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 4 measured once with the fifth round's rules (docs/classifier-figures.md)"
+
+
+def _recall_short_of(language: str, figure: str) -> object:
+    reason = f"{language} recall {figure} < 0.95, {_TEST_FIGURES}"
+    return pytest.param(language, marks=pytest.mark.xfail(strict=True, reason=reason))
 
 
 @pytest.fixture(scope="module")
@@ -90,15 +95,7 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
 
 @pytest.mark.parametrize(
     "language",
-    [
-        "en",
-        "ru",
-        pytest.param(
-            "hy",
-            marks=pytest.mark.xfail(strict=True, reason=f"hy recall 0.896 (60/67) < 0.95, {_TEST_FIGURES}"),
-        ),
-        "az",
-    ],
+    [_recall_short_of("en", "0.937 (74/79)"), "ru", _recall_short_of("hy", "0.920 (80/87)"), "az"],
 )
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
@@ -107,11 +104,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
+@pytest.mark.xfail(strict=True, reason=f"10 false hits in 64 near-misses (az 7, ru 2, hy 1), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.800 (176/220) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.816 (168/206) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
@@ -119,8 +117,8 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (the first two test parts folded
-    in): the floors are the figures of the fourth round (docs/classifier-figures.md), rounded down."""
+    """A guard against regressions on the part the classifier was tuned on (the first three test parts folded
+    in): the floors are the figures of the fifth round (docs/classifier-figures.md), rounded down."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
