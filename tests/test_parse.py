@@ -323,7 +323,8 @@ def test_a_date_without_a_time_of_day_is_that_days_noon_and_marked_as_a_day() ->
     document = b"""<?xml version="1.0"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Agency</title>
 <item><title>Shots near Sotk</title><link>https://a.example/1</link><dc:date>2022-09-13</dc:date></item>
-<item><title>Talks in Brussels</title><link>https://a.example/2</link><pubDate>Tue, 13 Sep 2022</pubDate></item>
+<item><title>Talks in Brussels</title><link>https://a.example/2</link>
+<pubDate>Tue, 13 Sep 2022</pubDate></item>
 <item><title>Shelling near Jermuk</title><link>https://a.example/3</link>
 <pubDate>Tue, 13 Sep 2022 02:05:00 +0400</pubDate></item>
 </channel></rss>"""
