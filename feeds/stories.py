@@ -45,6 +45,8 @@ story the item matches with the signature's full evidence (`merge_threshold`), a
 a specific anchor (a place, a figure, a name, a clock time), through an item published within
 `cross_language_window` of it, so the caller can merge them (the same region and the same leaders, or a
 report of the next day that reads like both stories, are no proof that they are one).
+Every window compares `time_apart`: a date a source gave without a time (Fingerprint.day_only) is its whole
+day, so a time inside it or the same day is no distance; a time or a day outside it counts from its noon.
 The thresholds were tuned on tests/data/stories_multilang.yaml (both its old parts since the third round; the
 fourth round validated its changes on tests/data/stories_multilang_test.yaml, see docs/story-figures.md and
 tests/test_story_signature.py). Nothing here knows about storage or Telegram:
