@@ -96,7 +96,7 @@ async def test_migration_0015_keeps_every_item_as_an_exact_time_and_goes_back(da
             rows = (await session.execute(select(Item.id, Item.published_day_only).order_by(Item.id))).all()
             session.add(
                 Item(
-                    feed_id=1, identity_key="3" * 64, title="Lachin road closed", published_at=at,
+                    id=3, feed_id=1, identity_key="3" * 64, title="Lachin road closed", published_at=at,
                     content_hash="3" * 64, published_day_only=True,
                 )
             )  # fmt: skip
