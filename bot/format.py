@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.i18n import _, ngettext
-from bot.replies import fit
+from bot.replies import fit, publication_time
 from bot.telegram_text import MAX_MESSAGE, plain_text, utf16_units
 from storage.deliveries import Alert
 from storage.digests import DigestStory
@@ -158,7 +158,7 @@ def format_alert(alert: Alert, *, limit: int = MAX_MESSAGE) -> str:
     marker = SEVERITY_MARKERS.get(alert.severity or "", NO_SEVERITY_MARKER)
     head = f"{marker} <b>{_escape(alert.severity)}</b> " if alert.severity else f"{marker} "
     head_plain = f"{marker} {alert.severity} " if alert.severity else f"{marker} "
-    when = alert.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    when = publication_time(alert.published, alert.published_day_only)
     # a feed names itself: a hostile <title> of thousands of characters must not push the alert over the limit
     source_line = f"{isolate(_cut(alert.source.strip() or '?', SOURCE_UNITS))} · {when}"
     tags = " ".join(t for t in (hashtag(e) for e in alert.entity_ids) if t)
@@ -217,7 +217,7 @@ def format_pointer(kept: Alert, was: Alert | None, *, link: str | None) -> str:
     title = _escape(isolate(_cut(" ".join(kept.title.split()) or "(untitled)", TITLE_UNITS)))
     lines = [f"{POINTER_MARKER} Same story as {target}: <b>{title}</b>"]
     if was is not None:
-        when = was.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        when = publication_time(was.published, was.published_day_only)
         source = isolate(_cut(was.source.strip() or "?", SOURCE_UNITS))
         was_title = isolate(_cut(" ".join(was.title.split()) or "(untitled)", TITLE_UNITS))
         lines.append(_escape(f"{source} · {when}: {was_title}"))

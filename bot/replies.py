@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from telegram import LinkPreviewOptions, Message, Update
 
@@ -53,6 +53,13 @@ def usage(command: str) -> str:
 def utc_time(moment: datetime) -> str:
     """A moment as `YYYY-MM-DD HH:MM UTC`."""
     return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def publication_time(moment: datetime, day_only: bool) -> str:
+    """When an item was published: `YYYY-MM-DD HH:MM UTC`, or only `YYYY-MM-DD` when its source gave the day
+    alone (its stored time is that day's noon, no time anyone published at)."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d") if day_only else utc_time(moment)
 
 
 def link(title: str, url: str | None) -> str:

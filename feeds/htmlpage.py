@@ -161,12 +161,15 @@ def parse_statement_page(
             continue
         summary = element_text(summary_node) if summary_node is not None else rest
         link = _link(link_node if selectors.link else None, title_node, item, base)
-        published = None
+        published, dated_only = None, False
         if date_node is not None:
             text = _date_text(date_node)
             dates_seen.append(text)
-            published = published_at(parse_page_date(text, zone, now), zone, now)
-        entries.append(FeedEntry(None, link, title[:1000], summary, language, published))
+            page_date = parse_page_date(text, zone, now)
+            published = published_at(page_date, zone, now)
+            # a bare date read as that day's noon in the page's zone (a recent one is the first-seen time)
+            dated_only = published is not None and page_date is not None and not page_date.has_time
+        entries.append(FeedEntry(None, link, title[:1000], summary, language, published, dated_only))
     for name in ("title", "link", "date", "summary"):
         selector = getattr(selectors, name)
         if selector and not matched[name]:

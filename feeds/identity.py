@@ -59,5 +59,7 @@ def prepare_items(entries: Sequence[FeedEntry], now: datetime) -> list[NewItem]:
             identity_key=key,
             content_hash=content_hash(entry),
             published=min(published, now),
+            # a day's noon still to come is clipped to now: a time, no longer the day's middle
+            published_day_only=entry.published_day_only and published <= now,
         )
     return list(items.values())

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 from feeds.errors import ParseError
 from feeds.headline import split_headline
 from feeds.model import FeedEntry, ParsedFeed
-from feeds.normalize import canonical_link, html_to_text, language_tag, normalize_text
+from feeds.normalize import canonical_link, day_only, html_to_text, language_tag, noon_of, normalize_text
 
 __all__ = ["looks_like_json", "parse_json_feed"]
 
@@ -75,13 +75,18 @@ def _entry(raw: Mapping[str, Any], base: str, feed_language: str | None) -> Feed
     raw_id = raw.get("id")
     usable_id = isinstance(raw_id, str | int) and not isinstance(raw_id, bool)  # 1.0 feeds use numbers too
     guid = normalize_text(str(raw_id)) if usable_id else ""
+    published, written = _time(raw.get("date_published")), raw.get("date_published")
+    if published is None:
+        published, written = _time(raw.get("date_modified")), raw.get("date_modified")
+    dated_only = published is not None and day_only(written)
     return FeedEntry(
         guid=guid or None,
         link=link,
         title=title,
         summary=summary,
         language=language_tag(_text(raw.get("language"))) or feed_language,
-        published=_time(raw.get("date_published")) or _time(raw.get("date_modified")),
+        published=noon_of(published) if published is not None and dated_only else published,
+        published_day_only=dated_only,
     )
 
 

@@ -12,6 +12,9 @@ from feeds.limits import MAX_GUID_CHARS, MAX_LINK_CHARS, MAX_SUMMARY_CHARS, MAX_
 class FeedEntry:
     """One feed entry, normalised: plain text, canonical link, UTC time (None when the feed gives none).
 
+    `published_day_only`: the source gave the day and no time of day; `published` is then that day's noon (in
+    the source's zone, UTC when unknown) and stands for the whole day (feeds.stories compares it as a day).
+
     Whichever reader builds it, it holds no more than feeds.limits allows: title and summary cut (with an
     ellipsis), the guid cut, a link longer than its cap dropped.
     """
@@ -22,6 +25,7 @@ class FeedEntry:
     summary: str
     language: str | None
     published: datetime | None
+    published_day_only: bool = False
 
     def __post_init__(self) -> None:
         if len(self.title) > MAX_TITLE_CHARS:
@@ -76,3 +80,5 @@ class NewItem:
     content_hash: str
     published: datetime
     classification: Classification = field(default_factory=Classification)
+    # `published` is the noon of a day the source gave without a time (FeedEntry.published_day_only)
+    published_day_only: bool = False

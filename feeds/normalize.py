@@ -131,6 +131,19 @@ def utc_datetime(parsed: time.struct_time | None) -> datetime | None:
         return None
 
 
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
+
+
+def day_only(text: object) -> bool:
+    """Whether a date as the source wrote it gives no time of day ("2024-09-19", "Thu, 19 Sep 2024")."""
+    return isinstance(text, str) and bool(text.strip()) and _TIME_OF_DAY.search(text) is None
+
+
+def noon_of(moment: datetime) -> datetime:
+    """The noon of a UTC day: where a date without a time stands (feeds.model.FeedEntry)."""
+    return moment.replace(hour=12, minute=0, second=0, microsecond=0)
+
+
 def language_tag(value: str | None) -> str | None:
     """A short lower-case language tag (`ru-RU` → `ru`, `en_us` → `en`); None when the value is not one."""
     if not value:
@@ -155,7 +168,10 @@ def normalize_entry(entry: Mapping[str, Any], feed_language: str | None) -> Feed
         summary_value, summary_type = first.get("value"), first.get("type", "text/html")
     guid = entry.get("id")
     guid_text = normalize_text(guid) if isinstance(guid, str) else ""
-    published = utc_datetime(entry.get("published_parsed")) or utc_datetime(entry.get("updated_parsed"))
+    published, written = utc_datetime(entry.get("published_parsed")), entry.get("published")
+    if published is None:
+        published, written = utc_datetime(entry.get("updated_parsed")), entry.get("updated")
+    dated_only = published is not None and day_only(written)
     language = (
         language_tag(entry.get("language"))
         or language_tag(title_detail.get("language"))
@@ -168,5 +184,6 @@ def normalize_entry(entry: Mapping[str, Any], feed_language: str | None) -> Feed
         title=field_text(entry.get("title"), title_detail.get("type", "text/plain")),
         summary=field_text(summary_value, summary_type),
         language=language,
-        published=published,
+        published=noon_of(published) if published is not None and dated_only else published,
+        published_day_only=dated_only,
     )

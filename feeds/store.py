@@ -185,6 +185,7 @@ async def _join_stories(tx: IngestWrite, new: Sequence[_New], rules: StoryRules)
         _fingerprint(
             c.title, c.summary, c.language, c.published, c.entity_ids, context.kinds, rules,
             item_id=c.id, story_id=c.story_id, source=c.feed_id, events=c.events or (), mentions=c.mentions,
+            day_only=c.published_day_only,
         )
         for c in context.candidates
     ]  # fmt: skip
@@ -229,6 +230,7 @@ def _story_item(one: _New, kinds: dict[str, str], rules: StoryRules) -> NewStory
         source=one.poll.feed_id,
         events=sorted(event_types(classification)),
         mentions=[span[2] for match in classification.entities for span in match.spans],
+        day_only=one.item.published_day_only,
     )
     return NewStoryItem(one.item_id, fp, classification.severity, one.tagged)
 
@@ -247,6 +249,7 @@ def _fingerprint(
     story_id: int | None = None,
     events: Sequence[str] = (),
     mentions: Sequence[str] = (),
+    day_only: bool = False,
 ) -> Fingerprint:
     return fingerprint(
         title,
@@ -261,6 +264,7 @@ def _fingerprint(
         story_id=story_id,
         item_id=item_id,
         source=source,
+        day_only=day_only,
     )
 
 
@@ -309,6 +313,7 @@ def _row(poll: FeedItems, item: NewItem) -> ItemRow:
         summary=entry.summary,
         language=entry.language,
         published=item.published,
+        published_day_only=item.published_day_only,
         fetched_at=poll.now,
         content_hash=item.content_hash,
         severity=classification.severity,

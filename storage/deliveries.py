@@ -56,6 +56,8 @@ class Alert:
     spans: tuple[tuple[int, int, str], ...]
     # the story's other sources, in the order they reported it ("also reported by …")
     also_reported_by: tuple[str, ...] = ()
+    # the source gave the day only: `published` is that day's noon, shown as the date
+    published_day_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +256,7 @@ def _alert(
         also_reported_by=tuple(
             name for name in sources.get(item.story_id or 0, []) if name != source_name(feed)
         ),
+        published_day_only=item.published_day_only,
     )
 
 

@@ -61,6 +61,7 @@ class ItemRow:
     events: tuple[str, ...] = ()
     tags: tuple[Tag, ...] = ()
     alertable: bool = False
+    published_day_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +212,7 @@ class IngestWrite:
                     "summary": row.summary,
                     "language": row.language,
                     "published_at": row.published,
+                    "published_day_only": row.published_day_only,
                     "fetched_at": row.fetched_at,
                     "content_hash": row.content_hash,
                     "severity": row.severity,

@@ -154,6 +154,8 @@ class Item(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str | None] = mapped_column(String(16))
     published_at: Mapped[datetime] = mapped_column(default=system_clock)
+    # the source gave the day only: published_at is that day's noon and stands for the day (migration 0015)
+    published_day_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     fetched_at: Mapped[datetime] = mapped_column(default=system_clock, index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     severity: Mapped[str | None] = mapped_column(String(2))

@@ -28,6 +28,8 @@ class CandidateItem:
     # event types (None: stored before they were kept) and the texts matched as entities
     events: tuple[str, ...] | None = None
     mentions: tuple[str, ...] = ()
+    # its source gave the day only (items.published_day_only)
+    published_day_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class StoryMember:
     events: tuple[str, ...] = ()
     matched_item: int | None = None
     merged: tuple[int, ...] = ()
+    published_day_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ async def _candidate_items(
             Item.published_at,
             Item.feed_id,
             Item.events,
+            Item.published_day_only,
         )
         .where(Item.id.in_(matching), Item.story_id.is_not(None), Item.published_at >= since)
         .order_by(Item.published_at, Item.id)
@@ -129,6 +133,7 @@ async def _candidate_items(
             feed_id=row.feed_id,
             events=split_list(row.events) if row.events is not None else None,
             mentions=tuple(mentions.get(row.id, [])),
+            published_day_only=bool(row.published_day_only),
         )
         for row in rows
     ]
@@ -250,6 +255,7 @@ async def story_details(db: Database, story_id: int) -> StoryDetails | None:
                 events=split_list(item.events),
                 matched_item=read_evidence(item.story_evidence).matched_item,
                 merged=read_evidence(item.story_evidence).merged,
+                published_day_only=item.published_day_only,
             )
             for item, feed in rows.all()
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from telegram import Bot
 from telegram.constants import ParseMode
 
-from bot.format import MAX_MESSAGE, format_alert, hashtag, plain_text, safe_link
+from bot.format import MAX_MESSAGE, format_alert, format_pointer, hashtag, plain_text, safe_link
 from storage.deliveries import Alert
 from tests.botapi import BotApiEmulator, parse_html, utf16_length
 
@@ -54,6 +55,13 @@ def test_alert_shows_severity_linked_title_with_bold_alias_source_time_and_hasht
     assert link["url"] == "https://news.example/a?id=1&lang=en"
     assert covered(parsed.text, parsed.entities, "bold") == ["P2", "Sev Lake"]
     assert covered(parsed.text, parsed.entities, "text_link") == ["Shooting reported near Sev Lake"]
+
+
+def test_an_item_dated_by_the_day_only_shows_its_date_without_a_time() -> None:
+    dated = replace(alert(), published=WHEN.replace(hour=12, minute=0, second=0), published_day_only=True)
+    assert "Example News · 2024-05-01" in parse_html(format_alert(dated)).text.splitlines()
+    pointer = format_pointer(alert(), dated, link=None)
+    assert "Example News · 2024-05-01: Shooting reported near Sev Lake" in pointer
 
 
 def test_hostile_feed_strings_arrive_literally() -> None:

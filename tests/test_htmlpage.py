@@ -227,3 +227,19 @@ async def test_a_statement_page_is_polled_with_conditional_get_and_a_redesign_is
 def test_a_fixed_offset_time_zone_is_accepted() -> None:
     selectors = PageSelectors.from_arguments("item=li tz=+04:00")
     assert selectors.zone == timezone(timedelta(hours=4))
+
+
+def test_a_bare_date_on_a_page_is_marked_as_a_day_and_a_time_is_not() -> None:
+    page = MINISTRY_PAGE.replace("30 ապրիլի 2026 թ., 10:00", "28 ապրիլի 2026 թ.")
+    timed, day = parse_statement_page(
+        page.encode(), {}, "https://mil.example/hy/news", SELECTORS, NOW, "hy"
+    ).entries
+    assert (timed.published, timed.published_day_only) == (datetime(2026, 5, 1, 10, 20, tzinfo=UTC), False)
+    # noon in Yerevan, standing for the whole day 28 April there
+    assert (day.published, day.published_day_only) == (datetime(2026, 4, 28, 8, 0, tzinfo=UTC), True)
+    # today's bare date counts from first sight: a time, not the day's noon
+    recent = page.replace("28 ապրիլի 2026 թ.", "1 մայիսի 2026 թ.")
+    _, seen = parse_statement_page(
+        recent.encode(), {}, "https://mil.example/hy/news", SELECTORS, NOW, "hy"
+    ).entries
+    assert (seen.published, seen.published_day_only) == (None, False)

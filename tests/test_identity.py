@@ -110,3 +110,12 @@ def test_published_falls_back_to_now_and_is_clamped_to_now() -> None:
         _entry("c", None, "Future", datetime(2100, 1, 1, tzinfo=UTC)),
     ]
     assert [i.published for i in prepare_items(entries, NOW)] == [past, NOW, NOW]
+
+
+def test_a_day_only_time_stays_a_day_unless_its_noon_is_still_to_come() -> None:
+    yesterday = FeedEntry("a", None, "Shots near Sotk", "", "en", datetime(2022, 9, 12, 12, tzinfo=UTC), True)
+    today = FeedEntry("b", None, "Talks in Brussels", "", "en", datetime(2022, 9, 13, 12, tzinfo=UTC), True)
+    past, future = prepare_items([yesterday, today], NOW)
+    assert (past.published, past.published_day_only) == (datetime(2022, 9, 12, 12, tzinfo=UTC), True)
+    # today's noon is after NOW (06:00): clipped to NOW, a time and no longer the day's middle
+    assert (future.published, future.published_day_only) == (NOW, False)

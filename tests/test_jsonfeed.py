@@ -128,3 +128,23 @@ async def test_a_json_feed_is_polled_through_the_pipeline(db: Database, server: 
 
 def _no_tags(title: str, summary: str, language: str | None) -> Classification:
     return Classification()
+
+
+def test_a_json_feed_date_without_a_time_is_that_days_noon_and_marked_as_a_day() -> None:
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "items": [
+            {"id": "1", "url": "https://news.example/1", "title": "Talks", "date_published": "2026-05-01"},
+            {
+                "id": "2",
+                "url": "https://news.example/2",
+                "title": "Shots",
+                "date_modified": "2026-05-01T08:00Z",
+            },
+        ],
+    }
+    day, timed = parse_feed(
+        json.dumps(document).encode(), {"Content-Type": "application/feed+json"}, URL
+    ).entries
+    assert (day.published, day.published_day_only) == (datetime(2026, 5, 1, 12, tzinfo=UTC), True)
+    assert (timed.published, timed.published_day_only) == (datetime(2026, 5, 1, 8, tzinfo=UTC), False)

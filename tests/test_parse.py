@@ -317,3 +317,18 @@ async def test_a_parse_past_its_deadline_is_stopped_and_the_other_worker_keeps_p
         assert again.value.retry_after is not None and again.value.retry_after >= 900
         assert pool.stopped_parses == 2
         assert await pool.parse(healthy, RSS, "https://www.azatutyun.am/api/") == parsed
+
+
+def test_a_date_without_a_time_of_day_is_that_days_noon_and_marked_as_a_day() -> None:
+    document = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Agency</title>
+<item><title>Shots near Sotk</title><link>https://a.example/1</link><dc:date>2022-09-13</dc:date></item>
+<item><title>Talks in Brussels</title><link>https://a.example/2</link>
+<pubDate>Tue, 13 Sep 2022</pubDate></item>
+<item><title>Shelling near Jermuk</title><link>https://a.example/3</link>
+<pubDate>Tue, 13 Sep 2022 02:05:00 +0400</pubDate></item>
+</channel></rss>"""
+    by_date, by_rfc822, timed = parse_feed(document, {}, "https://a.example/rss").entries
+    for day in (by_date, by_rfc822):
+        assert (day.published, day.published_day_only) == (datetime(2022, 9, 13, 12, tzinfo=UTC), True)
+    assert (timed.published, timed.published_day_only) == (datetime(2022, 9, 12, 22, 5, tzinfo=UTC), False)

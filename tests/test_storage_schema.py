@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, inspect, select, text
 
 from storage.db import Database
-from storage.models import Base, Feed
+from storage.history import search_items
+from storage.migrate import alembic_config, upgrade
+from storage.models import Base, Feed, Item
 
 
 async def test_migrated_database_stores_and_returns_aware_utc_times(db: Database) -> None:
@@ -44,3 +48,74 @@ async def test_migrations_build_exactly_the_schema_the_models_declare(db: Databa
     async with db.transaction() as session:
         connection = await session.connection()
         assert await connection.run_sync(differences) == []
+
+
+INSERT_FEED = text(
+    "INSERT INTO feeds (id, url, title, kind, enabled, history_loaded, interval_seconds, next_poll_at,"
+    " consecutive_failures, failure_notified, created_at)"
+    " VALUES (1, 'https://a.example/rss', 'A', 'feed', true, true, 60, :at, 0, false, :at)"
+)
+INSERT_ITEM = text(
+    "INSERT INTO items (id, feed_id, identity_key, title, summary, published_at, fetched_at, content_hash,"
+    " alertable) VALUES (:id, 1, :key, :title, '', :at, :at, :key, true)"
+)
+
+
+async def _item_columns(database_url: str) -> set[str]:
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            connection = await session.connection()
+            columns = await connection.run_sync(lambda sync: inspect(sync).get_columns("items"))
+    finally:
+        await database.dispose()
+    return {column["name"] for column in columns}
+
+
+async def test_migration_0015_keeps_every_item_as_an_exact_time_and_goes_back(database_url: str) -> None:
+    """Upgrading a populated database adds items.published_day_only (false: every stored time was exact),
+    keeps the rows and their search; downgrading drops the column and keeps the rows."""
+    at = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0014")
+    assert "published_day_only" not in await _item_columns(database_url)
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            await session.execute(INSERT_FEED, {"at": at})
+            for number, title in enumerate(["Shots near Sev Lake", "Обстрел у озера Сев"], start=1):
+                await session.execute(
+                    INSERT_ITEM, {"id": number, "key": f"{number:064d}", "title": title, "at": at}
+                )
+    finally:
+        await database.dispose()
+
+    await upgrade(database_url)
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            rows = (await session.execute(select(Item.id, Item.published_day_only).order_by(Item.id))).all()
+            session.add(
+                Item(
+                    id=3, feed_id=1, identity_key="3" * 64, title="Lachin road closed", published_at=at,
+                    content_hash="3" * 64, published_day_only=True,
+                )
+            )  # fmt: skip
+        found = [line.title for line in await search_items(database, "Sev", 5)]
+        async with database.transaction() as session:
+            day_only = (await session.execute(select(Item.id).where(Item.published_day_only))).scalars().all()
+    finally:
+        await database.dispose()
+    assert [tuple(row) for row in rows] == [(1, False), (2, False)]
+    assert found == ["Shots near Sev Lake"]
+    assert day_only == [3]
+
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0014")
+    assert "published_day_only" not in await _item_columns(database_url)
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            titles = (await session.execute(text("SELECT title FROM items ORDER BY id"))).scalars().all()
+    finally:
+        await database.dispose()
+    assert titles == ["Shots near Sev Lake", "Обстрел у озера Сев", "Lachin road closed"]
+    await upgrade(database_url)

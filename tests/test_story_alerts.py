@@ -50,18 +50,27 @@ class Rig:
         return await DeliveryLoop(self.ctx, self.app.bot, clock=self.clock).run_until_idle()
 
     async def report(
-        self, source: str, title: str, severity: str | None = "P2", entity: str = "sev_lake"
+        self,
+        source: str,
+        title: str,
+        severity: str | None = "P2",
+        entity: str = "sev_lake",
+        *,
+        day_only: bool = False,
     ) -> StoredItem:
-        """`source` publishes `title` now; stored as the ingest side would."""
+        """`source` publishes `title` now (`day_only`: gives only today's date, read as its noon UTC); stored
+        as the ingest side would."""
         key = hashlib.sha256(f"{source}:{title}".encode()).hexdigest()
         at = title.find("Sev Lake")
         spans = ((at, at + 8, "Sev Lake"),) if at >= 0 else ((0, 1, title[:1]),)
+        published = self.clock.now.replace(hour=12, minute=0) if day_only else self.clock.now
         item = NewItem(
-            FeedEntry(key, f"https://{source.lower()}.test/{key[:8]}", title, "", "en", self.clock.now),
+            FeedEntry(key, f"https://{source.lower()}.test/{key[:8]}", title, "", "en", published, day_only),
             key,
             key,
-            self.clock.now,
+            min(published, self.clock.now),
             Classification((EntityMatch(entity, spans),), severity),
+            day_only and published <= self.clock.now,
         )
         (stored,) = await store_new_items(self.db, self.feeds[source], [item], alert=True, now=self.clock.now)
         self.clock.now += timedelta(minutes=2)
@@ -225,7 +234,7 @@ async def test_story_digest_and_alerts_commands(db: Database) -> None:
         async with running_bot(db, telegram) as chat:
             rig = Rig(db, telegram, Clock(START), chat.ctx, chat.application, {})
             async with db.transaction() as session:
-                for index, name in enumerate(SOURCES[:2]):
+                for index, name in enumerate(SOURCES[:3]):
                     feed = Feed(url=f"https://feeds.test/{index}", title=name)
                     session.add(feed)
                     await session.flush()
@@ -247,6 +256,16 @@ async def test_story_digest_and_alerts_commands(db: Database) -> None:
             # why it joined: the item it matched and what their signatures share
             assert lines[members[1] + 1].strip().startswith(f"matched #{first.id}; agreed: ")
             assert "place:sev_lake" in lines[members[1] + 1]
+            # a source that gives only the day: its date without a fake time, and the day compared as a day
+            rig.clock.now = START.replace(hour=13)
+            dated = await rig.report(SOURCES[2], TITLES[0], day_only=True)
+            assert dated.story_id == first.story_id
+            (answer,) = await chat.say(ADMIN, f"/story {first.story_id}")
+            lines = answer.splitlines()
+            (line,) = [index for index, line in enumerate(lines) if line.startswith(f"• #{dated.id} ")]
+            assert f"{SOURCES[2]}, 2022-09-13, en:" in lines[line]
+            assert "times compared as whole days (a source gave only the date)" in lines[line + 1]
+            assert "time:day" not in lines[line + 1]
             assert await chat.say(STRANGER, "/story 1") == ["Sorry, /story is only for bot admins."]
             assert await chat.say(ADMIN, "/story 999") == ["There is no story 999."]
 

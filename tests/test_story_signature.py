@@ -46,6 +46,7 @@ from feeds.signature import (
 )
 from feeds.store import store_new_items
 from feeds.stories import (
+    DAY_COMPARED,
     RULE_NEW,
     RULE_SIGNATURE,
     RULE_TEXT,
@@ -54,6 +55,7 @@ from feeds.stories import (
     decide,
     fingerprint,
     text_score,
+    time_apart,
 )
 from storage.db import Database
 from storage.models import Feed, Item
@@ -560,6 +562,44 @@ def test_an_office_word_is_not_a_name_that_ties_two_reports() -> None:
     assert names("сообщили в Администрации Президента Азербайджана") == set()
 
 
+def _day(fp: Any, day: date) -> Any:
+    """The fingerprint of a report its source dated by the day only: that day's noon, standing for the day."""
+    return replace(fp, published=datetime(day.year, day.month, day.day, 12, tzinfo=UTC), day_only=True)
+
+
+def test_a_bare_date_is_its_whole_day_and_otherwise_counts_from_its_noon() -> None:
+    rules = StoryRules()
+    day = _day(_fp(SEV_LAKE["en"], "en"), date(2023, 4, 23))
+    late = _fp(SEV_LAKE["ru"], "ru", hours=13.9)  # 23:54 that day
+    assert time_apart(day, late, rules) == time_apart(late, day, rules) == timedelta(0)
+    after_midnight = _fp(SEV_LAKE["ru"], "ru", hours=14.5)  # 00:30 the next day: 12.5 h from the noon
+    assert time_apart(day, after_midnight, rules) == timedelta(hours=12, minutes=30)
+    next_day = _day(_fp(SEV_LAKE["hy"], "hy"), date(2023, 4, 24))
+    assert time_apart(day, next_day, rules) == timedelta(hours=24)
+    assert time_apart(day, next_day, replace(rules, days_as_intervals=True)) == timedelta(0)
+    # the same day in Yerevan (noon there is 08:00 UTC) and in UTC
+    yerevan = replace(next_day, published=datetime(2023, 4, 23, 8, tzinfo=UTC))
+    assert time_apart(day, yerevan, rules) == timedelta(0)
+
+
+def test_a_report_dated_by_the_day_and_an_exact_one_that_day_are_one_story_across_languages() -> None:
+    exact = _fp(SEV_LAKE["ru"], "ru", hours=13.9, story=1, source=1)  # 23:54 UTC
+    dated = _day(_fp(SEV_LAKE["en"], "en", source=2), date(2023, 4, 23))
+    decision = decide(dated, [exact], StoryRules())
+    assert decision.story_id == 1 and decision.rule == RULE_SIGNATURE
+    # /story says the time was compared as a day
+    assert DAY_COMPARED in decision.evidence and "place:sev_lake" in decision.evidence
+
+
+def test_reports_of_consecutive_days_dated_by_the_day_stay_apart_unless_the_signature_agrees() -> None:
+    first = _day(_fp(SEV_LAKE["en"], "en", story=1, source=1), date(2023, 4, 23))
+    thin = "Обстрел у озера Сев"  # the place and the kind of event only: no figure, no name
+    same_day = _day(_fp(thin, "ru", source=2), date(2023, 4, 23))
+    next_day = _day(_fp(thin, "ru", source=2), date(2023, 4, 24))
+    assert decide(same_day, [first], StoryRules()).story_id == 1
+    assert decide(next_day, [first], StoryRules()).story_id is None
+
+
 # ---------------------------------------------------------------------------------------------------- data
 
 
@@ -578,6 +618,11 @@ def _published(value: Any) -> datetime:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, 12, tzinfo=UTC)
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _day_only(value: Any) -> bool:
+    """Whether the source gave the date alone (a bare date in the YAML): the item stands for that day."""
+    return isinstance(value, date) and not isinstance(value, datetime)
 
 
 def test_the_data_set_is_real_reporting_in_four_languages_split_by_episode() -> None:
@@ -653,13 +698,16 @@ async def _merge_through_storage(db: Database, items: list[dict[str, Any]]) -> d
                 session.add(feed)
                 await session.flush()
                 feeds[source] = feed.id
-        entry = FeedEntry(item["url"], item["url"], item["title"], item["summary"], item["lang"], published)
+        day_only = _day_only(item["published"])
+        entry = FeedEntry(
+            item["url"], item["url"], item["title"], item["summary"], item["lang"], published, day_only
+        )
         key = hashlib.sha256(item["id"].encode()).hexdigest()
         classification = CLASSIFIER.classify(item["title"], item["summary"], item["lang"])
         (stored,) = await store_new_items(
             db,
             feeds[source],
-            [NewItem(entry, key, key, published, classification)],
+            [NewItem(entry, key, key, published, classification, day_only)],
             alert=False,
             now=published + timedelta(minutes=3),
             stories=rules,

@@ -9,8 +9,9 @@ from bot.arguments import command_arguments
 from bot.commands.subscriptions import may_change_chat
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _
-from bot.replies import escape, fit, link, quoted, reply, utc_time
+from bot.replies import escape, fit, link, publication_time, quoted, reply
 from bot.validate import row_id
+from feeds.stories import DAY_COMPARED
 from storage import chats, digests
 from storage.stories import story_details
 from storage.timeofday import canonical_time_of_day
@@ -52,15 +53,19 @@ async def story(update: Update, context: BotCallbackContext, ctx: BotContext) ->
         why = member.rule or "?"
         if member.score is not None:
             why += f" {member.score:g}"
+        when = publication_time(member.published, member.published_day_only)
         lines.append(
-            f"• #{member.item_id} [{escape(why)}] {escape(member.source)}, {utc_time(member.published)}, "
+            f"• #{member.item_id} [{escape(why)}] {escape(member.source)}, {when}, "
             f"{escape(member.language or '?')}: {link(member.title, member.link)}"
         )
         because = []
         if member.matched_item is not None:
             because.append(_("matched #{item}").format(item=member.matched_item))
-        if member.evidence:
-            because.append(_("agreed: {parts}").format(parts=", ".join(member.evidence)))
+        agreed = [part for part in member.evidence if part != DAY_COMPARED]
+        if agreed:
+            because.append(_("agreed: {parts}").format(parts=", ".join(agreed)))
+        if DAY_COMPARED in member.evidence:
+            because.append(_("times compared as whole days (a source gave only the date)"))
         if member.merged:
             because.append(
                 _("showed stories {ids} to be this one").format(ids=", ".join(map(str, member.merged)))
