@@ -5,12 +5,12 @@ The data is split by episode (so a story never straddles the split), and a test 
 development data while a fresh one, collected blind on days that occur in none of the others, takes its place:
 tests/data/stories_multilang.yaml (tuned on since the third round; its first test part was measured by the
 first two rounds), tests/data/stories_multilang_part2.yaml (the second test part, measured once, then the
-fourth round's validation set) and tests/data/stories_multilang_test.yaml (the third test part, measured once
-after the fourth round's rules were frozen: the test part). docs/story-figures.md has every figure. The
-figures are pairwise precision and recall against the hand-made grouping, same-language and cross-language
-pairs apart, printed in the terminal summary. The test asserts floors a little under the recorded figures (a
-regression guard); issue 16's targets (precision 0.97, recall 0.95 on the test part) are not reached and are
-kept as a strict xfail, so that reaching them shows up."""
+fourth round's validation set), tests/data/stories_multilang_part3.yaml (the third, measured once after the
+fourth round) and tests/data/stories_multilang_test.yaml (the fourth, measured once: the test part).
+docs/story-figures.md has every figure. The figures are pairwise precision and recall against the hand-made
+grouping, same-language and cross-language pairs apart, printed in the terminal summary. The test asserts
+floors a little under the recorded figures (a regression guard); issue 16's targets (precision 0.97, recall
+0.95 on the test part) are not reached and are kept as a strict xfail, so that reaching them shows up."""
 
 from __future__ import annotations
 
@@ -63,9 +63,10 @@ from storage.settings import load_settings
 from tests.conftest import SUMMARY_LINES
 
 DATA = Path(__file__).parent / "data"
-# development: the first file (tuned on since the third round) and the second test part (folded in after its
-# figures were recorded); test: the third test part, collected blind on days that occur in neither
-DEV_DATA = (DATA / "stories_multilang.yaml", DATA / "stories_multilang_part2.yaml")
+# development: the first file (tuned on since the third round) and the second and third test parts (each
+# folded in after its figures were recorded); test: the fourth test part, collected blind on days that occur
+# in none of them
+DEV_DATA = tuple(DATA / f"stories_multilang{part}.yaml" for part in ("", "_part2", "_part3"))
 TEST_DATA = (DATA / "stories_multilang_test.yaml",)
 LANGUAGES = ("en", "ru", "hy", "az")
 # issue 16's targets on the test part
@@ -74,10 +75,10 @@ TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
 # tuned on or validated on, and the third test part, measured once) less about one pair, so one more wrong
 # merge or one lost true pair fails
 FLOORS = {
-    ("dev", "same"): (0.825, 0.405),
-    ("dev", "cross"): (0.91, 0.255),
-    ("test", "same"): (0.91, 0.37),
-    ("test", "cross"): (0.87, 0.255),
+    ("dev", "same"): (0.85, 0.396),
+    ("dev", "cross"): (0.895, 0.256),
+    ("test", "same"): (0.58, 0.40),
+    ("test", "cross"): (0.66, 0.225),
 }
 
 
