@@ -47,10 +47,10 @@ a specific anchor (a place, a figure, a name, a clock time), through an item pub
 report of the next day that reads like both stories, are no proof that they are one).
 Every window compares `time_apart`: a date a source gave without a time (Fingerprint.day_only) is its whole
 day, so a time inside it or the same day is no distance; a time or a day outside it counts from its noon.
-The thresholds were tuned on tests/data/stories_multilang.yaml (both its old parts since the third round; the
-fourth round validated its changes on tests/data/stories_multilang_test.yaml, see docs/story-figures.md and
-tests/test_story_signature.py). Nothing here knows about storage or Telegram:
-callers pass fingerprints and get a decision back."""
+The thresholds were tuned on the development files of tests/data/ (tests/data/stories_multilang.yaml; the
+fourth round validated its changes on the second test part, now stories_multilang_part2.yaml) and are measured
+on a test part collected blind (docs/story-figures.md, tests/test_story_signature.py). Nothing here knows
+about storage or Telegram: callers pass fingerprints and get a decision back."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ class StorySettings(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StoryRules:
-    """Thresholds of the merging decision (tuned on the dev part of tests/data/stories_multilang.yaml)."""
+    """Thresholds of the merging decision (tuned on the development files, docs/story-figures.md)."""
 
     window: timedelta = timedelta(hours=48)
     # how far apart two near-duplicate texts may be published and still be one story
@@ -153,13 +153,13 @@ class StoryRules:
     # signatures are nearly the same (Jaccard score): "Azerbaijan launches operation in Nagorno-Karabakh" and
     # "Азербайджан начал военную операцию в Карабахе"
     alike_score: float = 0.75
-    # reports dated by the day only are read as noon: two of one night's event may be a day apart. Beyond
-    # `cross_language_window` and up to `day_apart_window`, events in agreement and `day_apart_anchors` of
-    # anchors (three places; two places and a name or a leader) at `day_apart_score`
     # two full anchors (two places; a place and a figure) with events in agreement are strong evidence even
     # when one report says much more than the other (a long lead lowers the Jaccard score)
     many_anchors: float = 2.0
     many_anchors_score: float = 0.3
+    # reports dated by the day only are read as noon: two of one night's event may be a day apart. Beyond
+    # `cross_language_window` and up to `day_apart_window`, events in agreement and `day_apart_anchors` of
+    # anchors (three places; two places and a name or a leader) at `day_apart_score`
     day_apart_window: timedelta = timedelta(hours=36)
     day_apart_anchors: float = 2.5
     day_apart_score: float = 0.3

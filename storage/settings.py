@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     telegram_min_interval: int = Field(default=60, ge=10)
     telegram_max_pages: int = Field(default=5, ge=1, le=50)
     feed_failure_notice_after: int = Field(default=3600, ge=0)
-    # story merging (feeds/stories.py; tuned on the dev part of tests/data/stories_multilang.yaml)
+    # story merging (feeds/stories.py; tuned on the development files, docs/story-figures.md)
     story_window_hours: float = Field(default=48.0, gt=0, le=24 * 14)
     story_text_threshold: float = Field(default=74.0, ge=0, le=100)
     story_text_evidence_threshold: float = Field(default=60.0, ge=0, le=100)
