@@ -655,6 +655,34 @@ def azerbaijani_outside(text: str, start: int, stop: int) -> bool:
     return letters.search(text, 0, start) is not None or letters.search(text, stop) is not None
 
 
+# a club's name is short: the place and at most this many other words inside its quotes ("Turan Tovuz")
+_CLUB_NAME_SPACES = 2
+_CLUB_QUOTE_REACH = 25
+# sports words count for a quoted club name within this many characters of it
+_CLUB_WORD_WINDOW = 120
+
+
+def in_short_quote(text: str, start: int, stop: int) -> bool:
+    """Whether a name stands inside a short quoted name of its own: "Araz-Naxçıvan"la, «Туран Товуз»,
+    "Gandzasar Kapan". A quoted sentence ("Мы вернёмся в Нахчыван") has more words."""
+    opening = max(
+        text.rfind('"', max(0, start - _CLUB_QUOTE_REACH), start),
+        text.rfind("'", max(0, start - _CLUB_QUOTE_REACH), start),
+    )
+    if opening == -1 or "\n" in text[opening:start]:
+        return False
+    closing = -1
+    for index in range(stop, min(len(text), stop + _CLUB_QUOTE_REACH)):
+        if text[index] in _QUOTES:
+            closing = index
+            break
+        if text[index] == "\n":
+            return False
+    if closing == -1:
+        return False
+    return text.count(" ", opening, closing) <= _CLUB_NAME_SPACES
+
+
 def in_own_quotes(text: str, start: int, stop: int) -> bool:
     """Whether a name stands in quotes of its own: «Թրամփի ուղին», "Дорога Трампа"."""
     return bool(start) and stop < len(text) and text[start - 1] in _QUOTES and text[stop] in _QUOTES
@@ -863,6 +891,14 @@ class Classifier:
             needs = _pieces(phrase) if full is not None else ()
             term = _Term(_BACKGROUND, 0, self._re(suffix), self._re(full), None, needs, starts)
             self._add(keys, key, term)
+        # the words of clubs and brands are those that cancel the names read as a club or a brand when quoted
+        # (Qarabağ, Jermuk); they also mark any other place inside a club's or a brand's quoted name
+        self._club_words = frozenset(
+            word for info in self._aliases if info.alias.unless_quoted for word in info.unless
+        )
+        self._places = frozenset(
+            index for index, entity in enumerate(self.entities) if entity.kind == "place"
+        )
         # a person's own given names may stand before the bare surname: "İlham Əliyev", "Никол Пашинян"
         self._given_names = tuple(
             tuple({parts[0] for alias in entity.aliases if len(parts := normalize(alias.text).split()) > 1})
@@ -954,6 +990,8 @@ class Classifier:
                 words[ref] = [(start, stop)]
             else:
                 spans.append((start, stop))
+        if self._club_words and words:
+            alias_hits = [hit for hit in alias_hits if not self._club_name(text, hit, words)]
         matched = self._resolve(alias_hits, words)
         if not matched:
             return _NOTHING
@@ -1063,6 +1101,21 @@ class Classifier:
                 if changed:
                     matched = self._entities_of(accepted)
         return matched
+
+    def _club_name(
+        self, text: str, hit: tuple[int, int, int], words: dict[int, list[tuple[int, int]]]
+    ) -> bool:
+        """A place inside a club's or brand's quoted name with sports or brand words nearby ("Araz-Naxçıvan"la
+        … Premyer Liqa, «Туран Товуз» … в матче): the organisation, for every place of the gazetteer."""
+        start, stop, ref = hit
+        if self._aliases[ref].entity not in self._places or not in_short_quote(text, start, stop):
+            return False
+        low, high = start - _CLUB_WORD_WINDOW, stop + _CLUB_WORD_WINDOW
+        return any(
+            low <= word_start and word_stop <= high
+            for word in self._club_words
+            for word_start, word_stop in words.get(word, ())
+        )
 
     def _inside_other(self, hit: tuple[int, int, int], hits: list[tuple[int, int, int]]) -> bool:
         aliases = self._aliases

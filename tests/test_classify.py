@@ -269,3 +269,25 @@ def test_fourth_round_kinds_of_names(classifier: Classifier) -> None:
     # peacekeepers beside Karabakh were Russia's
     assert "ru_peacekeepers" in classifier.classify("Խաղաղապահները մտել են Արցախ").entity_ids
     assert classifier.classify("Քելբաջարում պայթյուն է եղել").entity_ids == ["kalbajar"]
+
+
+def test_sixth_round_kinds(classifier: Classifier) -> None:
+    """Kinds the fourth test part showed, each with a text unlike the items it was seen in."""
+    # any place inside a club's short quoted name, with sports words near, is the club
+    assert classifier.classify("«Сюник-Капан» сыграл вничью в матче первой лиги").entity_ids == []
+    assert classifier.classify("«Գորիս Սիթի» ակումբը հաղթեց").entity_ids == []
+    assert classifier.classify('"Laçın FK" mövsümə qələbə ilə başladı').entity_ids == []
+    # a quoted sentence, or a place beside sports words without quotes, is still the place
+    assert "nakhchivan" in classifier.classify("«Мы вернёмся в Нахчыван с победой», сказал тренер").entity_ids
+    assert "nakhchivan" in classifier.classify("Naxçıvanda futbol stadionu tikilir").entity_ids
+    # East Zangezur is Azerbaijan's economic region, not Armenia's Zangezur
+    assert "zangezur" not in classifier.classify("Şərqi Zəngəzur iqtisadi rayonunda yeni yol").entity_ids
+    assert "zangezur" not in classifier.classify("New roads in the East Zangezur region").entity_ids
+    assert "zangezur" in classifier.classify("Baku claims Zangezur again").entity_ids
+    # a checkpoint in an item naming Lachin is the corridor's; elsewhere it is not
+    assert {"lachin", "lachin_corridor"} <= set(classifier.classify("New checkpoint near Lachin").entity_ids)
+    assert "lachin_corridor" not in classifier.classify("New checkpoint near Goris").entity_ids
+    # captives coming home are the news, not their captivity; an abduction is; a mine hit is fighting
+    assert classifier.classify("Armenian POWs returning home via Goris").severity == "P4"
+    assert classifier.classify("Азербайджанцы похитили пастуха у Сотка").severity == "P2"
+    assert classifier.classify("Laçın rayonunda hərbi maşın minaya düşdü").severity == "P1"
