@@ -77,10 +77,10 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
-# The fourth test part as measured once with the fifth round's rules (frozen at 8bd8484; figures in
+# The fifth test part as measured once with the sixth round's rules (frozen at 72d2b07; figures in
 # docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
 # with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 4 measured once with the fifth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 5 measured once with the sixth round's rules (docs/classifier-figures.md)"
 
 
 def _recall_short_of(language: str, figure: str) -> object:
@@ -95,7 +95,7 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
 
 @pytest.mark.parametrize(
     "language",
-    [_recall_short_of("en", "0.937 (74/79)"), "ru", _recall_short_of("hy", "0.920 (80/87)"), "az"],
+    [_recall_short_of("en", "0.932 (41/44)"), "ru", "hy", "az"],
 )
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
@@ -104,12 +104,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"10 false hits in 64 near-misses (az 7, ru 2, hy 1), {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"6 false hits in 51 near-misses (ru 3, en 2, hy 1), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.816 (168/206) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.811 (154/190) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
@@ -117,13 +117,13 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (the first three test parts folded
-    in): the floors are the figures of the fifth round (docs/classifier-figures.md), rounded down."""
+    """A guard against regressions on the part the classifier was tuned on (the first four test parts folded
+    in): the floors are the figures of the sixth round (docs/classifier-figures.md), rounded down."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
         assert evaluation.by_language[language].recall >= 0.98, report
-        assert evaluation.by_language[language].severity_agreement >= 0.96, report
+        assert evaluation.by_language[language].severity_agreement >= 0.95, report
     assert evaluation.overall.false_hits == 0, report
 
 
