@@ -168,6 +168,12 @@ class StoryRules:
     # rules of `cross_language_window`: on the development files 21 more true cross-language pairs and 36
     # more wrong merges (a fuel depot blast and the next day's toll): the noon stays (docs/story-figures.md)
     days_as_intervals: bool = False
+    # besides the items tagged with a new item's entities, the newest tagged items of the window are its
+    # candidates, whatever their entities, up to this many: a report tagged only with the border, or naming a
+    # village no entity tracks, still meets the reports of its event, and the cost per batch stays bounded
+    recent_candidates: int = 300
+    # untagged items that name a kind of event are compared too (they never alert; they join a story)
+    place_untagged: bool = True
 
     @classmethod
     def from_settings(cls, settings: StorySettings) -> StoryRules:
@@ -219,6 +225,8 @@ class Fingerprint:
     sides: frozenset[str] = frozenset()
     # `published` is the noon of a day the source gave without a time: the item stands for the whole day
     day_only: bool = False
+    # the tracked people its headline names (leaders, ministers): who takes part in a meeting or a call
+    participants: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,10 +276,12 @@ def fingerprint(
     item_id: int | None = None,
     source: int | None = None,
     day_only: bool = False,
+    participants: Iterable[str] = (),
 ) -> Fingerprint:
     """The fingerprint of one item. `places` are those of its entity ids that are places (from the gazetteer);
     generic entities (rules.generic_entities) are left out of the entity set; `events` are the event types the
-    classifier found (feeds.signature.event_types) and `mentions` the texts it matched as entities."""
+    classifier found (feeds.signature.event_types) and `mentions` the texts it matched as entities;
+    `participants` the tracked people its headline names."""
     lead = summary[:LEAD_CHARACTERS]
     text = " ".join(_WORDS.sub(" ", normalize(f"{title} {lead}")).split())
     entities = frozenset(entity_ids) - rules.generic_entities
@@ -296,6 +306,7 @@ def fingerprint(
         prospect=sig.prospect,
         sides=sig.sides,
         day_only=day_only,
+        participants=frozenset(participants),
     )
 
 
@@ -358,7 +369,18 @@ def contradiction(a: Fingerprint, b: Fingerprint) -> str | None:
         return "numbers"
     if len(a.sides) == 1 and len(b.sides) == 1 and a.sides != b.sides:
         return "sides"
+    if _meeting(a) and _meeting(b) and a.participants != b.participants:
+        return "participants"
     return None
+
+
+def _meeting(fp: Fingerprint) -> bool:
+    """A meeting or a call whose headline names who takes part (two people or more): on a summit day the
+    same leaders meet in twos and in threes, and a bilateral meeting is not the trilateral one beside it."""
+    return len(fp.participants) >= 2 and bool(fp.families & _MEETING_FAMILIES)
+
+
+_MEETING_FAMILIES = frozenset({"diplomacy", "phone_call"})
 
 
 def _figures_differ(a: frozenset[str], b: frozenset[str]) -> bool:
