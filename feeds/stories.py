@@ -521,6 +521,10 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
             and not any(token.startswith(("name:", "entity:")) for token in evidence.shared)
         ):
             threshold = rules.other_kind_text_threshold
+        if item.prospect != candidate.prospect:
+            # "a meeting will take place in Sochi" and "talks held in Sochi" share most words: the
+            # announcement is a story of its own, by wording too unless nearly the same text
+            threshold = max(threshold, rules.other_kind_text_threshold)
         if score >= threshold and gap <= rules.text_window:
             return StoryMatch(
                 candidate.story_id,
@@ -607,6 +611,13 @@ def _story_core(members: Sequence[Fingerprint], share: float) -> Fingerprint:
         lambda m, v: any(v.startswith(x) or x.startswith(v) for x in m.names),
     )
     families = held((f for m in members for f in m.families), lambda m, v: v in m.families)
+    # who takes part, as the story's meetings that name two people or more say it
+    meetings = [m for m in members if _meeting(m)]
+    participants = frozenset(
+        p
+        for p in {p for m in meetings for p in m.participants}
+        if 2 * sum(p in m.participants for m in meetings) >= len(meetings)
+    )
     places = frozenset(p for m in members for p in m.places) & entities
     regions = frozenset(r for m in members for r in m.regions) & entities
     first = members[0]
@@ -623,6 +634,7 @@ def _story_core(members: Sequence[Fingerprint], share: float) -> Fingerprint:
         names=names,
         reaction=sum(1 for m in members if m.reaction) >= need,
         prospect=sum(1 for m in members if m.prospect) >= need,
+        participants=participants,
     )
 
 
@@ -663,7 +675,16 @@ def decide(item: Fingerprint, candidates: Sequence[Fingerprint], rules: StoryRul
             (
                 m
                 for story_id, m in close_by_story.items()
-                if story_id != best.story_id and m.rank >= rules.merge_threshold and _proves_merge(m, rules)
+                if story_id != best.story_id
+                and m.rank >= rules.merge_threshold
+                and _proves_merge(m, rules)
+                # two stories told apart whose cores contradict (a bilateral meeting and the trilateral one
+                # beside it) stay apart, whatever one loosely worded item shares with both
+                and contradiction(
+                    _story_core(members[story_id], rules.core_share),
+                    _story_core(members[best.story_id], rules.core_share),
+                )
+                is None
             ),
             key=lambda m: (-m.rank, m.story_id),
         )
