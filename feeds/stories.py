@@ -449,6 +449,14 @@ def _evidence(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> _Evidence:
     shared = plain | names | figures
     union = len(ta) + len(tb) - len(shared)
     anchors = sum(_weight(token, rules) for token in shared)
+    if _elsewhere(a, b):
+        # both say where and name no place in common (a town and a region it may or may not be in): a small
+        # figure ("two soldiers wounded") is common news on any stretch of the border, so it counts as weak
+        anchors -= sum(
+            rules.small_number_anchor - rules.weak_anchor
+            for token in figures
+            if _weight(token, rules) == rules.small_number_anchor and _small(token)
+        )
     relation = event_relation(a.families, b.families)
     return _Evidence(
         score=len(shared) / union if union else 0.0,
@@ -456,6 +464,17 @@ def _evidence(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> _Evidence:
         events=relation,
         shared=tuple(sorted(shared)),
     )
+
+
+def _elsewhere(a: Fingerprint, b: Fingerprint) -> bool:
+    """Both items say where it happened and share no place or region."""
+    here, there = a.places | a.regions, b.places | b.regions
+    return bool(here and there and not here & there)
+
+
+def _small(token: str) -> bool:
+    value = token.partition(":")[2].lstrip("~")
+    return value.isdigit() and int(value) <= 31
 
 
 def _signature_holds(evidence: _Evidence, threshold: float, rules: StoryRules) -> bool:
