@@ -111,7 +111,7 @@ class StoryRules:
     # how far apart two near-duplicate texts may be published and still be one story
     text_window: timedelta = timedelta(hours=30)
     text_threshold: float = 74.0
-    text_evidence_threshold: float = 60.0
+    text_evidence_threshold: float = 55.0
     # a headline reporting a reaction beside one reporting the event repeats the event's words ("condemns the
     # fire that killed a serviceman"): near-duplicate wording joins them only at this score, unless they share
     # an actor (a name, a tracked person or body: one actor's statement and the call it makes) or the other's
