@@ -1,19 +1,25 @@
 """Which story a new item belongs to: the merging decision, explainable by a rule, a score and the evidence.
 
 Each new item is compared with the items of other sources (feeds) in stories of the last `window` (48 h): a
-feed's second item is its own news (a correction or a new toll), never "also reported by" itself. Every item
+feed's second item is its own news (a correction or a new toll), never "also reported by" itself. Storage
+offers as candidates the items tagged with the new item's entities and the `recent_candidates` newest tagged
+items of the window whatever their entities, so a report tagged only with the border, or naming a village no
+entity tracks, still meets the reports of its event in any language, at a bounded cost per batch. Every item
 has an event signature (feeds.signature): its event types, figures, places and other entities, and proper
 names, all independent of the language it is written in. The best match wins:
 
 - "text": same language, near-duplicate wording. The normalised title and lead are compared with rapidfuzz's
   token-set ratio (0–100), which forgives re-ordered and added words; at `text_threshold` or more the wording
   alone decides (a reaction beside a report of the event: `other_kind_text_threshold`, unless an actor, a
-  name or a tracked person or body, is shared, or the event's lead reports a reaction too).
+  name or a tracked person or body, is shared, or the event's lead reports a reaction too; an announcement
+  beside a report of what happened: `other_kind_text_threshold` always).
 - "signature": any two languages (or one language in other words), within `cross_language_window`. The items'
   events must agree (a family in common: shelling and an attack are both fighting) and they must share an
   anchor: a place, a figure, a proper name no entity tracks ("Pelosi"), or two weaker ones (another tracked
   entity, a region-sized place such as Nagorno-Karabakh or Syunik, a clock time, a distinctive kind of event
-  such as martial law); when one of them names no event, more. The score is the Jaccard similarity of their
+  such as martial law); when one of them names no event, or their kinds of event differ within one domain (the fighting for a town and
+  its capture, captives taken and returned: feeds.signature.event_relation, RELATED), more. A figure of 31 or
+  less is a weak anchor between reports that name different places ("two soldiers wounded"). The score is the Jaccard similarity of their
   signatures (entities, names, figures, event families) and must reach `entity_threshold`; at `alike_score`
   one weak anchor is enough (the same region and kind of event and little else on either side), and with two
   full anchors (two places; a place and a figure) `many_anchors_score` is (one report says much more). Up to
@@ -32,7 +38,9 @@ resumed; talks vs shelling: no event family in common; martial law declared vs t
 over: a distinctive kind of event on one side only), whose figures differ (each names one the other lacks:
 "49 killed" vs "50 killed"; day 25 of a protest vs day 26; "20 killed, 290 wounded" vs "68 killed, 290
 wounded", a new toll), or whose headlines each name one side and not the same one (martial law in Armenia vs
-in Artsakh).
+in Artsakh), or meetings or calls whose headlines each name two tracked people or more and not the same ones
+(Putin and Aliyev vs Putin, Aliyev and Pashinyan: on a summit day a bilateral meeting is not the trilateral
+one beside it).
 
 Over-merging is the worst error of an alert bot (a new event joined to an old story alerts nobody), so a
 match with one item is not enough: the item must also agree with the story's core, what at least half of its
@@ -44,7 +52,9 @@ Beyond the story it joins, an item may show that two open stories are one: `deci
 story the item matches with the signature's full evidence (`merge_threshold`), a kind of event in common and
 a specific anchor (a place, a figure, a name, a clock time), through an item published within
 `cross_language_window` of it, so the caller can merge them (the same region and the same leaders, or a
-report of the next day that reads like both stories, are no proof that they are one).
+report of the next day that reads like both stories, are no proof that they are one); two stories whose
+cores contradict (a bilateral and a trilateral meeting) are never merged, whatever one loosely worded item
+shares with both.
 Every window compares `time_apart`: a date a source gave without a time (Fingerprint.day_only) is its whole
 day, so a time inside it or the same day is no distance; a time or a day outside it counts from its noon.
 The thresholds were tuned on the development files of tests/data/ (tests/data/stories_multilang.yaml; the
