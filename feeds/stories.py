@@ -17,18 +17,19 @@ names, all independent of the language it is written in. The best match wins:
   events must agree (a family in common: shelling and an attack are both fighting) and they must share an
   anchor: a place, a figure, a proper name no entity tracks ("Pelosi"), or two weaker ones (another tracked
   entity, a region-sized place such as Nagorno-Karabakh or Syunik, a clock time, a distinctive kind of event
-  such as martial law); when one of them names no event, or their kinds of event differ within one domain (the fighting for a town and
-  its capture, captives taken and returned: feeds.signature.event_relation, RELATED), more. A figure of 31 or
-  less is a weak anchor between reports that name different places ("two soldiers wounded"). The score is the Jaccard similarity of their
-  signatures (entities, names, figures, event families) and must reach `entity_threshold`; at `alike_score`
-  one weak anchor is enough (the same region and kind of event and little else on either side), and with two
-  full anchors (two places; a place and a figure) `many_anchors_score` is (one report says much more). Up to
-  `day_apart_window` (two reports dated by the day only are read as noon, a day apart), events in agreement
-  and more than two full anchors (`day_apart_anchors`). A headline that reports a reaction (condemns,
-  welcomes, supports, calls for) never joins a report of the event by signature, nor does one that announces
-  what is to come (will meet, is to sign) join the report of it happening: each is a story of its own. Two
-  reactions join by signature only through an actor in common (a name, a tracked person or body): the
-  reactions of Moscow and of Yerevan to one clash share its signature and are two stories.
+  such as martial law); when one of them names no event, or their kinds of event differ within one domain (the
+  fighting for a town and its capture, captives taken and returned: feeds.signature.event_relation, RELATED),
+  more. A figure of 31 or less is a weak anchor between reports that name different places ("two soldiers
+  wounded"). The score is the Jaccard similarity of their signatures (entities, names, figures, event
+  families) and must reach `entity_threshold`; at `alike_score` one weak anchor is enough (the same region and
+  kind of event and little else on either side), and with two full anchors (two places; a place and a figure)
+  `many_anchors_score` is (one report says much more). Up to `day_apart_window` (two reports dated by the day
+  only are read as noon, a day apart), events in agreement and more than two full anchors
+  (`day_apart_anchors`). A headline that reports a reaction (condemns, welcomes, supports, calls for) never
+  joins a report of the event by signature, nor does one that announces what is to come (will meet, is to
+  sign) join the report of it happening: each is a story of its own. Two reactions join by signature only
+  through an actor in common (a name, a tracked person or body): the reactions of Moscow and of Yerevan to one
+  clash share its signature and are two stories.
 - "text+signature": same language, wording fairly alike (`text_evidence_threshold` or more) and the same
   evidence as the signature rule asks, within `cross_language_window`.
 

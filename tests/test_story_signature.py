@@ -643,7 +643,8 @@ def test_a_bilateral_meeting_is_not_the_trilateral_one_beside_it() -> None:
 def test_an_announcement_joins_what_happened_by_wording_only_when_nearly_the_same() -> None:
     held = _fp("Putin holds trilateral talks with Pashinyan and Aliyev in Sochi", "en", story=1, source=1)
     announced = _fp(
-        "According to the Kremlin, a trilateral meeting of Putin, Pashinyan and Aliyev will take place in Sochi",
+        "According to the Kremlin, a trilateral meeting of Putin, Pashinyan and Aliyev "
+        "will take place in Sochi",
         "en",
         hours=-24,
         source=2,
