@@ -35,13 +35,13 @@ names, all independent of the language it is written in. The best match wins:
 
 Never merged, whatever the score: items whose specific places are disjoint ("shelling near Jermuk" vs "near
 Sotk"; a region never contradicts a town in it), whose events contradict (a checkpoint set up vs traffic
-resumed; talks vs shelling: no event family in common; martial law declared vs the fighting it is declared
-over: a distinctive kind of event on one side only), whose figures differ (each names one the other lacks:
-"49 killed" vs "50 killed"; day 25 of a protest vs day 26; "20 killed, 290 wounded" vs "68 killed, 290
-wounded", a new toll), or whose headlines each name one side and not the same one (martial law in Armenia vs
-in Artsakh), or meetings or calls whose headlines each name two tracked people or more and not the same ones
-(Putin and Aliyev vs Putin, Aliyev and Pashinyan: on a summit day a bilateral meeting is not the trilateral
-one beside it).
+resumed; talks vs shelling: no kind of event in common, nor a domain; martial law declared vs the fighting it
+is declared over: a distinctive kind of event on one side only), whose figures differ (each names one the
+other lacks: "49 killed" vs "50 killed"; day 25 of a protest vs day 26; "20 killed, 290 wounded" vs "68
+killed, 290 wounded", a new toll), or whose headlines each name one side and not the same one (martial law in
+Armenia vs in Artsakh), or meetings or calls whose headlines each name two tracked people or more and not the
+same ones (Putin and Aliyev vs Putin, Aliyev and Pashinyan: on a summit day a bilateral meeting is not the
+trilateral one beside it).
 
 Over-merging is the worst error of an alert bot (a new event joined to an old story alerts nobody), so a
 match with one item is not enough: the item must also agree with the story's core, what at least half of its
