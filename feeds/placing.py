@@ -1,9 +1,10 @@
 """Placing a batch of new items in stories: pure, from the items' fingerprints and the open stories' items.
 
 Items are placed oldest first, so a batch can form stories of its own: a story the batch starts has a
-stand-in id (-1, -2, …) until feeds/store.py inserts it. feeds.stories decides for each tagged item; an item
-that shows two open stories to be one merges the newer into the older (their severities combine). Untagged
-items always start a story of their own: they never alert, and comparing them costs time.
+stand-in id (-1, -2, …) until feeds/store.py inserts it. feeds.stories decides for each item to compare (the
+tagged ones, and untagged ones naming a kind of event); an item that shows two open stories to be one merges
+the newer into the older (their severities combine). The others always start a story of their own: they
+never alert, and comparing them costs time.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from storage.severity import higher_severity, severity_rank
 
 @dataclass(frozen=True, slots=True)
 class NewStoryItem:
-    """A new item to place: its id, fingerprint (no story yet), severity and whether it is tagged."""
+    """A new item to place: its id, fingerprint (no story yet), severity and whether it is compared with the
+    open stories (otherwise it starts one of its own)."""
 
     item_id: int
     fingerprint: Fingerprint
     severity: str | None
-    tagged: bool
+    compared: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,7 @@ def place(
     started: dict[int, int] = {}
     for item in sorted(items, key=lambda one: (one.fingerprint.published, one.item_id)):
         fp = item.fingerprint
-        if item.tagged:
+        if item.compared:
             merged_into = placement.merged_into
             current = [
                 replace(c, story_id=placement.current(c.story_id)) if c.story_id in merged_into else c
@@ -177,7 +179,7 @@ def place(
             decision.evidence,
             tuple(merged),
         )
-        if item.tagged:
+        if item.compared:
             pool.append(replace(fp, story_id=story_id))
     # stories started by this batch and merged into another in it are never inserted
     placement.started = {key: item_id for key, item_id in started.items() if key not in placement.merged_into}

@@ -69,10 +69,35 @@ _WEAK_EVENTS = frozenset({"statement", "provocation"})
 # kinds of event that tell apart stories of one day and one region (martial law declared, a leaders' phone
 # call, an aid convoy): two reports of one event both name it, and a report of the fighting around it does not
 DISTINCTIVE_FAMILIES = frozenset({"martial_law", "phone_call", "humanitarian_aid"})
-# families that report opposite news about one thing: never one story
-_OPPOSITES = frozenset({frozenset({"access", "opening"}), frozenset({"captives", "captives_return"})})
+# families that report opposite news about one thing: never one story. (Captives taken and captives returned
+# were opposites until the fifth round: a report of a release names the captivity too, "prisoners of war
+# exchanged" reads as captives only, so they are of one domain instead and ask for more anchors.)
+_OPPOSITES = frozenset({frozenset({"access", "opening"})})
+
+# broad domains of events: two families of one domain with none in common (the fighting for a town and its
+# capture, a capture and its denial; talks and the delimitation they agree) may be one event told two ways,
+# so they do not contradict (RELATED: the signature asks for more anchors); families of no common domain
+# (talks and shelling) do. A denial can deny anything
+_DOMAINS: tuple[frozenset[str], ...] = (
+    frozenset({"fighting", "territory", "withdrawal", "denial"}),
+    frozenset(
+        {
+            "diplomacy",
+            "delimitation",
+            "ceasefire",
+            "election",
+            "commemoration",
+            "protest",
+            "minefield_maps",
+            "captives_return",
+            "denial",
+        }
+    ),
+    frozenset({"captives", "captives_return", "denial"}),
+)
 
 AGREE = "agree"
+RELATED = "related"
 CONTRADICT = "contradict"
 UNKNOWN = "unknown"
 
@@ -89,8 +114,9 @@ def event_families(events: Iterable[str]) -> frozenset[str]:
 
 
 def event_relation(a: frozenset[str], b: frozenset[str]) -> str:
-    """How two items' event families relate: AGREE (a family in common and no opposites), CONTRADICT (opposite
-    families, or none in common), or UNKNOWN (one of them names no event)."""
+    """How two items' event families relate: AGREE (a family in common and no opposites), RELATED (none in
+    common but a domain: a town fought for and its capture), CONTRADICT (opposite families, a distinctive kind
+    on one side only, or no domain in common), or UNKNOWN (one of them names no event)."""
     if not a or not b:
         return UNKNOWN
     for opposite in _OPPOSITES:
@@ -101,7 +127,11 @@ def event_relation(a: frozenset[str], b: frozenset[str]) -> str:
             return CONTRADICT
     if (a & DISTINCTIVE_FAMILIES) != (b & DISTINCTIVE_FAMILIES):
         return CONTRADICT
-    return AGREE if a & b else CONTRADICT
+    if a & b:
+        return AGREE
+    if any(a & domain and b & domain for domain in _DOMAINS):
+        return RELATED
+    return CONTRADICT
 
 
 # ------------------------------------------------------------------------------------------------ reactions
@@ -555,6 +585,7 @@ __all__ = [
     "AGREE",
     "CONTRADICT",
     "DISTINCTIVE_FAMILIES",
+    "RELATED",
     "UNKNOWN",
     "Signature",
     "announces",

@@ -175,17 +175,20 @@ async def _store_edits(tx: IngestWrite, poll: FeedItems, known: Sequence[NewItem
 async def _join_stories(tx: IngestWrite, new: Sequence[_New], rules: StoryRules) -> Resolved:
     """Put every new item in a story (feeds.placing), store the stories the batch starts, merge the stories
     it shows to be one, and record each item's story and each story's severity."""
-    tagged = [one for one in new if one.tagged]
-    entity_ids = {e for one in tagged for e in one.item.classification.entity_ids}
+    placed = [one for one in new if _compared(one, rules)]
+    entity_ids = {e for one in placed for e in one.item.classification.entity_ids}
     context = StoryContext([], {}, {})
-    if tagged:
-        since = min(one.item.published for one in tagged) - rules.window
-        context = await tx.story_context(entity_ids, since, exclude=[one.item_id for one in new])
+    if placed:
+        since = min(one.item.published for one in placed) - rules.window
+        context = await tx.story_context(
+            entity_ids, since, exclude=[one.item_id for one in new], recent=rules.recent_candidates
+        )
+    kinds = context.kinds
     pool = [
         _fingerprint(
-            c.title, c.summary, c.language, c.published, c.entity_ids, context.kinds, rules,
+            c.title, c.summary, c.language, c.published, c.entity_ids, kinds, rules,
             item_id=c.id, story_id=c.story_id, source=c.feed_id, events=c.events or (), mentions=c.mentions,
-            day_only=c.published_day_only,
+            day_only=c.published_day_only, headline=c.headline_entities,
         )
         for c in context.candidates
     ]  # fmt: skip
@@ -216,8 +219,20 @@ async def _join_stories(tx: IngestWrite, new: Sequence[_New], rules: StoryRules)
     return stories
 
 
+def _compared(one: _New, rules: StoryRules) -> bool:
+    """Whether a new item is compared with the open stories: tagged, or (rules.place_untagged) naming a kind
+    of event (an untagged item never alerts, but it may be another language's report of a tracked event)."""
+    return one.tagged or (rules.place_untagged and bool(event_types(one.item.classification)))
+
+
 def _story_item(one: _New, kinds: dict[str, str], rules: StoryRules) -> NewStoryItem:
     entry, classification = one.item.entry, one.item.classification
+    title_length = len(entry.title)
+    headline = [
+        match.entity_id
+        for match in classification.entities
+        if any(isinstance(span[0], int) and span[0] < title_length for span in match.spans)
+    ]
     fp = _fingerprint(
         entry.title,
         entry.summary,
@@ -231,8 +246,9 @@ def _story_item(one: _New, kinds: dict[str, str], rules: StoryRules) -> NewStory
         events=sorted(event_types(classification)),
         mentions=[span[2] for match in classification.entities for span in match.spans],
         day_only=one.item.published_day_only,
+        headline=headline,
     )
-    return NewStoryItem(one.item_id, fp, classification.severity, one.tagged)
+    return NewStoryItem(one.item_id, fp, classification.severity, _compared(one, rules))
 
 
 def _fingerprint(
@@ -250,6 +266,7 @@ def _fingerprint(
     events: Sequence[str] = (),
     mentions: Sequence[str] = (),
     day_only: bool = False,
+    headline: Sequence[str] = (),
 ) -> Fingerprint:
     return fingerprint(
         title,
@@ -265,6 +282,7 @@ def _fingerprint(
         item_id=item_id,
         source=source,
         day_only=day_only,
+        participants=[e for e in headline if kinds.get(e) == "person"],
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -30,6 +31,8 @@ class CandidateItem:
     mentions: tuple[str, ...] = ()
     # its source gave the day only (items.published_day_only)
     published_day_only: bool = False
+    # the entities its headline names (a span inside the title)
+    headline_entities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,49 +81,77 @@ def source_name(feed: Feed) -> str:
 
 
 async def _candidate_items(
-    session: AsyncSession, entity_ids: Iterable[str], since: datetime, exclude: Iterable[int] = ()
+    session: AsyncSession,
+    entity_ids: Iterable[str],
+    since: datetime,
+    exclude: Iterable[int] = (),
+    recent: int = 0,
 ) -> list[CandidateItem]:
-    """Items published since `since`, in a story, tagged with at least one of `entity_ids` (oldest first),
-    each with all its entity ids; `exclude` item ids are left out (the items being stored)."""
+    """Items published since `since`, in a story, tagged with at least one of `entity_ids`, and the `recent`
+    newest tagged items since then whatever their entities (oldest first), each with all its entity ids;
+    `exclude` item ids are left out (the items being stored). The newest ones make the candidates language-
+    and gazetteer-independent (an item tagged only with the border, or a village no entity tracks, still
+    meets the reports of its event) at a bounded cost: the window's busiest hours add at most `recent`."""
     wanted = sorted(set(entity_ids))
-    if not wanted:
+    if not wanted and recent <= 0:
         return []
     excluded = list(exclude)
-    matching = select(ItemEntity.item_id).where(ItemEntity.entity_id.in_(wanted))
-    query = (
-        select(
-            Item.id,
-            Item.story_id,
-            Item.title,
-            Item.summary,
-            Item.language,
-            Item.published_at,
-            Item.feed_id,
-            Item.events,
-            Item.published_day_only,
-        )
-        .where(Item.id.in_(matching), Item.story_id.is_not(None), Item.published_at >= since)
-        .order_by(Item.published_at, Item.id)
-    )
+    in_window = [Item.story_id.is_not(None), Item.published_at >= since]
     if excluded:
-        query = query.where(Item.id.not_in(excluded))
-    rows = (await session.execute(query)).all()
-    if not rows:
+        in_window.append(Item.id.not_in(excluded))
+    ids: set[int] = set()
+    if wanted:
+        matching = select(ItemEntity.item_id).where(ItemEntity.entity_id.in_(wanted))
+        ids.update(
+            (await session.execute(select(Item.id).where(Item.id.in_(matching), *in_window))).scalars()
+        )
+    if recent > 0:
+        # walks ix_items_published_at from the newest down, each row checked on item_entities' key
+        tagged = exists().where(ItemEntity.item_id == Item.id)
+        newest = (
+            select(Item.id)
+            .where(tagged, *in_window)
+            .order_by(Item.published_at.desc(), Item.id.desc())
+            .limit(recent)
+        )
+        ids.update((await session.execute(newest)).scalars())
+    if not ids:
         return []
+    wanted_ids = sorted(ids)
+    rows: list[Any] = []
+    for start in range(0, len(wanted_ids), 5000):
+        rows += (
+            await session.execute(
+                select(
+                    Item.id,
+                    Item.story_id,
+                    Item.title,
+                    Item.summary,
+                    Item.language,
+                    Item.published_at,
+                    Item.feed_id,
+                    Item.events,
+                    Item.published_day_only,
+                ).where(Item.id.in_(wanted_ids[start : start + 5000]))
+            )
+        ).all()
+    rows.sort(key=lambda row: (row.published_at, row.id))
     tags: dict[int, list[str]] = {}
     mentions: dict[int, list[str]] = {}
-    ids = [row.id for row in rows]
-    for start in range(0, len(ids), 5000):
+    in_headline: dict[int, list[str]] = {}
+    title_length = {row.id: len(row.title) for row in rows}
+    for start in range(0, len(wanted_ids), 5000):
         tag_rows = await session.execute(
             select(ItemEntity.item_id, ItemEntity.entity_id, ItemEntity.spans).where(
-                ItemEntity.item_id.in_(ids[start : start + 5000])
+                ItemEntity.item_id.in_(wanted_ids[start : start + 5000])
             )
         )
         for item_id, entity_id, spans in tag_rows.all():
             tags.setdefault(item_id, []).append(entity_id)
-            mentions.setdefault(item_id, []).extend(
-                str(span[2]) for span in spans or () if isinstance(span, list | tuple) and len(span) >= 3
-            )
+            valid = [span for span in spans or () if isinstance(span, list | tuple) and len(span) >= 3]
+            mentions.setdefault(item_id, []).extend(str(span[2]) for span in valid)
+            if any(isinstance(span[0], int) and span[0] < title_length[item_id] for span in valid):
+                in_headline.setdefault(item_id, []).append(entity_id)
     return [
         CandidateItem(
             id=row.id,
@@ -134,6 +165,7 @@ async def _candidate_items(
             events=split_list(row.events) if row.events is not None else None,
             mentions=tuple(mentions.get(row.id, [])),
             published_day_only=bool(row.published_day_only),
+            headline_entities=tuple(sorted(in_headline.get(row.id, []))),
         )
         for row in rows
     ]
