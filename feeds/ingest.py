@@ -20,8 +20,8 @@ from datetime import datetime
 from feeds import schedule
 from feeds.errors import FetchError
 from feeds.fetch import Fetcher, FetchResponse
-from feeds.identity import prepare_items
-from feeds.limits import MAX_ERROR_CHARS, clip_text
+from feeds.identity import newest_items, prepare_items
+from feeds.limits import MAX_ERROR_CHARS, MAX_ITEMS_PER_DOCUMENT, clip_text
 from feeds.model import Classification, NewItem
 from feeds.normalize import normalize_text
 from feeds.parse import ParseError, ParserPool
@@ -124,7 +124,7 @@ class FeedPoller:
             return await self._unchanged(feed, response, started, t0, reading.outcome)
 
         now = self._clock()
-        items = prepare_items(parsed.entries, now)
+        items = newest_items(prepare_items(parsed.entries, now), MAX_ITEMS_PER_DOCUMENT)
         published = [entry.published for entry in parsed.entries if entry.published is not None]
         minimum = self._reader.minimum_interval(feed.kind)
         interval = schedule.adaptive_interval(published, now, minimum, self._settings.poll_max_interval)

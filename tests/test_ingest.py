@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from feeds.guard import AddressPolicy
-from feeds.limits import MAX_SUMMARY_CHARS, ParseLimits
+from feeds.limits import MAX_ITEMS_PER_DOCUMENT, MAX_SUMMARY_CHARS, ParseLimits
 from feeds.model import Classification, EntityMatch, ParsedFeed
 from feeds.parse import ParserPool
 from feeds.service import IngestService
@@ -447,3 +447,33 @@ async def test_the_server_can_still_ask_for_fewer_polls(
     assert feed is not None
     waited = (feed.next_poll_at - clock.now).total_seconds()
     assert floor - 2 <= waited <= floor + 5, waited
+
+
+async def test_a_feed_of_thousands_of_entries_gives_only_its_newest_items_and_alerts_the_newest(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    # oldest first, as some archives list them: the newest entries are at the end of the document
+    count = MAX_ITEMS_PER_DOCUMENT + 300
+    dates = [1_779_000_000 + n * 60 for n in range(count)]
+    clock = Clock(datetime.fromtimestamp(dates[-1], UTC) + timedelta(minutes=5))
+    path = f"/archive-{id(db)}.xml"
+    url = server.add(path, rss("Archive", items(*range(count)), dates=dates))
+    feed_id = await new_feed(db, url, clock.now)
+    await add_subscriptions(db, 42, "private", ["sev_lake"])
+    tagger = Tagger()
+    async with service(db, clock, parser, tagger) as ingest:
+        first = await ingest.poll_due_once()
+        assert [r.outcome for r in first.results] == ["ok"], first.results[0].error
+        kept = [item.title for _, item in first.new_items]
+        assert kept == [f"Shots near Sev Lake, report {n}" for n in range(300, count)]
+        assert tagger.calls == MAX_ITEMS_PER_DOCUMENT
+
+        dates.append(dates[-1] + 60)
+        server.add(path, rss("Archive", items(*range(count + 1)), dates=dates))
+        clock.now += timedelta(hours=1)
+        second = await ingest.poll_due_once()
+        assert [item.title for _, item in second.new_items] == [f"Shots near Sev Lake, report {count}"]
+        assert second.new_items[0][1].alerted_chats == 1
+    async with db.transaction() as session:
+        stored = await session.scalar(select(func.count()).select_from(Item).where(Item.feed_id == feed_id))
+    assert stored == MAX_ITEMS_PER_DOCUMENT + 1
