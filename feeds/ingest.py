@@ -8,6 +8,7 @@ The first successful fetch of a feed stores its items as history, without alerti
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -142,7 +143,13 @@ class FeedPoller:
 
         # classified here, before the write transaction: only the items not written from its last document
         written = self._written.get(feed.id, frozenset())
-        fresh = [self._classified(item) for item in items if _written_fingerprint(item) not in written]
+        fresh: list[NewItem] = []
+        for item in items:
+            if _written_fingerprint(item) not in written:
+                fresh.append(self._classified(item))
+                # one item's classification at a time: the bot and the other feeds run between items (a
+                # document of long items is seconds of classifier work)
+                await asyncio.sleep(0)
         stored = await self._writes.run(
             FeedItems(
                 feed.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import itertools
 import random
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -477,3 +478,38 @@ async def test_a_feed_of_thousands_of_entries_gives_only_its_newest_items_and_al
     async with db.transaction() as session:
         stored = await session.scalar(select(func.count()).select_from(Item).where(Item.feed_id == feed_id))
     assert stored == MAX_ITEMS_PER_DOCUMENT + 1
+
+
+async def test_other_work_runs_between_the_classification_of_one_documents_items(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    turns = 0  # how often a task beside the poll (a command, another feed) got the event loop
+
+    async def beside() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    class WatchingTagger(Tagger):
+        def __init__(self) -> None:
+            super().__init__()
+            self.turns_seen: list[int] = []
+
+        def __call__(self, title: str, summary: str, language: str | None) -> Classification:
+            self.turns_seen.append(turns)
+            return super().__call__(title, summary, language)
+
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    url = server.add(f"/long-{id(db)}.xml", rss("Long", items(*range(20))))
+    await new_feed(db, url, clock.now)
+    tagger = WatchingTagger()
+    other = asyncio.create_task(beside())
+    try:
+        async with service(db, clock, parser, tagger) as ingest:
+            report = await ingest.poll_due_once()
+    finally:
+        other.cancel()
+    assert [r.outcome for r in report.results] == ["ok"]
+    assert len(tagger.turns_seen) == 20
+    assert all(b > a for a, b in itertools.pairwise(tagger.turns_seen)), tagger.turns_seen
