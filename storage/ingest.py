@@ -230,12 +230,16 @@ class IngestWrite:
         return ids
 
     async def story_context(
-        self, entity_ids: Iterable[str], since: datetime, exclude: Iterable[int]
+        self,
+        entity_ids: Iterable[str],
+        published: Sequence[tuple[datetime, datetime]],
+        exclude: Iterable[int],
     ) -> StoryContext:
-        """The items of open stories tagged with any of `entity_ids` published since `since` (`exclude`: the
-        items being stored), the kinds of `entity_ids`, and the candidates' stories' severities."""
+        """The items of stories tagged with any of `entity_ids` published within one of the `published`
+        (start, end) ranges (`exclude`: the items being stored), the kinds of `entity_ids`, and the
+        candidates' stories' severities."""
         wanted = set(entity_ids)
-        candidates = await _candidate_items(self._session, wanted, since, exclude=exclude)
+        candidates = await _candidate_items(self._session, wanted, published, exclude=exclude)
         kinds = await _entity_kinds(self._session, wanted)
         severities = await _story_severities(self._session, {c.story_id for c in candidates})
         return StoryContext(candidates, kinds, severities)

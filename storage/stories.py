@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -78,12 +78,16 @@ def source_name(feed: Feed) -> str:
 
 
 async def _candidate_items(
-    session: AsyncSession, entity_ids: Iterable[str], since: datetime, exclude: Iterable[int] = ()
+    session: AsyncSession,
+    entity_ids: Iterable[str],
+    published: Sequence[tuple[datetime, datetime]],
+    exclude: Iterable[int] = (),
 ) -> list[CandidateItem]:
-    """Items published since `since`, in a story, tagged with at least one of `entity_ids` (oldest first),
-    each with all its entity ids; `exclude` item ids are left out (the items being stored)."""
+    """Items published within one of the `published` (start, end) ranges, in a story, tagged with at least
+    one of `entity_ids` (oldest first), each with all its entity ids; `exclude` item ids are left out (the
+    items being stored)."""
     wanted = sorted(set(entity_ids))
-    if not wanted:
+    if not wanted or not published:
         return []
     excluded = list(exclude)
     matching = select(ItemEntity.item_id).where(ItemEntity.entity_id.in_(wanted))
@@ -99,7 +103,11 @@ async def _candidate_items(
             Item.events,
             Item.published_day_only,
         )
-        .where(Item.id.in_(matching), Item.story_id.is_not(None), Item.published_at >= since)
+        .where(
+            Item.id.in_(matching),
+            Item.story_id.is_not(None),
+            or_(*(Item.published_at.between(start, end) for start, end in published)),
+        )
         .order_by(Item.published_at, Item.id)
     )
     if excluded:
