@@ -9,7 +9,7 @@ from datetime import datetime
 
 from feeds.model import FeedEntry, NewItem
 
-__all__ = ["content_hash", "identity_key", "prepare_items"]
+__all__ = ["content_hash", "identity_key", "newest_items", "prepare_items"]
 
 
 def _sha256(text: str) -> str:
@@ -63,3 +63,12 @@ def prepare_items(entries: Sequence[FeedEntry], now: datetime) -> list[NewItem]:
             published_day_only=entry.published_day_only and published <= now,
         )
     return list(items.values())
+
+
+def newest_items(items: Sequence[NewItem], limit: int) -> Sequence[NewItem]:
+    """At most `limit` of `items`: the newest by published time (an undated entry counts as published when
+    first seen), in their order in the document."""
+    if len(items) <= limit:
+        return items
+    newest = sorted(range(len(items)), key=lambda index: items[index].published, reverse=True)[:limit]
+    return [items[index] for index in sorted(newest)]

@@ -8,6 +8,7 @@ The first successful fetch of a feed stores its items as history, without alerti
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -20,8 +21,8 @@ from datetime import datetime
 from feeds import schedule
 from feeds.errors import FetchError
 from feeds.fetch import Fetcher, FetchResponse
-from feeds.identity import prepare_items
-from feeds.limits import MAX_ERROR_CHARS, clip_text
+from feeds.identity import newest_items, prepare_items
+from feeds.limits import MAX_ERROR_CHARS, MAX_ITEMS_PER_DOCUMENT, clip_text
 from feeds.model import Classification, NewItem
 from feeds.normalize import normalize_text
 from feeds.parse import ParseError, ParserPool
@@ -124,7 +125,7 @@ class FeedPoller:
             return await self._unchanged(feed, response, started, t0, reading.outcome)
 
         now = self._clock()
-        items = prepare_items(parsed.entries, now)
+        items = newest_items(prepare_items(parsed.entries, now), MAX_ITEMS_PER_DOCUMENT)
         published = [entry.published for entry in parsed.entries if entry.published is not None]
         minimum = self._reader.minimum_interval(feed.kind)
         interval = schedule.adaptive_interval(published, now, minimum, self._settings.poll_max_interval)
@@ -142,7 +143,13 @@ class FeedPoller:
 
         # classified here, before the write transaction: only the items not written from its last document
         written = self._written.get(feed.id, frozenset())
-        fresh = [self._classified(item) for item in items if _written_fingerprint(item) not in written]
+        fresh: list[NewItem] = []
+        for item in items:
+            if _written_fingerprint(item) not in written:
+                fresh.append(self._classified(item))
+                # one item's classification at a time: the bot and the other feeds run between items (a
+                # document of long items is seconds of classifier work)
+                await asyncio.sleep(0)
         stored = await self._writes.run(
             FeedItems(
                 feed.id,

@@ -24,6 +24,11 @@ MAX_FEED_URL_CHARS = 2_048
 MAX_GUID_CHARS = 2_000
 MAX_LINK_CHARS = 4_000
 
+# Items read of one feed document: the newest this many. Every new item is compared with the others of its
+# poll when stories are formed, so one document's cost grows with the square of its length (50,000 entries
+# held the ingest and the bot for minutes); real feeds carry tens, archives a few hundred.
+MAX_ITEMS_PER_DOCUMENT = 500
+
 # A feed's error as stored and shown to admins (a URL, a server's reason phrase, a parser's complaint).
 MAX_ERROR_CHARS = 1_000
 

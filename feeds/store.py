@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from feeds.model import Classification, NewItem
 from feeds.placing import NewStoryItem, Resolved, place
@@ -179,9 +179,9 @@ async def _join_stories(tx: IngestWrite, new: Sequence[_New], rules: StoryRules)
     entity_ids = {e for one in placed for e in one.item.classification.entity_ids}
     context = StoryContext([], {}, {})
     if placed:
-        since = min(one.item.published for one in placed) - rules.window
+        published = candidate_ranges([one.item.published for one in placed], rules.window)
         context = await tx.story_context(
-            entity_ids, since, exclude=[one.item_id for one in new], recent=rules.recent_candidates
+            entity_ids, published, exclude=[one.item_id for one in new], recent=rules.recent_candidates
         )
     kinds = context.kinds
     pool = [
@@ -223,6 +223,34 @@ def _compared(one: _New, rules: StoryRules) -> bool:
     """Whether a new item is compared with the open stories: tagged, or (rules.place_untagged) naming a kind
     of event (an untagged item never alerts, but it may be another language's report of a tracked event)."""
     return one.tagged or (rules.place_untagged and bool(event_types(one.item.classification)))
+
+
+# A date without a time stands for its whole day (feeds.stories.time_apart): an item within the story window
+# of a new one is at most this much farther from it by the published times.
+_DAY_SLACK = timedelta(days=1)
+CANDIDATE_RANGES = 32
+
+
+def candidate_ranges(
+    published: Sequence[datetime], window: timedelta, most: int = CANDIDATE_RANGES
+) -> list[tuple[datetime, datetime]]:
+    """The published times whose stored items a batch of new items published at `published` may join: within
+    `window` of one of them (and never before the earliest less `window`), as at most `most` ranges.
+
+    Only those can join, so the others are never read: an item dated months back beside today's would
+    otherwise have every item of those months read and compared inside the write transaction."""
+    earliest = min(published) - window
+    merged: list[tuple[datetime, datetime]] = []
+    for when in sorted(published):
+        start, end = max(earliest, when - window - _DAY_SLACK), when + window + _DAY_SLACK
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    while len(merged) > most:  # join the two neighbours closest to each other
+        at = min(range(len(merged) - 1), key=lambda k: merged[k + 1][0] - merged[k][1])
+        merged[at : at + 2] = [(merged[at][0], merged[at + 1][1])]
+    return merged
 
 
 def _story_item(one: _New, kinds: dict[str, str], rules: StoryRules) -> NewStoryItem:

@@ -230,13 +230,18 @@ class IngestWrite:
         return ids
 
     async def story_context(
-        self, entity_ids: Iterable[str], since: datetime, exclude: Iterable[int], recent: int = 0
+        self,
+        entity_ids: Iterable[str],
+        published: Sequence[tuple[datetime, datetime]],
+        exclude: Iterable[int],
+        recent: int = 0,
     ) -> StoryContext:
-        """The items of open stories tagged with any of `entity_ids` published since `since`, and the `recent`
-        newest tagged ones whatever their entities (`exclude`: the items being stored), the kinds of their
-        entities and of `entity_ids`, and the candidates' stories' severities."""
+        """The items of open stories published within one of the `published` (start, end) ranges and tagged
+        with any of `entity_ids`, and the `recent` newest tagged ones in those ranges whatever their entities
+        (`exclude`: the items being stored), the kinds of their entities and of `entity_ids`, and the
+        candidates' stories' severities."""
         wanted = set(entity_ids)
-        candidates = await _candidate_items(self._session, wanted, since, exclude=exclude, recent=recent)
+        candidates = await _candidate_items(self._session, wanted, published, exclude=exclude, recent=recent)
         kinds = await _entity_kinds(self._session, wanted | {e for c in candidates for e in c.entity_ids})
         severities = await _story_severities(self._session, {c.story_id for c in candidates})
         return StoryContext(candidates, kinds, severities)

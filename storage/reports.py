@@ -52,10 +52,14 @@ async def record_report(
 ) -> tuple[int, bool] | None:
     """Record that `user_id` pressed "not about `entity_id`" on the alert of delivery `delivery_id`.
 
-    Returns (report id, True when new); None when the delivery is unknown or its item is not tagged with the
-    entity. A second press by the same person on the same item and entity is the same report."""
+    Returns (report id, True when new); None when the delivery is unknown, was sent to another chat than
+    `chat_id` (a crafted button), or its item is not tagged with the entity. A second press by the same
+    person on the same item and entity is the same report."""
     async with db.transaction() as session:
-        item_id = await session.scalar(select(Delivery.item_id).where(Delivery.id == delivery_id))
+        query = select(Delivery.item_id).where(Delivery.id == delivery_id)
+        if chat_id is not None:
+            query = query.where(Delivery.chat_id == chat_id)
+        item_id = await session.scalar(query)
         if item_id is None:
             return None
         tagged = await session.scalar(

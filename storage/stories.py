@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -83,20 +83,24 @@ def source_name(feed: Feed) -> str:
 async def _candidate_items(
     session: AsyncSession,
     entity_ids: Iterable[str],
-    since: datetime,
+    published: Sequence[tuple[datetime, datetime]],
     exclude: Iterable[int] = (),
     recent: int = 0,
 ) -> list[CandidateItem]:
-    """Items published since `since`, in a story, tagged with at least one of `entity_ids`, and the `recent`
-    newest tagged items since then whatever their entities (oldest first), each with all its entity ids;
-    `exclude` item ids are left out (the items being stored). The newest ones make the candidates language-
-    and gazetteer-independent (an item tagged only with the border, or a village no entity tracks, still
-    meets the reports of its event) at a bounded cost: the window's busiest hours add at most `recent`."""
+    """Items published within one of the `published` (start, end) ranges, in a story, tagged with at least one
+    of `entity_ids`, and the `recent` newest tagged items in those ranges whatever their entities (oldest
+    first), each with all its entity ids; `exclude` item ids are left out (the items being stored). The newest
+    ones make the candidates language- and gazetteer-independent (an item tagged only with the border, or a
+    village no entity tracks, still meets the reports of its event) at a bounded cost: the window's busiest
+    hours add at most `recent`."""
     wanted = sorted(set(entity_ids))
-    if not wanted and recent <= 0:
+    if not published or (not wanted and recent <= 0):
         return []
     excluded = list(exclude)
-    in_window = [Item.story_id.is_not(None), Item.published_at >= since]
+    in_window = [
+        Item.story_id.is_not(None),
+        or_(*(Item.published_at.between(start, end) for start, end in published)),
+    ]
     if excluded:
         in_window.append(Item.id.not_in(excluded))
     ids: set[int] = set()

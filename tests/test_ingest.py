@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import itertools
 import random
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from feeds.guard import AddressPolicy
-from feeds.limits import MAX_SUMMARY_CHARS, ParseLimits
+from feeds.limits import MAX_ITEMS_PER_DOCUMENT, MAX_SUMMARY_CHARS, ParseLimits
 from feeds.model import Classification, EntityMatch, ParsedFeed
 from feeds.parse import ParserPool
 from feeds.service import IngestService
@@ -447,3 +448,68 @@ async def test_the_server_can_still_ask_for_fewer_polls(
     assert feed is not None
     waited = (feed.next_poll_at - clock.now).total_seconds()
     assert floor - 2 <= waited <= floor + 5, waited
+
+
+async def test_a_feed_of_thousands_of_entries_gives_only_its_newest_items_and_alerts_the_newest(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    # oldest first, as some archives list them: the newest entries are at the end of the document
+    count = MAX_ITEMS_PER_DOCUMENT + 300
+    dates = [1_779_000_000 + n * 60 for n in range(count)]
+    clock = Clock(datetime.fromtimestamp(dates[-1], UTC) + timedelta(minutes=5))
+    path = f"/archive-{id(db)}.xml"
+    url = server.add(path, rss("Archive", items(*range(count)), dates=dates))
+    feed_id = await new_feed(db, url, clock.now)
+    await add_subscriptions(db, 42, "private", ["sev_lake"])
+    tagger = Tagger()
+    async with service(db, clock, parser, tagger) as ingest:
+        first = await ingest.poll_due_once()
+        assert [r.outcome for r in first.results] == ["ok"], first.results[0].error
+        kept = [item.title for _, item in first.new_items]
+        assert kept == [f"Shots near Sev Lake, report {n}" for n in range(300, count)]
+        assert tagger.calls == MAX_ITEMS_PER_DOCUMENT
+
+        dates.append(dates[-1] + 60)
+        server.add(path, rss("Archive", items(*range(count + 1)), dates=dates))
+        clock.now += timedelta(hours=1)
+        second = await ingest.poll_due_once()
+        assert [item.title for _, item in second.new_items] == [f"Shots near Sev Lake, report {count}"]
+        assert second.new_items[0][1].alerted_chats == 1
+    async with db.transaction() as session:
+        stored = await session.scalar(select(func.count()).select_from(Item).where(Item.feed_id == feed_id))
+    assert stored == MAX_ITEMS_PER_DOCUMENT + 1
+
+
+async def test_other_work_runs_between_the_classification_of_one_documents_items(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    turns = 0  # how often a task beside the poll (a command, another feed) got the event loop
+
+    async def beside() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    class WatchingTagger(Tagger):
+        def __init__(self) -> None:
+            super().__init__()
+            self.turns_seen: list[int] = []
+
+        def __call__(self, title: str, summary: str, language: str | None) -> Classification:
+            self.turns_seen.append(turns)
+            return super().__call__(title, summary, language)
+
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    url = server.add(f"/long-{id(db)}.xml", rss("Long", items(*range(20))))
+    await new_feed(db, url, clock.now)
+    tagger = WatchingTagger()
+    other = asyncio.create_task(beside())
+    try:
+        async with service(db, clock, parser, tagger) as ingest:
+            report = await ingest.poll_due_once()
+    finally:
+        other.cancel()
+    assert [r.outcome for r in report.results] == ["ok"]
+    assert len(tagger.turns_seen) == 20
+    assert all(b > a for a, b in itertools.pairwise(tagger.turns_seen)), tagger.turns_seen

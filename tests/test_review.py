@@ -309,6 +309,14 @@ async def test_a_chat_admin_lets_everyone_report_and_a_member_press_is_recorded(
         assert answer["text"].startswith("Thanks: reported as not about Sev Lake")
         [report] = await open_reports(db)
         assert (report.user_id, report.chat_id, report.title) == (MEMBER, GROUP, second)
+        # crafted buttons: numbers Python or the database cannot take are out of date, not a failure
+        for number in ("²", "9" * 30):
+            odd = await f.press(GROUP, MEMBER, alert, f"{data.split(':')[0]}:{number}:sev_lake")
+            assert odd["text"] == "This button is out of date."
+        # a crafted button naming an alert sent to another chat reports nothing
+        crafted = await f.press(GROUP, MEMBER, alert, _buttons(_alert(telegram, ADMIN, CLASH))[0][1])
+        assert crafted["text"] == "This alert is no longer known."
+        assert [r.id for r in await open_reports(db)] == [report.id]
 
         assert await f.chat.say(GROUP_ADMIN, "/reportbutton off", chat_id=GROUP) == [
             'Only bot admins can press "Not about …" here now.'

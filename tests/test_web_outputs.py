@@ -21,7 +21,8 @@ from sqlalchemy import func, select, update
 
 from bot.runtime import run
 from bot.web import WebServer, start_public_outputs
-from bot.web.outputs import cursor_text, parse_cursor
+from bot.web import outputs as outputs_module
+from bot.web.outputs import PUBLIC_AT_ONCE, PUBLIC_WAITING, cursor_text, parse_cursor
 from feeds.gazetteer import Gazetteer, load_gazetteer
 from feeds.model import FeedEntry, NewItem
 from feeds.store import FeedItems, StoredItem, store_new_items_of_feeds
@@ -389,3 +390,50 @@ async def _wait_for_history(db: Database, feeds: int) -> None:
 async def _poll_now(db: Database) -> None:
     async with db.transaction() as session:
         await session.execute(update(Feed).values(next_poll_at=datetime.now(UTC)))
+
+
+async def test_a_flood_of_readers_is_served_a_few_at_a_time_and_the_excess_told_to_retry(
+    newsroom: Newsroom, outputs: WebServer, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await newsroom.publish("Armenpress", LAKE_SHELLING, NOW)
+    readers = 60
+    turned_away = readers - PUBLIC_AT_ONCE - PUBLIC_WAITING
+    reading = 0
+    peak = 0
+    release = asyncio.Event()
+    settled = asyncio.Event()  # too many readers got in, or the ones beyond the queue were answered
+    requests: list[asyncio.Task[httpx.Response]] = []
+
+    def check(*_finished: object) -> None:
+        if peak > PUBLIC_AT_ONCE or sum(task.done() for task in requests) >= turned_away:
+            settled.set()
+
+    real_query = outputs_module.latest_public_stories
+
+    async def held_query(*args: Any, **kwargs: Any) -> Sequence[PublicStory]:
+        nonlocal reading, peak
+        reading += 1
+        peak = max(peak, reading)
+        check()
+        try:
+            await release.wait()  # the database is slow: every reader admitted waits here
+            return await real_query(*args, **kwargs)
+        finally:
+            reading -= 1
+
+    monkeypatch.setattr(outputs_module, "latest_public_stories", held_query)
+    requests.extend(asyncio.create_task(http.get("/atom")) for _ in range(readers))
+    for task in requests:
+        task.add_done_callback(check)
+    await settled.wait()
+    assert peak == PUBLIC_AT_ONCE
+    busy = [task.result() for task in requests if task.done()]
+    assert [r.status_code for r in busy] == [503] * turned_away
+    assert all(r.headers["retry-after"] == "5" for r in busy)
+    assert busy[0].text.startswith("busy")
+
+    release.set()
+    answered = await asyncio.gather(*requests)
+    assert sorted(r.status_code for r in answered) == [200] * (readers - turned_away) + [503] * turned_away
+    assert peak == PUBLIC_AT_ONCE
+    assert (await http.get("/atom")).status_code == 200

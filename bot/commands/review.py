@@ -79,6 +79,12 @@ def _usage(command: str) -> str:
 # ---------------------------------------------------------------------------------------------- alerts
 
 
+def _row_id(text: str) -> bool:
+    """Whether a button's number can be a row id: ASCII digits that fit a 64-bit integer (a crafted button
+    may carry "²", which str.isdigit accepts and int refuses, or more digits than the database takes)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 async def report_pressed(update: Update, context: BotCallbackContext) -> None:
     """A press of "not about <entity>": recorded for /review when the presser may report here."""
     query = update.callback_query
@@ -89,7 +95,7 @@ async def report_pressed(update: Update, context: BotCallbackContext) -> None:
     parts = (query.data or "")[len(REPORT_PREFIX) :].split(":", 1)
     chat = update.effective_chat
     chat_id = chat.id if chat is not None else None
-    if len(parts) != 2 or not parts[0].isdigit():
+    if len(parts) != 2 or not _row_id(parts[0]):
         await query.answer(_("This button is out of date."))
         return
     admin = await is_admin(ctx.db, user.id, ctx.settings.admin_ids)
@@ -251,7 +257,7 @@ async def review_pressed(update: Update, context: BotCallbackContext, ctx: BotCo
     if query is None or user is None:
         return None
     action, _colon, report_id = (query.data or "")[len(REVIEW_PREFIX) :].partition(":")
-    report = await get_report(ctx.db, int(report_id)) if report_id.isdigit() else None
+    report = await get_report(ctx.db, int(report_id)) if _row_id(report_id) else None
     if report is None:
         await query.answer(_("This report is gone."))
         return "unknown report"
@@ -366,7 +372,7 @@ async def missed_pressed(update: Update, context: BotCallbackContext, ctx: BotCo
     if query is None or user is None:
         return None
     number = (query.data or "")[len(MISSED_PREFIX) :]
-    offer = ctx.missed_offers.pop(int(number), None) if number.isdigit() else None
+    offer = ctx.missed_offers.pop(int(number), None) if _row_id(number) else None
     if offer is None:
         await query.answer(_("This offer is out of date; run /missed again."))
         return "stale offer"

@@ -7,15 +7,19 @@
   following page when this one is full, and `cursor` resumes after the last story later on.
 
 An entity id that was never tracked is 404; a malformed parameter is 400 with one plain line saying which.
+At most PUBLIC_AT_ONCE requests read and render at once and PUBLIC_WAITING more wait; beyond that a request is
+answered 503 with Retry-After: the outputs run on the bot's event loop and database pool, so a flood of
+readers must never hold the alerts back (300 connections held a 10 ms delivery query for 5 s).
 Links and ids use BORDERWATCH_PUBLIC_URL when set, else the address the request came to.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -42,6 +46,9 @@ log = logging.getLogger(__name__)
 FEED_SIZE = 50
 DEFAULT_PAGE = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PUBLIC_AT_ONCE = 4
+PUBLIC_WAITING = 32
+BUSY_RETRY_AFTER_SECONDS = 5
 _PARAMETERS = frozenset({"entity", "since", "limit", "after"})
 
 
@@ -49,10 +56,34 @@ class BadParameter(ValueError):
     """A query parameter that cannot be read; the message says which and what is expected."""
 
 
+class _Gate:
+    """Admits at most `at_once` requests at a time, queues `waiting` more, and turns the rest away."""
+
+    def __init__(self, at_once: int, waiting: int) -> None:
+        self._slots = asyncio.Semaphore(at_once)
+        self._room = at_once + waiting
+        self._inside = 0
+
+    def admit(self) -> bool:
+        """Whether one more request may queue; a True must be followed by `run` and nothing else."""
+        if self._inside >= self._room:
+            return False
+        self._inside += 1
+        return True
+
+    async def run(self, work: Awaitable[None]) -> None:
+        try:
+            async with self._slots:
+                await work
+        finally:
+            self._inside -= 1
+
+
 @dataclass(frozen=True)
 class _Outputs:
     db: Database
     public_url: str | None
+    gate: _Gate
 
 
 async def start_public_outputs(
@@ -65,7 +96,7 @@ async def start_public_outputs(
     port = settings.web_port if port is None else port
     if port is None:
         return WebServer()
-    outputs = _Outputs(db, settings.public_url)
+    outputs = _Outputs(db, settings.public_url, _Gate(PUBLIC_AT_ONCE, PUBLIC_WAITING))
     routes: list[Route] = [
         (r"/atom", _AtomHandler, {"outputs": outputs}),
         (r"/atom/([^/]+)", _AtomHandler, {"outputs": outputs}),
@@ -156,6 +187,16 @@ class _OutputHandler(PlainHandler):
     def initialize(self, outputs: _Outputs) -> None:
         self.outputs = outputs
 
+    async def get(self, *args: str) -> None:
+        if not self.outputs.gate.admit():
+            self.set_header("Retry-After", str(BUSY_RETRY_AFTER_SECONDS))
+            self.plain(503, "busy: too many requests at once, try again in a few seconds")
+            return
+        await self.outputs.gate.run(self.serve(*args))
+
+    async def serve(self, *args: str) -> None:
+        raise NotImplementedError
+
     @property
     def base_url(self) -> str:
         """BORDERWATCH_PUBLIC_URL, else the scheme and host this request came to."""
@@ -200,7 +241,7 @@ class _OutputHandler(PlainHandler):
 
 
 class _AtomHandler(_OutputHandler):
-    async def get(self, *args: str) -> None:
+    async def serve(self, *args: str) -> None:
         entity_id = args[0] if args else None
         title = "borderwatch: all stories"
         if entity_id is not None:
@@ -221,7 +262,7 @@ class _AtomHandler(_OutputHandler):
 
 
 class _StoriesHandler(_OutputHandler):
-    async def get(self, *args: str) -> None:
+    async def serve(self, *args: str) -> None:
         try:
             query = _single_parameters(self.request.query_arguments)
             entity_id = query.get("entity")
