@@ -60,8 +60,9 @@ async def test_an_item_dated_months_back_is_compared_only_with_the_items_of_its_
         entity_ids: Iterable[str],
         published: Sequence[tuple[datetime, datetime]],
         exclude: Iterable[int],
+        recent: int = 0,
     ) -> StoryContext:
-        context = await real_context(self, entity_ids, published, exclude)
+        context = await real_context(self, entity_ids, published, exclude, recent)
         read.extend(candidate.id for candidate in context.candidates)
         return context
 
