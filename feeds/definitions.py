@@ -128,6 +128,9 @@ class SeverityLexicon:
     # (language, words): a sentence that starts with one ("Напомним", "Qeyd edək ki") recalls the background;
     # its cues do not count when the item says anything else
     background_markers: tuple[tuple[str, str], ...] = ()
+    # (language, word): a verb that says an event ended ("shelling stopped", "обстрелы прекратились", "lifted
+    # the blockade"): a cue right before it, or before it in the same clause, does not count
+    endings: tuple[tuple[str, str], ...] = ()
 
     @property
     def cues(self) -> tuple[tuple[str, str, str], ...]:
@@ -379,7 +382,7 @@ def _events(raw: Mapping[str, Any]) -> list[EventDef]:
 def parse_severity(raw: Any) -> SeverityLexicon:
     """The severity lexicon from its YAML form: `events: {name: {level: P1, en: [...], ...}, ...}` (or the
     older `levels: {P1: {en: [...]}}`), `kinds`, `default`, `negations`, `hedges`, `background`,
-    `background_markers`."""
+    `background_markers`, `endings`."""
     if not isinstance(raw, Mapping):
         raise GazetteerError("severity: the document must be a mapping with `events`")
     events = _events(raw)
@@ -403,7 +406,7 @@ def parse_severity(raw: Any) -> SeverityLexicon:
     if hedges and hedge_event is None:
         raise GazetteerError("severity: hedges need a hedge_event (the event type a hedged cue counts as)")
     background = {}
-    for section in ("background", "background_markers"):
+    for section in ("background", "background_markers", "endings"):
         raw_section = raw.get(section) or {}
         if not isinstance(raw_section, Mapping):
             raise GazetteerError(f"severity: {section} must map languages to lists of phrases")
@@ -417,4 +420,5 @@ def parse_severity(raw: Any) -> SeverityLexicon:
         hedge_event,
         background["background"],
         background["background_markers"],
+        background["endings"],
     )
