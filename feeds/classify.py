@@ -325,6 +325,8 @@ class _Term:
     # a case-sensitive alias that counts only beside other words or entities ("Qazax" with the border): its
     # context, not its capital, tells it from the common word, so it counts inflected at a sentence's start
     in_context: bool = False
+    # an Armenian cue that may end a compound after its joining vowel ա: ռազմագերի (ռազմ-ա-գերի, war captive)
+    compound: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +416,23 @@ def _en_forms(word: str) -> tuple[str, str]:
     return word, _alternation(endings)
 
 
+# Armenian verbs: a cue written with the infinitive or perfect participle in -ել ("փակել են",
+# "հարվածել է") names the event in the tenses and voices that report it: փակեցին, փակում, փակված,
+# փակվել, հարվածեց… (not the forms of purpose and wish: "Մինսկի խումբը փակելու որոշում")
+_HY_VERB_ENDINGS = _alternation(
+    [
+        *["ել", "ում", "եց", "եցի", "եցին", "եցինք", "ած", "ող"],
+        *["վել", "վում", "վեց", "վեցին", "ված", "վող", "եցրել", "եցրեց", "եցրին"],
+    ]
+)
+# the auxiliary after a participle ("փակել են"): the other tenses have none, so it may be left out
+_HY_AUXILIARIES = frozenset(["է", "են", "էր", "էին", "եմ", "ենք"])
+
+
+def _hy_verb(word: str) -> bool:
+    return len(word) > 4 and word.endswith("ել")
+
+
 def _literal(norm: str, language: str) -> tuple[str, str | None, str | None]:
     """The pattern of a text matched as written, with the inflections of its last word."""
     if language == "hy" and norm.endswith("ություն"):
@@ -458,18 +477,22 @@ def _compile(
         if verb and language == "en":
             stem, ending = _en_forms(word)
             return stem, ending + _END, None, True
+        if verb and language == "hy" and _hy_verb(word):
+            return word[:-2], _HY_VERB_ENDINGS[:-1] + _END, None, True
         return (*_literal(word, language), True)
     if not inflect:
         return norm, _END, None, True
     joined = any(separator and separator.strip() == "-" for _, _, separator in tokens)
     adjective = language == "hy" and any(_hy_genitive(word) for word, _ in words[:-1])
     verb_forms = verb and language == "en"
+    hy_verbs = verb and language == "hy" and any(_hy_verb(word) for word, starred in words if not starred)
     if (
         language != "ru"
         and not gap
         and not joined
         and not adjective
         and not verb_forms
+        and not hy_verbs
         and not any(s for _, s in words)
     ):
         return (*_literal(norm, language), True)
@@ -480,6 +503,7 @@ def _compile(
     last = len(tokens) - 1 - next(i for i, token in enumerate(reversed(tokens)) if token[0])
     first = next(i for i, token in enumerate(tokens) if token[0])
     pending_separator = ""
+    after_verb = False
     for index, (word, starred, separator) in enumerate(tokens):
         if separator:
             pending_separator = separator
@@ -490,6 +514,8 @@ def _compile(
             stem, ending = word, r"\w*"
         elif verb_forms and index in (first, last):
             stem, ending = _en_forms(word)
+        elif hy_verbs and _hy_verb(word):
+            stem, ending = word[:-2], _HY_VERB_ENDINGS[:-1]
         elif index != last and language == "hy" and _hy_genitive(word):
             stem, ending = word[:-1], _HY_GENITIVE_OR_ADJECTIVE
         elif index == last:
@@ -497,12 +523,18 @@ def _compile(
         else:
             stem, ending = word, ""
         piece = re.escape(stem) + ending
+        auxiliary = after_verb and word in _HY_AUXILIARIES
+        after_verb = hy_verbs and not starred and _hy_verb(word)
         if not key:
             key = stem
             pattern.append(piece)
         elif language == "ru" and len(word) <= 2 and not starred and index != last:
             # a preposition or conjunction the text may leave out: "Организации Договора коллективной…"
             pattern.append(f"(?:{_separator(pending_separator or ' ', 0)}{piece})?")
+            continue
+        elif auxiliary:
+            pattern.append(f"(?:{_separator(pending_separator or ' ', 0)}{piece})?")
+            pending_separator = ""
             continue
         else:
             pattern.append(_separator(pending_separator or " ", gap) + piece)
@@ -597,11 +629,16 @@ class _Scan:
         length = len(text)
         for end, (key_length, terms) in automaton.iter(text):
             start = end - key_length + 1
+            joined = False
             if start and text[start - 1].isalnum():
-                continue
+                if not (start >= 3 and text[start - 1] == "ա" and text[start - 3 : start - 1].isalpha()):
+                    continue
+                joined = True  # only an Armenian compound's second part may start here
             after = end + 1
             bare = after == length or not text[after].isalnum()
             for term in terms:
+                if joined and not term.compound:
+                    continue
                 if term.full is not None:
                     missing = False
                     for piece in term.needs:
@@ -953,7 +990,16 @@ class Classifier:
             for language, cue in event.cues:
                 key, suffix, full, starts = _compile(cue, language, True, _CUE_GAP, False, verb=True)
                 needs = _pieces(cue) if full is not None else ()
-                term = _Term(_CUE, event_index, self._re(suffix), self._re(full), None, needs, starts)
+                term = _Term(
+                    _CUE,
+                    event_index,
+                    self._re(suffix),
+                    self._re(full),
+                    None,
+                    needs,
+                    starts,
+                    compound=language == "hy" and len(key) >= 4,
+                )
                 self._add(keys, key, term)
         for language, phrase in self._severity.background:
             key, suffix, full, starts = _compile(phrase, language, True, _CUE_GAP, False)
