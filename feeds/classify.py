@@ -221,8 +221,8 @@ _AZ_CHAIN = (
 _PATTERN_TOKEN = re.compile(r"(\w+)(\*?)|([^\w*]+)")
 _WORDS = re.compile(r"\w+")
 
-_ALIAS, _CUE, _WORD, _NEGATION, _HEDGE, _BACKGROUND, _MARKER = 0, 1, 2, 3, 4, 5, 6
-_KINDS = 7
+_ALIAS, _CUE, _WORD, _NEGATION, _HEDGE, _BACKGROUND, _MARKER, _CAUSE = 0, 1, 2, 3, 4, 5, 6, 7
+_KINDS = 8
 _CUE_GAP = (
     2  # words allowed inside a multi-word cue: "end all hostilities", "atəşkəs rejimini kobud şəkildə pozub"
 )
@@ -805,15 +805,21 @@ def _found_events(
     background: list[tuple[int, int]],
     hypothetical: list[int],
     levels: tuple[int, ...],
+    causes: list[tuple[int, int, int]],
 ) -> frozenset[int]:
     """The event indices of the cues that count: not next to a negation, not inside a longer cue of another
     event type or inside background; a fighting or territory cue right after a hedge ("may attack") or one
     whose verb is future or conditional (`hypothetical`: the starts of such cues, "yol bağlanacaq") counts as
-    the hedge event (a threat); a hedged posture or political cue ("may hold talks") stays what it is."""
+    the hedge event (a threat); a hedged posture or political cue ("may hold talks") stays what it is. A cue
+    named as a cause ("captured as a result of the hostilities") counts only when nothing else does."""
     found = set()
+    caused = set()
     several = len(cues) > 1
     for start, stop, event in cues:
         if event in found:
+            continue
+        if causes and _caused(text, start, stop, causes):
+            caused.add(event)
             continue
         if background and _inside(start, stop, background):
             continue
@@ -830,7 +836,27 @@ def _found_events(
         if several and _in_longer(start, stop, event, cues):
             continue
         found.add(event)
-    return frozenset(found)
+    return frozenset(found or caused)
+
+
+# "в результате чего", "as a result of which": the consequence follows, the cause came before
+_CONSEQUENCE_FOLLOWS = (" чего", " которого", " которых", " which")
+
+
+def _caused(text: str, start: int, stop: int, causes: list[tuple[int, int, int]]) -> bool:
+    """A cue named as a cause: right after a preposition ("as a result of the shelling", "в результате
+    обстрела") or right before a postposition ("ագրեսիայի հետևանքով", "təxribatı nəticəsində")."""
+    for c_start, c_stop, postposition in causes:
+        if postposition:
+            if c_start >= stop and c_start - stop <= _NEGATION_AFTER:
+                return True
+        elif (
+            c_stop <= start
+            and start - c_stop <= _NEGATION_BEFORE
+            and not text.startswith(_CONSEQUENCE_FOLLOWS, c_stop)
+        ):
+            return True
+    return False
 
 
 # "not only … but also" adds rather than denies: "жертвы не только среди военнослужащих", "ոչ միայն"
@@ -1022,6 +1048,7 @@ class Classifier:
         for kind, words, ending in (
             (_NEGATION, self._severity.negations, False),
             (_NEGATION, self._severity.endings, True),
+            (_CAUSE, self._severity.causes, False),
             (_HEDGE, self._severity.hedges, False),
             (_MARKER, self._severity.background_markers, False),
         ):
@@ -1033,8 +1060,11 @@ class Classifier:
                 # stopped", "обстрелы приграничных населенных пунктов прекратились")
                 follows = _ENDS_CLAUSE if ending else int(kind == _NEGATION and language != "en")
                 if kind == _HEDGE:
-                    # an Azerbaijani modal or attempt follows its verb: "hücum edə bilər", "yaxınlaşmağa cəhd"
+                    # an Azerbaijani modal follows its verb: "hücum edə bilər"
                     follows = int(language == "az")
+                elif kind == _CAUSE:
+                    # Armenian and Azerbaijani postpositions follow their noun: "ագրեսիայի հետևանքով"
+                    follows = int(language in ("hy", "az"))
                 needs = _pieces(word) if full is not None else ()
                 term = _Term(kind, follows, self._re(suffix), self._re(full), None, needs, starts)
                 self._add(keys, key, term)
@@ -1130,7 +1160,15 @@ class Classifier:
                 start for start, stop, event in cues if levels[event] <= _TERRITORY and _irrealis(text, stop)
             ]
             events = _found_events(
-                text, cues, negations, hedges, self._hedge_event, background, hypothetical, levels
+                text,
+                cues,
+                negations,
+                hedges,
+                self._hedge_event,
+                background,
+                hypothetical,
+                levels,
+                found[_CAUSE],
             )
             for event in events:
                 if self._cancels[event]:
