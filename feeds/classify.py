@@ -1028,7 +1028,7 @@ class Classifier:
                 )
                 self._add(keys, key, term)
         for language, phrase in self._severity.background:
-            key, suffix, full, starts = _compile(phrase, language, True, _CUE_GAP, False)
+            key, suffix, full, starts = _compile(phrase, language, True, _CUE_GAP, False, verb=True)
             needs = _pieces(phrase) if full is not None else ()
             term = _Term(_BACKGROUND, 0, self._re(suffix), self._re(full), None, needs, starts)
             self._add(keys, key, term)
