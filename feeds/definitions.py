@@ -129,7 +129,8 @@ class SeverityLexicon:
     # its cues do not count when the item says anything else
     background_markers: tuple[tuple[str, str], ...] = ()
     # (language, word): a verb that says an event ended ("shelling stopped", "обстрелы прекратились", "lifted
-    # the blockade"): a cue right before it, or before it in the same clause, does not count
+    # the blockade"): a fighting, territory or posture cue right after it, or before it in its clause, does
+    # not count
     endings: tuple[tuple[str, str], ...] = ()
     # (language, words): a cause ("as a result of the shelling", "ագրեսիայի հետևանքով"): the cue it governs is
     # the cause of what the item reports, and counts only when nothing else does
