@@ -433,6 +433,23 @@ def _hy_verb(word: str) -> bool:
     return len(word) > 4 and word.endswith("ել")
 
 
+# Azerbaijani verbs (after ı → i folding): a cue written in the past ("yaxınlaşdılar", "yaxınlaşıblar") names
+# the event in the other tenses, participles and verbal nouns too ("yaxınlaşır", "yaxınlaşan", "yaxınlaşmağa")
+_AZ_PAST = re.compile(f"(?:d{_V4}|t{_V4}|y?{_V4}b)(?:l{_V2}r)?$")
+_AZ_VERB_ENDINGS = (
+    f"(?:d{_V4}|t{_V4}|y?{_V4}b|m{_V4}ş|y?{_V4}r|{_V2}r|y?{_V2}n|m{_V2}ğ{_V2}|m{_V2}y{_V2}|m{_V2}q|m{_V2}k"
+    f"|y?{_V2}c{_V2}[qkğy]|d{_V4}ğ|d{_V4}y)(?:l{_V2}r)?(?:{_V4}n|d{_V4}r|d{_V4}|{_V4}|{_V2})?"
+)
+
+
+def _az_verb_stem(word: str) -> str | None:
+    """The stem of an Azerbaijani cue word written as a past verb, or None."""
+    match = _AZ_PAST.search(word)
+    if match is None or match.start() < 3:
+        return None
+    return word[: match.start()]
+
+
 def _literal(norm: str, language: str) -> tuple[str, str | None, str | None]:
     """The pattern of a text matched as written, with the inflections of its last word."""
     if language == "hy" and norm.endswith("ություն"):
@@ -479,6 +496,9 @@ def _compile(
             return stem, ending + _END, None, True
         if verb and language == "hy" and _hy_verb(word):
             return word[:-2], _HY_VERB_ENDINGS[:-1] + _END, None, True
+        az_stem = _az_verb_stem(word) if verb and language == "az" else None
+        if az_stem is not None:
+            return az_stem, _AZ_VERB_ENDINGS + _END, None, True
         return (*_literal(word, language), True)
     if not inflect:
         return norm, _END, None, True
@@ -486,6 +506,7 @@ def _compile(
     adjective = language == "hy" and any(_hy_genitive(word) for word, _ in words[:-1])
     verb_forms = verb and language == "en"
     hy_verbs = verb and language == "hy" and any(_hy_verb(word) for word, starred in words if not starred)
+    az_verbs = verb and language == "az" and any(_az_verb_stem(word) for word, star in words if not star)
     if (
         language != "ru"
         and not gap
@@ -493,6 +514,7 @@ def _compile(
         and not adjective
         and not verb_forms
         and not hy_verbs
+        and not az_verbs
         and not any(s for _, s in words)
     ):
         return (*_literal(norm, language), True)
@@ -516,6 +538,8 @@ def _compile(
             stem, ending = _en_forms(word)
         elif hy_verbs and _hy_verb(word):
             stem, ending = word[:-2], _HY_VERB_ENDINGS[:-1]
+        elif az_verbs and (az_stem := _az_verb_stem(word)) is not None:
+            stem, ending = az_stem, _AZ_VERB_ENDINGS
         elif index != last and language == "hy" and _hy_genitive(word):
             stem, ending = word[:-1], _HY_GENITIVE_OR_ADJECTIVE
         elif index == last:

@@ -303,6 +303,9 @@ def test_seventh_round_kinds(classifier: Classifier) -> None:
     assert "blockade" in classifier.classify("Ադրբեջանը փակեց Լաչինի միջանցքը").events
     assert classifier.classify("Մինսկի խումբը փակելու որոշում").severity == "P4"
     assert "detention" in classifier.classify("Բաքվում պահվում են հայ ռազմագերիներ, Արցախ").events
+    # Azerbaijani verbs in every tense from a past form ("yaxınlaşdılar" → "yaxınlaşır")
+    approach = classifier.classify("Erməni hərbçilər Qafan istiqamətində mövqelərə yaxınlaşır")
+    assert "advance" in approach.events
     # an ending cancels the fighting it ends, in its clause, but not talks that ended
     assert classifier.classify("Shelling of the villages of Syunik stopped overnight").severity == "P4"
     assert "talks" in classifier.classify("Переговоры по Карабаху завершились в Москве").events
