@@ -726,6 +726,11 @@ def _sentence_start(text: str, position: int) -> bool:
     return not before or before[-1] in ".!?:\n"
 
 
+def _one_word(text: str) -> bool:
+    """Whether an original span is one word and the space after it (no punctuation between two names)."""
+    return all(char.isalpha() or char in "'’" for char in text.rstrip())
+
+
 def _entity_id(match: EntityMatch) -> str:
     return match.entity_id
 
@@ -1222,6 +1227,8 @@ class Classifier:
                 and not _sentence_start(text, word_start)
                 and not any(hit[0] == word_start for hit in earlier)  # "Azerbaijan's", "Азербайджана"
                 and not scan.title_case()
+                # no mark the normalisation removed stands between ("Բրյուսել՝ Ալիևի": Brussels, then Aliyev)
+                and _one_word(scan.norm().original_slice(word_start, start))
             ):
                 return True
         following = text[stop : stop + 40].split()
