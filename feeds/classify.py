@@ -221,8 +221,8 @@ _AZ_CHAIN = (
 _PATTERN_TOKEN = re.compile(r"(\w+)(\*?)|([^\w*]+)")
 _WORDS = re.compile(r"\w+")
 
-_ALIAS, _CUE, _WORD, _NEGATION, _HEDGE, _BACKGROUND, _MARKER = 0, 1, 2, 3, 4, 5, 6
-_KINDS = 7
+_ALIAS, _CUE, _WORD, _NEGATION, _HEDGE, _BACKGROUND, _MARKER, _CAUSE = 0, 1, 2, 3, 4, 5, 6, 7
+_KINDS = 8
 _CUE_GAP = (
     2  # words allowed inside a multi-word cue: "end all hostilities", "atəşkəs rejimini kobud şəkildə pozub"
 )
@@ -235,8 +235,15 @@ _NEGATION_BEFORE = 16
 _BEFORE_KEY = 60
 _AFTER_KEY = 120
 _NEGATION_AFTER = 8
+# an ending ("прекратились", "stopped") cancels a cue up to this many characters before it in the same clause
+_ENDING_AFTER = 60
+# an Azerbaijani hedge after its cue: the rest of the verb between ("hücum edə bilər", "yaxınlaşmağa cəhd")
+_HEDGE_AFTER = 16
+_ENDS_CLAUSE = 2
+_CLAUSE_MARKS = (".", ";", "!", "?", "\n", ":")
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
-_TERRITORY = _LEVEL_INDEX["P2"]  # fighting and territory: the levels a future or conditional verb hedges
+_TERRITORY = _LEVEL_INDEX["P2"]
+_POLITICS = _LEVEL_INDEX["P4"]  # fighting and territory: the levels a future or conditional verb hedges
 _NOTHING = Classification()  # immutable, so one instance serves every untagged item
 
 
@@ -318,6 +325,8 @@ class _Term:
     # a case-sensitive alias that counts only beside other words or entities ("Qazax" with the border): its
     # context, not its capital, tells it from the common word, so it counts inflected at a sentence's start
     in_context: bool = False
+    # an Armenian cue that may end a compound after its joining vowel ա: ռազմագերի (ռազմ-ա-գերի, war captive)
+    compound: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +391,65 @@ def _gap_pattern(gap: int) -> str:
     return r"(?:" + _SPACE + r"[\w'-]+,?){0," + str(gap) + r"}?" + _SPACE
 
 
+# English words a cue's verb-forms rule leaves as written: prepositions and determiners of a phrase
+_EN_NOT_INFLECTED = frozenset(
+    ["the", "and", "for", "out", "off", "over", "under", "after", "into", "onto", "from", "with", "their"]
+)
+_EN_VOWELS = "aeiou"
+
+
+def _en_forms(word: str) -> tuple[str, str]:
+    """(stem, endings regex) of an English cue word with its verb and plural forms, so that a cue names the
+    event in any tense: attack → attacks, attacked, attacking; invade → invades, invading; occupy → occupied;
+    stop → stopped; flee → fleeing. Inflected words ("killed", "shelling", "talks") stay as they are."""
+    if len(word) < 3 or word in _EN_NOT_INFLECTED or not word.isalpha() or word.endswith(("s", "ed", "ing")):
+        return word, _SUFFIX_BY_LANGUAGE["en"]
+    if word.endswith("ee"):
+        return word, "(?:s|d|ing)?"
+    if word.endswith("e"):
+        return word[:-1], "(?:es|ed|ing|e)"
+    if word.endswith("y") and word[-2] not in _EN_VOWELS:
+        return word[:-1], "(?:ies|ied|ying|y)"
+    endings = ["s", "es", "ed", "ing"]
+    if word[-1] not in _EN_VOWELS + "wxy" and word[-2] in _EN_VOWELS and word[-3] not in _EN_VOWELS:
+        endings += [word[-1] + "ed", word[-1] + "ing"]  # stop → stopped, hit → hitting
+    return word, _alternation(endings)
+
+
+# Armenian verbs: a cue written with the infinitive or perfect participle in -ել ("փակել են",
+# "հարվածել է") names the event in the tenses and voices that report it: փակեցին, փակում, փակված,
+# փակվել, հարվածեց… (not the forms of purpose and wish: "Մինսկի խումբը փակելու որոշում")
+_HY_VERB_ENDINGS = _alternation(
+    [
+        *["ել", "ում", "եց", "եցի", "եցին", "եցինք", "ած", "ող"],
+        *["վել", "վում", "վեց", "վեցին", "ված", "վող", "եցրել", "եցրեց", "եցրին"],
+    ]
+)
+# the auxiliary after a participle ("փակել են"): the other tenses have none, so it may be left out
+_HY_AUXILIARIES = frozenset(["է", "են", "էր", "էին", "եմ", "ենք"])
+
+
+def _hy_verb(word: str) -> bool:
+    return len(word) > 4 and word.endswith("ել")
+
+
+# Azerbaijani verbs (after ı → i folding): a cue written in the past ("yaxınlaşdılar", "yaxınlaşıblar") names
+# the event in the other tenses, participles and verbal nouns too ("yaxınlaşır", "yaxınlaşan", "yaxınlaşmağa")
+_AZ_PAST = re.compile(f"(?:d{_V4}|t{_V4}|y?{_V4}b)(?:l{_V2}r)?$")
+_AZ_VERB_ENDINGS = (
+    f"(?:d{_V4}|t{_V4}|y?{_V4}b|m{_V4}ş|y?{_V4}r|{_V2}r|y?{_V2}n|m{_V2}ğ{_V2}|m{_V2}y{_V2}|m{_V2}q|m{_V2}k"
+    f"|y?{_V2}c{_V2}[qkğy]|d{_V4}ğ|d{_V4}y)(?:l{_V2}r)?(?:{_V4}n|d{_V4}r|d{_V4}|{_V4}|{_V2})?"
+)
+
+
+def _az_verb_stem(word: str) -> str | None:
+    """The stem of an Azerbaijani cue word written as a past verb, or None."""
+    match = _AZ_PAST.search(word)
+    if match is None or match.start() < 3:
+        return None
+    return word[: match.start()]
+
+
 def _literal(norm: str, language: str) -> tuple[str, str | None, str | None]:
     """The pattern of a text matched as written, with the inflections of its last word."""
     if language == "hy" and norm.endswith("ություն"):
@@ -392,19 +460,19 @@ def _literal(norm: str, language: str) -> tuple[str, str | None, str | None]:
 
 
 def compile_pattern(
-    text: str, language: str, inflect: bool = True, *, gap: int = 0, derived: bool = False
+    text: str, language: str, inflect: bool = True, *, gap: int = 0, derived: bool = False, verb: bool = False
 ) -> tuple[str, str | None, str | None]:
     """(automaton key, suffix regex, full regex) for an alias or cue in its language; both regexes end at a
     word boundary. A word ending in `*` takes any continuation of its stem. Words of a multi-word pattern may
     be `gap` words apart; in Russian each word inflects and words of one or two letters ("о", "в") may be left
     out. `derived` adds the forms derived from a Russian proper name (adjectives "Сюникском", "карабахский";
-    demonyms "тавушцы")."""
-    key, suffix, full, _ = _compile(text, language, inflect, gap, derived)
+    demonyms "тавушцы"). `verb` gives an English cue's first and last words their verb forms (_en_forms)."""
+    key, suffix, full, _ = _compile(text, language, inflect, gap, derived, verb)
     return key, suffix, full
 
 
 def _compile(
-    text: str, language: str, inflect: bool, gap: int, derived: bool
+    text: str, language: str, inflect: bool, gap: int, derived: bool, verb: bool = False
 ) -> tuple[str, str | None, str | None, bool]:
     """compile_pattern's result, and whether the key starts the full pattern: a multi-word pattern that
     starts with a short word ("в память", "in memory of", "Aİ missiya*") is looked up by its longest word,
@@ -423,19 +491,41 @@ def _compile(
         if language == "ru":
             suffix = _RU_DERIVED if derived else _SUFFIX_BY_LANGUAGE["ru"]
             return _stem_ru(word), suffix + _END, None, True
+        if verb and language == "en":
+            stem, ending = _en_forms(word)
+            return stem, ending + _END, None, True
+        if verb and language == "hy" and _hy_verb(word):
+            return word[:-2], _HY_VERB_ENDINGS[:-1] + _END, None, True
+        az_stem = _az_verb_stem(word) if verb and language == "az" else None
+        if az_stem is not None:
+            return az_stem, _AZ_VERB_ENDINGS + _END, None, True
         return (*_literal(word, language), True)
     if not inflect:
         return norm, _END, None, True
     joined = any(separator and separator.strip() == "-" for _, _, separator in tokens)
     adjective = language == "hy" and any(_hy_genitive(word) for word, _ in words[:-1])
-    if language != "ru" and not gap and not joined and not adjective and not any(s for _, s in words):
+    verb_forms = verb and language == "en"
+    hy_verbs = verb and language == "hy" and any(_hy_verb(word) for word, starred in words if not starred)
+    az_verbs = verb and language == "az" and any(_az_verb_stem(word) for word, star in words if not star)
+    if (
+        language != "ru"
+        and not gap
+        and not joined
+        and not adjective
+        and not verb_forms
+        and not hy_verbs
+        and not az_verbs
+        and not any(s for _, s in words)
+    ):
         return (*_literal(norm, language), True)
     # word by word: each word its own pattern, separators flexible
     pattern: list[str] = []
     key = ""
     stems: list[str] = []  # the words every match contains, as they stand in it
     last = len(tokens) - 1 - next(i for i, token in enumerate(reversed(tokens)) if token[0])
+    first = next(i for i, token in enumerate(tokens) if token[0])
     pending_separator = ""
+    after_verb = False
     for index, (word, starred, separator) in enumerate(tokens):
         if separator:
             pending_separator = separator
@@ -444,6 +534,12 @@ def _compile(
             stem, ending = _ru_word(word, starred)
         elif starred:
             stem, ending = word, r"\w*"
+        elif verb_forms and index in (first, last):
+            stem, ending = _en_forms(word)
+        elif hy_verbs and _hy_verb(word):
+            stem, ending = word[:-2], _HY_VERB_ENDINGS[:-1]
+        elif az_verbs and (az_stem := _az_verb_stem(word)) is not None:
+            stem, ending = az_stem, _AZ_VERB_ENDINGS
         elif index != last and language == "hy" and _hy_genitive(word):
             stem, ending = word[:-1], _HY_GENITIVE_OR_ADJECTIVE
         elif index == last:
@@ -451,12 +547,18 @@ def _compile(
         else:
             stem, ending = word, ""
         piece = re.escape(stem) + ending
+        auxiliary = after_verb and word in _HY_AUXILIARIES
+        after_verb = hy_verbs and not starred and _hy_verb(word)
         if not key:
             key = stem
             pattern.append(piece)
         elif language == "ru" and len(word) <= 2 and not starred and index != last:
             # a preposition or conjunction the text may leave out: "Организации Договора коллективной…"
             pattern.append(f"(?:{_separator(pending_separator or ' ', 0)}{piece})?")
+            continue
+        elif auxiliary:
+            pattern.append(f"(?:{_separator(pending_separator or ' ', 0)}{piece})?")
+            pending_separator = ""
             continue
         else:
             pattern.append(_separator(pending_separator or " ", gap) + piece)
@@ -551,11 +653,16 @@ class _Scan:
         length = len(text)
         for end, (key_length, terms) in automaton.iter(text):
             start = end - key_length + 1
+            joined = False
             if start and text[start - 1].isalnum():
-                continue
+                if not (start >= 3 and text[start - 1] == "ա" and text[start - 3 : start - 1].isalpha()):
+                    continue
+                joined = True  # only an Armenian compound's second part may start here
             after = end + 1
             bare = after == length or not text[after].isalnum()
             for term in terms:
+                if joined and not term.compound:
+                    continue
                 if term.full is not None:
                     missing = False
                     for piece in term.needs:
@@ -617,6 +724,11 @@ def _sentence_start(text: str, position: int) -> bool:
     """True when `position` starts the text, a line, or a sentence."""
     before = text[:position].rstrip(" \"'(-")
     return not before or before[-1] in ".!?:\n"
+
+
+def _one_word(text: str) -> bool:
+    """Whether an original span is one word and the space after it (no punctuation between two names)."""
+    return all(char.isalpha() or char in "'’" for char in text.rstrip())
 
 
 def _entity_id(match: EntityMatch) -> str:
@@ -714,34 +826,66 @@ def _recalled(text: str, markers: list[int]) -> list[tuple[int, int]]:
 
 
 def _found_events(
+    text: str,
     cues: list[tuple[int, int, int]],
     negations: list[tuple[int, int, int]],
-    hedges: list[tuple[int, int]],
+    hedges: list[tuple[int, int, int]],
     hedge_event: int | None,
     background: list[tuple[int, int]],
     hypothetical: list[int],
+    levels: tuple[int, ...],
+    causes: list[tuple[int, int, int]],
 ) -> frozenset[int]:
     """The event indices of the cues that count: not next to a negation, not inside a longer cue of another
-    event type or inside background; a cue right after a hedge ("may attack") or one whose verb is future or
-    conditional (`hypothetical`: the starts of such cues, "yol bağlanacaq") counts as the hedge event."""
+    event type or inside background; a fighting or territory cue right after a hedge ("may attack") or one
+    whose verb is future or conditional (`hypothetical`: the starts of such cues, "yol bağlanacaq") counts as
+    the hedge event (a threat); a hedged posture or political cue ("may hold talks") stays what it is. A cue
+    named as a cause ("captured as a result of the hostilities") counts only when nothing else does."""
     found = set()
+    caused = set()
     several = len(cues) > 1
     for start, stop, event in cues:
         if event in found:
             continue
+        if causes and _caused(text, start, stop, causes):
+            caused.add(event)
+            continue
         if background and _inside(start, stop, background):
             continue
-        if negations and _negated(start, stop, negations):
+        # an ending cancels fighting, territory and posture; the end of talks or of a withdrawal is their news
+        if negations and _negated(text, start, stop, negations, levels[event] < _POLITICS):
             continue
-        if hedge_event is not None and (
-            (hedges and _hedged(start, hedges)) or (hypothetical and start in hypothetical)
+        if (
+            hedge_event is not None
+            and levels[event] <= _TERRITORY
+            and ((hedges and _hedged(start, stop, hedges)) or (hypothetical and start in hypothetical))
         ):
             found.add(hedge_event)
             continue
         if several and _in_longer(start, stop, event, cues):
             continue
         found.add(event)
-    return frozenset(found)
+    return frozenset(found or caused)
+
+
+# "в результате чего", "as a result of which": the consequence follows, the cause came before
+_CONSEQUENCE_FOLLOWS = (" чего", " которого", " которых", " which")
+
+
+def _caused(text: str, start: int, stop: int, causes: list[tuple[int, int, int]]) -> bool:
+    """A cue named as a cause: right after a preposition ("as a result of the shelling", "в результате
+    обстрела") or right before a postposition ("ագրեսիայի հետևանքով", "təxribatı nəticəsində")."""
+    for c_start, c_stop, postposition in causes:
+        if postposition:
+            if c_start >= stop and c_start - stop <= _NEGATION_AFTER:
+                return True
+        elif (
+            c_stop <= start
+            and start - c_stop <= _NEGATION_BEFORE
+            and not text.startswith(_CONSEQUENCE_FOLLOWS, c_stop)
+        ):
+            return True
+    return False
 
 
 # "not only … but also" adds rather than denies: "жертвы не только среди военнослужащих", "ոչ միայն"
@@ -753,15 +897,25 @@ def _not_only(text: str, negation_stop: int) -> bool:
     return text.startswith(_NOT_ONLY, negation_stop + 1)
 
 
-def _negated(start: int, stop: int, negations: list[tuple[int, int, int]]) -> bool:
+def _negated(text: str, start: int, stop: int, negations: list[tuple[int, int, int]], ends: bool) -> bool:
     """A negation right before the cue ("no casualties"), or right after it where it may follow ("жертв
-    нет")."""
+    нет"); with `ends`, an ending right before it or anywhere after it in its clause ("shelling of the border
+    villages stopped")."""
     for n_start, n_stop, follows in negations:
+        if follows == _ENDS_CLAUSE and not ends:
+            continue
         if n_stop <= start:
             if start - n_stop <= _NEGATION_BEFORE:
                 return True
-        elif follows and n_start >= stop and n_start - stop <= _NEGATION_AFTER:
-            return True
+        elif follows and n_start >= stop:
+            if n_start - stop <= _NEGATION_AFTER:
+                return True
+            if (
+                follows == _ENDS_CLAUSE
+                and n_start - stop <= _ENDING_AFTER
+                and not any(mark in text[stop:n_start] for mark in _CLAUSE_MARKS)
+            ):
+                return True
     return False
 
 
@@ -797,8 +951,15 @@ def _irrealis(text: str, stop: int) -> bool:
     return future and _AZ_CONDITION.search(text) is not None
 
 
-def _hedged(start: int, hedges: list[tuple[int, int]]) -> bool:
-    return any(h_stop <= start and start - h_stop <= _NEGATION_BEFORE for _, h_stop in hedges)
+def _hedged(start: int, stop: int, hedges: list[tuple[int, int, int]]) -> bool:
+    """A hedge right before the cue ("may attack"), or right after it where it may follow ("hücum edə
+    bilər")."""
+    for h_start, h_stop, follows in hedges:
+        if h_stop <= start and start - h_stop <= _NEGATION_BEFORE:
+            return True
+        if follows and h_start >= stop and h_start - stop <= _HEDGE_AFTER:
+            return True
+    return False
 
 
 def _in_longer(start: int, stop: int, event: int, cues: list[tuple[int, int, int]]) -> bool:
@@ -882,12 +1043,21 @@ class Classifier:
                 self._add(keys, key, term)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
-                key, suffix, full, starts = _compile(cue, language, True, _CUE_GAP, False)
+                key, suffix, full, starts = _compile(cue, language, True, _CUE_GAP, False, verb=True)
                 needs = _pieces(cue) if full is not None else ()
-                term = _Term(_CUE, event_index, self._re(suffix), self._re(full), None, needs, starts)
+                term = _Term(
+                    _CUE,
+                    event_index,
+                    self._re(suffix),
+                    self._re(full),
+                    None,
+                    needs,
+                    starts,
+                    compound=language == "hy" and len(key) >= 4,
+                )
                 self._add(keys, key, term)
         for language, phrase in self._severity.background:
-            key, suffix, full, starts = _compile(phrase, language, True, _CUE_GAP, False)
+            key, suffix, full, starts = _compile(phrase, language, True, _CUE_GAP, False, verb=True)
             needs = _pieces(phrase) if full is not None else ()
             term = _Term(_BACKGROUND, 0, self._re(suffix), self._re(full), None, needs, starts)
             self._add(keys, key, term)
@@ -904,16 +1074,26 @@ class Classifier:
             tuple({parts[0] for alias in entity.aliases if len(parts := normalize(alias.text).split()) > 1})
             for entity in self.entities
         )
-        for kind, words in (
-            (_NEGATION, self._severity.negations),
-            (_HEDGE, self._severity.hedges),
-            (_MARKER, self._severity.background_markers),
+        for kind, words, ending in (
+            (_NEGATION, self._severity.negations, False),
+            (_NEGATION, self._severity.endings, True),
+            (_CAUSE, self._severity.causes, False),
+            (_HEDGE, self._severity.hedges, False),
+            (_MARKER, self._severity.background_markers, False),
         ):
             for language, word in words:
-                key, suffix, full, starts = _compile(word, language, True, 0, False)
+                key, suffix, full, starts = _compile(word, language, True, 0, False, verb=kind == _HEDGE)
                 # a negation may follow its cue in Russian, Armenian and Azerbaijani ("жертв нет",
-                # "զոհեր չկան", "itki yoxdur"), never in English ("may attack if no compromise")
-                follows = int(kind == _NEGATION and language != "en")
+                # "զոհեր չկան", "itki yoxdur"), never in English ("may attack if no compromise"); an ending
+                # may follow its cue in every language, anywhere in its clause ("shelling of the villages
+                # stopped", "обстрелы приграничных населенных пунктов прекратились")
+                follows = _ENDS_CLAUSE if ending else int(kind == _NEGATION and language != "en")
+                if kind == _HEDGE:
+                    # an Azerbaijani modal follows its verb: "hücum edə bilər"
+                    follows = int(language == "az")
+                elif kind == _CAUSE:
+                    # Armenian and Azerbaijani postpositions follow their noun: "ագրեսիայի հետևանքով"
+                    follows = int(language in ("hy", "az"))
                 needs = _pieces(word) if full is not None else ()
                 term = _Term(kind, follows, self._re(suffix), self._re(full), None, needs, starts)
                 self._add(keys, key, term)
@@ -1002,13 +1182,23 @@ class Classifier:
             markers = [start for start, _, _ in found[_MARKER] if _sentence_start(text, start)]
             if markers:
                 background.extend(_recalled(text, markers))
-            hedges = [(start, stop) for start, stop, _ in found[_HEDGE] if not _month_name(text, start, stop)]
+            hedges = [hedge for hedge in found[_HEDGE] if not _month_name(text, hedge[0], hedge[1])]
             negations = [n for n in found[_NEGATION] if not _not_only(text, n[1])]
             levels = self._event_levels
             hypothetical = [
                 start for start, stop, event in cues if levels[event] <= _TERRITORY and _irrealis(text, stop)
             ]
-            events = _found_events(cues, negations, hedges, self._hedge_event, background, hypothetical)
+            events = _found_events(
+                text,
+                cues,
+                negations,
+                hedges,
+                self._hedge_event,
+                background,
+                hypothetical,
+                levels,
+                found[_CAUSE],
+            )
             for event in events:
                 if self._cancels[event]:
                     events = events - self._cancels[event]
@@ -1037,6 +1227,8 @@ class Classifier:
                 and not _sentence_start(text, word_start)
                 and not any(hit[0] == word_start for hit in earlier)  # "Azerbaijan's", "Азербайджана"
                 and not scan.title_case()
+                # no mark the normalisation removed stands between ("Բրյուսել՝ Ալիևի": Brussels, then Aliyev)
+                and _one_word(scan.norm().original_slice(word_start, start))
             ):
                 return True
         following = text[stop : stop + 40].split()

@@ -128,6 +128,13 @@ class SeverityLexicon:
     # (language, words): a sentence that starts with one ("Напомним", "Qeyd edək ki") recalls the background;
     # its cues do not count when the item says anything else
     background_markers: tuple[tuple[str, str], ...] = ()
+    # (language, word): a verb that says an event ended ("shelling stopped", "обстрелы прекратились", "lifted
+    # the blockade"): a fighting, territory or posture cue right after it, or before it in its clause, does
+    # not count
+    endings: tuple[tuple[str, str], ...] = ()
+    # (language, words): a cause ("as a result of the shelling", "ագրեսիայի հետևանքով"): the cue it governs is
+    # the cause of what the item reports, and counts only when nothing else does
+    causes: tuple[tuple[str, str], ...] = ()
 
     @property
     def cues(self) -> tuple[tuple[str, str, str], ...]:
@@ -379,7 +386,7 @@ def _events(raw: Mapping[str, Any]) -> list[EventDef]:
 def parse_severity(raw: Any) -> SeverityLexicon:
     """The severity lexicon from its YAML form: `events: {name: {level: P1, en: [...], ...}, ...}` (or the
     older `levels: {P1: {en: [...]}}`), `kinds`, `default`, `negations`, `hedges`, `background`,
-    `background_markers`."""
+    `background_markers`, `endings`, `causes`."""
     if not isinstance(raw, Mapping):
         raise GazetteerError("severity: the document must be a mapping with `events`")
     events = _events(raw)
@@ -403,7 +410,7 @@ def parse_severity(raw: Any) -> SeverityLexicon:
     if hedges and hedge_event is None:
         raise GazetteerError("severity: hedges need a hedge_event (the event type a hedged cue counts as)")
     background = {}
-    for section in ("background", "background_markers"):
+    for section in ("background", "background_markers", "endings", "causes"):
         raw_section = raw.get(section) or {}
         if not isinstance(raw_section, Mapping):
             raise GazetteerError(f"severity: {section} must map languages to lists of phrases")
@@ -417,4 +424,6 @@ def parse_severity(raw: Any) -> SeverityLexicon:
         hedge_event,
         background["background"],
         background["background_markers"],
+        background["endings"],
+        background["causes"],
     )

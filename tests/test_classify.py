@@ -291,3 +291,38 @@ def test_sixth_round_kinds(classifier: Classifier) -> None:
     assert classifier.classify("Armenian POWs returning home via Goris").severity == "P4"
     assert classifier.classify("Азербайджанцы похитили пастуха у Сотка").severity == "P2"
     assert classifier.classify("Laçın rayonunda hərbi maşın minaya düşdü").severity == "P1"
+
+
+def test_seventh_round_kinds(classifier: Classifier) -> None:
+    """The seventh round's mechanisms, each with a text unlike the items it was seen in."""
+    # English cues in every verb form: a cue written "invade" or "fire at" names "invading", "fires at"
+    assert "advance" in classifier.classify("Azerbaijani troops invading Syunik, Yerevan says").events
+    assert "gunfire" in classifier.classify("Azerbaijan keeps firing at Sotk").events
+    assert "capture" in classifier.classify("Baku accused of seizing heights near Jermuk").events
+    # Armenian verbs in every tense from the -ել form, and a cue as a compound's second part (ռազմ-ա-գերի)
+    assert "blockade" in classifier.classify("Ադրբեջանը փակեց Լաչինի միջանցքը").events
+    assert classifier.classify("Մինսկի խումբը փակելու որոշում").severity == "P4"
+    assert "detention" in classifier.classify("Բաքվում պահվում են հայ ռազմագերիներ, Արցախ").events
+    # Azerbaijani verbs in every tense from a past form ("yaxınlaşdılar" → "yaxınlaşır")
+    approach = classifier.classify("Erməni hərbçilər Qafan istiqamətində mövqelərə yaxınlaşır")
+    assert "advance" in approach.events
+    # an ending cancels the fighting it ends, in its clause, but not talks that ended
+    assert classifier.classify("Shelling of the villages of Syunik stopped overnight").severity == "P4"
+    assert "talks" in classifier.classify("Переговоры по Карабаху завершились в Москве").events
+    # a cause counts only when nothing else does
+    caused = classifier.classify("Սյունիքում ռմբակոծության հետևանքով վիրավորվել է երկու զինծառայող")
+    assert caused.severity == "P1" and "wounded" in caused.events
+    fled = classifier.classify("As a result of the offensive, thousands fled Karabakh")
+    assert fled.events == {"displacement"}
+    assert classifier.classify("Лачинский коридор закрыт в результате блокады").severity == "P2"
+    # a condition hedges fighting into a threat; a hedged meeting stays a meeting
+    assert classifier.classify("If Azerbaijan attacks Syunik, Armenia will respond").severity == "P3"
+    talks = classifier.classify("Armenia and Azerbaijan could resume talks on the border")
+    assert talks.severity == "P4" and "threat" not in talks.events
+    # captives handed over are a return; a treaty draft handed over is not territory
+    assert classifier.classify("Азербайджан передал Армении пятерых пленных").severity == "P4"
+    proposals = classifier.classify("Azerbaijan handed over its proposals on the peace treaty to Armenia")
+    assert proposals.severity == "P4"
+    # a capitalised word is no given name when a mark the normalisation removes stands between
+    assert "aliyev" in classifier.classify("Փաշինյանը կմեկնի Բրյուսել՝ Ալիևի հետ հանդիպման").entity_ids
+    assert "aliyev" not in classifier.classify("Իր խոսքում Լեյլա Ալիևան նշեց").entity_ids
