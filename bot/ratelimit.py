@@ -54,12 +54,16 @@ _EDIT_ENDPOINTS = frozenset({"editMessageText", "editMessageCaption", "editMessa
 NO_RETRIES = -1
 MAX_RETRY_WAIT = 60.0  # a reply that would wait longer than this for Telegram is given up, not held
 HOLD_AT_MOST = 1.0  # longest a caller without retries waits here for a chat Telegram told to wait
+# longest wait taken from Telegram: a bigger retry_after is a fault (10^12 s is past the year 9999)
+LONGEST_RETRY_AFTER = 86_400.0
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
-    """The wait Telegram asked for, in seconds (a timedelta since bot/__init__ opts in to PTB_TIMEDELTA)."""
+    """The wait Telegram asked for, in seconds (a timedelta since bot/__init__ opts in to PTB_TIMEDELTA), one
+    day at most."""
     value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return min(seconds, LONGEST_RETRY_AFTER)
 
 
 class SlotPool:

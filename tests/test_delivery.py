@@ -217,6 +217,35 @@ async def test_a_429_storm_delays_but_loses_nothing(rig: Rig) -> None:
     del story
 
 
+async def test_an_absurd_retry_after_waits_a_day_then_sends(db: Database) -> None:
+    async with BotApiEmulator() as telegram:
+        clock = Clock(START)
+        ctx = BotContext(db=db, settings=settings_for(telegram, db.url), clock=clock)
+        # the limiter keeps the chat's wait too: on the same clock as the database
+        limiter = ChatRateLimiter(clock=lambda: clock().timestamp())
+        bot = ExtBot(
+            telegram.token, base_url=telegram.base_url, request=AiohttpRequest(), rate_limiter=limiter
+        )
+        async with bot:
+            telegram.add_user(1)
+            await add_chat(db, 1)
+            await add_story(db, "Sev Lake", chats=(1,))
+            # a wait past the year 9999
+            telegram.inject_fault("429", 1, retry_after=10**12, methods=["sendMessage"])
+            loop = DeliveryLoop(ctx, bot, clock=clock)
+
+            await loop.run_until_idle()
+            assert telegram.too_many_requests == 1
+            clock.advance(seconds=23 * 3600)  # leases expired many times over: Telegram's wait is kept
+            await loop.run_until_idle()
+            assert telegram.texts(1) == []
+            assert telegram.too_many_requests == 1
+            clock.advance(seconds=3600)  # and lasts one day at most
+            await loop.run_until_idle()
+            assert len(telegram.texts(1)) == 1
+            assert {s for s, _ in (await statuses(db)).values()} == {"sent"}
+
+
 async def test_server_errors_and_timeouts_are_retried_with_backoff(db: Database) -> None:
     async with BotApiEmulator() as telegram:
         clock = Clock(START)
