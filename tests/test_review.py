@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from bot.commands import review
 from bot.deliver import DeliveryLoop
 from feeds.fetch import Fetcher
 from feeds.ingest import FeedPoller
@@ -361,6 +362,24 @@ async def test_missed_explains_a_miss_and_the_offered_alias_tags_the_next_item(
         assert await f.chat.say(ADMIN, "/missed some text nowhere_land") == [
             "Name the entity at the end, e.g. /missed <text>; sev_lake"
         ]
+
+
+async def test_only_the_newest_missed_offers_are_kept_and_an_older_button_is_out_of_date(
+    db: Database, telegram: BotApiEmulator, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(review, "MISSED_OFFERS_KEPT", 2, raising=False)
+    async with field(db, telegram, feed_server) as f:
+        answers = []
+        for _ in range(3):  # an admin who never presses the buttons
+            [answer] = await f.chat.send(ADMIN, "/missed Troops seen near Sevlic lake at dawn; sev_lake")
+            answers.append(answer)
+        assert len(f.chat.ctx.missed_offers) == 2
+        [[oldest]], [[newest]] = answers[0].button_rows(), answers[-1].button_rows()
+        stale = await f.press(ADMIN, ADMIN, answers[0], oldest["callback_data"])
+        assert stale["text"] == "This offer is out of date; run /missed again."
+        await f.press(ADMIN, ADMIN, answers[-1], newest["callback_data"])
+        await telegram.wait_for_messages(ADMIN, len(telegram.sent(ADMIN)) + 1)
+        assert telegram.sent(ADMIN)[-1].text == "“Sevlic” is now a name of Sev Lake."
 
 
 # ------------------------------------------------------------------------------------ migration 0010

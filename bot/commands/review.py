@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 REVIEW_PREFIX = "rv:"  # rv:<x0|x1|x2|d|n>:<report id>, on /review messages
 MISSED_PREFIX = "mi:"  # mi:<offer number>, on /missed answers
+# /missed offers kept for their buttons: the newest this many (an older button answers "out of date")
+MISSED_OFFERS_KEPT = 100
 REVIEW_PAGE = 5
 CONTEXT_CHARS = 70
 
@@ -342,6 +344,8 @@ async def missed(update: Update, context: BotCallbackContext, ctx: BotContext) -
     if suggestion:
         number = next(_offer_numbers)
         ctx.missed_offers[number] = (entity.id, suggestion)
+        while len(ctx.missed_offers) > MISSED_OFFERS_KEPT:
+            del ctx.missed_offers[next(iter(ctx.missed_offers))]  # the oldest (numbers only grow)
         label = _("Add «{alias}» as a name of {name}").format(alias=suggestion[:40], name=entity.name[:30])
         markup = InlineKeyboardMarkup(
             [[InlineKeyboardButton(label, callback_data=f"{MISSED_PREFIX}{number}")]]
