@@ -181,7 +181,11 @@ async def _join_stories(tx: IngestWrite, new: Sequence[_New], rules: StoryRules)
     if placed:
         published = candidate_ranges([one.item.published for one in placed], rules.window)
         context = await tx.story_context(
-            entity_ids, published, exclude=[one.item_id for one in new], recent=rules.recent_candidates
+            entity_ids,
+            published,
+            exclude=[one.item_id for one in new],
+            recent=rules.recent_candidates,
+            per_source=rules.candidates_per_source,
         )
     kinds = context.kinds
     pool = [

@@ -183,6 +183,10 @@ class StoryRules:
     # candidates, whatever their entities, up to this many: a report tagged only with the border, or naming a
     # village no entity tracks, still meets the reports of its event, and the cost per batch stays bounded
     recent_candidates: int = 300
+    # of the items tagged with a new item's entities, each feed's newest this many are candidates: a feed
+    # posting hundreds of new items a poll about the same places cannot make placing a batch cost more with
+    # every poll (a real feed has far fewer of one place's items in the window)
+    candidates_per_source: int | None = 500  # None: no bound
     # untagged items that name a kind of event are compared too (they never alert; they join a story)
     place_untagged: bool = True
 

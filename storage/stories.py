@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -86,13 +86,16 @@ async def _candidate_items(
     published: Sequence[tuple[datetime, datetime]],
     exclude: Iterable[int] = (),
     recent: int = 0,
+    per_source: int | None = None,
 ) -> list[CandidateItem]:
     """Items published within one of the `published` (start, end) ranges, in a story, tagged with at least one
-    of `entity_ids`, and the `recent` newest tagged items in those ranges whatever their entities (oldest
-    first), each with all its entity ids; `exclude` item ids are left out (the items being stored). The newest
-    ones make the candidates language- and gazetteer-independent (an item tagged only with the border, or a
-    village no entity tracks, still meets the reports of its event) at a bounded cost: the window's busiest
-    hours add at most `recent`."""
+    of `entity_ids` (of each feed its `per_source` newest, or all when None), and the `recent` newest tagged
+    items in those ranges whatever their entities (oldest first), each with all its entity ids; `exclude` item
+    ids are left out (the items being stored). The newest ones make the candidates language- and
+    gazetteer-independent (an item tagged only with the border, or a village no entity tracks, still meets
+    the reports of its event) at a bounded cost: the window's busiest hours add at most `recent`. A feed
+    posting hundreds of new items a poll about the same places adds at most `per_source`: the cost of placing
+    a batch would otherwise grow with everything it posted in the window."""
     wanted = sorted(set(entity_ids))
     if not published or (not wanted and recent <= 0):
         return []
@@ -106,9 +109,13 @@ async def _candidate_items(
     ids: set[int] = set()
     if wanted:
         matching = select(ItemEntity.item_id).where(ItemEntity.entity_id.in_(wanted))
-        ids.update(
-            (await session.execute(select(Item.id).where(Item.id.in_(matching), *in_window))).scalars()
-        )
+        tagged_alike = select(Item.id).where(Item.id.in_(matching), *in_window)
+        if per_source is not None:
+            newest_first = (Item.published_at.desc(), Item.id.desc())
+            rank = func.row_number().over(partition_by=Item.feed_id, order_by=newest_first).label("rank")
+            ranked = tagged_alike.add_columns(rank).subquery()
+            tagged_alike = select(ranked.c.id).where(ranked.c.rank <= per_source)
+        ids.update((await session.execute(tagged_alike)).scalars())
     if recent > 0:
         # walks ix_items_published_at from the newest down, each row checked on item_entities' key
         tagged = exists().where(ItemEntity.item_id == Item.id)

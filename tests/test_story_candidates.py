@@ -60,9 +60,9 @@ async def test_an_item_dated_months_back_is_compared_only_with_the_items_of_its_
         entity_ids: Iterable[str],
         published: Sequence[tuple[datetime, datetime]],
         exclude: Iterable[int],
-        recent: int = 0,
+        **bounds: int | None,
     ) -> StoryContext:
-        context = await real_context(self, entity_ids, published, exclude, recent)
+        context = await real_context(self, entity_ids, published, exclude, **bounds)  # type: ignore[arg-type]
         read.extend(candidate.id for candidate in context.candidates)
         return context
 
@@ -89,3 +89,46 @@ def test_the_ranges_cover_every_new_items_window_and_no_more_than_asked() -> Non
     assert candidate_ranges([NOW], StoryRules().window) == [
         (NOW - StoryRules().window, NOW + StoryRules().window + day)
     ]
+
+
+async def test_a_feed_posting_many_items_a_poll_adds_at_most_its_bound_and_a_report_still_meets_its_story(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gazetteer = await load_gazetteer(db, Settings(database_url=db.url))
+    feeds: dict[str, int] = {}
+    async with db.transaction() as session:
+        for name in ("Flood", "Armenpress", "News.am"):
+            feed = Feed(url=f"https://{name.lower()}.example/rss", title=name, history_loaded=True)
+            session.add(feed)
+            await session.flush()
+            feeds[name] = feed.id
+    rules = StoryRules(candidates_per_source=5, recent_candidates=0)
+    (first,) = await store_new_items(
+        db, feeds["Armenpress"], [_item(gazetteer, SHELLING, NOW - timedelta(hours=3))], alert=False, now=NOW
+    )
+
+    read: list[list[int]] = []  # the feeds of each batch's candidates
+    real_context = IngestWrite.story_context
+
+    async def recorded(self: IngestWrite, *args: object, **bounds: int | None) -> StoryContext:
+        context = await real_context(self, *args, **bounds)  # type: ignore[arg-type]
+        read.append([candidate.feed_id for candidate in context.candidates])
+        return context
+
+    monkeypatch.setattr(IngestWrite, "story_context", recorded)
+    for poll in range(4):  # every poll, ten new items about Sev Lake, each its own
+        batch = [
+            _item(gazetteer, f"Sev Lake notice {poll}-{n}: {word} road closed", NOW - timedelta(minutes=n))
+            for n, word in enumerate(
+                ("north", "south", "east", "west", "upper", "lower", "old", "new", "A", "B")
+            )
+        ]
+        stored = await store_new_items(db, feeds["Flood"], batch, alert=False, now=NOW, stories=rules)
+        assert len(stored) == 10  # every item is stored
+    assert [feeds_read.count(feeds["Flood"]) for feeds_read in read] == [0, 5, 5, 5]
+
+    (report,) = await store_new_items(
+        db, feeds["News.am"], [_item(gazetteer, SHELLING, NOW)], alert=False, now=NOW, stories=rules
+    )
+    assert read[-1].count(feeds["Flood"]) == 5
+    assert report.story_id == first.story_id  # the other feeds' items are all still candidates
