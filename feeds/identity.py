@@ -6,10 +6,13 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from feeds.model import FeedEntry, NewItem
 
-__all__ = ["content_hash", "identity_key", "newest_items", "prepare_items"]
+T = TypeVar("T")
+
+__all__ = ["content_hash", "identity_key", "newest_entries", "newest_items", "prepare_items"]
 
 
 def _sha256(text: str) -> str:
@@ -68,7 +71,18 @@ def prepare_items(entries: Sequence[FeedEntry], now: datetime) -> list[NewItem]:
 def newest_items(items: Sequence[NewItem], limit: int) -> Sequence[NewItem]:
     """At most `limit` of `items`: the newest by published time (an undated entry counts as published when
     first seen), in their order in the document."""
-    if len(items) <= limit:
-        return items
-    newest = sorted(range(len(items)), key=lambda index: items[index].published, reverse=True)[:limit]
-    return [items[index] for index in sorted(newest)]
+    return _newest(items, [item.published for item in items], limit)
+
+
+def newest_entries(entries: Sequence[FeedEntry], limit: int, now: datetime) -> Sequence[FeedEntry]:
+    """The entries newest_items keeps of the items they make (prepare_items at `now`): at most `limit`, the
+    newest by published time (undated or in the future: `now`), in their order in the document."""
+    times = [now if entry.published is None else min(entry.published, now) for entry in entries]
+    return _newest(entries, times, limit)
+
+
+def _newest(values: Sequence[T], times: Sequence[datetime], limit: int) -> Sequence[T]:
+    if len(values) <= limit:
+        return values
+    newest = sorted(range(len(values)), key=lambda index: times[index], reverse=True)[:limit]
+    return [values[index] for index in sorted(newest)]

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -39,8 +40,15 @@ from feedparser.sanitizer import replace_doctype
 
 from feeds.blocks import block_digest, split_document
 from feeds.errors import ParseError
+from feeds.identity import newest_entries
 from feeds.jsonfeed import looks_like_json, parse_json_feed
-from feeds.limits import MAX_FEED_TITLE_CHARS, PARSE_TIMEOUT_BACKOFF_SECONDS, ParseLimits, clip_text
+from feeds.limits import (
+    MAX_FEED_TITLE_CHARS,
+    MAX_ITEMS_PER_DOCUMENT,
+    PARSE_TIMEOUT_BACKOFF_SECONDS,
+    ParseLimits,
+    clip_text,
+)
 from feeds.model import FeedEntry, ParsedFeed
 from feeds.normalize import field_text, language_tag, normalize_entry
 
@@ -261,10 +269,15 @@ def _parse_remembering(
     Feed included).
     """
     if _is_json(body, headers):
-        return _Outcome(parse_json_feed(body, url), None, None, b"", "", "")
+        return _Outcome(_newest_only(parse_json_feed(body, url)), None, None, b"", "", "")
     _check_body(body, url)
     split = split_document(body, headers, url)
-    if split is not None and remembered is not None and split.context == remembered[0]:
+    if (
+        split is not None
+        and len(split.blocks) <= MAX_ITEMS_PER_DOCUMENT
+        and remembered is not None
+        and split.context == remembered[0]
+    ):
         digests = tuple(block_digest(block) for block in split.blocks)
         new = tuple(digest not in seen for digest in digests)
         if not all(new):
@@ -278,12 +291,23 @@ def _parse_remembering(
     encoding, version = str(raw.get("encoding") or ""), str(raw.get("version") or "")
     remember = (
         split is not None
+        and len(feed.entries) <= MAX_ITEMS_PER_DOCUMENT
         and _read_strictly(raw)
         and _byte_transparent(encoding)
         and len(feed.entries) == len(split.blocks)
     )
     kept_digests = tuple(block_digest(block) for block in split.blocks) if remember and split else None
-    return _Outcome(feed, None, kept_digests, split.context if split else b"", encoding, version)
+    context = split.context if split else b""
+    return _Outcome(_newest_only(feed), None, kept_digests, context, encoding, version)
+
+
+def _newest_only(feed: ParsedFeed) -> ParsedFeed:
+    """`feed` with only the entries feeds.ingest reads (MAX_ITEMS_PER_DOCUMENT, the newest): the rest never
+    leave the worker process (a document of 50,000 entries was all sent back to be cut there)."""
+    if len(feed.entries) <= MAX_ITEMS_PER_DOCUMENT:
+        return feed
+    kept = newest_entries(feed.entries, MAX_ITEMS_PER_DOCUMENT, datetime.now(UTC))
+    return replace(feed, entries=tuple(kept))
 
 
 def _read_reduced(

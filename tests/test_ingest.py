@@ -480,6 +480,23 @@ async def test_a_feed_of_thousands_of_entries_gives_only_its_newest_items_and_al
     assert stored == MAX_ITEMS_PER_DOCUMENT + 1
 
 
+async def test_the_parser_process_sends_back_only_the_newest_entries_of_a_long_document(
+    parser: CountingParser,
+) -> None:
+    count = MAX_ITEMS_PER_DOCUMENT + 300
+    # newest first but for the oldest entry, listed first: the cut is by date, not by position
+    dates = [1_779_000_000, *(1_779_100_000 - n * 60 for n in range(1, count))]
+    url = "http://archive.example/rss"
+    small = await parser.parse(rss("Archive", items(*range(10)), dates=dates[:10]).encode(), {}, url)
+    assert len(small.entries) == 10
+    for size in (count, count + 1):  # the document grows: what was remembered of it is no shortcut
+        document = rss("Archive", items(*range(size)), dates=[*dates, 1_779_000_001][:size]).encode()
+        feed = await parser.parse(document, {}, url)
+        assert [entry.title for entry in feed.entries] == [
+            f"Shots near Sev Lake, report {n}" for n in range(1, MAX_ITEMS_PER_DOCUMENT + 1)
+        ]
+
+
 async def test_other_work_runs_between_the_classification_of_one_documents_items(
     db: Database, server: FeedServer, parser: CountingParser
 ) -> None:
