@@ -77,11 +77,11 @@ LANGUAGES = ("en", "ru", "hy", "az")
 # issue 16's targets on the test part
 TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
 # regression floors: the figures on each part (docs/story-figures.md: the development files, tuned on by the
-# fifth round, and the test part, measured once) less about one pair, so one more wrong merge or one lost
+# sixth round, and the test part, measured once) less about one pair, so one more wrong merge or one lost
 # true pair fails
 FLOORS = {
-    ("dev", "same"): (0.86, 0.474),
-    ("dev", "cross"): (0.887, 0.283),
+    ("dev", "same"): (0.865, 0.434),
+    ("dev", "cross"): (0.88, 0.253),
     ("test", "same"): (0.84, 0.29),
     ("test", "cross"): (0.72, 0.096),
 }
