@@ -38,10 +38,10 @@ Sotk"; a region never contradicts a town in it), whose events contradict (a chec
 resumed; talks vs shelling: no kind of event in common, nor a domain; martial law declared vs the fighting it
 is declared over: a distinctive kind of event on one side only), whose figures differ (each names one the
 other lacks: "49 killed" vs "50 killed"; day 25 of a protest vs day 26; "20 killed, 290 wounded" vs "68
-killed, 290 wounded", a new toll), or whose headlines each name one side and not the same one (martial law in
-Armenia vs in Artsakh), or meetings or calls whose headlines each name two tracked people or more and not the
-same ones (Putin and Aliyev vs Putin, Aliyev and Pashinyan: on a summit day a bilateral meeting is not the
-trilateral one beside it).
+killed, 290 wounded", a new toll), or whose headlines each name one side and not the same one and that
+name no place in common (martial law in Armenia vs in Artsakh), or meetings or calls whose headlines each
+name two tracked people or more and not the same ones (Putin and Aliyev vs Putin, Aliyev and Pashinyan: on
+a summit day a bilateral meeting is not the trilateral one beside it).
 
 Over-merging is the worst error of an alert bot (a new event joined to an old story alerts nobody), so a
 match with one item is not enough: the item must also agree with the story's core, what at least half of its
@@ -378,7 +378,10 @@ def contradiction(a: Fingerprint, b: Fingerprint) -> str | None:
         return "events"
     if a.numbers and b.numbers and _figures_differ(a.numbers, b.numbers):
         return "numbers"
-    if len(a.sides) == 1 and len(b.sides) == 1 and a.sides != b.sides:
+    # the side a headline names tells where only when no place does: two reports of one town or road name
+    # the side that acted there ("Armenian troops opened fire", "Azerbaijan's border guards say"), one event
+    # told by its two parties
+    if len(a.sides) == 1 and len(b.sides) == 1 and a.sides != b.sides and not a.places & b.places:
         return "sides"
     if _meeting(a) and _meeting(b) and a.participants != b.participants:
         return "participants"
