@@ -38,10 +38,10 @@ Sotk"; a region never contradicts a town in it), whose events contradict (a chec
 resumed; talks vs shelling: no kind of event in common, nor a domain; martial law declared vs the fighting it
 is declared over: a distinctive kind of event on one side only), whose figures differ (each names one the
 other lacks: "49 killed" vs "50 killed"; day 25 of a protest vs day 26; "20 killed, 290 wounded" vs "68
-killed, 290 wounded", a new toll), or whose headlines each name one side and not the same one (martial law in
-Armenia vs in Artsakh), or meetings or calls whose headlines each name two tracked people or more and not the
-same ones (Putin and Aliyev vs Putin, Aliyev and Pashinyan: on a summit day a bilateral meeting is not the
-trilateral one beside it).
+killed, 290 wounded", a new toll), or whose headlines each name one side and not the same one and that
+name no place in common (martial law in Armenia vs in Artsakh), or meetings or calls whose headlines each
+name two tracked people or more and not the same ones (Putin and Aliyev vs Putin, Aliyev and Pashinyan: on
+a summit day a bilateral meeting is not the trilateral one beside it).
 
 Over-merging is the worst error of an alert bot (a new event joined to an old story alerts nobody), so a
 match with one item is not enough: the item must also agree with the story's core, what at least half of its
@@ -54,8 +54,8 @@ story the item matches with the signature's full evidence (`merge_threshold`), a
 a specific anchor (a place, a figure, a name, a clock time), through an item published within
 `cross_language_window` of it, so the caller can merge them (the same region and the same leaders, or a
 report of the next day that reads like both stories, are no proof that they are one); two stories whose
-cores contradict (a bilateral and a trilateral meeting) are never merged, whatever one loosely worded item
-shares with both.
+cores name different participants (a bilateral and a trilateral meeting) are never merged, whatever one
+loosely worded item shares with both.
 Every window compares `time_apart`: a date a source gave without a time (Fingerprint.day_only) is its whole
 day, so a time inside it or the same day is no distance; a time or a day outside it counts from its noon.
 The thresholds were tuned on the development files of tests/data/ (tests/data/stories_multilang.yaml; the
@@ -122,7 +122,7 @@ class StoryRules:
     # how far apart two near-duplicate texts may be published and still be one story
     text_window: timedelta = timedelta(hours=30)
     text_threshold: float = 74.0
-    text_evidence_threshold: float = 55.0
+    text_evidence_threshold: float = 60.0
     # a headline reporting a reaction beside one reporting the event repeats the event's words ("condemns the
     # fire that killed a serviceman"): near-duplicate wording joins them only at this score, unless they share
     # an actor (a name, a tracked person or body: one actor's statement and the call it makes) or the other's
@@ -382,7 +382,10 @@ def contradiction(a: Fingerprint, b: Fingerprint) -> str | None:
         return "events"
     if a.numbers and b.numbers and _figures_differ(a.numbers, b.numbers):
         return "numbers"
-    if len(a.sides) == 1 and len(b.sides) == 1 and a.sides != b.sides:
+    # the side a headline names tells where only when no place does: two reports of one town or road name
+    # the side that acted there ("Armenian troops opened fire", "Azerbaijan's border guards say"), one event
+    # told by its two parties
+    if len(a.sides) == 1 and len(b.sides) == 1 and a.sides != b.sides and not a.places & b.places:
         return "sides"
     if _meeting(a) and _meeting(b) and a.participants != b.participants:
         return "participants"
@@ -712,13 +715,15 @@ def decide(item: Fingerprint, candidates: Sequence[Fingerprint], rules: StoryRul
                 if story_id != best.story_id
                 and m.rank >= rules.merge_threshold
                 and _proves_merge(m, rules)
-                # two stories told apart whose cores contradict (a bilateral meeting and the trilateral one
-                # beside it) stay apart, whatever one loosely worded item shares with both
+                # two stories told apart whose cores name different participants (a bilateral meeting and
+                # the trilateral one beside it) stay apart, whatever one loosely worded item shares with both;
+                # other contradictions of two cores are left to the merge's own proof (blocking them all lost
+                # true pairs on the files it was not tuned on, docs/story-figures.md, sixth round)
                 and contradiction(
                     _story_core(members[story_id], rules.core_share),
                     _story_core(members[best.story_id], rules.core_share),
                 )
-                is None
+                != "participants"
             ),
             key=lambda m: (-m.rank, m.story_id),
         )

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     # story merging (feeds/stories.py; tuned on the development files, docs/story-figures.md)
     story_window_hours: float = Field(default=48.0, gt=0, le=24 * 14)
     story_text_threshold: float = Field(default=74.0, ge=0, le=100)
-    story_text_evidence_threshold: float = Field(default=55.0, ge=0, le=100)
+    story_text_evidence_threshold: float = Field(default=60.0, ge=0, le=100)
     story_cross_language_hours: float = Field(default=12.0, ge=0, le=72)
     story_entity_threshold: float = Field(default=0.4, ge=0, le=1)
     story_merge_threshold: float = Field(default=0.5, ge=0, le=1)
