@@ -907,6 +907,9 @@ def _negated(text: str, start: int, stop: int, negations: list[tuple[int, int, i
         if n_stop <= start:
             if start - n_stop <= _NEGATION_BEFORE:
                 return True
+        elif follows != _ENDS_CLAUSE and start < n_start and n_stop == stop:
+            # the cue's last word is itself the negated verb: "mövqelərini atəşə tutmayıb"
+            return True
         elif follows and n_start >= stop:
             if n_start - stop <= _NEGATION_AFTER:
                 return True
