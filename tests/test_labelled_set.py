@@ -91,10 +91,10 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The sixth test part as measured once with the seventh round's rules (frozen at 8c11004; figures in
+# The seventh test part as measured once with the eighth round's rules (frozen at 377cb27; figures in
 # docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
 # with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 6 measured once with the seventh round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 7 measured once with the eighth round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -110,12 +110,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"4 false hits in 66 near-misses (ru 2, en 1, hy 1), {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"14 false hits in 59 near-misses (az 5, ru 5, en 4), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.862 (169/196) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.866 (175/202) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
@@ -123,8 +123,8 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (the first five test parts folded
-    in): the floors are the figures of the seventh round (docs/classifier-figures.md), rounded down."""
+    """A guard against regressions on the part the classifier was tuned on (the first six test parts folded
+    in): the floors are the figures of the eighth round (docs/classifier-figures.md), rounded down."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
