@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.db import Database
 from storage.migrate import upgrade_sync
+from storage.models import Feed
 
 POSTGRES_URL = os.environ.get("BORDERWATCH_TEST_DATABASE_URL")
 # CI replays the same examples on every run (HYPOTHESIS_PROFILE=ci in .ci/run): a merge is judged on the code
@@ -117,3 +118,15 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
     yield database
     await database.dispose()
+
+
+async def add_named_feeds(db: Database, names: list[str]) -> dict[str, int]:
+    """One feed per outlet name (its history already loaded, so new items alert), by name."""
+    feeds: dict[str, int] = {}
+    async with db.transaction() as session:
+        for name in names:
+            feed = Feed(url=f"https://{name.lower()}.example/rss", title=name, history_loaded=True)
+            session.add(feed)
+            await session.flush()
+            feeds[name] = feed.id
+    return feeds

@@ -17,8 +17,8 @@ from feeds.store import candidate_ranges, store_new_items
 from feeds.stories import StoryRules
 from storage.db import Database
 from storage.ingest import IngestWrite, StoryContext
-from storage.models import Feed
 from storage.settings import Settings
+from tests.conftest import add_named_feeds
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 SHELLING = "Azerbaijani troops shell Armenian positions near Sev Lake, two soldiers wounded"
@@ -34,13 +34,7 @@ async def test_an_item_dated_months_back_is_compared_only_with_the_items_of_its_
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gazetteer = await load_gazetteer(db, Settings(database_url=db.url))
-    feeds: list[int] = []
-    async with db.transaction() as session:
-        for name in ("Armenpress", "News.am"):
-            feed = Feed(url=f"https://{name.lower()}.example/rss", title=name, history_loaded=True)
-            session.add(feed)
-            await session.flush()
-            feeds.append(feed.id)
+    feeds = list((await add_named_feeds(db, ["Armenpress", "News.am"])).values())
     stored = {}
     for label, age in (
         ("then", timedelta(days=300)),
@@ -95,13 +89,7 @@ async def test_a_feed_posting_many_items_a_poll_adds_at_most_its_bound_and_a_rep
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gazetteer = await load_gazetteer(db, Settings(database_url=db.url))
-    feeds: dict[str, int] = {}
-    async with db.transaction() as session:
-        for name in ("Flood", "Armenpress", "News.am"):
-            feed = Feed(url=f"https://{name.lower()}.example/rss", title=name, history_loaded=True)
-            session.add(feed)
-            await session.flush()
-            feeds[name] = feed.id
+    feeds = await add_named_feeds(db, ["Flood", "Armenpress", "News.am"])
     rules = StoryRules(candidates_per_source=5, recent_candidates=0)
     (first,) = await store_new_items(
         db, feeds["Armenpress"], [_item(gazetteer, SHELLING, NOW - timedelta(hours=3))], alert=False, now=NOW

@@ -32,6 +32,7 @@ from storage.public_stories import PublicStory
 from storage.settings import Settings, load_settings
 from tests.atom_rules import atom_problems
 from tests.botapi import BotApiEmulator
+from tests.conftest import add_named_feeds
 from tests.feedserver import running
 
 NOW = datetime(2025, 8, 8, 12, 0, tzinfo=UTC)
@@ -80,14 +81,7 @@ class Newsroom:
 @pytest.fixture
 async def newsroom(db: Database) -> Newsroom:
     gazetteer = await load_gazetteer(db, Settings(database_url=db.url))
-    feeds: dict[str, int] = {}
-    async with db.transaction() as session:
-        for name in ("Armenpress", "News.am", "JAMnews"):
-            feed = Feed(url=f"https://{name.lower()}.example/rss", title=name, history_loaded=True)
-            session.add(feed)
-            await session.flush()
-            feeds[name] = feed.id
-    return Newsroom(db, gazetteer, feeds)
+    return Newsroom(db, gazetteer, await add_named_feeds(db, ["Armenpress", "News.am", "JAMnews"]))
 
 
 @pytest.fixture
