@@ -795,6 +795,32 @@ def in_short_quote(text: str, start: int, stop: int) -> bool:
     return text.count(" ", opening, closing) <= _CLUB_NAME_SPACES
 
 
+# words that introduce a quoted title: “Şuşanın dağları…” adlı muğam axşamı, под названием «Карабах», a song
+# titled "Karabakh", «…» խորագրով ցուցահանդես (text folded: ı is i)
+_TITLE_AFTER = ("adli", "başliqli", "խորագրով", "վերնագրով")
+_TITLE_BEFORE = ("под названием", "под заглавием", "titled", "entitled", "խորագրով", "վերնագրով")
+# a title's quotes lie within this many characters of the name inside them
+_TITLE_REACH = 60
+
+
+def in_titled_quote(text: str, start: int, stop: int) -> bool:
+    """Whether a name stands inside a quoted title that a naming word introduces (“Şuşanın dağları başı
+    dumanlı…” adlı muğam axşamı): the title of a work, not the place."""
+    if text.count('"', 0, start) % 2 == 0:
+        return False
+    opening = text.rfind('"', 0, start)
+    closing = text.find('"', stop)
+    if start - opening > _TITLE_REACH or closing == -1 or closing - stop > _TITLE_REACH:
+        return False
+    if "\n" in text[opening:closing]:
+        return False
+    after = text[closing + 1 : closing + 30].split()
+    if after and after[0].strip(",.;:") in _TITLE_AFTER:
+        return True
+    before = text[max(0, opening - 30) : opening].rstrip()
+    return before.endswith(_TITLE_BEFORE)
+
+
 def in_own_quotes(text: str, start: int, stop: int) -> bool:
     """Whether a name stands in quotes of its own: «Թրամփի ուղին», "Дорога Трампа"."""
     return bool(start) and stop < len(text) and text[start - 1] in _QUOTES and text[stop] in _QUOTES
@@ -1175,6 +1201,12 @@ class Classifier:
                 spans.append((start, stop))
         if self._club_words and words:
             alias_hits = [hit for hit in alias_hits if not self._club_name(text, hit, words)]
+        places = self._places
+        alias_hits = [
+            hit
+            for hit in alias_hits
+            if aliases[hit[2]].entity not in places or not in_titled_quote(text, hit[0], hit[1])
+        ]
         matched = self._resolve(alias_hits, words)
         if not matched:
             return _NOTHING

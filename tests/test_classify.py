@@ -326,3 +326,37 @@ def test_seventh_round_kinds(classifier: Classifier) -> None:
     # a capitalised word is no given name when a mark the normalisation removes stands between
     assert "aliyev" in classifier.classify("Փաշինյանը կմեկնի Բրյուսել՝ Ալիևի հետ հանդիպման").entity_ids
     assert "aliyev" not in classifier.classify("Իր խոսքում Լեյլա Ալիևան նշեց").entity_ids
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # a quoted title introduced by a naming word names a work, not the place
+        ("Bakıda “Şuşanın dağları başı dumanlı” adlı konsert keçirilib", set(), {"shusha"}),
+        ('A documentary titled "Shusha, my town" was shown in Baku', set(), {"shusha"}),
+        ("Şuşada konsert keçirilib", {"shusha"}, set()),
+        # the Lachin road named by two of its towns is the road, not the towns
+        (
+            "Gorus-Xankəndi istiqamətində 5 avtomobil hərəkət edib",
+            {"lachin_corridor"},
+            {"goris", "stepanakert"},
+        ),
+        # the Washington summit named by a generic word needs both parties
+        ("Armenia and the US signed a partnership charter in Washington", set(), {"washington_2025"}),
+        ("Aliyev arrived in Washington for a summit on nuclear security", set(), {"washington_2025"}),
+        ("Pashinyan and Aliyev signed the declaration in Washington", {"washington_2025"}, set()),
+        # a trilateral statement still to be signed is a later one
+        (
+            "Leaders of Russia, Armenia and Azerbaijan may sign a new trilateral statement",
+            set(),
+            {"trilateral_2020"},
+        ),
+        ("Azerbaijan violates the trilateral statement", {"trilateral_2020"}, set()),
+    ],
+)
+def test_generic_and_inner_names_need_their_evidence(
+    classifier: Classifier, text: str, present: set[str], absent: set[str]
+) -> None:
+    found = set(classifier.classify(text).entity_ids)
+    assert present <= found
+    assert not absent & found
