@@ -91,10 +91,15 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The seventh test part as measured once with the eighth round's rules (frozen at 377cb27; figures in
+# The eighth test part as measured once with the ninth round's rules (frozen at 3f358d8; figures in
 # docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
 # with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 7 measured once with the eighth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 8 measured once with the ninth round's rules (docs/classifier-figures.md)"
+
+
+def _recall_short_of(language: str, figure: str) -> object:
+    reason = f"{language} recall {figure} < 0.95, {_TEST_FIGURES}"
+    return pytest.param(language, marks=pytest.mark.xfail(strict=True, reason=reason))
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +107,10 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    "language",
+    [_recall_short_of("en", "0.931 (27/29)"), _recall_short_of("ru", "0.892 (33/37)"), "hy", "az"],
+)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,12 +118,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"14 false hits in 59 near-misses (az 5, ru 5, en 4), {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"8 false hits in 104 near-misses (en 4, az 3, ru 1), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.866 (175/202) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.866 (161/186) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
@@ -123,8 +131,8 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (the first six test parts folded
-    in): the floors are the figures of the eighth round (docs/classifier-figures.md), rounded down."""
+    """A guard against regressions on the part the classifier was tuned on (the first seven test parts
+    folded in): the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
