@@ -366,7 +366,7 @@ class DeliveryLoop(BackgroundLoop):
                     "alert %s for chat %s is dead after repeated failures: %s", row.id, row.chat_id, exc
                 )
                 metrics.record_alert_failed()
-            return True
+            return await self._hold_rest(rest)
         await self.recorder.record(SentAlert(row.id, message_id, self.clock(), shown=row.alert))
         metrics.record_alert_sent((self.clock() - row.queued_at).total_seconds())
         return True
@@ -415,9 +415,19 @@ class DeliveryLoop(BackgroundLoop):
             await alert_updates.retry_update_later(
                 db, row.id, f"{type(exc).__name__}: {exc}", self.clock(), max_attempts=self.max_attempts
             )
-            return True
+            return await self._hold_rest(rest)
         await alert_updates.finish_update(db, row.id, "sent", self.clock(), shown=row, message_id=reply_id)
         return True
+
+    async def _hold_rest(self, rest: list[Claimed]) -> bool:
+        """After a 5xx, network error or timeout, the chat's other leased rows wait as long as the failed one
+        does at first: each would likely fail the same way, holding a send slot for its own timeout one after
+        another (a few such chats then hold delivery for everyone), and sent now they would overtake it.
+        False when there were any (the chat's rows are settled)."""
+        if not rest:
+            return True
+        await self._postpone(rest, self.clock() + deliveries.BACKOFF_BASE)
+        return False
 
     async def _render(self, row: Claimed) -> str | None:
         """The alert's HTML (or the pointer's, for an alert whose story was merged into another); None when it

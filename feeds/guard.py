@@ -16,6 +16,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -137,7 +138,26 @@ def _is_internet_name(host: str) -> bool:
 
 
 _LOOKUP_SECONDS = 3.0
-_LOOKUPS_AT_ONCE = 16
+_LOOKUPS_AT_ONCE = 8
+# all the lookups of one list: names not looked up by then are not checked here (a list of thousands of
+# names whose DNS hangs would otherwise keep the admin's import waiting for hours)
+_LIST_LOOKUP_SECONDS = 60.0
+
+
+@functools.cache
+def _list_lookups() -> ThreadPoolExecutor:
+    """The threads that look up the names of imported feed lists, apart from the event loop's default
+    executor: a lookup that hangs (a DNS server that never answers) keeps its thread past its time limit,
+    and a long list of such names would otherwise take every thread there, where each feed's lookup before
+    a fetch waits its turn."""
+    return ThreadPoolExecutor(max_workers=_LOOKUPS_AT_ONCE, thread_name_prefix="list-lookup")
+
+
+async def _list_resolver(host: str, port: int) -> list[str]:
+    """`system_resolver`, on the threads of `_list_lookups`."""
+    lookup = functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    infos = await asyncio.get_running_loop().run_in_executor(_list_lookups(), lookup)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 async def refused_urls(
@@ -146,13 +166,18 @@ async def refused_urls(
     resolver: Resolver | None = None,
     *,
     lookup_seconds: float = _LOOKUP_SECONDS,
+    total_seconds: float = _LIST_LOOKUP_SECONDS,
 ) -> dict[str, str]:
     """The feed URLs the fetcher would refuse, each with why, found without fetching (for feed lists that are
     imported rather than added one by one): a bad scheme, a refused IP literal in any spelling, or a host
-    name that resolves to a refused address. A name that does not resolve (within `lookup_seconds`) is not
-    refused here; the fetcher checks it again on every poll."""
-    guard = AddressGuard(policy, resolver)
+    name that resolves to a refused address. A name that does not resolve (within `lookup_seconds`, nor
+    within `total_seconds` of the start for the whole list) is not refused here; the fetcher checks it
+    again on every poll. Names are looked up on threads of their own (`_list_lookups`), never the ones the
+    fetcher's lookups use."""
+    guard = AddressGuard(policy, resolver or _list_resolver)
     slots = asyncio.Semaphore(_LOOKUPS_AT_ONCE)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + total_seconds
 
     async def refusal(url: str) -> str | None:
         reason = _url_refusal(url, policy)
@@ -164,8 +189,12 @@ async def refused_urls(
             return None  # checked above
         try:
             port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-            async with slots, asyncio.timeout(lookup_seconds):
-                await guard.addresses(host, port)
+            async with slots:
+                left = end - loop.time()
+                if left <= 0:
+                    return None
+                async with asyncio.timeout(min(lookup_seconds, left)):
+                    await guard.addresses(host, port)
         except BlockedURLError as exc:
             return exc.reason
         except (OSError, TimeoutError, ValueError, UnicodeError):

@@ -45,13 +45,17 @@ class ParseLimits:
     `max_attributes` per element and `max_depth` of nested elements are checked by a linear pre-scan
     before feedparser's XML parser reads the document (its attribute handling is quadratic: one element
     with 130,000 attributes takes minutes). `timeout_seconds` plus `timeout_seconds_per_mib` of the body
-    is the deadline of one parse in a worker process, for whatever else may be slow.
+    is the deadline of one parse in a worker process, for whatever else may be slow. A feed whose last
+    parse took `slow_seconds` or more (or ran out of time) is parsed in the slow lane: such parses never
+    take the last free worker process, so a few feeds that keep parsing close to the deadline cannot make
+    every other feed wait for them.
     """
 
     max_attributes: int = 100
     max_depth: int = 256
     timeout_seconds: float = 20.0
     timeout_seconds_per_mib: float = 3.0
+    slow_seconds: float = 5.0
 
     def deadline(self, body_bytes: int) -> float:
         """Seconds a parse of a body of `body_bytes` may take (a 10 MiB feed parses in about 7 s)."""

@@ -432,52 +432,63 @@ def _process_alive(pid: int) -> bool:
 
 
 class _Workers:
-    """Worker processes, each a one-process executor, handed out one parse at a time, first come first served.
+    """Worker processes, each a one-process executor, handed out one parse at a time, first come first served,
+    in two lanes: slow parses (feeds whose last parse was slow) may hold all workers but one at once, so
+    the others' parses never wait behind them; there are at least two workers for that.
 
     One process per executor is what lets a parse past its deadline be stopped alone: its process is killed
     and replaced, and parses running in the other processes go on.
     """
 
     def __init__(self, count: int) -> None:
+        size = max(count, 2)
         self._idle: collections.deque[ProcessPoolExecutor] = collections.deque(
-            _new_worker() for _ in range(count)
+            _new_worker() for _ in range(size)
         )
-        self._busy: set[ProcessPoolExecutor] = set()
-        self._waiters: collections.deque[asyncio.Future[ProcessPoolExecutor]] = collections.deque()
+        self._slow_limit = size - 1
+        self._busy: dict[ProcessPoolExecutor, bool] = {}  # worker → whether it runs a slow parse
+        self._waiters: collections.deque[tuple[asyncio.Future[ProcessPoolExecutor], bool]] = (
+            collections.deque()
+        )
 
-    async def acquire(self) -> ProcessPoolExecutor:
-        """An idle worker, now or as soon as one is released to this caller."""
-        if self._idle and not self._waiters:
-            worker = self._idle.popleft()
-        else:
-            waiter: asyncio.Future[ProcessPoolExecutor] = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                worker = await waiter
-            except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled():
-                    self._release(waiter.result())  # handed over just as this caller gave up
-                elif waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                raise
-        self._busy.add(worker)
-        return worker
+    async def acquire(self, *, slow: bool = False) -> ProcessPoolExecutor:
+        """An idle worker, now or as soon as one is handed to this caller (a slow parse: one that leaves
+        another worker to the fast lane)."""
+        waiter: asyncio.Future[ProcessPoolExecutor] = asyncio.get_running_loop().create_future()
+        self._waiters.append((waiter, slow))
+        self._dispatch()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release(waiter.result())  # handed over just as this caller gave up
+            self._waiters = collections.deque(entry for entry in self._waiters if entry[0] is not waiter)
+            raise
 
     def release(self, worker: ProcessPoolExecutor, *, replace: bool = False) -> None:
         """Give a worker back; `replace` kills its process (still parsing, or dead) and gives a new one."""
-        self._busy.discard(worker)
+        self._busy.pop(worker, None)
         if replace:
             _kill(worker)
             worker = _new_worker()
-        self._release(worker)
-
-    def _release(self, worker: ProcessPoolExecutor) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(worker)
-                return
         self._idle.append(worker)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to the waiters in order, skipping slow ones while the slow lane is full."""
+        while self._idle:
+            slow_busy = sum(self._busy.values())
+            for index, (waiter, slow) in enumerate(self._waiters):
+                if waiter.done():
+                    continue
+                if not slow or slow_busy < self._slow_limit:
+                    del self._waiters[index]
+                    worker = self._idle.popleft()
+                    self._busy[worker] = slow
+                    waiter.set_result(worker)
+                    break
+            else:
+                return
 
     def pids(self) -> list[int]:
         return [pid for worker in (*self._idle, *self._busy) for pid in _pids(worker)]
@@ -544,6 +555,7 @@ class ParserPool:
         self._memory: dict[str, _Memory] = {}
         # URL → (digest of a body whose parse ran out of time, the error it got)
         self._timed_out: dict[str, tuple[bytes, str]] = {}
+        self._slow: set[str] = set()  # URLs whose last parse took `limits.slow_seconds` or more
         self.stopped_parses = 0  # parses stopped at their deadline, their process killed (a measure)
 
     async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
@@ -562,12 +574,19 @@ class ParserPool:
         else:
             try:
                 deadline = self._limits.deadline(len(body))
-                outcome = await self._in_worker(self._workers, arguments, deadline, url)
+                outcome, seconds = await self._in_worker(
+                    self._workers, arguments, deadline, url, slow=url in self._slow
+                )
             except ParseError as exc:
                 if exc.retry_after is not None:
+                    self._slow.add(url)
                     self._timed_out[url] = (_digest(body), str(exc))
                     self.stopped_parses += 1
                 raise
+            if seconds >= self._limits.slow_seconds:
+                self._slow.add(url)
+            else:
+                self._slow.discard(url)
             if timed_out is not None:
                 self._timed_out.pop(url, None)
         feed = outcome.feed
@@ -592,15 +611,18 @@ class ParserPool:
 
     @staticmethod
     async def _in_worker(
-        workers: _Workers, arguments: tuple[Any, ...], deadline: float, url: str
-    ) -> _Outcome:
-        """Run `_parse_remembering(*arguments)` in an idle worker; the deadline counts from when it starts."""
-        worker = await workers.acquire()
+        workers: _Workers, arguments: tuple[Any, ...], deadline: float, url: str, *, slow: bool
+    ) -> tuple[_Outcome, float]:
+        """Run `_parse_remembering(*arguments)` in an idle worker (of the slow lane when `slow`); the
+        deadline counts from when it starts. Gives the outcome and the seconds it took."""
+        worker = await workers.acquire(slow=slow)
         future: Future[_Outcome] | None = None
         try:
+            started = time.monotonic()
             future = worker.submit(_parse_remembering, *arguments)
             async with asyncio.timeout(deadline):
-                return await asyncio.wrap_future(future)
+                outcome = await asyncio.wrap_future(future)
+            return outcome, time.monotonic() - started
         except TimeoutError:
             raise ParseError(
                 f"{url}: refused: parsing took longer than {deadline:.0f} s (a parser bomb or a broken "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,12 @@ _FEEDS = cast(Table, Feed.__table__)
 _FETCH_LOG = cast(Table, FetchLog.__table__)
 # Bound values per lookup statement, and branches per UNION ALL (SQLite allows 500 compound SELECTs).
 _LOOKUP_VALUES = 2000
+# Feeds added per transaction: a list of thousands (an OPML import) held SQLite's one write lock for all of it
+# (30,000 feeds: 35 s, past the busy timeout of the ingest and delivery writes waiting on it); 200 take
+# a fraction of a second. Between them a pause longer than SQLite's longest sleep between two tries of a
+# writer waiting on the lock (100 ms), so that each waiting writer gets its turn.
+_ADD_BATCH = 200
+_ADD_GAP_SECONDS = 0.1
 _LOOKUP_BRANCHES = 200
 
 
@@ -145,15 +152,20 @@ async def add_feeds(
     enable_removed: bool = False,
     progress: Callable[[], None] | None = None,
 ) -> list[tuple[FeedRecord, AddOutcome]]:
-    """Add the feeds whose URL is not known yet, due at once, in one transaction; with `enable_removed`, a
-    known feed an admin removed is polled again from `now` (with the new title and selectors when given).
-    Returns each feed with what was done. `progress` (when given) is called once per feed."""
+    """Add the feeds whose URL is not known yet, due at once, in transactions of at most `_ADD_BATCH` feeds
+    (a list cut short by a crash is completed by adding it again: known feeds are skipped); with
+    `enable_removed`, a known feed an admin removed is polled again from `now` (with the new title and
+    selectors when given). Returns each feed with what was done. `progress` (when given) is called once per
+    feed."""
     results: list[tuple[FeedRecord, AddOutcome]] = []
-    async with db.transaction() as session:
-        for feed in feeds:
-            results.append(await _add_feed(session, feed, now, interval_seconds, enable_removed))
-            if progress is not None:
-                progress()
+    for start in range(0, len(feeds), _ADD_BATCH):
+        if start:
+            await asyncio.sleep(_ADD_GAP_SECONDS)
+        async with db.transaction() as session:
+            for feed in feeds[start : start + _ADD_BATCH]:
+                results.append(await _add_feed(session, feed, now, interval_seconds, enable_removed))
+                if progress is not None:
+                    progress()
     return results
 
 

@@ -532,3 +532,39 @@ def test_quiet_window_reads_digits_of_any_script_and_refuses_garbage() -> None:
     assert deliveries.quiet_until("23:00", "07:00", "x" * 3000, at) == expected  # unreadable zone: UTC
     with pytest.raises(ValueError):
         deliveries.quiet_until("x9:00", "07:00", "UTC", at)
+
+
+async def test_a_chat_whose_send_times_out_waits_with_its_later_alerts_and_gets_them_in_order(
+    db: Database,
+) -> None:
+    async with BotApiEmulator() as telegram:
+        clock = Clock(START)
+        ctx = BotContext(db=db, settings=settings_for(telegram, db.url), clock=clock)
+        bot = ExtBot(
+            telegram.token,
+            base_url=telegram.base_url,
+            request=AiohttpRequest(read_timeout=0.3),  # the bot's own HTTP layer (bot.app)
+            rate_limiter=ChatRateLimiter(),
+        )
+        async with bot:
+            telegram.add_user(1)
+            await add_chat(db, 1)
+            for n in range(1, 4):
+                await add_story(
+                    db, f"Sev Lake report {n}", chats=(1,), created=START - timedelta(seconds=10 - n)
+                )
+            # Telegram does not answer in time for this chat while it has trouble: every send would hang
+            fault = telegram.inject_fault("timeout", 3, delay=1.0, methods=["sendMessage"])
+            loop = DeliveryLoop(ctx, bot, clock=clock)
+
+            await loop.run_until_idle()
+            # before: each of the chat's leased alerts waited out its own timeout, one after another (with
+            # a send slot held all along), and the later ones went out before the first
+            assert fault.count == 2  # one send tried
+            assert telegram.texts(1) == []
+            fault.count = 0
+            clock.advance(seconds=15)
+            await loop.run_until_idle()
+
+    assert [t.splitlines()[0] for t in telegram.texts(1)] == [f"🟠 P2 Sev Lake report {n}" for n in (1, 2, 3)]
+    assert [s for s, _ in (await statuses(db)).values()] == ["sent"] * 3

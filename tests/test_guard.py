@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import socket
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from feeds.errors import BlockedURL
 from feeds.fetch import Fetcher
-from feeds.guard import AddressPolicy, address_refusal, check_url, parse_ip_literal
+from feeds.guard import AddressPolicy, address_refusal, check_url, parse_ip_literal, refused_urls
 from storage.settings import Settings
 from tests.feedserver import FeedServer, rss
 
@@ -185,3 +189,38 @@ async def test_dns_rebinding_cannot_redirect_the_connection(server: FeedServer) 
     finally:
         await fresh.aclose()
     assert len(server.requests()) == 2  # nothing reached 127.0.0.2
+
+
+async def test_an_imported_list_of_names_whose_dns_hangs_never_holds_a_healthy_feeds_lookup(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a DNS server that never answers for the names of a hostile (or just dead) imported feed list: each
+    # lookup holds its thread until the test lets them go
+    hung = threading.Event()
+    lookup = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(host).endswith(".hung.test"):
+            hung.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    events: list[str] = []
+    urls = [f"http://feed{n}.hung.test/rss" for n in range(64)]
+    check = asyncio.create_task(refused_urls(urls, AddressPolicy(), lookup_seconds=0.5))
+    release = asyncio.get_running_loop().call_later(8, lambda: (events.append("released"), hung.set()))
+    fetcher = Fetcher(Settings(allow_private_urls=True, fetch_timeout=30, connect_timeout=30))
+    try:
+        await asyncio.sleep(0.1)  # the import's lookups have started
+        # a healthy feed named by host name: its lookup runs while the import's hang
+        response = await fetcher.fetch(f"http://localhost:{server.port}/feed.xml")
+        events.append(f"healthy {response.status_code}")
+        assert await check == {}  # names that do not resolve are not refused (the fetcher checks each poll)
+    finally:
+        release.cancel()
+        hung.set()
+        await fetcher.aclose()
+    # before: the import's lookups took every thread of the event loop's default executor, and the healthy
+    # feed's lookup waited for the hung ones to end
+    assert events[0] == "healthy 200", events

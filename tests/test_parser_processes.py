@@ -1,13 +1,21 @@
-"""Parser worker processes never outlive the borderwatch process that started them, even after kill -9."""
+"""Parser worker processes: they never outlive the borderwatch process that started them, even after kill -9,
+and feeds whose parses run long never take every one of them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from feeds.errors import ParseError
+from feeds.limits import ParseLimits
+from feeds.parse import ParserPool
+from tests.feedserver import attribute_bomb, rss
 
 CHILD = """
 import asyncio, sys
@@ -55,3 +63,30 @@ def test_workers_exit_when_their_owner_is_killed() -> None:
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+async def test_feeds_whose_parses_run_long_leave_a_worker_to_a_healthy_feed() -> None:
+    # the attribute cap lifted: the bombs stand for documents that take close to (here past) the deadline
+    limits = ParseLimits(max_attributes=10**9, timeout_seconds=3.0, timeout_seconds_per_mib=0.0)
+    slow = [f"http://example.com/slow-{n}" for n in (1, 2)]
+    healthy = rss("Fine", [("g1", "Report", "http://example.com/1", "text")]).encode()
+    finished: list[str] = []
+
+    async def parse(body: bytes, url: str) -> None:
+        with contextlib.suppress(ParseError):
+            await pool.parse(body, {}, url)
+        finished.append(url)
+
+    async with ParserPool(workers=2, limits=limits) as pool:
+        # their first parses run out of time: from then on these feeds are known to be slow
+        await asyncio.gather(*(parse(attribute_bomb(), url) for url in slow))
+        assert finished == slow or finished == slow[::-1]
+        finished.clear()
+        # both change (a changed body is parsed again) and are due together, the healthy feed just after
+        slow_polls = [asyncio.create_task(parse(attribute_bomb(130_001), url)) for url in slow]
+        await asyncio.sleep(0)
+        await parse(healthy, "http://example.com/healthy")
+        await asyncio.gather(*slow_polls)
+    # before: the two slow parses held both workers, and the healthy feed waited for one to be stopped
+    assert finished[0] == "http://example.com/healthy", finished
+    assert sorted(finished[1:]) == slow
