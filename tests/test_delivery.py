@@ -246,16 +246,21 @@ async def test_an_absurd_retry_after_waits_a_day_then_sends(db: Database) -> Non
             assert {s for s, _ in (await statuses(db)).values()} == {"sent"}
 
 
+def impatient_bot(telegram: BotApiEmulator) -> ExtBot[int]:
+    """A bot on the bot's own HTTP layer (bot.app) that gives up on an answer after 0.3 s."""
+    return ExtBot(
+        telegram.token,
+        base_url=telegram.base_url,
+        request=AiohttpRequest(read_timeout=0.3),
+        rate_limiter=ChatRateLimiter(),
+    )
+
+
 async def test_server_errors_and_timeouts_are_retried_with_backoff(db: Database) -> None:
     async with BotApiEmulator() as telegram:
         clock = Clock(START)
         ctx = BotContext(db=db, settings=settings_for(telegram, db.url), clock=clock)
-        bot = ExtBot(
-            telegram.token,
-            base_url=telegram.base_url,
-            request=AiohttpRequest(read_timeout=0.3),  # the bot's own HTTP layer (bot.app)
-            rate_limiter=ChatRateLimiter(),
-        )
+        bot = impatient_bot(telegram)
         async with bot:
             telegram.add_user(1)
             await add_chat(db, 1)
@@ -540,12 +545,7 @@ async def test_a_chat_whose_send_times_out_waits_with_its_later_alerts_and_gets_
     async with BotApiEmulator() as telegram:
         clock = Clock(START)
         ctx = BotContext(db=db, settings=settings_for(telegram, db.url), clock=clock)
-        bot = ExtBot(
-            telegram.token,
-            base_url=telegram.base_url,
-            request=AiohttpRequest(read_timeout=0.3),  # the bot's own HTTP layer (bot.app)
-            rate_limiter=ChatRateLimiter(),
-        )
+        bot = impatient_bot(telegram)
         async with bot:
             telegram.add_user(1)
             await add_chat(db, 1)
