@@ -62,8 +62,11 @@ async def _timed(work: Awaitable[T]) -> tuple[T, float, float]:
     return task.result(), time.perf_counter() - started, held
 
 
-async def _run(rules: StoryRules, label: str) -> None:
+async def _run(rules: StoryRules, label: str) -> tuple[float, float, int]:
+    """The last poll's store time, the longest the event loop was held over all polls, and the last
+    poll's candidates."""
     candidates: list[int] = []
+    last_took = longest_held = 0.0
     real_context = IngestWrite.story_context
 
     async def counted(self: IngestWrite, *args: Any, **kwargs: Any) -> StoryContext:
@@ -91,6 +94,7 @@ async def _run(rules: StoryRules, label: str) -> None:
                     stored, took, held = await _timed(
                         store_new_items(db, feed_id, items, alert=True, now=now, stories=rules)
                     )
+                    last_took, longest_held = took, max(longest_held, held)
                     print(
                         f"{label} poll {poll + 1}: {len(stored)} stored in {took:.2f} s, "
                         f"event loop held at most {held:.2f} s, {candidates[-1]} candidates",
@@ -100,11 +104,19 @@ async def _run(rules: StoryRules, label: str) -> None:
                 await db.dispose()
     finally:
         IngestWrite.story_context = real_context  # type: ignore[method-assign]
+    return last_took, longest_held, candidates[-1]
 
 
 def main() -> None:
-    asyncio.run(_run(StoryRules(), "bounded (default rules)"))
-    asyncio.run(_run(replace(StoryRules(), candidates_per_source=None), "baseline (no per-feed bound)"))
+    took, held, candidates = asyncio.run(_run(StoryRules(), "bounded (default rules)"))
+    unbounded = replace(StoryRules(), candidates_per_source=None)
+    base_took, base_held, base_candidates = asyncio.run(_run(unbounded, "baseline (no per-feed bound)"))
+    print(
+        f"after {POLLS} polls: last store {took:.2f} s vs baseline {base_took:.2f} s "
+        f"({took / base_took:.2f}x); event loop held at most {held:.2f} s vs {base_held:.2f} s "
+        f"({held / base_held:.2f}x); candidates {candidates} vs {base_candidates} "
+        f"({candidates / base_candidates:.2f}x)"
+    )
 
 
 if __name__ == "__main__":
