@@ -106,13 +106,14 @@ async def test_kill_9_during_a_fan_out_of_2000_alerts_loses_none(database_url: s
                         explained[chat_id] = len(telegram.sent(chat_id))
                 ambiguous.append(unexplained)
             process = await start(["run", "--role", "bot"], env, tmp_path)
-            await telegram.wait_until(lambda: sends() >= ALERTS + sum(ambiguous), 120)
-            assert delivered() == ALERTS
+            # not "every ambiguous alert sent again": on PostgreSQL a commit the killed process had already
+            # sent may finish after the statuses above were read, and that alert is then rightly not resent
+            await telegram.wait_until(lambda: delivered() == ALERTS, 120)
 
             async def settled() -> bool:
                 return set((await _statuses(db)).values()) == {"sent"}
 
-            for _ in range(200):
+            for _ in range(1200):  # the ambiguous alerts are sent again once the dead process's leases end
                 if await settled():
                     break
                 await asyncio.sleep(0.05)
@@ -125,7 +126,7 @@ async def test_kill_9_during_a_fan_out_of_2000_alerts_loses_none(database_url: s
     assert lost == 0
     assert set((await _final_statuses(database_url)).values()) == {"sent"}
     assert max(ambiguous) <= CONCURRENCY, ambiguous
-    assert duplicates == sum(ambiguous)
+    assert duplicates <= sum(ambiguous)
     record(
         f"crash during fan-out ({db.dialect})",
         f"{ALERTS} alerts, {KILLS} kill -9 at sent counts {targets[0]}…{targets[-1]}: lost {lost}, "
