@@ -239,6 +239,7 @@ _NEGATION_AFTER = 8
 _ENDING_AFTER = 60
 # an Azerbaijani hedge after its cue: the rest of the verb between ("hücum edə bilər", "yaxınlaşmağa cəhd")
 _HEDGE_AFTER = 16
+_NEXT_WORD_GAP = 2  # a space, or a space and a quote or hyphen, between an alias and the next word
 _ENDS_CLAUSE = 2
 _CLAUSE_MARKS = (".", ";", "!", "?", "\n", ":")
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
@@ -334,6 +335,7 @@ class _AliasInfo:
     entity: int
     alias: AliasDef
     unless: frozenset[int]  # word ids
+    unless_next: frozenset[int]  # word ids that cancel the alias as the word right after it
     with_words: tuple[int, ...]
     with_entities: tuple[int, ...]
     with_all: tuple[tuple[int, ...], ...]
@@ -991,6 +993,21 @@ def _hedged(start: int, stop: int, hedges: list[tuple[int, int, int]]) -> bool:
     return False
 
 
+def _followed_by(
+    text: str, hit: tuple[int, int, int], word_ids: frozenset[int], words: dict[int, list[tuple[int, int]]]
+) -> bool:
+    """One of the words is the next word after the alias's match and its ending ("Qarabağ Universiteti",
+    "Карабахский университет"), past a space, a hyphen or a quote."""
+    end = hit[1]
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    return any(
+        0 < start - end <= _NEXT_WORD_GAP and not any(c.isalnum() for c in text[end:start])
+        for word_id in word_ids
+        for start, _ in words.get(word_id, ())
+    )
+
+
 def _in_longer(start: int, stop: int, event: int, cues: list[tuple[int, int, int]]) -> bool:
     """A cue inside a longer cue of another event type ("hostilities" in "end of hostilities"), or one that
     starts inside a cue of another event type that started before it: the words are that cue's ("fire on" in
@@ -1038,6 +1055,7 @@ class Classifier:
                     entity=entity_index,
                     alias=alias,
                     unless=frozenset(self._word(w, keys) for w in alias.unless_near),
+                    unless_next=frozenset(self._word(w, keys) for w in alias.unless_next),
                     with_words=tuple(self._word(w, keys) for w in alias.with_words),
                     with_entities=tuple(self._entity_index[e] for e in alias.with_entities),
                     with_all=tuple(tuple(self._word(w, keys) for w in group) for group in alias.with_all),
@@ -1201,6 +1219,12 @@ class Classifier:
                 spans.append((start, stop))
         if self._club_words and words:
             alias_hits = [hit for hit in alias_hits if not self._club_name(text, hit, words)]
+        alias_hits = [
+            hit
+            for hit in alias_hits
+            if not aliases[hit[2]].unless_next
+            or not _followed_by(text, hit, aliases[hit[2]].unless_next, words)
+        ]
         places = self._places
         alias_hits = [
             hit

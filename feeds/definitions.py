@@ -20,7 +20,9 @@ An alias is a string or a mapping with `text` and any of: `case_sensitive` (bool
 (a list of word lists: the alias counts only when each list has a word in the item), `quoted_name` (an alias
 with context words counts without them when it stands in quotes as a name: «Թրամփի ուղին», "Дорога Трампа"),
 `own_language` (an Azerbaijani alias counts only in Azerbaijani text, with another letter of that alphabet
-such as ə outside the name: "Qarabağ back and hoping for more" in English is the football club).
+such as ə outside the name: "Qarabağ back and hoping for more" in English is the football club), `unless_next`
+(words that cancel the alias when one of them is the next word: the name goes on as another thing's name,
+"Qarabağ Universiteti", while "Qarabağı" later in the same text is still the land).
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -52,6 +54,7 @@ _ALIAS_KEYS = {
     "with_all",
     "quoted_name",
     "own_language",
+    "unless_next",
 }
 _ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups", "group_window"}
 
@@ -79,6 +82,7 @@ class AliasDef:
     with_all: tuple[tuple[str, ...], ...] = ()  # each of these word lists must also have a word in the item
     quoted_name: bool = False  # in quotes it names the thing by itself: «Թրամփի ուղին» needs no context words
     own_language: bool = False  # counts only in Azerbaijani text (another letter such as ə in it)
+    unless_next: tuple[str, ...] = ()  # words that cancel the alias when one is the word right after it
 
     @property
     def conditional(self) -> bool:
@@ -213,6 +217,7 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         with_all=with_all,
         quoted_name=bool(raw.get("quoted_name", False)),
         own_language=bool(raw.get("own_language", False)),
+        unless_next=_string_list(raw.get("unless_next"), entity, text, "unless_next"),
     )
 
 

@@ -14,6 +14,7 @@ from feeds.gazetteer import Gazetteer
 from feeds.textnorm import NormalizedText, case_form, normalize
 
 _WORD = re.compile(r"\w[\w'-]*")
+_NEXT_WORD = re.compile(r"\w*[\s\-\"'«»“”]{1,2}(?=\w)")  # the rest of the word, then the gap to the next one
 _NEAR = 0.78  # how alike a word and an alias must be to be called a near match
 
 
@@ -77,6 +78,12 @@ def _rule_reason(
         window = text[max(0, start - alias.window) : stop + alias.window]
         if _alias_regex(AliasDef(word, "any")).search(normalize(window)):
             return EXCLUDED, word
+    if alias.unless_next:
+        rest = _NEXT_WORD.match(text, stop)
+        following = normalize(text[rest.end() :]) if rest is not None else ""
+        for word in alias.unless_next:
+            if following and _alias_regex(AliasDef(word, "any")).match(following):
+                return EXCLUDED, word
     if alias.with_all:
         for group in alias.with_all:
             if not any(_alias_regex(AliasDef(word, "any")).search(text) for word in group):

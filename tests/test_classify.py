@@ -360,3 +360,61 @@ def test_generic_and_inner_names_need_their_evidence(
     found = set(classifier.classify(text).entity_ids)
     assert present <= found
     assert not absent & found
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # the EU's other missions by their names, and the US's trilateral summits with its Asian allies
+        ("EU ministers agree to revive Rafah border mission", set(), {"euma"}),
+        ("EU monitoring mission patrols the Armenian border near Jermuk", {"euma"}, set()),
+        (
+            "The trilateral summit between Japan, the United States, and the Philippines in Washington",
+            set(),
+            {"washington_2025"},
+        ),
+        ("Washington Trilateral Negotiations", {"washington_2025"}, set()),
+        # Azerbaijan's border with Russia is not the Armenia–Azerbaijan delimitation
+        (
+            "В Дагестане идут переговоры по делимитации границы между Россией и Азербайджаном",
+            set(),
+            {"delimitation"},
+        ),
+        ("Армения и Азербайджан продолжат делимитацию границы", {"delimitation"}, set()),
+        # an institution named after Karabakh is not the land
+        ("Bu il Qarabağ Universiteti ilk tələbələrini qəbul etdi", set(), {"nagorno_karabakh"}),
+        ("Karabakh University opened in Khankendi", {"stepanakert"}, {"nagorno_karabakh"}),
+        ("Qarabağ Universiteti Qarabağı dünyaya daha yaxından tanıdacaq", {"nagorno_karabakh"}, set()),
+    ],
+)
+def test_tenth_round_kinds_of_names(
+    classifier: Classifier, text: str, present: set[str], absent: set[str]
+) -> None:
+    found = set(classifier.classify(text).entity_ids)
+    assert present <= found
+    assert not absent & found
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "level", "event"),
+    [
+        ("Illegal Armenian forces kill an Azerbaijani soldier", "en", "P1", "killed"),
+        ("Azerbaijan Pushes into Nakhichevan Borderlands", "en", "P2", "advance"),
+        ("Азербайджанские силы перешли линию соприкосновения у границы с Арменией", "ru", "P2", "advance"),
+        ("Լաչինի միջանցքի փակ լինելու հետևանքով արցախցիները մնում են Գորիսում", "hy", "P2", "blockade"),
+        ("Արցախից Հայաստան եկած ընտանիքներ", "hy", "P2", "displacement"),
+        ("Yerevan Accuses Baku of Planning New Attacks on the Armenian border", "en", "P3", "threat"),
+        (
+            "Ermənilərin Şuşa istiqamətində döyüş mövqelərinə təminat yolu çəkmələrinin qarşısı alınıb",
+            "az",
+            "P3",
+            "buildup",
+        ),
+    ],
+)
+def test_tenth_round_kinds_of_severity(
+    classifier: Classifier, text: str, language: str, level: str, event: str
+) -> None:
+    result = classifier.classify(text, "", language)
+    assert result.severity == level
+    assert event in result.events

@@ -67,6 +67,21 @@ def test_rule_unless_near() -> None:
     assert ids(c, "Qarabağ " + "x" * 40 + " futbol") == ["karabakh"]
 
 
+def test_rule_unless_next_cancels_only_the_name_the_word_continues() -> None:
+    c = classifier(
+        {
+            "id": "karabakh",
+            "kind": "place",
+            "aliases": {"az": [{"text": "Qarabağ", "unless_next": ["Universitet*"]}]},
+        }
+    )
+    assert ids(c, "Bu il Qarabağ Universiteti ilk tələbələrini qəbul etdi") == []
+    assert ids(c, "Qarabağ Universitetində 1100 tələbə təhsil alır") == []
+    # the land named again after the university's name, and the university farther from the name
+    assert ids(c, "Qarabağ Universiteti Qarabağı dünyaya daha yaxından tanıdacaq") == ["karabakh"]
+    assert ids(c, "Qarabağda yeni Universitet açılıb") == ["karabakh"]
+
+
 def test_rule_groups_need_one_alias_from_each() -> None:
     c = classifier(
         {"id": "border", "kind": "conflict", "groups": ["am", "az"],
