@@ -374,6 +374,14 @@ def test_generic_and_inner_names_need_their_evidence(
             {"washington_2025"},
         ),
         ("Washington Trilateral Negotiations", {"washington_2025"}, set()),
+        # the Washington summit named by its date, with both sides
+        (
+            "Декларация между Арменией и Азербайджаном, подписанная 8 августа 2025 года",
+            {"washington_2025"},
+            set(),
+        ),
+        ("On 8 August 2008 Russia and Georgia went to war", set(), {"washington_2025"}),
+        ("Armenia and Azerbaijan met on 18 August", set(), {"washington_2025"}),
         # Azerbaijan's border with Russia is not the Armenia–Azerbaijan delimitation
         (
             "В Дагестане идут переговоры по делимитации границы между Россией и Азербайджаном",
