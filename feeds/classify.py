@@ -7,10 +7,10 @@ pyahocorasick automaton over normalised text (feeds.textnorm). A candidate count
   closed, bounded set: Russian noun and adjective case endings, Armenian case and article endings, Azerbaijani
   suffix chains, English plural), so "Путину", "Сюнике", "Լաչինի միջանցքում", "Laçındakı" match and
   "Ереванский" does not match "Ереван". Russian multi-word aliases inflect every word ("Лачинского коридора").
-Then the rules of the gazetteer apply: `unless_near` words cancel an alias nearby,
-`with_entities`/`with_words` make an alias count only alongside them, an entity with `groups` needs an alias
-from each group, and a match inside a longer match of another entity ("Lachin" in "Lachin corridor") is
-dropped.
+Then the rules of the gazetteer apply: `unless_near` words cancel an alias nearby, `unless_next` words when
+they follow it, `with_entities`/`with_words` make an alias count only alongside them, an entity with `groups`
+needs an alias from each group, and a match inside a longer match of another entity ("Lachin" in "Lachin
+corridor") is dropped.
 
 Severity comes from event types (config/severity.yaml): each cue belongs to one event type (shelling,
 blockade, talks…) with a level. A cue next to a negation ("no casualties", "жертв нет") does not count, nor
