@@ -91,15 +91,10 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The eighth test part as measured once with the ninth round's rules (frozen at 3f358d8; figures in
+# The ninth test part as measured once with the tenth round's rules (frozen at 32920df; figures in
 # docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
 # with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 8 measured once with the ninth round's rules (docs/classifier-figures.md)"
-
-
-def _recall_short_of(language: str, figure: str) -> object:
-    reason = f"{language} recall {figure} < 0.95, {_TEST_FIGURES}"
-    return pytest.param(language, marks=pytest.mark.xfail(strict=True, reason=reason))
+_TEST_FIGURES = "test part 9 measured once with the tenth round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +102,7 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize(
-    "language",
-    [_recall_short_of("en", "0.931 (27/29)"), _recall_short_of("ru", "0.892 (33/37)"), "hy", "az"],
-)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -118,12 +110,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"8 false hits in 104 near-misses (en 4, az 3, ru 1), {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"17 false hits in 109 near-misses (en 5, hy 5, ru 4, az 3), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.866 (161/186) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.838 (171/204) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
