@@ -23,8 +23,9 @@ names, all independent of the language it is written in. The best match wins:
   wounded"). The score is the Jaccard similarity of their signatures (entities, names, figures, event
   families) and must reach `entity_threshold`; at `alike_score` one weak anchor is enough (the same region and
   kind of event and little else on either side), and with two full anchors (two places; a place and a figure)
-  `many_anchors_score` is (one report says much more). Up to `day_apart_window` (two reports dated by the day
-  only are read as noon, a day apart), events in agreement and more than two full anchors
+  `many_anchors_score` is (one report says much more); one full anchor is enough when the other report holds
+  all of the shorter one's signature (`contained_share`). Up to `day_apart_window` (two reports dated by
+  the day only are read as noon, a day apart), events in agreement and more than two full anchors
   (`day_apart_anchors`). A headline that reports a reaction (condemns, welcomes, supports, calls for) never
   joins a report of the event by signature, nor does one that announces what is to come (will meet, is to
   sign) join the report of it happening: each is a story of its own. Two reactions join by signature only
@@ -68,7 +69,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
 from rapidfuzz import fuzz
@@ -168,6 +169,10 @@ class StoryRules:
     # when one report says much more than the other (a long lead lowers the Jaccard score)
     many_anchors: float = 2.0
     many_anchors_score: float = 0.3
+    # a short report whose whole signature the other holds ("Azerbaijan frees 10 more Armenian prisoners of
+    # war" beside a long report of the release that names the 10 and much more) with events in agreement and
+    # `anchors_with_events`: the Jaccard score falls with every part the long one adds, this share does not
+    contained_share: float = 1.0
     # reports dated by the day only are read as noon: two of one night's event may be a day apart. Beyond
     # `cross_language_window` and up to `day_apart_window`, events in agreement and `day_apart_anchors` of
     # anchors (three places; two places and a name or a leader) at `day_apart_score`
@@ -179,6 +184,10 @@ class StoryRules:
     # rules of `cross_language_window`: on the development files 21 more true cross-language pairs and 36
     # more wrong merges (a fuel depot blast and the next day's toll): the noon stays (docs/story-figures.md)
     days_as_intervals: bool = False
+    # a date the text names up to `named_day_before` before its publication (or on it) dates the event it
+    # reports: "on 12 June" in a report of the 13th is the 12th's news, the day of a report dated the 12th
+    named_days: bool = False
+    named_day_before: timedelta = timedelta(days=2)
     # besides the items tagged with a new item's entities, the newest tagged items of the window are its
     # candidates, whatever their entities, up to this many: a report tagged only with the border, or naming a
     # village no entity tracks, still meets the reports of its event, and the cost per batch stays bounded
@@ -242,6 +251,8 @@ class Fingerprint:
     day_only: bool = False
     # the tracked people its headline names (leaders, ministers): who takes part in a meeting or a call
     participants: frozenset[str] = frozenset()
+    # the days its text names ("on 12 June", "13 сентября") near its publication: the days of its event
+    named_days: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +333,29 @@ def fingerprint(
         sides=sig.sides,
         day_only=day_only,
         participants=frozenset(participants),
+        named_days=_named_days(sig.moments, published, rules.named_day_before),
     )
+
+
+def _named_days(found: Iterable[str], published: datetime, before: timedelta) -> frozenset[date]:
+    """The dates the text names ("date:6-12") that fall on the publication day or up to `before` earlier
+    (the year is the publication's): the days its event may have happened on. Dates further back or ahead
+    are other news (an agreement of last December, a meeting next week)."""
+    days: set[date] = set()
+    published_day = published.date()
+    for token in found:
+        kind, _, value = token.partition(":")
+        if kind != "date":
+            continue
+        month, _, day = value.partition("-")
+        for year in (published_day.year, published_day.year - 1):
+            try:
+                named = date(year, int(month), int(day))
+            except ValueError:
+                continue
+            if published_day - before <= named <= published_day:
+                days.add(named)
+    return frozenset(days)
 
 
 # half the day a date without a time stands for, around its noon (in the source's zone, or UTC)
@@ -341,7 +374,24 @@ def time_apart(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> timedelta:
     """How far apart two items were published. A date without a time stands for its whole day: a time inside
     that day, or the same day given by another source, is no distance from it. Otherwise the distance between
     the times, a bare date counted from its noon (what `day_apart_window` was tuned on); with
-    `rules.days_as_intervals`, the distance between the day and the other time or day (0 when they touch)."""
+    `rules.days_as_intervals`, the distance between the day and the other time or day (0 when they touch).
+    With `rules.named_days`, an item is also as far as a report dated by each day its text names near its
+    publication: the least of those distances."""
+    if not (rules.named_days and (a.named_days or b.named_days)):
+        return _apart(a, b, rules)
+    return min(_apart(one, other, rules) for one in _as_named_days(a) for other in _as_named_days(b))
+
+
+def _as_named_days(fp: Fingerprint) -> list[Fingerprint]:
+    """The item as published, and as a report dated by each day its text names."""
+    zone = fp.published.tzinfo
+    return [fp] + [
+        replace(fp, published=datetime.combine(day, time(12), zone), day_only=True, named_days=frozenset())
+        for day in sorted(fp.named_days)
+    ]
+
+
+def _apart(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> timedelta:
     if not a.day_only and not b.day_only:
         return abs(a.published - b.published)
     a_start, a_end = _span(a)
@@ -426,6 +476,9 @@ class _Evidence:
     anchors: float
     events: str
     shared: tuple[str, ...]
+    # the share of the smaller signature that the other holds (1.0: all a short report says, the long one
+    # says too)
+    contained: float = 0.0
 
 
 def _shared_names(a: frozenset[str], b: frozenset[str]) -> set[str]:
@@ -476,11 +529,13 @@ def _evidence(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> _Evidence:
             if _weight(token, rules) == rules.small_number_anchor and _small(token)
         )
     relation = event_relation(a.families, b.families)
+    smaller = min(len(ta), len(tb))
     return _Evidence(
         score=len(shared) / union if union else 0.0,
         anchors=anchors,
         events=relation,
         shared=tuple(sorted(shared)),
+        contained=len(shared) / smaller if smaller else 0.0,
     )
 
 
@@ -509,6 +564,7 @@ def _signature_matches(evidence: _Evidence, gap: timedelta, rules: StoryRules) -
     """The signature rule for two items `gap` apart. Within `cross_language_window`: the full evidence
     (_signature_holds); or events in agreement and `many_anchors` (two places, a place and a figure) at a
     lower score (`many_anchors_score`: one report says much more than the other); or events in agreement,
+    a full anchor and all of the smaller signature in the other (`contained_share`); or events in agreement,
     one weak anchor (a region, a leader) and signatures nearly the same (`alike_score`). Up to
     `day_apart_window`, as far apart as two reports dated by the day only (read as noon) of an event around
     midnight: events in agreement and `day_apart_anchors` (three places, two places and a figure…)."""
@@ -519,6 +575,12 @@ def _signature_matches(evidence: _Evidence, gap: timedelta, rules: StoryRules) -
             evidence.events == AGREE
             and evidence.anchors >= rules.many_anchors
             and evidence.score >= rules.many_anchors_score
+        ):
+            return True
+        if (
+            evidence.events == AGREE
+            and evidence.contained >= rules.contained_share
+            and evidence.anchors >= rules.anchors_with_events
         ):
             return True
         return (
