@@ -7,8 +7,9 @@ tests/data/stories_multilang.yaml (tuned on since the third round; its first tes
 first two rounds), tests/data/stories_multilang_part2.yaml (the second test part, measured once, then the
 fourth round's validation set), tests/data/stories_multilang_part3.yaml (the third, measured once after the
 fourth round), tests/data/stories_multilang_part4.yaml (the fourth, measured once after the fourth round),
-tests/data/stories_multilang_part5.yaml (the fifth, measured once after the fifth round) and
-tests/data/stories_multilang_test.yaml (the sixth, measured once after the sixth round: the test part).
+tests/data/stories_multilang_part5.yaml (the fifth, measured once after the fifth round),
+tests/data/stories_multilang_part6.yaml (the sixth, measured once after the sixth round) and
+tests/data/stories_multilang_test.yaml (the seventh, measured once after the seventh round: the test part).
 docs/story-figures.md has every figure. The figures are pairwise precision and recall against the hand-made
 grouping, same-language and cross-language pairs apart, printed in the terminal summary. The test asserts
 floors a little under the recorded figures (a regression guard); issue 16's targets (precision 0.97, recall
@@ -66,14 +67,13 @@ from storage.settings import load_settings
 from tests.conftest import SUMMARY_LINES
 
 DATA = Path(__file__).parent / "data"
-# development: the first file (tuned on since the third round) and the second to fifth test parts (each
-# folded in after its figures were recorded); test: the sixth test part, collected blind on days that occur
+# development: the first file (tuned on since the third round) and the second to sixth test parts (each
+# folded in after its figures were recorded); test: the seventh test part, collected blind on days that occur
 # in none of them
 DEV_DATA = tuple(
     DATA / f"stories_multilang{part}.yaml" for part in ("", "_part2", "_part3", "_part4", "_part5", "_part6")
 )
-# stand-in until the lead measures the seventh test part: the sixth, folded into development
-TEST_DATA = (DATA / "stories_multilang_part6.yaml",)
+TEST_DATA = (DATA / "stories_multilang_test.yaml",)
 LANGUAGES = ("en", "ru", "hy", "az")
 # issue 16's targets on the test part
 TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
@@ -83,8 +83,8 @@ TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
 FLOORS = {
     ("dev", "same"): (0.868, 0.437),
     ("dev", "cross"): (0.879, 0.246),
-    ("test", "same"): (0.80, 0.27),
-    ("test", "cross"): (0.83, 0.14),
+    ("test", "same"): (0.91, 0.38),
+    ("test", "cross"): (0.80, 0.14),
 }
 
 
