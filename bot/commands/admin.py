@@ -6,11 +6,10 @@ Telegram HTML with everything the user typed escaped.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -52,9 +51,9 @@ from feeds.fetch import Fetcher
 from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, build_gazetteer
 from feeds.guard import AddressPolicy, refused_urls
 from feeds.htmlpage import PageSelectors
-from feeds.model import ParsedFeed
+from feeds.limits import ParseLimits
 from feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
-from feeds.parse import parse_feed
+from feeds.parse import ParserPool
 from feeds.sources import NewSource, SourceReader, SourceSpec, kind_label, source_spec
 from storage.admins import add_admin, list_admins, remove_admin
 from storage.audit import latest_audit
@@ -151,8 +150,13 @@ def _stored_url(address: str) -> str:
         return address
 
 
-async def _parse_in_thread(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
-    return await asyncio.to_thread(parse_feed, body, headers, url)
+def _parser(ctx: BotContext) -> ParserPool:
+    """The parser processes /addfeed reads what it fetched with, within the parse deadline as the poller
+    does (started at the first /addfeed, stopped with the bot: bot.app)."""
+    if ctx.parser is None:
+        limits = ParseLimits(timeout_seconds=ctx.settings.parse_timeout)
+        ctx.parser = ParserPool(workers=2, remember=False, limits=limits)
+    return ctx.parser
 
 
 @admin_command("addfeed")
@@ -176,7 +180,7 @@ async def addfeed(update: Update, context: BotCallbackContext, ctx: BotContext) 
         return f"duplicate of #{existing.id}"
     try:
         async with _fetcher(ctx) as fetcher:
-            reader = SourceReader(ctx.settings, fetcher, _parse_in_thread, ctx.clock)
+            reader = SourceReader(ctx.settings, fetcher, _parser(ctx), ctx.clock)
             reading = await reader.read(NewSource.of(spec))
     except BorderwatchError as exc:
         await reply(update, _("Not added: {reason}").format(reason=escape(_shorten(str(exc)))))
