@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from typing import Any
@@ -12,7 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.aiohttp_request import AiohttpRequest
-from bot.context import CONTEXT_TYPES, BotContext, attach, context_of
+from bot.context import CONTEXT_TYPES, BotContext, attach
 from bot.fairness import BorderwatchApplication, FairUpdateProcessor
 from bot.ratelimit import ChatRateLimiter
 from storage.chats import get_chat
@@ -73,7 +72,6 @@ def build_application(
         .rate_limiter(limiter)
         .concurrent_updates(processor)
         .request(request or AiohttpRequest(**request_settings(ctx)))
-        .post_shutdown(_stop_parser)
         .build()
     )
     attach(application, ctx)
@@ -81,14 +79,6 @@ def build_application(
     processor.chat_language = functools.partial(_chat_language, ctx)
     _register_handlers(application)
     return application
-
-
-async def _stop_parser(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Stop /addfeed's parser processes, if it started any."""
-    ctx = context_of(application)
-    parser, ctx.parser = ctx.parser, None
-    if parser is not None:
-        await asyncio.to_thread(parser.close)
 
 
 async def _send_notice(

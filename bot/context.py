@@ -33,7 +33,7 @@ class BotContext:
     entity_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # the fetcher /addfeed uses (a short-lived one when None)
     fetcher: Fetcher | None = None
-    # the parser processes /addfeed uses (started at the first /addfeed, stopped with the Application)
+    # the parser processes /addfeed uses (a short-lived pool when None)
     parser: ParserPool | None = None
     # /chart's drawings, made when first asked for
     chart_cache: ChartCache | None = None

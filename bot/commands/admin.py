@@ -6,6 +6,7 @@ Telegram HTML with everything the user typed escaped.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -150,13 +151,19 @@ def _stored_url(address: str) -> str:
         return address
 
 
-def _parser(ctx: BotContext) -> ParserPool:
+@contextlib.asynccontextmanager
+async def _parser(ctx: BotContext) -> AsyncIterator[ParserPool]:
     """The parser processes /addfeed reads what it fetched with, within the parse deadline as the poller
-    does (started at the first /addfeed, stopped with the bot: bot.app)."""
-    if ctx.parser is None:
-        limits = ParseLimits(timeout_seconds=ctx.settings.parse_timeout)
-        ctx.parser = ParserPool(workers=2, remember=False, limits=limits)
-    return ctx.parser
+    does: the process's shared pool when it has one (ctx.parser), else a short-lived one (its process
+    starts at the first parse and is stopped after)."""
+    if ctx.parser is not None:
+        yield ctx.parser
+        return
+    parser = ParserPool(remember=False, limits=ParseLimits(timeout_seconds=ctx.settings.parse_timeout))
+    try:
+        yield parser
+    finally:
+        await asyncio.to_thread(parser.close)
 
 
 @admin_command("addfeed")
@@ -179,8 +186,8 @@ async def addfeed(update: Update, context: BotCallbackContext, ctx: BotContext) 
         )
         return f"duplicate of #{existing.id}"
     try:
-        async with _fetcher(ctx) as fetcher:
-            reader = SourceReader(ctx.settings, fetcher, _parser(ctx), ctx.clock)
+        async with _fetcher(ctx) as fetcher, _parser(ctx) as parser:
+            reader = SourceReader(ctx.settings, fetcher, parser, ctx.clock)
             reading = await reader.read(NewSource.of(spec))
     except BorderwatchError as exc:
         await reply(update, _("Not added: {reason}").format(reason=escape(_shorten(str(exc)))))
