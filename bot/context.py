@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.charts import ChartCache
     from feeds.fetch import Fetcher
     from feeds.gazetteer import Gazetteer
+    from feeds.parse import ParserPool
 
 
 @dataclass
@@ -32,6 +33,8 @@ class BotContext:
     entity_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # the fetcher /addfeed uses (a short-lived one when None)
     fetcher: Fetcher | None = None
+    # the parser processes /addfeed uses (a short-lived pool when None)
+    parser: ParserPool | None = None
     # /chart's drawings, made when first asked for
     chart_cache: ChartCache | None = None
     # /missed's "add this alias" offers: button number → (entity id, alias)

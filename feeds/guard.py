@@ -11,12 +11,16 @@ Host header still carry the hostname.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import functools
 import ipaddress
 import re
 import socket
+import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -137,27 +141,145 @@ def _is_internet_name(host: str) -> bool:
     return True
 
 
+BlockingLookup = Callable[[str, int], list[str]]
+
+
+def getaddrinfo_addresses(host: str, port: int) -> list[str]:
+    """Every address the system resolver gives for host:port (TCP), in its order; blocks while it looks."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class LookupTimeout(OSError):
+    """A DNS lookup gave no answer within its deadline (its thread may still be waiting for one)."""
+
+
+class ThreadedResolver:
+    """A Resolver that runs a blocking lookup (getaddrinfo) on threads of its own, so that lookups whose DNS
+    server never answers keep no one else waiting.
+
+    A thread stuck in getaddrinfo cannot be stopped; what this bounds is who waits for one. Each lookup has
+    a deadline (`seconds`): past it the caller gets LookupTimeout (an OSError, so the fetch fails as
+    "cannot resolve") while the thread goes on. Lookups of one host name share one thread: a name still
+    being looked up is not looked up again, however many feeds or ports name it. Names are looked up on one
+    of three sets of threads by how their last lookup went: answered in time (`known_threads`), failed or
+    ran out of time (`failing_threads`: names that hang hold at most these, together), or never looked up
+    (`threads`). So a feed whose name resolves keeps resolving at once however many others hang, and a new
+    name waits behind a hanging one at most once per hanging name.
+    """
+
+    _REMEMBERED_NAMES = 100_000
+
+    def __init__(
+        self,
+        lookup: BlockingLookup = getaddrinfo_addresses,
+        *,
+        threads: int = 8,
+        known_threads: int = 8,
+        failing_threads: int = 4,
+        seconds: float = 5.0,
+        name: str = "lookup",
+    ) -> None:
+        self._lookup = lookup
+        self._seconds = seconds
+        self._new = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"{name}-new")
+        self._known = ThreadPoolExecutor(max_workers=known_threads, thread_name_prefix=f"{name}-known")
+        self._failing = ThreadPoolExecutor(max_workers=failing_threads, thread_name_prefix=f"{name}-failing")
+        # guards the two below: lookups finish on worker threads
+        self._lock = threading.RLock()
+        self._running: dict[str, Future[list[str]]] = {}
+        self._answered: collections.OrderedDict[str, bool] = collections.OrderedDict()  # name → in time
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        """The addresses of `host`; LookupTimeout when they do not come within the deadline."""
+        name = host.lower()
+        with self._lock:
+            running = self._running.get(name)
+            if running is None:
+                answered = self._answered.get(name)
+                threads = self._new if answered is None else self._known if answered else self._failing
+                running = threads.submit(self._look_up, name, port)
+                self._running[name] = running
+                running.add_done_callback(functools.partial(self._finished, name))
+        try:
+            async with asyncio.timeout(self._seconds):
+                return await _result(running)
+        except TimeoutError:
+            self._remember(name, in_time=False)
+            raise LookupTimeout(f"the DNS lookup gave no answer within {self._seconds:g} s") from None
+
+    def _look_up(self, name: str, port: int) -> list[str]:
+        started = time.monotonic()
+        in_time = False
+        try:
+            addresses = self._lookup(name, port)
+            in_time = time.monotonic() - started <= self._seconds
+            return addresses
+        finally:
+            self._remember(name, in_time=in_time)
+
+    def _remember(self, name: str, *, in_time: bool) -> None:
+        with self._lock:
+            self._answered[name] = in_time
+            self._answered.move_to_end(name)
+            if len(self._answered) > self._REMEMBERED_NAMES:
+                self._answered.popitem(last=False)
+
+    def _finished(self, name: str, lookup: Future[list[str]]) -> None:
+        with self._lock:
+            if self._running.get(name) is lookup:
+                del self._running[name]
+
+
+async def _result(lookup: Future[list[str]]) -> list[str]:
+    """Wait for a lookup shared with other callers (maybe of other event loops); giving up cancels nothing."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[list[str]] = loop.create_future()
+
+    def settle() -> None:
+        if waiter.done():
+            return
+        error = lookup.exception()
+        if error is not None:
+            waiter.set_exception(error)
+        else:
+            waiter.set_result(lookup.result())
+
+    def wake(_lookup: Future[list[str]]) -> None:
+        with contextlib.suppress(RuntimeError):  # that caller's event loop is closed: no one waits
+            loop.call_soon_threadsafe(settle)
+
+    lookup.add_done_callback(wake)
+    return await waiter
+
+
 _LOOKUP_SECONDS = 3.0
 _LOOKUPS_AT_ONCE = 8
 # all the lookups of one list: names not looked up by then are not checked here (a list of thousands of
 # names whose DNS hangs would otherwise keep the admin's import waiting for hours)
 _LIST_LOOKUP_SECONDS = 60.0
+# a fetch's lookup: a name not resolved by then fails that fetch (the feed backs off as for any failure)
+FETCH_LOOKUP_SECONDS = 5.0
 
 
 @functools.cache
-def _list_lookups() -> ThreadPoolExecutor:
-    """The threads that look up the names of imported feed lists, apart from the event loop's default
-    executor: a lookup that hangs (a DNS server that never answers) keeps its thread past its time limit,
-    and a long list of such names would otherwise take every thread there, where each feed's lookup before
-    a fetch waits its turn."""
-    return ThreadPoolExecutor(max_workers=_LOOKUPS_AT_ONCE, thread_name_prefix="list-lookup")
+def list_resolver() -> ThreadedResolver:
+    """The resolver of imported feed lists: threads apart from the fetcher's, so a long list of names whose
+    DNS hangs never takes the threads a feed's lookup before a fetch needs."""
+    return ThreadedResolver(
+        threads=_LOOKUPS_AT_ONCE,
+        known_threads=2,
+        failing_threads=2,
+        seconds=_LOOKUP_SECONDS,
+        name="list-lookup",
+    )
 
 
-async def _list_resolver(host: str, port: int) -> list[str]:
-    """`system_resolver`, on the threads of `_list_lookups`."""
-    lookup = functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-    infos = await asyncio.get_running_loop().run_in_executor(_list_lookups(), lookup)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+@functools.cache
+def fetch_resolver() -> ThreadedResolver:
+    """The resolver of the fetcher (one per process, shared by every Fetcher: a hung lookup outlives the
+    Fetcher that started it)."""
+    return ThreadedResolver(seconds=FETCH_LOOKUP_SECONDS, name="feed-lookup")
 
 
 async def refused_urls(
@@ -172,9 +294,9 @@ async def refused_urls(
     imported rather than added one by one): a bad scheme, a refused IP literal in any spelling, or a host
     name that resolves to a refused address. A name that does not resolve (within `lookup_seconds`, nor
     within `total_seconds` of the start for the whole list) is not refused here; the fetcher checks it
-    again on every poll. Names are looked up on threads of their own (`_list_lookups`), never the ones the
+    again on every poll. Names are looked up on threads of their own (`list_resolver`), never the ones the
     fetcher's lookups use."""
-    guard = AddressGuard(policy, resolver or _list_resolver)
+    guard = AddressGuard(policy, resolver or list_resolver())
     slots = asyncio.Semaphore(_LOOKUPS_AT_ONCE)
     loop = asyncio.get_running_loop()
     end = loop.time() + total_seconds
@@ -207,10 +329,9 @@ async def refused_urls(
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
-    """Every address the system resolver gives for host:port (TCP), in its order."""
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+    """Every address the system resolver gives for host:port (TCP), in its order, looked up on the threads of
+    `fetch_resolver` within FETCH_LOOKUP_SECONDS (LookupTimeout after that)."""
+    return await fetch_resolver()(host, port)
 
 
 class AddressGuard:

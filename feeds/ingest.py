@@ -81,7 +81,7 @@ class FeedPoller:
         self._stories = StoryRules.from_settings(settings)
         self._fetcher = fetcher
         self._parser = parser
-        self._reader = SourceReader(settings, fetcher, parser.parse, clock)
+        self._reader = SourceReader(settings, fetcher, parser, clock)
         self._classify = classify
         self._worker = worker
         self._clock = clock

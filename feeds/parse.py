@@ -25,13 +25,13 @@ import threading
 import time
 import xml.parsers.expat
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
@@ -56,6 +56,7 @@ __all__ = ["ParseError", "ParserPool", "parse_feed"]
 
 
 _DEFAULT_LIMITS = ParseLimits()
+_Result = TypeVar("_Result")
 # Only these response headers change how feedparser reads the bytes (charset, default language).
 _HEADERS_USED = ("content-type", "content-language")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
@@ -561,9 +562,6 @@ class ParserPool:
     async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
         """`parse_feed` in a worker process; raises ParseError as it does, and also if the worker dies or the
         parse runs past its deadline."""
-        timed_out = self._timed_out.get(url)
-        if timed_out is not None and timed_out[0] == _digest(body):
-            raise ParseError(timed_out[1], retry_after=PARSE_TIMEOUT_BACKOFF_SECONDS)
         memory = self._memory.get(url) if self._remember else None
         remembered = (memory.context, memory.encoding, memory.version) if memory is not None else None
         known = memory.entries() if memory is not None else {}
@@ -572,23 +570,7 @@ class ParserPool:
         if self._workers is None:
             outcome = _parse_remembering(*arguments)
         else:
-            try:
-                deadline = self._limits.deadline(len(body))
-                outcome, seconds = await self._in_worker(
-                    self._workers, arguments, deadline, url, slow=url in self._slow
-                )
-            except ParseError as exc:
-                if exc.retry_after is not None:
-                    self._slow.add(url)
-                    self._timed_out[url] = (_digest(body), str(exc))
-                    self.stopped_parses += 1
-                raise
-            if seconds >= self._limits.slow_seconds:
-                self._slow.add(url)
-            else:
-                self._slow.discard(url)
-            if timed_out is not None:
-                self._timed_out.pop(url, None)
+            outcome = await self._guarded(self._workers, url, _parse_remembering, arguments)
         feed = outcome.feed
         if outcome.new is not None and memory is not None:
             fresh = iter(feed.entries)
@@ -609,28 +591,73 @@ class ParserPool:
                 self._memory.pop(url, None)
         return feed
 
+    async def run(self, url: str, function: Callable[..., _Result], body: bytes, *arguments: Any) -> _Result:
+        """`function(body, *arguments)` in a worker process, as `parse` parses a feed document: within the
+        deadline of `body`'s size, in the slow lane when `url`'s last parse was slow, and refused at once
+        when this same body of `url` ran out of time before. For the other documents read from the web
+        (statement pages, Telegram channel previews); `function` is a module-level function whose
+        arguments and result pickle."""
+        if self._workers is None:
+            return function(body, *arguments)
+        result: _Result = await self._guarded(self._workers, url, function, (body, *arguments))
+        return result
+
+    async def _guarded(
+        self, workers: _Workers, url: str, function: Callable[..., Any], arguments: tuple[Any, ...]
+    ) -> Any:
+        """`function(*arguments)` (the first argument the document's bytes) in a worker, with the deadline,
+        the slow lane and the memory of documents that ran out of time."""
+        body: bytes = arguments[0]
+        timed_out = self._timed_out.get(url)
+        if timed_out is not None and timed_out[0] == _digest(body):
+            raise ParseError(timed_out[1], retry_after=PARSE_TIMEOUT_BACKOFF_SECONDS)
+        try:
+            deadline = self._limits.deadline(len(body))
+            result, seconds = await self._in_worker(
+                workers, function, arguments, deadline, url, slow=url in self._slow
+            )
+        except ParseError as exc:
+            if exc.retry_after is not None:
+                self._slow.add(url)
+                self._timed_out[url] = (_digest(body), str(exc))
+                self.stopped_parses += 1
+            raise
+        if seconds >= self._limits.slow_seconds:
+            self._slow.add(url)
+        else:
+            self._slow.discard(url)
+        if timed_out is not None:
+            self._timed_out.pop(url, None)
+        return result
+
     @staticmethod
     async def _in_worker(
-        workers: _Workers, arguments: tuple[Any, ...], deadline: float, url: str, *, slow: bool
-    ) -> tuple[_Outcome, float]:
-        """Run `_parse_remembering(*arguments)` in an idle worker (of the slow lane when `slow`); the
-        deadline counts from when it starts. Gives the outcome and the seconds it took."""
+        workers: _Workers,
+        function: Callable[..., Any],
+        arguments: tuple[Any, ...],
+        deadline: float,
+        url: str,
+        *,
+        slow: bool,
+    ) -> tuple[Any, float]:
+        """Run `function(*arguments)` in an idle worker (of the slow lane when `slow`); the deadline counts
+        from when it starts. Gives the result and the seconds it took."""
         worker = await workers.acquire(slow=slow)
-        future: Future[_Outcome] | None = None
+        future: Future[Any] | None = None
         try:
             started = time.monotonic()
-            future = worker.submit(_parse_remembering, *arguments)
+            future = worker.submit(function, *arguments)
             async with asyncio.timeout(deadline):
                 outcome = await asyncio.wrap_future(future)
             return outcome, time.monotonic() - started
         except TimeoutError:
             raise ParseError(
                 f"{url}: refused: parsing took longer than {deadline:.0f} s (a parser bomb or a broken "
-                "feed); the parser process was stopped",
+                "document); the parser process was stopped",
                 retry_after=PARSE_TIMEOUT_BACKOFF_SECONDS,
             ) from None
         except BrokenProcessPool as exc:
-            raise ParseError(f"{url}: the parser process died while parsing this feed") from exc
+            raise ParseError(f"{url}: the parser process died while parsing this document") from exc
         finally:
             # a worker still parsing (past the deadline, or its caller gave up) or dead is replaced
             healthy = (

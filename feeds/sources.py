@@ -7,8 +7,7 @@ stores the result the same way whatever the kind.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,6 +17,7 @@ from feeds.fetch import Fetcher, FetchResponse
 from feeds.htmlpage import PageSelectors, SelectorError, parse_statement_page
 from feeds.model import ParsedFeed
 from feeds.pacing import HostPacer
+from feeds.parse import ParserPool
 from feeds.telegram_channel import channel_feed_url, channel_name, read_channel
 from storage.errors import BorderwatchError
 from storage.settings import Settings
@@ -147,19 +147,16 @@ class Reading:
     pages: int = 1
 
 
-ParseFeed = Callable[[bytes, Mapping[str, str], str], Awaitable[ParsedFeed]]
-
-
 class SourceReader:
     """Reads sources of every kind with the shared fetcher; Telegram previews through their own pacer."""
 
     def __init__(
-        self, settings: Settings, fetcher: Fetcher, parse_feed: ParseFeed, clock: Callable[[], datetime]
+        self, settings: Settings, fetcher: Fetcher, parser: ParserPool, clock: Callable[[], datetime]
     ) -> None:
-        """`parse_feed(body, headers, url)` parses a syndication feed (the poller's parser pool)."""
+        """`parser` parses what is fetched, feeds and web pages alike, in its processes with its deadline."""
         self._settings = settings
         self._fetcher = fetcher
-        self._parse_feed = parse_feed
+        self._parser = parser
         self._clock = clock
         self._telegram = HostPacer(settings.telegram_concurrency, settings.telegram_request_gap)
 
@@ -188,7 +185,7 @@ class SourceReader:
         if html:
             feed = await self._read_page(source, response)
         else:
-            feed = await self._parse_feed(response.body, response.headers, response.url)
+            feed = await self._parser.parse(response.body, response.headers, response.url)
         return Reading("ok", response, feed, response.body_hash)
 
     async def _read_page(self, source: PolledSource, response: FetchResponse) -> ParsedFeed:
@@ -196,10 +193,11 @@ class SourceReader:
             selectors = PageSelectors.from_mapping(source.selectors or {})
         except SelectorError as exc:
             raise ParseError(f"{source.url}: {exc}") from None
-        return await asyncio.to_thread(
+        return await self._parser.run(
+            response.url,
             parse_statement_page,
             response.body,
-            response.headers,
+            dict(response.headers),
             response.url,
             selectors,
             self._clock(),
@@ -217,6 +215,7 @@ class SourceReader:
 
         reading = await read_channel(
             fetch_page,
+            self._parser,
             web_url=self._settings.telegram_web_url,
             channel=channel,
             last_post_id=source.last_post_id,

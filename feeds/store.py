@@ -186,6 +186,7 @@ async def _join_stories(tx: IngestWrite, new: Sequence[_New], rules: StoryRules)
             exclude=[one.item_id for one in new],
             recent=rules.recent_candidates,
             per_source=rules.candidates_per_source,
+            recent_per_source=rules.recent_candidates_per_source,
         )
     kinds = context.kinds
     pool = [

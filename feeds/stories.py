@@ -192,6 +192,9 @@ class StoryRules:
     # candidates, whatever their entities, up to this many: a report tagged only with the border, or naming a
     # village no entity tracks, still meets the reports of its event, and the cost per batch stays bounded
     recent_candidates: int = 300
+    # of those, each feed's newest this many at most: a feed posting hundreds of tagged items cannot take
+    # every slot, leaving the reports of other sources out
+    recent_candidates_per_source: int | None = 100  # None: no bound
     # of the items tagged with a new item's entities, each feed's newest this many are candidates: a feed
     # posting hundreds of new items a poll about the same places cannot make placing a batch cost more with
     # every poll (a real feed has far fewer of one place's items in the window)

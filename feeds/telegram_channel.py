@@ -8,11 +8,11 @@ read from `/s/<channel>?before=<id>`.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from selectolax.lexbor import LexborNode
@@ -24,6 +24,9 @@ from feeds.htmltext import element_text, parse_html, text_lines
 from feeds.model import FeedEntry, ParsedFeed
 from feeds.normalize import normalize_text
 from storage.errors import BorderwatchError
+
+if TYPE_CHECKING:
+    from feeds.parse import ParserPool
 
 __all__ = [
     "ChannelAddressError",
@@ -363,8 +366,35 @@ class ChannelReading:
 FetchPage = Callable[[str], Awaitable[FetchResponse]]
 
 
+@dataclass(frozen=True, slots=True)
+class PagePosts:
+    """What one preview page gives (it pickles: pages are read in parser processes)."""
+
+    ids: list[int]
+    before: int | None
+    title: str | None
+    entries: tuple[tuple[int, FeedEntry], ...]  # empty when the page brought nothing new
+
+
+def read_page(
+    body: bytes,
+    headers: Mapping[str, str],
+    channel: str,
+    url: str,
+    language: str | None,
+    last_post_id: int | None,
+) -> PagePosts:
+    """A preview page's ids, link to older posts, title, and its posts unless its newest is `last_post_id`
+    or older (their text is then not read). Raises ParseError as ChannelPage does."""
+    page = ChannelPage(body, headers, channel, url)
+    ids = page.ids
+    seen = bool(ids) and last_post_id is not None and max(ids) <= last_post_id
+    return PagePosts(ids, page.before, page.title, () if seen else tuple(page.entries(language)))
+
+
 async def read_channel(
     fetch_page: FetchPage,
+    parser: ParserPool,
     *,
     web_url: str,
     channel: str,
@@ -376,10 +406,24 @@ async def read_channel(
     more (its posts are not read). When the page does not reach back to `last_post_id`, older pages are read
     with ?before=<id>, at most `max_pages` pages in all. Entries come newest first.
 
-    `fetch_page(url)` fetches one preview page (pacing is its business). Raises FetchError or ParseError.
+    `fetch_page(url)` fetches one preview page (pacing is its business); pages are parsed by `parser`'s
+    processes, each within the parse deadline. Raises FetchError or ParseError.
     """
+
+    async def parse(response: FetchResponse, known: int | None) -> PagePosts:
+        return await parser.run(
+            response.url,
+            read_page,
+            response.body,
+            dict(response.headers),
+            channel,
+            response.url,
+            language,
+            known,
+        )
+
     response = await fetch_page(preview_url(web_url, channel))
-    page = await asyncio.to_thread(ChannelPage, response.body, response.headers, channel, response.url)
+    page = await parse(response, last_post_id)
     ids = page.ids
     newest = max(ids) if ids else None
     if newest is not None and last_post_id is not None and newest <= last_post_id:
@@ -390,13 +434,13 @@ async def read_channel(
         if oldest is None or oldest <= last_post_id + 1:
             break
         older = await fetch_page(preview_url(web_url, channel, pages[-1].before or oldest))
-        older_page = await asyncio.to_thread(ChannelPage, older.body, older.headers, channel, older.url)
+        older_page = await parse(older, None)
         if not older_page.ids or min(older_page.ids) >= oldest:  # no progress: the end of the channel
             break
         pages.append(older_page)
     posts: dict[int, FeedEntry] = {}
     for one in pages:
-        for number, entry in await asyncio.to_thread(one.entries, language):
+        for number, entry in one.entries:
             posts.setdefault(number, entry)
     entries = tuple(posts[number] for number in sorted(posts, reverse=True))
     feed = ParsedFeed(title=page.title, language=language, ttl_seconds=None, entries=entries)

@@ -236,14 +236,22 @@ class IngestWrite:
         exclude: Iterable[int],
         recent: int = 0,
         per_source: int | None = None,
+        recent_per_source: int | None = None,
     ) -> StoryContext:
         """The items of open stories published within one of the `published` (start, end) ranges and tagged
         with any of `entity_ids` (of each feed the `per_source` newest; all when None), and the `recent`
-        newest tagged ones in those ranges whatever their entities (`exclude`: the items being stored), the
+        newest tagged ones in those ranges whatever their entities (of each feed at most `recent_per_source`;
+        `exclude`: the items being stored), the
         kinds of their entities and of `entity_ids`, and the candidates' stories' severities."""
         wanted = set(entity_ids)
         candidates = await _candidate_items(
-            self._session, wanted, published, exclude=exclude, recent=recent, per_source=per_source
+            self._session,
+            wanted,
+            published,
+            exclude=exclude,
+            recent=recent,
+            per_source=per_source,
+            recent_per_source=recent_per_source,
         )
         kinds = await _entity_kinds(self._session, wanted | {e for c in candidates for e in c.entity_ids})
         severities = await _story_severities(self._session, {c.story_id for c in candidates})

@@ -87,6 +87,7 @@ async def _candidate_items(
     exclude: Iterable[int] = (),
     recent: int = 0,
     per_source: int | None = None,
+    recent_per_source: int | None = None,
 ) -> list[CandidateItem]:
     """Items published within one of the `published` (start, end) ranges, in a story, tagged with at least one
     of `entity_ids` (of each feed its `per_source` newest, or all when None), and the `recent` newest tagged
@@ -95,7 +96,8 @@ async def _candidate_items(
     gazetteer-independent (an item tagged only with the border, or a village no entity tracks, still meets
     the reports of its event) at a bounded cost: the window's busiest hours add at most `recent`. A feed
     posting hundreds of new items a poll about the same places adds at most `per_source`: the cost of placing
-    a batch would otherwise grow with everything it posted in the window."""
+    a batch would otherwise grow with everything it posted in the window; and at most `recent_per_source` of
+    the `recent` newest, which it would otherwise take all of."""
     wanted = sorted(set(entity_ids))
     if not published or (not wanted and recent <= 0):
         return []
@@ -117,14 +119,22 @@ async def _candidate_items(
             tagged_alike = select(ranked.c.id).where(ranked.c.rank <= per_source)
         ids.update((await session.execute(tagged_alike)).scalars())
     if recent > 0:
-        # walks ix_items_published_at from the newest down, each row checked on item_entities' key
+        # each row of the ranges checked on item_entities' key
         tagged = exists().where(ItemEntity.item_id == Item.id)
-        newest = (
-            select(Item.id)
-            .where(tagged, *in_window)
-            .order_by(Item.published_at.desc(), Item.id.desc())
-            .limit(recent)
-        )
+        newest_first = (Item.published_at.desc(), Item.id.desc())
+        recent_tagged = select(Item.id).where(tagged, *in_window)
+        if recent_per_source is None:  # walks ix_items_published_at from the newest down
+            newest = recent_tagged.order_by(*newest_first).limit(recent)
+        else:
+            # every tagged item of the ranges is ranked within its feed (not just the newest walked down)
+            rank = func.row_number().over(partition_by=Item.feed_id, order_by=newest_first).label("rank")
+            ranked = recent_tagged.add_columns(Item.published_at, rank).subquery()
+            newest = (
+                select(ranked.c.id)
+                .where(ranked.c.rank <= recent_per_source)
+                .order_by(ranked.c.published_at.desc(), ranked.c.id.desc())
+                .limit(recent)
+            )
         ids.update((await session.execute(newest)).scalars())
     if not ids:
         return []

@@ -230,6 +230,24 @@ async def test_addfeed_takes_a_telegram_channel_in_every_form_and_an_html_page_w
     assert (stored[2].kind, stored[2].selectors) == ("html", {"item": "ul.list li", "date": ".d"})
 
 
+async def test_addfeed_stops_a_page_that_parses_past_the_deadline(
+    db: Database, telegram: BotApiEmulator, feed_server: FeedServer
+) -> None:
+    """/addfeed parses what it fetched in parser processes with the feeds' deadline: a hostile page (items
+    nested each in the one before: seconds of work) is refused, not read on a thread for as long as it
+    takes."""
+    depth = 8000
+    page = feed_server.add(
+        "/hostile", "<html><body>" + "<div class=s><p>t</p>" * depth + "</div>" * depth + "</body></html>"
+    )
+    async with running_bot(db, telegram, allow_private_urls=True, parse_timeout=1) as chat:
+        [refused] = await chat.say(ADMIN, f"/addfeed {page} --html item=.s")
+        [fine] = await chat.say(ADMIN, f"/addfeed {feed_server.add('/news.xml', _feed_xml('News', 2))}")
+    assert refused.startswith(f"Not added: {page}: refused: parsing took longer than ")
+    assert fine.startswith("Added feed #1: News — 2 items.")
+    assert await _feed_urls(db) == [feed_server.url("/news.xml")]
+
+
 @pytest.mark.parametrize(
     "url",
     [

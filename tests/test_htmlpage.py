@@ -12,6 +12,7 @@ import pytest
 
 from feeds.errors import ParseError
 from feeds.htmlpage import PageSelectors, SelectorError, parse_statement_page
+from feeds.limits import ParseLimits
 from feeds.localdates import parse_page_date, published_at
 from feeds.model import Classification
 from feeds.parse import ParserPool
@@ -243,3 +244,35 @@ def test_a_bare_date_on_a_page_is_marked_as_a_day_and_a_time_is_not() -> None:
         recent.encode(), {}, "https://mil.example/hy/news", SELECTORS, NOW, "hy"
     ).entries
     assert (seen.published, seen.published_day_only) == (None, False)
+
+
+def _hostile_page(depth: int) -> str:
+    """A page whose items are nested each in the one before: reading every item's text walks all the items
+    inside it, seconds of work for a page of a few hundred kB."""
+    return "<html><body>" + '<div class="news-item"><p>t</p>' * depth + "</div>" * depth + "</body></html>"
+
+
+async def test_a_statement_page_that_parses_past_the_deadline_is_its_own_error(
+    db: Database, server: FeedServer
+) -> None:
+    """Statement pages are parsed in the parser processes with the feeds' deadline: a hostile page is stopped
+    and backs off, and a healthy page polled in the same round reads."""
+    hostile_url = server.add("/hostile", _hostile_page(8000), content_type="text/html; charset=utf-8")
+    healthy_url = server.add("/hy/news", MINISTRY_PAGE, content_type="text/html; charset=utf-8")
+    clock = Clock(NOW)
+    by_item = PageSelectors(item=".news-item").as_mapping()  # each item's first line is its title
+    hostile, _ = await add_feed(db, hostile_url, now=clock.now, kind="html", selectors=by_item)
+    healthy, _ = await add_feed(db, healthy_url, now=clock.now, kind="html", selectors=SELECTORS.as_mapping())
+    settings = Settings(allow_private_urls=True, fetch_timeout=5, poll_interval=60)
+    limits = ParseLimits(timeout_seconds=1.0, timeout_seconds_per_mib=0.0)
+    async with (
+        ParserPool(workers=2, limits=limits) as parser,
+        IngestService(db, settings, _no_tags, clock=clock, rng=random.Random(0), parser=parser) as ingest,
+    ):
+        report = await ingest.poll_due_once()
+        assert parser.stopped_parses == 1
+    assert {r.feed.id: r.outcome for r in report.results} == {hostile.id: "error", healthy.id: "ok"}
+    stored = await get_feed(db, hostile.id)
+    assert stored is not None and stored.last_error is not None
+    assert stored.last_error.startswith(f"{hostile_url}: refused: parsing took longer than 1 s")
+    assert stored.next_poll_at >= clock.now + timedelta(minutes=15)

@@ -120,3 +120,42 @@ async def test_a_feed_posting_many_items_a_poll_adds_at_most_its_bound_and_a_rep
     )
     assert read[-1].count(feeds["Flood"]) == 5
     assert report.story_id == first.story_id  # the other feeds' items are all still candidates
+
+
+async def test_a_flooding_feed_takes_at_most_its_share_of_the_newest_candidates(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest tagged items of the window are candidates whatever their entities (300 by default); a feed
+    posting more tagged items than that cannot take them all: each feed has at most 100 of them, so the
+    reports of other sources stay candidates."""
+    gazetteer = await load_gazetteer(db, Settings(database_url=db.url))
+    feeds = await add_named_feeds(db, ["Flood", "Armenpress", "News.am"])
+    rules = StoryRules()
+    lachin = "Azerbaijani checkpoint closes the Lachin corridor to civilian traffic"
+    (first,) = await store_new_items(
+        db, feeds["Armenpress"], [_item(gazetteer, lachin, NOW - timedelta(hours=3))], alert=False, now=NOW
+    )
+    for poll in range(4):  # 4 polls of 80 tagged items each, all newer than the report
+        batch = [
+            _item(gazetteer, f"Sev Lake notice {poll}-{n}: road {n} closed", NOW - timedelta(minutes=n))
+            for n in range(80)
+        ]
+        await store_new_items(db, feeds["Flood"], batch, alert=False, now=NOW, stories=rules)
+
+    read: list[list[int]] = []
+    real_context = IngestWrite.story_context
+
+    async def recorded(self: IngestWrite, *args: object, **bounds: int | None) -> StoryContext:
+        context = await real_context(self, *args, **bounds)  # type: ignore[arg-type]
+        read.append([candidate.feed_id for candidate in context.candidates])
+        return context
+
+    monkeypatch.setattr(IngestWrite, "story_context", recorded)
+    # a report naming no tracked entity of the others: it meets them only among the newest tagged items
+    untracked = "Azerbaijani troops shell an Armenian village, two soldiers wounded"
+    await store_new_items(
+        db, feeds["News.am"], [_item(gazetteer, untracked, NOW)], alert=False, now=NOW, stories=rules
+    )
+    (candidates,) = read
+    assert candidates.count(feeds["Flood"]) == 100
+    assert feeds["Armenpress"] in candidates and first.story_id is not None

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feeds.errors import ParseError, RateLimited
+from feeds.limits import ParseLimits
 from feeds.model import Classification, EntityMatch
 from feeds.pacing import HostPacer
 from feeds.parse import ParserPool
@@ -407,3 +408,29 @@ async def test_the_preview_host_gets_few_requests_at_a_time_spaced_apart() -> No
         async with pacer.slot("https://t.me/s/x"):
             pass
     assert paused.value.retry_after == pytest.approx(30)
+
+
+async def test_a_channel_page_that_parses_past_the_deadline_is_its_own_error(
+    db: Database, server: FeedServer
+) -> None:
+    """Preview pages are parsed in the parser processes with the feeds' deadline: a hostile page (posts
+    nested each in the one before, so reading each post's text walks all the others) is stopped and backs
+    off, and a healthy channel polled in the same round reads."""
+    clock = Clock(T0)
+    hostile, healthy = f"hostile_{id(db)}", f"healthy_{id(db)}"
+    post = f'<div class="tgme_widget_message" data-post="{hostile}/1"><div class="tgme_widget_message_text">t'
+    page = '<html><body><div class="tgme_channel_history">' + post * 6000 + "</div></div>" * 6000
+    server.add(f"/s/{hostile}", page + "</div></body></html>", content_type=HTML_TYPE)
+    _serve(server, healthy, _lake_posts(1, 3))
+    hostile_id = await _channel_feed(db, hostile, clock.now)
+    healthy_id = await _channel_feed(db, healthy, clock.now)
+    limits = ParseLimits(timeout_seconds=1.0, timeout_seconds_per_mib=0.0)
+    async with ParserPool(workers=2, limits=limits) as parser:
+        async with _service(db, _settings(server), clock, parser) as ingest:
+            report = await ingest.poll_due_once()
+        assert parser.stopped_parses == 1
+    assert {r.feed.id: r.outcome for r in report.results} == {hostile_id: "error", healthy_id: "ok"}
+    feed = await get_feed(db, hostile_id)
+    assert feed is not None and feed.last_error is not None
+    assert f"/s/{hostile}: refused: parsing took longer than 1 s" in feed.last_error
+    assert feed.next_poll_at >= clock.now + timedelta(minutes=15)

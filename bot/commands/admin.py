@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -52,9 +52,9 @@ from feeds.fetch import Fetcher
 from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, build_gazetteer
 from feeds.guard import AddressPolicy, refused_urls
 from feeds.htmlpage import PageSelectors
-from feeds.model import ParsedFeed
+from feeds.limits import ParseLimits
 from feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
-from feeds.parse import parse_feed
+from feeds.parse import ParserPool
 from feeds.sources import NewSource, SourceReader, SourceSpec, kind_label, source_spec
 from storage.admins import add_admin, list_admins, remove_admin
 from storage.audit import latest_audit
@@ -151,8 +151,19 @@ def _stored_url(address: str) -> str:
         return address
 
 
-async def _parse_in_thread(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
-    return await asyncio.to_thread(parse_feed, body, headers, url)
+@contextlib.asynccontextmanager
+async def _parser(ctx: BotContext) -> AsyncIterator[ParserPool]:
+    """The parser processes /addfeed reads what it fetched with, within the parse deadline as the poller
+    does: the process's shared pool when it has one (ctx.parser), else a short-lived one (its process
+    starts at the first parse and is stopped after)."""
+    if ctx.parser is not None:
+        yield ctx.parser
+        return
+    parser = ParserPool(remember=False, limits=ParseLimits(timeout_seconds=ctx.settings.parse_timeout))
+    try:
+        yield parser
+    finally:
+        await asyncio.to_thread(parser.close)
 
 
 @admin_command("addfeed")
@@ -175,8 +186,8 @@ async def addfeed(update: Update, context: BotCallbackContext, ctx: BotContext) 
         )
         return f"duplicate of #{existing.id}"
     try:
-        async with _fetcher(ctx) as fetcher:
-            reader = SourceReader(ctx.settings, fetcher, _parse_in_thread, ctx.clock)
+        async with _fetcher(ctx) as fetcher, _parser(ctx) as parser:
+            reader = SourceReader(ctx.settings, fetcher, parser, ctx.clock)
             reading = await reader.read(NewSource.of(spec))
     except BorderwatchError as exc:
         await reply(update, _("Not added: {reason}").format(reason=escape(_shorten(str(exc)))))
