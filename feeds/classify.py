@@ -798,8 +798,14 @@ def in_short_quote(text: str, start: int, stop: int) -> bool:
 
 
 # words that introduce a quoted title: “Şuşanın dağları…” adlı muğam axşamı, под названием «Карабах», a song
-# titled "Karabakh", «…» խորագրով ցուցահանդես (text folded: ı is i)
-_TITLE_AFTER = ("adli", "başliqli", "խորագրով", "վերնագրով")
+# titled "Karabakh", «…» խորագրով ցուցահանդես (text folded: ı is i); a movement's or a party's quoted name
+# («Տավուշը հանուն հայրենիքի» շարժումը) is its title too
+_TITLE_AFTER = (
+    *("adli", "başliqli", "խորագրով", "վերնագրով"),
+    *("movement", "party", "движение", "движения", "движению", "движением", "движении", "партия", "партии"),
+    *("շարժում", "շարժումը", "շարժման", "շարժմանը", "շարժումն", "կուսակցություն", "կուսակցությունը"),
+    *("կուսակցության", "hərəkati", "hərəkatinin", "hərəkatina", "partiyasi", "partiyasinin"),
+)
 _TITLE_BEFORE = ("под названием", "под заглавием", "titled", "entitled", "խորագրով", "վերնագրով")
 # a title's quotes lie within this many characters of the name inside them
 _TITLE_REACH = 60
