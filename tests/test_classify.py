@@ -448,6 +448,9 @@ def test_tenth_round_kinds_of_severity(
         ("Troops from Russia, Armenia, Tajikistan and Kyrgyzstan served in the CSTO force", {"csto"}, set()),
         # a naval mission is not the EU's civilian mission in Armenia
         ("EU launches naval mission in the Red Sea", set(), {"euma"}),
+        # "EU … mission" needs the region's evidence: a mission in Mali names none
+        ("The EU extends its training mission in Mali", set(), {"euma"}),
+        ("European observers arrived near the Zangilan district", {"euma"}, set()),
         # namesakes of Shusha: Shushenskoye, the singer Khan Shushinsky
         ("Музей в селе Шушенское открылся после ремонта", set(), {"shusha"}),
         ("Вечер памяти Хана Шушинского прошел в Баку", set(), {"shusha"}),
