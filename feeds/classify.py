@@ -798,8 +798,14 @@ def in_short_quote(text: str, start: int, stop: int) -> bool:
 
 
 # words that introduce a quoted title: “Şuşanın dağları…” adlı muğam axşamı, под названием «Карабах», a song
-# titled "Karabakh", «…» խորագրով ցուցահանդես (text folded: ı is i)
-_TITLE_AFTER = ("adli", "başliqli", "խորագրով", "վերնագրով")
+# titled "Karabakh", «…» խորագրով ցուցահանդես (text folded: ı is i); a movement's or a party's quoted name
+# («Տավուշը հանուն հայրենիքի» շարժումը) is its title too
+_TITLE_AFTER = (
+    *("adli", "başliqli", "խորագրով", "վերնագրով"),
+    *("movement", "party", "движение", "движения", "движению", "движением", "движении", "партия", "партии"),
+    *("շարժում", "շարժումը", "շարժման", "շարժմանը", "շարժումն", "կուսակցություն", "կուսակցությունը"),
+    *("կուսակցության", "hərəkati", "hərəkatinin", "hərəkatina", "partiyasi", "partiyasinin"),
+)
 _TITLE_BEFORE = ("под названием", "под заглавием", "titled", "entitled", "խորագրով", "վերնագրով")
 # a title's quotes lie within this many characters of the name inside them
 _TITLE_REACH = 60
@@ -1192,13 +1198,14 @@ class Classifier:
         alias_hits: list[tuple[int, int, int]] = []
         scan = _Scan(original, text)
         aliases = self._aliases
-        for start, stop, term in scan.terms(self._automaton):
+        terms = scan.terms(self._automaton)
+        for start, stop, term in terms:
             info = aliases[term.ref]
             if info.alias.unless_quoted and (
                 _football_quote(text, start, stop) or _score_near(text, start, stop, info.alias.window)
             ):
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
-            if info.surname and self._another_persons(scan, start, stop, info, alias_hits):
+            if info.surname and self._another_persons(scan, start, stop, info, alias_hits, len(terms) == 1):
                 continue
             if info.alias.own_language and not azerbaijani_outside(text, start, stop):
                 continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
@@ -1264,13 +1271,28 @@ class Classifier:
         return self._result(scan.norm(), matched, events, language)
 
     def _another_persons(
-        self, scan: _Scan, start: int, stop: int, info: _AliasInfo, earlier: list[tuple[int, int, int]]
+        self,
+        scan: _Scan,
+        start: int,
+        stop: int,
+        info: _AliasInfo,
+        earlier: list[tuple[int, int, int]],
+        alone: bool,
     ) -> bool:
         """True when a bare surname is another person's: a capitalised given name that is not this person's
         stands right before it ("Zamin Əliyev", "Leyla Alieva"; titles and names of places do not count, nor
-        does a headline in Title Case), or one follows it with a patronymic ("Əliyev Babək Əsgər oğlu")."""
+        does a headline in Title Case), or one follows it with a patronymic ("Əliyev Babək Əsgər oğlu").
+        A capitalised word that starts a sentence counts as a given name only when the surname is the only
+        name the item has ("Муху Алиев удостоен ордена … Дагестан"); beside other names it is more often a
+        place or a person of its own ("Բրյուսելում Փաշինյանն ու Ալիևը", "Միշելը Ալիևի հետ"). A surname joined
+        to the next by a hyphen stands in a list of surnames ("Գրանադայում Փաշինյան-Շոլց-Մակրոն-Միշել"),
+        which takes no given name."""
         text = scan.text
-        if start >= 2 and text[start - 1] == " " and text[start - 2].isalpha():
+        end = stop
+        while end < len(text) and text[end].isalpha():
+            end += 1
+        listed = text[end : end + 1] == "-" and text[end + 1 : end + 2].isalpha()
+        if start >= 2 and text[start - 1] == " " and text[start - 2].isalpha() and not listed:
             word_start = start - 2
             while word_start and (text[word_start - 1].isalpha() or text[word_start - 1] == "'"):
                 word_start -= 1
@@ -1283,7 +1305,7 @@ class Classifier:
                 and not word.startswith(self._given_names[info.entity])
                 and word not in _TITLES
                 and scan.original_is_capital(word_start)
-                and not _sentence_start(text, word_start)
+                and (alone or not _sentence_start(text, word_start))
                 and not any(hit[0] == word_start for hit in earlier)  # "Azerbaijan's", "Азербайджана"
                 and not scan.title_case()
                 # no mark the normalisation removed stands between ("Բրյուսել՝ Ալիևի": Brussels, then Aliyev)

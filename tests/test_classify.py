@@ -426,3 +426,72 @@ def test_tenth_round_kinds_of_severity(
     result = classifier.classify(text, "", language)
     assert result.severity == level
     assert event in result.events
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # a movement's quoted name and a diocese named after a province are not the province
+        ("«Տավուշը հանուն հայրենիքի» շարժման անդամները երթ են անցկացրել", set(), {"tavush"}),
+        ("Տավուշի թեմի առաջնորդը հանդիպել է ուսանողների հետ", set(), {"tavush"}),
+        ("Տավուշում ադրբեջանական կողմը կրակ է բացել", {"tavush"}, set()),
+        # a national park named after Zangezur, a park named after another Aliyev
+        (
+            "Akademik Həsən Əliyev adına Zəngəzur Milli Parkında yeni cığırlar açılıb",
+            set(),
+            {"aliyev", "zangezur"},
+        ),
+        # other countries' delimitation (Qazaxıstan is not Qazax) and the CSTO on the Kyrgyz–Tajik border
+        ("Özbəkistan və Qazaxıstan sərhədin demarkasiyası haqqında saziş imzalayıb", set(), {"delimitation"}),
+        ("Qazax rayonunda Ermənistanla sərhədin delimitasiyası davam edir", {"delimitation"}, set()),
+        ("ОДКБ обсудила ситуацию на кыргызско-таджикской границе", set(), {"csto"}),
+        ("Troops from Russia, Armenia, Tajikistan and Kyrgyzstan served in the CSTO force", {"csto"}, set()),
+        # a naval mission is not the EU's civilian mission in Armenia
+        ("EU launches naval mission in the Red Sea", set(), {"euma"}),
+        # "EU … mission" needs the region's evidence: a mission in Mali names none
+        ("The EU extends its training mission in Mali", set(), {"euma"}),
+        ("European observers arrived near the Zangilan district", {"euma"}, set()),
+        # namesakes of Shusha: Shushenskoye, the singer Khan Shushinsky
+        ("Музей в селе Шушенское открылся после ремонта", set(), {"shusha"}),
+        ("Вечер памяти Хана Шушинского прошел в Баку", set(), {"shusha"}),
+        ("В Шуше прошел фестиваль", {"shusha"}, set()),
+        # a given name at the start of a headline that names no one else; a list of surnames takes none
+        ("Муху Алиев награжден орденом Дагестана", set(), {"aliyev"}),
+        ("Вчера Алиев и Пашинян встретились в Праге", {"aliyev", "pashinyan"}, set()),
+        ("Գրանադայում Փաշինյան-Մակրոն-Շոլց հանդիպում կկայանա", {"pashinyan"}, set()),
+    ],
+)
+def test_eleventh_round_kinds_of_names(
+    classifier: Classifier, text: str, present: set[str], absent: set[str]
+) -> None:
+    found = set(classifier.classify(text).entity_ids)
+    assert present <= found
+    assert not absent & found
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "level", "event"),
+    [
+        ("Azerbaijani troops entered the peacekeeping zone in Karabakh", "en", "P2", "advance"),
+        ("Армия Азербайджана вошла в Кельбаджарский район", "ru", "P2", "advance"),
+        ("ВС Армении покинули Кельбаджарский район", "ru", "P2", "handover"),
+        ("В Карабахе сбит вертолет", "ru", "P1", "attack"),
+        ("Azerbaijan releases five Armenian POWs", "en", "P4", "prisoner_return"),
+        ("Aliyev's threats to seize Syunik", "en", "P3", "threat"),
+        ("Residents of Berdzor were told to leave their homes", "en", "P2", "displacement"),
+        ("Քարվաճառը պետք է դատարկվի բնակչությունից", "hy", "P2", "displacement"),
+        ("Kəlbəcərin kəndində Azərbaycan bayrağı dalğalanır", "az", "P2", "capture"),
+        ("A scuffle broke out at the Armenia–Azerbaijan border", "en", "P3", "provocation"),
+    ],
+)
+def test_eleventh_round_kinds_of_severity(
+    classifier: Classifier, text: str, language: str, level: str, event: str
+) -> None:
+    result = classifier.classify(text, "", language)
+    assert result.severity == level
+    assert event in result.events
+
+
+def test_occupied_town_as_standing_name_is_no_capture(classifier: Classifier) -> None:
+    result = classifier.classify("Պատվիրակությունն այցելել է Արցախի գրավյալ Շուշի քաղաք", "", "hy")
+    assert "capture" not in result.events
