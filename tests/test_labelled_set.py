@@ -91,10 +91,15 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The ninth test part as measured once with the tenth round's rules (frozen at 32920df; figures in
+# The tenth test part as measured once with the eleventh round's rules (frozen at 25b8118; figures in
 # docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
 # with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 9 measured once with the tenth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 10 measured once with the eleventh round's rules (docs/classifier-figures.md)"
+
+
+def _recall_short_of(language: str, figure: str) -> object:
+    reason = f"{language} recall {figure} < 0.95, {_TEST_FIGURES}"
+    return pytest.param(language, marks=pytest.mark.xfail(strict=True, reason=reason))
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +107,7 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", ["en", "ru", "hy", _recall_short_of("az", "0.949 (37/39)")])
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -111,13 +116,13 @@ def test_test_part_recall_per_language_reaches_095(
 
 
 @pytest.mark.xfail(
-    strict=True, reason=f"17 false hits in 109 near-misses (en 5, hy 5, ru 4, az 3), {_TEST_FIGURES}"
+    strict=True, reason=f"17 false hits in 88 near-misses (az 8, en 5, hy 3, ru 1), {_TEST_FIGURES}"
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.838 (171/204) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.862 (150/174) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
