@@ -240,6 +240,7 @@ _ENDING_AFTER = 60
 # an Azerbaijani hedge after its cue: the rest of the verb between ("hücum edə bilər", "yaxınlaşmağa cəhd")
 _HEDGE_AFTER = 16
 _NEXT_WORD_GAP = 2  # a space, or a space and a quote or hyphen, between an alias and the next word
+_PAIR_DASHES = frozenset("-‐‑–—")  # "Kəlbəcər–Laçın", "Iğdır-Naxçıvan": two names joined as one
 _ENDS_CLAUSE = 2
 _CLAUSE_MARKS = (".", ";", "!", "?", "\n", ":")
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
@@ -336,6 +337,7 @@ class _AliasInfo:
     alias: AliasDef
     unless: frozenset[int]  # word ids
     unless_next: frozenset[int]  # word ids that cancel the alias as the word right after it
+    kept_with: frozenset[int]  # word ids that keep the alias although an `unless` word is near it
     with_words: tuple[int, ...]
     with_entities: tuple[int, ...]
     with_all: tuple[tuple[int, ...], ...]
@@ -1000,13 +1002,22 @@ def _hedged(start: int, stop: int, hedges: list[tuple[int, int, int]]) -> bool:
 
 
 def _followed_by(
-    text: str, hit: tuple[int, int, int], word_ids: frozenset[int], words: dict[int, list[tuple[int, int]]]
+    text: str,
+    hit: tuple[int, int, int],
+    word_ids: frozenset[int],
+    words: dict[int, list[tuple[int, int]]],
+    pair: bool = False,
 ) -> bool:
     """One of the words is the next word after the alias's match and its ending ("Qarabağ Universiteti",
-    "Карабахский университет"), past a space, a hyphen or a quote."""
+    "Карабахский университет"), past a space, a hyphen or a quote. With `pair`, a place joined by a dash to
+    the next name ends the name of the pair: "Iğdır-Nakhchivan gas pipeline"."""
     end = hit[1]
     while end < len(text) and text[end].isalpha():
         end += 1
+    if pair and end + 1 < len(text) and text[end] in _PAIR_DASHES and text[end + 1].isalpha():
+        end += 1
+        while end < len(text) and text[end].isalpha():
+            end += 1
     return any(
         0 < start - end <= _NEXT_WORD_GAP and not any(c.isalnum() for c in text[end:start])
         for word_id in word_ids
@@ -1062,6 +1073,7 @@ class Classifier:
                     alias=alias,
                     unless=frozenset(self._word(w, keys) for w in alias.unless_near),
                     unless_next=frozenset(self._word(w, keys) for w in alias.unless_next),
+                    kept_with=frozenset(self._word(w, keys) for w in alias.kept_with),
                     with_words=tuple(self._word(w, keys) for w in alias.with_words),
                     with_entities=tuple(self._entity_index[e] for e in alias.with_entities),
                     with_all=tuple(tuple(self._word(w, keys) for w in group) for group in alias.with_all),
@@ -1121,6 +1133,11 @@ class Classifier:
         )
         self._places = frozenset(
             index for index, entity in enumerate(self.entities) if entity.kind == "place"
+        )
+        # the words that go on a place's name as another thing's name (a university, an airport, a pipeline:
+        # "Naxçıvan Dövlət Universiteti", "Iğdır-Nakhchivan gas pipeline") do so after any place's name
+        self._place_next = frozenset(
+            word for info in self._aliases if info.entity in self._places for word in info.unless_next
         )
         # a person's own given names may stand before the bare surname: "İlham Əliyev", "Никол Пашинян"
         self._given_names = tuple(
@@ -1226,13 +1243,23 @@ class Classifier:
                 spans.append((start, stop))
         if self._club_words and words:
             alias_hits = [hit for hit in alias_hits if not self._club_name(text, hit, words)]
+        places = self._places
+        place_next = self._place_next
         alias_hits = [
             hit
             for hit in alias_hits
-            if not aliases[hit[2]].unless_next
-            or not _followed_by(text, hit, aliases[hit[2]].unless_next, words)
+            if not (
+                (
+                    aliases[hit[2]].entity in places
+                    and place_next
+                    and _followed_by(text, hit, place_next, words, True)
+                )
+                or (
+                    aliases[hit[2]].unless_next
+                    and _followed_by(text, hit, aliases[hit[2]].unless_next, words)
+                )
+            )
         ]
-        places = self._places
         alias_hits = [
             hit
             for hit in alias_hits
@@ -1325,7 +1352,7 @@ class Classifier:
         kept: list[tuple[int, int, int]] = []
         for hit in alias_hits:
             info = aliases[hit[2]]
-            if info.unless and self._near(hit, info, words):
+            if info.unless and self._near(hit, info, words) and not any(w in words for w in info.kept_with):
                 continue
             kept.append(hit)
         # a hit strictly inside a longer hit of another entity is part of that name, not a mention

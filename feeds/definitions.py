@@ -22,7 +22,10 @@ with context words counts without them when it stands in quotes as a name: «Թ�
 `own_language` (an Azerbaijani alias counts only in Azerbaijani text, with another letter of that alphabet
 such as ə outside the name: "Qarabağ back and hoping for more" in English is the football club), `unless_next`
 (words that cancel the alias when one of them is the next word: the name goes on as another thing's name,
-"Qarabağ Universiteti", while "Qarabağı" later in the same text is still the land).
+"Qarabağ Universiteti", while "Qarabağı" later in the same text is still the land; the `unless_next` words of
+any place apply to every place), `kept_with` (words anywhere in the item that keep the alias although an
+`unless_near` word is near it: a contest between Armenia and Azerbaijan is not their border unless the item
+also names the conflict).
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -55,6 +58,7 @@ _ALIAS_KEYS = {
     "quoted_name",
     "own_language",
     "unless_next",
+    "kept_with",
 }
 _ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups", "group_window"}
 
@@ -83,6 +87,7 @@ class AliasDef:
     quoted_name: bool = False  # in quotes it names the thing by itself: «Թրամփի ուղին» needs no context words
     own_language: bool = False  # counts only in Azerbaijani text (another letter such as ə in it)
     unless_next: tuple[str, ...] = ()  # words that cancel the alias when one is the word right after it
+    kept_with: tuple[str, ...] = ()  # words anywhere in the item that keep the alias despite `unless_near`
 
     @property
     def conditional(self) -> bool:
@@ -218,6 +223,7 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         quoted_name=bool(raw.get("quoted_name", False)),
         own_language=bool(raw.get("own_language", False)),
         unless_next=_string_list(raw.get("unless_next"), entity, text, "unless_next"),
+        kept_with=_string_list(raw.get("kept_with"), entity, text, "kept_with"),
     )
 
 

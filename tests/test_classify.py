@@ -495,3 +495,85 @@ def test_eleventh_round_kinds_of_severity(
 def test_occupied_town_as_standing_name_is_no_capture(classifier: Classifier) -> None:
     result = classifier.classify("Պատվիրակությունն այցելել է Արցախի գրավյալ Շուշի քաղաք", "", "hy")
     assert "capture" not in result.events
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # a contest between the two countries names both without naming their border
+        ("Armenian wrestlers beat Azerbaijan's team at the European Championship", set(), {"armaz_border"}),
+        ("Сборная Армении не приедет на шахматную олимпиаду в Баку", set(), {"armaz_border"}),
+        (
+            "Ադրբեջանի ըմբշամարտի հավաքականը չի մասնակցի Երևանում կայանալիք առաջնությանը",
+            set(),
+            {"armaz_border"},
+        ),
+        (
+            "Azərbaycan güləşçiləri Avropa çempionatında erməni idmançıları məğlub etdi",
+            set(),
+            {"armaz_border"},
+        ),
+        ("Eurovision jury: Armenia gave Azerbaijan no points", set(), {"armaz_border"}),
+        # ... unless the item also names the conflict or the border
+        (
+            "Armenia will give points to Azerbaijan's contestant at Eurovision, on peace plans for Karabakh",
+            {"armaz_border"},
+            set(),
+        ),
+        ("Армянские спортсмены не смогли пересечь границу с Азербайджаном", {"armaz_border"}, set()),
+        ("Ադրբեջանական զորքերը կրակել են Հայաստանի սահմանին՝ մրցաշարի օրը", {"armaz_border"}, set()),
+        (
+            "Azərbaycan güləşçiləri Ermənistanla sərhəddə atəşkəs pozulduğu gün yarışdılar",
+            {"armaz_border"},
+            set(),
+        ),
+        # without a contest word the two countries still name the border
+        ("Armenia and Azerbaijan exchange fire", {"armaz_border"}, set()),
+    ],
+)
+def test_twelfth_round_contests_are_not_the_border(
+    classifier: Classifier, text: str, present: set[str], absent: set[str]
+) -> None:
+    found = set(classifier.classify(text).entity_ids)
+    assert present <= found
+    assert not absent & found
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # a place's name going on as an institution's or a work's name is that institution, for every place
+        (
+            "Türkiye and Azerbaijan plan to commission the Igdir-Nakhchivan gas pipeline",
+            set(),
+            {"nakhchivan"},
+        ),
+        ("Naxçıvan-Iğdır qaz kəməri istismara verilir", set(), {"nakhchivan"}),
+        ("Naxçıvan Dövlət Universitetində Bilik Günü qeyd olunub", set(), {"nakhchivan"}),
+        ("Нахичеванский госуниверситет принял студентов", set(), {"nakhchivan"}),
+        ("Նախիջևանի համալսարանում ուսանողներ են ընդունվել", set(), {"nakhchivan"}),
+        ("Իգդիր-Նախիջևան գազատարի կառուցման պայմանագիր", set(), {"nakhchivan"}),
+        ("Kapan stadium reopens after repairs", set(), {"kapan"}),
+        # the place itself, an airport, a road or a hotel named after it still name it (the labelled parts do)
+        ("Azerbaijani troops shelled Nakhchivan's border villages", {"nakhchivan"}, set()),
+        ("Naxçıvan universitetləri ilə yanaşı, Naxçıvan şəhərində yeni məktəb açılıb", {"nakhchivan"}, set()),
+        ("Kapan Airport will remain on the Armenian side", {"kapan"}, set()),
+        (
+            "Azərbaycan Gorus-Qafan avtomobil yolunda nəzarət-buraxılış məntəqəsi yaradacaq",
+            {"goris", "kapan"},
+            set(),
+        ),
+        ("Ильхам Алиев и Эрдоган открыли Лачинский аэропорт", {"lachin"}, set()),
+        (
+            "Ադրբեջանական բանակը զորավարժության է պատրաստվում «ազատագրել Ղարաբաղը» թեմայով",
+            {"nagorno_karabakh"},
+            set(),
+        ),
+    ],
+)
+def test_twelfth_round_places_inside_other_names(
+    classifier: Classifier, text: str, present: set[str], absent: set[str]
+) -> None:
+    found = set(classifier.classify(text).entity_ids)
+    assert present <= found
+    assert not absent & found
