@@ -74,7 +74,8 @@ def _rule_reason(
         return QUOTED, ""
     if alias.own_language and not azerbaijani_outside(text, start, stop):
         return NEEDS_CONTEXT, "an Azerbaijani letter (ə, ğ, ş, ç, ö, ü) elsewhere in the text"
-    for word in alias.unless_near:
+    kept = any(_alias_regex(AliasDef(word, "any")).search(normalize(text)) for word in alias.kept_with)
+    for word in () if kept else alias.unless_near:
         window = text[max(0, start - alias.window) : stop + alias.window]
         if _alias_regex(AliasDef(word, "any")).search(normalize(window)):
             return EXCLUDED, word
