@@ -8,8 +8,9 @@ first two rounds), tests/data/stories_multilang_part2.yaml (the second test part
 fourth round's validation set), tests/data/stories_multilang_part3.yaml (the third, measured once after the
 fourth round), tests/data/stories_multilang_part4.yaml (the fourth, measured once after the fourth round),
 tests/data/stories_multilang_part5.yaml (the fifth, measured once after the fifth round),
-tests/data/stories_multilang_part6.yaml (the sixth, measured once after the sixth round) and
-tests/data/stories_multilang_test.yaml (the seventh, measured once after the seventh round: the test part).
+tests/data/stories_multilang_part6.yaml (the sixth, measured once after the sixth round),
+tests/data/stories_multilang_part7.yaml (the seventh, measured once after the seventh round) and
+tests/data/stories_multilang_test.yaml (the eighth, measured once after the eighth round: the test part).
 docs/story-figures.md has every figure. The figures are pairwise precision and recall against the hand-made
 grouping, same-language and cross-language pairs apart, printed in the terminal summary. The test asserts
 floors a little under the recorded figures (a regression guard); issue 16's targets (precision 0.97, recall
@@ -67,11 +68,11 @@ from storage.settings import load_settings
 from tests.conftest import SUMMARY_LINES
 
 DATA = Path(__file__).parent / "data"
-# development: the first file (tuned on since the third round) and the second to sixth test parts (each
-# folded in after its figures were recorded); test: the seventh test part, collected blind on days that occur
+# development: the first file (tuned on since the third round) and the second to seventh test parts (each
+# folded in after its figures were recorded); test: the eighth test part, collected blind on days that occur
 # in none of them
 DEV_DATA = tuple(
-    DATA / f"stories_multilang{part}.yaml" for part in ("", "_part2", "_part3", "_part4", "_part5", "_part6")
+    DATA / f"stories_multilang{part}.yaml" for part in ("", "_part2", "_part3", "_part4", "_part5", "_part6", "_part7")
 )
 TEST_DATA = (DATA / "stories_multilang_test.yaml",)
 LANGUAGES = ("en", "ru", "hy", "az")
@@ -81,10 +82,10 @@ TARGET_PRECISION, TARGET_RECALL = 0.97, 0.95
 # seventh round's rules, and the test part, measured once) less about one pair, so one more wrong merge or
 # one lost true pair fails
 FLOORS = {
-    ("dev", "same"): (0.868, 0.437),
-    ("dev", "cross"): (0.879, 0.246),
-    ("test", "same"): (0.91, 0.38),
-    ("test", "cross"): (0.80, 0.14),
+    ("dev", "same"): (0.868, 0.438),
+    ("dev", "cross"): (0.879, 0.241),
+    ("test", "same"): (0.95, 0.28),
+    ("test", "cross"): (0.91, 0.14),
 }
 
 
