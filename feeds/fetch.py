@@ -48,6 +48,8 @@ from feeds.http11 import (
     ResponseHead,
     ServerClosedEarly,
 )
+from feeds.lanes import Lanes
+from feeds.limits import SLOW_FETCH_SECONDS, SLOW_FETCH_SHARE
 from storage.clock import Clock, system_clock
 from storage.settings import Settings
 
@@ -243,8 +245,18 @@ def _looks_like_html(content_type: str, body: bytes) -> bool:
     return "html" in content_type.lower() and "xml" not in content_type.lower()
 
 
+def slow_lane_size(slots: int) -> int:
+    """Global fetch slots the slow lane may hold: a quarter, at least one, never the last one of several."""
+    return max(1, min(int(slots * SLOW_FETCH_SHARE), slots - 1))
+
+
 class Fetcher:
-    """The one shared HTTP client of the ingest side, with global and per-host concurrency limits."""
+    """The one shared HTTP client of the ingest side, with global and per-host concurrency limits.
+
+    A feed whose last fetch took `SLOW_FETCH_SECONDS` or more (or ran out of time) takes its global slot in
+    the slow lane, which holds at most `SLOW_FETCH_SHARE` of the slots: feeds that drip bytes or answer
+    slowly leave the other slots to the healthy feeds.
+    """
 
     def __init__(
         self,
@@ -268,7 +280,8 @@ class Fetcher:
         )
         self._accept = [(b"Accept", ACCEPT.encode()), (b"Accept-Encoding", b"gzip, deflate")]
         self._accept_html = [(b"Accept", ACCEPT_HTML.encode()), (b"Accept-Encoding", b"gzip, deflate")]
-        self._global = asyncio.Semaphore(settings.fetch_concurrency)
+        self._global = Lanes(settings.fetch_concurrency, slow_lane_size(settings.fetch_concurrency))
+        self._slow: set[str] = set()  # URLs whose last fetch was slow or ran out of time
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def aclose(self) -> None:
@@ -302,29 +315,45 @@ class Fetcher:
             headers.append((b"If-None-Match", _header_bytes(etag)))
         if last_modified:
             headers.append((b"If-Modified-Since", _header_bytes(last_modified)))
+        async with self._global.slot(slow=url in self._slow):
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            timed_out = False
+            try:
+                return await self._fetch_hops(url, headers, html)
+            except FetchTimeout:
+                timed_out = True
+                raise
+            finally:
+                if timed_out or loop.time() - started >= SLOW_FETCH_SECONDS:
+                    self._slow.add(url)
+                else:
+                    self._slow.discard(url)
+
+    async def _fetch_hops(self, url: str, headers: list[tuple[bytes, bytes]], html: bool) -> FetchResponse:
+        """The request and up to 5 guarded redirects, within the total deadline."""
         budget = self._settings.fetch_timeout
         seen: set[str] = set()
         current = url
-        async with self._global:
-            for _hop in range(MAX_REDIRECTS + 1):
-                check_url(current, self._policy)
-                seen.add(current)
-                target = _target(current)
-                async with self._host_slot(target.host):
-                    started = asyncio.get_running_loop().time()
-                    try:
-                        async with asyncio.timeout(budget):
-                            outcome = await self._one_hop(current, target, headers, html)
-                    except TimeoutError:
-                        raise FetchTimeout(
-                            current, f"no complete response within {self._settings.fetch_timeout:g} s"
-                        ) from None
-                    budget -= asyncio.get_running_loop().time() - started
-                if isinstance(outcome, FetchResponse):
-                    return outcome
-                if outcome in seen:
-                    raise TooManyRedirects(url, f"redirect loop at {outcome}")
-                current = outcome
+        for _hop in range(MAX_REDIRECTS + 1):
+            check_url(current, self._policy)
+            seen.add(current)
+            target = _target(current)
+            async with self._host_slot(target.host):
+                started = asyncio.get_running_loop().time()
+                try:
+                    async with asyncio.timeout(budget):
+                        outcome = await self._one_hop(current, target, headers, html)
+                except TimeoutError:
+                    raise FetchTimeout(
+                        current, f"no complete response within {self._settings.fetch_timeout:g} s"
+                    ) from None
+                budget -= asyncio.get_running_loop().time() - started
+            if isinstance(outcome, FetchResponse):
+                return outcome
+            if outcome in seen:
+                raise TooManyRedirects(url, f"redirect loop at {outcome}")
+            current = outcome
         raise TooManyRedirects(url, f"more than {MAX_REDIRECTS} redirects")
 
     async def _one_hop(

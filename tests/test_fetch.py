@@ -241,3 +241,27 @@ async def test_global_concurrency_limit(fresh_server: FeedServer) -> None:
     finally:
         await fetcher.aclose()
     assert server.peak_total == 3
+
+
+async def test_feeds_whose_last_fetch_ran_out_of_time_leave_free_slots_to_a_healthy_feed(
+    fresh_server: FeedServer,
+) -> None:
+    server = fresh_server
+    fetcher = Fetcher(SETTINGS.model_copy(update={"fetch_concurrency": 4, "per_host_concurrency": 8}))
+    hanging = [server.add(f"/hanging-{n}.xml", b"", fault="hang", host="127.0.0.2") for n in range(4)]
+    healthy = server.add("/healthy-beside-hanging.xml", FEED)
+    try:
+        first = await asyncio.gather(*(fetcher.fetch(url) for url in hanging), return_exceptions=True)
+        assert all(isinstance(error, FetchTimeout) for error in first), first
+        # the hanging feeds' next poll: as many as there are slots, asked for before the healthy feed
+        again = [asyncio.create_task(fetcher.fetch(url)) for url in hanging]
+        await asyncio.sleep(0)
+        response = await fetcher.fetch(healthy)
+        assert response.body == FEED.encode()
+        # the healthy feed was fetched while every hanging feed was still hanging or waiting
+        assert not any(task.done() for task in again)
+        # and the hanging feeds still get their turn, one after another
+        later = await asyncio.gather(*again, return_exceptions=True)
+        assert all(isinstance(error, FetchTimeout) for error in later), later
+    finally:
+        await fetcher.aclose()
