@@ -11,7 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.aiohttp_request import AiohttpRequest
-from bot.context import CONTEXT_TYPES, BotContext, attach, context_of
+from bot.context import CONTEXT_TYPES, BotContext, attach
 from bot.fairness import BorderwatchApplication, FairUpdateProcessor
 from bot.ratelimit import ChatRateLimiter
 from storage.chats import get_chat
@@ -72,7 +72,6 @@ def build_application(
         .rate_limiter(limiter)
         .concurrent_updates(processor)
         .request(request or AiohttpRequest(**request_settings(ctx)))
-        .post_shutdown(_close_chart_drawer)
         .build()
     )
     attach(application, ctx)
@@ -80,12 +79,6 @@ def build_application(
     processor.chat_language = functools.partial(_chat_language, ctx)
     _register_handlers(application)
     return application
-
-
-async def _close_chart_drawer(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    drawer = context_of(application).chart_drawer
-    if drawer is not None:
-        drawer.close()
 
 
 async def _send_notice(

@@ -37,7 +37,7 @@ class BotContext:
     parser: ParserPool | None = None
     # /chart's drawings, made when first asked for
     chart_cache: ChartCache | None = None
-    # /chart's drawing threads, made when first asked for and closed with the Application
+    # /chart's drawing threads, made when first asked for (closed when the bot stops: bot.runtime)
     chart_drawer: ChartDrawer | None = None
     # /missed's "add this alias" offers: button number → (entity id, alias)
     missed_offers: dict[int, tuple[str, str]] = field(default_factory=dict)
