@@ -13,13 +13,14 @@ of 304s those cost more CPU than the rest of the poll.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import functools
 import hashlib
 import re
 import ssl
 import zlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
@@ -250,6 +251,13 @@ def slow_lane_size(slots: int) -> int:
     return max(1, min(int(slots * SLOW_FETCH_SHARE), slots - 1))
 
 
+@dataclass
+class _Held:
+    """Seconds a fetch held its slots (its hops' time), the measure of a slow fetch."""
+
+    seconds: float = 0.0
+
+
 class Fetcher:
     """The one shared HTTP client of the ingest side, with global and per-host concurrency limits.
 
@@ -306,8 +314,8 @@ class Fetcher:
         """GET a feed, conditionally when validators are given; follow up to 5 guarded redirects.
 
         Returns a 200 (decoded body, at most max_body_bytes, not HTML unless `html` asks for a web page) or a
-        304; raises a FetchError subclass otherwise. Only time spent holding a per-host slot counts against
-        the total deadline.
+        304; raises a FetchError subclass otherwise. Only time spent holding a global and a per-host slot
+        counts against the total deadline.
         """
         accept = self._accept_html if html else self._accept
         headers = [*accept, (b"User-Agent", _header_bytes(user_agent or self._settings.user_agent))]
@@ -315,23 +323,25 @@ class Fetcher:
             headers.append((b"If-None-Match", _header_bytes(etag)))
         if last_modified:
             headers.append((b"If-Modified-Since", _header_bytes(last_modified)))
-        async with self._global.slot(slow=url in self._slow):
-            loop = asyncio.get_running_loop()
-            started = loop.time()
-            timed_out = False
-            try:
-                return await self._fetch_hops(url, headers, html)
-            except FetchTimeout:
-                timed_out = True
-                raise
-            finally:
-                if timed_out or loop.time() - started >= SLOW_FETCH_SECONDS:
-                    self._slow.add(url)
-                else:
-                    self._slow.discard(url)
+        held = _Held()
+        timed_out = False
+        try:
+            return await self._fetch_hops(url, headers, html, slow=url in self._slow, held=held)
+        except FetchTimeout:
+            timed_out = True
+            raise
+        finally:
+            if timed_out or held.seconds >= SLOW_FETCH_SECONDS:
+                self._slow.add(url)
+            else:
+                self._slow.discard(url)
 
-    async def _fetch_hops(self, url: str, headers: list[tuple[bytes, bytes]], html: bool) -> FetchResponse:
-        """The request and up to 5 guarded redirects, within the total deadline."""
+    async def _fetch_hops(
+        self, url: str, headers: list[tuple[bytes, bytes]], html: bool, *, slow: bool, held: _Held
+    ) -> FetchResponse:
+        """The request and up to 5 guarded redirects, within the total deadline; adds the seconds the slots
+        were held to `held`."""
+        loop = asyncio.get_running_loop()
         budget = self._settings.fetch_timeout
         seen: set[str] = set()
         current = url
@@ -339,8 +349,8 @@ class Fetcher:
             check_url(current, self._policy)
             seen.add(current)
             target = _target(current)
-            async with self._host_slot(target.host):
-                started = asyncio.get_running_loop().time()
+            async with self._slots(target.host, slow=slow):
+                started = loop.time()
                 try:
                     async with asyncio.timeout(budget):
                         outcome = await self._one_hop(current, target, headers, html)
@@ -348,13 +358,29 @@ class Fetcher:
                     raise FetchTimeout(
                         current, f"no complete response within {self._settings.fetch_timeout:g} s"
                     ) from None
-                budget -= asyncio.get_running_loop().time() - started
+                finally:
+                    spent = loop.time() - started
+                    budget -= spent
+                    held.seconds += spent
             if isinstance(outcome, FetchResponse):
                 return outcome
             if outcome in seen:
                 raise TooManyRedirects(url, f"redirect loop at {outcome}")
             current = outcome
         raise TooManyRedirects(url, f"more than {MAX_REDIRECTS} redirects")
+
+    @contextlib.asynccontextmanager
+    async def _slots(self, host: str, *, slow: bool) -> AsyncIterator[None]:
+        """A global slot and a slot of `host`. In the fast lane the host's slot is waited for first, so
+        fetches queued behind a busy host hold no global slot; in the slow lane the global slot is taken
+        first, so a slow fetch never holds its host's slot (keeping that host's other feeds waiting) while
+        the slow lane is full."""
+        if slow:
+            async with self._global.slot(slow=True), self._host_slot(host):
+                yield
+        else:
+            async with self._host_slot(host), self._global.slot():
+                yield
 
     async def _one_hop(
         self, url: str, target: _Target, headers: list[tuple[bytes, bytes]], html: bool

@@ -265,3 +265,23 @@ async def test_feeds_whose_last_fetch_ran_out_of_time_leave_free_slots_to_a_heal
         assert all(isinstance(error, FetchTimeout) for error in later), later
     finally:
         await fetcher.aclose()
+
+
+async def test_fetches_queued_behind_a_busy_host_leave_the_global_slots_to_other_hosts(
+    fresh_server: FeedServer,
+) -> None:
+    server = fresh_server
+    fetcher = Fetcher(SETTINGS.model_copy(update={"fetch_concurrency": 2, "per_host_concurrency": 1}))
+    hanging = [server.add(f"/busy-host-{n}.xml", b"", fault="hang", host="127.0.0.2") for n in range(2)]
+    healthy = server.add("/healthy-beside-a-busy-host.xml", FEED)
+    try:
+        # first fetches (nothing known about them): one hangs, the other waits for the host's one slot
+        busy = [asyncio.create_task(fetcher.fetch(url)) for url in hanging]
+        await asyncio.sleep(0)
+        response = await fetcher.fetch(healthy)
+        assert response.body == FEED.encode()
+        assert not any(task.done() for task in busy)
+        later = await asyncio.gather(*busy, return_exceptions=True)
+        assert all(isinstance(error, FetchTimeout) for error in later), later
+    finally:
+        await fetcher.aclose()
