@@ -288,7 +288,11 @@ class Fetcher:
         )
         self._accept = [(b"Accept", ACCEPT.encode()), (b"Accept-Encoding", b"gzip, deflate")]
         self._accept_html = [(b"Accept", ACCEPT_HTML.encode()), (b"Accept-Encoding", b"gzip, deflate")]
-        self._global = Lanes(settings.fetch_concurrency, slow_lane_size(settings.fetch_concurrency))
+        slow_lane = slow_lane_size(settings.fetch_concurrency)
+        self._global = Lanes(settings.fetch_concurrency, slow_lane)
+        # a slow fetch takes its global slot before its host's only while the slow lane leaves a global slot
+        # to the others (the fast lane takes them the other way round: with one slot, that could deadlock)
+        self._slow_global_first = slow_lane < settings.fetch_concurrency
         self._slow: set[str] = set()  # URLs whose last fetch was slow or ran out of time
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
@@ -375,11 +379,11 @@ class Fetcher:
         fetches queued behind a busy host hold no global slot; in the slow lane the global slot is taken
         first, so a slow fetch never holds its host's slot (keeping that host's other feeds waiting) while
         the slow lane is full."""
-        if slow:
+        if slow and self._slow_global_first:
             async with self._global.slot(slow=True), self._host_slot(host):
                 yield
         else:
-            async with self._host_slot(host), self._global.slot():
+            async with self._host_slot(host), self._global.slot(slow=slow):
                 yield
 
     async def _one_hop(

@@ -285,3 +285,36 @@ async def test_fetches_queued_behind_a_busy_host_leave_the_global_slots_to_other
         assert all(isinstance(error, FetchTimeout) for error in later), later
     finally:
         await fetcher.aclose()
+
+
+async def test_with_one_fetch_slot_a_slow_feed_and_a_healthy_one_of_its_host_both_finish(
+    fresh_server: FeedServer,
+) -> None:
+    server = fresh_server
+    fetcher = Fetcher(SETTINGS.model_copy(update={"fetch_concurrency": 1, "per_host_concurrency": 1}))
+    slow = server.add("/one-slot-slow.xml", b"", fault="hang", host="127.0.0.2")
+    healthy = server.add("/one-slot-healthy.xml", FEED, host="127.0.0.2")
+    other = server.add(
+        "/one-slot-other.xml", b"<rss></rss>", fault="drip", drip_interval=0.05, host="127.0.0.3"
+    )
+    try:
+        with pytest.raises(FetchTimeout):
+            await fetcher.fetch(slow)  # now known to be slow
+        # another host's fetch holds the one slot; the slow feed asks before the healthy one of its host
+        first = asyncio.create_task(fetcher.fetch(other))
+        await server_saw(server, "/one-slot-other.xml")
+        waiting_slow = asyncio.create_task(fetcher.fetch(slow))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        waiting_healthy = asyncio.create_task(fetcher.fetch(healthy))
+        async with asyncio.timeout(20):  # a guard: without it a deadlock would hang the test run
+            results = await asyncio.gather(first, waiting_slow, waiting_healthy, return_exceptions=True)
+        assert isinstance(results[1], FetchTimeout)
+        assert isinstance(results[2], FetchResponse) and results[2].body == FEED.encode()
+    finally:
+        await fetcher.aclose()
+
+
+async def server_saw(server: FeedServer, path: str) -> None:
+    while not server.requests(path):  # noqa: ASYNC110 (the server runs in a thread: no event to wait for)
+        await asyncio.sleep(0.01)
