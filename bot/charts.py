@@ -6,8 +6,11 @@ uses matplotlib's object API (a Figure per chart, no pyplot state), so charts ca
 
 from __future__ import annotations
 
+import asyncio
 import io
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -31,6 +34,10 @@ SEVERITY_COLOURS: tuple[tuple[str, str], ...] = (
 LINE_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 MAX_COMPARED = len(LINE_COLOURS)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# charts drawn at once (a draw holds the GIL most of its 0.2–0.5 s: more threads draw no faster), and drawn or
+# waiting at once; beyond that /chart answers that charts are busy
+CHART_THREADS = 1
+MAX_CHARTS_PENDING = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +163,49 @@ class ChartCache:
         self.draws += 1
         while len(self._entries) > self._max_entries:
             del self._entries[next(iter(self._entries))]
+
+
+class ChartsBusy(Exception):
+    """As many charts as the drawer holds are being drawn or waiting to be drawn."""
+
+
+class ChartDrawer:
+    """Draws charts on threads of its own (`threads`), at most `max_pending` drawn or waiting at once, so
+    many chats asking for charts at once neither fill the event loop's default executor, which other work
+    uses, nor queue without end: past the bound `draw` raises ChartsBusy at once."""
+
+    def __init__(self, threads: int = CHART_THREADS, max_pending: int = MAX_CHARTS_PENDING) -> None:
+        self._threads = threads
+        self._max_pending = max_pending
+        self._executor: ThreadPoolExecutor | None = None
+        # draws submitted and not finished, counted until their thread is done even if the caller gave up
+        self._pending = 0
+        self._lock = threading.Lock()
+
+    @property
+    def pending(self) -> int:
+        """Charts being drawn or waiting to be drawn now."""
+        with self._lock:
+            return self._pending
+
+    async def draw(self, function: Callable[..., bytes], *arguments: object) -> bytes:
+        """`function(*arguments)` (a chart function of this module) on a drawing thread."""
+        with self._lock:
+            if self._pending >= self._max_pending:
+                raise ChartsBusy(f"{self._pending} charts are being drawn or waiting")
+            self._pending += 1
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="chart")
+        future = self._executor.submit(function, *arguments)
+        future.add_done_callback(self._finished)
+        return await asyncio.wrap_future(future)
+
+    def _finished(self, _future: Future[bytes]) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def close(self) -> None:
+        """Stop the drawing threads once the draw in progress ends; waiting draws are cancelled."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

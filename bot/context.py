@@ -14,7 +14,7 @@ from storage.db import Database
 from storage.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.charts import ChartCache
+    from bot.charts import ChartCache, ChartDrawer
     from feeds.fetch import Fetcher
     from feeds.gazetteer import Gazetteer
     from feeds.parse import ParserPool
@@ -37,6 +37,8 @@ class BotContext:
     parser: ParserPool | None = None
     # /chart's drawings, made when first asked for
     chart_cache: ChartCache | None = None
+    # /chart's drawing threads, made when first asked for (closed when the bot stops: bot.runtime)
+    chart_drawer: ChartDrawer | None = None
     # /missed's "add this alias" offers: button number → (entity id, alias)
     missed_offers: dict[int, tuple[str, str]] = field(default_factory=dict)
 

@@ -195,6 +195,7 @@ async def _start_bot(ctx: BotContext, stack: AsyncExitStack, liveness: ProcessLi
         return delivery
     application = build_application(ctx)
     await application.initialize()
+    stack.callback(_close_chart_drawer, ctx)
     stack.push_async_callback(application.shutdown)
     await publish_menus(application.bot, ctx.db, ctx.settings.admin_ids)
     await application.start()
@@ -208,6 +209,11 @@ async def _start_bot(ctx: BotContext, stack: AsyncExitStack, liveness: ProcessLi
     me = application.bot.username
     logger.info("bot @%s is %s and delivering alerts", me, mode)
     return delivery
+
+
+def _close_chart_drawer(ctx: BotContext) -> None:
+    if ctx.chart_drawer is not None:
+        ctx.chart_drawer.close()
 
 
 async def _receive_updates(application: Application[Any, Any, Any, Any, Any, Any], settings: Settings) -> str:

@@ -13,13 +13,14 @@ of 304s those cost more CPU than the rest of the poll.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import functools
 import hashlib
 import re
 import ssl
 import zlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
@@ -48,6 +49,8 @@ from feeds.http11 import (
     ResponseHead,
     ServerClosedEarly,
 )
+from feeds.lanes import Lanes
+from feeds.limits import SLOW_FETCH_SECONDS, SLOW_FETCH_SHARE
 from storage.clock import Clock, system_clock
 from storage.settings import Settings
 
@@ -243,8 +246,25 @@ def _looks_like_html(content_type: str, body: bytes) -> bool:
     return "html" in content_type.lower() and "xml" not in content_type.lower()
 
 
+def slow_lane_size(slots: int) -> int:
+    """Global fetch slots the slow lane may hold: a quarter, at least one, never the last one of several."""
+    return max(1, min(int(slots * SLOW_FETCH_SHARE), slots - 1))
+
+
+@dataclass
+class _Held:
+    """Seconds a fetch held its slots (its hops' time), the measure of a slow fetch."""
+
+    seconds: float = 0.0
+
+
 class Fetcher:
-    """The one shared HTTP client of the ingest side, with global and per-host concurrency limits."""
+    """The one shared HTTP client of the ingest side, with global and per-host concurrency limits.
+
+    A feed whose last fetch took `SLOW_FETCH_SECONDS` or more (or ran out of time) takes its global slot in
+    the slow lane, which holds at most `SLOW_FETCH_SHARE` of the slots: feeds that drip bytes or answer
+    slowly leave the other slots to the healthy feeds.
+    """
 
     def __init__(
         self,
@@ -268,7 +288,12 @@ class Fetcher:
         )
         self._accept = [(b"Accept", ACCEPT.encode()), (b"Accept-Encoding", b"gzip, deflate")]
         self._accept_html = [(b"Accept", ACCEPT_HTML.encode()), (b"Accept-Encoding", b"gzip, deflate")]
-        self._global = asyncio.Semaphore(settings.fetch_concurrency)
+        slow_lane = slow_lane_size(settings.fetch_concurrency)
+        self._global = Lanes(settings.fetch_concurrency, slow_lane)
+        # a slow fetch takes its global slot before its host's only while the slow lane leaves a global slot
+        # to the others (the fast lane takes them the other way round: with one slot, that could deadlock)
+        self._slow_global_first = slow_lane < settings.fetch_concurrency
+        self._slow: set[str] = set()  # URLs whose last fetch was slow or ran out of time
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def aclose(self) -> None:
@@ -293,8 +318,8 @@ class Fetcher:
         """GET a feed, conditionally when validators are given; follow up to 5 guarded redirects.
 
         Returns a 200 (decoded body, at most max_body_bytes, not HTML unless `html` asks for a web page) or a
-        304; raises a FetchError subclass otherwise. Only time spent holding a per-host slot counts against
-        the total deadline.
+        304; raises a FetchError subclass otherwise. Only time spent holding a global and a per-host slot
+        counts against the total deadline.
         """
         accept = self._accept_html if html else self._accept
         headers = [*accept, (b"User-Agent", _header_bytes(user_agent or self._settings.user_agent))]
@@ -302,30 +327,64 @@ class Fetcher:
             headers.append((b"If-None-Match", _header_bytes(etag)))
         if last_modified:
             headers.append((b"If-Modified-Since", _header_bytes(last_modified)))
+        held = _Held()
+        timed_out = False
+        try:
+            return await self._fetch_hops(url, headers, html, slow=url in self._slow, held=held)
+        except FetchTimeout:
+            timed_out = True
+            raise
+        finally:
+            if timed_out or held.seconds >= SLOW_FETCH_SECONDS:
+                self._slow.add(url)
+            else:
+                self._slow.discard(url)
+
+    async def _fetch_hops(
+        self, url: str, headers: list[tuple[bytes, bytes]], html: bool, *, slow: bool, held: _Held
+    ) -> FetchResponse:
+        """The request and up to 5 guarded redirects, within the total deadline; adds the seconds the slots
+        were held to `held`."""
+        loop = asyncio.get_running_loop()
         budget = self._settings.fetch_timeout
         seen: set[str] = set()
         current = url
-        async with self._global:
-            for _hop in range(MAX_REDIRECTS + 1):
-                check_url(current, self._policy)
-                seen.add(current)
-                target = _target(current)
-                async with self._host_slot(target.host):
-                    started = asyncio.get_running_loop().time()
-                    try:
-                        async with asyncio.timeout(budget):
-                            outcome = await self._one_hop(current, target, headers, html)
-                    except TimeoutError:
-                        raise FetchTimeout(
-                            current, f"no complete response within {self._settings.fetch_timeout:g} s"
-                        ) from None
-                    budget -= asyncio.get_running_loop().time() - started
-                if isinstance(outcome, FetchResponse):
-                    return outcome
-                if outcome in seen:
-                    raise TooManyRedirects(url, f"redirect loop at {outcome}")
-                current = outcome
+        for _hop in range(MAX_REDIRECTS + 1):
+            check_url(current, self._policy)
+            seen.add(current)
+            target = _target(current)
+            async with self._slots(target.host, slow=slow):
+                started = loop.time()
+                try:
+                    async with asyncio.timeout(budget):
+                        outcome = await self._one_hop(current, target, headers, html)
+                except TimeoutError:
+                    raise FetchTimeout(
+                        current, f"no complete response within {self._settings.fetch_timeout:g} s"
+                    ) from None
+                finally:
+                    spent = loop.time() - started
+                    budget -= spent
+                    held.seconds += spent
+            if isinstance(outcome, FetchResponse):
+                return outcome
+            if outcome in seen:
+                raise TooManyRedirects(url, f"redirect loop at {outcome}")
+            current = outcome
         raise TooManyRedirects(url, f"more than {MAX_REDIRECTS} redirects")
+
+    @contextlib.asynccontextmanager
+    async def _slots(self, host: str, *, slow: bool) -> AsyncIterator[None]:
+        """A global slot and a slot of `host`. In the fast lane the host's slot is waited for first, so
+        fetches queued behind a busy host hold no global slot; in the slow lane the global slot is taken
+        first, so a slow fetch never holds its host's slot (keeping that host's other feeds waiting) while
+        the slow lane is full."""
+        if slow and self._slow_global_first:
+            async with self._global.slot(slow=True), self._host_slot(host):
+                yield
+        else:
+            async with self._host_slot(host), self._global.slot(slow=slow):
+                yield
 
     async def _one_hop(
         self, url: str, target: _Target, headers: list[tuple[bytes, bytes]], html: bool

@@ -34,6 +34,12 @@ MAX_ERROR_CHARS = 1_000
 
 ELLIPSIS = "\u2026"
 
+# A feed whose last fetch took this long or ran out of time fetches in the fetcher's slow lane, which holds at
+# most a quarter of the global fetch slots (at least one), so feeds that drip bytes or answer slowly can
+# never take the last free slots from the healthy ones.
+SLOW_FETCH_SECONDS = 5.0
+SLOW_FETCH_SHARE = 0.25
+
 # After a parse ran out of time, the feed is not polled again for this long (a hostile or broken feed).
 PARSE_TIMEOUT_BACKOFF_SECONDS = 900.0
 

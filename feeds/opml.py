@@ -83,6 +83,13 @@ def read_opml(data: bytes | str, source: str = "OPML", *, invalid: list[str] | N
     return list(feeds.values())
 
 
+def read_opml_listing(data: bytes, source: str) -> tuple[list[OpmlFeed], list[str]]:
+    """read_opml with invalid outlines skipped: the feeds, and the invalid outlines' URLs (for a parser
+    process, feeds.parse.ParserPool.run)."""
+    invalid: list[str] = []
+    return read_opml(data, source, invalid=invalid), invalid
+
+
 def _outline_url(outline: _Outline) -> str:
     kind = (outline.get("type") or "").strip().lower()
     url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()

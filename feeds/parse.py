@@ -42,6 +42,7 @@ from feeds.blocks import block_digest, split_document
 from feeds.errors import ParseError
 from feeds.identity import newest_entries
 from feeds.jsonfeed import looks_like_json, parse_json_feed
+from feeds.lanes import Lanes
 from feeds.limits import (
     MAX_FEED_TITLE_CHARS,
     MAX_ITEMS_PER_DOCUMENT,
@@ -446,50 +447,26 @@ class _Workers:
         self._idle: collections.deque[ProcessPoolExecutor] = collections.deque(
             _new_worker() for _ in range(size)
         )
-        self._slow_limit = size - 1
+        self._lanes = Lanes(size, slow_limit=size - 1)
         self._busy: dict[ProcessPoolExecutor, bool] = {}  # worker → whether it runs a slow parse
-        self._waiters: collections.deque[tuple[asyncio.Future[ProcessPoolExecutor], bool]] = (
-            collections.deque()
-        )
 
     async def acquire(self, *, slow: bool = False) -> ProcessPoolExecutor:
         """An idle worker, now or as soon as one is handed to this caller (a slow parse: one that leaves
         another worker to the fast lane)."""
-        waiter: asyncio.Future[ProcessPoolExecutor] = asyncio.get_running_loop().create_future()
-        self._waiters.append((waiter, slow))
-        self._dispatch()
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release(waiter.result())  # handed over just as this caller gave up
-            self._waiters = collections.deque(entry for entry in self._waiters if entry[0] is not waiter)
-            raise
+        await self._lanes.acquire(slow=slow)
+        # a slot granted means an idle worker: every slot given back brings its worker back first
+        worker = self._idle.popleft()
+        self._busy[worker] = slow
+        return worker
 
     def release(self, worker: ProcessPoolExecutor, *, replace: bool = False) -> None:
         """Give a worker back; `replace` kills its process (still parsing, or dead) and gives a new one."""
-        self._busy.pop(worker, None)
+        slow = self._busy.pop(worker, False)
         if replace:
             _kill(worker)
             worker = _new_worker()
         self._idle.append(worker)
-        self._dispatch()
-
-    def _dispatch(self) -> None:
-        """Hand idle workers to the waiters in order, skipping slow ones while the slow lane is full."""
-        while self._idle:
-            slow_busy = sum(self._busy.values())
-            for index, (waiter, slow) in enumerate(self._waiters):
-                if waiter.done():
-                    continue
-                if not slow or slow_busy < self._slow_limit:
-                    del self._waiters[index]
-                    worker = self._idle.popleft()
-                    self._busy[worker] = slow
-                    waiter.set_result(worker)
-                    break
-            else:
-                return
+        self._lanes.release(slow=slow)
 
     def pids(self) -> list[int]:
         return [pid for worker in (*self._idle, *self._busy) for pid in _pids(worker)]

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
 
-from bot.charts import HEIGHT_PX, PNG_SIGNATURE, WIDTH_PX, ChartText, png_size, severity_chart
-from bot.commands.charts import chart_cache
+from bot.charts import (
+    HEIGHT_PX,
+    MAX_CHARTS_PENDING,
+    PNG_SIGNATURE,
+    WIDTH_PX,
+    ChartText,
+    png_size,
+    severity_chart,
+)
+from bot.commands.charts import chart_cache, chart_drawer
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
 from feeds.store import store_new_items
 from storage.db import Database
@@ -22,6 +32,8 @@ pytestmark = pytest.mark.usefixtures("fast_private_chats")
 
 
 USER = 8008
+OTHER_USER = 8009
+BUSY = "Too many charts are being drawn right now. Try again in a few seconds."
 # (title, entities, severity, days before START); a day apart, so no two can join one story
 HISTORY: list[tuple[str, tuple[str, ...], str | None, int]] = [
     ("Shots near Sev Lake", ("sev_lake",), "P1", 0),
@@ -64,6 +76,7 @@ async def charting(db: Database) -> AsyncIterator[Bot]:
     await _store(db, HISTORY)
     async with BotApiEmulator(enforce_limits=False) as telegram:
         telegram.add_user(USER, "Uma")
+        telegram.add_user(OTHER_USER, "Ota")
         async with running_user_bot(db, telegram) as running:
             yield running
 
@@ -152,3 +165,47 @@ def test_an_empty_period_still_draws_a_readable_chart() -> None:
 def test_png_size_refuses_what_is_not_a_png() -> None:
     with pytest.raises(ValueError, match="not a PNG"):
         png_size(b"GIF89a" + bytes(30))
+
+
+def _held_draw(gate: threading.Event) -> bytes:
+    """A draw that takes until `gate` opens (as many chats' charts at once would)."""
+    gate.wait(30)
+    return PNG_SIGNATURE
+
+
+async def test_past_the_bound_chart_answers_busy_and_draws_again_once_there_is_room(charting: Bot) -> None:
+    drawer = chart_drawer(charting.ctx)
+    gate = threading.Event()
+    held = [asyncio.ensure_future(drawer.draw(_held_draw, gate)) for _ in range(MAX_CHARTS_PENDING)]
+    try:
+        await asyncio.sleep(0)
+        assert await charting.say(USER, "/chart Sev Lake") == BUSY
+        # other commands are answered meanwhile
+        assert "Sev Lake" in await charting.say(OTHER_USER, "/status Sev Lake")
+    finally:
+        gate.set()
+        await asyncio.gather(*held)
+    _assert_phone_sized_png(await charting.send(USER, "/chart Sev Lake"))
+
+
+async def test_a_chart_waiting_for_the_drawer_keeps_no_other_chat_and_no_other_thread_waiting(
+    charting: Bot,
+) -> None:
+    drawer = chart_drawer(charting.ctx)
+    gate = threading.Event()
+    held = [asyncio.ensure_future(drawer.draw(_held_draw, gate)) for _ in range(MAX_CHARTS_PENDING - 1)]
+    try:
+        await asyncio.sleep(0)
+        waiting = asyncio.ensure_future(charting.send(USER, "/chart Sev Lake"))
+        async with asyncio.timeout(10):
+            while drawer.pending < MAX_CHARTS_PENDING:  # noqa: ASYNC110 (a count in threads, no event)
+                await asyncio.sleep(0.01)
+        # every chart thread is drawing: the threads the rest of the bot uses are free
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, threading.current_thread) is not threading.current_thread()
+        assert "Sev Lake" in await charting.say(OTHER_USER, "/status Sev Lake")
+        assert not waiting.done()
+    finally:
+        gate.set()
+        await asyncio.gather(*held)
+    _assert_phone_sized_png(await waiting)

@@ -471,6 +471,24 @@ async def test_import_reports_added_skipped_and_invalid(chat: Chat) -> None:
     assert bomb.text == "Not imported: b.opml: DOCTYPE and ENTITY declarations are not allowed in OPML"
 
 
+async def test_import_reads_the_opml_in_a_parser_process_not_on_the_event_loop(chat: Chat) -> None:
+    parser = ParserPool(workers=2, remember=False)
+    chat.ctx.parser = parser
+    try:
+        document = (
+            OPML_HEAD + '<outline text="News" xmlUrl="https://news.example/rss"/></body></opml>'
+        ).encode()
+        [report] = await chat.send(ADMIN, "/import", document=("feeds.opml", document))
+        assert report.text.splitlines()[0] == "Imported: 1 added, 0 skipped (already there), 0 invalid."
+        assert parser.worker_pids(), "the OPML was read in a parser process"
+        bomb = b'<!DOCTYPE x [<!ENTITY a "b">]><opml/>'
+        [refusal] = await chat.send(ADMIN, "/import", document=("b.opml", bomb))
+        assert refusal.text == f"Not imported: b.opml: {DECLARATIONS_REFUSED}"
+    finally:
+        chat.ctx.parser = None
+        parser.close()
+
+
 async def test_import_refuses_what_addfeed_refuses_and_reads_every_byte_of_the_document(chat: Chat) -> None:
     document = (
         OPML_HEAD

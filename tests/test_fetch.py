@@ -241,3 +241,80 @@ async def test_global_concurrency_limit(fresh_server: FeedServer) -> None:
     finally:
         await fetcher.aclose()
     assert server.peak_total == 3
+
+
+async def test_feeds_whose_last_fetch_ran_out_of_time_leave_free_slots_to_a_healthy_feed(
+    fresh_server: FeedServer,
+) -> None:
+    server = fresh_server
+    fetcher = Fetcher(SETTINGS.model_copy(update={"fetch_concurrency": 4, "per_host_concurrency": 8}))
+    hanging = [server.add(f"/hanging-{n}.xml", b"", fault="hang", host="127.0.0.2") for n in range(4)]
+    healthy = server.add("/healthy-beside-hanging.xml", FEED)
+    try:
+        first = await asyncio.gather(*(fetcher.fetch(url) for url in hanging), return_exceptions=True)
+        assert all(isinstance(error, FetchTimeout) for error in first), first
+        # the hanging feeds' next poll: as many as there are slots, asked for before the healthy feed
+        again = [asyncio.create_task(fetcher.fetch(url)) for url in hanging]
+        await asyncio.sleep(0)
+        response = await fetcher.fetch(healthy)
+        assert response.body == FEED.encode()
+        # the healthy feed was fetched while every hanging feed was still hanging or waiting
+        assert not any(task.done() for task in again)
+        # and the hanging feeds still get their turn, one after another
+        later = await asyncio.gather(*again, return_exceptions=True)
+        assert all(isinstance(error, FetchTimeout) for error in later), later
+    finally:
+        await fetcher.aclose()
+
+
+async def test_fetches_queued_behind_a_busy_host_leave_the_global_slots_to_other_hosts(
+    fresh_server: FeedServer,
+) -> None:
+    server = fresh_server
+    fetcher = Fetcher(SETTINGS.model_copy(update={"fetch_concurrency": 2, "per_host_concurrency": 1}))
+    hanging = [server.add(f"/busy-host-{n}.xml", b"", fault="hang", host="127.0.0.2") for n in range(2)]
+    healthy = server.add("/healthy-beside-a-busy-host.xml", FEED)
+    try:
+        # first fetches (nothing known about them): one hangs, the other waits for the host's one slot
+        busy = [asyncio.create_task(fetcher.fetch(url)) for url in hanging]
+        await asyncio.sleep(0)
+        response = await fetcher.fetch(healthy)
+        assert response.body == FEED.encode()
+        assert not any(task.done() for task in busy)
+        later = await asyncio.gather(*busy, return_exceptions=True)
+        assert all(isinstance(error, FetchTimeout) for error in later), later
+    finally:
+        await fetcher.aclose()
+
+
+async def test_with_one_fetch_slot_a_slow_feed_and_a_healthy_one_of_its_host_both_finish(
+    fresh_server: FeedServer,
+) -> None:
+    server = fresh_server
+    fetcher = Fetcher(SETTINGS.model_copy(update={"fetch_concurrency": 1, "per_host_concurrency": 1}))
+    slow = server.add("/one-slot-slow.xml", b"", fault="hang", host="127.0.0.2")
+    healthy = server.add("/one-slot-healthy.xml", FEED, host="127.0.0.2")
+    other = server.add(
+        "/one-slot-other.xml", b"<rss></rss>", fault="drip", drip_interval=0.05, host="127.0.0.3"
+    )
+    try:
+        with pytest.raises(FetchTimeout):
+            await fetcher.fetch(slow)  # now known to be slow
+        # another host's fetch holds the one slot; the slow feed asks before the healthy one of its host
+        first = asyncio.create_task(fetcher.fetch(other))
+        await server_saw(server, "/one-slot-other.xml")
+        waiting_slow = asyncio.create_task(fetcher.fetch(slow))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        waiting_healthy = asyncio.create_task(fetcher.fetch(healthy))
+        async with asyncio.timeout(20):  # a guard: without it a deadlock would hang the test run
+            results = await asyncio.gather(first, waiting_slow, waiting_healthy, return_exceptions=True)
+        assert isinstance(results[1], FetchTimeout)
+        assert isinstance(results[2], FetchResponse) and results[2].body == FEED.encode()
+    finally:
+        await fetcher.aclose()
+
+
+async def server_saw(server: FeedServer, path: str) -> None:
+    while not server.requests(path):  # noqa: ASYNC110 (the server runs in a thread: no event to wait for)
+        await asyncio.sleep(0.01)

@@ -48,12 +48,13 @@ from bot.validate import (
     validate_user_id,
 )
 from feeds.definitions import GazetteerError
+from feeds.errors import ParseError
 from feeds.fetch import Fetcher
 from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, build_gazetteer
 from feeds.guard import AddressPolicy, refused_urls
 from feeds.htmlpage import PageSelectors
 from feeds.limits import ParseLimits
-from feeds.opml import OpmlError, OpmlFeed, read_opml, write_opml
+from feeds.opml import OpmlError, OpmlFeed, read_opml_listing, write_opml
 from feeds.parse import ParserPool
 from feeds.sources import NewSource, SourceReader, SourceSpec, kind_label, source_spec
 from storage.admins import add_admin, list_admins, remove_admin
@@ -386,11 +387,12 @@ async def import_opml(update: Update, context: BotCallbackContext, ctx: BotConte
     data = bytes(await telegram_file.download_as_bytearray())
     if len(data) > MAX_IMPORT_BYTES:
         raise too_large
-    invalid: list[str] = []
     name = document.file_name or "OPML"
     try:
-        entries = read_opml(data, name, invalid=invalid)
-    except OpmlError as exc:
+        # read in a parser process, within the parse deadline, as /addfeed reads what it fetched
+        async with _parser(ctx) as parser:
+            entries, invalid = await parser.run(name, read_opml_listing, data, name)
+    except (OpmlError, ParseError) as exc:
         raise InvalidArgument(_("Not imported: {reason}").format(reason=escape(_shorten(str(exc))))) from None
     except (LookupError, ValueError) as exc:  # an encoding Python cannot read (unknown, UTF-7 …)
         raise InvalidArgument(

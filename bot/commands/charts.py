@@ -1,16 +1,25 @@
 """/chart [entity] [days]: a PNG of stories per day, by severity for one entity, or comparing the chat's
-subscribed entities. Drawn off the event loop and cached (bot.charts.ChartCache)."""
+subscribed entities. Drawn on threads of their own, a bounded number at once (bot.charts.ChartDrawer), and
+cached (bot.charts.ChartCache)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import datetime, timedelta
 
 from telegram import InputFile, Update
 
 from bot.arguments import command_arguments
-from bot.charts import MAX_COMPARED, ChartCache, ChartText, Series, comparison_chart, severity_chart
+from bot.charts import (
+    MAX_COMPARED,
+    ChartCache,
+    ChartDrawer,
+    ChartsBusy,
+    ChartText,
+    Series,
+    comparison_chart,
+    severity_chart,
+)
 from bot.commands.history import _subscribed_ids, _unknown_entity
 from bot.commands.naming import EntityRef, Names
 from bot.context import BotCallbackContext, BotContext
@@ -29,6 +38,13 @@ def chart_cache(ctx: BotContext) -> ChartCache:
     if ctx.chart_cache is None:
         ctx.chart_cache = ChartCache()
     return ctx.chart_cache
+
+
+def chart_drawer(ctx: BotContext) -> ChartDrawer:
+    """The process's chart drawer (made when first asked for)."""
+    if ctx.chart_drawer is None:
+        ctx.chart_drawer = ChartDrawer()
+    return ctx.chart_drawer
 
 
 def _period(now: datetime, days: int) -> str:
@@ -51,7 +67,7 @@ async def _entity_chart(ctx: BotContext, entity: EntityRef, days: int, now: date
     if png is None:
         text = _text(_("{name} — stories per day by severity").format(name=entity.name), now, days)
         first_day = (now - timedelta(days=days - 1)).date()
-        png = await asyncio.to_thread(severity_chart, per_day, first_day, text)
+        png = await chart_drawer(ctx).draw(severity_chart, per_day, first_day, text)
         cache.put(key, data, png)
     total = sum(sum(day.values()) for day in per_day)
     caption = ngettext(
@@ -77,7 +93,7 @@ async def _comparison_chart(
     if png is None:
         text = _text(_("This chat's entities — stories per day"), now, days)
         first_day = (now - timedelta(days=days - 1)).date()
-        png = await asyncio.to_thread(comparison_chart, series, first_day, text)
+        png = await chart_drawer(ctx).draw(comparison_chart, series, first_day, text)
         cache.put(key, data, png)
     if len(entity_ids) > len(shown):
         caption = _("The {n} most reported of this chat's {total} entities, {days} days.").format(
@@ -106,6 +122,16 @@ async def chart(update: Update, context: BotCallbackContext) -> None:
         if not 1 <= days <= MAX_DAYS:
             await reply(update, usage("chart"))
             return
+    try:
+        await _answer_with_chart(update, ctx, words, days)
+    except ChartsBusy:
+        await reply(update, _("Too many charts are being drawn right now. Try again in a few seconds."))
+
+
+async def _answer_with_chart(update: Update, ctx: BotContext, words: list[str], days: int) -> None:
+    chat = update.effective_chat
+    message = update.effective_message
+    assert chat is not None and message is not None
     names = Names(ctx.gazetteer)
     now = ctx.clock()
     if words:
