@@ -72,7 +72,8 @@ DATA = Path(__file__).parent / "data"
 # folded in after its figures were recorded); test: the eighth test part, collected blind on days that occur
 # in none of them
 DEV_DATA = tuple(
-    DATA / f"stories_multilang{part}.yaml" for part in ("", "_part2", "_part3", "_part4", "_part5", "_part6", "_part7")
+    DATA / f"stories_multilang{part}.yaml"
+    for part in ("", "_part2", "_part3", "_part4", "_part5", "_part6", "_part7")
 )
 TEST_DATA = (DATA / "stories_multilang_test.yaml",)
 LANGUAGES = ("en", "ru", "hy", "az")
