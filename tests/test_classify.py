@@ -636,6 +636,20 @@ def test_twelfth_round_places_inside_other_names(
         ("Հայաստանը չի մասնակցի ՀԱՊԿ զորավարժություններին", {"csto"}, set()),
         ("Ermənistan KTMT təlimlərində iştirak etməyəcək", {"csto"}, set()),
         ("ОДКБ не ответила на обращение Еревана", {"csto"}, set()),
+        # the UN's conventions on the environment are the UN on another subject, in every language
+        ("Pashinyan received the head of the UN Convention on Biological Diversity", {"pashinyan"}, {"un"}),
+        (
+            "Пашинян принял исполнительного секретаря Конвенции ООН о биологическом разнообразии",
+            set(),
+            {"un"},
+        ),
+        (
+            "Նիկոլ Փաշինյանն ընդունել է ՄԱԿ-ի Կենսաբանական բազմազանության մասին կոնվենցիայի քարտուղարին",
+            {"pashinyan"},
+            {"un"},
+        ),
+        ("Paşinyan BMT-nin Bioloji Müxtəliflik Konvensiyasının katibini qəbul edib", set(), {"un"}),
+        ("Pashinyan raised the Lachin corridor blockade at the UN Security Council", {"un"}, set()),
     ],
 )
 def test_thirteenth_round_kinds_of_names(
