@@ -6,7 +6,8 @@ hyphens, zero-width characters and the Armenian in-word marks U+055B–U+055E re
 variants unified; then `casefold()` (not `lower()`: Armenian `և` folds to `եւ`, German `ß` to `ss`), and
 Armenian `եւ` is written `եվ` so that `Նախիջևան`, `Նախիջեւան` and `ՆԱԽԻՋԵՎԱՆ` are one spelling. Inside an
 Armenian word the classical (and Western Armenian) spellings are read as the reformed ones, one letter for one
-letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `զօրախումբ`, `ղարաբաղեան`), and `աւ` → `ավ`
+letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `զօրախումբ`, `ղարաբաղեան`), after `յ` `յեա` → `յա`
+(the surname ending `-եան` after a vowel: `Միրզոյեան` → `Միրզոյան`), and `աւ` → `ավ`
 (`Տաւուշ`); two change the length: `իւ` → `յու` (`լարուածութիւն` → `լարվածություն`) and `ու` before a vowel
 → `վ` (`լարուած`, `կը շարունակուի`). NormalizedText maps the changed letters back to the original.
 """
@@ -91,10 +92,10 @@ def _classical_inside_word(text: str) -> bool:
 # classical աւ (Տաւուշ, աւերածութիւն) is the reformed ավ wherever it stands
 # իւ never occurs in the reformed spelling (ութիւն → ություն); ու before a vowel is the consonant վ (լարուած →
 # լարված, Ուաշինգտոն → Վաշինգտոն)
-_CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:եա|է|օ)|աւ|իւ|ու(?=[աեէիո])")
-_REFORMED = {"եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ", "իւ": "յու", "ու": "վ"}
+_CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:յեա|եա|է|օ)|աւ|իւ|ու(?=[աեէիո])")
+_REFORMED = {"յեա": "յա", "եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ", "իւ": "յու", "ու": "վ"}
 # the rewritings that change the length; a text with one of them is never one-to-one with its original
-_LENGTH_CHANGING_CLASSICAL = re.compile("[իԻ][ւՒ]|[ոՈ][ւՒ][աեէիոԱԵԷԻՈ]")
+_LENGTH_CHANGING_CLASSICAL = re.compile("[իԻ][ւՒ]|[ոՈ][ւՒ][աեէիոԱԵԷԻՈ]|[յՅ][եԵ][աԱ]")
 
 
 def _reformed(match: re.Match[str]) -> str:
@@ -134,10 +135,10 @@ class NormalizedText:
             )
             if (
                 self._identity
-                and ("ւ" in original or "Ւ" in original)
+                and ("ւ" in original or "Ւ" in original or "յ" in original or "Յ" in original)
                 and _LENGTH_CHANGING_CLASSICAL.search(original)
             ):
-                self._identity = False  # "իւ" → "յու" and "ուա" → "վա" may even out the length
+                self._identity = False  # "իւ" → "յու", "ուա" → "վա" and "յեա" → "յա" may even out the length
         return self._identity
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
