@@ -91,10 +91,10 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The eleventh test part as measured once with the twelfth round's rules (frozen at 6b327a3; figures in
+# The twelfth test part as measured once with the thirteenth round's rules (frozen at 21a3bfe; figures in
 # docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
 # with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 11 measured once with the twelfth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 12 measured once with the thirteenth round's rules (docs/classifier-figures.md)"
 
 
 def _recall_short_of(language: str, figure: str) -> object:
@@ -107,15 +107,7 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize(
-    "language",
-    [
-        "en",
-        _recall_short_of("ru", "0.889 (24/27)"),
-        _recall_short_of("hy", "0.930 (40/43)"),
-        _recall_short_of("az", "0.944 (34/36)"),
-    ],
-)
+@pytest.mark.parametrize("language", [_recall_short_of("en", "0.941 (32/34)"), "ru", "hy", "az"])
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -123,9 +115,7 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(
-    strict=True, reason=f"20 false hits in 91 near-misses (az 7, hy 7, ru 4, en 2), {_TEST_FIGURES}"
-)
+@pytest.mark.xfail(strict=True, reason=f"4 false hits in 83 near-misses (en 3, ru 1), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
