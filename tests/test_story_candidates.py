@@ -95,15 +95,7 @@ async def test_a_feed_posting_many_items_a_poll_adds_at_most_its_bound_and_a_rep
         db, feeds["Armenpress"], [_item(gazetteer, SHELLING, NOW - timedelta(hours=3))], alert=False, now=NOW
     )
 
-    read: list[list[int]] = []  # the feeds of each batch's candidates
-    real_context = IngestWrite.story_context
-
-    async def recorded(self: IngestWrite, *args: object, **bounds: int | None) -> StoryContext:
-        context = await real_context(self, *args, **bounds)  # type: ignore[arg-type]
-        read.append([candidate.feed_id for candidate in context.candidates])
-        return context
-
-    monkeypatch.setattr(IngestWrite, "story_context", recorded)
+    read = _record_candidate_feeds(monkeypatch)  # the feeds of each batch's candidates
     for poll in range(4):  # every poll, ten new items about Sev Lake, each its own
         batch = [
             _item(gazetteer, f"Sev Lake notice {poll}-{n}: {word} road closed", NOW - timedelta(minutes=n))
@@ -142,6 +134,19 @@ async def test_a_flooding_feed_takes_at_most_its_share_of_the_newest_candidates(
         ]
         await store_new_items(db, feeds["Flood"], batch, alert=False, now=NOW, stories=rules)
 
+    read = _record_candidate_feeds(monkeypatch)
+    # a report naming no tracked entity of the others: it meets them only among the newest tagged items
+    untracked = "Azerbaijani troops shell an Armenian village, two soldiers wounded"
+    await store_new_items(
+        db, feeds["News.am"], [_item(gazetteer, untracked, NOW)], alert=False, now=NOW, stories=rules
+    )
+    (candidates,) = read
+    assert candidates.count(feeds["Flood"]) == 100
+    assert feeds["Armenpress"] in candidates and first.story_id is not None
+
+
+def _record_candidate_feeds(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The feeds of each batch's story candidates, as ingest reads them from now on."""
     read: list[list[int]] = []
     real_context = IngestWrite.story_context
 
@@ -151,11 +156,4 @@ async def test_a_flooding_feed_takes_at_most_its_share_of_the_newest_candidates(
         return context
 
     monkeypatch.setattr(IngestWrite, "story_context", recorded)
-    # a report naming no tracked entity of the others: it meets them only among the newest tagged items
-    untracked = "Azerbaijani troops shell an Armenian village, two soldiers wounded"
-    await store_new_items(
-        db, feeds["News.am"], [_item(gazetteer, untracked, NOW)], alert=False, now=NOW, stories=rules
-    )
-    (candidates,) = read
-    assert candidates.count(feeds["Flood"]) == 100
-    assert feeds["Armenpress"] in candidates and first.story_id is not None
+    return read
