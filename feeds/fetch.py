@@ -49,7 +49,7 @@ from feeds.http11 import (
     ResponseHead,
     ServerClosedEarly,
 )
-from feeds.lanes import Lanes
+from feeds.lanes import Lanes, Slowness
 from feeds.limits import SLOW_FETCH_SECONDS, SLOW_FETCH_SHARE
 from storage.clock import Clock, system_clock
 from storage.settings import Settings
@@ -263,7 +263,8 @@ class Fetcher:
 
     A feed whose last fetch took `SLOW_FETCH_SECONDS` or more (or ran out of time) takes its global slot in
     the slow lane, which holds at most `SLOW_FETCH_SHARE` of the slots: feeds that drip bytes or answer
-    slowly leave the other slots to the healthy feeds.
+    slowly leave the other slots to the healthy feeds. What the last fetch was comes from the caller's
+    `Slowness` (stored on the feed) when given, else from this fetcher's memory of the URL.
     """
 
     def __init__(
@@ -293,7 +294,8 @@ class Fetcher:
         # a slow fetch takes its global slot before its host's only while the slow lane leaves a global slot
         # to the others (the fast lane takes them the other way round: with one slot, that could deadlock)
         self._slow_global_first = slow_lane < settings.fetch_concurrency
-        self._slow: set[str] = set()  # URLs whose last fetch was slow or ran out of time
+        # URLs whose last fetch here was slow or ran out of time (for callers without a stored Slowness)
+        self._slow: set[str] = set()
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def aclose(self) -> None:
@@ -314,12 +316,14 @@ class Fetcher:
         last_modified: str | None = None,
         user_agent: str | None = None,
         html: bool = False,
+        slowness: Slowness | None = None,
     ) -> FetchResponse:
         """GET a feed, conditionally when validators are given; follow up to 5 guarded redirects.
 
         Returns a 200 (decoded body, at most max_body_bytes, not HTML unless `html` asks for a web page) or a
         304; raises a FetchError subclass otherwise. Only time spent holding a global and a per-host slot
-        counts against the total deadline.
+        counts against the total deadline. `slowness.fetch` (when given) says whether the feed's last fetch
+        was slow, wherever it ran, and is set to whether this one was.
         """
         accept = self._accept_html if html else self._accept
         headers = [*accept, (b"User-Agent", _header_bytes(user_agent or self._settings.user_agent))]
@@ -329,16 +333,20 @@ class Fetcher:
             headers.append((b"If-Modified-Since", _header_bytes(last_modified)))
         held = _Held()
         timed_out = False
+        slow = slowness.fetch if slowness is not None else url in self._slow
         try:
-            return await self._fetch_hops(url, headers, html, slow=url in self._slow, held=held)
+            return await self._fetch_hops(url, headers, html, slow=slow, held=held)
         except FetchTimeout:
             timed_out = True
             raise
         finally:
-            if timed_out or held.seconds >= SLOW_FETCH_SECONDS:
+            slow = timed_out or held.seconds >= SLOW_FETCH_SECONDS
+            if slow:
                 self._slow.add(url)
             else:
                 self._slow.discard(url)
+            if slowness is not None:
+                slowness.fetch = slow
 
     async def _fetch_hops(
         self, url: str, headers: list[tuple[bytes, bytes]], html: bool, *, slow: bool, held: _Held

@@ -22,6 +22,7 @@ from feeds import schedule
 from feeds.errors import FetchError
 from feeds.fetch import Fetcher, FetchResponse
 from feeds.identity import newest_items, prepare_items
+from feeds.lanes import Slowness
 from feeds.limits import MAX_ERROR_CHARS, MAX_ITEMS_PER_DOCUMENT, clip_text
 from feeds.model import Classification, NewItem
 from feeds.normalize import normalize_text
@@ -114,15 +115,19 @@ class FeedPoller:
         """
         started = self._clock()
         t0 = time.monotonic()
+        # what the last poll of the feed found, in whichever process: stored, so it counts from the first poll
+        slowness = Slowness(fetch=feed.slow_fetch, parse=feed.slow_parse)
         try:
-            reading = await self._reader.read(feed)
+            reading = await self._reader.read(feed, slowness)
         except FetchError as exc:
-            return await self._failure(feed, started, t0, str(exc), exc.status_code, exc.retry_after)
+            return await self._failure(
+                feed, started, t0, str(exc), exc.status_code, exc.retry_after, slowness
+            )
         except ParseError as exc:
-            return await self._failure(feed, started, t0, str(exc), 200, exc.retry_after)
+            return await self._failure(feed, started, t0, str(exc), 200, exc.retry_after, slowness)
         response, parsed = reading.response, reading.feed
         if parsed is None:
-            return await self._unchanged(feed, response, started, t0, reading.outcome)
+            return await self._unchanged(feed, response, started, t0, reading.outcome, slowness)
 
         now = self._clock()
         items = newest_items(prepare_items(parsed.entries, now), MAX_ITEMS_PER_DOCUMENT)
@@ -173,6 +178,8 @@ class FeedPoller:
                     title=parsed.title,
                     language=parsed.language,
                     last_post_id=reading.last_post_id,
+                    slow_fetch=slowness.fetch,
+                    slow_parse=slowness.parse,
                 ),
             )
         )
@@ -200,7 +207,13 @@ class FeedPoller:
         return replace(item, classification=self._classify(entry.title, entry.summary, entry.language))
 
     async def _unchanged(
-        self, feed: FeedRecord, response: FetchResponse, started: datetime, t0: float, outcome: str
+        self,
+        feed: FeedRecord,
+        response: FetchResponse,
+        started: datetime,
+        t0: float,
+        outcome: str,
+        slowness: Slowness,
     ) -> PollResult:
         now = self._clock()
         next_poll = schedule.after_success(
@@ -227,6 +240,8 @@ class FeedPoller:
                     interval_seconds=next_poll.interval_seconds,
                     etag=response.etag or feed.etag,
                     last_modified=response.last_modified or feed.last_modified,
+                    slow_fetch=slowness.fetch,
+                    slow_parse=slowness.parse,
                 ),
             )
         )
@@ -240,6 +255,7 @@ class FeedPoller:
         message: str,
         status_code: int | None,
         retry_after: float | None,
+        slowness: Slowness | None,
     ) -> PollResult:
         if feed.url not in message:
             message = f"{feed.url}: {message}"
@@ -268,6 +284,8 @@ class FeedPoller:
                     next_poll_at=next_at,
                     status_code=status_code,
                     error=message,
+                    slow_fetch=slowness.fetch if slowness is not None else None,
+                    slow_parse=slowness.parse if slowness is not None else None,
                 ),
             )
         )
@@ -277,7 +295,7 @@ class FeedPoller:
         """Record an unexpected exception while polling `feed` as that feed's error (a bug, not the feed), in
         plain words: a database error gives the server's message, never SQL."""
         message = "internal error: " + (plain_database_error(exc) or f"{type(exc).__name__}: {exc}")
-        return await self._failure(feed, self._clock(), time.monotonic(), message, None, None)
+        return await self._failure(feed, self._clock(), time.monotonic(), message, None, None, None)
 
 
 def _written_fingerprint(item: NewItem) -> int:

@@ -1,6 +1,6 @@
 """Slots in two lanes: work known to be slow may hold only some of the slots at once, so other work always
 finds a free one instead of waiting behind it. The parser processes (feeds.parse) and the fetcher's global
-slots (feeds.fetch) both hand out their slots this way."""
+slots (feeds.fetch) both hand out their slots this way; `Slowness` is what is known of one feed's work."""
 
 from __future__ import annotations
 
@@ -8,6 +8,19 @@ import asyncio
 import collections
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Slowness:
+    """Whether a feed's last fetch and its last parse were slow, so its next ones take the slow lane.
+
+    The poller passes the values stored on the feed (storage.feeds: every process and every restart knows
+    them from the first poll on); the fetcher and the parser pool choose the lane by them and set them to
+    what they measure, and the poller stores them with the poll's outcome."""
+
+    fetch: bool = False
+    parse: bool = False
 
 
 class Lanes:

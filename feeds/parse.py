@@ -42,7 +42,7 @@ from feeds.blocks import block_digest, split_document
 from feeds.errors import ParseError
 from feeds.identity import newest_entries
 from feeds.jsonfeed import looks_like_json, parse_json_feed
-from feeds.lanes import Lanes
+from feeds.lanes import Lanes, Slowness
 from feeds.limits import (
     MAX_FEED_TITLE_CHARS,
     MAX_ITEMS_PER_DOCUMENT,
@@ -533,12 +533,16 @@ class ParserPool:
         self._memory: dict[str, _Memory] = {}
         # URL → (digest of a body whose parse ran out of time, the error it got)
         self._timed_out: dict[str, tuple[bytes, str]] = {}
-        self._slow: set[str] = set()  # URLs whose last parse took `limits.slow_seconds` or more
+        # URLs whose last parse here took `limits.slow_seconds` or more (callers without a stored Slowness)
+        self._slow: set[str] = set()
         self.stopped_parses = 0  # parses stopped at their deadline, their process killed (a measure)
 
-    async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
+    async def parse(
+        self, body: bytes, headers: Mapping[str, str], url: str, *, slowness: Slowness | None = None
+    ) -> ParsedFeed:
         """`parse_feed` in a worker process; raises ParseError as it does, and also if the worker dies or the
-        parse runs past its deadline."""
+        parse runs past its deadline. `slowness.parse` (when given) says whether the feed's last parse was
+        slow, wherever it ran, and is set to whether this one was."""
         memory = self._memory.get(url) if self._remember else None
         remembered = (memory.context, memory.encoding, memory.version) if memory is not None else None
         known = memory.entries() if memory is not None else {}
@@ -547,7 +551,7 @@ class ParserPool:
         if self._workers is None:
             outcome = _parse_remembering(*arguments)
         else:
-            outcome = await self._guarded(self._workers, url, _parse_remembering, arguments)
+            outcome = await self._guarded(self._workers, url, _parse_remembering, arguments, slowness)
         feed = outcome.feed
         if outcome.new is not None and memory is not None:
             fresh = iter(feed.entries)
@@ -568,19 +572,32 @@ class ParserPool:
                 self._memory.pop(url, None)
         return feed
 
-    async def run(self, url: str, function: Callable[..., _Result], body: bytes, *arguments: Any) -> _Result:
+    async def run(
+        self,
+        url: str,
+        function: Callable[..., _Result],
+        body: bytes,
+        *arguments: Any,
+        slowness: Slowness | None = None,
+    ) -> _Result:
         """`function(body, *arguments)` in a worker process, as `parse` parses a feed document: within the
-        deadline of `body`'s size, in the slow lane when `url`'s last parse was slow, and refused at once
+        deadline of `body`'s size, in the slow lane when the last parse was slow (`slowness.parse` when
+        given, else this pool's memory of `url`), and refused at once
         when this same body of `url` ran out of time before. For the other documents read from the web
         (statement pages, Telegram channel previews); `function` is a module-level function whose
         arguments and result pickle."""
         if self._workers is None:
             return function(body, *arguments)
-        result: _Result = await self._guarded(self._workers, url, function, (body, *arguments))
+        result: _Result = await self._guarded(self._workers, url, function, (body, *arguments), slowness)
         return result
 
     async def _guarded(
-        self, workers: _Workers, url: str, function: Callable[..., Any], arguments: tuple[Any, ...]
+        self,
+        workers: _Workers,
+        url: str,
+        function: Callable[..., Any],
+        arguments: tuple[Any, ...],
+        slowness: Slowness | None,
     ) -> Any:
         """`function(*arguments)` (the first argument the document's bytes) in a worker, with the deadline,
         the slow lane and the memory of documents that ran out of time."""
@@ -588,24 +605,28 @@ class ParserPool:
         timed_out = self._timed_out.get(url)
         if timed_out is not None and timed_out[0] == _digest(body):
             raise ParseError(timed_out[1], retry_after=PARSE_TIMEOUT_BACKOFF_SECONDS)
+        slow = slowness.parse if slowness is not None else url in self._slow
         try:
             deadline = self._limits.deadline(len(body))
-            result, seconds = await self._in_worker(
-                workers, function, arguments, deadline, url, slow=url in self._slow
-            )
+            result, seconds = await self._in_worker(workers, function, arguments, deadline, url, slow=slow)
         except ParseError as exc:
             if exc.retry_after is not None:
-                self._slow.add(url)
+                self._remember_slow(url, True, slowness)
                 self._timed_out[url] = (_digest(body), str(exc))
                 self.stopped_parses += 1
             raise
-        if seconds >= self._limits.slow_seconds:
-            self._slow.add(url)
-        else:
-            self._slow.discard(url)
+        self._remember_slow(url, seconds >= self._limits.slow_seconds, slowness)
         if timed_out is not None:
             self._timed_out.pop(url, None)
         return result
+
+    def _remember_slow(self, url: str, slow: bool, slowness: Slowness | None) -> None:
+        if slow:
+            self._slow.add(url)
+        else:
+            self._slow.discard(url)
+        if slowness is not None:
+            slowness.parse = slow
 
     @staticmethod
     async def _in_worker(

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from feeds.errors import ParseError
 from feeds.fetch import Fetcher, FetchResponse
 from feeds.htmlpage import PageSelectors, SelectorError, parse_statement_page
+from feeds.lanes import Slowness
 from feeds.model import ParsedFeed
 from feeds.pacing import HostPacer
 from feeds.parse import ParserPool
@@ -166,10 +167,13 @@ class SourceReader:
             return max(self._settings.poll_interval, self._settings.telegram_min_interval)
         return self._settings.poll_interval
 
-    async def read(self, source: PolledSource) -> Reading:
-        """Fetch and parse `source`; raises FetchError or ParseError (naming the URL) when that fails."""
+    async def read(self, source: PolledSource, slowness: Slowness | None = None) -> Reading:
+        """Fetch and parse `source`; raises FetchError or ParseError (naming the URL) when that fails.
+
+        `slowness` (when given: what is stored of the source) chooses the fetch and parse lanes and is set to
+        what this read measured."""
         if source.kind == TELEGRAM:
-            return await self._read_channel(source)
+            return await self._read_channel(source, slowness)
         html = source.kind == HTML
         response = await self._fetcher.fetch(
             source.url,
@@ -177,18 +181,21 @@ class SourceReader:
             last_modified=source.last_modified,
             user_agent=source.user_agent,
             html=html,
+            slowness=slowness,
         )
         if not response.is_modified:
             return Reading("not_modified", response)
         if source.body_hash is not None and response.body_hash == source.body_hash:
             return Reading("unchanged", response)
         if html:
-            feed = await self._read_page(source, response)
+            feed = await self._read_page(source, response, slowness)
         else:
-            feed = await self._parser.parse(response.body, response.headers, response.url)
+            feed = await self._parser.parse(response.body, response.headers, response.url, slowness=slowness)
         return Reading("ok", response, feed, response.body_hash)
 
-    async def _read_page(self, source: PolledSource, response: FetchResponse) -> ParsedFeed:
+    async def _read_page(
+        self, source: PolledSource, response: FetchResponse, slowness: Slowness | None
+    ) -> ParsedFeed:
         try:
             selectors = PageSelectors.from_mapping(source.selectors or {})
         except SelectorError as exc:
@@ -202,16 +209,19 @@ class SourceReader:
             selectors,
             self._clock(),
             source.language,
+            slowness=slowness,
         )
 
-    async def _read_channel(self, source: PolledSource) -> Reading:
+    async def _read_channel(self, source: PolledSource, slowness: Slowness | None) -> Reading:
         channel = channel_name(source.url)
         if channel is None:
             raise ParseError(f"{source.url}: not a Telegram channel address")
 
         async def fetch_page(url: str) -> FetchResponse:
             async with self._telegram.slot(url):
-                return await self._fetcher.fetch(url, user_agent=source.user_agent, html=True)
+                return await self._fetcher.fetch(
+                    url, user_agent=source.user_agent, html=True, slowness=slowness
+                )
 
         reading = await read_channel(
             fetch_page,
@@ -221,6 +231,7 @@ class SourceReader:
             last_post_id=source.last_post_id,
             max_pages=self._settings.telegram_max_pages,
             language=source.language,
+            slowness=slowness,
         )
         outcome = "ok" if reading.feed is not None else "unchanged"
         return Reading(outcome, reading.response, reading.feed, None, reading.newest_id, reading.pages)

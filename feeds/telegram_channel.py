@@ -21,6 +21,7 @@ from feeds.errors import ParseError
 from feeds.fetch import FetchResponse
 from feeds.headline import split_headline
 from feeds.htmltext import element_text, parse_html, text_lines
+from feeds.lanes import Slowness
 from feeds.model import FeedEntry, ParsedFeed
 from feeds.normalize import normalize_text
 from storage.errors import BorderwatchError
@@ -401,13 +402,15 @@ async def read_channel(
     last_post_id: int | None,
     max_pages: int,
     language: str | None = None,
+    slowness: Slowness | None = None,
 ) -> ChannelReading:
     """Read a channel's new posts: the latest page; when its newest post id equals `last_post_id`, nothing
     more (its posts are not read). When the page does not reach back to `last_post_id`, older pages are read
     with ?before=<id>, at most `max_pages` pages in all. Entries come newest first.
 
     `fetch_page(url)` fetches one preview page (pacing is its business); pages are parsed by `parser`'s
-    processes, each within the parse deadline. Raises FetchError or ParseError.
+    processes, each within the parse deadline, in the slow lane when `slowness.parse` says so (see
+    ParserPool.run). Raises FetchError or ParseError.
     """
 
     async def parse(response: FetchResponse, known: int | None) -> PagePosts:
@@ -420,6 +423,7 @@ async def read_channel(
             response.url,
             language,
             known,
+            slowness=slowness,
         )
 
     response = await fetch_page(preview_url(web_url, channel))

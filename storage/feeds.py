@@ -67,6 +67,8 @@ class FeedRecord:
     failing_since: datetime | None
     last_success_at: datetime | None
     crisis_until: datetime | None = None
+    slow_fetch: bool = False  # its last fetch was slow (feeds.lanes.Slowness)
+    slow_parse: bool = False  # its last parse was slow
 
     @property
     def name(self) -> str:
@@ -93,6 +95,9 @@ class FetchRecord:
     title: str | None = None
     language: str | None = None
     last_post_id: int | None = None  # a telegram feed's newest post id
+    # whether this poll's fetch and parse were slow, as feeds.lanes.Slowness says (None: kept as stored)
+    slow_fetch: bool | None = None
+    slow_parse: bool | None = None
 
 
 _RECORD_FIELDS = tuple(FeedRecord.__dataclass_fields__)
@@ -466,6 +471,10 @@ def _feed_changes(record: FetchRecord) -> dict[str, tuple[str, object]]:
         "lease_owner": ("set", None),
         "lease_until": ("set", None),
     }
+    if record.slow_fetch is not None:
+        changes["slow_fetch"] = ("set", record.slow_fetch)
+    if record.slow_parse is not None:
+        changes["slow_parse"] = ("set", record.slow_parse)
     if record.outcome == "error":
         changes.update(
             consecutive_failures=("increment", None),

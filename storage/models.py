@@ -85,6 +85,10 @@ class Feed(Base):
     created_at: Mapped[datetime] = mapped_column(default=system_clock)
     # polled at the crisis interval until then: it reported on the entities of a P1/P2 story (migration 0012)
     crisis_until: Mapped[datetime | None]
+    # whether the last fetch and the last parse were slow (feeds.lanes.Slowness): the next ones take the slow
+    # lanes in every process from the first poll on (migration 0016)
+    slow_fetch: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    slow_parse: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class FetchLog(Base):

@@ -22,6 +22,7 @@ from feeds.errors import (
     TruncatedBody,
 )
 from feeds.fetch import Fetcher, FetchResponse
+from feeds.lanes import Slowness
 from storage.settings import Settings
 from tests.feedserver import FeedServer, rss
 
@@ -265,6 +266,34 @@ async def test_feeds_whose_last_fetch_ran_out_of_time_leave_free_slots_to_a_heal
         assert all(isinstance(error, FetchTimeout) for error in later), later
     finally:
         await fetcher.aclose()
+
+
+async def test_a_new_fetcher_given_the_stored_slowness_leaves_free_slots_to_a_healthy_feed_at_once(
+    fresh_server: FeedServer,
+) -> None:
+    """What the feed row says of the last fetch (wherever it ran) chooses the lane of a fetcher that never
+    fetched the feed (a restarted process, another worker); the fetch sets it to what it measured."""
+    server = fresh_server
+    fetcher = Fetcher(SETTINGS.model_copy(update={"fetch_concurrency": 4, "per_host_concurrency": 8}))
+    hanging = [server.add(f"/stored-hanging-{n}.xml", b"", fault="hang", host="127.0.0.2") for n in range(4)]
+    healthy = server.add("/stored-healthy.xml", FEED)
+    known = {url: Slowness(fetch=True) for url in hanging}
+    try:
+        # as many hanging feeds as there are slots, asked for before the healthy feed
+        polls = [asyncio.create_task(fetcher.fetch(url, slowness=known[url])) for url in hanging]
+        await asyncio.sleep(0)
+        response = await fetcher.fetch(healthy, slowness=Slowness())
+        assert response.body == FEED.encode()
+        assert not any(task.done() for task in polls)
+        later = await asyncio.gather(*polls, return_exceptions=True)
+        assert all(isinstance(error, FetchTimeout) for error in later), later
+        # a feed whose last fetch was slow and that answers at once now leaves the slow lane
+        was_slow = Slowness(fetch=True)
+        await fetcher.fetch(healthy, slowness=was_slow)
+    finally:
+        await fetcher.aclose()
+    assert all(slowness.fetch for slowness in known.values())
+    assert was_slow == Slowness(fetch=False)
 
 
 async def test_fetches_queued_behind_a_busy_host_leave_the_global_slots_to_other_hosts(

@@ -9,19 +9,21 @@ import random
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from feeds.guard import AddressPolicy
+from feeds.lanes import Slowness
 from feeds.limits import MAX_ITEMS_PER_DOCUMENT, MAX_SUMMARY_CHARS, ParseLimits
 from feeds.model import Classification, EntityMatch, ParsedFeed
 from feeds.parse import ParserPool
-from feeds.service import IngestService
+from feeds.service import IngestService, PollReport
 from storage.chats import add_subscriptions
 from storage.db import Database
-from storage.feeds import add_feed, fetch_log, get_feed
+from storage.feeds import FeedRecord, add_feed, fetch_log, get_feed
 from storage.history import search_items
 from storage.models import Delivery, Feed, Item
 from storage.settings import Settings
@@ -41,9 +43,11 @@ class CountingParser(ParserPool):
         super().__init__(workers=2)
         self.calls = 0
 
-    async def parse(self, body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
+    async def parse(
+        self, body: bytes, headers: Mapping[str, str], url: str, *, slowness: Slowness | None = None
+    ) -> ParsedFeed:
         self.calls += 1
-        return await super().parse(body, headers, url)
+        return await super().parse(body, headers, url, slowness=slowness)
 
 
 class Tagger:
@@ -299,6 +303,132 @@ async def test_a_parse_past_its_deadline_is_stopped_recorded_and_not_retried_at_
             errors = [r.error or "" for r in again.results if r.feed.id in bombs]
             assert len(errors) == 2 and all("parsing took longer" in error for error in errors)
             assert parser.stopped_parses == 2
+
+
+async def _due_in_order(db: Database, first: list[int], then: int, now: datetime) -> None:
+    """Make `first` due, then `then` a second later (claims, and so the lanes' queues, go by next_poll_at)."""
+    async with db.transaction() as session:
+        await session.execute(update(Feed).where(Feed.id.in_(first)).values(next_poll_at=now))
+        await session.execute(
+            update(Feed).where(Feed.id == then).values(next_poll_at=now + timedelta(seconds=1))
+        )
+
+
+def _restarted(
+    database_url: str, clock: Clock, parser: ParserPool, settings: Settings, finished: list[int]
+) -> tuple[Database, IngestService]:
+    """Another ingest process on the same database (a restart, or a second worker): its own connections,
+    fetcher and lease name, nothing remembered of earlier polls but what is stored."""
+    other = Database(database_url)
+    ingest = IngestService(
+        other,
+        settings,
+        Tagger(),
+        clock=clock,
+        rng=random.Random(1),
+        parser=parser,
+        worker="restarted",
+        on_result=lambda result: finished.append(result.feed.id),
+    )
+    return other, ingest
+
+
+def _outcomes(report: PollReport) -> dict[int, str]:
+    return {result.feed.id: result.outcome for result in report.results}
+
+
+def _flags(feed: FeedRecord | None) -> tuple[bool, bool]:
+    """Whether the feed's last fetch and its last parse are stored as slow."""
+    assert feed is not None
+    return feed.slow_fetch, feed.slow_parse
+
+
+async def test_a_restarted_worker_fetches_known_dripping_feeds_in_the_slow_lane_at_once(
+    database_url: str, db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    """Two fetch slots (the slow lane: one). Feeds that dripped until the deadline in one process are fetched
+    in the slow lane by the next process from its first poll: a healthy feed due after them is not held for
+    a deadline. Before, the new process knew nothing: both dripping feeds took both slots again."""
+    settings = SETTINGS.model_copy(update={"fetch_concurrency": 2, "per_host_concurrency": 2})
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    body = rss("Drip", items(1, 2, 3))
+    paths = [f"/restart-drip-{n}-{id(db)}.xml" for n in (1, 2)]
+    dripping = [
+        await new_feed(db, server.add(path, body, fault="drip", drip_interval=0.1, host=host), clock.now)
+        for path, host in zip(paths, HOSTS[1:3], strict=True)
+    ]
+    healthy = await new_feed(
+        db, server.add(f"/restart-fine-{id(db)}.xml", rss("Fine", items(1, 2)), host=HOSTS[3]), clock.now
+    )
+    async with IngestService(db, settings, Tagger(), clock=clock, parser=parser) as one:
+        first = await one.poll_due_once()
+    assert _outcomes(first) == {dripping[0]: "error", dripping[1]: "error", healthy: "ok"}
+
+    finished: list[int] = []
+    clock.now += timedelta(hours=1)
+    await _due_in_order(db, dripping, healthy, clock.now - timedelta(seconds=2))
+    other, restarted = _restarted(database_url, clock, parser, settings, finished)
+    try:
+        async with restarted:
+            second = await restarted.poll_due_once()
+    finally:
+        await other.dispose()
+    assert _outcomes(second) == {dripping[0]: "error", dripping[1]: "error", healthy: "not_modified"}
+    # the healthy feed was fetched while both dripping feeds were still dripping (or waiting for the lane)
+    assert finished[0] == healthy, finished
+    for feed_id in dripping:
+        assert _flags(await get_feed(db, feed_id)) == (True, False)
+    assert _flags(await get_feed(db, healthy)) == (False, False)
+
+    # the dripping feeds answer at once again: their next poll leaves the slow lane, for every process
+    for path, host in zip(paths, HOSTS[1:3], strict=True):
+        server.add(path, rss("Drip", items(4, 5)), host=host)
+    clock.now += timedelta(hours=1)
+    await _due_in_order(db, dripping, healthy, clock.now - timedelta(seconds=2))
+    async with IngestService(
+        db, settings, Tagger(), clock=clock, rng=random.Random(2), parser=parser
+    ) as third:
+        again = await third.poll_due_once()
+    assert {r.outcome for r in again.results if r.feed.id in dripping} == {"ok"}
+    for feed_id in dripping:
+        assert _flags(await get_feed(db, feed_id)) == (False, False)
+
+
+async def test_a_restarted_worker_parses_known_slow_feeds_in_the_slow_lane_at_once(
+    database_url: str, db: Database, server: FeedServer
+) -> None:
+    """Two parser processes (the slow lane: one). Documents that ran to the parse deadline in one process's
+    pool are parsed in the slow lane by the next process's pool from its first poll: a healthy feed due
+    after them gets the other process at once. Before, the new pool knew nothing: both bombs took both
+    processes again and the healthy feed waited a whole deadline."""
+    # the pre-scan's attribute cap lifted: the bombs stand for any parse that is slow in a way no cap knows
+    limits = ParseLimits(max_attributes=10**9, timeout_seconds=2.0, timeout_seconds_per_mib=0.0)
+    async with ParserPool(workers=2, limits=limits) as parser:
+        clock, bombs, healthy, ingest = await _bombs_beside_a_healthy_feed(db, server, parser, "restart-slow")
+        async with ingest:
+            first = await ingest.poll_due_once()
+    assert _outcomes(first) == {bombs[0]: "error", bombs[1]: "error", healthy: "ok"}
+
+    healthy_feed = await get_feed(db, healthy)
+    assert healthy_feed is not None
+    server.add(urlsplit(healthy_feed.url).path, rss("Fine", items(1, 2, 3)))  # changed: parsed again
+    finished: list[int] = []
+    clock.now += timedelta(hours=1)
+    await _due_in_order(db, bombs, healthy, clock.now - timedelta(seconds=2))
+    longer = ParseLimits(max_attributes=10**9, timeout_seconds=4.0, timeout_seconds_per_mib=0.0)
+    async with ParserPool(workers=2, limits=longer) as fresh:
+        other, restarted = _restarted(database_url, clock, fresh, SETTINGS, finished)
+        try:
+            async with restarted:
+                second = await restarted.poll_due_once()
+        finally:
+            await other.dispose()
+    assert _outcomes(second) == {bombs[0]: "error", bombs[1]: "error", healthy: "ok"}
+    # the healthy feed was parsed while the bombs were still parsing (or waiting for the slow lane)
+    assert finished[0] == healthy, finished
+    for feed_id in bombs:
+        assert _flags(await get_feed(db, feed_id)) == (False, True)
+    assert _flags(await get_feed(db, healthy)) == (False, False)
 
 
 async def test_validators_too_long_for_their_columns_are_not_stored_and_the_feed_is_read(

@@ -119,3 +119,62 @@ async def test_migration_0015_keeps_every_item_as_an_exact_time_and_goes_back(da
         await database.dispose()
     assert titles == ["Shots near Sev Lake", "Обстрел у озера Сев", "Lachin road closed"]
     await upgrade(database_url)
+
+
+async def _feed_columns(database_url: str) -> set[str]:
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            connection = await session.connection()
+            columns = await connection.run_sync(lambda sync: inspect(sync).get_columns("feeds"))
+    finally:
+        await database.dispose()
+    return {column["name"] for column in columns}
+
+
+async def test_migration_0016_keeps_every_feed_as_not_slow_and_goes_back(database_url: str) -> None:
+    """Upgrading a populated database adds feeds.slow_fetch and feeds.slow_parse (false: nothing was stored
+    of any fetch or parse before) and keeps every feed and its fetch log; downgrading drops the columns and
+    keeps the rows."""
+    at = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0015")
+    assert not {"slow_fetch", "slow_parse"} & await _feed_columns(database_url)
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            await session.execute(INSERT_FEED, {"at": at})
+            await session.execute(
+                text(
+                    "INSERT INTO fetch_log (feed_id, started_at, duration_ms, outcome, new_items)"
+                    " VALUES (1, :at, 30000, 'error', 0)"
+                ),
+                {"at": at},
+            )
+    finally:
+        await database.dispose()
+
+    await upgrade(database_url)
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            stored = (await session.execute(select(Feed.url, Feed.slow_fetch, Feed.slow_parse))).all()
+            session.add(Feed(id=2, url="https://b.example/rss", next_poll_at=at, slow_fetch=True))
+        async with database.transaction() as session:
+            slow = (await session.execute(select(Feed.id).where(Feed.slow_fetch))).scalars().all()
+    finally:
+        await database.dispose()
+    assert [tuple(row) for row in stored] == [("https://a.example/rss", False, False)]
+    assert slow == [2]
+
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0015")
+    assert not {"slow_fetch", "slow_parse"} & await _feed_columns(database_url)
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            urls = (await session.execute(text("SELECT url FROM feeds ORDER BY id"))).scalars().all()
+            logged = (await session.execute(text("SELECT duration_ms FROM fetch_log"))).scalars().all()
+    finally:
+        await database.dispose()
+    assert urls == ["https://a.example/rss", "https://b.example/rss"]
+    assert logged == [30000]
+    await upgrade(database_url)
