@@ -254,9 +254,12 @@ def _alternation(endings: Iterable[str]) -> str:
     return "(?:" + "|".join(re.escape(e) for e in unique) + ")?" if unique else ""
 
 
+# an Armenian name joined to the next word by the linking vowel and a hyphen is a compound that names it:
+# "Ղարաբաղա-ադրբեջանական հակամարտ" (the Karabakh–Azerbaijani conflict), as "հայ-ադրբեջանական" names Armenia
+_HY_LINKED = "ա(?=[-‐‑–])"
 _SUFFIX_BY_LANGUAGE = {
     "ru": _alternation(_RU_ENDINGS),
-    "hy": _alternation(_HY_ENDINGS),
+    "hy": _alternation(_HY_ENDINGS)[:-1].replace("(?:", "(?:" + _HY_LINKED + "|", 1) + "?",
     "en": _alternation(_EN_ENDINGS),
     "az": _AZ_CHAIN,
 }
@@ -299,7 +302,7 @@ _AZ_FIRST = "liuümnsdtaəyk"
 _FIRST_LETTERS = {
     _SUFFIX_BY_LANGUAGE["ru"] + _END: frozenset(e[0] for e in _RU_ENDINGS),
     _RU_DERIVED + _END: frozenset([*(e[0] for e in _RU_ENDINGS), "и", "с", "ц", "е"]),
-    _SUFFIX_BY_LANGUAGE["hy"] + _END: frozenset(e[0] for e in _HY_ENDINGS),
+    _SUFFIX_BY_LANGUAGE["hy"] + _END: frozenset([*(e[0] for e in _HY_ENDINGS), "ա"]),
     _SUFFIX_BY_LANGUAGE["en"] + _END: frozenset(e[0] for e in _EN_ENDINGS),
     _SUFFIX_BY_LANGUAGE["az"] + _END: frozenset(_AZ_FIRST),
     _SUFFIX_BY_LANGUAGE["any"] + _END: frozenset(
@@ -632,6 +635,10 @@ class _Scan:
     def original_is_capital(self, position: int) -> bool:
         """Whether the original character behind `position` is a capital letter."""
         return self.norm().original_slice(position, position + 1)[:1].isupper()
+
+    def in_title(self, position: int) -> bool:
+        """Whether `position` of the normalised text lies in the title (before the summary)."""
+        return "\n" not in self.text[:position]
 
     def title_case(self) -> bool:
         """Whether the title is written In Title Case (most of its longer words capitalised)."""
@@ -1308,7 +1315,8 @@ class Classifier:
     ) -> bool:
         """True when a bare surname is another person's: a capitalised given name that is not this person's
         stands right before it ("Zamin Əliyev", "Leyla Alieva"; titles and names of places do not count, nor
-        does a headline in Title Case), or one follows it with a patronymic ("Əliyev Babək Əsgər oğlu").
+        does a word of a headline in Title Case; a summary under such a headline is read as written: "Rakhat
+        Aliyev, Kazakhstan's ambassador"), or one follows it with a patronymic ("Əliyev Babək Əsgər oğlu").
         A capitalised word that starts a sentence counts as a given name only when the surname is the only
         name the item has ("Муху Алиев удостоен ордена … Дагестан"); beside other names it is more often a
         place or a person of its own ("Բրյուսելում Փաշինյանն ու Ալիևը", "Միշելը Ալիևի հետ"). A surname joined
@@ -1334,15 +1342,38 @@ class Classifier:
                 and scan.original_is_capital(word_start)
                 and (alone or not _sentence_start(text, word_start))
                 and not any(hit[0] == word_start for hit in earlier)  # "Azerbaijan's", "Азербайджана"
-                and not scan.title_case()
+                # a Title Case headline capitalises every word, but only its own words
+                and not (scan.in_title(start) and scan.title_case())
                 # no mark the normalisation removed stands between ("Բրյուսել՝ Ալիևի": Brussels, then Aliyev)
                 and _one_word(scan.norm().original_slice(word_start, start))
             ):
                 return True
+        if self._another_initial(scan, start, info):
+            return True
         following = text[stop : stop + 40].split()
         if len(following) >= 2 and not following[0].startswith(self._given_names[info.entity]):
             return any(word.strip(".,;:") in _PATRONYMICS for word in following[1:3])
         return False
+
+    def _another_initial(self, scan: _Scan, start: int, info: _AliasInfo) -> bool:
+        """True when the initial of another given name stands right before a bare surname ("R. Aliyev",
+        "Р. Алиев", "Է. Միրզոյան"), not this person's ("И. Алиев", "N. Paşinyan") and not the end of an
+        abbreviation ("U.S. Aliyev")."""
+        text = scan.text
+        if start < 3 or text[start - 2 : start] != ". ":
+            return False
+        initial = start - 3
+        if not text[initial].isalpha() or (
+            initial and not (text[initial - 1].isspace() or text[initial - 1] in '(«"“')
+        ):
+            return False
+        given = self._given_names[info.entity]
+        return (
+            bool(given)
+            and _script(text[initial]) == _script(text[start])
+            and scan.original_is_capital(initial)
+            and not any(name.startswith(text[initial]) for name in given)
+        )
 
     def _resolve(
         self, alias_hits: list[tuple[int, int, int]], words: dict[int, list[tuple[int, int]]]
