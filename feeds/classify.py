@@ -330,7 +330,8 @@ class _Term:
     # a case-sensitive alias that counts only beside other words or entities ("Qazax" with the border): its
     # context, not its capital, tells it from the common word, so it counts inflected at a sentence's start
     in_context: bool = False
-    # an Armenian cue that may end a compound after its joining vowel ա: ռազմագերի (ռազմ-ա-գերի, war captive)
+    # an Armenian cue that may end a compound after its joining vowel ա: ռազմագերի (ռազմ-ա-գերի, war captive),
+    # or stand after the future prefix կ-: կհանդիպեն (will meet)
     compound: bool = False
 
 
@@ -666,9 +667,14 @@ class _Scan:
             start = end - key_length + 1
             joined = False
             if start and text[start - 1].isalnum():
-                if not (start >= 3 and text[start - 1] == "ա" and text[start - 3 : start - 1].isalpha()):
+                # only an Armenian compound's second part may start here, or an Armenian verb after the
+                # future prefix կ- ("կհանդիպեն", will meet; "կհրետակոծի", will shell)
+                if not (
+                    (start >= 3 and text[start - 1] == "ա" and text[start - 3 : start - 1].isalpha())
+                    or (text[start - 1] == "կ" and (start == 1 or not text[start - 2].isalnum()))
+                ):
                     continue
-                joined = True  # only an Armenian compound's second part may start here
+                joined = True
             after = end + 1
             bare = after == length or not text[after].isalnum()
             for term in terms:
@@ -981,6 +987,13 @@ _AZ_FUTURE_WORD = re.compile(r"(?:acaq|əcək|acağ|əcəy)\w*$")
 _AZ_CONDITION = re.compile(r"(?<!\w)(?:əgər|təqdirdə)(?!\w)|\w(?:[aə]rs[aə]|ls[aə]|m[aə]s[aə]|tsə)(?!\w)")
 
 
+def _hy_future(text: str, start: int) -> bool:
+    """Whether a cue stands after the Armenian future prefix կ-: fighting to come ("կհրետակոծի", will
+    shell) is a threat, not fighting; territory and politics to come keep their level, as a plan ("կփակվի",
+    will close)."""
+    return start > 0 and text[start - 1] == "կ" and (start == 1 or not text[start - 2].isalnum())
+
+
 def _irrealis(text: str, stop: int) -> bool:
     """Whether the word in which a cue ends is an Azerbaijani conditional verb, or a future one in an item
     that states a condition."""
@@ -1006,6 +1019,22 @@ def _hedged(start: int, stop: int, hedges: list[tuple[int, int, int]]) -> bool:
         if follows and h_start >= stop and h_start - stop <= _HEDGE_AFTER:
             return True
     return False
+
+
+# a place in the locative, ablative or instrumental is where something is, never the name an institution takes
+# from it (that is the nominative, the genitive or the adjective): "Գորիսում պետական համալսարանի ուսանողները"
+# (the students of the state university in Goris), "Naxçıvanda Dövlət Universitetinin"
+_LOCATED = re.compile(r"(?:ում|ից|ով|[dt][aə]n?)$")
+
+
+def _located(text: str, hit: tuple[int, int, int], alias_length: int) -> bool:
+    """Whether the place of an alias hit stands in a case of location (Armenian or Azerbaijani): an ending
+    beyond the alias's own letters ("Gorus" + "da", not the "tan" of "Ermənistan")."""
+    end = hit[1]
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    match = _LOCATED.search(text, hit[0] + alias_length, end)
+    return match is not None and match.end() == end
 
 
 def _followed_by(
@@ -1260,6 +1289,7 @@ class Classifier:
                     aliases[hit[2]].entity in places
                     and place_next
                     and _followed_by(text, hit, place_next, words, True)
+                    and not _located(text, hit, len(aliases[hit[2]].alias.text))
                 )
                 or (
                     aliases[hit[2]].unless_next
@@ -1286,7 +1316,10 @@ class Classifier:
             negations = [n for n in found[_NEGATION] if not _not_only(text, n[1])]
             levels = self._event_levels
             hypothetical = [
-                start for start, stop, event in cues if levels[event] <= _TERRITORY and _irrealis(text, stop)
+                start
+                for start, stop, event in cues
+                if levels[event] <= _TERRITORY
+                and (_irrealis(text, stop) or (levels[event] < _TERRITORY and _hy_future(text, start)))
             ]
             events = _found_events(
                 text,
