@@ -623,6 +623,12 @@ FOURTEENTH_ROUND_SEVERITY = [
     # the Armenian future prefix կ-: fighting to come is a threat, talks to come are talks
     ("Ադրբեջանը կհրետակոծի Սյունիքի գյուղերը", "hy", "P3", "threat"),
     ("Հայաստանի և Ադրբեջանի ԱԳ նախարարներն առաջիկայում նորից կհանդիպեն", "hy", "P4", "talks"),
+    # the ceasefire as the subject of the passive
+    ("Naxçıvanda atəşkəs yenə də pozuldu", "az", "P1", "ceasefire_violation"),
+    ("The ceasefire was violated again near Stepanakert", "en", "P1", "ceasefire_violation"),
+    ("Перемирие в Карабахе нарушено", "ru", "P1", "ceasefire_violation"),
+    # a border crossed named by its country
+    ("Azerbaijani troops crossed Armenia's border near Vardenis", "en", "P2", "advance"),
 ]
 
 
