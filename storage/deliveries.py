@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from storage.db import Database
 from storage.models import (
@@ -116,6 +117,29 @@ def _due(now: datetime) -> ColumnElement[bool]:
     return and_(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
 
 
+def _turns(now: datetime, excluded: Sequence[int]) -> Subquery:
+    """Each due row's turn among its chat's due alerts from the same source (feed): 1 for the source's
+    first (P1 first, then oldest), 2 for its second, … Rows are taken turn by turn, so a chat's alerts
+    go out one source at a time in rotation: a feed that queued hundreds of alerts puts at most one of them
+    ahead of another source's alert in each turn, instead of all of them."""
+    query = (
+        select(
+            Delivery.id.label("id"),
+            func.row_number()
+            .over(
+                partition_by=(Delivery.chat_id, Item.feed_id),
+                order_by=(_priority(), Delivery.created_at, Delivery.id),
+            )
+            .label("turn"),
+        )
+        .join(Item, Item.id == Delivery.item_id)
+        .where(_due(now))
+    )
+    if excluded:
+        query = query.where(Delivery.chat_id.not_in(excluded))
+    return query.subquery("turns")
+
+
 async def claim_due(
     db: Database,
     *,
@@ -126,23 +150,22 @@ async def claim_due(
     lease: timedelta = DEFAULT_LEASE,
     owner: str | None = None,
 ) -> list[ClaimedDelivery]:
-    """Lease up to `limit` due rows to process instance `owner`, P1 first then oldest first, at most
-    `per_chat` per chat, skipping `exclude_chats` (chats this process is still sending to). Rows of inactive
-    chats are dropped on the way; rows of chats in their quiet window are held until it ends (P1 passes when
-    the chat allows). A row that cannot be routed or shown (say, quiet hours stored unreadable by an old
-    version) is quarantined (storage.quarantine) and never stops the others. Safe with several bot
-    processes: a row is leased by exactly one of them."""
+    """Lease up to `limit` due rows to process instance `owner`, at most `per_chat` per chat, source by
+    source in turn (see _turns), P1 first then oldest first within a turn, skipping `exclude_chats` (chats
+    this process is still sending to). Rows of inactive chats are dropped on the way; rows of chats in their
+    quiet window are held until it ends (P1 passes when the chat allows). A row that cannot be routed or
+    shown (say, quiet hours stored unreadable by an old version) is quarantined (storage.quarantine) and
+    never stops the others. Safe with several bot processes: a row is leased by exactly one of them."""
     excluded = list(exclude_chats)
     async with db.transaction() as session:
+        turns = _turns(now, excluded)
         query = (
             select(Delivery, Chat)
+            .join(turns, turns.c.id == Delivery.id)
             .join(Chat, Chat.id == Delivery.chat_id)
-            .where(_due(now))
-            .order_by(_priority(), Delivery.created_at, Delivery.id)
+            .order_by(turns.c.turn, _priority(), Delivery.created_at, Delivery.id)
             .limit(max(limit * 4, limit + 50))
         )
-        if excluded:
-            query = query.where(Delivery.chat_id.not_in(excluded))
         if db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True, of=Delivery)
         rows = (await session.execute(query)).all()
