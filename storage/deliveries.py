@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
@@ -117,18 +118,33 @@ def _due(now: datetime) -> ColumnElement[bool]:
     return and_(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
 
 
-def _turns(now: datetime, excluded: Sequence[int]) -> Subquery:
-    """Each due row's turn among its chat's due alerts from the same source (feed): 1 for the source's
-    first (P1 first, then oldest), 2 for its second, … Rows are taken turn by turn, so a chat's alerts
-    go out one source at a time in rotation: a feed that queued hundreds of alerts puts at most one of them
-    ahead of another source's alert in each turn, instead of all of them."""
-    query = (
+# A chat sent an alert this recently takes its turn behind the chats that have waited longer (see _queue).
+RECENTLY_SENT = timedelta(seconds=60)
+
+
+def _queue(now: datetime, excluded: Sequence[int]) -> Subquery:
+    """Each chat's due rows numbered (`place`) in the order they are to be sent, with what orders the chats
+    among themselves.
+
+    Within a chat, rows go source by source in turn: `turn` is a row's place among the chat's due alerts
+    from the same feed (P1 first, then oldest), and rows are taken turn by turn, P1 first then oldest
+    within a turn. So a feed that queued hundreds of alerts for a chat puts one of them ahead of another
+    source's alert in each turn, not all of them.
+
+    Among chats: those sent nothing for RECENTLY_SENT come first, P1 first then the longest waiting (as
+    before); then the chats sent to lately, the one sent to longest ago first. So chats with a flood to
+    work through take turns with each other, and a chat that has a new alert is not queued behind them."""
+    priority = _priority().label("priority")
+    turns = (
         select(
             Delivery.id.label("id"),
+            Delivery.chat_id.label("chat_id"),
+            Delivery.created_at.label("created_at"),
+            priority,
             func.row_number()
             .over(
                 partition_by=(Delivery.chat_id, Item.feed_id),
-                order_by=(_priority(), Delivery.created_at, Delivery.id),
+                order_by=(priority, Delivery.created_at, Delivery.id),
             )
             .label("turn"),
         )
@@ -136,8 +152,21 @@ def _turns(now: datetime, excluded: Sequence[int]) -> Subquery:
         .where(_due(now))
     )
     if excluded:
-        query = query.where(Delivery.chat_id.not_in(excluded))
-    return query.subquery("turns")
+        turns = turns.where(Delivery.chat_id.not_in(excluded))
+    due = turns.subquery("turns")
+    return (
+        select(
+            due.c.id,
+            due.c.chat_id,
+            func.row_number()
+            .over(
+                partition_by=due.c.chat_id, order_by=(due.c.turn, due.c.priority, due.c.created_at, due.c.id)
+            )
+            .label("place"),
+            func.min(due.c.priority).over(partition_by=due.c.chat_id).label("head_priority"),
+            func.min(due.c.created_at).over(partition_by=due.c.chat_id).label("waiting_since"),
+        )
+    ).subquery("queue")
 
 
 async def claim_due(
@@ -151,19 +180,34 @@ async def claim_due(
     owner: str | None = None,
 ) -> list[ClaimedDelivery]:
     """Lease up to `limit` due rows to process instance `owner`, at most `per_chat` per chat, source by
-    source in turn (see _turns), P1 first then oldest first within a turn, skipping `exclude_chats` (chats
+    source in turn, chats that were sent nothing lately first (see _queue), skipping `exclude_chats` (chats
     this process is still sending to). Rows of inactive chats are dropped on the way; rows of chats in their
     quiet window are held until it ends (P1 passes when the chat allows). A row that cannot be routed or
     shown (say, quiet hours stored unreadable by an old version) is quarantined (storage.quarantine) and
     never stops the others. Safe with several bot processes: a row is leased by exactly one of them."""
     excluded = list(exclude_chats)
     async with db.transaction() as session:
-        turns = _turns(now, excluded)
+        queue = _queue(now, excluded)
+        sent = aliased(Delivery)
+        last_sent = (
+            select(func.max(sent.sent_at))
+            .where(sent.chat_id == queue.c.chat_id, sent.status == "sent")
+            .scalar_subquery()
+        )
+        lately = case((last_sent > now - RECENTLY_SENT, 1), else_=0)
         query = (
             select(Delivery, Chat)
-            .join(turns, turns.c.id == Delivery.id)
+            .join(queue, queue.c.id == Delivery.id)
             .join(Chat, Chat.id == Delivery.chat_id)
-            .order_by(turns.c.turn, _priority(), Delivery.created_at, Delivery.id)
+            .where(queue.c.place <= per_chat)
+            .order_by(
+                lately,
+                case((lately == 1, last_sent), else_=None),
+                queue.c.head_priority,
+                queue.c.waiting_since,
+                queue.c.place,
+                queue.c.id,
+            )
             .limit(max(limit * 4, limit + 50))
         )
         if db.dialect == "postgresql":

@@ -23,13 +23,15 @@ from bot.context import BotContext
 from bot.deliver import DeliveryLoop
 from feeds.gazetteer import load_gazetteer
 from feeds.service import IngestService
+from feeds.store import store_new_items
 from storage.db import Database
 from storage.feeds import add_feed
+from storage.models import Feed
 from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
-from tests.harness import FAST_LIMITER, subscribe
+from tests.harness import FAST_LIMITER, new_item, subscribe
 
 READER, LACHIN_ONLY = 4711, 4712
 FLOOD = 150
@@ -116,4 +118,59 @@ async def test_a_flooding_feed_does_not_queue_another_sources_alert_behind_its_b
     # and the flood loses nothing: every one of its alerts arrives, once, in the flood's own order
     flood_texts = [text for text in texts if REAL_STORY not in text]
     assert len(flood_texts) == flood_alerts == len(set(flood_texts))
+    assert [REAL_STORY in text for text in telegram.texts(LACHIN_ONLY)] == [True]
+
+
+async def test_chats_flooded_by_one_feed_do_not_queue_another_chats_alert_behind_theirs(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More flooded chats than the delivery loop sends to at once (16): a chat that follows only what another
+    feed reported gets its alert after one turn of each flooded chat, not after the whole flood."""
+    monkeypatch.setattr(bot.app, "ChatRateLimiter", FAST_LIMITER)
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    clock = Clock(now)
+    flooded = list(range(5001, 5021))  # 20 chats
+    for chat in flooded:
+        await subscribe(db, chat, "sev_lake")
+    await subscribe(db, LACHIN_ONLY, "lachin_corridor")
+    async with db.transaction() as session:
+        flood_feed, wire_feed = Feed(url="https://flood.test/rss"), Feed(url="https://wire.test/rss")
+        session.add_all([flood_feed, wire_feed])
+        await session.flush()
+        flood_id, wire_id = flood_feed.id, wire_feed.id
+    rng = random.Random(3)
+    flood = [
+        new_item(
+            f"Shelling near Sev Lake: {' '.join(rng.sample(WORDS, 6))} {n}",
+            "sev_lake",
+            severity="P1",
+            published=now - timedelta(seconds=n),
+            spans=((14, 22, "Sev Lake"),),
+        )
+        for n in range(15)
+    ]
+    stored = await store_new_items(db, flood_id, flood, alert=True, now=now)
+    assert sum(item.alerted_chats for item in stored) == 15 * len(flooded)
+    clock.now += timedelta(seconds=10)
+    real = new_item(REAL_STORY, "lachin_corridor", severity="P4", published=clock.now)
+    (stored_real,) = await store_new_items(db, wire_id, [real], alert=True, now=clock.now)
+    assert stored_real.alerted_chats == 1
+    async with BotApiEmulator(enforce_limits=False) as telegram:
+        for chat in [*flooded, LACHIN_ONLY]:
+            telegram.add_user(chat)
+        settings = load_settings(
+            telegram_token=telegram.token, telegram_api_url=telegram.base_url, database_url=db.url
+        )
+        ctx = BotContext(db=db, settings=settings, clock=clock)
+        application = build_application(ctx)
+        await application.initialize()
+        try:
+            await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
+        finally:
+            await application.shutdown()
+    order = [int(p["chat_id"]) for method, p in telegram.requests if method == "sendMessage"]
+    assert len(order) == 15 * len(flooded) + 1  # every alert arrived, none twice
+    ahead = order.index(LACHIN_ONLY)
+    # at most one lease (5 alerts) of each flooded chat went first, not their 300 alerts
+    assert ahead <= 5 * len(flooded), f"{ahead} flood alerts were sent before the other chat's one"
     assert [REAL_STORY in text for text in telegram.texts(LACHIN_ONLY)] == [True]
