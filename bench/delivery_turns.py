@@ -43,8 +43,9 @@ def _old_queue(now: datetime, excluded: list[int]) -> Subquery:
     """The order before: every due row by itself, P1 first then oldest (then id)."""
     query = select(
         Delivery.id.label("id"),
-        Delivery.chat_id.label("chat_id"),
-        literal(1).label("place"),
+        literal(0).label("chat_id"),
+        literal(1).label("turn"),
+        Delivery.id.label("place"),
         storage.deliveries._priority().label("head_priority"),
         Delivery.created_at.label("waiting_since"),
     ).where(storage.deliveries._due(now))

@@ -124,12 +124,12 @@ RECENTLY_SENT = timedelta(seconds=60)
 
 def _queue(now: datetime, excluded: Sequence[int]) -> Subquery:
     """Each chat's due rows numbered (`place`) in the order they are to be sent, with what orders the chats
-    among themselves.
+    among themselves (claim_due).
 
     Within a chat, rows go source by source in turn: `turn` is a row's place among the chat's due alerts
     from the same feed (P1 first, then oldest), and rows are taken turn by turn, P1 first then oldest
-    within a turn. So a feed that queued hundreds of alerts for a chat puts one of them ahead of another
-    source's alert in each turn, not all of them.
+    within a turn; a lease takes a chat's rows of a turn together. So a feed that queued hundreds of alerts
+    for a chat puts one of them ahead of another source's alert, not all of them.
 
     Among chats: those sent nothing for RECENTLY_SENT come first, P1 first then the longest waiting (as
     before); then the chats sent to lately, the one sent to longest ago first. So chats with a flood to
@@ -158,6 +158,7 @@ def _queue(now: datetime, excluded: Sequence[int]) -> Subquery:
         select(
             due.c.id,
             due.c.chat_id,
+            due.c.turn,
             func.row_number()
             .over(
                 partition_by=due.c.chat_id, order_by=(due.c.turn, due.c.priority, due.c.created_at, due.c.id)
@@ -205,8 +206,10 @@ async def claim_due(
                 case((lately == 1, last_sent), else_=None),
                 queue.c.head_priority,
                 queue.c.waiting_since,
+                # a chat's rows of one turn together: the turn's other sources go with the flood's next row
+                queue.c.turn,
+                queue.c.chat_id,
                 queue.c.place,
-                queue.c.id,
             )
             .limit(max(limit * 4, limit + 50))
         )
