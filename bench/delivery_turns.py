@@ -40,12 +40,13 @@ OTHER_CHAT = 10_000_000
 
 
 def _old_queue(now: datetime, excluded: list[int]) -> Subquery:
-    """The order before: every due row by itself, P1 first then oldest (then id)."""
+    """The order before: every due row by itself, P1 first then oldest (then id): with one turn, one
+    place and one chat for them all and no chat sent to lately, `claim_due` orders by exactly that."""
     query = select(
         Delivery.id.label("id"),
         literal(0).label("chat_id"),
         literal(1).label("turn"),
-        Delivery.id.label("place"),
+        literal(1).label("place"),
         storage.deliveries._priority().label("head_priority"),
         Delivery.created_at.label("waiting_since"),
     ).where(storage.deliveries._due(now))

@@ -210,6 +210,7 @@ async def claim_due(
                 queue.c.turn,
                 queue.c.chat_id,
                 queue.c.place,
+                queue.c.id,
             )
             .limit(max(limit * 4, limit + 50))
         )
