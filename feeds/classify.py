@@ -33,7 +33,15 @@ import ahocorasick
 
 from feeds.definitions import AliasDef, EntityDef, SeverityLexicon
 from feeds.model import Classification, EntityMatch
-from feeds.textnorm import NormalizedText, case_form, normalize
+from feeds.textnorm import (
+    NormalizedText,
+    case_form,
+    has_folded_letters,
+    normalize,
+    spelled_key,
+    spelled_words,
+    words_agree,
+)
 from storage.severity import LEVELS
 
 # Russian: noun and adjective case endings (after ё→е), longest first in the regex.
@@ -207,9 +215,10 @@ _HY_UM_ENDINGS = [
     "ումների",
 ]
 _EN_ENDINGS = ["s", "es", "i"]  # Karabakhi, Nakhchivani
-# Azerbaijani suffix chain after ı→i folding: plural, possessive, case, -ki, copula; every part optional
-_V4 = "[iuü]"
-_V2 = "[aə]"
+# Azerbaijani suffix chain after folding (ı→i, ə→e, ü→u, ğ→g: feeds.textnorm): plural, possessive, case,
+# -ki, copula; every part optional
+_V4 = "[iu]"
+_V2 = "[ae]"
 _AZ_CHAIN = (
     f"(?:l{_V2}r)?"
     f"(?:{_V4}m{_V4}z|{_V4}n{_V4}z|m{_V4}z|n{_V4}z|s{_V4}|{_V4}m|{_V4}n|{_V4}|m|n)?"
@@ -246,6 +255,9 @@ _CLAUSE_MARKS = (".", ";", "!", "?", "\n", ":")
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
 _TERRITORY = _LEVEL_INDEX["P2"]
 _POLITICS = _LEVEL_INDEX["P4"]  # fighting and territory: the levels a future or conditional verb hedges
+# the shortest key of a cue or rule word with Azerbaijani letters (ə, ş…) that counts in text written without
+# them
+_FOLDED_KEY_LETTERS = 5
 _NOTHING = Classification()  # immutable, so one instance serves every untagged item
 
 
@@ -295,7 +307,7 @@ _RU_DERIVED = (
 
 # the letters an ending of each suffix pattern can start with: a word that goes on with another letter is
 # rejected without running the pattern ("հայտարարել" after the key "հայ")
-_AZ_FIRST = "liuümnsdtaəyk"
+_AZ_FIRST = "liumnsdtaeyk"
 _FIRST_LETTERS = {
     _SUFFIX_BY_LANGUAGE["ru"] + _END: frozenset(e[0] for e in _RU_ENDINGS),
     _RU_DERIVED + _END: frozenset([*(e[0] for e in _RU_ENDINGS), "и", "с", "ц", "е"]),
@@ -329,6 +341,14 @@ class _Term:
     in_context: bool = False
     # an Armenian cue that may end a compound after its joining vowel ա: ռազմագերի (ռազմ-ա-գերի, war captive)
     compound: bool = False
+    # the key as its alias or cue spells it with the Azerbaijani letters (ə, ş…) that the key has folded: a
+    # text written with those letters must spell the key so ("görüş" is not Gorus, "olub" is not "ölüb"); a
+    # text written without them matches the folded key ("Lacin" is Laçın)
+    letters: str | None = None
+    words: tuple[tuple[str, str], ...] = ()  # the same for each word of a pattern (`full`)
+    # a cue's or a rule word's short key with folded letters counts only in text written with them: "ölüb"
+    # (died) is not "olub" (was), "ölüm" (death) is not "olum"; a name's key is not a common word ("Susa")
+    letters_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +380,7 @@ _TITLES = frozenset(
     ]
 )
 # a patronymic after a given name: "Babək Əsgər oğlu", "Заур Ильхам оглы"
-_PATRONYMICS = frozenset(("oğlu", "qızı", "оглы", "кызы"))
+_PATRONYMICS = frozenset(normalize(word) for word in ("oğlu", "qızı", "оглы", "кызы"))
 
 
 def _stem_ru(word: str) -> str:
@@ -441,8 +461,8 @@ def _hy_verb(word: str) -> bool:
 # the event in the other tenses, participles and verbal nouns too ("yaxınlaşır", "yaxınlaşan", "yaxınlaşmağa")
 _AZ_PAST = re.compile(f"(?:d{_V4}|t{_V4}|y?{_V4}b)(?:l{_V2}r)?$")
 _AZ_VERB_ENDINGS = (
-    f"(?:d{_V4}|t{_V4}|y?{_V4}b|m{_V4}ş|y?{_V4}r|{_V2}r|y?{_V2}n|m{_V2}ğ{_V2}|m{_V2}y{_V2}|m{_V2}q|m{_V2}k"
-    f"|y?{_V2}c{_V2}[qkğy]|d{_V4}ğ|d{_V4}y)(?:l{_V2}r)?(?:{_V4}n|d{_V4}r|d{_V4}|{_V4}|{_V2})?"
+    f"(?:d{_V4}|t{_V4}|y?{_V4}b|m{_V4}ş|y?{_V4}r|{_V2}r|y?{_V2}n|m{_V2}g{_V2}|m{_V2}y{_V2}|m{_V2}q|m{_V2}k"
+    f"|y?{_V2}c{_V2}[qkgy]|d{_V4}g|d{_V4}y)(?:l{_V2}r)?(?:{_V4}n|d{_V4}r|d{_V4}|{_V4}|{_V2})?"
 )
 
 
@@ -617,12 +637,19 @@ def _automaton(keys: dict[str, list[_Term]]) -> Any:
 class _Scan:
     """One item's normalised text, walked with an automaton: the terms whose checks pass."""
 
-    __slots__ = ("_norm", "original", "text")
+    __slots__ = ("_letters", "_norm", "original", "text")
 
     def __init__(self, original: str, text: str) -> None:
         self.original = original
         self.text = text
         self._norm: NormalizedText | None = None
+        self._letters: str | None = None
+
+    def letters(self) -> str:
+        """The normalised text with its Azerbaijani letters kept (ə, ş…; the same offsets as `text`)."""
+        if self._letters is None:
+            self._letters = normalize(self.original, fold=False)
+        return self._letters
 
     def norm(self) -> NormalizedText:
         if self._norm is None:
@@ -655,6 +682,8 @@ class _Scan:
             return found  # no keys at all
         text = self.text
         length = len(text)
+        # the text as written with its Azerbaijani letters, when it shows any (the same offsets as `text`)
+        letters = self.letters() if has_folded_letters(self.original) else None
         for end, (key_length, terms) in automaton.iter(text):
             start = end - key_length + 1
             joined = False
@@ -664,9 +693,15 @@ class _Scan:
                 joined = True  # only an Armenian compound's second part may start here
             after = end + 1
             bare = after == length or not text[after].isalnum()
+            written = None if letters is None else letters[start:after]
             for term in terms:
                 if joined and not term.compound:
                     continue
+                if written is None:
+                    if term.letters_only:
+                        continue
+                elif term.letters is not None and written != term.letters:
+                    continue  # in text written with its letters, "görüş" (a meeting) is not "Gorus" (Goris)
                 if term.full is not None:
                     missing = False
                     for piece in term.needs:
@@ -682,6 +717,14 @@ class _Scan:
                     if match is None:
                         continue
                     stop = match.end()
+                    if (
+                        letters is not None
+                        and term.words
+                        and not words_agree(
+                            text[match.start() : stop], letters[match.start() : stop], term.words
+                        )
+                    ):
+                        continue
                     if not term.starts:
                         found.append((match.start(), stop, term))
                         continue
@@ -802,11 +845,24 @@ def in_short_quote(text: str, start: int, stop: int) -> bool:
 # words that introduce a quoted title: “Şuşanın dağları…” adlı muğam axşamı, под названием «Карабах», a song
 # titled "Karabakh", «…» խորագրով ցուցահանդես (text folded: ı is i); a movement's or a party's quoted name
 # («Տավուշը հանուն հայրենիքի» շարժումը) is its title too
-_TITLE_AFTER = (
-    *("adli", "başliqli", "խորագրով", "վերնագրով"),
-    *("movement", "party", "движение", "движения", "движению", "движением", "движении", "партия", "партии"),
-    *("շարժում", "շարժումը", "շարժման", "շարժմանը", "շարժումն", "կուսակցություն", "կուսակցությունը"),
-    *("կուսակցության", "hərəkati", "hərəkatinin", "hərəkatina", "partiyasi", "partiyasinin"),
+_TITLE_AFTER = tuple(
+    normalize(word)
+    for word in (
+        *("adli", "başliqli", "խորագրով", "վերնագրով"),
+        *(
+            "movement",
+            "party",
+            "движение",
+            "движения",
+            "движению",
+            "движением",
+            "движении",
+            "партия",
+            "партии",
+        ),
+        *("շարժում", "շարժումը", "շարժման", "շարժմանը", "շարժումն", "կուսակցություն", "կուսակցությունը"),
+        *("կուսակցության", "hərəkati", "hərəkatinin", "hərəkatina", "partiyasi", "partiyasinin"),
+    )
 )
 _TITLE_BEFORE = ("под названием", "под заглавием", "titled", "entitled", "խորագրով", "վերնագրով")
 # a title's quotes lie within this many characters of the name inside them
@@ -1105,7 +1161,7 @@ class Classifier:
                     starts,
                     in_context=alias.conditional,
                 )
-                self._add(keys, key, term)
+                self._add(keys, key, term, alias.text)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
                 key, suffix, full, starts = _compile(cue, language, True, _CUE_GAP, False, verb=True)
@@ -1120,12 +1176,12 @@ class Classifier:
                     starts,
                     compound=language == "hy" and len(key) >= 4,
                 )
-                self._add(keys, key, term)
+                self._add(keys, key, term, cue)
         for language, phrase in self._severity.background:
             key, suffix, full, starts = _compile(phrase, language, True, _CUE_GAP, False, verb=True)
             needs = _pieces(phrase) if full is not None else ()
             term = _Term(_BACKGROUND, 0, self._re(suffix), self._re(full), None, needs, starts)
-            self._add(keys, key, term)
+            self._add(keys, key, term, phrase)
         # the words of clubs and brands are those that cancel the names read as a club or a brand when quoted
         # (Qarabağ, Jermuk); they also mark any other place inside a club's or a brand's quoted name
         self._club_words = frozenset(
@@ -1166,7 +1222,7 @@ class Classifier:
                     follows = int(language in ("hy", "az"))
                 needs = _pieces(word) if full is not None else ()
                 term = _Term(kind, follows, self._re(suffix), self._re(full), None, needs, starts)
-                self._add(keys, key, term)
+                self._add(keys, key, term, word)
         self._hedge_event = index_of.get(self._severity.hedge_event or "")
         # two automatons: names first; rule words and cues only for the items that name something
         self._automaton = _automaton({k: [t for t in ts if t.kind == _ALIAS] for k, ts in keys.items()})
@@ -1191,12 +1247,25 @@ class Classifier:
         word_id = self._word_ids[word] = len(self._word_ids)
         key, suffix, full, starts = _compile(word, "any", True, 0, False)
         needs = _pieces(word) if full is not None else ()
-        self._add(keys, key, _Term(_WORD, word_id, self._re(suffix), self._re(full), None, needs, starts))
+        self._add(
+            keys, key, _Term(_WORD, word_id, self._re(suffix), self._re(full), None, needs, starts), word
+        )
         return word_id
 
     @staticmethod
-    def _add(keys: dict[str, list[_Term]], key: str, term: _Term) -> None:
+    def _add(keys: dict[str, list[_Term]], key: str, term: _Term, source: str) -> None:
         if key:
+            if term.full is None:
+                letters = spelled_key(source, key)
+                short = (
+                    term.kind != _ALIAS
+                    and letters is not None
+                    and letters != key
+                    and len(key) < _FOLDED_KEY_LETTERS
+                )
+                term = replace(term, letters=letters, letters_only=short)
+            else:
+                term = replace(term, words=spelled_words(source))
             if term.suffix is not None and term.first is None:
                 first = _FIRST_LETTERS.get(term.suffix.pattern)
                 if first is not None:
@@ -1224,7 +1293,7 @@ class Classifier:
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, alias_hits, len(terms) == 1):
                 continue
-            if info.alias.own_language and not azerbaijani_outside(text, start, stop):
+            if info.alias.own_language and not azerbaijani_outside(scan.letters(), start, stop):
                 continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
             if info.quoted_twin is not None and in_own_quotes(text, start, stop):
                 alias_hits.append((start, stop, info.quoted_twin))  # «Թրամփի ուղին»: a name in quotes
@@ -1279,7 +1348,9 @@ class Classifier:
             negations = [n for n in found[_NEGATION] if not _not_only(text, n[1])]
             levels = self._event_levels
             hypothetical = [
-                start for start, stop, event in cues if levels[event] <= _TERRITORY and _irrealis(text, stop)
+                start
+                for start, stop, event in cues
+                if levels[event] <= _TERRITORY and _irrealis(scan.letters(), stop)
             ]
             events = _found_events(
                 text,

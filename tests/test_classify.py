@@ -588,6 +588,24 @@ THIRTEENTH_ROUND_NAMES = [
 ]
 
 
+# Telegram and social spellings (feeds/textnorm.py): Azerbaijani written without its letters (headlines as
+# redaktor.az and xezerxeber.az put them in their links), camel-case hashtags (#NagornoKarabakh, in the
+# field), a Cyrillic word with a Latin look-alike letter; a text written with its letters still tells "görüş"
+# (a meeting) from Gorus (Goris)
+ASCII_FOLDED_AND_HASHTAG_NAMES = [
+    ("Ermenistan silahli quvveleri Lacin rayonu istiqametinde movqelerimizi atese tutub", {"lachin"}, set()),
+    ("Ermeniler Lacindaki movqelerimize yaxinlasmaga cehd etdiler", {"lachin"}, set()),
+    ("Xankendi-Lacin yolunda etiraz aksiyasi davam edir", {"lachin_corridor"}, set()),
+    ("Susada musiqili atesfesanliq kecirilir", {"shusha"}, set()),
+    ("#SevLake tensions", {"sev_lake"}, set()),
+    ("#Artsakh #NagornoKarabakh #ArtsakhStrong", {"nagorno_karabakh"}, set()),
+    ("#ЛачинскийКоридор заблокирован", {"lachin_corridor"}, set()),
+    ("Обстрел у села в Н\u0061хичевани", {"nakhchivan"}, set()),
+    ("Ərdoğan, Putin və Rəisi görüşünün mühüm nəticəsi", set(), {"goris"}),
+    ("Azərbaycan, Türkiyə və Pakistan liderləri arasında üçtərəfli görüş keçirilib", set(), {"goris"}),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "present", "absent"),
     GENERIC_AND_INNER_NAMES
@@ -595,7 +613,8 @@ THIRTEENTH_ROUND_NAMES = [
     + ELEVENTH_ROUND_NAMES
     + TWELFTH_ROUND_CONTESTS
     + TWELFTH_ROUND_PLACES
-    + THIRTEENTH_ROUND_NAMES,
+    + THIRTEENTH_ROUND_NAMES
+    + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
     classifier: Classifier, text: str, present: set[str], absent: set[str]
@@ -615,3 +634,56 @@ def test_kinds_of_events_give_their_severity(
     result = classifier.classify(text, "", language)
     assert result.severity == level
     assert event in result.events
+
+
+ASCII_FOLDED_SEVERITY = [
+    (
+        "Ermenistan silahli quvveleri Lacin rayonu istiqametinde movqelerimizi atese tutub",
+        "az",
+        "P1",
+        "shelling",
+    ),
+    ("Lacin rayonunda iki herbci helak olub", "az", "P1", "killed"),
+    ("#ЛачинскийКоридор заблокирован", "ru", "P2", "blockade"),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "level", "event"), ASCII_FOLDED_SEVERITY)
+def test_ascii_folded_and_hashtag_events_give_their_severity(
+    classifier: Classifier, text: str, language: str, level: str, event: str
+) -> None:
+    result = classifier.classify(text, "", language)
+    assert result.severity == level
+    assert event in result.events
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "olub" (was) is not the cue "ölüb" (died): a short cue counts only written with its letters
+        "Laçın yolu hər zaman normal nəqliyyat üçün açıq olub",
+        "Lacin yolu her zaman normal neqliyyat ucun aciq olub",
+        # "baş verib" (happened) is not "bas*" of "mina bas*" (laying mines): a mine blast stays an explosion
+        "Şuşa rayonunun Xəlfəli kənd ərazisində mina partlayışı baş verib.",
+    ],
+)
+def test_folded_cues_do_not_read_another_word(classifier: Classifier, text: str) -> None:
+    result = classifier.classify(text, "", "az")
+    assert "killed" not in result.events and "provocation" not in result.events
+    assert result.severity != "P1" or "explosion" in result.events
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "shown"),
+    [
+        ("Protest at #SevLake today", "sev_lake", "SevLake"),
+        ("Обстрел у села в Н\u0061хичевани", "nakhchivan", "Н\u0061хичевани"),
+        ("Lacin rayonunda iki herbci helak olub", "lachin", "Lacin"),
+    ],
+)
+def test_telegram_spellings_are_highlighted_where_written(
+    classifier: Classifier, text: str, entity: str, shown: str
+) -> None:
+    match = next(m for m in classifier.classify(text).entities if m.entity_id == entity)
+    start, end, written = match.spans[0]
+    assert written == shown == text[start:end]
