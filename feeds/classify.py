@@ -36,8 +36,8 @@ from feeds.model import Classification, EntityMatch
 from feeds.textnorm import (
     NormalizedText,
     case_form,
-    has_folded_letters,
     normalize,
+    normalize_with_letters,
     spelled_key,
     spelled_words,
     words_agree,
@@ -637,19 +637,15 @@ def _automaton(keys: dict[str, list[_Term]]) -> Any:
 class _Scan:
     """One item's normalised text, walked with an automaton: the terms whose checks pass."""
 
-    __slots__ = ("_letters", "_norm", "original", "text")
+    __slots__ = ("_norm", "letters", "original", "text")
 
-    def __init__(self, original: str, text: str) -> None:
+    def __init__(self, original: str, text: str, letters: str) -> None:
         self.original = original
         self.text = text
+        # the normalised text with its Azerbaijani letters kept (ə, ş…; the same offsets as `text`); `text`
+        # itself when it has none
+        self.letters = letters
         self._norm: NormalizedText | None = None
-        self._letters: str | None = None
-
-    def letters(self) -> str:
-        """The normalised text with its Azerbaijani letters kept (ə, ş…; the same offsets as `text`)."""
-        if self._letters is None:
-            self._letters = normalize(self.original, fold=False)
-        return self._letters
 
     def norm(self) -> NormalizedText:
         if self._norm is None:
@@ -682,8 +678,8 @@ class _Scan:
             return found  # no keys at all
         text = self.text
         length = len(text)
-        # the text as written with its Azerbaijani letters, when it shows any (the same offsets as `text`)
-        letters = self.letters() if has_folded_letters(self.original) else None
+        letters = self.letters
+        marked = letters is not text
         for end, (key_length, terms) in automaton.iter(text):
             start = end - key_length + 1
             joined = False
@@ -693,15 +689,18 @@ class _Scan:
                 joined = True  # only an Armenian compound's second part may start here
             after = end + 1
             bare = after == length or not text[after].isalnum()
-            written = None if letters is None else letters[start:after]
+            written: str | None = None  # the span with its letters, once a term needs it
             for term in terms:
                 if joined and not term.compound:
                     continue
-                if written is None:
-                    if term.letters_only:
-                        continue
-                elif term.letters is not None and written != term.letters:
-                    continue  # in text written with its letters, "görüş" (a meeting) is not "Gorus" (Goris)
+                if marked:
+                    if term.letters is not None:
+                        if written is None:
+                            written = letters[start:after]
+                        if written != term.letters:
+                            continue  # in text written with its letters, "görüş" (a meeting) is not Gorus
+                elif term.letters_only:
+                    continue
                 if term.full is not None:
                     missing = False
                     for piece in term.needs:
@@ -718,7 +717,7 @@ class _Scan:
                         continue
                     stop = match.end()
                     if (
-                        letters is not None
+                        marked
                         and term.words
                         and not words_agree(
                             text[match.start() : stop], letters[match.start() : stop], term.words
@@ -1280,9 +1279,9 @@ class Classifier:
         if self._empty:
             return _NOTHING
         original = f"{title}\n{summary}"
-        text = normalize(original)
+        text, letters = normalize_with_letters(original)
         alias_hits: list[tuple[int, int, int]] = []
-        scan = _Scan(original, text)
+        scan = _Scan(original, text, letters)
         aliases = self._aliases
         terms = scan.terms(self._automaton)
         for start, stop, term in terms:
@@ -1293,7 +1292,7 @@ class Classifier:
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, alias_hits, len(terms) == 1):
                 continue
-            if info.alias.own_language and not azerbaijani_outside(scan.letters(), start, stop):
+            if info.alias.own_language and not azerbaijani_outside(scan.letters, start, stop):
                 continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
             if info.quoted_twin is not None and in_own_quotes(text, start, stop):
                 alias_hits.append((start, stop, info.quoted_twin))  # «Թրամփի ուղին»: a name in quotes
@@ -1350,7 +1349,7 @@ class Classifier:
             hypothetical = [
                 start
                 for start, stop, event in cues
-                if levels[event] <= _TERRITORY and _irrealis(scan.letters(), stop)
+                if levels[event] <= _TERRITORY and _irrealis(scan.letters, stop)
             ]
             events = _found_events(
                 text,

@@ -10,6 +10,25 @@ letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `
 (the surname ending `-եան` after a vowel: `Միրզոյեան` → `Միրզոյան`), and `աւ` → `ավ`
 (`Տաւուշ`); two change the length: `իւ` → `յու` (`լարուածութիւն` → `լարվածություն`) and `ու` before a vowel
 → `վ` (`լարուած`, `կը շարունակուի`). NormalizedText maps the changed letters back to the original.
+
+Spellings of Telegram channels and social posts:
+- Azerbaijani (and Turkish) letters are folded last, one letter for one, as a text written without them has
+  them: `ə` → `e` (such text writes `Ermenistan`, `Azerbaycan`, `Gence`; `a` is rarer), `ç` → `c`, `ş` → `s`,
+  `ğ` → `g`, `ö` → `o`, `ü` → `u`, so `Lacin rayonu` meets the alias `Laçın`. normalize_with_letters also
+  gives the text before folding (the same length and offsets) for the checks that look for those letters
+  (an Azerbaijani text, a conditional verb), and the classifier asks a text written with them to spell a key
+  as its alias or cue does (`görüş`, a meeting, is not `Gorus`; `olub`, was, is not `ölüb`, died):
+  spelled_key,
+  spelled_words and words_agree give and compare those spellings.
+- A camel-case hashtag is read as the words it joins: `#SevLake` → `#sev lake`, `#ЛачинскийКоридор` →
+  `#лачинский коридор`, `#CSTOSummit` → `#csto summit`, `#Sev_Lake` → `#sev lake` (a capital after a small
+  letter, or the last capital of a run before a small letter, starts a word). The space written between
+  maps to the empty span where the next word starts; outside a hashtag no word is split (`iPhone`).
+- A word that mixes Latin and Cyrillic letters is read in the script most of its letters are written in, its
+  look-alike letters (а/a, в/b, е/e, к/k, м/m, н/h, о/o, р/p, с/c, т/t, х/x, у/y, і/i, ј/j, ѕ/s) written in
+  that script: `Нaхичевани` with a Latin a is `нахичевани`; a word in one script, or with as many letters of
+  each, is left alone. One letter for one, so offsets do not move.
+An ASCII text costs one `#` test more; folding costs six `in` tests, and the mixed-script test two scans.
 """
 
 from __future__ import annotations
@@ -38,14 +57,8 @@ _TABLE.update({ord("ё"): "е", ord("Ё"): "е", ord("İ"): "i", ord("ı"): "i"}
 _FOLDED = {"ə": "e", "ç": "c", "ş": "s", "ğ": "g", "ö": "o", "ü": "u"}
 _CASE_TABLE.update({ord(c): f for c, f in _FOLDED.items()})
 _CASE_TABLE.update({ord(c.upper()): f.upper() for c, f in _FOLDED.items()})
-# the normalised text before folding (same length, same offsets) for the checks that need the letters
-_LETTERS_TABLE = dict(_TABLE)
-_TABLE.update({ord(c): f for c, f in _FOLDED.items()})
-_TABLE.update({ord(c.upper()): f for c, f in _FOLDED.items()})
 _REPLACEMENTS = {chr(code): value or "" for code, value in _TABLE.items()}
 _TRANSLATED = re.compile("[" + re.escape("".join(_REPLACEMENTS)) + "]")
-_LETTERS_REPLACEMENTS = {chr(code): value or "" for code, value in _LETTERS_TABLE.items()}
-_LETTERS_TRANSLATED = re.compile("[" + re.escape("".join(_LETTERS_REPLACEMENTS)) + "]")
 _ASCII_TRANSLATED = re.compile("[" + re.escape("".join(c for c in _REPLACEMENTS if c.isascii())) + "]")
 
 # a text containing none of these maps one character to one character, so offsets need no table
@@ -58,6 +71,13 @@ def normalize(text: str, classical: bool = True, fold: bool = True) -> str:
     `classical` false, without rewriting the classical Armenian spellings (the offset map's first step); with
     `fold` false, keeping the Azerbaijani letters ə ç ş ğ ö ü (the same length and offsets: for the checks
     that look for those letters)."""
+    folded, letters = normalize_with_letters(text, classical)
+    return folded if fold else letters
+
+
+def normalize_with_letters(text: str, classical: bool = True) -> tuple[str, str]:
+    """normalize(text) and normalize(text, fold=False) at the cost of one; the second is the same object as
+    the first when the text has none of the letters folded."""
     if "#" in text:
         text = _split_hashtags(text)
     if text.isascii():
@@ -65,24 +85,24 @@ def normalize(text: str, classical: bool = True, fold: bool = True) -> str:
         if _ASCII_TRANSLATED.search(text):
             for char in set(_ASCII_TRANSLATED.findall(text)):
                 text = text.replace(char, _REPLACEMENTS[char])
-        return text.lower()
+        text = text.lower()
+        return text, text
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    replacements, translated = (
-        (_REPLACEMENTS, _TRANSLATED) if fold else (_LETTERS_REPLACEMENTS, _LETTERS_TRANSLATED)
-    )
     # str.translate with a table is slow; a few str.replace calls on the characters present are not
-    for char in set(translated.findall(text)):
-        text = text.replace(char, replacements[char])
+    for char in set(_TRANSLATED.findall(text)):
+        text = text.replace(char, _REPLACEMENTS[char])
     text = text.casefold()
     # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
     if "եւ" in text:
         text = text.replace("եւ", "եվ")
-    if _MIXED_SCRIPT.search(text):
+    # two scans for one letter are much cheaper than one for a pair of letters
+    if _CYRILLIC.search(text) and _LATIN.search(text) and _MIXED_SCRIPT.search(text):
         text = _one_script(text)
     if classical and _classical(text):
         text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
-    return text
+    # folded last: no step before it reads the letters it folds
+    return _fold(text), text
 
 
 # a hashtag's words: "#SevLake", "#ЛачинскийКоридор", "#CSTOSummit", "#Sev_Lake"
@@ -173,14 +193,6 @@ def _one_script(text: str) -> str:
     return "".join(pieces)
 
 
-_MARKED = re.compile("[" + "".join(_FOLDED) + "".join(_FOLDED).upper() + "\u0306\u0308\u0327]")
-
-
-def has_folded_letters(text: str) -> bool:
-    """Whether `text` shows a letter that normalize() folds (ə ç ş ğ ö ü, either case, or decomposed)."""
-    return not text.isascii() and _MARKED.search(text) is not None
-
-
 def spelled_key(text: str, key: str) -> str | None:
     """`key` (a part of normalize(text)) as `text` spells it with its Azerbaijani letters, or None."""
     index = normalize(text).find(key)
@@ -260,9 +272,17 @@ def case_form(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_CASE_TABLE)
 
 
+def _fold(text: str) -> str:
+    """A casefolded text with its Azerbaijani letters folded (`in` is much cheaper than a replace)."""
+    for letter, folded in _FOLDED.items():
+        if letter in text:
+            text = text.replace(letter, folded)
+    return text
+
+
 @lru_cache(maxsize=4096)
 def _char_form(char: str) -> str:
-    return char.translate(_TABLE).casefold()
+    return _fold(char.translate(_TABLE).casefold())
 
 
 class NormalizedText:
