@@ -258,6 +258,9 @@ _POLITICS = _LEVEL_INDEX["P4"]  # fighting and territory: the levels a future or
 # the shortest key of a cue or rule word with Azerbaijani letters (ə, ş…) that counts in text written without
 # them
 _FOLDED_KEY_LETTERS = 5
+# the languages (besides an unknown one) whose items may write Azerbaijani names and cues without their
+# letters
+_FOLDING_LANGUAGES = frozenset(("az", "tr"))
 _NOTHING = Classification()  # immutable, so one instance serves every untagged item
 
 
@@ -349,6 +352,7 @@ class _Term:
     # a cue's or a rule word's short key with folded letters counts only in text written with them: "ölüb"
     # (died) is not "olub" (was), "ölüm" (death) is not "olum"; a name's key is not a common word ("Susa")
     letters_only: bool = False
+    folded: bool = False  # `letters` differs from the key: the key has letters that normalisation folds
 
 
 @dataclass(frozen=True, slots=True)
@@ -637,11 +641,14 @@ def _automaton(keys: dict[str, list[_Term]]) -> Any:
 class _Scan:
     """One item's normalised text, walked with an automaton: the terms whose checks pass."""
 
-    __slots__ = ("_norm", "letters", "original", "text")
+    __slots__ = ("_norm", "folds", "letters", "original", "text")
 
-    def __init__(self, original: str, text: str, letters: str) -> None:
+    def __init__(self, original: str, text: str, letters: str, folds: bool) -> None:
         self.original = original
         self.text = text
+        # whether a key with Azerbaijani letters counts written without them: not in an item known to be in
+        # English, Russian or Armenian ("Susa" in Piedmont is not Şuşa)
+        self.folds = folds
         # the normalised text with its Azerbaijani letters kept (ə, ş…; the same offsets as `text`); `text`
         # itself when it has none
         self.letters = letters
@@ -699,7 +706,7 @@ class _Scan:
                             written = letters[start:after]
                         if written != term.letters:
                             continue  # in text written with its letters, "görüş" (a meeting) is not Gorus
-                elif term.letters_only:
+                elif term.folded and (term.letters_only or not self.folds):
                     continue
                 if term.full is not None:
                     missing = False
@@ -1262,9 +1269,11 @@ class Classifier:
                     and letters != key
                     and len(key) < _FOLDED_KEY_LETTERS
                 )
-                term = replace(term, letters=letters, letters_only=short)
+                folded = letters is not None and letters != key
+                term = replace(term, letters=letters, letters_only=short, folded=folded)
             else:
-                term = replace(term, words=spelled_words(source))
+                words = spelled_words(source)
+                term = replace(term, words=words, folded=any(word != spelled for word, spelled in words))
             if term.suffix is not None and term.first is None:
                 first = _FIRST_LETTERS.get(term.suffix.pattern)
                 if first is not None:
@@ -1281,7 +1290,7 @@ class Classifier:
         original = f"{title}\n{summary}"
         text, letters = normalize_with_letters(original)
         alias_hits: list[tuple[int, int, int]] = []
-        scan = _Scan(original, text, letters)
+        scan = _Scan(original, text, letters, language is None or language in _FOLDING_LANGUAGES)
         aliases = self._aliases
         terms = scan.terms(self._automaton)
         for start, stop, term in terms:

@@ -687,3 +687,19 @@ def test_telegram_spellings_are_highlighted_where_written(
     match = next(m for m in classifier.classify(text).entities if m.entity_id == entity)
     start, end, written = match.spans[0]
     assert written == shown == text[start:end]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "present"),
+    [
+        # an item known to be English reads "Susa" as written (Piedmont, Khuzestan), not as Şuşa folded
+        ("Protesters blocked the motorway near Susa in Piedmont", "en", set()),
+        ("Susa seherine novbeti koc karvani yola salinir", "az", {"shusha"}),
+        ("Susa seherine novbeti koc karvani yola salinir", None, {"shusha"}),
+        ("#SevLake tensions", "en", {"sev_lake"}),
+    ],
+)
+def test_folded_names_count_in_items_that_may_be_azerbaijani(
+    classifier: Classifier, text: str, language: str | None, present: set[str]
+) -> None:
+    assert set(classifier.classify(text, "", language).entity_ids) == present
