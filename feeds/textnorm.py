@@ -18,7 +18,9 @@ Spellings of Telegram channels and social posts:
   gives the text before folding (the same length and offsets) for the checks that look for those letters
   (an Azerbaijani text, a conditional verb), and the classifier asks a text written with them to spell a key
   as its alias or cue does (`görüş`, a meeting, is not `Gorus`; `olub`, was, is not `ölüb`, died):
-  spelled_key, spelled_words and words_agree give and compare those spellings.
+  spelled_key, spelled_words and words_agree give and compare those spellings. A cue of fewer than 5 letters
+  counts folded only where its letters are written, and an item known to be in English, Russian or Armenian
+  takes no folded key at all (feeds.classify: `Susa` in Piedmont is not `Şuşa`).
 - A camel-case hashtag is read as the words it joins: `#SevLake` → `#sev lake`, `#ЛачинскийКоридор` →
   `#лачинский коридор`, `#CSTOSummit` → `#csto summit`, `#Sev_Lake` → `#sev lake` (a capital after a small
   letter, or the last capital of a run before a small letter, starts a word). The space written between
