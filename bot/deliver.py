@@ -292,9 +292,11 @@ class DeliveryLoop(BackgroundLoop):
         """Send everything due at the current clock, then return how many rows were leased in total."""
         total = 0
         while True:
+            # a chat that finished while the step ran was left out of it as busy: look again then
+            was_busy = bool(self._busy)
             claimed = await self.step()
             total += claimed
-            if not claimed and not self._busy:
+            if not claimed and not self._busy and not was_busy:
                 return total
             if self._busy and not claimed:
                 await asyncio.wait(list(self._busy.values()), return_when=asyncio.FIRST_COMPLETED)

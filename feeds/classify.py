@@ -269,9 +269,12 @@ def _alternation(endings: Iterable[str]) -> str:
     return "(?:" + "|".join(re.escape(e) for e in unique) + ")?" if unique else ""
 
 
+# an Armenian name joined to the next word by the linking vowel and a hyphen is a compound that names it:
+# "Ղարաբաղա-ադրբեջանական հակամարտ" (the Karabakh–Azerbaijani conflict), as "հայ-ադրբեջանական" names Armenia
+_HY_LINKED = "ա(?=[-‐‑–])"
 _SUFFIX_BY_LANGUAGE = {
     "ru": _alternation(_RU_ENDINGS),
-    "hy": _alternation(_HY_ENDINGS),
+    "hy": _alternation(_HY_ENDINGS)[:-1].replace("(?:", "(?:" + _HY_LINKED + "|", 1) + "?",
     "en": _alternation(_EN_ENDINGS),
     "az": _AZ_CHAIN,
 }
@@ -314,7 +317,7 @@ _AZ_FIRST = "liumnsdtaeyk"
 _FIRST_LETTERS = {
     _SUFFIX_BY_LANGUAGE["ru"] + _END: frozenset(e[0] for e in _RU_ENDINGS),
     _RU_DERIVED + _END: frozenset([*(e[0] for e in _RU_ENDINGS), "и", "с", "ц", "е"]),
-    _SUFFIX_BY_LANGUAGE["hy"] + _END: frozenset(e[0] for e in _HY_ENDINGS),
+    _SUFFIX_BY_LANGUAGE["hy"] + _END: frozenset([*(e[0] for e in _HY_ENDINGS), "ա"]),
     _SUFFIX_BY_LANGUAGE["en"] + _END: frozenset(e[0] for e in _EN_ENDINGS),
     _SUFFIX_BY_LANGUAGE["az"] + _END: frozenset(_AZ_FIRST),
     _SUFFIX_BY_LANGUAGE["any"] + _END: frozenset(
@@ -342,7 +345,8 @@ class _Term:
     # a case-sensitive alias that counts only beside other words or entities ("Qazax" with the border): its
     # context, not its capital, tells it from the common word, so it counts inflected at a sentence's start
     in_context: bool = False
-    # an Armenian cue that may end a compound after its joining vowel ա: ռազմագերի (ռազմ-ա-գերի, war captive)
+    # an Armenian cue that may end a compound after its joining vowel ա: ռազմագերի (ռազմ-ա-գերի, war captive),
+    # or stand after the future prefix կ-: կհանդիպեն (will meet)
     compound: bool = False
     # the key as its alias or cue spells it with the Azerbaijani letters (ə, ş…) that the key has folded: a
     # text written with those letters must spell the key so ("görüş" is not Gorus, "olub" is not "ölüb"); a
@@ -663,6 +667,10 @@ class _Scan:
         """Whether the original character behind `position` is a capital letter."""
         return self.norm().original_slice(position, position + 1)[:1].isupper()
 
+    def in_title(self, position: int) -> bool:
+        """Whether `position` of the normalised text lies in the title (before the summary)."""
+        return "\n" not in self.text[:position]
+
     def title_case(self) -> bool:
         """Whether the title is written In Title Case (most of its longer words capitalised)."""
         title = self.original.split("\n", 1)[0]
@@ -691,9 +699,14 @@ class _Scan:
             start = end - key_length + 1
             joined = False
             if start and text[start - 1].isalnum():
-                if not (start >= 3 and text[start - 1] == "ա" and text[start - 3 : start - 1].isalpha()):
+                # only an Armenian compound's second part may start here, or an Armenian verb after the
+                # future prefix կ- ("կհանդիպեն", will meet; "կհրետակոծի", will shell)
+                if not (
+                    (start >= 3 and text[start - 1] == "ա" and text[start - 3 : start - 1].isalpha())
+                    or (text[start - 1] == "կ" and (start == 1 or not text[start - 2].isalnum()))
+                ):
                     continue
-                joined = True  # only an Armenian compound's second part may start here
+                joined = True
             after = end + 1
             bare = after == length or not text[after].isalnum()
             written: str | None = None  # the span with its letters, once a term needs it
@@ -1036,6 +1049,13 @@ _AZ_FUTURE_WORD = re.compile(r"(?:acaq|əcək|acağ|əcəy)\w*$")
 _AZ_CONDITION = re.compile(r"(?<!\w)(?:əgər|təqdirdə)(?!\w)|\w(?:[aə]rs[aə]|ls[aə]|m[aə]s[aə]|tsə)(?!\w)")
 
 
+def _hy_future(text: str, start: int) -> bool:
+    """Whether a cue stands after the Armenian future prefix կ-: fighting to come ("կհրետակոծի", will
+    shell) is a threat, not fighting; territory and politics to come keep their level, as a plan ("կփակվի",
+    will close)."""
+    return start > 0 and text[start - 1] == "կ" and (start == 1 or not text[start - 2].isalnum())
+
+
 def _irrealis(text: str, stop: int) -> bool:
     """Whether the word in which a cue ends is an Azerbaijani conditional verb, or a future one in an item
     that states a condition."""
@@ -1061,6 +1081,22 @@ def _hedged(start: int, stop: int, hedges: list[tuple[int, int, int]]) -> bool:
         if follows and h_start >= stop and h_start - stop <= _HEDGE_AFTER:
             return True
     return False
+
+
+# a place in the locative, ablative or instrumental is where something is, never the name an institution takes
+# from it (that is the nominative, the genitive or the adjective): "Գորիսում պետական համալսարանի ուսանողները"
+# (the students of the state university in Goris), "Naxçıvanda Dövlət Universitetinin"
+_LOCATED = re.compile(r"(?:ում|ից|ով|[dt][ae]n?)$")  # after folding: -də is -de
+
+
+def _located(text: str, hit: tuple[int, int, int], alias_length: int) -> bool:
+    """Whether the place of an alias hit stands in a case of location (Armenian or Azerbaijani): an ending
+    beyond the alias's own letters ("Gorus" + "da", not the "tan" of "Ermənistan")."""
+    end = hit[1]
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    match = _LOCATED.search(text, hit[0] + alias_length, end)
+    return match is not None and match.end() == end
 
 
 def _followed_by(
@@ -1330,6 +1366,7 @@ class Classifier:
                     aliases[hit[2]].entity in places
                     and place_next
                     and _followed_by(text, hit, place_next, words, True)
+                    and not _located(text, hit, len(aliases[hit[2]].alias.text))
                 )
                 or (
                     aliases[hit[2]].unless_next
@@ -1358,7 +1395,10 @@ class Classifier:
             hypothetical = [
                 start
                 for start, stop, event in cues
-                if levels[event] <= _TERRITORY and _irrealis(scan.letters, stop)
+                if levels[event] <= _TERRITORY
+                and (
+                    _irrealis(scan.letters, stop) or (levels[event] < _TERRITORY and _hy_future(text, start))
+                )
             ]
             events = _found_events(
                 text,
@@ -1387,7 +1427,8 @@ class Classifier:
     ) -> bool:
         """True when a bare surname is another person's: a capitalised given name that is not this person's
         stands right before it ("Zamin Əliyev", "Leyla Alieva"; titles and names of places do not count, nor
-        does a headline in Title Case), or one follows it with a patronymic ("Əliyev Babək Əsgər oğlu").
+        does a word of a headline in Title Case; a summary under such a headline is read as written: "Rakhat
+        Aliyev, Kazakhstan's ambassador"), or one follows it with a patronymic ("Əliyev Babək Əsgər oğlu").
         A capitalised word that starts a sentence counts as a given name only when the surname is the only
         name the item has ("Муху Алиев удостоен ордена … Дагестан"); beside other names it is more often a
         place or a person of its own ("Բրյուսելում Փաշինյանն ու Ալիևը", "Միշելը Ալիևի հետ"). A surname joined
@@ -1413,15 +1454,38 @@ class Classifier:
                 and scan.original_is_capital(word_start)
                 and (alone or not _sentence_start(text, word_start))
                 and not any(hit[0] == word_start for hit in earlier)  # "Azerbaijan's", "Азербайджана"
-                and not scan.title_case()
+                # a Title Case headline capitalises every word, but only its own words
+                and not (scan.in_title(start) and scan.title_case())
                 # no mark the normalisation removed stands between ("Բրյուսել՝ Ալիևի": Brussels, then Aliyev)
                 and _one_word(scan.norm().original_slice(word_start, start))
             ):
                 return True
+        if self._another_initial(scan, start, info):
+            return True
         following = text[stop : stop + 40].split()
         if len(following) >= 2 and not following[0].startswith(self._given_names[info.entity]):
             return any(word.strip(".,;:") in _PATRONYMICS for word in following[1:3])
         return False
+
+    def _another_initial(self, scan: _Scan, start: int, info: _AliasInfo) -> bool:
+        """True when the initial of another given name stands right before a bare surname ("R. Aliyev",
+        "Р. Алиев", "Է. Միրզոյան"), not this person's ("И. Алиев", "N. Paşinyan") and not the end of an
+        abbreviation ("U.S. Aliyev")."""
+        text = scan.text
+        if start < 3 or text[start - 2 : start] != ". ":
+            return False
+        initial = start - 3
+        if not text[initial].isalpha() or (
+            initial and not (text[initial - 1].isspace() or text[initial - 1] in '(«"“')
+        ):
+            return False
+        given = self._given_names[info.entity]
+        return (
+            bool(given)
+            and _script(text[initial]) == _script(text[start])
+            and scan.original_is_capital(initial)
+            and not any(name.startswith(text[initial]) for name in given)
+        )
 
     def _resolve(
         self, alias_hits: list[tuple[int, int, int]], words: dict[int, list[tuple[int, int]]]

@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from storage.db import Database
 from storage.models import (
@@ -116,6 +118,58 @@ def _due(now: datetime) -> ColumnElement[bool]:
     return and_(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
 
 
+# A chat sent an alert this recently takes its turn behind the chats that have waited longer (see _queue).
+RECENTLY_SENT = timedelta(seconds=60)
+
+
+def _queue(now: datetime, excluded: Sequence[int]) -> Subquery:
+    """Each chat's due rows numbered (`place`) in the order they are to be sent, with what orders the chats
+    among themselves (claim_due).
+
+    Within a chat, rows go source by source in turn: `turn` is a row's place among the chat's due alerts
+    from the same feed (P1 first, then oldest), and rows are taken turn by turn, P1 first then oldest
+    within a turn; a lease takes a chat's rows of a turn together. So a feed that queued hundreds of alerts
+    for a chat puts one of them ahead of another source's alert, not all of them.
+
+    Among chats: those sent nothing for RECENTLY_SENT come first, P1 first then the longest waiting (as
+    before); then the chats sent to lately, the one sent to longest ago first. So chats with a flood to
+    work through take turns with each other, and a chat that has a new alert is not queued behind them."""
+    priority = _priority().label("priority")
+    turns = (
+        select(
+            Delivery.id.label("id"),
+            Delivery.chat_id.label("chat_id"),
+            Delivery.created_at.label("created_at"),
+            priority,
+            func.row_number()
+            .over(
+                partition_by=(Delivery.chat_id, Item.feed_id),
+                order_by=(priority, Delivery.created_at, Delivery.id),
+            )
+            .label("turn"),
+        )
+        .join(Item, Item.id == Delivery.item_id)
+        .where(_due(now))
+    )
+    if excluded:
+        turns = turns.where(Delivery.chat_id.not_in(excluded))
+    due = turns.subquery("turns")
+    return (
+        select(
+            due.c.id,
+            due.c.chat_id,
+            due.c.turn,
+            func.row_number()
+            .over(
+                partition_by=due.c.chat_id, order_by=(due.c.turn, due.c.priority, due.c.created_at, due.c.id)
+            )
+            .label("place"),
+            func.min(due.c.priority).over(partition_by=due.c.chat_id).label("head_priority"),
+            func.min(due.c.created_at).over(partition_by=due.c.chat_id).label("waiting_since"),
+        )
+    ).subquery("queue")
+
+
 async def claim_due(
     db: Database,
     *,
@@ -126,23 +180,40 @@ async def claim_due(
     lease: timedelta = DEFAULT_LEASE,
     owner: str | None = None,
 ) -> list[ClaimedDelivery]:
-    """Lease up to `limit` due rows to process instance `owner`, P1 first then oldest first, at most
-    `per_chat` per chat, skipping `exclude_chats` (chats this process is still sending to). Rows of inactive
-    chats are dropped on the way; rows of chats in their quiet window are held until it ends (P1 passes when
-    the chat allows). A row that cannot be routed or shown (say, quiet hours stored unreadable by an old
-    version) is quarantined (storage.quarantine) and never stops the others. Safe with several bot
-    processes: a row is leased by exactly one of them."""
+    """Lease up to `limit` due rows to process instance `owner`, at most `per_chat` per chat, source by
+    source in turn, chats that were sent nothing lately first (see _queue), skipping `exclude_chats` (chats
+    this process is still sending to). Rows of inactive chats are dropped on the way; rows of chats in their
+    quiet window are held until it ends (P1 passes when the chat allows). A row that cannot be routed or
+    shown (say, quiet hours stored unreadable by an old version) is quarantined (storage.quarantine) and
+    never stops the others. Safe with several bot processes: a row is leased by exactly one of them."""
     excluded = list(exclude_chats)
     async with db.transaction() as session:
+        queue = _queue(now, excluded)
+        sent = aliased(Delivery)
+        last_sent = (
+            select(func.max(sent.sent_at))
+            .where(sent.chat_id == queue.c.chat_id, sent.status == "sent")
+            .scalar_subquery()
+        )
+        lately = case((last_sent > now - RECENTLY_SENT, 1), else_=0)
         query = (
             select(Delivery, Chat)
+            .join(queue, queue.c.id == Delivery.id)
             .join(Chat, Chat.id == Delivery.chat_id)
-            .where(_due(now))
-            .order_by(_priority(), Delivery.created_at, Delivery.id)
+            .where(queue.c.place <= per_chat)
+            .order_by(
+                lately,
+                case((lately == 1, last_sent), else_=None),
+                queue.c.head_priority,
+                queue.c.waiting_since,
+                # a chat's rows of one turn together: the turn's other sources go with the flood's next row
+                queue.c.turn,
+                queue.c.chat_id,
+                queue.c.place,
+                queue.c.id,
+            )
             .limit(max(limit * 4, limit + 50))
         )
-        if excluded:
-            query = query.where(Delivery.chat_id.not_in(excluded))
         if db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True, of=Delivery)
         rows = (await session.execute(query)).all()
