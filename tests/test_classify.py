@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from feeds.classify import Classifier
+from feeds.classify import _TITLE_AFTER, Classifier
 from feeds.gazetteer import Gazetteer, load_yaml_gazetteer
+from feeds.textnorm import normalize
 from storage.settings import load_settings
 
 LABELLED = Path(__file__).parent / "data" / "labelled_headlines.yaml"
@@ -227,6 +228,11 @@ def test_alias_embedded_in_random_text_is_found(
     classifier: Classifier, alias: tuple[str, str], before: str, after: str, left: str, right: str
 ) -> None:
     text, entity = alias
+    # a quoted name that a naming word follows is a title («Sevlich» движение: a movement), in whatever script
+    # the word is written (ДBИЖEНИE with Latin B and E reads as ДВИЖЕНИЕ)
+    assume(
+        not (right in '«"' and normalize(after).split()[:1] and normalize(after).split()[0] in _TITLE_AFTER)
+    )
     item = before + left + text + right + after
     assert entity in classifier.classify(item).entity_ids
 
