@@ -33,7 +33,15 @@ import ahocorasick
 
 from feeds.definitions import AliasDef, EntityDef, SeverityLexicon
 from feeds.model import Classification, EntityMatch
-from feeds.textnorm import NormalizedText, case_form, normalize
+from feeds.textnorm import (
+    NormalizedText,
+    case_form,
+    normalize,
+    normalize_with_letters,
+    spelled_key,
+    spelled_words,
+    words_agree,
+)
 from storage.severity import LEVELS
 
 # Russian: noun and adjective case endings (after ё→е), longest first in the regex.
@@ -207,9 +215,10 @@ _HY_UM_ENDINGS = [
     "ումների",
 ]
 _EN_ENDINGS = ["s", "es", "i"]  # Karabakhi, Nakhchivani
-# Azerbaijani suffix chain after ı→i folding: plural, possessive, case, -ki, copula; every part optional
-_V4 = "[iuü]"
-_V2 = "[aə]"
+# Azerbaijani suffix chain after folding (ı→i, ə→e, ü→u, ğ→g: feeds.textnorm): plural, possessive, case,
+# -ki, copula; every part optional
+_V4 = "[iu]"
+_V2 = "[ae]"
 _AZ_CHAIN = (
     f"(?:l{_V2}r)?"
     f"(?:{_V4}m{_V4}z|{_V4}n{_V4}z|m{_V4}z|n{_V4}z|s{_V4}|{_V4}m|{_V4}n|{_V4}|m|n)?"
@@ -246,6 +255,12 @@ _CLAUSE_MARKS = (".", ";", "!", "?", "\n", ":")
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
 _TERRITORY = _LEVEL_INDEX["P2"]
 _POLITICS = _LEVEL_INDEX["P4"]  # fighting and territory: the levels a future or conditional verb hedges
+# the shortest key of a cue or rule word with Azerbaijani letters (ə, ş…) that counts in text written without
+# them
+_FOLDED_KEY_LETTERS = 5
+# the languages (besides an unknown one) whose items may write Azerbaijani names and cues without their
+# letters
+_FOLDING_LANGUAGES = frozenset(("az", "tr"))
 _NOTHING = Classification()  # immutable, so one instance serves every untagged item
 
 
@@ -298,7 +313,7 @@ _RU_DERIVED = (
 
 # the letters an ending of each suffix pattern can start with: a word that goes on with another letter is
 # rejected without running the pattern ("հայտարարել" after the key "հայ")
-_AZ_FIRST = "liuümnsdtaəyk"
+_AZ_FIRST = "liumnsdtaeyk"
 _FIRST_LETTERS = {
     _SUFFIX_BY_LANGUAGE["ru"] + _END: frozenset(e[0] for e in _RU_ENDINGS),
     _RU_DERIVED + _END: frozenset([*(e[0] for e in _RU_ENDINGS), "и", "с", "ц", "е"]),
@@ -333,6 +348,15 @@ class _Term:
     # an Armenian cue that may end a compound after its joining vowel ա: ռազմագերի (ռազմ-ա-գերի, war captive),
     # or stand after the future prefix կ-: կհանդիպեն (will meet)
     compound: bool = False
+    # the key as its alias or cue spells it with the Azerbaijani letters (ə, ş…) that the key has folded: a
+    # text written with those letters must spell the key so ("görüş" is not Gorus, "olub" is not "ölüb"); a
+    # text written without them matches the folded key ("Lacin" is Laçın)
+    letters: str | None = None
+    words: tuple[tuple[str, str], ...] = ()  # the same for each word of a pattern (`full`)
+    # a cue's or a rule word's short key with folded letters counts only in text written with them: "ölüb"
+    # (died) is not "olub" (was), "ölüm" (death) is not "olum"; a name's key is not a common word ("Susa")
+    letters_only: bool = False
+    folded: bool = False  # `letters` differs from the key: the key has letters that normalisation folds
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +388,7 @@ _TITLES = frozenset(
     ]
 )
 # a patronymic after a given name: "Babək Əsgər oğlu", "Заур Ильхам оглы"
-_PATRONYMICS = frozenset(("oğlu", "qızı", "оглы", "кызы"))
+_PATRONYMICS = frozenset(normalize(word) for word in ("oğlu", "qızı", "оглы", "кызы"))
 
 
 def _stem_ru(word: str) -> str:
@@ -445,8 +469,8 @@ def _hy_verb(word: str) -> bool:
 # the event in the other tenses, participles and verbal nouns too ("yaxınlaşır", "yaxınlaşan", "yaxınlaşmağa")
 _AZ_PAST = re.compile(f"(?:d{_V4}|t{_V4}|y?{_V4}b)(?:l{_V2}r)?$")
 _AZ_VERB_ENDINGS = (
-    f"(?:d{_V4}|t{_V4}|y?{_V4}b|m{_V4}ş|y?{_V4}r|{_V2}r|y?{_V2}n|m{_V2}ğ{_V2}|m{_V2}y{_V2}|m{_V2}q|m{_V2}k"
-    f"|y?{_V2}c{_V2}[qkğy]|d{_V4}ğ|d{_V4}y)(?:l{_V2}r)?(?:{_V4}n|d{_V4}r|d{_V4}|{_V4}|{_V2})?"
+    f"(?:d{_V4}|t{_V4}|y?{_V4}b|m{_V4}ş|y?{_V4}r|{_V2}r|y?{_V2}n|m{_V2}g{_V2}|m{_V2}y{_V2}|m{_V2}q|m{_V2}k"
+    f"|y?{_V2}c{_V2}[qkgy]|d{_V4}g|d{_V4}y)(?:l{_V2}r)?(?:{_V4}n|d{_V4}r|d{_V4}|{_V4}|{_V2})?"
 )
 
 
@@ -621,11 +645,17 @@ def _automaton(keys: dict[str, list[_Term]]) -> Any:
 class _Scan:
     """One item's normalised text, walked with an automaton: the terms whose checks pass."""
 
-    __slots__ = ("_norm", "original", "text")
+    __slots__ = ("_norm", "folds", "letters", "original", "text")
 
-    def __init__(self, original: str, text: str) -> None:
+    def __init__(self, original: str, text: str, letters: str, folds: bool) -> None:
         self.original = original
         self.text = text
+        # whether a key with Azerbaijani letters counts written without them: not in an item known to be in
+        # English, Russian or Armenian ("Susa" in Piedmont is not Şuşa)
+        self.folds = folds
+        # the normalised text with its Azerbaijani letters kept (ə, ş…; the same offsets as `text`); `text`
+        # itself when it has none
+        self.letters = letters
         self._norm: NormalizedText | None = None
 
     def norm(self) -> NormalizedText:
@@ -663,6 +693,8 @@ class _Scan:
             return found  # no keys at all
         text = self.text
         length = len(text)
+        letters = self.letters
+        marked = letters is not text
         for end, (key_length, terms) in automaton.iter(text):
             start = end - key_length + 1
             joined = False
@@ -677,8 +709,17 @@ class _Scan:
                 joined = True
             after = end + 1
             bare = after == length or not text[after].isalnum()
+            written: str | None = None  # the span with its letters, once a term needs it
             for term in terms:
                 if joined and not term.compound:
+                    continue
+                if marked:
+                    if term.letters is not None:
+                        if written is None:
+                            written = letters[start:after]
+                        if written != term.letters:
+                            continue  # in text written with its letters, "görüş" (a meeting) is not Gorus
+                elif term.folded and (term.letters_only or not self.folds):
                     continue
                 if term.full is not None:
                     missing = False
@@ -695,6 +736,14 @@ class _Scan:
                     if match is None:
                         continue
                     stop = match.end()
+                    if (
+                        marked
+                        and term.words
+                        and not words_agree(
+                            text[match.start() : stop], letters[match.start() : stop], term.words
+                        )
+                    ):
+                        continue
                     if not term.starts:
                         found.append((match.start(), stop, term))
                         continue
@@ -815,11 +864,24 @@ def in_short_quote(text: str, start: int, stop: int) -> bool:
 # words that introduce a quoted title: “Şuşanın dağları…” adlı muğam axşamı, под названием «Карабах», a song
 # titled "Karabakh", «…» խորագրով ցուցահանդես (text folded: ı is i); a movement's or a party's quoted name
 # («Տավուշը հանուն հայրենիքի» շարժումը) is its title too
-_TITLE_AFTER = (
-    *("adli", "başliqli", "խորագրով", "վերնագրով"),
-    *("movement", "party", "движение", "движения", "движению", "движением", "движении", "партия", "партии"),
-    *("շարժում", "շարժումը", "շարժման", "շարժմանը", "շարժումն", "կուսակցություն", "կուսակցությունը"),
-    *("կուսակցության", "hərəkati", "hərəkatinin", "hərəkatina", "partiyasi", "partiyasinin"),
+_TITLE_AFTER = tuple(
+    normalize(word)
+    for word in (
+        *("adli", "başliqli", "խորագրով", "վերնագրով"),
+        *(
+            "movement",
+            "party",
+            "движение",
+            "движения",
+            "движению",
+            "движением",
+            "движении",
+            "партия",
+            "партии",
+        ),
+        *("շարժում", "շարժումը", "շարժման", "շարժմանը", "շարժումն", "կուսակցություն", "կուսակցությունը"),
+        *("կուսակցության", "hərəkati", "hərəkatinin", "hərəkatina", "partiyasi", "partiyasinin"),
+    )
 )
 _TITLE_BEFORE = ("под названием", "под заглавием", "titled", "entitled", "խորագրով", "վերնագրով")
 # a title's quotes lie within this many characters of the name inside them
@@ -1024,7 +1086,7 @@ def _hedged(start: int, stop: int, hedges: list[tuple[int, int, int]]) -> bool:
 # a place in the locative, ablative or instrumental is where something is, never the name an institution takes
 # from it (that is the nominative, the genitive or the adjective): "Գորիսում պետական համալսարանի ուսանողները"
 # (the students of the state university in Goris), "Naxçıvanda Dövlət Universitetinin"
-_LOCATED = re.compile(r"(?:ում|ից|ով|[dt][aə]n?)$")
+_LOCATED = re.compile(r"(?:ում|ից|ով|[dt][ae]n?)$")  # after folding: -də is -de
 
 
 def _located(text: str, hit: tuple[int, int, int], alias_length: int) -> bool:
@@ -1141,7 +1203,7 @@ class Classifier:
                     starts,
                     in_context=alias.conditional,
                 )
-                self._add(keys, key, term)
+                self._add(keys, key, term, alias.text)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
                 key, suffix, full, starts = _compile(cue, language, True, _CUE_GAP, False, verb=True)
@@ -1156,12 +1218,12 @@ class Classifier:
                     starts,
                     compound=language == "hy" and len(key) >= 4,
                 )
-                self._add(keys, key, term)
+                self._add(keys, key, term, cue)
         for language, phrase in self._severity.background:
             key, suffix, full, starts = _compile(phrase, language, True, _CUE_GAP, False, verb=True)
             needs = _pieces(phrase) if full is not None else ()
             term = _Term(_BACKGROUND, 0, self._re(suffix), self._re(full), None, needs, starts)
-            self._add(keys, key, term)
+            self._add(keys, key, term, phrase)
         # the words of clubs and brands are those that cancel the names read as a club or a brand when quoted
         # (Qarabağ, Jermuk); they also mark any other place inside a club's or a brand's quoted name
         self._club_words = frozenset(
@@ -1202,7 +1264,7 @@ class Classifier:
                     follows = int(language in ("hy", "az"))
                 needs = _pieces(word) if full is not None else ()
                 term = _Term(kind, follows, self._re(suffix), self._re(full), None, needs, starts)
-                self._add(keys, key, term)
+                self._add(keys, key, term, word)
         self._hedge_event = index_of.get(self._severity.hedge_event or "")
         # two automatons: names first; rule words and cues only for the items that name something
         self._automaton = _automaton({k: [t for t in ts if t.kind == _ALIAS] for k, ts in keys.items()})
@@ -1227,12 +1289,27 @@ class Classifier:
         word_id = self._word_ids[word] = len(self._word_ids)
         key, suffix, full, starts = _compile(word, "any", True, 0, False)
         needs = _pieces(word) if full is not None else ()
-        self._add(keys, key, _Term(_WORD, word_id, self._re(suffix), self._re(full), None, needs, starts))
+        self._add(
+            keys, key, _Term(_WORD, word_id, self._re(suffix), self._re(full), None, needs, starts), word
+        )
         return word_id
 
     @staticmethod
-    def _add(keys: dict[str, list[_Term]], key: str, term: _Term) -> None:
+    def _add(keys: dict[str, list[_Term]], key: str, term: _Term, source: str) -> None:
         if key:
+            if term.full is None:
+                letters = spelled_key(source, key)
+                short = (
+                    term.kind != _ALIAS
+                    and letters is not None
+                    and letters != key
+                    and len(key) < _FOLDED_KEY_LETTERS
+                )
+                folded = letters is not None and letters != key
+                term = replace(term, letters=letters, letters_only=short, folded=folded)
+            else:
+                words = spelled_words(source)
+                term = replace(term, words=words, folded=any(word != spelled for word, spelled in words))
             if term.suffix is not None and term.first is None:
                 first = _FIRST_LETTERS.get(term.suffix.pattern)
                 if first is not None:
@@ -1247,9 +1324,9 @@ class Classifier:
         if self._empty:
             return _NOTHING
         original = f"{title}\n{summary}"
-        text = normalize(original)
+        text, letters = normalize_with_letters(original)
         alias_hits: list[tuple[int, int, int]] = []
-        scan = _Scan(original, text)
+        scan = _Scan(original, text, letters, language is None or language in _FOLDING_LANGUAGES)
         aliases = self._aliases
         terms = scan.terms(self._automaton)
         for start, stop, term in terms:
@@ -1260,7 +1337,7 @@ class Classifier:
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, alias_hits, len(terms) == 1):
                 continue
-            if info.alias.own_language and not azerbaijani_outside(text, start, stop):
+            if info.alias.own_language and not azerbaijani_outside(scan.letters, start, stop):
                 continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
             if info.quoted_twin is not None and in_own_quotes(text, start, stop):
                 alias_hits.append((start, stop, info.quoted_twin))  # «Թրամփի ուղին»: a name in quotes
@@ -1319,7 +1396,9 @@ class Classifier:
                 start
                 for start, stop, event in cues
                 if levels[event] <= _TERRITORY
-                and (_irrealis(text, stop) or (levels[event] < _TERRITORY and _hy_future(text, start)))
+                and (
+                    _irrealis(scan.letters, stop) or (levels[event] < _TERRITORY and _hy_future(text, start))
+                )
             ]
             events = _found_events(
                 text,

@@ -60,10 +60,10 @@ def _alias_regex(alias: AliasDef) -> re.Pattern[str]:
 
 
 def _rule_reason(
-    alias: AliasDef, text: str, start: int, stop: int, found: set[str]
+    alias: AliasDef, text: str, start: int, stop: int, found: set[str], letters: str
 ) -> tuple[str, str] | None:
     """Why a name found in the text does not count, by the alias's own rules, as (reason code, detail);
-    None when it counts."""
+    None when it counts. `letters` is the text normalised with its Azerbaijani letters kept."""
     if (
         alias.unless_quoted
         and start
@@ -72,7 +72,7 @@ def _rule_reason(
         and text[stop] in "\"'"
     ):
         return QUOTED, ""
-    if alias.own_language and not azerbaijani_outside(text, start, stop):
+    if alias.own_language and not azerbaijani_outside(letters, start, stop):
         return NEEDS_CONTEXT, "an Azerbaijani letter (ə, ğ, ş, ç, ö, ü) elsewhere in the text"
     kept = any(_alias_regex(AliasDef(word, "any")).search(normalize(text)) for word in alias.kept_with)
     for word in () if kept else alias.unless_near:
@@ -139,6 +139,7 @@ def explain(gazetteer: Gazetteer, entity_id: str, title: str, summary: str = "")
     )
     original = f"{title}\n{summary}"
     text = normalize(original)
+    letters = normalize(original, fold=False)
     norm = NormalizedText(original, text)
     verdicts: list[AliasVerdict] = []
     for alias in entity.aliases:
@@ -149,7 +150,7 @@ def explain(gazetteer: Gazetteer, entity_id: str, title: str, summary: str = "")
             ):
                 reason: tuple[str, str] | None = (CAPITALS, "")
             else:
-                reason = _rule_reason(alias, text, hit.start(), hit.end(), found_ids)
+                reason = _rule_reason(alias, text, hit.start(), hit.end(), found_ids, letters)
             if reason is None and entity_id not in found_ids:
                 reason = (LONGER_NAME, "")
             if reason is not None:

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from feeds.model import Classification
-from feeds.textnorm import normalize
+from feeds.textnorm import normalize  # with fold=False: the patterns below spell Azerbaijani with its letters
 
 # ---------------------------------------------------------------------------------------------------- events
 
@@ -176,14 +176,14 @@ def announces(title: str, language: str | None) -> bool:
     """Whether a headline announces what is to come (will, is to, plans to; состоится, будет; կկայանա;
     -acaq/-əcək) rather than reporting what happened."""
     pattern = _PROSPECT.get(_language(language) or "")
-    return bool(pattern and pattern.search(normalize(title)))
+    return bool(pattern and pattern.search(normalize(title, fold=False)))
 
 
 def reports_reaction(title: str, language: str | None) -> bool:
     """Whether a headline reports what someone said about an event (condemnation, criticism, welcome,
     support, a call, concern) rather than the event itself."""
     pattern = _REACTION.get(_language(language) or "")
-    return bool(pattern and pattern.search(normalize(title)))
+    return bool(pattern and pattern.search(normalize(title, fold=False)))
 
 
 # ---------------------------------------------------------------------------------------------------- sides
@@ -200,7 +200,7 @@ _SIDES = {side: re.compile(rf"(?<!\w)(?:{cues})") for side, cues in _SIDE_CUES.i
 
 def sides(title: str) -> frozenset[str]:
     """The sides a headline names (armenia, azerbaijan, artsakh), in any of the four languages."""
-    norm = normalize(title)
+    norm = normalize(title, fold=False)
     return frozenset(side for side, pattern in _SIDES.items() if pattern.search(norm))
 
 
@@ -348,7 +348,7 @@ def _language(language: str | None) -> str | None:
 def numbers(text: str, language: str | None) -> frozenset[str]:
     """The figures of `text` as canonical strings ("2", "3.5", "43"): digits and number words of the text's
     language, without years (1900–2099), clock times and day-of-month dates."""
-    norm = normalize(text)
+    norm = normalize(text, fold=False)
     norm = _DATES.sub(" ", norm)
     norm = _CLOCK.sub(" ", norm)
     found: set[str] = set()
@@ -402,7 +402,7 @@ def same_figure(a: str, b: str) -> bool:
 
 def moments(text: str) -> frozenset[str]:
     """The dates ("date:9-13") and clock times ("clock:0:05") the text names, in any of the four languages."""
-    norm = normalize(text)
+    norm = normalize(text, fold=False)
     found: set[str] = set()
     for match in _DATES.finditer(norm):
         day = match.group("day") or match.group("day2") or match.group("day3") or match.group("day4")

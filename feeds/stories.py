@@ -83,7 +83,7 @@ from feeds.signature import (
     same_figure,
     signature,
 )
-from feeds.textnorm import normalize
+from feeds.textnorm import normalize  # with fold=False: story texts compare as written
 
 LEAD_CHARACTERS = 300
 RULE_NEW = "new"
@@ -312,7 +312,7 @@ def fingerprint(
     classifier found (feeds.signature.event_types) and `mentions` the texts it matched as entities;
     `participants` the tracked people its headline names."""
     lead = summary[:LEAD_CHARACTERS]
-    text = " ".join(_WORDS.sub(" ", normalize(f"{title} {lead}")).split())
+    text = " ".join(_WORDS.sub(" ", normalize(f"{title} {lead}", fold=False)).split())
     entities = frozenset(entity_ids) - rules.generic_entities
     sig: Signature = signature(title, lead, language, events, mentions)
     return Fingerprint(

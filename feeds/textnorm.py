@@ -10,6 +10,26 @@ letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `
 (the surname ending `-եան` after a vowel: `Միրզոյեան` → `Միրզոյան`), and `աւ` → `ավ`
 (`Տաւուշ`); two change the length: `իւ` → `յու` (`լարուածութիւն` → `լարվածություն`) and `ու` before a vowel
 → `վ` (`լարուած`, `կը շարունակուի`). NormalizedText maps the changed letters back to the original.
+
+Spellings of Telegram channels and social posts:
+- Azerbaijani (and Turkish) letters are folded last, one letter for one, as a text written without them has
+  them: `ə` → `e` (such text writes `Ermenistan`, `Azerbaycan`, `Gence`; `a` is rarer), `ç` → `c`, `ş` → `s`,
+  `ğ` → `g`, `ö` → `o`, `ü` → `u`, so `Lacin rayonu` meets the alias `Laçın`. normalize_with_letters also
+  gives the text before folding (the same length and offsets) for the checks that look for those letters
+  (an Azerbaijani text, a conditional verb), and the classifier asks a text written with them to spell a key
+  as its alias or cue does (`görüş`, a meeting, is not `Gorus`; `olub`, was, is not `ölüb`, died):
+  spelled_key, spelled_words and words_agree give and compare those spellings. A cue of fewer than 5 letters
+  counts folded only where its letters are written, and an item known to be in English, Russian or Armenian
+  takes no folded key at all (feeds.classify: `Susa` in Piedmont is not `Şuşa`).
+- A camel-case hashtag is read as the words it joins: `#SevLake` → `#sev lake`, `#ЛачинскийКоридор` →
+  `#лачинский коридор`, `#CSTOSummit` → `#csto summit`, `#Sev_Lake` → `#sev lake` (a capital after a small
+  letter, or the last capital of a run before a small letter, starts a word). The space written between
+  maps to the empty span where the next word starts; outside a hashtag no word is split (`iPhone`).
+- A word that mixes Latin and Cyrillic letters is read in the script most of its letters are written in, its
+  look-alike letters (а/a, в/b, е/e, к/k, м/m, н/h, о/o, р/p, с/c, т/t, х/x, у/y, і/i, ј/j, ѕ/s) written in
+  that script: `Нaхичевани` with a Latin a is `нахичевани`; a word in one script, or with as many letters of
+  each, is left alone. One letter for one, so offsets do not move.
+An ASCII text costs one `#` test more; folding costs six `in` tests, and the mixed-script test two scans.
 """
 
 from __future__ import annotations
@@ -34,6 +54,10 @@ _TABLE.update({ord(c): None for c in _REMOVED})
 _CASE_TABLE = dict(_TABLE)
 _CASE_TABLE.update({ord("ё"): "е", ord("Ё"): "Е"})
 _TABLE.update({ord("ё"): "е", ord("Ё"): "е", ord("İ"): "i", ord("ı"): "i"})
+# Azerbaijani and Turkish letters as written without them (Telegram, diaspora channels): one letter for one
+_FOLDED = {"ə": "e", "ç": "c", "ş": "s", "ğ": "g", "ö": "o", "ü": "u"}
+_CASE_TABLE.update({ord(c): f for c, f in _FOLDED.items()})
+_CASE_TABLE.update({ord(c.upper()): f.upper() for c, f in _FOLDED.items()})
 _REPLACEMENTS = {chr(code): value or "" for code, value in _TABLE.items()}
 _TRANSLATED = re.compile("[" + re.escape("".join(_REPLACEMENTS)) + "]")
 _ASCII_TRANSLATED = re.compile("[" + re.escape("".join(c for c in _REPLACEMENTS if c.isascii())) + "]")
@@ -43,15 +67,27 @@ _EXPANDING = "".join(c for c in map(chr, range(0x10000)) if ord(c) not in _TABLE
 _LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + "]")
 
 
-def normalize(text: str, classical: bool = True) -> str:
+def normalize(text: str, classical: bool = True, fold: bool = True) -> str:
     """The normalised form of `text` (aliases, cues and items all go through this one function); with
-    `classical` false, without rewriting the classical Armenian spellings (the offset map's first step)."""
+    `classical` false, without rewriting the classical Armenian spellings (the offset map's first step); with
+    `fold` false, keeping the Azerbaijani letters ə ç ş ğ ö ü (the same length and offsets: for the checks
+    that look for those letters)."""
+    folded, letters = normalize_with_letters(text, classical)
+    return folded if fold else letters
+
+
+def normalize_with_letters(text: str, classical: bool = True) -> tuple[str, str]:
+    """normalize(text) and normalize(text, fold=False) at the cost of one; the second is the same object as
+    the first when the text has none of the letters folded."""
+    if "#" in text:
+        text = _split_hashtags(text)
     if text.isascii():
         # the ASCII characters of the table are few (tabs, returns, the backquote); casefold is lower
         if _ASCII_TRANSLATED.search(text):
             for char in set(_ASCII_TRANSLATED.findall(text)):
                 text = text.replace(char, _REPLACEMENTS[char])
-        return text.lower()
+        text = text.lower()
+        return text, text
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     # str.translate with a table is slow; a few str.replace calls on the characters present are not
@@ -61,9 +97,139 @@ def normalize(text: str, classical: bool = True) -> str:
     # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
     if "եւ" in text:
         text = text.replace("եւ", "եվ")
+    # two scans for one letter are much cheaper than one for a pair of letters
+    if _CYRILLIC.search(text) and _LATIN.search(text) and _MIXED_SCRIPT.search(text):
+        text = _one_script(text)
     if classical and _classical(text):
         text = _CLASSICAL_ARMENIAN.sub(_reformed, text)
-    return text
+    # folded last: no step before it reads the letters it folds
+    return _fold(text), text
+
+
+# a hashtag's words: "#SevLake", "#ЛачинскийКоридор", "#CSTOSummit", "#Sev_Lake"
+_HASHTAG = re.compile(r"#(\w+)")
+
+
+def _hashtag_breaks(text: str) -> list[int]:
+    """The offsets in `text` where a hashtag's next word starts (a capital after a small letter, or the last
+    capital of a run before a small letter): the normalised text has a space there."""
+    breaks: list[int] = []
+    for match in _HASHTAG.finditer(text):
+        word = match.group(1)
+        base = match.start(1)
+        for index in range(1, len(word)):
+            char = word[index]
+            if char.isupper():
+                before = word[index - 1]
+                if before.islower() or (
+                    before.isupper() and index + 1 < len(word) and word[index + 1].islower()
+                ):
+                    breaks.append(base + index)
+    return breaks
+
+
+def _split_hashtags(text: str) -> str:
+    """`text` with each camel-case hashtag written as its words ("#SevLake" → "#Sev Lake", "#Sev_Lake" →
+    "#Sev Lake")."""
+    if "_" in text:
+        text = _HASHTAG.sub(_underscores_as_spaces, text)
+    breaks = _hashtag_breaks(text)
+    if not breaks:
+        return text
+    pieces = []
+    position = 0
+    for index in breaks:
+        pieces.append(text[position:index])
+        position = index
+    pieces.append(text[position:])
+    return " ".join(pieces)
+
+
+def _underscores_as_spaces(match: re.Match[str]) -> str:
+    return match.group(0).replace("_", " ")
+
+
+# Latin and Cyrillic letters (after casefold) that look alike; a word mixing the two scripts is read in the
+# script most of its letters are written in ("нaхичевани" with a Latin a, "lаçin" with a Cyrillic а)
+_LOOK_ALIKES = {
+    "a": "а", "b": "в", "c": "с", "e": "е", "h": "н", "i": "і", "j": "ј", "k": "к", "m": "м", "o": "о",
+    "p": "р", "s": "ѕ", "t": "т", "x": "х", "y": "у",
+}  # fmt: skip
+_TO_CYRILLIC = str.maketrans(_LOOK_ALIKES)
+_TO_LATIN = str.maketrans(
+    {cyrillic: latin for latin, cyrillic in _LOOK_ALIKES.items()} | {"һ": "h", "ԁ": "d"}
+)
+_LATIN_LETTERS = "a-zß-öø-ɏə"
+_CYRILLIC_LETTERS = "\u0430-\u045f\u0460-\u052f"
+_MIXED_SCRIPT = re.compile(f"[{_LATIN_LETTERS}][{_CYRILLIC_LETTERS}]|[{_CYRILLIC_LETTERS}][{_LATIN_LETTERS}]")
+_LATIN = re.compile(f"[{_LATIN_LETTERS}]")
+_CYRILLIC = re.compile(f"[{_CYRILLIC_LETTERS}]")
+
+
+def _one_script(text: str) -> str:
+    """`text` (casefolded) with every word that mixes Latin and Cyrillic letters written in its dominant
+    script (a tie is left as it is); one letter for one letter."""
+    pieces: list[str] = []
+    position = 0
+    length = len(text)
+    for match in _MIXED_SCRIPT.finditer(text):
+        start = match.start()
+        if start < position:
+            continue  # inside the word just rewritten
+        while start and text[start - 1].isalpha():
+            start -= 1
+        end = match.end()
+        while end < length and text[end].isalpha():
+            end += 1
+        word = text[start:end]
+        latin = len(_LATIN.findall(word))
+        cyrillic = len(_CYRILLIC.findall(word))
+        if latin != cyrillic:
+            pieces.append(text[position:start])
+            pieces.append(word.translate(_TO_LATIN if latin > cyrillic else _TO_CYRILLIC))
+            position = end
+    if not pieces:
+        return text
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def spelled_key(text: str, key: str) -> str | None:
+    """`key` (a part of normalize(text)) as `text` spells it with its Azerbaijani letters, or None."""
+    index = normalize(text).find(key)
+    return None if index == -1 else normalize(text, fold=False)[index : index + len(key)]
+
+
+# the letters folding writes (a text's plain letter may stand for a key's folded one, never the other way)
+_FOLD_TARGETS = re.compile("[" + "".join(set(_FOLDED.values())) + "]")
+_WORD = re.compile(r"\w+")
+
+
+def spelled_words(text: str) -> tuple[tuple[str, str], ...]:
+    """The words of normalize(text) that have a letter folding writes, each with its spelling with the
+    Azerbaijani letters kept: ("bas", "bas") for "mina bas*", ("eleyhine", "əleyhinə") for "tank əleyhinə"."""
+    folded = normalize(text)
+    letters = normalize(text, fold=False)
+    return tuple(
+        (word.group(0), letters[word.start() : word.end()])
+        for word in _WORD.finditer(folded)
+        if _FOLD_TARGETS.search(word.group(0))
+    )
+
+
+def words_agree(span: str, written: str, words: tuple[tuple[str, str], ...]) -> bool:
+    """Whether a matched span (`span` normalised, `written` the same with its letters kept) shows each of a
+    pattern's `words` spelled as the pattern spells it somewhere ("mina partlayışı baş" is not "mina bas*":
+    its only "bas" is "baş")."""
+    for folded, spelled in words:
+        index = span.find(folded)
+        agrees = index == -1  # a word the pattern inflects away: nothing to compare
+        while index != -1 and not agrees:
+            agrees = written.startswith(spelled, index)
+            index = span.find(folded, index + 1)
+        if not agrees:
+            return False
+    return True
 
 
 def _classical(text: str) -> bool:
@@ -107,9 +273,17 @@ def case_form(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_CASE_TABLE)
 
 
+def _fold(text: str) -> str:
+    """A casefolded text with its Azerbaijani letters folded (`in` is much cheaper than a replace)."""
+    for letter, folded in _FOLDED.items():
+        if letter in text:
+            text = text.replace(letter, folded)
+    return text
+
+
 @lru_cache(maxsize=4096)
 def _char_form(char: str) -> str:
-    return char.translate(_TABLE).casefold()
+    return _fold(char.translate(_TABLE).casefold())
 
 
 class NormalizedText:
@@ -129,7 +303,9 @@ class NormalizedText:
         """True when every normalised character sits at the same offset as its original."""
         if self._identity is None:
             original = self.original
-            self._identity = len(self.text) == len(original) and (
+            self._identity = (
+                len(self.text) == len(original) and ("#" not in original or not _hashtag_breaks(original))
+            ) and (
                 original.isascii()
                 or (unicodedata.is_normalized("NFC", original) and _LENGTH_CHANGING.search(original) is None)
             )
@@ -169,8 +345,13 @@ def build_offset_map(original: str) -> tuple[list[int], list[int]]:
     ends: list[int] = []
     index = 0
     length = len(original)
+    # a space written between a camel-case hashtag's words comes from nowhere: it maps to the empty span there
+    breaks = set(_hashtag_breaks(original)) if "#" in original else set()
     while index < length:
         cluster_start = index
+        if cluster_start in breaks:
+            starts.append(cluster_start)
+            ends.append(cluster_start)
         index += 1
         while index < length and unicodedata.combining(original[index]):
             index += 1

@@ -260,7 +260,7 @@ async def test_review_and_missed_are_for_bot_admins_only(chat_db: tuple[Database
     db, telegram = chat_db
     async with running_bot(db, telegram) as chat:
         assert await chat.say(STRANGER, "/review") == ["Sorry, /review is only for bot admins."]
-        assert await chat.say(STRANGER, "/missed Troops at Sevlic; sev_lake") == [
+        assert await chat.say(STRANGER, "/missed Troops at Sevlitch; sev_lake") == [
             "Sorry, /missed is only for bot admins."
         ]
         entries = await chat.audit(2)
@@ -334,18 +334,18 @@ async def test_missed_explains_a_miss_and_the_offered_alias_tags_the_next_item(
     db: Database, telegram: BotApiEmulator, feed_server: FeedServer
 ) -> None:
     async with field(db, telegram, feed_server) as f:
-        missed_title = "Troops seen near Sevlic lake at dawn"
+        missed_title = "Troops seen near Sevlitch lake at dawn"
         assert await f.publish(missed_title) == [()]
         [answer] = await f.chat.send(ADMIN, "/missed https://news.example/1 sev_lake")
         assert answer.text.startswith(f"Sev Lake in “{missed_title}”:\nNot found.")
-        assert "“Sevlic” (name “Sevlich”, en): «Sevlic» is not a form of «Sevlich»" in answer.text
+        assert "“Sevlitch” (name “Sevlich”, en): «Sevlitch» is not a form of «Sevlich»" in answer.text
         [[offer]] = answer.button_rows()
-        assert offer["text"] == "Add «Sevlic» as a name of Sev Lake"
+        assert offer["text"] == "Add «Sevlitch» as a name of Sev Lake"
 
         await f.press(ADMIN, ADMIN, answer, offer["callback_data"])
         await telegram.wait_for_messages(ADMIN, len(telegram.sent(ADMIN)) + 1)
-        assert telegram.sent(ADMIN)[-1].text == "“Sevlic” is now a name of Sev Lake."
-        assert await f.publish("Shots near Sevlic overnight") == [("sev_lake",)]
+        assert telegram.sent(ADMIN)[-1].text == "“Sevlitch” is now a name of Sev Lake."
+        assert await f.publish("Shots near Sevlitch overnight") == [("sev_lake",)]
         stale = await f.press(ADMIN, ADMIN, answer, offer["callback_data"])
         assert stale["text"] == "This offer is out of date; run /missed again."
 
@@ -371,7 +371,7 @@ async def test_only_the_newest_missed_offers_are_kept_and_an_older_button_is_out
     async with field(db, telegram, feed_server) as f:
         answers = []
         for _ in range(3):  # an admin who never presses the buttons
-            [answer] = await f.chat.send(ADMIN, "/missed Troops seen near Sevlic lake at dawn; sev_lake")
+            [answer] = await f.chat.send(ADMIN, "/missed Troops seen near Sevlitch lake at dawn; sev_lake")
             answers.append(answer)
         assert len(f.chat.ctx.missed_offers) == 2
         [[oldest]], [[newest]] = answers[0].button_rows(), answers[-1].button_rows()
@@ -379,7 +379,7 @@ async def test_only_the_newest_missed_offers_are_kept_and_an_older_button_is_out
         assert stale["text"] == "This offer is out of date; run /missed again."
         await f.press(ADMIN, ADMIN, answers[-1], newest["callback_data"])
         await telegram.wait_for_messages(ADMIN, len(telegram.sent(ADMIN)) + 1)
-        assert telegram.sent(ADMIN)[-1].text == "“Sevlic” is now a name of Sev Lake."
+        assert telegram.sent(ADMIN)[-1].text == "“Sevlitch” is now a name of Sev Lake."
 
 
 # ------------------------------------------------------------------------------------ migration 0010

@@ -18,10 +18,21 @@ from feeds.textnorm import NormalizedText, build_offset_map, normalize
         ("Сев\u00adлич", "севлич"),  # soft hyphen
         ("Զանգեզու՞ր Արցա՛խ", "զանգեզուր արցախ"),  # Armenian in-word marks U+055B–U+055E
         ("Stepanakert–Goris — A‑B", "stepanakert-goris - a-b"),  # dash variants
-        ("«Qarabağ» “x” ‘y’", '"qarabağ" "x" \'y\''),  # quote variants
+        ("«Qarabağ» “x” ‘y’", '"qarabag" "x" \'y\''),  # quote variants
         ("İlham ilham", "ilham ilham"),  # Azerbaijani dotted capital I
-        ("Laçın LAÇIN", "laçin laçin"),  # dotless i
+        ("Laçın LAÇIN", "lacin lacin"),  # dotless i
         ("Sev\u00a0Lake", "sev lake"),  # no-break space
+        # Azerbaijani letters folded as ASCII-folded Telegram text writes them (redaktor.az, xezerxeber.az)
+        ("Ermənistan Laçındakı mövqelərimizə", "ermenistan lacindaki movqelerimize"),
+        ("ŞUŞA Ağdam GÖYÇƏ Gəncə", "susa agdam goyce gence"),
+        # camel-case hashtags read as their words (#NagornoKarabakh, #StopArmenianAgression in the field)
+        ("#SevLake #NagornoKarabakh", "#sev lake #nagorno karabakh"),
+        ("#ЛачинскийКоридор #CSTOSummit #Sev_Lake", "#лачинский коридор #csto summit #sev lake"),
+        ("SevLake iPhone #Лачин #NKR", "sevlake iphone #лачин #nkr"),  # outside a hashtag, or one word
+        # a word mixing Latin and Cyrillic look-alikes read in its dominant script
+        ("Н\u0061хичевани", "нахичевани"),  # Latin a in a Cyrillic word
+        ("L\u0430çın", "lacin"),  # Cyrillic а in a Latin word
+        ("Москва Moscow D\u0436", "москва moscow d\u0436"),  # one script per word, or a tie: left alone
     ],
 )
 def test_each_normalisation_step(raw: str, expected: str) -> None:
@@ -53,6 +64,32 @@ def test_offsets_point_into_the_original(original: str) -> None:
     for index in range(len(norm.text)):
         piece = norm.original_slice(index, index + 1)
         assert piece and norm.text[index] in normalize(piece)
+
+
+def test_folding_keeps_the_letters_on_request_with_the_same_offsets() -> None:
+    original = "Ermənistan ŞUŞA Нaхичевани"
+    assert normalize(original, fold=False) == "ermənistan şuşa нахичевани"
+    assert len(normalize(original, fold=False)) == len(normalize(original)) == len(original)
+    assert NormalizedText(original).one_to_one
+
+
+@pytest.mark.parametrize(
+    ("original", "normalized_word", "shown"),
+    [
+        ("Tension at #SevLake today", "lake", "Lake"),
+        ("Tension at #SevLake today", "sev lake", "SevLake"),
+        ("Tension at #SevLake today", "today", "today"),
+        ("#ЛачинскийКоридор закрыт, Нaхичевань", "коридор", "Коридор"),
+        ("#ЛачинскийКоридор закрыт, Нaхичевань", "нахичевань", "Нaхичевань"),
+        ("#Laçınİstiqaməti Ş\u0327uşa", "istiqameti", "İstiqaməti"),
+    ],
+)
+def test_hashtag_words_and_folded_letters_map_back(original: str, normalized_word: str, shown: str) -> None:
+    norm = NormalizedText(original)
+    start = norm.text.index(normalized_word)
+    assert norm.original_slice(start, start + len(normalized_word)) == shown
+    starts, ends = build_offset_map(original)
+    assert len(starts) == len(norm.text) + 1 and len(ends) == len(norm.text)
 
 
 def test_word_after_an_expanding_letter_keeps_its_offsets() -> None:
