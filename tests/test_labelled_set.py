@@ -94,7 +94,7 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
 # The twelfth test part as measured once with the thirteenth round's rules (frozen at 21a3bfe; figures in
 # docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
 # with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 12 measured once with the thirteenth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 13 measured once with the fourteenth round's rules (docs/classifier-figures.md)"
 
 
 def _recall_short_of(language: str, figure: str) -> object:
@@ -107,7 +107,7 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize("language", [_recall_short_of("en", "0.941 (32/34)"), "ru", "hy", "az"])
+@pytest.mark.parametrize("language", ["en", "ru", "hy", _recall_short_of("az", "0.943 (50/53)")])
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -115,11 +115,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"4 false hits in 83 near-misses (en 3, ru 1), {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"9 false hits in 65 near-misses (hy 5, ru 2, az 1, en 1), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.817 (152/186) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
