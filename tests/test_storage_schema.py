@@ -61,12 +61,12 @@ INSERT_ITEM = text(
 )
 
 
-async def _item_columns(database_url: str) -> set[str]:
+async def _columns(database_url: str, table: str) -> set[str]:
     database = Database(database_url)
     try:
         async with database.transaction() as session:
             connection = await session.connection()
-            columns = await connection.run_sync(lambda sync: inspect(sync).get_columns("items"))
+            columns = await connection.run_sync(lambda sync: inspect(sync).get_columns(table))
     finally:
         await database.dispose()
     return {column["name"] for column in columns}
@@ -77,7 +77,7 @@ async def test_migration_0015_keeps_every_item_as_an_exact_time_and_goes_back(da
     keeps the rows and their search; downgrading drops the column and keeps the rows."""
     at = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
     await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0014")
-    assert "published_day_only" not in await _item_columns(database_url)
+    assert "published_day_only" not in await _columns(database_url, "items")
     database = Database(database_url)
     try:
         async with database.transaction() as session:
@@ -110,7 +110,7 @@ async def test_migration_0015_keeps_every_item_as_an_exact_time_and_goes_back(da
     assert day_only == [3]
 
     await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0014")
-    assert "published_day_only" not in await _item_columns(database_url)
+    assert "published_day_only" not in await _columns(database_url, "items")
     database = Database(database_url)
     try:
         async with database.transaction() as session:
@@ -121,24 +121,13 @@ async def test_migration_0015_keeps_every_item_as_an_exact_time_and_goes_back(da
     await upgrade(database_url)
 
 
-async def _feed_columns(database_url: str) -> set[str]:
-    database = Database(database_url)
-    try:
-        async with database.transaction() as session:
-            connection = await session.connection()
-            columns = await connection.run_sync(lambda sync: inspect(sync).get_columns("feeds"))
-    finally:
-        await database.dispose()
-    return {column["name"] for column in columns}
-
-
 async def test_migration_0016_keeps_every_feed_as_not_slow_and_goes_back(database_url: str) -> None:
     """Upgrading a populated database adds feeds.slow_fetch and feeds.slow_parse (false: nothing was stored
     of any fetch or parse before) and keeps every feed and its fetch log; downgrading drops the columns and
     keeps the rows."""
     at = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
     await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0015")
-    assert not {"slow_fetch", "slow_parse"} & await _feed_columns(database_url)
+    assert not {"slow_fetch", "slow_parse"} & await _columns(database_url, "feeds")
     database = Database(database_url)
     try:
         async with database.transaction() as session:
@@ -167,7 +156,7 @@ async def test_migration_0016_keeps_every_feed_as_not_slow_and_goes_back(databas
     assert slow == [2]
 
     await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0015")
-    assert not {"slow_fetch", "slow_parse"} & await _feed_columns(database_url)
+    assert not {"slow_fetch", "slow_parse"} & await _columns(database_url, "feeds")
     database = Database(database_url)
     try:
         async with database.transaction() as session:
