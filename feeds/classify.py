@@ -1033,10 +1033,11 @@ def _negated(text: str, start: int, stop: int, negations: list[tuple[int, int, i
     return False
 
 
-# "12 May", "May 12": the month, not the hedge
-# the endings of Armenian, Russian and Azerbaijani surnames ("Մնացականեան", "Мнацаканян", "Əliyev"); not the
-# English "-ian", which also ends "Armenian"
-_SURNAME_END = re.compile(r"(?:յան|եան|յանց|ян|янц|ов|ев|ова|ева|yan|ov|ev|ova|eva)$")
+# the endings of Armenian, Russian and Azerbaijani surnames ("Մնացականեան", "Мнацаканян", "Əliyev"; not the
+# English "-ian", which also ends "Armenian"), with their case endings ("Մնացականյանը", "Мнацаканяна")
+_SURNAME_END = re.compile(
+    r"(?:(?:յան|եան|յանց)(?:ը|ն|ի|ին|ից|ով)?|(?:ян|янц|ов|ев)(?:а|у|ом|е|ым)?|ова|ева|yan|ov|ev|ova|eva)$"
+)
 _WORD_AT = re.compile(r"\w+")
 
 
@@ -1063,6 +1064,7 @@ def _given_name(scan: _Scan, start: int, stop: int) -> bool:
     )
 
 
+# "12 May", "May 12": the month, not the hedge
 def _month_name(text: str, start: int, stop: int) -> bool:
     before = text[max(0, start - 3) : start].strip()
     after = text[stop : stop + 3].strip()
