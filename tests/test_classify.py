@@ -724,6 +724,12 @@ FIFTEENTH_ROUND_SEVERITY = [
     ("Алиев: мы вернемся в Зангезур", "ru", "P3", "threat"),
     ("Əliyev: biz Zəngəzura qayıdacağıq", "az", "P3", "threat"),
     ("Aliyev says Azerbaijanis will return to Zangezur", "en", "P3", "threat"),
+    # every form of the verb: "may shoot down" is a threat
+    ("Azerbaijan may shoot down aircraft flying to Stepanakert", "en", "P3", "threat"),
+    # progress in talks is no troops' advance
+    ("Продвижение на переговорах по Карабаху в Мюнхене", "ru", "P4", "talks"),
+    # a report the other side refused to acknowledge is disputed, not fighting
+    ("Баку отказался признать обстрел Хознавара", "ru", "P4", "denial"),
 ]
 
 
