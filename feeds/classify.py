@@ -1033,6 +1033,37 @@ def _negated(text: str, start: int, stop: int, negations: list[tuple[int, int, i
     return False
 
 
+# the endings of Armenian, Russian and Azerbaijani surnames ("Մնացականեան", "Мнацаканян", "Əliyev"; not the
+# English "-ian", which also ends "Armenian"), with their case endings ("Մնացականյանը", "Мнацаканяна")
+_SURNAME_END = re.compile(
+    r"(?:(?:յան|եան|յանց)(?:ը|ն|ի|ին|ից|ով)?|(?:ян|янц|ов|ев)(?:а|у|ом|е|ым)?|ова|ева|yan|ov|ev|ova|eva)$"
+)
+_WORD_AT = re.compile(r"\w+")
+
+
+def _given_name(scan: _Scan, start: int, stop: int) -> bool:
+    """Whether a cue is a capitalised word right before a capitalised surname: a given name that contains a
+    cue word (Western Armenian "Զոհրաց Մնացականեան", Zohrab, is not զոհ "killed")."""
+    text = scan.text
+    if not scan.original_is_capital(start) or (start > 0 and text[start - 1].isalnum()):
+        return False
+    word = _WORD_AT.match(text, start)
+    if word is None or word.end() < stop:
+        return False  # a cue of several words
+    gap = word.end()
+    while gap < len(text) and text[gap] == " ":
+        gap += 1
+    if gap == word.end() or gap - word.end() > 1:
+        return False
+    surname = _WORD_AT.match(text, gap)
+    return (
+        surname is not None
+        and len(surname.group()) >= 5
+        and scan.original_is_capital(gap)
+        and _SURNAME_END.search(surname.group()) is not None
+    )
+
+
 # "12 May", "May 12": the month, not the hedge
 def _month_name(text: str, start: int, stop: int) -> bool:
     before = text[max(0, start - 3) : start].strip()
@@ -1383,7 +1414,7 @@ class Classifier:
         if not matched:
             return _NOTHING
         events: frozenset[int] = frozenset()
-        cues = found[_CUE]
+        cues = [cue for cue in found[_CUE] if not _given_name(scan, cue[0], cue[1])]
         if cues:
             background = [(start, stop) for start, stop, _ in found[_BACKGROUND]]
             markers = [start for start, _, _ in found[_MARKER] if _sentence_start(text, start)]

@@ -115,7 +115,9 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"9 false hits in 65 near-misses (hy 5, ru 2, az 1, en 1), {_TEST_FIGURES}")
+@pytest.mark.xfail(
+    strict=True, reason=f"9 false hits in 65 near-misses (hy 5, ru 2, az 1, en 1), {_TEST_FIGURES}"
+)
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
