@@ -65,7 +65,9 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
     ]
     first_test = [item for item in dev if item.get("folded_test_part") == 1]
     assert 0.25 <= len(first_test) / (len(split_dev) + len(first_test)) <= 0.35
-    assert len(test) >= 200
+    # each language of a fresh test part carries enough items for its own figures
+    test_languages = Counter(item["lang"] for item in test)
+    assert all(test_languages[language] >= 40 for language in LANGUAGES), test_languages
     for key in (
         lambda item: item["url"],
         lambda item: f"{item['source']}|{item['date']}",
@@ -91,10 +93,10 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The twelfth test part as measured once with the thirteenth round's rules (frozen at 21a3bfe; figures in
+# The fourteenth test part as measured once with the fifteenth round's rules (frozen at 4350c4d; figures in
 # docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
 # with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 13 measured once with the fourteenth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 14 measured once with the fifteenth round's rules (docs/classifier-figures.md)"
 
 
 def _recall_short_of(language: str, figure: str) -> object:
@@ -107,7 +109,9 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize("language", ["en", "ru", "hy", _recall_short_of("az", "0.943 (50/53)")])
+@pytest.mark.parametrize(
+    "language", ["en", "ru", _recall_short_of("hy", "0.949 (37/39)"), _recall_short_of("az", "0.864 (19/22)")]
+)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -115,14 +119,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(
-    strict=True, reason=f"9 false hits in 65 near-misses (hy 5, ru 2, az 1, en 1), {_TEST_FIGURES}"
-)
+@pytest.mark.xfail(strict=True, reason=f"5 false hits in 65 near-misses (az 4, ru 1), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.817 (152/186) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.879 (124/141) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
