@@ -250,6 +250,9 @@ _ENDING_AFTER = 60
 _HEDGE_AFTER = 16
 _NEXT_WORD_GAP = 2  # a space, or a space and a quote or hyphen, between an alias and the next word
 _PAIR_DASHES = frozenset("-‐‑–—")  # "Kəlbəcər–Laçın", "Iğdır-Naxçıvan": two names joined as one
+# "former" between a place and the institution named after it leaves the name an institution's: "Կապանի նախկին
+# լեռնահարստացման կոմբինատ", "Kapan's former mining plant"
+_FORMER = re.compile(r"\s(?:former|бывш\w*|նախկին|ke[cç]mi[sş]\w*|sabiq)(?=\s)", re.IGNORECASE)
 _ENDS_CLAUSE = 2
 _CLAUSE_MARKS = (".", ";", "!", "?", "\n", ":")
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
@@ -574,6 +577,9 @@ def _compile(
             stem, ending = az_stem, _AZ_VERB_ENDINGS
         elif index != last and language == "hy" and _hy_genitive(word):
             stem, ending = word[:-1], _HY_GENITIVE_OR_ADJECTIVE
+        elif index == last and language == "hy" and word.endswith("ություն"):
+            # the stem changes in a long name too: "… պայմանագրի կազմակերպության"
+            stem, ending = word[:-3], _alternation(_HY_UTYUN_ENDINGS)
         elif index == last:
             stem, ending = word, _SUFFIX_BY_LANGUAGE.get(language, _SUFFIX_BY_LANGUAGE["any"])
         else:
@@ -1147,6 +1153,8 @@ def _followed_by(
         end += 1
         while end < len(text) and text[end].isalpha():
             end += 1
+    if pair and (former := _FORMER.match(text, end)) is not None:
+        end = former.end()
     return any(
         0 < start - end <= _NEXT_WORD_GAP and not any(c.isalnum() for c in text[end:start])
         for word_id in word_ids
