@@ -615,6 +615,23 @@ def _compile(
 _HY_GENITIVE_OR_ADJECTIVE = "(?:ի|յան|ական)"
 
 
+# a Latin place name's last vowel written o or u (Zangezur, Zangezor, Zəngəzur): both spellings name it;
+# e/ə and i/ı are one letter already after normalisation (feeds/textnorm.py)
+_LAST_O_OR_U = re.compile(r"[ou](?=[^aeiouəıöüy]*$)", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏə]{6,}")
+
+
+def _vowel_variants(text: str) -> tuple[str, ...]:
+    """The other spelling of a one-word Latin place name whose last vowel is o or u."""
+    if not _LATIN_WORD.fullmatch(text):
+        return ()
+    match = _LAST_O_OR_U.search(text)
+    if match is None:
+        return ()
+    other = {"o": "u", "u": "o", "O": "U", "U": "O"}[match.group()]
+    return (text[: match.start()] + other + text[match.end() :],)
+
+
 def _hy_genitive(word: str) -> bool:
     return len(word) > 4 and word.endswith("ի")
 
@@ -1227,22 +1244,26 @@ class Classifier:
                 else:
                     alias_index = len(self._aliases)
                     self._aliases.append(info)
-                key, suffix, full, starts = _compile(
-                    alias.text, alias.language, alias.inflect, alias.gap, alias.language == "ru"
-                )
-                case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive and starts else None
-                needs = _pieces(alias.text) if full is not None else ()
-                term = _Term(
-                    _ALIAS,
-                    alias_index,
-                    self._re(suffix),
-                    self._re(full),
-                    case_key,
-                    needs,
-                    starts,
-                    in_context=alias.conditional,
-                )
-                self._add(keys, key, term, alias.text)
+                spellings = (alias.text,)
+                if entity.kind == "place" and not alias.case_sensitive:
+                    spellings += _vowel_variants(alias.text)
+                for spelling in spellings:
+                    key, suffix, full, starts = _compile(
+                        spelling, alias.language, alias.inflect, alias.gap, alias.language == "ru"
+                    )
+                    case_key = case_form(spelling)[: len(key)] if alias.case_sensitive and starts else None
+                    needs = _pieces(spelling) if full is not None else ()
+                    term = _Term(
+                        _ALIAS,
+                        alias_index,
+                        self._re(suffix),
+                        self._re(full),
+                        case_key,
+                        needs,
+                        starts,
+                        in_context=alias.conditional,
+                    )
+                    self._add(keys, key, term, spelling)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
                 key, suffix, full, starts = _compile(cue, language, True, _CUE_GAP, False, verb=True)
