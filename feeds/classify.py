@@ -1244,7 +1244,7 @@ class Classifier:
                 else:
                     alias_index = len(self._aliases)
                     self._aliases.append(info)
-                spellings = (alias.text,)
+                spellings: tuple[str, ...] = (alias.text,)
                 if entity.kind == "place" and not alias.case_sensitive:
                     spellings += _vowel_variants(alias.text)
                 for spelling in spellings:
