@@ -755,6 +755,15 @@ SIXTEENTH_ROUND_NAMES = [
 ]
 
 
+SIXTEENTH_ROUND_SEVERITY = [
+    # families or residents who left a tracked place: an exodus (P2)
+    ("Բերձորից մոտ 6 ընտանիք արդեն դուրս է եկել", "hy", "P2", "displacement"),
+    ("Около 20 семей покинули Бердзор", "ru", "P2", "displacement"),
+    ("Six families have left Berdzor", "en", "P2", "displacement"),
+    ("Laçından 10 ailə tərk edib", "az", "P2", "displacement"),
+]
+
+
 def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier: Classifier) -> None:
     """A Title Case headline capitalises every word, so a capital before a surname there says nothing; in the
     summary under it, "Rakhat Aliyev" is another Aliyev and "Ilham Aliyev" is still the president."""
@@ -794,7 +803,11 @@ def test_names_are_found_only_with_their_evidence(
 
 @pytest.mark.parametrize(
     ("text", "language", "level", "event"),
-    TENTH_ROUND_SEVERITY + ELEVENTH_ROUND_SEVERITY + FOURTEENTH_ROUND_SEVERITY + FIFTEENTH_ROUND_SEVERITY,
+    TENTH_ROUND_SEVERITY
+    + ELEVENTH_ROUND_SEVERITY
+    + FOURTEENTH_ROUND_SEVERITY
+    + FIFTEENTH_ROUND_SEVERITY
+    + SIXTEENTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
