@@ -749,6 +749,9 @@ SIXTEENTH_ROUND_NAMES = [
     ("Միավորված ազգերի կազմակերպությունը կոչ է արել բացել Լաչինի միջանցքը", {"un"}, set()),
     ("Организация Объединенных Наций призвала открыть Лачинский коридор", {"un"}, set()),
     ("Birləşmiş Millətlər Təşkilatının Baş katibi Ermənistanla Azərbaycanı sülhə çağırıb", {"un"}, set()),
+    # a club named after a place, in quotes, with a match's score near
+    ("Tovuz komandası “Araz-Naxçıvan”a 2:1 hesabı ilə qalib gəlib", set(), {"nakhchivan"}),
+    ("«Нахичевань» проиграл со счетом 0:2", set(), {"nakhchivan"}),
     # a Latin place name's last vowel written o or u: Zangezor is Zangezur
     ("Aliyev: Azerbaijanis will return to Zangezor", {"zangezur"}, set()),
     ("Əliyev Zəngəzor haqqında danışıb", {"zangezur"}, set()),
