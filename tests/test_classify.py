@@ -766,6 +766,21 @@ SIXTEENTH_ROUND_SEVERITY = [
     ("Laçından 10 ailə tərk edib", "az", "P2", "displacement"),
 ]
 
+# a visit to a place shelled earlier: the visit is the news (P4), in the four languages
+SIXTEENTH_ROUND_VISITS = [
+    ("ԵԱՀԿ ներկայացուցիչներն այցելել են Ադրբեջանի կողմից գնդակոծված Տավուշի գյուղ", "hy"),
+    ("Представители ОБСЕ посетили обстрелянное село в Тавуше", "ru"),
+    ("OSCE representatives visited the shelled village in Tavush", "en"),
+    ("Səfirlər atəşə tutulmuş Qazax kəndini ziyarət ediblər, Tavuş", "az"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), SIXTEENTH_ROUND_VISITS)
+def test_a_visit_to_a_shelled_place_is_the_news(classifier: Classifier, text: str, language: str) -> None:
+    result = classifier.classify(text, "", language)
+    assert "tavush" in result.entity_ids
+    assert result.severity == "P4"
+
 
 def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier: Classifier) -> None:
     """A Title Case headline capitalises every word, so a capital before a surname there says nothing; in the
