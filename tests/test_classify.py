@@ -764,6 +764,11 @@ SIXTEENTH_ROUND_SEVERITY = [
     ("Около 20 семей покинули Бердзор", "ru", "P2", "displacement"),
     ("Six families have left Berdzor", "en", "P2", "displacement"),
     ("Laçından 10 ailə tərk edib", "az", "P2", "displacement"),
+    # gas cut off from the people of a blockaded place: a humanitarian crisis (P2)
+    ("Ստեփանակերտում մարդիկ երրորդ օրն է գազ չունեն", "hy", "P2", "displacement"),
+    ("Степанакерт третий день без газа", "ru", "P2", "displacement"),
+    ("Stepanakert residents have been without gas for three days", "en", "P2", "displacement"),
+    ("Xankəndidə qaz təchizatı dayandırılıb", "az", "P2", "displacement"),
 ]
 
 # a visit to a place shelled earlier: the visit is the news (P4), in the four languages
