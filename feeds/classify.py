@@ -250,6 +250,9 @@ _ENDING_AFTER = 60
 _HEDGE_AFTER = 16
 _NEXT_WORD_GAP = 2  # a space, or a space and a quote or hyphen, between an alias and the next word
 _PAIR_DASHES = frozenset("-‐‑–—")  # "Kəlbəcər–Laçın", "Iğdır-Naxçıvan": two names joined as one
+# "former" between a place and the institution named after it leaves the name an institution's: "Կապանի նախկին
+# լեռնահարստացման կոմբինատ", "Kapan's former mining plant"
+_FORMER = re.compile(r"\s(?:former|бывш\w*|նախկին|ke[cç]mi[sş]\w*|sabiq)(?=\s)", re.IGNORECASE)
 _ENDS_CLAUSE = 2
 _CLAUSE_MARKS = (".", ";", "!", "?", "\n", ":")
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
@@ -574,6 +577,9 @@ def _compile(
             stem, ending = az_stem, _AZ_VERB_ENDINGS
         elif index != last and language == "hy" and _hy_genitive(word):
             stem, ending = word[:-1], _HY_GENITIVE_OR_ADJECTIVE
+        elif index == last and language == "hy" and word.endswith("ություն"):
+            # the stem changes in a long name too: "… պայմանագրի կազմակերպության"
+            stem, ending = word[:-3], _alternation(_HY_UTYUN_ENDINGS)
         elif index == last:
             stem, ending = word, _SUFFIX_BY_LANGUAGE.get(language, _SUFFIX_BY_LANGUAGE["any"])
         else:
@@ -607,6 +613,23 @@ def _compile(
 # an Armenian name's genitive before its noun may be written as the adjective: "Լաչինի միջանցք" → "Լաչինյան
 # միջանցք", "Զանգեզուրի միջանցք" → "«զանգեզուրյան միջանցք»"
 _HY_GENITIVE_OR_ADJECTIVE = "(?:ի|յան|ական)"
+
+
+# a Latin place name's last vowel written o or u (Zangezur, Zangezor, Zəngəzur): both spellings name it;
+# e/ə and i/ı are one letter already after normalisation (feeds/textnorm.py)
+_LAST_O_OR_U = re.compile(r"[ou](?=[^aeiouəıöüy]*$)", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"[A-Za-zÀ-ɏə]{6,}")
+
+
+def _vowel_variants(text: str) -> tuple[str, ...]:
+    """The other spelling of a one-word Latin place name whose last vowel is o or u."""
+    if not _LATIN_WORD.fullmatch(text):
+        return ()
+    match = _LAST_O_OR_U.search(text)
+    if match is None:
+        return ()
+    other = {"o": "u", "u": "o", "O": "U", "U": "O"}[match.group()]
+    return (text[: match.start()] + other + text[match.end() :],)
 
 
 def _hy_genitive(word: str) -> bool:
@@ -1147,6 +1170,8 @@ def _followed_by(
         end += 1
         while end < len(text) and text[end].isalpha():
             end += 1
+    if pair and (former := _FORMER.match(text, end)) is not None:
+        end = former.end()
     return any(
         0 < start - end <= _NEXT_WORD_GAP and not any(c.isalnum() for c in text[end:start])
         for word_id in word_ids
@@ -1219,22 +1244,26 @@ class Classifier:
                 else:
                     alias_index = len(self._aliases)
                     self._aliases.append(info)
-                key, suffix, full, starts = _compile(
-                    alias.text, alias.language, alias.inflect, alias.gap, alias.language == "ru"
-                )
-                case_key = case_form(alias.text)[: len(key)] if alias.case_sensitive and starts else None
-                needs = _pieces(alias.text) if full is not None else ()
-                term = _Term(
-                    _ALIAS,
-                    alias_index,
-                    self._re(suffix),
-                    self._re(full),
-                    case_key,
-                    needs,
-                    starts,
-                    in_context=alias.conditional,
-                )
-                self._add(keys, key, term, alias.text)
+                spellings: tuple[str, ...] = (alias.text,)
+                if entity.kind == "place" and not alias.case_sensitive:
+                    spellings += _vowel_variants(alias.text)
+                for spelling in spellings:
+                    key, suffix, full, starts = _compile(
+                        spelling, alias.language, alias.inflect, alias.gap, alias.language == "ru"
+                    )
+                    case_key = case_form(spelling)[: len(key)] if alias.case_sensitive and starts else None
+                    needs = _pieces(spelling) if full is not None else ()
+                    term = _Term(
+                        _ALIAS,
+                        alias_index,
+                        self._re(suffix),
+                        self._re(full),
+                        case_key,
+                        needs,
+                        starts,
+                        in_context=alias.conditional,
+                    )
+                    self._add(keys, key, term, spelling)
         for event_index, event in enumerate(self._severity.events):
             for language, cue in event.cues:
                 key, suffix, full, starts = _compile(cue, language, True, _CUE_GAP, False, verb=True)

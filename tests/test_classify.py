@@ -733,6 +733,60 @@ FIFTEENTH_ROUND_SEVERITY = [
 ]
 
 
+SIXTEENTH_ROUND_NAMES = [
+    # an institution, company or club named after a place, the same nouns for every place, in any case;
+    # "former" between them changes nothing; the place itself, with its status, still counts
+    ("Naxçıvan Ali Məclisinin sədri istefa verib", set(), {"nakhchivan"}),
+    ("Naxçıvan Muxtar Respublikası Ali Məclisinin sessiyası keçirilib", set(), {"nakhchivan"}),
+    ("Goris theatre opens its season with a new play", set(), {"goris"}),
+    ("Горисский театр открыл новый сезон", set(), {"goris"}),
+    ("Տավուշի թանգարանը նոր ցուցահանդես է բացել", set(), {"tavush"}),
+    ("Laçın xəstəxanası yenidən fəaliyyətə başlayıb", set(), {"lachin"}),
+    ("Կապանի նախկին լեռնահարստացման կոմբինատը վաճառվել է", set(), {"kapan"}),
+    ("Naxçıvan Muxtar Respublikasında sərhəd kəndi atəşə tutulub", {"nakhchivan"}, set()),
+    # organisations by their full names, inflected: the Armenian -ություն stem changes in a long name too
+    ("Հավաքական անվտանգության պայմանագրի կազմակերպության առաքելությունը Հայաստանում է", {"csto"}, set()),
+    ("Միավորված ազգերի կազմակերպությունը կոչ է արել բացել Լաչինի միջանցքը", {"un"}, set()),
+    ("Организация Объединенных Наций призвала открыть Лачинский коридор", {"un"}, set()),
+    ("Birləşmiş Millətlər Təşkilatının Baş katibi Ermənistanla Azərbaycanı sülhə çağırıb", {"un"}, set()),
+    # a club named after a place, in quotes, with a match's score near
+    ("Tovuz komandası “Araz-Naxçıvan”a 2:1 hesabı ilə qalib gəlib", set(), {"nakhchivan"}),
+    ("«Нахичевань» проиграл со счетом 0:2", set(), {"nakhchivan"}),
+    # a Latin place name's last vowel written o or u: Zangezor is Zangezur
+    ("Aliyev: Azerbaijanis will return to Zangezor", {"zangezur"}, set()),
+    ("Əliyev Zəngəzor haqqında danışıb", {"zangezur"}, set()),
+]
+
+
+SIXTEENTH_ROUND_SEVERITY = [
+    # families or residents who left a tracked place: an exodus (P2)
+    ("Բերձորից մոտ 6 ընտանիք արդեն դուրս է եկել", "hy", "P2", "displacement"),
+    ("Около 20 семей покинули Бердзор", "ru", "P2", "displacement"),
+    ("Six families have left Berdzor", "en", "P2", "displacement"),
+    ("Laçından 10 ailə tərk edib", "az", "P2", "displacement"),
+    # gas cut off from the people of a blockaded place: a humanitarian crisis (P2)
+    ("Ստեփանակերտում մարդիկ երրորդ օրն է գազ չունեն", "hy", "P2", "displacement"),
+    ("Степанакерт третий день без газа", "ru", "P2", "displacement"),
+    ("Stepanakert residents have been without gas for three days", "en", "P2", "displacement"),
+    ("Xankəndidə qaz təchizatı dayandırılıb", "az", "P2", "displacement"),
+]
+
+# a visit to a place shelled earlier: the visit is the news (P4), in the four languages
+SIXTEENTH_ROUND_VISITS = [
+    ("ԵԱՀԿ ներկայացուցիչներն այցելել են Ադրբեջանի կողմից գնդակոծված Տավուշի գյուղ", "hy"),
+    ("Представители ОБСЕ посетили обстрелянное село в Тавуше", "ru"),
+    ("OSCE representatives visited the shelled village in Tavush", "en"),
+    ("Səfirlər atəşə tutulmuş Qazax kəndini ziyarət ediblər, Tavuş", "az"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), SIXTEENTH_ROUND_VISITS)
+def test_a_visit_to_a_shelled_place_is_the_news(classifier: Classifier, text: str, language: str) -> None:
+    result = classifier.classify(text, "", language)
+    assert "tavush" in result.entity_ids
+    assert result.severity == "P4"
+
+
 def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier: Classifier) -> None:
     """A Title Case headline capitalises every word, so a capital before a surname there says nothing; in the
     summary under it, "Rakhat Aliyev" is another Aliyev and "Ilham Aliyev" is still the president."""
@@ -758,6 +812,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + THIRTEENTH_ROUND_NAMES
     + FOURTEENTH_ROUND_NAMES
     + FIFTEENTH_ROUND_NAMES
+    + SIXTEENTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -771,7 +826,11 @@ def test_names_are_found_only_with_their_evidence(
 
 @pytest.mark.parametrize(
     ("text", "language", "level", "event"),
-    TENTH_ROUND_SEVERITY + ELEVENTH_ROUND_SEVERITY + FOURTEENTH_ROUND_SEVERITY + FIFTEENTH_ROUND_SEVERITY,
+    TENTH_ROUND_SEVERITY
+    + ELEVENTH_ROUND_SEVERITY
+    + FOURTEENTH_ROUND_SEVERITY
+    + FIFTEENTH_ROUND_SEVERITY
+    + SIXTEENTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
