@@ -378,6 +378,7 @@ class _AliasInfo:
     conditional: bool = False  # alias.conditional
     # alias.quoted_name: the index of the same alias without its context rule, used when it stands in quotes
     quoted_twin: int | None = None
+    name_length: int = 0  # the alias's length normalised (a case ending follows it)
 
 
 # words that may stand right before a person's bare surname without making it another person's name: titles
@@ -850,10 +851,25 @@ def _football_quote(text: str, start: int, stop: int) -> bool:
 _AZERBAIJANI_LETTERS = re.compile("[əğşçöü]")
 
 
-def azerbaijani_outside(text: str, start: int, stop: int) -> bool:
-    """Whether the text shows an Azerbaijani letter outside the span [start, stop)."""
+# what shows an Azerbaijani text written without its letters (Telegram): its commonest function words, as
+# such a text writes them ("ve", "ile", "ucun"), none of them an English, Russian or Turkish word
+_AZERBAIJANI_WORDS = re.compile(
+    r"(?<!\w)(?:ve|ile|ucun|uzre|kimi|olub|edib|edir|olan|olunub|arasinda|terefinden|haqqinda|bagli|gore"
+    r"|sonra|artiq|hec|yoxdur|deyil|lakin|qeyd|barede|zaman|bolge\w*|rayonu\w*|istiqamet\w*)(?!\w)"
+)
+
+
+def azerbaijani_outside(text: str, start: int, stop: int, name_length: int = 0) -> bool:
+    """Whether the text (normalised with its Azerbaijani letters kept) shows an Azerbaijani letter outside
+    the span [start, stop), or, written without the letters, an Azerbaijani function word there or a case
+    ending on the name itself (`name_length` letters of the span: "Qarabagda", "Qarabagin")."""
     letters = _AZERBAIJANI_LETTERS
-    return letters.search(text, 0, start) is not None or letters.search(text, stop) is not None
+    if letters.search(text, 0, start) is not None or letters.search(text, stop) is not None:
+        return True
+    if name_length and start + name_length < stop and text[start + name_length].isalpha():
+        return True
+    words = _AZERBAIJANI_WORDS
+    return words.search(text, 0, start) is not None or words.search(text, stop) is not None
 
 
 # a club's name is short: the place and at most this many other words inside its quotes ("Turan Tovuz")
@@ -1235,6 +1251,7 @@ class Classifier:
                     and not alias.case_sensitive
                     and len(normalize(alias.text).split()) == 1,
                     conditional=alias.conditional,
+                    name_length=len(normalize(alias.text)),
                 )
                 if info.conditional and alias.quoted_name:
                     twin = replace(info, conditional=False, with_words=(), with_entities=(), with_all=())
@@ -1397,7 +1414,9 @@ class Classifier:
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, alias_hits, len(terms) == 1):
                 continue
-            if info.alias.own_language and not azerbaijani_outside(scan.letters, start, stop):
+            if info.alias.own_language and not azerbaijani_outside(
+                scan.letters, start, stop, info.name_length
+            ):
                 continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
             if info.quoted_twin is not None and in_own_quotes(text, start, stop):
                 alias_hits.append((start, stop, info.quoted_twin))  # «Թրամփի ուղին»: a name in quotes
