@@ -360,6 +360,11 @@ class _Term:
     # (died) is not "olub" (was), "ölüm" (death) is not "olum"; a name's key is not a common word ("Susa")
     letters_only: bool = False
     folded: bool = False  # `letters` differs from the key: the key has letters that normalisation folds
+    # a name whose key is also a cue's with its letters folded ("Gorus", Goris, and "görüş",
+    # a meeting): in text written without the letters it counts only as a name is written, capitalised
+    # inside a sentence or joined to the next name ("Xankendi-Gorus yolu", "Gorus-Qafan yolu"; not
+    # "ucterefli gorus kecirilib" nor "Gorus kecirilib")
+    capital_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -691,6 +696,20 @@ class _Scan:
         """Whether the original character behind `position` is a capital letter."""
         return self.norm().original_slice(position, position + 1)[:1].isupper()
 
+    def capitalised_name(self, position: int) -> bool:
+        """Whether the word at `position` is written as a name: a capital, then a small letter, not at a
+        sentence's start unless a dash joins it to the next name ("Gorus-Qafan yolu")."""
+        written = self.norm().original_slice(position, position + 2)
+        if len(written) != 2 or not written[0].isupper() or not written[1].islower():
+            return False
+        if not _sentence_start(self.text, position):
+            return True
+        end = position
+        text = self.text
+        while end < len(text) and text[end].isalpha():
+            end += 1
+        return text.startswith("-", end)
+
     def in_title(self, position: int) -> bool:
         """Whether `position` of the normalised text lies in the title (before the summary)."""
         return "\n" not in self.text[:position]
@@ -743,7 +762,9 @@ class _Scan:
                             written = letters[start:after]
                         if written != term.letters:
                             continue  # in text written with its letters, "görüş" (a meeting) is not Gorus
-                elif term.folded and (term.letters_only or not self.folds):
+                elif (term.folded and (term.letters_only or not self.folds)) or (
+                    term.capital_only and not self.capitalised_name(start)
+                ):
                     continue
                 if term.full is not None:
                     missing = False
@@ -1343,6 +1364,12 @@ class Classifier:
                 term = _Term(kind, follows, self._re(suffix), self._re(full), None, needs, starts)
                 self._add(keys, key, term, word)
         self._hedge_event = index_of.get(self._severity.hedge_event or "")
+        for key, terms in keys.items():
+            if any(term.kind == _CUE and term.folded for term in terms):
+                keys[key] = [
+                    replace(term, capital_only=True) if term.kind == _ALIAS and not term.folded else term
+                    for term in terms
+                ]
         # two automatons: names first; rule words and cues only for the items that name something
         self._automaton = _automaton({k: [t for t in ts if t.kind == _ALIAS] for k, ts in keys.items()})
         self._context_automaton = _automaton(

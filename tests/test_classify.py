@@ -619,6 +619,13 @@ ASCII_FOLDED_AND_HASHTAG_NAMES = [
     ("Qarabag ermenileri ile bagli iddialar yalandir", {"nagorno_karabakh"}, set()),
     ("Qarabag back and hoping for more", set(), {"nagorno_karabakh"}),
     ("Qarabag's fans celebrate the win in Baku", set(), {"nagorno_karabakh"}),
+    # written without the letters, "gorus" (görüş, a meeting) is Gorus (Goris) only written as a name is
+    ("Erdogan, Putin ve Reisi gorusunun muhum neticesi", set(), {"goris"}),
+    ("Azerbaycan, Turkiye ve Pakistan liderleri arasinda ucterefli gorus kecirilib", set(), {"goris"}),
+    ("Gorus kecirilib", set(), {"goris"}),
+    ("PUTIN NIYE ELIYEV-PASINYAN GORUSUNE QATILMADI?", set(), {"goris"}),
+    ("Gorus-Qafan yolu acildi", {"goris"}, set()),
+    ("Azerbaycan polisi Gorus-Qafan yolunda yuk masinlarini yoxlayir", {"goris"}, set()),
 ]
 
 
