@@ -1135,9 +1135,12 @@ def _month_name(text: str, start: int, stop: int) -> bool:
 # in an item that states a condition ("əgər", "təqdirdə", a conditional verb): what would happen if
 # ("kəndləri qaytarmayacaqları təqdirdə", "olarsa, … yolu bağlanacaq"). Such a fighting or territory cue is
 # a threat; a future without a condition is a plan ("nəzarətə götürəcəklər": a handover scheduled).
-_AZ_CONDITIONAL_WORD = re.compile(r"(?:[aə]rs[aə]|ls[aə]|m[aə]s[aə]|ns[aə]|tsə)$")
-_AZ_FUTURE_WORD = re.compile(r"(?:acaq|əcək|acağ|əcəy)\w*$")
-_AZ_CONDITION = re.compile(r"(?<!\w)(?:əgər|təqdirdə)(?!\w)|\w(?:[aə]rs[aə]|ls[aə]|m[aə]s[aə]|tsə)(?!\w)")
+# Written without the letters (Telegram), ə is e: "hücum edərsə" is "hucum ederse", "əgər" is "eger".
+_AZ_CONDITIONAL_WORD = re.compile(r"(?:[aəe]rs[aəe]|ls[aəe]|m[aəe]s[aəe]|ns[aəe]|t[sş][əe])$")
+_AZ_FUTURE_WORD = re.compile(r"(?:acaq|[əe]c[əe]k|aca[ğg]|[əe]c[əe]y)\w*$")
+_AZ_CONDITION = re.compile(
+    r"(?<!\w)(?:[əe]g[əe]r|t[əe]qdird[əe])(?!\w)|\w(?:[aəe]rs[aəe]|ls[aəe]|m[aəe]s[aəe]|t[sş][əe])(?!\w)"
+)
 
 
 def _hy_future(text: str, start: int) -> bool:

@@ -865,6 +865,9 @@ ASCII_FOLDED_SEVERITY = [
         "shelling",
     ),
     ("Lacin rayonunda iki herbci helak olub", "az", "P1", "killed"),
+    # a conditional verb written without its letters (-ərsə as -erse) is a threat, as with them
+    ("Ermenistan Lacin istiqametinde movqelerimizi atese tutarsa, cavab verilecek", "az", "P3", "threat"),
+    ("Ermenistan ordusu Lacin rayonunda movqeleri ele kecirerse, cavab verilecek", "az", "P3", "threat"),
     ("#ЛачинскийКоридор заблокирован", "ru", "P2", "blockade"),
 ]
 
