@@ -760,7 +760,14 @@ class _Scan:
                     if term.letters is not None:
                         if written is None:
                             written = letters[start:after]
-                        if written != term.letters:
+                        if written != term.letters and not (
+                            # a word written without the letters in a text that has them elsewhere
+                            # ("İşğal … Kelbecer rayonu"): read as such a text reads it
+                            term.folded
+                            and not term.letters_only
+                            and self.folds
+                            and written == text[start:after]
+                        ):
                             continue  # in text written with its letters, "görüş" (a meeting) is not Gorus
                 elif (term.folded and (term.letters_only or not self.folds)) or (
                     term.capital_only and not self.capitalised_name(start)

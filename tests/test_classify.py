@@ -626,6 +626,9 @@ ASCII_FOLDED_AND_HASHTAG_NAMES = [
     ("PUTIN NIYE ELIYEV-PASINYAN GORUSUNE QATILMADI?", set(), {"goris"}),
     ("Gorus-Qafan yolu acildi", {"goris"}, set()),
     ("Azerbaycan polisi Gorus-Qafan yolunda yuk masinlarini yoxlayir", {"goris"}, set()),
+    # a word written without the letters in a text that has them elsewhere reads as such a text does
+    ("İşğal dövründə dağıdılmış Kelbecer rayonu bərpa olunur", {"kalbajar"}, set()),
+    ("Ərdoğan, Putin və Rəisi görüşünün mühüm nəticəsi: Lacin rayonunda", {"lachin"}, {"goris"}),
 ]
 
 
