@@ -360,6 +360,11 @@ class _Term:
     # (died) is not "olub" (was), "ölüm" (death) is not "olum"; a name's key is not a common word ("Susa")
     letters_only: bool = False
     folded: bool = False  # `letters` differs from the key: the key has letters that normalisation folds
+    # a name whose key is also a cue's with its letters folded ("Gorus", Goris, and "görüş",
+    # a meeting): in text written without the letters it counts only as a name is written, capitalised
+    # inside a sentence or joined to the next name ("Xankendi-Gorus yolu", "Gorus-Qafan yolu"; not
+    # "ucterefli gorus kecirilib" nor "Gorus kecirilib")
+    capital_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +383,7 @@ class _AliasInfo:
     conditional: bool = False  # alias.conditional
     # alias.quoted_name: the index of the same alias without its context rule, used when it stands in quotes
     quoted_twin: int | None = None
+    name_length: int = 0  # the alias's length normalised (a case ending follows it)
 
 
 # words that may stand right before a person's bare surname without making it another person's name: titles
@@ -690,6 +696,20 @@ class _Scan:
         """Whether the original character behind `position` is a capital letter."""
         return self.norm().original_slice(position, position + 1)[:1].isupper()
 
+    def capitalised_name(self, position: int) -> bool:
+        """Whether the word at `position` is written as a name: a capital, then a small letter, not at a
+        sentence's start unless a dash joins it to the next name ("Gorus-Qafan yolu")."""
+        written = self.norm().original_slice(position, position + 2)
+        if len(written) != 2 or not written[0].isupper() or not written[1].islower():
+            return False
+        if not _sentence_start(self.text, position):
+            return True
+        end = position
+        text = self.text
+        while end < len(text) and text[end].isalpha():
+            end += 1
+        return text.startswith("-", end)
+
     def in_title(self, position: int) -> bool:
         """Whether `position` of the normalised text lies in the title (before the summary)."""
         return "\n" not in self.text[:position]
@@ -740,9 +760,18 @@ class _Scan:
                     if term.letters is not None:
                         if written is None:
                             written = letters[start:after]
-                        if written != term.letters:
+                        if written != term.letters and not (
+                            # a word written without the letters in a text that has them elsewhere
+                            # ("İşğal … Kelbecer rayonu"): read as such a text reads it
+                            term.folded
+                            and not term.letters_only
+                            and self.folds
+                            and written == text[start:after]
+                        ):
                             continue  # in text written with its letters, "görüş" (a meeting) is not Gorus
-                elif term.folded and (term.letters_only or not self.folds):
+                elif (term.folded and (term.letters_only or not self.folds)) or (
+                    term.capital_only and not self.capitalised_name(start)
+                ):
                     continue
                 if term.full is not None:
                     missing = False
@@ -850,10 +879,25 @@ def _football_quote(text: str, start: int, stop: int) -> bool:
 _AZERBAIJANI_LETTERS = re.compile("[əğşçöü]")
 
 
-def azerbaijani_outside(text: str, start: int, stop: int) -> bool:
-    """Whether the text shows an Azerbaijani letter outside the span [start, stop)."""
+# what shows an Azerbaijani text written without its letters (Telegram): its commonest function words, as
+# such a text writes them ("ve", "ile", "ucun"), none of them an English, Russian or Turkish word
+_AZERBAIJANI_WORDS = re.compile(
+    r"(?<!\w)(?:ve|ile|ucun|uzre|kimi|olub|edib|edir|olan|olunub|arasinda|terefinden|haqqinda|bagli|gore"
+    r"|sonra|artiq|hec|yoxdur|deyil|lakin|qeyd|barede|zaman|bolge\w*|rayonu\w*|istiqamet\w*)(?!\w)"
+)
+
+
+def azerbaijani_outside(text: str, start: int, stop: int, name_length: int = 0) -> bool:
+    """Whether the text (normalised with its Azerbaijani letters kept) shows an Azerbaijani letter outside
+    the span [start, stop), or, written without the letters, an Azerbaijani function word there or a case
+    ending on the name itself (`name_length` letters of the span: "Qarabagda", "Qarabagin")."""
     letters = _AZERBAIJANI_LETTERS
-    return letters.search(text, 0, start) is not None or letters.search(text, stop) is not None
+    if letters.search(text, 0, start) is not None or letters.search(text, stop) is not None:
+        return True
+    if name_length and start + name_length < stop and text[start + name_length].isalpha():
+        return True
+    words = _AZERBAIJANI_WORDS
+    return words.search(text, 0, start) is not None or words.search(text, stop) is not None
 
 
 # a club's name is short: the place and at most this many other words inside its quotes ("Turan Tovuz")
@@ -1098,9 +1142,12 @@ def _month_name(text: str, start: int, stop: int) -> bool:
 # in an item that states a condition ("əgər", "təqdirdə", a conditional verb): what would happen if
 # ("kəndləri qaytarmayacaqları təqdirdə", "olarsa, … yolu bağlanacaq"). Such a fighting or territory cue is
 # a threat; a future without a condition is a plan ("nəzarətə götürəcəklər": a handover scheduled).
-_AZ_CONDITIONAL_WORD = re.compile(r"(?:[aə]rs[aə]|ls[aə]|m[aə]s[aə]|ns[aə]|tsə)$")
-_AZ_FUTURE_WORD = re.compile(r"(?:acaq|əcək|acağ|əcəy)\w*$")
-_AZ_CONDITION = re.compile(r"(?<!\w)(?:əgər|təqdirdə)(?!\w)|\w(?:[aə]rs[aə]|ls[aə]|m[aə]s[aə]|tsə)(?!\w)")
+# Written without the letters (Telegram), ə is e: "hücum edərsə" is "hucum ederse", "əgər" is "eger".
+_AZ_CONDITIONAL_WORD = re.compile(r"(?:[aəe]rs[aəe]|ls[aəe]|m[aəe]s[aəe]|ns[aəe]|t[sş][əe])$")
+_AZ_FUTURE_WORD = re.compile(r"(?:acaq|[əe]c[əe]k|aca[ğg]|[əe]c[əe]y)\w*$")
+_AZ_CONDITION = re.compile(
+    r"(?<!\w)(?:[əe]g[əe]r|t[əe]qdird[əe])(?!\w)|\w(?:[aəe]rs[aəe]|ls[aəe]|m[aəe]s[aəe]|t[sş][əe])(?!\w)"
+)
 
 
 def _hy_future(text: str, start: int) -> bool:
@@ -1235,6 +1282,7 @@ class Classifier:
                     and not alias.case_sensitive
                     and len(normalize(alias.text).split()) == 1,
                     conditional=alias.conditional,
+                    name_length=len(normalize(alias.text)),
                 )
                 if info.conditional and alias.quoted_name:
                     twin = replace(info, conditional=False, with_words=(), with_entities=(), with_all=())
@@ -1326,6 +1374,12 @@ class Classifier:
                 term = _Term(kind, follows, self._re(suffix), self._re(full), None, needs, starts)
                 self._add(keys, key, term, word)
         self._hedge_event = index_of.get(self._severity.hedge_event or "")
+        for key, terms in keys.items():
+            if any(term.kind == _CUE and term.folded for term in terms):
+                keys[key] = [
+                    replace(term, capital_only=True) if term.kind == _ALIAS and not term.folded else term
+                    for term in terms
+                ]
         # two automatons: names first; rule words and cues only for the items that name something
         self._automaton = _automaton({k: [t for t in ts if t.kind == _ALIAS] for k, ts in keys.items()})
         self._context_automaton = _automaton(
@@ -1397,7 +1451,9 @@ class Classifier:
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, alias_hits, len(terms) == 1):
                 continue
-            if info.alias.own_language and not azerbaijani_outside(scan.letters, start, stop):
+            if info.alias.own_language and not azerbaijani_outside(
+                scan.letters, start, stop, info.name_length
+            ):
                 continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
             if info.quoted_twin is not None and in_own_quotes(text, start, stop):
                 alias_hits.append((start, stop, info.quoted_twin))  # «Թրամփի ուղին»: a name in quotes

@@ -20,7 +20,11 @@ Spellings of Telegram channels and social posts:
   as its alias or cue does (`görüş`, a meeting, is not `Gorus`; `olub`, was, is not `ölüb`, died):
   spelled_key, spelled_words and words_agree give and compare those spellings. A cue of fewer than 5 letters
   counts folded only where its letters are written, and an item known to be in English, Russian or Armenian
-  takes no folded key at all (feeds.classify: `Susa` in Piedmont is not `Şuşa`).
+  takes no folded key at all (feeds.classify: `Susa` in Piedmont is not `Şuşa`). In a text written without
+  the letters, a name whose key is also a cue's folded key counts only written as a name (`Gorus-Qafan`, not
+  `gorus kecirilib`), and an Azerbaijani function word or a case ending on the name shows an Azerbaijani
+  text where a rule asks for one (`Qarabagda`). A word written without the letters in a text that has them
+  elsewhere matches a folded name's key as such a text does (`İşğal … Kelbecer rayonu`).
 - A camel-case hashtag is read as the words it joins: `#SevLake` → `#sev lake`, `#ЛачинскийКоридор` →
   `#лачинский коридор`, `#CSTOSummit` → `#csto summit`, `#Sev_Lake` → `#sev lake` (a capital after a small
   letter, or the last capital of a run before a small letter, starts a word). The space written between

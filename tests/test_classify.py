@@ -609,6 +609,26 @@ ASCII_FOLDED_AND_HASHTAG_NAMES = [
     ("Обстрел у села в Н\u0061хичевани", {"nakhchivan"}, set()),
     ("Ərdoğan, Putin və Rəisi görüşünün mühüm nəticəsi", set(), {"goris"}),
     ("Azərbaycan, Türkiyə və Pakistan liderləri arasında üçtərəfli görüş keçirilib", set(), {"goris"}),
+    # written without the letters, the land's own-language rule reads the language from a case ending on the
+    # name or an Azerbaijani function word; the club's spelling in an English headline is still the club
+    (
+        "Rusiya sulhmeramlilari Qarabagda daha iki musahide menteqesini baglayiblar",
+        {"nagorno_karabakh"},
+        set(),
+    ),
+    ("Qarabag ermenileri ile bagli iddialar yalandir", {"nagorno_karabakh"}, set()),
+    ("Qarabag back and hoping for more", set(), {"nagorno_karabakh"}),
+    ("Qarabag's fans celebrate the win in Baku", set(), {"nagorno_karabakh"}),
+    # written without the letters, "gorus" (görüş, a meeting) is Gorus (Goris) only written as a name is
+    ("Erdogan, Putin ve Reisi gorusunun muhum neticesi", set(), {"goris"}),
+    ("Azerbaycan, Turkiye ve Pakistan liderleri arasinda ucterefli gorus kecirilib", set(), {"goris"}),
+    ("Gorus kecirilib", set(), {"goris"}),
+    ("PUTIN NIYE ELIYEV-PASINYAN GORUSUNE QATILMADI?", set(), {"goris"}),
+    ("Gorus-Qafan yolu acildi", {"goris"}, set()),
+    ("Azerbaycan polisi Gorus-Qafan yolunda yuk masinlarini yoxlayir", {"goris"}, set()),
+    # a word written without the letters in a text that has them elsewhere reads as such a text does
+    ("İşğal dövründə dağıdılmış Kelbecer rayonu bərpa olunur", {"kalbajar"}, set()),
+    ("Ərdoğan, Putin və Rəisi görüşünün mühüm nəticəsi: Lacin rayonunda", {"lachin"}, {"goris"}),
 ]
 
 
@@ -848,6 +868,9 @@ ASCII_FOLDED_SEVERITY = [
         "shelling",
     ),
     ("Lacin rayonunda iki herbci helak olub", "az", "P1", "killed"),
+    # a conditional verb written without its letters (-ərsə as -erse) is a threat, as with them
+    ("Ermenistan Lacin istiqametinde movqelerimizi atese tutarsa, cavab verilecek", "az", "P3", "threat"),
+    ("Ermenistan ordusu Lacin rayonunda movqeleri ele kecirerse, cavab verilecek", "az", "P3", "threat"),
     ("#ЛачинскийКоридор заблокирован", "ru", "P2", "blockade"),
 ]
 
