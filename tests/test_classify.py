@@ -760,8 +760,12 @@ SIXTEENTH_ROUND_NAMES = [
     ("Naxçıvan Muxtar Respublikası Ali Məclisinin sessiyası keçirilib", set(), {"nakhchivan"}),
     ("Goris theatre opens its season with a new play", set(), {"goris"}),
     ("Горисский театр открыл новый сезон", set(), {"goris"}),
+    # fighting at a school or a hospital is news of the place
+    ("Shelling hits Khoznavar school", {"khoznavar"}, set()),
+    ("Горисская больница приняла раненых", {"goris"}, set()),
+    ("Goris festival", {"goris"}, set()),
     ("Տավուշի թանգարանը նոր ցուցահանդես է բացել", set(), {"tavush"}),
-    ("Laçın xəstəxanası yenidən fəaliyyətə başlayıb", set(), {"lachin"}),
+    ("Laçın muzeyi yenidən fəaliyyətə başlayıb", set(), {"lachin"}),
     ("Կապանի նախկին լեռնահարստացման կոմբինատը վաճառվել է", set(), {"kapan"}),
     ("Naxçıvan Muxtar Respublikasında sərhəd kəndi atəşə tutulub", {"nakhchivan"}, set()),
     # organisations by their full names, inflected: the Armenian -ություն stem changes in a long name too
