@@ -244,6 +244,9 @@ _NEGATION_BEFORE = 16
 _BEFORE_KEY = 60
 _AFTER_KEY = 120
 _NEGATION_AFTER = 8
+# negations that are prepositions ("without"): they negate only the words after them, never a cue before them
+# ("volunteers enlisted without the ministry" is enlistment; "без жертв" is still no casualties)
+_PREPOSITIONS = frozenset({"без", "առանց"})
 # an ending ("прекратились", "stopped") cancels a cue up to this many characters before it in the same clause
 _ENDING_AFTER = 60
 # an Azerbaijani hedge after its cue: the rest of the verb between ("hücum edə bilər", "yaxınlaşmağa cəhd")
@@ -1364,6 +1367,8 @@ class Classifier:
                 # may follow its cue in every language, anywhere in its clause ("shelling of the villages
                 # stopped", "обстрелы приграничных населенных пунктов прекратились")
                 follows = _ENDS_CLAUSE if ending else int(kind == _NEGATION and language != "en")
+                if word in _PREPOSITIONS:
+                    follows = 0  # "without" negates what comes after it: "Կամավորագրում՝ առանց ՊՆ-ի"
                 if kind == _HEDGE:
                     # an Azerbaijani modal follows its verb: "hücum edə bilər"
                     follows = int(language == "az")
