@@ -811,6 +811,18 @@ def test_a_visit_to_a_shelled_place_is_the_news(classifier: Classifier, text: st
     assert result.severity == "P4"
 
 
+SEVENTEENTH_ROUND_NAMES = [
+    # a third country's border "with Azerbaijan and Armenia" is not their border, border words or not
+    ("Iranian army deploys tank units to its border with Azerbaijan and Armenia", set(), {"armaz_border"}),
+    ("Иран стягивает войска к границе с Азербайджаном и Арменией", set(), {"armaz_border"}),
+    ("Իրանի բանակը զորավարժություններ է սկսել Ադրբեջանի և Հայաստանի հետ սահմանին", set(), {"armaz_border"}),
+    ("İran ordusu Azərbaycan və Ermənistanla sərhəddə təlimlərə başlayıb", set(), {"armaz_border"}),
+    # the two countries' own border, also where a country speaks of "its border"
+    ("Armenia reinforces its border with Azerbaijan after the shelling", {"armaz_border"}, set()),
+    ("Iran warns against any change to the Armenia-Azerbaijan border", {"armaz_border"}, set()),
+]
+
+
 SEVENTEENTH_ROUND_SEVERITY = [
     # fighting reported only as a death toll, the death written as a noun (P1)
     ("Минобороны Армении сообщило о гибели двух военнослужащих в Тавуше", "ru", "P1", "killed"),
@@ -897,6 +909,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + FOURTEENTH_ROUND_NAMES
     + FIFTEENTH_ROUND_NAMES
     + SIXTEENTH_ROUND_NAMES
+    + SEVENTEENTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
