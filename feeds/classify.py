@@ -244,6 +244,9 @@ _NEGATION_BEFORE = 16
 _BEFORE_KEY = 60
 _AFTER_KEY = 120
 _NEGATION_AFTER = 8
+# negations that are prepositions ("without"): they negate only the words after them, never a cue before them
+# ("volunteers enlisted without the ministry" is enlistment; "без жертв" is still no casualties)
+_PREPOSITIONS = frozenset({"без", "առանց"})
 # an ending ("прекратились", "stopped") cancels a cue up to this many characters before it in the same clause
 _ENDING_AFTER = 60
 # an Azerbaijani hedge after its cue: the rest of the verb between ("hücum edə bilər", "yaxınlaşmağa cəhd")
@@ -374,6 +377,7 @@ class _AliasInfo:
     unless: frozenset[int]  # word ids
     unless_next: frozenset[int]  # word ids that cancel the alias as the word right after it
     kept_with: frozenset[int]  # word ids that keep the alias although an `unless` word is near it
+    always: frozenset[int]  # word ids that cancel the alias nearby whatever `kept_with` words are found
     with_words: tuple[int, ...]
     with_entities: tuple[int, ...]
     with_all: tuple[tuple[int, ...], ...]
@@ -1275,6 +1279,7 @@ class Classifier:
                     unless=frozenset(self._word(w, keys) for w in alias.unless_near),
                     unless_next=frozenset(self._word(w, keys) for w in alias.unless_next),
                     kept_with=frozenset(self._word(w, keys) for w in alias.kept_with),
+                    always=frozenset(self._word(w, keys) for w in alias.unless_near_always),
                     with_words=tuple(self._word(w, keys) for w in alias.with_words),
                     with_entities=tuple(self._entity_index[e] for e in alias.with_entities),
                     with_all=tuple(tuple(self._word(w, keys) for w in group) for group in alias.with_all),
@@ -1364,6 +1369,8 @@ class Classifier:
                 # may follow its cue in every language, anywhere in its clause ("shelling of the villages
                 # stopped", "обстрелы приграничных населенных пунктов прекратились")
                 follows = _ENDS_CLAUSE if ending else int(kind == _NEGATION and language != "en")
+                if word in _PREPOSITIONS:
+                    follows = 0  # "without" negates what comes after it: "Կամավորագրում՝ առանց ՊՆ-ի"
                 if kind == _HEDGE:
                     # an Azerbaijani modal follows its verb: "hücum edə bilər"
                     follows = int(language == "az")
@@ -1611,7 +1618,13 @@ class Classifier:
         kept: list[tuple[int, int, int]] = []
         for hit in alias_hits:
             info = aliases[hit[2]]
-            if info.unless and self._near(hit, info, words) and not any(w in words for w in info.kept_with):
+            if (
+                info.unless
+                and self._near(hit, info.unless, info.alias.window, words)
+                and not any(w in words for w in info.kept_with)
+            ):
+                continue
+            if info.always and self._near(hit, info.always, info.alias.window, words):
                 continue
             kept.append(hit)
         # a hit strictly inside a longer hit of another entity is part of that name, not a mention
@@ -1691,12 +1704,14 @@ class Classifier:
                 return True
         return False
 
+    @staticmethod
     def _near(
-        self, hit: tuple[int, int, int], info: _AliasInfo, words: dict[int, list[tuple[int, int]]]
+        hit: tuple[int, int, int],
+        unless: frozenset[int],
+        window: int,
+        words: dict[int, list[tuple[int, int]]],
     ) -> bool:
-        window = info.alias.window
         low, high = hit[0] - window, hit[1] + window
-        unless = info.unless
         for word_id, spans in words.items():  # the words found are few; an exclusion list may be long
             if word_id in unless:
                 for start, stop in spans:

@@ -25,7 +25,8 @@ such as ə outside the name: "Qarabağ back and hoping for more" in English is t
 "Qarabağ Universiteti", while "Qarabağı" later in the same text is still the land; the `unless_next` words of
 any place apply to every place), `kept_with` (words anywhere in the item that keep the alias although an
 `unless_near` word is near it: a contest between Armenia and Azerbaijan is not their border unless the item
-also names the conflict).
+also names the conflict), `unless_near_always` (words that cancel the alias within `window` characters
+whatever `kept_with` words the item has: Iran's border "with Azerbaijan and Armenia" is not their border).
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -59,6 +60,7 @@ _ALIAS_KEYS = {
     "own_language",
     "unless_next",
     "kept_with",
+    "unless_near_always",
 }
 _ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups", "group_window"}
 
@@ -88,6 +90,7 @@ class AliasDef:
     own_language: bool = False  # counts only in Azerbaijani text (another letter such as ə in it)
     unless_next: tuple[str, ...] = ()  # words that cancel the alias when one is the word right after it
     kept_with: tuple[str, ...] = ()  # words anywhere in the item that keep the alias despite `unless_near`
+    unless_near_always: tuple[str, ...] = ()  # like `unless_near`, but no `kept_with` word keeps the alias
 
     @property
     def conditional(self) -> bool:
@@ -224,6 +227,7 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         own_language=bool(raw.get("own_language", False)),
         unless_next=_string_list(raw.get("unless_next"), entity, text, "unless_next"),
         kept_with=_string_list(raw.get("kept_with"), entity, text, "kept_with"),
+        unless_near_always=_string_list(raw.get("unless_near_always"), entity, text, "unless_near_always"),
     )
 
 

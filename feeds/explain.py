@@ -75,7 +75,7 @@ def _rule_reason(
     if alias.own_language and not azerbaijani_outside(letters, start, stop, len(normalize(alias.text))):
         return NEEDS_CONTEXT, "an Azerbaijani letter (ə, ğ, ş, ç, ö, ü) or word elsewhere in the text"
     kept = any(_alias_regex(AliasDef(word, "any")).search(normalize(text)) for word in alias.kept_with)
-    for word in () if kept else alias.unless_near:
+    for word in (*alias.unless_near_always, *(() if kept else alias.unless_near)):
         window = text[max(0, start - alias.window) : stop + alias.window]
         if _alias_regex(AliasDef(word, "any")).search(normalize(window)):
             return EXCLUDED, word

@@ -811,6 +811,78 @@ def test_a_visit_to_a_shelled_place_is_the_news(classifier: Classifier, text: st
     assert result.severity == "P4"
 
 
+SEVENTEENTH_ROUND_NAMES = [
+    # a third country's border "with Azerbaijan and Armenia" is not their border, border words or not
+    ("Iranian army deploys tank units to its border with Azerbaijan and Armenia", set(), {"armaz_border"}),
+    ("Иран стягивает войска к границе с Азербайджаном и Арменией", set(), {"armaz_border"}),
+    ("Իրանի բանակը զորավարժություններ է սկսել Ադրբեջանի և Հայաստանի հետ սահմանին", set(), {"armaz_border"}),
+    ("İran ordusu Azərbaycan və Ermənistanla sərhəddə təlimlərə başlayıb", set(), {"armaz_border"}),
+    # the two countries' own border, also where a country speaks of "its border"
+    ("Armenia reinforces its border with Azerbaijan after the shelling", {"armaz_border"}, set()),
+    ("Iran warns against any change to the Armenia-Azerbaijan border", {"armaz_border"}, set()),
+]
+
+
+SEVENTEENTH_ROUND_SEVERITY = [
+    # fighting reported only as a death toll, the death written as a noun (P1)
+    ("Минобороны Армении сообщило о гибели двух военнослужащих в Тавуше", "ru", "P1", "killed"),
+    ("Armenia reports the death of a soldier on the border with Azerbaijan", "en", "P1", "killed"),
+    ("Տավուշում գրանցվել է զինծառայողի մահվան դեպք", "hy", "P1", "killed"),
+    ("Laçın rayonunda hərbçinin ölümü ilə bağlı cinayət işi başlanıb", "az", "P1", "killed"),
+    # an attempt to advance is the advance (P2)
+    ("Azerbaijani units attempted to advance toward Sotk overnight", "en", "P2", "advance"),
+    # people given a deadline to leave, or leaving a place: an exodus (P2)
+    ("Residents of Lachin given a deadline to leave by the end of the month", "en", "P2", "displacement"),
+    ("Жителям Бердзора дали срок до 25 августа, чтобы покинуть свои дома", "ru", "P2", "displacement"),
+    ("Բերձորի բնակիչներին ժամկետ են տվել մինչև օգոստոսի 25-ը", "hy", "P2", "displacement"),
+    ("Ermənilər Kəlbəcəri tərk edir", "az", "P2", "displacement"),
+    # volunteers called up (P3), also "without" the ministry: a preposition negates only what follows it
+    ("Goris mayor issues a call for volunteers to defend the border", "en", "P3", "mobilization"),
+    ("В Горисе объявлен набор добровольцев для защиты границы", "ru", "P3", "mobilization"),
+    ("Կամավորագրում Գորիսում՝ առանց կառավարության մասնակցության", "hy", "P3", "mobilization"),
+    ("Laçında könüllü batalyon yaradılıb", "az", "P3", "mobilization"),
+    # trenches dug at the line (P3)
+    ("Azerbaijani soldiers dig trenches near Sev Lake", "en", "P3", "buildup"),
+    ("Азербайджанские военные роют окопы у Черного озера в Сюнике", "ru", "P3", "buildup"),
+    ("Ադրբեջանցի զինվորները խրամատներ են փորում Սև լճի մոտ", "hy", "P3", "buildup"),
+    ("Erməni hərbçiləri Laçın istiqamətində səngər qazırlar", "az", "P3", "buildup"),
+    # fires set at the border (P3)
+    ("Armenian side accused of arson along the Tavush border", "en", "P3", "provocation"),
+    ("Азербайджанские военные устроили пожар у границы в Тавуше", "ru", "P3", "provocation"),
+    ("Ադրբեջանական կողմը հրդեհ է առաջացրել Տավուշի սահմանին", "hy", "P3", "provocation"),
+    ("Ermənilər Qazax rayonu ilə sərhəddə yanğın törədiblər, Tavuş", "az", "P3", "provocation"),
+    ("Soldiers were seen burning tyres on the Vardenis border", "en", "P3", "provocation"),
+    ("У границы в Гегаркунике военные жгли покрышки", "ru", "P3", "provocation"),
+    ("Վարդենիսի մոտ ադրբեջանցի զինվորներն անիվներ են այրել", "hy", "P3", "provocation"),
+    ("Laçın istiqamətində erməni hərbçiləri təkərləri yandırıblar", "az", "P3", "provocation"),
+    # the wounded written as their condition (P1)
+    ("Two servicemen wounded in Tavush remain in critical condition", "en", "P1", "wounded"),
+    ("Двое военнослужащих в Тавуше находятся в тяжелом состоянии", "ru", "P1", "wounded"),
+    ("Տավուշում երկու զինծառայողի վիճակը ծայրահեղ ծանր է", "hy", "P1", "wounded"),
+    ("Tavuş sərhədində iki əsgərin vəziyyəti ağırdır", "az", "P1", "wounded"),
+    # a land called a hot spot that may flare up (P3)
+    ("Nagorno-Karabakh could flare up again, analysts warn", "en", "P3", "provocation"),
+    ("Нагорный Карабах снова может вспыхнуть: горячая точка на Кавказе", "ru", "P3", "provocation"),
+    ("Լեռնային Ղարաբաղը կարող է կրկին բռնկվել", "hy", "P3", "provocation"),
+    ("Dağlıq Qarabağ yenidən qaynar nöqtəyə çevrilə bilər", "az", "P3", "provocation"),
+    # an ally asked for protection (P3)
+    ("Armenia appeals to Russia for protection of Syunik", "en", "P3", "military_aid"),
+    ("Ереван обратился к России за защитой Сюника", "ru", "P3", "military_aid"),
+    ("Հայաստանը Սյունիքի համար պաշտպանության խնդրանքով դիմել է Ռուսաստանին", "hy", "P3", "military_aid"),
+    ("İrəvan Zəngəzur üçün müdafiə üçün Rusiyaya müraciət edib", "az", "P3", "military_aid"),
+]
+
+
+def test_without_still_negates_the_cue_after_it(classifier: Classifier) -> None:
+    """The preposition "without" negates what follows it, as before: no casualties is no P1."""
+    for text, language in [
+        ("Тавуш обстреляли без жертв", "ru"),
+        ("Տավուշում կրակոցներ են եղել առանց զոհերի", "hy"),
+    ]:
+        result = classifier.classify(text, "", language)
+        assert "killed" not in result.events
+
+
 def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier: Classifier) -> None:
     """A Title Case headline capitalises every word, so a capital before a surname there says nothing; in the
     summary under it, "Rakhat Aliyev" is another Aliyev and "Ilham Aliyev" is still the president."""
@@ -837,6 +909,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + FOURTEENTH_ROUND_NAMES
     + FIFTEENTH_ROUND_NAMES
     + SIXTEENTH_ROUND_NAMES
+    + SEVENTEENTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -854,7 +927,8 @@ def test_names_are_found_only_with_their_evidence(
     + ELEVENTH_ROUND_SEVERITY
     + FOURTEENTH_ROUND_SEVERITY
     + FIFTEENTH_ROUND_SEVERITY
-    + SIXTEENTH_ROUND_SEVERITY,
+    + SIXTEENTH_ROUND_SEVERITY
+    + SEVENTEENTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
