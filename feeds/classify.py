@@ -267,6 +267,14 @@ _FOLDED_KEY_LETTERS = 5
 # the languages (besides an unknown one) whose items may write Azerbaijani names and cues without their
 # letters
 _FOLDING_LANGUAGES = frozenset(("az", "tr"))
+
+
+def folds_letters(language: str | None) -> bool:
+    """Whether an item in `language` (None: not declared) may be Azerbaijani written without its letters, so
+    a word with them counts written without them (not in an item known to be in English, Russian…)."""
+    return language is None or language in _FOLDING_LANGUAGES
+
+
 _NOTHING = Classification()  # immutable, so one instance serves every untagged item
 
 
@@ -1447,7 +1455,7 @@ class Classifier:
         original = f"{title}\n{summary}"
         text, letters = normalize_with_letters(original)
         alias_hits: list[tuple[int, int, int]] = []
-        scan = _Scan(original, text, letters, language is None or language in _FOLDING_LANGUAGES)
+        scan = _Scan(original, text, letters, folds_letters(language))
         aliases = self._aliases
         terms = scan.terms(self._automaton)
         for start, stop, term in terms:

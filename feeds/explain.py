@@ -8,7 +8,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from feeds.classify import azerbaijani_outside, compile_pattern, in_own_quotes
+from feeds.classify import azerbaijani_outside, compile_pattern, folds_letters, in_own_quotes
 from feeds.definitions import AliasDef, EntityDef
 from feeds.gazetteer import Gazetteer
 from feeds.textnorm import NormalizedText, case_form, normalize
@@ -126,13 +126,24 @@ def _suggestion(entity: EntityDef, original: str) -> tuple[str | None, list[Alia
     return (best[1] if best else None), list(unique.values())[:8]
 
 
-def explain(gazetteer: Gazetteer, entity_id: str, title: str, summary: str = "") -> Explanation:
-    """Classify the text, then go through every alias of `entity_id`: where its name stands in the text and
-    which check kept it out; when nothing counted, the word(s) most like one of its names."""
+def _without_letters(alias: AliasDef, letters: str, start: int) -> bool:
+    """Whether the name at `start` (in the text normalised with its Azerbaijani letters kept) is `alias`
+    only with those letters folded ("Susa" for "Şuşa"): no form of it in an item known to be in another
+    language than Azerbaijani or Turkish."""
+    spelled = normalize(alias.text.rstrip("*"), fold=False)
+    return spelled != normalize(alias.text.rstrip("*")) and not letters.startswith(spelled, start)
+
+
+def explain(
+    gazetteer: Gazetteer, entity_id: str, title: str, summary: str = "", language: str | None = None
+) -> Explanation:
+    """Classify the text as an item in `language` (None: not declared) is classified, then go through every
+    alias of `entity_id`: where its name stands in the text and which check kept it out; when nothing
+    counted, the word(s) most like one of its names."""
     entity = next((e for e in gazetteer.definitions if e.id == entity_id), None)
     if entity is None:
         raise KeyError(entity_id)
-    result = gazetteer.classifier.classify(title, summary)
+    result = gazetteer.classifier.classify(title, summary, language)
     found_ids = set(result.entity_ids)
     matched = tuple(
         span[2] for match in result.entities if match.entity_id == entity_id for span in match.spans
@@ -149,6 +160,8 @@ def explain(gazetteer: Gazetteer, entity_id: str, title: str, summary: str = "")
                 alias.text
             ):
                 reason: tuple[str, str] | None = (CAPITALS, "")
+            elif not folds_letters(language) and _without_letters(alias, letters, hit.start()):
+                reason = (NOT_A_FORM, "")
             else:
                 reason = _rule_reason(alias, text, hit.start(), hit.end(), found_ids, letters)
             if reason is None and entity_id not in found_ids:

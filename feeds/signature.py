@@ -27,8 +27,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from feeds.classify import folds_letters
 from feeds.model import Classification
-from feeds.textnorm import normalize  # with fold=False: the patterns below spell Azerbaijani with its letters
+from feeds.textnorm import normalize, normalize_with_letters
 
 # ---------------------------------------------------------------------------------------------------- events
 
@@ -134,6 +135,83 @@ def event_relation(a: frozenset[str], b: frozenset[str]) -> str:
     return CONTRADICT
 
 
+# ------------------------------------------------------------------------------------------ letter-free text
+
+# An Azerbaijani text may be written without its letters (ə→e, ç→c, ş→s…: public Telegram channels). A text
+# whose item may be Azerbaijani (feeds.classify.folds_letters: az, tr or undeclared) is read as written and
+# with its letters folded, and a cue or number word spelled with them also counts folded: "Ermenistan silahli
+# quvveleri … ates acib" has the side, figures and cues of "Ermənistan silahlı qüvvələri … atəş açıb". As
+# in the classifier, a word of fewer than 5 letters counts folded only where its letters are written: "şərh"
+# (a comment) is not the start of "serhed" (sərhəd, the border), "bəs" (but) is not "beş" (5).
+_SHORTEST_FOLDED = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A text normalised with its Azerbaijani letters (`written`) and, where its item may be Azerbaijani,
+    with them folded (`folded`, the same offsets; None otherwise)."""
+
+    written: str
+    folded: str | None
+
+    @classmethod
+    def of(cls, text: str, language: str | None) -> _Reading:
+        folded, written = normalize_with_letters(text)
+        return cls(written, folded if _folds(language) else None)
+
+
+def _folds(language: str | None) -> bool:
+    return folds_letters(_language(language))
+
+
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    """A pattern of cues as written, and its cues of 5 letters or more with their letters folded (None when no
+    cue has such letters)."""
+
+    written: re.Pattern[str]
+    folded: re.Pattern[str] | None
+
+    @classmethod
+    def compile(cls, cues: str, around: str = r"(?<!\w)(?:{})(?!\w)") -> _Cues:
+        # an alternative is normalised as the text is (ə → e, ı → i)
+        foldable = [
+            normalize(cue)
+            for cue in _alternatives(cues)
+            if normalize(cue) != normalize(cue, fold=False)
+            and len(re.sub(r"\\.|\W", "", cue)) >= _SHORTEST_FOLDED
+        ]
+        folded = re.compile(around.replace("{}", "|".join(foldable))) if foldable else None
+        return cls(re.compile(around.replace("{}", cues)), folded)
+
+    def search(self, reading: _Reading, start: int = 0, end: int | None = None) -> bool:
+        stop = len(reading.written) if end is None else end
+        if self.written.search(reading.written, start, stop):
+            return True
+        return bool(self.folded and reading.folded and self.folded.search(reading.folded, start, stop))
+
+
+def _alternatives(cues: str) -> list[str]:
+    """The top-level alternatives of a regular expression ("a|b(?:c|d)" → "a", "b(?:c|d)")."""
+    parts: list[str] = []
+    depth = start = 0
+    escaped = False
+    for index, char in enumerate(cues):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(cues[start:index])
+            start = index + 1
+    parts.append(cues[start:])
+    return parts
+
+
 # ------------------------------------------------------------------------------------------------ reactions
 
 # What a third party says about an event is a story of its own (issue 16's labelling: "a reaction by a third
@@ -155,7 +233,7 @@ _REACTION_CUES = {
     "az": r"pislə\w*|qına\w*|alqışla\w*|dəstək\w*|həmrəy\w*|çağır\w*|narahat\w*|təqdir\w*|tənqid\w*"
     r"|şərh\w*",
 }
-_REACTION = {language: re.compile(rf"(?<!\w)(?:{cues})(?!\w)") for language, cues in _REACTION_CUES.items()}
+_REACTION = {language: _Cues.compile(cues) for language, cues in _REACTION_CUES.items()}
 
 
 # An announcement of what is to come (a meeting will be held, a deal is to be signed, a trip is planned) is a
@@ -169,21 +247,21 @@ _PROSPECT_CUES = {
     r"|(?:է|են) լինելու|նախատեսվ\w*|սպասվ\w*",
     "az": r"\w+(?:acaq|əcək)(?:dır|dir|lar|lər)?|gözlənilir|planlaşdırılır|nəzərdə tutulur",
 }
-_PROSPECT = {language: re.compile(rf"(?<!\w)(?:{cues})(?!\w)") for language, cues in _PROSPECT_CUES.items()}
+_PROSPECT = {language: _Cues.compile(cues) for language, cues in _PROSPECT_CUES.items()}
 
 
 def announces(title: str, language: str | None) -> bool:
     """Whether a headline announces what is to come (will, is to, plans to; состоится, будет; կկայանա;
-    -acaq/-əcək) rather than reporting what happened."""
-    pattern = _PROSPECT.get(_language(language) or "")
-    return bool(pattern and pattern.search(normalize(title, fold=False)))
+    -acaq/-əcək, -ecek without the letters) rather than reporting what happened."""
+    cues = _PROSPECT.get(_language(language) or "")
+    return bool(cues and cues.search(_Reading.of(title, language)))
 
 
 def reports_reaction(title: str, language: str | None) -> bool:
     """Whether a headline reports what someone said about an event (condemnation, criticism, welcome,
     support, a call, concern) rather than the event itself."""
-    pattern = _REACTION.get(_language(language) or "")
-    return bool(pattern and pattern.search(normalize(title, fold=False)))
+    cues = _REACTION.get(_language(language) or "")
+    return bool(cues and cues.search(_Reading.of(title, language)))
 
 
 # ---------------------------------------------------------------------------------------------------- sides
@@ -195,13 +273,14 @@ _SIDE_CUES = {
     "azerbaijan": r"azerbaijan(?!i)\w*|азербайджан(?!ск|ц)\w*|ադրբեջան(?!ական|ց)\w*|azərbaycan(?!l[ıi])\w*",
     "artsakh": r"artsakh\w*|арцах\w*|արցախ\w*",
 }
-_SIDES = {side: re.compile(rf"(?<!\w)(?:{cues})") for side, cues in _SIDE_CUES.items()}
+_SIDES = {side: _Cues.compile(cues, r"(?<!\w)(?:{})") for side, cues in _SIDE_CUES.items()}
 
 
-def sides(title: str) -> frozenset[str]:
-    """The sides a headline names (armenia, azerbaijan, artsakh), in any of the four languages."""
-    norm = normalize(title, fold=False)
-    return frozenset(side for side, pattern in _SIDES.items() if pattern.search(norm))
+def sides(title: str, language: str | None = None) -> frozenset[str]:
+    """The sides a headline names (armenia, azerbaijan, artsakh), in any of the four languages (Azerbaijani
+    with or without its letters, in an item that may be Azerbaijani)."""
+    reading = _Reading.of(title, language)
+    return frozenset(side for side, cues in _SIDES.items() if cues.search(reading))
 
 
 # ---------------------------------------------------------------------------------------------------- numbers
@@ -290,18 +369,26 @@ _AZ_WORDS = {
     "əllinci": 50, "yüzüncü": 100,
 }  # fmt: skip
 _AZ_SUFFIX = re.compile(r"(?:-?(?:[iıuü]n[cç][iıuü]|d[iıuü]r|d[əa]|d[əa]n|[iıuü]|n[iıuü]n|y[əa]))")
+# the same for a text read with its letters folded ("ucuncu", "sekkiz"; not "bes": "bəs", but, is as short)
+_AZ_WORDS_FOLDED = {
+    normalize(word): value
+    for word, value in _AZ_WORDS.items()
+    if normalize(word) != normalize(word, fold=False) and len(word) >= _SHORTEST_FOLDED
+}
+_AZ_SUFFIX_FOLDED = re.compile(normalize(_AZ_SUFFIX.pattern))
 _SMALL_TENS = {20, 30, 40, 50, 60, 70, 80, 90}
 # words that make the figure after them approximate ("nearly 50" may be the "49" of another report)
-_APPROXIMATE = re.compile(
-    r"(?:nearly|almost|about|around|approximately|over|more than|at least|up to|some"
+_APPROXIMATE = _Cues.compile(
+    r"nearly|almost|about|around|approximately|over|more than|at least|up to|some"
     r"|около|почти|более|свыше|порядка|не менее|примерно|до"
     r"|մոտ|ավելի քան|շուրջ|առնվազն|մոտավորապես"
     r"|təxminən|ən azı|azı|yaxın|çox|artıq"
-    r"|щонайменше|не менше|майже|близько|понад|більше)\s+$"
+    r"|щонайменше|не менше|майже|близько|понад|більше",
+    r"(?:{})\s+$",
 )
 
 
-def _word_value(word: str, language: str | None) -> int | None:
+def _word_value(word: str, language: str | None, folded: bool = False) -> int | None:
     if language == "en":
         if word in _EN_UNITS:
             return _EN_UNITS[word]
@@ -330,10 +417,11 @@ def _word_value(word: str, language: str | None) -> int | None:
                 return value
         return None
     if language == "az":
-        if word in _AZ_WORDS:
-            return _AZ_WORDS[word]
-        for base, value in _AZ_WORDS.items():
-            if len(base) >= 3 and word.startswith(base) and _AZ_SUFFIX.fullmatch(word[len(base) :]):
+        words, suffix = (_AZ_WORDS_FOLDED, _AZ_SUFFIX_FOLDED) if folded else (_AZ_WORDS, _AZ_SUFFIX)
+        if word in words:
+            return words[word]
+        for base, value in words.items():
+            if len(base) >= 3 and word.startswith(base) and suffix.fullmatch(word[len(base) :]):
                 return value
         return None
     return None
@@ -348,9 +436,13 @@ def _language(language: str | None) -> str | None:
 def numbers(text: str, language: str | None) -> frozenset[str]:
     """The figures of `text` as canonical strings ("2", "3.5", "43"): digits and number words of the text's
     language, without years (1900–2099), clock times and day-of-month dates."""
-    norm = normalize(text, fold=False)
-    norm = _DATES.sub(" ", norm)
-    norm = _CLOCK.sub(" ", norm)
+    # the dates and clock times are written alike with and without the letters: the offsets stay the same
+    reading = _Reading.of(text, language)
+    reading = _Reading(
+        _CLOCK.sub(" ", _DATES.sub(" ", reading.written)),
+        _CLOCK.sub(" ", _DATES.sub(" ", reading.folded)) if reading.folded is not None else None,
+    )
+    norm = reading.written
     found: set[str] = set()
     for match in _DIGITS.finditer(norm):
         value = match.group().replace(",", ".")
@@ -359,27 +451,36 @@ def numbers(text: str, language: str | None) -> frozenset[str]:
         if "." in value:
             value = value.rstrip("0").rstrip(".") or "0"
         value = value.lstrip("0") or "0"
-        if _APPROXIMATE.search(norm, max(0, match.start() - 20), match.start()):
+        if _APPROXIMATE.search(reading, max(0, match.start() - 20), match.start()):
             value = "~" + value
         found.add(value)
     lang = _language(language)
     if lang in ("en", "ru", "hy", "az"):
         words = _WORD.findall(norm)
+        folded = _WORD.findall(reading.folded) if reading.folded is not None else None
         index = 0
         while index < len(words):
-            number = _word_value(words[index], lang)
+            number = _number_word(words, folded, index, lang)
             if number is None:
                 index += 1
                 continue
             # "twenty-six", "двадцать шесть", "iyirmi üç", "քսան հինգ": tens followed by a unit
             if number in _SMALL_TENS and index + 1 < len(words):
-                unit = _word_value(words[index + 1], lang)
+                unit = _number_word(words, folded, index + 1, lang)
                 if unit is not None and unit < 10:
                     number += unit
                     index += 1
             found.add(str(number))
             index += 1
     return frozenset(found)
+
+
+def _number_word(words: list[str], folded: list[str] | None, index: int, language: str) -> int | None:
+    """The value of the `index`th word as written, or else as it reads with its letters folded."""
+    value = _word_value(words[index], language)
+    if value is None and folded is not None:
+        value = _word_value(folded[index], language, folded=True)
+    return value
 
 
 def _value(number: str) -> float | None:
@@ -577,7 +678,7 @@ def signature(
         reaction=reports_reaction(title, language),
         reaction_in_lead=reports_reaction(lead, language),
         prospect=announces(title, language),
-        sides=sides(title),
+        sides=sides(title, language),
     )
 
 

@@ -74,6 +74,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz
 
+from feeds.classify import folds_letters
 from feeds.signature import (
     AGREE,
     CONTRADICT,
@@ -83,7 +84,7 @@ from feeds.signature import (
     same_figure,
     signature,
 )
-from feeds.textnorm import normalize  # with fold=False: story texts compare as written
+from feeds.textnorm import normalize_with_letters
 
 LEAD_CHARACTERS = 300
 RULE_NEW = "new"
@@ -250,6 +251,8 @@ class Fingerprint:
     prospect: bool = False
     # the sides its headline names (feeds.signature.sides)
     sides: frozenset[str] = frozenset()
+    # `text` with its Azerbaijani letters folded, for an item that may be Azerbaijani ("" for any other)
+    folded_text: str = ""
     # `published` is the noon of a day the source gave without a time: the item stands for the whole day
     day_only: bool = False
     # the tracked people its headline names (leaders, ministers): who takes part in a meeting or a call
@@ -312,13 +315,15 @@ def fingerprint(
     classifier found (feeds.signature.event_types) and `mentions` the texts it matched as entities;
     `participants` the tracked people its headline names."""
     lead = summary[:LEAD_CHARACTERS]
-    text = " ".join(_WORDS.sub(" ", normalize(f"{title} {lead}", fold=False)).split())
+    folded, written = normalize_with_letters(f"{title} {lead}")
+    text = " ".join(_WORDS.sub(" ", written).split())
     entities = frozenset(entity_ids) - rules.generic_entities
     sig: Signature = signature(title, lead, language, events, mentions)
     return Fingerprint(
         language=_language(language),
         published=published,
         text=text,
+        folded_text=" ".join(_WORDS.sub(" ", folded).split()) if folds_letters(_language(language)) else "",
         entities=entities,
         places=frozenset(places) & entities - rules.regions,
         regions=frozenset(places) & entities & rules.regions,
@@ -407,9 +412,14 @@ def _apart(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> timedelta:
 
 
 def text_score(a: Fingerprint, b: Fingerprint) -> float:
-    """How alike the wording of two items is, 0–100 (rapidfuzz token-set ratio over title and lead)."""
+    """How alike the wording of two items is, 0–100 (rapidfuzz token-set ratio over title and lead). Two
+    items that may be Azerbaijani, one of them written without its letters (a Telegram channel's "Ermenistan
+    silahli quvveleri", an agency's "Ermənistan silahlı qüvvələri"), compare with their letters folded; two
+    written with them compare as written."""
     if not a.text or not b.text:
         return 0.0
+    if a.folded_text and b.folded_text and (a.folded_text == a.text or b.folded_text == b.text):
+        return float(fuzz.token_set_ratio(a.folded_text, b.folded_text))
     return float(fuzz.token_set_ratio(a.text, b.text))
 
 

@@ -27,7 +27,9 @@ Spellings of Telegram channels and social posts:
   elsewhere matches a folded name's key as such a text does (`İşğal … Kelbecer rayonu`).
 - A camel-case hashtag is read as the words it joins: `#SevLake` → `#sev lake`, `#ЛачинскийКоридор` →
   `#лачинский коридор`, `#CSTOSummit` → `#csto summit`, `#Sev_Lake` → `#sev lake` (a capital after a small
-  letter, or the last capital of a run before a small letter, starts a word). The space written between
+  letter or a figure, or the last capital of a run before a small letter, starts a word), and so is one
+  with a year or a number glued on: `#Karabakh2023` → `#karabakh 2023`, `#Лачин2023` → `#лачин 2023` (a
+  figure after a word with a small letter; an acronym's `#COP29` stays one word). The space written between
   maps to the empty span where the next word starts; outside a hashtag no word is split (`iPhone`).
 - A word that mixes Latin and Cyrillic letters is read in the script most of its letters are written in, its
   look-alike letters (а/a, в/b, е/e, к/k, м/m, н/h, о/o, р/p, с/c, т/t, х/x, у/y, і/i, ј/j, ѕ/s) written in
@@ -115,18 +117,27 @@ _HASHTAG = re.compile(r"#(\w+)")
 
 
 def _hashtag_breaks(text: str) -> list[int]:
-    """The offsets in `text` where a hashtag's next word starts (a capital after a small letter, or the last
-    capital of a run before a small letter): the normalised text has a space there."""
+    """The offsets in `text` where a hashtag's next word starts (a capital after a small letter or a figure,
+    the last capital of a run before a small letter, or a figure after a word with a small letter:
+    "#Karabakh2023", not "#COP29"): the normalised text has a space there."""
     breaks: list[int] = []
     for match in _HASHTAG.finditer(text):
         word = match.group(1)
         base = match.start(1)
+        lower = word[0].islower()  # a small letter so far
         for index in range(1, len(word)):
             char = word[index]
-            if char.isupper():
+            if char.isdigit():
+                if lower and word[index - 1].isalpha():
+                    breaks.append(base + index)
+            elif char.islower():
+                lower = True
+            elif char.isupper():
                 before = word[index - 1]
-                if before.islower() or (
-                    before.isupper() and index + 1 < len(word) and word[index + 1].islower()
+                if (
+                    before.islower()
+                    or before.isdigit()
+                    or (before.isupper() and index + 1 < len(word) and word[index + 1].islower())
                 ):
                     breaks.append(base + index)
     return breaks

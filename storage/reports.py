@@ -243,15 +243,18 @@ async def _list_alias_fixes(session: AsyncSession) -> list[StoredFix]:
     return [StoredFix(row.entity_id, row.alias_text, row.kind, row.word) for row in rows]
 
 
-async def item_text_by_link(db: Database, link: str) -> tuple[str, str] | None:
-    """(title, summary) of the newest stored item with this link, or None."""
+async def item_text_by_link(db: Database, link: str) -> tuple[str, str, str | None] | None:
+    """(title, summary, language) of the newest stored item with this link, or None."""
     async with db.transaction() as session:
         row = (
             await session.execute(
-                select(Item.title, Item.summary).where(Item.link == link).order_by(Item.id.desc()).limit(1)
+                select(Item.title, Item.summary, Item.language)
+                .where(Item.link == link)
+                .order_by(Item.id.desc())
+                .limit(1)
             )
         ).first()
-        return (row[0], row[1] or "") if row is not None else None
+        return (row[0], row[1] or "", row[2]) if row is not None else None
 
 
 async def set_report_button(db: Database, chat_id: int, enabled: bool) -> bool:

@@ -606,6 +606,10 @@ ASCII_FOLDED_AND_HASHTAG_NAMES = [
     ("#SevLake tensions", {"sev_lake"}, set()),
     ("#Artsakh #NagornoKarabakh #ArtsakhStrong", {"nagorno_karabakh"}, set()),
     ("#ЛачинскийКоридор заблокирован", {"lachin_corridor"}, set()),
+    # a year or a number glued on: the letters part is the name ("#COP29", an acronym's, stays one word)
+    ("Tension again on the line of contact #Karabakh2023", {"nagorno_karabakh"}, set()),
+    ("#Qarabağ2020 Zəfər günü", {"nagorno_karabakh"}, set()),
+    ("#Лачин2023 закрыт", {"lachin"}, set()),
     ("Обстрел у села в Н\u0061хичевани", {"nakhchivan"}, set()),
     ("Ərdoğan, Putin və Rəisi görüşünün mühüm nəticəsi", set(), {"goris"}),
     ("Azərbaycan, Türkiyə və Pakistan liderləri arasında üçtərəfli görüş keçirilib", set(), {"goris"}),

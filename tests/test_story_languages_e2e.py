@@ -37,10 +37,12 @@ from tests.clock import Clock
 from tests.feedserver import FeedServer, rss
 
 START = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
+# an Azerbaijani Telegram channel (through an RSS bridge) writes without the letters: ə→e, ç→c, ş→s, ğ→g…
+CHANNEL = "az-channel"
 GROUP = -1001234567890  # a supergroup: its messages have t.me/c/… links
 PERSON = 4242  # a private chat subscribed to everything
 LANGUAGES = ("en", "ru", "hy", "az")
-FEEDS = {"en": "Armenpress", "ru": "Interfax", "hy": "News.am", "az": "APA"}
+FEEDS = {"en": "Armenpress", "ru": "Interfax", "hy": "News.am", "az": "APA", CHANNEL: "Kanal 13"}
 EVENT = {
     "en": "Two soldiers wounded near Sev Lake after Azerbaijani shelling",
     "ru": "Двое военнослужащих ранены при обстреле у озера Сев",
@@ -97,7 +99,12 @@ class Feeds:
         self.dates.setdefault(language, []).insert(0, int(at.timestamp()))
         self.server.add(
             self.path(language),
-            rss(FEEDS[language], self.items[language], language=language, dates=self.dates[language]),
+            rss(
+                FEEDS[language],
+                self.items[language],
+                language=language.split("-")[0],
+                dates=self.dates[language],
+            ),
         )
 
 
@@ -217,3 +224,38 @@ async def test_two_alerted_stories_shown_to_be_one_leave_one_alert_and_a_pointer
     assert "href" not in (person_pointer.html or "")
     kinds = [(kind, status) for kind, status, _ in await updates_for_chat(rig.db, GROUP)]
     assert ("pointer", "sent") in kinds and all(status == "sent" for _, status in kinds)
+
+
+# one announcement of border talks, by an agency with the Azerbaijani letters and by a channel without them
+TALKS = "Kəlbəcər istiqamətində sərhəd komissiyalarının görüşü keçiriləcək"
+TALKS_LETTER_FREE = "Kelbecer istiqametinde serhed komissiyalarinin gorusu kecirilecek"
+# two stories written without the letters: the shelling and a third country's condemnation of it
+SHELLING_LETTER_FREE = "Ermenistan silahli quvveleri Kelbecer istiqametinde movqelerimizi atese tutub"
+REACTION_LETTER_FREE = "Turkiye Ermenistanin Kelbecer istiqametinde movqelerimizi atese tutmasini pisleyib"
+
+
+async def _add_channel(rig: Rig) -> None:
+    rig.feeds.publish(CHANNEL, f"{FEEDS[CHANNEL]} weekly digest", START - timedelta(days=1))
+    await add_feed(rig.db, rig.feeds.url(CHANNEL), now=rig.clock.now)
+    await rig.poll_and_deliver()  # its history: never alerted
+
+
+async def test_one_story_with_and_without_the_azerbaijani_letters_alerts_once(rig: Rig) -> None:
+    await _add_channel(rig)
+    await rig.publish("az", TALKS)
+    await rig.publish(CHANNEL, TALKS_LETTER_FREE)
+    for chat in (GROUP, PERSON):
+        (alert,) = rig.telegram.sent(chat)
+        assert alert.text.splitlines()[0].endswith(TALKS)
+        assert FEEDS[CHANNEL] in _sources_named(alert.text)
+
+
+async def test_two_stories_written_without_the_letters_alert_apart(rig: Rig) -> None:
+    await _add_channel(rig)
+    await rig.publish("az", SHELLING_LETTER_FREE)
+    await rig.publish(CHANNEL, REACTION_LETTER_FREE)
+    for chat in (GROUP, PERSON):
+        shelling, reaction = rig.telegram.sent(chat)
+        assert shelling.text.splitlines()[0].endswith(SHELLING_LETTER_FREE)
+        assert reaction.text.splitlines()[0].endswith(REACTION_LETTER_FREE)
+        assert shelling.edits == 0

@@ -412,6 +412,63 @@ def test_each_party_reporting_one_place_is_one_story_and_a_side_alone_still_tell
     assert contradiction(armenia, elsewhere) == "sides"
 
 
+# Azerbaijani written without its letters (ə→e, ç→c, ş→s, ğ→g, ö→o, ü→u, ı→i), as public Telegram channels
+# write it: the same side, figures, reaction and announcement as the text with its letters
+LETTERED_AND_LETTER_FREE = [
+    (
+        "Ermənistan silahlı qüvvələri Kəlbəcər istiqamətində atəş açıb, səkkiz hərbçi yaralanıb",
+        "Ermenistan silahli quvveleri Kelbecer istiqametinde ates acib, sekkiz herbci yaralanib",
+    ),
+    (
+        "Türkiyə Azərbaycana qarşı təxribatı pisləyib, təxminən 50 nəfər üçüncü dəfə",
+        "Turkiye Azerbaycana qarsi texribati pisleyib, texminen 50 nefer ucuncu defe",
+    ),
+    (
+        "Laçında sərhəd komissiyalarının görüşü keçiriləcək",
+        "Lacinda serhed komissiyalarinin gorusu kecirilecek",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lettered", "letter_free"), LETTERED_AND_LETTER_FREE)
+def test_azerbaijani_written_without_its_letters_reads_as_with_them(lettered: str, letter_free: str) -> None:
+    for reading in (lambda text, language: (numbers(text, language), sides(text, language)),
+                    reports_reaction, announces):  # fmt: skip
+        assert reading(letter_free, "az") == reading(lettered, "az")
+    assert sides(letter_free, "az") or numbers(letter_free, "az") or announces(letter_free, "az")
+    assert numbers(LETTERED_AND_LETTER_FREE[1][1], "az") == {"~50", "3"}
+
+
+def test_a_short_word_counts_without_its_letters_only_as_it_is_written() -> None:
+    # "sərhəd" (the border) written without its letters is no "şərh" (a comment), "bəs" (but) no "beş" (5)
+    assert not reports_reaction("Serhedde ermeni texribati", "az")
+    assert numbers("beş hərbçi", "az") == {"5"} and numbers("bes herbci", "az") == frozenset()
+    # an item known to be in another language is read as written
+    assert sides("Ermenistan FC wins", "en") == frozenset() and sides("Ermenistan ordusu", None) == {
+        "armenia"
+    }
+
+
+def test_one_story_with_and_without_the_letters_is_one_story_and_two_stay_apart() -> None:
+    agency = _fp("Türkiyə Ermənistanın Laçın istiqamətində təxribatını pisləyib", "az", story=1, source=1)
+    channel = _fp("Turkiye Ermenistanin Lacin istiqametinde texribatini pisleyib", "az", hours=1, source=2)
+    assert decide(channel, [agency], StoryRules()).story_id == 1
+    # two stories written without the letters: the shelling and a reaction to it
+    shelling = _fp(
+        "Ermenistan silahli quvveleri Kelbecer istiqametinde movqelerimizi atese tutub",
+        "az",
+        story=2,
+        source=1,
+    )
+    reaction = _fp(
+        "Turkiye Ermenistanin Kelbecer istiqametinde movqelerimizi atese tutmasini pisleyib",
+        "az",
+        hours=1,
+        source=2,
+    )
+    assert decide(reaction, [shelling], StoryRules()).rule == RULE_NEW
+
+
 def test_a_name_no_entity_tracks_is_as_specific_as_a_place() -> None:
     english = _fp("US Speaker Nancy Pelosi condemns Azerbaijani attacks on Armenia", "en", story=1, source=1)
     russian = _fp("Спикер Нэнси Пелоси осудила нападение Азербайджана на Армению", "ru", hours=2, source=2)

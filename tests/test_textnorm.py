@@ -29,6 +29,9 @@ from feeds.textnorm import NormalizedText, build_offset_map, normalize
         ("#SevLake #NagornoKarabakh", "#sev lake #nagorno karabakh"),
         ("#ЛачинскийКоридор #CSTOSummit #Sev_Lake", "#лачинский коридор #csto summit #sev lake"),
         ("SevLake iPhone #Лачин #NKR", "sevlake iphone #лачин #nkr"),  # outside a hashtag, or one word
+        # a year or a number glued on; an acronym's number stays on it
+        ("#Karabakh2023 #Qarabağ2020 #Лачин2023", "#karabakh 2023 #qarabag 2020 #лачин 2023"),
+        ("#SevLake2021 #2020Karabakh #COP29 #G7", "#sev lake 2021 #2020 karabakh #cop29 #g7"),
         # a word mixing Latin and Cyrillic look-alikes read in its dominant script
         ("Н\u0061хичевани", "нахичевани"),  # Latin a in a Cyrillic word
         ("L\u0430çın", "lacin"),  # Cyrillic а in a Latin word
@@ -82,6 +85,9 @@ def test_folding_keeps_the_letters_on_request_with_the_same_offsets() -> None:
         ("#ЛачинскийКоридор закрыт, Нaхичевань", "коридор", "Коридор"),
         ("#ЛачинскийКоридор закрыт, Нaхичевань", "нахичевань", "Нaхичевань"),
         ("#Laçınİstiqaməti Ş\u0327uşa", "istiqameti", "İstiqaməti"),
+        ("Road closed #Лачин2023 again", "лачин", "Лачин"),
+        ("Road closed #Лачин2023 again", "2023", "2023"),
+        ("#Qarabağ2020 Zəfər", "qarabag 2020", "Qarabağ2020"),
     ],
 )
 def test_hashtag_words_and_folded_letters_map_back(original: str, normalized_word: str, shown: str) -> None:

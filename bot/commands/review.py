@@ -322,13 +322,15 @@ async def missed(update: Update, context: BotCallbackContext, ctx: BotContext) -
     if not text:
         await reply(update, _usage("missed"))
         return "usage"
-    title, summary = text, ""
+    # pasted text is classified as ingestion classifies an item whose feed declares no language (None); a
+    # stored item as it was, in its stored language
+    title, summary, language = text, "", None
     if text.startswith(("http://", "https://")):
         item = await item_text_by_link(ctx.db, text)
         if item is None:
             raise InvalidArgument(_("No stored item has that link; paste its headline instead."))
-        title, summary = item
-    explanation = why.explain(ctx.gazetteer, entity.id, title, summary)
+        title, summary, language = item
+    explanation = why.explain(ctx.gazetteer, entity.id, title, summary, language)
     name = escape(entity.name)
     lines = [_("<b>{name}</b> in {title}:").format(name=name, title=quoted(title, 200))]
     if explanation.found:
