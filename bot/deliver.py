@@ -248,18 +248,21 @@ class DeliveryLoop(BackgroundLoop):
             return 0
         lease = timedelta(seconds=self.ctx.settings.delivery_lease_seconds)
         owner = self.liveness.id if self.liveness is not None else None
+        # the chats being sent to as the alerts are leased: a chat that finishes while they are leased had
+        # no alert leased, so none of its edits may be either (its new alerts go before its edits)
+        sending = set(self._busy)
         claimed: list[Claimed] = list(
             await deliveries.claim_due(
                 self.ctx.db,
                 now=self.clock(),
                 limit=room,
-                exclude_chats=list(self._busy),
+                exclude_chats=sorted(sending),
                 lease=lease,
                 owner=owner,
             )
         )
         # edits and replies of chats not being sent to (an alert is always sent before its edits)
-        busy = set(self._busy) | {row.chat_id for row in claimed}
+        busy = sending | set(self._busy) | {row.chat_id for row in claimed}
         claimed.extend(
             await alert_updates.claim_due_updates(
                 self.ctx.db,
