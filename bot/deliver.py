@@ -1,7 +1,8 @@
 """The delivery loop: pending outbox rows become Telegram messages, each exactly once, none lost.
 
-Rows are leased from storage (P1 first, then oldest), grouped by chat and sent chat by chat in order, many
-chats at once. The rate limiter (bot.ratelimit) paces the sends; this loop decides what a failure means:
+Rows are leased from storage (each chat's alerts, then its edits and replies, source by source in turn, P1
+first then oldest within a turn: storage.deliveries._queue), grouped by chat and sent chat by chat in order,
+many chats at once. The rate limiter (bot.ratelimit) paces the sends; this loop decides what a failure means:
 RetryAfter postpones the chat's rows, 5xx/network/timeouts retry with backoff and end dead after repeated
 failures, 403/"chat not found" deactivate the chat, ChatMigrated moves it and resends. A sent alert is marked
 sent together with the others that finished meanwhile (bot.sent_record), and with BORDERWATCH_PAID_BROADCAST
