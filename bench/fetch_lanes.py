@@ -18,21 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import statistics
 import time
 from collections.abc import AsyncIterator
 
+from bench._lanes import DEADLINE, DRIP_BODY, DRIPPING, HOSTS, SETTINGS, compared, dripping_feeds
 from feeds.errors import FetchError
 from feeds.fetch import Fetcher
 from feeds.limits import SLOW_FETCH_SHARE
-from storage.settings import Settings
-from tests.feedserver import FeedServer, loopback_hosts, rss
+from tests.feedserver import FeedServer, loopback_hosts
 
-_DRIPPING = 40
-_HOSTS = 20
-_DEADLINE = 3.0
 _SECONDS = 12.0
-_SETTINGS = Settings(allow_private_urls=True, fetch_timeout=_DEADLINE, connect_timeout=2)
 
 
 class _Forgetful(set[str]):
@@ -58,10 +53,10 @@ async def _run(
     *,
     lanes: bool,
     global_first: bool = False,
-    after: float = _DEADLINE + 0.5,
+    after: float = DEADLINE + 0.5,
 ) -> list[float]:
     waits: list[float] = []
-    fetcher = (_GlobalFirst if global_first else Fetcher)(_SETTINGS)
+    fetcher = (_GlobalFirst if global_first else Fetcher)(SETTINGS)
     if not lanes:
         fetcher._slow = _Forgetful()  # the same fetcher with the slow lane off
     start = time.monotonic()
@@ -93,38 +88,39 @@ async def _run(
 
 
 def main() -> None:
-    hosts = loopback_hosts(_HOSTS + 1)
+    hosts = loopback_hosts(HOSTS + 1)
     with FeedServer(hosts) as server:
-        body = rss("Dripping", [(f"g{n}", f"Item {n}", f"http://example.com/{n}", "t") for n in range(20)])
-        dripping = [
-            server.add(f"/drip-{n}.xml", body, fault="drip", drip_interval=0.1, host=hosts[1 + n % _HOSTS])
-            for n in range(_DRIPPING)
-        ]
-        healthy = server.add("/healthy.xml", rss("Healthy", [("h", "Healthy", "http://example.com/h", "t")]))
-        after = asyncio.run(_run(server, dripping, healthy, lanes=True))
-        before = asyncio.run(_run(server, dripping, healthy, lanes=False))
+        feeds = dripping_feeds(server, hosts)
+        after = asyncio.run(_run(server, feeds.dripping, feeds.healthy, lanes=True))
+        before = asyncio.run(_run(server, feeds.dripping, feeds.healthy, lanes=False))
         one_host = [
-            server.add(f"/one-host-{n}.xml", body, fault="drip", drip_interval=0.1, host=hosts[1])
-            for n in range(_DRIPPING)
+            server.add(f"/one-host-{n}.xml", DRIP_BODY, fault="drip", drip_interval=0.1, host=hosts[1])
+            for n in range(DRIPPING)
         ]
-        host_first = asyncio.run(_run(server, one_host, healthy, lanes=True, after=0.0))
-        global_first = asyncio.run(_run(server, one_host, healthy, lanes=True, global_first=True, after=0.0))
-    median, worst = statistics.median(after), max(after)
-    base_median, base_worst = statistics.median(before), max(before)
+        host_first = asyncio.run(_run(server, one_host, feeds.healthy, lanes=True, after=0.0))
+        global_first = asyncio.run(
+            _run(server, one_host, feeds.healthy, lanes=True, global_first=True, after=0.0)
+        )
     print(
-        f"{_DRIPPING} dripping feeds, {_SETTINGS.fetch_concurrency} slots (slow lane "
-        f"{SLOW_FETCH_SHARE:.0%}), {_DEADLINE:g} s deadline, {_SECONDS:g} s each run: a healthy feed's fetch "
-        f"takes median {median * 1000:.1f} ms vs {base_median * 1000:.1f} ms without the slow lane "
-        f"({median / base_median:.4f}x), max {worst * 1000:.1f} ms vs {base_worst * 1000:.1f} ms "
-        f"({worst / base_worst:.4f}x); {len(after)} and {len(before)} fetches"
+        compared(
+            f"{DRIPPING} dripping feeds, {SETTINGS.fetch_concurrency} slots (slow lane "
+            f"{SLOW_FETCH_SHARE:.0%}), {DEADLINE:g} s deadline, {_SECONDS:g} s each run: a healthy "
+            "feed's fetch takes",
+            after,
+            before,
+            baseline="without the slow lane",
+            counted="fetches",
+        )
     )
-    median, worst = statistics.median(host_first), max(host_first)
-    base_median, base_worst = statistics.median(global_first), max(global_first)
     print(
-        f"the {_DRIPPING} dripping feeds on one host, whole run: a healthy feed's fetch takes median "
-        f"{median * 1000:.1f} ms vs {base_median * 1000:.1f} ms taking the global slot before the host's "
-        f"({median / base_median:.5f}x), max {worst * 1000:.1f} ms vs {base_worst * 1000:.1f} ms "
-        f"({worst / base_worst:.4f}x); {len(host_first)} and {len(global_first)} fetches"
+        compared(
+            f"the {DRIPPING} dripping feeds on one host, whole run: a healthy feed's fetch takes",
+            host_first,
+            global_first,
+            baseline="taking the global slot before the host's",
+            counted="fetches",
+            digits=5,
+        )
     )
 
 

@@ -19,18 +19,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import statistics
 import time
 from collections.abc import Awaitable, Callable
 
-from bench.fetch_lanes import _DEADLINE, _DRIPPING, _HOSTS, _SETTINGS
+from bench._lanes import DEADLINE, DRIPPING, HOSTS, SETTINGS, compared, dripping_feeds
 from bench.parse import rss_body
 from bench.parse_lanes import _LIMITS, _SLOW_FEEDS, _bomb
 from feeds.errors import FetchError, ParseError
 from feeds.fetch import Fetcher
 from feeds.lanes import Slowness
 from feeds.parse import ParserPool
-from tests.feedserver import FeedServer, loopback_hosts, rss
+from tests.feedserver import FeedServer, loopback_hosts
 
 _PARSE_WINDOW = 2 * _LIMITS.timeout_seconds
 
@@ -69,7 +68,7 @@ async def _healthy_waits(
 
 async def _fetch_run(dripping: list[str], healthy: str, stored: dict[str, Slowness] | None) -> list[float]:
     """A new fetcher's first deadline: with the stored slowness of each feed, or (None) without."""
-    fetcher = Fetcher(_SETTINGS)
+    fetcher = Fetcher(SETTINGS)
     known = {url: Slowness(fetch=slowness.fetch) for url, slowness in (stored or {}).items()}
     try:
         await fetcher.fetch(healthy)  # a connection open, as the first poll of a round leaves it
@@ -77,7 +76,7 @@ async def _fetch_run(dripping: list[str], healthy: str, stored: dict[str, Slowne
             lambda: fetcher.fetch(healthy, slowness=Slowness()),
             [functools.partial(fetcher.fetch, url, slowness=known.get(url)) for url in dripping],
             every=0.25,
-            window=_DEADLINE + 0.5,
+            window=DEADLINE + 0.5,
         )
     finally:
         await fetcher.aclose()
@@ -85,7 +84,7 @@ async def _fetch_run(dripping: list[str], healthy: str, stored: dict[str, Slowne
 
 async def _learn_fetches(dripping: list[str]) -> dict[str, Slowness]:
     """What an earlier process stored: each dripping feed's fetch ran out of time."""
-    fetcher = Fetcher(_SETTINGS)
+    fetcher = Fetcher(SETTINGS)
     learnt = {url: Slowness() for url in dripping}
     try:
         await asyncio.gather(
@@ -127,37 +126,22 @@ async def _learn_parses() -> dict[str, Slowness]:
     return learnt
 
 
-def _line(what: str, after: list[float], before: list[float], unit: float, label: str) -> str:
-    median, worst = statistics.median(after), max(after)
-    base_median, base_worst = statistics.median(before), max(before)
-    return (
-        f"{what}: median {median * unit:.1f} {label} vs {base_median * unit:.1f} {label} without the stored "
-        f"slowness ({median / base_median:.4f}x), max {worst * unit:.1f} {label} vs {base_worst * unit:.1f} "
-        f"{label} ({worst / base_worst:.4f}x); {len(after)} and {len(before)} measured"
-    )
-
-
 def main() -> None:
-    hosts = loopback_hosts(_HOSTS + 1)
+    hosts = loopback_hosts(HOSTS + 1)
     with FeedServer(hosts) as server:
-        body = rss("Dripping", [(f"g{n}", f"Item {n}", f"http://example.com/{n}", "t") for n in range(20)])
-        dripping = [
-            server.add(f"/drip-{n}.xml", body, fault="drip", drip_interval=0.1, host=hosts[1 + n % _HOSTS])
-            for n in range(_DRIPPING)
-        ]
-        healthy = server.add("/healthy.xml", rss("Healthy", [("h", "Healthy", "http://example.com/h", "t")]))
-        learnt = asyncio.run(_learn_fetches(dripping))
+        feeds = dripping_feeds(server, hosts)
+        learnt = asyncio.run(_learn_fetches(feeds.dripping))
         assert all(slowness.fetch for slowness in learnt.values())
-        stored = asyncio.run(_fetch_run(dripping, healthy, learnt))
-        unknown = asyncio.run(_fetch_run(dripping, healthy, None))
+        stored = asyncio.run(_fetch_run(feeds.dripping, feeds.healthy, learnt))
+        unknown = asyncio.run(_fetch_run(feeds.dripping, feeds.healthy, None))
     print(
-        _line(
-            f"{_DRIPPING} dripping feeds known slow, {_SETTINGS.fetch_concurrency} slots, the first "
-            f"{_DEADLINE + 0.5:g} s after a restart: a healthy feed's fetch takes",
+        compared(
+            f"{DRIPPING} dripping feeds known slow, {SETTINGS.fetch_concurrency} slots, the first "
+            f"{DEADLINE + 0.5:g} s after a restart: a healthy feed's fetch takes",
             stored,
             unknown,
-            1000,
-            "ms",
+            baseline="without the stored slowness",
+            counted="measured",
         )
     )
     learnt_parses = asyncio.run(_learn_parses())
@@ -165,13 +149,13 @@ def main() -> None:
     stored = asyncio.run(_parse_run(learnt_parses))
     unknown = asyncio.run(_parse_run(None))
     print(
-        _line(
+        compared(
             f"{_SLOW_FEEDS} feeds known to parse to the {_LIMITS.timeout_seconds:g} s deadline, 2 parser "
             f"processes, the first {_PARSE_WINDOW:g} s after a restart: a healthy feed's parse takes",
             stored,
             unknown,
-            1000,
-            "ms",
+            baseline="without the stored slowness",
+            counted="measured",
         )
     )
 

@@ -1,7 +1,8 @@
 """The delivery loop: pending outbox rows become Telegram messages, each exactly once, none lost.
 
-Rows are leased from storage (P1 first, then oldest), grouped by chat and sent chat by chat in order, many
-chats at once. The rate limiter (bot.ratelimit) paces the sends; this loop decides what a failure means:
+Rows are leased from storage (each chat's alerts, then its edits and replies, source by source in turn, P1
+first then oldest within a turn: storage.deliveries._queue), grouped by chat and sent chat by chat in order,
+many chats at once. The rate limiter (bot.ratelimit) paces the sends; this loop decides what a failure means:
 RetryAfter postpones the chat's rows, 5xx/network/timeouts retry with backoff and end dead after repeated
 failures, 403/"chat not found" deactivate the chat, ChatMigrated moves it and resends. A sent alert is marked
 sent together with the others that finished meanwhile (bot.sent_record), and with BORDERWATCH_PAID_BROADCAST
@@ -248,18 +249,21 @@ class DeliveryLoop(BackgroundLoop):
             return 0
         lease = timedelta(seconds=self.ctx.settings.delivery_lease_seconds)
         owner = self.liveness.id if self.liveness is not None else None
+        # the chats being sent to as the alerts are leased: a chat that finishes while they are leased had
+        # no alert leased, so none of its edits may be either (its new alerts go before its edits)
+        sending = set(self._busy)
         claimed: list[Claimed] = list(
             await deliveries.claim_due(
                 self.ctx.db,
                 now=self.clock(),
                 limit=room,
-                exclude_chats=list(self._busy),
+                exclude_chats=sorted(sending),
                 lease=lease,
                 owner=owner,
             )
         )
         # edits and replies of chats not being sent to (an alert is always sent before its edits)
-        busy = set(self._busy) | {row.chat_id for row in claimed}
+        busy = sending | set(self._busy) | {row.chat_id for row in claimed}
         claimed.extend(
             await alert_updates.claim_due_updates(
                 self.ctx.db,

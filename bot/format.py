@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from bot.i18n import _, ngettext
 from bot.replies import fit, publication_time
-from bot.telegram_text import MAX_MESSAGE, plain_text, utf16_units
+from bot.telegram_text import MAX_MESSAGE, fits, plain_text, utf16_units
 from storage.deliveries import Alert
 from storage.digests import DigestStory
 from storage.severity import severity_rank
@@ -224,14 +224,59 @@ def format_pointer(kept: Alert, was: Alert | None, *, link: str | None) -> str:
     return "\n".join(lines)
 
 
+# a source's stories listed in a digest before every other source has its share listed too (then severity
+# alone decides): a flood of P1 stories from one feed leaves room for the others' stories
+DIGEST_SOURCE_SHARE = 5
+
+
+def digest_order(stories: Sequence[DigestStory]) -> list[DigestStory]:
+    """The digest's rows in the order they earn a line when not all fit: the most severe (then the most
+    reported) first, but each source's first DIGEST_SOURCE_SHARE stories before any source's further ones.
+    A story listed under two entities counts once in its source's share."""
+    by_severity = sorted(stories, key=_severity_order)
+    turns: dict[int, int] = {}  # story → its place among its source's stories
+    taken: dict[int, int] = {}
+    for story in by_severity:
+        if story.story_id not in turns:
+            taken[story.source] = taken.get(story.source, 0) + 1
+            turns[story.story_id] = taken[story.source]
+    return sorted(by_severity, key=lambda s: turns[s.story_id] > DIGEST_SOURCE_SHARE)
+
+
+def _severity_order(story: DigestStory) -> tuple[int, int, int]:
+    return (severity_rank(story.severity), -story.sources, story.story_id)
+
+
 def format_digest(
     stories: Sequence[DigestStory], name_of: Callable[[str], str], since: datetime, until: datetime
 ) -> str:
     """The daily digest as Telegram HTML: the stories since the last digest grouped by entity (the group with
-    the most severe story first), each story a line with severity, linked title and its source count; whole
-    lines are left out, and counted, beyond Telegram's 4096 characters."""
+    the most severe story first), each story a line with severity, linked title and its source count. When
+    not all fit Telegram's 4096 characters, the lines kept are the first of digest_order (every source gets
+    its share) and the last line says how many stories were left out."""
+    total = len({story.story_id for story in stories})
+    ranked = digest_order(stories)
+    # the most lines that fit: a line more never makes the message shorter
+    low, high = 0, len(ranked)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(_digest_lines(ranked[:middle], stories, total, name_of, since, until)):
+            low = middle
+        else:
+            high = middle - 1
+    return fit(_digest_lines(ranked[:low], stories, total, name_of, since, until).split("\n"))
+
+
+def _digest_lines(
+    listed: Sequence[DigestStory],
+    stories: Sequence[DigestStory],
+    total: int,
+    name_of: Callable[[str], str],
+    since: datetime,
+    until: datetime,
+) -> str:
     groups: dict[str, list[DigestStory]] = {}
-    for story in stories:
+    for story in sorted(listed, key=_severity_order):
         groups.setdefault(story.entity_id, []).append(story)
     order = sorted(
         groups,
@@ -240,19 +285,20 @@ def format_digest(
             name_of(e).casefold(),
         ),
     )
-    total = len({story.story_id for story in stories})
+    under: dict[str, int] = {}  # stories under each entity, listed or not
+    for story in stories:
+        under[story.entity_id] = under.get(story.entity_id, 0) + 1
     window = f"{since.astimezone(UTC):%Y-%m-%d %H:%M} – {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     heading = ngettext("<b>Digest</b>: {n} story, {window}", "<b>Digest</b>: {n} stories, {window}", total)
     lines = [heading.format(n=total, window=_escape(window))]
     for entity_id in order:
-        group = groups[entity_id]
         lines.append("")
         lines.append(
-            ngettext("<b>{name}</b> — {n} story", "<b>{name}</b> — {n} stories", len(group)).format(
-                name=_escape(name_of(entity_id)), n=len(group)
+            ngettext("<b>{name}</b> — {n} story", "<b>{name}</b> — {n} stories", under[entity_id]).format(
+                name=_escape(name_of(entity_id)), n=under[entity_id]
             )
         )
-        for story in group:
+        for story in groups[entity_id]:
             marker = SEVERITY_MARKERS.get(story.severity or "", NO_SEVERITY_MARKER)
             level = f"{marker} {_escape(story.severity)} " if story.severity else f"{marker} "
             link = safe_link(story.link)
@@ -260,7 +306,18 @@ def format_digest(
             heading = f'<a href="{_escape(link)}">{title}</a>' if link else title
             count = ngettext("{n} source", "{n} sources", story.sources).format(n=story.sources)
             lines.append(f"{level}{heading} ({count})")
-    return fit(lines)
+    left_out = total - len({story.story_id for story in listed})
+    if left_out:
+        lines.append(ngettext("… and {n} more story", "… and {n} more stories", left_out).format(n=left_out))
+    return "\n".join(lines)
 
 
-__all__ = ["MAX_MESSAGE", "format_alert", "format_digest", "hashtag", "plain_text", "safe_link"]
+__all__ = [
+    "MAX_MESSAGE",
+    "digest_order",
+    "format_alert",
+    "format_digest",
+    "hashtag",
+    "plain_text",
+    "safe_link",
+]

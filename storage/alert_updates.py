@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,8 +23,11 @@ from storage.db import Database
 from storage.deliveries import (
     DEFAULT_LEASE,
     DEFAULT_MAX_ATTEMPTS,
+    PER_CHAT,
     Alert,
     _alerts_for_items,
+    _claim_order,
+    _queue,
     count_failed_attempt,
     quiet_until,
 )
@@ -73,41 +76,60 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
+# an alert that is sent, or never will be (its edits are then dropped on the way)
+_SETTLED = ("sent", "dead", "dropped")
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Due, and its alert settled: an edit waits for its alert's message id."""
+    settled = exists().where(Delivery.id == DeliveryUpdate.delivery_id, Delivery.status.in_(_SETTLED))
+    return and_(_due(now), settled)
+
+
 async def claim_due_updates(
     db: Database,
     *,
     now: datetime,
     limit: int,
     exclude_chats: Iterable[int] = (),
+    per_chat: int = PER_CHAT,
     lease: timedelta = DEFAULT_LEASE,
     owner: str | None = None,
 ) -> list[ClaimedUpdate]:
-    """Lease up to `limit` due edits and replies whose alert was sent to process instance `owner`, oldest
-    first, skipping `exclude_chats`. Rows of alerts that will never be sent (dead, dropped) or of inactive
-    chats are dropped on the way; replies of chats in their quiet window are held until it ends (P1 passes
-    when the chat allows). A row that cannot be routed or shown is quarantined (storage.quarantine) and
-    never stops the others."""
+    """Lease up to `limit` due edits and replies whose alert was sent to process instance `owner`, at most
+    `per_chat` per chat, in the alerts' order (storage.deliveries._queue: source by source in turn, the
+    source being the feed whose item caused the row; chats sent nothing lately first), skipping
+    `exclude_chats`. An edit shows the alert as it reads when claimed, so the alert's other pending edits are
+    settled as 'skipped' with it (a feed rewriting its items at every poll queues an edit for each version:
+    one is sent). Rows of alerts that will never be sent (dead, dropped) or of inactive chats are dropped
+    on the way; replies of chats in their quiet window are held until it ends (P1 passes when the chat
+    allows). A row that cannot be routed or shown is quarantined (storage.quarantine) and never stops the
+    others."""
     excluded = list(exclude_chats)
     async with db.transaction() as session:
+        queue = _queue(now, excluded, DeliveryUpdate, _claimable(now))
         query = (
             select(DeliveryUpdate, Delivery, Chat)
+            .join(queue, queue.c.id == DeliveryUpdate.id)
             .join(Delivery, Delivery.id == DeliveryUpdate.delivery_id)
             .join(Chat, Chat.id == DeliveryUpdate.chat_id)
-            .where(_due(now), Delivery.status.in_(("sent", "dead", "dropped")))
-            .order_by(DeliveryUpdate.created_at, DeliveryUpdate.id)
+            .where(queue.c.place <= per_chat)
+            .order_by(*_claim_order(queue, now))
             .limit(max(limit * 4, limit + 50))
         )
-        if excluded:
-            query = query.where(DeliveryUpdate.chat_id.not_in(excluded))
         if db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True, of=DeliveryUpdate)
         chosen: list[tuple[DeliveryUpdate, Delivery, Chat]] = []
         targets: dict[int, Delivery] = {}
+        taken: dict[int, int] = {}
+        edited: set[int] = set()  # alerts an edit was chosen for
         for row, delivery, chat in (await session.execute(query)).all():
             if not chat.active or delivery.status != "sent" or delivery.message_id is None:
                 row.status = "dropped"
                 row.last_error = "chat inactive" if not chat.active else f"alert {delivery.status}"
                 continue
+            if row.kind == "edit" and delivery.id in edited:
+                continue  # settled with the edit chosen (below)
             if row.kind == "pointer":
                 target = await _pointer_target(session, row)
                 if target is None or target.status in ("dead", "dropped"):
@@ -127,8 +149,12 @@ async def claim_due_updates(
                 if held is not None and not (row.severity == Severity.P1 and chat.p1_breaks_quiet):
                     row.next_attempt_at = held
                     continue
-            if len(chosen) < limit:
-                chosen.append((row, delivery, chat))
+            if len(chosen) >= limit or taken.get(chat.id, 0) >= per_chat:
+                continue
+            taken[chat.id] = taken.get(chat.id, 0) + 1
+            if row.kind == "edit":
+                edited.add(delivery.id)
+            chosen.append((row, delivery, chat))
         claimed: list[tuple[DeliveryUpdate, Delivery, Chat]] = []
         for row, delivery, chat in chosen:
             result = await session.execute(
@@ -139,6 +165,8 @@ async def claim_due_updates(
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append((row, delivery, chat))
+        # before the alerts are read: what they show then includes every item of the edits settled here
+        await _coalesce(session, [row for row, _, _ in claimed if row.kind == "edit"])
         shown_items = {_shown_item(row, delivery) for row, delivery, _ in claimed} | {
             delivery.item_id for row, delivery, _ in claimed if row.kind == "pointer"
         }
@@ -166,6 +194,24 @@ async def claim_due_updates(
         )
         for row, delivery, chat in claimed
     ]
+
+
+async def _coalesce(session: AsyncSession, edits: Sequence[DeliveryUpdate]) -> None:
+    """Settle the other pending edits of the alerts `edits` edit as 'skipped': each of `edits` shows its
+    alert as it reads now, every source so far."""
+    if not edits:
+        return
+    await session.execute(
+        update(DeliveryUpdate)
+        .where(
+            DeliveryUpdate.delivery_id.in_(sorted({row.delivery_id for row in edits})),
+            DeliveryUpdate.kind == "edit",
+            DeliveryUpdate.status == "pending",
+            DeliveryUpdate.id.not_in([row.id for row in edits]),
+        )
+        .values(status="skipped", last_error="shown by another edit of the alert")
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _pointer_target(session: AsyncSession, row: DeliveryUpdate) -> Delivery | None:

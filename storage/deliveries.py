@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,8 +111,8 @@ def quiet_until(start: str | None, end: str | None, zone: str, now: datetime) ->
     return datetime.combine(end_day, end_t, tzinfo=tz).astimezone(UTC)
 
 
-def _priority() -> ColumnElement[int]:
-    return case((Delivery.severity == Severity.P1.value, 0), else_=1)
+def _priority(model: type[Delivery] | type[DeliveryUpdate] = Delivery) -> ColumnElement[int]:
+    return case((model.severity == Severity.P1.value, 0), else_=1)
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -120,54 +121,88 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 # A chat sent an alert this recently takes its turn behind the chats that have waited longer (see _queue).
 RECENTLY_SENT = timedelta(seconds=60)
+# rows leased for one chat at once: what a new alert of another source may wait behind in that chat
+PER_CHAT = 5
 
 
-def _queue(now: datetime, excluded: Sequence[int]) -> Subquery:
-    """Each chat's due rows numbered (`place`) in the order they are to be sent, with what orders the chats
-    among themselves (claim_due).
+def _queue(
+    now: datetime,
+    excluded: Sequence[int],
+    model: type[Delivery] | type[DeliveryUpdate] = Delivery,
+    due: ColumnElement[bool] | None = None,
+) -> Subquery:
+    """Each chat's due rows of the outbox `model` (alerts, or edits and replies of sent alerts: `due` says
+    which of those are due) numbered (`place`) in the order they are to be sent, with what orders the chats
+    among themselves (_claim_order).
 
-    Within a chat, rows go source by source in turn: `turn` is a row's place among the chat's due alerts
-    from the same feed (P1 first, then oldest), and rows are taken turn by turn, P1 first then oldest
-    within a turn; a lease takes a chat's rows of a turn together. So a feed that queued hundreds of alerts
-    for a chat puts one of them ahead of another source's alert, not all of them.
+    Within a chat, rows go source by source in turn: `turn` is a row's place among the chat's due rows
+    from the same feed (the feed of the row's item; P1 first, then oldest), and rows are taken turn by
+    turn, P1 first then oldest within a turn; a lease takes a chat's rows of a turn together. So a feed
+    that queued hundreds of alerts (or edits) for a chat puts one of them ahead of another source's, not
+    all of them.
 
     Among chats: those sent nothing for RECENTLY_SENT come first, P1 first then the longest waiting (as
     before); then the chats sent to lately, the one sent to longest ago first. So chats with a flood to
     work through take turns with each other, and a chat that has a new alert is not queued behind them."""
-    priority = _priority().label("priority")
+    priority = _priority(model).label("priority")
     turns = (
         select(
-            Delivery.id.label("id"),
-            Delivery.chat_id.label("chat_id"),
-            Delivery.created_at.label("created_at"),
+            model.id.label("id"),
+            model.chat_id.label("chat_id"),
+            model.created_at.label("created_at"),
             priority,
             func.row_number()
             .over(
-                partition_by=(Delivery.chat_id, Item.feed_id),
-                order_by=(priority, Delivery.created_at, Delivery.id),
+                partition_by=(model.chat_id, Item.feed_id),
+                order_by=(priority, model.created_at, model.id),
             )
             .label("turn"),
         )
-        .join(Item, Item.id == Delivery.item_id)
-        .where(_due(now))
+        .join(Item, Item.id == model.item_id)
+        .where(_due(now) if due is None else due)
     )
     if excluded:
-        turns = turns.where(Delivery.chat_id.not_in(excluded))
-    due = turns.subquery("turns")
+        turns = turns.where(model.chat_id.not_in(excluded))
+    rows = turns.subquery("turns")
     return (
         select(
-            due.c.id,
-            due.c.chat_id,
-            due.c.turn,
+            rows.c.id,
+            rows.c.chat_id,
+            rows.c.turn,
             func.row_number()
             .over(
-                partition_by=due.c.chat_id, order_by=(due.c.turn, due.c.priority, due.c.created_at, due.c.id)
+                partition_by=rows.c.chat_id,
+                order_by=(rows.c.turn, rows.c.priority, rows.c.created_at, rows.c.id),
             )
             .label("place"),
-            func.min(due.c.priority).over(partition_by=due.c.chat_id).label("head_priority"),
-            func.min(due.c.created_at).over(partition_by=due.c.chat_id).label("waiting_since"),
+            func.min(rows.c.priority).over(partition_by=rows.c.chat_id).label("head_priority"),
+            func.min(rows.c.created_at).over(partition_by=rows.c.chat_id).label("waiting_since"),
         )
     ).subquery("queue")
+
+
+def _claim_order(queue: Subquery, now: datetime) -> list[ColumnElement[Any]]:
+    """The order rows of `queue` (_queue) are leased in: chats sent nothing lately first (P1 first, then the
+    longest waiting), then those sent to lately, the one sent to longest ago first; a chat's rows of one
+    turn together."""
+    sent = aliased(Delivery)
+    last_sent = (
+        select(func.max(sent.sent_at))
+        .where(sent.chat_id == queue.c.chat_id, sent.status == "sent")
+        .scalar_subquery()
+    )
+    lately = case((last_sent > now - RECENTLY_SENT, 1), else_=0)
+    return [
+        lately,
+        case((lately == 1, last_sent), else_=None),
+        queue.c.head_priority,
+        queue.c.waiting_since,
+        # a chat's rows of one turn together: the turn's other sources go with the flood's next row
+        queue.c.turn,
+        queue.c.chat_id,
+        queue.c.place,
+        queue.c.id,
+    ]
 
 
 async def claim_due(
@@ -176,7 +211,7 @@ async def claim_due(
     now: datetime,
     limit: int,
     exclude_chats: Iterable[int] = (),
-    per_chat: int = 5,
+    per_chat: int = PER_CHAT,
     lease: timedelta = DEFAULT_LEASE,
     owner: str | None = None,
 ) -> list[ClaimedDelivery]:
@@ -189,29 +224,12 @@ async def claim_due(
     excluded = list(exclude_chats)
     async with db.transaction() as session:
         queue = _queue(now, excluded)
-        sent = aliased(Delivery)
-        last_sent = (
-            select(func.max(sent.sent_at))
-            .where(sent.chat_id == queue.c.chat_id, sent.status == "sent")
-            .scalar_subquery()
-        )
-        lately = case((last_sent > now - RECENTLY_SENT, 1), else_=0)
         query = (
             select(Delivery, Chat)
             .join(queue, queue.c.id == Delivery.id)
             .join(Chat, Chat.id == Delivery.chat_id)
             .where(queue.c.place <= per_chat)
-            .order_by(
-                lately,
-                case((lately == 1, last_sent), else_=None),
-                queue.c.head_priority,
-                queue.c.waiting_since,
-                # a chat's rows of one turn together: the turn's other sources go with the flood's next row
-                queue.c.turn,
-                queue.c.chat_id,
-                queue.c.place,
-                queue.c.id,
-            )
+            .order_by(*_claim_order(queue, now))
             .limit(max(limit * 4, limit + 50))
         )
         if db.dialect == "postgresql":

@@ -51,6 +51,8 @@ class DigestStory:
     severity: str | None
     items: int
     sources: int
+    # the feed of the story's first item (bot.format.format_digest lists a share of each source's stories)
+    source: int = 0
 
 
 def digest_slot(digest_time: str, now: datetime) -> datetime:
@@ -149,7 +151,7 @@ async def release_digest(db: Database, digest: DueDigest) -> None:
 
 async def digest_stories(db: Database, chat_id: int, since: datetime, until: datetime) -> list[DigestStory]:
     """Stories first stored in (since, until] that name an entity the chat follows: one row per (entity,
-    story), highest severity first, with the story's item and source counts."""
+    story), highest severity first, with the story's item and source counts and its first item's feed."""
     async with db.transaction() as session:
         subscribed = set(
             (
@@ -177,15 +179,15 @@ async def digest_stories(db: Database, chat_id: int, since: datetime, until: dat
                 )
             ).all()
         }
-        first_links: dict[int, str | None] = {}
-        for story_id, link in (
+        first_items: dict[int, tuple[str | None, int]] = {}  # story → its first item's link and feed
+        for story_id, link, feed_id in (
             await session.execute(
-                select(Item.story_id, Item.link)
+                select(Item.story_id, Item.link, Item.feed_id)
                 .where(Item.story_id.in_(ids))
                 .order_by(Item.published_at, Item.id)
             )
         ).all():
-            first_links.setdefault(story_id or 0, link)
+            first_items.setdefault(story_id or 0, (link, int(feed_id)))
         rows = {
             story.id: story
             for story in (await session.execute(select(Story).where(Story.id.in_(ids)))).scalars()
@@ -195,10 +197,11 @@ async def digest_stories(db: Database, chat_id: int, since: datetime, until: dat
             entity_id=entity_id,
             story_id=story_id,
             title=rows[story_id].title,
-            link=first_links.get(story_id),
+            link=first_items.get(story_id, (None, 0))[0],
             severity=rows[story_id].severity,
             items=counts.get(story_id, (1, 1))[0],
             sources=counts.get(story_id, (1, 1))[1],
+            source=first_items.get(story_id, (None, 0))[1],
         )
         for story_id, entity_id in pairs
     ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -61,14 +63,21 @@ INSERT_ITEM = text(
 )
 
 
-async def _columns(database_url: str, table: str) -> set[str]:
+@asynccontextmanager
+async def opened(database_url: str) -> AsyncIterator[Database]:
+    """The database at `database_url` for one step of a migration test, disposed when the step ends (the
+    next migration step runs on its own connections)."""
     database = Database(database_url)
     try:
-        async with database.transaction() as session:
-            connection = await session.connection()
-            columns = await connection.run_sync(lambda sync: inspect(sync).get_columns(table))
+        yield database
     finally:
         await database.dispose()
+
+
+async def _columns(database_url: str, table: str) -> set[str]:
+    async with opened(database_url) as database, database.transaction() as session:
+        connection = await session.connection()
+        columns = await connection.run_sync(lambda sync: inspect(sync).get_columns(table))
     return {column["name"] for column in columns}
 
 
@@ -78,20 +87,15 @@ async def test_migration_0015_keeps_every_item_as_an_exact_time_and_goes_back(da
     at = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
     await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0014")
     assert "published_day_only" not in await _columns(database_url, "items")
-    database = Database(database_url)
-    try:
-        async with database.transaction() as session:
-            await session.execute(INSERT_FEED, {"at": at})
-            for number, title in enumerate(["Shots near Sev Lake", "Обстрел у озера Сев"], start=1):
-                await session.execute(
-                    INSERT_ITEM, {"id": number, "key": f"{number:064d}", "title": title, "at": at}
-                )
-    finally:
-        await database.dispose()
+    async with opened(database_url) as database, database.transaction() as session:
+        await session.execute(INSERT_FEED, {"at": at})
+        for number, title in enumerate(["Shots near Sev Lake", "Обстрел у озера Сев"], start=1):
+            await session.execute(
+                INSERT_ITEM, {"id": number, "key": f"{number:064d}", "title": title, "at": at}
+            )
 
     await upgrade(database_url)
-    database = Database(database_url)
-    try:
+    async with opened(database_url) as database:
         async with database.transaction() as session:
             rows = (await session.execute(select(Item.id, Item.published_day_only).order_by(Item.id))).all()
             session.add(
@@ -103,20 +107,14 @@ async def test_migration_0015_keeps_every_item_as_an_exact_time_and_goes_back(da
         found = [line.title for line in await search_items(database, "Sev", 5)]
         async with database.transaction() as session:
             day_only = (await session.execute(select(Item.id).where(Item.published_day_only))).scalars().all()
-    finally:
-        await database.dispose()
     assert [tuple(row) for row in rows] == [(1, False), (2, False)]
     assert found == ["Shots near Sev Lake"]
     assert day_only == [3]
 
     await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0014")
     assert "published_day_only" not in await _columns(database_url, "items")
-    database = Database(database_url)
-    try:
-        async with database.transaction() as session:
-            titles = (await session.execute(text("SELECT title FROM items ORDER BY id"))).scalars().all()
-    finally:
-        await database.dispose()
+    async with opened(database_url) as database, database.transaction() as session:
+        titles = (await session.execute(text("SELECT title FROM items ORDER BY id"))).scalars().all()
     assert titles == ["Shots near Sev Lake", "Обстрел у озера Сев", "Lachin road closed"]
     await upgrade(database_url)
 
@@ -128,42 +126,31 @@ async def test_migration_0016_keeps_every_feed_as_not_slow_and_goes_back(databas
     at = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
     await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0015")
     assert not {"slow_fetch", "slow_parse"} & await _columns(database_url, "feeds")
-    database = Database(database_url)
-    try:
-        async with database.transaction() as session:
-            await session.execute(INSERT_FEED, {"at": at})
-            await session.execute(
-                text(
-                    "INSERT INTO fetch_log (feed_id, started_at, duration_ms, outcome, new_items)"
-                    " VALUES (1, :at, 30000, 'error', 0)"
-                ),
-                {"at": at},
-            )
-    finally:
-        await database.dispose()
+    async with opened(database_url) as database, database.transaction() as session:
+        await session.execute(INSERT_FEED, {"at": at})
+        await session.execute(
+            text(
+                "INSERT INTO fetch_log (feed_id, started_at, duration_ms, outcome, new_items)"
+                " VALUES (1, :at, 30000, 'error', 0)"
+            ),
+            {"at": at},
+        )
 
     await upgrade(database_url)
-    database = Database(database_url)
-    try:
+    async with opened(database_url) as database:
         async with database.transaction() as session:
             stored = (await session.execute(select(Feed.url, Feed.slow_fetch, Feed.slow_parse))).all()
             session.add(Feed(id=2, url="https://b.example/rss", next_poll_at=at, slow_fetch=True))
         async with database.transaction() as session:
             slow = (await session.execute(select(Feed.id).where(Feed.slow_fetch))).scalars().all()
-    finally:
-        await database.dispose()
     assert [tuple(row) for row in stored] == [("https://a.example/rss", False, False)]
     assert slow == [2]
 
     await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0015")
     assert not {"slow_fetch", "slow_parse"} & await _columns(database_url, "feeds")
-    database = Database(database_url)
-    try:
-        async with database.transaction() as session:
-            urls = (await session.execute(text("SELECT url FROM feeds ORDER BY id"))).scalars().all()
-            logged = (await session.execute(text("SELECT duration_ms FROM fetch_log"))).scalars().all()
-    finally:
-        await database.dispose()
+    async with opened(database_url) as database, database.transaction() as session:
+        urls = (await session.execute(text("SELECT url FROM feeds ORDER BY id"))).scalars().all()
+        logged = (await session.execute(text("SELECT duration_ms FROM fetch_log"))).scalars().all()
     assert urls == ["https://a.example/rss", "https://b.example/rss"]
     assert logged == [30000]
     await upgrade(database_url)
