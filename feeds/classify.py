@@ -1185,6 +1185,26 @@ def _irrealis(text: str, stop: int) -> bool:
     return future and _AZ_CONDITION.search(text) is not None
 
 
+# a question about fighting to come (the eighteenth round): "Will there be a military operation?", "Будет ли
+# война?", "hərbi əməliyyat olacaq?" and the Armenian future verb carrying the question mark ("կհարձակվի՞")
+_FUTURE_IN_QUESTION = re.compile(
+    r"(?<!\w)(?:will|shall|going to|ли|будет|будут)(?!\w)|\w(?:acaq|ecek|acag|eceg)"
+)
+_HY_FUTURE_QUESTION = re.compile(r"(?<!\w)կ\w*՞")
+_SENTENCE_ENDS = (".", "!", "?", "\n")
+
+
+def _future_question(scan: _Scan, start: int, stop: int) -> bool:
+    """Whether a cue stands in a question about what will happen: a threat, as a hedged cue is ("Will
+    Azerbaijan attack?"); a question about what happened ("Who shelled Tavush?") keeps its level."""
+    text = scan.text
+    begin = max(text.rfind(mark, 0, start) for mark in _SENTENCE_ENDS) + 1
+    end = min((i for mark in _SENTENCE_ENDS if (i := text.find(mark, stop)) >= 0), default=len(text))
+    if end < len(text) and text[end] == "?":
+        return _FUTURE_IN_QUESTION.search(text, begin, end) is not None
+    return _HY_FUTURE_QUESTION.search(scan.norm().original_slice(begin, min(end + 1, len(text)))) is not None
+
+
 def _hedged(start: int, stop: int, hedges: list[tuple[int, int, int]]) -> bool:
     """A hedge right before the cue ("may attack"), or right after it where it may follow ("hücum edə
     bilər")."""
@@ -1523,12 +1543,17 @@ class Classifier:
             hedges = [hedge for hedge in found[_HEDGE] if not _month_name(text, hedge[0], hedge[1])]
             negations = [n for n in found[_NEGATION] if not _not_only(text, n[1])]
             levels = self._event_levels
+            questions = "?" in text or "՞" in original
             hypothetical = [
                 start
                 for start, stop, event in cues
                 if levels[event] <= _TERRITORY
                 and (
-                    _irrealis(scan.letters, stop) or (levels[event] < _TERRITORY and _hy_future(text, start))
+                    _irrealis(scan.letters, stop)
+                    or (
+                        levels[event] < _TERRITORY
+                        and (_hy_future(text, start) or (questions and _future_question(scan, start, stop)))
+                    )
                 )
             ]
             events = _found_events(

@@ -877,6 +877,75 @@ SEVENTEENTH_ROUND_SEVERITY = [
 ]
 
 
+EIGHTEENTH_ROUND_SEVERITY = [
+    # fighting written as the blood it sheds (P1)
+    ("Fresh bloodshed on the Armenia-Azerbaijan border as the truce frays", "en", "P1", "armed_clash"),
+    ("Новое кровопролитие на армяно-азербайджанской границе", "ru", "P1", "armed_clash"),
+    ("Արյունահեղություն հայ-ադրբեջանական սահմանին. կան զոհեր", "hy", "P1", "armed_clash"),
+    ("Laçın istiqamətində qan tökülməsi davam edir", "az", "P1", "armed_clash"),
+    # a shooting reported as an incident (P1)
+    ("Deadly shooting reported on the Tavush border overnight", "en", "P1", "gunfire"),
+    ("Tavuş sərhədində hərbçi güllələnib", "az", "P1", "gunfire"),
+    # sabotage carried out as a raid or an operation (P1)
+    ("Azerbaijani sabotage raid repelled near a Tavush village", "en", "P1", "attack"),
+    ("В Тавуше отражена диверсионная вылазка азербайджанских военных", "ru", "P1", "attack"),
+    ("Հակառակորդը դիվերսիոն ներթափանցման փորձ է կատարել Տավուշում", "hy", "P1", "attack"),
+    ("Laçın istiqamətində diversiya əməliyyatı həyata keçirilib", "az", "P1", "attack"),
+    # two sides on the brink of war (P3)
+    ("Armenia and Azerbaijan on the brink of war over Nagorno-Karabakh", "en", "P3", "provocation"),
+    ("Армения и Азербайджан на грани войны из-за Карабаха", "ru", "P3", "provocation"),
+    ("Հայաստանն ու Ադրբեջանը պատերազմի շեմին են", "hy", "P3", "provocation"),
+    ("Ermənistan və Azərbaycan müharibənin astanasında", "az", "P3", "provocation"),
+    # a question about fighting to come is a threat (P3)
+    ("Will there be a new offensive in Nagorno-Karabakh this spring?", "en", "P3", "threat"),
+    ("Будет ли новое наступление в Карабахе?", "ru", "P3", "threat"),
+    ("Սյունիքում նոր հարձակում կլինի՞", "hy", "P3", "threat"),
+    ("Laçında hərbi əməliyyat olacaq?", "az", "P3", "threat"),
+    # troops that came up to a border or a village (P2)
+    ("Azerbaijani troops approached the border near Jermuk", "en", "P2", "advance"),
+    ("Азербайджанская армия подошла к границе Сюника", "ru", "P2", "advance"),
+    ("Ադրբեջանական ուժերը մոտեցել են Սյունիքի սահմանին", "hy", "P2", "advance"),
+    ("Azərbaycan əsgərləri Laçın rayonunda kəndə yaxınlaşıb", "az", "P2", "advance"),
+    # a town taken (P2)
+    ("Azerbaijan announces the fall of the town of Shusha", "en", "P2", "capture"),
+    ("Баку объявил о взятии города Шуша", "ru", "P2", "capture"),
+    # a road built along the line (P3)
+    ("Azerbaijan is building a road along the border with Tavush", "en", "P3", "buildup"),
+    ("Азербайджан строит дорогу в приграничной зоне Тавуша", "ru", "P3", "buildup"),
+    ("Ադրբեջանը նոր ճանապարհ է կառուցել Տավուշի սահմանին", "hy", "P3", "buildup"),
+    ("Azərbaycan Tavuş sərhədi boyunca yol çəkir", "az", "P3", "buildup"),
+    # a handover owed, not made, is background: the item is what the forces do (P3, not the handover's P2)
+    ("Armenian units that were due to hand over Lachin concentrate equipment", "en", "P3", "buildup"),
+    (
+        "Армянские части, которые должны были передать Лачинский район, сосредоточили технику",
+        "ru",
+        "P3",
+        "buildup",
+    ),
+    ("Laçını təhvil verməli olan erməni hissələri mövqelərini möhkəmləndirir", "az", "P3", "buildup"),
+    ("Լաչինը պետք է հանձնեին, բայց հայկական ուժերն ամրացնում են դիրքերը", "hy", "P3", "buildup"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "level"),
+    [
+        # a question about what happened keeps its level: only fighting to come is a threat
+        ("Who shelled Tavush on Tuesday night?", "en", "P1"),
+        ("Ո՞վ է հրետակոծել Տավուշը", "hy", "P1"),
+        ("Почему обстреляли Тавуш?", "ru", "P1"),
+        ("Tavuşu kim atəşə tutub?", "az", "P1"),
+        # bloodshed avoided is not fighting
+        ("Pashinyan: we avoided bloodshed in Tavush", "en", "P4"),
+        ("Пашинян: в Тавуше удалось избежать кровопролития", "ru", "P4"),
+    ],
+)
+def test_past_questions_and_bloodshed_avoided_keep_their_level(
+    classifier: Classifier, text: str, language: str, level: str
+) -> None:
+    assert classifier.classify(text, "", language).severity == level
+
+
 def test_without_still_negates_the_cue_after_it(classifier: Classifier) -> None:
     """The preposition "without" negates what follows it, as before: no casualties is no P1."""
     for text, language in [
@@ -932,7 +1001,8 @@ def test_names_are_found_only_with_their_evidence(
     + FOURTEENTH_ROUND_SEVERITY
     + FIFTEENTH_ROUND_SEVERITY
     + SIXTEENTH_ROUND_SEVERITY
-    + SEVENTEENTH_ROUND_SEVERITY,
+    + SEVENTEENTH_ROUND_SEVERITY
+    + EIGHTEENTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
