@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import functools
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -120,6 +120,25 @@ class Chat:
                 return await latest_audit(self.ctx.db, count)
             await asyncio.sleep(0.01)
         raise AssertionError(f"fewer than {count} audit entries")
+
+
+@contextlib.asynccontextmanager
+async def initialized_bot(
+    db: Database, telegram: BotApiEmulator, clock: Callable[[], datetime], **overrides: Any
+) -> AsyncIterator[tuple[BotContext, BotApplication]]:
+    """The real Application (build_application) with the live gazetteer, initialised but not polling, for
+    tests that deliver alerts or digests by hand with their own `clock`; `overrides` are settings."""
+    settings = load_settings(
+        telegram_token=telegram.token, telegram_api_url=telegram.base_url, database_url=db.url, **overrides
+    )
+    ctx = BotContext(db=db, settings=settings, clock=clock)
+    ctx.gazetteer = await load_gazetteer(db, settings)
+    application = build_application(ctx)
+    await application.initialize()
+    try:
+        yield ctx, application
+    finally:
+        await application.shutdown()
 
 
 @contextlib.asynccontextmanager

@@ -12,17 +12,13 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.app import build_application
-from bot.context import BotContext
 from bot.digest import DigestJob
-from feeds.gazetteer import load_gazetteer
 from feeds.store import store_new_items
 from storage import digests
 from storage.db import Database
 from storage.models import Feed
-from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
-from tests.harness import new_item, subscribe
+from tests.harness import initialized_bot, new_item, subscribe
 
 READER = 4731
 FLOOD = 150
@@ -65,18 +61,9 @@ async def test_a_p1_flood_from_one_source_leaves_room_for_the_other_sources_stor
 
     async with BotApiEmulator() as telegram:
         telegram.add_user(READER)
-        settings = load_settings(
-            telegram_token=telegram.token, telegram_api_url=telegram.base_url, database_url=db.url
-        )
         clock_now = START.replace(hour=8)
-        ctx = BotContext(db=db, settings=settings, clock=lambda: clock_now)
-        ctx.gazetteer = await load_gazetteer(db, settings)
-        application = build_application(ctx)
-        await application.initialize()
-        try:
+        async with initialized_bot(db, telegram, lambda: clock_now) as (ctx, application):
             assert await DigestJob(ctx, application.bot).run_due() == 1
-        finally:
-            await application.shutdown()
 
     (digest,) = telegram.texts(READER)
     lines = digest.splitlines()

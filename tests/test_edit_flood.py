@@ -20,19 +20,15 @@ from typing import Any
 import pytest
 
 import bot.app
-from bot.app import build_application
-from bot.context import BotContext
 from bot.deliver import DeliveryLoop
-from feeds.gazetteer import load_gazetteer
 from feeds.service import IngestService
 from storage.alert_updates import updates_for_chat
 from storage.db import Database
 from storage.feeds import add_feed
-from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
-from tests.harness import FAST_LIMITER, subscribe
+from tests.harness import FAST_LIMITER, initialized_bot, subscribe
 
 READER = 4721
 STORIES, REWRITES = 20, 5
@@ -82,82 +78,69 @@ async def test_a_feed_rewriting_its_items_does_not_queue_other_sources_behind_it
     titles = _titles()
     async with BotApiEmulator(enforce_limits=False) as telegram:
         telegram.add_user(READER)
-        settings = load_settings(
-            telegram_token=telegram.token,
-            telegram_api_url=telegram.base_url,
-            database_url=db.url,
-            allow_private_urls=True,
-        )
-        ctx = BotContext(db=db, settings=settings, clock=clock)
-        ctx.gazetteer = await load_gazetteer(db, settings)
-        application = build_application(ctx)
-        await application.initialize()
-        try:
-            async with IngestService(
-                db, settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
-            ) as ingest:
-                await ingest.poll_all_once()  # history: nothing alerts
-                stamp = int(clock.now.timestamp())
+        async with (
+            initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application),
+            IngestService(
+                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
+            ) as ingest,
+        ):
+            await ingest.poll_all_once()  # history: nothing alerts
+            stamp = int(clock.now.timestamp())
+            feed_server.add(
+                "/wire.xml",
+                rss(
+                    "Border Wire",
+                    [(f"w-{n}", t, f"http://wire.example/{n}", "Shelling.") for n, t in enumerate(titles)],
+                    dates=[stamp - n for n in range(STORIES + 1)],
+                ),
+            )
+            clock.now += timedelta(minutes=1)
+            await ingest.poll_all_once()
+            await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
+            alerts = len(_calls(telegram, 0))
+            assert alerts >= STORIES // 2  # most of the stories are stories of their own
+
+            for poll in range(REWRITES):
+                clock.now += timedelta(minutes=1)
                 feed_server.add(
-                    "/wire.xml",
+                    "/rewrite.xml",
                     rss(
-                        "Border Wire",
+                        "Rewrite Wire",
                         [
-                            (f"w-{n}", t, f"http://wire.example/{n}", "Shelling.")
-                            for n, t in enumerate(titles)
+                            (
+                                f"r-{poll}-{n}",
+                                f"{t} {VERSIONS[poll]}",
+                                f"http://rw.example/{poll}/{n}",
+                                "",
+                            )
+                            for n, t in enumerate(titles[:STORIES])
                         ],
-                        dates=[stamp - n for n in range(STORIES + 1)],
+                        dates=[int(clock.now.timestamp()) - n for n in range(STORIES)],
                     ),
                 )
-                clock.now += timedelta(minutes=1)
                 await ingest.poll_all_once()
-                await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-                alerts = len(_calls(telegram, 0))
-                assert alerts >= STORIES // 2  # most of the stories are stories of their own
+            edits = [row for row in await updates_for_chat(db, READER) if row[0] == "edit"]
+            assert len(edits) >= alerts * REWRITES // 2  # the rewrites are real: each queued edits
+            clock.now += timedelta(minutes=1)
+            feed_server.add(
+                "/third.xml",
+                rss(THIRD_REPORT, [("t-0", titles[STORIES], "http://third.example/0", "Shelling.")],
+                    dates=[int(clock.now.timestamp())]),
+            )  # fmt: skip
+            await ingest.poll_all_once()
 
-                for poll in range(REWRITES):
-                    clock.now += timedelta(minutes=1)
-                    feed_server.add(
-                        "/rewrite.xml",
-                        rss(
-                            "Rewrite Wire",
-                            [
-                                (
-                                    f"r-{poll}-{n}",
-                                    f"{t} {VERSIONS[poll]}",
-                                    f"http://rw.example/{poll}/{n}",
-                                    "",
-                                )
-                                for n, t in enumerate(titles[:STORIES])
-                            ],
-                            dates=[int(clock.now.timestamp()) - n for n in range(STORIES)],
-                        ),
-                    )
-                    await ingest.poll_all_once()
-                edits = [row for row in await updates_for_chat(db, READER) if row[0] == "edit"]
-                assert len(edits) >= alerts * REWRITES // 2  # the rewrites are real: each queued edits
-                clock.now += timedelta(minutes=1)
-                feed_server.add(
-                    "/third.xml",
-                    rss(THIRD_REPORT, [("t-0", titles[STORIES], "http://third.example/0", "Shelling.")],
-                        dates=[int(clock.now.timestamp())]),
-                )  # fmt: skip
-                await ingest.poll_all_once()
-
-                started = len(telegram.requests)
-                loop = DeliveryLoop(ctx, application.bot, clock=clock)
-                await loop.step()  # the reader's first lease of edits is on its way
-                feed_server.add(
-                    "/wire.xml",
-                    rss("Border Wire", [("w-real", REAL_STORY, "http://wire.example/real", "Closed.")],
-                        dates=[int(clock.now.timestamp())]),
-                )  # fmt: skip
-                clock.now += timedelta(seconds=30)
-                (real,) = [item for _, item in (await ingest.poll_all_once()).new_items]
-                assert real.title == REAL_STORY and real.alerted_chats == 1
-                await loop.run_until_idle()
-        finally:
-            await application.shutdown()
+            started = len(telegram.requests)
+            loop = DeliveryLoop(ctx, application.bot, clock=clock)
+            await loop.step()  # the reader's first lease of edits is on its way
+            feed_server.add(
+                "/wire.xml",
+                rss("Border Wire", [("w-real", REAL_STORY, "http://wire.example/real", "Closed.")],
+                    dates=[int(clock.now.timestamp())]),
+            )  # fmt: skip
+            clock.now += timedelta(seconds=30)
+            (real,) = [item for _, item in (await ingest.poll_all_once()).new_items]
+            assert real.title == REAL_STORY and real.alerted_chats == 1
+            await loop.run_until_idle()
 
     calls = _calls(telegram, started)
     new_alert = [k for k, (m, p) in enumerate(calls) if m == "sendMessage" and REAL_SHOWN in p["text"]]
@@ -190,36 +173,26 @@ async def test_many_later_reports_of_a_story_at_once_edit_its_alert_once(
     await subscribe(db, READER, "sev_lake")
     async with BotApiEmulator(enforce_limits=False) as telegram:
         telegram.add_user(READER)
-        settings = load_settings(
-            telegram_token=telegram.token,
-            telegram_api_url=telegram.base_url,
-            database_url=db.url,
-            allow_private_urls=True,
-        )
-        ctx = BotContext(db=db, settings=settings, clock=clock)
-        ctx.gazetteer = await load_gazetteer(db, settings)
-        application = build_application(ctx)
-        await application.initialize()
-        try:
-            async with IngestService(
-                db, settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
-            ) as ingest:
-                await ingest.poll_all_once()  # history: nothing alerts
-                for n, name in enumerate(names):
-                    clock.now += timedelta(minutes=1)
-                    feed_server.add(
-                        f"/feed-{n}.xml",
-                        rss(name, [(f"{n}-1", STORY, f"http://{n}.example/1", "Troops advance.")],
-                            dates=[int(clock.now.timestamp())]),
-                    )  # fmt: skip
-                    if n <= 1:  # the first report alerts, the second edits; the others come at once
-                        await ingest.poll_all_once()
-                        await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-                await ingest.poll_all_once()
-                started = len(telegram.requests)
-                await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-        finally:
-            await application.shutdown()
+        async with (
+            initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application),
+            IngestService(
+                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
+            ) as ingest,
+        ):
+            await ingest.poll_all_once()  # history: nothing alerts
+            for n, name in enumerate(names):
+                clock.now += timedelta(minutes=1)
+                feed_server.add(
+                    f"/feed-{n}.xml",
+                    rss(name, [(f"{n}-1", STORY, f"http://{n}.example/1", "Troops advance.")],
+                        dates=[int(clock.now.timestamp())]),
+                )  # fmt: skip
+                if n <= 1:  # the first report alerts, the second edits; the others come at once
+                    await ingest.poll_all_once()
+                    await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
+            await ingest.poll_all_once()
+            started = len(telegram.requests)
+            await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
 
     calls = _calls(telegram, started)
     assert [method for method, _ in calls] == ["editMessageText"], f"{len(calls)} calls: {calls}"

@@ -18,20 +18,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import bot.app
-from bot.app import build_application
-from bot.context import BotContext
 from bot.deliver import DeliveryLoop
-from feeds.gazetteer import load_gazetteer
 from feeds.service import IngestService
 from feeds.store import store_new_items
 from storage.db import Database
 from storage.feeds import add_feed
 from storage.models import Feed
-from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
-from tests.harness import FAST_LIMITER, new_item, subscribe
+from tests.harness import FAST_LIMITER, initialized_bot, new_item, subscribe
 
 READER, LACHIN_ONLY = 4711, 4712
 FLOOD = 150
@@ -74,19 +70,9 @@ async def test_a_flooding_feed_does_not_queue_another_sources_alert_behind_its_b
     async with BotApiEmulator(enforce_limits=False) as telegram:
         telegram.add_user(READER)
         telegram.add_user(LACHIN_ONLY)
-        settings = load_settings(
-            telegram_token=telegram.token,
-            telegram_api_url=telegram.base_url,
-            database_url=db.url,
-            allow_private_urls=True,
-        )
-        ctx = BotContext(db=db, settings=settings, clock=clock)
-        ctx.gazetteer = await load_gazetteer(db, settings)
-        application = build_application(ctx)
-        await application.initialize()
-        try:
+        async with initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application):
             async with IngestService(
-                db, settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
+                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
             ) as ingest:
                 await ingest.poll_all_once()  # history: nothing alerts
                 feed_server.add("/flood.xml", _flood(now))
@@ -108,8 +94,6 @@ async def test_a_flooding_feed_does_not_queue_another_sources_alert_behind_its_b
                 assert real.title == REAL_STORY and real.alerted_chats == 2
 
             await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-        finally:
-            await application.shutdown()
 
     texts = telegram.texts(READER)
     at = [index for index, text in enumerate(texts) if REAL_STORY in text]
@@ -158,16 +142,8 @@ async def test_chats_flooded_by_one_feed_do_not_queue_another_chats_alert_behind
     async with BotApiEmulator(enforce_limits=False) as telegram:
         for chat in [*flooded, LACHIN_ONLY]:
             telegram.add_user(chat)
-        settings = load_settings(
-            telegram_token=telegram.token, telegram_api_url=telegram.base_url, database_url=db.url
-        )
-        ctx = BotContext(db=db, settings=settings, clock=clock)
-        application = build_application(ctx)
-        await application.initialize()
-        try:
+        async with initialized_bot(db, telegram, clock) as (ctx, application):
             await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-        finally:
-            await application.shutdown()
     order = [int(p["chat_id"]) for method, p in telegram.requests if method == "sendMessage"]
     assert len(order) == 15 * len(flooded) + 1  # every alert arrived, none twice
     ahead = order.index(LACHIN_ONLY)
