@@ -32,15 +32,27 @@ _LATIN = re.compile("[A-Za-z\u00c0-\u024f\u0259\u018f]")
 # letters of Ukrainian, Belarusian, Serbian, Macedonian, Kazakh, Kyrgyz, Tajik, Mongolian and Azerbaijani
 # Cyrillic that Russian does not write
 _OTHER_CYRILLIC = re.compile("[іїєґўјљњћђџѓќѕәғқңөұүһҹҝҳҷӣӯІЇЄҐЎЈЉЊЋЂЏЃЌЅӘҒҚҢӨҰҮҺҸҜҲҶӢӮ]")
-# words of Bulgarian that Russian does not use (Bulgarian writes no letter Russian lacks)
-_BULGARIAN_WORDS = _words(
-    "ще са това които която който във със тази този тези бе беше според няма нито също когато"
+# words of Russian that the other Cyrillic languages do not write so
+_RUSSIAN_WORDS = _words(
+    """что это как для после также который которые которая которого был была было были будет уже более его
+    или еще только против между через году года время при если чтобы когда где этом этого эти этой она они"""
 )
+# words of Bulgarian, Ukrainian, Serbian, Macedonian, Kyrgyz and Kazakh that Russian does not write
+_OTHER_CYRILLIC_WORDS = _words(
+    """ще са това които която който във със тази този тези беше според няма нито също когато що та від як
+    це й вже які який яка цей ця між або чи щодо під але се од да су што кои кој која ова овој жок жана
+    менен боюнча деп бул"""
+)
+_RUSSIAN_LETTERS = re.compile("[ыэё]")
+# Russian endings of adjectives, nouns and verbs that Bulgarian, Serbian and Macedonian do not write
+_RUSSIAN_ENDING = re.compile("(?:ая|ое|ые|ый|ий|ых|ым|ой|ого|его|ии|ться|тся)$")
+# what Russian does not write: ъ but before е, ё, ю, я (Bulgarian във, път), the Belarusian infinitive -ць,
+# the Kyrgyz and Kazakh genitive -дын/-тын/-нын and long vowels (алмашуулары)
+_NOT_RUSSIAN = re.compile("ъ(?![еёюя])|ць$|[дтн]ын$|уу|ээ")
 
-
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Azerbaijani and Turkish letters written without them, as channels do (and as feeds.textnorm folds them)
-_FOLD = str.maketrans({"ə": "e", "ç": "c", "ş": "s", "ğ": "g", "ö": "o", "ü": "u", "ı": "i", "â": "a"})
+_FOLD = str.maketrans({"ə": "e", "ç": "c", "ş": "s", "ğ": "g", "ö": "o", "ü": "u", "ı": "i"})
 
 _ENGLISH = _words(
     """the of and to in on for with is are was were be been has have had will would could should says said
@@ -73,22 +85,27 @@ _TURKISH = _words(
 )
 # words both write alike: Turkic evidence that tells neither apart
 _TURKIC = _words(
-    """ve ile bu bir da de ki daha sonra arasinda ermenistan azerbaycan azerbaycan'in rusiya rusya iki uc
-    her olan oldu oldugu var amma edecek gore bugun hem ordusu turkiye turk"""
+    """ve ile bu bir ki daha sonra arasinda ermenistan azerbaycan azerbaycan'in rusiya rusya iki uc her olan
+    oldu oldugu amma edecek gore bugun ordusu turkiye turk"""
 )
-# German, French, Spanish, Italian, Portuguese, Dutch, Polish: a text with more of these than of ours is None
+# German, French, Spanish, Catalan, Italian, Portuguese, Romanian, Dutch, Swedish, Danish, Norwegian,
+# Finnish, Polish, Czech, Indonesian, Uzbek and Turkmen: a text with more of these than of ours is None
 _OTHER = _words(
     """der die das und nicht mit ist den dem des ein eine einen auf fur von zu im sich bei nach auch wird
     werden wurde sind hat aus uber les la le et du une est pour dans sur avec qui par au aux pas sont ont
-    cette ce el los las y con por para que una del se lo como mas fue segun il della di che non sono
-    gli delle dei nella alla os nao com uma dos das pela pelo ao sao het een van voor niet op ook zijn
-    werd naar bij wordt w z na sie nie jest oraz przez jak ze po armenien aserbaidschan russland armenie
+    cette ce el los las y con por para que una del se lo como mas fue segun della di che non sono
+    gli delle dei nella alla os nao com uma dos das pela pelo ao sao els amb per d l s o de da e em
+    het een van voor niet op ook zijn werd naar bij wordt och att som pa ar av med til og af ikke er
+    har eller det inte ja ei tai kun jos etta w z na sie nie jest oraz przez jak ze po je pro ne se
+    dan yang di ke dari untuk dengan ini itu tidak dalam akan pada oleh karena va bilan uchun emas yoki
+    hamda we bilen bolsa sau cu pentru care din fi si nu armenien aserbaidschan russland armenie
     azerbaidjan russie"""
 )
 # letters of other Latin languages (Azerbaijani and Turkish write none of them)
-_OTHER_LETTERS = re.compile("[äßéèêëàáãåæøñíìîïóòôõúùûłśźżćńřčěďťůąęœ]")
+_OTHER_LETTERS = re.compile("[äßéèêëàáâãåæøñíìîïóòôõúùûłśźżćńřčšžěďťůąęœășțţýňʻ]")
 _AZERBAIJANI_LETTER = "ə"
-_TURKIC_LETTERS = re.compile("[ğışçöü\u0307]")
+# letters only Azerbaijani and Turkish write (ç, ö, ü and ş are also French, German, Romanian… letters)
+_TURKIC_LETTERS = re.compile("[ğı\u0307]")
 # q and x are Azerbaijani letters Turkish does not write: a word with q not before u (English writes "qu"),
 # or beginning with x (xarici, xəbər, xalq), is Azerbaijani unless a name English writes so
 _QX = re.compile(r"q(?!u)|^x[a-z]")
@@ -102,8 +119,9 @@ _TURKIC_ENDINGS = (
     "nin", "nun", "ndan", "nden", "ndaki", "ndeki", "lari", "leri", "larda", "lerde", "sinin", "sini",
     "sina", "sine", "sinda", "sinde", "masi", "mesi", "ilir", "ulur", "unun", "dadir", "dedir", "mis",
 )  # fmt: skip
-# the locative after a consonant (Tovuzda, Agdamda, Ermenistanda); English writes -ade, -ide, -ada
-_LOCATIVE = re.compile("[^aeiouy][dt][ae]$")
+# the locative of a name, after a consonant (Tovuzda, Agdamda, Ermenistanda); English writes -ade, -ide, -ada
+_LOCATIVE = re.compile("[^aeiouy]d[ae]$")
+_NUMBER_ENDING = re.compile(r"\d['’-](?:c[iıuü]|nc[iıuü]|d[aeə]|d[aeə]n|[yn][aeə])\b")
 
 
 def detect_language(title: str, summary: str = "") -> str | None:
@@ -117,54 +135,58 @@ def detect_language(title: str, summary: str = "") -> str | None:
     if armenian > cyrillic and armenian > latin:
         return "hy"
     if cyrillic > latin:
-        return _cyrillic(text, cyrillic)
+        return _cyrillic(text)
     if latin:
         return _latin(text)
     return None
 
 
-def _cyrillic(text: str, letters: int) -> str | None:
-    # a Ukrainian or Kazakh name in a Russian text is one or two letters; a text in such a language has many
-    other = len(_OTHER_CYRILLIC.findall(text))
-    if other >= 3 or other * 25 > letters:
-        return None
-    words = _WORD.findall(text.lower())
-    if sum(word in _BULGARIAN_WORDS for word in words) >= 2 and not re.search("[ыэё]", text.lower()):
-        return None
-    return "ru"
+def _cyrillic(text: str) -> str | None:
+    # a Ukrainian name in a Russian text is one word against the Russian ones; a Ukrainian, Belarusian,
+    # Bulgarian, Serbian or Kyrgyz text has as many of its own words (a letter of its own counts twice)
+    russian = other = 0
+    for word in _WORD.findall(text.lower()):
+        if _OTHER_CYRILLIC.search(word):
+            other += 2
+        elif word in _OTHER_CYRILLIC_WORDS or _NOT_RUSSIAN.search(word):
+            other += 1
+        elif word in _RUSSIAN_WORDS or _RUSSIAN_LETTERS.search(word) or _RUSSIAN_ENDING.search(word):
+            russian += 1
+    # a Russian headline often has no word of its own ("Армения заблокировала документ ОБСЕ"): nothing
+    # another language writes is enough
+    return "ru" if other == 0 or russian > other else None
 
 
 def _latin(text: str) -> str | None:
-    lowered = text.casefold()
-    english = azerbaijani = turkish = turkic = other = 0
-    for word in _WORD.findall(lowered):
-        plain = word.translate(_FOLD)
-        if word in _ENGLISH:
+    english = azerbaijani = turkish = turkic = other = 0.0
+    for word in _WORD.findall(text):
+        lowered = word.casefold()
+        plain = lowered.translate(_FOLD)
+        if lowered in _ENGLISH:
             english += 1
-        elif plain in _AZERBAIJANI:
+        elif plain in _AZERBAIJANI or _AZERBAIJANI_LETTER in lowered:
             azerbaijani += 1
         elif plain in _TURKISH:
             turkish += 1
-        elif plain in _TURKIC:
+        elif plain in _TURKIC or _TURKIC_LETTERS.search(lowered):
             turkic += 1
-        elif plain in _OTHER:
+        elif plain in _OTHER or _OTHER_LETTERS.search(lowered):
             other += 1
         elif _QX.search(plain) and plain not in _QX_NAMES:
             azerbaijani += 1
+        # weaker evidence: half a word each
         elif len(plain) >= 5:
             if plain.endswith(_AZERBAIJANI_ENDINGS):
-                azerbaijani += 1
+                azerbaijani += 0.5
             elif plain.endswith(_TURKISH_ENDINGS):
-                turkish += 1
-            elif plain.endswith(_TURKIC_ENDINGS) or _LOCATIVE.search(plain):
-                turkic += 1
-        if plain != word and _TURKIC_LETTERS.search(word):
-            turkic += 1
-    azerbaijani += 2 * lowered.count(_AZERBAIJANI_LETTER)
-    other += len(_OTHER_LETTERS.findall(lowered))
+                turkish += 0.5
+            elif plain.endswith(_TURKIC_ENDINGS) or (word[0].isupper() and _LOCATIVE.search(plain)):
+                turkic += 0.5
+    # a day or an ordinal with its case ending: 30-da, 2021-ci, 74-cu (Turkish writes 30'da)
+    turkic += len(_NUMBER_ENDING.findall(text))
     both = azerbaijani + turkish + turkic
-    if english > both and english > other:
+    if english >= 1 and english > both and english > other:
         return "en"
-    if both > english and both > other:
+    if both >= 1 and both > english and both > other:
         return "tr" if turkish > azerbaijani else "az"
     return None
