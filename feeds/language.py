@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 # the beginning of the title and summary is enough to tell the language, and bounds the cost of a long item
-_READ_CHARS = 400
+_READ_CHARS = 240
 
 
 def _words(text: str) -> frozenset[str]:
@@ -52,7 +52,8 @@ _NOT_RUSSIAN = re.compile("ъ(?![еёюя])|ць$|[дтн]ын$|уу|ээ")
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # Azerbaijani and Turkish letters written without them, as channels do (and as feeds.textnorm folds them)
-_FOLD = str.maketrans({"ə": "e", "ç": "c", "ş": "s", "ğ": "g", "ö": "o", "ü": "u", "ı": "i"})
+# (and the dot of İ that casefold leaves: İl → i̇l → il)
+_FOLD = str.maketrans({"ə": "e", "ç": "c", "ş": "s", "ğ": "g", "ö": "o", "ü": "u", "ı": "i", "\u0307": None})
 
 _ENGLISH = _words(
     """the of and to in on for with is are was were be been has have had will would could should says said
@@ -73,7 +74,7 @@ _AZERBAIJANI = _words(
     qarabagin xankendi xankendide lacin kelbecer naxcivan susa qubadli zengilan zengezur nazirliyi nazir
     prezidenti prezident mudafie xarici xeber verib bildirib deyib edilmesi olmasi uzerinde baxmayaraq
     sulh sulhmeramli sulhmeramlilar serhed serhedde ordu ordusu atesi atese qosunlari movqeleri
-    hemcinin yene cox coxlu indi dunen sabah ilin hansi neticesinde verir"""
+    hemcinin yene cox coxlu indi dunen sabah il ilin hansi neticesinde verir kecir kecdi"""
 )
 # Turkish words whose Azerbaijani counterparts are spelled otherwise (için/üçün, olarak, değil/deyil, çok/çox)
 _TURKISH = _words(
@@ -104,6 +105,8 @@ _OTHER = _words(
 # letters of other Latin languages (Azerbaijani and Turkish write none of them)
 _OTHER_LETTERS = re.compile("[äßéèêëàáâãåæøñíìîïóòôõúùûłśźżćńřčšžěďťůąęœășțţýňʻ]")
 _AZERBAIJANI_LETTER = "ə"
+# letters Turkish writes (and Azerbaijani, which writes ə too)
+_TURKISH_WRITTEN = re.compile("[ğışçöüĞŞÇÖÜİ]")
 # letters only Azerbaijani and Turkish write (ç, ö, ü and ş are also French, German, Romanian… letters)
 _TURKIC_LETTERS = re.compile("[ğı\u0307]")
 # q and x are Azerbaijani letters Turkish does not write: a word with q not before u (English writes "qu"),
@@ -129,6 +132,8 @@ def detect_language(title: str, summary: str = "") -> str | None:
     when the text does not show one."""
     text = title if not summary else f"{title}\n{summary}"
     text = text[:_READ_CHARS]
+    if text.isascii():  # English, or Azerbaijani or Turkish written without the letters: no script to count
+        return _latin(text)
     armenian = len(_ARMENIAN.findall(text))
     cyrillic = len(_CYRILLIC.findall(text))
     latin = len(_LATIN.findall(text))
@@ -160,20 +165,20 @@ def _cyrillic(text: str) -> str | None:
 def _latin(text: str) -> str | None:
     english = azerbaijani = turkish = turkic = other = 0.0
     for word in _WORD.findall(text):
-        lowered = word.casefold()
-        plain = lowered.translate(_FOLD)
+        lowered = word.lower() if word.isascii() else word.casefold()
+        plain = lowered if lowered.isascii() else lowered.translate(_FOLD)
         if lowered in _ENGLISH:
             english += 1
         elif plain in _AZERBAIJANI or _AZERBAIJANI_LETTER in lowered:
             azerbaijani += 1
         elif plain in _TURKISH:
             turkish += 1
+        elif _QX.search(plain) and plain not in _QX_NAMES:
+            azerbaijani += 1
         elif plain in _TURKIC or _TURKIC_LETTERS.search(lowered):
             turkic += 1
         elif plain in _OTHER or _OTHER_LETTERS.search(lowered):
             other += 1
-        elif _QX.search(plain) and plain not in _QX_NAMES:
-            azerbaijani += 1
         # weaker evidence: half a word each
         elif len(plain) >= 5:
             if plain.endswith(_AZERBAIJANI_ENDINGS):
@@ -188,5 +193,8 @@ def _latin(text: str) -> str | None:
     if english >= 1 and english > both and english > other:
         return "en"
     if both >= 1 and both > english and both > other:
-        return "tr" if turkish > azerbaijani else "az"
+        # a text written with the letters and nothing of Azerbaijani's own (ə, its commonest vowel; q and x,
+        # which Turkish lacks; its words) is Turkish
+        lettered_turkish = not azerbaijani and _TURKISH_WRITTEN.search(text) is not None
+        return "tr" if lettered_turkish or turkish > azerbaijani else "az"
     return None

@@ -29,9 +29,13 @@ from feeds.language import detect_language
         ("Dışişleri Bakanlığı: Ermenistan'ın açıklaması kabul edilemez", "tr"),
         ("Türkiye ile Azerbaycan arasında yeni anlaşma imzalandı", "tr"),
         ("Disisleri Bakanligi Ermenistan icin aciklama yapti", "tr"),
+        # written with the letters but none of Azerbaijani's own (ə, q, x, its words): Turkish
+        ("Ermenistan ile Azerbaycan arasında sınır görüşmesi", "tr"),
         # words both write alike, with an Azerbaijani word or letter: Azerbaijani
         ("Azerbaycan ve Turkiye arasinda yeni razilasma imzalanib", "az"),
         ("Türkiyə və Azərbaycan arasında yeni saziş", "az"),
+        ("ŞUŞANIN İŞĞALINDAN 22 İL KEÇDİ", "az"),
+        ("Suriyalı qaçqınlar Laçına köçürülür", "az"),
     ],
 )
 def test_a_headline_gets_the_language_it_is_written_in(title: str, language: str) -> None:
