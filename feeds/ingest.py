@@ -23,9 +23,10 @@ from feeds.errors import FetchError
 from feeds.fetch import Fetcher, FetchResponse
 from feeds.identity import newest_items, prepare_items
 from feeds.lanes import Slowness
+from feeds.language import detect_language
 from feeds.limits import MAX_ERROR_CHARS, MAX_ITEMS_PER_DOCUMENT, clip_text
 from feeds.model import Classification, NewItem
-from feeds.normalize import normalize_text
+from feeds.normalize import language_tag, normalize_text
 from feeds.parse import ParseError, ParserPool
 from feeds.sources import TELEGRAM, SourceReader
 from feeds.store import FeedItems, StoredItem, store_batch
@@ -151,7 +152,7 @@ class FeedPoller:
         fresh: list[NewItem] = []
         for item in items:
             if _written_fingerprint(item) not in written:
-                fresh.append(self._classified(item))
+                fresh.append(self._classified(item, feed.language))
                 # one item's classification at a time: the bot and the other feeds run between items (a
                 # document of long items is seconds of classifier work)
                 await asyncio.sleep(0)
@@ -202,9 +203,15 @@ class FeedPoller:
         """The crisis interval while the feed is in crisis mode, else None."""
         return self.crisis_interval(feed.kind) if schedule.in_crisis(feed.crisis_until, now) else None
 
-    def _classified(self, item: NewItem) -> NewItem:
+    def _classified(self, item: NewItem, feed_language: str | None) -> NewItem:
+        """The item classified, and stored and compared with other reports, in its language: the one its
+        entry or feed declares, else the one its text is written in (None when it is none of ours)."""
         entry = item.entry
-        return replace(item, classification=self._classify(entry.title, entry.summary, entry.language))
+        declared = entry.language or language_tag(feed_language)
+        language = declared or detect_language(entry.title, entry.summary)
+        if language != entry.language:
+            entry = replace(entry, language=language)
+        return replace(item, entry=entry, classification=self._classify(entry.title, entry.summary, language))
 
     async def _unchanged(
         self,

@@ -100,17 +100,18 @@ def rss(
     title: str,
     items: list[tuple[str, str, str, str]],
     *,
-    language: str = "en",
+    language: str | None = "en",
     ttl: int | None = None,
     dates: list[int] | None = None,
 ) -> str:
     """An RSS 2.0 document; each item is (guid, title, link, description). Items get fixed pubDates: by
-    position, ten minutes apart, or `dates` (Unix times, one per item)."""
+    position, ten minutes apart, or `dates` (Unix times, one per item). `language` None: no <language>."""
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>',
         f"<title>{title}</title><link>http://example.com/</link><description>{title}</description>",
-        f"<language>{language}</language>",
     ]
+    if language is not None:
+        parts.append(f"<language>{language}</language>")
     if ttl is not None:
         parts.append(f"<ttl>{ttl}</ttl>")
     for n, (guid, item_title, link, description) in enumerate(items):

@@ -660,3 +660,47 @@ async def test_other_work_runs_between_the_classification_of_one_documents_items
     assert [r.outcome for r in report.results] == ["ok"]
     assert len(tagger.turns_seen) == 20
     assert all(b > a for a, b in itertools.pairwise(tagger.turns_seen)), tagger.turns_seen
+
+
+class LanguageRecorder(Tagger):
+    """The stand-in classifier, recording the language each title was classified in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.languages: dict[str, str | None] = {}
+
+    def __call__(self, title: str, summary: str, language: str | None) -> Classification:
+        self.languages[title] = language
+        return super().__call__(title, summary, language)
+
+
+async def test_an_item_is_read_in_the_language_declared_else_in_the_one_it_is_written_in(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    english = "Border commissions of Armenia and Azerbaijan meet on the Sev Lake section"
+    letter_free = "Ermenistan silahli quvveleri Kelbecer istiqametinde movqelerimizi atese tutub"
+    german = "Armenien und Aserbaidschan verhandeln über die Grenze am Sewansee"
+    # (feed document's language, the language an admin or the OPML outline gave the feed, title, expected)
+    cases = [
+        (None, None, english, "en"),
+        (None, None, letter_free, "az"),
+        (None, None, german, None),
+        (None, "ru-RU", f"{english} (declared by the admin)", "ru"),
+        ("hy", None, f"{english} (declared by the feed)", "hy"),
+    ]
+    for n, (document, declared, title, _) in enumerate(cases):
+        url = server.add(
+            f"/lang-{id(db)}-{n}.xml",
+            rss(f"Feed {n}", [(f"g{n}", title, f"http://example.com/lang/{n}", "")], language=document),
+        )
+        await add_feed(db, url, now=clock.now, language=declared)
+    recorder = LanguageRecorder()
+    async with service(db, clock, parser, recorder) as ingest:
+        report = await ingest.poll_due_once()
+        assert [r.outcome for r in report.results] == ["ok"] * len(cases)
+    async with db.transaction() as session:
+        stored = dict((await session.execute(select(Item.title, Item.language))).all())
+    for _, _, title, expected in cases:
+        assert recorder.languages[title] == expected, title
+        assert stored[title] == expected, title

@@ -364,7 +364,7 @@ async def test_missed_explains_a_miss_and_the_offered_alias_tags_the_next_item(
         ]
 
 
-async def test_missed_reads_a_stored_item_in_its_language_and_pasted_text_as_an_undeclared_one(
+async def test_missed_reads_a_stored_item_in_its_language_and_pasted_text_in_the_one_it_is_written_in(
     db: Database, telegram: BotApiEmulator, feed_server: FeedServer
 ) -> None:
     async with field(db, telegram, feed_server) as f:
@@ -374,9 +374,13 @@ async def test_missed_reads_a_stored_item_in_its_language_and_pasted_text_as_an_
         [stored] = await f.chat.send(ADMIN, "/missed https://news.example/1 shusha")
         assert stored.text.startswith(f"Shusha in “{title}”:\nNot found.")
         assert "“Susa” (name “Şuşa”, az): «Susa» is not a form of «Şuşa»" in stored.text
-        # pasted, the text has no declared language, as an item of a feed that declares none is read
-        [pasted] = await f.chat.send(ADMIN, f"/missed {title}; shusha")
-        assert "Found: “Susa”." in pasted.text
+        # pasted text is read in the language it is written in, as an item of a feed that declares none:
+        # the English headline is English, and Azerbaijani written without its letters is Azerbaijani
+        [english] = await f.chat.send(ADMIN, f"/missed {title}; shusha")
+        assert english.text.startswith(f"Shusha in “{title}”:\nNot found.")
+        letter_free = "Prezident Susada yeni mektebin acilisinda istirak edib"
+        [azerbaijani] = await f.chat.send(ADMIN, f"/missed {letter_free}; shusha")
+        assert "Found: “Susada”." in azerbaijani.text
 
 
 async def test_only_the_newest_missed_offers_are_kept_and_an_older_button_is_out_of_date(

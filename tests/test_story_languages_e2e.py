@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -31,6 +32,7 @@ from storage.alert_updates import updates_for_chat
 from storage.chats import add_subscriptions
 from storage.db import Database
 from storage.feeds import add_feed
+from storage.models import Item
 from storage.settings import Settings, load_settings
 from tests.botapi import BotApiEmulator
 from tests.clock import Clock
@@ -39,10 +41,19 @@ from tests.feedserver import FeedServer, rss
 START = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
 # an Azerbaijani Telegram channel (through an RSS bridge) writes without the letters: ə→e, ç→c, ş→s, ğ→g…
 CHANNEL = "az-channel"
+# a channel added from chat (/addfeed): its feed declares no language
+UNDECLARED = "undeclared"
 GROUP = -1001234567890  # a supergroup: its messages have t.me/c/… links
 PERSON = 4242  # a private chat subscribed to everything
 LANGUAGES = ("en", "ru", "hy", "az")
-FEEDS = {"en": "Armenpress", "ru": "Interfax", "hy": "News.am", "az": "APA", CHANNEL: "Kanal 13"}
+FEEDS = {
+    "en": "Armenpress",
+    "ru": "Interfax",
+    "hy": "News.am",
+    "az": "APA",
+    CHANNEL: "Kanal 13",
+    UNDECLARED: "Sherq Xeber",
+}
 EVENT = {
     "en": "Two soldiers wounded near Sev Lake after Azerbaijani shelling",
     "ru": "Двое военнослужащих ранены при обстреле у озера Сев",
@@ -102,7 +113,7 @@ class Feeds:
             rss(
                 FEEDS[language],
                 self.items[language],
-                language=language.split("-")[0],
+                language=None if language == UNDECLARED else language.split("-")[0],
                 dates=self.dates[language],
             ),
         )
@@ -234,9 +245,9 @@ SHELLING_LETTER_FREE = "Ermenistan silahli quvveleri Kelbecer istiqametinde movq
 REACTION_LETTER_FREE = "Turkiye Ermenistanin Kelbecer istiqametinde movqelerimizi atese tutmasini pisleyib"
 
 
-async def _add_channel(rig: Rig) -> None:
-    rig.feeds.publish(CHANNEL, f"{FEEDS[CHANNEL]} weekly digest", START - timedelta(days=1))
-    await add_feed(rig.db, rig.feeds.url(CHANNEL), now=rig.clock.now)
+async def _add_channel(rig: Rig, channel: str = CHANNEL) -> None:
+    rig.feeds.publish(channel, f"{FEEDS[channel]} weekly digest", START - timedelta(days=1))
+    await add_feed(rig.db, rig.feeds.url(channel), now=rig.clock.now)
     await rig.poll_and_deliver()  # its history: never alerted
 
 
@@ -259,3 +270,24 @@ async def test_two_stories_written_without_the_letters_alert_apart(rig: Rig) -> 
         assert shelling.text.splitlines()[0].endswith(SHELLING_LETTER_FREE)
         assert reaction.text.splitlines()[0].endswith(REACTION_LETTER_FREE)
         assert shelling.edits == 0
+
+
+async def test_a_feed_declaring_no_language_is_read_in_the_language_it_is_written_in(rig: Rig) -> None:
+    await _add_channel(rig, UNDECLARED)
+    await rig.publish("az", TALKS)
+    await rig.publish(UNDECLARED, TALKS_LETTER_FREE)
+    for chat in (GROUP, PERSON):
+        (alert,) = rig.telegram.sent(chat)
+        assert alert.text.splitlines()[0].endswith(TALKS)
+        assert FEEDS[UNDECLARED] in _sources_named(alert.text)
+    async with rig.db.transaction() as session:
+        rows = (
+            await session.execute(
+                select(Item.title, Item.language, Item.story_id).where(
+                    Item.title.in_((TALKS, TALKS_LETTER_FREE))
+                )
+            )
+        ).all()
+    languages = {title: language for title, language, _ in rows}
+    assert languages == {TALKS: "az", TALKS_LETTER_FREE: "az"}
+    assert len({story for _, _, story in rows}) == 1

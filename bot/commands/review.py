@@ -30,6 +30,7 @@ from bot.report_button import REPORT_PREFIX, entity_name
 from bot.validate import InvalidArgument, validate_alias
 from feeds import explain as why
 from feeds.definitions import GazetteerError
+from feeds.language import detect_language
 from storage.admins import is_admin
 from storage.chats import register_chat
 from storage.gazetteer import changing_gazetteer
@@ -322,9 +323,9 @@ async def missed(update: Update, context: BotCallbackContext, ctx: BotContext) -
     if not text:
         await reply(update, _usage("missed"))
         return "usage"
-    # pasted text is classified as ingestion classifies an item whose feed declares no language (None); a
-    # stored item as it was, in its stored language
-    title, summary, language = text, "", None
+    # pasted text is classified as ingestion classifies an item whose feed declares no language (in the
+    # language it is written in, feeds.language); a stored item as it was, in its stored language
+    title, summary, language = text, "", detect_language(text)
     if text.startswith(("http://", "https://")):
         item = await item_text_by_link(ctx.db, text)
         if item is None:
