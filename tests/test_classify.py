@@ -1002,6 +1002,12 @@ NINETEENTH_ROUND_SEVERITY = [
         ("Баку потребовал возвращения сел Газаха, оккупированных Арменией", "ru", "P4"),
         ("Բաքուն պահանջում է վերադարձնել Տավուշի գյուղերը", "hy", "P4"),
         ("Bakı Ermənistandan Qazax kəndlərinin qaytarılmasını tələb edir", "az", "P4"),
+        # a ceasefire strengthened is not a position fortified; a person extradited is not land handed over
+        ("Pashinyan and Aliyev agree to strengthen the ceasefire in Nagorno-Karabakh", "en", "P4"),
+        ("Стороны договорились об укреплении режима прекращения огня в Карабахе", "ru", "P4"),
+        ("Փաշինյանն ու Ալիևը համաձայնել են Ղարաբաղում հրադադարի ռեժիմի ամրապնդման շուրջ", "hy", "P4"),
+        ("Bakı və İrəvan Qarabağda atəşkəs rejiminin möhkəmləndirilməsini müzakirə edib", "az", "P4"),
+        ("Հունգարիայից արտահանձնված ադրբեջանցի սպան Բաքվում է. Հայաստանը բողոքում է", "hy", "P4"),
         # a war recalled in a clause about the two sides is background
         (
             "Armenia extends the Russian base deal, angering Azerbaijan, which fought a war over Karabakh",
