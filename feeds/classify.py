@@ -902,7 +902,12 @@ _AZERBAIJANI_WORDS = re.compile(
 def azerbaijani_outside(text: str, start: int, stop: int, name_length: int = 0) -> bool:
     """Whether the text (normalised with its Azerbaijani letters kept) shows an Azerbaijani letter outside
     the span [start, stop), or, written without the letters, an Azerbaijani function word there or a case
-    ending on the name itself (`name_length` letters of the span: "Qarabagda", "Qarabagin")."""
+    ending on the name itself (`name_length` letters of the span: "Qarabagda", "Qarabagin"). The name
+    written again elsewhere is no evidence: "Qarabağ v Arsenal | Qarabağ are aiming …" is English."""
+    name = text[start : start + name_length] if name_length else text[start:stop]
+    if name and text.count(name) > 1:
+        blank = " " * len(name)
+        text = text[:start].replace(name, blank) + text[start:stop] + text[stop:].replace(name, blank)
     letters = _AZERBAIJANI_LETTERS
     if letters.search(text, 0, start) is not None or letters.search(text, stop) is not None:
         return True
