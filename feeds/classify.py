@@ -434,8 +434,8 @@ def _ru_word(word: str, starred: bool) -> tuple[str, str]:
 
 def _separator(text: str, gap: int) -> str:
     if text.strip() == "...":
-        # a cue's subject and its verb a clause apart: "перемирие ... нарушено" ("Перемирие в Нагорном Карабахе
-        # нарушено", "the ceasefire on the Armenia-Azerbaijan border was violated")
+        # a cue's subject and its verb a clause apart: "перемирие ... нарушено" ("Перемирие в Нагорном
+        # Карабахе нарушено", "the ceasefire on the Armenia-Azerbaijan border was violated")
         return _gap_pattern(_WIDE_GAP)
     if text.isspace():
         return _gap_pattern(gap) if gap else _SPACE
