@@ -1048,10 +1048,14 @@ TWENTIETH_ROUND_SEVERITY = [
     ("Из-за агрессии Азербайджана в Джермуке повреждены жилые дома", "ru", "P1", "shelling"),
     ("Ադրբեջանի ագրեսիայի հետևանքով Ջերմուկում վնասվել են տներ", "hy", "P1", "shelling"),
     ("Ermənistanın təcavüzü nəticəsində Laçında evlər zədələnib", "az", "P1", "shelling"),
+    # families from named villages sheltered elsewhere (P2)
+    ("Families from three villages of Lachin accommodated in Goris hotels", "en", "P2", "displacement"),
+    ("Семьи из сел Лачинского района размещены в гостиницах Гориса", "ru", "P2", "displacement"),
     # a negation does not reach across a sentence's end
     ("Воды нет. Беженцы из Карабаха ночуют в школах Гориса", "ru", "P2", "displacement"),
     # a report called baseless or untrue: a statement (P4), also where the denial ends in its own negation
     ("Baku says reports of shelling of Nakhchivan villages are baseless", "en", "P4", "denial"),
+    ("Reports of shelling near Nakhchivan false, Baku says", "en", "P4", "denial"),
     ("Минобороны Азербайджана: сообщения об обстреле Нахичевани — фейк", "ru", "P4", "denial"),
     ("ՊՆ. Տավուշի գյուղերի հրետակոծության մասին լուրերն անհիմն են", "hy", "P4", "denial"),
     ("Naxçıvanda kəndin atəşə tutulması barədə yayılan məlumatın heç bir əsası yoxdur", "az", "P4", "denial"),
