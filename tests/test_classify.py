@@ -1025,6 +1025,10 @@ TWENTIETH_ROUND_SEVERITY = [
     ("Ադրբեջանական ուժերը փորձել են ներթափանցել Սյունիքի տարածք", "hy", "P2", "advance"),
     ("Erməni hərbçiləri Kəlbəcər istiqamətində ərazimizə daxil olmağa cəhd edib", "az", "P2", "advance"),
     ("Azerbaijani units strengthened at a height above Jermuk", "en", "P3", "buildup"),
+    # soldiers present at a place, counted (P3)
+    ("There are now 500 Azerbaijani soldiers on the heights above Jermuk", "en", "P3", "buildup"),
+    ("Около Сотка находятся 300 азербайджанских военнослужащих", "ru", "P3", "buildup"),
+    ("Ջերմուկի մոտ 700 ադրբեջանցի զինծառայող կա", "hy", "P3", "buildup"),
     # a vehicle or a person hit by a mine (P1)
     ("Truck hit by a mine near Shusha, no one hurt", "en", "P1", "explosion"),
     ("В Кельбаджаре сапер наступил на мину", "ru", "P1", "explosion"),
