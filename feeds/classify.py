@@ -237,6 +237,7 @@ _CUE_GAP = (
 )
 _QUOTES = "\"'"
 _SPACE = r"[\s\"']+"  # between the words of a pattern: spaces and quotes ('Договора "о дружбе…')
+_WIDE_GAP = 5  # words allowed where a cue writes "...": its subject's name and place between subject and verb
 # a negation cancels a cue that starts within this many characters after it ("no casualties", "без жертв")
 # or that it follows within _NEGATION_AFTER ("жертв нет")
 _NEGATION_BEFORE = 16
@@ -258,6 +259,7 @@ _PAIR_DASHES = frozenset("-‐‑–—")  # "Kəlbəcər–Laçın", "Iğdır-N
 _FORMER = re.compile(r"\s(?:former|бывш\w*|նախկին|ke[cç]mi[sş]\w*|sabiq)(?=\s)", re.IGNORECASE)
 _ENDS_CLAUSE = 2
 _CLAUSE_MARKS = (".", ";", "!", "?", "\n", ":")
+_NEGATION_STOPS = (". ", "! ", "? ", "\n", " | ")
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
 _TERRITORY = _LEVEL_INDEX["P2"]
 _POLITICS = _LEVEL_INDEX["P4"]  # fighting and territory: the levels a future or conditional verb hedges
@@ -431,6 +433,10 @@ def _ru_word(word: str, starred: bool) -> tuple[str, str]:
 
 
 def _separator(text: str, gap: int) -> str:
+    if text.strip() == "...":
+        # a cue's subject and its verb a clause apart: "перемирие ... нарушено" ("Перемирие в Нагорном
+        # Карабахе нарушено", "the ceasefire on the Armenia-Azerbaijan border was violated")
+        return _gap_pattern(_WIDE_GAP)
     if text.isspace():
         return _gap_pattern(gap) if gap else _SPACE
     # a dash joins two names however it is spaced or doubled: "Xankəndi--Laçın", "Горис - Степанакерт"
@@ -1100,11 +1106,16 @@ def _negated(text: str, start: int, stop: int, negations: list[tuple[int, int, i
         if follows == _ENDS_CLAUSE and not ends:
             continue
         if n_stop <= start:
-            if start - n_stop <= _NEGATION_BEFORE:
+            # not across a sentence's end: "Дом, которого нет. Как живут беженцы" still names the refugees
+            if start - n_stop <= _NEGATION_BEFORE and not any(
+                mark in text[n_stop:start] for mark in _NEGATION_STOPS
+            ):
                 return True
         elif follows != _ENDS_CLAUSE and start < n_start and n_stop == stop:
-            # the cue's last word is itself the negated verb: "mövqelərini atəşə tutmayıb"
-            return True
+            # the cue's last word is itself the negated verb: "mövqelərini atəşə tutmayıb"; a political cue
+            # may end in its own negation ("həqiqətə uyğun deyil", "heç bir əsası yoxdur": a denial)
+            if ends:
+                return True
         elif follows and n_start >= stop:
             if n_start - stop <= _NEGATION_AFTER:
                 return True

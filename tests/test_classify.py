@@ -989,6 +989,83 @@ NINETEENTH_ROUND_SEVERITY = [
 ]
 
 
+TWENTIETH_ROUND_SEVERITY = [
+    # a ceasefire violated in every form: passive, plural, counted (P1)
+    (
+        "The ceasefire in Nagorno-Karabakh was violated 30 times over the weekend",
+        "en",
+        "P1",
+        "ceasefire_violation",
+    ),
+    (
+        "Karabakh army reports 40 violations of the truce along the line of contact",
+        "en",
+        "P1",
+        "ceasefire_violation",
+    ),
+    ("Перемирие в Нагорном Карабахе вновь нарушено у Мартакерта", "ru", "P1", "ceasefire_violation"),
+    ("Перемирие в Карабахе за сутки нарушили 25 раз", "ru", "P1", "ceasefire_violation"),
+    ("Արցախում հրադադարի ռեժիմը գիշերը 40 անգամ խախտվել է", "hy", "P1", "ceasefire_violation"),
+    ("Qarabağda atəşkəs rejimi gecə ərzində 30 dəfə pozulub", "az", "P1", "ceasefire_violation"),
+    # vehicles checked, stopped or searched on a road, a road closed to some traffic (P2)
+    ("Azerbaijani police stopped Armenian trucks on the Goris-Kapan road", "en", "P2", "checkpoint"),
+    ("Border guards checking trucks on the Lachin corridor, drivers say", "en", "P2", "checkpoint"),
+    ("Armenia closes the Goris-Kapan road to heavy trucks", "en", "P2", "blockade"),
+    ("Азербайджанская полиция досматривает грузовики на трассе Горис-Капан", "ru", "P2", "checkpoint"),
+    ("Ադրբեջանցի ոստիկանները Լաչինի միջանցքում կանգնեցրել են հայկական մեքենաները", "hy", "P2", "checkpoint"),
+    ("Laçın yolunda erməni yük maşınları yoxlanılır", "az", "P2", "checkpoint"),
+    # refugees and the displaced arriving and sheltered (P2)
+    ("Displaced people from Nagorno-Karabakh sheltered in schools in Goris", "en", "P2", "displacement"),
+    ("Переселенцы из Нагорного Карабаха размещены в гостиницах Гориса", "ru", "P2", "displacement"),
+    ("Արցախից ժամանող ընտանիքներին ժամանակավոր կացարան են տրամադրում Գորիսում", "hy", "P2", "displacement"),
+    ("Laçından didərgin düşmüş ailələr geri qayıtmağı gözləyir", "az", "P2", "displacement"),
+    # troops close to a village or trying to enter territory (P2), strengthened at a height (P3)
+    ("Azerbaijani troops are now 300 meters from the village of Tegh in Syunik", "en", "P2", "advance"),
+    ("Азербайджанские военные пытались войти на территорию Армении у Джермука", "ru", "P2", "advance"),
+    ("Ադրբեջանական ուժերը փորձել են ներթափանցել Սյունիքի տարածք", "hy", "P2", "advance"),
+    ("Erməni hərbçiləri Kəlbəcər istiqamətində ərazimizə daxil olmağa cəhd edib", "az", "P2", "advance"),
+    ("Azerbaijani units strengthened at a height above Jermuk", "en", "P3", "buildup"),
+    # soldiers present at a place, counted (P3)
+    ("There are now 500 Azerbaijani soldiers on the heights above Jermuk", "en", "P3", "buildup"),
+    ("Около Сотка находятся 300 азербайджанских военнослужащих", "ru", "P3", "buildup"),
+    ("Ջերմուկի մոտ 700 ադրբեջանցի զինծառայող կա", "hy", "P3", "buildup"),
+    # a vehicle or a person hit by a mine (P1)
+    ("Truck hit by a mine near Shusha, no one hurt", "en", "P1", "explosion"),
+    ("В Кельбаджаре сапер наступил на мину", "ru", "P1", "explosion"),
+    ("Şuşa yolunda yük maşını minaya düşüb", "az", "P1", "explosion"),
+    # houses and villages burnt by troops (P2 here)
+    (
+        "Soldiers set houses on fire in a village of Martuni, Karabakh officials say",
+        "en",
+        "P2",
+        "displacement",
+    ),
+    ("В Кельбаджаре сожгли дома перед передачей района", "ru", "P2", "displacement"),
+    ("Արցախի Մարտունու շրջանում ադրբեջանցիները հրկիզում են տները", "hy", "P2", "displacement"),
+    ("Ermənilər Kəlbəcərdə evləri yandırıb", "az", "P2", "displacement"),
+    # soldiers and patients airlifted out of the war zone (P2 here)
+    ("Patients airlifted from Stepanakert to Yerevan as the road stays shut", "en", "P2", "displacement"),
+    ("Из Степанакерта вертолетами переправили пациентов в Ереван", "ru", "P2", "displacement"),
+    ("Ստեփանակերտից ուղղաթիռով տեղափոխվել են 20 պացիենտ", "hy", "P2", "displacement"),
+    # damage done by the other side's aggression (P1)
+    ("After Azerbaijan's aggression overnight, homes in Jermuk were damaged", "en", "P1", "shelling"),
+    ("Из-за агрессии Азербайджана в Джермуке повреждены жилые дома", "ru", "P1", "shelling"),
+    ("Ադրբեջանի ագրեսիայի հետևանքով Ջերմուկում վնասվել են տներ", "hy", "P1", "shelling"),
+    ("Ermənistanın təcavüzü nəticəsində Laçında evlər zədələnib", "az", "P1", "shelling"),
+    # families from named villages sheltered elsewhere (P2)
+    ("Families from three villages of Lachin accommodated in Goris hotels", "en", "P2", "displacement"),
+    ("Семьи из сел Лачинского района размещены в гостиницах Гориса", "ru", "P2", "displacement"),
+    # a negation does not reach across a sentence's end
+    ("Воды нет. Беженцы из Карабаха ночуют в школах Гориса", "ru", "P2", "displacement"),
+    # a report called baseless or untrue: a statement (P4), also where the denial ends in its own negation
+    ("Baku says reports of shelling of Nakhchivan villages are baseless", "en", "P4", "denial"),
+    ("Reports of shelling near Nakhchivan false, Baku says", "en", "P4", "denial"),
+    ("Минобороны Азербайджана: сообщения об обстреле Нахичевани — фейк", "ru", "P4", "denial"),
+    ("ՊՆ. Տավուշի գյուղերի հրետակոծության մասին լուրերն անհիմն են", "hy", "P4", "denial"),
+    ("Naxçıvanda kəndin atəşə tutulması barədə yayılan məlumatın heç bir əsası yoxdur", "az", "P4", "denial"),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "language", "level"),
     [
@@ -1099,7 +1176,8 @@ def test_names_are_found_only_with_their_evidence(
     + SIXTEENTH_ROUND_SEVERITY
     + SEVENTEENTH_ROUND_SEVERITY
     + EIGHTEENTH_ROUND_SEVERITY
-    + NINETEENTH_ROUND_SEVERITY,
+    + NINETEENTH_ROUND_SEVERITY
+    + TWENTIETH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
