@@ -23,9 +23,14 @@ from typing import Any
 import yaml
 
 from feeds.language import detect_language
-from storage.db import Database
 from storage.migrate import upgrade_sync
-from tests.test_story_signature import DEV_DATA, TEST_DATA, _merge_through_storage, pairwise
+from tests.test_story_signature import (
+    DEV_DATA,
+    TEST_DATA,
+    labels_and_languages,
+    merge_in_database,
+    pairwise,
+)
 
 Reading = Callable[[dict[str, Any]], str | None]
 
@@ -50,13 +55,8 @@ READINGS: dict[str, Reading] = {
 
 async def _figures(items: list[dict[str, Any]], reading: Reading, url: str) -> list[list[int]]:
     read = [{**item, "lang": reading(item)} for item in items]
-    db = Database(url)
-    try:
-        found, _ = await _merge_through_storage(db, read)
-    finally:
-        await db.dispose()
-    labels = {item["id"]: item["story"] for item in items}
-    languages = {item["id"]: item["lang"] for item in items}
+    found, _ = await merge_in_database(url, read)
+    labels, languages = labels_and_languages(items)
     cells = []
     for cross in (False, True):
         figures = pairwise(labels, found, languages, cross)

@@ -23,9 +23,14 @@ from typing import Any
 import yaml
 
 from feeds.textnorm import _FOLDED
-from storage.db import Database
 from storage.migrate import upgrade_sync
-from tests.test_story_signature import DEV_DATA, TEST_DATA, _merge_through_storage, pairwise
+from tests.test_story_signature import (
+    DEV_DATA,
+    TEST_DATA,
+    labels_and_languages,
+    merge_in_database,
+    pairwise,
+)
 
 _STRIP = str.maketrans({**_FOLDED, **{c.upper(): f.upper() for c, f in _FOLDED.items()}, "ı": "i", "İ": "I"})
 
@@ -64,13 +69,8 @@ def _mixed_pairs(items: list[dict[str, Any]], found: dict[str, int]) -> str:
 
 
 async def _figures(name: str, items: list[dict[str, Any]], url: str) -> str:
-    db = Database(url)
-    try:
-        found, _alerting = await _merge_through_storage(db, items)
-    finally:
-        await db.dispose()
-    labels = {item["id"]: item["story"] for item in items}
-    languages = {item["id"]: item["lang"] for item in items}
+    found, _alerting = await merge_in_database(url, items)
+    labels, languages = labels_and_languages(items)
     cells = []
     for cross in (False, True):
         figures = pairwise(labels, found, languages, cross)

@@ -18,19 +18,13 @@ from typing import Any
 
 import yaml
 
-from storage.db import Database
 from storage.migrate import upgrade_sync
-from tests.test_story_signature import DEV_DATA, _merge_through_storage, pairwise
+from tests.test_story_signature import DEV_DATA, labels_and_languages, merge_in_database, pairwise
 
 
 async def _figures(name: str, items: list[dict[str, Any]], url: str) -> str:
-    db = Database(url)
-    try:
-        found, alerting = await _merge_through_storage(db, items)
-    finally:
-        await db.dispose()
-    labels = {item["id"]: item["story"] for item in items}
-    languages = {item["id"]: item["lang"] for item in items}
+    found, alerting = await merge_in_database(url, items)
+    labels, languages = labels_and_languages(items)
     cells = []
     for subset in (labels, {item_id: labels[item_id] for item_id in alerting}):
         for cross in (False, True):

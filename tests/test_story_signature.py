@@ -941,6 +941,20 @@ async def _merge_through_storage(
     return {ids[item_id]: int(story_id) for item_id, story_id in rows}, alerting
 
 
+async def merge_in_database(url: str, items: list[dict[str, Any]]) -> tuple[dict[str, int], set[str]]:
+    """_merge_through_storage in the migrated database at `url`, then disposed of (for the figure scripts)."""
+    db = Database(url)
+    try:
+        return await _merge_through_storage(db, items)
+    finally:
+        await db.dispose()
+
+
+def labels_and_languages(items: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each item's story label and language, by item id: what pairwise() compares."""
+    return {item["id"]: item["story"] for item in items}, {item["id"]: item["lang"] for item in items}
+
+
 _MEASURED: dict[tuple[str, str], dict[str, Figures]] = {}
 
 
@@ -949,8 +963,7 @@ async def _measure(db: Database, part: str) -> dict[str, Figures]:
     if (db.dialect, part) not in _MEASURED:
         items = _load(part)
         found, alerting = await _merge_through_storage(db, items)
-        labels = {item["id"]: item["story"] for item in items}
-        languages = {item["id"]: item["lang"] for item in items}
+        labels, languages = labels_and_languages(items)
         measured = {}
         for kind, cross in (("same", False), ("cross", True)):
             measured[kind] = pairwise(labels, found, languages, cross)
