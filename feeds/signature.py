@@ -253,15 +253,23 @@ _PROSPECT = {language: _Cues.compile(cues) for language, cues in _PROSPECT_CUES.
 def announces(title: str, language: str | None) -> bool:
     """Whether a headline announces what is to come (will, is to, plans to; состоится, будет; կկայանա;
     -acaq/-əcək, -ecek without the letters) rather than reporting what happened."""
+    return _announces(_Reading.of(title, language), language)
+
+
+def _announces(title: _Reading, language: str | None) -> bool:
     cues = _PROSPECT.get(_language(language) or "")
-    return bool(cues and cues.search(_Reading.of(title, language)))
+    return bool(cues and cues.search(title))
 
 
 def reports_reaction(title: str, language: str | None) -> bool:
     """Whether a headline reports what someone said about an event (condemnation, criticism, welcome,
     support, a call, concern) rather than the event itself."""
+    return _reports_reaction(_Reading.of(title, language), language)
+
+
+def _reports_reaction(text: _Reading, language: str | None) -> bool:
     cues = _REACTION.get(_language(language) or "")
-    return bool(cues and cues.search(_Reading.of(title, language)))
+    return bool(cues and cues.search(text))
 
 
 # ---------------------------------------------------------------------------------------------------- sides
@@ -279,8 +287,11 @@ _SIDES = {side: _Cues.compile(cues, r"(?<!\w)(?:{})") for side, cues in _SIDE_CU
 def sides(title: str, language: str | None = None) -> frozenset[str]:
     """The sides a headline names (armenia, azerbaijan, artsakh), in any of the four languages (Azerbaijani
     with or without its letters, in an item that may be Azerbaijani)."""
-    reading = _Reading.of(title, language)
-    return frozenset(side for side, cues in _SIDES.items() if cues.search(reading))
+    return _sides(_Reading.of(title, language))
+
+
+def _sides(title: _Reading) -> frozenset[str]:
+    return frozenset(side for side, cues in _SIDES.items() if cues.search(title))
 
 
 # ---------------------------------------------------------------------------------------------------- numbers
@@ -669,16 +680,17 @@ def signature(
     chosen = frozenset(events)
     known = {name_key(word) for mention in mentions for word in _WORD.findall(mention) if len(word) >= 4}
     found = frozenset(key for key in names(f"{title}\n{lead}") if not _compatible(key, known))
+    headline = _Reading.of(title, language)  # read once for the reaction, announcement and side cues
     return Signature(
         events=chosen,
         families=event_families(chosen),
         numbers=numbers(f"{title}\n{lead}", language),
         names=found,
         moments=moments(f"{title}\n{lead}"),
-        reaction=reports_reaction(title, language),
+        reaction=_reports_reaction(headline, language),
         reaction_in_lead=reports_reaction(lead, language),
-        prospect=announces(title, language),
-        sides=sides(title, language),
+        prospect=_announces(headline, language),
+        sides=_sides(headline),
     )
 
 
