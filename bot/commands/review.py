@@ -325,12 +325,13 @@ async def missed(update: Update, context: BotCallbackContext, ctx: BotContext) -
         return "usage"
     # pasted text is classified as ingestion classifies an item whose feed declares no language (in the
     # language it is written in, feeds.language); a stored item as it was, in its stored language
-    title, summary, language = text, "", detect_language(text)
     if text.startswith(("http://", "https://")):
         item = await item_text_by_link(ctx.db, text)
         if item is None:
             raise InvalidArgument(_("No stored item has that link; paste its headline instead."))
         title, summary, language = item
+    else:
+        title, summary, language = text, "", detect_language(text)
     explanation = why.explain(ctx.gazetteer, entity.id, title, summary, language)
     name = escape(entity.name)
     lines = [_("<b>{name}</b> in {title}:").format(name=name, title=quoted(title, 200))]
