@@ -1066,6 +1066,43 @@ TWENTIETH_ROUND_SEVERITY = [
 ]
 
 
+TWENTY_FIRST_ROUND_NAMES = [
+    # the CSTO acting elsewhere with no Armenian or Azerbaijani side named is a near-miss (docs/labelling.md):
+    # its troops sent to and withdrawn from Kazakhstan, its peacekeepers and contingent, drills and manoeuvres
+    # in its other members, the Tajik-Afghan border, its meetings in their capitals and with their leaders
+    ("CSTO troops complete their pullout from Kazakhstan", set(), {"csto"}),
+    ("Контингент ОДКБ покинул Казахстан", set(), {"csto"}),
+    ("ՀԱՊԿ զորքերն ավարտել են դուրսբերումը Ղազախստանից", set(), {"csto"}),
+    ("KTMT qüvvələri Qazaxıstandan tam çıxarılıb", set(), {"csto"}),
+    ("The CSTO peacekeeping contingent begins to leave in two days", set(), {"csto"}),
+    ("Вывод миротворцев ОДКБ завершится через неделю", set(), {"csto"}),
+    ("ՀԱՊԿ խաղաղապահները կսկսեն հեռանալ երկու օրից", set(), {"csto"}),
+    ("KTMT sülhməramlılarının çıxarılması başlayır", set(), {"csto"}),
+    ("CSTO leaders gather in Dushanbe for their annual summit", set(), {"csto"}),
+    ("Саммит ОДКБ пройдёт в Минске в ноябре", set(), {"csto"}),
+    ("ՀԱՊԿ գագաթնաժողովը կանցկացվի Բիշքեկում", set(), {"csto"}),
+    ("KTMT sammiti Astanada keçiriləcək", set(), {"csto"}),
+    ("The CSTO will help Tajikistan guard its border with Afghanistan", set(), {"csto"}),
+    ("ОДКБ укрепит таджикско-афганскую границу", set(), {"csto"}),
+    ("ՀԱՊԿ-ը կօգնի ամրացնել Աֆղանստանի հետ սահմանը", set(), {"csto"}),
+    ("KTMT Əfqanıstan sərhədini gücləndirəcək", set(), {"csto"}),
+    ("CSTO manoeuvres open in Belarus", set(), {"csto"}),
+    ("Маневры ОДКБ стартовали в Центральной Азии", set(), {"csto"}),
+    ("Lukashenko hosts the CSTO's defence ministers", set(), {"csto"}),
+    ("Токаев поблагодарил ОДКБ за помощь", set(), {"csto"}),
+    # ... and with the Armenian side named, it is the CSTO of this conflict: Armenian troops in the mission,
+    # Armenia staying out of a drill, Pashinyan skipping a summit in another capital
+    ("Armenian troops join the CSTO contingent in Kazakhstan", {"csto"}, set()),
+    ("Армянские миротворцы ОДКБ вернулись из Казахстана", {"csto"}, set()),
+    ("Հայ խաղաղապահները ՀԱՊԿ առաքելությունից վերադարձել են Ղազախստանից", {"csto"}, set()),
+    ("Erməni sülhməramlıları KTMT missiyasından Qazaxıstandan qayıdıb", {"csto"}, set()),
+    ("Pashinyan will not attend the CSTO summit in Minsk", {"csto", "pashinyan"}, set()),
+    ("Ереван не примет участия в учениях ОДКБ в Кыргызстане", {"csto"}, set()),
+    ("ՀՀ-ն չի մասնակցի Բելառուսում ՀԱՊԿ զորավարժություններին", {"csto"}, set()),
+    ("Ermənistan Düşənbədə keçirilən KTMT iclasında iştirak etməyib", {"csto"}, set()),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "language", "level"),
     [
@@ -1156,6 +1193,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + SIXTEENTH_ROUND_NAMES
     + SEVENTEENTH_ROUND_NAMES
     + NINETEENTH_ROUND_NAMES
+    + TWENTY_FIRST_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
