@@ -1300,19 +1300,19 @@ def _followed_by_name(
     where every word is capitalised (a headline in capitals is read as written); Russian, Armenian and
     Azerbaijani headlines are not written so."""
     text = scan.text
-    if (
+    end = hit[1]
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    if _NAME_WORD.match(text, end) is None:
+        return False
+    starts = [start for word_id, spans in words.items() if word_id in word_ids for start, _ in spans]
+    if not starts or (
         language in _TITLE_CASE_LANGUAGES
         and scan.in_title(hit[0])
         and scan.title_case()
         and not _upper_title(scan.original)
     ):
         return False
-    starts = {start for word_id in word_ids for start, _ in words.get(word_id, ())}
-    if not starts:
-        return False
-    end = hit[1]
-    while end < len(text) and text[end].isalpha():
-        end += 1
     for _ in range(_NAME_WORDS):
         name = _NAME_WORD.match(text, end)
         if name is None or not (scan.original_is_capital(name.start(1)) or name.group(1) in _NAMED_AFTER):
