@@ -257,6 +257,20 @@ _PAIR_DASHES = frozenset("-‐‑–—")  # "Kəlbəcər–Laçın", "Iğdır-N
 # "former" between a place and the institution named after it leaves the name an institution's: "Կապանի նախկին
 # լեռնահարստացման կոմբինատ", "Kapan's former mining plant"
 _FORMER = re.compile(r"\s(?:former|бывш\w*|նախկին|ke[cç]mi[sş]\w*|sabiq)(?=\s)", re.IGNORECASE)
+# a proper name of up to this many capitalised words may stand between a place and the institution named with
+# it: "Naxçıvan Duzdağ Fizioterapiya Mərkəzi", "Naxçıvan Duz Muzeyi",
+# "Ստեփանակերտի Վահրամ Փափազյանի անվան թատրոնը"
+_NAME_WORDS = 3
+_NAME_WORD = re.compile(r" (\w+)")
+# "named after" between the place and the institution, written small ("… Փափազյանի անվան թատրոն")
+_NAMED_AFTER = frozenset({"անվան", "имени", "adına", "adina"})
+# after such a name a centre is an institution too ("Duzdağ Fizioterapiya Mərkəzi"); right after the place
+# it is the place's own centre ("Xankəndinin mərkəzi", "Ստեփանակերտի կենտրոնում"): not among `unless_next`
+# (English names its centres with "Information Center", "Medical Center" and is left out: "Artsakh Information
+# Center reports" is read as Artsakh)
+_NAMED_CENTRES = ("центр*", "կենտրոն*", "mərkəz*")
+# languages that write headlines In Title Case: there a capital says nothing of a name
+_TITLE_CASE_LANGUAGES = (None, "en")
 _ENDS_CLAUSE = 2
 _CLAUSE_MARKS = (".", ";", "!", "?", "\n", ":")
 _NEGATION_STOPS = (". ", "! ", "? ", "\n", " | ")
@@ -1274,6 +1288,49 @@ def _followed_by(
     )
 
 
+def _followed_by_name(
+    scan: _Scan,
+    hit: tuple[int, int, int],
+    word_ids: frozenset[int],
+    words: dict[int, list[tuple[int, int]]],
+    language: str | None,
+) -> bool:
+    """One of the words follows the alias's match past a proper name of capitalised words: the place begins
+    an institution's longer name ("Naxçıvan Duzdağ Fizioterapiya Mərkəzi"). Not in a headline In Title Case,
+    where every word is capitalised (a headline in capitals is read as written); Russian, Armenian and
+    Azerbaijani headlines are not written so."""
+    text = scan.text
+    end = hit[1]
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    if _NAME_WORD.match(text, end) is None:
+        return False
+    starts = [start for word_id, spans in words.items() if word_id in word_ids for start, _ in spans]
+    if not starts or (
+        language in _TITLE_CASE_LANGUAGES
+        and scan.in_title(hit[0])
+        and scan.title_case()
+        and not _upper_title(scan.original)
+    ):
+        return False
+    for _ in range(_NAME_WORDS):
+        name = _NAME_WORD.match(text, end)
+        if name is None or not (scan.original_is_capital(name.start(1)) or name.group(1) in _NAMED_AFTER):
+            return False
+        end = name.end(1)
+        if any(
+            0 < start - end <= _NEXT_WORD_GAP and not any(c.isalnum() for c in text[end:start])
+            for start in starts
+        ):
+            return True
+    return False
+
+
+def _upper_title(original: str) -> bool:
+    title = original.split("\n", 1)[0]
+    return title.upper() == title
+
+
 def _in_longer(start: int, stop: int, event: int, cues: list[tuple[int, int, int]]) -> bool:
     """A cue inside a longer cue of another event type ("hostilities" in "end of hostilities"), or one that
     starts inside a cue of another event type that started before it: the words are that cue's ("fire on" in
@@ -1381,6 +1438,7 @@ class Classifier:
             needs = _pieces(phrase) if full is not None else ()
             term = _Term(_BACKGROUND, 0, self._re(suffix), self._re(full), None, needs, starts)
             self._add(keys, key, term, phrase)
+        self._centre_words = frozenset(self._word(word, keys) for word in _NAMED_CENTRES)
         # the words of clubs and brands are those that cancel the names read as a club or a brand when quoted
         # (Qarabağ, Jermuk); they also mark any other place inside a club's or a brand's quoted name
         self._club_words = frozenset(
@@ -1394,6 +1452,7 @@ class Classifier:
         self._place_next = frozenset(
             word for info in self._aliases if info.entity in self._places for word in info.unless_next
         )
+        self._name_next = self._place_next | self._centre_words
         # a person's own given names may stand before the bare surname: "İlham Əliyev", "Никол Пашинян"
         self._given_names = tuple(
             tuple({parts[0] for alias in entity.aliases if len(parts := normalize(alias.text).split()) > 1})
@@ -1532,7 +1591,10 @@ class Classifier:
                 (
                     aliases[hit[2]].entity in places
                     and place_next
-                    and _followed_by(text, hit, place_next, words, True)
+                    and (
+                        _followed_by(text, hit, place_next, words, True)
+                        or _followed_by_name(scan, hit, self._name_next, words, language)
+                    )
                     and not _located(text, hit, len(aliases[hit[2]].alias.text))
                 )
                 or (

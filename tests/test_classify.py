@@ -1066,6 +1066,98 @@ TWENTIETH_ROUND_SEVERITY = [
 ]
 
 
+TWENTY_FIRST_ROUND_NAMES = [
+    # the CSTO acting elsewhere with no Armenian or Azerbaijani side named is a near-miss (docs/labelling.md):
+    # its troops sent to and withdrawn from Kazakhstan, its peacekeepers and contingent, drills and manoeuvres
+    # in its other members, the Tajik-Afghan border, its meetings in their capitals and with their leaders
+    ("CSTO troops complete their pullout from Kazakhstan", set(), {"csto"}),
+    ("Контингент ОДКБ покинул Казахстан", set(), {"csto"}),
+    ("ՀԱՊԿ զորքերն ավարտել են դուրսբերումը Ղազախստանից", set(), {"csto"}),
+    ("KTMT qüvvələri Qazaxıstandan tam çıxarılıb", set(), {"csto"}),
+    ("The CSTO peacekeeping contingent begins to leave in two days", set(), {"csto"}),
+    ("Вывод миротворцев ОДКБ завершится через неделю", set(), {"csto"}),
+    ("ՀԱՊԿ խաղաղապահները կսկսեն հեռանալ երկու օրից", set(), {"csto"}),
+    ("KTMT sülhməramlılarının çıxarılması başlayır", set(), {"csto"}),
+    ("CSTO leaders gather in Dushanbe for their annual summit", set(), {"csto"}),
+    ("Саммит ОДКБ пройдёт в Минске в ноябре", set(), {"csto"}),
+    ("ՀԱՊԿ գագաթնաժողովը կանցկացվի Բիշքեկում", set(), {"csto"}),
+    ("KTMT sammiti Astanada keçiriləcək", set(), {"csto"}),
+    ("The CSTO will help Tajikistan guard its border with Afghanistan", set(), {"csto"}),
+    ("ОДКБ укрепит таджикско-афганскую границу", set(), {"csto"}),
+    ("ՀԱՊԿ-ը կօգնի ամրացնել Աֆղանստանի հետ սահմանը", set(), {"csto"}),
+    ("KTMT Əfqanıstan sərhədini gücləndirəcək", set(), {"csto"}),
+    ("CSTO manoeuvres open in Belarus", set(), {"csto"}),
+    ("Маневры ОДКБ стартовали в Центральной Азии", set(), {"csto"}),
+    ("Lukashenko hosts the CSTO's defence ministers", set(), {"csto"}),
+    ("Токаев поблагодарил ОДКБ за помощь", set(), {"csto"}),
+    # ... and with the Armenian side named, it is the CSTO of this conflict: Armenian troops in the mission,
+    # Armenia staying out of a drill, Pashinyan skipping a summit in another capital
+    ("Armenian troops join the CSTO contingent in Kazakhstan", {"csto"}, set()),
+    ("Армянские миротворцы ОДКБ вернулись из Казахстана", {"csto"}, set()),
+    ("Հայ խաղաղապահները ՀԱՊԿ առաքելությունից վերադարձել են Ղազախստանից", {"csto"}, set()),
+    ("Erməni sülhməramlıları KTMT missiyasından Qazaxıstandan qayıdıb", {"csto"}, set()),
+    ("Pashinyan will not attend the CSTO summit in Minsk", {"csto", "pashinyan"}, set()),
+    ("Ереван не примет участия в учениях ОДКБ в Кыргызстане", {"csto"}, set()),
+    ("ՀՀ-ն չի մասնակցի Բելառուսում ՀԱՊԿ զորավարժություններին", {"csto"}, set()),
+    ("Ermənistan Düşənbədə keçirilən KTMT iclasında iştirak etməyib", {"csto"}, set()),
+    # an institution named with a proper name between the place and its noun is not the place (not in a
+    # headline In Title Case, where every word is capitalised)
+    ("Naxçıvan Duzdağ Fizioterapiya Mərkəzi yeni müalicə kursuna başlayıb", set(), {"nakhchivan"}),
+    ("Tələbələr Naxçıvan Duz Muzeyinə ekskursiya ediblər", set(), {"nakhchivan"}),
+    ("Ստեփանակերտի Վահրամ Փափազյանի անվան թատրոնը նոր ներկայացում է բեմադրել", set(), {"stepanakert"}),
+    ("Горисский Драматический театр имени Ованеса Абеляна открыл сезон", set(), {"goris"}),
+    ("Ստեփանակերտի կենտրոնում պայթյուն է եղել", {"stepanakert"}, set()),
+    ("Naxçıvan şəhərinin mərkəzində yeni park açılıb", {"nakhchivan"}, set()),
+    ("Artsakh Information Center reports shelling of Martakert", {"nagorno_karabakh"}, set()),
+    # Nor (New) Nakhichevan, the Armenian town on the Don, and what is named after it
+    ("Nor Nakhichevan foundation sends aid to border schools", set(), {"nakhchivan"}),
+    ("Фонд «Новая Нахичевань» помог школьникам", set(), {"nakhchivan"}),
+    ("«Նոր Նախիջևան» հիմնադրամը աջակցում է սահմանամերձ դպրոցներին", set(), {"nakhchivan"}),
+    ("Nor-Naxçıvan erməni icması haqqında kitab çıxıb", set(), {"nakhchivan"}),
+    ("Nakhchivan reports new shelling from the Armenian side", {"nakhchivan"}, set()),
+    # the village of Vardenis in Aragatsotn province is not the Gegharkunik town
+    ("Farmers of the Aragatsotn village of Vardenis ask for water", set(), {"vardenis"}),
+    ("Жители села Варденис Арагацотнской области просят воды", set(), {"vardenis"}),
+    ("Արագածոտնի մարզի Վարդենիս գյուղում ջրի խնդիր կա", set(), {"vardenis"}),
+    ("Azerbaijani forces fired at Vardenis in Gegharkunik; Aragatsotn was calm", {"vardenis"}, set()),
+    # the Sotk mine with ք written q, and its Russian adjective without к
+    ("Mining resumes at the Sotq open mine", {"sotk"}, set()),
+    ("Добыча на Сотском месторождении возобновлена", {"sotk"}, set()),
+    ("Министр встретился с Сотским", set(), {"sotk"}),
+]
+
+
+TWENTY_FIRST_ROUND_SEVERITY = [
+    # the time after fighting ended dates what follows: the fighting is background (here an advance, P2)
+    (
+        "After the end of the fighting in Karabakh, troops advanced 3 km deep into Syunik",
+        "en",
+        "P2",
+        "advance",
+    ),
+    ("После окончания боевых действий в Карабахе военные на 3 км углубились в Сюник", "ru", "P2", "advance"),
+    (
+        "Պատերազմի ավարտից հետո ադրբեջանական զորքերը 3 կմ խորությամբ առաջ են եկել Սյունիքում",
+        "hy",
+        "P2",
+        "advance",
+    ),
+    ("Müharibə başa çatdıqdan sonra qoşunlar Laçın istiqamətində 3 km irəliləyib", "az", "P2", "advance"),
+    # troops advanced by a distance
+    ("В Гегаркуникской области на 3–4 км углубились азербайджанские военнослужащие", "ru", "P2", "advance"),
+    ("Azerbaijani troops are now 3 km deep into Syunik", "en", "P2", "advance"),
+    ("Ադրբեջանցիները Գեղարքունիքում 2 կմ խորացել են", "hy", "P2", "advance"),
+    ("Ermənilər Laçın istiqamətində 2 km dərinliyə daxil olublar", "az", "P2", "advance"),
+    # a strike on soldiers or positions, written as a noun (P1)
+    ("Армения показала кадры удара по азербайджанским солдатам в Карабахе", "ru", "P1", "shelling"),
+    ("Արցախում հարված է հասցվել ադրբեջանական դիրքերին", "hy", "P1", "shelling"),
+    ("Laçın istiqamətində erməni mövqelərinə zərbə", "az", "P1", "shelling"),
+    ("Footage shows a strike on Azerbaijani positions in Karabakh", "en", "P1", "shelling"),
+    # the border crossed, verb first (Armenian)
+    ("Սոթքի մոտ ադրբեջանցիները անցել են մեր պետական սահմանը", "hy", "P2", "advance"),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "language", "level"),
     [
@@ -1156,6 +1248,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + SIXTEENTH_ROUND_NAMES
     + SEVENTEENTH_ROUND_NAMES
     + NINETEENTH_ROUND_NAMES
+    + TWENTY_FIRST_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -1177,7 +1270,8 @@ def test_names_are_found_only_with_their_evidence(
     + SEVENTEENTH_ROUND_SEVERITY
     + EIGHTEENTH_ROUND_SEVERITY
     + NINETEENTH_ROUND_SEVERITY
-    + TWENTIETH_ROUND_SEVERITY,
+    + TWENTIETH_ROUND_SEVERITY
+    + TWENTY_FIRST_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str

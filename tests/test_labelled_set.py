@@ -125,26 +125,23 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (eighteen test parts folded in):
-    the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down. Fourteen false
-    hits are left (docs/classifier-figures.md, "Sixteenth round" to "Twentieth round"): of the fourteenth
-    part, an institution word after other words of its name (the Duzdag physiotherapy centre of Nakhchivan)
-    and a festival in a town of Tavush; of the fifteenth, Putin's "military alliance" (the CSTO) and Armenia
-    staying out of a CSTO drill (labelled a near-miss, where two older items label the same kind as naming the
-    CSTO); of the sixteenth, Heydar Aliyev named by his surname alone in two headlines of 2001 ("Says Aliyev",
-    "Aliyev Kocharian"), which the text cannot tell from the current president (the date could); of the
-    seventeenth, four English items on the CSTO's deployment to Kazakhstan in January 2022 (the decision, the
-    council's announcement, Armenia's government approving its troops, the deployment), labelled near-misses
-    where 26 older items label the CSTO in Kazakhstan as naming the CSTO (the guide leaves the kind open); of
-    the eighteenth, the CSTO's withdrawal from and peacekeeping in Kazakhstan (two Armenian items) and its
-    secretary on the Kyrgyz-Tajik border (Russian), the same open kind, and "the Armenian village of Syunik",
-    which the text cannot tell from a village of the province; no other may appear."""
+    """A guard against regressions on the part the classifier was tuned on (nineteen test parts folded in):
+    the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down. Since the lead's
+    CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the twenty-first round) the CSTO
+    acting elsewhere is a near-miss and none of those items is a false hit. Five false hits are left
+    (docs/classifier-figures.md, "Sixteenth round" to "Twenty-first round"): of the fourteenth part, a honey
+    and berry festival in the town of Berd, labelled a near-miss for Tavush (a festival is not news of its
+    province); of the fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's
+    nickname, labelled a near-miss for Putin); of the sixteenth, Heydar Aliyev named by his surname alone in
+    two headlines of 2001 ("Says Aliyev", "Aliyev Kocharian"), which the text cannot tell from the current
+    president (the date could); of the eighteenth, "the Armenian village of Syunik", which the text cannot
+    tell from a village of the province; no other may appear."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
         assert evaluation.by_language[language].recall >= 0.98, report
         assert evaluation.by_language[language].severity_agreement >= 0.95, report
-    assert evaluation.overall.false_hits <= 14, report
+    assert evaluation.overall.false_hits <= 5, report
 
 
 def test_eval_command_prints_figures_per_language(tmp_path: Path) -> None:
