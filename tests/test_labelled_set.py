@@ -93,10 +93,10 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The nineteenth test part as measured once with the twentieth round's rules (frozen at 914d876; figures in
+# The twentieth test part as measured once with the twenty-first round's rules (frozen at a8940b1; figures in
 # docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
 # with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 19 measured once with the twentieth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 20 measured once with the twenty-first round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,18 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    "language",
+    [
+        "en",
+        "ru",
+        pytest.param(
+            "hy",
+            marks=pytest.mark.xfail(strict=True, reason=f"Armenian recall 0.934 (57/61), {_TEST_FIGURES}"),
+        ),
+        "az",
+    ],
+)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -112,12 +123,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"8 false hits in 48 near-misses (az 4, hy 3, en 1), {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"2 false hits in 55 near-misses (hy 1, ru 1), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.814 (48/59) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.852 (121/142) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
