@@ -156,6 +156,46 @@ async def test_a_severity_jump_sends_one_reply_to_the_first_alert(rig: Rig) -> N
     ]
 
 
+async def test_two_rises_before_the_reply_is_sent_make_one_reply_at_the_level_reached(rig: Rig) -> None:
+    """The story rises P3 → P2 → P1 in two polls before the delivery loop gets to it: one reply, at P1, from
+    the report that made it P1; a later P1 report is no reply (P1 was announced)."""
+    await rig.report(SOURCES[0], TITLES[0], "P3")
+    await rig.deliver()
+    await rig.report(SOURCES[1], TITLES[1], "P2")
+    await rig.report(SOURCES[2], TITLES[2], "P1")
+    await rig.deliver()
+    await rig.report(SOURCES[3], TITLES[3], "P1")
+    await rig.deliver()
+    alert, *replies = rig.telegram.sent(GROUP)
+    assert [reply.text.splitlines()[0] for reply in replies] == [f"🔴 P1 {TITLES[2]}"]
+    sent_reply = rig.requests("sendMessage", GROUP)[1]
+    assert json.loads(sent_reply["reply_parameters"])["message_id"] == alert.message_id
+    statuses = [status for kind, status, _ in await updates_for_chat(rig.db, GROUP) if kind == "reply"]
+    assert statuses == ["sent"]
+
+
+async def test_a_chat_that_blocked_the_bot_has_its_edits_and_replies_dropped(rig: Rig) -> None:
+    """The reader blocked the bot after its alert: the edit and the reply the story then queued are dropped
+    at the first 403, never tried again, and another chat's alert of a new story still arrives."""
+    await subscribe(rig.db, OTHER, "syunik")
+    await rig.report(SOURCES[0], TITLES[0], "P3")
+    await rig.deliver()
+    rig.telegram.block_chat(GROUP)
+    await rig.report(SOURCES[1], TITLES[1], "P3")  # an edit
+    await rig.report(SOURCES[2], TITLES[2], "P1")  # a reply
+    await rig.report(SOURCES[3], "Shelling near Kapan in Syunik, one soldier killed", "P1", entity="syunik")
+    await rig.deliver()
+    tried = len(rig.telegram.requests)
+    rig.clock.now += timedelta(hours=2)
+    assert await rig.deliver() == 0
+    assert len(rig.telegram.requests) == tried
+    assert [(k, s) for k, s, _ in await updates_for_chat(rig.db, GROUP)] == [
+        ("edit", "dropped"),
+        ("reply", "dropped"),
+    ]
+    assert len(rig.telegram.sent(OTHER)) == 1
+
+
 async def test_a_chat_that_subscribed_after_the_first_alert_gets_one_alert(rig: Rig) -> None:
     await rig.report(SOURCES[0], TITLES[0])
     await rig.deliver()
@@ -181,6 +221,31 @@ async def test_an_edit_that_fails_sends_nothing_else(rig: Rig) -> None:
     assert len(rig.requests("sendMessage", GROUP)) == 1
     assert [(k, s) for k, s, _ in await updates_for_chat(rig.db, GROUP)] == [("edit", "skipped")]
     assert await rig.deliver() == 0
+
+
+async def test_a_deleted_alert_neither_holds_the_chat_nor_is_tried_again(rig: Rig) -> None:
+    """The chat deleted the alert, then the story rose to P1, another source reported it and another story
+    broke: the rise arrives as a plain message (the message it would answer is gone), the edit is dropped
+    after Telegram's "message to edit not found", the other story's alert arrives, and nothing is retried."""
+    await subscribe(rig.db, GROUP, "syunik")
+    await rig.report(SOURCES[0], TITLES[0], "P3")
+    await rig.deliver()
+    rig.telegram.sent(GROUP)[0].deleted = True
+    await rig.report(SOURCES[1], TITLES[1], "P1")  # a reply
+    await rig.report(SOURCES[2], TITLES[2], "P1")  # an edit
+    await rig.report(SOURCES[3], "Shelling near Kapan in Syunik, one soldier killed", "P1", entity="syunik")
+    await rig.deliver()
+    tried = len(rig.telegram.requests)
+    rig.clock.now += timedelta(hours=2)
+    assert await rig.deliver() == 0
+    assert len(rig.telegram.requests) == tried
+    other, rise = rig.telegram.sent(GROUP)  # a chat's new alerts go before its edits and replies
+    assert rise.text.startswith(f"🔴 P1 {TITLES[1]}") and "reply_to_message" not in rise.raw
+    assert other.text.startswith("🔴 P1 Shelling near Kapan")
+    assert [(k, s) for k, s, _ in await updates_for_chat(rig.db, GROUP)] == [
+        ("reply", "sent"),
+        ("edit", "skipped"),
+    ]
 
 
 async def test_a_chat_with_alerts_off_gets_only_p1_alerts(rig: Rig) -> None:
