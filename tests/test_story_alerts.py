@@ -21,7 +21,7 @@ from bot.deliver import DeliveryLoop
 from bot.digest import DigestJob
 from feeds.gazetteer import load_gazetteer
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
-from feeds.store import StoredItem, store_new_items
+from feeds.store import FeedItems, StoredItem, store_new_items, store_new_items_of_feeds
 from storage import digests
 from storage.alert_updates import updates_for_chat
 from storage.db import Database
@@ -60,11 +60,28 @@ class Rig:
     ) -> StoredItem:
         """`source` publishes `title` now (`day_only`: gives only today's date, read as its noon UTC); stored
         as the ingest side would."""
+        item = self._item(source, title, severity, entity, day_only)
+        (stored,) = await store_new_items(self.db, self.feeds[source], [item], alert=True, now=self.clock.now)
+        self.clock.now += timedelta(minutes=2)
+        return stored
+
+    async def report_together(self, *reports: tuple[str, str, str]) -> None:
+        """Each (source, title, severity) published now, stored in one batch (one poll round)."""
+        polls = [
+            FeedItems(self.feeds[source], [self._item(source, title, severity)], True, self.clock.now)
+            for source, title, severity in reports
+        ]
+        await store_new_items_of_feeds(self.db, polls)
+        self.clock.now += timedelta(minutes=2)
+
+    def _item(
+        self, source: str, title: str, severity: str | None, entity: str = "sev_lake", day_only: bool = False
+    ) -> NewItem:
         key = hashlib.sha256(f"{source}:{title}".encode()).hexdigest()
         at = title.find("Sev Lake")
         spans = ((at, at + 8, "Sev Lake"),) if at >= 0 else ((0, 1, title[:1]),)
         published = self.clock.now.replace(hour=12, minute=0) if day_only else self.clock.now
-        item = NewItem(
+        return NewItem(
             FeedEntry(key, f"https://{source.lower()}.test/{key[:8]}", title, "", "en", published, day_only),
             key,
             key,
@@ -72,9 +89,6 @@ class Rig:
             Classification((EntityMatch(entity, spans),), severity),
             day_only and published <= self.clock.now,
         )
-        (stored,) = await store_new_items(self.db, self.feeds[source], [item], alert=True, now=self.clock.now)
-        self.clock.now += timedelta(minutes=2)
-        return stored
 
     def requests(self, method: str, chat_id: int) -> list[dict[str, Any]]:
         return [p for m, p in self.telegram.requests if m == method and int(p.get("chat_id", 0)) == chat_id]
@@ -156,13 +170,19 @@ async def test_a_severity_jump_sends_one_reply_to_the_first_alert(rig: Rig) -> N
     ]
 
 
-async def test_two_rises_before_the_reply_is_sent_make_one_reply_at_the_level_reached(rig: Rig) -> None:
-    """The story rises P3 → P2 → P1 in two polls before the delivery loop gets to it: one reply, at P1, from
-    the report that made it P1; a later P1 report is no reply (P1 was announced)."""
+@pytest.mark.parametrize("one_round", [False, True], ids=["two-polls", "one-poll-round"])
+async def test_two_rises_before_the_reply_is_sent_make_one_reply_at_the_level_reached(
+    rig: Rig, one_round: bool
+) -> None:
+    """The story rises P3 → P2 → P1 (in two polls, or in one round) before the delivery loop gets to it: one
+    reply, at P1, from the report that made it P1; a later P1 report is no reply (P1 was announced)."""
     await rig.report(SOURCES[0], TITLES[0], "P3")
     await rig.deliver()
-    await rig.report(SOURCES[1], TITLES[1], "P2")
-    await rig.report(SOURCES[2], TITLES[2], "P1")
+    if one_round:
+        await rig.report_together((SOURCES[1], TITLES[1], "P2"), (SOURCES[2], TITLES[2], "P1"))
+    else:
+        await rig.report(SOURCES[1], TITLES[1], "P2")
+        await rig.report(SOURCES[2], TITLES[2], "P1")
     await rig.deliver()
     await rig.report(SOURCES[3], TITLES[3], "P1")
     await rig.deliver()
