@@ -71,9 +71,14 @@ def route_alerts(items: Sequence[PlacedItem], audience: Audience) -> Routing:
         story = have.setdefault(item.story_id, {})
         if item.raised:
             raised.append((item.story_id, item.severity))
-        kind = "reply" if item.raised else "edit"
         for chat_id, delivery_id in sorted(story.items()):
-            if delivery_id is None or not _may_change(kind, item.severity, audience.shown.get(delivery_id)):
+            if delivery_id is None:
+                continue
+            shown = audience.shown.get(delivery_id)
+            # a rise the message already shows (it was sent after the story got that grave) may still name
+            # a new source
+            kind = "reply" if item.raised and _may_change("reply", item.severity, shown) else "edit"
+            if not _may_change(kind, item.severity, shown):
                 continue
             change = AlertChange(
                 delivery_id, chat_id, item.story_id, item.item_id, kind, item.severity, item.at

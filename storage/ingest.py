@@ -406,8 +406,9 @@ class IngestWrite:
     async def _fold_into_pending(self, changes: Sequence[AlertChange]) -> list[AlertChange]:
         """The changes that need a row of their own: an alert with an edit still pending gets no other (that
         edit shows the alert as it reads when it is sent), and a pending reply is moved to the newer rise
-        (its item and severity). A pending row is taken only when this transaction can lock it: one being
-        leased right now may already be rendered without this batch, so the change then gets its own row."""
+        (its item and severity, due with it unless it is waiting out a failure). A pending row is taken only
+        when this transaction can lock it: one being leased right now may already be rendered without this
+        batch, so the change then gets its own row."""
         wanted = {(c.delivery_id, c.kind) for c in changes}
         if not wanted:
             return []
@@ -433,6 +434,8 @@ class IngestWrite:
                 own.append(change)
             elif change.kind == "reply":
                 row.item_id, row.severity = change.item_id, change.severity
+                if row.attempts == 0:  # held for quiet hours: looked at again now (a P1 may pass them)
+                    row.next_attempt_at = change.at
         return own
 
     async def _insert_new(

@@ -91,8 +91,9 @@ def test_a_change_the_sent_alert_cannot_show_is_not_queued() -> None:
     audience = _audience(alerts={5: {1: 77, 2: 78, 3: 79}}, shown=shown)
     edits = route_alerts([_item(11, 5, "sev_lake"), _item(12, 5, "sev_lake")], audience).plan.changes
     assert [(c.delivery_id, c.item_id, c.kind) for c in edits] == [(78, 11, "edit"), (79, 11, "edit")]
-    # a rise to P2 is no news where P2 is shown; P1 is
+    # a rise to P2 is no news where P2 is shown (an edit where a source is missing); P1 is
     assert route_alerts([_item(13, 5, "sev_lake", raised=True)], audience).plan.changes == (
+        AlertChange(78, 2, 5, 13, "edit", "P2", NOW),
         AlertChange(79, 3, 5, 13, "reply", "P2", NOW),
     )
     replies = route_alerts([_item(14, 5, "sev_lake", severity="P1", raised=True)], audience).plan.changes

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -192,6 +193,28 @@ async def test_two_rises_before_the_reply_is_sent_make_one_reply_at_the_level_re
     assert json.loads(sent_reply["reply_parameters"])["message_id"] == alert.message_id
     statuses = [status for kind, status, _ in await updates_for_chat(rig.db, GROUP) if kind == "reply"]
     assert statuses == ["sent"]
+
+
+async def test_a_rise_to_p1_during_quiet_hours_is_not_held_behind_an_earlier_rise(rig: Rig) -> None:
+    """In the chat's quiet hours (P1 passes) the story rises to P2, a reply held until they end; then to P1:
+    the reply goes at once, at P1, and nothing more is sent when the quiet hours end."""
+    await rig.report(SOURCES[0], TITLES[0], "P3")
+    await rig.deliver()
+    async with rig.db.transaction() as session:
+        await session.execute(
+            update(Chat)
+            .where(Chat.id == GROUP)
+            .values(quiet_start="06:00", quiet_end="12:00", quiet_tz="UTC", p1_breaks_quiet=True)
+        )
+    await rig.report(SOURCES[1], TITLES[1], "P2")
+    await rig.deliver()
+    assert len(rig.telegram.sent(GROUP)) == 1  # held
+    await rig.report(SOURCES[2], TITLES[2], "P1")
+    await rig.deliver()
+    assert [m.text.splitlines()[0] for m in rig.telegram.sent(GROUP)[1:]] == [f"🔴 P1 {TITLES[2]}"]
+    rig.clock.now = rig.clock.now.replace(hour=12, minute=30)
+    await rig.deliver()
+    assert len(rig.telegram.sent(GROUP)) == 2
 
 
 async def test_a_chat_that_blocked_the_bot_has_its_edits_and_replies_dropped(rig: Rig) -> None:
