@@ -2,16 +2,20 @@
 
 CHATS private chats each have an alert of STORIES stories from one feed, sent. Another feed then republishes
 every story at each of POLLS polls a minute apart (new guid, changed title): each version joins its story and
-queues an edit of each chat's alert ("also reported by …"). 5 s after the first poll, a third feed reports one
-more story the chats were alerted to (an edit that shows something new, in chat 0 and in a chat the rewrites
-do not reach) and the first feed reports a new story (an alert in chat 0). The delivery loop is played in
-simulated time on a SQLite file with the real `storage.deliveries.claim_due` and
-`storage.alert_updates.claim_due_updates` (leased as `bot.deliver.DeliveryLoop.step` takes them: alerts
-first, 16 chats at once, a new lease when half the chats are done), `finish_update` and Telegram's pace of 1
-call/s per private chat; an edit that shows nothing new costs no call. Printed: the Bot API calls the rewrites
-cost, how long the third feed's edit and the new alert waited, and the median lease time, next to the
-same-run baseline: edits claimed oldest first with no per-chat share and no coalescing (`_queue` and
-`_coalesce` of storage.alert_updates replaced by the old ordering).
+is routed as the ingest side routes it (`feeds.routing.route_alerts` on `storage.ingest.IngestWrite.audience`,
+written by `IngestWrite.queue`): an edit of each chat's alert ("also reported by …") is queued only while the
+alert does not show the rewriting feed yet. 5 s after the first poll, a third feed reports one more story the
+chats were alerted to (an edit that shows something new, in chat 0 and in a chat the rewrites do not reach)
+and the first feed reports a new story (an alert in chat 0). The delivery loop is played in simulated time on
+a SQLite file with the real `storage.deliveries.claim_due` and `storage.alert_updates.claim_due_updates`
+(leased as `bot.deliver.DeliveryLoop.step` takes them: alerts first, 16 chats at once, a new lease when half
+the chats are done), `finish_update` and Telegram's pace of 1 call/s per private chat; an edit that shows
+nothing new costs no call. Printed: the Bot API calls the rewrites cost, the edit rows written and leased, a
+poll's write time, how long the third feed's edit and the new alert waited, and the median lease time, next
+to two same-run baselines: every version queued as an edit row (`_may_change` of feeds.routing and
+`_fold_into_pending` of storage.ingest replaced by the earlier rule: a row for every version), and that with
+edits claimed oldest first, no per-chat share and no coalescing (`_queue` and `_coalesce` of
+storage.alert_updates replaced by the old ordering).
 """
 
 from __future__ import annotations
@@ -27,15 +31,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
+import feeds.routing
 import storage.alert_updates
+import storage.ingest
+from feeds.routing import PlacedItem, route_alerts
 from storage.alert_updates import ClaimedUpdate, claim_due_updates, finish_update
 from storage.db import Database
 from storage.deliveries import ClaimedDelivery, SentAlert, claim_due, mark_sent
+from storage.ingest import AlertChange, IngestWrite
 from storage.migrate import upgrade
 from storage.models import Chat, Delivery, DeliveryUpdate, Feed, Item, Story
 
@@ -70,8 +78,28 @@ def _old_queue(
     return query.subquery("queue")
 
 
-async def _no_coalescing(_session: AsyncSession, _edits: Sequence[DeliveryUpdate]) -> None:
-    return None
+async def _no_coalescing(_session: AsyncSession, _edits: Sequence[DeliveryUpdate]) -> dict[int, int]:
+    return {}
+
+
+def _always(*_args: object) -> bool:
+    return True
+
+
+async def _every_change(_self: IngestWrite, changes: Sequence[AlertChange]) -> list[AlertChange]:
+    return list(changes)
+
+
+@contextmanager
+def _every_version_queued() -> Iterator[None]:
+    """The rule of the last stop: every version an edit row (claimed, then settled without a call)."""
+    may_change, fold = feeds.routing._may_change, IngestWrite._fold_into_pending
+    feeds.routing._may_change = _always  # type: ignore[assignment]
+    IngestWrite._fold_into_pending = _every_change  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        feeds.routing._may_change, IngestWrite._fold_into_pending = may_change, fold  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -138,13 +166,15 @@ async def _fill(db: Database) -> Outbox:
 
 
 async def _poll(db: Database, box: Outbox, poll: int, at: datetime) -> None:
-    """The rewriting feed's poll: a new version of each of STORIES stories, an edit of it for every chat."""
+    """The rewriting feed's poll: a new version of each of STORIES stories, routed and queued as ingest."""
     async with db.transaction() as session:
-        rows = []
+        placed = []
         for n, story in enumerate(box.stories[:STORIES]):
             item = await _item(session, box.feeds["Rewrite Wire"], story, f"r{poll}-{n}", at)
-            rows += [_edit(box, chat, story, item, at) for chat in range(CHATS)]
-        await session.execute(insert(DeliveryUpdate).values(rows))
+            placed.append(PlacedItem(item, story, ("sev_lake",), "P2", False, at))
+        tx = IngestWrite(session)
+        audience = await tx.audience({"sev_lake"}, box.stories[:STORIES])
+        await tx.queue(route_alerts(placed, audience).plan)
 
 
 def _edit(box: Outbox, chat: int, story: int, item: int, at: datetime) -> dict[str, object]:
@@ -176,9 +206,11 @@ async def _others(db: Database, box: Outbox, at: datetime) -> None:
 @dataclass
 class Figures:
     rewrite_calls: int = 0
+    edits_written: int = 0
     edits_leased: int = 0
     waits: dict[str, float] = field(default_factory=dict)
     leases: list[float] = field(default_factory=list)
+    polls: list[float] = field(default_factory=list)
 
 
 async def _settle(db: Database, rows: list[ClaimedDelivery | ClaimedUpdate], done: list[datetime]) -> None:
@@ -212,7 +244,9 @@ async def _simulate(url: str, per_chat: int) -> Figures:
                     await _others(db, box, at)
                     events.sort()
                 else:
+                    started = time.perf_counter()
                     await _poll(db, box, polled, at)
+                    figures.polls.append(time.perf_counter() - started)
                     polled += 1
                 events.sort()
             room = BATCH - len(busy_rows)
@@ -253,48 +287,61 @@ async def _simulate(url: str, per_chat: int) -> Figures:
             for chat in [c for c, (finished, _, _) in busy_rows.items() if finished <= now]:
                 _, rows, done = busy_rows.pop(chat)
                 await _settle(db, rows, done)
+        async with db.transaction() as session:
+            figures.edits_written = int(
+                await session.scalar(select(func.count()).select_from(DeliveryUpdate)) or 0
+            )
         return figures
     finally:
         await db.dispose()
 
 
+def _vs(now: float, *before: float, unit: str = "", digits: int = 0) -> str:
+    """`now` next to each same-run baseline, with the ratio."""
+    shown = [f"{value:,.{digits}f}{unit}" for value in (now, *before)]
+    ratios = ", ".join(f"{now / value:.3f}x" if value else "-" for value in before)
+    return f"{shown[0]} vs {' vs '.join(shown[1:])} ({ratios})"
+
+
 async def _run() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        now_url = f"sqlite+aiosqlite:///{Path(folder) / 'edits.db'}"
-        old_url = f"sqlite+aiosqlite:///{Path(folder) / 'old.db'}"
-        await upgrade(now_url)
-        await upgrade(old_url)
-        new = await _simulate(now_url, storage.alert_updates.PER_CHAT)
-        with _old_order():
-            old = await _simulate(old_url, UNLIMITED)
+        urls = [f"sqlite+aiosqlite:///{Path(folder) / f'{name}.db'}" for name in ("now", "every", "old")]
+        for url in urls:
+            await upgrade(url)
+        new = await _simulate(urls[0], storage.alert_updates.PER_CHAT)
+        with _every_version_queued():
+            every = await _simulate(urls[1], storage.alert_updates.PER_CHAT)
+            with _old_order():
+                old = await _simulate(urls[2], UNLIMITED)
     print(
-        f"one feed republishes {STORIES} stories at each of {POLLS} polls a minute apart, each version an "
-        f"edit of the alert in each of {CHATS} private chats (1 call/s a chat, 16 chats at once):"
+        f"one feed republishes {STORIES} stories at each of {POLLS} polls a minute apart, each version "
+        f"routed for the alert in each of {CHATS} private chats (1 call/s a chat, 16 chats at once); now "
+        "vs every version queued as an edit row vs that claimed oldest first without coalescing:"
     )
+    calls = _vs(new.rewrite_calls, every.rewrite_calls, old.rewrite_calls)
+    print(f"  Bot API calls for the rewrites: {calls}; one per alert is {STORIES * CHATS:,}")
+    print(f"  edit rows written: {_vs(new.edits_written, every.edits_written, old.edits_written)}")
     print(
-        f"  Bot API calls for the rewrites: {new.rewrite_calls:,} vs {old.rewrite_calls:,} before "
-        f"({new.rewrite_calls / max(old.rewrite_calls, 1):.3f}x); one per alert is {STORIES * CHATS:,}"
+        "  edit rows leased (an edit a chat sees nothing new from is settled without a call): "
+        f"{_vs(new.edits_leased, every.edits_leased, old.edits_leased)}"
     )
     for name, where in (
         ("the third feed's edit", "in a chat the rewrites flood"),
         ("the new alert", "in a chat the rewrites flood"),
         ("the third feed's edit elsewhere", "in a chat the rewrites do not reach"),
     ):
-        now_wait, old_wait = new.waits.get(name), old.waits.get(name)
-        shown_old = f"{old_wait:,.0f} s" if old_wait is not None else "not sent within 3 h"
-        ratio = f" ({now_wait / old_wait:.3f}x)" if now_wait is not None and old_wait else ""
-        shown_new = f"{now_wait:,.0f} s" if now_wait is not None else "not sent within 3 h"
+        waits = [figures.waits.get(name) for figures in (new, every, old)]
         what = name.removesuffix(" elsewhere")
-        print(f"  {what} {where} waited {shown_new} vs {shown_old} before{ratio}")
+        if all(wait is not None for wait in waits):
+            print(f"  {what} {where} waited {_vs(*[float(w or 0) for w in waits], unit=' s')}")
+        else:
+            print(f"  {what} {where} waited {waits} s (None: not sent within 3 h)")
+    polls = [statistics.median(figures.polls) * 1000 for figures in (new, every, old)]
+    print(f"  a poll's write (items, routing, outbox rows) took {_vs(*polls, unit=' ms', digits=1)} median")
+    leases = [statistics.median(figures.leases) * 1000 for figures in (new, every, old)]
     print(
-        f"  edit rows leased (an edit a chat sees nothing new from is settled without a call): "
-        f"{new.edits_leased:,} vs {old.edits_leased:,} ({new.edits_leased / max(old.edits_leased, 1):.3f}x) "
-        f"of {STORIES * POLLS * CHATS + 2:,} queued"
-    )
-    lease, old_lease = statistics.median(new.leases) * 1000, statistics.median(old.leases) * 1000
-    print(
-        f"  leases: {len(new.leases):,} vs {len(old.leases):,}; a lease took {lease:.1f} ms median vs "
-        f"{old_lease:.1f} ms ({lease / old_lease:.2f}x)"
+        f"  leases: {_vs(len(new.leases), len(every.leases), len(old.leases))}; a lease took "
+        f"{_vs(*leases, unit=' ms', digits=1)} median"
     )
 
 

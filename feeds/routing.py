@@ -6,7 +6,12 @@ Pure rules, no database (feeds/store.py reads the audience and writes the plan):
 - each active chat subscribed to one of its entities, or to everything, gets one alert per story: the first
   item of the story that reaches it; a chat with /alerts off gets P1 stories only;
 - a chat that already has the story's alert gets it edited ("also reported by …"), or, when the item made
-  the story graver, a reply to it; the story's unsent alerts take the new severity.
+  the story graver, a reply to it; the story's unsent alerts take the new severity;
+- a change is queued only when it can change what the chat sees: an edit when the story now has sources the
+  sent message does not show, a reply when the story is graver than the message shows (an alert not sent
+  yet may be being rendered as the batch commits, so its changes are always queued); one edit and one reply
+  per alert per batch at most, the reply from the item that made the story gravest (a feed rewriting its
+  items at every poll adds no source, so it queues nothing).
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.ingest import AlertChange, AlertPlan, Audience, NewAlert
+from storage.ingest import AlertChange, AlertPlan, Audience, NewAlert, ShownAlert
 from storage.models import ALL_ENTITIES
-from storage.severity import Severity
+from storage.severity import Severity, severity_rank
 
 # Items first seen more than this long after they were published are history, never alerts (DESIGN.md).
 ALERT_MAX_AGE = timedelta(hours=24)
@@ -59,6 +64,7 @@ def route_alerts(items: Sequence[PlacedItem], audience: Audience) -> Routing:
     }
     alerts: list[NewAlert] = []
     changes: list[AlertChange] = []
+    queued: dict[tuple[int, str], int] = {}  # (alert row, kind) → its change's index in `changes`
     raised: list[tuple[int, str | None]] = []
     alerted: dict[int, int] = {}
     for item in items:
@@ -66,13 +72,23 @@ def route_alerts(items: Sequence[PlacedItem], audience: Audience) -> Routing:
         if item.raised:
             raised.append((item.story_id, item.severity))
         for chat_id, delivery_id in sorted(story.items()):
-            if delivery_id is not None:
-                kind = "reply" if item.raised else "edit"
-                changes.append(
-                    AlertChange(
-                        delivery_id, chat_id, item.story_id, item.item_id, kind, item.severity, item.at
-                    )
-                )
+            if delivery_id is None:
+                continue
+            shown = audience.shown.get(delivery_id)
+            # a rise the message already shows (it was sent after the story got that grave) may still name
+            # a new source
+            kind = "reply" if item.raised and _may_change("reply", item.severity, shown) else "edit"
+            if not _may_change(kind, item.severity, shown):
+                continue
+            change = AlertChange(
+                delivery_id, chat_id, item.story_id, item.item_id, kind, item.severity, item.at
+            )
+            at = queued.get((delivery_id, kind))
+            if at is None:
+                queued[(delivery_id, kind)] = len(changes)
+                changes.append(change)
+            elif kind == "reply":  # a later rise in the same batch: the reply shows the gravest level
+                changes[at] = change
         chats = set(everyone)
         for entity_id in item.entity_ids:
             chats |= audience.subscribers.get(entity_id, set())
@@ -84,6 +100,16 @@ def route_alerts(items: Sequence[PlacedItem], audience: Audience) -> Routing:
             story[chat_id] = None
             alerts.append(NewAlert(chat_id, item.story_id, item.item_id, item.severity, item.at))
     return Routing(AlertPlan(tuple(alerts), tuple(changes), tuple(raised)), alerted)
+
+
+def _may_change(kind: str, severity: str | None, shown: ShownAlert | None) -> bool:
+    """Whether an edit (or a reply at `severity`) of an alert showing `shown` can change what its chat sees:
+    always while the alert is not sent (or nothing is known of it)."""
+    if shown is None or not shown.sent:
+        return True
+    if kind == "reply":
+        return severity_rank(severity) < severity_rank(shown.sent_severity)
+    return shown.sources_now > (shown.sent_sources or 0)
 
 
 __all__ = ["ALERT_MAX_AGE", "PlacedItem", "Routing", "is_news", "route_alerts"]

@@ -1,12 +1,14 @@
 """The outbox of changes to sent alerts: edits ("also reported by …"), replies (the story's severity rose) and
 pointers (the alert's story was merged into another one the chat was alerted to: "same story as …").
 
-Rows are written by storage.items with the item that caused them. One is claimed only once its alert is sent
-(it needs the message id); it then goes sending → sent, or skipped when there is nothing to change (the
-message already shows every source, or the severity) or the message cannot be edited any more; an edit never
-turns into a second alert. Replies are alerts and wait out quiet hours (P1 passes when the chat allows); edits
-are silent and do not wait. A pointer waits until the alert it points to is sent (it needs its message id)
-and is dropped when that alert will never be sent.
+Rows are written by storage.ingest with the item that caused them, only when they can change what the chat
+sees (feeds.routing), and at most one pending edit and one pending reply per alert (a later change folds into
+the pending row). One is claimed only once its alert is sent (it needs the message id); it then goes sending
+→ sent, or skipped when there is nothing to change (the message already shows every source, or the severity)
+or the message cannot be edited any more; an edit never turns into a second alert. Replies are alerts and
+wait out quiet hours (P1 passes when the chat allows); edits are silent and do not wait. A pointer waits
+until the alert it points to is sent (it needs its message id) and is dropped when that alert will never be
+sent.
 """
 
 from __future__ import annotations
@@ -99,12 +101,12 @@ async def claim_due_updates(
     """Lease up to `limit` due edits and replies whose alert was sent to process instance `owner`, at most
     `per_chat` per chat, in the alerts' order (storage.deliveries._queue: source by source in turn, the
     source being the feed whose item caused the row; chats sent nothing lately first), skipping
-    `exclude_chats`. An edit shows the alert as it reads when claimed, so the alert's other pending edits are
-    settled as 'skipped' with it (a feed rewriting its items at every poll queues an edit for each version:
-    one is sent). Rows of alerts that will never be sent (dead, dropped) or of inactive chats are dropped
-    on the way; replies of chats in their quiet window are held until it ends (P1 passes when the chat
-    allows). A row that cannot be routed or shown is quarantined (storage.quarantine) and never stops the
-    others."""
+    `exclude_chats`. An edit shows the alert as it reads when claimed and a reply the story's severity then,
+    so the alert's other pending edits (or replies) are settled as 'skipped' with it: one edit and one reply
+    of an alert at a time, the reply showing the item that took the story to its gravest level. Rows of
+    alerts that will never be sent (dead, dropped) or of inactive chats are dropped on the way; replies of
+    chats in their quiet window are held until it ends (P1 passes when the chat allows). A row that cannot be
+    routed or shown is quarantined (storage.quarantine) and never stops the others."""
     excluded = list(exclude_chats)
     async with db.transaction() as session:
         queue = _queue(now, excluded, DeliveryUpdate, _claimable(now))
@@ -122,14 +124,14 @@ async def claim_due_updates(
         chosen: list[tuple[DeliveryUpdate, Delivery, Chat]] = []
         targets: dict[int, Delivery] = {}
         taken: dict[int, int] = {}
-        edited: set[int] = set()  # alerts an edit was chosen for
+        changing: set[tuple[int, str]] = set()  # (alert, kind): an edit or a reply was chosen for the alert
         for row, delivery, chat in (await session.execute(query)).all():
             if not chat.active or delivery.status != "sent" or delivery.message_id is None:
                 row.status = "dropped"
                 row.last_error = "chat inactive" if not chat.active else f"alert {delivery.status}"
                 continue
-            if row.kind == "edit" and delivery.id in edited:
-                continue  # settled with the edit chosen (below)
+            if (delivery.id, row.kind) in changing:
+                continue  # settled with the edit or reply chosen (below)
             if row.kind == "pointer":
                 target = await _pointer_target(session, row)
                 if target is None or target.status in ("dead", "dropped"):
@@ -152,8 +154,8 @@ async def claim_due_updates(
             if len(chosen) >= limit or taken.get(chat.id, 0) >= per_chat:
                 continue
             taken[chat.id] = taken.get(chat.id, 0) + 1
-            if row.kind == "edit":
-                edited.add(delivery.id)
+            if row.kind in _COALESCED:
+                changing.add((delivery.id, row.kind))
             chosen.append((row, delivery, chat))
         claimed: list[tuple[DeliveryUpdate, Delivery, Chat]] = []
         for row, delivery, chat in chosen:
@@ -165,16 +167,17 @@ async def claim_due_updates(
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append((row, delivery, chat))
-        # before the alerts are read: what they show then includes every item of the edits settled here
-        await _coalesce(session, [row for row, _, _ in claimed if row.kind == "edit"])
-        shown_items = {_shown_item(row, delivery) for row, delivery, _ in claimed} | {
+        # before the alerts are read: what they show then includes every item of the rows settled here
+        gravest = await _coalesce(session, [row for row, _, _ in claimed if row.kind in _COALESCED])
+        shown = {row.id: gravest.get(row.id, _shown_item(row, delivery)) for row, delivery, _ in claimed}
+        shown_items = set(shown.values()) | {
             delivery.item_id for row, delivery, _ in claimed if row.kind == "pointer"
         }
         alerts = await _alerts_for_items(session, sorted(shown_items))
-        for row, delivery, _chat in claimed:
-            if _shown_item(row, delivery) not in alerts:
-                quarantine_row(row, f"item {_shown_item(row, delivery)} cannot be shown")
-        claimed = [entry for entry in claimed if _shown_item(entry[0], entry[1]) in alerts]
+        for row, _delivery, _chat in claimed:
+            if shown[row.id] not in alerts:
+                quarantine_row(row, f"item {shown[row.id]} cannot be shown")
+        claimed = [entry for entry in claimed if shown[entry[0].id] in alerts]
     return [
         ClaimedUpdate(
             id=row.id,
@@ -184,7 +187,7 @@ async def claim_due_updates(
             delivery_id=delivery.id,
             message_id=int(delivery.message_id or 0),
             attempts=row.attempts,
-            alert=alerts[_shown_item(row, delivery)],
+            alert=alerts[shown[row.id]],
             shown_sources=delivery.shown_sources or 0,
             shown_severity=delivery.shown_severity
             if delivery.shown_severity is not None
@@ -196,22 +199,54 @@ async def claim_due_updates(
     ]
 
 
-async def _coalesce(session: AsyncSession, edits: Sequence[DeliveryUpdate]) -> None:
-    """Settle the other pending edits of the alerts `edits` edit as 'skipped': each of `edits` shows its
-    alert as it reads now, every source so far."""
-    if not edits:
-        return
-    await session.execute(
-        update(DeliveryUpdate)
-        .where(
-            DeliveryUpdate.delivery_id.in_(sorted({row.delivery_id for row in edits})),
-            DeliveryUpdate.kind == "edit",
-            DeliveryUpdate.status == "pending",
-            DeliveryUpdate.id.not_in([row.id for row in edits]),
+# kinds of which an alert has one sent at a time: the one chosen shows the story as it stands, the alert's
+# other pending ones of that kind are settled with it
+_COALESCED = ("edit", "reply")
+
+
+async def _coalesce(session: AsyncSession, chosen: Sequence[DeliveryUpdate]) -> dict[int, int]:
+    """Settle the other pending edits and replies of the alerts `chosen` edit or reply to as 'skipped': an
+    edit shows its alert as it reads now, every source so far, and a reply the story's severity now. Returns,
+    for a chosen reply, the item of the gravest (then newest) of its alert's replies settled here when that is
+    not its own: the reply shows the item that took the story to the level it shows."""
+    if not chosen:
+        return {}
+    ids = [row.id for row in chosen]
+    replies = [row for row in chosen if row.kind == "reply"]
+    gravest: dict[int, int] = {}
+    if replies:
+        others = await session.execute(
+            select(DeliveryUpdate.delivery_id, DeliveryUpdate.item_id, DeliveryUpdate.severity)
+            .where(
+                DeliveryUpdate.delivery_id.in_(sorted({row.delivery_id for row in replies})),
+                DeliveryUpdate.kind == "reply",
+                DeliveryUpdate.status == "pending",
+                DeliveryUpdate.id.not_in(ids),
+            )
+            .order_by(DeliveryUpdate.id)
         )
-        .values(status="skipped", last_error="shown by another edit of the alert")
-        .execution_options(synchronize_session=False)
-    )
+        best = {row.delivery_id: (severity_rank(row.severity), -row.item_id, row.item_id) for row in replies}
+        for delivery_id, item_id, severity in others.all():
+            best[delivery_id] = min(best[delivery_id], (severity_rank(severity), -item_id, item_id))
+        gravest = {
+            row.id: best[row.delivery_id][2] for row in replies if best[row.delivery_id][2] != row.item_id
+        }
+    for kind in _COALESCED:
+        alerts = sorted({row.delivery_id for row in chosen if row.kind == kind})
+        if not alerts:
+            continue
+        await session.execute(
+            update(DeliveryUpdate)
+            .where(
+                DeliveryUpdate.delivery_id.in_(alerts),
+                DeliveryUpdate.kind == kind,
+                DeliveryUpdate.status == "pending",
+                DeliveryUpdate.id.not_in(ids),
+            )
+            .values(status="skipped", last_error=f"shown by another {kind} of the alert")
+            .execution_options(synchronize_session=False)
+        )
+    return gravest
 
 
 async def _pointer_target(session: AsyncSession, row: DeliveryUpdate) -> Delivery | None:

@@ -22,14 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database, dialect_insert
 from storage.feeds import FetchRecord, _known_items_of_feeds, _record_fetches
-from storage.models import ALL_ENTITIES, Chat, Delivery, DeliveryUpdate, Item, Story, Subscription
+from storage.models import ALL_ENTITIES, Chat, Delivery, DeliveryUpdate, Feed, Item, Story, Subscription
 from storage.stories import (
     CandidateItem,
     _candidate_items,
     _entity_kinds,
+    _sources_by_story,
     _story_severities,
     evidence_column,
     join_list,
+    source_name,
 )
 from storage.story_merges import _merge_stories
 from storage.tags import Tag, _add_item_tags, _replace_item_tags
@@ -99,13 +101,27 @@ class ItemPlacement:
 
 
 @dataclass(frozen=True, slots=True)
+class ShownAlert:
+    """What an alert row's message shows next to what it would show now: the story's sources other than the
+    alert's own with the batch's items placed (what an edit would name), and, once the alert is sent, how
+    many of them and which severity the message shows."""
+
+    sources_now: int
+    sent: bool = False
+    sent_sources: int | None = None
+    sent_severity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Audience:
     """Who may be alerted about some stories: the active chats subscribed to each entity (ALL_ENTITIES: to
-    everything), the chats that want P1 alerts only, and each story's alert rows (chat id → row id)."""
+    everything), the chats that want P1 alerts only, each story's alert rows (chat id → row id) and what
+    each of those rows shows (row id → ShownAlert)."""
 
     subscribers: dict[str, set[int]] = field(default_factory=dict)
     alerts_off: set[int] = field(default_factory=set)
     alerts: dict[int, dict[int, int]] = field(default_factory=dict)
+    shown: dict[int, ShownAlert] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,14 +341,27 @@ class IngestWrite:
             (await self._session.execute(select(Chat.id).where(Chat.alerts_enabled.is_(False)))).scalars()
         )
         alerts: dict[int, dict[int, int]] = {}
+        shown: dict[int, ShownAlert] = {}
         stories = sorted(set(story_ids))
         if stories:
+            sources = await _sources_by_story(self._session, stories)
             existing = await self._session.execute(
-                select(Delivery.story_id, Delivery.chat_id, Delivery.id).where(Delivery.story_id.in_(stories))
+                select(Delivery, Feed)
+                .join(Item, Item.id == Delivery.item_id)
+                .join(Feed, Feed.id == Item.feed_id)
+                .where(Delivery.story_id.in_(stories))
             )
-            for story_id, chat_id, delivery_id in existing.all():
-                alerts.setdefault(story_id, {})[chat_id] = delivery_id
-        return Audience(subscribers, alerts_off, alerts)
+            for delivery, feed in existing.all():
+                alerts.setdefault(delivery.story_id, {})[delivery.chat_id] = delivery.id
+                own = source_name(feed)
+                sent = delivery.status == "sent" and delivery.message_id is not None
+                shown[delivery.id] = ShownAlert(
+                    sources_now=sum(name != own for name in sources.get(delivery.story_id, [])),
+                    sent=sent,
+                    sent_sources=delivery.shown_sources,
+                    sent_severity=delivery.shown_severity or delivery.severity,
+                )
+        return Audience(subscribers, alerts_off, alerts, shown)
 
     async def queue(self, plan: AlertPlan) -> None:
         """Write the outbox rows of `plan` (an alert a chat already has for the story is not queued twice)."""
@@ -369,10 +398,45 @@ class IngestWrite:
                 "next_attempt_at": c.at,
                 "created_at": c.at,
             }
-            for c in plan.changes
+            for c in await self._fold_into_pending(plan.changes)
         ]
         await self._insert_new(DeliveryUpdate, changes, _UPDATE_BATCH, ["delivery_id", "item_id"])
         await self._session.flush()
+
+    async def _fold_into_pending(self, changes: Sequence[AlertChange]) -> list[AlertChange]:
+        """The changes that need a row of their own: an alert with an edit still pending gets no other (that
+        edit shows the alert as it reads when it is sent), and a pending reply is moved to the newer rise
+        (its item and severity, due with it unless it is waiting out a failure). A pending row is taken only
+        when this transaction can lock it: one being leased right now may already be rendered without this
+        batch, so the change then gets its own row."""
+        wanted = {(c.delivery_id, c.kind) for c in changes}
+        if not wanted:
+            return []
+        query = (
+            select(DeliveryUpdate)
+            .where(
+                DeliveryUpdate.delivery_id.in_(sorted({delivery_id for delivery_id, _ in wanted})),
+                DeliveryUpdate.kind.in_(("edit", "reply")),
+                DeliveryUpdate.status == "pending",
+            )
+            .order_by(DeliveryUpdate.id.desc())
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        pending: dict[tuple[int, str], DeliveryUpdate] = {}
+        for found in (await self._session.execute(query)).scalars():
+            if (found.delivery_id, found.kind) in wanted:
+                pending.setdefault((found.delivery_id, found.kind), found)  # the newest
+        own: list[AlertChange] = []
+        for change in changes:
+            row = pending.get((change.delivery_id, change.kind))
+            if row is None:
+                own.append(change)
+            elif change.kind == "reply":
+                row.item_id, row.severity = change.item_id, change.severity
+                if row.attempts == 0:  # held for quiet hours: looked at again now (a P1 may pass them)
+                    row.next_attempt_at = change.at
+        return own
 
     async def _insert_new(
         self,
@@ -411,6 +475,7 @@ __all__ = [
     "ItemRow",
     "NewAlert",
     "NewStory",
+    "ShownAlert",
     "StoryContext",
     "ingest_transaction",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from feeds.routing import ALERT_MAX_AGE, PlacedItem, is_news, route_alerts
-from storage.ingest import AlertChange, Audience, NewAlert
+from storage.ingest import AlertChange, Audience, NewAlert, ShownAlert
 from storage.models import ALL_ENTITIES
 
 NOW = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)
@@ -78,3 +78,33 @@ def test_items_of_one_batch_in_one_story_alert_once_and_do_not_edit_what_is_not_
 def test_nobody_subscribed_means_no_rows() -> None:
     routing = route_alerts([_item(10, 5, "goris")], _audience(subscribers={"sev_lake": {1}}))
     assert routing.plan.alerts == () and routing.alerted_chats == {10: 0}
+
+
+def test_a_change_the_sent_alert_cannot_show_is_not_queued() -> None:
+    """A rewritten item of a source the sent message names already (or a rise to a level it shows) queues
+    nothing; the alert not sent yet, or one that names fewer sources than the story has now, is edited."""
+    shown = {
+        77: ShownAlert(sources_now=1, sent=True, sent_sources=1, sent_severity="P2"),  # up to date
+        78: ShownAlert(sources_now=2, sent=True, sent_sources=1, sent_severity="P2"),  # a source behind
+        79: ShownAlert(sources_now=1),  # not sent yet
+    }
+    audience = _audience(alerts={5: {1: 77, 2: 78, 3: 79}}, shown=shown)
+    edits = route_alerts([_item(11, 5, "sev_lake"), _item(12, 5, "sev_lake")], audience).plan.changes
+    assert [(c.delivery_id, c.item_id, c.kind) for c in edits] == [(78, 11, "edit"), (79, 11, "edit")]
+    # a rise to P2 is no news where P2 is shown (an edit where a source is missing); P1 is
+    assert route_alerts([_item(13, 5, "sev_lake", raised=True)], audience).plan.changes == (
+        AlertChange(78, 2, 5, 13, "edit", "P2", NOW),
+        AlertChange(79, 3, 5, 13, "reply", "P2", NOW),
+    )
+    replies = route_alerts([_item(14, 5, "sev_lake", severity="P1", raised=True)], audience).plan.changes
+    assert [c.delivery_id for c in replies] == [77, 78, 79]
+
+
+def test_two_rises_of_a_story_in_one_batch_make_one_reply_at_the_level_reached() -> None:
+    shown = {77: ShownAlert(sources_now=0, sent=True, sent_sources=0, sent_severity="P3")}
+    audience = _audience(alerts={5: {1: 77}}, shown=shown)
+    rises = [
+        _item(11, 5, "sev_lake", severity="P2", raised=True),
+        _item(12, 5, "sev_lake", severity="P1", raised=True),
+    ]
+    assert route_alerts(rises, audience).plan.changes == (AlertChange(77, 1, 5, 12, "reply", "P1", NOW),)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -21,7 +22,7 @@ from bot.deliver import DeliveryLoop
 from bot.digest import DigestJob
 from feeds.gazetteer import load_gazetteer
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
-from feeds.store import StoredItem, store_new_items
+from feeds.store import FeedItems, StoredItem, store_new_items, store_new_items_of_feeds
 from storage import digests
 from storage.alert_updates import updates_for_chat
 from storage.db import Database
@@ -60,11 +61,28 @@ class Rig:
     ) -> StoredItem:
         """`source` publishes `title` now (`day_only`: gives only today's date, read as its noon UTC); stored
         as the ingest side would."""
+        item = self._item(source, title, severity, entity, day_only)
+        (stored,) = await store_new_items(self.db, self.feeds[source], [item], alert=True, now=self.clock.now)
+        self.clock.now += timedelta(minutes=2)
+        return stored
+
+    async def report_together(self, *reports: tuple[str, str, str]) -> None:
+        """Each (source, title, severity) published now, stored in one batch (one poll round)."""
+        polls = [
+            FeedItems(self.feeds[source], [self._item(source, title, severity)], True, self.clock.now)
+            for source, title, severity in reports
+        ]
+        await store_new_items_of_feeds(self.db, polls)
+        self.clock.now += timedelta(minutes=2)
+
+    def _item(
+        self, source: str, title: str, severity: str | None, entity: str = "sev_lake", day_only: bool = False
+    ) -> NewItem:
         key = hashlib.sha256(f"{source}:{title}".encode()).hexdigest()
         at = title.find("Sev Lake")
         spans = ((at, at + 8, "Sev Lake"),) if at >= 0 else ((0, 1, title[:1]),)
         published = self.clock.now.replace(hour=12, minute=0) if day_only else self.clock.now
-        item = NewItem(
+        return NewItem(
             FeedEntry(key, f"https://{source.lower()}.test/{key[:8]}", title, "", "en", published, day_only),
             key,
             key,
@@ -72,9 +90,6 @@ class Rig:
             Classification((EntityMatch(entity, spans),), severity),
             day_only and published <= self.clock.now,
         )
-        (stored,) = await store_new_items(self.db, self.feeds[source], [item], alert=True, now=self.clock.now)
-        self.clock.now += timedelta(minutes=2)
-        return stored
 
     def requests(self, method: str, chat_id: int) -> list[dict[str, Any]]:
         return [p for m, p in self.telegram.requests if m == method and int(p.get("chat_id", 0)) == chat_id]
@@ -156,6 +171,74 @@ async def test_a_severity_jump_sends_one_reply_to_the_first_alert(rig: Rig) -> N
     ]
 
 
+@pytest.mark.parametrize("one_round", [False, True], ids=["two-polls", "one-poll-round"])
+async def test_two_rises_before_the_reply_is_sent_make_one_reply_at_the_level_reached(
+    rig: Rig, one_round: bool
+) -> None:
+    """The story rises P3 → P2 → P1 (in two polls, or in one round) before the delivery loop gets to it: one
+    reply, at P1, from the report that made it P1; a later P1 report is no reply (P1 was announced)."""
+    await rig.report(SOURCES[0], TITLES[0], "P3")
+    await rig.deliver()
+    if one_round:
+        await rig.report_together((SOURCES[1], TITLES[1], "P2"), (SOURCES[2], TITLES[2], "P1"))
+    else:
+        await rig.report(SOURCES[1], TITLES[1], "P2")
+        await rig.report(SOURCES[2], TITLES[2], "P1")
+    await rig.deliver()
+    await rig.report(SOURCES[3], TITLES[3], "P1")
+    await rig.deliver()
+    alert, *replies = rig.telegram.sent(GROUP)
+    assert [reply.text.splitlines()[0] for reply in replies] == [f"🔴 P1 {TITLES[2]}"]
+    sent_reply = rig.requests("sendMessage", GROUP)[1]
+    assert json.loads(sent_reply["reply_parameters"])["message_id"] == alert.message_id
+    statuses = [status for kind, status, _ in await updates_for_chat(rig.db, GROUP) if kind == "reply"]
+    assert statuses == ["sent"]
+
+
+async def test_a_rise_to_p1_during_quiet_hours_is_not_held_behind_an_earlier_rise(rig: Rig) -> None:
+    """In the chat's quiet hours (P1 passes) the story rises to P2, a reply held until they end; then to P1:
+    the reply goes at once, at P1, and nothing more is sent when the quiet hours end."""
+    await rig.report(SOURCES[0], TITLES[0], "P3")
+    await rig.deliver()
+    async with rig.db.transaction() as session:
+        await session.execute(
+            update(Chat)
+            .where(Chat.id == GROUP)
+            .values(quiet_start="06:00", quiet_end="12:00", quiet_tz="UTC", p1_breaks_quiet=True)
+        )
+    await rig.report(SOURCES[1], TITLES[1], "P2")
+    await rig.deliver()
+    assert len(rig.telegram.sent(GROUP)) == 1  # held
+    await rig.report(SOURCES[2], TITLES[2], "P1")
+    await rig.deliver()
+    assert [m.text.splitlines()[0] for m in rig.telegram.sent(GROUP)[1:]] == [f"🔴 P1 {TITLES[2]}"]
+    rig.clock.now = rig.clock.now.replace(hour=12, minute=30)
+    await rig.deliver()
+    assert len(rig.telegram.sent(GROUP)) == 2
+
+
+async def test_a_chat_that_blocked_the_bot_has_its_edits_and_replies_dropped(rig: Rig) -> None:
+    """The reader blocked the bot after its alert: the edit and the reply the story then queued are dropped
+    at the first 403, never tried again, and another chat's alert of a new story still arrives."""
+    await subscribe(rig.db, OTHER, "syunik")
+    await rig.report(SOURCES[0], TITLES[0], "P3")
+    await rig.deliver()
+    rig.telegram.block_chat(GROUP)
+    await rig.report(SOURCES[1], TITLES[1], "P3")  # an edit
+    await rig.report(SOURCES[2], TITLES[2], "P1")  # a reply
+    await rig.report(SOURCES[3], "Shelling near Kapan in Syunik, one soldier killed", "P1", entity="syunik")
+    await rig.deliver()
+    tried = len(rig.telegram.requests)
+    rig.clock.now += timedelta(hours=2)
+    assert await rig.deliver() == 0
+    assert len(rig.telegram.requests) == tried
+    assert [(k, s) for k, s, _ in await updates_for_chat(rig.db, GROUP)] == [
+        ("edit", "dropped"),
+        ("reply", "dropped"),
+    ]
+    assert len(rig.telegram.sent(OTHER)) == 1
+
+
 async def test_a_chat_that_subscribed_after_the_first_alert_gets_one_alert(rig: Rig) -> None:
     await rig.report(SOURCES[0], TITLES[0])
     await rig.deliver()
@@ -181,6 +264,31 @@ async def test_an_edit_that_fails_sends_nothing_else(rig: Rig) -> None:
     assert len(rig.requests("sendMessage", GROUP)) == 1
     assert [(k, s) for k, s, _ in await updates_for_chat(rig.db, GROUP)] == [("edit", "skipped")]
     assert await rig.deliver() == 0
+
+
+async def test_a_deleted_alert_neither_holds_the_chat_nor_is_tried_again(rig: Rig) -> None:
+    """The chat deleted the alert, then the story rose to P1, another source reported it and another story
+    broke: the rise arrives as a plain message (the message it would answer is gone), the edit is dropped
+    after Telegram's "message to edit not found", the other story's alert arrives, and nothing is retried."""
+    await subscribe(rig.db, GROUP, "syunik")
+    await rig.report(SOURCES[0], TITLES[0], "P3")
+    await rig.deliver()
+    rig.telegram.sent(GROUP)[0].deleted = True
+    await rig.report(SOURCES[1], TITLES[1], "P1")  # a reply
+    await rig.report(SOURCES[2], TITLES[2], "P1")  # an edit
+    await rig.report(SOURCES[3], "Shelling near Kapan in Syunik, one soldier killed", "P1", entity="syunik")
+    await rig.deliver()
+    tried = len(rig.telegram.requests)
+    rig.clock.now += timedelta(hours=2)
+    assert await rig.deliver() == 0
+    assert len(rig.telegram.requests) == tried
+    other, rise = rig.telegram.sent(GROUP)  # a chat's new alerts go before its edits and replies
+    assert rise.text.startswith(f"🔴 P1 {TITLES[1]}") and "reply_to_message" not in rise.raw
+    assert other.text.startswith("🔴 P1 Shelling near Kapan")
+    assert [(k, s) for k, s, _ in await updates_for_chat(rig.db, GROUP)] == [
+        ("reply", "sent"),
+        ("edit", "skipped"),
+    ]
 
 
 async def test_a_chat_with_alerts_off_gets_only_p1_alerts(rig: Rig) -> None:

@@ -780,8 +780,23 @@ class BotApiEmulator:
     async def _api_sendmessage(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
         text, entities = self._format(params, "text", MAX_TEXT, required=True)
+        extra = self._reply_to(chat, params)
         self._check_flood(chat, params)
-        return self._record(chat, params, text, entities, "text", "text", {}).raw
+        return self._record(chat, params, text, entities, "text", "text", extra).raw
+
+    def _reply_to(self, chat: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """reply_parameters as Telegram reads them: the message replied to, or 400 when it is gone (deleted)
+        unless allow_sending_without_reply, which sends the message as a plain one."""
+        reply = _json_value(params.get("reply_parameters"))
+        if not isinstance(reply, dict):
+            return {}
+        message_id = _int_or_none(reply.get("message_id"))
+        for message in self._messages.get(chat["id"], []):
+            if message.message_id == message_id and not message.deleted:
+                return {"reply_to_message": dict(message.raw)}
+        if _truthy(reply.get("allow_sending_without_reply")):
+            return {}
+        raise _ApiError(400, "Bad Request: message to be replied not found")
 
     async def _api_senddocument(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
