@@ -945,6 +945,79 @@ def azerbaijani_outside(text: str, start: int, stop: int, name_length: int = 0) 
     return words.search(text, 0, start) is not None or words.search(text, stop) is not None
 
 
+class AzerbaijaniEvidence:
+    """azerbaijani_outside for many hits of one item, each in constant time plus the few characters around
+    it: the text with every occurrence of a name blanked, and where Azerbaijani letters and words stand in
+    it, are found once per name. (Searching the whole text again for every hit took seconds for an item
+    that repeats a name thousands of times, on the event loop.) A name that can overlap itself ("ana" in
+    "anana") is answered by azerbaijani_outside as written."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._names: dict[str, tuple[str, list[int], list[int], list[tuple[int, int]]] | None] = {}
+
+    def outside(self, start: int, stop: int, name_length: int = 0) -> bool:
+        text = self._text
+        name = text[start : start + name_length] if name_length else text[start:stop]
+        facts = self._facts(name) if name else None
+        if facts is None:
+            return azerbaijani_outside(text, start, stop, name_length)
+        blanked, occurrences, letters, words = facts
+        size = len(name)
+        # P = text[:start] and S = text[stop:] with their own occurrences blanked are `blanked` except an
+        # occurrence cut by `start` or by `stop`, whose cut part stays as written
+        cut = bisect_left(occurrences, start) - 1
+        x = occurrences[cut] if cut >= 0 and occurrences[cut] + size > start else start
+        cut = bisect_left(occurrences, stop) - 1
+        z = occurrences[cut] + size if cut >= 0 and occurrences[cut] + size > stop else stop
+        if (letters and letters[0] < x) or _AZERBAIJANI_LETTERS.search(text, x, start) is not None:
+            return True
+        if (letters and letters[-1] >= z) or _AZERBAIJANI_LETTERS.search(text, stop, z) is not None:
+            return True
+        if name_length and start + name_length < stop and text[start + name_length].isalpha():
+            return True
+        # a word that ends before x reads the same in P; the word running into x is read here
+        if words and words[0][1] < x:
+            return True
+        y = x
+        while y > 0 and _is_word(blanked[y - 1]):
+            y -= 1
+        if _AZERBAIJANI_WORDS.search(blanked[y:x] + text[x:start]) is not None:
+            return True
+        # a word that starts after z reads the same in S; the one running out of z is read here
+        if words and words[-1][0] > z:
+            return True
+        w = z
+        while w < len(blanked) and _is_word(blanked[w]):
+            w += 1
+        # from the hit's last character, which the word after it sees
+        return _AZERBAIJANI_WORDS.search(text[stop - 1 : z] + blanked[z:w], 1) is not None
+
+    def _facts(self, name: str) -> tuple[str, list[int], list[int], list[tuple[int, int]]] | None:
+        if name in self._names:
+            return self._names[name]
+        text = self._text
+        facts: tuple[str, list[int], list[int], list[tuple[int, int]]] | None = None
+        if not any(name[:k] == name[-k:] for k in range(1, len(name))):
+            occurrences: list[int] = []
+            found = text.find(name)
+            while found != -1:
+                occurrences.append(found)
+                found = text.find(name, found + len(name))
+            if len(occurrences) <= 1:
+                occurrences = []  # azerbaijani_outside blanks nothing then
+            blanked = text.replace(name, " " * len(name)) if occurrences else text
+            letters = [match.start() for match in _AZERBAIJANI_LETTERS.finditer(blanked)]
+            words = [match.span() for match in _AZERBAIJANI_WORDS.finditer(blanked)]
+            facts = (blanked, occurrences, letters, words)
+        self._names[name] = facts
+        return facts
+
+
+def _is_word(character: str) -> bool:
+    return character.isalnum() or character == "_"
+
+
 # a club's name is short: the place and at most this many other words inside its quotes ("Turan Tovuz")
 _CLUB_NAME_SPACES = 2
 _CLUB_QUOTE_REACH = 25
@@ -1574,6 +1647,7 @@ class Classifier:
         alias_hits: list[tuple[int, int, int]] = []
         hit_starts: set[int] = set()  # where the hits so far start
         scan = _Scan(original, text, letters, folds_letters(language))
+        azerbaijani = AzerbaijaniEvidence(scan.letters)
         aliases = self._aliases
         terms = scan.terms(self._automaton)
         for start, stop, term in terms:
@@ -1584,9 +1658,7 @@ class Classifier:
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, hit_starts, len(terms) == 1):
                 continue
-            if info.alias.own_language and not azerbaijani_outside(
-                scan.letters, start, stop, info.name_length
-            ):
+            if info.alias.own_language and not azerbaijani.outside(start, stop, info.name_length):
                 continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
             hit_starts.add(start)
             if info.quoted_twin is not None and in_own_quotes(text, start, stop):
