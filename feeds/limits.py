@@ -9,6 +9,7 @@ The parse limits bound what one document can cost the XML parser: a document bey
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 # Characters kept of an entry's text (after markup is removed). A title is a line; a summary is a few
 # paragraphs (the alert shows 600 characters of it). 20,000 characters are at most 80 KB of UTF-8, far
@@ -28,6 +29,11 @@ MAX_LINK_CHARS = 4_000
 # poll when stories are formed, so one document's cost grows with the square of its length (50,000 entries
 # held the ingest and the bot for minutes); real feeds carry tens, archives a few hundred.
 MAX_ITEMS_PER_DOCUMENT = 500
+
+# An entry dated before this has no real date: 0001-01-01 is .NET's empty date and 1970-01-01 the Unix one,
+# as broken feeds write them. It counts as undated (published when first seen). Year 1 also broke the story
+# windows around it (a date minus a day is before year 1): every poll of the feed failed, nothing stored.
+EARLIEST_PUBLISHED = datetime(1970, 1, 2, tzinfo=UTC)
 
 # A feed's error as stored and shown to admins (a URL, a server's reason phrase, a parser's complaint).
 MAX_ERROR_CHARS = 1_000
