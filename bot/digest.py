@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.context import BotContext
 from bot.deliver import AlertSender, ConsoleSender, TelegramSender
@@ -50,10 +50,12 @@ class DigestJob(BackgroundLoop):
         info = gazetteer.get(entity_id) if gazetteer is not None else None
         return str(info.name) if info is not None else entity_id
 
-    async def run_due(self) -> int:
+    async def run_due(self, *, after_migration: bool = False) -> int:
         """Send every digest due now (an empty one is not sent, its slot is used); returns digests sent.
-        A digest that cannot be made is quarantined and the others go on."""
+        A digest that cannot be made is quarantined and the others go on. A group that became a supergroup
+        is moved there (with its subscriptions, modes and digest slot) and its digest sent there now."""
         sent = 0
+        migrated = False
         now = self.clock()
         for due in await digests.due_digests(self.ctx.db, now):
             if not await digests.claim_digest(self.ctx.db, due):
@@ -72,6 +74,12 @@ class DigestJob(BackgroundLoop):
                 continue
             try:
                 await self.sender.send(due.chat_id, due.thread_id, html)
+            except ChatMigrated as exc:
+                logger.info("chat %s became %s; moving it and its digest", due.chat_id, exc.new_chat_id)
+                await digests.release_digest(self.ctx.db, due)
+                await deliveries.migrate_chat(self.ctx.db, due.chat_id, int(exc.new_chat_id), now)
+                migrated = True
+                continue
             except (Forbidden, BadRequest) as exc:
                 if not chat_is_gone(exc):
                     logger.error("Telegram refused the digest for chat %s: %s", due.chat_id, exc.message)
@@ -83,6 +91,8 @@ class DigestJob(BackgroundLoop):
                 await digests.release_digest(self.ctx.db, due)
                 continue
             sent += 1
+        if migrated and not after_migration:
+            sent += await self.run_due(after_migration=True)
         return sent
 
     async def _make(self, due: digests.DueDigest) -> str | None:

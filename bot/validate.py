@@ -5,15 +5,16 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
 from bot.i18n import N_, _
 from bot.replies import escape, quoted
+from feeds.limits import MAX_FEED_URL_CHARS, url_length
 from storage.errors import BorderwatchError
 
-MAX_URL_LENGTH = 2048
 MAX_ALIAS_LENGTH = 100
 MAX_NAME_LENGTH = 200
 MAX_TITLE_LENGTH = 500
@@ -36,7 +37,7 @@ def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
 
 
-def _plain(text: str, what: str, limit: int) -> str:
+def _plain(text: str, what: str, limit: int, measure: Callable[[str], int] = len) -> str:
     """`text` stripped, or InvalidArgument naming the field `what` (an N_() word, translated here)."""
     value = text.strip()
     field = _(what)
@@ -44,21 +45,22 @@ def _plain(text: str, what: str, limit: int) -> str:
         raise InvalidArgument(_("The {what} is empty.").format(what=field))
     if has_control_characters(value):
         raise InvalidArgument(_("The {what} contains control characters.").format(what=field))
-    if len(value) > limit:
+    if measure(value) > limit:
         raise InvalidArgument(
             _("The {what} is too long ({length} characters, at most {limit}).").format(
-                what=field, length=len(value), limit=limit
+                what=field, length=measure(value), limit=limit
             )
         )
     return value
 
 
 def validate_url(text: str) -> str:
-    """A feed URL as typed, stripped: at most 2048 characters, no control characters or spaces.
+    """A feed URL as typed, stripped: at most 2048 characters as sent (feeds.limits.url_length), no control
+    characters or spaces.
 
     Scheme and address checks belong to the private-address guard (feeds.guard).
     """
-    value = _plain(text, N_("URL"), MAX_URL_LENGTH)
+    value = _plain(text, N_("URL"), MAX_FEED_URL_CHARS, url_length)  # non-ASCII counted as sent, %XX
     if any(ch.isspace() for ch in value):
         raise InvalidArgument(_("The URL contains spaces."))
     return value

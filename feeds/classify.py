@@ -21,9 +21,12 @@ levels.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 import unicodedata
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -454,7 +457,19 @@ def _separator(text: str, gap: int) -> str:
     if text.isspace():
         return _gap_pattern(gap) if gap else _SPACE
     # a dash joins two names however it is spaced or doubled: "Xankəndi--Laçın", "Горис - Степанакерт"
-    return r"\s*" + r"\s*".join("-+" if part == "-" else re.escape(part) for part in text.split()) + r"\s*"
+    pieces: list[str] = []
+    for is_dash, run in itertools.groupby(text.split(), key=lambda part: not part.strip("-")):
+        parts = list(run)
+        if not is_dash:
+            pieces.extend(re.escape(part) for part in parts)
+        elif parts == ["-"]:
+            pieces.append("-+")
+        else:
+            # dashes and spaces in any mix, each space taken before a dash: one `-+` per dash typed ("a - - -
+            # - b", an alias an admin typed) could split a long run of dashes in a text in exponentially many
+            # ways before failing (hours of one regex on the event loop)
+            pieces.append(r"-(?:\s*-)*")
+    return r"\s*" + r"\s*".join(pieces) + r"\s*"
 
 
 @lru_cache(maxsize=8)
@@ -630,10 +645,10 @@ def _compile(
             pattern.append(piece)
         elif language == "ru" and len(word) <= 2 and not starred and index != last:
             # a preposition or conjunction the text may leave out: "Организации Договора коллективной…"
-            pattern.append(f"(?:{_separator(pending_separator or ' ', 0)}{piece})?")
+            pattern.append(_optional_word(pending_separator, piece))
             continue
         elif auxiliary:
-            pattern.append(f"(?:{_separator(pending_separator or ' ', 0)}{piece})?")
+            pattern.append(_optional_word(pending_separator, piece))
             pending_separator = ""
             continue
         else:
@@ -646,6 +661,13 @@ def _compile(
         if len(longest) > len(key):
             return longest, None, full, False
     return key, None, full, True
+
+
+def _optional_word(separator: str, piece: str) -> str:
+    """A whole word the text may leave out, taken whenever it stands there: atomic, so that a run of such
+    words ("Сюник в в в … Горис", an alias an admin typed) is matched in one pass instead of trying every
+    subset of the words, which is exponential in their number (seconds for 6 words, hours for 20)."""
+    return f"(?>(?:{_separator(separator or ' ', 0)}{piece}(?!\\w))?)"
 
 
 # an Armenian name's genitive before its noun may be written as the adjective: "Լաչինի միջանցք" → "Լաչինյան
@@ -935,6 +957,79 @@ def azerbaijani_outside(text: str, start: int, stop: int, name_length: int = 0) 
         return True
     words = _AZERBAIJANI_WORDS
     return words.search(text, 0, start) is not None or words.search(text, stop) is not None
+
+
+class AzerbaijaniEvidence:
+    """azerbaijani_outside for many hits of one item, each in constant time plus the few characters around
+    it: the text with every occurrence of a name blanked, and where Azerbaijani letters and words stand in
+    it, are found once per name. (Searching the whole text again for every hit took seconds for an item
+    that repeats a name thousands of times, on the event loop.) A name that can overlap itself ("ana" in
+    "anana") is answered by azerbaijani_outside as written."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._names: dict[str, tuple[str, list[int], list[int], list[tuple[int, int]]] | None] = {}
+
+    def outside(self, start: int, stop: int, name_length: int = 0) -> bool:
+        text = self._text
+        name = text[start : start + name_length] if name_length else text[start:stop]
+        facts = self._facts(name) if name else None
+        if facts is None:
+            return azerbaijani_outside(text, start, stop, name_length)
+        blanked, occurrences, letters, words = facts
+        size = len(name)
+        # P = text[:start] and S = text[stop:] with their own occurrences blanked are `blanked` except an
+        # occurrence cut by `start` or by `stop`, whose cut part stays as written
+        cut = bisect_left(occurrences, start) - 1
+        x = occurrences[cut] if cut >= 0 and occurrences[cut] + size > start else start
+        cut = bisect_left(occurrences, stop) - 1
+        z = occurrences[cut] + size if cut >= 0 and occurrences[cut] + size > stop else stop
+        if (letters and letters[0] < x) or _AZERBAIJANI_LETTERS.search(text, x, start) is not None:
+            return True
+        if (letters and letters[-1] >= z) or _AZERBAIJANI_LETTERS.search(text, stop, z) is not None:
+            return True
+        if name_length and start + name_length < stop and text[start + name_length].isalpha():
+            return True
+        # a word that ends before x reads the same in P; the word running into x is read here
+        if words and words[0][1] < x:
+            return True
+        y = x
+        while y > 0 and _is_word(blanked[y - 1]):
+            y -= 1
+        if _AZERBAIJANI_WORDS.search(blanked[y:x] + text[x:start]) is not None:
+            return True
+        # a word that starts after z reads the same in S; the one running out of z is read here
+        if words and words[-1][0] > z:
+            return True
+        w = z
+        while w < len(blanked) and _is_word(blanked[w]):
+            w += 1
+        # from the hit's last character, which the word after it sees
+        return _AZERBAIJANI_WORDS.search(text[stop - 1 : z] + blanked[z:w], 1) is not None
+
+    def _facts(self, name: str) -> tuple[str, list[int], list[int], list[tuple[int, int]]] | None:
+        if name in self._names:
+            return self._names[name]
+        text = self._text
+        facts: tuple[str, list[int], list[int], list[tuple[int, int]]] | None = None
+        if not any(name[:k] == name[-k:] for k in range(1, len(name))):
+            occurrences: list[int] = []
+            found = text.find(name)
+            while found != -1:
+                occurrences.append(found)
+                found = text.find(name, found + len(name))
+            if len(occurrences) <= 1:
+                occurrences = []  # azerbaijani_outside blanks nothing then
+            blanked = text.replace(name, " " * len(name)) if occurrences else text
+            letters = [match.start() for match in _AZERBAIJANI_LETTERS.finditer(blanked)]
+            words = [match.span() for match in _AZERBAIJANI_WORDS.finditer(blanked)]
+            facts = (blanked, occurrences, letters, words)
+        self._names[name] = facts
+        return facts
+
+
+def _is_word(character: str) -> bool:
+    return character.isalnum() or character == "_"
 
 
 # a club's name is short: the place and at most this many other words inside its quotes ("Turan Tovuz")
@@ -1262,11 +1357,69 @@ def _located(text: str, hit: tuple[int, int, int], alias_length: int) -> bool:
     return match is not None and match.end() == end
 
 
+class _FurthestStops:
+    """The furthest stop of some hits for each entity, and the furthest of any entity but a given one."""
+
+    __slots__ = ("_by_entity", "_top")
+
+    def __init__(self) -> None:
+        self._by_entity: dict[int, int] = {}
+        self._top: list[tuple[int, int]] = []  # (stop, entity) of the two entities that reach furthest
+
+    def add(self, entity: int, stop: int) -> None:
+        if stop <= self._by_entity.get(entity, -1):
+            return
+        self._by_entity[entity] = stop
+        top = [(s, e) for s, e in self._top if e != entity]
+        top.append((stop, entity))
+        top.sort(reverse=True)
+        self._top = top[:2]
+
+    def furthest_other(self, entity: int) -> int:
+        """The furthest stop of a hit of another entity than `entity`, -1 when none."""
+        for stop, other in self._top:
+            if other != entity:
+                return stop
+        return -1
+
+
+class _WordSpans:
+    """Where one context word stands in an item, sorted by start, so that what lies near a hit is found by
+    bisection: an item repeating a word thousands of times made each hit walk every span (seconds of one
+    item's classification on the event loop)."""
+
+    __slots__ = ("_reach", "_starts", "_stops")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans.sort()
+        self._starts = [start for start, _ in spans]
+        self._stops = [stop for _, stop in spans]
+        reach: list[int] = []
+        furthest = -1
+        for stop in self._stops:
+            furthest = max(furthest, stop)
+            reach.append(furthest)
+        self._reach = reach  # the furthest stop of the spans up to each one
+
+    def between(self, low: int, high: int) -> Iterable[tuple[int, int]]:
+        """The spans that start at `low` to `high`, inclusive."""
+        first, last = bisect_left(self._starts, low), bisect_right(self._starts, high)
+        return zip(self._starts[first:last], self._stops[first:last], strict=True)
+
+    def reaches(self, before: int, low: int) -> bool:
+        """Whether a span that starts before `before` stops at `low` or later."""
+        index = bisect_left(self._starts, before)
+        return index > 0 and self._reach[index - 1] >= low
+
+
+_NO_SPANS = _WordSpans([])
+
+
 def _followed_by(
     text: str,
     hit: tuple[int, int, int],
     word_ids: frozenset[int],
-    words: dict[int, list[tuple[int, int]]],
+    words: dict[int, _WordSpans],
     pair: bool = False,
 ) -> bool:
     """One of the words is the next word after the alias's match and its ending ("Qarabağ Universiteti",
@@ -1282,9 +1435,10 @@ def _followed_by(
     if pair and (former := _FORMER.match(text, end)) is not None:
         end = former.end()
     return any(
-        0 < start - end <= _NEXT_WORD_GAP and not any(c.isalnum() for c in text[end:start])
-        for word_id in word_ids
-        for start, _ in words.get(word_id, ())
+        not any(c.isalnum() for c in text[end:start])
+        for word_id, spans in words.items()  # the words found are few, the words asked for may be many
+        if word_id in word_ids
+        for start, _ in spans.between(end + 1, end + _NEXT_WORD_GAP)
     )
 
 
@@ -1550,7 +1704,9 @@ class Classifier:
         original = f"{title}\n{summary}"
         text, letters = normalize_with_letters(original)
         alias_hits: list[tuple[int, int, int]] = []
+        hit_starts: set[int] = set()  # where the hits so far start
         scan = _Scan(original, text, letters, folds_letters(language))
+        azerbaijani = AzerbaijaniEvidence(scan.letters)
         aliases = self._aliases
         terms = scan.terms(self._automaton)
         for start, stop, term in terms:
@@ -1559,12 +1715,11 @@ class Classifier:
                 _football_quote(text, start, stop) or _score_near(text, start, stop, info.alias.window)
             ):
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
-            if info.surname and self._another_persons(scan, start, stop, info, alias_hits, len(terms) == 1):
+            if info.surname and self._another_persons(scan, start, stop, info, hit_starts, len(terms) == 1):
                 continue
-            if info.alias.own_language and not azerbaijani_outside(
-                scan.letters, start, stop, info.name_length
-            ):
+            if info.alias.own_language and not azerbaijani.outside(start, stop, info.name_length):
                 continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
+            hit_starts.add(start)
             if info.quoted_twin is not None and in_own_quotes(text, start, stop):
                 alias_hits.append((start, stop, info.quoted_twin))  # «Թրամփի ուղին»: a name in quotes
                 continue
@@ -1573,13 +1728,14 @@ class Classifier:
             return _NOTHING
         # rule words and cues are looked for only in items that name something (most items do not)
         found = scan.by_kind(self._context_automaton)
-        words: dict[int, list[tuple[int, int]]] = {}
+        spans_of: dict[int, list[tuple[int, int]]] = {}
         for start, stop, ref in found[_WORD]:
-            spans = words.get(ref)
+            spans = spans_of.get(ref)
             if spans is None:
-                words[ref] = [(start, stop)]
+                spans_of[ref] = [(start, stop)]
             else:
                 spans.append((start, stop))
+        words = {ref: _WordSpans(spans) for ref, spans in spans_of.items()}
         if self._club_words and words:
             alias_hits = [hit for hit in alias_hits if not self._club_name(text, hit, words)]
         places = self._places
@@ -1656,7 +1812,7 @@ class Classifier:
         start: int,
         stop: int,
         info: _AliasInfo,
-        earlier: list[tuple[int, int, int]],
+        earlier: set[int],
         alone: bool,
     ) -> bool:
         """True when a bare surname is another person's: a capitalised given name that is not this person's
@@ -1687,7 +1843,7 @@ class Classifier:
                 and word not in _TITLES
                 and scan.original_is_capital(word_start)
                 and (alone or not _sentence_start(text, word_start))
-                and not any(hit[0] == word_start for hit in earlier)  # "Azerbaijan's", "Азербайджана"
+                and word_start not in earlier  # "Azerbaijan's", "Азербайджана"
                 # a Title Case headline capitalises every word, but only its own words
                 and not (scan.in_title(start) and scan.title_case())
                 # no mark the normalisation removed stands between ("Բրյուսել՝ Ալիևի": Brussels, then Aliyev)
@@ -1722,7 +1878,7 @@ class Classifier:
         )
 
     def _resolve(
-        self, alias_hits: list[tuple[int, int, int]], words: dict[int, list[tuple[int, int]]]
+        self, alias_hits: list[tuple[int, int, int]], words: dict[int, _WordSpans]
     ) -> dict[int, list[tuple[int, int, int]]]:
         """Apply the rules; the accepted hits per entity index."""
         aliases = self._aliases
@@ -1740,7 +1896,7 @@ class Classifier:
             kept.append(hit)
         # a hit strictly inside a longer hit of another entity is part of that name, not a mention
         if len(kept) > 1:
-            kept = [hit for hit in kept if not self._inside_other(hit, kept)]
+            kept = self._outside_others(kept)
         pending: list[tuple[int, int, int]] = []
         accepted: list[tuple[int, int, int]] = []
         for hit in kept:
@@ -1751,43 +1907,48 @@ class Classifier:
         changed = True
         while pending and changed:
             changed = False
-            for hit in list(pending):
+            still: list[tuple[int, int, int]] = []
+            for hit in pending:
                 info = aliases[hit[2]]
                 if all(any(w in words for w in group) for group in info.with_all) and (
                     not (info.with_words or info.with_entities)
                     or any(w in words for w in info.with_words)
                     or any(e in matched for e in info.with_entities)
                 ):
-                    pending.remove(hit)
                     accepted.append(hit)
                     changed = True
+                else:
+                    still.append(hit)
+            pending = still
             if changed:
                 matched = self._entities_of(accepted)
             if not changed and pending:
                 # two conditional aliases that each name the other's entity (Mirzoyan and Bayramov, Qazax and
-                # delimitation) support each other instead of waiting forever
-                for hit in list(pending):
+                # delimitation) support each other instead of waiting forever; a hit taken is no partner
+                # of the later ones. Counted, not searched: an item that repeats such names thousands of
+                # times compared every pair
+                naming: Counter[tuple[int, int]] = Counter()  # (entity, entity named) of pending hits
+                for hit in pending:
                     info = aliases[hit[2]]
-                    if info.with_all:
-                        continue
-                    partners = [
-                        other
-                        for other in pending
-                        if aliases[other[2]].entity != info.entity
-                        and aliases[other[2]].entity in info.with_entities
-                        and info.entity in aliases[other[2]].with_entities
-                    ]
-                    if partners:
-                        pending.remove(hit)
+                    naming.update((info.entity, named) for named in info.with_entities)
+                still = []
+                for hit in pending:
+                    info = aliases[hit[2]]
+                    if not info.with_all and any(
+                        other != info.entity and naming[(other, info.entity)] > 0
+                        for other in info.with_entities
+                    ):
+                        naming.subtract((info.entity, named) for named in info.with_entities)
                         accepted.append(hit)
                         changed = True
+                    else:
+                        still.append(hit)
+                pending = still
                 if changed:
                     matched = self._entities_of(accepted)
         return matched
 
-    def _club_name(
-        self, text: str, hit: tuple[int, int, int], words: dict[int, list[tuple[int, int]]]
-    ) -> bool:
+    def _club_name(self, text: str, hit: tuple[int, int, int], words: dict[int, _WordSpans]) -> bool:
         """A place inside a club's or brand's quoted name with sports or brand words nearby ("Araz-Naxçıvan"la
         … Premyer Liqa, «Туран Товуз» … в матче): the organisation, for every place of the gazetteer."""
         start, stop, ref = hit
@@ -1795,39 +1956,49 @@ class Classifier:
             return False
         low, high = start - _CLUB_WORD_WINDOW, stop + _CLUB_WORD_WINDOW
         return any(
-            low <= word_start and word_stop <= high
+            word_stop <= high
             for word in self._club_words
-            for word_start, word_stop in words.get(word, ())
+            for _word_start, word_stop in words.get(word, _NO_SPANS).between(low, high)
         )
 
-    def _inside_other(self, hit: tuple[int, int, int], hits: list[tuple[int, int, int]]) -> bool:
+    def _outside_others(self, hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """The hits (in their order) not strictly inside a longer hit of another entity. One sweep by start:
+        comparing every pair took seconds for an item that repeats a name thousands of times."""
         aliases = self._aliases
-        start, stop, ref = hit
-        length = stop - start
-        entity = aliases[ref].entity
-        for o_start, o_stop, o_ref in hits:
-            if (
-                o_start <= start
-                and stop <= o_stop
-                and o_stop - o_start > length
-                and aliases[o_ref].entity != entity
-            ):
-                return True
-        return False
+        inside: set[int] = set()
+        order = sorted(range(len(hits)), key=lambda index: hits[index][0])
+        before = _FurthestStops()  # the hits that start before the current start
+        for _start, group in itertools.groupby(order, key=lambda index: hits[index][0]):
+            indexes = list(group)
+            here = _FurthestStops()
+            for index in indexes:
+                here.add(aliases[hits[index][2]].entity, hits[index][1])
+            for index in indexes:
+                _, stop, ref = hits[index]
+                entity = aliases[ref].entity
+                # an earlier start is longer whenever it stops here or later; the same start only past here
+                if before.furthest_other(entity) >= stop or here.furthest_other(entity) > stop:
+                    inside.add(index)
+            for index in indexes:
+                before.add(aliases[hits[index][2]].entity, hits[index][1])
+        return [hit for index, hit in enumerate(hits) if index not in inside]
 
     @staticmethod
     def _near(
         hit: tuple[int, int, int],
         unless: frozenset[int],
         window: int,
-        words: dict[int, list[tuple[int, int]]],
+        words: dict[int, _WordSpans],
     ) -> bool:
         low, high = hit[0] - window, hit[1] + window
         for word_id, spans in words.items():  # the words found are few; an exclusion list may be long
             if word_id in unless:
-                for start, stop in spans:
-                    if stop >= low and start <= high and not (hit[0] <= start and stop <= hit[1]):
-                        return True
+                # a span that starts before the hit is never inside it; one that starts within the window
+                # from the hit's start on counts when it ends past the hit
+                if spans.reaches(hit[0], low):
+                    return True
+                if any(stop > hit[1] for _start, stop in spans.between(hit[0], high)):
+                    return True
         return False
 
     def _entities_of(self, hits: list[tuple[int, int, int]]) -> dict[int, list[tuple[int, int, int]]]:
@@ -1880,13 +2051,15 @@ class Classifier:
             if len(hits) > 1:
                 hits = sorted(hits)
             spans: list[tuple[int, int, str]] = []
+            seen: set[tuple[int, int, str]] = set()
             for start, stop, _ in hits:
                 if identity:
                     span = (start, stop, original[start:stop])
                 else:
                     ostart, ostop = norm.to_original(start, stop)
                     span = (ostart, ostop, original[ostart:ostop])
-                if span not in spans:
+                if span not in seen:
+                    seen.add(span)
                     spans.append(span)
             alias_language = self._aliases[hits[0][2]].alias.language
             results.append(

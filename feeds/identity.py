@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
+from feeds.limits import EARLIEST_PUBLISHED
 from feeds.model import FeedEntry, NewItem
 
 T = TypeVar("T")
@@ -35,7 +36,8 @@ def prepare_items(entries: Sequence[FeedEntry], now: datetime) -> list[NewItem]:
     Identity is the guid when the document's guids are trustworthy (on every entry and unique), else the
     canonical link when no other entry shares it, else a hash of title, summary and link. Entries that are
     exact repeats, or that end up with the same identity, are collapsed to the first. `published` falls back
-    to `now` when absent and is clamped to `now` when in the future (`now` must be timezone-aware).
+    to `now` when absent (or before EARLIEST_PUBLISHED) and is clamped to `now` when in the future (`now`
+    must be timezone-aware).
     """
     # Repeats of one entry must not make a feed's guids look untrustworthy.
     first_of: dict[tuple[str | None, str | None, str, str], FeedEntry] = {}
@@ -56,14 +58,14 @@ def prepare_items(entries: Sequence[FeedEntry], now: datetime) -> list[NewItem]:
             key = identity_key("content", f"{entry.title}\n{entry.summary}\n{entry.link or ''}")
         if key in items:
             continue
-        published = entry.published if entry.published is not None else now
+        published = _published(entry, now)
         items[key] = NewItem(
             entry=entry,
             identity_key=key,
             content_hash=content_hash(entry),
             published=min(published, now),
             # a day's noon still to come is clipped to now: a time, no longer the day's middle
-            published_day_only=entry.published_day_only and published <= now,
+            published_day_only=entry.published_day_only and published == entry.published and published <= now,
         )
     return list(items.values())
 
@@ -77,8 +79,15 @@ def newest_items(items: Sequence[NewItem], limit: int) -> Sequence[NewItem]:
 def newest_entries(entries: Sequence[FeedEntry], limit: int, now: datetime) -> Sequence[FeedEntry]:
     """The entries newest_items keeps of the items they make (prepare_items at `now`): at most `limit`, the
     newest by published time (undated or in the future: `now`), in their order in the document."""
-    times = [now if entry.published is None else min(entry.published, now) for entry in entries]
+    times = [min(_published(entry, now), now) for entry in entries]
     return _newest(entries, times, limit)
+
+
+def _published(entry: FeedEntry, now: datetime) -> datetime:
+    """When the entry says it was published; `now` when it gives no date, or one before EARLIEST_PUBLISHED."""
+    if entry.published is None or entry.published < EARLIEST_PUBLISHED:
+        return now
+    return entry.published
 
 
 def _newest(values: Sequence[T], times: Sequence[datetime], limit: int) -> Sequence[T]:

@@ -9,6 +9,7 @@ The parse limits bound what one document can cost the XML parser: a document bey
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 # Characters kept of an entry's text (after markup is removed). A title is a line; a summary is a few
 # paragraphs (the alert shows 600 characters of it). 20,000 characters are at most 80 KB of UTF-8, far
@@ -17,7 +18,7 @@ MAX_TITLE_CHARS = 1_000
 MAX_SUMMARY_CHARS = 20_000
 # A feed's own <title> names the source; the feeds table keeps 500 characters.
 MAX_FEED_TITLE_CHARS = 500
-# A feed's URL (the feeds table keeps 2,048 characters, as /addfeed accepts).
+# A feed's URL (the feeds table keeps 2,048 characters, as /addfeed accepts), as url_length counts it.
 MAX_FEED_URL_CHARS = 2_048
 # A guid or a link longer than this is not an identifier anyone uses: a guid is cut (it still identifies
 # the entry), a link is dropped (a cut URL points somewhere else).
@@ -28,6 +29,11 @@ MAX_LINK_CHARS = 4_000
 # poll when stories are formed, so one document's cost grows with the square of its length (50,000 entries
 # held the ingest and the bot for minutes); real feeds carry tens, archives a few hundred.
 MAX_ITEMS_PER_DOCUMENT = 500
+
+# An entry dated before this has no real date: 0001-01-01 is .NET's empty date and 1970-01-01 the Unix one,
+# as broken feeds write them. It counts as undated (published when first seen). Year 1 also broke the story
+# windows around it (a date minus a day is before year 1): every poll of the feed failed, nothing stored.
+EARLIEST_PUBLISHED = datetime(1970, 1, 2, tzinfo=UTC)
 
 # A feed's error as stored and shown to admins (a URL, a server's reason phrase, a parser's complaint).
 MAX_ERROR_CHARS = 1_000
@@ -78,3 +84,10 @@ def clip_text(text: str, limit: int) -> str:
     if space > limit * 0.9:
         kept = kept[:space]
     return kept.rstrip() + ELLIPSIS[:limit]
+
+
+def url_length(url: str) -> int:
+    """A URL's length as it is sent, each byte of a non-ASCII character written %XX: what MAX_FEED_URL_CHARS
+    bounds. Counted as typed, 2,000 CJK characters passed, 6 KB that PostgreSQL cannot hold in the unique
+    index of feed URLs (2,704 bytes an entry): the feed, or a whole feed list with it, could not be added."""
+    return sum(1 if ord(ch) < 0x80 else 3 * len(ch.encode("utf-8", "surrogatepass")) for ch in url)

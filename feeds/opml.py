@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feeds.htmlpage import PARTS, PageSelectors
-from feeds.limits import MAX_FEED_URL_CHARS
+from feeds.limits import MAX_FEED_URL_CHARS, url_length
 from feeds.normalize import normalize_text
 from feeds.sources import FEED, HTML, TELEGRAM, source_spec
 from storage.errors import BorderwatchError
@@ -114,10 +114,14 @@ def _outline_feed(outline: _Outline) -> OpmlFeed | None:
     if (
         parts.scheme.lower() not in ("http", "https")
         or not parts.netloc
-        or len(spec.url) > MAX_FEED_URL_CHARS
         or any(ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F for c in spec.url)
     ):
         raise OpmlError(f"outline {url!r} is not an http or https feed URL")
+    if url_length(spec.url) > MAX_FEED_URL_CHARS:
+        raise OpmlError(
+            f"outline {url[:100]!r}… is longer than {MAX_FEED_URL_CHARS:,} characters as a URL "
+            f"({url_length(spec.url):,}, non-ASCII characters written %XX)"
+        )
     title = _text(outline.get("title")) or _text(outline.get("text"))
     if title == url:  # write_opml puts the URL in the required text attribute of an untitled feed
         title = None

@@ -465,8 +465,9 @@ async def deactivate_chat(db: Database, chat_id: int, reason: str) -> int:
 
 
 async def migrate_chat(db: Database, old_id: int, new_id: int, now: datetime) -> None:
-    """The group became supergroup `new_id`: move the chat, its subscriptions and its deliveries to the
-    new id; unsent rows become due now, so they are resent there."""
+    """The group became supergroup `new_id`: move the chat (its modes, digest and language), its
+    subscriptions, its deliveries and their edits and replies to the new id; unsent rows become due now, so
+    they are resent there."""
     async with db.transaction() as session:
         old = await session.get(Chat, old_id)
         if old is None:
@@ -484,6 +485,11 @@ async def migrate_chat(db: Database, old_id: int, new_id: int, now: datetime) ->
                     quiet_tz=old.quiet_tz,
                     p1_breaks_quiet=old.p1_breaks_quiet,
                     language=old.language,
+                    alerts_enabled=old.alerts_enabled,
+                    digest_time=old.digest_time,
+                    digest_last_sent_at=old.digest_last_sent_at,
+                    digest_error=old.digest_error,
+                    report_button=old.report_button,
                     created_at=old.created_at,
                 )
             )
@@ -511,6 +517,10 @@ async def migrate_chat(db: Database, old_id: int, new_id: int, now: datetime) ->
             .values(status="pending", next_attempt_at=now)
         )
         await session.execute(update(Delivery).where(Delivery.chat_id == old_id).values(chat_id=new_id))
+        # the edits and replies of the moved alerts (deleting the old chat would delete them)
+        await session.execute(
+            update(DeliveryUpdate).where(DeliveryUpdate.chat_id == old_id).values(chat_id=new_id)
+        )
         await session.execute(delete(Chat).where(Chat.id == old_id))
 
 

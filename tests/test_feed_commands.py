@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.validate import InvalidArgument, validate_url
 from feeds.opml import OpmlFeed, read_opml, write_opml
 from tests.feedserver import FeedServer, rss
 from tests.telegram_preview import Post, preview_page
@@ -292,3 +293,22 @@ def test_every_kind_of_source_polls_lists_and_round_trips_through_opml(
         ),
         OpmlFeed(json_feed, "JSON Desk", None, None, "feed", None),
     ]
+
+
+def test_a_feed_url_of_thousands_of_non_ascii_characters_is_refused_by_its_length(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """2,000 CJK characters are under 2,048 as typed but 6 KB of UTF-8 (18,000 characters as sent):
+    PostgreSQL's unique index of feed URLs cannot hold it. The list says which outline is too long, and the
+    list without it imports."""
+    long_url = "https://example.org/" + "".join(chr(0x4E00 + n * 7 % 20000) for n in range(2000))
+    document = tmp_path / "long.opml"
+    document.write_text(write_opml([OpmlFeed("https://example.org/rss", "Fine"), OpmlFeed(long_url)]))
+    assert main(["feeds", "import", str(document)]) == 1
+    err = capsys.readouterr().err
+    assert "is longer than 2,048 characters as a URL (18,020" in err and str(document) in err
+    document.write_text(write_opml([OpmlFeed("https://example.org/rss", "Fine")]))
+    assert main(["feeds", "import", str(document)]) == 0
+    assert "imported 1 new feeds" in capsys.readouterr().out
+    with pytest.raises(InvalidArgument, match=r"too long \(18020 characters, at most 2048\)"):
+        validate_url(long_url)  # /addfeed

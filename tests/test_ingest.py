@@ -6,6 +6,7 @@ import asyncio
 import ipaddress
 import itertools
 import random
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -704,3 +705,40 @@ async def test_an_item_is_read_in_the_language_declared_else_in_the_one_it_is_wr
     for _, _, title, expected in cases:
         assert recorder.languages[title] == expected, title
         assert stored[title] == expected, title
+
+
+async def test_items_dated_in_year_1_or_year_9999_are_stored(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    """A feed's dates at the ends of what a datetime holds: the feed is read and every item stored (year 1
+    and 1970-01-01, the empty dates of broken feeds, as undated; year 9999, in the future, as the
+    time it was fetched)."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    path = f"/odd-dates-{id(db)}.xml"
+    url = server.add(path, rss("Odd dates", items(1)))
+    feed_id = await new_feed(db, url, clock.now)
+    odd = rss("Odd dates", items(1, 2, 3, 4))
+    dates = [
+        "Mon, 01 Jan 0001 00:00:00 GMT",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Thu, 01 Jan 1970 00:00:00 GMT",
+    ]
+    for n, date in zip((2, 3, 4), dates, strict=True):
+        odd = re.sub(
+            rf"(example\.com/{n}</link><description>.*?</description><pubDate>)[^<]*", rf"\g<1>{date}", odd
+        )
+    async with service(db, clock, parser, Tagger()) as ingest:
+        await ingest.poll_due_once()
+        server.add(path, odd)
+        clock.now += timedelta(hours=1)
+        report = await ingest.poll_due_once()
+    assert [r.outcome for r in report.results] == ["ok"], report.results[0].error
+    feed = await get_feed(db, feed_id)
+    assert feed is not None and feed.last_error is None
+    async with db.transaction() as session:
+        stored = dict(
+            (await session.execute(select(Item.link, Item.published_at).where(Item.feed_id == feed_id))).all()
+        )
+    assert len(stored) == 4
+    for n in (2, 3, 4):  # each read as published when it was fetched
+        assert stored[f"http://example.com/{n}"] == clock.now

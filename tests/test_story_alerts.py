@@ -333,6 +333,41 @@ async def test_digests_arrive_once_at_the_set_time(rig: Rig) -> None:
     assert len(rig.telegram.sent(OTHER)) == 3
 
 
+async def test_a_group_that_became_a_supergroup_gets_its_digest_there_and_keeps_its_modes(rig: Rig) -> None:
+    """A group with alerts off and a daily digest is upgraded to a supergroup (Telegram answers sends to the
+    old id with migrate_to_chat_id). The digest goes to the supergroup at its time, and the chat keeps
+    /alerts off and its digest when an alert moves it first."""
+    for old, new in ((-5, -1005), (-6, -1006)):
+        rig.telegram.add_chat(old, "group")
+        rig.telegram.migrate_chat(old, new)
+        await subscribe_chat(rig.db, old, "sev_lake", chat_type="group")
+        await digests.set_alerts(rig.db, old, False)
+        await digests.set_digest(rig.db, old, "08:00", rig.clock.now)  # 06:00 now
+    job = DigestJob(rig.ctx, rig.app.bot, clock=rig.clock)
+    await rig.report(SOURCES[0], "Road to Sev Lake closed for repairs", "P4")
+    await rig.deliver()
+    rig.clock.now = START.replace(hour=8, minute=0)
+    assert await job.run_due() == 2
+    for new in (-1005, -1006):
+        (digest,) = rig.telegram.sent(new)
+        assert digest.text.startswith("Digest: 1 story")
+        assert await digests.chat_modes(rig.db, new) == digests.ChatModes(False, "08:00")
+    assert await job.run_due() == 0  # once
+    # a chat moved by its first alert rather than by its digest keeps its modes too
+    rig.telegram.add_chat(-7, "group")
+    rig.telegram.migrate_chat(-7, -1007)
+    await subscribe_chat(rig.db, -7, "sev_lake", chat_type="group")
+    await digests.set_alerts(rig.db, -7, False)
+    await digests.set_digest(rig.db, -7, "08:00", rig.clock.now)
+    await rig.report(SOURCES[1], "Shooting near Sev Lake, two soldiers killed", "P1")
+    await rig.deliver()
+    assert len(rig.telegram.sent(-1007)) == 1
+    assert await digests.chat_modes(rig.db, -1007) == digests.ChatModes(False, "08:00")
+    await rig.report(SOURCES[2], "Sev Lake beach reopens", "P4", entity="sev_lake")
+    await rig.deliver()
+    assert len(rig.telegram.sent(-1007)) == 1  # alerts are still off there: only P1
+
+
 async def test_story_digest_and_alerts_commands(db: Database) -> None:
     from tests.harness import ADMIN, STRANGER, running_bot
 
