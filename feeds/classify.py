@@ -1446,7 +1446,7 @@ def _followed_by_name(
     scan: _Scan,
     hit: tuple[int, int, int],
     word_ids: frozenset[int],
-    words: dict[int, list[tuple[int, int]]],
+    words: dict[int, _WordSpans],
     language: str | None,
 ) -> bool:
     """One of the words follows the alias's match past a proper name of capitalised words: the place begins
@@ -1459,8 +1459,8 @@ def _followed_by_name(
         end += 1
     if _NAME_WORD.match(text, end) is None:
         return False
-    starts = [start for word_id, spans in words.items() if word_id in word_ids for start, _ in spans]
-    if not starts or (
+    found = [spans for word_id, spans in words.items() if word_id in word_ids]
+    if not found or (
         language in _TITLE_CASE_LANGUAGES
         and scan.in_title(hit[0])
         and scan.title_case()
@@ -1473,8 +1473,9 @@ def _followed_by_name(
             return False
         end = name.end(1)
         if any(
-            0 < start - end <= _NEXT_WORD_GAP and not any(c.isalnum() for c in text[end:start])
-            for start in starts
+            not any(c.isalnum() for c in text[end:start])
+            for spans in found
+            for start, _ in spans.between(end + 1, end + _NEXT_WORD_GAP)
         ):
             return True
     return False
