@@ -153,6 +153,12 @@ def detect_language(title: str, summary: str = "") -> str | None:
     return None
 
 
+def item_language(declared: str | None, title: str, summary: str = "") -> str | None:
+    """The language an item is read, classified and stored in: the one its entry or feed declares (always
+    wins), else the one its title and summary are written in (detect_language)."""
+    return declared or detect_language(title, summary)
+
+
 def _cyrillic(text: str) -> str | None:
     # a Ukrainian name in a Russian text is one word against the Russian ones; a Ukrainian, Belarusian,
     # Bulgarian, Serbian or Kyrgyz text has as many of its own words (a letter of its own counts twice)
