@@ -582,8 +582,9 @@ _SKELETON = (
     ("g", "h"), ("x", "h"), ("q", "k"), ("w", "v"), ("y", ""),
 )  # fmt: skip
 _VOWELS = set("aeiou")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n«\"“„(\[—–-])\s*$")
 _CAPITALISED = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞĀ-ſƏА-ЯЁԱ-Ֆ][\w'’-]+)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n«\"“„(\[—–-])\s*$")
+
 # names every report of the theatre uses (countries, capitals, peoples, months, weekdays, office words),
 # written as keys; they would join unrelated reports
 _COMMON_NAMES = """
@@ -637,29 +638,29 @@ def _transliterate(word: str, reading: str) -> str:
 def _readings(word: str, language: str | None) -> tuple[str, ...]:
     """How the Latin letters of `word` may be read: as Azerbaijani writes them (AZ), as Azerbaijani written
     without its letters (AZ_FREE: its c may stand for ç, Lacin for Laçın) or as English does (EN). A word with
-    a letter only Azerbaijani and Turkish write is read as written; a word of an item that may be Azerbaijani
-    (feeds.classify.folds_letters) with and without the letters; one of an item in another language as
-    English, and one of an item of no known language in all three ways."""
-    lang = _language(language)
-    if _TURKIC_WORD.search(word):
+    a letter only Azerbaijani and Turkish write is read as written; a word of an Azerbaijani or Turkish item
+    with and without the letters; one of an item in another language as English; one of an item of no known
+    language as Azerbaijani writes it (as before languages were detected: a second key for every such word
+    cost true pairs, docs/story-figures.md)."""
+    language = _language(language)
+    if _TURKIC_WORD.search(word) or language is None:
         return (AZ,)
-    if lang is None:
-        return (AZ, AZ_FREE, EN)
-    return (AZ, AZ_FREE) if folds_letters(lang) else (EN,)
+    return (AZ, AZ_FREE) if _folds(language) else (EN,)
 
 
 def name_keys(word: str, language: str | None = None) -> frozenset[str]:
-    """The phonetic keys of a name in an item in `language`: one, or two for a Latin word whose item's
-    language is unknown (c is j in Azerbaijani, k or s in English)."""
+    """The phonetic keys of a name in an item in `language`, one for each way its Latin letters may be read
+    (_readings): "Lacin" in an Azerbaijani item is "Lacin" (ljn) or "Laçın" written without its letters
+    (lcn, the key of "Лачин" and "Lachin")."""
     return frozenset(_key(_transliterate(word, reading)) for reading in _readings(word, language))
 
 
 def name_key(word: str, language: str | None = None) -> str:
     """The phonetic key of a name: its Latin transliteration reduced to its consonants, after a first letter
     that stands for any vowel, with the consonant classes that the languages spell differently merged
-    ("Pelosi", "Пелоси", "Փելոսի" → "pls"; "Yevlakh", "Евлах", "Yevlax" → "avlh"; "Laçın", "Lacin", "Лачин",
-    "Lachin" → "lcn"; "Macron" in English, "Makron", "Макрон" → "mkrn"). Latin letters are read as the item's
-    `language` writes them (as Azerbaijani does when it is unknown: name_keys gives both readings)."""
+    ("Pelosi", "Пелоси", "Փելոսի" → "pls"; "Yevlakh", "Евлах", "Yevlax" → "avlh"; "Laçın", "Лачин", "Lachin"
+    → "lcn"; "Macron" in English, "Makron", "Макрон" → "mkrn"). Latin letters are read as the item's
+    `language` writes them (as Azerbaijani does when it is unknown); name_keys gives every reading."""
     return _key(_transliterate(word, _readings(word, language)[0]))
 
 
