@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from feeds.classify import folds_letters
 from feeds.model import Classification
@@ -648,6 +649,8 @@ def _readings(word: str, language: str | None) -> tuple[str, ...]:
     return (AZ, AZ_FREE) if _folds(language) else (EN,)
 
 
+# names recur from item to item (the same people and places all day): each word is keyed once
+@lru_cache(maxsize=16384)
 def name_keys(word: str, language: str | None = None) -> frozenset[str]:
     """The phonetic keys of a name in an item in `language`, one for each way its Latin letters may be read
     (_readings): "Lacin" in an Azerbaijani item is "Lacin" (ljn) or "Laçın" written without its letters
@@ -704,15 +707,17 @@ def names(text: str, language: str | None = None, known: Iterable[str] = ()) -> 
             keys = name_keys(stem, language)
             if keys & _COMMON_KEYS or any(_compatible(key, known) for key in keys):
                 continue
-            # how long a word must be to be a name is counted as Azerbaijani reads its letters whatever its
-            # keys, so one word is a name or not in every reading ("Sochi" is, as in Armenian "Սոչիում")
-            if _consonants(_key(_transliterate(stem, AZ))) >= 3:
+            if _long_enough(stem):
                 found.update(keys)
     return frozenset(found)
 
 
-def _consonants(key: str) -> int:
-    return sum(1 for char in key[1:] if char not in _VOWELS) + (key[:1] not in _VOWELS)
+@lru_cache(maxsize=16384)
+def _long_enough(word: str) -> bool:
+    """Whether a word has the three consonants of a name, counted as Azerbaijani reads its letters whatever
+    its keys, so one word is a name or not in every reading ("Sochi" is, as in Armenian "Սոչիում")."""
+    key = _key(_transliterate(word, AZ))
+    return sum(1 for char in key[1:] if char not in _VOWELS) + (key[:1] not in _VOWELS) >= 3
 
 
 # ------------------------------------------------------------------------------------------------- signature
