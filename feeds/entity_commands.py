@@ -87,8 +87,13 @@ async def evaluate_file(
 async def retag(settings: Settings, since_days: float | None) -> int:
     """`borderwatch retag [--since DAYS]`: re-classify stored items (all, or fetched in the last DAYS).
 
-    Uses the gazetteer in force, replaces entity rows and severity, and prints how many were re-tagged.
+    Uses the gazetteer in force, replaces entity rows and severity, and prints how many were re-tagged. An
+    item stored without a language (before languages were detected) is read, and from now on stored and
+    compared with other reports, in the language its feed declares, else the one it is written in, as
+    ingestion reads a new item.
     """
+    from feeds.language import item_language
+    from feeds.normalize import language_tag
     from feeds.progress import progress_bar
     from feeds.store import tags_of
     from storage.migrate import upgrade
@@ -101,15 +106,20 @@ async def retag(settings: Settings, since_days: float | None) -> int:
     try:
         gazetteer = await load_gazetteer(db, settings)
         since = datetime.now(UTC) - timedelta(days=since_days) if since_days is not None else None
-        count, after_id = 0, 0
+        count = detected = after_id = 0
         total = await count_items_since(db, since)
         with progress_bar(total, "retag", "items") as progress:
             while True:
                 batch = await items_since(db, since, after_id=after_id, limit=500)
                 retags = []
                 for item in batch:  # classified between the read and the write, outside any transaction
-                    classification = gazetteer.classifier.classify(item.title, item.summary, item.language)
-                    retags.append(Retag(item.id, tags_of(classification), classification.severity))
+                    language = item.language or item_language(
+                        language_tag(item.feed_language), item.title, item.summary
+                    )
+                    classification = gazetteer.classifier.classify(item.title, item.summary, language)
+                    found = language if item.language is None else None
+                    detected += found is not None
+                    retags.append(Retag(item.id, tags_of(classification), classification.severity, found))
                 await retag_items(db, retags)
                 if not batch:
                     break
@@ -117,6 +127,8 @@ async def retag(settings: Settings, since_days: float | None) -> int:
                 after_id = batch[-1].id
                 progress.update(len(batch))
         print(f"retagged {count} items with {len(gazetteer.entities)} entities")
+        if detected:
+            print(f"read the language of {detected} items stored without one")
         return 0
     finally:
         await db.dispose()

@@ -23,7 +23,7 @@ from feeds.errors import FetchError
 from feeds.fetch import Fetcher, FetchResponse
 from feeds.identity import newest_items, prepare_items
 from feeds.lanes import Slowness
-from feeds.language import detect_language
+from feeds.language import item_language
 from feeds.limits import MAX_ERROR_CHARS, MAX_ITEMS_PER_DOCUMENT, clip_text
 from feeds.model import Classification, NewItem
 from feeds.normalize import language_tag, normalize_text
@@ -207,8 +207,7 @@ class FeedPoller:
         """The item classified, and stored and compared with other reports, in its language: the one its
         entry or feed declares, else the one its text is written in (None when it is none of ours)."""
         entry = item.entry
-        declared = entry.language or language_tag(feed_language)
-        language = declared or detect_language(entry.title, entry.summary)
+        language = item_language(entry.language or language_tag(feed_language), entry.title, entry.summary)
         if language != entry.language:
             entry = replace(entry, language=language)
         return replace(item, entry=entry, classification=self._classify(entry.title, entry.summary, language))

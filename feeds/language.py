@@ -139,18 +139,39 @@ def detect_language(title: str, summary: str = "") -> str | None:
     when the text does not show one."""
     text = title if not summary else f"{title}\n{summary}"
     text = text[:_READ_CHARS]
-    if text.isascii():  # English, or Azerbaijani or Turkish written without the letters: no script to count
+    written = script(text)
+    if written == ARMENIAN:
+        return "hy"
+    if written == CYRILLIC:
+        return _cyrillic(text)
+    if written == LATIN:
         return _latin(text)
+    return None
+
+
+ARMENIAN, CYRILLIC, LATIN = "Armn", "Cyrl", "Latn"
+
+
+def script(text: str) -> str | None:
+    """The script most of the letters of `text` are written in (of its first `_READ_CHARS` characters):
+    ARMENIAN, CYRILLIC, LATIN, or None when it has none of their letters."""
+    text = text[:_READ_CHARS]
+    if text.isascii():  # English, or Azerbaijani or Turkish written without the letters: no script to count
+        return LATIN if any(char.isalpha() for char in text) else None
     armenian = len(_ARMENIAN.findall(text))
     cyrillic = len(_CYRILLIC.findall(text))
     latin = len(_LATIN.findall(text))
     if armenian > cyrillic and armenian > latin:
-        return "hy"
+        return ARMENIAN
     if cyrillic > latin:
-        return _cyrillic(text)
-    if latin:
-        return _latin(text)
-    return None
+        return CYRILLIC
+    return LATIN if latin else None
+
+
+def item_language(declared: str | None, title: str, summary: str = "") -> str | None:
+    """The language an item is read, classified and stored in: the one its entry or feed declares (always
+    wins), else the one its title and summary are written in (detect_language)."""
+    return declared or detect_language(title, summary)
 
 
 def _cyrillic(text: str) -> str | None:

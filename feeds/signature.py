@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from feeds.classify import folds_letters
 from feeds.model import Classification
@@ -347,7 +348,10 @@ _RU_WORDS = {
     "четыре": 4, "четырех": 4, "четырем": 4, "четырьмя": 4, "четверо": 4,
     "пять": 5, "пяти": 5, "пятью": 5, "пятеро": 5, "шесть": 6, "шести": 6, "шестеро": 6,
     "семь": 7, "семи": 7, "восемь": 8, "восьми": 8, "девять": 9, "девяти": 9, "десять": 10, "десяти": 10,
-    "одиннадцать": 11, "двенадцать": 12, "двенадцати": 12, "пятнадцать": 15, "двадцать": 20, "двадцати": 20,
+    "одиннадцать": 11, "одиннадцати": 11, "двенадцать": 12, "двенадцати": 12, "тринадцать": 13,
+    "тринадцати": 13, "четырнадцать": 14, "четырнадцати": 14, "пятнадцать": 15, "пятнадцати": 15,
+    "шестнадцать": 16, "шестнадцати": 16, "семнадцать": 17, "семнадцати": 17, "восемнадцать": 18,
+    "восемнадцати": 18, "девятнадцать": 19, "девятнадцати": 19, "двадцать": 20, "двадцати": 20,
     "тридцать": 30, "тридцати": 30, "сорок": 40, "сорока": 40, "пятьдесят": 50, "пятидесяти": 50,
     "шестьдесят": 60, "семьдесят": 70, "восемьдесят": 80, "девяносто": 90, "сто": 100, "ста": 100,
     "двести": 200, "триста": 300, "четыреста": 400, "пятьсот": 500,
@@ -373,8 +377,8 @@ _HY_TENS_PREFIXES = {
 }  # fmt: skip
 _AZ_WORDS = {
     "iki": 2, "uc": 3, "üç": 3, "dord": 4, "dörd": 4, "beş": 5, "alti": 6, "altı": 6, "yeddi": 7, "səkkiz": 8,
-    "doqquz": 9, "iyirmi": 20, "otuz": 30, "qirx": 40, "qırx": 40, "əlli": 50, "altmiş": 60, "altmış": 60,
-    "yetmiş": 70, "səksən": 80, "doxsan": 90, "yüz": 100,
+    "doqquz": 9, "on": 10, "iyirmi": 20, "otuz": 30, "qirx": 40, "qırx": 40, "əlli": 50, "altmiş": 60,
+    "altmış": 60, "yetmiş": 70, "səksən": 80, "doxsan": 90, "yüz": 100,
     "ikinci": 2, "üçüncü": 3, "dördüncü": 4, "beşinci": 5, "altinci": 6, "altıncı": 6, "yeddinci": 7,
     "səkkizinci": 8, "doqquzuncu": 9, "onuncu": 10, "iyirminci": 20, "otuzuncu": 30, "qirxinci": 40,
     "əllinci": 50, "yüzüncü": 100,
@@ -475,8 +479,9 @@ def numbers(text: str, language: str | None) -> frozenset[str]:
             if number is None:
                 index += 1
                 continue
-            # "twenty-six", "двадцать шесть", "iyirmi üç", "քսան հինգ": tens followed by a unit
-            if number in _SMALL_TENS and index + 1 < len(words):
+            # "twenty-six", "двадцать шесть", "iyirmi üç", "քսան հինգ": tens followed by a unit (and "on iki",
+            # 12: Azerbaijani writes its teens so)
+            if (number in _SMALL_TENS or (number == 10 and lang == "az")) and index + 1 < len(words):
                 unit = _number_word(words, folded, index + 1, lang)
                 if unit is not None and unit < 10:
                     number += unit
@@ -547,16 +552,30 @@ _HY_LATIN = {
     "ա": "a", "բ": "b", "գ": "g", "դ": "d", "ե": "e", "զ": "z", "է": "e", "ը": "", "թ": "t", "ժ": "zh",
     "ի": "i", "լ": "l", "խ": "kh", "ծ": "ts", "կ": "k", "հ": "h", "ձ": "dz", "ղ": "gh", "ճ": "ch", "մ": "m",
     "յ": "y", "ն": "n", "շ": "sh", "ո": "o", "չ": "ch", "պ": "p", "ջ": "j", "ռ": "r", "ս": "s", "վ": "v",
-    "տ": "t", "ր": "r", "ց": "ts", "ւ": "v", "փ": "p", "ք": "k", "օ": "o", "ֆ": "f",
+    "տ": "t", "ր": "r", "ց": "ts", "ւ": "v", "փ": "p", "ք": "k", "օ": "o", "ֆ": "f", "և": "ev",
 }  # fmt: skip
 _RU_LATIN = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i", "й": "y",
-    "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
-    "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "y", "ь": "", "э": "e",
-    "ю": "yu", "я": "ya",
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "y", "ь": "",
+    "э": "e", "ю": "yu", "я": "ya", "і": "i", "ї": "i", "є": "e", "ґ": "g",
 }  # fmt: skip
-_AZ_LATIN = {"c": "j", "ç": "ch", "ş": "sh", "ğ": "gh", "x": "kh", "ə": "e", "ö": "o", "ü": "u", "q": "g"}
 _LATIN = {**_HY_LATIN, **_RU_LATIN}
+# Latin letters read as Azerbaijani (and Turkish) write them: c is the j of Jabrayil (Cəbrayıl), ç its ch, x
+# the kh of Khankendi (Xankəndi), q a hard g (Qəbələ: Габала, Gabala)
+_TURKIC_LATIN = {
+    "c": "j", "ç": "ch", "ş": "sh", "ğ": "gh", "x": "kh", "ə": "e", "ö": "o", "ü": "u", "q": "g", "ı": "i",
+    "İ": "i",
+}  # fmt: skip
+# and as English (and the other languages that write names in Latin letters) write them: c is k or s
+# (Macron: Макрон; Vincent), x is ks (Maxim: Максим), ph is f, th is t, qu is kv (Quebec: Квебек)
+_ENGLISH_LATIN = (
+    (re.compile(r"ck"), "k"), (re.compile(r"c(?=[eiy])"), "s"), (re.compile(r"c(?!h)"), "k"),
+    (re.compile(r"x"), "ks"), (re.compile(r"ph"), "f"), (re.compile(r"th"), "t"), (re.compile(r"qu?"), "k"),
+)  # fmt: skip
+AZ, AZ_FREE, EN = "az", "az-free", "en"
+# letters only Azerbaijani and Turkish write: a word with one of them is read so whatever the item's language
+_TURKIC_WORD = re.compile("[əçşğıİ]")
 # consonant classes that the four languages write differently for one sound: kh/x/h/g/gh (Хаджиев, Hajiyev,
 # Hacıyev, Գ…), ts/c, sh/ş, j/dzh/c
 _SKELETON = (
@@ -591,12 +610,23 @@ Chamber House Representatives Congress Senate Cabinet Ministers Палата П�
 """
 
 
-def _transliterate(word: str) -> str:
+def _transliterate(word: str, reading: str) -> str:
+    """`word` in Latin letters: Armenian and Cyrillic letters transliterated, Latin ones read as `reading`
+    (AZ, AZ_FREE, EN: _readings) writes them."""
+    # Armenian writes the vowel u with two letters (ու): "Փառուխ" is Parukh, not Parovkh; a word-initial ո
+    # is vo (Ոսկեպար: Voskepar)
+    lowered = word.lower().replace("ու", "u")
+    if lowered.startswith("ո"):
+        lowered = "վ" + lowered
+    if reading == EN:
+        for pattern, replacement in _ENGLISH_LATIN:
+            lowered = pattern.sub(replacement, lowered)
+    elif reading == AZ_FREE:
+        lowered = lowered.replace("c", "ç")
     out = []
-    # Armenian writes the vowel u with two letters (ու): "Փառուխ" is Parukh, not Parovkh
-    for char in word.lower().replace("ու", "u"):
-        if char in _AZ_LATIN:
-            out.append(_AZ_LATIN[char])
+    for char in lowered:
+        if char in _TURKIC_LATIN and (reading != EN or not char.isascii()):
+            out.append(_TURKIC_LATIN[char])
         elif char in _LATIN:
             out.append(_LATIN[char])
         elif char.isascii() and char.isalpha():
@@ -606,27 +636,60 @@ def _transliterate(word: str) -> str:
     return "".join(out)
 
 
-def name_key(word: str) -> str:
-    """The phonetic key of a name: its Latin transliteration reduced to the first letter and the consonants,
-    with the consonant classes that the languages spell differently merged ("Pelosi", "Пелоси", "Փելոսի" →
-    "pls"; "Yevlakh", "Евлах", "Yevlax" → "evlh")."""
-    latin = _transliterate(word)
+def _readings(word: str, language: str | None) -> tuple[str, ...]:
+    """How the Latin letters of `word` may be read: as Azerbaijani writes them (AZ), as Azerbaijani written
+    without its letters (AZ_FREE: its c may stand for ç, Lacin for Laçın) or as English does (EN). A word with
+    a letter only Azerbaijani and Turkish write is read as written; a word of an Azerbaijani or Turkish item
+    with and without the letters; one of an item in another language as English; one of an item of no known
+    language as Azerbaijani writes it (as before languages were detected: a second key for every such word
+    cost true pairs, docs/story-figures.md)."""
+    language = _language(language)
+    if _TURKIC_WORD.search(word) or language is None:
+        return (AZ,)
+    return (AZ, AZ_FREE) if _folds(language) else (EN,)
+
+
+# names recur from item to item (the same people and places all day): each word is keyed once
+@lru_cache(maxsize=16384)
+def name_keys(word: str, language: str | None = None) -> frozenset[str]:
+    """The phonetic keys of a name in an item in `language`, one for each way its Latin letters may be read
+    (_readings): "Lacin" in an Azerbaijani item is "Lacin" (ljn) or "Laçın" written without its letters
+    (lcn, the key of "Лачин" and "Lachin")."""
+    return frozenset(_key(_transliterate(word, reading)) for reading in _readings(word, language))
+
+
+def name_key(word: str, language: str | None = None) -> str:
+    """The phonetic key of a name: its Latin transliteration reduced to its consonants, after a first letter
+    that stands for any vowel, with the consonant classes that the languages spell differently merged
+    ("Pelosi", "Пелоси", "Փելոսի" → "pls"; "Yevlakh", "Евлах", "Yevlax" → "avlh"; "Laçın", "Лачин", "Lachin"
+    → "lcn"; "Macron" in English, "Makron", "Макрон" → "mkrn"). Latin letters are read as the item's
+    `language` writes them (as Azerbaijani does when it is unknown); name_keys gives every reading."""
+    return _key(_transliterate(word, _readings(word, language)[0]))
+
+
+def _key(latin: str) -> str:
     for source, target in _SKELETON:
         latin = latin.replace(source, target)
     if not latin:
         return ""
-    head, rest = latin[0], latin[1:]
-    key = head + "".join(char for char in rest if char not in _VOWELS)
+    # a first vowel is any vowel: Əliyev, Алиев, Aliyev; Երևան, Yerevan
+    head = "a" if latin[0] in _VOWELS else latin[0]
+    key = head + "".join(char for char in latin[1:] if char not in _VOWELS)
     return re.sub(r"(.)\1+", r"\1", key)
 
 
-_COMMON_KEYS = frozenset(name_key(word) for word in _COMMON_NAMES.split())
+_COMMON_KEYS = frozenset(
+    key for word in _COMMON_NAMES.split() for language in ("az", "en") for key in name_keys(word, language)
+)
 
 
-def names(text: str) -> frozenset[str]:
-    """The keys of the proper names in `text` that are not common to every report: capitalised words of at
-    least four letters in running text (not the first word of a sentence, not in a title-cased or upper-cased
-    line), whose key has at least three consonants."""
+def names(text: str, language: str | None = None, known: Iterable[str] = ()) -> frozenset[str]:
+    """The keys of the proper names in `text` (an item in `language`) that are not common to every report:
+    capitalised words of at least four letters in running text (not the first word of a sentence, not in a
+    title-cased or upper-cased line) with at least three consonants as Azerbaijani reads its letters. A
+    word one of whose keys is common, or compatible with a key of `known` (the tracked entities the item
+    mentions), is left out."""
+    known = frozenset(known)
     found: set[str] = set()
     for line in text.splitlines():
         words = _WORD.findall(line)
@@ -640,11 +703,21 @@ def names(text: str) -> frozenset[str]:
                 continue
             if _CAPITALISED.match(line, match.end() + 1) and line[match.end() : match.end() + 1] == " ":
                 continue  # a first name ("Antony Blinken", "Нэнси Пелоси"): the surname that follows says who
-            key = name_key(word.split("-")[0])
-            consonants = sum(1 for char in key[1:] if char not in _VOWELS) + (key[:1] not in _VOWELS)
-            if consonants >= 3 and key not in _COMMON_KEYS:
-                found.add(key)
+            stem = word.split("-")[0]
+            keys = name_keys(stem, language)
+            if keys & _COMMON_KEYS or any(_compatible(key, known) for key in keys):
+                continue
+            if _long_enough(stem):
+                found.update(keys)
     return frozenset(found)
+
+
+@lru_cache(maxsize=16384)
+def _long_enough(word: str) -> bool:
+    """Whether a word has the three consonants of a name, counted as Azerbaijani reads its letters whatever
+    its keys, so one word is a name or not in every reading ("Sochi" is, as in Armenian "Սոչիում")."""
+    key = _key(_transliterate(word, AZ))
+    return sum(1 for char in key[1:] if char not in _VOWELS) + (key[:1] not in _VOWELS) >= 3
 
 
 # ------------------------------------------------------------------------------------------------- signature
@@ -671,15 +744,34 @@ def _compatible(key: str, keys: Iterable[str]) -> bool:
     return any(key.startswith(other) or other.startswith(key) for other in keys)
 
 
+# a link in a post ("https://t.me/news/50123", "armenpress.am/eng/news/1102233.html", "@channel"): its digits
+# are no figure and its words no name, and two posts of one story link to different places
+_LINK = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*|(?<![\w@])@\w+", re.IGNORECASE
+)
+
+
+def without_links(text: str) -> str:
+    """`text` with its links and @handles left out (each becomes a space)."""
+    return _LINK.sub(" ", text)
+
+
 def signature(
     title: str, lead: str, language: str | None, events: Iterable[str] = (), mentions: Iterable[str] = ()
 ) -> Signature:
     """The signature of an item from its title, lead, language and event types. `mentions` are the texts
     the classifier matched as tracked entities: a name that is one of them is already an entity, not another
-    name."""
+    name. Links in the title and lead are left out."""
+    title, lead = without_links(title), without_links(lead)
     chosen = frozenset(events)
-    known = {name_key(word) for mention in mentions for word in _WORD.findall(mention) if len(word) >= 4}
-    found = frozenset(key for key in names(f"{title}\n{lead}") if not _compatible(key, known))
+    known = {
+        key
+        for mention in mentions
+        for word in _WORD.findall(mention)
+        if len(word) >= 4
+        for key in name_keys(word, language)
+    }
+    found = names(f"{title}\n{lead}", language, known)
     headline = _Reading.of(title, language)  # read once for the reaction, announcement and side cues
     return Signature(
         events=chosen,
@@ -707,6 +799,7 @@ __all__ = [
     "event_types",
     "moments",
     "name_key",
+    "name_keys",
     "names",
     "numbers",
     "reports_reaction",
@@ -714,4 +807,5 @@ __all__ = [
     "sides",
     "signature",
     "significant_numbers",
+    "without_links",
 ]

@@ -75,6 +75,7 @@ from typing import Protocol
 from rapidfuzz import fuzz
 
 from feeds.classify import folds_letters
+from feeds.language import script
 from feeds.signature import (
     AGREE,
     CONTRADICT,
@@ -259,6 +260,9 @@ class Fingerprint:
     participants: frozenset[str] = frozenset()
     # the days its text names ("on 12 June", "13 сентября") near its publication: the days of its event
     named_days: frozenset[date] = frozenset()
+    # the script its title and lead are written in (feeds.language.script): what tells whether an item of
+    # no known language may be written like another
+    script: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +346,7 @@ def fingerprint(
         day_only=day_only,
         participants=frozenset(participants),
         named_days=_named_days(sig.moments, published, rules.named_day_before),
+        script=script(f"{title} {lead}"),
     )
 
 
@@ -409,6 +414,16 @@ def _apart(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> timedelta:
     if rules.days_as_intervals:
         return max(timedelta(0), a_start - b_end, b_start - a_end)
     return abs(a.published - b.published)
+
+
+def written_alike(a: Fingerprint, b: Fingerprint) -> bool:
+    """Whether two items may be written in one language, so that their wording is compared: both in one
+    language, or one or both of no known language (feeds.language found none of ours) and written in one
+    script. Two items of no known language are not one language: a Latin and a Cyrillic text never are,
+    and a text of no known language in Latin letters may be an English or an Azerbaijani one."""
+    if a.language is not None and b.language is not None:
+        return a.language == b.language
+    return a.script is not None and a.script == b.script
 
 
 def text_score(a: Fingerprint, b: Fingerprint) -> float:
@@ -624,7 +639,7 @@ def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> Stor
     other_kind = item.reaction != candidate.reaction or item.prospect != candidate.prospect
     if other_kind:
         close = False
-    if item.language == candidate.language:
+    if written_alike(item, candidate):
         score = text_score(item, candidate)
         threshold = rules.text_threshold
         if (
@@ -821,4 +836,5 @@ __all__ = [
     "fingerprint",
     "text_score",
     "time_apart",
+    "written_alike",
 ]

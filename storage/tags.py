@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import Item, ItemEntity
+from storage.models import Feed, Item, ItemEntity
 
 Span = tuple[int, int, str]
 
@@ -32,15 +32,19 @@ class ItemText:
     title: str
     summary: str
     language: str | None
+    # the language its feed declares now (None: none)
+    feed_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Retag:
-    """An item's new tags and severity."""
+    """An item's new tags and severity, and the language to store for an item stored without one (None:
+    leave it as it is)."""
 
     item_id: int
     tags: tuple[Tag, ...]
     severity: str | None
+    language: str | None = None
 
 
 async def retag_items(db: Database, retags: Sequence[Retag]) -> None:
@@ -48,6 +52,12 @@ async def retag_items(db: Database, retags: Sequence[Retag]) -> None:
     async with db.transaction() as session:
         for retag in retags:
             await _replace_item_tags(session, retag.item_id, retag.tags, retag.severity)
+            if retag.language is not None:
+                await session.execute(
+                    update(Item)
+                    .where(Item.id == retag.item_id, Item.language.is_(None))
+                    .values(language=retag.language)
+                )
 
 
 async def _replace_item_tags(
@@ -74,12 +84,18 @@ async def items_since(
     db: Database, since: datetime | None, after_id: int = 0, limit: int = 500
 ) -> list[ItemText]:
     """Up to `limit` stored items with id > after_id, fetched at or after `since` (all when None), by id."""
-    query = select(Item.id, Item.title, Item.summary, Item.language).where(Item.id > after_id)
+    query = (
+        select(Item.id, Item.title, Item.summary, Item.language, Feed.language.label("feed_language"))
+        .join(Feed, Feed.id == Item.feed_id)
+        .where(Item.id > after_id)
+    )
     if since is not None:
         query = query.where(Item.fetched_at >= since)
     async with db.transaction() as session:
         rows = (await session.execute(query.order_by(Item.id).limit(limit))).all()
-    return [ItemText(row.id, row.title or "", row.summary or "", row.language) for row in rows]
+    return [
+        ItemText(row.id, row.title or "", row.summary or "", row.language, row.feed_language) for row in rows
+    ]
 
 
 async def count_items_since(db: Database, since: datetime | None) -> int:

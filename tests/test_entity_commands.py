@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -12,6 +13,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from feeds.entity_commands import list_entities, retag
+from feeds.gazetteer import load_gazetteer, load_yaml_gazetteer
+from feeds.model import FeedEntry, NewItem
+from feeds.store import StoredItem, store_new_items
 from storage import tags
 from storage.db import Database
 from storage.models import Feed, Item
@@ -110,3 +114,50 @@ async def test_entities_list_shows_the_gazetteer_in_force(db: Database, capsys) 
     out = capsys.readouterr().out.splitlines()
     assert any(line.startswith("sev_lake\tplace\tSev Lake\t39.598,46.231\t") for line in out)
     assert len(out) == 36
+
+
+async def _store(
+    db: Database, feed: int, title: str, language: str | None, published: datetime
+) -> StoredItem:
+    """An item stored as ingestion stores it, in `language` (None: as before languages were detected)."""
+    key = hashlib.sha256(f"{feed}{title}".encode()).hexdigest()
+    link = f"https://a.test/{key[:8]}"
+    classifier = load_yaml_gazetteer(load_settings()).classifier
+    (stored,) = await store_new_items(
+        db,
+        feed,
+        [NewItem(FeedEntry(link, link, title, "", language, published), key, key, published,
+                 classifier.classify(title, "", language))],
+        alert=False,
+        now=published + timedelta(minutes=3),
+    )  # fmt: skip
+    return stored
+
+
+async def test_retag_reads_the_language_of_items_stored_without_one(db: Database, capsys: object) -> None:
+    await load_gazetteer(db, load_settings())
+    async with db.transaction() as session:
+        session.add_all(
+            [
+                Feed(url="https://feeds.test/undeclared", title="undeclared"),
+                Feed(url="https://feeds.test/az", title="az", language="az"),
+                Feed(url="https://feeds.test/ru", title="ru", language="ru"),
+            ]
+        )
+    at = datetime.now(UTC) - timedelta(hours=2)
+    # stored before languages were detected: a third country's reaction to a clash, from a feed declaring no
+    # language, and an older post of a feed declaring Azerbaijani (its words alone read as English)
+    condemns = "Turkey condemns Azerbaijani shelling near Sev Lake that wounded two Armenian soldiers"
+    reaction = await _store(db, 1, condemns, None, at)
+    declared = await _store(db, 2, "Sev Lake: 2 soldiers wounded", None, at - timedelta(days=5))
+    assert await retag(load_settings(database_url=db.url), since_days=None) == 0
+    async with db.transaction() as session:
+        languages = dict((await session.execute(select(Item.id, Item.language))).all())
+    # the language it is written in; the language its feed declares always wins
+    assert languages == {reaction.id: "en", declared.id: "az"}
+    # read in its language, the reaction is a reaction: the clash itself, reported in Russian an hour later,
+    # is a story of its own (its own alert), not "also reported" under Turkey's condemnation
+    event = await _store(
+        db, 3, "Двое военнослужащих ранены при обстреле у озера Сев", "ru", at + timedelta(hours=1)
+    )
+    assert event.story_id != reaction.story_id

@@ -291,3 +291,20 @@ async def test_a_feed_declaring_no_language_is_read_in_the_language_it_is_writte
     languages = {title: language for title, language, _ in rows}
     assert languages == {TALKS: "az", TALKS_LETTER_FREE: "az"}
     assert len({story for _, _, story in rows}) == 1
+
+
+# one event as two channels post it: emoji, a hashtag and a link to the post each, the figure in digits or
+# in words; the digits of a link are no figure, and two posts link to different places
+POSTED = {
+    "ru": "❗️Двое военнослужащих ранены при обстреле у озера Сев #Армения https://t.me/interfax_news/77451",
+    "en": "⚡️ 2 soldiers wounded near Sev Lake after Azerbaijani shelling https://armenpress.am/eng/news/1102233",
+}
+
+
+async def test_one_event_posted_with_emoji_hashtags_and_links_alerts_once(rig: Rig) -> None:
+    await rig.publish("ru", POSTED["ru"])
+    await rig.publish("en", POSTED["en"])
+    for chat in (GROUP, PERSON):
+        (alert,) = rig.telegram.sent(chat)
+        assert alert.text.splitlines()[0].endswith(POSTED["ru"])
+        assert _sources_named(alert.text) == f"also reported by: {FEEDS['en']}"

@@ -48,6 +48,7 @@ from feeds.signature import (
     reports_reaction,
     same_figure,
     sides,
+    signature,
 )
 from feeds.store import store_new_items
 from feeds.stories import (
@@ -100,10 +101,12 @@ FLOORS = {
         ("Twenty-six servicemen returned", "en", {"26"}),
         ("Двое военнослужащих ранены, трое погибли", "ru", {"2", "3"}),
         ("двадцать шесть военнослужащих", "ru", {"26"}),
+        ("Тринадцать военнослужащих ранены, семнадцати оказана помощь", "ru", {"13", "17"}),
         ("երկու զինծառայող է վիրավորվել, երեքը զոհվել", "hy", {"2", "3"}),
         ("քսանհինգ զինծառայող", "hy", {"25"}),
         ("iki hərbçi yaralanıb, üç nəfər həlak olub", "az", {"2", "3"}),
         ("iyirmi altı hərbçi", "az", {"26"}),
+        ("On iki hərbçi yaralanıb, on nəfər xəstəxanadadır", "az", {"12", "10"}),
         # dates, years and clock times are not figures
         ("13 сентября в 00:05 погибли 49 военнослужащих", "ru", {"49"}),
         ("Սեպտեմբերի 13-ին, 2022 թ. ժամը 00:05-ին", "hy", set()),
@@ -141,6 +144,44 @@ def test_a_name_has_one_key_in_four_scripts_and_its_case_forms_extend_it() -> No
     assert name_key("Blinkenlə").startswith(name_key("Blinken"))
     # sentence-initial words and common words are not names
     assert names("Nancy Pelosi arrived. Pelosi condemned the attack") == {name_key("Pelosi")}
+
+
+# one name as each language writes it: Latin letters read as the item's language writes them (c is k in an
+# English "Macron", j in an Azerbaijani "Cəbrayıl"; a Telegram channel's "Mingecevir" has lost the ç of
+# "Mingəçevir")
+SAME_NAME = [
+    [
+        ("Talks with Macron ended late", "en"),
+        ("Переговоры с Макроном завершились поздно", "ru"),
+        ("Danışıqlar Makron ilə gec bitdi", "az"),
+        ("Բանակցությունները Մակրոնի հետ ավարտվեցին ուշ", "hy"),
+    ],
+    [
+        ("A drone fell near Mingachevir overnight", "en"),
+        ("Беспилотник упал у Мингечевира ночью", "ru"),
+        ("Dron gecə Mingəçevir yaxınlığında düşüb", "az"),
+        ("Dron gece Mingecevir yaxinliginda dusub", "az"),
+    ],
+]
+
+
+def _names_meet(a: frozenset[str], b: frozenset[str]) -> bool:
+    return any(x.startswith(y) or y.startswith(x) for x in a for y in b)
+
+
+@pytest.mark.parametrize("variants", SAME_NAME)
+def test_one_name_as_each_language_writes_it_meets_and_two_names_do_not(
+    variants: list[tuple[str, str]],
+) -> None:
+    found = [signature(text, "", language).names for text, language in variants]
+    assert all(found), found
+    for a, b in itertools.combinations(found, 2):
+        assert _names_meet(a, b), (variants, found)
+    # two names that only an Azerbaijani reading of English letters made one (Cohen read as "Johen")
+    assert not _names_meet(
+        signature("Talks with Cohen ended late", "", "en").names,
+        signature("Talks with John ended late", "", "en").names,
+    )
 
 
 def test_event_families_agree_contradict_or_say_nothing() -> None:
@@ -778,7 +819,7 @@ def test_a_small_figure_does_not_tie_reports_of_different_places() -> None:
     assert decide(kalbajar, [lake], StoryRules()).rule == RULE_NEW
 
 
-async def _store_one(db: Database, feed: int, title: str, language: str, published: datetime) -> Any:
+async def _store_one(db: Database, feed: int, title: str, language: str | None, published: datetime) -> Any:
     key = hashlib.sha256(f"{feed}{title}".encode()).hexdigest()
     entry = FeedEntry(
         f"https://a.test/{key[:8]}", f"https://a.test/{key[:8]}", title, "", language, published
@@ -808,6 +849,27 @@ async def test_a_report_tagged_only_with_the_border_meets_the_story_of_a_town_it
     # no tracked entity in common (the Azerbaijani report is tagged with the border only), yet one story
     assert sotk.entity_ids == ("sotk",) and border.entity_ids == ("armaz_border",)
     assert border.story_id == sotk.story_id and border.story_rule == RULE_SIGNATURE
+
+
+async def test_an_item_of_no_known_language_is_compared_by_wording_with_one_written_alike(
+    db: Database,
+) -> None:
+    await load_gazetteer(db, load_settings())
+    async with db.transaction() as session:
+        session.add_all([Feed(url=f"https://feeds.test/{n}", title=str(n)) for n in range(3)])
+    # an agency's announcement stored before languages were detected (no language), and a channel's copy
+    # without the letters, detected as Azerbaijani: one text, one story
+    agency = await _store_one(
+        db, 1, "Kəlbəcər istiqamətində sərhəd komissiyalarının görüşü keçiriləcək", None, NOW
+    )
+    channel = await _store_one(
+        db,
+        2,
+        "Kelbecer istiqametinde serhed komissiyalarinin gorusu kecirilecek",
+        "az",
+        NOW + timedelta(hours=1),
+    )
+    assert channel.story_id == agency.story_id and channel.story_rule == RULE_TEXT
 
 
 # ---------------------------------------------------------------------------------------------------- data
