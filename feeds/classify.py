@@ -1806,11 +1806,15 @@ class Classifier:
         length = stop - start
         entity = aliases[ref].entity
         for o_start, o_stop, o_ref in hits:
+            other = aliases[o_ref]
             if (
                 o_start <= start
                 and stop <= o_stop
                 and o_stop - o_start > length
-                and aliases[o_ref].entity != entity
+                and other.entity != entity
+                # the words a gapped alias lets between its parts are not its name: "որոշել Հայաստանի հետ
+                # պետական սահմանը" names Armenia as well as the delimitation
+                and not (other.alias.gap and start > o_start and stop < o_stop)
             ):
                 return True
         return False
