@@ -1224,7 +1224,7 @@ TWENTY_SECOND_ROUND_SEVERITY = [
     # land passed to a side (P2)
     ("Բերձոր քաղաքն ու հարակից գյուղերը այսօր արդեն Ադրբեջանին են անցել", "hy", "P2", "handover"),
     ("Гору Пела в Капане сдали Азербайджану", "ru", "P2", "handover"),
-    ("The town of Lachin has passed to Azerbaijan", "en", "P2", "handover"),
+    ("The town of Lachin has passed to Azerbaijani control", "en", "P2", "handover"),
     ("Laçın şəhəri Azərbaycanın nəzarətinə keçib", "az", "P2", "handover"),
     # villages taken, counted (P2)
     ("Armenian Troops Take 18 Villages In Karabakh", "en", "P2", "capture"),
