@@ -1968,7 +1968,11 @@ class Classifier:
         aliases = self._aliases
         inside: set[int] = set()
         order = sorted(range(len(hits)), key=lambda index: hits[index][0])
-        before = _FurthestStops()  # the hits that start before the current start
+        before = _FurthestStops()  # the hits of ungapped aliases that start before the current start
+        # a gapped alias's hit that started before covers a hit only where both stop together: the words its
+        # gap lets between its parts are not its name ("որոշել Հայաստանի հետ պետական սահմանը" names Armenia
+        # as well as the delimitation)
+        gapped_before: dict[int, set[int]] = {}  # stop -> the entities of gapped hits that started before
         for _start, group in itertools.groupby(order, key=lambda index: hits[index][0]):
             indexes = list(group)
             here = _FurthestStops()
@@ -1978,10 +1982,18 @@ class Classifier:
                 _, stop, ref = hits[index]
                 entity = aliases[ref].entity
                 # an earlier start is longer whenever it stops here or later; the same start only past here
-                if before.furthest_other(entity) >= stop or here.furthest_other(entity) > stop:
+                if (
+                    before.furthest_other(entity) >= stop
+                    or here.furthest_other(entity) > stop
+                    or any(other != entity for other in gapped_before.get(stop, ()))
+                ):
                     inside.add(index)
             for index in indexes:
-                before.add(aliases[hits[index][2]].entity, hits[index][1])
+                _, stop, ref = hits[index]
+                if aliases[ref].alias.gap:
+                    gapped_before.setdefault(stop, set()).add(aliases[ref].entity)
+                else:
+                    before.add(aliases[ref].entity, stop)
         return [hit for index, hit in enumerate(hits) if index not in inside]
 
     @staticmethod
