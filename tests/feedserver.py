@@ -26,6 +26,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.utils import formatdate
 from functools import cache
 from typing import Any
@@ -211,6 +212,11 @@ class FeedServer:
         with self._lock:
             self.resources[path] = resource
         return self.url(path, host)
+
+    def publish(self, path: str, feed: str, item: tuple[str, str, str, str], at: datetime) -> str:
+        """`path` serves the RSS feed titled `feed` with its one `item` (guid, title, link, description),
+        dated `at`; its URL."""
+        return self.add(path, rss(feed, [item], dates=[int(at.timestamp())]))
 
     def synthetic(self, count: int, items: int = 50) -> None:
         """Serve `count` generated feeds of `items` items at /synthetic/<n>.xml; bump() adds one to each."""

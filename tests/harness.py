@@ -5,6 +5,8 @@ private chats, and factories for stored rows. Every test that talks to the bot g
   emulator; yields a `Chat` to type commands and read the answers.
 - the `fast_private_chats` fixture (tests/conftest.py): Telegram's 1 message/s per private chat would make
   every multi-command test take seconds; the limiter itself is tested with the delivery loop.
+- `feed_pipeline(db, clock, *users)`: feeds to chats end to end (the ingest service polling the loopback
+  feed server, the delivery loop sending through the real Application to the emulator), driven by hand.
 - `new_item`, `subscribe`: rows as the pipeline stores them.
 """
 
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import functools
 import hashlib
+import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,9 +26,11 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.context import BotApplication, BotContext
+from bot.deliver import DeliveryLoop
 from bot.ratelimit import ChatRateLimiter
 from feeds.gazetteer import load_gazetteer
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.service import IngestService
 from storage.audit import AuditRecord, count_audit, latest_audit
 from storage.db import Database
 from storage.models import Chat as ChatRow
@@ -139,6 +144,38 @@ async def initialized_bot(
         yield ctx, application
     finally:
         await application.shutdown()
+
+
+@dataclass
+class Pipeline:
+    """Feeds to chats: the ingest service polling with the live gazetteer's classifier, and the real
+    Application (initialized_bot) sending through the Bot API emulator; the test moves `clock`."""
+
+    telegram: BotApiEmulator
+    ctx: BotContext
+    application: BotApplication
+    ingest: IngestService
+    clock: Clock
+
+    async def deliver(self) -> int:
+        """The delivery loop's run until nothing is due (DeliveryLoop.run_until_idle)."""
+        return await DeliveryLoop(self.ctx, self.application.bot, clock=self.clock).run_until_idle()
+
+
+@contextlib.asynccontextmanager
+async def feed_pipeline(db: Database, clock: Clock, *users: int) -> AsyncIterator[Pipeline]:
+    """A Pipeline on `db` polling feeds on the loopback feed server, `users` known to the emulator (which
+    does not enforce Telegram's limits: what is asserted is what is sent, not its pace)."""
+    async with BotApiEmulator(enforce_limits=False) as telegram:
+        for user in users:
+            telegram.add_user(user)
+        async with (
+            initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application),
+            IngestService(
+                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
+            ) as ingest,
+        ):
+            yield Pipeline(telegram, ctx, application, ingest, clock)
 
 
 @contextlib.asynccontextmanager

@@ -10,7 +10,6 @@ story says more than the one before (classified P3, P2, P1 by the shipped rules)
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,15 +17,13 @@ from typing import Any
 import pytest
 
 import bot.app
-from bot.deliver import DeliveryLoop
-from feeds.service import IngestService
 from storage.alert_updates import updates_for_chat
 from storage.db import Database
 from storage.feeds import add_feed
 from tests.botapi import BotApiEmulator
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
-from tests.harness import FAST_LIMITER, initialized_bot, subscribe
+from tests.harness import FAST_LIMITER, feed_pipeline, subscribe
 
 READER = 4801
 SOURCES = ("Border Wire", "Armenpress", "Interfax", "News.am")
@@ -69,49 +66,35 @@ async def test_rises_before_the_reply_is_sent_make_one_reply_at_the_level_reache
     await subscribe(db, READER, "sev_lake")
 
     def publish(n: int) -> None:
-        feed_server.add(
-            paths[n],
-            rss(SOURCES[n], [(f"{n}-1", HEADLINES[n], f"http://{n}.example/1", "")],
-                dates=[int(clock.now.timestamp())]),
-        )  # fmt: skip
+        item = (f"{n}-1", HEADLINES[n], f"http://{n}.example/1", "")
+        feed_server.publish(paths[n], SOURCES[n], item, clock.now)
 
-    async with BotApiEmulator(enforce_limits=False) as telegram:
-        telegram.add_user(READER)
-        async with (
-            initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application),
-            IngestService(
-                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
-            ) as ingest,
-        ):
-
-            async def deliver() -> None:
-                await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-
-            await ingest.poll_all_once()  # history: nothing alerts
+    async with feed_pipeline(db, clock, READER) as pipeline:
+        await pipeline.ingest.poll_all_once()  # history: nothing alerts
+        clock.now += timedelta(minutes=1)
+        publish(0)
+        await pipeline.ingest.poll_all_once()
+        await pipeline.deliver()
+        (alert,) = pipeline.telegram.sent(READER)
+        assert alert.text.startswith("🟡 P3"), alert.text
+        clock.now += timedelta(minutes=1)
+        publish(1)
+        if not one_round:
+            await pipeline.ingest.poll_all_once()
             clock.now += timedelta(minutes=1)
-            publish(0)
-            await ingest.poll_all_once()
-            await deliver()
-            (alert,) = telegram.sent(READER)
-            assert alert.text.startswith("🟡 P3"), alert.text
-            clock.now += timedelta(minutes=1)
-            publish(1)
-            if not one_round:
-                await ingest.poll_all_once()
-                clock.now += timedelta(minutes=1)
-            publish(2)
-            await ingest.poll_all_once()
-            await deliver()
-            replies = _replies(telegram)
-            clock.now += timedelta(minutes=1)
-            publish(3)
-            await ingest.poll_all_once()
-            await deliver()
+        publish(2)
+        await pipeline.ingest.poll_all_once()
+        await pipeline.deliver()
+        replies = _replies(pipeline.telegram)
+        clock.now += timedelta(minutes=1)
+        publish(3)
+        await pipeline.ingest.poll_all_once()
+        await pipeline.deliver()
 
-    texts = [message.text for message in telegram.sent(READER)]
+    texts = [message.text for message in pipeline.telegram.sent(READER)]
     assert len(replies) == 1, texts
     assert json.loads(replies[0]["reply_parameters"])["message_id"] == alert.message_id
     assert texts[1].startswith(f"🔴 P1 {HEADLINES[2]}"), texts[1]
-    assert _replies(telegram) == replies, texts  # P1 was announced: no second reply
+    assert _replies(pipeline.telegram) == replies, texts  # P1 was announced: no second reply
     statuses = [status for kind, status, _ in await updates_for_chat(db, READER) if kind == "reply"]
     assert statuses == ["sent"], statuses

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,15 +24,15 @@ import pytest
 import bot.app
 from bot.deliver import DeliveryLoop
 from feeds.liveness import ProcessLiveness, host_identity
-from feeds.service import IngestService
 from storage.alert_updates import claim_due_updates, finish_update, updates_for_chat
 from storage.db import Database
 from storage.feeds import add_feed
 from storage.instances import register_instance
 from tests.botapi import BotApiEmulator
+from tests.botapi.emulator import SentMessage
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
-from tests.harness import FAST_LIMITER, initialized_bot, subscribe
+from tests.harness import FAST_LIMITER, Pipeline, feed_pipeline, subscribe
 
 READER = 4721
 STORIES, REWRITES = 20, 5
@@ -80,72 +80,60 @@ async def test_a_feed_rewriting_its_items_does_not_queue_other_sources_behind_it
         await add_feed(db, url, now=now)
     await subscribe(db, READER, "sev_lake", "jermuk", "goris", "lachin_corridor")
     titles = _titles()
-    async with BotApiEmulator(enforce_limits=False) as telegram:
-        telegram.add_user(READER)
-        async with (
-            initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application),
-            IngestService(
-                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
-            ) as ingest,
-        ):
-            await ingest.poll_all_once()  # history: nothing alerts
-            stamp = int(clock.now.timestamp())
+    async with feed_pipeline(db, clock, READER) as pipeline:
+        ingest, telegram = pipeline.ingest, pipeline.telegram
+        await ingest.poll_all_once()  # history: nothing alerts
+        stamp = int(clock.now.timestamp())
+        feed_server.add(
+            "/wire.xml",
+            rss(
+                "Border Wire",
+                [(f"w-{n}", t, f"http://wire.example/{n}", "Shelling.") for n, t in enumerate(titles)],
+                dates=[stamp - n for n in range(STORIES + 1)],
+            ),
+        )
+        clock.now += timedelta(minutes=1)
+        await ingest.poll_all_once()
+        await pipeline.deliver()
+        alerts = len(_calls(telegram, 0))
+        assert alerts >= STORIES // 2  # most of the stories are stories of their own
+
+        for poll in range(REWRITES):
+            clock.now += timedelta(minutes=1)
             feed_server.add(
-                "/wire.xml",
+                "/rewrite.xml",
                 rss(
-                    "Border Wire",
-                    [(f"w-{n}", t, f"http://wire.example/{n}", "Shelling.") for n, t in enumerate(titles)],
-                    dates=[stamp - n for n in range(STORIES + 1)],
+                    "Rewrite Wire",
+                    [
+                        (
+                            f"r-{poll}-{n}",
+                            f"{t} {VERSIONS[poll]}",
+                            f"http://rw.example/{poll}/{n}",
+                            "",
+                        )
+                        for n, t in enumerate(titles[:STORIES])
+                    ],
+                    dates=[int(clock.now.timestamp()) - n for n in range(STORIES)],
                 ),
             )
-            clock.now += timedelta(minutes=1)
             await ingest.poll_all_once()
-            await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-            alerts = len(_calls(telegram, 0))
-            assert alerts >= STORIES // 2  # most of the stories are stories of their own
+        edits = [row for row in await updates_for_chat(db, READER) if row[0] == "edit"]
+        # the rewrites are real: each alert has an edit queued, one however many versions came
+        assert alerts // 2 <= len(edits) <= alerts
+        clock.now += timedelta(minutes=1)
+        third_item = ("t-0", titles[STORIES], "http://third.example/0", "Shelling.")
+        feed_server.publish("/third.xml", THIRD_REPORT, third_item, clock.now)
+        await ingest.poll_all_once()
 
-            for poll in range(REWRITES):
-                clock.now += timedelta(minutes=1)
-                feed_server.add(
-                    "/rewrite.xml",
-                    rss(
-                        "Rewrite Wire",
-                        [
-                            (
-                                f"r-{poll}-{n}",
-                                f"{t} {VERSIONS[poll]}",
-                                f"http://rw.example/{poll}/{n}",
-                                "",
-                            )
-                            for n, t in enumerate(titles[:STORIES])
-                        ],
-                        dates=[int(clock.now.timestamp()) - n for n in range(STORIES)],
-                    ),
-                )
-                await ingest.poll_all_once()
-            edits = [row for row in await updates_for_chat(db, READER) if row[0] == "edit"]
-            # the rewrites are real: each alert has an edit queued, one however many versions came
-            assert alerts // 2 <= len(edits) <= alerts
-            clock.now += timedelta(minutes=1)
-            feed_server.add(
-                "/third.xml",
-                rss(THIRD_REPORT, [("t-0", titles[STORIES], "http://third.example/0", "Shelling.")],
-                    dates=[int(clock.now.timestamp())]),
-            )  # fmt: skip
-            await ingest.poll_all_once()
-
-            started = len(telegram.requests)
-            loop = DeliveryLoop(ctx, application.bot, clock=clock)
-            await loop.step()  # the reader's first lease of edits is on its way
-            feed_server.add(
-                "/wire.xml",
-                rss("Border Wire", [("w-real", REAL_STORY, "http://wire.example/real", "Closed.")],
-                    dates=[int(clock.now.timestamp())]),
-            )  # fmt: skip
-            clock.now += timedelta(seconds=30)
-            (real,) = [item for _, item in (await ingest.poll_all_once()).new_items]
-            assert real.title == REAL_STORY and real.alerted_chats == 1
-            await loop.run_until_idle()
+        started = len(telegram.requests)
+        loop = DeliveryLoop(pipeline.ctx, pipeline.application.bot, clock=clock)
+        await loop.step()  # the reader's first lease of edits is on its way
+        real_item = ("w-real", REAL_STORY, "http://wire.example/real", "Closed.")
+        feed_server.publish("/wire.xml", "Border Wire", real_item, clock.now)
+        clock.now += timedelta(seconds=30)
+        (real,) = [item for _, item in (await ingest.poll_all_once()).new_items]
+        assert real.title == REAL_STORY and real.alerted_chats == 1
+        await loop.run_until_idle()
 
     calls = _calls(telegram, started)
     new_alert = [k for k, (m, p) in enumerate(calls) if m == "sendMessage" and REAL_SHOWN in p["text"]]
@@ -176,28 +164,19 @@ async def test_many_later_reports_of_a_story_at_once_edit_its_alert_once(
     for url in urls:
         await add_feed(db, url, now=now)
     await subscribe(db, READER, "sev_lake")
-    async with BotApiEmulator(enforce_limits=False) as telegram:
-        telegram.add_user(READER)
-        async with (
-            initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application),
-            IngestService(
-                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
-            ) as ingest,
-        ):
-            await ingest.poll_all_once()  # history: nothing alerts
-            for n, name in enumerate(names):
-                clock.now += timedelta(minutes=1)
-                feed_server.add(
-                    f"/feed-{n}.xml",
-                    rss(name, [(f"{n}-1", STORY, f"http://{n}.example/1", "Troops advance.")],
-                        dates=[int(clock.now.timestamp())]),
-                )  # fmt: skip
-                if n <= 1:  # the first report alerts, the second edits; the others come at once
-                    await ingest.poll_all_once()
-                    await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-            await ingest.poll_all_once()
-            started = len(telegram.requests)
-            await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
+    async with feed_pipeline(db, clock, READER) as pipeline:
+        ingest, telegram = pipeline.ingest, pipeline.telegram
+        await ingest.poll_all_once()  # history: nothing alerts
+        for n, name in enumerate(names):
+            clock.now += timedelta(minutes=1)
+            item = (f"{n}-1", STORY, f"http://{n}.example/1", "Troops advance.")
+            feed_server.publish(f"/feed-{n}.xml", name, item, clock.now)
+            if n <= 1:  # the first report alerts, the second edits; the others come at once
+                await ingest.poll_all_once()
+                await pipeline.deliver()
+        await ingest.poll_all_once()
+        started = len(telegram.requests)
+        await pipeline.deliver()
 
     calls = _calls(telegram, started)
     assert [method for method, _ in calls] == ["editMessageText"], f"{len(calls)} calls: {calls}"
@@ -225,50 +204,37 @@ async def test_a_feed_rewriting_its_items_queues_an_edit_only_when_the_alert_can
         await add_feed(db, url, now=clock.now)
     await subscribe(db, READER, "sev_lake", "jermuk", "goris")
     titles = _titles()[:REWRITTEN]
-    async with BotApiEmulator(enforce_limits=False) as telegram:
-        telegram.add_user(READER)
-        async with (
-            initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application),
-            IngestService(
-                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
-            ) as ingest,
-        ):
-
-            async def deliver() -> None:
-                await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-
-            await ingest.poll_all_once()  # history: nothing alerts
+    async with feed_pipeline(db, clock, READER) as pipeline:
+        ingest, telegram = pipeline.ingest, pipeline.telegram
+        await ingest.poll_all_once()  # history: nothing alerts
+        clock.now += timedelta(minutes=1)
+        feed_server.add(
+            "/0.xml",
+            rss("Border Wire",
+                [(f"w-{n}", t, f"http://wire.example/{n}", "Shelling.") for n, t in enumerate(titles)],
+                dates=[int(clock.now.timestamp()) - n for n in range(REWRITTEN)]),
+        )  # fmt: skip
+        await ingest.poll_all_once()
+        await pipeline.deliver()
+        alerts = telegram.sent(READER)
+        assert len(alerts) == REWRITTEN
+        for poll in range(4):
             clock.now += timedelta(minutes=1)
             feed_server.add(
-                "/0.xml",
-                rss("Border Wire",
-                    [(f"w-{n}", t, f"http://wire.example/{n}", "Shelling.") for n, t in enumerate(titles)],
+                "/1.xml",
+                rss("Rewrite Wire",
+                    [(f"r-{poll}-{n}", f"{t} {VERSIONS[poll]}", f"http://rw.example/{poll}/{n}", "")
+                     for n, t in enumerate(titles)],
                     dates=[int(clock.now.timestamp()) - n for n in range(REWRITTEN)]),
             )  # fmt: skip
             await ingest.poll_all_once()
-            await deliver()
-            alerts = telegram.sent(READER)
-            assert len(alerts) == REWRITTEN
-            for poll in range(4):
-                clock.now += timedelta(minutes=1)
-                feed_server.add(
-                    "/1.xml",
-                    rss("Rewrite Wire",
-                        [(f"r-{poll}-{n}", f"{t} {VERSIONS[poll]}", f"http://rw.example/{poll}/{n}", "")
-                         for n, t in enumerate(titles)],
-                        dates=[int(clock.now.timestamp()) - n for n in range(REWRITTEN)]),
-                )  # fmt: skip
-                await ingest.poll_all_once()
-                if poll == 1:
-                    await deliver()
-            clock.now += timedelta(minutes=1)
-            feed_server.add(
-                "/third.xml",
-                rss(THIRD_REPORT, [("t-0", titles[0], "http://third.example/0", "Shelling.")],
-                    dates=[int(clock.now.timestamp())]),
-            )  # fmt: skip
-            await ingest.poll_all_once()
-            await deliver()
+            if poll == 1:
+                await pipeline.deliver()
+        clock.now += timedelta(minutes=1)
+        third_item = ("t-0", titles[0], "http://third.example/0", "Shelling.")
+        feed_server.publish("/third.xml", THIRD_REPORT, third_item, clock.now)
+        await ingest.poll_all_once()
+        await pipeline.deliver()
 
     rows = [row for row in await updates_for_chat(db, READER) if row[0] == "edit"]
     assert [status for _, status, _ in rows] == ["sent"] * (REWRITTEN + 1), rows
@@ -276,6 +242,41 @@ async def test_a_feed_rewriting_its_items_queues_an_edit_only_when_the_alert_can
     shown = [message.text for message in telegram.sent(READER)]
     assert f"also reported by: Rewrite Wire, {THIRD_REPORT}" in shown[0], shown[0]
     assert all("also reported by: Rewrite Wire" in text for text in shown[1:]), shown
+
+
+async def _wire_rewrite_and_third_feeds(
+    db: Database, feed_server: FeedServer, clock: Clock
+) -> Callable[[int, str, str], None]:
+    """Border Wire, Rewrite Wire and THIRD_REPORT as empty feeds 0, 1 and 2, the reader following the places
+    in _titles(); `publish(n, guid, title)` then has feed n serve that one item, dated now."""
+    names = ("Border Wire", "Rewrite Wire", THIRD_REPORT)
+    for n, name in enumerate(names):
+        await add_feed(db, feed_server.add(f"/{n}.xml", rss(name, [])), now=clock.now)
+    await subscribe(db, READER, "sev_lake", "jermuk", "goris")
+
+    def publish(n: int, guid: str, text: str) -> None:
+        item = (guid, text, f"http://{n}.example/{guid}", "Shelling.")
+        feed_server.publish(f"/{n}.xml", names[n], item, clock.now)
+
+    return publish
+
+
+async def _alerted_then_rewritten(
+    pipeline: Pipeline, publish: Callable[[int, str, str], None], title: str
+) -> SentMessage:
+    """Feed 0 reports `title` and the reader gets its alert; a minute later the rewriting feed's first
+    version of it is polled (an edit of the alert queued). The alert."""
+    clock = pipeline.clock
+    await pipeline.ingest.poll_all_once()  # history: nothing alerts
+    clock.now += timedelta(minutes=1)
+    publish(0, "w-0", title)
+    await pipeline.ingest.poll_all_once()
+    await pipeline.deliver()
+    (alert,) = pipeline.telegram.sent(READER)
+    clock.now += timedelta(minutes=1)
+    publish(1, "r-0", f"{title} {VERSIONS[0]}")
+    await pipeline.ingest.poll_all_once()
+    return alert
 
 
 async def test_a_bot_killed_while_editing_leaves_the_alert_showing_every_source(
@@ -287,59 +288,35 @@ async def test_a_bot_killed_while_editing_leaves_the_alert_showing_every_source(
     may already have been rendered without it), folded with the third feed's into one."""
     monkeypatch.setattr(bot.app, "ChatRateLimiter", FAST_LIMITER)
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
-    names = ("Border Wire", "Rewrite Wire", THIRD_REPORT)
-    for n, name in enumerate(names):
-        await add_feed(db, feed_server.add(f"/{n}.xml", rss(name, [])), now=clock.now)
-    await subscribe(db, READER, "sev_lake", "jermuk", "goris")
+    publish = await _wire_rewrite_and_third_feeds(db, feed_server, clock)
     (title,) = _titles()[:1]
-
-    def publish(n: int, guid: str, text: str) -> None:
-        feed_server.add(
-            f"/{n}.xml",
-            rss(names[n], [(guid, text, f"http://{n}.example/{guid}", "Shelling.")],
-                dates=[int(clock.now.timestamp())]),
-        )  # fmt: skip
 
     victim = await asyncio.create_subprocess_exec(sys.executable, "-c", "import time; time.sleep(60)")
     killed = f"bot:{victim.pid}:killed"
     await register_instance(
         db, killed, role="bot", host=host_identity(), pid=victim.pid, process_start=None, now=clock.now
     )
-    async with BotApiEmulator(enforce_limits=False) as telegram:
-        telegram.add_user(READER)
-        async with (
-            initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application),
-            IngestService(
-                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
-            ) as ingest,
-        ):
-            await ingest.poll_all_once()  # history: nothing alerts
-            clock.now += timedelta(minutes=1)
-            publish(0, "w-0", title)
-            await ingest.poll_all_once()
-            await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-            (alert,) = telegram.sent(READER)
-            clock.now += timedelta(minutes=1)
-            publish(1, "r-0", f"{title} {VERSIONS[0]}")
-            await ingest.poll_all_once()
-            (leased,) = await claim_due_updates(db, now=clock.now, limit=5, owner=killed)
-            assert leased.kind == "edit" and leased.needed
-            victim.kill()  # SIGKILL: the lease dies with the process, the edit unsent
-            await victim.wait()
-            clock.now += timedelta(minutes=1)
-            publish(1, "r-1", f"{title} {VERSIONS[1]}")
-            await ingest.poll_all_once()
-            clock.now += timedelta(seconds=30)
-            publish(2, "t-0", title)
-            await ingest.poll_all_once()
-            started = len(telegram.requests)
-            liveness = ProcessLiveness(db, "bot", clock=lambda: clock.now)
-            await liveness.start()  # its first look gives back what the killed process held
-            try:
-                loop = DeliveryLoop(ctx, application.bot, clock=clock, liveness=liveness)
-                await loop.run_until_idle()
-            finally:
-                await liveness.stop()
+    async with feed_pipeline(db, clock, READER) as pipeline:
+        ingest, telegram = pipeline.ingest, pipeline.telegram
+        alert = await _alerted_then_rewritten(pipeline, publish, title)
+        (leased,) = await claim_due_updates(db, now=clock.now, limit=5, owner=killed)
+        assert leased.kind == "edit" and leased.needed
+        victim.kill()  # SIGKILL: the lease dies with the process, the edit unsent
+        await victim.wait()
+        clock.now += timedelta(minutes=1)
+        publish(1, "r-1", f"{title} {VERSIONS[1]}")
+        await ingest.poll_all_once()
+        clock.now += timedelta(seconds=30)
+        publish(2, "t-0", title)
+        await ingest.poll_all_once()
+        started = len(telegram.requests)
+        liveness = ProcessLiveness(db, "bot", clock=lambda: clock.now)
+        await liveness.start()  # its first look gives back what the killed process held
+        try:
+            loop = DeliveryLoop(pipeline.ctx, pipeline.application.bot, clock=clock, liveness=liveness)
+            await loop.run_until_idle()
+        finally:
+            await liveness.stop()
 
     assert [method for method, _ in _calls(telegram, started)] == ["editMessageText"]
     assert f"also reported by: Rewrite Wire, {THIRD_REPORT}" in alert.text, alert.text
@@ -355,47 +332,22 @@ async def test_a_source_reported_while_an_edit_is_being_sent_gets_an_edit_of_its
     leased one, so the alert ends up naming it once that process is done."""
     monkeypatch.setattr(bot.app, "ChatRateLimiter", FAST_LIMITER)
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
-    names = ("Border Wire", "Rewrite Wire", THIRD_REPORT)
-    for n, name in enumerate(names):
-        await add_feed(db, feed_server.add(f"/{n}.xml", rss(name, [])), now=clock.now)
-    await subscribe(db, READER, "sev_lake", "jermuk", "goris")
+    publish = await _wire_rewrite_and_third_feeds(db, feed_server, clock)
     (title,) = _titles()[:1]
 
-    def publish(n: int, guid: str, text: str) -> None:
-        feed_server.add(
-            f"/{n}.xml",
-            rss(names[n], [(guid, text, f"http://{n}.example/{guid}", "Shelling.")],
-                dates=[int(clock.now.timestamp())]),
-        )  # fmt: skip
-
-    async with BotApiEmulator(enforce_limits=False) as telegram:
-        telegram.add_user(READER)
-        async with (
-            initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application),
-            IngestService(
-                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
-            ) as ingest,
-        ):
-            await ingest.poll_all_once()  # history: nothing alerts
-            clock.now += timedelta(minutes=1)
-            publish(0, "w-0", title)
-            await ingest.poll_all_once()
-            await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
-            (alert,) = telegram.sent(READER)
-            clock.now += timedelta(minutes=1)
-            publish(1, "r-0", f"{title} {VERSIONS[0]}")
-            await ingest.poll_all_once()
-            (leased,) = await claim_due_updates(db, now=clock.now, limit=5, owner="bot:other")
-            clock.now += timedelta(seconds=30)
-            publish(2, "t-0", title)
-            await ingest.poll_all_once()
-            # the other process sends what it rendered: the rewriting feed only
-            assert leased.alert.also_reported_by == ("Rewrite Wire",)
-            await application.bot.edit_message_text(
-                f"{alert.text}\nalso reported by: Rewrite Wire", chat_id=READER, message_id=alert.message_id
-            )
-            await finish_update(db, leased.id, "sent", clock.now, shown=leased)
-            await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
+    async with feed_pipeline(db, clock, READER) as pipeline:
+        alert = await _alerted_then_rewritten(pipeline, publish, title)
+        (leased,) = await claim_due_updates(db, now=clock.now, limit=5, owner="bot:other")
+        clock.now += timedelta(seconds=30)
+        publish(2, "t-0", title)
+        await pipeline.ingest.poll_all_once()
+        # the other process sends what it rendered: the rewriting feed only
+        assert leased.alert.also_reported_by == ("Rewrite Wire",)
+        await pipeline.application.bot.edit_message_text(
+            f"{alert.text}\nalso reported by: Rewrite Wire", chat_id=READER, message_id=alert.message_id
+        )
+        await finish_update(db, leased.id, "sent", clock.now, shown=leased)
+        await pipeline.deliver()
 
     assert f"also reported by: Rewrite Wire, {THIRD_REPORT}" in alert.text, alert.text
     assert [s for k, s, _ in await updates_for_chat(db, READER) if k == "edit"] == ["sent", "sent"]

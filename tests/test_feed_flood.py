@@ -19,7 +19,6 @@ import pytest
 
 import bot.app
 from bot.deliver import DeliveryLoop
-from feeds.service import IngestService
 from feeds.store import store_new_items
 from storage.db import Database
 from storage.feeds import add_feed
@@ -27,7 +26,7 @@ from storage.models import Feed
 from tests.botapi import BotApiEmulator
 from tests.clock import Clock
 from tests.feedserver import FeedServer, rss, running
-from tests.harness import FAST_LIMITER, initialized_bot, new_item, subscribe
+from tests.harness import FAST_LIMITER, feed_pipeline, initialized_bot, new_item, subscribe
 
 READER, LACHIN_ONLY = 4711, 4712
 FLOOD = 150
@@ -67,33 +66,21 @@ async def test_a_flooding_feed_does_not_queue_another_sources_alert_behind_its_b
     await add_feed(db, wire_url, now=now)
     await subscribe(db, READER, "sev_lake", "jermuk", "goris", "lachin_corridor")
     await subscribe(db, LACHIN_ONLY, "lachin_corridor")
-    async with BotApiEmulator(enforce_limits=False) as telegram:
-        telegram.add_user(READER)
-        telegram.add_user(LACHIN_ONLY)
-        async with initialized_bot(db, telegram, clock, allow_private_urls=True) as (ctx, application):
-            async with IngestService(
-                db, ctx.settings, ctx.gazetteer.classifier.classify, clock=clock, rng=random.Random(0)
-            ) as ingest:
-                await ingest.poll_all_once()  # history: nothing alerts
-                feed_server.add("/flood.xml", _flood(now))
-                clock.now += timedelta(minutes=2)
-                flood = await ingest.poll_all_once()
-                flood_alerts = sum(item.alerted_chats for _, item in flood.new_items)
-                assert flood_alerts >= 100  # the flood is real: that many alerts queued for the reader
-                assert {item.severity for _, item in flood.new_items} >= {"P1"}
-                feed_server.add(
-                    "/wire.xml",
-                    rss(
-                        "Border Wire",
-                        [("w1", REAL_STORY, "http://wire.example/1", "Closed.")],
-                        dates=[int(clock.now.timestamp())],
-                    ),
-                )
-                clock.now += timedelta(seconds=30)
-                (real,) = [item for _, item in (await ingest.poll_all_once()).new_items]
-                assert real.title == REAL_STORY and real.alerted_chats == 2
-
-            await DeliveryLoop(ctx, application.bot, clock=clock).run_until_idle()
+    async with feed_pipeline(db, clock, READER, LACHIN_ONLY) as pipeline:
+        ingest, telegram = pipeline.ingest, pipeline.telegram
+        await ingest.poll_all_once()  # history: nothing alerts
+        feed_server.add("/flood.xml", _flood(now))
+        clock.now += timedelta(minutes=2)
+        flood = await ingest.poll_all_once()
+        flood_alerts = sum(item.alerted_chats for _, item in flood.new_items)
+        assert flood_alerts >= 100  # the flood is real: that many alerts queued for the reader
+        assert {item.severity for _, item in flood.new_items} >= {"P1"}
+        real_item = ("w1", REAL_STORY, "http://wire.example/1", "Closed.")
+        feed_server.publish("/wire.xml", "Border Wire", real_item, clock.now)
+        clock.now += timedelta(seconds=30)
+        (real,) = [item for _, item in (await ingest.poll_all_once()).new_items]
+        assert real.title == REAL_STORY and real.alerted_chats == 2
+        await pipeline.deliver()
 
     texts = telegram.texts(READER)
     at = [index for index, text in enumerate(texts) if REAL_STORY in text]

@@ -50,6 +50,13 @@ class Rig:
     async def deliver(self) -> int:
         return await DeliveryLoop(self.ctx, self.app.bot, clock=self.clock).run_until_idle()
 
+    async def assert_nothing_tried_again(self) -> None:
+        """Two hours on, the delivery loop leases nothing and calls Telegram for nothing."""
+        tried = len(self.telegram.requests)
+        self.clock.now += timedelta(hours=2)
+        assert await self.deliver() == 0
+        assert len(self.telegram.requests) == tried
+
     async def report(
         self,
         source: str,
@@ -228,10 +235,7 @@ async def test_a_chat_that_blocked_the_bot_has_its_edits_and_replies_dropped(rig
     await rig.report(SOURCES[2], TITLES[2], "P1")  # a reply
     await rig.report(SOURCES[3], "Shelling near Kapan in Syunik, one soldier killed", "P1", entity="syunik")
     await rig.deliver()
-    tried = len(rig.telegram.requests)
-    rig.clock.now += timedelta(hours=2)
-    assert await rig.deliver() == 0
-    assert len(rig.telegram.requests) == tried
+    await rig.assert_nothing_tried_again()
     assert [(k, s) for k, s, _ in await updates_for_chat(rig.db, GROUP)] == [
         ("edit", "dropped"),
         ("reply", "dropped"),
@@ -278,10 +282,7 @@ async def test_a_deleted_alert_neither_holds_the_chat_nor_is_tried_again(rig: Ri
     await rig.report(SOURCES[2], TITLES[2], "P1")  # an edit
     await rig.report(SOURCES[3], "Shelling near Kapan in Syunik, one soldier killed", "P1", entity="syunik")
     await rig.deliver()
-    tried = len(rig.telegram.requests)
-    rig.clock.now += timedelta(hours=2)
-    assert await rig.deliver() == 0
-    assert len(rig.telegram.requests) == tried
+    await rig.assert_nothing_tried_again()
     other, rise = rig.telegram.sent(GROUP)  # a chat's new alerts go before its edits and replies
     assert rise.text.startswith(f"🔴 P1 {TITLES[1]}") and "reply_to_message" not in rise.raw
     assert other.text.startswith("🔴 P1 Shelling near Kapan")
