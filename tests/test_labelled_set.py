@@ -93,10 +93,10 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The twentieth test part as measured once with the twenty-first round's rules (frozen at a8940b1; figures in
-# docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict expected failures
-# with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 20 measured once with the twenty-first round's rules (docs/classifier-figures.md)"
+# The twenty-first test part as measured once with the twenty-second round's rules (frozen at c0b17a7;
+# figures in docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict
+# expected failures with the measured figure (the mark must go once the threshold is met).
+_TEST_FIGURES = "test part 21 measured once with the twenty-second round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -104,17 +104,15 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
+def _short(language: str, recall: str) -> object:
+    """A language whose recall on the test part is below 0.95: a strict expected failure."""
+    reason = f"recall {recall} < 0.95, {_TEST_FIGURES}"
+    return pytest.param(language, marks=pytest.mark.xfail(strict=True, reason=reason))
+
+
 @pytest.mark.parametrize(
     "language",
-    [
-        "en",
-        "ru",
-        pytest.param(
-            "hy",
-            marks=pytest.mark.xfail(strict=True, reason=f"Armenian recall 0.934 (57/61), {_TEST_FIGURES}"),
-        ),
-        "az",
-    ],
+    ["en", _short("ru", "0.886 (39/44)"), _short("hy", "0.932 (55/59)"), _short("az", "0.897 (26/29)")],
 )
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
@@ -123,12 +121,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"2 false hits in 55 near-misses (hy 1, ru 1), {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"1 false hit in 70 near-misses (ru), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.852 (121/142) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.825 (160/194) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
