@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 Classify = Callable[[str, str, str | None], Classification]
 WRITE_LINGER_SECONDS = 0.005
+# items classified per trip to the worker thread: as many as this much text (ordinary items go dozens at a
+# time, a hostile one alone)
+CLASSIFY_BATCH_CHARS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +152,9 @@ class FeedPoller:
 
         # classified here, before the write transaction: only the items not written from its last document
         written = self._written.get(feed.id, frozenset())
-        fresh: list[NewItem] = []
-        for item in items:
-            if _written_fingerprint(item) not in written:
-                fresh.append(self._classified(item, feed.language))
-                # one item's classification at a time: the bot and the other feeds run between items (a
-                # document of long items is seconds of classifier work)
-                await asyncio.sleep(0)
+        fresh = await self._classified_items(
+            [item for item in items if _written_fingerprint(item) not in written], feed.language
+        )
         stored = await self._writes.run(
             FeedItems(
                 feed.id,
@@ -202,6 +201,20 @@ class FeedPoller:
     def _crisis_interval(self, feed: FeedRecord, now: datetime) -> int | None:
         """The crisis interval while the feed is in crisis mode, else None."""
         return self.crisis_interval(feed.kind) if schedule.in_crisis(feed.crisis_until, now) else None
+
+    async def _classified_items(self, items: Sequence[NewItem], feed_language: str | None) -> list[NewItem]:
+        """`items` classified, in order, in a worker thread: a hostile item (a long summary repeating a
+        tracked name) is most of a second of pure-Python work, and a document holds hundreds; on the event
+        loop that stalled the bot and every other feed. The thread gives the GIL back every few ms. Batches
+        of bounded text queue in the executor in turn with other polls' batches, so one feed's document
+        never holds a thread long, and a cancelled poll stops soon."""
+        classified: list[NewItem] = []
+        for batch in _batches(items, CLASSIFY_BATCH_CHARS):
+            classified += await asyncio.to_thread(self._classified_batch, batch, feed_language)
+        return classified
+
+    def _classified_batch(self, items: Sequence[NewItem], feed_language: str | None) -> list[NewItem]:
+        return [self._classified(item, feed_language) for item in items]
 
     def _classified(self, item: NewItem, feed_language: str | None) -> NewItem:
         """The item classified, and stored and compared with other reports, in its language: the one its
@@ -308,6 +321,21 @@ def _written_fingerprint(item: NewItem) -> int:
     """128 bits standing for the item's (identity key, content hash): two items collide once in 10^38."""
     pair = f"{item.identity_key}\n{item.content_hash}".encode()
     return int.from_bytes(hashlib.blake2b(pair, digest_size=16).digest())
+
+
+def _batches(items: Sequence[NewItem], most_chars: int) -> list[list[NewItem]]:
+    """`items` in order, cut into runs of about `most_chars` characters of title and summary (at least one
+    item each)."""
+    batches: list[list[NewItem]] = []
+    size = most_chars
+    for item in items:
+        length = len(item.entry.title) + len(item.entry.summary)
+        if size + length > most_chars:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += length
+    return batches
 
 
 def _ms(t0: float) -> int:
