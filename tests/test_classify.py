@@ -1244,6 +1244,12 @@ TWENTY_THIRD_ROUND_NAMES = [
     # Zod is Sotk in Azerbaijani text; in English it is also a comic-book villain
     ("Mikoyan Moskvada Zod məsələsini Ermənistanın xeyrinə həll etdirdi", {"sotk"}, set()),
     ("General Zod returns in the new Superman film", set(), {"sotk"}),
+    # a range of days before or after its month is a date, not a match score beside the club's name
+    ("8-9 դեկտեմբերի գիշերը ղարաբաղյան հակամարտության գոտում", {"nagorno_karabakh"}, set()),
+    ("8-9 декабря в Карабахе нарушен режим прекращения огня", {"nagorno_karabakh"}, set()),
+    ("On December 8-9 Karabakh saw renewed fighting", {"nagorno_karabakh"}, set()),
+    ("8-9 dekabr tarixlərində Qarabağda atəşkəs pozulub", {"nagorno_karabakh"}, set()),
+    ("Карабах 2-1 Шериф", set(), {"nagorno_karabakh"}),
 ]
 
 
