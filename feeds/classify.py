@@ -1114,9 +1114,27 @@ def in_own_quotes(text: str, start: int, stop: int) -> bool:
 _SCORE = re.compile(r"(?<![\d:.,/-])\d ?[:–-] ?\d(?![\d:.,/])")
 
 
+# a range of days before or after its month is a date, not a score: "8-9 դեկտեմբերի", "December 8-9"
+_MONTH_AFTER = re.compile(
+    r"\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр"
+    r"|октябр|ноябр|декабр|հունվար|փետրվար|մարտ|ապրիլ|մայիս|հունիս|հուլիս|օգոստոս|սեպտեմբեր|հոկտեմբեր|նոյեմբեր"
+    r"|դեկտեմբեր|yanvar|fevral|aprel|iyun|iyul|avqust|sentyabr|oktyabr|noyabr|dekabr)",
+    re.IGNORECASE,
+)
+_MONTH_BEFORE = re.compile(
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)\s*$",
+    re.IGNORECASE,
+)
+
+
 def _score_near(text: str, start: int, stop: int, window: int) -> bool:
     """True when a match score stands within `window` characters of a name that is also a club's."""
-    return _SCORE.search(text, max(0, start - window), min(len(text), stop + window)) is not None
+    for score in _SCORE.finditer(text, max(0, start - window), min(len(text), stop + window)):
+        after_month = _MONTH_AFTER.match(text, score.end()) is not None
+        before_month = _MONTH_BEFORE.search(text, max(0, score.start() - 12), score.start()) is not None
+        if not (after_month or before_month):
+            return True
+    return False
 
 
 def _inside(start: int, stop: int, spans: list[tuple[int, int]]) -> bool:

@@ -1206,6 +1206,53 @@ TWENTY_SECOND_ROUND_NAMES = [
 ]
 
 
+TWENTY_THIRD_ROUND_NAMES = [
+    # the corridor named by its blocked town or its blockade, in the four languages
+    ("Жители оказались на армянской стороне заблокированного Лачина", {"lachin_corridor"}, set()),
+    ("Лачинский тупик: жители не могут вернуться домой", {"lachin_corridor"}, set()),
+    ("The Lachin blockade enters its third month", {"lachin_corridor"}, set()),
+    ("Լաչինի շրջափակումը շարունակվում է", {"lachin_corridor"}, set()),
+    ("Laçın blokadası davam edir", {"lachin_corridor"}, set()),
+    # the EU mission by its descriptive names, in the four languages (not its namesake in Georgia)
+    ("Երասխ է այցելել ԵՄ մշտադիտարկման առաքելությունը", {"euma"}, set()),
+    ("В Ерасх прибыла мониторинговая миссия ЕС", {"euma"}, set()),
+    ("The EU observation mission visited Yeraskh", {"euma"}, set()),
+    ("Avropa İttifaqının müşahidə missiyası Yeraskha gəlib", {"euma"}, set()),
+    ("Мониторинговая миссия ЕС в Грузии продлена", set(), {"euma"}),
+    # the works and the process of the border's definition, in the four languages
+    ("На территории общины Капан демаркационных работ не проводится", {"delimitation"}, set()),
+    ("Տավուշի հատվածում սահմանների որոշման գործընթաց չկա", {"delimitation"}, set()),
+    ("No border determination works are under way in Tavush", {"delimitation"}, set()),
+    ("Qazax rayonunda sərhədlərin müəyyən edilməsi işləri davam edir", {"delimitation"}, set()),
+    # the 2020 statement told by its month, in the four languages; another trilateral agreement is not it
+    (
+        "Войска покинули районы по трехсторонним ноябрьским договоренностям России, Армении и Азербайджана",
+        {"trilateral_2020"},
+        set(),
+    ),
+    (
+        "Troops left under the November trilateral agreements with Armenia and Azerbaijan",
+        {"trilateral_2020"},
+        set(),
+    ),
+    (
+        "Erməni qüvvələri üçtərəfli noyabr razılaşmasına əsasən rayonları tərk edib",
+        {"trilateral_2020"},
+        set(),
+    ),
+    ("Սպիտակ տանը եռակողմ պայմանավորվածություն է ձեռք բերվել Ադրբեջանի հետ", set(), {"trilateral_2020"}),
+    # Zod is Sotk in Azerbaijani text; in English it is also a comic-book villain
+    ("Mikoyan Moskvada Zod məsələsini Ermənistanın xeyrinə həll etdirdi", {"sotk"}, set()),
+    ("General Zod returns in the new Superman film", set(), {"sotk"}),
+    # a range of days before or after its month is a date, not a match score beside the club's name
+    ("8-9 դեկտեմբերի գիշերը ղարաբաղյան հակամարտության գոտում", {"nagorno_karabakh"}, set()),
+    ("8-9 декабря в Карабахе нарушен режим прекращения огня", {"nagorno_karabakh"}, set()),
+    ("On December 8-9 Karabakh saw renewed fighting", {"nagorno_karabakh"}, set()),
+    ("8-9 dekabr tarixlərində Qarabağda atəşkəs pozulub", {"nagorno_karabakh"}, set()),
+    ("Карабах 2-1 Шериф", set(), {"nagorno_karabakh"}),
+]
+
+
 TWENTY_SECOND_ROUND_SEVERITY = [
     # bombing, in the four languages (P1)
     ("Армения утверждает, что Азербайджан продолжает бомбить Нагорный Карабах", "ru", "P1", "shelling"),
@@ -1261,6 +1308,30 @@ TWENTY_SECOND_ROUND_SEVERITY = [
         "P4",
         "statement",
     ),
+]
+
+
+TWENTY_THIRD_ROUND_SEVERITY = [
+    # killing told as a massacre, atrocities or carnage (P1)
+    ("Armenian militants massacred villagers in Nagorno-Karabakh", "en", "P1", "killed"),
+    ("Carnage in Karabakh", "en", "P1", "killed"),
+    ("Резня в Карабахе", "ru", "P1", "killed"),
+    ("Կոտորած Ղարաբաղում", "hy", "P1", "killed"),
+    ("Qarabağda qırğın törədilib", "az", "P1", "killed"),
+    # "anim…" in English is not the Azerbaijani "anım" (commemoration)
+    ("Troops Kill 1 in Nagorno-Karabakh, a clash that reflects growing animosity", "en", "P1", "killed"),
+    # houses in ruins, and ruins after the aggression (P1)
+    ("Երեսունից ավելի տուն քարուքանդ է եղել Սոթքում", "hy", "P1", "shelling"),
+    ("В Карабахе дома лежат в руинах", "ru", "P1", "shelling"),
+    ("Qarabağda evlər xarabaya çevrilib", "az", "P1", "shelling"),
+    # a town taken over (P2)
+    ("Azerbaijani Military Takes Over Key Town In Nagorno-Karabakh", "en", "P2", "capture"),
+    ("Азербайджанские войска овладели ключевым городом в Карабахе", "ru", "P2", "capture"),
+    # fuel run out (P2)
+    ("Karabakh authorities said they have run out of scarce fuel", "en", "P2", "displacement"),
+    ("В Карабахе закончилось топливо", "ru", "P2", "displacement"),
+    ("Արցախում վառելիքը սպառվել է", "hy", "P2", "displacement"),
+    ("Qarabağda yanacaq tükənib", "az", "P2", "displacement"),
 ]
 
 
@@ -1356,6 +1427,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + NINETEENTH_ROUND_NAMES
     + TWENTY_FIRST_ROUND_NAMES
     + TWENTY_SECOND_ROUND_NAMES
+    + TWENTY_THIRD_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -1379,7 +1451,8 @@ def test_names_are_found_only_with_their_evidence(
     + NINETEENTH_ROUND_SEVERITY
     + TWENTIETH_ROUND_SEVERITY
     + TWENTY_FIRST_ROUND_SEVERITY
-    + TWENTY_SECOND_ROUND_SEVERITY,
+    + TWENTY_SECOND_ROUND_SEVERITY
+    + TWENTY_THIRD_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
