@@ -327,10 +327,11 @@ def _batches(items: Sequence[NewItem], most_chars: int) -> list[list[NewItem]]:
     """`items` in order, cut into runs of about `most_chars` characters of title and summary (at least one
     item each)."""
     batches: list[list[NewItem]] = []
-    size = most_chars
+    size = 0
     for item in items:
         length = len(item.entry.title) + len(item.entry.summary)
-        if size + length > most_chars:
+        # an item with neither title nor summary (length 0) still needs a batch to go in
+        if not batches or size + length > most_chars:
             batches.append([])
             size = 0
         batches[-1].append(item)

@@ -748,3 +748,23 @@ async def test_items_dated_in_year_1_or_year_9999_are_stored(
     assert len(stored) == 4
     for n in (2, 3, 4):  # each read as published when it was fetched
         assert stored[f"http://example.com/{n}"] == clock.now
+
+
+async def test_a_new_item_with_neither_title_nor_summary_is_stored_with_the_rest(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    """An item of only a link and a date (feeds carry them) first among a poll's new items: the feed is read
+    and every item stored (its classification once failed the feed's every poll with an IndexError)."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    path = f"/bare-{id(db)}.xml"
+    url = server.add(path, rss("Bare items", items(1)))
+    feed_id = await new_feed(db, url, clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        await ingest.poll_due_once()
+        server.add(path, rss("Bare items", [("g9", "", "http://example.com/9", ""), *items(1, 2)]))
+        clock.now += timedelta(hours=1)
+        report = await ingest.poll_due_once()
+    assert [r.outcome for r in report.results] == ["ok"], report.results[0].error
+    async with db.transaction() as session:
+        links = set((await session.execute(select(Item.link).where(Item.feed_id == feed_id))).scalars())
+    assert links == {"http://example.com/1", "http://example.com/2", "http://example.com/9"}
