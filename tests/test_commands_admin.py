@@ -422,6 +422,24 @@ async def test_astral_arguments_cannot_hide_a_trail_from_audit(chat: Chat) -> No
     assert lines[-1].startswith("… and ")
 
 
+async def test_an_attempt_with_text_no_database_stores_is_still_audited(chat: Chat) -> None:
+    # PostgreSQL refuses NUL in text, and no column holds a lone surrogate (a JSON update may carry one):
+    # before, such attempts were refused but never audited (SQLite lost the surrogate one, PostgreSQL both)
+    assert await chat.say(STRANGER, "/addadmin 2002\x00") == ["Sorry, /addadmin is only for bot admins."]
+    chat.clock.advance(minutes=1)
+    await chat.say(STRANGER, "/rmadmin \ud800")
+    chat.clock.advance(minutes=1)
+    await chat.say(ADMIN, "/addadmin 12\x0034")
+    await chat.audit(3)
+    [answer] = await chat.say(ADMIN, "/audit 3")
+    assert answer.splitlines() == [
+        "Latest 3 admin commands:",
+        f"• 2026-05-01 12:02:00 UTC — {ADMIN} /addadmin “12\ufffd34” — error",
+        f"• 2026-05-01 12:01:00 UTC — {STRANGER} /rmadmin “\ufffd” — refused",
+        f"• 2026-05-01 12:00:00 UTC — {STRANGER} /addadmin “2002\ufffd” — refused",
+    ]
+
+
 # ------------------------------------------------------------------------------------ /export, /import
 
 DECLARATIONS_REFUSED = "DOCTYPE and ENTITY declarations are not allowed in OPML"
