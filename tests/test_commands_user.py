@@ -118,6 +118,18 @@ async def test_unknown_names_get_suggestions_and_typed_text_comes_back_escaped(b
     )
 
 
+async def test_a_lone_surrogate_in_a_command_gets_the_commands_own_answer(bot_chat: Bot) -> None:
+    # a JSON update can carry "\\ud800": before, every reply quoting it failed to encode and the user got
+    # "Sorry, that command failed on our side" instead
+    assert (await bot_chat.say(USER, "/subscribe goris, Sev\ud800")).splitlines() == [
+        "Subscribed to Goris.",
+        "Unknown entity “Sev\ufffd”. Did you mean Sev Lake? /entities lists them all.",
+    ]
+    unknown = await bot_chat.say(USER, "/status \udc00x")
+    assert unknown == "Unknown entity “\ufffdx”. /entities lists them all."
+    assert await list_subscriptions(bot_chat.ctx.db, USER) == ["goris"]
+
+
 async def test_subscribe_all_then_leave_one_out_then_unsubscribe_all(bot_chat: Bot) -> None:
     db = bot_chat.ctx.db
     assert (
