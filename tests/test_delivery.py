@@ -333,6 +333,27 @@ async def test_a_migrated_group_moves_to_its_supergroup_and_the_alert_is_resent_
         assert sorted(s for (s,) in subs) == ["csto", "sev_lake"]
 
 
+async def test_alerts_for_a_deleted_forum_topic_go_to_the_general_topic_from_then_on(rig: Rig) -> None:
+    # before: Telegram's "message thread not found" was a 400 about the message, so every alert of the chat
+    # ended dead (3 of 3 lost here, and every later one) and the chat saw nothing
+    rig.telegram.add_chat(-1007, "supergroup", is_forum=True)
+    rig.telegram.add_chat(-1008, "supergroup", is_forum=True)
+    await add_chat(rig.db, -1007, "supergroup", thread_id=42)
+    await add_chat(rig.db, -1008, "supergroup", thread_id=42)
+    rig.telegram.delete_topic(-1007, 42)
+    stories = [await add_story(rig.db, f"Sev Lake {n}", chats=(-1007, -1008)) for n in range(3)]
+
+    await rig.loop().run_until_idle()
+
+    assert [m.thread_id for m in rig.telegram.sent(-1007)] == [None, None, None]
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-1007)] == [f"🟠 P2 Sev Lake {n}" for n in range(3)]
+    assert [m.thread_id for m in rig.telegram.sent(-1008)] == [42, 42, 42]  # another forum's topic is kept
+    rows = await statuses(rig.db)
+    assert [rows[(-1007, story)][0] for story in stories] == ["sent", "sent", "sent"]
+    forum = await chats.get_chat(rig.db, -1007)
+    assert forum is not None and forum.thread_id is None and forum.active
+
+
 async def test_a_restart_does_not_resend_and_a_crashed_lease_is_picked_up_later(rig: Rig) -> None:
     rig.telegram.add_chat(-5, "group")
     await add_chat(rig.db, -5, "group")
