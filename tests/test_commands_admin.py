@@ -341,6 +341,13 @@ async def test_feeds_shows_status_and_pages_with_buttons(chat: Chat) -> None:
     assert "#10 Site 9 — ok" in edited.text
     assert [b["text"] for b in edited.button_rows()[0]] == ["‹ Previous"]
 
+    # a page number no query can hold (a forged button) shows the last page; before: "Sorry, that command
+    # failed on our side" (an integer overflow in the query, on both backends)
+    await chat.press(ADMIN, ADMIN, "feeds:0", page.message_id)
+    await chat.press(ADMIN, ADMIN, "feeds:" + "9" * 30, page.message_id)
+    await chat.telegram.wait_until(lambda: chat.telegram.sent(ADMIN)[-1].edits == 3)
+    assert chat.telegram.sent(ADMIN)[-1].text.splitlines()[0] == "Feeds (10), page 2 of 2:"
+
 
 async def test_feeds_when_there_are_none(chat: Chat) -> None:
     assert await chat.say(ADMIN, "/feeds") == ["No feeds yet. Add one with /addfeed <url>."]
