@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
+
+# A lone UTF-16 surrogate (JSON's "\\ud800" decodes to one): no reply quoting it can be encoded for Telegram
+# and no database stores it, so a command holding one got "that command failed" instead of its answer.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def message_text(update: object) -> str:
-    """The text (or a document's caption) of the update's message; "" when it has none."""
+    """The text (or a document's caption) of the update's message, each lone surrogate read as U+FFFD;
+    "" when it has none."""
     message = update.effective_message if isinstance(update, Update) else None
     if message is None:
         return ""
-    return message.text or message.caption or ""
+    return _LONE_SURROGATE.sub("\ufffd", message.text or message.caption or "")
 
 
 def command_word(update: Update) -> str:

@@ -4,9 +4,10 @@ Rows are leased from storage (each chat's alerts, then its edits and replies, so
 first then oldest within a turn: storage.deliveries._queue), grouped by chat and sent chat by chat in order,
 many chats at once. The rate limiter (bot.ratelimit) paces the sends; this loop decides what a failure means:
 RetryAfter postpones the chat's rows, 5xx/network/timeouts retry with backoff and end dead after repeated
-failures, 403/"chat not found" deactivate the chat, ChatMigrated moves it and resends. A sent alert is marked
-sent together with the others that finished meanwhile (bot.sent_record), and with BORDERWATCH_PAID_BROADCAST
-alerts go with allow_paid_broadcast (TelegramSender).
+failures over a day (storage.deliveries.RETRY_WINDOW), 403/"chat not found" deactivate the chat,
+ChatMigrated moves it and resends, a deleted forum topic sends the chat's alerts to its General topic. A sent
+alert is marked sent together with the others that finished meanwhile (bot.sent_record), and with
+BORDERWATCH_PAID_BROADCAST alerts go with allow_paid_broadcast (TelegramSender).
 
 Once an alert is sent, later sources of its story edit it ("also reported by …", editMessageText, rate-limited
 like messages) and a rise in severity sends one reply to it (storage.alert_updates). When two stories a chat
@@ -37,10 +38,10 @@ from bot.format import format_alert, format_pointer, message_link, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
 from bot.report_button import ButtonChat, report_button_chats, report_buttons
 from bot.sent_record import MAX_BATCH, SentRecorder
-from bot.telegram_errors import chat_is_gone
+from bot.telegram_errors import chat_is_gone, topic_is_gone
 from bot.worker import BackgroundLoop
 from feeds.liveness import ProcessLiveness
-from storage import alert_updates, deliveries, quarantine
+from storage import alert_updates, chats, deliveries, quarantine
 from storage.alert_updates import ClaimedUpdate
 from storage.deliveries import Alert, ClaimedDelivery, SentAlert
 
@@ -480,6 +481,14 @@ class DeliveryLoop(BackgroundLoop):
         if isinstance(exc, TelegramError) and chat_is_gone(exc):
             metrics.record_telegram_error(403 if isinstance(exc, Forbidden) else 400)
             await self._chat_gone(row, exc)
+            return True
+        if row.thread_id is not None and topic_is_gone(exc):
+            # the forum topic was deleted: the chat's alerts go to its General topic, starting with these
+            metrics.record_telegram_error(400)
+            logger.info("chat %s: forum topic %s is gone; alerts go to General", row.chat_id, row.thread_id)
+            await chats.leave_topic(self.ctx.db, row.chat_id, row.thread_id)
+            await self._postpone([row, *rest], self.clock(), "forum topic deleted")
+            self.wake()
             return True
         return False
 

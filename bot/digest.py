@@ -19,9 +19,9 @@ from bot.context import BotContext
 from bot.deliver import AlertSender, ConsoleSender, TelegramSender
 from bot.format import format_digest
 from bot.i18n import DEFAULT_LANGUAGE, set_current_language
-from bot.telegram_errors import chat_is_gone
+from bot.telegram_errors import chat_is_gone, topic_is_gone
 from bot.worker import BackgroundLoop
-from storage import deliveries, digests
+from storage import chats, deliveries, digests
 from storage.chats import get_chat
 from storage.db import is_database_error
 from storage.quarantine import quarantine_digest
@@ -81,6 +81,13 @@ class DigestJob(BackgroundLoop):
                 migrated = True
                 continue
             except (Forbidden, BadRequest) as exc:
+                if due.thread_id is not None and topic_is_gone(exc):
+                    logger.info(
+                        "chat %s: forum topic %s is gone; digests go to General", due.chat_id, due.thread_id
+                    )
+                    await chats.leave_topic(self.ctx.db, due.chat_id, due.thread_id)
+                    await digests.release_digest(self.ctx.db, due)  # sent there on the next tick
+                    continue
                 if not chat_is_gone(exc):
                     logger.error("Telegram refused the digest for chat %s: %s", due.chat_id, exc.message)
                     continue

@@ -307,7 +307,8 @@ async def finish_update(
 async def retry_update_later(
     db: Database, update_id: int, error: str, now: datetime, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS
 ) -> str:
-    """Count a failed attempt: back to pending with exponential backoff, or 'dead' after `max_attempts`."""
+    """Count a failed attempt: back to pending with exponential backoff, or 'dead' after `max_attempts` over
+    a day (count_failed_attempt)."""
     async with db.transaction() as session:
         row = await session.get(DeliveryUpdate, update_id)
         if row is None:

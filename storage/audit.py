@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -12,6 +13,15 @@ from storage.db import Database
 from storage.models import AuditEntry
 
 AuditOutcome = Literal["allowed", "refused", "error"]
+
+# What PostgreSQL's text refuses (NUL) and no encoding can store (lone surrogates): a command's arguments are
+# whatever was typed, and an attempt must be audited whatever it held.
+_NOT_STORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    """`text` with every character no database column can hold replaced by U+FFFD."""
+    return _NOT_STORABLE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +56,10 @@ async def record_audit(
                 at=at,
                 user_id=user_id,
                 chat_id=chat_id,
-                command=command[:50],
-                arguments=arguments,
+                command=_storable(command[:50]),
+                arguments=_storable(arguments),
                 outcome=outcome,
-                detail=detail,
+                detail=_storable(detail) if detail is not None else None,
             )
         )
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.clock import system_clock
@@ -106,6 +106,16 @@ async def set_thread(db: Database, chat_id: int, thread_id: int | None) -> None:
     """Send this chat's alerts to forum topic `thread_id` (None: the chat itself / the General topic)."""
     async with db.transaction() as session:
         (await _require(session, chat_id)).thread_id = thread_id
+
+
+async def leave_topic(db: Database, chat_id: int, thread_id: int) -> bool:
+    """Forum topic `thread_id` was deleted: the chat's alerts go to its General topic, unless it already
+    picked another topic meanwhile. True when the chat was still sending to that topic."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Chat).where(Chat.id == chat_id, Chat.thread_id == thread_id).values(thread_id=None)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def list_subscriptions(db: Database, chat_id: int) -> list[str]:

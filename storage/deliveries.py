@@ -41,6 +41,9 @@ DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=15)
 BACKOFF_CAP = timedelta(hours=1)
+# a row that keeps failing (5xx, network, timeouts) is tried for this long before it ends dead, whatever its
+# attempts: a Telegram or network outage of hours must lose no alert
+RETRY_WINDOW = timedelta(hours=24)
 PAUSED_KEY = "paused"
 
 
@@ -390,8 +393,8 @@ async def mark_sent(db: Database, sent: Sequence[SentAlert]) -> None:
 async def retry_later(
     db: Database, delivery_id: int, error: str, now: datetime, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS
 ) -> str:
-    """Count a failed attempt: back to pending with exponential backoff, or 'dead' after `max_attempts`.
-    Returns the new status."""
+    """Count a failed attempt: back to pending with exponential backoff, or 'dead' after `max_attempts` over
+    a day (count_failed_attempt). Returns the new status."""
     async with db.transaction() as session:
         delivery = await session.get(Delivery, delivery_id)
         if delivery is None:
@@ -401,10 +404,12 @@ async def retry_later(
 
 def count_failed_attempt(row: Delivery | DeliveryUpdate, error: str, now: datetime, max_attempts: int) -> str:
     """Record one failed attempt on an outbox row (an alert or an edit/reply of one): pending again after an
-    exponential backoff, or 'dead' after `max_attempts`. Returns the new status."""
+    exponential backoff, or 'dead' after `max_attempts` once it was queued RETRY_WINDOW ago. Returns the new
+    status."""
     row.attempts += 1
     row.last_error = error[:1000]
-    if row.attempts >= max_attempts:
+    queued = row.created_at if row.created_at.tzinfo is not None else row.created_at.replace(tzinfo=UTC)
+    if row.attempts >= max_attempts and now - queued >= RETRY_WINDOW:
         row.status = "dead"
     else:
         delay = min(BACKOFF_BASE * 2 ** (row.attempts - 1), BACKOFF_CAP)

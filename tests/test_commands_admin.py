@@ -341,6 +341,13 @@ async def test_feeds_shows_status_and_pages_with_buttons(chat: Chat) -> None:
     assert "#10 Site 9 — ok" in edited.text
     assert [b["text"] for b in edited.button_rows()[0]] == ["‹ Previous"]
 
+    # a page number no query can hold (a forged button) shows the last page; before: "Sorry, that command
+    # failed on our side" (an integer overflow in the query, on both backends)
+    await chat.press(ADMIN, ADMIN, "feeds:0", page.message_id)
+    await chat.press(ADMIN, ADMIN, "feeds:" + "9" * 30, page.message_id)
+    await chat.telegram.wait_until(lambda: chat.telegram.sent(ADMIN)[-1].edits == 3)
+    assert chat.telegram.sent(ADMIN)[-1].text.splitlines()[0] == "Feeds (10), page 2 of 2:"
+
 
 async def test_feeds_when_there_are_none(chat: Chat) -> None:
     assert await chat.say(ADMIN, "/feeds") == ["No feeds yet. Add one with /addfeed <url>."]
@@ -420,6 +427,24 @@ async def test_astral_arguments_cannot_hide_a_trail_from_audit(chat: Chat) -> No
     assert lines[1].startswith(f"• 2026-05-01 12:00:00 UTC — {STRANGER} /addadmin “😀😀")
     assert lines[1].endswith("” — refused")
     assert lines[-1].startswith("… and ")
+
+
+async def test_an_attempt_with_text_no_database_stores_is_still_audited(chat: Chat) -> None:
+    # PostgreSQL refuses NUL in text, and no column holds a lone surrogate (a JSON update may carry one):
+    # before, such attempts were refused but never audited (SQLite lost the surrogate one, PostgreSQL both)
+    assert await chat.say(STRANGER, "/addadmin 2002\x00") == ["Sorry, /addadmin is only for bot admins."]
+    chat.clock.advance(minutes=1)
+    await chat.say(STRANGER, "/rmadmin \ud800")
+    chat.clock.advance(minutes=1)
+    await chat.say(ADMIN, "/addadmin 12\x0034")
+    await chat.audit(3)
+    [answer] = await chat.say(ADMIN, "/audit 3")
+    assert answer.splitlines() == [
+        "Latest 3 admin commands:",
+        f"• 2026-05-01 12:02:00 UTC — {ADMIN} /addadmin “12\ufffd34” — error",
+        f"• 2026-05-01 12:01:00 UTC — {STRANGER} /rmadmin “\ufffd” — refused",
+        f"• 2026-05-01 12:00:00 UTC — {STRANGER} /addadmin “2002\ufffd” — refused",
+    ]
 
 
 # ------------------------------------------------------------------------------------ /export, /import

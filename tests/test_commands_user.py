@@ -6,6 +6,7 @@ loaded as the runtime loads it) on a fresh database (SQLite file and PostgreSQL)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -118,6 +119,18 @@ async def test_unknown_names_get_suggestions_and_typed_text_comes_back_escaped(b
     )
 
 
+async def test_a_lone_surrogate_in_a_command_gets_the_commands_own_answer(bot_chat: Bot) -> None:
+    # a JSON update can carry "\\ud800": before, every reply quoting it failed to encode and the user got
+    # "Sorry, that command failed on our side" instead
+    assert (await bot_chat.say(USER, "/subscribe goris, Sev\ud800")).splitlines() == [
+        "Subscribed to Goris.",
+        "Unknown entity “Sev\ufffd”. Did you mean Sev Lake? /entities lists them all.",
+    ]
+    unknown = await bot_chat.say(USER, "/status \udc00x")
+    assert unknown == "Unknown entity “\ufffdx”. /entities lists them all."
+    assert await list_subscriptions(bot_chat.ctx.db, USER) == ["goris"]
+
+
 async def test_subscribe_all_then_leave_one_out_then_unsubscribe_all(bot_chat: Bot) -> None:
     db = bot_chat.ctx.db
     assert (
@@ -220,6 +233,41 @@ async def test_forum_topic_where_subscribe_was_sent_gets_the_alerts(bot_chat: Bo
     assert answer["text"].startswith("Subscribed to ")
     chat = await get_chat(bot_chat.ctx.db, FORUM)
     assert chat is not None and chat.thread_id == 31
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscriptions_there_at_once(bot_chat: Bot) -> None:
+    # Telegram tells the bot with a service message in the old group (migrate_to_chat_id). Before, the chat
+    # moved only when an alert to the old id failed: until then the supergroup "followed nothing", and what
+    # its admins set there (/quiet, /lang, /digest) was dropped by the later move
+    old, new = -500, -1000000000500
+    bot_chat.telegram.add_chat(old, "group", title="Border watchers")
+    bot_chat.telegram.set_chat_admins(old, [ADMIN])
+    assert await bot_chat.say(ADMIN, "/subscribe goris", chat_id=old) == "Subscribed to Goris."
+    assert await bot_chat.say(ADMIN, "/quiet 23:00-07:00", chat_id=old) != ""
+    bot_chat.telegram.migrate_chat(old, new)
+    chat = bot_chat.telegram.chats[old]
+    bot_chat.telegram.inject_update(
+        {
+            "message": {
+                "message_id": 99,
+                "date": 0,
+                "chat": chat,
+                "from": bot_chat.telegram.users[ADMIN],
+                "migrate_to_chat_id": new,
+            }
+        }
+    )
+    # the service message and the command are in two chats, handled side by side: the command comes once
+    # the service message was handled (its chat answers nothing to it)
+    for _attempt in range(300):
+        if not await list_subscriptions(bot_chat.ctx.db, old):
+            break
+        await asyncio.sleep(0.01)
+    answer = await bot_chat.say(ADMIN, "/mysubs", chat_id=new)
+    assert answer.splitlines() == [
+        "This chat follows 1: Goris.",
+        "Quiet hours: 23:00–07:00 UTC; P1 alerts still come through.",
+    ]
 
 
 async def test_a_channel_subscribes_by_posting_the_command(bot_chat: Bot) -> None:

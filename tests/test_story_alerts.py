@@ -23,7 +23,7 @@ from bot.digest import DigestJob
 from feeds.gazetteer import load_gazetteer
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
 from feeds.store import FeedItems, StoredItem, store_new_items, store_new_items_of_feeds
-from storage import digests
+from storage import chats, digests
 from storage.alert_updates import updates_for_chat
 from storage.db import Database
 from storage.models import Chat, Feed
@@ -367,6 +367,29 @@ async def test_a_group_that_became_a_supergroup_gets_its_digest_there_and_keeps_
     await rig.report(SOURCES[2], "Sev Lake beach reopens", "P4", entity="sev_lake")
     await rig.deliver()
     assert len(rig.telegram.sent(-1007)) == 1  # alerts are still off there: only P1
+
+
+async def test_a_digest_for_a_deleted_forum_topic_arrives_in_the_general_topic(rig: Rig) -> None:
+    # before: "message thread not found" was logged and the day's digest was lost, every day
+    forum = -1009
+    rig.telegram.add_chat(forum, "supergroup", is_forum=True)
+    await subscribe_chat(rig.db, forum, "sev_lake", chat_type="supergroup")
+    await chats.set_thread(rig.db, forum, 42)
+    await digests.set_alerts(rig.db, forum, False)
+    await digests.set_digest(rig.db, forum, "08:00", rig.clock.now)  # 06:00 now
+    rig.telegram.delete_topic(forum, 42)
+    job = DigestJob(rig.ctx, rig.app.bot, clock=rig.clock)
+    await rig.report(SOURCES[0], "Road to Sev Lake closed for repairs", "P4")
+    await rig.deliver()
+    rig.clock.now = START.replace(hour=8, minute=0)
+    await job.run_due()
+    rig.clock.now = START.replace(hour=8, minute=1)  # the next tick
+    await job.run_due()
+    (digest,) = rig.telegram.sent(forum)
+    assert digest.text.startswith("Digest: 1 story") and digest.thread_id is None
+    assert await job.run_due() == 0  # once
+    info = await chats.get_chat(rig.db, forum)
+    assert info is not None and info.thread_id is None
 
 
 async def test_story_digest_and_alerts_commands(db: Database) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.commands import admin, charts, history, language, review, stories, subscriptions
 from bot.context import BotCallbackContext
@@ -36,8 +36,10 @@ USER_COMMANDS: list[tuple[str, Callback, str]] = [
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add every user command handler and the /subscribe keyboard's callback handler to `application`."""
+    """Add every user command handler, the /subscribe keyboard's callback handler and the handler of a group's
+    move to a supergroup to `application`."""
     language.register_language_detection(application)
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, subscriptions.chat_migrated))
     for name, callback, _description in USER_COMMANDS:
         application.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
     application.add_handler(

@@ -35,6 +35,7 @@ from bot.replies import NO_PREVIEW, escape, fit, quoted, reply, utc_time
 from bot.time_limits import command_time_limit
 from bot.validate import (
     EXACT,
+    MAX_ROW_ID,
     InvalidArgument,
     check_alias_is_specific,
     common_words_beside,
@@ -73,6 +74,7 @@ log = logging.getLogger(__name__)
 Callback = Callable[[Update, BotCallbackContext], Coroutine[Any, Any, None]]
 
 FEEDS_PAGE_SIZE = 8
+MAX_FEEDS_PAGE = MAX_ROW_ID // FEEDS_PAGE_SIZE  # feeds have INTEGER ids: no list has more pages
 FEEDS_PAGE_PREFIX = "feeds:"
 MAX_AUDIT_ENTRIES = 50
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -312,7 +314,8 @@ async def feeds_page_pressed(update: Update, context: BotCallbackContext, ctx: B
     query = update.callback_query
     assert query is not None
     number = (query.data or "").removeprefix(FEEDS_PAGE_PREFIX)
-    page = int(number) if number.isascii() and number.isdigit() else 0
+    # a forged page number beyond any list is its last page (_feeds_page), not an overflowing query offset
+    page = min(int(number), MAX_FEEDS_PAGE) if number.isascii() and number.isdigit() else 0
     with command_time_limit(ctx):
         text, markup = await _feeds_page(ctx, page)
     await query.answer()

@@ -15,7 +15,7 @@ from bot.commands.naming import EntityRef, NamedEntities, Names
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _, ngettext
 from bot.replies import escape, fit, quoted, reply, usage
-from storage import chats
+from storage import chats, deliveries
 from storage.models import ALL_ENTITIES
 from storage.timeofday import ascii_digits, canonical_time_of_day, canonical_zone
 
@@ -483,3 +483,19 @@ __all__ = [
     "subscribe",
     "unsubscribe",
 ]
+
+
+async def chat_migrated(update: Update, context: BotCallbackContext) -> None:
+    """Telegram's service message that a group became a supergroup (migrate_to_chat_id in the old group,
+    migrate_from_chat_id in the new one): the chat, its subscriptions, modes and alerts move there at once,
+    so its members find them there and what they set there is kept."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    await deliveries.migrate_chat(context.ctx.db, int(old), int(new), context.ctx.clock())

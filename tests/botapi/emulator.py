@@ -188,6 +188,7 @@ class BotApiEmulator:
         self.blocked: set[int] = set()
         self.kicked: set[int] = set()
         self.migrated: dict[int, int] = {}
+        self.deleted_topics: dict[int, set[int]] = {}  # forum chat → its deleted topics' thread ids
         # command menus by (scope, language code), as setMyCommands stored them; "" is no language code
         self.commands: dict[tuple[tuple[Any, ...], str], list[dict[str, Any]]] = {}
         self.callback_answers: list[dict[str, Any]] = []
@@ -301,6 +302,10 @@ class BotApiEmulator:
         if chat_id in self.admins:
             self.admins[new_chat_id] = set(self.admins[chat_id])
             self._creators[new_chat_id] = self._creators.get(chat_id)
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """A forum's admin deleted topic `thread_id`: sends there answer 400 "message thread not found"."""
+        self.deleted_topics.setdefault(chat_id, set()).add(thread_id)
 
     def inject_fault(
         self,
@@ -777,8 +782,13 @@ class BotApiEmulator:
                 await asyncio.wait_for(self._changed.wait(), remaining)
         return self._updates[:limit]
 
+    def _check_topic(self, chat: dict[str, Any], params: dict[str, Any]) -> None:
+        if _int_or_none(params.get("message_thread_id")) in self.deleted_topics.get(chat["id"], ()):
+            raise _ApiError(400, "Bad Request: message thread not found")
+
     async def _api_sendmessage(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
+        self._check_topic(chat, params)
         text, entities = self._format(params, "text", MAX_TEXT, required=True)
         extra = self._reply_to(chat, params)
         self._check_flood(chat, params)
