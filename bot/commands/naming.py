@@ -91,6 +91,7 @@ class Names:
         found: dict[str, EntityRef] = {}
         unknown: list[str] = []
         everything = False
+        resolved: dict[str, EntityRef | None] = {}  # a typed list repeats phrases; each is looked up once
         for part in _SEPARATORS.split(text[:MAX_NAMES_TEXT]):
             words = part.split()[:MAX_WORDS]
             if not words:
@@ -98,12 +99,14 @@ class Names:
             if len(words) == 1 and words[0].lower() in ALL_WORDS:
                 everything = True
                 continue
-            whole = self.resolve(" ".join(words))
+            whole = self._resolve_once(" ".join(words), resolved)
             if whole is not None:
                 found.setdefault(whole.id, whole)
                 continue
-            part_found, part_unknown, part_everything = self._split(words)
-            if part_unknown and self.suggest(" ".join(words)):
+            part_found, part_unknown, part_everything = self._split(words, resolved)
+            # a split that found nothing leaves the part one unknown phrase anyway: no suggestion needed
+            split_found_something = bool(part_found) or part_everything
+            if part_unknown and split_found_something and self.suggest(" ".join(words)):
                 # "Zangezur corridr" is a misspelt name, not Zangezur plus an unknown word
                 unknown.append(" ".join(words))
                 continue
@@ -113,7 +116,14 @@ class Names:
             everything = everything or part_everything
         return NamedEntities(found=tuple(found.values()), unknown=tuple(unknown), everything=everything)
 
-    def _split(self, words: list[str]) -> tuple[list[EntityRef], list[str], bool]:
+    def _resolve_once(self, text: str, resolved: dict[str, EntityRef | None]) -> EntityRef | None:
+        if text not in resolved:
+            resolved[text] = self.resolve(text)
+        return resolved[text]
+
+    def _split(
+        self, words: list[str], resolved: dict[str, EntityRef | None]
+    ) -> tuple[list[EntityRef], list[str], bool]:
         """Longest runs of words that name entities, and the runs that name nothing."""
         found: list[EntityRef] = []
         unknown: list[str] = []
@@ -123,7 +133,7 @@ class Names:
         while start < len(words):
             match = None
             for end in range(len(words), start, -1):
-                match = self.resolve(" ".join(words[start:end]))
+                match = self._resolve_once(" ".join(words[start:end]), resolved)
                 if match is not None:
                     break
             if match is None:
