@@ -37,6 +37,9 @@ _TAG = re.compile(r"</?[A-Za-z][^\s/<>]*(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>|<![^<>
 # at the end.
 _LEFTOVER_TAG = re.compile(r"</?[A-Za-z][^<>]*(?:>|$)")
 
+# A lone surrogate (a JSON Feed's "\\ud800" escape) is no character: no URL holds one, and neither quoting nor
+# the database can encode it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "_ga", "ref_src"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _BAD_HOST_CHARACTER = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`%]")
@@ -96,7 +99,7 @@ def canonical_link(url: str | None) -> str | None:
     Scheme and host lower-cased, user info, default port and fragment dropped, tracking parameters (utm_*,
     fbclid, gclid, yclid, mc_cid, mc_eid, _ga, ref_src) removed, other query parameters kept in order.
     """
-    if not url:
+    if not url or _SURROGATE.search(url):
         return None
     try:
         parts = urlsplit(url.strip())
@@ -128,6 +131,17 @@ def utc_datetime(parsed: time.struct_time | None) -> datetime | None:
     try:
         return datetime(*parsed[:6], tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def in_utc(moment: datetime) -> datetime | None:
+    """`moment` in UTC (a naive one read as UTC); None when that moment is outside what a datetime holds (year
+    1 at +14:00 is in year 0, year 9999 at -12:00 in year 10000)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
         return None
 
 

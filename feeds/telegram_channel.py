@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,7 +23,7 @@ from feeds.headline import split_headline
 from feeds.htmltext import element_text, parse_html, text_lines
 from feeds.lanes import Slowness
 from feeds.model import FeedEntry, ParsedFeed
-from feeds.normalize import normalize_text
+from feeds.normalize import in_utc, normalize_text
 from storage.errors import BorderwatchError
 
 if TYPE_CHECKING:
@@ -347,7 +347,7 @@ def _post_time(widget: LexborNode) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return in_utc(parsed)
 
 
 # -------------------------------------------------------------------------------------------- a poll

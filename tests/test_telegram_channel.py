@@ -142,6 +142,17 @@ def test_a_page_with_thousands_of_posts_costs_only_its_newest_hundred() -> None:
     assert len(page.entries(None)) == 100
 
 
+def test_a_post_time_beyond_what_a_utc_time_holds_is_no_time_and_the_page_reads() -> None:
+    """A <time datetime> in year 1 at +14:00 is in year 0 in UTC: that post is undated, the page's other posts
+    read (before: OverflowError, the channel's every poll failed)."""
+    posts = [Post.text(n, f"Post {n}", T0) for n in (1, 2)]
+    page_text = preview_page("odd_times", "Odd", posts).replace(
+        f'datetime="{T0.isoformat()}"', 'datetime="0001-01-01T00:00:00+14:00"', 1
+    )
+    page = ChannelPage(page_text.encode(), {}, "odd_times", "u")
+    assert [(number, entry.published) for number, entry in page.entries(None)] == [(1, None), (2, T0)]
+
+
 def test_an_empty_public_channel_is_no_error() -> None:
     page = ChannelPage(preview_page("quiet_channel", "Quiet", []).encode(), {}, "quiet_channel", "u")
     assert page.ids == [] and page.entries(None) == [] and page.title == "Quiet"
