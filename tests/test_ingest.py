@@ -21,6 +21,7 @@ from feeds.lanes import Slowness
 from feeds.limits import MAX_ITEMS_PER_DOCUMENT, MAX_SUMMARY_CHARS, ParseLimits
 from feeds.model import Classification, EntityMatch, ParsedFeed
 from feeds.parse import ParserPool
+from feeds.schedule import MAX_SERVER_DELAY_SECONDS
 from feeds.service import IngestService, PollReport
 from storage.chats import add_subscriptions
 from storage.db import Database
@@ -768,3 +769,45 @@ async def test_a_new_item_with_neither_title_nor_summary_is_stored_with_the_rest
     async with db.transaction() as session:
         links = set((await session.execute(select(Item.link).where(Item.feed_id == feed_id))).scalars())
     assert links == {"http://example.com/1", "http://example.com/2", "http://example.com/9"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Cache-Control": "max-age=99999999999999"},
+        {"Retry-After": "99999999999999"},
+        {"Expires": "Fri, 31 Dec 9999 23:59:59 -2359"},  # in year 10000 in UTC
+    ],
+)
+async def test_a_server_asking_for_millennia_between_polls_is_read_and_polled_again_within_hours(
+    db: Database, server: FeedServer, parser: CountingParser, headers: dict[str, str]
+) -> None:
+    """A cache lifetime or Retry-After beyond what a date holds: the feed's items are stored and it is polled
+    again after at most MAX_SERVER_DELAY_SECONDS (before: every poll failed with "internal error:
+    OverflowError", none of its items stored)."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    url = server.add(
+        f"/millennia-{id(db)}-{len(server.resources)}.xml", rss("Lasting", items(1, 2)), headers=headers
+    )
+    feed_id = await new_feed(db, url, clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        report = await ingest.poll_due_once()
+    assert [(r.outcome, r.error) for r in report.results] == [("ok", None)]
+    assert len(report.new_items) == 2
+    feed = await get_feed(db, feed_id)
+    assert feed is not None and feed.next_poll_at <= clock.now + timedelta(seconds=MAX_SERVER_DELAY_SECONDS)
+
+
+async def test_a_429_retry_after_beyond_what_a_date_holds_is_a_plain_429(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    """A 429 whose Retry-After date no UTC time holds is the feed's plain "HTTP 429" error (before: "internal
+    error: OverflowError: date value out of range")."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    url = server.add(
+        f"/busy-{id(db)}.xml", b"", status=429, headers={"Retry-After": "Fri, 31 Dec 9999 23:59:59 -2359"}
+    )
+    await new_feed(db, url, clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        report = await ingest.poll_due_once()
+    assert [(r.outcome, r.error) for r in report.results] == [("error", f"{url}: HTTP 429")]
