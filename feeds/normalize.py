@@ -24,15 +24,21 @@ _NOT_TEXT = re.compile(
 
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.S)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
-_INVISIBLE_BLOCK = re.compile(r"<(script|style|noscript|template|head)\b[^>]*>.*?(?:</\1\s*>|$)", re.I | re.S)
+# A tag's attributes: quoted values may hold '>' and '<'; outside quotes '<' ends the tag. Each character has
+# one way to be read (possessive), so a tag that never closes (`<abbb…`) costs one scan, not one per split.
+_ATTRIBUTES = r"(?:[^<>\"']|\"[^\"]*+\"|'[^']*+')*+"
+# A script or style that never closes its start tag hides the rest of the text (as one cut off at the end):
+# else every later `<script` would be scanned to the end again.
+_INVISIBLE_BLOCK = re.compile(
+    r"<(script|style|noscript|template|head)\b[^>]*+(?:>.*?(?:</\1\s*>|$)|$)", re.I | re.S
+)
 # Tags that separate words when rendered; removing them without a space would glue words together.
 _BREAKING_TAG = re.compile(
     r"</?(?:address|article|aside|blockquote|br|dd|div|dl|dt|figcaption|figure|footer|h[1-6]|header|hr|li|"
-    r"ol|p|pre|section|table|td|th|tr|ul)\b(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>",
+    rf"ol|p|pre|section|table|td|th|tr|ul)\b{_ATTRIBUTES}>",
     re.I,
 )
-# Quoted attribute values may hold '>'; '<' is excluded outside quotes so scanning stays linear.
-_TAG = re.compile(r"</?[A-Za-z][^\s/<>]*(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>|<![^<>]*>|<\?[^<>]*>")
+_TAG = re.compile(rf"</?[A-Za-z][^\s/<>]*+{_ATTRIBUTES}>|<![^<>]*>|<\?[^<>]*>")
 # Second pass for tags the first missed (an unquoted value holding a quote: `<a href=x">`), and a tag cut off
 # at the end.
 _LEFTOVER_TAG = re.compile(r"</?[A-Za-z][^<>]*(?:>|$)")
