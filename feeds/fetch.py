@@ -50,9 +50,8 @@ from feeds.http11 import (
     ServerClosedEarly,
 )
 from feeds.lanes import Lanes, Slowness
-from feeds.limits import SLOW_FETCH_SECONDS, SLOW_FETCH_SHARE
+from feeds.limits import MAX_SERVER_DELAY_SECONDS, SLOW_FETCH_SECONDS, SLOW_FETCH_SHARE
 from feeds.normalize import in_utc
-from feeds.schedule import MAX_SERVER_DELAY_SECONDS
 from storage.clock import Clock, system_clock
 from storage.settings import Settings
 

@@ -18,10 +18,9 @@ from sqlalchemy.exc import DBAPIError
 
 from feeds.guard import AddressPolicy
 from feeds.lanes import Slowness
-from feeds.limits import MAX_ITEMS_PER_DOCUMENT, MAX_SUMMARY_CHARS, ParseLimits
+from feeds.limits import MAX_ITEMS_PER_DOCUMENT, MAX_SERVER_DELAY_SECONDS, MAX_SUMMARY_CHARS, ParseLimits
 from feeds.model import Classification, EntityMatch, ParsedFeed
 from feeds.parse import ParserPool
-from feeds.schedule import MAX_SERVER_DELAY_SECONDS
 from feeds.service import IngestService, PollReport
 from storage.chats import add_subscriptions
 from storage.db import Database
