@@ -22,7 +22,7 @@ import ssl
 import zlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 import httpx
@@ -50,7 +50,8 @@ from feeds.http11 import (
     ServerClosedEarly,
 )
 from feeds.lanes import Lanes, Slowness
-from feeds.limits import SLOW_FETCH_SECONDS, SLOW_FETCH_SHARE
+from feeds.limits import MAX_SERVER_DELAY_SECONDS, SLOW_FETCH_SECONDS, SLOW_FETCH_SHARE
+from feeds.normalize import in_utc
 from storage.clock import Clock, system_clock
 from storage.settings import Settings
 
@@ -74,9 +75,9 @@ def _http_date(value: str | None) -> datetime | None:
         return None
     try:
         parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return in_utc(parsed)  # None for a date no UTC time holds (year 9999 at -23:59)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -143,7 +144,11 @@ class FetchResponse:
     def not_before(self) -> datetime | None:
         """The earliest next poll the server asks for (later of Retry-After and cache lifetime), or None."""
         delays = [d for d in (self.cache_lifetime(), self.retry_delay()) if d]
-        return self.received_at + timedelta(seconds=max(delays)) if delays else None
+        if not delays:
+            return None
+        # the schedule honours no more than this; a lifetime of millennia (max-age=99999999999999) is past
+        # what a date holds
+        return self.received_at + timedelta(seconds=min(max(delays), MAX_SERVER_DELAY_SECONDS))
 
 
 @dataclass(frozen=True, slots=True)

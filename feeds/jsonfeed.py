@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
 from feeds.errors import ParseError
 from feeds.headline import split_headline
 from feeds.model import FeedEntry, ParsedFeed
-from feeds.normalize import canonical_link, day_only, html_to_text, language_tag, noon_of, normalize_text
+from feeds.normalize import (
+    canonical_link,
+    day_only,
+    html_to_text,
+    in_utc,
+    language_tag,
+    noon_of,
+    normalize_text,
+)
 
 __all__ = ["looks_like_json", "parse_json_feed"]
 
@@ -99,7 +107,8 @@ def _link(value: Any, base: str) -> str | None:
 
 
 def _time(value: Any) -> datetime | None:
-    """An RFC 3339 time in UTC; None when absent or not a time (a time without an offset is UTC)."""
+    """An RFC 3339 time in UTC; None when absent, not a time, or not a time in UTC's years 1-9999 (a time
+    without an offset is UTC)."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -109,4 +118,4 @@ def _time(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return in_utc(parsed)

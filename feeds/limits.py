@@ -46,6 +46,10 @@ ELLIPSIS = "\u2026"
 SLOW_FETCH_SECONDS = 5.0
 SLOW_FETCH_SHARE = 0.25
 
+# A server's lower bound on the next poll (Retry-After, max-age, Expires, <ttl>) is honoured up to this much,
+# so a hostile or mistaken header cannot park a feed for days (feeds.schedule; the longest backoff too).
+MAX_SERVER_DELAY_SECONDS = 6 * 3600
+
 # After a parse ran out of time, the feed is not polled again for this long (a hostile or broken feed).
 PARSE_TIMEOUT_BACKOFF_SECONDS = 900.0
 

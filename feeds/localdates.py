@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from feeds.normalize import in_utc
+
 __all__ = ["PageDate", "parse_page_date", "published_at"]
 
 _MONTH_FORMS: dict[int, tuple[str, ...]] = {
@@ -82,7 +84,7 @@ def parse_page_date(text: str, zone: tzinfo, now: datetime) -> PageDate | None:
     offset = _OFFSET.search(text)
     if offset:
         sign = 1 if offset.group(1) == "+" else -1
-        zone = _fixed(sign * (int(offset.group(2)) * 60 + int(offset.group(3) or 0)))
+        zone = _fixed(sign * (int(offset.group(2)) * 60 + int(offset.group(3) or 0))) or zone
         text = text[: offset.start()] + " " + text[offset.end() :]
     today = now.astimezone(zone).date()
     lowered = text.lower()
@@ -101,8 +103,8 @@ def parse_page_date(text: str, zone: tzinfo, now: datetime) -> PageDate | None:
     if day is None:
         return None
     time_of_day = _time_of_day(clock) if clock else None
-    local = datetime.combine(day, time_of_day or time(12, 0), tzinfo=zone)
-    return PageDate(local.astimezone(UTC), time_of_day is not None)
+    at = in_utc(datetime.combine(day, time_of_day or time(12, 0), tzinfo=zone))
+    return PageDate(at, time_of_day is not None) if at is not None else None
 
 
 def published_at(page_date: PageDate | None, zone: tzinfo, now: datetime) -> datetime | None:
@@ -124,14 +126,18 @@ def _from_iso(match: re.Match[str], zone: tzinfo) -> PageDate | None:
         else:
             digits = offset[1:].replace(":", "")
             minutes = int(digits[:2]) * 60 + int(digits[2:])
-            zone = _fixed(minutes if offset[0] == "+" else -minutes)
+            fixed = _fixed(minutes if offset[0] == "+" else -minutes)
+            if fixed is None:
+                return None
+            zone = fixed
     try:
         local = datetime(
             int(year), int(month), int(day), int(hour or 12), int(minute or 0), int(second or 0), tzinfo=zone
         )
     except ValueError:
         return None
-    return PageDate(local.astimezone(UTC), hour is not None)
+    at = in_utc(local)
+    return PageDate(at, hour is not None) if at is not None else None
 
 
 def _numeric_day(match: re.Match[str]) -> date | None:
@@ -195,7 +201,8 @@ def _day(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _fixed(minutes: int) -> tzinfo:
+def _fixed(minutes: int) -> tzinfo | None:
+    """The fixed offset of `minutes` east of UTC; None beyond a day either way (no such offset exists)."""
     from datetime import timezone
 
-    return timezone(timedelta(minutes=minutes))
+    return timezone(timedelta(minutes=minutes)) if abs(minutes) < 24 * 60 else None

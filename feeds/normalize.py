@@ -24,19 +24,28 @@ _NOT_TEXT = re.compile(
 
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|$)", re.S)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
-_INVISIBLE_BLOCK = re.compile(r"<(script|style|noscript|template|head)\b[^>]*>.*?(?:</\1\s*>|$)", re.I | re.S)
+# A tag's attributes: quoted values may hold '>' and '<'; outside quotes '<' ends the tag. Each character has
+# one way to be read (possessive), so a tag that never closes (`<abbb…`) costs one scan, not one per split.
+_ATTRIBUTES = r"(?:[^<>\"']|\"[^\"]*+\"|'[^']*+')*+"
+# A script or style that never closes its start tag hides the rest of the text (as one cut off at the end):
+# else every later `<script` would be scanned to the end again.
+_INVISIBLE_BLOCK = re.compile(
+    r"<(script|style|noscript|template|head)\b[^>]*+(?:>.*?(?:</\1\s*>|$)|$)", re.I | re.S
+)
 # Tags that separate words when rendered; removing them without a space would glue words together.
 _BREAKING_TAG = re.compile(
     r"</?(?:address|article|aside|blockquote|br|dd|div|dl|dt|figcaption|figure|footer|h[1-6]|header|hr|li|"
-    r"ol|p|pre|section|table|td|th|tr|ul)\b(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>",
+    rf"ol|p|pre|section|table|td|th|tr|ul)\b{_ATTRIBUTES}>",
     re.I,
 )
-# Quoted attribute values may hold '>'; '<' is excluded outside quotes so scanning stays linear.
-_TAG = re.compile(r"</?[A-Za-z][^\s/<>]*(?:[^<>\"']|\"[^\"]*\"|'[^']*')*>|<![^<>]*>|<\?[^<>]*>")
+_TAG = re.compile(rf"</?[A-Za-z][^\s/<>]*+{_ATTRIBUTES}>|<![^<>]*>|<\?[^<>]*>")
 # Second pass for tags the first missed (an unquoted value holding a quote: `<a href=x">`), and a tag cut off
 # at the end.
 _LEFTOVER_TAG = re.compile(r"</?[A-Za-z][^<>]*(?:>|$)")
 
+# A lone surrogate (a JSON Feed's "\\ud800" escape) is no character: no URL holds one, and neither quoting nor
+# the database can encode it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "_ga", "ref_src"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _BAD_HOST_CHARACTER = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`%]")
@@ -96,7 +105,7 @@ def canonical_link(url: str | None) -> str | None:
     Scheme and host lower-cased, user info, default port and fragment dropped, tracking parameters (utm_*,
     fbclid, gclid, yclid, mc_cid, mc_eid, _ga, ref_src) removed, other query parameters kept in order.
     """
-    if not url:
+    if not url or _SURROGATE.search(url):
         return None
     try:
         parts = urlsplit(url.strip())
@@ -128,6 +137,17 @@ def utc_datetime(parsed: time.struct_time | None) -> datetime | None:
     try:
         return datetime(*parsed[:6], tzinfo=UTC)
     except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def in_utc(moment: datetime) -> datetime | None:
+    """`moment` in UTC (a naive one read as UTC); None when that moment is outside what a datetime holds (year
+    1 at +14:00 is in year 0, year 9999 at -12:00 in year 10000)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
         return None
 
 

@@ -11,12 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from feeds.limits import MAX_SERVER_DELAY_SECONDS
 from storage.feeds import FeedSchedule
 
 MAX_BACKOFF_SECONDS = 6 * 3600
-# a server's lower bound (Retry-After, max-age, Expires, <ttl>) is honoured up to this much, so a hostile or
-# mistaken header cannot park a feed for days
-MAX_SERVER_DELAY_SECONDS = MAX_BACKOFF_SECONDS
 # poll about this many times per expected new entry
 POLLS_PER_ENTRY = 4
 WINDOW = timedelta(days=7)

@@ -35,7 +35,7 @@ from feeds.parse import ParserPool
 from feeds.schedule import tightened, wait_before_next_look
 from feeds.store import StoredItem
 from storage.clock import Clock, system_clock
-from storage.crises import enter_crisis
+from storage.crises import enter_crises
 from storage.db import Database
 from storage.feeds import FeedRecord, FeedSchedule, bring_forward, claim_due_feeds, next_due_at, release_lease
 from storage.instances import Released
@@ -343,17 +343,17 @@ class IngestService:
                 return tightened(schedule, now, poller.crisis_interval(kind))
 
             async with poller.exclusive():
-                for crisis in starts:
-                    feed_ids = await enter_crisis(self._db, crisis, now, sooner=sooner)
-                    log.info(
-                        "crisis mode until %s: %s story %d on %s; %d feeds polled every %d s",
-                        crisis.ends_at.strftime("%H:%M:%S UTC"),
-                        crisis.severity,
-                        crisis.story_id,
-                        ", ".join(crisis.entity_ids),
-                        len(feed_ids),
-                        self._settings.crisis_poll_interval,
-                    )
+                hurried = await enter_crises(self._db, starts, now, sooner=sooner)
+            for crisis, feed_ids in zip(starts, hurried, strict=True):
+                log.info(
+                    "crisis mode until %s: %s story %d on %s; %d feeds polled every %d s",
+                    crisis.ends_at.strftime("%H:%M:%S UTC"),
+                    crisis.severity,
+                    crisis.story_id,
+                    ", ".join(crisis.entity_ids),
+                    len(feed_ids),
+                    self._settings.crisis_poll_interval,
+                )
         except Exception:
             log.exception("could not enter crisis mode after polling %s", result.feed.url)
         self._wake.set()

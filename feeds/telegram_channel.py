@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,7 +23,7 @@ from feeds.headline import split_headline
 from feeds.htmltext import element_text, parse_html, text_lines
 from feeds.lanes import Slowness
 from feeds.model import FeedEntry, ParsedFeed
-from feeds.normalize import normalize_text
+from feeds.normalize import in_utc, normalize_text
 from storage.errors import BorderwatchError
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 MAX_POSTS = 100
+# 18 digits: below 2**63, the database's largest integer
+_MAX_POST_ID_DIGITS = 18
 # Telegram usernames: a letter, then letters, digits and underscores, 4 to 32 characters in all
 _USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 _HOSTS = frozenset({"t.me", "www.t.me", "telegram.me", "www.telegram.me", "telegram.dog"})
@@ -153,8 +155,9 @@ class ChannelPage:
         self._widgets: list[tuple[int, LexborNode]] = []
         for widget in self._tree.css(".tgme_widget_message[data-post]"):
             owner, _, number = (widget.attributes.get("data-post") or "").rpartition("/")
-            if owner.lower() == channel.lower() and number.isascii() and number.isdigit():
-                self._widgets.append((int(number), widget))
+            post_id = _post_number(number)
+            if owner.lower() == channel.lower() and post_id is not None:
+                self._widgets.append((post_id, widget))
         # a real page shows about 20; a hostile one with thousands costs only its newest MAX_POSTS
         self._widgets = self._widgets[-MAX_POSTS:]
         if not self._widgets and self._tree.css_first(".tgme_channel_history, .tgme_channel_info") is None:
@@ -168,8 +171,7 @@ class ChannelPage:
             title = normalize_text(meta.attributes.get("content") or "") if meta is not None else ""
         self.title = title or None
         more = self._tree.css_first(".tme_messages_more[data-before]")
-        before = (more.attributes.get("data-before") or "") if more is not None else ""
-        self.before = int(before) if before.isascii() and before.isdigit() else None
+        self.before = _post_number((more.attributes.get("data-before") or "") if more is not None else "")
 
     @property
     def ids(self) -> list[int]:
@@ -187,6 +189,15 @@ class ChannelPage:
             if entry is not None:
                 found.append((number, entry))
         return found
+
+
+def _post_number(text: str) -> int | None:
+    """A post id as a page writes it; None when it is none: not digits, or more digits than a post id has
+    (Telegram counts a channel's posts from 1; a longer number would not fit the stored last post id, and
+    more than 4,300 digits is more than int() reads)."""
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_POST_ID_DIGITS:
+        return int(text)
+    return None
 
 
 def _is_service(widget: LexborNode) -> bool:
@@ -347,7 +358,7 @@ def _post_time(widget: LexborNode) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return in_utc(parsed)
 
 
 # -------------------------------------------------------------------------------------------- a poll

@@ -6,7 +6,7 @@ poller reads with each claimed feed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +17,9 @@ from storage.db import Database, dialect_insert
 from storage.feeds import Sooner, _bring_forward
 from storage.models import Crisis, Feed, Item, ItemEntity, Story
 from storage.severity import higher_severity
+
+# rows, or values of one IN list, per statement
+_ROWS_AT_ONCE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +45,21 @@ class ActiveCrisis:
     ends_at: datetime
 
 
-async def _feeds_reporting_on(session: AsyncSession, entity_ids: Sequence[str]) -> list[int]:
-    """The enabled feeds that have published at least one item tagged with any of `entity_ids`, by id."""
-    if not entity_ids:
-        return []
-    tagged = (
-        select(Item.feed_id)
-        .join(ItemEntity, ItemEntity.item_id == Item.id)
-        .where(ItemEntity.entity_id.in_(list(entity_ids)))
-        .distinct()
-    )
-    rows = await session.scalars(
-        select(Feed.id).where(Feed.enabled.is_(True), Feed.id.in_(tagged)).order_by(Feed.id)
-    )
-    return list(rows)
+async def _feeds_reporting_on(session: AsyncSession, entity_ids: Collection[str]) -> dict[str, set[int]]:
+    """For each of `entity_ids`, the enabled feeds that have published at least one item tagged with it."""
+    reporting: dict[str, set[int]] = {}
+    wanted = sorted(entity_ids)
+    for start in range(0, len(wanted), _ROWS_AT_ONCE):
+        rows = await session.execute(
+            select(ItemEntity.entity_id, Item.feed_id)
+            .join(Item, Item.id == ItemEntity.item_id)
+            .join(Feed, Feed.id == Item.feed_id)
+            .where(ItemEntity.entity_id.in_(wanted[start : start + _ROWS_AT_ONCE]), Feed.enabled.is_(True))
+            .distinct()
+        )
+        for entity_id, feed_id in rows:
+            reporting.setdefault(entity_id, set()).add(feed_id)
+    return reporting
 
 
 async def enter_crisis(db: Database, crisis: CrisisStart, now: datetime, *, sooner: Sooner) -> list[int]:
@@ -63,43 +67,88 @@ async def enter_crisis(db: Database, crisis: CrisisStart, now: datetime, *, soon
     that reports on its entities into crisis mode until its deadline, and bring their next poll forward to
     `sooner(kind, schedule)` (feeds.schedule decides). One transaction; returns the ids of the feeds in
     crisis mode."""
-    async with db.transaction() as session:
-        return await _enter_crisis(session, crisis, now, sooner)
-
-
-async def _enter_crisis(
-    session: AsyncSession, crisis: CrisisStart, now: datetime, sooner: Sooner
-) -> list[int]:
-    await session.execute(
-        dialect_insert(session, Crisis.__table__)
-        .values(
-            story_id=crisis.story_id,
-            severity=crisis.severity,
-            entity_ids=list(crisis.entity_ids),
-            feeds=0,
-            started_at=now,
-            ends_at=crisis.ends_at,
-        )
-        .on_conflict_do_nothing(index_elements=["story_id"])
-    )
-    row = await session.scalar(select(Crisis).where(Crisis.story_id == crisis.story_id).with_for_update())
-    if row is None:  # the story was deleted meanwhile
-        return []
-    row.entity_ids = list(dict.fromkeys([*row.entity_ids, *crisis.entity_ids]))
-    row.severity = higher_severity(row.severity, crisis.severity) or crisis.severity
-    row.ends_at = max(row.ends_at, crisis.ends_at)
-    feed_ids = await _feeds_reporting_on(session, row.entity_ids)
-    row.feeds = len(feed_ids)
-    if feed_ids:
-        await session.execute(
-            update(Feed)
-            .where(Feed.id.in_(feed_ids), or_(Feed.crisis_until.is_(None), Feed.crisis_until < row.ends_at))
-            .values(crisis_until=row.ends_at)
-            .execution_options(synchronize_session=False)
-        )
-        await _bring_forward(session, sooner, feed_ids=feed_ids)
-    await session.flush()
+    (feed_ids,) = await enter_crises(db, [crisis], now, sooner=sooner)
     return feed_ids
+
+
+async def enter_crises(
+    db: Database, crises: Sequence[CrisisStart], now: datetime, *, sooner: Sooner
+) -> list[list[int]]:
+    """enter_crisis for every crisis one poll starts, in one transaction: the feeds reporting on their
+    entities are looked up once for all of them and brought forward once. Returns each crisis's feeds, in
+    order.
+
+    A poll bringing hundreds of P1/P2 stories took one transaction, and one look over the tagged history, for
+    each, while every other feed's write waited for them."""
+    if not crises:
+        return []
+    async with db.transaction() as session:
+        return await _enter_crises(session, crises, now, sooner)
+
+
+async def _enter_crises(
+    session: AsyncSession, crises: Sequence[CrisisStart], now: datetime, sooner: Sooner
+) -> list[list[int]]:
+    story_ids = sorted({crisis.story_id for crisis in crises})
+    for start in range(0, len(crises), _ROWS_AT_ONCE):
+        await session.execute(
+            dialect_insert(session, Crisis.__table__)
+            .values(
+                [
+                    {
+                        "story_id": crisis.story_id,
+                        "severity": crisis.severity,
+                        "entity_ids": list(crisis.entity_ids),
+                        "feeds": 0,
+                        "started_at": now,
+                        "ends_at": crisis.ends_at,
+                    }
+                    for crisis in crises[start : start + _ROWS_AT_ONCE]
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["story_id"])
+        )
+    rows: dict[int, Crisis] = {}
+    for start in range(0, len(story_ids), _ROWS_AT_ONCE):
+        chosen = story_ids[start : start + _ROWS_AT_ONCE]
+        found = await session.scalars(
+            select(Crisis).where(Crisis.story_id.in_(chosen)).order_by(Crisis.story_id).with_for_update()
+        )
+        rows.update((row.story_id, row) for row in found)
+    for crisis in crises:
+        row = rows.get(crisis.story_id)
+        if row is None:  # the story was deleted meanwhile
+            continue
+        row.entity_ids = list(dict.fromkeys([*row.entity_ids, *crisis.entity_ids]))
+        row.severity = higher_severity(row.severity, crisis.severity) or crisis.severity
+        row.ends_at = max(row.ends_at, crisis.ends_at)
+    reporting = await _feeds_reporting_on(session, {e for row in rows.values() for e in row.entity_ids})
+    until: dict[int, datetime] = {}  # feed → the latest end of the crises that hurry it
+    hurried: dict[int, list[int]] = {}
+    for story_id, row in rows.items():
+        feed_ids = sorted({feed for entity in row.entity_ids for feed in reporting.get(entity, ())})
+        row.feeds = len(feed_ids)
+        hurried[story_id] = feed_ids
+        for feed in feed_ids:
+            until[feed] = max(until.get(feed, row.ends_at), row.ends_at)
+    by_end: dict[datetime, list[int]] = {}
+    for feed, ends_at in until.items():
+        by_end.setdefault(ends_at, []).append(feed)
+    for ends_at, feed_ids in by_end.items():
+        for start in range(0, len(feed_ids), _ROWS_AT_ONCE):
+            await session.execute(
+                update(Feed)
+                .where(
+                    Feed.id.in_(feed_ids[start : start + _ROWS_AT_ONCE]),
+                    or_(Feed.crisis_until.is_(None), Feed.crisis_until < ends_at),
+                )
+                .values(crisis_until=ends_at)
+                .execution_options(synchronize_session=False)
+            )
+    if until:
+        await _bring_forward(session, sooner, feed_ids=until)
+    await session.flush()
+    return [hurried.get(crisis.story_id, []) for crisis in crises]
 
 
 async def active_crises(db: Database, now: datetime) -> list[ActiveCrisis]:

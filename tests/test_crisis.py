@@ -20,7 +20,7 @@ from feeds.parse import ParserPool
 from feeds.schedule import tightened
 from feeds.service import IngestService
 from feeds.store import StoredItem, store_new_items
-from storage.crises import active_crises, enter_crisis
+from storage.crises import active_crises, enter_crises, enter_crisis
 from storage.db import Database
 from storage.feeds import FeedRecord, FeedSchedule, add_feed, get_feed
 from storage.models import Feed, Story
@@ -288,3 +288,57 @@ async def test_crisis_mode_spares_backoff_server_bounds_and_a_channels_own_minim
         for name, feed_id in ids.items()
     }
     assert next_in == {"agency": 0, "channel": 30, "failing": 400, "max-age": 570, "elsewhere": 30}
+
+
+async def test_the_crises_of_one_poll_are_entered_together_each_with_its_own_feeds(db: Database) -> None:
+    """Three stories of one poll (storage.crises.enter_crises, one transaction): each crisis is recorded with
+    the feeds that reported on its entities, a feed hurried by two keeps the later end, a story already in
+    crisis is extended (entities joined, later end kept), and feeds reporting on neither are left alone."""
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    ids: dict[str, int] = {}
+    for n, (name, entity) in enumerate(
+        [("lake", "sev_lake"), ("road", "lachin_corridor"), ("both", "sev_lake"), ("town", "kapan")]
+    ):
+        feed, _ = await add_feed(db, f"https://{name}.example/rss", now=now)
+        ids[name] = feed.id
+        entities = ("sev_lake", "lachin_corridor") if name == "both" else (entity,)
+        item = NewItem(
+            FeedEntry(f"g{n}", None, f"News {n}", "", None, None),
+            f"{n:064d}",
+            f"{n:064d}",
+            now - timedelta(days=2),
+            Classification(tuple(EntityMatch(e, ()) for e in entities), "P4"),
+        )
+        await store_new_items(db, feed.id, [item], alert=False, now=now)
+    async with db.transaction() as session:
+        stories = list(await session.scalars(select(Story.id).order_by(Story.id)))
+    first, second, third = stories[:3]
+    await enter_crisis(db, CrisisStart(third, "P2", ("kapan",), now + 3 * HOUR), now, sooner=lambda *_: None)
+    hurried = await enter_crises(
+        db,
+        [
+            CrisisStart(first, "P2", ("sev_lake",), now + HOUR),
+            CrisisStart(second, "P1", ("lachin_corridor",), now + 2 * HOUR),
+            CrisisStart(third, "P1", ("sev_lake",), now + HOUR),
+        ],
+        now,
+        sooner=lambda *_: None,
+    )
+    assert [set(feeds) for feeds in hurried] == [
+        {ids["lake"], ids["both"]},
+        {ids["road"], ids["both"]},
+        {ids["lake"], ids["both"], ids["town"]},
+    ]
+    crises = {crisis.story_id: crisis for crisis in await active_crises(db, now)}
+    assert {story: (c.severity, set(c.entity_ids), c.feeds, c.ends_at) for story, c in crises.items()} == {
+        first: ("P2", {"sev_lake"}, 2, now + HOUR),
+        second: ("P1", {"lachin_corridor"}, 2, now + 2 * HOUR),
+        third: ("P1", {"kapan", "sev_lake"}, 3, now + 3 * HOUR),
+    }
+    until = {name: (await get_feed(db, feed_id)).crisis_until for name, feed_id in ids.items()}  # type: ignore[union-attr]
+    assert until == {
+        "lake": now + 3 * HOUR,
+        "road": now + 2 * HOUR,
+        "both": now + 3 * HOUR,
+        "town": now + 3 * HOUR,
+    }

@@ -246,6 +246,45 @@ def test_a_bare_date_on_a_page_is_marked_as_a_day_and_a_time_is_not() -> None:
     assert (seen.published, seen.published_day_only) == (None, False)
 
 
+async def test_items_dated_beyond_what_a_date_holds_are_stored_undated_with_the_rest(
+    db: Database, server: FeedServer
+) -> None:
+    """Dates a page may print that no UTC time can be: year 1 in Yerevan (in year 0 in UTC), an offset of more
+    than a day (GMT+25, +99:99). Each such item is stored as undated (published when first seen), and the
+    page's other items with it (before: every poll of the page failed with "internal error: OverflowError" or
+    "ValueError: offset must be a timedelta…", nothing stored)."""
+    dates = {
+        "Year one": "0001-01-01",
+        "A day and an hour ahead": "30.04.2026 10:00 GMT+25",
+        "Ninety-nine hours ahead": "2026-04-30T10:00:00+99:99",
+        "Ordinary": "30 ապրիլի 2026 թ., 10:00",
+    }
+    items = "".join(
+        f'<div class="news-item"><h3 class="title">{title}</h3><span class="date">{date}</span></div>'
+        for title, date in dates.items()
+    )
+    page = f"<html><body>{items}</body></html>"
+    url = server.add(f"/odd-dates-{id(db)}", page, content_type="text/html; charset=utf-8")
+    clock = Clock(NOW)
+    selectors = PageSelectors(item=".news-item", title="h3", date=".date", timezone="Asia/Yerevan")
+    feed, _ = await add_feed(db, url, now=clock.now, kind="html", selectors=selectors.as_mapping())
+    settings = Settings(allow_private_urls=True, fetch_timeout=5, poll_interval=60)
+    async with (
+        ParserPool(workers=1) as parser,
+        IngestService(db, settings, _no_tags, clock=clock, rng=random.Random(0), parser=parser) as ingest,
+    ):
+        report = await ingest.poll_due_once()
+    assert [(r.outcome, r.error) for r in report.results] == [("ok", None)]
+    assert {item.title: item.published for _, item in report.new_items} == {
+        "Year one": clock.now,
+        "A day and an hour ahead": datetime(2026, 4, 30, 6, 0, tzinfo=UTC),  # in the page's zone
+        "Ninety-nine hours ahead": clock.now,
+        "Ordinary": datetime(2026, 4, 30, 6, 0, tzinfo=UTC),
+    }
+    stored = await get_feed(db, feed.id)
+    assert stored is not None and stored.last_error is None
+
+
 def _hostile_page(depth: int) -> str:
     """A page whose items are nested each in the one before: reading every item's text walks all the items
     inside it, seconds of work for a page of a few hundred kB."""

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from feeds.guard import AddressPolicy
 from feeds.lanes import Slowness
-from feeds.limits import MAX_ITEMS_PER_DOCUMENT, MAX_SUMMARY_CHARS, ParseLimits
+from feeds.limits import MAX_ITEMS_PER_DOCUMENT, MAX_SERVER_DELAY_SECONDS, MAX_SUMMARY_CHARS, ParseLimits
 from feeds.model import Classification, EntityMatch, ParsedFeed
 from feeds.parse import ParserPool
 from feeds.service import IngestService, PollReport
@@ -768,3 +768,97 @@ async def test_a_new_item_with_neither_title_nor_summary_is_stored_with_the_rest
     async with db.transaction() as session:
         links = set((await session.execute(select(Item.link).where(Item.feed_id == feed_id))).scalars())
     assert links == {"http://example.com/1", "http://example.com/2", "http://example.com/9"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Cache-Control": "max-age=99999999999999"},
+        {"Retry-After": "99999999999999"},
+        {"Expires": "Fri, 31 Dec 9999 23:59:59 -2359"},  # in year 10000 in UTC
+    ],
+)
+async def test_a_server_asking_for_millennia_between_polls_is_read_and_polled_again_within_hours(
+    db: Database, server: FeedServer, parser: CountingParser, headers: dict[str, str]
+) -> None:
+    """A cache lifetime or Retry-After beyond what a date holds: the feed's items are stored and it is polled
+    again after at most MAX_SERVER_DELAY_SECONDS (before: every poll failed with "internal error:
+    OverflowError", none of its items stored)."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    url = server.add(
+        f"/millennia-{id(db)}-{len(server.resources)}.xml", rss("Lasting", items(1, 2)), headers=headers
+    )
+    feed_id = await new_feed(db, url, clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        report = await ingest.poll_due_once()
+    assert [(r.outcome, r.error) for r in report.results] == [("ok", None)]
+    assert len(report.new_items) == 2
+    feed = await get_feed(db, feed_id)
+    assert feed is not None and feed.next_poll_at <= clock.now + timedelta(seconds=MAX_SERVER_DELAY_SECONDS)
+
+
+async def test_a_429_retry_after_beyond_what_a_date_holds_is_a_plain_429(
+    db: Database, server: FeedServer, parser: CountingParser
+) -> None:
+    """A 429 whose Retry-After date no UTC time holds is the feed's plain "HTTP 429" error (before: "internal
+    error: OverflowError: date value out of range")."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    url = server.add(
+        f"/busy-{id(db)}.xml", b"", status=429, headers={"Retry-After": "Fri, 31 Dec 9999 23:59:59 -2359"}
+    )
+    await new_feed(db, url, clock.now)
+    async with service(db, clock, parser, Tagger()) as ingest:
+        report = await ingest.poll_due_once()
+    assert [(r.outcome, r.error) for r in report.results] == [("error", f"{url}: HTTP 429")]
+
+
+async def test_an_item_holding_a_tag_that_never_closes_is_read_at_once(
+    db: Database, server: FeedServer
+) -> None:
+    """Markup that never closes: a '<' before 40,000 characters without a space, '/' or '>' (a base64 run),
+    and 30,000 `<script` without a '>'. The feed reads at once and every item is stored, that markup removed
+    (before: removing it was quadratic, about 45 s and 7 s: the parse ran out of its time, the parser process
+    was killed and the feed refused again every 15 minutes, none of its items stored)."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    unclosed = "<![CDATA[<" + "A" * 40_000 + "]]>"
+    scripts = "<![CDATA[" + "<script" * 30_000 + "]]>"
+    document = rss(
+        "Unclosed",
+        [
+            ("u1", "Shots near Sev Lake", "http://example.com/u1", unclosed),
+            ("u2", "Sev Lake again", "http://example.com/u2", scripts),
+            ("u3", "Talks in Yerevan", "http://example.com/u3", "<p>text</p>"),
+        ],
+    )
+    url = server.add(f"/unclosed-{id(db)}.xml", document)
+    feed_id = await new_feed(db, url, clock.now)
+    limits = ParseLimits(timeout_seconds=2.0, timeout_seconds_per_mib=0.0)
+    async with ParserPool(workers=1, limits=limits) as pool, service(db, clock, pool, Tagger()) as ingest:
+        report = await ingest.poll_due_once()
+    assert [(r.outcome, r.error) for r in report.results] == [("ok", None)]
+    async with db.transaction() as session:
+        summaries = dict(
+            (await session.execute(select(Item.link, Item.summary).where(Item.feed_id == feed_id))).all()
+        )
+    assert summaries == {
+        "http://example.com/u1": "",
+        "http://example.com/u2": "",
+        "http://example.com/u3": "text",
+    }
+
+
+async def test_an_item_with_a_long_author_name_is_read_at_once(db: Database, server: FeedServer) -> None:
+    """An <author> (or <dc:creator>) of 40,000 characters: the feed reads at once and every item is stored
+    (before: feedparser's search for an e-mail address in the name was quadratic, about 10 s for this one:
+    the parse ran out of its time, the parser process was killed and the feed refused every 15 minutes)."""
+    clock = Clock(EPOCH + timedelta(minutes=5))
+    document = rss("Authors", items(1, 2)).replace("<item>", "<item><author>" + "a" * 40_000 + "</author>", 1)
+    url = server.add(f"/authors-{id(db)}.xml", document)
+    feed_id = await new_feed(db, url, clock.now)
+    limits = ParseLimits(timeout_seconds=2.0, timeout_seconds_per_mib=0.0)
+    async with ParserPool(workers=1, limits=limits) as pool, service(db, clock, pool, Tagger()) as ingest:
+        report = await ingest.poll_due_once()
+    assert [(r.outcome, r.error) for r in report.results] == [("ok", None)]
+    async with db.transaction() as session:
+        links = set((await session.execute(select(Item.link).where(Item.feed_id == feed_id))).scalars())
+    assert links == {"http://example.com/1", "http://example.com/2"}

@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from feeds.model import Classification
 from feeds.parse import ParseError, ParserPool, parse_feed
 from feeds.service import IngestService
 from storage.db import Database
 from storage.feeds import add_feed, get_feed
+from storage.models import Item
 from storage.settings import Settings
 from tests.clock import Clock
 from tests.feedserver import FeedServer
@@ -124,6 +126,52 @@ async def test_a_json_feed_is_polled_through_the_pipeline(db: Database, server: 
     assert "application/feed+json" in server.requests("/feed.json")[0].headers["accept"]
     stored = await get_feed(db, feed.id)
     assert stored is not None and stored.title == "Border Desk" and stored.kind == "feed"
+
+
+async def test_items_with_a_lone_surrogate_link_or_a_date_beyond_utc_years_are_stored_with_the_rest(
+    db: Database, server: FeedServer
+) -> None:
+    """A JSON Feed may spell what no text holds: a lone surrogate (the escape "\\ud800") in an item's url or
+    the home page, a date whose offset puts it before year 1 or after 9999 in UTC. Such an item is stored
+    without that link or date, and the feed's other items with it (before: every poll of the feed failed
+    with "internal error: UnicodeEncodeError" or "OverflowError", none of its items stored)."""
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Odd",
+        "home_page_url": "https://news.example/\ud800/",
+        "items": [
+            {"id": "1", "url": "https://news.example/\ud800", "title": "Lone surrogate in the path"},
+            {"id": "2", "url": "https://news\udfff.example/2", "title": "Lone surrogate in the host"},
+            {"id": "3", "url": "relative/3", "title": "Relative to a home page no URL can be"},
+            {"id": "4", "title": "Before year 1", "date_published": "0001-01-01T00:00:00+14:00"},
+            {"id": "5", "title": "After 9999", "date_modified": "9999-12-31T23:59:59-12:00"},
+            {"id": "6", "url": "https://news.example/6", "title": "An ordinary item"},
+        ],
+    }
+    body = json.dumps(document)
+    assert "\\ud800" in body  # the escape as the server sends it
+    url = server.add(f"/odd-{id(db)}.json", body, content_type="application/feed+json")
+    clock = Clock(datetime(2026, 5, 1, 12, 0, tzinfo=UTC))
+    feed, _ = await add_feed(db, url, now=clock.now)
+    settings = Settings(allow_private_urls=True, fetch_timeout=5)
+    async with (
+        ParserPool(workers=1) as parser,
+        IngestService(db, settings, _no_tags, clock=clock, rng=random.Random(0), parser=parser) as ingest,
+    ):
+        report = await ingest.poll_due_once()
+    assert [(r.outcome, r.error) for r in report.results] == [("ok", None)]
+    stored = {item.title: (item.link, item.published) for _, item in report.new_items}
+    assert stored == {
+        "Lone surrogate in the path": (None, clock.now),
+        "Lone surrogate in the host": (None, clock.now),
+        "Relative to a home page no URL can be": (None, clock.now),
+        "Before year 1": (None, clock.now),
+        "After 9999": (None, clock.now),
+        "An ordinary item": ("https://news.example/6", clock.now),
+    }
+    async with db.transaction() as session:
+        titles = set((await session.execute(select(Item.title).where(Item.feed_id == feed.id))).scalars())
+    assert titles == set(stored)
 
 
 def _no_tags(title: str, summary: str, language: str | None) -> Classification:

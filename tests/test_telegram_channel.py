@@ -142,6 +142,17 @@ def test_a_page_with_thousands_of_posts_costs_only_its_newest_hundred() -> None:
     assert len(page.entries(None)) == 100
 
 
+def test_a_post_time_beyond_what_a_utc_time_holds_is_no_time_and_the_page_reads() -> None:
+    """A <time datetime> in year 1 at +14:00 is in year 0 in UTC: that post is undated, the page's other posts
+    read (before: OverflowError, the channel's every poll failed)."""
+    posts = [Post.text(n, f"Post {n}", T0) for n in (1, 2)]
+    page_text = preview_page("odd_times", "Odd", posts).replace(
+        f'datetime="{T0.isoformat()}"', 'datetime="0001-01-01T00:00:00+14:00"', 1
+    )
+    page = ChannelPage(page_text.encode(), {}, "odd_times", "u")
+    assert [(number, entry.published) for number, entry in page.entries(None)] == [(1, None), (2, T0)]
+
+
 def test_an_empty_public_channel_is_no_error() -> None:
     page = ChannelPage(preview_page("quiet_channel", "Quiet", []).encode(), {}, "quiet_channel", "u")
     assert page.ids == [] and page.entries(None) == [] and page.title == "Quiet"
@@ -434,3 +445,28 @@ async def test_a_channel_page_that_parses_past_the_deadline_is_its_own_error(
     assert feed is not None and feed.last_error is not None
     assert f"/s/{hostile}: refused: parsing took longer than 1 s" in feed.last_error
     assert feed.next_poll_at >= clock.now + timedelta(minutes=15)
+
+
+async def test_a_post_number_too_large_for_a_post_id_is_no_post_and_the_channel_reads(
+    db: Database, server: FeedServer, parser: ParserPool
+) -> None:
+    """A widget numbered beyond any post id (20 digits, or 5,000: more than int() reads) is left out; the
+    channel's posts are stored and its last post id is the largest real one (before: every poll failed with
+    an internal error, the id overflowing the database's integer or int(), none of its posts stored)."""
+    clock = Clock(T0 + timedelta(hours=1))
+    for n, huge in enumerate(("9" * 20, "9" * 5000)):
+        channel = f"huge_ids_{n}_{id(db) % 10_000}"
+        page = preview_page(channel, "Huge", [*_lake_posts(1, 3), Post.text(77, "Odd widget", T0)])
+        server.add(
+            f"/s/{channel}",
+            page.replace(f'data-post="{channel}/77"', f'data-post="{channel}/{huge}"'),
+            content_type=HTML_TYPE,
+        )
+        await _channel_feed(db, channel, clock.now)
+    async with _service(db, _settings(server), clock, parser) as ingest:
+        report = await ingest.poll_due_once()
+    assert [(r.outcome, r.error) for r in report.results] == [("ok", None), ("ok", None)]
+    assert sorted(item.title for _, item in report.new_items) == sorted(
+        f"Sev Lake border post report {n}" for n in (1, 2, 3) for _ in range(2)
+    )
+    assert {(await get_feed(db, r.feed.id)).last_post_id for r in report.results} == {3}  # type: ignore[union-attr]
