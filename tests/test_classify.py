@@ -1335,6 +1335,86 @@ TWENTY_THIRD_ROUND_SEVERITY = [
 ]
 
 
+TWENTY_FOURTH_ROUND_NAMES = [
+    # the border's coordinates specified are its delimitation, in the four languages (border pillars alone are
+    # not, nor another pair's coordinates)
+    (
+        "Armenia and Azerbaijan completed the specification of coordinates on the Tavush section",
+        {"delimitation"},
+        set(),
+    ),
+    (
+        "Армения и Азербайджан завершили уточнение координат на участке границы в Тавуше",
+        {"delimitation"},
+        set(),
+    ),
+    ("Հայաստան-Ադրբեջան սահմանին ավարտվել են կոորդինատների ճշգրտման աշխատանքները", {"delimitation"}, set()),
+    (
+        "Azərbaycan və Ermənistan sərhədində koordinatların dəqiqləşdirilməsi başa çatıb",
+        {"delimitation"},
+        set(),
+    ),
+    (
+        "Kyrgyzstan and Tajikistan completed the clarification of coordinates on their border",
+        set(),
+        {"delimitation"},
+    ),
+    ("Կիրանցում սահմանային սյուներ են տեղադրվել", {"tavush"}, {"delimitation"}),
+    # Nakhchivan in the older, French and Armenian-based transliterations (not Rostov's Nakhitchevan)
+    ("Shooting reported at the Nakhidjevan border", {"nakhchivan"}, set()),
+    ("Azerbaijani positions in Nakhitchevan came under fire", {"nakhchivan"}, set()),
+    ("The Nachitchevan exclave is cut off", {"nakhchivan"}, set()),
+    ("Nakhitchevan-sur-le-Don, an Armenian town by Rostov", set(), {"nakhchivan"}),
+    # the bare abbreviation beside the conflict or its resolution, in three languages (Armenian ԼՂ was there);
+    # North Korea's stays out
+    ("PACE is ready to assist the resolution of the NK conflict", {"nagorno_karabakh"}, set()),
+    ("Конфликт в НК вновь обострился", {"nagorno_karabakh"}, set()),
+    ("DQ münaqişəsi yenidən gündəmdədir", {"nagorno_karabakh"}, set()),
+    ("Seoul fears a new NK conflict on the Korean peninsula", set(), {"nagorno_karabakh"}),
+]
+
+
+TWENTY_FOURTH_ROUND_SEVERITY = [
+    # violence or the armed conflict escalating is fighting (P1); a military escalation feared stays tension
+    ("Escalation of violence on the Armenia-Azerbaijan border", "en", "P1", "armed_clash"),
+    ("Эскалация насилия на армяно-азербайджанской границе", "ru", "P1", "armed_clash"),
+    ("Բռնության էսկալացիա հայ-ադրբեջանական սահմանին", "hy", "P1", "armed_clash"),
+    ("Ermənistan-Azərbaycan sərhədində zorakılığın eskalasiyası", "az", "P1", "armed_clash"),
+    ("Experts fear a military escalation between Armenia and Azerbaijan", "en", "P3", "provocation"),
+    # a war said to be fought again, without a cue word (P1)
+    ("Nagorno-Karabakh is at war again", "en", "P1", "armed_clash"),
+    ("В Карабахе снова воюют", "ru", "P1", "armed_clash"),
+    ("Ղարաբաղում կրկին կռվում են", "hy", "P1", "armed_clash"),
+    ("Qarabağda yenidən vuruşurlar", "az", "P1", "armed_clash"),
+    # two sides said to be closer to war (P3)
+    ("Armenia and Azerbaijan are closer to war than at any time since 1994", "en", "P3", "provocation"),
+    ("Армения и Азербайджан ближе к войне, чем когда-либо", "ru", "P3", "provocation"),
+    ("Հայաստանն ու Ադրբեջանը պատերազմին ավելի մոտ են, քան երբևէ", "hy", "P3", "provocation"),
+    ("Ermənistan və Azərbaycan müharibəyə daha yaxındır", "az", "P3", "provocation"),
+    # posture told as movement at positions, as surveillance of a section, as troops moved in (P3)
+    ("Increased movement at Azerbaijani positions near Syunik", "en", "P3", "buildup"),
+    ("Движение на азербайджанских позициях у Сюника активизировалось", "ru", "P3", "buildup"),
+    ("Սյունիքի սահմանին ադրբեջանական դիրքերում շարժն ակտիվացել է", "hy", "P3", "buildup"),
+    ("Laçın istiqamətində erməni mövqelərində hərəkətlilik artıb", "az", "P3", "buildup"),
+    ("Azerbaijan sets up video surveillance on the road section in Syunik", "en", "P3", "buildup"),
+    ("Видеоконтроль на участке трассы в Сюнике", "ru", "P3", "buildup"),
+    ("Սյունիքի ճանապարհի հատվածում տեսահսկում է իրականացվում", "hy", "P3", "buildup"),
+    ("Gorus-Qafan yolunun hissəsində videonəzarət qurulub", "az", "P3", "buildup"),
+    ("Troops moved into Syunik overnight", "en", "P3", "buildup"),
+    ("В Карабах введены войска", "ru", "P3", "buildup"),
+    ("Սյունիք զորք է մտցվում", "hy", "P3", "buildup"),
+    ("Qarabağa əlavə qoşun yeridilir", "az", "P3", "buildup"),
+    # the other side's positions destroyed (P1)
+    ("Armenian forces destroyed Azerbaijani positions in Nakhchivan", "en", "P1", "attack"),
+    ("Армянские силы уничтожили азербайджанские позиции в Нахичевани", "ru", "P1", "attack"),
+    ("Հայկական ուժերը ոչնչացրել են ադրբեջանական դիրքերը Նախիջևանում", "hy", "P1", "attack"),
+    ("Naxçıvanda erməni mövqeləri məhv edilib", "az", "P1", "attack"),
+    # the classical spelling with ւ for վ after a consonant (as written in Iran): սպանւել is սպանվել
+    ("Տավուշում սպանւել են երկու զինծառայողներ", "hy", "P1", "killed"),
+    ("Տավուշի սահմանին լարւածութիւնը կը շարունակւի", "hy", "P3", "provocation"),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "language", "level"),
     [
@@ -1428,6 +1508,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + TWENTY_FIRST_ROUND_NAMES
     + TWENTY_SECOND_ROUND_NAMES
     + TWENTY_THIRD_ROUND_NAMES
+    + TWENTY_FOURTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -1452,7 +1533,8 @@ def test_names_are_found_only_with_their_evidence(
     + TWENTIETH_ROUND_SEVERITY
     + TWENTY_FIRST_ROUND_SEVERITY
     + TWENTY_SECOND_ROUND_SEVERITY
-    + TWENTY_THIRD_ROUND_SEVERITY,
+    + TWENTY_THIRD_ROUND_SEVERITY
+    + TWENTY_FOURTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
