@@ -1412,6 +1412,20 @@ TWENTY_FOURTH_ROUND_SEVERITY = [
     # the classical spelling with ւ for վ after a consonant (as written in Iran): սպանւել is սպանվել
     ("Տավուշում սպանւել են երկու զինծառայողներ", "hy", "P1", "killed"),
     ("Տավուշի սահմանին լարւածութիւնը կը շարունակւի", "hy", "P3", "provocation"),
+    # a threat told as a noun before (Armenian: after) the attack it names is a threat (P3), not the attack;
+    # threats that did not stop the fire leave it fighting
+    ("Azerbaijan's threats on shooting down planes bound for Stepanakert", "en", "P3", "threat"),
+    ("The threat of an attack on Syunik remains", "en", "P3", "threat"),
+    ("Угроза нападения на Сюник сохраняется", "ru", "P3", "threat"),
+    ("Ադրբեջանի՝ Ստեփանակերտ թռչող ինքնաթիռները խոցելու սպառնալիքները", "hy", "P3", "threat"),
+    ("Sünikə hücum təhdidi qalır", "az", "P3", "threat"),
+    ("Несмотря на угрозы, азербайджанские войска обстреляли Тавуш", "ru", "P1", "shelling"),
+    ("Despite the threats, Azerbaijani forces shelled Tavush", "en", "P1", "shelling"),
+    # "the occupied territories" as the lands' standing name in a story about something else is background
+    ("Aliyev made a statement at the UN on settlement in the occupied territories", "en", "P4", "statement"),
+    ("Алиев выступил в ООН с заявлением о заселении оккупированных территорий", "ru", "P4", "statement"),
+    ("Ալիևը ՄԱԿ-ում հայտարարություն է արել օկուպացված տարածքներում բնակեցման մասին", "hy", "P4", "statement"),
+    ("Əliyev BMT-də işğal olunmuş ərazilərdə məskunlaşma barədə bəyanat verib", "az", "P4", "statement"),
 ]
 
 
