@@ -1426,7 +1426,38 @@ TWENTY_FOURTH_ROUND_SEVERITY = [
     ("Алиев выступил в ООН с заявлением о заселении оккупированных территорий", "ru", "P4", "statement"),
     ("Ալիևը ՄԱԿ-ում հայտարարություն է արել օկուպացված տարածքներում բնակեցման մասին", "hy", "P4", "statement"),
     ("Əliyev BMT-də işğal olunmuş ərazilərdə məskunlaşma barədə bəyanat verib", "az", "P4", "statement"),
+    # a state of emergency declared is a posture, as martial law is (P3)
+    ("Moscow declared a state of emergency in Nagorno-Karabakh", "en", "P3", "martial_law"),
+    ("В Нагорном Карабахе введено чрезвычайное положение", "ru", "P3", "martial_law"),
+    ("Լեռնային Ղարաբաղում արտակարգ դրություն է հայտարարվել", "hy", "P3", "martial_law"),
+    ("Dağlıq Qarabağda fövqəladə vəziyyət elan edilib", "az", "P3", "martial_law"),
+    # a road not unblocked is still blocked (P2); one unblocked is reopened (P4)
+    ("Azerbaijani forces have not unblocked the Goris-Kapan road", "en", "P2", "blockade"),
+    ("Азербайджанские военные так и не разблокировали дорогу Горис-Капан", "ru", "P2", "blockade"),
+    ("Գորիս-Կապան ճանապարհը դեռ չեն ապաշրջափակել", "hy", "P2", "blockade"),
+    ("Laçın yolu hələ də blokadadan çıxarılmayıb", "az", "P2", "blockade"),
+    ("Azerbaijani forces unblocked the Goris-Kapan road", "en", "P4", "road_open"),
+    ("Laçın yolu blokadadan çıxarılıb", "az", "P4", "road_open"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Nagorno-Karabakh declared a state of emergency over the coronavirus", "en"),
+        ("В Нагорном Карабахе из-за коронавируса объявлено чрезвычайное положение", "ru"),
+        ("Կորոնավիրուսի պատճառով Լեռնային Ղարաբաղում արտակարգ դրություն է հայտարարվել", "hy"),
+        ("Koronavirusla bağlı Dağlıq Qarabağda fövqəladə vəziyyət elan edilib", "az"),
+    ],
+)
+def test_a_state_of_emergency_over_an_epidemic_is_not_a_posture(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """The twenty-fourth round: a state of emergency is a posture (P3) unless declared over an epidemic, a
+    fire, a flood or an earthquake."""
+    result = classifier.classify(text, "", language)
+    assert result.severity == "P4"
+    assert "martial_law" not in result.events
 
 
 @pytest.mark.parametrize(
