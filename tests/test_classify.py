@@ -1438,6 +1438,11 @@ TWENTY_FOURTH_ROUND_SEVERITY = [
     ("Laçın yolu hələ də blokadadan çıxarılmayıb", "az", "P2", "blockade"),
     ("Azerbaijani forces unblocked the Goris-Kapan road", "en", "P4", "road_open"),
     ("Laçın yolu blokadadan çıxarılıb", "az", "P4", "road_open"),
+    # residents who cannot get home by the road are blocked (P2)
+    ("Karabakh residents could not return home through the Lachin corridor", "en", "P2", "blockade"),
+    ("Жители Карабаха не могут вернуться домой по Лачинскому коридору", "ru", "P2", "blockade"),
+    ("Արցախցիները չեն կարողանում տուն վերադառնալ Լաչինի միջանցքով", "hy", "P2", "blockade"),
+    ("Qarabağ sakinləri Laçın dəhlizi ilə evlərinə qayıda bilmirlər", "az", "P2", "blockade"),
 ]
 
 
