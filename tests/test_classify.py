@@ -1443,6 +1443,21 @@ TWENTY_FOURTH_ROUND_SEVERITY = [
     ("Жители Карабаха не могут вернуться домой по Лачинскому коридору", "ru", "P2", "blockade"),
     ("Արցախցիները չեն կարողանում տուն վերադառնալ Լաչինի միջանցքով", "hy", "P2", "blockade"),
     ("Qarabağ sakinləri Laçın dəhlizi ilə evlərinə qayıda bilmirlər", "az", "P2", "blockade"),
+    # forces placed close to homes are an advance, as close to a village (P2); the two sides' soldiers close
+    # to each other are a posture (P3); a building so many metres from another is neither
+    ("Azerbaijani troops are stationed 200 meters from homes in Syunik", "en", "P2", "advance"),
+    ("Азербайджанские военные находятся в 200 метрах от домов в Сюнике", "ru", "P2", "advance"),
+    ("Ադրբեջանական դիրքերը Սյունիքի տներից 200 մետր հեռավորության վրա են", "hy", "P2", "advance"),
+    ("Sünikdə Azərbaycan əsgərləri evlərdən 200 metr məsafədə dayanır", "az", "P2", "advance"),
+    ("In Syunik Armenian and Azerbaijani soldiers stand 50 meters apart", "en", "P3", "buildup"),
+    ("В Сюнике армянские и азербайджанские солдаты стоят в 50 метрах друг от друга", "ru", "P3", "buildup"),
+    ("Սյունիքում հայ և ադրբեջանցի զինվորները միմյանցից 50 մետր հեռու են կանգնած", "hy", "P3", "buildup"),
+    (
+        "Sünikdə erməni və azərbaycanlı əsgərlər bir-birlərindən 50 metr məsafədə dayanır",
+        "az",
+        "P3",
+        "buildup",
+    ),
 ]
 
 
@@ -1453,16 +1468,18 @@ TWENTY_FOURTH_ROUND_SEVERITY = [
         ("В Нагорном Карабахе из-за коронавируса объявлено чрезвычайное положение", "ru"),
         ("Կորոնավիրուսի պատճառով Լեռնային Ղարաբաղում արտակարգ դրություն է հայտարարվել", "hy"),
         ("Koronavirusla bağlı Dağlıq Qarabağda fövqəladə vəziyyət elan edilib", "az"),
+        ("The church stands 100 meters from the monastery in Goris", "en"),
+        ("Памятник стоит в 100 метрах от церкви в Горисе", "ru"),
     ],
 )
-def test_a_state_of_emergency_over_an_epidemic_is_not_a_posture(
+def test_emergencies_and_distances_that_are_not_a_posture(
     classifier: Classifier, text: str, language: str
 ) -> None:
     """The twenty-fourth round: a state of emergency is a posture (P3) unless declared over an epidemic, a
-    fire, a flood or an earthquake."""
+    fire, a flood or an earthquake; a distance is one only between forces, not between buildings."""
     result = classifier.classify(text, "", language)
     assert result.severity == "P4"
-    assert "martial_law" not in result.events
+    assert not {"martial_law", "buildup"} & result.events
 
 
 @pytest.mark.parametrize(
