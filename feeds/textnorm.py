@@ -253,7 +253,12 @@ def _classical(text: str) -> bool:
     marked = "է" in text or "օ" in text or "եա" in text or "աւ" in text or "իւ" in text
     if marked and _classical_inside_word(text):
         return True
-    return "ւ" in text and _LONE_YIWN.search(text) is not None
+    # a ւ outside ու, աւ and իւ (counted: much cheaper than the regex search most texts would need)
+    return (
+        "ւ" in text
+        and text.count("ւ") > text.count("ու") + text.count("աւ") + text.count("իւ")
+        and _LONE_YIWN.search(text) is not None
+    )
 
 
 def _classical_inside_word(text: str) -> bool:
