@@ -1412,6 +1412,10 @@ TWENTY_FOURTH_ROUND_SEVERITY = [
     # the classical spelling with ւ for վ after a consonant (as written in Iran): սպանւել is սպանվել
     ("Տավուշում սպանւել են երկու զինծառայողներ", "hy", "P1", "killed"),
     ("Տավուշի սահմանին լարւածութիւնը կը շարունակւի", "hy", "P3", "provocation"),
+    # the Western Armenian verb "to kill" with its double ն; ambassadors (դեսպաններ) are not it
+    ("Երկու հայ զինուոր սպաննուեցան Տաւուշի մէջ", "hy", "P1", "killed"),
+    ("Ատրպէյճանցի զինուորները սպաննեցին Տաւուշի գիւղացի մը", "hy", "P1", "killed"),
+    ("Եվրամիության դեսպաններն այցելել են Տավուշ", "hy", "P4", "visit"),
     # a threat told as a noun before (Armenian: after) the attack it names is a threat (P3), not the attack;
     # threats that did not stop the fire leave it fighting
     ("Azerbaijan's threats on shooting down planes bound for Stepanakert", "en", "P3", "threat"),
