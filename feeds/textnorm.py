@@ -251,7 +251,14 @@ def _classical(text: str) -> bool:
     """Whether a text (normalised but for the classical spellings) is written in the classical or Western
     Armenian spelling."""
     marked = "է" in text or "օ" in text or "եա" in text or "աւ" in text or "իւ" in text
-    return marked and _classical_inside_word(text)
+    if marked and _classical_inside_word(text):
+        return True
+    # a ւ outside ու, աւ and իւ (counted: much cheaper than the regex search most texts would need)
+    return (
+        "ւ" in text
+        and text.count("ւ") > text.count("ու") + text.count("աւ") + text.count("իւ")
+        and _LONE_YIWN.search(text) is not None
+    )
 
 
 def _classical_inside_word(text: str) -> bool:
@@ -273,8 +280,15 @@ def _classical_inside_word(text: str) -> bool:
 # classical աւ (Տաւուշ, աւերածութիւն) is the reformed ավ wherever it stands
 # իւ never occurs in the reformed spelling (ութիւն → ություն); ու before a vowel is the consonant վ (լարուած →
 # լարված, Ուաշինգտոն → Վաշինգտոն)
-_CLASSICAL_ARMENIAN = re.compile("(?<=[\u0561-\u0587])(?:յեա|եա|է|օ)|աւ|իւ|ու(?=[աեէիո])")
-_REFORMED = {"յեա": "յա", "եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ", "իւ": "յու", "ու": "վ"}
+# A ւ after a consonant is the consonant վ (the classical spelling as written in Iran and by some Western
+# outlets: սպանւել → սպանվել, լարւած → լարված, Խրւաթիա → Խրվաթիա); in the reformed spelling ւ stands only
+# in ու, and in the classical in ու, աւ, իւ and եւ (written եվ before this step)
+_LONE_YIWN_PATTERN = "(?<=[\u0561-\u0586])(?<![աեիո])ւ"
+_LONE_YIWN = re.compile(_LONE_YIWN_PATTERN)
+_CLASSICAL_ARMENIAN = re.compile(
+    "(?<=[\u0561-\u0587])(?:յեա|եա|է|օ)|աւ|իւ|ու(?=[աեէիո])|" + _LONE_YIWN_PATTERN
+)
+_REFORMED = {"յեա": "յա", "եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ", "իւ": "յու", "ու": "վ", "ւ": "վ"}
 # the rewritings that change the length; a text with one of them is never one-to-one with its original
 _LENGTH_CHANGING_CLASSICAL = re.compile("[իԻ][ւՒ]|[ոՈ][ւՒ][աեէիոԱԵԷԻՈ]|[յՅ][եԵ][աԱ]")
 

@@ -1335,6 +1335,157 @@ TWENTY_THIRD_ROUND_SEVERITY = [
 ]
 
 
+TWENTY_FOURTH_ROUND_NAMES = [
+    # the border's coordinates specified are its delimitation, in the four languages (border pillars alone are
+    # not, nor another pair's coordinates)
+    (
+        "Armenia and Azerbaijan completed the specification of coordinates on the Tavush section",
+        {"delimitation"},
+        set(),
+    ),
+    (
+        "Армения и Азербайджан завершили уточнение координат на участке границы в Тавуше",
+        {"delimitation"},
+        set(),
+    ),
+    ("Հայաստան-Ադրբեջան սահմանին ավարտվել են կոորդինատների ճշգրտման աշխատանքները", {"delimitation"}, set()),
+    (
+        "Azərbaycan və Ermənistan sərhədində koordinatların dəqiqləşdirilməsi başa çatıb",
+        {"delimitation"},
+        set(),
+    ),
+    (
+        "Kyrgyzstan and Tajikistan completed the clarification of coordinates on their border",
+        set(),
+        {"delimitation"},
+    ),
+    ("Կիրանցում սահմանային սյուներ են տեղադրվել", {"tavush"}, {"delimitation"}),
+    # Nakhchivan in the older, French and Armenian-based transliterations (not Rostov's Nakhitchevan)
+    ("Shooting reported at the Nakhidjevan border", {"nakhchivan"}, set()),
+    ("Azerbaijani positions in Nakhitchevan came under fire", {"nakhchivan"}, set()),
+    ("The Nachitchevan exclave is cut off", {"nakhchivan"}, set()),
+    ("Nakhitchevan-sur-le-Don, an Armenian town by Rostov", set(), {"nakhchivan"}),
+    # the bare abbreviation beside the conflict or its resolution, in three languages (Armenian ԼՂ was there);
+    # North Korea's stays out
+    ("PACE is ready to assist the resolution of the NK conflict", {"nagorno_karabakh"}, set()),
+    ("Конфликт в НК вновь обострился", {"nagorno_karabakh"}, set()),
+    ("DQ münaqişəsi yenidən gündəmdədir", {"nagorno_karabakh"}, set()),
+    ("Seoul fears a new NK conflict on the Korean peninsula", set(), {"nagorno_karabakh"}),
+]
+
+
+TWENTY_FOURTH_ROUND_SEVERITY = [
+    # violence or the armed conflict escalating is fighting (P1); a military escalation feared stays tension
+    ("Escalation of violence on the Armenia-Azerbaijan border", "en", "P1", "armed_clash"),
+    ("Эскалация насилия на армяно-азербайджанской границе", "ru", "P1", "armed_clash"),
+    ("Բռնության էսկալացիա հայ-ադրբեջանական սահմանին", "hy", "P1", "armed_clash"),
+    ("Ermənistan-Azərbaycan sərhədində zorakılığın eskalasiyası", "az", "P1", "armed_clash"),
+    ("Experts fear a military escalation between Armenia and Azerbaijan", "en", "P3", "provocation"),
+    # a war said to be fought again, without a cue word (P1)
+    ("Nagorno-Karabakh is at war again", "en", "P1", "armed_clash"),
+    ("В Карабахе снова воюют", "ru", "P1", "armed_clash"),
+    ("Ղարաբաղում կրկին կռվում են", "hy", "P1", "armed_clash"),
+    ("Qarabağda yenidən vuruşurlar", "az", "P1", "armed_clash"),
+    # two sides said to be closer to war (P3)
+    ("Armenia and Azerbaijan are closer to war than at any time since 1994", "en", "P3", "provocation"),
+    ("Армения и Азербайджан ближе к войне, чем когда-либо", "ru", "P3", "provocation"),
+    ("Հայաստանն ու Ադրբեջանը պատերազմին ավելի մոտ են, քան երբևէ", "hy", "P3", "provocation"),
+    ("Ermənistan və Azərbaycan müharibəyə daha yaxındır", "az", "P3", "provocation"),
+    # posture told as movement at positions, as surveillance of a section, as troops moved in (P3)
+    ("Increased movement at Azerbaijani positions near Syunik", "en", "P3", "buildup"),
+    ("Движение на азербайджанских позициях у Сюника активизировалось", "ru", "P3", "buildup"),
+    ("Սյունիքի սահմանին ադրբեջանական դիրքերում շարժն ակտիվացել է", "hy", "P3", "buildup"),
+    ("Laçın istiqamətində erməni mövqelərində hərəkətlilik artıb", "az", "P3", "buildup"),
+    ("Azerbaijan sets up video surveillance on the road section in Syunik", "en", "P3", "buildup"),
+    ("Видеоконтроль на участке трассы в Сюнике", "ru", "P3", "buildup"),
+    ("Սյունիքի ճանապարհի հատվածում տեսահսկում է իրականացվում", "hy", "P3", "buildup"),
+    ("Gorus-Qafan yolunun hissəsində videonəzarət qurulub", "az", "P3", "buildup"),
+    ("Troops moved into Syunik overnight", "en", "P3", "buildup"),
+    ("В Карабах введены войска", "ru", "P3", "buildup"),
+    ("Սյունիք զորք է մտցվում", "hy", "P3", "buildup"),
+    ("Qarabağa əlavə qoşun yeridilir", "az", "P3", "buildup"),
+    # the other side's positions destroyed (P1)
+    ("Armenian forces destroyed Azerbaijani positions in Nakhchivan", "en", "P1", "attack"),
+    ("Армянские силы уничтожили азербайджанские позиции в Нахичевани", "ru", "P1", "attack"),
+    ("Հայկական ուժերը ոչնչացրել են ադրբեջանական դիրքերը Նախիջևանում", "hy", "P1", "attack"),
+    ("Naxçıvanda erməni mövqeləri məhv edilib", "az", "P1", "attack"),
+    # the classical spelling with ւ for վ after a consonant (as written in Iran): սպանւել is սպանվել
+    ("Տավուշում սպանւել են երկու զինծառայողներ", "hy", "P1", "killed"),
+    ("Տավուշի սահմանին լարւածութիւնը կը շարունակւի", "hy", "P3", "provocation"),
+    # the Western Armenian verb "to kill" with its double ն; ambassadors (դեսպաններ) are not it
+    ("Երկու հայ զինուոր սպաննուեցան Տաւուշի մէջ", "hy", "P1", "killed"),
+    ("Ատրպէյճանցի զինուորները սպաննեցին Տաւուշի գիւղացի մը", "hy", "P1", "killed"),
+    ("Եվրամիության դեսպաններն այցելել են Տավուշ", "hy", "P4", "visit"),
+    # a threat told as a noun before (Armenian: after) the attack it names is a threat (P3), not the attack;
+    # threats that did not stop the fire leave it fighting
+    ("Azerbaijan's threats on shooting down planes bound for Stepanakert", "en", "P3", "threat"),
+    ("The threat of an attack on Syunik remains", "en", "P3", "threat"),
+    ("Угроза нападения на Сюник сохраняется", "ru", "P3", "threat"),
+    ("Ադրբեջանի՝ Ստեփանակերտ թռչող ինքնաթիռները խոցելու սպառնալիքները", "hy", "P3", "threat"),
+    ("Sünikə hücum təhdidi qalır", "az", "P3", "threat"),
+    ("Несмотря на угрозы, азербайджанские войска обстреляли Тавуш", "ru", "P1", "shelling"),
+    ("Despite the threats, Azerbaijani forces shelled Tavush", "en", "P1", "shelling"),
+    # "the occupied territories" as the lands' standing name in a story about something else is background
+    ("Aliyev made a statement at the UN on settlement in the occupied territories", "en", "P4", "statement"),
+    ("Алиев выступил в ООН с заявлением о заселении оккупированных территорий", "ru", "P4", "statement"),
+    ("Ալիևը ՄԱԿ-ում հայտարարություն է արել օկուպացված տարածքներում բնակեցման մասին", "hy", "P4", "statement"),
+    ("Əliyev BMT-də işğal olunmuş ərazilərdə məskunlaşma barədə bəyanat verib", "az", "P4", "statement"),
+    # a state of emergency declared is a posture, as martial law is (P3)
+    ("Moscow declared a state of emergency in Nagorno-Karabakh", "en", "P3", "martial_law"),
+    ("В Нагорном Карабахе введено чрезвычайное положение", "ru", "P3", "martial_law"),
+    ("Լեռնային Ղարաբաղում արտակարգ դրություն է հայտարարվել", "hy", "P3", "martial_law"),
+    ("Dağlıq Qarabağda fövqəladə vəziyyət elan edilib", "az", "P3", "martial_law"),
+    # a road not unblocked is still blocked (P2); one unblocked is reopened (P4)
+    ("Azerbaijani forces have not unblocked the Goris-Kapan road", "en", "P2", "blockade"),
+    ("Азербайджанские военные так и не разблокировали дорогу Горис-Капан", "ru", "P2", "blockade"),
+    ("Գորիս-Կապան ճանապարհը դեռ չեն ապաշրջափակել", "hy", "P2", "blockade"),
+    ("Laçın yolu hələ də blokadadan çıxarılmayıb", "az", "P2", "blockade"),
+    ("Azerbaijani forces unblocked the Goris-Kapan road", "en", "P4", "road_open"),
+    ("Laçın yolu blokadadan çıxarılıb", "az", "P4", "road_open"),
+    # residents who cannot get home by the road are blocked (P2)
+    ("Karabakh residents could not return home through the Lachin corridor", "en", "P2", "blockade"),
+    ("Жители Карабаха не могут вернуться домой по Лачинскому коридору", "ru", "P2", "blockade"),
+    ("Արցախցիները չեն կարողանում տուն վերադառնալ Լաչինի միջանցքով", "hy", "P2", "blockade"),
+    ("Qarabağ sakinləri Laçın dəhlizi ilə evlərinə qayıda bilmirlər", "az", "P2", "blockade"),
+    # forces placed close to homes are an advance, as close to a village (P2); the two sides' soldiers close
+    # to each other are a posture (P3); a building so many metres from another is neither
+    ("Azerbaijani troops are stationed 200 meters from homes in Syunik", "en", "P2", "advance"),
+    ("Азербайджанские военные находятся в 200 метрах от домов в Сюнике", "ru", "P2", "advance"),
+    ("Ադրբեջանական դիրքերը Սյունիքի տներից 200 մետր հեռավորության վրա են", "hy", "P2", "advance"),
+    ("Sünikdə Azərbaycan əsgərləri evlərdən 200 metr məsafədə dayanır", "az", "P2", "advance"),
+    ("In Syunik Armenian and Azerbaijani soldiers stand 50 meters apart", "en", "P3", "buildup"),
+    ("В Сюнике армянские и азербайджанские солдаты стоят в 50 метрах друг от друга", "ru", "P3", "buildup"),
+    ("Սյունիքում հայ և ադրբեջանցի զինվորները միմյանցից 50 մետր հեռու են կանգնած", "hy", "P3", "buildup"),
+    (
+        "Sünikdə erməni və azərbaycanlı əsgərlər bir-birlərindən 50 metr məsafədə dayanır",
+        "az",
+        "P3",
+        "buildup",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Nagorno-Karabakh declared a state of emergency over the coronavirus", "en"),
+        ("В Нагорном Карабахе из-за коронавируса объявлено чрезвычайное положение", "ru"),
+        ("Կորոնավիրուսի պատճառով Լեռնային Ղարաբաղում արտակարգ դրություն է հայտարարվել", "hy"),
+        ("Koronavirusla bağlı Dağlıq Qarabağda fövqəladə vəziyyət elan edilib", "az"),
+        ("The church stands 100 meters from the monastery in Goris", "en"),
+        ("Памятник стоит в 100 метрах от церкви в Горисе", "ru"),
+    ],
+)
+def test_emergencies_and_distances_that_are_not_a_posture(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """The twenty-fourth round: a state of emergency is a posture (P3) unless declared over an epidemic, a
+    fire, a flood or an earthquake; a distance is one only between forces, not between buildings."""
+    result = classifier.classify(text, "", language)
+    assert result.severity == "P4"
+    assert not {"martial_law", "buildup"} & result.events
+
+
 @pytest.mark.parametrize(
     ("text", "language", "level"),
     [
@@ -1428,6 +1579,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + TWENTY_FIRST_ROUND_NAMES
     + TWENTY_SECOND_ROUND_NAMES
     + TWENTY_THIRD_ROUND_NAMES
+    + TWENTY_FOURTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -1452,7 +1604,8 @@ def test_names_are_found_only_with_their_evidence(
     + TWENTIETH_ROUND_SEVERITY
     + TWENTY_FIRST_ROUND_SEVERITY
     + TWENTY_SECOND_ROUND_SEVERITY
-    + TWENTY_THIRD_ROUND_SEVERITY,
+    + TWENTY_THIRD_ROUND_SEVERITY
+    + TWENTY_FOURTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str

@@ -121,3 +121,14 @@ def test_western_armenian_spellings_that_change_the_length_map_back() -> None:
         assert norm.original_slice(start, start + len(word)) == shown
     # the reformed spelling is left as it is: ու before a vowel is a vowel there
     assert normalize("Ռուանդա") == "ռուանդա"
+
+
+def test_yiwn_after_a_consonant_is_read_as_vev_and_maps_back() -> None:
+    """The classical spelling as written in Iran writes ւ alone after a consonant where the reformed spelling
+    has վ (սպանւել, լարւած, առնւազն): read as վ, one letter for one; ու, աւ, իւ and եւ keep their readings."""
+    original = "Սահմանին սպանւել են առնւազն երկու զինւորներ, ԵՐԵՒԱՆ"
+    norm = NormalizedText(original)
+    assert norm.text == "սահմանին սպանվել են առնվազն երկու զինվորներ, երեվան"
+    start = norm.text.index("սպանվել")
+    assert norm.original_slice(start, start + len("սպանվել")) == "սպանւել"
+    assert normalize("Տաւուշ Սիւնիք հայու") == "տավուշ սյունիք հայու"
