@@ -21,8 +21,8 @@ from storage.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "config/borderwatch.toml"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-# never echoed back in an error message
-_SECRET_FIELDS = frozenset({"telegram_token", "webhook_secret"})
+# never echoed back in an error message (a database URL may hold a password)
+_SECRET_FIELDS = frozenset({"telegram_token", "webhook_secret", "database_url"})
 DEFAULT_USER_AGENT = "borderwatch/0.1 (+https://github.com/borderwatch/borderwatch; news alert bot)"
 # Telegram's broadcast limits in messages per second: free, and with allow_paid_broadcast (charged in Stars)
 FREE_SEND_RATE = 30
@@ -123,6 +123,23 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        example = "e.g. sqlite+aiosqlite:///data/borderwatch.db or postgresql+asyncpg://user@host/db"
+        try:
+            dialect = make_url(value).get_dialect()
+        except NoSuchModuleError:  # before ArgumentError, its base class
+            raise ValueError(f"names a database SQLAlchemy does not know ({example})") from None
+        except ArgumentError:
+            raise ValueError(f"is not a database URL ({example})") from None
+        if not dialect.is_async:
+            raise ValueError(f"needs an async driver ({example})")
+        return value
 
     @field_validator("telegram_web_url")
     @classmethod
@@ -279,6 +296,7 @@ def load_settings(**overrides: Any) -> Settings:
         field = str(error["loc"][0])
         name = f"BORDERWATCH_{field.upper()}"
         got = "" if field in _SECRET_FIELDS else f" (got {error.get('input')!r})"
-        raise ConfigError(f"{name}: {error['msg']}{got}") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}{got}") from None
     except ValueError as exc:  # a malformed TOML file
         raise ConfigError(f"BORDERWATCH_CONFIG: {exc}") from None
