@@ -28,9 +28,11 @@ from feeds.ingest import Classify, PollResult
 from feeds.liveness import ProcessLiveness
 from feeds.model import Classification
 from feeds.service import IngestService
+from storage import chats
 from storage.db import Database
 from storage.instances import Released
 from storage.migrate import upgrade
+from storage.models import ALL_ENTITIES
 from storage.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,9 @@ ROLES = ("all", "ingest", "bot")
 CONSOLE_NOTICE = (
     "borderwatch: no BORDERWATCH_TELEGRAM_TOKEN set: console mode, alerts are printed here instead of sent"
 )
+# the console's chat in console mode: subscribed to every entity, since nobody can /subscribe without Telegram
+# (no Telegram chat has id 0); a run with a token takes its subscriptions away again
+CONSOLE_CHAT_ID = 0
 
 
 async def run(settings: Settings, role: str = "all", *, stop: asyncio.Event | None = None) -> int:
@@ -188,11 +193,13 @@ def _start_delivery(delivery: DeliveryLoop, stack: AsyncExitStack, liveness: Pro
 async def _start_bot(ctx: BotContext, stack: AsyncExitStack, liveness: ProcessLiveness) -> DeliveryLoop:
     if ctx.settings.token is None:
         print(CONSOLE_NOTICE, file=sys.stdout, flush=True)
+        await chats.add_subscriptions(ctx.db, CONSOLE_CHAT_ID, "private", [ALL_ENTITIES], title="console")
         delivery = DeliveryLoop(ctx, sender=ConsoleSender(), liveness=liveness)
         _start_delivery(delivery, stack, liveness)
         stack.push_async_callback(delivery.stop)
         _start_digests(DigestJob(ctx, sender=ConsoleSender()), stack)
         return delivery
+    await chats.remove_subscriptions(ctx.db, CONSOLE_CHAT_ID, None)
     application = build_application(ctx)
     await application.initialize()
     stack.callback(_close_chart_drawer, ctx)

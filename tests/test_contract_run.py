@@ -1,0 +1,68 @@
+"""`borderwatch run` as a script outside the repo starts it (DESIGN.md): its own process, settings only from
+the environment, a loopback feed server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feeds.opml import OpmlFeed, write_opml
+from tests.feedserver import FeedServer, rss
+
+REPO = Path(__file__).resolve().parent.parent
+QUIET = ("q1", "Weather in Yerevan stays mild", "http://example.com/q1", "forecast")
+BREAKING = ("b1", "Azerbaijani troops fire at positions near Sev Lake", "http://example.com/b1", "shelling")
+
+
+def _wait_for(path: Path, text: str, within: float) -> str:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        seen = path.read_text()
+        if text in seen:
+            return seen
+        time.sleep(0.2)
+    return path.read_text()
+
+
+def test_console_mode_prints_new_alerts_without_anyone_subscribing(database_url: str, tmp_path: Path) -> None:
+    """Without a token nobody can /subscribe: the console still gets every alert, as DESIGN.md promises."""
+    with FeedServer() as server:
+        server.add("/news.xml", rss("Border Wire", [QUIET]))
+        seed = tmp_path / "feeds.opml"
+        seed.write_text(write_opml([OpmlFeed(server.url("/news.xml"), None, "en")]))
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "BORDERWATCH_DATABASE_URL": database_url,
+            "BORDERWATCH_FEEDS": str(seed),
+            "BORDERWATCH_ALLOW_PRIVATE_URLS": "true",
+            "BORDERWATCH_POLL_INTERVAL": "10",
+        }
+        out = tmp_path / "stdout"
+        with out.open("w") as stdout:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=REPO,
+                env=env,
+                stdout=stdout,
+                stderr=subprocess.DEVNULL,
+            )
+        try:
+            assert "console mode" in _wait_for(out, "console mode", 60)
+            # the first fetch is history; wait for it, then the news breaks
+            deadline = time.monotonic() + 60
+            while not server.requests("/news.xml") and time.monotonic() < deadline:
+                time.sleep(0.2)
+            now = int(datetime.now(UTC).timestamp())
+            server.add("/news.xml", rss("Border Wire", [BREAKING, QUIET], dates=[now, now - 3600]))
+            printed = _wait_for(out, BREAKING[1], 120)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(60) == 0
+    assert BREAKING[1] in printed
+    assert "#sev_lake" in printed
+    assert QUIET[1] not in printed  # history is not alerted
