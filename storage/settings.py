@@ -141,6 +141,12 @@ class Settings(BaseSettings):
             raise ValueError(f"needs an async driver ({example})")
         return value
 
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, value: str) -> str:
+        # an empty variable (as env files write an unset one) keeps the default: feeds see who asks
+        return value.strip() or DEFAULT_USER_AGENT
+
     @field_validator("telegram_web_url")
     @classmethod
     def _telegram_web_url(cls, value: str) -> str:

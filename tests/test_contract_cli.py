@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from feeds.opml import OpmlFeed, write_opml
+from storage.settings import DEFAULT_USER_AGENT
+from tests.feedserver import FeedServer, rss
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -53,3 +57,25 @@ def test_an_invalid_setting_names_it_without_pydantic_prefixes() -> None:
         "borderwatch: BORDERWATCH_ADMINS: 'abc' is not a Telegram user id "
         "(comma-separated integers expected) (got '12,abc')"
     ]
+
+
+@pytest.mark.parametrize("agent", ["", "   "])
+def test_an_empty_user_agent_variable_keeps_the_descriptive_default(agent: str, tmp_path: Path) -> None:
+    with FeedServer() as server:
+        item = ("a1", "Weather in Goris", "http://example.com/a1", "x")
+        url = server.add("/a.xml", rss("Agency A", [item]))
+        seed = tmp_path / "feeds.opml"
+        seed.write_text(write_opml([OpmlFeed(url, None, "en")]))
+        done = borderwatch(
+            "poll",
+            "--once",
+            env={
+                "BORDERWATCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bw.db'}",
+                "BORDERWATCH_FEEDS": str(seed),
+                "BORDERWATCH_ALLOW_PRIVATE_URLS": "true",
+                "BORDERWATCH_USER_AGENT": agent,
+            },
+        )
+        assert done.returncode == 0, done.stderr
+        (request,) = server.requests("/a.xml")
+    assert request.headers["user-agent"] == DEFAULT_USER_AGENT
