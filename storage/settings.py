@@ -282,12 +282,15 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        config_file = Path(os.environ.get("BORDERWATCH_CONFIG", DEFAULT_CONFIG_FILE))
+        # empty, as env files write an unset variable: the default file
+        named = os.environ.get("BORDERWATCH_CONFIG", "").strip()
+        config_file = Path(named or DEFAULT_CONFIG_FILE)
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if config_file.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
-        elif "BORDERWATCH_CONFIG" in os.environ:
-            raise ConfigError(f"BORDERWATCH_CONFIG: file {config_file} does not exist")
+        elif named:
+            problem = "is not a file" if config_file.exists() else "does not exist"
+            raise ConfigError(f"BORDERWATCH_CONFIG: {config_file} {problem}")
         return tuple(sources)
 
 

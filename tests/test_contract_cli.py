@@ -79,3 +79,25 @@ def test_an_empty_user_agent_variable_keeps_the_descriptive_default(agent: str, 
         assert done.returncode == 0, done.stderr
         (request,) = server.requests("/a.xml")
     assert request.headers["user-agent"] == DEFAULT_USER_AGENT
+
+
+def test_an_empty_config_variable_reads_the_default_file(tmp_path: Path) -> None:
+    # cwd is the repository, whose config/borderwatch.toml exists
+    done = borderwatch(
+        "feeds",
+        "list",
+        env={
+            "BORDERWATCH_CONFIG": "",
+            "BORDERWATCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bw.db'}",
+        },
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "no feeds\n", "")
+
+
+@pytest.mark.parametrize(
+    ("named", "problem"), [("/nonexistent.toml", "does not exist"), ("/", "is not a file")]
+)
+def test_a_config_file_that_cannot_be_read_is_named(named: str, problem: str) -> None:
+    done = borderwatch("feeds", "list", env={"BORDERWATCH_CONFIG": named})
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"borderwatch: BORDERWATCH_CONFIG: {named} {problem}"]
