@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from feeds.opml import OpmlFeed, write_opml
 from tests.feedserver import FeedServer, rss
@@ -66,3 +69,35 @@ def test_console_mode_prints_new_alerts_without_anyone_subscribing(database_url:
     assert BREAKING[1] in printed
     assert "#sev_lake" in printed
     assert QUIET[1] not in printed  # history is not alerted
+
+
+@pytest.mark.parametrize("variable", ["BORDERWATCH_METRICS_PORT", "BORDERWATCH_WEB_PORT"])
+def test_a_port_already_in_use_is_one_line_naming_its_setting(
+    variable: str, database_url: str, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        seed = tmp_path / "feeds.opml"
+        seed.write_text(write_opml([]))
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=REPO,
+            env={
+                "PATH": os.environ.get("PATH", ""),
+                "BORDERWATCH_DATABASE_URL": database_url,
+                "BORDERWATCH_FEEDS": str(seed),
+                "BORDERWATCH_LOG_LEVEL": "ERROR",
+                variable: str(port),
+                variable.replace("PORT", "HOST"): "127.0.0.1",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"borderwatch: {variable}: cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
