@@ -3,6 +3,7 @@ the environment, a loopback feed server."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from feeds.opml import OpmlFeed, write_opml
+from tests.botapi import BotApiEmulator
 from tests.feedserver import FeedServer, rss
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,3 +103,58 @@ def test_a_port_already_in_use_is_one_line_naming_its_setting(
     assert done.stderr.splitlines() == [
         f"borderwatch: {variable}: cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
+
+
+async def _run_against_the_emulator(
+    database_url: str, tmp_path: Path, **variables: str
+) -> tuple[int, str, str]:
+    seed = tmp_path / "feeds.opml"
+    seed.write_text(write_opml([]))
+    async with BotApiEmulator() as telegram:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "BORDERWATCH_DATABASE_URL": database_url,
+            "BORDERWATCH_FEEDS": str(seed),
+            "BORDERWATCH_LOG_LEVEL": "ERROR",
+            "BORDERWATCH_TELEGRAM_TOKEN": telegram.token,
+            "BORDERWATCH_TELEGRAM_API_URL": telegram.base_url,
+            **variables,
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=REPO,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_a_token_the_bot_api_refuses_is_one_line_naming_the_setting(
+    database_url: str, tmp_path: Path
+) -> None:
+    code, _out, err = await _run_against_the_emulator(
+        database_url, tmp_path, BORDERWATCH_TELEGRAM_TOKEN="999:not-the-emulated-token"
+    )
+    assert code == 1
+    assert err.splitlines() == ["borderwatch: BORDERWATCH_TELEGRAM_TOKEN: the Bot API refuses this token"]
+
+
+async def test_an_unreachable_bot_api_is_one_line_without_the_token(
+    database_url: str, tmp_path: Path
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens on it
+    code, _out, err = await _run_against_the_emulator(
+        database_url, tmp_path, BORDERWATCH_TELEGRAM_API_URL=f"http://127.0.0.1:{port}/bot"
+    )
+    assert code == 1
+    (line,) = err.splitlines()
+    assert line.startswith("borderwatch: cannot reach the Bot API (BORDERWATCH_TELEGRAM_API_URL): ")
+    assert "TEST-emulated-token" not in line
