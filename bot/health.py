@@ -67,7 +67,13 @@ async def start_health_server(
         ("/metrics", _MetricsHandler, {"probe": probe}),
         ("/healthz", _HealthHandler, {"probe": probe}),
     ]
-    server = await serve(routes, host=bind_host, port=port, not_found_hint="try /metrics or /healthz")
+    server = await serve(
+        routes,
+        host=bind_host,
+        port=port,
+        setting="BORDERWATCH_METRICS_PORT",
+        not_found_hint="try /metrics or /healthz",
+    )
     log.info("metrics and health on http://%s:%d/metrics and /healthz", bind_host, server.port)
     return server
 

@@ -11,14 +11,16 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot import metrics
 from bot.app import build_application
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.deliver import ConsoleSender, DeliveryLoop
 from bot.digest import DigestJob
 from bot.health import start_health_server
+from bot.logs import RedactSecrets
 from bot.menu import publish_menus
 from bot.pruning import PruneJob
 from bot.web import start_public_outputs
@@ -28,9 +30,12 @@ from feeds.ingest import Classify, PollResult
 from feeds.liveness import ProcessLiveness
 from feeds.model import Classification
 from feeds.service import IngestService
+from storage import chats
 from storage.db import Database
+from storage.errors import BorderwatchError, ConfigError
 from storage.instances import Released
 from storage.migrate import upgrade
+from storage.models import ALL_ENTITIES
 from storage.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -39,6 +44,9 @@ ROLES = ("all", "ingest", "bot")
 CONSOLE_NOTICE = (
     "borderwatch: no BORDERWATCH_TELEGRAM_TOKEN set: console mode, alerts are printed here instead of sent"
 )
+# the console's chat in console mode: subscribed to every entity, since nobody can /subscribe without Telegram
+# (no Telegram chat has id 0); a run with a token takes its subscriptions away again
+CONSOLE_CHAT_ID = 0
 
 
 async def run(settings: Settings, role: str = "all", *, stop: asyncio.Event | None = None) -> int:
@@ -188,13 +196,15 @@ def _start_delivery(delivery: DeliveryLoop, stack: AsyncExitStack, liveness: Pro
 async def _start_bot(ctx: BotContext, stack: AsyncExitStack, liveness: ProcessLiveness) -> DeliveryLoop:
     if ctx.settings.token is None:
         print(CONSOLE_NOTICE, file=sys.stdout, flush=True)
+        await chats.add_subscriptions(ctx.db, CONSOLE_CHAT_ID, "private", [ALL_ENTITIES], title="console")
         delivery = DeliveryLoop(ctx, sender=ConsoleSender(), liveness=liveness)
         _start_delivery(delivery, stack, liveness)
         stack.push_async_callback(delivery.stop)
         _start_digests(DigestJob(ctx, sender=ConsoleSender()), stack)
         return delivery
+    await chats.remove_subscriptions(ctx.db, CONSOLE_CHAT_ID, None)
     application = build_application(ctx)
-    await application.initialize()
+    await _initialize(application, ctx.settings.token)
     stack.callback(_close_chart_drawer, ctx)
     stack.push_async_callback(application.shutdown)
     await publish_menus(application.bot, ctx.db, ctx.settings.admin_ids)
@@ -209,6 +219,22 @@ async def _start_bot(ctx: BotContext, stack: AsyncExitStack, liveness: ProcessLi
     me = application.bot.username
     logger.info("bot @%s is %s and delivering alerts", me, mode)
     return delivery
+
+
+async def _initialize(application: BotApplication, token: str) -> None:
+    """Initialise the Application (its first Bot API call, getMe); a refused token or an unreachable Bot API
+    is one line naming the setting to check."""
+    try:
+        await application.initialize()
+    except (InvalidToken, NetworkError) as exc:  # TimedOut is a NetworkError
+        # a failed getMe leaves the Bot uninitialised, so its shutdown would not close the HTTP sessions
+        for request in application.bot._request:
+            await request.shutdown()
+        if isinstance(exc, InvalidToken):
+            raise ConfigError("BORDERWATCH_TELEGRAM_TOKEN: the Bot API refuses this token") from None
+        problem = RedactSecrets((token,)).redact(str(exc))
+        where = "cannot reach the Bot API (BORDERWATCH_TELEGRAM_API_URL)"
+        raise BorderwatchError(f"{where}: {problem}") from None
 
 
 def _close_chart_drawer(ctx: BotContext) -> None:

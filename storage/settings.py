@@ -21,8 +21,8 @@ from storage.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "config/borderwatch.toml"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-# never echoed back in an error message
-_SECRET_FIELDS = frozenset({"telegram_token", "webhook_secret"})
+# never echoed back in an error message (a database URL may hold a password)
+_SECRET_FIELDS = frozenset({"telegram_token", "webhook_secret", "database_url"})
 DEFAULT_USER_AGENT = "borderwatch/0.1 (+https://github.com/borderwatch/borderwatch; news alert bot)"
 # Telegram's broadcast limits in messages per second: free, and with allow_paid_broadcast (charged in Stars)
 FREE_SEND_RATE = 30
@@ -123,6 +123,29 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        example = "e.g. sqlite+aiosqlite:///data/borderwatch.db or postgresql+asyncpg://user@host/db"
+        try:
+            dialect = make_url(value).get_dialect()
+        except NoSuchModuleError:  # before ArgumentError, its base class
+            raise ValueError(f"names a database SQLAlchemy does not know ({example})") from None
+        except ArgumentError:
+            raise ValueError(f"is not a database URL ({example})") from None
+        if not dialect.is_async:
+            raise ValueError(f"needs an async driver ({example})")
+        return value
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, value: str) -> str:
+        # an empty variable (as env files write an unset one) keeps the default: feeds see who asks
+        return value.strip() or DEFAULT_USER_AGENT
 
     @field_validator("telegram_web_url")
     @classmethod
@@ -259,12 +282,15 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        config_file = Path(os.environ.get("BORDERWATCH_CONFIG", DEFAULT_CONFIG_FILE))
+        # empty, as env files write an unset variable: the default file
+        named = os.environ.get("BORDERWATCH_CONFIG", "").strip()
+        config_file = Path(named or DEFAULT_CONFIG_FILE)
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if config_file.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
-        elif "BORDERWATCH_CONFIG" in os.environ:
-            raise ConfigError(f"BORDERWATCH_CONFIG: file {config_file} does not exist")
+        elif named:
+            problem = "is not a file" if config_file.exists() else "does not exist"
+            raise ConfigError(f"BORDERWATCH_CONFIG: {config_file} {problem}")
         return tuple(sources)
 
 
@@ -279,6 +305,7 @@ def load_settings(**overrides: Any) -> Settings:
         field = str(error["loc"][0])
         name = f"BORDERWATCH_{field.upper()}"
         got = "" if field in _SECRET_FIELDS else f" (got {error.get('input')!r})"
-        raise ConfigError(f"{name}: {error['msg']}{got}") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}{got}") from None
     except ValueError as exc:  # a malformed TOML file
         raise ConfigError(f"BORDERWATCH_CONFIG: {exc}") from None

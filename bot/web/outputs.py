@@ -103,7 +103,13 @@ async def start_public_outputs(
         (r"/api/stories", _StoriesHandler, {"outputs": outputs}),
     ]
     bind_host = settings.web_host if host is None else host
-    server = await serve(routes, host=bind_host, port=port, not_found_hint="try /atom or /api/stories")
+    server = await serve(
+        routes,
+        host=bind_host,
+        port=port,
+        setting="BORDERWATCH_WEB_PORT",
+        not_found_hint="try /atom or /api/stories",
+    )
     log.info("public outputs on http://%s:%d/atom and /api/stories", bind_host, server.port)
     return server
 

@@ -16,6 +16,8 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler
 
+from storage.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 # (path pattern, handler class, keyword arguments for its initialize())
@@ -79,8 +81,11 @@ class NotFound(PlainHandler):
         self.plain(404, "not found" + (f": {self.hint}" if self.hint else ""))
 
 
-async def serve(routes: list[Route], *, host: str, port: int, not_found_hint: str = "") -> WebServer:
-    """Serve `routes` on host:port (0 picks a free port) until the returned server is closed."""
+async def serve(
+    routes: list[Route], *, host: str, port: int, setting: str, not_found_hint: str = ""
+) -> WebServer:
+    """Serve `routes` on host:port (0 picks a free port) until the returned server is closed; a port that
+    cannot be bound is a ConfigError naming `setting`, the variable that chose it."""
     application = Application(
         list(routes),
         default_handler_class=NotFound,
@@ -95,7 +100,10 @@ async def serve(routes: list[Route], *, host: str, port: int, not_found_hint: st
         idle_connection_timeout=_IDLE_SECONDS,
         body_timeout=_BODY_SECONDS,
     )
-    sockets = bind_sockets(port, address=host, family=_family(host))
+    try:
+        sockets = bind_sockets(port, address=host, family=_family(host))
+    except OSError as exc:
+        raise ConfigError(f"{setting}: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.add_sockets(sockets)
     bound = int(sockets[0].getsockname()[1])
     return WebServer(host=host, port=bound, _server=server)
