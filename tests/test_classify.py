@@ -1465,6 +1465,43 @@ TWENTY_FOURTH_ROUND_SEVERITY = [
 ]
 
 
+TWENTY_FIFTH_ROUND_SEVERITY = [
+    # a build-up told without a cue word: a presence stepped up along the border, pits or ditches dug, troops
+    # deployed, drills in Western Armenian spelling (P3)
+    ("Azerbaijan is stepping up its presence along the border with Nakhchivan", "en", "P3", "buildup"),
+    ("Азербайджан усиливает присутствие у границы Нахичевани", "ru", "P3", "buildup"),
+    ("Ադրբեջանը ուժեղացնում է ներկայությունը Նախիջևանի սահմանին", "hy", "P3", "buildup"),
+    ("Azərbaycan Naxçıvan sərhədində hərbi varlığını gücləndirir", "az", "P3", "buildup"),
+    ("Azerbaijani soldiers are digging pits near Voskepar in Tavush", "en", "P3", "buildup"),
+    ("Азербайджанские военные роют рвы у села Воскепар в Тавуше", "ru", "P3", "buildup"),
+    ("Տավուշի Ոսկեպար գյուղի մոտ ադրբեջանցիները փոսեր են փորում", "hy", "P3", "buildup"),
+    ("Ermənilər Laçın istiqamətində xəndək qazırlar", "az", "P3", "buildup"),
+    ("KTMT qoşunlarının Naxçıvan istiqamətində yerləşdirilməsi müzakirə olunur", "az", "P3", "buildup"),
+    ("Թուրքիա եւ Ազրպէյճան Նախիջեւանի մէջ ռազմափորձեր կը կատարեն", "hy", "P3", "mobilization"),
+    ("Ռազմական զօրավարժութիւններ Նախիջեւանի մէջ", "hy", "P3", "mobilization"),
+    ("Turkey and Azerbaijan hold tactical exercises in Nakhchivan", "en", "P3", "mobilization"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The EU mission in Armenia is stepping up its presence on the ground", "en"),
+        ("Миссия ЕС усиливает присутствие вдоль армяно-азербайджанской границы", "ru"),
+        ("ԵՄ առաքելությունն ուժեղացնում է ներկայությունը հայ-ադրբեջանական սահմանին", "hy"),
+        ("Aİ missiyası Ermənistan-Azərbaycan sərhədində varlığını gücləndirir", "az"),
+    ],
+)
+def test_a_monitoring_mission_stepping_up_its_presence_is_not_a_buildup(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """The twenty-fifth round: a presence stepped up along the border is a build-up (P3), but not a civilian
+    monitoring mission's."""
+    result = classifier.classify(text, "", language)
+    assert result.severity == "P4"
+    assert "buildup" not in result.events
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
@@ -1605,7 +1642,8 @@ def test_names_are_found_only_with_their_evidence(
     + TWENTY_FIRST_ROUND_SEVERITY
     + TWENTY_SECOND_ROUND_SEVERITY
     + TWENTY_THIRD_ROUND_SEVERITY
-    + TWENTY_FOURTH_ROUND_SEVERITY,
+    + TWENTY_FOURTH_ROUND_SEVERITY
+    + TWENTY_FIFTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
