@@ -1480,6 +1480,19 @@ TWENTY_FIFTH_ROUND_SEVERITY = [
     ("Թուրքիա եւ Ազրպէյճան Նախիջեւանի մէջ ռազմափորձեր կը կատարեն", "hy", "P3", "mobilization"),
     ("Ռազմական զօրավարժութիւններ Նախիջեւանի մէջ", "hy", "P3", "mobilization"),
     ("Turkey and Azerbaijan hold tactical exercises in Nakhchivan", "en", "P3", "mobilization"),
+    # villages emptied, a town become a ghost town, people told moving out (P2)
+    ("Armenians emptied 47 villages of Lachin", "en", "P2", "displacement"),
+    ("Армяне опустошили села Лачина", "ru", "P2", "displacement"),
+    ("Լաչինի գյուղերը դատարկել են", "hy", "P2", "displacement"),
+    ("Ermənilər Laçının kəndlərini boşaldıb", "az", "P2", "displacement"),
+    ("Lachin is a ghost town", "en", "P2", "displacement"),
+    ("Лачин превратился в город-призрак", "ru", "P2", "displacement"),
+    ("Լաչինը ուրվական քաղաք է դարձել", "hy", "P2", "displacement"),
+    ("Laçın kabus şəhərə çevrilib", "az", "P2", "displacement"),
+    ("Armenians are moving from Lachin to Stepanakert", "en", "P2", "displacement"),
+    ("Армяне переезжают из Лачина в Степанакерт", "ru", "P2", "displacement"),
+    ("Հայերը տեղափոխվում են Լաչինից Ստեփանակերտ", "hy", "P2", "displacement"),
+    ("Ermənilər Laçından Xankəndinə köçür", "az", "P2", "displacement"),
 ]
 
 
@@ -1500,6 +1513,23 @@ def test_a_monitoring_mission_stepping_up_its_presence_is_not_a_buildup(
     result = classifier.classify(text, "", language)
     assert result.severity == "P4"
     assert "buildup" not in result.events
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Armenians are moving forward with the peace talks with Azerbaijan", "en"),
+        ("Ղարաբաղի բանակցությունները առաջ են տեղափոխվում", "hy"),
+        ("Лачин: жители отметили День города", "ru"),
+        ("Laçın sakinləri yeni evlərində bayramı qeyd edib", "az"),
+    ],
+)
+def test_people_moving_on_in_talks_or_at_home_are_not_displaced(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """The twenty-fifth round: villages emptied and people moving out are displacement (P2); talks moving
+    forward and residents at home are not."""
+    assert "displacement" not in classifier.classify(text, "", language).events
 
 
 @pytest.mark.parametrize(
