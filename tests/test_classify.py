@@ -1493,6 +1493,11 @@ TWENTY_FIFTH_ROUND_SEVERITY = [
     ("Армяне переезжают из Лачина в Степанакерт", "ru", "P2", "displacement"),
     ("Հայերը տեղափոխվում են Լաչինից Ստեփանակերտ", "hy", "P2", "displacement"),
     ("Ermənilər Laçından Xankəndinə köçür", "az", "P2", "displacement"),
+    # full control of a border, a site or a land (P2)
+    ("Azerbaijan's army has taken full control of the Sotk gold mine", "en", "P2", "capture"),
+    ("Азербайджанская армия полностью взяла под контроль Сотское месторождение", "ru", "P2", "capture"),
+    ("Ադրբեջանցիներն ամբողջությամբ զբաղեցրել են Սոթքի հանքի տարածքը", "hy", "P2", "capture"),
+    ("Azərbaycan ordusu Zod qızıl yatağına tam nəzarət edir", "az", "P2", "capture"),
 ]
 
 
@@ -1530,6 +1535,24 @@ def test_people_moving_on_in_talks_or_at_home_are_not_displaced(
     """The twenty-fifth round: villages emptied and people moving out are displacement (P2); talks moving
     forward and residents at home are not."""
     assert "displacement" not in classifier.classify(text, "", language).events
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Karabakh: the situation is under full control of the army", "en"),
+        ("Azerbaijan wants full control of the Zangezur corridor", "en"),
+        ("Ситуация в Карабахе под полным контролем армии", "ru"),
+        ("Իրավիճակը Սյունիքում ամբողջությամբ վերահսկվում է", "hy"),
+        ("Qarabağda vəziyyət ordunun tam nəzarəti altındadır", "az"),
+    ],
+)
+def test_a_situation_under_full_control_is_not_a_capture(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """The twenty-fifth round: full control taken of a border, a site or a land is a capture (P2); a situation
+    kept under full control is reassurance, and control wanted is not control taken."""
+    assert "capture" not in classifier.classify(text, "", language).events
 
 
 @pytest.mark.parametrize(
