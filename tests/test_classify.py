@@ -1498,6 +1498,14 @@ TWENTY_FIFTH_ROUND_SEVERITY = [
     ("Азербайджанская армия полностью взяла под контроль Сотское месторождение", "ru", "P2", "capture"),
     ("Ադրբեջանցիներն ամբողջությամբ զբաղեցրել են Սոթքի հանքի տարածքը", "hy", "P2", "capture"),
     ("Azərbaycan ordusu Zod qızıl yatağına tam nəzarət edir", "az", "P2", "capture"),
+    # fire told by its direction, "towards" a village (P1)
+    ("Azerbaijani forces fired towards a village in Syunik", "en", "P1", "gunfire"),
+    ("Азербайджанские подразделения вели огонь в направлении села в Сюнике", "ru", "P1", "gunfire"),
+    ("Ադրբեջանական ստորաբաժանումները Սյունիքի գյուղի ուղղությամբ կրակ են բացել", "hy", "P1", "gunfire"),
+    ("Ermənistan ordusu Laçın istiqamətində atəş açıb", "az", "P1", "gunfire"),
+    # heavy weapons fired towards a place stay shelling
+    ("Azerbaijani forces fired mortar rounds towards a village in Syunik", "en", "P1", "shelling"),
+    ("Азербайджанцы вели огонь из минометов в направлении села в Сюнике", "ru", "P1", "shelling"),
 ]
 
 
