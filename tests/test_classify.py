@@ -1465,6 +1465,104 @@ TWENTY_FOURTH_ROUND_SEVERITY = [
 ]
 
 
+TWENTY_FIFTH_ROUND_SEVERITY = [
+    # a build-up told without a cue word: a presence stepped up along the border, pits or ditches dug, troops
+    # deployed, drills in Western Armenian spelling (P3)
+    ("Azerbaijan is stepping up its presence along the border with Nakhchivan", "en", "P3", "buildup"),
+    ("Азербайджан усиливает присутствие у границы Нахичевани", "ru", "P3", "buildup"),
+    ("Ադրբեջանը ուժեղացնում է ներկայությունը Նախիջևանի սահմանին", "hy", "P3", "buildup"),
+    ("Azərbaycan Naxçıvan sərhədində hərbi varlığını gücləndirir", "az", "P3", "buildup"),
+    ("Azerbaijani soldiers are digging pits near Voskepar in Tavush", "en", "P3", "buildup"),
+    ("Азербайджанские военные роют рвы у села Воскепар в Тавуше", "ru", "P3", "buildup"),
+    ("Տավուշի Ոսկեպար գյուղի մոտ ադրբեջանցիները փոսեր են փորում", "hy", "P3", "buildup"),
+    ("Ermənilər Laçın istiqamətində xəndək qazırlar", "az", "P3", "buildup"),
+    ("KTMT qoşunlarının Naxçıvan istiqamətində yerləşdirilməsi müzakirə olunur", "az", "P3", "buildup"),
+    ("Թուրքիա եւ Ազրպէյճան Նախիջեւանի մէջ ռազմափորձեր կը կատարեն", "hy", "P3", "mobilization"),
+    ("Ռազմական զօրավարժութիւններ Նախիջեւանի մէջ", "hy", "P3", "mobilization"),
+    ("Turkey and Azerbaijan hold tactical exercises in Nakhchivan", "en", "P3", "mobilization"),
+    # villages emptied, a town become a ghost town, people told moving out (P2)
+    ("Armenians emptied 47 villages of Lachin", "en", "P2", "displacement"),
+    ("Армяне опустошили села Лачина", "ru", "P2", "displacement"),
+    ("Լաչինի գյուղերը դատարկել են", "hy", "P2", "displacement"),
+    ("Ermənilər Laçının kəndlərini boşaldıb", "az", "P2", "displacement"),
+    ("Lachin is a ghost town", "en", "P2", "displacement"),
+    ("Лачин превратился в город-призрак", "ru", "P2", "displacement"),
+    ("Լաչինը ուրվական քաղաք է դարձել", "hy", "P2", "displacement"),
+    ("Laçın kabus şəhərə çevrilib", "az", "P2", "displacement"),
+    ("Armenians are moving from Lachin to Stepanakert", "en", "P2", "displacement"),
+    ("Армяне переезжают из Лачина в Степанакерт", "ru", "P2", "displacement"),
+    ("Հայերը տեղափոխվում են Լաչինից Ստեփանակերտ", "hy", "P2", "displacement"),
+    ("Ermənilər Laçından Xankəndinə köçür", "az", "P2", "displacement"),
+    # full control of a border, a site or a land (P2)
+    ("Azerbaijan's army has taken full control of the Sotk gold mine", "en", "P2", "capture"),
+    ("Азербайджанская армия полностью взяла под контроль Сотское месторождение", "ru", "P2", "capture"),
+    ("Ադրբեջանցիներն ամբողջությամբ զբաղեցրել են Սոթքի հանքի տարածքը", "hy", "P2", "capture"),
+    ("Azərbaycan ordusu Zod qızıl yatağına tam nəzarət edir", "az", "P2", "capture"),
+    # fire told by its direction, "towards" a village (P1)
+    ("Azerbaijani forces fired towards a village in Syunik", "en", "P1", "gunfire"),
+    ("Азербайджанские подразделения вели огонь в направлении села в Сюнике", "ru", "P1", "gunfire"),
+    ("Ադրբեջանական ստորաբաժանումները Սյունիքի գյուղի ուղղությամբ կրակ են բացել", "hy", "P1", "gunfire"),
+    ("Ermənistan ordusu Laçın istiqamətində atəş açıb", "az", "P1", "gunfire"),
+    # heavy weapons fired towards a place stay shelling
+    ("Azerbaijani forces fired mortar rounds towards a village in Syunik", "en", "P1", "shelling"),
+    ("Азербайджанцы вели огонь из минометов в направлении села в Сюнике", "ru", "P1", "shelling"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The EU mission in Armenia is stepping up its presence on the ground", "en"),
+        ("Миссия ЕС усиливает присутствие вдоль армяно-азербайджанской границы", "ru"),
+        ("ԵՄ առաքելությունն ուժեղացնում է ներկայությունը հայ-ադրբեջանական սահմանին", "hy"),
+        ("Aİ missiyası Ermənistan-Azərbaycan sərhədində varlığını gücləndirir", "az"),
+    ],
+)
+def test_a_monitoring_mission_stepping_up_its_presence_is_not_a_buildup(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """The twenty-fifth round: a presence stepped up along the border is a build-up (P3), but not a civilian
+    monitoring mission's."""
+    result = classifier.classify(text, "", language)
+    assert result.severity == "P4"
+    assert "buildup" not in result.events
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Armenians are moving forward with the peace talks with Azerbaijan", "en"),
+        ("Ղարաբաղի բանակցությունները առաջ են տեղափոխվում", "hy"),
+        ("Лачин: жители отметили День города", "ru"),
+        ("Laçın sakinləri yeni evlərində bayramı qeyd edib", "az"),
+    ],
+)
+def test_people_moving_on_in_talks_or_at_home_are_not_displaced(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """The twenty-fifth round: villages emptied and people moving out are displacement (P2); talks moving
+    forward and residents at home are not."""
+    assert "displacement" not in classifier.classify(text, "", language).events
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Karabakh: the situation is under full control of the army", "en"),
+        ("Azerbaijan wants full control of the Zangezur corridor", "en"),
+        ("Ситуация в Карабахе под полным контролем армии", "ru"),
+        ("Իրավիճակը Սյունիքում ամբողջությամբ վերահսկվում է", "hy"),
+        ("Qarabağda vəziyyət ordunun tam nəzarəti altındadır", "az"),
+    ],
+)
+def test_a_situation_under_full_control_is_not_a_capture(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """The twenty-fifth round: full control taken of a border, a site or a land is a capture (P2); a situation
+    kept under full control is reassurance, and control wanted is not control taken."""
+    assert "capture" not in classifier.classify(text, "", language).events
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
@@ -1605,7 +1703,8 @@ def test_names_are_found_only_with_their_evidence(
     + TWENTY_FIRST_ROUND_SEVERITY
     + TWENTY_SECOND_ROUND_SEVERITY
     + TWENTY_THIRD_ROUND_SEVERITY
-    + TWENTY_FOURTH_ROUND_SEVERITY,
+    + TWENTY_FOURTH_ROUND_SEVERITY
+    + TWENTY_FIFTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str

@@ -125,11 +125,11 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (twenty-two test parts folded in):
+    """A guard against regressions on the part the classifier was tuned on (twenty-three test parts folded):
     the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down. Since the lead's
     CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the twenty-first round) the CSTO
-    acting elsewhere is a near-miss and none of those items is a false hit. Eight false hits are left
-    (docs/classifier-figures.md, "Sixteenth round" to "Twenty-fourth round"): of the fourteenth part, a honey
+    acting elsewhere is a near-miss and none of those items is a false hit. Nine false hits are left
+    (docs/classifier-figures.md, "Sixteenth round" to "Twenty-fifth round"): of the fourteenth part, a honey
     and berry festival in the town of Berd, labelled a near-miss for Tavush (a festival is not news of its
     province); of the fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's
     nickname, labelled a near-miss for Putin); of the sixteenth, Heydar Aliyev named by his surname alone in
@@ -139,13 +139,14 @@ def test_development_part_keeps_its_figures(
     (a quoted name with no club or brand word near it); of the twenty-first, the CSTO's members clashing with
     each other with no place named («союзнички по ОДКБ опять сцепились»); of the twenty-second, the
     Azerbaijani community of Nagorno-Karabakh, an organisation named after the region (the eighth part labels
-    the same organisation's name as naming the region: the labels disagree); no other may appear."""
+    the same organisation's name as naming the region: the labels disagree); of the twenty-third, the "Year of
+    Shusha" decree (an event named after the place, in one item: left out); no other may appear."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
         assert evaluation.by_language[language].recall >= 0.98, report
         assert evaluation.by_language[language].severity_agreement >= 0.95, report
-    assert evaluation.overall.false_hits <= 8, report
+    assert evaluation.overall.false_hits <= 9, report
 
 
 def test_eval_command_prints_figures_per_language(tmp_path: Path) -> None:
