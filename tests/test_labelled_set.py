@@ -93,10 +93,10 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The twenty-third test part as measured once with the twenty-fourth round's rules (frozen at 1b51b05;
+# The twenty-fourth test part as measured once with the twenty-fifth round's rules (frozen at 938f3db;
 # figures in docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict
 # expected failures with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 23 measured once with the twenty-fourth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 24 measured once with the twenty-fifth round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -112,12 +112,14 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"1 false hit in 39 near-misses (az), {_TEST_FIGURES}")
+@pytest.mark.xfail(
+    strict=True, reason=f"7 false hits in 58 near-misses (az 3, hy 2, en 1, ru 1), {_TEST_FIGURES}"
+)
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.891 (164/184) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.827 (105/127) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
