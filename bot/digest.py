@@ -19,7 +19,7 @@ from bot.context import BotContext
 from bot.deliver import AlertSender, ConsoleSender, TelegramSender
 from bot.format import format_digest
 from bot.i18n import DEFAULT_LANGUAGE, set_current_language
-from bot.telegram_errors import chat_is_gone, topic_is_gone
+from bot.telegram_errors import chat_is_gone, topic_is_closed, topic_is_gone
 from bot.worker import BackgroundLoop
 from storage import chats, deliveries, digests
 from storage.chats import get_chat
@@ -72,8 +72,9 @@ class DigestJob(BackgroundLoop):
                 continue
             if html is None:
                 continue
+            thread = self.ctx.closed_topics.route(due.chat_id, due.thread_id, now)
             try:
-                await self.sender.send(due.chat_id, due.thread_id, html)
+                await self.sender.send(due.chat_id, thread, html)
             except ChatMigrated as exc:
                 logger.info("chat %s became %s; moving it and its digest", due.chat_id, exc.new_chat_id)
                 await digests.release_digest(self.ctx.db, due)
@@ -81,6 +82,13 @@ class DigestJob(BackgroundLoop):
                 migrated = True
                 continue
             except (Forbidden, BadRequest) as exc:
+                if thread is not None and topic_is_closed(exc):
+                    logger.info(
+                        "chat %s: forum topic %s is closed; digests go to General", due.chat_id, thread
+                    )
+                    self.ctx.closed_topics.close(due.chat_id, thread, now)  # until reopened (bot.topics)
+                    await digests.release_digest(self.ctx.db, due)  # sent to General on the next tick
+                    continue
                 if due.thread_id is not None and topic_is_gone(exc):
                     logger.info(
                         "chat %s: forum topic %s is gone; digests go to General", due.chat_id, due.thread_id
