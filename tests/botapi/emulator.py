@@ -326,15 +326,16 @@ class BotApiEmulator:
         """The bot may no longer send in the group: admin `by` restricted it (Telegram then sends a
         my_chat_member update), or with `by` None the group's permissions forbid members to send (no update:
         the bot's own membership did not change). Sends answer 400 "not enough rights to send …"."""
+        old = self._bot_member(chat_id)
         self.restricted.add(chat_id)
         if by is not None:
-            self._my_chat_member(chat_id, by, self._bot_member(chat_id, "member"), self._bot_member(chat_id))
+            self._my_chat_member(chat_id, by, old, self._bot_member(chat_id))
 
     def unrestrict_bot(self, chat_id: int, *, by: int | None) -> None:
         """The bot may send again (with `by`: admin `by` lifted its restriction, a my_chat_member update)."""
+        old = self._bot_member(chat_id)
         self.restricted.discard(chat_id)
         if by is not None:
-            old = self._restricted_member(chat_id)
             self._my_chat_member(chat_id, by, old, self._bot_member(chat_id))
 
     def kick_bot(self, chat_id: int, *, by: int) -> None:
@@ -424,16 +425,18 @@ class BotApiEmulator:
         if status is None:
             if chat_id in self.blocked:
                 status = "left" if chat.get("type") == "group" else "kicked"
+            elif (
+                chat.get("type") == "channel"
+            ):  # a bot in a channel is an admin, maybe without the right to post
+                return self._administrator(self.bot_user, can_post_messages=chat_id not in self.restricted)
             elif chat_id in self.restricted and chat.get("type") != "private":
                 return self._restricted_member(chat_id)
-            elif chat.get("type") == "channel":
-                status = "administrator"
             else:
                 status = "member"
         if status == "kicked":
             return {"user": dict(self.bot_user), "status": "kicked", "until_date": 0}
         if status == "administrator":
-            return self._administrator(self.bot_user, can_post_messages=True)
+            return self._administrator(self.bot_user, can_post_messages=chat_id not in self.restricted)
         return {"user": dict(self.bot_user), "status": status}
 
     def _restricted_member(self, chat_id: int) -> dict[str, Any]:
@@ -455,6 +458,7 @@ class BotApiEmulator:
                 "can_pin_messages",
                 "can_manage_topics",
                 "can_edit_tag",
+                "can_react_to_messages",
             ),
             False,
         )
