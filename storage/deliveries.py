@@ -1,7 +1,8 @@
 """The outbox: every query the delivery loop runs on pending alerts (claim, sent, retry, dead, drop, move).
 
 A row goes pending → sending (leased) → sent; or back to pending with a later `next_attempt_at` (retry,
-RetryAfter, quiet hours); or to dead (kept failing), or dropped (the chat is gone). A 'sending' row names the
+RetryAfter, quiet hours, held while the bot may not post in the chat: hold_chat); or to dead (kept failing),
+or dropped (the chat is gone). A 'sending' row names the
 process instance sending it (lease_owner): when that process dies, storage.instances gives the row back at
 once, so at most the sends in flight can repeat. A row whose lease ran out is claimed again too (rows leased
 by a process that registered no instance).
