@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.logs import configure_logging
-from storage.errors import BorderwatchError
+from storage.errors import BorderwatchError, InvalidSetting
 from storage.settings import Settings, load_settings
 
 
@@ -132,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format, secrets)
     try:
         return asyncio.run(_dispatch(args, settings))
+    except InvalidSetting as exc:
+        print(f"borderwatch: {exc}", file=sys.stderr)
+        return 2
     except BorderwatchError as exc:
         print(f"borderwatch: {exc}", file=sys.stderr)
         return 1

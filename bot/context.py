@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.topics import ClosedTopics
 from storage.clock import Clock, system_clock
 from storage.db import Database
 from storage.settings import Settings
@@ -41,6 +42,8 @@ class BotContext:
     chart_drawer: ChartDrawer | None = None
     # /missed's "add this alias" offers: button number → (entity id, alias)
     missed_offers: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # forum topics found closed: alerts and digests go to General until they are reopened (bot.topics)
+    closed_topics: ClosedTopics = field(default_factory=ClosedTopics)
 
     @property
     def entities(self) -> Gazetteer:

@@ -5,7 +5,9 @@ first then oldest within a turn: storage.deliveries._queue), grouped by chat and
 many chats at once. The rate limiter (bot.ratelimit) paces the sends; this loop decides what a failure means:
 RetryAfter postpones the chat's rows, 5xx/network/timeouts retry with backoff and end dead after repeated
 failures over a day (storage.deliveries.RETRY_WINDOW), 403/"chat not found" deactivate the chat,
-ChatMigrated moves it and resends, a deleted forum topic sends the chat's alerts to its General topic. A sent
+ChatMigrated moves it and resends, a deleted forum topic sends the chat's alerts to its General topic (and a
+closed one until it is reopened: bot.topics), a chat where the bot may not post holds its alerts without
+counting attempts (storage.deliveries.hold_chat) until it may again. A sent
 alert is marked sent together with the others that finished meanwhile (bot.sent_record), and with
 BORDERWATCH_PAID_BROADCAST alerts go with allow_paid_broadcast (TelegramSender).
 
@@ -38,7 +40,7 @@ from bot.format import format_alert, format_pointer, message_link, plain_text
 from bot.ratelimit import NO_RETRIES, retry_after_seconds
 from bot.report_button import ButtonChat, report_button_chats, report_buttons
 from bot.sent_record import MAX_BATCH, SentRecorder
-from bot.telegram_errors import chat_is_gone, topic_is_gone
+from bot.telegram_errors import chat_is_gone, may_not_send, topic_is_closed, topic_is_gone
 from bot.worker import BackgroundLoop
 from feeds.liveness import ProcessLiveness
 from storage import alert_updates, chats, deliveries, quarantine
@@ -353,7 +355,7 @@ class DeliveryLoop(BackgroundLoop):
             return True
         try:
             buttons = await report_buttons(self.ctx, row.chat_id, row.id, row.alert.entity_ids, button_chat)
-            message_id = await self.sender.send(row.chat_id, row.thread_id, html, buttons=buttons)
+            message_id = await self.sender.send(row.chat_id, self._topic(row), html, buttons=buttons)
         except (TelegramError, OSError) as exc:
             if await self._settle_chat(row, rest, exc):
                 return False
@@ -402,7 +404,9 @@ class DeliveryLoop(BackgroundLoop):
                 )
                 await self.sender.edit(row.chat_id, row.message_id, html, buttons=buttons)
             else:
-                reply_id = await self.sender.send(row.chat_id, row.thread_id, html, reply_to=row.message_id)
+                reply_id = await self.sender.send(
+                    row.chat_id, self._topic(row), html, reply_to=row.message_id
+                )
         except (TelegramError, OSError) as exc:
             if await self._settle_chat(row, rest, exc):
                 return False
@@ -425,6 +429,10 @@ class DeliveryLoop(BackgroundLoop):
             return await self._hold_rest(rest)
         await alert_updates.finish_update(db, row.id, "sent", self.clock(), shown=row, message_id=reply_id)
         return True
+
+    def _topic(self, row: Claimed) -> int | None:
+        """The forum topic a new message of `row` goes to: the chat's, or General while that is closed."""
+        return self.ctx.closed_topics.route(row.chat_id, row.thread_id, self.clock())
 
     async def _hold_rest(self, rest: list[Claimed]) -> bool:
         """After a 5xx, network error or timeout, the chat's other leased rows wait as long as the failed one
@@ -482,6 +490,22 @@ class DeliveryLoop(BackgroundLoop):
             metrics.record_telegram_error(403 if isinstance(exc, Forbidden) else 400)
             await self._chat_gone(row, exc)
             return True
+        sends = not (isinstance(row, ClaimedUpdate) and row.kind in ("edit", "pointer"))
+        topic = self._topic(row)
+        if sends and topic is not None and topic_is_closed(exc):
+            # closed, not deleted: admins may reopen it, so the chat keeps it (bot.topics); meanwhile these
+            # and the chat's later alerts go to its General topic
+            metrics.record_telegram_error(400)
+            logger.info("chat %s: forum topic %s is closed; alerts go to General", row.chat_id, topic)
+            self.ctx.closed_topics.close(row.chat_id, topic, self.clock())
+            await self._postpone([row, *rest], self.clock(), "forum topic closed")
+            self.wake()
+            return True
+        if sends and isinstance(exc, BadRequest) and (may_not_send(exc) or topic_is_closed(exc)):
+            # the bot is in the chat but may not post (restricted, no right to post, General closed too)
+            metrics.record_telegram_error(400)
+            await self._hold_chat(row, exc)
+            return True
         if row.thread_id is not None and topic_is_gone(exc):
             # the forum topic was deleted: the chat's alerts go to its General topic, starting with these
             metrics.record_telegram_error(400)
@@ -491,6 +515,22 @@ class DeliveryLoop(BackgroundLoop):
             self.wake()
             return True
         return False
+
+    async def _hold_chat(self, row: Claimed, exc: TelegramError) -> None:
+        """Every unsent row of the chat waits (deliveries.hold_chat): tried again every HOLD_RETRY, or at
+        once when Telegram says the bot may send there again (bot.commands.membership); others go on."""
+        now = self.clock()
+        logger.warning(
+            "chat %s: the bot may not send there (%s); its alerts wait and are tried again every %s",
+            row.chat_id,
+            exc.message,
+            deliveries.HOLD_RETRY,
+        )
+        dead = await deliveries.hold_chat(
+            self.ctx.db, row.chat_id, f"400 {exc.message}", now, until=now + deliveries.HOLD_RETRY
+        )
+        for _ in range(dead):
+            metrics.record_alert_failed()
 
     async def _chat_gone(self, row: Claimed, exc: TelegramError) -> None:
         logger.info("chat %s cannot receive alerts (%s); deactivating it", row.chat_id, exc.message)

@@ -19,7 +19,7 @@ from bot.context import BotContext
 from bot.deliver import AlertSender, ConsoleSender, TelegramSender
 from bot.format import format_digest
 from bot.i18n import DEFAULT_LANGUAGE, set_current_language
-from bot.telegram_errors import chat_is_gone, topic_is_gone
+from bot.telegram_errors import chat_is_gone, may_not_send, topic_is_closed, topic_is_gone
 from bot.worker import BackgroundLoop
 from storage import chats, deliveries, digests
 from storage.chats import get_chat
@@ -44,6 +44,8 @@ class DigestJob(BackgroundLoop):
         self.ctx = ctx
         self.sender: AlertSender = sender or (TelegramSender(bot) if bot is not None else ConsoleSender())
         self.clock = clock or ctx.clock
+        # chats where the bot may not post: their digest waits, tried again at this time (HOLD_RETRY apart)
+        self._held: dict[int, datetime] = {}
 
     def _name(self, entity_id: str) -> str:
         gazetteer = self.ctx.gazetteer
@@ -58,6 +60,8 @@ class DigestJob(BackgroundLoop):
         migrated = False
         now = self.clock()
         for due in await digests.due_digests(self.ctx.db, now):
+            if self._held.get(due.chat_id, now) > now:
+                continue  # the bot may not post there: not tried before HOLD_RETRY has passed
             if not await digests.claim_digest(self.ctx.db, due):
                 continue  # another process has it
             try:
@@ -72,8 +76,9 @@ class DigestJob(BackgroundLoop):
                 continue
             if html is None:
                 continue
+            thread = self.ctx.closed_topics.route(due.chat_id, due.thread_id, now)
             try:
-                await self.sender.send(due.chat_id, due.thread_id, html)
+                await self.sender.send(due.chat_id, thread, html)
             except ChatMigrated as exc:
                 logger.info("chat %s became %s; moving it and its digest", due.chat_id, exc.new_chat_id)
                 await digests.release_digest(self.ctx.db, due)
@@ -81,6 +86,20 @@ class DigestJob(BackgroundLoop):
                 migrated = True
                 continue
             except (Forbidden, BadRequest) as exc:
+                if thread is not None and topic_is_closed(exc):
+                    logger.info(
+                        "chat %s: forum topic %s is closed; digests go to General", due.chat_id, thread
+                    )
+                    self.ctx.closed_topics.close(due.chat_id, thread, now)  # until reopened (bot.topics)
+                    await digests.release_digest(self.ctx.db, due)  # sent to General on the next tick
+                    continue
+                if may_not_send(exc) or topic_is_closed(exc):
+                    logger.warning(
+                        "chat %s: the bot may not send there (%s); its digest waits", due.chat_id, exc.message
+                    )
+                    self._held[due.chat_id] = now + deliveries.HOLD_RETRY
+                    await digests.release_digest(self.ctx.db, due)
+                    continue
                 if due.thread_id is not None and topic_is_gone(exc):
                     logger.info(
                         "chat %s: forum topic %s is gone; digests go to General", due.chat_id, due.thread_id
@@ -97,6 +116,7 @@ class DigestJob(BackgroundLoop):
                 logger.warning("digest for chat %s failed (%s); retrying on the next tick", due.chat_id, exc)
                 await digests.release_digest(self.ctx.db, due)
                 continue
+            self._held.pop(due.chat_id, None)
             sent += 1
         if migrated and not after_migration:
             sent += await self.run_due(after_migration=True)

@@ -1,5 +1,5 @@
-"""What Telegram's errors mean for a chat: the one definition of "the chat is gone" and of "its forum topic is
-gone" (delivery and digests)."""
+"""What Telegram's errors mean for a chat: the one definition of "the chat is gone", "its forum topic is
+gone", "its forum topic is closed" and "the bot may not send there for now" (delivery and digests)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,18 @@ from telegram.error import BadRequest, Forbidden
 _CHAT_GONE = ("chat not found", "bot was blocked", "bot was kicked", "user is deactivated", "not a member")
 # Telegram's answers to a message for a forum topic that was deleted
 _TOPIC_GONE = ("message thread not found", "topic_deleted")
+# Telegram's answer to a message for a forum topic that admins closed (it can be reopened)
+_TOPIC_CLOSED = ("topic_closed",)
+# Telegram's answers when the bot is in the chat but may not post there: restricted by an admin, the group's
+# permissions forbid members to send ("not enough rights to send text messages/photos/documents to the
+# chat"; "have no rights to send a message" before 2023), or a channel admin without the right to post
+_MAY_NOT_SEND = (
+    "not enough rights to send",
+    "have no rights to send",
+    "need administrator rights in the channel chat",
+    "chat_write_forbidden",
+    "chat_restricted",
+)
 
 
 def chat_is_gone(error: BaseException) -> bool:
@@ -25,4 +37,15 @@ def topic_is_gone(error: BaseException) -> bool:
     return isinstance(error, BadRequest) and any(reason in error.message.lower() for reason in _TOPIC_GONE)
 
 
-__all__ = ["chat_is_gone", "topic_is_gone"]
+def topic_is_closed(error: BaseException) -> bool:
+    """Whether `error` says the forum topic a message was sent to is closed (admins may reopen it)."""
+    return isinstance(error, BadRequest) and any(reason in error.message.lower() for reason in _TOPIC_CLOSED)
+
+
+def may_not_send(error: BaseException) -> bool:
+    """Whether `error` says the bot, still in the chat, may not send messages there for now. The chat's
+    alerts then wait (storage.deliveries.hold_chat) until it may again."""
+    return isinstance(error, BadRequest) and any(reason in error.message.lower() for reason in _MAY_NOT_SEND)
+
+
+__all__ = ["chat_is_gone", "may_not_send", "topic_is_closed", "topic_is_gone"]

@@ -20,7 +20,7 @@ from feeds.service import IngestService
 from feeds.store import StoredItem
 from storage.clock import system_clock
 from storage.db import Database
-from storage.errors import BorderwatchError, ConfigError
+from storage.errors import BorderwatchError, InvalidSetting
 from storage.feeds import NewFeed, add_feeds, count_feeds
 from storage.feeds import list_feeds as stored_feeds
 from storage.migrate import upgrade
@@ -69,20 +69,24 @@ def _advance(progress: Progress) -> None:
 async def seed_feeds_if_empty(db: Database, settings: Settings) -> int:
     """Load BORDERWATCH_FEEDS (OPML) when the feeds table is empty; returns how many feeds were added.
 
-    A missing file with an empty table is not an error (nothing to seed); an invalid file raises ConfigError.
+    With an empty table, a file that does not exist, cannot be read or is no OPML raises InvalidSetting
+    naming it (an OPML file without outlines is an empty list); a filled table never reads the file.
     """
     if await count_feeds(db) > 0:
         return 0
     path = Path(settings.feeds)
     try:
         data = await asyncio.to_thread(path.read_bytes)
-    except OSError:
-        log.warning("no feeds yet and BORDERWATCH_FEEDS file %s cannot be read", path)
-        return 0
+    except FileNotFoundError:
+        raise InvalidSetting(f"BORDERWATCH_FEEDS: {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidSetting(f"BORDERWATCH_FEEDS: {path} is not a file") from None
+    except OSError as exc:
+        raise InvalidSetting(f"BORDERWATCH_FEEDS: {path} cannot be read: {exc.strerror or exc}") from None
     try:
         feeds = read_opml(data, source=f"BORDERWATCH_FEEDS ({path})")
     except BorderwatchError as exc:
-        raise ConfigError(str(exc)) from None
+        raise InvalidSetting(str(exc)) from None
     added = await add_opml_feeds(db, feeds, settings)
     log.info("loaded %d feeds from %s", added, path)
     return added

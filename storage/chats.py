@@ -108,6 +108,18 @@ async def set_thread(db: Database, chat_id: int, thread_id: int | None) -> None:
         (await _require(session, chat_id)).thread_id = thread_id
 
 
+async def reactivate_chat(db: Database, chat_id: int) -> bool:
+    """The bot is back in the chat (added again, unblocked): a registered chat that was deactivated gets
+    alerts again, with the subscriptions it kept. True when it had been inactive."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Chat)
+            .where(Chat.id == chat_id, Chat.active.is_(False))
+            .values(active=True, deactivated_reason=None)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def leave_topic(db: Database, chat_id: int, thread_id: int) -> bool:
     """Forum topic `thread_id` was deleted: the chat's alerts go to its General topic, unless it already
     picked another topic meanwhile. True when the chat was still sending to that topic."""

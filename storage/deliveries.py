@@ -1,7 +1,8 @@
 """The outbox: every query the delivery loop runs on pending alerts (claim, sent, retry, dead, drop, move).
 
 A row goes pending → sending (leased) → sent; or back to pending with a later `next_attempt_at` (retry,
-RetryAfter, quiet hours); or to dead (kept failing), or dropped (the chat is gone). A 'sending' row names the
+RetryAfter, quiet hours, held while the bot may not post in the chat: hold_chat); or to dead (kept failing),
+or dropped (the chat is gone). A 'sending' row names the
 process instance sending it (lease_owner): when that process dies, storage.instances gives the row back at
 once, so at most the sends in flight can repeat. A row whose lease ran out is claimed again too (rows leased
 by a process that registered no instance).
@@ -45,6 +46,10 @@ BACKOFF_CAP = timedelta(hours=1)
 # attempts: a Telegram or network outage of hours must lose no alert
 RETRY_WINDOW = timedelta(hours=24)
 PAUSED_KEY = "paused"
+# a chat where the bot may not send (restricted, no right to post) is tried again this often, within
+# RETRY_WINDOW, counting no attempt; a my_chat_member update saying it may send again releases it at once
+HOLD_RETRY = timedelta(minutes=5)
+HELD = "held: "  # how last_error marks the rows of such a chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,6 +454,56 @@ async def postpone(
         await session.execute(query.values(**values))
 
 
+async def hold_chat(db: Database, chat_id: int, reason: str, now: datetime, *, until: datetime) -> int:
+    """The bot may not send in the chat for now (restricted, no right to post): its unsent alerts, edits and
+    replies wait until `until` (or later, when they were due later), counting no attempt, so that none is
+    lost while admins give the right back and no send slot is spent on each; those queued RETRY_WINDOW ago
+    or more end dead, as alerts failing for any other reason do. Returns the alerts that ended dead."""
+    error = (HELD + reason)[:1000]
+    dead = 0
+    async with db.transaction() as session:
+        for model in (Delivery, DeliveryUpdate):
+            unsent = and_(model.chat_id == chat_id, model.status.in_(("pending", "sending")))
+            result = await session.execute(
+                update(model)
+                .where(unsent, model.created_at <= now - RETRY_WINDOW)
+                .values(status="dead", last_error=error, lease_owner=None)
+            )
+            if model is Delivery:
+                dead = int(result.rowcount)  # type: ignore[attr-defined]
+            await session.execute(
+                update(model)
+                .where(unsent)
+                .values(
+                    status="pending",
+                    next_attempt_at=case((model.next_attempt_at > until, model.next_attempt_at), else_=until),
+                    last_error=error,
+                    lease_owner=None,
+                )
+            )
+    return dead
+
+
+async def release_held_chat(db: Database, chat_id: int, now: datetime) -> int:
+    """The bot may send in the chat again: the alerts, edits and replies hold_chat held are due `now`.
+    Returns the alerts released."""
+    released = 0
+    async with db.transaction() as session:
+        for model in (Delivery, DeliveryUpdate):
+            result = await session.execute(
+                update(model)
+                .where(
+                    model.chat_id == chat_id,
+                    model.status == "pending",
+                    model.last_error.startswith(HELD, autoescape=True),
+                )
+                .values(next_attempt_at=now)
+            )
+            if model is Delivery:
+                released = int(result.rowcount)  # type: ignore[attr-defined]
+    return released
+
+
 async def deactivate_chat(db: Database, chat_id: int, reason: str) -> int:
     """The chat cannot receive messages (bot blocked or kicked, chat gone): mark it inactive and drop its
     unsent rows. Its subscriptions are kept, so /start brings everything back. Returns rows dropped."""
@@ -588,12 +643,14 @@ __all__ = [
     "deliveries_for_chat",
     "delivery_counts",
     "delivery_paused",
+    "hold_chat",
     "mark_dead",
     "mark_sent",
     "migrate_chat",
     "next_due",
     "postpone",
     "quiet_until",
+    "release_held_chat",
     "retry_later",
     "set_delivery_paused",
 ]

@@ -11,6 +11,11 @@ class ConfigError(BorderwatchError):
     """A setting or a configuration file is invalid; the message names it and says what is wrong."""
 
 
+class InvalidSetting(ConfigError):
+    """A setting names something that cannot be used (a file that does not exist, say): found after the
+    settings were loaded, it stops the command as an invalid setting does (exit code 2)."""
+
+
 class DatabaseUnavailable(BorderwatchError):
     """The database could not be reached or migrated."""
 

@@ -20,6 +20,7 @@ import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -30,6 +31,7 @@ from bot.deliver import DeliveryLoop
 from bot.ratelimit import ChatRateLimiter
 from feeds.gazetteer import load_gazetteer
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
+from feeds.opml import write_opml
 from feeds.service import IngestService
 from storage.audit import AuditRecord, count_audit, latest_audit
 from storage.db import Database
@@ -44,6 +46,14 @@ STRANGER = 2002  # someone who is no bot admin
 START = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 # the chat-aware rate limiter without Telegram's per-chat pace (see the module docstring)
 FAST_LIMITER = functools.partial(ChatRateLimiter, private_per_period=1000, group_per_minute=1000)
+
+
+def empty_feed_list(directory: Path) -> Path:
+    """An OPML file without outlines in `directory`: BORDERWATCH_FEEDS seeding nothing (a file that does
+    not exist is an error)."""
+    path = directory / "no-feeds.opml"
+    path.write_text(write_opml([]), encoding="utf-8")
+    return path
 
 
 def bot_settings(telegram: BotApiEmulator, database_url: str, **overrides: Any) -> Settings:

@@ -562,3 +562,48 @@ async def test_entities_lists_every_tracked_entity_by_kind(bot_chat: Bot) -> Non
     for entity in entities:
         assert f"{entity.name} ({entity.id})" in reply.text
     assert "Places: " in reply.text
+
+
+# ------------------------------------------------------------------------------------ unknown commands
+
+UNKNOWN_FOO = "Unknown command /foo. /help lists every command."
+
+
+async def test_an_unknown_command_names_help_in_private_and_in_groups_only_when_addressed_to_the_bot(
+    bot_chat: Bot,
+) -> None:
+    # before: no answer at all, so a typo looked like a bot that was down
+    assert await bot_chat.say(USER, "/foo") == UNKNOWN_FOO
+    assert await bot_chat.say(USER, "/foo@borderwatch_bot some words") == UNKNOWN_FOO
+    assert await bot_chat.say(USER, "/foo@Borderwatch_Bot") == UNKNOWN_FOO
+    assert await bot_chat.say(ADMIN, "/foo@borderwatch_bot", chat_id=GROUP) == UNKNOWN_FOO
+    answer = await bot_chat.send(ADMIN, "/foo@borderwatch_bot", chat_id=FORUM, thread_id=77)
+    assert (answer.text, answer.thread_id) == (UNKNOWN_FOO, 77)
+    # a command meant for another bot, or a bare unknown one in a group (another bot's, perhaps), gets
+    # nothing: the answer to the next command is the next message there
+    for chat_id, text in (
+        (USER, "/foo@other_bot"),
+        (GROUP, "/foo"),
+        (GROUP, "/foo@other_bot"),
+        (GROUP, "/start@other_bot"),
+        (CHANNEL, "/foo"),
+    ):
+        bot_chat.telegram.inject_message(chat_id, USER, text)
+        assert (await bot_chat.say(USER, "/mysubs", chat_id=chat_id)).startswith("This chat follows"), text
+    # known commands keep their own answers
+    assert (await bot_chat.say(USER, "/help")).startswith("Commands")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("ru", "Неизвестная команда /foo. /help — список всех команд."),
+        ("hy", "Անհայտ հրաման՝ /foo։ /help՝ բոլոր հրամանները։"),
+        ("az", "Naməlum əmr: /foo. /help — bütün əmrlər."),
+    ],
+)
+async def test_an_unknown_command_is_answered_in_the_users_language(
+    bot_chat: Bot, language: str, text: str
+) -> None:
+    bot_chat.telegram.add_user(9100, "Lena", language_code=language)
+    assert await bot_chat.say(9100, "/foo") == text

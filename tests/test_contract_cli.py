@@ -101,3 +101,37 @@ def test_a_config_file_that_cannot_be_read_is_named(named: str, problem: str) ->
     done = borderwatch("feeds", "list", env={"BORDERWATCH_CONFIG": named})
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"borderwatch: BORDERWATCH_CONFIG: {named} {problem}"]
+
+
+@pytest.mark.parametrize("command", [("poll", "--once"), ("poll", "--once", "--json")])
+def test_a_feeds_file_that_does_not_exist_is_one_line_naming_it(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    # before: a warning in the log and exit 0, having polled nothing
+    missing = tmp_path / "no-such-feeds.opml"
+    done = borderwatch(
+        *command,
+        env={
+            "BORDERWATCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bw.db'}",
+            "BORDERWATCH_FEEDS": str(missing),
+        },
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [f"borderwatch: BORDERWATCH_FEEDS: {missing} does not exist"]
+
+
+def test_a_feeds_file_that_is_not_opml_is_one_line_naming_it(tmp_path: Path) -> None:
+    seed = tmp_path / "feeds.opml"
+    seed.write_text("<html>not a feed list</html>")
+    done = borderwatch(
+        "poll",
+        "--once",
+        env={
+            "BORDERWATCH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bw.db'}",
+            "BORDERWATCH_FEEDS": str(seed),
+        },
+    )
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"borderwatch: BORDERWATCH_FEEDS ({seed})")

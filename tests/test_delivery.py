@@ -354,6 +354,113 @@ async def test_alerts_for_a_deleted_forum_topic_go_to_the_general_topic_from_the
     assert forum is not None and forum.thread_id is None and forum.active
 
 
+def sends_to(telegram: BotApiEmulator, chat_id: int) -> list[dict[str, Any]]:
+    """The sendMessage calls the bot made for `chat_id`, accepted or refused."""
+    return [p for m, p in telegram.requests if m == "sendMessage" and str(p.get("chat_id")) == str(chat_id)]
+
+
+@pytest.mark.usefixtures("fast_private_chats")  # the pace of sends is not what is tested
+async def test_alerts_for_a_closed_forum_topic_go_to_general_and_back_once_it_is_reopened(rig: Rig) -> None:
+    # before: Telegram's 400 "TOPIC_CLOSED" was a refusal of the message itself, so each alert was tried
+    # once and ended dead (3 of 3 lost here, and every later one while the topic stayed closed)
+    rig.telegram.add_chat(-1007, "supergroup", is_forum=True)
+    rig.telegram.set_chat_admins(-1007, [9])
+    await add_chat(rig.db, -1007, "supergroup", thread_id=42)
+    rig.telegram.close_topic(-1007, 42, by=9)
+    stories = [await add_story(rig.db, f"Sev Lake {n}", chats=(-1007,)) for n in range(3)]
+
+    await rig.loop().run_until_idle()
+
+    assert [m.thread_id for m in rig.telegram.sent(-1007)] == [None, None, None]
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-1007)] == [f"🟠 P2 Sev Lake {n}" for n in range(3)]
+    rows = await statuses(rig.db)
+    assert [rows[(-1007, story)][0] for story in stories] == ["sent", "sent", "sent"]
+    # only the first alert tried the closed topic; the chat keeps it, since it can be reopened
+    assert [p.get("message_thread_id") for p in sends_to(rig.telegram, -1007)].count("42") == 1
+    forum = await chats.get_chat(rig.db, -1007)
+    assert forum is not None and forum.thread_id == 42 and forum.active
+
+    rig.telegram.reopen_topic(-1007, 42, by=9)  # the service message is not read here: the hourly check
+    rig.clock.advance(minutes=30)
+    await add_story(rig.db, "Sev Lake 3", chats=(-1007,), created=rig.clock())
+    await rig.loop().run_until_idle()
+    assert rig.telegram.sent(-1007)[-1].thread_id is None
+    rig.clock.advance(minutes=31)
+    await add_story(rig.db, "Sev Lake 4", chats=(-1007,), created=rig.clock())
+    await rig.loop().run_until_idle()
+    assert rig.telegram.sent(-1007)[-1].thread_id == 42
+
+
+async def test_a_closed_general_topic_holds_the_alerts_like_a_chat_where_the_bot_may_not_send(
+    rig: Rig,
+) -> None:
+    rig.telegram.add_chat(-1007, "supergroup", is_forum=True)
+    await add_chat(rig.db, -1007, "supergroup")
+    rig.telegram.close_topic(-1007, None, by=9)
+    story = await add_story(rig.db, "Sev Lake", chats=(-1007,))
+    await rig.loop().run_until_idle()
+    assert rig.telegram.sent(-1007) == [] and (await statuses(rig.db))[(-1007, story)][0] == "pending"
+    rig.telegram.reopen_topic(-1007, None, by=9)
+    rig.clock.advance(minutes=5)
+    await rig.loop().run_until_idle()
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-1007)] == ["🟠 P2 Sev Lake"]
+
+
+@pytest.mark.usefixtures("fast_private_chats")  # the pace of sends is not what is tested
+async def test_a_group_where_the_bot_may_not_send_keeps_its_alerts_until_it_may_and_holds_no_other(
+    rig: Rig,
+) -> None:
+    # before: "not enough rights to send text messages to the chat" ended each alert dead at its first try
+    # (3 of 3 lost once the rights came back), one request per alert
+    for chat_id in (-5, -6):
+        rig.telegram.add_chat(chat_id, "group")
+        await add_chat(rig.db, chat_id, "group")
+    rig.telegram.restrict_bot(-5, by=None)  # the group's permissions: no update tells the bot
+    stories = [await add_story(rig.db, f"Sev Lake {n}", chats=(-5, -6)) for n in range(3)]
+    loop = rig.loop()
+
+    await loop.run_until_idle()
+
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-6)] == [f"🟠 P2 Sev Lake {n}" for n in range(3)]
+    assert rig.telegram.sent(-5) == [] and len(sends_to(rig.telegram, -5)) == 1  # one try, not one per alert
+    for _ in range(12):  # an hour: tried again every 5 minutes, each try one request
+        rig.clock.advance(minutes=5)
+        await loop.run_until_idle()
+    assert len(sends_to(rig.telegram, -5)) == 13
+    async with rig.db.transaction() as session:
+        held = (await session.execute(select(Delivery).where(Delivery.chat_id == -5))).scalars().all()
+        assert {(row.status, row.attempts) for row in held} == {("pending", 0)}  # no attempt burnt
+        assert {row.last_error for row in held} == {
+            "held: 400 Not enough rights to send text messages to the chat"
+        }
+
+    rig.telegram.unrestrict_bot(-5, by=None)
+    rig.clock.advance(minutes=5)
+    await loop.run_until_idle()
+    assert [t.splitlines()[0] for t in rig.telegram.texts(-5)] == [f"🟠 P2 Sev Lake {n}" for n in range(3)]
+    rows = await statuses(rig.db)
+    assert {rows[(chat_id, story)][0] for chat_id in (-5, -6) for story in stories} == {"sent"}
+
+
+@pytest.mark.usefixtures("fast_private_chats")  # the pace of sends is not what is tested
+async def test_alerts_held_for_a_chat_where_the_bot_may_not_send_end_dead_after_a_day(rig: Rig) -> None:
+    rig.telegram.add_chat(-1009, "channel")
+    await add_chat(rig.db, -1009, "channel")
+    rig.telegram.restrict_bot(-1009, by=None)  # a channel admin without the right to post
+    story = await add_story(rig.db, "Sev Lake", chats=(-1009,))
+    loop = rig.loop()
+    for _ in range(23):
+        await loop.run_until_idle()
+        rig.clock.advance(hours=1)
+    assert (await statuses(rig.db))[(-1009, story)] == ("pending", None)
+    rig.clock.advance(hours=1)
+    await loop.run_until_idle()
+    assert (await statuses(rig.db))[(-1009, story)] == ("dead", None)
+    assert (await deliveries.delivery_counts(rig.db)).dead == 1
+    # the 24 tries were each one request: a held chat costs nothing between tries
+    assert len(sends_to(rig.telegram, -1009)) == 24
+
+
 async def test_a_restart_does_not_resend_and_a_crashed_lease_is_picked_up_later(rig: Rig) -> None:
     rig.telegram.add_chat(-5, "group")
     await add_chat(rig.db, -5, "group")

@@ -322,3 +322,71 @@ async def test_injected_faults(bot: Bot, telegram: BotApiEmulator) -> None:
     await bot.send_message(7, "e")
     assert telegram.texts(7) == ["e"]
     assert telegram.too_many_requests == 1
+
+
+async def test_the_bots_membership_changes_read_as_telegram_sends_them(
+    bot: Bot, telegram: BotApiEmulator
+) -> None:
+    """What my_chat_member updates, getChatMember and the sends answer as the bot is restricted, removed and
+    added back, in a basic group, a supergroup, a channel and a private chat (python-telegram-bot parses
+    every update: a field it requires is there)."""
+    telegram.add_user(5)
+    telegram.add_chat(-1, "group")
+    telegram.add_chat(-1002, "supergroup", is_forum=True)
+    telegram.add_chat(-1003, "channel")
+    telegram.restrict_bot(-1002, by=5)
+    with pytest.raises(BadRequest, match="Not enough rights to send text messages to the chat"):
+        await bot.send_message(-1002, "hi")
+    with pytest.raises(BadRequest, match="Not enough rights to send documents to the chat"):
+        await bot.send_document(-1002, b"x", filename="x.txt")
+    member = await bot.get_chat_member(-1002, bot.id)
+    assert member.status == "restricted" and member.can_send_messages is False  # type: ignore[attr-defined]
+    telegram.unrestrict_bot(-1002, by=5)
+    telegram.restrict_bot(-1003, by=None)  # a channel admin that may not post: no update
+    with pytest.raises(BadRequest, match="Need administrator rights in the channel chat"):
+        await bot.send_message(-1003, "hi")
+    telegram.close_topic(-1002, 7, by=5)
+    with pytest.raises(BadRequest, match="Topic_closed"):
+        await bot.send_message(-1002, "hi", message_thread_id=7)
+    telegram.reopen_topic(-1002, 7, by=5)
+    await bot.send_message(-1002, "hi", message_thread_id=7)
+    for chat_id in (-1, -1002, -1003, 5):
+        telegram.kick_bot(chat_id, by=5)
+        telegram.add_bot(chat_id, by=5)
+    telegram.kick_bot(-1003, by=5)
+    with pytest.raises(Forbidden, match="bot is not a member of the channel chat"):
+        await bot.send_message(-1003, "hi")
+
+    updates = await bot.get_updates(timeout=0)
+    changes = [
+        (
+            u.my_chat_member.chat.id,
+            u.my_chat_member.old_chat_member.status,
+            u.my_chat_member.new_chat_member.status,
+        )
+        for u in updates
+        if u.my_chat_member is not None
+    ]
+    assert changes == [
+        (-1002, "member", "restricted"),
+        (-1002, "restricted", "member"),
+        (-1, "member", "left"),
+        (-1, "left", "member"),
+        (-1002, "member", "kicked"),
+        (-1002, "kicked", "member"),
+        (-1003, "administrator", "kicked"),
+        (-1003, "kicked", "administrator"),
+        (5, "member", "kicked"),
+        (5, "kicked", "member"),
+        (-1003, "administrator", "kicked"),
+    ]
+    topics = [
+        (
+            u.message.message_thread_id,
+            bool(u.message.forum_topic_closed),
+            bool(u.message.forum_topic_reopened),
+        )
+        for u in updates
+        if u.message is not None
+    ]
+    assert topics == [(7, True, False), (7, False, True)]

@@ -29,7 +29,7 @@ from storage.chats import ChatInfo, get_chat
 from storage.db import Database
 from storage.settings import load_settings
 from tests.botapi.emulator import BotApiEmulator
-from tests.harness import Bot, running_user_bot
+from tests.harness import Bot, empty_feed_list, running_user_bot
 
 pytestmark = pytest.mark.usefixtures("fast_private_chats")
 
@@ -51,6 +51,7 @@ TRANSLATED_MODULES = (
     "bot/report_button.py",
     "bot/fairness.py",
     "bot/error_reply.py",
+    "bot/commands/unknown.py",
 )
 RU_USER = 7001
 EN_USER = 7002
@@ -295,7 +296,7 @@ async def test_the_menu_is_per_scope_and_language_and_follows_admins_and_lang(
             telegram_token=telegram.token,
             telegram_api_url=telegram.base_url,
             database_url=database_url,
-            feeds=tmp_path / "no-feeds.opml",
+            feeds=empty_feed_list(tmp_path),
             admins=str(EN_USER),
         )
         stop = asyncio.Event()

@@ -16,6 +16,7 @@ from storage.db import Database
 from storage.models import Chat, Feed, Instance
 from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
+from tests.harness import empty_feed_list
 
 
 async def test_run_all_registers_the_menu_answers_start_and_stops_on_request(
@@ -26,7 +27,7 @@ async def test_run_all_registers_the_menu_answers_start_and_stops_on_request(
             telegram_token=telegram.token,
             telegram_api_url=telegram.base_url,
             database_url=database_url,
-            feeds=tmp_path / "no-feeds.opml",  # nothing to poll: no network in tests
+            feeds=empty_feed_list(tmp_path),  # nothing to poll: no network in tests
         )
         stop = asyncio.Event()
         task = asyncio.create_task(run(settings, "all", stop=stop))
@@ -49,7 +50,7 @@ async def test_without_a_token_the_bot_side_says_it_runs_in_console_mode(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'bw.db'}"
-    settings = load_settings(database_url=database_url, feeds=tmp_path / "none.opml")
+    settings = load_settings(database_url=database_url, feeds=empty_feed_list(tmp_path))
     stop = asyncio.Event()
     task = asyncio.create_task(run(settings, "bot", stop=stop))
     for _ in range(200):

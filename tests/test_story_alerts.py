@@ -392,6 +392,57 @@ async def test_a_digest_for_a_deleted_forum_topic_arrives_in_the_general_topic(r
     assert info is not None and info.thread_id is None
 
 
+async def test_a_digest_for_a_closed_forum_topic_arrives_in_the_general_topic(rig: Rig) -> None:
+    # before: Telegram's "TOPIC_CLOSED" was logged and the day's digest was lost, every day it stayed closed
+    forum = -1009
+    rig.telegram.add_chat(forum, "supergroup", is_forum=True)
+    await subscribe_chat(rig.db, forum, "sev_lake", chat_type="supergroup")
+    await chats.set_thread(rig.db, forum, 42)
+    await digests.set_alerts(rig.db, forum, False)
+    await digests.set_digest(rig.db, forum, "08:00", rig.clock.now)  # 06:00 now
+    rig.telegram.close_topic(forum, 42, by=9)
+    job = DigestJob(rig.ctx, rig.app.bot, clock=rig.clock)
+    await rig.report(SOURCES[0], "Road to Sev Lake closed for repairs", "P4")
+    await rig.deliver()
+    rig.clock.now = START.replace(hour=8, minute=0)
+    await job.run_due()
+    rig.clock.now = START.replace(hour=8, minute=1)  # the next tick
+    await job.run_due()
+    (digest,) = rig.telegram.sent(forum)
+    assert digest.text.startswith("Digest: 1 story") and digest.thread_id is None
+    assert await job.run_due() == 0  # once
+    info = await chats.get_chat(rig.db, forum)
+    assert info is not None and info.thread_id == 42  # kept: the topic can be reopened
+
+
+async def test_a_digest_for_a_group_where_the_bot_may_not_send_arrives_once_it_may(rig: Rig) -> None:
+    # before: "not enough rights to send text messages" was logged and the day's digest was lost
+    group = -1010
+    rig.telegram.add_chat(group, "supergroup")
+    await subscribe_chat(rig.db, group, "sev_lake", chat_type="supergroup")
+    await digests.set_alerts(rig.db, group, False)
+    await digests.set_digest(rig.db, group, "08:00", rig.clock.now)  # 06:00 now
+    rig.telegram.restrict_bot(group, by=None)
+    job = DigestJob(rig.ctx, rig.app.bot, clock=rig.clock)
+    await rig.report(SOURCES[0], "Road to Sev Lake closed for repairs", "P4")
+    await rig.deliver()
+
+    def tries() -> int:
+        sends = [p for m, p in rig.telegram.requests if m == "sendMessage"]
+        return sum(1 for p in sends if str(p.get("chat_id")) == str(group))
+
+    rig.clock.now = START.replace(hour=8, minute=0)
+    assert await job.run_due() == 0
+    rig.clock.now = START.replace(hour=8, minute=1)  # the next tick: not tried again so soon
+    assert await job.run_due() == 0 and tries() == 1
+    rig.telegram.unrestrict_bot(group, by=None)
+    rig.clock.now = START.replace(hour=8, minute=5)
+    assert await job.run_due() == 1
+    (digest,) = rig.telegram.sent(group)
+    assert digest.text.startswith("Digest: 1 story")
+    assert await job.run_due() == 0  # once
+
+
 async def test_story_digest_and_alerts_commands(db: Database) -> None:
     from tests.harness import ADMIN, STRANGER, running_bot
 

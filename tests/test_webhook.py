@@ -16,6 +16,7 @@ from bot.runtime import run
 from storage.errors import ConfigError
 from storage.settings import load_settings
 from tests.botapi import BotApiEmulator
+from tests.harness import empty_feed_list
 
 SECRET = "s3cret-token_for-tests"
 PUBLIC_URL = "https://bot.example.org/telegram/hook"
@@ -42,7 +43,7 @@ async def webhook_bot(tmp_path: Path) -> AsyncIterator[tuple[BotApiEmulator, str
             telegram_token=telegram.token,
             telegram_api_url=telegram.base_url,
             database_url=database_url,
-            feeds=tmp_path / "no-feeds.opml",
+            feeds=empty_feed_list(tmp_path),
             webhook_url=PUBLIC_URL,
             webhook_listen=f"127.0.0.1:{port}",
             webhook_secret=SECRET,

@@ -9,6 +9,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.commands import admin, charts, history, language, review, stories, subscriptions
+from bot.commands.membership import register_membership
+from bot.commands.unknown import register_unknown_command
 from bot.context import BotCallbackContext
 
 Callback = Callable[[Update, BotCallbackContext], Coroutine[Any, Any, None]]
@@ -36,10 +38,12 @@ USER_COMMANDS: list[tuple[str, Callback, str]] = [
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add every user command handler, the /subscribe keyboard's callback handler and the handler of a group's
-    move to a supergroup to `application`."""
+    """Add every user command handler, the /subscribe keyboard's callback handler, the handler of a group's
+    move to a supergroup, the bot's own membership changes (bot.commands.membership) and, last, the answer
+    to an unknown command to `application`."""
     language.register_language_detection(application)
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, subscriptions.chat_migrated))
+    register_membership(application)
     for name, callback, _description in USER_COMMANDS:
         application.add_handler(CommandHandler(name, callback, filters=COMMAND_UPDATES))
     application.add_handler(
@@ -48,3 +52,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     admin.register_admin_commands(application)
     review.register_review_commands(application)
     application.add_handler(CommandHandler("story", stories.story, filters=COMMAND_UPDATES))
+    # last: only a command no handler above took
+    register_unknown_command(application, COMMAND_UPDATES)

@@ -189,6 +189,9 @@ class BotApiEmulator:
         self.kicked: set[int] = set()
         self.migrated: dict[int, int] = {}
         self.deleted_topics: dict[int, set[int]] = {}  # forum chat → its deleted topics' thread ids
+        # forum chat → its closed topics' thread ids (None: the General topic)
+        self.closed_topics: dict[int, set[int | None]] = {}
+        self.restricted: set[int] = set()  # chats where the bot may not send messages
         # command menus by (scope, language code), as setMyCommands stored them; "" is no language code
         self.commands: dict[tuple[tuple[Any, ...], str], list[dict[str, Any]]] = {}
         self.callback_answers: list[dict[str, Any]] = []
@@ -307,6 +310,47 @@ class BotApiEmulator:
         """A forum's admin deleted topic `thread_id`: sends there answer 400 "message thread not found"."""
         self.deleted_topics.setdefault(chat_id, set()).add(thread_id)
 
+    def close_topic(self, chat_id: int, thread_id: int | None, *, by: int) -> None:
+        """Admin `by` closed forum topic `thread_id` (None: the General topic): a bot that is no admin gets
+        400 "TOPIC_CLOSED" for what it sends there, and the chat gets the forum_topic_closed service
+        message."""
+        self.closed_topics.setdefault(chat_id, set()).add(thread_id)
+        self._service_message(chat_id, by, thread_id, "forum_topic_closed")
+
+    def reopen_topic(self, chat_id: int, thread_id: int | None, *, by: int) -> None:
+        """Admin `by` reopened the topic: sends there work again (forum_topic_reopened service message)."""
+        self.closed_topics.get(chat_id, set()).discard(thread_id)
+        self._service_message(chat_id, by, thread_id, "forum_topic_reopened")
+
+    def restrict_bot(self, chat_id: int, *, by: int | None) -> None:
+        """The bot may no longer send in the group: admin `by` restricted it (Telegram then sends a
+        my_chat_member update), or with `by` None the group's permissions forbid members to send (no update:
+        the bot's own membership did not change). Sends answer 400 "not enough rights to send …"."""
+        old = self._bot_member(chat_id)
+        self.restricted.add(chat_id)
+        if by is not None:
+            self._my_chat_member(chat_id, by, old, self._bot_member(chat_id))
+
+    def unrestrict_bot(self, chat_id: int, *, by: int | None) -> None:
+        """The bot may send again (with `by`: admin `by` lifted its restriction, a my_chat_member update)."""
+        old = self._bot_member(chat_id)
+        self.restricted.discard(chat_id)
+        if by is not None:
+            self._my_chat_member(chat_id, by, old, self._bot_member(chat_id))
+
+    def kick_bot(self, chat_id: int, *, by: int) -> None:
+        """User `by` removed the bot from the group or channel (or, in a private chat, blocked it): sends
+        answer 403 and the bot gets a my_chat_member update (status "kicked"; "left" in a basic group)."""
+        old = self._bot_member(chat_id)
+        self.blocked.add(chat_id)
+        self._my_chat_member(chat_id, by, old, self._bot_member(chat_id))
+
+    def add_bot(self, chat_id: int, *, by: int) -> None:
+        """User `by` added the bot back to the group (or unblocked it): a my_chat_member update."""
+        old = self._bot_member(chat_id)
+        self.blocked.discard(chat_id)
+        self._my_chat_member(chat_id, by, old, self._bot_member(chat_id))
+
     def inject_fault(
         self,
         kind: str,
@@ -346,6 +390,85 @@ class BotApiEmulator:
         self._updates.append(update)
         self._changed.set()
         return update
+
+    def _service_message(self, chat_id: int, user_id: int, thread_id: int | None, kind: str) -> None:
+        chat, user = self._ensure(chat_id, user_id)
+        message: dict[str, Any] = {
+            "message_id": next(self._ids(chat_id)),
+            "date": int(time.time()),
+            "chat": dict(chat),
+            "from": dict(user),
+            kind: {},
+        }
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        self.inject_update({"message": message})
+
+    def _my_chat_member(
+        self, chat_id: int, user_id: int, old: dict[str, Any], new: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The my_chat_member update Telegram sends when the bot's membership in a chat changes."""
+        chat, user = self._ensure(chat_id, user_id)
+        change = {
+            "chat": dict(chat),
+            "from": dict(user),
+            "date": int(time.time()),
+            "old_chat_member": old,
+            "new_chat_member": new,
+        }
+        return self.inject_update({"my_chat_member": change})
+
+    def _bot_member(self, chat_id: int, status: str | None = None) -> dict[str, Any]:
+        """The bot's ChatMember in `chat_id` as Telegram shows it now (or as `status` would show it)."""
+        chat = self.chats.get(chat_id, {})
+        if status is None:
+            if chat_id in self.blocked:
+                status = "left" if chat.get("type") == "group" else "kicked"
+            elif (
+                chat.get("type") == "channel"
+            ):  # a bot in a channel is an admin, maybe without the right to post
+                return self._administrator(self.bot_user, can_post_messages=chat_id not in self.restricted)
+            elif chat_id in self.restricted and chat.get("type") != "private":
+                return self._restricted_member(chat_id)
+            else:
+                status = "member"
+        if status == "kicked":
+            return {"user": dict(self.bot_user), "status": "kicked", "until_date": 0}
+        if status == "administrator":
+            return self._administrator(self.bot_user, can_post_messages=chat_id not in self.restricted)
+        return {"user": dict(self.bot_user), "status": status}
+
+    def _restricted_member(self, chat_id: int) -> dict[str, Any]:
+        """ChatMemberRestricted of the bot: still a member, allowed to send nothing."""
+        rights = dict.fromkeys(
+            (
+                "can_send_messages",
+                "can_send_audios",
+                "can_send_documents",
+                "can_send_photos",
+                "can_send_videos",
+                "can_send_video_notes",
+                "can_send_voice_notes",
+                "can_send_polls",
+                "can_send_other_messages",
+                "can_add_web_page_previews",
+                "can_change_info",
+                "can_invite_users",
+                "can_pin_messages",
+                "can_manage_topics",
+                "can_edit_tag",
+                "can_react_to_messages",
+            ),
+            False,
+        )
+        return {
+            "user": dict(self.bot_user),
+            "status": "restricted",
+            "is_member": True,
+            **rights,
+            "until_date": 0,
+        }
 
     def inject_message(
         self,
@@ -614,6 +737,8 @@ class BotApiEmulator:
         if chat_id in self.blocked:
             if chat["type"] == "private":
                 raise _ApiError(403, "Forbidden: bot was blocked by the user")
+            if chat["type"] == "channel":
+                raise _ApiError(403, "Forbidden: bot is not a member of the channel chat")
             raise _ApiError(403, f"Forbidden: bot was kicked from the {chat['type']} chat")
         return chat
 
@@ -783,11 +908,23 @@ class BotApiEmulator:
         return self._updates[:limit]
 
     def _check_topic(self, chat: dict[str, Any], params: dict[str, Any]) -> None:
-        if _int_or_none(params.get("message_thread_id")) in self.deleted_topics.get(chat["id"], ()):
+        thread_id = _int_or_none(params.get("message_thread_id"))
+        if thread_id in self.deleted_topics.get(chat["id"], ()):
             raise _ApiError(400, "Bad Request: message thread not found")
+        if chat.get("is_forum") and thread_id in self.closed_topics.get(chat["id"], ()):
+            raise _ApiError(400, "Bad Request: TOPIC_CLOSED")
+
+    def _check_rights(self, chat: dict[str, Any], what: str) -> None:
+        """Telegram's answer to a bot that may not send `what` (text messages, photos, documents) here."""
+        if chat["id"] not in self.restricted:
+            return
+        if chat["type"] == "channel":
+            raise _ApiError(400, "Bad Request: need administrator rights in the channel chat")
+        raise _ApiError(400, f"Bad Request: not enough rights to send {what} to the chat")
 
     async def _api_sendmessage(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
+        self._check_rights(chat, "text messages")
         self._check_topic(chat, params)
         text, entities = self._format(params, "text", MAX_TEXT, required=True)
         extra = self._reply_to(chat, params)
@@ -810,6 +947,8 @@ class BotApiEmulator:
 
     async def _api_senddocument(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
+        self._check_rights(chat, "documents")
+        self._check_topic(chat, params)
         caption, entities = self._format(params, "caption", MAX_CAPTION, required=False)
         name, content = self._upload(params, "document")
         self._check_flood(chat, params)
@@ -826,6 +965,8 @@ class BotApiEmulator:
 
     async def _api_sendphoto(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
+        self._check_rights(chat, "photos")
+        self._check_topic(chat, params)
         caption, entities = self._format(params, "caption", MAX_CAPTION, required=False)
         name, content = self._upload(params, "photo")
         self._check_flood(chat, params)
@@ -981,6 +1122,8 @@ class BotApiEmulator:
         }
 
     def _member(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        if user_id == self.bot_user["id"] and user_id not in self.admins.get(chat_id, set()):
+            return self._bot_member(chat_id)
         user = self.users.get(user_id) or (self.bot_user if user_id == self.bot_user["id"] else None)
         if user is None:
             user = self.add_user(user_id)
@@ -992,6 +1135,12 @@ class BotApiEmulator:
             return {"status": "member", "user": user}
         if self._creators.get(chat_id) == user_id:
             return {"status": "creator", "user": user, "is_anonymous": False}
+        return self._administrator(user)
+
+    def _administrator(
+        self, user: dict[str, Any], *, can_post_messages: bool | None = None
+    ) -> dict[str, Any]:
+        """ChatMemberAdministrator with the usual rights (and, in a channel, the right to post)."""
         rights = dict.fromkeys(
             (
                 "can_manage_chat",
@@ -1006,14 +1155,18 @@ class BotApiEmulator:
             ),
             True,
         )
-        return {
+        member = {
             "status": "administrator",
-            "user": user,
+            "user": dict(user),
             "can_be_edited": False,
             "is_anonymous": False,
             "can_promote_members": False,
             **rights,
         }
+        if can_post_messages is not None:
+            member["can_post_messages"] = can_post_messages
+            member["can_edit_messages"] = can_post_messages
+        return member
 
     async def _api_getchatmember(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)

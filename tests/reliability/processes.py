@@ -14,6 +14,7 @@ from typing import IO
 
 from sqlalchemy import insert, select
 
+from feeds.opml import write_opml
 from storage.db import Database
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
 
@@ -37,6 +38,7 @@ def borderwatch_env(database_url: str, workdir: Path, **settings: object) -> dic
         }
     )
     (workdir / "borderwatch.toml").touch()
+    (workdir / "no-feeds.opml").write_text(write_opml([]))  # an empty feed list: nothing seeded
     env.update({f"BORDERWATCH_{name.upper()}": str(value) for name, value in settings.items()})
     return env
 

@@ -1,0 +1,138 @@
+"""The bot's own membership of a chat, as Telegram reports it (my_chat_member updates, forum service
+messages), acted on at once: the real Application polling the Bot API emulator and the real delivery loop,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from bot.deliver import DeliveryLoop
+from storage import chats
+from storage.chats import list_subscriptions
+from storage.db import Database
+from tests.botapi import BotApiEmulator
+from tests.harness import ADMIN, Chat, running_bot
+from tests.test_delivery import add_chat, add_story, sends_to, statuses
+
+GROUP = -100800
+FORUM = -100900
+USER = 4004
+
+pytestmark = pytest.mark.usefixtures("fast_private_chats")
+
+
+@pytest.fixture
+async def bot(db: Database) -> AsyncIterator[Chat]:
+    async with BotApiEmulator(enforce_limits=False) as telegram:
+        telegram.add_user(ADMIN, "Ada")
+        telegram.add_user(USER, "Uma")
+        telegram.add_chat(GROUP, "supergroup", title="Border group")
+        telegram.add_chat(FORUM, "supergroup", title="Forum", is_forum=True)
+        for chat_id in (GROUP, FORUM):
+            telegram.set_chat_admins(chat_id, [ADMIN])
+        async with running_bot(db, telegram) as running:
+            yield running
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    for _attempt in range(200):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"never: {what}")
+
+
+async def active(bot: Chat, chat_id: int) -> bool:
+    info = await chats.get_chat(bot.ctx.db, chat_id)
+    return info is not None and info.active
+
+
+async def deliver(bot: Chat) -> None:
+    await DeliveryLoop(bot.ctx, bot.application.bot, clock=bot.clock).run_until_idle()
+
+
+async def test_a_group_that_removes_the_bot_stops_getting_alerts_at_once_and_gets_them_when_it_is_back(
+    bot: Chat,
+) -> None:
+    # before: no handler read my_chat_member, so the chat stayed active until an alert's send answered 403
+    db, telegram = bot.ctx.db, bot.telegram
+    await add_chat(db, GROUP, "supergroup", entities=("sev_lake", "goris"))
+    waiting = await add_story(db, "Sev Lake before", chats=(GROUP,), created=bot.clock())
+
+    telegram.kick_bot(GROUP, by=ADMIN)
+    await eventually(lambda: _not(active(bot, GROUP)), "the group is deactivated")
+    assert (await statuses(db))[(GROUP, waiting)][0] == "dropped"
+    assert await list_subscriptions(db, GROUP) == ["goris", "sev_lake"]  # kept
+    await add_story(db, "Sev Lake while removed", chats=(GROUP,), created=bot.clock())
+    await deliver(bot)
+    assert sends_to(telegram, GROUP) == []  # not even tried
+
+    telegram.add_bot(GROUP, by=ADMIN)
+    await eventually(lambda: active(bot, GROUP), "the group is active again")
+    back = await add_story(db, "Sev Lake after", chats=(GROUP,), created=bot.clock())
+    await deliver(bot)
+    assert [t.splitlines()[0] for t in telegram.texts(GROUP)] == ["🟠 P2 Sev Lake after"]
+    assert (await statuses(db))[(GROUP, back)][0] == "sent"
+
+
+async def test_a_user_who_blocks_the_bot_is_deactivated_at_once_and_unblocking_brings_alerts_back(
+    bot: Chat,
+) -> None:
+    db, telegram = bot.ctx.db, bot.telegram
+    await add_chat(db, USER)
+    telegram.kick_bot(USER, by=USER)  # a private chat's "kicked" is the user blocking the bot
+    await eventually(lambda: _not(active(bot, USER)), "the private chat is deactivated")
+    info = await chats.get_chat(db, USER)
+    assert info is not None and info.active is False
+    telegram.add_bot(USER, by=USER)
+    await eventually(lambda: active(bot, USER), "the private chat is active again (no /start needed)")
+    await add_story(db, "Sev Lake", chats=(USER,), created=bot.clock())
+    await deliver(bot)
+    assert [t.splitlines()[0] for t in telegram.texts(USER)] == ["🟠 P2 Sev Lake"]
+
+
+async def test_held_alerts_go_out_as_soon_as_an_admin_lets_the_bot_send_again(bot: Chat) -> None:
+    # before: they waited for the next try (5 minutes) however soon the rights came back
+    db, telegram = bot.ctx.db, bot.telegram
+    await add_chat(db, GROUP, "supergroup")
+    telegram.restrict_bot(GROUP, by=ADMIN)
+    stories = [await add_story(db, f"Sev Lake {n}", chats=(GROUP,), created=bot.clock()) for n in range(2)]
+    await deliver(bot)
+    assert telegram.sent(GROUP) == [] and await active(bot, GROUP)  # held, not deactivated
+
+    telegram.unrestrict_bot(GROUP, by=ADMIN)
+
+    async def released() -> bool:
+        await deliver(bot)  # the clock does not move: only the update can make them due
+        return len(telegram.sent(GROUP)) == 2
+
+    await eventually(released, "the held alerts are sent")
+    assert [t.splitlines()[0] for t in telegram.texts(GROUP)] == ["🟠 P2 Sev Lake 0", "🟠 P2 Sev Lake 1"]
+    assert {(await statuses(db))[(GROUP, story)][0] for story in stories} == {"sent"}
+
+
+async def test_alerts_go_back_to_a_forum_topic_as_soon_as_it_is_reopened(bot: Chat) -> None:
+    # before: they went to General for up to an hour after the topic was reopened
+    db, telegram = bot.ctx.db, bot.telegram
+    await add_chat(db, FORUM, "supergroup", thread_id=42)
+    telegram.close_topic(FORUM, 42, by=ADMIN)
+    await add_story(db, "Sev Lake closed", chats=(FORUM,), created=bot.clock())
+    await deliver(bot)
+    assert [m.thread_id for m in telegram.sent(FORUM)] == [None]
+
+    telegram.reopen_topic(FORUM, 42, by=ADMIN)
+
+    async def back_in_topic() -> bool:
+        return bot.ctx.closed_topics.route(FORUM, 42, bot.clock()) == 42
+
+    await eventually(back_in_topic, "the reopened topic is used again")
+    await add_story(db, "Sev Lake reopened", chats=(FORUM,), created=bot.clock())
+    await deliver(bot)
+    assert [m.thread_id for m in telegram.sent(FORUM)] == [None, 42]
+
+
+async def _not(check: Awaitable[bool]) -> bool:
+    return not await check
