@@ -1509,6 +1509,19 @@ TWENTY_FIFTH_ROUND_SEVERITY = [
 ]
 
 
+TWENTY_SIXTH_ROUND_NAMES = [
+    # Kalbajar by its Armenian name with ճ written j, dj, дж or ç (and Gegharkunik with gh written g, k or
+    # q), in the spellings of the four presses; the Armenian Քարվաճառ and Գեղարքունիք were there
+    ("Sporadic clashes on Armenia's eastern border with occupied Karvajar", {"kalbajar"}, set()),
+    ("The Sotk-Karvadjar road is difficult to pass", {"kalbajar"}, set()),
+    ("Дорога Сотк-Карваджар закрыта из-за снегопада", {"kalbajar"}, set()),
+    ("Ermənilər Karvaçarı yenidən tələb edir", {"kalbajar"}, set()),
+    ("Qeqarkunik vilayətində bir sıra yerli obyektlərdə təmir olunacaq", {"gegharkunik"}, set()),
+    ("Gegarkunik province hit by hail", {"gegharkunik"}, set()),
+    ("В Гехаркуникской области выпал град", {"gegharkunik"}, set()),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
@@ -1678,6 +1691,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + TWENTY_SECOND_ROUND_NAMES
     + TWENTY_THIRD_ROUND_NAMES
     + TWENTY_FOURTH_ROUND_NAMES
+    + TWENTY_SIXTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
