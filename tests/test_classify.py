@@ -1592,6 +1592,13 @@ TWENTY_SIXTH_ROUND_SEVERITY = [
     ("Tense situation on the Karabakh front", "en", "P3", "provocation"),
     ("Напряженная обстановка на карабахском фронте", "ru", "P3", "provocation"),
     ("Qarabağ cəbhəsində gərgin vəziyyət", "az", "P3", "provocation"),
+    # "the occupying forces" as the other side's standing epithet is not a capture told: their drills are (P3)
+    ("The occupying forces began drills in Karabakh", "en", "P3", "mobilization"),
+    ("Оккупационные войска начали учения в Карабахе", "ru", "P3", "mobilization"),
+    ("Օկուպացիոն ուժերը զորավարժություններ են սկսել Արցախում", "hy", "P3", "mobilization"),
+    ("İşğalçı erməni qüvvələri Qarabağda təlimlərə başladı", "az", "P3", "mobilization"),
+    # (the occupier alone may be the news of a capture)
+    ("İşğalçı Ermənistan Şuşaya nəzarəti itirdiyini etiraf edib", "az", "P2", "capture"),
     # a rumour is not the event (P4)
     ("Rumors spreading in Yerevan that three Tavush enclaves will be handed over", "en", "P4", "denial"),
     ("Слухи о том, что Азербайджан блокирует Лачинский коридор", "ru", "P4", "denial"),
