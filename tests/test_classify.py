@@ -1519,6 +1519,27 @@ TWENTY_SIXTH_ROUND_NAMES = [
     ("Qeqarkunik vilayətində bir sıra yerli obyektlərdə təmir olunacaq", {"gegharkunik"}, set()),
     ("Gegarkunik province hit by hail", {"gegharkunik"}, set()),
     ("В Гехаркуникской области выпал град", {"gegharkunik"}, set()),
+    # the Armenian-Russian treaty of 1997 as an "agreement" of its year or its day, its name with a serial
+    # comma or shortened, in the four languages (not another state's treaty with Russia)
+    (
+        "Armenia is appealing to Russia under the 1997 agreement between Armenia and the Russian Federation",
+        {"treaty_1997"},
+        set(),
+    ),
+    (
+        "Russia and Armenia signed a Treaty of Friendship, Cooperation, and Mutual Assistance",
+        {"treaty_1997"},
+        set(),
+    ),
+    ("15th anniversary of the Armenian-Russian treaty of friendship", {"treaty_1997"}, set()),
+    (
+        "Ереван и Москва подтвердили соглашение 1997 года о взаимной помощи Армении и России",
+        {"treaty_1997"},
+        set(),
+    ),
+    ("Ռուսական կողմը հավատարիմ է 1997թ. օգոստոսի 29-ի համաձայնագրին", {"treaty_1997"}, set()),
+    ("Ermənistan Rusiya ilə 1997-ci il müqaviləsinə istinad edir", {"treaty_1997"}, set()),
+    ("Ukraine and Russia signed the 1997 agreement on friendship", set(), {"treaty_1997"}),
     # a historical state, an ensemble, a service or an NGO named after the place is not the place
     ("Pənahəli xan - Qarabağ xanlığının qurucusu", set(), {"nagorno_karabakh"}),
     ("Карабахское ханство в XVIII веке", set(), {"nagorno_karabakh"}),
