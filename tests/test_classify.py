@@ -1619,6 +1619,33 @@ TWENTY_SIXTH_ROUND_SEVERITY = [
     ("İşğalçı erməni qüvvələri Qarabağda təlimlərə başladı", "az", "P3", "mobilization"),
     # (the occupier alone may be the news of a capture)
     ("İşğalçı Ermənistan Şuşaya nəzarəti itirdiyini etiraf edib", "az", "P2", "capture"),
+    # drills in "the seized lands" (Armenian բռնազավթած/բռնազավթված), their standing name as "the occupied
+    # territories" already was in the other languages, are drills (P3); a seizure told is a capture (P2)
+    (
+        "Արցախի բռնազավթած տարածքներում ընթանում են թուրք-ադրբեջանական համատեղ զորավարժություններ",
+        "hy",
+        "P3",
+        "mobilization",
+    ),
+    (
+        "Turkish-Azerbaijani drills are held in the occupied territories near Lachin",
+        "en",
+        "P3",
+        "mobilization",
+    ),
+    (
+        "В оккупированных территориях у Лачина проходят турецко-азербайджанские учения",
+        "ru",
+        "P3",
+        "mobilization",
+    ),
+    (
+        "Ermənistan ordusu Qarabağın işğal altındakı ərazilərində təlimlərə başladı",
+        "az",
+        "P3",
+        "mobilization",
+    ),
+    ("Ադրբեջանը բռնազավթել է Սյունիքի տարածքներ", "hy", "P2", "capture"),
     # a village kept under the other side's aim (P3; the Armenian is new, the others were read)
     ("Տավուշի գյուղը մշտապես գտնվում է հակառակորդի նշանառության տակ", "hy", "P3", "threat"),
     ("Село Тавуша постоянно находится под прицелом противника", "ru", "P3", "threat"),
