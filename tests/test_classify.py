@@ -1646,6 +1646,18 @@ TWENTY_SIXTH_ROUND_SEVERITY = [
         "mobilization",
     ),
     ("Ադրբեջանը բռնազավթել է Սյունիքի տարածքներ", "hy", "P2", "capture"),
+    # people threatened with firearms, no shot fired (P3); fire with firearms stays fire (P1)
+    (
+        "Azerbaijani troops threatened residents of Tegh, a village in Syunik Province, with firearms",
+        "en",
+        "P3",
+        "threat",
+    ),
+    ("Азербайджанские военные угрожали оружием жителям села Тех в Сюнике", "ru", "P3", "threat"),
+    ("Ադրբեջանցի զինծառայողները հրազենով սպառնացել են Սյունիքի Տեղ գյուղի բնակիչներին", "hy", "P3", "threat"),
+    ("Azərbaycan hərbçiləri Sünikin Tey kəndinin sakinlərini odlu silahla hədələyib", "az", "P3", "threat"),
+    ("Azerbaijani troops opened fire with firearms at Tegh in Syunik", "en", "P1", "gunfire"),
+    ("Ադրբեջանցիները հրազենով կրակ են բացել Սյունիքի Տեղ գյուղի ուղղությամբ", "hy", "P1", "gunfire"),
     # a village kept under the other side's aim (P3; the Armenian is new, the others were read)
     ("Տավուշի գյուղը մշտապես գտնվում է հակառակորդի նշանառության տակ", "hy", "P3", "threat"),
     ("Село Тавуша постоянно находится под прицелом противника", "ru", "P3", "threat"),
