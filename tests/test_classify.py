@@ -1663,6 +1663,15 @@ TWENTY_SIXTH_ROUND_SEVERITY = [
     ("Село Тавуша постоянно находится под прицелом противника", "ru", "P3", "threat"),
     ("The Tavush village is constantly in the crosshairs of the enemy", "en", "P3", "threat"),
     ("Laçın kəndləri daim düşmənin hədəfindədir", "az", "P3", "threat"),
+    # the exodus told by its cars loaded with belongings and by the people of Artsakh received or sheltered
+    # where they arrive (P2)
+    ("Cars loaded with belongings crowd the road to Goris", "en", "P2", "displacement"),
+    ("Goris is sheltering thousands of Karabakh Armenians", "en", "P2", "displacement"),
+    ("Дорогу в Горис заполнили грузовики, набитые личными вещами", "ru", "P2", "displacement"),
+    ("Репортаж из Гориса: как приняли в городе арцахцев", "ru", "P2", "displacement"),
+    ("Գորիսի ճանապարհին իրերով բեռնված մեքենաներ են", "hy", "P2", "displacement"),
+    ("Գորիսում ընդունել են արցախցիներին", "hy", "P2", "displacement"),
+    ("Gorusa gedən yol ev əşyaları ilə yüklənmiş maşınlarla doludur", "az", "P2", "displacement"),
     # a rumour is not the event (P4)
     ("Rumors spreading in Yerevan that three Tavush enclaves will be handed over", "en", "P4", "denial"),
     ("Слухи о том, что Азербайджан блокирует Лачинский коридор", "ru", "P4", "denial"),
@@ -1691,6 +1700,7 @@ TWENTY_SIXTH_ROUND_SEVERITY = [
         # peace are not an army moving
         ("Տավուշում տեղակայված սահմանապահ զորքերի ծառայությունը", "hy", "P4"),
         ("Talks on Karabakh move towards peace", "en", "P4"),
+        ("Pashinyan received Karabakh Armenians in Yerevan", "en", "P4"),
         # a civilian mission or peacekeepers deployed told with words between, trust strengthened, and
         # officials arriving in Karabakh are politics (people arriving from it are displaced: P2)
         ("The Russian peacekeeping contingent had been temporarily deployed in Karabakh", "en", "P4"),
