@@ -1672,6 +1672,12 @@ TWENTY_SIXTH_ROUND_SEVERITY = [
     ("Գորիսի ճանապարհին իրերով բեռնված մեքենաներ են", "hy", "P2", "displacement"),
     ("Գորիսում ընդունել են արցախցիներին", "hy", "P2", "displacement"),
     ("Gorusa gedən yol ev əşyaları ilə yüklənmiş maşınlarla doludur", "az", "P2", "displacement"),
+    # a show of force, special forces "sending a message" to the other side (P3)
+    ("Azerbaijani special forces in Nakhchivan send a message to Armenia", "en", "P3", "threat"),
+    ("Show of force by Azerbaijan on the Armenian border", "en", "P3", "threat"),
+    ("Демонстрация силы: азербайджанский спецназ в Нахичевани", "ru", "P3", "threat"),
+    ("Ադրբեջանը ուժի ցուցադրություն է անում Նախիջևանում", "hy", "P3", "threat"),
+    ("Naxçıvanda xüsusi təyinatlılar Ermənistana mesaj verir", "az", "P3", "threat"),
     # a rumour is not the event (P4)
     ("Rumors spreading in Yerevan that three Tavush enclaves will be handed over", "en", "P4", "denial"),
     ("Слухи о том, что Азербайджан блокирует Лачинский коридор", "ru", "P4", "denial"),
@@ -1701,6 +1707,8 @@ TWENTY_SIXTH_ROUND_SEVERITY = [
         ("Տավուշում տեղակայված սահմանապահ զորքերի ծառայությունը", "hy", "P4"),
         ("Talks on Karabakh move towards peace", "en", "P4"),
         ("Pashinyan received Karabakh Armenians in Yerevan", "en", "P4"),
+        ("On Army Day Aliyev sent a message to the troops in Nakhchivan", "en", "P4"),
+        ("Ordu günü Prezident Naxçıvandakı hərbçilərə mesaj verib", "az", "P4"),
         # a civilian mission or peacekeepers deployed told with words between, trust strengthened, and
         # officials arriving in Karabakh are politics (people arriving from it are displaced: P2)
         ("The Russian peacekeeping contingent had been temporarily deployed in Karabakh", "en", "P4"),
