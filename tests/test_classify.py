@@ -1540,6 +1540,19 @@ TWENTY_SIXTH_ROUND_NAMES = [
     ("Ռուսական կողմը հավատարիմ է 1997թ. օգոստոսի 29-ի համաձայնագրին", {"treaty_1997"}, set()),
     ("Ermənistan Rusiya ilə 1997-ci il müqaviləsinə istinad edir", {"treaty_1997"}, set()),
     ("Ukraine and Russia signed the 1997 agreement on friendship", set(), {"treaty_1997"}),
+    # a foreign minister's surname alone beside his counterparts or partners in diplomacy, in the four
+    # languages (a composer's or a mayor's of the same name is not his)
+    ("Mirzoyan, Kallas discuss EU-Armenia cooperation and the peace agenda", {"mirzoyan"}, set()),
+    ("Мирзоян и Лавров обсудили мирную повестку", {"mirzoyan"}, set()),
+    ("Կարևոր է, որ թուրք հասարակության հետ խոսենք․ Միրզոյան", {"mirzoyan"}, set()),
+    ("Bayramov həmkarı ilə Brüsseldə görüşüb", {"bayramov"}, set()),
+    ("Bayramov and Rubio discuss the peace agenda", {"bayramov"}, set()),
+    (
+        "Armenian State Symphony Orchestra performs a concert dedicated to Edward Mirzoyan",
+        set(),
+        {"mirzoyan"},
+    ),
+    ("Kapan administrator Edik Mirzoyan receives visitors", {"kapan"}, {"mirzoyan"}),
     # a historical state, an ensemble, a service or an NGO named after the place is not the place
     ("Pənahəli xan - Qarabağ xanlığının qurucusu", set(), {"nagorno_karabakh"}),
     ("Карабахское ханство в XVIII веке", set(), {"nagorno_karabakh"}),
