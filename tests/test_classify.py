@@ -1625,6 +1625,12 @@ TWENTY_SIXTH_ROUND_SEVERITY = [
     ("Tense situation on the Karabakh front", "en", "P3", "provocation"),
     ("Напряженная обстановка на карабахском фронте", "ru", "P3", "provocation"),
     ("Qarabağ cəbhəsində gərgin vəziyyət", "az", "P3", "provocation"),
+    # and the situation aggravated in the Armenian active voice (the other languages had it)
+    ("Ադրբեջանը փորձում է սրել իրադրությունը Նախիջևանի սահմանին", "hy", "P3", "provocation"),
+    ("Ադրբեջանը սրում է իրավիճակը Տավուշի սահմանին", "hy", "P3", "provocation"),
+    ("Azerbaijan tries to escalate the situation on the Nakhchivan border", "en", "P3", "provocation"),
+    ("Азербайджан пытается обострить ситуацию на границе с Нахичеванью", "ru", "P3", "provocation"),
+    ("Ermənistan Naxçıvan sərhədində vəziyyəti gərginləşdirməyə çalışır", "az", "P3", "provocation"),
     # "the occupying forces" as the other side's standing epithet is not a capture told: their drills are (P3)
     ("The occupying forces began drills in Karabakh", "en", "P3", "mobilization"),
     ("Оккупационные войска начали учения в Карабахе", "ru", "P3", "mobilization"),
