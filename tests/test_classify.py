@@ -1592,6 +1592,18 @@ TWENTY_SIXTH_ROUND_NAMES = [
     ("Ռուս խաղաղապահները ռոտացիա են սկսել անվտանգության գոտում", set(), {"ru_peacekeepers"}),
     ("Rusiya sülhməramlıları təhlükəsizlik zonasında rotasiyaya başlayıb", set(), {"ru_peacekeepers"}),
     ("Rusiya sülhməramlıları Qarabağda rotasiyaya başlayıb", {"ru_peacekeepers"}, set()),
+    # Russia's troops or armed forces beside Karabakh's names are its peacekeepers (not at Gyumri, nor in
+    # 1992)
+    ("Russian troops report calm in Nagorno-Karabakh", {"ru_peacekeepers"}, set()),
+    ("Российские войска сообщают о спокойной обстановке в Нагорном Карабахе", {"ru_peacekeepers"}, set()),
+    (
+        "Ռուսական զինված ուժերը հայտնում են, որ Լեռնային Ղարաբաղում իրավիճակը լարվել է",
+        {"ru_peacekeepers"},
+        set(),
+    ),
+    ("Rusiya qoşunları Qarabağda vəziyyətin sakit olduğunu bildirir", {"ru_peacekeepers"}, set()),
+    ("Russian troops at the Gyumri base hold drills", set(), {"ru_peacekeepers"}),
+    ("Russian troops left Stepanakert in 1992", {"stepanakert"}, {"ru_peacekeepers"}),
 ]
 
 
