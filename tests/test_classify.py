@@ -1725,6 +1725,21 @@ TWENTY_SIXTH_ROUND_SEVERITY = [
 
 
 @pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Qonaqlar: Paşinyan, Vüqar oğlu və digərləri", "az"),
+        ("Гости: Пашинян, Айдын оглы и другие", "ru"),
+    ],
+)
+def test_a_patronymic_after_a_comma_is_the_next_persons(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """A surname followed by a comma and another person's given name and patronymic is still the surname
+    (the property test found " Пашинян, КЫЗЫ" untagged); "Pashinyan X oğlu" without a comma is another man."""
+    assert "pashinyan" in classifier.classify(text, "", language).entity_ids
+
+
+@pytest.mark.parametrize(
     ("text", "language", "level"),
     [
         # tension eased or to be eased is its end (P4), tension increased is tension (P3)
