@@ -1872,7 +1872,12 @@ class Classifier:
         if self._another_initial(scan, start, info):
             return True
         following = text[stop : stop + 40].split()
-        if len(following) >= 2 and not following[0].startswith(self._given_names[info.entity]):
+        # (the next word, not a comma: "Пашинян, Айдын оглы" lists the surname before another person)
+        if (
+            len(following) >= 2
+            and following[0][:1].isalnum()
+            and not following[0].startswith(self._given_names[info.entity])
+        ):
             return any(word.strip(".,;:") in _PATRONYMICS for word in following[1:3])
         return False
 

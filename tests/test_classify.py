@@ -1509,6 +1509,283 @@ TWENTY_FIFTH_ROUND_SEVERITY = [
 ]
 
 
+TWENTY_SIXTH_ROUND_NAMES = [
+    # Kalbajar by its Armenian name with ճ written j, dj, дж or ç (and Gegharkunik with gh written g, k or
+    # q), in the spellings of the four presses; the Armenian Քարվաճառ and Գեղարքունիք were there
+    ("Sporadic clashes on Armenia's eastern border with occupied Karvajar", {"kalbajar"}, set()),
+    ("The Sotk-Karvadjar road is difficult to pass", {"kalbajar"}, set()),
+    ("Дорога Сотк-Карваджар закрыта из-за снегопада", {"kalbajar"}, set()),
+    ("Ermənilər Karvaçarı yenidən tələb edir", {"kalbajar"}, set()),
+    ("Qeqarkunik vilayətində bir sıra yerli obyektlərdə təmir olunacaq", {"gegharkunik"}, set()),
+    ("Gegarkunik province hit by hail", {"gegharkunik"}, set()),
+    ("В Гехаркуникской области выпал град", {"gegharkunik"}, set()),
+    # the Armenian-Russian treaty of 1997 as an "agreement" of its year or its day, its name with a serial
+    # comma or shortened, in the four languages (not another state's treaty with Russia)
+    (
+        "Armenia is appealing to Russia under the 1997 agreement between Armenia and the Russian Federation",
+        {"treaty_1997"},
+        set(),
+    ),
+    (
+        "Russia and Armenia signed a Treaty of Friendship, Cooperation, and Mutual Assistance",
+        {"treaty_1997"},
+        set(),
+    ),
+    ("15th anniversary of the Armenian-Russian treaty of friendship", {"treaty_1997"}, set()),
+    (
+        "Ереван и Москва подтвердили соглашение 1997 года о взаимной помощи Армении и России",
+        {"treaty_1997"},
+        set(),
+    ),
+    ("Ռուսական կողմը հավատարիմ է 1997թ. օգոստոսի 29-ի համաձայնագրին", {"treaty_1997"}, set()),
+    ("Ermənistan Rusiya ilə 1997-ci il müqaviləsinə istinad edir", {"treaty_1997"}, set()),
+    ("Ukraine and Russia signed the 1997 agreement on friendship", set(), {"treaty_1997"}),
+    # a foreign minister's surname alone beside his counterparts or partners in diplomacy, in the four
+    # languages (a composer's or a mayor's of the same name is not his)
+    ("Mirzoyan, Kallas discuss EU-Armenia cooperation and the peace agenda", {"mirzoyan"}, set()),
+    ("Мирзоян и Лавров обсудили мирную повестку", {"mirzoyan"}, set()),
+    ("Կարևոր է, որ թուրք հասարակության հետ խոսենք․ Միրզոյան", {"mirzoyan"}, set()),
+    ("Bayramov həmkarı ilə Brüsseldə görüşüb", {"bayramov"}, set()),
+    ("Bayramov and Rubio discuss the peace agenda", {"bayramov"}, set()),
+    (
+        "Armenian State Symphony Orchestra performs a concert dedicated to Edward Mirzoyan",
+        set(),
+        {"mirzoyan"},
+    ),
+    ("Kapan administrator Edik Mirzoyan receives visitors", {"kapan"}, {"mirzoyan"}),
+    # a historical state, an ensemble, a service or an NGO named after the place is not the place
+    ("Pənahəli xan - Qarabağ xanlığının qurucusu", set(), {"nagorno_karabakh"}),
+    ("Карабахское ханство в XVIII веке", set(), {"nagorno_karabakh"}),
+    ("The Karabakh Khanate was founded by Panah Ali Khan", set(), {"nagorno_karabakh"}),
+    ("Ղարաբաղի խանությունը 18-րդ դարում", set(), {"nagorno_karabakh"}),
+    ("«Արցախ» սենեկային նուագախումբին նոր շունչ տալու գաղափարը", set(), {"nagorno_karabakh"}),
+    ("The Artsakh Chamber Orchestra gave a concert in Paris", set(), {"nagorno_karabakh"}),
+    ("Арцахский камерный оркестр выступил в Москве", set(), {"nagorno_karabakh"}),
+    ("Naxçıvan Kamera Orkestri Bakıda konsert verib", set(), {"nakhchivan"}),
+    (
+        "Naxçıvan Muxtar Respublikası Dövlət Miqrasiya Xidmətinin kollektivi muzeydə olub",
+        set(),
+        {"nakhchivan"},
+    ),
+    ("Nakhchivan State Migration Service staff visit the museum", set(), {"nakhchivan"}),
+    ("Нахичеванская миграционная служба провела прием граждан", set(), {"nakhchivan"}),
+    ("Նախիջևանի միգրացիոն ծառայությունը քաղաքացիներ է ընդունել", set(), {"nakhchivan"}),
+    ("Syunik NGO trains young teachers in Yeghegnadzor", set(), {"syunik"}),
+    ("Сюникская НКО провела тренинг для учителей", set(), {"syunik"}),
+    ("Սյունիք ՀԿ-ն դասընթաց է կազմակերպել ուսուցիչների համար", set(), {"syunik"}),
+    ("Gorus İctimai Birliyi müəllimlər üçün təlim keçirib", set(), {"goris"}),
+    ("Shelling hits Syunik villages, an NGO reports", {"syunik"}, set()),
+    # the Western Azerbaijan Community addressing Armenia names both countries, not their border; the
+    # "Western Azerbaijanis" returning are the border's news as labelled
+    ("Western Azerbaijan Community urges Armenia to respect international law", set(), {"armaz_border"}),
+    ("Община Западного Азербайджана призвала Армению соблюдать международное право", set(), {"armaz_border"}),
+    (
+        "Արևմտյան Ադրբեջանի համայնքը կոչ է անում Հայաստանին պահպանել միջազգային իրավունքը",
+        set(),
+        {"armaz_border"},
+    ),
+    ("Qərbi Azərbaycan İcması Ermənistanı beynəlxalq hüquqa əməl etməyə çağırıb", set(), {"armaz_border"}),
+    ("Qərbi azərbaycanlıların qayıdışının təminatına Ermənistan məsuliyyət daşıyır", {"armaz_border"}, set()),
+    # Russian peacekeepers in Transnistria's "security zone" are not Karabakh's
+    ("Russian peacekeepers began a rotation in the security zone", set(), {"ru_peacekeepers"}),
+    ("Российские миротворцы начали ротацию в зоне безопасности", set(), {"ru_peacekeepers"}),
+    ("Ռուս խաղաղապահները ռոտացիա են սկսել անվտանգության գոտում", set(), {"ru_peacekeepers"}),
+    ("Rusiya sülhməramlıları təhlükəsizlik zonasında rotasiyaya başlayıb", set(), {"ru_peacekeepers"}),
+    ("Rusiya sülhməramlıları Qarabağda rotasiyaya başlayıb", {"ru_peacekeepers"}, set()),
+    # Russia's troops or armed forces beside Karabakh's names are its peacekeepers (not at Gyumri, nor in
+    # 1992)
+    ("Russian troops report calm in Nagorno-Karabakh", {"ru_peacekeepers"}, set()),
+    ("Российские войска сообщают о спокойной обстановке в Нагорном Карабахе", {"ru_peacekeepers"}, set()),
+    (
+        "Ռուսական զինված ուժերը հայտնում են, որ Լեռնային Ղարաբաղում իրավիճակը լարվել է",
+        {"ru_peacekeepers"},
+        set(),
+    ),
+    ("Rusiya qoşunları Qarabağda vəziyyətin sakit olduğunu bildirir", {"ru_peacekeepers"}, set()),
+    ("Russian troops at the Gyumri base hold drills", set(), {"ru_peacekeepers"}),
+    ("Russian troops left Stepanakert in 1992", {"stepanakert"}, {"ru_peacekeepers"}),
+]
+
+
+TWENTY_SIXTH_ROUND_SEVERITY = [
+    # positions or settlements targeted (P1): the English verb and the Russian "targeted fire"; the Armenian
+    # թիրախավոր* and the Azerbaijani "hədəfə al*" had it
+    ("Armenian forces target Azerbaijani positions in Nakhchivan", "en", "P1", "gunfire"),
+    (
+        "The sides accused each other of targeting military positions and civilian areas in Karabakh",
+        "en",
+        "P1",
+        "gunfire",
+    ),
+    ("Целенаправленный огонь по селам Тавуша", "ru", "P1", "gunfire"),
+    ("Ադրբեջանական ուժերը թիրախավորել են հայկական դիրքերը Տավուշում", "hy", "P1", "gunfire"),
+    ("Ermənistan qüvvələri Naxçıvanda mövqelərimizi hədəfə alıb", "az", "P1", "gunfire"),
+    # an army, troops or forces moving towards a place, and an incursion told in Western Armenian (P2)
+    ("Azerbaijani troops are moving towards Jermuk", "en", "P2", "advance"),
+    ("Армия Азербайджана двинулась на Сюник", "ru", "P2", "advance"),
+    ("Ադրբեջանի բանակը շարժվել է դեպի Սյունիք", "hy", "P2", "advance"),
+    ("Azərbaycan ordusu Zəngəzura doğru hərəkətə keçdi", "az", "P2", "advance"),
+    ("Հայաստանի սահմանին ատրպէյճանական ուժերուն թափանցումը կը շարունակուի", "hy", "P2", "advance"),
+    # troops or border guards deployed at the line (Armenian), a new military base set up (P3)
+    ("Սյունիքում սահմանապահ զորքերը տեղակայվում են Շուռնուխի մոտ", "hy", "P3", "buildup"),
+    ("New Russian military base near Sisian in Syunik", "en", "P3", "buildup"),
+    ("Новая российская военная база появится в Сюнике", "ru", "P3", "buildup"),
+    ("Սյունիքում նոր ռուսական ռազմակայան է ստեղծվում", "hy", "P3", "buildup"),
+    ("Zəngəzurda yeni Rusiya hərbi obyekti", "az", "P3", "buildup"),
+    # tension in Western Armenian spelling (P3; the other languages' forms were read)
+    ("Լեռնային Ղարաբաղի ճակատին վրայ լարուած մթնոլորտը կը մնայ", "hy", "P3", "provocation"),
+    ("Tense situation on the Karabakh front", "en", "P3", "provocation"),
+    ("Напряженная обстановка на карабахском фронте", "ru", "P3", "provocation"),
+    ("Qarabağ cəbhəsində gərgin vəziyyət", "az", "P3", "provocation"),
+    # and the situation aggravated in the Armenian active voice (the other languages had it)
+    ("Ադրբեջանը փորձում է սրել իրադրությունը Նախիջևանի սահմանին", "hy", "P3", "provocation"),
+    ("Ադրբեջանը սրում է իրավիճակը Տավուշի սահմանին", "hy", "P3", "provocation"),
+    ("Azerbaijan tries to escalate the situation on the Nakhchivan border", "en", "P3", "provocation"),
+    ("Азербайджан пытается обострить ситуацию на границе с Нахичеванью", "ru", "P3", "provocation"),
+    ("Ermənistan Naxçıvan sərhədində vəziyyəti gərginləşdirməyə çalışır", "az", "P3", "provocation"),
+    # "the occupying forces" as the other side's standing epithet is not a capture told: their drills are (P3)
+    ("The occupying forces began drills in Karabakh", "en", "P3", "mobilization"),
+    ("Оккупационные войска начали учения в Карабахе", "ru", "P3", "mobilization"),
+    ("Օկուպացիոն ուժերը զորավարժություններ են սկսել Արցախում", "hy", "P3", "mobilization"),
+    ("İşğalçı erməni qüvvələri Qarabağda təlimlərə başladı", "az", "P3", "mobilization"),
+    # (the occupier alone may be the news of a capture)
+    ("İşğalçı Ermənistan Şuşaya nəzarəti itirdiyini etiraf edib", "az", "P2", "capture"),
+    # drills in "the seized lands" (Armenian բռնազավթած/բռնազավթված), their standing name as "the occupied
+    # territories" already was in the other languages, are drills (P3); a seizure told is a capture (P2)
+    (
+        "Արցախի բռնազավթած տարածքներում ընթանում են թուրք-ադրբեջանական համատեղ զորավարժություններ",
+        "hy",
+        "P3",
+        "mobilization",
+    ),
+    (
+        "Turkish-Azerbaijani drills are held in the occupied territories near Lachin",
+        "en",
+        "P3",
+        "mobilization",
+    ),
+    (
+        "В оккупированных территориях у Лачина проходят турецко-азербайджанские учения",
+        "ru",
+        "P3",
+        "mobilization",
+    ),
+    (
+        "Ermənistan ordusu Qarabağın işğal altındakı ərazilərində təlimlərə başladı",
+        "az",
+        "P3",
+        "mobilization",
+    ),
+    ("Ադրբեջանը բռնազավթել է Սյունիքի տարածքներ", "hy", "P2", "capture"),
+    # people threatened with firearms, no shot fired (P3); fire with firearms stays fire (P1)
+    (
+        "Azerbaijani troops threatened residents of Tegh, a village in Syunik Province, with firearms",
+        "en",
+        "P3",
+        "threat",
+    ),
+    ("Азербайджанские военные угрожали оружием жителям села Тех в Сюнике", "ru", "P3", "threat"),
+    ("Ադրբեջանցի զինծառայողները հրազենով սպառնացել են Սյունիքի Տեղ գյուղի բնակիչներին", "hy", "P3", "threat"),
+    ("Azərbaycan hərbçiləri Sünikin Tey kəndinin sakinlərini odlu silahla hədələyib", "az", "P3", "threat"),
+    ("Azerbaijani troops opened fire with firearms at Tegh in Syunik", "en", "P1", "gunfire"),
+    ("Ադրբեջանցիները հրազենով կրակ են բացել Սյունիքի Տեղ գյուղի ուղղությամբ", "hy", "P1", "gunfire"),
+    # a village kept under the other side's aim (P3; the Armenian is new, the others were read)
+    ("Տավուշի գյուղը մշտապես գտնվում է հակառակորդի նշանառության տակ", "hy", "P3", "threat"),
+    ("Село Тавуша постоянно находится под прицелом противника", "ru", "P3", "threat"),
+    ("The Tavush village is constantly in the crosshairs of the enemy", "en", "P3", "threat"),
+    ("Laçın kəndləri daim düşmənin hədəfindədir", "az", "P3", "threat"),
+    # the exodus told by its cars loaded with belongings and by the people of Artsakh received or sheltered
+    # where they arrive (P2)
+    ("Cars loaded with belongings crowd the road to Goris", "en", "P2", "displacement"),
+    ("Goris is sheltering thousands of Karabakh Armenians", "en", "P2", "displacement"),
+    ("Дорогу в Горис заполнили грузовики, набитые личными вещами", "ru", "P2", "displacement"),
+    ("Репортаж из Гориса: как приняли в городе арцахцев", "ru", "P2", "displacement"),
+    ("Գորիսի ճանապարհին իրերով բեռնված մեքենաներ են", "hy", "P2", "displacement"),
+    ("Գորիսում ընդունել են արցախցիներին", "hy", "P2", "displacement"),
+    ("Gorusa gedən yol ev əşyaları ilə yüklənmiş maşınlarla doludur", "az", "P2", "displacement"),
+    # a show of force, special forces "sending a message" to the other side (P3)
+    ("Azerbaijani special forces in Nakhchivan send a message to Armenia", "en", "P3", "threat"),
+    ("Show of force by Azerbaijan on the Armenian border", "en", "P3", "threat"),
+    ("Демонстрация силы: азербайджанский спецназ в Нахичевани", "ru", "P3", "threat"),
+    ("Ադրբեջանը ուժի ցուցադրություն է անում Նախիջևանում", "hy", "P3", "threat"),
+    ("Naxçıvanda xüsusi təyinatlılar Ermənistana mesaj verir", "az", "P3", "threat"),
+    # a rumour is not the event (P4)
+    ("Rumors spreading in Yerevan that three Tavush enclaves will be handed over", "en", "P4", "denial"),
+    ("Слухи о том, что Азербайджан блокирует Лачинский коридор", "ru", "P4", "denial"),
+    ("Ասեկոսեներ են տարածվում, որ Տավուշի գյուղերը կհանձնվեն Ադրբեջանին", "hy", "P4", "denial"),
+    ("Tavuşun kəndlərinin təhvil veriləcəyi barədə şayiələr yayılıb", "az", "P4", "denial"),
+    # the release of prisoners as a noun after its captives (P4)
+    (
+        "Armenian and Azerbaijani leaders renewed engagement, facilitating prisoners release",
+        "en",
+        "P4",
+        "prisoner_return",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Qonaqlar: Paşinyan, Vüqar oğlu və digərləri", "az"),
+        ("Гости: Пашинян, Айдын оглы и другие", "ru"),
+    ],
+)
+def test_a_patronymic_after_a_comma_is_the_next_persons(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """A surname followed by a comma and another person's given name and patronymic is still the surname
+    (the property test found " Пашинян, КЫЗЫ" untagged); "Pashinyan X oğlu" without a comma is another man."""
+    assert "pashinyan" in classifier.classify(text, "", language).entity_ids
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "level"),
+    [
+        # tension eased or to be eased is its end (P4), tension increased is tension (P3)
+        ("Armenia and Azerbaijan renewed engagement, easing tensions on the border", "en", "P4"),
+        ("Лидеры Армении и Азербайджана договорились о снижении напряженности", "ru", "P4"),
+        ("Հայաստանի և Ադրբեջանի ղեկավարները քննարկել են լարվածության թուլացումը", "hy", "P4"),
+        ("Ermənistan və Azərbaycan liderləri gərginliyin azaldılmasını müzakirə edib", "az", "P4"),
+        ("Increased tensions on the Armenia-Azerbaijan border", "en", "P3"),
+        # troops stationed (the Armenian participle) are a standing deployment, not news; talks moving towards
+        # peace are not an army moving
+        ("Տավուշում տեղակայված սահմանապահ զորքերի ծառայությունը", "hy", "P4"),
+        ("Talks on Karabakh move towards peace", "en", "P4"),
+        ("Pashinyan received Karabakh Armenians in Yerevan", "en", "P4"),
+        ("On Army Day Aliyev sent a message to the troops in Nakhchivan", "en", "P4"),
+        ("Ordu günü Prezident Naxçıvandakı hərbçilərə mesaj verib", "az", "P4"),
+        # a civilian mission or peacekeepers deployed told with words between, trust strengthened, and
+        # officials arriving in Karabakh are politics (people arriving from it are displaced: P2)
+        ("The Russian peacekeeping contingent had been temporarily deployed in Karabakh", "en", "P4"),
+        ("The EU Civilian Mission (EUMA) deployed on the Armenian border carried out its patrol", "en", "P4"),
+        (
+            "ЕС отправит в Армению миссию, которая должна быть размещена на границе с Азербайджаном",
+            "ru",
+            "P4",
+        ),
+        ("ԵՄ-ն Հայաստան կուղարկի առաքելություն, որը պետք է տեղակայվի Ադրբեջանի հետ սահմանին", "hy", "P4"),
+        ("Aİ-nin mülki missiyası Ermənistan-Azərbaycan sərhədində yerləşdiriləcək", "az", "P4"),
+        (
+            "Առաքելությունը կաշխատի Հայաստանի և Ադրբեջանի սահմանին՝ վստահությունն ամրապնդելու համար",
+            "hy",
+            "P4",
+        ),
+        ("Сопредседатели МГ ОБСЕ прибыли в Нагорный Карабах", "ru", "P4"),
+        ("OSCE co-chairs arrived in Nagorno-Karabakh", "en", "P4"),
+        ("ԵԱՀԿ համանախագահները ժամանել են Լեռնային Ղարաբաղ", "hy", "P4"),
+        ("ATƏT-in Minsk qrupunun həmsədrləri Dağlıq Qarabağa gəliblər", "az", "P4"),
+        ("Беженцы прибыли из Нагорного Карабаха в Горис", "ru", "P2"),
+    ],
+)
+def test_tension_eased_troops_stationed_missions_deployed_and_visits_are_not_posture(
+    classifier: Classifier, text: str, language: str, level: str
+) -> None:
+    """The twenty-sixth round's counter-examples: tension eased, troops stationed, talks moving forward, a
+    mission or peacekeepers deployed, trust strengthened, officials arriving."""
+    assert classifier.classify(text, "", language).severity == level
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
@@ -1678,6 +1955,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + TWENTY_SECOND_ROUND_NAMES
     + TWENTY_THIRD_ROUND_NAMES
     + TWENTY_FOURTH_ROUND_NAMES
+    + TWENTY_SIXTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -1704,7 +1982,8 @@ def test_names_are_found_only_with_their_evidence(
     + TWENTY_SECOND_ROUND_SEVERITY
     + TWENTY_THIRD_ROUND_SEVERITY
     + TWENTY_FOURTH_ROUND_SEVERITY
-    + TWENTY_FIFTH_ROUND_SEVERITY,
+    + TWENTY_FIFTH_ROUND_SEVERITY
+    + TWENTY_SIXTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
