@@ -36,6 +36,7 @@ import ahocorasick
 
 from feeds.definitions import AliasDef, EntityDef, SeverityLexicon
 from feeds.model import Classification, EntityMatch
+from feeds.severity_model import SeverityGrader
 from feeds.textnorm import (
     NormalizedText,
     case_form,
@@ -1522,8 +1523,14 @@ def _in_longer(start: int, stop: int, event: int, cues: list[tuple[int, int, int
 class Classifier:
     """Tags items with the entities of a gazetteer and a severity from a cue lexicon. Immutable once built."""
 
-    def __init__(self, entities: Sequence[EntityDef], severity: SeverityLexicon | None = None) -> None:
+    def __init__(
+        self,
+        entities: Sequence[EntityDef],
+        severity: SeverityLexicon | None = None,
+        grader: SeverityGrader | None = None,
+    ) -> None:
         started = time.perf_counter()
+        self.grader = grader  # grades an item that names an entity but no cue (feeds.severity_model)
         self.entities = tuple(entities)
         self._severity = severity or SeverityLexicon()
         self._event_names = tuple(event.name for event in self._severity.events)
@@ -2104,7 +2111,12 @@ class Classifier:
             results.sort(key=_entity_id)
         severity = None
         if not self._severity_entities.isdisjoint(matched):
-            severity = LEVELS[min(self._event_levels[event] for event in events)] if events else self._default
+            if events:
+                severity = LEVELS[min(self._event_levels[event] for event in events)]
+            elif self.grader is not None and self._default is not None:
+                severity = self.grader.grade(original) or self._default
+            else:
+                severity = self._default
         names = self._names_of.get(events)
         if names is None:
             if len(self._names_of) > 4096:

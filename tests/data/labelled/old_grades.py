@@ -3,10 +3,10 @@
     PYTHONPATH=/tmp/b_<sha> BORDERWATCH_ENTITIES=/tmp/b_<sha>/config/entities.yaml \
         .venv/bin/python tests/data/labelled/old_grades.py IN.jsonl OUT.jsonl
 
-Writes one JSON line per input item: the entity ids tagged, the severity and the events. Uses only the classifier
-API every round since the tenth has had (load_settings, load_yaml_gazetteer, Classifier.classify), so that the
-backtest (severity_backtest.py) reads what each round's rules really gave.
-"""
+Writes one JSON line per input item: the entity ids tagged, the severity and the events. Uses only the
+classifier API every round since the tenth has had (load_settings, load_yaml_gazetteer,
+Classifier.classify), so that the backtest (severity_backtest.py) reads what each round's rules really
+gave."""
 
 from __future__ import annotations
 

@@ -1,33 +1,34 @@
-"""Backtest of a learned severity grader against the rules, on the fresh test parts 10 to 24 as first measured.
+"""Backtest of a learned severity grader against the rules, on fresh test parts 10 to 24 as first measured.
 
     .venv/bin/python tests/data/labelled/severity_backtest.py [--cache DIR]
 
-For each part k, the rules are those of the commit that first measured it (docs/classifier-figures.md, "The Nth
-test part, measured once"): that commit is unpacked with `git archive` and its own code grades part k
-(old_grades.py, run with PYTHONPATH on the unpacked tree and BORDERWATCH_ENTITIES on its gazetteer). Part k is read
-from dev.jsonl (`"folded_test_part": k`, with the labels corrected since) or, for k = 24, from test.jsonl (scored
-only, never read for tuning). The learned model for part k is trained only on development items that existed before
-part k was folded: items without `folded_test_part` and those with `folded_test_part` < k.
+For each part k, the rules are those of the commit that first measured it (docs/classifier-figures.md,
+"The Nth test part, measured once"): that commit is unpacked with `git archive` and its own code grades
+part k (old_grades.py, run with PYTHONPATH on the unpacked tree and BORDERWATCH_ENTITIES on its
+gazetteer). Part k is read from dev.jsonl (`"folded_test_part": k`, with the labels corrected since) or,
+for k = 24, from test.jsonl (scored only, never read for tuning). The learned model for part k is trained
+only on development items that existed before part k was folded: items without `folded_test_part` and
+those with `folded_test_part` < k.
 
-The model (severity_grader.py): TF-IDF over character n-grams (2-5, within words) of title and summary, multinomial
-logistic regression over P1-P4. It grades severity only: whether an item gets a severity at all (null or not) stays
-with the rules' entity tags, which the model never changes.
+The model (severity_grader.py): TF-IDF over character n-grams (2-5, within words) of title and summary,
+multinomial logistic regression over P1-P4. It grades severity only: whether an item gets a severity at
+all (null or not) stays with the rules' entity tags, which the model never changes.
 
 Graders compared on every part:
 - rules: the first-measuring commit's grade (checked against the recorded figure);
 - model: the rules' null where the rules give null, else the model's most likely level;
-- fill: the rules' grade, except where the rules give a level without any cue (their default, no event found):
-  there the model's level when its probability is at least FILL_THRESHOLD;
+- fill: the rules' grade, except where the rules give a level without any cue (their default, no event
+  found): there the model's level when its probability is at least FILL_THRESHOLD;
 - override: the rules' grade, except where the rules give a level and the model's probability is at least
   OVERRIDE_THRESHOLD: there the model's level.
 
-DECISION RULE, written and committed before any combination's backtest figure was seen: the primary combination is
-`fill` with FILL_THRESHOLD = 0.5. It is adopted only if, against the rules, (a) pooled severity agreement over parts
-10-24 rises by at least 0.015, (b) it agrees on more items in at least two-thirds of the 15 parts (10 parts; a tie
-is not an improvement), and (c) no part loses more than two agreed items. `override` is reported as a secondary
-combination; any threshold tuned on these figures is chosen on parts 10-17 only and must then meet (a)-(c) on parts
-18-24 alone (at least 5 of the 7 parts improved) before it could be adopted.
-"""
+DECISION RULE, written and committed before any combination's backtest figure was seen: the primary
+combination is `fill` with FILL_THRESHOLD = 0.5. It is adopted only if, against the rules, (a) pooled
+severity agreement over parts 10-24 rises by at least 0.015, (b) it agrees on more items in at least two-
+thirds of the 15 parts (10 parts; a tie is not an improvement), and (c) no part loses more than two
+agreed items. `override` is reported as a secondary combination; any threshold tuned on these figures is
+chosen on parts 10-17 only and must then meet (a)-(c) on parts 18-24 alone (at least 5 of the 7 parts
+improved) before it could be adopted."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from severity_grader import LEVELS, train_grader  # noqa: E402
+from severity_grader import LEVELS, train_grader
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent.parent

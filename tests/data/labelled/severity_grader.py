@@ -1,9 +1,8 @@
 """The learned severity grader of the backtest: character n-grams and a logistic regression (scikit-learn).
 
-Trained on labelled items with a severity label naming at least one level P1-P4; an item accepting several
-levels gives one training row per level, weighted so that the item counts once. `null` in a label is not a class:
-whether an item gets a severity at all is the rules' entity tags' business.
-"""
+Trained on labelled items with a severity label naming at least one level P1-P4; an item accepting
+several levels gives one training row per level, weighted so that the item counts once. `null` in a label
+is not a class: whether an item gets a severity at all is the rules' entity tags' business."""
 
 from __future__ import annotations
 
