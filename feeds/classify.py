@@ -1794,6 +1794,7 @@ class Classifier:
         if not matched:
             return _NOTHING
         events: frozenset[int] = frozenset()
+        cued = False  # a cue the rules discounted: no learned grade either
         cues = [cue for cue in found[_CUE] if not _given_name(scan, cue[0], cue[1])]
         if cues:
             background = [(start, stop) for start, stop, _ in found[_BACKGROUND]]
@@ -1830,7 +1831,19 @@ class Classifier:
             for event in events:
                 if self._cancels[event]:
                     events = events - self._cancels[event]
-        return self._result(scan.norm(), matched, events, language)
+            if not events and self.grader is not None:
+                cued = self._cued(text, cues, hypothetical)
+        return self._result(scan.norm(), matched, events, language, cued)
+
+    def _cued(self, text: str, cues: list[tuple[int, int, int]], hypothetical: list[int]) -> bool:
+        """Whether a cue counts with negations, endings, hedges, background and causes switched off: the
+        learned grade is for items without any cue, not for those whose cues the rules discounted ("no
+        casualties", "shelling stopped")."""
+        levels = self._event_levels
+        events = _found_events(text, cues, [], [], self._hedge_event, [], hypothetical, levels, [])
+        for event in events:
+            events = events - self._cancels[event]
+        return bool(events)
 
     def _another_persons(
         self,
@@ -2081,6 +2094,7 @@ class Classifier:
         matched: dict[int, list[tuple[int, int, int]]],
         events: frozenset[int],
         language: str | None,
+        cued: bool = False,
     ) -> Classification:
         results = []
         original = norm.original
@@ -2113,7 +2127,7 @@ class Classifier:
         if not self._severity_entities.isdisjoint(matched):
             if events:
                 severity = LEVELS[min(self._event_levels[event] for event in events)]
-            elif self.grader is not None and self._default is not None:
+            elif self.grader is not None and self._default is not None and not cued:
                 severity = self.grader.grade(original) or self._default
             else:
                 severity = self._default

@@ -10,6 +10,7 @@ gave."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -19,9 +20,18 @@ from feeds.gazetteer import load_yaml_gazetteer
 from storage.settings import load_settings
 
 
+DISCOUNTS = ("negations", "endings", "hedges", "background", "background_markers", "causes")
+
+
 def main(source: Path, target: Path) -> None:
     print(f"code from {Path(feeds.__file__).parent.parent}", file=sys.stderr)
-    classifier = load_yaml_gazetteer(load_settings()).classifier
+    gazetteer = load_yaml_gazetteer(load_settings())
+    classifier = gazetteer.classifier
+    # the same rules with every way of discounting a cue switched off: an event here means a cue was present
+    switched_off = {
+        field.name: () for field in dataclasses.fields(gazetteer.severity) if field.name in DISCOUNTS
+    }
+    raw = type(classifier)(gazetteer.definitions, dataclasses.replace(gazetteer.severity, **switched_off))
     rows = []
     for line in source.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -34,6 +44,9 @@ def main(source: Path, target: Path) -> None:
                     "entities": sorted(result.entity_ids),
                     "severity": result.severity,
                     "events": sorted(result.events),
+                    "raw_events": sorted(
+                        raw.classify(item["title"], item.get("summary") or "", item["lang"]).events
+                    ),
                 },
                 ensure_ascii=False,
             )

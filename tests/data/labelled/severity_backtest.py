@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from severity_grader import LEVELS, train_grader
+from severity_grader import train_grader
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent.parent
@@ -124,91 +124,116 @@ class Row:
     agreed: dict[str, int]
 
 
-Grader = Callable[[dict[str, object], dict[str, float]], str | None]
+Grader = Callable[[dict[str, object], dict[str, float], float], str | None]
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def graders() -> dict[str, Grader]:
-    def rules(grade: dict[str, object], probs: dict[str, float]) -> str | None:
+def _best(probs: dict[str, float]) -> str:
+    return max(probs, key=probs.__getitem__)
+
+
+def rules(grade: dict[str, object], probs: dict[str, float], threshold: float) -> str | None:
+    return grade["severity"]  # type: ignore[return-value]
+
+
+def model(grade: dict[str, object], probs: dict[str, float], threshold: float) -> str | None:
+    return None if grade["severity"] is None else _best(probs)
+
+
+def fill(grade: dict[str, object], probs: dict[str, float], threshold: float) -> str | None:
+    if grade["severity"] is not None and not grade["events"] and probs[_best(probs)] >= threshold:
+        return _best(probs)
+    return grade["severity"]  # type: ignore[return-value]
+
+
+def fill_raw(grade: dict[str, object], probs: dict[str, float], threshold: float) -> str | None:
+    """`fill` only where the rules found no cue at all, not where they discounted one (negated, ended,
+    hedged, background, cause)."""
+    if grade["raw_events"]:
         return grade["severity"]  # type: ignore[return-value]
+    return fill(grade, probs, threshold)
 
-    def model(grade: dict[str, object], probs: dict[str, float]) -> str | None:
-        return None if grade["severity"] is None else max(probs, key=probs.__getitem__)
 
-    def fill(grade: dict[str, object], probs: dict[str, float]) -> str | None:
-        best = max(probs, key=probs.__getitem__)
-        if grade["severity"] is not None and not grade["events"] and probs[best] >= FILL_THRESHOLD:
-            return best
-        return grade["severity"]  # type: ignore[return-value]
+def override(grade: dict[str, object], probs: dict[str, float], threshold: float) -> str | None:
+    if grade["severity"] is not None and probs[_best(probs)] >= threshold:
+        return _best(probs)
+    return grade["severity"]  # type: ignore[return-value]
 
-    def override(grade: dict[str, object], probs: dict[str, float]) -> str | None:
-        best = max(probs, key=probs.__getitem__)
-        if grade["severity"] is not None and probs[best] >= OVERRIDE_THRESHOLD:
-            return best
-        return grade["severity"]  # type: ignore[return-value]
 
-    return {"rules": rules, "model": model, "fill": fill, "override": override}
+# (name, grader, threshold) as first declared; fill_raw was added after test_classify showed `fill` grading
+# negated and ended cues ("No casualties reported in Syunik" read P1), so its threshold is chosen on parts
+# 10-17 only and confirmed on parts 18-24
+KINDS: tuple[tuple[str, Grader, float], ...] = (
+    ("rules", rules, 0.0),
+    ("model", model, 0.0),
+    ("fill", fill, FILL_THRESHOLD),
+    ("override", override, OVERRIDE_THRESHOLD),
+    ("fill_raw", fill_raw, 0.3),
+)
+
+
+def summary(dump: list[dict[str, object]], grader: Grader, threshold: float, parts: range) -> str:
+    """Agreement gain over the rules on `parts`: pooled, parts improved, worst loss in one part."""
+    per: dict[int, list[int]] = {}
+    for row in dump:
+        if row["part"] not in parts or row["severity_in"] is None:
+            continue
+        levels = set(row["severity_in"])  # type: ignore[call-overload]
+        counts = per.setdefault(row["part"], [0, 0, 0])  # type: ignore[arg-type]
+        counts[0] += 1
+        counts[1] += row["rules"] in levels
+        counts[2] += grader(row, row["probs"], threshold) in levels  # type: ignore[arg-type]
+    labelled = sum(c[0] for c in per.values())
+    gain = sum(c[2] - c[1] for c in per.values())
+    better = sum(c[2] > c[1] for c in per.values())
+    worst = max(c[1] - c[2] for c in per.values())
+    return (
+        f"{gain / labelled:+.4f} ({gain:+d}/{labelled}), {better}/{len(per)} parts better, worst loss {worst}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "severity_backtest")
-    parser.add_argument(
-        "--probs", type=Path, help="also write every part item's grades and probabilities here"
-    )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     dev = read_jsonl(HERE / "dev.jsonl")
-    kinds = graders()
-    rows: list[Row] = []
-    dump = []
+    dump: list[dict[str, object]] = []
+    print("part  commit   trained  recorded  " + "  ".join(f"{name:>9}" for name, _, _ in KINDS))
     for part, (sha, recorded, labelled_then) in FIRST_MEASURED.items():
         items = part_items(dev, part)
         grades = old_grades(sha, items, args.cache, part)
         training = [item for item in dev if (item.get("folded_test_part") or 0) < part]
-        grader = train_grader(training)
-        probabilities = grader.probabilities(items)
-        row = Row(part, 0, recorded, dict.fromkeys(kinds, 0))
+        probabilities = train_grader(training).probabilities(items)
+        agreed = dict.fromkeys((name for name, _, _ in KINDS), 0)
+        labelled = 0
         for item, grade, probs in zip(items, grades, probabilities, strict=True):
+            row = {"part": part, "severity_in": item.get("severity_in"), "probs": probs}
+            row.update(rules=grade["severity"], events=grade["events"], raw_events=grade["raw_events"])
+            row["severity"] = grade["severity"]
+            dump.append(row)
             levels = accepted(item)
-            if args.probs:
-                dump.append(
-                    {
-                        "part": part,
-                        "lang": item["lang"],
-                        "severity_in": item.get("severity_in"),
-                        "rules": grade["severity"],
-                        "events": grade["events"],
-                        "probs": probs,
-                    }
-                )
             if levels is None:
                 continue
-            row.labelled += 1
-            for name, grade_with in kinds.items():
-                row.agreed[name] += grade_with(grade, probs) in levels
-        rows.append(row)
+            labelled += 1
+            for name, grader, threshold in KINDS:
+                agreed[name] += grader(row, probs, threshold) in levels
         print(
-            f"part {part} ({sha}, trained on {len(training)}): recorded {recorded}/{labelled_then}, "
-            + ", ".join(f"{name} {row.agreed[name]}/{row.labelled}" for name in kinds),
+            f"{part:4}  {sha}  {len(training):7}  {recorded:3}/{labelled_then:3}  "
+            + "  ".join(f"{agreed[name]:>5}/{labelled:3}" for name, _, _ in KINDS),
             flush=True,
         )
-    if args.probs:
-        args.probs.write_text(
-            "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dump), encoding="utf-8"
-        )
-    for title, selected in (("10-24", range(10, 25)), ("10-17", range(10, 18)), ("18-24", range(18, 25))):
-        chosen = [row for row in rows if row.part in selected]
-        total = sum(row.labelled for row in chosen)
-        print(f"\npooled {title}: {total} labelled")
-        for name in kinds:
-            agreed = sum(row.agreed[name] for row in chosen)
-            better = sum(row.agreed[name] > row.agreed["rules"] for row in chosen)
-            worse = [row.agreed["rules"] - row.agreed[name] for row in chosen]
+    for title, parts in (("10-24", range(10, 25)), ("10-17", range(10, 18)), ("18-24", range(18, 25))):
+        print(f"\nagainst the rules, parts {title}:")
+        for name, grader, threshold in KINDS[1:]:
+            print(f"  {name:9} {summary(dump, grader, threshold, parts)}")
+    print("\nthresholds: chosen on parts 10-17, confirmed on parts 18-24")
+    for name, grader, _ in KINDS[2:]:
+        for threshold in THRESHOLDS:
             print(
-                f"  {name:9} {agreed / total:.3f} ({agreed}/{total})  parts better {better}/{len(chosen)}, "
-                f"worst loss {max(worse)} items"
+                f"  {name:9} {threshold:.1f}  10-17: {summary(dump, grader, threshold, range(10, 18))}"
+                f"  |  18-24: {summary(dump, grader, threshold, range(18, 25))}"
             )
-    print(f"\nlevels {LEVELS}; fill threshold {FILL_THRESHOLD}, override threshold {OVERRIDE_THRESHOLD}")
 
 
 if __name__ == "__main__":
