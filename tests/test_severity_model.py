@@ -49,6 +49,9 @@ def test_a_cue_or_no_tracked_place_keeps_the_rules_grade() -> None:
     assert classifier.classify("Pashinyan met Aliyev in Prague to discuss the border").severity is None
     shelled = classifier.classify("Azerbaijani artillery shelled Jermuk and Goris in Armenia")
     assert (shelled.severity, shelled.events) == ("P1", frozenset({"shelling"}))
+    # a cue the rules discount (negated, ended): the rules' floor, not the model's reading of the cue word
+    assert classifier.classify("No casualties reported in Syunik").severity == "P4"
+    assert classifier.classify("Shelling of the villages of Syunik stopped overnight").severity == "P4"
     # nothing tracked: no severity at all
     assert classifier.classify("Troops stormed positions overnight").severity is None
 
