@@ -19,6 +19,7 @@ rules give a cue or no severity."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections import Counter
 from functools import cache
@@ -29,6 +30,9 @@ import ahocorasick
 import numpy as np
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "config" / "severity_model.json"
+DEFAULT_MODEL = Path("config/severity_model.json")  # beside config/entities.yaml, as in the container's /app
+
+log = logging.getLogger(__name__)
 
 
 class SeverityModelError(ValueError):
@@ -90,7 +94,17 @@ def read_grader(path: Path) -> SeverityGrader:
     return SeverityGrader(document, str(path))
 
 
+def model_path() -> Path:
+    """config/severity_model.json in the working directory, else the one in the source tree."""
+    return DEFAULT_MODEL if DEFAULT_MODEL.is_file() else MODEL_FILE
+
+
 @cache
-def bundled_grader() -> SeverityGrader:
-    """The grader of the bundled weights, read once per process."""
-    return read_grader(MODEL_FILE)
+def bundled_grader() -> SeverityGrader | None:
+    """The grader of the bundled weights, read once per process; None (severity from the rules alone, with a
+    warning) when the file is missing or broken."""
+    try:
+        return read_grader(model_path())
+    except SeverityModelError as exc:
+        log.warning("severity from the rules alone: %s", exc)
+        return None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from feeds import severity_model
 from feeds.gazetteer import load_yaml_gazetteer
 from feeds.severity_model import MODEL_FILE, SeverityModelError, bundled_grader, read_grader
 from storage.settings import load_settings
@@ -81,4 +82,19 @@ def test_the_committed_weights_are_what_training_on_the_development_part_writes(
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert bundled_grader().levels == ("P1", "P2", "P3", "P4") and MODEL_FILE.is_file()
+    grader = bundled_grader()
+    assert grader is not None and grader.levels == ("P1", "P2", "P3", "P4") and MODEL_FILE.is_file()
+
+
+def test_without_the_weights_file_severity_comes_from_the_rules_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no config/severity_model.json here, and none in the source tree
+    monkeypatch.setattr(severity_model, "MODEL_FILE", tmp_path / "missing.json")
+    bundled_grader.cache_clear()
+    try:
+        classifier = load_yaml_gazetteer(load_settings()).classifier
+        assert classifier.classify("Azerbaijani forces target Armenian positions near Sotk").severity == "P4"
+        assert "severity from the rules alone" in caplog.text and "missing.json: no such file" in caplog.text
+    finally:
+        bundled_grader.cache_clear()
