@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CORPUS := tests/.corpus/feedparser
 FEEDPARSER_SDIST := 6.0.14
 
-.PHONY: run test lint bench demo migrate corpus clean
+.PHONY: run test lint bench demo migrate corpus clean severity-model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot feeds storage
 	$(BIN)/hadolint --failure-threshold style Dockerfile
+
+# the learned severity grader's weights (feeds/severity_model.py), trained on the development part
+severity-model: $(STAMP)
+	$(BIN)/python tests/data/labelled/severity_weights.py
 
 bench: migrate
 	$(BIN)/python -m bench

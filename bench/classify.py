@@ -87,7 +87,7 @@ def main() -> None:
     definitions = list(gazetteer.definitions) + extra
     clear_pattern_cache()  # a cold build: loading the gazetteer above compiled the default patterns
     started = time.perf_counter()
-    classifier = Classifier(definitions, gazetteer.severity)
+    classifier = Classifier(definitions, gazetteer.severity, gazetteer.classifier.grader)
     build = time.perf_counter() - started
     alias_count = sum(len(entity.aliases) for entity in definitions)
     corpus = items(rng, 50_000, extra)

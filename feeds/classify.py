@@ -36,6 +36,7 @@ import ahocorasick
 
 from feeds.definitions import AliasDef, EntityDef, SeverityLexicon
 from feeds.model import Classification, EntityMatch
+from feeds.severity_model import SeverityGrader
 from feeds.textnorm import (
     NormalizedText,
     case_form,
@@ -1522,8 +1523,14 @@ def _in_longer(start: int, stop: int, event: int, cues: list[tuple[int, int, int
 class Classifier:
     """Tags items with the entities of a gazetteer and a severity from a cue lexicon. Immutable once built."""
 
-    def __init__(self, entities: Sequence[EntityDef], severity: SeverityLexicon | None = None) -> None:
+    def __init__(
+        self,
+        entities: Sequence[EntityDef],
+        severity: SeverityLexicon | None = None,
+        grader: SeverityGrader | None = None,
+    ) -> None:
         started = time.perf_counter()
+        self.grader = grader  # grades an item that names an entity but no cue (feeds.severity_model)
         self.entities = tuple(entities)
         self._severity = severity or SeverityLexicon()
         self._event_names = tuple(event.name for event in self._severity.events)
@@ -1787,6 +1794,7 @@ class Classifier:
         if not matched:
             return _NOTHING
         events: frozenset[int] = frozenset()
+        cued = False  # a cue the rules discounted: no learned grade either
         cues = [cue for cue in found[_CUE] if not _given_name(scan, cue[0], cue[1])]
         if cues:
             background = [(start, stop) for start, stop, _ in found[_BACKGROUND]]
@@ -1823,7 +1831,19 @@ class Classifier:
             for event in events:
                 if self._cancels[event]:
                     events = events - self._cancels[event]
-        return self._result(scan.norm(), matched, events, language)
+            if not events and self.grader is not None:
+                cued = self._cued(text, cues, hypothetical)
+        return self._result(scan.norm(), matched, events, language, cued)
+
+    def _cued(self, text: str, cues: list[tuple[int, int, int]], hypothetical: list[int]) -> bool:
+        """Whether a cue counts with negations, endings, hedges, background and causes switched off: the
+        learned grade is for items without any cue, not for those whose cues the rules discounted ("no
+        casualties", "shelling stopped")."""
+        levels = self._event_levels
+        events = _found_events(text, cues, [], [], self._hedge_event, [], hypothetical, levels, [])
+        for event in events:
+            events = events - self._cancels[event]
+        return bool(events)
 
     def _another_persons(
         self,
@@ -2079,6 +2099,7 @@ class Classifier:
         matched: dict[int, list[tuple[int, int, int]]],
         events: frozenset[int],
         language: str | None,
+        cued: bool = False,
     ) -> Classification:
         results = []
         original = norm.original
@@ -2109,7 +2130,12 @@ class Classifier:
             results.sort(key=_entity_id)
         severity = None
         if not self._severity_entities.isdisjoint(matched):
-            severity = LEVELS[min(self._event_levels[event] for event in events)] if events else self._default
+            if events:
+                severity = LEVELS[min(self._event_levels[event] for event in events)]
+            elif self.grader is not None and self._default is not None and not cued:
+                severity = self.grader.grade(original) or self._default
+            else:
+                severity = self._default
         names = self._names_of.get(events)
         if names is None:
             if len(self._names_of) > 4096:

@@ -20,6 +20,7 @@ from feeds.definitions import (
     parse_entities,
     parse_severity,
 )
+from feeds.severity_model import bundled_grader
 from feeds.textnorm import normalize
 from storage.db import Database
 from storage.gazetteer import GazetteerRows, gazetteer_rows_if_changed, seed_gazetteer
@@ -55,7 +56,7 @@ class Gazetteer:
         self.severity = severity or SeverityLexicon()
         self.entities = tuple(EntityInfo(e.id, e.kind, e.name, e.coordinates) for e in self.definitions)
         self._by_id = {entity.id: entity for entity in self.entities}
-        self.classifier = Classifier(self.definitions, self.severity)
+        self.classifier = Classifier(self.definitions, self.severity, bundled_grader())
         self._exact: dict[str, str] = {}
         self._patterns: list[tuple[Any, str]] = []
         for entity in self.definitions:

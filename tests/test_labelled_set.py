@@ -119,7 +119,9 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.827 (105/127) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(
+    strict=True, reason=f"severity agreement 0.843 (107/127; rules alone 0.827) < 0.90, {_TEST_FIGURES}"
+)
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 

@@ -1,0 +1,110 @@
+"""A learned severity grade for items whose severity the rules give without any cue
+(config/severity_model.json).
+
+The rules (config/severity.yaml) grade an item that names a tracked place, organisation, conflict or
+project by the most severe event cue it contains, and give the floor level (P4) when it contains none. On
+fresh text most severity disagreements are events told in words the cue list lacks ("forces target
+positions", "troops moved towards"), so where the rules find no cue this grader reads the text instead:
+TF-IDF over character n-grams of 2 to 5 letters within words, and a multinomial logistic regression over
+P1-P4, trained with scikit-learn on the labelled development part
+(tests/data/labelled/severity_weights.py writes the weights; `make severity-model`).
+
+At run time the weights are read from the plain JSON file and applied without scikit-learn: one Aho-
+Corasick pass finds the n-grams of the vocabulary (words are padded with a space each side and kept two
+spaces apart, so the substrings found are exactly scikit-learn's `char_wb` n-grams), then sublinear term
+frequency times idf, l2 norm, the linear scores and a softmax. The grade is the most likely level when
+its probability reaches the file's threshold. It never changes which entities are tagged, nor an item the
+rules give a cue or no severity."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import numpy as np
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "config" / "severity_model.json"
+DEFAULT_MODEL = Path("config/severity_model.json")  # beside config/entities.yaml, as in the container's /app
+
+log = logging.getLogger(__name__)
+
+
+class SeverityModelError(ValueError):
+    """The weights file is missing or malformed; the message names the file and the problem."""
+
+
+class SeverityGrader:
+    """Grades a text P1-P4 from character n-grams, or None when no level is likely enough."""
+
+    def __init__(self, document: dict[str, Any], source: str = "severity model") -> None:
+        try:
+            self.levels = tuple(str(level) for level in document["levels"])
+            self.threshold = float(document["threshold"])
+            features: dict[str, list[float]] = document["features"]
+            self._intercepts = np.array(document["intercepts"], dtype=np.float64)
+            table = np.array(list(features.values()), dtype=np.float64).reshape(len(features), -1)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SeverityModelError(f"{source}: not a severity model ({exc!r})") from None
+        if table.shape[1] != len(self.levels) + 1 or self._intercepts.shape != (len(self.levels),):
+            raise SeverityModelError(f"{source}: every feature needs its idf and one weight per level")
+        self._idf = table[:, 0]
+        self._coefficients = table[:, 1:]
+        self._automaton = ahocorasick.Automaton()
+        for index, ngram in enumerate(features):
+            self._automaton.add_word(ngram, index)
+        self._automaton.make_automaton()
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """The probability of each level for `text` (title, a newline, summary)."""
+        padded = " " + "  ".join(text.lower().split()) + " "
+        counts = Counter(index for _, index in self._automaton.iter(padded))
+        if not counts:
+            logits = self._intercepts
+        else:
+            indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+            values *= self._idf[indices]
+            logits = values @ self._coefficients[indices] / math.sqrt(values @ values) + self._intercepts
+        exps = np.exp(logits - logits.max())
+        return dict(zip(self.levels, (float(p) for p in exps / exps.sum()), strict=True))
+
+    def grade(self, text: str) -> str | None:
+        """The most likely level when its probability reaches the threshold, else None."""
+        probabilities = self.probabilities(text)
+        level = max(probabilities, key=probabilities.__getitem__)
+        return level if probabilities[level] >= self.threshold else None
+
+
+def read_grader(path: Path) -> SeverityGrader:
+    """The grader of a weights file; SeverityModelError naming the file when it cannot be used."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SeverityModelError(f"{path}: no such file (make severity-model writes it)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SeverityModelError(f"{path}: cannot be read ({exc})") from None
+    if not isinstance(document, dict):
+        raise SeverityModelError(f"{path}: expected a JSON object")
+    return SeverityGrader(document, str(path))
+
+
+def model_path() -> Path:
+    """config/severity_model.json in the working directory, else the one in the source tree."""
+    return DEFAULT_MODEL if DEFAULT_MODEL.is_file() else MODEL_FILE
+
+
+@cache
+def bundled_grader() -> SeverityGrader | None:
+    """The grader of the bundled weights, read once per process; None (severity from the rules alone, with a
+    warning) when the file is missing or broken."""
+    try:
+        return read_grader(model_path())
+    except SeverityModelError as exc:
+        log.warning("severity from the rules alone: %s", exc)
+        return None

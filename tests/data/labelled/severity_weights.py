@@ -1,0 +1,68 @@
+"""Writes config/severity_model.json, the learned severity grader's weights, from the development part.
+
+    .venv/bin/python tests/data/labelled/severity_weights.py [--check]   (make severity-model)
+
+Trains severity_grader.py's model (scikit-learn, deterministic) on every item of dev.jsonl (never
+test.jsonl) and writes its vocabulary, idf, coefficients and intercepts rounded to 6 significant digits,
+one feature per line, in the vocabulary's order. feeds/severity_model.py applies them at run time without
+scikit-learn. With --check, compares the file it would write with the committed one and exits 1 when they
+differ."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from severity_backtest import read_jsonl
+from severity_grader import LEVELS, Grader, train_grader
+
+HERE = Path(__file__).parent
+TARGET = HERE.parent.parent.parent / "config" / "severity_model.json"
+# chosen on test parts 10-17 and confirmed on parts 18-24 (docs/classifier-figures.md, "A learned severity
+# grader, backtested on parts 10-24")
+THRESHOLD = 0.3
+
+
+def _number(value: float) -> str:
+    return json.dumps(float(f"{value:.6g}"))
+
+
+def render(grader: Grader) -> str:
+    classes = [str(level) for level in grader.model.classes_]
+    assert tuple(classes) == LEVELS, classes
+    vocabulary = sorted(grader.vectorizer.vocabulary_.items(), key=lambda pair: pair[1])
+    idf = grader.vectorizer.idf_
+    coefficients = grader.model.coef_
+    lines = [
+        "{",
+        '"about": "borderwatch severity grader: char_wb 2-5 TF-IDF (sublinear) + multinomial logistic '
+        'regression, trained on tests/data/labelled/dev.jsonl; regenerate with make severity-model",',
+        f'"levels": {json.dumps(classes)},',
+        f'"threshold": {json.dumps(THRESHOLD)},',
+        f'"intercepts": [{", ".join(_number(value) for value in grader.model.intercept_)}],',
+        '"features": {',
+    ]
+    rows = []
+    for ngram, index in vocabulary:
+        values = [_number(idf[index]), *(_number(value) for value in coefficients[:, index])]
+        rows.append(f"{json.dumps(ngram, ensure_ascii=False)}: [{', '.join(values)}]")
+    lines.append(",\n".join(rows))
+    lines.extend(["}", "}"])
+    return "\n".join(lines) + "\n"
+
+
+def main(check: bool) -> int:
+    text = render(train_grader(read_jsonl(HERE / "dev.jsonl")))
+    if check:
+        same = TARGET.is_file() and TARGET.read_text(encoding="utf-8") == text
+        print(f"{TARGET}: {'matches' if same else 'differs from'} the weights trained now")
+        return 0 if same else 1
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"{TARGET}: written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main("--check" in sys.argv[1:]))

@@ -1,0 +1,100 @@
+"""The learned severity grade (feeds/severity_model.py): where the rules find no cue, the text is graded."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from feeds import severity_model
+from feeds.gazetteer import load_yaml_gazetteer
+from feeds.severity_model import MODEL_FILE, SeverityModelError, bundled_grader, read_grader
+from storage.settings import load_settings
+from tests.test_entity_commands import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_classify_grades_an_attack_told_without_a_cue_word() -> None:
+    # "target", "stormed", "moved towards": no cue of config/severity.yaml, so the rules alone gave P4
+    lines = [
+        "Azerbaijani forces target Armenian positions near Sotk",
+        "Azerbaijani soldiers stormed Armenian positions in Gegharkunik",
+        "Azerbaijani army moved towards the villages of Syunik",
+        "The Armenian government discussed the Lachin corridor with the EU",
+    ]
+    result = run_cli(["classify", "--json"], "\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(line["severity"], line["events"]) for line in out] == [
+        ("P1", []),
+        ("P1", []),
+        ("P2", []),
+        ("P4", []),
+    ]
+    # severity only: the entities are the rules' own
+    assert [line["entities"] for line in out] == [
+        ["armaz_border", "sotk"],
+        ["armaz_border", "gegharkunik"],
+        ["syunik"],
+        ["lachin_corridor"],
+    ]
+
+
+def test_a_cue_or_no_tracked_place_keeps_the_rules_grade() -> None:
+    classifier = load_yaml_gazetteer(load_settings()).classifier
+    # a cue: the rules' level, whatever the model thinks
+    assert classifier.classify("Pashinyan met Aliyev in Prague to discuss the border").severity is None
+    shelled = classifier.classify("Azerbaijani artillery shelled Jermuk and Goris in Armenia")
+    assert (shelled.severity, shelled.events) == ("P1", frozenset({"shelling"}))
+    # a cue the rules discount (negated, ended): the rules' floor, not the model's reading of the cue word
+    assert classifier.classify("No casualties reported in Syunik").severity == "P4"
+    assert classifier.classify("Shelling of the villages of Syunik stopped overnight").severity == "P4"
+    # nothing tracked: no severity at all
+    assert classifier.classify("Troops stormed positions overnight").severity is None
+
+
+def test_a_broken_weights_file_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "severity_model.json"
+    with pytest.raises(SeverityModelError, match="no such file"):
+        read_grader(missing)
+    one_weight = {"levels": ["P1", "P2"], "threshold": 0.3, "intercepts": [0, 1], "features": {"ab": [1]}}
+    missing.write_text(json.dumps(one_weight))
+    with pytest.raises(SeverityModelError, match="one weight per level"):
+        read_grader(missing)
+    missing.write_text("[]")
+    with pytest.raises(SeverityModelError, match="expected a JSON object"):
+        read_grader(missing)
+
+
+def test_the_committed_weights_are_what_training_on_the_development_part_writes() -> None:
+    """`make severity-model` regenerates config/severity_model.json; the committed file must be its output."""
+    pytest.importorskip("sklearn")
+    result = subprocess.run(
+        [sys.executable, "tests/data/labelled/severity_weights.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    grader = bundled_grader()
+    assert grader is not None and grader.levels == ("P1", "P2", "P3", "P4") and MODEL_FILE.is_file()
+
+
+def test_without_the_weights_file_severity_comes_from_the_rules_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no config/severity_model.json here, and none in the source tree
+    monkeypatch.setattr(severity_model, "MODEL_FILE", tmp_path / "missing.json")
+    bundled_grader.cache_clear()
+    try:
+        classifier = load_yaml_gazetteer(load_settings()).classifier
+        assert classifier.classify("Azerbaijani forces target Armenian positions near Sotk").severity == "P4"
+        assert "severity from the rules alone" in caplog.text and "missing.json: no such file" in caplog.text
+    finally:
+        bundled_grader.cache_clear()
