@@ -19,11 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_classify_grades_an_attack_told_without_a_cue_word() -> None:
-    # "target", "stormed", "moved towards": no cue of config/severity.yaml, so the rules alone gave P4
+    # "crept up on", "stormed": no cue of config/severity.yaml, so the rules alone gave P4
     lines = [
-        "Azerbaijani forces target Armenian positions near Sotk",
+        "Azerbaijani troops crept up on Armenian trenches near Sotk",
         "Azerbaijani soldiers stormed Armenian positions in Gegharkunik",
-        "Azerbaijani army moved towards the villages of Syunik",
         "The Armenian government discussed the Lachin corridor with the EU",
     ]
     result = run_cli(["classify", "--json"], "\n".join(lines) + "\n")
@@ -32,14 +31,12 @@ def test_classify_grades_an_attack_told_without_a_cue_word() -> None:
     assert [(line["severity"], line["events"]) for line in out] == [
         ("P1", []),
         ("P1", []),
-        ("P2", []),
         ("P4", []),
     ]
     # severity only: the entities are the rules' own
     assert [line["entities"] for line in out] == [
         ["armaz_border", "sotk"],
         ["armaz_border", "gegharkunik"],
-        ["syunik"],
         ["lachin_corridor"],
     ]
 
@@ -94,7 +91,9 @@ def test_without_the_weights_file_severity_comes_from_the_rules_with_a_warning(
     bundled_grader.cache_clear()
     try:
         classifier = load_yaml_gazetteer(load_settings()).classifier
-        assert classifier.classify("Azerbaijani forces target Armenian positions near Sotk").severity == "P4"
+        assert (
+            classifier.classify("Azerbaijani troops crept up on Armenian trenches near Sotk").severity == "P4"
+        )
         assert "severity from the rules alone" in caplog.text and "missing.json: no such file" in caplog.text
     finally:
         bundled_grader.cache_clear()
