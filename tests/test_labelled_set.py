@@ -93,10 +93,13 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The twenty-fourth test part as measured once with the twenty-fifth round's rules (frozen at 938f3db;
-# figures in docs/classifier-figures.md): thresholds reached are asserted, those not reached are strict
-# expected failures with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 24 measured once with the twenty-fifth round's rules (docs/classifier-figures.md)"
+# The twenty-fifth test part as measured once with the twenty-sixth round's rules and the learned severity
+# grade (frozen at ddd3bb6; figures in docs/classifier-figures.md): thresholds reached are asserted, those not
+# reached are strict expected failures with the measured figure (the mark must go once the threshold is met).
+_TEST_FIGURES = (
+    "test part 25 measured once with the twenty-sixth round's rules and the learned severity grade "
+    "(docs/classifier-figures.md)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +107,22 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param(
+            language,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason=f"recall 0.929 (52/56): a road named by both its ends, a demonym and an adjective "
+                f"compound missed, {_TEST_FIGURES}",
+            ),
+        )
+        if language == "hy"
+        else language
+        for language in LANGUAGES
+    ],
+)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -113,15 +131,12 @@ def test_test_part_recall_per_language_reaches_095(
 
 
 @pytest.mark.xfail(
-    strict=True, reason=f"7 false hits in 58 near-misses (az 3, hy 2, en 1, ru 1), {_TEST_FIGURES}"
+    strict=True, reason=f"14 false hits in 69 near-misses (en 5, az 4, ru 4, hy 1), {_TEST_FIGURES}"
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(
-    strict=True, reason=f"severity agreement 0.843 (107/127; rules alone 0.827) < 0.90, {_TEST_FIGURES}"
-)
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 

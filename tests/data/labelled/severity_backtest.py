@@ -5,8 +5,8 @@
 For each part k, the rules are those of the commit that first measured it (docs/classifier-figures.md,
 "The Nth test part, measured once"): that commit is unpacked with `git archive` and its own code grades
 part k (old_grades.py, run with PYTHONPATH on the unpacked tree and BORDERWATCH_ENTITIES on its
-gazetteer). Part k is read from dev.jsonl (`"folded_test_part": k`, with the labels corrected since) or,
-for k = 24, from test.jsonl (scored only, never read for tuning). The learned model for part k is trained
+gazetteer). Part k is read from dev.jsonl (`"folded_test_part": k`, with the labels corrected since).
+The learned model for part k is trained
 only on development items that existed before part k was folded: items without `folded_test_part` and
 those with `folded_test_part` < k.
 
@@ -77,8 +77,6 @@ def read_jsonl(path: Path) -> list[dict[str, object]]:
 
 
 def part_items(dev: list[dict[str, object]], part: int) -> list[dict[str, object]]:
-    if part == 24:
-        return read_jsonl(HERE / "test.jsonl")
     return [item for item in dev if item.get("folded_test_part") == part]
 
 
