@@ -18,6 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -150,6 +151,31 @@ def is_database_error(error: BaseException) -> bool:
     """Whether `error` came from the database or its connection (passing: try again later) rather than
     from the data (which trying again will not fix)."""
     return isinstance(error, SQLAlchemyError | OSError)
+
+
+# PostgreSQL SQLSTATEs of a server that is unreachable, restarting, full or busy: 08… connection exceptions,
+# 57P01–57P03 shutdown and start-up, 53300 too many connections, 40001/40P01 serialization failure, deadlock
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01")
+_SQLITE_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database could not be used just now (down, restarting, its connections used
+    up, another process holding SQLite's write lock) rather than refusing the data: the same work done again
+    once it answers will do."""
+    if isinstance(error, OSError | PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if isinstance(original, OSError):
+        return True
+    state = str(getattr(original, "sqlstate", "") or "")
+    if state and (state[:2] == "08" or state in _UNAVAILABLE_STATES):
+        return True
+    return getattr(original, "sqlite_errorname", None) in _SQLITE_BUSY
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:

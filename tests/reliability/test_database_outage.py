@@ -1,0 +1,201 @@
+"""The database goes away under a running `borderwatch run` (ingest, bot and delivery in one process) while
+feeds publish: a private PostgreSQL stopped and started again, or another process holding a SQLite file's
+write lock. Once the database is back every item published meanwhile is alerted exactly once, within a poll
+interval or two, without a restart; /healthz says 503 while the database is gone and 200 after."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+
+from feeds.opml import OpmlFeed, write_opml
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import ALL_ENTITIES, Chat, Subscription
+from tests.botapi.emulator import BotApiEmulator
+from tests.feedserver import FeedServer, rss
+from tests.reliability.conftest import record
+from tests.reliability.private_postgres import private_postgres
+from tests.reliability.processes import REALISTIC_TOKEN, borderwatch_env, start, terminate
+
+pytestmark = [pytest.mark.reliability]
+
+FEEDS = 4
+CHAT = 7
+POLL_INTERVAL = 10
+# how long the database is away; BORDERWATCH_TEST_OUTAGE_SECONDS=180 tries a three-minute outage
+OUTAGE = float(os.environ.get("BORDERWATCH_TEST_OUTAGE_SECONDS", "20"))
+# one story each (nothing in common that would merge them), each naming a tracked place
+BREAKING = [
+    "Azerbaijani troops shelled Armenian positions near Sev Lake overnight, two soldiers wounded",
+    "Foreign ministers of Armenia and Azerbaijan to meet in Washington on the peace treaty text",
+    "New road between Goris and Kapan opened to traffic, Syunik governor says",
+    "Villagers in Tavush report drones flying over the border at night",
+]
+
+
+def _quiet(n: int) -> tuple[str, str, str, str]:
+    return (f"q{n}", f"Weather report number {n} for the region", f"http://example.com/q{n}", "weather")
+
+
+def _breaking(feed: int) -> tuple[str, str, str, str]:
+    return (f"b{feed}", BREAKING[feed], f"http://example.com/b{feed}", BREAKING[feed])
+
+
+def _health(port: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SqliteWriteLock:
+    """Another process's transaction holding the database file's write lock (BEGIN EXCLUSIVE)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._release = threading.Event()
+        self._held = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _hold(self) -> None:
+        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            connection.execute("BEGIN EXCLUSIVE")
+            self._held.set()
+            self._release.wait()
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+        self._thread.start()
+        assert self._held.wait(60), "could not take the write lock"
+
+    def start(self) -> None:
+        self._release.set()
+        if self._thread is not None:
+            self._thread.join(60)
+
+
+@contextlib.contextmanager
+def _database(kind: str, tmp_path: Path) -> Iterator[tuple[str, object]]:
+    if kind == "postgresql":
+        with private_postgres(password="Outage-Pw-77aa") as server:
+            yield server.url, server
+        return
+    path = tmp_path / "borderwatch.db"
+    yield f"sqlite+aiosqlite:///{path}", SqliteWriteLock(str(path))
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
+    kind: str, tmp_path: Path
+) -> None:
+    with _database(kind, tmp_path) as (url, outage), FeedServer() as server:
+        await upgrade(url)
+        db = Database(url)
+        async with db.transaction() as session:
+            await session.execute(insert(Chat), [{"id": CHAT, "type": "private", "active": True}])
+            await session.execute(insert(Subscription), [{"chat_id": CHAT, "entity_id": ALL_ENTITIES}])
+        await db.dispose()
+        paths = [f"/feed{n}.xml" for n in range(FEEDS)]
+        for path in paths:
+            server.add(path, rss(f"Wire {path}", [_quiet(1)]))
+        seed = tmp_path / "feeds.opml"
+        seed.write_text(write_opml([OpmlFeed(server.url(p), f"Wire {p}", "en") for p in paths]))
+        metrics_port = _free_port()
+        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
+            telegram.add_user(CHAT)
+            env = borderwatch_env(
+                url,
+                tmp_path,
+                feeds=seed,
+                telegram_token=REALISTIC_TOKEN,
+                telegram_api_url=telegram.base_url,
+                allow_private_urls="true",
+                poll_interval=POLL_INTERVAL,
+                crisis_duration=0,
+                metrics_port=metrics_port,
+                metrics_host="127.0.0.1",
+                log_level="INFO",
+            )
+            log = tmp_path / "borderwatch.log"
+            with log.open("wb") as output:
+                process = await start(["run"], env, tmp_path, output=output)
+                try:
+                    # the first fetch of every feed is history
+                    await telegram.wait_until(lambda: all(server.requests(p) for p in paths), within=90)
+                    await asyncio.sleep(2)
+                    before = await asyncio.to_thread(_health, metrics_port)
+                    await asyncio.to_thread(outage.stop)  # type: ignore[attr-defined]
+                    down_at = time.monotonic()
+                    now = int(datetime.now(UTC).timestamp())
+                    published = []
+                    for n, path in enumerate(paths):
+                        item = _breaking(n)
+                        published.append(item[1])
+                        server.add(path, rss(f"Wire {path}", [item, _quiet(1)], dates=[now, now - 3600]))
+                    telegram.inject_command(CHAT, CHAT, "/status")
+                    health_during = []
+                    while time.monotonic() - down_at < OUTAGE:
+                        health_during.append(await asyncio.to_thread(_health, metrics_port))
+                        await asyncio.sleep(3)
+                    assert process.returncode is None, "borderwatch died while its database was away"
+                    await asyncio.to_thread(outage.start)  # type: ignore[attr-defined]
+                    up_at = time.monotonic()
+                    replied = len(telegram.sent(CHAT))
+
+                    def alerted() -> bool:
+                        texts = "\n".join(telegram.texts(CHAT))
+                        return all(title in texts for title in published)
+
+                    with contextlib.suppress(TimeoutError):
+                        await telegram.wait_until(alerted, within=3 * POLL_INTERVAL + 30)
+                    caught_up = time.monotonic() - up_at
+                    await asyncio.sleep(3)
+                    health_after = await asyncio.to_thread(_health, metrics_port)
+                    texts = telegram.texts(CHAT)
+                    assert await terminate(process) == 0
+                finally:
+                    if process.returncode is None:
+                        process.kill()
+                        await process.wait()
+    counts = {title: sum(title in text for text in texts) for title in published}
+    assert all(n >= 1 for n in counts.values()), f"items never alerted after the outage: {counts}"
+    assert all(n == 1 for n in counts.values()), f"items alerted more than once: {counts}"
+    assert caught_up < 2 * POLL_INTERVAL + 15, f"alerts came {caught_up:.0f} s after the database"
+    assert before == 200 and health_after == 200, (before, health_after)
+    if kind == "postgresql":
+        assert 503 in health_during, health_during
+    assert "Outage-Pw-77aa" not in log.read_text(errors="replace")
+    record(
+        f"database outage ({kind})",
+        f"database away {up_at - down_at:.0f} s while {FEEDS} feeds published: each item alerted once, "
+        f"{caught_up:.1f} s after it came back; /healthz during: {sorted(set(health_during))}, after "
+        f"{health_after}; command during the outage answered {replied} times",
+    )
