@@ -2,11 +2,14 @@
 
 A chat command's reads run under a time limit (`time_limit`): every transaction opened while it holds gives
 each statement only what is left of it (PostgreSQL's statement_timeout, a SQLite progress handler), and a
-statement cut off raises StatementTimeout.
+statement cut off raises StatementTimeout. Such transactions hold at most half of the pool's connections at
+once (`COMMAND_SHARE`): however many slow commands arrive together, polling, delivery and the heartbeat always
+find a connection; a command that cannot get one before its time is up gets StatementTimeout too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -66,6 +69,19 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+# the share of the pool's connections that time-limited command reads may hold at once (see the docstring)
+COMMAND_SHARE = 0.5
+
+
+def pool_capacity(engine: AsyncEngine) -> int | None:
+    """How many connections the engine's pool opens at most (None: no limit, as with NullPool)."""
+    pool: Any = engine.pool
+    size, overflow = getattr(pool, "_pool", None), getattr(pool, "_max_overflow", None)
+    if size is None or overflow is None or overflow < 0:
+        return None
+    return int(pool.size()) + int(overflow)
+
+
 class StatementTimeout(Exception):
     """A statement ran past the time limit of the chat command that asked for it (see `time_limit`)."""
 
@@ -99,10 +115,19 @@ def _timed_out(error: DBAPIError) -> bool:
 class Database:
     """One engine and its session factory; the only door to the stored state."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, command_share: float | None = COMMAND_SHARE, **engine_kwargs: Any
+    ) -> None:
+        """`command_share`: the share of the pool's connections time-limited reads may hold (None: all)."""
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        capacity = pool_capacity(self.engine)
+        self._command_slots = (
+            asyncio.Semaphore(max(1, int(capacity * command_share)))
+            if capacity is not None and command_share is not None
+            else None
+        )
 
     @property
     def dialect(self) -> str:
@@ -117,7 +142,7 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self.sessions() as session, session.begin():
+        async with self._command_slot(deadline), self.sessions() as session, session.begin():
             connection = await session.connection()
             left = deadline - time.monotonic()
             if left <= 0:
@@ -142,6 +167,25 @@ class Database:
                 if raw is not None:
                     await raw.set_progress_handler(None, 0)
                     await connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+
+    @asynccontextmanager
+    async def _command_slot(self, deadline: float) -> AsyncIterator[None]:
+        """One of the connections time-limited reads may hold, waited for until `deadline` at most."""
+        slots = self._command_slots
+        if slots is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout_at(asyncio.get_running_loop().time() + deadline - time.monotonic()):
+                await slots.acquire()
+        except TimeoutError:
+            raise StatementTimeout(
+                "every connection commands may use was busy until the time was up"
+            ) from None
+        try:
+            yield
+        finally:
+            slots.release()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -14,17 +14,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 import storage.db
 from feeds.model import Classification
 from feeds.parse import ParserPool
 from feeds.service import IngestService
-from storage.db import Database
-from storage.feeds import add_feed, get_feed
+from storage.db import Database, pool_capacity, time_limit
+from storage.deliveries import claim_due
+from storage.feeds import add_feed, claim_due_feeds, get_feed, next_due_at
 from storage.models import Feed, Item
 from storage.settings import Settings
 from tests.feedserver import FeedServer, rss
+from tests.reliability.processes import seed_fan_out
 
 SETTINGS = Settings(allow_private_urls=True, fetch_timeout=5, connect_timeout=2, poll_interval=60)
 LATENCY = 0.6  # seconds the feed server takes to answer: the write lock is taken meanwhile
@@ -93,3 +95,39 @@ async def test_a_poll_the_locked_database_could_not_store_is_polled_again_once_i
             await db.dispose()
     assert "Second report" in stored, "the feed was left leased: not polled again after the lock"
     assert after is not None and after.consecutive_failures == 0 and after.last_error is None
+
+
+async def test_slow_commands_holding_connections_never_stop_polling_and_delivery(db: Database) -> None:
+    """As many slow history commands as the pool has connections (a crisis: every chat asks /search at
+    once): polling and delivery still get a connection while they run, and every command is still
+    answered once a connection is free."""
+    capacity = pool_capacity(db.engine)
+    assert capacity is not None
+    now = datetime.now(UTC)
+    feed, _ = await add_feed(db, "https://agency.example/rss", now=now)
+    await seed_fan_out(db, [1, 2, 3], now=now)
+    release = asyncio.Event()
+    holding = 0
+
+    async def slow_command() -> int:
+        nonlocal holding
+        with time_limit(60):
+            async with db.transaction() as session:
+                holding += 1
+                value = int(await session.scalar(text("SELECT 1")) or 0)
+                await release.wait()
+                return value
+
+    commands = [asyncio.create_task(slow_command()) for _ in range(capacity)]
+    while holding < capacity // 2:  # noqa: ASYNC110 (counted in the tasks: no event)
+        await asyncio.sleep(0.01)
+    try:
+        # polling's look and claim, and delivery's lease, while every command still holds on
+        assert await next_due_at(db, now) is not None
+        assert [f.id for f in await claim_due_feeds(db, "worker", now, 10, 60)] == [feed.id]
+        claimed = await claim_due(db, now=now, limit=10, owner=None)
+        assert sorted(row.chat_id for row in claimed) == [1, 2, 3]
+        assert not release.is_set() and not any(task.done() for task in commands)
+    finally:
+        release.set()
+    assert await asyncio.gather(*commands) == [1] * capacity
