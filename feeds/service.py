@@ -36,7 +36,7 @@ from feeds.schedule import tightened, wait_before_next_look
 from feeds.store import StoredItem
 from storage.clock import Clock, system_clock
 from storage.crises import enter_crises
-from storage.db import Database, is_unavailable
+from storage.db import Database, is_unavailable, log_failure
 from storage.feeds import FeedRecord, FeedSchedule, bring_forward, claim_due_feeds, next_due_at, release_lease
 from storage.instances import Released
 from storage.settings import Settings
@@ -219,8 +219,8 @@ class IngestService:
             return self._tick_seconds  # a finishing poll wakes the scheduler sooner
         try:
             due = await next_due_at(self._db, now)
-        except Exception:
-            log.exception("could not read when the next feed is due")
+        except Exception as exc:
+            log_failure(log, "could not read when the next feed is due", exc)
             return self._tick_seconds
         if due is None or due > now:
             if self._on_tick is not None:
@@ -279,8 +279,8 @@ class IngestService:
         try:
             async with self._ensure_poller().exclusive():
                 feeds = await claim_due_feeds(self._db, self.worker, self._clock(), room, self._lease_seconds)
-        except Exception:
-            log.exception("could not claim due feeds")
+        except Exception as exc:
+            log_failure(log, "could not claim due feeds", exc)
             self._backlog = False
             return []
         finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -220,6 +221,21 @@ def is_unavailable(error: BaseException) -> bool:
     if state and (state[:2] == "08" or state in _UNAVAILABLE_STATES):
         return True
     return getattr(original, "sqlite_errorname", None) in _SQLITE_BUSY
+
+
+def log_failure(logger: logging.Logger, message: str, error: BaseException, *args: object) -> None:
+    """Log a background step that failed: with its traceback when it is a bug, as one line when the
+    database was unavailable (down, restarting, locked), which every loop meets once a second while it lasts
+    and a traceback explains nothing of."""
+    if is_unavailable(error):
+        cause: BaseException = error
+        if isinstance(error, DBAPIError) and error.orig is not None:
+            cause = error.orig
+        reason = (str(cause).strip().splitlines() or [""])[0][:200]
+        why = f"{type(cause).__name__}: {reason}"
+        logger.warning(message + ": the database is unavailable (%s)", *args, why)
+    else:
+        logger.error(message, *args, exc_info=error)
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:
