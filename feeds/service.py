@@ -37,6 +37,7 @@ from feeds.store import StoredItem
 from storage.clock import Clock, system_clock
 from storage.crises import enter_crises
 from storage.db import Database, is_unavailable, log_failure
+from storage.errors import DatabaseUnavailable
 from storage.feeds import FeedRecord, FeedSchedule, bring_forward, claim_due_feeds, next_due_at, release_lease
 from storage.instances import Released
 from storage.settings import Settings
@@ -312,11 +313,11 @@ class IngestService:
             await asyncio.shield(self._release(feed, owner))
             raise
         except Exception as exc:
-            if is_unavailable(exc):
+            if isinstance(exc, DatabaseUnavailable):
                 # not the feed's fault, and nothing of the poll was stored (its validators neither): the
                 # feed is polled again, as due as it was, once the database answers
                 log.warning("polling %s: the database is unavailable (%s); polled again once it answers",
-                            feed.url, type(exc).__name__)  # fmt: skip
+                            feed.url, exc)  # fmt: skip
                 await self._give_back(feed, owner)
                 return None
             log.exception("polling %s crashed", feed.url)

@@ -223,17 +223,21 @@ def is_unavailable(error: BaseException) -> bool:
     return getattr(original, "sqlite_errorname", None) in _SQLITE_BUSY
 
 
+def error_line(error: BaseException) -> str:
+    """The error in one short line: the driver's own words, without the SQL and parameters SQLAlchemy adds."""
+    cause: BaseException = error
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        cause = error.orig
+    reason = (str(cause).strip().splitlines() or [""])[0][:200]
+    return f"{type(cause).__name__}: {reason}".rstrip(": ")
+
+
 def log_failure(logger: logging.Logger, message: str, error: BaseException, *args: object) -> None:
     """Log a background step that failed: with its traceback when it is a bug, as one line when the
     database was unavailable (down, restarting, locked), which every loop meets once a second while it lasts
     and a traceback explains nothing of."""
     if is_unavailable(error):
-        cause: BaseException = error
-        if isinstance(error, DBAPIError) and error.orig is not None:
-            cause = error.orig
-        reason = (str(cause).strip().splitlines() or [""])[0][:200]
-        why = f"{type(cause).__name__}: {reason}"
-        logger.warning(message + ": the database is unavailable (%s)", *args, why)
+        logger.warning(message + ": the database is unavailable (%s)", *args, error_line(error))
     else:
         logger.error(message, *args, exc_info=error)
 
