@@ -213,7 +213,11 @@ class DeliveryLoop(BackgroundLoop):
         self._unrecorded = asyncio.Semaphore(ctx.settings.send_concurrency)
         # sends that finish together are marked sent in one transaction (bot.sent_record); each still waits
         # for its mark inside `_unrecorded`, so the crash bound stays SEND_CONCURRENCY
-        self.recorder = SentRecorder(functools.partial(deliveries.mark_sent, ctx.db), max_batch=mark_batch)
+        self.recorder = SentRecorder(
+            functools.partial(deliveries.mark_sent, ctx.db),
+            max_batch=mark_batch,
+            giving_up=lambda: self.stopping,
+        )
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._formatted: dict[Alert, str] = {}
 

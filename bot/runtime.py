@@ -31,7 +31,7 @@ from feeds.liveness import ProcessLiveness
 from feeds.model import Classification
 from feeds.service import IngestService
 from storage import chats
-from storage.db import Database
+from storage.db import Database, log_failure
 from storage.errors import BorderwatchError, ConfigError
 from storage.instances import Released
 from storage.migrate import upgrade
@@ -127,8 +127,8 @@ def _start_following_gazetteer(ctx: BotContext, stack: AsyncExitStack) -> None:
             await asyncio.sleep(GAZETTEER_CHECK_SECONDS)
             try:
                 await refresh_gazetteer(ctx)
-            except Exception:
-                logger.warning("could not check the gazetteer for changes; trying again", exc_info=True)
+            except Exception as exc:
+                log_failure(logger, "could not check the gazetteer for changes; trying again", exc)
 
     task = asyncio.create_task(follow(), name="gazetteer-follower")
 

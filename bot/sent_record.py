@@ -4,32 +4,46 @@ Each send waits until its row is marked sent, as before, so a crash can still re
 (the delivery loop's SEND_CONCURRENCY); what changes is that one transaction and one UPDATE mark every row
 whose send finished meanwhile, instead of one each. No timer is involved: a lone send is written at once, and
 batches grow by themselves as sends come faster than the database commits.
+
+A write the database cannot take (it is down, restarting or locked) is tried again until it can: Telegram has
+those messages, so a row left "sending" would be given back to the outbox and sent a second time. The sends
+keep waiting meanwhile, holding their slots, so no more alerts go out than can be recorded (the crash bound
+holds through an outage). Only a stopping loop (`giving_up`) stops trying.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from storage.db import is_database_error
 from storage.deliveries import SentAlert
+
+logger = logging.getLogger(__name__)
 
 Write = Callable[[Sequence[SentAlert]], Awaitable[None]]
 MAX_BATCH = 200  # rows per write, far below any database's parameter limit
+RETRY_FIRST, RETRY_MOST = 0.25, 2.0  # seconds between tries of a write the database failed (doubling)
 
 
 class SentRecorder:
     """Marks sent alerts with `write` (storage.deliveries.mark_sent), at most `max_batch` rows a time."""
 
-    def __init__(self, write: Write, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, write: Write, *, max_batch: int = MAX_BATCH, giving_up: Callable[[], bool] = lambda: False
+    ) -> None:
         self._write = write
         self.max_batch = max(1, max_batch)
+        self._giving_up = giving_up
         self._waiting: list[tuple[SentAlert, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
         self.writes = 0  # transactions so far (the benchmark reports rows per write)
 
     async def record(self, sent: SentAlert) -> None:
-        """Return once `sent` is in the database; raise what the write raised (the row stays leased and is
-        sent again once its lease runs out, as when a lone write fails)."""
+        """Return once `sent` is in the database. A database failure is tried again until the write works;
+        what a write raised otherwise, or while `giving_up`, is raised here (the row stays leased and is sent
+        again once its lease runs out, as after a crash)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((sent, done))
         if self._writer is None:
@@ -44,7 +58,7 @@ class SentRecorder:
                 batch = self._waiting[: self.max_batch]
                 del self._waiting[: len(batch)]
                 try:
-                    await self._write([sent for sent, _ in batch])
+                    await self._written([sent for sent, _ in batch])
                 except Exception as exc:
                     for _, done in batch:
                         if not done.done():
@@ -56,3 +70,27 @@ class SentRecorder:
                 self.writes += 1
         finally:
             self._writer = None
+
+    async def _written(self, batch: list[SentAlert]) -> None:
+        """`write(batch)`, tried again while the database fails and the loop is not giving up."""
+        pause = RETRY_FIRST
+        failed = False
+        while True:
+            try:
+                await self._write(batch)
+            except Exception as exc:
+                if not is_database_error(exc) or self._giving_up():
+                    raise
+                if not failed:
+                    logger.warning(
+                        "could not record %d sent alerts (%s); trying again until the database answers",
+                        len(batch),
+                        type(exc).__name__,
+                    )
+                    failed = True
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RETRY_MOST)
+            else:
+                if failed:
+                    logger.warning("recorded %d sent alerts once the database answered", len(batch))
+                return

@@ -15,6 +15,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Iterable
 from typing import Any
 
+from storage.db import log_failure
+
 logger = logging.getLogger(__name__)
 
 
@@ -71,8 +73,8 @@ class BackgroundLoop(ABC):
         while not self._stopping.is_set():
             try:
                 more = await self.round()
-            except Exception:
-                logger.exception("%s: round failed; retrying", self._loop_name)
+            except Exception as exc:
+                log_failure(logger, "%s: round failed; retrying", exc, self._loop_name)
                 more = False
             if more or self._stopping.is_set():
                 continue

@@ -33,8 +33,8 @@ from feeds.store import FeedItems, StoredItem, store_batch
 from feeds.stories import StoryRules
 from storage.batch import GroupCommit
 from storage.clock import Clock
-from storage.db import Database
-from storage.errors import plain_database_error
+from storage.db import Database, error_line, is_unavailable
+from storage.errors import DatabaseUnavailable, plain_database_error
 from storage.feeds import FeedRecord, FetchRecord
 from storage.ingest import IngestWrite, ingest_transaction
 from storage.settings import Settings
@@ -107,6 +107,16 @@ class FeedPoller:
     async def _store(self, tx: IngestWrite, polls: Sequence[FeedItems]) -> list[list[StoredItem]]:
         return await store_batch(tx, polls, self._stories)
 
+    async def _write(self, poll: FeedItems) -> list[StoredItem]:
+        """Store one poll with the others finishing now; DatabaseUnavailable when the database could not
+        take it (down, restarting, locked, its connections used up): nothing of the poll was stored."""
+        try:
+            return await self._writes.run(poll)
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise DatabaseUnavailable(error_line(exc)) from exc
+            raise
+
     def exclusive(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Hold off this poller's batched writes while the caller writes on its own (claiming feeds, crisis
         mode), so that on SQLite it never sleeps waiting for the single writer."""
@@ -115,7 +125,8 @@ class FeedPoller:
     async def poll(self, feed: FeedRecord) -> PollResult:
         """Poll `feed` once and record the outcome; feed errors come back as an `error` result, not raised.
 
-        Only a database failure propagates (nothing can be recorded then).
+        Only a database failure propagates (nothing can be recorded then): DatabaseUnavailable when the
+        database could not be used just now.
         """
         started = self._clock()
         t0 = time.monotonic()
@@ -155,7 +166,7 @@ class FeedPoller:
         fresh = await self._classified_items(
             [item for item in items if _written_fingerprint(item) not in written], feed.language
         )
-        stored = await self._writes.run(
+        stored = await self._write(
             FeedItems(
                 feed.id,
                 fresh,
@@ -243,7 +254,7 @@ class FeedPoller:
             not_before=response.not_before(),
             crisis_interval=self._crisis_interval(feed, now),
         )
-        await self._writes.run(
+        await self._write(
             FeedItems(
                 feed.id,
                 (),
@@ -289,7 +300,7 @@ class FeedPoller:
             rng=self._rng,
             retry_after=retry_after,
         )
-        await self._writes.run(
+        await self._write(
             FeedItems(
                 feed.id,
                 (),

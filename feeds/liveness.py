@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.clock import Clock, system_clock
-from storage.db import Database
+from storage.db import Database, log_failure
 from storage.instances import (
     InstanceRecord,
     Released,
@@ -209,8 +209,8 @@ class ProcessLiveness:
             await asyncio.sleep(self._beat_seconds)
             try:
                 await self.check()
-            except Exception:
-                log.warning("liveness check failed; trying again", exc_info=True)
+            except Exception as exc:
+                log_failure(log, "liveness check failed; trying again", exc)
 
     async def check(self) -> Released:
         """One beat: record this instance alive (a new id if others saw it dead, or its lock's connection

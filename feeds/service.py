@@ -36,7 +36,8 @@ from feeds.schedule import tightened, wait_before_next_look
 from feeds.store import StoredItem
 from storage.clock import Clock, system_clock
 from storage.crises import enter_crises
-from storage.db import Database
+from storage.db import Database, is_unavailable, log_failure
+from storage.errors import DatabaseUnavailable
 from storage.feeds import FeedRecord, FeedSchedule, bring_forward, claim_due_feeds, next_due_at, release_lease
 from storage.instances import Released
 from storage.settings import Settings
@@ -52,6 +53,8 @@ GIVE_BACK_MEMORY_GAP = 10.0
 ROUND_CLAIM_GROWTH = 4  # after its first batch, a one-off round leases up to this many batches at once
 # while feeds wait for room, a poll finishing wakes the scheduler once this share of the batch is free
 BACKLOG_WAKE_SHARE = 4
+# seconds between tries to give back the lease of a feed whose poll the database could not take (doubling)
+GIVE_BACK_FIRST, GIVE_BACK_MOST = 0.5, 5.0
 
 Wait = Callable[[float, asyncio.Event], Awaitable[None]]
 
@@ -217,8 +220,8 @@ class IngestService:
             return self._tick_seconds  # a finishing poll wakes the scheduler sooner
         try:
             due = await next_due_at(self._db, now)
-        except Exception:
-            log.exception("could not read when the next feed is due")
+        except Exception as exc:
+            log_failure(log, "could not read when the next feed is due", exc)
             return self._tick_seconds
         if due is None or due > now:
             if self._on_tick is not None:
@@ -277,8 +280,8 @@ class IngestService:
         try:
             async with self._ensure_poller().exclusive():
                 feeds = await claim_due_feeds(self._db, self.worker, self._clock(), room, self._lease_seconds)
-        except Exception:
-            log.exception("could not claim due feeds")
+        except Exception as exc:
+            log_failure(log, "could not claim due feeds", exc)
             self._backlog = False
             return []
         finally:
@@ -288,7 +291,8 @@ class IngestService:
         return [self._spawn(feed) for feed in feeds]
 
     def _spawn(self, feed: FeedRecord) -> asyncio.Task[PollResult | None]:
-        task = asyncio.create_task(self._poll_one(feed), name=f"poll-feed-{feed.id}")
+        # the owner the lease was written with (a fenced process continues under a new id)
+        task = asyncio.create_task(self._poll_one(feed, self.worker), name=f"poll-feed-{feed.id}")
         self._inflight[feed.id] = task
         feed_id = feed.id
 
@@ -301,14 +305,21 @@ class IngestService:
         task.add_done_callback(forget)
         return task
 
-    async def _poll_one(self, feed: FeedRecord) -> PollResult | None:
+    async def _poll_one(self, feed: FeedRecord, owner: str) -> PollResult | None:
         poller = self._ensure_poller()
         try:
             result = await poller.poll(feed)
         except asyncio.CancelledError:
-            await asyncio.shield(self._release(feed))
+            await asyncio.shield(self._release(feed, owner))
             raise
         except Exception as exc:
+            if isinstance(exc, DatabaseUnavailable):
+                # not the feed's fault, and nothing of the poll was stored (its validators neither): the
+                # feed is polled again, as due as it was, once the database answers
+                log.warning("polling %s: the database is unavailable (%s); polled again once it answers",
+                            feed.url, exc)  # fmt: skip
+                await self._give_back(feed, owner)
+                return None
             log.exception("polling %s crashed", feed.url)
             try:
                 result = await poller.record_crash(feed, exc)
@@ -358,11 +369,28 @@ class IngestService:
             log.exception("could not enter crisis mode after polling %s", result.feed.url)
         self._wake.set()
 
-    async def _release(self, feed: FeedRecord) -> None:
+    async def _release(self, feed: FeedRecord, owner: str) -> None:
         try:
-            await release_lease(self._db, feed.id, self.worker)
+            await release_lease(self._db, feed.id, owner)
         except Exception:
             log.warning("could not release the lease of %s", feed.url)
+
+    async def _give_back(self, feed: FeedRecord, owner: str) -> None:
+        """Give the feed's lease back as soon as the database takes it: else the feed would wait for the
+        lease to run out (BORDERWATCH_LEASE_SECONDS, 15 minutes) before anyone polled it again."""
+        pause = GIVE_BACK_FIRST
+        while not self._stopping:
+            try:
+                await release_lease(self._db, feed.id, owner)
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    log.warning("could not give back the lease of %s: %s", feed.url, exc)
+                    return
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, GIVE_BACK_MOST)
+            else:
+                self._wake.set()
+                return
 
     async def _round(self, ignore_schedule: bool) -> PollReport:
         poller = self._ensure_poller()

@@ -2,12 +2,16 @@
 
 A chat command's reads run under a time limit (`time_limit`): every transaction opened while it holds gives
 each statement only what is left of it (PostgreSQL's statement_timeout, a SQLite progress handler), and a
-statement cut off raises StatementTimeout.
+statement cut off raises StatementTimeout. Such transactions hold at most half of the pool's connections at
+once (`COMMAND_SHARE`): however many slow commands arrive together, polling, delivery and the heartbeat always
+find a connection; a command that cannot get one before its time is up gets StatementTimeout too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -18,6 +22,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -65,6 +70,19 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+# the share of the pool's connections that time-limited command reads may hold at once (see the docstring)
+COMMAND_SHARE = 0.5
+
+
+def pool_capacity(engine: AsyncEngine) -> int | None:
+    """How many connections the engine's pool opens at most (None: no limit, as with NullPool)."""
+    pool: Any = engine.pool
+    size, overflow = getattr(pool, "_pool", None), getattr(pool, "_max_overflow", None)
+    if size is None or overflow is None or overflow < 0:
+        return None
+    return int(pool.size()) + int(overflow)
+
+
 class StatementTimeout(Exception):
     """A statement ran past the time limit of the chat command that asked for it (see `time_limit`)."""
 
@@ -98,10 +116,19 @@ def _timed_out(error: DBAPIError) -> bool:
 class Database:
     """One engine and its session factory; the only door to the stored state."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, command_share: float | None = COMMAND_SHARE, **engine_kwargs: Any
+    ) -> None:
+        """`command_share`: the share of the pool's connections time-limited reads may hold (None: all)."""
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        capacity = pool_capacity(self.engine)
+        self._command_slots = (
+            asyncio.Semaphore(max(1, int(capacity * command_share)))
+            if capacity is not None and command_share is not None
+            else None
+        )
 
     @property
     def dialect(self) -> str:
@@ -116,7 +143,7 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self.sessions() as session, session.begin():
+        async with self._command_slot(deadline), self.sessions() as session, session.begin():
             connection = await session.connection()
             left = deadline - time.monotonic()
             if left <= 0:
@@ -142,6 +169,25 @@ class Database:
                     await raw.set_progress_handler(None, 0)
                     await connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
+    @asynccontextmanager
+    async def _command_slot(self, deadline: float) -> AsyncIterator[None]:
+        """One of the connections time-limited reads may hold, waited for until `deadline` at most."""
+        slots = self._command_slots
+        if slots is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout_at(asyncio.get_running_loop().time() + deadline - time.monotonic()):
+                await slots.acquire()
+        except TimeoutError:
+            raise StatementTimeout(
+                "every connection commands may use was busy until the time was up"
+            ) from None
+        try:
+            yield
+        finally:
+            slots.release()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -150,6 +196,50 @@ def is_database_error(error: BaseException) -> bool:
     """Whether `error` came from the database or its connection (passing: try again later) rather than
     from the data (which trying again will not fix)."""
     return isinstance(error, SQLAlchemyError | OSError)
+
+
+# PostgreSQL SQLSTATEs of a server that is unreachable, restarting, full or busy: 08… connection exceptions,
+# 57P01–57P03 shutdown and start-up, 53300 too many connections, 40001/40P01 serialization failure, deadlock
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01")
+_SQLITE_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database could not be used just now (down, restarting, its connections used
+    up, another process holding SQLite's write lock) rather than refusing the data: the same work done again
+    once it answers will do."""
+    if isinstance(error, OSError | PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if isinstance(original, OSError):
+        return True
+    state = str(getattr(original, "sqlstate", "") or "")
+    if state and (state[:2] == "08" or state in _UNAVAILABLE_STATES):
+        return True
+    return getattr(original, "sqlite_errorname", None) in _SQLITE_BUSY
+
+
+def error_line(error: BaseException) -> str:
+    """The error in one short line: the driver's own words, without the SQL and parameters SQLAlchemy adds."""
+    cause: BaseException = error
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        cause = error.orig
+    reason = (str(cause).strip().splitlines() or [""])[0][:200]
+    return f"{type(cause).__name__}: {reason}".rstrip(": ")
+
+
+def log_failure(logger: logging.Logger, message: str, error: BaseException, *args: object) -> None:
+    """Log a background step that failed: with its traceback when it is a bug, as one line when the
+    database was unavailable (down, restarting, locked), which every loop meets once a second while it lasts
+    and a traceback explains nothing of."""
+    if is_unavailable(error):
+        logger.warning(message + ": the database is unavailable (%s)", *args, error_line(error))
+    else:
+        logger.error(message, *args, exc_info=error)
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:

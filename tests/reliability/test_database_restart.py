@@ -5,13 +5,6 @@ instance (initdb/pg_ctl on a free loopback port in a temp dir), never the machin
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,68 +16,18 @@ from storage.db import Database
 from storage.migrate import upgrade
 from tests.botapi.emulator import BotApiEmulator
 from tests.reliability.conftest import record
+from tests.reliability.private_postgres import PrivatePostgres, private_postgres
 from tests.reliability.processes import REALISTIC_TOKEN, borderwatch_env, seed_fan_out, start, terminate
 
 pytestmark = [pytest.mark.reliability, pytest.mark.postgres]
 
-BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 CHATS = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class PrivatePostgres:
-    """A throwaway PostgreSQL cluster: initdb into a temp dir, pg_ctl start/stop on its own port."""
-
-    def __init__(self, bindir: str, directory: Path) -> None:
-        self.bindir = bindir
-        self.data = directory / "data"
-        self.log = directory / "postgres.log"
-        self.port = _free_port()
-        self.as_postgres = os.geteuid() == 0  # PostgreSQL refuses to run as root
-        if self.as_postgres:
-            shutil.chown(directory, "postgres", "postgres")
-
-    def _run(self, *args: str) -> None:
-        command = [f"{self.bindir}/{args[0]}", *args[1:]]
-        if self.as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=60)
-
-    def init(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
 
 @pytest.fixture
 def postgres() -> Iterator[PrivatePostgres]:
-    if not BINARIES:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/*/bin")
-    # directly under the temp root: the postgres user must be able to reach it (pytest's tmp dirs are 0700)
-    directory = Path(tempfile.mkdtemp(prefix="borderwatch-pg-"))
-    server = PrivatePostgres(BINARIES[-1], directory)
-    server.init()
-    server.start()
-    try:
+    with private_postgres() as server:
         yield server
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            server.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 async def test_the_bot_survives_a_postgresql_restart_and_catches_up(
@@ -139,4 +82,63 @@ async def test_the_bot_survives_a_postgresql_restart_and_catches_up(
         "database restart (private postgresql)",
         f"PostgreSQL stopped {up_at - down_at:.1f} s under a running bot: process survived, {CHATS} alerts "
         f"due meanwhile delivered {caught_up:.1f} s after the restart, each once; commands answered again",
+    )
+
+
+IN_FLIGHT_CHATS = 16
+SEND_DELAY = 3.0
+PASSWORD = "Db-Secret-4c1f9e"
+
+
+async def test_alerts_sent_while_postgresql_goes_down_are_not_sent_again(tmp_path: Path) -> None:
+    """PostgreSQL stops while alerts are in flight: Telegram takes them, but the database cannot be told. Once
+    it is back, each chat still has its alert exactly once (before: every alert sent during the outage was
+    given back to the outbox and sent again), and the database password never shows in the log."""
+    with private_postgres(password=PASSWORD) as postgres:
+        await upgrade(postgres.url)
+        db = Database(postgres.url)
+        chats = list(range(300, 300 + IN_FLIGHT_CHATS))
+        await seed_fan_out(db, chats)
+        await db.dispose()
+        log = tmp_path / "borderwatch.log"
+        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
+            for chat_id in chats:
+                telegram.add_user(chat_id)
+            # every alert is answered SEND_DELAY s after it was asked for: the database stops meanwhile
+            telegram.inject_fault("delay", IN_FLIGHT_CHATS, methods=["sendMessage"], delay=SEND_DELAY)
+            env = borderwatch_env(
+                postgres.url,
+                tmp_path,
+                telegram_token=REALISTIC_TOKEN,
+                telegram_api_url=telegram.base_url,
+                send_rate=1000,
+                paid_broadcast=True,
+                log_level="INFO",
+            )
+            with log.open("wb") as output:
+                process = await start(["run", "--role", "bot"], env, tmp_path, output=output)
+                try:
+                    await telegram.wait_until(
+                        lambda: sum(1 for m, _ in telegram.requests if m == "sendMessage") >= 8, within=60
+                    )
+                    await asyncio.to_thread(postgres.stop)
+                    await asyncio.sleep(2 * SEND_DELAY + 1)  # the answers come while the database is down
+                    assert process.returncode is None, "borderwatch died with its database"
+                    await asyncio.to_thread(postgres.start)
+                    await telegram.wait_until(lambda: all(telegram.sent(c) for c in chats), within=60)
+                    await asyncio.sleep(5)  # anything given back to the outbox would be sent again by now
+                    assert await terminate(process) == 0
+                finally:
+                    if process.returncode is None:
+                        process.kill()
+                        await process.wait()
+            counts = {c: len(telegram.sent(c)) for c in chats}
+    twice = sorted(c for c, n in counts.items() if n > 1)
+    assert not twice, f"{len(twice)} of {len(chats)} chats got their alert more than once: {counts}"
+    text = log.read_text(errors="replace")
+    assert PASSWORD not in text
+    record(
+        "database restart (private postgresql)",
+        f"PostgreSQL stopped with {IN_FLIGHT_CHATS} alerts in flight: each chat got its alert once "
+        f"({len(text.splitlines())} log lines, password 0 times)",
     )
