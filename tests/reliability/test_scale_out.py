@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import itertools
 import os
+import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -134,15 +135,20 @@ async def test_three_ingest_workers_and_a_bot_share_one_postgresql_database(
                         return [(row[0], row[1]) for row in rows.all()]
 
                 # leases come and go as polls start and finish, in bursts once per interval; on a loaded
-                # machine the other workers may take a whole burst, so wait for several intervals
+                # machine the other workers may take a whole burst, so look for several intervals. The worker
+                # is frozen (SIGSTOP) while its leases are read, so that what was read is what it holds when
+                # the kill -9 comes; when it holds none it runs on and is looked at again.
                 lease_deadline = time.monotonic() + 5 * INTERVAL
+                held: list[tuple[int, datetime | None]] = []
                 while time.monotonic() < lease_deadline:
-                    if await leases_of_victim():
+                    victim.send_signal(signal.SIGSTOP)
+                    held = await leases_of_victim()
+                    if held:
                         break
-                    await asyncio.sleep(0.02)
+                    victim.send_signal(signal.SIGCONT)
+                    await asyncio.sleep(0.05)
                 await kill9(victim)
                 killed_at = datetime.now(UTC)
-                held = await leases_of_victim()  # what it held when it died (it may have claimed more)
                 assert held, "the worker never held a lease"
                 await asyncio.sleep(WINDOW * 2 / 3)
                 window_end = time.monotonic()
