@@ -1724,6 +1724,28 @@ TWENTY_SIXTH_ROUND_SEVERITY = [
 ]
 
 
+TWENTY_SEVENTH_ROUND_NAMES = [
+    # Armenia's border with a third country (Georgia, Iran, Turkey) named as a pair: its delimitation is that
+    # pair's, whatever Armenian side the item names; the Armenia–Azerbaijan delimitation keeps its tag
+    (
+        "The governments of Armenia and Georgia have agreed to start border delimitation work.",
+        set(),
+        {"delimitation"},
+    ),
+    ("Armenia-Iran border demarcation commission meets in Syunik", {"syunik"}, {"delimitation"}),
+    ("Армения и Грузия обсуждают делимитацию границы", set(), {"delimitation"}),
+    (
+        "Правительства Армении и Грузии договорились возобновить работы по делимитации границы",
+        set(),
+        {"delimitation"},
+    ),
+    ("Հայաստանն ու Վրաստանը կսկսեն սահմանազատման աշխատանքները", set(), {"delimitation"}),
+    ("Ermənistan və Gürcüstan sərhədin delimitasiyasına başlayır", set(), {"delimitation"}),
+    ("Armenia and Azerbaijan begin border delimitation in Tavush", {"delimitation", "tavush"}, set()),
+    ("Армения и Азербайджан продолжат делимитацию границы", {"delimitation"}, set()),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
@@ -1962,6 +1984,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + TWENTY_THIRD_ROUND_NAMES
     + TWENTY_FOURTH_ROUND_NAMES
     + TWENTY_SIXTH_ROUND_NAMES
+    + TWENTY_SEVENTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
