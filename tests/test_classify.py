@@ -1743,6 +1743,23 @@ TWENTY_SEVENTH_ROUND_NAMES = [
     ("Ermənistan və Gürcüstan sərhədin delimitasiyasına başlayır", set(), {"delimitation"}),
     ("Armenia and Azerbaijan begin border delimitation in Tavush", {"delimitation", "tavush"}, set()),
     ("Армения и Азербайджан продолжат делимитацию границы", {"delimitation"}, set()),
+    # Russia's peacekeeping forces of the years before 2020 (Karabakh's came in November 2020) or "in the CIS"
+    # belong to other conflicts; the CIS as a forum where the Karabakh contingent is named does not cancel it
+    ("Миротворческие силы России в СНГ", set(), {"ru_peacekeepers"}),
+    (
+        "В марте 2007 года свое 15-летие отпраздновали российские миротворческие силы",
+        set(),
+        {"ru_peacekeepers"},
+    ),
+    ("Russian peacekeeping forces in the CIS marked their anniversary in 2012", set(), {"ru_peacekeepers"}),
+    ("Ռուս խաղաղապահները 2008 թվականին ԱՊՀ-ում", set(), {"ru_peacekeepers"}),
+    ("Rusiya sülhməramlıları 2008-ci ildə MDB məkanında", set(), {"ru_peacekeepers"}),
+    (
+        "Asadov told a meeting of the CIS Council of Heads of Government that Russian peacekeepers mediated",
+        {"ru_peacekeepers"},
+        set(),
+    ),
+    ("Российские миротворцы в Карабахе с ноября 2020 года", {"ru_peacekeepers"}, set()),
 ]
 
 
