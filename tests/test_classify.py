@@ -1760,6 +1760,16 @@ TWENTY_SEVENTH_ROUND_NAMES = [
         set(),
     ),
     ("Российские миротворцы в Карабахе с ноября 2020 года", {"ru_peacekeepers"}, set()),
+    # the football club named after the river Araz and the land, and the clubs named by the place with their
+    # letters, in the four languages; the land beside a club of another name is still the land
+    ("“Araz-Naxçıvan”ın “Soqdiana” ilə görüşü ləğv olundu", set(), {"nakhchivan"}),
+    ("“Araz Naxçıvan”ın nüfuzunu “Şərur” qoruyacaq", set(), {"nakhchivan"}),
+    ("Araz-Nakhchivan beat Sabah in Baku", set(), {"nakhchivan"}),
+    ("«Араз-Нахчыван» провел сборы в Турции", set(), {"nakhchivan"}),
+    ("«Արազ-Նախիջևան»-ը պարտվեց", set(), {"nakhchivan"}),
+    ("FK Naxçıvan yeni mövsümə hazırlaşır", set(), {"nakhchivan"}),
+    ("Ermənistan Naxçıvan sərhədində atəşkəsi pozub", {"nakhchivan"}, set()),
+    ("Обстрел в Нахчыване: Минобороны сообщило", {"nakhchivan"}, set()),
 ]
 
 
