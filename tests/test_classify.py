@@ -1770,6 +1770,20 @@ TWENTY_SEVENTH_ROUND_NAMES = [
     ("FK Naxçıvan yeni mövsümə hazırlaşır", set(), {"nakhchivan"}),
     ("Ermənistan Naxçıvan sərhədində atəşkəsi pozub", {"nakhchivan"}, set()),
     ("Обстрел в Нахчыване: Минобороны сообщило", {"nakhchivan"}, set()),
+    # the townspeople by their demonym in the plural with the article before a vowel or in the other
+    # cases, and the Armenian compound "-dwelling" or "-native" (արցախաբնակ); the other languages' forms
+    # already read
+    ("Ստեփանակերտցիներն այսօրվա առավոտը դիմավորեցին քաղաքի օրվա կապակցությամբ", {"stepanakert"}, set()),
+    ("Գորիսցիներից շատերը մասնակցեցին հանրահավաքին", {"goris"}, set()),
+    (
+        "Մակրոնը նախաձեռնել է հանդիպում արցախաբնակ հայերին սպառնացող էթնիկ զտումների հարցով",
+        {"nagorno_karabakh"},
+        set(),
+    ),
+    ("Կառավարությունը աջակցություն կտրամադրի սյունիքաբնակներին", {"syunik"}, set()),
+    ("Степанакертцы вышли на улицы", {"stepanakert"}, set()),
+    ("Stepanakert residents met the morning with the city day's greetings", {"stepanakert"}, set()),
+    ("Qarabağda yaşayan ermənilərin reinteqrasiyası", {"nagorno_karabakh"}, set()),
 ]
 
 
