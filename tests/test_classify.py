@@ -1784,6 +1784,15 @@ TWENTY_SEVENTH_ROUND_NAMES = [
     ("Степанакертцы вышли на улицы", {"stepanakert"}, set()),
     ("Stepanakert residents met the morning with the city day's greetings", {"stepanakert"}, set()),
     ("Qarabağda yaşayan ermənilərin reinteqrasiyası", {"nagorno_karabakh"}, set()),
+    # a company named after the place, by its legal form or short name right after it (the place-name rule
+    # of the sixteenth round); the autonomous oblast (АО) is the land
+    ("«Զանգեզուրի ՊՄԿ» ՓԲ ընկերության 70-ամյակի կապակցությամբ", set(), {"zangezur"}),
+    ("Սյունիք ՍՊԸ-ն կառուցում է նոր շենք", set(), {"syunik"}),
+    ("Syunik Ltd signs a supply contract", set(), {"syunik"}),
+    ("Tavush LLC opens a new warehouse", set(), {"tavush"}),
+    ("Сюник ООО подписал контракт на поставку", set(), {"syunik"}),
+    ("Naxçıvan MMC yeni müqavilə imzalayıb", set(), {"nakhchivan"}),
+    ("Шуша, центр Шушинского района Нагорно-Карабахской АО", {"nagorno_karabakh", "shusha"}, set()),
 ]
 
 
