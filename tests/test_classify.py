@@ -1796,6 +1796,18 @@ TWENTY_SEVENTH_ROUND_NAMES = [
 ]
 
 
+TWENTY_SEVENTH_ROUND_SEVERITY = [
+    # the Armenians or the residents who have left a village (before its handover): the exodus (P2), in the
+    # perfect and with words between; their leaving the talks is not it
+    ("Ermənilər Laçının Zabux kəndini tamamilə tərk ediblər", "az", "P2", "displacement"),
+    ("Armenians have left entirely the village of Zabukh in Lachin", "en", "P2", "displacement"),
+    ("Армяне полностью покинули село Забух в Лачинском районе", "ru", "P2", "displacement"),
+    ("Հայերն ամբողջությամբ լքել են Բերձորի մոտ գտնվող Աղավնո գյուղը", "hy", "P2", "displacement"),
+    ("Армяне покинули переговоры по Карабаху", "ru", "P4", "talks"),
+    ("Armenians have left the talks on Karabakh", "en", "P4", "talks"),
+]
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
@@ -2062,7 +2074,8 @@ def test_names_are_found_only_with_their_evidence(
     + TWENTY_THIRD_ROUND_SEVERITY
     + TWENTY_FOURTH_ROUND_SEVERITY
     + TWENTY_FIFTH_ROUND_SEVERITY
-    + TWENTY_SIXTH_ROUND_SEVERITY,
+    + TWENTY_SIXTH_ROUND_SEVERITY
+    + TWENTY_SEVENTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
