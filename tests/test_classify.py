@@ -1805,7 +1805,37 @@ TWENTY_SEVENTH_ROUND_SEVERITY = [
     ("Հայերն ամբողջությամբ լքել են Բերձորի մոտ գտնվող Աղավնո գյուղը", "hy", "P2", "displacement"),
     ("Армяне покинули переговоры по Карабаху", "ru", "P4", "talks"),
     ("Armenians have left the talks on Karabakh", "en", "P4", "talks"),
+    # border guards dismantling or winding down their posts: a withdrawal (P4), not a build-up
+    (
+        "Российские пограничники приступили к свертыванию своих мобильных пунктов размещения в Сюнике",
+        "ru",
+        "P4",
+        "withdrawal",
+    ),
+    ("Russian border guards began dismantling their mobile posts near Goris", "en", "P4", "withdrawal"),
+    ("Ռուս սահմանապահները սկսել են ապամոնտաժել իրենց կետերը Գորիսի մոտ", "hy", "P4", "withdrawal"),
+    ("Rusiya sərhədçiləri Gorus yaxınlığında postlarını söküblər", "az", "P4", "withdrawal"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "level"),
+    [
+        # an official visiting the villages the shelling damaged: the news is the visit and the repairs
+        ("Губернатор Тавуша посетил села, наиболее пострадавшие от азербайджанских артобстрелов", "ru", "P4"),
+        ("Губернатор Тавуша посетил села, пострадавшие от артобстрела", "ru", "P4"),
+        ("Tavush governor visited the villages damaged by Azerbaijani shelling", "en", "P4"),
+        ("Տավուշի մարզպետն այցելել է հրետակոծությունից տուժած գյուղեր", "hy", "P4"),
+        ("Tavuş vilayətinin qubernatoru atəşdən zərər çəkmiş kəndləri ziyarət edib", "az", "P4"),
+        # the shelling itself stays fighting
+        ("Azerbaijani shelling damaged villages in Tavush", "en", "P1"),
+        ("Азербайджан обстрелял села Тавуша, губернатор посетил пострадавших", "ru", "P1"),
+    ],
+)
+def test_a_visit_to_villages_damaged_by_shelling_is_not_the_shelling(
+    classifier: Classifier, text: str, language: str, level: str
+) -> None:
+    assert classifier.classify(text, "", language).severity == level
 
 
 @pytest.mark.parametrize(
