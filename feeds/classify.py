@@ -180,6 +180,11 @@ _HY_ENDINGS = [
     "ցիները",
     "ցիների",
     "ցիներին",
+    # the twenty-seventh round: the demonym's plural with the article before a vowel and in the other cases
+    # («Ստեփանակերտցիներն այսօրվա առավոտը …»)
+    "ցիներն",
+    "ցիներից",
+    "ցիներով",
     # Western Armenian plural genitive and dative: ատրպէյճանցիներուն, սահմանապահներու
     "երու",
     "ներու",
@@ -306,9 +311,14 @@ def _alternation(endings: Iterable[str]) -> str:
 # an Armenian name joined to the next word by the linking vowel and a hyphen is a compound that names it:
 # "Ղարաբաղա-ադրբեջանական հակամարտ" (the Karabakh–Azerbaijani conflict), as "հայ-ադրբեջանական" names Armenia
 _HY_LINKED = "ա(?=[-‐‑–])"
+# and a name joined by the linking vowel to "-dwelling" or "-native" is the compound adjective of the people
+# living there (the twenty-seventh round: "արցախաբնակ հայերին", "սյունիքաբնակներին")
+_HY_DWELLING = "աբն[աի]կ" + _alternation(
+    ["ներ", "ների", "ներին", "ները", "ներն", "ներից", "ի", "ին", "ը", "ն"]
+)
 _SUFFIX_BY_LANGUAGE = {
     "ru": _alternation(_RU_ENDINGS),
-    "hy": _alternation(_HY_ENDINGS)[:-1].replace("(?:", "(?:" + _HY_LINKED + "|", 1) + "?",
+    "hy": _alternation(_HY_ENDINGS)[:-1].replace("(?:", f"(?:{_HY_LINKED}|{_HY_DWELLING}|", 1) + "?",
     "en": _alternation(_EN_ENDINGS),
     "az": _AZ_CHAIN,
 }
