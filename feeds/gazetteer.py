@@ -20,7 +20,7 @@ from feeds.definitions import (
     parse_entities,
     parse_severity,
 )
-from feeds.severity_model import bundled_grader
+from feeds.severity_model import SeverityGrader, bundled_grader
 from feeds.textnorm import normalize
 from storage.db import Database
 from storage.gazetteer import GazetteerRows, gazetteer_rows_if_changed, seed_gazetteer
@@ -49,6 +49,7 @@ class Gazetteer:
         severity: SeverityLexicon | None = None,
         *,
         version: str | None = None,
+        grader: SeverityGrader | None = None,
     ) -> None:
         # the stored gazetteer version it was built from (storage.entities), None when not from the database
         self.version = version
@@ -56,7 +57,7 @@ class Gazetteer:
         self.severity = severity or SeverityLexicon()
         self.entities = tuple(EntityInfo(e.id, e.kind, e.name, e.coordinates) for e in self.definitions)
         self._by_id = {entity.id: entity for entity in self.entities}
-        self.classifier = Classifier(self.definitions, self.severity, bundled_grader())
+        self.classifier = Classifier(self.definitions, self.severity, grader)
         self._exact: dict[str, str] = {}
         self._patterns: list[tuple[Any, str]] = []
         for entity in self.definitions:
@@ -136,7 +137,14 @@ def load_yaml_gazetteer(settings: Settings) -> Gazetteer:
     path = entities_path(settings)
     definitions = parse_entities(read_yaml(path, "BORDERWATCH_ENTITIES"))
     severity = parse_severity(read_yaml(severity_path(path), "severity lexicon"))
-    return Gazetteer(definitions, severity)
+    return Gazetteer(definitions, severity, grader=learned_grader(settings))
+
+
+def learned_grader(settings: Settings) -> SeverityGrader | None:
+    """The learned severity grade (feeds.severity_model) when BORDERWATCH_LEARNED_SEVERITY turns it on. Off by
+    default: on fresh text it graded as many items wrongly as rightly, some benign ones P1 (docs/
+    classifier-figures.md, "The twenty-sixth test part, measured once"), and P1 breaks through quiet hours."""
+    return bundled_grader() if settings.learned_severity else None
 
 
 async def load_gazetteer(db: Database, settings: Settings) -> Gazetteer:
@@ -150,7 +158,7 @@ async def load_gazetteer(db: Database, settings: Settings) -> Gazetteer:
     parse_entities(document)  # validate before anything is written
     severity = parse_severity(read_yaml(severity_path(path), "severity lexicon"))
     rows = await seed_gazetteer(db, [_plain(entity) for entity in raw_entities(document)])
-    return build_gazetteer(rows, severity)
+    return build_gazetteer(rows, severity, learned_grader(settings))
 
 
 async def reload_if_changed(db: Database, current: Gazetteer) -> Gazetteer | None:
@@ -158,7 +166,9 @@ async def reload_if_changed(db: Database, current: Gazetteer) -> Gazetteer | Non
     /alias, /untrack or a /review fix, or seeded a changed YAML); None when it did not. One small read when
     unchanged."""
     rows = await gazetteer_rows_if_changed(db, current.version)
-    return build_gazetteer(rows, current.severity) if rows is not None else None
+    if rows is None:
+        return None
+    return build_gazetteer(rows, current.severity, current.classifier.grader)
 
 
 def definitions_from_rows(
@@ -241,13 +251,15 @@ def _excluding(item: Any, word: str) -> dict[str, Any]:
     return mapping
 
 
-def build_gazetteer(rows: GazetteerRows, severity: SeverityLexicon | None) -> Gazetteer:
+def build_gazetteer(
+    rows: GazetteerRows, severity: SeverityLexicon | None, grader: SeverityGrader | None = None
+) -> Gazetteer:
     """The gazetteer of stored rows: active entities, chat aliases and alias fixes, with their version
     (raises GazetteerError when they do not make one: a change is then rolled back)."""
     definitions = definitions_from_rows(
         [row.definition for row in rows.entities], rows.chat_aliases, rows.fixes
     )
-    return Gazetteer(definitions, severity, version=rows.version)
+    return Gazetteer(definitions, severity, version=rows.version, grader=grader)
 
 
 def _without_missing_references(row: Mapping[str, Any], active: set[str]) -> dict[str, Any]:

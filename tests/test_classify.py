@@ -1961,13 +1961,7 @@ def test_a_situation_under_full_control_is_not_a_capture(
         ("В Нагорном Карабахе из-за коронавируса объявлено чрезвычайное положение", "ru"),
         ("Կորոնավիրուսի պատճառով Լեռնային Ղարաբաղում արտակարգ դրություն է հայտարարվել", "hy"),
         ("Koronavirusla bağlı Dağlıq Qarabağda fövqəladə vəziyyət elan edilib", "az"),
-        pytest.param(
-            "The church stands 100 meters from the monastery in Goris",
-            "en",
-            # no cue, so the learned grade (feeds/severity_model.py) reads it: P2 0.50 against P4 0.40; a
-            # known cost of the grade, which raised agreement on the fresh parts 18-24 by 22 items in 1,022
-            marks=pytest.mark.xfail(strict=True, reason="the learned grade reads the distance as P2"),
-        ),
+        ("The church stands 100 meters from the monastery in Goris", "en"),
         ("Памятник стоит в 100 метрах от церкви в Горисе", "ru"),
     ],
 )

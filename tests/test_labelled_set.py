@@ -93,12 +93,12 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The twenty-fifth test part as measured once with the twenty-sixth round's rules and the learned severity
-# grade (frozen at ddd3bb6; figures in docs/classifier-figures.md): thresholds reached are asserted, those not
-# reached are strict expected failures with the measured figure (the mark must go once the threshold is met).
+# The twenty-sixth test part as measured once with the twenty-seventh round's rules (frozen at 3139216;
+# figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by
+# default): thresholds reached are asserted, those not reached are strict expected failures with the measured
+# figure (the mark must go once the threshold is met).
 _TEST_FIGURES = (
-    "test part 25 measured once with the twenty-sixth round's rules and the learned severity grade "
-    "(docs/classifier-figures.md)"
+    "test part 26 measured once with the twenty-seventh round's rules (docs/classifier-figures.md)"
 )
 
 
@@ -114,11 +114,11 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
             language,
             marks=pytest.mark.xfail(
                 strict=True,
-                reason=f"recall 0.929 (52/56): a road named by both its ends, a demonym and an adjective "
-                f"compound missed, {_TEST_FIGURES}",
+                reason=f"recall 0.900 (27/30): Karabakh transliterated from Russian, a demonym and "
+                f"Vardenis under its Azerbaijani name missed, {_TEST_FIGURES}",
             ),
         )
-        if language == "hy"
+        if language == "az"
         else language
         for language in LANGUAGES
     ],
@@ -130,13 +130,12 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(
-    strict=True, reason=f"14 false hits in 69 near-misses (en 5, az 4, ru 4, hy 1), {_TEST_FIGURES}"
-)
+@pytest.mark.xfail(strict=True, reason=f"9 false hits in 80 near-misses (ru 4, en 3, az 2), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.898 (150/167) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 

@@ -25,7 +25,13 @@ def test_classify_grades_an_attack_told_without_a_cue_word() -> None:
         "Azerbaijani soldiers stormed Armenian positions in Gegharkunik",
         "The Armenian government discussed the Lachin corridor with the EU",
     ]
-    result = run_cli(["classify", "--json"], "\n".join(lines) + "\n")
+    # off by default: the rules alone
+    rules_alone = run_cli(["classify", "--json"], "\n".join(lines) + "\n")
+    assert rules_alone.returncode == 0, rules_alone.stderr
+    assert [json.loads(line)["severity"] for line in rules_alone.stdout.splitlines()] == ["P4", "P4", "P4"]
+    result = run_cli(
+        ["classify", "--json"], "\n".join(lines) + "\n", {"BORDERWATCH_LEARNED_SEVERITY": "true"}
+    )
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(line["severity"], line["events"]) for line in out] == [
@@ -42,7 +48,9 @@ def test_classify_grades_an_attack_told_without_a_cue_word() -> None:
 
 
 def test_a_cue_or_no_tracked_place_keeps_the_rules_grade() -> None:
-    classifier = load_yaml_gazetteer(load_settings()).classifier
+    settings = load_settings().model_copy(update={"learned_severity": True})
+    classifier = load_yaml_gazetteer(settings).classifier
+    assert classifier.grader is not None
     # a cue: the rules' level, whatever the model thinks
     assert classifier.classify("Pashinyan met Aliyev in Prague to discuss the border").severity is None
     shelled = classifier.classify("Azerbaijani artillery shelled Jermuk and Goris in Armenia")
@@ -87,6 +95,7 @@ def test_without_the_weights_file_severity_comes_from_the_rules_with_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no config/severity_model.json here, and none in the source tree
+    monkeypatch.setenv("BORDERWATCH_LEARNED_SEVERITY", "true")
     monkeypatch.setattr(severity_model, "MODEL_FILE", tmp_path / "missing.json")
     bundled_grader.cache_clear()
     try:

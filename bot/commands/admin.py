@@ -457,7 +457,8 @@ async def import_opml(update: Update, context: BotCallbackContext, ctx: BotConte
 async def _rebuild_gazetteer(change: GazetteerChange, ctx: BotContext) -> Gazetteer:
     """The gazetteer as it reads inside `change` (raises GazetteerError before the commit)."""
     severity = ctx.gazetteer.severity if ctx.gazetteer is not None else None
-    return build_gazetteer(await change.rows(), severity)
+    grader = ctx.gazetteer.classifier.grader if ctx.gazetteer is not None else None
+    return build_gazetteer(await change.rows(), severity, grader)
 
 
 def _resolve(ctx: BotContext, name: str) -> EntityInfo:
