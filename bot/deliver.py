@@ -512,8 +512,9 @@ class DeliveryLoop(BackgroundLoop):
             await self._postpone([row, *rest], self.clock(), "forum topic closed")
             self.wake()
             return True
-        if sends and isinstance(exc, BadRequest) and (may_not_send(exc) or topic_is_closed(exc)):
-            # the bot is in the chat but may not post (restricted, no right to post, General closed too)
+        if isinstance(exc, BadRequest) and (may_not_send(exc) or (sends and topic_is_closed(exc))):
+            # the bot is in the chat but may not post (restricted, no right to post, General closed too);
+            # an edit Telegram refuses so holds the chat as a message does, rather than ending dead
             metrics.record_telegram_error(400)
             await self._hold_chat(row, exc)
             return True
