@@ -44,7 +44,7 @@ from bot.telegram_errors import chat_is_gone, may_not_send, topic_is_closed, top
 from bot.worker import BackgroundLoop
 from feeds.liveness import ProcessLiveness
 from storage import alert_updates, chats, deliveries, quarantine
-from storage.alert_updates import ClaimedUpdate
+from storage.alert_updates import ClaimedUpdate, SentUpdate
 from storage.deliveries import Alert, ClaimedDelivery, SentAlert
 
 logger = logging.getLogger(__name__)
@@ -213,10 +213,17 @@ class DeliveryLoop(BackgroundLoop):
         self._unrecorded = asyncio.Semaphore(ctx.settings.send_concurrency)
         # sends that finish together are marked sent in one transaction (bot.sent_record); each still waits
         # for its mark inside `_unrecorded`, so the crash bound stays SEND_CONCURRENCY
-        self.recorder = SentRecorder(
+        self.recorder = SentRecorder[SentAlert](
             functools.partial(deliveries.mark_sent, ctx.db),
             max_batch=mark_batch,
             giving_up=lambda: self.stopping,
+        )
+        # and so are sent edits and replies: one given back to the outbox would reach the chat again
+        self.update_recorder = SentRecorder[SentUpdate](
+            functools.partial(alert_updates.mark_updates_sent, ctx.db),
+            max_batch=mark_batch,
+            giving_up=lambda: self.stopping,
+            what="sent alert updates",
         )
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._formatted: dict[Alert, str] = {}
@@ -431,7 +438,7 @@ class DeliveryLoop(BackgroundLoop):
                 db, row.id, f"{type(exc).__name__}: {exc}", self.clock(), max_attempts=self.max_attempts
             )
             return await self._hold_rest(rest)
-        await alert_updates.finish_update(db, row.id, "sent", self.clock(), shown=row, message_id=reply_id)
+        await self.update_recorder.record(SentUpdate(row, self.clock(), reply_id))
         return True
 
     def _topic(self, row: Claimed) -> int | None:
@@ -505,8 +512,9 @@ class DeliveryLoop(BackgroundLoop):
             await self._postpone([row, *rest], self.clock(), "forum topic closed")
             self.wake()
             return True
-        if sends and isinstance(exc, BadRequest) and (may_not_send(exc) or topic_is_closed(exc)):
-            # the bot is in the chat but may not post (restricted, no right to post, General closed too)
+        if isinstance(exc, BadRequest) and (may_not_send(exc) or (sends and topic_is_closed(exc))):
+            # the bot is in the chat but may not post (restricted, no right to post, General closed too);
+            # an edit Telegram refuses so holds the chat as a message does, rather than ending dead
             metrics.record_telegram_error(400)
             await self._hold_chat(row, exc)
             return True

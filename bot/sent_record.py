@@ -1,4 +1,6 @@
 """Recording sent alerts by group commit: the sends that finish while one write is under way share the next.
+The same recorder marks sent edits and severity replies (storage.alert_updates.mark_updates_sent): Telegram
+has those too, and one given back to the outbox would reach the chat twice.
 
 Each send waits until its row is marked sent, as before, so a crash can still repeat only the sends in flight
 (the delivery loop's SEND_CONCURRENCY); what changes is that one transaction and one UPDATE mark every row
@@ -16,38 +18,49 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
 
 from storage.db import is_database_error
-from storage.deliveries import SentAlert
 
 logger = logging.getLogger(__name__)
 
-Write = Callable[[Sequence[SentAlert]], Awaitable[None]]
+Sent = TypeVar(
+    "Sent"
+)  # what one send leaves to record (storage.deliveries.SentAlert, alert_updates.SentUpdate)
 MAX_BATCH = 200  # rows per write, far below any database's parameter limit
 RETRY_FIRST, RETRY_MOST = 0.25, 2.0  # seconds between tries of a write the database failed (doubling)
 
 
-class SentRecorder:
-    """Marks sent alerts with `write` (storage.deliveries.mark_sent), at most `max_batch` rows a time."""
+class SentRecorder(Generic[Sent]):
+    """Marks sent rows with `write` (storage.deliveries.mark_sent, alert_updates.mark_updates_sent), at most
+    `max_batch` rows a time; `what` names them in the log."""
 
     def __init__(
-        self, write: Write, *, max_batch: int = MAX_BATCH, giving_up: Callable[[], bool] = lambda: False
+        self,
+        write: Callable[[Sequence[Sent]], Awaitable[None]],
+        *,
+        max_batch: int = MAX_BATCH,
+        giving_up: Callable[[], bool] = lambda: False,
+        what: str = "sent alerts",
     ) -> None:
         self._write = write
         self.max_batch = max(1, max_batch)
         self._giving_up = giving_up
-        self._waiting: list[tuple[SentAlert, asyncio.Future[None]]] = []
+        self._what = what
+        self._waiting: list[tuple[Sent, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
         self.writes = 0  # transactions so far (the benchmark reports rows per write)
 
-    async def record(self, sent: SentAlert) -> None:
+    async def record(self, sent: Sent) -> None:
         """Return once `sent` is in the database. A database failure is tried again until the write works;
         what a write raised otherwise, or while `giving_up`, is raised here (the row stays leased and is sent
         again once its lease runs out, as after a crash)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((sent, done))
         if self._writer is None:
-            self._writer = asyncio.create_task(self._write_all(), name="record-sent-alerts")
+            self._writer = asyncio.create_task(
+                self._write_all(), name=f"record-{self._what}".replace(" ", "-")
+            )
         await done
 
     async def _write_all(self) -> None:
@@ -71,7 +84,7 @@ class SentRecorder:
         finally:
             self._writer = None
 
-    async def _written(self, batch: list[SentAlert]) -> None:
+    async def _written(self, batch: list[Sent]) -> None:
         """`write(batch)`, tried again while the database fails and the loop is not giving up."""
         pause = RETRY_FIRST
         failed = False
@@ -83,8 +96,9 @@ class SentRecorder:
                     raise
                 if not failed:
                     logger.warning(
-                        "could not record %d sent alerts (%s); trying again until the database answers",
+                        "could not record %d %s (%s); trying again until the database answers",
                         len(batch),
+                        self._what,
                         type(exc).__name__,
                     )
                     failed = True
@@ -92,5 +106,5 @@ class SentRecorder:
                 pause = min(pause * 2, RETRY_MOST)
             else:
                 if failed:
-                    logger.warning("recorded %d sent alerts once the database answered", len(batch))
+                    logger.warning("recorded %d %s once the database answered", len(batch), self._what)
                 return

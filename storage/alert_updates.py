@@ -283,25 +283,53 @@ async def finish_update(
     """Settle a leased row as 'sent' (then the alert's record of what it shows follows `shown`), 'skipped'
     (nothing changed, or the message is gone) or 'dead' (Telegram refused it), with `reason` kept."""
     async with db.transaction() as session:
-        row = await session.get(DeliveryUpdate, update_id)
-        if row is None:
-            return
-        row.status, row.last_error = status, (reason[:1000] if reason else None)
-        if status == "sent":
-            row.sent_at, row.message_id = now, message_id
-        if status == "dead":
-            row.attempts += 1
-        if status != "sent" or shown is None:
-            return
-        values: dict[str, object] = {}
-        if shown.kind == "pointer":
-            return
-        if shown.kind == "edit":
-            values["shown_sources"] = len(shown.alert.also_reported_by)
-            values["shown_severity"] = shown.alert.severity
-        else:
-            values["shown_severity"] = shown.alert.severity
-        await session.execute(update(Delivery).where(Delivery.id == shown.delivery_id).values(**values))
+        await _finish(session, update_id, status, now, shown=shown, message_id=message_id, reason=reason)
+
+
+@dataclass(frozen=True, slots=True)
+class SentUpdate:
+    """An edit or reply Telegram accepted: the leased row, when, and the reply's message id (None: edit)."""
+
+    update: ClaimedUpdate
+    sent_at: datetime
+    message_id: int | None = None
+
+
+async def mark_updates_sent(db: Database, sent: Sequence[SentUpdate]) -> None:
+    """Record that these edits and replies reached their chats (finish_update 'sent' for each), in one
+    transaction: bot.sent_record calls it for the sends that finished together, again until it works."""
+    if not sent:
+        return
+    async with db.transaction() as session:
+        for done in sent:
+            row = done.update
+            await _finish(session, row.id, "sent", done.sent_at, shown=row, message_id=done.message_id)
+
+
+async def _finish(
+    session: AsyncSession,
+    update_id: int,
+    status: str,
+    now: datetime,
+    *,
+    shown: ClaimedUpdate | None = None,
+    message_id: int | None = None,
+    reason: str | None = None,
+) -> None:
+    row = await session.get(DeliveryUpdate, update_id)
+    if row is None:
+        return
+    row.status, row.last_error = status, (reason[:1000] if reason else None)
+    if status == "sent":
+        row.sent_at, row.message_id = now, message_id
+    if status == "dead":
+        row.attempts += 1
+    if status != "sent" or shown is None or shown.kind == "pointer":
+        return
+    values: dict[str, object] = {"shown_severity": shown.alert.severity}
+    if shown.kind == "edit":
+        values["shown_sources"] = len(shown.alert.also_reported_by)
+    await session.execute(update(Delivery).where(Delivery.id == shown.delivery_id).values(**values))
 
 
 async def retry_update_later(
@@ -353,8 +381,10 @@ async def updates_for_chat(db: Database, chat_id: int) -> list[tuple[str, str, i
 
 __all__ = [
     "ClaimedUpdate",
+    "SentUpdate",
     "claim_due_updates",
     "finish_update",
+    "mark_updates_sent",
     "postpone_updates",
     "retry_update_later",
     "updates_for_chat",

@@ -6,8 +6,13 @@ database is a controllable clock, so backoff, quiet hours and retry-after are st
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import itertools
+import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,9 +20,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from telegram.ext import Application, ExtBot
 
 import bot.deliver
+import storage.db
 from bot.aiohttp_request import AiohttpRequest
 from bot.app import build_application
 from bot.context import BotContext
@@ -25,7 +32,7 @@ from bot.deliver import ConsoleSender, DeliveryLoop
 from bot.ratelimit import ChatRateLimiter
 from storage import chats, deliveries, quarantine
 from storage.db import Database
-from storage.models import Chat, Delivery, Feed, Item, ItemEntity, Story, Subscription
+from storage.models import Chat, Delivery, DeliveryUpdate, Feed, Item, ItemEntity, Story, Subscription
 from storage.settings import Settings, load_settings
 from storage.stats import operational_counts
 from tests.botapi import BotApiEmulator
@@ -459,6 +466,133 @@ async def test_alerts_held_for_a_chat_where_the_bot_may_not_send_end_dead_after_
     assert (await deliveries.delivery_counts(rig.db)).dead == 1
     # the 24 tries were each one request: a held chat costs nothing between tries
     assert len(sends_to(rig.telegram, -1009)) == 24
+
+
+async def _report_again(
+    db: Database, story_id: int, chat_id: int, kind: str, severity: str, now: datetime
+) -> None:
+    """Another source reports the story at `severity`, after its alert was sent to `chat_id`: an edit
+    ("also reported by …") or, the story's severity rising, a reply is queued for that alert."""
+    key = next(_keys)
+    async with db.transaction() as session:
+        feed = await session.scalar(select(Feed).where(Feed.url == "https://other.test/rss"))
+        if feed is None:
+            feed = Feed(url="https://other.test/rss", title="Other Agency")
+            session.add(feed)
+            await session.flush()
+        item = Item(
+            feed_id=feed.id,
+            story_id=story_id,
+            identity_key=f"k{key}",
+            link=f"https://other.test/{key}",
+            title=f"Sev Lake, report {key}",
+            summary="Summary.",
+            published_at=START,
+            fetched_at=START,
+            content_hash=f"h{key}",
+            severity=severity,
+        )
+        session.add(item)
+        await session.flush()
+        story = await session.get(Story, story_id)
+        assert story is not None
+        story.severity = min(story.severity or severity, severity)
+        alert = await session.scalar(
+            select(Delivery).where(Delivery.chat_id == chat_id, Delivery.story_id == story_id)
+        )
+        assert alert is not None
+        session.add(
+            DeliveryUpdate(
+                delivery_id=alert.id,
+                chat_id=chat_id,
+                story_id=story_id,
+                item_id=item.id,
+                kind=kind,
+                severity=severity,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
+
+@pytest.mark.usefixtures("fast_private_chats")  # the pace of sends is not what is tested
+async def test_edits_and_replies_for_a_group_where_the_bot_may_not_send_wait_with_its_alerts(
+    rig: Rig,
+) -> None:
+    # before: Telegram's "not enough rights" to the edit (editMessageText) ended the edit dead: once the bot
+    # could post again the alert never showed its other source
+    rig.telegram.add_chat(-5, "group")
+    await add_chat(rig.db, -5, "group")
+    story = await add_story(rig.db, "Sev Lake", chats=(-5,))
+    loop = rig.loop()
+    await loop.run_until_idle()
+    (alert,) = rig.telegram.sent(-5)
+    rig.telegram.restrict_bot(-5, by=None)
+    await _report_again(rig.db, story, -5, "edit", "P2", rig.clock.now)
+    for _ in range(3):  # a quarter of an hour: held, tried again every 5 minutes
+        await loop.run_until_idle()
+        rig.clock.advance(minutes=5)
+    await _report_again(rig.db, story, -5, "reply", "P1", rig.clock.now)  # the story rises meanwhile
+    await loop.run_until_idle()
+    assert rig.telegram.sent(-5) == [alert] and "also reported by" not in alert.text
+    async with rig.db.transaction() as session:
+        updates = (await session.execute(select(DeliveryUpdate))).scalars().all()
+        assert {(row.kind, row.status, row.attempts) for row in updates} == {
+            ("edit", "pending", 0),
+            ("reply", "pending", 0),
+        }
+
+    rig.telegram.unrestrict_bot(-5, by=None)
+    rig.clock.advance(minutes=5)
+    await loop.run_until_idle()
+    texts = rig.telegram.texts(-5)
+    assert "also reported by: Other Agency" in texts[0], texts[0]
+    assert len(texts) == 2 and texts[1].startswith("🔴 P1"), texts  # the severity reply, once
+
+
+def _hold_write_lock(path: str, taken: threading.Event, seconds: float) -> None:
+    """Another process's write transaction on the SQLite file: every write waits, then fails."""
+    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        connection.execute("BEGIN EXCLUSIVE")
+        taken.set()
+        time.sleep(seconds)
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+
+
+@pytest.mark.usefixtures("fast_private_chats")  # the pace of sends is not what is tested
+async def test_a_severity_reply_sent_while_the_database_is_locked_reaches_the_chat_once(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # before: the reply could not be marked sent, stayed leased and was sent again when its lease ran out
+    # (PostgreSQL stopped: tests/reliability/test_database_restart.py)
+    if rig.db.dialect != "sqlite":
+        pytest.skip("locking the database from outside is how SQLite goes away; PostgreSQL is stopped there")
+    monkeypatch.setattr(storage.db, "_BUSY_TIMEOUT_MS", 200)  # 30 s in production: the lock outlasts it
+    await rig.db.dispose()  # connections made from now on wait 200 ms
+    rig.telegram.add_chat(-5, "group")
+    await add_chat(rig.db, -5, "group")
+    story = await add_story(rig.db, "Sev Lake", chats=(-5,))
+    loop = rig.loop()
+    await loop.run_until_idle()
+    await _report_again(rig.db, story, -5, "reply", "P1", rig.clock.now)
+    rig.telegram.inject_fault("delay", 1, methods=["sendMessage"], delay=1.0)
+    sending = asyncio.create_task(loop.run_until_idle())
+    while len(sends_to(rig.telegram, -5)) < 2:  # noqa: ASYNC110 (the reply is on its way to Telegram)
+        await asyncio.sleep(0.01)
+    taken = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(rig.db.engine.url.database, taken, 2.5))
+    holder.start()
+    taken.wait(10)
+    with contextlib.suppress(OperationalError):  # the loop's own look for work fails while locked
+        await sending
+    await asyncio.to_thread(holder.join)
+    rig.clock.advance(minutes=10)  # past any lease: a row left "sending" is sent again now
+    await loop.run_until_idle()
+    texts = rig.telegram.texts(-5)
+    assert sum(1 for t in texts if t.startswith("🔴 P1")) == 1, texts
 
 
 async def test_a_restart_does_not_resend_and_a_crashed_lease_is_picked_up_later(rig: Rig) -> None:

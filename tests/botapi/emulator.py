@@ -325,7 +325,8 @@ class BotApiEmulator:
     def restrict_bot(self, chat_id: int, *, by: int | None) -> None:
         """The bot may no longer send in the group: admin `by` restricted it (Telegram then sends a
         my_chat_member update), or with `by` None the group's permissions forbid members to send (no update:
-        the bot's own membership did not change). Sends answer 400 "not enough rights to send …"."""
+        the bot's own membership did not change). Sends, and edits of its messages, answer 400 "not enough
+        rights to send …" (a channel: "need administrator rights in the channel chat")."""
         old = self._bot_member(chat_id)
         self.restricted.add(chat_id)
         if by is not None:
@@ -990,6 +991,7 @@ class BotApiEmulator:
 
     async def _api_editmessagetext(self, params: dict[str, Any]) -> Any:
         message = self._find_message(params)
+        self._check_rights(self._target_chat(params), "text messages")
         text, entities = self._format(params, "text", MAX_TEXT, required=True)
         markup = _json_value(params.get("reply_markup"))
         if text == message.text and entities == message.entities and markup == message.reply_markup:

@@ -11,9 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, select, update
 
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.models import Delivery, DeliveryUpdate, Item, Story
 from tests.botapi.emulator import BotApiEmulator
 from tests.reliability.conftest import record
 from tests.reliability.private_postgres import PrivatePostgres, private_postgres
@@ -141,4 +143,100 @@ async def test_alerts_sent_while_postgresql_goes_down_are_not_sent_again(tmp_pat
         "database restart (private postgresql)",
         f"PostgreSQL stopped with {IN_FLIGHT_CHATS} alerts in flight: each chat got its alert once "
         f"({len(text.splitlines())} log lines, password 0 times)",
+    )
+
+
+async def _raise_to_p1(db: Database, chat_ids: list[int]) -> None:
+    """A new report takes the seeded story from P2 to P1: a severity reply is queued for each chat's alert."""
+    now = datetime.now(UTC)
+    async with db.transaction() as session:
+        first = await session.scalar(select(Item).order_by(Item.id).limit(1))
+        assert first is not None and first.story_id is not None
+        raised = Item(
+            feed_id=first.feed_id,
+            story_id=first.story_id,
+            identity_key="seeded-raise",
+            link="https://agency.example/raise",
+            title="Mortar fire near Sev Lake, report a1",
+            summary="Mortars were fired near Sev Lake.",
+            published_at=now,
+            fetched_at=now,
+            content_hash="seeded-raise",
+            severity="P1",
+        )
+        session.add(raised)
+        await session.flush()
+        await session.execute(update(Story).where(Story.id == first.story_id).values(severity="P1"))
+        alerts = (await session.execute(select(Delivery.id, Delivery.chat_id))).all()
+        await session.execute(
+            insert(DeliveryUpdate),
+            [
+                {
+                    "delivery_id": delivery_id,
+                    "chat_id": chat_id,
+                    "story_id": first.story_id,
+                    "item_id": raised.id,
+                    "kind": "reply",
+                    "severity": "P1",
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for delivery_id, chat_id in alerts
+                if chat_id in chat_ids
+            ],
+        )
+
+
+async def test_severity_replies_sent_while_postgresql_goes_down_are_not_sent_again(tmp_path: Path) -> None:
+    """As above for the reply sent when a story's severity rises: PostgreSQL stops while the replies are in
+    flight; once it is back each chat has its alert and one reply (before: every reply Telegram took during
+    the outage was given back to the outbox and sent again)."""
+    with private_postgres() as postgres:
+        await upgrade(postgres.url)
+        db = Database(postgres.url)
+        chats = list(range(400, 400 + IN_FLIGHT_CHATS))
+        await seed_fan_out(db, chats)
+        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
+            for chat_id in chats:
+                telegram.add_user(chat_id)
+            env = borderwatch_env(
+                postgres.url,
+                tmp_path,
+                telegram_token=REALISTIC_TOKEN,
+                telegram_api_url=telegram.base_url,
+                send_rate=1000,
+                paid_broadcast=True,
+            )
+            process = await start(["run", "--role", "bot"], env, tmp_path)
+            try:
+                await telegram.wait_until(lambda: all(telegram.sent(c) for c in chats), within=60)
+                # every reply is answered SEND_DELAY s after it was asked for: the database stops meanwhile
+                telegram.inject_fault("delay", IN_FLIGHT_CHATS, methods=["sendMessage"], delay=SEND_DELAY)
+                await _raise_to_p1(db, chats)
+                await db.dispose()
+                await telegram.wait_until(
+                    lambda: sum(1 for m, _ in telegram.requests if m == "sendMessage") >= IN_FLIGHT_CHATS + 8,
+                    within=60,
+                )
+                await asyncio.to_thread(postgres.stop)
+                await asyncio.sleep(2 * SEND_DELAY + 1)  # the answers come while the database is down
+                assert process.returncode is None, "borderwatch died with its database"
+                await asyncio.to_thread(postgres.start)
+                await telegram.wait_until(lambda: all(len(telegram.sent(c)) >= 2 for c in chats), within=60)
+                await asyncio.sleep(5)  # anything given back to the outbox would be sent again by now
+                assert await terminate(process) == 0
+            finally:
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+            replies = {c: sum(1 for m in telegram.sent(c) if m.text.startswith("🔴")) for c in chats}
+            counts = {c: len(telegram.sent(c)) for c in chats}
+    twice = sorted(c for c, n in counts.items() if n > 2)
+    assert not twice, f"{len(twice)} of {len(chats)} chats got their severity reply more than once: {counts}"
+    assert set(replies.values()) == {1}, replies
+    record(
+        "database restart (private postgresql)",
+        f"PostgreSQL stopped with {IN_FLIGHT_CHATS} severity replies in flight: each chat got its reply once",
     )
