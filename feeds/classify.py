@@ -443,6 +443,12 @@ _PLAYING = re.compile(
     r"|qol vur\w*|qol|qolu|het-trik\w*|boksc\w*|boksçu\w*|yarimmudafiec\w*|nokaut\w*)(?!\w)"
 )
 _PLAYING_WINDOW = 60
+# the twenty-eighth round: a recall dated today is the news itself ("Հիշեցնենք, որ այսօր՝ 06.00-ից … կրակ են
+# բացել", "Напомним, что сегодня утром …", "Xatırladaq ki, bu gün …"): its cues count
+_TODAY_AFTER_MARKER = re.compile(
+    r"[\s,]*(?:that|что|որ|ki)?[\s,]*(?:today|this morning|tonight|last night|сегодня|этой ночью|этим утром"
+    r"|այսօր|այսոր|այս առավոտ|այս գիշեր|bu gun|bugun|bu gün|bugün|bu sehər|bu seher|bu gecə|bu gece)(?!\w)"
+)
 
 
 def _athlete(text: str, start: int, stop: int) -> bool:
@@ -1840,7 +1846,11 @@ class Classifier:
         cues = [cue for cue in found[_CUE] if not _given_name(scan, cue[0], cue[1])]
         if cues:
             background = [(start, stop) for start, stop, _ in found[_BACKGROUND]]
-            markers = [start for start, _, _ in found[_MARKER] if _sentence_start(text, start)]
+            markers = [
+                start
+                for start, stop, _ in found[_MARKER]
+                if _sentence_start(text, start) and not _TODAY_AFTER_MARKER.match(text, stop)
+            ]
             if markers:
                 background.extend(_recalled(text, markers))
             hedges = [hedge for hedge in found[_HEDGE] if not _month_name(text, hedge[0], hedge[1])]

@@ -1864,6 +1864,33 @@ TWENTY_EIGHTH_ROUND_NAMES = [
 ]
 
 TWENTY_EIGHTH_ROUND_SEVERITY = [
+    # a recall dated today is the news itself: its fire counts (P1); an earlier year's recall stays background
+    (
+        "Ինչ իրավիճակ է Կութում. Հիշեցնենք, որ այսօր՝ 06.00-ից Ադրբեջանի ԶՈՒ ստորաբաժանումները կրակ են բացել "
+        "Սոթքի ուղղությամբ",
+        "hy",
+        "P1",
+        "gunfire",
+    ),
+    (
+        "Что происходит в Сотке. Напомним, что сегодня утром азербайджанские подразделения обстреляли Сотк",
+        "ru",
+        "P1",
+        "shelling",
+    ),
+    (
+        "What is happening in Sotk. Recall that this morning Azerbaijani units shelled Sotk",
+        "en",
+        "P1",
+        "shelling",
+    ),
+    (
+        "Laçın istiqamətində vəziyyət. Xatırladaq ki, bu gün Ermənistan silahlı qüvvələri Laçın "
+        "istiqamətində mövqelərimizi atəşə tutub",
+        "az",
+        "P1",
+        "shelling",
+    ),
     # fire "upon" positions, as a ministry's statement tells it (P1)
     (
         "Azerbaijan says its military positions near the border with Armenia were fired upon",
@@ -2265,3 +2292,14 @@ def test_folded_names_count_in_items_that_may_be_azerbaijani(
     classifier: Classifier, text: str, language: str | None, present: set[str]
 ) -> None:
     assert set(classifier.classify(text, "", language).entity_ids) == present
+
+
+def test_a_recall_of_an_earlier_year_stays_background(classifier: Classifier) -> None:
+    """Only a recall dated today is the news (TWENTY_EIGHTH_ROUND_SEVERITY): one of an earlier year is not."""
+    result = classifier.classify(
+        "Что происходит в Сотке. Напомним, что в 2022 году азербайджанские подразделения обстреляли Сотк",
+        "",
+        "ru",
+    )
+    assert result.severity == "P4"
+    assert "shelling" not in result.events
