@@ -1864,6 +1864,32 @@ TWENTY_EIGHTH_ROUND_NAMES = [
 ]
 
 TWENTY_EIGHTH_ROUND_SEVERITY = [
+    # a land "liberated from occupation" earlier is background: the drill held there is the news
+    (
+        "The joint drill between Turkey and Azerbaijan in the Lachin region, which was liberated from "
+        "Armenian occupation last year, serves regional stability, the ministry said",
+        "en",
+        "P4",
+        "statement",
+    ),
+    (
+        "Թուրքիան և Ադրբեջանը համատեղ զորավարժություններ են անցկացնում օկուպացիայից ազատագրված Լաչինում",
+        "hy",
+        "P3",
+        "mobilization",
+    ),
+    (
+        "Турция и Азербайджан проводят совместные учения в освобожденном от оккупации Лачине",
+        "ru",
+        "P3",
+        "mobilization",
+    ),
+    (
+        "Türkiyə və Azərbaycan işğaldan azad edilmiş Laçında birgə təlim keçirir",
+        "az",
+        "P3",
+        "mobilization",
+    ),
     # a recall dated today is the news itself: its fire counts (P1); an earlier year's recall stays background
     (
         "Ինչ իրավիճակ է Կութում. Հիշեցնենք, որ այսօր՝ 06.00-ից Ադրբեջանի ԶՈՒ ստորաբաժանումները կրակ են բացել "
