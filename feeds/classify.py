@@ -230,8 +230,7 @@ _EN_ENDINGS = ["s", "es", "i"]  # Karabakhi, Nakhchivani
 _V4 = "[iu]"
 _V2 = "[ae]"
 _AZ_CHAIN = (
-    f"(?:l{_V4}(?=l{_V2}r))?"
-    f"(?:l{_V2}r)?"
+    f"(?:(?:l{_V4})?l{_V2}r)?"
     f"(?:{_V4}m{_V4}z|{_V4}n{_V4}z|m{_V4}z|n{_V4}z|s{_V4}|{_V4}m|{_V4}n|{_V4}|m|n)?"
     f"(?:n?{_V4}n|n?d{_V2}n|n?t{_V2}n|n?d{_V2}|n?t{_V2}|[ny]?{_V2}|[nys]?{_V4}|y?l{_V2})?"
     f"(?:k{_V4}(?:l{_V2}r)?(?:n?{_V4}n|n?d{_V2}|n?{_V2}|n?{_V4})?)?"
