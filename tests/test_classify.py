@@ -1853,6 +1853,15 @@ TWENTY_EIGHTH_ROUND_NAMES = [
     ("Ալիևը գոլ խփեց «Լոկոմոտիվի» կազմում", set(), {"aliyev"}),
     ("Əliyev qol vurdu, komandası 2:1 hesabı ilə qalib gəldi", set(), {"aliyev"}),
     ("Алиев провел встречу с Пашиняном в Брюсселе", {"aliyev", "pashinyan"}, set()),
+    # a place's "representative" (təmsilçi) in a sports draw is its club; its political representative
+    # (nümayəndə) is the place
+    (
+        'A yolunda yer alan Naxçıvan təmsilçisi "Benfika" (Portuqaliya) ilə birgə 2-ci qrupa düşüb',
+        set(),
+        {"nakhchivan"},
+    ),
+    ("Naxçıvan təmsilçisi futzal üzrə UEFA Çempionlar Liqasında çıxış edəcək", set(), {"nakhchivan"}),
+    ("Naxçıvan Muxtar Respublikasının Bakıdakı daimi nümayəndəsi çıxış edib", {"nakhchivan"}, set()),
     # Azerbaijani: Karabakh transliterated from Russian, the demonym's plural, Vardenis spelled with g
     ('İran mətbuatı təlimin "Naqorno-Karabax"da olacağını yazır', {"nagorno_karabakh"}, set()),
     ("Naqorno Karabax münaqişəsi ilə bağlı yeni hesabat", {"nagorno_karabakh"}, set()),
