@@ -1873,6 +1873,39 @@ TWENTY_EIGHTH_ROUND_NAMES = [
 ]
 
 TWENTY_EIGHTH_ROUND_SEVERITY = [
+    # lives claimed: deaths (P1)
+    (
+        "New outbreak of violence at Azerbaijan border claims lives of four Armenian soldiers",
+        "en",
+        "P1",
+        "killed",
+    ),
+    (
+        "Новая вспышка насилия на армяно-азербайджанской границе унесла жизни четырех военных",
+        "ru",
+        "P1",
+        "killed",
+    ),
+    ("Հայաստանի և Ադրբեջանի սահմանին բռնկումը խլել է չորս զինծառայողի կյանք", "hy", "P1", "killed"),
+    (
+        "Ermənistan-Azərbaycan sərhədində baş verən insident dörd hərbçinin həyatını alıb",
+        "az",
+        "P1",
+        "killed",
+    ),
+    # strikes "at" positions: fire (P1)
+    (
+        "Azerbaijan strikes at the positions of the Armenian army on the eastern part of the Armenian border",
+        "en",
+        "P1",
+        "shelling",
+    ),
+    (
+        "Азербайджан нанес удар по позициям армянской армии на восточном участке границы",
+        "ru",
+        "P1",
+        "shelling",
+    ),
     # a land "liberated from occupation" earlier is background: the drill held there is the news
     (
         "The joint drill between Turkey and Azerbaijan in the Lachin region, which was liberated from "
