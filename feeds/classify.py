@@ -225,11 +225,12 @@ _HY_UM_ENDINGS = [
 ]
 _EN_ENDINGS = ["s", "es", "i"]  # Karabakhi, Nakhchivani
 # Azerbaijani suffix chain after folding (ı→i, ə→e, ü→u, ğ→g: feeds.textnorm): plural, possessive, case,
-# -ki, copula; every part optional
+# -ki, copula; every part optional; the demonym -lı before its plural ("kəlbəcərlilər", "laçınlıların": the
+# twenty-eighth round; the singular "kəlbəcərli" reads by the -lı near the end)
 _V4 = "[iu]"
 _V2 = "[ae]"
 _AZ_CHAIN = (
-    f"(?:l{_V2}r)?"
+    f"(?:(?:l{_V4})?l{_V2}r)?"
     f"(?:{_V4}m{_V4}z|{_V4}n{_V4}z|m{_V4}z|n{_V4}z|s{_V4}|{_V4}m|{_V4}n|{_V4}|m|n)?"
     f"(?:n?{_V4}n|n?d{_V2}n|n?t{_V2}n|n?d{_V2}|n?t{_V2}|[ny]?{_V2}|[nys]?{_V4}|y?l{_V2})?"
     f"(?:k{_V4}(?:l{_V2}r)?(?:n?{_V4}n|n?d{_V2}|n?{_V2}|n?{_V4})?)?"
@@ -426,6 +427,40 @@ class _AliasInfo:
     # alias.quoted_name: the index of the same alias without its context rule, used when it stands in quotes
     quoted_twin: int | None = None
     name_length: int = 0  # the alias's length normalised (a case ending follows it)
+
+
+# the twenty-eighth round: a name right before a weight class is an athlete's in a team list ("Haji Aliyev
+# (65 kg)", "Lachin Valiyev (87kg)", "Алиев (65 кг)", "Ալիև (65 կգ)", "Əliyev (65 kq)"): not the person, not
+# the place
+_WEIGHT_CLASS = re.compile(r"\w*(?: [^\W\d]+)? ?\(\d+ ?(?:kg|кг|կգ|kq)\)")
+# and a bare surname within a sentence of a goal scored or a bout is a player's or a boxer's ("Алиев отличился
+# голом", "British boxer … Aliyev disqualified"; not "goal", which is also an aim)
+_PLAYING = re.compile(
+    r"(?<!\w)(?:scor(?:es|ed|ing)|brace|referee|boxer|midfielder|striker|knock-?out"
+    r"|забил\w*|забива\w*|голом|гол|голы|дубл(?:ем|ь|я)|рефери|боксер\w*|полузащитник\w*|нападающ\w*|нокаут\w*"
+    r"|գոլ\w*|մրցավար\w*|բռնցքամարտիկ\w*|կիսապաշտպան\w*|հարձակվող\w*|նոկաուտ\w*"
+    r"|qol vur\w*|qol|qolu|het-trik\w*|boksc\w*|boksçu\w*|yarimmudafiec\w*|nokaut\w*)(?!\w)"
+)
+_PLAYING_WINDOW = 60
+# the twenty-eighth round: a recall dated today is the news itself ("Հիշեցնենք, որ այսօր՝ 06.00-ից … կրակ են
+# բացել", "Напомним, что сегодня утром …", "Xatırladaq ki, bu gün …"): its cues count
+_TODAY_AFTER_MARKER = re.compile(
+    r"[\s,]*(?:that|что|որ|ki)?[\s,]*(?:today|this morning|tonight|last night|сегодня|этой ночью|этим утром"
+    r"|այսօր|այսոր|այս առավոտ|այս գիշեր|bu gun|bugun|bu gün|bugün|bu sehər|bu seher|bu gecə|bu gece)(?!\w)"
+)
+
+
+def _athlete(text: str, start: int, stop: int) -> bool:
+    """True when a weight class follows the name, or a word of a goal or a bout stands in its sentence."""
+    if _WEIGHT_CLASS.match(text, stop):
+        return True
+    left = max(0, start - _PLAYING_WINDOW)
+    right = min(len(text), stop + _PLAYING_WINDOW)
+    for found in _PLAYING.finditer(text, left, right):
+        between = text[found.end() : start] if found.start() < start else text[stop : found.start()]
+        if not any(mark in between for mark in (*_CLAUSE_MARKS[:3], "\n")):
+            return True
+    return False
 
 
 # words that may stand right before a person's bare surname without making it another person's name: titles
@@ -1753,6 +1788,8 @@ class Classifier:
                 continue  # «Карабах», “Qarabağ”ın, "Qarabağ - Ayaks 2:2": the football club
             if info.surname and self._another_persons(scan, start, stop, info, hit_starts, len(terms) == 1):
                 continue
+            if _WEIGHT_CLASS.match(text, stop) or (info.surname and _athlete(text, start, stop)):
+                continue  # "Haji Aliyev (65 kg)", "Алиев отличился голом": an athlete of that name
             if info.alias.own_language and not azerbaijani.outside(start, stop, info.name_length):
                 continue  # "Qarabağ back and hoping for more": the club's spelling in an English headline
             hit_starts.add(start)
@@ -1808,7 +1845,11 @@ class Classifier:
         cues = [cue for cue in found[_CUE] if not _given_name(scan, cue[0], cue[1])]
         if cues:
             background = [(start, stop) for start, stop, _ in found[_BACKGROUND]]
-            markers = [start for start, _, _ in found[_MARKER] if _sentence_start(text, start)]
+            markers = [
+                start
+                for start, stop, _ in found[_MARKER]
+                if _sentence_start(text, start) and not _TODAY_AFTER_MARKER.match(text, stop)
+            ]
             if markers:
                 background.extend(_recalled(text, markers))
             hedges = [hedge for hedge in found[_HEDGE] if not _month_name(text, hedge[0], hedge[1])]
