@@ -65,9 +65,6 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
     ]
     first_test = [item for item in dev if item.get("folded_test_part") == 1]
     assert 0.25 <= len(first_test) / (len(split_dev) + len(first_test)) <= 0.35
-    # each language of a fresh test part carries enough items for its own figures
-    test_languages = Counter(item["lang"] for item in test)
-    assert all(test_languages[language] >= 40 for language in LANGUAGES), test_languages
     for key in (
         lambda item: item["url"],
         lambda item: f"{item['source']}|{item['date']}",
@@ -77,6 +74,17 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         dev_keys = {key(item) for item in dev} - {None}
         test_keys = {key(item) for item in test} - {None}
         assert not dev_keys & test_keys
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the twenty-seventh part has az 31 and hy 26 items: the stored pages' fresh Azerbaijani and "
+    "Armenian items are nearly used up (docs/labelling.md, The twenty-seventh test part)",
+)
+def test_each_language_of_the_test_part_carries_40_items() -> None:
+    """Enough items in each language of a fresh test part for its own figures."""
+    test_languages = Counter(item["lang"] for item in _raw(TEST))
+    assert all(test_languages[language] >= 40 for language in LANGUAGES), test_languages
 
 
 def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> None:
@@ -93,13 +101,11 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The twenty-sixth test part as measured once with the twenty-seventh round's rules (frozen at 3139216;
+# The twenty-seventh test part as measured once with the twenty-eighth round's rules (frozen at eb3b070;
 # figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by
 # default): thresholds reached are asserted, those not reached are strict expected failures with the measured
 # figure (the mark must go once the threshold is met).
-_TEST_FIGURES = (
-    "test part 26 measured once with the twenty-seventh round's rules (docs/classifier-figures.md)"
-)
+_TEST_FIGURES = "test part 27 measured once with the twenty-eighth round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -114,11 +120,11 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
             language,
             marks=pytest.mark.xfail(
                 strict=True,
-                reason=f"recall 0.900 (27/30): Karabakh transliterated from Russian, a demonym and "
-                f"Vardenis under its Azerbaijani name missed, {_TEST_FIGURES}",
+                reason=f"recall 0.935 (29/31): Gegharkunik spelt Gekharkunik and TRIPP called the "
+                f"'Trump Road' missed, {_TEST_FIGURES}",
             ),
         )
-        if language == "az"
+        if language == "en"
         else language
         for language in LANGUAGES
     ],
@@ -130,12 +136,11 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(strict=True, reason=f"9 false hits in 80 near-misses (ru 4, en 3, az 2), {_TEST_FIGURES}")
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.898 (150/167) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.882 (112/127) < 0.90, {_TEST_FIGURES}")
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
