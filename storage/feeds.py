@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
 from sqlalchemy import Row, Select, Table, bindparam, func, insert, literal, or_, select, union_all, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -163,14 +164,28 @@ async def add_feeds(
     selectors when given). Returns each feed with what was done. `progress` (when given) is called once per
     feed."""
     results: list[tuple[FeedRecord, AddOutcome]] = []
+    reported = 0
     for start in range(0, len(feeds), _ADD_BATCH):
         if start:
             await asyncio.sleep(_ADD_GAP_SECONDS)
-        async with db.transaction() as session:
-            for feed in feeds[start : start + _ADD_BATCH]:
-                results.append(await _add_feed(session, feed, now, interval_seconds, enable_removed))
-                if progress is not None:
-                    progress()
+        batch = feeds[start : start + _ADD_BATCH]
+        for attempt in (1, 2, 3):
+            done: list[tuple[FeedRecord, AddOutcome]] = []
+            try:
+                async with db.transaction() as session:
+                    for feed in batch:
+                        done.append(await _add_feed(session, feed, now, interval_seconds, enable_removed))
+                        if progress is not None and start + len(done) > reported:
+                            reported += 1
+                            progress()
+            except IntegrityError:
+                # another process added one of these URLs meanwhile (processes started together on a new
+                # database all seed BORDERWATCH_FEEDS): the batch again finds it known
+                if attempt == 3:
+                    raise
+                continue
+            results.extend(done)
+            break
     return results
 
 

@@ -210,3 +210,15 @@ async def test_a_long_feed_import_lets_the_other_writers_in_while_it_runs(db: Da
     assert events == ["poll recorded", "import done"]
     assert [outcome for _, outcome in outcomes] == ["added"] * 3000
     assert len(await list_feeds(db)) == 3001
+
+
+async def test_processes_adding_the_same_feeds_at_once_all_succeed_and_each_feed_is_added_once(
+    db: Database,
+) -> None:
+    # processes started together on a new database each seed BORDERWATCH_FEEDS: before, a process whose insert
+    # met a URL another had just added died at start ("duplicate key value violates unique constraint")
+    feeds = [NewFeed(f"https://same{n}.example.com/rss") for n in range(50)]
+    results = await asyncio.gather(*(add_feeds(db, feeds, now=NOW, interval_seconds=60) for _ in range(4)))
+    outcomes = [outcome for result in results for _record, outcome in result]
+    assert outcomes.count("added") == 50 and outcomes.count("known") == 150
+    assert sorted(feed.url for feed in await list_feeds(db)) == sorted(feed.url for feed in feeds)
