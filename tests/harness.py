@@ -17,6 +17,9 @@ import contextlib
 import functools
 import hashlib
 import random
+import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -280,3 +283,15 @@ async def subscribe(db: Database, chat_id: int, *entities: str, chat_type: str =
             session.add(ChatRow(id=chat_id, type=chat_type, title=f"chat {chat_id}"))
             await session.flush()
         session.add_all([Subscription(chat_id=chat_id, entity_id=entity) for entity in entities])
+
+
+def hold_sqlite_write_lock(path: str | Path, taken: threading.Event, seconds: float) -> None:
+    """Another process's write transaction on the SQLite file: every write waits, then fails."""
+    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        connection.execute("BEGIN EXCLUSIVE")
+        taken.set()
+        time.sleep(seconds)
+        connection.execute("COMMIT")
+    finally:
+        connection.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import random
 import shutil
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from storage.feeds import add_feed, claim_due_feeds, get_feed, next_due_at
 from storage.models import Feed, Item
 from storage.settings import Settings
 from tests.feedserver import FeedServer, rss
+from tests.harness import hold_sqlite_write_lock
 from tests.reliability.processes import seed_fan_out
 
 SETTINGS = Settings(allow_private_urls=True, fetch_timeout=5, connect_timeout=2, poll_interval=60)
@@ -34,17 +34,6 @@ LATENCY = 0.6  # seconds the feed server takes to answer: the write lock is take
 
 def _untagged(title: str, summary: str, language: str | None) -> Classification:
     return Classification()
-
-
-def _hold_write_lock(path: Path, taken: threading.Event, seconds: float) -> None:
-    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-    try:
-        connection.execute("BEGIN EXCLUSIVE")
-        taken.set()
-        time.sleep(seconds)
-        connection.execute("COMMIT")
-    finally:
-        connection.close()
 
 
 async def test_a_poll_the_locked_database_could_not_store_is_polled_again_once_it_answers(
@@ -78,7 +67,7 @@ async def test_a_poll_the_locked_database_could_not_store_is_polled_again_once_i
             while len(server.requests("/news.xml")) == requests:  # noqa: ASYNC110 (the server's thread)
                 await asyncio.sleep(0.01)
             taken = threading.Event()
-            holder = threading.Thread(target=_hold_write_lock, args=(path, taken, 2.0))
+            holder = threading.Thread(target=hold_sqlite_write_lock, args=(path, taken, 2.0))
             holder.start()
             taken.wait(10)
             await asyncio.to_thread(holder.join)

@@ -10,9 +10,7 @@ import asyncio
 import contextlib
 import io
 import itertools
-import sqlite3
 import threading
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +35,7 @@ from storage.settings import Settings, load_settings
 from storage.stats import operational_counts
 from tests.botapi import BotApiEmulator
 from tests.clock import Clock
+from tests.harness import hold_sqlite_write_lock
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -550,18 +549,6 @@ async def test_edits_and_replies_for_a_group_where_the_bot_may_not_send_wait_wit
     assert len(texts) == 2 and texts[1].startswith("🔴 P1"), texts  # the severity reply, once
 
 
-def _hold_write_lock(path: str, taken: threading.Event, seconds: float) -> None:
-    """Another process's write transaction on the SQLite file: every write waits, then fails."""
-    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-    try:
-        connection.execute("BEGIN EXCLUSIVE")
-        taken.set()
-        time.sleep(seconds)
-        connection.execute("COMMIT")
-    finally:
-        connection.close()
-
-
 @pytest.mark.usefixtures("fast_private_chats")  # the pace of sends is not what is tested
 async def test_a_severity_reply_sent_while_the_database_is_locked_reaches_the_chat_once(
     rig: Rig, monkeypatch: pytest.MonkeyPatch
@@ -583,7 +570,7 @@ async def test_a_severity_reply_sent_while_the_database_is_locked_reaches_the_ch
     while len(sends_to(rig.telegram, -5)) < 2:  # noqa: ASYNC110 (the reply is on its way to Telegram)
         await asyncio.sleep(0.01)
     taken = threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(rig.db.engine.url.database, taken, 2.5))
+    holder = threading.Thread(target=hold_sqlite_write_lock, args=(rig.db.engine.url.database, taken, 2.5))
     holder.start()
     taken.wait(10)
     with contextlib.suppress(OperationalError):  # the loop's own look for work fails while locked
