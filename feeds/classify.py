@@ -738,6 +738,18 @@ def _vowel_variants(text: str) -> tuple[str, ...]:
     return (text[: match.start()] + other + text[match.end() :],)
 
 
+# Armenian ղ is written gh in English, but g or kh where the English press copies the Russian
+# (Гехаркуник, Мегри): "Gekharkunik", "Gegarkunik", "Kashatakh" (the twenty-ninth round)
+_GH = re.compile("gh", re.IGNORECASE)  # (aliases are written gh or Gh)
+
+
+def _gh_variants(text: str) -> tuple[str, ...]:
+    """The kh and g spellings of a one-word Latin place name written with gh."""
+    if not _LATIN_WORD.fullmatch(text) or _GH.search(text) is None:
+        return ()
+    return tuple(text.replace("gh", to).replace("Gh", to.capitalize()) for to in ("kh", "g"))
+
+
 def _hy_genitive(word: str) -> bool:
     return len(word) > 4 and word.endswith("ի")
 
@@ -1625,7 +1637,7 @@ class Classifier:
                     self._aliases.append(info)
                 spellings: tuple[str, ...] = (alias.text,)
                 if entity.kind == "place" and not alias.case_sensitive:
-                    spellings += _vowel_variants(alias.text)
+                    spellings += _vowel_variants(alias.text) + _gh_variants(alias.text)
                 for spelling in spellings:
                     key, suffix, full, starts = _compile(
                         spelling, alias.language, alias.inflect, alias.gap, alias.language == "ru"
