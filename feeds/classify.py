@@ -448,6 +448,20 @@ _TODAY_AFTER_MARKER = re.compile(
     r"[\s,]*(?:that|что|որ|ki)?[\s,]*(?:today|this morning|tonight|last night|сегодня|этой ночью|этим утром"
     r"|այսօր|այսոր|այս առավոտ|այս գիշեր|bu gun|bugun|bu gün|bugün|bu sehər|bu seher|bu gecə|bu gece)(?!\w)"
 )
+# the twenty-ninth round: a recall dated by day and month with no year is this year's news too
+# ("Xatırladaq ki, sentyabrın 21-də saat 09:20 radələrində … şəhid olub", "Напомним, что 21 сентября …");
+# with a year it is a recall of an earlier one ("Xatırladaq ki, 2020-ci il sentyabrın 27-də")
+_MONTHS = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+    r"|հունվարի|փետրվարի|մարտի|ապրիլի|մայիսի|հունիսի|հուլիսի|օգոստոսի|սեպտեմբերի|հոկտեմբերի|նոյեմբերի|դեկտեմբերի"
+    r"|yanvar[ıi]n|fevral[ıi]n|mart[ıi]n|aprel[ıi]n|may[ıi]n|[iı]yun[ua]n|[iı]yul[ua]n|avqust[ua]n|sentyabr[ıi]n"
+    r"|oktyabr[ıi]n|noyabr[ıi]n|dekabr[ıi]n)"
+)
+_DAY_MONTH_AFTER_MARKER = re.compile(
+    r"[\s,]*(?:that|что|որ|ki)?[\s,]*(?:on\s+)?(?:\d{1,2}[\s-]*" + _MONTHS + r"|" + _MONTHS + r"\s+\d{1,2})"
+    r"(?![\w-]*[\s,]+(?:\d{4}|թ\.))"
+)
 
 
 def _athlete(text: str, start: int, stop: int) -> bool:
@@ -1860,7 +1874,9 @@ class Classifier:
             markers = [
                 start
                 for start, stop, _ in found[_MARKER]
-                if _sentence_start(text, start) and not _TODAY_AFTER_MARKER.match(text, stop)
+                if _sentence_start(text, start)
+                and not _TODAY_AFTER_MARKER.match(text, stop)
+                and not _DAY_MONTH_AFTER_MARKER.match(text, stop)
             ]
             if markers:
                 background.extend(_recalled(text, markers))

@@ -2026,6 +2026,12 @@ TWENTY_NINTH_ROUND_NAMES = [
     ("İran ordusu Ermənistan-Azərbaycan dövlət sərhədinə yaxınlaşıb", {"armaz_border"}, set()),
     # a third country's border with both is still not theirs
     ("Iran's army held drills on Iran's border with Azerbaijan and Armenia", set(), {"armaz_border"}),
+    # the town of Jermuk named as a town is the town, whatever its mineral water; the water alone is the brand
+    ("The town of Jermuk, famous for its mineral water, was shelled overnight", {"jermuk"}, set()),
+    ("Город Джермук славится своей минеральной водой", {"jermuk"}, set()),
+    ("Ջերմուկ քաղաքում նոր հանքային ջրի գործարան է բացվել", {"jermuk"}, set()),
+    ("Cermuk şəhərində mineral su zavodu işə düşüb", {"jermuk"}, set()),
+    ("Jermuk water exports to Russia resumed", set(), {"jermuk"}),
 ]
 
 TWENTY_NINTH_ROUND_SEVERITY = [
@@ -2045,7 +2051,48 @@ TWENTY_NINTH_ROUND_SEVERITY = [
     ("Danger of a new clash on the Armenia-Azerbaijan border", "en", "P3", "threat"),
     ("Опасность нового столкновения на армяно-азербайджанской границе растет", "ru", "P3", "threat"),
     ("Azərbaycan-Ermənistan sərhədində yeni toqquşma təhlükəsi var", "az", "P3", "threat"),
+    # a recall dated by day and month with no year is this year's news: its fighting counts (P1)
+    (
+        "Ermənistan atəşlə oynamağı kəsməlidir. Xatırladaq ki, sentyabrın 21-də Ermənistan-Azərbaycan "
+        "sərhədinin Tovuz istiqamətində düşmənin təxribatı nəticəsində hərbi qulluqçumuz şəhid olub.",
+        "az",
+        "P1",
+        "killed",
+    ),
+    (
+        "Talks on Tavush resumed. Recall that on September 21 an Armenian soldier was killed on the border "
+        "with Azerbaijan.",
+        "en",
+        "P1",
+        "killed",
+    ),
+    (
+        "В Тавуше возобновились переговоры. Напомним, что 21 сентября на границе с Азербайджаном был убит "
+        "армянский военнослужащий.",
+        "ru",
+        "P1",
+        "killed",
+    ),
+    (
+        "Տավուշում բանակցությունները վերսկսվել են. Հիշեցնենք, որ սեպտեմբերի 21-ին Ադրբեջանի հետ սահմանին "
+        "զոհվել է հայ զինծառայող։",
+        "hy",
+        "P1",
+        "killed",
+    ),
 ]
+
+
+def test_a_recall_dated_with_a_year_stays_background(classifier: Classifier) -> None:
+    """Only a recall dated by day and month alone is this year's news (TWENTY_NINTH_ROUND_SEVERITY)."""
+    result = classifier.classify(
+        "В Тавуше возобновились переговоры. Напомним, что 21 сентября 2020 года на границе с Азербайджаном "
+        "был убит армянский военнослужащий.",
+        "",
+        "ru",
+    )
+    assert result.severity == "P4"
+    assert "killed" not in result.events
 
 
 @pytest.mark.parametrize(
