@@ -2051,6 +2051,11 @@ TWENTY_NINTH_ROUND_SEVERITY = [
     ("Danger of a new clash on the Armenia-Azerbaijan border", "en", "P3", "threat"),
     ("Опасность нового столкновения на армяно-азербайджанской границе растет", "ru", "P3", "threat"),
     ("Azərbaycan-Ermənistan sərhədində yeni toqquşma təhlükəsi var", "az", "P3", "threat"),
+    # passage refused at the line: not let through (P2; the Russian verb read already)
+    ("Azərbaycan sərhədçiləri avtobusları Laçın dəhlizinə buraxmayıblar", "az", "P2", "blockade"),
+    ("Azerbaijani border guards did not let the buses through the Lachin corridor", "en", "P2", "blockade"),
+    ("Լաչինի միջանցքում ադրբեջանցիները չեն թողել անցնել ավտոբուսները", "hy", "P2", "blockade"),
+    ("Азербайджанские пограничники не пропустили автобусы в Лачинский коридор", "ru", "P2", "blockade"),
     # a recall dated by day and month with no year is this year's news: its fighting counts (P1)
     (
         "Ermənistan atəşlə oynamağı kəsməlidir. Xatırladaq ki, sentyabrın 21-də Ermənistan-Azərbaycan "
