@@ -2056,6 +2056,24 @@ TWENTY_NINTH_ROUND_SEVERITY = [
     ("Azerbaijani border guards did not let the buses through the Lachin corridor", "en", "P2", "blockade"),
     ("Լաչինի միջանցքում ադրբեջանցիները չեն թողել անցնել ավտոբուսները", "hy", "P2", "blockade"),
     ("Азербайджанские пограничники не пропустили автобусы в Лачинский коридор", "ru", "P2", "blockade"),
+    # combat capability kept up is posture (P3), not a battle
+    (
+        "Kəlbəcər və Laçın rayonlarında dislokasiya olunan qoşunların döyüş qabiliyyətinin yüksək "
+        "səviyyədə saxlanması üçün tədbirlər görülür",
+        "az",
+        "P3",
+        "mobilization",
+    ),
+    # evacuation routes kept open by engineering works are roads, not an evacuation (P3)
+    (
+        "Инженерные подразделения поддерживают пути эвакуации в Лачинском направлении, проводятся "
+        "инженерные работы",
+        "ru",
+        "P3",
+        "buildup",
+    ),
+    ("Engineering works keep the evacuation routes near Lachin open", "en", "P3", "buildup"),
+    ("Laçın istiqamətində təxliyə yollarında mühəndis işləri aparılır", "az", "P3", "buildup"),
     # a recall dated by day and month with no year is this year's news: its fighting counts (P1)
     (
         "Ermənistan atəşlə oynamağı kəsməlidir. Xatırladaq ki, sentyabrın 21-də Ermənistan-Azərbaycan "
