@@ -967,7 +967,7 @@ def _script(letter: str) -> str:
 def _sentence_start(text: str, position: int) -> bool:
     """True when `position` starts the text, a line, or a sentence."""
     before = text[:position].rstrip(" \"'(-")
-    return not before or before[-1] in ".!?:\n"
+    return not before or before[-1] in ".!?:\n։"
 
 
 def _one_word(text: str) -> bool:
@@ -982,7 +982,7 @@ def _entity_id(match: EntityMatch) -> str:
 def _sentence_end(text: str, position: int) -> int:
     """Where the sentence that runs at `position` ends (after its full stop, or at a line's end)."""
     end = len(text)
-    for mark in (". ", "! ", "? ", "\n"):
+    for mark in (". ", "! ", "? ", "։ ", "\n"):
         found = text.find(mark, position)
         if found != -1 and found < end:
             end = found + 1

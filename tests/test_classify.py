@@ -2494,3 +2494,23 @@ def test_a_recall_of_an_earlier_year_stays_background(classifier: Classifier) ->
     )
     assert result.severity == "P4"
     assert "shelling" not in result.events
+
+
+def test_an_armenian_recall_after_the_armenian_full_stop_is_background(classifier: Classifier) -> None:
+    """A recall marker after `։` starts its sentence as after "." (the twenty-ninth round), and its sentence
+    ends at the next `։`: what follows is news again."""
+    recalled = classifier.classify(
+        "Տավուշում բանակցությունները վերսկսվել են։ Հիշեցնենք, որ 2020 թվականի սեպտեմբերի 21-ին Ադրբեջանի հետ "
+        "սահմանին զոհվել է հայ զինծառայող։",
+        "",
+        "hy",
+    )
+    assert recalled.severity == "P4"
+    assert "killed" not in recalled.events
+    news = classifier.classify(
+        "Տավուշում բանակցություններ են։ Հիշեցնենք, որ 2020 թվականին այստեղ բանակցություններ էին։ Այսօր "
+        "Ադրբեջանի հետ սահմանին զոհվել է հայ զինծառայող։",
+        "",
+        "hy",
+    )
+    assert news.severity == "P1"
