@@ -448,6 +448,20 @@ _TODAY_AFTER_MARKER = re.compile(
     r"[\s,]*(?:that|что|որ|ki)?[\s,]*(?:today|this morning|tonight|last night|сегодня|этой ночью|этим утром"
     r"|այսօր|այսոր|այս առավոտ|այս գիշեր|bu gun|bugun|bu gün|bugün|bu sehər|bu seher|bu gecə|bu gece)(?!\w)"
 )
+# the twenty-ninth round: a recall dated by day and month with no year is this year's news too
+# ("Xatırladaq ki, sentyabrın 21-də saat 09:20 radələrində … şəhid olub", "Напомним, что 21 сентября …");
+# with a year it is a recall of an earlier one ("Xatırladaq ki, 2020-ci il sentyabrın 27-də")
+_MONTHS = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+    r"|հունվարի|փետրվարի|մարտի|ապրիլի|մայիսի|հունիսի|հուլիսի|օգոստոսի|սեպտեմբերի|հոկտեմբերի|նոյեմբերի|դեկտեմբերի"
+    r"|yanvar[ıi]n|fevral[ıi]n|mart[ıi]n|aprel[ıi]n|may[ıi]n|[iı]yun[ua]n|[iı]yul[ua]n|avqust[ua]n|sentyabr[ıi]n"
+    r"|oktyabr[ıi]n|noyabr[ıi]n|dekabr[ıi]n)"
+)
+_DAY_MONTH_AFTER_MARKER = re.compile(
+    r"[\s,]*(?:that|что|որ|ki)?[\s,]*(?:on\s+)?(?:\d{1,2}[\s-]*" + _MONTHS + r"|" + _MONTHS + r"\s+\d{1,2})"
+    r"(?![\w-]*[\s,]+(?:\d{4}|թ\.))"
+)
 
 
 def _athlete(text: str, start: int, stop: int) -> bool:
@@ -738,6 +752,18 @@ def _vowel_variants(text: str) -> tuple[str, ...]:
     return (text[: match.start()] + other + text[match.end() :],)
 
 
+# Armenian ղ is written gh in English, but g or kh where the English press copies the Russian
+# (Гехаркуник, Мегри): "Gekharkunik", "Gegarkunik", "Kashatakh" (the twenty-ninth round)
+_GH = re.compile("gh", re.IGNORECASE)  # (aliases are written gh or Gh)
+
+
+def _gh_variants(text: str) -> tuple[str, ...]:
+    """The kh and g spellings of a one-word Latin place name written with gh."""
+    if not _LATIN_WORD.fullmatch(text) or _GH.search(text) is None:
+        return ()
+    return tuple(text.replace("gh", to).replace("Gh", to.capitalize()) for to in ("kh", "g"))
+
+
 def _hy_genitive(word: str) -> bool:
     return len(word) > 4 and word.endswith("ի")
 
@@ -941,7 +967,7 @@ def _script(letter: str) -> str:
 def _sentence_start(text: str, position: int) -> bool:
     """True when `position` starts the text, a line, or a sentence."""
     before = text[:position].rstrip(" \"'(-")
-    return not before or before[-1] in ".!?:\n"
+    return not before or before[-1] in ".!?:\n։"
 
 
 def _one_word(text: str) -> bool:
@@ -956,7 +982,7 @@ def _entity_id(match: EntityMatch) -> str:
 def _sentence_end(text: str, position: int) -> int:
     """Where the sentence that runs at `position` ends (after its full stop, or at a line's end)."""
     end = len(text)
-    for mark in (". ", "! ", "? ", "\n"):
+    for mark in (". ", "! ", "? ", "։ ", "\n"):
         found = text.find(mark, position)
         if found != -1 and found < end:
             end = found + 1
@@ -1625,7 +1651,7 @@ class Classifier:
                     self._aliases.append(info)
                 spellings: tuple[str, ...] = (alias.text,)
                 if entity.kind == "place" and not alias.case_sensitive:
-                    spellings += _vowel_variants(alias.text)
+                    spellings += _vowel_variants(alias.text) + _gh_variants(alias.text)
                 for spelling in spellings:
                     key, suffix, full, starts = _compile(
                         spelling, alias.language, alias.inflect, alias.gap, alias.language == "ru"
@@ -1848,7 +1874,9 @@ class Classifier:
             markers = [
                 start
                 for start, stop, _ in found[_MARKER]
-                if _sentence_start(text, start) and not _TODAY_AFTER_MARKER.match(text, stop)
+                if _sentence_start(text, start)
+                and not _TODAY_AFTER_MARKER.match(text, stop)
+                and not _DAY_MONTH_AFTER_MARKER.match(text, stop)
             ]
             if markers:
                 background.extend(_recalled(text, markers))

@@ -1997,6 +1997,127 @@ TWENTY_EIGHTH_ROUND_SEVERITY = [
 ]
 
 
+TWENTY_NINTH_ROUND_NAMES = [
+    # Armenian ղ written kh or g, as the Russian press writes it (Гехаркуник): "Gekharkunik", and any gh name
+    ("Azerbaijani forces fired at villages of the Gekharkunik region overnight", {"gegharkunik"}, set()),
+    ("Shots were heard in Gegarkunik province near Sotk", {"gegharkunik"}, set()),
+    ("Azerbaijani troops stationed in the Kashatakh district", {"lachin"}, set()),
+    # the route of the 2025 deal as the "Trump Road" or the "Trump corridor", in the four languages; a road
+    # of that name elsewhere is not the route
+    ("Armenia’s ‘Trump Road’: A Geopolitical Gamble for Regional Connectivity", {"tripp"}, set()),
+    ("The Trump Road across Syunik will link Azerbaijan with Nakhchivan", {"tripp"}, set()),
+    ("What the Trump corridor means for Armenia and Iran", {"tripp"}, set()),
+    ("«Коридор Трампа» через Сюник: что получит Армения", {"tripp"}, set()),
+    ("«Թրամփի ճանապարհը» կանցնի Սյունիքով", {"tripp"}, set()),
+    ("Թրամփի միջանցքը Հայաստանի համար նոր հնարավորություն է", {"tripp"}, set()),
+    ("“Tramp yolu” Ermənistan ərazisindən keçəcək", {"tripp"}, set()),
+    ("He drove down the Trump Road to his golf club in Florida", set(), {"tripp"}),
+    # the Armenia–Azerbaijan border named by both countries in one compound, whatever third country's army
+    # the item also names
+    (
+        "İran və Ermənistan Azərbaycan-Ermənistan sərhədində yeni toqquşma təhlükəsi yaranarsa, "
+        "İran ordusunun Zəngəzura köçürüləcəyi ilə bağlı razılığa gəliblər",
+        {"armaz_border"},
+        set(),
+    ),
+    ("Iran's army is ready to move to the Armenia-Azerbaijan border", {"armaz_border"}, set()),
+    ("Иранская армия готова выдвинуться к армяно-азербайджанской границе", {"armaz_border"}, set()),
+    ("Իրանի բանակը պատրաստ է տեղակայվել հայ-ադրբեջանական սահմանին", {"armaz_border"}, set()),
+    ("İran ordusu Ermənistan-Azərbaycan dövlət sərhədinə yaxınlaşıb", {"armaz_border"}, set()),
+    # a third country's border with both is still not theirs
+    ("Iran's army held drills on Iran's border with Azerbaijan and Armenia", set(), {"armaz_border"}),
+    # the town of Jermuk named as a town is the town, whatever its mineral water; the water alone is the brand
+    ("The town of Jermuk, famous for its mineral water, was shelled overnight", {"jermuk"}, set()),
+    ("Город Джермук славится своей минеральной водой", {"jermuk"}, set()),
+    ("Ջերմուկ քաղաքում նոր հանքային ջրի գործարան է բացվել", {"jermuk"}, set()),
+    ("Cermuk şəhərində mineral su zavodu işə düşüb", {"jermuk"}, set()),
+    ("Jermuk water exports to Russia resumed", set(), {"jermuk"}),
+]
+
+TWENTY_NINTH_ROUND_SEVERITY = [
+    # drills told by their kind: command-post and tactical-special exercises (P3)
+    ("Azeri military units conduct command-post exercises in Nakhichevan", "en", "P3", "mobilization"),
+    ("Nakhchivan garrison troops held tactical-special trainings", "en", "P3", "mobilization"),
+    ("В Нахичеванском гарнизоне прошли тактико-специальные занятия", "ru", "P3", "mobilization"),
+    ("Նախիջևանի կայազորում անցկացվել են տակտիկահատուկ վարժանքներ", "hy", "P3", "mobilization"),
+    ("Naxçıvan qarnizonunda taktiki-xüsusi məşğələlər keçirilib", "az", "P3", "mobilization"),
+    # a ceasefire that did not hold: fighting again (P1)
+    ("Перемирие в Карабахе не пережило и ночи", "ru", "P1", "ceasefire_violation"),
+    ("The Karabakh ceasefire did not survive the night", "en", "P1", "ceasefire_violation"),
+    ("Karabakh truce collapsed within hours", "en", "P1", "ceasefire_violation"),
+    ("Ղարաբաղում հրադադարը տապալվեց մի քանի ժամում", "hy", "P1", "ceasefire_violation"),
+    ("Qarabağda atəşkəs uzun sürmədi", "az", "P1", "ceasefire_violation"),
+    # the danger of a clash is a threat, not a clash (P3)
+    ("Danger of a new clash on the Armenia-Azerbaijan border", "en", "P3", "threat"),
+    ("Опасность нового столкновения на армяно-азербайджанской границе растет", "ru", "P3", "threat"),
+    ("Azərbaycan-Ermənistan sərhədində yeni toqquşma təhlükəsi var", "az", "P3", "threat"),
+    # passage refused at the line: not let through (P2; the Russian verb read already)
+    ("Azərbaycan sərhədçiləri avtobusları Laçın dəhlizinə buraxmayıblar", "az", "P2", "blockade"),
+    ("Azerbaijani border guards did not let the buses through the Lachin corridor", "en", "P2", "blockade"),
+    ("Լաչինի միջանցքում ադրբեջանցիները չեն թողել անցնել ավտոբուսները", "hy", "P2", "blockade"),
+    ("Азербайджанские пограничники не пропустили автобусы в Лачинский коридор", "ru", "P2", "blockade"),
+    # combat capability kept up is posture (P3), not a battle
+    (
+        "Kəlbəcər və Laçın rayonlarında dislokasiya olunan qoşunların döyüş qabiliyyətinin yüksək "
+        "səviyyədə saxlanması üçün tədbirlər görülür",
+        "az",
+        "P3",
+        "mobilization",
+    ),
+    # evacuation routes kept open by engineering works are roads, not an evacuation (P3)
+    (
+        "Инженерные подразделения поддерживают пути эвакуации в Лачинском направлении, проводятся "
+        "инженерные работы",
+        "ru",
+        "P3",
+        "buildup",
+    ),
+    ("Engineering works keep the evacuation routes near Lachin open", "en", "P3", "buildup"),
+    ("Laçın istiqamətində təxliyə yollarında mühəndis işləri aparılır", "az", "P3", "buildup"),
+    # a recall dated by day and month with no year is this year's news: its fighting counts (P1)
+    (
+        "Ermənistan atəşlə oynamağı kəsməlidir. Xatırladaq ki, sentyabrın 21-də Ermənistan-Azərbaycan "
+        "sərhədinin Tovuz istiqamətində düşmənin təxribatı nəticəsində hərbi qulluqçumuz şəhid olub.",
+        "az",
+        "P1",
+        "killed",
+    ),
+    (
+        "Talks on Tavush resumed. Recall that on September 21 an Armenian soldier was killed on the border "
+        "with Azerbaijan.",
+        "en",
+        "P1",
+        "killed",
+    ),
+    (
+        "В Тавуше возобновились переговоры. Напомним, что 21 сентября на границе с Азербайджаном был убит "
+        "армянский военнослужащий.",
+        "ru",
+        "P1",
+        "killed",
+    ),
+    (
+        "Տավուշում բանակցությունները վերսկսվել են. Հիշեցնենք, որ սեպտեմբերի 21-ին Ադրբեջանի հետ սահմանին "
+        "զոհվել է հայ զինծառայող։",
+        "hy",
+        "P1",
+        "killed",
+    ),
+]
+
+
+def test_a_recall_dated_with_a_year_stays_background(classifier: Classifier) -> None:
+    """Only a recall dated by day and month alone is this year's news (TWENTY_NINTH_ROUND_SEVERITY)."""
+    result = classifier.classify(
+        "В Тавуше возобновились переговоры. Напомним, что 21 сентября 2020 года на границе с Азербайджаном "
+        "был убит армянский военнослужащий.",
+        "",
+        "ru",
+    )
+    assert result.severity == "P4"
+    assert "killed" not in result.events
+
+
 @pytest.mark.parametrize(
     ("text", "language", "level"),
     [
@@ -2251,6 +2372,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + TWENTY_SIXTH_ROUND_NAMES
     + TWENTY_SEVENTH_ROUND_NAMES
     + TWENTY_EIGHTH_ROUND_NAMES
+    + TWENTY_NINTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -2280,7 +2402,8 @@ def test_names_are_found_only_with_their_evidence(
     + TWENTY_FIFTH_ROUND_SEVERITY
     + TWENTY_SIXTH_ROUND_SEVERITY
     + TWENTY_SEVENTH_ROUND_SEVERITY
-    + TWENTY_EIGHTH_ROUND_SEVERITY,
+    + TWENTY_EIGHTH_ROUND_SEVERITY
+    + TWENTY_NINTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
@@ -2371,3 +2494,23 @@ def test_a_recall_of_an_earlier_year_stays_background(classifier: Classifier) ->
     )
     assert result.severity == "P4"
     assert "shelling" not in result.events
+
+
+def test_an_armenian_recall_after_the_armenian_full_stop_is_background(classifier: Classifier) -> None:
+    """A recall marker after `։` starts its sentence as after "." (the twenty-ninth round), and its sentence
+    ends at the next `։`: what follows is news again."""
+    recalled = classifier.classify(
+        "Տավուշում բանակցությունները վերսկսվել են։ Հիշեցնենք, որ 2020 թվականի սեպտեմբերի 21-ին Ադրբեջանի հետ "
+        "սահմանին զոհվել է հայ զինծառայող։",
+        "",
+        "hy",
+    )
+    assert recalled.severity == "P4"
+    assert "killed" not in recalled.events
+    news = classifier.classify(
+        "Տավուշում բանակցություններ են։ Հիշեցնենք, որ 2020 թվականին այստեղ բանակցություններ էին։ Այսօր "
+        "Ադրբեջանի հետ սահմանին զոհվել է հայ զինծառայող։",
+        "",
+        "hy",
+    )
+    assert news.severity == "P1"
