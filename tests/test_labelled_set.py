@@ -76,11 +76,6 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the twenty-seventh part has az 31 and hy 26 items: the stored pages' fresh Azerbaijani and "
-    "Armenian items are nearly used up (docs/labelling.md, The twenty-seventh test part)",
-)
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
     test_languages = Counter(item["lang"] for item in _raw(TEST))
@@ -101,11 +96,11 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The twenty-seventh test part as measured once with the twenty-eighth round's rules (frozen at eb3b070;
+# The twenty-eighth test part as measured once with the twenty-ninth round's rules (frozen at 47662a0;
 # figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by
 # default): thresholds reached are asserted, those not reached are strict expected failures with the measured
 # figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 27 measured once with the twenty-eighth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 28 measured once with the twenty-ninth round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -113,22 +108,7 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize(
-    "language",
-    [
-        pytest.param(
-            language,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=f"recall 0.935 (29/31): Gegharkunik spelt Gekharkunik and TRIPP called the "
-                f"'Trump Road' missed, {_TEST_FIGURES}",
-            ),
-        )
-        if language == "en"
-        else language
-        for language in LANGUAGES
-    ],
-)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -136,11 +116,21 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="15 false hits in 91 near-misses (places in the names of institutions, products and landforms: "
+    "a Karabakh revival fund, carpets, a TV programme, Mount Vardenis, the Diocese of Syunik; FAO as the "
+    f"UN; the CSTO on drugs; Russia's SFOR contingent), {_TEST_FIGURES}",
+)
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(strict=True, reason=f"severity agreement 0.882 (112/127) < 0.90, {_TEST_FIGURES}")
+@pytest.mark.xfail(
+    strict=True,
+    reason="severity agreement 0.822 (88/107) < 0.90, 15 of the 19 disagreements on false hits, "
+    f"{_TEST_FIGURES}",
+)
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
@@ -148,7 +138,7 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (twenty-six test parts folded):
+    """A guard against regressions on the part the classifier was tuned on (twenty-seven test parts folded):
     the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down. Since the lead's
     CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the twenty-first round) the CSTO
     acting elsewhere is a near-miss and none of those items is a false hit. Thirteen false hits are left
