@@ -227,10 +227,13 @@ class Database:
             async with self._answered_by(answer_by), self.sessions() as session, session.begin():
                 yield session
             return
+        if deadline <= time.monotonic():
+            raise StatementTimeout("the command's time is up")
         if self.dialect == "postgresql":
             # the server stops the statements at the deadline and says so (StatementTimeout); only one
-            # that does not answer even then is cut off on this side
-            setup_by, work_by = min(deadline, answer_by), min(deadline + _SERVER_SAYS_SO, answer_by)
+            # that does not answer even then is cut off on this side (the command's own time, however
+            # long `answer_within` would allow)
+            setup_by, work_by = deadline, deadline + _SERVER_SAYS_SO
         else:
             setup_by = work_by = math.inf
         async with (
