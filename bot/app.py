@@ -15,6 +15,7 @@ from bot.context import CONTEXT_TYPES, BotContext, attach
 from bot.fairness import BorderwatchApplication, FairUpdateProcessor
 from bot.ratelimit import ChatRateLimiter
 from storage.chats import get_chat
+from storage.db import answer_within
 from storage.settings import FREE_SEND_RATE
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def build_application(
         .build()
     )
     attach(application, ctx)
+    if isinstance(application, BorderwatchApplication):
+        application.answer_seconds = settings.command_timeout
     processor.notify = functools.partial(_send_notice, application)
     processor.chat_language = functools.partial(_chat_language, ctx)
     _register_handlers(application)
@@ -88,7 +91,8 @@ async def _send_notice(
 
 
 async def _chat_language(ctx: BotContext, chat_id: int) -> str | None:
-    info = await get_chat(ctx.db, chat_id)
+    with answer_within(ctx.settings.command_timeout):  # a notice, sent in a chat's turn: never let it hang
+        info = await get_chat(ctx.db, chat_id)
     return info.language if info is not None else None
 
 

@@ -13,7 +13,7 @@ from bot.context import BotCallbackContext
 from bot.i18n import N_, _
 from bot.replies import reply
 from bot.validate import InvalidArgument
-from storage.db import StatementTimeout
+from storage.db import StatementTimeout, log_failure
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +59,15 @@ async def answer_failed_update(update: object, context: BotCallbackContext) -> N
 
 
 def _log_failure(update: Update, context: BotCallbackContext, command: str) -> None:
+    """With the traceback when it is a bug; in one line when the database was unavailable (or did not
+    answer within the command's time), which a traceback explains nothing of."""
     chat = update.effective_chat
-    logger.error(
+    assert context.error is not None
+    log_failure(
+        logger,
         "update %s in chat %s (%s) failed",
+        context.error,
         update.update_id,
         chat.id if chat is not None else "-",
         command[:40] or "no command",
-        exc_info=context.error,
     )

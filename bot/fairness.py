@@ -28,6 +28,7 @@ from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.arguments import message_text
 from bot.i18n import N_, choose_language, translation
+from storage.db import answer_within
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +210,19 @@ class FairUpdateProcessor(BaseUpdateProcessor):
 
 class BorderwatchApplication(Application[Any, Any, Any, Any, Any, Any]):
     """The Application, stopping promptly: its FairUpdateProcessor closes before python-telegram-bot waits
-    for every update it fetched to be handled."""
+    for every update it fetched to be handled. With `answer_seconds` (bot.app sets the command time limit),
+    each database transaction an update's handlers open must be done within that time, so a database that
+    does not answer makes the command fail in time (storage.db.answer_within) rather than leave it hanging."""
+
+    answer_seconds: float | None = None
+
+    async def process_update(self, update: object) -> None:
+        """Handle `update` as python-telegram-bot does, with its transactions limited by `answer_seconds`."""
+        if self.answer_seconds is None:
+            await super().process_update(update)
+            return
+        with answer_within(self.answer_seconds):
+            await super().process_update(update)
 
     async def stop(self) -> None:
         """Close the update processor, then stop as python-telegram-bot does."""

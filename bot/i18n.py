@@ -102,6 +102,7 @@ async def use_update_language(update: object, context: BotCallbackContext) -> No
     Every handler of the update runs in the same task, so the choice holds for all of them.
     """
     from storage.chats import get_chat
+    from storage.db import log_failure
 
     set_current_language(DEFAULT_LANGUAGE)
     if not isinstance(update, _update_type()):
@@ -113,8 +114,8 @@ async def use_update_language(update: object, context: BotCallbackContext) -> No
     if chat is not None:
         try:
             info = await get_chat(context.ctx.db, chat.id)
-        except Exception:  # the reply itself will report a broken database; English is fine meanwhile
-            logger.exception("cannot read the language of chat %s", chat.id)
+        except Exception as exc:  # the reply itself will report a broken database; English is fine meanwhile
+            log_failure(logger, "cannot read the language of chat %s", exc, chat.id)
     set_current_language(choose_language(info.language if info is not None else None, user_language))
 
 

@@ -5,6 +5,17 @@ each statement only what is left of it (PostgreSQL's statement_timeout, a SQLite
 statement cut off raises StatementTimeout. Such transactions hold at most half of the pool's connections at
 once (`COMMAND_SHARE`): however many slow commands arrive together, polling, delivery and the heartbeat always
 find a connection; a command that cannot get one before its time is up gets StatementTimeout too.
+
+The server keeps those limits only while it runs: one that stops answering without closing its connections
+(a hung host, a network partition, a SIGSTOPped server) would hold whatever waits on it as long as that lasts.
+So borderwatch keeps limits of its own, on its side of the connection. On PostgreSQL, connecting, taking a
+pooled connection and every round trip to the server end within ANSWER_SECONDS; a chat command's transactions
+(`answer_within`, every update) each within the command's time; a time-limited read's within its deadline,
+plus a moment for the server to say so itself first. Past them the connection is dropped at once and
+DatabaseNotAnswering (a TimeoutError, so `is_unavailable`) is raised: the loops log one line and try again,
+the user is told the command failed. A write cut off while its COMMIT was on the way may have been committed
+after all: every write the loops repeat after such a failure is one that may be done twice (a lease taken
+again, a sent alert marked sent again, an item stored once by its key).
 """
 
 from __future__ import annotations
@@ -12,9 +23,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +80,33 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return create_async_engine(url, **kwargs)
+    kwargs.setdefault("pool_timeout", ANSWER_SECONDS)
+    # asyncpg's own limits: on connecting (`timeout`) and, by default, on every round trip (`command_timeout`)
+    kwargs["connect_args"] = {
+        "timeout": ANSWER_SECONDS,
+        "command_timeout": ANSWER_SECONDS,
+        **kwargs.get("connect_args", {}),
+    }
+    engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "invalidate", _drop_unanswered)
+    return engine
+
+
+# The longest borderwatch waits for PostgreSQL to answer one round trip (connecting, a pooled connection's
+# ping, a statement) outside chat commands. Far above what any of its statements takes (batched writes and
+# deletes, indexed reads), far below the hours a hung server may last: past it the loops log the database
+# as unavailable and try again, instead of waiting in silence.
+ANSWER_SECONDS = 15.0
+
+
+def _drop_unanswered(dbapi_connection: Any, _record: Any, error: BaseException | None) -> None:
+    """A connection given up on because the server did not answer in time is closed on our side at once:
+    SQLAlchemy would first ask the server to close it and wait two more seconds for an answer that will
+    not come."""
+    if isinstance(error, TimeoutError | asyncio.CancelledError):
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and hasattr(driver, "terminate"):
+            driver.terminate()
 
 
 # the share of the pool's connections that time-limited command reads may hold at once (see the docstring)
@@ -87,8 +126,30 @@ class StatementTimeout(Exception):
     """A statement ran past the time limit of the chat command that asked for it (see `time_limit`)."""
 
 
+class DatabaseNotAnswering(TimeoutError):
+    """The database did not answer within a limit kept on borderwatch's side (see the module docstring):
+    it is unavailable, not slow at the work asked of it."""
+
+
 # the time.monotonic() by which the statements of the running chat command must end (None: no limit)
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("borderwatch_deadline", default=None)
+
+
+@dataclass
+class _AnswerLimit:
+    """What `answer_within` set: seconds each transaction may wait for the database in all, and whether one
+    already waited in vain (the next fail at once: a command's reply must not wait out each in turn)."""
+
+    seconds: float
+    missed: bool = False
+
+
+_answer_limit: contextvars.ContextVar[_AnswerLimit | None] = contextvars.ContextVar(
+    "borderwatch_answer_limit", default=None
+)
+# a time-limited read's statements are stopped by the server at the deadline; past this much more, the
+# server is taken not to answer at all
+_SERVER_SAYS_SO = 1.0
 # SQLite calls the progress handler every this many virtual machine instructions (well under a millisecond)
 _PROGRESS_STEPS = 1000
 # PostgreSQL: query_canceled, the SQLSTATE of a statement stopped by statement_timeout
@@ -104,6 +165,19 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield
     finally:
         _deadline.reset(token)
+
+
+@contextmanager
+def answer_within(seconds: float) -> Iterator[None]:
+    """Within the block (in this task and the tasks it starts), each transaction must be done within
+    `seconds` of its start, waiting for a connection included; when the database does not answer by then,
+    DatabaseNotAnswering, and so at once for every later one in the block. Unlike `time_limit`, nothing is
+    asked of the server: this is for a server that does not answer at all (PostgreSQL only)."""
+    token = _answer_limit.set(_AnswerLimit(seconds))
+    try:
+        yield
+    finally:
+        _answer_limit.reset(token)
 
 
 def _timed_out(error: DBAPIError) -> bool:
@@ -137,13 +211,37 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error. Under a
-        `time_limit`, its statements are stopped at the deadline (StatementTimeout)."""
+        `time_limit`, its statements are stopped at the deadline (StatementTimeout). On PostgreSQL, under
+        `answer_within` or a `time_limit`, a server that does not answer in time raises
+        DatabaseNotAnswering."""
         deadline = _deadline.get()
-        if deadline is None:
+        answer = _answer_limit.get() if self.dialect == "postgresql" else None
+        if deadline is None and answer is None:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._command_slot(deadline), self.sessions() as session, session.begin():
+        if answer is not None and answer.missed:
+            raise DatabaseNotAnswering("the database did not answer in time")
+        answer_by = time.monotonic() + answer.seconds if answer is not None else math.inf
+        if deadline is None:
+            async with self._answered_by(answer_by), self.sessions() as session, session.begin():
+                yield session
+            return
+        if deadline <= time.monotonic():
+            raise StatementTimeout("the command's time is up")
+        if self.dialect == "postgresql":
+            # the server stops the statements at the deadline and says so (StatementTimeout); only one
+            # that does not answer even then is cut off on this side (the command's own time, however
+            # long `answer_within` would allow)
+            setup_by, work_by = deadline, deadline + _SERVER_SAYS_SO
+        else:
+            setup_by = work_by = math.inf
+        async with (
+            self._command_slot(deadline),
+            self._answered_by(setup_by) as answered_by,
+            self.sessions() as session,
+            session.begin(),
+        ):
             connection = await session.connection()
             left = deadline - time.monotonic()
             if left <= 0:
@@ -157,6 +255,7 @@ class Database:
                 await raw.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
                 # waiting for another connection's lock is no work the progress handler sees
                 await connection.exec_driver_sql(f"PRAGMA busy_timeout={max(1, int(left * 1000))}")
+            answered_by(work_by)
             try:
                 yield session
                 await session.flush()  # what is left to write, under the limit too
@@ -168,6 +267,28 @@ class Database:
                 if raw is not None:
                     await raw.set_progress_handler(None, 0)
                     await connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+
+    @asynccontextmanager
+    async def _answered_by(self, when: float) -> AsyncIterator[Callable[[float], None]]:
+        """The block must end by `when` (time.monotonic(); inf: no limit), else DatabaseNotAnswering. Yields
+        a function that moves that time. What was waiting on the server is cut off: its connection is
+        dropped (`_drop_unanswered`), never given back to the pool."""
+        offset = asyncio.get_running_loop().time() - time.monotonic()
+
+        def at(moment: float) -> float | None:
+            return None if math.isinf(moment) else moment + offset
+
+        limit = asyncio.timeout_at(at(when))
+        try:
+            async with limit:
+                yield lambda moment: limit.reschedule(at(moment))
+        except TimeoutError as error:
+            if limit.expired():
+                answer = _answer_limit.get()
+                if answer is not None:
+                    answer.missed = True
+                raise DatabaseNotAnswering("the database did not answer in time") from error
+            raise
 
     @asynccontextmanager
     async def _command_slot(self, deadline: float) -> AsyncIterator[None]:
@@ -229,6 +350,8 @@ def error_line(error: BaseException) -> str:
     if isinstance(error, DBAPIError) and error.orig is not None:
         cause = error.orig
     reason = (str(cause).strip().splitlines() or [""])[0][:200]
+    if not reason and isinstance(cause, TimeoutError):  # asyncpg's own limit says nothing more
+        reason = "no answer in time"
     return f"{type(cause).__name__}: {reason}".rstrip(": ")
 
 

@@ -253,3 +253,131 @@ async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
         f"{health_after}; /status sent during the outage answered {replied} times by its end, {replies} in "
         f"all; {tracebacks} tracebacks logged",
     )
+
+
+# what a chat command may take while the database does not answer (BORDERWATCH_COMMAND_TIMEOUT), and how
+# long the database stays frozen: well past it, so only a limit kept by borderwatch itself can answer in time
+COMMAND_TIMEOUT = 3
+FREEZE = 25
+# getUpdates' round trip and the reply's: what a user waits beyond the command's limit
+SLACK = 2.0
+# one command per chat (a chat's updates are handled one after another), each its own way to the database:
+# a time-limited history read, a plain read, and a command that only reads the chat's language (answered
+# in English then)
+FROZEN_COMMANDS = {101: "/status", 102: "/mysubs", 103: "/help"}
+FAILED = "failed on our side"
+FROZEN_ANSWERS = {"/status": FAILED, "/mysubs": FAILED, "/help": "/subscribe"}
+
+
+@pytest.mark.postgres
+async def test_commands_are_answered_within_their_limit_while_postgresql_is_frozen(tmp_path: Path) -> None:
+    """PostgreSQL stops answering without closing its connections (SIGSTOP: a hung host, a partition) for
+    longer than the command time limit. Every command sent meanwhile is answered within that limit ("failed
+    on our side" when it needs the database), each background loop says the database is unavailable instead
+    of hanging, and once the server answers again every item published meanwhile is alerted exactly once."""
+    with private_postgres() as server, FeedServer() as feeds:
+        url = server.url
+        frozen = FrozenPostgres(server)
+        await upgrade(url)
+        db = Database(url)
+        async with db.transaction() as session:
+            await session.execute(insert(Chat), [{"id": CHAT, "type": "private", "active": True}])
+            await session.execute(insert(Subscription), [{"chat_id": CHAT, "entity_id": ALL_ENTITIES}])
+        await db.dispose()
+        paths = [f"/feed{n}.xml" for n in range(FEEDS)]
+        for path in paths:
+            feeds.add(path, rss(f"Wire {path}", [_quiet(1)]))
+        seed = tmp_path / "feeds.opml"
+        seed.write_text(write_opml([OpmlFeed(feeds.url(p), f"Wire {p}", "en") for p in paths]))
+        log = tmp_path / "borderwatch.log"
+        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
+            for chat in (CHAT, *FROZEN_COMMANDS):
+                telegram.add_user(chat)
+            env = borderwatch_env(
+                url,
+                tmp_path,
+                feeds=seed,
+                telegram_token=REALISTIC_TOKEN,
+                telegram_api_url=telegram.base_url,
+                allow_private_urls="true",
+                poll_interval=POLL_INTERVAL,
+                crisis_duration=0,
+                command_timeout=COMMAND_TIMEOUT,
+                log_level="INFO",
+            )
+            with log.open("wb") as output:
+                process = await start(["run"], env, tmp_path, output=output)
+                try:
+                    await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
+                    await asyncio.sleep(2)
+                    logged_before = len(log.read_bytes())
+                    await asyncio.to_thread(frozen.stop)
+                    frozen_at = time.monotonic()
+                    now = int(datetime.now(UTC).timestamp())
+                    published = []
+                    for n, path in enumerate(paths):
+                        item = _breaking(n)
+                        published.append(item[1])
+                        feeds.add(path, rss(f"Wire {path}", [item, _quiet(1)], dates=[now, now - 3600]))
+                    # a poll interval for every feed to be fetched while frozen, then the commands
+                    await asyncio.sleep(POLL_INTERVAL)
+                    asked = {}
+                    for chat, command in FROZEN_COMMANDS.items():
+                        telegram.inject_command(chat, chat, command)
+                        asked[chat] = time.monotonic()
+                    with contextlib.suppress(TimeoutError):
+                        await telegram.wait_until(
+                            lambda: all(telegram.sent(chat) for chat in FROZEN_COMMANDS),
+                            within=FREEZE - (time.monotonic() - frozen_at),
+                        )
+                    answers = {
+                        chat: (telegram.sent(chat)[0].at - asked[chat], telegram.sent(chat)[0].text)
+                        for chat in FROZEN_COMMANDS
+                        if telegram.sent(chat)
+                    }
+                    await asyncio.sleep(max(0.0, FREEZE - (time.monotonic() - frozen_at)))
+                    assert process.returncode is None, "borderwatch died with its database frozen"
+                    logged_frozen = log.read_bytes()[logged_before:].decode(errors="replace")
+                    await asyncio.to_thread(frozen.start)
+                    resumed_at = time.monotonic()
+
+                    def alerted() -> bool:
+                        texts = "\n".join(telegram.texts(CHAT))
+                        return all(title in texts for title in published)
+
+                    with contextlib.suppress(TimeoutError):
+                        await telegram.wait_until(alerted, within=3 * POLL_INTERVAL + 30)
+                    caught_up = time.monotonic() - resumed_at
+                    # and commands read the database again
+                    telegram.inject_command(101, 101, "/status")
+                    with contextlib.suppress(TimeoutError):
+                        await telegram.wait_for_messages(101, 2, within=COMMAND_TIMEOUT + SLACK + 5)
+                    await asyncio.sleep(3)
+                    texts = telegram.texts(CHAT)
+                    after = telegram.texts(101)[1:]
+                    assert await terminate(process) == 0
+                finally:
+                    if process.returncode is None:
+                        process.kill()
+                        await process.wait()
+                    frozen.start()
+    waited = {FROZEN_COMMANDS[chat]: round(answer[0], 1) for chat, answer in answers.items()}
+    record(
+        "commands while PostgreSQL is frozen",
+        f"frozen {FREEZE} s, command limit {COMMAND_TIMEOUT} s: replies after {waited} s "
+        f"({len(answers)}/{len(FROZEN_COMMANDS)} answered while frozen); every item alerted "
+        f"{caught_up:.1f} s after the server answered again",
+    )
+    assert len(answers) == len(FROZEN_COMMANDS), f"commands not answered while frozen: {waited}"
+    for chat, (seconds, text) in answers.items():
+        assert FROZEN_ANSWERS[FROZEN_COMMANDS[chat]] in text, (FROZEN_COMMANDS[chat], text)
+        assert seconds <= COMMAND_TIMEOUT + SLACK, (FROZEN_COMMANDS[chat], seconds)
+    counts = {title: sum(title in text for text in texts) for title in published}
+    assert all(n >= 1 for n in counts.values()), f"items never alerted after the freeze: {counts}"
+    assert all(n == 1 for n in counts.values()), f"items alerted more than once: {counts}"
+    assert after and FAILED not in after[0], after
+    # the loops say the database does not answer rather than waiting silently for it
+    for loop in ("delivery-loop", "feeds.service"):
+        assert any(
+            loop in line and "the database is unavailable" in line for line in logged_frozen.splitlines()
+        ), f"{loop}: nothing logged while frozen"
