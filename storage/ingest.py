@@ -445,14 +445,15 @@ class IngestWrite:
         batch: int,
         key: list[str],
     ) -> None:
-        """Insert `rows` `batch` at a time (bound parameters stay under the driver's limit), skipping a row
-        whose `key` is already queued."""
+        """Insert `rows` `batch` at a time, skipping a row whose `key` is already queued. One statement
+        executed with many parameter sets (the driver's executemany, on its own thread with aiosqlite), not
+        one multi-row VALUES: SQLAlchemy compiled that anew for every batch, on the event loop, about 0.3 s
+        for 2,000 rows (a story's alert to 2,000 chats held every reply meanwhile, bench/loop_stall.py)."""
+        if not rows:
+            return
+        statement = dialect_insert(self._session, model.__table__).on_conflict_do_nothing(index_elements=key)
         for start in range(0, len(rows), batch):
-            await self._session.execute(
-                dialect_insert(self._session, model)
-                .values(rows[start : start + batch])
-                .on_conflict_do_nothing(index_elements=key)
-            )
+            await self._session.execute(statement, rows[start : start + batch])
 
     async def record_fetches(self, records: Sequence[tuple[int, FetchRecord]]) -> None:
         """Write the polls' outcomes (storage.feeds.record_fetches) in this transaction."""
