@@ -20,12 +20,20 @@ from datetime import datetime, timedelta
 
 from feeds.model import Classification, NewItem
 from feeds.placing import NewStoryItem, Placement, Resolved, place
-from feeds.routing import PlacedItem, is_news, route_alerts
+from feeds.routing import PlacedItem, Routing, is_news, route_alerts
 from feeds.signature import event_types
 from feeds.stories import RULE_NEW, Fingerprint, StoryRules, fingerprint
 from storage.db import Database
 from storage.feeds import FetchRecord
-from storage.ingest import IngestWrite, ItemPlacement, ItemRow, NewStory, StoryContext, ingest_transaction
+from storage.ingest import (
+    Audience,
+    IngestWrite,
+    ItemPlacement,
+    ItemRow,
+    NewStory,
+    StoryContext,
+    ingest_transaction,
+)
 from storage.tags import Tag
 
 
@@ -127,7 +135,7 @@ async def store_batch(
         {e for one in news for e in one.item.classification.entity_ids},
         {stories.joined[one.item_id].story_id for one in news},
     )
-    routing = route_alerts([_placed(one, stories) for one in news], audience)
+    routing = await _routed_off_loop([_placed(one, stories) for one in news], audience)
     await tx.queue(routing.plan)
     new_of_poll = {id(poll): [one for one in new if one.poll is poll] for poll in polls}
     await tx.record_fetches(
@@ -221,6 +229,14 @@ async def _placed_off_loop(new: Sequence[_New], context: StoryContext, rules: St
     if not new:  # a round of 304s: nothing to place, no trip to a thread
         return placed_batch(new, context, rules)
     return await asyncio.to_thread(placed_batch, new, context, rules)
+
+
+async def _routed_off_loop(items: Sequence[PlacedItem], audience: Audience) -> Routing:
+    """route_alerts in a worker thread: a burst's new stories times a thousand subscribed chats are a
+    hundred thousand alerts decided, 0.1 s and more of pure-Python work the event loop would wait out."""
+    if not items:
+        return route_alerts(items, audience)
+    return await asyncio.to_thread(route_alerts, items, audience)
 
 
 def placed_batch(new: Sequence[_New], context: StoryContext, rules: StoryRules) -> Placement:
