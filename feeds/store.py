@@ -13,18 +13,27 @@ Item, tags, story and outbox rows commit together or not at all: a crash never l
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from feeds.model import Classification, NewItem
-from feeds.placing import NewStoryItem, Resolved, place
-from feeds.routing import PlacedItem, is_news, route_alerts
+from feeds.placing import NewStoryItem, Placement, Resolved, place
+from feeds.routing import PlacedItem, Routing, is_news, route_alerts
 from feeds.signature import event_types
 from feeds.stories import RULE_NEW, Fingerprint, StoryRules, fingerprint
 from storage.db import Database
 from storage.feeds import FetchRecord
-from storage.ingest import IngestWrite, ItemPlacement, ItemRow, NewStory, StoryContext, ingest_transaction
+from storage.ingest import (
+    Audience,
+    IngestWrite,
+    ItemPlacement,
+    ItemRow,
+    NewStory,
+    StoryContext,
+    ingest_transaction,
+)
 from storage.tags import Tag
 
 
@@ -126,7 +135,7 @@ async def store_batch(
         {e for one in news for e in one.item.classification.entity_ids},
         {stories.joined[one.item_id].story_id for one in news},
     )
-    routing = route_alerts([_placed(one, stories) for one in news], audience)
+    routing = await _routed_off_loop([_placed(one, stories) for one in news], audience)
     await tx.queue(routing.plan)
     new_of_poll = {id(poll): [one for one in new if one.poll is poll] for poll in polls}
     await tx.record_fetches(
@@ -188,18 +197,7 @@ async def _join_stories(tx: IngestWrite, new: Sequence[_New], rules: StoryRules)
             per_source=rules.candidates_per_source,
             recent_per_source=rules.recent_candidates_per_source,
         )
-    kinds = context.kinds
-    pool = [
-        _fingerprint(
-            c.title, c.summary, c.language, c.published, c.entity_ids, kinds, rules,
-            item_id=c.id, story_id=c.story_id, source=c.feed_id, events=c.events or (), mentions=c.mentions,
-            day_only=c.published_day_only, headline=c.headline_entities,
-        )
-        for c in context.candidates
-    ]  # fmt: skip
-    placement = place(
-        [_story_item(one, context.kinds, rules) for one in new], pool, context.severities, rules
-    )
+    placement = await _placed_off_loop(new, context, rules)
     by_id = {one.item_id: one for one in new}
     story_ids = await tx.insert_stories(
         [
@@ -222,6 +220,38 @@ async def _join_stories(tx: IngestWrite, new: Sequence[_New], rules: StoryRules)
         now,
     )
     return stories
+
+
+async def _placed_off_loop(new: Sequence[_New], context: StoryContext, rules: StoryRules) -> Placement:
+    """placed_batch in a worker thread: a crisis burst (dozens of feeds' items of the same events, each
+    compared with thousands of open stories' items) is seconds of pure-Python work, which on the event loop
+    held every chat reply, delivery and other feed's poll meanwhile (bench/loop_stall.py)."""
+    if not new:  # a round of 304s: nothing to place, no trip to a thread
+        return placed_batch(new, context, rules)
+    return await asyncio.to_thread(placed_batch, new, context, rules)
+
+
+async def _routed_off_loop(items: Sequence[PlacedItem], audience: Audience) -> Routing:
+    """route_alerts in a worker thread: a burst's new stories times a thousand subscribed chats are a
+    hundred thousand alerts decided, 0.1 s and more of pure-Python work the event loop would wait out."""
+    if not items:
+        return route_alerts(items, audience)
+    return await asyncio.to_thread(route_alerts, items, audience)
+
+
+def placed_batch(new: Sequence[_New], context: StoryContext, rules: StoryRules) -> Placement:
+    """Where the batch's new items go (feeds.placing), compared with the open stories' items of `context`:
+    pure, on plain data."""
+    kinds = context.kinds
+    pool = [
+        _fingerprint(
+            c.title, c.summary, c.language, c.published, c.entity_ids, kinds, rules,
+            item_id=c.id, story_id=c.story_id, source=c.feed_id, events=c.events or (), mentions=c.mentions,
+            day_only=c.published_day_only, headline=c.headline_entities,
+        )
+        for c in context.candidates
+    ]  # fmt: skip
+    return place([_story_item(one, kinds, rules) for one in new], pool, context.severities, rules)
 
 
 def _compared(one: _New, rules: StoryRules) -> bool:

@@ -482,6 +482,10 @@ _MEETING_FAMILIES = frozenset({"diplomacy", "phone_call"})
 def _figures_differ(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two sets of figures tell different news: none in common, or each with a figure the other
     lacks ("20 killed, 290 wounded" vs "68 killed, 290 wounded": a new toll, not the same report)."""
+    if not any(x.startswith("~") for x in a) and not any(y.startswith("~") for y in b):
+        # exact figures only: the same figure is the equal one (same_figure), so set differences decide;
+        # placing a crisis burst compares millions of pairs
+        return bool(a - b and b - a)
     only_a = [x for x in a if not any(same_figure(x, y) for y in b)]
     only_b = [y for y in b if not any(same_figure(x, y) for x in a)]
     return bool(only_a and only_b)

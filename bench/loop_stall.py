@@ -1,0 +1,245 @@
+"""A crisis burst stored beside everything else in the process: how long the event loop stalls, and how long
+/status's reads wait, while the burst's items are placed in stories.
+
+Two bursts, each stored into a SQLite file after a first round of the same feeds stored as history (the open
+stories the burst is compared with), with the shipped gazetteer's classifier (classified beforehand: that
+already runs on a worker thread, bench/classify_stall.py) and the default story rules:
+
+- crisis: FEEDS feeds bringing ITEMS new items each at once, reports of the same eight events in English
+  and Russian in each feed's own words, stored in one transaction (polls finishing together share one),
+  CHATS private chats subscribed to everything (their alerts are queued in it);
+- one feed: a single feed bringing BIG new items.
+
+Beside the store, a ticker asks to wake every 10 ms and notes the longest it waited beyond that (the event
+loop's longest stall: what every chat reply, delivery and other poll waited at worst), and a probe runs the
+reads of /status (counts by severity over 24 h, the chat's latest alert) every 100 ms and notes the slowest,
+from when they were due to when they were answered.
+
+The same-run baseline is the same store as before these fixes: the batch placed in stories and its alerts
+decided on the event loop (feeds.store before placing and routing moved to a worker thread), two reports'
+figures compared pair by pair (feeds.stories before exact figures were compared as sets), and the queued
+alerts inserted as multi-row VALUES statements (storage.ingest before executemany: each one compiled on the
+event loop). The baseline places with feeds.placing as it is now (the pool of open stories' items remade only
+after a merge, not for every item), so its store time is a little shorter than the old code's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from unittest import mock
+
+import feeds.store
+import feeds.stories
+from feeds.gazetteer import Gazetteer, load_gazetteer
+from feeds.model import FeedEntry, NewItem
+from feeds.placing import Placement
+from feeds.routing import PlacedItem, Routing, route_alerts
+from feeds.signature import same_figure
+from feeds.store import FeedItems, placed_batch, store_new_items_of_feeds
+from feeds.stories import StoryRules
+from storage import history
+from storage.db import Database, dialect_insert
+from storage.ingest import Audience, IngestWrite, StoryContext
+from storage.migrate import upgrade
+from storage.models import ALL_ENTITIES, Chat, Feed, Subscription
+from storage.settings import Settings
+
+T = TypeVar("T")
+FEEDS = int(os.environ.get("BENCH_LOOP_STALL_FEEDS", "50"))
+ITEMS = int(os.environ.get("BENCH_LOOP_STALL_ITEMS", "50"))
+CHATS = int(os.environ.get("BENCH_LOOP_STALL_CHATS", "1000"))
+BIG = int(os.environ.get("BENCH_LOOP_STALL_BIG", "2000"))
+TICK = 0.010
+PROBE_EVERY = 0.100
+START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+EVENTS = [
+    ("en", "Azerbaijani forces shell Armenian positions near Jermuk, {n} soldiers wounded"),
+    ("ru", "Азербайджанские силы обстреляли позиции у Джермука, ранены {n} военнослужащих"),
+    ("en", "Lachin corridor closed: {n} trucks with humanitarian aid stopped at the checkpoint"),
+    ("ru", "Лачинский коридор перекрыт: остановлены {n} грузовиков с гуманитарной помощью"),
+    ("en", "Shooting near Sev Lake: {n} servicemen killed in a border clash"),
+    ("en", "Drone strike near Goris kills {n} civilians"),
+    ("ru", "В Нахичевани начались учения, задействованы {n} военнослужащих"),
+    ("en", "Fire opened on Armenian positions in Sotk, {n} soldiers injured"),
+]
+WORDING = ("officials say", "the ministry reports", "sources say", "local media report", "witnesses say")
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    stored: int
+    seconds: float
+    longest_stall: float
+    slowest_status: float
+
+
+def _items(gazetteer: Gazetteer, feed: int, round_no: int, count: int, now: datetime) -> list[NewItem]:
+    items = []
+    for n in range(count):
+        language, template = EVENTS[(n + feed) % len(EVENTS)]
+        figure = 2 + (n // len(EVENTS)) % 6 + 10 * round_no
+        title = f"{template.format(n=figure)}, {WORDING[(feed + n) % len(WORDING)]}"
+        summary = f"{title}. The report could not be verified independently."
+        published = now - timedelta(seconds=5 * n + feed)
+        key = hashlib.sha256(f"{feed}/{round_no}/{n}".encode()).hexdigest()
+        entry = FeedEntry(key, f"https://feed{feed}.example/{key[:16]}", title, summary, language, published)
+        classification = gazetteer.classifier.classify(title, summary, language)
+        items.append(NewItem(entry, key, key, published, classification))
+    return items
+
+
+async def _watched(work: Awaitable[T], db: Database, chat_id: int) -> tuple[T, float, float, float]:
+    """`work`'s result, its seconds, the event loop's longest stall, the slowest /status reads meanwhile."""
+    task = asyncio.ensure_future(work)
+    stall = slowest = 0.0
+
+    async def ticker() -> None:
+        nonlocal stall
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(TICK)
+            at = time.perf_counter()
+            stall, last = max(stall, at - last - TICK), at
+
+    async def status_probe() -> None:
+        nonlocal slowest
+        asked = time.perf_counter()
+        while True:
+            now = START + timedelta(hours=1)
+            await history.count_by_severity(db, None, now - timedelta(hours=24), now)
+            await history.last_alert(db, chat_id)
+            # counted from when the reads were asked for: a /status arriving while the loop is held waits too
+            done = time.perf_counter()
+            slowest = max(slowest, done - asked)
+            asked = done + PROBE_EVERY
+            await asyncio.sleep(PROBE_EVERY)
+
+    watchers = [asyncio.ensure_future(ticker()), asyncio.ensure_future(status_probe())]
+    started = time.perf_counter()
+    try:
+        result = await task
+    finally:
+        took = time.perf_counter() - started
+        for watcher in watchers:
+            watcher.cancel()
+        await asyncio.gather(*watchers, return_exceptions=True)
+    return result, took, stall, slowest
+
+
+async def _placed_on_the_loop(new: Sequence[object], context: StoryContext, rules: StoryRules) -> Placement:
+    """The baseline: the batch placed on the event loop."""
+    return placed_batch(new, context, rules)  # type: ignore[arg-type]
+
+
+async def _inserted_as_values(
+    self: IngestWrite,
+    model: Any,
+    queued: Sequence[Any],
+    row: Callable[[Any], dict[str, Any]],
+    batch: int,
+    key: list[str],
+) -> None:
+    """The baseline: storage.ingest's multi-row VALUES INSERTs (compiled for every batch), every row made
+    first."""
+    rows = [row(one) for one in queued]
+    for start in range(0, len(rows), batch):
+        await self._session.execute(
+            dialect_insert(self._session, model)
+            .values(rows[start : start + batch])
+            .on_conflict_do_nothing(index_elements=key)
+        )
+
+
+async def _routed_on_the_loop(items: Sequence[PlacedItem], audience: Audience) -> Routing:
+    """The baseline: the batch's alerts decided on the event loop."""
+    return route_alerts(items, audience)
+
+
+def _figures_differ_pairwise(a: frozenset[str], b: frozenset[str]) -> bool:
+    """The baseline: feeds.stories._figures_differ comparing every pair of figures."""
+    only_a = [x for x in a if not any(same_figure(x, y) for y in b)]
+    only_b = [y for y in b if not any(same_figure(x, y) for x in a)]
+    return bool(only_a and only_b)
+
+
+async def _side(folder: Path, label: str, feeds_count: int, per_feed: int, chats: int) -> Side:
+    url = f"sqlite+aiosqlite:///{folder / (label + '.db')}"
+    await upgrade(url)
+    db = Database(url)
+    try:
+        gazetteer = await load_gazetteer(db, Settings(database_url=url))
+        async with db.transaction() as session:
+            rows = [
+                Feed(url=f"https://feed{n}.example/rss", title=f"Wire {n}", history_loaded=True)
+                for n in range(feeds_count)
+            ]
+            session.add_all(rows)
+            session.add_all(Chat(id=10_000 + n, type="private") for n in range(chats))
+            await session.flush()
+            session.add_all(Subscription(chat_id=10_000 + n, entity_id=ALL_ENTITIES) for n in range(chats))
+            feed_ids = [row.id for row in rows]
+        rounds = [
+            [
+                FeedItems(feed_id, _items(gazetteer, n, r, per_feed, at), alert=r > 0, now=at)
+                for n, feed_id in enumerate(feed_ids)
+            ]
+            for r, at in enumerate((START, START + timedelta(minutes=30)))
+        ]
+        await store_new_items_of_feeds(db, rounds[0])  # the open stories the burst meets
+        stored, took, stall, slowest = await _watched(store_new_items_of_feeds(db, rounds[1]), db, 10_000)
+        count = sum(len(one) for one in stored)
+        if count != feeds_count * per_feed:
+            raise SystemExit(f"{label}: {count} of {feeds_count * per_feed} items stored")
+        return Side(count, took, stall, slowest)
+    finally:
+        await db.dispose()
+
+
+async def _compare(name: str, feeds_count: int, per_feed: int, chats: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        with (
+            mock.patch.object(feeds.store, "_placed_off_loop", _placed_on_the_loop),
+            mock.patch.object(feeds.store, "_routed_off_loop", _routed_on_the_loop),
+            mock.patch.object(IngestWrite, "_insert_new", _inserted_as_values),
+            mock.patch.object(feeds.stories, "_figures_differ", _figures_differ_pairwise),
+        ):
+            baseline = await _side(Path(folder), "baseline", feeds_count, per_feed, chats)
+        after = await _side(Path(folder), "thread", feeds_count, per_feed, chats)
+    for label, side in (("baseline (before)", baseline), ("after", after)):
+        print(
+            f"{name}, {label}: {side.stored} items stored in {side.seconds:.2f} s; event loop stalled at "
+            f"most {side.longest_stall * 1000:.0f} ms; /status reads took at most "
+            f"{side.slowest_status * 1000:.0f} ms",
+            flush=True,
+        )
+    print(
+        f"{name}: longest stall {after.longest_stall * 1000:.0f} ms vs "
+        f"{baseline.longest_stall * 1000:.0f} ms "
+        f"({after.longest_stall / baseline.longest_stall:.3f}x); slowest /status reads "
+        f"{after.slowest_status * 1000:.0f} ms vs {baseline.slowest_status * 1000:.0f} ms "
+        f"({after.slowest_status / baseline.slowest_status:.3f}x); store {after.seconds:.2f} s vs "
+        f"{baseline.seconds:.2f} s ({after.seconds / baseline.seconds:.2f}x)",
+        flush=True,
+    )
+
+
+async def _run() -> None:
+    await _compare(f"crisis burst ({FEEDS} feeds x {ITEMS} items, {CHATS} chats)", FEEDS, ITEMS, CHATS)
+    await _compare(f"one feed ({BIG} items, 10 chats)", 1, BIG, 10)
+
+
+def main() -> None:
+    asyncio.run(_run())
+
+
+if __name__ == "__main__":
+    main()
