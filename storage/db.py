@@ -68,8 +68,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine for any SQLAlchemy async URL (sqlite+aiosqlite or postgresql+asyncpg)."""
+def create_engine(url: str, *, limit_round_trips: bool = True, **kwargs: Any) -> AsyncEngine:
+    """An engine for any SQLAlchemy async URL (sqlite+aiosqlite or postgresql+asyncpg). On PostgreSQL each
+    round trip ends within ANSWER_SECONDS unless `limit_round_trips` is false (migrations: one statement
+    may rewrite a large table)."""
     ensure_sqlite_directory(url)
     if is_sqlite(url):
         connect_args = {"cached_statements": SQLITE_CACHED_STATEMENTS, **kwargs.get("connect_args", {})}
@@ -84,7 +86,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # asyncpg's own limits: on connecting (`timeout`) and, by default, on every round trip (`command_timeout`)
     kwargs["connect_args"] = {
         "timeout": ANSWER_SECONDS,
-        "command_timeout": ANSWER_SECONDS,
+        "command_timeout": ANSWER_SECONDS if limit_round_trips else None,
         **kwargs.get("connect_args", {}),
     }
     engine = create_async_engine(url, **kwargs)

@@ -8,14 +8,16 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, select, text
 
+import storage.db
 from storage.db import Database
 from storage.history import search_items
-from storage.migrate import alembic_config, upgrade
+from storage.migrate import alembic_config, upgrade, upgrade_sync
 from storage.models import Base, Feed, Item
 
 
@@ -154,3 +156,22 @@ async def test_migration_0016_keeps_every_feed_as_not_slow_and_goes_back(databas
     assert urls == ["https://a.example/rss", "https://b.example/rss"]
     assert logged == [30000]
     await upgrade(database_url)
+
+
+async def test_a_migration_that_waits_past_the_round_trip_limit_still_finishes(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a round trip the server leaves unanswered for ANSWER_SECONDS is cut off (a frozen
+    server); a migration is not: one statement may rewrite a large table, or wait for a lock, for longer.
+    Here the upgrade's ALTER TABLE waits 2 s for a lock another connection holds, with the limit at 0.5 s."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite's connections have no round-trip limit")
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0015")
+    monkeypatch.setattr(storage.db, "ANSWER_SECONDS", 0.5)
+    async with opened(database_url) as database, database.transaction() as session:
+        await session.execute(text("LOCK TABLE feeds IN ACCESS EXCLUSIVE MODE"))
+        migrating = asyncio.create_task(asyncio.to_thread(upgrade_sync, database_url))
+        await asyncio.sleep(2)
+        assert not migrating.done()
+    await migrating
+    assert {"slow_fetch", "slow_parse"} <= await _columns(database_url, "feeds")

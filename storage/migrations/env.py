@@ -28,8 +28,7 @@ def _run(connection: Connection) -> None:
 async def _run_async() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url, "storage.migrate sets sqlalchemy.url"
-    # a migration may rewrite a large table in one statement: no client-side limit on its round trips
-    engine = create_engine(url, connect_args={"command_timeout": None})
+    engine = create_engine(url, limit_round_trips=False)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()
