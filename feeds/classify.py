@@ -415,6 +415,10 @@ class _AliasInfo:
     alias: AliasDef
     unless: frozenset[int]  # word ids
     unless_next: frozenset[int]  # word ids that cancel the alias as the word right after it
+    unless_before: frozenset[int]  # word ids that cancel the alias as the word right before it
+    landform: frozenset[int]  # word ids of a mountain or a range, right before or after
+    landform_before: frozenset[int]  # word ids of a mountain or a range, right before only
+    own_next: frozenset[int]  # word ids that cancel this alias alone as the word right after it
     kept_with: frozenset[int]  # word ids that keep the alias although an `unless` word is near it
     always: frozenset[int]  # word ids that cancel the alias nearby whatever `kept_with` words are found
     with_words: tuple[int, ...]
@@ -762,6 +766,28 @@ def _gh_variants(text: str) -> tuple[str, ...]:
     if not _LATIN_WORD.fullmatch(text) or _GH.search(text) is None:
         return ()
     return tuple(text.replace("gh", to).replace("Gh", to.capitalize()) for to in ("kh", "g"))
+
+
+# the thirtieth round: Armenian and Azerbaijani ջ/c (j) is written dzh or dj where the press copies
+# the Russian (Кельбаджар): "Kelbadzhar", "Dzhermuk"; j, dj and dzh read as each other in a
+# one-word Latin place name
+_J = re.compile("dzh|dj|j", re.IGNORECASE)
+
+
+def _j_variants(text: str) -> tuple[str, ...]:
+    """The other spellings (j, dj, dzh) of a one-word Latin place name written with one of them."""
+    if not _LATIN_WORD.fullmatch(text) or _J.search(text) is None:
+        return ()
+    variants: list[str] = []
+    for to in ("j", "dj", "dzh"):
+
+        def spelled(match: re.Match[str], to: str = to) -> str:
+            return to.capitalize() if match.group()[0].isupper() else to
+
+        variant = _J.sub(spelled, text)
+        if variant != text:
+            variants.append(variant)
+    return tuple(variants)
 
 
 def _hy_genitive(word: str) -> bool:
@@ -1154,6 +1180,17 @@ _TITLE_AFTER = tuple(
         *("կուսակցության", "hərəkati", "hərəkatinin", "hərəkatina", "partiyasi", "partiyasinin"),
     )
 )
+# the thirtieth round: a quoted name before the word of a programme, a hotel or a restaurant is that thing's
+# name (“Qarabağ gündəliyi” verilişinin qonağı, «Шуша» отель), in the four languages; stems, the word inflects
+_NAME_AFTER_STEMS = tuple(
+    normalize(word)
+    for word in (
+        *("programme", "program", "show", "hotel", "restaurant"),
+        *("передач", "программ", "шоу", "отел", "гостиниц", "ресторан"),
+        *("հաղորդ", "ծրագ", "հյուրանոց", "ռեստորան"),
+        *("veriliş", "proqram", "otel", "mehmanxana", "restoran"),
+    )
+)
 _TITLE_BEFORE = ("под названием", "под заглавием", "titled", "entitled", "խորագրով", "վերնագրով")
 # a title's quotes lie within this many characters of the name inside them
 _TITLE_REACH = 60
@@ -1171,7 +1208,7 @@ def in_titled_quote(text: str, start: int, stop: int) -> bool:
     if "\n" in text[opening:closing]:
         return False
     after = text[closing + 1 : closing + 30].split()
-    if after and after[0].strip(",.;:") in _TITLE_AFTER:
+    if after and (after[0].strip(",.;:") in _TITLE_AFTER or after[0].startswith(_NAME_AFTER_STEMS)):
         return True
     before = text[max(0, opening - 30) : opening].rstrip()
     return before.endswith(_TITLE_BEFORE)
@@ -1532,6 +1569,25 @@ def _followed_by(
     )
 
 
+# what may stand between a word and the name it comes right before: spaces and quotes ("гора «Варденис»")
+_BEFORE_GAP = frozenset(" \u00a0\"'«»“”„")
+_BEFORE_REACH = 40  # the longest word asked for before a name ("fund for the revival of")
+
+
+def _preceded_by(
+    text: str, hit: tuple[int, int, int], word_ids: frozenset[int], words: dict[int, _WordSpans]
+) -> bool:
+    """One of the words ends right before the alias's match, past spaces or a quote: "Diocese of Syunik",
+    "Mount Vardenis" (not across a full stop or a comma: "… in the mountains. Vardenis residents")."""
+    start = hit[0]
+    return any(
+        stop <= start and start - stop <= _NEXT_WORD_GAP and all(c in _BEFORE_GAP for c in text[stop:start])
+        for word_id, spans in words.items()
+        if word_id in word_ids
+        for _, stop in spans.between(start - _BEFORE_REACH, start)
+    )
+
+
 def _followed_by_name(
     scan: _Scan,
     hit: tuple[int, int, int],
@@ -1630,6 +1686,10 @@ class Classifier:
                     alias=alias,
                     unless=frozenset(self._word(w, keys) for w in alias.unless_near),
                     unless_next=frozenset(self._word(w, keys) for w in alias.unless_next),
+                    unless_before=frozenset(self._word(w, keys) for w in alias.unless_before),
+                    landform=frozenset(self._word(w, keys) for w in alias.landform),
+                    landform_before=frozenset(self._word(w, keys) for w in alias.landform_before),
+                    own_next=frozenset(self._word(w, keys) for w in alias.own_next),
                     kept_with=frozenset(self._word(w, keys) for w in alias.kept_with),
                     always=frozenset(self._word(w, keys) for w in alias.unless_near_always),
                     with_words=tuple(self._word(w, keys) for w in alias.with_words),
@@ -1651,7 +1711,9 @@ class Classifier:
                     self._aliases.append(info)
                 spellings: tuple[str, ...] = (alias.text,)
                 if entity.kind == "place" and not alias.case_sensitive:
-                    spellings += _vowel_variants(alias.text) + _gh_variants(alias.text)
+                    spellings += (
+                        _vowel_variants(alias.text) + _gh_variants(alias.text) + _j_variants(alias.text)
+                    )
                 for spelling in spellings:
                     key, suffix, full, starts = _compile(
                         spelling, alias.language, alias.inflect, alias.gap, alias.language == "ru"
@@ -1704,6 +1766,20 @@ class Classifier:
             word for info in self._aliases if info.entity in self._places for word in info.unless_next
         )
         self._name_next = self._place_next | self._centre_words
+        # the thirtieth round: the words that stand before a place's name as another thing's (a
+        # diocese, a fund: "Diocese of Syunik", "фонд возрождения Нагорного Карабаха"), and those of a
+        # mountain or a range before or after it ("Mount Vardenis", "Վարդենիս լեռ", "Горная цепь
+        # Варденис"), for every place
+        self._place_before = frozenset(
+            word for info in self._aliases if info.entity in self._places for word in info.unless_before
+        )
+        self._landform = frozenset(
+            word for info in self._aliases if info.entity in self._places for word in info.landform
+        )
+        self._landform_before = self._landform | frozenset(
+            word for info in self._aliases if info.entity in self._places for word in info.landform_before
+        )
+        self._range_named = frozenset(info.entity for info in self._aliases if info.alias.range_name)
         # a person's own given names may stand before the bare surname: "İlham Əliyev", "Никол Пашинян"
         self._given_names = tuple(
             tuple({parts[0] for alias in entity.aliases if len(parts := normalize(alias.text).split()) > 1})
@@ -1856,8 +1932,21 @@ class Classifier:
                     aliases[hit[2]].unless_next
                     and _followed_by(text, hit, aliases[hit[2]].unless_next, words)
                 )
+                or (aliases[hit[2]].own_next and _followed_by(text, hit, aliases[hit[2]].own_next, words))
             )
         ]
+        if self._place_before or self._landform_before:
+            named = [
+                hit
+                for hit in alias_hits
+                if aliases[hit[2]].entity in places and self._another_things_name(text, hit, words)
+            ]
+            if (
+                named
+            ):  # and the shorter names inside them ("Карабаха" of "фонд возрождения Нагорного Карабаха")
+                alias_hits = [
+                    hit for hit in alias_hits if not any(o[0] <= hit[0] and hit[1] <= o[1] for o in named)
+                ]
         alias_hits = [
             hit
             for hit in alias_hits
@@ -2070,6 +2159,20 @@ class Classifier:
                 if changed:
                     matched = self._entities_of(accepted)
         return matched
+
+    def _another_things_name(
+        self, text: str, hit: tuple[int, int, int], words: dict[int, _WordSpans]
+    ) -> bool:
+        """A place's name inside a diocese's, a fund's or a mountain's name: "Diocese of Syunik", "Mount
+        Vardenis", "Վարդենիս լեռ" (the town is Vardenis); a place named by its range keeps it ("Zangezur
+        range")."""
+        if self._place_before and _preceded_by(text, hit, self._place_before, words):
+            return True
+        if not self._landform_before or self._aliases[hit[2]].entity in self._range_named:
+            return False
+        return _preceded_by(text, hit, self._landform_before, words) or (
+            bool(self._landform) and _followed_by(text, hit, self._landform, words)
+        )
 
     def _club_name(self, text: str, hit: tuple[int, int, int], words: dict[int, _WordSpans]) -> bool:
         """A place inside a club's or brand's quoted name with sports or brand words nearby ("Araz-Naxçıvan"la

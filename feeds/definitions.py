@@ -26,7 +26,14 @@ such as ə outside the name: "Qarabağ back and hoping for more" in English is t
 any place apply to every place), `kept_with` (words anywhere in the item that keep the alias although an
 `unless_near` word is near it: a contest between Armenia and Azerbaijan is not their border unless the item
 also names the conflict), `unless_near_always` (words that cancel the alias within `window` characters
-whatever `kept_with` words the item has: Iran's border "with Azerbaijan and Armenia" is not their border).
+whatever `kept_with` words the item has: Iran's border "with Azerbaijan and Armenia" is not their border),
+`unless_before` (words that cancel the alias when one ends right before it: "Diocese of Syunik",
+"фонд возрождения Нагорного Карабаха"; those of any place apply to every place), `landform` (words
+of a mountain or a range right before or after a place's name: "Mount Vardenis", "Վարդենիս լեռ", and
+`landform_before` right before it only: "гора Варденис", not "за Капаном горы"; those of any place
+apply to every place but one with an alias that has `range_name`, a place named by its range: "the
+Zangezur range"), `own_next` (as `unless_next`, for that alias alone: "Qarabağ məktəbi" is a school
+of art, "Khoznavar school" is the village's).
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -61,6 +68,11 @@ _ALIAS_KEYS = {
     "unless_next",
     "kept_with",
     "unless_near_always",
+    "unless_before",
+    "landform",
+    "landform_before",
+    "range_name",
+    "own_next",
 }
 _ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups", "group_window"}
 
@@ -91,6 +103,11 @@ class AliasDef:
     unless_next: tuple[str, ...] = ()  # words that cancel the alias when one is the word right after it
     kept_with: tuple[str, ...] = ()  # words anywhere in the item that keep the alias despite `unless_near`
     unless_near_always: tuple[str, ...] = ()  # like `unless_near`, but no `kept_with` word keeps the alias
+    unless_before: tuple[str, ...] = ()  # words that cancel the alias when one ends right before it
+    landform: tuple[str, ...] = ()  # words of a mountain or a range right before or after a place's name
+    landform_before: tuple[str, ...] = ()  # such words only right before the name ("гора Варденис")
+    range_name: bool = False  # the place is also named by its range ("Zangezur range"): `landform` keeps it
+    own_next: tuple[str, ...] = ()  # like `unless_next`, for this alias only (not every place's)
 
     @property
     def conditional(self) -> bool:
@@ -228,6 +245,11 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         unless_next=_string_list(raw.get("unless_next"), entity, text, "unless_next"),
         kept_with=_string_list(raw.get("kept_with"), entity, text, "kept_with"),
         unless_near_always=_string_list(raw.get("unless_near_always"), entity, text, "unless_near_always"),
+        unless_before=_string_list(raw.get("unless_before"), entity, text, "unless_before"),
+        landform=_string_list(raw.get("landform"), entity, text, "landform"),
+        landform_before=_string_list(raw.get("landform_before"), entity, text, "landform_before"),
+        range_name=bool(raw.get("range_name", False)),
+        own_next=_string_list(raw.get("own_next"), entity, text, "own_next"),
     )
 
 

@@ -138,13 +138,14 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (twenty-seven test parts folded):
+    """A guard against regressions on the part the classifier was tuned on (twenty-eight test parts folded):
     the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down. Since the lead's
     CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the twenty-first round) the CSTO
-    acting elsewhere is a near-miss and none of those items is a false hit. Thirteen false hits are left
-    (docs/classifier-figures.md, "Sixteenth round" to "Twenty-eighth round"; the twenty-fifth part's fourteen
+    acting elsewhere is a near-miss and none of those items is a false hit. Fourteen false hits are left
+    (docs/classifier-figures.md, "Sixteenth round" to "Thirtieth round"; the twenty-fifth part's fourteen
     were closed but three in the twenty-seventh round, the twenty-sixth part's nine but one in the
-    twenty-eighth): of the fourteenth part, a honey and berry festival in
+    twenty-eighth, the twenty-eighth part's fifteen but one in the thirtieth: 13 before that part was folded,
+    28 with it, 14 after the round): of the fourteenth part, a honey and berry festival in
     the town of Berd, labelled a near-miss for Tavush (a festival is not news of its province); of the
     fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's nickname, labelled a
     near-miss for Putin); of the sixteenth, Heydar Aliyev named by his surname alone in two headlines of 2001
@@ -160,13 +161,16 @@ def test_development_part_keeps_its_figures(
     Syunik" festival in Goris (a festival named after the province; the labels read "a Goris festival" as
     naming Goris) and the Qarabağlar mausoleum in Nakhchivan (a village whose name reads as Karabakh with a
     plural ending); of the twenty-sixth, an olympiad dedicated to the "Year of Shusha" (the twelfth part
-    labels the Year's first festival, held in Shusha, as naming it); no other may appear."""
+    labels the Year's first festival, held in Shusha, as naming it); of the twenty-eighth, a building called
+    “Şuşa” (“Şuşa”nın yerində bu universitet olacaq: the hotel's site, no hotel word; Azerbaijani quotes with
+    a case ending also mark the place's own name, "Naqorno-Karabax"da, so no rule tells them apart); no other
+    may appear."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
         assert evaluation.by_language[language].recall >= 0.98, report
         assert evaluation.by_language[language].severity_agreement >= 0.95, report
-    assert evaluation.overall.false_hits <= 13, report
+    assert evaluation.overall.false_hits <= 14, report
 
 
 def test_eval_command_prints_figures_per_language(tmp_path: Path) -> None:
