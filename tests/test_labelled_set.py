@@ -76,6 +76,11 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the twenty-ninth part has en 34, ru 22, az 19 and hy 13 items: the stored pages' fresh conflict "
+    "reports are nearly used up (docs/labelling.md, The twenty-ninth test part)",
+)
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
     test_languages = Counter(item["lang"] for item in _raw(TEST))
@@ -96,11 +101,11 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The twenty-eighth test part as measured once with the twenty-ninth round's rules (frozen at 47662a0;
+# The twenty-ninth test part as measured once with the thirtieth round's rules (frozen at c9d5a57;
 # figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by
 # default): thresholds reached are asserted, those not reached are strict expected failures with the measured
 # figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 28 measured once with the twenty-ninth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 29 measured once with the thirtieth round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +113,22 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param(
+            language,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="recall 0.938 (15/16): Shusha in the accusative (Շուշան, also a given name) missed, "
+                f"{_TEST_FIGURES}",
+            ),
+        )
+        if language == "hy"
+        else language
+        for language in LANGUAGES
+    ],
+)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -118,9 +138,8 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="15 false hits in 91 near-misses (places in the names of institutions, products and landforms: "
-    "a Karabakh revival fund, carpets, a TV programme, Mount Vardenis, the Diocese of Syunik; FAO as the "
-    f"UN; the CSTO on drugs; Russia's SFOR contingent), {_TEST_FIGURES}",
+    reason="1 false hit in 20 near-misses (a monastery of the Don Armenians read as Nakhchivan), "
+    f"{_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
@@ -128,8 +147,7 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.822 (88/107) < 0.90, 15 of the 19 disagreements on false hits, "
-    f"{_TEST_FIGURES}",
+    reason=f"severity agreement 0.800 (64/80) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
