@@ -2241,6 +2241,12 @@ THIRTY_FIRST_ROUND_NAMES = [
     ("Təhlükəsizlik Şurası Qarabağı müzakirə edib, Baş katib çıxış edib", {"un"}, set()),
     ("Secretary of Armenia's Security Council Armen Grigoryan said Azerbaijan attacked", set(), {"un"}),
     (
+        "National Security Council Secretary Arthur Baghdasaryan and the CSTO Secretary-general "
+        "Nikolai Bordyuzha commented on Azerbaijan's threats to Stepanakert",
+        {"csto"},
+        {"un"},
+    ),
+    (
         "A new transport corridor will pass through Zangezur and connect Azerbaijan with Nakhichevan",
         {"zangezur_corridor"},
         set(),
