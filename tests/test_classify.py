@@ -2356,6 +2356,12 @@ THIRTY_FIRST_ROUND_SEVERITY = [
     ("Ադրբեջանը հրետանու տեղաշարժ է իրականացնում Սյունիքի սահմանին", "hy", "P3", "buildup"),
     ("Ermənistan Laçın istiqamətində texnika və artilleriya cəmləşdirir", "az", "P3", "buildup"),
     ("Fransa Ermənistanı “Azərbaycan hücum edəcək” iddiası ilə silahlandırır", "az", "P3", "threat"),
+    # snipers trained in drills are drills (P3), not fire
+    ("Turkish-Azeri sniper training drills conclude in southern Nakhichevan", "en", "P3", "mobilization"),
+    ("В Нахичевани прошли снайперские учения Турции и Азербайджана", "ru", "P3", "mobilization"),
+    ("Նախիջևանում դիպուկահարների վարժանքներ են անցկացվում", "hy", "P3", "mobilization"),
+    ("Naxçıvanda snayper təlimləri keçirilir", "az", "P3", "mobilization"),
+    ("Azerbaijani sniper fire wounded a soldier in Tavush", "en", "P1", "gunfire"),
     ("Azerbaijani artillery shelled Syunik overnight", "en", "P1", "shelling"),
     ("Azerbaijan released two Armenian prisoners in Lachin", "en", "P4", "prisoner_return"),
     ("Azərbaycan Ermənistana hücum edəcək", "az", "P1", "attack"),
