@@ -1933,6 +1933,7 @@ class Classifier:
                     and _followed_by(text, hit, aliases[hit[2]].unless_next, words)
                 )
                 or (aliases[hit[2]].own_next and _followed_by(text, hit, aliases[hit[2]].own_next, words))
+                or (aliases[hit[2]].alias.given_name and _given_name(scan, hit[0], hit[1]))
             )
         ]
         if self._place_before or self._landform_before:

@@ -33,7 +33,8 @@ of a mountain or a range right before or after a place's name: "Mount Vardenis",
 `landform_before` right before it only: "гора Варденис", not "за Капаном горы"; those of any place
 apply to every place but one with an alias that has `range_name`, a place named by its range: "the
 Zangezur range"), `own_next` (as `unless_next`, for that alias alone: "Qarabağ məktəbi" is a school
-of art, "Khoznavar school" is the village's).
+of art, "Khoznavar school" is the village's), `given_name` (the alias is also a given name: not counted
+as a capitalised word right before a capitalised surname, "Շուշան Ստեփանյանը" is a person, "Շուշան" the town).
 A word ending in `*` matches any continuation of its stem ("обстрел*").
 """
 
@@ -73,6 +74,7 @@ _ALIAS_KEYS = {
     "landform_before",
     "range_name",
     "own_next",
+    "given_name",
 }
 _ENTITY_KEYS = {"id", "kind", "name", "coordinates", "aliases", "groups", "group_window"}
 
@@ -108,6 +110,7 @@ class AliasDef:
     landform_before: tuple[str, ...] = ()  # such words only right before the name ("гора Варденис")
     range_name: bool = False  # the place is also named by its range ("Zangezur range"): `landform` keeps it
     own_next: tuple[str, ...] = ()  # like `unless_next`, for this alias only (not every place's)
+    given_name: bool = False  # also a given name: not counted right before a capitalised surname
 
     @property
     def conditional(self) -> bool:
@@ -220,7 +223,7 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         raise _fail(entity, text, "gap must be an integer from 0 to 3")
     if raw.get("own_language") and language != "az":
         raise _fail(entity, text, "own_language is for Azerbaijani aliases")
-    for flag in ("unless_quoted", "quoted_name", "own_language"):
+    for flag in ("unless_quoted", "quoted_name", "own_language", "given_name"):
         if flag in raw and not isinstance(raw[flag], bool):
             raise _fail(entity, text, f"{flag} must be true or false")
     raw_all = raw.get("with_all") or []
@@ -250,6 +253,7 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         landform_before=_string_list(raw.get("landform_before"), entity, text, "landform_before"),
         range_name=bool(raw.get("range_name", False)),
         own_next=_string_list(raw.get("own_next"), entity, text, "own_next"),
+        given_name=bool(raw.get("given_name", False)),
     )
 
 

@@ -82,6 +82,17 @@ def test_rule_unless_next_cancels_only_the_name_the_word_continues() -> None:
     assert ids(c, "Qarabağda yeni Universitet açılıb") == ["karabakh"]
 
 
+def test_rule_given_name_is_not_the_place_before_a_surname() -> None:
+    """An alias that is also a given name (Շուշան, Shushan) is a person before a capitalised surname."""
+    c = classifier(
+        {"id": "shusha", "kind": "place", "aliases": {"hy": [{"text": "Շուշա", "given_name": True}]}},
+    )  # fmt: skip
+    assert ids(c, "պաշտպանել է Շուշան հայկական զորքերից") == ["shusha"]
+    assert ids(c, "ՊՆ խոսնակ Շուշան Ստեփանյանը հայտնել է") == []
+    plain = classifier({"id": "shusha", "kind": "place", "aliases": {"hy": ["Շուշա"]}})
+    assert ids(plain, "ՊՆ խոսնակ Շուշան Ստեփանյանը հայտնել է") == ["shusha"]
+
+
 def test_rule_groups_need_one_alias_from_each() -> None:
     c = classifier(
         {"id": "border", "kind": "conflict", "groups": ["am", "az"],
@@ -116,6 +127,8 @@ def test_rule_case_sensitive_and_exact() -> None:
         ({"id": "x", "kind": "place", "coordinates": [91, 0], "aliases": {"en": ["x"]}}, "out of range"),
         ({"id": "x", "kind": "place", "aliases": {}}, "no aliases"),
         ({"id": "x", "kind": "place", "aliases": {"en": ["..."]}}, "no letters"),
+        ({"id": "x", "kind": "place", "aliases": {"hy": [{"text": "Շուշա", "given_name": "yes"}]}},
+         "given_name must be true or false"),
     ],
 )  # fmt: skip
 def test_validation_errors_name_entity_alias_and_problem(entity: dict[str, Any], problem: str) -> None:
