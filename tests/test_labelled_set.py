@@ -78,8 +78,8 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the twenty-ninth part has en 34, ru 22, az 19 and hy 13 items: the stored pages' fresh conflict "
-    "reports are nearly used up (docs/labelling.md, The twenty-ninth test part)",
+    reason="the thirtieth part has ru 35, en 20, hy 17 and az 15 items: the stored pages' fresh items are "
+    "nearly used up (docs/labelling.md, The thirtieth test part)",
 )
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
@@ -101,11 +101,11 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The twenty-ninth test part as measured once with the thirtieth round's rules (frozen at c9d5a57;
+# The thirtieth test part as measured once with the thirty-first round's rules (frozen at 6655dfe;
 # figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by
 # default): thresholds reached are asserted, those not reached are strict expected failures with the measured
 # figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 29 measured once with the thirtieth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 30 measured once with the thirty-first round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -113,22 +113,7 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize(
-    "language",
-    [
-        pytest.param(
-            language,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="recall 0.938 (15/16): Shusha in the accusative (Շուշան, also a given name) missed, "
-                f"{_TEST_FIGURES}",
-            ),
-        )
-        if language == "hy"
-        else language
-        for language in LANGUAGES
-    ],
-)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -138,8 +123,8 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="1 false hit in 20 near-misses (a monastery of the Don Armenians read as Nakhchivan), "
-    f"{_TEST_FIGURES}",
+    reason="1 false hit in 23 near-misses (the Syunik metropolitanate, a church province, read as the "
+    f"province of Armenia), {_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
@@ -147,7 +132,7 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
 
 @pytest.mark.xfail(
     strict=True,
-    reason=f"severity agreement 0.800 (64/80) < 0.90, {_TEST_FIGURES}",
+    reason=f"severity agreement 0.845 (60/71) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
