@@ -133,6 +133,23 @@ class FrozenPostgres:
                 os.kill(pid, signal.SIGCONT)
 
 
+async def _subscribed_chat_and_feeds(url: str, server: FeedServer, tmp_path: Path) -> tuple[list[str], Path]:
+    """The migrated database at `url` with CHAT subscribed to everything, and FEEDS quiet feeds on `server`:
+    their paths, and the OPML file that seeds them."""
+    await upgrade(url)
+    db = Database(url)
+    async with db.transaction() as session:
+        await session.execute(insert(Chat), [{"id": CHAT, "type": "private", "active": True}])
+        await session.execute(insert(Subscription), [{"chat_id": CHAT, "entity_id": ALL_ENTITIES}])
+    await db.dispose()
+    paths = [f"/feed{n}.xml" for n in range(FEEDS)]
+    for path in paths:
+        server.add(path, rss(f"Wire {path}", [_quiet(1)]))
+    seed = tmp_path / "feeds.opml"
+    seed.write_text(write_opml([OpmlFeed(server.url(p), f"Wire {p}", "en") for p in paths]))
+    return paths, seed
+
+
 @contextlib.contextmanager
 def _database(kind: str, tmp_path: Path) -> Iterator[tuple[str, object]]:
     if kind.startswith("postgresql"):
@@ -158,17 +175,7 @@ async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
     kind: str, roles: tuple[str, ...], tmp_path: Path
 ) -> None:
     with _database(kind, tmp_path) as (url, outage), FeedServer() as server:
-        await upgrade(url)
-        db = Database(url)
-        async with db.transaction() as session:
-            await session.execute(insert(Chat), [{"id": CHAT, "type": "private", "active": True}])
-            await session.execute(insert(Subscription), [{"chat_id": CHAT, "entity_id": ALL_ENTITIES}])
-        await db.dispose()
-        paths = [f"/feed{n}.xml" for n in range(FEEDS)]
-        for path in paths:
-            server.add(path, rss(f"Wire {path}", [_quiet(1)]))
-        seed = tmp_path / "feeds.opml"
-        seed.write_text(write_opml([OpmlFeed(server.url(p), f"Wire {p}", "en") for p in paths]))
+        paths, seed = await _subscribed_chat_and_feeds(url, server, tmp_path)
         metrics_port = _free_port()
         async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
             telegram.add_user(CHAT)
@@ -278,17 +285,7 @@ async def test_commands_are_answered_within_their_limit_while_postgresql_is_froz
     with private_postgres() as server, FeedServer() as feeds:
         url = server.url
         frozen = FrozenPostgres(server)
-        await upgrade(url)
-        db = Database(url)
-        async with db.transaction() as session:
-            await session.execute(insert(Chat), [{"id": CHAT, "type": "private", "active": True}])
-            await session.execute(insert(Subscription), [{"chat_id": CHAT, "entity_id": ALL_ENTITIES}])
-        await db.dispose()
-        paths = [f"/feed{n}.xml" for n in range(FEEDS)]
-        for path in paths:
-            feeds.add(path, rss(f"Wire {path}", [_quiet(1)]))
-        seed = tmp_path / "feeds.opml"
-        seed.write_text(write_opml([OpmlFeed(feeds.url(p), f"Wire {p}", "en") for p in paths]))
+        paths, seed = await _subscribed_chat_and_feeds(url, feeds, tmp_path)
         log = tmp_path / "borderwatch.log"
         async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
             for chat in (CHAT, *FROZEN_COMMANDS):
