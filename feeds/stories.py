@@ -263,6 +263,14 @@ class Fingerprint:
     # the script its title and lead are written in (feeds.language.script): what tells whether an item of
     # no known language may be written like another
     script: str | None = None
+    # everything `contradiction` reads of it, made once: decide asks it once per distinct value among the
+    # candidates, not once per candidate (a crisis burst is millions of pairs, nearly all contradicting)
+    conflict_key: tuple[frozenset[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "conflict_key", (self.places, self.families, self.numbers, self.sides, self.participants)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -630,9 +638,14 @@ def _signature_matches(evidence: _Evidence, gap: timedelta, rules: StoryRules) -
 
 def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> StoryMatch | None:
     """How `item` may join the candidate's story, or None."""
-    assert candidate.story_id is not None
     if contradiction(item, candidate) is not None:
         return None
+    return _match_uncontradicted(item, candidate, rules)
+
+
+def _match_uncontradicted(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> StoryMatch | None:
+    """_match of a candidate known not to contradict `item`."""
+    assert candidate.story_id is not None
     evidence = _evidence(item, candidate, rules)
     gap = time_apart(item, candidate, rules)
     if item.day_only or candidate.day_only:
@@ -775,16 +788,34 @@ def decide(item: Fingerprint, candidates: Sequence[Fingerprint], rules: StoryRul
     `merge_threshold` or more) is listed in `merges`, best first."""
     best_by_story: dict[int, StoryMatch] = {}
     members: dict[int, list[Fingerprint]] = {}
+    # time_apart without a call per candidate when neither side is dated by the day (what it then returns)
+    by_time = not item.day_only and not (rules.named_days and item.named_days)
+    published, window, source = item.published, rules.window, item.source
     for candidate in candidates:
-        if candidate.story_id is None or time_apart(item, candidate, rules) > rules.window:
+        if candidate.story_id is None:
             continue
-        if item.source is not None and item.source == candidate.source:
+        if by_time and not candidate.day_only and not (rules.named_days and candidate.named_days):
+            if abs(published - candidate.published) > window:
+                continue
+        elif time_apart(item, candidate, rules) > window:
+            continue
+        if source is not None and source == candidate.source:
             continue
         members.setdefault(candidate.story_id, []).append(candidate)
+    # contradiction reads only the candidate's conflict_key: asked once per distinct key
+    contradicts: dict[tuple[frozenset[str], ...], bool] = {}
+
+    def _contradicts(candidate: Fingerprint) -> bool:
+        key = candidate.conflict_key
+        found = contradicts.get(key)
+        if found is None:
+            found = contradicts[key] = contradiction(item, candidate) is not None
+        return found
+
     # the best match of each story, and the best among items close enough in time to prove two stories one
     close_by_story: dict[int, StoryMatch] = {}
     for story_id, items in members.items():
-        found_all = [(c, _match(item, c, rules)) for c in items]
+        found_all = [(c, _match_uncontradicted(item, c, rules)) for c in items if not _contradicts(c)]
         agreeing = [(c, m) for c, m in found_all if m is not None]
         if not agreeing:
             continue
