@@ -782,40 +782,71 @@ def _story_core(members: Sequence[Fingerprint], share: float) -> Fingerprint:
     )
 
 
+class CandidatePool:
+    """The candidates of `decide`, indexed: by what `contradiction` reads of them (their conflict_key), so a
+    new item is checked once against each distinct key rather than against every candidate (a crisis burst
+    is thousands of items of a few events, millions of pairs nearly all contradicting), and by story, in the
+    order they were added (a story's members, for its core). Candidates without a story are never members."""
+
+    def __init__(self, candidates: Iterable[Fingerprint] = ()) -> None:
+        self.items: list[Fingerprint] = []
+        self.by_key: dict[tuple[frozenset[str], ...], list[int]] = {}
+        self.by_story: dict[int, list[int]] = {}
+        for candidate in candidates:
+            self.add(candidate)
+
+    def add(self, candidate: Fingerprint) -> None:
+        if candidate.story_id is None:
+            return
+        at = len(self.items)
+        self.items.append(candidate)
+        self.by_key.setdefault(candidate.conflict_key, []).append(at)
+        self.by_story.setdefault(candidate.story_id, []).append(at)
+
+
 def decide(item: Fingerprint, candidates: Sequence[Fingerprint], rules: StoryRules) -> StoryDecision:
     """The story `item` joins among the candidates' stories, or a new story (rule "new"). The best-ranked
     match wins (on a tie, the older story); every other story the item matches strongly (rank at
     `merge_threshold` or more) is listed in `merges`, best first."""
+    return decide_in(item, CandidatePool(candidates), rules)
+
+
+def decide_in(item: Fingerprint, pool: CandidatePool, rules: StoryRules) -> StoryDecision:
+    """decide among the candidates of `pool`. A candidate is compared when it is within `window` of the item
+    and of another source; a story is considered when one of those does not contradict the item."""
     best_by_story: dict[int, StoryMatch] = {}
-    members: dict[int, list[Fingerprint]] = {}
-    # time_apart without a call per candidate when neither side is dated by the day (what it then returns)
+    pooled = pool.items
+    # time_apart without its call when neither side is dated by the day (what it then returns)
     by_time = not item.day_only and not (rules.named_days and item.named_days)
-    published, window, source = item.published, rules.window, item.source
-    for candidate in candidates:
-        if candidate.story_id is None:
-            continue
+
+    def eligible(candidate: Fingerprint) -> bool:
+        if item.source is not None and item.source == candidate.source:
+            return False
         if by_time and not candidate.day_only and not (rules.named_days and candidate.named_days):
-            if abs(published - candidate.published) > window:
-                continue
-        elif time_apart(item, candidate, rules) > window:
-            continue
-        if source is not None and source == candidate.source:
-            continue
-        members.setdefault(candidate.story_id, []).append(candidate)
-    # contradiction reads only the candidate's conflict_key: asked once per distinct key
-    contradicts: dict[tuple[frozenset[str], ...], bool] = {}
+            return abs(item.published - candidate.published) <= rules.window
+        return time_apart(item, candidate, rules) <= rules.window
 
-    def _contradicts(candidate: Fingerprint) -> bool:
-        key = candidate.conflict_key
-        found = contradicts.get(key)
-        if found is None:
-            found = contradicts[key] = contradiction(item, candidate) is not None
-        return found
-
+    # contradiction reads only a candidate's conflict_key: asked once per key
+    uncontradicted = sorted(
+        at
+        for positions in pool.by_key.values()
+        if contradiction(item, pooled[positions[0]]) is None
+        for at in positions
+    )
+    open_by_story: dict[int, list[Fingerprint]] = {}
+    for at in uncontradicted:
+        candidate = pooled[at]
+        if eligible(candidate):
+            assert candidate.story_id is not None
+            open_by_story.setdefault(candidate.story_id, []).append(candidate)
+    members: dict[int, list[Fingerprint]] = {
+        story_id: [pooled[at] for at in pool.by_story[story_id] if eligible(pooled[at])]
+        for story_id in open_by_story
+    }
     # the best match of each story, and the best among items close enough in time to prove two stories one
     close_by_story: dict[int, StoryMatch] = {}
     for story_id, items in members.items():
-        found_all = [(c, _match_uncontradicted(item, c, rules)) for c in items if not _contradicts(c)]
+        found_all = [(c, _match_uncontradicted(item, c, rules)) for c in open_by_story[story_id]]
         agreeing = [(c, m) for c, m in found_all if m is not None]
         if not agreeing:
             continue
@@ -862,12 +893,14 @@ __all__ = [
     "RULE_SIGNATURE",
     "RULE_TEXT",
     "RULE_TEXT_SIGNATURE",
+    "CandidatePool",
     "Fingerprint",
     "StoryDecision",
     "StoryMatch",
     "StoryRules",
     "contradiction",
     "decide",
+    "decide_in",
     "fingerprint",
     "text_score",
     "time_apart",
