@@ -115,12 +115,15 @@ async def _watched(
     task = asyncio.ensure_future(work)
     stall = slowest = 0.0
     first_alert = last_alert = float("nan")
+    stop = (
+        asyncio.Event()
+    )  # the probes end at their next look (a cancelled read leaves a connection to reset)
     started = time.perf_counter()
 
     async def ticker() -> None:
         nonlocal stall
         last = time.perf_counter()
-        while True:
+        while not stop.is_set():
             await asyncio.sleep(TICK)
             at = time.perf_counter()
             stall, last = max(stall, at - last - TICK), at
@@ -128,7 +131,7 @@ async def _watched(
     async def status_probe() -> None:
         nonlocal slowest
         asked = time.perf_counter()
-        while True:
+        while not stop.is_set():
             now = START + timedelta(hours=1)
             await history.count_by_severity(db, None, now - timedelta(hours=24), now)
             await history.last_alert(db, chat_id)
@@ -141,7 +144,7 @@ async def _watched(
     async def outbox_probe() -> None:
         nonlocal first_alert, last_alert
         seen = 0
-        while True:
+        while not stop.is_set():
             async with db.transaction() as session:
                 queued = await session.scalar(select(func.count()).select_from(Delivery))
             at = time.perf_counter() - started
@@ -158,8 +161,7 @@ async def _watched(
         took = time.perf_counter() - started
         await asyncio.sleep(2 * OUTBOX_EVERY)  # the probe's look after the commit
     finally:
-        for watcher in watchers:
-            watcher.cancel()
+        stop.set()
         await asyncio.gather(*watchers, return_exceptions=True)
     return result, took, stall, slowest, first_alert, last_alert
 

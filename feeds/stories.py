@@ -266,11 +266,14 @@ class Fingerprint:
     # everything `contradiction` reads of it, made once: decide asks it once per distinct value among the
     # candidates, not once per candidate (a crisis burst is millions of pairs, nearly all contradicting)
     conflict_key: tuple[frozenset[str], ...] = field(init=False, repr=False, compare=False)
+    # its signature as typed tokens (_tokens), made once rather than for every pair compared
+    tokens: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "conflict_key", (self.places, self.families, self.numbers, self.sides, self.participants)
         )
+        object.__setattr__(self, "tokens", _tokens(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -553,7 +556,7 @@ def _weight(token: str, rules: StoryRules) -> float:
 
 
 def _evidence(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> _Evidence:
-    ta, tb = _tokens(a), _tokens(b)
+    ta, tb = a.tokens, b.tokens
     plain = {t for t in ta & tb if not t.startswith(("name:", "number:"))}
     names = {f"name:{n}" for n in _shared_names(a.names, b.names)}
     figures = {f"number:{n}" for n in _shared_numbers(a.numbers, b.numbers)}
