@@ -13,14 +13,19 @@ already runs on a worker thread, bench/classify_stall.py) and the default story 
 Beside the store, a ticker asks to wake every 10 ms and notes the longest it waited beyond that (the event
 loop's longest stall: what every chat reply, delivery and other poll waited at worst), and a probe runs the
 reads of /status (counts by severity over 24 h, the chat's latest alert) every 100 ms and notes the slowest,
-from when they were due to when they were answered.
+from when they were due to when they were answered, and an outbox probe counts the queued alerts (what the
+bot's sender can see, i.e. committed) every 50 ms: when the first and the last of the burst's alerts were
+queued, counted from the start of the store.
 
 The same-run baseline is the same store as before these fixes: the batch placed in stories and its alerts
 decided on the event loop (feeds.store before placing and routing moved to a worker thread), two reports'
 figures compared pair by pair (feeds.stories before exact figures were compared as sets), and the queued
 alerts inserted as multi-row VALUES statements (storage.ingest before executemany: each one compiled on the
-event loop). The baseline places with feeds.placing as it is now (the pool of open stories' items remade only
-after a merge, not for every item), so its store time is a little shorter than the old code's.
+event loop), and each new item compared with every open story's item (no index of the candidates by what can
+contradict it: feeds.stories.CandidatePool keying each candidate on its own). A second baseline, "all against
+all", is the code as it is except that unindexed pool: what the index alone changes. The baselines place with
+feeds.placing as it is now (the pool of open stories' items remade only after a merge, not for every item),
+so their store time is a little shorter than the old code's.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from unittest import mock
 
+from sqlalchemy import func, select
+
 import feeds.store
 import feeds.stories
 from feeds.gazetteer import Gazetteer, load_gazetteer
@@ -45,12 +52,12 @@ from feeds.placing import Placement
 from feeds.routing import PlacedItem, Routing, route_alerts
 from feeds.signature import same_figure
 from feeds.store import FeedItems, placed_batch, store_new_items_of_feeds
-from feeds.stories import StoryRules
+from feeds.stories import CandidatePool, Fingerprint, StoryRules
 from storage import history
 from storage.db import Database, dialect_insert
 from storage.ingest import Audience, IngestWrite, StoryContext
 from storage.migrate import upgrade
-from storage.models import ALL_ENTITIES, Chat, Feed, Subscription
+from storage.models import ALL_ENTITIES, Chat, Delivery, Feed, Subscription
 from storage.settings import Settings
 
 T = TypeVar("T")
@@ -60,6 +67,7 @@ CHATS = int(os.environ.get("BENCH_LOOP_STALL_CHATS", "1000"))
 BIG = int(os.environ.get("BENCH_LOOP_STALL_BIG", "2000"))
 TICK = 0.010
 PROBE_EVERY = 0.100
+OUTBOX_EVERY = 0.050
 START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 EVENTS = [
     ("en", "Azerbaijani forces shell Armenian positions near Jermuk, {n} soldiers wounded"),
@@ -80,6 +88,8 @@ class Side:
     seconds: float
     longest_stall: float
     slowest_status: float
+    first_alert: float
+    last_alert: float
 
 
 def _items(gazetteer: Gazetteer, feed: int, round_no: int, count: int, now: datetime) -> list[NewItem]:
@@ -97,15 +107,23 @@ def _items(gazetteer: Gazetteer, feed: int, round_no: int, count: int, now: date
     return items
 
 
-async def _watched(work: Awaitable[T], db: Database, chat_id: int) -> tuple[T, float, float, float]:
-    """`work`'s result, its seconds, the event loop's longest stall, the slowest /status reads meanwhile."""
+async def _watched(
+    work: Awaitable[T], db: Database, chat_id: int
+) -> tuple[T, float, float, float, float, float]:
+    """`work`'s result, its seconds, the event loop's longest stall, the slowest /status reads meanwhile, and
+    the seconds until the first and the last alert were in the outbox."""
     task = asyncio.ensure_future(work)
     stall = slowest = 0.0
+    first_alert = last_alert = float("nan")
+    stop = (
+        asyncio.Event()
+    )  # the probes end at their next look (a cancelled read leaves a connection to reset)
+    started = time.perf_counter()
 
     async def ticker() -> None:
         nonlocal stall
         last = time.perf_counter()
-        while True:
+        while not stop.is_set():
             await asyncio.sleep(TICK)
             at = time.perf_counter()
             stall, last = max(stall, at - last - TICK), at
@@ -113,7 +131,7 @@ async def _watched(work: Awaitable[T], db: Database, chat_id: int) -> tuple[T, f
     async def status_probe() -> None:
         nonlocal slowest
         asked = time.perf_counter()
-        while True:
+        while not stop.is_set():
             now = START + timedelta(hours=1)
             await history.count_by_severity(db, None, now - timedelta(hours=24), now)
             await history.last_alert(db, chat_id)
@@ -123,16 +141,29 @@ async def _watched(work: Awaitable[T], db: Database, chat_id: int) -> tuple[T, f
             asked = done + PROBE_EVERY
             await asyncio.sleep(PROBE_EVERY)
 
-    watchers = [asyncio.ensure_future(ticker()), asyncio.ensure_future(status_probe())]
-    started = time.perf_counter()
+    async def outbox_probe() -> None:
+        nonlocal first_alert, last_alert
+        seen = 0
+        while not stop.is_set():
+            async with db.transaction() as session:
+                queued = await session.scalar(select(func.count()).select_from(Delivery))
+            at = time.perf_counter() - started
+            if queued and seen == 0:
+                first_alert = at
+            if queued and queued != seen:
+                last_alert = at
+            seen = queued or 0
+            await asyncio.sleep(OUTBOX_EVERY)
+
+    watchers = [asyncio.ensure_future(w()) for w in (ticker, status_probe, outbox_probe)]
     try:
         result = await task
-    finally:
         took = time.perf_counter() - started
-        for watcher in watchers:
-            watcher.cancel()
+        await asyncio.sleep(2 * OUTBOX_EVERY)  # the probe's look after the commit
+    finally:
+        stop.set()
         await asyncio.gather(*watchers, return_exceptions=True)
-    return result, took, stall, slowest
+    return result, took, stall, slowest, first_alert, last_alert
 
 
 async def _placed_on_the_loop(new: Sequence[object], context: StoryContext, rules: StoryRules) -> Placement:
@@ -162,6 +193,17 @@ async def _inserted_as_values(
 async def _routed_on_the_loop(items: Sequence[PlacedItem], audience: Audience) -> Routing:
     """The baseline: the batch's alerts decided on the event loop."""
     return route_alerts(items, audience)
+
+
+def _add_unindexed(self: CandidatePool, candidate: Fingerprint) -> None:
+    """The baseline: every candidate its own key, so each is checked for a contradiction, as before the
+    index."""
+    if candidate.story_id is None:
+        return
+    at = len(self.items)
+    self.items.append(candidate)
+    self.by_key[(frozenset({str(at)}),)] = [at]
+    self.by_story.setdefault(candidate.story_id, []).append(at)
 
 
 def _figures_differ_pairwise(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -195,11 +237,13 @@ async def _side(folder: Path, label: str, feeds_count: int, per_feed: int, chats
             for r, at in enumerate((START, START + timedelta(minutes=30)))
         ]
         await store_new_items_of_feeds(db, rounds[0])  # the open stories the burst meets
-        stored, took, stall, slowest = await _watched(store_new_items_of_feeds(db, rounds[1]), db, 10_000)
+        stored, took, stall, slowest, first, last = await _watched(
+            store_new_items_of_feeds(db, rounds[1]), db, 10_000
+        )
         count = sum(len(one) for one in stored)
         if count != feeds_count * per_feed:
             raise SystemExit(f"{label}: {count} of {feeds_count * per_feed} items stored")
-        return Side(count, took, stall, slowest)
+        return Side(count, took, stall, slowest, first, last)
     finally:
         await db.dispose()
 
@@ -211,12 +255,17 @@ async def _compare(name: str, feeds_count: int, per_feed: int, chats: int) -> No
             mock.patch.object(feeds.store, "_routed_off_loop", _routed_on_the_loop),
             mock.patch.object(IngestWrite, "_insert_new", _inserted_as_values),
             mock.patch.object(feeds.stories, "_figures_differ", _figures_differ_pairwise),
+            mock.patch.object(CandidatePool, "add", _add_unindexed),
         ):
             baseline = await _side(Path(folder), "baseline", feeds_count, per_feed, chats)
+        with mock.patch.object(CandidatePool, "add", _add_unindexed):
+            unindexed = await _side(Path(folder), "unindexed", feeds_count, per_feed, chats)
         after = await _side(Path(folder), "thread", feeds_count, per_feed, chats)
-    for label, side in (("baseline (before)", baseline), ("after", after)):
+    sides = (("baseline (before)", baseline), ("all against all", unindexed), ("after", after))
+    for label, side in sides:
         print(
-            f"{name}, {label}: {side.stored} items stored in {side.seconds:.2f} s; event loop stalled at "
+            f"{name}, {label}: {side.stored} items stored in {side.seconds:.2f} s; first alert queued after "
+            f"{side.first_alert:.2f} s, last after {side.last_alert:.2f} s; event loop stalled at "
             f"most {side.longest_stall * 1000:.0f} ms; /status reads took at most "
             f"{side.slowest_status * 1000:.0f} ms",
             flush=True,
@@ -226,10 +275,18 @@ async def _compare(name: str, feeds_count: int, per_feed: int, chats: int) -> No
         f"{baseline.longest_stall * 1000:.0f} ms "
         f"({after.longest_stall / baseline.longest_stall:.3f}x); slowest /status reads "
         f"{after.slowest_status * 1000:.0f} ms vs {baseline.slowest_status * 1000:.0f} ms "
-        f"({after.slowest_status / baseline.slowest_status:.3f}x); store {after.seconds:.2f} s vs "
-        f"{baseline.seconds:.2f} s ({after.seconds / baseline.seconds:.2f}x)",
+        f"({after.slowest_status / baseline.slowest_status:.3f}x)",
         flush=True,
     )
+    for label, side in sides[:2]:
+        print(
+            f"{name}, after vs {label}: store {after.seconds:.2f} s vs {side.seconds:.2f} s "
+            f"({after.seconds / side.seconds:.2f}x); first alert queued {after.first_alert:.2f} s vs "
+            f"{side.first_alert:.2f} s ({after.first_alert / side.first_alert:.2f}x); last "
+            f"{after.last_alert:.2f} s vs {side.last_alert:.2f} s "
+            f"({after.last_alert / side.last_alert:.2f}x)",
+            flush=True,
+        )
 
 
 async def _run() -> None:

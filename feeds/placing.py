@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from feeds.stories import RULE_NEW, Fingerprint, StoryDecision, StoryRules, decide
+from feeds.stories import RULE_NEW, CandidatePool, Fingerprint, StoryDecision, StoryRules, decide_in
 from storage.severity import higher_severity, severity_rank
 
 
@@ -137,22 +137,22 @@ def place(
     severity: dict[int, str | None] = dict(severities)
     placement = Placement({}, {}, severity)
     started: dict[int, int] = {}
-    # the pool with every item in the story it is in now: made again only after a merge (merges only add
-    # to merged_into), else grown with each compared item, whose story is a current one; a burst of
-    # thousands of items otherwise remade it for every item
-    current: list[Fingerprint] = []
+    # the pool with every item in the story it is in now (indexed for decide_in): made again only after a
+    # merge (merges only add to merged_into), else grown with each compared item, whose story is a current
+    # one; a burst of thousands of items otherwise remade it for every item
+    current = CandidatePool()
     merges_seen = -1
     for item in sorted(items, key=lambda one: (one.fingerprint.published, one.item_id)):
         fp = item.fingerprint
         if item.compared:
             merged_into = placement.merged_into
             if len(merged_into) != merges_seen:
-                current = [
+                current = CandidatePool(
                     replace(c, story_id=placement.current(c.story_id)) if c.story_id in merged_into else c
                     for c in pool
-                ]
+                )
                 merges_seen = len(merged_into)
-            decision = decide(fp, current, rules)
+            decision = decide_in(fp, current, rules)
         else:
             decision = StoryDecision(None, RULE_NEW, None)
         merged: list[int] = []  # stored stories this item showed to be one with an older one
@@ -188,7 +188,7 @@ def place(
         )
         if item.compared:
             pool.append(replace(fp, story_id=story_id))
-            current.append(pool[-1])
+            current.add(pool[-1])
     # stories started by this batch and merged into another in it are never inserted
     placement.started = {key: item_id for key, item_id in started.items() if key not in placement.merged_into}
     return placement

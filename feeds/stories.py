@@ -263,6 +263,17 @@ class Fingerprint:
     # the script its title and lead are written in (feeds.language.script): what tells whether an item of
     # no known language may be written like another
     script: str | None = None
+    # everything `contradiction` reads of it, made once: decide asks it once per distinct value among the
+    # candidates, not once per candidate (a crisis burst is millions of pairs, nearly all contradicting)
+    conflict_key: tuple[frozenset[str], ...] = field(init=False, repr=False, compare=False)
+    # its signature as typed tokens (_tokens), made once rather than for every pair compared
+    tokens: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "conflict_key", (self.places, self.families, self.numbers, self.sides, self.participants)
+        )
+        object.__setattr__(self, "tokens", _tokens(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,7 +556,7 @@ def _weight(token: str, rules: StoryRules) -> float:
 
 
 def _evidence(a: Fingerprint, b: Fingerprint, rules: StoryRules) -> _Evidence:
-    ta, tb = _tokens(a), _tokens(b)
+    ta, tb = a.tokens, b.tokens
     plain = {t for t in ta & tb if not t.startswith(("name:", "number:"))}
     names = {f"name:{n}" for n in _shared_names(a.names, b.names)}
     figures = {f"number:{n}" for n in _shared_numbers(a.numbers, b.numbers)}
@@ -630,9 +641,14 @@ def _signature_matches(evidence: _Evidence, gap: timedelta, rules: StoryRules) -
 
 def _match(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> StoryMatch | None:
     """How `item` may join the candidate's story, or None."""
-    assert candidate.story_id is not None
     if contradiction(item, candidate) is not None:
         return None
+    return _match_uncontradicted(item, candidate, rules)
+
+
+def _match_uncontradicted(item: Fingerprint, candidate: Fingerprint, rules: StoryRules) -> StoryMatch | None:
+    """_match of a candidate known not to contradict `item`."""
+    assert candidate.story_id is not None
     evidence = _evidence(item, candidate, rules)
     gap = time_apart(item, candidate, rules)
     if item.day_only or candidate.day_only:
@@ -769,22 +785,71 @@ def _story_core(members: Sequence[Fingerprint], share: float) -> Fingerprint:
     )
 
 
+class CandidatePool:
+    """The candidates of `decide`, indexed: by what `contradiction` reads of them (their conflict_key), so a
+    new item is checked once against each distinct key rather than against every candidate (a crisis burst
+    is thousands of items of a few events, millions of pairs nearly all contradicting), and by story, in the
+    order they were added (a story's members, for its core). Candidates without a story are never members."""
+
+    def __init__(self, candidates: Iterable[Fingerprint] = ()) -> None:
+        self.items: list[Fingerprint] = []
+        self.by_key: dict[tuple[frozenset[str], ...], list[int]] = {}
+        self.by_story: dict[int, list[int]] = {}
+        for candidate in candidates:
+            self.add(candidate)
+
+    def add(self, candidate: Fingerprint) -> None:
+        if candidate.story_id is None:
+            return
+        at = len(self.items)
+        self.items.append(candidate)
+        self.by_key.setdefault(candidate.conflict_key, []).append(at)
+        self.by_story.setdefault(candidate.story_id, []).append(at)
+
+
 def decide(item: Fingerprint, candidates: Sequence[Fingerprint], rules: StoryRules) -> StoryDecision:
     """The story `item` joins among the candidates' stories, or a new story (rule "new"). The best-ranked
     match wins (on a tie, the older story); every other story the item matches strongly (rank at
     `merge_threshold` or more) is listed in `merges`, best first."""
+    return decide_in(item, CandidatePool(candidates), rules)
+
+
+def decide_in(item: Fingerprint, pool: CandidatePool, rules: StoryRules) -> StoryDecision:
+    """decide among the candidates of `pool`. A candidate is compared when it is within `window` of the item
+    and of another source; a story is considered when one of those does not contradict the item."""
     best_by_story: dict[int, StoryMatch] = {}
-    members: dict[int, list[Fingerprint]] = {}
-    for candidate in candidates:
-        if candidate.story_id is None or time_apart(item, candidate, rules) > rules.window:
-            continue
+    pooled = pool.items
+    # time_apart without its call when neither side is dated by the day (what it then returns)
+    by_time = not item.day_only and not (rules.named_days and item.named_days)
+
+    def eligible(candidate: Fingerprint) -> bool:
         if item.source is not None and item.source == candidate.source:
-            continue
-        members.setdefault(candidate.story_id, []).append(candidate)
+            return False
+        if by_time and not candidate.day_only and not (rules.named_days and candidate.named_days):
+            return abs(item.published - candidate.published) <= rules.window
+        return time_apart(item, candidate, rules) <= rules.window
+
+    # contradiction reads only a candidate's conflict_key: asked once per key
+    uncontradicted = sorted(
+        at
+        for positions in pool.by_key.values()
+        if contradiction(item, pooled[positions[0]]) is None
+        for at in positions
+    )
+    open_by_story: dict[int, list[Fingerprint]] = {}
+    for at in uncontradicted:
+        candidate = pooled[at]
+        if eligible(candidate):
+            assert candidate.story_id is not None
+            open_by_story.setdefault(candidate.story_id, []).append(candidate)
+    members: dict[int, list[Fingerprint]] = {
+        story_id: [pooled[at] for at in pool.by_story[story_id] if eligible(pooled[at])]
+        for story_id in open_by_story
+    }
     # the best match of each story, and the best among items close enough in time to prove two stories one
     close_by_story: dict[int, StoryMatch] = {}
     for story_id, items in members.items():
-        found_all = [(c, _match(item, c, rules)) for c in items]
+        found_all = [(c, _match_uncontradicted(item, c, rules)) for c in open_by_story[story_id]]
         agreeing = [(c, m) for c, m in found_all if m is not None]
         if not agreeing:
             continue
@@ -831,12 +896,14 @@ __all__ = [
     "RULE_SIGNATURE",
     "RULE_TEXT",
     "RULE_TEXT_SIGNATURE",
+    "CandidatePool",
     "Fingerprint",
     "StoryDecision",
     "StoryMatch",
     "StoryRules",
     "contradiction",
     "decide",
+    "decide_in",
     "fingerprint",
     "text_score",
     "time_apart",

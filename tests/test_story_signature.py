@@ -56,6 +56,7 @@ from feeds.stories import (
     RULE_NEW,
     RULE_SIGNATURE,
     RULE_TEXT,
+    Fingerprint,
     StoryRules,
     contradiction,
     decide,
@@ -1060,3 +1061,43 @@ async def test_merging_reaches_the_issue_targets_on_the_test_part(db: Database) 
     for kind in ("same", "cross"):
         figures = measured[kind]
         assert figures.precision >= TARGET_PRECISION and figures.recall >= TARGET_RECALL, figures.line()
+
+
+def test_whether_two_reports_contradict_depends_only_on_what_the_candidate_index_keys_them_by() -> None:
+    """decide checks a contradiction once per distinct conflict_key among the candidates (a crisis burst is
+    thousands of reports of a few events): a candidate that differs in anything else must contradict a new
+    item exactly when the one checked does, or a report would join, or miss, its story."""
+    titles = [
+        ("2 soldiers wounded in shelling near Sev Lake", "en"),
+        ("3 soldiers wounded in shelling near Sev Lake", "en"),
+        ("Azerbaijani forces shell Armenian positions near Jermuk, 4 soldiers wounded", "en"),
+        ("Armenia says its troops came under fire", "en"),
+        ("Azerbaijan says its troops came under fire", "en"),
+        ("Lachin corridor closed: 40 trucks with humanitarian aid stopped", "en"),
+        ("Traffic resumed on the Lachin corridor", "en"),
+        ("Putin and Aliyev met in Sochi", "en"),
+        ("Putin, Aliyev and Pashinyan met in Sochi", "en"),
+        ("Обстрел у озера Сев: ранены двое военнослужащих", "ru"),
+        ("Pashinyan condemns the shelling near Jermuk", "en"),
+    ]
+    reports = [_fp(title, language, story=n + 1, source=n) for n, (title, language) in enumerate(titles)]
+    reasons = set()
+    for a in reports:
+        for b in reports:
+            # b as the index sees it: only its conflict_key, nothing else of it
+            keyed = Fingerprint(
+                language=None,
+                published=a.published - timedelta(days=3),
+                text="",
+                entities=frozenset(),
+                places=b.places,
+                numbers=b.numbers,
+                families=b.families,
+                sides=b.sides,
+                participants=b.participants,
+            )
+            assert keyed.conflict_key == b.conflict_key
+            reason = contradiction(a, b)
+            assert contradiction(a, keyed) == reason, (a.text, b.text)
+            reasons.add(reason)
+    assert {"places", "events", "numbers", "sides", "participants", None} <= reasons
