@@ -150,6 +150,24 @@ async def _subscribed_chat_and_feeds(url: str, server: FeedServer, tmp_path: Pat
     return paths, seed
 
 
+def _run_env(
+    url: str, tmp_path: Path, seed: Path, telegram: BotApiEmulator, **extra: object
+) -> dict[str, str]:
+    """The environment of a `borderwatch run` polling the seeded feeds and alerting through `telegram`."""
+    return borderwatch_env(
+        url,
+        tmp_path,
+        feeds=seed,
+        telegram_token=REALISTIC_TOKEN,
+        telegram_api_url=telegram.base_url,
+        allow_private_urls="true",
+        poll_interval=POLL_INTERVAL,
+        crisis_duration=0,
+        log_level="INFO",
+        **extra,
+    )
+
+
 @contextlib.contextmanager
 def _database(kind: str, tmp_path: Path) -> Iterator[tuple[str, object]]:
     if kind.startswith("postgresql"):
@@ -179,19 +197,7 @@ async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
         metrics_port = _free_port()
         async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
             telegram.add_user(CHAT)
-            env = borderwatch_env(
-                url,
-                tmp_path,
-                feeds=seed,
-                telegram_token=REALISTIC_TOKEN,
-                telegram_api_url=telegram.base_url,
-                allow_private_urls="true",
-                poll_interval=POLL_INTERVAL,
-                crisis_duration=0,
-                metrics_port=metrics_port,
-                metrics_host="127.0.0.1",
-                log_level="INFO",
-            )
+            env = _run_env(url, tmp_path, seed, telegram, metrics_port=metrics_port, metrics_host="127.0.0.1")
             logs = [tmp_path / f"borderwatch-{role}.log" for role in roles]
             with contextlib.ExitStack() as files:
                 processes = []
@@ -290,18 +296,7 @@ async def test_commands_are_answered_within_their_limit_while_postgresql_is_froz
         async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
             for chat in (CHAT, *FROZEN_COMMANDS):
                 telegram.add_user(chat)
-            env = borderwatch_env(
-                url,
-                tmp_path,
-                feeds=seed,
-                telegram_token=REALISTIC_TOKEN,
-                telegram_api_url=telegram.base_url,
-                allow_private_urls="true",
-                poll_interval=POLL_INTERVAL,
-                crisis_duration=0,
-                command_timeout=COMMAND_TIMEOUT,
-                log_level="INFO",
-            )
+            env = _run_env(url, tmp_path, seed, telegram, command_timeout=COMMAND_TIMEOUT)
             with log.open("wb") as output:
                 process = await start(["run"], env, tmp_path, output=output)
                 try:
