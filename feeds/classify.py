@@ -27,7 +27,7 @@ import time
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -1762,23 +1762,15 @@ class Classifier:
         )
         # the words that go on a place's name as another thing's name (a university, an airport, a pipeline:
         # "Naxçıvan Dövlət Universiteti", "Iğdır-Nakhchivan gas pipeline") do so after any place's name
-        self._place_next = frozenset(
-            word for info in self._aliases if info.entity in self._places for word in info.unless_next
-        )
+        self._place_next = self._every_places(lambda info: info.unless_next)
         self._name_next = self._place_next | self._centre_words
         # the thirtieth round: the words that stand before a place's name as another thing's (a
         # diocese, a fund: "Diocese of Syunik", "фонд возрождения Нагорного Карабаха"), and those of a
         # mountain or a range before or after it ("Mount Vardenis", "Վարդենիս լեռ", "Горная цепь
         # Варденис"), for every place
-        self._place_before = frozenset(
-            word for info in self._aliases if info.entity in self._places for word in info.unless_before
-        )
-        self._landform = frozenset(
-            word for info in self._aliases if info.entity in self._places for word in info.landform
-        )
-        self._landform_before = self._landform | frozenset(
-            word for info in self._aliases if info.entity in self._places for word in info.landform_before
-        )
+        self._place_before = self._every_places(lambda info: info.unless_before)
+        self._landform = self._every_places(lambda info: info.landform)
+        self._landform_before = self._landform | self._every_places(lambda info: info.landform_before)
         self._range_named = frozenset(info.entity for info in self._aliases if info.alias.range_name)
         # a person's own given names may stand before the bare surname: "İlham Əliyev", "Никол Пашинян"
         self._given_names = tuple(
@@ -1942,9 +1934,8 @@ class Classifier:
                 for hit in alias_hits
                 if aliases[hit[2]].entity in places and self._another_things_name(text, hit, words)
             ]
-            if (
-                named
-            ):  # and the shorter names inside them ("Карабаха" of "фонд возрождения Нагорного Карабаха")
+            # and the shorter names inside them ("Карабаха" of "фонд возрождения Нагорного Карабаха")
+            if named:
                 alias_hits = [
                     hit for hit in alias_hits if not any(o[0] <= hit[0] and hit[1] <= o[1] for o in named)
                 ]
@@ -2160,6 +2151,13 @@ class Classifier:
                 if changed:
                     matched = self._entities_of(accepted)
         return matched
+
+    def _every_places(self, words_of: Callable[[_AliasInfo], frozenset[int]]) -> frozenset[int]:
+        """The words of one kind (`words_of` an alias) of every place's aliases: what one place's aliases
+        list of them applies to every place."""
+        return frozenset(
+            word for info in self._aliases if info.entity in self._places for word in words_of(info)
+        )
 
     def _another_things_name(
         self, text: str, hit: tuple[int, int, int], words: dict[int, _WordSpans]

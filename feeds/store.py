@@ -17,16 +17,16 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from feeds.model import Classification, NewItem
 from feeds.placing import NewStoryItem, Placement, Resolved, place
-from feeds.routing import PlacedItem, Routing, is_news, route_alerts
+from feeds.routing import PlacedItem, is_news, route_alerts
 from feeds.signature import event_types
 from feeds.stories import RULE_NEW, Fingerprint, StoryRules, fingerprint
 from storage.db import Database
 from storage.feeds import FetchRecord
 from storage.ingest import (
-    Audience,
     IngestWrite,
     ItemPlacement,
     ItemRow,
@@ -135,7 +135,7 @@ async def store_batch(
         {e for one in news for e in one.item.classification.entity_ids},
         {stories.joined[one.item_id].story_id for one in news},
     )
-    routing = await _routed_off_loop([_placed(one, stories) for one in news], audience)
+    routing = await _off_loop(route_alerts, [_placed(one, stories) for one in news], audience)
     await tx.queue(routing.plan)
     new_of_poll = {id(poll): [one for one in new if one.poll is poll] for poll in polls}
     await tx.record_fetches(
@@ -197,7 +197,7 @@ async def _join_stories(tx: IngestWrite, new: Sequence[_New], rules: StoryRules)
             per_source=rules.candidates_per_source,
             recent_per_source=rules.recent_candidates_per_source,
         )
-    placement = await _placed_off_loop(new, context, rules)
+    placement = await _off_loop(placed_batch, new, context, rules)
     by_id = {one.item_id: one for one in new}
     story_ids = await tx.insert_stories(
         [
@@ -222,21 +222,18 @@ async def _join_stories(tx: IngestWrite, new: Sequence[_New], rules: StoryRules)
     return stories
 
 
-async def _placed_off_loop(new: Sequence[_New], context: StoryContext, rules: StoryRules) -> Placement:
-    """placed_batch in a worker thread: a crisis burst (dozens of feeds' items of the same events, each
-    compared with thousands of open stories' items) is seconds of pure-Python work, which on the event loop
-    held every chat reply, delivery and other feed's poll meanwhile (bench/loop_stall.py)."""
-    if not new:  # a round of 304s: nothing to place, no trip to a thread
-        return placed_batch(new, context, rules)
-    return await asyncio.to_thread(placed_batch, new, context, rules)
+_Result = TypeVar("_Result")
 
 
-async def _routed_off_loop(items: Sequence[PlacedItem], audience: Audience) -> Routing:
-    """route_alerts in a worker thread: a burst's new stories times a thousand subscribed chats are a
-    hundred thousand alerts decided, 0.1 s and more of pure-Python work the event loop would wait out."""
-    if not items:
-        return route_alerts(items, audience)
-    return await asyncio.to_thread(route_alerts, items, audience)
+async def _off_loop(work: Callable[..., _Result], batch: Sequence[Any], *rest: Any) -> _Result:
+    """`work(batch, *rest)` in a worker thread: a crisis burst's story placing (dozens of feeds' items of the
+    same events, each compared with thousands of open stories' items) and its alert routing (new stories
+    times a thousand subscribed chats) are seconds of pure-Python work on plain data, which on the event loop
+    held every chat reply, delivery and other feed's poll meanwhile (bench/loop_stall.py). An empty batch (a
+    round of 304s) is done at once, with no trip to a thread."""
+    if not batch:
+        return work(batch, *rest)
+    return await asyncio.to_thread(work, batch, *rest)
 
 
 def placed_batch(new: Sequence[_New], context: StoryContext, rules: StoryRules) -> Placement:
