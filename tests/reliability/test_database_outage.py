@@ -150,6 +150,17 @@ async def _subscribed_chat_and_feeds(url: str, server: FeedServer, tmp_path: Pat
     return paths, seed
 
 
+def _publish_breaking(server: FeedServer, paths: list[str]) -> list[str]:
+    """A breaking item published now on each feed (over its quiet one): their titles, in feed order."""
+    now = int(datetime.now(UTC).timestamp())
+    published = []
+    for n, path in enumerate(paths):
+        item = _breaking(n)
+        published.append(item[1])
+        server.add(path, rss(f"Wire {path}", [item, _quiet(1)], dates=[now, now - 3600]))
+    return published
+
+
 def _run_env(
     url: str, tmp_path: Path, seed: Path, telegram: BotApiEmulator, **extra: object
 ) -> dict[str, str]:
@@ -213,12 +224,7 @@ async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
                     before = await asyncio.to_thread(_health, metrics_port)
                     await asyncio.to_thread(outage.stop)  # type: ignore[attr-defined]
                     down_at = time.monotonic()
-                    now = int(datetime.now(UTC).timestamp())
-                    published = []
-                    for n, path in enumerate(paths):
-                        item = _breaking(n)
-                        published.append(item[1])
-                        server.add(path, rss(f"Wire {path}", [item, _quiet(1)], dates=[now, now - 3600]))
+                    published = _publish_breaking(server, paths)
                     telegram.inject_command(CHAT, CHAT, "/status")
                     health_during = []
                     while time.monotonic() - down_at < OUTAGE:
@@ -305,12 +311,7 @@ async def test_commands_are_answered_within_their_limit_while_postgresql_is_froz
                     logged_before = len(log.read_bytes())
                     await asyncio.to_thread(frozen.stop)
                     frozen_at = time.monotonic()
-                    now = int(datetime.now(UTC).timestamp())
-                    published = []
-                    for n, path in enumerate(paths):
-                        item = _breaking(n)
-                        published.append(item[1])
-                        feeds.add(path, rss(f"Wire {path}", [item, _quiet(1)], dates=[now, now - 3600]))
+                    published = _publish_breaking(feeds, paths)
                     # a poll interval for every feed to be fetched while frozen, then the commands
                     await asyncio.sleep(POLL_INTERVAL)
                     asked = {}
