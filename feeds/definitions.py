@@ -223,7 +223,7 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         raise _fail(entity, text, "gap must be an integer from 0 to 3")
     if raw.get("own_language") and language != "az":
         raise _fail(entity, text, "own_language is for Azerbaijani aliases")
-    for flag in ("unless_quoted", "quoted_name", "own_language", "given_name"):
+    for flag in ("unless_quoted", "quoted_name", "own_language", "given_name", "range_name"):
         if flag in raw and not isinstance(raw[flag], bool):
             raise _fail(entity, text, f"{flag} must be true or false")
     raw_all = raw.get("with_all") or []

@@ -129,6 +129,8 @@ def test_rule_case_sensitive_and_exact() -> None:
         ({"id": "x", "kind": "place", "aliases": {"en": ["..."]}}, "no letters"),
         ({"id": "x", "kind": "place", "aliases": {"hy": [{"text": "Շուշա", "given_name": "yes"}]}},
          "given_name must be true or false"),
+        ({"id": "x", "kind": "place", "aliases": {"en": [{"text": "Zangezur", "range_name": "no"}]}},
+         "range_name must be true or false"),
     ],
 )  # fmt: skip
 def test_validation_errors_name_entity_alias_and_problem(entity: dict[str, Any], problem: str) -> None:
