@@ -2368,6 +2368,46 @@ THIRTY_FIRST_ROUND_SEVERITY = [
 ]
 
 
+THIRTY_SECOND_ROUND_NAMES = [
+    # a church province named after the place, like its diocese (its stem before the name as well:
+    # "епархия Сюника"); the Lachin corridor described as the road linking Karabakh to Armenia, the
+    # names around it still named; TRIPP by the peace in its name, a word between
+    ("Սյունիքի մետրոպոլիտությունը նոր առաջնորդ ունի", set(), {"syunik"}),
+    ("The Metropolitanate of Syunik has a new primate", set(), {"syunik"}),
+    ("Митрополия Сюника получила нового предстоятеля", set(), {"syunik"}),
+    ("Епархия Сюника открыла воскресную школу", set(), {"syunik"}),
+    ("Sünik mitropoliyası yeni rəhbər alıb", set(), {"syunik"}),
+    ("Սյունյաց մետրոպոլիտությունը օգնություն է ուղարկել Սյունիքի սահմանամերձ գյուղերին", {"syunik"}, set()),
+    (
+        "Heavy snow cut the highway linking Nagorno-Karabakh with Armenia for two days",
+        {"lachin_corridor", "nagorno_karabakh"},
+        set(),
+    ),
+    (
+        "Азербайджанцы перекрыли трассу, соединяющую Нагорный Карабах с Арменией",
+        {"lachin_corridor", "nagorno_karabakh", "armaz_border"},
+        set(),
+    ),
+    (
+        "Ադրբեջանցիները փակել են Ղարաբաղը Հայաստանի հետ կապող ճանապարհը",
+        {"lachin_corridor", "nagorno_karabakh", "armaz_border"},
+        set(),
+    ),
+    (
+        "Azərbaycanlılar Qarabağı Ermənistanla birləşdirən avtomobil yolunu bağlayıb",
+        {"lachin_corridor", "nagorno_karabakh", "armaz_border"},
+        set(),
+    ),
+    ("The gas pipeline connecting Karabakh with Armenia broke", {"nagorno_karabakh"}, {"lachin_corridor"}),
+    ("Газопровод, связывающий Карабах с Арменией, поврежден", {"nagorno_karabakh"}, {"lachin_corridor"}),
+    ("Builders return to Trump's South Caucasus Peace Route", {"tripp"}, set()),
+    ("Строительство Кавказского маршрута мира Трампа начнется весной", {"tripp"}, set()),
+    ("Թրամփի կովկասյան խաղաղության ուղու շինարարությունը կսկսվի գարնանը", {"tripp"}, set()),
+    ("Trampın Qafqaz sülh marşrutunun tikintisi yazda başlayacaq", {"tripp"}, set()),
+    ("Trump says a peace route for Gaza is ready", set(), {"tripp"}),
+]
+
+
 def test_a_criminal_case_opened_is_no_road_opened(classifier: Classifier) -> None:
     """The thirty-first round: "cinayət işi açılıb" (a criminal case opened) read as a road opened; the death
     it is opened over stays a death (the seventeenth round)."""
@@ -2647,6 +2687,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + TWENTY_NINTH_ROUND_NAMES
     + THIRTIETH_ROUND_NAMES
     + THIRTY_FIRST_ROUND_NAMES
+    + THIRTY_SECOND_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
