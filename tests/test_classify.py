@@ -2408,6 +2408,39 @@ THIRTY_SECOND_ROUND_NAMES = [
 ]
 
 
+THIRTY_SECOND_ROUND_SEVERITY = [
+    # a strike on a church, a cathedral or a mosque, its long name between; saboteurs liquidated; troops
+    # hindering farm work; protection asked from an attack and the fear of one in the Armenian and Azerbaijani
+    # order; a land liberated as the item's own verb (a participle stays background); counter-examples last
+    ("Удар азербайджанской армии по старому собору в Шуши повредил купол", "ru", "P1", "shelling"),
+    ("Azerbaijani forces struck the Holy Mother of God Church in Shushi", "en", "P1", "shelling"),
+    ("An Azerbaijani strike hit the old Armenian church of Shushi overnight", "en", "P1", "shelling"),
+    ("Ադրբեջանական հարվածը Շուշիի Սուրբ Հովհաննես Մկրտիչ եկեղեցուն է հասել", "hy", "P1", "shelling"),
+    ("Erməni ordusu Laçındakı Cümə məscidini vurub", "az", "P1", "shelling"),
+    ("Tavush border guards liquidated three saboteurs overnight", "en", "P1", "killed"),
+    ("В Тавуше ликвидирована группа азербайджанских диверсантов", "ru", "P1", "killed"),
+    ("Տավուշում ոչնչացվել են ադրբեջանական դիվերսանտները", "hy", "P1", "killed"),
+    ("Laçın istiqamətində iki erməni diversantı məhv edilib", "az", "P1", "killed"),
+    ("Azerbaijani soldiers obstruct agricultural work in Tavush villages", "en", "P3", "provocation"),
+    ("Азербайджанские военные мешают сельскохозяйственным работам в Тавуше", "ru", "P3", "provocation"),
+    ("Ադրբեջանցի զինվորները խանգարում են գյուղատնտեսական աշխատանքներին Տավուշում", "hy", "P3", "provocation"),
+    (
+        "Erməni hərbçiləri Laçın kəndlərində əkin işlərinə mane olur",
+        "az",
+        "P3",
+        "provocation",
+    ),
+    ("Տավուշի բնակիչները վախենում են Ադրբեջանի նոր հարձակումից", "hy", "P3", "threat"),
+    ("Երևանը խնդրել է ՀԱՊԿ-ին պաշտպանել Տավուշը հարձակումից", "hy", "P3", "threat"),
+    ("Naxçıvan sakinləri Ermənistanın hücumundan qorxurlar", "az", "P3", "threat"),
+    ("Ermənistan KTMT-dən Sünikı Azərbaycanın hücumundan qorumağı istəyib", "az", "P3", "threat"),
+    ("Laçın rayonu işğaldan azad edilib", "az", "P2", "capture"),
+    ("Kalbajar has been liberated from Armenian occupation", "en", "P2", "capture"),
+    ("Տավուշում հարձակումից հետո զինվոր է զոհվել", "hy", "P1", "killed"),
+    ("Azərbaycanın hücumundan sonra Tavuşda iki hərbçi yaralanıb", "az", "P1", "wounded"),
+]
+
+
 def test_a_criminal_case_opened_is_no_road_opened(classifier: Classifier) -> None:
     """The thirty-first round: "cinayət işi açılıb" (a criminal case opened) read as a road opened; the death
     it is opened over stays a death (the seventeenth round)."""
@@ -2720,7 +2753,8 @@ def test_names_are_found_only_with_their_evidence(
     + TWENTY_EIGHTH_ROUND_SEVERITY
     + TWENTY_NINTH_ROUND_SEVERITY
     + THIRTIETH_ROUND_SEVERITY
-    + THIRTY_FIRST_ROUND_SEVERITY,
+    + THIRTY_FIRST_ROUND_SEVERITY
+    + THIRTY_SECOND_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
