@@ -2371,7 +2371,7 @@ THIRTY_FIRST_ROUND_SEVERITY = [
 THIRTY_SECOND_ROUND_NAMES = [
     # a church province named after the place, like its diocese (its stem before the name as well:
     # "епархия Сюника"); the Lachin corridor described as the road linking Karabakh to Armenia, the
-    # names around it still named; TRIPP by the peace in its name, a word between
+    # names around it still named; TRIPP by the peace in its name, a word between; the Year of Shusha
     ("Սյունիքի մետրոպոլիտությունը նոր առաջնորդ ունի", set(), {"syunik"}),
     ("The Metropolitanate of Syunik has a new primate", set(), {"syunik"}),
     ("Митрополия Сюника получила нового предстоятеля", set(), {"syunik"}),
@@ -2405,6 +2405,10 @@ THIRTY_SECOND_ROUND_NAMES = [
     ("Թրամփի կովկասյան խաղաղության ուղու շինարարությունը կսկսվի գարնանը", {"tripp"}, set()),
     ("Trampın Qafqaz sülh marşrutunun tikintisi yazda başlayacaq", {"tripp"}, set()),
     ("Trump says a peace route for Gaza is ready", set(), {"tripp"}),
+    # a year named after the place is a namesake, like the Shusha Declaration
+    ("“Şuşa İli”nə həsr olunmuş musiqi festivalı açılıb", set(), {"shusha"}),
+    ("Baku closes the Year of Shusha with a concert", set(), {"shusha"}),
+    ("Şuşa ilk dəfə beynəlxalq festivala ev sahibliyi edir", {"shusha"}, set()),
 ]
 
 
