@@ -1578,14 +1578,26 @@ def _preceded_by(
     text: str, hit: tuple[int, int, int], word_ids: frozenset[int], words: dict[int, _WordSpans]
 ) -> bool:
     """One of the words ends right before the alias's match, past spaces or a quote: "Diocese of Syunik",
-    "Mount Vardenis" (not across a full stop or a comma: "… in the mountains. Vardenis residents")."""
+    "Mount Vardenis" (not across a full stop or a comma: "… in the mountains. Vardenis residents"). A word
+    asked for by its stem ("епархи*", "митрополи*") ends where its inflected form ends ("епархия Сюника")."""
     start = hit[0]
     return any(
-        stop <= start and start - stop <= _NEXT_WORD_GAP and all(c in _BEFORE_GAP for c in text[stop:start])
+        stop <= start and _only_gap_before(text, _word_end(text, stop, start), start)
         for word_id, spans in words.items()
         if word_id in word_ids
         for _, stop in spans.between(start - _BEFORE_REACH, start)
     )
+
+
+def _word_end(text: str, stop: int, limit: int) -> int:
+    """Where the word running through `stop` ends (a stem's match ends inside its word), at most `limit`."""
+    while stop < limit and text[stop].isalpha():
+        stop += 1
+    return stop
+
+
+def _only_gap_before(text: str, stop: int, start: int) -> bool:
+    return start - stop <= _NEXT_WORD_GAP and all(c in _BEFORE_GAP for c in text[stop:start])
 
 
 def _followed_by_name(

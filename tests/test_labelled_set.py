@@ -141,16 +141,19 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (twenty-nine test parts folded):
+    """A guard against regressions on the part the classifier was tuned on (thirty test parts folded):
     the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down. Since the lead's
     CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the twenty-first round) the CSTO
-    acting elsewhere is a near-miss and none of those items is a false hit. Fourteen false hits are left
-    (docs/classifier-figures.md, "Sixteenth round" to "Thirty-first round"; the twenty-fifth part's fourteen
+    acting elsewhere is a near-miss and none of those items is a false hit. Twelve false hits are left
+    (docs/classifier-figures.md, "Sixteenth round" to "Thirty-second round"; the twenty-fifth part's fourteen
     were closed but three in the twenty-seventh round, the twenty-sixth part's nine but one in the
     twenty-eighth, the twenty-eighth part's fifteen but one in the thirtieth: 13 before that part was folded,
     28 with it, 14 after the round; the twenty-ninth part's one, a monastery of the Don Armenians read as
     Nakhchivan, was closed in the thirty-first: 14 before that part was folded, 15 with it, 14 after the
-    round): of the fourteenth part, a honey and berry festival in
+    round; the thirtieth part's one, the Syunik metropolitanate, was relabelled in the thirty-second (its text
+    names Greater Armenia's province of Syunik), which also closed the two "Year of Shusha" items of the
+    twenty-third and twenty-sixth parts: 14 before that part was folded, 15 with it, 12 after the round): of
+    the fourteenth part, a honey and berry festival in
     the town of Berd, labelled a near-miss for Tavush (a festival is not news of its province); of the
     fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's nickname, labelled a
     near-miss for Putin); of the sixteenth, Heydar Aliyev named by his surname alone in two headlines of 2001
@@ -160,13 +163,11 @@ def test_development_part_keeps_its_figures(
     club or brand word near it); of the twenty-first, the CSTO's members clashing with each other with no
     place named («союзнички по ОДКБ опять сцепились»); of the twenty-second, the Azerbaijani community of
     Nagorno-Karabakh, an organisation named after the region (the eighth part labels the same organisation's
-    name as naming the region: the labels disagree); of the twenty-third, the "Year of Shusha" decree (an
-    event named after the place, in one item: left out); of the twenty-fifth, the prime minister's father
+    name as naming the region: the labels disagree); of the twenty-fifth, the prime minister's father
     "Vova Pashinyan" (another given name before the surname in a Title Case headline), the "Traditions of
     Syunik" festival in Goris (a festival named after the province; the labels read "a Goris festival" as
     naming Goris) and the Qarabağlar mausoleum in Nakhchivan (a village whose name reads as Karabakh with a
-    plural ending); of the twenty-sixth, an olympiad dedicated to the "Year of Shusha" (the twelfth part
-    labels the Year's first festival, held in Shusha, as naming it); of the twenty-eighth, a building called
+    plural ending); of the twenty-eighth, a building called
     “Şuşa” (“Şuşa”nın yerində bu universitet olacaq: the hotel's site, no hotel word; Azerbaijani quotes with
     a case ending also mark the place's own name, "Naqorno-Karabax"da, so no rule tells them apart); no other
     may appear."""
@@ -175,7 +176,7 @@ def test_development_part_keeps_its_figures(
     for language in LANGUAGES:
         assert evaluation.by_language[language].recall >= 0.98, report
         assert evaluation.by_language[language].severity_agreement >= 0.95, report
-    assert evaluation.overall.false_hits <= 14, report
+    assert evaluation.overall.false_hits <= 12, report
 
 
 def test_eval_command_prints_figures_per_language(tmp_path: Path) -> None:
