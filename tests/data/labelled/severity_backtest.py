@@ -28,7 +28,33 @@ severity agreement over parts 10-24 rises by at least 0.015, (b) it agrees on mo
 thirds of the 15 parts (10 parts; a tie is not an improvement), and (c) no part loses more than two
 agreed items. `override` is reported as a secondary combination; any threshold tuned on these figures is
 chosen on parts 10-17 only and must then meet (a)-(c) on parts 18-24 alone (at least 5 of the 7 parts
-improved) before it could be adopted."""
+improved) before it could be adopted.
+
+SAFE LEARNED GRADE (issue 15), written and committed before any figure of parts 25-30 or of the rules below
+was seen. Parts 25-29 are read from dev.jsonl as above and part 30 from test.jsonl (scored only); the
+rules of ddd3bb6 and 3139216 had the learned grade on, so every unpacked tree has its
+config/severity_model.json removed and grades with the rules alone.
+
+A false P1 breaks through quiet hours and starts crisis mode, so it costs far more than a missed level.
+Counted on labelled items (severity_in not None): a FALSE P1 is a grade P1 on an item whose label does not
+accept P1; a FALSE P2 is a grade P2 on an item whose label accepts neither P1 nor P2 (an over-grade; P2 on a
+P1 item is a miss).
+
+Candidate rule family `cost(c1, c2)`: where the rules give a level and find no cue at all (the fill_raw
+branch: no raw event even with their discounts switched off), the grade is the level L minimising the
+expected cost sum_t p(t) * cost(L, t) under the model's probabilities p, with cost(L, L) = 0, cost(P1, t) =
+c1 for t != P1, cost(P2, P3 or P4) = c2, and 1 for every other mismatch (a missed level costs 1). c1 = inf
+means the learned grade never gives P1; c1 = c2 = inf means it never gives P1 or P2 (only P3 or the rules'
+P4). Elsewhere the rules' grade stands. Grid: c1 and c2 each in {1, 2, 3, 5, 10, 20, inf}, c2 <= c1
+(an over-grade to P2 never costs more than one to P1).
+- reference (reported, not a candidate): fill_raw at 0.3 (the old rule) and cost(5, 2) (the a-priori guess).
+- TUNING, on parts 10-22 only: among settings with no more false P1 and no more false P2 than the rules
+  alone pooled over parts 10-22, the one with the largest pooled agreement gain over the rules; ties go to
+  the larger c1, then the larger c2 (the more cautious). Only this one setting is checked on parts 23-30.
+- ADOPTION CRITERION, on parts 23-30 alone, against the rules alone: (a) pooled severity agreement rises by
+  at least 0.005; (b) at least 6 of the 8 parts improve or stay equal, and no part loses more than two
+  agreed items; (c) pooled false P1 no more than the rules' and pooled false P2 no more than the rules'.
+  All three must hold to turn the learned grade on by default; otherwise it stays off."""
 
 from __future__ import annotations
 
