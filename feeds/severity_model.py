@@ -15,10 +15,10 @@ spaces apart, so the substrings found are exactly scikit-learn's `char_wb` n-gra
 frequency times idf, l2 norm, the linear scores and a softmax. The grade is the level of least expected cost
 under those probabilities: a wrong level costs 1, except a false P1 (P1 on an item that is not P1: it breaks
 through quiet hours and starts crisis mode) and a false P2 (P2 on an item of P3 or P4), which cost the file's
-`false_alarm_costs` (null: never given). With both at 10 a P1 or P2 needs a probability of about 0.9, so the
-grade reads in practice P3 or the rules' P4, and P1 or P2 only for a text the model is sure of
-(docs/classifier-figures.md, "A safe learned grade: backtest on the folded parts"). It never changes which
-entities are tagged, nor an item the rules give a cue or no severity."""
+`false_alarm_costs` (null: never given). The bundled file has 10 for P1 and null for P2: a P1 needs a
+probability of at least 0.9 and P2 is never given, so the grade reads P3 or the rules' P4, and P1 only for a
+text the model is sure of (docs/classifier-figures.md, "A safe learned grade: backtest on the folded parts").
+It never changes which entities are tagged, nor an item the rules give a cue or no severity."""
 
 from __future__ import annotations
 
@@ -81,8 +81,8 @@ class SeverityGrader:
     def grade(self, text: str) -> str:
         """The level of least expected cost for `text`; a level of null false-alarm cost is never given."""
         probabilities = np.array(list(self.probabilities(text).values()), dtype=np.float64)
-        with np.errstate(invalid="ignore"):  # inf * 0, only in the row of a level never given
-            expected = np.nan_to_num(self.costs * probabilities, nan=math.inf).sum(axis=1)
+        never = np.isinf(self.costs).any(axis=1)
+        expected = np.where(never, math.inf, np.where(np.isinf(self.costs), 0.0, self.costs) @ probabilities)
         return self.levels[int(np.argmin(expected))]
 
 

@@ -380,6 +380,9 @@ def report_safe(dump: list[dict[str, object]]) -> None:
         "fill_raw 0.3": lambda row: fill_raw(row, row["probs"], 0.3),  # type: ignore[arg-type]
         "cost(5, 2)": lambda row: safe(row, row["probs"], 5.0, 2.0),  # type: ignore[arg-type]
         f"chosen {name_of(c1, c2)}": lambda row: safe(row, row["probs"], c1, c2),  # type: ignore[arg-type]
+        # added after the figures above were seen: the chosen c1 with P2 never given, for a bare
+        # «Лачинский район» or «Лачинский коридор» that the chosen setting reads P2 (no part's item reads P2)
+        f"{name_of(c1, INF)}": lambda row: safe(row, row["probs"], c1, INF),  # type: ignore[arg-type]
     }
     per = {name: tallies(dump, grade) for name, grade in graders.items()}
     print("\npart  " + "  ".join(f"{name:>26}" for name in graders) + "   (agreed/labelled fP1 fP2)")
