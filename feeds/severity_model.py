@@ -15,10 +15,10 @@ spaces apart, so the substrings found are exactly scikit-learn's `char_wb` n-gra
 frequency times idf, l2 norm, the linear scores and a softmax. The grade is the level of least expected cost
 under those probabilities: a wrong level costs 1, except a false P1 (P1 on an item that is not P1: it breaks
 through quiet hours and starts crisis mode) and a false P2 (P2 on an item of P3 or P4), which cost the file's
-`false_alarm_costs` (null: never given). The bundled file has 10 for P1 and null for P2: a P1 needs a
-probability of at least 0.9 and P2 is never given, so the grade reads P3 or the rules' P4, and P1 only for a
-text the model is sure of (docs/classifier-figures.md, "A safe learned grade: backtest on the folded parts").
-It never changes which entities are tagged, nor an item the rules give a cue or no severity."""
+`false_alarm_costs` (null: never given). The bundled file has null for both: the learned grade never gives
+P1 or P2, only P3 where the model finds P3 likelier than P4 (docs/classifier-figures.md, "A safe learned
+grade: backtest on the folded parts"), so it never breaks through quiet hours nor starts crisis mode. It
+never changes which entities are tagged, nor an item the rules give a cue or no severity."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ def test_classify_grades_an_advance_told_without_a_cue_word_by_default() -> None
         "Border villages of Syunik celebrate the grape harvest",
         "Туристы посетили Лачинский район",
         "Лачинский коридор: история дороги",
-        # ... and so did a P1 at 10 and P2 at 10 (P2 at 0.98): now P2 is never given
+        # ... and so did the backtest's choice, false P1 and P2 costing 10 (P2 at 0.98)
         "Лачинский район",
     ],
 )
@@ -66,20 +66,24 @@ def test_an_item_that_reports_nothing_stays_p4(text: str) -> None:
     assert (result.severity, result.events) == ("P4", frozenset())
 
 
-def test_the_learned_grade_gives_p1_only_when_nine_in_ten_sure_and_never_p2() -> None:
-    """A false P1 costs 10 missed levels and P2 is never given, so on every development title the grade is P1
-    only at P(P1) >= 0.9, and P3 or P4 otherwise."""
+def test_the_learned_grade_never_gives_p1_or_p2() -> None:
+    """A P1 breaks through quiet hours and starts crisis mode: the learned grade gives only P3 or P4, on every
+    development item, including the feature story the backtest's choice read P1 at 0.92."""
     grader = bundled_grader()
     assert grader is not None
     dev = ROOT / "tests" / "data" / "labelled" / "dev.jsonl"
-    titles = [json.loads(line)["title"] for line in dev.read_text(encoding="utf-8").splitlines()[::4]]
+    items = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines()[::3]]
+    items.append(
+        {
+            "title": "Growing Up in Armenia’s Border Villages",
+            "summary": "His village, Chinari, is barely a kilometer away from Armenia’s border with "
+            "Azerbaijan, directly in the line of fire of the Azerbaijani armed forces.",
+        }
+    )
     graded = {"P1": 0, "P2": 0, "P3": 0, "P4": 0}
-    for title in titles:
-        level = grader.grade(title)
-        graded[level] += 1
-        if level == "P1":
-            assert grader.probabilities(title)["P1"] >= 0.9, title
-    assert graded["P2"] == 0 and graded["P1"] and graded["P3"] and graded["P4"], graded
+    for item in items:
+        graded[grader.grade(f"{item['title']}\n{item.get('summary') or ''}")] += 1
+    assert graded["P1"] == graded["P2"] == 0 and graded["P3"] and graded["P4"], graded
 
 
 def test_a_cue_or_no_tracked_place_keeps_the_rules_grade() -> None:
