@@ -141,9 +141,9 @@ def load_yaml_gazetteer(settings: Settings) -> Gazetteer:
 
 
 def learned_grader(settings: Settings) -> SeverityGrader | None:
-    """The learned severity grade (feeds.severity_model) when BORDERWATCH_LEARNED_SEVERITY turns it on. Off by
-    default: on fresh text it graded as many items wrongly as rightly, some benign ones P1 (docs/
-    classifier-figures.md, "The twenty-sixth test part, measured once"), and P1 breaks through quiet hours."""
+    """The learned severity grade (feeds.severity_model) unless BORDERWATCH_LEARNED_SEVERITY=false. On by
+    default since it gives only P3 or P4, never the P1 that breaks through quiet hours (docs/classifier-
+    figures.md, "A safe learned grade: backtest on the folded parts")."""
     return bundled_grader() if settings.learned_severity else None
 
 

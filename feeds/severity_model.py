@@ -12,9 +12,13 @@ P1-P4, trained with scikit-learn on the labelled development part
 At run time the weights are read from the plain JSON file and applied without scikit-learn: one Aho-
 Corasick pass finds the n-grams of the vocabulary (words are padded with a space each side and kept two
 spaces apart, so the substrings found are exactly scikit-learn's `char_wb` n-grams), then sublinear term
-frequency times idf, l2 norm, the linear scores and a softmax. The grade is the most likely level when
-its probability reaches the file's threshold. It never changes which entities are tagged, nor an item the
-rules give a cue or no severity."""
+frequency times idf, l2 norm, the linear scores and a softmax. The grade is the level of least expected cost
+under those probabilities: a wrong level costs 1, except a false P1 (P1 on an item that is not P1: it breaks
+through quiet hours and starts crisis mode) and a false P2 (P2 on an item of P3 or P4), which cost the file's
+`false_alarm_costs` (null: never given). The bundled file has null for both: the learned grade never gives
+P1 or P2, only P3 where the model finds P3 likelier than P4 (docs/classifier-figures.md, "A safe learned
+grade: backtest on the folded parts"), so it never breaks through quiet hours nor starts crisis mode. It
+never changes which entities are tagged, nor an item the rules give a cue or no severity."""
 
 from __future__ import annotations
 
@@ -40,12 +44,12 @@ class SeverityModelError(ValueError):
 
 
 class SeverityGrader:
-    """Grades a text P1-P4 from character n-grams, or None when no level is likely enough."""
+    """Grades a text P1-P4 from character n-grams, at the least expected cost of a wrong level."""
 
     def __init__(self, document: dict[str, Any], source: str = "severity model") -> None:
         try:
             self.levels = tuple(str(level) for level in document["levels"])
-            self.threshold = float(document["threshold"])
+            self.costs = _cost_matrix(self.levels, document["false_alarm_costs"])
             features: dict[str, list[float]] = document["features"]
             self._intercepts = np.array(document["intercepts"], dtype=np.float64)
             table = np.array(list(features.values()), dtype=np.float64).reshape(len(features), -1)
@@ -74,11 +78,29 @@ class SeverityGrader:
         exps = np.exp(logits - logits.max())
         return dict(zip(self.levels, (float(p) for p in exps / exps.sum()), strict=True))
 
-    def grade(self, text: str) -> str | None:
-        """The most likely level when its probability reaches the threshold, else None."""
-        probabilities = self.probabilities(text)
-        level = max(probabilities, key=probabilities.__getitem__)
-        return level if probabilities[level] >= self.threshold else None
+    def grade(self, text: str) -> str:
+        """The level of least expected cost for `text`; a level of null false-alarm cost is never given."""
+        probabilities = np.array(list(self.probabilities(text).values()), dtype=np.float64)
+        never = np.isinf(self.costs).any(axis=1)
+        expected = np.where(never, math.inf, np.where(np.isinf(self.costs), 0.0, self.costs) @ probabilities)
+        return self.levels[int(np.argmin(expected))]
+
+
+def _cost_matrix(levels: tuple[str, ...], false_alarm_costs: dict[str, float | None]) -> np.ndarray:
+    """cost[graded, true]: 0 when right, the false-alarm cost for P1 on a non-P1 item and for P2 on a P3 or
+    P4 item (infinite when null), 1 for every other wrong level."""
+    if not isinstance(false_alarm_costs, dict) or not set(false_alarm_costs) <= {"P1", "P2"}:
+        raise TypeError("false_alarm_costs must map P1 and P2 to a number or null")
+    rank = {level: index for index, level in enumerate(levels)}
+    costs = np.ones((len(levels), len(levels))) - np.eye(len(levels))
+    for level, cost in false_alarm_costs.items():
+        value = math.inf if cost is None else float(cost)
+        if value < 1:
+            raise ValueError(f"the false-alarm cost of {level} is below the cost of a missed level")
+        for truth in levels:
+            if rank[truth] > rank[level]:
+                costs[rank[level], rank[truth]] = value
+    return costs
 
 
 def read_grader(path: Path) -> SeverityGrader:

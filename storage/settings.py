@@ -53,8 +53,9 @@ class Settings(BaseSettings):
     send_concurrency: int = Field(default=8, ge=1, le=100)
     feeds: Path = Path("config/feeds.opml")
     entities: Path = Path("config/entities.yaml")
-    # the learned severity grade (config/severity_model.json) where the rules find no cue; off by default
-    learned_severity: bool = False
+    # the learned severity grade (config/severity_model.json) where the rules find no cue: P3 or P4, never P1
+    # or P2 (docs/classifier-figures.md, "A safe learned grade")
+    learned_severity: bool = True
     allow_private_urls: bool = False
     user_agent: str = DEFAULT_USER_AGENT
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

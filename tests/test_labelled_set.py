@@ -102,7 +102,7 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
 
 
 # The thirtieth test part as measured once with the thirty-first round's rules (frozen at 6655dfe;
-# figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by
+# figures in docs/classifier-figures.md, with and without the learned severity grade, which is on by
 # default): thresholds reached are asserted, those not reached are strict expected failures with the measured
 # figure (the mark must go once the threshold is met).
 _TEST_FIGURES = "test part 30 measured once with the thirty-first round's rules (docs/classifier-figures.md)"
@@ -132,7 +132,8 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
 
 @pytest.mark.xfail(
     strict=True,
-    reason=f"severity agreement 0.845 (60/71) < 0.90, {_TEST_FIGURES}",
+    reason="severity agreement 0.873 (62/71) with the learned grade on by default (0.845, 60/71, by the "
+    f"rules alone) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90

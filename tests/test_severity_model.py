@@ -18,33 +18,72 @@ from tests.test_entity_commands import run_cli
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_classify_grades_an_attack_told_without_a_cue_word() -> None:
-    # "crept up on", "stormed": no cue of config/severity.yaml, so the rules alone gave P4
+def test_classify_grades_an_advance_told_without_a_cue_word_by_default() -> None:
+    # "crept up on", "moved closer to": no cue of config/severity.yaml, so the rules alone give P4
     lines = [
         "Azerbaijani troops crept up on Armenian trenches near Sotk",
-        "Azerbaijani soldiers stormed Armenian positions in Gegharkunik",
+        "Azerbaijani troops moved closer to the villages of Syunik",
         "The Armenian government discussed the Lachin corridor with the EU",
     ]
-    # off by default: the rules alone
-    rules_alone = run_cli(["classify", "--json"], "\n".join(lines) + "\n")
-    assert rules_alone.returncode == 0, rules_alone.stderr
-    assert [json.loads(line)["severity"] for line in rules_alone.stdout.splitlines()] == ["P4", "P4", "P4"]
-    result = run_cli(
-        ["classify", "--json"], "\n".join(lines) + "\n", {"BORDERWATCH_LEARNED_SEVERITY": "true"}
-    )
+    result = run_cli(["classify", "--json"], "\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(line["severity"], line["events"]) for line in out] == [
-        ("P1", []),
-        ("P1", []),
-        ("P4", []),
-    ]
+    assert [(line["severity"], line["events"]) for line in out] == [("P3", []), ("P3", []), ("P4", [])]
     # severity only: the entities are the rules' own
     assert [line["entities"] for line in out] == [
         ["armaz_border", "sotk"],
-        ["armaz_border", "gegharkunik"],
+        ["syunik"],
         ["lachin_corridor"],
     ]
+    rules_alone = run_cli(
+        ["classify", "--json"], "\n".join(lines) + "\n", {"BORDERWATCH_LEARNED_SEVERITY": "false"}
+    )
+    assert rules_alone.returncode == 0, rules_alone.stderr
+    assert [json.loads(line)["severity"] for line in rules_alone.stdout.splitlines()] == ["P4", "P4", "P4"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the grade that was argmax at 0.3 read these P1 (a P1 breaks through quiet hours, starts crisis mode)
+        "Farmers in the border villages of Tavush harvest apricots",
+        "Frontline village of Sotk gets a new school",
+        "Soldiers of the Armenian army played football in Gegharkunik",
+        # ... and these P2
+        "Tourists hiked to the waterfalls near Jermuk this weekend",
+        "Border villages of Syunik celebrate the grape harvest",
+        "Туристы посетили Лачинский район",
+        "Лачинский коридор: история дороги",
+        # ... and so did the backtest's choice, false P1 and P2 costing 10 (P2 at 0.98)
+        "Лачинский район",
+    ],
+)
+def test_an_item_that_reports_nothing_stays_p4(text: str) -> None:
+    settings = load_settings().model_copy(update={"learned_severity": True})
+    classifier = load_yaml_gazetteer(settings).classifier
+    assert classifier.grader is not None
+    result = classifier.classify(text)
+    assert (result.severity, result.events) == ("P4", frozenset())
+
+
+def test_the_learned_grade_never_gives_p1_or_p2() -> None:
+    """A P1 breaks through quiet hours and starts crisis mode: the learned grade gives only P3 or P4, on every
+    development item, including the feature story the backtest's choice read P1 at 0.92."""
+    grader = bundled_grader()
+    assert grader is not None
+    dev = ROOT / "tests" / "data" / "labelled" / "dev.jsonl"
+    items = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines()[::3]]
+    items.append(
+        {
+            "title": "Growing Up in Armenia’s Border Villages",
+            "summary": "His village, Chinari, is barely a kilometer away from Armenia’s border with "
+            "Azerbaijan, directly in the line of fire of the Azerbaijani armed forces.",
+        }
+    )
+    graded = {"P1": 0, "P2": 0, "P3": 0, "P4": 0}
+    for item in items:
+        graded[grader.grade(f"{item['title']}\n{item.get('summary') or ''}")] += 1
+    assert graded["P1"] == graded["P2"] == 0 and graded["P3"] and graded["P4"], graded
 
 
 def test_a_cue_or_no_tracked_place_keeps_the_rules_grade() -> None:
@@ -66,9 +105,24 @@ def test_a_broken_weights_file_is_a_clear_error(tmp_path: Path) -> None:
     missing = tmp_path / "severity_model.json"
     with pytest.raises(SeverityModelError, match="no such file"):
         read_grader(missing)
-    one_weight = {"levels": ["P1", "P2"], "threshold": 0.3, "intercepts": [0, 1], "features": {"ab": [1]}}
+    costs = {"P1": 10, "P2": 10}
+    one_weight = {
+        "levels": ["P1", "P2"],
+        "false_alarm_costs": costs,
+        "intercepts": [0, 1],
+        "features": {"ab": [1]},
+    }
     missing.write_text(json.dumps(one_weight))
     with pytest.raises(SeverityModelError, match="one weight per level"):
+        read_grader(missing)
+    cheap_p1 = {**one_weight, "false_alarm_costs": {"P1": 0.5}, "features": {"ab": [1, 1, 1]}}
+    missing.write_text(json.dumps(cheap_p1))
+    with pytest.raises(SeverityModelError, match="false-alarm cost of P1 is below"):
+        read_grader(missing)
+    old_threshold = {**one_weight, "threshold": 0.3, "features": {"ab": [1, 1, 1]}}
+    del old_threshold["false_alarm_costs"]
+    missing.write_text(json.dumps(old_threshold))
+    with pytest.raises(SeverityModelError, match="false_alarm_costs"):
         read_grader(missing)
     missing.write_text("[]")
     with pytest.raises(SeverityModelError, match="expected a JSON object"):
