@@ -76,11 +76,6 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the thirtieth part has ru 35, en 20, hy 17 and az 15 items: the stored pages' fresh items are "
-    "nearly used up (docs/labelling.md, The thirtieth test part)",
-)
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
     test_languages = Counter(item["lang"] for item in _raw(TEST))
@@ -101,11 +96,11 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The thirtieth test part as measured once with the thirty-first round's rules (frozen at 6655dfe;
-# figures in docs/classifier-figures.md, with and without the learned severity grade, which is on by
-# default): thresholds reached are asserted, those not reached are strict expected failures with the measured
-# figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 30 measured once with the thirty-first round's rules (docs/classifier-figures.md)"
+# The thirty-first test part as measured once with the thirty-second round's rules and the learned grade
+# that gives only P3 (frozen at 8e3fc1b; figures in docs/classifier-figures.md, with and without the learned
+# severity grade, which is on by default): thresholds reached are asserted, those not reached are strict
+# expected failures with the measured figure (the mark must go once the threshold is met).
+_TEST_FIGURES = "test part 31 measured once with the thirty-second round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +118,10 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="1 false hit in 23 near-misses (the Syunik metropolitanate, a church province, read as the "
-    f"province of Armenia), {_TEST_FIGURES}",
+    reason="11 false hits in 66 near-misses, 10 items (the singer Shusha Guppy twice, Mukhu Aliyev of "
+    "Dagestan, the Zangezur range twice and the Zangezur mine, the Karabakh highland, a Karabagh rug, a "
+    "village of Aragatsotn called Vardenis, the word laçın, Putin on Ukraine under a Baku dateline), "
+    f"{_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
@@ -132,7 +129,7 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.873 (62/71) with the learned grade on by default (0.845, 60/71, by the "
+    reason="severity agreement 0.838 (134/160) with the learned grade on by default (0.831, 133/160, by the "
     f"rules alone) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
