@@ -377,14 +377,45 @@ def error_line(error: BaseException) -> str:
     return f"{type(cause).__name__}: {reason}".rstrip(": ")
 
 
+# A loop meets an unavailable database at every round, several times a second (the scheduler's claim every
+# quarter second), for as long as it lasts (a full disk: hours). After the first line, the same line (logger,
+# message and arguments) is logged at most once per this many seconds, saying how many were left out.
+UNAVAILABLE_LOG_GAP = 30.0
+# lines remembered for that; past it, those last logged longer ago than the gap are forgotten
+_REMEMBERED_LINES = 1024
+# (logger, message, arguments) → when it was last logged (time.monotonic()), how many left out since
+_unavailable_logged: dict[tuple[str, str, tuple[str, ...]], tuple[float, int]] = {}
+
+
 def log_failure(logger: logging.Logger, message: str, error: BaseException, *args: object) -> None:
     """Log a background step that failed: with its traceback when it is a bug, as one line when the
-    database was unavailable (down, restarting, locked), which every loop meets once a second while it lasts
-    and a traceback explains nothing of."""
-    if is_unavailable(error):
-        logger.warning(message + ": the database is unavailable (%s)", *args, error_line(error))
-    else:
+    database was unavailable (down, restarting, locked, its disk full), which every loop meets at every
+    round while it lasts and a traceback explains nothing of; that line at most once per
+    UNAVAILABLE_LOG_GAP."""
+    if not is_unavailable(error):
         logger.error(message, *args, exc_info=error)
+        return
+    now = time.monotonic()
+    key = (logger.name, message, tuple(str(arg) for arg in args))
+    last = _unavailable_logged.get(key)
+    if last is not None and now - last[0] < UNAVAILABLE_LOG_GAP:
+        _unavailable_logged[key] = (last[0], last[1] + 1)
+        return
+    if len(_unavailable_logged) >= _REMEMBERED_LINES:
+        for old, (at, _) in list(_unavailable_logged.items()):
+            if now - at >= UNAVAILABLE_LOG_GAP:
+                del _unavailable_logged[old]
+    _unavailable_logged[key] = (now, 0)
+    left_out = last[1] if last is not None else 0
+    if left_out:
+        logger.warning(
+            message + ": the database is unavailable (%s); %d more times since the last such line",
+            *args,
+            error_line(error),
+            left_out,
+        )
+    else:
+        logger.warning(message + ": the database is unavailable (%s)", *args, error_line(error))
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:
