@@ -14,6 +14,8 @@ import errno
 import sqlite3
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,6 +52,8 @@ WRITER = 105
 WRITE_COMMAND = "/subscribe sev_lake"
 # what may be logged while the disk is full: each loop's line every 30 s, each failed poll and command
 MOST_LOG_LINES = 30
+# /healthz's limit on a loop's silence (default 60 s): well within the time the disk stays full
+HEALTH_STALENESS = 10
 # seconds the feed server takes to answer: the disk fills while a poll waits for its answer
 FEED_LATENCY = 1.0
 
@@ -107,6 +111,15 @@ async def _seed_fan_out(url: str) -> None:
         await db.dispose()
 
 
+def _health_reason(port: int) -> str:
+    """What /healthz says (its body), whatever its status."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
+            return str(answer.read().decode())
+    except urllib.error.HTTPError as error:
+        return str(error.read().decode())
+
+
 def _integrity(path: Path) -> str:
     connection = sqlite3.connect(path)
     try:
@@ -127,7 +140,15 @@ async def test_a_full_disk_under_a_running_borderwatch_loses_nothing_and_recover
         async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
             for chat in (CHAT, *FAN_OUT_CHATS, *READERS, WRITER):
                 telegram.add_user(chat)
-            env = _run_env(url, tmp_path, seed, telegram, metrics_port=metrics_port, metrics_host="127.0.0.1")
+            env = _run_env(
+                url,
+                tmp_path,
+                seed,
+                telegram,
+                metrics_port=metrics_port,
+                metrics_host="127.0.0.1",
+                health_staleness=HEALTH_STALENESS,
+            )
 
             def fanned() -> int:
                 return sum(bool(telegram.sent(chat)) for chat in FAN_OUT_CHATS)
@@ -162,6 +183,7 @@ async def test_a_full_disk_under_a_running_borderwatch_loses_nothing_and_recover
                         health_during.append(await asyncio.to_thread(_health, metrics_port))
                         await asyncio.sleep(3)
                     alive = process.returncode is None
+                    reason = await asyncio.to_thread(_health_reason, metrics_port)
                     answers = {
                         chat: (telegram.sent(chat)[0].at - asked[chat], telegram.sent(chat)[0].text)
                         for chat in asked
@@ -212,8 +234,8 @@ async def test_a_full_disk_under_a_running_borderwatch_loses_nothing_and_recover
         f"{fan_out.count(0)} never; {requests_while_full} feed requests while full; the 4 breaking items "
         f"alerted once each {stories_after:.1f} s after space came back (the first send after it "
         f"{first_after:.1f} s), the fan-out done "
-        f"{fan_out_after:.1f} s after; /healthz {sorted(set(health_during))} while full, {health_after} "
-        f"after; "
+        f"{fan_out_after:.1f} s after; /healthz {sorted(set(health_during))} while full "
+        f"({reason.strip()!r}), {health_after} after; "
         f"{lines} log lines ({lines / FULL_SECONDS:.1f}/s) and {tracebacks} tracebacks while full; "
         f"integrity_check {integrity}",
     )
@@ -230,6 +252,8 @@ async def test_a_full_disk_under_a_running_borderwatch_loses_nothing_and_recover
             assert "nothing was changed" in text and "storage is full" in text, text
         else:
             assert "failed on our side" not in text, (READERS[chat], text)
+    # /healthz tells the operator once writes have failed past its limit (before: 200 throughout)
+    assert 503 in health_during and health_after == 200, (health_during, health_after)
     assert written and "Subscribed to Sev Lake" in written[0], written
     # what is wrong in one line, each loop's at most every 30 s (before: a traceback at each round, 380 and
     # 20,589 lines in 32 s; then one line each round: 157)
