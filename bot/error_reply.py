@@ -13,11 +13,15 @@ from bot.context import BotCallbackContext
 from bot.i18n import N_, _
 from bot.replies import reply
 from bot.validate import InvalidArgument
-from storage.db import StatementTimeout, log_failure
+from storage.db import StatementTimeout, is_disk_full, log_failure
 
 logger = logging.getLogger(__name__)
 
 FAILED = N_("Sorry, that command failed on our side and nothing was changed by it. Please try again later.")
+DISK_FULL = N_(
+    "Sorry, nothing was changed: the bot's storage is full, so it cannot save anything right now. Please "
+    "try again later."
+)
 TOO_LONG = N_(
     "That took too long, so I stopped. Try again later, or ask for less: a narrower search, fewer days."
 )
@@ -49,6 +53,8 @@ async def answer_failed_update(update: object, context: BotCallbackContext) -> N
         )
     else:
         _log_failure(update, context, command)
+        if context.error is not None and is_disk_full(context.error):
+            answer = DISK_FULL
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(_(answer), show_alert=True)

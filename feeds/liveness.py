@@ -145,6 +145,7 @@ class ProcessLiveness:
         self._lock_connection: AsyncConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[Released], None]] = []
+        self._beat_listeners: list[Callable[[], None]] = []
 
     def _new_id(self) -> str:
         return f"{socket.gethostname()[:60]}:{self._pid}:{uuid.uuid4().hex[:6]}"
@@ -152,6 +153,16 @@ class ProcessLiveness:
     def on_release(self, listener: Callable[[Released], None]) -> None:
         """Call `listener` whenever leases of dead instances were given back."""
         self._listeners.append(listener)
+
+    def on_beat(self, listener: Callable[[], None]) -> None:
+        """Call `listener` whenever this instance was recorded alive: a write the database took (the health
+        probe learns from it that writes work, which reads alone do not show: a full disk)."""
+        self._beat_listeners.append(listener)
+
+    def _beaten(self) -> None:
+        self._last_beat = time.monotonic()
+        for listener in self._beat_listeners:
+            listener()
 
     def fresh(self) -> bool:
         """Whether this process beat recently enough that no other process can have seen it dead."""
@@ -193,7 +204,7 @@ class ProcessLiveness:
             process_start=self._process_start,
             now=self._clock(),
         )
-        self._last_beat = time.monotonic()
+        self._beaten()
 
     async def _drop_lock(self) -> None:
         connection, self._lock_connection = self._lock_connection, None
@@ -218,7 +229,7 @@ class ProcessLiveness:
         if not await self._lock_held():
             await self._fence("its lock's database connection broke")
         elif await beat(self._db, self.id, self._clock()):
-            self._last_beat = time.monotonic()
+            self._beaten()
         else:
             await self._fence("other processes saw it dead")
         instances, locks = await list_instances(self._db, with_locks=self._db.dialect == "postgresql")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import errno
 import logging
 import math
 import time
@@ -322,15 +323,21 @@ def is_database_error(error: BaseException) -> bool:
 
 
 # PostgreSQL SQLSTATEs of a server that is unreachable, restarting, full or busy: 08… connection exceptions,
-# 57P01–57P03 shutdown and start-up, 53300 too many connections, 40001/40P01 serialization failure, deadlock
-_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01")
+# 57P01–57P03 shutdown and start-up, 53300 too many connections, 53100 disk full, 40001/40P01 serialization
+# failure, deadlock
+_DISK_FULL_STATE = "53100"
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", _DISK_FULL_STATE, "40001", "40P01")
 _SQLITE_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+# the disk under the database file is full; SQLITE_IOERR_… (a write or sync the disk refused, such as a file
+# past RLIMIT_FSIZE) says the same of the disk, not of the data
+_SQLITE_FULL = "SQLITE_FULL"
+_SQLITE_DISK = "SQLITE_IOERR"
 
 
 def is_unavailable(error: BaseException) -> bool:
     """Whether `error` says the database could not be used just now (down, restarting, its connections used
-    up, another process holding SQLite's write lock) rather than refusing the data: the same work done again
-    once it answers will do."""
+    up, another process holding SQLite's write lock, its disk full) rather than refusing the data: the same
+    work done again once it answers (once space is freed) will do."""
     if isinstance(error, OSError | PoolTimeout):
         return True
     if not isinstance(error, DBAPIError):
@@ -343,7 +350,20 @@ def is_unavailable(error: BaseException) -> bool:
     state = str(getattr(original, "sqlstate", "") or "")
     if state and (state[:2] == "08" or state in _UNAVAILABLE_STATES):
         return True
-    return getattr(original, "sqlite_errorname", None) in _SQLITE_BUSY
+    name = str(getattr(original, "sqlite_errorname", "") or "")
+    return name in _SQLITE_BUSY or name == _SQLITE_FULL or name.startswith(_SQLITE_DISK)
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether `error` says the disk under the database is full: nothing could be written (reads still
+    work), until space is freed."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(original, OSError) and original.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return (
+        getattr(original, "sqlite_errorname", None) == _SQLITE_FULL
+        or getattr(original, "sqlstate", None) == _DISK_FULL_STATE
+    )
 
 
 def error_line(error: BaseException) -> str:
@@ -357,14 +377,45 @@ def error_line(error: BaseException) -> str:
     return f"{type(cause).__name__}: {reason}".rstrip(": ")
 
 
+# A loop meets an unavailable database at every round, several times a second (the scheduler's claim every
+# quarter second), for as long as it lasts (a full disk: hours). After the first line, the same line (logger,
+# message and arguments) is logged at most once per this many seconds, saying how many were left out.
+UNAVAILABLE_LOG_GAP = 30.0
+# lines remembered for that; past it, those last logged longer ago than the gap are forgotten
+_REMEMBERED_LINES = 1024
+# (logger, message, arguments) → when it was last logged (time.monotonic()), how many left out since
+_unavailable_logged: dict[tuple[str, str, tuple[str, ...]], tuple[float, int]] = {}
+
+
 def log_failure(logger: logging.Logger, message: str, error: BaseException, *args: object) -> None:
     """Log a background step that failed: with its traceback when it is a bug, as one line when the
-    database was unavailable (down, restarting, locked), which every loop meets once a second while it lasts
-    and a traceback explains nothing of."""
-    if is_unavailable(error):
-        logger.warning(message + ": the database is unavailable (%s)", *args, error_line(error))
-    else:
+    database was unavailable (down, restarting, locked, its disk full), which every loop meets at every
+    round while it lasts and a traceback explains nothing of; that line at most once per
+    UNAVAILABLE_LOG_GAP."""
+    if not is_unavailable(error):
         logger.error(message, *args, exc_info=error)
+        return
+    now = time.monotonic()
+    key = (logger.name, message, tuple(str(arg) for arg in args))
+    last = _unavailable_logged.get(key)
+    if last is not None and now - last[0] < UNAVAILABLE_LOG_GAP:
+        _unavailable_logged[key] = (last[0], last[1] + 1)
+        return
+    if len(_unavailable_logged) >= _REMEMBERED_LINES:
+        for old, (at, _) in list(_unavailable_logged.items()):
+            if now - at >= UNAVAILABLE_LOG_GAP:
+                del _unavailable_logged[old]
+    _unavailable_logged[key] = (now, 0)
+    left_out = last[1] if last is not None else 0
+    if left_out:
+        logger.warning(
+            message + ": the database is unavailable (%s); %d more times since the last such line",
+            *args,
+            error_line(error),
+            left_out,
+        )
+    else:
+        logger.warning(message + ": the database is unavailable (%s)", *args, error_line(error))
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:

@@ -1,0 +1,64 @@
+"""A database whose disk is full is unavailable (the work is done again once space is freed), not refusing
+the data; and a loop meeting it at every round says so in one line at a bounded rate. The full disk is
+SQLite's own SQLITE_FULL, raised here by a page limit (PRAGMA max_page_count) on a real database file."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+import storage.db
+from storage.db import Database, is_disk_full, is_unavailable, log_failure
+
+
+async def _disk_full_error(tmp_path: Path) -> BaseException:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'full.db'}")
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE ballast (data BLOB)"))
+        with pytest.raises(Exception) as raised:
+            async with db.transaction() as session:
+                pages = (await session.execute(text("PRAGMA page_count"))).scalar_one()
+                await session.execute(text(f"PRAGMA max_page_count = {pages}"))
+                await session.execute(text("INSERT INTO ballast VALUES (zeroblob(1000000))"))
+        return raised.value
+    finally:
+        await db.dispose()
+
+
+async def test_a_full_disk_is_the_database_being_unavailable(tmp_path: Path) -> None:
+    error = await _disk_full_error(tmp_path)
+    assert "disk is full" in str(error)
+    assert is_unavailable(error)
+    assert is_disk_full(error)
+    assert not is_disk_full(ValueError("database or disk is full"))
+
+
+async def test_a_loop_meeting_a_full_disk_at_every_round_logs_one_line_per_gap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    error = await _disk_full_error(tmp_path)
+    now = [1000.0]
+    monkeypatch.setattr(storage.db.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(storage.db, "_unavailable_logged", {})
+    logger = logging.getLogger("tests.loop")
+    caplog.set_level(logging.WARNING, logger="tests.loop")
+    # two loops, four rounds a second each, for a minute and a half
+    for _ in range(360):
+        log_failure(logger, "%s: round failed; retrying", error, "delivery-loop")
+        log_failure(logger, "%s: round failed; retrying", error, "scheduler")
+        now[0] += 0.25
+    lines = [record.getMessage() for record in caplog.records]
+    assert all("the database is unavailable (OperationalError: database or disk is full)" in x for x in lines)
+    assert not any(record.exc_info for record in caplog.records)
+    # each loop: its first line at once, then one per UNAVAILABLE_LOG_GAP (30 s) with the count left out
+    assert len(lines) == 2 * 3, lines
+    assert sum("delivery-loop" in line for line in lines) == 3
+    assert lines[2].endswith("119 more times since the last such line"), lines[2]
+    # a bug is logged every time, with its traceback
+    log_failure(logger, "round failed", ValueError("a bug"))
+    log_failure(logger, "round failed", ValueError("a bug"))
+    assert sum(record.exc_info is not None for record in caplog.records) == 2
