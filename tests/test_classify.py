@@ -2463,6 +2463,12 @@ THIRTY_THIRD_ROUND_NAMES = [
     ("Ապարանի համայնքի Վարդենիս գյուղում նոր դպրոց է բացվել", set(), {"vardenis"}),
     ("В селе Варденис Апаранской общины открыли школу", set(), {"vardenis"}),
     ("A new school opened in Vardenis village of the Aparan community", set(), {"vardenis"}),
+    # a runner or a kilim named after its land, as a carpet is
+    ("A Karabakh kilim sold at auction in London", set(), {"nagorno_karabakh"}),
+    ("Карабахский палас продан на аукционе", set(), {"nagorno_karabakh"}),
+    ("Ղարաբաղյան կարպետը վաճառվել է աճուրդում", set(), {"nagorno_karabakh"}),
+    ("Qarabağ palazı hərracda satılıb", set(), {"nagorno_karabakh"}),
+    ("Antique Karabagh runners on display", set(), {"nagorno_karabakh"}),
 ]
 
 THIRTY_THIRD_ROUND_SEVERITY = [
