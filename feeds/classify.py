@@ -493,6 +493,9 @@ _TITLES = frozenset(
 )
 # a patronymic after a given name: "Babək Əsgər oğlu", "Заур Ильхам оглы"
 _PATRONYMICS = frozenset(normalize(word) for word in ("oğlu", "qızı", "оглы", "кызы"))
+# a Russian patronymic, in its cases and transliterated ("Алиев Муху Гимбатович", "Aliyev Mukhu Gimbatovich"):
+# the surname written first, before another person's given name
+_PATRONYMIC_END = re.compile(r"(?:ович|евич|ьич|овн|евн|ичн|ovich|evich|ovna|evna)(?:а|у|ем|е|ы|ой|у)?$")
 
 
 def _stem_ru(word: str) -> str:
@@ -2070,7 +2073,10 @@ class Classifier:
             and following[0][:1].isalnum()
             and not following[0].startswith(self._given_names[info.entity])
         ):
-            return any(word.strip(".,;:") in _PATRONYMICS for word in following[1:3])
+            return any(
+                word.strip(".,;:") in _PATRONYMICS or _PATRONYMIC_END.search(word.strip(".,;:")) is not None
+                for word in following[1:3]
+            )
         return False
 
     def _another_initial(self, scan: _Scan, start: int, info: _AliasInfo) -> bool:

@@ -2445,6 +2445,78 @@ THIRTY_SECOND_ROUND_SEVERITY = [
 ]
 
 
+THIRTY_THIRD_ROUND_NAMES = [
+    # a surname written before another person's given name and a Russian patronymic; the Lachin checkpoint by
+    # its other words (with Lachin in the item); Armenia as РА; the Zangezur mine as the company's name, a
+    # village's mine still the village; the Vardenis village of the Aparan community
+    ("Алиев Руслан Маратович назначен главой района", set(), {"aliyev"}),
+    ("Aliyev Rustam Kamilovich was appointed deputy minister", set(), {"aliyev"}),
+    ("Laçın buraxılış məntəqəsində yeni qaydalar tətbiq olunur", {"lachin_corridor"}, set()),
+    ("Laçın keçid məntəqəsi iki gündür bağlıdır", {"lachin_corridor"}, set()),
+    ("На пропускном пункте у Лачина задержан житель Карабаха", {"lachin_corridor"}, set()),
+    ("Азербайджан обстрелял позиции ВС РА на восточной границе", {"armaz_border"}, set()),
+    ("Workers of the Zangezur mine went on strike", set(), {"zangezur"}),
+    ("Զանգեզուրի հանքի աշխատակիցները գործադուլ են հայտարարել", set(), {"zangezur"}),
+    ("Рабочие Зангезурского рудника объявили забастовку", set(), {"zangezur"}),
+    ("Zəngəzur mədəninin işçiləri tətil elan edib", set(), {"zangezur"}),
+    ("Azerbaijani forces fired at the Sotk mine", {"sotk"}, set()),
+    ("Ապարանի համայնքի Վարդենիս գյուղում նոր դպրոց է բացվել", set(), {"vardenis"}),
+    ("В селе Варденис Апаранской общины открыли школу", set(), {"vardenis"}),
+    ("A new school opened in Vardenis village of the Aparan community", set(), {"vardenis"}),
+    # a runner or a kilim named after its land, as a carpet is
+    ("A Karabakh kilim sold at auction in London", set(), {"nagorno_karabakh"}),
+    ("Карабахский палас продан на аукционе", set(), {"nagorno_karabakh"}),
+    ("Ղարաբաղյան կարպետը վաճառվել է աճուրդում", set(), {"nagorno_karabakh"}),
+    ("Qarabağ palazı hərracda satılıb", set(), {"nagorno_karabakh"}),
+    ("Antique Karabagh runners on display", set(), {"nagorno_karabakh"}),
+]
+
+THIRTY_THIRD_ROUND_SEVERITY = [
+    # the advance as a noun with its troops; a supply cut or its repair hindered after it was restored; the
+    # possibility of an attack; weapons sold
+    ("Turkish media hail the advance of the Azerbaijani troops near Lachin", "en", "P2", "advance"),
+    ("Azerbaijan shut off the gas to Karabakh two days after it was restored", "en", "P2", "blockade"),
+    (
+        "Азербайджан прекратил подачу газа в Карабах через день после того, как газоснабжение восстановлено",
+        "ru",
+        "P2",
+        "blockade",
+    ),
+    ("Азербайджанские военные помешали ремонту линии электропередачи в Карабахе", "ru", "P2", "blockade"),
+    ("Ադրբեջանցիները Արցախում խոչընդոտել են գազատարի վերանորոգմանը", "hy", "P2", "blockade"),
+    ("Azərbaycan Qarabağa gedən qaz kəmərini bağlayıb", "az", "P2", "blockade"),
+    ("Experts see a possibility of an Azerbaijani attack on Syunik", "en", "P3", "threat"),
+    ("Эксперт оценил вероятность нападения Азербайджана на Сюник", "ru", "P3", "threat"),
+    ("Ադրբեջանը հնարավոր է հարձակվի Սյունիքի վրա", "hy", "P3", "threat"),
+    ("Azərbaycanın Zəngəzura hücum etmə ehtimalı var", "az", "P3", "threat"),
+    ("Russia sold weapons to Azerbaijan, Yerevan says", "en", "P3", "arms_procurement"),
+    ("Россия продала Азербайджану вооружение, заявили в Ереване", "ru", "P3", "arms_procurement"),
+    ("Ռուսաստանը զենք է վաճառել Ադրբեջանին, հայտարարել են Երևանում", "hy", "P3", "arms_procurement"),
+    ("Rusiya Ermənistana silah satıb, Bakı narazıdır", "az", "P3", "arms_procurement"),
+]
+
+ANIMALS_ABDUCTED = [
+    ("Azerbaijani soldiers abducted cattle from a Tavush village", "en"),
+    ("Азербайджанские военные похитили скот у жителей Тавуша", "ru"),
+    ("Ադրբեջանցիները Տավուշում առևանգել են հովվի ոչխարները", "hy"),
+    ("Laçın rayonunda kəndlinin mal-qarası qaçırılıb", "az"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), ANIMALS_ABDUCTED)
+def test_animals_abducted_are_no_captives(classifier: Classifier, text: str, language: str) -> None:
+    """The thirty-third round: a flock or cattle "abducted" read as people detained (P2); the place stays
+    named, and a shepherd abducted is still a captive."""
+    result = classifier.classify(text, "", language)
+    assert result.entity_ids
+    assert "detention" not in result.events
+
+
+def test_a_shepherd_abducted_is_still_a_captive(classifier: Classifier) -> None:
+    result = classifier.classify("Ադրբեջանցիները Տավուշում առևանգել են հովվին", "", "hy")
+    assert "detention" in result.events
+
+
 def test_a_criminal_case_opened_is_no_road_opened(classifier: Classifier) -> None:
     """The thirty-first round: "cinayət işi açılıb" (a criminal case opened) read as a road opened; the death
     it is opened over stays a death (the seventeenth round)."""
@@ -2734,6 +2806,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + THIRTIETH_ROUND_NAMES
     + THIRTY_FIRST_ROUND_NAMES
     + THIRTY_SECOND_ROUND_NAMES
+    + THIRTY_THIRD_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -2767,7 +2840,8 @@ def test_names_are_found_only_with_their_evidence(
     + TWENTY_NINTH_ROUND_SEVERITY
     + THIRTIETH_ROUND_SEVERITY
     + THIRTY_FIRST_ROUND_SEVERITY
-    + THIRTY_SECOND_ROUND_SEVERITY,
+    + THIRTY_SECOND_ROUND_SEVERITY
+    + THIRTY_THIRD_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
