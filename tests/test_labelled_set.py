@@ -96,11 +96,11 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The thirty-first test part as measured once with the thirty-second round's rules and the learned grade
-# that gives only P3 (frozen at 8e3fc1b; figures in docs/classifier-figures.md, with and without the learned
+# The thirty-second test part as measured once with the thirty-third round's rules and the learned grade
+# that gives only P3 (frozen at a9248f3; figures in docs/classifier-figures.md, with and without the learned
 # severity grade, which is on by default): thresholds reached are asserted, those not reached are strict
 # expected failures with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 31 measured once with the thirty-second round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 32 measured once with the thirty-third round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -118,10 +118,8 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="11 false hits in 66 near-misses, 10 items (the singer Shusha Guppy twice, Mukhu Aliyev of "
-    "Dagestan, the Zangezur range twice and the Zangezur mine, the Karabakh highland, a Karabagh rug, a "
-    "village of Aragatsotn called Vardenis, the word laçın, Putin on Ukraine under a Baku dateline), "
-    f"{_TEST_FIGURES}",
+    reason="2 false hits in 59 near-misses (the village of Tavush in Western Armenian spelling read as the "
+    f"province; Putin named as the head of the CSTO in a story of Armenia and the CSTO), {_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
@@ -129,7 +127,7 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.838 (134/160) with the learned grade on by default (0.831, 133/160, by the "
+    reason="severity agreement 0.884 (130/147) with the learned grade on by default (0.878, 129/147, by the "
     f"rules alone) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
