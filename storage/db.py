@@ -379,43 +379,63 @@ def error_line(error: BaseException) -> str:
 
 # A loop meets an unavailable database at every round, several times a second (the scheduler's claim every
 # quarter second), for as long as it lasts (a full disk: hours). After the first line, the same line (logger,
-# message and arguments) is logged at most once per this many seconds, saying how many were left out.
+# message, arguments and the error's own words) is logged at most once per this many seconds, saying how many
+# were left out; an error of other words (the disk full after the database was locked) is logged at once.
 UNAVAILABLE_LOG_GAP = 30.0
 # lines remembered for that; past it, those last logged longer ago than the gap are forgotten
 _REMEMBERED_LINES = 1024
-# (logger, message, arguments) → when it was last logged (time.monotonic()), how many left out since
-_unavailable_logged: dict[tuple[str, str, tuple[str, ...]], tuple[float, int]] = {}
+
+
+class _RepeatedLines:
+    """Which unavailable-database lines were logged lately: when each was last logged (on `clock`) and how
+    many times it was left out since."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._logged: dict[tuple[str, ...], tuple[float, int]] = {}
+
+    def left_out_since_last(self, key: tuple[str, ...]) -> int | None:
+        """None when the line `key` is to be left out now (logged less than UNAVAILABLE_LOG_GAP ago), else
+        how many times it was left out since it was last logged (0 the first time)."""
+        now = self._clock()
+        last = self._logged.get(key)
+        if last is not None and now - last[0] < UNAVAILABLE_LOG_GAP:
+            self._logged[key] = (last[0], last[1] + 1)
+            return None
+        if len(self._logged) >= _REMEMBERED_LINES:
+            for old, (at, _) in list(self._logged.items()):
+                if now - at >= UNAVAILABLE_LOG_GAP:
+                    del self._logged[old]
+        self._logged[key] = (now, 0)
+        return last[1] if last is not None else 0
+
+
+_unavailable_lines = _RepeatedLines()
 
 
 def log_failure(logger: logging.Logger, message: str, error: BaseException, *args: object) -> None:
     """Log a background step that failed: with its traceback when it is a bug, as one line when the
     database was unavailable (down, restarting, locked, its disk full), which every loop meets at every
-    round while it lasts and a traceback explains nothing of; that line at most once per
+    round while it lasts and a traceback explains nothing of; that same line at most once per
     UNAVAILABLE_LOG_GAP."""
     if not is_unavailable(error):
         logger.error(message, *args, exc_info=error)
         return
-    now = time.monotonic()
-    key = (logger.name, message, tuple(str(arg) for arg in args))
-    last = _unavailable_logged.get(key)
-    if last is not None and now - last[0] < UNAVAILABLE_LOG_GAP:
-        _unavailable_logged[key] = (last[0], last[1] + 1)
+    reason = error_line(error)
+    left_out = _unavailable_lines.left_out_since_last(
+        (logger.name, message, reason, *(str(arg) for arg in args))
+    )
+    if left_out is None:
         return
-    if len(_unavailable_logged) >= _REMEMBERED_LINES:
-        for old, (at, _) in list(_unavailable_logged.items()):
-            if now - at >= UNAVAILABLE_LOG_GAP:
-                del _unavailable_logged[old]
-    _unavailable_logged[key] = (now, 0)
-    left_out = last[1] if last is not None else 0
     if left_out:
         logger.warning(
             message + ": the database is unavailable (%s); %d more times since the last such line",
             *args,
-            error_line(error),
+            reason,
             left_out,
         )
     else:
-        logger.warning(message + ": the database is unavailable (%s)", *args, error_line(error))
+        logger.warning(message + ": the database is unavailable (%s)", *args, reason)
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:

@@ -5,6 +5,7 @@ SQLite's own SQLITE_FULL, raised here by a page limit (PRAGMA max_page_count) on
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,7 @@ async def test_a_loop_meeting_a_full_disk_at_every_round_logs_one_line_per_gap(
 ) -> None:
     error = await _disk_full_error(tmp_path)
     now = [1000.0]
-    monkeypatch.setattr(storage.db.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(storage.db, "_unavailable_logged", {})
+    monkeypatch.setattr(storage.db, "_unavailable_lines", storage.db._RepeatedLines(clock=lambda: now[0]))
     logger = logging.getLogger("tests.loop")
     caplog.set_level(logging.WARNING, logger="tests.loop")
     # two loops, four rounds a second each, for a minute and a half
@@ -62,3 +62,40 @@ async def test_a_loop_meeting_a_full_disk_at_every_round_logs_one_line_per_gap(
     log_failure(logger, "round failed", ValueError("a bug"))
     log_failure(logger, "round failed", ValueError("a bug"))
     assert sum(record.exc_info is not None for record in caplog.records) == 2
+
+
+async def _locked_error(tmp_path: Path) -> BaseException:
+    """SQLite's own "database is locked": another connection holds the write lock."""
+    path = tmp_path / "locked.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        with pytest.raises(Exception) as raised:
+            async with db.transaction() as session:
+                await session.execute(text("PRAGMA busy_timeout = 0"))
+                await session.execute(text("INSERT INTO t VALUES (1)"))
+        return raised.value
+    finally:
+        await db.dispose()
+        holder.close()
+
+
+async def test_a_different_failure_of_the_same_loop_is_logged_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database was locked a moment, then its disk fills: the full disk is said at once, not up to 30 s
+    later behind the locked database's line."""
+    monkeypatch.setattr(storage.db, "_unavailable_lines", storage.db._RepeatedLines())
+    locked, full = await _locked_error(tmp_path), await _disk_full_error(tmp_path)
+    assert is_unavailable(locked) and not is_disk_full(locked)
+    logger = logging.getLogger("tests.changing")
+    caplog.set_level(logging.WARNING, logger="tests.changing")
+    log_failure(logger, "%s: round failed; retrying", locked, "delivery-loop")
+    log_failure(logger, "%s: round failed; retrying", locked, "delivery-loop")
+    log_failure(logger, "%s: round failed; retrying", full, "delivery-loop")
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 2, lines
+    assert "database is locked" in lines[0]
+    assert "database or disk is full" in lines[1]
