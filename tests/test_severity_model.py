@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -115,18 +116,46 @@ def test_a_broken_weights_file_is_a_clear_error(tmp_path: Path) -> None:
     missing.write_text(json.dumps(one_weight))
     with pytest.raises(SeverityModelError, match="one weight per level"):
         read_grader(missing)
-    cheap_p1 = {**one_weight, "false_alarm_costs": {"P1": 0.5}, "features": {"ab": [1, 1, 1]}}
+    cheap_p1 = {**one_weight, "false_alarm_costs": {"P1": 0.5, "P2": None}, "features": {"ab": [1, 1, 1]}}
     missing.write_text(json.dumps(cheap_p1))
-    with pytest.raises(SeverityModelError, match="false-alarm cost of P1 is below"):
+    with pytest.raises(SeverityModelError, match="false-alarm cost of P1 must be a number of at least 1"):
         read_grader(missing)
     old_threshold = {**one_weight, "threshold": 0.3, "features": {"ab": [1, 1, 1]}}
     del old_threshold["false_alarm_costs"]
     missing.write_text(json.dumps(old_threshold))
-    with pytest.raises(SeverityModelError, match="false_alarm_costs"):
+    with pytest.raises(SeverityModelError, match="no false_alarm_costs: a file of an older model"):
         read_grader(missing)
     missing.write_text("[]")
     with pytest.raises(SeverityModelError, match="expected a JSON object"):
         read_grader(missing)
+
+
+@pytest.mark.parametrize(
+    ("costs", "problem"),
+    [
+        # NaN compares false with everything: the expected cost of P1 was NaN, its minimum, on every item
+        ({"P1": math.nan, "P2": None}, "the false-alarm cost of P1 must be a number of at least 1 or null"),
+        ({"P1": None, "P2": "ten"}, "the false-alarm cost of P2 must be a number of at least 1 or null"),
+        ({"P1": True, "P2": None}, "the false-alarm cost of P1 must be a number of at least 1 or null"),
+        # a level left out would cost 1, as any wrong level: P2 given wherever the model finds it likelier
+        ({"P1": None}, "false_alarm_costs must give P1 and P2"),
+        ({"P1": None, "P2": None, "P3": 2}, "false_alarm_costs must give P1 and P2"),
+    ],
+)
+def test_a_false_alarm_cost_that_is_not_a_cost_is_a_clear_error(
+    tmp_path: Path, costs: dict[str, object], problem: str
+) -> None:
+    path = tmp_path / "severity_model.json"
+    document = {
+        "levels": ["P1", "P2", "P3", "P4"],
+        "false_alarm_costs": costs,
+        "intercepts": [0, 0, 0, 1],
+        "features": {"ab": [1, 1, 1, 1, 1]},
+    }
+    path.write_text(json.dumps(document))
+    with pytest.raises(SeverityModelError) as raised:
+        read_grader(path)
+    assert str(raised.value) == f"{path}: {problem}"
 
 
 def test_the_committed_weights_are_what_training_on_the_development_part_writes() -> None:
