@@ -354,6 +354,13 @@ def is_unavailable(error: BaseException) -> bool:
     return name in _SQLITE_BUSY or name == _SQLITE_FULL or name.startswith(_SQLITE_DISK)
 
 
+def is_write_locked(error: BaseException) -> bool:
+    """Whether `error` says another connection held SQLite's write lock for all of the busy timeout: the
+    database takes writes, this one waited its turn."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    return getattr(original, "sqlite_errorname", None) in _SQLITE_BUSY
+
+
 def is_disk_full(error: BaseException) -> bool:
     """Whether `error` says the disk under the database is full: nothing could be written (reads still
     work), until space is freed."""
