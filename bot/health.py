@@ -2,7 +2,8 @@
 
 /healthz is 200 when the database answers `SELECT 1` and every loop that has started (called
 bot.metrics.heartbeat at least once) has ticked within the staleness limit, database-writes among them (the
-liveness beat written, `follow_writes`); otherwise 503 with one reason per line. /metrics refreshes the database-backed gauges before answering.
+liveness beat written, `follow_writes`); otherwise 503 with one reason per line. /metrics refreshes the
+database-backed gauges before answering.
 """
 
 from __future__ import annotations
