@@ -337,8 +337,12 @@ _SQLITE_DISK = "SQLITE_IOERR"
 def is_unavailable(error: BaseException) -> bool:
     """Whether `error` says the database could not be used just now (down, restarting, its connections used
     up, another process holding SQLite's write lock, its disk full) rather than refusing the data: the same
-    work done again once it answers (once space is freed) will do."""
-    if isinstance(error, OSError | PoolTimeout):
+    work done again once it answers (once space is freed) will do. An OSError that names a file (a config
+    file gone, a folder not writable) is that file's problem, not the database's: the driver's connection
+    errors (refused, reset, no answer) name none."""
+    if isinstance(error, OSError):
+        return error.filename is None
+    if isinstance(error, PoolTimeout):
         return True
     if not isinstance(error, DBAPIError):
         return False

@@ -99,3 +99,29 @@ async def test_a_different_failure_of_the_same_loop_is_logged_at_once(
     assert len(lines) == 2, lines
     assert "database is locked" in lines[0]
     assert "database or disk is full" in lines[1]
+
+
+async def test_a_missing_file_is_a_bug_logged_with_its_traceback_not_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An OSError that names a file (a config file gone, a folder not writable) is that file's problem: logged
+    each time with its traceback, not as "the database is unavailable" at most every 30 s. A database that
+    cannot be reached (nothing listening on its port) stays unavailable."""
+    monkeypatch.setattr(storage.db, "_unavailable_lines", storage.db._RepeatedLines())
+    with pytest.raises(OSError) as missing:
+        (tmp_path / "entities.yaml").read_text()
+    db = Database("postgresql+asyncpg://borderwatch@127.0.0.1:9/borderwatch")
+    try:
+        with pytest.raises(Exception) as unreachable:
+            async with db.transaction() as session:
+                await session.execute(text("SELECT 1"))
+    finally:
+        await db.dispose()
+    assert is_unavailable(unreachable.value), repr(unreachable.value)
+    assert not is_unavailable(missing.value)
+    logger = logging.getLogger("tests.files")
+    caplog.set_level(logging.WARNING, logger="tests.files")
+    log_failure(logger, "could not check the gazetteer for changes; trying again", missing.value)
+    log_failure(logger, "could not check the gazetteer for changes; trying again", missing.value)
+    assert [record.exc_info is not None for record in caplog.records] == [True, True]
+    assert not any("database is unavailable" in record.getMessage() for record in caplog.records)
