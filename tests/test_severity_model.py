@@ -69,7 +69,7 @@ def test_an_item_that_reports_nothing_stays_p4(text: str) -> None:
 
 def test_the_learned_grade_never_gives_p1_or_p2() -> None:
     """A P1 breaks through quiet hours and starts crisis mode: the learned grade gives only P3 or P4, on every
-    development item, including the feature story the backtest's choice read P1 at 0.92."""
+    third development item (some 2,200) and on the feature story the backtest's choice read P1 at 0.92."""
     grader = bundled_grader()
     assert grader is not None
     dev = ROOT / "tests" / "data" / "labelled" / "dev.jsonl"
