@@ -355,20 +355,24 @@ def is_unavailable(error: BaseException) -> bool:
     if state and (state[:2] == "08" or state in _UNAVAILABLE_STATES):
         return True
     name = str(getattr(original, "sqlite_errorname", "") or "")
-    return name in _SQLITE_BUSY or name == _SQLITE_FULL or name.startswith(_SQLITE_DISK)
+    return is_write_locked(error) or name == _SQLITE_FULL or name.startswith(_SQLITE_DISK)
+
+
+def _driver_error(error: BaseException) -> BaseException:
+    """The driver's own error under SQLAlchemy's wrapper (the error itself when there is none)."""
+    return error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
 
 
 def is_write_locked(error: BaseException) -> bool:
     """Whether `error` says another connection held SQLite's write lock for all of the busy timeout: the
     database takes writes, this one waited its turn."""
-    original = error.orig if isinstance(error, DBAPIError) else error
-    return getattr(original, "sqlite_errorname", None) in _SQLITE_BUSY
+    return getattr(_driver_error(error), "sqlite_errorname", None) in _SQLITE_BUSY
 
 
 def is_disk_full(error: BaseException) -> bool:
     """Whether `error` says the disk under the database is full: nothing could be written (reads still
     work), until space is freed."""
-    original = error.orig if isinstance(error, DBAPIError) else error
+    original = _driver_error(error)
     if isinstance(original, OSError) and original.errno in (errno.ENOSPC, errno.EDQUOT):
         return True
     return (
@@ -379,9 +383,7 @@ def is_disk_full(error: BaseException) -> bool:
 
 def error_line(error: BaseException) -> str:
     """The error in one short line: the driver's own words, without the SQL and parameters SQLAlchemy adds."""
-    cause: BaseException = error
-    if isinstance(error, DBAPIError) and error.orig is not None:
-        cause = error.orig
+    cause = _driver_error(error)
     reason = (str(cause).strip().splitlines() or [""])[0][:200]
     if not reason and isinstance(cause, TimeoutError):  # asyncpg's own limit says nothing more
         reason = "no answer in time"
