@@ -101,13 +101,17 @@ def _cost_matrix(levels: tuple[str, ...], false_alarm_costs: object) -> np.ndarr
     P4 item (infinite when null), 1 for every other wrong level."""
     if not isinstance(false_alarm_costs, dict) or set(false_alarm_costs) != {"P1", "P2"}:
         raise _BadCosts("false_alarm_costs must give P1 and P2")
-    rank = {level: index for index, level in enumerate(levels)}
+    position = {level: index for index, level in enumerate(levels)}
     costs = np.ones((len(levels), len(levels))) - np.eye(len(levels))
     for level, cost in false_alarm_costs.items():
+        if level not in position:
+            raise _BadCosts(
+                f"false_alarm_costs names {level}, which is not one of the levels {', '.join(levels)}"
+            )
         value = math.inf if cost is None else _false_alarm_cost(level, cost)
         for truth in levels:
-            if rank[truth] > rank[level]:
-                costs[rank[level], rank[truth]] = value
+            if truth > level:  # less severe (P1 < P2 < P3 < P4), whatever the file's order of levels
+                costs[position[level], position[truth]] = value
     return costs
 
 

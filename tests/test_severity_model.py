@@ -158,6 +158,27 @@ def test_a_false_alarm_cost_that_is_not_a_cost_is_a_clear_error(
     assert str(raised.value) == f"{path}: {problem}"
 
 
+def test_levels_in_another_order_still_never_give_p1_or_p2(tmp_path: Path) -> None:
+    """The file lists its levels least severe first; its one feature makes P1 near certain. A false alarm of
+    P1 or P2 is null, so the grade is still P3 or P4."""
+    path = tmp_path / "severity_model.json"
+    document = {
+        "levels": ["P4", "P3", "P2", "P1"],
+        "false_alarm_costs": {"P1": None, "P2": None},
+        "intercepts": [0, 0, 0, 0],
+        "features": {"ab": [1, 0, 0, 0, 10]},
+    }
+    path.write_text(json.dumps(document))
+    grader = read_grader(path)
+    assert grader.probabilities("ab")["P1"] > 0.99
+    assert grader.grade("ab") in ("P3", "P4")
+    unknown = {**document, "levels": ["P3", "P4"], "intercepts": [0, 0], "features": {"ab": [1, 0, 1]}}
+    path.write_text(json.dumps(unknown))
+    with pytest.raises(SeverityModelError) as raised:
+        read_grader(path)
+    assert str(raised.value) == f"{path}: false_alarm_costs names P1, which is not one of the levels P3, P4"
+
+
 def test_the_committed_weights_are_what_training_on_the_development_part_writes() -> None:
     """`make severity-model` regenerates config/severity_model.json; the committed file must be its output."""
     pytest.importorskip("sklearn")
