@@ -327,6 +327,8 @@ def is_database_error(error: BaseException) -> bool:
 # failure, deadlock
 _DISK_FULL_STATE = "53100"
 _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", _DISK_FULL_STATE, "40001", "40P01")
+# another connection holds the lock, with the extended codes (SQLITE_BUSY_SNAPSHOT: a transaction that read
+# must write after another connection wrote)
 _SQLITE_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
 # the disk under the database file is full; SQLITE_IOERR_… (a write or sync the disk refused, such as a file
 # past RLIMIT_FSIZE) says the same of the disk, not of the data
@@ -364,9 +366,10 @@ def _driver_error(error: BaseException) -> BaseException:
 
 
 def is_write_locked(error: BaseException) -> bool:
-    """Whether `error` says another connection held SQLite's write lock for all of the busy timeout: the
-    database takes writes, this one waited its turn."""
-    return getattr(_driver_error(error), "sqlite_errorname", None) in _SQLITE_BUSY
+    """Whether `error` says another connection held SQLite's lock (all of the busy timeout, or it wrote after
+    this transaction read): the database takes writes, this one must wait its turn."""
+    name = str(getattr(_driver_error(error), "sqlite_errorname", "") or "")
+    return any(name == code or name.startswith(code + "_") for code in _SQLITE_BUSY)
 
 
 def is_disk_full(error: BaseException) -> bool:

@@ -125,3 +125,25 @@ async def test_a_missing_file_is_a_bug_logged_with_its_traceback_not_the_databas
     log_failure(logger, "could not check the gazetteer for changes; trying again", missing.value)
     assert [record.exc_info is not None for record in caplog.records] == [True, True]
     assert not any("database is unavailable" in record.getMessage() for record in caplog.records)
+
+
+async def test_a_write_behind_a_newer_snapshot_is_the_database_being_busy(tmp_path: Path) -> None:
+    """SQLite says SQLITE_BUSY_SNAPSHOT (its extended code of "database is locked") when a transaction that
+    read must write after another connection wrote: a lock conflict, done again it works; not a bug."""
+    path = tmp_path / "snapshot.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("CREATE TABLE t (x INTEGER)")
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        with pytest.raises(Exception) as raised:
+            async with db.engine.connect() as connection:
+                await connection.exec_driver_sql("BEGIN")
+                await connection.exec_driver_sql("SELECT count(*) FROM t")
+                other.execute("INSERT INTO t VALUES (1)")
+                await connection.exec_driver_sql("INSERT INTO t VALUES (2)")
+    finally:
+        await db.dispose()
+        other.close()
+    assert "database is locked" in str(raised.value), raised.value
+    assert is_unavailable(raised.value)
