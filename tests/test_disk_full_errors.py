@@ -1,6 +1,7 @@
 """A database whose disk is full is unavailable (the work is done again once space is freed), not refusing
-the data; and a loop meeting it at every round says so in one line at a bounded rate. The full disk is
-SQLite's own SQLITE_FULL, raised here by a page limit (PRAGMA max_page_count) on a real database file."""
+the data; and a loop meeting it at every round says so in one line at a bounded rate, another error at once.
+The full disk is SQLite's own SQLITE_FULL, raised here by a page limit (PRAGMA max_page_count) on a real
+database file. SQLite's locks are unavailable too; a file of the program's own that is missing is a bug."""
 
 from __future__ import annotations
 
