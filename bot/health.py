@@ -1,8 +1,9 @@
 """The operations port: /metrics (Prometheus text) and /healthz, on the tornado server of bot.web.server.
 
 /healthz is 200 when the database answers `SELECT 1` and every loop that has started (called
-bot.metrics.heartbeat at least once) has ticked within the staleness limit; otherwise 503 with one reason
-per line. /metrics refreshes the database-backed gauges before answering.
+bot.metrics.heartbeat at least once) has ticked within the staleness limit, database-writes among them (the
+liveness beat written, `follow_writes`); otherwise 503 with one reason per line. /metrics refreshes the
+database-backed gauges before answering.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot import metrics
 from bot.web.server import PlainHandler, Route, WebServer, serve
-from storage.db import Database
+from feeds.liveness import ProcessLiveness
+from storage.db import Database, is_write_locked
 from storage.settings import Settings
 from storage.stats import operational_counts, ping
 
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # the handle start_health_server returns (a bot.web.server.WebServer)
 HealthServer = WebServer
+# the heartbeat of the database taking this process's writes (follow_writes)
+WRITES_HEARTBEAT = "database-writes"
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,19 @@ async def health_problems(
     for name, age in sorted(heartbeats.stale(now, staleness).items()):
         problems.append(f"loop {name}: no heartbeat for {age:.0f} s (limit {staleness:g} s)")
     return problems
+
+
+def follow_writes(liveness: ProcessLiveness, heartbeat: Callable[[str], None] = metrics.heartbeat) -> None:
+    """Make the liveness beat (a write each second) a heartbeat of its own, database-writes: SELECT 1 and
+    the loops' ticks go on when the database refuses writes (a full disk), this heartbeat does not. A beat
+    that waited out SQLite's busy timeout behind another process's write (a long import or migration) counts:
+    the database takes writes, and restarting this process would not make it wait less."""
+
+    def beaten(error: BaseException | None) -> None:
+        if error is None or is_write_locked(error):
+            heartbeat(WRITES_HEARTBEAT)
+
+    liveness.on_beat(beaten)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -213,7 +213,8 @@ def record_telegram_error(code: int | str) -> None:
 
 
 def heartbeat(loop_name: str, *, now: float | None = None) -> None:
-    """Mark `loop_name` (scheduler, delivery) alive now; /healthz turns 503 when it stops doing so.
+    """Mark `loop_name` (scheduler, delivery; database-writes, bot.health.follow_writes) alive now; /healthz
+    turns 503 when it stops doing so.
 
     Call it once when the loop starts and then on every tick, including idle or paused ticks.
     """

@@ -19,7 +19,7 @@ from bot.app import build_application
 from bot.context import BotApplication, BotContext
 from bot.deliver import ConsoleSender, DeliveryLoop
 from bot.digest import DigestJob
-from bot.health import start_health_server
+from bot.health import follow_writes, start_health_server
 from bot.logs import RedactSecrets
 from bot.menu import publish_menus
 from bot.pruning import PruneJob
@@ -41,8 +41,6 @@ from storage.settings import Settings
 logger = logging.getLogger(__name__)
 
 ROLES = ("all", "ingest", "bot")
-# the /healthz heartbeat of the database taking this process's writes (its liveness beat, each second)
-WRITES_HEARTBEAT = "database-writes"
 CONSOLE_NOTICE = (
     "borderwatch: no BORDERWATCH_TELEGRAM_TOKEN set: console mode, alerts are printed here instead of sent"
 )
@@ -70,8 +68,7 @@ async def run(settings: Settings, role: str = "all", *, stop: asyncio.Event | No
         await _seed(ctx)
         # registered first, stopped last: whatever this process still holds then is given back
         liveness = ProcessLiveness(db, role)
-        # its beat is a write each second: /healthz says so when writes stop working (a full disk)
-        liveness.on_beat(lambda: metrics.heartbeat(WRITES_HEARTBEAT))
+        follow_writes(liveness)
         await liveness.start()
         stack.push_async_callback(liveness.stop)
         _start_following_gazetteer(ctx, stack)

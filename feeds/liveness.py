@@ -145,7 +145,7 @@ class ProcessLiveness:
         self._lock_connection: AsyncConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[Released], None]] = []
-        self._beat_listeners: list[Callable[[], None]] = []
+        self._beat_listeners: list[Callable[[BaseException | None], None]] = []
 
     def _new_id(self) -> str:
         return f"{socket.gethostname()[:60]}:{self._pid}:{uuid.uuid4().hex[:6]}"
@@ -154,15 +154,19 @@ class ProcessLiveness:
         """Call `listener` whenever leases of dead instances were given back."""
         self._listeners.append(listener)
 
-    def on_beat(self, listener: Callable[[], None]) -> None:
-        """Call `listener` whenever this instance was recorded alive: a write the database took (the health
-        probe learns from it that writes work, which reads alone do not show: a full disk)."""
+    def on_beat(self, listener: Callable[[BaseException | None], None]) -> None:
+        """Call `listener` after each attempt to record this instance alive (a write): with None when the
+        database took it, else with the error that stopped it (writes can fail while reads work: a full
+        disk, another process holding SQLite's write lock)."""
         self._beat_listeners.append(listener)
+
+    def _tell_beat(self, error: BaseException | None) -> None:
+        for listener in self._beat_listeners:
+            listener(error)
 
     def _beaten(self) -> None:
         self._last_beat = time.monotonic()
-        for listener in self._beat_listeners:
-            listener()
+        self._tell_beat(None)
 
     def fresh(self) -> bool:
         """Whether this process beat recently enough that no other process can have seen it dead."""
@@ -226,12 +230,11 @@ class ProcessLiveness:
     async def check(self) -> Released:
         """One beat: record this instance alive (a new id if others saw it dead, or its lock's connection
         broke), then give back the leases of the dead instances."""
-        if not await self._lock_held():
-            await self._fence("its lock's database connection broke")
-        elif await beat(self._db, self.id, self._clock()):
-            self._beaten()
-        else:
-            await self._fence("other processes saw it dead")
+        try:
+            await self._record_alive()
+        except Exception as exc:
+            self._tell_beat(exc)
+            raise
         instances, locks = await list_instances(self._db, with_locks=self._db.dialect == "postgresql")
         dead = dead_instances(
             instances,
@@ -253,6 +256,14 @@ class ProcessLiveness:
             for listener in self._listeners:
                 listener(released)
         return released
+
+    async def _record_alive(self) -> None:
+        if not await self._lock_held():
+            await self._fence("its lock's database connection broke")
+        elif await beat(self._db, self.id, self._clock()):
+            self._beaten()
+        else:
+            await self._fence("other processes saw it dead")
 
     async def _fence(self, why: str) -> None:
         old = self.id

@@ -47,12 +47,18 @@ class SeverityGrader:
     """Grades a text P1-P4 from character n-grams, at the least expected cost of a wrong level."""
 
     def __init__(self, document: dict[str, Any], source: str = "severity model") -> None:
+        if "false_alarm_costs" not in document:
+            raise SeverityModelError(
+                f"{source}: no false_alarm_costs: a file of an older model (make severity-model writes one)"
+            )
         try:
             self.levels = tuple(str(level) for level in document["levels"])
             self.costs = _cost_matrix(self.levels, document["false_alarm_costs"])
             features: dict[str, list[float]] = document["features"]
             self._intercepts = np.array(document["intercepts"], dtype=np.float64)
             table = np.array(list(features.values()), dtype=np.float64).reshape(len(features), -1)
+        except _BadCosts as exc:
+            raise SeverityModelError(f"{source}: {exc}") from None
         except (KeyError, TypeError, ValueError) as exc:
             raise SeverityModelError(f"{source}: not a severity model ({exc!r})") from None
         if table.shape[1] != len(self.levels) + 1 or self._intercepts.shape != (len(self.levels),):
@@ -86,21 +92,36 @@ class SeverityGrader:
         return self.levels[int(np.argmin(expected))]
 
 
-def _cost_matrix(levels: tuple[str, ...], false_alarm_costs: dict[str, float | None]) -> np.ndarray:
+class _BadCosts(ValueError):
+    """The file's false_alarm_costs cannot be used; the message says why."""
+
+
+def _cost_matrix(levels: tuple[str, ...], false_alarm_costs: object) -> np.ndarray:
     """cost[graded, true]: 0 when right, the false-alarm cost for P1 on a non-P1 item and for P2 on a P3 or
     P4 item (infinite when null), 1 for every other wrong level."""
-    if not isinstance(false_alarm_costs, dict) or not set(false_alarm_costs) <= {"P1", "P2"}:
-        raise TypeError("false_alarm_costs must map P1 and P2 to a number or null")
-    rank = {level: index for index, level in enumerate(levels)}
+    if not isinstance(false_alarm_costs, dict) or set(false_alarm_costs) != {"P1", "P2"}:
+        raise _BadCosts("false_alarm_costs must give P1 and P2")
+    position = {level: index for index, level in enumerate(levels)}
     costs = np.ones((len(levels), len(levels))) - np.eye(len(levels))
     for level, cost in false_alarm_costs.items():
-        value = math.inf if cost is None else float(cost)
-        if value < 1:
-            raise ValueError(f"the false-alarm cost of {level} is below the cost of a missed level")
+        if level not in position:
+            raise _BadCosts(
+                f"false_alarm_costs names {level}, which is not one of the levels {', '.join(levels)}"
+            )
+        value = math.inf if cost is None else _false_alarm_cost(level, cost)
         for truth in levels:
-            if rank[truth] > rank[level]:
-                costs[rank[level], rank[truth]] = value
+            if truth > level:  # less severe (P1 < P2 < P3 < P4), whatever the file's order of levels
+                costs[position[level], position[truth]] = value
     return costs
+
+
+def _false_alarm_cost(level: str, cost: object) -> float:
+    """`cost` as a number of at least 1, the cost of any other wrong level: a cheaper false alarm would be
+    given more readily than the likeliest level, and NaN (which Python reads as JSON) would be the least
+    expected cost on every item, P1 everywhere."""
+    if isinstance(cost, bool) or not isinstance(cost, int | float) or not cost >= 1:
+        raise _BadCosts(f"the false-alarm cost of {level} must be a number of at least 1 or null")
+    return float(cost)
 
 
 def read_grader(path: Path) -> SeverityGrader:

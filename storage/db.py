@@ -327,6 +327,8 @@ def is_database_error(error: BaseException) -> bool:
 # failure, deadlock
 _DISK_FULL_STATE = "53100"
 _UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", _DISK_FULL_STATE, "40001", "40P01")
+# another connection holds the lock, with the extended codes (SQLITE_BUSY_SNAPSHOT: a transaction that read
+# must write after another connection wrote)
 _SQLITE_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
 # the disk under the database file is full; SQLITE_IOERR_… (a write or sync the disk refused, such as a file
 # past RLIMIT_FSIZE) says the same of the disk, not of the data
@@ -337,8 +339,12 @@ _SQLITE_DISK = "SQLITE_IOERR"
 def is_unavailable(error: BaseException) -> bool:
     """Whether `error` says the database could not be used just now (down, restarting, its connections used
     up, another process holding SQLite's write lock, its disk full) rather than refusing the data: the same
-    work done again once it answers (once space is freed) will do."""
-    if isinstance(error, OSError | PoolTimeout):
+    work done again once it answers (once space is freed) will do. An OSError that names a file (a config
+    file gone, a folder not writable) is that file's problem, not the database's: the driver's connection
+    errors (refused, reset, no answer) name none."""
+    if isinstance(error, OSError):
+        return error.filename is None
+    if isinstance(error, PoolTimeout):
         return True
     if not isinstance(error, DBAPIError):
         return False
@@ -351,13 +357,25 @@ def is_unavailable(error: BaseException) -> bool:
     if state and (state[:2] == "08" or state in _UNAVAILABLE_STATES):
         return True
     name = str(getattr(original, "sqlite_errorname", "") or "")
-    return name in _SQLITE_BUSY or name == _SQLITE_FULL or name.startswith(_SQLITE_DISK)
+    return is_write_locked(error) or name == _SQLITE_FULL or name.startswith(_SQLITE_DISK)
+
+
+def _driver_error(error: BaseException) -> BaseException:
+    """The driver's own error under SQLAlchemy's wrapper (the error itself when there is none)."""
+    return error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+
+
+def is_write_locked(error: BaseException) -> bool:
+    """Whether `error` says another connection held SQLite's lock (all of the busy timeout, or it wrote after
+    this transaction read): the database takes writes, this one must wait its turn."""
+    name = str(getattr(_driver_error(error), "sqlite_errorname", "") or "")
+    return any(name == code or name.startswith(code + "_") for code in _SQLITE_BUSY)
 
 
 def is_disk_full(error: BaseException) -> bool:
     """Whether `error` says the disk under the database is full: nothing could be written (reads still
     work), until space is freed."""
-    original = error.orig if isinstance(error, DBAPIError) else error
+    original = _driver_error(error)
     if isinstance(original, OSError) and original.errno in (errno.ENOSPC, errno.EDQUOT):
         return True
     return (
@@ -368,9 +386,7 @@ def is_disk_full(error: BaseException) -> bool:
 
 def error_line(error: BaseException) -> str:
     """The error in one short line: the driver's own words, without the SQL and parameters SQLAlchemy adds."""
-    cause: BaseException = error
-    if isinstance(error, DBAPIError) and error.orig is not None:
-        cause = error.orig
+    cause = _driver_error(error)
     reason = (str(cause).strip().splitlines() or [""])[0][:200]
     if not reason and isinstance(cause, TimeoutError):  # asyncpg's own limit says nothing more
         reason = "no answer in time"
@@ -379,43 +395,63 @@ def error_line(error: BaseException) -> str:
 
 # A loop meets an unavailable database at every round, several times a second (the scheduler's claim every
 # quarter second), for as long as it lasts (a full disk: hours). After the first line, the same line (logger,
-# message and arguments) is logged at most once per this many seconds, saying how many were left out.
+# message, arguments and the error's own words) is logged at most once per this many seconds, saying how many
+# were left out; an error of other words (the disk full after the database was locked) is logged at once.
 UNAVAILABLE_LOG_GAP = 30.0
 # lines remembered for that; past it, those last logged longer ago than the gap are forgotten
 _REMEMBERED_LINES = 1024
-# (logger, message, arguments) → when it was last logged (time.monotonic()), how many left out since
-_unavailable_logged: dict[tuple[str, str, tuple[str, ...]], tuple[float, int]] = {}
+
+
+class _RepeatedLines:
+    """Which unavailable-database lines were logged lately: when each was last logged (on `clock`) and how
+    many times it was left out since."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._logged: dict[tuple[str, ...], tuple[float, int]] = {}
+
+    def left_out_since_last(self, key: tuple[str, ...]) -> int | None:
+        """None when the line `key` is to be left out now (logged less than UNAVAILABLE_LOG_GAP ago), else
+        how many times it was left out since it was last logged (0 the first time)."""
+        now = self._clock()
+        last = self._logged.get(key)
+        if last is not None and now - last[0] < UNAVAILABLE_LOG_GAP:
+            self._logged[key] = (last[0], last[1] + 1)
+            return None
+        if len(self._logged) >= _REMEMBERED_LINES:
+            for old, (at, _) in list(self._logged.items()):
+                if now - at >= UNAVAILABLE_LOG_GAP:
+                    del self._logged[old]
+        self._logged[key] = (now, 0)
+        return last[1] if last is not None else 0
+
+
+_unavailable_lines = _RepeatedLines()
 
 
 def log_failure(logger: logging.Logger, message: str, error: BaseException, *args: object) -> None:
     """Log a background step that failed: with its traceback when it is a bug, as one line when the
     database was unavailable (down, restarting, locked, its disk full), which every loop meets at every
-    round while it lasts and a traceback explains nothing of; that line at most once per
+    round while it lasts and a traceback explains nothing of; that same line at most once per
     UNAVAILABLE_LOG_GAP."""
     if not is_unavailable(error):
         logger.error(message, *args, exc_info=error)
         return
-    now = time.monotonic()
-    key = (logger.name, message, tuple(str(arg) for arg in args))
-    last = _unavailable_logged.get(key)
-    if last is not None and now - last[0] < UNAVAILABLE_LOG_GAP:
-        _unavailable_logged[key] = (last[0], last[1] + 1)
+    reason = error_line(error)
+    left_out = _unavailable_lines.left_out_since_last(
+        (logger.name, message, reason, *(str(arg) for arg in args))
+    )
+    if left_out is None:
         return
-    if len(_unavailable_logged) >= _REMEMBERED_LINES:
-        for old, (at, _) in list(_unavailable_logged.items()):
-            if now - at >= UNAVAILABLE_LOG_GAP:
-                del _unavailable_logged[old]
-    _unavailable_logged[key] = (now, 0)
-    left_out = last[1] if last is not None else 0
     if left_out:
         logger.warning(
             message + ": the database is unavailable (%s); %d more times since the last such line",
             *args,
-            error_line(error),
+            reason,
             left_out,
         )
     else:
-        logger.warning(message + ": the database is unavailable (%s)", *args, error_line(error))
+        logger.warning(message + ": the database is unavailable (%s)", *args, reason)
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:

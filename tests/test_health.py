@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,8 +16,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
+import storage.db
 from bot import metrics
-from bot.health import HealthServer, start_health_server
+from bot.health import HealthServer, follow_writes, health_problems, start_health_server
+from feeds.liveness import ProcessLiveness
 from feeds.model import NewItem
 from feeds.store import StoredItem, store_new_items
 from storage.db import Database
@@ -208,6 +212,42 @@ async def test_healthz_turns_503_when_the_database_goes_away(database_url: str, 
             assert (await http.get(f"http://127.0.0.1:{server.port}/metrics")).status_code == 200
     finally:
         await server.close()
+        await db.dispose()
+
+
+async def test_healthz_stays_200_while_another_process_holds_the_write_lock_but_not_when_writes_fail(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long write of another process (an import, a migration) holds SQLite's write lock past /healthz's
+    limit: this process's writes wait their turn, the database is not failing. A write the database refuses
+    turns database-writes stale. (SQLite's busy timeout cut from 30 s to 0.3 s, the limit from 60 s to 1.)"""
+    monkeypatch.setattr(storage.db, "_BUSY_TIMEOUT_MS", 300)
+    path = tmp_path / "borderwatch.db"
+    shutil.copyfile(sqlite_template, path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    beats = metrics.LoopHeartbeats()
+    liveness = ProcessLiveness(db, "bot", beat_seconds=0.1)
+    follow_writes(liveness, lambda name: beats.beat(name, time.monotonic()))
+    other_process = sqlite3.connect(path, isolation_level=None)
+
+    async def problems() -> list[str]:
+        return await health_problems(db, staleness=1.0, heartbeats=beats, now=time.monotonic())
+
+    await liveness.start()
+    try:
+        other_process.execute("BEGIN IMMEDIATE")
+        await asyncio.sleep(2.5)
+        assert await problems() == []
+        other_process.execute("ROLLBACK")
+        other_process.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON instances BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+        await asyncio.sleep(2.5)
+        refused = await problems()
+        assert len(refused) == 1 and refused[0].startswith("loop database-writes: no heartbeat"), refused
+    finally:
+        other_process.close()
+        await liveness.stop()
         await db.dispose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -68,7 +69,7 @@ def test_an_item_that_reports_nothing_stays_p4(text: str) -> None:
 
 def test_the_learned_grade_never_gives_p1_or_p2() -> None:
     """A P1 breaks through quiet hours and starts crisis mode: the learned grade gives only P3 or P4, on every
-    development item, including the feature story the backtest's choice read P1 at 0.92."""
+    third development item (some 2,200) and on the feature story the backtest's choice read P1 at 0.92."""
     grader = bundled_grader()
     assert grader is not None
     dev = ROOT / "tests" / "data" / "labelled" / "dev.jsonl"
@@ -115,18 +116,67 @@ def test_a_broken_weights_file_is_a_clear_error(tmp_path: Path) -> None:
     missing.write_text(json.dumps(one_weight))
     with pytest.raises(SeverityModelError, match="one weight per level"):
         read_grader(missing)
-    cheap_p1 = {**one_weight, "false_alarm_costs": {"P1": 0.5}, "features": {"ab": [1, 1, 1]}}
+    cheap_p1 = {**one_weight, "false_alarm_costs": {"P1": 0.5, "P2": None}, "features": {"ab": [1, 1, 1]}}
     missing.write_text(json.dumps(cheap_p1))
-    with pytest.raises(SeverityModelError, match="false-alarm cost of P1 is below"):
+    with pytest.raises(SeverityModelError, match="false-alarm cost of P1 must be a number of at least 1"):
         read_grader(missing)
     old_threshold = {**one_weight, "threshold": 0.3, "features": {"ab": [1, 1, 1]}}
     del old_threshold["false_alarm_costs"]
     missing.write_text(json.dumps(old_threshold))
-    with pytest.raises(SeverityModelError, match="false_alarm_costs"):
+    with pytest.raises(SeverityModelError, match="no false_alarm_costs: a file of an older model"):
         read_grader(missing)
     missing.write_text("[]")
     with pytest.raises(SeverityModelError, match="expected a JSON object"):
         read_grader(missing)
+
+
+@pytest.mark.parametrize(
+    ("costs", "problem"),
+    [
+        # NaN compares false with everything: the expected cost of P1 was NaN, its minimum, on every item
+        ({"P1": math.nan, "P2": None}, "the false-alarm cost of P1 must be a number of at least 1 or null"),
+        ({"P1": None, "P2": "ten"}, "the false-alarm cost of P2 must be a number of at least 1 or null"),
+        ({"P1": True, "P2": None}, "the false-alarm cost of P1 must be a number of at least 1 or null"),
+        # a level left out would cost 1, as any wrong level: P2 given wherever the model finds it likelier
+        ({"P1": None}, "false_alarm_costs must give P1 and P2"),
+        ({"P1": None, "P2": None, "P3": 2}, "false_alarm_costs must give P1 and P2"),
+    ],
+)
+def test_a_false_alarm_cost_that_is_not_a_cost_is_a_clear_error(
+    tmp_path: Path, costs: dict[str, object], problem: str
+) -> None:
+    path = tmp_path / "severity_model.json"
+    document = {
+        "levels": ["P1", "P2", "P3", "P4"],
+        "false_alarm_costs": costs,
+        "intercepts": [0, 0, 0, 1],
+        "features": {"ab": [1, 1, 1, 1, 1]},
+    }
+    path.write_text(json.dumps(document))
+    with pytest.raises(SeverityModelError) as raised:
+        read_grader(path)
+    assert str(raised.value) == f"{path}: {problem}"
+
+
+def test_levels_in_another_order_still_never_give_p1_or_p2(tmp_path: Path) -> None:
+    """The file lists its levels least severe first; its one feature makes P1 near certain. A false alarm of
+    P1 or P2 is null, so the grade is still P3 or P4."""
+    path = tmp_path / "severity_model.json"
+    document = {
+        "levels": ["P4", "P3", "P2", "P1"],
+        "false_alarm_costs": {"P1": None, "P2": None},
+        "intercepts": [0, 0, 0, 0],
+        "features": {"ab": [1, 0, 0, 0, 10]},
+    }
+    path.write_text(json.dumps(document))
+    grader = read_grader(path)
+    assert grader.probabilities("ab")["P1"] > 0.99
+    assert grader.grade("ab") in ("P3", "P4")
+    unknown = {**document, "levels": ["P3", "P4"], "intercepts": [0, 0], "features": {"ab": [1, 0, 1]}}
+    path.write_text(json.dumps(unknown))
+    with pytest.raises(SeverityModelError) as raised:
+        read_grader(path)
+    assert str(raised.value) == f"{path}: false_alarm_costs names P1, which is not one of the levels P3, P4"
 
 
 def test_the_committed_weights_are_what_training_on_the_development_part_writes() -> None:
