@@ -94,6 +94,22 @@ async def _refuse_stores(db: Database) -> Callable[[], Awaitable[None]]:
     return make_room_pg
 
 
+async def _history_loaded(db: Database, feed_ids: list[int]) -> None:
+    deadline = time.monotonic() + 30
+    for feed_id in feed_ids:
+        # the database is polled, not watched: no event to wait for
+        while time.monotonic() < deadline:
+            record = await get_feed(db, feed_id)
+            if record is not None and record.history_loaded:
+                break
+            await asyncio.sleep(0.1)
+
+
+async def _due_now(db: Database, feed_id: int) -> None:
+    async with db.transaction() as session:
+        await session.execute(update(Feed).where(Feed.id == feed_id).values(next_poll_at=datetime.now(UTC)))
+
+
 async def _titles(db: Database) -> set[str]:
     async with db.transaction() as session:
         return set((await session.scalars(select(Item.title))).all())
@@ -104,21 +120,25 @@ async def test_a_feed_whose_store_is_refused_waits_before_it_is_fetched_again(db
     with FeedServer() as server:
         url = server.add("/wire.xml", rss("Wire", _items("old", 5)))
         feed, _ = await add_feed(db, url, now=datetime.now(UTC))
+        # a feed publishing nothing new: its polls are answered 304, and recorded without new items
+        quiet, _ = await add_feed(
+            db, server.add("/quiet.xml", rss("Quiet", _items("q", 2))), now=datetime.now(UTC)
+        )
         ingest = IngestService(db, SETTINGS, _untagged, rng=random.Random(0), parser=parser, tick_seconds=0.1)
         try:
             await ingest.start()
-            deadline = time.monotonic() + 30
-            # the database is polled, not watched: no event to wait for
-            while not (await get_feed(db, feed.id) or feed).history_loaded and time.monotonic() < deadline:  # noqa: ASYNC110
-                await asyncio.sleep(0.1)
+            await _history_loaded(db, [feed.id, quiet.id])
             make_room = await _refuse_stores(db)
             server.add("/wire.xml", rss("Wire", [*_items("new", 40), *_items("old", 5)]))
             before = len(server.requests("/wire.xml"))
-            async with db.transaction() as session:
-                await session.execute(
-                    update(Feed).where(Feed.id == feed.id).values(next_poll_at=datetime.now(UTC))
-                )
-            await asyncio.sleep(REFUSED_SECONDS)
+            await _due_now(db, feed.id)
+            # meanwhile the quiet feed comes due every 5 s: the refused feed never holds it up
+            quiet_polled: list[bool] = []
+            for _ in range(int(REFUSED_SECONDS // 5)):
+                quiet_before = len(server.requests("/quiet.xml"))
+                await _due_now(db, quiet.id)
+                await asyncio.sleep(5)
+                quiet_polled.append(len(server.requests("/quiet.xml")) > quiet_before)
             fetched_while_refused = len(server.requests("/wire.xml")) - before
             assert "new report 0" not in await _titles(db), (
                 "the store was not refused: the test proves nothing"
@@ -136,7 +156,8 @@ async def test_a_feed_whose_store_is_refused_waits_before_it_is_fetched_again(db
     per_minute = fetched_while_refused * 60 / REFUSED_SECONDS
     SUMMARY_LINES.append(
         f"store refused ({db.dialect}): {fetched_while_refused} fetches in {REFUSED_SECONDS:.0f} s "
-        f"({per_minute:.0f}/min); items stored {stored_after:.1f} s after the database took writes again"
+        f"({per_minute:.0f}/min); a quiet feed polled {sum(quiet_polled)} of {len(quiet_polled)} times due; "
+        f"items stored {stored_after:.1f} s after the database took writes again"
     )
     # from a few seconds, doubling: about 2, 4, 8 s apart, never the fetch loop's own pace
     assert fetched_while_refused <= 5, f"fetched {fetched_while_refused} times in {REFUSED_SECONDS} s"
@@ -144,3 +165,4 @@ async def test_a_feed_whose_store_is_refused_waits_before_it_is_fetched_again(db
     assert {f"new report {n}" for n in range(40)} <= titles
     assert stored_after <= SETTINGS.poll_interval + 5
     assert after is not None and after.consecutive_failures == 0 and after.last_error is None
+    assert all(quiet_polled), f"the quiet feed was not polled when due: {quiet_polled}"
