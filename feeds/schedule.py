@@ -131,3 +131,16 @@ def wait_before_next_look(next_due: datetime | None, now: datetime, longest: flo
     if next_due is None:
         return longest
     return min(longest, max(0.0, (next_due - now).total_seconds()))
+
+
+# a feed whose store the database refused waits this long before it is fetched again, doubling with each
+# refusal in a row
+REFUSED_STORE_FIRST_WAIT = 2.0
+
+
+def wait_after_refused_store(refusals: int, interval_seconds: int) -> float:
+    """Seconds before a feed whose poll the database refused `refusals` times in a row is fetched again:
+    from a few seconds, doubling, at most its own interval. A database taking claims but refusing stores
+    (a nearly full disk) would else have the feed fetched and parsed again as fast as the loop can go."""
+    doubled = REFUSED_STORE_FIRST_WAIT * 2.0 ** min(max(refusals, 1) - 1, 30)
+    return min(doubled, max(float(interval_seconds), REFUSED_STORE_FIRST_WAIT))

@@ -32,7 +32,7 @@ from feeds.ingest import Classify, FeedPoller, PollResult
 from feeds.limits import ParseLimits
 from feeds.liveness import ProcessLiveness
 from feeds.parse import ParserPool
-from feeds.schedule import tightened, wait_before_next_look
+from feeds.schedule import in_crisis, tightened, wait_after_refused_store, wait_before_next_look
 from feeds.store import StoredItem
 from storage.clock import Clock, system_clock
 from storage.crises import enter_crises
@@ -143,6 +143,8 @@ class IngestService:
         # feeds were polled since freed memory was last given back to the system, at this time.monotonic()
         self._polled_since_give_back = False
         self._given_back_at = time.monotonic()
+        # feed id → polls in a row whose store the database refused (until one is stored)
+        self._refusals: dict[int, int] = {}
 
     @property
     def worker(self) -> str:
@@ -315,10 +317,19 @@ class IngestService:
         except Exception as exc:
             if isinstance(exc, DatabaseUnavailable):
                 # not the feed's fault, and nothing of the poll was stored (its validators neither): the
-                # feed is polled again, as due as it was, once the database answers
-                log.warning("polling %s: the database is unavailable (%s); polled again once it answers",
-                            feed.url, exc)  # fmt: skip
-                await self._give_back(feed, owner)
+                # feed is polled again, as due as it was, once the database answers; not before a wait
+                # growing with each refusal in a row, for a database taking claims but refusing stores
+                refusals = self._refusals.get(feed.id, 0) + 1
+                self._refusals[feed.id] = refusals
+                wait = wait_after_refused_store(refusals, self._interval_now(feed))
+                log.warning(
+                    "polling %s: the database is unavailable (%s); polled again once it answers, "
+                    "in %.0f s at the soonest",
+                    feed.url,
+                    exc,
+                    wait,
+                )
+                await self._give_back(feed, owner, self._clock() + timedelta(seconds=wait))
                 return None
             log.exception("polling %s crashed", feed.url)
             try:
@@ -326,6 +337,7 @@ class IngestService:
             except Exception:
                 log.exception("could not record the failure of %s", feed.url)
                 return None
+        self._refusals.pop(feed.id, None)  # the database took this poll
         if self._on_result is not None:
             try:
                 self._on_result(result)
@@ -375,13 +387,21 @@ class IngestService:
         except Exception:
             log.warning("could not release the lease of %s", feed.url)
 
-    async def _give_back(self, feed: FeedRecord, owner: str) -> None:
-        """Give the feed's lease back as soon as the database takes it: else the feed would wait for the
-        lease to run out (BORDERWATCH_LEASE_SECONDS, 15 minutes) before anyone polled it again."""
+    def _interval_now(self, feed: FeedRecord) -> int:
+        """The feed's interval between polls at present: its crisis interval while in crisis mode."""
+        if in_crisis(feed.crisis_until, self._clock()):
+            return min(feed.interval_seconds, self._ensure_poller().crisis_interval(feed.kind))
+        return feed.interval_seconds
+
+    async def _give_back(self, feed: FeedRecord, owner: str, not_before: datetime) -> None:
+        """Give the feed's lease back as soon as the database takes it (else the feed would wait for the
+        lease to run out, BORDERWATCH_LEASE_SECONDS, 15 minutes, before anyone polled it again), held until
+        `not_before` when that is still ahead."""
         pause = GIVE_BACK_FIRST
         while not self._stopping:
+            held = not_before if not_before > self._clock() else None
             try:
-                await release_lease(self._db, feed.id, owner)
+                await release_lease(self._db, feed.id, owner, until=held)
             except Exception as exc:
                 if not is_unavailable(exc):
                     log.warning("could not give back the lease of %s: %s", feed.url, exc)
@@ -389,7 +409,8 @@ class IngestService:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, GIVE_BACK_MOST)
             else:
-                self._wake.set()
+                if held is None:
+                    self._wake.set()
                 return
 
     async def _round(self, ignore_schedule: bool) -> PollReport:

@@ -368,13 +368,14 @@ async def _bring_forward(
     return len(moved)
 
 
-async def release_lease(db: Database, feed_id: int, worker: str) -> None:
-    """Give a feed's lease back without recording anything (shutdown)."""
+async def release_lease(db: Database, feed_id: int, worker: str, *, until: datetime | None = None) -> None:
+    """Give a feed's lease back without recording anything (shutdown); with `until`, the lease is held
+    until then instead: nobody claims the feed before (its poll could not be stored, see
+    feeds.schedule.wait_after_refused_store)."""
+    values = {"lease_owner": None, "lease_until": None} if until is None else {"lease_until": until}
     async with db.transaction() as session:
         await session.execute(
-            update(Feed)
-            .where(Feed.id == feed_id, Feed.lease_owner == worker)
-            .values(lease_owner=None, lease_until=None)
+            update(Feed).where(Feed.id == feed_id, Feed.lease_owner == worker).values(**values)
         )
 
 

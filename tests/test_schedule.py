@@ -15,6 +15,7 @@ from feeds.schedule import (
     after_success,
     in_crisis,
     tightened,
+    wait_after_refused_store,
     wait_before_next_look,
 )
 from storage.settings import Settings
@@ -154,3 +155,9 @@ def test_a_feeds_first_poll_is_spread_over_the_interval_so_feeds_added_together_
     # never past a server's lower bound, nor later than the interval
     ttl = after_success(NOW, 60, minimum=60, maximum=60, ttl_seconds=600, spread=rng).at
     assert ttl == NOW + timedelta(seconds=600)
+
+
+def test_a_feed_whose_store_was_refused_waits_longer_each_time_but_never_past_its_interval() -> None:
+    assert [wait_after_refused_store(n, 60) for n in range(1, 8)] == [2, 4, 8, 16, 32, 60, 60]
+    assert wait_after_refused_store(10_000, 60) == 60
+    assert [wait_after_refused_store(n, 10) for n in range(1, 5)] == [2, 4, 8, 10]
