@@ -136,11 +136,16 @@ def wait_before_next_look(next_due: datetime | None, now: datetime, longest: flo
 # a feed whose store the database refused waits this long before it is fetched again, doubling with each
 # refusal in a row
 REFUSED_STORE_FIRST_WAIT = 2.0
+# Never longer than this, so that once the database stores again a backed-off feed's items are stored
+# within half the promised minute, whatever the feed's own interval.
+REFUSED_STORE_LONGEST_WAIT = 30.0
 
 
 def wait_after_refused_store(refusals: int, interval_seconds: int) -> float:
     """Seconds before a feed whose poll the database refused `refusals` times in a row is fetched again:
-    from a few seconds, doubling, at most its own interval. A database taking claims but refusing stores
-    (a nearly full disk) would else have the feed fetched and parsed again as fast as the loop can go."""
+    from a few seconds, doubling, at most its own interval or 30 s. A database taking claims but refusing
+    stores (a nearly full disk) would else have the feed fetched and parsed again as fast as the loop
+    can go."""
     doubled = REFUSED_STORE_FIRST_WAIT * 2.0 ** min(max(refusals, 1) - 1, 30)
-    return min(doubled, max(float(interval_seconds), REFUSED_STORE_FIRST_WAIT))
+    longest = min(max(float(interval_seconds), REFUSED_STORE_FIRST_WAIT), REFUSED_STORE_LONGEST_WAIT)
+    return min(doubled, longest)
