@@ -85,7 +85,7 @@ def normalize(text: str, classical: bool = True, fold: bool = True) -> str:
 def normalize_with_letters(text: str, classical: bool = True) -> tuple[str, str]:
     """normalize(text) and normalize(text, fold=False) at the cost of one; the second is the same object as
     the first when the text has none of the letters folded."""
-    if "#" in text or _GLUED.search(text):
+    if "#" in text or (_GLUED.search(text) and _glued_breaks(text)):
         text = _split_hashtags(text)
     if text.isascii():
         # the ASCII characters of the table are few (tabs, returns, the backquote); casefold is lower
@@ -121,14 +121,25 @@ _HASHTAG = re.compile(r"#(\w+)")
 # capital are a name's own camel case ("McDonald", "YouTube", "ArmInfo") and stay one word
 _SMALL = "a-zа-яёա-ֆəçşğöüı"
 _CAPITAL = "A-ZА-ЯЁԱ-ՖƏÇŞĞÖÜİ"
-_GLUED = re.compile(rf"(?<=[{_SMALL}]{{3}})(?=[{_CAPITAL}][{_SMALL}])")
+# a small letter right before a capital: rare in text, so the cheap first test of the glued words
+_GLUED = re.compile(rf"[{_SMALL}][{_CAPITAL}]")
+_GLUED_WORD = re.compile(rf"[{_SMALL}]{{3}}[{_CAPITAL}][{_SMALL}]")
+
+
+def _glued_breaks(text: str) -> list[int]:
+    """The offsets in `text` where a glued word starts."""
+    return [
+        match.start() + 1
+        for match in _GLUED.finditer(text)
+        if match.start() >= 2 and _GLUED_WORD.match(text, match.start() - 2)
+    ]
 
 
 def _word_breaks(text: str) -> list[int]:
     """The offsets in `text` where the normalised text has a space the original lacks: a camel-case hashtag's
     next word, or a word glued to the one before it."""
     breaks = _hashtag_breaks(text) if "#" in text else []
-    glued = [match.start() for match in _GLUED.finditer(text)]
+    glued = _glued_breaks(text) if _GLUED.search(text) else []
     if glued:
         return sorted(set(breaks).union(glued))
     return breaks
@@ -350,7 +361,10 @@ class NormalizedText:
         """True when every normalised character sits at the same offset as its original."""
         if self._identity is None:
             original = self.original
-            self._identity = (len(self.text) == len(original) and not _word_breaks(original)) and (
+            self._identity = (
+                len(self.text) == len(original)
+                and (("#" not in original and not _GLUED.search(original)) or not _word_breaks(original))
+            ) and (
                 original.isascii()
                 or (unicodedata.is_normalized("NFC", original) and _LENGTH_CHANGING.search(original) is None)
             )
