@@ -122,16 +122,16 @@ _HASHTAG = re.compile(r"#(\w+)")
 _SMALL = "a-zа-яёա-ֆəçşğöüı"
 _CAPITAL = "A-ZА-ЯЁԱ-ՖƏÇŞĞÖÜİ"
 # a small letter right before a capital: rare in text, so the cheap first test of the glued words
-_GLUED = re.compile(rf"[{_SMALL}][{_CAPITAL}]")
+_GLUED = re.compile(rf"[{_CAPITAL}](?<=[{_SMALL}][{_CAPITAL}])")  # the capital first: a fast scan for it
 _GLUED_WORD = re.compile(rf"[{_SMALL}]{{3}}[{_CAPITAL}][{_SMALL}]")
 
 
 def _glued_breaks(text: str) -> list[int]:
     """The offsets in `text` where a glued word starts."""
     return [
-        match.start() + 1
+        match.start()
         for match in _GLUED.finditer(text)
-        if match.start() >= 2 and _GLUED_WORD.match(text, match.start() - 2)
+        if match.start() >= 3 and _GLUED_WORD.match(text, match.start() - 3)
     ]
 
 
@@ -363,7 +363,9 @@ class NormalizedText:
             original = self.original
             self._identity = (
                 len(self.text) == len(original)
-                and (("#" not in original and not _GLUED.search(original)) or not _word_breaks(original))
+                and ("#" not in original or not _hashtag_breaks(original))
+                # a glued word's break adds a space: as many spaces as the original has means none (cheap)
+                and (self.text.count(" ") == original.count(" ") or not _glued_breaks(original))
             ) and (
                 original.isascii()
                 or (unicodedata.is_normalized("NFC", original) and _LENGTH_CHANGING.search(original) is None)
