@@ -85,7 +85,7 @@ def normalize(text: str, classical: bool = True, fold: bool = True) -> str:
 def normalize_with_letters(text: str, classical: bool = True) -> tuple[str, str]:
     """normalize(text) and normalize(text, fold=False) at the cost of one; the second is the same object as
     the first when the text has none of the letters folded."""
-    if "#" in text:
+    if "#" in text or (_GLUED.search(text) and _glued_breaks(text)):
         text = _split_hashtags(text)
     if text.isascii():
         # the ASCII characters of the table are few (tabs, returns, the backquote); casefold is lower
@@ -114,6 +114,35 @@ def normalize_with_letters(text: str, classical: bool = True) -> tuple[str, str]
 
 # a hashtag's words: "#SevLake", "#ЛачинскийКоридор", "#CSTOSummit", "#Sev_Lake"
 _HASHTAG = re.compile(r"#(\w+)")
+
+
+# words glued without a space as scraped pages print them ("АрменииНикол Пашинян", "ArmeniaNikol"): three
+# small letters, then a capital and a small letter, inside one token; two small letters or fewer before the
+# capital are a name's own camel case ("McDonald", "YouTube", "ArmInfo") and stay one word
+_SMALL = "a-zа-яёա-ֆəçşğöüı"
+_CAPITAL = "A-ZА-ЯЁԱ-ՖƏÇŞĞÖÜİ"
+# a small letter right before a capital: rare in text, so the cheap first test of the glued words
+_GLUED = re.compile(rf"[{_CAPITAL}](?<=[{_SMALL}][{_CAPITAL}])")  # the capital first: a fast scan for it
+_GLUED_WORD = re.compile(rf"[{_SMALL}]{{3}}[{_CAPITAL}][{_SMALL}]")
+
+
+def _glued_breaks(text: str) -> list[int]:
+    """The offsets in `text` where a glued word starts."""
+    return [
+        match.start()
+        for match in _GLUED.finditer(text)
+        if match.start() >= 3 and _GLUED_WORD.match(text, match.start() - 3)
+    ]
+
+
+def _word_breaks(text: str) -> list[int]:
+    """The offsets in `text` where the normalised text has a space the original lacks: a camel-case hashtag's
+    next word, or a word glued to the one before it."""
+    breaks = _hashtag_breaks(text) if "#" in text else []
+    glued = _glued_breaks(text) if _GLUED.search(text) else []
+    if glued:
+        return sorted(set(breaks).union(glued))
+    return breaks
 
 
 def _hashtag_breaks(text: str) -> list[int]:
@@ -148,7 +177,7 @@ def _split_hashtags(text: str) -> str:
     "#Sev Lake")."""
     if "_" in text:
         text = _HASHTAG.sub(_underscores_as_spaces, text)
-    breaks = _hashtag_breaks(text)
+    breaks = _word_breaks(text)
     if not breaks:
         return text
     pieces = []
@@ -333,7 +362,10 @@ class NormalizedText:
         if self._identity is None:
             original = self.original
             self._identity = (
-                len(self.text) == len(original) and ("#" not in original or not _hashtag_breaks(original))
+                len(self.text) == len(original)
+                and ("#" not in original or not _hashtag_breaks(original))
+                # a glued word's break adds a space: as many spaces as the original has means none (cheap)
+                and (self.text.count(" ") == original.count(" ") or not _glued_breaks(original))
             ) and (
                 original.isascii()
                 or (unicodedata.is_normalized("NFC", original) and _LENGTH_CHANGING.search(original) is None)
@@ -375,7 +407,7 @@ def build_offset_map(original: str) -> tuple[list[int], list[int]]:
     index = 0
     length = len(original)
     # a space written between a camel-case hashtag's words comes from nowhere: it maps to the empty span there
-    breaks = set(_hashtag_breaks(original)) if "#" in original else set()
+    breaks = set(_word_breaks(original))
     while index < length:
         cluster_start = index
         if cluster_start in breaks:

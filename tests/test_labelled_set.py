@@ -137,10 +137,10 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (thirty-one test parts folded):
+    """A guard against regressions on the part the classifier was tuned on (thirty-two test parts folded):
     the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down. Since the lead's
     CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the twenty-first round) the CSTO
-    acting elsewhere is a near-miss and none of those items is a false hit. Nineteen false hits are left
+    acting elsewhere is a near-miss and none of those items is a false hit. Twenty-one false hits are left
     (docs/classifier-figures.md, "Sixteenth round" to "Thirty-third round"; the twenty-fifth part's fourteen
     were closed but three in the twenty-seventh round, the twenty-sixth part's nine but one in the
     twenty-eighth, the twenty-eighth part's fifteen but one in the thirtieth: 13 before that part was folded,
@@ -150,7 +150,8 @@ def test_development_part_keeps_its_figures(
     names Greater Armenia's province of Syunik), which also closed the two "Year of Shusha" items of the
     twenty-third and twenty-sixth parts: 14 before that part was folded, 15 with it, 12 after the round; the
     thirty-first part's eleven, four of them closed in the thirty-third: 12 before that part was folded, 23
-    with it, 19 after the round): of
+    with it, 19 after the round; the thirty-second part's two, left open in the thirty-fourth: 19 before that
+    part was folded, 21 with it, 21 after the round): of
     the fourteenth part, a honey and berry festival in
     the town of Berd, labelled a near-miss for Tavush (a festival is not news of its province); of the
     fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's nickname, labelled a
@@ -172,13 +173,16 @@ def test_development_part_keeps_its_figures(
     Azerbaijani ending, in Title Case), the Zangezur range as a Russian adjective and the Karabakh highland
     beside it (three hits in two items: the ranges keep their places by `range_name`, which these labels
     contradict), the dictionary word laçın (falcon) under an all-capital headword, and Putin on Ukraine with
-    only a "Bakı" dateline as the region; no other may appear."""
+    only a "Bakı" dateline as the region; of the thirty-second, the village of Tavush in Western Armenian
+    spelling as a village's encyclopedia page title ("Տաւուշ (գիւղ)", read as the province), and Putin named
+    only as the CSTO's patron ("a group widely considered to be President Vladimir Putin's …"); no other may
+    appear."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
         assert evaluation.by_language[language].recall >= 0.98, report
         assert evaluation.by_language[language].severity_agreement >= 0.95, report
-    assert evaluation.overall.false_hits <= 19, report
+    assert evaluation.overall.false_hits <= 21, report
 
 
 def test_eval_command_prints_figures_per_language(tmp_path: Path) -> None:
