@@ -2569,6 +2569,42 @@ THIRTY_FOURTH_ROUND_SEVERITY = [
     ("Gorus-Qafan yolunun itirilməsi Ermənistanda müzakirə olunur", "az", "P2", "capture"),
 ]
 
+THIRTY_FIFTH_ROUND_NAMES = [
+    # the Zangezur corridor as "the Zangezur transport project" (words may come between); the village
+    # community named after Mount Ishkhanasar is not the mountain
+    ("The Zangezur transport project was discussed in Baku", {"zangezur_corridor"}, set()),
+    ("Зангезурский транспортный проект обсудили в Баку", {"zangezur_corridor"}, set()),
+    ("Զանգեզուրի տրանսպորտային նախագիծը քննարկվել է Բաքվում", {"zangezur_corridor"}, set()),
+    ("Zəngəzur nəqliyyat layihəsi Bakıda müzakirə olunub", {"zangezur_corridor"}, set()),
+    ("The head of the Ishkhanasar community spoke about the border", set(), {"ishkhanasar"}),
+    ("Իշխանասարի համայնքապետը խոսել է սահմանի մասին", set(), {"ishkhanasar"}),
+]
+
+THIRTY_FIFTH_ROUND_SEVERITY = [
+    # territorial gains and land taken by the hectare; shooting started again; a terror attack; the damage
+    # told before the aggression; an attack "in the event of" and an invasion warned of are threats;
+    # the April 2016 war named by its title
+    ("Azerbaijan makes territorial gains near Sev Lake", "en", "P2", "capture"),
+    ("The army took 2,000 hectares of land from Armenia near Jermuk", "en", "P2", "capture"),
+    ("Азербайджан закрепил территориальные приобретения у Севлича", "ru", "P2", "capture"),
+    ("Ադրբեջանը տարածքային ձեռքբերումներ է ունեցել Սև լճի մոտ", "hy", "P2", "capture"),
+    ("Azərbaycan Laçın yaxınlığında ərazi qazancı əldə edib", "az", "P2", "capture"),
+    ("Near Sev Lake the two armies started shooting again", "en", "P1", "gunfire"),
+    ("Теракт у Шуши: пострадал военнослужащий", "ru", "P1", "attack"),
+    ("Ահաբեկչական գործողություն Շուշիի մոտ", "hy", "P1", "attack"),
+    ("Şuşa yaxınlığında terror", "az", "P1", "attack"),
+    ("What damage did the villages of Tavush suffer from the Azerbaijani aggression", "en", "P1", "shelling"),
+    ("Какой ущерб понесли села Тавуша от азербайджанской агрессии", "ru", "P1", "shelling"),
+    ("Ինչ վնասներ են կրել Տավուշի գյուղերը Ադրբեջանի ագրեսիայի հետևանքով", "hy", "P1", "shelling"),
+    ("The CSTO said that in the event of an attack on Armenia it would help", "en", "P3", "threat"),
+    ("Yerevan warns of an invasion of Syunik", "en", "P3", "threat"),
+    ("Ереван предупреждает о вторжении в Сюник", "ru", "P3", "threat"),
+    ("Ten years since the Four-Day War in Karabakh", "en", "P1", "armed_clash"),
+    ("Десять лет назад началась четырехдневная война в Карабахе", "ru", "P1", "armed_clash"),
+    ("Քառօրյա պատերազմը Ղարաբաղում տասը տարի առաջ", "hy", "P1", "armed_clash"),
+    ("Qarabağda dördgünlük müharibə on il əvvəl başlayıb", "az", "P1", "armed_clash"),
+]
+
 FREE_PASSAGE_THROUGH_A_CHECKPOINT = [
     ("Residents passed freely through the Lachin checkpoint today", "en"),
     ("Жители свободно прошли через КПП в Лачинском коридоре", "ru"),
@@ -2901,6 +2937,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + THIRTY_SECOND_ROUND_NAMES
     + THIRTY_THIRD_ROUND_NAMES
     + THIRTY_FOURTH_ROUND_NAMES
+    + THIRTY_FIFTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -2936,7 +2973,8 @@ def test_names_are_found_only_with_their_evidence(
     + THIRTY_FIRST_ROUND_SEVERITY
     + THIRTY_SECOND_ROUND_SEVERITY
     + THIRTY_THIRD_ROUND_SEVERITY
-    + THIRTY_FOURTH_ROUND_SEVERITY,
+    + THIRTY_FOURTH_ROUND_SEVERITY
+    + THIRTY_FIFTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
