@@ -78,8 +78,8 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the thirty-third part has en 44, ru 42, az 30 and hy 27 items: the stored pages' fresh items are "
-    "nearly used up (docs/labelling.md, The thirty-third test part)",
+    reason="the thirty-fourth part has en 40, ru 31, hy 17 and az 5 items: the stored pages' fresh items are "
+    "nearly used up (docs/labelling.md, The thirty-fourth test part)",
 )
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
@@ -101,12 +101,11 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The thirty-third test part as measured once with the thirty-fourth round's rules and the learned grade
-# that gives only P3 (frozen at 64310a1; figures in docs/classifier-figures.md, with and without the learned
-# severity grade, which is on by default; one label corrected to the guide after the run): thresholds reached
-# are asserted, those not reached are strict expected failures with the measured figure (the mark must go once
-# the threshold is met).
-_TEST_FIGURES = "test part 33 measured once with the thirty-fourth round's rules (docs/classifier-figures.md)"
+# The thirty-fourth test part as measured once with the thirty-fifth round's rules and the learned grade
+# that gives only P3 (frozen at 99a951a; figures in docs/classifier-figures.md, with and without the learned
+# severity grade, which is on by default): thresholds reached are asserted, those not reached are strict
+# expected failures with the measured figure (the mark must go once the threshold is met).
+_TEST_FIGURES = "test part 34 measured once with the thirty-fifth round's rules (docs/classifier-figures.md)"
 
 
 @pytest.fixture(scope="module")
@@ -114,22 +113,7 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize(
-    "language",
-    [
-        pytest.param(
-            language,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="recall 0.931 (27/29): Kapan named as where a football match was played, and the "
-                f"delimitation told as a community head's account of the border, missed, {_TEST_FIGURES}",
-            ),
-        )
-        if language == "hy"
-        else language
-        for language in LANGUAGES
-    ],
-)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -137,19 +121,14 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="1 false hit in 53 near-misses (the village community of Ishkhanasar read as the mountain), "
-    f"{_TEST_FIGURES}",
-)
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.837 (82/98) with the learned grade on by default or by the rules alone "
-    f"< 0.90, {_TEST_FIGURES}",
+    reason="severity agreement 0.872 (75/86) with the learned grade on by default (0.884, 76/86, by the "
+    f"rules alone) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
