@@ -495,7 +495,7 @@ _TITLES = frozenset(
 _PATRONYMICS = frozenset(normalize(word) for word in ("oğlu", "qızı", "оглы", "кызы"))
 # a Russian patronymic, in its cases and transliterated ("Алиев Муху Гимбатович", "Aliyev Mukhu Gimbatovich"):
 # the surname written first, before another person's given name
-_PATRONYMIC_END = re.compile(r"(?:ович|евич|ьич|овн|евн|ичн|ovich|evich|ovna|evna)(?:а|у|ем|е|ы|ой|у)?$")
+_PATRONYMIC_END = re.compile(r"(?:ович|евич|ьич|овн|евн|ичн|ovich|evich|ovna|evna)(?:а|у|ем|е|ы|ой)?$")
 
 
 def _stem_ru(word: str) -> str:

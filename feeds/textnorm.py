@@ -30,7 +30,9 @@ Spellings of Telegram channels and social posts:
   letter or a figure, or the last capital of a run before a small letter, starts a word), and so is one
   with a year or a number glued on: `#Karabakh2023` → `#karabakh 2023`, `#Лачин2023` → `#лачин 2023` (a
   figure after a word with a small letter; an acronym's `#COP29` stays one word). The space written between
-  maps to the empty span where the next word starts; outside a hashtag no word is split (`iPhone`).
+  maps to the empty span where the next word starts. Outside a hashtag a word is split only where words are
+  glued without a space (three small letters, then a capital and a small letter: `АрменииНикол` →
+  `армении никол`); a name's own camel case stays one word (`iPhone`, `McDonald`, `YouTube`).
 - A word that mixes Latin and Cyrillic letters is read in the script most of its letters are written in, its
   look-alike letters (а/a, в/b, е/e, к/k, м/m, н/h, о/o, р/p, с/c, т/t, х/x, у/y, і/i, ј/j, ѕ/s) written in
   that script: `Нaхичевани` with a Latin a is `нахичевани`; a word in one script, or with as many letters of
@@ -86,7 +88,7 @@ def normalize_with_letters(text: str, classical: bool = True) -> tuple[str, str]
     """normalize(text) and normalize(text, fold=False) at the cost of one; the second is the same object as
     the first when the text has none of the letters folded."""
     if "#" in text or (_GLUED.search(text) and _glued_breaks(text)):
-        text = _split_hashtags(text)
+        text = _split_words(text)
     if text.isascii():
         # the ASCII characters of the table are few (tabs, returns, the backquote); casefold is lower
         if _ASCII_TRANSLATED.search(text):
@@ -172,9 +174,9 @@ def _hashtag_breaks(text: str) -> list[int]:
     return breaks
 
 
-def _split_hashtags(text: str) -> str:
+def _split_words(text: str) -> str:
     """`text` with each camel-case hashtag written as its words ("#SevLake" → "#Sev Lake", "#Sev_Lake" →
-    "#Sev Lake")."""
+    "#Sev Lake") and each glued word after a space ("АрменииНикол" → "Армении Никол")."""
     if "_" in text:
         text = _HASHTAG.sub(_underscores_as_spaces, text)
     breaks = _word_breaks(text)
@@ -406,7 +408,8 @@ def build_offset_map(original: str) -> tuple[list[int], list[int]]:
     ends: list[int] = []
     index = 0
     length = len(original)
-    # a space written between a camel-case hashtag's words comes from nowhere: it maps to the empty span there
+    # a space written between a camel-case hashtag's words or glued words comes from nowhere: it maps to the
+    # empty span there
     breaks = set(_word_breaks(original))
     while index < length:
         cluster_start = index

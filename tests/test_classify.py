@@ -3085,3 +3085,24 @@ def test_an_armenian_recall_after_the_armenian_full_stop_is_background(classifie
         "hy",
     )
     assert news.severity == "P1"
+
+
+def test_a_supply_restored_after_a_comma_is_background_but_a_reporting_clause_is_not(
+    classifier: Classifier,
+) -> None:
+    """The Russian "после того, как … восстановлено" is the restoring recalled before a new cut (the
+    thirty-third round); a clause "как сообщается" before the shelling and a restored supply after it leave
+    the shelling news."""
+    news = classifier.classify(
+        "В Сюнике, как сообщается, обстрел продолжается, восстановлено электроснабжение", "", "ru"
+    )
+    assert news.severity == "P1"
+    assert "shelling" in news.events
+    recalled = classifier.classify(
+        "Азербайджан перекрыл газопровод в Карабах через сутки после того, как газоснабжение было "
+        "восстановлено",
+        "",
+        "ru",
+    )
+    assert recalled.severity == "P2"
+    assert "blockade" in recalled.events
