@@ -2074,8 +2074,8 @@ class Classifier:
             and not following[0].startswith(self._given_names[info.entity])
         ):
             return any(
-                word.strip(".,;:") in _PATRONYMICS or _PATRONYMIC_END.search(word.strip(".,;:")) is not None
-                for word in following[1:3]
+                word in _PATRONYMICS or _PATRONYMIC_END.search(word) is not None
+                for word in (raw.strip(".,;:") for raw in following[1:3])
             )
         return False
 

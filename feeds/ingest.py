@@ -156,7 +156,7 @@ class FeedPoller:
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
             ttl_seconds=parsed.ttl_seconds,
-            crisis_interval=self._crisis_interval(feed, now),
+            crisis_interval=self.crisis_interval_now(feed, now),
             # a channel's minimum interval is politeness towards t.me: its first poll is not drawn sooner
             spread=None if feed.history_loaded or feed.kind == TELEGRAM else self._rng,
         )
@@ -209,7 +209,7 @@ class FeedPoller:
         politeness = self._settings.telegram_min_interval if kind == TELEGRAM else 0
         return max(self._settings.crisis_poll_interval, politeness)
 
-    def _crisis_interval(self, feed: FeedRecord, now: datetime) -> int | None:
+    def crisis_interval_now(self, feed: FeedRecord, now: datetime) -> int | None:
         """The crisis interval while the feed is in crisis mode, else None."""
         return self.crisis_interval(feed.kind) if schedule.in_crisis(feed.crisis_until, now) else None
 
@@ -252,7 +252,7 @@ class FeedPoller:
             minimum=self._reader.minimum_interval(feed.kind),
             maximum=self._settings.poll_max_interval,
             not_before=response.not_before(),
-            crisis_interval=self._crisis_interval(feed, now),
+            crisis_interval=self.crisis_interval_now(feed, now),
         )
         await self._write(
             FeedItems(

@@ -32,7 +32,7 @@ from feeds.ingest import Classify, FeedPoller, PollResult
 from feeds.limits import ParseLimits
 from feeds.liveness import ProcessLiveness
 from feeds.parse import ParserPool
-from feeds.schedule import in_crisis, tightened, wait_after_refused_store, wait_before_next_look
+from feeds.schedule import tightened, wait_after_refused_store, wait_before_next_look
 from feeds.store import StoredItem
 from storage.clock import Clock, system_clock
 from storage.crises import enter_crises
@@ -389,9 +389,8 @@ class IngestService:
 
     def _interval_now(self, feed: FeedRecord) -> int:
         """The feed's interval between polls at present: its crisis interval while in crisis mode."""
-        if in_crisis(feed.crisis_until, self._clock()):
-            return min(feed.interval_seconds, self._ensure_poller().crisis_interval(feed.kind))
-        return feed.interval_seconds
+        crisis = self._ensure_poller().crisis_interval_now(feed, self._clock())
+        return min(feed.interval_seconds, crisis) if crisis else feed.interval_seconds
 
     async def _give_back(self, feed: FeedRecord, owner: str, not_before: datetime) -> None:
         """Give the feed's lease back as soon as the database takes it (else the feed would wait for the

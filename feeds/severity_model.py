@@ -65,6 +65,9 @@ class SeverityGrader:
             raise SeverityModelError(f"{source}: every feature needs its idf and one weight per level")
         self._idf = table[:, 0]
         self._coefficients = table[:, 1:]
+        # levels never given (a null false-alarm cost) and the costs of the others, once per file
+        self._never_given = np.isinf(self.costs).any(axis=1)
+        self._finite_costs = np.where(np.isinf(self.costs), 0.0, self.costs)
         self._automaton = ahocorasick.Automaton()
         for index, ngram in enumerate(features):
             self._automaton.add_word(ngram, index)
@@ -87,8 +90,7 @@ class SeverityGrader:
     def grade(self, text: str) -> str:
         """The level of least expected cost for `text`; a level of null false-alarm cost is never given."""
         probabilities = np.array(list(self.probabilities(text).values()), dtype=np.float64)
-        never = np.isinf(self.costs).any(axis=1)
-        expected = np.where(never, math.inf, np.where(np.isinf(self.costs), 0.0, self.costs) @ probabilities)
+        expected = np.where(self._never_given, math.inf, self._finite_costs @ probabilities)
         return self.levels[int(np.argmin(expected))]
 
 

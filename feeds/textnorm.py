@@ -141,7 +141,7 @@ def _word_breaks(text: str) -> list[int]:
     """The offsets in `text` where the normalised text has a space the original lacks: a camel-case hashtag's
     next word, or a word glued to the one before it."""
     breaks = _hashtag_breaks(text) if "#" in text else []
-    glued = _glued_breaks(text) if _GLUED.search(text) else []
+    glued = _glued_breaks(text)
     if glued:
         return sorted(set(breaks).union(glued))
     return breaks

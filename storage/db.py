@@ -357,7 +357,7 @@ def is_unavailable(error: BaseException) -> bool:
     if state and (state[:2] == "08" or state in _UNAVAILABLE_STATES):
         return True
     name = str(getattr(original, "sqlite_errorname", "") or "")
-    return is_write_locked(error) or name == _SQLITE_FULL or name.startswith(_SQLITE_DISK)
+    return is_write_locked(error) or is_disk_full(error) or name.startswith(_SQLITE_DISK)
 
 
 def _driver_error(error: BaseException) -> BaseException:
