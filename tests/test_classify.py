@@ -2647,6 +2647,10 @@ THIRTY_SIXTH_ROUND_SEVERITY = [
     ("Заявление ОДКБ, реагируя на бои на границе Армении, ничего не дало", "ru", "P4", "statement"),
     ("ՀԱՊԿ-ը Ջերմուկի գնդակոծությանը արձագանքելով հայտարարություն է տարածել", "hy", "P4", "statement"),
     ("KTMT Ermənistan sərhədindəki atışmaya reaksiya verərək bəyanat yayıb", "az", "P4", "statement"),
+    # "whether Armenia wants it or not": an "or" before the cue's closing negation is an alternative, a threat
+    ("Aliyev: the Syunik road will be opened, like it or not", "en", "P3", "threat"),
+    ("Сюникская дорога будет открыта, хочет того Ереван или нет", "ru", "P3", "threat"),
+    ("Զանգեզուրի միջանցքը բացվելու է, ուզի Հայաստանը, թե ոչ", "hy", "P3", "threat"),
 ]
 
 FREE_PASSAGE_THROUGH_A_CHECKPOINT = [
