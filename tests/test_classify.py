@@ -2651,6 +2651,26 @@ THIRTY_SIXTH_ROUND_SEVERITY = [
     ("Aliyev: the Syunik road will be opened, like it or not", "en", "P3", "threat"),
     ("Сюникская дорога будет открыта, хочет того Ереван или нет", "ru", "P3", "threat"),
     ("Զանգեզուրի միջանցքը բացվելու է, ուզի Հայաստանը, թե ոչ", "hy", "P3", "threat"),
+    # a host that will not let the CSTO's drills be held is an abstention, not drills or a threat
+    (
+        "Pashinyan said Armenia sees no reason to allow CSTO members to hold exercises on its soil",
+        "en",
+        "P4",
+        "abstention",
+    ),
+    (
+        "Пашинян: Армения не видит причин позволить ОДКБ проводить учения на своей территории",
+        "ru",
+        "P4",
+        "abstention",
+    ),
+    (
+        "Փաշինյան. Հայաստանը ՀԱՊԿ զորավարժություններն իր տարածքում անցկացնել թույլ չի տա",
+        "hy",
+        "P4",
+        "abstention",
+    ),
+    ("Paşinyan: Ermənistan KTMT təliminin ölkədə keçirilməsinə icazə verməyəcək", "az", "P4", "abstention"),
 ]
 
 FREE_PASSAGE_THROUGH_A_CHECKPOINT = [
