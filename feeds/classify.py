@@ -1356,7 +1356,9 @@ def _negated(text: str, start: int, stop: int, negations: list[tuple[int, int, i
         elif follows != _ENDS_CLAUSE and start < n_start and n_stop == stop:
             # the cue's last word is itself the negated verb: "mövqelərini atəşə tutmayıb"; a political cue
             # may end in its own negation ("həqiqətə uyğun deyil", "heç bir əsası yoxdur": a denial)
-            if ends and not text[:n_start].rstrip(" ,").casefold().endswith(_ALTERNATIVE_BEFORE):
+            if ends and not text[max(0, n_start - 12) : n_start].rstrip(" ,").casefold().endswith(
+                _ALTERNATIVE_BEFORE
+            ):
                 return True
         elif follows and n_start >= stop:
             if n_start - stop <= _NEGATION_AFTER:
