@@ -2671,6 +2671,11 @@ THIRTY_SIXTH_ROUND_SEVERITY = [
         "abstention",
     ),
     ("Paşinyan: Ermənistan KTMT təliminin ölkədə keçirilməsinə icazə verməyəcək", "az", "P4", "abstention"),
+    # cluster munitions used are fire on the place (bought, they stay arms_procurement)
+    ("Footage shows the use of cluster munitions in Stepanakert", "en", "P1", "shelling"),
+    ("В Степанакерте применены кассетные боеприпасы", "ru", "P1", "shelling"),
+    ("Ստեփանակերտում կիրառվել են կասետային զինամթերք", "hy", "P1", "shelling"),
+    ("Ermənilər Laçında kasetli sursatdan istifadə edib", "az", "P1", "shelling"),
 ]
 
 FREE_PASSAGE_THROUGH_A_CHECKPOINT = [
