@@ -284,6 +284,9 @@ _TITLE_CASE_LANGUAGES = (None, "en")
 _ENDS_CLAUSE = 2
 _CLAUSE_MARKS = (".", ";", "!", "?", "\n", ":")
 _NEGATION_STOPS = (". ", "! ", "? ", "\n", " | ")
+# "or" before a cue's closing negation makes an alternative, not a denial: "wants it or not", "хочет того или
+# нет", "ուզի, թե ոչ" (the thirty-sixth round)
+_ALTERNATIVE_BEFORE = (" or", " или", " либо", " թե", " yoxsa", " ya")
 _LEVEL_INDEX = {level: index for index, level in enumerate(LEVELS)}
 _TERRITORY = _LEVEL_INDEX["P2"]
 _POLITICS = _LEVEL_INDEX["P4"]  # fighting and territory: the levels a future or conditional verb hedges
@@ -1353,7 +1356,9 @@ def _negated(text: str, start: int, stop: int, negations: list[tuple[int, int, i
         elif follows != _ENDS_CLAUSE and start < n_start and n_stop == stop:
             # the cue's last word is itself the negated verb: "mövqelərini atəşə tutmayıb"; a political cue
             # may end in its own negation ("həqiqətə uyğun deyil", "heç bir əsası yoxdur": a denial)
-            if ends:
+            if ends and not text[max(0, n_start - 12) : n_start].rstrip(" ,").casefold().endswith(
+                _ALTERNATIVE_BEFORE
+            ):
                 return True
         elif follows and n_start >= stop:
             if n_start - stop <= _NEGATION_AFTER:

@@ -2605,6 +2605,79 @@ THIRTY_FIFTH_ROUND_SEVERITY = [
     ("Qarabağda dördgünlük müharibə on il əvvəl başlayıb", "az", "P1", "armed_clash"),
 ]
 
+THIRTY_SIXTH_ROUND_NAMES = [
+    # Nakhchivan spelt without the h; the CSTO by its older name, the CIS collective security treaty's bodies
+    ("Turkish troops arrived in Nakchivan for exercises", {"nakhchivan"}, set()),
+    ("The CIS Collective Security secretary will visit Yerevan", {"csto"}, set()),
+    ("Секретарь Совета коллективной безопасности СНГ посетит Ереван", {"csto"}, set()),
+    ("ԱՊՀ հավաքական անվտանգության խորհրդի քարտուղարը կայցելի Երևան", {"csto"}, set()),
+    ("MDB-nin Kollektiv Təhlükəsizlik Şurasının katibi İrəvana səfər edəcək", {"csto"}, set()),
+]
+
+THIRTY_SIXTH_ROUND_SEVERITY = [
+    # snipers pulled back from the line are a withdrawal, not fire; drills' fire at simulated targets is
+    # drills, not shelling; drills named by their troops; a statement or summit reacting to fighting is the
+    # statement
+    ("The withdrawal of snipers from the Karabakh line of contact was discussed", "en", "P4", "withdrawal"),
+    ("Отвод армянской стороной снайперов в Карабахе обсудили в Баку", "ru", "P4", "withdrawal"),
+    ("Արցախում դիպուկահարների դուրսբերման հարցը քննարկվել է", "hy", "P4", "withdrawal"),
+    ("Qarabağda snayperlərin geri çəkilməsi müzakirə olunub", "az", "P4", "withdrawal"),
+    ("Drills in Nakhchivan: artillery and mortars striking simulated targets", "en", "P3", "mobilization"),
+    ("На учениях в Нахичевани артиллерия поразила условные цели противника", "ru", "P3", "mobilization"),
+    (
+        "Նախիջևանում զորավարժության ժամանակ հրետանին կրակ է բացել պայմանական թիրախների ուղղությամբ",
+        "hy",
+        "P3",
+        "mobilization",
+    ),
+    (
+        "Naxçıvanda təlimdə artilleriya bölmələri şərti düşmənin mövqelərini atəşə tutub",
+        "az",
+        "P3",
+        "mobilization",
+    ),
+    ("CSTO joint maneuvers begin near Syunik", "en", "P3", "mobilization"),
+    ("Войска ОДКБ отрабатывают в Армении действия по отражению угрозы", "ru", "P3", "mobilization"),
+    (
+        "The CSTO statement, reacting to the shelling of Jermuk, was criticised in Yerevan",
+        "en",
+        "P4",
+        "statement",
+    ),
+    ("Заявление ОДКБ, реагируя на бои на границе Армении, ничего не дало", "ru", "P4", "statement"),
+    ("ՀԱՊԿ-ը Ջերմուկի գնդակոծությանը արձագանքելով հայտարարություն է տարածել", "hy", "P4", "statement"),
+    ("KTMT Ermənistan sərhədindəki atışmaya reaksiya verərək bəyanat yayıb", "az", "P4", "statement"),
+    # "whether Armenia wants it or not": an "or" before the cue's closing negation is an alternative, a threat
+    ("Aliyev: the Syunik road will be opened, like it or not", "en", "P3", "threat"),
+    ("Сюникская дорога будет открыта, хочет того Ереван или нет", "ru", "P3", "threat"),
+    ("Զանգեզուրի միջանցքը բացվելու է, ուզի Հայաստանը, թե ոչ", "hy", "P3", "threat"),
+    # a host that will not let the CSTO's drills be held is an abstention, not drills or a threat
+    (
+        "Pashinyan said Armenia sees no reason to allow CSTO members to hold exercises on its soil",
+        "en",
+        "P4",
+        "abstention",
+    ),
+    (
+        "Пашинян: Армения не видит причин позволить ОДКБ проводить учения на своей территории",
+        "ru",
+        "P4",
+        "abstention",
+    ),
+    (
+        "Փաշինյան. Հայաստանը ՀԱՊԿ զորավարժություններն իր տարածքում անցկացնել թույլ չի տա",
+        "hy",
+        "P4",
+        "abstention",
+    ),
+    ("Paşinyan: Ermənistan KTMT təliminin ölkədə keçirilməsinə icazə verməyəcək", "az", "P4", "abstention"),
+    # cluster munitions used are fire on the place (bought, they stay arms_procurement)
+    ("Footage shows the use of cluster munitions in Stepanakert", "en", "P1", "shelling"),
+    ("В Степанакерте применены кассетные боеприпасы", "ru", "P1", "shelling"),
+    ("Ստեփանակերտում կիրառվել են կասետային զինամթերք", "hy", "P1", "shelling"),
+    ("Ermənilər Laçında kasetli sursatdan istifadə edib", "az", "P1", "shelling"),
+]
+
 FREE_PASSAGE_THROUGH_A_CHECKPOINT = [
     ("Residents passed freely through the Lachin checkpoint today", "en"),
     ("Жители свободно прошли через КПП в Лачинском коридоре", "ru"),
@@ -2938,6 +3011,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + THIRTY_THIRD_ROUND_NAMES
     + THIRTY_FOURTH_ROUND_NAMES
     + THIRTY_FIFTH_ROUND_NAMES
+    + THIRTY_SIXTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -2974,7 +3048,8 @@ def test_names_are_found_only_with_their_evidence(
     + THIRTY_SECOND_ROUND_SEVERITY
     + THIRTY_THIRD_ROUND_SEVERITY
     + THIRTY_FOURTH_ROUND_SEVERITY
-    + THIRTY_FIFTH_ROUND_SEVERITY,
+    + THIRTY_FIFTH_ROUND_SEVERITY
+    + THIRTY_SIXTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
