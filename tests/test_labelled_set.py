@@ -78,8 +78,8 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the thirty-fourth part has en 40, ru 31, hy 17 and az 5 items: the stored pages' fresh items are "
-    "nearly used up (docs/labelling.md, The thirty-fourth test part)",
+    reason="the thirty-fifth part has en 35, ru 32, hy 42 and az 44 items: the stored pages' fresh English "
+    "and Russian items are nearly used up (docs/labelling.md, The thirty-fifth test part)",
 )
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
@@ -101,11 +101,16 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The thirty-fourth test part as measured once with the thirty-fifth round's rules and the learned grade
-# that gives only P3 (frozen at 99a951a; figures in docs/classifier-figures.md, with and without the learned
-# severity grade, which is on by default): thresholds reached are asserted, those not reached are strict
-# expected failures with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 34 measured once with the thirty-fifth round's rules (docs/classifier-figures.md)"
+# The thirty-fifth test part as measured once with the thirty-sixth round's rules and the learned grade
+# that gives only P3 (frozen at be56807; figures in docs/classifier-figures.md, with and without the learned
+# severity grade, which is on by default; five labels corrected to the guide after the measurement, marked
+# "relabelled"): thresholds reached are asserted, those not reached are strict expected failures with the
+# measured figure (the mark must go once the threshold is met).
+_TEST_FIGURES = "test part 35 measured once with the thirty-sixth round's rules (docs/classifier-figures.md)"
+_RECALL_BELOW_095 = {
+    "en": "0.935 (43/46): Armenia written as RA beside firing near Sotk, the EU's monitoring of the border "
+    "described without the mission's name, and Western Zangezur spelt Zangezore, missed"
+}
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +118,20 @@ def test_evaluation(classifier: Classifier) -> Evaluation:
     return evaluate(classifier, read_labelled(TEST))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param(
+            language,
+            marks=pytest.mark.xfail(
+                strict=True, reason=f"recall {_RECALL_BELOW_095[language]} < 0.95, {_TEST_FIGURES}"
+            ),
+        )
+        if language in _RECALL_BELOW_095
+        else language
+        for language in LANGUAGES
+    ],
+)
 def test_test_part_recall_per_language_reaches_095(
     test_evaluation: Evaluation, language: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -121,14 +139,19 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="4 false hits in 43 near-misses (Rakhat Aliev of Kazakhstan, the Stepanakert drama theatre, a "
+    f"carpet group named after Shusha, a street named after Syunik), {_TEST_FIGURES}",
+)
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.872 (75/86) with the learned grade on by default (0.884, 76/86, by the "
-    f"rules alone) < 0.90, {_TEST_FIGURES}",
+    reason="severity agreement 0.865 (83/96) with the learned grade on by default (the same by the rules "
+    f"alone) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
