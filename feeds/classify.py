@@ -1283,15 +1283,13 @@ def _found_events(
     event type or inside background; a fighting or territory cue right after a hedge ("may attack") or one
     whose verb is future or conditional (`hypothetical`: the starts of such cues, "yol bağlanacaq") counts as
     the hedge event (a threat); a hedged posture or political cue ("may hold talks") stays what it is. A cue
-    named as a cause ("captured as a result of the hostilities") counts only when nothing else does."""
+    named as a cause ("captured as a result of the hostilities") or as the background of the main clause's
+    event ("left following the offensive") counts only when nothing else does."""
     found = set()
     caused = set()
     several = len(cues) > 1
     for start, stop, event in cues:
         if event in found:
-            continue
-        if causes and _caused(text, start, stop, causes):
-            caused.add(event)
             continue
         if background and _inside(start, stop, background):
             continue
@@ -1306,6 +1304,10 @@ def _found_events(
             found.add(hedge_event)
             continue
         if several and _in_longer(start, stop, event, cues):
+            continue
+        # a cause is checked last: a cue that would not count is no cause either
+        if causes and (_caused(text, start, stop, causes) or _before_caused(text, stop, cues, causes)):
+            caused.add(event)
             continue
         found.add(event)
     return frozenset(found or caused)
@@ -1329,6 +1331,26 @@ def _caused(text: str, start: int, stop: int, causes: list[tuple[int, int, int]]
         ):
             return True
     return False
+
+
+# a genitive and its noun before a postposition ("ռազմագերիների վերադարձից հետո")
+_GENITIVE_GAP = 2
+
+
+def _before_caused(
+    text: str, stop: int, cues: list[tuple[int, int, int]], causes: list[tuple[int, int, int]]
+) -> bool:
+    """A cue right before another that a postposition names as a cause, as its genitive ("the prisoners'
+    return, after which"): the pair is one cause."""
+    postpositions = [cause for cause in causes if cause[2]]
+    if not postpositions:
+        return False
+    while stop < len(text) and text[stop].isalnum():  # the cue is a stem: "գերի" of "ռազմագերիների"
+        stop += 1
+    return any(
+        0 < c_start - stop <= _GENITIVE_GAP and _caused(text, c_start, c_stop, postpositions)
+        for c_start, c_stop, _ in cues
+    )
 
 
 # "not only … but also" adds rather than denies: "жертвы не только среди военнослужащих", "ոչ միայն"
