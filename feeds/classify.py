@@ -796,6 +796,40 @@ def _j_variants(text: str) -> tuple[str, ...]:
     return tuple(variants)
 
 
+# the thirty-seventh round: the transliterations of a long one-word Latin name that the press writes besides
+# its alias ("Nakchivan", "Nahchivan", "Zangezore", "Pashinian", "Sissian" for "Sisian" written "Sisyan"):
+# kh written k, h or ch; -yan and -ian; a doubled letter written once; a French or Italian e after the last
+# consonant. Such a spelling counts only written as a name (a capital, not at a sentence's start), so it is
+# never a common word.
+_KH = re.compile("kh", re.IGNORECASE)
+_YAN_OR_IAN = re.compile("([yi])an$")
+_DOUBLED = re.compile(r"([a-z])\1")
+_CONSONANT_END = re.compile("[bcdfgklmnprstvz]$")
+
+
+def _transliterations(text: str, person: bool) -> tuple[str, ...]:
+    """The other transliterations of a one-word Latin name (a person's: only -yan and -ian)."""
+    if not _LATIN_WORD.fullmatch(text) or not text[0].isupper():
+        return ()
+    variants: set[str] = set()
+    match = _YAN_OR_IAN.search(text)
+    if match is not None:
+        variants.add(text[: match.start()] + ("i" if match.group(1) == "y" else "y") + "an")
+    if not person:
+        for to in ("k", "h", "ch"):
+
+            def spelled(kh: re.Match[str], to: str = to) -> str:
+                return to.capitalize() if kh.group()[0].isupper() else to
+
+            variants.add(_KH.sub(spelled, text))
+        variants.add(_DOUBLED.sub(r"\1", text))
+        for spelling in (text, *_vowel_variants(text)):
+            if _CONSONANT_END.search(spelling):
+                variants.add(spelling + "e")
+    variants.discard(text)
+    return tuple(sorted(variants))
+
+
 def _hy_genitive(word: str) -> bool:
     return len(word) > 4 and word.endswith("ի")
 
@@ -1756,7 +1790,14 @@ class Classifier:
                     spellings += (
                         _vowel_variants(alias.text) + _gh_variants(alias.text) + _j_variants(alias.text)
                     )
-                for spelling in spellings:
+                transliterations: tuple[str, ...] = ()
+                if entity.kind in ("place", "person") and not alias.case_sensitive and alias.language == "en":
+                    transliterations = tuple(
+                        spelling
+                        for spelling in _transliterations(alias.text, entity.kind == "person")
+                        if spelling not in spellings
+                    )
+                for spelling in spellings + transliterations:
                     key, suffix, full, starts = _compile(
                         spelling, alias.language, alias.inflect, alias.gap, alias.language == "ru"
                     )
@@ -1771,6 +1812,7 @@ class Classifier:
                         needs,
                         starts,
                         in_context=alias.conditional,
+                        capital_only=spelling in transliterations,
                     )
                     self._add(keys, key, term, spelling)
         for event_index, event in enumerate(self._severity.events):
