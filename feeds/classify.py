@@ -272,8 +272,19 @@ _FORMER = re.compile(r"\s(?:former|бывш\w*|նախկին|ke[cç]mi[sş]\w*|sa
 # "Ստեփանակերտի Վահրամ Փափազյանի անվան թատրոնը"
 _NAME_WORDS = 3
 _NAME_WORD = re.compile(r" (\w+)")
-# "named after" between the place and the institution, written small ("… Փափազյանի անվան թատրոն")
-_NAMED_AFTER = frozenset({"անվան", "имени", "adına", "adina"})
+# "named after" between the place and the institution, written small ("… Փափազյանի անվան թատրոն"); the
+# thirty-seventh round: and the status and the genre an institution's name gives, written small in Armenian,
+# Russian and Azerbaijani ("Ստեփանակերտի պետական դրամատիկական թատրոնը", "государственный драматический театр")
+_NAMED_AFTER = frozenset(
+    normalize(word)
+    for word in (
+        *("անվան", "имени", "adına", "adina"),
+        *("պետական", "դրամատիկական", "երաժշտական", "տիկնիկային", "երկրագիտական", "պատմաերկրագիտական"),
+        *("государственный", "государственного", "государственном", "государственному", "государственным"),
+        *("драматический", "драматического", "драматическом", "драматическому", "драматическим"),
+        *("dövlət", "dovlet", "dram", "musiqili", "kukla", "tarix-diyarşünaslıq"),
+    )
+)
 # after such a name a centre is an institution too ("Duzdağ Fizioterapiya Mərkəzi"); right after the place
 # it is the place's own centre ("Xankəndinin mərkəzi", "Ստեփանակերտի կենտրոնում"): not among `unless_next`
 # (English names its centres with "Information Center", "Medical Center" and is left out: "Artsakh Information
