@@ -1380,6 +1380,8 @@ def _caused(text: str, start: int, stop: int, causes: list[tuple[int, int, int]]
 
 # a genitive and its noun before a postposition ("ռազմագերիների վերադարձից հետո")
 _GENITIVE_GAP = 2
+# the genitive endings of Armenian (-ի, -ների) and Azerbaijani (-ın, -nın, -in… after folding: -in, -un)
+_GENITIVE_END = re.compile(r"(?:ի|[iıuü]n)$")
 
 
 def _before_caused(
@@ -1392,6 +1394,8 @@ def _before_caused(
         return False
     while stop < len(text) and text[stop].isalnum():  # the cue is a stem: "գերի" of "ռազմագերիների"
         stop += 1
+    if _GENITIVE_END.search(text, 0, stop) is None:
+        return False
     return any(
         0 < c_start - stop <= _GENITIVE_GAP and _caused(text, c_start, c_stop, postpositions)
         for c_start, c_stop, _ in cues
