@@ -272,8 +272,19 @@ _FORMER = re.compile(r"\s(?:former|бывш\w*|նախկին|ke[cç]mi[sş]\w*|sa
 # "Ստեփանակերտի Վահրամ Փափազյանի անվան թատրոնը"
 _NAME_WORDS = 3
 _NAME_WORD = re.compile(r" (\w+)")
-# "named after" between the place and the institution, written small ("… Փափազյանի անվան թատրոն")
-_NAMED_AFTER = frozenset({"անվան", "имени", "adına", "adina"})
+# "named after" between the place and the institution, written small ("… Փափազյանի անվան թատրոն"); the
+# thirty-seventh round: and the status and the genre an institution's name gives, written small in Armenian,
+# Russian and Azerbaijani ("Ստեփանակերտի պետական դրամատիկական թատրոնը", "государственный драматический театр")
+_NAMED_AFTER = frozenset(
+    normalize(word)
+    for word in (
+        *("անվան", "имени", "adına", "adina"),
+        *("պետական", "դրամատիկական", "երաժշտական", "տիկնիկային", "երկրագիտական", "պատմաերկրագիտական"),
+        *("государственный", "государственного", "государственном", "государственному", "государственным"),
+        *("драматический", "драматического", "драматическом", "драматическому", "драматическим"),
+        *("dövlət", "dovlet", "dram", "musiqili", "kukla", "tarix-diyarşünaslıq"),
+    )
+)
 # after such a name a centre is an institution too ("Duzdağ Fizioterapiya Mərkəzi"); right after the place
 # it is the place's own centre ("Xankəndinin mərkəzi", "Ստեփանակերտի կենտրոնում"): not among `unless_next`
 # (English names its centres with "Information Center", "Medical Center" and is left out: "Artsakh Information
@@ -796,6 +807,40 @@ def _j_variants(text: str) -> tuple[str, ...]:
     return tuple(variants)
 
 
+# the thirty-seventh round: the transliterations of a long one-word Latin name that the press writes besides
+# its alias ("Nakchivan", "Nahchivan", "Zangezore", "Pashinian", "Sissian" for "Sisian" written "Sisyan"):
+# kh written k, h or ch; -yan and -ian; a doubled letter written once; a French or Italian e after the last
+# consonant. Such a spelling counts only written as a name (a capital, not at a sentence's start), so it is
+# never a common word.
+_KH = re.compile("kh", re.IGNORECASE)
+_YAN_OR_IAN = re.compile("([yi])an$")
+_DOUBLED = re.compile(r"([a-z])\1")
+_CONSONANT_END = re.compile("[bcdfgklmnprstvz]$")
+
+
+def _transliterations(text: str, person: bool) -> tuple[str, ...]:
+    """The other transliterations of a one-word Latin name (a person's: only -yan and -ian)."""
+    if not _LATIN_WORD.fullmatch(text) or not text[0].isupper():
+        return ()
+    variants: set[str] = set()
+    match = _YAN_OR_IAN.search(text)
+    if match is not None:
+        variants.add(text[: match.start()] + ("i" if match.group(1) == "y" else "y") + "an")
+    if not person:
+        for to in ("k", "h", "ch"):
+
+            def spelled(kh: re.Match[str], to: str = to) -> str:
+                return to.capitalize() if kh.group()[0].isupper() else to
+
+            variants.add(_KH.sub(spelled, text))
+        variants.add(_DOUBLED.sub(r"\1", text))
+        for spelling in (text, *_vowel_variants(text)):
+            if _CONSONANT_END.search(spelling):
+                variants.add(spelling + "e")
+    variants.discard(text)
+    return tuple(sorted(variants))
+
+
 def _hy_genitive(word: str) -> bool:
     return len(word) > 4 and word.endswith("ի")
 
@@ -1283,15 +1328,13 @@ def _found_events(
     event type or inside background; a fighting or territory cue right after a hedge ("may attack") or one
     whose verb is future or conditional (`hypothetical`: the starts of such cues, "yol bağlanacaq") counts as
     the hedge event (a threat); a hedged posture or political cue ("may hold talks") stays what it is. A cue
-    named as a cause ("captured as a result of the hostilities") counts only when nothing else does."""
+    named as a cause ("captured as a result of the hostilities") or as the background of the main clause's
+    event ("left following the offensive") counts only when nothing else does."""
     found = set()
     caused = set()
     several = len(cues) > 1
     for start, stop, event in cues:
         if event in found:
-            continue
-        if causes and _caused(text, start, stop, causes):
-            caused.add(event)
             continue
         if background and _inside(start, stop, background):
             continue
@@ -1306,6 +1349,10 @@ def _found_events(
             found.add(hedge_event)
             continue
         if several and _in_longer(start, stop, event, cues):
+            continue
+        # a cause is checked last: a cue that would not count is no cause either
+        if causes and (_caused(text, start, stop, causes) or _before_caused(text, stop, cues, causes)):
+            caused.add(event)
             continue
         found.add(event)
     return frozenset(found or caused)
@@ -1329,6 +1376,30 @@ def _caused(text: str, start: int, stop: int, causes: list[tuple[int, int, int]]
         ):
             return True
     return False
+
+
+# a genitive and its noun before a postposition ("ռազմագերիների վերադարձից հետո")
+_GENITIVE_GAP = 2
+# the genitive endings of Armenian (-ի, -ների) and Azerbaijani (-ın, -nın, -in… after folding: -in, -un)
+_GENITIVE_END = re.compile(r"(?:ի|[iıuü]n)$")
+
+
+def _before_caused(
+    text: str, stop: int, cues: list[tuple[int, int, int]], causes: list[tuple[int, int, int]]
+) -> bool:
+    """A cue right before another that a postposition names as a cause, as its genitive ("the prisoners'
+    return, after which"): the pair is one cause."""
+    postpositions = [cause for cause in causes if cause[2]]
+    if not postpositions:
+        return False
+    while stop < len(text) and text[stop].isalnum():  # the cue is a stem: "գերի" of "ռազմագերիների"
+        stop += 1
+    if _GENITIVE_END.search(text, 0, stop) is None:
+        return False
+    return any(
+        0 < c_start - stop <= _GENITIVE_GAP and _caused(text, c_start, c_stop, postpositions)
+        for c_start, c_stop, _ in cues
+    )
 
 
 # "not only … but also" adds rather than denies: "жертвы не только среди военнослужащих", "ոչ միայն"
@@ -1734,7 +1805,14 @@ class Classifier:
                     spellings += (
                         _vowel_variants(alias.text) + _gh_variants(alias.text) + _j_variants(alias.text)
                     )
-                for spelling in spellings:
+                transliterations: tuple[str, ...] = ()
+                if entity.kind in ("place", "person") and not alias.case_sensitive and alias.language == "en":
+                    transliterations = tuple(
+                        spelling
+                        for spelling in _transliterations(alias.text, entity.kind == "person")
+                        if spelling not in spellings
+                    )
+                for spelling in spellings + transliterations:
                     key, suffix, full, starts = _compile(
                         spelling, alias.language, alias.inflect, alias.gap, alias.language == "ru"
                     )
@@ -1749,6 +1827,7 @@ class Classifier:
                         needs,
                         starts,
                         in_context=alias.conditional,
+                        capital_only=spelling in transliterations,
                     )
                     self._add(keys, key, term, spelling)
         for event_index, event in enumerate(self._severity.events):

@@ -2678,6 +2678,56 @@ THIRTY_SIXTH_ROUND_SEVERITY = [
     ("Ermənilər Laçında kasetli sursatdan istifadə edib", "az", "P1", "shelling"),
 ]
 
+THIRTY_SEVENTH_ROUND_NAMES = [
+    # transliterations of a long name (a final e, kh written h); Armenia abbreviated beside its armed forces;
+    # a theatre named by its place with its status and genre written small is an institution
+    ("Baku again demands a corridor through Western Zangezore", {"zangezur"}, set()),
+    ("Turkish officers arrived in Nahchivan for joint drills", {"nakhchivan"}, set()),
+    (
+        "The RA Armed Forces said Azerbaijani units fired at border positions overnight",
+        {"armaz_border"},
+        set(),
+    ),
+    ("Ստեփանակերտի պետական դրամատիկական թատրոնը նոր ներկայացում է բեմադրում", set(), {"stepanakert"}),
+    ("Степанакертский государственный драматический театр покажет премьеру", set(), {"stepanakert"}),
+]
+
+THIRTY_SEVENTH_ROUND_SEVERITY = [
+    # an event in a clause of time or cause ("following", "in response to", "после", "в ответ на", "-ից հետո",
+    # "ի պատասխան", "-dən sonra", "cavab olaraq") is the background of the main clause's event
+    ("Thousands of refugees reached Goris following the new offensive", "en", "P2", "displacement"),
+    ("Yerevan issued a statement in response to the shelling of Jermuk", "en", "P4", "statement"),
+    ("Тысячи беженцев прибыли в Горис после наступления на Карабах", "ru", "P2", "displacement"),
+    ("МИД Армении выступил с заявлением в ответ на обстрел Джермука", "ru", "P4", "statement"),
+    ("Արցախից փախստականները ժամանել են Գորիս հարձակումից հետո", "hy", "P2", "displacement"),
+    ("ՀՀ ԱԳՆ-ն հայտարարություն է տարածել Ջերմուկի գնդակոծությանն ի պատասխան", "hy", "P4", "statement"),
+    ("Ermənistan XİN Laçın istiqamətində atışmaya cavab olaraq bəyanat yayıb", "az", "P4", "statement"),
+    ("Xankəndidən qaçqınlar hücumdan sonra Gorusa gəliblər", "az", "P2", "displacement"),
+    # troops pulled back are a withdrawal, not a build-up
+    ("Россия начала отводить свои войска из Карабаха", "ru", "P4", "withdrawal"),
+    ("Russia began to pull back its troops from Karabakh", "en", "P4", "withdrawal"),
+    ("Ռուսաստանը սկսել է Արցախից զորքերի հետքաշումը", "hy", "P4", "withdrawal"),
+    ("Rusiya Qarabağdan qoşunlarını geri çəkir", "az", "P4", "withdrawal"),
+    # patients in a grave condition in a blockade are its sick, not the wounded
+    ("Пациенты в тяжелом состоянии остаются в заблокированном Степанакерте", "ru", "P2", "blockade"),
+    ("Patients in critical condition cannot leave blockaded Stepanakert", "en", "P2", "blockade"),
+    (
+        "Ծանր վիճակում գտնվող հիվանդները չեն կարողանում դուրս գալ շրջափակված Ստեփանակերտից",
+        "hy",
+        "P2",
+        "blockade",
+    ),
+    ("Ağır vəziyyətdə olan xəstələr blokadadakı Xankəndidən çıxa bilmir", "az", "P2", "blockade"),
+    # a soldier who appeared above or in sight of a village is an advance
+    ("An Azerbaijani soldier appeared on the hill above Sotk", "en", "P2", "advance"),
+    ("Азербайджанские военнослужащие появились на высоте над Сотком", "ru", "P2", "advance"),
+    ("Ադրբեջանցի զինվորը հայտնվել է Սոթքի դիմացի բարձունքում", "hy", "P2", "advance"),
+    ("Sotk kəndinin yaxınlığında Azərbaycan hərbçiləri peyda olub", "az", "P2", "advance"),
+    # people mobilised to aid those who leave, and the exodus told as an escape
+    ("Armenians mobilize to aid their brothers and sisters in Karabakh", "en", "P2", "displacement"),
+    ("Escape from Nagorno-Karabakh: families reach Goris", "en", "P2", "displacement"),
+]
+
 FREE_PASSAGE_THROUGH_A_CHECKPOINT = [
     ("Residents passed freely through the Lachin checkpoint today", "en"),
     ("Жители свободно прошли через КПП в Лачинском коридоре", "ru"),
@@ -3012,6 +3062,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + THIRTY_FOURTH_ROUND_NAMES
     + THIRTY_FIFTH_ROUND_NAMES
     + THIRTY_SIXTH_ROUND_NAMES
+    + THIRTY_SEVENTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -3049,7 +3100,8 @@ def test_names_are_found_only_with_their_evidence(
     + THIRTY_THIRD_ROUND_SEVERITY
     + THIRTY_FOURTH_ROUND_SEVERITY
     + THIRTY_FIFTH_ROUND_SEVERITY
-    + THIRTY_SIXTH_ROUND_SEVERITY,
+    + THIRTY_SIXTH_ROUND_SEVERITY
+    + THIRTY_SEVENTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
