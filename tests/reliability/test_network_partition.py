@@ -56,7 +56,8 @@ async def _ghosts(url: str) -> list[str]:
             rows = await session.execute(
                 text(
                     "SELECT state, left(query, 60) FROM pg_stat_activity"
-                    " WHERE state LIKE 'idle in transaction%' AND state_change < now() - interval '10 seconds' AND pid <> pg_backend_pid()"
+                    " WHERE state LIKE 'idle in transaction%'"
+                    " AND state_change < now() - interval '10 seconds' AND pid <> pg_backend_pid()"
                 )
             )
             return [f"{state}: {query}" for state, query in rows]
@@ -121,7 +122,7 @@ async def test_items_published_during_a_partition_alert_once_it_heals(
                     cut_at = time.monotonic()
                     published = _publish_breaking(feeds, paths)
                     health_during = []
-                    # a half-open connection is found out by the limit on each round trip: no need to wait more
+                    # a half-open connection is found out by the limit on each round trip: no more to wait
                     while time.monotonic() - cut_at < (PARTITION if cut == "blackhole" else HALF_OPEN):
                         health_during.append(await asyncio.to_thread(_health, metrics_port))
                         await asyncio.sleep(3)
@@ -168,9 +169,9 @@ async def test_items_published_during_a_partition_alert_once_it_heals(
         f"network partition ({cut}, {' + '.join(roles)})",
         f"cut {healed_at - cut_at:.0f} s while {len(paths)} feeds published: alerts {counts}, the last "
         f"{caught_up:.1f} s after it healed; /healthz during {sorted(set(health_during))}, after "
-        f"{health_after}; {lines} log lines, {tracebacks} tracebacks; {in_flight} alerts in flight at the cut: {lost} lost, "
-        f"{repeated} repeated; ghost transactions {ghosts}; SIGTERM "
-        f"while cut: {codes} in {stopped_in:.1f} s",
+        f"{health_after}; {lines} log lines, {tracebacks} tracebacks; {in_flight} alerts in flight at the "
+        f"cut: {lost} lost, {repeated} repeated; ghost transactions {ghosts}; SIGTERM while cut: {codes} "
+        f"in {stopped_in:.1f} s",
     )
     assert all(n >= 1 for n in counts.values()), f"items never alerted after the partition: {counts}"
     assert all(n == 1 for n in counts.values()), f"items alerted more than once: {counts}"
