@@ -283,7 +283,8 @@ class Database:
         loop_at = self._close_by + asyncio.get_running_loop().time() - time.monotonic()
         for limit in self._limits.values():
             current = limit.when()
-            if current is None or current > loop_at:
+            # (an expired one is already ending its transaction, and may not be moved)
+            if not limit.expired() and (current is None or current > loop_at):
                 limit.reschedule(loop_at)
 
     @asynccontextmanager
