@@ -35,7 +35,12 @@ async def answer_failed_update(update: object, context: BotCallbackContext) -> N
         await reply(update, str(context.error))
         return
     if not isinstance(update, Update):
-        logger.error("error outside any update", exc_info=context.error)
+        # a job-queue job (the failing-feed notices, every minute): a traceback for a bug, one line when
+        # the database is unavailable (before: a 40-line traceback every minute of a network partition)
+        if context.error is not None:
+            job = getattr(context, "job", None)
+            where = f"job {job.name}" if job is not None else "work outside any update"
+            log_failure(logger, "%s failed", context.error, where)
         return
     message = update.effective_message
     chat = update.effective_chat

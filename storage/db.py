@@ -200,6 +200,9 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # close_by's time, and the limits of the transactions under way (to move them to it)
+        self._close_by = math.inf
+        self._limits: dict[object, asyncio.Timeout] = {}
         capacity = pool_capacity(self.engine)
         self._command_slots = (
             asyncio.Semaphore(max(1, int(capacity * command_share)))
@@ -219,7 +222,7 @@ class Database:
         DatabaseNotAnswering."""
         deadline = _deadline.get()
         answer = _answer_limit.get() if self.dialect == "postgresql" else None
-        if deadline is None and answer is None:
+        if deadline is None and answer is None and self.dialect != "postgresql":
             async with self.sessions() as session, session.begin():
                 yield session
             return
@@ -271,20 +274,35 @@ class Database:
                     await raw.set_progress_handler(None, 0)
                     await connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
+    def close_by(self, when: float) -> None:
+        """Every transaction, those under way included, must end by `when` (time.monotonic()), else
+        DatabaseNotAnswering (PostgreSQL only). For a stopping process: what it still has to write (a mark,
+        its leases given back) is worth a few seconds, not ANSWER_SECONDS per step while the server does
+        not answer; what is not written is done again as after a crash."""
+        self._close_by = min(self._close_by, when)
+        loop_at = self._close_by + asyncio.get_running_loop().time() - time.monotonic()
+        for limit in self._limits.values():
+            current = limit.when()
+            # (an expired one is already ending its transaction, and may not be moved)
+            if not limit.expired() and (current is None or current > loop_at):
+                limit.reschedule(loop_at)
+
     @asynccontextmanager
     async def _answered_by(self, when: float) -> AsyncIterator[Callable[[float], None]]:
-        """The block must end by `when` (time.monotonic(); inf: no limit), else DatabaseNotAnswering. Yields
-        a function that moves that time. What was waiting on the server is cut off: its connection is
-        dropped (`_drop_unanswered`), never given back to the pool."""
+        """The block must end by `when` (time.monotonic(); inf: no limit), and by `close_by`'s time, else
+        DatabaseNotAnswering. Yields a function that moves that time. What was waiting on the server is cut
+        off: its connection is dropped (`_drop_unanswered`), never given back to the pool."""
         offset = asyncio.get_running_loop().time() - time.monotonic()
 
         def at(moment: float) -> float | None:
             return None if math.isinf(moment) else moment + offset
 
-        limit = asyncio.timeout_at(at(when))
+        limit = asyncio.timeout_at(at(min(when, self._close_by)))
+        key = object()
+        self._limits[key] = limit
         try:
             async with limit:
-                yield lambda moment: limit.reschedule(at(moment))
+                yield lambda moment: limit.reschedule(at(min(moment, self._close_by)))
         except TimeoutError as error:
             if limit.expired():
                 answer = _answer_limit.get()
@@ -292,6 +310,8 @@ class Database:
                     answer.missed = True
                 raise DatabaseNotAnswering("the database did not answer in time") from error
             raise
+        finally:
+            del self._limits[key]
 
     @asynccontextmanager
     async def _command_slot(self, deadline: float) -> AsyncIterator[None]:
@@ -313,7 +333,22 @@ class Database:
             slots.release()
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        """Close the pool's connections. Once `close_by` was called, waiting for that only until its time
+        (and a second more): asyncpg asks the server to end each connection and waits for it to, up to
+        ANSWER_SECONDS each when the server does not answer; the rest are left to close with the process."""
+        if math.isinf(self._close_by):
+            await self.engine.dispose()
+            return
+        until = max(self._close_by, time.monotonic() + _DISPOSE_SECONDS)
+        try:
+            async with asyncio.timeout(until - time.monotonic()):
+                await self.engine.dispose()
+        except TimeoutError:
+            await self.engine.dispose(close=False)
+
+
+# what a stopping process's `Database.dispose` waits at least for its connections to close
+_DISPOSE_SECONDS = 1.0
 
 
 def is_database_error(error: BaseException) -> bool:

@@ -299,3 +299,85 @@ async def test_kill_9_between_fetching_and_storing_loses_no_item_and_stores_none
         f"{history_kills} / {alert_kills} requests: {stored} items stored of {FEEDS * ITEMS * 2} "
         f"(0 lost, 0 twice), {len(alerts)} alerts queued, one per new story",
     )
+
+
+FAILING_CHATS = 60
+FAILING_KILLS_AT = (20, 45)  # sendMessage calls (failed ones included) at which the bot process is killed
+# what Telegram answers meanwhile, in this order: 5xx, dropped connections, answers after 1.5 s (sent), and
+# timeouts (the connection dropped after 2 s, nothing sent)
+TELEGRAM_FAULTS = (("5xx", 12, 502, 0.0), ("drop", 8, 0, 0.0), ("delay", 12, 0, 1.5), ("timeout", 8, 0, 2.0))
+# a failed alert is tried again after 15 s, then 30 s (storage.deliveries.BACKOFF_BASE)
+FAILING_DEADLINE = 120.0
+
+
+async def test_kill_9_while_telegram_is_failing_loses_no_alert_and_repeats_only_those_in_flight(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The bot process killed twice while the Bot API answers 5xx, drops connections and times out, and
+    restarted at once each time: every alert arrives in the end, none is dead, and only what Telegram
+    had taken in flight at a kill comes twice (at most BORDERWATCH_SEND_CONCURRENCY per kill)."""
+    chat_ids = list(range(30_000, 30_000 + FAILING_CHATS))
+    db = Database(database_url)
+    try:
+        await seed_fan_out(db, chat_ids)
+        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
+            for chat_id in chat_ids:
+                telegram.add_user(chat_id)
+            for kind, count, status, delay in TELEGRAM_FAULTS:
+                telegram.inject_fault(kind, count, methods=["sendMessage"], status=status or 500, delay=delay)
+            env = borderwatch_env(
+                database_url,
+                tmp_path,
+                telegram_token=REALISTIC_TOKEN,
+                telegram_api_url=telegram.base_url,
+                send_concurrency=CONCURRENCY,
+                send_rate=1000,
+                paid_broadcast=True,
+            )
+
+            def sends() -> int:
+                return sum(1 for method, _ in telegram.requests if method == "sendMessage")
+
+            def delivered() -> int:
+                return sum(len(telegram.sent(chat_id)) > 0 for chat_id in chat_ids)
+
+            ambiguous: list[int] = []
+            explained = dict.fromkeys(chat_ids, 0)
+            with (tmp_path / "bot.log").open("wb") as log:
+                process = await start(["run", "--role", "bot"], env, tmp_path, output=log)
+                for target in FAILING_KILLS_AT:
+                    await telegram.wait_until(functools.partial(_at_least, sends, target), FAILING_DEADLINE)
+                    assert process.returncode is None, (tmp_path / "bot.log").read_text()[-3000:]
+                    await kill9(process)
+                    await asyncio.sleep(2.5)  # what Telegram was still answering is done (or dropped)
+                    statuses = await _statuses(db)
+                    unexplained = 0
+                    for chat_id in chat_ids:
+                        if statuses[chat_id] != "sent":
+                            unexplained += len(telegram.sent(chat_id)) - explained[chat_id]
+                            explained[chat_id] = len(telegram.sent(chat_id))
+                    ambiguous.append(unexplained)
+                    process = await start(["run", "--role", "bot"], env, tmp_path, output=log)
+                await telegram.wait_until(lambda: delivered() == FAILING_CHATS, FAILING_DEADLINE)
+                # an alert Telegram took from a killed process but whose retry failed is sent again later
+                for _ in range(int(FAILING_DEADLINE * 2)):
+                    if set((await _statuses(db)).values()) == {"sent"}:
+                        break
+                    await asyncio.sleep(0.5)
+                assert await terminate(process) == 0
+            counts = [len(telegram.sent(chat_id)) for chat_id in chat_ids]
+            faults = {kind: telegram.stats[f"fault_{kind}"] for kind, *_ in TELEGRAM_FAULTS}
+    finally:
+        await db.dispose()
+    duplicates = sum(count - 1 for count in counts if count > 1)
+    statuses = await _final_statuses(database_url)
+    record(
+        f"kill -9 while Telegram fails ({db.dialect})",
+        f"{FAILING_CHATS} alerts, faults served {faults}, bot killed at {FAILING_KILLS_AT} sendMessage "
+        f"calls: lost {counts.count(0)}, duplicates {duplicates} (per kill at most {ambiguous}, limit "
+        f"{CONCURRENCY}), final statuses {sorted(set(statuses.values()))}",
+    )
+    assert counts.count(0) == 0
+    assert max(ambiguous) <= CONCURRENCY, ambiguous
+    assert duplicates <= sum(ambiguous)
+    assert set(statuses.values()) == {"sent"}

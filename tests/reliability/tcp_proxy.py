@@ -1,0 +1,131 @@
+"""A loopback TCP proxy between borderwatch and PostgreSQL that a test cuts like a network, without root or
+firewall rules: it forwards, blackholes (nothing passes either way, no RST, no FIN: every socket stays open,
+as a partition looks to both ends) or half-opens (the server's side of every open connection is reset, the
+client's stays open and silent for good: a server that forgot the connection, its RST lost on the way).
+
+A partition only delays: what was sent meanwhile (a query, a FIN) arrives once it heals, as TCP's
+retransmissions would deliver it. A connection opened during a partition waits, unanswered, like a SYN."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)
+class _Link:
+    """One client connection and the proxy's connection to the server for it."""
+
+    client: asyncio.StreamWriter
+    server: asyncio.StreamWriter | None = None
+    half_open: bool = False
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Close with an RST (SO_LINGER 0), not a FIN."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+class PartitionProxy:
+    """`async with PartitionProxy(port) as proxy`: clients connect to 127.0.0.1:`proxy.port`."""
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        self.target = (target_host, target_port)
+        self.port = 0
+        self._open = asyncio.Event()
+        self._open.set()
+        self._links: set[_Link] = set()
+        self._server: asyncio.Server | None = None
+        self.connections = 0
+
+    async def __aenter__(self) -> PartitionProxy:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._open.set()
+        assert self._server is not None
+        self._server.close()
+        for link in list(self._links):
+            for task in link.tasks:
+                task.cancel()
+            _reset(link.client)
+            if link.server is not None:
+                _reset(link.server)
+        with contextlib.suppress(Exception):
+            await self._server.wait_closed()
+
+    def url(self, url: str, server_port: int) -> str:
+        """`url` (to the server's port) through the proxy."""
+        return url.replace(f"127.0.0.1:{server_port}/", f"127.0.0.1:{self.port}/")
+
+    @property
+    def partitioned(self) -> bool:
+        return not self._open.is_set()
+
+    def blackhole(self) -> None:
+        """From now on nothing passes, either way, on any connection, old or new."""
+        self._open.clear()
+
+    def heal(self) -> None:
+        """Everything passes again, what was held back first."""
+        self._open.set()
+
+    def half_open(self) -> None:
+        """Reset the server's side of every open connection; their client sides stay open and get nothing,
+        ever. New connections pass as before."""
+        for link in list(self._links):
+            link.half_open = True
+            if link.server is not None:
+                _reset(link.server)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        link = _Link(client=writer)
+        self._links.add(link)
+        try:
+            await self._open.wait()  # a SYN during a partition: no answer until it heals
+            server_reader, link.server = await asyncio.open_connection(*self.target)
+        except (OSError, asyncio.CancelledError):
+            _reset(writer)
+            self._links.discard(link)
+            return
+        link.tasks = [
+            asyncio.create_task(self._pump(reader, link.server, link)),
+            asyncio.create_task(self._pump(server_reader, writer, link)),
+        ]
+
+    async def _pump(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, link: _Link) -> None:
+        try:
+            while True:
+                await self._open.wait()
+                data = await source.read(65536)
+                await self._open.wait()  # read just before the cut: held back until it heals
+                if link.half_open:
+                    if sink is link.client or not data:
+                        return  # nothing from a server that forgot the connection
+                    continue  # the client's bytes go nowhere
+                if not data:
+                    sink.write_eof() if sink.can_write_eof() else sink.close()
+                    return
+                sink.write(data)
+                await sink.drain()
+        except (OSError, RuntimeError):
+            if not link.half_open:
+                _reset(link.client)
+                if link.server is not None:
+                    _reset(link.server)
+        finally:
+            if link.half_open and sink is link.client:
+                pass  # the client's side stays open and silent
+            elif all(task.done() or task is asyncio.current_task() for task in link.tasks):
+                self._links.discard(link)

@@ -1,0 +1,186 @@
+"""The network between borderwatch and PostgreSQL partitions: a loopback proxy (`tcp_proxy.PartitionProxy`)
+between the real `borderwatch run` processes and a private PostgreSQL drops everything, either way, without
+closing a connection (no RST, no FIN), then heals; or it half-opens every connection (the server's side
+reset, the client's left open and silent). Nothing may wait longer than the partition: once it heals, every
+item published meanwhile is alerted exactly once within a poll interval or two, /healthz is 503 during and
+200 after, the log says so in a few lines, and SIGTERM is obeyed, partitioned or not."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import ANSWER_SECONDS, Database
+from tests.botapi.emulator import BotApiEmulator
+from tests.feedserver import FeedServer
+from tests.reliability.conftest import record
+from tests.reliability.private_postgres import private_postgres
+from tests.reliability.processes import REALISTIC_TOKEN, seed_fan_out, start, terminate
+from tests.reliability.tcp_proxy import PartitionProxy
+from tests.reliability.test_database_outage import (
+    CHAT,
+    POLL_INTERVAL,
+    _free_port,
+    _health,
+    _publish_breaking,
+    _run_env,
+    _subscribed_chat_and_feeds,
+)
+
+pytestmark = [pytest.mark.reliability, pytest.mark.postgres]
+
+# how long the network is cut; BORDERWATCH_TEST_PARTITION_SECONDS=180 tries three minutes
+PARTITION = float(os.environ.get("BORDERWATCH_TEST_PARTITION_SECONDS", "30"))
+# how long a half-open network is watched before it is "healed" (new connections pass all along)
+HALF_OPEN = ANSWER_SECONDS + 5
+# chats whose alerts Telegram is still answering (slowly) when the network is cut: in flight
+IN_FLIGHT = list(range(1001, 1017))
+SLOW_SEND = 3.0
+FAN_OUT = "Shelling near Sev Lake"  # the title of seed_fan_out's story
+# what SIGTERM may take while the database cannot be reached (docker stop's default grace period)
+STOP_WITHIN = 10.0
+
+
+async def _ghosts(url: str) -> list[str]:
+    """Server sessions still inside a transaction that nothing has touched for 10 s: what a client that
+    gave up on its connection during the partition left behind, holding its locks."""
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT state, left(query, 60) FROM pg_stat_activity"
+                    " WHERE state LIKE 'idle in transaction%'"
+                    " AND state_change < now() - interval '10 seconds' AND pid <> pg_backend_pid()"
+                )
+            )
+            return [f"{state}: {query}" for state, query in rows]
+    finally:
+        await db.dispose()
+
+
+async def _fan_out_in_flight(url: str, telegram: BotApiEmulator) -> None:
+    """An alert for each IN_FLIGHT chat, each answered by Telegram SLOW_SEND s after it is sent."""
+    for chat in IN_FLIGHT:
+        telegram.add_user(chat)
+    telegram.inject_fault("delay", len(IN_FLIGHT), methods=["sendMessage"], delay=SLOW_SEND)
+    db = Database(url)
+    try:
+        await seed_fan_out(db, IN_FLIGHT)
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("cut", "roles", "behind"),
+    [
+        ("blackhole", ("all",), ("all",)),
+        # only the bot side's network is cut: the ingest worker goes on storing and sees the bot silent
+        ("blackhole", ("ingest", "bot"), ("bot",)),
+        ("half-open", ("all",), ("all",)),
+    ],
+)
+async def test_items_published_during_a_partition_alert_once_it_heals(
+    cut: str, roles: tuple[str, ...], behind: tuple[str, ...], tmp_path: Path
+) -> None:
+    with private_postgres(password="Partition-Pw-31") as server, FeedServer() as feeds:
+        paths, seed = await _subscribed_chat_and_feeds(server.url, feeds, tmp_path)
+        metrics_port = _free_port()
+        async with (
+            PartitionProxy(server.port) as proxy,
+            BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram,
+        ):
+            telegram.add_user(CHAT)
+            env = _run_env(
+                server.url, tmp_path, seed, telegram, metrics_port=metrics_port, metrics_host="127.0.0.1"
+            )
+            logs = [tmp_path / f"borderwatch-{role}.log" for role in roles]
+            with contextlib.ExitStack() as files:
+                processes = []
+                for role, log in zip(roles, logs, strict=True):
+                    own = {k: v for k, v in env.items() if role == roles[-1] or "METRICS" not in k}
+                    if role in behind:
+                        own["BORDERWATCH_DATABASE_URL"] = proxy.url(server.url, server.port)
+                    output = files.enter_context(log.open("wb"))
+                    processes.append(await start(["run", "--role", role], own, tmp_path, output=output))
+                try:
+                    await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
+                    await asyncio.sleep(2)
+                    before = await asyncio.to_thread(_health, metrics_port)
+                    logged_before = [len(log.read_bytes()) for log in logs]
+                    await _fan_out_in_flight(server.url, telegram)
+                    # the delivery loop looks every second; the sends then wait for their answers
+                    await asyncio.sleep(1.5)
+                    in_flight = sum(1 for chat in IN_FLIGHT if not telegram.sent(chat))
+                    (proxy.blackhole if cut == "blackhole" else proxy.half_open)()
+                    cut_at = time.monotonic()
+                    published = _publish_breaking(feeds, paths)
+                    health_during = []
+                    # a half-open connection is found out by the limit on each round trip: no more to wait
+                    while time.monotonic() - cut_at < (PARTITION if cut == "blackhole" else HALF_OPEN):
+                        health_during.append(await asyncio.to_thread(_health, metrics_port))
+                        await asyncio.sleep(3)
+                    assert all(p.returncode is None for p in processes), "borderwatch died in the partition"
+                    proxy.heal()
+                    healed_at = time.monotonic()
+
+                    def alerted() -> bool:
+                        texts = "\n".join(telegram.texts(CHAT))
+                        return all(title in texts for title in published)
+
+                    with contextlib.suppress(TimeoutError):
+                        await telegram.wait_until(alerted, within=3 * POLL_INTERVAL + 30)
+                    caught_up = time.monotonic() - healed_at
+                    await asyncio.sleep(3)
+                    health_after = await asyncio.to_thread(_health, metrics_port)
+                    ghosts = await _ghosts(server.url)
+                    logged = [
+                        log.read_bytes()[n:].decode(errors="replace")
+                        for log, n in zip(logs, logged_before, strict=True)
+                    ]
+                    texts = telegram.texts(CHAT)
+                    fan_out = {chat: sum(FAN_OUT in t for t in telegram.texts(chat)) for chat in IN_FLIGHT}
+                    # SIGTERM while the network is cut again
+                    proxy.blackhole()
+                    await asyncio.sleep(2)
+                    stop_started = time.monotonic()
+                    codes = await asyncio.gather(
+                        *(terminate(p, within=STOP_WITHIN) for p in processes), return_exceptions=True
+                    )
+                    stopped_in = time.monotonic() - stop_started
+                    proxy.heal()
+                finally:
+                    for process in processes:
+                        if process.returncode is None:
+                            process.kill()
+                            await process.wait()
+    counts = {title[:20]: sum(title in text for text in texts) for title in published}
+    repeated = sum(n - 1 for n in fan_out.values() if n > 1)
+    lost = sum(1 for n in fan_out.values() if n == 0)
+    lines = sum(len(text.splitlines()) for text in logged)
+    tracebacks = sum(text.count("Traceback (most recent call last)") for text in logged)
+    record(
+        f"network partition ({cut}, {' + '.join(roles)})",
+        f"cut {healed_at - cut_at:.0f} s while {len(paths)} feeds published: alerts {counts}, the last "
+        f"{caught_up:.1f} s after it healed; /healthz during {sorted(set(health_during))}, after "
+        f"{health_after}; {lines} log lines, {tracebacks} tracebacks; {in_flight} alerts in flight at the "
+        f"cut: {lost} lost, {repeated} repeated; ghost transactions {ghosts}; SIGTERM while cut: {codes} "
+        f"in {stopped_in:.1f} s",
+    )
+    assert all(n >= 1 for n in counts.values()), f"items never alerted after the partition: {counts}"
+    assert all(n == 1 for n in counts.values()), f"items alerted more than once: {counts}"
+    assert not lost and not repeated, f"alerts in flight at the cut: {fan_out}"
+    assert caught_up <= 2 * POLL_INTERVAL, f"alerted {caught_up:.1f} s after the partition healed"
+    assert before == 200 and health_after == 200, (before, health_after)
+    assert 503 in health_during, health_during
+    assert not ghosts, f"transactions left open on the server: {ghosts}"
+    assert all("Partition-Pw-31" not in text for text in logged)
+    assert tracebacks <= 4, f"{tracebacks} tracebacks logged in the partition"
+    assert lines <= 60, f"{lines} log lines in the partition"
+    assert codes == [0] * len(processes), f"SIGTERM while partitioned: {codes} after {stopped_in:.1f} s"
