@@ -2770,6 +2770,11 @@ THIRTY_EIGHTH_ROUND_NAMES = [
         {"armaz_border"},
     ),
     ("Trucks for Armenia wait at Norduz in Iran's East Azerbaijan province", set(), {"armaz_border"}),
+    # goods of one country reaching the other through Georgia: a trade route, not their border
+    ("Ադրբեջանական խնձորը Վրաստանով Հայաստան է հասել", set(), {"armaz_border"}),
+    ("Azerbaijani apples reached Armenian markets via Georgia", set(), {"armaz_border"}),
+    ("Азербайджанские яблоки попали в Армению через Грузию", set(), {"armaz_border"}),
+    ("Azərbaycan almaları Gürcüstan üzərindən Ermənistana çatdırılıb", set(), {"armaz_border"}),
 ]
 
 THIRTY_EIGHTH_ROUND_SEVERITY = [
