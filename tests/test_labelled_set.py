@@ -154,10 +154,10 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (thirty-five test parts folded):
+    """A guard against regressions on the part the classifier was tuned on (thirty-six test parts folded):
     the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down. Since the lead's
     CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the twenty-first round) the CSTO
-    acting elsewhere is a near-miss and none of those items is a false hit. Twenty-four false hits are left
+    acting elsewhere is a near-miss and none of those items is a false hit. Twenty-six false hits are left
     (docs/classifier-figures.md, "Sixteenth round" to "Thirty-third round"; the twenty-fifth part's fourteen
     were closed but three in the twenty-seventh round, the twenty-sixth part's nine but one in the
     twenty-eighth, the twenty-eighth part's fifteen but one in the thirtieth: 13 before that part was folded,
@@ -172,9 +172,10 @@ def test_development_part_keeps_its_figures(
     community read as the mountain, closed in the thirty-fifth: 21 before that part was folded, 22 with it, 21
     after the round; the thirty-fourth part brought none: 21 before it was folded, 21 with it, 21 after the
     thirty-sixth round; the thirty-fifth part's four, the Stepanakert State Drama Theatre closed in the
-    thirty-seventh: 21 before that part was folded, 25 with it, 24 after the round): of
-    the fourteenth part, a honey and berry festival in
-    the town of Berd, labelled a near-miss for Tavush (a festival is not news of its province); of the
+    thirty-seventh: 21 before that part was folded, 25 with it, 24 after the round; the thirty-sixth
+    part's eight, six of them closed in the thirty-eighth: 24 before that part was folded, 32 with it, 26
+    after the round): of the fourteenth part, a honey and berry festival in the town of Berd, labelled a
+    near-miss for Tavush (a festival is not news of its province); of the
     fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's nickname, labelled a
     near-miss for Putin); of the sixteenth, Heydar Aliyev named by his surname alone in two headlines of 2001
     ("Says Aliyev", "Aliyev Kocharian"), which the text cannot tell from the current president (the date
@@ -202,13 +203,16 @@ def test_development_part_keeps_its_figures(
     Shusha (a quoted project title naming Shusha, which the fourth part's labels read, for Karabakh, as
     naming the place), and a street in Goris named after Syunik ("Սյունիքի անվան փողոցում": "named after"
     right after a place cannot end its name, since a school named after a person in Stepanakert names
-    Stepanakert); no other may appear."""
+    Stepanakert); of the thirty-sixth, a Soviet actor named Aliyev in an Armenian encyclopedia entry
+    ("ԱԼԻԵՎ Միրզա Աղա Ալի օղլի": another given name and a patronymic after the surname, beyond the reach of
+    the Heydar words) and the UN General Assembly's president visiting Baku (labelled a near-miss for `un`);
+    no other may appear."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
         assert evaluation.by_language[language].recall >= 0.98, report
         assert evaluation.by_language[language].severity_agreement >= 0.95, report
-    assert evaluation.overall.false_hits <= 24, report
+    assert evaluation.overall.false_hits <= 26, report
 
 
 def test_eval_command_prints_figures_per_language(tmp_path: Path) -> None:
