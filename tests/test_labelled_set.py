@@ -76,6 +76,11 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the thirty-seventh part has en 42, ru 43, hy 17 and az 21 items: the stored pages' fresh "
+    "Armenian and Azerbaijani items are nearly used up (docs/labelling.md, The thirty-seventh test part)",
+)
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
     test_languages = Counter(item["lang"] for item in _raw(TEST))
@@ -96,18 +101,17 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The thirty-sixth test part as measured once with the thirty-seventh round's rules and the learned grade
-# that gives only P3 (frozen at f7f3b9e; figures in docs/classifier-figures.md, with and without the learned
-# severity grade, which is on by default; one label corrected to the guide after the measurement, marked
+# The thirty-seventh test part as measured once with the thirty-eighth round's rules and the learned grade
+# that gives only P3 (frozen at 78acf5c; figures in docs/classifier-figures.md, with and without the learned
+# severity grade, which is on by default; six labels corrected to the guide after the measurement, marked
 # "relabelled"): thresholds reached are asserted, those not reached are strict expected failures with the
 # measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = (
-    "test part 36 measured once with the thirty-seventh round's rules (docs/classifier-figures.md)"
-)
+_TEST_FIGURES = "test part 37 measured once with the thirty-eighth round's rules (docs/classifier-figures.md)"
 _RECALL_BELOW_095 = {
-    "en": "0.926 (50/54): the Armenia-Azerbaijan border told as Iran's border with Armenia closed by "
-    "Azerbaijani forces, the 2020 statement as the Karabakh truce deal, the 2025 Washington deal as a "
-    "U.S.-brokered deal, and Nakhchivan as a gas pipeline's end, missed"
+    "hy": "0.850 (17/20): the EU's 40 observers and the international border whose delimitation they are to "
+    "help (after a meeting of Aliyev and Pashinyan), and Artsakh inside the word for its Armenians, missed",
+    "ru": "0.947 (36/38): Nakhchivan beside 'not on the Don' read as Rostov's, and the Lachin road as 'the "
+    "road of the same name' after Lachin, missed",
 }
 
 
@@ -139,14 +143,18 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="8 false hits in 64 near-misses (three borders named with both countries but not theirs: Iran's, "
-    "Georgia's, a trade route through Georgia; a Soviet actor named Aliyev, the Zangezur military hospital, "
-    f"the Shusha Declaration, the tanker Laçın, a UN General Assembly president's visit), {_TEST_FIGURES}",
+    reason="5 false hits in 45 near-misses (the Zangezur mountain range twice, a Nakhichevan district of "
+    f"Rostov, an Amnesty report on three countries, the contact group on Ukraine), {_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="severity agreement 0.860 (74/86) with the learned grade on by default (the same by the rules "
+    f"alone) < 0.90, {_TEST_FIGURES}",
+)
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
