@@ -19,8 +19,8 @@ Every 20 s it samples the process: RSS, open file descriptors, threads, parser w
 connections (PostgreSQL: pg_stat_activity), rows per table, and from inside the process (a sitecustomize
 hook, see `_HOOK`) the asyncio task count, the event loop's lag, and the size of every dict, set, list and
 deque held by an object of borderwatch, python-telegram-bot, APScheduler or httpx (summed per class and
-attribute). It prints the first sample after the warm-up next to the last, as ratios, and names every
-container that grew.
+attribute) and the count of gc-tracked objects per type. It prints the first sample after the warm-up next
+to the last, as ratios, and names every container and object type that grew.
 
     python -m bench soak                                       # 30 s, SQLite (part of make bench)
     python -m bench.soak --duration 600 --backend both         # the 10-minute soak of docs/reliability.md
@@ -158,8 +158,11 @@ if os.environ.get("SOAK_PROBE"):
         tasks = len(asyncio.all_tasks(loop))
         started = time.monotonic()
         sizes = _containers()
+        objects = gc.get_objects()
+        kinds = collections.Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in objects)
         line = {"at": time.time(), "lag": lag, "tasks": tasks, "scan": time.monotonic() - started,
-                "objects": len(gc.get_objects()), "containers": dict(sizes)}
+                "objects": len(objects), "containers": dict(sizes), "types": dict(kinds.most_common(300))}
+        del objects
         with open(_OUT, "a") as out:
             out.write(json.dumps(line) + "\n")
 
@@ -378,6 +381,7 @@ async def _sample(soak: Soak) -> None:
         figures["loop lag ms"] = last["lag"] * 1000
         figures["gc objects"] = float(last["objects"])
         containers = {k: int(v) for k, v in last["containers"].items()}
+        containers.update({f"objects of {k}": int(v) for k, v in last.get("types", {}).items()})
     soak.samples.append(Sample(time.monotonic() - soak.started, figures, containers))
 
 
@@ -395,6 +399,13 @@ def _publish_probe(soak: Soak, number: int) -> None:
     path = f"/probe/{feed}.xml"
     soak.server.add(path, rss(f"Agency {feed}", [i[:4] for i in items], dates=[i[4] for i in items]))
     soak.probes.append(Probe(marker, title, time.monotonic()))
+
+
+def _polled_before(soak: Soak, number: int, now: float) -> bool:
+    """Whether the probe feed of probe `number` was read a while ago: its history is stored, so what it
+    publishes next can alert (a feed's first read is history, never alerted)."""
+    first = soak.server.requests(f"/probe/{number % PROBES}.xml")[:1]
+    return bool(first) and now - first[0].at > 5.0
 
 
 def _watch_probes(soak: Soak) -> None:
@@ -431,7 +442,7 @@ async def _drive(soak: Soak, duration: float) -> None:
     next_throttle = soak.started + soak.warm_up
     probes = 0
     while (now := time.monotonic()) < until:
-        if now >= next_probe:
+        if now >= next_probe and _polled_before(soak, probes, now):
             _publish_probe(soak, probes)
             probes += 1
             next_probe += PROBE_EVERY
@@ -506,7 +517,7 @@ def _report(soak: Soak) -> None:
         ((last.containers.get(k, 0) - first.containers.get(k, 0), k) for k in last.containers),
         reverse=True,
     )
-    print("  containers that grew most (sum of len() per class.attribute):")
+    print("  containers that grew most (sum of len() per class.attribute; gc-tracked objects per type):")
     for delta, name in grown[:12]:
         if delta <= 0:
             break
