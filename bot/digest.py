@@ -59,6 +59,9 @@ class DigestJob(BackgroundLoop):
         sent = 0
         migrated = False
         now = self.clock()
+        # a hold that has passed is no hold: dropped, so a chat that turned its digest off or is gone is
+        # not remembered for the process's life
+        self._held = {chat: until for chat, until in self._held.items() if until > now}
         for due in await digests.due_digests(self.ctx.db, now):
             if self._held.get(due.chat_id, now) > now:
                 continue  # the bot may not post there: not tried before HOLD_RETRY has passed

@@ -19,6 +19,9 @@ class ClosedTopics:
 
     def close(self, chat_id: int, thread_id: int, now: datetime) -> None:
         """Telegram refused a message for this topic as closed."""
+        # topics whose check is due are tried again anyway: dropped here, so one never written to again
+        # (its chat gone, its alerts elsewhere) is not remembered for the process's life
+        self._retry_at = {topic: at for topic, at in self._retry_at.items() if at > now}
         self._retry_at[(chat_id, thread_id)] = now + REOPEN_CHECK
 
     def reopen(self, chat_id: int, thread_id: int) -> bool:

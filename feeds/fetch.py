@@ -263,6 +263,12 @@ class _Held:
     seconds: float = 0.0
 
 
+@dataclass(slots=True)
+class _HostSlots:
+    semaphore: asyncio.Semaphore
+    users: int = 0  # fetches holding or waiting for a slot
+
+
 class Fetcher:
     """The one shared HTTP client of the ingest side, with global and per-host concurrency limits.
 
@@ -301,17 +307,27 @@ class Fetcher:
         self._slow_global_first = slow_lane < settings.fetch_concurrency
         # URLs whose last fetch here was slow or ran out of time (for callers without a stored Slowness)
         self._slow: set[str] = set()
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        # host → its slots and how many fetches hold or wait for them; dropped when none does, so hosts a
+        # redirect named once (a load balancer's node, a session host) are not kept for the process's life
+        self._hosts: dict[str, _HostSlots] = {}
 
     async def aclose(self) -> None:
         """Close every connection."""
         self._connections.close()
 
-    def _host_slot(self, host: str) -> asyncio.Semaphore:
-        slot = self._hosts.get(host)
-        if slot is None:
-            slot = self._hosts[host] = asyncio.Semaphore(self._settings.per_host_concurrency)
-        return slot
+    @contextlib.asynccontextmanager
+    async def _host_slot(self, host: str) -> AsyncIterator[None]:
+        slots = self._hosts.get(host)
+        if slots is None:
+            slots = self._hosts[host] = _HostSlots(asyncio.Semaphore(self._settings.per_host_concurrency))
+        slots.users += 1
+        try:
+            async with slots.semaphore:
+                yield
+        finally:
+            slots.users -= 1
+            if slots.users == 0:
+                del self._hosts[host]
 
     async def fetch(
         self,

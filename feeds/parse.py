@@ -555,12 +555,23 @@ class ParserPool:
         self.stopped_parses = 0  # parses stopped at their deadline, their process killed (a measure)
 
     async def parse(
-        self, body: bytes, headers: Mapping[str, str], url: str, *, slowness: Slowness | None = None
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        url: str,
+        *,
+        source_url: str | None = None,
+        slowness: Slowness | None = None,
     ) -> ParsedFeed:
         """`parse_feed` in a worker process; raises ParseError as it does, and also if the worker dies or the
         parse runs past its deadline. `slowness.parse` (when given) says whether the feed's last parse was
-        slow, wherever it ran, and is set to whether this one was."""
-        memory = self._memory.get(url) if self._remember else None
+        slow, wherever it ran, and is set to whether this one was.
+
+        `url` is where the document came from (after redirects), `source_url` the address the feed is polled
+        at (default: `url`): what is remembered is kept under `source_url`, so a feed redirected to a new
+        address on every poll (a session token in it) keeps one memory, not one more per poll."""
+        key = source_url or url
+        memory = self._memory.get(key) if self._remember else None
         remembered = (memory.context, memory.encoding, memory.version) if memory is not None else None
         known = memory.entries() if memory is not None else {}
         seen = frozenset(known)
@@ -568,7 +579,7 @@ class ParserPool:
         if self._workers is None:
             outcome = _parse_remembering(*arguments)
         else:
-            outcome = await self._guarded(self._workers, url, _parse_remembering, arguments, slowness)
+            outcome = await self._guarded(self._workers, key, _parse_remembering, arguments, slowness)
         feed = outcome.feed
         if outcome.new is not None and memory is not None:
             fresh = iter(feed.entries)
@@ -579,14 +590,14 @@ class ParserPool:
             feed = replace(feed, entries=entries)
         if self._remember:
             if outcome.digests is not None:
-                self._memory[url] = _Memory.of(
+                self._memory[key] = _Memory.of(
                     outcome.context,
                     outcome.encoding,
                     outcome.version,
                     dict(zip(outcome.digests, feed.entries, strict=True)),
                 )
             else:
-                self._memory.pop(url, None)
+                self._memory.pop(key, None)
         return feed
 
     async def run(
@@ -602,7 +613,8 @@ class ParserPool:
         given, else this pool's memory of `url`), and refused at once
         when this same body of `url` ran out of time before. For the other documents read from the web
         (statement pages, Telegram channel previews); `function` is a module-level function whose
-        arguments and result pickle."""
+        arguments and result pickle. `url` is the source's own address (not where a redirect or a page
+        link led), so what is remembered of it stays one entry however the addresses of its documents vary."""
         if self._workers is None:
             return function(body, *arguments)
         result: _Result = await self._guarded(self._workers, url, function, (body, *arguments), slowness)

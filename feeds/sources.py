@@ -190,7 +190,9 @@ class SourceReader:
         if html:
             feed = await self._read_page(source, response, slowness)
         else:
-            feed = await self._parser.parse(response.body, response.headers, response.url, slowness=slowness)
+            feed = await self._parser.parse(
+                response.body, response.headers, response.url, source_url=source.url, slowness=slowness
+            )
         return Reading("ok", response, feed, response.body_hash)
 
     async def _read_page(
@@ -201,7 +203,7 @@ class SourceReader:
         except SelectorError as exc:
             raise ParseError(f"{source.url}: {exc}") from None
         return await self._parser.run(
-            response.url,
+            source.url,
             parse_statement_page,
             response.body,
             dict(response.headers),

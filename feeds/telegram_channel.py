@@ -426,7 +426,7 @@ async def read_channel(
 
     async def parse(response: FetchResponse, known: int | None) -> PagePosts:
         return await parser.run(
-            response.url,
+            first_page,
             read_page,
             response.body,
             dict(response.headers),
@@ -437,7 +437,8 @@ async def read_channel(
             slowness=slowness,
         )
 
-    response = await fetch_page(preview_url(web_url, channel))
+    first_page = preview_url(web_url, channel)  # the channel's pages are remembered under it
+    response = await fetch_page(first_page)
     page = await parse(response, last_post_id)
     ids = page.ids
     newest = max(ids) if ids else None

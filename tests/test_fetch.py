@@ -24,7 +24,7 @@ from feeds.errors import (
 from feeds.fetch import Fetcher, FetchResponse
 from feeds.lanes import Slowness
 from storage.settings import Settings
-from tests.feedserver import FeedServer, rss
+from tests.feedserver import FeedServer, loopback_hosts, rss
 
 SETTINGS = Settings(allow_private_urls=True, fetch_timeout=1.5, connect_timeout=1, user_agent="bw-test/1")
 FEED = rss("Test feed", [(f"g{n}", f"Item {n}", f"http://example.com/{n}", "text") for n in range(5)])
@@ -347,3 +347,20 @@ async def test_with_one_fetch_slot_a_slow_feed_and_a_healthy_one_of_its_host_bot
 async def server_saw(server: FeedServer, path: str) -> None:
     while not server.requests(path):  # noqa: ASYNC110 (the server runs in a thread: no event to wait for)
         await asyncio.sleep(0.01)
+
+
+async def test_a_feed_redirected_to_a_new_host_on_every_poll_leaves_no_host_slot_behind() -> None:
+    """Each host's concurrency slot lives while a fetch of that host does: a feed sent to a new host on every
+    poll (a load balancer naming a node) must not add one slot per poll for as long as the process runs."""
+    hosts = loopback_hosts(13)
+    with FeedServer(hosts) as server:
+        fetcher = Fetcher(SETTINGS)
+        try:
+            for poll, host in enumerate(hosts[1:]):
+                server.add(f"/node{poll}.xml", FEED)
+                server.add("/gateway.xml", fault="redirect", location=server.url(f"/node{poll}.xml", host))
+                response = await fetcher.fetch(server.url("/gateway.xml", hosts[0]))
+                assert response.body == FEED.encode()
+            assert fetcher._hosts == {}
+        finally:
+            await fetcher.aclose()

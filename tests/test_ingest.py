@@ -45,10 +45,16 @@ class CountingParser(ParserPool):
         self.calls = 0
 
     async def parse(
-        self, body: bytes, headers: Mapping[str, str], url: str, *, slowness: Slowness | None = None
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        url: str,
+        *,
+        source_url: str | None = None,
+        slowness: Slowness | None = None,
     ) -> ParsedFeed:
         self.calls += 1
-        return await super().parse(body, headers, url, slowness=slowness)
+        return await super().parse(body, headers, url, source_url=source_url, slowness=slowness)
 
 
 class Tagger:

@@ -18,9 +18,14 @@ import feedparser
 import pytest
 
 from feeds.blocks import Split, split_document
+from feeds.fetch import Fetcher
 from feeds.identity import prepare_items
 from feeds.model import ParsedFeed
 from feeds.parse import ParseError, ParserPool, parse_feed
+from feeds.sources import FEED as FEED_KIND
+from feeds.sources import NewSource, SourceReader
+from storage.settings import Settings
+from tests.feedserver import FeedServer, rss
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 CORPUS = Path(__file__).parent / ".corpus" / "feedparser"
@@ -229,3 +234,24 @@ def test_split_refuses_what_it_cannot_cut_safely() -> None:
     split = split_document(commented, RSS, url)
     assert split is not None and split.blocks == (item,)
     assert feedparser.parse(commented).entries[0].title == "a"
+
+
+async def test_a_feed_redirected_to_a_new_address_on_every_poll_is_remembered_once() -> None:
+    """A feed behind a gateway that redirects each request to an address with a new session token: the
+    pool's memory is the feed's, not one more per address it was sent to (issue: it grew by one document's
+    entries on every poll, without bound, for as long as the process ran)."""
+    settings = Settings(allow_private_urls=True, fetch_timeout=5, connect_timeout=2)
+    fetcher = Fetcher(settings)
+    pool = ParserPool(inline=True)
+    reader = SourceReader(settings, fetcher, pool, lambda: NOW)
+    with FeedServer() as server:
+        feed = server.url("/news.xml")
+        for poll in range(12):
+            target = f"/news.xml.cached?session={poll:04x}"
+            items = [(f"g{n}", f"Item {n}", f"http://example.com/{n}", "text") for n in range(poll + 1)]
+            server.add(target, rss("Gateway", items))
+            server.add("/news.xml", fault="redirect", location=server.url(target))
+            reading = await reader.read(NewSource(FEED_KIND, feed))
+            assert reading.feed is not None and len(reading.feed.entries) == poll + 1
+    await fetcher.aclose()
+    assert len(pool._memory) == 1

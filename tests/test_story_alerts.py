@@ -20,10 +20,11 @@ from bot.app import build_application
 from bot.context import BotContext
 from bot.deliver import DeliveryLoop
 from bot.digest import DigestJob
+from bot.topics import REOPEN_CHECK, ClosedTopics
 from feeds.gazetteer import load_gazetteer
 from feeds.model import Classification, EntityMatch, FeedEntry, NewItem
 from feeds.store import FeedItems, StoredItem, store_new_items, store_new_items_of_feeds
-from storage import chats, digests
+from storage import chats, deliveries, digests
 from storage.alert_updates import updates_for_chat
 from storage.db import Database
 from storage.models import Chat, Feed
@@ -509,3 +510,39 @@ async def test_a_digest_that_cannot_be_made_is_quarantined_and_the_others_arrive
     assert (await quarantine_counts(rig.db)).digests == 0
     with pytest.raises(ValueError):
         await digests.set_digest(rig.db, GROUP, "1٢:3x", rig.clock.now)
+
+
+async def test_a_digest_hold_is_forgotten_once_it_has_passed_whatever_the_chat_did(rig: Rig) -> None:
+    """The bot process remembers, per chat, when to try again a digest the chat refused (the bot may not post
+    there). A chat that then turns its digest off, or is never heard from again, must not be remembered for
+    the process's life: over months every such chat added one entry that nothing removed."""
+    job = DigestJob(rig.ctx, rig.app.bot, clock=rig.clock)
+    restricted = [-2001, -2002, -2003]
+    for chat in restricted:
+        rig.telegram.add_chat(chat, "group")
+        rig.telegram.restrict_bot(chat, by=None)
+        await subscribe_chat(rig.db, chat, "sev_lake", chat_type="group")
+        await digests.set_alerts(rig.db, chat, False)
+        await digests.set_digest(rig.db, chat, "08:00", rig.clock.now)  # 06:00 now
+    await rig.report(SOURCES[0], "Road to Sev Lake closed for repairs", "P4")
+    await rig.deliver()
+    rig.clock.now = START.replace(hour=8, minute=0)
+    assert await job.run_due() == 0
+    assert len(job._held) == 3  # each digest waits
+    for chat in restricted:
+        await digests.set_digest(rig.db, chat, None, rig.clock.now)
+    rig.clock.now += deliveries.HOLD_RETRY + timedelta(seconds=1)
+    assert await job.run_due() == 0
+    assert job._held == {}
+
+
+def test_a_closed_topic_is_forgotten_once_its_check_is_due_even_if_its_chat_is_gone() -> None:
+    """A topic found closed is remembered until REOPEN_CHECK passes; a chat that left, or a topic never
+    written to again, must not stay remembered for the process's life."""
+    topics = ClosedTopics()
+    for chat in range(-3000, -3100, -1):
+        topics.close(chat, 42, START)
+    later = START + REOPEN_CHECK + timedelta(seconds=1)
+    topics.close(-4000, 42, later)
+    assert topics.route(-4000, 42, later) is None  # still closed
+    assert list(topics._retry_at) == [(-4000, 42)]
