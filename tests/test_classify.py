@@ -2813,7 +2813,8 @@ THIRTY_NINTH_ROUND_NAMES = [
     # a mountain range named after a place is the landform (the guide), in the four languages; an exclusion
     # word the text itself negates does not exclude; Ukraine's contact group called "the Minsk group" beside
     # Ukraine only; Artsakh inside compounds of its Armenians; the land named as land beside the horse words;
-    # the Zangezur corridor described as a land corridor; the three South Caucasus countries in a list
+    # the Zangezur corridor described as a land corridor; the Lachin road as "the road of the same name"; the
+    # three South Caucasus countries in a list
     ("Hikers crossed the mountain range of Zangezur above Meghri last summer", set(), {"zangezur"}),
     ("Climbers spent a week on the Zangezur range in July", set(), {"zangezur"}),
     ("Туристы прошли по хребту Зангезур над Мегри", set(), {"zangezur"}),
@@ -2848,6 +2849,12 @@ THIRTY_NINTH_ROUND_NAMES = [
         {"zangezur_corridor"},
         set(),
     ),
+    # the Lachin road as "the road of the same name" in an item naming Lachin (counter-example: another town)
+    ("Жители возвращаются в Лачин, а споры об одноименной дороге не утихают", {"lachin_corridor"}, set()),
+    ("Residents return to Lachin while the road of the same name stays closed", {"lachin_corridor"}, set()),
+    ("Բնակիչները վերադառնում են Լաչին, իսկ համանուն ճանապարհը փակ է", {"lachin_corridor"}, set()),
+    ("Sakinlər Laçına qayıdır, eyniadlı yol isə bağlıdır", {"lachin_corridor"}, set()),
+    ("В Гори открыли одноименную дорогу", set(), {"lachin_corridor"}),
     ("Armenia, Azerbaijan and Georgia in the Freedom House 2024 ranking", set(), {"armaz_border"}),
     ("Армения, Азербайджан и Грузия в рейтинге свободы прессы", set(), {"armaz_border"}),
     ("Հայաստան, Ադրբեջան և Վրաստան մամուլի ազատության վարկանիշում", set(), {"armaz_border"}),
