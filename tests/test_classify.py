@@ -2865,6 +2865,10 @@ THIRTY_NINTH_ROUND_SEVERITY = [
     # years of atrocities that "led to" the exodus are its history: the exodus is the news
     ("How two years of atrocities led to the exodus from Nagorno-Karabakh", "en", "P2", "displacement"),
     ("Как три года зверств привели к исходу армян из Нагорного Карабаха", "ru", "P2", "displacement"),
+    # families exhuming their dead before leaving: the exodus
+    ("Families in Berdzor are exhuming the graves of their relatives this week", "en", "P2", "displacement"),
+    ("В Бердзоре семьи эксгумируют могилы родных", "ru", "P2", "displacement"),
+    ("Բերձորի գերեզմանոցներում արտաշիրիմումներ են արվում", "hy", "P2", "displacement"),
 ]
 
 COURT_RULINGS_ON_A_KILLING = [
