@@ -1411,6 +1411,33 @@ def _not_only(text: str, negation_stop: int) -> bool:
     return text.startswith(_NOT_ONLY, negation_stop + 1)
 
 
+class _ExclusionDenials:
+    """The negations of an item that may deny an alias's exclusion word: one between the alias and the word,
+    right before the word in the same clause ("Нахичевань (которая не на Дону, а …)", "Nakhchivan, not the one
+    on the Don"), so the word does not cancel the alias."""
+
+    __slots__ = ("_stops", "_text")
+
+    def __init__(self, text: str, negations: list[tuple[int, int, int]]) -> None:
+        self._text = text
+        self._stops = sorted(
+            (n_start, n_stop) for n_start, n_stop, follows in negations if follows != _ENDS_CLAUSE
+        )
+
+    def any_after(self, position: int) -> bool:
+        return bool(self._stops) and self._stops[-1][0] >= position
+
+    def denies(self, alias_stop: int, word_start: int) -> bool:
+        text = self._text
+        return any(
+            n_start >= alias_stop
+            and n_stop <= word_start
+            and word_start - n_stop <= _NEGATION_BEFORE
+            and not any(mark in text[n_stop:word_start] for mark in _CLAUSE_MARKS)
+            for n_start, n_stop in self._stops
+        )
+
+
 def _negated(text: str, start: int, stop: int, negations: list[tuple[int, int, int]], ends: bool) -> bool:
     """A negation right before the cue ("no casualties"), or right after it where it may follow ("жертв
     нет"); with `ends`, an ending right before it or anywhere after it in its clause ("shelling of the border
@@ -2043,7 +2070,7 @@ class Classifier:
             for hit in alias_hits
             if aliases[hit[2]].entity not in places or not in_titled_quote(text, hit[0], hit[1])
         ]
-        matched = self._resolve(alias_hits, words)
+        matched = self._resolve(alias_hits, words, _ExclusionDenials(text, found[_NEGATION]))
         if not matched:
             return _NOTHING
         events: frozenset[int] = frozenset()
@@ -2184,7 +2211,10 @@ class Classifier:
         )
 
     def _resolve(
-        self, alias_hits: list[tuple[int, int, int]], words: dict[int, _WordSpans]
+        self,
+        alias_hits: list[tuple[int, int, int]],
+        words: dict[int, _WordSpans],
+        denials: _ExclusionDenials | None = None,
     ) -> dict[int, list[tuple[int, int, int]]]:
         """Apply the rules; the accepted hits per entity index."""
         aliases = self._aliases
@@ -2193,7 +2223,7 @@ class Classifier:
             info = aliases[hit[2]]
             if (
                 info.unless
-                and self._near(hit, info.unless, info.alias.window, words)
+                and self._near(hit, info.unless, info.alias.window, words, denials)
                 and not any(w in words for w in info.kept_with)
             ):
                 continue
@@ -2265,8 +2295,8 @@ class Classifier:
         self, text: str, hit: tuple[int, int, int], words: dict[int, _WordSpans]
     ) -> bool:
         """A place's name inside a diocese's, a fund's or a mountain's name: "Diocese of Syunik", "Mount
-        Vardenis", "Վարդենիս լեռ" (the town is Vardenis); a place named by its range keeps it ("Zangezur
-        range")."""
+        Vardenis", "Վարդենիս լեռ" (the town is Vardenis); a place named by its range keeps it ("the
+        Karabakh mountains"); "the Zangezur range" is the landform)."""
         if self._place_before and _preceded_by(text, hit, self._place_before, words):
             return True
         if not self._landform_before or self._aliases[hit[2]].entity in self._range_named:
@@ -2328,9 +2358,19 @@ class Classifier:
         unless: frozenset[int],
         window: int,
         words: dict[int, _WordSpans],
+        denials: _ExclusionDenials | None = None,
     ) -> bool:
         low, high = hit[0] - window, hit[1] + window
         for word_id, spans in words.items():  # the words found are few; an exclusion list may be long
+            if word_id in unless and denials is not None and denials.any_after(hit[1]):
+                # an exclusion the text itself denies ("Нахичевань (которая не на Дону, …)") does not exclude
+                if any(
+                    not denials.denies(hit[1], start)
+                    for start, stop in spans.between(0, high)
+                    if (start < hit[0] and stop >= low) or (start >= hit[0] and stop > hit[1])
+                ):
+                    return True
+                continue
             if word_id in unless:
                 # a span that starts before the hit is never inside it; one that starts within the window
                 # from the hit's start on counts when it ends past the hit

@@ -32,7 +32,7 @@ whatever `kept_with` words the item has: Iran's border "with Azerbaijan and Arme
 of a mountain or a range right before or after a place's name: "Mount Vardenis", "Վարդենիս լեռ", and
 `landform_before` right before it only: "гора Варденис", not "за Капаном горы"; those of any place
 apply to every place but one with an alias that has `range_name`, a place named by its range: "the
-Zangezur range"), `own_next` (as `unless_next`, for that alias alone: "Qarabağ məktəbi" is a school
+Karabakh mountains"), `own_next` (as `unless_next`, for that alias alone: "Qarabağ məktəbi" is a school
 of art, "Khoznavar school" is the village's), `given_name` (the alias is also a given name: not counted
 as a capitalised word right before a capitalised surname, "Շուշան Ստեփանյանը" is a person, "Շուշան" the town).
 A word ending in `*` matches any continuation of its stem ("обстрел*").
@@ -108,7 +108,7 @@ class AliasDef:
     unless_before: tuple[str, ...] = ()  # words that cancel the alias when one ends right before it
     landform: tuple[str, ...] = ()  # words of a mountain or a range right before or after a place's name
     landform_before: tuple[str, ...] = ()  # such words only right before the name ("гора Варденис")
-    range_name: bool = False  # the place is also named by its range ("Zangezur range"): `landform` keeps it
+    range_name: bool = False  # the place is also named by its range ("Karabakh mountains"): landform kept
     own_next: tuple[str, ...] = ()  # like `unless_next`, for this alias only (not every place's)
     given_name: bool = False  # also a given name: not counted right before a capitalised surname
 
