@@ -141,9 +141,9 @@ def load_yaml_gazetteer(settings: Settings) -> Gazetteer:
 
 
 def learned_grader(settings: Settings) -> SeverityGrader | None:
-    """The learned severity grade (feeds.severity_model) unless BORDERWATCH_LEARNED_SEVERITY=false. On by
-    default since it gives only P3 or P4, never the P1 that breaks through quiet hours (docs/classifier-
-    figures.md, "A safe learned grade: backtest on the folded parts")."""
+    """The learned severity grade (feeds.severity_model) when BORDERWATCH_LEARNED_SEVERITY=true. Off by
+    default: on the eight fresh test parts measured after it was turned on it moved agreement by one item in
+    865 (docs/classifier-figures.md, "The thirty-eighth test part, measured once")."""
     return bundled_grader() if settings.learned_severity else None
 
 

@@ -54,8 +54,9 @@ class Settings(BaseSettings):
     feeds: Path = Path("config/feeds.opml")
     entities: Path = Path("config/entities.yaml")
     # the learned severity grade (config/severity_model.json) where the rules find no cue: P3 or P4, never P1
-    # or P2 (docs/classifier-figures.md, "A safe learned grade")
-    learned_severity: bool = True
+    # or P2; off since eight fresh test parts showed no effect (docs/classifier-figures.md, "The thirty-eighth
+    # test part, measured once")
+    learned_severity: bool = False
     allow_private_urls: bool = False
     user_agent: str = DEFAULT_USER_AGENT
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

@@ -3000,16 +3000,7 @@ def test_a_patronymic_after_a_comma_is_the_next_persons(
         ("Տավուշում տեղակայված սահմանապահ զորքերի ծառայությունը", "hy", "P4"),
         ("Talks on Karabakh move towards peace", "en", "P4"),
         ("Pashinyan received Karabakh Armenians in Yerevan", "en", "P4"),
-        pytest.param(
-            "On Army Day Aliyev sent a message to the troops in Nakhchivan",
-            "en",
-            "P4",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="no cue, so the learned grade (on by default) reads it P3 (0.48 against P4 0.25): a "
-                "known cost of the grade, never a P1 or P2 (docs/classifier-figures.md)",
-            ),
-        ),
+        ("On Army Day Aliyev sent a message to the troops in Nakhchivan", "en", "P4"),
         ("Ordu günü Prezident Naxçıvandakı hərbçilərə mesaj verib", "az", "P4"),
         # a civilian mission or peacekeepers deployed told with words between, trust strengthened, and
         # officials arriving in Karabakh are politics (people arriving from it are displaced: P2)

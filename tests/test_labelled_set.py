@@ -78,8 +78,8 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the thirty-seventh part has en 42, ru 43, hy 17 and az 21 items: the stored pages' fresh "
-    "Armenian and Azerbaijani items are nearly used up (docs/labelling.md, The thirty-seventh test part)",
+    reason="the thirty-eighth part has en 49, ru 49, hy 22 and az 23 items: the stored pages' fresh "
+    "Armenian and Azerbaijani items are nearly used up (docs/labelling.md, The thirty-eighth test part)",
 )
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
@@ -101,17 +101,15 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The thirty-seventh test part as measured once with the thirty-eighth round's rules and the learned grade
-# that gives only P3 (frozen at 78acf5c; figures in docs/classifier-figures.md, with and without the learned
-# severity grade, which is on by default; six labels corrected to the guide after the measurement, marked
-# "relabelled"): thresholds reached are asserted, those not reached are strict expected failures with the
-# measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 37 measured once with the thirty-eighth round's rules (docs/classifier-figures.md)"
+# The thirty-eighth test part as measured once with the thirty-ninth round's rules (frozen at 2a690f1;
+# figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by default
+# since; two labels corrected to the guide after the measurement, marked "relabelled"): thresholds reached are
+# asserted, those not reached are strict expected failures with the measured figure (the mark must go once the
+# threshold is met).
+_TEST_FIGURES = "test part 38 measured once with the thirty-ninth round's rules (docs/classifier-figures.md)"
 _RECALL_BELOW_095 = {
-    "hy": "0.850 (17/20): the EU's 40 observers and the international border whose delimitation they are to "
-    "help (after a meeting of Aliyev and Pashinyan), and Artsakh inside the word for its Armenians, missed",
-    "ru": "0.947 (36/38): Nakhchivan beside 'not on the Don' read as Rostov's, and the Lachin road as 'the "
-    "road of the same name' after Lachin, missed",
+    "az": "0.935 (29/31): the Lachin checkpoint as 'Laçın postu', and the two sides as official Yerevan "
+    "declaring war on Azerbaijan, missed",
 }
 
 
@@ -143,8 +141,8 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="5 false hits in 45 near-misses (the Zangezur mountain range twice, a Nakhichevan district of "
-    f"Rostov, an Amnesty report on three countries, the contact group on Ukraine), {_TEST_FIGURES}",
+    reason="2 false hits in 39 near-misses (COP29 read as the UN, the 'Naxçıvan Open' chess tournament read "
+    f"as Nakhchivan), {_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
@@ -152,8 +150,8 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.860 (74/86) with the learned grade on by default (the same by the rules "
-    f"alone) < 0.90, {_TEST_FIGURES}",
+    reason="severity agreement 0.881 (96/109) by the rules alone, the default (0.872, 95/109, with the "
+    f"learned grade) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90

@@ -19,16 +19,18 @@ from tests.test_entity_commands import run_cli
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_classify_grades_an_advance_told_without_a_cue_word_by_default() -> None:
+def test_classify_grades_an_advance_told_without_a_cue_word_when_the_learned_grade_is_on() -> None:
     # "crept up on", "moved closer to": no cue of config/severity.yaml, so the rules alone give P4
     lines = [
         "Azerbaijani troops crept up on Armenian trenches near Sotk",
         "Azerbaijani troops moved closer to the villages of Syunik",
         "The Armenian government discussed the Lachin corridor with the EU",
     ]
-    result = run_cli(["classify", "--json"], "\n".join(lines) + "\n")
-    assert result.returncode == 0, result.stderr
-    out = [json.loads(line) for line in result.stdout.splitlines()]
+    learned = run_cli(
+        ["classify", "--json"], "\n".join(lines) + "\n", {"BORDERWATCH_LEARNED_SEVERITY": "true"}
+    )
+    assert learned.returncode == 0, learned.stderr
+    out = [json.loads(line) for line in learned.stdout.splitlines()]
     assert [(line["severity"], line["events"]) for line in out] == [("P3", []), ("P3", []), ("P4", [])]
     # severity only: the entities are the rules' own
     assert [line["entities"] for line in out] == [
@@ -36,11 +38,9 @@ def test_classify_grades_an_advance_told_without_a_cue_word_by_default() -> None
         ["syunik"],
         ["lachin_corridor"],
     ]
-    rules_alone = run_cli(
-        ["classify", "--json"], "\n".join(lines) + "\n", {"BORDERWATCH_LEARNED_SEVERITY": "false"}
-    )
-    assert rules_alone.returncode == 0, rules_alone.stderr
-    assert [json.loads(line)["severity"] for line in rules_alone.stdout.splitlines()] == ["P4", "P4", "P4"]
+    by_default = run_cli(["classify", "--json"], "\n".join(lines) + "\n")
+    assert by_default.returncode == 0, by_default.stderr
+    assert [json.loads(line)["severity"] for line in by_default.stdout.splitlines()] == ["P4", "P4", "P4"]
 
 
 @pytest.mark.parametrize(
