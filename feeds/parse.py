@@ -548,7 +548,7 @@ class ParserPool:
         self._remember = remember
         self._limits = limits
         self._memory: dict[str, _Memory] = {}
-        # URL → (digest of a body whose parse ran out of time, the error it got)
+        # source address → (digest of the last body whose parse ran out of time, the error it got)
         self._timed_out: dict[str, tuple[bytes, str]] = {}
         # URLs whose last parse here took `limits.slow_seconds` or more (callers without a stored Slowness)
         self._slow: set[str] = set()
@@ -644,9 +644,9 @@ class ParserPool:
                 self._timed_out[url] = (_digest(body), str(exc))
                 self.stopped_parses += 1
             raise
+        # (what timed out is not forgotten when another body parses: a source's documents share `url`, one
+        # page of a channel parsing well says nothing of another; one entry per source, replaced by the next)
         self._remember_slow(url, seconds >= self._limits.slow_seconds, slowness)
-        if timed_out is not None:
-            self._timed_out.pop(url, None)
         return result
 
     def _remember_slow(self, url: str, slow: bool, slowness: Slowness | None) -> None:

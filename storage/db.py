@@ -200,8 +200,10 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # close_by's time, and the limits of the transactions under way (to move them to it)
+        # close_by's time, whether a transaction went unanswered since, and the limits of the transactions
+        # under way (to move them to it)
         self._close_by = math.inf
+        self._unanswered_at_close = False
         self._limits: dict[object, asyncio.Timeout] = {}
         capacity = pool_capacity(self.engine)
         self._command_slots = (
@@ -275,8 +277,9 @@ class Database:
                     await connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
     def close_by(self, when: float) -> None:
-        """Every transaction, those under way included, must end by `when` (time.monotonic()), else
-        DatabaseNotAnswering (PostgreSQL only). For a stopping process: what it still has to write (a mark,
+        """Every transaction, those under way included, must end by `when` (time.monotonic()), or, begun
+        later, within _CLOSING_ANSWER_SECONDS, else DatabaseNotAnswering (PostgreSQL only), and once one did
+        not, the later ones are refused at once. For a stopping process: what it still has to write (a mark,
         its leases given back) is worth a few seconds, not ANSWER_SECONDS per step while the server does
         not answer; what is not written is done again as after a crash."""
         self._close_by = min(self._close_by, when)
@@ -289,22 +292,31 @@ class Database:
 
     @asynccontextmanager
     async def _answered_by(self, when: float) -> AsyncIterator[Callable[[float], None]]:
-        """The block must end by `when` (time.monotonic(); inf: no limit), and by `close_by`'s time, else
+        """The block must end by `when` (time.monotonic(); inf: no limit), and as `close_by` says, else
         DatabaseNotAnswering. Yields a function that moves that time. What was waiting on the server is cut
         off: its connection is dropped (`_drop_unanswered`), never given back to the pool."""
-        offset = asyncio.get_running_loop().time() - time.monotonic()
+        started = time.monotonic()
+        offset = asyncio.get_running_loop().time() - started
+        if self._unanswered_at_close:
+            raise DatabaseNotAnswering("the database did not answer in time")
 
         def at(moment: float) -> float | None:
+            # close_by's time counts from the stop, other waits (Telegram's answers) included: a server that
+            # answers still gets a moment for a transaction begun past it
+            closing = max(self._close_by, started + _CLOSING_ANSWER_SECONDS)
+            moment = min(moment, closing)
             return None if math.isinf(moment) else moment + offset
 
-        limit = asyncio.timeout_at(at(min(when, self._close_by)))
+        limit = asyncio.timeout_at(at(when))
         key = object()
         self._limits[key] = limit
         try:
             async with limit:
-                yield lambda moment: limit.reschedule(at(min(moment, self._close_by)))
+                yield lambda moment: limit.reschedule(at(moment))
         except TimeoutError as error:
             if limit.expired():
+                # stopping: one that did not answer is not waited for again
+                self._unanswered_at_close = not math.isinf(self._close_by)
                 answer = _answer_limit.get()
                 if answer is not None:
                     answer.missed = True
@@ -349,6 +361,8 @@ class Database:
 
 # what a stopping process's `Database.dispose` waits at least for its connections to close
 _DISPOSE_SECONDS = 1.0
+# what a transaction of a stopping process is given to be answered in once close_by's time has passed
+_CLOSING_ANSWER_SECONDS = 1.0
 
 
 def is_database_error(error: BaseException) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import storage.db
 from bot.error_reply import answer_failed_update
 
 
@@ -17,8 +18,10 @@ def _job_failed(error: BaseException) -> Any:
 
 
 async def test_a_job_that_finds_the_database_unreachable_logs_one_line(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # that line is logged once per UNAVAILABLE_LOG_GAP in the process: none logged before this test
+    monkeypatch.setattr(storage.db, "_unavailable_lines", storage.db._RepeatedLines())
     caplog.set_level(logging.WARNING, logger="bot.error_reply")
     # what asyncpg raises when connecting gets no answer within its timeout (a network partition)
     await answer_failed_update(None, _job_failed(TimeoutError()))

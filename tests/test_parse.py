@@ -319,6 +319,20 @@ async def test_a_parse_past_its_deadline_is_stopped_and_the_other_worker_keeps_p
         assert await pool.parse(healthy, RSS, "https://www.azatutyun.am/api/") == parsed
 
 
+async def test_a_page_that_ran_out_of_time_stays_refused_while_its_sources_other_page_parses() -> None:
+    """A Telegram channel's pages are remembered under the channel's address: its first page parsing well
+    must not make the pool forget that an older page ran out of time (else that page holds a worker for the
+    whole deadline again on every poll)."""
+    healthy = (FEEDS / "hy_utf8.xml").read_bytes()
+    channel = "https://t.me/s/example"
+    async with ParserPool(workers=1, limits=NO_ATTRIBUTE_CAP) as pool:
+        for poll in range(2):
+            await pool.parse(healthy, RSS, channel, source_url=channel)
+            with pytest.raises(ParseError, match="parsing took longer"):
+                await pool.parse(ATTRIBUTE_BOMB, {}, f"{channel}?before=100", source_url=channel)
+            assert pool.stopped_parses == 1, f"poll {poll}: the older page held a worker again"
+
+
 def test_a_date_without_a_time_of_day_is_that_days_noon_and_marked_as_a_day() -> None:
     document = b"""<?xml version="1.0"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Agency</title>
