@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -97,7 +97,7 @@ async def _count_a_repeat(
     counted = await session.execute(
         update(AuditEntry)
         .where(AuditEntry.id == latest)
-        .values(repeats=AuditEntry.repeats + 1, last_at=at)
+        .values(repeats=AuditEntry.repeats + 1, last_at=case((last > at, last), else_=at))  # never moves back
         .execution_options(synchronize_session=False)
     )
     return bool(counted.rowcount)  # type: ignore[attr-defined]
