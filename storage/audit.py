@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import AuditEntry
@@ -17,6 +18,10 @@ AuditOutcome = Literal["allowed", "refused", "error"]
 # What PostgreSQL's text refuses (NUL) and no encoding can store (lone surrogates): a command's arguments are
 # whatever was typed, and an attempt must be audited whatever it held.
 _NOT_STORABLE = re.compile("[\x00\ud800-\udfff]")
+
+# A refusal of the same command to the same user in the same chat within this long of the last one adds to
+# that entry's count instead of a row: one stranger sending admin commands all day stays a few rows.
+REPEAT_WINDOW = timedelta(seconds=60)
 
 
 def _storable(text: str) -> str:
@@ -36,6 +41,8 @@ class AuditRecord:
     arguments: str
     outcome: str
     detail: str | None
+    repeats: int = 1
+    last_at: datetime | None = None
 
 
 async def record_audit(
@@ -49,8 +56,13 @@ async def record_audit(
     outcome: AuditOutcome,
     detail: str | None = None,
 ) -> None:
-    """Append one entry to the audit log, in its own transaction (it stays even if the command failed)."""
+    """Append one entry to the audit log, in its own transaction (it stays even if the command failed).
+
+    A refusal repeating one within REPEAT_WINDOW (same user, chat and command) adds 1 to that entry's count
+    instead, in one UPDATE: refusals at once each count (at worst a second row), none is lost."""
     async with db.transaction() as session:
+        if outcome == "refused" and await _count_a_repeat(session, at, user_id, chat_id, command):
+            return
         session.add(
             AuditEntry(
                 at=at,
@@ -62,6 +74,33 @@ async def record_audit(
                 detail=_storable(detail) if detail is not None else None,
             )
         )
+
+
+async def _count_a_repeat(
+    session: AsyncSession, at: datetime, user_id: int | None, chat_id: int | None, command: str
+) -> bool:
+    """Add this refusal to the latest like it within the window; False if there is none."""
+    last = func.coalesce(AuditEntry.last_at, AuditEntry.at)
+    latest = (
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.user_id == user_id,
+            AuditEntry.chat_id == chat_id,
+            AuditEntry.command == _storable(command[:50]),
+            AuditEntry.outcome == "refused",
+            last >= at - REPEAT_WINDOW,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    counted = await session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.id == latest)
+        .values(repeats=AuditEntry.repeats + 1, last_at=case((last > at, last), else_=at))  # never moves back
+        .execution_options(synchronize_session=False)
+    )
+    return bool(counted.rowcount)  # type: ignore[attr-defined]
 
 
 async def latest_audit(db: Database, limit: int = 10) -> list[AuditRecord]:
@@ -82,12 +121,16 @@ async def latest_audit(db: Database, limit: int = 10) -> list[AuditRecord]:
                 arguments=row.arguments,
                 outcome=row.outcome,
                 detail=row.detail,
+                repeats=row.repeats,
+                last_at=row.last_at,
             )
             for row in rows
         ]
 
 
 async def count_audit(db: Database) -> int:
-    """How many entries the audit log holds."""
+    """How many commands the audit log accounts for (an entry of repeated refusals counts each)."""
     async with db.transaction() as session:
-        return int((await session.execute(select(func.count()).select_from(AuditEntry))).scalar_one())
+        return int(
+            (await session.execute(select(func.coalesce(func.sum(AuditEntry.repeats), 0)))).scalar_one()
+        )

@@ -334,6 +334,11 @@ class AuditEntry(Base):
     arguments: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(String(20))  # allowed | refused | error
     detail: Mapped[str | None] = mapped_column(Text)
+    # refused attempts this entry stands for, and when the last came (NULL: one attempt, at `at`); 0017
+    repeats: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (Index("ix_audit_log_user_id_command", "user_id", "command"),)
 
 
 class Instance(Base):

@@ -25,7 +25,7 @@ from feeds.ingest import FeedPoller
 from feeds.opml import read_opml
 from feeds.parse import ParserPool
 from storage.admins import add_admin, is_admin, list_admins
-from storage.audit import count_audit
+from storage.audit import count_audit, latest_audit
 from storage.db import Database
 from storage.deliveries import delivery_paused
 from storage.feeds import FetchRecord, add_feed, list_feeds, record_fetch
@@ -109,10 +109,14 @@ async def test_a_non_admin_is_refused_every_admin_command_audited_and_nothing_ch
     await chat.telegram.wait_until(lambda: len(chat.telegram.callback_answers) == 1)
     assert chat.telegram.callback_answers[0]["text"] == "Sorry, /feeds is only for bot admins."
 
-    entries = await chat.audit(len(EVERY_ADMIN_COMMAND) + 2)
+    await chat.audit(len(EVERY_ADMIN_COMMAND) + 2)
     assert await count_audit(db) == len(EVERY_ADMIN_COMMAND) + 2
+    # the second /import and /feeds (the button) within a minute count on the first one's entry
+    entries = await latest_audit(db, 50)
+    assert len(entries) == len(EVERY_ADMIN_COMMAND)
     assert {(e.user_id, e.chat_id, e.outcome) for e in entries} == {(STRANGER, STRANGER, "refused")}
-    assert entries[0].command == "feeds" and entries[0].arguments == "feeds:1"
+    assert {e.command: e.repeats for e in entries if e.repeats > 1} == {"feeds": 2, "import": 2}
+    assert entries[0].command == "audit"
     assert entries[-1].command == "addfeed" and entries[-1].arguments == "https://example.org/rss.xml"
     assert await _feed_urls(db) == []
     assert [a.user_id for a in await list_admins(db, chat.ctx.settings.admin_ids)] == [ADMIN]
@@ -419,12 +423,13 @@ async def test_audit_shows_time_user_command_and_outcome(chat: Chat) -> None:
 async def test_astral_arguments_cannot_hide_a_trail_from_audit(chat: Chat) -> None:
     for _ in range(50):
         await chat.say(STRANGER, "/addadmin " + "😀" * 70)
+        chat.clock.advance(seconds=61)  # a row each: a refusal within a minute of the last adds to its count
     await chat.audit(50)
     [answer] = await chat.send(ADMIN, "/audit 50")
     lines = answer.text.splitlines()
     assert utf16_length(answer.text) <= 4096
     assert lines[0] == "Latest 50 admin commands:"
-    assert lines[1].startswith(f"• 2026-05-01 12:00:00 UTC — {STRANGER} /addadmin “😀😀")
+    assert lines[1].startswith(f"• 2026-05-01 12:49:49 UTC — {STRANGER} /addadmin “😀😀")
     assert lines[1].endswith("” — refused")
     assert lines[-1].startswith("… and ")
 
@@ -890,3 +895,39 @@ async def test_a_chart_of_an_entity_named_like_tex_is_drawn(chat: Chat) -> None:
     assert answer.startswith("Now tracking")
     [picture] = await chat.send(ADMIN, "/chart $\\frac{1$ Place 7")
     assert picture.kind == "photo" and picture.text.startswith("$\\frac{1$ Place: 0 stories in 7 days")
+
+
+async def test_a_refusal_flood_is_counted_on_a_few_rows_not_a_row_per_attempt(chat: Chat) -> None:
+    # before: one stranger paced at a reply a second added 86,400 rows a day, kept forever
+    db = chat.ctx.db
+    for attempt in range(200):
+        command = "/pause" if attempt % 2 else f"/addadmin {attempt}"
+        name = command.split()[0][1:]
+        assert await chat.say(STRANGER, command) == [f"Sorry, /{name} is only for bot admins."]
+        if attempt % 20 == 19:
+            chat.clock.advance(seconds=5)  # the last at 45 s: one window
+    assert await count_audit(db) == 200  # every attempt accounted for
+    entries = await latest_audit(db, 50)
+    assert len(entries) <= 4
+    assert sum(entry.repeats for entry in entries) == 200
+    assert {entry.command: entry.repeats for entry in entries} == {"addadmin": 100, "pause": 100}
+    [answer] = await chat.say(ADMIN, "/audit")
+    assert answer.splitlines() == [
+        "Latest 2 admin commands:",
+        f"• 2026-05-01 12:00:00 UTC — {STRANGER} /pause — refused ×100, last 12:00:45 UTC",
+        f"• 2026-05-01 12:00:00 UTC — {STRANGER} /addadmin “0” — refused ×100, last 12:00:45 UTC",
+    ]
+
+    # after a minute without one, a refusal starts a new row
+    chat.clock.advance(seconds=61)
+    await chat.say(STRANGER, "/pause")
+    await chat.audit(202)  # and the /audit
+    [newest] = await latest_audit(db, 1)
+    assert (newest.command, newest.repeats, newest.at) == ("pause", 1, START + timedelta(seconds=111))
+
+    # an admin's own actions stay one row each, however fast
+    for _ in range(3):
+        await chat.say(ADMIN, "/pause")
+    await chat.audit(205)
+    entries = await latest_audit(db, 3)
+    assert [(e.user_id, e.command, e.repeats) for e in entries] == [(ADMIN, "pause", 1)] * 3

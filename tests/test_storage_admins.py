@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from storage.admins import add_admin, admin_ids, is_admin, list_admins, remember_admin_name, remove_admin
@@ -69,3 +70,23 @@ async def test_audit_lists_newest_first_and_limits(db: Database) -> None:
     assert latest[0].at == NOW + timedelta(minutes=11)
     assert latest[0].outcome == "allowed" and latest[1].outcome == "refused"
     assert await count_audit(db) == 12
+
+
+async def test_refusals_at_once_each_count_and_none_fails(db: Database) -> None:
+    # one chat's commands are handled one at a time, but two processes (or chats) can refuse at once
+    async def refuse(second: int) -> None:
+        await record_audit(
+            db,
+            at=NOW + timedelta(seconds=second % 3),
+            user_id=5,
+            chat_id=5,
+            command="pause",
+            arguments="",
+            outcome="refused",
+        )
+
+    await refuse(0)
+    await asyncio.gather(*(refuse(second) for second in range(40)))
+    entries = await latest_audit(db, 50)
+    assert sum(entry.repeats for entry in entries) == await count_audit(db) == 41
+    assert len(entries) <= 3

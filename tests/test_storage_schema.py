@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, select, text
 
 import storage.db
+from storage.audit import count_audit, latest_audit, record_audit
 from storage.db import Database
 from storage.history import search_items
 from storage.migrate import alembic_config, upgrade, upgrade_sync
@@ -155,6 +156,53 @@ async def test_migration_0016_keeps_every_feed_as_not_slow_and_goes_back(databas
         logged = (await session.execute(text("SELECT duration_ms FROM fetch_log"))).scalars().all()
     assert urls == ["https://a.example/rss", "https://b.example/rss"]
     assert logged == [30000]
+    await upgrade(database_url)
+
+
+async def test_migration_0017_keeps_every_audit_entry_as_one_attempt_and_goes_back(database_url: str) -> None:
+    """Upgrading a populated database adds audit_log.repeats (1: each entry was one attempt) and last_at
+    (NULL: the one attempt was at `at`), so the audit log still accounts for every attempt; downgrading drops
+    the columns and keeps the rows."""
+    at = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0016")
+    assert not {"repeats", "last_at"} & await _columns(database_url, "audit_log")
+    async with opened(database_url) as database, database.transaction() as session:
+        for second, outcome in enumerate(["refused", "refused", "allowed"]):
+            await session.execute(
+                text(
+                    "INSERT INTO audit_log (at, user_id, chat_id, command, arguments, outcome)"
+                    " VALUES (:at, 5, 5, 'pause', '', :outcome)"
+                ),
+                {"at": at + timedelta(seconds=second), "outcome": outcome},
+            )
+
+    await upgrade(database_url)
+    async with opened(database_url) as database:
+        assert await count_audit(database) == 3
+        entries = await latest_audit(database, 10)
+        # a refusal right after the stored ones adds to the latest refused entry
+        await record_audit(
+            database,
+            at=at + timedelta(seconds=30),
+            user_id=5,
+            chat_id=5,
+            command="pause",
+            arguments="",
+            outcome="refused",
+        )
+        after = await latest_audit(database, 10)
+    assert [(e.outcome, e.repeats, e.last_at) for e in entries] == [
+        ("allowed", 1, None),
+        ("refused", 1, None),
+        ("refused", 1, None),
+    ]
+    assert [(e.repeats, e.last_at) for e in after] == [(1, None), (2, at + timedelta(seconds=30)), (1, None)]
+
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0016")
+    assert not {"repeats", "last_at"} & await _columns(database_url, "audit_log")
+    async with opened(database_url) as database, database.transaction() as session:
+        kept = (await session.execute(text("SELECT outcome FROM audit_log ORDER BY id"))).scalars().all()
+    assert kept == ["refused", "refused", "allowed"]
     await upgrade(database_url)
 
 

@@ -59,7 +59,7 @@ from feeds.opml import OpmlError, OpmlFeed, read_opml_listing, write_opml
 from feeds.parse import ParserPool
 from feeds.sources import NewSource, SourceReader, SourceSpec, kind_label, source_spec
 from storage.admins import add_admin, list_admins, remove_admin
-from storage.audit import latest_audit
+from storage.audit import AuditRecord, latest_audit
 from storage.deliveries import delivery_paused, set_delivery_paused
 from storage.errors import BorderwatchError
 from storage.feed_admin import (
@@ -719,13 +719,23 @@ async def audit(update: Update, context: BotCallbackContext, ctx: BotContext) ->
     ]
     for entry in entries:
         shown = f"/{entry.command}" + (f" {quoted(entry.arguments, 60)}" if entry.arguments else "")
-        lines.append(f"• {_time(entry.at)} — <code>{entry.user_id}</code> {shown} — {entry.outcome}")
+        lines.append(f"• {_time(entry.at)} — <code>{entry.user_id}</code> {shown} — {_outcome(entry)}")
     await reply(update, fit(lines))
     return None
 
 
 def _time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _outcome(entry: AuditRecord) -> str:
+    """The outcome as stored ("refused"), or for an entry of repeated refusals, like the outcome itself
+    untranslated: "refused ×37, last 12:04:10 UTC"."""
+    if entry.repeats == 1 or entry.last_at is None:
+        return entry.outcome
+    same_day = entry.last_at.date() == entry.at.date()
+    last = entry.last_at.strftime("%H:%M:%S UTC") if same_day else _time(entry.last_at)
+    return f"{entry.outcome} ×{entry.repeats}, last {last}"
 
 
 # ------------------------------------------------------------------------------------ registration

@@ -10,7 +10,7 @@ import pytest
 from bot.commands.admin import ADMIN_COMMANDS
 from bot.commands.review import REVIEW_COMMANDS
 from storage.admins import list_admins
-from storage.audit import count_audit
+from storage.audit import count_audit, latest_audit
 from storage.db import Database
 from storage.deliveries import delivery_paused
 from storage.feeds import list_feeds
@@ -53,11 +53,15 @@ async def test_every_registered_admin_command_refuses_a_non_admin_with_any_argum
     db = chat.ctx.db
     await chat.audit(attempts)
     assert await count_audit(db) == attempts
+    # within a minute, one command's refusals to one user in one chat are one entry with their count
+    entries = await latest_audit(db, attempts)
+    assert len(entries) == 2 * len(names)
+    assert sum(entry.repeats for entry in entries) == attempts
     assert await list_feeds(db) == []
     assert [a.user_id for a in await list_admins(db, chat.ctx.settings.admin_ids)] == [ADMIN]
     assert not await delivery_paused(db)
     record(
         f"authorisation ({db.dialect})",
-        f"{len(names)} admin commands × {len(ARGUMENTS) + 1} attempts = {attempts} refused and audited, "
-        "0 obeyed",
+        f"{len(names)} admin commands × {len(ARGUMENTS) + 1} attempts = {attempts} refused and audited "
+        f"in {len(entries)} entries, 0 obeyed",
     )
