@@ -3388,3 +3388,64 @@ def test_a_supply_restored_after_a_comma_is_background_but_a_reporting_clause_is
     )
     assert recalled.severity == "P2"
     assert "blockade" in recalled.events
+
+
+def test_cues_named_as_causes_repeated_to_the_cap_cost_work_bounded_by_their_kinds(
+    classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile summary repeating a cue that a postposition names as a cause ("prisoners' return, after
+    which") checks each repeat against the other cues at most once per event type, not once per repeat: the
+    review of the thirty-sixth to thirty-ninth rounds found 1,333 such scans over 1,999 cues (quadratic)."""
+    import feeds.classify as classify_module
+
+    calls = Counter[str]()
+    in_longer = classify_module._in_longer
+
+    def counted(*args: Any) -> bool:
+        calls["in_longer"] += 1
+        return in_longer(*args)
+
+    monkeypatch.setattr(classify_module, "_in_longer", counted)
+    unit = "ռազմագերիների վերադարձից հետո "
+    results = []
+    for repeats in (2, 20, 200):
+        calls.clear()
+        results.append(classifier.classify("Լաչինի միջանցք", unit * repeats))
+        assert calls["in_longer"] <= 4, (repeats, calls)
+    assert results[0].events == results[1].events == results[2].events
+
+
+class _CountedPattern:
+    """A compiled pattern that notes how many searches it ran and the longest stretch of text each read."""
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern = pattern
+        self.searches = 0
+        self.longest = 0
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> Any:
+        endpos = len(text) if endpos is None else endpos
+        self.searches += 1
+        self.longest = max(self.longest, endpos - pos)
+        return self.pattern.search(text, pos, endpos)
+
+
+def test_future_and_conditional_cues_repeated_to_the_cap_read_each_verb_not_the_whole_text(
+    classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile summary repeating an Azerbaijani future cue reads the item for a stated condition once, not
+    once per cue, and a summary repeating a cue without spaces reads only the letters around each cue, never
+    the whole run (both went quadratic: 1.5 s for one item at the summary cap)."""
+    import feeds.classify as classify_module
+
+    condition = _CountedPattern(classify_module._AZ_CONDITION)
+    conditional_word = _CountedPattern(classify_module._AZ_CONDITIONAL_WORD)
+    monkeypatch.setattr(classify_module, "_AZ_CONDITION", condition)
+    monkeypatch.setattr(classify_module, "_AZ_CONDITIONAL_WORD", conditional_word)
+    spaced = classifier.classify("Laçın yolu", "Laçın yolu bağlanacaq, hökumət bildirib. " * 200)
+    assert condition.searches <= 2
+    assert (
+        spaced.events == classifier.classify("Laçın yolu", "Laçın yolu bağlanacaq, hökumət bildirib.").events
+    )
+    classifier.classify("Լաչինի միջանցք", "ռազմագերիներիվերադարձիցհետո" * 400)
+    assert 0 < conditional_word.longest <= 100
