@@ -941,6 +941,7 @@ class _Scan:
         length = len(text)
         letters = self.letters
         marked = letters is not text
+        pieces: dict[str, bool] = {}
         for end, (key_length, terms) in automaton.iter(text):
             start = end - key_length + 1
             joined = False
@@ -979,7 +980,12 @@ class _Scan:
                 if term.full is not None:
                     missing = False
                     for piece in term.needs:
-                        if piece not in text:
+                        present = pieces.get(piece)
+                        if present is None:
+                            # looked up once per item: a cue word repeated thousands of times read the
+                            # whole text for each repeat
+                            present = pieces[piece] = piece in text
+                        if not present:
                             missing = True
                             break
                     if missing:
@@ -1429,25 +1435,28 @@ class _ExclusionDenials:
     right before the word in the same clause ("Нахичевань (которая не на Дону, а …)", "Nakhchivan, not the one
     on the Don"), so the word does not cancel the alias."""
 
-    __slots__ = ("_stops", "_text")
+    __slots__ = ("_last_start", "_spans", "_stops", "_text")
 
     def __init__(self, text: str, negations: list[tuple[int, int, int]]) -> None:
         self._text = text
-        self._stops = sorted(
-            (n_start, n_stop) for n_start, n_stop, follows in negations if follows != _ENDS_CLAUSE
+        # by stop, so that the few negations that end right before a word are found by bisection (an item
+        # repeating a name and a negation thousands of times made each exclusion word walk every negation)
+        self._spans = sorted(
+            (n_stop, n_start) for n_start, n_stop, follows in negations if follows != _ENDS_CLAUSE
         )
+        self._stops = [n_stop for n_stop, _ in self._spans]
+        self._last_start = max((n_start for _, n_start in self._spans), default=-1)
 
     def any_after(self, position: int) -> bool:
-        return bool(self._stops) and self._stops[-1][0] >= position
+        return self._last_start >= position
 
     def denies(self, alias_stop: int, word_start: int) -> bool:
         text = self._text
+        first = bisect_left(self._stops, word_start - _NEGATION_BEFORE)
+        last = bisect_right(self._stops, word_start)
         return any(
-            n_start >= alias_stop
-            and n_stop <= word_start
-            and word_start - n_stop <= _NEGATION_BEFORE
-            and not any(mark in text[n_stop:word_start] for mark in _CLAUSE_MARKS)
-            for n_start, n_stop in self._stops
+            n_start >= alias_stop and not any(mark in text[n_stop:word_start] for mark in _CLAUSE_MARKS)
+            for n_stop, n_start in self._spans[first:last]
         )
 
 

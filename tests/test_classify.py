@@ -3449,3 +3449,57 @@ def test_future_and_conditional_cues_repeated_to_the_cap_read_each_verb_not_the_
     )
     classifier.classify("Լաչինի միջանցք", "ռազմագերիներիվերադարձիցհետո" * 400)
     assert 0 < conditional_word.longest <= 100
+
+
+class _CountedText(str):
+    """A text that notes how often it was searched for a piece."""
+
+    searches = 0
+
+    def __contains__(self, piece: object) -> bool:
+        type(self).searches += 1
+        return super().__contains__(piece)  # type: ignore[operator]
+
+
+def test_a_cue_word_repeated_to_the_cap_looks_for_its_patterns_pieces_once(classifier: Classifier) -> None:
+    """A hostile summary repeating "troops" and "forces" (words that start cue patterns whose other words are
+    missing) looks each missing piece up once per item, not once per repeat: each look-up reads the whole
+    text (240 ms for one item at the summary cap)."""
+    import feeds.classify as classify_module
+
+    counts = []
+    for repeats in (10, 100):
+        text = _CountedText(normalize("RA Armed Forces RA army RA troops " * repeats))
+        _CountedText.searches = 0
+        scan = classify_module._Scan(text, text, text, False)
+        assert scan.terms(classifier._context_automaton)
+        counts.append(_CountedText.searches)
+    assert counts[0] == counts[1]
+
+
+class _CountedInt(int):
+    """An offset that notes how often it was compared."""
+
+    comparisons = 0
+
+    def __ge__(self, other: object) -> bool:
+        type(self).comparisons += 1
+        return super().__ge__(other)  # type: ignore[operator]
+
+
+def test_an_exclusion_word_reads_only_the_negations_right_before_it() -> None:
+    """Whether a negation denies an exclusion word ("Нахичевань, не на Дону") reads the negations that end
+    within reach before the word, not every negation of the item: an item repeating a name and a negation
+    thousands of times walked every negation for every exclusion word (quadratic)."""
+    from feeds.classify import _ExclusionDenials
+
+    text = "Нахичевань не Ростов " * 1000
+    negations = [
+        (_CountedInt(at + 11), _CountedInt(at + 13), 0)
+        for at in range(0, len(text), len("Нахичевань не Ростов "))
+    ]
+    denials = _ExclusionDenials(text, negations)
+    _CountedInt.comparisons = 0
+    assert denials.denies(10, 14)  # "не" right before "Ростов"
+    assert not denials.denies(20, 14)  # the negation stands before the name, not between
+    assert _CountedInt.comparisons <= 4
