@@ -941,6 +941,7 @@ class _Scan:
         length = len(text)
         letters = self.letters
         marked = letters is not text
+        pieces: dict[str, bool] = {}
         for end, (key_length, terms) in automaton.iter(text):
             start = end - key_length + 1
             joined = False
@@ -979,7 +980,12 @@ class _Scan:
                 if term.full is not None:
                     missing = False
                     for piece in term.needs:
-                        if piece not in text:
+                        present = pieces.get(piece)
+                        if present is None:
+                            # looked up once per item: a cue word repeated thousands of times read the
+                            # whole text for each repeat
+                            present = pieces[piece] = piece in text
+                        if not present:
                             missing = True
                             break
                     if missing:
@@ -1333,8 +1339,18 @@ def _found_events(
     found = set()
     caused = set()
     several = len(cues) > 1
+    postpositions = [cause for cause in causes if cause[2]]
+    cue_spans = sorted((start, stop) for start, stop, _ in cues) if postpositions else []
+
+    def is_cause(start: int, stop: int) -> bool:
+        return _caused(text, start, stop, causes) or _before_caused(text, stop, cue_spans, postpositions)
+
     for start, stop, event in cues:
         if event in found:
+            continue
+        # a cause of an event already counted as one adds nothing: the checks below are skipped (each scans
+        # the other cues: a summary repeating such a cue to the cap went quadratic)
+        if event in caused and is_cause(start, stop):
             continue
         if background and _inside(start, stop, background):
             continue
@@ -1351,7 +1367,7 @@ def _found_events(
         if several and _in_longer(start, stop, event, cues):
             continue
         # a cause is checked last: a cue that would not count is no cause either
-        if causes and (_caused(text, start, stop, causes) or _before_caused(text, stop, cues, causes)):
+        if causes and is_cause(start, stop):
             caused.add(event)
             continue
         found.add(event)
@@ -1381,25 +1397,28 @@ def _caused(text: str, start: int, stop: int, causes: list[tuple[int, int, int]]
 # a genitive and its noun before a postposition ("ռազմագերիների վերադարձից հետո")
 _GENITIVE_GAP = 2
 # the genitive endings of Armenian (-ի, -ների) and Azerbaijani (-ın, -nın, -in… after folding: -in, -un)
-_GENITIVE_END = re.compile(r"(?:ի|[iıuü]n)$")
+_GENITIVE_ENDS = ("ի", "in", "ın", "un", "ün")
+# the most letters a word runs on past a cue's stem (a case ending); a longer run is no genitive of the cue
+_STEM_REST = 32
 
 
 def _before_caused(
-    text: str, stop: int, cues: list[tuple[int, int, int]], causes: list[tuple[int, int, int]]
+    text: str, stop: int, cue_spans: list[tuple[int, int]], postpositions: list[tuple[int, int, int]]
 ) -> bool:
     """A cue right before another that a postposition names as a cause, as its genitive ("the prisoners'
-    return, after which"): the pair is one cause."""
-    postpositions = [cause for cause in causes if cause[2]]
+    return, after which"): the pair is one cause. `cue_spans`: every cue's span, sorted."""
     if not postpositions:
         return False
-    while stop < len(text) and text[stop].isalnum():  # the cue is a stem: "գերի" of "ռազմագերիների"
+    limit = min(len(text), stop + _STEM_REST)
+    while stop < limit and text[stop].isalnum():  # the cue is a stem: "գերի" of "ռազմագերիների"
         stop += 1
-    if _GENITIVE_END.search(text, 0, stop) is None:
+    if stop < len(text) and text[stop].isalnum():
         return False
-    return any(
-        0 < c_start - stop <= _GENITIVE_GAP and _caused(text, c_start, c_stop, postpositions)
-        for c_start, c_stop, _ in cues
-    )
+    if not text.endswith(_GENITIVE_ENDS, 0, stop):
+        return False
+    first = bisect_right(cue_spans, (stop + 1, -1))
+    last = bisect_right(cue_spans, (stop + _GENITIVE_GAP, len(text)))
+    return any(_caused(text, c_start, c_stop, postpositions) for c_start, c_stop in cue_spans[first:last])
 
 
 # "not only … but also" adds rather than denies: "жертвы не только среди военнослужащих", "ոչ միայն"
@@ -1416,25 +1435,28 @@ class _ExclusionDenials:
     right before the word in the same clause ("Нахичевань (которая не на Дону, а …)", "Nakhchivan, not the one
     on the Don"), so the word does not cancel the alias."""
 
-    __slots__ = ("_stops", "_text")
+    __slots__ = ("_last_start", "_spans", "_stops", "_text")
 
     def __init__(self, text: str, negations: list[tuple[int, int, int]]) -> None:
         self._text = text
-        self._stops = sorted(
-            (n_start, n_stop) for n_start, n_stop, follows in negations if follows != _ENDS_CLAUSE
+        # by stop, so that the few negations that end right before a word are found by bisection (an item
+        # repeating a name and a negation thousands of times made each exclusion word walk every negation)
+        self._spans = sorted(
+            (n_stop, n_start) for n_start, n_stop, follows in negations if follows != _ENDS_CLAUSE
         )
+        self._stops = [n_stop for n_stop, _ in self._spans]
+        self._last_start = max((n_start for _, n_start in self._spans), default=-1)
 
     def any_after(self, position: int) -> bool:
-        return bool(self._stops) and self._stops[-1][0] >= position
+        return self._last_start >= position
 
     def denies(self, alias_stop: int, word_start: int) -> bool:
         text = self._text
+        first = bisect_left(self._stops, word_start - _NEGATION_BEFORE)
+        last = bisect_right(self._stops, word_start)
         return any(
-            n_start >= alias_stop
-            and n_stop <= word_start
-            and word_start - n_stop <= _NEGATION_BEFORE
-            and not any(mark in text[n_stop:word_start] for mark in _CLAUSE_MARKS)
-            for n_start, n_stop in self._stops
+            n_start >= alias_stop and not any(mark in text[n_stop:word_start] for mark in _CLAUSE_MARKS)
+            for n_stop, n_start in self._spans[first:last]
         )
 
 
@@ -1527,20 +1549,35 @@ def _hy_future(text: str, start: int) -> bool:
     return start > 0 and text[start - 1] == "կ" and (start == 1 or not text[start - 2].isalnum())
 
 
+# the most letters a verb runs on either side of a cue's end: a longer run of letters is no verb (a summary
+# of one letter or one word repeated without spaces made each cue scan the whole text)
+_VERB_REACH = 48
+
+
 def _irrealis(text: str, stop: int) -> bool:
     """Whether the word in which a cue ends is an Azerbaijani conditional verb, or a future one in an item
     that states a condition."""
-    end = stop
     length = len(text)
-    while end < length and text[end].isalpha():
+    end = stop
+    limit = min(length, stop + _VERB_REACH)
+    while end < limit and text[end].isalpha():
         end += 1
     word_start = stop - 1
-    while word_start > 0 and text[word_start - 1].isalpha():
+    floor = max(0, stop - _VERB_REACH)
+    while word_start > floor and text[word_start - 1].isalpha():
         word_start -= 1
+    if (end < length and text[end].isalpha()) or (word_start > 0 and text[word_start - 1].isalpha()):
+        return False
     if _AZ_CONDITIONAL_WORD.search(text, word_start, end) is not None:
         return True
     future = _AZ_FUTURE_WORD.search(text, word_start, end) is not None
-    return future and _AZ_CONDITION.search(text) is not None
+    return future and _states_condition(text)
+
+
+@lru_cache(maxsize=8)
+def _states_condition(text: str) -> bool:
+    """Whether an item states a condition ("əgər"): once per item, not once per future cue."""
+    return _AZ_CONDITION.search(text) is not None
 
 
 # a question about fighting to come (the eighteenth round): "Will there be a military operation?", "Будет ли

@@ -3388,3 +3388,127 @@ def test_a_supply_restored_after_a_comma_is_background_but_a_reporting_clause_is
     )
     assert recalled.severity == "P2"
     assert "blockade" in recalled.events
+
+
+def test_cues_named_as_causes_repeated_to_the_cap_cost_work_bounded_by_their_kinds(
+    classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile summary repeating a cue that a postposition names as a cause ("prisoners' return, after
+    which") checks each repeat against the other cues at most once per event type, not once per repeat: the
+    review of the thirty-sixth to thirty-ninth rounds found 1,333 such scans over 1,999 cues (quadratic)."""
+    import feeds.classify as classify_module
+
+    calls = Counter[str]()
+    in_longer = classify_module._in_longer
+
+    def counted(*args: Any) -> bool:
+        calls["in_longer"] += 1
+        return in_longer(*args)
+
+    monkeypatch.setattr(classify_module, "_in_longer", counted)
+    unit = "ռազմագերիների վերադարձից հետո "
+    results = []
+    for repeats in (2, 20, 200):
+        calls.clear()
+        results.append(classifier.classify("Լաչինի միջանցք", unit * repeats))
+        assert calls["in_longer"] <= 4, (repeats, calls)
+    assert results[0].events == results[1].events == results[2].events
+
+
+class _CountedPattern:
+    """A compiled pattern that notes how many searches it ran and the longest stretch of text each read."""
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern = pattern
+        self.searches = 0
+        self.longest = 0
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> Any:
+        endpos = len(text) if endpos is None else endpos
+        self.searches += 1
+        self.longest = max(self.longest, endpos - pos)
+        return self.pattern.search(text, pos, endpos)
+
+
+def test_future_and_conditional_cues_repeated_to_the_cap_read_each_verb_not_the_whole_text(
+    classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile summary repeating an Azerbaijani future cue reads the item for a stated condition once, not
+    once per cue, and a summary repeating a cue without spaces reads only the letters around each cue, never
+    the whole run (both went quadratic: 1.5 s for one item at the summary cap)."""
+    import feeds.classify as classify_module
+
+    condition = _CountedPattern(classify_module._AZ_CONDITION)
+    conditional_word = _CountedPattern(classify_module._AZ_CONDITIONAL_WORD)
+    monkeypatch.setattr(classify_module, "_AZ_CONDITION", condition)
+    monkeypatch.setattr(classify_module, "_AZ_CONDITIONAL_WORD", conditional_word)
+    spaced = classifier.classify("Laçın yolu", "Laçın yolu bağlanacaq, hökumət bildirib. " * 200)
+    assert condition.searches <= 2
+    assert (
+        spaced.events == classifier.classify("Laçın yolu", "Laçın yolu bağlanacaq, hökumət bildirib.").events
+    )
+    classifier.classify("Լաչինի միջանցք", "ռազմագերիներիվերադարձիցհետո" * 400)
+    assert 0 < conditional_word.longest <= 100
+
+
+class _CountedText(str):
+    """A text that notes how often it was searched for a piece."""
+
+    searches = 0
+
+    def __contains__(self, piece: object) -> bool:
+        type(self).searches += 1
+        return super().__contains__(piece)  # type: ignore[operator]
+
+
+def test_a_cue_word_repeated_to_the_cap_looks_for_its_patterns_pieces_once(classifier: Classifier) -> None:
+    """A hostile summary repeating "troops" and "forces" (words that start cue patterns whose other words are
+    missing) looks each missing piece up once per item, not once per repeat: each look-up reads the whole
+    text (240 ms for one item at the summary cap)."""
+    import feeds.classify as classify_module
+
+    counts = []
+    for repeats in (10, 100):
+        text = _CountedText(normalize("RA Armed Forces RA army RA troops " * repeats))
+        _CountedText.searches = 0
+        scan = classify_module._Scan(text, text, text, False)
+        assert scan.terms(classifier._context_automaton)
+        counts.append(_CountedText.searches)
+    assert counts[0] == counts[1]
+
+
+class _CountedInt(int):
+    """An offset that notes how often it was compared."""
+
+    comparisons = 0
+
+    def __ge__(self, other: object) -> bool:
+        type(self).comparisons += 1
+        return super().__ge__(other)  # type: ignore[operator]
+
+
+def test_an_exclusion_word_reads_only_the_negations_right_before_it() -> None:
+    """Whether a negation denies an exclusion word ("Нахичевань, не на Дону") reads the negations that end
+    within reach before the word, not every negation of the item: an item repeating a name and a negation
+    thousands of times walked every negation for every exclusion word (quadratic)."""
+    from feeds.classify import _ExclusionDenials
+
+    text = "Нахичевань не Ростов " * 1000
+    negations = [
+        (_CountedInt(at + 11), _CountedInt(at + 13), 0)
+        for at in range(0, len(text), len("Нахичевань не Ростов "))
+    ]
+    denials = _ExclusionDenials(text, negations)
+    _CountedInt.comparisons = 0
+    assert denials.denies(10, 14)  # "не" right before "Ростов"
+    assert not denials.denies(20, 14)  # the negation stands before the name, not between
+    assert _CountedInt.comparisons <= 4
+
+
+def test_ukraines_minsk_group_is_not_the_osce_minsk_group_in_armenian_either(classifier: Classifier) -> None:
+    """The thirty-ninth round set Ukraine's "Minsk group" apart in the four languages, but its Ukraine words
+    had no Armenian: "Մինսկի խումբ" beside Ukraine and Donbas still counted as the OSCE Minsk Group."""
+    ukraine = "Մինսկի խումբը Ուկրաինայի շուրջ բանակցությունների նոր փուլ է անցկացրել Դոնբասում"
+    karabakh = "Մինսկի խումբը Ղարաբաղի շուրջ բանակցությունների նոր փուլ է անցկացրել Ուկրաինայում"
+    assert "osce_mg" not in {m.entity_id for m in classifier.classify(ukraine).entities}
+    assert "osce_mg" in {m.entity_id for m in classifier.classify(karabakh).entities}
