@@ -3,6 +3,7 @@ properties."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -231,7 +232,7 @@ def _other_things_words() -> tuple[str, ...]:
 def _names_another_thing(after: str) -> bool:
     """Whether the text after an alias opens with a word that makes the place part of another thing's name
     ("Sevlich FK" is a club, "Sevlich bank" a bank)."""
-    words = normalize(after).split()
+    words = re.findall(r"\w+(?:[-']\w+)*", normalize(after))
     return bool(words) and any(
         words[0] == head or (head.endswith("*") and words[0].startswith(head[:-1]))
         for head in _other_things_words()
