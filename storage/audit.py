@@ -60,15 +60,16 @@ async def record_audit(
 
     A refusal repeating one within REPEAT_WINDOW (same user, chat and command) adds 1 to that entry's count
     instead, in one UPDATE: refusals at once each count (at worst a second row), none is lost."""
+    stored_command = _storable(command[:50])
     async with db.transaction() as session:
-        if outcome == "refused" and await _count_a_repeat(session, at, user_id, chat_id, command):
+        if outcome == "refused" and await _count_a_repeat(session, at, user_id, chat_id, stored_command):
             return
         session.add(
             AuditEntry(
                 at=at,
                 user_id=user_id,
                 chat_id=chat_id,
-                command=_storable(command[:50]),
+                command=stored_command,
                 arguments=_storable(arguments),
                 outcome=outcome,
                 detail=_storable(detail) if detail is not None else None,
@@ -79,14 +80,15 @@ async def record_audit(
 async def _count_a_repeat(
     session: AsyncSession, at: datetime, user_id: int | None, chat_id: int | None, command: str
 ) -> bool:
-    """Add this refusal to the latest like it within the window; False if there is none."""
+    """Add this refusal (of `command` as stored) to the latest like it within the window; False if there is
+    none."""
     last = func.coalesce(AuditEntry.last_at, AuditEntry.at)
     latest = (
         select(AuditEntry.id)
         .where(
             AuditEntry.user_id == user_id,
             AuditEntry.chat_id == chat_id,
-            AuditEntry.command == _storable(command[:50]),
+            AuditEntry.command == command,
             AuditEntry.outcome == "refused",
             last >= at - REPEAT_WINDOW,
         )
