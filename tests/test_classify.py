@@ -232,7 +232,8 @@ def _other_things_words() -> tuple[str, ...]:
 def _names_another_thing(after: str) -> bool:
     """Whether the text after an alias opens with a word that makes the place part of another thing's name
     ("Sevlich FK" is a club, "Sevlich bank" a bank)."""
-    words = re.findall(r"\w+(?:[-']\w+)*", normalize(after))
+    # a word as the classifier reads one: letters and digits, an underscore separating ("GRUP_" is GRUP)
+    words = re.findall(r"[^\W_]+(?:[-'][^\W_]+)*", normalize(after))
     return bool(words) and any(
         words[0] == head or (head.endswith("*") and words[0].startswith(head[:-1]))
         for head in _other_things_words()

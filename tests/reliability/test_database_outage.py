@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import insert
 
 from feeds.opml import OpmlFeed, write_opml
-from storage.db import Database
+from storage.db import ANSWER_SECONDS, Database
 from storage.migrate import upgrade
 from storage.models import ALL_ENTITIES, Chat, Subscription
 from tests.botapi.emulator import BotApiEmulator
@@ -275,9 +275,11 @@ async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
 
 
 # what a chat command may take while the database does not answer (BORDERWATCH_COMMAND_TIMEOUT), and how
-# long the database stays frozen: well past it, so only a limit kept by borderwatch itself can answer in time
+# long the database stays frozen: well past it, so only a limit kept by borderwatch itself can answer in time;
+# and past a poll interval (the last feed falls due) plus the background loops' own limit on a round trip,
+# with room for a loaded machine, so that every loop has met the silence and said so before it ends
 COMMAND_TIMEOUT = 3
-FREEZE = 25
+FREEZE = POLL_INTERVAL + ANSWER_SECONDS + 10
 # getUpdates' round trip and the reply's: what a user waits beyond the command's limit
 SLACK = 2.0
 # one command per chat (a chat's updates are handled one after another), each its own way to the database:
