@@ -279,7 +279,7 @@ async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
 # and past a poll interval (the last feed falls due) plus the background loops' own limit on a round trip,
 # with room for a loaded machine, so that every loop has met the silence and said so before it ends
 COMMAND_TIMEOUT = 3
-FREEZE = POLL_INTERVAL + ANSWER_SECONDS + 10
+FREEZE = POLL_INTERVAL + int(ANSWER_SECONDS) + 10
 # getUpdates' round trip and the reply's: what a user waits beyond the command's limit
 SLACK = 2.0
 # one command per chat (a chat's updates are handled one after another), each its own way to the database:
