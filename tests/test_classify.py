@@ -2873,6 +2873,38 @@ THIRTY_NINTH_ROUND_SEVERITY = [
     ("Բերձորի գերեզմանոցներում արտաշիրիմումներ են արվում", "hy", "P2", "displacement"),
 ]
 
+FORTIETH_ROUND_NAMES = [
+    # a word in capitals with the classical «ՈԻ» for «ՈՒ» (encyclopedia headwords), read as «ՈՒ»
+    ("ՍՅՈԻՆԻՔԻ ՄԱՐԶԸ", {"syunik"}, set()),
+    ("ԶԱՆԳԵԶՈԻՐԻ ՊԱՏՄՈԻԹՅՈԻՆԸ", {"zangezur"}, set()),
+    # Yerevan in its English spelling inside an Azerbaijani text, with an Azerbaijani case ending
+    ("Yerevanın Azərbaycanla danışıqları dayandırması gözlənilir", {"armaz_border"}, set()),
+    # the Lachin checkpoint as "the Lachin post" (a word may stand between), not a military post in the
+    # district
+    ("Azərbaycan Laçın sərhəd postunda yeni qaydalar tətbiq edib", {"lachin_corridor"}, set()),
+    ("Laçın rayonunda hərbi postlar möhkəmləndirilib", set(), {"lachin_corridor"}),
+    # the UN named again right after a mention the climate conference set apart: the same UN
+    (
+        "COP29 в Баку — это не мероприятие Азербайджана, это конференция, которую проводит ООН; Армения, "
+        "как и Азербайджан, является членом ООН и сама решит, поедет ли её делегация",
+        set(),
+        {"un"},
+    ),
+    (
+        "COP29 in Baku is not an Azerbaijani event but a conference the UN holds every year; Armenia, like "
+        "Azerbaijan, is a member state of the UN and will decide for itself whether its delegation goes",
+        set(),
+        {"un"},
+    ),
+    # a tournament named after a place, quoted, is the tournament (the place unquoted stays the place)
+    ('The winners will be invited to the "Nakhchivan Open" tournament in May', set(), {"nakhchivan"}),
+    ('Qaliblər "Naxçıvan Open" turnirinə dəvət olunacaq', set(), {"nakhchivan"}),
+    ("«Նախիջևան Open» մրցաշարին կմասնակցեն հայ շախմատիստներ", set(), {"nakhchivan"}),
+    ("Nakhchivan hosts an international chess tournament in May", {"nakhchivan"}, set()),
+]
+
+FORTIETH_ROUND_SEVERITY: list[tuple[str, str, str, str]] = []
+
 COURT_RULINGS_ON_A_KILLING = [
     ("Strasbourg court issues ruling on the killing of an Armenian shepherd by Azerbaijani soldiers", "en"),
     ("European Court Issues Decision in 2020 Killing of Armenian Border Guards by Azerbaijan", "en"),
@@ -3218,6 +3250,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + THIRTY_SEVENTH_ROUND_NAMES
     + THIRTY_EIGHTH_ROUND_NAMES
     + THIRTY_NINTH_ROUND_NAMES
+    + FORTIETH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -3258,7 +3291,8 @@ def test_names_are_found_only_with_their_evidence(
     + THIRTY_SIXTH_ROUND_SEVERITY
     + THIRTY_SEVENTH_ROUND_SEVERITY
     + THIRTY_EIGHTH_ROUND_SEVERITY
-    + THIRTY_NINTH_ROUND_SEVERITY,
+    + THIRTY_NINTH_ROUND_SEVERITY
+    + FORTIETH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
