@@ -556,8 +556,8 @@ def _separator(text: str, gap: int) -> str:
 @lru_cache(maxsize=8)
 def _gap_pattern(gap: int) -> str:
     """Whitespace with up to `gap` other words in between ("end all hostilities", "Зангезурским или
-    Мегринским коридором")."""
-    return r"(?:" + _SPACE + r"[\w'-]+,?){0," + str(gap) + r"}?" + _SPACE
+    Мегринским коридором"); a word in brackets is one of them ("Карабахом (Арцахом) продолжается")."""
+    return r"(?:" + _SPACE + r"\(?[\w'-]+\)?,?){0," + str(gap) + r"}?" + _SPACE
 
 
 # English words a cue's verb-forms rule leaves as written: prepositions and determiners of a phrase

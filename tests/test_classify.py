@@ -2903,7 +2903,73 @@ FORTIETH_ROUND_NAMES = [
     ("Nakhchivan hosts an international chess tournament in May", {"nakhchivan"}, set()),
 ]
 
-FORTIETH_ROUND_SEVERITY: list[tuple[str, str, str, str]] = []
+FORTIETH_ROUND_SEVERITY = [
+    # a war told as going on is the fighting (a bracketed name between its words too)
+    ("The war in Nagorno-Karabakh continues for a third week", "en", "P1", "armed_clash"),
+    ("Война в Карабахе (Арцахе) продолжается уже третью неделю", "ru", "P1", "armed_clash"),
+    ("Արցախում պատերազմը շարունակվում է արդեն երկրորդ շաբաթ", "hy", "P1", "armed_clash"),
+    ("Qarabağda müharibə artıq iki həftədir davam edir", "az", "P1", "armed_clash"),
+    # two sides said to be headed for another war: a threat
+    ("Analysts say Armenia and Azerbaijan are heading for a new war", "en", "P3", "threat"),
+    ("Эксперты: Армения и Азербайджан движутся к новой войне", "ru", "P3", "threat"),
+    ("Հայաստանն ու Ադրբեջանը գնում են դեպի նոր պատերազմ", "hy", "P3", "threat"),
+    ("Ermənistan və Azərbaycan yeni müharibəyə doğru gedir", "az", "P3", "threat"),
+    # an intention to close a road is its threat (a road a side intends to keep closed is closed now)
+    ("Baku intends to block the Lachin corridor again", "en", "P3", "threat"),
+    ("Баку намерен заблокировать Лачинский коридор", "ru", "P3", "threat"),
+    ("Բաքուն մտադիր է փակել Լաչինի միջանցքը", "hy", "P3", "threat"),
+    ("Bakı Laçın dəhlizini bağlamaq niyyətindədir", "az", "P3", "threat"),
+    ("Azerbaijan intends to keep the Goris-Kapan road closed", "en", "P2", "blockade"),
+    # a land cut off from another is the blockade
+    ("Azerbaijan is cutting Nagorno-Karabakh off from Armenia", "en", "P2", "blockade"),
+    ("Азербайджан отрезал Карабах от Армении", "ru", "P2", "blockade"),
+    ("Ադրբեջանը Արցախը կտրել է Հայաստանից", "hy", "P2", "blockade"),
+    ("Azərbaycan Qarabağı Ermənistandan kəsib", "az", "P2", "blockade"),
+    # people queuing to leave are the exodus (fuel bought on the way is no arms deal)
+    ("В Степанакерте люди стоят в очереди за бензином, чтобы покинуть город", "ru", "P2", "displacement"),
+    (
+        "Residents of Stepanakert queued for hours at petrol stations to leave the region",
+        "en",
+        "P2",
+        "displacement",
+    ),
+    ("Ստեփանակերտի բնակիչները ժամերով հերթ են կանգնում՝ Արցախը լքելու համար", "hy", "P2", "displacement"),
+    ("Xankəndi sakinləri bölgəni tərk etmək üçün növbəyə düzülüblər", "az", "P2", "displacement"),
+    # forces entering a town, by the verb or the noun
+    ("Azerbaijani forces entered Lachin on Friday", "en", "P2", "advance"),
+    ("Азербайджанские войска вошли в Лачин", "ru", "P2", "advance"),
+    ("ադրբեջանական ուժերի մուտքը Բերձոր", "hy", "P2", "advance"),
+    ("Azərbaycan qüvvələri Laçına daxil olub", "az", "P2", "advance"),
+    # war declared on one of the two sides
+    ("Baku says Yerevan has effectively declared war on Azerbaijan", "en", "P3", "martial_law"),
+    ("Баку считает, что Ереван фактически объявил войну Азербайджану", "ru", "P3", "martial_law"),
+    ("Բաքուն պնդում է, որ Երևանը պատերազմ է հայտարարել Ադրբեջանին", "hy", "P3", "martial_law"),
+    ("Ermənistan Azərbaycana qarşı müharibə elan edib", "az", "P3", "martial_law"),
+]
+
+THE_FORTIETH_ROUNDS_POLITICS = [
+    # a threat to leave an alliance is politics, not a threat of force
+    ("Pashinyan threatened to leave the CSTO", "en"),
+    ("Пашинян снова пригрозил выходом из ОДКБ", "ru"),
+    ("Փաշինյանը սպառնացել է դուրս գալ ՀԱՊԿ-ից", "hy"),
+    ("Paşinyan KTMT-dən çıxmaqla hədələyib", "az"),
+    # an information war said to go on is no fighting
+    ("The information war between Armenia and Azerbaijan continues", "en"),
+    ("Информационная война против Армении и Азербайджана продолжается", "ru"),
+    ("Ադրբեջանի տեղեկատվական պատերազմը Հայաստանի դեմ շարունակվում է", "hy"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), THE_FORTIETH_ROUNDS_POLITICS)
+def test_threats_to_leave_an_alliance_and_information_wars_are_politics(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """The fortieth round: a threat to leave the CSTO read as a threat of force (P3), and an information war
+    that "continues" is no war going on (P1): both are politics, P4."""
+    result = classifier.classify(text, "", language)
+    assert result.entity_ids
+    assert result.severity == "P4"
+
 
 COURT_RULINGS_ON_A_KILLING = [
     ("Strasbourg court issues ruling on the killing of an Armenian shepherd by Azerbaijani soldiers", "en"),
