@@ -556,8 +556,8 @@ def _separator(text: str, gap: int) -> str:
 @lru_cache(maxsize=8)
 def _gap_pattern(gap: int) -> str:
     """Whitespace with up to `gap` other words in between ("end all hostilities", "Зангезурским или
-    Мегринским коридором")."""
-    return r"(?:" + _SPACE + r"[\w'-]+,?){0," + str(gap) + r"}?" + _SPACE
+    Мегринским коридором"); a word in brackets is one of them ("Карабахом (Арцахом) продолжается")."""
+    return r"(?:" + _SPACE + r"\(?[\w'-]+\)?,?){0," + str(gap) + r"}?" + _SPACE
 
 
 # English words a cue's verb-forms rule leaves as written: prepositions and determiners of a phrase
@@ -2256,13 +2256,20 @@ class Classifier:
         """Apply the rules; the accepted hits per entity index."""
         aliases = self._aliases
         kept: list[tuple[int, int, int]] = []
+        # an alias named again within its window after a mention an exclusion word set apart is the same
+        # thing named again ("COP29 … ՄԱԿ-ի միջոցառում է, Հայաստանն էլ ՄԱԿ-ի անդամ է"): alias -> how far
+        excluded_to: dict[int, int] = {}
         for hit in alias_hits:
             info = aliases[hit[2]]
             if (
                 info.unless
-                and self._near(hit, info.unless, info.alias.window, words, denials)
+                and (
+                    hit[0] <= excluded_to.get(hit[2], -1)
+                    or self._near(hit, info.unless, info.alias.window, words, denials)
+                )
                 and not any(w in words for w in info.kept_with)
             ):
+                excluded_to[hit[2]] = hit[1] + info.alias.window
                 continue
             if info.always and self._near(hit, info.always, info.alias.window, words):
                 continue

@@ -8,7 +8,8 @@ Armenian `եւ` is written `եվ` so that `Նախիջևան`, `Նախիջեւա�
 Armenian word the classical (and Western Armenian) spellings are read as the reformed ones, one letter for one
 letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `զօրախումբ`, `ղարաբաղեան`), after `յ` `յեա` → `յա`
 (the surname ending `-եան` after a vowel: `Միրզոյեան` → `Միրզոյան`), and `աւ` → `ավ`
-(`Տաւուշ`); two change the length: `իւ` → `յու` (`լարուածութիւն` → `լարվածություն`) and `ու` before a vowel
+(`Տաւուշ`), and the capitals «ՈԻ» are «ՈՒ» as some classical prints write them (`ԶԱՆԳԵԶՈԻՐ`, `ՍՅՈԻՆԻՔ`);
+two change the length: `իւ` → `յու` (`լարուածութիւն` → `լարվածություն`) and `ու` before a vowel
 → `վ` (`լարուած`, `կը շարունակուի`). NormalizedText maps the changed letters back to the original.
 
 Spellings of Telegram channels and social posts:
@@ -101,6 +102,8 @@ def normalize_with_letters(text: str, classical: bool = True) -> tuple[str, str]
     # str.translate with a table is slow; a few str.replace calls on the characters present are not
     for char in set(_TRANSLATED.findall(text)):
         text = text.replace(char, _REPLACEMENTS[char])
+    if "ՈԻ" in text:
+        text = text.replace("ՈԻ", "ՈՒ")  # the classical capital «Ու» as some print it: «ԶԱՆԳԵԶՈԻՐ»
     text = text.casefold()
     # Armenian "ev": the ligature և folds to եւ, and its capital form is ԵՎ (→ եվ); make both one spelling
     if "եւ" in text:
@@ -321,7 +324,7 @@ _CLASSICAL_ARMENIAN = re.compile(
 )
 _REFORMED = {"յեա": "յա", "եա": "յա", "է": "ե", "օ": "ո", "աւ": "ավ", "իւ": "յու", "ու": "վ", "ւ": "վ"}
 # the rewritings that change the length; a text with one of them is never one-to-one with its original
-_LENGTH_CHANGING_CLASSICAL = re.compile("[իԻ][ւՒ]|[ոՈ][ւՒ][աեէիոԱԵԷԻՈ]|[յՅ][եԵ][աԱ]")
+_LENGTH_CHANGING_CLASSICAL = re.compile("[իԻ][ւՒ]|[ոՈ][ւՒ][աեէիոԱԵԷԻՈ]|ՈԻ[աեէիոԱԵԷԻՈ]|[յՅ][եԵ][աԱ]")
 
 
 def _reformed(match: re.Match[str]) -> str:
@@ -374,7 +377,13 @@ class NormalizedText:
             )
             if (
                 self._identity
-                and ("ւ" in original or "Ւ" in original or "յ" in original or "Յ" in original)
+                and (
+                    "ւ" in original
+                    or "Ւ" in original
+                    or "յ" in original
+                    or "Յ" in original
+                    or "ՈԻ" in original
+                )
                 and _LENGTH_CHANGING_CLASSICAL.search(original)
             ):
                 self._identity = False  # "իւ" → "յու", "ուա" → "վա" and "յեա" → "յա" may even out the length

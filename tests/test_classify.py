@@ -2873,6 +2873,104 @@ THIRTY_NINTH_ROUND_SEVERITY = [
     ("Բերձորի գերեզմանոցներում արտաշիրիմումներ են արվում", "hy", "P2", "displacement"),
 ]
 
+FORTIETH_ROUND_NAMES = [
+    # a word in capitals with the classical «ՈԻ» for «ՈՒ» (encyclopedia headwords), read as «ՈՒ»
+    ("ՍՅՈԻՆԻՔԻ ՄԱՐԶԸ", {"syunik"}, set()),
+    ("ԶԱՆԳԵԶՈԻՐԻ ՊԱՏՄՈԻԹՅՈԻՆԸ", {"zangezur"}, set()),
+    # Yerevan in its English spelling inside an Azerbaijani text, with an Azerbaijani case ending
+    ("Yerevanın Azərbaycanla danışıqları dayandırması gözlənilir", {"armaz_border"}, set()),
+    # the Lachin checkpoint as "the Lachin post" (a word may stand between), not a military post in the
+    # district
+    ("Azərbaycan Laçın sərhəd postunda yeni qaydalar tətbiq edib", {"lachin_corridor"}, set()),
+    ("Laçın rayonunda hərbi postlar möhkəmləndirilib", set(), {"lachin_corridor"}),
+    # the UN named again right after a mention the climate conference set apart: the same UN
+    (
+        "COP29 в Баку — это не мероприятие Азербайджана, это конференция, которую проводит ООН; Армения, "
+        "как и Азербайджан, является членом ООН и сама решит, поедет ли её делегация",
+        set(),
+        {"un"},
+    ),
+    (
+        "COP29 in Baku is not an Azerbaijani event but a conference the UN holds every year; Armenia, like "
+        "Azerbaijan, is a member state of the UN and will decide for itself whether its delegation goes",
+        set(),
+        {"un"},
+    ),
+    # a tournament named after a place, quoted, is the tournament (the place unquoted stays the place)
+    ('The winners will be invited to the "Nakhchivan Open" tournament in May', set(), {"nakhchivan"}),
+    ('Qaliblər "Naxçıvan Open" turnirinə dəvət olunacaq', set(), {"nakhchivan"}),
+    ("«Նախիջևան Open» մրցաշարին կմասնակցեն հայ շախմատիստներ", set(), {"nakhchivan"}),
+    ("Nakhchivan hosts an international chess tournament in May", {"nakhchivan"}, set()),
+]
+
+FORTIETH_ROUND_SEVERITY = [
+    # a war told as going on is the fighting (a bracketed name between its words too)
+    ("The war in Nagorno-Karabakh continues for a third week", "en", "P1", "armed_clash"),
+    ("Война в Карабахе (Арцахе) продолжается уже третью неделю", "ru", "P1", "armed_clash"),
+    ("Արցախում պատերազմը շարունակվում է արդեն երկրորդ շաբաթ", "hy", "P1", "armed_clash"),
+    ("Qarabağda müharibə artıq iki həftədir davam edir", "az", "P1", "armed_clash"),
+    # two sides said to be headed for another war: a threat
+    ("Analysts say Armenia and Azerbaijan are heading for a new war", "en", "P3", "threat"),
+    ("Эксперты: Армения и Азербайджан движутся к новой войне", "ru", "P3", "threat"),
+    ("Հայաստանն ու Ադրբեջանը գնում են դեպի նոր պատերազմ", "hy", "P3", "threat"),
+    ("Ermənistan və Azərbaycan yeni müharibəyə doğru gedir", "az", "P3", "threat"),
+    # an intention to close a road is its threat (a road a side intends to keep closed is closed now)
+    ("Baku intends to block the Lachin corridor again", "en", "P3", "threat"),
+    ("Баку намерен заблокировать Лачинский коридор", "ru", "P3", "threat"),
+    ("Բաքուն մտադիր է փակել Լաչինի միջանցքը", "hy", "P3", "threat"),
+    ("Bakı Laçın dəhlizini bağlamaq niyyətindədir", "az", "P3", "threat"),
+    ("Azerbaijan intends to keep the Goris-Kapan road closed", "en", "P2", "blockade"),
+    # a land cut off from another is the blockade
+    ("Azerbaijan is cutting Nagorno-Karabakh off from Armenia", "en", "P2", "blockade"),
+    ("Азербайджан отрезал Карабах от Армении", "ru", "P2", "blockade"),
+    ("Ադրբեջանը Արցախը կտրել է Հայաստանից", "hy", "P2", "blockade"),
+    ("Azərbaycan Qarabağı Ermənistandan kəsib", "az", "P2", "blockade"),
+    # people queuing to leave are the exodus (fuel bought on the way is no arms deal)
+    ("В Степанакерте люди стоят в очереди за бензином, чтобы покинуть город", "ru", "P2", "displacement"),
+    (
+        "Residents of Stepanakert queued for hours at petrol stations to leave the region",
+        "en",
+        "P2",
+        "displacement",
+    ),
+    ("Ստեփանակերտի բնակիչները ժամերով հերթ են կանգնում՝ Արցախը լքելու համար", "hy", "P2", "displacement"),
+    ("Xankəndi sakinləri bölgəni tərk etmək üçün növbəyə düzülüblər", "az", "P2", "displacement"),
+    # forces entering a town, by the verb or the noun
+    ("Azerbaijani forces entered Lachin on Friday", "en", "P2", "advance"),
+    ("Азербайджанские войска вошли в Лачин", "ru", "P2", "advance"),
+    ("ադրբեջանական ուժերի մուտքը Բերձոր", "hy", "P2", "advance"),
+    ("Azərbaycan qüvvələri Laçına daxil olub", "az", "P2", "advance"),
+    # war declared on one of the two sides
+    ("Baku says Yerevan has effectively declared war on Azerbaijan", "en", "P3", "martial_law"),
+    ("Баку считает, что Ереван фактически объявил войну Азербайджану", "ru", "P3", "martial_law"),
+    ("Բաքուն պնդում է, որ Երևանը պատերազմ է հայտարարել Ադրբեջանին", "hy", "P3", "martial_law"),
+    ("Ermənistan Azərbaycana qarşı müharibə elan edib", "az", "P3", "martial_law"),
+]
+
+THE_FORTIETH_ROUNDS_POLITICS = [
+    # a threat to leave an alliance is politics, not a threat of force
+    ("Pashinyan threatened to leave the CSTO", "en"),
+    ("Пашинян снова пригрозил выходом из ОДКБ", "ru"),
+    ("Փաշինյանը սպառնացել է դուրս գալ ՀԱՊԿ-ից", "hy"),
+    ("Paşinyan KTMT-dən çıxmaqla hədələyib", "az"),
+    # an information war said to go on is no fighting
+    ("The information war between Armenia and Azerbaijan continues", "en"),
+    ("Информационная война против Армении и Азербайджана продолжается", "ru"),
+    ("Ադրբեջանի տեղեկատվական պատերազմը Հայաստանի դեմ շարունակվում է", "hy"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), THE_FORTIETH_ROUNDS_POLITICS)
+def test_threats_to_leave_an_alliance_and_information_wars_are_politics(
+    classifier: Classifier, text: str, language: str
+) -> None:
+    """The fortieth round: a threat to leave the CSTO read as a threat of force (P3), and an information war
+    that "continues" is no war going on (P1): both are politics, P4."""
+    result = classifier.classify(text, "", language)
+    assert result.entity_ids
+    assert result.severity == "P4"
+
+
 COURT_RULINGS_ON_A_KILLING = [
     ("Strasbourg court issues ruling on the killing of an Armenian shepherd by Azerbaijani soldiers", "en"),
     ("European Court Issues Decision in 2020 Killing of Armenian Border Guards by Azerbaijan", "en"),
@@ -3218,6 +3316,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + THIRTY_SEVENTH_ROUND_NAMES
     + THIRTY_EIGHTH_ROUND_NAMES
     + THIRTY_NINTH_ROUND_NAMES
+    + FORTIETH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -3258,7 +3357,8 @@ def test_names_are_found_only_with_their_evidence(
     + THIRTY_SIXTH_ROUND_SEVERITY
     + THIRTY_SEVENTH_ROUND_SEVERITY
     + THIRTY_EIGHTH_ROUND_SEVERITY
-    + THIRTY_NINTH_ROUND_SEVERITY,
+    + THIRTY_NINTH_ROUND_SEVERITY
+    + FORTIETH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str

@@ -160,62 +160,66 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (thirty-seven test parts folded):
-    the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down. Since the lead's
-    CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the twenty-first round) the CSTO
-    acting elsewhere is a near-miss and none of those items is a false hit. Twenty-five false hits are left
-    (docs/classifier-figures.md, "Sixteenth round" to "Thirty-third round"; the twenty-fifth part's fourteen
-    were closed but three in the twenty-seventh round, the twenty-sixth part's nine but one in the
-    twenty-eighth, the twenty-eighth part's fifteen but one in the thirtieth: 13 before that part was folded,
-    28 with it, 14 after the round; the twenty-ninth part's one, a monastery of the Don Armenians read as
-    Nakhchivan, was closed in the thirty-first: 14 before that part was folded, 15 with it, 14 after the
-    round; the thirtieth part's one, the Syunik metropolitanate, was relabelled in the thirty-second (its text
-    names Greater Armenia's province of Syunik), which also closed the two "Year of Shusha" items of the
-    twenty-third and twenty-sixth parts: 14 before that part was folded, 15 with it, 12 after the round; the
-    thirty-first part's eleven, four of them closed in the thirty-third: 12 before that part was folded, 23
-    with it, 19 after the round; the thirty-second part's two, left open in the thirty-fourth: 19 before that
-    part was folded, 21 with it, 21 after the round; the thirty-third part's one, the Ishkhanasar village
-    community read as the mountain, closed in the thirty-fifth: 21 before that part was folded, 22 with it, 21
-    after the round; the thirty-fourth part brought none: 21 before it was folded, 21 with it, 21 after the
-    thirty-sixth round; the thirty-fifth part's four, the Stepanakert State Drama Theatre closed in the
-    thirty-seventh: 21 before that part was folded, 25 with it, 24 after the round; the thirty-sixth part's
-    eight, six of them closed in the thirty-eighth: 24 before that part was folded, 32 with it, 26 after the
-    round; the thirty-seventh part's five, four of them closed in the thirty-ninth, which also read the
-    Zangezur range as the landform and so closed two hits of the thirty-first part's Zangezur range: 26 before
-    that part was folded, 31 with it, 25 after the round): of the fourteenth part, a honey and berry festival
-    in the town of Berd, labelled a near-miss for Tavush (a festival is not news of its province); of the
-    fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's nickname, labelled a
-    near-miss for Putin); of the sixteenth, Heydar Aliyev named by his surname alone in two headlines of 2001
-    ("Says Aliyev", "Aliyev Kocharian"), which the text cannot tell from the current president (the date
-    could); of the eighteenth, "the Armenian village of Syunik", which the text cannot tell from a village of
-    the province; of the twentieth, an underground radio station called «ԱԶԱՏ ԱՐՑԱԽ» (a quoted name with no
-    club or brand word near it); of the twenty-first, the CSTO's members clashing with each other with no
-    place named («союзнички по ОДКБ опять сцепились»); of the twenty-second, the Azerbaijani community of
-    Nagorno-Karabakh, an organisation named after the region (the eighth part labels the same organisation's
-    name as naming the region: the labels disagree); of the twenty-fifth, the prime minister's father "Vova
-    Pashinyan" (another given name before the surname in a Title Case headline), the "Traditions of Syunik"
-    festival in Goris (a festival named after the province; the labels read "a Goris festival" as naming
-    Goris) and the Qarabağlar mausoleum in Nakhchivan (a village whose name reads as Karabakh with a plural
-    ending); of the twenty-eighth, a building called “Şuşa” (“Şuşa”nın yerində bu universitet olacaq: the
-    hotel's site, no hotel word; Azerbaijani quotes with a case ending also mark the place's own name,
-    "Naqorno-Karabax"da, so no rule tells them apart); of the thirty-first, the singer Shusha Guppy (twice: a
-    given name before a surname with no Armenian, Russian or Azerbaijani ending, in Title Case), the Karabakh
-    highland beside the Zangezur range (the highland keeps its place by `range_name`, which the label
-    contradicts; since the thirty-ninth round the Zangezur range itself is the landform, as the guide reads
-    it), the dictionary word laçın (falcon) under an all-capital headword, and Putin on Ukraine with only a
-    "Bakı" dateline as the region; of the thirty-second, the village of Tavush in Western Armenian spelling as
-    a village's encyclopedia page title ("Տաւուշ (գիւղ)", read as the province), and Putin named only as the
-    CSTO's patron ("a group widely considered to be President Vladimir Putin's …"); of the thirty-fifth,
-    Rakhat Aliev of Kazakhstan (the surname spelt "Aliev" after another given name, in a Title Case headline,
-    where a capital says nothing of a name), a culture project and a carpet group named after Shusha (a quoted
-    project title naming Shusha, which the fourth part's labels read, for Karabakh, as naming the place), and
-    a street in Goris named after Syunik ("Սյունիքի անվան փողոցում": "named after" right after a place cannot
-    end its name, since a school named after a person in Stepanakert names Stepanakert); of the thirty-sixth,
-    a Soviet actor named Aliyev in an Armenian encyclopedia entry ("ԱԼԻԵՎ Միրզա Աղա Ալի օղլի": another given
+    """A guard against regressions on the part the classifier was tuned on (thirty-eight test parts
+    folded): the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down.
+    Since the lead's CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the
+    twenty-first round) the CSTO acting elsewhere is a near-miss and none of those items is a false hit.
+    Twenty-five false hits are left (docs/classifier-figures.md, "Sixteenth round" to "Thirty-third round";
+    the twenty-fifth part's fourteen were closed but three in the twenty-seventh round, the twenty-sixth
+    part's nine but one in the twenty-eighth, the twenty-eighth part's fifteen but one in the thirtieth: 13
+    before that part was folded, 28 with it, 14 after the round; the twenty-ninth part's one, a monastery
+    of the Don Armenians read as Nakhchivan, was closed in the thirty-first: 14 before that part was
+    folded, 15 with it, 14 after the round; the thirtieth part's one, the Syunik metropolitanate, was
+    relabelled in the thirty-second (its text names Greater Armenia's province of Syunik), which also
+    closed the two "Year of Shusha" items of the twenty-third and twenty-sixth parts: 14 before that part
+    was folded, 15 with it, 12 after the round; the thirty-first part's eleven, four of them closed in the
+    thirty-third: 12 before that part was folded, 23 with it, 19 after the round; the thirty-second part's
+    two, left open in the thirty-fourth: 19 before that part was folded, 21 with it, 21 after the round;
+    the thirty-third part's one, the Ishkhanasar village community read as the mountain, closed in the
+    thirty-fifth: 21 before that part was folded, 22 with it, 21 after the round; the thirty-fourth part
+    brought none: 21 before it was folded, 21 with it, 21 after the thirty-sixth round; the thirty-fifth
+    part's four, the Stepanakert State Drama Theatre closed in the thirty-seventh: 21 before that part was
+    folded, 25 with it, 24 after the round; the thirty-sixth part's eight, six of them closed in the
+    thirty-eighth: 24 before that part was folded, 32 with it, 26 after the round; the thirty-seventh
+    part's five, four of them closed in the thirty-ninth, which also read the Zangezur range as the
+    landform and so closed two hits of the thirty-first part's Zangezur range: 26 before that part was
+    folded, 31 with it, 25 after the round; the thirty-eighth part's two, COP29's UN named again past the
+    climate words' reach and the "Naxçıvan Open" chess tournament, both closed in the fortieth: 25 before
+    that part was folded, 27 with it, 25 after the round): of the fourteenth part, a honey and berry
+    festival in the town of Berd, labelled a near-miss for Tavush (a festival is not news of its province);
+    of the fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's nickname,
+    labelled a near-miss for Putin); of the sixteenth, Heydar Aliyev named by his surname alone in two
+    headlines of 2001 ("Says Aliyev", "Aliyev Kocharian"), which the text cannot tell from the current
+    president (the date could); of the eighteenth, "the Armenian village of Syunik", which the text cannot
+    tell from a village of the province; of the twentieth, an underground radio station called «ԱԶԱՏ ԱՐՑԱԽ»
+    (a quoted name with no club or brand word near it); of the twenty-first, the CSTO's members clashing
+    with each other with no place named («союзнички по ОДКБ опять сцепились»); of the twenty-second, the
+    Azerbaijani community of Nagorno-Karabakh, an organisation named after the region (the eighth part
+    labels the same organisation's name as naming the region: the labels disagree); of the twenty-fifth,
+    the prime minister's father "Vova Pashinyan" (another given name before the surname in a Title Case
+    headline), the "Traditions of Syunik" festival in Goris (a festival named after the province; the
+    labels read "a Goris festival" as naming Goris) and the Qarabağlar mausoleum in Nakhchivan (a village
+    whose name reads as Karabakh with a plural ending); of the twenty-eighth, a building called “Şuşa”
+    (“Şuşa”nın yerində bu universitet olacaq: the hotel's site, no hotel word; Azerbaijani quotes with a
+    case ending also mark the place's own name, "Naqorno-Karabax"da, so no rule tells them apart); of the
+    thirty-first, the singer Shusha Guppy (twice: a given name before a surname with no Armenian, Russian
+    or Azerbaijani ending, in Title Case), the Karabakh highland beside the Zangezur range (the highland
+    keeps its place by `range_name`, which the label contradicts; since the thirty-ninth round the Zangezur
+    range itself is the landform, as the guide reads it), the dictionary word laçın (falcon) under an
+    all-capital headword, and Putin on Ukraine with only a "Bakı" dateline as the region; of the
+    thirty-second, the village of Tavush in Western Armenian spelling as a village's encyclopedia page
+    title ("Տաւուշ (գիւղ)", read as the province), and Putin named only as the CSTO's patron ("a group
+    widely considered to be President Vladimir Putin's …"); of the thirty-fifth, Rakhat Aliev of Kazakhstan
+    (the surname spelt "Aliev" after another given name, in a Title Case headline, where a capital says
+    nothing of a name), a culture project and a carpet group named after Shusha (a quoted project title
+    naming Shusha, which the fourth part's labels read, for Karabakh, as naming the place), and a street in
+    Goris named after Syunik ("Սյունիքի անվան փողոցում": "named after" right after a place cannot end its
+    name, since a school named after a person in Stepanakert names Stepanakert); of the thirty-sixth, a
+    Soviet actor named Aliyev in an Armenian encyclopedia entry ("ԱԼԻԵՎ Միրզա Աղա Ալի օղլի": another given
     name and a patronymic after the surname, beyond the reach of the Heydar words) and the UN General
-    Assembly's president visiting Baku (labelled a near-miss for `un`); of the thirty-seventh, streets closed
-    "in the Nakhichevan district" for sewer works (the Nakhichevan of Rostov-on-Don, with no Rostov or Don
-    word in the item to tell it from the exclave); no other may appear."""
+    Assembly's president visiting Baku (labelled a near-miss for `un`); of the thirty-seventh, streets
+    closed "in the Nakhichevan district" for sewer works (the Nakhichevan of Rostov-on-Don, with no Rostov
+    or Don word in the item to tell it from the exclave); no other may appear."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
