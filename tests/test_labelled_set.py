@@ -76,11 +76,6 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the thirty-eighth part has en 49, ru 49, hy 22 and az 23 items: the stored pages' fresh "
-    "Armenian and Azerbaijani items are nearly used up (docs/labelling.md, The thirty-eighth test part)",
-)
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
     test_languages = Counter(item["lang"] for item in _raw(TEST))
@@ -101,15 +96,15 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The thirty-eighth test part as measured once with the thirty-ninth round's rules (frozen at 2a690f1;
-# figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by default
-# since; two labels corrected to the guide after the measurement, marked "relabelled"): thresholds reached are
-# asserted, those not reached are strict expected failures with the measured figure (the mark must go once the
+# The thirty-ninth test part as measured once with the fortieth round's rules (frozen at a6336db; figures in
+# docs/classifier-figures.md, with and without the learned severity grade, which is off by default; one
+# label corrected to the guide after the measurement, marked "relabelled"): thresholds reached are asserted,
+# those not reached are strict expected failures with the measured figure (the mark must go once the
 # threshold is met).
-_TEST_FIGURES = "test part 38 measured once with the thirty-ninth round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 39 measured once with the fortieth round's rules (docs/classifier-figures.md)"
 _RECALL_BELOW_095 = {
-    "az": "0.935 (29/31): the Lachin checkpoint as 'Laçın postu', and the two sides as official Yerevan "
-    "declaring war on Azerbaijan, missed",
+    "az": "0.925 (37/40): Karabakh in 'Qarabağsız', the UN's four resolutions, and the EU mission in Armenia "
+    "as 'the civilian monitoring mission' missed",
 }
 
 
@@ -141,8 +136,9 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="2 false hits in 39 near-misses (COP29 read as the UN, the 'Naxçıvan Open' chess tournament read "
-    f"as Nakhchivan), {_TEST_FIGURES}",
+    reason="12 false hits in 55 near-misses (Russian peacekeepers in Sudan and Chad, namesakes of "
+    "Nakhchivan and of Aliyev, a wrestling team, Azerbaijan's UN seat, the Azerbaijan-Russia delimitation), "
+    f"{_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
@@ -150,8 +146,8 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.881 (96/109) by the rules alone, the default (0.872, 95/109, with the "
-    f"learned grade) < 0.90, {_TEST_FIGURES}",
+    reason="severity agreement 0.787 (70/89) by the rules alone, the default (the same with the learned "
+    f"grade) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
