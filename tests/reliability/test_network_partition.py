@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,82 @@ async def test_items_published_during_a_partition_alert_once_it_heals(
     assert tracebacks <= 4, f"{tracebacks} tracebacks logged in the partition"
     assert lines <= 60, f"{lines} log lines in the partition"
     assert codes == [0] * len(processes), f"SIGTERM while partitioned: {codes} after {stopped_in:.1f} s"
+
+
+# what a lost transaction may hold others up, at most: the server's own limit on a session idle inside a
+# transaction (storage.db), then the bot's next try of what waited on its locks (a poll interval or two)
+GHOST_WAIT = 120.0
+
+
+async def _until(predicate: Callable[[], bool], within: float) -> bool:
+    ends = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > ends:
+            return False
+        await asyncio.sleep(0.2)
+    return True
+
+
+async def test_a_transaction_lost_with_its_connection_holds_no_alert_back(tmp_path: Path) -> None:
+    """A partition that outlasts the client's retransmissions: the bot's marks of sent alerts reach the
+    server, their COMMIT never does, nor any FIN. Before, the server kept that session idle in a transaction
+    with its row locks for as long as its TCP keepalive took to notice (two hours by default): the bot's
+    retries of the marks waited on those locks, holding every send slot, and no chat got any alert."""
+    roles = ("ingest", "bot")
+    with private_postgres(password="Partition-Pw-31") as server, FeedServer() as feeds:
+        paths, seed = await _subscribed_chat_and_feeds(server.url, feeds, tmp_path)
+        async with (
+            PartitionProxy(server.port) as proxy,
+            BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram,
+        ):
+            telegram.add_user(CHAT)
+            env = _run_env(server.url, tmp_path, seed, telegram)
+            logs = [tmp_path / f"borderwatch-{role}.log" for role in roles]
+            with contextlib.ExitStack() as files:
+                processes = []
+                for role, log in zip(roles, logs, strict=True):
+                    own = dict(env)
+                    if role == "bot":
+                        own["BORDERWATCH_DATABASE_URL"] = proxy.url(server.url, server.port)
+                    output = files.enter_context(log.open("wb"))
+                    processes.append(await start(["run", "--role", role], own, tmp_path, output=output))
+                try:
+                    await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
+                    await asyncio.sleep(2)
+                    await _fan_out_in_flight(server.url, telegram)
+                    await asyncio.sleep(1.5)  # leased and sent; Telegram answers SLOW_SEND s after each
+                    # the next write of several rows: the marks of the first sends Telegram answers
+                    proxy.sever_next_commit(min_rows=2)
+                    severed = await _until(lambda: bool(proxy.severed_at), within=30)
+                    assert severed, "no transaction of several rows was committed after the sends"
+                    published = _publish_breaking(feeds, paths)
+
+                    def alerted() -> bool:
+                        texts = "\n".join(telegram.texts(CHAT))
+                        return all(title in texts for title in published)
+
+                    with contextlib.suppress(TimeoutError):
+                        await telegram.wait_until(alerted, within=GHOST_WAIT)
+                    caught_up = time.monotonic() - proxy.severed_at[0]
+                    await asyncio.sleep(3)
+                    texts = telegram.texts(CHAT)
+                    fan_out = {chat: sum(FAN_OUT in t for t in telegram.texts(chat)) for chat in IN_FLIGHT}
+                    codes = await asyncio.gather(
+                        *(terminate(p, within=STOP_WITHIN) for p in processes), return_exceptions=True
+                    )
+                finally:
+                    for process in processes:
+                        if process.returncode is None:
+                            process.kill()
+                            await process.wait()
+            ghost_ended = [at - proxy.severed_at[0] for at in proxy.ghost_ended_at]
+    counts = {title[:20]: sum(title in text for text in texts) for title in published}
+    record(
+        "network partition (a transaction lost for good)",
+        f"the server ended the lost session {[round(s, 1) for s in ghost_ended]} s after its COMMIT was "
+        f"lost; alerts {counts}, the last {caught_up:.1f} s after it; in-flight alerts {fan_out}",
+    )
+    assert all(n >= 1 for n in counts.values()), f"items not alerted within {GHOST_WAIT:.0f} s: {counts}"
+    assert all(n == 1 for n in counts.values()), f"items alerted more than once: {counts}"
+    assert all(n == 1 for n in fan_out.values()), f"alerts in flight at the loss: {fan_out}"
+    assert codes == [0] * len(processes), codes
