@@ -473,20 +473,37 @@ _REMEMBERED_LINES = 1024
 
 class _RepeatedLines:
     """Which unavailable-database lines were logged lately: when each was last logged (on `clock`) and how
-    many times it was left out since."""
+    many times it was left out since; and, since the first line logged after the database last answered, when
+    that was and how many failures there were (`answered`)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._logged: dict[tuple[str, ...], tuple[float, int]] = {}
+        self._outage_since: float | None = None
+        self._failures = 0
+
+    def answered(self) -> tuple[float, int] | None:
+        """The database answered: how long it was unavailable and how many failures that made, when an outage
+        was logged since it last answered (None otherwise, and from now on until the next one is)."""
+        if self._outage_since is None:
+            return None
+        ended = (self._clock() - self._outage_since, self._failures)
+        self._outage_since, self._failures = None, 0
+        return ended
 
     def left_out_since_last(self, key: tuple[str, ...]) -> int | None:
         """None when the line `key` is to be left out now (logged less than UNAVAILABLE_LOG_GAP ago), else
         how many times it was left out since it was last logged (0 the first time)."""
         now = self._clock()
+        if self._outage_since is not None:
+            self._failures += 1
         last = self._logged.get(key)
         if last is not None and now - last[0] < UNAVAILABLE_LOG_GAP:
             self._logged[key] = (last[0], last[1] + 1)
             return None
+        if self._outage_since is None:
+            # only a line logged opens an outage: a database that flaps says so at most once per gap
+            self._outage_since, self._failures = now, 1
         if len(self._logged) >= _REMEMBERED_LINES:
             for old, (at, _) in list(self._logged.items()):
                 if now - at >= UNAVAILABLE_LOG_GAP:
@@ -521,6 +538,20 @@ def log_failure(logger: logging.Logger, message: str, error: BaseException, *arg
         )
     else:
         logger.warning(message + ": the database is unavailable (%s)", *args, reason)
+
+
+def log_recovery(logger: logging.Logger) -> None:
+    """Say, once, that the database answers again when `log_failure` logged it unavailable since it last did,
+    with how long that lasted: without it the log shows when an outage began, never when it ended. Called
+    where a write succeeded (the liveness beat, every second): reads may work while writes do not."""
+    ended = _unavailable_lines.answered()
+    if ended is not None:
+        seconds, failures = ended
+        logger.warning(
+            "the database answers again, %.0f s after it was first logged unavailable (%d failed attempts)",
+            seconds,
+            failures,
+        )
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:
