@@ -351,9 +351,8 @@ class DeliveryLoop(BackgroundLoop):
                         keep_going = await self._send_update(row, rows[index + 1 :], buttons)
                     else:
                         keep_going = await self._send_one(row, rows[index + 1 :], buttons)
-            except (
-                Exception
-            ) as exc:  # the database failed: the lease runs out and the row is sent again later
+            except Exception as exc:
+                # the outcome could not be recorded: the lease runs out and the row is sent again later
                 if is_unavailable(exc):
                     # every chat in flight meets the same outage at once (a stop while the database does
                     # not answer): one line for them all, as the loops log it
