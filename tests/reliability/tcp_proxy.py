@@ -35,6 +35,20 @@ class _Link:
     severed: bool = False
 
 
+# linux/tcp.h: a socket in repair mode closes without sending anything
+_TCP_REPAIR = 19
+
+
+def can_forget() -> bool:
+    """Whether this process may put sockets in repair mode (`PartitionProxy.forget`)."""
+    with socket.socket() as probe:
+        try:
+            probe.setsockopt(socket.SOL_TCP, _TCP_REPAIR, 1)
+        except OSError:
+            return False
+    return True
+
+
 # the PostgreSQL wire protocol, read loosely: a simple-protocol BEGIN/COMMIT/ROLLBACK from the client (how
 # asyncpg ends a transaction), and the server's CommandComplete tags of writes
 _CLIENT_COMMAND = re.compile(rb"Q\x00\x00\x00.(BEGIN|COMMIT|ROLLBACK)", re.DOTALL)
@@ -107,6 +121,21 @@ class PartitionProxy:
             link.half_open = True
             if link.server is not None:
                 _reset(link.server)
+
+    def forget(self) -> None:
+        """Every open connection is lost for good on the client's side, as when a partition outlasts the
+        client's retransmissions and its kernel drops the connection: the client is reset (and reconnects),
+        the server's side is closed without a FIN or RST (TCP_REPAIR), so the server learns of it only when
+        it next sends something (a keepalive probe, which a reset answers). Needs CAP_NET_ADMIN."""
+        for link in list(self._links):
+            link.severed = True
+            for task in link.tasks:
+                task.cancel()
+            if link.server is not None:
+                link.server.get_extra_info("socket").setsockopt(socket.SOL_TCP, _TCP_REPAIR, 1)
+                link.server.transport.abort()
+            _reset(link.client)
+            self._links.discard(link)
 
     def sever_next_commit(self, min_rows: int = 1) -> None:
         """The next transaction to commit having written at least `min_rows` rows loses its connection for

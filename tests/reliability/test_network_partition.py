@@ -23,7 +23,7 @@ from tests.feedserver import FeedServer
 from tests.reliability.conftest import record
 from tests.reliability.private_postgres import private_postgres
 from tests.reliability.processes import REALISTIC_TOKEN, seed_fan_out, start, terminate
-from tests.reliability.tcp_proxy import PartitionProxy
+from tests.reliability.tcp_proxy import PartitionProxy, can_forget
 from tests.reliability.test_database_outage import (
     CHAT,
     POLL_INTERVAL,
@@ -264,3 +264,79 @@ async def test_a_transaction_lost_with_its_connection_holds_no_alert_back(tmp_pa
     assert all(n == 1 for n in counts.values()), f"items alerted more than once: {counts}"
     assert all(n == 1 for n in fan_out.values()), f"alerts in flight at the loss: {fan_out}"
     assert codes == [0] * len(processes), codes
+
+
+# how long the server may keep the sessions of a client that lost its connections for good: its keepalive's
+# first probe after a minute of silence (storage.db), which the client's side answers with a reset, and room
+FORGOTTEN_WAIT = 150.0
+
+
+async def _client_sessions(url: str) -> set[int]:
+    """The server's client sessions other than the one asking: their backend pids."""
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                )
+            )
+            return {int(pid) for (pid,) in rows}
+    finally:
+        await db.dispose()
+
+
+async def test_the_sessions_of_connections_lost_for_good_are_given_up_by_the_server(tmp_path: Path) -> None:
+    """A partition that outlasts the client's retransmissions, then heals: the client's kernel has dropped
+    every connection (borderwatch reconnects), the server's sessions for them never heard a FIN or RST.
+    Before, each stayed until the server's TCP keepalive (two hours by default), holding a connection slot
+    (and, for the liveness connection, the process's advisory lock): a few such partitions use up
+    max_connections, and every process is refused."""
+    if not can_forget():
+        pytest.skip("closing a socket without a FIN or RST (TCP_REPAIR) needs CAP_NET_ADMIN")
+    with private_postgres(password="Partition-Pw-31") as server, FeedServer() as feeds:
+        paths, seed = await _subscribed_chat_and_feeds(server.url, feeds, tmp_path)
+        async with (
+            PartitionProxy(server.port) as proxy,
+            BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram,
+        ):
+            telegram.add_user(CHAT)
+            env = _run_env(proxy.url(server.url, server.port), tmp_path, seed, telegram)
+            with (tmp_path / "borderwatch.log").open("wb") as output:
+                process = await start(["run"], env, tmp_path, output=output)
+                try:
+                    await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
+                    await asyncio.sleep(2)
+                    lost = await _client_sessions(server.url)
+                    proxy.forget()
+                    lost_at = time.monotonic()
+                    published = _publish_breaking(feeds, paths)
+
+                    def alerted() -> bool:
+                        texts = "\n".join(telegram.texts(CHAT))
+                        return all(title in texts for title in published)
+
+                    with contextlib.suppress(TimeoutError):
+                        await telegram.wait_until(alerted, within=3 * POLL_INTERVAL + 30)
+                    caught_up = time.monotonic() - lost_at
+                    left = lost
+                    while left and time.monotonic() - lost_at < FORGOTTEN_WAIT:
+                        await asyncio.sleep(2)
+                        left = lost & await _client_sessions(server.url)
+                    given_up_in = time.monotonic() - lost_at
+                    texts = telegram.texts(CHAT)
+                    code = await terminate(process, within=STOP_WITHIN)
+                finally:
+                    if process.returncode is None:
+                        process.kill()
+                        await process.wait()
+    counts = {title[:20]: sum(title in text for text in texts) for title in published}
+    record(
+        "network partition (connections lost for good)",
+        f"{len(lost)} server sessions of the lost connections, {len(left)} left {given_up_in:.0f} s later; "
+        f"alerts {counts}, the last {caught_up:.1f} s after the loss",
+    )
+    assert not left, f"{len(left)} of {len(lost)} sessions still on the server {given_up_in:.0f} s later"
+    assert all(n == 1 for n in counts.values()), f"items not alerted once each: {counts}"
+    assert code == 0
