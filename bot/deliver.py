@@ -45,6 +45,7 @@ from bot.worker import BackgroundLoop
 from feeds.liveness import ProcessLiveness
 from storage import alert_updates, chats, deliveries, quarantine
 from storage.alert_updates import ClaimedUpdate, SentUpdate
+from storage.db import is_unavailable, log_failure
 from storage.deliveries import Alert, ClaimedDelivery, SentAlert
 
 logger = logging.getLogger(__name__)
@@ -350,8 +351,16 @@ class DeliveryLoop(BackgroundLoop):
                         keep_going = await self._send_update(row, rows[index + 1 :], buttons)
                     else:
                         keep_going = await self._send_one(row, rows[index + 1 :], buttons)
-            except Exception:  # the database failed: the lease runs out and the row is sent again later
-                logger.exception("delivery %s for chat %s: could not record the outcome", row.id, row.chat_id)
+            except Exception as exc:
+                # the outcome could not be recorded: the lease runs out and the row is sent again later
+                if is_unavailable(exc):
+                    # every chat in flight meets the same outage at once (a stop while the database does
+                    # not answer): one line for them all, as the loops log it
+                    log_failure(logger, "delivery: could not record the outcome of a send", exc)
+                else:
+                    logger.exception(
+                        "delivery %s for chat %s: could not record the outcome", row.id, row.chat_id
+                    )
                 return
             if not keep_going:
                 return

@@ -152,8 +152,8 @@ async def poll_once(
     try:
         await seed_feeds_if_empty(db, settings)
         classify = await classifier_factory(db, settings)
-        enabled = len(await stored_feeds(db, enabled_only=True))
-        with progress_bar(enabled, "poll", "feeds") as progress:
+        enabled = await stored_feeds(db, enabled_only=True)
+        with progress_bar(len(enabled), "poll", "feeds") as progress:
 
             def polled(_result: PollResult) -> None:
                 progress.update(1)
@@ -174,6 +174,14 @@ async def poll_once(
         print(_item_json(result, item) if as_json else _item_line(result, item))
     for result in report.errors:
         print(f"borderwatch: feed error: {result.error}", file=sys.stderr)
+    # a feed another process leased (or polled since this round began) is that process's to poll now
+    done = {result.feed.id for result in report.results}
+    for feed in enabled:
+        if feed.id not in done:
+            print(
+                f"borderwatch: feed not polled: {feed.url}: another borderwatch process is polling it",
+                file=sys.stderr,
+            )
     sys.stdout.flush()
     return 0
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.clock import Clock, system_clock
-from storage.db import Database, log_failure
+from storage.db import Database, log_failure, log_recovery
 from storage.instances import (
     InstanceRecord,
     Released,
@@ -167,6 +167,7 @@ class ProcessLiveness:
     def _beaten(self) -> None:
         self._last_beat = time.monotonic()
         self._tell_beat(None)
+        log_recovery(log)  # a write went through: an outage logged meanwhile has ended
 
     def fresh(self) -> bool:
         """Whether this process beat recently enough that no other process can have seen it dead."""

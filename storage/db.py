@@ -85,11 +85,13 @@ def create_engine(url: str, *, limit_round_trips: bool = True, **kwargs: Any) ->
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_timeout", ANSWER_SECONDS)
     # asyncpg's own limits: on connecting (`timeout`) and, by default, on every round trip (`command_timeout`)
-    kwargs["connect_args"] = {
+    asyncpg_args: dict[str, Any] = {
         "timeout": ANSWER_SECONDS,
         "command_timeout": ANSWER_SECONDS if limit_round_trips else None,
-        **kwargs.get("connect_args", {}),
     }
+    if limit_round_trips:
+        asyncpg_args["server_settings"] = dict(FORGET_LOST_CLIENTS)
+    kwargs["connect_args"] = {**asyncpg_args, **kwargs.get("connect_args", {})}
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "invalidate", _drop_unanswered)
     return engine
@@ -100,6 +102,24 @@ def create_engine(url: str, *, limit_round_trips: bool = True, **kwargs: Any) ->
 # deletes, indexed reads), far below the hours a hung server may last: past it the loops log the database
 # as unavailable and try again, instead of waiting in silence.
 ANSWER_SECONDS = 15.0
+
+
+# The server's side of the same limits, set for each connection (migrations excepted: a long one may pause
+# between statements). A client the network lost for good (a partition that outlasts its retransmissions:
+# no FIN or RST ever reaches the server) would otherwise leave its session open until the server's TCP
+# keepalive noticed, two hours by default; one lost inside a transaction holds that transaction's row locks
+# as long, and whatever waits on them waits too (the marks of sent alerts: every send slot, so every chat's
+# alerts; tests/reliability/test_network_partition.py). A session idle inside a transaction is ended after
+# IDLE_IN_TRANSACTION_SECONDS, far above the longest pause borderwatch makes inside one (a poll's story
+# placing on a worker thread, seconds at most); a silent peer's connection, idle or not, is probed after a
+# minute and dropped 30 s of unanswered probes later.
+IDLE_IN_TRANSACTION_SECONDS = 60
+FORGET_LOST_CLIENTS = {
+    "idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_SECONDS * 1000),
+    "tcp_keepalives_idle": "60",
+    "tcp_keepalives_interval": "10",
+    "tcp_keepalives_count": "3",
+}
 
 
 def _drop_unanswered(dbapi_connection: Any, _record: Any, error: BaseException | None) -> None:
@@ -373,9 +393,9 @@ def is_database_error(error: BaseException) -> bool:
 
 # PostgreSQL SQLSTATEs of a server that is unreachable, restarting, full or busy: 08… connection exceptions,
 # 57P01–57P03 shutdown and start-up, 53300 too many connections, 53100 disk full, 40001/40P01 serialization
-# failure, deadlock
+# failure, deadlock, 25P03 the session ended for idling inside a transaction (IDLE_IN_TRANSACTION_SECONDS)
 _DISK_FULL_STATE = "53100"
-_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", _DISK_FULL_STATE, "40001", "40P01")
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300", _DISK_FULL_STATE, "40001", "40P01", "25P03")
 # another connection holds the lock, with the extended codes (SQLITE_BUSY_SNAPSHOT: a transaction that read
 # must write after another connection wrote)
 _SQLITE_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
@@ -453,20 +473,37 @@ _REMEMBERED_LINES = 1024
 
 class _RepeatedLines:
     """Which unavailable-database lines were logged lately: when each was last logged (on `clock`) and how
-    many times it was left out since."""
+    many times it was left out since; and, since the first line logged after the database last answered, when
+    that was and how many failures there were (`answered`)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._logged: dict[tuple[str, ...], tuple[float, int]] = {}
+        self._outage_since: float | None = None
+        self._failures = 0
+
+    def answered(self) -> tuple[float, int] | None:
+        """The database answered: how long it was unavailable and how many failures that made, when an outage
+        was logged since it last answered (None otherwise, and from now on until the next one is)."""
+        if self._outage_since is None:
+            return None
+        ended = (self._clock() - self._outage_since, self._failures)
+        self._outage_since, self._failures = None, 0
+        return ended
 
     def left_out_since_last(self, key: tuple[str, ...]) -> int | None:
         """None when the line `key` is to be left out now (logged less than UNAVAILABLE_LOG_GAP ago), else
         how many times it was left out since it was last logged (0 the first time)."""
         now = self._clock()
+        if self._outage_since is not None:
+            self._failures += 1
         last = self._logged.get(key)
         if last is not None and now - last[0] < UNAVAILABLE_LOG_GAP:
             self._logged[key] = (last[0], last[1] + 1)
             return None
+        if self._outage_since is None:
+            # only a line logged opens an outage: a database that flaps says so at most once per gap
+            self._outage_since, self._failures = now, 1
         if len(self._logged) >= _REMEMBERED_LINES:
             for old, (at, _) in list(self._logged.items()):
                 if now - at >= UNAVAILABLE_LOG_GAP:
@@ -501,6 +538,20 @@ def log_failure(logger: logging.Logger, message: str, error: BaseException, *arg
         )
     else:
         logger.warning(message + ": the database is unavailable (%s)", *args, reason)
+
+
+def log_recovery(logger: logging.Logger) -> None:
+    """Say, once, that the database answers again when `log_failure` logged it unavailable since it last did,
+    with how long that lasted: without it the log shows when an outage began, never when it ended. Called
+    where a write succeeded (the liveness beat, every second): reads may work while writes do not."""
+    ended = _unavailable_lines.answered()
+    if ended is not None:
+        seconds, failures = ended
+        logger.warning(
+            "the database answers again, %.0f s after it was first logged unavailable (%d failed attempts)",
+            seconds,
+            failures,
+        )
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:

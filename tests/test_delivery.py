@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import io
 import itertools
+import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -843,3 +845,49 @@ async def test_a_chat_whose_send_times_out_waits_with_its_later_alerts_and_gets_
 
     assert [t.splitlines()[0] for t in telegram.texts(1)] == [f"🟠 P2 Sev Lake report {n}" for n in (1, 2, 3)]
     assert [s for s, _ in (await statuses(db)).values()] == ["sent"] * 3
+
+
+@pytest.mark.usefixtures("fast_private_chats")  # the pace of sends is not what is tested
+async def test_a_stop_while_sends_cannot_be_recorded_logs_one_line_not_a_traceback_per_chat(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # before: one ERROR with a traceback (40 lines) for every chat whose send was waiting for its mark
+    chat_ids = list(range(1, 9))  # BORDERWATCH_SEND_CONCURRENCY sends in flight
+    for chat_id in chat_ids:
+        rig.telegram.add_user(chat_id)
+        await add_chat(rig.db, chat_id)
+    await add_story(rig.db, "Sev Lake", chats=tuple(chat_ids))
+    if rig.db.dialect == "sqlite":
+        monkeypatch.setattr(storage.db, "_BUSY_TIMEOUT_MS", 200)  # 30 s in production: the lock outlasts it
+        await rig.db.dispose()
+    rig.telegram.inject_fault("delay", len(chat_ids), methods=["sendMessage"], delay=1.0)
+    loop = rig.loop()
+    loop.start()
+    while not all(sends_to(rig.telegram, c) for c in chat_ids):  # noqa: ASYNC110 (sends on their way)
+        await asyncio.sleep(0.01)
+    async with contextlib.AsyncExitStack() as held:
+        # the database stops taking the marks: another writer holds the lock (SQLite) or the rows
+        if rig.db.dialect == "sqlite":
+            taken = threading.Event()
+            holder = threading.Thread(
+                target=hold_sqlite_write_lock, args=(rig.db.engine.url.database, taken, 4.0)
+            )
+            holder.start()
+            held.push_async_callback(asyncio.to_thread, holder.join)
+            taken.wait(10)
+        else:
+            other = Database(rig.db.url)
+            held.push_async_callback(other.dispose)
+            session = await held.enter_async_context(other.transaction())
+            await session.execute(select(Delivery.id).with_for_update())
+        while not all(rig.telegram.texts(c) for c in chat_ids):  # noqa: ASYNC110 (Telegram answers)
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.5)  # the marks are tried, and tried again
+        caplog.clear()
+        caplog.set_level(logging.INFO)
+        rig.db.close_by(time.monotonic() + 1.0)  # as a stopping process does (bot.runtime)
+        await loop.stop()
+        records = [r for r in caplog.records if r.name == "bot.deliver"]
+    assert len(records) == 1, [r.getMessage() for r in records]
+    assert records[0].exc_info is None, records[0].getMessage()
+    assert "database is unavailable" in records[0].getMessage(), records[0].getMessage()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +14,11 @@ import pytest
 
 from bot.cli import main
 from bot.validate import InvalidArgument, validate_url
+from feeds.liveness import host_identity, process_start
 from feeds.opml import OpmlFeed, read_opml, write_opml
+from storage.db import Database
+from storage.feeds import claim_due_feeds
+from storage.instances import hold_instance_lock, register_instance, release_instance_lock
 from tests.feedserver import FeedServer, rss
 from tests.telegram_preview import Post, preview_page
 
@@ -312,3 +319,46 @@ def test_a_feed_url_of_thousands_of_non_ascii_characters_is_refused_by_its_lengt
     assert "imported 1 new feeds" in capsys.readouterr().out
     with pytest.raises(InvalidArgument, match=r"too long \(18020 characters, at most 2048\)"):
         validate_url(long_url)  # /addfeed
+
+
+def test_poll_once_says_which_feeds_another_process_is_polling(
+    env: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # before: such a feed was left out in silence, as if it had been polled with nothing new
+    assert main(["poll", "--once"]) == 0
+    capsys.readouterr()
+
+    leased, done = threading.Event(), threading.Event()
+    held: list[str] = []
+
+    async def a_running_worker_holding_a_feed() -> None:
+        db = Database(database_url)
+        try:
+            now = datetime.now(UTC)
+            pid = os.getpid()  # alive on this machine, and on PostgreSQL holding its lock: not seen dead
+            lock = await hold_instance_lock(db, "ingest-elsewhere")
+            await register_instance(
+                db, "ingest-elsewhere", role="ingest", host=host_identity(), pid=pid,
+                process_start=process_start(pid), now=now,
+            )  # fmt: skip
+            (feed,) = await claim_due_feeds(db, "ingest-elsewhere", now, 1, 900, ignore_schedule=True)
+            held.append(feed.url)
+            leased.set()
+            await asyncio.to_thread(done.wait, 60)
+            if lock is not None:
+                await release_instance_lock(lock)
+        finally:
+            leased.set()
+            await db.dispose()
+
+    worker = threading.Thread(target=asyncio.run, args=(a_running_worker_holding_a_feed(),))
+    worker.start()
+    try:
+        assert leased.wait(30) and held
+        assert main(["poll", "--once"]) == 0
+    finally:
+        done.set()
+        worker.join()
+    err = capsys.readouterr().err
+    skipped = [line for line in err.splitlines() if held[0] in line]
+    assert len(skipped) == 1 and "another borderwatch process" in skipped[0], err

@@ -4,14 +4,21 @@ as a partition looks to both ends) or half-opens (the server's side of every ope
 client's stays open and silent for good: a server that forgot the connection, its RST lost on the way).
 
 A partition only delays: what was sent meanwhile (a query, a FIN) arrives once it heals, as TCP's
-retransmissions would deliver it. A connection opened during a partition waits, unanswered, like a SYN."""
+retransmissions would deliver it. A connection opened during a partition waits, unanswered, like a SYN.
+
+It can also lose one transaction's connection for good (`sever_next_commit`): the server has run every
+statement of the transaction and waits for a COMMIT that never comes, nor any FIN or RST, as when a partition
+outlasts the client's retransmissions; the server's session is left "idle in transaction", holding its row
+locks, until the server itself ends it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 import struct
+import time
 from dataclasses import dataclass, field
 
 
@@ -23,6 +30,29 @@ class _Link:
     server: asyncio.StreamWriter | None = None
     half_open: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # rows the transaction under way wrote (the server's UPDATE/INSERT/DELETE command tags); lost for good
+    written: int = 0
+    severed: bool = False
+
+
+# linux/tcp.h: a socket in repair mode closes without sending anything
+_TCP_REPAIR = 19
+
+
+def can_forget() -> bool:
+    """Whether this process may put sockets in repair mode (`PartitionProxy.forget`)."""
+    with socket.socket() as probe:
+        try:
+            probe.setsockopt(socket.SOL_TCP, _TCP_REPAIR, 1)
+        except OSError:
+            return False
+    return True
+
+
+# the PostgreSQL wire protocol, read loosely: a simple-protocol BEGIN/COMMIT/ROLLBACK from the client (how
+# asyncpg ends a transaction), and the server's CommandComplete tags of writes
+_CLIENT_COMMAND = re.compile(rb"Q\x00\x00\x00.(BEGIN|COMMIT|ROLLBACK)", re.DOTALL)
+_WRITE_TAG = re.compile(rb"C\x00\x00\x00.(?:UPDATE|DELETE|INSERT \d+) (\d+)\x00", re.DOTALL)
 
 
 def _reset(writer: asyncio.StreamWriter) -> None:
@@ -45,6 +75,10 @@ class PartitionProxy:
         self._links: set[_Link] = set()
         self._server: asyncio.Server | None = None
         self.connections = 0
+        self._sever_after_rows: int | None = None
+        # time.monotonic() of each severed transaction's loss, and of the server ending its session
+        self.severed_at: list[float] = []
+        self.ghost_ended_at: list[float] = []
 
     async def __aenter__(self) -> PartitionProxy:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
@@ -88,6 +122,57 @@ class PartitionProxy:
             if link.server is not None:
                 _reset(link.server)
 
+    def forget(self) -> None:
+        """Every open connection is lost for good on the client's side, as when a partition outlasts the
+        client's retransmissions and its kernel drops the connection: the client is reset (and reconnects),
+        the server's side is closed without a FIN or RST (TCP_REPAIR), so the server learns of it only when
+        it next sends something (a keepalive probe, which a reset answers). Needs CAP_NET_ADMIN."""
+        for link in list(self._links):
+            link.severed = True
+            for task in link.tasks:
+                task.cancel()
+            if link.server is not None:
+                link.server.get_extra_info("socket").setsockopt(socket.SOL_TCP, _TCP_REPAIR, 1)
+                link.server.transport.abort()
+            _reset(link.client)
+            self._links.discard(link)
+
+    def sever_next_commit(self, min_rows: int = 1) -> None:
+        """The next transaction to commit having written at least `min_rows` rows loses its connection for
+        good, its COMMIT included: nothing more passes either way, the server's side stays open and silent
+        (never a FIN or RST), the client's side gets nothing more."""
+        self._sever_after_rows = min_rows
+
+    def _watch_client(self, link: _Link, data: bytes) -> bytes:
+        """`data` as far as it may pass; severs `link` at the COMMIT when armed."""
+        for command in _CLIENT_COMMAND.finditer(data):
+            if command.group(1) != b"COMMIT":
+                link.written = 0
+                continue
+            armed = self._sever_after_rows
+            if armed is not None and link.written >= armed:
+                self._sever_after_rows = None
+                link.severed = True
+                self.severed_at.append(time.monotonic())
+                return data[: command.start()]
+            link.written = 0
+        return data
+
+    def _watch_server(self, link: _Link, data: bytes) -> None:
+        link.written += sum(int(tag.group(1)) for tag in _WRITE_TAG.finditer(data))
+
+    async def _hold_severed(
+        self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, link: _Link
+    ) -> None:
+        """A severed link: nothing passes; the server's side is kept open until the server ends it."""
+        if sink is link.client:  # reading the server: its end of the session is what the test measures
+            while await source.read(65536):
+                pass
+            self.ghost_ended_at.append(time.monotonic())
+        else:
+            while await source.read(65536):
+                pass  # the client's bytes (and its FIN) go nowhere
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         link = _Link(client=writer)
@@ -114,18 +199,33 @@ class PartitionProxy:
                     if sink is link.client or not data:
                         return  # nothing from a server that forgot the connection
                     continue  # the client's bytes go nowhere
+                if link.severed:
+                    await self._hold_severed(source, sink, link)
+                    return
+                if sink is link.client:
+                    self._watch_server(link, data)
+                else:
+                    data = self._watch_client(link, data)
+                    if link.severed:
+                        if data:
+                            sink.write(data)
+                        await self._hold_severed(source, sink, link)
+                        return
                 if not data:
                     sink.write_eof() if sink.can_write_eof() else sink.close()
                     return
                 sink.write(data)
                 await sink.drain()
         except (OSError, RuntimeError):
-            if not link.half_open:
+            if link.severed:
+                if sink is link.client:  # the server reset its side: the session has ended
+                    self.ghost_ended_at.append(time.monotonic())
+            elif not link.half_open:
                 _reset(link.client)
                 if link.server is not None:
                     _reset(link.server)
         finally:
-            if link.half_open and sink is link.client:
-                pass  # the client's side stays open and silent
+            if (link.half_open and sink is link.client) or link.severed:
+                pass  # the client's side stays open and silent; a severed server side too
             elif all(task.done() or task is asyncio.current_task() for task in link.tasks):
                 self._links.discard(link)

@@ -265,12 +265,19 @@ async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
     # about 76 in 20 s); the command that failed meanwhile keeps its own
     tracebacks = sum(text.count("Traceback (most recent call last)") for text in logged)
     assert tracebacks <= 4, f"{tracebacks} tracebacks logged while the database was away"
+    # a process that logged the database unavailable says when it answered again (before: never)
+    for log, text in zip(logs, logged, strict=True):
+        outage = text.find("the database is unavailable")
+        assert outage < 0 or "the database answers again" in text[outage:], (
+            f"{log.name}: no end of the outage"
+        )
+    ended = [line for text in logged for line in text.splitlines() if "the database answers again" in line]
     record(
         f"database outage ({kind}, {' + '.join(roles)})",
         f"database away {up_at - down_at:.0f} s while {FEEDS} feeds published: each item alerted once, "
         f"{caught_up:.1f} s after it came back; /healthz during: {sorted(set(health_during))}, after "
         f"{health_after}; /status sent during the outage answered {replied} times by its end, {replies} in "
-        f"all; {tracebacks} tracebacks logged",
+        f"all; {tracebacks} tracebacks logged; end of the outage logged: {[line[-90:] for line in ended]}",
     )
 
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from tests.feedserver import FeedServer
 from tests.reliability.conftest import record
 from tests.reliability.private_postgres import private_postgres
 from tests.reliability.processes import REALISTIC_TOKEN, seed_fan_out, start, terminate
-from tests.reliability.tcp_proxy import PartitionProxy
+from tests.reliability.tcp_proxy import PartitionProxy, can_forget
 from tests.reliability.test_database_outage import (
     CHAT,
     POLL_INTERVAL,
@@ -184,3 +185,158 @@ async def test_items_published_during_a_partition_alert_once_it_heals(
     assert tracebacks <= 4, f"{tracebacks} tracebacks logged in the partition"
     assert lines <= 60, f"{lines} log lines in the partition"
     assert codes == [0] * len(processes), f"SIGTERM while partitioned: {codes} after {stopped_in:.1f} s"
+
+
+# what a lost transaction may hold others up, at most: the server's own limit on a session idle inside a
+# transaction (storage.db), then the bot's next try of what waited on its locks (a poll interval or two)
+GHOST_WAIT = 120.0
+
+
+async def _until(predicate: Callable[[], bool], within: float) -> bool:
+    ends = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > ends:
+            return False
+        await asyncio.sleep(0.2)
+    return True
+
+
+async def test_a_transaction_lost_with_its_connection_holds_no_alert_back(tmp_path: Path) -> None:
+    """A partition that outlasts the client's retransmissions: the bot's marks of sent alerts reach the
+    server, their COMMIT never does, nor any FIN. Before, the server kept that session idle in a transaction
+    with its row locks for as long as its TCP keepalive took to notice (two hours by default): the bot's
+    retries of the marks waited on those locks, holding every send slot, and no chat got any alert."""
+    roles = ("ingest", "bot")
+    with private_postgres(password="Partition-Pw-31") as server, FeedServer() as feeds:
+        paths, seed = await _subscribed_chat_and_feeds(server.url, feeds, tmp_path)
+        async with (
+            PartitionProxy(server.port) as proxy,
+            BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram,
+        ):
+            telegram.add_user(CHAT)
+            env = _run_env(server.url, tmp_path, seed, telegram)
+            logs = [tmp_path / f"borderwatch-{role}.log" for role in roles]
+            with contextlib.ExitStack() as files:
+                processes = []
+                for role, log in zip(roles, logs, strict=True):
+                    own = dict(env)
+                    if role == "bot":
+                        own["BORDERWATCH_DATABASE_URL"] = proxy.url(server.url, server.port)
+                    output = files.enter_context(log.open("wb"))
+                    processes.append(await start(["run", "--role", role], own, tmp_path, output=output))
+                try:
+                    await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
+                    await asyncio.sleep(2)
+                    await _fan_out_in_flight(server.url, telegram)
+                    await asyncio.sleep(1.5)  # leased and sent; Telegram answers SLOW_SEND s after each
+                    # the next write of several rows: the marks of the first sends Telegram answers
+                    proxy.sever_next_commit(min_rows=2)
+                    severed = await _until(lambda: bool(proxy.severed_at), within=30)
+                    assert severed, "no transaction of several rows was committed after the sends"
+                    published = _publish_breaking(feeds, paths)
+
+                    def alerted() -> bool:
+                        texts = "\n".join(telegram.texts(CHAT))
+                        return all(title in texts for title in published)
+
+                    with contextlib.suppress(TimeoutError):
+                        await telegram.wait_until(alerted, within=GHOST_WAIT)
+                    caught_up = time.monotonic() - proxy.severed_at[0]
+                    await asyncio.sleep(3)
+                    texts = telegram.texts(CHAT)
+                    fan_out = {chat: sum(FAN_OUT in t for t in telegram.texts(chat)) for chat in IN_FLIGHT}
+                    codes = await asyncio.gather(
+                        *(terminate(p, within=STOP_WITHIN) for p in processes), return_exceptions=True
+                    )
+                finally:
+                    for process in processes:
+                        if process.returncode is None:
+                            process.kill()
+                            await process.wait()
+            ghost_ended = [at - proxy.severed_at[0] for at in proxy.ghost_ended_at]
+    counts = {title[:20]: sum(title in text for text in texts) for title in published}
+    record(
+        "network partition (a transaction lost for good)",
+        f"the server ended the lost session {[round(s, 1) for s in ghost_ended]} s after its COMMIT was "
+        f"lost; alerts {counts}, the last {caught_up:.1f} s after it; in-flight alerts {fan_out}",
+    )
+    assert all(n >= 1 for n in counts.values()), f"items not alerted within {GHOST_WAIT:.0f} s: {counts}"
+    assert all(n == 1 for n in counts.values()), f"items alerted more than once: {counts}"
+    assert all(n == 1 for n in fan_out.values()), f"alerts in flight at the loss: {fan_out}"
+    assert codes == [0] * len(processes), codes
+
+
+# how long the server may keep the sessions of a client that lost its connections for good: its keepalive's
+# first probe after a minute of silence (storage.db), which the client's side answers with a reset, and room
+FORGOTTEN_WAIT = 150.0
+
+
+async def _client_sessions(url: str) -> set[int]:
+    """The server's client sessions other than the one asking: their backend pids."""
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                )
+            )
+            return {int(pid) for (pid,) in rows}
+    finally:
+        await db.dispose()
+
+
+async def test_the_sessions_of_connections_lost_for_good_are_given_up_by_the_server(tmp_path: Path) -> None:
+    """A partition that outlasts the client's retransmissions, then heals: the client's kernel has dropped
+    every connection (borderwatch reconnects), the server's sessions for them never heard a FIN or RST.
+    Before, each stayed until the server's TCP keepalive (two hours by default), holding a connection slot
+    (and, for the liveness connection, the process's advisory lock): a few such partitions use up
+    max_connections, and every process is refused."""
+    if not can_forget():
+        pytest.skip("closing a socket without a FIN or RST (TCP_REPAIR) needs CAP_NET_ADMIN")
+    with private_postgres(password="Partition-Pw-31") as server, FeedServer() as feeds:
+        paths, seed = await _subscribed_chat_and_feeds(server.url, feeds, tmp_path)
+        async with (
+            PartitionProxy(server.port) as proxy,
+            BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram,
+        ):
+            telegram.add_user(CHAT)
+            env = _run_env(proxy.url(server.url, server.port), tmp_path, seed, telegram)
+            with (tmp_path / "borderwatch.log").open("wb") as output:
+                process = await start(["run"], env, tmp_path, output=output)
+                try:
+                    await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
+                    await asyncio.sleep(2)
+                    lost = await _client_sessions(server.url)
+                    proxy.forget()
+                    lost_at = time.monotonic()
+                    published = _publish_breaking(feeds, paths)
+
+                    def alerted() -> bool:
+                        texts = "\n".join(telegram.texts(CHAT))
+                        return all(title in texts for title in published)
+
+                    with contextlib.suppress(TimeoutError):
+                        await telegram.wait_until(alerted, within=3 * POLL_INTERVAL + 30)
+                    caught_up = time.monotonic() - lost_at
+                    left = lost
+                    while left and time.monotonic() - lost_at < FORGOTTEN_WAIT:
+                        await asyncio.sleep(2)
+                        left = lost & await _client_sessions(server.url)
+                    given_up_in = time.monotonic() - lost_at
+                    texts = telegram.texts(CHAT)
+                    code = await terminate(process, within=STOP_WITHIN)
+                finally:
+                    if process.returncode is None:
+                        process.kill()
+                        await process.wait()
+    counts = {title[:20]: sum(title in text for text in texts) for title in published}
+    record(
+        "network partition (connections lost for good)",
+        f"{len(lost)} server sessions of the lost connections, {len(left)} left {given_up_in:.0f} s later; "
+        f"alerts {counts}, the last {caught_up:.1f} s after the loss",
+    )
+    assert not left, f"{len(left)} of {len(lost)} sessions still on the server {given_up_in:.0f} s later"
+    assert all(n == 1 for n in counts.values()), f"items not alerted once each: {counts}"
+    assert code == 0
