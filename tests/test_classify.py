@@ -2990,6 +2990,8 @@ FORTY_FIRST_ROUND_SEVERITY = [
     ("Обострение в Карабахе стало самым острым после перемирия 1994 года", "ru", "P1", "armed_clash"),
     ("Արցախում սրացումը ամենասուրն է 1994 թվականից ի վեր", "hy", "P1", "armed_clash"),
     ("Qarabağda eskalasiya 1994-cü ildən bəri ən kəskin həddə çatıb", "az", "P1", "armed_clash"),
+    # the border violated, or its violation attempted, is the advance (Armenian, as Russian and Azerbaijani)
+    ("Տավուշում ադրբեջանական զորքերը սահմանի խախտման փորձ են կատարել", "hy", "P2", "advance"),
     # fire named by the side's short adjective
     ("Tavush villagers count the damage after Azeri shootings overnight", "en", "P1", "gunfire"),
 ]
