@@ -2992,6 +2992,9 @@ FORTY_FIRST_ROUND_SEVERITY = [
     ("Qarabağda eskalasiya 1994-cü ildən bəri ən kəskin həddə çatıb", "az", "P1", "armed_clash"),
     # the border violated, or its violation attempted, is the advance (Armenian, as Russian and Azerbaijani)
     ("Տավուշում ադրբեջանական զորքերը սահմանի խախտման փորձ են կատարել", "hy", "P2", "advance"),
+    ("Բանգլադեշի քաղաքացիները փորձել են սահմանը ապօրինի անցնել Տավուշում", "hy", "P2", "advance"),
+    # a clash named as military or armed is the fighting
+    ("Տավուշում զինված բախում է տեղի ունեցել", "hy", "P1", "armed_clash"),
     # fire named by the side's short adjective
     ("Tavush villagers count the damage after Azeri shootings overnight", "en", "P1", "gunfire"),
 ]
