@@ -1523,6 +1523,23 @@ def _given_name(scan: _Scan, start: int, stop: int) -> bool:
     )
 
 
+def _named(scan: _Scan, start: int, names: tuple[str, ...]) -> bool:
+    """Whether a cue begins a capitalised word that is a name beginning with the cue's stem (`names` of the
+    severity lexicon: "Կրակովում", in Krakow, is not «կրակ» fire); the bare name opening a sentence may be the
+    cue's own form ("Կրակով" is also "with fire") and stays a cue."""
+    if not names:
+        return False
+    text = scan.text
+    if (start > 0 and text[start - 1].isalnum()) or not scan.original_is_capital(start):
+        return False
+    word = _WORD_AT.match(text, start)
+    if word is None:
+        return False
+    found = word.group()
+    opens = _sentence_start(text, start)
+    return any(found.startswith(name) and (len(found) > len(name) or not opens) for name in names)
+
+
 # "12 May", "May 12": the month, not the hedge
 def _month_name(text: str, start: int, stop: int) -> bool:
     before = text[max(0, start - 3) : start].strip()
@@ -1815,6 +1832,7 @@ class Classifier:
         self.grader = grader  # grades an item that names an entity but no cue (feeds.severity_model)
         self.entities = tuple(entities)
         self._severity = severity or SeverityLexicon()
+        self._cue_names = tuple(sorted({normalize(name) for _, name in self._severity.names}))
         self._event_names = tuple(event.name for event in self._severity.events)
         self._event_levels = tuple(_LEVEL_INDEX[event.level] for event in self._severity.events)
         index_of = {event.name: index for index, event in enumerate(self._severity.events)}
@@ -2112,7 +2130,11 @@ class Classifier:
             return _NOTHING
         events: frozenset[int] = frozenset()
         cued = False  # a cue the rules discounted: no learned grade either
-        cues = [cue for cue in found[_CUE] if not _given_name(scan, cue[0], cue[1])]
+        cues = [
+            cue
+            for cue in found[_CUE]
+            if not _given_name(scan, cue[0], cue[1]) and not _named(scan, cue[0], self._cue_names)
+        ]
         if cues:
             background = [(start, stop) for start, stop, _ in found[_BACKGROUND]]
             markers = [

@@ -167,6 +167,10 @@ class SeverityLexicon:
     # (language, words): a cause ("as a result of the shelling", "ագրեսիայի հետևանքով"): the cue it governs is
     # the cause of what the item reports, and counts only when nothing else does
     causes: tuple[tuple[str, str], ...] = ()
+    # (language, name): a place's or a person's name that begins with a cue's stem ("Կրակովում", in Krakow, is
+    # not «կրակ» fire): a capitalised word that starts with one is the name, unless it opens a sentence as the
+    # bare name (the cue's own form there)
+    names: tuple[tuple[str, str], ...] = ()
 
     @property
     def cues(self) -> tuple[tuple[str, str, str], ...]:
@@ -427,7 +431,7 @@ def _events(raw: Mapping[str, Any]) -> list[EventDef]:
 def parse_severity(raw: Any) -> SeverityLexicon:
     """The severity lexicon from its YAML form: `events: {name: {level: P1, en: [...], ...}, ...}` (or the
     older `levels: {P1: {en: [...]}}`), `kinds`, `default`, `negations`, `hedges`, `background`,
-    `background_markers`, `endings`, `causes`."""
+    `background_markers`, `endings`, `causes`, `names`."""
     if not isinstance(raw, Mapping):
         raise GazetteerError("severity: the document must be a mapping with `events`")
     events = _events(raw)
@@ -451,7 +455,7 @@ def parse_severity(raw: Any) -> SeverityLexicon:
     if hedges and hedge_event is None:
         raise GazetteerError("severity: hedges need a hedge_event (the event type a hedged cue counts as)")
     background = {}
-    for section in ("background", "background_markers", "endings", "causes"):
+    for section in ("background", "background_markers", "endings", "causes", "names"):
         raw_section = raw.get(section) or {}
         if not isinstance(raw_section, Mapping):
             raise GazetteerError(f"severity: {section} must map languages to lists of phrases")
@@ -467,4 +471,5 @@ def parse_severity(raw: Any) -> SeverityLexicon:
         background["background_markers"],
         background["endings"],
         background["causes"],
+        background["names"],
     )
