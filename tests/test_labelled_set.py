@@ -76,6 +76,11 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the fortieth part has en 50, ru 47, hy 17 and az 16 items: the stored pages' fresh Armenian and "
+    "Azerbaijani items are nearly used up (docs/labelling.md, The fortieth test part)",
+)
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
     test_languages = Counter(item["lang"] for item in _raw(TEST))
@@ -96,15 +101,13 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The thirty-ninth test part as measured once with the fortieth round's rules (frozen at a6336db; figures in
-# docs/classifier-figures.md, with and without the learned severity grade, which is off by default; one
-# label corrected to the guide after the measurement, marked "relabelled"): thresholds reached are asserted,
-# those not reached are strict expected failures with the measured figure (the mark must go once the
-# threshold is met).
-_TEST_FIGURES = "test part 39 measured once with the fortieth round's rules (docs/classifier-figures.md)"
+# The fortieth test part as measured once with the forty-first round's rules (frozen at d724c53; figures in
+# docs/classifier-figures.md, with and without the learned severity grade, which is off by default; no label
+# contradicted the guide): thresholds reached are asserted, those not reached are strict expected failures
+# with the measured figure (the mark must go once the threshold is met).
+_TEST_FIGURES = "test part 40 measured once with the forty-first round's rules (docs/classifier-figures.md)"
 _RECALL_BELOW_095 = {
-    "az": "0.925 (37/40): Karabakh in 'Qarabağsız', the UN's four resolutions, and the EU mission in Armenia "
-    "as 'the civilian monitoring mission' missed",
+    "az": "0.941 (16/17): Lachin inside 'Laçınsızlığın' (the years without Lachin) missed",
 }
 
 
@@ -134,19 +137,13 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="12 false hits in 55 near-misses (Russian peacekeepers in Sudan and Chad, namesakes of "
-    "Nakhchivan and of Aliyev, a wrestling team, Azerbaijan's UN seat, the Azerbaijan-Russia delimitation), "
-    f"{_TEST_FIGURES}",
-)
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.787 (70/89) by the rules alone, the default (the same with the learned "
+    reason="severity agreement 0.869 (86/99) by the rules alone, the default (the same with the learned "
     f"grade) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
