@@ -2348,13 +2348,21 @@ class Classifier:
         while pending and changed:
             changed = False
             still: list[tuple[int, int, int]] = []
+            # the same for every hit of an alias in one pass: looked at once per alias (an item repeating a
+            # conditional name to the cap looked at its words thousands of times)
+            holds: dict[int, bool] = {}
             for hit in pending:
-                info = aliases[hit[2]]
-                if all(any(w in words for w in group) for group in info.with_all) and (
-                    not (info.with_words or info.with_entities)
-                    or any(w in words for w in info.with_words)
-                    or any(e in matched for e in info.with_entities)
-                ):
+                supported = holds.get(hit[2])
+                if supported is None:
+                    info = aliases[hit[2]]
+                    supported = holds[hit[2]] = all(
+                        any(w in words for w in group) for group in info.with_all
+                    ) and (
+                        not (info.with_words or info.with_entities)
+                        or any(w in words for w in info.with_words)
+                        or any(e in matched for e in info.with_entities)
+                    )
+                if supported:
                     accepted.append(hit)
                     changed = True
                 else:
