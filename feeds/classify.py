@@ -1358,7 +1358,8 @@ def _found_events(
     several = len(cues) > 1
     postpositions = [cause for cause in causes if cause[2]]
     cue_spans = sorted((start, stop) for start, stop, _ in cues) if postpositions else []
-    every_cause, postposition_causes = _CauseIndex(causes), _CauseIndex(postpositions)
+    every_cause = _CauseIndex(causes) if causes else _NO_CAUSES
+    postposition_causes = _CauseIndex(postpositions) if postpositions else _NO_CAUSES
 
     def is_cause(start: int, stop: int) -> bool:
         return _caused(text, start, stop, every_cause) or _before_caused(
@@ -1424,6 +1425,9 @@ class _CauseIndex:
         return any(
             not text.startswith(_CONSEQUENCE_FOLLOWS, c_stop) for c_stop in self._pre_stops[first:last]
         )
+
+
+_NO_CAUSES = _CauseIndex([])
 
 
 def _caused(text: str, start: int, stop: int, causes: _CauseIndex) -> bool:
