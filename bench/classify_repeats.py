@@ -1,11 +1,12 @@
-"""One item of a hostile (or broken) feed whose summary repeats a tracked name to the summary cap: how long
-its classification holds the ingest process's event loop, against an ordinary item of the same length.
+"""Items of a hostile (or broken) feed whose summary repeats a short text to the summary cap: a tracked name,
+cue words beside it, cause words, quotes or sentence breaks around it. How long each item's classification
+holds the ingest process's event loop, against an ordinary item of the same length.
 
 Classification runs on the event loop (one item at a time, feeds.ingest), so every poll and, in a process of
-`--role all`, every command waits behind one item's classification. Each repeated name is written
-`MAX_SUMMARY_CHARS` long (about 2,000 to 5,000 hits); the baseline is the development set's headlines joined
-to the same length (an ordinary long item, a few dozen hits). Printed: the median of REPEATS runs of each,
-and the ratio.
+`--role all`, every command waits behind one item's classification. Each repeated text is written
+`MAX_SUMMARY_CHARS` long (about 1,000 to 5,000 hits); the baseline is the development set's headlines joined
+to the same length (an ordinary long item, a few dozen hits). Printed: the median CPU time of REPEATS runs of
+each (the machine may be shared) and the ratio.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from feeds.gazetteer import load_yaml_gazetteer
 from feeds.limits import MAX_SUMMARY_CHARS
 from storage.settings import load_settings
 
-REPEATS = 3
+REPEATS = 5
 DEV = Path(__file__).resolve().parent.parent / "tests" / "data" / "labelled" / "dev.jsonl"
 # names whose repetition cost most before (hits compared pairwise, every span of a rule word walked per hit,
 # the whole text searched again per hit)
@@ -39,15 +40,25 @@ NAMES = [
     ("Laçın yolu bağlanacaq", "az"),
     ("RA Armed Forces RA army RA troops", "en"),
     ("Нахичевань не Ростов не Дону не", "ru"),
+    # review 17: a cue after a cause word ("as a result of the shelling") beside a name, every cause word
+    # walked for every cue; a name opening a quote, the quotes before it counted again for every name; a
+    # name after a sentence break, the text before it copied for every name
+    ("в результате обстрела Лачин", "ru"),
+    ("as a result of the shelling Lachin", "en"),
+    ("təxribatı nəticəsində Laçın", "az"),
+    ('"Шуши', "ru"),
+    ('"Շուշի', "hy"),
+    ("- Mirzoyan", "en"),
+    ("«Шуши» (Шуши)", "ru"),
 ]
 
 
 def _median_seconds(classify: object, title: str, summary: str, language: str) -> float:
     times = []
     for _ in range(REPEATS):
-        started = time.perf_counter()
+        started = time.process_time()
         classify(title, summary, language)  # type: ignore[operator]
-        times.append(time.perf_counter() - started)
+        times.append(time.process_time() - started)
     return statistics.median(times)
 
 

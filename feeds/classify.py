@@ -1049,8 +1049,10 @@ def _script(letter: str) -> str:
 
 def _sentence_start(text: str, position: int) -> bool:
     """True when `position` starts the text, a line, or a sentence."""
-    before = text[:position].rstrip(" \"'(-")
-    return not before or before[-1] in ".!?:\n։"
+    # walked back, not sliced: a copy of the text before every name made an item of many names quadratic
+    while position and text[position - 1] in " \"'(-":
+        position -= 1
+    return not position or text[position - 1] in ".!?:\n։"
 
 
 def _one_word(text: str) -> bool:
@@ -1253,13 +1255,28 @@ _TITLE_BEFORE = ("под названием", "под заглавием", "titl
 _TITLE_REACH = 60
 
 
+@lru_cache(maxsize=1)
+def _quote_marks(text: str) -> list[int]:
+    """Where the text's straight double quotes stand: counted once per text, not once per name before each
+    name (an item of thousands of names and quotes was quadratic)."""
+    marks: list[int] = []
+    index = text.find('"')
+    while index != -1:
+        marks.append(index)
+        index = text.find('"', index + 1)
+    return marks
+
+
 def in_titled_quote(text: str, start: int, stop: int) -> bool:
     """Whether a name stands inside a quoted title that a naming word introduces (“Şuşanın dağları başı
     dumanlı…” adlı muğam axşamı): the title of a work, not the place."""
-    if text.count('"', 0, start) % 2 == 0:
+    marks = _quote_marks(text)
+    opened = bisect_left(marks, start)  # the quotes before the name: an odd count leaves one open
+    if opened % 2 == 0:
         return False
-    opening = text.rfind('"', 0, start)
-    closing = text.find('"', stop)
+    opening = marks[opened - 1]
+    closes = bisect_left(marks, stop)
+    closing = marks[closes] if closes < len(marks) else -1
     if start - opening > _TITLE_REACH or closing == -1 or closing - stop > _TITLE_REACH:
         return False
     if "\n" in text[opening:closing]:
@@ -1341,9 +1358,13 @@ def _found_events(
     several = len(cues) > 1
     postpositions = [cause for cause in causes if cause[2]]
     cue_spans = sorted((start, stop) for start, stop, _ in cues) if postpositions else []
+    every_cause = _CauseIndex(causes) if causes else _NO_CAUSES
+    postposition_causes = _CauseIndex(postpositions) if postpositions else _NO_CAUSES
 
     def is_cause(start: int, stop: int) -> bool:
-        return _caused(text, start, stop, causes) or _before_caused(text, stop, cue_spans, postpositions)
+        return _caused(text, start, stop, every_cause) or _before_caused(
+            text, stop, cue_spans, postposition_causes
+        )
 
     for start, stop, event in cues:
         if event in found:
@@ -1378,20 +1399,41 @@ def _found_events(
 _CONSEQUENCE_FOLLOWS = (" чего", " которого", " которых", " which")
 
 
-def _caused(text: str, start: int, stop: int, causes: list[tuple[int, int, int]]) -> bool:
+class _CauseIndex:
+    """An item's cause words, sorted so that the few next to a cue are found by bisection (an item repeating
+    a cue and a cause word to the cap walked every cause word for every cue)."""
+
+    __slots__ = ("_post_starts", "_pre_stops")
+
+    def __init__(self, causes: list[tuple[int, int, int]]) -> None:
+        self._post_starts = sorted(c_start for c_start, _, postposition in causes if postposition)
+        self._pre_stops = sorted(c_stop for _, c_stop, postposition in causes if not postposition)
+
+    def __bool__(self) -> bool:
+        return bool(self._post_starts or self._pre_stops)
+
+    def postposition_after(self, stop: int) -> bool:
+        """Whether a postposition starts at `stop` to `_NEGATION_AFTER` characters after it."""
+        index = bisect_left(self._post_starts, stop)
+        return index < len(self._post_starts) and self._post_starts[index] <= stop + _NEGATION_AFTER
+
+    def preposition_before(self, text: str, start: int) -> bool:
+        """Whether a preposition ends `_NEGATION_BEFORE` characters before `start` to `start`, not followed
+        by a word that makes the consequence follow it."""
+        first = bisect_left(self._pre_stops, start - _NEGATION_BEFORE)
+        last = bisect_right(self._pre_stops, start)
+        return any(
+            not text.startswith(_CONSEQUENCE_FOLLOWS, c_stop) for c_stop in self._pre_stops[first:last]
+        )
+
+
+_NO_CAUSES = _CauseIndex([])
+
+
+def _caused(text: str, start: int, stop: int, causes: _CauseIndex) -> bool:
     """A cue named as a cause: right after a preposition ("as a result of the shelling", "в результате
     обстрела") or right before a postposition ("ագրեսիայի հետևանքով", "təxribatı nəticəsində")."""
-    for c_start, c_stop, postposition in causes:
-        if postposition:
-            if c_start >= stop and c_start - stop <= _NEGATION_AFTER:
-                return True
-        elif (
-            c_stop <= start
-            and start - c_stop <= _NEGATION_BEFORE
-            and not text.startswith(_CONSEQUENCE_FOLLOWS, c_stop)
-        ):
-            return True
-    return False
+    return causes.postposition_after(stop) or causes.preposition_before(text, start)
 
 
 # a genitive and its noun before a postposition ("ռազմագերիների վերադարձից հետո")
@@ -1403,7 +1445,7 @@ _STEM_REST = 32
 
 
 def _before_caused(
-    text: str, stop: int, cue_spans: list[tuple[int, int]], postpositions: list[tuple[int, int, int]]
+    text: str, stop: int, cue_spans: list[tuple[int, int]], postpositions: _CauseIndex
 ) -> bool:
     """A cue right before another that a postposition names as a cause, as its genitive ("the prisoners'
     return, after which"): the pair is one cause. `cue_spans`: every cue's span, sorted."""
@@ -2310,13 +2352,21 @@ class Classifier:
         while pending and changed:
             changed = False
             still: list[tuple[int, int, int]] = []
+            # the same for every hit of an alias in one pass: looked at once per alias (an item repeating a
+            # conditional name to the cap looked at its words thousands of times)
+            holds: dict[int, bool] = {}
             for hit in pending:
-                info = aliases[hit[2]]
-                if all(any(w in words for w in group) for group in info.with_all) and (
-                    not (info.with_words or info.with_entities)
-                    or any(w in words for w in info.with_words)
-                    or any(e in matched for e in info.with_entities)
-                ):
+                supported = holds.get(hit[2])
+                if supported is None:
+                    info = aliases[hit[2]]
+                    supported = holds[hit[2]] = all(
+                        any(w in words for w in group) for group in info.with_all
+                    ) and (
+                        not (info.with_words or info.with_entities)
+                        or any(w in words for w in info.with_words)
+                        or any(e in matched for e in info.with_entities)
+                    )
+                if supported:
                     accepted.append(hit)
                     changed = True
                 else:
