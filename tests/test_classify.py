@@ -2975,6 +2975,37 @@ FORTY_FIRST_ROUND_NAMES = [
     ("Ermənistandakı mülki müşahidə missiyası sərhəddə patrul keçirib", {"euma"}, set()),
 ]
 
+FORTY_SECOND_ROUND_NAMES = [
+    # an Azerbaijani privative noun on a place's name (-sızlıq: the time without the place) is the place
+    ("Şuşasızlığın acısını unutmadıq", {"shusha"}, set()),
+    ("Kəlbəcərsizlik illəri başa çatdı", {"kalbajar"}, set()),
+    # a place's English name written with a caron transliteration (č, š, ž for ch, sh, zh)
+    ("Convoy stopped at the entrance to the Lačin corridor", {"lachin_corridor"}, set()),
+    ("Residents of Šuša met the delegation", {"shusha"}, set()),
+    # Gegharkunik written without its final «ք»; Sev Lake named by the Garagöl reserve
+    ("Գեղարքունի մարզի սահմանամերձ գյուղերում լարված է", {"gegharkunik"}, set()),
+    ("Пограничники усилили охрану Гарагельского заповедника", {"sev_lake"}, set()),
+]
+
+
+FORTY_SECOND_ROUND_SEVERITY = [
+    # captives returned after crossing the line or handed over at it: the return, not an advance or a handover
+    (
+        "Armenia handed over two Azerbaijani servicemen who had crossed the line of contact;"
+        " they returned home",
+        "en",
+        "P4",
+        "prisoner_return",
+    ),
+    (
+        "Two Azerbaijani captives returned home; the handover of the captives took place in Tavush",
+        "en",
+        "P4",
+        "prisoner_return",
+    ),
+]
+
+
 FORTY_FIRST_ROUND_SEVERITY = [
     # a place's name that begins with a cue's stem is the name (Krakow, «Կրակովում», is not «կրակ», fire);
     # the fire's own «կրակով» stays fire
@@ -3370,6 +3401,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + THIRTY_NINTH_ROUND_NAMES
     + FORTIETH_ROUND_NAMES
     + FORTY_FIRST_ROUND_NAMES
+    + FORTY_SECOND_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -3412,7 +3444,8 @@ def test_names_are_found_only_with_their_evidence(
     + THIRTY_EIGHTH_ROUND_SEVERITY
     + THIRTY_NINTH_ROUND_SEVERITY
     + FORTIETH_ROUND_SEVERITY
-    + FORTY_FIRST_ROUND_SEVERITY,
+    + FORTY_FIRST_ROUND_SEVERITY
+    + FORTY_SECOND_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
