@@ -2985,6 +2985,13 @@ FORTY_SECOND_ROUND_NAMES = [
     # Gegharkunik written without its final «ք»; Sev Lake named by the Garagöl reserve
     ("Գեղարքունի մարզի սահմանամերձ գյուղերում լարված է", {"gegharkunik"}, set()),
     ("Пограничники усилили охрану Гарагельского заповедника", {"sev_lake"}, set()),
+    # the border's sections agreed are its delimitation
+    ("Armenia and Azerbaijan agreed two more sections of the border near Tavush", {"delimitation"}, set()),
+    ("Azərbaycan və Ermənistan dövlət sərhədinin dörd hissəsini razılaşdırıb", {"delimitation"}, set()),
+    ("Kazakhstan and Uzbekistan agreed sections of the border", set(), {"delimitation"}),
+    # the Lachin corridor described as the one connecting Armenia or Yerevan with Karabakh
+    ("Trucks stuck on the corridor linking Armenia to Artsakh", {"lachin_corridor"}, set()),
+    ("The corridor linking Armenia with Georgia reopened", set(), {"lachin_corridor"}),
 ]
 
 
@@ -3003,6 +3010,12 @@ FORTY_SECOND_ROUND_SEVERITY = [
         "P4",
         "prisoner_return",
     ),
+    # saboteurs: entering is an infiltration (an advance), resisting a fight, going on trial their detention
+    ("Saboteurs entered Tavush overnight, the ministry says", "en", "P2", "advance"),
+    ("A saboteur resisted near Goris before he was detained", "en", "P1", "armed_clash"),
+    ("Five Armenian soldiers stand trial in Baku", "en", "P2", "detention"),
+    # a road a side keeps closed, with the road described between
+    ("Baku keeps the corridor to Stepanakert and Goris closed", "en", "P2", "blockade"),
 ]
 
 
