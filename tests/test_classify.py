@@ -3016,6 +3016,16 @@ FORTY_SECOND_ROUND_SEVERITY = [
     ("Five Armenian soldiers stand trial in Baku", "en", "P2", "detention"),
     # a road a side keeps closed, with the road described between
     ("Baku keeps the corridor to Stepanakert and Goris closed", "en", "P2", "blockade"),
+    # land ceded to a side is its handover; land described as ceded earlier is the place of the news
+    ("Two villages near Ijevan were ceded to Azerbaijan in Tavush", "en", "P2", "handover"),
+    (
+        "Soldiers laid mines in the Kalbajar district, which was ceded to Azerbaijan after the war",
+        "en",
+        "P3",
+        "provocation",
+    ),
+    # troops setting fires on purpose near a village attack it
+    ("Soldiers deliberately set fire to the fields near Sotk", "en", "P1", "attack"),
 ]
 
 
