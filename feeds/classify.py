@@ -234,7 +234,8 @@ _AZ_CHAIN = (
     f"(?:{_V4}m{_V4}z|{_V4}n{_V4}z|m{_V4}z|n{_V4}z|s{_V4}|{_V4}m|{_V4}n|{_V4}|m|n)?"
     f"(?:n?{_V4}n|n?d{_V2}n|n?t{_V2}n|n?d{_V2}|n?t{_V2}|[ny]?{_V2}|[nys]?{_V4}|y?l{_V2})?"
     f"(?:k{_V4}(?:l{_V2}r)?(?:n?{_V4}n|n?d{_V2}|n?{_V2}|n?{_V4})?)?"
-    f"(?:l{_V4}|s{_V4}z)?"
+    # the privative -sız and its noun -sızlıq ("Laçınsızlığın", the years without Lachin: the 42nd round)
+    f"(?:l{_V4}|s{_V4}z(?:l{_V4}[gkq](?:{_V4}n{_V4}n|{_V4}n{_V2}|{_V4}n|{_V4}m|{_V4}|{_V2})?)?)?"
     f"(?:d{_V4}r|t{_V4}r)?"
 )
 _PATTERN_TOKEN = re.compile(r"(\w+)(\*?)|([^\w*]+)")
@@ -839,6 +840,19 @@ def _transliterations(text: str, person: bool) -> tuple[str, ...]:
                 variants.add(spelling + "e")
     variants.discard(text)
     return tuple(sorted(variants))
+
+
+# the forty-second round: a place's English name in the scholarly transliteration, č, š, ž for ch, sh, zh
+# ("the Lačin corridor", "Šuša"); the letters are written only in names, so the spelling is never a common
+# word
+_CARONS = re.compile("[csz]h", re.IGNORECASE)
+_CARON_OF = {"c": "č", "s": "š", "z": "ž", "C": "Č", "S": "Š", "Z": "Ž"}
+
+
+def _caron_variants(text: str) -> tuple[str, ...]:
+    """The spelling of an English name with ch, sh, zh written č, š, ž (none when it has none of them)."""
+    variant = _CARONS.sub(lambda match: _CARON_OF[match.group()[0]], text)
+    return () if variant == text else (variant,)
 
 
 def _hy_genitive(word: str) -> bool:
@@ -1929,6 +1943,8 @@ class Classifier:
                     spellings += (
                         _vowel_variants(alias.text) + _gh_variants(alias.text) + _j_variants(alias.text)
                     )
+                    if alias.language == "en":
+                        spellings += _caron_variants(alias.text)
                 transliterations: tuple[str, ...] = ()
                 if entity.kind in ("place", "person") and not alias.case_sensitive and alias.language == "en":
                     transliterations = tuple(

@@ -2975,6 +2975,60 @@ FORTY_FIRST_ROUND_NAMES = [
     ("Ermənistandakı mülki müşahidə missiyası sərhəddə patrul keçirib", {"euma"}, set()),
 ]
 
+FORTY_SECOND_ROUND_NAMES = [
+    # an Azerbaijani privative noun on a place's name (-sızlıq: the time without the place) is the place
+    ("Şuşasızlığın acısını unutmadıq", {"shusha"}, set()),
+    ("Kəlbəcərsizlik illəri başa çatdı", {"kalbajar"}, set()),
+    # a place's English name written with a caron transliteration (č, š, ž for ch, sh, zh)
+    ("Convoy stopped at the entrance to the Lačin corridor", {"lachin_corridor"}, set()),
+    ("Residents of Šuša met the delegation", {"shusha"}, set()),
+    # Gegharkunik written without its final «ք»; Sev Lake named by the Garagöl reserve
+    ("Գեղարքունի մարզի սահմանամերձ գյուղերում լարված է", {"gegharkunik"}, set()),
+    ("Пограничники усилили охрану Гарагельского заповедника", {"sev_lake"}, set()),
+    # the border's sections agreed are its delimitation
+    ("Armenia and Azerbaijan agreed two more sections of the border near Tavush", {"delimitation"}, set()),
+    ("Azərbaycan və Ermənistan dövlət sərhədinin dörd hissəsini razılaşdırıb", {"delimitation"}, set()),
+    ("Kazakhstan and Uzbekistan agreed sections of the border", set(), {"delimitation"}),
+    # the Lachin corridor described as the one connecting Armenia or Yerevan with Karabakh
+    ("Trucks stuck on the corridor linking Armenia to Artsakh", {"lachin_corridor"}, set()),
+    ("The corridor linking Armenia with Georgia reopened", set(), {"lachin_corridor"}),
+]
+
+
+FORTY_SECOND_ROUND_SEVERITY = [
+    # captives returned after crossing the line or handed over at it: the return, not an advance or a handover
+    (
+        "Armenia handed over two Azerbaijani servicemen who had crossed the line of contact;"
+        " they returned home",
+        "en",
+        "P4",
+        "prisoner_return",
+    ),
+    (
+        "Two Azerbaijani captives returned home; the handover of the captives took place in Tavush",
+        "en",
+        "P4",
+        "prisoner_return",
+    ),
+    # saboteurs: entering is an infiltration (an advance), resisting a fight, going on trial their detention
+    ("Saboteurs entered Tavush overnight, the ministry says", "en", "P2", "advance"),
+    ("A saboteur resisted near Goris before he was detained", "en", "P1", "armed_clash"),
+    ("Five Armenian soldiers stand trial in Baku", "en", "P2", "detention"),
+    # a road a side keeps closed, with the road described between
+    ("Baku keeps the corridor to Stepanakert and Goris closed", "en", "P2", "blockade"),
+    # land ceded to a side is its handover; land described as ceded earlier is the place of the news
+    ("Two villages near Ijevan were ceded to Azerbaijan in Tavush", "en", "P2", "handover"),
+    (
+        "Soldiers laid mines in the Kalbajar district, which was ceded to Azerbaijan after the war",
+        "en",
+        "P3",
+        "provocation",
+    ),
+    # troops setting fires on purpose near a village attack it
+    ("Soldiers deliberately set fire to the fields near Sotk", "en", "P1", "attack"),
+]
+
+
 FORTY_FIRST_ROUND_SEVERITY = [
     # a place's name that begins with a cue's stem is the name (Krakow, «Կրակովում», is not «կրակ», fire);
     # the fire's own «կրակով» stays fire
@@ -3370,6 +3424,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + THIRTY_NINTH_ROUND_NAMES
     + FORTIETH_ROUND_NAMES
     + FORTY_FIRST_ROUND_NAMES
+    + FORTY_SECOND_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -3412,7 +3467,8 @@ def test_names_are_found_only_with_their_evidence(
     + THIRTY_EIGHTH_ROUND_SEVERITY
     + THIRTY_NINTH_ROUND_SEVERITY
     + FORTIETH_ROUND_SEVERITY
-    + FORTY_FIRST_ROUND_SEVERITY,
+    + FORTY_FIRST_ROUND_SEVERITY
+    + FORTY_SECOND_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str

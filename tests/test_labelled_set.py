@@ -153,7 +153,7 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (thirty-nine test parts
+    """A guard against regressions on the part the classifier was tuned on (forty test parts
     folded): the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down.
     Since the lead's CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the
     twenty-first round) the CSTO acting elsewhere is a near-miss and none of those items is a false hit.
@@ -179,7 +179,8 @@ def test_development_part_keeps_its_figures(
     folded, 31 with it, 25 after the round; the thirty-eighth part's two, COP29's UN named again past the
     climate words' reach and the "Naxçıvan Open" chess tournament, both closed in the fortieth: 25 before
     that part was folded, 27 with it, 25 after the round; the thirty-ninth part's twelve, ten of them
-    closed in the forty-first: 25 before that part was folded, 37 with it, 27 after the round): of the
+    closed in the forty-first: 25 before that part was folded, 37 with it, 27 after the round; the
+    fortieth part brought none: 27 before it was folded, 27 with it, 27 after the forty-second round): of the
     fourteenth part, a honey and berry
     festival in the town of Berd, labelled a near-miss for Tavush (a festival is not news of its province);
     of the fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's nickname,
