@@ -78,8 +78,8 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the fortieth part has en 50, ru 47, hy 17 and az 16 items: the stored pages' fresh Armenian and "
-    "Azerbaijani items are nearly used up (docs/labelling.md, The fortieth test part)",
+    reason="the forty-first part has en 50, ru 47, hy 23 and az 26 items: the stored pages' fresh Armenian "
+    "and Azerbaijani items are nearly used up (docs/labelling.md, The forty-first test part)",
 )
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
@@ -101,13 +101,14 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The fortieth test part as measured once with the forty-first round's rules (frozen at d724c53; figures in
-# docs/classifier-figures.md, with and without the learned severity grade, which is off by default; no label
-# contradicted the guide): thresholds reached are asserted, those not reached are strict expected failures
-# with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 40 measured once with the forty-first round's rules (docs/classifier-figures.md)"
+# The forty-first test part as measured once with the forty-second round's rules (frozen at 930a8d4; figures
+# in docs/classifier-figures.md, with and without the learned severity grade, which is off by default; one
+# label corrected to the guide after the measurement, marked "relabelled"): thresholds reached are asserted,
+# those not reached are strict expected failures with the measured figure (the mark must go once the
+# threshold is met).
+_TEST_FIGURES = "test part 41 measured once with the forty-second round's rules (docs/classifier-figures.md)"
 _RECALL_BELOW_095 = {
-    "az": "0.941 (16/17): Lachin inside 'Laçınsızlığın' (the years without Lachin) missed",
+    "hy": "0.923 (12/13): Nagorno-Karabakh as 'the 44-day war' missed",
 }
 
 
@@ -137,13 +138,19 @@ def test_test_part_recall_per_language_reaches_095(
     assert test_evaluation.by_language[language].recall >= 0.95, report
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="5 false hits in 35 near-misses (Armenia's votes and seat at the UN on other subjects, three; "
+    "a national park named after another Aliyev; Nakhchivan's education ministry), "
+    f"{_TEST_FIGURES}",
+)
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.869 (86/99) by the rules alone, the default (the same with the learned "
+    reason="severity agreement 0.831 (59/71) by the rules alone, the default (the same with the learned "
     f"grade) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
