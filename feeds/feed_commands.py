@@ -16,12 +16,12 @@ from feeds.liveness import ProcessLiveness
 from feeds.model import Classification
 from feeds.opml import OpmlFeed, read_opml, write_opml
 from feeds.progress import Progress, progress_bar
-from feeds.service import IngestService
+from feeds.service import IngestService, PollReport
 from feeds.store import StoredItem
 from storage.clock import system_clock
 from storage.db import Database
 from storage.errors import BorderwatchError, InvalidSetting
-from storage.feeds import NewFeed, add_feeds, count_feeds
+from storage.feeds import FeedRecord, NewFeed, add_feeds, count_feeds, feed_lease_owners
 from storage.feeds import list_feeds as stored_feeds
 from storage.migrate import upgrade
 from storage.settings import Settings
@@ -168,22 +168,40 @@ async def poll_once(
                     report = await service.poll_all_once()
             finally:
                 await liveness.stop()
+            skipped = await _why_not_polled(db, enabled, report)
     finally:
         await db.dispose()
     for result, item in report.new_items:
         print(_item_json(result, item) if as_json else _item_line(result, item))
     for result in report.errors:
         print(f"borderwatch: feed error: {result.error}", file=sys.stderr)
-    # a feed another process leased (or polled since this round began) is that process's to poll now
-    done = {result.feed.id for result in report.results}
-    for feed in enabled:
-        if feed.id not in done:
-            print(
-                f"borderwatch: feed not polled: {feed.url}: another borderwatch process is polling it",
-                file=sys.stderr,
-            )
+    for url, reason in skipped:
+        print(f"borderwatch: feed not polled: {url}: {reason}", file=sys.stderr)
     sys.stdout.flush()
     return 0
+
+
+async def _why_not_polled(
+    db: Database, enabled: list[FeedRecord], report: PollReport
+) -> list[tuple[str, str]]:
+    """The enabled feeds this round left out, each with what the database says of it: a lease held by a
+    process that may be polling it now, or that stopped while it held the feed back after a refused store
+    (so not "another process is polling it" for every one); a feed with no lease was polled by another
+    process during the round, or its poll was not taken by the database (logged)."""
+    done = {result.feed.id for result in report.results}
+    left = [feed for feed in enabled if feed.id not in done]
+    if not left:
+        return []
+    owners = await feed_lease_owners(db, [feed.id for feed in left])
+    return [
+        (
+            feed.url,
+            f"leased to {owner}"
+            if (owner := owners.get(feed.id))
+            else "polled by another borderwatch process during this round, or its poll was not stored",
+        )
+        for feed in left
+    ]
 
 
 async def import_feeds(settings: Settings, path: str) -> int:

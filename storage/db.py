@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 
 
 def is_sqlite(url: str) -> bool:
@@ -89,12 +90,20 @@ def create_engine(url: str, *, limit_round_trips: bool = True, **kwargs: Any) ->
         "timeout": ANSWER_SECONDS,
         "command_timeout": ANSWER_SECONDS if limit_round_trips else None,
     }
-    if limit_round_trips:
-        asyncpg_args["server_settings"] = dict(FORGET_LOST_CLIENTS)
     kwargs["connect_args"] = {**asyncpg_args, **kwargs.get("connect_args", {})}
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "invalidate", _drop_unanswered)
+    if limit_round_trips:
+        event.listen(engine.sync_engine, "connect", _forget_lost_clients)
     return engine
+
+
+def _forget_lost_clients(dbapi_connection: Any, _record: Any) -> None:
+    """FORGET_LOST_CLIENTS for the new connection's session, set after it opened (outside any transaction, so
+    for the session's life), not asked in its startup packet: a pooler in front of the server (PgBouncer)
+    refuses a startup parameter it does not know, and with it every connection."""
+    settings = "; ".join(f"SET {name} = {value}" for name, value in FORGET_LOST_CLIENTS.items())
+    await_only(dbapi_connection.driver_connection.execute(settings))
 
 
 # The longest borderwatch waits for PostgreSQL to answer one round trip (connecting, a pooled connection's

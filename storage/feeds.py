@@ -379,6 +379,13 @@ async def release_lease(db: Database, feed_id: int, worker: str, *, until: datet
         )
 
 
+async def feed_lease_owners(db: Database, feed_ids: Iterable[int]) -> dict[int, str | None]:
+    """Which worker holds each of `feed_ids` (None: nobody), as stored now."""
+    async with db.transaction() as session:
+        rows = await session.execute(select(Feed.id, Feed.lease_owner).where(Feed.id.in_(list(feed_ids))))
+        return {feed_id: owner for feed_id, owner in rows}
+
+
 async def known_items_of_feeds(
     db: Database, wanted: Sequence[tuple[int, Iterable[str], Iterable[str]]]
 ) -> list[tuple[set[str], set[str]]]:

@@ -285,13 +285,19 @@ async def subscribe(db: Database, chat_id: int, *entities: str, chat_type: str =
         session.add_all([Subscription(chat_id=chat_id, entity_id=entity) for entity in entities])
 
 
-def hold_sqlite_write_lock(path: str | Path, taken: threading.Event, seconds: float) -> None:
-    """Another process's write transaction on the SQLite file: every write waits, then fails."""
+def hold_sqlite_write_lock(
+    path: str | Path, taken: threading.Event, seconds: float, released: threading.Event | None = None
+) -> None:
+    """Another process's write transaction on the SQLite file: every write waits, then fails. Held for
+    `seconds`, or until `released` is set (`seconds` then only bounds a test that never sets it)."""
     connection = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
         connection.execute("BEGIN EXCLUSIVE")
         taken.set()
-        time.sleep(seconds)
+        if released is None:
+            time.sleep(seconds)
+        else:
+            released.wait(seconds)
         connection.execute("COMMIT")
     finally:
         connection.close()

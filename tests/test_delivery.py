@@ -868,13 +868,15 @@ async def test_a_stop_while_sends_cannot_be_recorded_logs_one_line_not_a_traceba
     async with contextlib.AsyncExitStack() as held:
         # the database stops taking the marks: another writer holds the lock (SQLite) or the rows
         if rig.db.dialect == "sqlite":
-            taken = threading.Event()
+            # held until the stop has ended, however long a loaded machine takes to get there
+            taken, released = threading.Event(), threading.Event()
             holder = threading.Thread(
-                target=hold_sqlite_write_lock, args=(rig.db.engine.url.database, taken, 4.0)
+                target=hold_sqlite_write_lock, args=(rig.db.engine.url.database, taken, 120.0, released)
             )
             holder.start()
             held.push_async_callback(asyncio.to_thread, holder.join)
-            taken.wait(10)
+            held.callback(released.set)
+            assert await asyncio.to_thread(taken.wait, 30), "the other writer never took the lock"
         else:
             other = Database(rig.db.url)
             held.push_async_callback(other.dispose)

@@ -7,7 +7,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from bot.validate import InvalidArgument, validate_url
 from feeds.liveness import host_identity, process_start
 from feeds.opml import OpmlFeed, read_opml, write_opml
 from storage.db import Database
-from storage.feeds import claim_due_feeds
+from storage.feeds import claim_due_feeds, release_lease
 from storage.instances import hold_instance_lock, register_instance, release_instance_lock
 from tests.feedserver import FeedServer, rss
 from tests.telegram_preview import Post, preview_page
@@ -361,4 +361,30 @@ def test_poll_once_says_which_feeds_another_process_is_polling(
         worker.join()
     err = capsys.readouterr().err
     skipped = [line for line in err.splitlines() if held[0] in line]
-    assert len(skipped) == 1 and "another borderwatch process" in skipped[0], err
+    assert len(skipped) == 1 and "leased to ingest-elsewhere" in skipped[0], err
+
+
+def test_poll_once_does_not_blame_another_process_for_a_feed_no_process_holds(
+    env: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a feed held back after a store the database refused (feeds.schedule.wait_after_refused_store), by a
+    # process that has since exited: nobody is polling it
+    assert main(["poll", "--once"]) == 0
+    capsys.readouterr()
+
+    async def hold_one_feed() -> str:
+        db = Database(database_url)
+        try:
+            now = datetime.now(UTC)
+            (feed,) = await claim_due_feeds(db, "poll-gone", now, 1, 900, ignore_schedule=True)
+            await release_lease(db, feed.id, "poll-gone", until=now + timedelta(minutes=10))
+            return feed.url
+        finally:
+            await db.dispose()
+
+    held = asyncio.run(hold_one_feed())
+    assert main(["poll", "--once"]) == 0
+    err = capsys.readouterr().err
+    skipped = [line for line in err.splitlines() if held in line]
+    assert len(skipped) == 1 and "leased to poll-gone" in skipped[0], err
+    assert "is polling it" not in err, err
