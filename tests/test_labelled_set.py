@@ -160,11 +160,11 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (forty test parts
+    """A guard against regressions on the part the classifier was tuned on (forty-one test parts
     folded): the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down.
     Since the lead's CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the
     twenty-first round) the CSTO acting elsewhere is a near-miss and none of those items is a false hit.
-    Twenty-seven false hits are left (docs/classifier-figures.md, "Sixteenth round" to "Thirty-third round";
+    Twenty-eight false hits are left (docs/classifier-figures.md, "Sixteenth round" to "Thirty-third round";
     the twenty-fifth part's fourteen were closed but three in the twenty-seventh round, the twenty-sixth
     part's nine but one in the twenty-eighth, the twenty-eighth part's fifteen but one in the thirtieth: 13
     before that part was folded, 28 with it, 14 after the round; the twenty-ninth part's one, a monastery
@@ -187,7 +187,9 @@ def test_development_part_keeps_its_figures(
     climate words' reach and the "Naxçıvan Open" chess tournament, both closed in the fortieth: 25 before
     that part was folded, 27 with it, 25 after the round; the thirty-ninth part's twelve, ten of them
     closed in the forty-first: 25 before that part was folded, 37 with it, 27 after the round; the
-    fortieth part brought none: 27 before it was folded, 27 with it, 27 after the forty-second round): of the
+    fortieth part brought none: 27 before it was folded, 27 with it, 27 after the forty-second round; the
+    forty-first part's five, four of them closed in the forty-third: 27 before that part was folded, 32 with
+    it, 28 after the round): of the
     fourteenth part, a honey and berry
     festival in the town of Berd, labelled a near-miss for Tavush (a festival is not news of its province);
     of the fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's nickname,
@@ -225,13 +227,17 @@ def test_development_part_keeps_its_figures(
     or Don word in the item to tell it from the exclave); of the thirty-ninth, the 1938 film "Zangezur"
     (an encyclopedia page whose summary names the film by the region's name, the word "film" at the end of
     its sentence) and a businessman named İlham Əliyev («iş adamı İlham Əliyev»: an occupation before the
-    president's full name, which no rule reads); no other may appear."""
+    president's full name, which no rule reads); of the forty-first, Nakhchivan's education ministry
+    organising an event ("Naxçıvan Muxtar Respublikası Təhsil Nazirliyinin təşkilatçılığı ilə": development
+    labels the same republic's agriculture ministry supplying its farmers as naming Nakhchivan, and the
+    Karabakh defence ministry's reports name Karabakh, so a ministry word cannot end the place's name);
+    no other may appear."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
         assert evaluation.by_language[language].recall >= 0.98, report
         assert evaluation.by_language[language].severity_agreement >= 0.95, report
-    assert evaluation.overall.false_hits <= 27, report
+    assert evaluation.overall.false_hits <= 28, report
 
 
 def test_eval_command_prints_figures_per_language(tmp_path: Path) -> None:
