@@ -2994,6 +2994,12 @@ FORTY_THIRD_ROUND_NAMES = [
 ]
 
 
+FORTY_FOURTH_ROUND_NAMES = [
+    # a dictionary's or an encyclopedia's stress marks on Russian names
+    ("Жители Сю\u0301ника и Таву\u0301ша ждут решения", {"syunik", "tavush"}, set()),
+    ("Ла\u0301чинский коридо\u0301р закрыт", {"lachin_corridor"}, set()),
+]
+
 FORTY_THIRD_ROUND_SEVERITY = [
     # a shell that hit or fell on a house is fire on the place, in the four languages
     ("Ադրբեջանական արկը ընկել է Սոթքի տներից մեկի բակում", "hy", "P1", "shelling"),
@@ -3464,6 +3470,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + FORTY_FIRST_ROUND_NAMES
     + FORTY_SECOND_ROUND_NAMES
     + FORTY_THIRD_ROUND_NAMES
+    + FORTY_FOURTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
