@@ -3002,6 +3002,10 @@ FORTY_FOURTH_ROUND_NAMES = [
     ("Мирзоян назвал новые условия Баку неприемлемыми", {"mirzoyan"}, set()),
     ("Միրզոյանը Բաքվի հետ բանակցությունների մասին", {"mirzoyan"}, set()),
     ("Мирзоян выиграл городской турнир по шахматам", set(), {"mirzoyan"}),
+    # the spa town as a resort with its springs is the town; the bottled water stays the brand
+    ("Hot springs and a new spa opened in Jermuk this summer", {"jermuk"}, set()),
+    ("Курорт Джермук с его минеральными источниками ждет гостей", {"jermuk"}, set()),
+    ("Jermuk mineral water sales fell in Russia", set(), {"jermuk"}),
 ]
 
 FORTY_THIRD_ROUND_SEVERITY = [
