@@ -3006,6 +3006,9 @@ FORTY_FOURTH_ROUND_NAMES = [
     ("Hot springs and a new spa opened in Jermuk this summer", {"jermuk"}, set()),
     ("Курорт Джермук с его минеральными источниками ждет гостей", {"jermuk"}, set()),
     ("Jermuk mineral water sales fell in Russia", set(), {"jermuk"}),
+    # the EU mission as Europe's mission in Armenia
+    ("Europe's observers in Armenia extend their mission", {"euma"}, set()),
+    ("Avropanın missiyası Ermənistan sərhədində patrula çıxıb", {"euma"}, set()),
 ]
 
 FORTY_THIRD_ROUND_SEVERITY = [
