@@ -3029,6 +3029,14 @@ FORTY_THIRD_ROUND_SEVERITY = [
     ("Laçın yolunda nəzarət məntəqəsi quraşdırılıb", "az", "P2", "checkpoint"),
 ]
 
+FORTY_FOURTH_ROUND_SEVERITY = [
+    # forces leaving or abandoning their positions under pressure are land given up, in the four languages
+    ("Armenian units have left their positions near Lachin, the ministry said", "en", "P2", "handover"),
+    ("Минобороны: армянские подразделения оставили позиции у Лачина", "ru", "P2", "handover"),
+    ("Հայկական ստորաբաժանումները լքել են դիրքերը Լաչինի մոտ", "hy", "P2", "handover"),
+    ("Erməni bölmələri Laçın yaxınlığında mövqelərini tərk edib", "az", "P2", "handover"),
+]
+
 
 FORTY_SECOND_ROUND_NAMES = [
     # an Azerbaijani privative noun on a place's name (-sızlıq: the time without the place) is the place
@@ -3526,7 +3534,8 @@ def test_names_are_found_only_with_their_evidence(
     + FORTIETH_ROUND_SEVERITY
     + FORTY_FIRST_ROUND_SEVERITY
     + FORTY_SECOND_ROUND_SEVERITY
-    + FORTY_THIRD_ROUND_SEVERITY,
+    + FORTY_THIRD_ROUND_SEVERITY
+    + FORTY_FOURTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
