@@ -3009,6 +3009,14 @@ FORTY_FOURTH_ROUND_NAMES = [
     # the EU mission as Europe's mission in Armenia
     ("Europe's observers in Armenia extend their mission", {"euma"}, set()),
     ("Avropanın missiyası Ermənistan sərhədində patrula çıxıb", {"euma"}, set()),
+    # the UN's resolutions on the pandemic are not news of the region, even named far from the UN
+    (
+        "ООН поддержала инициативу Азербайджана: в Нью-Йорке за нее высказались 120 стран, и"
+        " Генеральная Ассамблея на пленарном заседании одобрила резолюцию о равном доступе к вакцинам"
+        " против коронавируса",
+        set(),
+        {"un"},
+    ),
 ]
 
 FORTY_THIRD_ROUND_SEVERITY = [
