@@ -3,7 +3,8 @@
 The same function normalises both sides, so an alias matches whatever spelling variant the text uses:
 NFC; `İ`/`ı` folded to `i` (Azerbaijani and Turkish: `İlham` = `ilham`, `Laçın` = `LAÇIN`); `ё` → `е`; soft
 hyphens, zero-width characters and the Armenian in-word marks U+055B–U+055E removed; dash, quote and space
-variants unified; then `casefold()` (not `lower()`: Armenian `և` folds to `եւ`, German `ß` to `ss`), and
+variants unified; a combining accent NFC leaves on its own (a stress mark: `о́бласть` → `область`)
+removed; then `casefold()` (not `lower()`: Armenian `և` folds to `եւ`, German `ß` to `ss`), and
 Armenian `եւ` is written `եվ` so that `Նախիջևան`, `Նախիջեւան` and `ՆԱԽԻՋԵՎԱՆ` are one spelling. Inside an
 Armenian word the classical (and Western Armenian) spellings are read as the reformed ones, one letter for one
 letter: `է` → `ե`, `օ` → `ո`, `եա` → `յա` (`Ատրպէյճան`, `զօրախումբ`, `ղարաբաղեան`), after `յ` `յեա` → `յա`
@@ -73,7 +74,11 @@ _ASCII_TRANSLATED = re.compile("[" + re.escape("".join(c for c in _REPLACEMENTS 
 
 # a text containing none of these maps one character to one character, so offsets need no table
 _EXPANDING = "".join(c for c in map(chr, range(0x10000)) if ord(c) not in _TABLE and len(c.casefold()) != 1)
-_LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + "]")
+# a combining accent left over after NFC belongs to no letter of the script: the stress marks dictionaries
+# and encyclopedias print on Russian (`о́бласть`); the letters that carry one (Azerbaijani ç ş ğ ö ü,
+# Cyrillic й ё) are single characters after NFC, and Armenian uses none of these marks
+_LOOSE_ACCENTS = re.compile("[\u0300-\u036f]")
+_LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + "\u0300-\u036f]")
 
 
 def normalize(text: str, classical: bool = True, fold: bool = True) -> str:
@@ -99,6 +104,8 @@ def normalize_with_letters(text: str, classical: bool = True) -> tuple[str, str]
         return text, text
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
+    if _LOOSE_ACCENTS.search(text):
+        text = _LOOSE_ACCENTS.sub("", text)
     # str.translate with a table is slow; a few str.replace calls on the characters present are not
     for char in set(_TRANSLATED.findall(text)):
         text = text.replace(char, _REPLACEMENTS[char])
@@ -333,7 +340,7 @@ def _reformed(match: re.Match[str]) -> str:
 
 def case_form(text: str) -> str:
     """`text` normalised like normalize() but keeping letter case (for case-sensitive aliases)."""
-    return unicodedata.normalize("NFC", text).translate(_CASE_TABLE)
+    return _LOOSE_ACCENTS.sub("", unicodedata.normalize("NFC", text)).translate(_CASE_TABLE)
 
 
 def _fold(text: str) -> str:
