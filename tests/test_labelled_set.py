@@ -78,8 +78,8 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the forty-second part has en 49, ru 43, hy 28 and az 23 items: the stored pages' fresh Armenian "
-    "and Azerbaijani items are nearly used up (docs/labelling.md, The forty-second test part)",
+    reason="the forty-third part has en 41, ru 40, hy 25 and az 18 items: the stored pages' fresh Armenian "
+    "and Azerbaijani items are nearly used up (docs/labelling.md, The forty-third test part)",
 )
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
@@ -101,15 +101,14 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The forty-second test part as measured once with the forty-third round's rules (frozen at 6ffeff1;
+# The forty-third test part as measured once with the forty-fourth round's rules (frozen at 85a7144;
 # figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by
 # default; no label contradicted the guide): thresholds reached are asserted, those not reached are strict
 # expected failures with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 42 measured once with the forty-third round's rules (docs/classifier-figures.md)"
+_TEST_FIGURES = "test part 43 measured once with the forty-fourth round's rules (docs/classifier-figures.md)"
 _RECALL_BELOW_095 = {
-    "az": "0.909 (10/11): the EU mission as 'Avropanın Ermənistandakı missiyası' missed",
-    "ru": "0.868 (46/53): Goris and Stepanakert in the road's name, Gegharkunik with stress marks, Jermuk's "
-    "springs, and the Zangezur corridor misspelt missed",
+    "en": "0.902 (37/41): the Zangezur corridor as 'Syunik Corridor', TRIPP described, Gegharkunik as "
+    "'Gegharkounik', and the two sides misspelt missed",
 }
 
 
@@ -141,13 +140,18 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="2 false hits in 18 near-misses (the UN General Assembly's COVID-19 resolution, the magazine "
-    f"'Grakan Artsakh'), {_TEST_FIGURES}",
+    reason="3 false hits in 24 near-misses (the Zangezur range, the Tavush river's valley, the Sotk pass), "
+    f"{_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="severity agreement 0.863 (63/73) by the rules alone, the default (the same with the learned "
+    f"grade) < 0.90, {_TEST_FIGURES}",
+)
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
