@@ -1270,15 +1270,16 @@ _TITLE_REACH = 60
 
 
 @lru_cache(maxsize=1)
-def _quote_marks(text: str) -> list[int]:
+def _quote_marks(text: str) -> tuple[int, ...]:
     """Where the text's straight double quotes stand: counted once per text, not once per name before each
-    name (an item of thousands of names and quotes was quadratic)."""
+    name (an item of thousands of names and quotes was quadratic). A tuple: the cache hands the same one to
+    every caller."""
     marks: list[int] = []
     index = text.find('"')
     while index != -1:
         marks.append(index)
         index = text.find('"', index + 1)
-    return marks
+    return tuple(marks)
 
 
 def in_titled_quote(text: str, start: int, stop: int) -> bool:

@@ -77,8 +77,9 @@ _EXPANDING = "".join(c for c in map(chr, range(0x10000)) if ord(c) not in _TABLE
 # a combining accent left over after NFC belongs to no letter of the script: the stress marks dictionaries
 # and encyclopedias print on Russian (`о́бласть`); the letters that carry one (Azerbaijani ç ş ğ ö ü,
 # Cyrillic й ё) are single characters after NFC, and Armenian uses none of these marks
-_LOOSE_ACCENTS = re.compile("[\u0300-\u036f]")
-_LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + "\u0300-\u036f]")
+_LOOSE_ACCENT_RANGE = "\u0300-\u036f"
+_LOOSE_ACCENTS = re.compile("[" + _LOOSE_ACCENT_RANGE + "]")
+_LENGTH_CHANGING = re.compile("[" + re.escape(_REMOVED + _EXPANDING) + _LOOSE_ACCENT_RANGE + "]")
 
 
 def normalize(text: str, classical: bool = True, fold: bool = True) -> str:
