@@ -4,7 +4,8 @@ A new development item must not share with any test item the keys that split.py 
 source on the same date, the same exact day) nor its title; otherwise near-identical text would straddle the
 split. For each candidate line this prints only `ok` or the names of the keys that collide; the test items
 themselves are read but never printed. Usage: python tests/data/labelled/collides.py candidates.jsonl
-With --all-parts the candidates (a new test part) are checked against both dev.jsonl and test.jsonl.
+With --all-parts the candidates (a new test part) are checked against dev.jsonl, test.jsonl and a fresh part
+waiting to be measured (fresh.jsonl, when it exists and is not the candidates file itself).
 """
 
 from __future__ import annotations
@@ -45,4 +46,6 @@ if __name__ == "__main__":
     arguments = sys.argv[1:]
     all_parts = "--all-parts" in arguments
     candidates = Path(next(argument for argument in arguments if argument != "--all-parts"))
-    sys.exit(main(candidates, ("dev.jsonl", "test.jsonl") if all_parts else ("test.jsonl",)))
+    waiting = HERE / "fresh.jsonl"
+    fresh = ("fresh.jsonl",) if waiting.exists() and waiting.resolve() != candidates.resolve() else ()
+    sys.exit(main(candidates, ("dev.jsonl", "test.jsonl", *fresh) if all_parts else ("test.jsonl",)))
