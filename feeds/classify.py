@@ -433,6 +433,9 @@ class _AliasInfo:
     unless_before: frozenset[int]  # word ids that cancel the alias as the word right before it
     landform: frozenset[int]  # word ids of a mountain or a range, right before or after
     landform_before: frozenset[int]  # word ids of a mountain or a range, right before only
+    landform_after_adjective: frozenset[
+        int
+    ]  # word ids of a landform right after the name as a Russian adjective
     own_next: frozenset[int]  # word ids that cancel this alias alone as the word right after it
     kept_with: frozenset[int]  # word ids that keep the alias although an `unless` word is near it
     always: frozenset[int]  # word ids that cancel the alias nearby whatever `kept_with` words are found
@@ -811,12 +814,17 @@ def _j_variants(text: str) -> tuple[str, ...]:
 # the thirty-seventh round: the transliterations of a long one-word Latin name that the press writes besides
 # its alias ("Nakchivan", "Nahchivan", "Zangezore", "Pashinian", "Sissian" for "Sisian" written "Sisyan"):
 # kh written k, h or ch; -yan and -ian; a doubled letter written once; a French or Italian e after the last
-# consonant. Such a spelling counts only written as a name (a capital, not at a sentence's start), so it is
+# consonant; since the forty-fifth round a French ou for u ("Gegharkounik", "Shousha", "Zangezour").
+# Such a spelling counts only written as a name (a capital, not at a sentence's start), so it is
 # never a common word.
 _KH = re.compile("kh", re.IGNORECASE)
 _YAN_OR_IAN = re.compile("([yi])an$")
 _DOUBLED = re.compile(r"([a-z])\1")
 _CONSONANT_END = re.compile("[bcdfgklmnprstvz]$")
+_FRENCH_U = re.compile("(?<![oO])u")
+# a Russian adjective made of a place's name («Зангезурских», «Зодский»): a landform word after it is the
+# landform's name (docs: `landform_after_adjective`)
+_RU_ADJECTIVE = re.compile(r"\w+ск(?:ий|ая|ое|ие|ого|ой|ую|ому|им|ом|их|ими|ых|ей)$")
 
 
 def _transliterations(text: str, person: bool) -> tuple[str, ...]:
@@ -835,6 +843,7 @@ def _transliterations(text: str, person: bool) -> tuple[str, ...]:
 
             variants.add(_KH.sub(spelled, text))
         variants.add(_DOUBLED.sub(r"\1", text))
+        variants.add(_FRENCH_U.sub("ou", text))
         for spelling in (text, *_vowel_variants(text)):
             if _CONSONANT_END.search(spelling):
                 variants.add(spelling + "e")
@@ -853,6 +862,24 @@ def _caron_variants(text: str) -> tuple[str, ...]:
     """The spelling of an English name with ch, sh, zh written č, š, ž (none when it has none of them)."""
     variant = _CARONS.sub(lambda match: _CARON_OF[match.group()[0]], text)
     return () if variant == text else (variant,)
+
+
+# the forty-fifth round: a side's long English name with two neighbouring vowels swapped ("Azerbiajan"): a
+# slip of the keyboard that no other word can be, in a name of nine letters or more (the shorter "Armenia"
+# and "Baku" are left as written)
+_TWO_VOWELS = re.compile("(?=([aeiou])([aeiou]))", re.IGNORECASE)
+_SWAPPABLE_LENGTH = 9
+
+
+def _swapped_vowels(text: str) -> tuple[str, ...]:
+    """The spellings of a long one-word Latin name with one pair of neighbouring different vowels swapped."""
+    if not _LATIN_WORD.fullmatch(text) or len(text) < _SWAPPABLE_LENGTH:
+        return ()
+    return tuple(
+        text[: match.start()] + match.group(2) + match.group(1) + text[match.start() + 2 :]
+        for match in _TWO_VOWELS.finditer(text)
+        if match.group(1).lower() != match.group(2).lower()
+    )
 
 
 def _hy_genitive(word: str) -> bool:
@@ -1759,6 +1786,14 @@ class _WordSpans:
 _NO_SPANS = _WordSpans([])
 
 
+def _word_at(text: str, start: int) -> str:
+    """The whole word that begins at `start` (an alias's match and its ending)."""
+    end = start
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    return text[start:end]
+
+
 def _followed_by(
     text: str,
     hit: tuple[int, int, int],
@@ -1919,6 +1954,9 @@ class Classifier:
                     unless_before=frozenset(self._word(w, keys) for w in alias.unless_before),
                     landform=frozenset(self._word(w, keys) for w in alias.landform),
                     landform_before=frozenset(self._word(w, keys) for w in alias.landform_before),
+                    landform_after_adjective=frozenset(
+                        self._word(w, keys) for w in alias.landform_after_adjective
+                    ),
                     own_next=frozenset(self._word(w, keys) for w in alias.own_next),
                     kept_with=frozenset(self._word(w, keys) for w in alias.kept_with),
                     always=frozenset(self._word(w, keys) for w in alias.unless_near_always),
@@ -1946,6 +1984,8 @@ class Classifier:
                     )
                     if alias.language == "en":
                         spellings += _caron_variants(alias.text)
+                if alias.group is not None and alias.language == "en" and not alias.case_sensitive:
+                    spellings += _swapped_vowels(alias.text)
                 transliterations: tuple[str, ...] = ()
                 if entity.kind in ("place", "person") and not alias.case_sensitive and alias.language == "en":
                     transliterations = tuple(
@@ -2011,6 +2051,7 @@ class Classifier:
         self._place_before = self._every_places(lambda info: info.unless_before)
         self._landform = self._every_places(lambda info: info.landform)
         self._landform_before = self._landform | self._every_places(lambda info: info.landform_before)
+        self._landform_after_adjective = self._every_places(lambda info: info.landform_after_adjective)
         self._range_named = frozenset(info.entity for info in self._aliases if info.alias.range_name)
         # a person's own given names may stand before the bare surname: "İlham Əliyev", "Никол Пашинян"
         self._given_names = tuple(
@@ -2434,8 +2475,14 @@ class Classifier:
             return True
         if not self._landform_before or self._aliases[hit[2]].entity in self._range_named:
             return False
-        return _preceded_by(text, hit, self._landform_before, words) or (
-            bool(self._landform) and _followed_by(text, hit, self._landform, words)
+        return (
+            _preceded_by(text, hit, self._landform_before, words)
+            or (bool(self._landform) and _followed_by(text, hit, self._landform, words))
+            or (
+                bool(self._landform_after_adjective)
+                and _RU_ADJECTIVE.match(_word_at(text, hit[0])) is not None
+                and _followed_by(text, hit, self._landform_after_adjective, words)
+            )
         )
 
     def _club_name(self, text: str, hit: tuple[int, int, int], words: dict[int, _WordSpans]) -> bool:

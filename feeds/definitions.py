@@ -30,7 +30,9 @@ whatever `kept_with` words the item has: Iran's border "with Azerbaijan and Arme
 `unless_before` (words that cancel the alias when one ends right before it: "Diocese of Syunik",
 "фонд возрождения Нагорного Карабаха"; those of any place apply to every place), `landform` (words
 of a mountain or a range right before or after a place's name: "Mount Vardenis", "Վարդենիս լեռ", and
-`landform_before` right before it only: "гора Варденис", not "за Капаном горы"; those of any place
+`landform_before` right before it only: "гора Варденис", not "за Капаном горы";
+`landform_after_adjective` right after the name written as a Russian adjective only: «цепью Зангезурских
+гор», «Зодский перевал», not "за Капаном горы"; those of any place
 apply to every place but one with an alias that has `range_name`, a place named by its range: "the
 Karabakh mountains"), `own_next` (as `unless_next`, for that alias alone: "Qarabağ məktəbi" is a school
 of art, "Khoznavar school" is the village's), `given_name` (the alias is also a given name: not counted
@@ -72,6 +74,7 @@ _ALIAS_KEYS = {
     "unless_before",
     "landform",
     "landform_before",
+    "landform_after_adjective",
     "range_name",
     "own_next",
     "given_name",
@@ -108,6 +111,7 @@ class AliasDef:
     unless_before: tuple[str, ...] = ()  # words that cancel the alias when one ends right before it
     landform: tuple[str, ...] = ()  # words of a mountain or a range right before or after a place's name
     landform_before: tuple[str, ...] = ()  # such words only right before the name ("гора Варденис")
+    landform_after_adjective: tuple[str, ...] = ()  # such words right after a Russian adjective of the name
     range_name: bool = False  # the place is also named by its range ("Karabakh mountains"): landform kept
     own_next: tuple[str, ...] = ()  # like `unless_next`, for this alias only (not every place's)
     given_name: bool = False  # also a given name: not counted right before a capitalised surname
@@ -255,6 +259,9 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         unless_before=_string_list(raw.get("unless_before"), entity, text, "unless_before"),
         landform=_string_list(raw.get("landform"), entity, text, "landform"),
         landform_before=_string_list(raw.get("landform_before"), entity, text, "landform_before"),
+        landform_after_adjective=_string_list(
+            raw.get("landform_after_adjective"), entity, text, "landform_after_adjective"
+        ),
         range_name=bool(raw.get("range_name", False)),
         own_next=_string_list(raw.get("own_next"), entity, text, "own_next"),
         given_name=bool(raw.get("given_name", False)),

@@ -159,11 +159,11 @@ def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -
 def test_development_part_keeps_its_figures(
     classifier: Classifier, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A guard against regressions on the part the classifier was tuned on (forty-two test parts
+    """A guard against regressions on the part the classifier was tuned on (forty-three test parts
     folded): the floors are the figures of the ninth round (docs/classifier-figures.md), rounded down.
     Since the lead's CSTO convention (docs/labelling.md, Near-misses; every item relabelled in the
     twenty-first round) the CSTO acting elsewhere is a near-miss and none of those items is a false hit.
-    Twenty-nine false hits are left (docs/classifier-figures.md, "Sixteenth round" to "Thirty-third round";
+    Thirty false hits are left (docs/classifier-figures.md, "Sixteenth round" to "Thirty-third round";
     the twenty-fifth part's fourteen were closed but three in the twenty-seventh round, the twenty-sixth
     part's nine but one in the twenty-eighth, the twenty-eighth part's fifteen but one in the thirtieth: 13
     before that part was folded, 28 with it, 14 after the round; the twenty-ninth part's one, a monastery
@@ -189,7 +189,9 @@ def test_development_part_keeps_its_figures(
     fortieth part brought none: 27 before it was folded, 27 with it, 27 after the forty-second round; the
     forty-first part's five, four of them closed in the forty-third: 27 before that part was folded, 32 with
     it, 28 after the round; the forty-second part's two, the UN's pandemic resolution closed in the
-    forty-fourth: 28 before that part was folded, 30 with it, 29 after the round): of the
+    forty-fourth: 28 before that part was folded, 30 with it, 29 after the round; the forty-third part's three
+    landforms, the Zangezur mountains after the place's Russian adjective and the Sotk pass closed in the
+    forty-fifth: 29 before that part was folded, 32 with it, 30 after the round): of the
     fourteenth part, a honey and berry
     festival in the town of Berd, labelled a near-miss for Tavush (a festival is not news of its province);
     of the fifteenth, Putin's "military alliance" (his name in a possessive before the CSTO's nickname,
@@ -232,14 +234,16 @@ def test_development_part_keeps_its_figures(
     labels the same republic's agriculture ministry supplying its farmers as naming Nakhchivan, and the
     Karabakh defence ministry's reports name Karabakh, so a ministry word cannot end the place's name); of
     the forty-second, a literary magazine called «ԳՐԱԿԱՆ ԱՐՑԱԽ» (a quoted name before its magazine word,
-    as the twentieth part's radio station: bare Artsakh counts wherever it is written);
+    as the twentieth part's radio station: bare Artsakh counts wherever it is written); of the forty-third,
+    Tavush as one of three valleys in a list ("three valleys: the Khndzorut, Tavush and Hakhum": the valley
+    word is not next to the name);
     no other may appear."""
     evaluation = evaluate(classifier, read_labelled(DEV))
     report = _report(evaluation, capsys, "development")
     for language in LANGUAGES:
         assert evaluation.by_language[language].recall >= 0.98, report
         assert evaluation.by_language[language].severity_agreement >= 0.95, report
-    assert evaluation.overall.false_hits <= 29, report
+    assert evaluation.overall.false_hits <= 30, report
 
 
 def test_eval_command_prints_figures_per_language(tmp_path: Path) -> None:
