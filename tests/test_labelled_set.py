@@ -76,11 +76,6 @@ def test_split_is_70_30_and_keeps_near_identical_items_on_one_side() -> None:
         assert not dev_keys & test_keys
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the forty-third part has en 41, ru 40, hy 25 and az 18 items: the stored pages' fresh Armenian "
-    "and Azerbaijani items are nearly used up (docs/labelling.md, The forty-third test part)",
-)
 def test_each_language_of_the_test_part_carries_40_items() -> None:
     """Enough items in each language of a fresh test part for its own figures."""
     test_languages = Counter(item["lang"] for item in _raw(TEST))
@@ -101,14 +96,16 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The forty-third test part as measured once with the forty-fourth round's rules (frozen at 85a7144;
+# The forty-fourth test part as measured once with the forty-fifth round's rules (frozen at ba6c468;
 # figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by
-# default; no label contradicted the guide): thresholds reached are asserted, those not reached are strict
-# expected failures with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 43 measured once with the forty-fourth round's rules (docs/classifier-figures.md)"
+# default; one label corrected after the measurement to the guide's written rules, marked "relabelled"):
+# thresholds reached are asserted, those not reached are strict expected failures with the measured figure
+# (the mark must go once the threshold is met).
+_TEST_FIGURES = "test part 44 measured once with the forty-fifth round's rules (docs/classifier-figures.md)"
 _RECALL_BELOW_095 = {
-    "en": "0.902 (37/41): the Zangezur corridor as 'Syunik Corridor', TRIPP described, Gegharkunik as "
-    "'Gegharkounik', and the two sides misspelt missed",
+    "az": "0.919 (34/37): the Russian peacekeepers misspelt ('Sülhmramlılarının'), the 2020 trilateral "
+    "statement as 'the trilateral statement' beside the peacekeepers, and Karabakh in a tournament's name "
+    "missed",
 }
 
 
@@ -140,8 +137,8 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="3 false hits in 24 near-misses (the Zangezur range, the Tavush river's valley, the Sotk pass), "
-    f"{_TEST_FIGURES}",
+    reason="2 false hits in 47 near-misses (the Zangezur range abbreviated «Зангезурский хр.», and the "
+    f"Zangezur mountains in Azerbaijani, «Zəngəzur … dağları»), {_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
@@ -149,7 +146,7 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.863 (63/73) by the rules alone, the default (the same with the learned "
+    reason="severity agreement 0.897 (87/97) by the rules alone, the default (the same with the learned "
     f"grade) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
