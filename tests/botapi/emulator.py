@@ -34,6 +34,9 @@ from typing import Any
 from tests.botapi.telegram_html import EntityParseError, parse_html, utf16_length
 
 MAX_TEXT = 4096
+# seconds a bot has to answer a button press (Telegram does not document it; reports put it at 10-15 s)
+CALLBACK_ANSWER_SECONDS = 15.0
+EXPIRED_QUERY = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 # update kinds Telegram sends only to a bot that names them in allowed_updates
 NOT_SENT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 MAX_CAPTION = 1024
@@ -211,6 +214,7 @@ class BotApiEmulator:
         self.allowed_updates: frozenset[str] | None = None
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
+        self._pressed_at: dict[str, float] = {}  # unanswered button presses: id → when
         self._changed = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()
@@ -544,9 +548,11 @@ class BotApiEmulator:
         return self.inject_update({"chat_member": change})
 
     def inject_callback_query(
-        self, chat_id: int, user_id: int, data: str, *, message_id: int | None = None
+        self, chat_id: int, user_id: int, data: str, *, message_id: int | None = None, age: float = 0.0
     ) -> dict[str, Any]:
-        """A user presses an inline button with callback `data` on a bot message (default: the latest)."""
+        """A user presses an inline button with callback `data` on a bot message (default: the latest);
+        `age`: the press was made that many seconds ago (answering it is refused past CALLBACK_ANSWER_SECONDS,
+        as is a second answer)."""
         _chat, user = self._ensure(chat_id, user_id)
         messages = [m for m in self._messages.get(chat_id, []) if not m.deleted]
         target = next((m for m in messages if m.message_id == message_id), None) if message_id else None
@@ -560,6 +566,7 @@ class BotApiEmulator:
         }
         if target is not None:
             query["message"] = target.raw
+        self._pressed_at[query["id"]] = self._monotonic() - age
         return self.inject_update({"callback_query": query})
 
     def store_file(self, file_name: str, content: bytes) -> str:
@@ -1075,6 +1082,9 @@ class BotApiEmulator:
         return True
 
     async def _api_answercallbackquery(self, params: dict[str, Any]) -> Any:
+        pressed_at = self._pressed_at.pop(str(params.get("callback_query_id")), None)
+        if pressed_at is None or self._monotonic() - pressed_at > CALLBACK_ANSWER_SECONDS:
+            raise _ApiError(400, EXPIRED_QUERY)
         self.callback_answers.append(
             {
                 "callback_query_id": str(params.get("callback_query_id")),
