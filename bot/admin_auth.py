@@ -17,6 +17,7 @@ from telegram import Update
 from bot.arguments import command_arguments
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import _
+from bot.replies import answer_press
 from bot.validate import InvalidArgument
 from storage.admins import is_admin, remember_admin_name
 from storage.audit import AuditOutcome, record_audit
@@ -79,7 +80,7 @@ def admin_command(command: str) -> Callable[[AdminHandler], TelegramCallback]:
 
 async def _refuse(update: Update, command: str) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(refusal_line(command), show_alert=True)
+        await answer_press(update.callback_query, refusal_line(command), show_alert=True)
         return
     message = update.effective_message
     if message is not None:

@@ -6,6 +6,7 @@ import functools
 import logging
 from typing import Any
 
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
@@ -21,6 +22,10 @@ from storage.settings import FREE_SEND_RATE
 logger = logging.getLogger(__name__)
 
 COMMAND_CONCURRENCY = 16  # updates handled at once across chats (one per chat: bot.fairness)
+# The update kinds asked of Telegram: those a handler reads. Others (members joining a group, reactions, join
+# requests, edits, inline queries) would each take a turn in their chat's queue and a database read
+# for nothing.
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CHANNEL_POST, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER)
 
 
 def file_url_for(api_url: str) -> str:

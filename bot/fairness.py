@@ -5,10 +5,12 @@ inside that slot for its chat's send limit (1 message/s): 200 commands from one 
 minutes. `FairUpdateProcessor` handles updates one chat at a time instead, each chat with a short queue:
 
 - at most one update per chat is handled at once, in the order they came;
-- a chat's update takes a shared slot only once its chat may be sent to (ChatRateLimiter.until_free), so a
-  slot is never held waiting for one chat's limit;
-- beyond `per_chat_queue` waiting updates, a chat's messages and button presses are dropped, and the chat
-  gets one notice per burst ("Too many commands at once; the rest were ignored.");
+- a chat's command or button press takes a shared slot only once its chat may be sent to
+  (ChatRateLimiter.until_free), so a slot is never held waiting for one chat's limit; an update the bot
+  never answers (the bot's membership, a service message) does not wait for that limit at all;
+- beyond `per_chat_queue` waiting updates, a chat's other updates are dropped (its membership changes and
+  the service messages that move it or reopen a topic never are), and the chat gets one notice per burst
+  ("Too many commands at once; the rest were ignored.");
 - `close()` (called when the Application stops) drops whatever waits and gives the updates being handled
   `grace` seconds before cancelling them, so shutdown is prompt under any backlog.
 """
@@ -148,7 +150,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 del self._lanes[chat_id]
 
     async def _handle(self, chat_id: int, lane: _Lane, work: _Work) -> None:
-        if not await self._room(chat_id):
+        if _may_be_answered(work.update) and not await self._room(chat_id):
             work.discard()
             return
         async with self._slots:
@@ -239,10 +241,22 @@ def _chat_id(update: object) -> int | None:
 
 
 def _droppable(update: object) -> bool:
-    """Messages, posts and button presses can be dropped; chat membership changes and the like never."""
+    """Whether `update` may be dropped from a full queue: anything but the bot's membership changes and the
+    service messages that move the chat to a supergroup or reopen a forum topic (their handlers change the
+    chat's state, which nothing else would until its next alert)."""
     if not isinstance(update, Update):
         return False
-    return update.effective_message is not None or update.callback_query is not None
+    if update.my_chat_member is not None:
+        return False
+    message = update.effective_message
+    return message is None or not (
+        message.migrate_to_chat_id or message.migrate_from_chat_id or message.forum_topic_reopened
+    )
+
+
+def _may_be_answered(update: object) -> bool:
+    """Whether handling `update` may send a message to its chat: a command or a button press."""
+    return isinstance(update, Update) and (update.callback_query is not None or _is_command(update))
 
 
 def _is_command(update: object) -> bool:

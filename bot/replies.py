@@ -6,13 +6,18 @@ Replies are Telegram HTML: everything a user typed or a feed supplied goes throu
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from telegram import LinkPreviewOptions, Message, Update
+from telegram import CallbackQuery, LinkPreviewOptions, Message, Update
+from telegram.error import BadRequest
 
 from bot.i18n import N_, _, ngettext
+from bot.telegram_errors import press_expired
 from bot.telegram_text import MAX_MESSAGE, fits
+
+logger = logging.getLogger(__name__)
 
 # command replies and notices show links without a preview card
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -30,6 +35,18 @@ USAGE: dict[str, str] = {
 }
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+
+
+async def answer_press(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> None:
+    """Answer a button press with `text` (a toast, or an alert to dismiss). A press Telegram takes no answer
+    for any more (the bot got to it after Telegram's few seconds, or answered it already) is let go, so what
+    the press does still happens."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        if not press_expired(exc):
+            raise
+        logger.info("button press %s not answered: %s", query.id, exc.message)
 
 
 def escape(text: str) -> str:

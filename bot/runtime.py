@@ -11,12 +11,11 @@ import time
 from contextlib import AsyncExitStack
 from typing import Any
 
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot import metrics
-from bot.app import build_application
+from bot.app import ALLOWED_UPDATES, build_application
 from bot.context import BotApplication, BotContext
 from bot.deliver import ConsoleSender, DeliveryLoop
 from bot.digest import DigestJob
@@ -257,7 +256,7 @@ async def _receive_updates(application: Application[Any, Any, Any, Any, Any, Any
     updater = application.updater
     assert updater is not None
     if settings.webhook_url is None:
-        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         return "polling for updates"
     assert settings.webhook_secret is not None  # Settings refuses a webhook URL without a secret
     host, port = settings.webhook_address
@@ -267,6 +266,6 @@ async def _receive_updates(application: Application[Any, Any, Any, Any, Any, Any
         url_path=settings.webhook_path,
         webhook_url=settings.webhook_url,
         secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=Update.ALL_TYPES,
+        allowed_updates=ALLOWED_UPDATES,
     )
     return f"taking updates by webhook on {host}:{port}/{settings.webhook_path}"

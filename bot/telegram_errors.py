@@ -1,5 +1,6 @@
 """What Telegram's errors mean for a chat: the one definition of "the chat is gone", "its forum topic is
-gone", "its forum topic is closed" and "the bot may not send there for now" (delivery and digests)."""
+gone", "its forum topic is closed" and "the bot may not send there for now" (delivery and digests), and of
+"a button press can no longer be answered" (commands)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ _MAY_NOT_SEND = (
     "chat_write_forbidden",
     "chat_restricted",
 )
+
+
+# Telegram's answer to answerCallbackQuery some seconds after the press, or for a press answered already
+_PRESS_EXPIRED = ("query is too old", "query id is invalid", "query_id_invalid")
+
+
+def press_expired(error: BaseException) -> bool:
+    """Whether `error` says a button press can no longer be answered (too old, or answered already)."""
+    return isinstance(error, BadRequest) and any(reason in error.message.lower() for reason in _PRESS_EXPIRED)
 
 
 def chat_is_gone(error: BaseException) -> bool:
@@ -48,4 +58,4 @@ def may_not_send(error: BaseException) -> bool:
     return isinstance(error, BadRequest) and any(reason in error.message.lower() for reason in _MAY_NOT_SEND)
 
 
-__all__ = ["chat_is_gone", "may_not_send", "topic_is_closed", "topic_is_gone"]
+__all__ = ["chat_is_gone", "may_not_send", "press_expired", "topic_is_closed", "topic_is_gone"]

@@ -26,9 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
-
-from bot.app import build_application
+from bot.app import ALLOWED_UPDATES, build_application
 from bot.context import BotApplication, BotContext
 from bot.deliver import DeliveryLoop
 from bot.ratelimit import ChatRateLimiter
@@ -202,7 +200,7 @@ async def running_bot(db: Database, telegram: BotApiEmulator, **overrides: Any) 
     await application.initialize()
     await application.start()
     assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0.0, allowed_updates=Update.ALL_TYPES)
+    await application.updater.start_polling(poll_interval=0.0, allowed_updates=ALLOWED_UPDATES)
     try:
         yield Chat(telegram, ctx, application, clock)
     finally:

@@ -136,3 +136,20 @@ async def test_alerts_go_back_to_a_forum_topic_as_soon_as_it_is_reopened(bot: Ch
 
 async def _not(check: Awaitable[bool]) -> bool:
     return not await check
+
+
+async def test_a_group_that_removes_the_bot_while_it_may_not_be_sent_to_is_deactivated_at_once(
+    bot: Chat,
+) -> None:
+    # before: the removal waited in the group's turn until Telegram's 10-minute retry_after had passed,
+    # as if the bot had to answer it
+    db, telegram = bot.ctx.db, bot.telegram
+    await add_chat(db, GROUP, "supergroup", entities=("sev_lake",))
+    waiting = await add_story(db, "Sev Lake before", chats=(GROUP,), created=bot.clock())
+    telegram.inject_fault("429", methods=["sendMessage"], retry_after=600)
+    telegram.inject_command(GROUP, ADMIN, "/help")
+    await telegram.wait_until(lambda: telegram.too_many_requests >= 1)
+
+    telegram.kick_bot(GROUP, by=ADMIN)
+    await eventually(lambda: _not(active(bot, GROUP)), "the group is deactivated")
+    assert (await statuses(db))[(GROUP, waiting)][0] == "dropped"

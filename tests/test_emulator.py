@@ -21,6 +21,7 @@ from telegram.request import HTTPXRequest
 
 from bot.ratelimit import retry_after_seconds
 from tests.botapi import BotApiEmulator, EntityParseError, parse_html
+from tests.botapi.emulator import CALLBACK_ANSWER_SECONDS
 
 
 @pytest.fixture
@@ -248,6 +249,13 @@ async def test_callback_query_on_a_keyboard_and_edit(bot: Bot, telegram: BotApiE
     await bot.edit_message_text("done", chat_id=7, message_id=sent.message_id)
     assert telegram.texts(7) == ["done"] and telegram.sent(7)[0].edits == 1
     assert telegram.callback_answers[0]["text"] == "Subscribed"
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):  # answered already
+        await bot.answer_callback_query(query.id)
+    telegram.inject_callback_query(7, 7, "sub:sev_lake", age=CALLBACK_ANSWER_SECONDS + 1)
+    (late,) = await bot.get_updates(offset=update.update_id + 1, timeout=1)
+    assert late.callback_query is not None
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await bot.answer_callback_query(late.callback_query.id)
     with pytest.raises(BadRequest, match=r"(?i)not modified"):
         await bot.edit_message_text("done", chat_id=7, message_id=sent.message_id)
 

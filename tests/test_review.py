@@ -28,7 +28,7 @@ from storage.feeds import add_feed, list_feeds
 from storage.gazetteer import gazetteer_rows
 from storage.migrate import upgrade
 from storage.reports import open_reports
-from tests.botapi.emulator import BotApiEmulator, SentMessage
+from tests.botapi.emulator import CALLBACK_ANSWER_SECONDS, BotApiEmulator, SentMessage
 from tests.feedserver import FeedServer, rss, running
 from tests.harness import ADMIN, START, STRANGER, Chat, running_bot
 
@@ -362,6 +362,30 @@ async def test_missed_explains_a_miss_and_the_offered_alias_tags_the_next_item(
         assert await f.chat.say(ADMIN, "/missed some text nowhere_land") == [
             "Name the entity at the end, e.g. /missed <text>; sev_lake"
         ]
+
+
+async def test_a_button_the_bot_gets_to_after_telegrams_answer_window_still_does_what_it_says(
+    db: Database, telegram: BotApiEmulator, feed_server: FeedServer
+) -> None:
+    # The bot reached the press 20 s after it was made (a backlog after a restart, a busy chat): Telegram
+    # refuses answerCallbackQuery then. Before: the refusal stopped the handler after it had taken the offer,
+    # so the alias was never added, nothing was said, and pressing again found the offer out of date.
+    async with field(db, telegram, feed_server) as f:
+        assert await f.publish("Troops seen near Sevlitch lake at dawn") == [()]
+        [answer] = await f.chat.send(ADMIN, "/missed https://news.example/1 sev_lake")
+        [[offer]] = answer.button_rows()
+        before = len(telegram.sent(ADMIN))
+        telegram.inject_callback_query(
+            ADMIN,
+            ADMIN,
+            offer["callback_data"],
+            message_id=answer.message_id,
+            age=CALLBACK_ANSWER_SECONDS + 5,
+        )
+        await telegram.wait_for_messages(ADMIN, before + 1)
+        assert telegram.sent(ADMIN)[-1].text == "“Sevlitch” is now a name of Sev Lake."
+        assert telegram.stats["error_400"] == 1  # the late answer, and no second try
+        assert await f.publish("Shots near Sevlitch overnight") == [("sev_lake",)]
 
 
 async def test_missed_reads_a_stored_item_in_its_language_and_pasted_text_in_the_one_it_is_written_in(

@@ -31,7 +31,7 @@ from bot.context import BotCallbackContext, BotContext
 from bot.feed_alerts import schedule_feed_notices
 from bot.i18n import N_, _, ngettext
 from bot.menu import sync_admin_menu
-from bot.replies import NO_PREVIEW, escape, fit, quoted, reply, utc_time
+from bot.replies import NO_PREVIEW, answer_press, escape, fit, quoted, reply, utc_time
 from bot.time_limits import command_time_limit
 from bot.validate import (
     EXACT,
@@ -318,7 +318,7 @@ async def feeds_page_pressed(update: Update, context: BotCallbackContext, ctx: B
     page = min(int(number), MAX_FEEDS_PAGE) if number.isascii() and number.isdigit() else 0
     with command_time_limit(ctx):
         text, markup = await _feeds_page(ctx, page)
-    await query.answer()
+    await answer_press(query)
     with contextlib.suppress(TelegramError):  # "message is not modified" when pressed twice
         await query.edit_message_text(text, reply_markup=markup, link_preview_options=NO_PREVIEW)
     return f"page {page + 1}"

@@ -25,7 +25,7 @@ from bot.commands.admin import _rebuild_gazetteer, _resolve
 from bot.commands.subscriptions import may_change_chat
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _, ngettext
-from bot.replies import escape, fit, quoted, reply
+from bot.replies import answer_press, escape, fit, quoted, reply
 from bot.report_button import REPORT_PREFIX, entity_name
 from bot.validate import InvalidArgument, validate_alias
 from feeds import explain as why
@@ -99,11 +99,11 @@ async def report_pressed(update: Update, context: BotCallbackContext) -> None:
     chat = update.effective_chat
     chat_id = chat.id if chat is not None else None
     if len(parts) != 2 or not _row_id(parts[0]):
-        await query.answer(_("This button is out of date."))
+        await answer_press(query, _("This button is out of date."))
         return
     admin = await is_admin(ctx.db, user.id, ctx.settings.admin_ids)
     if not admin and not (chat_id is not None and await report_button_for_everyone(ctx.db, chat_id)):
-        await query.answer(_("Only bot admins can report alerts in this chat."), show_alert=True)
+        await answer_press(query, _("Only bot admins can report alerts in this chat."), show_alert=True)
         return
     recorded = await record_report(
         ctx.db,
@@ -114,13 +114,14 @@ async def report_pressed(update: Update, context: BotCallbackContext) -> None:
         at=ctx.clock(),
     )
     if recorded is None:
-        await query.answer(_("This alert is no longer known."))
+        await answer_press(query, _("This alert is no longer known."))
         return
     name = entity_name(ctx, parts[1])
-    await query.answer(
+    await answer_press(
+        query,
         _("Thanks: reported as not about {name}. Admins review it with /review.").format(name=name)
         if recorded[1]
-        else _("You already reported this as not about {name}.").format(name=name)
+        else _("You already reported this as not about {name}.").format(name=name),
     )
 
 
@@ -262,17 +263,17 @@ async def review_pressed(update: Update, context: BotCallbackContext, ctx: BotCo
     action, _colon, report_id = (query.data or "")[len(REVIEW_PREFIX) :].partition(":")
     report = await get_report(ctx.db, int(report_id)) if _row_id(report_id) else None
     if report is None:
-        await query.answer(_("This report is gone."))
+        await answer_press(query, _("This report is gone."))
         return "unknown report"
     if report.status != "open":
-        await query.answer(_(ALREADY_DECIDED))
+        await answer_press(query, _(ALREADY_DECIDED))
         return f"#{report.id} already {report.status}"
     try:
         answer = await _decide(ctx, report, action, user.id)
     except InvalidArgument:
-        await query.answer()
+        await answer_press(query)
         raise
-    await query.answer()
+    await answer_press(query)
     try:
         await query.edit_message_text(_("Report #{id}: {answer}").format(id=report.id, answer=answer))
     except TelegramError as exc:  # the message is too old to edit: say it in a new one
@@ -382,10 +383,10 @@ async def missed_pressed(update: Update, context: BotCallbackContext, ctx: BotCo
     number = (query.data or "")[len(MISSED_PREFIX) :]
     offer = ctx.missed_offers.pop(int(number), None) if _row_id(number) else None
     if offer is None:
-        await query.answer(_("This offer is out of date; run /missed again."))
+        await answer_press(query, _("This offer is out of date; run /missed again."))
         return "stale offer"
     entity_id, text = offer
-    await query.answer()
+    await answer_press(query)
     async with ctx.entity_lock:
         try:
             async with changing_gazetteer(ctx.db) as change:

@@ -14,7 +14,7 @@ from bot.arguments import command_arguments
 from bot.commands.naming import EntityRef, NamedEntities, Names
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _, ngettext
-from bot.replies import escape, fit, quoted, reply, usage
+from bot.replies import answer_press, escape, fit, quoted, reply, usage
 from storage import chats, deliveries
 from storage.models import ALL_ENTITIES
 from storage.timeofday import ascii_digits, canonical_time_of_day, canonical_zone
@@ -339,16 +339,16 @@ async def keyboard_pressed(update: Update, context: BotCallbackContext) -> None:
     ctx = context.ctx
     names = _names(ctx)
     if press is None:
-        await query.answer()
+        await answer_press(query)
         return
     notice = None
     if press.entity_id is not None:
         entity = _pressed_entity(names, press.entity_id)
         if entity is None:
-            await query.answer(_("That entity is no longer tracked."))
+            await answer_press(query, _("That entity is no longer tracked."))
             return
         if not await may_change_chat(update, context):
-            await query.answer(_(GROUP_ADMINS_ONLY), show_alert=True)
+            await answer_press(query, _(GROUP_ADMINS_ONLY), show_alert=True)
             return
         subscribed = set(await chats.list_subscriptions(ctx.db, chat.id))
         if entity.id in subscribed or ALL_ENTITIES in subscribed:
@@ -363,7 +363,7 @@ async def keyboard_pressed(update: Update, context: BotCallbackContext) -> None:
             )
             notice = _("Subscribed to {names}.").format(names=entity.name)
     subscribed = set(await chats.list_subscriptions(ctx.db, chat.id))
-    await query.answer(notice)
+    await answer_press(query, notice)
     try:
         await query.edit_message_text(
             _keyboard_text(names, subscribed),

@@ -34,6 +34,11 @@ from typing import Any
 from tests.botapi.telegram_html import EntityParseError, parse_html, utf16_length
 
 MAX_TEXT = 4096
+# seconds a bot has to answer a button press (Telegram does not document it; reports put it at 10-15 s)
+CALLBACK_ANSWER_SECONDS = 15.0
+EXPIRED_QUERY = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+# update kinds Telegram sends only to a bot that names them in allowed_updates
+NOT_SENT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 MAX_CAPTION = 1024
 SEND_METHODS = frozenset(
     {"sendmessage", "senddocument", "sendphoto", "sendvideo", "sendaudio", "sendanimation", "copymessage"}
@@ -205,8 +210,11 @@ class BotApiEmulator:
         self._files: dict[str, tuple[str, bytes]] = {}
         self._file_ids = itertools.count(1)
         self._updates: list[dict[str, Any]] = []
+        # kinds the bot asked for (allowed_updates of getUpdates, setWebhook); None: Telegram's default
+        self.allowed_updates: frozenset[str] | None = None
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
+        self._pressed_at: dict[str, float] = {}  # unanswered button presses: id → when
         self._changed = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()
@@ -526,10 +534,25 @@ class BotApiEmulator:
             text = f"{head}@{self.bot_user['username']}" + (f" {rest}" if rest else "")
         return self.inject_message(chat_id, user_id, text, thread_id=thread_id)
 
+    def inject_member_joined(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        """A user joins a group or channel where the bot is an admin: the chat_member update Telegram sends
+        to a bot that asked for that kind in allowed_updates."""
+        chat, user = self._ensure(chat_id, user_id)
+        change = {
+            "chat": dict(chat),
+            "from": dict(user),
+            "date": int(time.time()),
+            "old_chat_member": {"user": dict(user), "status": "left"},
+            "new_chat_member": {"user": dict(user), "status": "member"},
+        }
+        return self.inject_update({"chat_member": change})
+
     def inject_callback_query(
-        self, chat_id: int, user_id: int, data: str, *, message_id: int | None = None
+        self, chat_id: int, user_id: int, data: str, *, message_id: int | None = None, age: float = 0.0
     ) -> dict[str, Any]:
-        """A user presses an inline button with callback `data` on a bot message (default: the latest)."""
+        """A user presses an inline button with callback `data` on a bot message (default: the latest);
+        `age`: the press was made that many seconds ago (answering it is refused past CALLBACK_ANSWER_SECONDS,
+        as is a second answer)."""
         _chat, user = self._ensure(chat_id, user_id)
         messages = [m for m in self._messages.get(chat_id, []) if not m.deleted]
         target = next((m for m in messages if m.message_id == message_id), None) if message_id else None
@@ -543,6 +566,7 @@ class BotApiEmulator:
         }
         if target is not None:
             query["message"] = target.raw
+        self._pressed_at[query["id"]] = self._monotonic() - age
         return self.inject_update({"callback_query": query})
 
     def store_file(self, file_name: str, content: bytes) -> str:
@@ -564,6 +588,11 @@ class BotApiEmulator:
     def all_sent(self) -> list[SentMessage]:
         """Every message the bot sent, in every chat."""
         return [m for messages in self._messages.values() for m in messages if not m.deleted]
+
+    @property
+    def pending_updates(self) -> int:
+        """Updates queued and not yet confirmed by the bot (a later getUpdates offset)."""
+        return len(self._updates)
 
     @property
     def too_many_requests(self) -> int:
@@ -677,6 +706,7 @@ class BotApiEmulator:
         if fault is not None:
             fault.count -= 1
             self.stats[f"fault_{fault.kind}"] += 1
+            self._changed.set()  # wait_until re-checks on a fault's answer too
             if fault.kind in {"delay", "timeout"}:
                 await asyncio.sleep(fault.delay)
             if fault.kind in {"drop", "timeout"}:
@@ -876,6 +906,7 @@ class BotApiEmulator:
         if url and not url.startswith("https://"):
             raise _ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
         self.webhook = {"url": url, "secret_token": params.get("secret_token")} if url else None
+        self._take_allowed_updates(params)
         if _truthy(params.get("drop_pending_updates")):
             self._updates.clear()
         return True
@@ -890,7 +921,24 @@ class BotApiEmulator:
         url = self.webhook["url"] if self.webhook else ""
         return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
 
+    def _take_allowed_updates(self, params: dict[str, Any]) -> None:
+        """Remember allowed_updates when given (an empty list: the default), and drop the queued updates of
+        other kinds, as Telegram never sends them."""
+        if "allowed_updates" in params:
+            kinds = params["allowed_updates"]
+            if isinstance(kinds, str):
+                kinds = json.loads(kinds)
+            self.allowed_updates = frozenset(kinds) if kinds else None
+        self._updates = [u for u in self._updates if self._sends(u)]
+
+    def _sends(self, update: dict[str, Any]) -> bool:
+        kind = next(key for key in update if key != "update_id")
+        if self.allowed_updates is None:
+            return kind not in NOT_SENT_BY_DEFAULT
+        return kind in self.allowed_updates
+
     async def _api_getupdates(self, params: dict[str, Any]) -> Any:
+        self._take_allowed_updates(params)
         offset = _int_or_none(params.get("offset"))
         limit = min(100, max(1, _int_or_none(params.get("limit")) or 100))
         timeout = max(0.0, float(params.get("timeout") or 0))
@@ -906,6 +954,7 @@ class BotApiEmulator:
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
+        self._updates = [u for u in self._updates if self._sends(u)]  # some came while waiting
         return self._updates[:limit]
 
     def _check_topic(self, chat: dict[str, Any], params: dict[str, Any]) -> None:
@@ -1033,6 +1082,9 @@ class BotApiEmulator:
         return True
 
     async def _api_answercallbackquery(self, params: dict[str, Any]) -> Any:
+        pressed_at = self._pressed_at.pop(str(params.get("callback_query_id")), None)
+        if pressed_at is None or self._monotonic() - pressed_at > CALLBACK_ANSWER_SECONDS:
+            raise _ApiError(400, EXPIRED_QUERY)
         self.callback_answers.append(
             {
                 "callback_query_id": str(params.get("callback_query_id")),
