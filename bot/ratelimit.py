@@ -56,6 +56,9 @@ MAX_RETRY_WAIT = 60.0  # a reply that would wait longer than this for Telegram i
 HOLD_AT_MOST = 1.0  # longest a caller without retries waits here for a chat Telegram told to wait
 # longest wait taken from Telegram: a bigger retry_after is a fault (10^12 s is past the year 9999)
 LONGEST_RETRY_AFTER = 86_400.0
+# chats known before the idle ones are forgotten; while the others are busy, the next look waits until there
+# are twice as many as the look left (else each new chat of a fan-out would look at every chat again)
+FORGET_IDLE_ABOVE = 5000
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -160,6 +163,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self._group = (group_per_minute, 60.0)
         self._clock = clock
         self._chats: dict[int | str, _Chat] = {}
+        self._forget_idle_above = FORGET_IDLE_ABOVE
 
     async def initialize(self) -> None:
         """Nothing to set up: the pools are created lazily per chat."""
@@ -171,8 +175,9 @@ class ChatRateLimiter(BaseRateLimiter[int]):
     def _chat(self, chat_id: int | str) -> _Chat:
         state = self._chats.get(chat_id)
         if state is None:
-            if len(self._chats) > 5000:
+            if len(self._chats) > self._forget_idle_above:
                 self._forget_idle()
+                self._forget_idle_above = max(FORGET_IDLE_ABOVE, 2 * len(self._chats))
             private = isinstance(chat_id, int) and chat_id > 0
             pools = [SlotPool(*self._private, self._clock)]
             if not private:

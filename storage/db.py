@@ -25,6 +25,7 @@ import contextvars
 import errno
 import logging
 import math
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -474,51 +475,58 @@ def error_line(error: BaseException) -> str:
 # A loop meets an unavailable database at every round, several times a second (the scheduler's claim every
 # quarter second), for as long as it lasts (a full disk: hours). After the first line, the same line (logger,
 # message, arguments and the error's own words) is logged at most once per this many seconds, saying how many
-# were left out; an error of other words (the disk full after the database was locked) is logged at once.
+# were left out; an error of other words (the disk full after the database was locked) is logged at once, and
+# so is the first line of the next outage once the database answered again.
 UNAVAILABLE_LOG_GAP = 30.0
 # lines remembered for that; past it, those last logged longer ago than the gap are forgotten
 _REMEMBERED_LINES = 1024
 
 
 class _RepeatedLines:
-    """Which unavailable-database lines were logged lately: when each was last logged (on `clock`) and how
-    many times it was left out since; and, since the first line logged after the database last answered, when
-    that was and how many failures there were (`answered`)."""
+    """Which unavailable-database lines were logged in the current outage: when each was last logged (on
+    `clock`) and how many times it was left out since; and, since the first line logged after the database
+    last answered, when that was and how many failures there were (`answered`). The event loop's tasks cannot
+    interleave inside a step (none awaits), threads can (work handed to `asyncio.to_thread` that logs): one
+    lock around each step, so that an outage begins and ends once whoever logs it."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
+        self._lock = threading.Lock()
         self._logged: dict[tuple[str, ...], tuple[float, int]] = {}
         self._outage_since: float | None = None
         self._failures = 0
 
     def answered(self) -> tuple[float, int] | None:
         """The database answered: how long it was unavailable and how many failures that made, when an outage
-        was logged since it last answered (None otherwise, and from now on until the next one is)."""
-        if self._outage_since is None:
-            return None
-        ended = (self._clock() - self._outage_since, self._failures)
-        self._outage_since, self._failures = None, 0
-        return ended
+        was logged since it last answered (None otherwise, and from now on until the next one is). The lines
+        of that outage are forgotten: the next outage's first line is logged at once, however soon."""
+        with self._lock:
+            if self._outage_since is None:
+                return None
+            ended = (self._clock() - self._outage_since, self._failures)
+            self._outage_since, self._failures = None, 0
+            self._logged.clear()
+            return ended
 
     def left_out_since_last(self, key: tuple[str, ...]) -> int | None:
-        """None when the line `key` is to be left out now (logged less than UNAVAILABLE_LOG_GAP ago), else
-        how many times it was left out since it was last logged (0 the first time)."""
-        now = self._clock()
-        if self._outage_since is not None:
-            self._failures += 1
-        last = self._logged.get(key)
-        if last is not None and now - last[0] < UNAVAILABLE_LOG_GAP:
-            self._logged[key] = (last[0], last[1] + 1)
-            return None
-        if self._outage_since is None:
-            # only a line logged opens an outage: a database that flaps says so at most once per gap
-            self._outage_since, self._failures = now, 1
-        if len(self._logged) >= _REMEMBERED_LINES:
-            for old, (at, _) in list(self._logged.items()):
-                if now - at >= UNAVAILABLE_LOG_GAP:
-                    del self._logged[old]
-        self._logged[key] = (now, 0)
-        return last[1] if last is not None else 0
+        """None when the line `key` is to be left out now (logged less than UNAVAILABLE_LOG_GAP ago in this
+        outage), else how many times it was left out since it was last logged (0 the first time)."""
+        with self._lock:
+            now = self._clock()
+            if self._outage_since is not None:
+                self._failures += 1
+            last = self._logged.get(key)
+            if last is not None and now - last[0] < UNAVAILABLE_LOG_GAP:
+                self._logged[key] = (last[0], last[1] + 1)
+                return None
+            if self._outage_since is None:
+                self._outage_since, self._failures = now, 1  # only a line logged opens an outage
+            if len(self._logged) >= _REMEMBERED_LINES:
+                for old, (at, _) in list(self._logged.items()):
+                    if now - at >= UNAVAILABLE_LOG_GAP:
+                        del self._logged[old]
+            self._logged[key] = (now, 0)
+            return last[1] if last is not None else 0
 
 
 _unavailable_lines = _RepeatedLines()

@@ -8,7 +8,6 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -16,13 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.reliability.processes import free_port
+
 BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PrivatePostgres:
@@ -34,7 +29,7 @@ class PrivatePostgres:
         self.directory = directory
         self.data = directory / "data"
         self.log = directory / "postgres.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.password = password
         self.as_postgres = os.geteuid() == 0  # PostgreSQL refuses to run as root
         if self.as_postgres:

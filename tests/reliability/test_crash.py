@@ -22,8 +22,9 @@ from tests.botapi.emulator import BotApiEmulator
 from tests.feedserver import FeedServer
 from tests.reliability.conftest import record
 from tests.reliability.processes import (
-    REALISTIC_TOKEN,
     borderwatch_env,
+    bot_api,
+    bot_env,
     kill9,
     recent_rss,
     seed_fan_out,
@@ -49,20 +50,53 @@ async def _statuses(db: Database) -> dict[int, str]:
         return {chat_id: status for chat_id, status in rows}
 
 
+async def _unexplained(db: Database, telegram: BotApiEmulator, explained: dict[int, int]) -> int:
+    """After a kill: the alerts Telegram has that the database does not call sent (these alone may come
+    twice), counting for each chat of `explained` only those not counted at an earlier kill."""
+    statuses = await _statuses(db)
+    unexplained = 0
+    for chat_id in explained:
+        if statuses[chat_id] != "sent":
+            unexplained += len(telegram.sent(chat_id)) - explained[chat_id]
+            explained[chat_id] = len(telegram.sent(chat_id))
+    return unexplained
+
+
+def _sends(telegram: BotApiEmulator) -> int:
+    return sum(1 for method, _ in telegram.requests if method == "sendMessage")
+
+
+def _tail(log: Path) -> str:
+    return log.read_text()[-3000:]
+
+
+async def _kill_after_sends(
+    telegram: BotApiEmulator, process: asyncio.subprocess.Process, sends: int, within: float, log: Path
+) -> None:
+    """kill -9 the bot `process` once it has made `sends` sendMessage calls (its `log` shown if it died)."""
+    await telegram.wait_until(
+        functools.partial(_at_least, functools.partial(_sends, telegram), sends), within
+    )
+    assert process.returncode is None, _tail(log)
+    await kill9(process)
+
+
+def _delivered(telegram: BotApiEmulator, chat_ids: list[int]) -> int:
+    """How many of `chat_ids` have had a message."""
+    return sum(len(telegram.sent(chat_id)) > 0 for chat_id in chat_ids)
+
+
 async def test_kill_9_during_a_fan_out_of_2000_alerts_loses_none(database_url: str, tmp_path: Path) -> None:
     rng = random.Random(2000)
     chat_ids = list(range(10_000, 10_000 + ALERTS))
     db = Database(database_url)
     try:
         await seed_fan_out(db, chat_ids)
-        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
-            for chat_id in chat_ids:
-                telegram.add_user(chat_id)
-            env = borderwatch_env(
+        async with bot_api(chat_ids) as telegram:
+            env = bot_env(
                 database_url,
                 tmp_path,
-                telegram_token=REALISTIC_TOKEN,
-                telegram_api_url=telegram.base_url,
+                telegram,
                 send_rate=1000,
                 paid_broadcast=True,  # above Telegram's free 30/s (the emulator does not limit here)
                 send_concurrency=CONCURRENCY,
@@ -80,9 +114,6 @@ async def test_kill_9_during_a_fan_out_of_2000_alerts_loses_none(database_url: s
                 seen["requests"] = len(requests)
                 return seen["sends"]
 
-            def delivered() -> int:
-                return sum(len(telegram.sent(chat_id)) > 0 for chat_id in chat_ids)
-
             targets = sorted(rng.sample(range(20, ALERTS - 20), KILLS))
             ambiguous: list[int] = []  # per kill: alerts Telegram has that the database does not call sent
             explained = dict.fromkeys(chat_ids, 0)  # messages per chat already counted as sent or ambiguous
@@ -98,17 +129,11 @@ async def test_kill_9_during_a_fan_out_of_2000_alerts_loses_none(database_url: s
                 await asyncio.sleep(rng.random() * 0.05)  # a random moment among the sends in flight
                 await kill9(process)
                 reached.cancel()
-                statuses = await _statuses(db)
-                unexplained = 0
-                for chat_id in chat_ids:
-                    if statuses[chat_id] != "sent":
-                        unexplained += len(telegram.sent(chat_id)) - explained[chat_id]
-                        explained[chat_id] = len(telegram.sent(chat_id))
-                ambiguous.append(unexplained)
+                ambiguous.append(await _unexplained(db, telegram, explained))
             process = await start(["run", "--role", "bot"], env, tmp_path)
             # not "every ambiguous alert sent again": on PostgreSQL a commit the killed process had already
             # sent may finish after the statuses above were read, and that alert is then rightly not resent
-            await telegram.wait_until(lambda: delivered() == ALERTS, 120)
+            await telegram.wait_until(lambda: _delivered(telegram, chat_ids) == ALERTS, 120)
 
             async def settled() -> bool:
                 return set((await _statuses(db)).values()) == {"sent"}
@@ -150,42 +175,28 @@ async def test_after_kill_9_during_a_fan_out_every_alert_is_sent_soon_after_the_
     db = Database(database_url)
     try:
         await seed_fan_out(db, chat_ids)
-        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
-            for chat_id in chat_ids:
-                telegram.add_user(chat_id)
-            env = borderwatch_env(
+        async with bot_api(chat_ids) as telegram:
+            env = bot_env(
                 database_url,
                 tmp_path,
-                telegram_token=REALISTIC_TOKEN,
-                telegram_api_url=telegram.base_url,
+                telegram,
                 send_concurrency=CONCURRENCY,
             )
-
-            def sends() -> int:
-                return sum(1 for method, _ in telegram.requests if method == "sendMessage")
-
-            def delivered() -> int:
-                return sum(len(telegram.sent(chat_id)) > 0 for chat_id in chat_ids)
 
             ambiguous: list[int] = []
             explained = dict.fromkeys(chat_ids, 0)
             with (tmp_path / "bot.log").open("wb") as log:
                 process = await start(["run", "--role", "bot"], env, tmp_path, output=log)
                 for target in RECOVERY_KILLS_AT:
-                    await telegram.wait_until(functools.partial(_at_least, sends, target), RECOVERY_DEADLINE)
-                    assert process.returncode is None, (tmp_path / "bot.log").read_text()[-3000:]
-                    await kill9(process)
-                    # what Telegram has that the database does not call sent: these alone may come twice
-                    statuses = await _statuses(db)
-                    unexplained = 0
-                    for chat_id in chat_ids:
-                        if statuses[chat_id] != "sent":
-                            unexplained += len(telegram.sent(chat_id)) - explained[chat_id]
-                            explained[chat_id] = len(telegram.sent(chat_id))
-                    ambiguous.append(unexplained)
+                    await _kill_after_sends(
+                        telegram, process, target, RECOVERY_DEADLINE, tmp_path / "bot.log"
+                    )
+                    ambiguous.append(await _unexplained(db, telegram, explained))
                     restarted = time.monotonic()
                     process = await start(["run", "--role", "bot"], env, tmp_path, output=log)
-                await telegram.wait_until(lambda: delivered() == RECOVERY_CHATS, RECOVERY_DEADLINE)
+                await telegram.wait_until(
+                    lambda: _delivered(telegram, chat_ids) == RECOVERY_CHATS, RECOVERY_DEADLINE
+                )
                 recovered = time.monotonic() - restarted
                 assert await terminate(process) == 0
             counts = [len(telegram.sent(chat_id)) for chat_id in chat_ids]
@@ -320,45 +331,30 @@ async def test_kill_9_while_telegram_is_failing_loses_no_alert_and_repeats_only_
     db = Database(database_url)
     try:
         await seed_fan_out(db, chat_ids)
-        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
-            for chat_id in chat_ids:
-                telegram.add_user(chat_id)
+        async with bot_api(chat_ids) as telegram:
             for kind, count, status, delay in TELEGRAM_FAULTS:
                 telegram.inject_fault(kind, count, methods=["sendMessage"], status=status or 500, delay=delay)
-            env = borderwatch_env(
+            env = bot_env(
                 database_url,
                 tmp_path,
-                telegram_token=REALISTIC_TOKEN,
-                telegram_api_url=telegram.base_url,
+                telegram,
                 send_concurrency=CONCURRENCY,
                 send_rate=1000,
                 paid_broadcast=True,
             )
-
-            def sends() -> int:
-                return sum(1 for method, _ in telegram.requests if method == "sendMessage")
-
-            def delivered() -> int:
-                return sum(len(telegram.sent(chat_id)) > 0 for chat_id in chat_ids)
 
             ambiguous: list[int] = []
             explained = dict.fromkeys(chat_ids, 0)
             with (tmp_path / "bot.log").open("wb") as log:
                 process = await start(["run", "--role", "bot"], env, tmp_path, output=log)
                 for target in FAILING_KILLS_AT:
-                    await telegram.wait_until(functools.partial(_at_least, sends, target), FAILING_DEADLINE)
-                    assert process.returncode is None, (tmp_path / "bot.log").read_text()[-3000:]
-                    await kill9(process)
+                    await _kill_after_sends(telegram, process, target, FAILING_DEADLINE, tmp_path / "bot.log")
                     await asyncio.sleep(2.5)  # what Telegram was still answering is done (or dropped)
-                    statuses = await _statuses(db)
-                    unexplained = 0
-                    for chat_id in chat_ids:
-                        if statuses[chat_id] != "sent":
-                            unexplained += len(telegram.sent(chat_id)) - explained[chat_id]
-                            explained[chat_id] = len(telegram.sent(chat_id))
-                    ambiguous.append(unexplained)
+                    ambiguous.append(await _unexplained(db, telegram, explained))
                     process = await start(["run", "--role", "bot"], env, tmp_path, output=log)
-                await telegram.wait_until(lambda: delivered() == FAILING_CHATS, FAILING_DEADLINE)
+                await telegram.wait_until(
+                    lambda: _delivered(telegram, chat_ids) == FAILING_CHATS, FAILING_DEADLINE
+                )
                 # an alert Telegram took from a killed process but whose retry failed is sent again later
                 for _ in range(int(FAILING_DEADLINE * 2)):
                     if set((await _statuses(db)).values()) == {"sent"}:

@@ -12,65 +12,35 @@ import signal
 import sqlite3
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 
-from feeds.opml import OpmlFeed, write_opml
-from storage.db import ANSWER_SECONDS, Database
-from storage.migrate import upgrade
-from storage.models import ALL_ENTITIES, Chat, Subscription
-from tests.botapi.emulator import BotApiEmulator
-from tests.feedserver import FeedServer, rss
+from storage.db import ANSWER_SECONDS
+from tests.feedserver import FeedServer
 from tests.reliability.conftest import record
 from tests.reliability.private_postgres import PrivatePostgres, private_postgres
-from tests.reliability.processes import REALISTIC_TOKEN, borderwatch_env, start, terminate
+from tests.reliability.processes import (
+    CHAT,
+    POLL_INTERVAL,
+    bot_api,
+    free_port,
+    health,
+    logged_since,
+    publish_breaking,
+    run_env,
+    running,
+    subscribed_chat_and_feeds,
+    terminate,
+    tracebacks,
+    until_alerted,
+)
 
 pytestmark = [pytest.mark.reliability]
 
-FEEDS = 4
-CHAT = 7
-POLL_INTERVAL = 10
 # how long the database is away; BORDERWATCH_TEST_OUTAGE_SECONDS=180 tries a three-minute outage
 OUTAGE = float(os.environ.get("BORDERWATCH_TEST_OUTAGE_SECONDS", "20"))
-# one story each (nothing in common that would merge them), each naming a tracked place
-BREAKING = [
-    "Azerbaijani troops shelled Armenian positions near Sev Lake overnight, two soldiers wounded",
-    "Foreign ministers of Armenia and Azerbaijan to meet in Washington on the peace treaty text",
-    "New road between Goris and Kapan opened to traffic, Syunik governor says",
-    "Villagers in Tavush report drones flying over the border at night",
-]
-
-
-def _quiet(n: int) -> tuple[str, str, str, str]:
-    return (f"q{n}", f"Weather report number {n} for the region", f"http://example.com/q{n}", "weather")
-
-
-def _breaking(feed: int) -> tuple[str, str, str, str]:
-    return (f"b{feed}", BREAKING[feed], f"http://example.com/b{feed}", BREAKING[feed])
-
-
-def _health(port: int) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except OSError:
-        return 0
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class SqliteWriteLock:
@@ -133,52 +103,6 @@ class FrozenPostgres:
                 os.kill(pid, signal.SIGCONT)
 
 
-async def _subscribed_chat_and_feeds(url: str, server: FeedServer, tmp_path: Path) -> tuple[list[str], Path]:
-    """The migrated database at `url` with CHAT subscribed to everything, and FEEDS quiet feeds on `server`:
-    their paths, and the OPML file that seeds them."""
-    await upgrade(url)
-    db = Database(url)
-    async with db.transaction() as session:
-        await session.execute(insert(Chat), [{"id": CHAT, "type": "private", "active": True}])
-        await session.execute(insert(Subscription), [{"chat_id": CHAT, "entity_id": ALL_ENTITIES}])
-    await db.dispose()
-    paths = [f"/feed{n}.xml" for n in range(FEEDS)]
-    for path in paths:
-        server.add(path, rss(f"Wire {path}", [_quiet(1)]))
-    seed = tmp_path / "feeds.opml"
-    seed.write_text(write_opml([OpmlFeed(server.url(p), f"Wire {p}", "en") for p in paths]))
-    return paths, seed
-
-
-def _publish_breaking(server: FeedServer, paths: list[str]) -> list[str]:
-    """A breaking item published now on each feed (over its quiet one): their titles, in feed order."""
-    now = int(datetime.now(UTC).timestamp())
-    published = []
-    for n, path in enumerate(paths):
-        item = _breaking(n)
-        published.append(item[1])
-        server.add(path, rss(f"Wire {path}", [item, _quiet(1)], dates=[now, now - 3600]))
-    return published
-
-
-def _run_env(
-    url: str, tmp_path: Path, seed: Path, telegram: BotApiEmulator, **extra: object
-) -> dict[str, str]:
-    """The environment of a `borderwatch run` polling the seeded feeds and alerting through `telegram`."""
-    return borderwatch_env(
-        url,
-        tmp_path,
-        feeds=seed,
-        telegram_token=REALISTIC_TOKEN,
-        telegram_api_url=telegram.base_url,
-        allow_private_urls="true",
-        poll_interval=POLL_INTERVAL,
-        crisis_duration=0,
-        log_level="INFO",
-        **extra,
-    )
-
-
 @contextlib.contextmanager
 def _database(kind: str, tmp_path: Path) -> Iterator[tuple[str, object]]:
     if kind.startswith("postgresql"):
@@ -204,54 +128,44 @@ async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
     kind: str, roles: tuple[str, ...], tmp_path: Path
 ) -> None:
     with _database(kind, tmp_path) as (url, outage), FeedServer() as server:
-        paths, seed = await _subscribed_chat_and_feeds(url, server, tmp_path)
-        metrics_port = _free_port()
-        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
-            telegram.add_user(CHAT)
-            env = _run_env(url, tmp_path, seed, telegram, metrics_port=metrics_port, metrics_host="127.0.0.1")
+        paths, seed = await subscribed_chat_and_feeds(url, server, tmp_path)
+        metrics_port = free_port()
+        async with bot_api([CHAT]) as telegram:
+            env = run_env(url, tmp_path, seed, telegram, metrics_port=metrics_port, metrics_host="127.0.0.1")
             logs = [tmp_path / f"borderwatch-{role}.log" for role in roles]
-            with contextlib.ExitStack() as files:
-                processes = []
-                for role, log in zip(roles, logs, strict=True):
-                    # the metrics port (and /healthz) on the last process, the bot side when split
-                    own = {k: v for k, v in env.items() if role == roles[-1] or "METRICS" not in k}
-                    output = files.enter_context(log.open("wb"))
-                    processes.append(await start(["run", "--role", role], own, tmp_path, output=output))
-                try:
-                    # the first fetch of every feed is history
-                    await telegram.wait_until(lambda: all(server.requests(p) for p in paths), within=90)
-                    await asyncio.sleep(2)
-                    before = await asyncio.to_thread(_health, metrics_port)
-                    await asyncio.to_thread(outage.stop)  # type: ignore[attr-defined]
-                    down_at = time.monotonic()
-                    published = _publish_breaking(server, paths)
-                    telegram.inject_command(CHAT, CHAT, "/status")
-                    health_during = []
-                    while time.monotonic() - down_at < OUTAGE:
-                        health_during.append(await asyncio.to_thread(_health, metrics_port))
-                        await asyncio.sleep(3)
-                    assert all(p.returncode is None for p in processes), "borderwatch died with its database"
-                    await asyncio.to_thread(outage.start)  # type: ignore[attr-defined]
-                    up_at = time.monotonic()
-                    replied = len(telegram.sent(CHAT))
-
-                    def alerted() -> bool:
-                        texts = "\n".join(telegram.texts(CHAT))
-                        return all(title in texts for title in published)
-
-                    with contextlib.suppress(TimeoutError):
-                        await telegram.wait_until(alerted, within=3 * POLL_INTERVAL + 30)
-                    caught_up = time.monotonic() - up_at
+            # the metrics port (and /healthz) on the last process, the bot side when split
+            commands = [
+                (
+                    ["run", "--role", role],
+                    {k: v for k, v in env.items() if role == roles[-1] or "METRICS" not in k},
+                    log,
+                )
+                for role, log in zip(roles, logs, strict=True)
+            ]
+            async with running(tmp_path, commands) as processes:
+                # the first fetch of every feed is history
+                await telegram.wait_until(lambda: all(server.requests(p) for p in paths), within=90)
+                await asyncio.sleep(2)
+                before = await asyncio.to_thread(health, metrics_port)
+                await asyncio.to_thread(outage.stop)  # type: ignore[attr-defined]
+                down_at = time.monotonic()
+                published = publish_breaking(server, paths)
+                telegram.inject_command(CHAT, CHAT, "/status")
+                health_during = []
+                while time.monotonic() - down_at < OUTAGE:
+                    health_during.append(await asyncio.to_thread(health, metrics_port))
                     await asyncio.sleep(3)
-                    health_after = await asyncio.to_thread(_health, metrics_port)
-                    texts = telegram.texts(CHAT)
-                    for process in processes:
-                        assert await terminate(process) == 0
-                finally:
-                    for process in processes:
-                        if process.returncode is None:
-                            process.kill()
-                            await process.wait()
+                assert all(p.returncode is None for p in processes), "borderwatch died with its database"
+                await asyncio.to_thread(outage.start)  # type: ignore[attr-defined]
+                up_at = time.monotonic()
+                replied = len(telegram.sent(CHAT))
+                await until_alerted(telegram, published, within=3 * POLL_INTERVAL + 30)
+                caught_up = time.monotonic() - up_at
+                await asyncio.sleep(3)
+                health_after = await asyncio.to_thread(health, metrics_port)
+                texts = telegram.texts(CHAT)
+                for process in processes:
+                    assert await terminate(process) == 0
     counts = {title: sum(title in text for text in texts) for title in published}
     replies = sum(1 for text in texts if not any(title in text for title in published))
     assert all(n >= 1 for n in counts.values()), f"items never alerted after the outage: {counts}"
@@ -263,8 +177,8 @@ async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
     assert all("Outage-Pw-77aa" not in text for text in logged)
     # each loop says once a second that the database is unavailable, in one line (before: a traceback each,
     # about 76 in 20 s); the command that failed meanwhile keeps its own
-    tracebacks = sum(text.count("Traceback (most recent call last)") for text in logged)
-    assert tracebacks <= 4, f"{tracebacks} tracebacks logged while the database was away"
+    traced = sum(tracebacks(text) for text in logged)
+    assert traced <= 4, f"{traced} tracebacks logged while the database was away"
     # a process that logged the database unavailable says when it answered again (before: never)
     for log, text in zip(logs, logged, strict=True):
         outage = text.find("the database is unavailable")
@@ -274,10 +188,10 @@ async def test_items_published_while_the_database_is_away_alert_once_it_is_back(
     ended = [line for text in logged for line in text.splitlines() if "the database answers again" in line]
     record(
         f"database outage ({kind}, {' + '.join(roles)})",
-        f"database away {up_at - down_at:.0f} s while {FEEDS} feeds published: each item alerted once, "
+        f"database away {up_at - down_at:.0f} s while {len(paths)} feeds published: each item alerted once, "
         f"{caught_up:.1f} s after it came back; /healthz during: {sorted(set(health_during))}, after "
         f"{health_after}; /status sent during the outage answered {replied} times by its end, {replies} in "
-        f"all; {tracebacks} tracebacks logged; end of the outage logged: {[line[-90:] for line in ended]}",
+        f"all; {traced} tracebacks logged; end of the outage logged: {[line[-90:] for line in ended]}",
     )
 
 
@@ -306,21 +220,18 @@ async def test_commands_are_answered_within_their_limit_while_postgresql_is_froz
     with private_postgres() as server, FeedServer() as feeds:
         url = server.url
         frozen = FrozenPostgres(server)
-        paths, seed = await _subscribed_chat_and_feeds(url, feeds, tmp_path)
+        paths, seed = await subscribed_chat_and_feeds(url, feeds, tmp_path)
         log = tmp_path / "borderwatch.log"
-        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
-            for chat in (CHAT, *FROZEN_COMMANDS):
-                telegram.add_user(chat)
-            env = _run_env(url, tmp_path, seed, telegram, command_timeout=COMMAND_TIMEOUT)
-            with log.open("wb") as output:
-                process = await start(["run"], env, tmp_path, output=output)
-                try:
+        async with bot_api((CHAT, *FROZEN_COMMANDS)) as telegram:
+            env = run_env(url, tmp_path, seed, telegram, command_timeout=COMMAND_TIMEOUT)
+            try:
+                async with running(tmp_path, [(["run"], env, log)]) as (process,):
                     await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
                     await asyncio.sleep(2)
                     logged_before = len(log.read_bytes())
                     await asyncio.to_thread(frozen.stop)
                     frozen_at = time.monotonic()
-                    published = _publish_breaking(feeds, paths)
+                    published = publish_breaking(feeds, paths)
                     # a poll interval for every feed to be fetched while frozen, then the commands
                     await asyncio.sleep(POLL_INTERVAL)
                     asked = {}
@@ -339,16 +250,10 @@ async def test_commands_are_answered_within_their_limit_while_postgresql_is_froz
                     }
                     await asyncio.sleep(max(0.0, FREEZE - (time.monotonic() - frozen_at)))
                     assert process.returncode is None, "borderwatch died with its database frozen"
-                    logged_frozen = log.read_bytes()[logged_before:].decode(errors="replace")
+                    logged_frozen = logged_since(log, logged_before)
                     await asyncio.to_thread(frozen.start)
                     resumed_at = time.monotonic()
-
-                    def alerted() -> bool:
-                        texts = "\n".join(telegram.texts(CHAT))
-                        return all(title in texts for title in published)
-
-                    with contextlib.suppress(TimeoutError):
-                        await telegram.wait_until(alerted, within=3 * POLL_INTERVAL + 30)
+                    await until_alerted(telegram, published, within=3 * POLL_INTERVAL + 30)
                     caught_up = time.monotonic() - resumed_at
                     # and commands read the database again
                     telegram.inject_command(101, 101, "/status")
@@ -358,11 +263,8 @@ async def test_commands_are_answered_within_their_limit_while_postgresql_is_froz
                     texts = telegram.texts(CHAT)
                     after = telegram.texts(101)[1:]
                     assert await terminate(process) == 0
-                finally:
-                    if process.returncode is None:
-                        process.kill()
-                        await process.wait()
-                    frozen.start()
+            finally:
+                frozen.start()
     waited = {FROZEN_COMMANDS[chat]: round(answer[0], 1) for chat, answer in answers.items()}
     record(
         "commands while PostgreSQL is frozen",

@@ -14,8 +14,6 @@ import errno
 import sqlite3
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,18 +22,24 @@ from sqlalchemy import delete
 
 from storage.db import Database
 from storage.models import Subscription
-from tests.botapi.emulator import BotApiEmulator
 from tests.feedserver import FeedServer
 from tests.reliability.conftest import record
-from tests.reliability.processes import REALISTIC_TOKEN, seed_fan_out, start, terminate
-from tests.reliability.test_database_outage import (
+from tests.reliability.processes import (
     CHAT,
     POLL_INTERVAL,
-    _free_port,
-    _health,
-    _publish_breaking,
-    _run_env,
-    _subscribed_chat_and_feeds,
+    bot_api,
+    free_port,
+    health,
+    health_reason,
+    logged_since,
+    publish_breaking,
+    run_env,
+    running,
+    seed_fan_out,
+    subscribed_chat_and_feeds,
+    terminate,
+    tracebacks,
+    until_alerted,
 )
 
 pytestmark = [pytest.mark.reliability]
@@ -111,15 +115,6 @@ async def _seed_fan_out(url: str) -> None:
         await db.dispose()
 
 
-def _health_reason(port: int) -> str:
-    """What /healthz says (its body), whatever its status."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
-            return str(answer.read().decode())
-    except urllib.error.HTTPError as error:
-        return str(error.read().decode())
-
-
 def _integrity(path: Path) -> str:
     connection = sqlite3.connect(path)
     try:
@@ -134,13 +129,11 @@ async def test_a_full_disk_under_a_running_borderwatch_loses_nothing_and_recover
     with _small_disk(tmp_path / "disk", DISK_MIB) as disk, FeedServer(latency=FEED_LATENCY) as server:
         path = disk / "borderwatch.db"
         url = f"sqlite+aiosqlite:///{path}"
-        paths, seed = await _subscribed_chat_and_feeds(url, server, tmp_path)
+        paths, seed = await subscribed_chat_and_feeds(url, server, tmp_path)
         log = tmp_path / "borderwatch.log"
-        metrics_port = _free_port()
-        async with BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram:
-            for chat in (CHAT, *FAN_OUT_CHATS, *READERS, WRITER):
-                telegram.add_user(chat)
-            env = _run_env(
+        metrics_port = free_port()
+        async with bot_api((CHAT, *FAN_OUT_CHATS, *READERS, WRITER)) as telegram:
+            env = run_env(
                 url,
                 tmp_path,
                 seed,
@@ -153,77 +146,63 @@ async def test_a_full_disk_under_a_running_borderwatch_loses_nothing_and_recover
             def fanned() -> int:
                 return sum(bool(telegram.sent(chat)) for chat in FAN_OUT_CHATS)
 
-            with log.open("wb") as output:
-                process = await start(["run"], env, tmp_path, output=output)
-                try:
-                    # the first fetch of every feed is history
-                    await telegram.wait_until(lambda: all(server.requests(p) for p in paths), within=90)
-                    await asyncio.sleep(2)
-                    await _seed_fan_out(url)
-                    await telegram.wait_until(lambda: fanned() >= 40, within=30)
-                    # the disk fills while a poll bringing a breaking item waits for the feed server's
-                    # answer (FEED_LATENCY): that poll cannot store its item
-                    polled = len(server.requests())
-                    published = _publish_breaking(server, paths)
-                    await telegram.wait_until(
-                        lambda: len(server.requests()) > polled, within=2 * POLL_INTERVAL
-                    )
-                    ballast = await asyncio.to_thread(_fill, disk, path)
-                    full_at = time.monotonic()
-                    logged_before = len(log.read_bytes())
-                    fanned_at_fill = fanned()
-                    requests_at_fill = len(server.requests())
-                    await asyncio.sleep(2)
-                    asked = {}
-                    for chat, command in {**READERS, WRITER: WRITE_COMMAND}.items():
-                        telegram.inject_command(chat, chat, command)
-                        asked[chat] = time.monotonic()
-                    health_during = []
-                    while time.monotonic() - full_at < FULL_SECONDS:
-                        health_during.append(await asyncio.to_thread(_health, metrics_port))
-                        await asyncio.sleep(3)
-                    alive = process.returncode is None
-                    reason = await asyncio.to_thread(_health_reason, metrics_port)
-                    answers = {
-                        chat: (telegram.sent(chat)[0].at - asked[chat], telegram.sent(chat)[0].text)
-                        for chat in asked
-                        if telegram.sent(chat)
-                    }
-                    fanned_while_full = fanned() - fanned_at_fill
-                    alerted_while_full = len(telegram.sent(CHAT))
-                    requests_while_full = len(server.requests()) - requests_at_fill
-                    logged_full = log.read_bytes()[logged_before:].decode(errors="replace")
-                    await asyncio.to_thread(ballast.unlink)
-                    freed_at = time.monotonic()
-
-                    def alerted() -> bool:
-                        texts = "\n".join(telegram.texts(CHAT))
-                        return all(title in texts for title in published)
-
-                    with contextlib.suppress(TimeoutError):
-                        await telegram.wait_until(alerted, within=3 * POLL_INTERVAL + 30)
-                    stories_after = time.monotonic() - freed_at
-                    with contextlib.suppress(TimeoutError):
-                        await telegram.wait_until(lambda: fanned() == len(FAN_OUT_CHATS), within=60)
-                    fan_out_after = time.monotonic() - freed_at
-                    first_after = min(m.at for m in telegram.all_sent() if m.at > freed_at) - freed_at
-                    # and a command that writes works again
-                    telegram.inject_command(WRITER, WRITER, WRITE_COMMAND)
-                    with contextlib.suppress(TimeoutError):
-                        await telegram.wait_for_messages(WRITER, 2, within=20)
+            async with running(tmp_path, [(["run"], env, log)]) as (process,):
+                # the first fetch of every feed is history
+                await telegram.wait_until(lambda: all(server.requests(p) for p in paths), within=90)
+                await asyncio.sleep(2)
+                await _seed_fan_out(url)
+                await telegram.wait_until(lambda: fanned() >= 40, within=30)
+                # the disk fills while a poll bringing a breaking item waits for the feed server's
+                # answer (FEED_LATENCY): that poll cannot store its item
+                polled = len(server.requests())
+                published = publish_breaking(server, paths)
+                await telegram.wait_until(lambda: len(server.requests()) > polled, within=2 * POLL_INTERVAL)
+                ballast = await asyncio.to_thread(_fill, disk, path)
+                full_at = time.monotonic()
+                logged_before = len(log.read_bytes())
+                fanned_at_fill = fanned()
+                requests_at_fill = len(server.requests())
+                await asyncio.sleep(2)
+                asked = {}
+                for chat, command in {**READERS, WRITER: WRITE_COMMAND}.items():
+                    telegram.inject_command(chat, chat, command)
+                    asked[chat] = time.monotonic()
+                health_during = []
+                while time.monotonic() - full_at < FULL_SECONDS:
+                    health_during.append(await asyncio.to_thread(health, metrics_port))
                     await asyncio.sleep(3)
-                    health_after = await asyncio.to_thread(_health, metrics_port)
-                    texts = telegram.texts(CHAT)
-                    fan_out = [len(telegram.sent(chat)) for chat in FAN_OUT_CHATS]
-                    written = telegram.texts(WRITER)[1:]
-                    assert await terminate(process) == 0
-                finally:
-                    if process.returncode is None:
-                        process.kill()
-                        await process.wait()
+                alive = process.returncode is None
+                reason = await asyncio.to_thread(health_reason, metrics_port)
+                answers = {
+                    chat: (telegram.sent(chat)[0].at - asked[chat], telegram.sent(chat)[0].text)
+                    for chat in asked
+                    if telegram.sent(chat)
+                }
+                fanned_while_full = fanned() - fanned_at_fill
+                alerted_while_full = len(telegram.sent(CHAT))
+                requests_while_full = len(server.requests()) - requests_at_fill
+                logged_full = logged_since(log, logged_before)
+                await asyncio.to_thread(ballast.unlink)
+                freed_at = time.monotonic()
+                await until_alerted(telegram, published, within=3 * POLL_INTERVAL + 30)
+                stories_after = time.monotonic() - freed_at
+                with contextlib.suppress(TimeoutError):
+                    await telegram.wait_until(lambda: fanned() == len(FAN_OUT_CHATS), within=60)
+                fan_out_after = time.monotonic() - freed_at
+                first_after = min(m.at for m in telegram.all_sent() if m.at > freed_at) - freed_at
+                # and a command that writes works again
+                telegram.inject_command(WRITER, WRITER, WRITE_COMMAND)
+                with contextlib.suppress(TimeoutError):
+                    await telegram.wait_for_messages(WRITER, 2, within=20)
+                await asyncio.sleep(3)
+                health_after = await asyncio.to_thread(health, metrics_port)
+                texts = telegram.texts(CHAT)
+                fan_out = [len(telegram.sent(chat)) for chat in FAN_OUT_CHATS]
+                written = telegram.texts(WRITER)[1:]
+                assert await terminate(process) == 0
         integrity = _integrity(path)
     counts = {title: sum(title in text for text in texts) for title in published}
-    tracebacks = logged_full.count("Traceback (most recent call last)")
+    traced = tracebacks(logged_full)
     lines = len(logged_full.splitlines())
     waited = {READERS.get(chat, WRITE_COMMAND): round(seconds, 1) for chat, (seconds, _) in answers.items()}
     record(
@@ -236,7 +215,7 @@ async def test_a_full_disk_under_a_running_borderwatch_loses_nothing_and_recover
         f"{first_after:.1f} s), the fan-out done "
         f"{fan_out_after:.1f} s after; /healthz {sorted(set(health_during))} while full "
         f"({reason.strip()!r}), {health_after} after; "
-        f"{lines} log lines ({lines / FULL_SECONDS:.1f}/s) and {tracebacks} tracebacks while full; "
+        f"{lines} log lines ({lines / FULL_SECONDS:.1f}/s) and {traced} tracebacks while full; "
         f"integrity_check {integrity}",
     )
     assert alive, "borderwatch died when its disk filled"
@@ -257,6 +236,6 @@ async def test_a_full_disk_under_a_running_borderwatch_loses_nothing_and_recover
     assert written and "Subscribed to Sev Lake" in written[0], written
     # what is wrong in one line, each loop's at most every 30 s (before: a traceback at each round, 380 and
     # 20,589 lines in 32 s; then one line each round: 157)
-    assert tracebacks <= 4, f"{tracebacks} tracebacks logged while the disk was full"
+    assert traced <= 4, f"{traced} tracebacks logged while the disk was full"
     assert "database or disk is full" in logged_full
     assert lines <= MOST_LOG_LINES, f"{lines} lines logged while the disk was full"

@@ -8,7 +8,6 @@ item published meanwhile is alerted exactly once within a poll interval or two, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -22,17 +21,23 @@ from tests.botapi.emulator import BotApiEmulator
 from tests.feedserver import FeedServer
 from tests.reliability.conftest import record
 from tests.reliability.private_postgres import private_postgres
-from tests.reliability.processes import REALISTIC_TOKEN, seed_fan_out, start, terminate
-from tests.reliability.tcp_proxy import PartitionProxy, can_forget
-from tests.reliability.test_database_outage import (
+from tests.reliability.processes import (
     CHAT,
     POLL_INTERVAL,
-    _free_port,
-    _health,
-    _publish_breaking,
-    _run_env,
-    _subscribed_chat_and_feeds,
+    bot_api,
+    free_port,
+    health,
+    logged_since,
+    publish_breaking,
+    run_env,
+    running,
+    seed_fan_out,
+    subscribed_chat_and_feeds,
+    terminate,
+    tracebacks,
+    until_alerted,
 )
+from tests.reliability.tcp_proxy import PartitionProxy, can_forget
 
 pytestmark = [pytest.mark.reliability, pytest.mark.postgres]
 
@@ -91,86 +96,69 @@ async def test_items_published_during_a_partition_alert_once_it_heals(
     cut: str, roles: tuple[str, ...], behind: tuple[str, ...], tmp_path: Path
 ) -> None:
     with private_postgres(password="Partition-Pw-31") as server, FeedServer() as feeds:
-        paths, seed = await _subscribed_chat_and_feeds(server.url, feeds, tmp_path)
-        metrics_port = _free_port()
+        paths, seed = await subscribed_chat_and_feeds(server.url, feeds, tmp_path)
+        metrics_port = free_port()
         async with (
             PartitionProxy(server.port) as proxy,
-            BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram,
+            bot_api([CHAT]) as telegram,
         ):
-            telegram.add_user(CHAT)
-            env = _run_env(
+            env = run_env(
                 server.url, tmp_path, seed, telegram, metrics_port=metrics_port, metrics_host="127.0.0.1"
             )
             logs = [tmp_path / f"borderwatch-{role}.log" for role in roles]
-            with contextlib.ExitStack() as files:
-                processes = []
-                for role, log in zip(roles, logs, strict=True):
-                    own = {k: v for k, v in env.items() if role == roles[-1] or "METRICS" not in k}
-                    if role in behind:
-                        own["BORDERWATCH_DATABASE_URL"] = proxy.url(server.url, server.port)
-                    output = files.enter_context(log.open("wb"))
-                    processes.append(await start(["run", "--role", role], own, tmp_path, output=output))
-                try:
-                    await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
-                    await asyncio.sleep(2)
-                    before = await asyncio.to_thread(_health, metrics_port)
-                    logged_before = [len(log.read_bytes()) for log in logs]
-                    await _fan_out_in_flight(server.url, telegram)
-                    # the delivery loop looks every second; the sends then wait for their answers
-                    await asyncio.sleep(1.5)
-                    in_flight = sum(1 for chat in IN_FLIGHT if not telegram.sent(chat))
-                    (proxy.blackhole if cut == "blackhole" else proxy.half_open)()
-                    cut_at = time.monotonic()
-                    published = _publish_breaking(feeds, paths)
-                    health_during = []
-                    # a half-open connection is found out by the limit on each round trip: no more to wait
-                    while time.monotonic() - cut_at < (PARTITION if cut == "blackhole" else HALF_OPEN):
-                        health_during.append(await asyncio.to_thread(_health, metrics_port))
-                        await asyncio.sleep(3)
-                    assert all(p.returncode is None for p in processes), "borderwatch died in the partition"
-                    proxy.heal()
-                    healed_at = time.monotonic()
-
-                    def alerted() -> bool:
-                        texts = "\n".join(telegram.texts(CHAT))
-                        return all(title in texts for title in published)
-
-                    with contextlib.suppress(TimeoutError):
-                        await telegram.wait_until(alerted, within=3 * POLL_INTERVAL + 30)
-                    caught_up = time.monotonic() - healed_at
+            commands = []
+            for role, log in zip(roles, logs, strict=True):
+                own = {k: v for k, v in env.items() if role == roles[-1] or "METRICS" not in k}
+                if role in behind:
+                    own["BORDERWATCH_DATABASE_URL"] = proxy.url(server.url, server.port)
+                commands.append((["run", "--role", role], own, log))
+            async with running(tmp_path, commands) as processes:
+                await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
+                await asyncio.sleep(2)
+                before = await asyncio.to_thread(health, metrics_port)
+                logged_before = [len(log.read_bytes()) for log in logs]
+                await _fan_out_in_flight(server.url, telegram)
+                # the delivery loop looks every second; the sends then wait for their answers
+                await asyncio.sleep(1.5)
+                in_flight = sum(1 for chat in IN_FLIGHT if not telegram.sent(chat))
+                (proxy.blackhole if cut == "blackhole" else proxy.half_open)()
+                cut_at = time.monotonic()
+                published = publish_breaking(feeds, paths)
+                health_during = []
+                # a half-open connection is found out by the limit on each round trip: no more to wait
+                while time.monotonic() - cut_at < (PARTITION if cut == "blackhole" else HALF_OPEN):
+                    health_during.append(await asyncio.to_thread(health, metrics_port))
                     await asyncio.sleep(3)
-                    health_after = await asyncio.to_thread(_health, metrics_port)
-                    ghosts = await _ghosts(server.url)
-                    logged = [
-                        log.read_bytes()[n:].decode(errors="replace")
-                        for log, n in zip(logs, logged_before, strict=True)
-                    ]
-                    texts = telegram.texts(CHAT)
-                    fan_out = {chat: sum(FAN_OUT in t for t in telegram.texts(chat)) for chat in IN_FLIGHT}
-                    # SIGTERM while the network is cut again
-                    proxy.blackhole()
-                    await asyncio.sleep(2)
-                    stop_started = time.monotonic()
-                    codes = await asyncio.gather(
-                        *(terminate(p, within=STOP_WITHIN) for p in processes), return_exceptions=True
-                    )
-                    stopped_in = time.monotonic() - stop_started
-                    proxy.heal()
-                finally:
-                    for process in processes:
-                        if process.returncode is None:
-                            process.kill()
-                            await process.wait()
+                assert all(p.returncode is None for p in processes), "borderwatch died in the partition"
+                proxy.heal()
+                healed_at = time.monotonic()
+                await until_alerted(telegram, published, within=3 * POLL_INTERVAL + 30)
+                caught_up = time.monotonic() - healed_at
+                await asyncio.sleep(3)
+                health_after = await asyncio.to_thread(health, metrics_port)
+                ghosts = await _ghosts(server.url)
+                logged = [logged_since(log, n) for log, n in zip(logs, logged_before, strict=True)]
+                texts = telegram.texts(CHAT)
+                fan_out = {chat: sum(FAN_OUT in t for t in telegram.texts(chat)) for chat in IN_FLIGHT}
+                # SIGTERM while the network is cut again
+                proxy.blackhole()
+                await asyncio.sleep(2)
+                stop_started = time.monotonic()
+                codes = await asyncio.gather(
+                    *(terminate(p, within=STOP_WITHIN) for p in processes), return_exceptions=True
+                )
+                stopped_in = time.monotonic() - stop_started
+                proxy.heal()
     counts = {title[:20]: sum(title in text for text in texts) for title in published}
     repeated = sum(n - 1 for n in fan_out.values() if n > 1)
     lost = sum(1 for n in fan_out.values() if n == 0)
     lines = sum(len(text.splitlines()) for text in logged)
-    tracebacks = sum(text.count("Traceback (most recent call last)") for text in logged)
+    traced = sum(tracebacks(text) for text in logged)
     record(
         f"network partition ({cut}, {' + '.join(roles)})",
         f"cut {healed_at - cut_at:.0f} s while {len(paths)} feeds published: alerts {counts}, the last "
         f"{caught_up:.1f} s after it healed; /healthz during {sorted(set(health_during))}, after "
-        f"{health_after}; {lines} log lines, {tracebacks} tracebacks; {in_flight} alerts in flight at the "
+        f"{health_after}; {lines} log lines, {traced} tracebacks; {in_flight} alerts in flight at the "
         f"cut: {lost} lost, {repeated} repeated; ghost transactions {ghosts}; SIGTERM while cut: {codes} "
         f"in {stopped_in:.1f} s",
     )
@@ -182,7 +170,7 @@ async def test_items_published_during_a_partition_alert_once_it_heals(
     assert 503 in health_during, health_during
     assert not ghosts, f"transactions left open on the server: {ghosts}"
     assert all("Partition-Pw-31" not in text for text in logged)
-    assert tracebacks <= 4, f"{tracebacks} tracebacks logged in the partition"
+    assert traced <= 4, f"{traced} tracebacks logged in the partition"
     assert lines <= 60, f"{lines} log lines in the partition"
     assert codes == [0] * len(processes), f"SIGTERM while partitioned: {codes} after {stopped_in:.1f} s"
 
@@ -210,51 +198,36 @@ async def test_a_transaction_lost_with_its_connection_holds_no_alert_back(tmp_pa
     retries of the marks waited on those locks, holding every send slot, and no chat got any alert."""
     roles = ("ingest", "bot")
     with private_postgres(password="Partition-Pw-31") as server, FeedServer() as feeds:
-        paths, seed = await _subscribed_chat_and_feeds(server.url, feeds, tmp_path)
+        paths, seed = await subscribed_chat_and_feeds(server.url, feeds, tmp_path)
         async with (
             PartitionProxy(server.port) as proxy,
-            BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram,
+            bot_api([CHAT]) as telegram,
         ):
-            telegram.add_user(CHAT)
-            env = _run_env(server.url, tmp_path, seed, telegram)
-            logs = [tmp_path / f"borderwatch-{role}.log" for role in roles]
-            with contextlib.ExitStack() as files:
-                processes = []
-                for role, log in zip(roles, logs, strict=True):
-                    own = dict(env)
-                    if role == "bot":
-                        own["BORDERWATCH_DATABASE_URL"] = proxy.url(server.url, server.port)
-                    output = files.enter_context(log.open("wb"))
-                    processes.append(await start(["run", "--role", role], own, tmp_path, output=output))
-                try:
-                    await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
-                    await asyncio.sleep(2)
-                    await _fan_out_in_flight(server.url, telegram)
-                    await asyncio.sleep(1.5)  # leased and sent; Telegram answers SLOW_SEND s after each
-                    # the next write of several rows: the marks of the first sends Telegram answers
-                    proxy.sever_next_commit(min_rows=2)
-                    severed = await _until(lambda: bool(proxy.severed_at), within=30)
-                    assert severed, "no transaction of several rows was committed after the sends"
-                    published = _publish_breaking(feeds, paths)
-
-                    def alerted() -> bool:
-                        texts = "\n".join(telegram.texts(CHAT))
-                        return all(title in texts for title in published)
-
-                    with contextlib.suppress(TimeoutError):
-                        await telegram.wait_until(alerted, within=GHOST_WAIT)
-                    caught_up = time.monotonic() - proxy.severed_at[0]
-                    await asyncio.sleep(3)
-                    texts = telegram.texts(CHAT)
-                    fan_out = {chat: sum(FAN_OUT in t for t in telegram.texts(chat)) for chat in IN_FLIGHT}
-                    codes = await asyncio.gather(
-                        *(terminate(p, within=STOP_WITHIN) for p in processes), return_exceptions=True
-                    )
-                finally:
-                    for process in processes:
-                        if process.returncode is None:
-                            process.kill()
-                            await process.wait()
+            env = run_env(server.url, tmp_path, seed, telegram)
+            commands = []
+            for role in roles:
+                own = dict(env)
+                if role == "bot":
+                    own["BORDERWATCH_DATABASE_URL"] = proxy.url(server.url, server.port)
+                commands.append((["run", "--role", role], own, tmp_path / f"borderwatch-{role}.log"))
+            async with running(tmp_path, commands) as processes:
+                await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
+                await asyncio.sleep(2)
+                await _fan_out_in_flight(server.url, telegram)
+                await asyncio.sleep(1.5)  # leased and sent; Telegram answers SLOW_SEND s after each
+                # the next write of several rows: the marks of the first sends Telegram answers
+                proxy.sever_next_commit(min_rows=2)
+                severed = await _until(lambda: bool(proxy.severed_at), within=30)
+                assert severed, "no transaction of several rows was committed after the sends"
+                published = publish_breaking(feeds, paths)
+                await until_alerted(telegram, published, within=GHOST_WAIT)
+                caught_up = time.monotonic() - proxy.severed_at[0]
+                await asyncio.sleep(3)
+                texts = telegram.texts(CHAT)
+                fan_out = {chat: sum(FAN_OUT in t for t in telegram.texts(chat)) for chat in IN_FLIGHT}
+                codes = await asyncio.gather(
+                    *(terminate(p, within=STOP_WITHIN) for p in processes), return_exceptions=True
+                )
             ghost_ended = [at - proxy.severed_at[0] for at in proxy.ghost_ended_at]
     counts = {title[:20]: sum(title in text for text in texts) for title in published}
     record(
@@ -302,41 +275,28 @@ async def test_the_sessions_of_connections_lost_for_good_are_given_up_by_the_ser
     if not can_forget():
         pytest.skip("closing a socket without a FIN or RST (TCP_REPAIR) needs CAP_NET_ADMIN")
     with private_postgres(password="Partition-Pw-31") as server, FeedServer() as feeds:
-        paths, seed = await _subscribed_chat_and_feeds(server.url, feeds, tmp_path)
+        paths, seed = await subscribed_chat_and_feeds(server.url, feeds, tmp_path)
         async with (
             PartitionProxy(server.port) as proxy,
-            BotApiEmulator(token=REALISTIC_TOKEN, enforce_limits=False) as telegram,
+            bot_api([CHAT]) as telegram,
         ):
-            telegram.add_user(CHAT)
-            env = _run_env(proxy.url(server.url, server.port), tmp_path, seed, telegram)
-            with (tmp_path / "borderwatch.log").open("wb") as output:
-                process = await start(["run"], env, tmp_path, output=output)
-                try:
-                    await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
+            env = run_env(proxy.url(server.url, server.port), tmp_path, seed, telegram)
+            async with running(tmp_path, [(["run"], env, tmp_path / "borderwatch.log")]) as (process,):
+                await telegram.wait_until(lambda: all(feeds.requests(p) for p in paths), within=90)
+                await asyncio.sleep(2)
+                lost = await _client_sessions(server.url)
+                proxy.forget()
+                lost_at = time.monotonic()
+                published = publish_breaking(feeds, paths)
+                await until_alerted(telegram, published, within=3 * POLL_INTERVAL + 30)
+                caught_up = time.monotonic() - lost_at
+                left = lost
+                while left and time.monotonic() - lost_at < FORGOTTEN_WAIT:
                     await asyncio.sleep(2)
-                    lost = await _client_sessions(server.url)
-                    proxy.forget()
-                    lost_at = time.monotonic()
-                    published = _publish_breaking(feeds, paths)
-
-                    def alerted() -> bool:
-                        texts = "\n".join(telegram.texts(CHAT))
-                        return all(title in texts for title in published)
-
-                    with contextlib.suppress(TimeoutError):
-                        await telegram.wait_until(alerted, within=3 * POLL_INTERVAL + 30)
-                    caught_up = time.monotonic() - lost_at
-                    left = lost
-                    while left and time.monotonic() - lost_at < FORGOTTEN_WAIT:
-                        await asyncio.sleep(2)
-                        left = lost & await _client_sessions(server.url)
-                    given_up_in = time.monotonic() - lost_at
-                    texts = telegram.texts(CHAT)
-                    code = await terminate(process, within=STOP_WITHIN)
-                finally:
-                    if process.returncode is None:
-                        process.kill()
-                        await process.wait()
+                    left = lost & await _client_sessions(server.url)
+                given_up_in = time.monotonic() - lost_at
+                texts = telegram.texts(CHAT)
+                code = await terminate(process, within=STOP_WITHIN)
     counts = {title[:20]: sum(title in text for text in texts) for title in published}
     record(
         "network partition (connections lost for good)",
