@@ -206,3 +206,23 @@ async def test_a_users_command_is_answered_before_hundreds_of_groups_removing_th
         f"was sent, {still_active} removals still unhandled then; all deactivated {all_handled:.2f} s after "
         f"the first",
     )
+
+
+async def test_a_removal_is_handled_promptly_while_many_users_keep_every_handling_slot_busy(
+    bot: Chat,
+) -> None:
+    # commands take a free slot first, but never so often in a row that a waiting removal would wait for
+    # every command that came after it
+    db, telegram = bot.ctx.db, bot.telegram
+    await add_chat(db, GROUP, "supergroup")
+    users = [50_000 + n for n in range(200)]
+    for user in users[:100]:
+        telegram.inject_command(user, user, "/help")
+    telegram.kick_bot(GROUP, by=ADMIN)
+    for user in users[100:]:
+        telegram.inject_command(user, user, "/help")
+    await eventually(lambda: _not(active(bot, GROUP)), "the group is deactivated")
+    answered_then = sum(1 for user in users if telegram.sent(user))
+    assert answered_then < len(users) // 2, f"the removal waited for {answered_then} commands"
+    for user in users:
+        await telegram.wait_for_messages(user, 1, within=60)
