@@ -8,6 +8,9 @@ minutes. `FairUpdateProcessor` handles updates one chat at a time instead, each 
 - a chat's command or button press takes a shared slot only once its chat may be sent to
   (ChatRateLimiter.until_free), so a slot is never held waiting for one chat's limit; an update the bot
   never answers (the bot's membership, a service message) does not wait for that limit at all;
+- a free shared slot goes to a waiting command or button press before a waiting update the bot never
+  answers, so another user's /start does not wait behind hundreds of groups removing the bot; but never
+  more than `concurrency` times in a row while such an update waits, so those are all still handled;
 - beyond `per_chat_queue` waiting updates, a chat's other updates are dropped (its membership changes and
   the service messages that move it or reopen a topic never are), and the chat gets one notice per burst
   ("Too many commands at once; the rest were ignored.");
@@ -21,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +46,59 @@ ADMITTED = 10_000
 
 Notify = Callable[[int, int | None, str], Awaitable[object]]
 ChatLanguage = Callable[[int], Awaitable[str | None]]  # a chat's /lang choice, None when it made none
+
+
+class _Slots:
+    """The shared handling slots. A freed slot goes to the longest-waiting command or button press
+    (`answered`) before an update the bot never answers, but after `concurrency` such turns in a row while
+    one of those waits, that one gets the next: precedence for people, no starvation for the rest."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.concurrency = concurrency
+        self._free = concurrency
+        self._waiting: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
+        self._passed_over = 0  # turns given to answered updates while an unanswered one waited
+
+    @contextlib.asynccontextmanager
+    async def taken(self, *, answered: bool) -> AsyncIterator[None]:
+        """Hold one slot for the block, waiting for it by `answered`'s precedence."""
+        await self._acquire(answered)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, answered: bool) -> None:
+        if self._free > 0 and not any(self._waiting.values()):
+            self._free -= 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting[answered].append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # handed over just as the waiter was cancelled: pass it on
+            elif turn in self._waiting[answered]:  # else _release already skipped it
+                self._waiting[answered].remove(turn)
+            raise
+
+    def _release(self) -> None:
+        while (queue := self._next_queue()) is not None:
+            turn = queue.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._free += 1
+
+    def _next_queue(self) -> deque[asyncio.Future[None]] | None:
+        answered, unanswered = self._waiting[True], self._waiting[False]
+        if answered and (not unanswered or self._passed_over < self.concurrency):
+            if unanswered:
+                self._passed_over += 1
+            return answered
+        self._passed_over = 0
+        return unanswered or None
 
 
 @dataclass
@@ -89,7 +145,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._until_free = until_free
         self.notify = notify  # set once the Application (and so its bot) exists
         self.chat_language: ChatLanguage | None = None  # the notice is in the chat's /lang choice when set
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots = _Slots(concurrency)
         self._lanes: dict[int, _Lane] = {}
         self._closed = asyncio.Event()
         self.dropped = 0
@@ -97,7 +153,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
     async def initialize(self) -> None:
         """Open for updates (again)."""
         self._closed = asyncio.Event()
-        self._slots = asyncio.Semaphore(self.concurrency)
+        self._slots = _Slots(self.concurrency)
 
     async def shutdown(self) -> None:
         """Close, if the Application did not already."""
@@ -112,7 +168,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             return
         chat_id = _chat_id(update)
         if chat_id is None:
-            async with self._slots:
+            async with self._slots.taken(answered=_may_be_answered(update)):
                 await coroutine
             return
         lane = self._lanes.setdefault(chat_id, _Lane())
@@ -150,10 +206,11 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 del self._lanes[chat_id]
 
     async def _handle(self, chat_id: int, lane: _Lane, work: _Work) -> None:
-        if _may_be_answered(work.update) and not await self._room(chat_id):
+        answered = _may_be_answered(work.update)
+        if answered and not await self._room(chat_id):
             work.discard()
             return
-        async with self._slots:
+        async with self._slots.taken(answered=answered):
             lane.current = asyncio.ensure_future(work.coroutine)
             await asyncio.wait([lane.current])
         finished, lane.current = lane.current, None
@@ -182,7 +239,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         if self.notify is None or not await self._room(chat_id):
             return
         try:
-            async with self._slots:
+            async with self._slots.taken(answered=True):
                 chosen = await self.chat_language(chat_id) if self.chat_language is not None else None
                 language = choose_language(chosen, user_language)
                 await self.notify(chat_id, topic, translation(language).gettext(FLOOD_NOTICE))

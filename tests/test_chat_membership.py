@@ -5,16 +5,20 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.deliver import DeliveryLoop
 from storage import chats
 from storage.chats import list_subscriptions
 from storage.db import Database
+from storage.models import Chat as ChatRow
 from tests.botapi import BotApiEmulator
 from tests.harness import ADMIN, Chat, running_bot
+from tests.reliability.conftest import record
 from tests.test_delivery import add_chat, add_story, sends_to, statuses
 
 GROUP = -100800
@@ -153,3 +157,72 @@ async def test_a_group_that_removes_the_bot_while_it_may_not_be_sent_to_is_deact
     telegram.kick_bot(GROUP, by=ADMIN)
     await eventually(lambda: _not(active(bot, GROUP)), "the group is deactivated")
     assert (await statuses(db))[(GROUP, waiting)][0] == "dropped"
+
+
+GROUPS_LEAVING = 500
+
+
+async def _active_count(db: Database, chat_ids: list[int]) -> int:
+    async with db.transaction() as session:
+        found = await session.scalar(
+            select(func.count()).select_from(ChatRow).where(ChatRow.id.in_(chat_ids), ChatRow.active)
+        )
+    return int(found or 0)
+
+
+async def test_a_users_command_is_answered_before_hundreds_of_groups_removing_the_bot_are_all_handled(
+    bot: Chat,
+) -> None:
+    # before: the 500 removals took the shared handling slots in arrival order (a database write each), so
+    # another user's /start waited until nearly all of them were handled (5.6-5.8 s)
+    db, telegram = bot.ctx.db, bot.telegram
+    groups = [-1_007_000_000 - n for n in range(GROUPS_LEAVING)]
+    async with db.transaction() as session:
+        session.add_all(ChatRow(id=group, type="supergroup", title=f"chat {group}") for group in groups)
+    for group in groups:
+        telegram.add_chat(group, "supergroup", title=f"chat {group}")
+    started = time.monotonic()
+    for group in groups:
+        telegram.kick_bot(group, by=ADMIN)
+    telegram.inject_command(USER, USER, "/start")
+    asked = time.monotonic()
+    await telegram.wait_for_messages(USER, 1, within=60)
+    answered = time.monotonic() - asked
+    still_active = await _active_count(db, groups)
+    # the removals being handled when the /start came in may finish first, but not most of the others
+    assert still_active > GROUPS_LEAVING // 2, (
+        f"the /start waited for {GROUPS_LEAVING - still_active} removals"
+    )
+
+    for _attempt in range(600):
+        if await _active_count(db, groups) == 0:
+            break
+        await asyncio.sleep(0.05)
+    all_handled = time.monotonic() - started
+    assert await _active_count(db, groups) == 0, "every removal is handled afterwards"
+    record(
+        f"membership churn ({db.dialect})",
+        f"{GROUPS_LEAVING} groups removing the bot: another user's /start answered {answered:.2f} s after it "
+        f"was sent, {still_active} removals still unhandled then; all deactivated {all_handled:.2f} s after "
+        f"the first",
+    )
+
+
+async def test_a_removal_is_handled_promptly_while_many_users_keep_every_handling_slot_busy(
+    bot: Chat,
+) -> None:
+    # commands take a free slot first, but never so often in a row that a waiting removal would wait for
+    # every command that came after it
+    db, telegram = bot.ctx.db, bot.telegram
+    await add_chat(db, GROUP, "supergroup")
+    users = [50_000 + n for n in range(200)]
+    for user in users[:100]:
+        telegram.inject_command(user, user, "/help")
+    telegram.kick_bot(GROUP, by=ADMIN)
+    for user in users[100:]:
+        telegram.inject_command(user, user, "/help")
+    await eventually(lambda: _not(active(bot, GROUP)), "the group is deactivated")
+    answered_then = sum(1 for user in users if telegram.sent(user))
+    assert answered_then < len(users) // 2, f"the removal waited for {answered_then} commands"
+    for user in users:
+        await telegram.wait_for_messages(user, 1, within=60)
