@@ -822,6 +822,25 @@ _YAN_OR_IAN = re.compile("([yi])an$")
 _DOUBLED = re.compile(r"([a-z])\1")
 _CONSONANT_END = re.compile("[bcdfgklmnprstvz]$")
 _FRENCH_U = re.compile("(?<![oO])u")
+# the forty-sixth round: a long Azerbaijani word with an ə between two consonants left out, a slip of the
+# keyboard ("Rusiya Sülhmramlılarının" for "Sülhməramlılarının"), in words of nine letters or more where no
+# other word can be the slip
+_SCHWA_BETWEEN_CONSONANTS = re.compile("(?<=[bcçdfgğhjklmnpqrsştvxz])ə(?=[bcçdfgğhjklmnpqrsştvxz])")
+_SCHWA_WORD_LETTERS = 9
+
+
+def _dropped_schwas(text: str) -> tuple[str, ...]:
+    """The spellings of an Azerbaijani alias with one ə between consonants of a long word left out."""
+    variants = []
+    for word in re.finditer(r"\w+", text):
+        if len(word.group()) < _SCHWA_WORD_LETTERS:
+            continue
+        for schwa in _SCHWA_BETWEEN_CONSONANTS.finditer(word.group()):
+            at = word.start() + schwa.start()
+            variants.append(text[:at] + text[at + 1 :])
+    return tuple(variants)
+
+
 # a Russian adjective made of a place's name («Зангезурских», «Зодский»): a landform word after it is the
 # landform's name (docs: `landform_after_adjective`)
 _RU_ADJECTIVE = re.compile(r"\w+ск(?:ий|ая|ое|ие|ого|ой|ую|ому|им|ом|их|ими|ых|ей)$")
@@ -944,6 +963,13 @@ class _Scan:
         """Whether the word at `position` is written as a name: a capital, then a small letter, not at a
         sentence's start unless a dash joins it to the next name ("Gorus-Qafan yolu")."""
         written = self.norm().original_slice(position, position + 2)
+        if len(written) == 2 and written.islower() and position > 1 and self.text[position - 1] == "-":
+            # the second part of a name joined by a dash, written small: "Nagorno-karabach" (the forty-sixth
+            # round) is a name as its first part is
+            previous = position - 1
+            while previous > 0 and self.text[previous - 1].isalpha():
+                previous -= 1
+            return previous < position - 1 and self.capitalised_name(previous)
         if len(written) != 2 or not written[0].isupper() or not written[1].islower():
             return False
         if not _sentence_start(self.text, position):
@@ -1400,6 +1426,11 @@ def _found_events(
     several = len(cues) > 1
     postpositions = [cause for cause in causes if cause[2]]
     cue_spans = sorted((start, stop) for start, stop, _ in cues) if postpositions else []
+    longest: dict[tuple[int, int], int] = {}  # the furthest stop of an event's cues at each start
+    if negations and several:
+        for start, stop, event in cues:
+            if stop > longest.get((start, event), 0):
+                longest[(start, event)] = stop
     every_cause = _CauseIndex(causes) if causes else _NO_CAUSES
     postposition_causes = _CauseIndex(postpositions) if postpositions else _NO_CAUSES
 
@@ -1419,6 +1450,15 @@ def _found_events(
             continue
         # an ending cancels fighting, territory and posture; the end of talks or of a withdrawal is their news
         if negations and _negated(text, start, stop, negations, levels[event] < _POLITICS):
+            continue
+        # a negation after the whole noun phrase denies its shorter cues too: "нарушений режима прекращения
+        # огня не зафиксировано" ("нарушений режима" is also a cue, its negation further than a word away)
+        if (
+            negations
+            and several
+            and (longer := longest.get((start, event), stop)) > stop
+            and _negated(text, start, longer, negations, levels[event] < _POLITICS)
+        ):
             continue
         if (
             hedge_event is not None
@@ -1821,6 +1861,18 @@ def _followed_by(
     )
 
 
+# the forty-sixth round: a second name joined by "and" before one landform word names two landforms ("Zəngəzur
+# və Dərələyəz dağları", "the Zangezur and Bargushat ranges"); the second name is one capitalised word
+_JOINED_NAME = re.compile(r" (?:and|и|եվ|ու|və|ve) (\w[\w-]*)")
+
+
+def _word_end_at(text: str, end: int) -> int:
+    """Where the word that a match ends inside of ends (past its inflection)."""
+    while end < len(text) and text[end].isalpha():
+        end += 1
+    return end
+
+
 # what may stand between a word and the name it comes right before: spaces and quotes ("гора «Варденис»")
 _BEFORE_GAP = frozenset(" \u00a0\"'«»“”„")
 _BEFORE_REACH = 40  # the longest word asked for before a name ("fund for the revival of")
@@ -1993,6 +2045,8 @@ class Classifier:
                         for spelling in _transliterations(alias.text, entity.kind == "person")
                         if spelling not in spellings
                     )
+                if alias.language == "az" and not alias.case_sensitive:
+                    spellings += _dropped_schwas(alias.text)
                 for spelling in spellings + transliterations:
                     key, suffix, full, starts = _compile(
                         spelling, alias.language, alias.inflect, alias.gap, alias.language == "ru"
@@ -2213,7 +2267,7 @@ class Classifier:
             named = [
                 hit
                 for hit in alias_hits
-                if aliases[hit[2]].entity in places and self._another_things_name(text, hit, words)
+                if aliases[hit[2]].entity in places and self._another_things_name(text, hit, words, scan)
             ]
             # and the shorter names inside them ("Карабаха" of "фонд возрождения Нагорного Карабаха")
             if named:
@@ -2466,7 +2520,7 @@ class Classifier:
         )
 
     def _another_things_name(
-        self, text: str, hit: tuple[int, int, int], words: dict[int, _WordSpans]
+        self, text: str, hit: tuple[int, int, int], words: dict[int, _WordSpans], scan: _Scan
     ) -> bool:
         """A place's name inside a diocese's, a fund's or a mountain's name: "Diocese of Syunik", "Mount
         Vardenis", "Վարդենիս լեռ" (the town is Vardenis); a place named by its range keeps it ("the
@@ -2478,6 +2532,12 @@ class Classifier:
         return (
             _preceded_by(text, hit, self._landform_before, words)
             or (bool(self._landform) and _followed_by(text, hit, self._landform, words))
+            or (
+                bool(self._landform)
+                and (joined := _JOINED_NAME.match(text, _word_end_at(text, hit[1]))) is not None
+                and scan.original_is_capital(joined.start(1))
+                and _followed_by(text, (hit[0], joined.end(), hit[2]), self._landform, words)
+            )
             or (
                 bool(self._landform_after_adjective)
                 and _RU_ADJECTIVE.match(_word_at(text, hit[0])) is not None
