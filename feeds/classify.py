@@ -965,11 +965,19 @@ class _Scan:
         written = self.norm().original_slice(position, position + 2)
         if len(written) == 2 and written.islower() and position > 1 and self.text[position - 1] == "-":
             # the second part of a name joined by a dash, written small: "Nagorno-karabach" (the forty-sixth
-            # round) is a name as its first part is
+            # round) is a name as its first part is; only the word right before is looked at, so a long chain
+            # of dashed words costs one look, not one per word
             previous = position - 1
             while previous > 0 and self.text[previous - 1].isalpha():
                 previous -= 1
-            return previous < position - 1 and self.capitalised_name(previous)
+            return previous < position - 1 and self._written_as_name(previous)
+        return self._written_as_name(position, written)
+
+    def _written_as_name(self, position: int, written: str | None = None) -> bool:
+        """Whether the word at `position` starts with a capital and a small letter, and is not a sentence's
+        first word unless a dash joins it to the next one."""
+        if written is None:
+            written = self.norm().original_slice(position, position + 2)
         if len(written) != 2 or not written[0].isupper() or not written[1].islower():
             return False
         if not _sentence_start(self.text, position):

@@ -3950,3 +3950,14 @@ def test_ukraines_minsk_group_is_not_the_osce_minsk_group_in_armenian_either(cla
     karabakh = "Մինսկի խումբը Ղարաբաղի շուրջ բանակցությունների նոր փուլ է անցկացրել Ուկրաինայում"
     assert "osce_mg" not in {m.entity_id for m in classifier.classify(ukraine).entities}
     assert "osce_mg" in {m.entity_id for m in classifier.classify(karabakh).entities}
+
+
+def test_a_long_chain_of_dashed_small_words_before_a_name_is_classified(classifier: Classifier) -> None:
+    """A hostile item joining thousands of small words with dashes before a name spelt small: before, each
+    word looked at the one before it in turn (RecursionError past about a thousand), and the feed's whole
+    document failed to store on every poll."""
+    chain = "-".join(["ab"] * 5000)
+    result = classifier.classify(
+        f"Border news {chain}-nakchivan troops\nRefugees from Nagorno-karabach reach Goris"
+    )
+    assert {match.entity_id for match in result.entities} >= {"nagorno_karabakh", "goris"}
