@@ -169,6 +169,9 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         chat_id = _chat_id(update)
         if chat_id is None:
             async with self._slots.taken(answered=_may_be_answered(update)):
+                if self._closed.is_set():  # closed while it waited for a slot
+                    work.discard()
+                    return
                 await coroutine
             return
         lane = self._lanes.setdefault(chat_id, _Lane())
@@ -211,6 +214,9 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             work.discard()
             return
         async with self._slots.taken(answered=answered):
+            if self._closed.is_set():  # closed while it waited for a slot: dropped like the waiting ones
+                work.discard()
+                return
             lane.current = asyncio.ensure_future(work.coroutine)
             await asyncio.wait([lane.current])
         finished, lane.current = lane.current, None
