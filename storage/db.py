@@ -27,6 +27,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -476,8 +477,10 @@ def error_line(error: BaseException) -> str:
 # quarter second), for as long as it lasts (a full disk: hours). After the first line, the same line (logger,
 # message, arguments and the error's own words) is logged at most once per this many seconds, saying how many
 # were left out; an error of other words (the disk full after the database was locked) is logged at once, and
-# so is the first line of the next outage once the database answered again.
+# so is the first line of the next outage once the database answered again, unless that many outages were
+# already logged within the gap (a database that flaps every second would otherwise log two lines a second).
 UNAVAILABLE_LOG_GAP = 30.0
+OUTAGES_LOGGED_PER_GAP = 2
 # lines remembered for that; past it, those last logged longer ago than the gap are forgotten
 _REMEMBERED_LINES = 1024
 
@@ -495,17 +498,24 @@ class _RepeatedLines:
         self._logged: dict[tuple[str, ...], tuple[float, int]] = {}
         self._outage_since: float | None = None
         self._failures = 0
+        self._outage_starts: deque[float] = deque()  # when the outages logged within the last gap began
 
     def answered(self) -> tuple[float, int] | None:
         """The database answered: how long it was unavailable and how many failures that made, when an outage
         was logged since it last answered (None otherwise, and from now on until the next one is). The lines
-        of that outage are forgotten: the next outage's first line is logged at once, however soon."""
+        of that outage are forgotten, so that the next outage's first line is logged at once, however soon,
+        unless OUTAGES_LOGGED_PER_GAP outages began within the gap: then they are kept, and the next outages'
+        lines wait out the gap as the lines of one outage do."""
         with self._lock:
             if self._outage_since is None:
                 return None
-            ended = (self._clock() - self._outage_since, self._failures)
+            now = self._clock()
+            ended = (now - self._outage_since, self._failures)
             self._outage_since, self._failures = None, 0
-            self._logged.clear()
+            while self._outage_starts and now - self._outage_starts[0] >= UNAVAILABLE_LOG_GAP:
+                self._outage_starts.popleft()
+            if len(self._outage_starts) < OUTAGES_LOGGED_PER_GAP:
+                self._logged.clear()
             return ended
 
     def left_out_since_last(self, key: tuple[str, ...]) -> int | None:
@@ -521,6 +531,7 @@ class _RepeatedLines:
                 return None
             if self._outage_since is None:
                 self._outage_since, self._failures = now, 1  # only a line logged opens an outage
+                self._outage_starts.append(now)
             if len(self._logged) >= _REMEMBERED_LINES:
                 for old, (at, _) in list(self._logged.items()):
                     if now - at >= UNAVAILABLE_LOG_GAP:

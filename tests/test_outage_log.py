@@ -1,6 +1,7 @@
 """The log of the database's availability: every outage is logged where it begins ("the database is
 unavailable") and where it ends ("the database answers again"), also one that begins soon after the last
-ended, and once each, also when several threads meet it at the same moment."""
+ended, and once each, also when several threads meet it at the same moment; a database that flaps every
+second logs a few lines per UNAVAILABLE_LOG_GAP, with the count of those left out."""
 
 from __future__ import annotations
 
@@ -81,3 +82,23 @@ def test_threads_meeting_an_outage_at_once_log_its_begin_and_end_once(
     assert _outage_lines(caplog) == [UNAVAILABLE, ANSWERS]
     (ended,) = [record.getMessage() for record in caplog.records if ANSWERS in record.getMessage()]
     assert ended.endswith("(8 failed attempts)"), ended
+
+
+def test_a_database_that_flaps_every_second_logs_a_few_lines_a_gap_with_the_count_left_out(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite locked on and off by another process's writes: a failure and a success every second for two
+    minutes. Before, every failure and every answer after it were logged (240 lines)."""
+    now = [1000.0]
+    monkeypatch.setattr(storage.db, "_unavailable_lines", storage.db._RepeatedLines(clock=lambda: now[0]))
+    logger = logging.getLogger("tests.flaps")
+    caplog.set_level(logging.WARNING, logger="tests.flaps")
+    for _ in range(120):
+        log_failure(logger, "%s: round failed; retrying", TimeoutError(), "scheduler")
+        now[0] += 0.5
+        log_recovery(logger)
+        now[0] += 0.5
+    lines = _outage_lines(caplog)
+    gaps = 120 / storage.db.UNAVAILABLE_LOG_GAP
+    assert 4 <= len(lines) <= 2 * (storage.db.OUTAGES_LOGGED_PER_GAP + 1) * (gaps + 1), lines
+    assert any("more times since the last such line" in record.getMessage() for record in caplog.records)
