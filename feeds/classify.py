@@ -982,11 +982,7 @@ class _Scan:
             return False
         if not _sentence_start(self.text, position):
             return True
-        end = position
-        text = self.text
-        while end < len(text) and text[end].isalpha():
-            end += 1
-        return text.startswith("-", end)
+        return self.text.startswith("-", _word_end_at(self.text, position))
 
     def in_title(self, position: int) -> bool:
         """Whether `position` of the normalised text lies in the title (before the summary)."""
@@ -1836,10 +1832,7 @@ _NO_SPANS = _WordSpans([])
 
 def _word_at(text: str, start: int) -> str:
     """The whole word that begins at `start` (an alias's match and its ending)."""
-    end = start
-    while end < len(text) and text[end].isalpha():
-        end += 1
-    return text[start:end]
+    return text[start : _word_end_at(text, start)]
 
 
 def _followed_by(
