@@ -284,6 +284,12 @@ _NAMED_AFTER = frozenset(
         *("государственный", "государственного", "государственном", "государственному", "государственным"),
         *("драматический", "драматического", "драматическом", "драматическому", "драматическим"),
         *("dövlət", "dovlet", "dram", "musiqili", "kukla", "tarix-diyarşünaslıq"),
+        # the forty-seventh round: the product a factory is named for, written small ("the Stepanakert
+        # brandy factory", «Степанакертский коньячный завод», «Ստեփանակերտի կոնյակի գործարան», "Xankəndi
+        # şərab zavodu")
+        *("brandy", "cognac", "wine", "коньячный", "коньячного", "коньячном", "коньячному", "коньячным"),
+        *("винный", "винного", "винном", "винному", "винным", "винодельческий", "винодельческого"),
+        *("կոնյակի", "գինու", "գինեգործական", "konyak", "şərab", "serab", "şərabçılıq"),
     )
 )
 # after such a name a centre is an institution too ("Duzdağ Fizioterapiya Mərkəzi"); right after the place
@@ -291,6 +297,9 @@ _NAMED_AFTER = frozenset(
 # (English names its centres with "Information Center", "Medical Center" and is left out: "Artsakh Information
 # Center reports" is read as Artsakh)
 _NAMED_CENTRES = ("центр*", "կենտրոն*", "mərkəz*")
+# the forty-seventh round: the adjective of the centre is a part of the named land, not an institution
+# ("քաղաք Արցախի Հանրապետության կենտրոնական մասում", «Нагорно-Карабахской Республики центральной части»)
+_CENTRAL = tuple(normalize(word) for word in ("կենտրոնական", "центральн", "central"))
 # languages that write headlines In Title Case: there a capital says nothing of a name
 _TITLE_CASE_LANGUAGES = (None, "en")
 _ENDS_CLAUSE = 2
@@ -1867,6 +1876,11 @@ def _followed_by(
 _JOINED_NAME = re.compile(r" (?:and|и|եվ|ու|və|ve) (\w[\w-]*)")
 
 
+# the forty-seventh round: an encyclopedia's page title that tells a village from the land of its name
+# ("Սյունիք (գյուղ)", "Տաւուշ (գիւղ)", "Syunik (village)", «Сюник (село)», "Zəngəzur (kənd)")
+_VILLAGE_PAGE = re.compile(r" ?\((?:village|գյուղ|գիւղ|село|деревня|аул|kənd|kend)\)")
+
+
 def _word_end_at(text: str, end: int) -> int:
     """Where the word that a match ends inside of ends (past its inflection)."""
     while end < len(text) and text[end].isalpha():
@@ -1936,7 +1950,7 @@ def _followed_by_name(
             return False
         end = name.end(1)
         if any(
-            not any(c.isalnum() for c in text[end:start])
+            not any(c.isalnum() for c in text[end:start]) and not text.startswith(_CENTRAL, start)
             for spans in found
             for start, _ in spans.between(end + 1, end + _NEXT_WORD_GAP)
         ):
@@ -2262,6 +2276,10 @@ class Classifier:
                 )
                 or (aliases[hit[2]].own_next and _followed_by(text, hit, aliases[hit[2]].own_next, words))
                 or (aliases[hit[2]].alias.given_name and _given_name(scan, hit[0], hit[1]))
+                or (
+                    aliases[hit[2]].entity in places
+                    and _VILLAGE_PAGE.match(text, _word_end_at(text, hit[1])) is not None
+                )
             )
         ]
         if self._place_before or self._landform_before:
