@@ -96,12 +96,11 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The forty-fifth test part as measured once with the forty-sixth round's rules (frozen at 324bd4c;
+# The forty-sixth test part as measured once with the forty-seventh round's rules (frozen at 2a052c4;
 # figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by
-# default; two labels corrected after the measurement to the guide's written rules, marked "relabelled"):
-# thresholds reached are asserted, those not reached are strict expected failures with the measured figure
-# (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 45 measured once with the forty-sixth round's rules (docs/classifier-figures.md)"
+# default; no label needed correcting after the measurement): thresholds reached are asserted, those not
+# reached are strict expected failures with the measured figure (the mark must go once the threshold is met).
+_TEST_FIGURES = "test part 46 measured once with the forty-seventh round's rules (docs/classifier-figures.md)"
 _RECALL_BELOW_095: dict[str, str] = {}  # every language reached 0.95 on this part
 
 
@@ -133,18 +132,14 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="3 false hits in 46 near-misses (the Stepanakert brandy factory, a village's encyclopedia page "
-    f"titled 'Syunik (village)', the Zangezur and Daralayaz ranges by their watersheds), {_TEST_FIGURES}",
+    reason="3 false hits in 53 near-misses (Ukraine's 1997 friendship treaty with Russia, the UN's "
+    "declaration on children signed by Heydar Aliyev, Heydar Aliyev's name in capitals with his "
+    f"patronymic), {_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="severity agreement 0.843 (59/70) by the rules alone, the default (0.857 with the learned grade) "
-    f"< 0.90, {_TEST_FIGURES}",
-)
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.severity_agreement >= 0.90
 
