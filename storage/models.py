@@ -145,6 +145,9 @@ class Item(Base):
         Index("ix_items_feed_content_hash", "feed_id", "content_hash"),
         # a feed's items of the last 24 h, for /feeds (migration 0014)
         Index("ix_items_feed_fetched_at", "feed_id", "fetched_at"),
+        # the newest item with a link, for /missed <url> (migration 0018); hash on PostgreSQL, whose btree
+        # refuses an entry past about 2.7 KB, so a long link would fail its item's insert
+        Index("ix_items_link", "link", postgresql_using="hash"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

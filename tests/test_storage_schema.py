@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone
+from string import ascii_letters
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from storage.db import Database
 from storage.history import search_items
 from storage.migrate import alembic_config, upgrade, upgrade_sync
 from storage.models import Base, Feed, Item
+from storage.reports import item_text_by_link
 
 
 async def test_migrated_database_stores_and_returns_aware_utc_times(db: Database) -> None:
@@ -203,6 +206,51 @@ async def test_migration_0017_keeps_every_audit_entry_as_one_attempt_and_goes_ba
     async with opened(database_url) as database, database.transaction() as session:
         kept = (await session.execute(text("SELECT outcome FROM audit_log ORDER BY id"))).scalars().all()
     assert kept == ["refused", "refused", "allowed"]
+    await upgrade(database_url)
+
+
+async def _indexes(database_url: str, table: str) -> set[str]:
+    async with opened(database_url) as database, database.transaction() as session:
+        connection = await session.connection()
+        indexes = await connection.run_sync(lambda sync: inspect(sync).get_indexes(table))
+    return {str(index["name"]) for index in indexes}
+
+
+async def test_migration_0018_indexes_every_stored_link_and_goes_back(database_url: str) -> None:
+    """Upgrading a populated database indexes items.link, a 10,000-character link among the stored ones (a
+    btree on PostgreSQL would refuse it and fail the upgrade), and keeps every item; /missed's lookup finds
+    the newest item with a link; downgrading drops the index and keeps the rows."""
+    at = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
+    long_link = "https://hostile.example/" + "".join(random.Random(18).choices(ascii_letters, k=10_000))
+    links = ["https://news.example/1", long_link, "https://news.example/1", None]
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0017")
+    assert "ix_items_link" not in await _indexes(database_url, "items")
+    async with opened(database_url) as database, database.transaction() as session:
+        await session.execute(INSERT_FEED, {"at": at})
+        for number, link in enumerate(links, start=1):
+            await session.execute(
+                INSERT_ITEM, {"id": number, "key": f"{number:064d}", "title": f"Item {number}", "at": at}
+            )
+            await session.execute(
+                text("UPDATE items SET link = :link WHERE id = :id"), {"link": link, "id": number}
+            )
+
+    await upgrade(database_url)
+    assert "ix_items_link" in await _indexes(database_url, "items")
+    async with opened(database_url) as database:
+        async with database.transaction() as session:
+            count = await session.scalar(text("SELECT COUNT(*) FROM items"))
+        newest = await item_text_by_link(database, "https://news.example/1")
+        hostile = await item_text_by_link(database, long_link)
+    assert count == len(links)
+    assert newest == ("Item 3", "", None)
+    assert hostile == ("Item 2", "", None)
+
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0017")
+    assert "ix_items_link" not in await _indexes(database_url, "items")
+    async with opened(database_url) as database, database.transaction() as session:
+        kept = (await session.execute(text("SELECT link FROM items ORDER BY id"))).scalars().all()
+    assert kept == links
     await upgrade(database_url)
 
 

@@ -1,0 +1,118 @@
+"""/missed <url> on a large history: the newest stored item with that link, before and after migration 0018.
+
+Fills a database at revision 0017 with bench/history.py's two years of history (bulk INSERTs), times
+storage.reports.item_text_by_link (the one query /missed <url> makes) for the link of an item a year old and
+for a link not stored, then upgrades to head (0018 indexes items.link; its time is shown) and times the same
+calls on the same data. Both sides must give the same answer (found, none); the bench says when they do not.
+
+SQLite always (a temporary file); PostgreSQL when BORDERWATCH_TEST_DATABASE_URL or --postgres names a server
+(a fresh database per size, dropped afterwards).
+
+    python -m bench missed_link                        # 200,000 items
+    python -m bench.missed_link --items 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bench.history import Command, Scenario, Timing, _analyze, _postgres_database, _time, seed
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.reports import item_text_by_link
+
+DEFAULT_SIZES = (200_000,)
+ABSENT_LINK = "https://feed1.bench.test/absent"
+
+
+def _lookup(link: str) -> Command:
+    async def run(h: ModuleType, fa: ModuleType, db: Database, sc: Scenario) -> Any:
+        return await item_text_by_link(db, link)
+
+    return run
+
+
+async def _side(db: Database, scenario: Scenario, links: dict[str, str]) -> dict[str, Timing]:
+    return {name: await _time(_lookup(link), sys, sys, db, scenario) for name, link in links.items()}
+
+
+async def _measure(backend: str, url: str, size: int) -> None:
+    await upgrade(url, "0017")
+    db = Database(url)
+    try:
+        started = time.perf_counter()
+        scenario = await seed(db, size)
+        print(f"  seeded {size:,} items in {time.perf_counter() - started:.0f} s", flush=True)
+        async with db.transaction() as session:
+            year_old = await session.scalar(text("SELECT link FROM items WHERE id = :id"), {"id": size // 2})
+        links = {"/missed <url> (a year old)": str(year_old), "/missed <url> (not stored)": ABSENT_LINK}
+        await _analyze(db)
+        before = await _side(db, scenario, links)
+        await db.dispose()
+        started = time.perf_counter()
+        await upgrade(url)
+        migrated = time.perf_counter() - started
+        await _analyze(db)
+        after = await _side(db, scenario, links)
+    finally:
+        await db.dispose()
+    print(f"\n{backend}, {size:,} items (upgrade 0017 → head {migrated:.1f} s)")
+    print(
+        f"  {'command':<28} {'0018 p50':>10} {'p95':>9} {'(n)':>5}   {'0017 p50':>10} {'p95':>9} {'(n)':>5}"
+        "  answer"
+    )
+    for name in links:
+        new, old = after[name], before[name]
+        same = ("found" if new.answer else "none") if new.answer == old.answer else "NOT THE SAME"
+        print(
+            f"  {name:<28} {new.p50:8.2f}ms {new.p95:7.2f}ms {new.samples:>5}   "
+            f"{old.p50:8.2f}ms {old.p95:7.2f}ms {old.samples:>5}  {same}",
+            flush=True,
+        )
+
+
+async def _run(sizes: list[int], postgres: str | None) -> None:
+    for size in sizes:
+        print(f"\nSQLite, {size:,} items", flush=True)
+        with tempfile.TemporaryDirectory() as folder:
+            await _measure("SQLite", f"sqlite+aiosqlite:///{Path(folder) / 'history.db'}", size)
+    if postgres is None:
+        print("\n(PostgreSQL skipped: set BORDERWATCH_TEST_DATABASE_URL or pass --postgres URL)")
+        return
+    for size in sizes:
+        print(f"\nPostgreSQL, {size:,} items", flush=True)
+        name = f"bench_missed_{uuid.uuid4().hex[:8]}"
+        await _postgres_database(postgres, name, create=True)
+        try:
+            url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
+            await _measure("PostgreSQL", url, size)
+        finally:
+            await _postgres_database(postgres, name, create=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Seed, time and report (sizes: --items, BENCH_MISSED_ITEMS; PostgreSQL: --postgres)."""
+    parser = argparse.ArgumentParser(prog="bench.missed_link", description=__doc__)
+    default = os.environ.get("BENCH_MISSED_ITEMS", ",".join(map(str, DEFAULT_SIZES)))
+    parser.add_argument("--items", default=default, help="comma-separated sizes, e.g. 200000,1000000")
+    parser.add_argument("--postgres", default=os.environ.get("BORDERWATCH_TEST_DATABASE_URL"))
+    parser.add_argument("--no-postgres", action="store_true")
+    args, _unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    sizes = [int(size.replace("_", "")) for size in args.items.split(",") if size.strip()]
+    asyncio.run(_run(sizes, None if args.no_postgres else args.postgres))
+
+
+if __name__ == "__main__":
+    main()
