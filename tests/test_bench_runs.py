@@ -4,10 +4,14 @@ upgrade. Timings belong to the bench itself; this only checks that it can run.""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import importlib
+import inspect as pyinspect
 import pkgutil
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from alembic import command
@@ -31,6 +35,50 @@ def test_every_bench_module_imports_and_has_a_main(name: str) -> None:
     module = importlib.import_module(f"bench.{name}")
     if not name.startswith("_"):
         assert callable(module.main)
+
+
+def _patched_names(tree: ast.AST) -> list[tuple[ast.expr, str]]:
+    """(owner, name) of what a bench patches for its baseline: mock.patch.object(owner, "name", …) calls and
+    assignments to owner.name."""
+    found: list[tuple[ast.expr, str]] = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func) == "mock.patch.object"
+            and len(node.args) >= 2
+        ):
+            name = node.args[1]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                found.append((node.args[0], name.value))
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                for one in target.elts if isinstance(target, ast.Tuple) else [target]:
+                    if isinstance(one, ast.Attribute):
+                        found.append((one.value, one.attr))
+    return found
+
+
+def _resolved(module: ModuleType, expression: ast.expr) -> Any:
+    """What a dotted name means in the module's namespace (None when it is not a module-level name)."""
+    if isinstance(expression, ast.Name):
+        return vars(module).get(expression.id)
+    if isinstance(expression, ast.Attribute):
+        return getattr(_resolved(module, expression.value), expression.attr, None)
+    return None
+
+
+@pytest.mark.parametrize("name", [name for name in BENCH_MODULES if not name.startswith("_")])
+def test_what_each_baseline_patches_still_exists(name: str) -> None:
+    """A baseline that patches a function since renamed either stops the bench (mock.patch.object) or, by
+    assignment, silently measures today's code as the baseline."""
+    module = importlib.import_module(f"bench.{name}")
+    tree = ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8"))
+    missing = []
+    for owner_expression, attribute in _patched_names(tree):
+        owner = _resolved(module, owner_expression)
+        if (pyinspect.ismodule(owner) or pyinspect.isclass(owner)) and not hasattr(owner, attribute):
+            missing.append(f"{ast.unparse(owner_expression)}.{attribute}")
+    assert missing == []
 
 
 async def test_the_history_baseline_runs_at_0013_and_answers_as_today_after_the_upgrade(
