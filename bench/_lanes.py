@@ -5,6 +5,7 @@ that prints a healthy feed's times next to the same-run baseline's."""
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.settings import Settings
@@ -25,7 +26,7 @@ class DrippingFeeds:
     healthy: str
 
 
-def dripping_feeds(server: FeedServer, hosts: list[str]) -> DrippingFeeds:
+def dripping_feeds(server: FeedServer, hosts: Sequence[str]) -> DrippingFeeds:
     """DRIPPING dripping feeds, two on each of HOSTS hosts (`hosts[1:]`, so the per-host limit does not hold
     them back), and a healthy feed on the server's first host."""
     dripping = [

@@ -117,9 +117,10 @@ async def _simulate(url: str) -> tuple[dict[str, float], float, int]:
     db = Database(url)
     try:
         healthy = await _fill(db)
-        now, busy, waits, leases, sent = START, {}, {}, [], 0
+        now, leases, sent = START, [], 0
+        waits: dict[str, float] = {}
         # busy: chat → (when its leased rows are all sent, [(row id, when it is sent)])
-        busy_rows: dict[int, tuple[datetime, list[tuple[int, datetime]]]] = busy
+        busy_rows: dict[int, tuple[datetime, list[tuple[int, datetime]]]] = {}
         while len(waits) < len(healthy) and now < START + timedelta(hours=3):
             room = BATCH - len(busy_rows)
             if room >= BATCH // 2 or not busy_rows:

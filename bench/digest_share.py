@@ -16,7 +16,8 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from bot.format import _digest_lines, fit, format_digest
+from bot.format import _digest_lines, format_digest
+from bot.replies import fit
 from bot.telegram_text import plain_text
 from storage.digests import DigestStory
 

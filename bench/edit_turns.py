@@ -38,6 +38,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 import feeds.routing
 import storage.alert_updates
+import storage.deliveries
 import storage.ingest
 from feeds.routing import PlacedItem, route_alerts
 from storage.alert_updates import ClaimedUpdate, claim_due_updates, finish_update
@@ -95,7 +96,7 @@ def _every_version_queued() -> Iterator[None]:
     """The rule of the last stop: every version an edit row (claimed, then settled without a call)."""
     may_change, fold = feeds.routing._may_change, IngestWrite._fold_into_pending
     feeds.routing._may_change = _always  # type: ignore[assignment]
-    IngestWrite._fold_into_pending = _every_change  # type: ignore[method-assign]
+    IngestWrite._fold_into_pending = _every_change  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
@@ -104,13 +105,13 @@ def _every_version_queued() -> Iterator[None]:
 
 @contextmanager
 def _old_order() -> Iterator[None]:
-    queue, coalesce = storage.alert_updates._queue, storage.alert_updates._coalesce
-    storage.alert_updates._queue = _old_queue  # type: ignore[assignment]
-    storage.alert_updates._coalesce = _no_coalescing
+    queue, coalesce = storage.alert_updates._queue, storage.alert_updates._coalesce  # type: ignore[attr-defined]
+    storage.alert_updates._queue = _old_queue  # type: ignore[attr-defined]
+    storage.alert_updates._coalesce = _no_coalescing  # type: ignore[assignment]
     try:
         yield
     finally:
-        storage.alert_updates._queue, storage.alert_updates._coalesce = queue, coalesce
+        storage.alert_updates._queue, storage.alert_updates._coalesce = queue, coalesce  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -233,9 +234,9 @@ async def _simulate(url: str, per_chat: int) -> Figures:
     try:
         box = await _fill(db)
         events = [START + POLL_EVERY * poll for poll in range(POLLS)] + [OTHERS_AT]
-        now, busy = START, {}
+        now = START
         # busy: chat → (when its leased rows are all done, rows, when each is done)
-        busy_rows: dict[int, tuple[datetime, list[ClaimedDelivery | ClaimedUpdate], list[datetime]]] = busy
+        busy_rows: dict[int, tuple[datetime, list[ClaimedDelivery | ClaimedUpdate], list[datetime]]] = {}
         polled = 0
         while now < START + timedelta(hours=3):
             while events and events[0] <= now:
@@ -308,9 +309,9 @@ async def _run() -> None:
         urls = [f"sqlite+aiosqlite:///{Path(folder) / f'{name}.db'}" for name in ("now", "every", "old")]
         for url in urls:
             await upgrade(url)
-        new = await _simulate(urls[0], storage.alert_updates.PER_CHAT)
+        new = await _simulate(urls[0], storage.deliveries.PER_CHAT)
         with _every_version_queued():
-            every = await _simulate(urls[1], storage.alert_updates.PER_CHAT)
+            every = await _simulate(urls[1], storage.deliveries.PER_CHAT)
             with _old_order():
                 old = await _simulate(urls[2], UNLIMITED)
     print(

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter
@@ -102,7 +103,7 @@ async def _seed(db: Database, subscribers: int, severity: str = "P2") -> None:
         )
 
 
-def _emulator(subscribers: int, **limits: int) -> BotApiEmulator:
+def _emulator(subscribers: int, **limits: Any) -> BotApiEmulator:
     """The emulator (Telegram's limits, or `limits`) knowing every subscriber."""
     telegram = BotApiEmulator(**limits)
     for user in range(FIRST_USER, FIRST_USER + subscribers):

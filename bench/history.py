@@ -515,7 +515,7 @@ async def _time(command: Command, h: ModuleType, fa: ModuleType, db: Database, s
     warm_up = time.perf_counter() - started
     if warm_up > SLOW_SECONDS:  # minutes of baseline at 1,000,000 items: its one call is the figure
         return Timing(warm_up * 1000, warm_up * 1000, 1, answer)
-    spent, samples = 0.0, []
+    spent, samples = 0.0, list[float]()
     while len(samples) < SAMPLES and (spent < BUDGET_SECONDS or len(samples) < 3):
         started = time.perf_counter()
         await command(h, fa, db, sc)

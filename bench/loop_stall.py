@@ -48,14 +48,12 @@ import feeds.store
 import feeds.stories
 from feeds.gazetteer import Gazetteer, load_gazetteer
 from feeds.model import FeedEntry, NewItem
-from feeds.placing import Placement
-from feeds.routing import PlacedItem, Routing, route_alerts
 from feeds.signature import same_figure
-from feeds.store import FeedItems, placed_batch, store_new_items_of_feeds
-from feeds.stories import CandidatePool, Fingerprint, StoryRules
+from feeds.store import FeedItems, store_new_items_of_feeds
+from feeds.stories import CandidatePool, Fingerprint
 from storage import history
 from storage.db import Database, dialect_insert
-from storage.ingest import Audience, IngestWrite, StoryContext
+from storage.ingest import IngestWrite
 from storage.migrate import upgrade
 from storage.models import ALL_ENTITIES, Chat, Delivery, Feed, Subscription
 from storage.settings import Settings
@@ -166,9 +164,9 @@ async def _watched(
     return result, took, stall, slowest, first_alert, last_alert
 
 
-async def _placed_on_the_loop(new: Sequence[object], context: StoryContext, rules: StoryRules) -> Placement:
-    """The baseline: the batch placed on the event loop."""
-    return placed_batch(new, context, rules)  # type: ignore[arg-type]
+async def _on_the_loop(work: Callable[..., T], batch: Sequence[Any], *rest: Any) -> T:
+    """The baseline: the batch placed in stories, and its alerts decided, on the event loop."""
+    return work(batch, *rest)
 
 
 async def _inserted_as_values(
@@ -188,11 +186,6 @@ async def _inserted_as_values(
             .values(rows[start : start + batch])
             .on_conflict_do_nothing(index_elements=key)
         )
-
-
-async def _routed_on_the_loop(items: Sequence[PlacedItem], audience: Audience) -> Routing:
-    """The baseline: the batch's alerts decided on the event loop."""
-    return route_alerts(items, audience)
 
 
 def _add_unindexed(self: CandidatePool, candidate: Fingerprint) -> None:
@@ -251,8 +244,7 @@ async def _side(folder: Path, label: str, feeds_count: int, per_feed: int, chats
 async def _compare(name: str, feeds_count: int, per_feed: int, chats: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         with (
-            mock.patch.object(feeds.store, "_placed_off_loop", _placed_on_the_loop),
-            mock.patch.object(feeds.store, "_routed_off_loop", _routed_on_the_loop),
+            mock.patch.object(feeds.store, "_off_loop", _on_the_loop),
             mock.patch.object(IngestWrite, "_insert_new", _inserted_as_values),
             mock.patch.object(feeds.stories, "_figures_differ", _figures_differ_pairwise),
             mock.patch.object(CandidatePool, "add", _add_unindexed),

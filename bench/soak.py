@@ -41,6 +41,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -421,6 +422,10 @@ def _watch_probes(soak: Soak) -> None:
                     break
 
 
+def _answered(soak: Soak, chat: int, before: int) -> bool:
+    return len(soak.telegram.sent(chat)) > before
+
+
 async def _commands(soak: Soak, chat: int, until: float) -> None:
     rng = random.Random(chat)
     while time.monotonic() < until:
@@ -428,7 +433,7 @@ async def _commands(soak: Soak, chat: int, until: float) -> None:
         asked = time.monotonic()
         soak.telegram.inject_command(chat, chat, rng.choice(COMMANDS))
         try:
-            await soak.telegram.wait_until(lambda n=before: len(soak.telegram.sent(chat)) > n, within=30)
+            await soak.telegram.wait_until(partial(_answered, soak, chat, before), within=30)
             soak.replies.append((asked - soak.started, time.monotonic() - asked))
         except (TimeoutError, AssertionError):
             soak.unanswered += 1

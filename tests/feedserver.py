@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import formatdate
 from functools import cache
-from typing import Any
+from typing import Any, Self
 
 FAULTS = (
     "hang",
@@ -237,7 +237,7 @@ class FeedServer:
             self.log.clear()
 
     # -- life cycle -----------------------------------------------------------------------------------------
-    def __enter__(self) -> FeedServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
