@@ -14,11 +14,13 @@ Corasick pass finds the n-grams of the vocabulary (words are padded with a space
 spaces apart, so the substrings found are exactly scikit-learn's `char_wb` n-grams), then sublinear term
 frequency times idf, l2 norm, the linear scores and a softmax. The grade is the level of least expected cost
 under those probabilities: a wrong level costs 1, except a false P1 (P1 on an item that is not P1: it breaks
-through quiet hours and starts crisis mode) and a false P2 (P2 on an item of P3 or P4), which cost the file's
-`false_alarm_costs` (null: never given). The bundled file has null for both: the learned grade never gives
-P1 or P2, only P3 where the model finds P3 likelier than P4 (docs/classifier-figures.md, "A safe learned
-grade: backtest on the folded parts"), so it never breaks through quiet hours nor starts crisis mode. It
-never changes which entities are tagged, nor an item the rules give a cue or no severity."""
+through quiet hours and starts crisis mode), a false P2 (P2 on an item of P3 or P4) and, when the file gives
+it, a false P3 (P3 on a P4 item: a posture alert on a harmless item), which cost the file's
+`false_alarm_costs` (null: never given; a file without P3 costs a false P3 1). The bundled file has null for
+P1 and P2: the learned grade never gives P1 or P2 (docs/classifier-figures.md, "A safe learned grade:
+backtest on the folded parts"), so it never breaks through quiet hours nor starts crisis mode; it gives P3
+only where the model finds P3 likelier than P4 by more than the P3 cost. It never changes which entities
+are tagged, nor an item the rules give a cue or no severity."""
 
 from __future__ import annotations
 
@@ -94,15 +96,19 @@ class SeverityGrader:
         return self.levels[int(np.argmin(expected))]
 
 
+# the levels a false-alarm cost may be given for: P4 is the floor, never a false alarm
+FALSE_ALARMS = frozenset({"P1", "P2", "P3"})
+
+
 class _BadCosts(ValueError):
     """The file's false_alarm_costs cannot be used; the message says why."""
 
 
 def _cost_matrix(levels: tuple[str, ...], false_alarm_costs: object) -> np.ndarray:
-    """cost[graded, true]: 0 when right, the false-alarm cost for P1 on a non-P1 item and for P2 on a P3 or
-    P4 item (infinite when null), 1 for every other wrong level."""
-    if not isinstance(false_alarm_costs, dict) or set(false_alarm_costs) != {"P1", "P2"}:
-        raise _BadCosts("false_alarm_costs must give P1 and P2")
+    """cost[graded, true]: 0 when right, the false-alarm cost for P1 on a non-P1 item, for P2 on a P3 or
+    P4 item and (when given) for P3 on a P4 item (infinite when null), 1 for every other wrong level."""
+    if not isinstance(false_alarm_costs, dict) or not {"P1", "P2"} <= set(false_alarm_costs) <= FALSE_ALARMS:
+        raise _BadCosts("false_alarm_costs must give P1 and P2, and may give P3")
     position = {level: index for index, level in enumerate(levels)}
     costs = np.ones((len(levels), len(levels))) - np.eye(len(levels))
     for level, cost in false_alarm_costs.items():

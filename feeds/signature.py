@@ -61,7 +61,7 @@ _FAMILIES: dict[str, str] = {
     "displacement": "displacement",
     **dict.fromkeys(("buildup", "mobilization", "threat", "military_aid"), "posture"),
     "ceasefire": "ceasefire",
-    **dict.fromkeys(("talks", "agreement", "visit"), "diplomacy"),
+    **dict.fromkeys(("talks", "agreement", "visit", "transit_management"), "diplomacy"),
     "delimitation": "delimitation",
     "protest": "protest",
     "election": "election",

@@ -3262,6 +3262,150 @@ FORTY_SEVENTH_ROUND_SEVERITY = [
 ]
 
 
+FORTY_EIGHTH_ROUND_NAMES = [
+    # the US route across Syunik without its name: the route's word alone in quotes after Trump's name, and
+    # the corridor handed to the United States' control, in the four languages; Trump's route elsewhere and
+    # a canal under US control stay near-misses
+    ("The Trump “Route” or “Rut”?", {"tripp"}, set()),
+    ("«Маршрут» Трампа или тупик?", {"tripp"}, set()),
+    ("Трамп «Маршрут» или «Тупик»?", {"tripp"}, set()),
+    ("Թրամփի «ուղի», թե՞ փակուղի", {"tripp"}, set()),
+    ('Tramp "yolu" haqqında', {"tripp"}, set()),
+    ("Trump's route to victory runs through Ohio", set(), {"tripp"}),
+    (
+        "Напомним, Армения передала Зангезурский коридор под контроль США в рамках соглашения с Азербайджаном"
+        " на 99 лет.",
+        {"tripp", "zangezur_corridor"},
+        set(),
+    ),
+    ("Armenia handed the Zangezur corridor over to US control for 99 years", {"tripp"}, set()),
+    ("Հայաստանը Զանգեզուրի միջանցքը հանձնեց ԱՄՆ-ի վերահսկողության 99 տարով", {"tripp"}, set()),
+    ("Ermənistan Zəngəzur dəhlizini 99 illiyə ABŞ-ın nəzarətinə verib", {"tripp"}, set()),
+    ("The Panama Canal came under US control in 1914", set(), {"tripp"}),
+    # the corridor as an extraterritorial corridor with Armenia, Iran or Azerbaijan named, in the four
+    # languages; Kaliningrad's through Lithuania stays another corridor
+    (
+        "Велаяти заявил, что Иран сорвал попытку создания экстерриториального коридора"
+        " через территорию Армении",
+        {"zangezur_corridor"},
+        set(),
+    ),
+    (
+        "Iran foiled an attempt to create an extraterritorial corridor through Armenia",
+        {"zangezur_corridor"},
+        set(),
+    ),
+    ("Իրանը թույլ չի տա էքստերիտորիալ միջանցք Հայաստանի տարածքով", {"zangezur_corridor"}, set()),
+    (
+        "İran Ermənistan ərazisindən eksterritorial dəhliz yaradılmasına imkan verməyəcək",
+        {"zangezur_corridor"},
+        set(),
+    ),
+    ("Москва требует экстерриториальный коридор в Калининград через Литву", set(), {"zangezur_corridor"}),
+    # Kalbajar with Kəlbəcər's ə written ե in both syllables
+    ("Քելբեջարի շրջան- Ադրբեջանի Հանրապետությունում վարչական շրջան:", {"kalbajar"}, set()),
+    # the Armenian demonym of Syunik, with the emphasis mark inside the word before it (the marks are removed
+    # by feeds.textnorm)
+    ("Հարգարժա՛ն սյունեցիներ", {"syunik"}, set()),
+    ("Սյունեցիների խնդիրները", {"syunik"}, set()),
+    # Russia's 1997 treaty with another side named by that side's capital, in the four languages; Armenia's
+    # treaty stays the treaty
+    (
+        "Киев решительно настроен расторгнуть Договор о дружбе, сотрудничестве и партнерстве с Россией,"
+        " подписанный в 1997 году.",
+        set(),
+        {"treaty_1997"},
+    ),
+    ("Kyiv ends the 1997 agreement with Russia", set(), {"treaty_1997"}),
+    ("Կիևը խզում է Ռուսաստանի հետ 1997 թվականի պայմանագիրը", set(), {"treaty_1997"}),
+    ("Kiyev Rusiya ilə 1997-ci il müqaviləsini ləğv edir", set(), {"treaty_1997"}),
+    (
+        "Armenia and Russia: the 1997 treaty on friendship, cooperation and mutual assistance",
+        {"treaty_1997"},
+        set(),
+    ),
+    # the UN on children at UNICEF (its Azerbaijani spelling, the rights of the child); the UN on the region
+    # stays
+    (
+        "Azərbaycan Respublikasının Prezidenti Heydər Əliyevin YUNİSEF təşkilatında uşaqların həyatı,"
+        " müdafiəsi və inkişafına dair BMT bəyannaməsinin imzalanması mərasimi",
+        set(),
+        {"un"},
+    ),
+    ("Armenia signs the UN convention on the rights of the child", set(), {"un"}),
+    ("BMT Təhlükəsizlik Şurası Qarabağı müzakirə edib", {"un"}, set()),
+    # Heydar Aliyev's patronymic between his names, in capitals and normal case, in the four languages; Ilham
+    # Aliyev's patronymic names his father, not Heydar Aliyev
+    ("HEYDƏR ƏLİRZA OĞLU ƏLİYEV AZƏRBAYCAN XALQININ ÜMUMMİLLİ LİDERİ", set(), {"aliyev"}),
+    ("Гейдар Алирза оглы Алиев родился в Нахичевани", set(), {"aliyev"}),
+    ("Հեյդար Ալիռզա օղլի Ալիև", set(), {"aliyev"}),
+    ("Heydar Alirza oglu Aliyev was born in Nakhchivan", set(), {"aliyev"}),
+    ("İLHAM HEYDƏR OĞLU ƏLİYEV Azərbaycan Respublikasının Prezidenti", {"aliyev"}, set()),
+    ("Ильхам Гейдарович Алиев подписал указ о Карабахе", {"aliyev"}, set()),
+    ("Ilham Heydar oglu Aliyev signed a decree on Karabakh", {"aliyev"}, set()),
+    ("ԻԼՀԱՄ ՀԵՅԴԱՐԻ ԱԼԻԵՎ", {"aliyev"}, set()),
+]
+
+
+FORTY_EIGHTH_ROUND_SEVERITY = [
+    # a denied statement of firing is no firing, in the four languages
+    (
+        "The Defense Ministry of Armenia denies the statement of the Azerbaijani defense ministry"
+        " according to which the Armenian armed forces opened fire towards the Azerbaijani positions"
+        " in Tavush",
+        "en",
+        "P4",
+        "denial",
+    ),
+    (
+        "Минобороны Армении отрицает заявление Баку, согласно которому армянские силы открыли огонь в Тавуше",
+        "ru",
+        "P4",
+        "denial",
+    ),
+    (
+        "ՀՀ ՊՆ-ն հերքում է Ադրբեջանի հայտարարությունը, թե հայկական ստորաբաժանումները կրակ են բացել Տավուշում",
+        "hy",
+        "P4",
+        "denial",
+    ),
+    (
+        "Ermənistan MN Azərbaycanın bəyanatını rədd edib ki, Tovuz istiqamətində atəş açılıb",
+        "az",
+        "P4",
+        "denial",
+    ),
+    # positions moved forward are an advance
+    ("The Azerbaijanis again moved their positions near Sotk", "en", "P2", "advance"),
+    ("Азербайджанцы снова передвинули свои позиции у Сотка", "ru", "P2", "advance"),
+    ("Ադրբեջանցիները կրկին առաջ են քաշել դիրքերը Սոթքի մոտ", "hy", "P2", "advance"),
+    ("Ermənilər Kəlbəcər istiqamətində mövqelərini irəli çəkiblər", "az", "P2", "advance"),
+    # a corridor put under a third country's control by an agreement is politics, not land handed over
+    (
+        "Напомним, Армения передала Зангезурский коридор под контроль США в рамках соглашения с Азербайджаном"
+        " на 99 лет.",
+        "ru",
+        "P4",
+        "transit_management",
+    ),
+    (
+        "Armenia handed the Zangezur corridor over to US control for 99 years",
+        "en",
+        "P4",
+        "transit_management",
+    ),
+    (
+        "Հայաստանը Զանգեզուրի միջանցքը հանձնեց ԱՄՆ-ի վերահսկողության 99 տարով",
+        "hy",
+        "P4",
+        "transit_management",
+    ),
+    ("Ermənistan Zəngəzur dəhlizini 99 illiyə ABŞ-ın nəzarətinə verib", "az", "P4", "transit_management"),
+    # villages handed over stay a handover
+    ("Армения передала Азербайджану четыре села в Тавуше", "ru", "P2", "handover"),
+]
+
+
 FORTY_SECOND_ROUND_NAMES = [
     # an Azerbaijani privative noun on a place's name (-sızlıq: the time without the place) is the place
     ("Şuşasızlığın acısını unutmadıq", {"shusha"}, set()),
@@ -3717,6 +3861,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + FORTY_FIFTH_ROUND_NAMES
     + FORTY_SIXTH_ROUND_NAMES
     + FORTY_SEVENTH_ROUND_NAMES
+    + FORTY_EIGHTH_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -3765,7 +3910,8 @@ def test_names_are_found_only_with_their_evidence(
     + FORTY_FOURTH_ROUND_SEVERITY
     + FORTY_FIFTH_ROUND_SEVERITY
     + FORTY_SIXTH_ROUND_SEVERITY
-    + FORTY_SEVENTH_ROUND_SEVERITY,
+    + FORTY_SEVENTH_ROUND_SEVERITY
+    + FORTY_EIGHTH_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str

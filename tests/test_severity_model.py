@@ -138,8 +138,22 @@ def test_a_broken_weights_file_is_a_clear_error(tmp_path: Path) -> None:
         ({"P1": None, "P2": "ten"}, "the false-alarm cost of P2 must be a number of at least 1 or null"),
         ({"P1": True, "P2": None}, "the false-alarm cost of P1 must be a number of at least 1 or null"),
         # a level left out would cost 1, as any wrong level: P2 given wherever the model finds it likelier
-        ({"P1": None}, "false_alarm_costs must give P1 and P2"),
-        ({"P1": None, "P2": None, "P3": 2}, "false_alarm_costs must give P1 and P2"),
+        ({"P1": None}, "false_alarm_costs must give P1 and P2, and may give P3"),
+        # P4 is the floor: grading it is never a false alarm
+        ({"P1": None, "P2": None, "P4": 2}, "false_alarm_costs must give P1 and P2, and may give P3"),
+        # a false P3 cheaper than a missed level would grade P3 where P4 is likelier
+        (
+            {"P1": None, "P2": None, "P3": 0.5},
+            "the false-alarm cost of P3 must be a number of at least 1 or null",
+        ),
+        (
+            {"P1": None, "P2": None, "P3": "2"},
+            "the false-alarm cost of P3 must be a number of at least 1 or null",
+        ),
+        (
+            {"P1": None, "P2": None, "P3": math.nan},
+            "the false-alarm cost of P3 must be a number of at least 1 or null",
+        ),
     ],
 )
 def test_a_false_alarm_cost_that_is_not_a_cost_is_a_clear_error(
@@ -156,6 +170,26 @@ def test_a_false_alarm_cost_that_is_not_a_cost_is_a_clear_error(
     with pytest.raises(SeverityModelError) as raised:
         read_grader(path)
     assert str(raised.value) == f"{path}: {problem}"
+
+
+def test_a_false_p3_cost_keeps_a_near_tie_at_p4(tmp_path: Path) -> None:
+    """P3 on a P4 item is a posture alert on a harmless item: with its cost in the file, an item the model
+    finds barely likelier P3 than P4 stays P4, one it finds clearly P3 is still P3; a file that gives no P3
+    cost (the older files) costs it 1, as any wrong level."""
+    path = tmp_path / "severity_model.json"
+    document = {
+        "levels": ["P1", "P2", "P3", "P4"],
+        "false_alarm_costs": {"P1": None, "P2": None, "P3": 1.5},
+        "intercepts": [0, 0, 0, 0],
+        # "ab": P3 1.105 times as likely as P4; "cd": 2.7 times
+        "features": {"ab": [1, 0, 0, 0.1, 0], "cd": [1, 0, 0, 1, 0]},
+    }
+    path.write_text(json.dumps(document))
+    grader = read_grader(path)
+    assert grader.probabilities("ab")["P3"] > grader.probabilities("ab")["P4"]
+    assert (grader.grade("ab"), grader.grade("cd")) == ("P4", "P3")
+    path.write_text(json.dumps({**document, "false_alarm_costs": {"P1": None, "P2": None}}))
+    assert (read_grader(path).grade("ab"), read_grader(path).grade("cd")) == ("P3", "P3")
 
 
 def test_levels_in_another_order_still_never_give_p1_or_p2(tmp_path: Path) -> None:

@@ -54,7 +54,14 @@ P4). Elsewhere the rules' grade stands. Grid: c1 and c2 each in {1, 2, 3, 5, 10,
 - ADOPTION CRITERION, on parts 23-30 alone, against the rules alone: (a) pooled severity agreement rises by
   at least 0.005; (b) at least 6 of the 8 parts improve or stay equal, and no part loses more than two
   agreed items; (c) pooled false P1 no more than the rules' and pooled false P2 no more than the rules'.
-  All three must hold to turn the learned grade on by default; otherwise it stays off."""
+  All three must hold to turn the learned grade on by default; otherwise it stays off.
+
+FALSE P3 COST (forty-eighth round), written before any figure of it was seen. With P1 and P2 never given
+(cost(inf, inf), the bundled setting), a third cost c3 prices a FALSE P3: a grade P3 on an item whose label
+accepts only P4 (a posture alert on a harmless item); cost(inf, inf, c3) grades P3 where p(P3) > c3 * p(P4).
+Grid: c3 in {1, 1.1, 1.25, 1.5, 2, 3, 5, inf} (1: the setting so far). Chosen on parts 10-22 only: the
+largest c3 (the most cautious) whose pooled agreement is no lower than c3 = 1's; then reported on parts
+23-30 alone, where it must not lower agreement either (else the smallest c3 above 1 that does not)."""
 
 from __future__ import annotations
 
@@ -239,28 +246,35 @@ COSTS = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, INF)
 GRID = tuple((c1, c2) for c1 in COSTS for c2 in COSTS if c2 <= c1)
 
 
-def cost_of(level: str, truth: str, c1: float, c2: float) -> float:
+P3_COSTS = (1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, INF)
+
+
+def cost_of(level: str, truth: str, c1: float, c2: float, c3: float = 1.0) -> float:
     if level == truth:
         return 0.0
     if level == "P1":
         return c1
     if level == "P2" and truth in ("P3", "P4"):
         return c2
+    if level == "P3" and truth == "P4":
+        return c3
     return 1.0
 
 
-def least_cost(probs: dict[str, float], c1: float, c2: float) -> str:
+def least_cost(probs: dict[str, float], c1: float, c2: float, c3: float = 1.0) -> str:
     """The level of least expected cost; a level of infinite cost is never chosen."""
-    forbidden = {level for level, cost in (("P1", c1), ("P2", c2)) if cost == INF}
+    forbidden = {level for level, cost in (("P1", c1), ("P2", c2), ("P3", c3)) if cost == INF}
     allowed = [level for level in LEVELS if level not in forbidden]
-    return min(allowed, key=lambda level: sum(p * cost_of(level, t, c1, c2) for t, p in probs.items()))
+    return min(allowed, key=lambda level: sum(p * cost_of(level, t, c1, c2, c3) for t, p in probs.items()))
 
 
-def safe(grade: dict[str, object], probs: dict[str, float], c1: float, c2: float) -> str | None:
-    """cost(c1, c2): the least-cost level where the rules give a level and find no cue at all."""
+def safe(
+    grade: dict[str, object], probs: dict[str, float], c1: float, c2: float, c3: float = 1.0
+) -> str | None:
+    """cost(c1, c2, c3): the least-cost level where the rules give a level and find no cue at all."""
     if grade["severity"] is None or grade["raw_events"]:
         return grade["severity"]  # type: ignore[return-value]
-    return least_cost(probs, c1, c2)
+    return least_cost(probs, c1, c2, c3)
 
 
 @dataclass
@@ -269,12 +283,14 @@ class Tally:
     agreed: int = 0
     false_p1: int = 0
     false_p2: int = 0
+    false_p3: int = 0
 
     def add(self, levels: set[str | None], level: str | None) -> None:
         self.labelled += 1
         self.agreed += level in levels
         self.false_p1 += level == "P1" and "P1" not in levels
         self.false_p2 += level == "P2" and not levels & {"P1", "P2"}
+        self.false_p3 += level == "P3" and not levels & {"P1", "P2", "P3"}
 
 
 def tallies(
@@ -295,6 +311,7 @@ def pooled(per: dict[int, Tally], parts: range) -> Tally:
         total.agreed += tally.agreed
         total.false_p1 += tally.false_p1
         total.false_p2 += tally.false_p2
+        total.false_p3 += tally.false_p3
     return total
 
 
@@ -352,6 +369,45 @@ def main() -> None:
             flush=True,
         )
     report_safe(dump)
+    report_p3_cost(dump)
+
+
+def report_p3_cost(dump: list[dict[str, object]]) -> None:
+    """Forty-eighth round: the false-P3 cost c3 with P1 and P2 never given (docstring)."""
+    per = {
+        c3: tallies(dump, lambda row, c3=c3: safe(row, row["probs"], INF, INF, c3))  # type: ignore[misc]
+        for c3 in P3_COSTS
+    }
+    rules_per = tallies(dump, lambda row: row["rules"])  # type: ignore[arg-type, return-value]
+    everything = range(min(FIRST_MEASURED), max(FIRST_MEASURED) + 1)
+    for parts in (TUNING, CHECKING, everything):
+        reference = pooled(rules_per, parts)
+        print(
+            f"\ncost(inf, inf, c3) on parts {parts.start}-{parts.stop - 1}: rules {reference.agreed}/"
+            f"{reference.labelled}, false P3 {reference.false_p3}"
+        )
+        for c3 in P3_COSTS:
+            tally = pooled(per[c3], parts)
+            print(
+                f"  c3 {c3:<5g} {tally.agreed}/{tally.labelled} = {tally.agreed / tally.labelled:.4f} "
+                f"({tally.agreed - pooled(per[1.0], parts).agreed:+d} vs c3 1), false P3 {tally.false_p3}, "
+                f"false P1 {tally.false_p1}, false P2 {tally.false_p2}"
+            )
+    floor = pooled(per[1.0], TUNING).agreed
+    chosen = max(c3 for c3 in P3_COSTS if pooled(per[c3], TUNING).agreed >= floor)
+    held = pooled(per[chosen], CHECKING).agreed >= pooled(per[1.0], CHECKING).agreed
+    print(
+        f"\nc3 chosen on parts {TUNING.start}-{TUNING.stop - 1}: {chosen:g}; on parts {CHECKING.start}-"
+        f"{CHECKING.stop - 1} it {'does not lower' if held else 'LOWERS'} agreement against c3 1"
+    )
+    # added after the figures above were seen (c3 2 lowers parts 23-30 by 3 items): the most cautious c3 that
+    # lowers agreement on neither range, the one config/severity_model.json takes (severity_weights.py)
+    both = max(
+        c3
+        for c3 in P3_COSTS
+        if all(pooled(per[c3], parts).agreed >= pooled(per[1.0], parts).agreed for parts in (TUNING, CHECKING))
+    )
+    print(f"the most cautious c3 lowering neither parts 10-22 nor parts 23-30: {both:g}")
 
 
 def report_safe(dump: list[dict[str, object]]) -> None:
