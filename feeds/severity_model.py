@@ -19,7 +19,7 @@ it, a false P3 (P3 on a P4 item: a posture alert on a harmless item), which cost
 `false_alarm_costs` (null: never given; a file without P3 costs a false P3 1). The bundled file has null for
 P1 and P2: the learned grade never gives P1 or P2 (docs/classifier-figures.md, "A safe learned grade:
 backtest on the folded parts"), so it never breaks through quiet hours nor starts crisis mode; it gives P3
-only where the model finds P3 likelier than P4 by more than the P3 cost. It never changes which entities
+only where the model finds P3 more than the P3 cost times as likely as P4. It never changes which entities
 are tagged, nor an item the rules give a cue or no severity."""
 
 from __future__ import annotations
