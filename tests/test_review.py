@@ -75,13 +75,13 @@ class Field:
     def telegram(self) -> BotApiEmulator:
         return self.chat.telegram
 
-    async def publish(self, *titles: str) -> list[tuple[str, ...]]:
-        """New items on the feed, polled (classified by the gazetteer in force) and delivered; the entity
-        ids each item was tagged with."""
+    async def publish(self, *titles: str, link: str | None = None) -> list[tuple[str, ...]]:
+        """New items on the feed (with `link`, else https://news.example/<n>), polled (classified by the
+        gazetteer in force) and delivered; the entity ids each item was tagged with."""
         entries = []
         for title in titles:
             self._serial += 1
-            entries.append((f"n{self._serial}", title, f"https://news.example/{self._serial}", ""))
+            entries.append((f"n{self._serial}", title, link or f"https://news.example/{self._serial}", ""))
         self.feeds.add("/border.xml", rss("Border", entries))
         [feed] = [f for f in await list_feeds(self.chat.ctx.db) if f.url == self.feed_url]
         result = await self.poller.poll(feed)
@@ -361,6 +361,27 @@ async def test_missed_explains_a_miss_and_the_offered_alias_tags_the_next_item(
         ]
         assert await f.chat.say(ADMIN, "/missed some text nowhere_land") == [
             "Name the entity at the end, e.g. /missed <text>; sev_lake"
+        ]
+
+
+async def test_missed_finds_the_stored_item_by_its_link_as_pasted_with_tracking_fragment_or_armenian_path(
+    db: Database, telegram: BotApiEmulator, feed_server: FeedServer
+) -> None:
+    # Stored links are canonical (host lower-cased, no :443, no fragment, no utm_*, the path percent-encoded).
+    # Before: /missed looked up the link as typed, so each of these answered "No stored item has that link".
+    async with field(db, telegram, feed_server) as f:
+        title = "Troops seen near Sevlitch lake at dawn"
+        assert await f.publish(title, link="https://armenpress.am/hy/article/ԱԲ?id=7") == [()]
+        for pasted in (
+            "https://armenpress.am/hy/article/ԱԲ?id=7",
+            "https://Armenpress.AM/hy/article/ԱԲ?id=7&utm_source=tg",
+            "https://armenpress.am:443/hy/article/ԱԲ?id=7#comments",
+            "https://armenpress.am/hy/article/%D4%B1%D4%B2?id=7",
+        ):
+            [answer] = await f.chat.send(ADMIN, f"/missed {pasted} sev_lake")
+            assert answer.text.startswith(f"Sev Lake in “{title}”:\nNot found."), pasted
+        assert await f.chat.say(ADMIN, "/missed https://armenpress.am/hy/article/ԱԲ?id=8 sev_lake") == [
+            "No stored item has that link; paste its headline instead."
         ]
 
 

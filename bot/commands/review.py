@@ -31,6 +31,7 @@ from bot.validate import InvalidArgument, validate_alias
 from feeds import explain as why
 from feeds.definitions import GazetteerError
 from feeds.language import detect_language
+from feeds.normalize import canonical_link
 from storage.admins import is_admin
 from storage.chats import register_chat
 from storage.gazetteer import changing_gazetteer
@@ -327,7 +328,9 @@ async def missed(update: Update, context: BotCallbackContext, ctx: BotContext) -
     # pasted text is classified as ingestion classifies an item whose feed declares no language (in the
     # language it is written in, feeds.language); a stored item as it was, in its stored language
     if text.startswith(("http://", "https://")):
-        item = await item_text_by_link(ctx.db, text)
+        # stored links are canonical (feeds.normalize): the link as pasted, with its tracking parameters,
+        # fragment or Armenian path, is looked up in that form
+        item = await item_text_by_link(ctx.db, canonical_link(text) or text)
         if item is None:
             raise InvalidArgument(_("No stored item has that link; paste its headline instead."))
         title, summary, language = item
