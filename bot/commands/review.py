@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from typing import Any
@@ -336,7 +337,8 @@ async def missed(update: Update, context: BotCallbackContext, ctx: BotContext) -
         title, summary, language = item
     else:
         title, summary, language = text, "", detect_language(text)
-    explanation = why.explain(ctx.gazetteer, entity.id, title, summary, language)
+    # off the event loop: near matches in a long article take seconds, and alerts and other chats go on
+    explanation = await asyncio.to_thread(why.explain, ctx.gazetteer, entity.id, title, summary, language)
     name = escape(entity.name)
     lines = [_("<b>{name}</b> in {title}:").format(name=name, title=quoted(title, 200))]
     if explanation.found:
