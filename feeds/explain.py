@@ -103,14 +103,26 @@ def _rule_reason(
 def _suggestion(entity: EntityDef, original: str) -> tuple[str | None, list[AliasVerdict]]:
     """The text's words most like one of the entity's names, with a near-match verdict for each."""
     words = _WORD.findall(original)
+    normalized: dict[str, str] = {}  # a candidate as typed -> normalised (a long text repeats its words)
     verdicts: list[AliasVerdict] = []
     best: tuple[float, str] | None = None
+    matcher = difflib.SequenceMatcher(None)
     for alias in entity.aliases:
         name = normalize(alias.text.rstrip("*"))
         size = max(1, len(name.split()))
+        matcher.set_seq2(name)  # what SequenceMatcher analyses once per alias
+        scores: dict[str, float] = {}  # per normalised candidate: its score against this name
         for index in range(len(words)):
             candidate = " ".join(words[index : index + size])
-            score = difflib.SequenceMatcher(None, normalize(candidate), name).ratio()
+            key = normalized.get(candidate)
+            if key is None:
+                key = normalized[candidate] = normalize(candidate)
+            score = scores.get(key)
+            if score is None:
+                matcher.set_seq1(key)
+                # the quick ratios bound ratio() from above: below _NEAR they settle it far more cheaply
+                near = matcher.real_quick_ratio() >= _NEAR and matcher.quick_ratio() >= _NEAR
+                score = scores[key] = matcher.ratio() if near else 0.0
             if score >= _NEAR and (best is None or score > best[0]):
                 best = (score, candidate)
             if score >= _NEAR:

@@ -8,8 +8,10 @@ fresh database, SQLite file and PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
+import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,7 @@ from sqlalchemy import text
 
 from bot.commands import review
 from bot.deliver import DeliveryLoop
+from feeds import explain as why
 from feeds.fetch import Fetcher
 from feeds.ingest import FeedPoller
 from feeds.parse import ParserPool
@@ -75,13 +78,13 @@ class Field:
     def telegram(self) -> BotApiEmulator:
         return self.chat.telegram
 
-    async def publish(self, *titles: str) -> list[tuple[str, ...]]:
-        """New items on the feed, polled (classified by the gazetteer in force) and delivered; the entity
-        ids each item was tagged with."""
+    async def publish(self, *titles: str, link: str | None = None) -> list[tuple[str, ...]]:
+        """New items on the feed (with `link`, else https://news.example/<n>), polled (classified by the
+        gazetteer in force) and delivered; the entity ids each item was tagged with."""
         entries = []
         for title in titles:
             self._serial += 1
-            entries.append((f"n{self._serial}", title, f"https://news.example/{self._serial}", ""))
+            entries.append((f"n{self._serial}", title, link or f"https://news.example/{self._serial}", ""))
         self.feeds.add("/border.xml", rss("Border", entries))
         [feed] = [f for f in await list_feeds(self.chat.ctx.db) if f.url == self.feed_url]
         result = await self.poller.poll(feed)
@@ -362,6 +365,56 @@ async def test_missed_explains_a_miss_and_the_offered_alias_tags_the_next_item(
         assert await f.chat.say(ADMIN, "/missed some text nowhere_land") == [
             "Name the entity at the end, e.g. /missed <text>; sev_lake"
         ]
+
+
+async def test_missed_finds_the_stored_item_by_its_link_as_pasted_with_tracking_fragment_or_armenian_path(
+    db: Database, telegram: BotApiEmulator, feed_server: FeedServer
+) -> None:
+    # Stored links are canonical (host lower-cased, no :443, no fragment, no utm_*, the path percent-encoded).
+    # Before: /missed looked up the link as typed, so each of these answered "No stored item has that link".
+    async with field(db, telegram, feed_server) as f:
+        title = "Troops seen near Sevlitch lake at dawn"
+        assert await f.publish(title, link="https://armenpress.am/hy/article/ԱԲ?id=7") == [()]
+        for pasted in (
+            "https://armenpress.am/hy/article/ԱԲ?id=7",
+            "https://Armenpress.AM/hy/article/ԱԲ?id=7&utm_source=tg",
+            "https://armenpress.am:443/hy/article/ԱԲ?id=7#comments",
+            "https://armenpress.am/hy/article/%D4%B1%D4%B2?id=7",
+        ):
+            [answer] = await f.chat.send(ADMIN, f"/missed {pasted} sev_lake")
+            assert answer.text.startswith(f"Sev Lake in “{title}”:\nNot found."), pasted
+        assert await f.chat.say(ADMIN, "/missed https://armenpress.am/hy/article/ԱԲ?id=8 sev_lake") == [
+            "No stored item has that link; paste its headline instead."
+        ]
+
+
+async def test_other_chats_are_answered_while_missed_is_still_explaining_a_text(
+    db: Database, telegram: BotApiEmulator, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Near matches in a long article take seconds (9 s for the Lachin corridor's 185 names in a 20,000-
+    # character summary). Before: /missed explained on the event loop, so nothing else ran meanwhile: no
+    # alert, no other chat's command. Here the explanation waits until the other chat has its answer.
+    explaining, other_answered = threading.Event(), threading.Event()
+    waited_for_the_other_chat: list[bool] = []
+    explain = why.explain
+
+    def explain_after_the_other_chat(*arguments: Any) -> why.Explanation:
+        explaining.set()
+        waited_for_the_other_chat.append(other_answered.wait(timeout=5))
+        return explain(*arguments)
+
+    monkeypatch.setattr(why, "explain", explain_after_the_other_chat)
+    async with field(db, telegram, feed_server) as f:
+        before = len(telegram.sent(ADMIN))
+        telegram.inject_command(ADMIN, ADMIN, "/missed Troops seen near Sevlitch lake at dawn; sev_lake")
+        assert await asyncio.to_thread(explaining.wait, 10)
+        [other] = await f.chat.send(STRANGER, "/mysubs")
+        assert len(telegram.sent(ADMIN)) == before  # /missed has not answered yet
+        other_answered.set()
+        [answer] = (await telegram.wait_for_messages(ADMIN, before + 1))[before:]
+        assert other.text
+        assert answer.text.startswith("Sev Lake in “Troops seen near Sevlitch lake at dawn”:\nNot found.")
+        assert waited_for_the_other_chat == [True]
 
 
 async def test_a_button_the_bot_gets_to_after_telegrams_answer_window_still_does_what_it_says(

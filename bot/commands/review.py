@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from typing import Any
@@ -31,6 +32,7 @@ from bot.validate import InvalidArgument, validate_alias
 from feeds import explain as why
 from feeds.definitions import GazetteerError
 from feeds.language import detect_language
+from feeds.normalize import canonical_link
 from storage.admins import is_admin
 from storage.chats import register_chat
 from storage.gazetteer import changing_gazetteer
@@ -327,13 +329,16 @@ async def missed(update: Update, context: BotCallbackContext, ctx: BotContext) -
     # pasted text is classified as ingestion classifies an item whose feed declares no language (in the
     # language it is written in, feeds.language); a stored item as it was, in its stored language
     if text.startswith(("http://", "https://")):
-        item = await item_text_by_link(ctx.db, text)
+        # stored links are canonical (feeds.normalize): the link as pasted, with its tracking parameters,
+        # fragment or Armenian path, is looked up in that form
+        item = await item_text_by_link(ctx.db, canonical_link(text) or text)
         if item is None:
             raise InvalidArgument(_("No stored item has that link; paste its headline instead."))
         title, summary, language = item
     else:
         title, summary, language = text, "", detect_language(text)
-    explanation = why.explain(ctx.gazetteer, entity.id, title, summary, language)
+    # off the event loop: near matches in a long article take seconds, and alerts and other chats go on
+    explanation = await asyncio.to_thread(why.explain, ctx.gazetteer, entity.id, title, summary, language)
     name = escape(entity.name)
     lines = [_("<b>{name}</b> in {title}:").format(name=name, title=quoted(title, 200))]
     if explanation.found:
