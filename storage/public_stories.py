@@ -77,19 +77,14 @@ async def entity_name(db: Database, entity_id: str) -> str | None:
 
 def _public(entity_id: str | None) -> Select[int]:
     """Ids of the stories that alerted (for `entity_id`: alerted a chat subscribed to it)."""
-    query = select(Story.id).where(
-        exists().where(Item.story_id == Story.id, Item.alertable.is_(True)).correlate(Story)
-        if entity_id is None
-        else exists()
-        .where(
-            Item.story_id == Story.id,
-            Item.alertable.is_(True),
-            ItemEntity.item_id == Item.id,
-            ItemEntity.entity_id == entity_id,
+    alertable = [Item.story_id == Story.id, Item.alertable.is_(True)]
+    if entity_id is not None:
+        # an item's tag is looked up by the primary key (item_id, entity_id): a join would let SQLite (no
+        # statistics) read every tag of the entity for each story walked
+        alertable.append(
+            exists().where(ItemEntity.item_id == Item.id, ItemEntity.entity_id == entity_id).correlate(Item)
         )
-        .correlate(Story)
-    )
-    return query
+    return select(Story.id).where(exists().where(*alertable).correlate(Story))
 
 
 async def latest_public_stories(db: Database, entity_id: str | None, limit: int) -> list[PublicStory]:

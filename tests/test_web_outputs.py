@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import socket
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 import feedparser
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from bot.runtime import run
 from bot.web import WebServer, start_public_outputs
@@ -34,6 +35,7 @@ from tests.atom_rules import atom_problems
 from tests.botapi import BotApiEmulator
 from tests.conftest import add_named_feeds
 from tests.feedserver import running
+from tests.test_command_timeout import SLOW
 
 NOW = datetime(2025, 8, 8, 12, 0, tzinfo=UTC)
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -431,3 +433,34 @@ async def test_a_flood_of_readers_is_served_a_few_at_a_time_and_the_excess_told_
     assert sorted(r.status_code for r in answered) == [200] * (readers - turned_away) + [503] * turned_away
     assert peak == PUBLIC_AT_ONCE
     assert (await http.get("/atom")).status_code == 200
+
+
+async def test_a_read_past_the_time_limit_is_stopped_and_answered_busy(
+    newsroom: Newsroom, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that would run for minutes is stopped at BORDERWATCH_COMMAND_TIMEOUT, its slot freed."""
+    await newsroom.publish("Armenpress", LAKE_SHELLING, NOW)
+    real_query = outputs_module.latest_public_stories
+
+    async def slow_query(*args: Any, **kwargs: Any) -> Sequence[PublicStory]:
+        async with db.transaction() as session:
+            await session.execute(text(SLOW[db.dialect]))
+        return await real_query(*args, **kwargs)
+
+    settings = Settings(database_url=db.url, command_timeout=0.5)
+    server = await start_public_outputs(db, settings, port=0, host="127.0.0.1")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=30) as client:
+            monkeypatch.setattr(outputs_module, "latest_public_stories", slow_query)
+            started = time.monotonic()
+            response = await client.get("/atom/sev_lake")
+            assert time.monotonic() - started < 10
+            assert response.status_code == 503
+            assert response.headers["retry-after"] == "5"
+            assert response.text == "busy: reading the stories took too long, try again in a few seconds\n"
+
+            monkeypatch.setattr(outputs_module, "latest_public_stories", real_query)
+            (entry,) = _entries((await client.get("/atom/sev_lake")).content)
+            assert entry.title == LAKE_SHELLING
+    finally:
+        await server.close()

@@ -9,7 +9,9 @@
 An entity id that was never tracked is 404; a malformed parameter is 400 with one plain line saying which.
 At most PUBLIC_AT_ONCE requests read and render at once and PUBLIC_WAITING more wait; beyond that a request is
 answered 503 with Retry-After: the outputs run on the bot's event loop and database pool, so a flood of
-readers must never hold the alerts back (300 connections held a 10 ms delivery query for 5 s).
+readers must never hold the alerts back (300 connections held a 10 ms delivery query for 5 s). For the same
+reason their reads have the chat commands' time limit (BORDERWATCH_COMMAND_TIMEOUT, storage.db.time_limit);
+past it the request is answered 503 with Retry-After too.
 Links and ids use BORDERWATCH_PUBLIC_URL when set, else the address the request came to.
 """
 
@@ -30,7 +32,7 @@ from tornado.httputil import format_timestamp
 
 from bot.web.atom import CONTENT_TYPE, FeedInfo, last_modified, render_feed, rfc3339, story_id
 from bot.web.server import PlainHandler, Route, WebServer, serve
-from storage.db import Database
+from storage.db import Database, StatementTimeout, time_limit
 from storage.public_stories import (
     MAX_PAGE,
     PublicStory,
@@ -84,6 +86,7 @@ class _Outputs:
     db: Database
     public_url: str | None
     gate: _Gate
+    read_seconds: float
 
 
 async def start_public_outputs(
@@ -96,7 +99,9 @@ async def start_public_outputs(
     port = settings.web_port if port is None else port
     if port is None:
         return WebServer()
-    outputs = _Outputs(db, settings.public_url, _Gate(PUBLIC_AT_ONCE, PUBLIC_WAITING))
+    outputs = _Outputs(
+        db, settings.public_url, _Gate(PUBLIC_AT_ONCE, PUBLIC_WAITING), settings.command_timeout
+    )
     routes: list[Route] = [
         (r"/atom", _AtomHandler, {"outputs": outputs}),
         (r"/atom/([^/]+)", _AtomHandler, {"outputs": outputs}),
@@ -198,7 +203,15 @@ class _OutputHandler(PlainHandler):
             self.set_header("Retry-After", str(BUSY_RETRY_AFTER_SECONDS))
             self.plain(503, "busy: too many requests at once, try again in a few seconds")
             return
-        await self.outputs.gate.run(self.serve(*args))
+        await self.outputs.gate.run(self._serve_in_time(*args))
+
+    async def _serve_in_time(self, *args: str) -> None:
+        try:
+            with time_limit(self.outputs.read_seconds):
+                await self.serve(*args)
+        except StatementTimeout:
+            self.set_header("Retry-After", str(BUSY_RETRY_AFTER_SECONDS))
+            self.plain(503, "busy: reading the stories took too long, try again in a few seconds")
 
     async def serve(self, *args: str) -> None:
         raise NotImplementedError
