@@ -8,6 +8,7 @@ private chats, and factories for stored rows. Every test that talks to the bot g
 - `feed_pipeline(db, clock, *users)`: feeds to chats end to end (the ingest service polling the loopback
   feed server, the delivery loop sending through the real Application to the emulator), driven by hand.
 - `new_item`, `subscribe`: rows as the pipeline stores them.
+- `statements_sent(db, *words)`: the SQL statements (and parameters) sent while it is open, for query plans.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.context import BotApplication, BotContext
@@ -272,6 +275,22 @@ def new_item(
         published=published,
         classification=Classification(tuple(EntityMatch(e, spans) for e in entities), severity),
     )
+
+
+@contextlib.contextmanager
+def statements_sent(db: Database, *words: str) -> Iterator[list[tuple[str, Any]]]:
+    """(statement, parameters) of every statement sent on `db` while open that contains each of `words`."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        if all(word in statement for word in words):
+            sent.append((statement, parameters))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def subscribe(db: Database, chat_id: int, *entities: str, chat_type: str = "private") -> None:

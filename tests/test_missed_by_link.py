@@ -6,9 +6,8 @@ from __future__ import annotations
 import random
 import string
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 
 from feeds.limits import MAX_LINK_CHARS
 from feeds.store import store_new_items
@@ -16,7 +15,7 @@ from storage.db import Database
 from storage.ingest import ItemRow, ingest_transaction
 from storage.models import Feed, Item
 from storage.reports import item_text_by_link
-from tests.harness import new_item
+from tests.harness import new_item, statements_sent
 
 NOW = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
 # Links that do not compress, far past PostgreSQL's limit for one btree index entry (about 2.7 KB): only an
@@ -83,17 +82,8 @@ async def test_the_newest_item_with_the_link_is_found_through_the_link_index(db:
         await session.execute(insert(Item), rows)
         await session.execute(text("ANALYZE items"))
 
-    sent: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
-        if "FROM items" in statement:
-            sent.append((statement, parameters))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(db, "FROM items") as sent:
         found = await item_text_by_link(db, "https://news.example/7")
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
     assert found == ("Item 2007", "", None)
     [(statement, parameters)] = sent
 

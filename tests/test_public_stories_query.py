@@ -9,11 +9,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert, text
 
 from storage.db import Database
 from storage.models import Entity, Feed, Item, ItemEntity, Story
 from storage.public_stories import StoryCursor, latest_public_stories, public_stories_after
+from tests.harness import statements_sent
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -97,19 +98,10 @@ async def test_each_story_walked_looks_its_items_tags_up_by_primary_key(db: Data
         async with db.transaction() as session:
             await session.execute(text("ANALYZE"))
 
-    sent: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
-        if "FROM stories" in statement and "item_entities" in statement:
-            sent.append((statement, parameters))
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(db, "FROM stories", "item_entities") as sent:
         assert len(await latest_public_stories(db, "csto", 50)) == 50
         after = StoryCursor(START + timedelta(minutes=10), 10)
         assert len(await public_stories_after(db, "csto", since=START, after=after, limit=50)) == 50
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
     assert len(sent) == 2
 
     for statement, parameters in sent:
