@@ -651,17 +651,34 @@ async def _run(sizes: Sequence[int], postgres: str | None, sqlite: bool = True) 
     _growth(results)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Seed, time and report (sizes: --items, BENCH_HISTORY_ITEMS; PostgreSQL: --postgres)."""
-    parser = argparse.ArgumentParser(prog="bench.history", description=__doc__)
-    default = os.environ.get("BENCH_HISTORY_ITEMS", ",".join(map(str, DEFAULT_SIZES)))
-    parser.add_argument("--items", default=default, help="comma-separated sizes, e.g. 100000,1000000")
+def sizes_parser(
+    prog: str, description: str | None, sizes_variable: str, default: Sequence[int]
+) -> argparse.ArgumentParser:
+    """The history benches' options: --items (comma-separated sizes, else `sizes_variable`, else `default`),
+    --postgres (else BORDERWATCH_TEST_DATABASE_URL) and --no-postgres."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    items = os.environ.get(sizes_variable, ",".join(map(str, default)))
+    parser.add_argument("--items", default=items, help="comma-separated sizes, e.g. 100000,1000000")
     parser.add_argument("--postgres", default=os.environ.get("BORDERWATCH_TEST_DATABASE_URL"))
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--no-sqlite", action="store_true")
+    return parser
+
+
+def parsed_options(
+    parser: argparse.ArgumentParser, argv: list[str] | None
+) -> tuple[argparse.Namespace, list[int], str | None]:
+    """The options (unknown ones left to `make bench`), the sizes and the PostgreSQL URL (None: skipped)."""
     args, _unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     sizes = [int(size.replace("_", "")) for size in args.items.split(",") if size.strip()]
-    asyncio.run(_run(sizes, None if args.no_postgres else args.postgres, sqlite=not args.no_sqlite))
+    return args, sizes, None if args.no_postgres else args.postgres
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Seed, time and report (sizes: --items, BENCH_HISTORY_ITEMS; PostgreSQL: --postgres)."""
+    parser = sizes_parser("bench.history", __doc__, "BENCH_HISTORY_ITEMS", DEFAULT_SIZES)
+    parser.add_argument("--no-sqlite", action="store_true")
+    args, sizes, postgres = parsed_options(parser, argv)
+    asyncio.run(_run(sizes, postgres, sqlite=not args.no_sqlite))
 
 
 if __name__ == "__main__":

@@ -14,9 +14,7 @@ SQLite always (a temporary file); PostgreSQL when BORDERWATCH_TEST_DATABASE_URL 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -28,7 +26,17 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench.history import Command, Scenario, Timing, _analyze, _postgres_database, _time, seed
+from bench.history import (
+    Command,
+    Scenario,
+    Timing,
+    _analyze,
+    _postgres_database,
+    _time,
+    parsed_options,
+    seed,
+    sizes_parser,
+)
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.reports import item_text_by_link
@@ -71,14 +79,14 @@ async def _measure(backend: str, url: str, size: int) -> None:
     print(f"\n{backend}, {size:,} items (upgrade 0017 → head {migrated:.1f} s)")
     print(
         f"  {'command':<28} {'0018 p50':>10} {'p95':>9} {'(n)':>5}   {'0017 p50':>10} {'p95':>9} {'(n)':>5}"
-        "  answer"
+        f"   {'p95 0018/0017':>13}  answer"
     )
     for name in links:
         new, old = after[name], before[name]
         same = ("found" if new.answer else "none") if new.answer == old.answer else "NOT THE SAME"
         print(
             f"  {name:<28} {new.p50:8.2f}ms {new.p95:7.2f}ms {new.samples:>5}   "
-            f"{old.p50:8.2f}ms {old.p95:7.2f}ms {old.samples:>5}  {same}",
+            f"{old.p50:8.2f}ms {old.p95:7.2f}ms {old.samples:>5}   {new.p95 / old.p95:12.3f}x  {same}",
             flush=True,
         )
 
@@ -104,14 +112,9 @@ async def _run(sizes: list[int], postgres: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Seed, time and report (sizes: --items, BENCH_MISSED_ITEMS; PostgreSQL: --postgres)."""
-    parser = argparse.ArgumentParser(prog="bench.missed_link", description=__doc__)
-    default = os.environ.get("BENCH_MISSED_ITEMS", ",".join(map(str, DEFAULT_SIZES)))
-    parser.add_argument("--items", default=default, help="comma-separated sizes, e.g. 200000,1000000")
-    parser.add_argument("--postgres", default=os.environ.get("BORDERWATCH_TEST_DATABASE_URL"))
-    parser.add_argument("--no-postgres", action="store_true")
-    args, _unknown = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    sizes = [int(size.replace("_", "")) for size in args.items.split(",") if size.strip()]
-    asyncio.run(_run(sizes, None if args.no_postgres else args.postgres))
+    parser = sizes_parser("bench.missed_link", __doc__, "BENCH_MISSED_ITEMS", DEFAULT_SIZES)
+    _args, sizes, postgres = parsed_options(parser, argv)
+    asyncio.run(_run(sizes, postgres))
 
 
 if __name__ == "__main__":
