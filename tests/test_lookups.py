@@ -39,7 +39,7 @@ class HangingDNS:
     def __init__(self) -> None:
         self._released = threading.Event()
         self._lock = threading.Lock()
-        self._watchers: list[tuple[asyncio.AbstractEventLoop, asyncio.Event, Callable[[int], bool]]] = []
+        self._watchers: list[tuple[asyncio.AbstractEventLoop, asyncio.Event, Callable[[], bool]]] = []
         self.hung_calls = 0
         self.hanging_now = 0
         self.most_hanging = 0
@@ -63,23 +63,25 @@ class HangingDNS:
 
     def _notify(self) -> None:
         for loop, reached, condition in self._watchers:
-            if condition(self.hanging_now):
+            if condition():
                 loop.call_soon_threadsafe(reached.set)
 
-    async def _until(self, condition: Callable[[int], bool]) -> None:
+    async def _until(self, condition: Callable[[], bool]) -> None:
         reached = asyncio.Event()
         with self._lock:
             self._watchers.append((asyncio.get_running_loop(), reached, condition))
-            if condition(self.hanging_now):
+            if condition():
                 reached.set()
         await reached.wait()
 
     async def until_hanging(self, count: int) -> None:
         """Wait until `count` lookups hang at once."""
-        await self._until(lambda hanging: hanging >= count)
+        await self._until(lambda: self.hanging_now >= count)
 
-    async def until_none_hang(self) -> None:
-        await self._until(lambda hanging: hanging == 0)
+    async def until_none_hang(self, calls: int = 0) -> None:
+        """Wait until no lookup hangs and at least `calls` have been made: a lookup still queued for a
+        thread has not been made, and would hang again after `hang_again`."""
+        await self._until(lambda: self.hanging_now == 0 and self.hung_calls >= calls)
 
     def release(self) -> None:
         """End the lookups hanging now; later ones fail at once, until `hang_again`."""
@@ -197,7 +199,7 @@ async def test_names_that_hang_hold_a_bounded_number_of_threads(server: FeedServ
         await fetcher.aclose()  # no kept-alive connection: every fetch below looks its name up
         assert (await fetcher.fetch(f"http://{HEALTHY}:{server.port}/feed.xml")).status_code == 200
         dns.release()
-        await dns.until_none_hang()
+        await dns.until_none_hang(calls=len(hung))  # the names queued behind the three that hung, too
         dns.hang_again()
         dns.most_hanging = 0
         # the next poll: every name that hung is looked up again, and hangs again, on the failing thread
