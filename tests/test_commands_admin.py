@@ -831,6 +831,8 @@ async def test_other_chats_are_answered_while_an_entity_change_rebuilds_the_gaze
             await held.wait_started()
             assert await chat.say(STRANGER, "/start"), "another chat is answered"
             assert not held.ended.is_set(), "answered while the gazetteer was being rebuilt"
+            async with changing_gazetteer(db) as elsewhere:  # another process's /alias, committed first
+                await elsewhere.add_alias("lachin", "Quxford Lane")
             # a second admin's change meanwhile waits its turn, and is built on the first one's rows
             telegram.inject_command(OTHER_ADMIN, OTHER_ADMIN, "/alias sev_lake Blorp Mere")
         finally:
@@ -838,11 +840,11 @@ async def test_other_chats_are_answered_while_an_entity_change_rebuilds_the_gaze
         [added] = await telegram.wait_for_messages(ADMIN, 1)
         assert added.text == "“Zorgo Pond” now names Sev Lake (sev_lake)."
         assert _tags(chat, "Troops seen at Zorgo Pond") == ["sev_lake"]
+        assert _tags(chat, "Trucks stopped on Quxford Lane") == ["lachin"], "committed before: in force too"
         [other] = await telegram.wait_for_messages(OTHER_ADMIN, 1)
         assert other.text == "“Blorp Mere” now names Sev Lake (sev_lake)."
-        assert _tags(chat, "Zorgo Pond and Blorp Mere") == ["sev_lake"]
-        assert _tags(chat, "Blorp Mere") == ["sev_lake"]
-        assert _tags(chat, "Zorgo Pond") == ["sev_lake"]
+        assert _tags(chat, "Blorp Mere, Zorgo Pond") == ["sev_lake"]
+        assert _tags(chat, "Quxford Lane") == ["lachin"]
         assert chat.ctx.entities.version == (await gazetteer_rows(db)).version, "the newest is in force"
 
 
