@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import re
 from collections.abc import Mapping, Sequence
@@ -158,7 +159,7 @@ async def load_gazetteer(db: Database, settings: Settings) -> Gazetteer:
     parse_entities(document)  # validate before anything is written
     severity = parse_severity(read_yaml(severity_path(path), "severity lexicon"))
     rows = await seed_gazetteer(db, [_plain(entity) for entity in raw_entities(document)])
-    return build_gazetteer(rows, severity, learned_grader(settings))
+    return await build_gazetteer_in_thread(rows, severity, learned_grader(settings))
 
 
 async def reload_if_changed(db: Database, current: Gazetteer) -> Gazetteer | None:
@@ -168,7 +169,7 @@ async def reload_if_changed(db: Database, current: Gazetteer) -> Gazetteer | Non
     rows = await gazetteer_rows_if_changed(db, current.version)
     if rows is None:
         return None
-    return build_gazetteer(rows, current.severity, current.classifier.grader)
+    return await build_gazetteer_in_thread(rows, current.severity, current.classifier.grader)
 
 
 def definitions_from_rows(
@@ -260,6 +261,15 @@ def build_gazetteer(
         [row.definition for row in rows.entities], rows.chat_aliases, rows.fixes
     )
     return Gazetteer(definitions, severity, version=rows.version, grader=grader)
+
+
+async def build_gazetteer_in_thread(
+    rows: GazetteerRows, severity: SeverityLexicon | None, grader: SeverityGrader | None = None
+) -> Gazetteer:
+    """build_gazetteer on a worker thread: a build takes most of a second (every alias's patterns and the
+    classifier's automata), which on the event loop would hold up every chat's commands and alerts
+    (bench/gazetteer_stall.py)."""
+    return await asyncio.to_thread(build_gazetteer, rows, severity, grader)
 
 
 def _without_missing_references(row: Mapping[str, Any], active: set[str]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The stored gazetteer as one thing: its rows (entities, chat aliases, alias fixes) with their version, and
 changes to it made as one unit (the rows are read back inside the change, so the caller can build and check
-the new gazetteer before anything is committed).
+the new gazetteer before anything is committed), and changes only tried (rolled back: what they would make).
 
 Every change writes a new version (storage.entities), which every process looks at to rebuild its classifier.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,10 @@ class GazetteerRows:
     entities: list[StoredEntity]
     chat_aliases: dict[str, list[ChatAlias]]
     fixes: list[StoredFix]
+
+    def same_gazetteer(self, other: GazetteerRows) -> bool:
+        """Whether both build the same gazetteer (their versions aside: every write makes a new one)."""
+        return replace(self, version=None) == replace(other, version=None)
 
 
 async def _rows(session: AsyncSession) -> GazetteerRows:
@@ -120,6 +124,22 @@ async def changing_gazetteer(db: Database) -> AsyncIterator[GazetteerChange]:
         yield GazetteerChange(session)
 
 
+class _OnlyTried(Exception):
+    pass
+
+
+@asynccontextmanager
+async def trying_gazetteer(db: Database) -> AsyncIterator[GazetteerChange]:
+    """A change to the gazetteer that is always rolled back: what it would make, read with `rows()`,
+    without holding the database (SQLite's write lock) while that is built."""
+    try:
+        async with db.transaction() as session:
+            yield GazetteerChange(session)
+            raise _OnlyTried
+    except _OnlyTried:
+        pass
+
+
 __all__ = [
     "GazetteerChange",
     "GazetteerRows",
@@ -127,4 +147,5 @@ __all__ = [
     "gazetteer_rows",
     "gazetteer_rows_if_changed",
     "seed_gazetteer",
+    "trying_gazetteer",
 ]

@@ -6,8 +6,10 @@ the admin (or the refused non-admin) sees and what was stored.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import random
+import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,9 +19,11 @@ import pytest
 
 import bot.app
 import bot.commands.admin
+import feeds.gazetteer
 from bot.feed_alerts import send_feed_notices
+from bot.runtime import refresh_gazetteer
 from feeds.fetch import Fetcher
-from feeds.gazetteer import load_gazetteer, load_yaml_gazetteer
+from feeds.gazetteer import Gazetteer, load_gazetteer, load_yaml_gazetteer
 from feeds.guard import AddressPolicy
 from feeds.ingest import FeedPoller
 from feeds.opml import read_opml
@@ -29,6 +33,7 @@ from storage.audit import count_audit, latest_audit
 from storage.db import Database
 from storage.deliveries import delivery_paused
 from storage.feeds import FetchRecord, add_feed, list_feeds, record_fetch
+from storage.gazetteer import changing_gazetteer, gazetteer_rows
 from storage.migrate import upgrade
 from storage.settings import load_settings
 from tests.botapi.emulator import BotApiEmulator
@@ -778,6 +783,87 @@ async def test_an_alias_added_in_chat_tags_the_next_item(
             result = await poller.poll(current)
         await fetcher.aclose()
     assert [item.entity_ids for item in result.new_items] == [("sev_lake",)]
+
+
+class HeldBuild:
+    """Holds the next gazetteer build (feeds.gazetteer.Gazetteer, whoever builds it) until `release` is set,
+    so a test sees what the bot does meanwhile. A build run on the event loop is not held (nothing could
+    ever release it there): it ends before anything else runs, which is what the tests catch."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.ended = threading.Event()
+        held = self
+
+        class HeldGazetteer(Gazetteer):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                first = not held.started.is_set()
+                held.started.set()
+                if first and not _on_the_event_loop():
+                    held.release.wait()
+                super().__init__(*args, **kwargs)
+                if first:
+                    held.ended.set()
+
+        monkeypatch.setattr(feeds.gazetteer, "Gazetteer", HeldGazetteer)
+
+    async def wait_started(self) -> None:
+        await asyncio.to_thread(self.started.wait)
+
+
+def _on_the_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+async def test_other_chats_are_answered_while_an_entity_change_rebuilds_the_gazetteer(
+    db: Database, telegram: BotApiEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_admin(db, OTHER_ADMIN, added_by=ADMIN, seed_ids={ADMIN}, now=START)
+    async with running_bot(db, telegram) as chat:
+        held = HeldBuild(monkeypatch)
+        try:
+            telegram.inject_command(ADMIN, ADMIN, "/alias sev_lake Zorgo Pond")
+            await held.wait_started()
+            assert await chat.say(STRANGER, "/start"), "another chat is answered"
+            assert not held.ended.is_set(), "answered while the gazetteer was being rebuilt"
+            async with changing_gazetteer(db) as elsewhere:  # another process's /alias, committed first
+                await elsewhere.add_alias("lachin", "Quxford Lane")
+            # a second admin's change meanwhile waits its turn, and is built on the first one's rows
+            telegram.inject_command(OTHER_ADMIN, OTHER_ADMIN, "/alias sev_lake Blorp Mere")
+        finally:
+            held.release.set()
+        [added] = await telegram.wait_for_messages(ADMIN, 1)
+        assert added.text == "“Zorgo Pond” now names Sev Lake (sev_lake)."
+        assert _tags(chat, "Troops seen at Zorgo Pond") == ["sev_lake"]
+        assert _tags(chat, "Trucks stopped on Quxford Lane") == ["lachin"], "committed before: in force too"
+        [other] = await telegram.wait_for_messages(OTHER_ADMIN, 1)
+        assert other.text == "“Blorp Mere” now names Sev Lake (sev_lake)."
+        assert _tags(chat, "Blorp Mere, Zorgo Pond") == ["sev_lake"]
+        assert _tags(chat, "Quxford Lane") == ["lachin"]
+        assert chat.ctx.entities.version == (await gazetteer_rows(db)).version, "the newest is in force"
+
+
+async def test_other_chats_are_answered_while_a_change_made_elsewhere_is_loaded(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with changing_gazetteer(chat.ctx.db) as change:  # another process's /alias
+        await change.add_alias("sev_lake", "Zorgo Pond")
+    held = HeldBuild(monkeypatch)
+    try:
+        reloading = asyncio.ensure_future(refresh_gazetteer(chat.ctx))
+        await held.wait_started()
+        assert await chat.say(STRANGER, "/start"), "another chat is answered"
+        assert not held.ended.is_set(), "answered while the gazetteer was being rebuilt"
+        assert _tags(chat, "Troops seen at Zorgo Pond") == [], "the old one stays in force until then"
+    finally:
+        held.release.set()
+    assert await reloading
+    assert _tags(chat, "Troops seen at Zorgo Pond") == ["sev_lake"]
 
 
 # ------------------------------------------------------------------------------------ hostile input

@@ -10,9 +10,9 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -51,7 +51,7 @@ from bot.validate import (
 from feeds.definitions import GazetteerError
 from feeds.errors import ParseError
 from feeds.fetch import Fetcher
-from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, Gazetteer, build_gazetteer
+from feeds.gazetteer import BUNDLED_CONFIG, EntityInfo, build_gazetteer_in_thread
 from feeds.guard import AddressPolicy, refused_urls
 from feeds.htmlpage import PageSelectors
 from feeds.limits import ParseLimits
@@ -67,9 +67,10 @@ from storage.feed_admin import (
     feed_status_page,
 )
 from storage.feeds import NewFeed, add_feeds, get_feed, get_feed_by_url, list_feeds, remove_feed
-from storage.gazetteer import GazetteerChange, changing_gazetteer, gazetteer_rows
+from storage.gazetteer import GazetteerChange, changing_gazetteer, gazetteer_rows, trying_gazetteer
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Callback = Callable[[Update, BotCallbackContext], Coroutine[Any, Any, None]]
 
@@ -454,11 +455,32 @@ async def import_opml(update: Update, context: BotCallbackContext, ctx: BotConte
 # ------------------------------------------------------------------------------------ entities
 
 
-async def _rebuild_gazetteer(change: GazetteerChange, ctx: BotContext) -> Gazetteer:
-    """The gazetteer as it reads inside `change` (raises GazetteerError before the commit)."""
+async def change_gazetteer(ctx: BotContext, apply: Callable[[GazetteerChange], Awaitable[T]]) -> T:
+    """Make the change `apply` makes to the stored gazetteer and put the gazetteer it gives in force; returns
+    what `apply` returned. A gazetteer that does not build raises GazetteerError before anything is committed.
+
+    The build takes most of a second: it runs on a worker thread, and outside the committing transaction
+    (on SQLite that one holds the write lock, and with it every chat's writes): the change is first only
+    tried, and the gazetteer of what it would make built; then it is made and committed, and that gazetteer
+    swapped in, unless the rows read differently then (another process changed them meanwhile: built again
+    from those). Changes and reloads hold ctx.entity_lock until they swap theirs in, so the gazetteer
+    committed last is the one in force."""
     severity = ctx.gazetteer.severity if ctx.gazetteer is not None else None
     grader = ctx.gazetteer.classifier.grader if ctx.gazetteer is not None else None
-    return build_gazetteer(await change.rows(), severity, grader)
+    async with ctx.entity_lock:
+        async with trying_gazetteer(ctx.db) as trial:
+            await apply(trial)
+            tried = await trial.rows()
+        gazetteer = await build_gazetteer_in_thread(tried, severity, grader)
+        async with changing_gazetteer(ctx.db) as change:
+            result = await apply(change)
+            rows = await change.rows()
+            if rows.same_gazetteer(tried):
+                gazetteer.version = rows.version
+            else:
+                gazetteer = await build_gazetteer_in_thread(rows, severity, grader)
+        ctx.gazetteer = gazetteer
+    return result
 
 
 def _resolve(ctx: BotContext, name: str) -> EntityInfo:
@@ -507,18 +529,14 @@ async def track(update: Update, context: BotCallbackContext, ctx: BotContext) ->
     for text in [name, *aliases]:
         _check_specific(ctx, text, entity_id)
         _check_free(ctx, text, entity_id)
-    async with ctx.entity_lock:
-        try:
-            async with changing_gazetteer(ctx.db) as change:
-                await change.add_entity(entity_id, name, aliases)
-                gazetteer = await _rebuild_gazetteer(change, ctx)
-        except ValueError:
-            raise InvalidArgument(
-                _("{id} is already tracked; add names with /alias {id} …").format(id=entity_id)
-            ) from None
-        except GazetteerError as exc:
-            raise InvalidArgument(_("Not tracked: {reason}").format(reason=escape(str(exc)))) from None
-        ctx.gazetteer = gazetteer
+    try:
+        await change_gazetteer(ctx, lambda change: change.add_entity(entity_id, name, aliases))
+    except ValueError:
+        raise InvalidArgument(
+            _("{id} is already tracked; add names with /alias {id} …").format(id=entity_id)
+        ) from None
+    except GazetteerError as exc:
+        raise InvalidArgument(_("Not tracked: {reason}").format(reason=escape(str(exc)))) from None
     shown = "; ".join(escape(alias) for alias in aliases)
     tracking = (
         _("Now tracking <b>{name}</b> ({id}), also named {aliases}.")
@@ -564,16 +582,13 @@ async def alias(update: Update, context: BotCallbackContext, ctx: BotContext) ->
         )
         return "already there"
     user = update.effective_user
-    async with ctx.entity_lock:
-        try:
-            async with changing_gazetteer(ctx.db) as change:
-                added = await change.add_alias(
-                    entity.id, text, added_by=user.id if user else None, case_sensitive=exact
-                )
-                gazetteer = await _rebuild_gazetteer(change, ctx)
-        except GazetteerError as exc:
-            raise InvalidArgument(_("Alias not added: {reason}").format(reason=escape(str(exc)))) from None
-        ctx.gazetteer = gazetteer
+    added_by = user.id if user else None
+    try:
+        added = await change_gazetteer(
+            ctx, lambda change: change.add_alias(entity.id, text, added_by=added_by, case_sensitive=exact)
+        )
+    except GazetteerError as exc:
+        raise InvalidArgument(_("Alias not added: {reason}").format(reason=escape(str(exc)))) from None
     if not added:
         await reply(
             update,
@@ -597,11 +612,7 @@ async def untrack(update: Update, context: BotCallbackContext, ctx: BotContext) 
         await reply(update, admin_usage("untrack"))
         return "usage"
     entity = _resolve(ctx, name)
-    async with ctx.entity_lock:
-        async with changing_gazetteer(ctx.db) as change:
-            await change.untrack_entity(entity.id)
-            gazetteer = await _rebuild_gazetteer(change, ctx)
-        ctx.gazetteer = gazetteer
+    await change_gazetteer(ctx, lambda change: change.untrack_entity(entity.id))
     await reply(
         update,
         _(

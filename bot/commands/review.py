@@ -22,7 +22,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.admin_auth import admin_command
 from bot.arguments import command_arguments
-from bot.commands.admin import _rebuild_gazetteer, _resolve
+from bot.commands.admin import _resolve, change_gazetteer
 from bot.commands.subscriptions import may_change_chat
 from bot.context import BotCallbackContext, BotContext
 from bot.i18n import N_, _, ngettext
@@ -35,7 +35,7 @@ from feeds.language import detect_language
 from feeds.normalize import canonical_link
 from storage.admins import is_admin
 from storage.chats import register_chat
-from storage.gazetteer import changing_gazetteer
+from storage.gazetteer import GazetteerChange
 from storage.reports import (
     FixKind,
     Report,
@@ -240,19 +240,25 @@ async def _decide(ctx: BotContext, report: Report, action: str, by: int) -> str:
         answer = _(
             "The name {alias} no longer tags {name} when {word} stands near it, from the next item on."
         ).format(alias=quoted(alias, 80), name=name, word=quoted(word, 40))
-    async with ctx.entity_lock:
-        try:
-            async with changing_gazetteer(ctx.db) as change:
-                closed = await change.close_reports(
-                    report, status=status, resolution=resolution, by=by, at=ctx.clock(), fix=fix
-                )
-                if not closed:
-                    return _(ALREADY_DECIDED)
-                gazetteer = await _rebuild_gazetteer(change, ctx)
-        except GazetteerError as exc:  # the transaction rolled back: the report stays open
-            raise InvalidArgument(_("Not applied: {error}").format(error=escape(str(exc)))) from None
-        ctx.gazetteer = gazetteer
+
+    async def close(change: GazetteerChange) -> None:
+        closed = await change.close_reports(
+            report, status=status, resolution=resolution, by=by, at=ctx.clock(), fix=fix
+        )
+        if not closed:
+            raise _AlreadyDecided
+
+    try:
+        await change_gazetteer(ctx, close)
+    except _AlreadyDecided:
+        return _(ALREADY_DECIDED)
+    except GazetteerError as exc:  # nothing was committed: the report stays open
+        raise InvalidArgument(_("Not applied: {error}").format(error=escape(str(exc)))) from None
     return answer
+
+
+class _AlreadyDecided(Exception):
+    """The report was closed meanwhile (another admin's decision): nothing to change."""
 
 
 @admin_command("review")
@@ -392,14 +398,12 @@ async def missed_pressed(update: Update, context: BotCallbackContext, ctx: BotCo
         return "stale offer"
     entity_id, text = offer
     await answer_press(query)
-    async with ctx.entity_lock:
-        try:
-            async with changing_gazetteer(ctx.db) as change:
-                added = await change.add_alias(entity_id, text, added_by=user.id)
-                gazetteer = await _rebuild_gazetteer(change, ctx)
-        except GazetteerError as exc:
-            raise InvalidArgument(_("Not added: {error}").format(error=escape(str(exc)))) from None
-        ctx.gazetteer = gazetteer
+    try:
+        added = await change_gazetteer(
+            ctx, lambda change: change.add_alias(entity_id, text, added_by=user.id)
+        )
+    except GazetteerError as exc:
+        raise InvalidArgument(_("Not added: {error}").format(error=escape(str(exc)))) from None
     name = escape(entity_name(ctx, entity_id))
     shown = (
         _("{alias} is now a name of {name}.") if added else _("{alias} is already a name of {name}.")
