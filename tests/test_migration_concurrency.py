@@ -184,3 +184,40 @@ async def test_upgraders_that_wait_for_an_item_write_all_finish(database_url: st
     assert results == [(0, "")] * 3
     assert await scalars(database_url, "SELECT version_num FROM alembic_version") == [HEAD]
     assert await scalars(database_url, "SELECT id FROM items ORDER BY id") == [1, 2]
+
+
+@POSTGRES_ONLY
+@pytest.mark.parametrize("left_behind", ["invalid", "built"])
+async def test_the_next_upgrade_finishes_0018_after_one_died_during_or_after_the_index_build(
+    database_url: str, left_behind: str
+) -> None:
+    """An upgrade killed while 0018 built its index CONCURRENTLY (outside a transaction) leaves the version at
+    0017 with an invalid index named ix_items_link, or, killed just after the build, a valid one: the next
+    upgrade reaches head either way, with one valid hash index and every item kept."""
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0017")
+    engine = create_async_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(INSERT_FEED, {"at": AT})
+            for number in (1, 2):
+                await connection.execute(INSERT_ITEM, {**item(number), "title": "Same title"})
+            if left_behind == "invalid":
+                # a concurrent build that failed part way (here on a duplicate) leaves its index invalid
+                with pytest.raises(Exception, match="could not create unique index"):
+                    await connection.execute(
+                        text("CREATE UNIQUE INDEX CONCURRENTLY ix_items_link ON items (title)")
+                    )
+            else:
+                await connection.execute(text("CREATE INDEX ix_items_link ON items USING hash (link)"))
+    finally:
+        await engine.dispose()
+    results = await asyncio.to_thread(outcomes, start_upgrades(database_url, 1))
+    assert results == [(0, "")]
+    assert await scalars(database_url, "SELECT version_num FROM alembic_version") == [HEAD]
+    index = await scalars(
+        database_url,
+        "SELECT indisvalid::text || ' ' || pg_get_indexdef(indexrelid) FROM pg_index"
+        " WHERE indexrelid = 'ix_items_link'::regclass",
+    )
+    assert index == ["true CREATE INDEX ix_items_link ON public.items USING hash (link)"]
+    assert await scalars(database_url, "SELECT id FROM items ORDER BY id") == [1, 2]
