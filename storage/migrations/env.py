@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import suppress
 
 from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from storage.db import create_engine, is_write_locked
 from storage.models import Base
@@ -63,11 +64,18 @@ def _run_under_advisory_lock(connection: Connection) -> None:
         _configure(connection)
         with context.begin_transaction():
             context.run_migrations()
-    finally:
-        if connection.in_transaction():
+    except BaseException:
+        # the migration's error is the one to report; a session that no longer answers holds no lock
+        with suppress(SQLAlchemyError):
             connection.rollback()
-        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        connection.commit()
+            _unlock(connection)
+        raise
+    _unlock(connection)
+
+
+def _unlock(connection: Connection) -> None:
+    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    connection.commit()
 
 
 def _run_under_write_lock(connection: Connection) -> None:
@@ -90,10 +98,12 @@ async def _run_async() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url, "storage.migrate sets sqlalchemy.url"
     engine = create_engine(url, limit_round_trips=False)
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-        await connection.commit()
-    await engine.dispose()
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+            await connection.commit()
+    finally:
+        await engine.dispose()
 
 
 if context.is_offline_mode():
