@@ -3464,6 +3464,8 @@ FORTY_NINTH_ROUND_NAMES = [
     ("Ա. Բակունցի տուն-թանգարան այցելեցին ԱՀ պետնախարար Արտակ Բեգլարյանը", {"nagorno_karabakh"}, set()),
     ("ԱՀ ՊԲ-ն հայտնում է", {"nagorno_karabakh"}, set()),
     ("ԱՀ նախագահի օգնական Հիքմեթ Հաջիևը հայտարարել է", set(), {"nagorno_karabakh"}),
+    # Artsakh with its r slipped to s
+    ("the shelling bombardment of the entire border of Astsakh republic", {"nagorno_karabakh"}, set()),
 ]
 
 
