@@ -442,6 +442,7 @@ class _AliasInfo:
     unless_before: frozenset[int]  # word ids that cancel the alias as the word right before it
     landform: frozenset[int]  # word ids of a mountain or a range, right before or after
     landform_before: frozenset[int]  # word ids of a mountain or a range, right before only
+    landform_after: frozenset[int]  # word ids of a river, right after only
     landform_after_adjective: frozenset[
         int
     ]  # word ids of a landform right after the name as a Russian adjective
@@ -2021,6 +2022,7 @@ class Classifier:
                     unless_before=frozenset(self._word(w, keys) for w in alias.unless_before),
                     landform=frozenset(self._word(w, keys) for w in alias.landform),
                     landform_before=frozenset(self._word(w, keys) for w in alias.landform_before),
+                    landform_after=frozenset(self._word(w, keys) for w in alias.landform_after),
                     landform_after_adjective=frozenset(
                         self._word(w, keys) for w in alias.landform_after_adjective
                     ),
@@ -2118,8 +2120,14 @@ class Classifier:
         # mountain or a range before or after it ("Mount Vardenis", "Վարդենիս լեռ", "Горная цепь
         # Варденис"), for every place
         self._place_before = self._every_places(lambda info: info.unless_before)
-        self._landform = self._every_places(lambda info: info.landform)
-        self._landform_before = self._landform | self._every_places(lambda info: info.landform_before)
+        self._landform_before = self._every_places(lambda info: info.landform) | self._every_places(
+            lambda info: info.landform_before
+        )
+        # (the forty-ninth round: a river's word only after the name, "ՎԱՐԴԵՆԻՍ, գետ"; before it, it ends the
+        # river's own name, "Həkəri çayının Laçın rayonu")
+        self._landform = self._every_places(lambda info: info.landform) | self._every_places(
+            lambda info: info.landform_after
+        )
         self._landform_after_adjective = self._every_places(lambda info: info.landform_after_adjective)
         self._range_named = frozenset(info.entity for info in self._aliases if info.alias.range_name)
         # a person's own given names may stand before the bare surname: "İlham Əliyev", "Никол Пашинян"

@@ -30,7 +30,8 @@ whatever `kept_with` words the item has: Iran's border "with Azerbaijan and Arme
 `unless_before` (words that cancel the alias when one ends right before it: "Diocese of Syunik",
 "фонд возрождения Нагорного Карабаха"; those of any place apply to every place), `landform` (words
 of a mountain or a range right before or after a place's name: "Mount Vardenis", "Վարդենիս լեռ", and
-`landform_before` right before it only: "гора Варденис", not "за Капаном горы";
+`landform_before` right before it only: "гора Варденис", not "за Капаном горы"; `landform_after` right
+after it only: "ՎԱՐԴԵՆԻՍ, գետ", not "Həkəri çayının Laçın rayonu" (the river is the name before it);
 `landform_after_adjective` right after the name written as a Russian adjective only: «цепью Зангезурских
 гор», «Зодский перевал», not "за Капаном горы"; those of any place
 apply to every place but one with an alias that has `range_name`, a place named by its range: "the
@@ -74,6 +75,7 @@ _ALIAS_KEYS = {
     "unless_before",
     "landform",
     "landform_before",
+    "landform_after",
     "landform_after_adjective",
     "range_name",
     "own_next",
@@ -111,6 +113,7 @@ class AliasDef:
     unless_before: tuple[str, ...] = ()  # words that cancel the alias when one ends right before it
     landform: tuple[str, ...] = ()  # words of a mountain or a range right before or after a place's name
     landform_before: tuple[str, ...] = ()  # such words only right before the name ("гора Варденис")
+    landform_after: tuple[str, ...] = ()  # such words only right after the name ("Vardenis river")
     landform_after_adjective: tuple[str, ...] = ()  # such words right after a Russian adjective of the name
     range_name: bool = False  # the place is also named by its range ("Karabakh mountains"): landform kept
     own_next: tuple[str, ...] = ()  # like `unless_next`, for this alias only (not every place's)
@@ -259,6 +262,7 @@ def parse_alias(raw: Any, language: str, entity: str) -> AliasDef:
         unless_before=_string_list(raw.get("unless_before"), entity, text, "unless_before"),
         landform=_string_list(raw.get("landform"), entity, text, "landform"),
         landform_before=_string_list(raw.get("landform_before"), entity, text, "landform_before"),
+        landform_after=_string_list(raw.get("landform_after"), entity, text, "landform_after"),
         landform_after_adjective=_string_list(
             raw.get("landform_after_adjective"), entity, text, "landform_after_adjective"
         ),
