@@ -96,12 +96,13 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The forty-seventh test part as measured once with the forty-eighth round's rules (frozen at 29f2b34;
+# The forty-eighth test part as measured once with the forty-ninth round's rules (frozen at 66aed1f;
 # figures in docs/classifier-figures.md, with and without the learned severity grade, which is off by
-# default; no label needed correcting after the measurement): thresholds reached are asserted, those not
-# reached are strict expected failures with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 47 measured once with the forty-eighth round's rules (docs/classifier-figures.md)"
-_RECALL_BELOW_095 = {"hy": "0.932 (41/44)"}
+# default, and with the six labels corrected after the measurement, marked "relabelled"): thresholds
+# reached are asserted, those not reached are strict expected failures with the figure on the corrected
+# labels (the mark must go once the threshold is met).
+_TEST_FIGURES = "test part 48 measured once with the forty-ninth round's rules (docs/classifier-figures.md)"
+_RECALL_BELOW_095 = {"hy": "0.918 (56/61)"}
 
 
 @pytest.fixture(scope="module")
@@ -132,9 +133,9 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="7 false hits in 51 near-misses (the singer Shusha Guppy twice, the Vardenis river, the Istisu "
-    "spring read as Jermuk, an architect's surname Nakhchivani, an exhibition at the UN's office, Georgian "
-    f"Armenians detained by Azerbaijan's border guards), {_TEST_FIGURES}",
+    reason="4 false hits in 53 near-misses (Nurali Aliyev of Kazakhstan, the Dagestani Mukhu Aliev, a "
+    "Russian peacekeepers' base shelled in another conflict, the Armenian Sunik dynasty read as Syunik), "
+    f"{_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
@@ -142,7 +143,7 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.798 (83/104) by the rules alone, the default (the same with the learned "
+    reason="severity agreement 0.874 (118/135) by the rules alone, the default (0.867 with the learned "
     f"grade) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
