@@ -335,7 +335,9 @@ def _alternation(endings: Iterable[str]) -> str:
 
 # an Armenian name joined to the next word by the linking vowel and a hyphen is a compound that names it:
 # "Ղարաբաղա-ադրբեջանական հակամարտ" (the Karabakh–Azerbaijani conflict), as "հայ-ադրբեջանական" names Armenia
-_HY_LINKED = "ա(?=[-‐‑–])"
+# (the fiftieth round: or without the hyphen, before the other side's adjective: "ղարաբաղաադրբեջանական շփման
+# գծում", the Karabakh–Azerbaijani line of contact)
+_HY_LINKED = "ա(?=[-‐‑–])|աադրբեջանակ\\w*"
 # and a name joined by the linking vowel to "-dwelling" or "-native" is the compound adjective of the people
 # living there (the twenty-seventh round: "արցախաբնակ հայերին", "սյունիքաբնակներին")
 _HY_DWELLING = "աբն[աի]կ" + _alternation(
@@ -524,6 +526,26 @@ _PATRONYMICS = frozenset(normalize(word) for word in ("oğlu", "qızı", "огл
 # a Russian patronymic, in its cases and transliterated ("Алиев Муху Гимбатович", "Aliyev Mukhu Gimbatovich"):
 # the surname written first, before another person's given name
 _PATRONYMIC_END = re.compile(r"(?:ович|евич|ьич|овн|евн|ичн|ovich|evich|ovna|evna)(?:а|у|ем|е|ы|ой)?$")
+
+
+# the fiftieth round: a surname in apposition ("Nurali Aliyev, the millionaire eldest son of …"): the word
+# that starts the sentence before it is a given name even when the item names others
+_APPOSITION = re.compile(r", (?:the|a|an) ")
+
+
+def _misspelt_given(word: str, given_names: tuple[str, ...]) -> bool:
+    """The fiftieth round: a person's own given name with one letter inside it mistyped («Ջեյրուն Բայրամովը»
+    for Ջեյհուն); its first and last letters kept, so that another name one letter off at its end ("Ilhan",
+    not "Ilham") stays another person's."""
+    for given in given_names:
+        if len(given) < 5 or len(word) < len(given):
+            continue
+        head = word[: len(given)]
+        if head[0] != given[0] or head[-1] != given[-1]:
+            continue
+        if sum(a != b for a, b in zip(head, given, strict=True)) == 1:
+            return True
+    return False
 
 
 def _stem_ru(word: str) -> str:
@@ -1598,6 +1620,11 @@ class _ExclusionDenials:
         )
 
 
+# the fiftieth round: Armenian ոչ right before an adjective negates the adjective («ոչ կանոնադրական»,
+# non-statutory; «ոչ ռազմական», non-military), not a cue before or after it
+_HY_ADJECTIVE_AFTER = re.compile(r" \w+(?:ական|ային|յին)(?:ը|ի|ին|ն|ներ\w*)?(?!\w)")
+
+
 def _negated(text: str, start: int, stop: int, negations: list[tuple[int, int, int]], ends: bool) -> bool:
     """A negation right before the cue ("no casualties"), or right after it where it may follow ("жертв
     нет"); with `ends`, an ending right before it or anywhere after it in its clause ("shelling of the border
@@ -1605,6 +1632,8 @@ def _negated(text: str, start: int, stop: int, negations: list[tuple[int, int, i
     for n_start, n_stop, follows in negations:
         if follows == _ENDS_CLAUSE and not ends:
             continue
+        if text[n_start:n_stop] == "ոչ" and _HY_ADJECTIVE_AFTER.match(text, n_stop):
+            continue  # «ոչ կանոնադրական հարաբերություններ»: the adjective's own negation, not the cue's
         if n_stop <= start:
             # not across a sentence's end: "Дом, которого нет. Как живут беженцы" still names the refugees
             if start - n_stop <= _NEGATION_BEFORE and not any(
@@ -2405,9 +2434,12 @@ class Classifier:
                 and _script(word[0]) == _script(text[start])  # given name and surname share a script
                 # "Ильхама Алиева", "Владимиром Путиным"
                 and not word.startswith(self._given_names[info.entity])
+                and not _misspelt_given(word, self._given_names[info.entity])
                 and word not in _TITLES
                 and scan.original_is_capital(word_start)
-                and (alone or not _sentence_start(text, word_start))
+                and (
+                    alone or not _sentence_start(text, word_start) or _APPOSITION.match(text, end) is not None
+                )
                 and word_start not in earlier  # "Azerbaijan's", "Азербайджана"
                 # a Title Case headline capitalises every word, but only its own words
                 and not (scan.in_title(start) and scan.title_case())
@@ -2418,7 +2450,17 @@ class Classifier:
         if self._another_initial(scan, start, info):
             return True
         following = text[stop : stop + 40].split()
-        # (the next word, not a comma: "Пашинян, Айдын оглы" lists the surname before another person)
+        # (the next word, not a comma: "Пашинян, Айдын оглы" lists the surname before another person; but an
+        # encyclopedia's headword puts a comma between the surname and the given name with a Russian
+        # patronymic: "Aliev, Mukhu Gimbatovich")
+        if (
+            len(following) >= 3
+            and following[0] == ","
+            and following[1][:1].isalpha()
+            and not following[1].startswith(self._given_names[info.entity])
+            and _PATRONYMIC_END.search(following[2].strip(".,;:")) is not None
+        ):
+            return True
         if (
             len(following) >= 2
             and following[0][:1].isalnum()
