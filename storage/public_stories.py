@@ -75,36 +75,52 @@ async def entity_name(db: Database, entity_id: str) -> str | None:
         return await session.scalar(select(Entity.name).where(Entity.id == entity_id))
 
 
-def _public(entity_id: str | None) -> Select[int]:
-    """Ids of the stories that alerted (for `entity_id`: alerted a chat subscribed to it)."""
-    alertable = [Item.story_id == Story.id, Item.alertable.is_(True)]
-    if entity_id is not None:
-        # an item's tag is looked up by the primary key (item_id, entity_id): a join would let SQLite (no
-        # statistics) read every tag of the entity for each story walked
-        alertable.append(
-            exists().where(ItemEntity.item_id == Item.id, ItemEntity.entity_id == entity_id).correlate(Item)
-        )
-    return select(Story.id).where(exists().where(*alertable).correlate(Story))
+def _public(entity_id: str | None) -> Select[int, datetime]:
+    """(id, last change) of the stories that alerted (for `entity_id`: alerted a chat subscribed to it)."""
+    if entity_id is None:
+        alertable = exists().where(Item.story_id == Story.id, Item.alertable.is_(True)).correlate(Story)
+        return select(Story.id, Story.updated_at).where(alertable)
+    # found from the entity's own tags (ix_item_entities_entity_published, which covers item_id): a rarely
+    # tagged entity costs its few tags, where walking the stories newest first crossed every newer story
+    tagged = (
+        select(Item.story_id)
+        .join(ItemEntity, ItemEntity.item_id == Item.id)
+        .where(ItemEntity.entity_id == entity_id, Item.alertable.is_(True))
+    )
+    return select(Story.id, Story.updated_at).where(Story.id.in_(tagged))
+
+
+def feed_validator(stories: Sequence[tuple[int, datetime]]) -> str:
+    """What the stories of a page are now: their ids and last changes, which any new report moves."""
+    return ";".join(f"{story_id}@{updated.isoformat()}" for story_id, updated in stories)
+
+
+async def latest_public_story_ids(
+    db: Database, entity_id: str | None, limit: int
+) -> list[tuple[int, datetime]]:
+    """(id, last change) of the `limit` public stories (about `entity_id` when given) that changed last, the
+    latest first: the small query a conditional request is answered from."""
+    query = _public(entity_id).order_by(Story.updated_at.desc(), Story.id.desc()).limit(limit)
+    async with db.transaction() as session:
+        return [(story_id, updated) for story_id, updated in (await session.execute(query)).all()]
 
 
 async def latest_public_stories(db: Database, entity_id: str | None, limit: int) -> list[PublicStory]:
     """The `limit` public stories (about `entity_id` when given) that changed last, the latest first."""
-    query = _public(entity_id).order_by(Story.updated_at.desc(), Story.id.desc()).limit(limit)
-    async with db.transaction() as session:
-        ids = list((await session.scalars(query)).all())
-        return await _load(session, ids)
+    return await load_public_stories(db, await latest_public_story_ids(db, entity_id, limit))
 
 
-async def public_stories_after(
+async def public_story_ids_after(
     db: Database,
     entity_id: str | None,
     *,
     since: datetime | None,
     after: StoryCursor | None,
     limit: int,
-) -> list[PublicStory]:
-    """Public stories (about `entity_id` when given) in the order they last changed, the earliest first:
-    those changed at or after `since`, and past `after` (the last story of the previous page)."""
+) -> list[tuple[int, datetime]]:
+    """(id, last change) of the public stories (about `entity_id` when given) in the order they last changed,
+    the earliest first: those changed at or after `since`, and past `after` (the last story of the previous
+    page)."""
     query = _public(entity_id).order_by(Story.updated_at, Story.id).limit(min(limit, MAX_PAGE))
     if since is not None:
         query = query.where(Story.updated_at >= since)
@@ -117,8 +133,28 @@ async def public_stories_after(
             )
         )
     async with db.transaction() as session:
-        ids = list((await session.scalars(query)).all())
-        return await _load(session, ids)
+        return [(story_id, updated) for story_id, updated in (await session.execute(query)).all()]
+
+
+async def public_stories_after(
+    db: Database,
+    entity_id: str | None,
+    *,
+    since: datetime | None,
+    after: StoryCursor | None,
+    limit: int,
+) -> list[PublicStory]:
+    """The stories of `public_story_ids_after`, loaded."""
+    ids = await public_story_ids_after(db, entity_id, since=since, after=after, limit=limit)
+    return await load_public_stories(db, ids)
+
+
+async def load_public_stories(db: Database, stories: Sequence[tuple[int, datetime]]) -> list[PublicStory]:
+    """The stories of (id, last change) pairs with their reports and entities, in that order."""
+    if not stories:
+        return []
+    async with db.transaction() as session:
+        return await _load(session, [story_id for story_id, _updated in stories])
 
 
 async def _load(session: AsyncSession, story_ids: Sequence[int]) -> list[PublicStory]:
@@ -180,6 +216,10 @@ __all__ = [
     "StoryCursor",
     "StoryReport",
     "entity_name",
+    "feed_validator",
     "latest_public_stories",
+    "latest_public_story_ids",
+    "load_public_stories",
     "public_stories_after",
+    "public_story_ids_after",
 ]
