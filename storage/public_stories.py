@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -75,19 +75,37 @@ async def entity_name(db: Database, entity_id: str) -> str | None:
         return await session.scalar(select(Entity.name).where(Entity.id == entity_id))
 
 
-def _public(entity_id: str | None) -> Select[int, datetime]:
+# an entity with at most this many tags has its stories found from its tags; one with more, by walking the
+# stories newest first (it is on many of them, so the walk soon finds a page): reading 2,000 tags costs about
+# what the walk costs for a common entity (bench/public_reads.py)
+FEW_TAGS = 2000
+
+
+async def _public(session: AsyncSession, entity_id: str | None) -> Select[int, datetime]:
     """(id, last change) of the stories that alerted (for `entity_id`: alerted a chat subscribed to it)."""
+    story = select(Story.id, Story.updated_at)
     if entity_id is None:
-        alertable = exists().where(Item.story_id == Story.id, Item.alertable.is_(True)).correlate(Story)
-        return select(Story.id, Story.updated_at).where(alertable)
-    # found from the entity's own tags (ix_item_entities_entity_published, which covers item_id): a rarely
-    # tagged entity costs its few tags, where walking the stories newest first crossed every newer story
-    tagged = (
-        select(Item.story_id)
-        .join(ItemEntity, ItemEntity.item_id == Item.id)
-        .where(ItemEntity.entity_id == entity_id, Item.alertable.is_(True))
+        return story.where(
+            exists().where(Item.story_id == Story.id, Item.alertable.is_(True)).correlate(Story)
+        )
+    tags = select(ItemEntity.item_id).where(ItemEntity.entity_id == entity_id).limit(FEW_TAGS + 1).subquery()
+    if int(await session.scalar(select(func.count()).select_from(tags)) or 0) <= FEW_TAGS:
+        # from the entity's own tags (ix_item_entities_entity_published covers item_id): a rarely tagged
+        # entity costs its few tags, where the walk below would cross every newer story
+        tagged = (
+            select(Item.story_id)
+            .join(ItemEntity, ItemEntity.item_id == Item.id)
+            .where(ItemEntity.entity_id == entity_id, Item.alertable.is_(True))
+        )
+        return story.where(Story.id.in_(tagged))
+    # each walked story's items' tags looked up by the primary key (item_id, entity_id): a join would let
+    # SQLite (no statistics) read every tag of the entity for each story walked
+    alertable = exists().where(
+        Item.story_id == Story.id,
+        Item.alertable.is_(True),
+        exists().where(ItemEntity.item_id == Item.id, ItemEntity.entity_id == entity_id).correlate(Item),
     )
-    return select(Story.id, Story.updated_at).where(Story.id.in_(tagged))
+    return story.where(alertable.correlate(Story))
 
 
 def feed_validator(stories: Sequence[tuple[int, datetime]]) -> str:
@@ -100,9 +118,11 @@ async def latest_public_story_ids(
 ) -> list[tuple[int, datetime]]:
     """(id, last change) of the `limit` public stories (about `entity_id` when given) that changed last, the
     latest first: the small query a conditional request is answered from."""
-    query = _public(entity_id).order_by(Story.updated_at.desc(), Story.id.desc()).limit(limit)
     async with db.transaction() as session:
-        return [(story_id, updated) for story_id, updated in (await session.execute(query)).all()]
+        query = (await _public(session, entity_id)).order_by(Story.updated_at.desc(), Story.id.desc())
+        return [
+            (story_id, updated) for story_id, updated in (await session.execute(query.limit(limit))).all()
+        ]
 
 
 async def latest_public_stories(db: Database, entity_id: str | None, limit: int) -> list[PublicStory]:
@@ -121,19 +141,20 @@ async def public_story_ids_after(
     """(id, last change) of the public stories (about `entity_id` when given) in the order they last changed,
     the earliest first: those changed at or after `since`, and past `after` (the last story of the previous
     page)."""
-    query = _public(entity_id).order_by(Story.updated_at, Story.id).limit(min(limit, MAX_PAGE))
-    if since is not None:
-        query = query.where(Story.updated_at >= since)
-    if after is not None:
-        # spelled out rather than a row-value comparison, which SQLite before 3.15 and some planners miss
-        query = query.where(
-            or_(
-                Story.updated_at > after.updated,
-                and_(Story.updated_at == after.updated, Story.id > after.id),
-            )
-        )
     async with db.transaction() as session:
-        return [(story_id, updated) for story_id, updated in (await session.execute(query)).all()]
+        query = (await _public(session, entity_id)).order_by(Story.updated_at, Story.id)
+        if since is not None:
+            query = query.where(Story.updated_at >= since)
+        if after is not None:
+            # spelled out rather than a row-value comparison, which SQLite before 3.15 and some planners miss
+            query = query.where(
+                or_(
+                    Story.updated_at > after.updated,
+                    and_(Story.updated_at == after.updated, Story.id > after.id),
+                )
+            )
+        rows = await session.execute(query.limit(min(limit, MAX_PAGE)))
+        return [(story_id, updated) for story_id, updated in rows.all()]
 
 
 async def public_stories_after(
