@@ -9,7 +9,7 @@ joining moves a story up), and pages are cut by (updated_at, id) on the index of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Select, and_, exists, func, or_, select
@@ -171,11 +171,15 @@ async def public_stories_after(
 
 
 async def load_public_stories(db: Database, stories: Sequence[tuple[int, datetime]]) -> list[PublicStory]:
-    """The stories of (id, last change) pairs with their reports and entities, in that order."""
+    """The stories of (id, last change) pairs with their reports and entities, in that order. Each keeps the
+    last change it was found with: a page's cursor then resumes where the page was cut, even when one of its
+    stories changed in between (it comes again, later)."""
     if not stories:
         return []
     async with db.transaction() as session:
-        return await _load(session, [story_id for story_id, _updated in stories])
+        loaded = await _load(session, [story_id for story_id, _updated in stories])
+    found = dict(stories)
+    return [replace(story, updated=found[story.id]) for story in loaded]
 
 
 async def _load(session: AsyncSession, story_ids: Sequence[int]) -> list[PublicStory]:

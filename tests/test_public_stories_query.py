@@ -9,11 +9,18 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, text, update
 
 from storage.db import Database
 from storage.models import Entity, Feed, Item, ItemEntity, Story
-from storage.public_stories import FEW_TAGS, StoryCursor, latest_public_stories, public_stories_after
+from storage.public_stories import (
+    FEW_TAGS,
+    StoryCursor,
+    latest_public_stories,
+    load_public_stories,
+    public_stories_after,
+    public_story_ids_after,
+)
 from tests.harness import statements_sent
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -147,3 +154,20 @@ async def test_a_rare_entitys_stories_are_found_from_its_tags_a_common_ones_by_a
 
 def _nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [node, *(deeper for child in node.get("Plans", []) for deeper in _nodes(child))]
+
+
+async def test_a_story_that_changes_while_its_page_is_read_moves_no_cursor_past_others(db: Database) -> None:
+    """The outputs find a page's stories, then read them: a source joining a story in between must not make
+    the page's cursor skip the stories that changed after the page was cut."""
+    await _history(db, [(s, True, ("csto",)) for s in (1, 2, 3)])
+    found = await public_story_ids_after(db, "csto", since=None, after=None, limit=2)
+    assert [story_id for story_id, _updated in found] == [1, 2]
+    async with db.transaction() as session:
+        await session.execute(
+            update(Story).where(Story.id == 2).values(updated_at=START + timedelta(minutes=10))
+        )
+    page = await load_public_stories(db, found)
+    assert [(story.id, story.updated) for story in page] == found
+    after = StoryCursor(page[-1].updated, page[-1].id)
+    rest = await public_stories_after(db, "csto", since=None, after=after, limit=50)
+    assert [story.id for story in rest] == [3, 2]

@@ -1,7 +1,10 @@
 """The public read-only outputs on BORDERWATCH_WEB_PORT: Atom feeds of stories and a JSON API.
 
 - `/atom` and `/atom/<entity id>`: the 50 public stories that changed last (storage.public_stories), as Atom
-  1.0; strong ETag and Last-Modified, 304 to a conditional GET that matches.
+  1.0; ETag and Last-Modified, 304 to a conditional GET that matches. The ETag is computed before anything
+  is read but which stories are shown and when each last changed (a source joining, a severity change or a
+  merge changes it), so a feed reader polling with it is answered after one small query. A rename of an
+  entity or feed, or a re-tag, changes no story's last change: readers see it with the story's next change.
 - `/api/stories?entity=<id>&since=<ISO time>&limit=<n>&after=<cursor>`: the same stories as JSON, in the
   order they last changed (earliest first), `limit` (1-200, default 50) a page; `next` is the URL of the
   following page when this one is full, and `cursor` resumes after the last story later on.
