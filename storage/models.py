@@ -109,7 +109,11 @@ class FetchLog(Base):
 class Story(Base):
     __tablename__ = "stories"
     # the public outputs list stories by their last change, and page through them by (updated_at, id)
-    __table_args__ = (Index("ix_stories_updated_at_id", "updated_at", "id"),)
+    __table_args__ = (
+        Index("ix_stories_updated_at_id", "updated_at", "id"),
+        # the stories merged into one, for /story (migration 0019)
+        Index("ix_stories_merged_into_id", "merged_into_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(Text)
@@ -179,7 +183,8 @@ class Item(Base):
 
 class ItemEntity(Base):
     __tablename__ = "item_entities"
-    # an entity's tags in a time range, or its newest ones, for /status, /chart and /latest (migration 0014)
+    # an entity's tags in a time range, or its newest ones, or all of them (its public stories), for /status,
+    # /chart, /latest and /atom/<entity> (migration 0014)
     __table_args__ = (Index("ix_item_entities_entity_published", "entity_id", "published_at", "item_id"),)
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)

@@ -9,10 +9,11 @@ joining moves a story up), and pages are cut by (updated_at, id) on the index of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import BindParameter, Integer, Select, String, and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -75,24 +76,100 @@ async def entity_name(db: Database, entity_id: str) -> str | None:
         return await session.scalar(select(Entity.name).where(Entity.id == entity_id))
 
 
-def _public(entity_id: str | None) -> Select[int]:
-    """Ids of the stories that alerted (for `entity_id`: alerted a chat subscribed to it)."""
-    alertable = [Item.story_id == Story.id, Item.alertable.is_(True)]
-    if entity_id is not None:
-        # an item's tag is looked up by the primary key (item_id, entity_id): a join would let SQLite (no
-        # statistics) read every tag of the entity for each story walked
-        alertable.append(
-            exists().where(ItemEntity.item_id == Item.id, ItemEntity.entity_id == entity_id).correlate(Item)
+# an entity with at most this many tags has its stories found from its tags; one with more, by walking the
+# stories newest first (it is on many of them, so the walk soon finds a page): reading 2,000 tags costs about
+# what the walk costs for a common entity (bench/public_reads.py)
+FEW_TAGS = 2000
+
+
+def _written(value: str | int) -> BindParameter[Any]:
+    """`value` written into the statement (escaped; a known entity's id or a page size): PostgreSQL plans a
+    prepared statement for its parameters five times, then keeps a generic plan, which fits no entity: a
+    common one's stories took 80 ms instead of 14, a rare one's 60 instead of 3."""
+    return bindparam(None, value, String if isinstance(value, str) else Integer, literal_execute=True)
+
+
+async def _public(session: AsyncSession, entity_id: str | None) -> Select[int, datetime]:
+    """(id, last change) of the stories that alerted (for `entity_id`: alerted a chat subscribed to it)."""
+    story = select(Story.id, Story.updated_at)
+    if entity_id is None:
+        return story.where(
+            exists().where(Item.story_id == Story.id, Item.alertable.is_(True)).correlate(Story)
         )
-    return select(Story.id).where(exists().where(*alertable).correlate(Story))
+    entity = _written(entity_id)
+    tags = (
+        select(ItemEntity.item_id)
+        .where(ItemEntity.entity_id == entity)
+        .limit(_written(FEW_TAGS + 1))
+        .subquery()
+    )
+    if int(await session.scalar(select(func.count()).select_from(tags)) or 0) <= FEW_TAGS:
+        # from the entity's own tags (ix_item_entities_entity_published covers item_id): a rarely tagged
+        # entity costs its few tags, where the walk below would cross every newer story
+        tagged = (
+            select(Item.story_id)
+            .join(ItemEntity, ItemEntity.item_id == Item.id)
+            .where(ItemEntity.entity_id == entity, Item.alertable.is_(True))
+        )
+        return story.where(Story.id.in_(tagged))
+    # each walked story's items' tags looked up by the primary key (item_id, entity_id): a join would let
+    # SQLite (no statistics) read every tag of the entity for each story walked
+    alertable = exists().where(
+        Item.story_id == Story.id,
+        Item.alertable.is_(True),
+        exists().where(ItemEntity.item_id == Item.id, ItemEntity.entity_id == entity).correlate(Item),
+    )
+    return story.where(alertable.correlate(Story))
+
+
+def feed_validator(stories: Sequence[tuple[int, datetime]]) -> str:
+    """What the stories of a page are now: their ids and last changes, which any new report moves."""
+    return ";".join(f"{story_id}@{updated.isoformat()}" for story_id, updated in stories)
+
+
+async def latest_public_story_ids(
+    db: Database, entity_id: str | None, limit: int
+) -> list[tuple[int, datetime]]:
+    """(id, last change) of the `limit` public stories (about `entity_id` when given) that changed last, the
+    latest first: the small query a conditional request is answered from."""
+    async with db.transaction() as session:
+        query = (await _public(session, entity_id)).order_by(Story.updated_at.desc(), Story.id.desc())
+        return [
+            (story_id, updated)
+            for story_id, updated in (await session.execute(query.limit(_written(limit)))).all()
+        ]
 
 
 async def latest_public_stories(db: Database, entity_id: str | None, limit: int) -> list[PublicStory]:
     """The `limit` public stories (about `entity_id` when given) that changed last, the latest first."""
-    query = _public(entity_id).order_by(Story.updated_at.desc(), Story.id.desc()).limit(limit)
+    return await load_public_stories(db, await latest_public_story_ids(db, entity_id, limit))
+
+
+async def public_story_ids_after(
+    db: Database,
+    entity_id: str | None,
+    *,
+    since: datetime | None,
+    after: StoryCursor | None,
+    limit: int,
+) -> list[tuple[int, datetime]]:
+    """(id, last change) of the public stories (about `entity_id` when given) in the order they last changed,
+    the earliest first: those changed at or after `since`, and past `after` (the last story of the previous
+    page)."""
     async with db.transaction() as session:
-        ids = list((await session.scalars(query)).all())
-        return await _load(session, ids)
+        query = (await _public(session, entity_id)).order_by(Story.updated_at, Story.id)
+        if since is not None:
+            query = query.where(Story.updated_at >= since)
+        if after is not None:
+            # spelled out rather than a row-value comparison, which SQLite before 3.15 and some planners miss
+            query = query.where(
+                or_(
+                    Story.updated_at > after.updated,
+                    and_(Story.updated_at == after.updated, Story.id > after.id),
+                )
+            )
+        rows = await session.execute(query.limit(_written(min(limit, MAX_PAGE))))
+        return [(story_id, updated) for story_id, updated in rows.all()]
 
 
 async def public_stories_after(
@@ -103,22 +180,21 @@ async def public_stories_after(
     after: StoryCursor | None,
     limit: int,
 ) -> list[PublicStory]:
-    """Public stories (about `entity_id` when given) in the order they last changed, the earliest first:
-    those changed at or after `since`, and past `after` (the last story of the previous page)."""
-    query = _public(entity_id).order_by(Story.updated_at, Story.id).limit(min(limit, MAX_PAGE))
-    if since is not None:
-        query = query.where(Story.updated_at >= since)
-    if after is not None:
-        # spelled out rather than a row-value comparison, which SQLite before 3.15 and some planners miss
-        query = query.where(
-            or_(
-                Story.updated_at > after.updated,
-                and_(Story.updated_at == after.updated, Story.id > after.id),
-            )
-        )
+    """The stories of `public_story_ids_after`, loaded."""
+    ids = await public_story_ids_after(db, entity_id, since=since, after=after, limit=limit)
+    return await load_public_stories(db, ids)
+
+
+async def load_public_stories(db: Database, stories: Sequence[tuple[int, datetime]]) -> list[PublicStory]:
+    """The stories of (id, last change) pairs with their reports and entities, in that order. Each keeps the
+    last change it was found with: a page's cursor then resumes where the page was cut, even when one of its
+    stories changed in between (it comes again, later)."""
+    if not stories:
+        return []
     async with db.transaction() as session:
-        ids = list((await session.scalars(query)).all())
-        return await _load(session, ids)
+        loaded = await _load(session, [story_id for story_id, _updated in stories])
+    found = dict(stories)
+    return [replace(story, updated=found[story.id]) for story in loaded]
 
 
 async def _load(session: AsyncSession, story_ids: Sequence[int]) -> list[PublicStory]:
@@ -180,6 +256,10 @@ __all__ = [
     "StoryCursor",
     "StoryReport",
     "entity_name",
+    "feed_validator",
     "latest_public_stories",
+    "latest_public_story_ids",
+    "load_public_stories",
     "public_stories_after",
+    "public_story_ids_after",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from storage.db import Database
 from storage.models import Entity, Feed, Item, ItemEntity, Story
@@ -73,6 +74,20 @@ class StoryDetails:
     def sources(self) -> list[str]:
         """The distinct sources of the story, in the order they reported it."""
         return list(dict.fromkeys(member.source for member in self.members))
+
+
+_SHOWN_ITEM_COLUMNS = (
+    Item.title,
+    Item.link,
+    Item.language,
+    Item.published_at,
+    Item.published_day_only,
+    Item.severity,
+    Item.story_rule,
+    Item.story_score,
+    Item.story_evidence,
+    Item.events,
+)
 
 
 def source_name(feed: Feed) -> str:
@@ -292,6 +307,8 @@ async def story_details(db: Database, story_id: int) -> StoryDetails | None:
             .join(Feed, Feed.id == Item.feed_id)
             .where(Item.story_id == story_id)
             .order_by(Item.published_at, Item.id)
+            # the columns shown, never the items' summaries: a long story's would all be read and kept
+            .options(load_only(*_SHOWN_ITEM_COLUMNS))
         )
         members = tuple(
             StoryMember(

@@ -25,7 +25,7 @@ from storage.migrate import alembic_config
 from tests.conftest import BACKENDS, POSTGRES_ONLY, POSTGRES_URL, _admin_execute
 
 REPO = Path(__file__).resolve().parent.parent
-HEAD = "0018"
+HEAD = "0019"
 UPGRADERS = 6
 AT = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
 

@@ -23,6 +23,7 @@ from storage.history import search_items
 from storage.migrate import alembic_config, upgrade, upgrade_sync
 from storage.models import Base, Feed, Item
 from storage.reports import item_text_by_link
+from storage.stories import story_details
 
 
 async def test_migrated_database_stores_and_returns_aware_utc_times(db: Database) -> None:
@@ -252,6 +253,57 @@ async def test_migration_0018_indexes_every_stored_link_and_goes_back(database_u
         kept = (await session.execute(text("SELECT link FROM items ORDER BY id"))).scalars().all()
     assert kept == links
     await upgrade(database_url)
+
+
+async def test_migration_0019_indexes_merged_stories_keeps_every_story_and_goes_back(
+    database_url: str,
+) -> None:
+    """Upgrading a populated database indexes stories.merged_into_id and keeps every story, its items and
+    which story each was merged into; /story finds the merged ones; downgrading drops the index and keeps the
+    rows, and upgrading again builds it again."""
+    at = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
+    merged = {1: None, 2: 1, 3: 1, 4: None}
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0018")
+    assert "ix_stories_merged_into_id" not in await _indexes(database_url, "stories")
+    async with opened(database_url) as database, database.transaction() as session:
+        await session.execute(INSERT_FEED, {"at": at})
+        for story, into in merged.items():
+            await session.execute(
+                text(
+                    "INSERT INTO stories (id, title, created_at, updated_at, merged_into_id)"
+                    " VALUES (:id, :title, :at, :at, :into)"
+                ),
+                {"id": story, "title": f"Story {story}", "at": at, "into": into},
+            )
+        await session.execute(INSERT_ITEM, {"id": 1, "key": f"{1:064d}", "title": "Item 1", "at": at})
+        await session.execute(text("UPDATE items SET story_id = 1"))
+
+    async def stored() -> list[tuple[Any, ...]]:
+        async with opened(database_url) as database, database.transaction() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT stories.id, stories.title, stories.merged_into_id, COUNT(items.id) FROM stories"
+                    " LEFT JOIN items ON items.story_id = stories.id"
+                    " GROUP BY stories.id, stories.title, stories.merged_into_id ORDER BY stories.id"
+                )
+            )
+            return [tuple(row) for row in rows.all()]
+
+    kept = [(story, f"Story {story}", into, 1 if story == 1 else 0) for story, into in merged.items()]
+    assert await stored() == kept
+    await upgrade(database_url)
+    assert "ix_stories_merged_into_id" in await _indexes(database_url, "stories")
+    assert await stored() == kept
+    async with opened(database_url) as database:
+        details = await story_details(database, 1)
+    assert details is not None and details.merged_from == (2, 3) and len(details.members) == 1
+
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0018")
+    assert "ix_stories_merged_into_id" not in await _indexes(database_url, "stories")
+    assert await stored() == kept
+    await upgrade(database_url)
+    assert "ix_stories_merged_into_id" in await _indexes(database_url, "stories")
+    assert await stored() == kept
 
 
 async def test_a_migration_that_waits_past_the_round_trip_limit_still_finishes(

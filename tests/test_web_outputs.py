@@ -35,6 +35,7 @@ from tests.atom_rules import atom_problems
 from tests.botapi import BotApiEmulator
 from tests.conftest import add_named_feeds
 from tests.feedserver import running
+from tests.harness import statements_sent
 from tests.test_command_timeout import SLOW
 
 NOW = datetime(2025, 8, 8, 12, 0, tzinfo=UTC)
@@ -169,6 +170,32 @@ async def test_a_conditional_get_is_answered_304_until_a_source_joins(
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     (entry,) = _entries(changed.content)
     assert [author["name"] for author in entry.authors] == ["Armenpress", "News.am"]
+
+
+async def test_a_matching_conditional_get_reads_which_stories_are_shown_and_nothing_more(
+    newsroom: Newsroom, http: httpx.AsyncClient, db: Database
+) -> None:
+    """A feed reader polling with its ETag is answered 304 after one small query (which stories, changed
+    when), never the reports and tags of every story shown; a story that changes still gets it a 200."""
+    await newsroom.publish("Armenpress", LAKE_SHELLING, NOW)
+    await newsroom.publish("JAMnews", CSTO_MEETING, NOW + timedelta(minutes=20))
+    paths = ("/atom/sev_lake", "/atom", "/api/stories?entity=sev_lake", "/api/stories?limit=1")
+    etags = {}
+    for path in paths:
+        first = await http.get(path)
+        assert first.status_code == 200, path
+        etags[path] = first.headers["etag"]
+        with statements_sent(db, "stories") as sent, statements_sent(db, "JOIN feeds") as reports:
+            same = await http.get(path, headers={"If-None-Match": etags[path]})
+        assert (same.status_code, same.content, same.headers["etag"]) == (304, b"", etags[path]), path
+        assert (len(sent), reports) == (1, []), (path, sent)
+    assert len(set(etags.values())) == len(paths)
+
+    await newsroom.publish("News.am", LAKE_SHELLING, NOW + timedelta(minutes=30))
+    for path in ("/atom/sev_lake", "/atom", "/api/stories?entity=sev_lake"):
+        changed = await http.get(path, headers={"If-None-Match": etags[path]})
+        assert changed.status_code == 200 and changed.headers["etag"] != etags[path], path
+        assert "News.am" in changed.text, path
 
 
 async def test_the_api_pages_through_every_story_once_in_the_order_they_changed(
@@ -404,9 +431,9 @@ async def test_a_flood_of_readers_is_served_a_few_at_a_time_and_the_excess_told_
         if peak > PUBLIC_AT_ONCE or sum(task.done() for task in requests) >= turned_away:
             settled.set()
 
-    real_query = outputs_module.latest_public_stories
+    real_query = outputs_module.latest_public_story_ids
 
-    async def held_query(*args: Any, **kwargs: Any) -> Sequence[PublicStory]:
+    async def held_query(*args: Any, **kwargs: Any) -> Sequence[tuple[int, datetime]]:
         nonlocal reading, peak
         reading += 1
         peak = max(peak, reading)
@@ -417,7 +444,7 @@ async def test_a_flood_of_readers_is_served_a_few_at_a_time_and_the_excess_told_
         finally:
             reading -= 1
 
-    monkeypatch.setattr(outputs_module, "latest_public_stories", held_query)
+    monkeypatch.setattr(outputs_module, "latest_public_story_ids", held_query)
     requests.extend(asyncio.create_task(http.get("/atom")) for _ in range(readers))
     for task in requests:
         task.add_done_callback(check)
@@ -440,9 +467,9 @@ async def test_a_read_past_the_time_limit_is_stopped_and_answered_busy(
 ) -> None:
     """A read that would run for minutes is stopped at BORDERWATCH_COMMAND_TIMEOUT, its slot freed."""
     await newsroom.publish("Armenpress", LAKE_SHELLING, NOW)
-    real_query = outputs_module.latest_public_stories
+    real_query = outputs_module.latest_public_story_ids
 
-    async def slow_query(*args: Any, **kwargs: Any) -> Sequence[PublicStory]:
+    async def slow_query(*args: Any, **kwargs: Any) -> Sequence[tuple[int, datetime]]:
         async with db.transaction() as session:
             await session.execute(text(SLOW[db.dialect]))
         return await real_query(*args, **kwargs)
@@ -451,7 +478,7 @@ async def test_a_read_past_the_time_limit_is_stopped_and_answered_busy(
     server = await start_public_outputs(db, settings, port=0, host="127.0.0.1")
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", timeout=30) as client:
-            monkeypatch.setattr(outputs_module, "latest_public_stories", slow_query)
+            monkeypatch.setattr(outputs_module, "latest_public_story_ids", slow_query)
             started = time.monotonic()
             response = await client.get("/atom/sev_lake")
             assert time.monotonic() - started < 10
@@ -459,7 +486,7 @@ async def test_a_read_past_the_time_limit_is_stopped_and_answered_busy(
             assert response.headers["retry-after"] == "5"
             assert response.text == "busy: reading the stories took too long, try again in a few seconds\n"
 
-            monkeypatch.setattr(outputs_module, "latest_public_stories", real_query)
+            monkeypatch.setattr(outputs_module, "latest_public_story_ids", real_query)
             (entry,) = _entries((await client.get("/atom/sev_lake")).content)
             assert entry.title == LAKE_SHELLING
     finally:

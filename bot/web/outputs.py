@@ -1,7 +1,10 @@
 """The public read-only outputs on BORDERWATCH_WEB_PORT: Atom feeds of stories and a JSON API.
 
 - `/atom` and `/atom/<entity id>`: the 50 public stories that changed last (storage.public_stories), as Atom
-  1.0; strong ETag and Last-Modified, 304 to a conditional GET that matches.
+  1.0; ETag and Last-Modified, 304 to a conditional GET that matches. The ETag is computed before anything
+  is read but which stories are shown and when each last changed (a source joining, a severity change or a
+  merge changes it), so a feed reader polling with it is answered after one small query. A rename of an
+  entity or feed, or a re-tag, changes no story's last change: readers see it with the story's next change.
 - `/api/stories?entity=<id>&since=<ISO time>&limit=<n>&after=<cursor>`: the same stories as JSON, in the
   order they last changed (earliest first), `limit` (1-200, default 50) a page; `next` is the URL of the
   following page when this one is full, and `cursor` resumes after the last story later on.
@@ -30,7 +33,7 @@ from urllib.parse import urlencode, urlsplit
 
 from tornado.httputil import format_timestamp
 
-from bot.web.atom import CONTENT_TYPE, FeedInfo, last_modified, render_feed, rfc3339, story_id
+from bot.web.atom import CONTENT_TYPE, FeedInfo, render_feed, rfc3339, story_id
 from bot.web.server import PlainHandler, Route, WebServer, serve
 from storage.db import Database, StatementTimeout, time_limit
 from storage.public_stories import (
@@ -38,8 +41,10 @@ from storage.public_stories import (
     PublicStory,
     StoryCursor,
     entity_name,
-    latest_public_stories,
-    public_stories_after,
+    feed_validator,
+    latest_public_story_ids,
+    load_public_stories,
+    public_story_ids_after,
 )
 from storage.settings import Settings
 
@@ -52,6 +57,8 @@ PUBLIC_AT_ONCE = 4
 PUBLIC_WAITING = 32
 BUSY_RETRY_AFTER_SECONDS = 5
 _PARAMETERS = frozenset({"entity", "since", "limit", "after"})
+# part of every ETag: a new release that shows stories differently changes it
+_FORMAT = "borderwatch-public-1"
 
 
 class BadParameter(ValueError):
@@ -233,17 +240,23 @@ class _OutputHandler(PlainHandler):
             self.plain(404, f"unknown entity: {entity_id[:64]}")
         return name
 
-    def answer(self, body: bytes, content_type: str, modified: datetime | None) -> None:
-        """200 with `body`, or 304 when the client's copy (ETag, else Last-Modified) is current."""
-        self.set_header("Content-Type", content_type)
+    def validated(self, validator: str, modified: datetime | None) -> bool:
+        """Set the ETag of `validator` (what the answer shows, computed before reading it) and Last-Modified;
+        answer 304 and return True when the client's copy is current, so it costs no more than that."""
+        digest = hashlib.sha256(f"{_FORMAT}\n{self.base_url}\n{self.request.uri}\n{validator}".encode())
         self.set_header("Cache-Control", "public, max-age=60")
-        self.set_header("Etag", f'"{hashlib.sha256(body).hexdigest()[:40]}"')
+        self.set_header("Etag", f'"{digest.hexdigest()[:40]}"')
         if modified is not None:
             self.set_header("Last-Modified", format_timestamp(modified))
         if self.check_etag_header() or self._unmodified_since(modified):
             self.set_status(304)
             self.finish()
-            return
+            return True
+        return False
+
+    def answer(self, body: bytes, content_type: str) -> None:
+        """200 with `body` (its ETag and Last-Modified set by `validated`)."""
+        self.set_header("Content-Type", content_type)
         self.finish(body)
 
     def _unmodified_since(self, modified: datetime | None) -> bool:
@@ -268,7 +281,11 @@ class _AtomHandler(_OutputHandler):
             if name is None:
                 return
             title = f"borderwatch: {name}"
-        stories = await latest_public_stories(self.outputs.db, entity_id, FEED_SIZE)
+        found = await latest_public_story_ids(self.outputs.db, entity_id, FEED_SIZE)
+        modified = max((updated for _id, updated in found), default=None)
+        if self.validated(f"{title}\n{feed_validator(found)}", modified):
+            return
+        stories = await load_public_stories(self.outputs.db, found)
         path = "atom" + (f"/{entity_id}" if entity_id else "")
         info = FeedInfo(
             title=title,
@@ -277,7 +294,7 @@ class _AtomHandler(_OutputHandler):
             authority=self.authority,
             path=path,
         )
-        self.answer(render_feed(info, stories), CONTENT_TYPE, last_modified(stories) if stories else None)
+        self.answer(render_feed(info, stories), CONTENT_TYPE)
 
 
 class _StoriesHandler(_OutputHandler):
@@ -293,9 +310,12 @@ class _StoriesHandler(_OutputHandler):
             return
         if entity_id is not None and await self.known_entity(entity_id) is None:
             return
-        stories = await public_stories_after(
+        found = await public_story_ids_after(
             self.outputs.db, entity_id, since=since, after=after, limit=limit
         )
+        if self.validated(feed_validator(found), None):
+            return
+        stories = await load_public_stories(self.outputs.db, found)
         body: dict[str, Any] = {
             "stories": [story_json(story, self.authority) for story in stories],
             "cursor": cursor_text(stories[-1]) if stories else query.get("after"),
@@ -305,7 +325,7 @@ class _StoriesHandler(_OutputHandler):
             following = {**query, "after": cursor_text(stories[-1])}
             body["next"] = f"{self.base_url}/api/stories?{urlencode(following)}"
         encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        self.answer(encoded, "application/json; charset=utf-8", None)
+        self.answer(encoded, "application/json; charset=utf-8")
 
 
 def _single_parameters(arguments: Mapping[str, list[bytes]]) -> dict[str, str]:
