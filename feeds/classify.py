@@ -861,6 +861,22 @@ _SCHWA_BETWEEN_CONSONANTS = re.compile("(?<=[bcçdfgğhjklmnpqrsştvxz])ə(?=[bc
 _SCHWA_WORD_LETTERS = 9
 
 
+# the fifty-first round: the Azerbaijani ə after a consonant is written я or а in Russian transcription
+# («Кельбаджарского», «Кельбяджарского»); a one-word Russian place name with а after a consonant is also read
+# with я there, one position at a time
+_RU_A_AFTER_CONSONANT = re.compile("(?<=[бвгдзклмнпрстфхцчшщ])а")
+_RU_WORD = re.compile("[А-Яа-яЁё]{5,}")
+
+
+def _ya_variants(text: str) -> tuple[str, ...]:
+    """The spellings of a one-word Russian place name with я for one а after a consonant."""
+    if not _RU_WORD.fullmatch(text):
+        return ()
+    return tuple(
+        text[: match.start()] + "я" + text[match.end() :] for match in _RU_A_AFTER_CONSONANT.finditer(text)
+    )
+
+
 def _dropped_schwas(text: str) -> tuple[str, ...]:
     """The spellings of an Azerbaijani alias with one ə between consonants of a long word left out."""
     variants = []
@@ -2082,6 +2098,10 @@ class Classifier:
                     )
                     if alias.language == "en":
                         spellings += _caron_variants(alias.text)
+                    if alias.language == "ru":
+                        spellings += tuple(
+                            variant for variant in _ya_variants(alias.text) if variant not in spellings
+                        )
                 if alias.group is not None and alias.language == "en" and not alias.case_sensitive:
                     spellings += _swapped_vowels(alias.text)
                 transliterations: tuple[str, ...] = ()

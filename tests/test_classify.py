@@ -3679,6 +3679,128 @@ def test_fiftieth_round_cues_keep_out_of_their_near_misses(
     assert result.severity == level
 
 
+FIFTY_FIRST_ROUND_NAMES = [
+    # the Muslim shroud «кафан» is not Kapan's Russian name: written small, or in capitals or opening a
+    # sentence next to its shroud and burial words; the town with its capital stays
+    (
+        "По окончанию процесса омовения покойного облачают в кафан – традиционный саван для мусульман.",
+        set(),
+        {"kapan"},
+    ),
+    ("ОКУТЫВАНИЕ В САВАН (КАФАН)", set(), {"kapan"}),
+    ("Кафан, или кафян — одежда (саван) для умерших, согласно исламу.", set(), {"kapan"}),
+    ("В Кафане прошел митинг жителей Сюника", {"kapan"}, set()),
+    # the president's full name before "adına" names what is named after him; his name alone stays his
+    (
+        "Naxçıvan şəhərindəki İlham Əliyev adına Olimpiya İdman Kompleksində yarış keçirilib",
+        set(),
+        {"aliyev"},
+    ),
+    ("İlham Əliyev Naxçıvanda hərbi hissəyə baş çəkib", {"aliyev"}, set()),
+    # a place's honey, a place's cup and a yearbook named after it are not the place; the place stays
+    ("Kanada, Yaponiya və Ərəb ölkələri Kəlbəcər balı sifariş edib", set(), {"kalbajar"}),
+    ("sərbəst güləş üzrə “Naxçıvan kuboku” uğrunda beynəlxalq yarışa start verilib", set(), {"nakhchivan"}),
+    ("«Սյունիք» հայագիտական տարեգիրք, №1 2020 (14), Երևան", set(), {"syunik"}),
+    ("Kəlbəcər rayonunda mina partlayıb", {"kalbajar"}, set()),
+    # the football club's move to a central arena is the club
+    ("Qarabağ mərkəzi arenaya köçür", set(), {"nagorno_karabakh"}),
+    ("Qarabağın mərkəzi Xankəndidir", {"nagorno_karabakh"}, set()),
+    # the CSTO's anti-drug operation, the CIS forces in Tajikistan, the 1997 treaty with Chechnya, the Samur
+    # border with Russia: other states' matters
+    ("В странах ОДКБ провели масштабную антинаркотическую операцию", set(), {"csto"}),
+    (
+        "МИРОТВОРЧЕСКИЕ ОПЕРАЦИИ ВС РОССИИ: Коллективные миротворческие силы в Таджикистане",
+        set(),
+        {"ru_peacekeepers"},
+    ),
+    (
+        "Ivan Rybkin discussed the signing of the May 1997 agreements with Chechnya and their consequences"
+        " for Russia and Armenia",
+        set(),
+        {"treaty_1997"},
+    ),
+    (
+        "Азербайджан подпишет соглашения о делимитации государственной границы и об использовании водных"
+        " ресурсов пограничной реки Самур",
+        set(),
+        {"delimitation"},
+    ),
+    # the Azerbaijani ə written я in Russian, Khoznavar with a, Gegharkunik with ğ, the EU's observers as its
+    # "group" at the border
+    ("обстрел позиций в направлениях Кельбяджарского района", {"kalbajar"}, set()),
+    (
+        "Азербайджанская армия не открывала огонь в направлении населенного пункта Хазнавар",
+        {"khoznavar"},
+        set(),
+    ),
+    ("hazırda isə Geğarkunik vilayətində kənd", {"gegharkunik"}, set()),
+    ("ԵՄ խումբը մեր սահմանից այն կողմ չի գնացել", {"euma"}, set()),
+    ("ԵՄ խումբը Ուկրաինայում է", set(), {"euma"}),
+]
+
+
+FIFTY_FIRST_ROUND_SEVERITY = [
+    # humanitarian traffic banned through the corridor
+    ("Azerbaijan bans humanitarian traffic through Lachin corridor", "en", "P2", "blockade"),
+    # mercenaries sent in
+    (
+        "Turkey has reportedly sent Syrian mercenaries to Azerbaijan, opening a new chapter in its war with"
+        " Armenia",
+        "en",
+        "P3",
+        "buildup",
+    ),
+    # fighting without a verb, and violations written "cease fire"
+    ("Арцах в огне", "ru", "P1", "armed_clash"),
+    ("«Ни в одну войну я не переживала такого ужаса»: Карабах между перемириями", "ru", "P1", "armed_clash"),
+    ("Karabakh on fire", "en", "P1", "armed_clash"),
+    ("Reports of more cease fire violations in Karabakh conflict zone", "en", "P1", "ceasefire_violation"),
+    # the blockade told by its effects: no gas, food by coupons, prices, water, the sick who cannot be moved
+    (
+        "Չնայած խոստումներին, մինչ այս պահը Արցախը շարունակում է մնալ առանց գազամատակարարման",
+        "hy",
+        "P2",
+        "displacement",
+    ),
+    (
+        "Արցախում բրինձը, մակարոնեղենը, շաքարավազը եւ ձեթը կվաճառվեն միայն կտրոնով",
+        "hy",
+        "P2",
+        "displacement",
+    ),
+    ("Գնաճն Արցախում նոր ռեկորդներ է սահմանել", "hy", "P2", "displacement"),
+    ("Սարսանգի ջրամբարը գրեթե դատարկ է. Արցախ", "hy", "P2", "displacement"),
+    (
+        "Արցախից անգամ ծանր հիվանդների տեղափոխումը Երևան անհնար է դարձել",
+        "hy",
+        "P2",
+        "displacement",
+    ),
+]
+
+
+# the fifty-first round's masks and widened cues, where they take the cue away or must not fire: a killing
+# told as a conviction, a forest on fire (not the land "in fire"); a killing told as the news stays
+FIFTY_FIRST_ROUND_NEAR_MISSES = [
+    (
+        "Armenia cut ties with Hungary after Budapest allowed Ramil Safarov, who was convicted of killing an"
+        " Armenian officer, to return to Azerbaijan",
+        "en",
+        "P4",
+    ),
+    ("Лес в огне: пожар в Сюнике", "ru", "P4"),
+    ("Азербайджанские солдаты убили армянского военного в Карабахе", "ru", "P1"),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "level"), FIFTY_FIRST_ROUND_NEAR_MISSES)
+def test_fifty_first_round_cues_keep_out_of_their_near_misses(
+    classifier: Classifier, text: str, language: str, level: str
+) -> None:
+    result = classifier.classify(text, "", language)
+    assert result.severity == level
+
+
 FORTY_SECOND_ROUND_NAMES = [
     # an Azerbaijani privative noun on a place's name (-sızlıq: the time without the place) is the place
     ("Şuşasızlığın acısını unutmadıq", {"shusha"}, set()),
@@ -4137,6 +4259,7 @@ def test_a_summary_under_a_title_case_headline_keeps_its_given_names(classifier:
     + FORTY_EIGHTH_ROUND_NAMES
     + FORTY_NINTH_ROUND_NAMES
     + FIFTIETH_ROUND_NAMES
+    + FIFTY_FIRST_ROUND_NAMES
     + ASCII_FOLDED_AND_HASHTAG_NAMES,
 )
 def test_names_are_found_only_with_their_evidence(
@@ -4188,7 +4311,8 @@ def test_names_are_found_only_with_their_evidence(
     + FORTY_SEVENTH_ROUND_SEVERITY
     + FORTY_EIGHTH_ROUND_SEVERITY
     + FORTY_NINTH_ROUND_SEVERITY
-    + FIFTIETH_ROUND_SEVERITY,
+    + FIFTIETH_ROUND_SEVERITY
+    + FIFTY_FIRST_ROUND_SEVERITY,
 )
 def test_kinds_of_events_give_their_severity(
     classifier: Classifier, text: str, language: str, level: str, event: str
