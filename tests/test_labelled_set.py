@@ -96,12 +96,13 @@ def test_a_second_reader_accepts_the_same_severity_on_nearly_every_item() -> Non
     assert len(graded) >= 230 and agree / len(graded) >= 0.95, (agree, len(graded))
 
 
-# The forty-ninth test part as measured once with the fiftieth round's rules (frozen at b75f42a; figures
-# in docs/classifier-figures.md, with and without the learned severity grade, which is off by default; no
-# label needed correcting after the measurement): thresholds reached are asserted, those not reached are
-# strict expected failures with the measured figure (the mark must go once the threshold is met).
-_TEST_FIGURES = "test part 49 measured once with the fiftieth round's rules (docs/classifier-figures.md)"
-_RECALL_BELOW_095 = {"az": "0.939 (31/33)", "ru": "0.947 (36/38)"}
+# The fiftieth test part as measured once with the fifty-first round's rules (frozen at 4b9e3b9; figures in
+# docs/classifier-figures.md, with and without the learned severity grade, which is off by default, and with
+# the one label corrected after the measurement, marked "relabelled"): thresholds reached are asserted, those
+# not reached are strict expected failures with the figure on the corrected labels (the mark must go once the
+# threshold is met).
+_TEST_FIGURES = "test part 50 measured once with the fifty-first round's rules (docs/classifier-figures.md)"
+_RECALL_BELOW_095 = {"hy": "0.947 (36/38)"}
 
 
 @pytest.fixture(scope="module")
@@ -132,11 +133,8 @@ def test_test_part_recall_per_language_reaches_095(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="15 false hits in 50 near-misses (the Muslim shroud «кафан» read as Kapan four times, the "
-    "Ilham Aliyev Olympic complex twice and a Naxçıvan cup, the CSTO's anti-drug operation, the CIS "
-    "peacekeepers in Tajikistan, the Russia-Chechnya treaty of 1997, Russia's delimitation with Azerbaijan, "
-    "the Vardenis range, Kəlbəcər honey, the club Qarabağ's arena, a yearbook called «Սյունիք»), "
-    f"{_TEST_FIGURES}",
+    reason="2 false hits in 38 near-misses (the Karabakh range in Azerbaijani twice: «Qarabağ silsiləsində», "
+    f"«Murovdağ, Qarabağ, Mıxtökən silsilələri»), {_TEST_FIGURES}",
 )
 def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation) -> None:
     assert test_evaluation.overall.false_hits == 0
@@ -144,7 +142,7 @@ def test_test_part_has_no_false_hits_on_near_misses(test_evaluation: Evaluation)
 
 @pytest.mark.xfail(
     strict=True,
-    reason="severity agreement 0.765 (91/119) by the rules alone, the default (0.756 with the learned "
+    reason="severity agreement 0.827 (62/75) by the rules alone, the default (the same with the learned "
     f"grade) < 0.90, {_TEST_FIGURES}",
 )
 def test_test_part_severity_agreement_reaches_090(test_evaluation: Evaluation) -> None:
