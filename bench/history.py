@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, field, is_dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -627,27 +627,37 @@ async def _postgres_database(server_url: str, name: str, create: bool) -> None:
         await engine.dispose()
 
 
-async def _run(sizes: Sequence[int], postgres: str | None, sqlite: bool = True) -> None:
-    results = []
+async def each_database(
+    sizes: Sequence[int], postgres: str | None, prefix: str, sqlite: bool = True
+) -> AsyncIterator[tuple[str, str, int]]:
+    """(backend, database URL, size) for each size: a temporary SQLite file, then, unless `postgres` is None,
+    a database of its own on that PostgreSQL server (named `prefix`_…, dropped after its size is measured)."""
     for size in sizes if sqlite else ():
         print(f"\nSQLite, {size:,} items", flush=True)
         with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite+aiosqlite:///{Path(folder) / 'history.db'}"
-            results.append(await _measure("SQLite", url, size))
-        _report(results[-1])
+            yield "SQLite", f"sqlite+aiosqlite:///{Path(folder) / 'history.db'}", size
     if postgres is None:
         print("\n(PostgreSQL skipped: set BORDERWATCH_TEST_DATABASE_URL or pass --postgres URL)")
-    else:
-        for size in sizes:
-            print(f"\nPostgreSQL, {size:,} items", flush=True)
-            name = f"bench_history_{uuid.uuid4().hex[:8]}"
-            await _postgres_database(postgres, name, create=True)
-            try:
-                url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
-                results.append(await _measure("PostgreSQL", url, size))
-            finally:
-                await _postgres_database(postgres, name, create=False)
-            _report(results[-1])
+        return
+    for size in sizes:
+        print(f"\nPostgreSQL, {size:,} items", flush=True)
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        await _postgres_database(postgres, name, create=True)
+        try:
+            yield (
+                "PostgreSQL",
+                make_url(postgres).set(database=name).render_as_string(hide_password=False),
+                size,
+            )
+        finally:
+            await _postgres_database(postgres, name, create=False)
+
+
+async def _run(sizes: Sequence[int], postgres: str | None, sqlite: bool = True) -> None:
+    results = []
+    async for backend, url, size in each_database(sizes, postgres, "bench_history", sqlite):
+        results.append(await _measure(backend, url, size))
+        _report(results[-1])
     _growth(results)
 
 

@@ -21,23 +21,20 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
+from datetime import datetime
 from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Select, exists, select, text
-from sqlalchemy.engine import make_url
 
 from bench.history import (
     Command,
     Scenario,
     Timing,
     _analyze,
-    _postgres_database,
     _time,
+    each_database,
     parsed_options,
     seed,
     sizes_parser,
@@ -52,7 +49,7 @@ DEFAULT_SIZES = (60_000, 600_000)
 FEED_SIZE = 50
 
 
-def _public_before(entity_id: str) -> Select[Any]:
+def _public_before(entity_id: str) -> Select[int, datetime]:
     """The query as it was: every story newest first, each one's items' tags looked up by primary key."""
     alertable = [
         Item.story_id == Story.id,
@@ -189,22 +186,8 @@ async def _measure(backend: str, url: str, size: int) -> None:
 
 
 async def _run(sizes: list[int], postgres: str | None) -> None:
-    for size in sizes:
-        print(f"\nSQLite, {size:,} items", flush=True)
-        with tempfile.TemporaryDirectory() as folder:
-            await _measure("SQLite", f"sqlite+aiosqlite:///{Path(folder) / 'history.db'}", size)
-    if postgres is None:
-        print("\n(PostgreSQL skipped: set BORDERWATCH_TEST_DATABASE_URL or pass --postgres URL)")
-        return
-    for size in sizes:
-        print(f"\nPostgreSQL, {size:,} items", flush=True)
-        name = f"bench_public_{uuid.uuid4().hex[:8]}"
-        await _postgres_database(postgres, name, create=True)
-        try:
-            url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
-            await _measure("PostgreSQL", url, size)
-        finally:
-            await _postgres_database(postgres, name, create=False)
+    async for backend, url, size in each_database(sizes, postgres, "bench_public"):
+        await _measure(backend, url, size)
 
 
 def main(argv: list[str] | None = None) -> None:
