@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import astuple, dataclass, field, is_dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -502,6 +502,30 @@ class Timing:
     p95: float
     samples: int
     answer: Any
+
+
+def print_before_after(
+    label: str,
+    new_name: str,
+    old_name: str,
+    after: Mapping[str, Timing],
+    before: Mapping[str, Timing],
+    answered: Callable[[Any], str] = lambda _answer: "same",
+) -> None:
+    """One row a command: its p50, p95 and samples after and before the change, the ratio of the p95s, and
+    whether both gave the same answer (`answered` names it then)."""
+    print(
+        f"  {label:<28} {new_name + ' p50':>10} {'p95':>9} {'(n)':>5}   {old_name + ' p50':>10} {'p95':>9} "
+        f"{'(n)':>5}   {f'p95 {new_name}/{old_name}':>14}  answer"
+    )
+    for name, new in after.items():
+        old = before[name]
+        same = answered(new.answer) if new.answer == old.answer else "NOT THE SAME"
+        print(
+            f"  {name:<28} {new.p50:8.2f}ms {new.p95:7.2f}ms {new.samples:>5}   "
+            f"{old.p50:8.2f}ms {old.p95:7.2f}ms {old.samples:>5}   {new.p95 / old.p95:13.3f}x  {same}",
+            flush=True,
+        )
 
 
 def _percentile(values: Sequence[float], share: float) -> float:

@@ -30,6 +30,7 @@ from bench.history import (
     _time,
     each_database,
     parsed_options,
+    print_before_after,
     seed,
     sizes_parser,
 )
@@ -73,18 +74,7 @@ async def _measure(backend: str, url: str, size: int) -> None:
     finally:
         await db.dispose()
     print(f"\n{backend}, {size:,} items (upgrade 0017 → head {migrated:.1f} s)")
-    print(
-        f"  {'command':<28} {'0018 p50':>10} {'p95':>9} {'(n)':>5}   {'0017 p50':>10} {'p95':>9} {'(n)':>5}"
-        f"   {'p95 0018/0017':>13}  answer"
-    )
-    for name in links:
-        new, old = after[name], before[name]
-        same = ("found" if new.answer else "none") if new.answer == old.answer else "NOT THE SAME"
-        print(
-            f"  {name:<28} {new.p50:8.2f}ms {new.p95:7.2f}ms {new.samples:>5}   "
-            f"{old.p50:8.2f}ms {old.p95:7.2f}ms {old.samples:>5}   {new.p95 / old.p95:12.3f}x  {same}",
-            flush=True,
-        )
+    print_before_after("command", "0018", "0017", after, before, lambda answer: "found" if answer else "none")
 
 
 async def _run(sizes: list[int], postgres: str | None) -> None:

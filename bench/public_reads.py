@@ -36,6 +36,7 @@ from bench.history import (
     _time,
     each_database,
     parsed_options,
+    print_before_after,
     seed,
     sizes_parser,
 )
@@ -171,18 +172,7 @@ async def _measure(backend: str, url: str, size: int) -> None:
     finally:
         await db.dispose()
     print(f"\n{backend}, {size:,} items, {stories:,} stories (upgrade 0018 → head {migrated:.1f} s)")
-    print(
-        f"  {'request':<28} {'now p50':>10} {'p95':>9} {'(n)':>5}   {'before p50':>10} {'p95':>9} {'(n)':>5}"
-        f"   {'p95 now/before':>14}  answer"
-    )
-    for name in after:
-        new, old = after[name], before[name]
-        same = "same" if new.answer == old.answer else "NOT THE SAME"
-        print(
-            f"  {name:<28} {new.p50:8.2f}ms {new.p95:7.2f}ms {new.samples:>5}   "
-            f"{old.p50:8.2f}ms {old.p95:7.2f}ms {old.samples:>5}   {new.p95 / old.p95:13.3f}x  {same}",
-            flush=True,
-        )
+    print_before_after("request", "now", "before", after, before)
 
 
 async def _run(sizes: list[int], postgres: str | None) -> None:
